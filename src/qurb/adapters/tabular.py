@@ -1,0 +1,126 @@
+"""Read tabular files a user hands us (CSV, XLSX, GeoJSON) into numbered records.
+
+Every failure is an `InputFileError` naming the file and saying what to do, so a broken
+file never reaches the database.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+class InputFileError(ValueError):
+    """The file as a whole cannot be read (not the fault of one row)."""
+
+
+@dataclass(frozen=True)
+class Record:
+    """One input row: its number as the user sees it (CSV line, sheet row, feature #)."""
+
+    number: int
+    values: dict[str, Any]
+
+
+SUPPORTED = (".csv", ".xlsx", ".geojson", ".json")
+
+
+def read_records(path: Path, sheet: str | None = None) -> list[Record]:
+    if not path.exists():
+        raise InputFileError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return _read_csv(path)
+    if suffix == ".xlsx":
+        return _read_xlsx(path, sheet)
+    if suffix in (".geojson", ".json"):
+        return _read_geojson(path)
+    raise InputFileError(
+        f"{path}: unsupported file type '{suffix}'; use one of {', '.join(SUPPORTED)}"
+    )
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        return value if value else None
+    return value
+
+
+def _read_csv(path: Path) -> list[Record]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputFileError(
+            f"{path}: not UTF-8 text (byte {error.start}); save the CSV as UTF-8"
+        ) from None
+    try:  # French spreadsheets often save CSV with ';'
+        delimiter = csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
+    except csv.Error:
+        delimiter = ","
+    reader = csv.DictReader(text.splitlines(), delimiter=delimiter)
+    if not reader.fieldnames:
+        raise InputFileError(f"{path}: the file is empty; the first line must name the columns")
+    records = []
+    for line_number, row in enumerate(reader, start=2):
+        if None in row:
+            raise InputFileError(
+                f"{path}: line {line_number} has more cells than the header has columns"
+            )
+        records.append(Record(line_number, {k.strip(): _clean(v) for k, v in row.items()}))
+    return records
+
+
+def _read_xlsx(path: Path, sheet: str | None) -> list[Record]:
+    import openpyxl  # imported here: it costs a quarter of a second at start-up
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:
+        raise InputFileError(f"{path}: not a readable .xlsx workbook ({error})") from None
+    if sheet is not None and sheet not in workbook.sheetnames:
+        raise InputFileError(
+            f"{path}: no sheet named {sheet!r}; the workbook has: {', '.join(workbook.sheetnames)}"
+        )
+    worksheet = workbook[sheet] if sheet is not None else workbook.worksheets[0]
+    rows = list(worksheet.iter_rows(values_only=True))
+    header_index = next((i for i, r in enumerate(rows) if any(c is not None for c in r)), None)
+    if header_index is None:
+        raise InputFileError(f"{path}: sheet {worksheet.title!r} is empty")
+    header = [str(c).strip() if c is not None else "" for c in rows[header_index]]
+    records = []
+    for offset, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
+        if all(c is None for c in row):
+            continue
+        values = {h: _clean(v) for h, v in zip(header, row, strict=False) if h}
+        records.append(Record(offset, values))
+    return records
+
+
+def _read_geojson(path: Path) -> list[Record]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputFileError(f"{path}: not valid GeoJSON ({error})") from None
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise InputFileError(f"{path}: expected a GeoJSON FeatureCollection")
+    records = []
+    for number, feature in enumerate(data.get("features") or [], start=1):
+        values = dict(feature.get("properties") or {}) if isinstance(feature, dict) else {}
+        geometry = feature.get("geometry") if isinstance(feature, dict) else None
+        if isinstance(geometry, dict) and geometry.get("type") == "Point":
+            coordinates = geometry.get("coordinates") or [None, None]
+            values.setdefault("lon", coordinates[0] if len(coordinates) > 0 else None)
+            values.setdefault("lat", coordinates[1] if len(coordinates) > 1 else None)
+        elif geometry is not None:
+            values["__geometry_error__"] = (
+                f"geometry type {geometry.get('type') if isinstance(geometry, dict) else '?'}"
+                " is not a Point"
+            )
+        records.append(Record(number, {k: _clean(v) for k, v in values.items()}))
+    return records

@@ -1,0 +1,139 @@
+"""Norm gaps: how many facilities (or beds, doctors) a territory lacks against a norm.
+
+A rule 'n per P inhabitants' requires `population / P * n` units of supply. We read the
+norm strictly — a facility serves at most P people — so a territory is short of
+`ceil(required - supply)` units when its supply is below the requirement, and the people
+beyond the norm's reach are `population - supply * P / n`.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from qurb.analytics.needs import PopulationProfile
+from qurb.domain.norms import NormRule, NormSet, SupplyMeasure
+
+EPSILON = 1e-9
+
+
+class GapStatus(enum.StrEnum):
+    GAP = "gap"
+    MET = "met"
+    SUPPLY_UNKNOWN = "supply_unknown"
+
+
+@dataclass(frozen=True)
+class UnitSupply:
+    """What a territory has: facilities per category; beds and doctors where known."""
+
+    facilities_by_category: Mapping[str, int]
+    beds: int | None = None  # None: not known for every facility that counts
+    doctors: int | None = None
+
+
+@dataclass(frozen=True)
+class UnitNeed:
+    code: str
+    name_fr: str
+    name_ar: str
+    level: str
+    profile: PopulationProfile
+    supply: UnitSupply
+
+
+@dataclass(frozen=True)
+class GapLine:
+    code: str
+    name_fr: str
+    name_ar: str
+    level: str
+    norm_set: str
+    norm_version: str
+    rule: str
+    label_fr: str
+    label_en: str
+    label_ar: str
+    source: str
+    population_base: str
+    population: float
+    supply: float | None
+    required: float
+    missing: int | None
+    unserved_population: float | None
+    missing_category: str
+    status: GapStatus
+
+
+def compute_supply(rule: NormRule, supply: UnitSupply) -> float | None:
+    if rule.supply is SupplyMeasure.BEDS:
+        return None if supply.beds is None else float(supply.beds)
+    if rule.supply is SupplyMeasure.DOCTORS:
+        return None if supply.doctors is None else float(supply.doctors)
+    return float(sum(n for c, n in supply.facilities_by_category.items() if rule.counts(c)))
+
+
+def compute_gap(norm_set: NormSet, rule: NormRule, unit: UnitNeed) -> GapLine:
+    population = unit.profile.base(rule.population.value)
+    required = population / rule.per_population * rule.facilities
+    have = compute_supply(rule, unit.supply)
+    if have is None:
+        missing: int | None = None
+        unserved: float | None = None
+        status = GapStatus.SUPPLY_UNKNOWN
+    else:
+        shortfall = required - have
+        missing = max(0, math.ceil(shortfall - EPSILON))
+        unserved = max(0.0, population - have * rule.per_population / rule.facilities)
+        status = GapStatus.GAP if missing > 0 else GapStatus.MET
+    return GapLine(
+        code=unit.code,
+        name_fr=unit.name_fr,
+        name_ar=unit.name_ar,
+        level=unit.level,
+        norm_set=norm_set.id,
+        norm_version=norm_set.version,
+        rule=rule.id,
+        label_fr=rule.label_fr,
+        label_en=rule.label_en,
+        label_ar=rule.label_ar,
+        source=norm_set.source,
+        population_base=rule.population.value,
+        population=population,
+        supply=have,
+        required=required,
+        missing=missing,
+        unserved_population=unserved,
+        missing_category=rule.missing_category,
+        status=status,
+    )
+
+
+def rank_gaps(lines: Iterable[GapLine]) -> list[GapLine]:
+    """Gaps first (most missing, then most people beyond reach), then met, then unknown."""
+    order = {GapStatus.GAP: 0, GapStatus.MET: 1, GapStatus.SUPPLY_UNKNOWN: 2}
+    return sorted(
+        lines,
+        key=lambda g: (
+            order[g.status],
+            -(g.missing or 0),
+            -(g.unserved_population or 0.0),
+            g.code,
+            g.norm_set,
+            g.rule,
+        ),
+    )
+
+
+def compute_gaps(
+    norm_set: NormSet, units_by_rule: Mapping[str, Iterable[UnitNeed]]
+) -> list[GapLine]:
+    """Every rule of `norm_set` on the units it is evaluated on (keyed by rule id)."""
+    lines = [
+        compute_gap(norm_set, rule, unit)
+        for rule in norm_set.rules
+        for unit in units_by_rule.get(rule.id, ())
+    ]
+    return rank_gaps(lines)

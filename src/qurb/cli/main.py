@@ -1,0 +1,729 @@
+"""The `qurb` command line."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from sqlalchemy import Engine, inspect
+from sqlalchemy.orm import Session
+
+from qurb.adapters.tabular import InputFileError
+from qurb.analytics.gaps import GapLine
+from qurb.cli.output import OutputFormat, render
+from qurb.domain.facility import Level, categories
+from qurb.domain.norms import NormError
+from qurb.domain.territory import TerritoryLevel
+from qurb.services.dataset import init_database
+from qurb.services.gaps import GapInputError, compute_territory_gaps, read_profiles
+from qurb.services.imports import import_facilities
+from qurb.services.norms import available_norm_sets, resolve_norm_sets
+from qurb.services.registry import (
+    FacilityCreate,
+    FacilityFilter,
+    FacilityUpdate,
+    RegistryError,
+    close_facility,
+    create_facilities,
+    facility_geojson,
+    facility_history,
+    facility_json,
+    list_facilities,
+    update_facility,
+)
+from qurb.services.territories import TerritoryIndex, TerritoryNotFound
+from qurb.storage.database import default_url, make_engine, make_sessionmaker, transaction
+
+app = typer.Typer(
+    name="qurb",
+    help="Qurb (قرب): the carte sanitaire of Morocco as data — territories, facilities, gaps.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+db_app = typer.Typer(help="The database: create it and load the bundled national dataset.")
+data_app = typer.Typer(help="The bundled dataset: rebuild it from its sources, check it.")
+facilities_app = typer.Typer(
+    help="The facility registry: list, add, update, close, import, history.",
+    invoke_without_command=True,
+)
+app.add_typer(db_app, name="db")
+app.add_typer(data_app, name="data")
+app.add_typer(facilities_app, name="facilities")
+
+err = Console(stderr=True)
+out = Console()
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL (default: $QURB_DATABASE_URL or ./qurb.sqlite)."),
+]
+FormatOption = Annotated[
+    OutputFormat,
+    typer.Option("--format", "-f", help="table for people; csv/json/geojson for pipes."),
+]
+
+
+def _fail(message: str, hint: str = "") -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}")
+    if hint:
+        err.print(f"[dim]{hint}[/]")
+    return typer.Exit(code=2)
+
+
+def _engine(db: str | None) -> Engine:
+    """The database engine; a database without the dataset is created and loaded first."""
+    engine = make_engine(db or default_url())
+    if not inspect(engine).has_table("dataset_meta"):
+        with err.status("First run: creating the database and loading the bundled data…"):
+            report = init_database(engine)
+        err.print(
+            f"[green]Loaded[/] {report.territories:,} territories, "
+            f"{report.facilities_public:,} public and {report.facilities_private:,} "
+            "private facilities."
+        )
+    return engine
+
+
+@contextmanager
+def _session(db: str | None) -> Iterator[Session]:
+    factory = make_sessionmaker(_engine(db))
+    try:
+        with transaction(factory) as session:
+            yield session
+    except TerritoryNotFound as error:
+        raise _fail(
+            str(error.args[0]),
+            "Territories: HCP code (e.g. 03.231) or French/Arabic name; "
+            "see `qurb territories --search TEXT`.",
+        ) from None
+    except RegistryError as error:
+        raise _fail(str(error)) from None
+    except NormError as error:
+        raise _fail(str(error), "See `qurb norms` for the available norm sets.") from None
+    except InputFileError as error:
+        raise _fail(str(error)) from None
+    except GapInputError as error:
+        raise _fail(str(error)) from None
+
+
+def _user(by: str | None) -> str:
+    return by or os.environ.get("QURB_USER") or getpass.getuser()
+
+
+# ---------------------------------------------------------------------------- db / data
+
+
+@db_app.command("init")
+def db_init(db: DbOption = None) -> None:
+    """Create the database (SQLite file by default) and load the bundled dataset, once."""
+    engine = make_engine(db or default_url())
+    with err.status("Creating the schema and loading the bundled dataset…") as status:
+        report = init_database(engine, progress=lambda m: status.update(m))
+    if report.loaded:
+        out.print(
+            f"[green]Loaded[/] {report.territories:,} territories, "
+            f"{report.facilities_public:,} public facilities, "
+            f"{report.facilities_private:,} private (OpenStreetMap)."
+        )
+        if report.private_outside_communes:
+            out.print(
+                f"{report.private_outside_communes} OpenStreetMap points fall outside every "
+                "commune polygon and were not loaded."
+            )
+    else:
+        out.print(
+            f"Already loaded (dataset {report.dataset_sha256[:12]}): nothing written; "
+            "registry edits are kept."
+        )
+
+
+@data_app.command("build")
+def data_build(
+    sources: Annotated[Path, typer.Option(help="Folder of source files.")] = Path("data/sources"),
+    overrides: Annotated[Path, typer.Option(help="Reviewed override tables.")] = Path(
+        "data/overrides"
+    ),
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Output folder (default: the bundled one).")
+    ] = None,
+) -> None:
+    """Regenerate the bundled dataset from the sources (needs: pip install -e '.[build]')."""
+    from qurb.data import BUNDLED_DIR
+    from qurb.databuild.pipeline import BuildError, build_dataset
+
+    target = out_dir or BUNDLED_DIR
+    try:
+        with err.status("Building…") as status:
+            report = build_dataset(sources, overrides, target, progress=lambda m: status.update(m))
+    except BuildError as error:
+        raise _fail(str(error)) from None
+    rows = [{"file": name, "sha256": sha[:16]} for name, sha in report.outputs.items()]
+    render(
+        rows, ["file", "sha256"], OutputFormat.TABLE, title=f"Bundled dataset written to {target}"
+    )
+
+
+@data_app.command("check")
+def data_check() -> None:
+    """Check the bundled files against the checksums in their MANIFEST.json."""
+    from qurb.data import BUNDLED_DIR
+    from qurb.databuild.pipeline import MANIFEST, sha256_of
+
+    manifest = json.loads((BUNDLED_DIR / MANIFEST).read_text(encoding="utf-8"))
+    bad = [n for n, sha in manifest["outputs"].items() if sha256_of(BUNDLED_DIR / n) != sha]
+    if bad:
+        raise _fail(
+            f"{len(bad)} bundled file(s) differ from the manifest: {', '.join(bad)}",
+            "Rebuild with `qurb data build`.",
+        )
+    out.print(
+        f"[green]OK[/] {len(manifest['outputs'])} files match MANIFEST.json "
+        f"(dataset {manifest['dataset_version']})."
+    )
+
+
+# ---------------------------------------------------------------------------- territories
+
+
+@app.command("territories")
+def territories_cmd(
+    within: Annotated[str | None, typer.Option(help="Only units inside this territory.")] = None,
+    level: Annotated[TerritoryLevel | None, typer.Option(help="Only units of this level.")] = None,
+    search: Annotated[
+        str | None, typer.Option(help="Name (FR/AR) or code prefix to look for.")
+    ] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """List territories: regions by default; drill down with --within and --level."""
+    with _session(db) as session:
+        index = TerritoryIndex.from_session(session)
+        if search:
+            units = index.search(search, [level] if level else ())
+        else:
+            parent = index.resolve(within) if within else index.by_code["MA"]
+            units = index.units_within(parent, level) if level else index.children(parent.code)
+        rows = [
+            {
+                "code": t.code,
+                "level": t.level.value,
+                "name_fr": t.name_fr,
+                "name_ar": t.name_ar,
+                "kind": t.kind,
+                "population_2024": t.population_2024,
+                "population_2014": t.population_2014,
+                "area_km2": t.area_km2,
+                "parent_code": t.parent_code,
+            }
+            for t in units
+        ]
+        geometry = [
+            {"type": "Point", "coordinates": [t.ref_lon, t.ref_lat]}
+            if t.ref_lon is not None
+            else None
+            for t in units
+        ]
+    columns = [
+        "code",
+        "level",
+        "name_fr",
+        "name_ar",
+        "kind",
+        "population_2024",
+        "population_2014",
+        "area_km2",
+    ]
+    render(
+        rows,
+        columns if fmt is OutputFormat.TABLE else [*columns, "parent_code"],
+        fmt,
+        title=f"{len(rows)} territories",
+        geometry=geometry,
+    )
+
+
+@app.command("territory")
+def territory_cmd(
+    query: Annotated[str, typer.Argument(help="HCP code or French/Arabic name.")],
+    fmt: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """One territory: census figures and demand drivers (RGPH 2024)."""
+    with _session(db) as session:
+        index = TerritoryIndex.from_session(session)
+        t = index.resolve(query)
+        profile = read_profiles(session, [t.code])[t.code]
+    record: dict[str, Any] = {
+        "code": t.code,
+        "level": t.level.value,
+        "name_fr": t.name_fr,
+        "name_ar": t.name_ar,
+        "parent": " › ".join(a.name_fr for a in reversed(index.ancestors(t.code))),
+        "population_2024": profile.population,
+        "population_2014": t.population_2014,
+        "households_2024": t.households_2024,
+        "rural": profile.rural,
+        "urban": profile.urban,
+        "children_0_4": round(profile.children_0_4),
+        "women_15_49": round(profile.women_15_49),
+        "people_60_plus": round(profile.people_60_plus),
+        "births_per_year": None
+        if profile.births_per_year is None
+        else round(profile.births_per_year),
+        "fertility_rate": profile.fertility_rate,
+        "area_km2": t.area_km2,
+    }
+    if fmt is OutputFormat.TABLE:
+        render(
+            [{"field": k, "value": v} for k, v in record.items()],
+            ["field", "value"],
+            fmt,
+            title=f"{t.name_fr} — {t.name_ar}",
+        )
+    else:
+        geometry = (
+            [{"type": "Point", "coordinates": [t.ref_lon, t.ref_lat]}]
+            if t.ref_lon is not None
+            else [None]
+        )
+        render([record], list(record), fmt, geometry=geometry)
+
+
+# ---------------------------------------------------------------------------- facilities
+
+FACILITY_COLUMNS = [
+    "id",
+    "name",
+    "category",
+    "level",
+    "sector",
+    "status",
+    "commune_code",
+    "location_source",
+    "location_precision_m",
+    "beds",
+]
+
+
+@facilities_app.callback()
+def facilities_cmd(
+    ctx: typer.Context,
+    territory: Annotated[str | None, typer.Option(help="Territory (code or FR/AR name).")] = None,
+    category: Annotated[
+        list[str] | None, typer.Option(help="Category, repeatable (DR, CSR-1, HP…).")
+    ] = None,
+    level: Annotated[Level | None, typer.Option(help="primary / secondary / tertiary.")] = None,
+    sector: Annotated[
+        str, typer.Option(help="public (default), private, unknown or all.")
+    ] = "public",
+    status: Annotated[str, typer.Option(help="open (default), closed or all.")] = "open",
+    name: Annotated[str | None, typer.Option(help="Part of the name.")] = None,
+    limit: Annotated[int, typer.Option(help="Rows shown in a table (0: all).")] = 50,
+    fmt: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """List facilities (public ones unless --sector says otherwise)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    flt = FacilityFilter(
+        territory, tuple(category or ()), level.value if level else None, sector, status, name
+    )
+    _print_facilities(flt, fmt, limit, db)
+
+
+def _print_facilities(flt: FacilityFilter, fmt: OutputFormat, limit: int, db: str | None) -> None:
+    with _session(db) as session:
+        rows = list_facilities(session, flt)
+        if fmt is OutputFormat.GEOJSON:
+            typer.echo(json.dumps(facility_geojson(rows), ensure_ascii=False, default=str))
+            return
+        records = [facility_json(r) for r in rows]
+    if fmt is OutputFormat.TABLE:
+        shown = records[:limit] if limit else records
+        more = f" (first {len(shown)})" if len(shown) < len(records) else ""
+        render(shown, FACILITY_COLUMNS, fmt, title=f"{len(records):,} facilities{more}")
+    else:
+        render(records, list(records[0]) if records else FACILITY_COLUMNS, fmt)
+
+
+@facilities_app.command("import")
+def facilities_import(
+    file: Annotated[
+        Path, typer.Argument(help="CSV, XLSX or GeoJSON with name, category, commune[, lon, lat…].")
+    ],
+    sheet: Annotated[str | None, typer.Option(help="XLSX sheet (default: the first).")] = None,
+    by: Annotated[
+        str | None, typer.Option(help="Who makes the change (default: $QURB_USER).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Import facilities, all or nothing: any bad row stops the import and is listed."""
+    with _session(db) as session:
+        ids = import_facilities(session, file, _user(by), sheet)
+    out.print(f"[green]Imported[/] {len(ids)} facilities from {file}.")
+
+
+@facilities_app.command("add")
+def facilities_add(
+    name: Annotated[str, typer.Option(help="Facility name.")],
+    category: Annotated[
+        str,
+        typer.Option(
+            help="Category code: "
+            + ", ".join(["DR", "CSR-1", "CSR-2", "CSU-1", "CSU-2", "HPr", "HP"])
+            + "…"
+        ),
+    ],
+    commune: Annotated[str, typer.Option(help="Commune: HCP code or name.")],
+    lon: Annotated[float | None, typer.Option(help="Longitude, WGS84 degrees.")] = None,
+    lat: Annotated[float | None, typer.Option(help="Latitude, WGS84 degrees.")] = None,
+    beds: Annotated[int | None, typer.Option(help="Beds, if known.")] = None,
+    by: Annotated[str | None, typer.Option(help="Who makes the change.")] = None,
+    reason: Annotated[str | None, typer.Option(help="Why (kept in the history).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Add one facility to the registry."""
+    payload = FacilityCreate(
+        name=name, category=category, commune=commune, lon=lon, lat=lat, beds=beds
+    )
+    with _session(db) as session:
+        [facility_id] = create_facilities(session, [(None, payload)], _user(by), reason)
+    out.print(f"[green]Added[/] {facility_id}")
+
+
+@facilities_app.command("update")
+def facilities_update(
+    facility_id: Annotated[str, typer.Argument(help="Facility id.")],
+    name: Annotated[str | None, typer.Option()] = None,
+    category: Annotated[
+        str | None, typer.Option(help="New category (recorded as a re-categorisation).")
+    ] = None,
+    lon: Annotated[float | None, typer.Option()] = None,
+    lat: Annotated[float | None, typer.Option()] = None,
+    beds: Annotated[int | None, typer.Option()] = None,
+    doctors: Annotated[int | None, typer.Option()] = None,
+    by: Annotated[str | None, typer.Option(help="Who makes the change.")] = None,
+    reason: Annotated[str | None, typer.Option(help="Why (kept in the history).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Change a facility (name, category, location, beds, doctors)."""
+    given = {
+        k: v
+        for k, v in {
+            "name": name,
+            "category": category,
+            "lon": lon,
+            "lat": lat,
+            "beds": beds,
+            "doctors": doctors,
+        }.items()
+        if v is not None
+    }
+    if not given:
+        raise _fail(
+            "nothing to change",
+            "Give at least one of --name, --category, --lon/--lat, --beds, --doctors.",
+        )
+    with _session(db) as session:
+        row = update_facility(
+            session, facility_id, FacilityUpdate.model_validate(given), _user(by), reason
+        )
+        out.print(f"[green]Updated[/] {row.id}: {row.name} ({row.category})")
+
+
+@facilities_app.command("close")
+def facilities_close(
+    facility_id: Annotated[str, typer.Argument(help="Facility id.")],
+    by: Annotated[str | None, typer.Option(help="Who makes the change.")] = None,
+    reason: Annotated[str | None, typer.Option(help="Why (kept in the history).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Close a facility (kept in the registry and its history, no longer counted)."""
+    with _session(db) as session:
+        row = close_facility(session, facility_id, _user(by), reason)
+        out.print(f"[green]Closed[/] {row.id}: {row.name}")
+
+
+@facilities_app.command("history")
+def facilities_history(
+    facility_id: Annotated[str, typer.Argument(help="Facility id.")],
+    fmt: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Every change to a facility: who, when, before, after."""
+    with _session(db) as session:
+        changes = facility_history(session, facility_id)
+        rows = []
+        for c in changes:
+            before, after = c.before or {}, c.after or {}
+            changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+            rows.append(
+                {
+                    "when": c.changed_at.isoformat(timespec="seconds"),
+                    "action": c.action,
+                    "by": c.changed_by,
+                    "fields": ", ".join(
+                        f"{k}: {before.get(k)!s} → {after.get(k)!s}" for k in changed
+                    )
+                    if c.action != "create"
+                    else "",
+                    "reason": c.reason,
+                    "before": before,
+                    "after": after,
+                }
+            )
+    columns = ["when", "action", "by", "fields", "reason"]
+    render(
+        rows,
+        columns if fmt is OutputFormat.TABLE else [*columns, "before", "after"],
+        fmt,
+        title=f"History of {facility_id}",
+    )
+
+
+# ---------------------------------------------------------------------------- norms and gaps
+
+
+@app.command("norms")
+def norms_cmd(fmt: FormatOption = OutputFormat.TABLE) -> None:
+    """The norm sets available (bundled, plus *.toml files in $QURB_NORMS_DIR)."""
+    try:
+        sets = available_norm_sets()
+    except NormError as error:
+        raise _fail(str(error)) from None
+    rows = [
+        {
+            "id": s.id,
+            "version": s.version,
+            "rule": r.id,
+            "label": r.label_fr,
+            "population": r.population.value,
+            "scale": r.scale.value,
+            "source": s.source,
+        }
+        for s in sets.values()
+        for r in s.rules
+    ]
+    render(
+        rows,
+        ["id", "version", "rule", "label", "population", "scale", "source"],
+        fmt,
+        title="Norm sets",
+    )
+
+
+GAP_COLUMNS = [
+    "rank",
+    "code",
+    "name_fr",
+    "level",
+    "norm_set",
+    "rule",
+    "population_base",
+    "population",
+    "supply",
+    "required",
+    "missing",
+    "missing_category",
+    "unserved_population",
+    "status",
+]
+
+
+GAP_TABLE_COLUMNS = [
+    "rank",
+    "name_fr",
+    "code",
+    "rule",
+    "population_base",
+    "population",
+    "supply",
+    "required",
+    "missing",
+    "missing_category",
+]
+GAP_HEADERS = {
+    "rank": "#",
+    "name_fr": "territory",
+    "population_base": "counted on",
+    "supply": "have",
+    "required": "need",
+    "missing_category": "missing what",
+}
+
+
+def _gap_row(rank: int, g: GapLine) -> dict[str, Any]:
+    return {
+        "rank": rank,
+        "code": g.code,
+        "name_fr": g.name_fr,
+        "name_ar": g.name_ar,
+        "level": g.level,
+        "norm_set": g.norm_set,
+        "norm_version": g.norm_version,
+        "rule": g.rule,
+        "label_fr": g.label_fr,
+        "label_en": g.label_en,
+        "source": g.source,
+        "population_base": g.population_base,
+        "population": round(g.population),
+        "supply": g.supply,
+        "required": round(g.required, 2),
+        "missing": g.missing,
+        "missing_category": g.missing_category,
+        "unserved_population": None
+        if g.unserved_population is None
+        else round(g.unserved_population),
+        "status": g.status.value,
+    }
+
+
+@app.command("gaps")
+def gaps_cmd(
+    territory: Annotated[
+        str, typer.Option("--territory", "-t", help="Territory: HCP code or FR/AR name.")
+    ] = "MA",
+    norms: Annotated[
+        list[str] | None,
+        typer.Option("--norms", "-n", help="Norm set id or .toml path (repeatable; default all)."),
+    ] = None,
+    by: Annotated[
+        TerritoryLevel | None,
+        typer.Option(help="Level of the gap lines (default: commune; province for Morocco)."),
+    ] = None,
+    only_gaps: Annotated[
+        bool, typer.Option("--only-gaps/--all", help="Show only lines with a gap.")
+    ] = True,
+    limit: Annotated[int, typer.Option(help="Rows shown in a table (0: all).")] = 30,
+    fmt: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Ranked norm gaps: how many facilities of which category are missing where."""
+    with _session(db) as session:
+        sets = resolve_norm_sets(list(norms or []))
+        report = compute_territory_gaps(session, territory, sets, by)
+        index = TerritoryIndex.from_session(session) if fmt is OutputFormat.GEOJSON else None
+    lines = [g for g in report.lines if g.status.value == "gap"] if only_gaps else report.lines
+    rows = [_gap_row(i, g) for i, g in enumerate(lines, start=1)]
+    if fmt is OutputFormat.TABLE:
+        t = report.territory
+        shown = rows[:limit] if limit else rows
+        total_missing = sum(g.missing or 0 for g in lines)
+        render(
+            shown,
+            GAP_TABLE_COLUMNS,
+            fmt,
+            headers=GAP_HEADERS,
+            title=f"Norm gaps — {t.name_fr} ({t.code}), by {report.by}: {len(lines)} lines, "
+            f"{total_missing} units missing"
+            + (f" (first {len(shown)})" if len(shown) < len(rows) else ""),
+        )
+        for s in sets:
+            out.print(f"[dim]{s.id} v{s.version}: {s.source}[/]")
+        for note in report.skipped:
+            out.print(f"[yellow]not evaluated:[/] {note}")
+        return
+    columns = [*GAP_COLUMNS, "name_ar", "norm_version", "label_fr", "label_en", "source"]
+    geometry = None
+    if index is not None:
+        geometry = [
+            {
+                "type": "Point",
+                "coordinates": [index.by_code[r["code"]].ref_lon, index.by_code[r["code"]].ref_lat],
+            }
+            if index.by_code[r["code"]].ref_lon is not None
+            else None
+            for r in rows
+        ]
+    render(rows, columns, fmt, geometry=geometry)
+
+
+@app.command("categories")
+def categories_cmd(fmt: FormatOption = OutputFormat.TABLE) -> None:
+    """Facility categories, their level and the services they offer by definition."""
+    rows = [
+        {
+            "code": c.code,
+            "family": c.family,
+            "level": c.level.value,
+            "name_fr": c.name_fr,
+            "name_ar": c.name_ar,
+            "services": ", ".join(sorted(c.services)),
+        }
+        for c in categories().values()
+    ]
+    render(
+        rows, ["code", "family", "level", "name_fr", "name_ar", "services"], fmt, title="Categories"
+    )
+
+
+@app.command("export")
+def export_cmd(
+    what: Annotated[str, typer.Argument(help="territories | facilities | communes (boundaries)")],
+    fmt: FormatOption = OutputFormat.CSV,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+    ] = None,
+    sector: Annotated[str, typer.Option(help="For facilities: public, private or all.")] = "all",
+    db: DbOption = None,
+) -> None:
+    """Export a whole table (for spreadsheets, GIS and other tools)."""
+    import contextlib
+    import io
+    import sys
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        if what == "facilities":
+            _print_facilities(FacilityFilter(sector=sector, status="all"), fmt, 0, db)
+        elif what == "territories":
+            with _session(db) as session:
+                index = TerritoryIndex.from_session(session)
+            units = sorted(index.by_code.values(), key=lambda t: (t.level.depth, t.code))
+            rows = [
+                {
+                    "code": t.code,
+                    "level": t.level.value,
+                    "parent_code": t.parent_code,
+                    "cercle_code": t.cercle_code,
+                    "name_fr": t.name_fr,
+                    "name_ar": t.name_ar,
+                    "kind": t.kind,
+                    "population_2024": t.population_2024,
+                    "households_2024": t.households_2024,
+                    "population_2014": t.population_2014,
+                    "area_km2": t.area_km2,
+                    "ref_lon": t.ref_lon,
+                    "ref_lat": t.ref_lat,
+                }
+                for t in units
+            ]
+            geometry = [
+                {"type": "Point", "coordinates": [t.ref_lon, t.ref_lat]}
+                if t.ref_lon is not None
+                else None
+                for t in units
+            ]
+            render(rows, list(rows[0]), fmt, geometry=geometry)
+        elif what == "communes":
+            from qurb.data import BUNDLED_DIR
+
+            sys.stdout.write((BUNDLED_DIR / "communes.geojson").read_text(encoding="utf-8"))
+        else:
+            raise _fail(f"unknown export {what!r}", "Choose territories, facilities or communes.")
+    if output is None:
+        sys.stdout.write(buffer.getvalue())
+    else:
+        output.write_text(buffer.getvalue(), encoding="utf-8")
+        err.print(f"[green]Wrote[/] {output}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,110 @@
+"""Health facilities: Ministry categories, their level, and the services they offer."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from functools import cache
+
+from qurb.data import read_categories
+
+
+class Level(enum.StrEnum):
+    """Level of care in the Moroccan pyramid (primary = ESSP, secondary, tertiary = CHU)."""
+
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+    TERTIARY = "tertiary"
+
+
+class Sector(enum.StrEnum):
+    PUBLIC = "public"
+    PRIVATE = "private"
+    UNKNOWN = "unknown"
+
+
+class Status(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class LocationSource(enum.StrEnum):
+    OSM = "osm"
+    COMMUNE_REFERENCE = "commune_reference"
+    USER = "user"
+
+
+@dataclass(frozen=True)
+class Category:
+    """A Ministry category (DR, CSR-1, ..., CHU) or a private kind (clinic, pharmacy...)."""
+
+    code: str
+    name_fr: str
+    name_ar: str
+    family: str  # ESSP | hospital | osm (OpenStreetMap points outside the Ministry lists)
+    level: Level
+    services: frozenset[str] = field(default_factory=frozenset)
+
+
+@cache
+def categories() -> dict[str, Category]:
+    """Every known category, from `qurb/data/categories.toml`."""
+    return {
+        code: Category(
+            code=code,
+            name_fr=spec["name_fr"],
+            name_ar=spec["name_ar"],
+            family=spec["family"],
+            level=Level(spec["level"]),
+            services=frozenset(spec.get("services", [])),
+        )
+        for code, spec in read_categories().items()
+    }
+
+
+def unknown_category_message(code: str) -> str:
+    return f"unknown category {code!r}; expected one of: {', '.join(categories())}"
+
+
+def category(code: str) -> Category:
+    """The category `code`, or a KeyError that lists the valid codes."""
+    known = categories()
+    if code not in known:
+        raise KeyError(unknown_category_message(code))
+    return known[code]
+
+
+def hospital_categories() -> set[str]:
+    return {c.code for c in categories().values() if c.family == "hospital"}
+
+
+def public_categories() -> list[str]:
+    return [c.code for c in categories().values() if c.family != "osm"]
+
+
+@dataclass(frozen=True)
+class Facility:
+    """One facility of the registry. Unknown numbers (beds, staff) are None, never 0."""
+
+    id: str
+    name: str
+    category: str
+    sector: Sector
+    status: Status
+    commune_code: str
+    lon: float
+    lat: float
+    location_source: LocationSource
+    location_precision_m: float | None = None
+    arrondissement_code: str | None = None
+    beds: int | None = None
+    doctors: int | None = None
+    osm_id: str | None = None
+
+    @property
+    def level(self) -> Level:
+        return category(self.category).level
+
+    @property
+    def services(self) -> frozenset[str]:
+        return category(self.category).services

@@ -1,0 +1,23 @@
+"""Name folding, so that 'Fès-Meknès', 'fes meknes' and 'FES - MEKNES' compare equal.
+
+Latin names lose case, accents, punctuation and repeated spaces; Arabic names lose
+diacritics (tashkeel) and tatweel, and their letter variants are unified (أ إ آ → ا,
+ة → ه, ى → ي), as users type them either way.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_ARABIC_DIACRITICS = re.compile("[\u064b-\u065f\u0670\u0640]")
+_ARABIC_LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي"})
+_NOT_WORD = re.compile(r"[^\w]+", re.UNICODE)
+
+
+def fold_name(text: str) -> str:
+    """A comparison key for a place or facility name (never shown to users)."""
+    text = _ARABIC_DIACRITICS.sub("", text).translate(_ARABIC_LETTERS)
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(_NOT_WORD.sub(" ", stripped.casefold()).split())

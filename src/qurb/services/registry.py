@@ -1,0 +1,484 @@
+"""The facility registry: query, add, update, close, re-categorise — with full history.
+
+Every write goes through `validate_*` (the same rules for the CLI, imports and the web
+app) and is one transaction that also writes a `facility_changes` row: who, when, the
+facility before and after.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from qurb.domain.facility import Sector, Status, categories, unknown_category_message
+from qurb.domain.names import fold_name
+from qurb.domain.territory import TerritoryLevel, inside_morocco
+from qurb.services.dataset import facility_snapshot
+from qurb.services.territories import TerritoryIndex, TerritoryNotFound
+from qurb.storage.models import CommuneGeometryRow, FacilityChangeRow, FacilityRow
+
+if TYPE_CHECKING:
+    from qurb.analytics.locator import CommuneLocator
+
+# A point this far outside its commune's (simplified) boundary is still accepted: the
+# boundary is simplified to ~50 m and facilities sit on commune edges. Beyond Morocco's
+# communes by more than OUTSIDE_TOLERANCE_KM, a point is refused.
+COMMUNE_TOLERANCE_KM = 2.0
+OUTSIDE_TOLERANCE_KM = 5.0
+
+
+class FacilityCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=300)
+    category: str
+    commune: str = Field(description="HCP code or name of the commune (or arrondissement)")
+    lon: float | None = None
+    lat: float | None = None
+    sector: Sector | None = None
+    name_ar: str | None = None
+    beds: int | None = Field(default=None, ge=0)
+    doctors: int | None = Field(default=None, ge=0)
+    osm_id: str | None = None
+    id: str | None = None
+
+
+class FacilityUpdate(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=300)
+    name_ar: str | None = None
+    category: str | None = None
+    lon: float | None = None
+    lat: float | None = None
+    beds: int | None = Field(default=None, ge=0)
+    doctors: int | None = Field(default=None, ge=0)
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    reason: str
+    row: int | None = None
+
+    def __str__(self) -> str:
+        where = f"row {self.row}, " if self.row is not None else ""
+        return f"{where}field '{self.field}': {self.reason}"
+
+
+@dataclass
+class RegistryError(ValueError):
+    """A write refused; nothing was written. Lists every problem found."""
+
+    errors: list[FieldError] = field(default_factory=list)
+    source: str = ""
+
+    def __str__(self) -> str:
+        head = f"{self.source}: " if self.source else ""
+        lines = "\n".join(f"  - {e}" for e in self.errors)
+        return f"{head}{len(self.errors)} problem(s), nothing was written:\n{lines}"
+
+
+@dataclass(frozen=True)
+class FacilityFilter:
+    territory: str | None = None
+    categories: tuple[str, ...] = ()
+    level: str | None = None
+    sector: str | None = "public"  # private kept apart unless asked ('all' for both)
+    status: str | None = "open"
+    name: str | None = None
+
+
+def _locator_from(session: Session) -> CommuneLocator:
+    import shapely  # only writes need the boundaries: keep them out of start-up
+
+    from qurb.analytics.locator import CommuneLocator
+
+    rows = session.execute(select(CommuneGeometryRow.code, CommuneGeometryRow.geojson)).all()
+    return CommuneLocator(
+        [code for code, _ in rows], [shapely.from_geojson(text) for _, text in rows]
+    )
+
+
+_LOCATORS: dict[str, CommuneLocator] = {}
+
+
+def commune_locator(session: Session) -> CommuneLocator:
+    """The commune boundaries as a point locator, built once per database."""
+    key = str(session.get_bind().engine.url)
+    if key not in _LOCATORS:
+        _LOCATORS[key] = _locator_from(session)
+    return _LOCATORS[key]
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", fold_name(text)).strip("-")[:40] or "x"
+
+
+@dataclass
+class Validator:
+    """Checks facility payloads against the territory tree and the existing registry."""
+
+    session: Session
+    index: TerritoryIndex
+    locator: CommuneLocator
+    _keys: dict[tuple[str, str, str], str] = field(default_factory=dict)
+
+    @classmethod
+    def for_session(cls, session: Session, index: TerritoryIndex | None = None) -> Validator:
+        validator = cls(
+            session, index or TerritoryIndex.from_session(session), commune_locator(session)
+        )
+        for fid, name, category, commune in session.execute(
+            select(
+                FacilityRow.id, FacilityRow.name, FacilityRow.category, FacilityRow.commune_code
+            ).where(FacilityRow.status == "open")
+        ):
+            validator._keys[(fold_name(name), category, commune)] = fid
+        return validator
+
+    def check_create(
+        self, payload: FacilityCreate, row: int | None = None
+    ) -> tuple[dict[str, Any], list[FieldError]]:
+        errors: list[FieldError] = []
+        spec = categories().get(payload.category)
+        if spec is None:
+            errors.append(
+                FieldError(
+                    "category",
+                    unknown_category_message(payload.category),
+                    row,
+                )
+            )
+        commune_code = arrondissement_code = province_code = None
+        try:
+            unit = self.index.resolve(payload.commune)
+            if unit.level is TerritoryLevel.ARRONDISSEMENT:
+                arrondissement_code, commune_code = unit.code, unit.parent_code
+            elif unit.level is TerritoryLevel.COMMUNE:
+                commune_code = unit.code
+            else:
+                errors.append(
+                    FieldError(
+                        "commune",
+                        f"{payload.commune!r} is a {unit.level} ({unit.code}), not a commune",
+                        row,
+                    )
+                )
+        except TerritoryNotFound as error:
+            errors.append(FieldError("commune", str(error), row))
+        if commune_code is not None:
+            province_code = self.index.by_code[commune_code].parent_code
+        lon, lat = payload.lon, payload.lat
+        location_source, precision = "user", 25.0
+        if (lon is None) != (lat is None):
+            errors.append(
+                FieldError(
+                    "lon" if lon is None else "lat", "give both lon and lat, or neither", row
+                )
+            )
+        elif lon is not None and lat is not None:
+            located = (
+                self.locator.locate(lon, lat, OUTSIDE_TOLERANCE_KM)
+                if inside_morocco(lon, lat)
+                else None
+            )
+            if located is None:
+                errors.append(
+                    FieldError(
+                        "lon/lat",
+                        f"({lon}, {lat}) is outside Morocco (lon, lat in WGS84 degrees)",
+                        row,
+                    )
+                )
+            elif commune_code is not None and not self.locator.contains(
+                commune_code, lon, lat, COMMUNE_TOLERANCE_KM
+            ):
+                other = self.index.by_code[located.code]
+                errors.append(
+                    FieldError(
+                        "lon/lat",
+                        f"({lon}, {lat}) lies in {other.name_fr} ({other.code}), "
+                        f"not in commune {commune_code}",
+                        row,
+                    )
+                )
+        elif commune_code is not None:
+            commune = self.index.by_code[commune_code]
+            lon, lat = commune.ref_lon, commune.ref_lat
+            location_source = "commune_reference"
+            precision = round(((commune.area_km2 or 0.0) / 3.141592653589793) ** 0.5 * 1000.0, -1)
+        if errors or spec is None or commune_code is None:
+            return {}, errors
+        key = (fold_name(payload.name), payload.category, commune_code)
+        if key in self._keys:
+            errors.append(
+                FieldError(
+                    "name",
+                    f"duplicate: {payload.category} {payload.name!r} already exists in commune "
+                    f"{commune_code} (id {self._keys[key]})",
+                    row,
+                )
+            )
+            return {}, errors
+        sector = payload.sector or (Sector.PRIVATE if spec.family == "osm" else Sector.PUBLIC)
+        facility_id = (
+            payload.id or f"user-{province_code}-{_slug(payload.name)}-{len(self._keys) + 1}"
+        )
+        self._keys[key] = facility_id
+        return (
+            {
+                "id": facility_id,
+                "name": payload.name.strip(),
+                "name_ar": payload.name_ar,
+                "category": payload.category,
+                "family": spec.family,
+                "level": spec.level.value,
+                "sector": sector.value,
+                "status": Status.OPEN.value,
+                "province_code": province_code,
+                "commune_code": commune_code,
+                "arrondissement_code": arrondissement_code,
+                "lon": lon,
+                "lat": lat,
+                "location_source": location_source,
+                "location_precision_m": precision,
+                "osm_id": payload.osm_id,
+                "beds": payload.beds,
+                "doctors": payload.doctors,
+                "source": "user",
+                "source_row": row,
+                "link_method": None,
+                "link_score": None,
+                "moh_delegation": None,
+                "moh_commune": None,
+            },
+            errors,
+        )
+
+
+def _record_change(
+    session: Session,
+    facility_id: str,
+    action: str,
+    changed_by: str,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+    reason: str | None,
+    when: datetime,
+) -> None:
+    session.add(
+        FacilityChangeRow(
+            facility_id=facility_id,
+            action=action,
+            changed_by=changed_by,
+            changed_at=when,
+            reason=reason,
+            before=None if before is None else facility_snapshot(dict(before)),
+            after=None if after is None else facility_snapshot(dict(after)),
+        )
+    )
+
+
+def _as_dict(row: FacilityRow) -> dict[str, Any]:
+    return {column.key: getattr(row, column.key) for column in FacilityRow.__table__.columns}
+
+
+def validate_facilities(
+    session: Session, payloads: Iterable[tuple[int | None, FacilityCreate]]
+) -> tuple[list[dict[str, Any]], list[FieldError]]:
+    """Check payloads (also against each other: duplicates) without writing anything."""
+    validator = Validator.for_session(session)
+    accepted: list[dict[str, Any]] = []
+    errors: list[FieldError] = []
+    for row, payload in payloads:
+        values, problems = validator.check_create(payload, row)
+        errors.extend(problems)
+        if not problems:
+            accepted.append(values)
+    return accepted, errors
+
+
+def create_facilities(
+    session: Session,
+    payloads: Iterable[tuple[int | None, FacilityCreate]],
+    changed_by: str,
+    reason: str | None = None,
+    source: str = "",
+) -> list[str]:
+    """Add facilities, all or none: every payload is checked before anything is written."""
+    accepted, errors = validate_facilities(session, payloads)
+    if errors:
+        raise RegistryError(errors, source)
+    existing = set(
+        session.scalars(
+            select(FacilityRow.id).where(FacilityRow.id.in_([v["id"] for v in accepted]))
+        )
+    )
+    clashes = [
+        FieldError("id", f"id {v['id']!r} is already used", v["source_row"])
+        for v in accepted
+        if v["id"] in existing
+    ]
+    if clashes:
+        raise RegistryError(clashes, source)
+    now = datetime.now(UTC)
+    for values in accepted:
+        if source:
+            values["source"] = source
+        session.add(FacilityRow(**values, updated_at=now))
+        _record_change(session, values["id"], "create", changed_by, None, values, reason, now)
+    session.flush()
+    return [v["id"] for v in accepted]
+
+
+def get_facility(session: Session, facility_id: str) -> FacilityRow:
+    row = session.get(FacilityRow, facility_id)
+    if row is None:
+        raise RegistryError([FieldError("id", f"no facility with id {facility_id!r}")])
+    return row
+
+
+def update_facility(
+    session: Session,
+    facility_id: str,
+    update: FacilityUpdate,
+    changed_by: str,
+    reason: str | None = None,
+) -> FacilityRow:
+    """Change a facility's fields; a category change is recorded as 'recategorise'."""
+    row = get_facility(session, facility_id)
+    before = _as_dict(row)
+    changes = update.model_dump(exclude_unset=True)
+    errors: list[FieldError] = []
+    if "category" in changes:
+        spec = categories().get(changes["category"])
+        if spec is None:
+            errors.append(
+                FieldError(
+                    "category",
+                    unknown_category_message(changes["category"]),
+                )
+            )
+        else:
+            changes["family"], changes["level"] = spec.family, spec.level.value
+    if ("lon" in changes) != ("lat" in changes):
+        errors.append(FieldError("lon/lat", "give both lon and lat"))
+    elif "lon" in changes and changes["lon"] is not None:
+        locator = commune_locator(session)
+        lon, lat = changes["lon"], changes["lat"]
+        if not inside_morocco(lon, lat) or locator.locate(lon, lat, OUTSIDE_TOLERANCE_KM) is None:
+            errors.append(FieldError("lon/lat", f"({lon}, {lat}) is outside Morocco"))
+        elif not locator.contains(row.commune_code, lon, lat, COMMUNE_TOLERANCE_KM):
+            errors.append(
+                FieldError(
+                    "lon/lat", f"({lon}, {lat}) is not in the facility's commune {row.commune_code}"
+                )
+            )
+        else:
+            changes["location_source"], changes["location_precision_m"] = "user", 25.0
+    if errors:
+        raise RegistryError(errors, facility_id)
+    changes = {k: v for k, v in changes.items() if before.get(k) != v}
+    if not changes:
+        return row
+    for key, value in changes.items():
+        setattr(row, key, value)
+    now = datetime.now(UTC)
+    row.updated_at = now
+    action = "recategorise" if "category" in changes else "update"
+    _record_change(session, facility_id, action, changed_by, before, _as_dict(row), reason, now)
+    session.flush()
+    return row
+
+
+def close_facility(
+    session: Session, facility_id: str, changed_by: str, reason: str | None = None
+) -> FacilityRow:
+    row = get_facility(session, facility_id)
+    if row.status == Status.CLOSED.value:
+        raise RegistryError([FieldError("status", f"facility {facility_id} is already closed")])
+    before = _as_dict(row)
+    now = datetime.now(UTC)
+    row.status, row.updated_at = Status.CLOSED.value, now
+    _record_change(session, facility_id, "close", changed_by, before, _as_dict(row), reason, now)
+    session.flush()
+    return row
+
+
+def facility_history(session: Session, facility_id: str) -> list[FacilityChangeRow]:
+    get_facility(session, facility_id)
+    query = (
+        select(FacilityChangeRow)
+        .where(FacilityChangeRow.facility_id == facility_id)
+        .order_by(FacilityChangeRow.id)
+    )
+    return list(session.scalars(query))
+
+
+def list_facilities(
+    session: Session, flt: FacilityFilter, index: TerritoryIndex | None = None
+) -> list[FacilityRow]:
+    query = select(FacilityRow)
+    if flt.territory:
+        index = index or TerritoryIndex.from_session(session)
+        territory = index.resolve(flt.territory)
+        if territory.level is TerritoryLevel.ARRONDISSEMENT:
+            query = query.where(FacilityRow.arrondissement_code == territory.code)
+        elif territory.level is not TerritoryLevel.COUNTRY:
+            communes = [c.code for c in index.communes_within(territory)]
+            query = query.where(FacilityRow.commune_code.in_(communes))
+    if flt.categories:
+        unknown = [c for c in flt.categories if c not in categories()]
+        if unknown:
+            raise RegistryError(
+                [
+                    FieldError(
+                        "category",
+                        unknown_category_message(", ".join(unknown)),
+                    )
+                ]
+            )
+        query = query.where(FacilityRow.category.in_(flt.categories))
+    if flt.level:
+        query = query.where(FacilityRow.level == flt.level)
+    if flt.sector and flt.sector != "all":
+        query = query.where(FacilityRow.sector == flt.sector)
+    if flt.status and flt.status != "all":
+        query = query.where(FacilityRow.status == flt.status)
+    rows = list(
+        session.scalars(
+            query.order_by(FacilityRow.commune_code, FacilityRow.category, FacilityRow.name)
+        )
+    )
+    if flt.name:
+        key = fold_name(flt.name)
+        rows = [r for r in rows if key in fold_name(r.name)]
+    return rows
+
+
+def facility_geojson(rows: Iterable[FacilityRow]) -> dict[str, Any]:
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": r.id,
+                "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
+                "properties": {
+                    k: v
+                    for k, v in facility_snapshot(_as_dict(r)).items()
+                    if k not in ("lon", "lat")
+                },
+            }
+            for r in rows
+        ],
+    }
+
+
+def facility_json(row: FacilityRow) -> dict[str, Any]:
+    return json.loads(json.dumps(facility_snapshot(_as_dict(row)), default=str))

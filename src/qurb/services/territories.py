@@ -1,0 +1,145 @@
+"""Finding territories by HCP code or by French/Arabic name, and walking the tree."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from qurb.domain.names import fold_name
+from qurb.domain.territory import Territory, TerritoryLevel
+from qurb.storage.models import TerritoryRow
+
+
+class TerritoryNotFound(LookupError):
+    """No territory, or several equally good ones, match what the user typed."""
+
+
+def to_territory(row: TerritoryRow) -> Territory:
+    return Territory(
+        code=row.code,
+        level=TerritoryLevel(row.level),
+        name_fr=row.name_fr,
+        name_ar=row.name_ar,
+        parent_code=row.parent_code,
+        kind=row.kind,
+        population_2024=row.population_2024,
+        households_2024=row.households_2024,
+        population_2014=row.population_2014,
+        cercle_code=row.cercle_code,
+        area_km2=row.area_km2,
+        ref_lon=row.ref_lon,
+        ref_lat=row.ref_lat,
+    )
+
+
+@dataclass(frozen=True)
+class TerritoryIndex:
+    """All territories in memory (1,853 rows): lookups without a query per step."""
+
+    by_code: dict[str, Territory]
+    folded: dict[str, tuple[str, str]] = field(default_factory=dict)  # code → (fr, ar) keys
+    _ancestors: dict[str, list[Territory]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for code, t in self.by_code.items():
+            self.folded[code] = (fold_name(t.name_fr), fold_name(t.name_ar))
+
+    @classmethod
+    def from_session(cls, session: Session) -> TerritoryIndex:
+        rows = session.scalars(select(TerritoryRow)).all()
+        return cls({r.code: to_territory(r) for r in rows})
+
+    def resolve(self, query: str) -> Territory:
+        """A territory from its HCP code or its French/Arabic name (accents optional).
+
+        An exact code wins. Among name matches the largest unit wins ('Fès' is the
+        prefecture, not the commune); two matches at that level are ambiguous.
+        """
+        text = query.strip()
+        if text in self.by_code:
+            return self.by_code[text]
+        key = fold_name(text)
+        if not key:
+            raise TerritoryNotFound("empty territory name")
+        matches = [self.by_code[code] for code, names in self.folded.items() if key in names]
+        if not matches:
+            close = self.suggest(text)
+            hint = f"; did you mean: {', '.join(close)}?" if close else ""
+            raise TerritoryNotFound(f"no territory named or coded {query!r}{hint}")
+        best_depth = min(t.level.depth for t in matches)
+        best = [t for t in matches if t.level.depth == best_depth]
+        if len(best) > 1:
+            listed = ", ".join(f"{t.name_fr} ({t.level}, {t.code})" for t in best)
+            raise TerritoryNotFound(f"{query!r} is ambiguous: {listed}; give the HCP code")
+        return best[0]
+
+    def suggest(self, text: str, limit: int = 5) -> list[str]:
+        from rapidfuzz import fuzz, process
+
+        choices = {code: names[0] for code, names in self.folded.items()}
+        found = process.extract(fold_name(text), choices, scorer=fuzz.WRatio, limit=limit)
+        return [f"{self.by_code[code].name_fr} ({code})" for _, score, code in found if score >= 70]
+
+    def children(self, code: str) -> list[Territory]:
+        return sorted(
+            (t for t in self.by_code.values() if t.parent_code == code), key=lambda t: t.code
+        )
+
+    def ancestors(self, code: str) -> list[Territory]:
+        """Parents from the nearest up to the country (cercles included for communes)."""
+        cached = self._ancestors.get(code)
+        if cached is not None:
+            return cached
+        out: list[Territory] = []
+        current = self.by_code[code]
+        if current.cercle_code:
+            out.append(self.by_code[current.cercle_code])
+        while current.parent_code:
+            current = self.by_code[current.parent_code]
+            out.append(current)
+        self._ancestors[code] = out
+        return out
+
+    def is_within(self, code: str, ancestor: str) -> bool:
+        return code == ancestor or any(a.code == ancestor for a in self.ancestors(code))
+
+    def units_within(self, territory: Territory, level: TerritoryLevel) -> list[Territory]:
+        """The units of `level` inside `territory` (itself if it is of that level)."""
+        if territory.level is level:
+            return [territory]
+        return sorted(
+            (
+                t
+                for t in self.by_code.values()
+                if t.level is level and self.is_within(t.code, territory.code)
+            ),
+            key=lambda t: t.code,
+        )
+
+    def communes_within(self, territory: Territory) -> list[Territory]:
+        if territory.level is TerritoryLevel.ARRONDISSEMENT:
+            return [self.by_code[territory.parent_code or ""]]
+        return self.units_within(territory, TerritoryLevel.COMMUNE)
+
+    def ancestor_at(self, code: str, level: TerritoryLevel) -> Territory | None:
+        unit = self.by_code[code]
+        if unit.level is level:
+            return unit
+        return next((a for a in self.ancestors(code) if a.level is level), None)
+
+    def search(
+        self, text: str, levels: Sequence[TerritoryLevel] = (), limit: int = 20
+    ) -> list[Territory]:
+        key = fold_name(text)
+        hits = [
+            t
+            for t in self.by_code.values()
+            if (not levels or t.level in levels)
+            and (
+                t.code.startswith(text.strip()) or any(key in name for name in self.folded[t.code])
+            )
+        ]
+        return sorted(hits, key=lambda t: (t.level.depth, t.code))[:limit]

@@ -1,0 +1,205 @@
+"""`qurb facilities import`: every kind of bad row is reported, and nothing is written."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from qurb.adapters.tabular import InputFileError
+from qurb.services.imports import import_facilities
+from qurb.services.registry import RegistryError
+from qurb.storage.database import transaction
+from qurb.storage.models import FacilityChangeRow, FacilityRow, TerritoryRow
+
+HEADER = ["nom", "catégorie", "commune", "longitude", "latitude", "lits"]
+GOOD = [
+    ["Dispensaire Test Un", "DR", "03.231.81.03", "", "", ""],
+    ["Centre Test Deux", "CSR-1", "Sidi Harazem", "", "", "0"],
+]
+
+
+def _csv(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        writer.writerows(rows)
+    return path
+
+
+def _state(factory: sessionmaker[Session]) -> tuple[int, int]:
+    with transaction(factory) as s:
+        return (
+            s.scalar(select(func.count()).select_from(FacilityRow)) or 0,
+            s.scalar(select(func.count()).select_from(FacilityChangeRow)) or 0,
+        )
+
+
+def test_good_csv_imports_every_row(scratch_factory: sessionmaker[Session], tmp_path: Path) -> None:
+    before = _state(scratch_factory)
+    with transaction(scratch_factory) as s:
+        ids = import_facilities(s, _csv(tmp_path / "ok.csv", GOOD), "amina")
+    assert len(ids) == 2
+    assert _state(scratch_factory) == (before[0] + 2, before[1] + 2)
+
+
+BAD_ROWS = {
+    "unknown category": (
+        ["X", "CSZ-9", "03.231.81.03", "", "", ""],
+        "category",
+        "unknown category",
+    ),
+    "commune not found": (["X", "DR", "Nowhere Town", "", "", ""], "commune", "no territory"),
+    "outside Morocco": (
+        ["X", "DR", "03.231.81.03", "2.35", "48.85", ""],
+        "lon/lat",
+        "outside Morocco",
+    ),
+    "wrong type": (["X", "DR", "03.231.81.03", "", "", "many"], "beds", "valid integer"),
+    "negative": (["X", "DR", "03.231.81.03", "", "", "-3"], "beds", "greater than or equal to 0"),
+    "missing name": (["", "DR", "03.231.81.03", "", "", ""], "name", "missing"),
+}
+
+
+@pytest.mark.parametrize("kind", list(BAD_ROWS))
+def test_a_bad_row_stops_the_import_naming_row_and_field(
+    kind: str, scratch_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    row, field, reason = BAD_ROWS[kind]
+    path = _csv(tmp_path / "bad.csv", [*GOOD, row])
+    before = _state(scratch_factory)
+    with pytest.raises(RegistryError) as caught, transaction(scratch_factory) as s:
+        import_facilities(s, path, "amina")
+    [error] = caught.value.errors
+    assert (error.row, error.field) == (4, field)  # line 4: header, two good rows, the bad one
+    assert reason in error.reason
+    assert str(path) in str(caught.value)
+    assert _state(scratch_factory) == before
+
+
+def test_duplicates_inside_the_file_and_against_the_registry(
+    scratch_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    path = _csv(tmp_path / "dup.csv", [*GOOD, GOOD[0]])
+    with pytest.raises(RegistryError) as caught, transaction(scratch_factory) as s:
+        import_facilities(s, path, "amina")
+    assert [(e.row, e.field) for e in caught.value.errors] == [(4, "name")]
+    with transaction(scratch_factory) as s:
+        import_facilities(s, _csv(tmp_path / "ok.csv", GOOD), "amina")
+    with pytest.raises(RegistryError, match="duplicate"), transaction(scratch_factory) as s:
+        import_facilities(s, _csv(tmp_path / "again.csv", GOOD[:1]), "amina")
+
+
+def test_every_bad_row_is_listed_at_once(
+    scratch_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    rows = [*GOOD, *(spec[0] for spec in BAD_ROWS.values())]
+    with pytest.raises(RegistryError) as caught, transaction(scratch_factory) as s:
+        import_facilities(s, _csv(tmp_path / "many.csv", rows), "amina")
+    assert sorted(e.row for e in caught.value.errors) == list(range(4, 4 + len(BAD_ROWS)))
+
+
+def test_xlsx_import_and_wrong_sheet(
+    scratch_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "ESSP"
+    sheet.append(HEADER)
+    for row in GOOD:
+        sheet.append(row)
+    path = tmp_path / "list.xlsx"
+    workbook.save(path)
+    wrong_sheet = "no sheet named 'Hopitaux'; the workbook has: ESSP"
+    with pytest.raises(InputFileError, match=wrong_sheet), transaction(scratch_factory) as s:
+        import_facilities(s, path, "amina", sheet="Hopitaux")
+    with transaction(scratch_factory) as s:
+        assert len(import_facilities(s, path, "amina", sheet="ESSP")) == 2
+
+
+def test_geojson_import_takes_point_coordinates(
+    scratch_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    with transaction(scratch_factory) as s:
+        commune = s.get(TerritoryRow, "03.231.81.03")
+        assert commune is not None
+        ref = (commune.ref_lon, commune.ref_lat)
+    collection = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [ref[0], ref[1]]},
+                "properties": {"name": "Point Test", "category": "DR", "commune": "03.231.81.03"},
+            },
+            {
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": []},
+                "properties": {"name": "Area Test", "category": "DR", "commune": "03.231.81.03"},
+            },
+        ],
+    }
+    path = tmp_path / "points.geojson"
+    path.write_text(json.dumps(collection), encoding="utf-8")
+    with pytest.raises(RegistryError) as caught, transaction(scratch_factory) as s:
+        import_facilities(s, path, "amina")
+    assert [(e.row, e.field) for e in caught.value.errors] == [(2, "geometry")]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("broken.xlsx", b"PK\x03\x04 not really a workbook", "not a readable .xlsx workbook"),
+        ("broken.geojson", b'{"type": "FeatureCollection", ', "not valid GeoJSON"),
+        ("latin1.csv", "nom;catégorie\nCentre;DR\n".encode("latin-1"), "not UTF-8"),
+        ("list.pdf", b"%PDF-1.4", "unsupported file type"),
+        ("empty.csv", b"", "empty"),
+    ],
+)
+def test_broken_files_are_refused(
+    name: str, content: bytes, message: str, scratch_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    before = _state(scratch_factory)
+    with pytest.raises(InputFileError, match=message), transaction(scratch_factory) as s:
+        import_facilities(s, path, "amina")
+    assert _state(scratch_factory) == before
+
+
+good_rows = st.lists(
+    st.tuples(st.sampled_from(["DR", "CSR-1", "CSR-2"]), st.integers(0, 10_000)).map(
+        lambda t: [f"Centre Propriete {t[1]}", t[0], "03.231.81.03", "", "", ""]
+    ),
+    max_size=6,
+    unique_by=lambda r: r[0],
+)
+bad_row = st.sampled_from([spec[0] for spec in BAD_ROWS.values()])
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(good=good_rows, bad=bad_row, position=st.integers(0, 6))
+def test_property_a_failed_import_leaves_the_database_unchanged(
+    scratch_factory: sessionmaker[Session],
+    tmp_path: Path,
+    good: list[list[str]],
+    bad: list[str],
+    position: int,
+) -> None:
+    rows = [*good]
+    rows.insert(min(position, len(rows)), bad)
+    path = _csv(tmp_path / "prop.csv", rows)
+    before = _state(scratch_factory)
+    with pytest.raises(RegistryError), transaction(scratch_factory) as s:
+        import_facilities(s, path, "amina")
+    assert _state(scratch_factory) == before

@@ -1,0 +1,118 @@
+"""Editing the registry: validation, history (who, when, before, after)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from qurb.services.registry import (
+    FacilityCreate,
+    FacilityFilter,
+    FacilityUpdate,
+    RegistryError,
+    close_facility,
+    create_facilities,
+    facility_history,
+    list_facilities,
+    update_facility,
+)
+from qurb.storage.database import transaction
+from qurb.storage.models import FacilityChangeRow, FacilityRow, TerritoryRow
+
+AIN_BIDA = "03.231.81.03"  # rural commune of the prefecture of Fès
+
+
+def _count(session: Session) -> tuple[int, int]:
+    return (
+        session.scalar(select(func.count()).select_from(FacilityRow)) or 0,
+        session.scalar(select(func.count()).select_from(FacilityChangeRow)) or 0,
+    )
+
+
+def test_add_update_recategorise_close_keeps_history(
+    scratch_factory: sessionmaker[Session],
+) -> None:
+    with transaction(scratch_factory) as s:
+        [fid] = create_facilities(
+            s,
+            [(None, FacilityCreate(name="Douar Test", category="DR", commune="Ain Bida"))],
+            "amina",
+        )
+    with transaction(scratch_factory) as s:
+        row = s.get(FacilityRow, fid)
+        commune = s.get(TerritoryRow, AIN_BIDA)
+        assert row is not None and commune is not None
+        assert row.commune_code == AIN_BIDA and row.province_code == "03.231"
+        # No coordinates given: the commune's reference point, and precision says so.
+        assert (row.lon, row.lat) == (commune.ref_lon, commune.ref_lat)
+        assert row.location_source == "commune_reference" and row.beds is None
+        update_facility(s, fid, FacilityUpdate(category="CSR-1", beds=4), "youssef", "upgraded")
+    with transaction(scratch_factory) as s:
+        close_facility(s, fid, "amina", "merged")
+        history = facility_history(s, fid)
+    assert [h.action for h in history] == ["create", "recategorise", "close"]
+    assert [h.changed_by for h in history] == ["amina", "youssef", "amina"]
+    recategorised = history[1]
+    assert recategorised.before is not None and recategorised.after is not None
+    assert recategorised.before["category"] == "DR" and recategorised.after["category"] == "CSR-1"
+    assert recategorised.before["beds"] is None and recategorised.after["beds"] == 4
+    assert recategorised.reason == "upgraded"
+    with transaction(scratch_factory) as s:
+        open_ids = {f.id for f in list_facilities(s, FacilityFilter(territory=AIN_BIDA))}
+        all_ids = {
+            f.id for f in list_facilities(s, FacilityFilter(territory=AIN_BIDA, status="all"))
+        }
+    assert fid not in open_ids and fid in all_ids
+
+
+@pytest.mark.parametrize(
+    ("payload", "field", "reason"),
+    [
+        ({"category": "XYZ"}, "category", "unknown category 'XYZ'"),
+        ({"commune": "Atlantis"}, "commune", "no territory named or coded 'Atlantis'"),
+        ({"commune": "03.231"}, "commune", "is a province"),
+        ({"lon": -3.7, "lat": 40.4}, "lon/lat", "outside Morocco"),  # Madrid
+        ({"lon": -6.84, "lat": 34.02}, "lon/lat", "not in commune 03.231.81.03"),  # Rabat
+        ({"lon": -4.9}, "lat", "give both lon and lat"),
+    ],
+)
+def test_invalid_facility_is_refused_and_nothing_written(
+    scratch_factory: sessionmaker[Session], payload: dict[str, object], field: str, reason: str
+) -> None:
+    with transaction(scratch_factory) as s:
+        before = _count(s)
+    values = {"name": "Test", "category": "DR", "commune": AIN_BIDA, **payload}
+    with pytest.raises(RegistryError) as caught, transaction(scratch_factory) as s:
+        create_facilities(s, [(None, FacilityCreate.model_validate(values))], "amina")
+    [error] = caught.value.errors
+    assert error.field == field and reason in error.reason
+    with transaction(scratch_factory) as s:
+        assert _count(s) == before
+
+
+def test_duplicate_of_an_existing_facility_is_refused(
+    scratch_factory: sessionmaker[Session],
+) -> None:
+    with transaction(scratch_factory) as s:
+        existing = list_facilities(s, FacilityFilter(territory=AIN_BIDA))[0]
+        payload = FacilityCreate(
+            name=existing.name.upper(), category=existing.category, commune=AIN_BIDA
+        )
+        with pytest.raises(RegistryError, match="duplicate"):
+            create_facilities(s, [(None, payload)], "amina")
+
+
+def test_filters_by_territory_category_level_and_sector(national_session: Session) -> None:
+    fes = list_facilities(national_session, FacilityFilter(territory="Fès", categories=("CSU-1",)))
+    assert fes and all(f.category == "CSU-1" and f.province_code == "03.231" for f in fes)
+    tertiary = list_facilities(national_session, FacilityFilter(level="tertiary"))
+    assert {f.category for f in tertiary} == {"HIR", "CPU"}
+    private = list_facilities(
+        national_session, FacilityFilter(territory="03.231", sector="private")
+    )
+    assert private and all(f.family == "osm" for f in private)
+    arabic = list_facilities(national_session, FacilityFilter(territory="فاس"))
+    assert {f.id for f in arabic} == {
+        f.id for f in list_facilities(national_session, FacilityFilter(territory="03.231"))
+    }
