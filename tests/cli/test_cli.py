@@ -1,0 +1,126 @@
+"""The command line, as a planner uses it (on a copy of the national database)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from qurb.cli.main import app
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_gaps_for_fes_meknes_as_csv(scratch_db: str) -> None:
+    code, output = run("gaps", "--territory", "Fès-Meknès", "--format", "csv", "--db", scratch_db)
+    assert code == 0, output
+    rows = list(csv.DictReader(io.StringIO(output)))
+    assert rows and all(r["status"] == "gap" for r in rows)
+    assert [int(r["rank"]) for r in rows] == list(range(1, len(rows) + 1))
+    missing = [int(r["missing"]) for r in rows]
+    assert missing == sorted(missing, reverse=True)
+    # Every line is in the region (codes start with 03) and names its norm set and source.
+    assert all(r["code"].startswith("03") and r["norm_set"] and r["source"] for r in rows)
+    fes = next(r for r in rows if r["code"] == "03.231.01.0" and r["rule"] == "essp-per-12300")
+    assert int(fes["population"]) == 1_167_842
+    assert float(fes["required"]) == round(1_167_842 / 12_300, 2)
+
+
+def test_gaps_accepts_arabic_names_and_codes(scratch_db: str) -> None:
+    by_name = run("gaps", "-t", "فاس - مكناس", "-f", "json", "--db", scratch_db)
+    by_code = run("gaps", "-t", "03", "-f", "json", "--db", scratch_db)
+    assert by_name[0] == by_code[0] == 0
+    assert json.loads(by_name[1]) == json.loads(by_code[1])
+
+
+def test_gaps_table_for_people(scratch_db: str) -> None:
+    code, output = run("gaps", "-t", "Fès-Meknès", "--db", scratch_db, "--limit", "5")
+    assert code == 0 and "Norm gaps — Fès-Meknès (03)" in output and "essp-per-12300" in output
+
+
+def test_unknown_territory_says_what_to_do(scratch_db: str) -> None:
+    code, output = run("gaps", "-t", "Fes-Meknez", "--db", scratch_db)
+    assert code == 2
+    assert "no territory named or coded 'Fes-Meknez'" in output and "did you mean" in output
+
+
+def test_territories_drill_down(scratch_db: str) -> None:
+    code, output = run("territories", "--format", "json", "--db", scratch_db)
+    regions = json.loads(output)
+    assert code == 0 and len(regions) == 12
+    assert sum(r["population_2024"] for r in regions) == 36_828_330
+    code, output = run("territories", "--within", "Fès", "--format", "csv", "--db", scratch_db)
+    communes = list(csv.DictReader(io.StringIO(output)))
+    assert {r["level"] for r in communes} == {"commune", "cercle"}
+
+
+def test_territory_sheet(scratch_db: str) -> None:
+    code, output = run("territory", "03.231.81.03", "-f", "json", "--db", scratch_db)
+    [sheet] = json.loads(output)
+    assert code == 0 and sheet["name_fr"] == "Ain Bida" and sheet["population_2024"] == 11_109
+
+
+def test_facilities_geojson_and_import_errors(scratch_db: str, tmp_path: Path) -> None:
+    code, output = run(
+        "facilities",
+        "--territory",
+        "Ifrane",
+        "--category",
+        "HP",
+        "-f",
+        "geojson",
+        "--db",
+        scratch_db,
+    )
+    collection = json.loads(output)
+    assert code == 0 and collection["type"] == "FeatureCollection"
+    assert {f["properties"]["category"] for f in collection["features"]} == {"HP"}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,category,commune\nX,ZZZ,03.231.81.03\n", encoding="utf-8")
+    code, output = run("facilities", "import", str(bad), "--db", scratch_db)
+    assert code == 2 and "row 2, field 'category'" in output and "nothing was written" in output
+
+
+def test_edit_and_history(scratch_db: str) -> None:
+    code, output = run(
+        "facilities", "--territory", "03.231.81.03", "-f", "json", "--db", scratch_db
+    )
+    facility = json.loads(output)[0]
+    code, output = run(
+        "facilities",
+        "update",
+        facility["id"],
+        "--beds",
+        "6",
+        "--by",
+        "amina",
+        "--reason",
+        "survey",
+        "--db",
+        scratch_db,
+    )
+    assert code == 0, output
+    code, output = run("facilities", "history", facility["id"], "-f", "json", "--db", scratch_db)
+    history = json.loads(output)
+    assert [h["action"] for h in history] == ["create", "update"]
+    assert history[1]["by"] == "amina" and history[1]["after"]["beds"] == 6
+    assert history[1]["before"]["beds"] is None
+
+
+def test_norms_and_categories_listings() -> None:
+    code, output = run("norms", "-f", "json")
+    assert code == 0 and {r["id"] for r in json.loads(output)} == {
+        "maroc-rural-1987",
+        "maroc-ratios-2023",
+        "who-emonc-2009",
+    }
+    code, output = run("categories", "-f", "csv")
+    assert code == 0 and "CSR-2,ESSP,primary" in output
