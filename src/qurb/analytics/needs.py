@@ -12,17 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from qurb.domain.census import AGE_BANDS
+
 FERTILE_YEARS = 35.0  # years from 15 to 49 inclusive
-WOMEN_15_49_BANDS = (
-    "age_15_19",
-    "age_20_24",
-    "age_25_29",
-    "age_30_34",
-    "age_35_39",
-    "age_40_44",
-    "age_45_49",
-)
-PEOPLE_60_PLUS_BANDS = ("age_60_64", "age_65_69", "age_70_74", "age_75_plus")
+WOMEN_15_49_BANDS = tuple(AGE_BANDS[AGE_BANDS.index("age_15_19") : AGE_BANDS.index("age_50_54")])
+PEOPLE_60_PLUS_BANDS = tuple(AGE_BANDS[AGE_BANDS.index("age_60_64") :])
 
 CensusRow = Mapping[str, str | float | int | None]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
 import json
 import os
@@ -20,7 +21,7 @@ from qurb.analytics.gaps import GapLine
 from qurb.cli.output import OutputFormat, render
 from qurb.domain.facility import Level, categories
 from qurb.domain.norms import NormError
-from qurb.domain.territory import TerritoryLevel
+from qurb.domain.territory import Territory, TerritoryLevel
 from qurb.services.dataset import init_database
 from qurb.services.gaps import GapInputError, compute_territory_gaps, read_profiles
 from qurb.services.imports import import_facilities
@@ -192,6 +193,17 @@ def data_check() -> None:
 # ---------------------------------------------------------------------------- territories
 
 
+def _territory_record(t: Territory) -> dict[str, Any]:
+    return {**dataclasses.asdict(t), "level": t.level.value}
+
+
+def _ref_point(t: Territory) -> dict[str, Any] | None:
+    """The territory's reference point as a GeoJSON geometry (None where unknown)."""
+    if t.ref_lon is None or t.ref_lat is None:
+        return None
+    return {"type": "Point", "coordinates": [t.ref_lon, t.ref_lat]}
+
+
 @app.command("territories")
 def territories_cmd(
     within: Annotated[str | None, typer.Option(help="Only units inside this territory.")] = None,
@@ -210,26 +222,8 @@ def territories_cmd(
         else:
             parent = index.resolve(within) if within else index.by_code["MA"]
             units = index.units_within(parent, level) if level else index.children(parent.code)
-        rows = [
-            {
-                "code": t.code,
-                "level": t.level.value,
-                "name_fr": t.name_fr,
-                "name_ar": t.name_ar,
-                "kind": t.kind,
-                "population_2024": t.population_2024,
-                "population_2014": t.population_2014,
-                "area_km2": t.area_km2,
-                "parent_code": t.parent_code,
-            }
-            for t in units
-        ]
-        geometry = [
-            {"type": "Point", "coordinates": [t.ref_lon, t.ref_lat]}
-            if t.ref_lon is not None
-            else None
-            for t in units
-        ]
+        rows = [_territory_record(t) for t in units]
+        geometry = [_ref_point(t) for t in units]
     columns = [
         "code",
         "level",
@@ -288,12 +282,7 @@ def territory_cmd(
             title=f"{t.name_fr} — {t.name_ar}",
         )
     else:
-        geometry = (
-            [{"type": "Point", "coordinates": [t.ref_lon, t.ref_lat]}]
-            if t.ref_lon is not None
-            else [None]
-        )
-        render([record], list(record), fmt, geometry=geometry)
+        render([record], list(record), fmt, geometry=[_ref_point(t)])
 
 
 # ---------------------------------------------------------------------------- facilities
@@ -633,15 +622,7 @@ def gaps_cmd(
     columns = [*GAP_COLUMNS, "name_ar", "norm_version", "label_fr", "label_en", "source"]
     geometry = None
     if index is not None:
-        geometry = [
-            {
-                "type": "Point",
-                "coordinates": [index.by_code[r["code"]].ref_lon, index.by_code[r["code"]].ref_lat],
-            }
-            if index.by_code[r["code"]].ref_lon is not None
-            else None
-            for r in rows
-        ]
+        geometry = [_ref_point(index.by_code[r["code"]]) for r in rows]
     render(rows, columns, fmt, geometry=geometry)
 
 
@@ -687,30 +668,8 @@ def export_cmd(
             with _session(db) as session:
                 index = TerritoryIndex.from_session(session)
             units = sorted(index.by_code.values(), key=lambda t: (t.level.depth, t.code))
-            rows = [
-                {
-                    "code": t.code,
-                    "level": t.level.value,
-                    "parent_code": t.parent_code,
-                    "cercle_code": t.cercle_code,
-                    "name_fr": t.name_fr,
-                    "name_ar": t.name_ar,
-                    "kind": t.kind,
-                    "population_2024": t.population_2024,
-                    "households_2024": t.households_2024,
-                    "population_2014": t.population_2014,
-                    "area_km2": t.area_km2,
-                    "ref_lon": t.ref_lon,
-                    "ref_lat": t.ref_lat,
-                }
-                for t in units
-            ]
-            geometry = [
-                {"type": "Point", "coordinates": [t.ref_lon, t.ref_lat]}
-                if t.ref_lon is not None
-                else None
-                for t in units
-            ]
+            rows = [_territory_record(t) for t in units]
+            geometry = [_ref_point(t) for t in units]
             render(rows, list(rows[0]), fmt, geometry=geometry)
         elif what == "communes":
             from qurb.data import BUNDLED_DIR

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import csv
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,11 +30,14 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from qurb.domain.names import fold_name
+
 # Fuzzy acceptance. Scores are rapidfuzz `fuzz.ratio` (0-100, normalised Indel similarity)
-# on folded names. 90 accepts one-letter transliteration differences in names of 10+
-# letters ("Bouknadel"/"Bouqnadel" = 89, "Sidi Bou Othmane"/"Sidi Bouothmane" = 97) while
-# refusing different communes that share a stem; the runner-up must trail by MARGIN points
-# so that two similar candidates ("Oulad Said"/"Oulad Saad") are never decided by noise.
+# on folded names. 95 accepts about one letter in twenty ("Sidi Bou Othmane"/"Sidi
+# Bouothmane" = 97) while refusing different communes that share a stem; closer calls
+# (88-95, e.g. "Bouknadel"/"Bouqnadel" = 89) were reviewed by hand into the overrides.
+# The runner-up must trail by MARGIN points so that two similar candidates
+# ("Oulad Said"/"Oulad Saad") are never decided by noise.
 FUZZY_THRESHOLD = 95.0
 FUZZY_MARGIN = 8.0
 
@@ -55,17 +57,8 @@ COMMUNE_OVERRIDE_COLUMNS = (
 
 
 def fold(text: str) -> str:
-    """Lowercase ASCII words: accents, apostrophes and punctuation removed.
-
-    Apostrophes are dropped rather than spaced ("M'diq" -> "mdiq") because the Ministry
-    and HCP disagree on them ("Ben Msick" / "Ben M'sick"); other punctuation separates
-    words ("Tan-Tan" -> "tan tan"). Arabic letters are kept as they are (minus harakat).
-    """
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    text = re.sub(r"['’`ʼ‘]", "", text)
-    text = re.sub(r"[^\w]+|_", " ", text)
-    return " ".join(text.split())
+    """The project's name key (qurb.domain.names.fold_name)."""
+    return fold_name(text)
 
 
 def split_commune_label(label: str) -> tuple[str, str | None]:

@@ -1,6 +1,6 @@
 """Name folding, so that 'Fès-Meknès', 'fes meknes' and 'FES - MEKNES' compare equal.
 
-Latin names lose case, accents, punctuation and repeated spaces; Arabic names lose
+Latin names lose case, accents, apostrophes, punctuation and repeated spaces; Arabic names lose
 diacritics (tashkeel) and tatweel, and their letter variants are unified (أ إ آ → ا,
 ة → ه, ى → ي), as users type them either way.
 """
@@ -12,7 +12,8 @@ import unicodedata
 
 _ARABIC_DIACRITICS = re.compile("[\u064b-\u065f\u0670\u0640]")
 _ARABIC_LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي"})
-_NOT_WORD = re.compile(r"[^\w]+", re.UNICODE)
+_APOSTROPHES = re.compile("['’`ʼ‘]")
+_NOT_WORD = re.compile(r"[^\w]+|_", re.UNICODE)
 
 
 def fold_name(text: str) -> str:
@@ -20,4 +21,7 @@ def fold_name(text: str) -> str:
     text = _ARABIC_DIACRITICS.sub("", text).translate(_ARABIC_LETTERS)
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(_NOT_WORD.sub(" ", stripped.casefold()).split())
+    # Apostrophes vanish ("M'diq" = "Mdiq": HCP and the Ministry disagree on them); other
+    # punctuation separates words ("Tan-Tan" = "tan tan").
+    unquoted = _APOSTROPHES.sub("", stripped.casefold())
+    return " ".join(_NOT_WORD.sub(" ", unquoted).split())
