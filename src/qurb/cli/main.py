@@ -6,6 +6,7 @@ import dataclasses
 import getpass
 import json
 import os
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +34,7 @@ from qurb.services.registry import (
     RegistryError,
     close_facility,
     create_facilities,
+    edition_changes,
     facility_geojson,
     facility_history,
     facility_json,
@@ -187,6 +189,38 @@ def data_check() -> None:
     out.print(
         f"[green]OK[/] {len(manifest['outputs'])} files match MANIFEST.json "
         f"(dataset {manifest['dataset_version']})."
+    )
+
+
+@data_app.command("report")
+def data_report(
+    fmt: FormatOption = OutputFormat.TABLE,
+    details: Annotated[
+        bool, typer.Option(help="List every fuzzy and overridden spelling.")
+    ] = False,
+) -> None:
+    """The match report: how every Ministry commune spelling was linked to an HCP commune."""
+    from qurb.data import read_bundled_csv
+
+    rows = read_bundled_csv("facility_match_report.csv")
+    if details or fmt is not OutputFormat.TABLE:
+        shown = [r for r in rows if r["link_method"] != "exact"] if details else rows
+        render(shown, list(rows[0]), fmt, title="Spellings linked by fuzzy match or override")
+        return
+    summary: dict[str, dict[str, int]] = {}
+    for r in rows:
+        entry = summary.setdefault(r["edition"], {"exact": 0, "fuzzy": 0, "override": 0})
+        entry[r["link_method"]] += int(r["facilities"])
+    table = [
+        {"edition": edition, "facilities": sum(counts.values()), **counts}
+        for edition, counts in sorted(summary.items())
+    ]
+    unlinked = sum(1 for r in rows if not r["commune_code"])
+    render(
+        table,
+        ["edition", "facilities", "exact", "fuzzy", "override"],
+        fmt,
+        title=f"Ministry facilities linked to an HCP commune, by link method ({unlinked} unlinked)",
     )
 
 
@@ -474,6 +508,39 @@ def facilities_history(
         columns if fmt is OutputFormat.TABLE else [*columns, "before", "after"],
         fmt,
         title=f"History of {facility_id}",
+    )
+
+
+@facilities_app.command("changes")
+def facilities_changes(
+    earlier: Annotated[int, typer.Option("--from", help="Earlier Ministry edition.")] = 2022,
+    later: Annotated[int, typer.Option("--to", help="Later Ministry edition.")] = 2024,
+    family: Annotated[
+        str, typer.Option(help="ESSP (2022, 2024) or hospital (2020-2024).")
+    ] = "ESSP",
+    territory: Annotated[str | None, typer.Option(help="Territory (code or FR/AR name).")] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """What opened, closed or changed category between two editions of the Ministry lists."""
+    with _session(db) as session:
+        diffs = edition_changes(session, earlier, later, family, territory)
+    rows = [
+        {
+            **dataclasses.asdict(d),
+            "change": d.change.value,
+            "category_before": d.category_before or "",  # not in that edition: no category
+            "category_after": d.category_after or "",
+        }
+        for d in diffs
+    ]
+    counts = Counter(d.change.value for d in diffs)
+    summary = ", ".join(f"{n} {change}" for change, n in sorted(counts.items()))
+    render(
+        rows,
+        ["change", "facility_id", "name", "commune_code", "category_before", "category_after"],
+        fmt,
+        title=f"{family} {earlier} → {later}: {summary or 'no change'}",
     )
 
 

@@ -18,12 +18,18 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from qurb.analytics.editions import EditionDiff, EditionEntry, compute_edition_diff
 from qurb.domain.facility import Sector, Status, categories, unknown_category_message
 from qurb.domain.names import fold_name
 from qurb.domain.territory import TerritoryLevel, inside_morocco
 from qurb.services.dataset import facility_snapshot
 from qurb.services.territories import TerritoryIndex, TerritoryNotFound
-from qurb.storage.models import CommuneGeometryRow, FacilityChangeRow, FacilityRow
+from qurb.storage.models import (
+    CommuneGeometryRow,
+    FacilityChangeRow,
+    FacilityEditionRow,
+    FacilityRow,
+)
 
 if TYPE_CHECKING:
     from qurb.analytics.locator import CommuneLocator
@@ -482,3 +488,30 @@ def facility_geojson(rows: Iterable[FacilityRow]) -> dict[str, Any]:
 
 def facility_json(row: FacilityRow) -> dict[str, Any]:
     return json.loads(json.dumps(facility_snapshot(_as_dict(row)), default=str))
+
+
+def edition_changes(
+    session: Session,
+    earlier: int,
+    later: int,
+    family: str,
+    territory: str | None = None,
+) -> list[EditionDiff]:
+    """Openings, closures and re-categorisations between two Ministry editions."""
+    editions = set(session.scalars(select(FacilityEditionRow.edition).distinct()))
+    for edition in (earlier, later):
+        if edition not in editions:
+            raise RegistryError(
+                [FieldError("edition", f"no {edition} edition; editions: {sorted(editions)}")]
+            )
+    query = select(FacilityEditionRow).where(FacilityEditionRow.family == family)
+    if territory:
+        index = TerritoryIndex.from_session(session)
+        communes = [c.code for c in index.communes_within(index.resolve(territory))]
+        query = query.where(FacilityEditionRow.commune_code.in_(communes))
+    entries: dict[int, list[EditionEntry]] = {earlier: [], later: []}
+    for row in session.scalars(query.where(FacilityEditionRow.edition.in_([earlier, later]))):
+        entries[row.edition].append(
+            EditionEntry(row.facility_id, row.name, row.category, row.commune_code)
+        )
+    return compute_edition_diff(entries[earlier], entries[later])
