@@ -82,7 +82,13 @@ def compute_territory_rows() -> list[dict[str, Any]]:
     for r in regions:
         rows.append({**_pick(r), "level": "region", "parent_code": COUNTRY_CODE, "kind": "region"})
     for p in mc.provinces(as_frame=False):
-        rows.append({**_pick(p), "level": "province", "parent_code": p["region_code"]})
+        # The 8 préfectures d'arrondissements of Casablanca subdivide the prefecture of
+        # Casablanca (06.141): HCP lists them with the provinces, but no commune is under
+        # them, so we hang them under 06.141 and count them apart from the 75 others.
+        parent = p["region_code"]
+        if p["type"] == "prefecture_of_arrondissements":
+            parent = p["code"].rsplit(".", 2)[0]
+        rows.append({**_pick(p), "level": "province", "parent_code": parent})
     for c in mc.cercles(as_frame=False):
         rows.append({**_pick(c), "level": "cercle", "parent_code": c["province_code"]})
     for c in mc.communes(as_frame=False):
@@ -160,10 +166,20 @@ def build_census(out_dir: Path, progress: Callable[[str], None] | None = None) -
     say = progress or (lambda _message: None)
     say("territories: HCP RGPH 2024 units")
     territories = compute_territory_rows()
-    _write_csv(out_dir / "territories.csv", TERRITORY_COLUMNS, territories)
     say("census: RGPH 2024 and 2014 indicators")
     codes = {t["code"] for t in territories}
     census, dropped = compute_census_rows(codes)
+    # HCP's 2014 legal population of every unit that existed then (communes carry it in
+    # the attribute table already; the larger units take it from the 2014 indicators).
+    legal_2014 = {
+        r["code"]: r["population_legal"]
+        for r in census
+        if r["census"] == "2014" and r["area"] == "total" and r["sex"] == "all"
+    }
+    for t in territories:
+        if t.get("population_2014") in (None, "") and legal_2014.get(t["code"]) is not None:
+            t["population_2014"] = legal_2014[t["code"]]
+    _write_csv(out_dir / "territories.csv", TERRITORY_COLUMNS, territories)
     _write_csv(out_dir / "census.csv", CENSUS_COLUMNS, census)
     by_level: dict[str, int] = {}
     for t in territories:

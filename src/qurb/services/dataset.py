@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, insert, select, text
 
 from qurb.data import BUNDLED_DIR, read_bundled_csv, read_bundled_json
 from qurb.domain.census import HOUSEHOLD_COLUMNS, PEOPLE_COLUMNS
@@ -269,6 +269,9 @@ def init_database(engine: Engine, progress: Callable[[str], None] | None = None)
                 for row in current
             ],
         )
+        # Planner statistics: without them SQLite picks the low-selectivity status index
+        # for commune joins (0.6 s instead of a few ms for a region's communes).
+        session.execute(text("ANALYZE"))
         session.add(DatasetMetaRow(key="dataset_sha256", value=sha))
         session.add(DatasetMetaRow(key="loaded_at", value=now.isoformat()))
         public = sum(1 for r in current if r["family"] != "osm")

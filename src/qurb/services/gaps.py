@@ -34,9 +34,11 @@ def read_profiles(session: Session, codes: list[str]) -> dict[str, PopulationPro
     rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for chunk_start in range(0, len(codes), 500):
         chunk = codes[chunk_start : chunk_start + 500]
-        query = select(CensusRow).where(CensusRow.code.in_(chunk), CensusRow.census == "2024")
-        for r in session.scalars(query):
-            rows[r.code].append({"census": r.census, "area": r.area, "sex": r.sex, **r.figures})
+        query = select(
+            CensusRow.code, CensusRow.census, CensusRow.area, CensusRow.sex, CensusRow.figures
+        ).where(CensusRow.code.in_(chunk), CensusRow.census == "2024")
+        for code, census, area, sex, figures in session.execute(query):
+            rows[code].append({"census": census, "area": area, "sex": sex, **figures})
     return {code: compute_profile(code, rows[code]) for code in codes if code in rows}
 
 

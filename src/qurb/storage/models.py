@@ -42,7 +42,7 @@ class TerritoryRow(Base):
     cercle_code: Mapped[str | None] = mapped_column(String(16))
     name_fr: Mapped[str] = mapped_column(String(200))
     name_ar: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(40))
     population_2024: Mapped[int | None] = mapped_column(Integer)
     households_2024: Mapped[int | None] = mapped_column(Integer)
     population_2014: Mapped[int | None] = mapped_column(Integer)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 18:31:41.575770
+Create Date: 2026-12-01 18:52:06.812756
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def upgrade() -> None:
         sa.Column("cercle_code", sa.String(length=16), nullable=True),
         sa.Column("name_fr", sa.String(length=200), nullable=False),
         sa.Column("name_ar", sa.String(length=200), nullable=False),
-        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
         sa.Column("population_2024", sa.Integer(), nullable=True),
         sa.Column("households_2024", sa.Integer(), nullable=True),
         sa.Column("population_2014", sa.Integer(), nullable=True),
