@@ -6,6 +6,7 @@ import dataclasses
 import getpass
 import json
 import os
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,13 +19,13 @@ from sqlalchemy import Engine, inspect
 from sqlalchemy.orm import Session
 
 from qurb.adapters.tabular import InputFileError
-from qurb.analytics.gaps import GapLine
+from qurb.analytics.gaps import GapLine, UnitSupply
 from qurb.cli.output import OutputFormat, render
 from qurb.domain.facility import Level, categories
 from qurb.domain.norms import NormError
 from qurb.domain.territory import Territory, TerritoryLevel
 from qurb.services.dataset import init_database
-from qurb.services.gaps import GapInputError, compute_territory_gaps, read_profiles
+from qurb.services.gaps import GapInputError, compute_territory_gaps, read_profiles, read_supply
 from qurb.services.imports import import_facilities
 from qurb.services.norms import available_norm_sets, resolve_norm_sets
 from qurb.services.registry import (
@@ -60,8 +61,9 @@ app.add_typer(db_app, name="db")
 app.add_typer(data_app, name="data")
 app.add_typer(facilities_app, name="facilities")
 
-err = Console(stderr=True)
-out = Console()
+# Piped output is not squeezed into 80 columns (see cli.output).
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+out = Console(width=None if sys.stdout.isatty() else 160)
 
 DbOption = Annotated[
     str | None,
@@ -288,6 +290,10 @@ def territory_cmd(
         index = TerritoryIndex.from_session(session)
         t = index.resolve(query)
         profile = read_profiles(session, [t.code])[t.code]
+        supply: dict[str, int] = {}
+        if t.level is not TerritoryLevel.ARRONDISSEMENT:  # counted with their commune
+            unit = read_supply(session, index, t, t.level).get(t.code, UnitSupply({}))
+            supply = dict(sorted(unit.facilities_by_category.items()))
     record: dict[str, Any] = {
         "code": t.code,
         "level": t.level.value,
@@ -307,6 +313,7 @@ def territory_cmd(
         else round(profile.births_per_year),
         "fertility_rate": profile.fertility_rate,
         "area_km2": t.area_km2,
+        **{f"public_{category}": n for category, n in supply.items()},
     }
     if fmt is OutputFormat.TABLE:
         render(
