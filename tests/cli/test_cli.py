@@ -25,8 +25,9 @@ def test_gaps_for_fes_meknes_as_csv(scratch_db: str) -> None:
     rows = list(csv.DictReader(io.StringIO(output)))
     assert rows and all(r["status"] == "gap" for r in rows)
     assert [int(r["rank"]) for r in rows] == list(range(1, len(rows) + 1))
-    missing = [int(r["missing"]) for r in rows]
-    assert missing == sorted(missing, reverse=True)
+    # Ranked by the people beyond each norm's reach (units of different kinds don't compare).
+    unserved = [int(r["unserved_population"]) for r in rows]
+    assert unserved == sorted(unserved, reverse=True)
     # Every line is in the region (codes start with 03) and names its norm set and source.
     assert all(r["code"].startswith("03") and r["norm_set"] and r["source"] for r in rows)
     fes = next(r for r in rows if r["code"] == "03.231.01.0" and r["rule"] == "essp-per-12300")
@@ -124,3 +125,69 @@ def test_norms_and_categories_listings() -> None:
     }
     code, output = run("categories", "-f", "csv")
     assert code == 0 and "CSR-2,ESSP,primary" in output
+
+
+def test_bad_values_are_refused_with_a_message_not_a_traceback(scratch_db: str) -> None:
+    code, output = run(
+        "facilities",
+        "add",
+        "--name",
+        "X",
+        "--category",
+        "DR",
+        "--commune",
+        "03.231.81.03",
+        "--beds",
+        "-1",
+        "--db",
+        scratch_db,
+    )
+    assert code == 2 and "field 'beds'" in output and "Traceback" not in output
+    code, output = run("facilities", "--sector", "pubic", "--db", scratch_db)
+    assert code == 2 and "pubic" in output
+    code, output = run("norms", "-f", "geojson")
+    assert code == 2 and "no geometry" in output
+    code, output = run("gaps", "-t", "Fès-Meknès", "--by", "country", "--db", scratch_db)
+    assert code == 2 and "--by country is above Fès-Meknès" in output
+
+
+def test_a_commune_named_like_its_province_is_found_as_a_commune(scratch_db: str) -> None:
+    code, output = run(
+        "facilities",
+        "add",
+        "--name",
+        "Centre Test Sefrou",
+        "--category",
+        "CSU-1",
+        "--commune",
+        "Sefrou",
+        "--db",
+        scratch_db,
+    )
+    assert code == 0, output
+    code, output = run(
+        "facilities",
+        "--territory",
+        "03.451.01.09",
+        "--name",
+        "Centre Test Sefrou",
+        "-f",
+        "json",
+        "--db",
+        scratch_db,
+    )
+    [added] = json.loads(output)
+    assert added["commune_code"] == "03.451.01.09"  # the urban commune, not the province
+
+
+def test_import_reports_columns_it_does_not_read(scratch_db: str, tmp_path: Path) -> None:
+    path = tmp_path / "extra.csv"
+    path.write_text(
+        "nom,catégorie,commune,nombre de lits\nDouar Test,DR,03.231.81.03,4\n", encoding="utf-8"
+    )
+    code, output = run("facilities", "import", str(path), "--db", scratch_db)
+    assert code == 0 and "Columns not read: nombre de lits" in output
+    both = tmp_path / "both.csv"
+    both.write_text("nom,name,catégorie,commune\nA,A,DR,03.231.81.03\n", encoding="utf-8")
+    code, output = run("facilities", "import", str(both), "--db", scratch_db)
+    assert code == 2 and "columns 'nom' and 'name' both give the facility's name" in output

@@ -45,7 +45,7 @@ def _state(factory: sessionmaker[Session]) -> tuple[int, int]:
 def test_good_csv_imports_every_row(scratch_factory: sessionmaker[Session], tmp_path: Path) -> None:
     before = _state(scratch_factory)
     with transaction(scratch_factory) as s:
-        ids = import_facilities(s, _csv(tmp_path / "ok.csv", GOOD), "amina")
+        ids = import_facilities(s, _csv(tmp_path / "ok.csv", GOOD), "amina").ids
     assert len(ids) == 2
     assert _state(scratch_factory) == (before[0] + 2, before[1] + 2)
 
@@ -122,7 +122,15 @@ def test_xlsx_import_and_wrong_sheet(
     with pytest.raises(InputFileError, match=wrong_sheet), transaction(scratch_factory) as s:
         import_facilities(s, path, "amina", sheet="Hopitaux")
     with transaction(scratch_factory) as s:
-        assert len(import_facilities(s, path, "amina", sheet="ESSP")) == 2
+        assert len(import_facilities(s, path, "amina", sheet="ESSP").ids) == 2
+
+
+def _feature(geometry: object, name: str) -> dict[str, object]:
+    return {
+        "type": "Feature",
+        "geometry": geometry,
+        "properties": {"name": name, "category": "DR", "commune": "03.231.81.03"},
+    }
 
 
 def test_geojson_import_takes_point_coordinates(
@@ -130,28 +138,70 @@ def test_geojson_import_takes_point_coordinates(
 ) -> None:
     with transaction(scratch_factory) as s:
         commune = s.get(TerritoryRow, "03.231.81.03")
-        assert commune is not None
-        ref = (commune.ref_lon, commune.ref_lat)
-    collection = {
+        assert commune is not None and commune.ref_lon is not None and commune.ref_lat is not None
+        lon, lat = commune.ref_lon + 0.001, commune.ref_lat
+    good = {
         "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [ref[0], ref[1]]},
-                "properties": {"name": "Point Test", "category": "DR", "commune": "03.231.81.03"},
-            },
-            {
-                "type": "Feature",
-                "geometry": {"type": "Polygon", "coordinates": []},
-                "properties": {"name": "Area Test", "category": "DR", "commune": "03.231.81.03"},
-            },
-        ],
+        "features": [_feature({"type": "Point", "coordinates": [lon, lat]}, "Point Test")],
     }
     path = tmp_path / "points.geojson"
-    path.write_text(json.dumps(collection), encoding="utf-8")
+    path.write_text(json.dumps(good), encoding="utf-8")
+    with transaction(scratch_factory) as s:
+        [fid] = import_facilities(s, path, "amina").ids
+    with transaction(scratch_factory) as s:
+        row = s.get(FacilityRow, fid)
+        assert row is not None and (row.lon, row.lat) == (lon, lat)
+        assert row.location_source == "user"
+    bad = {
+        "type": "FeatureCollection",
+        "features": [
+            _feature({"type": "Point", "coordinates": [lon, lat]}, "Point Two"),
+            _feature({"type": "Polygon", "coordinates": []}, "Area Test"),
+            _feature({"type": "Point", "coordinates": 5}, "Broken Test"),
+        ],
+    }
+    path.write_text(json.dumps(bad), encoding="utf-8")
     with pytest.raises(RegistryError) as caught, transaction(scratch_factory) as s:
         import_facilities(s, path, "amina")
-    assert [(e.row, e.field) for e in caught.value.errors] == [(2, "geometry")]
+    assert [(e.row, e.field) for e in caught.value.errors] == [(2, "geometry"), (3, "geometry")]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": {}}), encoding="utf-8")
+    not_a_list = "'features' must be a list"
+    with pytest.raises(InputFileError, match=not_a_list), transaction(scratch_factory) as s:
+        import_facilities(s, path, "amina")
+
+
+def test_csv_line_numbers_count_blank_and_multi_line_records(
+    scratch_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    path = tmp_path / "lines.csv"
+    path.write_text(
+        'nom,catégorie,commune\n\n"Centre\nsur deux lignes",DR,03.231.81.03\nX,ZZZ,03.231.81.03\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(RegistryError) as caught, transaction(scratch_factory) as s:
+        import_facilities(s, path, "amina")
+    # Line 1 header, 2 blank, 3-4 the two-line record, 5 the bad one.
+    assert [(e.row, e.field) for e in caught.value.errors] == [(5, "category")]
+    path.write_text(
+        'nom,catégorie,commune\n"Centre\nsur deux lignes",DR,03.231.81.03\n', encoding="utf-8"
+    )
+    with transaction(scratch_factory) as s:
+        [fid] = import_facilities(s, path, "amina").ids
+        row = s.get(FacilityRow, fid)
+        assert row is not None and row.name == "Centre\nsur deux lignes"
+
+
+def test_same_id_twice_in_a_file_is_a_row_error(
+    scratch_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    path = tmp_path / "ids.csv"
+    path.write_text(
+        "id,nom,catégorie,commune\nmy-1,Centre A,DR,03.231.81.03\nmy-1,Centre B,DR,03.231.81.03\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RegistryError) as caught, transaction(scratch_factory) as s:
+        import_facilities(s, path, "amina")
+    assert [(e.row, e.field) for e in caught.value.errors] == [(3, "id")]
 
 
 @pytest.mark.parametrize(

@@ -116,3 +116,15 @@ def test_filters_by_territory_category_level_and_sector(national_session: Sessio
     assert {f.id for f in arabic} == {
         f.id for f in list_facilities(national_session, FacilityFilter(territory="03.231"))
     }
+
+
+def test_new_ids_never_reuse_a_closed_facilitys(scratch_factory: sessionmaker[Session]) -> None:
+    with transaction(scratch_factory) as s:
+        [first] = create_facilities(
+            s, [(None, FacilityCreate(name="Douar X", category="DR", commune=AIN_BIDA))], "amina"
+        )
+        close_facility(s, first, "amina")
+        [second] = create_facilities(
+            s, [(None, FacilityCreate(name="Douar X", category="DR", commune=AIN_BIDA))], "amina"
+        )
+    assert first != second  # same name and commune again after a closure: a new facility

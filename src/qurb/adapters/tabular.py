@@ -7,6 +7,7 @@ file never reaches the database.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import zipfile
 from dataclasses import dataclass
@@ -62,16 +63,25 @@ def _read_csv(path: Path) -> list[Record]:
         delimiter = csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
     except csv.Error:
         delimiter = ","
-    reader = csv.DictReader(text.splitlines(), delimiter=delimiter)
-    if not reader.fieldnames:
+    # newline="" keeps quoted line breaks inside a cell; line numbers are the lines on
+    # which each record starts, as a spreadsheet or editor shows them.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = next(reader, None)
+    if not header or not any(cell.strip() for cell in header):
         raise InputFileError(f"{path}: the file is empty; the first line must name the columns")
+    columns = [cell.strip() for cell in header]
     records = []
-    for line_number, row in enumerate(reader, start=2):
-        if None in row:
-            raise InputFileError(
-                f"{path}: line {line_number} has more cells than the header has columns"
-            )
-        records.append(Record(line_number, {k.strip(): _clean(v) for k, v in row.items()}))
+    start = reader.line_num + 1
+    for cells in reader:
+        if any(cell.strip() for cell in cells):
+            if len(cells) > len(columns):
+                raise InputFileError(
+                    f"{path}: line {start} has {len(cells)} cells but the header names "
+                    f"{len(columns)} columns"
+                )
+            values = {c: _clean(v) for c, v in zip(columns, cells, strict=False) if c}
+            records.append(Record(start, values))
+        start = reader.line_num + 1
     return records
 
 
@@ -109,18 +119,38 @@ def _read_geojson(path: Path) -> list[Record]:
         raise InputFileError(f"{path}: not valid GeoJSON ({error})") from None
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise InputFileError(f"{path}: expected a GeoJSON FeatureCollection")
+    features = data.get("features")
+    if not isinstance(features, list):
+        raise InputFileError(f"{path}: 'features' must be a list of GeoJSON features")
     records = []
-    for number, feature in enumerate(data.get("features") or [], start=1):
-        values = dict(feature.get("properties") or {}) if isinstance(feature, dict) else {}
-        geometry = feature.get("geometry") if isinstance(feature, dict) else None
-        if isinstance(geometry, dict) and geometry.get("type") == "Point":
-            coordinates = geometry.get("coordinates") or [None, None]
-            values.setdefault("lon", coordinates[0] if len(coordinates) > 0 else None)
-            values.setdefault("lat", coordinates[1] if len(coordinates) > 1 else None)
-        elif geometry is not None:
-            values["__geometry_error__"] = (
-                f"geometry type {geometry.get('type') if isinstance(geometry, dict) else '?'}"
-                " is not a Point"
-            )
+    for number, feature in enumerate(features, start=1):
+        if not isinstance(feature, dict):
+            raise InputFileError(f"{path}: feature {number} is not a GeoJSON object")
+        properties = feature.get("properties")
+        values = dict(properties) if isinstance(properties, dict) else {}
+        geometry = feature.get("geometry")
+        problem = _point_problem(geometry)
+        if problem:
+            values["__geometry_error__"] = problem
+        elif isinstance(geometry, dict):
+            values.setdefault("lon", geometry["coordinates"][0])
+            values.setdefault("lat", geometry["coordinates"][1])
         records.append(Record(number, {k: _clean(v) for k, v in values.items()}))
     return records
+
+
+def _point_problem(geometry: Any) -> str | None:
+    """Why a feature's geometry is not a usable Point (None if it is one, or absent)."""
+    if geometry is None:
+        return None
+    if not isinstance(geometry, dict) or geometry.get("type") != "Point":
+        kind = geometry.get("type") if isinstance(geometry, dict) else type(geometry).__name__
+        return f"geometry type {kind} is not a Point"
+    coordinates = geometry.get("coordinates")
+    if (
+        not isinstance(coordinates, list)
+        or len(coordinates) < 2
+        or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in coordinates[:2])
+    ):
+        return f"Point coordinates must be [lon, lat] numbers, got {coordinates!r}"
+    return None

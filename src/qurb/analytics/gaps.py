@@ -23,6 +23,7 @@ class GapStatus(enum.StrEnum):
     GAP = "gap"
     MET = "met"
     SUPPLY_UNKNOWN = "supply_unknown"
+    POPULATION_UNKNOWN = "population_unknown"  # e.g. births where HCP gives no fertility
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class GapLine:
     label_ar: str
     source: str
     population_base: str
-    population: float
+    population: float  # 0 when unknown (status population_unknown)
     supply: float | None
     required: float
     missing: int | None
@@ -76,12 +77,15 @@ def compute_supply(rule: NormRule, supply: UnitSupply) -> float | None:
 
 
 def compute_gap(norm_set: NormSet, rule: NormRule, unit: UnitNeed) -> GapLine:
-    population = unit.profile.base(rule.population.value)
+    base = unit.profile.base(rule.population.value)
+    population = 0.0 if base is None else base
     required = population / rule.per_population * rule.facilities
     have = compute_supply(rule, unit.supply)
-    if have is None:
-        missing: int | None = None
-        unserved: float | None = None
+    missing: int | None = None
+    unserved: float | None = None
+    if base is None:
+        status = GapStatus.POPULATION_UNKNOWN
+    elif have is None:
         status = GapStatus.SUPPLY_UNKNOWN
     else:
         shortfall = required - have
@@ -112,14 +116,23 @@ def compute_gap(norm_set: NormSet, rule: NormRule, unit: UnitNeed) -> GapLine:
 
 
 def rank_gaps(lines: Iterable[GapLine]) -> list[GapLine]:
-    """Gaps first (most missing, then most people beyond reach), then met, then unknown."""
-    order = {GapStatus.GAP: 0, GapStatus.MET: 1, GapStatus.SUPPLY_UNKNOWN: 2}
+    """Gaps first, then met, then unknown; gaps by the people beyond the norm's reach.
+
+    People, not missing units, rank the lines: 160 missing beds and 2 missing health
+    centres are not comparable counts, but the people each shortfall leaves out are.
+    """
+    order = {
+        GapStatus.GAP: 0,
+        GapStatus.MET: 1,
+        GapStatus.SUPPLY_UNKNOWN: 2,
+        GapStatus.POPULATION_UNKNOWN: 3,
+    }
     return sorted(
         lines,
         key=lambda g: (
             order[g.status],
-            -(g.missing or 0),
             -(g.unserved_population or 0.0),
+            -(g.missing or 0),
             g.code,
             g.norm_set,
             g.rule,

@@ -20,6 +20,17 @@ PEOPLE_60_PLUS_BANDS = tuple(AGE_BANDS[AGE_BANDS.index("age_60_64") :])
 
 CensusRow = Mapping[str, str | float | int | None]
 
+# PopulationBase value → PopulationProfile field.
+BASE_FIELDS = {
+    "total": "population",
+    "rural": "rural",
+    "urban": "urban",
+    "children_0_4": "children_0_4",
+    "women_15_49": "women_15_49",
+    "people_60_plus": "people_60_plus",
+    "births": "births_per_year",
+}
+
 
 @dataclass(frozen=True)
 class PopulationProfile:
@@ -36,9 +47,10 @@ class PopulationProfile:
     births_per_year: float | None  # None where HCP gives no TFR
     fertility_rate: float | None
 
-    def base(self, name: str) -> float:
-        value = getattr(self, name if name not in ("total",) else "population")
-        return float(value) if value is not None else 0.0
+    def base(self, name: str) -> float | None:
+        """The population a norm is counted on (PopulationBase value); None if unknown."""
+        value = getattr(self, BASE_FIELDS[name])
+        return None if value is None else float(value)
 
 
 def _number(row: CensusRow | None, key: str) -> float | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import enum
 import getpass
 import json
 import os
@@ -14,8 +15,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from sqlalchemy import Engine, inspect
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from qurb.adapters.tabular import InputFileError
@@ -41,6 +44,7 @@ from qurb.services.registry import (
     facility_json,
     list_facilities,
     update_facility,
+    validation_errors,
 )
 from qurb.services.territories import TerritoryIndex, TerritoryNotFound
 from qurb.storage.database import default_url, make_engine, make_sessionmaker, transaction
@@ -90,8 +94,8 @@ def _engine(db: str | None) -> Engine:
             report = init_database(engine)
         err.print(
             f"[green]Loaded[/] {report.territories:,} territories, "
-            f"{report.facilities_public:,} public and {report.facilities_private:,} "
-            "private facilities."
+            f"{report.facilities_public:,} facilities of the Ministry's lists and "
+            f"{report.facilities_osm:,} OpenStreetMap points (private offer, kept apart)."
         )
     return engine
 
@@ -116,6 +120,28 @@ def _session(db: str | None) -> Iterator[Session]:
         raise _fail(str(error)) from None
     except GapInputError as error:
         raise _fail(str(error)) from None
+    except ValidationError as error:
+        raise _fail(str(RegistryError(validation_errors(error)))) from None
+    except IntegrityError as error:
+        raise _fail(f"the database refused the change, nothing was written: {error.orig}") from None
+
+
+class SectorChoice(enum.StrEnum):
+    PUBLIC = "public"
+    PRIVATE = "private"
+    UNKNOWN = "unknown"
+    ALL = "all"
+
+
+class StatusChoice(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+    ALL = "all"
+
+
+class FamilyChoice(enum.StrEnum):
+    ESSP = "ESSP"
+    HOSPITAL = "hospital"
 
 
 def _user(by: str | None) -> str:
@@ -134,8 +160,8 @@ def db_init(db: DbOption = None) -> None:
     if report.loaded:
         out.print(
             f"[green]Loaded[/] {report.territories:,} territories, "
-            f"{report.facilities_public:,} public facilities, "
-            f"{report.facilities_private:,} private (OpenStreetMap)."
+            f"{report.facilities_public:,} facilities of the Ministry's lists, "
+            f"{report.facilities_osm:,} OpenStreetMap points (private offer, kept apart)."
         )
         if report.private_outside_communes:
             out.print(
@@ -351,9 +377,11 @@ def facilities_cmd(
     ] = None,
     level: Annotated[Level | None, typer.Option(help="primary / secondary / tertiary.")] = None,
     sector: Annotated[
-        str, typer.Option(help="public (default), private, unknown or all.")
-    ] = "public",
-    status: Annotated[str, typer.Option(help="open (default), closed or all.")] = "open",
+        SectorChoice, typer.Option(help="public: the registry's public offer (default).")
+    ] = SectorChoice.PUBLIC,
+    status: Annotated[StatusChoice, typer.Option(help="open (default), closed or all.")] = (
+        StatusChoice.OPEN
+    ),
     name: Annotated[str | None, typer.Option(help="Part of the name.")] = None,
     limit: Annotated[int, typer.Option(help="Rows shown in a table (0: all).")] = 50,
     fmt: FormatOption = OutputFormat.TABLE,
@@ -396,8 +424,13 @@ def facilities_import(
 ) -> None:
     """Import facilities, all or nothing: any bad row stops the import and is listed."""
     with _session(db) as session:
-        ids = import_facilities(session, file, _user(by), sheet)
-    out.print(f"[green]Imported[/] {len(ids)} facilities from {file}.")
+        result = import_facilities(session, file, _user(by), sheet)
+    out.print(f"[green]Imported[/] {len(result.ids)} facilities from {file}.")
+    if result.ignored_columns:
+        out.print(
+            f"[yellow]Columns not read:[/] {', '.join(result.ignored_columns)} "
+            "(see README: the columns an import takes)."
+        )
 
 
 @facilities_app.command("add")
@@ -420,10 +453,10 @@ def facilities_add(
     db: DbOption = None,
 ) -> None:
     """Add one facility to the registry."""
-    payload = FacilityCreate(
-        name=name, category=category, commune=commune, lon=lon, lat=lat, beds=beds
-    )
     with _session(db) as session:
+        payload = FacilityCreate(
+            name=name, category=category, commune=commune, lon=lon, lat=lat, beds=beds
+        )
         [facility_id] = create_facilities(session, [(None, payload)], _user(by), reason)
     out.print(f"[green]Added[/] {facility_id}")
 
@@ -523,8 +556,8 @@ def facilities_changes(
     earlier: Annotated[int, typer.Option("--from", help="Earlier Ministry edition.")] = 2022,
     later: Annotated[int, typer.Option("--to", help="Later Ministry edition.")] = 2024,
     family: Annotated[
-        str, typer.Option(help="ESSP (2022, 2024) or hospital (2020-2024).")
-    ] = "ESSP",
+        FamilyChoice, typer.Option(help="ESSP (2022, 2024) or hospital (2020-2024).")
+    ] = FamilyChoice.ESSP,
     territory: Annotated[str | None, typer.Option(help="Territory (code or FR/AR name).")] = None,
     fmt: FormatOption = OutputFormat.TABLE,
     db: DbOption = None,
@@ -678,14 +711,17 @@ def gaps_cmd(
     if fmt is OutputFormat.TABLE:
         t = report.territory
         shown = rows[:limit] if limit else rows
-        total_missing = sum(g.missing or 0 for g in lines)
+        missing_by_kind: Counter[str] = Counter()
+        for g in lines:
+            missing_by_kind[g.missing_category] += g.missing or 0
+        summary = ", ".join(f"{n} {kind}" for kind, n in missing_by_kind.most_common() if n)
         render(
             shown,
             GAP_TABLE_COLUMNS,
             fmt,
             headers=GAP_HEADERS,
             title=f"Norm gaps — {t.name_fr} ({t.code}), by {report.by}: {len(lines)} lines, "
-            f"{total_missing} units missing"
+            f"missing {summary or 'nothing'}"
             + (f" (first {len(shown)})" if len(shown) < len(rows) else ""),
         )
         for s in sets:
@@ -726,7 +762,7 @@ def export_cmd(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
     ] = None,
-    sector: Annotated[str, typer.Option(help="For facilities: public, private or all.")] = "all",
+    sector: Annotated[SectorChoice, typer.Option(help="For facilities.")] = SectorChoice.ALL,
     db: DbOption = None,
 ) -> None:
     """Export a whole table (for spreadsheets, GIS and other tools)."""

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import typer
 from rich.console import Console
 from rich.table import Table
 
@@ -55,7 +56,10 @@ def render(
         return
     if fmt is OutputFormat.GEOJSON:
         if geometry is None:
-            raise ValueError("this listing has no geometry; use --format csv or json")
+            Console(stderr=True).print(
+                "[bold red]error:[/] this listing has no geometry; use --format csv or json"
+            )
+            raise typer.Exit(code=2)
         features = [
             {"type": "Feature", "geometry": g, "properties": {c: row.get(c) for c in columns}}
             for row, g in zip(rows, geometry, strict=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from qurb.analytics.gaps import GapLine, UnitNeed, UnitSupply, compute_gaps, rank_gaps
@@ -14,8 +14,10 @@ from qurb.analytics.needs import PopulationProfile, compute_profile
 from qurb.domain.facility import hospital_categories
 from qurb.domain.norms import NormSet
 from qurb.domain.territory import Territory, TerritoryLevel
-from qurb.services.territories import TerritoryIndex
+from qurb.services.territories import PREFECTURE_OF_ARRONDISSEMENTS, TerritoryIndex
 from qurb.storage.models import CensusRow, FacilityRow
+
+_Query = TypeVar("_Query", bound="Select[*tuple[Any, ...]]")
 
 
 class GapInputError(ValueError):
@@ -42,6 +44,13 @@ def read_profiles(session: Session, codes: list[str]) -> dict[str, PopulationPro
     return {code: compute_profile(code, rows[code]) for code in codes if code in rows}
 
 
+def public_offer(query: _Query) -> _Query:
+    """The public offer is the registry's public facilities (the Ministry's and those users
+    add); OpenStreetMap points stay apart even when OSM tags them public, since most of
+    those are Ministry facilities under another name (e.g. CHU Ibn Rochd)."""
+    return query.where(FacilityRow.sector == "public", FacilityRow.family != "osm")
+
+
 def read_supply(
     session: Session,
     index: TerritoryIndex,
@@ -52,11 +61,13 @@ def read_supply(
     """Open facilities per category, summed up to the units of `level` in `territory`.
 
     Beds (hospitals) and doctors (every facility) are known for a unit only when they are
-    known for every facility that counts: a partial sum would read as a shortage.
+    known for every facility that counts: a partial sum would read as a shortage. A unit
+    with no hospital has 0 public beds: that is known, not unknown.
     """
     query = (
         select(
             FacilityRow.commune_code,
+            FacilityRow.arrondissement_code,
             FacilityRow.category,
             func.count(),
             func.count(FacilityRow.beds),
@@ -65,22 +76,35 @@ def read_supply(
             func.coalesce(func.sum(FacilityRow.doctors), 0),
         )
         .where(FacilityRow.status == "open")
-        .group_by(FacilityRow.commune_code, FacilityRow.category)
+        .group_by(FacilityRow.commune_code, FacilityRow.arrondissement_code, FacilityRow.category)
     )
-    if sector != "all":
+    if sector == "public":
+        query = public_offer(query)
+    elif sector != "all":
         query = query.where(FacilityRow.sector == sector)
-    if territory.level is not TerritoryLevel.COUNTRY:
-        communes = [c.code for c in index.communes_within(territory)]
-        query = query.where(FacilityRow.commune_code.in_(communes))
+    scope = index.scope(territory)
+    if scope.communes is not None:
+        query = query.where(FacilityRow.commune_code.in_(scope.communes))
+    if scope.arrondissements is not None:
+        query = query.where(FacilityRow.arrondissement_code.in_(scope.arrondissements))
+    whole_territory = level is territory.level
     hospitals = hospital_categories()
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     tallies: dict[str, _Tally] = defaultdict(_Tally)
-    for commune, category, n, n_beds, beds, n_doctors, doctors in session.execute(query):
-        unit = index.ancestor_at(commune, level)
-        if unit is None:  # urban communes belong to no cercle
+    for commune, arrondissement, category, n, n_beds, beds, n_doctors, doctors in session.execute(
+        query
+    ):
+        if whole_territory:
+            code: str | None = territory.code
+        elif level is TerritoryLevel.ARRONDISSEMENT:
+            code = arrondissement  # None: a facility of the commune not placed in one
+        else:
+            unit = index.ancestor_at(commune, level)
+            code = unit.code if unit is not None else None  # urban communes have no cercle
+        if code is None:
             continue
-        counts[unit.code][category] += n
-        tally = tallies[unit.code]
+        counts[code][category] += n
+        tally = tallies[code]
         if category in hospitals:
             tally.hospitals += n
             tally.hospitals_with_beds += int(n_beds)
@@ -123,12 +147,14 @@ def compute_territory_gaps(
 ) -> GapReport:
     index = index or TerritoryIndex.from_session(session)
     territory = index.resolve(territory_query)
-    if territory.level is TerritoryLevel.ARRONDISSEMENT or by is TerritoryLevel.ARRONDISSEMENT:
-        raise GapInputError(
-            "gaps are computed per commune and above; an arrondissement's facilities are "
-            f"counted with its commune ({territory.parent_code or territory.code})"
-        )
     by = by or _default_level(territory)
+    if _depth(by) < _depth(territory.level):
+        raise GapInputError(
+            f"--by {by} is above {territory.name_fr} (a {territory.level}): choose "
+            f"{territory.level} or a smaller level"
+        )
+    if by is TerritoryLevel.ARRONDISSEMENT and not index.units_within(territory, by):
+        raise GapInputError(f"{territory.name_fr} ({territory.code}) has no arrondissements")
     skipped: list[str] = []
     lines: list[GapLine] = []
     cache: dict[
@@ -137,10 +163,10 @@ def compute_territory_gaps(
     for norm_set in norm_sets:
         units_by_rule: dict[str, list[UnitNeed]] = {}
         for rule in norm_set.rules:
-            level = by if by.depth <= rule.scale.depth else rule.scale
-            if level.depth < territory.level.depth:
+            level = by if _depth(by) <= _depth(rule.scale) else rule.scale
+            if _depth(level) < _depth(territory.level):
                 skipped.append(
-                    f"{norm_set.id}/{rule.id}: meant for a {rule.scale} or larger, "
+                    f"{norm_set.id}/{rule.id}: evaluated on units of a {rule.scale} or larger; "
                     f"{territory.name_fr} is a {territory.level}"
                 )
                 continue
@@ -168,8 +194,22 @@ def compute_territory_gaps(
     return GapReport(territory, by, rank_gaps(lines), skipped)
 
 
+def _depth(level: TerritoryLevel) -> int:
+    """Depth for the choice of evaluation level: an arrondissement (a district of 100,000 to
+    700,000 people in the big cities) stands where a commune does."""
+    if level is TerritoryLevel.ARRONDISSEMENT:
+        return TerritoryLevel.COMMUNE.depth
+    return level.depth
+
+
 def _default_level(territory: Territory) -> TerritoryLevel:
-    """Communes, where planners act; provinces for the whole country."""
+    """Communes, where planners act; provinces for the whole country; arrondissements for
+    a préfecture d'arrondissements or an arrondissement."""
     if territory.level is TerritoryLevel.COUNTRY:
         return TerritoryLevel.PROVINCE
+    if (
+        territory.kind == PREFECTURE_OF_ARRONDISSEMENTS
+        or territory.level is TerritoryLevel.ARRONDISSEMENT
+    ):
+        return TerritoryLevel.ARRONDISSEMENT
     return TerritoryLevel.COMMUNE

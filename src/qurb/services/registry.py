@@ -13,8 +13,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from uuid import uuid4
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,6 +24,7 @@ from qurb.domain.facility import Sector, Status, categories, unknown_category_me
 from qurb.domain.names import fold_name
 from qurb.domain.territory import TerritoryLevel, inside_morocco
 from qurb.services.dataset import facility_snapshot
+from qurb.services.gaps import public_offer
 from qurb.services.territories import TerritoryIndex, TerritoryNotFound
 from qurb.storage.models import (
     CommuneGeometryRow,
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
 # communes by more than OUTSIDE_TOLERANCE_KM, a point is refused.
 COMMUNE_TOLERANCE_KM = 2.0
 OUTSIDE_TOLERANCE_KM = 5.0
+COMMUNE_LEVELS = (TerritoryLevel.COMMUNE, TerritoryLevel.ARRONDISSEMENT)
 
 
 class FacilityCreate(BaseModel):
@@ -74,6 +77,18 @@ class FieldError:
     def __str__(self) -> str:
         where = f"row {self.row}, " if self.row is not None else ""
         return f"{where}field '{self.field}': {self.reason}"
+
+
+def validation_errors(error: ValidationError, row: int | None = None) -> list[FieldError]:
+    """Pydantic's complaints as field errors a person can act on."""
+    return [
+        FieldError(
+            ".".join(str(p) for p in item["loc"]) or "row",
+            f"{item['msg']} (got {item.get('input')!r})",
+            row,
+        )
+        for item in error.errors()
+    ]
 
 
 @dataclass
@@ -133,6 +148,7 @@ class Validator:
     index: TerritoryIndex
     locator: CommuneLocator
     _keys: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    _ids: set[str] = field(default_factory=set)  # ids given in this batch
 
     @classmethod
     def for_session(cls, session: Session, index: TerritoryIndex | None = None) -> Validator:
@@ -162,7 +178,7 @@ class Validator:
             )
         commune_code = arrondissement_code = province_code = None
         try:
-            unit = self.index.resolve(payload.commune)
+            unit = self.index.resolve(payload.commune, COMMUNE_LEVELS)
             if unit.level is TerritoryLevel.ARRONDISSEMENT:
                 arrondissement_code, commune_code = unit.code, unit.parent_code
             elif unit.level is TerritoryLevel.COMMUNE:
@@ -233,8 +249,13 @@ class Validator:
             return {}, errors
         sector = payload.sector or (Sector.PRIVATE if spec.family == "osm" else Sector.PUBLIC)
         facility_id = (
-            payload.id or f"user-{province_code}-{_slug(payload.name)}-{len(self._keys) + 1}"
+            # A random suffix: numbering by count would reuse the id of a closed facility.
+            payload.id or f"user-{province_code}-{_slug(payload.name)}-{uuid4().hex[:8]}"
         )
+        if facility_id in self._ids:
+            errors.append(FieldError("id", f"id {facility_id!r} appears twice in this batch", row))
+            return {}, errors
+        self._ids.add(facility_id)
         self._keys[key] = facility_id
         return (
             {
@@ -432,12 +453,11 @@ def list_facilities(
     query = select(FacilityRow)
     if flt.territory:
         index = index or TerritoryIndex.from_session(session)
-        territory = index.resolve(flt.territory)
-        if territory.level is TerritoryLevel.ARRONDISSEMENT:
-            query = query.where(FacilityRow.arrondissement_code == territory.code)
-        elif territory.level is not TerritoryLevel.COUNTRY:
-            communes = [c.code for c in index.communes_within(territory)]
-            query = query.where(FacilityRow.commune_code.in_(communes))
+        scope = index.scope(index.resolve(flt.territory))
+        if scope.communes is not None:
+            query = query.where(FacilityRow.commune_code.in_(scope.communes))
+        if scope.arrondissements is not None:
+            query = query.where(FacilityRow.arrondissement_code.in_(scope.arrondissements))
     if flt.categories:
         unknown = [c for c in flt.categories if c not in categories()]
         if unknown:
@@ -452,7 +472,9 @@ def list_facilities(
         query = query.where(FacilityRow.category.in_(flt.categories))
     if flt.level:
         query = query.where(FacilityRow.level == flt.level)
-    if flt.sector and flt.sector != "all":
+    if flt.sector == "public":
+        query = public_offer(query)
+    elif flt.sector and flt.sector != "all":
         query = query.where(FacilityRow.sector == flt.sector)
     if flt.status and flt.status != "all":
         query = query.where(FacilityRow.status == flt.status)

@@ -18,6 +18,14 @@ from qurb.storage.models import TerritoryRow
 PREFECTURE_OF_ARRONDISSEMENTS = "prefecture_of_arrondissements"
 
 
+@dataclass(frozen=True)
+class Scope:
+    """Facility filter for a territory: commune codes, or arrondissement codes (None: all)."""
+
+    communes: list[str] | None
+    arrondissements: list[str] | None
+
+
 class TerritoryNotFound(LookupError):
     """No territory, or several equally good ones, match what the user typed."""
 
@@ -63,21 +71,22 @@ class TerritoryIndex:
         rows = session.execute(select(TerritoryRow.__table__)).all()
         return cls({r.code: to_territory(r) for r in rows})
 
-    def resolve(self, query: str) -> Territory:
+    def resolve(self, query: str, levels: Sequence[TerritoryLevel] = ()) -> Territory:
         """A territory from its HCP code or its French/Arabic name (accents optional).
 
-        An exact code wins. Among name matches the largest unit wins ('Fès' is the
-        prefecture, not the commune); two matches at that level are ambiguous.
+        An exact code wins. Among name matches (of `levels`, when given) the largest unit
+        wins ('Fès' is the prefecture, not the commune); two at that level are ambiguous.
         """
         text = query.strip()
         if text in self.by_code:
             return self.by_code[text]
-        matches = [t for t in self.by_code.values() if text in (t.name_fr, t.name_ar)]
+        allowed = [t for t in self.by_code.values() if not levels or t.level in levels]
+        matches = [t for t in allowed if text in (t.name_fr, t.name_ar)]
         if not matches:  # no name written exactly so: compare folded names
             key = fold_name(text)
             if not key:
                 raise TerritoryNotFound("empty territory name")
-            matches = [self.by_code[code] for code, names in self.folded.items() if key in names]
+            matches = [t for t in allowed if key in self.folded[t.code]]
         if not matches:
             close = self.suggest(text)
             hint = f"; did you mean: {', '.join(close)}?" if close else ""
@@ -101,8 +110,20 @@ class TerritoryIndex:
             (t for t in self.by_code.values() if t.parent_code == code), key=lambda t: t.code
         )
 
+    def prefecture_of_arrondissements(self, code: str) -> Territory | None:
+        """The préfecture d'arrondissements of a Casablanca arrondissement (06.141.01.51 is in
+        06.141.01.50: HCP numbers the arrondissements of each within its tens)."""
+        unit = self.by_code[code]
+        if unit.level is not TerritoryLevel.ARRONDISSEMENT:
+            return None
+        candidate = self.by_code.get(code[:-1] + "0")
+        if candidate is not None and candidate.kind == PREFECTURE_OF_ARRONDISSEMENTS:
+            return candidate
+        return None
+
     def ancestors(self, code: str) -> list[Territory]:
-        """Parents from the nearest up to the country (cercles included for communes)."""
+        """Parents from the nearest up to the country: cercles for rural communes and
+        préfectures d'arrondissements for Casablanca's arrondissements come in too."""
         cached = self._ancestors.get(code)
         if cached is not None:
             return cached
@@ -110,6 +131,9 @@ class TerritoryIndex:
         current = self.by_code[code]
         if current.cercle_code:
             out.append(self.by_code[current.cercle_code])
+        prefecture = self.prefecture_of_arrondissements(code)
+        if prefecture is not None:
+            out.append(prefecture)
         while current.parent_code:
             current = self.by_code[current.parent_code]
             out.append(current)
@@ -139,11 +163,32 @@ class TerritoryIndex:
             return [self.by_code[territory.parent_code or ""]]
         return self.units_within(territory, TerritoryLevel.COMMUNE)
 
+    def scope(self, territory: Territory) -> Scope:
+        """Which facilities lie in `territory`: by commune, or by arrondissement for an
+        arrondissement or a préfecture d'arrondissements (they split one commune)."""
+        if territory.level is TerritoryLevel.COUNTRY:
+            return Scope(None, None)
+        if territory.level is TerritoryLevel.ARRONDISSEMENT:
+            return Scope(None, [territory.code])
+        if territory.kind == PREFECTURE_OF_ARRONDISSEMENTS:
+            units = self.units_within(territory, TerritoryLevel.ARRONDISSEMENT)
+            return Scope(None, [u.code for u in units])
+        return Scope([c.code for c in self.communes_within(territory)], None)
+
     def ancestor_at(self, code: str, level: TerritoryLevel) -> Territory | None:
+        """The unit of `level` that holds `code` (a préfecture d'arrondissements is never
+        the province of anything: the prefecture of Casablanca is)."""
         unit = self.by_code[code]
         if unit.level is level:
             return unit
-        return next((a for a in self.ancestors(code) if a.level is level), None)
+        return next(
+            (
+                a
+                for a in self.ancestors(code)
+                if a.level is level and a.kind != PREFECTURE_OF_ARRONDISSEMENTS
+            ),
+            None,
+        )
 
     def search(
         self, text: str, levels: Sequence[TerritoryLevel] = (), limit: int = 20
