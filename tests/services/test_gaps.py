@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from qurb.analytics.gaps import GapLine, GapStatus
 from qurb.domain.territory import TerritoryLevel
-from qurb.services.gaps import GapInputError, compute_territory_gaps
+from qurb.services.gaps import GapInputError, compute_needs_table, compute_territory_gaps
 from qurb.services.norms import available_norm_sets, read_norm_file
 from qurb.services.registry import FacilityFilter, list_facilities
 from qurb.storage.models import FacilityRow
@@ -91,3 +91,14 @@ def test_births_norm_and_unknown_fertility(national_session: Session, tmp_path: 
 def test_by_level_above_the_territory_is_refused(national_session: Session) -> None:
     with pytest.raises(GapInputError, match="above"):
         compute_territory_gaps(national_session, "Fès-Meknès", RATIOS, by=TerritoryLevel.COUNTRY)
+
+
+def test_needs_table_of_morocco_by_region(national_session: Session) -> None:
+    _, level, rows = compute_needs_table(national_session, "MA", TerritoryLevel.REGION)
+    assert level is TerritoryLevel.REGION and len(rows) == 12
+    assert sum(r["population"] for r in rows) == 36_828_330
+    assert sum(r["essp"] for r in rows) == 3224 and sum(r["hospitals"] for r in rows) == 177
+    [country] = compute_needs_table(national_session, "MA", TerritoryLevel.COUNTRY)[2]
+    assert country["inhabitants_per_essp"] == round(36_828_330 / 3224)
+    dakhla = next(r for r in rows if r["code"] == "12")
+    assert dakhla["hospitals"] == 1 and dakhla["inhabitants_per_hospitals"] == dakhla["population"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from qurb.domain.census import AGE_BANDS
 
@@ -96,3 +97,24 @@ def compute_profile(code: str, rows: Iterable[CensusRow]) -> PopulationProfile:
         births_per_year=None if tfr is None else tfr / FERTILE_YEARS * women,
         fertility_rate=tfr,
     )
+
+
+# Groups of categories whose ratio "inhabitants per facility" planners quote.
+RATIO_GROUPS: dict[str, tuple[str, ...]] = {
+    "essp": ("DR", "CSR-1", "CSR-2", "CSU-1", "CSU-2", "CDTMR", "CRSR", "LSP"),
+    "health_centres": ("DR", "CSR-1", "CSR-2", "CSU-1", "CSU-2"),
+    "csr": ("CSR-1", "CSR-2"),
+    "csu": ("CSU-1", "CSU-2"),
+    "dr": ("DR",),
+    "hospitals": ("HPr", "HP", "HR", "HIR", "CHU", "CPU", "CRO", "HPsyP", "HPsyR"),
+}
+
+
+def compute_ratios(population: float, facilities_by_category: Mapping[str, int]) -> dict[str, Any]:
+    """Facilities per group and inhabitants per facility (None where there is none)."""
+    out: dict[str, Any] = {}
+    for group, members in RATIO_GROUPS.items():
+        count = sum(facilities_by_category.get(c, 0) for c in members)
+        out[group] = count
+        out[f"inhabitants_per_{group}"] = round(population / count) if count else None
+    return out

@@ -28,7 +28,13 @@ from qurb.domain.facility import Level, categories
 from qurb.domain.norms import NormError
 from qurb.domain.territory import Territory, TerritoryLevel
 from qurb.services.dataset import init_database
-from qurb.services.gaps import GapInputError, compute_territory_gaps, read_profiles, read_supply
+from qurb.services.gaps import (
+    GapInputError,
+    compute_needs_table,
+    compute_territory_gaps,
+    read_profiles,
+    read_supply,
+)
 from qurb.services.imports import import_facilities
 from qurb.services.norms import available_norm_sets, resolve_norm_sets
 from qurb.services.registry import (
@@ -734,6 +740,73 @@ def gaps_cmd(
     if index is not None:
         geometry = [_ref_point(index.by_code[r["code"]]) for r in rows]
     render(rows, columns, fmt, geometry=geometry)
+
+
+NEEDS_TABLE_COLUMNS = [
+    "code",
+    "name_fr",
+    "population",
+    "rural_pct",
+    "women_15_49",
+    "births_per_year",
+    "health_centres",
+    "inhabitants_per_health_centres",
+    "dr",
+    "csr",
+    "csu",
+    "hospitals",
+    "inhabitants_per_hospitals",
+]
+NEEDS_HEADERS = {
+    "name_fr": "territory",
+    "rural_pct": "rural %",
+    "women_15_49": "women 15-49",
+    "births_per_year": "births/yr",
+    "health_centres": "ESSP centres",
+    "inhabitants_per_health_centres": "inh./centre",
+    "dr": "DR",
+    "csr": "CSR",
+    "csu": "CSU",
+    "inhabitants_per_hospitals": "inh./hospital",
+}
+
+
+@app.command("needs")
+def needs_cmd(
+    territory: Annotated[
+        str, typer.Option("--territory", "-t", help="Territory: HCP code or FR/AR name.")
+    ] = "MA",
+    by: Annotated[
+        TerritoryLevel | None, typer.Option(help="Level of the lines (default as for gaps).")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Rows shown in a table (0: all).")] = 40,
+    fmt: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Population, demand drivers, public supply and inhabitants per facility, per unit."""
+    with _session(db) as session:
+        index = TerritoryIndex.from_session(session)
+        t, level, rows = compute_needs_table(session, territory, by, index)
+        geometry = [_ref_point(index.by_code[r["code"]]) for r in rows]
+    if fmt is OutputFormat.TABLE:
+        # A ratio with no facility is not an unknown figure: say so in the table.
+        shown = [
+            {
+                k: ("no facility" if k.startswith("inhabitants_per_") and v is None else v)
+                for k, v in r.items()
+            }
+            for r in (rows[:limit] if limit else rows)
+        ]
+        more = f" (first {len(shown)})" if len(shown) < len(rows) else ""
+        render(
+            shown,
+            NEEDS_TABLE_COLUMNS,
+            fmt,
+            headers=NEEDS_HEADERS,
+            title=f"Needs and public supply — {t.name_fr} ({t.code}), by {level}{more}",
+        )
+        return
+    render(rows, list(rows[0]) if rows else NEEDS_TABLE_COLUMNS, fmt, geometry=geometry)
 
 
 @app.command("categories")
