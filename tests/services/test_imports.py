@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import random
+import shutil
 from pathlib import Path
 
 import openpyxl
@@ -16,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from qurb.adapters.tabular import InputFileError
 from qurb.services.imports import import_facilities
 from qurb.services.registry import RegistryError
-from qurb.storage.database import transaction
+from qurb.storage.database import make_engine, make_sessionmaker, transaction
 from qurb.storage.models import FacilityChangeRow, FacilityRow, TerritoryRow
 
 HEADER = ["nom", "catégorie", "commune", "longitude", "latitude", "lits"]
@@ -253,3 +255,44 @@ def test_property_a_failed_import_leaves_the_database_unchanged(
     with pytest.raises(RegistryError), transaction(scratch_factory) as s:
         import_facilities(s, path, "amina")
     assert _state(scratch_factory) == before
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    good=good_rows,
+    bad=st.lists(bad_row, max_size=2),
+    seed=st.randoms(use_true_random=False),
+)
+def test_property_an_import_commits_every_row_or_none(
+    national_db_file: tuple[Path, object],
+    tmp_path_factory: pytest.TempPathFactory,
+    good: list[list[str]],
+    bad: list[list[str]],
+    seed: random.Random,
+) -> None:
+    # A fresh copy of the database per example: successful examples write to it.
+    copy = tmp_path_factory.mktemp("example") / "db.sqlite"
+    shutil.copyfile(national_db_file[0], copy)
+    engine = make_engine(f"sqlite:///{copy}")
+    factory = make_sessionmaker(engine)
+    rows = [*good, *bad]
+    seed.shuffle(rows)
+    before = _state(factory)
+    if not rows:
+        engine.dispose()
+        return
+    path = _csv(copy.with_suffix(".csv"), rows)
+    try:
+        with transaction(factory) as s:
+            result = import_facilities(s, path, "amina")
+    except RegistryError:
+        assert bad, "only good rows, yet refused"
+        assert _state(factory) == before
+    else:
+        assert not bad, "a bad row got through"
+        assert _state(factory) == (before[0] + len(good), before[1] + len(good))
+        assert len(result.ids) == len(good)
+    finally:
+        engine.dispose()
