@@ -291,3 +291,38 @@ def test_osm_point_used_once_best_pair_wins() -> None:
     ]
     result = match_points(wanted, points, ["C1"])
     assert list(result) == ["essp-x"]
+
+
+def test_hospital_name_contained_in_the_osm_name() -> None:
+    points = [
+        _point("1", "CHU Ibn Sina (Souissi)", "hospital"),
+        _point("2", "Maternite du Souissi / CHU Ibn SIna", "hospital"),
+        _point("3", "Hôpital Militaire Moulay Ismail", "hospital"),
+        _point("4", "Clinique Ibn Rochd", "clinic"),
+        _point("5", "Hôpital Mohammed V مستشفى محمد الخامس", "hospital"),
+    ]
+    wanted = [
+        Wanted("hosp-ibn-sina", "hospital", "Ibn Sina", "C1"),
+        Wanted("hosp-maternite", "hospital", "Maternité Souissi", "C1"),
+        Wanted("hosp-ismail", "hospital", "Moulay Ismail", "C1"),  # military: another place
+        Wanted("hosp-rochd", "hospital", "Ibn Rochd", "C1"),  # a clinic is not the CHU
+        Wanted("hosp-med-v", "hospital", "Mohamed V", "C1"),  # Arabic part ignored
+        Wanted("essp-sina", "ESSP", "Sina", "C1"),  # containment is for hospitals only
+    ]
+    result = match_points(wanted, points, ["C1"] * len(points))
+    assert {k: v[0] for k, v in result.items()} == {
+        "hosp-ibn-sina": 0,  # shares more of its words with point 1 than with point 2
+        "hosp-maternite": 1,
+        "hosp-med-v": 4,
+    }
+
+
+def test_spelling_match_wins_over_containment() -> None:
+    points = [
+        _point("1", "Nouveau Hopital My Abdellah", "hospital"),
+        _point("2", "Hopital Moulay Abdallah", "hospital"),
+    ]
+    result = match_points(
+        [Wanted("hosp-a", "hospital", "Moulay Abdellah", "C1")], points, ["C1", "C1"]
+    )
+    assert result["hosp-a"][0] == 1

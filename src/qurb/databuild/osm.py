@@ -5,7 +5,10 @@ holds amenity=pharmacy/doctors/hospital/clinic points with a cleaned name. A poi
 the location of a Ministry facility only when three things agree:
 
 * the name: folded, generic words removed ("centre de santé", "CSR", "hôpital provincial"),
-  rapidfuzz `fuzz.ratio` >= NAME_THRESHOLD;
+  rapidfuzz `fuzz.ratio` >= NAME_THRESHOLD; for a hospital, also one name's words all
+  found in the other's ("Ibn Sina" in "CHU Ibn Sina (Souissi)", "20 Août" in "20 Août
+  1953"), with an OSM point of type hospital whose name is not that of another kind of
+  place (military hospital, clinic, radiology, laboratory);
 * the place: the point lies in the facility's commune (point-in-polygon);
 * the type: hospital/clinic for a hospital, hospital/clinic/doctor for an ESSP; and a point
   whose name says "hôpital" (or "centre de santé", "dispensaire") only locates a hospital
@@ -83,10 +86,37 @@ _SPELLINGS = {
 }
 
 
+# For the word-containment rule (hospitals only): words that make an OSM hospital another
+# place than the Ministry's, and the least a contained name must have to be evidence.
+_OTHER_PLACE = frozenset(
+    {
+        "militaire",
+        "military",
+        "clinique",
+        "clinic",
+        "polyclinique",
+        "radiologie",
+        "laboratoire",
+        "labo",
+        "cabinet",
+        "pharmacie",
+        "dentaire",
+        "veterinaire",
+    }
+)
+CONTAINMENT_MIN_LETTERS = 5  # "ibn sina" (7) counts; "v" or "20" alone do not
+CONTAINMENT_FLOOR = 80.0  # containment scores rank below the exact-spelling matches
+
+_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]+")
+
+
 def facility_key(name: str) -> str:
     """The distinctive part of a facility name, for matching."""
+    # Arabic script beside the Latin name ("Hôpital Mohammed V مستشفى محمد الخامس") would
+    # only lower the score against the Ministry's Latin names.
+    latin = _ARABIC.sub(" ", name)
     # "Niveau 2" is a level, not a regnal number: drop the level with its word.
-    text = re.sub(r"\bniv(?:eau)? \d\b", " ", fold(name))
+    text = re.sub(r"\bniv(?:eau)? \d\b", " ", fold(latin))
     words = [_SPELLINGS.get(w, w) for w in text.split()]
     return " ".join(w for w in words if w not in _GENERIC)
 
@@ -210,7 +240,9 @@ def match_points(
             by_commune.setdefault(code, []).append(index)
     point_keys = [_point_keys(p) for p in points]
     point_families = [name_family(f"{p.name} {p.name_fr}") for p in points]
-    pairs: list[tuple[float, str, int]] = []
+    # (rule, -score, facility, point): spelling matches (rule 0) are taken before word
+    # containment (rule 1), best score first within each.
+    pairs: list[tuple[int, float, str, int]] = []
     for w in wanted:
         key = facility_key(w.name)
         if len(key) < 3:
@@ -223,16 +255,45 @@ def match_points(
                 continue
             score = max((fuzz.ratio(key, k) for k in point_keys[index]), default=0.0)
             if score >= NAME_THRESHOLD:
-                pairs.append((score, w.facility_id, index))
-    pairs.sort(key=lambda item: (-item[0], item[1], item[2]))
+                pairs.append((0, -score, w.facility_id, index))
+            elif w.family == "hospital":
+                score = max(
+                    (containment_score(key, k, point) for k in point_keys[index]), default=0.0
+                )
+                if score >= CONTAINMENT_FLOOR:
+                    pairs.append((1, -score, w.facility_id, index))
+    pairs.sort()
     taken: set[int] = set()
     result: dict[str, tuple[int, float]] = {}
-    for score, facility_id, index in pairs:
+    for _rule, negative_score, facility_id, index in pairs:
+        score = -negative_score
         if facility_id in result or index in taken:
             continue
         result[facility_id] = (index, score)
         taken.add(index)
     return result
+
+
+def containment_score(key: str, point_key: str, point: OsmPoint) -> float:
+    """Score of a hospital name whose words are all in the other name, else 0.
+
+    Between CONTAINMENT_FLOOR and 100, higher when the names share more of their words, so
+    that "Ibn Sina" takes "CHU Ibn Sina (Souissi)" before "Maternité du Souissi / CHU Ibn
+    Sina", which the "Maternité Souissi" then takes.
+    """
+    if point.facility_type != "hospital":
+        return 0.0
+    mine, theirs = set(key.split()), set(point_key.split())
+    if fold(point.name).split() and _OTHER_PLACE & set(
+        fold(f"{point.name} {point.name_fr}").split()
+    ):
+        return 0.0
+    smaller = mine if len(mine) <= len(theirs) else theirs
+    if not smaller or not smaller <= (mine & theirs):
+        return 0.0
+    if sum(len(w) for w in smaller if not w.isdigit()) < CONTAINMENT_MIN_LETTERS:
+        return 0.0
+    return CONTAINMENT_FLOOR + (100.0 - CONTAINMENT_FLOOR) * len(smaller) / len(mine | theirs)
 
 
 def private_sector(point: OsmPoint) -> str:
