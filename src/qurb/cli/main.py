@@ -32,7 +32,6 @@ from qurb.services.gaps import (
     GapInputError,
     compute_needs_table,
     compute_territory_gaps,
-    read_profiles,
     read_supply,
 )
 from qurb.services.imports import import_facilities
@@ -311,45 +310,41 @@ def territories_cmd(
     )
 
 
+def _for_people(row: dict[str, Any]) -> dict[str, Any]:
+    """A ratio over no facility is not an unknown figure: a table says so in words."""
+    return {
+        k: ("no facility" if k.startswith("inhabitants_per_") and v is None else v)
+        for k, v in row.items()
+    }
+
+
 @app.command("territory")
 def territory_cmd(
     query: Annotated[str, typer.Argument(help="HCP code or French/Arabic name.")],
     fmt: FormatOption = OutputFormat.TABLE,
     db: DbOption = None,
 ) -> None:
-    """One territory: census figures and demand drivers (RGPH 2024)."""
+    """One territory: census figures, demand drivers (RGPH 2024) and its public offer."""
     with _session(db) as session:
         index = TerritoryIndex.from_session(session)
         t = index.resolve(query)
-        profile = read_profiles(session, [t.code])[t.code]
-        supply: dict[str, int] = {}
-        if t.level is not TerritoryLevel.ARRONDISSEMENT:  # counted with their commune
-            unit = read_supply(session, index, t, t.level).get(t.code, UnitSupply({}))
-            supply = dict(sorted(unit.facilities_by_category.items()))
+        _, _, [needs] = compute_needs_table(session, t.code, t.level, index)
+        unit = read_supply(session, index, t, t.level).get(t.code, UnitSupply({}))
     record: dict[str, Any] = {
         "code": t.code,
         "level": t.level.value,
         "name_fr": t.name_fr,
         "name_ar": t.name_ar,
         "parent": " › ".join(a.name_fr for a in reversed(index.ancestors(t.code))),
-        "population_2024": profile.population,
         "population_2014": t.population_2014,
         "households_2024": t.households_2024,
-        "rural": profile.rural,
-        "urban": profile.urban,
-        "children_0_4": round(profile.children_0_4),
-        "women_15_49": round(profile.women_15_49),
-        "people_60_plus": round(profile.people_60_plus),
-        "births_per_year": None
-        if profile.births_per_year is None
-        else round(profile.births_per_year),
-        "fertility_rate": profile.fertility_rate,
         "area_km2": t.area_km2,
-        **{f"public_{category}": n for category, n in supply.items()},
+        **{k: v for k, v in needs.items() if k not in ("code", "level", "name_fr", "name_ar")},
+        **{f"public_{c}": n for c, n in sorted(unit.facilities_by_category.items())},
     }
     if fmt is OutputFormat.TABLE:
         render(
-            [{"field": k, "value": v} for k, v in record.items()],
+            [{"field": k, "value": v} for k, v in _for_people(record).items()],
             ["field", "value"],
             fmt,
             title=f"{t.name_fr} — {t.name_ar}",
@@ -789,14 +784,7 @@ def needs_cmd(
         t, level, rows = compute_needs_table(session, territory, by, index)
         geometry = [_ref_point(index.by_code[r["code"]]) for r in rows]
     if fmt is OutputFormat.TABLE:
-        # A ratio with no facility is not an unknown figure: say so in the table.
-        shown = [
-            {
-                k: ("no facility" if k.startswith("inhabitants_per_") and v is None else v)
-                for k, v in r.items()
-            }
-            for r in (rows[:limit] if limit else rows)
-        ]
+        shown = [_for_people(r) for r in (rows[:limit] if limit else rows)]
         more = f" (first {len(shown)})" if len(shown) < len(rows) else ""
         render(
             shown,
