@@ -336,10 +336,15 @@ def territory_cmd(
         "name_fr": t.name_fr,
         "name_ar": t.name_ar,
         "parent": " › ".join(a.name_fr for a in reversed(index.ancestors(t.code))),
+        "population_2024": needs["population"],
         "population_2014": t.population_2014,
         "households_2024": t.households_2024,
         "area_km2": t.area_km2,
-        **{k: v for k, v in needs.items() if k not in ("code", "level", "name_fr", "name_ar")},
+        **{
+            k: v
+            for k, v in needs.items()
+            if k not in ("code", "level", "name_fr", "name_ar", "population")
+        },
         **{f"public_{c}": n for c, n in sorted(unit.facilities_by_category.items())},
     }
     if fmt is OutputFormat.TABLE:
