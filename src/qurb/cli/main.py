@@ -204,6 +204,9 @@ def data_build(
     render(
         rows, ["file", "sha256"], OutputFormat.TABLE, title=f"Bundled dataset written to {target}"
     )
+    from qurb.data import read_csv_rows
+
+    _print_match_summary(list(read_csv_rows(target / "facility_match_report.csv")))
 
 
 @data_app.command("check")
@@ -240,6 +243,10 @@ def data_report(
         shown = [r for r in rows if r["link_method"] != "exact"] if details else rows
         render(shown, list(rows[0]), fmt, title="Spellings linked by fuzzy match or override")
         return
+    _print_match_summary(rows)
+
+
+def _print_match_summary(rows: list[dict[str, str]]) -> None:
     summary: dict[str, dict[str, int]] = {}
     for r in rows:
         entry = summary.setdefault(r["edition"], {"exact": 0, "fuzzy": 0, "override": 0})
@@ -252,7 +259,7 @@ def data_report(
     render(
         table,
         ["edition", "facilities", "exact", "fuzzy", "override"],
-        fmt,
+        OutputFormat.TABLE,
         title=f"Ministry facilities linked to an HCP commune, by link method ({unlinked} unlinked)",
     )
 
