@@ -28,12 +28,6 @@ class Status(enum.StrEnum):
     CLOSED = "closed"
 
 
-class LocationSource(enum.StrEnum):
-    OSM = "osm"
-    COMMUNE_REFERENCE = "commune_reference"
-    USER = "user"
-
-
 @dataclass(frozen=True)
 class Category:
     """A Ministry category (DR, CSR-1, ..., CHU) or a private kind (clinic, pharmacy...)."""
@@ -66,45 +60,5 @@ def unknown_category_message(code: str) -> str:
     return f"unknown category {code!r}; expected one of: {', '.join(categories())}"
 
 
-def category(code: str) -> Category:
-    """The category `code`, or a KeyError that lists the valid codes."""
-    known = categories()
-    if code not in known:
-        raise KeyError(unknown_category_message(code))
-    return known[code]
-
-
 def hospital_categories() -> set[str]:
     return {c.code for c in categories().values() if c.family == "hospital"}
-
-
-def public_categories() -> list[str]:
-    return [c.code for c in categories().values() if c.family != "osm"]
-
-
-@dataclass(frozen=True)
-class Facility:
-    """One facility of the registry. Unknown numbers (beds, staff) are None, never 0."""
-
-    id: str
-    name: str
-    category: str
-    sector: Sector
-    status: Status
-    commune_code: str
-    lon: float
-    lat: float
-    location_source: LocationSource
-    location_precision_m: float | None = None
-    arrondissement_code: str | None = None
-    beds: int | None = None
-    doctors: int | None = None
-    osm_id: str | None = None
-
-    @property
-    def level(self) -> Level:
-        return category(self.category).level
-
-    @property
-    def services(self) -> frozenset[str]:
-        return category(self.category).services
