@@ -32,6 +32,8 @@ from qurb.services.gaps import (
     GapInputError,
     compute_needs_table,
     compute_territory_gaps,
+    needs_row,
+    read_profiles,
     read_supply,
 )
 from qurb.services.imports import import_facilities
@@ -335,8 +337,9 @@ def territory_cmd(
     with _session(db) as session:
         index = TerritoryIndex.from_session(session)
         t = index.resolve(query)
-        _, _, [needs] = compute_needs_table(session, t.code, t.level, index)
+        profile = read_profiles(session, [t.code])[t.code]
         unit = read_supply(session, index, t, t.level).get(t.code, UnitSupply({}))
+        needs = needs_row(t, profile, unit)
     record: dict[str, Any] = {
         "code": t.code,
         "level": t.level.value,
@@ -717,8 +720,8 @@ def gaps_cmd(
     """Ranked norm gaps: how many facilities of which category are missing where."""
     with _session(db) as session:
         sets = resolve_norm_sets(list(norms or []))
-        report = compute_territory_gaps(session, territory, sets, by)
-        index = TerritoryIndex.from_session(session) if fmt is OutputFormat.GEOJSON else None
+        index = TerritoryIndex.from_session(session)
+        report = compute_territory_gaps(session, territory, sets, by, index)
     lines = [g for g in report.lines if g.status.value == "gap"] if only_gaps else report.lines
     rows = [_gap_row(i, g) for i, g in enumerate(lines, start=1)]
     if fmt is OutputFormat.TABLE:
@@ -743,9 +746,7 @@ def gaps_cmd(
             out.print(f"[yellow]not evaluated:[/] {note}")
         return
     columns = [*GAP_COLUMNS, "name_ar", "norm_version", "label_fr", "label_en", "source"]
-    geometry = None
-    if index is not None:
-        geometry = [_ref_point(index.by_code[r["code"]]) for r in rows]
+    geometry = [_ref_point(index.by_code[r["code"]]) for r in rows]
     render(rows, columns, fmt, geometry=geometry)
 
 

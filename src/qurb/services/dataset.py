@@ -111,7 +111,9 @@ def _census_rows() -> list[dict[str, Any]]:
     ]
 
 
-def _facility_rows(now: datetime) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
+def _facility_rows(
+    now: datetime, province_of: dict[str, str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
     specs = categories()
     editions, current = [], []
     for r in read_bundled_csv("facilities.csv"):
@@ -158,7 +160,6 @@ def _facility_rows(now: datetime) -> tuple[list[dict[str, Any]], list[dict[str, 
                 "updated_at": now,
             }
         )
-    communes = {r["code"]: r["parent_code"] for r in read_bundled_csv("territories.csv")}
     outside = 0
     for p in read_bundled_csv("private_facilities.csv"):
         if not p["commune_code"]:
@@ -174,7 +175,7 @@ def _facility_rows(now: datetime) -> tuple[list[dict[str, Any]], list[dict[str, 
                 "level": specs[p["facility_type"]].level.value,
                 "sector": p["sector"] or "unknown",
                 "status": "open",
-                "province_code": communes[p["commune_code"]],
+                "province_code": province_of[p["commune_code"]],
                 "commune_code": p["commune_code"],
                 "arrondissement_code": None,
                 "lon": float(p["lon"]),
@@ -251,7 +252,8 @@ def init_database(engine: Engine, progress: Callable[[str], None] | None = None)
         ]
         session.execute(insert(AdjacencyRow), adjacency)
         say("facilities: Ministry lists and OpenStreetMap")
-        current, editions, outside = _facility_rows(now)
+        province_of = {t["code"]: t["parent_code"] for t in territories if t["level"] == "commune"}
+        current, editions, outside = _facility_rows(now, province_of)
         session.execute(insert(FacilityRow), current)
         session.execute(insert(FacilityEditionRow), editions)
         session.execute(

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from qurb.analytics.gaps import GapLine, UnitNeed, UnitSupply, compute_gaps, rank_gaps
 from qurb.analytics.needs import PopulationProfile, compute_profile, compute_ratios
-from qurb.domain.facility import categories, hospital_categories
+from qurb.domain.facility import Level, categories, hospital_categories
 from qurb.domain.norms import NormSet
 from qurb.domain.territory import Territory, TerritoryLevel
 from qurb.services.territories import PREFECTURE_OF_ARRONDISSEMENTS, TerritoryIndex
@@ -231,34 +231,35 @@ def compute_needs_table(
     units = index.units_within(territory, by)
     profiles = read_profiles(session, [u.code for u in units])
     supply = read_supply(session, index, territory, by)
-    levels = {code: spec.level.value for code, spec in categories().items()}
-    rows: list[dict[str, Any]] = []
-    for unit in units:
-        profile = profiles.get(unit.code)
-        if profile is None:
-            continue
-        have = supply.get(unit.code, UnitSupply({})).facilities_by_category
-        by_level = {level: 0 for level in ("primary", "secondary", "tertiary")}
-        for category, n in have.items():
-            by_level[levels[category]] += n
-        rows.append(
-            {
-                "code": unit.code,
-                "name_fr": unit.name_fr,
-                "name_ar": unit.name_ar,
-                "level": unit.level.value,
-                "population": profile.population,
-                "rural_pct": round(100.0 * profile.rural / profile.population, 1)
-                if profile.population
-                else None,
-                "children_0_4": round(profile.children_0_4),
-                "women_15_49": round(profile.women_15_49),
-                "people_60_plus": round(profile.people_60_plus),
-                "births_per_year": None
-                if profile.births_per_year is None
-                else round(profile.births_per_year),
-                **{f"{level}_facilities": n for level, n in by_level.items()},
-                **compute_ratios(profile.population, have),
-            }
-        )
+    rows = [
+        needs_row(unit, profiles[unit.code], supply.get(unit.code, UnitSupply({})))
+        for unit in units
+        if unit.code in profiles
+    ]
     return territory, by, rows
+
+
+def needs_row(unit: Territory, profile: PopulationProfile, supply: UnitSupply) -> dict[str, Any]:
+    """One line of the needs table: population, drivers, supply by level, ratios."""
+    have = supply.facilities_by_category
+    by_level = {level.value: 0 for level in Level}
+    for category, n in have.items():
+        by_level[categories()[category].level.value] += n
+    return {
+        "code": unit.code,
+        "name_fr": unit.name_fr,
+        "name_ar": unit.name_ar,
+        "level": unit.level.value,
+        "population": profile.population,
+        "rural_pct": round(100.0 * profile.rural / profile.population, 1)
+        if profile.population
+        else None,
+        "children_0_4": round(profile.children_0_4),
+        "women_15_49": round(profile.women_15_49),
+        "people_60_plus": round(profile.people_60_plus),
+        "births_per_year": None
+        if profile.births_per_year is None
+        else round(profile.births_per_year),
+        **{f"{level}_facilities": n for level, n in by_level.items()},
+        **compute_ratios(profile.population, have),
+    }
