@@ -80,6 +80,9 @@ DbOption = Annotated[
     str | None,
     typer.Option("--db", help="Database URL (default: $QURB_DATABASE_URL or ./qurb.sqlite)."),
 ]
+TerritoryOption = Annotated[
+    str, typer.Option("--territory", "-t", help="Territory: HCP code or FR/AR name.")
+]
 FormatOption = Annotated[
     OutputFormat,
     typer.Option("--format", "-f", help="table for people; csv/json/geojson for pipes."),
@@ -699,9 +702,7 @@ def _gap_row(rank: int, g: GapLine) -> dict[str, Any]:
 
 @app.command("gaps")
 def gaps_cmd(
-    territory: Annotated[
-        str, typer.Option("--territory", "-t", help="Territory: HCP code or FR/AR name.")
-    ] = "MA",
+    territory: TerritoryOption = "MA",
     norms: Annotated[
         list[str] | None,
         typer.Option("--norms", "-n", help="Norm set id or .toml path (repeatable; default all)."),
@@ -781,9 +782,7 @@ NEEDS_HEADERS = {
 
 @app.command("needs")
 def needs_cmd(
-    territory: Annotated[
-        str, typer.Option("--territory", "-t", help="Territory: HCP code or FR/AR name.")
-    ] = "MA",
+    territory: TerritoryOption = "MA",
     by: Annotated[
         TerritoryLevel | None, typer.Option(help="Level of the lines (default as for gaps).")
     ] = None,
