@@ -17,11 +17,13 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from qurb.domain.errors import QurbError
+
 EARTH_RADIUS_KM = 6371.0088  # mean radius (IUGG)
 MINUTES_PER_HOUR = 60.0
 
 
-class TravelModelError(ValueError):
+class TravelModelError(QurbError):
     """A travel-time query or model parameter that cannot be answered (says why)."""
 
 
