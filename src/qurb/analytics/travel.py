@@ -30,12 +30,17 @@ class TravelModelError(QurbError):
 @dataclass(frozen=True)
 class Points:
     """Points in lon/lat degrees; `commune` optionally names each point's HCP commune
-    (the commune-graph model uses it instead of locating the point itself)."""
+    (the commune-graph model uses it instead of locating the point itself).
+
+    `is_population`: as origins, the points stand for people living around them (a model
+    may add the walk or track from dwellings to the road); False for places such as a
+    health centre referring a patient, which start on the road."""
 
     lon: np.ndarray
     lat: np.ndarray
     commune: tuple[str, ...] | None = None
     labels: tuple[str, ...] | None = field(default=None, compare=False)
+    is_population: bool = True
 
     def __post_init__(self) -> None:
         lon = np.asarray(self.lon, dtype=np.float64).reshape(-1)
@@ -67,7 +72,7 @@ class Points:
         index = np.asarray(index, dtype=np.int64)
         commune = None if self.commune is None else tuple(self.commune[i] for i in index)
         labels = None if self.labels is None else tuple(self.labels[i] for i in index)
-        return Points(self.lon[index], self.lat[index], commune, labels)
+        return Points(self.lon[index], self.lat[index], commune, labels, self.is_population)
 
 
 @dataclass(frozen=True)
@@ -87,7 +92,8 @@ class NearestResult:
 class TravelTimeModel(Protocol):
     """Origins × destinations → minutes and km."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def compute_matrix(self, origins: Points, destinations: Points) -> TravelMatrix: ...
 

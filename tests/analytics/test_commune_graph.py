@@ -1,0 +1,130 @@
+"""The commune-graph travel-time model on a three-commune line checked on paper, and its
+nearest-facility search against the full matrix on the national data."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from sqlalchemy.orm import Session
+
+from qurb.analytics.commune_graph import (
+    CommuneGraphInputs,
+    CommuneGraphModel,
+    CommuneGraphParameters,
+    Terrain,
+    commune_points,
+)
+from qurb.analytics.travel import EARTH_RADIUS_KM, Points, TravelModelError
+from qurb.data import read_toml
+from qurb.services.access import FacilitySelector, read_destinations
+from qurb.services.travel import COMMUNE_GRAPH_FILE, commune_graph_model
+
+# Three communes 0.1° apart on the meridian 7° W: A (urban), B (rural), C (remote: its
+# households live 5 km from a paved road). Areas: A 4 km², B 100 km², C π km² (radius 1).
+STEP_KM = EARTH_RADIUS_KM * math.radians(0.1)  # 11.1195 km between reference points
+LINE = CommuneGraphInputs(
+    codes=("A", "B", "C"),
+    ref_lon=np.array([-7.0, -7.0, -7.0]),
+    ref_lat=np.array([31.0, 31.1, 31.2]),
+    area_km2=np.array([4.0, 100.0, math.pi]),
+    population=np.array([20_000.0, 3_000.0, 500.0]),
+    urban=np.array([True, False, False]),
+    paved_road_km=np.array([np.nan, 1.0, 5.0]),
+    adjacency=(("A", "B"), ("B", "C")),
+)
+PARAMS = CommuneGraphParameters()  # urban/rural/remote 30/60/35 km/h, detour 1.2/1.2/1.5
+
+
+def test_terrain_classes_follow_the_rules() -> None:
+    model = CommuneGraphModel(LINE, PARAMS)
+    # A: urban commune; B: 30 inh/km², paved road 1 km → rural; C: road 5 km ≥ 3 → remote.
+    assert list(model.terrain) == [Terrain.URBAN, Terrain.RURAL, Terrain.REMOTE]
+
+
+def test_node_times_and_km_match_the_hand_computation() -> None:
+    model = CommuneGraphModel(LINE, PARAMS)
+    half = STEP_KM / 2
+    # Minutes per great-circle km: detour / speed × 60.
+    urban, rural, remote = 1.2 / 30 * 60, 1.2 / 60 * 60, 1.5 / 35 * 60
+    ab = half * (urban + rural)  # 20.015 min
+    bc = half * (rural + remote)  # 20.968 min
+    assert model.node_minutes[0, 1] == pytest.approx(ab)
+    assert model.node_minutes[0, 2] == pytest.approx(ab + bc)
+    assert model.node_minutes[2, 0] == pytest.approx(ab + bc)  # undirected
+    assert model.node_km[0, 2] == pytest.approx(half * (1.2 + 1.2) + half * (1.2 + 1.5))
+    # Access inside C: 5 km off-road at 10 km/h (30 min) + 2/3 of a 1 km radius on the road.
+    assert model.access_minutes()[2] == pytest.approx(30 + 0.667 * remote)
+
+
+def test_a_trip_is_origin_leg_plus_path_plus_egress_leg() -> None:
+    model = CommuneGraphModel(LINE, PARAMS)
+    # From C's population to a facility 2 km north of A's reference point (in A).
+    facility = Points(np.array([-7.0]), np.array([31.0 + 2 / EARTH_RADIUS_KM * 180 / math.pi]))
+    matrix = model.compute_matrix(
+        commune_points(LINE, ["C"]), Points(facility.lon, facility.lat, ("A",))
+    )
+    expected = model.access_minutes()[2] + model.node_minutes[2, 0] + 2 * 1.2 / 30 * 60
+    assert matrix.minutes[0, 0] == pytest.approx(expected, rel=1e-6)
+    # A health centre referring a patient starts on the road: no access term.
+    centre = Points(LINE.ref_lon[2:], LINE.ref_lat[2:], ("C",), is_population=False)
+    referral = model.compute_matrix(centre, Points(facility.lon, facility.lat, ("A",)))
+    assert referral.minutes[0, 0] == pytest.approx(expected - model.access_minutes()[2], rel=1e-6)
+
+
+def test_nearest_respects_the_cutoff() -> None:
+    model = CommuneGraphModel(LINE, PARAMS)
+    origins = commune_points(LINE)
+    at_a = Points(LINE.ref_lon[:1], LINE.ref_lat[:1], ("A",))
+    nearest = model.compute_nearest(origins, at_a)
+    assert list(nearest.index) == [0, 0, 0]
+    cut = model.compute_nearest(origins, at_a, cutoff_minutes=45)
+    # A: its own access term; B: access + 20 min ≤ 45; C: 30 + 1.7 + 41 > 45.
+    assert list(cut.index) == [0, 0, -1]
+    assert math.isinf(cut.minutes[2]) and math.isinf(cut.distance_km[2])
+    with pytest.raises(TravelModelError, match="positive number of minutes"):
+        model.compute_nearest(origins, at_a, cutoff_minutes=0)
+
+
+def test_points_without_commune_go_to_the_nearest_reference_point() -> None:
+    model = CommuneGraphModel(LINE, PARAMS)
+    near_b = Points(np.array([-7.01]), np.array([31.09]))
+    assert list(model.node_of(near_b)) == [1]
+    with pytest.raises(TravelModelError, match="not a node"):
+        model.node_of(Points(np.array([-7.0]), np.array([31.0]), ("Z",)))
+
+
+@pytest.mark.parametrize(
+    ("mapping", "message"),
+    [
+        ({"speed_kph": {"rural": 0}}, "speed_kph.rural must be > 0"),
+        ({"detour_factor": {"urban": 0.9}}, "detour_factor.urban must be ≥ 1"),
+        ({"speed_kph": {"desert": 40}}, "unknown terrain"),
+        ({"access": {"offroad_speed_kph": "fast"}}, "access.offroad_speed_kph must be a number"),
+        ({"terrain": 3}, r"\[terrain\] must be a table"),
+    ],
+)
+def test_bad_parameters_name_the_key(mapping: dict, message: str) -> None:
+    with pytest.raises(TravelModelError, match=message) as caught:
+        CommuneGraphParameters.from_mapping(mapping, source="my.toml")
+    assert str(caught.value).startswith("my.toml")
+
+
+def test_the_bundled_file_holds_the_documented_defaults() -> None:
+    from_file = CommuneGraphParameters.from_mapping(read_toml(COMMUNE_GRAPH_FILE))
+    assert from_file == CommuneGraphParameters()
+    assert CommuneGraphParameters.from_mapping(from_file.to_mapping()) == from_file
+
+
+def test_nearest_tree_equals_the_full_matrix_nationally(national_session: Session) -> None:
+    model = commune_graph_model(national_session)
+    destinations = read_destinations(national_session, FacilitySelector(levels=("secondary",)))
+    origins = commune_points(model.inputs)
+    nearest = model.compute_nearest(origins, destinations.points)
+    matrix = model.compute_matrix(origins, destinations.points)
+    assert nearest.minutes == pytest.approx(matrix.minutes.min(axis=1), abs=1e-6)
+    rows = np.arange(len(origins))
+    assert nearest.distance_km == pytest.approx(matrix.distance_km[rows, nearest.index], abs=1e-6)
+    # The bundled adjacency graph is connected: every commune reaches a hospital.
+    assert np.isfinite(nearest.minutes).all()
