@@ -22,7 +22,14 @@ from qurb.services.dataset import init_database
 from qurb.services.gaps import GapInputError
 from qurb.services.registry import RegistryError, validation_errors
 from qurb.services.territories import TerritoryNotFound
-from qurb.storage.database import default_url, make_engine, make_sessionmaker, transaction
+from qurb.storage.database import (
+    SCHEMA_REVISION,
+    default_url,
+    make_engine,
+    make_sessionmaker,
+    transaction,
+    upgrade_if_behind,
+)
 
 # Piped output is not squeezed into 80 columns (see cli.output).
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
@@ -59,6 +66,8 @@ def _engine(db: str | None) -> Engine:
             f"{report.facilities_public:,} facilities of the Ministry's lists and "
             f"{report.facilities_osm:,} OpenStreetMap points (private offer, kept apart)."
         )
+    elif upgrade_if_behind(engine):
+        err.print(f"[green]Database schema upgraded[/] to revision {SCHEMA_REVISION}.")
     return engine
 
 

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from qurb.analytics.gaps import GapLine, UnitSupply
+from qurb.cli.access import access_app
 from qurb.cli.common import (
     DbOption,
     FormatOption,
@@ -69,6 +70,7 @@ facilities_app = typer.Typer(
 app.add_typer(db_app, name="db")
 app.add_typer(data_app, name="data")
 app.add_typer(facilities_app, name="facilities")
+app.add_typer(access_app, name="access")
 
 
 class SectorChoice(enum.StrEnum):
