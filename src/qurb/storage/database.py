@@ -11,6 +11,9 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# The newest Alembic revision in migrations/versions (a test checks they agree): lets a
+# start-up see that a database is behind without loading Alembic.
+SCHEMA_REVISION = "0002"
 DEFAULT_DB_PATH = Path("qurb.sqlite")
 
 
@@ -61,3 +64,22 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The Alembic revision a database is at (None: not a Qurb database yet)."""
+    from sqlalchemy import inspect, text
+
+    if not inspect(engine).has_table("alembic_version"):
+        return None
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def upgrade_if_behind(engine: Engine) -> bool:
+    """Migrate a database created by an older Qurb to the current schema; True if it did."""
+    revision = schema_revision(engine)
+    if revision is None or revision == SCHEMA_REVISION:
+        return False
+    migrate(engine)
+    return True
