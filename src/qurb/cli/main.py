@@ -26,6 +26,7 @@ from qurb.cli.common import (
     out,
 )
 from qurb.cli.output import OutputFormat, render
+from qurb.cli.siting import scenarios_app, site_cmd
 from qurb.domain.facility import Level, categories
 from qurb.domain.norms import NormError
 from qurb.domain.territory import Territory, TerritoryLevel
@@ -71,6 +72,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(data_app, name="data")
 app.add_typer(facilities_app, name="facilities")
 app.add_typer(access_app, name="access")
+app.add_typer(scenarios_app, name="scenarios")
+app.command("site")(site_cmd)
 
 
 class SectorChoice(enum.StrEnum):
