@@ -1,0 +1,140 @@
+"""`qurb access`, `qurb site` and `qurb scenarios` as a planner uses them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from qurb.cli.main import app
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_nearest_as_csv_and_geojson(scratch_db: str) -> None:
+    code, output = run("access", "nearest", "-t", "Ifrane", "-f", "csv", "--db", scratch_db)
+    assert code == 0, output
+    rows = list(csv.DictReader(io.StringIO(output)))
+    assert len(rows) == 10  # the 10 communes of Ifrane
+    assert all(r["code"].startswith("03.271") and float(r["minutes"]) > 0 for r in rows)
+    code, output = run("access", "nearest", "-t", "Ifrane", "-f", "geojson", "--db", scratch_db)
+    layer = json.loads(output)
+    assert len(layer["features"]) == 10
+    assert {f["geometry"]["type"] for f in layer["features"]} <= {"Polygon", "MultiPolygon"}
+
+
+def test_summary_table_and_json(scratch_db: str) -> None:
+    code, output = run(
+        "access",
+        "summary",
+        "-t",
+        "Fès-Meknès",
+        "--level",
+        "secondary",
+        "--thresholds",
+        "30,60",
+        "-f",
+        "json",
+        "--db",
+        scratch_db,
+    )
+    assert code == 0, output
+    rows = json.loads(output)
+    total = rows[-1]
+    assert total["name"] == "total" and total["population"] == 4_467_911
+    assert total["beyond_30_min"] >= total["beyond_60_min"]
+    code, output = run("access", "summary", "-t", "Fès-Meknès", "--db", scratch_db)
+    assert code == 0 and "Boulemane" in output and ">60 min" in output
+
+
+def test_bad_inputs_exit_2_with_a_message(scratch_db: str, tmp_path: Path) -> None:
+    code, output = run("access", "nearest", "--thresholds", "30,0", "--db", scratch_db)
+    assert code == 2 and "threshold must be > 0 minutes" in output
+    code, output = run("access", "nearest", "--thresholds", "soon", "--db", scratch_db)
+    assert code == 2 and "'soon' is not a number" in output
+    code, output = run("access", "nearest", "--category", "CSX", "--db", scratch_db)
+    assert code == 2 and "unknown facility category 'CSX'" in output
+    code, output = run("access", "nearest", "--model", "helicopter", "--db", scratch_db)
+    assert code == 2 and "unknown travel-time model" in output
+    broken = tmp_path / "p.toml"
+    broken.write_text("[speed_kph]\nrural = -1\n", encoding="utf-8")
+    code, output = run("access", "nearest", "--params", str(broken), "--db", scratch_db)
+    assert code == 2 and "speed_kph.rural must be > 0" in output
+
+
+def test_fit_writes_a_usable_parameter_file(scratch_db: str, tmp_path: Path) -> None:
+    # Observed trips: the bundled model's own times for a few trips, times 1.25.
+    code, output = run(
+        "access", "nearest", "-t", "Taza", "-l", "secondary", "-f", "json", "--db", scratch_db
+    )
+    trips = [r for r in json.loads(output) if r["facility_commune"] != r["code"]][:12]
+    observed = tmp_path / "observed.csv"
+    with observed.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["origin", "dest_commune", "minutes"])
+        for r in trips:
+            writer.writerow([r["code"], r["facility_commune"], r["minutes"] * 1.25])
+    fitted = tmp_path / "fitted.toml"
+    code, output = run("access", "fit", str(observed), "--write", str(fitted), "--db", scratch_db)
+    assert code == 0, output
+    assert "Error on the observed trips" in output and fitted.exists()
+    code, output = run("access", "model", "--params", str(fitted), "--db", scratch_db)
+    assert code == 0, output
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "origin,dest_commune,minutes\n99.999,03.561.01.01,10\n03.561.01.01,,\n", encoding="utf-8"
+    )
+    code, output = run("access", "fit", str(bad), "--db", scratch_db)
+    assert code == 2 and "3 problem(s)" in output and "row 2: origin" in output
+    assert "row 3: dest_lon/dest_lat or dest_commune: missing" in output
+
+
+def test_referral_flags(scratch_db: str) -> None:
+    code, output = run(
+        "access", "referral", "-t", "Taza", "--threshold", "90", "-f", "json", "--db", scratch_db
+    )
+    assert code == 0, output
+    rows = json.loads(output)
+    assert rows and all(r["HP_beyond"] == (r["HP_minutes"] > 90) for r in rows)
+
+
+def test_site_saves_a_scenario_and_compares(scratch_db: str) -> None:
+    code, output = run(
+        "site",
+        "-t",
+        "Taza",
+        "--level",
+        "secondary",
+        "--add",
+        "2",
+        "--within",
+        "60",
+        "-f",
+        "json",
+        "--db",
+        scratch_db,
+    )
+    assert code == 0, output
+    first = json.loads(output)
+    assert len(first["sites"]) == 2 and first["id"]
+    code, output = run(
+        "site", "-t", "Taza", "--level", "secondary", "--add", "1", "-f", "json", "--db", scratch_db
+    )
+    second = json.loads(output)
+    code, output = run(
+        "scenarios", "compare", first["id"], second["id"], "-f", "json", "--db", scratch_db
+    )
+    assert code == 0, output
+    assert [r["sites"] for r in json.loads(output)] == [2, 1]
+    code, output = run(
+        "site", "-t", "Taza", "--level", "secondary", "--add", "0", "--db", scratch_db
+    )
+    assert code == 2 and "at least 1" in output
