@@ -5,38 +5,23 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
 import typer
 
-from qurb.analytics.accessibility import AccessError
-from qurb.analytics.commune_graph import TERRAIN_NAMES, CommuneGraphModel
-from qurb.analytics.commune_graph_fit import FITTABLE, fit_commune_graph
 from qurb.cli.common import DbOption, FormatOption, TerritoryOption, _session, err, out
 from qurb.cli.output import OutputFormat, render
-from qurb.services.access import (
-    REFERRAL_TIERS,
-    AccessReport,
-    FacilitySelector,
-    commune_polygons,
-    compute_2sfca_rows,
-    compute_access,
-    compute_catchment_rows,
-    compute_point_access,
-    compute_referrals,
-    display_polygons,
-    group_rows,
-    read_population_points,
+
+if TYPE_CHECKING:
+    from qurb.services.access import AccessReport, FacilitySelector
+
+# The analyses pull in SciPy and NumPy (half a second): imported inside the commands so
+# that the rest of the CLI starts fast.
+FITTABLE_NAMES = (
+    "speed_kph.urban, speed_kph.rural, speed_kph.remote, detour_factor.urban, "
+    "detour_factor.rural, detour_factor.remote, offroad_speed_kph"
 )
-from qurb.services.territories import TerritoryIndex
-from qurb.services.travel import (
-    commune_graph_model,
-    make_model,
-    read_commune_graph_params,
-    read_observed_trips,
-    write_commune_graph_params,
-)
+REFERRAL_TIER_NAMES = "HPr, HP, HR, CHU"
 
 access_app = typer.Typer(
     help="Travel time to care: nearest facility, population beyond 30/60/120 min, referral, "
@@ -78,10 +63,14 @@ ThresholdsOption = Annotated[
 def _selector(
     level: list[str] | None, category: list[str] | None, service: list[str] | None
 ) -> FacilitySelector:
+    from qurb.services.access import FacilitySelector
+
     return FacilitySelector(tuple(level or ()), tuple(category or ()), tuple(service or ()))
 
 
 def parse_thresholds(text: str) -> list[float]:
+    from qurb.analytics.accessibility import AccessError
+
     values = []
     for part in text.split(","):
         part = part.strip()
@@ -95,6 +84,8 @@ def parse_thresholds(text: str) -> list[float]:
 
 
 def _summary_table(report: AccessReport, title: str) -> None:
+    from qurb.services.access import group_rows
+
     rows = group_rows(report)
     columns = ["code", "name", "origins", "population"]
     headers = {"origins": "communes" if report.kind == "commune" else "points"}
@@ -128,6 +119,10 @@ def access_nearest(
 ) -> None:
     """Nearest facility and travel time for every commune (or population point), with the
     population beyond each threshold summed per territory."""
+    from qurb.services.access import compute_access, compute_point_access, read_population_points
+    from qurb.services.territories import TerritoryIndex
+    from qurb.services.travel import make_model
+
     with _session(db) as session:
         selector = _selector(level, category, service)
         chosen = make_model(session, model, params)
@@ -176,6 +171,8 @@ def access_nearest(
 
 
 def _geometry(rows: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
+    from qurb.services.access import commune_polygons
+
     if rows and "lon" in rows[0]:
         return [{"type": "Point", "coordinates": [r["lon"], r["lat"]]} for r in rows]
     polygons = commune_polygons()
@@ -196,6 +193,10 @@ def access_summary(
 ) -> None:
     """Population beyond each threshold, per sub-territory (regions of Morocco, provinces
     of a region, cercles of a province) and in total."""
+    from qurb.services.access import compute_access, display_polygons, group_rows
+    from qurb.services.territories import TerritoryIndex
+    from qurb.services.travel import make_model
+
     with _session(db) as session:
         index = TerritoryIndex.from_session(session)
         report = compute_access(
@@ -230,7 +231,7 @@ def access_referral(
     ] = 60.0,
     tier: Annotated[
         list[str] | None,
-        typer.Option("--tier", help=f"Referral tiers (default all): {', '.join(REFERRAL_TIERS)}."),
+        typer.Option("--tier", help=f"Referral tiers (default all): {REFERRAL_TIER_NAMES}."),
     ] = None,
     only_beyond: Annotated[
         bool, typer.Option("--only-beyond/--all", help="List only ESSP beyond the threshold.")
@@ -243,6 +244,10 @@ def access_referral(
 ) -> None:
     """From each ESSP: time and km to the nearest HPr, HP, HR and CHU (AccessMod's
     referral analysis), flagging those beyond the threshold."""
+    from qurb.services.access import REFERRAL_TIERS, compute_referrals
+    from qurb.services.territories import TerritoryIndex
+    from qurb.services.travel import make_model
+
     tiers = tuple(tier or REFERRAL_TIERS)
     with _session(db) as session:
         index = TerritoryIndex.from_session(session)
@@ -314,6 +319,10 @@ def access_catchments(
 ) -> None:
     """Each commune assigned to its nearest facility: catchment population per facility of
     the territory, against its beds where they are known."""
+    from qurb.services.access import compute_catchment_rows
+    from qurb.services.territories import TerritoryIndex
+    from qurb.services.travel import make_model
+
     with _session(db) as session:
         index = TerritoryIndex.from_session(session)
         rows = compute_catchment_rows(
@@ -373,6 +382,10 @@ def access_2sfca(
 ) -> None:
     """Two-step floating catchment accessibility index per commune (facilities per 10,000
     inhabitants within reach, shared with everyone else who can reach them)."""
+    from qurb.services.access import compute_2sfca_rows
+    from qurb.services.territories import TerritoryIndex
+    from qurb.services.travel import make_model
+
     with _session(db) as session:
         index = TerritoryIndex.from_session(session)
         rows = compute_2sfca_rows(
@@ -407,6 +420,11 @@ def access_model(
     db: DbOption = None,
 ) -> None:
     """The bundled commune-graph model: its parameters and the communes per terrain."""
+    import numpy as np
+
+    from qurb.analytics.commune_graph import TERRAIN_NAMES
+    from qurb.services.travel import commune_graph_model, read_commune_graph_params
+
     with _session(db) as session:
         chosen = commune_graph_model(session, read_commune_graph_params(params))
     p = chosen.params
@@ -449,12 +467,21 @@ def access_fit(
     ] = None,
     fit: Annotated[
         list[str] | None,
-        typer.Option("--fit", help=f"Parameters to fit (default all): {', '.join(FITTABLE)}."),
+        typer.Option("--fit", help=f"Parameters to fit (default all): {FITTABLE_NAMES}."),
     ] = None,
     db: DbOption = None,
 ) -> None:
     """Fit the commune-graph speeds and detour factors to observed travel times/distances,
     and report the error before and after."""
+    from qurb.analytics.commune_graph import CommuneGraphModel
+    from qurb.analytics.commune_graph_fit import fit_commune_graph
+    from qurb.services.travel import (
+        commune_graph_model,
+        read_commune_graph_params,
+        read_observed_trips,
+        write_commune_graph_params,
+    )
+
     with _session(db) as session:
         base = read_commune_graph_params(params)
         chosen: CommuneGraphModel = commune_graph_model(session, base)

@@ -11,15 +11,6 @@ import typer
 from qurb.cli.access import CategoryOption, ModelOption, ParamsOption, ServiceOption
 from qurb.cli.common import DbOption, FormatOption, TerritoryOption, _session, err, out
 from qurb.cli.output import OutputFormat, render
-from qurb.services.siting import (
-    SitingRequest,
-    compare_scenarios,
-    get_scenario,
-    list_scenarios,
-    run_siting,
-    save_scenario,
-)
-from qurb.services.travel import make_model
 
 scenarios_app = typer.Typer(
     help="Saved siting scenarios: list, show, compare.", no_args_is_help=True
@@ -83,6 +74,9 @@ def site_cmd(
 ) -> None:
     """Where to add facilities to cover the most people within a travel time (or to cut
     the population-weighted travel time most), existing facilities kept."""
+    from qurb.services.siting import SitingRequest, run_siting, save_scenario
+    from qurb.services.travel import make_model
+
     if level is None and not category and not service:
         level = LevelChoice.PRIMARY
     request = SitingRequest(
@@ -163,6 +157,8 @@ def _print_scenario(scenario: dict[str, Any], fmt: OutputFormat, scenario_id: st
 @scenarios_app.command("list")
 def scenarios_list(fmt: FormatOption = OutputFormat.TABLE, db: DbOption = None) -> None:
     """Saved scenarios, newest first."""
+    from qurb.services.siting import compare_scenarios, list_scenarios
+
     with _session(db) as session:
         rows = compare_scenarios(list_scenarios(session))
     render(
@@ -190,6 +186,8 @@ def scenarios_show(
     db: DbOption = None,
 ) -> None:
     """One saved scenario: its sites and its coverage before and after."""
+    from qurb.services.siting import get_scenario
+
     with _session(db) as session:
         row = get_scenario(session, scenario_id)
         scenario = dict(row.result)
@@ -203,6 +201,8 @@ def scenarios_compare(
     db: DbOption = None,
 ) -> None:
     """Scenarios side by side: sites, coverage before/after, objective, solver gap."""
+    from qurb.services.siting import compare_scenarios, get_scenario
+
     with _session(db) as session:
         rows = compare_scenarios([get_scenario(session, i) for i in scenario_ids])
     render(rows, list(rows[0]), fmt, title="Scenarios compared")

@@ -1,0 +1,152 @@
+"""Benchmark: the whole national access analysis on the bundled commune-graph model
+(issue figure: 1,503 communes × every public facility, all levels, in under 2 s).
+
+Measures, in one run, on a fresh copy of the national database:
+  1. the CLI end to end: `qurb access summary` for Morocco, in a new process;
+  2. the service in-process, cold (model built from the database) and warm: nearest
+     facility for every commune, for all public facilities and for each level
+     (primary, secondary, tertiary), with population beyond 30/60/120 min;
+  3. the peer: networkx `multi_source_dijkstra_path_length` on the same commune graph,
+     same edge costs and the same legs, for the same four facility sets.
+Checks that both give the same minutes for every commune; prints the ratio.
+
+Run:  .venv/bin/python benchmarks/access.py [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+
+from qurb.analytics.commune_graph import commune_points
+from qurb.analytics.travel import compute_haversine_km
+from qurb.services import travel
+from qurb.services.access import FacilitySelector, compute_access, read_destinations
+from qurb.services.dataset import init_database
+from qurb.services.territories import TerritoryIndex
+from qurb.storage.database import make_engine, make_sessionmaker
+
+SELECTORS = [
+    FacilitySelector(),
+    FacilitySelector(levels=("primary",)),
+    FacilitySelector(levels=("secondary",)),
+    FacilitySelector(levels=("tertiary",)),
+]
+
+
+def median_time(fn, repeat: int) -> tuple[float, object]:  # type: ignore[no-untyped-def]
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'qurb.sqlite'}"
+        engine = make_engine(url)
+        init_database(engine)
+        factory = make_sessionmaker(engine)
+
+        cli = []
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "qurb.cli.main", "access", "summary", "--db", url],
+                check=True,
+                capture_output=True,
+            )
+            cli.append(time.perf_counter() - start)
+
+        def service(cold: bool) -> list[np.ndarray]:
+            if cold:
+                travel._cache.clear()
+            with factory() as session:
+                index = TerritoryIndex.from_session(session)
+                model = travel.commune_graph_model(session)
+                country = index.by_code["MA"]
+                out = []
+                for selector in SELECTORS:
+                    report = compute_access(session, country, selector, model, index=index)
+                    out.append(np.array([r["minutes"] for r in report.rows], float))
+                return out
+
+        cold, _ = median_time(lambda: service(True), args.repeat)
+        warm, ours = median_time(lambda: service(False), args.repeat)
+
+        with factory() as session:
+            model = travel.commune_graph_model(session)
+            destinations = [read_destinations(session, s) for s in SELECTORS]
+        inputs = model.inputs
+        origins = commune_points(inputs)
+
+        def peer() -> list[np.ndarray]:
+            # The same graph and costs, as a networkx graph; the same legs added by hand.
+            graph = nx.Graph()
+            index = {c: i for i, c in enumerate(inputs.codes)}
+            for a, b in inputs.adjacency:
+                i, j = index[a], index[b]
+                km = compute_haversine_km(
+                    inputs.ref_lon[i], inputs.ref_lat[i], inputs.ref_lon[j], inputs.ref_lat[j]
+                )
+                minutes = float(km / 2 * (model.minutes_per_km[i] + model.minutes_per_km[j]))
+                graph.add_edge(i, j, weight=max(minutes, 1e-9))
+            access = model.access_minutes()
+            out = []
+            for dest in destinations:
+                nodes = model.node_of(dest.points)
+                egress = (
+                    compute_haversine_km(
+                        dest.points.lon,
+                        dest.points.lat,
+                        inputs.ref_lon[nodes],
+                        inputs.ref_lat[nodes],
+                    )
+                    * model.minutes_per_km[nodes]
+                )
+                for j, node in enumerate(nodes):  # a virtual source per facility
+                    graph.add_edge(("f", j), int(node), weight=max(float(egress[j]), 1e-9))
+                sources = [("f", j) for j in range(len(nodes))]
+                dist = nx.multi_source_dijkstra_path_length(graph, sources)
+                graph.remove_nodes_from(sources)
+                out.append(np.array([access[i] + dist[i] for i in range(len(inputs.codes))]))
+            return out
+
+        peer_time, theirs = median_time(peer, max(1, args.repeat // 2))
+        diffs = [
+            float(np.max(np.abs(np.round(t, 1) - o)))
+            for t, o in zip(theirs, ours, strict=True)  # type: ignore[arg-type]
+        ]
+    n_dest = [len(d) for d in destinations]
+    print(
+        f"communes: {len(origins)}; facility sets: all {n_dest[0]}, primary {n_dest[1]}, "
+        f"secondary {n_dest[2]}, tertiary {n_dest[3]}"
+    )
+    print(
+        f"CLI `qurb access summary` (Morocco, all public facilities), new process: "
+        f"{statistics.median(cli):.2f} s (target < 2 s)"
+    )
+    print(f"service, 4 national analyses, cold (model built): {cold * 1000:.0f} ms")
+    print(f"service, 4 national analyses, warm:               {warm * 1000:.0f} ms")
+    print(f"peer networkx multi-source Dijkstra, same graph:  {peer_time * 1000:.0f} ms")
+    print(
+        f"ratio peer / ours (warm): {peer_time / warm:.1f}×; max |Δ minutes| = {max(diffs):.2f}"
+        " (ours rounded to 0.1 min)"
+    )
+
+
+if __name__ == "__main__":
+    main()
