@@ -1,0 +1,42 @@
+"""The schema revision constant follows Alembic, and an older database upgrades itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+
+from qurb.storage.database import (
+    MIGRATIONS_DIR,
+    SCHEMA_REVISION,
+    make_engine,
+    schema_revision,
+    upgrade_if_behind,
+)
+
+
+def test_schema_revision_is_alembic_head() -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    assert ScriptDirectory.from_config(config).get_current_head() == SCHEMA_REVISION
+
+
+def test_a_database_at_0001_gains_the_scenarios_table(scratch_db: str) -> None:
+    engine = make_engine(scratch_db)
+    with engine.begin() as connection:  # as a database made before revision 0002
+        connection.execute(text("DROP TABLE scenarios"))
+        connection.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+    assert schema_revision(engine) == "0001"
+    assert upgrade_if_behind(engine) is True
+    assert schema_revision(engine) == SCHEMA_REVISION
+    assert inspect(engine).has_table("scenarios")
+    assert upgrade_if_behind(engine) is False
+    engine.dispose()
+
+
+def test_an_empty_file_is_not_a_qurb_database(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    assert schema_revision(engine) is None
+    assert upgrade_if_behind(engine) is False
