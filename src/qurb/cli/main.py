@@ -25,6 +25,7 @@ from qurb.cli.common import (
     err,
     out,
 )
+from qurb.cli.network import network_app
 from qurb.cli.output import OutputFormat, render
 from qurb.cli.siting import scenarios_app, site_cmd
 from qurb.domain.facility import Level, categories
@@ -72,6 +73,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(data_app, name="data")
 app.add_typer(facilities_app, name="facilities")
 app.add_typer(access_app, name="access")
+app.add_typer(network_app, name="network")
 app.add_typer(scenarios_app, name="scenarios")
 app.command("site")(site_cmd)
 
