@@ -27,6 +27,7 @@ from qurb.cli.common import (
 )
 from qurb.cli.network import network_app
 from qurb.cli.output import OutputFormat, render
+from qurb.cli.serve import serve
 from qurb.cli.siting import scenarios_app, site_cmd
 from qurb.domain.facility import Level, categories
 from qurb.domain.norms import NormError
@@ -76,6 +77,7 @@ app.add_typer(access_app, name="access")
 app.add_typer(network_app, name="network")
 app.add_typer(scenarios_app, name="scenarios")
 app.command("site")(site_cmd)
+app.command("serve")(serve)
 
 
 class SectorChoice(enum.StrEnum):

@@ -1,0 +1,149 @@
+"""Read-only views of the territory for maps and fact sheets: display layers, census
+sheets, population pyramids, and facility listings one page at a time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from qurb.data import read_bundled_json
+from qurb.domain.census import AGE_BANDS
+from qurb.domain.facility import categories, unknown_category_message
+from qurb.domain.names import fold_name
+from qurb.domain.territory import TerritoryLevel
+from qurb.services.gaps import public_offer
+from qurb.services.registry import FacilityFilter, FieldError, RegistryError
+from qurb.services.territories import TerritoryIndex
+from qurb.storage.models import CensusRow, FacilityChangeRow, FacilityRow
+
+# The display layers bundled for maps (lighter polygons than communes.geojson).
+DISPLAY_LEVELS = (TerritoryLevel.REGION, TerritoryLevel.PROVINCE, TerritoryLevel.COMMUNE)
+DISPLAY_FILES = {
+    TerritoryLevel.REGION: "display/regions.geojson",
+    TerritoryLevel.PROVINCE: "display/provinces.geojson",
+    TerritoryLevel.COMMUNE: "display/communes.geojson",
+}
+
+
+def read_display_layer(level: TerritoryLevel) -> dict[str, Any]:
+    """The bundled display polygons of one level (features carry their HCP `code`)."""
+    if level not in DISPLAY_FILES:
+        raise ValueError(f"no display layer for level {level}")
+    layer: dict[str, Any] = read_bundled_json(DISPLAY_FILES[level])
+    return layer
+
+
+@dataclass(frozen=True)
+class CensusLine:
+    census: str  # "2024" | "2014"
+    area: str  # total | urban | rural
+    sex: str  # all | male | female
+    figures: dict[str, float | None]
+
+
+def read_census_lines(session: Session, code: str) -> list[CensusLine]:
+    """Every census line HCP gives for one unit (both censuses, every area and sex)."""
+    query = (
+        select(CensusRow.census, CensusRow.area, CensusRow.sex, CensusRow.figures)
+        .where(CensusRow.code == code)
+        .order_by(CensusRow.census.desc(), CensusRow.area, CensusRow.sex)
+    )
+    return [CensusLine(c, a, s, dict(f)) for c, a, s, f in session.execute(query)]
+
+
+@dataclass(frozen=True)
+class PyramidBand:
+    band: str  # census column, e.g. age_0_4
+    label: str  # "0-4", "75+"
+    male_pct: float | None  # share of the municipal male population (HCP's percentages)
+    female_pct: float | None
+    male: int | None  # people: share x municipal population of that sex
+    female: int | None
+
+
+def _band_label(band: str) -> str:
+    parts = band.removeprefix("age_").split("_")
+    return f"{parts[0]}+" if parts[-1] == "plus" else f"{parts[0]}-{parts[1]}"
+
+
+def compute_pyramid(lines: list[CensusLine], census: str = "2024") -> list[PyramidBand] | None:
+    """Age bands by sex from HCP's percentages; None where a sex line is missing."""
+    by_sex = {ln.sex: ln.figures for ln in lines if ln.census == census and ln.area == "total"}
+    male, female = by_sex.get("male"), by_sex.get("female")
+    if male is None or female is None:
+        return None
+    bands = []
+    for band in AGE_BANDS:
+        m_pct, f_pct = male.get(band), female.get(band)
+        m_pop, f_pop = male.get("population_municipal"), female.get("population_municipal")
+        bands.append(
+            PyramidBand(
+                band=band,
+                label=_band_label(band),
+                male_pct=m_pct,
+                female_pct=f_pct,
+                male=None if m_pct is None or m_pop is None else round(m_pct / 100.0 * m_pop),
+                female=None if f_pct is None or f_pop is None else round(f_pct / 100.0 * f_pop),
+            )
+        )
+    return bands
+
+
+def facility_page(
+    session: Session,
+    flt: FacilityFilter,
+    index: TerritoryIndex,
+    limit: int,
+    offset: int = 0,
+) -> tuple[int, list[FacilityRow]]:
+    """The facilities `list_facilities` would return, counted, one page of them loaded.
+
+    Same filters and order as `qurb.services.registry.list_facilities`; the count and the
+    page are computed by the database so a page of the national list stays cheap.
+    """
+    query = select(FacilityRow)
+    if flt.territory:
+        scope = index.scope(index.resolve(flt.territory))
+        if scope.communes is not None:
+            query = query.where(FacilityRow.commune_code.in_(scope.communes))
+        if scope.arrondissements is not None:
+            query = query.where(FacilityRow.arrondissement_code.in_(scope.arrondissements))
+    if flt.categories:
+        unknown = [c for c in flt.categories if c not in categories()]
+        if unknown:
+            raise RegistryError(
+                [FieldError("category", unknown_category_message(", ".join(unknown)))]
+            )
+        query = query.where(FacilityRow.category.in_(flt.categories))
+    if flt.level:
+        query = query.where(FacilityRow.level == flt.level)
+    if flt.sector == "public":
+        query = public_offer(query)
+    elif flt.sector and flt.sector != "all":
+        query = query.where(FacilityRow.sector == flt.sector)
+    if flt.status and flt.status != "all":
+        query = query.where(FacilityRow.status == flt.status)
+    ordered = query.order_by(FacilityRow.commune_code, FacilityRow.category, FacilityRow.name)
+    if not flt.name:
+        total = session.scalar(
+            select(func.count()).select_from(query.with_only_columns(FacilityRow.id).subquery())
+        )
+        return total or 0, list(session.scalars(ordered.limit(limit).offset(offset)))
+    key = fold_name(flt.name)
+    named = ordered.with_only_columns(FacilityRow.id, FacilityRow.name)
+    ids = [fid for fid, name in session.execute(named) if key in fold_name(name)]
+    page_ids = ids[offset : offset + limit]
+    if not page_ids:
+        return len(ids), []
+    found = session.scalars(select(FacilityRow).where(FacilityRow.id.in_(page_ids)))
+    rows = {r.id: r for r in found}
+    return len(ids), [rows[fid] for fid in page_ids]
+
+
+def registry_version(session: Session) -> int:
+    """A number that changes with every registry write (each one records a change row),
+    whichever process made it: the key for caching anything computed from facilities."""
+    return session.scalar(select(func.max(FacilityChangeRow.id))) or 0

@@ -1,0 +1,60 @@
+"""Route dependencies as `Annotated` aliases: `SessionDep`, `SettingsDep`, `StateDep`…"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy.orm import Session
+
+from qurb.services.territories import TerritoryIndex
+from qurb.web.settings import Settings
+from qurb.web.state import WebState
+
+
+def get_state(request: Request) -> WebState:
+    state: WebState = request.app.state.qurb
+    return state
+
+
+StateDep = Annotated[WebState, Depends(get_state)]
+
+
+def get_settings(state: StateDep) -> Settings:
+    return state.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_index(state: StateDep) -> TerritoryIndex:
+    return state.index
+
+
+IndexDep = Annotated[TerritoryIndex, Depends(get_index)]
+
+
+def get_session(state: StateDep) -> Iterator[Session]:
+    """A read session; writes go through `WebState.write()` (one transaction each)."""
+    session = state.factory()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def require_local_mode(settings: SettingsDep) -> None:
+    if not settings.local_mode:
+        raise HTTPException(
+            status_code=403,
+            detail="editing is off on this server (read-only); start it in local mode "
+            "(`qurb serve --local-edit`) to change the registry",
+        )
+
+
+LocalEdit = Depends(require_local_mode)

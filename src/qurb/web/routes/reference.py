@@ -1,0 +1,76 @@
+"""Reference tables: norm sets with their sources, facility categories, the app's config."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy import select
+
+from qurb.domain.facility import categories
+from qurb.services.norms import available_norm_sets
+from qurb.storage.models import DatasetMetaRow
+from qurb.web.deps import SessionDep, SettingsDep
+from qurb.web.schemas import AppConfigRead, CategoryRead, NormRuleRead, NormSetRead
+
+router = APIRouter(prefix="/api", tags=["reference"])
+
+LANGUAGES = ["fr", "ar", "en"]
+
+
+@router.get("/norms", response_model=list[NormSetRead], summary="Norm sets and their sources")
+def norms() -> list[NormSetRead]:
+    return [
+        NormSetRead(
+            id=s.id,
+            version=s.version,
+            name_fr=s.name_fr,
+            name_ar=s.name_ar,
+            name_en=s.name_en,
+            source=s.source,
+            notes=s.notes,
+            rules=[
+                NormRuleRead(
+                    id=r.id,
+                    label_fr=r.label_fr,
+                    label_ar=r.label_ar,
+                    label_en=r.label_en,
+                    population=r.population.value,
+                    per_population=r.per_population,
+                    facilities=r.facilities,
+                    supply=r.supply.value,
+                    scale=r.scale.value,
+                    missing_category=r.missing_category,
+                )
+                for r in s.rules
+            ],
+        )
+        for s in available_norm_sets().values()
+    ]
+
+
+@router.get("/categories", response_model=list[CategoryRead], summary="Facility categories")
+def category_list() -> list[CategoryRead]:
+    return [
+        CategoryRead(
+            code=c.code,
+            family=c.family,
+            level=c.level.value,
+            name_fr=c.name_fr,
+            name_ar=c.name_ar,
+            services=sorted(c.services),
+        )
+        for c in categories().values()
+    ]
+
+
+@router.get("/config", response_model=AppConfigRead, summary="What the page needs to know")
+def config(session: SessionDep, settings: SettingsDep) -> AppConfigRead:
+    meta = {k: v for k, v in session.execute(select(DatasetMetaRow.key, DatasetMetaRow.value))}
+    return AppConfigRead(
+        local_mode=settings.local_mode,
+        tile_url=settings.tile_url,
+        tile_attribution=settings.tile_attribution,
+        dataset_sha256=meta.get("dataset_sha256"),
+        loaded_at=meta.get("loaded_at"),
+        default_user=settings.default_user,
+        languages=LANGUAGES,
+    )

@@ -1,0 +1,217 @@
+"""Territories: the tree, search by FR/AR name or HCP code, one unit's census sheet, its
+needs and its norm gaps."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from qurb.analytics.gaps import UnitSupply
+from qurb.domain.norms import NormError, NormSet
+from qurb.domain.territory import Territory, TerritoryLevel
+from qurb.services.gaps import (
+    compute_needs_table,
+    compute_territory_gaps,
+    needs_row,
+    read_profiles,
+    read_supply,
+)
+from qurb.services.geography import compute_pyramid, read_census_lines, registry_version
+from qurb.services.norms import available_norm_sets
+from qurb.services.territories import (
+    PREFECTURE_OF_ARRONDISSEMENTS,
+    TerritoryIndex,
+    TerritoryNotFound,
+)
+from qurb.web.cache import CachedBody
+from qurb.web.deps import IndexDep, SessionDep, StateDep
+from qurb.web.schemas import (
+    ERROR_RESPONSES,
+    CensusLineRead,
+    GapLineRead,
+    GapReportRead,
+    MapFocus,
+    NeedsTable,
+    NormSetBrief,
+    PyramidBandRead,
+    TerritoryDetail,
+    TerritoryList,
+    TerritoryRead,
+)
+
+router = APIRouter(prefix="/api/territories", tags=["territories"], responses=ERROR_RESPONSES)
+
+CENSUS_SOURCE = (
+    "Source : Haut-Commissariat au Plan, Recensement Général de la Population et de "
+    "l'Habitat 2024 et 2014."
+)
+
+
+def _unit(index: TerritoryIndex, code: str) -> Territory:
+    unit = index.by_code.get(code)
+    if unit is None:
+        close = index.suggest(code)
+        hint = f"; did you mean: {', '.join(close)}?" if close else ""
+        raise TerritoryNotFound(f"no territory coded {code!r}{hint}")
+    return unit
+
+
+@router.get("", response_model=TerritoryList, summary="Children of a territory, or a search")
+def list_territories(
+    index: IndexDep,
+    parent: Annotated[str, Query(description="HCP code whose children to list")] = "MA",
+    q: Annotated[
+        str | None, Query(description="search: French or Arabic name (accents optional) or code")
+    ] = None,
+    level: Annotated[TerritoryLevel | None, Query(description="only units of this level")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 20,
+) -> TerritoryList:
+    if q is not None and q.strip():
+        levels = [level] if level else ()
+        hits = index.search(q, levels, limit)
+        try:  # the unit `resolve` would pick (an exact name or code) comes first
+            best = index.resolve(q, levels)
+            hits = [best, *[h for h in hits if h.code != best.code]][:limit]
+        except TerritoryNotFound:
+            pass
+        return TerritoryList(query=q, items=[TerritoryRead.of(t) for t in hits])
+    unit = _unit(index, parent)
+    units = index.units_within(unit, level) if level else index.children(unit.code)
+    return TerritoryList(parent=TerritoryRead.of(unit), items=[TerritoryRead.of(t) for t in units])
+
+
+@router.get("/{code}/children", response_model=TerritoryList, summary="Children of a territory")
+def territory_children(code: str, index: IndexDep) -> TerritoryList:
+    unit = _unit(index, code)
+    return TerritoryList(
+        parent=TerritoryRead.of(unit), items=[TerritoryRead.of(t) for t in index.children(code)]
+    )
+
+
+def map_focus(index: TerritoryIndex, unit: Territory) -> MapFocus:
+    """What the map draws for a unit: regions for the country, a region's provinces, the
+    communes of the province that holds anything smaller."""
+    region = index.ancestor_at(unit.code, TerritoryLevel.REGION)
+    province = index.ancestor_at(unit.code, TerritoryLevel.PROVINCE)
+    if unit.kind == PREFECTURE_OF_ARRONDISSEMENTS:
+        province = index.by_code.get(unit.parent_code or "")
+    if unit.level is TerritoryLevel.COUNTRY:
+        return MapFocus(region=None, province=None, layer="regions", parent="MA")
+    if unit.level is TerritoryLevel.REGION:
+        return MapFocus(region=unit.code, province=None, layer="provinces", parent=unit.code)
+    return MapFocus(
+        region=region.code if region else None,
+        province=province.code if province else None,
+        layer="communes",
+        parent=province.code if province else (region.code if region else "MA"),
+    )
+
+
+@router.get(
+    "/{code}",
+    response_model=TerritoryDetail,
+    summary="One territory: census figures, age pyramid, needs and public offer",
+)
+def territory_detail(code: str, request: Request, session: SessionDep, state: StateDep) -> Response:
+    index = state.index
+    unit = _unit(index, code)
+    version = registry_version(session)
+    cached = state.results.get_or_compute(
+        ("territory", code, version),
+        lambda: CachedBody.from_bytes(_detail(session, index, unit).model_dump_json().encode()),
+    )
+    return cached.response(request, "no-cache")
+
+
+def _detail(session: SessionDep, index: TerritoryIndex, unit: Territory) -> TerritoryDetail:
+    lines = read_census_lines(session, unit.code)
+    pyramid = compute_pyramid(lines)
+    profile = read_profiles(session, [unit.code]).get(unit.code)
+    supply = read_supply(session, index, unit, unit.level).get(unit.code, UnitSupply({}))
+    return TerritoryDetail(
+        territory=TerritoryRead.of(unit),
+        ancestors=[TerritoryRead.of(a) for a in reversed(index.ancestors(unit.code))],
+        children=len(index.children(unit.code)),
+        census=[
+            CensusLineRead(census=ln.census, area=ln.area, sex=ln.sex, figures=ln.figures)
+            for ln in lines
+        ],
+        pyramid=None if pyramid is None else [PyramidBandRead(**vars(b)) for b in pyramid],
+        needs=None if profile is None else needs_row(unit, profile, supply),
+        public_offer=dict(sorted(supply.facilities_by_category.items())),
+        focus=map_focus(index, unit),
+        source=CENSUS_SOURCE,
+    )
+
+
+@router.get("/{code}/needs", response_model=NeedsTable, summary="Needs and public supply per unit")
+def territory_needs(
+    code: str,
+    session: SessionDep,
+    index: IndexDep,
+    by: Annotated[
+        TerritoryLevel | None, Query(description="level of the lines (default: communes)")
+    ] = None,
+) -> NeedsTable:
+    unit = _unit(index, code)
+    territory, level, rows = compute_needs_table(session, unit.code, by, index)
+    return NeedsTable(territory=TerritoryRead.of(territory), by=level.value, rows=rows)
+
+
+def norm_sets_by_id(ids: list[str]) -> list[NormSet]:
+    """Norm sets by id (every one when none is named); the web never reads a path."""
+    available = available_norm_sets()
+    unknown = [i for i in ids if i not in available]
+    if unknown:
+        raise NormError(f"unknown norm set {', '.join(unknown)}; available: {', '.join(available)}")
+    return [available[i] for i in ids] or list(available.values())
+
+
+@router.get("/{code}/gaps", response_model=GapReportRead, summary="Ranked norm gaps")
+def territory_gaps(
+    code: str,
+    session: SessionDep,
+    index: IndexDep,
+    norms: Annotated[
+        list[str] | None, Query(description="norm set ids (repeatable; default: all)")
+    ] = None,
+    by: Annotated[
+        TerritoryLevel | None,
+        Query(description="level of the lines (default: communes; provinces for Morocco)"),
+    ] = None,
+    only_gaps: Annotated[bool, Query(description="only the lines with a gap")] = False,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+) -> GapReportRead:
+    unit = _unit(index, code)
+    sets = norm_sets_by_id(norms or [])
+    report = compute_territory_gaps(session, unit.code, sets, by, index)
+    lines = [g for g in report.lines if g.status.value == "gap"] if only_gaps else report.lines
+    return GapReportRead(
+        territory=TerritoryRead.of(report.territory),
+        by=report.by.value,
+        norm_sets=[
+            NormSetBrief(
+                id=s.id,
+                version=s.version,
+                name_fr=s.name_fr,
+                name_ar=s.name_ar,
+                name_en=s.name_en,
+                source=s.source,
+            )
+            for s in sets
+        ],
+        total_lines=len(lines),
+        lines=[
+            GapLineRead(
+                **{
+                    **vars(g),
+                    "status": g.status.value,
+                    "population": None if g.status.value == "population_unknown" else g.population,
+                }
+            )
+            for g in lines[:limit]
+        ],
+        skipped=report.skipped,
+    )

@@ -1,0 +1,352 @@
+// The map page: navigation (Morocco → region → province → commune), the choropleth, the
+// territory and facility panels, search, the language switch and registry editing.
+import { enc, getJSON } from "./api.js";
+import { legendHTML, noteText, palette, quantileBreaks } from "./choropleth.js";
+import { FacilityEditor } from "./editor.js";
+import { LANGS, applyStatic, escapeHtml, initialLang, label, lang, nameOf, num, setLang, t } from "./i18n.js";
+import { MapView } from "./map.js";
+import { facilityPanel, territoryPanel } from "./panel.js";
+
+const e = escapeHtml;
+const config = JSON.parse(document.getElementById("qurb-config").textContent);
+const $ = (selector) => document.querySelector(selector);
+const LAYER_LEVEL = { regions: "region", provinces: "province", communes: "commune" };
+
+const state = {
+  code: null,
+  detail: null,
+  gaps: null,
+  facilities: null,
+  facility: null, // {record, history} when the panel shows a facility
+  layerKey: null,
+  indicators: [],
+  indicator: null,
+  params: {},
+  values: [],
+  categories: new Map(),
+  showPublic: true,
+  showPrivate: false,
+  navigation: 0,
+};
+
+const layerCache = new Map();
+async function layer(name, parent) {
+  const key = `${name}:${parent}`;
+  if (!layerCache.has(key)) layerCache.set(key, getJSON(`/api/layers/${name}?parent=${enc(parent)}`));
+  return layerCache.get(key);
+}
+
+function categoryName(code) {
+  const c = state.categories.get(code);
+  if (!c) return code;
+  return lang() === "ar" ? c.name_ar : c.name_fr;
+}
+
+function formatValue(entry) {
+  if (entry.value === null || entry.value === undefined) return noteText(entry.note);
+  const unit = state.indicator ? label(state.indicator.unit) : "";
+  return `${num(entry.value, state.indicator?.decimals ?? 0)} ${unit}`;
+}
+
+const view = new MapView($("#map"), config, {
+  onArea: (code) => go(code),
+  onFacility: (id) => openFacility(id),
+  categoryName,
+  formatValue,
+});
+
+// ------------------------------------------------------------------ navigation
+
+function go(code) {
+  if (location.hash.slice(1) === code) navigate(code);
+  else location.hash = code;
+}
+
+async function navigate(code) {
+  const ticket = ++state.navigation;
+  document.body.classList.add("loading");
+  try {
+    const detail = await getJSON(`/api/territories/${enc(code)}`);
+    if (ticket !== state.navigation) return;
+    state.code = code;
+    state.detail = detail;
+    state.facility = null;
+    renderBreadcrumb();
+    const focus = detail.focus;
+    const key = `${focus.layer}:${focus.parent}`;
+    if (key !== state.layerKey) {
+      const [areas, context] = await Promise.all([
+        layer(focus.layer, focus.parent),
+        focus.layer === "regions" ? null : layer("regions", "MA"),
+      ]);
+      if (ticket !== state.navigation) return;
+      state.layerKey = key;
+      view.showAreas(areas, { context });
+      await Promise.all([loadIndicator(), loadMarkers()]);
+    }
+    const level = detail.territory.level;
+    view.select(level === "commune" || level === "arrondissement" ? detail.territory.code : null);
+    renderPanel();
+    const [gaps, facilities] = await Promise.all([
+      getJSON(`/api/territories/${enc(code)}/gaps?by=${enc(level)}`).catch(() => null),
+      getJSON(`/api/facilities?territory=${enc(code)}&sector=public&status=all&limit=200`).catch(
+        () => null,
+      ),
+    ]);
+    if (ticket !== state.navigation) return;
+    state.gaps = gaps;
+    state.facilities = facilities;
+    if (!state.facility) renderPanel();
+  } catch (error) {
+    $("#panel").innerHTML = `<p class="error" role="alert">${t("error.load")} : ${e(error.message)}</p>`;
+  } finally {
+    if (ticket === state.navigation) {
+      document.body.classList.remove("loading");
+      document.body.dataset.ready = code;
+    }
+  }
+}
+
+function renderBreadcrumb() {
+  const d = state.detail;
+  if (!d) return;
+  const items = [...d.ancestors, d.territory]
+    .map((u, i, all) =>
+      i === all.length - 1
+        ? `<li aria-current="page"><span>${e(nameOf(u))}</span></li>`
+        : `<li><a href="#${e(u.code)}" data-code="${e(u.code)}">${e(nameOf(u))}</a></li>`,
+    )
+    .join("");
+  $("#breadcrumb").innerHTML = `<ol>${items}</ol>`;
+}
+
+// ------------------------------------------------------------------ indicators
+
+async function loadIndicator() {
+  if (!state.indicator || !state.layerKey) return;
+  const [layerName, parent] = state.layerKey.split(":");
+  const params = new URLSearchParams({ level: LAYER_LEVEL[layerName], parent, ...state.params });
+  const body = await getJSON(`/api/indicators/${enc(state.indicator.id)}?${params}`);
+  state.values = body.values;
+  const breaks = quantileBreaks(body.values.map((v) => v.value));
+  const colours = palette(state.indicator, breaks.length + 1);
+  view.setValues(body.values, breaks, colours);
+  $("#legend").innerHTML = legendHTML(state.indicator, body.values, breaks, colours) + markerLegend();
+}
+
+function markerLegend() {
+  return `<ul class="markers">
+    <li><span class="fm fm-essp fm-exact"></span>${t("legend.essp")}</li>
+    <li><span class="fm fm-hospital fm-exact"></span>${t("legend.hospital")}</li>
+    <li><span class="fm fm-osm fm-exact"></span>${t("legend.osm")}</li>
+    <li><span class="fm fm-essp fm-exact"></span>${t("legend.exact")}</li>
+    <li><span class="fm fm-essp fm-ref"></span>${t("legend.reference")}</li>
+    <li><span class="fm fm-essp fm-ref fm-group"><b>n</b></span>${t("legend.group")}</li></ul>`;
+}
+
+function renderIndicatorMenu() {
+  const select = $("#indicator");
+  const options = state.indicators
+    .map((i) => `<option value="${e(i.id)}" ${i.id === state.indicator?.id ? "selected" : ""}>${e(label(i.label))}</option>`)
+    .join("");
+  // The slot for the access analysis: an indicator registered later appears above it.
+  select.innerHTML = `${options}<optgroup label="${e(t("map.access.group"))}" data-slot="access">
+    <option disabled>${e(t("map.access.slot"))}</option></optgroup>`;
+  const params = state.indicator?.params || [];
+  $("#indicator-params").innerHTML = params
+    .map(
+      (p) => `<label><span>${e(label(p.label))}</span><select data-param="${e(p.name)}">${p.choices
+        .map((c) => `<option value="${e(c.value)}" ${c.value === (state.params[p.name] || p.default) ? "selected" : ""}>${e(label(c.label))}</option>`)
+        .join("")}</select></label>`,
+    )
+    .join("");
+}
+
+// ------------------------------------------------------------------ markers
+
+async function loadMarkers() {
+  if (!state.layerKey) return;
+  const [layerName, parent] = state.layerKey.split(":");
+  if (layerName === "regions" || (!state.showPublic && !state.showPrivate)) {
+    view.showFacilities([]);
+    return;
+  }
+  const sector = state.showPublic && state.showPrivate ? "all" : state.showPublic ? "public" : "private";
+  const url = `/api/facilities.geojson?territory=${enc(parent)}&sector=${sector}&limit=5000`;
+  const body = await getJSON(url);
+  let features = body.features;
+  if (!state.showPrivate) features = features.filter((f) => f.properties.family !== "osm");
+  // A region shows its hospitals; its health centres appear with the province's communes.
+  if (layerName === "provinces") features = features.filter((f) => f.properties.family !== "ESSP");
+  view.showFacilities(features);
+}
+
+// ------------------------------------------------------------------ panels
+
+function renderPanel() {
+  const panel = $("#panel");
+  if (state.facility) {
+    panel.innerHTML = facilityPanel(state.facility.record, state.facility.history, {
+      categoryName,
+      localMode: config.localMode,
+    });
+  } else if (state.detail) {
+    panel.innerHTML = territoryPanel(state.detail, {
+      gaps: state.gaps,
+      facilities: state.facilities,
+      categoryName,
+      localMode: config.localMode,
+    });
+  }
+  if (!config.localMode) {
+    panel.insertAdjacentHTML("beforeend", `<p class="readonly">${t("edit.readonly")}</p>`);
+  }
+}
+
+async function openFacility(id) {
+  const [record, history] = await Promise.all([
+    getJSON(`/api/facilities/${enc(id)}`),
+    getJSON(`/api/facilities/${enc(id)}/history`),
+  ]);
+  state.facility = { record, history };
+  renderPanel();
+  $("#panel").scrollTop = 0;
+}
+
+const editor = new FacilityEditor($("#editor"), {
+  categories: [],
+  defaultUser: config.defaultUser,
+  onSaved: async (saved) => {
+    await openFacility(saved.id);
+    state.layerKey && (await Promise.all([loadMarkers(), loadIndicator()]));
+    $("#panel").insertAdjacentHTML("afterbegin", `<p class="saved" role="status">${t("form.saved")}</p>`);
+  },
+});
+
+$("#panel").addEventListener("click", (event) => {
+  const target = event.target.closest("[data-action], [data-open]");
+  if (!target) return;
+  if (target.dataset.open) return openFacility(target.dataset.open);
+  const action = target.dataset.action;
+  if (action === "print") window.print();
+  if (action === "back") {
+    state.facility = null;
+    renderPanel();
+  }
+  if (action === "add") editor.add(state.detail.territory.code);
+  if (action === "edit") editor.edit(state.facility.record);
+  if (action === "close-facility") editor.close(state.facility.record);
+});
+
+// ------------------------------------------------------------------ search
+
+let searchTimer = null;
+async function search(text) {
+  const list = $("#search-results");
+  if (!text.trim()) {
+    list.innerHTML = "";
+    list.hidden = true;
+    return;
+  }
+  const body = await getJSON(`/api/territories?q=${enc(text)}&limit=12`);
+  list.hidden = false;
+  list.innerHTML = body.items.length
+    ? body.items
+        .map(
+          (u) => `<li role="option"><button type="button" data-code="${e(u.code)}">${e(nameOf(u))}
+            <small>${t(`level.${u.level}`)} · ${e(u.code)} · ${e(lang() === "ar" ? u.name_fr : u.name_ar)}</small></button></li>`,
+        )
+        .join("")
+    : `<li class="none">${t("search.none")}</li>`;
+}
+
+$("#search").addEventListener("input", (event) => {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(() => search(event.target.value), 180);
+});
+$("#search").addEventListener("keydown", async (event) => {
+  if (event.key !== "Enter") return;
+  event.preventDefault();
+  clearTimeout(searchTimer);
+  await search(event.target.value);
+  $("#search-results button")?.click();
+});
+$("#search-results").addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-code]");
+  if (!button) return;
+  $("#search-results").hidden = true;
+  $("#search").value = "";
+  go(button.dataset.code);
+});
+$("#breadcrumb").addEventListener("click", (event) => {
+  const link = event.target.closest("a[data-code]");
+  if (!link) return;
+  event.preventDefault();
+  go(link.dataset.code);
+});
+
+// ------------------------------------------------------------------ controls
+
+$("#indicator").addEventListener("change", async (event) => {
+  state.indicator = state.indicators.find((i) => i.id === event.target.value) || null;
+  state.params = {};
+  renderIndicatorMenu();
+  await loadIndicator();
+});
+$("#indicator-params").addEventListener("change", async (event) => {
+  const name = event.target.dataset.param;
+  if (!name) return;
+  state.params[name] = event.target.value;
+  await loadIndicator();
+});
+$("#show-public").addEventListener("change", async (event) => {
+  state.showPublic = event.target.checked;
+  await loadMarkers();
+});
+$("#show-private").addEventListener("change", async (event) => {
+  state.showPrivate = event.target.checked;
+  await loadMarkers();
+});
+
+function switchLanguage(next) {
+  setLang(next);
+  view.setDirection(next === "ar");
+  for (const button of document.querySelectorAll("[data-lang]"))
+    button.setAttribute("aria-pressed", String(button.dataset.lang === next));
+  renderIndicatorMenu();
+  renderBreadcrumb();
+  renderPanel();
+  if (state.indicator && state.values.length) {
+    const breaks = quantileBreaks(state.values.map((v) => v.value));
+    const colours = palette(state.indicator, breaks.length + 1);
+    $("#legend").innerHTML = legendHTML(state.indicator, state.values, breaks, colours) + markerLegend();
+  }
+  editor.categories = categoryChoices();
+}
+
+function categoryChoices() {
+  return [...state.categories.values()].map((c) => ({ code: c.code, label: categoryName(c.code) }));
+}
+
+for (const button of document.querySelectorAll("[data-lang]")) {
+  button.addEventListener("click", () => switchLanguage(button.dataset.lang));
+}
+
+window.addEventListener("hashchange", () => navigate(location.hash.slice(1) || "MA"));
+
+async function start() {
+  setLang(initialLang());
+  applyStatic();
+  const [categories, indicators] = await Promise.all([
+    getJSON("/api/categories"),
+    getJSON("/api/indicators"),
+  ]);
+  state.categories = new Map(categories.map((c) => [c.code, c]));
+  state.indicators = indicators;
+  state.indicator = indicators.find((i) => i.id === "population_2024") || indicators[0] || null;
+  switchLanguage(lang());
+  await navigate(location.hash.slice(1) || "MA");
+}
+
+start();
+export { LANGS };

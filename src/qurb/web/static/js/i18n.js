@@ -1,0 +1,481 @@
+// Every UI string, in French, Arabic and English; number and date formats per locale.
+// Territory names come from the census (name_fr, name_ar), never from this table.
+
+export const LANGS = ["fr", "ar", "en"];
+const LOCALES = { fr: "fr-FR", ar: "ar-MA", en: "en-GB" };
+
+const STRINGS = {
+  fr: {
+    "app.subtitle": "carte sanitaire du Maroc",
+    "search.placeholder": "Commune, province, région ou code HCP…",
+    "search.none": "Aucun territoire trouvé",
+    "lang.label": "Langue",
+    "level.country": "Pays",
+    "level.region": "Région",
+    "level.province": "Province / préfecture",
+    "level.cercle": "Cercle",
+    "level.commune": "Commune",
+    "level.arrondissement": "Arrondissement",
+    unknown: "inconnu",
+    "no.facility": "aucun établissement",
+    "not.evaluated": "non évalué à ce niveau",
+    "supply.unknown": "offre inconnue",
+    "map.indicator": "Indicateur",
+    "map.access.group": "Accessibilité (à venir)",
+    "map.access.slot": "Population à plus de 60 min d'un établissement — analyse d'accessibilité non encore branchée",
+    "map.public": "Établissements publics",
+    "map.private": "OpenStreetMap (privé, autres)",
+    "map.loading": "Chargement…",
+    "legend.title": "Légende",
+    "legend.exact": "position exacte (point OSM ou saisi)",
+    "legend.reference": "point de référence de la commune (position approximative)",
+    "legend.essp": "ESSP public",
+    "legend.hospital": "Hôpital public",
+    "legend.osm": "OpenStreetMap (privé, autres)",
+    "legend.group": "plusieurs établissements au même point",
+    "legend.quantiles": "classes par quantiles",
+    "panel.census": "Recensement",
+    "panel.population2024": "Population 2024 (légale)",
+    "panel.population2014": "Population 2014",
+    "panel.growth": "Croissance 2014→2024",
+    "panel.households": "Ménages 2024",
+    "panel.area": "Superficie",
+    "panel.density": "Densité",
+    "panel.rural": "Part rurale",
+    "panel.municipal": "Population municipale",
+    "panel.children": "Enfants de 0 à 4 ans",
+    "panel.women": "Femmes de 15 à 49 ans",
+    "panel.elderly": "60 ans et plus",
+    "panel.births": "Naissances attendues par an",
+    "panel.fertility": "Indice synthétique de fécondité",
+    "panel.disability": "Prévalence du handicap",
+    "panel.pyramid": "Pyramide des âges 2024",
+    "panel.pyramid.none": "Pyramide des âges inconnue pour ce territoire",
+    "panel.male": "Hommes",
+    "panel.female": "Femmes",
+    "panel.offer": "Offre publique",
+    "panel.offer.none": "Aucun établissement public ouvert",
+    "panel.inhabitantsPerEssp": "Habitants par ESSP",
+    "panel.gaps": "Écarts aux normes",
+    "panel.gaps.rule": "Norme",
+    "panel.gaps.need": "Requis",
+    "panel.gaps.have": "Existant",
+    "panel.gaps.missing": "Manquant",
+    "panel.gaps.status": "État",
+    "panel.gaps.skipped": "Non évaluées ici",
+    "panel.gaps.source": "Source",
+    "status.gap": "écart",
+    "status.met": "atteinte",
+    "status.supply_unknown": "offre inconnue",
+    "status.population_unknown": "population inconnue",
+    "panel.facilities": "Établissements",
+    "panel.facilities.shown": "{shown} affichés sur {total}",
+    "panel.facilities.none": "Aucun établissement enregistré",
+    "panel.access": "Accessibilité et simulation",
+    "panel.access.pending":
+      "Emplacement réservé : temps d'accès, population au-delà de 60 minutes et simulation " +
+      "« placer un établissement » seront branchés ici sur l'analyse d'accessibilité (/api/access). " +
+      "Aucun chiffre n'est affiché tant que l'analyse n'est pas disponible.",
+    "panel.sheet": "Fiche imprimable",
+    "panel.print": "Imprimer",
+    "panel.add": "Ajouter un établissement",
+    "panel.back": "Retour au territoire",
+    "panel.subdivisions": "Subdivisions",
+    "source.census": "Source : HCP, RGPH 2024 et 2014.",
+    "facility.category": "Catégorie",
+    "facility.level": "Niveau",
+    "facility.sector": "Secteur",
+    "facility.status": "Statut",
+    "facility.commune": "Commune",
+    "facility.location": "Localisation",
+    "facility.beds": "Lits",
+    "facility.doctors": "Médecins",
+    "facility.source": "Source",
+    "facility.updated": "Mis à jour",
+    "facility.details": "Détails",
+    "facility.edit": "Modifier",
+    "facility.close": "Fermer l'établissement",
+    "facility.history": "Historique des modifications",
+    "facility.history.none": "Aucune modification",
+    "location.osm": "point OpenStreetMap (exact)",
+    "location.user": "point saisi par un utilisateur",
+    "location.commune_reference": "point de référence de la commune (rayon ≈ {km} km)",
+    "sector.public": "public",
+    "sector.private": "privé",
+    "sector.unknown": "inconnu",
+    "status.open": "ouvert",
+    "status.closed": "fermé",
+    "levelcare.primary": "primaire",
+    "levelcare.secondary": "secondaire",
+    "levelcare.tertiary": "tertiaire",
+    "action.create": "création",
+    "action.update": "modification",
+    "action.recategorise": "changement de catégorie",
+    "action.close": "fermeture",
+    "history.by": "par {who}",
+    "form.add.title": "Ajouter un établissement",
+    "form.edit.title": "Modifier l'établissement",
+    "form.close.title": "Fermer l'établissement",
+    "form.name": "Nom",
+    "form.name_ar": "Nom en arabe",
+    "form.category": "Catégorie",
+    "form.commune": "Commune (code HCP ou nom)",
+    "form.lon": "Longitude",
+    "form.lat": "Latitude",
+    "form.coords.hint": "Laisser vide : point de référence de la commune",
+    "form.beds": "Lits",
+    "form.doctors": "Médecins",
+    "form.reason": "Motif (gardé dans l'historique)",
+    "form.by": "Auteur",
+    "form.save": "Enregistrer",
+    "form.cancel": "Annuler",
+    "form.errors": "La modification a été refusée, rien n'a été écrit :",
+    "form.saved": "Enregistré",
+    "edit.readonly": "Lecture seule : ce serveur n'autorise pas les modifications.",
+    "error.load": "Impossible de charger les données",
+    "sheet.title": "Fiche territoriale",
+    "sheet.generated": "Établie le {date} à partir du jeu de données Qurb",
+  },
+  ar: {
+    "app.subtitle": "الخريطة الصحية للمغرب",
+    "search.placeholder": "جماعة، إقليم، جهة أو رمز المندوبية…",
+    "search.none": "لم يُعثر على أي وحدة ترابية",
+    "lang.label": "اللغة",
+    "level.country": "البلد",
+    "level.region": "الجهة",
+    "level.province": "الإقليم / العمالة",
+    "level.cercle": "الدائرة",
+    "level.commune": "الجماعة",
+    "level.arrondissement": "المقاطعة",
+    unknown: "غير معروف",
+    "no.facility": "لا توجد مؤسسة",
+    "not.evaluated": "غير مقيَّم على هذا المستوى",
+    "supply.unknown": "العرض غير معروف",
+    "map.indicator": "المؤشر",
+    "map.access.group": "الولوجية (قريبًا)",
+    "map.access.slot": "السكان على بعد أكثر من 60 دقيقة من مؤسسة — تحليل الولوجية غير مربوط بعد",
+    "map.public": "المؤسسات العمومية",
+    "map.private": "أوبن ستريت ماب (خاص، أخرى)",
+    "map.loading": "جارٍ التحميل…",
+    "legend.title": "مفتاح الخريطة",
+    "legend.exact": "موقع دقيق (نقطة أوبن ستريت ماب أو مُدخلة)",
+    "legend.reference": "النقطة المرجعية للجماعة (موقع تقريبي)",
+    "legend.essp": "مؤسسة عمومية للرعاية الصحية الأولية",
+    "legend.hospital": "مستشفى عمومي",
+    "legend.osm": "أوبن ستريت ماب (خاص، أخرى)",
+    "legend.group": "عدة مؤسسات في النقطة نفسها",
+    "legend.quantiles": "فئات حسب المئينات",
+    "panel.census": "الإحصاء العام",
+    "panel.population2024": "السكان 2024 (القانونيون)",
+    "panel.population2014": "السكان 2014",
+    "panel.growth": "النمو 2014←2024",
+    "panel.households": "الأسر 2024",
+    "panel.area": "المساحة",
+    "panel.density": "الكثافة",
+    "panel.rural": "نسبة القرويين",
+    "panel.municipal": "السكان البلديون",
+    "panel.children": "الأطفال من 0 إلى 4 سنوات",
+    "panel.women": "النساء من 15 إلى 49 سنة",
+    "panel.elderly": "60 سنة فأكثر",
+    "panel.births": "الولادات المتوقعة سنويًا",
+    "panel.fertility": "المؤشر التركيبي للخصوبة",
+    "panel.disability": "انتشار الإعاقة",
+    "panel.pyramid": "الهرم العمري 2024",
+    "panel.pyramid.none": "الهرم العمري غير معروف لهذه الوحدة",
+    "panel.male": "الذكور",
+    "panel.female": "الإناث",
+    "panel.offer": "العرض العمومي",
+    "panel.offer.none": "لا توجد مؤسسة عمومية مفتوحة",
+    "panel.inhabitantsPerEssp": "عدد السكان لكل مؤسسة للرعاية الأولية",
+    "panel.gaps": "الخصاص مقارنة بالمعايير",
+    "panel.gaps.rule": "المعيار",
+    "panel.gaps.need": "المطلوب",
+    "panel.gaps.have": "الموجود",
+    "panel.gaps.missing": "الناقص",
+    "panel.gaps.status": "الحالة",
+    "panel.gaps.skipped": "غير مقيَّمة هنا",
+    "panel.gaps.source": "المصدر",
+    "status.gap": "خصاص",
+    "status.met": "محقق",
+    "status.supply_unknown": "العرض غير معروف",
+    "status.population_unknown": "السكان غير معروفين",
+    "panel.facilities": "المؤسسات",
+    "panel.facilities.shown": "{shown} معروضة من أصل {total}",
+    "panel.facilities.none": "لا توجد مؤسسة مسجلة",
+    "panel.access": "الولوجية والمحاكاة",
+    "panel.access.pending":
+      "مكان محجوز: مدة الوصول، والسكان على بعد أكثر من 60 دقيقة، ومحاكاة «إضافة مؤسسة» " +
+      "ستُربط هنا بتحليل الولوجية (/api/access). لا يُعرض أي رقم قبل توفر التحليل.",
+    "panel.sheet": "بطاقة قابلة للطباعة",
+    "panel.print": "طباعة",
+    "panel.add": "إضافة مؤسسة",
+    "panel.back": "العودة إلى الوحدة الترابية",
+    "panel.subdivisions": "التقسيمات",
+    "source.census": "المصدر: المندوبية السامية للتخطيط، الإحصاء العام للسكان والسكنى 2024 و2014.",
+    "facility.category": "الصنف",
+    "facility.level": "المستوى",
+    "facility.sector": "القطاع",
+    "facility.status": "الوضعية",
+    "facility.commune": "الجماعة",
+    "facility.location": "الموقع",
+    "facility.beds": "الأسرّة",
+    "facility.doctors": "الأطباء",
+    "facility.source": "المصدر",
+    "facility.updated": "آخر تحديث",
+    "facility.details": "التفاصيل",
+    "facility.edit": "تعديل",
+    "facility.close": "إغلاق المؤسسة",
+    "facility.history": "سجل التعديلات",
+    "facility.history.none": "لا توجد تعديلات",
+    "location.osm": "نقطة أوبن ستريت ماب (دقيقة)",
+    "location.user": "نقطة أدخلها مستخدم",
+    "location.commune_reference": "النقطة المرجعية للجماعة (نصف قطر ≈ {km} كم)",
+    "sector.public": "عمومي",
+    "sector.private": "خاص",
+    "sector.unknown": "غير معروف",
+    "status.open": "مفتوحة",
+    "status.closed": "مغلقة",
+    "levelcare.primary": "أولي",
+    "levelcare.secondary": "ثانوي",
+    "levelcare.tertiary": "ثالثي",
+    "action.create": "إنشاء",
+    "action.update": "تعديل",
+    "action.recategorise": "تغيير الصنف",
+    "action.close": "إغلاق",
+    "history.by": "بواسطة {who}",
+    "form.add.title": "إضافة مؤسسة",
+    "form.edit.title": "تعديل المؤسسة",
+    "form.close.title": "إغلاق المؤسسة",
+    "form.name": "الاسم",
+    "form.name_ar": "الاسم بالعربية",
+    "form.category": "الصنف",
+    "form.commune": "الجماعة (الرمز أو الاسم)",
+    "form.lon": "خط الطول",
+    "form.lat": "خط العرض",
+    "form.coords.hint": "اتركه فارغًا: النقطة المرجعية للجماعة",
+    "form.beds": "الأسرّة",
+    "form.doctors": "الأطباء",
+    "form.reason": "السبب (يُحفظ في السجل)",
+    "form.by": "المُعدِّل",
+    "form.save": "حفظ",
+    "form.cancel": "إلغاء",
+    "form.errors": "رُفض التعديل ولم يُكتب أي شيء:",
+    "form.saved": "تم الحفظ",
+    "edit.readonly": "قراءة فقط: هذا الخادم لا يسمح بالتعديلات.",
+    "error.load": "تعذر تحميل البيانات",
+    "sheet.title": "البطاقة الترابية",
+    "sheet.generated": "أُعدت بتاريخ {date} من بيانات قرب",
+  },
+  en: {
+    "app.subtitle": "Morocco's carte sanitaire",
+    "search.placeholder": "Commune, province, region or HCP code…",
+    "search.none": "No territory found",
+    "lang.label": "Language",
+    "level.country": "Country",
+    "level.region": "Region",
+    "level.province": "Province / prefecture",
+    "level.cercle": "Cercle",
+    "level.commune": "Commune",
+    "level.arrondissement": "Arrondissement",
+    unknown: "unknown",
+    "no.facility": "no facility",
+    "not.evaluated": "not evaluated at this level",
+    "supply.unknown": "supply unknown",
+    "map.indicator": "Indicator",
+    "map.access.group": "Access (coming)",
+    "map.access.slot": "Population beyond 60 minutes of a facility — access analysis not wired yet",
+    "map.public": "Public facilities",
+    "map.private": "OpenStreetMap (private, other)",
+    "map.loading": "Loading…",
+    "legend.title": "Legend",
+    "legend.exact": "exact location (OSM or user point)",
+    "legend.reference": "commune reference point (approximate location)",
+    "legend.essp": "Public ESSP",
+    "legend.hospital": "Public hospital",
+    "legend.osm": "OpenStreetMap (private, other)",
+    "legend.group": "several facilities at the same point",
+    "legend.quantiles": "quantile classes",
+    "panel.census": "Census",
+    "panel.population2024": "Population 2024 (legal)",
+    "panel.population2014": "Population 2014",
+    "panel.growth": "Growth 2014→2024",
+    "panel.households": "Households 2024",
+    "panel.area": "Area",
+    "panel.density": "Density",
+    "panel.rural": "Rural share",
+    "panel.municipal": "Municipal population",
+    "panel.children": "Children aged 0–4",
+    "panel.women": "Women aged 15–49",
+    "panel.elderly": "Aged 60 and over",
+    "panel.births": "Expected births a year",
+    "panel.fertility": "Total fertility rate",
+    "panel.disability": "Disability prevalence",
+    "panel.pyramid": "Age pyramid 2024",
+    "panel.pyramid.none": "Age pyramid unknown for this territory",
+    "panel.male": "Men",
+    "panel.female": "Women",
+    "panel.offer": "Public offer",
+    "panel.offer.none": "No open public facility",
+    "panel.inhabitantsPerEssp": "Inhabitants per ESSP",
+    "panel.gaps": "Norm gaps",
+    "panel.gaps.rule": "Norm",
+    "panel.gaps.need": "Required",
+    "panel.gaps.have": "Existing",
+    "panel.gaps.missing": "Missing",
+    "panel.gaps.status": "Status",
+    "panel.gaps.skipped": "Not evaluated here",
+    "panel.gaps.source": "Source",
+    "status.gap": "gap",
+    "status.met": "met",
+    "status.supply_unknown": "supply unknown",
+    "status.population_unknown": "population unknown",
+    "panel.facilities": "Facilities",
+    "panel.facilities.shown": "{shown} shown of {total}",
+    "panel.facilities.none": "No facility recorded",
+    "panel.access": "Access and what-if",
+    "panel.access.pending":
+      "Reserved: travel times, population beyond 60 minutes and the what-if (place a facility, " +
+      "see coverage change) will be wired here to the access analysis (/api/access). No figure " +
+      "is shown until that analysis is available.",
+    "panel.sheet": "Printable fact sheet",
+    "panel.print": "Print",
+    "panel.add": "Add a facility",
+    "panel.back": "Back to the territory",
+    "panel.subdivisions": "Subdivisions",
+    "source.census": "Source: HCP, RGPH 2024 and 2014.",
+    "facility.category": "Category",
+    "facility.level": "Level",
+    "facility.sector": "Sector",
+    "facility.status": "Status",
+    "facility.commune": "Commune",
+    "facility.location": "Location",
+    "facility.beds": "Beds",
+    "facility.doctors": "Doctors",
+    "facility.source": "Source",
+    "facility.updated": "Updated",
+    "facility.details": "Details",
+    "facility.edit": "Edit",
+    "facility.close": "Close the facility",
+    "facility.history": "Change history",
+    "facility.history.none": "No change",
+    "location.osm": "OpenStreetMap point (exact)",
+    "location.user": "point entered by a user",
+    "location.commune_reference": "commune reference point (radius ≈ {km} km)",
+    "sector.public": "public",
+    "sector.private": "private",
+    "sector.unknown": "unknown",
+    "status.open": "open",
+    "status.closed": "closed",
+    "levelcare.primary": "primary",
+    "levelcare.secondary": "secondary",
+    "levelcare.tertiary": "tertiary",
+    "action.create": "created",
+    "action.update": "updated",
+    "action.recategorise": "re-categorised",
+    "action.close": "closed",
+    "history.by": "by {who}",
+    "form.add.title": "Add a facility",
+    "form.edit.title": "Edit the facility",
+    "form.close.title": "Close the facility",
+    "form.name": "Name",
+    "form.name_ar": "Name in Arabic",
+    "form.category": "Category",
+    "form.commune": "Commune (HCP code or name)",
+    "form.lon": "Longitude",
+    "form.lat": "Latitude",
+    "form.coords.hint": "Leave empty: the commune's reference point",
+    "form.beds": "Beds",
+    "form.doctors": "Doctors",
+    "form.reason": "Reason (kept in the history)",
+    "form.by": "Changed by",
+    "form.save": "Save",
+    "form.cancel": "Cancel",
+    "form.errors": "The change was refused, nothing was written:",
+    "form.saved": "Saved",
+    "edit.readonly": "Read-only: this server does not allow changes.",
+    "error.load": "Could not load the data",
+    "sheet.title": "Territory fact sheet",
+    "sheet.generated": "Made on {date} from the Qurb dataset",
+  },
+};
+
+let current = "fr";
+
+export function initialLang() {
+  const asked = new URLSearchParams(location.search).get("lang");
+  const stored = (() => {
+    try {
+      return localStorage.getItem("qurb.lang");
+    } catch {
+      return null;
+    }
+  })();
+  return [asked, stored].find((l) => LANGS.includes(l)) || "fr";
+}
+
+export function setLang(lang) {
+  current = LANGS.includes(lang) ? lang : "fr";
+  const root = document.documentElement;
+  root.lang = current;
+  root.dir = current === "ar" ? "rtl" : "ltr";
+  try {
+    localStorage.setItem("qurb.lang", current);
+  } catch {
+    /* private mode: the choice lasts for the page only */
+  }
+  applyStatic();
+}
+
+export const lang = () => current;
+export const locale = () => LOCALES[current];
+
+export function t(key, vars = {}) {
+  const text = STRINGS[current][key] ?? STRINGS.fr[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => (name in vars ? String(vars[name]) : ""));
+}
+
+/** A number for people, in the page's language; unknown (null) says so. */
+export function num(value, decimals = 0) {
+  if (value === null || value === undefined || Number.isNaN(value)) return t("unknown");
+  return new Intl.NumberFormat(locale(), {
+    maximumFractionDigits: decimals,
+    minimumFractionDigits: 0,
+  }).format(value);
+}
+
+export function pct(value, decimals = 1) {
+  if (value === null || value === undefined) return t("unknown");
+  return `${num(value, decimals)} %`;
+}
+
+export function date(value) {
+  if (!value) return t("unknown");
+  return new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeStyle: "short" }).format(
+    new Date(value),
+  );
+}
+
+/** A territory's (or any record's) name in the page's language. */
+export function nameOf(record) {
+  if (!record) return "";
+  return current === "ar" ? record.name_ar || record.name_fr : record.name_fr || record.name_ar;
+}
+
+/** A {fr, ar, en} label. */
+export function label(text) {
+  return text ? text[current] || text.fr : "";
+}
+
+export function applyStatic(root = document) {
+  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll("[data-i18n-placeholder]"))
+    el.placeholder = t(el.dataset.i18nPlaceholder);
+  for (const el of root.querySelectorAll("[data-i18n-title]")) el.title = t(el.dataset.i18nTitle);
+}
+
+export function escapeHtml(value) {
+  return String(value ?? "").replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c],
+  );
+}

@@ -1,0 +1,33 @@
+"""Web fixtures: apps on the national database (read-only) or on a private copy."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from qurb.services.dataset import InitReport
+from qurb.web.app import create_app
+from qurb.web.settings import Settings
+
+with warnings.catch_warnings():  # Starlette prefers httpx2; httpx is what is installed
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+
+@pytest.fixture(scope="session")
+def read_client(national_db_file: tuple[Path, InitReport]) -> Iterator[TestClient]:
+    """A client of an app on the shared national database: for tests that only read."""
+    app = create_app(Settings(database_url=f"sqlite:///{national_db_file[0]}", local_mode=False))
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture
+def edit_client(scratch_db: str) -> Iterator[TestClient]:
+    """A client of a local-mode app on a private copy of the national database."""
+    app = create_app(Settings(database_url=scratch_db, local_mode=True, default_user="tester"))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client

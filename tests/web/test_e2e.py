@@ -1,0 +1,167 @@
+"""The page in a real headless Chromium: drill down to Fès, read a commune's census figure,
+switch to Arabic (right-to-left), edit a facility and see the change in its history.
+
+The server runs in a thread on a free loopback port, on a private copy of the national
+database. Screenshots go to test-artifacts/ at the repository root (git-ignored)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from qurb.data import read_bundled_csv
+from qurb.web.app import create_app
+from qurb.web.settings import Settings
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+REGION, PROVINCE, COMMUNE = "03", "03.231", "03.231.01.15"  # Fès-Meknès › Fès › Oulad Tayeb
+
+
+def _chromium() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None and Path("/usr/bin/chromium").exists():
+        path = "/usr/bin/chromium"
+    if path is None:
+        pytest.skip("no Chromium found (apt-get install chromium): the browser tests need it")
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server(scratch_db: str) -> Iterator[str]:
+    import uvicorn
+
+    app = create_app(Settings(database_url=scratch_db, local_mode=True, default_user="e2e"))
+    port = _free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def page(server: str) -> Iterator[object]:
+    playwright = pytest.importorskip("playwright.sync_api")
+    executable = _chromium()
+    ARTIFACTS.mkdir(exist_ok=True)
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="fr-FR")
+        # Offline: a request for anything but the test server is a failure of the page.
+        outside: list[str] = []
+
+        def guard(route) -> None:  # type: ignore[no-untyped-def]
+            if route.request.url.startswith(server):
+                route.continue_()
+            else:
+                outside.append(route.request.url)
+                route.abort()
+
+        context.route("**/*", guard)
+        tab = context.new_page()
+        errors: list[str] = []
+        tab.on("pageerror", lambda e: errors.append(str(e)))
+        tab.base = server  # type: ignore[attr-defined]
+        yield tab
+        browser.close()
+        assert not outside, f"the page asked the internet for {outside}"
+        assert not errors, f"JavaScript errors: {errors}"
+
+
+def _digits(text: str) -> int:
+    return int(re.sub(r"\D", "", text))
+
+
+def test_drill_down_arabic_and_edit(page) -> None:  # type: ignore[no-untyped-def]
+    census = {r["code"]: r for r in read_bundled_csv("territories.csv")}
+    start = time.perf_counter()
+    page.goto(page.base + "/")
+    page.wait_for_selector("body[data-ready='MA']", timeout=15_000)
+    (ARTIFACTS / "national-load-seconds.txt").write_text(f"{time.perf_counter() - start:.2f}\n")
+    assert page.locator("path[data-code]").count() == 12
+    assert "Population 2024" in page.locator("#legend").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "1-national.png"))
+
+    page.locator(f"path[data-code='{REGION}']").dispatch_event("click")
+    page.wait_for_selector(f"body[data-ready='{REGION}']", timeout=15_000)
+    page.locator(f"path[data-code='{PROVINCE}']").dispatch_event("click")
+    page.wait_for_selector(f"body[data-ready='{PROVINCE}']", timeout=15_000)
+    crumbs = page.locator("#breadcrumb").inner_text()
+    assert "Fès-Meknès" in crumbs and "Fès" in crumbs
+    assert page.locator("path[data-code^='03.231.']").count() == 5  # its communes
+    page.wait_for_selector(".fm", timeout=10_000)  # facility markers
+    page.screenshot(path=str(ARTIFACTS / "2-province-fes.png"))
+
+    page.locator(f"path[data-code='{COMMUNE}']").dispatch_event("click")
+    page.wait_for_selector(f"body[data-ready='{COMMUNE}']", timeout=15_000)
+    shown = page.locator("#panel [data-field=population_2024]").inner_text()
+    assert _digits(shown) == int(census[COMMUNE]["population_2024"]) == 56_352
+    page.wait_for_selector("#panel [data-section=gaps] table.gaps", timeout=15_000)
+    assert page.locator("#panel [data-section=access]").count() == 1
+    page.screenshot(path=str(ARTIFACTS / "3-commune.png"))
+
+    page.click("[data-lang=ar]")
+    assert page.get_attribute("html", "dir") == "rtl" and page.get_attribute("html", "lang") == "ar"
+    assert page.locator("#panel h2[data-field=name]").inner_text() == census[COMMUNE]["name_ar"]
+    assert census[PROVINCE]["name_ar"] in page.locator("#breadcrumb").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "4-commune-ar.png"))
+    page.click("[data-lang=fr]")
+    assert page.get_attribute("html", "dir") == "ltr"
+
+    page.locator("#panel [data-section=facility-list] button[data-open]").first.click()
+    page.wait_for_selector("#panel article.facility", timeout=10_000)
+    page.click("#panel [data-action=edit]")
+    page.fill("#editor input[name=beds]", "-3")
+    page.click("#editor [data-action=save]")
+    page.wait_for_selector("#editor .errors:not([hidden])", timeout=10_000)
+    assert page.locator("#editor input[name=beds][aria-invalid=true]").count() == 1
+    page.screenshot(path=str(ARTIFACTS / "5-edit-refused.png"))
+    page.fill("#editor input[name=beds]", "7")
+    page.fill("#editor input[name=reason]", "comptage e2e")
+    page.click("#editor [data-action=save]")
+    page.wait_for_selector("#panel li.change[data-action=update]", timeout=10_000)
+    change = page.locator("#panel li.change[data-action=update]").inner_text()
+    assert "beds" in change and "7" in change and "comptage e2e" in change and "e2e" in change
+    assert page.locator("#panel [data-field=beds]").inner_text() == "7"
+    page.screenshot(path=str(ARTIFACTS / "6-facility-history.png"))
+
+
+def test_fact_sheet_prints(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(page.base + f"/sheet/{PROVINCE}?lang=ar")
+    page.wait_for_selector(f"body[data-ready='{PROVINCE}']", timeout=15_000)
+    assert page.get_attribute("html", "dir") == "rtl"
+    assert page.locator("h1[data-field=name]").inner_text() == "فاس"
+    assert page.locator("svg.pyramid rect.bar").count() == 32
+    page.emulate_media(media="print")
+    assert not page.locator("#print").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "7-sheet-ar-print.png"), full_page=True)

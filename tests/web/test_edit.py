@@ -1,0 +1,165 @@
+"""Editing the registry over HTTP: the CLI's validation, all or nothing, 4xx never 500."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from qurb.storage.database import make_engine
+from qurb.storage.models import FacilityChangeRow, FacilityRow
+from qurb.web.app import create_app
+from qurb.web.settings import Settings
+
+from .conftest import TestClient
+
+AIN_BIDA = "03.231.81.03"  # rural commune of the prefecture of Fès
+
+
+def _counts(url: str) -> tuple[int, int]:
+    engine = make_engine(url)
+    with engine.connect() as c:
+        counts = (
+            c.scalar(select(func.count()).select_from(FacilityRow)) or 0,
+            c.scalar(select(func.count()).select_from(FacilityChangeRow)) or 0,
+        )
+    engine.dispose()
+    return counts
+
+
+def test_add_edit_recategorise_close_with_history(edit_client, scratch_db) -> None:
+    before = edit_client.get(
+        "/api/indicators/inhabitants_per_essp", params={"level": "commune", "parent": "03.231"}
+    ).json()
+    created = edit_client.post(
+        "/api/facilities",
+        json={"name": "Douar Test", "category": "DR", "commune": "Ain Bida", "reason": "new"},
+    )
+    assert created.status_code == 201, created.text
+    facility = created.json()
+    assert (
+        facility["commune_code"] == AIN_BIDA and facility["location_source"] == "commune_reference"
+    )
+    fid = facility["id"]
+    # Cached figures follow the registry: the commune has one more ESSP.
+    after = edit_client.get(
+        "/api/indicators/inhabitants_per_essp", params={"level": "commune", "parent": "03.231"}
+    ).json()
+    old = next(v for v in before["values"] if v["code"] == AIN_BIDA)
+    new = next(v for v in after["values"] if v["code"] == AIN_BIDA)
+    assert new != old
+    listed = edit_client.get("/api/facilities", params={"territory": AIN_BIDA, "limit": 500}).json()
+    assert fid in [f["id"] for f in listed["items"]]
+
+    updated = edit_client.patch(
+        f"/api/facilities/{fid}", json={"beds": 4, "changed_by": "amina", "reason": "counted"}
+    )
+    assert updated.status_code == 200 and updated.json()["beds"] == 4
+    recategorised = edit_client.patch(f"/api/facilities/{fid}", json={"category": "CSR-1"})
+    assert recategorised.json()["category"] == "CSR-1"
+    closed = edit_client.post(f"/api/facilities/{fid}/close", json={"reason": "merged"})
+    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    again = edit_client.post(f"/api/facilities/{fid}/close", json={})
+    assert again.status_code == 422 and "already closed" in again.json()["error"]
+
+    history = edit_client.get(f"/api/facilities/{fid}/history").json()
+    assert [h["action"] for h in history] == ["create", "update", "recategorise", "close"]
+    assert [h["changed_by"] for h in history] == ["tester", "amina", "tester", "tester"]
+    beds = next(c for c in history[1]["changes"] if c["field"] == "beds")
+    assert (beds["before"], beds["after"]) == (None, 4) and history[1]["reason"] == "counted"
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"name": "X", "category": "ZZ", "commune": AIN_BIDA}, "category"),
+        ({"name": "X", "category": "DR"}, "commune"),
+        ({"name": "", "category": "DR", "commune": AIN_BIDA}, "name"),
+        ({"name": "X", "category": "DR", "commune": "Atlantis"}, "commune"),
+        ({"name": "X", "category": "DR", "commune": AIN_BIDA, "beds": -1}, "beds"),
+        (
+            {"name": "X", "category": "DR", "commune": AIN_BIDA, "lon": 2.35, "lat": 48.85},
+            "lon/lat",
+        ),
+        ({"name": "X", "category": "DR", "commune": AIN_BIDA, "lon": -5.0}, "lat"),
+        ({"name": "X", "category": "DR", "commune": "03.231"}, "commune"),  # a province
+    ],
+)
+def test_invalid_payload_names_the_field_and_writes_nothing(
+    edit_client, scratch_db, payload, field
+) -> None:
+    counts = _counts(scratch_db)
+    response = edit_client.post("/api/facilities", json=payload)
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["error"] and field in [d["field"] for d in body["detail"]]
+    assert _counts(scratch_db) == counts
+
+
+def test_facility_outside_morocco_is_refused(edit_client, scratch_db) -> None:
+    counts = _counts(scratch_db)
+    paris = {"name": "Paris", "category": "DR", "commune": AIN_BIDA, "lon": 2.35, "lat": 48.85}
+    response = edit_client.post("/api/facilities", json=paris)
+    assert response.status_code == 422 and "outside Morocco" in response.json()["error"]
+    some = edit_client.get("/api/facilities", params={"territory": AIN_BIDA}).json()["items"][0]
+    moved = edit_client.patch(f"/api/facilities/{some['id']}", json={"lon": -70.0, "lat": 10.0})
+    assert moved.status_code == 422 and "outside Morocco" in moved.json()["error"]
+    assert _counts(scratch_db) == counts
+
+
+def test_oversized_body_is_413_and_writes_nothing(edit_client, scratch_db) -> None:
+    counts = _counts(scratch_db)
+    huge = {"name": "X" * 300_000, "category": "DR", "commune": AIN_BIDA}
+    response = edit_client.post("/api/facilities", json=huge)
+    assert response.status_code == 413 and "too large" in response.json()["error"]
+    assert _counts(scratch_db) == counts
+
+
+def test_editing_with_local_mode_off_is_403(scratch_db) -> None:
+    app = create_app(Settings(database_url=scratch_db, local_mode=False))
+    counts = _counts(scratch_db)
+    with TestClient(app) as client:
+        some = client.get("/api/facilities", params={"territory": AIN_BIDA}).json()["items"][0]
+        for method, url, payload in [
+            ("POST", "/api/facilities", {"name": "X", "category": "DR", "commune": AIN_BIDA}),
+            ("PATCH", f"/api/facilities/{some['id']}", {"beds": 2}),
+            ("POST", f"/api/facilities/{some['id']}/close", {}),
+        ]:
+            response = client.request(method, url, json=payload)
+            assert response.status_code == 403, (method, url)
+            assert "read-only" in response.json()["error"]
+    assert _counts(scratch_db) == counts
+
+
+def test_update_errors(edit_client, scratch_db) -> None:
+    some = edit_client.get("/api/facilities", params={"territory": AIN_BIDA}).json()["items"][0]
+    counts = _counts(scratch_db)
+    emptied = edit_client.patch(f"/api/facilities/{some['id']}", json={"name": None})
+    assert emptied.status_code == 422 and emptied.json()["detail"][0]["field"] == "name"
+    bad_category = edit_client.patch(f"/api/facilities/{some['id']}", json={"category": "XX"})
+    assert bad_category.status_code == 422
+    assert bad_category.json()["detail"][0]["field"] == "category"
+    missing = edit_client.patch("/api/facilities/no-such-id", json={"beds": 1})
+    assert missing.status_code == 404 and "no-such-id" in missing.json()["error"]
+    assert _counts(scratch_db) == counts
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not json",
+        b"[]",
+        b"null",
+        b'{"name": 3, "category": [], "commune": {}}',
+        b'{"name": "X", "category": "DR", "commune": "' + "ع".encode() * 50 + b'"}',
+        b'{"name": "X", "category": "DR", "commune": "03.231.81.03", "lon": "east"}',
+        b'{"name": "X", "category": "DR", "commune": "03.231.81.03", "lon": 1e400, "lat": 0}',
+    ],
+)
+def test_garbage_is_a_4xx_never_a_500(edit_client, scratch_db, body) -> None:
+    counts = _counts(scratch_db)
+    response = edit_client.post(
+        "/api/facilities", content=body, headers={"content-type": "application/json"}
+    )
+    assert 400 <= response.status_code < 500, response.text
+    assert "error" in response.json()
+    assert _counts(scratch_db) == counts
