@@ -1,0 +1,231 @@
+"""Travel time to care on the bundled commune-graph model: access per commune, summaries,
+referral from each ESSP, a what-if (new facilities placed on the map) and siting
+scenarios (saved in local mode)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from fastapi import APIRouter, HTTPException, Query
+from pydantic import BaseModel, Field
+
+from qurb.analytics.accessibility import check_thresholds, compute_group_access
+from qurb.analytics.travel import Points
+from qurb.domain.territory import inside_morocco
+from qurb.services.access import (
+    FacilitySelector,
+    compute_access,
+    compute_referrals,
+    group_rows,
+    read_destinations,
+    read_origins,
+)
+from qurb.services.siting import (
+    SitingRequest,
+    compare_scenarios,
+    get_scenario,
+    list_scenarios,
+    run_siting,
+    save_scenario,
+)
+from qurb.services.travel import commune_graph_model
+from qurb.web.deps import IndexDep, SessionDep, SettingsDep, StateDep
+from qurb.web.schemas import ERROR_RESPONSES
+
+router = APIRouter(prefix="/api", tags=["access"], responses=ERROR_RESPONSES)
+
+MODEL_NOTE = (
+    "commune-graph: coarse model without roads (commune adjacency, terrain speeds, access "
+    "term from the census); a road network replaces it when supplied (CLI: qurb network)"
+)
+Level = Literal["primary", "secondary", "tertiary"]
+
+
+def _selector(level: Level | None, category: list[str] | None) -> FacilitySelector:
+    return FacilitySelector((level,) if level else (), tuple(category or ()))
+
+
+@router.get("/access/{code}")
+def access_for(
+    code: str,
+    session: SessionDep,
+    index: IndexDep,
+    level: Level | None = None,
+    category: Annotated[list[str] | None, Query()] = None,
+    thresholds: Annotated[list[float] | None, Query()] = None,
+) -> dict[str, Any]:
+    """Nearest facility and minutes for every commune of the territory; population beyond
+    each threshold (default 30, 60, 120 min) per sub-territory and in total."""
+    territory = index.resolve(code)
+    report = compute_access(
+        session,
+        territory,
+        _selector(level, category),
+        commune_graph_model(session),
+        thresholds or [30, 60, 120],
+        index,
+    )
+    return {
+        "territory": territory.code,
+        "offer": report.selector.describe(),
+        "model": report.model,
+        "model_note": MODEL_NOTE,
+        "thresholds_minutes": list(report.thresholds_minutes),
+        "summary": group_rows(report),
+        "communes": report.rows,
+    }
+
+
+@router.get("/access/{code}/referral")
+def referral_for(
+    code: str,
+    session: SessionDep,
+    index: IndexDep,
+    threshold: Annotated[float, Query(gt=0)] = 60.0,
+) -> dict[str, Any]:
+    """From each ESSP of the territory: minutes and km to the nearest HPr, HP, HR, CHU."""
+    territory = index.resolve(code)
+    rows = compute_referrals(
+        session, territory, commune_graph_model(session), threshold, index=index
+    )
+    return {
+        "territory": territory.code,
+        "threshold_minutes": threshold,
+        "model_note": MODEL_NOTE,
+        "essp": rows,
+    }
+
+
+class Site(BaseModel):
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    label: str = Field(default="new site", max_length=200)
+
+
+class WhatIf(BaseModel):
+    territory: str = Field(max_length=64)
+    level: Level = "primary"
+    within_minutes: float = Field(default=60.0, gt=0, le=24 * 60)
+    sites: list[Site] = Field(min_length=1, max_length=50)
+
+
+@router.post("/access/what-if")
+def what_if(body: WhatIf, session: SessionDep, index: IndexDep) -> dict[str, Any]:
+    """Coverage of the territory's population within `within_minutes` before and after
+    adding the given sites to the existing offer of `level` (nothing is written)."""
+    from qurb.domain.errors import QurbError
+    from qurb.services.registry import commune_locator
+
+    territory = index.resolve(body.territory)
+    locator = commune_locator(session)
+    codes = []
+    for site in body.sites:
+        hit = (
+            locator.locate(site.lon, site.lat, tolerance_km=1.0)
+            if inside_morocco(site.lon, site.lat)
+            else None
+        )
+        if hit is None:
+            raise QurbError(
+                f"site {site.label!r} at ({site.lon}, {site.lat}) is in no Moroccan "
+                "commune: place it inside Morocco"
+            )
+        codes.append(hit.code)
+    (within,) = check_thresholds([body.within_minutes])
+    model = commune_graph_model(session)
+    origins = read_origins(index, territory)
+    existing = read_destinations(session, FacilitySelector(levels=(body.level,)))
+    before = model.compute_nearest(origins.points, existing.points).minutes
+    added = Points(
+        np.array([s.lon for s in body.sites]),
+        np.array([s.lat for s in body.sites]),
+        tuple(codes),
+        tuple(s.label for s in body.sites),
+        is_population=False,
+    )
+    after = np.minimum(before, model.compute_nearest(origins.points, added).minutes)
+    groups = [c.code for c in origins.communes]
+    b = compute_group_access(["all"] * len(groups), origins.population, before, [within])[0]
+    a = compute_group_access(["all"] * len(groups), origins.population, after, [within])[0]
+    changed = [
+        {
+            "code": c.code,
+            "name_fr": c.name_fr,
+            "name_ar": c.name_ar,
+            "population": int(origins.population[i]),
+            "minutes_before": _finite(before[i]),
+            "minutes_after": _finite(after[i]),
+        }
+        for i, c in enumerate(origins.communes)
+        if after[i] < before[i] - 1e-9
+    ]
+    return {
+        "territory": territory.code,
+        "within_minutes": within,
+        "population": int(b.population),
+        "covered_before": int(b.population - b.beyond[within]),
+        "covered_after": int(a.population - a.beyond[within]),
+        "newly_covered": int(b.beyond[within] - a.beyond[within]),
+        "communes_changed": changed,
+        "model_note": MODEL_NOTE,
+    }
+
+
+def _finite(value: float) -> float | None:
+    return round(float(value), 1) if np.isfinite(value) else None
+
+
+class SitingBody(BaseModel):
+    territory: str = Field(max_length=64)
+    level: Level = "secondary"
+    add: int = Field(ge=1, le=100)
+    within_minutes: float = Field(default=60.0, gt=0, le=24 * 60)
+    objective: Literal["coverage", "time"] = "coverage"
+    name: str | None = Field(default=None, max_length=200)
+
+
+@router.post("/siting")
+def siting(
+    body: SitingBody, state: StateDep, settings: SettingsDep, session: SessionDep
+) -> dict[str, Any]:
+    """Where to add `add` facilities of `level` (MCLP or p-median on the commune graph);
+    saved as a scenario when the server runs in local mode."""
+    request = SitingRequest(
+        territory=body.territory,
+        level=body.level,
+        add=body.add,
+        within_minutes=body.within_minutes,
+        objective=body.objective,
+        time_limit_s=20.0,
+    )
+    scenario = run_siting(session, request, commune_graph_model(session), state.index)
+    scenario_id = None
+    if settings.local_mode:
+        with state.write() as writer:
+            label = body.name or f"{scenario['territory']['name_fr']}: +{body.add} {body.level}"
+            scenario_id = save_scenario(writer, label, scenario, "web").id
+    return {"id": scenario_id, **scenario}
+
+
+@router.get("/scenarios")
+def scenarios(session: SessionDep) -> list[dict[str, Any]]:
+    """Saved siting scenarios, newest first, side by side."""
+    return compare_scenarios(list_scenarios(session))
+
+
+@router.get("/scenarios/{scenario_id}")
+def scenario(scenario_id: str, session: SessionDep) -> dict[str, Any]:
+    from qurb.analytics.siting import SitingError
+
+    try:
+        row = get_scenario(session, scenario_id)
+    except SitingError as error:
+        raise HTTPException(status_code=404, detail=str(error)) from None
+    return {
+        "id": row.id,
+        "name": row.name,
+        "created_at": row.created_at.isoformat(),
+        "created_by": row.created_by,
+        **dict(row.result),
+    }

@@ -1,0 +1,80 @@
+"""The access, what-if and siting endpoints, with their bad inputs."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+
+def test_access_for_a_province(read_client: TestClient) -> None:
+    response = read_client.get("/api/access/03.271", params={"level": "secondary"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert len(body["communes"]) == 10  # Ifrane
+    total = body["summary"][-1]
+    assert total["name"] == "total" and total["population"] == 160_904
+    assert "coarse" in body["model_note"]
+
+
+def test_bad_access_queries_are_4xx(read_client: TestClient) -> None:
+    assert read_client.get("/api/access/99.999").status_code == 404
+    response = read_client.get("/api/access/03.271", params={"thresholds": [0]})
+    assert response.status_code == 422 and "threshold" in response.text
+    assert read_client.get("/api/access/03.271", params={"level": "quaternary"}).status_code == 422
+    response = read_client.get("/api/access/03.271/referral", params={"threshold": -1})
+    assert response.status_code == 422
+
+
+def test_what_if_a_hospital_in_tissaf(read_client: TestClient) -> None:
+    # Tissaf (Boulemane) is the commune farthest from a hospital in the province.
+    body = {
+        "territory": "03.131",
+        "level": "secondary",
+        "within_minutes": 60,
+        "sites": [{"lon": -3.59, "lat": 33.39, "label": "HPr Tissaf"}],
+    }
+    response = read_client.post("/api/access/what-if", json=body)
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert result["population"] == 205_411
+    assert result["covered_after"] >= result["covered_before"]
+    assert result["newly_covered"] == result["covered_after"] - result["covered_before"]
+    assert all(c["minutes_after"] < c["minutes_before"] for c in result["communes_changed"])
+    outside = {**body, "sites": [{"lon": 2.35, "lat": 48.85}]}
+    response = read_client.post("/api/access/what-if", json=outside)
+    assert response.status_code == 422 and "inside Morocco" in response.text
+    response = read_client.post("/api/access/what-if", json={**body, "within_minutes": 0})
+    assert response.status_code == 422
+
+
+def test_siting_is_saved_in_local_mode(edit_client: TestClient) -> None:
+    response = edit_client.post(
+        "/api/siting",
+        json={"territory": "Taza", "level": "secondary", "add": 2, "within_minutes": 60},
+    )
+    assert response.status_code == 200, response.text
+    scenario = response.json()
+    assert scenario["id"] and len(scenario["sites"]) == 2
+    listed = edit_client.get("/api/scenarios").json()
+    assert [s["id"] for s in listed] == [scenario["id"]]
+    again = edit_client.get(f"/api/scenarios/{scenario['id']}").json()
+    assert again["summary"] == scenario["summary"]
+    assert edit_client.get("/api/scenarios/nope").status_code == 404
+    too_many = edit_client.post(
+        "/api/siting", json={"territory": "Taza", "level": "secondary", "add": 90}
+    )
+    assert too_many.status_code == 422 and "candidate" in too_many.text
+
+
+def test_the_access_indicator(read_client: TestClient) -> None:
+    response = read_client.get(
+        "/api/indicators/share_beyond_minutes",
+        params={"level": "province", "parent": "03", "minutes": "60", "offer": "primary"},
+    )
+    assert response.status_code == 200, response.text
+    values = {v["code"]: v["value"] for v in response.json()["values"]}
+    assert len(values) == 9  # the provinces and prefectures of Fès-Meknès
+    # The same shares as `qurb access summary -t Fès-Meknès --level primary` gives.
+    report = read_client.get("/api/access/03", params={"level": "primary", "thresholds": [60]})
+    for row in report.json()["summary"][:-1]:
+        assert values[row["code"]] == row["share_beyond_60_min_pct"]
+    assert values["03.131"] > 0 and values["03.231"] == 0  # Boulemane vs Fès
