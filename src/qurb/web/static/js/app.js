@@ -5,7 +5,7 @@ import { legendHTML, noteText, palette, quantileBreaks } from "./choropleth.js";
 import { FacilityEditor } from "./editor.js";
 import { LANGS, applyStatic, escapeHtml, initialLang, label, lang, nameOf, num, setLang, t } from "./i18n.js";
 import { MapView } from "./map.js";
-import { facilityPanel, territoryPanel } from "./panel.js";
+import { accessSection, facilityPanel, territoryPanel } from "./panel.js";
 
 const e = escapeHtml;
 const config = JSON.parse(document.getElementById("qurb-config").textContent);
@@ -183,6 +183,24 @@ async function loadMarkers() {
 
 // ------------------------------------------------------------------ panels
 
+// Access figures for the territory in the panel: population beyond 30/60/120 min of the
+// nearest ESSP and of the nearest hospital, on the bundled commune-graph model.
+async function fillAccess(code) {
+  const slot = document.querySelector('#panel [data-section="access"]');
+  if (!slot) return;
+  try {
+    const query = "thresholds=30&thresholds=60&thresholds=120";
+    const [primary, secondary] = await Promise.all([
+      getJSON(`/api/access/${enc(code)}?level=primary&${query}`),
+      getJSON(`/api/access/${enc(code)}?level=secondary&${query}`),
+    ]);
+    if (state.detail?.territory.code !== code) return; // the user moved on
+    slot.innerHTML = accessSection(primary, secondary);
+  } catch (error) {
+    slot.querySelector(".pending").textContent = `${t("panel.access.error")}: ${error.message}`;
+  }
+}
+
 function renderPanel() {
   const panel = $("#panel");
   if (state.facility) {
@@ -197,6 +215,7 @@ function renderPanel() {
       categoryName,
       localMode: config.localMode,
     });
+    fillAccess(state.detail.territory.code);
   }
   if (!config.localMode) {
     panel.insertAdjacentHTML("beforeend", `<p class="readonly">${t("edit.readonly")}</p>`);

@@ -109,6 +109,20 @@ export function facilityList(page, categoryName) {
     <ul class="facilities" data-section="facility-list">${items}</ul>`;
 }
 
+export function accessSection(primary, secondary) {
+  const row = (report, name) => {
+    const total = report.summary[report.summary.length - 1];
+    const cells = [30, 60, 120]
+      .map((m) => `<td data-beyond="${m}">${num(total[`beyond_${m}_min`])} <small>(${pct(total[`share_beyond_${m}_min_pct`] / 100)})</small></td>`)
+      .join("");
+    return `<tr data-offer="${e(name)}"><th>${t(`panel.access.${name}`)}</th>${cells}</tr>`;
+  };
+  return `<h3>${t("panel.access")}</h3>
+    <table class="access"><thead><tr><th></th><th>&gt; 30 min</th><th>&gt; 60 min</th><th>&gt; 120 min</th></tr></thead>
+    <tbody>${row(primary, "primary")}${row(secondary, "secondary")}</tbody></table>
+    <p class="source">${t("panel.access.note")}</p>`;
+}
+
 export function territoryPanel(detail, { gaps, facilities, categoryName, localMode }) {
   const u = detail.territory;
   const canAdd = localMode && (u.level === "commune" || u.level === "arrondissement");
