@@ -138,3 +138,34 @@ def test_site_saves_a_scenario_and_compares(scratch_db: str) -> None:
         "site", "-t", "Taza", "--level", "secondary", "--add", "0", "--db", scratch_db
     )
     assert code == 2 and "at least 1" in output
+
+
+def test_site_json_pipes_cleanly_from_a_real_process(scratch_db: str) -> None:
+    # HiGHS prints a banner from C++ straight to file descriptor 1; CliRunner would not see
+    # it, a pipe would: run the real command.
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "qurb.cli.main",
+            "site",
+            "-t",
+            "Taza",
+            "--level",
+            "secondary",
+            "--add",
+            "1",
+            "-f",
+            "json",
+            "--no-save",
+            "--db",
+            scratch_db,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert len(json.loads(result.stdout)["sites"]) == 1

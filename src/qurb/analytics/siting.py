@@ -33,6 +33,8 @@ from __future__ import annotations
 import enum
 import math
 import operator
+import os
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -405,6 +407,22 @@ class _Run:
     status: highspy.HighsModelStatus
 
 
+def _new_highs() -> highspy.Highs:
+    """A HiGHS instance. Its constructor prints a banner on the process's stdout from C++
+    (before any option can silence it), which would corrupt piped CSV/JSON output: file
+    descriptor 1 points to /dev/null for that moment."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+            highs = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    return highs
+
+
 def _run_highs(
     model: _Model,
     *,
@@ -414,7 +432,7 @@ def _run_highs(
     start: FloatArray | None = None,
     lp_solver: str | None = None,
 ) -> _Run:
-    h = highspy.Highs()
+    h = _new_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", max(float(time_limit_s), 0.01))
     h.setOptionValue("random_seed", int(seed) % 2_147_483_647)
