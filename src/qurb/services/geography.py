@@ -11,11 +11,9 @@ from sqlalchemy.orm import Session
 
 from qurb.data import read_bundled_json
 from qurb.domain.census import AGE_BANDS
-from qurb.domain.facility import categories, unknown_category_message
 from qurb.domain.names import fold_name
 from qurb.domain.territory import TerritoryLevel
-from qurb.services.gaps import public_offer
-from qurb.services.registry import FacilityFilter, FieldError, RegistryError
+from qurb.services.registry import FacilityFilter, facility_query
 from qurb.services.territories import TerritoryIndex
 from qurb.storage.models import CensusRow, FacilityChangeRow, FacilityRow
 
@@ -101,35 +99,15 @@ def facility_page(
 ) -> tuple[int, list[FacilityRow]]:
     """The facilities `list_facilities` would return, counted, one page of them loaded.
 
-    Same filters and order as `qurb.services.registry.list_facilities`; the count and the
+    The filters and order of `qurb.services.registry.facility_query`; the count and the
     page are computed by the database so a page of the national list stays cheap.
     """
-    query = select(FacilityRow)
-    if flt.territory:
-        scope = index.scope(index.resolve(flt.territory))
-        if scope.communes is not None:
-            query = query.where(FacilityRow.commune_code.in_(scope.communes))
-        if scope.arrondissements is not None:
-            query = query.where(FacilityRow.arrondissement_code.in_(scope.arrondissements))
-    if flt.categories:
-        unknown = [c for c in flt.categories if c not in categories()]
-        if unknown:
-            raise RegistryError(
-                [FieldError("category", unknown_category_message(", ".join(unknown)))]
-            )
-        query = query.where(FacilityRow.category.in_(flt.categories))
-    if flt.level:
-        query = query.where(FacilityRow.level == flt.level)
-    if flt.sector == "public":
-        query = public_offer(query)
-    elif flt.sector and flt.sector != "all":
-        query = query.where(FacilityRow.sector == flt.sector)
-    if flt.status and flt.status != "all":
-        query = query.where(FacilityRow.status == flt.status)
-    ordered = query.order_by(FacilityRow.commune_code, FacilityRow.category, FacilityRow.name)
+    ordered = facility_query(flt, index)
     if not flt.name:
         total = session.scalar(
-            select(func.count()).select_from(query.with_only_columns(FacilityRow.id).subquery())
+            select(func.count()).select_from(
+                ordered.order_by(None).with_only_columns(FacilityRow.id).subquery()
+            )
         )
         return total or 0, list(session.scalars(ordered.limit(limit).offset(offset)))
     key = fold_name(flt.name)

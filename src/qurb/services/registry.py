@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from qurb.analytics.editions import EditionDiff, EditionEntry, compute_edition_diff
@@ -447,12 +447,13 @@ def facility_history(session: Session, facility_id: str) -> list[FacilityChangeR
     return list(session.scalars(query))
 
 
-def list_facilities(
-    session: Session, flt: FacilityFilter, index: TerritoryIndex | None = None
-) -> list[FacilityRow]:
+def facility_query(flt: FacilityFilter, index: TerritoryIndex | None) -> Select[FacilityRow]:
+    """The registry query for a filter (all but the name match, done on folded names),
+    in the listing order: commune, category, name. `index` is needed for a territory."""
     query = select(FacilityRow)
     if flt.territory:
-        index = index or TerritoryIndex.from_session(session)
+        if index is None:
+            raise ValueError("a territory filter needs the territory index")
         scope = index.scope(index.resolve(flt.territory))
         if scope.communes is not None:
             query = query.where(FacilityRow.commune_code.in_(scope.communes))
@@ -462,12 +463,7 @@ def list_facilities(
         unknown = [c for c in flt.categories if c not in categories()]
         if unknown:
             raise RegistryError(
-                [
-                    FieldError(
-                        "category",
-                        unknown_category_message(", ".join(unknown)),
-                    )
-                ]
+                [FieldError("category", unknown_category_message(", ".join(unknown)))]
             )
         query = query.where(FacilityRow.category.in_(flt.categories))
     if flt.level:
@@ -478,11 +474,16 @@ def list_facilities(
         query = query.where(FacilityRow.sector == flt.sector)
     if flt.status and flt.status != "all":
         query = query.where(FacilityRow.status == flt.status)
-    rows = list(
-        session.scalars(
-            query.order_by(FacilityRow.commune_code, FacilityRow.category, FacilityRow.name)
-        )
-    )
+    return query.order_by(FacilityRow.commune_code, FacilityRow.category, FacilityRow.name)
+
+
+def list_facilities(
+    session: Session, flt: FacilityFilter, index: TerritoryIndex | None = None
+) -> list[FacilityRow]:
+    if flt.territory and index is None:
+        index = TerritoryIndex.from_session(session)
+    query = facility_query(flt, index)
+    rows = list(session.scalars(query))
     if flt.name:
         key = fold_name(flt.name)
         rows = [r for r in rows if key in fold_name(r.name)]
