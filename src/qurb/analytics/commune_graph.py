@@ -39,6 +39,8 @@ from qurb.analytics.travel import (
     TravelModelError,
     check_cutoff,
     compute_haversine_km,
+    no_nearest,
+    within_cutoff,
 )
 
 # scipy.sparse.csgraph reads an explicit 0 as "no edge": the shortest legal cost.
@@ -351,12 +353,8 @@ class CommuneGraphModel:
         self, origins: Points, destinations: Points, cutoff_minutes: float | None = None
     ) -> NearestResult:
         check_cutoff(cutoff_minutes)
-        n_o = len(origins)
-        index = np.full(n_o, -1, dtype=np.int64)
-        minutes = np.full(n_o, np.inf)
-        km = np.full(n_o, np.inf)
-        if n_o == 0 or len(destinations) == 0:
-            return NearestResult(index, minutes, km)
+        if len(origins) == 0 or len(destinations) == 0:
+            return no_nearest(len(origins))
         o_nodes, d_nodes = self.node_of(origins), self.node_of(destinations)
         o_min, o_km = self._legs(origins, o_nodes, origin=True)
         d_min, d_km = self._legs(destinations, d_nodes, origin=False)
@@ -364,13 +362,7 @@ class CommuneGraphModel:
         minutes = o_min + node_minutes[o_nodes]
         km = o_km + node_km[o_nodes]
         index = node_source[o_nodes].astype(np.int64)
-        beyond = ~np.isfinite(minutes)
-        if cutoff_minutes is not None:
-            beyond |= minutes > cutoff_minutes
-        index[beyond] = -1
-        minutes[beyond] = np.inf
-        km[beyond] = np.inf
-        return NearestResult(index, minutes, km)
+        return within_cutoff(index, minutes, km, cutoff_minutes)
 
     def _nearest_tree(
         self, d_nodes: np.ndarray, d_min: np.ndarray, d_km: np.ndarray

@@ -51,6 +51,8 @@ from qurb.analytics.travel import (
     TravelModelError,
     check_cutoff,
     compute_haversine_km,
+    no_nearest,
+    within_cutoff,
 )
 
 MODES = ("driving", "walking")
@@ -793,14 +795,11 @@ class RoadNetworkModel:
     ) -> NearestResult:
         check_cutoff(cutoff_minutes)
         n_o = len(origins)
-        index = np.full(n_o, -1, dtype=np.int64)
-        best_minutes = np.full(n_o, np.inf)
-        best_km = np.full(n_o, np.inf)
         o_snap = self.snap(origins, "origins")
         d_snap = self.snap(destinations, "destinations")
         self.last_snap_km = (o_snap.distance_km, d_snap.distance_km)
         if n_o == 0 or len(destinations) == 0:
-            return NearestResult(index, best_minutes, best_km)
+            return no_nearest(n_o)
         limit = np.inf if cutoff_minutes is None else float(cutoff_minutes)
         legs = self._legs(o_snap, arriving=False)
         dist, km, src = self._tree(
@@ -822,13 +821,7 @@ class RoadNetworkModel:
             for i, dd, m, dkm in zip(o, d, direct_minutes, direct_km, strict=True):
                 if m < best_minutes[i] or (m == best_minutes[i] and dd < index[i]):
                     best_minutes[i], best_km[i], index[i] = m, dkm, dd
-        beyond = ~np.isfinite(best_minutes)
-        if cutoff_minutes is not None:
-            beyond |= best_minutes > cutoff_minutes
-        index[beyond] = -1
-        best_minutes[beyond] = np.inf
-        best_km[beyond] = np.inf
-        return NearestResult(index, best_minutes, best_km)
+        return within_cutoff(index, best_minutes, best_km, cutoff_minutes)
 
     def compute_matrix(self, origins: Points, destinations: Points) -> TravelMatrix:
         n_o, n_d = len(origins), len(destinations)

@@ -109,17 +109,17 @@ def check_cutoff(cutoff_minutes: float | None) -> None:
         )
 
 
-def nearest_from_matrix(matrix: TravelMatrix, cutoff_minutes: float | None) -> NearestResult:
-    """The nearest destination per origin from a full matrix (ties: lowest index)."""
-    check_cutoff(cutoff_minutes)
-    n_origins, n_destinations = matrix.minutes.shape
-    if n_destinations == 0:
-        empty = np.full(n_origins, np.inf)
-        return NearestResult(np.full(n_origins, -1, dtype=np.int64), empty, empty.copy())
-    index = np.argmin(matrix.minutes, axis=1).astype(np.int64)
-    rows = np.arange(n_origins)
-    minutes = matrix.minutes[rows, index].copy()
-    km = matrix.distance_km[rows, index].copy()
+def no_nearest(n_origins: int) -> NearestResult:
+    """The answer when there is nothing to reach: index -1, inf minutes and km."""
+    none = np.full(n_origins, np.inf)
+    return NearestResult(np.full(n_origins, -1, dtype=np.int64), none, none.copy())
+
+
+def within_cutoff(
+    index: np.ndarray, minutes: np.ndarray, km: np.ndarray, cutoff_minutes: float | None
+) -> NearestResult:
+    """The nearest result with unreachable origins, and those beyond the cutoff, set to
+    index -1 and inf (the arrays are changed in place)."""
     beyond = ~np.isfinite(minutes)
     if cutoff_minutes is not None:
         beyond |= minutes > cutoff_minutes
@@ -127,6 +127,19 @@ def nearest_from_matrix(matrix: TravelMatrix, cutoff_minutes: float | None) -> N
     minutes[beyond] = np.inf
     km[beyond] = np.inf
     return NearestResult(index, minutes, km)
+
+
+def nearest_from_matrix(matrix: TravelMatrix, cutoff_minutes: float | None) -> NearestResult:
+    """The nearest destination per origin from a full matrix (ties: lowest index)."""
+    check_cutoff(cutoff_minutes)
+    n_origins, n_destinations = matrix.minutes.shape
+    if n_destinations == 0:
+        return no_nearest(n_origins)
+    index = np.argmin(matrix.minutes, axis=1).astype(np.int64)
+    rows = np.arange(n_origins)
+    minutes = matrix.minutes[rows, index].copy()
+    km = matrix.distance_km[rows, index].copy()
+    return within_cutoff(index, minutes, km, cutoff_minutes)
 
 
 def compute_haversine_km(
