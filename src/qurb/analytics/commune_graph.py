@@ -232,6 +232,7 @@ class CommuneGraphModel:
         self._tree: cKDTree | None = None
         self._node_minutes: np.ndarray | None = None
         self._node_km: np.ndarray | None = None
+        self._graph_cache: tuple[csr_matrix, np.ndarray] | None = None
 
     # ------------------------------------------------------------------ the graph
     def _edges(self) -> tuple[np.ndarray, np.ndarray]:
@@ -247,7 +248,13 @@ class CommuneGraphModel:
         return pairs[:, 0], pairs[:, 1]
 
     def _graph(self) -> tuple[csr_matrix, np.ndarray]:
-        """The commune graph: minutes as a CSR matrix, and road km per edge (dense n × n)."""
+        """The commune graph: minutes as a CSR matrix, and road km per edge (dense n × n);
+        built once per model (its parameters are fixed), not at every query."""
+        if self._graph_cache is None:
+            self._graph_cache = self._build_graph()
+        return self._graph_cache
+
+    def _build_graph(self) -> tuple[csr_matrix, np.ndarray]:
         n = len(self.inputs.codes)
         a, b = self._edges()
         lon, lat = self.inputs.ref_lon, self.inputs.ref_lat
