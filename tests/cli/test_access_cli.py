@@ -169,3 +169,15 @@ def test_site_json_pipes_cleanly_from_a_real_process(scratch_db: str) -> None:
         check=True,
     )
     assert len(json.loads(result.stdout)["sites"]) == 1
+
+
+def test_help_constants_follow_the_modules_they_mirror() -> None:
+    # The CLI spells these out to avoid importing SciPy at start-up; they must agree.
+    from qurb.analytics.commune_graph_fit import FITTABLE
+    from qurb.analytics.roadgraph import DEFAULT_MAX_SNAP_KM
+    from qurb.cli import access, network
+    from qurb.services.access import REFERRAL_TIERS
+
+    assert access.FITTABLE_NAMES == ", ".join(FITTABLE)
+    assert access.REFERRAL_TIER_NAMES == ", ".join(REFERRAL_TIERS)
+    assert network.DEFAULT_MAX_SNAP_KM == DEFAULT_MAX_SNAP_KM

@@ -244,7 +244,7 @@ def access_referral(
 ) -> None:
     """From each ESSP: time and km to the nearest HPr, HP, HR and CHU (AccessMod's
     referral analysis), flagging those beyond the threshold."""
-    from qurb.services.access import REFERRAL_TIERS, compute_referrals
+    from qurb.services.access import REFERRAL_TIERS, compute_referrals, facility_points
     from qurb.services.territories import TerritoryIndex
     from qurb.services.travel import make_model
 
@@ -260,24 +260,7 @@ def access_referral(
             index,
         )
         if fmt is OutputFormat.GEOJSON:
-            from sqlalchemy import select
-
-            from qurb.storage.models import FacilityRow
-
-            where = dict(
-                session.execute(
-                    select(FacilityRow.id, FacilityRow.lon).where(
-                        FacilityRow.id.in_([r["id"] for r in rows])
-                    )
-                ).all()
-            )
-            lat = dict(
-                session.execute(
-                    select(FacilityRow.id, FacilityRow.lat).where(
-                        FacilityRow.id.in_([r["id"] for r in rows])
-                    )
-                ).all()
-            )
+            where = facility_points(session, [r["id"] for r in rows])
     listed = [r for r in rows if r["beyond_any"]] if only_beyond else rows
     columns = ["id", "name", "category", "commune_name"]
     for t in tiers:
@@ -298,7 +281,7 @@ def access_referral(
         return
     all_columns = list(rows[0]) if rows else columns
     geometry = (
-        [{"type": "Point", "coordinates": [where[r["id"]], lat[r["id"]]]} for r in listed]
+        [{"type": "Point", "coordinates": list(where[r["id"]])} for r in listed]
         if fmt is OutputFormat.GEOJSON
         else None
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -97,3 +99,8 @@ def _session(db: str | None) -> Iterator[Session]:
         raise _fail(str(error)) from None
     except IntegrityError as error:
         raise _fail(f"the database refused the change, nothing was written: {error.orig}") from None
+
+
+def _user(by: str | None = None) -> str:
+    """Who makes a change: --by, else $QURB_USER, else the login name."""
+    return by or os.environ.get("QURB_USER") or getpass.getuser()

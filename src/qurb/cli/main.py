@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import getpass
 import json
-import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -22,6 +20,7 @@ from qurb.cli.common import (
     TerritoryOption,
     _fail,
     _session,
+    _user,
     err,
     out,
 )
@@ -96,10 +95,6 @@ class StatusChoice(enum.StrEnum):
 class FamilyChoice(enum.StrEnum):
     ESSP = "ESSP"
     HOSPITAL = "hospital"
-
-
-def _user(by: str | None) -> str:
-    return by or os.environ.get("QURB_USER") or getpass.getuser()
 
 
 # ---------------------------------------------------------------------------- db / data

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from qurb.cli.access import CategoryOption, ModelOption, ParamsOption, ServiceOption
-from qurb.cli.common import DbOption, FormatOption, TerritoryOption, _session, err, out
+from qurb.cli.common import DbOption, FormatOption, TerritoryOption, _session, _user, err, out
 from qurb.cli.output import OutputFormat, render
 
 scenarios_app = typer.Typer(
@@ -107,13 +107,6 @@ def site_cmd(
             )
             scenario_id = save_scenario(session, label, scenario, _user()).id
     _print_scenario(scenario, fmt, scenario_id)
-
-
-def _user() -> str:
-    import getpass
-    import os
-
-    return os.environ.get("QURB_USER") or getpass.getuser()
 
 
 def _print_scenario(scenario: dict[str, Any], fmt: OutputFormat, scenario_id: str | None) -> None:

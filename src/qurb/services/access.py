@@ -173,7 +173,7 @@ def read_origins(index: TerritoryIndex, territory: Territory) -> Origins:
     )
 
 
-def _group_level(territory: Territory) -> TerritoryLevel:
+def summary_level(territory: Territory) -> TerritoryLevel:
     """Summaries one level down: regions for the country, provinces for a region, …"""
     return {
         TerritoryLevel.COUNTRY: TerritoryLevel.REGION,
@@ -219,7 +219,7 @@ def compute_access(
     destinations = read_destinations(session, selector)
     nearest = model.compute_nearest(origins.points, destinations.points)
     bands = compute_band(nearest.minutes, thresholds)
-    level = _group_level(territory)
+    level = summary_level(territory)
     groups_of = []
     for c in origins.communes:
         unit = index.ancestor_at(c.code, level) or c
@@ -493,6 +493,14 @@ def compute_referrals(
     for row in rows:
         row["beyond_any"] = any(row[f"{t}_beyond"] for t in tiers)
     return rows
+
+
+def facility_points(session: Session, ids: Sequence[str]) -> dict[str, tuple[float, float]]:
+    """id → (lon, lat) of the named facilities, in one query."""
+    rows = session.execute(
+        select(FacilityRow.id, FacilityRow.lon, FacilityRow.lat).where(FacilityRow.id.in_(ids))
+    )
+    return {fid: (lon, lat) for fid, lon, lat in rows}
 
 
 # ---------------------------------------------------------------------------- catchments

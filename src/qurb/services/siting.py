@@ -29,8 +29,13 @@ from qurb.analytics.siting import (
     solve_pmedian,
 )
 from qurb.analytics.travel import Points, TravelTimeModel
-from qurb.domain.territory import Territory, TerritoryLevel, inside_morocco
-from qurb.services.access import FacilitySelector, read_destinations, read_origins
+from qurb.domain.territory import Territory, inside_morocco
+from qurb.services.access import (
+    FacilitySelector,
+    read_destinations,
+    read_origins,
+    summary_level,
+)
 from qurb.services.territories import TerritoryIndex
 from qurb.storage.models import ScenarioRow
 
@@ -258,9 +263,7 @@ def _scenario(
             "commune": candidates.communes[j],
             "lon": float(candidates.points.lon[j]),
             "lat": float(candidates.points.lat[j]),
-            "cost_mad": None
-            if problem_cost(candidates, request, j) is None
-            else problem_cost(candidates, request, j),
+            "cost_mad": problem_cost(candidates, request, j),
         }
         for rank, j in enumerate(result.chosen, start=1)
     ]
@@ -279,11 +282,7 @@ def _scenario(
                 "newly_covered_population": round(float(result.newly_covered_population[i])),
             }
         )
-    level = {
-        TerritoryLevel.COUNTRY: TerritoryLevel.REGION,
-        TerritoryLevel.REGION: TerritoryLevel.PROVINCE,
-        TerritoryLevel.PROVINCE: TerritoryLevel.CERCLE,
-    }.get(territory.level, TerritoryLevel.COMMUNE)
+    level = summary_level(territory)
     groups: dict[str, dict[str, Any]] = {}
     for row in communes:
         unit = index.ancestor_at(row["code"], level) or index.by_code[row["code"]]
