@@ -10,13 +10,17 @@ edge a–b costs `km(a, b) / 2 × detour[a] / speed[a] + km(a, b) / 2 × detour[
   reference point) the *access term*: households' mean distance to a paved road at the
   off-road speed, plus the mean distance to the centre (a fraction of the commune's
   equivalent radius) on the road; for any other point, the paved-road term plus the
-  great-circle leg from the point to the reference point, on the road;
+  great-circle leg from the point to the reference point, on the road; for a point that
+  starts on the road (`Points.is_population=False`, e.g. a referring health centre),
+  only that great-circle leg;
 - egress leg: from the destination commune's reference point to the destination point
   (0 for the many facilities placed on their commune's reference point).
 
 Coarse by construction (see `data/commune_graph.toml`): a road network replaces it.
-All-pairs node times are computed once per parameter set (1,503 nodes: a fraction of a
-second) and kept, so every query afterwards is array arithmetic.
+The graph is built once per model. Nearest queries are one multi-source Dijkstra from
+the destinations (milliseconds); matrices use Dijkstra from the distinct destination
+nodes (the graph is symmetric), or the all-pairs table (about a second, then kept) when
+the destinations cover much of the country.
 """
 
 from __future__ import annotations
@@ -352,8 +356,18 @@ class CommuneGraphModel:
         o_nodes, d_nodes = self.node_of(origins), self.node_of(destinations)
         o_min, o_km = self._legs(origins, o_nodes, origin=True)
         d_min, d_km = self._legs(destinations, d_nodes, origin=False)
-        minutes = o_min[:, None] + self.node_minutes[np.ix_(o_nodes, d_nodes)] + d_min[None, :]
-        km = o_km[:, None] + self.node_km[np.ix_(o_nodes, d_nodes)] + d_km[None, :]
+        unique, inverse = np.unique(d_nodes, return_inverse=True)
+        if self._node_minutes is None and len(unique) * 4 < len(self.inputs.codes):
+            # Few destination communes: paths from them only (symmetric graph: the time
+            # from b to a is the time from a to b).
+            from_d_min, from_d_km = self.shortest_from(unique)
+            path_min = from_d_min[np.ix_(inverse, o_nodes)].T
+            path_km = from_d_km[np.ix_(inverse, o_nodes)].T
+        else:
+            path_min = self.node_minutes[np.ix_(o_nodes, d_nodes)]
+            path_km = self.node_km[np.ix_(o_nodes, d_nodes)]
+        minutes = o_min[:, None] + path_min + d_min[None, :]
+        km = o_km[:, None] + path_km + d_km[None, :]
         return TravelMatrix(minutes, km)
 
     def compute_nearest(
