@@ -178,6 +178,6 @@ def test_help_constants_follow_the_modules_they_mirror() -> None:
     from qurb.cli import access, network
     from qurb.services.access import REFERRAL_TIERS
 
-    assert access.FITTABLE_NAMES == ", ".join(FITTABLE)
-    assert access.REFERRAL_TIER_NAMES == ", ".join(REFERRAL_TIERS)
+    assert ", ".join(FITTABLE) == access.FITTABLE_NAMES
+    assert ", ".join(REFERRAL_TIERS) == access.REFERRAL_TIER_NAMES
     assert network.DEFAULT_MAX_SNAP_KM == DEFAULT_MAX_SNAP_KM
