@@ -23,15 +23,17 @@ def test_schema_revision_is_alembic_head() -> None:
     assert ScriptDirectory.from_config(config).get_current_head() == SCHEMA_REVISION
 
 
-def test_a_database_at_0001_gains_the_scenarios_table(scratch_db: str) -> None:
+def test_a_database_at_0001_gains_the_later_tables(scratch_db: str) -> None:
     engine = make_engine(scratch_db)
+    later = ("caravan_records", "caravan_stops", "caravan_campaigns", "scenarios")
     with engine.begin() as connection:  # as a database made before revision 0002
-        connection.execute(text("DROP TABLE scenarios"))
+        for table in later:
+            connection.execute(text(f"DROP TABLE {table}"))
         connection.execute(text("UPDATE alembic_version SET version_num = '0001'"))
     assert schema_revision(engine) == "0001"
     assert upgrade_if_behind(engine) is True
     assert schema_revision(engine) == SCHEMA_REVISION
-    assert inspect(engine).has_table("scenarios")
+    assert all(inspect(engine).has_table(table) for table in later)
     assert upgrade_if_behind(engine) is False
     engine.dispose()
 
