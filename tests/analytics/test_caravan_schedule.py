@@ -1,0 +1,149 @@
+"""Campaign schedules on a hand-made territory: a base and three communes.
+
+Travel (minutes, one way): base–A 60, base–B 60, A–B 30, base–C 300 (a round trip of ten
+hours: beyond a working day of 08:00–16:00). One unit sees 100 general-medicine patients
+in a full day. Setup 30 min, shortest useful visit 60 min.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+
+from qurb.analytics.caravan_schedule import (
+    MARGIN_MINUTES,
+    CaravanBase,
+    CaravanStop,
+    CaravanUnit,
+    ScheduleInput,
+    build_problem,
+    plan_needs,
+    read_plan,
+)
+from qurb.analytics.routing import solve_routing
+
+START = date(2027, 3, 1)  # a Monday
+DAY = 480.0  # 08:00–16:00
+MINUTES = np.array(
+    [
+        [0, 60, 60, 300],
+        [60, 0, 30, 330],
+        [60, 30, 0, 330],
+        [300, 330, 330, 0],
+    ],
+    float,
+)
+
+
+def schedule_input(
+    days: int = 3,
+    units: int = 1,
+    scores: tuple[float, float, float] = (0.9, 0.5, 0.1),
+    expected: tuple[float, float, float] = (50.0, 150.0, 10.0),
+    required: tuple[bool, bool, bool] = (False, False, False),
+    mode: str = "day-trips",
+) -> ScheduleInput:
+    stops = tuple(
+        CaravanStop(code, code, k + 1, {"general_medicine": expected[k]}, scores[k], required[k])
+        for k, code in enumerate(("A", "B", "C"))
+    )
+    return ScheduleInput(
+        specialties=("general_medicine",),
+        start_date=START,
+        working_days=tuple(START + timedelta(days=d) for d in range(days)),
+        hours=(480.0, 960.0),
+        bases=(CaravanBase("HP", 0),),
+        units=tuple(
+            CaravanUnit(f"U{u + 1}", 0, "T", {"general_medicine": 100.0}) for u in range(units)
+        ),
+        stops=stops,
+        duration_minutes=MINUTES,
+        distance_km=MINUTES * 0.8,  # 48 km/h
+        mode=mode,  # type: ignore[arg-type]
+        max_tour_days=2,
+        setup_minutes=30.0,
+        min_service_minutes=60.0,
+        max_days_per_stop=2,
+    )
+
+
+def solve(inp: ScheduleInput):  # type: ignore[no-untyped-def]
+    needs = plan_needs(inp)
+    problem, vehicles, owners = build_problem(inp, needs)
+    solution = solve_routing(problem, time_limit_s=0.5, seed=1, resolution=10)
+    return needs, read_plan(inp, needs, vehicles, owners, solution)
+
+
+def test_needs_by_hand() -> None:
+    needs = plan_needs(schedule_input())
+    room = DAY - 120 - 30 - MARGIN_MINUTES  # 325 min of consultations after a 2 h round trip
+    by_stop: dict[int, list] = {}
+    for v in needs.visits:
+        by_stop.setdefault(v.stop, []).append(v)
+    # A: 50 patients = half a day of consultations (240 min), one visit of 30 + 240 min.
+    (a,) = by_stop[0]
+    assert a.service_minutes == pytest.approx(270.0)
+    assert a.expected["general_medicine"] == pytest.approx(50.0)
+    # B: 150 patients = 720 min; ceil(720/325) = 3 visits needed, 2 allowed, each of 325.
+    b1, b2 = by_stop[1]
+    assert (b1.number, b1.of, b2.number) == (1, 2, 2)
+    assert b1.service_minutes == pytest.approx(30 + room)
+    served = 2 * room / 720
+    assert b1.expected["general_medicine"] == pytest.approx(150 * served / 2)
+    assert needs.unmet[1]["general_medicine"] == pytest.approx(150 * (1 - served))
+    # C: a 600-minute round trip leaves no time for a visit.
+    (c,) = needs.unreachable
+    assert c.stop == 2 and c.round_trip_minutes == 600
+    assert "beyond a day's reach" in c.reason() and "600 min" in c.reason()
+
+
+def test_every_visit_fits_in_three_days() -> None:
+    _, plan = solve(schedule_input())
+    visits = [v for r in plan.routes for v in r.visits]
+    assert sorted((v.code, v.number) for v in visits) == [("A", 1), ("B", 1), ("B", 2)]
+    assert len({v.date for v in visits}) == 3  # each visit fills most of a day
+    for route in plan.routes:
+        assert route.leave >= 480 and route.back <= 960 + 1e-6
+        for v in route.visits:
+            assert 480 <= v.arrival <= v.start < v.departure <= 960
+            # Day trips: the unit leaves at 08:00 and drives an hour to A or B.
+            assert v.start == pytest.approx(route.leave + 60, abs=0.2)
+    (dropped,) = plan.dropped
+    assert dropped.code == "C" and "beyond a day's reach" in dropped.reason
+
+
+def test_one_unit_day_keeps_the_highest_score() -> None:
+    _, plan = solve(schedule_input(days=1))
+    (route,) = plan.routes
+    assert [v.code for v in route.visits] == ["A"]  # score 0.9; B (0.5) does not fit too
+    reasons = {d.code: d.reason for d in plan.dropped}
+    assert "not enough unit-days (1 for the campaign)" in reasons["B"]
+    assert "below every commune kept" in reasons["B"]
+
+
+def test_a_forced_commune_wins_over_a_better_score() -> None:
+    _, plan = solve(schedule_input(days=1, required=(False, True, False)))
+    (route,) = plan.routes
+    assert [v.code for v in route.visits] == ["B"]
+    assert {d.code for d in plan.dropped} == {"A", "C"}
+
+
+def test_two_small_stops_share_a_day() -> None:
+    # 20 patients each: 96 min of consultations; A and B 30 min apart fit in one day trip.
+    _, plan = solve(schedule_input(days=1, expected=(20.0, 20.0, 10.0)))
+    (route,) = plan.routes
+    assert sorted(v.code for v in route.visits) == ["A", "B"]
+    assert route.travel_minutes == pytest.approx(60 + 30 + 60)
+    assert route.distance_km == pytest.approx(150 * 0.8)
+
+
+def test_a_tour_reaches_the_far_commune() -> None:
+    _, plan = solve(schedule_input(days=2, mode="tours", expected=(20.0, 20.0, 10.0)))
+    visited = {v.code for r in plan.routes for v in r.visits}
+    assert "C" in visited
+    assert not plan.dropped
+    for route in plan.routes:
+        for v in route.visits:
+            assert v.start >= 480 and v.departure <= 960 + 1e-6
