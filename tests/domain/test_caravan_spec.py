@@ -165,3 +165,13 @@ def test_the_example_file_reads(tmp_path: Path) -> None:
         read_campaign_file(broken)
     with pytest.raises(CampaignError, match="no such file"):
         read_campaign_file(tmp_path / "missing.toml")
+
+
+def test_settings_must_have_their_type() -> None:
+    text = problems(spec(settings={"seed": "abc", "norm": 3, "max_days_per_stop": 1.5}))
+    assert "settings.seed: a number ≥ 0, got 'abc'" in text
+    assert "settings.norm: a text such as" in text
+    assert "settings.max_days_per_stop: a whole number, got 1.5" in text
+    text = problems(spec(settings={"time_limit_s": 0, "max_days_per_stop": 0}))
+    assert "settings.time_limit_s: must be > 0 seconds" in text
+    assert "settings.max_days_per_stop: at least 1 visit" in text

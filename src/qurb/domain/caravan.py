@@ -276,9 +276,22 @@ def check_campaign(spec: CampaignSpec, today: date, source: str = "campaign") ->
             problems.append(f"attendance.{key}: unknown specialty")
         elif not 0 <= value <= 1:
             problems.append(f"attendance.{key}: a rate between 0 and 1, got {value}")
-    for key in spec.settings:
-        if key not in caravan_catalogue()["settings"]:
+    defaults = caravan_catalogue()["settings"]
+    for key, value in spec.settings.items():
+        if key not in defaults:
             problems.append(f"settings.{key}: unknown setting")
+        elif isinstance(defaults[key], str):
+            if not isinstance(value, str):
+                problems.append(f"settings.{key}: a text such as {defaults[key]!r}, got {value!r}")
+        elif isinstance(value, (str, bool)) or not value >= 0:
+            problems.append(f"settings.{key}: a number ≥ 0, got {value!r}")
+        elif isinstance(defaults[key], int) and value != int(value):
+            problems.append(f"settings.{key}: a whole number, got {value!r}")
+    if not problems:
+        if float(spec.setting("time_limit_s")) <= 0:
+            problems.append("settings.time_limit_s: must be > 0 seconds")
+        if int(spec.setting("max_days_per_stop")) < 1:
+            problems.append("settings.max_days_per_stop: at least 1 visit")
     overlap = set(spec.force_in) & set(spec.force_out)
     if overlap:
         problems.append(f"force_in/force_out: {', '.join(sorted(overlap))} forced both in and out")
