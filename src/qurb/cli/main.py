@@ -14,6 +14,7 @@ import typer
 
 from qurb.analytics.gaps import GapLine, UnitSupply
 from qurb.cli.access import access_app
+from qurb.cli.caravan import caravan_app
 from qurb.cli.common import (
     DbOption,
     FormatOption,
@@ -75,6 +76,7 @@ app.add_typer(facilities_app, name="facilities")
 app.add_typer(access_app, name="access")
 app.add_typer(network_app, name="network")
 app.add_typer(scenarios_app, name="scenarios")
+app.add_typer(caravan_app, name="caravan")
 app.command("site")(site_cmd)
 app.command("serve")(serve)
 

@@ -277,16 +277,18 @@ def check_campaign(spec: CampaignSpec, today: date, source: str = "campaign") ->
         elif not 0 <= value <= 1:
             problems.append(f"attendance.{key}: a rate between 0 and 1, got {value}")
     defaults = caravan_catalogue()["settings"]
-    for key, value in spec.settings.items():
+    for key, setting in spec.settings.items():
         if key not in defaults:
             problems.append(f"settings.{key}: unknown setting")
         elif isinstance(defaults[key], str):
-            if not isinstance(value, str):
-                problems.append(f"settings.{key}: a text such as {defaults[key]!r}, got {value!r}")
-        elif isinstance(value, (str, bool)) or not value >= 0:
-            problems.append(f"settings.{key}: a number ≥ 0, got {value!r}")
-        elif isinstance(defaults[key], int) and value != int(value):
-            problems.append(f"settings.{key}: a whole number, got {value!r}")
+            if not isinstance(setting, str):
+                problems.append(
+                    f"settings.{key}: a text such as {defaults[key]!r}, got {setting!r}"
+                )
+        elif isinstance(setting, (str, bool)) or not setting >= 0:
+            problems.append(f"settings.{key}: a number ≥ 0, got {setting!r}")
+        elif isinstance(defaults[key], int) and setting != int(setting):
+            problems.append(f"settings.{key}: a whole number, got {setting!r}")
     if not problems:
         if float(spec.setting("time_limit_s")) <= 0:
             problems.append("settings.time_limit_s: must be > 0 seconds")

@@ -208,7 +208,9 @@ class CaravanStopRow(Base):
     visit_date: Mapped[date] = mapped_column(Date, index=True)
     unit: Mapped[str] = mapped_column(String(120))
     team: Mapped[str] = mapped_column(String(120))
-    arrival: Mapped[str] = mapped_column(String(5))  # HH:MM local time
+    # HH:MM local time the visit opens (in tours the team may have arrived the evening
+    # before; the plan JSON keeps that arrival time).
+    arrival: Mapped[str] = mapped_column(String(5))
     departure: Mapped[str] = mapped_column(String(5))
     expected: Mapped[dict[str, float]] = mapped_column(JSON)  # patients per specialty
 

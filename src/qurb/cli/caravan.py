@@ -1,0 +1,373 @@
+"""`qurb caravan …`: plan a mobile medical caravan campaign, record it, report on it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from qurb.cli.access import ModelOption, ParamsOption
+from qurb.cli.common import DbOption, FormatOption, _fail, _session, _user, err, out
+from qurb.cli.output import OutputFormat, render
+
+if TYPE_CHECKING:
+    from qurb.domain.caravan import CampaignSpec
+
+caravan_app = typer.Typer(
+    help="Mobile medical caravans: choose communes, schedule visits, record and report.",
+    no_args_is_help=True,
+)
+
+CampaignFile = Annotated[
+    Path, typer.Argument(help="Campaign file (TOML; see examples/caravan-boulemane.toml).")
+]
+CampaignId = Annotated[str, typer.Argument(help="Campaign id (see `qurb caravan list`).")]
+TodayOption = Annotated[
+    str | None,
+    typer.Option("--today", help="Date the campaign is checked against (default: today)."),
+]
+
+
+def _today(value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _read_campaign(path: Path) -> CampaignSpec:
+    """The campaign file, or exit 2 naming every bad field."""
+    from qurb.domain.caravan import CampaignError, read_campaign_file
+
+    try:
+        return read_campaign_file(path)
+    except CampaignError as error:
+        raise _fail(str(error)) from None
+
+
+def _write_outputs(
+    plan: dict[str, Any],
+    campaign_id: str,
+    ics: Path | None,
+    geojson: Path | None,
+    notices_dir: Path | None,
+) -> None:
+    from qurb.services.caravan_outputs import notices, plan_geojson, plan_ics
+
+    if ics:
+        ics.write_bytes(plan_ics(plan, campaign_id))
+        events = sum(len(d["stops"]) for d in plan["days"])
+        err.print(f"[green]Wrote[/] {ics} (iCalendar, {events} events)")
+    if geojson:
+        geojson.write_text(json.dumps(plan_geojson(plan), ensure_ascii=False), encoding="utf-8")
+        err.print(f"[green]Wrote[/] {geojson} (routes and stops)")
+    if notices_dir:
+        notices_dir.mkdir(parents=True, exist_ok=True)
+        pages = notices(plan)
+        for code, page in pages.items():
+            (notices_dir / f"notice-{code}.html").write_text(page, encoding="utf-8")
+        err.print(f"[green]Wrote[/] {len(pages)} public notices (FR/AR) to {notices_dir}/")
+
+
+def _print_plan(plan: dict[str, Any], fmt: OutputFormat, campaign_id: str | None) -> None:
+    from qurb.services.caravan_outputs import day_by_day_rows, plan_geojson
+
+    if fmt is OutputFormat.JSON:
+        sys.stdout.write(
+            json.dumps({"id": campaign_id, **plan}, ensure_ascii=False, indent=2) + "\n"
+        )
+        return
+    if fmt is OutputFormat.GEOJSON:
+        sys.stdout.write(json.dumps(plan_geojson(plan), ensure_ascii=False) + "\n")
+        return
+    rows = day_by_day_rows(plan)
+    specialties = [s["code"] for s in plan["campaign"]["specialties"]]
+    columns = [
+        "date",
+        "unit",
+        "commune",
+        "code",
+        "arrival",
+        "start",
+        "departure",
+        "visit",
+        *[f"expected_{s}" for s in specialties],
+    ]
+    if fmt is OutputFormat.CSV:
+        render(rows, ["number", *columns, "team", "place"], fmt)
+        return
+    campaign = plan["campaign"]
+    title = (
+        f"{campaign['name']} — {campaign['territory']['name_fr']}, "
+        f"{campaign['start']} → {campaign['end']} ({campaign['mode']})"
+    )
+    headers = {f"expected_{s['code']}": s["label_fr"] for s in campaign["specialties"]}
+    render(rows, columns, fmt, title=title, headers=headers)
+    if plan["dropped"]:
+        render(
+            plan["dropped"],
+            ["code", "name_fr", "score", "reason"],
+            fmt,
+            title="Communes not visited, and why",
+        )
+    totals = plan["totals"]
+    out.print(
+        f"{totals['visits']} visits to {totals['communes_visited']} of "
+        f"{totals['candidates']} candidate communes "
+        f"({totals['population_of_visited_communes']:,} inhabitants), "
+        f"{totals['distance_km']:,.0f} km; solver: PyVRP, "
+        f"{plan['solver']['runtime_s']} s, {plan['solver']['iterations']:,} iterations."
+    )
+    if plan["unmet"]:
+        out.print(
+            f"[yellow]{len(plan['unmet'])} commune(s) expect more patients than their visits "
+            "can see[/] (see `--format json`, key `unmet`)."
+        )
+    if campaign_id:
+        out.print(
+            f"Saved as [bold]{campaign_id}[/]; record visits with "
+            f"`qurb caravan record {campaign_id} FILE`."
+        )
+
+
+@caravan_app.command("priority")
+def priority_cmd(
+    campaign: CampaignFile,
+    model: ModelOption = "commune-graph",
+    params: ParamsOption = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Score the candidate communes, every score explained by its parts."""
+    from qurb.services.caravan import compute_campaign_priority
+    from qurb.services.travel import make_model
+
+    spec = _read_campaign(campaign)
+    with _session(db) as session:
+        report = compute_campaign_priority(session, spec, make_model(session, model, params))
+    names = {c.code: c for c in report.communes}
+    rows = []
+    for p in report.priorities:
+        row: dict[str, Any] = {
+            "rank": p.rank,
+            "code": p.code,
+            "commune": names[p.code].name_fr,
+            "population": names[p.code].population_2024,
+            "minutes_to_essp": report.minutes.get(p.code),
+            "score": round(p.score, 3),
+            "forced": "in"
+            if p.code in report.forced_in
+            else "out"
+            if p.code in report.forced_out
+            else "",
+        }
+        for part in p.parts:
+            row[part.name] = None if part.value is None else round(part.value, 3)
+            row[f"{part.name}_contribution"] = round(part.contribution, 3)
+        for s, x in report.expected[p.code].items():
+            row[f"expected_{s}"] = round(x)
+        rows.append(row)
+    parts = [part.name for part in report.priorities[0].parts] if report.priorities else []
+    if fmt is OutputFormat.TABLE:
+        columns = ["rank", "code", "commune", "population", "minutes_to_essp", "score", "forced"]
+        columns += [f"{p}_contribution" for p in parts]
+        headers = {f"{p}_contribution": p.replace("_", " ") for p in parts}
+        render(rows, columns, fmt, title=f"Priority — {report.territory.name_fr}", headers=headers)
+        out.print(
+            "[dim]Each part column is its contribution to the score (weight × part scaled "
+            "0..1 over the candidates ÷ sum of weights); `--format csv` adds the raw values.[/]"
+        )
+        return
+    columns = list(rows[0]) if rows else []
+    render(rows, columns, fmt)
+
+
+@caravan_app.command("plan")
+def plan_cmd(
+    campaign: CampaignFile,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="Solver seconds (default: settings).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Solver seed (default: settings).")] = None,
+    save: Annotated[bool, typer.Option("--save/--no-save", help="Save the campaign.")] = True,
+    ics: Annotated[Path | None, typer.Option("--ics", help="Write an iCalendar file.")] = None,
+    geojson: Annotated[
+        Path | None, typer.Option("--geojson", help="Write the routes and stops as GeoJSON.")
+    ] = None,
+    notices_dir: Annotated[
+        Path | None,
+        typer.Option("--notices", help="Write one public notice (FR/AR HTML) per commune."),
+    ] = None,
+    model: ModelOption = "commune-graph",
+    params: ParamsOption = None,
+    today: TodayOption = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Choose the communes and schedule the visits (PyVRP, seeded, time-limited)."""
+    from qurb.services.caravan import plan_campaign, save_campaign
+    from qurb.services.travel import make_model
+
+    spec = _read_campaign(campaign)
+    limit = time_limit if time_limit is not None else float(spec.setting("time_limit_s"))
+    with _session(db) as session:
+        chosen = make_model(session, model, params)
+        with err.status(f"Scoring communes and scheduling visits (PyVRP, {limit:g} s)…"):
+            plan = plan_campaign(
+                session, spec, chosen, _today(today), time_limit_s=limit, seed=seed
+            )
+        campaign_id = save_campaign(session, spec, plan, _user()) if save else None
+    _write_outputs(plan, campaign_id or "unsaved", ics, geojson, notices_dir)
+    _print_plan(plan, fmt, campaign_id)
+
+
+@caravan_app.command("list")
+def list_cmd(fmt: FormatOption = OutputFormat.TABLE, db: DbOption = None) -> None:
+    """Saved campaigns."""
+    from qurb.services.caravan import list_campaigns
+
+    with _session(db) as session:
+        rows = list_campaigns(session)
+    render(
+        rows,
+        ["id", "name", "territory_name_fr", "start", "end", "visits", "created_at", "created_by"],
+        fmt,
+        title="Caravan campaigns",
+        headers={"territory_name_fr": "territory"},
+    )
+
+
+@caravan_app.command("show")
+def show_cmd(
+    campaign_id: CampaignId,
+    ics: Annotated[Path | None, typer.Option("--ics", help="Write an iCalendar file.")] = None,
+    geojson: Annotated[
+        Path | None, typer.Option("--geojson", help="Write the routes and stops as GeoJSON.")
+    ] = None,
+    notices_dir: Annotated[
+        Path | None, typer.Option("--notices", help="Write the public notices (FR/AR HTML).")
+    ] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """A saved campaign's plan, day by day."""
+    from qurb.services.caravan import get_campaign
+
+    with _session(db) as session:
+        plan = dict(get_campaign(session, campaign_id).plan)
+    _write_outputs(plan, campaign_id, ics, geojson, notices_dir)
+    _print_plan(plan, fmt, None)
+
+
+@caravan_app.command("record")
+def record_cmd(
+    campaign_id: CampaignId,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV/XLSX/JSON with columns stop, kind (consultation|screening|medicine|"
+            "referral), item, sex (F/M), age_band (0-4, 5-14, 15-49, 50-59, 60+), count, "
+            "facility (referrals), service."
+        ),
+    ],
+    by: Annotated[
+        str | None, typer.Option("--by", help="Who records (default: $QURB_USER).")
+    ] = None,
+    today: TodayOption = None,
+    db: DbOption = None,
+) -> None:
+    """Record what visits gave: all rows or none."""
+    from qurb.services.caravan import read_record_file, record_visits
+
+    with _session(db) as session:
+        rows = read_record_file(file)
+        count = record_visits(session, campaign_id, rows, _user(by), _today(today), str(file))
+    out.print(f"[green]Recorded[/] {count} line(s) for {campaign_id}.")
+
+
+@caravan_app.command("report")
+def report_cmd(
+    campaign_id: CampaignId,
+    html_file: Annotated[
+        Path | None, typer.Option("--html", help="Write the printable report page.")
+    ] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Planned against done per visit, population reached, referrals by facility."""
+    from qurb.services.caravan import campaign_report
+    from qurb.services.caravan_outputs import report_html
+
+    with _session(db) as session:
+        report = campaign_report(session, campaign_id)
+    if html_file:
+        html_file.write_text(report_html(report), encoding="utf-8")
+        err.print(f"[green]Wrote[/] {html_file}")
+    if fmt is OutputFormat.JSON:
+        sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+        return
+    columns = [
+        "number",
+        "date",
+        "commune",
+        "unit",
+        "planned",
+        "done",
+        "screenings",
+        "medicines",
+        "referrals",
+    ]
+    render(report["stops"], columns, fmt, title=f"{report['campaign']['name']}: planned vs done")
+    if fmt is OutputFormat.TABLE:
+        t = report["totals"]
+        out.print(
+            f"Visits recorded {t['visits_recorded']}/{t['visits_planned']}; consultations "
+            f"{t['done']:,} done for {t['planned']:,} expected; {t['communes_reached']} "
+            f"communes reached ({t['population_of_communes_reached']:,} inhabitants); "
+            f"{t['referrals']} referrals."
+        )
+        if report["referrals"]:
+            render(
+                report["referrals"],
+                ["facility_id", "facility", "category", "specialty", "service", "referrals"],
+                fmt,
+                title="Referrals by receiving facility",
+            )
+
+
+@caravan_app.command("referrals")
+def referrals_cmd(
+    facility: Annotated[
+        str | None, typer.Option("--facility", help="Receiving facility id.")
+    ] = None,
+    campaign: Annotated[str | None, typer.Option("--campaign", help="Campaign id.")] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Referrals issued by caravans, by receiving facility."""
+    from qurb.services.caravan import referrals_by_facility
+
+    with _session(db) as session:
+        rows = referrals_by_facility(session, campaign, facility)
+    render(
+        rows,
+        [
+            "facility_id",
+            "facility",
+            "category",
+            "specialty",
+            "service",
+            "campaign_id",
+            "referrals",
+            "first_visit",
+            "last_visit",
+        ],
+        fmt,
+        title="Caravan referrals received",
+    )

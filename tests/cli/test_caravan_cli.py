@@ -1,0 +1,200 @@
+"""`qurb caravan` as a planner uses it: plan, outputs, list, record, report, priority."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+from icalendar import Calendar
+from typer.testing import CliRunner
+
+from qurb.cli.main import app
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    """Exit code, stdout alone, and stdout with stderr."""
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.output
+
+
+def campaign_toml(start: date | None = None, extra: str = "") -> str:
+    """Two working weeks of two units from Missour hospital, as a planner writes it."""
+    if start is None:
+        day = date.today() + timedelta(days=14)
+        start = day + timedelta(days=(7 - day.weekday()) % 7)  # a Monday
+    end = start + timedelta(days=11)
+    capacity = (
+        "{ general_medicine = 120, gynaecology_obstetrics = 40, paediatrics = 50, "
+        "ophthalmology = 50 }"
+    )
+    staff = (
+        "{ general_medicine = 1, gynaecology_obstetrics = 1, paediatrics = 1, ophthalmology = 1 }"
+    )
+    return f"""name = "Caravane de test Boulemane"
+territory = "Boulemane"
+start = {start.isoformat()}
+end = {end.isoformat()}
+rest_days = ["saturday", "sunday"]
+specialties = ["general_medicine", "gynaecology_obstetrics", "paediatrics", "ophthalmology"]
+{extra}
+
+[hours]
+start = 08:30:00
+end = 17:00:00
+
+[[partners]]
+name = "Délégation provinciale de la santé"
+
+[[bases]]
+name = "Missour"
+facility = "hosp-03.131.01.03-marche-verte"
+
+[[teams]]
+name = "A"
+staff = {staff}
+
+[[teams]]
+name = "B"
+staff = {staff}
+
+[[units]]
+name = "U1"
+base = "Missour"
+team = "A"
+capacity = {capacity}
+
+[[units]]
+name = "U2"
+base = "Missour"
+team = "B"
+capacity = {capacity}
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "campaign.toml") -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_plan_as_json_with_calendar_and_notices(scratch_db: str, tmp_path: Path) -> None:
+    toml = write(tmp_path, campaign_toml())
+    ics, notices = tmp_path / "plan.ics", tmp_path / "notices"
+    code, stdout, output = run(
+        "caravan",
+        "plan",
+        toml,
+        "--format",
+        "json",
+        "--no-save",
+        "--time-limit",
+        "1",
+        "--ics",
+        str(ics),
+        "--notices",
+        str(notices),
+        "--db",
+        scratch_db,
+    )
+    assert code == 0, output
+    plan = json.loads(stdout)
+    assert plan["id"] is None
+    planned = [s for day in plan["days"] for s in day["stops"]]
+    assert len(planned) == plan["totals"]["visits"] > 0
+    events = list(Calendar.from_ical(ics.read_bytes()).walk("VEVENT"))
+    assert len(events) == plan["totals"]["visits"]
+    pages = sorted(p.name for p in notices.iterdir())
+    assert pages == sorted(f"notice-{c}.html" for c in {s["code"] for s in planned})
+    assert len(pages) == plan["totals"]["communes_visited"]
+    assert f"{len(pages)} public notices" in output
+    # Not saved.
+    code, stdout, _ = run("caravan", "list", "--format", "json", "--db", scratch_db)
+    assert code == 0 and json.loads(stdout) == []
+
+
+def test_plan_refuses_a_bad_file_naming_the_field(scratch_db: str, tmp_path: Path) -> None:
+    bad_key = write(tmp_path, campaign_toml(extra='colour = "blue"'), "bad-key.toml")
+    code, _, output = run("caravan", "plan", bad_key, "--no-save", "--db", scratch_db)
+    assert code == 2, output
+    assert "colour" in output and "Traceback" not in output
+    past = write(tmp_path, campaign_toml(start=date.today() - timedelta(days=7)), "past.toml")
+    code, _, output = run("caravan", "plan", past, "--no-save", "--db", scratch_db)
+    assert code == 2, output
+    assert "start:" in output and "in the past" in output
+    broken = write(tmp_path, "name = \n", "broken.toml")
+    code, _, output = run("caravan", "plan", broken, "--db", scratch_db)
+    assert code == 2 and "not valid TOML" in output
+    code, _, output = run("caravan", "plan", str(tmp_path / "missing.toml"), "--db", scratch_db)
+    assert code == 2 and "no such file" in output
+    no_unit = write(tmp_path, campaign_toml().replace('team = "B"', 'team = "C"'), "team.toml")
+    code, _, output = run("caravan", "plan", no_unit, "--no-save", "--db", scratch_db)
+    assert code == 2 and "units[1] (U2).team: no team named 'C'" in output
+
+
+def test_saved_campaign_listed_recorded_and_reported(scratch_db: str, tmp_path: Path) -> None:
+    toml = write(tmp_path, campaign_toml())
+    code, stdout, output = run(
+        "caravan", "plan", toml, "-f", "json", "--time-limit", "1", "--db", scratch_db
+    )
+    assert code == 0, output
+    plan = json.loads(stdout)
+    campaign_id = plan["id"]
+    assert campaign_id.startswith("cv-caravane-de-test")
+    code, stdout, output = run("caravan", "list", "--db", scratch_db)
+    assert code == 0 and campaign_id in stdout and "Caravane de test Boulemane" in stdout
+    code, stdout, _ = run("caravan", "list", "-f", "json", "--db", scratch_db)
+    assert [(c["id"], c["visits"]) for c in json.loads(stdout)] == [
+        (campaign_id, plan["totals"]["visits"])
+    ]
+    code, before, output = run("caravan", "report", campaign_id, "-f", "json", "--db", scratch_db)
+    assert code == 0, output
+    after_end = (date.fromisoformat(plan["campaign"]["end"]) + timedelta(days=1)).isoformat()
+    bad = write(
+        tmp_path,
+        "stop,kind,item,sex,age_band,count\n"
+        "1,consultation,general_medicine,F,15-49,10\n"
+        "1,consultation,paediatrics,M,60+,3\n",
+        "bad.csv",
+    )
+    code, _, output = run(
+        "caravan", "record", campaign_id, bad, "--today", after_end, "--db", scratch_db
+    )
+    assert code == 2, output
+    assert "row 3: age_band: paediatrics is for ages 0-4, 5-14, not 60+" in output
+    assert "nothing was recorded" in output
+    code, unchanged, _ = run("caravan", "report", campaign_id, "-f", "json", "--db", scratch_db)
+    assert code == 0 and json.loads(unchanged) == json.loads(before)
+    assert json.loads(before)["totals"]["visits_recorded"] == 0
+    # The good row alone is recorded, and the report says so.
+    good = write(
+        tmp_path,
+        "stop,kind,item,sex,age_band,count\n1,consultation,paediatrics,F,0-4,6\n",
+        "good.csv",
+    )
+    code, _, output = run(
+        "caravan", "record", campaign_id, good, "--today", after_end, "--db", scratch_db
+    )
+    assert code == 0 and "Recorded" in output, output
+    code, stdout, _ = run("caravan", "report", campaign_id, "-f", "json", "--db", scratch_db)
+    report = json.loads(stdout)
+    assert report["totals"]["done"] == 6 and report["stops"][0]["done"] == 6
+    code, _, output = run("caravan", "report", "cv-nope", "--db", scratch_db)
+    assert code == 2 and "no campaign 'cv-nope'" in output
+
+
+def test_priority_as_csv(scratch_db: str, tmp_path: Path) -> None:
+    toml = write(tmp_path, campaign_toml())
+    code, stdout, output = run("caravan", "priority", toml, "-f", "csv", "--db", scratch_db)
+    assert code == 0, output
+    lines = list(csv.reader(io.StringIO(stdout)))
+    assert len(lines) == 17 + 1
+    header, rows = lines[0], [dict(zip(lines[0], r, strict=True)) for r in lines[1:]]
+    assert header[:3] == ["rank", "code", "commune"]
+    assert "beyond_threshold_contribution" in header and "expected_paediatrics" in header
+    assert [int(r["rank"]) for r in rows] == list(range(1, 18))
+    assert all(r["code"].startswith("03.131.") for r in rows)

@@ -1,0 +1,204 @@
+"""What a caravan plan is handed out as: iCalendar, GeoJSON, public notices, report page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pytest
+from icalendar import Calendar
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from qurb.domain.caravan import parse_campaign, specialties
+from qurb.services.caravan import campaign_report, plan_campaign, record_visits, save_campaign
+from qurb.services.caravan_outputs import (
+    day_by_day_rows,
+    notice_html,
+    notices,
+    plan_geojson,
+    plan_ics,
+    report_html,
+)
+from qurb.services.travel import commune_graph_model
+from qurb.storage.database import make_sessionmaker, transaction
+
+BASE_FACILITY = "hosp-03.131.01.03-marche-verte"
+GUIGOU = "03.131.03.11"
+SPECIALTIES = ["general_medicine", "gynaecology_obstetrics", "paediatrics", "ophthalmology"]
+CAPACITY = {
+    "general_medicine": 120,
+    "gynaecology_obstetrics": 40,
+    "paediatrics": 50,
+    "ophthalmology": 50,
+}
+# Arabic weekday names, Monday first (as date.weekday() counts).
+ARABIC_WEEKDAYS = ("الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد")
+
+
+def campaign() -> dict[str, Any]:
+    day = date.today() + timedelta(days=14)
+    start = day + timedelta(days=(7 - day.weekday()) % 7)  # a Monday
+    staff = {s: 1 for s in SPECIALTIES}
+    return {
+        "name": "Caravane de test Boulemane",
+        "territory": "Boulemane",
+        "start": start,
+        "end": start + timedelta(days=11),
+        "rest_days": ["saturday", "sunday"],
+        "specialties": list(SPECIALTIES),
+        "partners": [{"name": "Conseil provincial", "role": "council"}],
+        "bases": [{"name": "Missour", "facility": BASE_FACILITY}],
+        "teams": [{"name": "A", "staff": staff}, {"name": "B", "staff": staff}],
+        "units": [
+            {"name": "U1", "base": "Missour", "team": "A", "capacity": CAPACITY},
+            {"name": "U2", "base": "Missour", "team": "B", "capacity": CAPACITY},
+        ],
+    }
+
+
+@pytest.fixture(scope="module")
+def plan(national_engine: Engine) -> Iterator[dict[str, Any]]:
+    session = make_sessionmaker(national_engine)()
+    try:
+        yield plan_campaign(
+            session,
+            parse_campaign(campaign()),
+            commune_graph_model(session),
+            date.today(),
+            time_limit_s=1,
+            seed=1,
+        )
+    finally:
+        session.rollback()
+        session.close()
+
+
+def visits(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for day in plan["days"] for s in day["stops"]]
+
+
+def test_ics_has_one_event_per_visit_in_moroccan_time(plan: dict[str, Any]) -> None:
+    calendar = Calendar.from_ical(plan_ics(plan, "cv-test"))
+    events = list(calendar.walk("VEVENT"))
+    planned = visits(plan)
+    assert len(events) == len(planned) == plan["totals"]["visits"]
+    uids = [str(e["UID"]) for e in events]
+    assert len(set(uids)) == len(uids)
+    assert all(uid.startswith("cv-test-") for uid in uids)
+    by_uid = {str(e["UID"]): e for e in events}
+    for v in planned:
+        event = by_uid[f"cv-test-{v['number']}@qurb"]
+        assert event["DTSTART"].params["TZID"] == "Africa/Casablanca"
+        start = event.decoded("DTSTART")
+        end = event.decoded("DTEND")
+        assert isinstance(start, datetime) and start.tzinfo is not None
+        assert "Casablanca" in str(start.tzinfo)
+        assert start.date().isoformat() == v["date"]
+        assert start.strftime("%H:%M") == v["start"] and end.strftime("%H:%M") == v["departure"]
+        assert v["name_fr"] in str(event["SUMMARY"])
+    # The timezone the events name is defined in the file.
+    assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == ["Africa/Casablanca"]
+
+
+def test_geojson_routes_start_and_end_at_the_base(plan: dict[str, Any]) -> None:
+    layer = plan_geojson(plan)
+    assert layer["type"] == "FeatureCollection"
+    lines = [f for f in layer["features"] if f["geometry"]["type"] == "LineString"]
+    points = [f for f in layer["features"] if f["geometry"]["type"] == "Point"]
+    assert len(lines) + len(points) == len(layer["features"])
+    assert len(lines) == len(plan["days"])
+    assert len(points) == plan["totals"]["visits"]
+    base = plan["campaign"]["bases"][0]
+    for line, day in zip(lines, plan["days"], strict=True):
+        coords = line["geometry"]["coordinates"]
+        assert len(coords) == len(day["stops"]) + 2
+        for end in (coords[0], coords[-1]):
+            assert end == [
+                pytest.approx(base["lon"], abs=1e-6),
+                pytest.approx(base["lat"], abs=1e-6),
+            ]
+        assert coords[1:-1] == [[s["lon"], s["lat"]] for s in day["stops"]]
+        assert line["properties"]["kind"] == "route"
+        assert line["properties"]["stops"] == len(day["stops"])
+    for point, v in zip(points, visits(plan), strict=True):
+        assert point["geometry"]["coordinates"] == [v["lon"], v["lat"]]
+        props = point["properties"]
+        assert props["kind"] == "stop" and props["code"] == v["code"]
+        assert props["date"] == v["date"] and props["number"] == v["number"]
+        assert props["expected_general_medicine"] == v["expected"]["general_medicine"]
+
+
+def test_notice_in_french_and_arabic(plan: dict[str, Any]) -> None:
+    first = visits(plan)[0]
+    page = notice_html(plan, first["code"])
+    assert first["name_fr"] in page and first["name_ar"] in page
+    assert 'dir="rtl"' in page and 'lang="ar"' in page
+    for v in visits(plan):
+        if v["code"] == first["code"]:
+            assert ARABIC_WEEKDAYS[date.fromisoformat(v["date"]).weekday()] in page
+            assert f"{v['start']} – {v['departure']}" in page
+    catalogue = specialties()
+    for s in SPECIALTIES:
+        assert catalogue[s]["label_fr"] in page and catalogue[s]["label_ar"] in page
+    assert "Conseil provincial" in page
+    # A visit on another weekday than the commune's would be a wrong date on the notice.
+    other_days = {date.fromisoformat(v["date"]).weekday() for v in visits(plan)} - {
+        date.fromisoformat(v["date"]).weekday() for v in visits(plan) if v["code"] == first["code"]
+    }
+    for weekday in other_days:
+        assert ARABIC_WEEKDAYS[weekday] not in page
+
+
+def test_notices_one_per_commune_visited(plan: dict[str, Any]) -> None:
+    pages = notices(plan)
+    assert set(pages) == {v["code"] for v in visits(plan)}
+    assert len(pages) == plan["totals"]["communes_visited"]
+    with pytest.raises(KeyError):
+        notice_html(plan, GUIGOU)  # dropped: beyond a day's reach
+    with pytest.raises(KeyError):
+        notice_html(plan, "99.999.99.99")
+
+
+def test_day_by_day_rows(plan: dict[str, Any]) -> None:
+    rows = day_by_day_rows(plan)
+    assert len(rows) == plan["totals"]["visits"]
+    keys = [(r["date"], r["unit"], r["start"]) for r in rows]
+    assert keys == sorted(keys)
+    assert sorted(r["number"] for r in rows) == list(range(1, len(rows) + 1))
+    assert all(f"expected_{s}" in r for r in rows for s in SPECIALTIES)
+
+
+def test_report_page_shows_the_totals(
+    scratch_factory: sessionmaker[Session], plan: dict[str, Any]
+) -> None:
+    spec = parse_campaign(campaign())
+    after = spec.end + timedelta(days=1)
+    rows = [
+        (2, {"stop": "1", "kind": "consultation", "item": "paediatrics", "count": "37"}),
+        (3, {"stop": "2", "kind": "consultation", "item": "general_medicine", "count": "41"}),
+        (
+            4,
+            {
+                "stop": "2",
+                "kind": "referral",
+                "item": "general_medicine",
+                "count": "3",
+                "facility": BASE_FACILITY,
+            },
+        ),
+    ]
+    with transaction(scratch_factory) as session:
+        campaign_id = save_campaign(session, spec, plan, "test")
+        record_visits(session, campaign_id, rows, "test", after)
+    with transaction(scratch_factory) as session:
+        report = campaign_report(session, campaign_id)
+    page = report_html(report)
+    totals = report["totals"]
+    assert totals["done"] == 78 and totals["referrals"] == 3
+    assert f"Visites enregistrées : 2 / {plan['totals']['visits']}" in page
+    assert f"consultations : 78 réalisées pour {totals['planned']} attendues" in page
+    assert "références : 3</p>" in page
+    assert report["referrals"][0]["facility"] in page
+    assert page.count("<tr>") >= len(report["stops"]) + 1
