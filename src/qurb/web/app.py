@@ -21,6 +21,7 @@ from qurb.web.errors import install_error_handlers
 from qurb.web.limits import BodySizeLimit
 from qurb.web.routes import (
     access,
+    caravan,
     facilities,
     indicators,
     layers,
@@ -58,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.qurb = state
     install_error_handlers(app)
-    for module in (territories, facilities, layers, indicators, access, reference, pages):
+    for module in (territories, facilities, layers, indicators, access, caravan, reference, pages):
         app.include_router(module.router)
 
     @app.get("/docs", include_in_schema=False)

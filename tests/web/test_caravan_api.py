@@ -1,0 +1,309 @@
+"""The caravan endpoints: plan (saved only in local mode), outputs, notices, records,
+report and referrals, with their bad inputs.
+
+One private copy of the national database serves the whole module: a local-mode app and
+a read-only app on the same file, so that what the read-only app does (or does not)
+write is seen by both. Planning takes seconds: the campaigns are planned once each."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qurb.services.dataset import InitReport
+from qurb.web.app import create_app
+from qurb.web.settings import Settings
+
+from .conftest import TestClient
+
+BASE = "hosp-03.131.01.03-marche-verte"  # Hôpital provincial de Missour
+UNKNOWN = "cv-nope-000000"
+
+
+def campaign(start: date, days: int = 5, **changes: Any) -> dict[str, Any]:
+    """A Boulemane campaign as the page posts it (JSON: dates as ISO strings)."""
+    body: dict[str, Any] = {
+        "name": "Caravane test Boulemane",
+        "territory": "03.131",
+        "start": start.isoformat(),
+        "end": (start + timedelta(days=days - 1)).isoformat(),
+        "specialties": ["general_medicine", "paediatrics"],
+        "hours": {"start": "08:30:00", "end": "17:00:00"},
+        "partners": [{"name": "Délégation provinciale de la santé de Boulemane"}],
+        "bases": [{"name": "Hôpital provincial de Missour", "facility": BASE}],
+        "teams": [{"name": "Équipe A", "staff": {"general_medicine": 2, "paediatrics": 1}}],
+        "units": [
+            {
+                "name": "Unité mobile 1",
+                "base": "Hôpital provincial de Missour",
+                "team": "Équipe A",
+                "capacity": {"general_medicine": 120, "paediatrics": 50},
+            }
+        ],
+        "settings": {"time_limit_s": 1},
+    }
+    body.update(changes)
+    return body
+
+
+@pytest.fixture(scope="module")
+def database(
+    national_db_file: tuple[Path, InitReport], tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    path = tmp_path_factory.mktemp("caravan") / "qurb.sqlite"
+    shutil.copyfile(national_db_file[0], path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="module")
+def editor(database: str) -> Iterator[TestClient]:
+    app = create_app(Settings(database_url=database, local_mode=True, default_user="tester"))
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def reader(database: str) -> Iterator[TestClient]:
+    app = create_app(Settings(database_url=database, local_mode=False))
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def future() -> dict[str, Any]:
+    return campaign(date.today() + timedelta(days=14))
+
+
+@pytest.fixture(scope="module")
+def saved(editor: TestClient, future: dict[str, Any]) -> dict[str, Any]:
+    """The future campaign, planned and saved by the local-mode app."""
+    response = editor.post("/api/caravans", json=future, params={"seed": 1})
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+@pytest.fixture(scope="module")
+def today_campaign(editor: TestClient) -> dict[str, Any]:
+    """A one-day campaign today (every day a working day): its visits can be recorded."""
+    body = campaign(date.today(), days=1, rest_days=[])
+    response = editor.post("/api/caravans", json=body, params={"seed": 1})
+    assert response.status_code == 200, response.text
+    plan = dict(response.json())
+    assert plan["id"] and plan["totals"]["visits"] >= 1
+    return plan
+
+
+def _stops(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for day in plan["days"] for s in day["stops"]]
+
+
+def test_plan_is_saved_in_local_mode(editor: TestClient, saved: dict[str, Any]) -> None:
+    assert saved["id"].startswith("cv-")
+    stops = _stops(saved)
+    assert stops and saved["totals"]["visits"] == len(stops)
+    assert saved["campaign"]["territory"]["code"] == "03.131"
+    assert [s["code"] for s in saved["campaign"]["specialties"]] == [
+        "general_medicine",
+        "paediatrics",
+    ]
+    assert all(set(s["expected"]) == {"general_medicine", "paediatrics"} for s in stops)
+    first = date.fromisoformat(saved["campaign"]["start"])
+    assert all(first <= date.fromisoformat(s["date"]) < first + timedelta(days=5) for s in stops)
+
+    got = editor.get(f"/api/caravans/{saved['id']}")
+    assert got.status_code == 200, got.text
+    body = got.json()
+    assert set(body) == {"id", "plan", "spec"} and body["id"] == saved["id"]
+    assert _stops(body["plan"]) == stops
+    assert body["spec"]["territory"] == "03.131" and body["spec"]["units"][0]["name"]
+    listed = editor.get("/api/caravans").json()
+    mine = next(c for c in listed if c["id"] == saved["id"])
+    assert mine["visits"] == len(stops) and mine["created_by"] == "tester"
+
+
+def test_read_only_plans_without_saving(
+    reader: TestClient, saved: dict[str, Any], future: dict[str, Any]
+) -> None:
+    before = reader.get("/api/caravans").json()
+    assert saved["id"] in [c["id"] for c in before]
+    response = reader.post("/api/caravans", json=future, params={"seed": 1})
+    assert response.status_code == 200, response.text
+    plan = response.json()
+    assert plan["id"] is None
+    # Same campaign, same seed: the same visits as the saved plan.
+    assert [(s["code"], s["date"]) for s in _stops(plan)] == [
+        (s["code"], s["date"]) for s in _stops(saved)
+    ]
+    assert reader.get("/api/caravans").json() == before
+
+
+def test_read_only_refuses_records(reader: TestClient, saved: dict[str, Any]) -> None:
+    row = {"stop": 1, "kind": "consultation", "item": "general_medicine", "count": 3}
+    response = reader.post(f"/api/caravans/{saved['id']}/records", json={"rows": [row]})
+    assert response.status_code == 403 and "read-only" in response.json()["error"]
+
+
+def test_bad_campaigns_are_422_naming_the_field(editor: TestClient, future: dict[str, Any]) -> None:
+    before = editor.get("/api/caravans").json()
+    past = {**future, "start": (date.today() - timedelta(days=3)).isoformat()}
+    response = editor.post("/api/caravans", json=past)
+    assert response.status_code == 422
+    assert "start:" in response.json()["error"] and "in the past" in response.json()["error"]
+
+    unit = copy.deepcopy(future["units"][0])
+    unit["capacity"]["paediatrics"] = 0
+    response = editor.post("/api/caravans", json={**future, "units": [unit]})
+    assert response.status_code == 422
+    assert "units[0] (Unité mobile 1).capacity.paediatrics: zero capacity" in response.text
+
+    response = editor.post("/api/caravans", json={**future, "colour": "blue"})
+    assert response.status_code == 422 and "colour" in response.json()["error"]
+    response = editor.post("/api/caravans", json={k: v for k, v in future.items() if k != "end"})
+    assert response.status_code == 422 and "end" in response.json()["error"]
+    response = editor.post("/api/caravans", json=future, params={"time_limit_s": 61})
+    assert response.status_code == 422 and "time_limit_s" in response.json()["error"]
+    assert editor.get("/api/caravans").json() == before  # nothing was saved
+
+
+def test_unknown_campaign_is_404(reader: TestClient) -> None:
+    for url in (
+        f"/api/caravans/{UNKNOWN}",
+        f"/api/caravans/{UNKNOWN}/routes.geojson",
+        f"/api/caravans/{UNKNOWN}/calendar.ics",
+        f"/api/caravans/{UNKNOWN}/plan.csv",
+        f"/api/caravans/{UNKNOWN}/report",
+        f"/caravans/{UNKNOWN}",
+        f"/caravans/{UNKNOWN}/report",
+        f"/caravans/{UNKNOWN}/notice/03.131.07.09",
+    ):
+        assert reader.get(url).status_code == 404, url
+    assert UNKNOWN in reader.get(f"/api/caravans/{UNKNOWN}").json()["error"]
+
+
+def test_geojson_calendar_and_csv(reader: TestClient, saved: dict[str, Any]) -> None:
+    stops = _stops(saved)
+    response = reader.get(f"/api/caravans/{saved['id']}/routes.geojson")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/geo+json")
+    features = response.json()["features"]
+    lines = [f for f in features if f["geometry"]["type"] == "LineString"]
+    points = [f for f in features if f["geometry"]["type"] == "Point"]
+    assert len(lines) == len(saved["days"]) and len(points) == len(stops)
+    assert [p["properties"]["number"] for p in points] == [s["number"] for s in stops]
+
+    response = reader.get(f"/api/caravans/{saved['id']}/calendar.ics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/calendar")
+    assert f'filename="{saved["id"]}.ics"' in response.headers["content-disposition"]
+    ics = response.text
+    assert ics.count("BEGIN:VEVENT") == len(stops) == ics.count("END:VEVENT")
+
+    response = reader.get(f"/api/caravans/{saved['id']}/plan.csv")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    lines_csv = response.text.strip().split("\n")
+    assert lines_csv[0].startswith("number,date,unit,team,commune,code,place")
+    assert "expected_general_medicine" in lines_csv[0]
+    assert len(lines_csv) == 1 + len(stops)
+
+
+def test_notice_of_a_visited_commune(reader: TestClient, saved: dict[str, Any]) -> None:
+    visited = _stops(saved)[0]
+    response = reader.get(f"/caravans/{saved['id']}/notice/{visited['code']}")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    assert visited["name_fr"] in response.text and visited["name_ar"] in response.text
+    assert 'dir="rtl"' in response.text
+    codes = {s["code"] for s in _stops(saved)}
+    not_visited = next(p["code"] for p in saved["priority"] if p["code"] not in codes)
+    response = reader.get(f"/caravans/{saved['id']}/notice/{not_visited}")
+    assert response.status_code == 404 and not_visited in response.text
+
+
+def test_record_then_report_and_referrals(
+    editor: TestClient, today_campaign: dict[str, Any]
+) -> None:
+    cid = today_campaign["id"]
+    stop = _stops(today_campaign)[0]
+    assert stop["date"] == date.today().isoformat()
+    before = editor.get(f"/api/caravans/{cid}/report").json()
+    row = next(r for r in before["stops"] if r["number"] == stop["number"])
+    assert row["done"] is None and not row["recorded"]
+    assert editor.get(f"/api/facilities/{BASE}/referrals").json() == []
+
+    rows = [
+        {"stop": stop["number"], "kind": "consultation", "item": "general_medicine",
+         "sex": "F", "age_band": "15-49", "count": 12},
+        {"stop": str(stop["number"]), "kind": "consultation", "item": "paediatrics",
+         "sex": "M", "age_band": "0-4", "count": "5"},
+        {"stop": stop["number"], "kind": "referral", "item": "general_medicine",
+         "count": 2, "facility": BASE, "service": "radiologie"},
+    ]  # fmt: skip
+    response = editor.post(f"/api/caravans/{cid}/records", json={"rows": rows})
+    assert response.status_code == 200, response.text
+    assert response.json() == {"recorded": 3}
+
+    report = editor.get(f"/api/caravans/{cid}/report").json()
+    row = next(r for r in report["stops"] if r["number"] == stop["number"])
+    assert row["recorded"] and row["done"] == 17 and row["referrals"] == 2
+    assert row["done_general_medicine"] == 12 and row["done_paediatrics"] == 5
+    assert report["totals"]["done"] == 17 and report["totals"]["visits_recorded"] == 1
+    assert report["consultations_by_sex_age"] == {"F 15-49": 12, "M 0-4": 5}
+
+    referrals = editor.get(f"/api/facilities/{BASE}/referrals")
+    assert referrals.status_code == 200
+    [received] = referrals.json()
+    assert received["facility_id"] == BASE and received["campaign_id"] == cid
+    assert received["referrals"] == 2 and received["service"] == "radiologie"
+    assert received["specialty"] == "general_medicine"
+    assert editor.get("/api/facilities/no-such-facility/referrals").status_code == 404
+
+    page = editor.get(f"/caravans/{cid}/report")
+    assert page.status_code == 200 and "17 réalisées" in page.text
+
+
+def test_bad_record_is_422_and_records_nothing(
+    editor: TestClient, today_campaign: dict[str, Any]
+) -> None:
+    cid = today_campaign["id"]
+    stop = _stops(today_campaign)[0]["number"]
+    before = editor.get(f"/api/caravans/{cid}/report").json()
+    rows = [
+        {"stop": stop, "kind": "consultation", "item": "general_medicine", "count": 4},
+        {"stop": stop, "kind": "consultation", "item": "general_medicine", "count": -2},
+    ]
+    response = editor.post(f"/api/caravans/{cid}/records", json={"rows": rows})
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert "row 2: count: -2 is negative" in error and "nothing was recorded" in error
+    assert "row 1" not in error
+    assert editor.get(f"/api/caravans/{cid}/report").json() == before
+
+    far = {"stop": 999, "kind": "screening", "item": "glycémie", "count": 1}
+    response = editor.post(f"/api/caravans/{cid}/records", json={"rows": [far]})
+    assert response.status_code == 422 and "stop: no visit number 999" in response.text
+    response = editor.post(f"/api/caravans/{cid}/records", json={"rows": []})
+    assert response.status_code == 422
+    response = editor.post(f"/api/caravans/{UNKNOWN}/records", json={"rows": [far]})
+    assert response.status_code == 404
+    assert editor.get(f"/api/caravans/{cid}/report").json() == before
+
+
+def test_future_visits_cannot_be_recorded(editor: TestClient, saved: dict[str, Any]) -> None:
+    row = {"stop": 1, "kind": "consultation", "item": "general_medicine", "count": 3}
+    response = editor.post(f"/api/caravans/{saved['id']}/records", json={"rows": [row]})
+    assert response.status_code == 422 and "after today" in response.json()["error"]
+
+
+def test_pages(reader: TestClient, saved: dict[str, Any]) -> None:
+    listing = reader.get("/caravans")
+    assert listing.status_code == 200 and "/static/js/caravan.js" in listing.text
+    page = reader.get(f"/caravans/{saved['id']}")
+    assert page.status_code == 200
+    assert f'"campaignId": "{saved["id"]}"' in page.text and '"localMode": false' in page.text
+    assert "/static/vendor/leaflet/leaflet.js" in page.text
+    assert 'href="/caravans"' in reader.get("/").text
