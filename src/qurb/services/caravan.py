@@ -971,15 +971,18 @@ def referrals_by_facility(
     session: Session, campaign_id: str | None = None, facility_id: str | None = None
 ) -> list[dict[str, Any]]:
     """Referrals issued by caravans, grouped by receiving facility and service."""
+    keys = (
+        CaravanRecordRow.facility_id,
+        FacilityRow.name,
+        FacilityRow.category,
+        CaravanRecordRow.service,
+        CaravanRecordRow.item,
+        CaravanStopRow.campaign_id,
+        CaravanCampaignRow.name,
+    )
     query = (
         select(
-            CaravanRecordRow.facility_id,
-            FacilityRow.name,
-            FacilityRow.category,
-            CaravanRecordRow.service,
-            CaravanRecordRow.item,
-            CaravanStopRow.campaign_id,
-            CaravanCampaignRow.name,
+            *keys,
             func.sum(CaravanRecordRow.count),
             func.min(CaravanStopRow.visit_date),
             func.max(CaravanStopRow.visit_date),
@@ -988,15 +991,7 @@ def referrals_by_facility(
         .join(CaravanCampaignRow, CaravanCampaignRow.id == CaravanStopRow.campaign_id)
         .join(FacilityRow, FacilityRow.id == CaravanRecordRow.facility_id)
         .where(CaravanRecordRow.kind == "referral")
-        .group_by(
-            CaravanRecordRow.facility_id,
-            FacilityRow.name,
-            FacilityRow.category,
-            CaravanRecordRow.service,
-            CaravanRecordRow.item,
-            CaravanStopRow.campaign_id,
-            CaravanCampaignRow.name,
-        )
+        .group_by(*keys)
         .order_by(CaravanRecordRow.facility_id, CaravanRecordRow.item)
     )
     if campaign_id is not None:
