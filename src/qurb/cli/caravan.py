@@ -22,6 +22,16 @@ caravan_app = typer.Typer(
     no_args_is_help=True,
 )
 
+PART_HEADERS = {
+    "beyond_threshold": "beyond",
+    "rural_share": "rural",
+    "paved_road_km": "paved km",
+    "norm_gap": "norm gap",
+    "children_0_4": "0–4",
+    "women_15_49": "F 15–49",
+    "people_60_plus": "60+",
+}
+
 CampaignFile = Annotated[
     Path, typer.Argument(help="Campaign file (TOML; see examples/caravan-boulemane.toml).")
 ]
@@ -108,6 +118,8 @@ def _print_plan(plan: dict[str, Any], fmt: OutputFormat, campaign_id: str | None
         f"{campaign['start']} → {campaign['end']} ({campaign['mode']})"
     )
     headers = {f"expected_{s['code']}": s["label_fr"] for s in campaign["specialties"]}
+    if all(r["arrival"] == r["start"] for r in rows):  # day trips: no waiting, one column
+        columns.remove("arrival")
     render(rows, columns, fmt, title=title, headers=headers)
     if plan["dropped"]:
         render(
@@ -175,10 +187,24 @@ def priority_cmd(
         rows.append(row)
     parts = [part.name for part in report.priorities[0].parts] if report.priorities else []
     if fmt is OutputFormat.TABLE:
-        columns = ["rank", "code", "commune", "population", "minutes_to_essp", "score", "forced"]
+        # Three decimals: the table's default of one would flatten the scores.
+        shown = [
+            {
+                **r,
+                "score": f"{r['score']:.3f}",
+                **{f"{p}_contribution": f"{r[f'{p}_contribution']:.3f}" for p in parts},
+            }
+            for r in rows
+        ]
+        columns = ["rank", "code", "commune", "population", "minutes_to_essp", "score"]
+        if any(r["forced"] for r in rows):
+            columns.append("forced")
         columns += [f"{p}_contribution" for p in parts]
-        headers = {f"{p}_contribution": p.replace("_", " ") for p in parts}
-        render(rows, columns, fmt, title=f"Priority — {report.territory.name_fr}", headers=headers)
+        headers = {
+            "minutes_to_essp": "min to ESSP",
+            **{f"{p}_contribution": label for p, label in PART_HEADERS.items()},
+        }
+        render(shown, columns, fmt, title=f"Priority — {report.territory.name_fr}", headers=headers)
         out.print(
             "[dim]Each part column is its contribution to the score (weight × part scaled "
             "0..1 over the candidates ÷ sum of weights); `--format csv` adds the raw values.[/]"
