@@ -90,13 +90,50 @@ def test_needs_by_hand() -> None:
     b1, b2 = by_stop[1]
     assert (b1.number, b1.of, b2.number) == (1, 2, 2)
     assert b1.service_minutes == pytest.approx(30 + room)
-    served = 2 * room / 720
-    assert b1.expected["general_medicine"] == pytest.approx(150 * served / 2)
-    assert needs.unmet[1]["general_medicine"] == pytest.approx(150 * (1 - served))
+    assert b1.expected["general_medicine"] == pytest.approx(room * 100 / DAY)
+    assert needs.unmet[1]["general_medicine"] == pytest.approx(150 - 2 * room * 100 / DAY)
     # C: a 600-minute round trip leaves no time for a visit.
     (c,) = needs.unreachable
-    assert c.stop == 2 and c.round_trip_minutes == 600
+    assert c.stop == 2 and c.travel_minutes == 600
     assert "beyond a day's reach" in c.reason() and "600 min" in c.reason()
+    assert "shortest visit and margin 95 min" in c.reason()  # 30 + 60 + 5
+
+
+def test_a_large_commune_fills_its_first_visit() -> None:
+    # B: 110 patients = 528 min; the first visit takes the 325 a day allows, the second
+    # the 203 left, so losing the second visit loses the fewest patients.
+    needs = plan_needs(schedule_input(expected=(50.0, 110.0, 10.0)))
+    b1, b2 = (v for v in needs.visits if v.stop == 1)
+    room = DAY - 120 - 30 - MARGIN_MINUTES
+    assert b1.service_minutes == pytest.approx(30 + room)
+    assert b2.service_minutes == pytest.approx(30 + 528 - room)
+    assert b1.expected["general_medicine"] == pytest.approx(room * 100 / DAY)
+    assert b1.expected["general_medicine"] + b2.expected["general_medicine"] == pytest.approx(110)
+    assert 1 not in needs.unmet
+
+
+def test_each_specialty_is_seen_at_its_own_pace() -> None:
+    # 400 general-medicine patients (4 days' work) and 20 paediatric ones (a fifth of a
+    # day): two visits see 2 × 325/480 × 100 GM patients and every child.
+    inp = schedule_input(expected=(50.0, 150.0, 10.0))
+    stops = list(inp.stops)
+    stops[1] = CaravanStop("B", "B", 2, {"general_medicine": 400.0, "paediatrics": 20.0}, 0.5)
+    units = (CaravanUnit("U1", 0, "T", {"general_medicine": 100.0, "paediatrics": 100.0}),)
+    inp = ScheduleInput(
+        **{
+            **vars(inp),
+            "specialties": ("general_medicine", "paediatrics"),
+            "stops": tuple(stops),
+            "units": units,
+        }
+    )
+    needs = plan_needs(inp)
+    b1, b2 = (v for v in needs.visits if v.stop == 1)
+    room = DAY - 120 - 30 - MARGIN_MINUTES
+    assert b1.expected["paediatrics"] == pytest.approx(20.0)  # all on the first visit
+    assert b2.expected["paediatrics"] == 0
+    assert needs.unmet[1]["paediatrics"] == pytest.approx(0.0)
+    assert needs.unmet[1]["general_medicine"] == pytest.approx(400 - 2 * room * 100 / DAY)
 
 
 def test_every_visit_fits_in_three_days() -> None:
@@ -112,6 +149,10 @@ def test_every_visit_fits_in_three_days() -> None:
             assert v.start == pytest.approx(route.leave + 60, abs=0.2)
     (dropped,) = plan.dropped
     assert dropped.code == "C" and "beyond a day's reach" in dropped.reason
+    # C is not visited: all its 10 expected patients are unmet; B's overflow too.
+    assert plan.unmet["C"] == {"general_medicine": 10.0}
+    assert plan.unmet["B"]["general_medicine"] == pytest.approx(150 - 2 * 325 * 100 / DAY, abs=0.1)
+    assert "A" not in plan.unmet
 
 
 def test_one_unit_day_keeps_the_highest_score() -> None:
@@ -147,3 +188,17 @@ def test_a_tour_reaches_the_far_commune() -> None:
     for route in plan.routes:
         for v in route.visits:
             assert v.start >= 480 and v.departure <= 960 + 1e-6
+
+
+def test_tours_stop_at_rest_days_and_at_a_day_s_drive() -> None:
+    inp = schedule_input(days=1, mode="tours")
+    days = (START, START + timedelta(days=1), START + timedelta(days=3), START + timedelta(days=4))
+    far = MINUTES.copy()
+    far[0, 3] = far[3, 0] = 500.0  # C now 500 min one way: more than a working day
+    inp = ScheduleInput(**{**vars(inp), "working_days": days, "duration_minutes": far})
+    needs = plan_needs(inp)
+    (c,) = needs.unreachable
+    assert c.stop == 2 and "beyond a day's drive: 500 min one way" in c.reason()
+    _, vehicles, _ = build_problem(inp, needs)
+    # Wednesday is a rest day: two tours, Monday–Tuesday and Thursday–Friday.
+    assert sorted({v.days for v in vehicles}) == [days[:2], days[2:]]

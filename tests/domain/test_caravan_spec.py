@@ -175,3 +175,21 @@ def test_settings_must_have_their_type() -> None:
     text = problems(spec(settings={"time_limit_s": 0, "max_days_per_stop": 0}))
     assert "settings.time_limit_s: must be > 0 seconds" in text
     assert "settings.max_days_per_stop: at least 1 visit" in text
+
+
+def test_every_unit_brings_every_specialty_and_names_are_unique() -> None:
+    units = [
+        {
+            "name": "U1",
+            "base": "HP",
+            "team": "A",
+            "capacity": {"general_medicine": 100, "paediatrics": 40},
+        },
+        {"name": "U1", "base": "HP", "team": "A", "capacity": {"general_medicine": 100}},
+    ]
+    text = problems(
+        spec(units=units, specialties=["general_medicine", "paediatrics", "paediatrics"])
+    )
+    assert "units[1] (U1).capacity: no capacity for paediatrics" in text
+    assert "units: U1 given more than once" in text
+    assert "specialties: paediatrics given more than once" in text

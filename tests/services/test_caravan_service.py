@@ -382,7 +382,7 @@ def test_record_and_report(
         "1,consultation,paediatrics,M,0-4,7,,\n"
         "1,screening,glycaemia,,,9,,\n"
         "1,medicine,paracetamol,,,20,,\n"
-        f"1,referral,ophthalmology,F,60+,2,{BASE_FACILITY},ophtalmologie\n"
+        f"1,referral,general_medicine,F,60+,2,{BASE_FACILITY},ophtalmologie\n"
         "2,consultation,ophthalmology,M,50-59,4,,\n",
         encoding="utf-8",
     )
@@ -420,7 +420,7 @@ def test_record_and_report(
     }
     assert len(received) == 1 and received == by_campaign == report["referrals"]
     assert received[0]["referrals"] == 2 and received[0]["campaign_id"] == campaign_id
-    assert received[0]["specialty"] == "ophthalmology"
+    assert received[0]["specialty"] == "general_medicine"
     assert received[0]["service"] == "ophtalmologie"
     assert received[0]["first_visit"] == one["date"]
     assert elsewhere == []
@@ -459,6 +459,12 @@ GOOD = {"stop": "1", "kind": "consultation", "item": "general_medicine", "sex": 
         (GOOD | {"age_band": "18-25", "count": "1"}, "age_band: '18-25' is not one of"),
         (GOOD | {"kind": "vaccine", "count": "1"}, "kind: 'vaccine' is not one of"),
         (GOOD | {"count": "1", "colour": "red"}, "unknown column(s) colour"),
+        (GOOD | {"count": "1e30"}, "count: '1e30' is too large"),
+        (
+            GOOD | {"item": "gynaecology_obstetrics", "sex": "F", "age_band": "0-4"},
+            "age_band: gynaecology_obstetrics is for ages 5-14, 15-49, 50-59, 60+, not 0-4",
+        ),
+        (GOOD | {"item": "x" * 121, "kind": "medicine"}, "item: longer than 120 characters"),
     ],
 )
 def test_refused_records_name_the_field_and_write_nothing(
@@ -479,6 +485,33 @@ def test_refused_records_name_the_field_and_write_nothing(
         assert campaign_report(session, campaign_id)["totals"]["visits_recorded"] == 0
 
 
+def test_more_people_than_inhabitants_is_refused(
+    scratch_factory: sessionmaker[Session], saved: tuple[str, list[dict[str, Any]]]
+) -> None:
+    campaign_id, _ = saved
+    rows = [(2, GOOD | {"age_band": "15-49", "count": "99999999"})]
+    with transaction(scratch_factory) as session:
+        with pytest.raises(RecordError, match="consultations exceed the commune's") as caught:
+            record_visits(session, campaign_id, rows, "test", AFTER)
+        assert "stop 1 (" in str(caught.value) and "count: 99,999,999" in str(caught.value)
+
+
+def test_the_same_rows_twice_are_refused(
+    scratch_factory: sessionmaker[Session], saved: tuple[str, list[dict[str, Any]]]
+) -> None:
+    campaign_id, _ = saved
+    rows = [(2, GOOD | {"age_band": "15-49", "count": "4"})]
+    with transaction(scratch_factory) as session:
+        assert record_visits(session, campaign_id, rows, "test", AFTER, "a.csv") == 1
+    with (
+        transaction(scratch_factory) as session,
+        pytest.raises(RecordError, match=r"already recorded on .* by test"),
+    ):
+        record_visits(session, campaign_id, rows, "test", AFTER, "a.csv")
+    with transaction(scratch_factory) as session:
+        assert campaign_report(session, campaign_id)["totals"]["done"] == 4
+
+
 def test_more_referrals_than_consultations_is_refused(
     scratch_factory: sessionmaker[Session], saved: tuple[str, list[dict[str, Any]]]
 ) -> None:
@@ -488,12 +521,18 @@ def test_more_referrals_than_consultations_is_refused(
         (3, GOOD | {"kind": "referral", "count": "3", "facility": BASE_FACILITY}),
     ]
     with transaction(scratch_factory) as session:
-        with pytest.raises(RecordError, match="count: 3 referrals for 2 consultations"):
+        with pytest.raises(
+            RecordError,
+            match="count: 3 general_medicine referrals for 2 general_medicine consultations",
+        ):
             record_visits(session, campaign_id, rows, "test", AFTER)
         # Two consultations recorded first, then one more referral than they allow.
         record_visits(session, campaign_id, rows[:1], "test", AFTER)
         record_visits(session, campaign_id, [(2, rows[1][1] | {"count": "2"})], "test", AFTER)
-        with pytest.raises(RecordError, match="count: 3 referrals for 2 consultations"):
+        with pytest.raises(
+            RecordError,
+            match="count: 3 general_medicine referrals for 2 general_medicine consultations",
+        ):
             record_visits(session, campaign_id, [(2, rows[1][1] | {"count": "1"})], "t", AFTER)
     with transaction(scratch_factory) as session:
         assert campaign_report(session, campaign_id)["totals"]["referrals"] == 2

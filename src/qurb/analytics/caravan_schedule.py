@@ -40,6 +40,7 @@ from qurb.analytics.routing import (
 )
 
 DAY_MINUTES = 1440.0
+Day = date  # an alias: PlannedVisit has a field named `date`
 SECOND_VISIT_FACTOR = 0.5
 MARGIN_MINUTES = 5.0
 
@@ -99,18 +100,24 @@ class VisitNeed:
 @dataclass(frozen=True)
 class Unreachable:
     stop: int
-    round_trip_minutes: float
+    travel_minutes: float  # day trips: the round trip; tours: one way
     base: str | None
-    needed_minutes: float
+    needed_minutes: float  # setup + shortest visit + margin
     day_minutes: float
+    mode: str = "day-trips"
 
     def reason(self) -> str:
         if self.base is None:
-            return "no base can reach it"
+            return "no base can reach it (no path on the travel-time model)"
+        if self.mode == "tours":
+            return (
+                f"beyond a day's drive: {self.travel_minutes:.0f} min one way from "
+                f"{self.base} > working day {self.day_minutes:.0f} min"
+            )
         return (
-            f"beyond a day's reach: round trip from {self.base} {self.round_trip_minutes:.0f} "
-            f"min + setup and shortest visit {self.needed_minutes:.0f} min > working day "
-            f"{self.day_minutes:.0f} min"
+            f"beyond a day's reach: round trip from {self.base} {self.travel_minutes:.0f} "
+            f"min + setup, shortest visit and margin {self.needed_minutes:.0f} min > working "
+            f"day {self.day_minutes:.0f} min"
         )
 
 
@@ -136,9 +143,9 @@ class PlannedVisit:
     number: int
     of: int
     expected: dict[str, float]
-    # Tours: the team drove here after the previous day's work and slept here; `arrival`
-    # is then the previous evening's clock time.
-    arrived_evening_before: bool = False
+    # Tours: the team may drive here after an earlier day's work and sleep here; `arrival`
+    # is then the clock time on `arrival_date`.
+    arrival_date: Day
 
 
 @dataclass(frozen=True)
@@ -186,57 +193,76 @@ def reference_capacity(inp: ScheduleInput) -> dict[str, float]:
     return out
 
 
+def _reach(inp: ScheduleInput, location: int) -> tuple[float, str]:
+    """Day trips: the shortest round trip from a base; tours: the shortest drive there."""
+    d = inp.duration_minutes
+    if inp.mode == "day-trips":
+        trips = [
+            (float(d[b.location, location] + d[location, b.location]), b.name) for b in inp.bases
+        ]
+    else:
+        trips = [(float(d[b.location, location]), b.name) for b in inp.bases]
+    return min(trips)
+
+
 def plan_needs(inp: ScheduleInput) -> Needs:
-    """The visits each stop needs, and the stops no base can reach within a day."""
+    """The visits each stop needs, and the stops no base can reach within a day.
+
+    Each specialty needs expected ÷ daily capacity of a working day; the specialties work
+    side by side, so the slowest sets how long the stop needs. The first visit takes as
+    much of that as a day allows (`room`: the day less the round trip in day trips, the
+    setup and the margin), the next visits the rest, up to `max_days_per_stop`; a
+    specialty's patients go to the earliest visits until they are all seen. The margin
+    absorbs the rounding of travel times up to the solver's resolution."""
     day = inp.hours[1] - inp.hours[0]
     capacity = reference_capacity(inp)
     visits: list[VisitNeed] = []
     unreachable: list[Unreachable] = []
     unmet: dict[int, dict[str, float]] = {}
+    needed = inp.setup_minutes + inp.min_service_minutes + MARGIN_MINUTES
     for i, stop in enumerate(inp.stops):
+        travel, base = _reach(inp, stop.location)
         if inp.mode == "day-trips":
-            trips = [
-                (
-                    float(
-                        inp.duration_minutes[b.location, stop.location]
-                        + inp.duration_minutes[stop.location, b.location]
-                    ),
-                    b.name,
-                )
-                for b in inp.bases
-            ]
-            round_trip, base = min(trips)
+            room = day - travel - inp.setup_minutes - MARGIN_MINUTES
+            reachable = math.isfinite(travel) and room >= inp.min_service_minutes
         else:
-            round_trip, base = 0.0, inp.bases[0].name
-        # Service minutes a visit can have; the margin absorbs the rounding of travel times
-        # up to the solver's resolution.
-        room = day - round_trip - inp.setup_minutes - MARGIN_MINUTES
-        needed = inp.setup_minutes + inp.min_service_minutes
-        if not math.isfinite(round_trip) or room < inp.min_service_minutes:
+            room = day - inp.setup_minutes - MARGIN_MINUTES
+            reachable = math.isfinite(travel) and travel <= day
+        if not reachable or room < inp.min_service_minutes:
             unreachable.append(
-                Unreachable(i, round_trip, base if math.isfinite(round_trip) else None, needed, day)
+                Unreachable(
+                    i, travel, base if math.isfinite(travel) else None, needed, day, inp.mode
+                )
             )
             continue
-        fractions = [
-            stop.expected.get(s, 0.0) / capacity[s] for s in inp.specialties if capacity[s] > 0
-        ]
-        work = max(fractions, default=0.0) * day  # consultation minutes in all
-        count = max(1, math.ceil(work / room - 1e-9))
-        allowed = min(count, inp.max_days_per_stop)
-        served = min(1.0, allowed * room / work) if work > 0 else 1.0
-        if served < 1.0:
-            unmet[i] = {s: v * (1.0 - served) for s, v in stop.expected.items()}
-        per_visit = {s: v * served / allowed for s, v in stop.expected.items()}
-        for k in range(allowed):
-            visits.append(
-                VisitNeed(
-                    i,
-                    k + 1,
-                    allowed,
-                    inp.setup_minutes + min(room, work * served / allowed),
-                    per_visit,
-                )
-            )
+        minutes = {  # consultation minutes each specialty needs
+            s: stop.expected.get(s, 0.0) / capacity[s] * day
+            for s in inp.specialties
+            if capacity[s] > 0
+        }
+        remaining = max(minutes.values(), default=0.0)
+        lengths: list[float] = []
+        while remaining > 1e-9 and len(lengths) < inp.max_days_per_stop:
+            lengths.append(min(room, remaining))
+            remaining -= lengths[-1]
+        if not lengths:  # nobody expected (an empty target group): one short visit
+            lengths = [inp.min_service_minutes]
+        before = 0.0
+        seen = {s: 0.0 for s in stop.expected}
+        for k, length in enumerate(lengths):
+            expected = {
+                s: min(length, max(0.0, minutes[s] - before)) * capacity[s] / day
+                if s in minutes
+                else 0.0
+                for s in stop.expected
+            }
+            for s, x in expected.items():
+                seen[s] += x
+            before += length
+            visits.append(VisitNeed(i, k + 1, len(lengths), inp.setup_minutes + length, expected))
+        left = {s: stop.expected[s] - seen[s] for s in stop.expected}
+        if any(x > 0.5 for x in left.values()):
+            unmet[i] = left
     return Needs(tuple(visits), tuple(unreachable), unmet)
 
 
@@ -262,10 +288,17 @@ def build_problem(
     if inp.mode == "day-trips":
         blocks = [(d,) for d in inp.working_days]
     else:
-        days = list(inp.working_days)
-        blocks = [
-            tuple(days[k : k + inp.max_tour_days]) for k in range(0, len(days), inp.max_tour_days)
-        ]
+        # A tour never spans a rest day: runs of consecutive working days, cut every
+        # `max_tour_days`.
+        blocks = []
+        run: list[date] = []
+        for day in inp.working_days:
+            if run and ((day - run[-1]).days != 1 or len(run) == inp.max_tour_days):
+                blocks.append(tuple(run))
+                run = []
+            run.append(day)
+        if run:
+            blocks.append(tuple(run))
     for block in blocks:
         for u, unit in enumerate(inp.units):
             vehicles.append(Vehicle(u, block))
@@ -342,6 +375,7 @@ def read_plan(
     """Routes as dated visits; every stop left out with the reason."""
     routes: list[PlannedRoute] = []
     served: dict[int, int] = {}
+    served_visits: set[int] = set()
     for route in solution.routes:
         vehicle = vehicles[route.vehicle_type]
         unit = inp.units[vehicle.unit]
@@ -352,6 +386,7 @@ def read_plan(
             need = needs.visits[owners[visit.client][0]]
             stop = inp.stops[need.stop]
             served[need.stop] = served.get(need.stop, 0) + 1
+            served_visits.add(owners[visit.client][0])
             day, start = _clock(visit.start, inp.start_date)
             arrival_day, arrival = _clock(visit.arrival, inp.start_date)
             visits.append(
@@ -369,7 +404,7 @@ def read_plan(
                     need.number,
                     need.of,
                     {s: round(x, 1) for s, x in need.expected.items()},
-                    arrived_evening_before=arrival_day < day,
+                    arrival_date=arrival_day,
                 )
             )
             path.append(stop.location)
@@ -393,15 +428,19 @@ def read_plan(
         )
     routes.sort(key=lambda r: (r.first_date, r.unit))
     dropped = _dropped(inp, needs, served)
-    unmet = {
-        inp.stops[i].code: {s: round(x, 1) for s, x in v.items()} for i, v in needs.unmet.items()
-    }
-    for need in needs.visits:
-        if need.number > served.get(need.stop, 0) and served.get(need.stop, 0) > 0:
-            code = inp.stops[need.stop].code
-            row = unmet.setdefault(code, {s: 0.0 for s in inp.specialties})
-            for s, x in need.expected.items():
-                row[s] = round(row.get(s, 0.0) + x, 1)
+    # Unmet: every expected patient no planned visit sees (all of them where the commune
+    # is not visited).
+    seen: dict[int, dict[str, float]] = {}
+    for index in served_visits:
+        need = needs.visits[index]
+        row = seen.setdefault(need.stop, {})
+        for s, x in need.expected.items():
+            row[s] = row.get(s, 0.0) + x
+    unmet = {}
+    for i, stop in enumerate(inp.stops):
+        left = {s: x - seen.get(i, {}).get(s, 0.0) for s, x in stop.expected.items()}
+        if any(x > 0.5 for x in left.values()):
+            unmet[stop.code] = {s: round(max(x, 0.0), 1) for s, x in left.items()}
     return SchedulePlan(
         tuple(routes),
         dropped,

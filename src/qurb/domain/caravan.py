@@ -42,7 +42,12 @@ SEXES = ("F", "M")
 RECORD_KINDS = ("consultation", "screening", "medicine", "referral")
 # Specialties whose consultations only some people can have (an "impossible count").
 SEX_ONLY = {"gynaecology_obstetrics": "F"}
-AGE_ONLY = {"paediatrics": ("0-4", "5-14")}
+AGE_ONLY = {
+    "paediatrics": ("0-4", "5-14"),
+    "gynaecology_obstetrics": ("5-14", "15-49", "50-59", "60+"),
+}
+COUNT_MAX = 2**31 - 1  # a count a database integer column holds everywhere
+TEXT_MAX = 120  # characters of a record's item and service
 
 
 class CampaignError(QurbError):
@@ -262,6 +267,23 @@ def check_campaign(spec: CampaignSpec, today: date, source: str = "campaign") ->
             problems.append(
                 f"specialties: no team and unit with capacity for the required specialty {s}"
             )
+    # Every stop gets all the campaign's specialties, so every unit brings them all.
+    for i, u in enumerate(spec.units):
+        lacking = [s for s in spec.specialties if s in offered and u.capacity.get(s, 0) <= 0]
+        if lacking:
+            problems.append(
+                f"units[{i}] ({u.name}).capacity: no capacity for {', '.join(lacking)}; every "
+                "stop gets all the campaign's specialties, so every unit needs them"
+            )
+    for field, names in (
+        ("bases", [b.name for b in spec.bases]),
+        ("teams", [t.name for t in spec.teams]),
+        ("units", [u.name for u in spec.units]),
+        ("specialties", list(spec.specialties)),
+    ):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            problems.append(f"{field}: {', '.join(twice)} given more than once")
     for key, value in spec.weight_values().items():
         if key not in caravan_catalogue()["weights"]:
             problems.append(

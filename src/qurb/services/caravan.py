@@ -12,6 +12,8 @@ The plan is JSON-ready; `save_campaign` stores it with one row per planned visit
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import uuid
 from collections import defaultdict
@@ -42,15 +44,18 @@ from qurb.analytics.caravan_schedule import (
     plan_needs,
     read_plan,
 )
+from qurb.analytics.locator import CommuneLocator
 from qurb.analytics.needs import PEOPLE_60_PLUS_BANDS, WOMEN_15_49_BANDS
 from qurb.analytics.routing import solve_routing
 from qurb.analytics.travel import Points, TravelTimeModel
 from qurb.domain.caravan import (
     AGE_BAND_CODES,
     AGE_ONLY,
+    COUNT_MAX,
     RECORD_KINDS,
     SEX_ONLY,
     SEXES,
+    TEXT_MAX,
     CampaignError,
     CampaignSpec,
     caravan_catalogue,
@@ -278,7 +283,7 @@ class _Base:
     facility: str | None
 
 
-def resolve_bases(session: Session, spec: CampaignSpec, locate: Any) -> list[_Base]:
+def resolve_bases(session: Session, spec: CampaignSpec, locate: CommuneLocator) -> list[_Base]:
     out = []
     for i, b in enumerate(spec.bases):
         if b.facility:
@@ -292,10 +297,10 @@ def resolve_bases(session: Session, spec: CampaignSpec, locate: Any) -> list[_Ba
         assert b.lon is not None and b.lat is not None
         if not inside_morocco(b.lon, b.lat):
             raise CampaignError(f"bases[{i}] ({b.name}): ({b.lon}, {b.lat}) is outside Morocco")
-        commune = locate(b.lon, b.lat)
-        if commune is None:
+        hit = locate.locate(b.lon, b.lat, tolerance_km=1.0)
+        if hit is None:
             raise CampaignError(f"bases[{i}] ({b.name}): the point is in no commune")
-        out.append(_Base(b.name, b.lon, b.lat, commune, None))
+        out.append(_Base(b.name, b.lon, b.lat, hit.code, None))
     return out
 
 
@@ -320,10 +325,13 @@ def prepare_campaign(
     bases = resolve_bases(session, spec, commune_locator(session))
     by_code = {c.code: c for c in priority.communes}
     score = {p.code: p.score for p in priority.priorities}
-    sites = {s.commune: s for s in spec.sites}
+    site_codes = _resolve_codes(index, [s.commune for s in spec.sites], "sites", set(by_code))
+    sites = dict(zip(site_codes, spec.sites, strict=True))
     for i, site in enumerate(spec.sites):
-        if site.commune not in by_code:
-            raise CampaignError(f"sites[{i}].commune: {site.commune!r} is not a candidate commune")
+        if not inside_morocco(site.lon, site.lat):
+            raise CampaignError(
+                f"sites[{i}] ({site.name}): ({site.lon}, {site.lat}) is outside Morocco"
+            )
     stops_communes = [c for c in priority.communes if c.code not in set(priority.forced_out)]
     lon = [b.lon for b in bases] + [
         sites[c.code].lon if c.code in sites else float(c.ref_lon or 0) for c in stops_communes
@@ -486,20 +494,29 @@ def _plan_json(
             visits_of[v.code] += 1
     # Visit k of n counts in date order, across units (tours of different units overlap,
     # so the order of the routes is not the order of the dates).
+    # Stop numbers count in date order too.
     seen: dict[str, int] = defaultdict(int)
     ordinal: dict[tuple[int, int], int] = {}
-    for key, v in sorted(
-        (((r, k), v) for r, route in enumerate(plan.routes) for k, v in enumerate(route.visits)),
-        key=lambda item: (item[1].date, item[1].start, item[0]),
+    numbers: dict[tuple[int, int], int] = {}
+    for position, (key, v) in enumerate(
+        sorted(
+            (
+                ((r, k), v)
+                for r, route in enumerate(plan.routes)
+                for k, v in enumerate(route.visits)
+            ),
+            key=lambda item: (item[1].date, item[0]),
+        ),
+        start=1,
     ):
         seen[v.code] += 1
         ordinal[key] = seen[v.code]
+        numbers[key] = position
     days = []
-    number = 0
     for r, route in enumerate(plan.routes):  # by first date
         out_stops = []
         for k, v in enumerate(route.visits):
-            number += 1
+            number = numbers[(r, k)]
             commune = by_code[v.code]
             loc = stops[v.stop].location
             out_stops.append(
@@ -515,7 +532,8 @@ def _plan_json(
                     "arrival": _clock(v.arrival),
                     "start": _clock(v.start),
                     "departure": _clock(v.departure),
-                    "arrived_evening_before": v.arrived_evening_before,
+                    "arrival_date": v.arrival_date.isoformat(),
+                    "arrived_evening_before": v.arrival_date < v.date,
                     "visit": f"{ordinal[(r, k)]}/{visits_of[v.code]}",
                     "expected": {s: round(x) for s, x in v.expected.items()},
                     "unit": v.unit,
@@ -793,6 +811,8 @@ def record_visits(
                 bad.append(f"count: {raw_count!r} is not a whole number")
             elif number < 0:
                 bad.append(f"count: {raw_count!r} is negative")
+            elif number > COUNT_MAX:
+                bad.append(f"count: {raw_count!r} is too large")
             else:
                 count = int(number)
         except (TypeError, ValueError, OverflowError):  # OverflowError: "inf"
@@ -804,6 +824,9 @@ def record_visits(
             bad.append(f"age_band: {item} is for ages {', '.join(AGE_ONLY[item])}, not {band}")
         facility = str(values.get("facility") or "").strip() or None
         service = str(values.get("service") or "").strip() or None
+        for name, text in (("item", item), ("service", service or "")):
+            if len(text) > TEXT_MAX:
+                bad.append(f"{name}: longer than {TEXT_MAX} characters")
         if kind == "referral":
             if facility is None:
                 bad.append("facility: a referral names the receiving facility (registry id)")
@@ -828,33 +851,25 @@ def record_visits(
                 },
             )
         )
-    # Referrals cannot outnumber the consultations given at the stop (recorded before
-    # or in this file).
     if not problems:
-        consultations: dict[int, int] = defaultdict(int)
-        referrals: dict[int, int] = defaultdict(int)
-        for stop_id, kind, total in session.execute(
-            select(
-                CaravanRecordRow.stop_id, CaravanRecordRow.kind, func.sum(CaravanRecordRow.count)
+        problems += _impossible_totals(session, stops, accepted, source)
+    batch = _batch_key(rows)
+    if not problems:
+        earlier = session.execute(
+            select(CaravanRecordRow.recorded_at, CaravanRecordRow.recorded_by)
+            .join(CaravanStopRow, CaravanStopRow.id == CaravanRecordRow.stop_id)
+            .where(
+                CaravanStopRow.campaign_id == campaign_id,
+                CaravanRecordRow.batch_sha256 == batch,
             )
-            .where(CaravanRecordRow.stop_id.in_([s.id for s in stops.values()]))
-            .group_by(CaravanRecordRow.stop_id, CaravanRecordRow.kind)
-        ):
-            if kind == "consultation":
-                consultations[stop_id] += int(total)
-            elif kind == "referral":
-                referrals[stop_id] += int(total)
-        for stop, values in accepted:
-            if values["kind"] == "consultation":
-                consultations[stop.id] += values["count"]
-            elif values["kind"] == "referral":
-                referrals[stop.id] += values["count"]
-        for stop in stops.values():
-            if referrals[stop.id] > consultations[stop.id]:
-                problems.append(
-                    f"{source}: stop {stop.number} ({stop.label}): count: {referrals[stop.id]} "
-                    f"referrals for {consultations[stop.id]} consultations is impossible"
-                )
+            .limit(1)
+        ).first()
+        if earlier is not None:
+            problems.append(
+                f"{source}: these rows were already recorded on "
+                f"{earlier.recorded_at:%Y-%m-%d %H:%M} by {earlier.recorded_by}; recording "
+                "them again would count them twice"
+            )
     if problems:
         lines = "\n".join(f"  - {p}" for p in problems[:50])
         more = f"\n  … and {len(problems) - 50} more" if len(problems) > 50 else ""
@@ -863,9 +878,77 @@ def record_visits(
         raise RecordError(f"{source}: no record row (columns: {', '.join(RECORD_COLUMNS)})")
     now = datetime.now(UTC)
     for stop, values in accepted:
-        session.add(CaravanRecordRow(stop_id=stop.id, recorded_at=now, recorded_by=user, **values))
+        session.add(
+            CaravanRecordRow(
+                stop_id=stop.id, recorded_at=now, recorded_by=user, batch_sha256=batch, **values
+            )
+        )
     session.flush()
     return len(accepted)
+
+
+def _batch_key(rows: Sequence[tuple[int, dict[str, Any]]]) -> str:
+    """SHA-256 of the rows (in a canonical form): the same file recorded twice is refused."""
+    canonical = json.dumps(
+        sorted(json.dumps(v, sort_keys=True, default=str) for _, v in rows), ensure_ascii=False
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _impossible_totals(
+    session: Session,
+    stops: dict[int, CaravanStopRow],
+    accepted: Sequence[tuple[CaravanStopRow, dict[str, Any]]],
+    source: str,
+) -> list[str]:
+    """Counts that no visit can have, with those recorded before: more people seen than
+    the commune has inhabitants, or more referrals in a specialty than its consultations."""
+    people: dict[tuple[int, str], int] = defaultdict(int)  # (stop id, kind) → people
+    by_specialty: dict[tuple[int, str, str], int] = defaultdict(int)
+    ids = [s.id for s in stops.values()]
+    for stop_id, kind, item, total in session.execute(
+        select(
+            CaravanRecordRow.stop_id,
+            CaravanRecordRow.kind,
+            CaravanRecordRow.item,
+            func.sum(CaravanRecordRow.count),
+        )
+        .where(CaravanRecordRow.stop_id.in_(ids))
+        .group_by(CaravanRecordRow.stop_id, CaravanRecordRow.kind, CaravanRecordRow.item)
+    ):
+        people[(stop_id, kind)] += int(total)
+        by_specialty[(stop_id, kind, item)] += int(total)
+    for stop, values in accepted:
+        people[(stop.id, values["kind"])] += values["count"]
+        by_specialty[(stop.id, values["kind"], values["item"])] += values["count"]
+    population = dict(
+        session.execute(
+            select(TerritoryRow.code, TerritoryRow.population_2024).where(
+                TerritoryRow.code.in_({s.commune_code for s in stops.values()})
+            )
+        ).all()
+    )
+    problems = []
+    for stop in stops.values():
+        where = f"{source}: stop {stop.number} ({stop.label})"
+        inhabitants = population.get(stop.commune_code)
+        for kind in ("consultation", "screening", "referral"):
+            n = people[(stop.id, kind)]
+            if inhabitants is not None and n > inhabitants:
+                problems.append(
+                    f"{where}: count: {n:,} {kind}s exceed the commune's {inhabitants:,} "
+                    "inhabitants"
+                )
+        for (stop_id, kind, item), n in by_specialty.items():
+            if stop_id != stop.id or kind != "referral":
+                continue
+            seen = by_specialty.get((stop.id, "consultation", item), 0)
+            if n > seen:
+                problems.append(
+                    f"{where}: count: {n} {item} referrals for {seen} {item} consultations "
+                    "is impossible"
+                )
+    return problems
 
 
 # ---------------------------------------------------------------------------- report

@@ -234,5 +234,7 @@ class CaravanRecordRow(Base):
         String(80), ForeignKey("facilities.id"), index=True
     )
     service: Mapped[str | None] = mapped_column(String(120))
+    # SHA-256 of the rows recorded together, so that one file is not counted twice.
+    batch_sha256: Mapped[str] = mapped_column(String(64), index=True)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     recorded_by: Mapped[str] = mapped_column(String(120))

@@ -79,6 +79,7 @@ def upgrade() -> None:
         sa.Column("count", sa.Integer(), nullable=False),
         sa.Column("facility_id", sa.String(length=80), nullable=True),
         sa.Column("service", sa.String(length=120), nullable=True),
+        sa.Column("batch_sha256", sa.String(length=64), nullable=False),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("recorded_by", sa.String(length=120), nullable=False),
         sa.ForeignKeyConstraint(
@@ -99,6 +100,9 @@ def upgrade() -> None:
     )
     op.create_index(
         op.f("ix_caravan_records_facility_id"), "caravan_records", ["facility_id"], unique=False
+    )
+    op.create_index(
+        op.f("ix_caravan_records_batch_sha256"), "caravan_records", ["batch_sha256"], unique=False
     )
 
 
