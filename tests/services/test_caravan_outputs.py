@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
@@ -12,7 +13,13 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from qurb.domain.caravan import parse_campaign, specialties
-from qurb.services.caravan import campaign_report, plan_campaign, record_visits, save_campaign
+from qurb.services.caravan import (
+    campaign_report,
+    plan_campaign,
+    public_hours,
+    record_visits,
+    save_campaign,
+)
 from qurb.services.caravan_outputs import (
     day_by_day_rows,
     notice_html,
@@ -25,6 +32,7 @@ from qurb.services.travel import commune_graph_model
 from qurb.storage.database import make_sessionmaker, transaction
 
 BASE_FACILITY = "hosp-03.131.01.03-marche-verte"
+MOROCCO = ZoneInfo("Africa/Casablanca")
 GUIGOU = "03.131.03.11"
 SPECIALTIES = ["general_medicine", "gynaecology_obstetrics", "paediatrics", "ophthalmology"]
 CAPACITY = {
@@ -90,16 +98,49 @@ def test_ics_has_one_event_per_visit_in_moroccan_time(plan: dict[str, Any]) -> N
     by_uid = {str(e["UID"]): e for e in events}
     for v in planned:
         event = by_uid[f"cv-test-{v['number']}@qurb"]
-        assert event["DTSTART"].params["TZID"] == "Africa/Casablanca"
         start = event.decoded("DTSTART")
         end = event.decoded("DTEND")
-        assert isinstance(start, datetime) and start.tzinfo is not None
-        assert "Casablanca" in str(start.tzinfo)
-        assert start.date().isoformat() == v["date"]
-        assert start.strftime("%H:%M") == v["start"] and end.strftime("%H:%M") == v["departure"]
+        assert isinstance(start, datetime) and start.utcoffset() == timedelta(0)
+        local_start, local_end = start.astimezone(MOROCCO), end.astimezone(MOROCCO)
+        assert local_start.date().isoformat() == v["date"]
+        assert local_start.strftime("%H:%M") == v["start"]
+        assert local_end.strftime("%H:%M") == v["departure"]
         assert v["name_fr"] in str(event["SUMMARY"])
-    # The timezone the events name is defined in the file.
-    assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == ["Africa/Casablanca"]
+    assert not list(calendar.walk("VTIMEZONE"))  # UTC times need no time-zone table
+
+
+def test_ics_times_follow_morocco_s_ramadan_clock() -> None:
+    # Morocco keeps UTC+1 but goes back to UTC+0 during Ramadan (7 Feb – 14 Mar 2027).
+    stop = {
+        "number": 1,
+        "name_fr": "Tissaf",
+        "label": "Tissaf",
+        "code": "03.131.07.09",
+        "lat": 33.4,
+        "lon": -4.0,
+        "unit": "U1",
+        "team": "A",
+        "visit": "1/1",
+        "expected": {},
+        "start": "10:00",
+        "departure": "15:00",
+    }
+    plan = {
+        "campaign": {"name": "C", "specialties": []},
+        "days": [
+            {"stops": [stop | {"date": "2027-01-15"}, stop | {"number": 2, "date": "2027-02-15"}]}
+        ],
+    }
+    events = list(Calendar.from_ical(plan_ics(plan, "cv")).walk("VEVENT"))
+    utc = [e.decoded("DTSTART").strftime("%Y-%m-%d %H:%M") for e in events]
+    assert utc == ["2027-01-15 09:00", "2027-02-15 10:00"]
+
+
+def test_public_hours_leave_room_to_install_and_pack() -> None:
+    # Team 10:00–15:00 with 30 min of setup: open from 10:15 to 14:45, on quarter hours.
+    assert public_hours(600, 900, 30) == ("10:15", "14:45")
+    assert public_hours(602, 898, 30) == ("10:30", "14:30")
+    assert public_hours(600, 630, 30) == ("10:00", "10:30")  # too short: the team's window
 
 
 def test_geojson_routes_start_and_end_at_the_base(plan: dict[str, Any]) -> None:
@@ -138,7 +179,8 @@ def test_notice_in_french_and_arabic(plan: dict[str, Any]) -> None:
     for v in visits(plan):
         if v["code"] == first["code"]:
             assert ARABIC_WEEKDAYS[date.fromisoformat(v["date"]).weekday()] in page
-            assert f"{v['start']} – {v['departure']}" in page
+            opens, closes = v["public_hours"]
+            assert f'<bdi dir="ltr">{opens} – {closes}</bdi>' in page
     catalogue = specialties()
     for s in SPECIALTIES:
         assert catalogue[s]["label_fr"] in page and catalogue[s]["label_ar"] in page

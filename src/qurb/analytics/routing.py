@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -252,7 +253,12 @@ def solve_routing(
                 else UNREACHABLE,
                 duration=_scaled(float(duration[i, j]), resolution, up=True),
             )
-    result = model.solve(MaxRuntime(time_limit_s), seed=seed, display=False)
+    with warnings.catch_warnings(record=True) as caught:
+        # PyVRP warns when a penalty hits its bound (a hard instance); the caller sees
+        # the outcome in `feasible`, and piped output stays clean.
+        warnings.simplefilter("always")
+        result = model.solve(MaxRuntime(time_limit_s), seed=seed, display=False)
+    penalty_warnings = sum(1 for w in caught if "penalty" in str(w.message).lower())
     best = result.best
     routes = []
     visited: set[int] = set()
@@ -298,4 +304,5 @@ def solve_routing(
         total_km,
         float(result.runtime),
         int(result.num_iterations),
+        {"penalty_bound_warnings": float(penalty_warnings)},
     )

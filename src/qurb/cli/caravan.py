@@ -138,8 +138,9 @@ def _print_plan(plan: dict[str, Any], fmt: OutputFormat, campaign_id: str | None
     )
     if plan["unmet"]:
         out.print(
-            f"[yellow]{len(plan['unmet'])} commune(s) expect more patients than their visits "
-            "can see[/] (see `--format json`, key `unmet`)."
+            f"[yellow]{len(plan['unmet'])} commune(s) have expected patients that no planned "
+            "visit sees[/] (not visited, or more than their visits allow; see `--format "
+            "json`, key `unmet`)."
         )
     if campaign_id:
         out.print(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import uuid
 from collections import defaultdict
@@ -309,6 +310,16 @@ def _clock(minutes: float) -> str:
     return f"{m // 60:02d}:{m % 60:02d}"
 
 
+def public_hours(start: float, departure: float, setup_minutes: float) -> tuple[str, str]:
+    """When the public is told to come: half the setup after the team starts (installing)
+    to half before it leaves (packing), on the quarter hour inside that window."""
+    opens = math.ceil((start + setup_minutes / 2) / 15) * 15
+    closes = math.floor((departure - setup_minutes / 2) / 15) * 15
+    if closes <= opens:  # a very short visit: keep the team's own window
+        return _clock(start), _clock(departure)
+    return _clock(opens), _clock(closes)
+
+
 def prepare_campaign(
     session: Session,
     spec: CampaignSpec,
@@ -448,11 +459,17 @@ def schedule_campaign(
         resolution=10,
     )
     if not solution.feasible:
+        forced = [s for s in stops if s.required]
+        if not forced:
+            raise CampaignError(
+                f"the solver found no feasible plan in {solution.runtime_s:.0f} s: give it "
+                "more time (--time-limit) or check the working hours and the bases"
+            )
         need = sum(
             v.service_minutes for v in needs.visits if stops[v.stop].required and v.number == 1
         )
         available = len(inp.working_days) * len(units) * (inp.hours[1] - inp.hours[0])
-        names = ", ".join(f"{s.label} ({s.code})" for s in stops if s.required)
+        names = ", ".join(f"{s.label} ({s.code})" for s in forced)
         raise CampaignError(
             f"force_in: the forced communes {names} cannot all be visited: their visits need "
             f"{need:.0f} minutes of service plus travel, and the campaign has {available:.0f} "
@@ -488,6 +505,7 @@ def _plan_json(
 ) -> dict[str, Any]:
     by_code = {c.code: c for c in priority.communes}
     catalogue = specialties()
+    setup = inp.setup_minutes
     visits_of: dict[str, int] = defaultdict(int)
     for route in plan.routes:
         for v in route.visits:
@@ -532,6 +550,7 @@ def _plan_json(
                     "arrival": _clock(v.arrival),
                     "start": _clock(v.start),
                     "departure": _clock(v.departure),
+                    "public_hours": list(public_hours(v.start, v.departure, setup)),
                     "arrival_date": v.arrival_date.isoformat(),
                     "arrived_evening_before": v.arrival_date < v.date,
                     "visit": f"{ordinal[(r, k)]}/{visits_of[v.code]}",

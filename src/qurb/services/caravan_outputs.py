@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 from collections import defaultdict
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -95,34 +95,38 @@ def _local(day: str, clock: str) -> datetime:
     return datetime.combine(date.fromisoformat(day), time(hour, minute), MOROCCO_TZ)
 
 
-def plan_ics(plan: dict[str, Any], campaign_id: str) -> bytes:
-    """One event per visit (local Moroccan time), for the teams' and partners' calendars."""
+def plan_ics(plan: dict[str, Any], campaign_id: str, now: datetime | None = None) -> bytes:
+    """One event per visit, for the teams' and partners' calendars. Times are written in
+    UTC: Morocco's clock changes around Ramadan every year, and a calendar that trusts an
+    embedded time-zone table would be an hour off where the table stops."""
     from icalendar import Calendar, Event
 
+    stamp = (now or datetime.now(UTC)).astimezone(UTC)
     labels = {s["code"]: s for s in plan["campaign"]["specialties"]}
     calendar = Calendar()
     calendar.add("prodid", "-//Qurb//caravanes médicales//FR")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", plan["campaign"]["name"])
+    calendar.add("x-wr-timezone", "Africa/Casablanca")
     for stop in _stops(plan):
         event = Event()
         event.add("uid", f"{campaign_id}-{stop['number']}@qurb")
         event.add("summary", f"{plan['campaign']['name']} — {stop['name_fr']}")
-        event.add("dtstart", _local(stop["date"], stop["start"]))
-        event.add("dtend", _local(stop["date"], stop["departure"]))
-        event.add("dtstamp", datetime(2000, 1, 1, tzinfo=MOROCCO_TZ))
+        event.add("dtstart", _local(stop["date"], stop["start"]).astimezone(UTC))
+        event.add("dtend", _local(stop["date"], stop["departure"]).astimezone(UTC))
+        event.add("dtstamp", stamp)
         event.add("location", f"{stop['label']}, {stop['name_fr']} ({stop['code']})")
         event.add("geo", (stop["lat"], stop["lon"]))
         expected = ", ".join(
             f"{labels[s]['label_fr']}: {n}" for s, n in stop["expected"].items() if s in labels
         )
+        opens, closes = stop.get("public_hours") or (stop["start"], stop["departure"])
         event.add(
             "description",
-            f"{stop['unit']} ({stop['team']}); visite {stop['visit']}; "
-            f"patients attendus: {expected}",
+            f"{stop['unit']} ({stop['team']}); visite {stop['visit']}; consultations "
+            f"{opens}–{closes} (heure du Maroc); patients attendus: {expected}",
         )
         calendar.add_component(event)
-    calendar.add_missing_timezones()
     return bytes(calendar.to_ical())
 
 
@@ -161,16 +165,29 @@ def notice_html(plan: dict[str, Any], code: str) -> str:
     specialties = campaign["specialties"]
     partners = ", ".join(html.escape(p["name"]) for p in campaign["partners"])
     e = html.escape
+
+    def hours(v: dict[str, Any]) -> str:
+        opens, closes = v.get("public_hours") or (v["start"], v["departure"])
+        return f'<bdi dir="ltr">{e(opens)} – {e(closes)}</bdi>'
+
+    def place_ar(v: dict[str, Any]) -> str:
+        # The commune's Arabic name where the stop is its reference point; a user's site
+        # keeps the name it was given, isolated so that Latin text reads left to right.
+        if v["label"] == v["name_fr"]:
+            return e(v["name_ar"])
+        return f"<bdi>{e(v['label'])}</bdi>"
+
     rows_fr = "".join(
         f"<tr><td>{e(date_fr(date.fromisoformat(v['date'])))}</td><td>{e(v['label'])}</td>"
-        f"<td>{e(v['start'])} – {e(v['departure'])}</td></tr>"
+        f"<td>{hours(v)}</td></tr>"
         for v in visits
     )
     rows_ar = "".join(
-        f"<tr><td>{e(date_ar(date.fromisoformat(v['date'])))}</td><td>{e(v['label'])}</td>"
-        f"<td>{e(v['start'])} – {e(v['departure'])}</td></tr>"
+        f"<tr><td>{e(date_ar(date.fromisoformat(v['date'])))}</td><td>{place_ar(v)}</td>"
+        f"<td>{hours(v)}</td></tr>"
         for v in visits
     )
+    partners_ar = "، ".join(f"<bdi>{html.escape(p['name'])}</bdi>" for p in campaign["partners"])
     first = visits[0]
     fr = (
         f'<section lang="fr" dir="ltr"><h1>Caravane médicale gratuite — '
@@ -185,11 +202,11 @@ def notice_html(plan: dict[str, Any], code: str) -> str:
     )
     ar = (
         f'<section lang="ar" dir="rtl"><h1>قافلة طبية مجانية — {e(first["name_ar"])}</h1>'
-        f"<p>{e(campaign['name'])}</p>"
+        f"<p><bdi>{e(campaign['name'])}</bdi></p>"
         f'<p class="free">فحوصات مجانية ومفتوحة للجميع.</p>'
         f"<table><tr><th>التاريخ</th><th>المكان</th><th>التوقيت</th></tr>{rows_ar}</table>"
         f"<p>التخصصات: {'، '.join(e(s['label_ar']) for s in specialties)}.</p>"
-        f"<p>الشركاء: {partners or '—'}.</p>"
+        f"<p>الشركاء: {partners_ar or '—'}.</p>"
         f"<p>يرجى إحضار البطاقة الوطنية ودفتر الصحة والوصفات الطبية.</p></section>"
     )
     return _PAGE.format(title=e(f"{campaign['name']} — {first['name_fr']}"), body=fr + ar)
