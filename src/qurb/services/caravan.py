@@ -46,7 +46,6 @@ from qurb.analytics.caravan_schedule import (
     read_plan,
 )
 from qurb.analytics.locator import CommuneLocator
-from qurb.analytics.needs import PEOPLE_60_PLUS_BANDS, WOMEN_15_49_BANDS
 from qurb.analytics.routing import solve_routing
 from qurb.analytics.travel import Points, TravelTimeModel
 from qurb.domain.caravan import (
@@ -88,24 +87,33 @@ class RecordError(QurbError):
 # ---------------------------------------------------------------------------- inputs
 
 
-def read_group_sizes(session: Session, codes: Sequence[str]) -> dict[str, dict[str, float]]:
-    """People per caravan population group (caravan.toml) in each commune, from the HCP
-    2024 age bands (percentages of the municipal population)."""
-    groups = caravan_catalogue()["groups"]
-    rows: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+CensusLines = dict[str, dict[tuple[str, str], dict[str, Any]]]  # code → (area, sex) → figures
+
+
+def read_census_lines(session: Session, codes: Sequence[str]) -> CensusLines:
+    """The 2024 census lines of each commune, keyed by (area, sex)."""
+    out: CensusLines = {code: {} for code in codes}
     for start in range(0, len(codes), 500):
         chunk = list(codes[start : start + 500])
-        for code, sex, figures in session.execute(
-            select(CensusRow.code, CensusRow.sex, CensusRow.figures).where(
-                CensusRow.code.in_(chunk), CensusRow.census == "2024", CensusRow.area == "total"
+        for code, area, sex, figures in session.execute(
+            select(CensusRow.code, CensusRow.area, CensusRow.sex, CensusRow.figures).where(
+                CensusRow.code.in_(chunk), CensusRow.census == "2024"
             )
         ):
-            rows[code][sex] = figures or {}
+            out[code][(area, sex)] = figures or {}
+    return out
+
+
+def compute_group_sizes(lines: CensusLines) -> dict[str, dict[str, float]]:
+    """People per caravan population group (caravan.toml) in each commune, from the HCP
+    2024 age bands (percentages of the municipal population; women's bands of the female
+    population)."""
+    groups = caravan_catalogue()["groups"]
     out: dict[str, dict[str, float]] = {}
-    for code in codes:
+    for code, by_key in lines.items():
         sizes = {}
         for name, group in groups.items():
-            figures = rows[code].get("female" if group["sex"] == "female" else "all", {})
+            figures = by_key.get(("total", "female" if group["sex"] == "female" else "all"), {})
             people = float(figures.get("population_municipal") or 0.0)
             bands = AGE_BANDS if group["bands"] == "all" else group["bands"]
             share = sum(float(figures.get(b) or 0.0) for b in bands) / 100.0
@@ -114,41 +122,24 @@ def read_group_sizes(session: Session, codes: Sequence[str]) -> dict[str, dict[s
     return out
 
 
-def _census_shares(session: Session, codes: Sequence[str]) -> dict[str, dict[str, float]]:
-    """Rural share, paved-road km, and age shares of each commune (nan = unknown)."""
-    out: dict[str, dict[str, float]] = {c: {} for c in codes}
-    for code, area, sex, figures in session.execute(
-        select(CensusRow.code, CensusRow.area, CensusRow.sex, CensusRow.figures).where(
-            CensusRow.code.in_(list(codes)), CensusRow.census == "2024"
-        )
-    ):
-        figures = figures or {}
-        row = out[code]
-        if area == "total" and sex == "all":
-            row["legal"] = float(figures.get("population_legal") or np.nan)
-            paved = figures.get("households_distance_to_paved_road_km")
-            row["paved_road_km"] = np.nan if paved is None else float(paved)
-            row["children_0_4"] = float(figures.get("age_0_4") or np.nan) / 100.0
-            row["people_60_plus"] = (
-                sum(float(figures.get(b) or 0.0) for b in PEOPLE_60_PLUS_BANDS) / 100.0
-            )
-            row["municipal"] = float(figures.get("population_municipal") or np.nan)
-        elif area == "total" and sex == "female":
-            row["female_municipal"] = float(figures.get("population_municipal") or 0.0)
-            row["women_share_female"] = (
-                sum(float(figures.get(b) or 0.0) for b in WOMEN_15_49_BANDS) / 100.0
-            )
-        elif area == "rural" and sex == "all":
-            row["rural_legal"] = float(figures.get("population_legal") or 0.0)
-    for row in out.values():
-        legal = row.get("legal", np.nan)
-        row["rural_share"] = row.get("rural_legal", 0.0) / legal if legal and legal > 0 else np.nan
-        municipal = row.get("municipal", np.nan)
-        row["women_15_49"] = (
-            row.get("women_share_female", 0.0) * row.get("female_municipal", 0.0) / municipal
-            if municipal and municipal > 0
-            else np.nan
-        )
+def _commune_figures(lines: CensusLines) -> dict[str, dict[str, float]]:
+    """Rural share (of the legal population), households' paved-road km and the shares of
+    the priority's age groups (of the municipal population); nan = unknown."""
+    sizes = compute_group_sizes(lines)
+    out: dict[str, dict[str, float]] = {}
+    for code, by_key in lines.items():
+        total = by_key.get(("total", "all"), {})
+        legal = float(total.get("population_legal") or 0.0)
+        rural = float(by_key.get(("rural", "all"), {}).get("population_legal") or 0.0)
+        paved = total.get("households_distance_to_paved_road_km")
+        municipal = sizes[code]["total"]
+        row = {
+            "rural_share": rural / legal if legal > 0 else np.nan,
+            "paved_road_km": np.nan if paved is None else float(paved),
+        }
+        for group in ("children_0_4", "women_15_49", "people_60_plus"):
+            row[group] = sizes[code][group] / municipal if municipal > 0 else np.nan
+        out[code] = row
     return out
 
 
@@ -223,7 +214,8 @@ def compute_campaign_priority(
     beyond = np.array(
         [population[c] if minutes.get(c) is None or minutes[c] > threshold else 0.0 for c in codes]
     )
-    shares = _census_shares(session, codes)
+    lines = read_census_lines(session, codes)
+    shares = _commune_figures(lines)
     gap = _norm_gap_share(session, territory, str(spec.setting("norm")), codes)
     values = {
         "beyond_threshold": beyond,
@@ -236,7 +228,7 @@ def compute_campaign_priority(
     }
     assert set(values) == set(PARTS)
     priorities = compute_priority(PriorityInputs(tuple(codes), values), spec.weight_values())
-    groups = read_group_sizes(session, codes)
+    groups = compute_group_sizes(lines)
     catalogue = specialties()
     specialty_groups = {s: catalogue[s]["group"] for s in catalogue}
     rates = spec.attendance_rates()
