@@ -143,6 +143,9 @@ def test_drill_down_arabic_and_edit(page) -> None:  # type: ignore[no-untyped-de
 
     page.locator("#panel [data-section=facility-list] button[data-open]").first.click()
     page.wait_for_selector("#panel article.facility", timeout=10_000)
+    # No caravan has referred anyone there yet: the panel says so.
+    referrals = page.locator("#panel [data-section=referrals]").inner_text()
+    assert "Aucun patient adressé par une caravane" in referrals
     page.click("#panel [data-action=edit]")
     page.fill("#editor input[name=beds]", "-3")
     page.click("#editor [data-action=save]")

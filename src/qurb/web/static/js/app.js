@@ -207,6 +207,7 @@ function renderPanel() {
     panel.innerHTML = facilityPanel(state.facility.record, state.facility.history, {
       categoryName,
       localMode: config.localMode,
+      referrals: state.facility.referrals,
     });
   } else if (state.detail) {
     panel.innerHTML = territoryPanel(state.detail, {
@@ -223,11 +224,12 @@ function renderPanel() {
 }
 
 async function openFacility(id) {
-  const [record, history] = await Promise.all([
+  const [record, history, referrals] = await Promise.all([
     getJSON(`/api/facilities/${enc(id)}`),
     getJSON(`/api/facilities/${enc(id)}/history`),
+    getJSON(`/api/facilities/${enc(id)}/referrals`),
   ]);
-  state.facility = { record, history };
+  state.facility = { record, history, referrals };
   renderPanel();
   $("#panel").scrollTop = 0;
 }

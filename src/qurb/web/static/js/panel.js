@@ -163,7 +163,7 @@ function changeLines(change) {
   return `<ul class="changes">${fields}</ul>${change.reason ? `<p class="reason">${e(change.reason)}</p>` : ""}`;
 }
 
-export function facilityPanel(facility, history, { categoryName, localMode }) {
+export function facilityPanel(facility, history, { categoryName, localMode, referrals = [] }) {
   const f = facility;
   const unknownOr = (v) => (v === null || v === undefined ? t("unknown") : num(v));
   const events = [...history]
@@ -196,6 +196,17 @@ export function facilityPanel(facility, history, { categoryName, localMode }) {
       ${row("facility.source", e(f.source))}
       ${row("facility.updated", date(f.updated_at))}
     </table>
+    <section data-section="referrals"><h3>${t("facility.referrals")}</h3>
+      ${
+        referrals.length
+          ? `<table class="figures"><tr><th>${t("facility.referrals.campaign")}</th><th>${t("facility.referrals.service")}</th><th class="num">${t("facility.referrals.count")}</th></tr>${referrals
+              .map(
+                (r) => `<tr><td><a href="/caravans/${encodeURIComponent(r.campaign_id)}">${e(r.campaign)}</a><br><small>${date(r.first_visit)} – ${date(r.last_visit)}</small></td>
+                  <td>${e(r.service || r.specialty)}</td><td class="num">${num(r.referrals)}</td></tr>`,
+              )
+              .join("")}</table>`
+          : `<p>${t("facility.referrals.none")}</p>`
+      }</section>
     <section data-section="history"><h3>${t("facility.history")}</h3>
       ${events ? `<ol class="history">${events}</ol>` : `<p>${t("facility.history.none")}</p>`}</section>
   </article>`;
