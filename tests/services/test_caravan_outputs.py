@@ -31,16 +31,9 @@ from qurb.services.caravan_outputs import (
 from qurb.services.travel import commune_graph_model
 from qurb.storage.database import make_sessionmaker, transaction
 
-BASE_FACILITY = "hosp-03.131.01.03-marche-verte"
+from .test_caravan_service import BASE_FACILITY, CAPACITY, GUIGOU, SPECIALTIES
+
 MOROCCO = ZoneInfo("Africa/Casablanca")
-GUIGOU = "03.131.03.11"
-SPECIALTIES = ["general_medicine", "gynaecology_obstetrics", "paediatrics", "ophthalmology"]
-CAPACITY = {
-    "general_medicine": 120,
-    "gynaecology_obstetrics": 40,
-    "paediatrics": 50,
-    "ophthalmology": 50,
-}
 # Arabic weekday names, Monday first (as date.weekday() counts).
 ARABIC_WEEKDAYS = ("الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد")
 
