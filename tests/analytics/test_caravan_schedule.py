@@ -149,6 +149,8 @@ def test_every_visit_fits_in_three_days() -> None:
             assert v.start == pytest.approx(route.leave + 60, abs=0.2)
     (dropped,) = plan.dropped
     assert dropped.code == "C" and "beyond a day's reach" in dropped.reason
+    assert dropped.reason_code == "beyond_day_reach"
+    assert dropped.reason_values == {"base": "HP", "travel": 600, "needed": 95, "day": 480}
     # C is not visited: all its 10 expected patients are unmet; B's overflow too.
     assert plan.unmet["C"] == {"general_medicine": 10.0}
     assert plan.unmet["B"]["general_medicine"] == pytest.approx(150 - 2 * 325 * 100 / DAY, abs=0.1)
@@ -162,6 +164,9 @@ def test_one_unit_day_keeps_the_highest_score() -> None:
     reasons = {d.code: d.reason for d in plan.dropped}
     assert "not enough unit-days (1 for the campaign)" in reasons["B"]
     assert "below every commune kept" in reasons["B"]
+    b = next(d for d in plan.dropped if d.code == "B")
+    assert b.reason_code == "lower_priority"
+    assert b.reason_values == {"unit_days": 1, "score": 0.5, "lowest_kept": 0.9}
 
 
 def test_a_forced_commune_wins_over_a_better_score() -> None:

@@ -51,6 +51,12 @@ def test_caravan_plan_page(page) -> None:  # type: ignore[no-untyped-def]  # noq
     assert page.locator("table.cv-priority tbody tr").count() == len(plan["priority"])
     dropped = page.locator("#cv-dropped").inner_text()
     assert all(d["name_fr"] in dropped for d in plan["dropped"])
+    # The reasons are in the page's language.
+    codes = {d["reason_code"] for d in plan["dropped"]}
+    if "beyond_day_reach" in codes:
+        assert "hors de portée d'une journée" in dropped
+    if "lower_priority" in codes:
+        assert "pas assez de journées-unités" in dropped
     notices = page.locator("#cv-links-section a[data-notice]")
     assert notices.count() == len({s["code"] for s in stops})
 
@@ -80,6 +86,8 @@ def test_caravan_plan_page(page) -> None:  # type: ignore[no-untyped-def]  # noq
     assert row.inner_text().startswith(first["name_ar"])
     assert plan["campaign"]["territory"]["name_ar"] in page.locator("#cv-head").inner_text()
     assert page.locator("#cv-map path.cv-route").count() == len(plan["days"])
+    if "lower_priority" in codes:
+        assert "أيام الوحدات غير كافية" in page.locator("#cv-dropped").inner_text()
     page.screenshot(path=str(ARTIFACTS / "9-caravan-plan-ar.png"), full_page=True)
 
     page.click("[data-lang=fr]")

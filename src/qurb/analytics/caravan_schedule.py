@@ -106,6 +106,19 @@ class Unreachable:
     day_minutes: float
     mode: str = "day-trips"
 
+    def code(self) -> str:
+        if self.base is None:
+            return "no_path"
+        return "beyond_day_drive" if self.mode == "tours" else "beyond_day_reach"
+
+    def values(self) -> dict[str, float | str]:
+        return {
+            "base": self.base or "",
+            "travel": round(self.travel_minutes),
+            "needed": round(self.needed_minutes),
+            "day": round(self.day_minutes),
+        }
+
     def reason(self) -> str:
         if self.base is None:
             return "no base can reach it (no path on the travel-time model)"
@@ -170,6 +183,9 @@ class Dropped:
     label: str
     score: float
     reason: str
+    # The reason as a code and its figures, for faces that speak other languages.
+    reason_code: str = ""
+    reason_values: dict[str, float | str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -462,6 +478,8 @@ def _dropped(inp: ScheduleInput, needs: Needs, served: dict[int, int]) -> tuple[
             inp.stops[u.stop].label,
             inp.stops[u.stop].score,
             u.reason(),
+            u.code(),
+            u.values(),
         )
         for u in needs.unreachable
     ]
@@ -472,15 +490,19 @@ def _dropped(inp: ScheduleInput, needs: Needs, served: dict[int, int]) -> tuple[
     for i, stop in enumerate(inp.stops):
         if i in served or any(u.stop == i for u in needs.unreachable):
             continue
+        values: dict[str, float | str] = {"unit_days": days, "score": round(stop.score, 3)}
         if stop.score <= lowest_kept:
+            code = "lower_priority"
+            values["lowest_kept"] = round(lowest_kept, 3)
             reason = (
                 f"not enough unit-days ({days} for the campaign): its priority score "
                 f"{stop.score:.3f} is below every commune kept (lowest {lowest_kept:.3f})"
             )
         else:
+            code = "travel"
             reason = (
                 f"did not fit in the {days} unit-days once travel between the stops kept was "
                 f"counted (score {stop.score:.3f})"
             )
-        out.append(Dropped(i, stop.code, stop.label, stop.score, reason))
+        out.append(Dropped(i, stop.code, stop.label, stop.score, reason, code, values))
     return tuple(sorted(out, key=lambda d: (-d.score, d.code)))

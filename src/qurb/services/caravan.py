@@ -638,6 +638,8 @@ def _plan_json(
                 "name_ar": by_code[d.code].name_ar,
                 "score": round(d.score, 4),
                 "reason": d.reason,
+                "reason_code": d.reason_code,
+                "reason_values": d.reason_values,
             }
             for d in plan.dropped
         ],

@@ -5,6 +5,20 @@
 import { ApiError, enc, getJSON, send } from "./api.js";
 import { escapeHtml, initialLang, lang, locale, nameOf, num, setLang, t } from "./i18n.js";
 
+/** A dropped commune's reason in the page's language (the server's English otherwise). */
+function reasonText(d) {
+  if (!d.reason_code) return d.reason;
+  const v = { ...d.reason_values };
+  for (const k of ["score", "lowest_kept"]) if (k in v) v[k] = num(v[k], 3);
+  for (const k of ["travel", "needed", "day", "unit_days"]) if (k in v) v[k] = num(v[k]);
+  // A base's Latin name inside an Arabic sentence: isolate it (FSI … PDI) so the
+  // numbers around it keep their places.
+  if (v.base) v.base = `\u2068${v.base}\u2069`;
+  const key = `caravan.reason.${d.reason_code}`;
+  const text = t(key, v);
+  return text === key ? d.reason : text;
+}
+
 const e = escapeHtml;
 const config = JSON.parse(document.getElementById("qurb-config").textContent);
 const root = document.getElementById("caravan");
@@ -324,7 +338,7 @@ function renderDropped(plan) {
   const rows = plan.dropped
     .map(
       (d) => `<tr data-code="${e(d.code)}"><td>${e(nameOf(d))} <small class="code">${e(d.code)}</small></td>
-        <td class="num">${num(d.score, 3)}</td><td class="reason">${e(d.reason)}</td></tr>`,
+        <td class="num">${num(d.score, 3)}</td><td class="reason">${e(reasonText(d))}</td></tr>`,
     )
     .concat(
       plan.forced_out.map(
