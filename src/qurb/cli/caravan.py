@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import sys
+import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -16,6 +18,8 @@ from qurb.cli.output import OutputFormat, render
 
 if TYPE_CHECKING:
     from qurb.domain.caravan import CampaignSpec
+
+T = TypeVar("T")
 
 caravan_app = typer.Typer(
     help="Mobile medical caravans: choose communes, schedule visits, record and report.",
@@ -59,6 +63,27 @@ def _read_campaign(path: Path) -> CampaignSpec:
         return read_campaign_file(path)
     except CampaignError as error:
         raise _fail(str(error)) from None
+
+
+def _with_progress(work: Callable[[], T], seconds: float, label: str) -> T:
+    """Run `work` (a solve stopped by a time limit) with a bar that fills over its
+    `seconds` on the error console, so piped output stays clean."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with (
+        ThreadPoolExecutor(max_workers=1) as pool,
+        Progress(*columns, console=err, transient=True) as progress,
+    ):
+        task = progress.add_task(f"{label} ({seconds:g} s)", total=seconds)
+        future = pool.submit(work)
+        start = time.monotonic()
+        while not future.done():
+            progress.update(task, completed=min(time.monotonic() - start, seconds))
+            time.sleep(0.1)
+        return future.result()
 
 
 def _write_outputs(
@@ -238,17 +263,20 @@ def plan_cmd(
     db: DbOption = None,
 ) -> None:
     """Choose the communes and schedule the visits (PyVRP, seeded, time-limited)."""
-    from qurb.services.caravan import plan_campaign, save_campaign
+    from qurb.services.caravan import prepare_campaign, save_campaign, schedule_campaign
     from qurb.services.travel import make_model
 
     spec = _read_campaign(campaign)
     limit = time_limit if time_limit is not None else float(spec.setting("time_limit_s"))
     with _session(db) as session:
         chosen = make_model(session, model, params)
-        with err.status(f"Scoring communes and scheduling visits (PyVRP, {limit:g} s)…"):
-            plan = plan_campaign(
-                session, spec, chosen, _today(today), time_limit_s=limit, seed=seed
-            )
+        with err.status("Scoring the communes and building the travel matrix…"):
+            setup = prepare_campaign(session, spec, chosen, _today(today))
+        plan = _with_progress(
+            lambda: schedule_campaign(setup, time_limit_s=limit, seed=seed),
+            limit,
+            f"Scheduling {len(setup.stops)} communes with PyVRP",
+        )
         campaign_id = save_campaign(session, spec, plan, _user()) if save else None
     _write_outputs(plan, campaign_id or "unsaved", ics, geojson, notices_dir)
     _print_plan(plan, fmt, campaign_id)
