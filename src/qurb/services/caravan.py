@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -41,12 +40,13 @@ from qurb.analytics.caravan_schedule import (
     CaravanStop,
     CaravanUnit,
     ScheduleInput,
+    SchedulePlan,
     build_problem,
     plan_needs,
     read_plan,
 )
 from qurb.analytics.locator import CommuneLocator
-from qurb.analytics.routing import solve_routing
+from qurb.analytics.routing import RoutingSolution, solve_routing
 from qurb.analytics.travel import Points, TravelTimeModel
 from qurb.domain.caravan import (
     AGE_BAND_CODES,
@@ -64,17 +64,16 @@ from qurb.domain.caravan import (
 )
 from qurb.domain.census import AGE_BANDS
 from qurb.domain.errors import QurbError
-from qurb.domain.names import fold_name
 from qurb.domain.territory import Territory, inside_morocco
 from qurb.services.access import FacilitySelector, compute_access
-from qurb.services.gaps import compute_territory_gaps
+from qurb.services.gaps import CensusLines, compute_territory_gaps, read_census_lines
 from qurb.services.norms import resolve_norm_sets
-from qurb.services.territories import TerritoryIndex
+from qurb.services.registry import slug
+from qurb.services.territories import TerritoryIndex, TerritoryNotFound
 from qurb.storage.models import (
     CaravanCampaignRow,
     CaravanRecordRow,
     CaravanStopRow,
-    CensusRow,
     FacilityRow,
     TerritoryRow,
 )
@@ -85,23 +84,6 @@ class RecordError(QurbError):
 
 
 # ---------------------------------------------------------------------------- inputs
-
-
-CensusLines = dict[str, dict[tuple[str, str], dict[str, Any]]]  # code → (area, sex) → figures
-
-
-def read_census_lines(session: Session, codes: Sequence[str]) -> CensusLines:
-    """The 2024 census lines of each commune, keyed by (area, sex)."""
-    out: CensusLines = {code: {} for code in codes}
-    for start in range(0, len(codes), 500):
-        chunk = list(codes[start : start + 500])
-        for code, area, sex, figures in session.execute(
-            select(CensusRow.code, CensusRow.area, CensusRow.sex, CensusRow.figures).where(
-                CensusRow.code.in_(chunk), CensusRow.census == "2024"
-            )
-        ):
-            out[code][(area, sex)] = figures or {}
-    return out
 
 
 def compute_group_sizes(lines: CensusLines) -> dict[str, dict[str, float]]:
@@ -167,7 +149,7 @@ def _resolve_codes(
     for i, name in enumerate(names):
         try:
             commune = index.resolve(name)
-        except Exception as exc:  # TerritoryNotFound: name the field
+        except TerritoryNotFound as exc:  # name the field
             raise CampaignError(f"{field}[{i}]: {exc}") from None
         if commune.code not in within:
             raise CampaignError(
@@ -198,7 +180,7 @@ def compute_campaign_priority(
     index = index or TerritoryIndex.from_session(session)
     try:
         territory = index.resolve(spec.territory)
-    except Exception as exc:
+    except TerritoryNotFound as exc:
         raise CampaignError(f"territory: {exc}") from None
     communes = candidate_communes(index, territory, spec)
     codes = [c.code for c in communes]
@@ -214,7 +196,7 @@ def compute_campaign_priority(
     beyond = np.array(
         [population[c] if minutes.get(c) is None or minutes[c] > threshold else 0.0 for c in codes]
     )
-    lines = read_census_lines(session, codes)
+    lines: CensusLines = {code: {} for code in codes} | read_census_lines(session, codes)
     shares = _commune_figures(lines)
     gap = _norm_gap_share(session, territory, str(spec.setting("norm")), codes)
     values = {
@@ -469,35 +451,23 @@ def schedule_campaign(
             "add days or units, or force fewer communes"
         )
     plan = read_plan(inp, needs, vehicles, owners, solution)
-    return _plan_json(
-        spec,
-        setup.priority,
-        setup.bases,
-        stops,
-        inp,
-        plan,
-        setup.lon,
-        setup.lat,
-        setup.model_name,
-        solution,
-    )
+    return _plan_json(setup, plan, solution)
 
 
 def _plan_json(
-    spec: CampaignSpec,
-    priority: PriorityReport,
-    bases: list[_Base],
-    stops: tuple[CaravanStop, ...],
-    inp: ScheduleInput,
-    plan: Any,
-    lon: list[float],
-    lat: list[float],
-    model_name: str,
-    solution: Any,
+    setup: CampaignSetup, plan: SchedulePlan, solution: RoutingSolution
 ) -> dict[str, Any]:
+    spec, priority, bases, stops, inp = (
+        setup.spec,
+        setup.priority,
+        setup.bases,
+        setup.stops,
+        setup.inp,
+    )
+    lon, lat, model_name = setup.lon, setup.lat, setup.model_name
     by_code = {c.code: c for c in priority.communes}
     catalogue = specialties()
-    setup = inp.setup_minutes
+    setup_minutes = inp.setup_minutes
     visits_of: dict[str, int] = defaultdict(int)
     for route in plan.routes:
         for v in route.visits:
@@ -522,7 +492,7 @@ def _plan_json(
         seen[v.code] += 1
         ordinal[key] = seen[v.code]
         numbers[key] = position
-    days = []
+    days: list[dict[str, Any]] = []
     for r, route in enumerate(plan.routes):  # by first date
         out_stops = []
         for k, v in enumerate(route.visits):
@@ -542,7 +512,7 @@ def _plan_json(
                     "arrival": _clock(v.arrival),
                     "start": _clock(v.start),
                     "departure": _clock(v.departure),
-                    "public_hours": list(public_hours(v.start, v.departure, setup)),
+                    "public_hours": list(public_hours(v.start, v.departure, setup_minutes)),
                     "arrival_date": v.arrival_date.isoformat(),
                     "arrived_evening_before": v.arrival_date < v.date,
                     "visit": f"{ordinal[(r, k)]}/{visits_of[v.code]}",
@@ -664,8 +634,7 @@ def _plan_json(
 
 def save_campaign(session: Session, spec: CampaignSpec, plan: dict[str, Any], user: str) -> str:
     """Store the campaign, its plan and one row per planned visit; returns its id."""
-    slug = re.sub(r"[^a-z0-9]+", "-", fold_name(spec.name)).strip("-")[:24] or "campaign"
-    campaign_id = f"cv-{slug}-{uuid.uuid4().hex[:6]}"
+    campaign_id = f"cv-{slug(spec.name, 24, 'campaign')}-{uuid.uuid4().hex[:6]}"
     session.add(
         CaravanCampaignRow(
             id=campaign_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -32,16 +33,36 @@ class GapReport:
     skipped: list[str]  # rules that could not be evaluated here, and why
 
 
-def read_profiles(session: Session, codes: list[str]) -> dict[str, PopulationProfile]:
-    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+CensusLines = dict[str, dict[tuple[str, str], dict[str, Any]]]  # code → (area, sex) → figures
+
+
+def read_census_lines(session: Session, codes: Sequence[str]) -> CensusLines:
+    """The 2024 census lines of each unit, keyed by (area, sex); units without any are
+    left out."""
+    out: CensusLines = defaultdict(dict)
     for chunk_start in range(0, len(codes), 500):
-        chunk = codes[chunk_start : chunk_start + 500]
-        query = select(
-            CensusRow.code, CensusRow.census, CensusRow.area, CensusRow.sex, CensusRow.figures
-        ).where(CensusRow.code.in_(chunk), CensusRow.census == "2024")
-        for code, census, area, sex, figures in session.execute(query):
-            rows[code].append({"census": census, "area": area, "sex": sex, **figures})
-    return {code: compute_profile(code, rows[code]) for code in codes if code in rows}
+        chunk = list(codes[chunk_start : chunk_start + 500])
+        query = select(CensusRow.code, CensusRow.area, CensusRow.sex, CensusRow.figures).where(
+            CensusRow.code.in_(chunk), CensusRow.census == "2024"
+        )
+        for code, area, sex, figures in session.execute(query):
+            out[code][(area, sex)] = figures or {}
+    return dict(out)
+
+
+def read_profiles(session: Session, codes: list[str]) -> dict[str, PopulationProfile]:
+    lines = read_census_lines(session, codes)
+    return {
+        code: compute_profile(
+            code,
+            [
+                {"census": "2024", "area": area, "sex": sex, **figures}
+                for (area, sex), figures in lines[code].items()
+            ],
+        )
+        for code in codes
+        if code in lines
+    }
 
 
 def public_offer(query: _Query) -> _Query:

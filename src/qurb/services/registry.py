@@ -136,8 +136,10 @@ def commune_locator(session: Session) -> CommuneLocator:
     return _LOCATORS[key]
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", fold_name(text)).strip("-")[:40] or "x"
+def slug(text: str, length: int = 40, fallback: str = "x") -> str:
+    """A lowercase ASCII slug for ids: accents folded, runs of other characters as "-"
+    (`fallback` where nothing is left, e.g. an Arabic-only name)."""
+    return re.sub(r"[^a-z0-9]+", "-", fold_name(text)).strip("-")[:length] or fallback
 
 
 @dataclass
@@ -250,7 +252,7 @@ class Validator:
         sector = payload.sector or (Sector.PRIVATE if spec.family == "osm" else Sector.PUBLIC)
         facility_id = (
             # A random suffix: numbering by count would reuse the id of a closed facility.
-            payload.id or f"user-{province_code}-{_slug(payload.name)}-{uuid4().hex[:8]}"
+            payload.id or f"user-{province_code}-{slug(payload.name)}-{uuid4().hex[:8]}"
         )
         if facility_id in self._ids:
             errors.append(FieldError("id", f"id {facility_id!r} appears twice in this batch", row))

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from qurb.domain.caravan import CampaignError, parse_campaign
+from qurb.domain.caravan import CampaignError, check_campaign, parse_campaign
 from qurb.services.caravan import (
     campaign_report,
     get_campaign,
@@ -91,14 +91,8 @@ def plan(
     """Score the communes and schedule the visits (PyVRP, seeded, time-limited); saved as
     a campaign when the server runs in local mode (`id` is null otherwise)."""
     spec = parse_campaign(campaign, "campaign")
-    limit = time_limit_s
-    if limit is None:
-        try:
-            limit = min(float(spec.setting("time_limit_s")), MAX_TIME_LIMIT_S)
-        except (TypeError, ValueError):
-            raise CampaignError("settings.time_limit_s: not a number of seconds") from None
-        if not limit > 0:
-            raise CampaignError(f"settings.time_limit_s: must be > 0, got {limit}")
+    check_campaign(spec, date.today())  # settings checked before the cap reads them
+    limit = time_limit_s or min(float(spec.setting("time_limit_s")), MAX_TIME_LIMIT_S)
     result = plan_campaign(
         session,
         spec,
@@ -135,7 +129,7 @@ def routes_geojson(campaign_id: str, session: SessionDep) -> JSONResponse:
 
 @api.get(
     "/caravans/{campaign_id}/calendar.ics",
-    summary="One event per visit (iCalendar, Moroccan local time)",
+    summary="One event per visit (iCalendar, times in UTC)",
     response_class=Response,
     responses={200: {"content": {"text/calendar": {}}}},
 )
