@@ -390,8 +390,7 @@ def read_plan(
 ) -> SchedulePlan:
     """Routes as dated visits; every stop left out with the reason."""
     routes: list[PlannedRoute] = []
-    served: dict[int, int] = {}
-    served_visits: set[int] = set()
+    served_visits: set[int] = set()  # indices into needs.visits
     for route in solution.routes:
         vehicle = vehicles[route.vehicle_type]
         unit = inp.units[vehicle.unit]
@@ -401,7 +400,6 @@ def read_plan(
         for visit in route.visits:
             need = needs.visits[owners[visit.client][0]]
             stop = inp.stops[need.stop]
-            served[need.stop] = served.get(need.stop, 0) + 1
             served_visits.add(owners[visit.client][0])
             day, start = _clock(visit.start, inp.start_date)
             arrival_day, arrival = _clock(visit.arrival, inp.start_date)
@@ -443,7 +441,7 @@ def read_plan(
             )
         )
     routes.sort(key=lambda r: (r.first_date, r.unit))
-    dropped = _dropped(inp, needs, served)
+    dropped = _dropped(inp, needs, {needs.visits[i].stop for i in served_visits})
     # Unmet: every expected patient no planned visit sees (all of them where the commune
     # is not visited).
     seen: dict[int, dict[str, float]] = {}
@@ -470,7 +468,7 @@ def read_plan(
     )
 
 
-def _dropped(inp: ScheduleInput, needs: Needs, served: dict[int, int]) -> tuple[Dropped, ...]:
+def _dropped(inp: ScheduleInput, needs: Needs, served: set[int]) -> tuple[Dropped, ...]:
     out = [
         Dropped(
             u.stop,
@@ -483,12 +481,13 @@ def _dropped(inp: ScheduleInput, needs: Needs, served: dict[int, int]) -> tuple[
         )
         for u in needs.unreachable
     ]
+    unreachable = {u.stop for u in needs.unreachable}
     # Forced communes are kept whatever their score: compare with the others.
     kept_scores = [inp.stops[i].score for i in served if not inp.stops[i].required]
     lowest_kept = min(kept_scores, default=math.inf)
     days = len(inp.working_days) * len(inp.units)
     for i, stop in enumerate(inp.stops):
-        if i in served or any(u.stop == i for u in needs.unreachable):
+        if i in served or i in unreachable:
             continue
         values: dict[str, float | str] = {"unit_days": days, "score": round(stop.score, 3)}
         if stop.score <= lowest_kept:
