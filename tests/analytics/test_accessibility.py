@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qurb.analytics.accessibility import (
+    MINISTRY_DISTANCE_BANDS_KM,
     AccessError,
     compute_2sfca,
     compute_band,
     compute_catchments,
+    compute_distance_band,
     compute_group_access,
+    compute_group_distance,
+    compute_nearest_by_km,
+    distance_band_keys,
+    distance_band_labels,
 )
+from qurb.analytics.travel import Points
 
 
 def test_bands_and_beyond() -> None:
@@ -85,3 +94,77 @@ def test_2sfca_shares_out_all_supply_that_someone_reaches(
     reached = (minutes <= 45).any(axis=0)
     # Σ_i A_i P_i = Σ_j S_j over facilities that someone reaches (step and Gaussian alike).
     assert (result.accessibility * population).sum() == pytest.approx(supply[reached].sum())
+
+
+# ---------------------------------------------------------------------------- distance bands
+
+
+def test_distance_bands_by_hand() -> None:
+    # A distance equal to a limit is within it; unreachable (inf, nan) is beyond the last.
+    km = np.array([0.4, 5.0, 5.01, 10.0, 12.0, np.inf, np.nan])
+    assert list(compute_distance_band(km, [10, 5])) == [0, 0, 1, 1, 2, 2, 2]
+    assert distance_band_keys([5, 10]) == ["within_5_km", "5_to_10_km", "beyond_10_km"]
+    assert distance_band_labels([5, 10]) == ["≤5 km", "5–10 km", ">10 km"]
+    groups = compute_group_distance(
+        ["a", "a", "b", "b", "b"],
+        np.array([100.0, 200.0, 300.0, np.nan, 500.0]),
+        np.array([3.0, 7.5, 11.0, 2.0, np.inf]),
+    )
+    a, b = groups
+    assert (a.population, a.by_band) == (300, (100, 200, 0))
+    # b: 300 people at 11 km and 500 who reach nothing are beyond 10 km; the commune with
+    # no census figure is in no band, counted apart.
+    assert (b.population, b.by_band, b.origins_population_unknown) == (800, (0, 0, 800), 1)
+    assert b.share(2) == 1.0 and a.share(0) == pytest.approx(1 / 3)
+    with pytest.raises(AccessError, match="distance band limit must be > 0 km"):
+        compute_distance_band(km, [0, 5])
+    with pytest.raises(AccessError, match="populations"):
+        compute_group_distance(["a"], np.array([-1.0]), np.array([1.0]))
+
+
+def test_nearest_by_km_on_the_three_commune_line() -> None:
+    """The tiny line of communes A–B–C of test_commune_graph: an ESSP on A's and on C's
+    reference point; each commune's km to the nearest, legs inside the communes included,
+    and the Ministry's bands, worked out on paper."""
+    from qurb.analytics.commune_graph import (
+        CommuneGraphInputs,
+        CommuneGraphModel,
+        CommuneGraphParameters,
+        commune_points,
+    )
+    from qurb.analytics.travel import EARTH_RADIUS_KM
+
+    # 0.1° apart on the meridian 7° W: A urban (4 km²), B rural (100 km², paved road 1 km),
+    # C remote (π km², paved road 5 km); speeds 30/60/35 km/h, detours 1.2/1.2/1.5.
+    step_km = EARTH_RADIUS_KM * math.radians(0.1)  # 11.1195 km between reference points
+    line = CommuneGraphInputs(
+        codes=("A", "B", "C"),
+        ref_lon=np.array([-7.0, -7.0, -7.0]),
+        ref_lat=np.array([31.0, 31.1, 31.2]),
+        area_km2=np.array([4.0, 100.0, math.pi]),
+        population=np.array([20_000.0, 3_000.0, 500.0]),
+        urban=np.array([True, False, False]),
+        paved_road_km=np.array([np.nan, 1.0, 5.0]),
+        adjacency=(("A", "B"), ("B", "C")),
+    )
+    model = CommuneGraphModel(line, CommuneGraphParameters())
+    essp = Points(line.ref_lon[[0, 2]], line.ref_lat[[0, 2]], ("A", "C"))
+    found = compute_nearest_by_km(model, commune_points(line), essp, chunk_origins=2)
+    # In-commune leg of a commune's population: households' km to a paved road + 0.667 of
+    # the equivalent radius sqrt(area / π), on the road (× the terrain's detour).
+    a_km = 0 + 0.667 * math.sqrt(4 / math.pi) * 1.2  # A: urban, paved road not given
+    b_km = 1.0 + 0.667 * math.sqrt(100 / math.pi) * 1.2  # B: rural
+    c_km = 5.0 + 0.667 * 1.0 * 1.5  # C: remote, radius 1 km
+    b_to_a = step_km / 2 * (1.2 + 1.2)  # 13.34 km on the edge A–B
+    b_to_c = step_km / 2 * (1.2 + 1.5)  # 15.01 km on the edge B–C
+    assert found.distance_km == pytest.approx([a_km, b_km + b_to_a, c_km])  # 0.90, 18.9, 6.0
+    assert list(found.index) == [0, 0, 1]  # B: A's ESSP is nearer in km than C's
+    assert b_km + b_to_a < b_km + b_to_c
+    assert list(compute_distance_band(found.distance_km, MINISTRY_DISTANCE_BANDS_KM)) == [0, 2, 1]
+    (group,) = compute_group_distance(["line"] * 3, line.population, found.distance_km)
+    # A (20,000) within 5 km, C (500) at 5–10 km, B (3,000) beyond 10 km.
+    assert group.by_band == (20_000, 500, 3_000)
+    assert sum(group.by_band) == line.population.sum()
+    # Nothing to reach: index -1, inf km, every origin beyond the last band.
+    none = compute_nearest_by_km(model, commune_points(line), essp.take([]))
+    assert list(none.index) == [-1, -1, -1] and np.isinf(none.distance_km).all()

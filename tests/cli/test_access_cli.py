@@ -19,16 +19,37 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+def csv_rows(output: str) -> tuple[list[str], list[dict[str, str]]]:
+    """The `# ...` comment lines of a CSV export, and its rows."""
+    lines = output.splitlines(keepends=True)
+    comments = [line.rstrip("\n") for line in lines if line.startswith("#")]
+    body = "".join(line for line in lines if not line.startswith("#"))
+    return comments, list(csv.DictReader(io.StringIO(body)))
+
+
 def test_nearest_as_csv_and_geojson(scratch_db: str) -> None:
+    from qurb.analytics.commune_graph import COMMUNE_GRAPH_MEASURE
+
     code, output = run("access", "nearest", "-t", "Ifrane", "-f", "csv", "--db", scratch_db)
     assert code == 0, output
-    rows = list(csv.DictReader(io.StringIO(output)))
+    comments, rows = csv_rows(output)
     assert len(rows) == 10  # the 10 communes of Ifrane
     assert all(r["code"].startswith("03.271") and float(r["minutes"]) > 0 for r in rows)
+    # What the minutes measure travels with the file, in the model's own words.
+    assert f"# measure.en: {COMMUNE_GRAPH_MEASURE.en}" in comments
+    assert f"# measure.fr: {COMMUNE_GRAPH_MEASURE.fr}" in comments
+    assert "# model: commune-graph" in comments
     code, output = run("access", "nearest", "-t", "Ifrane", "-f", "geojson", "--db", scratch_db)
     layer = json.loads(output)
     assert len(layer["features"]) == 10
     assert {f["geometry"]["type"] for f in layer["features"]} <= {"Polygon", "MultiPolygon"}
+    assert layer["metadata"]["measure"] == COMMUNE_GRAPH_MEASURE.as_dict()
+    code, output = run(
+        "access", "nearest", "-t", "Ifrane", "-m", "straight-line", "-f", "json", "--db", scratch_db
+    )
+    assert json.loads(output)["metadata"]["measure"]["key"] == "straight-line"
+    code, output = run("access", "nearest", "-t", "Ifrane", "--db", scratch_db)
+    assert code == 0 and "reference points" in output  # the table's title says it too
 
 
 def test_summary_table_and_json(scratch_db: str) -> None:
@@ -47,8 +68,9 @@ def test_summary_table_and_json(scratch_db: str) -> None:
         scratch_db,
     )
     assert code == 0, output
-    rows = json.loads(output)
-    total = rows[-1]
+    body = json.loads(output)
+    assert body["metadata"]["measure"]["key"] == "commune-graph"
+    total = body["rows"][-1]
     assert total["name"] == "total" and total["population"] == 4_467_911
     assert total["beyond_30_min"] >= total["beyond_60_min"]
     code, output = run("access", "summary", "-t", "Fès-Meknès", "--db", scratch_db)
@@ -75,7 +97,7 @@ def test_fit_writes_a_usable_parameter_file(scratch_db: str, tmp_path: Path) -> 
     code, output = run(
         "access", "nearest", "-t", "Taza", "-l", "secondary", "-f", "json", "--db", scratch_db
     )
-    trips = [r for r in json.loads(output) if r["facility_commune"] != r["code"]][:12]
+    trips = [r for r in json.loads(output)["rows"] if r["facility_commune"] != r["code"]][:12]
     observed = tmp_path / "observed.csv"
     with observed.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
@@ -102,7 +124,7 @@ def test_referral_flags(scratch_db: str) -> None:
         "access", "referral", "-t", "Taza", "--threshold", "90", "-f", "json", "--db", scratch_db
     )
     assert code == 0, output
-    rows = json.loads(output)
+    rows = json.loads(output)["rows"]
     assert rows and all(r["HP_beyond"] == (r["HP_minutes"] > 90) for r in rows)
 
 
@@ -125,6 +147,7 @@ def test_site_saves_a_scenario_and_compares(scratch_db: str) -> None:
     assert code == 0, output
     first = json.loads(output)
     assert len(first["sites"]) == 2 and first["id"]
+    assert first["measure"]["key"] == "commune-graph"
     code, output = run(
         "site", "-t", "Taza", "--level", "secondary", "--add", "1", "-f", "json", "--db", scratch_db
     )
@@ -181,3 +204,35 @@ def test_help_constants_follow_the_modules_they_mirror() -> None:
     assert ", ".join(FITTABLE) == access.FITTABLE_NAMES
     assert ", ".join(REFERRAL_TIERS) == access.REFERRAL_TIER_NAMES
     assert network.DEFAULT_MAX_SNAP_KM == DEFAULT_MAX_SNAP_KM
+
+
+def test_distance_bands_for_a_province(scratch_db: str) -> None:
+    code, output = run("access", "distance", "-t", "Taounate", "--db", scratch_db)
+    assert code == 0, output
+    # The title says what the km measure; the note that a commune falls in one band.
+    assert "Distance to the nearest ESSP" in output and "reference points" in output
+    assert "A whole commune falls in one band" in output
+    code, output = run("access", "distance", "-t", "Taounate", "-f", "json", "--db", scratch_db)
+    assert code == 0, output
+    body = json.loads(output)
+    total = body["rows"][-1]
+    assert total["name"] == "total" and total["population"] == 612_650  # Taounate, RGPH 2024
+    assert (
+        total["population_within_5_km"]
+        + total["population_5_to_10_km"]
+        + total["population_beyond_10_km"]
+        == 612_650
+    )
+    assert body["metadata"]["bands_km"] == [5.0, 10.0]
+    assert "whole commune" in body["metadata"]["note"]["en"]
+    code, output = run(
+        "access", "distance", "-t", "Taounate", "--communes", "-f", "csv", "--db", scratch_db
+    )
+    comments, rows = csv_rows(output)
+    assert len(rows) == 49 and {r["band"] for r in rows} <= {"≤5 km", "5–10 km", ">10 km"}
+    assert any(c.startswith("# measure.ar: ") for c in comments)
+    assert any(c.startswith("# note.fr: Une commune entière") for c in comments)
+    code, output = run("access", "distance", "-t", "Taounate", "-f", "geojson", "--db", scratch_db)
+    layer = json.loads(output)
+    assert len(layer["features"]) == len(body["rows"])
+    assert layer["metadata"]["measure"]["key"] == "commune-graph"

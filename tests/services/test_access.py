@@ -11,15 +11,20 @@ from sqlalchemy.orm import Session
 
 from qurb.adapters.tabular import InputFileError
 from qurb.analytics.accessibility import AccessError
+from qurb.analytics.commune_graph import commune_points
 from qurb.analytics.travel import StraightLineModel, TravelModelError
 from qurb.services.access import (
+    ESSP_SELECTOR,
     FacilitySelector,
     compute_2sfca_rows,
     compute_access,
     compute_catchment_rows,
+    compute_distance_access,
     compute_point_access,
     compute_referrals,
+    distance_group_rows,
     group_rows,
+    read_destinations,
     read_population_points,
 )
 from qurb.services.territories import TerritoryIndex
@@ -187,3 +192,55 @@ def test_bad_selectors_and_models(national_session: Session) -> None:
     with pytest.raises(TravelModelError, match="no such parameter file"):
         read_commune_graph_params(Path("missing.toml"))
     assert np.isfinite(StraightLineModel().speed_kph)
+
+
+@pytest.mark.parametrize("territory", ["MA", "Taounate"])
+def test_distance_bands_hold_every_counted_person(
+    national_session: Session, index: TerritoryIndex, territory: str
+) -> None:
+    """The Ministry's distance indicator: the three bands sum to the population of the
+    territory's communes that have a census figure, per sub-territory and in total."""
+    model = commune_graph_model(national_session)
+    unit = index.resolve(territory)
+    report = compute_distance_access(national_session, unit, model, index=index)
+    communes = index.communes_within(unit)
+    counted = sum(c.population_2024 for c in communes if c.population_2024 is not None)
+    assert len(report.rows) == len(communes)
+    assert sum(report.total.by_band) == report.total.population == counted
+    assert counted == unit.population_2024  # every commune of the bundle has a figure
+    rows = distance_group_rows(report)
+    for row in rows:
+        assert (
+            row["population_within_5_km"]
+            + row["population_5_to_10_km"]
+            + row["population_beyond_10_km"]
+        ) == row["population"]
+    assert rows[-1]["name"] == "total" and rows[-1]["population"] == counted
+    assert sum(r["population"] for r in rows[:-1]) == counted
+    # A whole commune falls in the band of its km, which are the model's own km.
+    essp = read_destinations(national_session, ESSP_SELECTOR)
+    for row in report.rows[:40]:
+        km = row["distance_km"]
+        band = "≤5 km" if km <= 5 else "5–10 km" if km <= 10 else ">10 km"
+        if abs(km - 5) > 0.05 and abs(km - 10) > 0.05:  # rounded to 0.1 km in the row
+            assert row["band"] == band
+        j = essp.ids.index(row["facility_id"])
+        matrix = model.compute_matrix(commune_points(model.inputs, [row["code"]]), essp.points)
+        assert km == pytest.approx(matrix.distance_km[0].min(), abs=0.05)
+        assert km == pytest.approx(matrix.distance_km[0, j], abs=0.05)
+
+
+def test_distance_of_a_commune_with_its_own_essp_is_its_inside_leg(
+    national_session: Session, index: TerritoryIndex
+) -> None:
+    # Taounate (the municipality) has ESSP on its reference point: its km are only the
+    # legs inside the commune, well within 5 km.
+    model = commune_graph_model(national_session)
+    report = compute_distance_access(
+        national_session, index.resolve("03.531.01.05"), model, index=index
+    )
+    (row,) = report.rows
+    assert row["name_fr"] == "Taounate" and row["facility_commune"] == "03.531.01.05"
+    assert 0 < row["distance_km"] <= 5 and row["band"] == "≤5 km"
+    assert report.total.by_band == (39_114, 0, 0)
+    assert report.measure.key == "commune-graph"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 
@@ -78,3 +79,32 @@ def test_the_access_indicator(read_client: TestClient) -> None:
     for row in report.json()["summary"][:-1]:
         assert values[row["code"]] == row["share_beyond_60_min_pct"]
     assert values["03.131"] > 0 and values["03.231"] == 0  # Boulemane vs Fès
+
+
+def test_access_responses_say_what_they_measure(read_client: TestClient) -> None:
+    from qurb.analytics.commune_graph import COMMUNE_GRAPH_MEASURE
+
+    for path in ("/api/access/03.271", "/api/access/03.271/referral"):
+        body = read_client.get(path).json()
+        assert body["measure"] == COMMUNE_GRAPH_MEASURE.as_dict()
+    assert "reference points" in COMMUNE_GRAPH_MEASURE.en
+    assert "access term inside the commune" in COMMUNE_GRAPH_MEASURE.en
+
+
+def test_distance_bands_for_taounate(read_client: TestClient) -> None:
+    response = read_client.get("/api/access/Taounate/distance")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["territory"] == "03.531" and body["bands_km"] == [5.0, 10.0]
+    assert body["measure"]["key"] == "commune-graph"
+    assert set(body["note"]) == {"fr", "ar", "en"}
+    total = body["summary"][-1]
+    assert total["population"] == 612_650 == sum(c["population"] for c in body["communes"])
+    bands = ("within_5_km", "5_to_10_km", "beyond_10_km")
+    assert sum(total[f"population_{b}"] for b in bands) == 612_650
+    assert sum(total[f"share_{b}_pct"] for b in bands) == pytest.approx(100, abs=0.15)
+    # Each band's population is the sum of its communes'.
+    for key, label in zip(bands, ("≤5 km", "5–10 km", ">10 km"), strict=True):
+        in_band = [c for c in body["communes"] if c["band"] == label]
+        assert total[f"population_{key}"] == sum(c["population"] for c in in_band)
+    assert read_client.get("/api/access/99.999/distance").status_code == 404

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qurb.analytics.travel import NearestResult, Points, TravelTimeModel, no_nearest
 from qurb.domain.errors import QurbError
 
 
@@ -167,3 +168,130 @@ def compute_2sfca(
     demand = weight.T @ population  # (m,) weighted population within each catchment
     ratio = np.divide(supply, demand, out=np.zeros_like(supply), where=demand > 0)
     return TwoStepResult(ratio, weight @ ratio)
+
+
+# ---------------------------------------------------------------------------- distance bands
+
+# The Ministry's distance indicator: population within 5 km, 5–10 km and beyond 10 km of
+# the nearest ESSP (Santé en chiffres).
+MINISTRY_DISTANCE_BANDS_KM = (5.0, 10.0)
+
+
+def check_distance_bands(bands_km: Sequence[float]) -> tuple[float, ...]:
+    """Increasing distinct band limits in km, each a positive finite number."""
+    if not bands_km:
+        raise AccessError("give at least one distance band limit (km)")
+    for value in bands_km:
+        if not (np.isfinite(value) and value > 0):
+            raise AccessError(f"distance band limit must be > 0 km, got {value}")
+    return tuple(sorted({float(v) for v in bands_km}))
+
+
+def distance_band_keys(bands_km: Sequence[float]) -> list[str]:
+    """Field names of the bands: 'within_5_km', '5_to_10_km', 'beyond_10_km'."""
+    limits = check_distance_bands(bands_km)
+    keys = [f"within_{limits[0]:g}_km"]
+    keys += [f"{a:g}_to_{b:g}_km" for a, b in itertools.pairwise(limits)]
+    keys.append(f"beyond_{limits[-1]:g}_km")
+    return keys
+
+
+def distance_band_labels(bands_km: Sequence[float]) -> list[str]:
+    """Labels of the bands: '≤5 km', '5–10 km', '>10 km'."""
+    limits = check_distance_bands(bands_km)
+    labels = [f"≤{limits[0]:g} km"]
+    labels += [f"{a:g}–{b:g} km" for a, b in itertools.pairwise(limits)]
+    labels.append(f">{limits[-1]:g} km")
+    return labels
+
+
+def compute_distance_band(distance_km: np.ndarray, bands_km: Sequence[float]) -> np.ndarray:
+    """The band index of each distance: 0 for ≤ the first limit (a distance equal to a
+    limit is within it), …, len(limits) beyond the last; unreachable (inf or nan) is
+    beyond the last."""
+    limits = np.asarray(check_distance_bands(bands_km))
+    km = np.asarray(distance_km, float)
+    index = np.searchsorted(limits, np.where(np.isnan(km), np.inf, km), side="left")
+    return index.astype(np.int64)
+
+
+# Origins per travel-matrix call: bounds memory (origins × every facility of the country).
+NEAREST_BY_KM_CHUNK_ORIGINS = 256
+
+
+def compute_nearest_by_km(
+    model: TravelTimeModel,
+    origins: Points,
+    destinations: Points,
+    chunk_origins: int = NEAREST_BY_KM_CHUNK_ORIGINS,
+) -> NearestResult:
+    """For each origin, the destination with the fewest km along the model's route (the
+    model's own km, whatever legs it counts; ties: the first listed), with those km and
+    that route's minutes; index -1 and inf where none is reachable."""
+    n = len(origins)
+    if n == 0 or len(destinations) == 0:
+        return no_nearest(n)
+    index = np.full(n, -1, dtype=np.int64)
+    km = np.full(n, np.inf)
+    minutes = np.full(n, np.inf)
+    for start in range(0, n, max(1, chunk_origins)):
+        rows = np.arange(start, min(n, start + max(1, chunk_origins)))
+        matrix = model.compute_matrix(origins.take(rows), destinations)
+        distance = np.where(np.isnan(matrix.distance_km), np.inf, matrix.distance_km)
+        best = np.argmin(distance, axis=1)
+        picked = distance[np.arange(len(rows)), best]
+        reachable = np.isfinite(picked)
+        index[rows] = np.where(reachable, best, -1)
+        km[rows] = picked
+        minutes[rows] = np.where(reachable, matrix.minutes[np.arange(len(rows)), best], np.inf)
+    return NearestResult(index, minutes, km)
+
+
+@dataclass(frozen=True)
+class GroupDistance:
+    """Population of one group of origins per distance band. A whole origin (a commune)
+    falls in one band: the band of its distance."""
+
+    group: str
+    origins: int
+    population: float  # origins with a known population only
+    by_band: tuple[float, ...]  # population per band, len(limits) + 1
+    origins_population_unknown: int  # origins without a population figure, in no band
+
+    def share(self, band: int) -> float | None:
+        return self.by_band[band] / self.population if self.population > 0 else None
+
+
+def compute_group_distance(
+    groups: Sequence[str],
+    population: np.ndarray,
+    distance_km: np.ndarray,
+    bands_km: Sequence[float] = MINISTRY_DISTANCE_BANDS_KM,
+) -> list[GroupDistance]:
+    """Per group (in first-seen order): the population of its origins in each distance
+    band. `population` nan = unknown: that origin is counted apart, in no band."""
+    limits = check_distance_bands(bands_km)
+    population = np.asarray(population, float)
+    distance_km = np.asarray(distance_km, float)
+    if not (len(groups) == population.shape[0] == distance_km.shape[0]):
+        raise AccessError("one group, population and distance per origin")
+    known = ~np.isnan(population)
+    if (population[known] < 0).any() or not np.isfinite(population[known]).all():
+        raise AccessError("populations must be finite and ≥ 0 (nan where unknown)")
+    band = compute_distance_band(distance_km, limits)
+    order: dict[str, list[int]] = {}
+    for i, group in enumerate(groups):
+        order.setdefault(group, []).append(i)
+    result = []
+    for group, rows in order.items():
+        p, b, k = population[rows], band[rows], known[rows]
+        result.append(
+            GroupDistance(
+                group=group,
+                origins=len(rows),
+                population=float(p[k].sum()),
+                by_band=tuple(float(p[k & (b == i)].sum()) for i in range(len(limits) + 1)),
+                origins_population_unknown=int((~k).sum()),
+            )
+        )
+    return result

@@ -37,6 +37,7 @@ from scipy.spatial import cKDTree
 
 from qurb.analytics.travel import (
     MINUTES_PER_HOUR,
+    Measure,
     NearestResult,
     Points,
     TravelMatrix,
@@ -45,6 +46,21 @@ from qurb.analytics.travel import (
     compute_haversine_km,
     no_nearest,
     within_cutoff,
+)
+
+# What the model's minutes and km are, beside every figure made with them.
+COMMUNE_GRAPH_MEASURE = Measure(
+    "commune-graph",
+    "Temps en voiture et km modélisés entre les points de référence des communes, de "
+    "commune voisine en commune voisine (sans réseau routier), plus un terme d'accès à "
+    "l'intérieur de la commune (recensement : distance des ménages à une route goudronnée, "
+    "taille de la commune).",
+    "مدد التنقل بالسيارة والمسافات مقدَّرة بين النقاط المرجعية للجماعات، من جماعة إلى "
+    "جماعة مجاورة (دون شبكة طرقية)، مضافًا إليها مدة الولوج داخل الجماعة (من الإحصاء: بُعد "
+    "الأسر عن طريق معبدة ومساحة الجماعة).",
+    "Modelled car times and km between commune reference points, from neighbouring commune "
+    "to neighbouring commune (no road network), plus an access term inside the commune "
+    "(census: households' distance to a paved road, the commune's size).",
 )
 
 # scipy.sparse.csgraph reads an explicit 0 as "no edge": the shortest legal cost.
@@ -219,6 +235,8 @@ class CommuneGraphModel:
 
     inputs: CommuneGraphInputs
     params: CommuneGraphParameters = field(default_factory=CommuneGraphParameters)
+
+    measure: Measure = field(init=False, default=COMMUNE_GRAPH_MEASURE)
 
     def __post_init__(self) -> None:
         self.name = self.params.name

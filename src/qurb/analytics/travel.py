@@ -88,12 +88,30 @@ class NearestResult:
     distance_km: np.ndarray  # (n_origins,) float64, inf where none
 
 
+@dataclass(frozen=True)
+class Measure:
+    """What a model's minutes and km measure, in words a planner reads beside every access
+    figure (French, Arabic, English); `key` names the kind of model (a page may translate
+    it or show the text)."""
+
+    key: str
+    fr: str
+    ar: str
+    en: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"key": self.key, "fr": self.fr, "ar": self.ar, "en": self.en}
+
+
 @runtime_checkable
 class TravelTimeModel(Protocol):
-    """Origins × destinations → minutes and km."""
+    """Origins × destinations → minutes and km; `measure` says what they measure."""
 
     @property
     def name(self) -> str: ...
+
+    @property
+    def measure(self) -> Measure: ...
 
     def compute_matrix(self, origins: Points, destinations: Points) -> TravelMatrix: ...
 
@@ -179,6 +197,22 @@ class StraightLineModel:
             raise TravelModelError(f"speed_kph must be positive, got {self.speed_kph}")
         if not (self.detour_factor >= 1.0 and np.isfinite(self.detour_factor)):
             raise TravelModelError(f"detour_factor must be ≥ 1, got {self.detour_factor}")
+
+    @property
+    def measure(self) -> Measure:
+        detour = "" if self.detour_factor == 1.0 else f" × {self.detour_factor:g}"
+        detour_fr = (
+            "" if self.detour_factor == 1.0 else f" × {self.detour_factor:g}".replace(".", ",")
+        )
+        return Measure(
+            "straight-line",
+            f"Distance à vol d'oiseau{detour_fr} parcourue à {self.speed_kph:g} km/h entre "
+            "le point de référence de la commune et l'établissement : ni routes, ni relief.",
+            f"المسافة المستقيمة{detour} بسرعة {self.speed_kph:g} كم/س بين النقطة المرجعية "
+            "للجماعة والمؤسسة: دون طرق ولا تضاريس.",
+            f"Straight-line distance{detour} at {self.speed_kph:g} km/h between the "
+            "commune's reference point and the facility: no roads, no terrain.",
+        )
 
     def compute_matrix(self, origins: Points, destinations: Points) -> TravelMatrix:
         km = compute_pairwise_km(origins, destinations) * self.detour_factor

@@ -13,6 +13,7 @@ from qurb.cli.common import DbOption, FormatOption, TerritoryOption, _session, e
 from qurb.cli.output import OutputFormat, render
 
 if TYPE_CHECKING:
+    from qurb.analytics.travel import Measure, TravelTimeModel
     from qurb.services.access import AccessReport, FacilitySelector
 
 # The analyses pull in SciPy and NumPy (half a second): imported inside the commands so
@@ -83,6 +84,16 @@ def parse_thresholds(text: str) -> list[float]:
     return values
 
 
+def measured(title: str, measure: Measure) -> str:
+    """A table title followed by what its minutes and km measure (the model's words)."""
+    return f"{title}\n[dim]{measure.en}[/]"
+
+
+def export_metadata(model: TravelTimeModel, **more: Any) -> dict[str, Any]:
+    """What travels with an export: the model, what it measures (FR/AR/EN), and more."""
+    return {"model": model.name, "measure": model.measure.as_dict(), **more}
+
+
 def _summary_table(report: AccessReport, title: str) -> None:
     from qurb.services.access import group_rows
 
@@ -143,7 +154,10 @@ def access_nearest(
         where = f"{t.name_fr} ({t.code})" if report.kind == "commune" else str(points)
         _summary_table(
             report,
-            f"Access to {selector.describe()} — {where}, model {report.model}",
+            measured(
+                f"Access to {selector.describe()} — {where}, model {report.model}",
+                chosen.measure,
+            ),
         )
         slowest = sorted(rows, key=lambda r: -(r["minutes"] if r["minutes"] is not None else 1e9))
         shown = slowest[:limit] if limit else slowest
@@ -167,7 +181,8 @@ def access_nearest(
         return
     columns = list(rows[0]) if rows else ["code"]
     geometry = _geometry(rows) if fmt is OutputFormat.GEOJSON else None
-    render(rows, columns, fmt, geometry=geometry)
+    metadata = export_metadata(chosen, offer=selector.describe())
+    render(rows, columns, fmt, geometry=geometry, metadata=metadata)
 
 
 def _geometry(rows: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
@@ -199,11 +214,12 @@ def access_summary(
 
     with _session(db) as session:
         index = TerritoryIndex.from_session(session)
+        chosen = make_model(session, model, params)
         report = compute_access(
             session,
             index.resolve(territory),
             _selector(level, category, service),
-            make_model(session, model, params),
+            chosen,
             parse_thresholds(thresholds),
             index,
         )
@@ -214,13 +230,97 @@ def access_summary(
         t = report.territory
         _summary_table(
             report,
-            f"Access to {report.selector.describe()} — {t.name_fr} ({t.code}), "
-            f"model {report.model}",
+            measured(
+                f"Access to {report.selector.describe()} — {t.name_fr} ({t.code}), "
+                f"model {report.model}",
+                chosen.measure,
+            ),
         )
         return
     rows = group_rows(report)
     geometry = [polygons.get(r["code"]) for r in rows] if polygons is not None else None
-    render(rows, list(rows[0]), fmt, geometry=geometry)
+    metadata = export_metadata(chosen, offer=report.selector.describe())
+    render(rows, list(rows[0]), fmt, geometry=geometry, metadata=metadata)
+
+
+@access_app.command("distance")
+def access_distance(
+    territory: TerritoryOption = "MA",
+    level: LevelOption = None,
+    category: CategoryOption = None,
+    service: ServiceOption = None,
+    model: ModelOption = "commune-graph",
+    params: ParamsOption = None,
+    communes: Annotated[
+        bool,
+        typer.Option(
+            "--communes/--summary",
+            help="List every commune (its nearest facility and km) instead of the summary.",
+        ),
+    ] = False,
+    fmt: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """The Ministry's distance indicator: population within 5 km, 5–10 km and beyond
+    10 km of the nearest ESSP (or of the facilities chosen), by the model's km including
+    the legs inside the communes, per sub-territory and in total. A whole commune falls
+    in one band."""
+    from qurb.services.access import (
+        ESSP_SELECTOR,
+        WHOLE_COMMUNE_NOTE,
+        compute_distance_access,
+        display_polygons,
+        distance_group_rows,
+    )
+    from qurb.services.territories import TerritoryIndex
+    from qurb.services.travel import make_model
+
+    chosen_selector = (
+        _selector(level, category, service) if (level or category or service) else ESSP_SELECTOR
+    )
+    with _session(db) as session:
+        index = TerritoryIndex.from_session(session)
+        chosen = make_model(session, model, params)
+        report = compute_distance_access(
+            session, index.resolve(territory), chosen, chosen_selector, index=index
+        )
+        polygons = display_polygons() if fmt is OutputFormat.GEOJSON and not communes else None
+    offer = "ESSP" if chosen_selector == ESSP_SELECTOR else chosen_selector.describe()
+    rows = report.rows if communes else distance_group_rows(report)
+    if fmt is OutputFormat.TABLE:
+        t = report.territory
+        title = measured(
+            f"Distance to the nearest {offer} — {t.name_fr} ({t.code}), model {report.model}",
+            chosen.measure,
+        )
+        if communes:
+            render(
+                rows,
+                ["code", "name_fr", "population", "facility", "category", "distance_km", "band"],
+                fmt,
+                title=title,
+                headers={"name_fr": "commune", "distance_km": "km"},
+            )
+        else:
+            headers = {"communes_population_unknown": "no census figure"}
+            for key, label in zip(
+                ("within_5_km", "5_to_10_km", "beyond_10_km"),
+                ("≤5 km", "5–10 km", ">10 km"),
+                strict=True,
+            ):
+                headers[f"population_{key}"] = label
+                headers[f"share_{key}_pct"] = "%"
+            render(rows, list(rows[0]), fmt, title=title, headers=headers)
+        out.print(f"[dim]{WHOLE_COMMUNE_NOTE['en']}[/]")
+        return
+    metadata = export_metadata(
+        chosen, offer=offer, bands_km=list(report.bands_km), note=WHOLE_COMMUNE_NOTE
+    )
+    if communes:
+        geometry = _geometry(rows) if fmt is OutputFormat.GEOJSON else None
+    else:
+        geometry = [polygons.get(r["code"]) for r in rows] if polygons is not None else None
+    render(rows, list(rows[0]), fmt, geometry=geometry, metadata=metadata)
 
 
 @access_app.command("referral")
@@ -251,10 +351,11 @@ def access_referral(
     tiers = tuple(tier or REFERRAL_TIERS)
     with _session(db) as session:
         index = TerritoryIndex.from_session(session)
+        chosen = make_model(session, model, params)
         rows = compute_referrals(
             session,
             index.resolve(territory),
-            make_model(session, model, params),
+            chosen,
             threshold,
             tiers,
             index,
@@ -274,8 +375,11 @@ def access_referral(
             shown,
             ["name", "category", "commune_name", *[f"{t}_minutes" for t in tiers]],
             fmt,
-            title=f"Referral from {len(rows)} ESSP: {summary}"
-            + (f" (first {len(shown)})" if len(shown) < len(listed) else ""),
+            title=measured(
+                f"Referral from {len(rows)} ESSP: {summary}"
+                + (f" (first {len(shown)})" if len(shown) < len(listed) else ""),
+                chosen.measure,
+            ),
             headers={"commune_name": "commune", **{f"{t}_minutes": f"{t} min" for t in tiers}},
         )
         return
@@ -285,7 +389,8 @@ def access_referral(
         if fmt is OutputFormat.GEOJSON
         else None
     )
-    render(listed, all_columns, fmt, geometry=geometry)
+    metadata = export_metadata(chosen, threshold_minutes=threshold)
+    render(listed, all_columns, fmt, geometry=geometry, metadata=metadata)
 
 
 @access_app.command("catchments")
@@ -308,13 +413,9 @@ def access_catchments(
 
     with _session(db) as session:
         index = TerritoryIndex.from_session(session)
-        rows = compute_catchment_rows(
-            session,
-            index.resolve(territory),
-            _selector(level, category, service),
-            make_model(session, model, params),
-            index,
-        )
+        chosen = make_model(session, model, params)
+        selector = _selector(level, category, service)
+        rows = compute_catchment_rows(session, index.resolve(territory), selector, chosen, index)
     rows.sort(key=lambda r: -r["catchment_population"])
     if fmt is OutputFormat.TABLE:
         shown = rows[:limit] if limit else rows
@@ -329,15 +430,19 @@ def access_catchments(
                 "population_per_bed",
             ],
             fmt,
-            title=f"Catchments of {len(rows)} facilities (largest first"
-            + (f", first {len(shown)})" if len(shown) < len(rows) else ")"),
+            title=measured(
+                f"Catchments of {len(rows)} facilities (largest first"
+                + (f", first {len(shown)})" if len(shown) < len(rows) else ")"),
+                chosen.measure,
+            ),
             headers={"population_per_bed": "inh./bed", "catchment_population": "population"},
         )
         unknown = sum(r["beds"] is None for r in rows)
         if unknown:
             out.print(f"[dim]beds unknown for {unknown} of {len(rows)}: shown empty.[/]")
         return
-    render(rows, list(rows[0]) if rows else ["id"], fmt)
+    metadata = export_metadata(chosen, offer=selector.describe())
+    render(rows, list(rows[0]) if rows else ["id"], fmt, metadata=metadata)
 
 
 class Decay(enum.StrEnum):
@@ -371,11 +476,13 @@ def access_2sfca(
 
     with _session(db) as session:
         index = TerritoryIndex.from_session(session)
+        chosen = make_model(session, model, params)
+        selector = _selector(level, category, service)
         rows = compute_2sfca_rows(
             session,
             index.resolve(territory),
-            _selector(level, category, service),
-            make_model(session, model, params),
+            selector,
+            chosen,
             catchment,
             decay.value,
             index,
@@ -387,13 +494,19 @@ def access_2sfca(
             shown,
             ["code", "name_fr", "population", "facilities_within", "index_per_10000"],
             fmt,
-            title=f"2SFCA ({decay.value}, {catchment:g} min), lowest first"
-            + (f" (first {len(shown)} of {len(rows)})" if len(shown) < len(rows) else ""),
+            title=measured(
+                f"2SFCA ({decay.value}, {catchment:g} min), lowest first"
+                + (f" (first {len(shown)} of {len(rows)})" if len(shown) < len(rows) else ""),
+                chosen.measure,
+            ),
             headers={"name_fr": "commune", "index_per_10000": "per 10,000"},
         )
         return
     geometry = _geometry(rows) if fmt is OutputFormat.GEOJSON else None
-    render(rows, list(rows[0]) if rows else ["code"], fmt, geometry=geometry)
+    metadata = export_metadata(
+        chosen, offer=selector.describe(), catchment_minutes=catchment, decay=decay.value
+    )
+    render(rows, list(rows[0]) if rows else ["code"], fmt, geometry=geometry, metadata=metadata)
 
 
 @access_app.command("model")

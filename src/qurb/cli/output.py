@@ -40,10 +40,18 @@ def render(
     headers: Mapping[str, str] | None = None,
     geometry: Sequence[Mapping[str, Any] | None] | None = None,
     console: Console | None = None,
+    metadata: Mapping[str, Any] | None = None,
 ) -> None:
-    """Print `rows` (restricted to `columns`) in the chosen format on stdout."""
+    """Print `rows` (restricted to `columns`) in the chosen format on stdout.
+
+    `metadata` (e.g. what the figures measure) travels with the data: `# key: value`
+    lines before a CSV's header (nested values on one line each, `# key.sub: value`), a
+    `metadata` member of the JSON (then an object with the rows under `rows`) and of the
+    GeoJSON FeatureCollection."""
     if fmt is OutputFormat.CSV:
         buffer = io.StringIO()
+        for line in _comment_lines(metadata or {}):
+            buffer.write(f"# {line}\n")
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
         for row in rows:
@@ -51,7 +59,9 @@ def render(
         sys.stdout.write(buffer.getvalue())
         return
     if fmt is OutputFormat.JSON:
-        payload = [{c: row.get(c) for c in columns} for row in rows]
+        payload: Any = [{c: row.get(c) for c in columns} for row in rows]
+        if metadata is not None:
+            payload = {"metadata": dict(metadata), "rows": payload}
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n")
         return
     if fmt is OutputFormat.GEOJSON:
@@ -64,7 +74,9 @@ def render(
             {"type": "Feature", "geometry": g, "properties": {c: row.get(c) for c in columns}}
             for row, g in zip(rows, geometry, strict=True)
         ]
-        collection = {"type": "FeatureCollection", "features": features}
+        collection: dict[str, Any] = {"type": "FeatureCollection", "features": features}
+        if metadata is not None:
+            collection["metadata"] = dict(metadata)
         sys.stdout.write(json.dumps(collection, ensure_ascii=False, default=str) + "\n")
         return
     # Piped into a file or a pager: do not squeeze the table into 80 columns.
@@ -78,3 +90,15 @@ def render(
     for row in rows:
         table.add_row(*(_cell(row.get(c)) for c in columns))
     console.print(table)
+
+
+def _comment_lines(metadata: Mapping[str, Any], prefix: str = "") -> list[str]:
+    """`key: value` lines of a metadata mapping, nested keys joined by dots."""
+    lines = []
+    for key, value in metadata.items():
+        if isinstance(value, Mapping):
+            lines += _comment_lines(value, f"{prefix}{key}.")
+        else:
+            text = " ".join(str(value).split())  # one physical line per entry
+            lines.append(f"{prefix}{key}: {text}")
+    return lines

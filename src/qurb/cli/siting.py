@@ -118,14 +118,19 @@ def _print_scenario(scenario: dict[str, Any], fmt: OutputFormat, scenario_id: st
         return
     if fmt is not OutputFormat.TABLE:
         geometry = [{"type": "Point", "coordinates": [s["lon"], s["lat"]]} for s in sites]
+        metadata = {"model": scenario.get("model"), "measure": scenario.get("measure")}
         render(
             sites,
             ["rank", "label", "commune", "lon", "lat", "cost_mad"],
             fmt,
             geometry=geometry if fmt is OutputFormat.GEOJSON else None,
+            metadata={k: v for k, v in metadata.items() if v is not None} or None,
         )
         return
     summary, solver = scenario["summary"], scenario["solver"]
+    # Scenarios saved before the model said what it measures have no `measure`.
+    measure = scenario.get("measure")
+    measure_line = f"\n[dim]{measure['en']}[/]" if measure else ""
     t = scenario["territory"]
     render(
         sites,
@@ -140,7 +145,7 @@ def _print_scenario(scenario: dict[str, Any], fmt: OutputFormat, scenario_id: st
         fmt,
         title=f"Within {scenario['params']['within_minutes']:g} min: "
         f"{summary['covered_before_pct']}% → {summary['covered_after_pct']}% "
-        f"(+{summary['newly_covered']:,} people)",
+        f"(+{summary['newly_covered']:,} people)" + measure_line,
         headers={"covered_before_pct": "before %", "covered_after_pct": "after %"},
     )
     if scenario_id:

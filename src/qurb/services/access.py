@@ -20,16 +20,24 @@ from sqlalchemy.orm import Session
 
 from qurb.adapters.tabular import InputFileError, read_records
 from qurb.analytics.accessibility import (
+    MINISTRY_DISTANCE_BANDS_KM,
     AccessError,
     GroupAccess,
+    GroupDistance,
+    check_distance_bands,
     check_thresholds,
     compute_2sfca,
     compute_band,
     compute_catchments,
+    compute_distance_band,
     compute_group_access,
+    compute_group_distance,
+    compute_nearest_by_km,
+    distance_band_keys,
+    distance_band_labels,
 )
 from qurb.analytics.commune_graph import TERRAIN_NAMES, CommuneGraphModel, Terrain
-from qurb.analytics.travel import Points, TravelTimeModel
+from qurb.analytics.travel import Measure, Points, TravelTimeModel
 from qurb.data import read_bundled_json
 from qurb.domain.facility import categories
 from qurb.domain.territory import Territory, TerritoryLevel, inside_morocco
@@ -585,3 +593,118 @@ def compute_2sfca_rows(
             }
         )
     return rows
+
+
+# ---------------------------------------------------------------------------- distance bands
+
+# The Ministry's indicator is about ESSP: the primary level of the registry.
+ESSP_SELECTOR = FacilitySelector(levels=("primary",))
+# Said beside every distance figure (the page has the same words in i18n.js).
+WHOLE_COMMUNE_NOTE = {
+    "fr": "Une commune entière tombe dans une seule tranche : toute sa population est "
+    "comptée dans la tranche de sa distance modélisée.",
+    "ar": "تُصنَّف الجماعة كلها في شريحة واحدة: يُحتسب جميع سكانها في شريحة مسافتها المقدَّرة.",
+    "en": "A whole commune falls in one band: all its population is counted in the band of "
+    "its modelled distance.",
+}
+
+
+@dataclass(frozen=True)
+class DistanceReport:
+    territory: Territory
+    selector: FacilitySelector
+    model: str
+    measure: Measure
+    bands_km: tuple[float, ...]
+    rows: list[dict[str, Any]]  # one per commune
+    groups: list[GroupDistance]
+    group_names: dict[str, str]
+    total: GroupDistance
+
+
+def compute_distance_access(
+    session: Session,
+    territory: Territory,
+    model: TravelTimeModel,
+    selector: FacilitySelector = ESSP_SELECTOR,
+    bands_km: Sequence[float] = MINISTRY_DISTANCE_BANDS_KM,
+    index: TerritoryIndex | None = None,
+) -> DistanceReport:
+    """The Ministry's distance indicator on the model's km: for every commune of
+    `territory`, the nearest selected facility (ESSP by default) by the km of the model's
+    route, legs inside the communes included, and the population per distance band
+    (≤ 5 km, 5–10 km, > 10 km) per sub-territory and in total. A whole commune falls in
+    the band of its distance."""
+    limits = check_distance_bands(bands_km)
+    index = index or TerritoryIndex.from_session(session)
+    origins = read_origins(index, territory)
+    population = np.array(
+        [
+            np.nan if c.population_2024 is None else float(c.population_2024)
+            for c in origins.communes
+        ]
+    )
+    destinations = read_destinations(session, selector)
+    n = len(origins.communes)
+    found = compute_nearest_by_km(model, origins.points, destinations.points)
+    nearest, km, minutes = found.index, found.distance_km, found.minutes
+    band = compute_distance_band(km, limits)
+    labels = distance_band_labels(limits)
+    level = summary_level(territory)
+    groups_of = [(index.ancestor_at(c.code, level) or c).code for c in origins.communes]
+    terrain = _terrain_of(model, [c.code for c in origins.communes])
+    rows_out = []
+    for i, commune in enumerate(origins.communes):
+        j = int(nearest[i])
+        rows_out.append(
+            {
+                "code": commune.code,
+                "name_fr": commune.name_fr,
+                "name_ar": commune.name_ar,
+                "kind": commune.kind,
+                "terrain": terrain[i],
+                "population": None if np.isnan(population[i]) else int(population[i]),
+                "facility_id": destinations.ids[j] if j >= 0 else None,
+                "facility": destinations.names[j] if j >= 0 else None,
+                "category": destinations.categories[j] if j >= 0 else None,
+                "facility_commune": destinations.communes[j] if j >= 0 else None,
+                "distance_km": _round(km[i]),
+                "minutes": _round(minutes[i]),
+                "band": labels[int(band[i])],
+            }
+        )
+    groups = compute_group_distance(groups_of, population, km, limits)
+    total = compute_group_distance([territory.code] * n, population, km, limits)
+    empty = GroupDistance(territory.code, 0, 0.0, (0.0,) * (len(limits) + 1), 0)
+    return DistanceReport(
+        territory,
+        selector,
+        model.name,
+        model.measure,
+        limits,
+        rows_out,
+        groups,
+        {g.group: index.by_code[g.group].name_fr for g in groups},
+        total[0] if total else empty,
+    )
+
+
+def distance_group_rows(report: DistanceReport) -> list[dict[str, Any]]:
+    """The per-territory summary as rows: population and share (%) in each band."""
+    keys = distance_band_keys(report.bands_km)
+    out = []
+    for g in [*report.groups, report.total]:
+        is_total = g is report.total
+        row: dict[str, Any] = {
+            "code": g.group,
+            "name": "total" if is_total else report.group_names.get(g.group, g.group),
+            "communes": g.origins,
+            "population": round(g.population),
+        }
+        for i, key in enumerate(keys):
+            row[f"population_{key}"] = round(g.by_band[i])
+            share = g.share(i)
+            row[f"share_{key}_pct"] = None if share is None else round(share * 100, 1)
+        row["communes_population_unknown"] = g.origins_population_unknown
+        out.append(row)
+    return out

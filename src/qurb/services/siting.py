@@ -311,6 +311,7 @@ def _scenario(
         },
         "params": request.params(),
         "model": model.name,
+        "measure": model.measure.as_dict(),
         "solver": {
             "model": result.model.value,
             "method": result.method,

@@ -389,3 +389,73 @@ register_indicator(
         ),
     )
 )
+
+
+# issue 10: access: the Ministry's distance indicator.
+def _distance_band_choices() -> list[tuple[str, Text]]:
+    return [
+        ("within_5_km", Text("À 5 km ou moins", "على بعد 5 كم أو أقل", "Within 5 km")),
+        ("5_to_10_km", Text("De 5 à 10 km", "من 5 إلى 10 كم", "5 to 10 km")),
+        ("beyond_10_km", Text("À plus de 10 km", "على بعد أكثر من 10 كم", "Beyond 10 km")),
+    ]
+
+
+def _distance_band_share(q: IndicatorQuery) -> IndicatorResult:
+    """Share of the population whose commune lies in the chosen distance band from the
+    nearest ESSP (the model's km, legs inside the communes included), per unit. A whole
+    commune falls in one band."""
+    from qurb.analytics.accessibility import distance_band_keys, distance_band_labels
+    from qurb.services.access import ESSP_SELECTOR, compute_distance_access
+    from qurb.services.travel import commune_graph_model
+
+    report = compute_distance_access(
+        q.session, q.parent, commune_graph_model(q.session), ESSP_SELECTOR, index=q.index
+    )
+    wanted = distance_band_keys(report.bands_km).index(q.params["band"])
+    labels = distance_band_labels(report.bands_km)
+    population: dict[str, float] = {}
+    in_band: dict[str, float] = {}
+    for row in report.rows:
+        if row["population"] is None:
+            continue  # no census figure: in no band
+        unit = q.index.ancestor_at(row["code"], q.level) or q.index.by_code[row["code"]]
+        band = labels.index(row["band"])
+        population[unit.code] = population.get(unit.code, 0.0) + row["population"]
+        in_band[unit.code] = in_band.get(unit.code, 0.0) + (
+            row["population"] if band == wanted else 0.0
+        )
+    values: dict[str, float | None] = {}
+    notes: dict[str, str] = {}
+    for u in q.units:
+        if population.get(u.code):
+            values[u.code] = round(100 * in_band[u.code] / population[u.code], 1)
+        else:
+            values[u.code], notes[u.code] = None, "unknown"
+    return IndicatorResult(values, notes)
+
+
+register_indicator(
+    Indicator(
+        "essp_distance_band_share",
+        Text(
+            "Population par distance à l'ESSP le plus proche (%)",
+            "السكان حسب المسافة إلى أقرب مؤسسة للرعاية الأولية (%)",
+            "Population by distance to the nearest ESSP (%)",
+        ),
+        Text("%", "%", "%"),
+        "HCP, RGPH 2024; registre Qurb; km du modèle commune-graph (trajets dans les communes "
+        "compris) ; une commune entière tombe dans une seule tranche",
+        _distance_band_share,
+        higher_is_better=None,
+        decimals=1,
+        uses_registry=True,
+        params=(
+            IndicatorParam(
+                "band",
+                Text("Tranche", "الشريحة", "Band"),
+                "beyond_10_km",
+                _distance_band_choices,
+            ),
+        ),
+    )
+)

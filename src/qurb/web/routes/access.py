@@ -14,9 +14,13 @@ from qurb.analytics.accessibility import check_thresholds, compute_group_access
 from qurb.analytics.travel import Points
 from qurb.domain.territory import inside_morocco
 from qurb.services.access import (
+    ESSP_SELECTOR,
+    WHOLE_COMMUNE_NOTE,
     FacilitySelector,
     compute_access,
+    compute_distance_access,
     compute_referrals,
+    distance_group_rows,
     group_rows,
     read_destinations,
     read_origins,
@@ -58,11 +62,12 @@ def access_for(
     """Nearest facility and minutes for every commune of the territory; population beyond
     each threshold (default 30, 60, 120 min) per sub-territory and in total."""
     territory = index.resolve(code)
+    model = commune_graph_model(session)
     report = compute_access(
         session,
         territory,
         _selector(level, category),
-        commune_graph_model(session),
+        model,
         thresholds or [30, 60, 120],
         index,
     )
@@ -70,6 +75,7 @@ def access_for(
         "territory": territory.code,
         "offer": report.selector.describe(),
         "model": report.model,
+        "measure": model.measure.as_dict(),
         "model_note": MODEL_NOTE,
         "thresholds_minutes": list(report.thresholds_minutes),
         "summary": group_rows(report),
@@ -86,14 +92,36 @@ def referral_for(
 ) -> dict[str, Any]:
     """From each ESSP of the territory: minutes and km to the nearest HPr, HP, HR, CHU."""
     territory = index.resolve(code)
-    rows = compute_referrals(
-        session, territory, commune_graph_model(session), threshold, index=index
-    )
+    model = commune_graph_model(session)
+    rows = compute_referrals(session, territory, model, threshold, index=index)
     return {
         "territory": territory.code,
         "threshold_minutes": threshold,
+        "model": model.name,
+        "measure": model.measure.as_dict(),
         "model_note": MODEL_NOTE,
         "essp": rows,
+    }
+
+
+@router.get("/access/{code}/distance")
+def distance_for(code: str, session: SessionDep, index: IndexDep) -> dict[str, Any]:
+    """The Ministry's distance indicator: population within 5 km, 5–10 km and beyond 10 km
+    of the nearest ESSP by the model's km (legs inside the communes included), per
+    sub-territory and in total (`summary`, the total last), and per commune. A whole
+    commune falls in the band of its distance (`note`)."""
+    territory = index.resolve(code)
+    model = commune_graph_model(session)
+    report = compute_distance_access(session, territory, model, ESSP_SELECTOR, index=index)
+    return {
+        "territory": territory.code,
+        "offer": "ESSP",
+        "model": report.model,
+        "measure": report.measure.as_dict(),
+        "bands_km": list(report.bands_km),
+        "note": WHOLE_COMMUNE_NOTE,
+        "summary": distance_group_rows(report),
+        "communes": report.rows,
     }
 
 
@@ -168,6 +196,8 @@ def what_if(body: WhatIf, session: SessionDep, index: IndexDep) -> dict[str, Any
         "covered_after": int(a.population - a.beyond[within]),
         "newly_covered": int(b.beyond[within] - a.beyond[within]),
         "communes_changed": changed,
+        "model": model.name,
+        "measure": model.measure.as_dict(),
         "model_note": MODEL_NOTE,
     }
 
