@@ -131,6 +131,15 @@ def test_drill_down_arabic_and_edit(page) -> None:  # type: ignore[no-untyped-de
     page.wait_for_selector("#panel [data-section=access] table.access", timeout=15_000)
     beyond_30 = page.locator("#panel tr[data-offer=primary] td[data-beyond='30']").inner_text()
     assert _digits(beyond_30) in (0, 56_352)  # one commune: all of it or none is beyond
+    # The Ministry's distance bands: a whole commune falls in one of them.
+    page.wait_for_selector("#panel [data-section=distance]", timeout=15_000)
+    bands = page.locator("#panel [data-section=distance] [data-figure$='_km']").all_inner_texts()
+    assert sorted(_digits(b) for b in bands) == [0, 0, 56_352]
+    assert "reference points" not in page.locator("#panel .measure").first.inner_text()
+    assert "points de référence" in page.locator("#panel .measure").first.inner_text()
+    page.locator("#panel [data-section=access]").screenshot(
+        path=str(ARTIFACTS / "3-commune-access.png")
+    )
     page.screenshot(path=str(ARTIFACTS / "3-commune.png"))
 
     page.click("[data-lang=ar]")

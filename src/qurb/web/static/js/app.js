@@ -190,12 +190,13 @@ async function fillAccess(code) {
   if (!slot) return;
   try {
     const query = "thresholds=30&thresholds=60&thresholds=120";
-    const [primary, secondary] = await Promise.all([
+    const [primary, secondary, distance] = await Promise.all([
       getJSON(`/api/access/${enc(code)}?level=primary&${query}`),
       getJSON(`/api/access/${enc(code)}?level=secondary&${query}`),
+      getJSON(`/api/access/${enc(code)}/distance`),
     ]);
     if (state.detail?.territory.code !== code) return; // the user moved on
-    slot.innerHTML = accessSection(primary, secondary);
+    slot.innerHTML = accessSection(primary, secondary, distance);
   } catch (error) {
     slot.querySelector(".pending").textContent = `${t("panel.access.error")}: ${error.message}`;
   }

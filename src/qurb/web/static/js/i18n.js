@@ -74,7 +74,6 @@ const STRINGS = {
     "panel.access": "Accessibilité et simulation",
     "panel.access.primary": "Population au-delà, ESSP le plus proche",
     "panel.access.secondary": "Population au-delà, hôpital le plus proche",
-    "panel.access.note": "Modèle commune-graph (grossier, sans routes : adjacence des communes, vitesses par terrain, accès depuis le recensement). Un réseau routier le remplace quand il est fourni.",
     "panel.access.error": "Analyse d'accessibilité indisponible",
     "panel.access.pending": "Calcul des temps d'accès…",
     "panel.sheet": "Fiche imprimable",
@@ -218,6 +217,12 @@ const STRINGS = {
     "caravan.record.service": "Service demandé (références)",
     "caravan.record.submit": "Enregistrer",
     "caravan.record.done": "{n} ligne(s) enregistrée(s).",
+    // issue 10: access
+    "panel.distance": "Distance à l'ESSP le plus proche (km du modèle, trajets dans les communes compris)",
+    "panel.distance.population": "Population",
+    "panel.distance.within_5_km": "≤ 5 km",
+    "panel.distance.5_to_10_km": "5 à 10 km",
+    "panel.distance.beyond_10_km": "> 10 km",
   },
   ar: {
     "app.subtitle": "الخريطة الصحية للمغرب",
@@ -288,7 +293,6 @@ const STRINGS = {
     "panel.access": "الولوجية والمحاكاة",
     "panel.access.primary": "السكان خارج العتبة، أقرب مؤسسة للرعاية الأولية",
     "panel.access.secondary": "السكان خارج العتبة، أقرب مستشفى",
-    "panel.access.note": "نموذج شبكة الجماعات (تقريبي، بدون طرق). تحل محله شبكة طرقية عند توفرها.",
     "panel.access.error": "تحليل الولوجية غير متاح",
     "panel.access.pending": "جارٍ حساب مدد الوصول…",
     "panel.sheet": "بطاقة قابلة للطباعة",
@@ -432,6 +436,12 @@ const STRINGS = {
     "caravan.record.service": "المصلحة المطلوبة (للإحالات)",
     "caravan.record.submit": "تسجيل",
     "caravan.record.done": "تم تسجيل {n} سطر.",
+    // issue 10: access
+    "panel.distance": "المسافة إلى أقرب مؤسسة للرعاية الأولية (كيلومترات النموذج، بما فيها التنقل داخل الجماعات)",
+    "panel.distance.population": "السكان",
+    "panel.distance.within_5_km": "≤ 5 كم",
+    "panel.distance.5_to_10_km": "من 5 إلى 10 كم",
+    "panel.distance.beyond_10_km": "> 10 كم",
   },
   en: {
     "app.subtitle": "Morocco's carte sanitaire",
@@ -502,7 +512,6 @@ const STRINGS = {
     "panel.access": "Access and what-if",
     "panel.access.primary": "Population beyond, nearest ESSP",
     "panel.access.secondary": "Population beyond, nearest hospital",
-    "panel.access.note": "Commune-graph model (coarse, no roads: commune adjacency, terrain speeds, access from the census). A road network replaces it when supplied.",
     "panel.access.error": "Access analysis unavailable",
     "panel.access.pending": "Computing travel times…",
     "panel.sheet": "Printable fact sheet",
@@ -646,6 +655,12 @@ const STRINGS = {
     "caravan.record.service": "Service asked (referrals)",
     "caravan.record.submit": "Record",
     "caravan.record.done": "{n} line(s) recorded.",
+    // issue 10: access
+    "panel.distance": "Distance to the nearest ESSP (the model's km, legs inside the communes included)",
+    "panel.distance.population": "Population",
+    "panel.distance.within_5_km": "≤ 5 km",
+    "panel.distance.5_to_10_km": "5 to 10 km",
+    "panel.distance.beyond_10_km": "> 10 km",
   },
 };
 

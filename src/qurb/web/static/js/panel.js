@@ -109,7 +109,7 @@ export function facilityList(page, categoryName) {
     <ul class="facilities" data-section="facility-list">${items}</ul>`;
 }
 
-export function accessSection(primary, secondary) {
+export function accessSection(primary, secondary, distance = null) {
   const row = (report, name) => {
     const total = report.summary[report.summary.length - 1];
     const cells = [30, 60, 120]
@@ -120,7 +120,35 @@ export function accessSection(primary, secondary) {
   return `<h3>${t("panel.access")}</h3>
     <table class="access"><thead><tr><th></th><th>&gt; 30 min</th><th>&gt; 60 min</th><th>&gt; 120 min</th></tr></thead>
     <tbody>${row(primary, "primary")}${row(secondary, "secondary")}</tbody></table>
-    <p class="source">${t("panel.access.note")}</p>`;
+    ${distance ? distanceTable(distance) : ""}
+    ${measureNote(primary)}`;
+}
+
+// What the access figures measure, in the model's own words (the API's `measure`).
+function measureNote(report) {
+  const m = report.measure;
+  return m ? `<p class="source measure" data-measure="${e(m.key)}">${e(m[lang()] || m.en)}</p>` : "";
+}
+
+// issue 10: access — the Ministry's distance indicator, population per band of km to the
+// nearest ESSP (GET /api/access/{code}/distance); the same model's measure follows it.
+export function distanceTable(report) {
+  const total = report.summary[report.summary.length - 1];
+  const base = "/api/access/{code}/distance#summary.-1";
+  const bands = ["within_5_km", "5_to_10_km", "beyond_10_km"];
+  const cells = bands
+    .map(
+      (b) => `<td data-band="${b}"><span data-figure="${base}.population_${b}">${num(total[`population_${b}`])}</span>
+        <small>(<span data-figure="${base}.share_${b}_pct">${pct(total[`share_${b}_pct`])}</span>)</small></td>`,
+    )
+    .join("");
+  const note = report.note ? report.note[lang()] || report.note.en : "";
+  return `<h4>${t("panel.distance")}</h4>
+    <table class="distance" data-section="distance"><thead><tr><th></th>${bands
+      .map((b) => `<th>${t(`panel.distance.${b}`)}</th>`)
+      .join("")}</tr></thead>
+    <tbody><tr><th scope="row">${t("panel.distance.population")}</th>${cells}</tr></tbody></table>
+    <p class="source">${e(note)}</p>`;
 }
 
 export function territoryPanel(detail, { gaps, facilities, categoryName, localMode }) {
