@@ -108,3 +108,29 @@ def test_distance_bands_for_taounate(read_client: TestClient) -> None:
         in_band = [c for c in body["communes"] if c["band"] == label]
         assert total[f"population_{key}"] == sum(c["population"] for c in in_band)
     assert read_client.get("/api/access/99.999/distance").status_code == 404
+
+
+def test_the_distance_band_indicator(read_client: TestClient) -> None:
+    response = read_client.get(
+        "/api/indicators/essp_distance_band_share",
+        params={"level": "province", "parent": "03", "band": "beyond_10_km"},
+    )
+    assert response.status_code == 200, response.text
+    values = {v["code"]: v["value"] for v in response.json()["values"]}
+    assert len(values) == 9
+    # The same shares as GET /api/access/03/distance gives per province.
+    summary = read_client.get("/api/access/03/distance").json()["summary"]
+    for row in summary[:-1]:
+        assert values[row["code"]] == row["share_beyond_10_km_pct"]
+    # The three bands of a province share out all its people.
+    shares = [
+        read_client.get(
+            "/api/indicators/essp_distance_band_share",
+            params={"level": "province", "parent": "03", "band": band},
+        ).json()["values"]
+        for band in ("within_5_km", "5_to_10_km", "beyond_10_km")
+    ]
+    for by_band in zip(*shares, strict=True):
+        assert sum(v["value"] for v in by_band) == pytest.approx(100, abs=0.15)
+    bad = read_client.get("/api/indicators/essp_distance_band_share", params={"band": "far"})
+    assert bad.status_code == 422
