@@ -543,8 +543,11 @@ def access_model(
         rows,
         list(rows[0]),
         fmt,
-        title=f"Commune-graph model ({params or 'bundled parameters'}): coarse, no roads; "
-        f"off-road {p.offroad_speed_kph:g} km/h",
+        title=measured(
+            f"Commune-graph model ({params or 'bundled parameters'}): coarse, no roads; "
+            f"off-road {p.offroad_speed_kph:g} km/h",
+            chosen.measure,
+        ),
     )
 
 

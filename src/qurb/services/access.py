@@ -647,7 +647,10 @@ def compute_distance_access(
     destinations = read_destinations(session, selector)
     n = len(origins.communes)
     found = compute_nearest_by_km(model, origins.points, destinations.points)
-    nearest, km, minutes = found.index, found.distance_km, found.minutes
+    nearest, minutes = found.index, found.minutes
+    # Banded on the km as shown (0.1 km): a commune listed at 5.0 km is within 5 km. The
+    # model is nowhere near that precise, but a row must not contradict its own band.
+    km = np.where(np.isfinite(found.distance_km), np.round(found.distance_km, 1), np.inf)
     band = compute_distance_band(km, limits)
     labels = distance_band_labels(limits)
     level = summary_level(territory)
