@@ -132,5 +132,10 @@ def test_the_distance_band_indicator(read_client: TestClient) -> None:
     ]
     for by_band in zip(*shares, strict=True):
         assert sum(v["value"] for v in by_band) == pytest.approx(100, abs=0.15)
+    # The map legend says what the km measure, as the panel does.
+    listed = {i["id"]: i for i in read_client.get("/api/indicators").json()}
+    for indicator_id in ("essp_distance_band_share", "share_beyond_minutes"):
+        assert "reference points" in listed[indicator_id]["measure"]["en"]
+    assert listed["population_2024"]["measure"] is None
     bad = read_client.get("/api/indicators/essp_distance_band_share", params={"band": "far"})
     assert bad.status_code == 422

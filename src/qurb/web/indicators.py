@@ -82,6 +82,7 @@ class Indicator:
     decimals: int = 0
     uses_registry: bool = False  # True: depends on facilities, recomputed after an edit
     params: tuple[IndicatorParam, ...] = ()
+    measure: Text | None = None  # what the figures measure (e.g. a travel-time model's words)
 
     def resolve_params(self, given: Mapping[str, str]) -> dict[str, str]:
         """The parameters with defaults filled in; an unknown value is refused."""
@@ -331,6 +332,13 @@ def _access_choices() -> list[tuple[str, Text]]:
     ]
 
 
+def _commune_graph_measure() -> Text:
+    """What the bundled model's minutes and km measure (the model's own words)."""
+    from qurb.analytics.commune_graph import COMMUNE_GRAPH_MEASURE as m
+
+    return Text(m.fr, m.ar, m.en)
+
+
 def _threshold_choices() -> list[tuple[str, Text]]:
     return [(m, Text(f"{m} min", f"{m} دقيقة", f"{m} min")) for m in ("30", "60", "120")]
 
@@ -381,6 +389,7 @@ register_indicator(
         higher_is_better=False,
         decimals=1,
         uses_registry=True,
+        measure=_commune_graph_measure(),
         params=(
             IndicatorParam("offer", Text("Offre", "العرض", "Offer"), "primary", _access_choices),
             IndicatorParam(
@@ -449,6 +458,7 @@ register_indicator(
         higher_is_better=None,
         decimals=1,
         uses_registry=True,
+        measure=_commune_graph_measure(),
         params=(
             IndicatorParam(
                 "band",

@@ -344,6 +344,8 @@ class IndicatorRead(BaseModel):
     decimals: int
     uses_registry: bool
     params: list[IndicatorParamRead]
+    # What the figures measure, shown beside them (e.g. the travel-time model's words).
+    measure: TextRead | None = None
 
 
 class IndicatorValueRead(BaseModel):

@@ -51,6 +51,7 @@ def indicator_read(i: Indicator) -> IndicatorRead:
             )
             for p in i.params
         ],
+        measure=_text(i.measure) if i.measure else None,
     )
 
 

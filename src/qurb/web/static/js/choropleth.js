@@ -75,5 +75,7 @@ export function legendHTML(indicator, values, breaks, colours) {
   return `<h3>${escapeHtml(label(indicator.label))}</h3>
     <p class="unit">${escapeHtml(label(indicator.unit))} · ${t("legend.quantiles")}</p>
     <ul class="classes">${rows.join("")}</ul>
-    <p class="source">${escapeHtml(indicator.source)}</p>`;
+    <p class="source">${escapeHtml(indicator.source)}</p>${
+      indicator.measure ? `<p class="source measure">${escapeHtml(label(indicator.measure))}</p>` : ""
+    }`;
 }
