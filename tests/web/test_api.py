@@ -63,6 +63,26 @@ def test_province_of_fes_matches_the_census(read_client, territories_csv, census
     assert body["pyramid"][-1]["label"] == "75+"
 
 
+def test_growth_and_density_are_fields_of_the_territory(read_client) -> None:
+    """The panel shows them as the API gives them. Moulay Yacoub (province): 216,954 people
+    in 2024, 174,079 in 2014, 1,443.31 km² → +24.63 % and 150.3 people per km²."""
+    unit = read_client.get("/api/territories/03.591").json()["territory"]
+    assert (unit["population_2024"], unit["population_2014"], unit["area_km2"]) == (
+        216_954,
+        174_079,
+        1443.31,
+    )
+    assert unit["growth_2014_2024_pct"] == 24.63  # 100 × (216,954 ÷ 174,079 − 1)
+    assert unit["density_per_km2"] == 150.3  # 216,954 ÷ 1,443.31
+    country = read_client.get("/api/territories/MA").json()["territory"]
+    assert (country["growth_2014_2024_pct"], country["density_per_km2"]) == (8.8, 53.8)
+    # The choropleth's growth and density are the same figures.
+    values = read_client.get(
+        "/api/indicators/growth_2014_2024", params={"level": "province", "parent": "03"}
+    ).json()["values"]
+    assert {v["code"]: v["value"] for v in values}["03.591"] == 24.63
+
+
 def test_tree_and_search(read_client, territories_csv) -> None:
     regions = read_client.get("/api/territories").json()["items"]
     assert len(regions) == 12 and {r["level"] for r in regions} == {"region"}
@@ -100,6 +120,7 @@ def test_facility_pages_count_like_the_database(read_client, national_session: S
         "/api/facilities", params={"territory": FES, "limit": 10, "offset": len(expected) - 3}
     ).json()
     assert len(last["items"]) == 3 and last["total"] == len(expected)
+    assert (first["returned"], last["returned"]) == (10, 3)  # what the page says it shows
     everything = national_session.scalar(select(func.count()).select_from(FacilityRow))
     assert (
         read_client.get(

@@ -49,6 +49,22 @@ def to_territory(row: Any) -> Territory:
     )
 
 
+def growth_2014_2024_pct(unit: Territory) -> float | None:
+    """Change of the legal population from the 2014 census to the 2024 one, in % of 2014
+    (2 decimals); None when either census figure is unknown or 2014 is zero."""
+    if unit.population_2024 is None or not unit.population_2014:
+        return None
+    return round(100.0 * (unit.population_2024 / unit.population_2014 - 1.0), 2)
+
+
+def density_per_km2(unit: Territory) -> float | None:
+    """2024 legal population per km² of the unit's surface (1 decimal); None when either
+    is unknown or the surface is zero."""
+    if unit.population_2024 is None or not unit.area_km2:
+        return None
+    return round(unit.population_2024 / unit.area_km2, 1)
+
+
 @dataclass(frozen=True)
 class TerritoryIndex:
     """All territories in memory (1,853 rows): lookups without a query per step."""

@@ -31,7 +31,7 @@ from qurb.domain.errors import QurbError
 from qurb.domain.territory import Territory, TerritoryLevel
 from qurb.services.gaps import compute_needs_table, compute_territory_gaps, read_profiles
 from qurb.services.norms import available_norm_sets
-from qurb.services.territories import TerritoryIndex
+from qurb.services.territories import TerritoryIndex, density_per_km2, growth_2014_2024_pct
 
 HCP = "HCP, RGPH 2024"
 HCP_BOTH = "HCP, RGPH 2014 et 2024"
@@ -143,25 +143,13 @@ def _population(q: IndicatorQuery) -> IndicatorResult:
 
 
 def _growth(q: IndicatorQuery) -> IndicatorResult:
-    values: dict[str, float | None] = {}
-    notes: dict[str, str] = {}
-    for u in q.units:
-        if u.population_2024 is None or not u.population_2014:
-            values[u.code], notes[u.code] = None, "unknown"
-        else:
-            values[u.code] = round(100.0 * (u.population_2024 / u.population_2014 - 1.0), 2)
-    return IndicatorResult(values, notes)
+    values = {u.code: growth_2014_2024_pct(u) for u in q.units}
+    return IndicatorResult(values, {c: "unknown" for c, v in values.items() if v is None})
 
 
 def _density(q: IndicatorQuery) -> IndicatorResult:
-    values: dict[str, float | None] = {}
-    notes: dict[str, str] = {}
-    for u in q.units:
-        if u.population_2024 is None or not u.area_km2:
-            values[u.code], notes[u.code] = None, "unknown"
-        else:
-            values[u.code] = round(u.population_2024 / u.area_km2, 1)
-    return IndicatorResult(values, notes)
+    values = {u.code: density_per_km2(u) for u in q.units}
+    return IndicatorResult(values, {c: "unknown" for c, v in values.items() if v is None})
 
 
 def _profile_share(

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from qurb.domain.territory import Territory
 from qurb.services.registry import FacilityCreate, FacilityUpdate
-from qurb.services.territories import TerritoryIndex
+from qurb.services.territories import TerritoryIndex, density_per_km2, growth_2014_2024_pct
 from qurb.storage.models import FacilityChangeRow, FacilityRow
 
 # ------------------------------------------------------------------------------ errors
@@ -48,6 +48,12 @@ class TerritoryRead(BaseModel):
     ref_lon: float | None
     ref_lat: float | None
     cercle_code: str | None
+    growth_2014_2024_pct: float | None = Field(
+        description="legal population 2024 vs 2014, in % of 2014; null when either is unknown"
+    )
+    density_per_km2: float | None = Field(
+        description="legal population 2024 per km² of surface; null when either is unknown"
+    )
 
     @classmethod
     def of(cls, t: Territory) -> TerritoryRead:
@@ -65,6 +71,8 @@ class TerritoryRead(BaseModel):
             ref_lon=t.ref_lon,
             ref_lat=t.ref_lat,
             cercle_code=t.cercle_code,
+            growth_2014_2024_pct=growth_2014_2024_pct(t),
+            density_per_km2=density_per_km2(t),
         )
 
 
@@ -232,9 +240,10 @@ class FacilityRead(BaseModel):
 
 
 class FacilityPage(BaseModel):
-    total: int
+    total: int = Field(description="facilities matching the filter")
     limit: int
     offset: int
+    returned: int = Field(description="facilities in this page (the length of items)")
     items: list[FacilityRead]
 
 

@@ -76,6 +76,7 @@ def list_facilities(query: FacilityQueryDep, session: SessionDep, index: IndexDe
         total=total,
         limit=query.limit,
         offset=query.offset,
+        returned=len(rows),
         items=[FacilityRead.of(r, index) for r in rows],
     )
 

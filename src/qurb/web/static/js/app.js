@@ -11,6 +11,10 @@ const e = escapeHtml;
 const config = JSON.parse(document.getElementById("qurb-config").textContent);
 const $ = (selector) => document.querySelector(selector);
 const LAYER_LEVEL = { regions: "region", provinces: "province", communes: "commune" };
+// The API queries behind the panel's facility list and access table; the panel names them
+// beside each figure ({code}: the territory's code).
+const FACILITIES_QUERY = "sector=public&status=all&limit=200";
+const ACCESS_QUERY = "thresholds=30&thresholds=60&thresholds=120";
 
 const state = {
   code: null,
@@ -89,9 +93,7 @@ async function navigate(code) {
     renderPanel();
     const [gaps, facilities] = await Promise.all([
       getJSON(`/api/territories/${enc(code)}/gaps?by=${enc(level)}`).catch(() => null),
-      getJSON(`/api/facilities?territory=${enc(code)}&sector=public&status=all&limit=200`).catch(
-        () => null,
-      ),
+      getJSON(`/api/facilities?territory=${enc(code)}&${FACILITIES_QUERY}`).catch(() => null),
     ]);
     if (ticket !== state.navigation) return;
     state.gaps = gaps;
@@ -189,14 +191,14 @@ async function fillAccess(code) {
   const slot = document.querySelector('#panel [data-section="access"]');
   if (!slot) return;
   try {
-    const query = "thresholds=30&thresholds=60&thresholds=120";
+    const query = (level) => `/api/access/{code}?level=${level}&${ACCESS_QUERY}`;
     const [primary, secondary, distance] = await Promise.all([
-      getJSON(`/api/access/${enc(code)}?level=primary&${query}`),
-      getJSON(`/api/access/${enc(code)}?level=secondary&${query}`),
+      getJSON(query("primary").replace("{code}", enc(code))),
+      getJSON(query("secondary").replace("{code}", enc(code))),
       getJSON(`/api/access/${enc(code)}/distance`),
     ]);
     if (state.detail?.territory.code !== code) return; // the user moved on
-    slot.innerHTML = accessSection(primary, secondary, distance);
+    slot.innerHTML = accessSection(primary, secondary, query, distance);
   } catch (error) {
     slot.querySelector(".pending").textContent = `${t("panel.access.error")}: ${error.message}`;
   }
@@ -214,6 +216,7 @@ function renderPanel() {
     panel.innerHTML = territoryPanel(state.detail, {
       gaps: state.gaps,
       facilities: state.facilities,
+      facilitiesSource: `/api/facilities?territory={code}&${FACILITIES_QUERY}`,
       categoryName,
       localMode: config.localMode,
     });

@@ -10,36 +10,51 @@ function row(key, value) {
   return `<tr><th scope="row">${t(key)}</th><td>${value}</td></tr>`;
 }
 
-function figure(lines, census, area, sex, column) {
-  const line = lines.find((l) => l.census === census && l.area === area && l.sex === sex);
-  const value = line?.figures?.[column];
-  return value === undefined ? null : value;
+// The API that serves the territory panel's census and offer figures ({code}: the unit's code).
+export const TERRITORY_API = "/api/territories/{code}";
+
+/** A figure as shown: its formatted text in an element naming the API field it comes from
+ * (`<API path>#<dotted field path>`), so that every number on the page can be checked
+ * against the API. */
+export function fig(source, text) {
+  return `<span data-figure="${e(source)}">${text}</span>`;
+}
+
+/** A census column of one line (2024, total, both sexes…): the value and its field path. */
+function censusFigure(lines, census, area, sex, column) {
+  const i = lines.findIndex((l) => l.census === census && l.area === area && l.sex === sex);
+  const value = i < 0 ? undefined : lines[i].figures?.[column];
+  // A line or column the census lacks has no API field: the page says "unknown" plainly.
+  return { value: value === undefined ? null : value, field: value === undefined ? null : `census.${i}.figures.${column}` };
+}
+
+function censusCell(lines, column, format) {
+  const { value, field } = censusFigure(lines, "2024", "total", "all", column);
+  return field === null ? t("unknown") : fig(`${TERRITORY_API}#${field}`, format(value));
 }
 
 export function censusTable(detail) {
   const u = detail.territory;
   const n = detail.needs;
   const lines = detail.census;
-  const growth =
-    u.population_2024 !== null && u.population_2014
-      ? (100 * (u.population_2024 - u.population_2014)) / u.population_2014
-      : null;
-  const density = u.population_2024 !== null && u.area_km2 ? u.population_2024 / u.area_km2 : null;
+  const unit = (field, text) => fig(`${TERRITORY_API}#territory.${field}`, text);
+  // Without a needs profile the API has no such field: the page says "unknown" plainly.
+  const need = (field, format) => (n ? fig(`${TERRITORY_API}#needs.${field}`, format(n[field])) : t("unknown"));
   return `<table class="figures" data-section="census">
-    ${row("panel.population2024", `<span data-field="population_2024">${num(u.population_2024)}</span>`)}
-    ${row("panel.population2014", num(u.population_2014))}
-    ${row("panel.growth", pct(growth, 1))}
-    ${row("panel.households", num(u.households_2024))}
-    ${row("panel.area", u.area_km2 === null ? t("unknown") : `${num(u.area_km2, 1)} km²`)}
-    ${row("panel.density", density === null ? t("unknown") : `${num(density, 1)} /km²`)}
-    ${row("panel.rural", n ? pct(n.rural_pct, 1) : t("unknown"))}
-    ${row("panel.municipal", num(figure(lines, "2024", "total", "all", "population_municipal")))}
-    ${row("panel.children", n ? num(n.children_0_4) : t("unknown"))}
-    ${row("panel.women", n ? num(n.women_15_49) : t("unknown"))}
-    ${row("panel.elderly", n ? num(n.people_60_plus) : t("unknown"))}
-    ${row("panel.births", n ? num(n.births_per_year) : t("unknown"))}
-    ${row("panel.fertility", num(figure(lines, "2024", "total", "all", "fertility_total_fertility_rate"), 2))}
-    ${row("panel.disability", pct(figure(lines, "2024", "total", "all", "disability_prevalence"), 1))}
+    ${row("panel.population2024", `<span data-field="population_2024" data-figure="${TERRITORY_API}#territory.population_2024">${num(u.population_2024)}</span>`)}
+    ${row("panel.population2014", unit("population_2014", num(u.population_2014)))}
+    ${row("panel.growth", unit("growth_2014_2024_pct", pct(u.growth_2014_2024_pct, 1)))}
+    ${row("panel.households", unit("households_2024", num(u.households_2024)))}
+    ${row("panel.area", u.area_km2 === null ? unit("area_km2", t("unknown")) : `${unit("area_km2", num(u.area_km2, 1))} km²`)}
+    ${row("panel.density", u.density_per_km2 === null ? unit("density_per_km2", t("unknown")) : `${unit("density_per_km2", num(u.density_per_km2, 1))} /km²`)}
+    ${row("panel.rural", need("rural_pct", (v) => pct(v, 1)))}
+    ${row("panel.municipal", censusCell(lines, "population_municipal", (v) => num(v)))}
+    ${row("panel.children", need("children_0_4", (v) => num(v)))}
+    ${row("panel.women", need("women_15_49", (v) => num(v)))}
+    ${row("panel.elderly", need("people_60_plus", (v) => num(v)))}
+    ${row("panel.births", need("births_per_year", (v) => num(v)))}
+    ${row("panel.fertility", censusCell(lines, "fertility_total_fertility_rate", (v) => num(v, 2)))}
+    ${row("panel.disability", censusCell(lines, "disability_prevalence", (v) => pct(v, 1)))}
   </table>`;
 }
 
@@ -48,35 +63,38 @@ export function offerTable(detail, categoryName) {
   if (!entries.length) return `<p>${t("panel.offer.none")}</p>`;
   const n = detail.needs;
   const per = n
-    ? n.inhabitants_per_essp === null
-      ? t("no.facility")
-      : num(n.inhabitants_per_essp)
+    ? fig(
+        `${TERRITORY_API}#needs.inhabitants_per_essp`,
+        n.inhabitants_per_essp === null ? t("no.facility") : num(n.inhabitants_per_essp),
+      )
     : t("unknown");
   return `<table class="offer">${entries
-    .map(([c, k]) => `<tr><th scope="row">${e(categoryName(c))} <span class="code">${e(c)}</span></th><td>${num(k)}</td></tr>`)
+    .map(([c, k]) => `<tr><th scope="row">${e(categoryName(c))} <span class="code">${e(c)}</span></th><td>${fig(`${TERRITORY_API}#public_offer.${c}`, num(k))}</td></tr>`)
     .join("")}
     <tr class="total"><th scope="row">${t("panel.inhabitantsPerEssp")}</th><td>${per}</td></tr></table>`;
 }
 
 export function gapsTable(report) {
   if (!report) return "";
+  // The query the report came from (the map page and the sheet ask by = the unit's level).
+  const source = `/api/territories/{code}/gaps?by=${report.by}`;
   const bySet = new Map();
-  for (const line of report.lines) {
+  report.lines.forEach((line, i) => {
     if (!bySet.has(line.norm_set)) bySet.set(line.norm_set, []);
-    bySet.get(line.norm_set).push(line);
-  }
+    bySet.get(line.norm_set).push({ ...line, index: i });
+  });
   const parts = report.norm_sets.map((s) => {
     const lines = bySet.get(s.id) || [];
     const name = { fr: s.name_fr, ar: s.name_ar, en: s.name_en }[lang()] || s.name_fr;
     const body = lines
       .map((g) => {
         const text = { fr: g.label_fr, ar: g.label_ar, en: g.label_en }[lang()] || g.label_fr;
-        const known = g.status === "gap" || g.status === "met";
+        // The requirement is known whenever the population is, even where the supply is not.
+        const cell = (field, decimals) =>
+          `<td data-figure="${e(`${source}#lines.${g.index}.${field}`)}">${num(g[field], decimals)}</td>`;
         return `<tr class="status-${e(g.status)}" data-rule="${e(g.rule)}">
           <td>${e(text)}${g.code !== report.territory.code ? ` <span class="code">(${e(nameOf(g))})</span>` : ""}</td>
-          <td>${known ? num(g.required, 1) : t("unknown")}</td>
-          <td>${g.supply === null ? t("unknown") : num(g.supply)}</td>
-          <td>${g.missing === null ? t("unknown") : num(g.missing)}</td>
+          ${cell("required", 1)}${cell("supply", 0)}${cell("missing", 0)}
           <td>${t(`status.${g.status}`)}</td></tr>`;
       })
       .join("");
@@ -96,7 +114,9 @@ export function gapsTable(report) {
   return parts.join("") + skipped;
 }
 
-export function facilityList(page, categoryName) {
+/** The list of a territory's facilities; `source` is the API query it came from ({code}: the
+ * territory's code), named by its counts. */
+export function facilityList(page, categoryName, source) {
   if (!page || !page.total) return `<p>${t("panel.facilities.none")}</p>`;
   const items = page.items
     .map(
@@ -105,15 +125,22 @@ export function facilityList(page, categoryName) {
         ${f.status === "closed" ? `<span class="closed">${t("status.closed")}</span>` : ""}</li>`,
     )
     .join("");
-  return `<p class="count">${t("panel.facilities.shown", { shown: num(page.items.length), total: num(page.total) })}</p>
+  const count = (field) => fig(`${source}#${field}`, num(page[field]));
+  return `<p class="count">${t("panel.facilities.shown", { shown: count("returned"), total: count("total") })}</p>
     <ul class="facilities" data-section="facility-list">${items}</ul>`;
 }
 
-export function accessSection(primary, secondary, distance = null) {
+/** Population beyond 30/60/120 min of the nearest ESSP and hospital; `query(level)` is the
+ * API path each report came from ({code}: the territory's code). */
+export function accessSection(primary, secondary, query, distance = null) {
   const row = (report, name) => {
     const total = report.summary[report.summary.length - 1];
+    const field = (key) => `${query(name)}#summary.-1.${key}`;
+    // share_beyond_*_min_pct is already a percentage (0–100): pct() takes it as it is.
     const cells = [30, 60, 120]
-      .map((m) => `<td data-beyond="${m}">${num(total[`beyond_${m}_min`])} <small>(${pct(total[`share_beyond_${m}_min_pct`] / 100)})</small></td>`)
+      .map(
+        (m) => `<td data-beyond="${m}">${fig(field(`beyond_${m}_min`), num(total[`beyond_${m}_min`]))} <small>(${fig(field(`share_beyond_${m}_min_pct`), pct(total[`share_beyond_${m}_min_pct`]))})</small></td>`,
+      )
       .join("");
     return `<tr data-offer="${e(name)}"><th>${t(`panel.access.${name}`)}</th>${cells}</tr>`;
   };
@@ -151,7 +178,7 @@ export function distanceTable(report) {
     <p class="source">${e(note)}</p>`;
 }
 
-export function territoryPanel(detail, { gaps, facilities, categoryName, localMode }) {
+export function territoryPanel(detail, { gaps, facilities, facilitiesSource, categoryName, localMode }) {
   const u = detail.territory;
   const canAdd = localMode && (u.level === "commune" || u.level === "arrondissement");
   return `<article class="territory" data-code="${e(u.code)}">
@@ -175,7 +202,7 @@ export function territoryPanel(detail, { gaps, facilities, categoryName, localMo
            beyond 60 minutes, and the what-if "place a facility, see coverage change". -->
       <p id="access-pending" class="pending">${t("panel.access.pending")}</p>
     </section>
-    <section data-section="facilities"><h3>${t("panel.facilities")}</h3>${facilityList(facilities, categoryName)}</section>
+    <section data-section="facilities"><h3>${t("panel.facilities")}</h3>${facilityList(facilities, categoryName, facilitiesSource)}</section>
   </article>`;
 }
 

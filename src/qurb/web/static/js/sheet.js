@@ -6,6 +6,8 @@ import { pyramidSVG } from "./pyramid.js";
 
 const e = escapeHtml;
 const { code } = JSON.parse(document.getElementById("qurb-config").textContent);
+// The public facilities listed on the sheet; the list names this query beside its counts.
+const FACILITIES_QUERY = "sector=public&limit=500";
 
 async function render() {
   setLang(initialLang());
@@ -18,7 +20,7 @@ async function render() {
   const level = detail.territory.level;
   const [gaps, facilities] = await Promise.all([
     getJSON(`/api/territories/${enc(code)}/gaps?by=${enc(level)}`),
-    getJSON(`/api/facilities?territory=${enc(code)}&sector=public&limit=500`),
+    getJSON(`/api/facilities?territory=${enc(code)}&${FACILITIES_QUERY}`),
   ]);
   const u = detail.territory;
   const path = detail.ancestors.map((a) => e(nameOf(a))).join(" › ");
@@ -37,7 +39,7 @@ async function render() {
     </div>
     <section><h2>${t("panel.offer")}</h2>${offerTable(detail, categoryName)}</section>
     <section><h2>${t("panel.gaps")}</h2>${gapsTable(gaps)}</section>
-    <section><h2>${t("panel.facilities")}</h2>${facilityList(facilities, categoryName)}</section>
+    <section><h2>${t("panel.facilities")}</h2>${facilityList(facilities, categoryName, `/api/facilities?territory={code}&${FACILITIES_QUERY}`)}</section>
     <footer class="sources"><p>${t("source.census")}</p>
       <p>Ministère de la Santé et de la Protection Sociale (listes 2024) · © OpenStreetMap contributors (ODbL)</p>
       <p>${e(t("sheet.generated", { date: date(new Date().toISOString()) }))}</p></footer>`;
