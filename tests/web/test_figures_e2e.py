@@ -168,7 +168,7 @@ def _cli_share_beyond_30_min(scratch_db: str, api_path: str) -> float:
             args += [flags[key], value]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
-    rows = json.loads(result.output)
+    rows = json.loads(result.output)["rows"]  # {"metadata": …, "rows": […]}
     total = [r for r in rows if r["code"] == "MA"] or rows[-1:]
     return float(total[0]["share_beyond_30_min_pct"])
 
