@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from qurb.analytics.gaps import GapLine, UnitSupply
+from qurb.analytics.gaps import GapLine, UnitSupply, describe_gap
 from qurb.cli.access import access_app
 from qurb.cli.caravan import caravan_app
 from qurb.cli.common import (
@@ -30,7 +30,7 @@ from qurb.cli.output import OutputFormat, render
 from qurb.cli.serve import serve
 from qurb.cli.siting import scenarios_app, site_cmd
 from qurb.domain.facility import Level, categories
-from qurb.domain.norms import NormError
+from qurb.domain.norms import NormError, NormKind
 from qurb.domain.territory import Territory, TerritoryLevel
 from qurb.services.dataset import init_database
 from qurb.services.gaps import (
@@ -558,6 +558,7 @@ def norms_cmd(fmt: FormatOption = OutputFormat.TABLE) -> None:
         {
             "id": s.id,
             "version": s.version,
+            "kind": s.kind.value,
             "rule": r.id,
             "label": r.label_fr,
             "population": r.population.value,
@@ -569,9 +570,10 @@ def norms_cmd(fmt: FormatOption = OutputFormat.TABLE) -> None:
     ]
     render(
         rows,
-        ["id", "version", "rule", "label", "population", "scale", "source"],
+        ["id", "version", "kind", "rule", "label", "population", "scale", "source"],
         fmt,
-        title="Norm sets",
+        title="Norm sets — kind norm: a gap is a shortfall; kind reference_ratio: a national "
+        "average, a gap is a distance from the average, not a need",
     )
 
 
@@ -581,6 +583,7 @@ GAP_COLUMNS = [
     "name_fr",
     "level",
     "norm_set",
+    "kind",
     "rule",
     "population_base",
     "population",
@@ -590,6 +593,9 @@ GAP_COLUMNS = [
     "missing_category",
     "unserved_population",
     "status",
+    "gap_fr",
+    "gap_ar",
+    "gap_en",
 ]
 
 
@@ -598,20 +604,21 @@ GAP_TABLE_COLUMNS = [
     "name_fr",
     "code",
     "rule",
+    "kind",
     "population_base",
     "population",
     "supply",
     "required",
-    "missing",
-    "missing_category",
+    "gap_en",
 ]
 GAP_HEADERS = {
     "rank": "#",
     "name_fr": "territory",
+    "kind": "norm or average",
     "population_base": "counted on",
     "supply": "have",
-    "required": "need",
-    "missing_category": "missing what",
+    "required": "norm/average",
+    "gap_en": "gap",
 }
 
 
@@ -624,6 +631,7 @@ def _gap_row(rank: int, g: GapLine) -> dict[str, Any]:
         "level": g.level,
         "norm_set": g.norm_set,
         "norm_version": g.norm_version,
+        "kind": g.kind.value,
         "rule": g.rule,
         "label_fr": g.label_fr,
         "label_en": g.label_en,
@@ -638,7 +646,25 @@ def _gap_row(rank: int, g: GapLine) -> dict[str, Any]:
         if g.unserved_population is None
         else round(g.unserved_population),
         "status": g.status.value,
+        **{f"gap_{language}": describe_gap(g, language) for language in ("fr", "ar", "en")},
     }
+
+
+def _gap_summary(lines: list[GapLine]) -> str:
+    """The title's total: shortfalls under norms, distances below national averages."""
+    totals: dict[NormKind, Counter[str]] = {kind: Counter() for kind in NormKind}
+    for g in lines:
+        totals[g.kind][g.missing_category] += g.missing or 0
+    parts = []
+    for kind, counts in totals.items():
+        listed = ", ".join(f"{n:,} {what}" for what, n in counts.most_common() if n)
+        if not listed:
+            continue
+        if kind is NormKind.NORM:
+            parts.append(f"norms: missing {listed}")
+        else:
+            parts.append(f"national averages: {listed} below the average")
+    return "; ".join(parts) or "no gap"
 
 
 @app.command("gaps")
@@ -659,7 +685,7 @@ def gaps_cmd(
     fmt: FormatOption = OutputFormat.TABLE,
     db: DbOption = None,
 ) -> None:
-    """Ranked norm gaps: how many facilities of which category are missing where."""
+    """Ranked gaps: facilities missing under a norm, or below a national average ratio."""
     with _session(db) as session:
         sets = resolve_norm_sets(list(norms or []))
         index = TerritoryIndex.from_session(session)
@@ -669,21 +695,21 @@ def gaps_cmd(
     if fmt is OutputFormat.TABLE:
         t = report.territory
         shown = rows[:limit] if limit else rows
-        missing_by_kind: Counter[str] = Counter()
-        for g in lines:
-            missing_by_kind[g.missing_category] += g.missing or 0
-        summary = ", ".join(f"{n} {kind}" for kind, n in missing_by_kind.most_common() if n)
         render(
             shown,
             GAP_TABLE_COLUMNS,
             fmt,
             headers=GAP_HEADERS,
-            title=f"Norm gaps — {t.name_fr} ({t.code}), by {report.by}: {len(lines)} lines, "
-            f"missing {summary or 'nothing'}"
-            + (f" (first {len(shown)})" if len(shown) < len(rows) else ""),
+            title=f"Norm gaps — {t.name_fr} ({t.code}), by {report.by}: {len(lines)} lines; "
+            f"{_gap_summary(lines)}" + (f" (first {len(shown)})" if len(shown) < len(rows) else ""),
         )
         for s in sets:
-            out.print(f"[dim]{s.id} v{s.version}: {s.source}[/]")
+            out.print(f"[dim]{s.id} v{s.version} ({s.kind.value}): {s.source}[/]")
+        if any(s.kind is NormKind.REFERENCE_RATIO for s in sets):
+            out.print(
+                "[dim]A reference_ratio set is a national average, not a norm: a line under "
+                "it is a distance from the average, not care missing.[/]"
+            )
         for note in report.skipped:
             out.print(f"[yellow]not evaluated:[/] {note}")
         return

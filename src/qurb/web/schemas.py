@@ -124,6 +124,10 @@ class NeedsTable(BaseModel):
 class NormSetBrief(BaseModel):
     id: str
     version: str
+    kind: str = Field(
+        description="norm: a gap is a shortfall; reference_ratio: an observed average, a gap "
+        "is a distance from it, not a need"
+    )
     name_fr: str
     name_ar: str
     name_en: str
@@ -137,6 +141,11 @@ class GapLineRead(BaseModel):
     level: str
     norm_set: str
     norm_version: str
+    kind: str = Field(
+        description="its norm set's kind: norm (missing = a shortfall) or reference_ratio "
+        "(missing = units below the national average, unserved_population = people beyond "
+        "the average ratio; neither is a need)"
+    )
     rule: str
     label_fr: str
     label_ar: str

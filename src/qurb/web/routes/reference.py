@@ -22,6 +22,7 @@ def norms() -> list[NormSetRead]:
         NormSetRead(
             id=s.id,
             version=s.version,
+            kind=s.kind.value,
             name_fr=s.name_fr,
             name_ar=s.name_ar,
             name_en=s.name_en,

@@ -195,6 +195,7 @@ def territory_gaps(
             NormSetBrief(
                 id=s.id,
                 version=s.version,
+                kind=s.kind.value,
                 name_fr=s.name_fr,
                 name_ar=s.name_ar,
                 name_en=s.name_en,
@@ -208,6 +209,7 @@ def territory_gaps(
                 **{
                     **vars(g),
                     "status": g.status.value,
+                    "kind": g.kind.value,
                     "population": None if g.status.value == "population_unknown" else g.population,
                 }
             )
