@@ -29,6 +29,12 @@ from qurb.cli.network import network_app
 from qurb.cli.output import OutputFormat, render
 from qurb.cli.serve import serve
 from qurb.cli.siting import scenarios_app, site_cmd
+from qurb.domain.definitions import (
+    LANGUAGES,
+    FigureKind,
+    estimate_formulas,
+    figure_definitions,
+)
 from qurb.domain.facility import Level, categories
 from qurb.domain.norms import NormError, NormKind
 from qurb.domain.territory import Territory, TerritoryLevel
@@ -263,6 +269,28 @@ def territories_cmd(
     )
 
 
+ESTIMATE_MARK = " *"
+WHERE_DEFINED = "qurb definitions; GET /api/definitions; the page /definitions"
+
+
+def _estimates_metadata(columns: list[str]) -> dict[str, Any]:
+    """What an export says of its estimated columns: each one's formula."""
+    return {"estimates": estimate_formulas(columns), "definitions": WHERE_DEFINED}
+
+
+def _print_estimate_footnote(columns: list[str]) -> None:
+    """The footnote under a table whose starred figures are estimates, with formulas."""
+    formulas = estimate_formulas(columns)
+    if not formulas:
+        return
+    out.print(
+        f"[dim]{ESTIMATE_MARK.strip()} estimate, derived by a formula (not a census figure):[/]"
+    )
+    for column, formula in formulas.items():
+        out.print(f"[dim]  {column} = {formula}[/]")
+    out.print(f"[dim]Every figure's definition, formula, source and date: {WHERE_DEFINED}.[/]")
+
+
 def _for_people(row: dict[str, Any]) -> dict[str, Any]:
     """A ratio over no facility is not an unknown figure: a table says so in words."""
     return {
@@ -301,15 +329,26 @@ def territory_cmd(
         },
         **{f"public_{c}": n for c, n in sorted(unit.facilities_by_category.items())},
     }
+    estimates = estimate_formulas(record)
     if fmt is OutputFormat.TABLE:
         render(
-            [{"field": k, "value": v} for k, v in _for_people(record).items()],
+            [
+                {"field": k + (ESTIMATE_MARK if k in estimates else ""), "value": v}
+                for k, v in _for_people(record).items()
+            ],
             ["field", "value"],
             fmt,
             title=f"{t.name_fr} — {t.name_ar}",
         )
+        _print_estimate_footnote(list(record))
     else:
-        render([record], list(record), fmt, geometry=[_ref_point(t)])
+        render(
+            [record],
+            list(record),
+            fmt,
+            geometry=[_ref_point(t)],
+            metadata=_estimates_metadata(list(record)),
+        )
 
 
 # ---------------------------------------------------------------------------- facilities
@@ -765,15 +804,77 @@ def needs_cmd(
     if fmt is OutputFormat.TABLE:
         shown = [_for_people(r) for r in (rows[:limit] if limit else rows)]
         more = f" (first {len(shown)})" if len(shown) < len(rows) else ""
+        estimated = estimate_formulas(NEEDS_TABLE_COLUMNS)
+        headers = {
+            c: NEEDS_HEADERS.get(c, c) + (ESTIMATE_MARK if c in estimated else "")
+            for c in NEEDS_TABLE_COLUMNS
+        }
         render(
             shown,
             NEEDS_TABLE_COLUMNS,
             fmt,
-            headers=NEEDS_HEADERS,
+            headers=headers,
             title=f"Needs and public supply — {t.name_fr} ({t.code}), by {level}{more}",
         )
+        _print_estimate_footnote(NEEDS_TABLE_COLUMNS)
         return
-    render(rows, list(rows[0]) if rows else NEEDS_TABLE_COLUMNS, fmt, geometry=geometry)
+    columns = list(rows[0]) if rows else NEEDS_TABLE_COLUMNS
+    render(rows, columns, fmt, geometry=geometry, metadata=_estimates_metadata(columns))
+
+
+class LanguageChoice(enum.StrEnum):
+    FR = "fr"
+    AR = "ar"
+    EN = "en"
+
+
+@app.command("definitions")
+def definitions_cmd(
+    language: Annotated[
+        LanguageChoice, typer.Option("--lang", help="Language of names and definitions.")
+    ] = LanguageChoice.EN,
+    kind: Annotated[
+        FigureKind | None, typer.Option(help="Only figures of this kind (estimate, model…).")
+    ] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Every figure Qurb shows: its definition, formula, source and date, and its kind
+    (census, estimate, registry, model or norm)."""
+    assert set(LANGUAGES) == {choice.value for choice in LanguageChoice}
+    rows = [
+        {
+            "id": f.id,
+            "group": f.group,
+            "kind": f.kind.value,
+            "name": f.name[language.value],
+            "definition": f.definition[language.value],
+            "formula": f.formula,
+            "source": f.source,
+            "date": f.date,
+            **{f"name_{lang}": f.name[lang] for lang in LANGUAGES},
+            **{f"definition_{lang}": f.definition[lang] for lang in LANGUAGES},
+            "fields": " ".join(f.fields),
+        }
+        for f in figure_definitions()
+        if kind is None or f.kind is kind
+    ]
+    if fmt is OutputFormat.TABLE:
+        # One block per figure: definitions are sentences, which a grid would chop.
+        out.print(f"[bold]{len(rows)} figures — what each is, its formula, source and date[/]")
+        group = None
+        for row in rows:
+            if row["group"] != group:
+                group = row["group"]
+                out.print(f"\n[bold underline]{group}[/]")
+            out.print(f"\n[bold]{row['id']}[/] ({row['kind']}) — {row['name']}", highlight=False)
+            out.print(f"  {row['definition']}", highlight=False)
+            out.print(f"  formula: {row['formula']}", highlight=False, soft_wrap=True)
+            out.print(f"  source: {row['source']} · date: {row['date']}", highlight=False)
+        return
+    columns = ["id", "group", "kind", "name", "definition", "formula", "source", "date"]
+    columns += [f"name_{lang}" for lang in LANGUAGES]
+    columns += [f"definition_{lang}" for lang in LANGUAGES]
+    render(rows, [*columns, "fields"], fmt)
 
 
 @app.command("categories")

@@ -40,10 +40,19 @@ def render(
     headers: Mapping[str, str] | None = None,
     geometry: Sequence[Mapping[str, Any] | None] | None = None,
     console: Console | None = None,
+    metadata: Mapping[str, Any] | None = None,
 ) -> None:
-    """Print `rows` (restricted to `columns`) in the chosen format on stdout."""
+    """Print `rows` (restricted to `columns`) in the chosen format on stdout.
+
+    `metadata` (e.g. which columns are estimates, with their formulas) travels with an
+    export: `# key: value` lines above a CSV header, a `metadata` member of a GeoJSON
+    collection, and in JSON an object {"metadata": …, "rows": […]} instead of a bare list.
+    A table's caller prints its own footnotes.
+    """
     if fmt is OutputFormat.CSV:
         buffer = io.StringIO()
+        for line in _comment_lines(metadata or {}):
+            buffer.write(f"# {line}\n")
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
         for row in rows:
@@ -51,7 +60,8 @@ def render(
         sys.stdout.write(buffer.getvalue())
         return
     if fmt is OutputFormat.JSON:
-        payload = [{c: row.get(c) for c in columns} for row in rows]
+        listed = [{c: row.get(c) for c in columns} for row in rows]
+        payload: Any = listed if metadata is None else {"metadata": metadata, "rows": listed}
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n")
         return
     if fmt is OutputFormat.GEOJSON:
@@ -64,7 +74,9 @@ def render(
             {"type": "Feature", "geometry": g, "properties": {c: row.get(c) for c in columns}}
             for row, g in zip(rows, geometry, strict=True)
         ]
-        collection = {"type": "FeatureCollection", "features": features}
+        collection: dict[str, Any] = {"type": "FeatureCollection", "features": features}
+        if metadata is not None:
+            collection["metadata"] = metadata
         sys.stdout.write(json.dumps(collection, ensure_ascii=False, default=str) + "\n")
         return
     # Piped into a file or a pager: do not squeeze the table into 80 columns.
@@ -78,3 +90,14 @@ def render(
     for row in rows:
         table.add_row(*(_cell(row.get(c)) for c in columns))
     console.print(table)
+
+
+def _comment_lines(metadata: Mapping[str, Any], prefix: str = "") -> list[str]:
+    """`key: value` lines, nested mappings flattened to dotted keys (no line breaks)."""
+    lines = []
+    for key, value in metadata.items():
+        if isinstance(value, Mapping):
+            lines.extend(_comment_lines(value, f"{prefix}{key}."))
+        else:
+            lines.append(f"{prefix}{key}: {' '.join(str(value).split())}")
+    return lines

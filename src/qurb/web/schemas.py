@@ -379,3 +379,15 @@ class AppConfigRead(BaseModel):
     loaded_at: str | None
     default_user: str
     languages: list[str]
+
+
+class FigureDefinitionRead(BaseModel):
+    id: str
+    group: str = Field(description="census | needs | gaps | access | caravan")
+    kind: str = Field(description="census | estimate | registry | model | norm")
+    name: TextRead
+    definition: TextRead
+    formula: str
+    source: str
+    date: str
+    fields: list[str] = Field(description="API fields carrying the figure: '<GET path>#<path>'")
