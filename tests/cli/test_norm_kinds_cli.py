@@ -60,3 +60,34 @@ def test_a_user_norm_file_without_kind_is_refused(scratch_db: str, tmp_path: Pat
     assert result.exit_code == 2
     assert "mine.toml: missing field 'kind'" in result.output.replace("\n", "")
     assert "Traceback" not in result.output
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "caravan-boulemane.toml"
+
+
+def test_caravan_priority_words_its_gap_part_by_the_norms_kind(
+    scratch_db: str, tmp_path: Path
+) -> None:
+    # The bundled example scores on 1 ESSP per 12,300 inhabitants: a national average.
+    result = runner.invoke(app, ["caravan", "priority", str(EXAMPLE), "--db", scratch_db])
+    assert result.exit_code == 0, result.output
+    flat = " ".join(result.output.split())
+    assert "below nat. avg" in flat and "norm gap" not in flat
+    assert "beyond the national average ratio maroc-ratios-2023/essp-per-12300" in flat
+    # The same campaign scored on the 1987 rural norm: people unserved under a norm.
+    text = EXAMPLE.read_text(encoding="utf-8")
+    assert "[settings]" not in text
+    normed = tmp_path / "normed.toml"
+    normed.write_text(
+        text.replace(
+            "[hours]",
+            '[settings]\nnorm = "maroc-rural-1987/first-contact-per-15000"\n\n[hours]',
+            1,
+        ),
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["caravan", "priority", str(normed), "--db", scratch_db])
+    assert result.exit_code == 0, result.output
+    flat = " ".join(result.output.split())
+    assert "norm gap" in flat and "below nat. avg" not in flat
+    assert "the reach of the norm maroc-rural-1987/first-contact-per-15000" in flat
