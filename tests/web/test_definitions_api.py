@@ -39,3 +39,9 @@ def test_definitions_page_in_french_arabic_and_english(read_client) -> None:
         assert 'data-kind="estimate" class="estimate">' in text
     fallback = read_client.get("/definitions", params={"lang": "xx"}).text
     assert 'lang="fr" dir="ltr"' in fallback
+
+
+def test_needs_table_names_its_estimates(read_client) -> None:
+    body = read_client.get("/api/territories/03.271/needs").json()
+    assert body["rows"] and body["estimates"]["births_per_year"] == "TFR ÷ 35 × women aged 15–49"
+    assert "population" not in body["estimates"] and "essp" not in body["estimates"]

@@ -119,6 +119,10 @@ class NeedsTable(BaseModel):
     territory: TerritoryRead
     by: str
     rows: list[dict[str, Any]]
+    estimates: dict[str, str] = Field(
+        default_factory=dict,
+        description="the row fields that are estimates, with their formulas (see /api/definitions)",
+    )
 
 
 class NormSetBrief(BaseModel):

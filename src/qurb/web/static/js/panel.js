@@ -39,7 +39,7 @@ export function censusTable(detail) {
     ${row("panel.population2014", num(u.population_2014))}
     ${row("panel.growth", pct(growth, 1), "estimate.growth")}
     ${row("panel.households", num(u.households_2024))}
-    ${row("panel.area", u.area_km2 === null ? t("unknown") : `${num(u.area_km2, 1)} km²`)}
+    ${row("panel.area", u.area_km2 === null ? t("unknown") : `${num(u.area_km2, 1)} km²`, "estimate.area")}
     ${row("panel.density", density === null ? t("unknown") : `${num(density, 1)} /km²`, "estimate.density")}
     ${row("panel.rural", n ? pct(n.rural_pct, 1) : t("unknown"))}
     ${row("panel.municipal", num(figure(lines, "2024", "total", "all", "population_municipal")))}
