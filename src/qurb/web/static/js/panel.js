@@ -16,7 +16,7 @@ function row(key, value, formulaKey = null) {
 
 /** The footnote under a table that holds estimates, linking to the definitions page. */
 export function estimateNote() {
-  return `<p class="source estimate-note">${t("estimate.note")} <a href="/definitions?lang=${lang()}" data-action="definitions">${t("estimate.definitions")}</a></p>`;
+  return `<p class="source estimate-note">${t("estimate.note")} <a href="/definitions?lang=${lang()}" target="_blank" rel="noopener" data-action="definitions">${t("estimate.definitions")}</a></p>`;
 }
 
 function figure(lines, census, area, sex, column) {
