@@ -5,8 +5,16 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qurb.analytics.gaps import GapStatus, UnitNeed, UnitSupply, compute_gap, rank_gaps
+from qurb.analytics.gaps import (
+    GapStatus,
+    UnitNeed,
+    UnitSupply,
+    compute_gap,
+    describe_gap,
+    rank_gaps,
+)
 from qurb.analytics.needs import PopulationProfile
+from qurb.domain.norms import NormKind
 from qurb.services.norms import available_norm_sets
 
 RURAL = available_norm_sets()["maroc-rural-1987"]
@@ -33,6 +41,28 @@ def test_rural_commune_of_46000_with_one_dr_lacks_three_first_contact_points() -
     assert line.unserved_population == 46_000 - 15_000
     assert line.status is GapStatus.GAP
     assert line.source == RURAL.source
+    # Under a norm, the gap is a shortfall.
+    assert line.kind is NormKind.NORM
+    assert describe_gap(line) == "missing 3 DR; 31,000 inhabitants beyond the norm's reach"
+    assert describe_gap(line, "fr").startswith("manque 3 DR; 31\u202f000 habitants")
+    assert describe_gap(line, "ar").startswith("ينقص 3 DR")
+
+
+def test_a_gap_to_a_national_average_is_a_distance_from_it_never_missing() -> None:
+    # 13,640 inhabitants, 1 public bed: 10 beds at the national ratio of 1 per 1,364;
+    # 9 below it, and 13,640 − 1,364 = 12,276 inhabitants beyond the average ratio.
+    line = compute_gap(RATIOS, BEDS, unit(13_640, {"HP": 1}, beds=1))
+    assert line.kind is NormKind.REFERENCE_RATIO and line.missing == 9
+    text = describe_gap(line)
+    assert text == (
+        "9 public hospital beds below the national average; "
+        "12,276 inhabitants beyond the national average ratio"
+    )
+    for language in ("fr", "ar", "en"):
+        worded = describe_gap(line, language).lower()
+        assert not any(w in worded for w in ("missing", "unserved", "manque", "ينقص"))
+    met = compute_gap(RATIOS, BEDS, unit(1_364, {"HP": 1}, beds=1))
+    assert met.status is GapStatus.MET and describe_gap(met) == ""
 
 
 def test_norm_met_exactly_is_no_gap() -> None:

@@ -65,7 +65,7 @@ def test_territories_drill_down(scratch_db: str) -> None:
 
 def test_territory_sheet(scratch_db: str) -> None:
     code, output = run("territory", "03.231.81.03", "-f", "json", "--db", scratch_db)
-    [sheet] = json.loads(output)
+    [sheet] = json.loads(output)["rows"]  # with a "metadata" member naming the estimates
     assert code == 0 and sheet["name_fr"] == "Ain Bida" and sheet["population_2024"] == 11_109
 
 

@@ -72,7 +72,7 @@ def test_openstreetmap_points_never_count_as_public_supply(national_session: Ses
 def test_births_norm_and_unknown_fertility(national_session: Session, tmp_path: Path) -> None:
     path = tmp_path / "births.toml"
     path.write_text(
-        'id = "births"\nversion = "1"\nname_fr = "Test"\nsource = "test"\n'
+        'id = "births"\nkind = "norm"\nversion = "1"\nname_fr = "Test"\nsource = "test"\n'
         '[[rule]]\nid = "maternity"\nlabel_fr = "1 CSR-2 pour 300 naissances"\n'
         'categories = ["CSR-2"]\npopulation = "births"\nper_population = 300\n',
         encoding="utf-8",

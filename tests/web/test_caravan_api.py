@@ -108,6 +108,9 @@ def test_plan_is_saved_in_local_mode(editor: TestClient, saved: dict[str, Any]) 
     stops = _stops(saved)
     assert stops and saved["totals"]["visits"] == len(stops)
     assert saved["campaign"]["territory"]["code"] == "03.131"
+    # The default gap part is 1 ESSP per 12,300: a national average, worded as such.
+    assert saved["campaign"]["norm"] == "maroc-ratios-2023/essp-per-12300"
+    assert saved["campaign"]["norm_kind"] == "reference_ratio"
     assert [s["code"] for s in saved["campaign"]["specialties"]] == [
         "general_medicine",
         "paediatrics",

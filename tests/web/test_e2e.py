@@ -180,3 +180,25 @@ def test_fact_sheet_prints(page) -> None:  # type: ignore[no-untyped-def]
     page.emulate_media(media="print")
     assert not page.locator("#print").is_visible()
     page.screenshot(path=str(ARTIFACTS / "7-sheet-ar-print.png"), full_page=True)
+
+
+def test_sheet_words_averages_apart_from_norms_and_marks_estimates(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(page.base + f"/sheet/{PROVINCE}?lang=en")
+    page.wait_for_selector(f"body[data-ready='{PROVINCE}']", timeout=15_000)
+    # 1 ESSP per 12,300 is a national average: its gap is a distance from it.
+    ratio = page.locator("table.gaps[data-kind=reference_ratio]")
+    assert "Below the average" in ratio.locator("thead").inner_text()
+    essp = ratio.locator("tr[data-rule='essp-per-12300']").inner_text()
+    assert "below the national average" in essp
+    assert "inhabitants beyond the national average ratio" in essp
+    assert "issing" not in ratio.inner_text() and "unserved" not in ratio.inner_text()
+    # The WHO EmONC set is a norm: its gap is a shortfall.
+    norm = page.locator("table.gaps[data-kind=norm]").first
+    assert "Missing" in norm.locator("thead").inner_text()
+    # Expected births are an estimate, with its formula.
+    births = page.locator("tr.estimate", has_text="Expected births a year")
+    assert "TFR ÷ 35" in (births.locator("td.estimate").get_attribute("title") or "")
+    assert page.locator("a[data-action=definitions]").get_attribute("href") == (
+        "/definitions?lang=en"
+    )
+    page.screenshot(path=str(ARTIFACTS / "8-sheet-en-gaps.png"), full_page=True)

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from qurb.analytics.needs import PopulationProfile
-from qurb.domain.norms import NormRule, NormSet, SupplyMeasure
+from qurb.domain.norms import NormKind, NormRule, NormSet, SupplyMeasure
 
 EPSILON = 1e-9
 
@@ -53,6 +53,7 @@ class GapLine:
     level: str
     norm_set: str
     norm_version: str
+    kind: NormKind  # norm: a shortfall; reference_ratio: a distance from an average
     rule: str
     label_fr: str
     label_en: str
@@ -99,6 +100,7 @@ def compute_gap(norm_set: NormSet, rule: NormRule, unit: UnitNeed) -> GapLine:
         level=unit.level,
         norm_set=norm_set.id,
         norm_version=norm_set.version,
+        kind=norm_set.kind,
         rule=rule.id,
         label_fr=rule.label_fr,
         label_en=rule.label_en,
@@ -150,3 +152,51 @@ def compute_gaps(
         for unit in units_by_rule.get(rule.id, ())
     ]
     return rank_gaps(lines)
+
+
+# How a gap is said, per kind of norm set and language. A shortfall under a norm is care
+# missing; under a reference ratio (a national average) it is only a distance from that
+# average, never "missing" nor "unserved".
+GAP_WORDING: dict[NormKind, dict[str, tuple[str, str]]] = {
+    NormKind.NORM: {
+        "fr": ("manque {missing} {what}", "{people} habitants au-delà de la portée de la norme"),
+        "ar": ("ينقص {missing} {what}", "{people} نسمة خارج نطاق المعيار"),
+        "en": ("missing {missing} {what}", "{people} inhabitants beyond the norm's reach"),
+    },
+    NormKind.REFERENCE_RATIO: {
+        "fr": (
+            "{missing} {what} sous la moyenne nationale",
+            "{people} habitants au-delà du ratio moyen national",
+        ),
+        "ar": (
+            "{missing} {what} دون المعدل الوطني",
+            "{people} نسمة فوق النسبة المتوسطة الوطنية",
+        ),
+        "en": (
+            "{missing} {what} below the national average",
+            "{people} inhabitants beyond the national average ratio",
+        ),
+    },
+}
+
+
+def describe_gap(line: GapLine, language: str = "en") -> str:
+    """The gap of a line in words, as its norm set's kind allows ('' when there is none).
+
+    Fès under 1 ESSP per 12,300 (a reference ratio) reads "61 ESSP below the national
+    average; 749,642 inhabitants beyond the national average ratio"; a commune under the
+    1987 rural norms reads "missing 3 DR; 30,000 inhabitants beyond the norm's reach".
+    """
+    if line.status is not GapStatus.GAP or line.missing is None:
+        return ""
+    units, people = GAP_WORDING[line.kind][language]
+    parts = [units.format(missing=_grouped(line.missing, language), what=line.missing_category)]
+    if line.unserved_population is not None:
+        parts.append(people.format(people=_grouped(round(line.unserved_population), language)))
+    return "; ".join(parts)
+
+
+def _grouped(count: int, language: str) -> str:
+    """Thousands grouped as each language writes them: 749 642 in French, 749,642 else."""
+    text = f"{count:,}"
+    return text.replace(",", "\u202f") if language == "fr" else text

@@ -183,7 +183,8 @@ def priority_cmd(
     db: DbOption = None,
 ) -> None:
     """Score the candidate communes, every score explained by its parts."""
-    from qurb.services.caravan import compute_campaign_priority
+    from qurb.domain.norms import NormKind
+    from qurb.services.caravan import compute_campaign_priority, priority_norm_kind
     from qurb.services.travel import make_model
 
     spec = _read_campaign(campaign)
@@ -226,14 +227,26 @@ def priority_cmd(
         if any(r["forced"] for r in rows):
             columns.append("forced")
         columns += [f"{p}_contribution" for p in parts]
+        ratio = priority_norm_kind(spec) is NormKind.REFERENCE_RATIO
         headers = {
             "minutes_to_essp": "min to ESSP",
             **{f"{p}_contribution": label for p, label in PART_HEADERS.items()},
         }
+        if ratio:  # a national average: a distance from it, not people unserved
+            headers["norm_gap_contribution"] = "below nat. avg"
         render(shown, columns, fmt, title=f"Priority — {report.territory.name_fr}", headers=headers)
         out.print(
             "[dim]Each part column is its contribution to the score (weight × part scaled "
             "0..1 over the candidates ÷ sum of weights); `--format csv` adds the raw values.[/]"
+        )
+        norm = spec.setting("norm")
+        out.print(
+            f"[dim]{'below nat. avg' if ratio else 'norm gap'}: share of the population beyond "
+            + (
+                f"the national average ratio {norm} (an average, not a norm)[/]"
+                if ratio
+                else f"the reach of the norm {norm}, unserved under it[/]"
+            )
         )
         return
     columns = list(rows[0]) if rows else []

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from qurb.analytics.gaps import GapLine, UnitSupply
+from qurb.analytics.gaps import GapLine, UnitSupply, describe_gap
 from qurb.cli.access import access_app
 from qurb.cli.caravan import caravan_app
 from qurb.cli.common import (
@@ -29,8 +29,14 @@ from qurb.cli.network import network_app
 from qurb.cli.output import OutputFormat, render
 from qurb.cli.serve import serve
 from qurb.cli.siting import scenarios_app, site_cmd
+from qurb.domain.definitions import (
+    LANGUAGES,
+    FigureKind,
+    estimate_formulas,
+    figure_definitions,
+)
 from qurb.domain.facility import Level, categories
-from qurb.domain.norms import NormError
+from qurb.domain.norms import NormError, NormKind
 from qurb.domain.territory import Territory, TerritoryLevel
 from qurb.services.dataset import init_database
 from qurb.services.gaps import (
@@ -263,6 +269,28 @@ def territories_cmd(
     )
 
 
+ESTIMATE_MARK = " *"
+WHERE_DEFINED = "qurb definitions; GET /api/definitions; the page /definitions"
+
+
+def _estimates_metadata(columns: list[str]) -> dict[str, Any]:
+    """What an export says of its estimated columns: each one's formula."""
+    return {"estimates": estimate_formulas(columns), "definitions": WHERE_DEFINED}
+
+
+def _print_estimate_footnote(columns: list[str]) -> None:
+    """The footnote under a table whose starred figures are estimates, with formulas."""
+    formulas = estimate_formulas(columns)
+    if not formulas:
+        return
+    out.print(
+        f"[dim]{ESTIMATE_MARK.strip()} estimate, derived by a formula (not a census figure):[/]"
+    )
+    for column, formula in formulas.items():
+        out.print(f"[dim]  {column} = {formula}[/]")
+    out.print(f"[dim]Every figure's definition, formula, source and date: {WHERE_DEFINED}.[/]")
+
+
 def _for_people(row: dict[str, Any]) -> dict[str, Any]:
     """A ratio over no facility is not an unknown figure: a table says so in words."""
     return {
@@ -301,15 +329,26 @@ def territory_cmd(
         },
         **{f"public_{c}": n for c, n in sorted(unit.facilities_by_category.items())},
     }
+    estimates = estimate_formulas(record)
     if fmt is OutputFormat.TABLE:
         render(
-            [{"field": k, "value": v} for k, v in _for_people(record).items()],
+            [
+                {"field": k + (ESTIMATE_MARK if k in estimates else ""), "value": v}
+                for k, v in _for_people(record).items()
+            ],
             ["field", "value"],
             fmt,
             title=f"{t.name_fr} — {t.name_ar}",
         )
+        _print_estimate_footnote(list(record))
     else:
-        render([record], list(record), fmt, geometry=[_ref_point(t)])
+        render(
+            [record],
+            list(record),
+            fmt,
+            geometry=[_ref_point(t)],
+            metadata=_estimates_metadata(list(record)),
+        )
 
 
 # ---------------------------------------------------------------------------- facilities
@@ -558,6 +597,7 @@ def norms_cmd(fmt: FormatOption = OutputFormat.TABLE) -> None:
         {
             "id": s.id,
             "version": s.version,
+            "kind": s.kind.value,
             "rule": r.id,
             "label": r.label_fr,
             "population": r.population.value,
@@ -569,9 +609,10 @@ def norms_cmd(fmt: FormatOption = OutputFormat.TABLE) -> None:
     ]
     render(
         rows,
-        ["id", "version", "rule", "label", "population", "scale", "source"],
+        ["id", "version", "kind", "rule", "label", "population", "scale", "source"],
         fmt,
-        title="Norm sets",
+        title="Norm sets — kind norm: a gap is a shortfall; kind reference_ratio: a national "
+        "average, a gap is a distance from the average, not a need",
     )
 
 
@@ -581,6 +622,7 @@ GAP_COLUMNS = [
     "name_fr",
     "level",
     "norm_set",
+    "kind",
     "rule",
     "population_base",
     "population",
@@ -590,6 +632,9 @@ GAP_COLUMNS = [
     "missing_category",
     "unserved_population",
     "status",
+    "gap_fr",
+    "gap_ar",
+    "gap_en",
 ]
 
 
@@ -598,20 +643,21 @@ GAP_TABLE_COLUMNS = [
     "name_fr",
     "code",
     "rule",
+    "kind",
     "population_base",
     "population",
     "supply",
     "required",
-    "missing",
-    "missing_category",
+    "gap_en",
 ]
 GAP_HEADERS = {
     "rank": "#",
     "name_fr": "territory",
+    "kind": "norm or average",
     "population_base": "counted on",
     "supply": "have",
-    "required": "need",
-    "missing_category": "missing what",
+    "required": "norm/average",
+    "gap_en": "gap",
 }
 
 
@@ -624,6 +670,7 @@ def _gap_row(rank: int, g: GapLine) -> dict[str, Any]:
         "level": g.level,
         "norm_set": g.norm_set,
         "norm_version": g.norm_version,
+        "kind": g.kind.value,
         "rule": g.rule,
         "label_fr": g.label_fr,
         "label_en": g.label_en,
@@ -638,7 +685,25 @@ def _gap_row(rank: int, g: GapLine) -> dict[str, Any]:
         if g.unserved_population is None
         else round(g.unserved_population),
         "status": g.status.value,
+        **{f"gap_{language}": describe_gap(g, language) for language in ("fr", "ar", "en")},
     }
+
+
+def _gap_summary(lines: list[GapLine]) -> str:
+    """The title's total: shortfalls under norms, distances below national averages."""
+    totals: dict[NormKind, Counter[str]] = {kind: Counter() for kind in NormKind}
+    for g in lines:
+        totals[g.kind][g.missing_category] += g.missing or 0
+    parts = []
+    for kind, counts in totals.items():
+        listed = ", ".join(f"{n:,} {what}" for what, n in counts.most_common() if n)
+        if not listed:
+            continue
+        if kind is NormKind.NORM:
+            parts.append(f"norms: missing {listed}")
+        else:
+            parts.append(f"national averages: {listed} below the average")
+    return "; ".join(parts) or "no gap"
 
 
 @app.command("gaps")
@@ -659,7 +724,7 @@ def gaps_cmd(
     fmt: FormatOption = OutputFormat.TABLE,
     db: DbOption = None,
 ) -> None:
-    """Ranked norm gaps: how many facilities of which category are missing where."""
+    """Ranked gaps: facilities missing under a norm, or below a national average ratio."""
     with _session(db) as session:
         sets = resolve_norm_sets(list(norms or []))
         index = TerritoryIndex.from_session(session)
@@ -669,21 +734,21 @@ def gaps_cmd(
     if fmt is OutputFormat.TABLE:
         t = report.territory
         shown = rows[:limit] if limit else rows
-        missing_by_kind: Counter[str] = Counter()
-        for g in lines:
-            missing_by_kind[g.missing_category] += g.missing or 0
-        summary = ", ".join(f"{n} {kind}" for kind, n in missing_by_kind.most_common() if n)
         render(
             shown,
             GAP_TABLE_COLUMNS,
             fmt,
             headers=GAP_HEADERS,
-            title=f"Norm gaps — {t.name_fr} ({t.code}), by {report.by}: {len(lines)} lines, "
-            f"missing {summary or 'nothing'}"
-            + (f" (first {len(shown)})" if len(shown) < len(rows) else ""),
+            title=f"Norm gaps — {t.name_fr} ({t.code}), by {report.by}: {len(lines)} lines; "
+            f"{_gap_summary(lines)}" + (f" (first {len(shown)})" if len(shown) < len(rows) else ""),
         )
         for s in sets:
-            out.print(f"[dim]{s.id} v{s.version}: {s.source}[/]")
+            out.print(f"[dim]{s.id} v{s.version} ({s.kind.value}): {s.source}[/]")
+        if any(s.kind is NormKind.REFERENCE_RATIO for s in sets):
+            out.print(
+                "[dim]A reference_ratio set is a national average, not a norm: a line under "
+                "it is a distance from the average, not care missing.[/]"
+            )
         for note in report.skipped:
             out.print(f"[yellow]not evaluated:[/] {note}")
         return
@@ -739,15 +804,77 @@ def needs_cmd(
     if fmt is OutputFormat.TABLE:
         shown = [_for_people(r) for r in (rows[:limit] if limit else rows)]
         more = f" (first {len(shown)})" if len(shown) < len(rows) else ""
+        estimated = estimate_formulas(NEEDS_TABLE_COLUMNS)
+        headers = {
+            c: NEEDS_HEADERS.get(c, c) + (ESTIMATE_MARK if c in estimated else "")
+            for c in NEEDS_TABLE_COLUMNS
+        }
         render(
             shown,
             NEEDS_TABLE_COLUMNS,
             fmt,
-            headers=NEEDS_HEADERS,
+            headers=headers,
             title=f"Needs and public supply — {t.name_fr} ({t.code}), by {level}{more}",
         )
+        _print_estimate_footnote(NEEDS_TABLE_COLUMNS)
         return
-    render(rows, list(rows[0]) if rows else NEEDS_TABLE_COLUMNS, fmt, geometry=geometry)
+    columns = list(rows[0]) if rows else NEEDS_TABLE_COLUMNS
+    render(rows, columns, fmt, geometry=geometry, metadata=_estimates_metadata(columns))
+
+
+class LanguageChoice(enum.StrEnum):
+    FR = "fr"
+    AR = "ar"
+    EN = "en"
+
+
+@app.command("definitions")
+def definitions_cmd(
+    language: Annotated[
+        LanguageChoice, typer.Option("--lang", help="Language of names and definitions.")
+    ] = LanguageChoice.EN,
+    kind: Annotated[
+        FigureKind | None, typer.Option(help="Only figures of this kind (estimate, model…).")
+    ] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Every figure Qurb shows: its definition, formula, source and date, and its kind
+    (census, estimate, registry, model or norm)."""
+    assert set(LANGUAGES) == {choice.value for choice in LanguageChoice}
+    rows = [
+        {
+            "id": f.id,
+            "group": f.group,
+            "kind": f.kind.value,
+            "name": f.name[language.value],
+            "definition": f.definition[language.value],
+            "formula": f.formula,
+            "source": f.source,
+            "date": f.date,
+            **{f"name_{lang}": f.name[lang] for lang in LANGUAGES},
+            **{f"definition_{lang}": f.definition[lang] for lang in LANGUAGES},
+            "fields": " ".join(f.fields),
+        }
+        for f in figure_definitions()
+        if kind is None or f.kind is kind
+    ]
+    if fmt is OutputFormat.TABLE:
+        # One block per figure: definitions are sentences, which a grid would chop.
+        out.print(f"[bold]{len(rows)} figures — what each is, its formula, source and date[/]")
+        group = None
+        for row in rows:
+            if row["group"] != group:
+                group = row["group"]
+                out.print(f"\n[bold underline]{group}[/]")
+            out.print(f"\n[bold]{row['id']}[/] ({row['kind']}) — {row['name']}", highlight=False)
+            out.print(f"  {row['definition']}", highlight=False)
+            out.print(f"  formula: {row['formula']}", highlight=False, soft_wrap=True)
+            out.print(f"  source: {row['source']} · date: {row['date']}", highlight=False)
+        return
+    columns = ["id", "group", "kind", "name", "definition", "formula", "source", "date"]
+    columns += [f"name_{lang}" for lang in LANGUAGES]
+    columns += [f"definition_{lang}" for lang in LANGUAGES]
+    render(rows, [*columns, "fields"], fmt)
 
 
 @app.command("categories")

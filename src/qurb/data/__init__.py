@@ -18,6 +18,7 @@ PACKAGE_DIR = Path(str(resources.files("qurb.data")))
 BUNDLED_DIR = PACKAGE_DIR / "bundled"
 NORMS_DIR = PACKAGE_DIR / "norms"
 CATEGORIES_FILE = PACKAGE_DIR / "categories.toml"
+DEFINITIONS_FILE = PACKAGE_DIR / "definitions.toml"  # what every figure shown is
 
 
 def read_csv_rows(path: Path) -> Iterator[dict[str, str]]:

@@ -27,6 +27,20 @@ class PopulationBase(enum.StrEnum):
     BIRTHS = "births"
 
 
+class NormKind(enum.StrEnum):
+    """What a norm set's figures are, which decides how a gap to them is worded.
+
+    A norm says what a population needs: a territory under it is short of care ("missing
+    3 centres"). A reference ratio is an observed average (the national ratios of *Santé
+    en chiffres*): a territory under it is below the average, which says nothing of need
+    ("61 centres below the national average"), so its gaps are never called missing or
+    unserved.
+    """
+
+    NORM = "norm"
+    REFERENCE_RATIO = "reference_ratio"
+
+
 class SupplyMeasure(enum.StrEnum):
     FACILITIES = "facilities"
     BEDS = "beds"
@@ -71,6 +85,7 @@ class NormSet:
     name_ar: str
     name_en: str
     source: str
+    kind: NormKind
     rules: tuple[NormRule, ...]
     notes: str = ""
 
@@ -159,6 +174,12 @@ def norm_set_from_mapping(data: Mapping[str, Any], origin: str) -> NormSet:
             )
         )
     name_fr = _field(data, "name_fr", origin, str)
+    if "kind" not in data:
+        raise NormError(
+            f"{origin}: missing field 'kind'; expected one of "
+            f"{', '.join(k.value for k in NormKind)}"
+        )
+    kind = _enum(data, "kind", origin, NormKind)
     return NormSet(
         id=_field(data, "id", origin, str),
         version=str(_field(data, "version", origin, (str, int))),
@@ -166,6 +187,7 @@ def norm_set_from_mapping(data: Mapping[str, Any], origin: str) -> NormSet:
         name_ar=str(data.get("name_ar", name_fr)),
         name_en=str(data.get("name_en", name_fr)),
         source=_field(data, "source", origin, str),
+        kind=kind,
         notes=str(data.get("notes", "")).strip(),
         rules=tuple(rules),
     )

@@ -64,6 +64,7 @@ from qurb.domain.caravan import (
 )
 from qurb.domain.census import AGE_BANDS
 from qurb.domain.errors import QurbError
+from qurb.domain.norms import NormKind
 from qurb.domain.territory import Territory, inside_morocco
 from qurb.services.access import FacilitySelector, compute_access
 from qurb.services.gaps import CensusLines, compute_territory_gaps, read_census_lines
@@ -220,10 +221,21 @@ def compute_campaign_priority(
     return PriorityReport(territory, communes, priorities, expected, minutes, forced_in, forced_out)
 
 
+def priority_norm_kind(spec: CampaignSpec) -> NormKind:
+    """The kind of the norm set of the priority's gap part (settings.norm "set/rule"): the
+    bundled default is a national average ratio, whose gap is not care missing."""
+    set_id = str(spec.setting("norm")).partition("/")[0]
+    try:
+        return resolve_norm_sets([set_id])[0].kind
+    except ValueError as exc:
+        raise CampaignError(f"settings.norm: {exc}") from None
+
+
 def _norm_gap_share(
     session: Session, territory: Territory, norm: str, codes: Sequence[str]
 ) -> dict[str, float]:
-    """Share of each commune's population unserved under `norm` ("set/rule")."""
+    """Share of each commune's population beyond the reach of `norm` ("set/rule"): unserved
+    under a norm, beyond the average ratio under a reference ratio."""
     set_id, _, rule_id = norm.partition("/")
     try:
         norm_set = resolve_norm_sets([set_id])[0]
@@ -573,6 +585,8 @@ def _plan_json(
             "teams": [t.model_dump() for t in spec.teams],
             "model": model_name,
             "weights": spec.weight_values(),
+            "norm": str(spec.setting("norm")),
+            "norm_kind": priority_norm_kind(spec).value,
             "attendance_rates": {s: spec.attendance_rates()[s] for s in spec.specialties},
         },
         "priority": [

@@ -127,11 +127,19 @@ class NeedsTable(BaseModel):
     territory: TerritoryRead
     by: str
     rows: list[dict[str, Any]]
+    estimates: dict[str, str] = Field(
+        default_factory=dict,
+        description="the row fields that are estimates, with their formulas (see /api/definitions)",
+    )
 
 
 class NormSetBrief(BaseModel):
     id: str
     version: str
+    kind: str = Field(
+        description="norm: a gap is a shortfall; reference_ratio: an observed average, a gap "
+        "is a distance from it, not a need"
+    )
     name_fr: str
     name_ar: str
     name_en: str
@@ -145,6 +153,11 @@ class GapLineRead(BaseModel):
     level: str
     norm_set: str
     norm_version: str
+    kind: str = Field(
+        description="its norm set's kind: norm (missing = a shortfall) or reference_ratio "
+        "(missing = units below the national average, unserved_population = people beyond "
+        "the average ratio; neither is a need)"
+    )
     rule: str
     label_fr: str
     label_ar: str
@@ -381,3 +394,15 @@ class AppConfigRead(BaseModel):
     loaded_at: str | None
     default_user: str
     languages: list[str]
+
+
+class FigureDefinitionRead(BaseModel):
+    id: str
+    group: str = Field(description="census | needs | gaps | access | caravan")
+    kind: str = Field(description="census | estimate | registry | model | norm")
+    name: TextRead
+    definition: TextRead
+    formula: str
+    source: str
+    date: str
+    fields: list[str] = Field(description="API fields carrying the figure: '<GET path>#<path>'")

@@ -5,11 +5,19 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import select
 
+from qurb.domain.definitions import figure_definitions
 from qurb.domain.facility import categories
 from qurb.services.norms import available_norm_sets
 from qurb.storage.models import DatasetMetaRow
 from qurb.web.deps import SessionDep, SettingsDep
-from qurb.web.schemas import AppConfigRead, CategoryRead, NormRuleRead, NormSetRead
+from qurb.web.schemas import (
+    AppConfigRead,
+    CategoryRead,
+    FigureDefinitionRead,
+    NormRuleRead,
+    NormSetRead,
+    TextRead,
+)
 
 router = APIRouter(prefix="/api", tags=["reference"])
 
@@ -22,6 +30,7 @@ def norms() -> list[NormSetRead]:
         NormSetRead(
             id=s.id,
             version=s.version,
+            kind=s.kind.value,
             name_fr=s.name_fr,
             name_ar=s.name_ar,
             name_en=s.name_en,
@@ -44,6 +53,28 @@ def norms() -> list[NormSetRead]:
             ],
         )
         for s in available_norm_sets().values()
+    ]
+
+
+@router.get(
+    "/definitions",
+    response_model=list[FigureDefinitionRead],
+    summary="Every figure shown: definition, formula, source, date and kind",
+)
+def definitions() -> list[FigureDefinitionRead]:
+    return [
+        FigureDefinitionRead(
+            id=f.id,
+            group=f.group,
+            kind=f.kind.value,
+            name=TextRead(**f.name),
+            definition=TextRead(**f.definition),
+            formula=f.formula,
+            source=f.source,
+            date=f.date,
+            fields=list(f.fields),
+        )
+        for f in figure_definitions()
     ]
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from qurb.analytics.gaps import UnitSupply
+from qurb.domain.definitions import estimate_formulas
 from qurb.domain.norms import NormError, NormSet
 from qurb.domain.territory import Territory, TerritoryLevel
 from qurb.services.gaps import (
@@ -157,7 +158,12 @@ def territory_needs(
 ) -> NeedsTable:
     unit = _unit(index, code)
     territory, level, rows = compute_needs_table(session, unit.code, by, index)
-    return NeedsTable(territory=TerritoryRead.of(territory), by=level.value, rows=rows)
+    return NeedsTable(
+        territory=TerritoryRead.of(territory),
+        by=level.value,
+        rows=rows,
+        estimates=estimate_formulas(rows[0]) if rows else {},
+    )
 
 
 def norm_sets_by_id(ids: list[str]) -> list[NormSet]:
@@ -195,6 +201,7 @@ def territory_gaps(
             NormSetBrief(
                 id=s.id,
                 version=s.version,
+                kind=s.kind.value,
                 name_fr=s.name_fr,
                 name_ar=s.name_ar,
                 name_en=s.name_en,
@@ -208,6 +215,7 @@ def territory_gaps(
                 **{
                     **vars(g),
                     "status": g.status.value,
+                    "kind": g.kind.value,
                     "population": None if g.status.value == "population_unknown" else g.population,
                 }
             )

@@ -215,7 +215,7 @@ function popup(stop) {
     <div>${t("caravan.popup.date")} : ${e(day(stop.date))}</div>
     <div>${t("caravan.popup.hours")} : <span dir="ltr">${e(stop.start)}–${e(stop.departure)}</span></div>
     <div>${t("caravan.col.unit")} : ${e(stop.unit)} · ${t("caravan.col.visit")} ${e(stop.visit)}</div>
-    <div>${t("caravan.col.expected")} : ${expectedText(stop.expected)}</div>`;
+    <div class="estimate" title="${e(t("estimate.expected"))}">${t("caravan.col.expected")} <abbr class="estimate-mark">*</abbr> : ${expectedText(stop.expected)}</div>`;
   return el;
 }
 
@@ -329,7 +329,7 @@ function renderCalendar(plan) {
   document.getElementById("cv-calendar").innerHTML = `<h2>${t("caravan.calendar")}</h2>
     <table class="cv-calendar"><thead><tr><th class="num">${t("caravan.col.number")}</th><th>${t("caravan.col.unit")}</th>
       <th>${t("caravan.col.commune")}</th><th>${t("caravan.col.hours")}</th>
-      ${spec.map((s) => `<th class="num">${t("caravan.col.expected")} · ${e(specialtyName(s))}</th>`).join("")}
+      ${spec.map((s) => `<th class="num estimate" title="${e(t("estimate.expected"))}">${t("caravan.col.expected")} · ${e(specialtyName(s))} <abbr class="estimate-mark">*</abbr></th>`).join("")}
       <th class="num">${t("caravan.col.done")}</th></tr></thead><tbody>${body}</tbody></table>`;
 }
 
@@ -355,6 +355,14 @@ function renderDropped(plan) {
   }`;
 }
 
+// The gap part under a national average ratio is a distance from the average, not a
+// share unserved: its heading says so (plans saved before norm_kind keep the old one).
+function partKey(plan, name) {
+  return name === "norm_gap" && plan.campaign.norm_kind === "reference_ratio"
+    ? "caravan.part.norm_gap.reference_ratio"
+    : `caravan.part.${name}`;
+}
+
 function renderPriority(plan) {
   const rows = plan.priority
     .map((p) => {
@@ -378,7 +386,7 @@ function renderPriority(plan) {
     <table class="cv-priority"><thead><tr><th class="num">${t("caravan.col.rank")}</th><th>${t("caravan.col.commune")}</th>
       <th class="num">${t("caravan.col.population")}</th><th class="num">${t("caravan.col.minutes")}</th>
       <th class="num">${t("caravan.col.score")}</th>
-      ${PARTS.map((name) => `<th class="num">${t(`caravan.part.${name}`)}</th>`).join("")}
+      ${PARTS.map((name) => `<th class="num">${t(partKey(plan, name))}</th>`).join("")}
       <th class="num">${t("caravan.col.visits")}</th><th>${t("caravan.col.forced")}</th></tr></thead>
     <tbody>${rows}</tbody></table>`;
 }

@@ -6,8 +6,17 @@ import { date, escapeHtml, label, lang, nameOf, num, pct, t } from "./i18n.js";
 
 const e = escapeHtml;
 
-function row(key, value) {
-  return `<tr><th scope="row">${t(key)}</th><td>${value}</td></tr>`;
+// A figure derived by a formula (formulaKey: its i18n formula) is marked as an estimate:
+// an asterisk by its name, the class `estimate` and the formula as the cell's title.
+function row(key, value, formulaKey = null) {
+  if (!formulaKey) return `<tr><th scope="row">${t(key)}</th><td>${value}</td></tr>`;
+  const formula = e(t(formulaKey));
+  return `<tr class="estimate"><th scope="row">${t(key)} <abbr class="estimate-mark" title="${formula}">*</abbr></th><td class="estimate" title="${formula}">${value}</td></tr>`;
+}
+
+/** The footnote under a table that holds estimates, linking to the definitions page. */
+export function estimateNote() {
+  return `<p class="source estimate-note">${t("estimate.note")} <a href="/definitions?lang=${lang()}" target="_blank" rel="noopener" data-action="definitions">${t("estimate.definitions")}</a></p>`;
 }
 
 // The API that serves the territory panel's census and offer figures ({code}: the unit's code).
@@ -43,16 +52,16 @@ export function censusTable(detail) {
   return `<table class="figures" data-section="census">
     ${row("panel.population2024", `<span data-field="population_2024" data-figure="${TERRITORY_API}#territory.population_2024">${num(u.population_2024)}</span>`)}
     ${row("panel.population2014", unit("population_2014", num(u.population_2014)))}
-    ${row("panel.growth", unit("growth_2014_2024_pct", pct(u.growth_2014_2024_pct, 1)))}
+    ${row("panel.growth", unit("growth_2014_2024_pct", pct(u.growth_2014_2024_pct, 1)), "estimate.growth")}
     ${row("panel.households", unit("households_2024", num(u.households_2024)))}
-    ${row("panel.area", u.area_km2 === null ? unit("area_km2", t("unknown")) : `${unit("area_km2", num(u.area_km2, 1))} km²`)}
-    ${row("panel.density", u.density_per_km2 === null ? unit("density_per_km2", t("unknown")) : `${unit("density_per_km2", num(u.density_per_km2, 1))} /km²`)}
+    ${row("panel.area", u.area_km2 === null ? unit("area_km2", t("unknown")) : `${unit("area_km2", num(u.area_km2, 1))} km²`, "estimate.area")}
+    ${row("panel.density", u.density_per_km2 === null ? unit("density_per_km2", t("unknown")) : `${unit("density_per_km2", num(u.density_per_km2, 1))} /km²`, "estimate.density")}
     ${row("panel.rural", need("rural_pct", (v) => pct(v, 1)))}
     ${row("panel.municipal", censusCell(lines, "population_municipal", (v) => num(v)))}
-    ${row("panel.children", need("children_0_4", (v) => num(v)))}
-    ${row("panel.women", need("women_15_49", (v) => num(v)))}
-    ${row("panel.elderly", need("people_60_plus", (v) => num(v)))}
-    ${row("panel.births", need("births_per_year", (v) => num(v)))}
+    ${row("panel.children", need("children_0_4", (v) => num(v)), "estimate.children")}
+    ${row("panel.women", need("women_15_49", (v) => num(v)), "estimate.women")}
+    ${row("panel.elderly", need("people_60_plus", (v) => num(v)), "estimate.elderly")}
+    ${row("panel.births", need("births_per_year", (v) => num(v)), "estimate.births")}
     ${row("panel.fertility", censusCell(lines, "fertility_total_fertility_rate", (v) => num(v, 2)))}
     ${row("panel.disability", censusCell(lines, "disability_prevalence", (v) => pct(v, 1)))}
   </table>`;
@@ -71,7 +80,7 @@ export function offerTable(detail, categoryName) {
   return `<table class="offer">${entries
     .map(([c, k]) => `<tr><th scope="row">${e(categoryName(c))} <span class="code">${e(c)}</span></th><td>${fig(`${TERRITORY_API}#public_offer.${c}`, num(k))}</td></tr>`)
     .join("")}
-    <tr class="total"><th scope="row">${t("panel.inhabitantsPerEssp")}</th><td>${per}</td></tr></table>`;
+    <tr class="total estimate"><th scope="row">${t("panel.inhabitantsPerEssp")} <abbr class="estimate-mark" title="${e(t("estimate.perEssp"))}">*</abbr></th><td class="estimate" title="${e(t("estimate.perEssp"))}">${per}</td></tr></table>`;
 }
 
 export function gapsTable(report) {
@@ -86,22 +95,32 @@ export function gapsTable(report) {
   const parts = report.norm_sets.map((s) => {
     const lines = bySet.get(s.id) || [];
     const name = { fr: s.name_fr, ar: s.name_ar, en: s.name_en }[lang()] || s.name_fr;
+    // A reference ratio is a national average: its gap is a distance from it, never care
+    // missing; a norm's gap is a shortfall.
+    const ratio = s.kind === "reference_ratio";
+    const head = (key) => t(ratio ? `panel.gaps.ratio.${key}` : `panel.gaps.${key}`);
+    const status = (g) => t(ratio && (g.status === "gap" || g.status === "met") ? `status.ratio.${g.status}` : `status.${g.status}`);
+    const people = (g) =>
+      g.status === "gap" && g.unserved_population !== null
+        ? `<br><small class="gap-people">${t(ratio ? "panel.gaps.ratioPeople" : "panel.gaps.missingPeople", { people: fig(`${source}#lines.${g.index}.unserved_population`, num(g.unserved_population)) })}</small>`
+        : "";
     const body = lines
       .map((g) => {
         const text = { fr: g.label_fr, ar: g.label_ar, en: g.label_en }[lang()] || g.label_fr;
         // The requirement is known whenever the population is, even where the supply is not.
         const cell = (field, decimals) =>
           `<td data-figure="${e(`${source}#lines.${g.index}.${field}`)}">${num(g[field], decimals)}</td>`;
-        return `<tr class="status-${e(g.status)}" data-rule="${e(g.rule)}">
-          <td>${e(text)}${g.code !== report.territory.code ? ` <span class="code">(${e(nameOf(g))})</span>` : ""}</td>
+        return `<tr class="status-${e(g.status)}" data-rule="${e(g.rule)}" data-kind="${e(g.kind)}">
+          <td>${e(text)}${g.code !== report.territory.code ? ` <span class="code">(${e(nameOf(g))})</span>` : ""}${people(g)}</td>
           ${cell("required", 1)}${cell("supply", 0)}${cell("missing", 0)}
-          <td>${t(`status.${g.status}`)}</td></tr>`;
+          <td>${status(g)}</td></tr>`;
       })
       .join("");
-    return `<h4>${e(name)} <span class="code">v${e(s.version)}</span></h4>
+    return `<h4 data-kind="${e(s.kind)}">${e(name)} <span class="code">v${e(s.version)}</span></h4>
+      <p class="kind-note">${t(ratio ? "panel.gaps.ratio.note" : "panel.gaps.norm.note")}</p>
       ${
         lines.length
-          ? `<table class="gaps"><thead><tr><th>${t("panel.gaps.rule")}</th><th>${t("panel.gaps.need")}</th><th>${t("panel.gaps.have")}</th><th>${t("panel.gaps.missing")}</th><th>${t("panel.gaps.status")}</th></tr></thead><tbody>${body}</tbody></table>`
+          ? `<table class="gaps" data-kind="${e(s.kind)}"><thead><tr><th>${head("rule")}</th><th>${head("need")}</th><th>${t("panel.gaps.have")}</th><th>${head("missing")}</th><th>${t("panel.gaps.status")}</th></tr></thead><tbody>${body}</tbody></table>`
           : `<p class="unknown">${t("not.evaluated")}</p>`
       }
       <p class="source">${t("panel.gaps.source")} : ${e(s.source)}</p>`;
@@ -192,10 +211,10 @@ export function territoryPanel(detail, { gaps, facilities, facilitiesSource, cat
         ${canAdd ? `<button type="button" data-action="add" class="primary">${t("panel.add")}</button>` : ""}
       </div>
     </header>
-    <section><h3>${t("panel.census")}</h3>${censusTable(detail)}<p class="source">${t("source.census")}</p></section>
+    <section><h3>${t("panel.census")}</h3>${censusTable(detail)}<p class="source">${t("source.census")}</p>${estimateNote()}</section>
     <section><h3>${t("panel.pyramid")}</h3>${pyramidSVG(detail.pyramid, { rtl: lang() === "ar" })}</section>
     <section><h3>${t("panel.offer")}</h3>${offerTable(detail, categoryName)}</section>
-    <section data-section="gaps"><h3>${t("panel.gaps")}</h3>${gapsTable(gaps)}</section>
+    <section data-section="gaps"><h3>${t("panel.gaps.both")}</h3>${gapsTable(gaps)}</section>
     <section data-section="access" class="slot" aria-describedby="access-pending">
       <h3>${t("panel.access")}</h3>
       <!-- Reserved for the access analysis (/api/access/...): travel times, population

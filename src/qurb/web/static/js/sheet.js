@@ -1,7 +1,7 @@
 // The printable fact sheet of a territory (/sheet/{code}?lang=fr|ar|en).
 import { enc, getJSON } from "./api.js";
 import { date, escapeHtml, initialLang, lang, nameOf, setLang, t } from "./i18n.js";
-import { censusTable, facilityList, gapsTable, offerTable } from "./panel.js";
+import { censusTable, estimateNote, facilityList, gapsTable, offerTable } from "./panel.js";
 import { pyramidSVG } from "./pyramid.js";
 
 const e = escapeHtml;
@@ -34,11 +34,11 @@ async function render() {
       <p class="no-print"><button type="button" id="print">${t("panel.print")}</button></p>
     </header>
     <div class="sheet-grid">
-      <section><h2>${t("panel.census")}</h2>${censusTable(detail)}</section>
+      <section><h2>${t("panel.census")}</h2>${censusTable(detail)}${estimateNote()}</section>
       <section><h2>${t("panel.pyramid")}</h2>${pyramidSVG(detail.pyramid, { rtl: lang() === "ar" })}</section>
     </div>
     <section><h2>${t("panel.offer")}</h2>${offerTable(detail, categoryName)}</section>
-    <section><h2>${t("panel.gaps")}</h2>${gapsTable(gaps)}</section>
+    <section><h2>${t("panel.gaps.both")}</h2>${gapsTable(gaps)}</section>
     <section><h2>${t("panel.facilities")}</h2>${facilityList(facilities, categoryName, `/api/facilities?territory={code}&${FACILITIES_QUERY}`)}</section>
     <footer class="sources"><p>${t("source.census")}</p>
       <p>Ministère de la Santé et de la Protection Sociale (listes 2024) · © OpenStreetMap contributors (ODbL)</p>

@@ -1,0 +1,47 @@
+"""The definitions of every figure: the API and the /definitions page in three languages."""
+
+from __future__ import annotations
+
+from qurb.domain.definitions import figure_definitions
+
+
+def test_api_lists_every_figure_with_its_formula(read_client) -> None:
+    response = read_client.get("/api/definitions")
+    assert response.status_code == 200
+    body = {f["id"]: f for f in response.json()}
+    assert set(body) == {f.id for f in figure_definitions()}
+    births = body["births_per_year"]
+    assert births["kind"] == "estimate" and births["formula"] == "TFR ÷ 35 × women aged 15–49"
+    assert births["name"] == {
+        "fr": "Naissances attendues par an",
+        "ar": "الولادات المتوقعة سنويًا",
+        "en": "Expected births a year",
+    }
+    assert "/api/territories/{code}#needs.births_per_year" in births["fields"]
+    assert "/api/definitions" in read_client.get("/openapi.json").json()["paths"]
+
+
+def test_definitions_page_in_french_arabic_and_english(read_client) -> None:
+    expected = {
+        "fr": ('lang="fr" dir="ltr"', "Définitions des chiffres", "Naissances attendues par an"),
+        "ar": ('lang="ar" dir="rtl"', "تعاريف الأرقام", "الولادات المتوقعة سنويًا"),
+        "en": ('lang="en" dir="ltr"', "Definitions of the figures", "Expected births a year"),
+    }
+    for language, (root, heading, births) in expected.items():
+        page = read_client.get("/definitions", params={"lang": language})
+        assert page.status_code == 200, language
+        text = page.text
+        assert root in text and f"<h1>{heading}</h1>" in text and births in text
+        assert "TFR ÷ 35 × women aged 15–49" in text
+        # Every figure of the catalogue is a row; estimates are marked.
+        assert text.count("data-figure-id=") == len(figure_definitions())
+        assert '<tr id="births_per_year" data-figure-id="births_per_year" ' in text
+        assert 'data-kind="estimate" class="estimate">' in text
+    fallback = read_client.get("/definitions", params={"lang": "xx"}).text
+    assert 'lang="fr" dir="ltr"' in fallback
+
+
+def test_needs_table_names_its_estimates(read_client) -> None:
+    body = read_client.get("/api/territories/03.271/needs").json()
+    assert body["rows"] and body["estimates"]["births_per_year"] == "TFR ÷ 35 × women aged 15–49"
+    assert "population" not in body["estimates"] and "essp" not in body["estimates"]
