@@ -771,7 +771,13 @@ def categories_cmd(fmt: FormatOption = OutputFormat.TABLE) -> None:
 
 @app.command("export")
 def export_cmd(
-    what: Annotated[str, typer.Argument(help="territories | facilities | communes (boundaries)")],
+    what: Annotated[
+        str,
+        typer.Argument(
+            help="territories (GeoJSON: communes' reference points) | facilities | communes "
+            "(one row per commune; GeoJSON: their polygons)"
+        ),
+    ],
     fmt: FormatOption = OutputFormat.CSV,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
@@ -795,9 +801,7 @@ def export_cmd(
             geometry = [_ref_point(t) for t in units]
             render(rows, list(rows[0]), fmt, geometry=geometry)
         elif what == "communes":
-            from qurb.data import BUNDLED_DIR
-
-            sys.stdout.write((BUNDLED_DIR / "communes.geojson").read_text(encoding="utf-8"))
+            _export_communes(fmt, db)
         else:
             raise _fail(f"unknown export {what!r}", "Choose territories, facilities or communes.")
     if output is None:
@@ -805,6 +809,51 @@ def export_cmd(
     else:
         output.write_text(buffer.getvalue(), encoding="utf-8")
         err.print(f"[green]Wrote[/] {output}")
+
+
+COMMUNE_EXPORT_COLUMNS = [
+    "code",
+    "name_fr",
+    "name_ar",
+    "kind",
+    "parent_code",
+    "cercle_code",
+    "population_2024",
+    "households_2024",
+    "population_2014",
+    "area_km2",
+    "ref_lon",
+    "ref_lat",
+]
+
+
+def _export_communes(fmt: OutputFormat, db: str | None) -> None:
+    """The 1,503 communes with their attributes. A row has no geometry (polygons in a CSV
+    cell would be tens of kilobytes of WKT): the reference point is in `ref_lon`/`ref_lat`,
+    and `--format geojson` gives the polygons (simplified to ~50 m) with the same fields."""
+    from qurb.data import read_bundled_json
+
+    with _session(db) as session:
+        index = TerritoryIndex.from_session(session)
+    communes = sorted(
+        (t for t in index.by_code.values() if t.level is TerritoryLevel.COMMUNE),
+        key=lambda t: t.code,
+    )
+    rows = [_territory_record(t) for t in communes]
+    geometry = None
+    if fmt is OutputFormat.GEOJSON:
+        polygons = {
+            f["properties"]["code"]: f["geometry"]
+            for f in read_bundled_json("communes.geojson")["features"]
+        }
+        geometry = [polygons.get(t.code) for t in communes]
+    render(
+        rows,
+        COMMUNE_EXPORT_COLUMNS,
+        fmt,
+        title=f"{len(rows):,} communes",
+        geometry=geometry,
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover
