@@ -130,10 +130,62 @@ def test_each_specialty_is_seen_at_its_own_pace() -> None:
     needs = plan_needs(inp)
     b1, b2 = (v for v in needs.visits if v.stop == 1)
     room = DAY - 120 - 30 - MARGIN_MINUTES
-    assert b1.expected["paediatrics"] == pytest.approx(20.0)  # all on the first visit
-    assert b2.expected["paediatrics"] == 0
+    # Both visits last 325 min: each expects half the children (not all on the first).
+    assert b1.expected["paediatrics"] == pytest.approx(10.0)
+    assert b2.expected["paediatrics"] == pytest.approx(10.0)
     assert needs.unmet[1]["paediatrics"] == pytest.approx(0.0)
     assert needs.unmet[1]["general_medicine"] == pytest.approx(400 - 2 * room * 100 / DAY)
+
+
+def test_oulad_ali_youssef_visits_share_every_specialty() -> None:
+    """Oulad Ali Youssef in the bundled Boulemane example: its expected patients (census ×
+    attendance rates) GM 98.37, gynaecology 31.02, paediatrics 26.95, ophthalmology 38.66;
+    a 184-min round trip from Missour; 08:30–17:00 (510 min); capacities a day 120, 40,
+    50, 50. GM sets the pace: 98.37/120 × 510 = 418.07 min. The first visit takes the
+    510 − 184 − 30 − 5 = 291 min a day leaves, the second the 127.07 left; each visit
+    expects every specialty's patients × its share of the 418.07 min (291/418.07 = 0.6960)."""
+    expected = {
+        "general_medicine": 98.37,
+        "gynaecology_obstetrics": 31.02,
+        "paediatrics": 26.95,
+        "ophthalmology": 38.66,
+    }
+    capacity = {
+        "general_medicine": 120.0,
+        "gynaecology_obstetrics": 40.0,
+        "paediatrics": 50.0,
+        "ophthalmology": 50.0,
+    }
+    minutes = np.array([[0.0, 92.0], [92.0, 0.0]])
+    inp = ScheduleInput(
+        specialties=tuple(expected),
+        start_date=START,
+        working_days=(START, START + timedelta(days=1)),
+        hours=(510.0, 1020.0),
+        bases=(CaravanBase("Missour", 0),),
+        units=(CaravanUnit("U1", 0, "A", capacity),),
+        stops=(CaravanStop("03.131.07.07", "Oulad Ali Youssef", 1, expected, 0.53),),
+        duration_minutes=minutes,
+        distance_km=minutes * 0.8,
+        setup_minutes=30.0,
+        min_service_minutes=60.0,
+        max_days_per_stop=2,
+    )
+    needs = plan_needs(inp)
+    first, second = needs.visits
+    assert first.service_minutes == pytest.approx(30 + 291)
+    assert second.service_minutes == pytest.approx(30 + 127.07, abs=0.01)
+    assert first.expected["paediatrics"] == pytest.approx(18.76, abs=0.01)
+    assert second.expected["paediatrics"] == pytest.approx(8.19, abs=0.01)
+    assert first.expected["general_medicine"] == pytest.approx(68.47, abs=0.01)
+    assert second.expected["general_medicine"] == pytest.approx(29.90, abs=0.01)
+    for s, total in expected.items():
+        assert first.expected[s] + second.expected[s] == pytest.approx(total)  # all seen
+        assert first.expected[s] / total == pytest.approx(0.6960, abs=1e-4)
+        # Within the daily capacity: a specialty's share needs at most the visit's length.
+        for visit in (first, second):
+            assert visit.expected[s] / capacity[s] * 510 <= visit.service_minutes - 30 + 1e-9
+    assert not needs.unmet
 
 
 def test_every_visit_fits_in_three_days() -> None:

@@ -227,9 +227,10 @@ def plan_needs(inp: ScheduleInput) -> Needs:
     Each specialty needs expected ÷ daily capacity of a working day; the specialties work
     side by side, so the slowest sets how long the stop needs. The first visit takes as
     much of that as a day allows (`room`: the day less the round trip in day trips, the
-    setup and the margin), the next visits the rest, up to `max_days_per_stop`; a
-    specialty's patients go to the earliest visits until they are all seen. The margin
-    absorbs the rounding of travel times up to the solver's resolution."""
+    setup and the margin), the next visits the rest, up to `max_days_per_stop`. Each
+    specialty's patients seen are shared between the visits in proportion to their length,
+    so every visit of a commune expects the same mix. The margin absorbs the rounding of
+    travel times up to the solver's resolution."""
     day = inp.hours[1] - inp.hours[0]
     capacity = reference_capacity(inp)
     visits: list[VisitNeed] = []
@@ -263,20 +264,21 @@ def plan_needs(inp: ScheduleInput) -> Needs:
             remaining -= lengths[-1]
         if not lengths:  # nobody expected (an empty target group): one short visit
             lengths = [inp.min_service_minutes]
-        before = 0.0
-        seen = {s: 0.0 for s in stop.expected}
+        # Patients each specialty can see over all the visits (every one of them when its
+        # minutes fit), shared between the visits in proportion to their length: people
+        # come on every announced day, so each visit expects the same mix of patients, and
+        # no specialty works beyond its daily capacity (its share of a visit needs at most
+        # the visit's length).
+        total = sum(lengths)
+        served = {
+            s: min(minutes[s], total) * capacity[s] / day if s in minutes else 0.0
+            for s in stop.expected
+        }
         for k, length in enumerate(lengths):
-            expected = {
-                s: min(length, max(0.0, minutes[s] - before)) * capacity[s] / day
-                if s in minutes
-                else 0.0
-                for s in stop.expected
-            }
-            for s, x in expected.items():
-                seen[s] += x
-            before += length
+            share = length / total if total > 0 else 0.0
+            expected = {s: served[s] * share for s in stop.expected}
             visits.append(VisitNeed(i, k + 1, len(lengths), inp.setup_minutes + length, expected))
-        left = {s: stop.expected[s] - seen[s] for s in stop.expected}
+        left = {s: stop.expected[s] - served[s] for s in stop.expected}
         if any(x > 0.5 for x in left.values()):
             unmet[i] = left
     return Needs(tuple(visits), tuple(unreachable), unmet)
