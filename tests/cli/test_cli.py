@@ -249,3 +249,19 @@ def test_every_export_target_writes_its_format(scratch_db: str) -> None:
             assert match[field] == expected, (what, listing is rows)
     code, output = run("export", "boundaries", "--db", scratch_db)
     assert code == 2 and "unknown export 'boundaries'" in output
+
+
+def test_facilities_changes_lists_a_move_as_one_line(scratch_db: str) -> None:
+    code, output = run(
+        "facilities", "changes", "--from", "2022", "--to", "2024", "-f", "csv", "--db", scratch_db
+    )
+    assert code == 0, output
+    rows = _csv_records(output)
+    [diar] = [r for r in rows if r["name"] == "Diar Mansour"]
+    assert (diar["change"], diar["commune_before"], diar["commune_code"]) == (
+        "moved",
+        "06.371.01.07",
+        "06.371.01.03",
+    )
+    assert diar["facility_id_before"] == "essp-06.371.01.07-diar-mansour"
+    assert diar["paired_by"] == "same name"

@@ -522,7 +522,10 @@ def facilities_changes(
     fmt: FormatOption = OutputFormat.TABLE,
     db: DbOption = None,
 ) -> None:
-    """What opened, closed or changed category between two editions of the Ministry lists."""
+    """What opened, closed, moved, changed category or name between two editions of the
+    Ministry lists. A facility listed in another commune or under another spelling is one
+    line (moved, recategorised, renamed), paired with its earlier record on the ground
+    given in `paired_by`: the lists carry no stable identifier."""
     with _session(db) as session:
         diffs = edition_changes(session, earlier, later, family, territory)
     rows = [
@@ -531,14 +534,29 @@ def facilities_changes(
             "change": d.change.value,
             "category_before": d.category_before or "",  # not in that edition: no category
             "category_after": d.category_after or "",
+            "paired_by": d.paired_by.value if d.paired_by else "",
+            "before": (
+                f"{d.name_before} ({d.commune_before})"
+                if d.facility_id_before and d.name_before
+                else ""
+            ),
         }
         for d in diffs
     ]
     counts = Counter(d.change.value for d in diffs)
     summary = ", ".join(f"{n} {change}" for change, n in sorted(counts.items()))
+    columns = ["change", "facility_id", "name", "commune_code", "category_before", "category_after"]
     render(
         rows,
-        ["change", "facility_id", "name", "commune_code", "category_before", "category_after"],
+        [*columns, "before", "paired_by"]
+        if fmt is OutputFormat.TABLE
+        else [
+            *columns,
+            "facility_id_before",
+            "name_before",
+            "commune_before",
+            "paired_by",
+        ],
         fmt,
         title=f"{family} {earlier} → {later}: {summary or 'no change'}",
     )
