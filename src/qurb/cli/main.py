@@ -156,22 +156,45 @@ def data_build(
 
 
 @data_app.command("check")
-def data_check() -> None:
-    """Check the bundled files against the checksums in their MANIFEST.json."""
+def data_check(
+    sources: Annotated[
+        Path, typer.Option(help="Folder of source files (in a clone of the repository).")
+    ] = Path("data/sources"),
+    overrides: Annotated[Path, typer.Option(help="Reviewed override tables.")] = Path(
+        "data/overrides"
+    ),
+) -> None:
+    """Check the bundled files, the sources and the overrides against MANIFEST.json."""
     from qurb.data import BUNDLED_DIR
-    from qurb.databuild.pipeline import MANIFEST, sha256_of
+    from qurb.databuild.manifest import ManifestError, check_manifest
 
-    manifest = json.loads((BUNDLED_DIR / MANIFEST).read_text(encoding="utf-8"))
-    bad = [n for n, sha in manifest["outputs"].items() if sha256_of(BUNDLED_DIR / n) != sha]
-    if bad:
-        raise _fail(
-            f"{len(bad)} bundled file(s) differ from the manifest: {', '.join(bad)}",
-            "Rebuild with `qurb data build`.",
+    try:
+        check = check_manifest(BUNDLED_DIR, sources, overrides)
+    except ManifestError as error:
+        raise _fail(str(error)) from None
+    if check.problems:
+        render(
+            [{"files": p.group, "path": str(p.path), "problem": p.problem} for p in check.problems],
+            ["files", "path", "problem"],
+            OutputFormat.TABLE,
+            title="Files that do not match MANIFEST.json",
+            console=err,
         )
-    out.print(
-        f"[green]OK[/] {len(manifest['outputs'])} files match MANIFEST.json "
-        f"(dataset {manifest['dataset_version']})."
-    )
+        raise _fail(
+            f"{len(check.problems)} file(s) do not match the manifest "
+            f"(dataset {check.dataset_version})",
+            "Restore them from the repository, or rebuild with `qurb data build` "
+            "if the sources changed on purpose.",
+        )
+    counted = ", ".join(f"{n} {group}" for group, n in check.checked.items())
+    out.print(f"[green]OK[/] {counted} match MANIFEST.json (dataset {check.dataset_version}).")
+    if check.inputs_absent:
+        err.print(
+            f"[yellow]The sources are not present here[/] ({sources}, {overrides}): an "
+            "installed package carries only the bundled files, so only those were checked. "
+            "Run this command from a clone of the repository, or pass --sources and "
+            "--overrides, to check the inputs too."
+        )
 
 
 @data_app.command("report")
