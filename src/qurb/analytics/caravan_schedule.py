@@ -8,7 +8,8 @@ spans [1440·d + start of hours, 1440·d + end of hours].
   time is enough for any unit) gives the fraction of a working day the visit takes; the
   slowest specialty sets the service time, plus the setup time. When that exceeds what a
   day leaves after travel, the stop gets several visits (at most `max_days_per_stop`);
-  patients beyond those are reported as unmet.
+  patients beyond those are reported as unmet. Each specialty's patients are shared
+  between a stop's visits in proportion to their length.
 - **Day trips.** Each unit on each working day is a vehicle leaving its base at the start
   of hours and back by the end.
 - **Tours.** Working days are cut into tours of at most `max_tour_days`; a unit on a tour
