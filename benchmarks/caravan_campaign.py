@@ -22,7 +22,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from qurb.analytics.caravan_schedule import plan_needs
+from qurb.analytics.caravan_schedule import expected_of_served, plan_needs
 from qurb.domain.caravan import parse_campaign
 from qurb.services.caravan import CampaignSetup, prepare_campaign, schedule_campaign
 from qurb.services.dataset import init_database
@@ -119,10 +119,11 @@ def plan_by_habit(setup: CampaignSetup) -> dict[str, int | float]:
     # First visits in priority order, then the further visits large communes need.
     order = sorted(needs.visits, key=lambda v: (v.number, -inp.stops[v.stop].score))
     unit_days = [(u, d) for d in inp.working_days for u in range(len(inp.units))]
-    visits = 0
-    patients = km = 0.0
+    placed: set[int] = set()  # indices into needs.visits
+    km = 0.0
     communes = set()
     day_minutes = inp.hours[1] - inp.hours[0]
+    index_of = {id(v): i for i, v in enumerate(needs.visits)}
     for need in order:
         stop = inp.stops[need.stop]
         chosen = -1
@@ -138,11 +139,13 @@ def plan_by_habit(setup: CampaignSetup) -> dict[str, int | float]:
         if chosen < 0:
             continue
         unit_days.pop(chosen)
-        visits += 1
+        placed.add(index_of[id(need)])
         communes.add(stop.code)
-        patients += sum(need.expected.values())
         km += inp.distance_km[base, stop.location] + inp.distance_km[stop.location, base]
-    return {"visits": visits, "communes": len(communes), "patients": round(patients), "km": km}
+    # Patients counted as in the PyVRP plan: shared over the visits of a commune kept.
+    expected = expected_of_served(inp, needs, placed)
+    patients = sum(sum(e.values()) for e in expected.values())
+    return {"visits": len(placed), "communes": len(communes), "patients": round(patients), "km": km}
 
 
 if __name__ == "__main__":

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from sqlalchemy import Engine
@@ -15,6 +17,19 @@ from qurb.storage.database import make_engine, make_sessionmaker
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = REPO / "data" / "sources"
+
+
+def in_ci() -> bool:
+    """True under CI=true (the variable CI services set)."""
+    return os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
+
+
+def unavailable(reason: str) -> NoReturn:
+    """A server or browser a test needs cannot be had: skip it and say why; under CI=true,
+    fail with the reason instead, so that CI never passes without running those tests."""
+    if in_ci():
+        pytest.fail(f"CI=true and {reason}", pytrace=False)
+    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")

@@ -130,10 +130,94 @@ def test_each_specialty_is_seen_at_its_own_pace() -> None:
     needs = plan_needs(inp)
     b1, b2 = (v for v in needs.visits if v.stop == 1)
     room = DAY - 120 - 30 - MARGIN_MINUTES
-    assert b1.expected["paediatrics"] == pytest.approx(20.0)  # all on the first visit
-    assert b2.expected["paediatrics"] == 0
+    # Both visits last 325 min: each expects half the children (not all on the first).
+    assert b1.expected["paediatrics"] == pytest.approx(10.0)
+    assert b2.expected["paediatrics"] == pytest.approx(10.0)
     assert needs.unmet[1]["paediatrics"] == pytest.approx(0.0)
     assert needs.unmet[1]["general_medicine"] == pytest.approx(400 - 2 * room * 100 / DAY)
+
+
+# Oulad Ali Youssef in the bundled Boulemane example: its expected patients (census ×
+# attendance rates), a 184-min round trip from Missour, 08:30–17:00 (510 min), and the
+# example's capacities a day.
+OAY_EXPECTED = {
+    "general_medicine": 98.37,
+    "gynaecology_obstetrics": 31.02,
+    "paediatrics": 26.95,
+    "ophthalmology": 38.66,
+}
+OAY_CAPACITY = {
+    "general_medicine": 120.0,
+    "gynaecology_obstetrics": 40.0,
+    "paediatrics": 50.0,
+    "ophthalmology": 50.0,
+}
+
+
+def oulad_ali_youssef(days: int) -> ScheduleInput:
+    minutes = np.array([[0.0, 92.0], [92.0, 0.0]])
+    return ScheduleInput(
+        specialties=tuple(OAY_EXPECTED),
+        start_date=START,
+        working_days=tuple(START + timedelta(days=d) for d in range(days)),
+        hours=(510.0, 1020.0),
+        bases=(CaravanBase("Missour", 0),),
+        units=(CaravanUnit("U1", 0, "A", OAY_CAPACITY),),
+        stops=(CaravanStop("03.131.07.07", "Oulad Ali Youssef", 1, OAY_EXPECTED, 0.53),),
+        duration_minutes=minutes,
+        distance_km=minutes * 0.8,
+        setup_minutes=30.0,
+        min_service_minutes=60.0,
+        max_days_per_stop=2,
+    )
+
+
+def test_oulad_ali_youssef_visits_share_every_specialty() -> None:
+    """GM sets the pace: 98.37/120 × 510 = 418.07 min. The first visit takes the
+    510 − 184 − 30 − 5 = 291 min a day leaves, the second the 127.07 left; each visit
+    expects every specialty's patients × its share of the 418.07 min (291/418.07 = 0.6960),
+    where the first-filled split gave the first visit all 26.95 children, the second none."""
+    needs = plan_needs(oulad_ali_youssef(days=2))
+    first, second = needs.visits
+    assert first.service_minutes == pytest.approx(30 + 291)
+    assert second.service_minutes == pytest.approx(30 + 127.07, abs=0.01)
+    assert first.expected["paediatrics"] == pytest.approx(18.76, abs=0.01)
+    assert second.expected["paediatrics"] == pytest.approx(8.19, abs=0.01)
+    assert first.expected["general_medicine"] == pytest.approx(68.47, abs=0.01)
+    assert second.expected["general_medicine"] == pytest.approx(29.90, abs=0.01)
+    for s, total in OAY_EXPECTED.items():
+        assert first.expected[s] + second.expected[s] == pytest.approx(total)  # all seen
+        assert first.expected[s] / total == pytest.approx(0.6960, abs=1e-4)
+        # Within the daily capacity: a specialty's share needs at most the visit's length.
+        for visit in (first, second):
+            assert visit.expected[s] / OAY_CAPACITY[s] * 510 <= visit.service_minutes - 30 + 1e-9
+    assert not needs.unmet
+    # Two days: the plan keeps both visits, with these figures.
+    _, plan = solve(oulad_ali_youssef(days=2))
+    planned = sorted(
+        (v.expected["paediatrics"] for r in plan.routes for v in r.visits), reverse=True
+    )
+    assert planned == [pytest.approx(18.8), pytest.approx(8.2)]
+
+
+def test_a_lone_visit_sees_what_its_day_allows() -> None:
+    """One working day: only the 291-min visit fits. Each specialty then sees what 291 min
+    allow, up to its patients: children 26.95 (275.4 min needed), GM 291/510 × 120 =
+    68.47, gynaecology 291/510 × 40 = 22.82, ophthalmology 291/510 × 50 = 28.53."""
+    _, plan = solve(oulad_ali_youssef(days=1))
+    [visit] = [v for r in plan.routes for v in r.visits]
+    assert visit.expected == {
+        "general_medicine": pytest.approx(68.5),
+        "gynaecology_obstetrics": pytest.approx(22.8),
+        "paediatrics": pytest.approx(27.0),  # 26.95, rounded to a tenth
+        "ophthalmology": pytest.approx(28.5),
+    }
+    assert plan.unmet["03.131.07.07"] == {
+        "general_medicine": pytest.approx(29.9),
+        "gynaecology_obstetrics": pytest.approx(8.2),
+        "paediatrics": pytest.approx(0.0),
+        "ophthalmology": pytest.approx(10.1),
+    }
 
 
 def test_every_visit_fits_in_three_days() -> None:

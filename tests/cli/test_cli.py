@@ -191,3 +191,77 @@ def test_import_reports_columns_it_does_not_read(scratch_db: str, tmp_path: Path
     both.write_text("nom,name,catégorie,commune\nA,A,DR,03.231.81.03\n", encoding="utf-8")
     code, output = run("facilities", "import", str(both), "--db", scratch_db)
     assert code == 2 and "columns 'nom' and 'name' both give the facility's name" in output
+
+
+def _export(what: str, fmt: str, db: str) -> str:
+    result = runner.invoke(app, ["export", what, "-f", fmt, "--db", db])
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def _csv_records(text: str) -> list[dict[str, str]]:
+    """A CSV export's rows; comment lines (`#`, a header note) are not rows."""
+    lines = [line for line in text.splitlines() if not line.startswith("#")]
+    return list(csv.DictReader(io.StringIO("\n".join(lines))))
+
+
+def test_export_communes_writes_what_each_format_says(scratch_db: str, tmp_path: Path) -> None:
+    rows = _csv_records(_export("communes", "csv", scratch_db))
+    assert len(rows) == 1503  # one row per commune, no polygon, no WKT
+    assert "geometry" not in rows[0] and not _export("communes", "csv", scratch_db).startswith("{")
+    ain_bida = next(r for r in rows if r["code"] == "03.231.81.03")
+    assert (ain_bida["name_fr"], ain_bida["population_2024"]) == ("Ain Bida", "11109")
+    assert (ain_bida["parent_code"], ain_bida["cercle_code"]) == ("03.231", "03.231.81")
+    assert sum(int(r["population_2024"]) for r in rows) == 36_828_330  # the country's total
+    records = json.loads(_export("communes", "json", scratch_db))
+    assert isinstance(records, list) and len(records) == 1503
+    assert {r["code"]: r["population_2024"] for r in records}["03.231.81.03"] == 11_109
+    layer = json.loads(_export("communes", "geojson", scratch_db))
+    assert layer["type"] == "FeatureCollection" and len(layer["features"]) == 1503
+    feature = next(f for f in layer["features"] if f["properties"]["code"] == "03.231.81.03")
+    assert feature["geometry"]["type"] in {"Polygon", "MultiPolygon"}
+    assert feature["properties"]["name_fr"] == "Ain Bida"
+    table = _export("communes", "table", scratch_db)
+    assert "1,503 communes" in table and "Ain Bida" in table
+    out = tmp_path / "communes.csv"
+    result = runner.invoke(
+        app, ["export", "communes", "-f", "csv", "-o", str(out), "--db", scratch_db]
+    )
+    assert result.exit_code == 0 and len(_csv_records(out.read_text(encoding="utf-8"))) == 1503
+
+
+def test_every_export_target_writes_its_format(scratch_db: str) -> None:
+    """CSV, JSON and GeoJSON of one target hold the same records; a named record in each."""
+    known = {
+        "territories": ("code", "03.231.81.03", "name_fr", "Ain Bida"),
+        "facilities": ("id", "hosp-03.131.01.03-marche-verte", "category", "HP"),
+        "communes": ("code", "03.131.07.07", "name_fr", "Oulad Ali Youssef"),
+    }
+    for what, (key, value, field, expected) in known.items():
+        rows = _csv_records(_export(what, "csv", scratch_db))
+        records = json.loads(_export(what, "json", scratch_db))
+        layer = json.loads(_export(what, "geojson", scratch_db))
+        assert layer["type"] == "FeatureCollection", what
+        properties = [f["properties"] for f in layer["features"]]
+        assert len(rows) == len(records) == len(properties) > 0, what
+        for listing in (rows, records, properties):
+            [match] = [r for r in listing if r[key] == value]
+            assert match[field] == expected, (what, listing is rows)
+    code, output = run("export", "boundaries", "--db", scratch_db)
+    assert code == 2 and "unknown export 'boundaries'" in output
+
+
+def test_facilities_changes_lists_a_move_as_one_line(scratch_db: str) -> None:
+    code, output = run(
+        "facilities", "changes", "--from", "2022", "--to", "2024", "-f", "csv", "--db", scratch_db
+    )
+    assert code == 0, output
+    rows = _csv_records(output)
+    [diar] = [r for r in rows if r["name"] == "Diar Mansour"]
+    assert (diar["change"], diar["commune_before"], diar["commune_code"]) == (
+        "moved",
+        "06.371.01.07",
+        "06.371.01.03",
+    )
+    assert diar["facility_id_before"] == "essp-06.371.01.07-diar-mansour"
+    assert diar["paired_by"] == "same name"

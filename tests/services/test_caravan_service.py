@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import tomllib
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -15,6 +16,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from qurb.analytics.caravan_priority import PARTS
+from qurb.analytics.caravan_schedule import plan_needs
 from qurb.domain.caravan import CampaignError, parse_campaign
 from qurb.services.caravan import (
     RecordError,
@@ -22,6 +24,7 @@ from qurb.services.caravan import (
     compute_campaign_priority,
     list_campaigns,
     plan_campaign,
+    prepare_campaign,
     read_record_file,
     record_visits,
     referrals_by_facility,
@@ -31,6 +34,8 @@ from qurb.services.territories import TerritoryIndex
 from qurb.services.travel import commune_graph_model
 from qurb.storage.database import make_sessionmaker, transaction
 from qurb.storage.models import CaravanRecordRow, CaravanStopRow
+
+from ..conftest import REPO
 
 PROVINCE = "03.131"
 BASE_FACILITY = "hosp-03.131.01.03-marche-verte"
@@ -256,6 +261,48 @@ def test_force_out_is_never_visited(session: Session, index: TerritoryIndex) -> 
     assert tissaf not in {v["code"] for v in visits(plan)}
     assert next(p for p in plan["priority"] if p["code"] == tissaf)["forced"] == "out"
     assert plan["totals"]["visits"] > 0
+
+
+def test_the_example_s_two_visits_to_oulad_ali_youssef_expect_the_same_mix(
+    session: Session, index: TerritoryIndex
+) -> None:
+    """The bundled Boulemane example: Oulad Ali Youssef (3,279 inhabitants) needs two
+    visits. Its patients, from the census and the attendance rates: GM 98.37, gynaecology
+    31.02, paediatrics 26.95, ophthalmology 38.66; GM sets the pace (418.07 min at 120 a
+    day over 510 min); the round trip from Missour is 184.46 min, so the first visit gets
+    510 − 184.46 − 35 = 290.54 min and the second the 127.53 left. Each visit expects
+    290.54 / 418.07 = 69.5 % and 30.5 % of every specialty: 18.73 and 8.22 children (the
+    first-filled split gave 26.95 and 0)."""
+    with (REPO / "examples" / "caravan-boulemane.toml").open("rb") as handle:
+        spec = parse_campaign(tomllib.load(handle))
+    setup = prepare_campaign(
+        session, spec, commune_graph_model(session), spec.start - timedelta(days=7), index
+    )
+    [stop] = [i for i, s in enumerate(setup.inp.stops) if s.code == "03.131.07.07"]
+    expected = setup.inp.stops[stop].expected
+    assert expected["paediatrics"] == pytest.approx(26.95, abs=0.01)
+    assert expected["general_medicine"] == pytest.approx(98.37, abs=0.01)
+    needs = plan_needs(setup.inp)
+    first, second = (v for v in needs.visits if v.stop == stop)
+    assert first.service_minutes - 30 == pytest.approx(290.54, abs=0.01)
+    assert second.service_minutes - 30 == pytest.approx(127.53, abs=0.01)
+    assert first.expected["paediatrics"] == pytest.approx(18.73, abs=0.01)
+    assert second.expected["paediatrics"] == pytest.approx(8.22, abs=0.01)
+    for specialty, total in expected.items():
+        assert first.expected[specialty] / total == pytest.approx(0.695, abs=1e-3)
+        assert first.expected[specialty] + second.expected[specialty] == pytest.approx(total)
+    # Every commune visited twice: each visit's share of every specialty is its share of
+    # the consultation time.
+    twice = [v for v in needs.visits if v.of == 2]
+    assert len(twice) >= 4
+    length = {(v.stop, v.number): v.service_minutes - 30 for v in needs.visits}
+    for v in twice:
+        other = length[(v.stop, 3 - v.number)]
+        share = length[(v.stop, v.number)] / (length[(v.stop, v.number)] + other)
+        pair = [w for w in needs.visits if w.stop == v.stop]
+        for specialty, x in v.expected.items():
+            seen = sum(w.expected[specialty] for w in pair)
+            assert x == pytest.approx(seen * share), (v.stop, specialty)
 
 
 def test_too_few_unit_days_keeps_the_highest_scores(

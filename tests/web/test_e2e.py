@@ -20,6 +20,8 @@ from qurb.data import read_bundled_csv
 from qurb.web.app import create_app
 from qurb.web.settings import Settings
 
+from ..conftest import unavailable
+
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM_ARGS = [
@@ -39,7 +41,7 @@ def _chromium() -> str:
     if path is None and Path("/usr/bin/chromium").exists():
         path = "/usr/bin/chromium"
     if path is None:
-        pytest.skip("no Chromium found (apt-get install chromium): the browser tests need it")
+        unavailable("no Chromium found (apt-get install chromium): the browser tests need it")
     return path
 
 
@@ -71,7 +73,12 @@ def server(scratch_db: str) -> Iterator[str]:
 
 @pytest.fixture
 def page(server: str) -> Iterator[object]:
-    playwright = pytest.importorskip("playwright.sync_api")
+    try:
+        import playwright.sync_api as playwright
+    except ImportError:
+        unavailable(
+            "Playwright is not installed (pip install -e '.[dev]'): the browser tests need it"
+        )
     executable = _chromium()
     ARTIFACTS.mkdir(exist_ok=True)
     with playwright.sync_playwright() as p:

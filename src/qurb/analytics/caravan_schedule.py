@@ -8,7 +8,8 @@ spans [1440·d + start of hours, 1440·d + end of hours].
   time is enough for any unit) gives the fraction of a working day the visit takes; the
   slowest specialty sets the service time, plus the setup time. When that exceeds what a
   day leaves after travel, the stop gets several visits (at most `max_days_per_stop`);
-  patients beyond those are reported as unmet.
+  patients beyond those are reported as unmet. Each specialty's patients are shared
+  between a stop's visits in proportion to their length.
 - **Day trips.** Each unit on each working day is a vehicle leaving its base at the start
   of hours and back by the end.
 - **Tours.** Working days are cut into tours of at most `max_tour_days`; a unit on a tour
@@ -221,15 +222,50 @@ def _reach(inp: ScheduleInput, location: int) -> tuple[float, str]:
     return min(trips)
 
 
+def _consultation_minutes(
+    inp: ScheduleInput, stop: CaravanStop, capacity: dict[str, float], day: float
+) -> dict[str, float]:
+    """Minutes of a working day each specialty needs to see all its expected patients."""
+    return {
+        s: stop.expected.get(s, 0.0) / capacity[s] * day for s in inp.specialties if capacity[s] > 0
+    }
+
+
+def _share_patients(
+    stop: CaravanStop,
+    minutes: dict[str, float],
+    capacity: dict[str, float],
+    day: float,
+    lengths: Sequence[float],
+) -> list[dict[str, float]]:
+    """Each visit's expected patients per specialty, for visits of these lengths (minutes
+    of consultations). A specialty sees all its patients when its minutes fit in the
+    visits together, else what its capacity allows over them; they are shared between
+    the visits in proportion to their length: people come on every announced day, so each
+    visit expects the same mix, and no specialty works beyond its daily capacity (its
+    share of a visit needs at most the visit's length)."""
+    total = sum(lengths)
+    served = {
+        s: min(minutes[s], total) * capacity[s] / day if s in minutes else 0.0
+        for s in stop.expected
+    }
+    return [
+        {s: served[s] * (length / total if total > 0 else 0.0) for s in stop.expected}
+        for length in lengths
+    ]
+
+
 def plan_needs(inp: ScheduleInput) -> Needs:
     """The visits each stop needs, and the stops no base can reach within a day.
 
     Each specialty needs expected ÷ daily capacity of a working day; the specialties work
     side by side, so the slowest sets how long the stop needs. The first visit takes as
     much of that as a day allows (`room`: the day less the round trip in day trips, the
-    setup and the margin), the next visits the rest, up to `max_days_per_stop`; a
-    specialty's patients go to the earliest visits until they are all seen. The margin
-    absorbs the rounding of travel times up to the solver's resolution."""
+    setup and the margin), the next visits the rest, up to `max_days_per_stop`. Each
+    specialty's patients seen are shared between the visits in proportion to their length,
+    so every visit of a commune expects the same mix (`_share_patients`; `read_plan` shares
+    them again between the visits the plan keeps). The margin absorbs the rounding of
+    travel times up to the solver's resolution."""
     day = inp.hours[1] - inp.hours[0]
     capacity = reference_capacity(inp)
     visits: list[VisitNeed] = []
@@ -251,11 +287,7 @@ def plan_needs(inp: ScheduleInput) -> Needs:
                 )
             )
             continue
-        minutes = {  # consultation minutes each specialty needs
-            s: stop.expected.get(s, 0.0) / capacity[s] * day
-            for s in inp.specialties
-            if capacity[s] > 0
-        }
+        minutes = _consultation_minutes(inp, stop, capacity, day)
         remaining = max(minutes.values(), default=0.0)
         lengths: list[float] = []
         while remaining > 1e-9 and len(lengths) < inp.max_days_per_stop:
@@ -263,20 +295,10 @@ def plan_needs(inp: ScheduleInput) -> Needs:
             remaining -= lengths[-1]
         if not lengths:  # nobody expected (an empty target group): one short visit
             lengths = [inp.min_service_minutes]
-        before = 0.0
-        seen = {s: 0.0 for s in stop.expected}
-        for k, length in enumerate(lengths):
-            expected = {
-                s: min(length, max(0.0, minutes[s] - before)) * capacity[s] / day
-                if s in minutes
-                else 0.0
-                for s in stop.expected
-            }
-            for s, x in expected.items():
-                seen[s] += x
-            before += length
+        shares = _share_patients(stop, minutes, capacity, day, lengths)
+        for k, (length, expected) in enumerate(zip(lengths, shares, strict=True)):
             visits.append(VisitNeed(i, k + 1, len(lengths), inp.setup_minutes + length, expected))
-        left = {s: stop.expected[s] - seen[s] for s in stop.expected}
+        left = {s: stop.expected[s] - sum(e[s] for e in shares) for s in stop.expected}
         if any(x > 0.5 for x in left.values()):
             unmet[i] = left
     return Needs(tuple(visits), tuple(unreachable), unmet)
@@ -388,9 +410,14 @@ def read_plan(
     owners: Sequence[tuple[int, date | None]],
     solution: RoutingSolution,
 ) -> SchedulePlan:
-    """Routes as dated visits; every stop left out with the reason."""
+    """Routes as dated visits; every stop left out with the reason.
+
+    Where the plan keeps only some of a commune's visits, their expected patients are
+    shared again over the visits kept: a lone first visit sees, in each specialty, as many
+    patients as its day allows."""
     routes: list[PlannedRoute] = []
-    served_visits: set[int] = set()  # indices into needs.visits
+    served_visits = {owners[v.client][0] for r in solution.routes for v in r.visits}
+    expected_of = expected_of_served(inp, needs, served_visits)
     for route in solution.routes:
         vehicle = vehicles[route.vehicle_type]
         unit = inp.units[vehicle.unit]
@@ -398,9 +425,9 @@ def read_plan(
         visits: list[PlannedVisit] = []
         path = [base.location]
         for visit in route.visits:
-            need = needs.visits[owners[visit.client][0]]
+            index = owners[visit.client][0]
+            need = needs.visits[index]
             stop = inp.stops[need.stop]
-            served_visits.add(owners[visit.client][0])
             day, start = _clock(visit.start, inp.start_date)
             arrival_day, arrival = _clock(visit.arrival, inp.start_date)
             visits.append(
@@ -417,7 +444,7 @@ def read_plan(
                     start + (visit.end - visit.start),
                     need.number,
                     need.of,
-                    {s: round(x, 1) for s, x in need.expected.items()},
+                    {s: round(x, 1) for s, x in expected_of[index].items()},
                     arrival_date=arrival_day,
                 )
             )
@@ -446,9 +473,8 @@ def read_plan(
     # is not visited).
     seen: dict[int, dict[str, float]] = {}
     for index in served_visits:
-        need = needs.visits[index]
-        row = seen.setdefault(need.stop, {})
-        for s, x in need.expected.items():
+        row = seen.setdefault(needs.visits[index].stop, {})
+        for s, x in expected_of[index].items():
             row[s] = row.get(s, 0.0) + x
     unmet = {}
     for i, stop in enumerate(inp.stops):
@@ -466,6 +492,29 @@ def read_plan(
             "distance_km": round(solution.distance_km, 1),
         },
     )
+
+
+def expected_of_served(
+    inp: ScheduleInput, needs: Needs, served: set[int]
+) -> dict[int, dict[str, float]]:
+    """Expected patients of each served visit (index into needs.visits), shared over the
+    visits of its commune that the plan keeps."""
+    capacity = reference_capacity(inp)
+    day = inp.hours[1] - inp.hours[0]
+    by_stop: dict[int, list[int]] = {}
+    for index in sorted(served):
+        by_stop.setdefault(needs.visits[index].stop, []).append(index)
+    out: dict[int, dict[str, float]] = {}
+    for stop_index, indices in by_stop.items():
+        stop = inp.stops[stop_index]
+        if len(indices) == needs.visits[indices[0]].of:  # every visit kept: as planned
+            out.update((i, needs.visits[i].expected) for i in indices)
+            continue
+        lengths = [needs.visits[i].service_minutes - inp.setup_minutes for i in indices]
+        minutes = _consultation_minutes(inp, stop, capacity, day)
+        shares = _share_patients(stop, minutes, capacity, day, lengths)
+        out.update(zip(indices, shares, strict=True))
+    return out
 
 
 def _dropped(inp: ScheduleInput, needs: Needs, served: set[int]) -> tuple[Dropped, ...]:

@@ -162,22 +162,45 @@ def data_build(
 
 
 @data_app.command("check")
-def data_check() -> None:
-    """Check the bundled files against the checksums in their MANIFEST.json."""
+def data_check(
+    sources: Annotated[
+        Path, typer.Option(help="Folder of source files (in a clone of the repository).")
+    ] = Path("data/sources"),
+    overrides: Annotated[Path, typer.Option(help="Reviewed override tables.")] = Path(
+        "data/overrides"
+    ),
+) -> None:
+    """Check the bundled files, the sources and the overrides against MANIFEST.json."""
     from qurb.data import BUNDLED_DIR
-    from qurb.databuild.pipeline import MANIFEST, sha256_of
+    from qurb.databuild.manifest import ManifestError, check_manifest
 
-    manifest = json.loads((BUNDLED_DIR / MANIFEST).read_text(encoding="utf-8"))
-    bad = [n for n, sha in manifest["outputs"].items() if sha256_of(BUNDLED_DIR / n) != sha]
-    if bad:
-        raise _fail(
-            f"{len(bad)} bundled file(s) differ from the manifest: {', '.join(bad)}",
-            "Rebuild with `qurb data build`.",
+    try:
+        check = check_manifest(BUNDLED_DIR, sources, overrides)
+    except ManifestError as error:
+        raise _fail(str(error)) from None
+    if check.problems:
+        render(
+            [{"files": p.group, "path": str(p.path), "problem": p.problem} for p in check.problems],
+            ["files", "path", "problem"],
+            OutputFormat.TABLE,
+            title="Files that do not match MANIFEST.json",
+            console=err,
         )
-    out.print(
-        f"[green]OK[/] {len(manifest['outputs'])} files match MANIFEST.json "
-        f"(dataset {manifest['dataset_version']})."
-    )
+        raise _fail(
+            f"{len(check.problems)} file(s) do not match the manifest "
+            f"(dataset {check.dataset_version})",
+            "Restore them from the repository, or rebuild with `qurb data build` "
+            "if the sources changed on purpose.",
+        )
+    counted = ", ".join(f"{n} {group}" for group, n in check.checked.items())
+    out.print(f"[green]OK[/] {counted} match MANIFEST.json (dataset {check.dataset_version}).")
+    if check.inputs_absent:
+        err.print(
+            f"[yellow]The sources are not present here[/] ({sources}, {overrides}): an "
+            "installed package carries only the bundled files, so only those were checked. "
+            "Run this command from a clone of the repository, or pass --sources and "
+            "--overrides, to check the inputs too."
+        )
 
 
 @data_app.command("report")
@@ -561,7 +584,10 @@ def facilities_changes(
     fmt: FormatOption = OutputFormat.TABLE,
     db: DbOption = None,
 ) -> None:
-    """What opened, closed or changed category between two editions of the Ministry lists."""
+    """What opened, closed, moved, changed category or name between two editions of the
+    Ministry lists. A facility listed in another commune or under another spelling is one
+    line (moved, recategorised, renamed), paired with its earlier record on the ground
+    given in `paired_by`: the lists carry no stable identifier."""
     with _session(db) as session:
         diffs = edition_changes(session, earlier, later, family, territory)
     rows = [
@@ -570,14 +596,29 @@ def facilities_changes(
             "change": d.change.value,
             "category_before": d.category_before or "",  # not in that edition: no category
             "category_after": d.category_after or "",
+            "paired_by": d.paired_by.value if d.paired_by else "",
+            "before": (
+                f"{d.name_before} ({d.commune_before})"
+                if d.facility_id_before and d.name_before
+                else ""
+            ),
         }
         for d in diffs
     ]
     counts = Counter(d.change.value for d in diffs)
     summary = ", ".join(f"{n} {change}" for change, n in sorted(counts.items()))
+    columns = ["change", "facility_id", "name", "commune_code", "category_before", "category_after"]
     render(
         rows,
-        ["change", "facility_id", "name", "commune_code", "category_before", "category_after"],
+        [*columns, "before", "paired_by"]
+        if fmt is OutputFormat.TABLE
+        else [
+            *columns,
+            "facility_id_before",
+            "name_before",
+            "commune_before",
+            "paired_by",
+        ],
         fmt,
         title=f"{family} {earlier} → {later}: {summary or 'no change'}",
     )
@@ -898,7 +939,13 @@ def categories_cmd(fmt: FormatOption = OutputFormat.TABLE) -> None:
 
 @app.command("export")
 def export_cmd(
-    what: Annotated[str, typer.Argument(help="territories | facilities | communes (boundaries)")],
+    what: Annotated[
+        str,
+        typer.Argument(
+            help="territories (GeoJSON: communes' reference points) | facilities | communes "
+            "(one row per commune; GeoJSON: their polygons)"
+        ),
+    ],
     fmt: FormatOption = OutputFormat.CSV,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
@@ -922,9 +969,7 @@ def export_cmd(
             geometry = [_ref_point(t) for t in units]
             render(rows, list(rows[0]), fmt, geometry=geometry)
         elif what == "communes":
-            from qurb.data import BUNDLED_DIR
-
-            sys.stdout.write((BUNDLED_DIR / "communes.geojson").read_text(encoding="utf-8"))
+            _export_communes(fmt, db)
         else:
             raise _fail(f"unknown export {what!r}", "Choose territories, facilities or communes.")
     if output is None:
@@ -932,6 +977,51 @@ def export_cmd(
     else:
         output.write_text(buffer.getvalue(), encoding="utf-8")
         err.print(f"[green]Wrote[/] {output}")
+
+
+COMMUNE_EXPORT_COLUMNS = [
+    "code",
+    "name_fr",
+    "name_ar",
+    "kind",
+    "parent_code",
+    "cercle_code",
+    "population_2024",
+    "households_2024",
+    "population_2014",
+    "area_km2",
+    "ref_lon",
+    "ref_lat",
+]
+
+
+def _export_communes(fmt: OutputFormat, db: str | None) -> None:
+    """The 1,503 communes with their attributes. A row has no geometry (polygons in a CSV
+    cell would be tens of kilobytes of WKT): the reference point is in `ref_lon`/`ref_lat`,
+    and `--format geojson` gives the polygons (simplified to ~50 m) with the same fields."""
+    from qurb.data import read_bundled_json
+
+    with _session(db) as session:
+        index = TerritoryIndex.from_session(session)
+    communes = sorted(
+        (t for t in index.by_code.values() if t.level is TerritoryLevel.COMMUNE),
+        key=lambda t: t.code,
+    )
+    rows = [_territory_record(t) for t in communes]
+    geometry = None
+    if fmt is OutputFormat.GEOJSON:
+        polygons = {
+            f["properties"]["code"]: f["geometry"]
+            for f in read_bundled_json("communes.geojson")["features"]
+        }
+        geometry = [polygons.get(t.code) for t in communes]
+    render(
+        rows,
+        COMMUNE_EXPORT_COLUMNS,
+        fmt,
+        title=f"{len(rows):,} communes",
+        geometry=geometry,
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -515,6 +515,13 @@ def facility_json(row: FacilityRow) -> dict[str, Any]:
     return json.loads(json.dumps(facility_snapshot(_as_dict(row)), default=str))
 
 
+def _unit_of_ministry_id(facility_id: str) -> str:
+    """The unit a Ministry facility's id names: `<family>-<unit>-<slug>…`, the unit being
+    the arrondissement where the Ministry names one, else the commune (the id scheme of
+    qurb.databuild.facilities); HCP codes hold no dash."""
+    return facility_id.split("-", 2)[1]
+
+
 def edition_changes(
     session: Session,
     earlier: int,
@@ -522,21 +529,32 @@ def edition_changes(
     family: str,
     territory: str | None = None,
 ) -> list[EditionDiff]:
-    """Openings, closures and re-categorisations between two Ministry editions."""
+    """Openings, closures, moves, re-categorisations and renamings between two Ministry
+    editions. The whole country is compared, so that a facility moved across the
+    territory's border is a move, listed when either of its communes is in the territory."""
     editions = set(session.scalars(select(FacilityEditionRow.edition).distinct()))
     for edition in (earlier, later):
         if edition not in editions:
             raise RegistryError(
                 [FieldError("edition", f"no {edition} edition; editions: {sorted(editions)}")]
             )
-    query = select(FacilityEditionRow).where(FacilityEditionRow.family == family)
-    if territory:
-        index = TerritoryIndex.from_session(session)
-        communes = [c.code for c in index.communes_within(index.resolve(territory))]
-        query = query.where(FacilityEditionRow.commune_code.in_(communes))
+    query = select(FacilityEditionRow).where(
+        FacilityEditionRow.family == family, FacilityEditionRow.edition.in_([earlier, later])
+    )
     entries: dict[int, list[EditionEntry]] = {earlier: [], later: []}
-    for row in session.scalars(query.where(FacilityEditionRow.edition.in_([earlier, later]))):
+    for row in session.scalars(query):
         entries[row.edition].append(
-            EditionEntry(row.facility_id, row.name, row.category, row.commune_code)
+            EditionEntry(
+                row.facility_id,
+                row.name,
+                row.category,
+                row.commune_code,
+                _unit_of_ministry_id(row.facility_id),
+            )
         )
-    return compute_edition_diff(entries[earlier], entries[later])
+    diffs = compute_edition_diff(entries[earlier], entries[later])
+    if not territory:
+        return diffs
+    index = TerritoryIndex.from_session(session)
+    communes = {c.code for c in index.communes_within(index.resolve(territory))}
+    return [d for d in diffs if d.commune_code in communes or d.commune_before in communes]
