@@ -112,7 +112,7 @@ def db_init(db: DbOption = None) -> None:
         out.print(
             f"[green]Loaded[/] {report.territories:,} territories, "
             f"{report.facilities_public:,} facilities of the Ministry's lists, "
-            f"{report.facilities_osm:,} OpenStreetMap points (private offer, kept apart)."
+            f"{report.facilities_osm:,} OpenStreetMap points (private or unknown sector, apart)."
         )
         if report.private_outside_communes:
             out.print(
@@ -337,7 +337,11 @@ def facilities_cmd(
     ] = None,
     level: Annotated[Level | None, typer.Option(help="primary / secondary / tertiary.")] = None,
     sector: Annotated[
-        SectorChoice, typer.Option(help="public: the registry's public offer (default).")
+        SectorChoice,
+        typer.Option(
+            help="public: the registry's public offer (default); private; unknown: "
+            "OpenStreetMap points that name no operator (in neither supply)."
+        ),
     ] = SectorChoice.PUBLIC,
     status: Annotated[StatusChoice, typer.Option(help="open (default), closed or all.")] = (
         StatusChoice.OPEN

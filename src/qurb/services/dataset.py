@@ -36,7 +36,7 @@ class InitReport:
     dataset_sha256: str
     territories: int
     facilities_public: int
-    facilities_osm: int  # OpenStreetMap points outside the Ministry lists (mostly private)
+    facilities_osm: int  # OpenStreetMap points outside the Ministry lists (private or unknown sector)
     private_outside_communes: int
 
 
