@@ -22,7 +22,7 @@ def run(*args: str) -> tuple[int, str]:
 def test_nearest_as_csv_and_geojson(scratch_db: str) -> None:
     code, output = run("access", "nearest", "-t", "Ifrane", "-f", "csv", "--db", scratch_db)
     assert code == 0, output
-    rows = list(csv.DictReader(io.StringIO(output)))
+    rows = list(csv.DictReader(line for line in io.StringIO(output) if not line.startswith("#")))
     assert len(rows) == 10  # the 10 communes of Ifrane
     assert all(r["code"].startswith("03.271") and float(r["minutes"]) > 0 for r in rows)
     code, output = run("access", "nearest", "-t", "Ifrane", "-f", "geojson", "--db", scratch_db)
@@ -47,7 +47,7 @@ def test_summary_table_and_json(scratch_db: str) -> None:
         scratch_db,
     )
     assert code == 0, output
-    rows = json.loads(output)
+    rows = json.loads(output)["rows"]
     total = rows[-1]
     assert total["name"] == "total" and total["population"] == 4_467_911
     assert total["beyond_30_min"] >= total["beyond_60_min"]
@@ -75,7 +75,7 @@ def test_fit_writes_a_usable_parameter_file(scratch_db: str, tmp_path: Path) -> 
     code, output = run(
         "access", "nearest", "-t", "Taza", "-l", "secondary", "-f", "json", "--db", scratch_db
     )
-    trips = [r for r in json.loads(output) if r["facility_commune"] != r["code"]][:12]
+    trips = [r for r in json.loads(output)["rows"] if r["facility_commune"] != r["code"]][:12]
     observed = tmp_path / "observed.csv"
     with observed.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
@@ -102,7 +102,7 @@ def test_referral_flags(scratch_db: str) -> None:
         "access", "referral", "-t", "Taza", "--threshold", "90", "-f", "json", "--db", scratch_db
     )
     assert code == 0, output
-    rows = json.loads(output)
+    rows = json.loads(output)["rows"]
     assert rows and all(r["HP_beyond"] == (r["HP_minutes"] > 90) for r in rows)
 
 
@@ -133,7 +133,7 @@ def test_site_saves_a_scenario_and_compares(scratch_db: str) -> None:
         "scenarios", "compare", first["id"], second["id"], "-f", "json", "--db", scratch_db
     )
     assert code == 0, output
-    assert [r["sites"] for r in json.loads(output)] == [2, 1]
+    assert [r["sites"] for r in json.loads(output)["rows"]] == [2, 1]
     code, output = run(
         "site", "-t", "Taza", "--level", "secondary", "--add", "0", "--db", scratch_db
     )

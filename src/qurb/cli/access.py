@@ -11,6 +11,7 @@ import typer
 
 from qurb.cli.common import DbOption, FormatOption, TerritoryOption, _session, err, out
 from qurb.cli.output import OutputFormat, render
+from qurb.domain.attribution import MODEL_SOURCES, TERRITORY_SOURCES, Attribution
 
 if TYPE_CHECKING:
     from qurb.services.access import AccessReport, FacilitySelector
@@ -22,6 +23,8 @@ FITTABLE_NAMES = (
     "detour_factor.rural, detour_factor.remote, offroad_speed_kph"
 )
 REFERRAL_TIER_NAMES = "HPr, HP, HR, CHU"
+# Access figures rest on the census, the commune polygons and the facilities' coordinates.
+ACCESS_SOURCES = Attribution(MODEL_SOURCES)
 
 access_app = typer.Typer(
     help="Travel time to care: nearest facility, population beyond 30/60/120 min, referral, "
@@ -167,7 +170,7 @@ def access_nearest(
         return
     columns = list(rows[0]) if rows else ["code"]
     geometry = _geometry(rows) if fmt is OutputFormat.GEOJSON else None
-    render(rows, columns, fmt, geometry=geometry)
+    render(rows, columns, fmt, geometry=geometry, sources=ACCESS_SOURCES)
 
 
 def _geometry(rows: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
@@ -220,7 +223,7 @@ def access_summary(
         return
     rows = group_rows(report)
     geometry = [polygons.get(r["code"]) for r in rows] if polygons is not None else None
-    render(rows, list(rows[0]), fmt, geometry=geometry)
+    render(rows, list(rows[0]), fmt, geometry=geometry, sources=ACCESS_SOURCES)
 
 
 @access_app.command("referral")
@@ -285,7 +288,7 @@ def access_referral(
         if fmt is OutputFormat.GEOJSON
         else None
     )
-    render(listed, all_columns, fmt, geometry=geometry)
+    render(listed, all_columns, fmt, geometry=geometry, sources=ACCESS_SOURCES)
 
 
 @access_app.command("catchments")
@@ -337,7 +340,7 @@ def access_catchments(
         if unknown:
             out.print(f"[dim]beds unknown for {unknown} of {len(rows)}: shown empty.[/]")
         return
-    render(rows, list(rows[0]) if rows else ["id"], fmt)
+    render(rows, list(rows[0]) if rows else ["id"], fmt, sources=ACCESS_SOURCES)
 
 
 class Decay(enum.StrEnum):
@@ -393,7 +396,9 @@ def access_2sfca(
         )
         return
     geometry = _geometry(rows) if fmt is OutputFormat.GEOJSON else None
-    render(rows, list(rows[0]) if rows else ["code"], fmt, geometry=geometry)
+    render(
+        rows, list(rows[0]) if rows else ["code"], fmt, geometry=geometry, sources=ACCESS_SOURCES
+    )
 
 
 @access_app.command("model")
@@ -432,6 +437,7 @@ def access_model(
         fmt,
         title=f"Commune-graph model ({params or 'bundled parameters'}): coarse, no roads; "
         f"off-road {p.offroad_speed_kph:g} km/h",
+        sources=Attribution(TERRITORY_SOURCES),  # census terrain classes and polygons
     )
 
 

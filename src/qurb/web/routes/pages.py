@@ -1,4 +1,5 @@
-"""The HTML pages: the map at `/` and a printable fact sheet at `/sheet/{code}`."""
+"""The HTML pages: the map at `/`, a printable fact sheet at `/sheet/{code}` and the data
+licences at `/licences`."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from pathlib import Path
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
+from markdown_it import MarkdownIt
 
+from qurb.data import LICENCES_FILE
 from qurb.web.deps import SettingsDep, StateDep
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -51,3 +54,20 @@ def fact_sheet(code: str, state: StateDep) -> HTMLResponse:
         message = html.escape(f"Territoire inconnu / unknown territory: {code}")
         return HTMLResponse(f"<!doctype html><meta charset=utf-8><p>{message}</p>", status_code=404)
     return _page("sheet.html", {"code": unit.code})
+
+
+@cache
+def _licences_html() -> str:
+    # markdown-it's "js-default" preset: tables on, raw HTML escaped, unsafe link schemes
+    # (javascript:, data:) refused; the file is ours, but the page must stay inert.
+    text = LICENCES_FILE.read_text(encoding="utf-8")
+    return MarkdownIt("js-default").render(text)
+
+
+@router.get("/licences", response_class=HTMLResponse)
+def licences_page() -> HTMLResponse:
+    """DATA_LICENSES.md as shipped in the package, under FR/AR/EN headings."""
+    return HTMLResponse(
+        _template("licences.html").replace("__QURB_LICENCES__", _licences_html()),
+        headers={"Cache-Control": "no-cache"},
+    )
