@@ -90,9 +90,6 @@ class Attribution:
                 found.update(part)
         return cls(frozenset(found))
 
-    def __or__(self, other: Attribution) -> Attribution:
-        return Attribution(self.sources | other.sources)
-
     @property
     def entries(self) -> list[SourceLicence]:
         return [SOURCE_LICENCES[s] for s in DataSource if s in self.sources]
@@ -168,6 +165,7 @@ def facility_sources(records: Iterable[Mapping[str, Any]]) -> frozenset[DataSour
         if family == "osm":
             found.add(DataSource.OSM)
             continue
+        # The dataset loader writes "<file> (Ministère de la Santé, <edition>)" as `source`.
         if "Ministère" in str(r.get("source") or ""):
             found.add(DataSource.MINISTRY)
         if location == "osm":
