@@ -156,7 +156,7 @@ def test_site_saves_a_scenario_and_compares(scratch_db: str) -> None:
         "scenarios", "compare", first["id"], second["id"], "-f", "json", "--db", scratch_db
     )
     assert code == 0, output
-    assert [r["sites"] for r in json.loads(output)] == [2, 1]
+    assert [r["sites"] for r in json.loads(output)["rows"]] == [2, 1]
     code, output = run(
         "site", "-t", "Taza", "--level", "secondary", "--add", "0", "--db", scratch_db
     )

@@ -114,7 +114,7 @@ def test_plan_as_json_with_calendar_and_notices(scratch_db: str, tmp_path: Path)
     assert f"{len(pages)} public notices" in output
     # Not saved.
     code, stdout, _ = run("caravan", "list", "--format", "json", "--db", scratch_db)
-    assert code == 0 and json.loads(stdout) == []
+    assert code == 0 and json.loads(stdout)["rows"] == []
 
 
 def test_plan_refuses_a_bad_file_naming_the_field(scratch_db: str, tmp_path: Path) -> None:
@@ -148,7 +148,7 @@ def test_saved_campaign_listed_recorded_and_reported(scratch_db: str, tmp_path: 
     code, stdout, output = run("caravan", "list", "--db", scratch_db)
     assert code == 0 and campaign_id in stdout and "Caravane de test Boulemane" in stdout
     code, stdout, _ = run("caravan", "list", "-f", "json", "--db", scratch_db)
-    assert [(c["id"], c["visits"]) for c in json.loads(stdout)] == [
+    assert [(c["id"], c["visits"]) for c in json.loads(stdout)["rows"]] == [
         (campaign_id, plan["totals"]["visits"])
     ]
     code, before, output = run("caravan", "report", campaign_id, "-f", "json", "--db", scratch_db)
@@ -191,7 +191,9 @@ def test_priority_as_csv(scratch_db: str, tmp_path: Path) -> None:
     toml = write(tmp_path, campaign_toml())
     code, stdout, output = run("caravan", "priority", toml, "-f", "csv", "--db", scratch_db)
     assert code == 0, output
-    lines = list(csv.reader(io.StringIO(stdout)))
+    comments = [line for line in stdout.splitlines() if line.startswith("#")]
+    assert comments[0].startswith("# Sources: Haut-Commissariat au Plan")
+    lines = list(csv.reader(line for line in io.StringIO(stdout) if not line.startswith("#")))
     assert len(lines) == 17 + 1
     header, rows = lines[0], [dict(zip(lines[0], r, strict=True)) for r in lines[1:]]
     assert header[:3] == ["rank", "code", "commune"]

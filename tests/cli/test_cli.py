@@ -22,7 +22,7 @@ def run(*args: str) -> tuple[int, str]:
 def test_gaps_for_fes_meknes_as_csv(scratch_db: str) -> None:
     code, output = run("gaps", "--territory", "Fès-Meknès", "--format", "csv", "--db", scratch_db)
     assert code == 0, output
-    rows = list(csv.DictReader(io.StringIO(output)))
+    rows = list(csv.DictReader(line for line in io.StringIO(output) if not line.startswith("#")))
     assert rows and all(r["status"] == "gap" for r in rows)
     assert [int(r["rank"]) for r in rows] == list(range(1, len(rows) + 1))
     # Ranked by the people beyond each norm's reach (units of different kinds don't compare).
@@ -55,11 +55,13 @@ def test_unknown_territory_says_what_to_do(scratch_db: str) -> None:
 
 def test_territories_drill_down(scratch_db: str) -> None:
     code, output = run("territories", "--format", "json", "--db", scratch_db)
-    regions = json.loads(output)
+    regions = json.loads(output)["rows"]
     assert code == 0 and len(regions) == 12
     assert sum(r["population_2024"] for r in regions) == 36_828_330
     code, output = run("territories", "--within", "Fès", "--format", "csv", "--db", scratch_db)
-    communes = list(csv.DictReader(io.StringIO(output)))
+    communes = list(
+        csv.DictReader(line for line in io.StringIO(output) if not line.startswith("#"))
+    )
     assert {r["level"] for r in communes} == {"commune", "cercle"}
 
 
@@ -94,7 +96,7 @@ def test_edit_and_history(scratch_db: str) -> None:
     code, output = run(
         "facilities", "--territory", "03.231.81.03", "-f", "json", "--db", scratch_db
     )
-    facility = json.loads(output)[0]
+    facility = json.loads(output)["rows"][0]
     code, output = run(
         "facilities",
         "update",
@@ -110,7 +112,7 @@ def test_edit_and_history(scratch_db: str) -> None:
     )
     assert code == 0, output
     code, output = run("facilities", "history", facility["id"], "-f", "json", "--db", scratch_db)
-    history = json.loads(output)
+    history = json.loads(output)["rows"]
     assert [h["action"] for h in history] == ["create", "update"]
     assert history[1]["by"] == "amina" and history[1]["after"]["beds"] == 6
     assert history[1]["before"]["beds"] is None
@@ -118,7 +120,7 @@ def test_edit_and_history(scratch_db: str) -> None:
 
 def test_norms_and_categories_listings() -> None:
     code, output = run("norms", "-f", "json")
-    assert code == 0 and {r["id"] for r in json.loads(output)} == {
+    assert code == 0 and {r["id"] for r in json.loads(output)["rows"]} == {
         "maroc-rural-1987",
         "maroc-ratios-2023",
         "who-emonc-2009",
@@ -176,7 +178,7 @@ def test_a_commune_named_like_its_province_is_found_as_a_commune(scratch_db: str
         "--db",
         scratch_db,
     )
-    [added] = json.loads(output)
+    [added] = json.loads(output)["rows"]
     assert added["commune_code"] == "03.451.01.09"  # the urban commune, not the province
 
 

@@ -55,13 +55,13 @@ def test_nearest_as_csv_and_json(network_dir: Path, points: tuple[Path, Path]) -
     args = ["nearest", str(network_dir), "--from", str(origins), "--to", str(facilities)]
     code, output = run(*args, "--format", "csv")
     assert code == 0, output
-    rows = list(csv.DictReader(io.StringIO(output)))
+    rows = list(csv.DictReader(line for line in io.StringIO(output) if not line.startswith("#")))
     assert [r["origin"] for r in rows] == ["south", "north"]
     assert [r["nearest"] for r in rows] == ["CSR A", "CSR B"]
     assert 0 < float(rows[0]["minutes"]) < 5 and 0.06 < float(rows[0]["distance_km"]) < 2
     code, output = run(*args, "--format", "json", "--cutoff", "0.01", "--mode", "walking")
     assert code == 0, output
-    beyond = json.loads(output)
+    beyond = json.loads(output)["rows"]
     assert [r["nearest"] for r in beyond] == [None, None]  # nobody walks there in 0.6 s
     assert all(r["snap_km"] is not None for r in beyond)
     code, output = run(*args)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from qurb.databuild.osm import OsmPoint, Wanted, facility_key, match_points
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = ROOT / "src" / "qurb" / "data" / "bundled"
 OVERRIDES = ROOT / "data" / "overrides"
+SOURCES = ROOT / "data" / "sources"
+OSM_FILE = "health-facilities-morocco-2026-03.geojson"
 
 ESSP_2024 = {
     "CSR-1": 893,
@@ -139,8 +142,35 @@ def test_private_points_are_not_ministry_points(facilities: list[dict[str, str]]
     assert not located & private_refs
     assert len(located) + len(private) == 7997
     for r in private:
-        if r["facility_type"] in {"clinic", "doctor", "pharmacy"}:
+        if r["facility_type"] == "pharmacy":
             assert r["sector"] in {"private", "public"}
+
+
+def test_osm_clinics_and_doctors_without_an_operator_have_an_unknown_sector() -> None:
+    # The extract has 761 clinics and doctors without a sector (240 clinics, 521 doctors);
+    # 18 of them locate Ministry facilities, the other 743 stay unknown, not private.
+    source = json.loads((SOURCES / "osm" / OSM_FILE).read_text(encoding="utf-8"))
+    untagged = [
+        f["properties"]
+        for f in source["features"]
+        if f["properties"]["facility_type"] in {"clinic", "doctor"}
+        and f["properties"]["sector"] == "unknown"
+    ]
+    assert len(untagged) == 761
+    private = _read(BUNDLED / "private_facilities.csv")
+    unknown = Counter(
+        r["facility_type"]
+        for r in private
+        if r["facility_type"] in {"clinic", "doctor"} and r["sector"] == "unknown"
+    )
+    assert unknown == {"doctor": 515, "clinic": 228}
+    # A clinic OSM tags as private stays private.
+    tagged = {
+        f["properties"]["osm_id"]
+        for f in source["features"]
+        if f["properties"]["facility_type"] == "clinic" and f["properties"]["sector"] == "private"
+    }
+    assert {r["sector"] for r in private if r["osm_id"] in tagged} == {"private"}
 
 
 # ---------------------------------------------------------------------------- folding

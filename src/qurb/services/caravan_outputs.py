@@ -7,11 +7,19 @@ model knows travel times between communes, not the road geometry.
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 from collections import defaultdict
 from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from qurb.domain.attribution import MODEL_SOURCES, Attribution
+
+# A plan rests on the census (expected patients), the commune polygons (reference points,
+# routes) and the travel-time model (facilities' coordinates, some from OpenStreetMap).
+CARAVAN_SOURCES = Attribution(MODEL_SOURCES)
 
 MOROCCO_TZ = ZoneInfo("Africa/Casablanca")
 DAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
@@ -87,7 +95,20 @@ def plan_geojson(plan: dict[str, Any]) -> dict[str, Any]:
                 },
             }
         )
-    return {"type": "FeatureCollection", "features": features}
+    return CARAVAN_SOURCES.annotate({"type": "FeatureCollection", "features": features})
+
+
+def plan_csv_text(plan: dict[str, Any]) -> str:
+    """The plan day by day, one row per visit, as CSV under its sources' comment lines."""
+    rows = day_by_day_rows(plan)
+    columns: dict[str, None] = {}
+    for row in rows:
+        columns.update(dict.fromkeys(row))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return CARAVAN_SOURCES.csv_text(out.getvalue())
 
 
 def _local(day: str, clock: str) -> datetime:

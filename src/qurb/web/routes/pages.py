@@ -1,5 +1,5 @@
-"""The HTML pages: the map at `/`, a printable fact sheet at `/sheet/{code}` and the
-definitions of every figure at `/definitions`."""
+"""The HTML pages: the map at `/`, a printable fact sheet at `/sheet/{code}`, the
+definitions of every figure at `/definitions` and the data licences at `/licences`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
+from markdown_it import MarkdownIt
 
+from qurb.data import LICENCES_FILE
 from qurb.domain.definitions import LANGUAGES, FigureDefinition, FigureKind, figure_definitions
 from qurb.web.deps import SettingsDep, StateDep
 
@@ -188,3 +190,20 @@ def definitions_page(
         .replace("__BODY__", body)
     )
     return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
+
+
+@cache
+def _licences_html() -> str:
+    # markdown-it's "js-default" preset: tables on, raw HTML escaped, unsafe link schemes
+    # (javascript:, data:) refused; the file is ours, but the page must stay inert.
+    text = LICENCES_FILE.read_text(encoding="utf-8")
+    return MarkdownIt("js-default").render(text)
+
+
+@router.get("/licences", response_class=HTMLResponse)
+def licences_page() -> HTMLResponse:
+    """DATA_LICENSES.md as shipped in the package, under FR/AR/EN headings."""
+    return HTMLResponse(
+        _template("licences.html").replace("__QURB_LICENCES__", _licences_html()),
+        headers={"Cache-Control": "no-cache"},
+    )

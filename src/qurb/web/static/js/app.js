@@ -141,6 +141,7 @@ function markerLegend() {
     <li><span class="fm fm-essp fm-exact"></span>${t("legend.essp")}</li>
     <li><span class="fm fm-hospital fm-exact"></span>${t("legend.hospital")}</li>
     <li><span class="fm fm-osm fm-exact"></span>${t("legend.osm")}</li>
+    <li><span class="fm fm-osm fm-unknown fm-exact"></span>${t("legend.unknown")}</li>
     <li><span class="fm fm-essp fm-exact"></span>${t("legend.exact")}</li>
     <li><span class="fm fm-essp fm-ref"></span>${t("legend.reference")}</li>
     <li><span class="fm fm-essp fm-ref fm-group"><b>n</b></span>${t("legend.group")}</li></ul>`;
@@ -173,11 +174,14 @@ async function loadMarkers() {
     view.showFacilities([]);
     return;
   }
-  const sector = state.showPublic && state.showPrivate ? "all" : state.showPublic ? "public" : "private";
+  // The OpenStreetMap layer holds every OSM point outside the Ministry lists: private ones,
+  // and those of unknown sector in their own style (counted in neither offer).
+  const sector = state.showPrivate ? "all" : "public";
   const url = `/api/facilities.geojson?territory=${enc(parent)}&sector=${sector}&limit=5000`;
   const body = await getJSON(url);
   let features = body.features;
   if (!state.showPrivate) features = features.filter((f) => f.properties.family !== "osm");
+  if (!state.showPublic) features = features.filter((f) => f.properties.family === "osm");
   // A region shows its hospitals; its health centres appear with the province's communes.
   if (layerName === "provinces") features = features.filter((f) => f.properties.family !== "ESSP");
   view.showFacilities(features);

