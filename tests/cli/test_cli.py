@@ -215,7 +215,7 @@ def test_export_communes_writes_what_each_format_says(scratch_db: str, tmp_path:
     assert (ain_bida["name_fr"], ain_bida["population_2024"]) == ("Ain Bida", "11109")
     assert (ain_bida["parent_code"], ain_bida["cercle_code"]) == ("03.231", "03.231.81")
     assert sum(int(r["population_2024"]) for r in rows) == 36_828_330  # the country's total
-    records = json.loads(_export("communes", "json", scratch_db))
+    records = json.loads(_export("communes", "json", scratch_db))["rows"]  # beside the sources
     assert isinstance(records, list) and len(records) == 1503
     assert {r["code"]: r["population_2024"] for r in records}["03.231.81.03"] == 11_109
     layer = json.loads(_export("communes", "geojson", scratch_db))
@@ -241,7 +241,7 @@ def test_every_export_target_writes_its_format(scratch_db: str) -> None:
     }
     for what, (key, value, field, expected) in known.items():
         rows = _csv_records(_export(what, "csv", scratch_db))
-        records = json.loads(_export(what, "json", scratch_db))
+        records = json.loads(_export(what, "json", scratch_db))["rows"]  # beside the sources
         layer = json.loads(_export(what, "geojson", scratch_db))
         assert layer["type"] == "FeatureCollection", what
         properties = [f["properties"] for f in layer["features"]]

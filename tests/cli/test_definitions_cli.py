@@ -20,11 +20,12 @@ def test_definitions_prints_the_formula_of_births() -> None:
     flat = " ".join(table.output.split())  # the table wraps long cells
     assert "births_per_year" in flat and "TFR ÷ 35 × women aged 15–49" in flat
     as_csv = runner.invoke(app, ["definitions", "-f", "csv"])
-    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(as_csv.output))}
+    body = "".join(ln for ln in io.StringIO(as_csv.output) if not ln.startswith("#"))
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(body))}
     assert rows["births_per_year"]["formula"] == BIRTHS
     assert rows["births_per_year"]["kind"] == "estimate" and rows["births_per_year"]["source"]
     as_json = json.loads(runner.invoke(app, ["definitions", "-f", "json", "--lang", "ar"]).output)
-    births = next(r for r in as_json if r["id"] == "births_per_year")
+    births = next(r for r in as_json["rows"] if r["id"] == "births_per_year")
     assert births["name"] == "الولادات المتوقعة سنويًا" and births["date"] == "2024-09-01"
 
 

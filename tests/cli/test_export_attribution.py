@@ -122,6 +122,11 @@ INVOCATIONS: dict[tuple[str, ...], Invocation] = {
     ("access", "catchments"): lambda w: [["access", "catchments", *T]],
     ("access", "2sfca"): lambda w: [["access", "2sfca", *T]],
     ("access", "model"): lambda w: [["access", "model"]],
+    ("access", "distance"): lambda w: [
+        ["access", "distance", *T],
+        ["access", "distance", *T, "--communes"],
+    ],
+    ("definitions",): lambda w: [["definitions"]],
     ("site",): lambda w: [["site", *T, "--level", "secondary", "--add", "1", "--no-save"]],
     ("scenarios", "list"): lambda w: [["scenarios", "list"]],
     ("scenarios", "show"): lambda w: [["scenarios", "show", w.scenario_ids[0]]],
@@ -148,7 +153,13 @@ INVOCATIONS: dict[tuple[str, ...], Invocation] = {
     ],
 }
 # Commands whose --db option does not exist (they read files only).
-NO_DB = {("data", "report"), ("norms",), ("categories",), ("network", "nearest")}
+NO_DB = {
+    ("data", "report"),
+    ("norms",),
+    ("categories",),
+    ("network", "nearest"),
+    ("definitions",),
+}
 NO_GEOMETRY = "this listing has no geometry"
 
 
@@ -182,8 +193,6 @@ def test_each_export_names_its_sources_and_licences(
         db = [] if path in NO_DB else ["--db", workspace.db]
         for fmt in FORMATS:
             where = f"qurb {' '.join(args)} --format {fmt}"
-            if args[:2] == ["export", "communes"] and fmt == "csv":
-                continue  # writes GeoJSON, a known defect fixed apart: see the test below
             code, stdout, output = run(*args, "--format", fmt, *db)
             if fmt == "geojson" and code == 2 and NO_GEOMETRY in output:
                 continue  # a listing without geometry refuses GeoJSON, and says so
@@ -192,11 +201,6 @@ def test_each_export_names_its_sources_and_licences(
             assert "CC BY 4.0" in text or "Licence ouverte" in text or "ODbL" in text, where
 
 
-@pytest.mark.xfail(
-    reason="defect: `qurb export communes -f csv` writes GeoJSON (issue 10, item 8); "
-    "remove this mark, and the skip above, once it writes CSV",
-    strict=True,
-)
 def test_communes_export_as_csv_names_its_sources(workspace: Workspace) -> None:
     code, stdout, output = run("export", "communes", "--format", "csv", "--db", workspace.db)
     assert code == 0, output

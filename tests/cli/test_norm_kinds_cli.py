@@ -19,7 +19,8 @@ def test_fes_gap_to_the_essp_ratio_is_a_distance_from_the_national_average(
 ) -> None:
     result = runner.invoke(app, ["gaps", "-t", "Fès-Meknès", "-f", "csv", "--db", scratch_db])
     assert result.exit_code == 0, result.output
-    rows = list(csv.DictReader(io.StringIO(result.output)))
+    body = "".join(ln for ln in io.StringIO(result.output) if not ln.startswith("#"))
+    rows = list(csv.DictReader(io.StringIO(body)))
     fes = next(r for r in rows if r["code"] == "03.231.01.0" and r["rule"] == "essp-per-12300")
     # 1,167,842 / 12,300 = 94.95 ESSP at the national ratio; Fès has 34: 61 below it, and
     # 1,167,842 − 34 × 12,300 = 749,642 inhabitants beyond the ratio.
@@ -40,7 +41,7 @@ def test_fes_gap_to_the_essp_ratio_is_a_distance_from_the_national_average(
 
 def test_norms_listing_gives_each_sets_kind() -> None:
     result = runner.invoke(app, ["norms", "-f", "json"])
-    kinds = {r["id"]: r["kind"] for r in json.loads(result.output)}
+    kinds = {r["id"]: r["kind"] for r in json.loads(result.output)["rows"]}
     assert kinds == {
         "maroc-rural-1987": "norm",
         "maroc-ratios-2023": "reference_ratio",
