@@ -247,7 +247,7 @@ def classify_terrain(inputs: CommuneGraphInputs, params: CommuneGraphParameters)
 
 
 @dataclass(frozen=True)
-class _Attachments:
+class Attachments:
     """Legs joining points to graph nodes: point index, node, minutes, km (one row each)."""
 
     point: np.ndarray
@@ -396,6 +396,12 @@ class CommuneGraphModel:
         edge_km[rows, cols] = np.concatenate([road_km, road_km])
         return graph, edge_km
 
+    def graph_edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every edge once (a < b), with its minutes: the neighbours and the transit edges."""
+        coo = self._graph()[0].tocoo()
+        keep = coo.row < coo.col
+        return coo.row[keep], coo.col[keep], coo.data[keep]
+
     def shortest_from(self, sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Node minutes (fastest paths) from each source node, and the road km along them."""
         graph, edge_km = self._graph()
@@ -480,7 +486,7 @@ class CommuneGraphModel:
         )
         return np.asarray(gc_km < _SAME_POINT_KM)
 
-    def _attachments(self, points: Points, nodes: np.ndarray, origin: bool) -> _Attachments:
+    def attachments(self, points: Points, nodes: np.ndarray, origin: bool) -> Attachments:
         """The legs joining each point to the graph: to its own commune's node, and for a
         point off its reference point also to the neighbouring communes' nodes."""
         lon, lat = self.inputs.ref_lon, self.inputs.ref_lat
@@ -517,7 +523,7 @@ class CommuneGraphModel:
             node = np.concatenate([node, neighbour])
             minutes = np.concatenate([minutes, leg_minutes])
             km = np.concatenate([km, leg_km])
-        return _Attachments(point, node, minutes, km)
+        return Attachments(point, node, minutes, km)
 
     def _node_paths(
         self, from_nodes: np.ndarray, to_nodes: np.ndarray
@@ -539,8 +545,8 @@ class CommuneGraphModel:
     # ------------------------------------------------------------------ the protocol
     def compute_matrix(self, origins: Points, destinations: Points) -> TravelMatrix:
         o_nodes, d_nodes = self.node_of(origins), self.node_of(destinations)
-        o_att = self._attachments(origins, o_nodes, origin=True)
-        d_att = self._attachments(destinations, d_nodes, origin=False)
+        o_att = self.attachments(origins, o_nodes, origin=True)
+        d_att = self.attachments(destinations, d_nodes, origin=False)
         path_min, path_km = self._node_paths(o_att.node, d_att.node)
         minutes = o_att.minutes[:, None] + path_min + d_att.minutes[None, :]
         km = o_att.km[:, None] + path_km + d_att.km[None, :]
@@ -567,8 +573,8 @@ class CommuneGraphModel:
         if len(origins) == 0 or len(destinations) == 0:
             return no_nearest(len(origins))
         o_nodes, d_nodes = self.node_of(origins), self.node_of(destinations)
-        o_att = self._attachments(origins, o_nodes, origin=True)
-        d_att = self._attachments(destinations, d_nodes, origin=False)
+        o_att = self.attachments(origins, o_nodes, origin=True)
+        d_att = self.attachments(destinations, d_nodes, origin=False)
         node_minutes, node_km, node_source = self._nearest_tree(d_att, len(destinations))
         each_min = o_att.minutes + node_minutes[o_att.node]
         each_km = o_att.km + node_km[o_att.node]
@@ -596,7 +602,7 @@ class CommuneGraphModel:
         return within_cutoff(index, minutes, km, cutoff_minutes)
 
     def _nearest_tree(
-        self, d_att: _Attachments, m: int
+        self, d_att: Attachments, m: int
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For every commune node: minutes and km to its nearest destination, and which.
 
@@ -638,8 +644,8 @@ class CommuneGraphModel:
         if len(origins) != len(destinations):
             raise TravelModelError("compute_pairs needs as many origins as destinations")
         o_nodes, d_nodes = self.node_of(origins), self.node_of(destinations)
-        o_att = self._attachments(origins, o_nodes, origin=True)
-        d_att = self._attachments(destinations, d_nodes, origin=False)
+        o_att = self.attachments(origins, o_nodes, origin=True)
+        d_att = self.attachments(destinations, d_nodes, origin=False)
         # every (origin leg, destination leg) of the same trip
         d_order = np.argsort(d_att.point, kind="stable")
         d_counts = np.bincount(d_att.point, minlength=len(destinations))
