@@ -431,7 +431,8 @@ def access_model(
         list(rows[0]),
         fmt,
         title=f"Commune-graph model ({params or 'bundled parameters'}): coarse, no roads; "
-        f"off-road {p.offroad_speed_kph:g} km/h",
+        f"off-road {p.offroad_speed_kph:g} km/h; transit edges across up to "
+        f"{p.transit_hops} communes",
     )
 
 
