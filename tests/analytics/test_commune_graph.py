@@ -174,6 +174,7 @@ def test_points_without_commune_go_to_the_nearest_reference_point() -> None:
         ({"access": {"offroad_speed_kph": "fast"}}, "access.offroad_speed_kph must be a number"),
         ({"terrain": 3}, r"\[terrain\] must be a table"),
         ({"graph": {"transit_hops": 2.5}}, "graph.transit_hops must be a whole number"),
+        ({"terrain": {"remote_density_per_km2": 10}}, r"\[terrain\] has unknown key"),
         ({"graph": {"transit_hops": 9}}, "graph.transit_hops must be a whole number from 1 to 4"),
     ],
 )

@@ -157,6 +157,20 @@ class CommuneGraphParameters:
                 for name, default in zip(TERRAIN_NAMES.values(), defaults, strict=True)
             )
 
+        known_keys = {
+            "terrain": {"urban_density_per_km2", "remote_paved_road_km", "open_density_per_km2"},
+            "graph": {"transit_hops"},
+            "access": {"offroad_speed_kph", "intra_radius_factor"},
+        }
+        for table, keys in known_keys.items():
+            unknown_keys = sorted(set(section(table)) - keys)
+            if unknown_keys:
+                # e.g. terrain.remote_density_per_km2, whose rule was turned round: the
+                # sparse communes are now open country (open_density_per_km2)
+                raise TravelModelError(
+                    f"{source}: [{table}] has unknown key(s) {unknown_keys}; "
+                    f"expected {sorted(keys)}"
+                )
         base = cls()
         try:
             return cls(
