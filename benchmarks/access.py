@@ -27,7 +27,6 @@ import networkx as nx
 import numpy as np
 
 from qurb.analytics.commune_graph import commune_points
-from qurb.analytics.travel import compute_haversine_km
 from qurb.services import travel
 from qurb.services.access import FacilitySelector, compute_access, read_destinations
 from qurb.services.dataset import init_database
@@ -94,35 +93,28 @@ def main() -> None:
         origins = commune_points(inputs)
 
         def peer() -> list[np.ndarray]:
-            # The same graph and costs, as a networkx graph; the same legs added by hand.
+            # The same graph and costs (neighbours and transit edges), as a networkx graph;
+            # the same legs added by hand.
             graph = nx.Graph()
-            index = {c: i for i, c in enumerate(inputs.codes)}
-            for a, b in inputs.adjacency:
-                i, j = index[a], index[b]
-                km = compute_haversine_km(
-                    inputs.ref_lon[i], inputs.ref_lat[i], inputs.ref_lon[j], inputs.ref_lat[j]
-                )
-                minutes = float(km / 2 * (model.minutes_per_km[i] + model.minutes_per_km[j]))
-                graph.add_edge(i, j, weight=max(minutes, 1e-9))
+            for i, j, minutes in zip(*model.graph_edges(), strict=True):
+                graph.add_edge(int(i), int(j), weight=float(minutes))
+            n = len(inputs.codes)
             access = model.access_minutes()
             out = []
             for dest in destinations:
                 nodes = model.node_of(dest.points)
-                egress = (
-                    compute_haversine_km(
-                        dest.points.lon,
-                        dest.points.lat,
-                        inputs.ref_lon[nodes],
-                        inputs.ref_lat[nodes],
-                    )
-                    * model.minutes_per_km[nodes]
-                )
-                for j, node in enumerate(nodes):  # a virtual source per facility
-                    graph.add_edge(("f", j), int(node), weight=max(float(egress[j]), 1e-9))
+                legs = model.attachments(dest.points, nodes, origin=False)
+                for j, node, minutes in zip(legs.point, legs.node, legs.minutes, strict=True):
+                    # a virtual source per facility, joined to the nodes it is attached to
+                    graph.add_edge(("f", int(j)), int(node), weight=max(float(minutes), 1e-9))
                 sources = [("f", j) for j in range(len(nodes))]
                 dist = nx.multi_source_dijkstra_path_length(graph, sources)
                 graph.remove_nodes_from(sources)
-                out.append(np.array([access[i] + dist[i] for i in range(len(inputs.codes))]))
+                minutes = np.array([access[i] + dist[i] for i in range(n)])
+                # a commune holding k of the facilities: the nearest of them inside it
+                k = np.bincount(nodes, minlength=n)
+                inside, _ = model.in_commune_leg(np.arange(n), k)
+                out.append(np.where(k > 0, np.minimum(minutes, inside), minutes))
             return out
 
         peer_time, theirs = median_time(peer, max(1, args.repeat // 2))

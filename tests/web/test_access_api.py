@@ -69,15 +69,15 @@ def test_siting_is_saved_in_local_mode(edit_client: TestClient) -> None:
 def test_the_access_indicator(read_client: TestClient) -> None:
     response = read_client.get(
         "/api/indicators/share_beyond_minutes",
-        params={"level": "province", "parent": "03", "minutes": "60", "offer": "primary"},
+        params={"level": "province", "parent": "03", "minutes": "30", "offer": "primary"},
     )
     assert response.status_code == 200, response.text
     values = {v["code"]: v["value"] for v in response.json()["values"]}
     assert len(values) == 9  # the provinces and prefectures of Fès-Meknès
     # The same shares as `qurb access summary -t Fès-Meknès --level primary` gives.
-    report = read_client.get("/api/access/03", params={"level": "primary", "thresholds": [60]})
+    report = read_client.get("/api/access/03", params={"level": "primary", "thresholds": [30]})
     for row in report.json()["summary"][:-1]:
-        assert values[row["code"]] == row["share_beyond_60_min_pct"]
+        assert values[row["code"]] == row["share_beyond_30_min_pct"]
     assert values["03.131"] > 0 and values["03.231"] == 0  # Boulemane vs Fès
 
 

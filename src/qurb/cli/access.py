@@ -555,7 +555,8 @@ def access_model(
         fmt,
         title=measured(
             f"Commune-graph model ({params or 'bundled parameters'}): coarse, no roads; "
-            f"off-road {p.offroad_speed_kph:g} km/h",
+            f"off-road {p.offroad_speed_kph:g} km/h; transit edges across up to "
+            f"{p.transit_hops} communes",
             chosen.measure,
         ),
         sources=Attribution(TERRITORY_SOURCES),  # census terrain classes and polygons

