@@ -54,6 +54,14 @@ ServiceOption = Annotated[
     list[str] | None,
     typer.Option("--service", "-s", help="Required service, e.g. delivery (repeatable)."),
 ]
+TierOption = Annotated[
+    str | None,
+    typer.Option(
+        "--tier",
+        help="Hospitals of one tier: general (what --level secondary means), specialty "
+        "(oncology, psychiatry, children's… hospitals), maternity, or any (every hospital).",
+    ),
+]
 ThresholdsOption = Annotated[
     str,
     typer.Option("--thresholds", help="Travel-time thresholds in minutes, comma-separated."),
@@ -61,11 +69,14 @@ ThresholdsOption = Annotated[
 
 
 def _selector(
-    level: list[str] | None, category: list[str] | None, service: list[str] | None
+    level: list[str] | None,
+    category: list[str] | None,
+    service: list[str] | None,
+    tier: str | None = None,
 ) -> FacilitySelector:
     from qurb.services.access import FacilitySelector
 
-    return FacilitySelector(tuple(level or ()), tuple(category or ()), tuple(service or ()))
+    return FacilitySelector.from_options(level or (), category or (), service or (), tier)
 
 
 def parse_thresholds(text: str) -> list[float]:
@@ -104,6 +115,7 @@ def access_nearest(
     level: LevelOption = None,
     category: CategoryOption = None,
     service: ServiceOption = None,
+    tier: TierOption = None,
     thresholds: ThresholdsOption = "30,60,120",
     model: ModelOption = "commune-graph",
     params: ParamsOption = None,
@@ -124,7 +136,7 @@ def access_nearest(
     from qurb.services.travel import make_model
 
     with _session(db) as session:
-        selector = _selector(level, category, service)
+        selector = _selector(level, category, service, tier)
         chosen = make_model(session, model, params)
         index = TerritoryIndex.from_session(session)
         values = parse_thresholds(thresholds)
@@ -185,6 +197,7 @@ def access_summary(
     level: LevelOption = None,
     category: CategoryOption = None,
     service: ServiceOption = None,
+    tier: TierOption = None,
     thresholds: ThresholdsOption = "30,60,120",
     model: ModelOption = "commune-graph",
     params: ParamsOption = None,
@@ -202,7 +215,7 @@ def access_summary(
         report = compute_access(
             session,
             index.resolve(territory),
-            _selector(level, category, service),
+            _selector(level, category, service, tier),
             make_model(session, model, params),
             parse_thresholds(thresholds),
             index,
@@ -294,6 +307,7 @@ def access_catchments(
     level: LevelOption = None,
     category: CategoryOption = None,
     service: ServiceOption = None,
+    tier: TierOption = None,
     model: ModelOption = "commune-graph",
     params: ParamsOption = None,
     limit: Annotated[int, typer.Option(help="Rows shown in a table (0: all).")] = 30,
@@ -311,7 +325,7 @@ def access_catchments(
         rows = compute_catchment_rows(
             session,
             index.resolve(territory),
-            _selector(level, category, service),
+            _selector(level, category, service, tier),
             make_model(session, model, params),
             index,
         )
@@ -351,6 +365,7 @@ def access_2sfca(
     level: LevelOption = None,
     category: CategoryOption = None,
     service: ServiceOption = None,
+    tier: TierOption = None,
     catchment: Annotated[
         float, typer.Option("--catchment", help="Catchment size in minutes.")
     ] = 60.0,
@@ -374,7 +389,7 @@ def access_2sfca(
         rows = compute_2sfca_rows(
             session,
             index.resolve(territory),
-            _selector(level, category, service),
+            _selector(level, category, service, tier),
             make_model(session, model, params),
             catchment,
             decay.value,

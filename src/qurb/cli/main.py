@@ -432,11 +432,18 @@ def facilities_update(
     lat: Annotated[float | None, typer.Option()] = None,
     beds: Annotated[int | None, typer.Option()] = None,
     doctors: Annotated[int | None, typer.Option()] = None,
+    add_service: Annotated[
+        list[str] | None,
+        typer.Option(help="A service it now offers (repeatable; see `qurb services`)."),
+    ] = None,
+    remove_service: Annotated[
+        list[str] | None, typer.Option(help="A service it no longer offers (repeatable).")
+    ] = None,
     by: Annotated[str | None, typer.Option(help="Who makes the change.")] = None,
     reason: Annotated[str | None, typer.Option(help="Why (kept in the history).")] = None,
     db: DbOption = None,
 ) -> None:
-    """Change a facility (name, category, location, beds, doctors)."""
+    """Change a facility (name, category, location, beds, doctors, services)."""
     given = {
         k: v
         for k, v in {
@@ -446,13 +453,16 @@ def facilities_update(
             "lat": lat,
             "beds": beds,
             "doctors": doctors,
+            "add_services": add_service or None,
+            "remove_services": remove_service or None,
         }.items()
         if v is not None
     }
     if not given:
         raise _fail(
             "nothing to change",
-            "Give at least one of --name, --category, --lon/--lat, --beds, --doctors.",
+            "Give at least one of --name, --category, --lon/--lat, --beds, --doctors, "
+            "--add-service, --remove-service.",
         )
     with _session(db) as session:
         row = update_facility(
@@ -767,6 +777,19 @@ def categories_cmd(fmt: FormatOption = OutputFormat.TABLE) -> None:
     render(
         rows, ["code", "family", "level", "name_fr", "name_ar", "services"], fmt, title="Categories"
     )
+
+
+@app.command("services")
+def services_cmd(fmt: FormatOption = OutputFormat.TABLE) -> None:
+    """Service names: a facility offers its category's defaults, then its own lines
+    (data/overrides/services.csv, `facilities update --add-service/--remove-service`)."""
+    from qurb.domain.facility_services import known_services
+
+    rows = [
+        {"service": s.code, "name_fr": s.name_fr, "name_ar": s.name_ar, "name_en": s.name_en}
+        for s in known_services().values()
+    ]
+    render(rows, ["service", "name_fr", "name_ar", "name_en"], fmt, title="Services")
 
 
 @app.command("export")

@@ -19,6 +19,7 @@ from typing import Any
 
 from qurb.databuild.census import build_census
 from qurb.databuild.facilities import build_facilities
+from qurb.databuild.facility_services import build_facility_services
 from qurb.databuild.geometry import build_geometry
 
 DATASET_VERSION = "2024.1"
@@ -82,8 +83,18 @@ def build_dataset(
     census = build_census(out_dir, say)
     geometry = build_geometry(out_dir, say)
     facilities = build_facilities(sources_dir, out_dir, overrides_dir, say)
+    say("per-facility services")
+    services = build_facility_services(overrides_dir, out_dir)
     outputs = write_manifest(sources_dir, overrides_dir, out_dir, packages)
-    return BuildReport(outputs, {"census": census, "geometry": geometry, "facilities": facilities})
+    return BuildReport(
+        outputs,
+        {
+            "census": census,
+            "geometry": geometry,
+            "facilities": facilities,
+            "services": services,
+        },
+    )
 
 
 def write_manifest(

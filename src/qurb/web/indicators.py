@@ -326,8 +326,23 @@ for _indicator in (
 def _access_choices() -> list[tuple[str, Text]]:
     return [
         ("primary", Text("Soins primaires (ESSP)", "الرعاية الأولية", "Primary care (ESSP)")),
-        ("secondary", Text("Hôpital (HPr, HP, HR)", "مستشفى", "Hospital (HPr, HP, HR)")),
+        (
+            "secondary",
+            Text(
+                "Hôpital général (HPr, HP, HR, unités générales de CHU)",
+                "مستشفى عام (مستشفى القرب، الإقليمي، الجهوي، الوحدات العامة للمركز الجامعي)",
+                "General hospital (HPr, HP, HR, general CHU units)",
+            ),
+        ),
         ("tertiary", Text("CHU", "المركز الاستشفائي الجامعي", "University hospital (CHU)")),
+        (
+            "specialty",
+            Text(
+                "Hôpital spécialisé (oncologie, psychiatrie, enfants…)",
+                "مستشفى متخصص (الأنكولوجيا، الطب النفسي، الأطفال…)",
+                "Specialty hospital (oncology, psychiatry, children…)",
+            ),
+        ),
     ]
 
 
@@ -345,7 +360,11 @@ def _beyond(q: IndicatorQuery) -> IndicatorResult:
     report = compute_access(
         q.session,
         q.parent,
-        FacilitySelector(levels=(q.params["offer"],)),
+        (
+            FacilitySelector(tier="specialty")
+            if q.params["offer"] == "specialty"
+            else FacilitySelector.from_options((q.params["offer"],))
+        ),
         commune_graph_model(q.session),
         [threshold],
         q.index,

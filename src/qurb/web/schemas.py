@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from qurb.domain.facility_services import facility_services, hospital_tier
 from qurb.domain.territory import Territory
 from qurb.services.registry import FacilityCreate, FacilityUpdate
 from qurb.services.territories import TerritoryIndex
@@ -214,6 +215,13 @@ class FacilityRead(BaseModel):
     osm_id: str | None
     beds: int | None
     doctors: int | None
+    services: list[str] = Field(
+        default_factory=list,
+        description="the services it offers: its category's defaults, then services.csv and edits",
+    )
+    hospital_tier: str | None = Field(
+        default=None, description="general | specialty | maternity, for a hospital; else null"
+    )
     source: str
     source_row: int | None
     link_method: str | None
@@ -222,9 +230,18 @@ class FacilityRead(BaseModel):
     moh_commune: str | None
     updated_at: datetime
 
+    @field_validator("services", mode="before")
+    @classmethod
+    def _no_services_recorded(cls, value: object) -> object:
+        return [] if value is None else value
+
     @classmethod
     def of(cls, row: FacilityRow, index: TerritoryIndex) -> FacilityRead:
         read = cls.model_validate(row)
+        services = facility_services(row.category, row.services)
+        read.services = sorted(services)
+        tier = hospital_tier(row.family, services)
+        read.hospital_tier = None if tier is None else tier.value
         commune = index.by_code.get(row.arrondissement_code or row.commune_code)
         if commune is not None:
             read.commune_name_fr, read.commune_name_ar = commune.name_fr, commune.name_ar
