@@ -36,6 +36,7 @@ from qurb.services.dataset import init_database
 from qurb.services.gaps import (
     compute_needs_table,
     compute_territory_gaps,
+    nearest_hospital_text,
     needs_row,
     read_profiles,
     read_supply,
@@ -648,6 +649,15 @@ def _gap_row(rank: int, g: GapLine) -> dict[str, Any]:
         if g.unserved_population is None
         else round(g.unserved_population),
         "status": g.status.value,
+        **{
+            f"nearest_hospital_{lang}": text
+            for lang, text in (
+                nearest_hospital_text(g) or dict.fromkeys(("fr", "ar", "en"))
+            ).items()
+        },
+        "nearest_hospital_id": g.nearest_hospital_id,
+        "nearest_hospital_minutes": g.nearest_hospital_minutes,
+        "nearest_hospital_distance_km": g.nearest_hospital_distance_km,
     }
 
 
@@ -674,7 +684,10 @@ def gaps_cmd(
         sets = resolve_norm_sets(list(norms or []))
         index = TerritoryIndex.from_session(session)
         report = compute_territory_gaps(session, territory, sets, by, index)
-    lines = [g for g in report.lines if g.status.value == "gap"] if only_gaps else report.lines
+    shown_status = ("gap", "no_hospital")
+    lines = (
+        [g for g in report.lines if g.status.value in shown_status] if only_gaps else report.lines
+    )
     rows = [_gap_row(i, g) for i, g in enumerate(lines, start=1)]
     if fmt is OutputFormat.TABLE:
         t = report.territory
@@ -692,6 +705,10 @@ def gaps_cmd(
             f"missing {summary or 'nothing'}"
             + (f" (first {len(shown)})" if len(shown) < len(rows) else ""),
         )
+        for g in lines[: limit or None]:
+            if g.nearest_hospital_id is not None:
+                for text in (nearest_hospital_text(g) or {}).values():
+                    out.print(f"{g.name_fr}, {g.rule}: {text}")
         for s in sets:
             out.print(f"[dim]{s.id} v{s.version}: {s.source}[/]")
         for note in report.skipped:

@@ -643,3 +643,65 @@ def compute_2sfca_rows(
             }
         )
     return rows
+
+
+# ------------------------------------------------------------ nearest general hospital
+
+
+@dataclass(frozen=True)
+class NearestHospital:
+    """The general hospital nearest for most of a unit's people, and the population-
+    weighted mean minutes and km to it from the unit's communes (travel-time model)."""
+
+    facility_id: str
+    name: str
+    commune_code: str
+    minutes: float
+    distance_km: float
+    model: str
+
+
+def compute_nearest_general_hospitals(
+    session: Session,
+    index: TerritoryIndex,
+    units: Sequence[Territory],
+    model: TravelTimeModel,
+) -> dict[str, NearestHospital]:
+    """For each unit (a commune, province…): its nearest general hospital, from its
+    communes' reference points; units whose communes reach none are left out."""
+    destinations = read_destinations(session, FacilitySelector(tier=HospitalTier.GENERAL.value))
+    out: dict[str, NearestHospital] = {}
+    if not len(destinations):
+        return out
+    for unit in units:
+        origins = read_origins(index, unit)
+        if not len(origins.communes):
+            continue
+        nearest = model.compute_nearest(origins.points, destinations.points)
+        weight: dict[int, float] = {}
+        for i, j in enumerate(nearest.index):
+            if j >= 0:
+                weight[int(j)] = weight.get(int(j), 0.0) + float(origins.population[i])
+        if not weight:
+            continue
+        # The hospital nearest for the most people (ties: the lowest id, for a stable answer).
+        chosen = min(weight, key=lambda j: (-weight[j], destinations.ids[j]))
+        matrix = model.compute_matrix(origins.points, destinations.points.take([chosen]))
+        minutes, km = matrix.minutes[:, 0], matrix.distance_km[:, 0]
+        reached = np.isfinite(minutes)
+        people = origins.population[reached]
+        total = float(people.sum())
+        if total > 0:
+            mean_minutes = float((minutes[reached] * people).sum() / total)
+            mean_km = float((km[reached] * people).sum() / total)
+        else:
+            mean_minutes, mean_km = float(minutes[reached].mean()), float(km[reached].mean())
+        out[unit.code] = NearestHospital(
+            destinations.ids[chosen],
+            destinations.names[chosen],
+            destinations.communes[chosen],
+            round(mean_minutes, 1),
+            round(mean_km, 1),
+            model.name,
+        )
+    return out

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from qurb.analytics.gaps import GapLine, UnitNeed, UnitSupply, compute_gaps, rank_gaps
+from qurb.analytics.gaps import (
+    GapLine,
+    GapStatus,
+    UnitNeed,
+    UnitSupply,
+    compute_gaps,
+    rank_gaps,
+)
 from qurb.analytics.needs import PopulationProfile, compute_profile, compute_ratios
+from qurb.analytics.travel import TravelTimeModel
 from qurb.domain.facility import Level, categories, hospital_categories
 from qurb.domain.norms import NormSet
 from qurb.domain.territory import Territory, TerritoryLevel
@@ -138,6 +146,7 @@ def read_supply(
             facilities_by_category=dict(by_category),
             beds=tallies[code].known_beds(),
             doctors=tallies[code].known_doctors(),
+            hospitals=tallies[code].hospitals,
         )
         for code, by_category in counts.items()
     }
@@ -165,7 +174,10 @@ def compute_territory_gaps(
     norm_sets: list[NormSet],
     by: TerritoryLevel | None = None,
     index: TerritoryIndex | None = None,
+    model: TravelTimeModel | None = None,
 ) -> GapReport:
+    """Gap lines of every rule; a bed line of a unit without a hospital names the general
+    hospital nearest by `model` (default: the bundled commune graph)."""
     index = index or TerritoryIndex.from_session(session)
     territory = index.resolve(territory_query)
     by = by or _default_level(territory)
@@ -206,13 +218,50 @@ def compute_territory_gaps(
                     u.name_ar,
                     u.level.value,
                     profiles[u.code],
-                    supply.get(u.code, UnitSupply({})),
+                    # A unit without any public facility has no hospital either.
+                    supply.get(u.code, UnitSupply({}, hospitals=0)),
                 )
                 for u in units
                 if u.code in profiles
             ]
         lines.extend(compute_gaps(norm_set, units_by_rule))
+    if any(g.status is GapStatus.NO_HOSPITAL for g in lines):
+        lines = _with_nearest_hospitals(session, index, lines, model)
     return GapReport(territory, by, rank_gaps(lines), skipped)
+
+
+def _with_nearest_hospitals(
+    session: Session,
+    index: TerritoryIndex,
+    lines: list[GapLine],
+    model: TravelTimeModel | None,
+) -> list[GapLine]:
+    """Name the nearest general hospital on the lines of units that have no hospital."""
+    from qurb.services.access import compute_nearest_general_hospitals
+    from qurb.services.travel import commune_graph_model
+
+    units = {g.code: index.by_code[g.code] for g in lines if g.status is GapStatus.NO_HOSPITAL}
+    nearest = compute_nearest_general_hospitals(
+        session, index, list(units.values()), model or commune_graph_model(session)
+    )
+    out = []
+    for g in lines:
+        hospital = nearest.get(g.code) if g.status is GapStatus.NO_HOSPITAL else None
+        if hospital is not None:
+            commune = index.by_code.get(hospital.commune_code)
+            g = replace(
+                g,
+                nearest_hospital_id=hospital.facility_id,
+                nearest_hospital_name=hospital.name,
+                nearest_hospital_commune_code=hospital.commune_code,
+                nearest_hospital_commune_name_fr=commune.name_fr if commune else None,
+                nearest_hospital_commune_name_ar=commune.name_ar if commune else None,
+                nearest_hospital_minutes=hospital.minutes,
+                nearest_hospital_distance_km=hospital.distance_km,
+                nearest_hospital_model=hospital.model,
+            )
+        out.append(g)
+    return out
 
 
 def _depth(level: TerritoryLevel) -> int:
@@ -283,4 +332,23 @@ def needs_row(unit: Territory, profile: PopulationProfile, supply: UnitSupply) -
         else round(profile.births_per_year),
         **{f"{level}_facilities": n for level, n in by_level.items()},
         **compute_ratios(profile.population, have),
+    }
+
+
+def nearest_hospital_text(g: GapLine) -> dict[str, str] | None:
+    """The words of a bed line without a hospital, in French, Arabic and English."""
+    if g.nearest_hospital_id is None:
+        return None
+    name, model = g.nearest_hospital_name, g.nearest_hospital_model
+    minutes, km = f"{g.nearest_hospital_minutes:g}", f"{g.nearest_hospital_distance_km:g}"
+    fr_place = g.nearest_hospital_commune_name_fr or ""
+    ar_place = g.nearest_hospital_commune_name_ar or fr_place
+    return {
+        "fr": f"Aucun hôpital ici ; hôpital général le plus proche (modèle de temps de trajet "
+        f"{model}, moyenne pondérée par la population) : {name} ({fr_place}), {minutes} min, "
+        f"{km} km",
+        "ar": f"لا يوجد مستشفى هنا؛ أقرب مستشفى عام (نموذج زمن التنقل {model}، متوسط مرجح "
+        f"بالسكان): {name} ({ar_place})، {minutes} دقيقة، {km} كلم",
+        "en": f"No hospital here; nearest general hospital (travel-time model {model}, "
+        f"population-weighted mean): {name} ({fr_place}), {minutes} min, {km} km",
     }

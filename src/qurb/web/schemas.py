@@ -150,7 +150,25 @@ class GapLineRead(BaseModel):
     missing: int | None
     missing_category: str
     unserved_population: float | None
-    status: str
+    status: str = Field(description="gap | met | no_hospital | supply_unknown | population_unknown")
+    # Status no_hospital (a bed rule where the unit has no hospital): the general hospital
+    # nearest by the travel-time model, instead of counting every bed of the norm missing.
+    nearest_hospital_id: str | None = None
+    nearest_hospital_name: str | None = None
+    nearest_hospital_commune_code: str | None = None
+    nearest_hospital_commune_name_fr: str | None = None
+    nearest_hospital_commune_name_ar: str | None = None
+    nearest_hospital_minutes: float | None = Field(
+        default=None,
+        description="population-weighted mean minutes from the unit's communes (model)",
+    )
+    nearest_hospital_distance_km: float | None = Field(
+        default=None, description="population-weighted mean km from the unit's communes (model)"
+    )
+    nearest_hospital_model: str | None = None
+    nearest_hospital_label_fr: str | None = None
+    nearest_hospital_label_ar: str | None = None
+    nearest_hospital_label_en: str | None = None
 
 
 class GapReportRead(BaseModel):

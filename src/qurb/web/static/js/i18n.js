@@ -73,7 +73,7 @@ const STRINGS = {
     "panel.facilities.none": "Aucun établissement enregistré",
     "panel.access": "Accessibilité et simulation",
     "panel.access.primary": "Population au-delà, ESSP le plus proche",
-    "panel.access.secondary": "Population au-delà, hôpital le plus proche",
+    "panel.access.secondary": "Population au-delà, hôpital général le plus proche",
     "panel.access.note": "Modèle commune-graph (grossier, sans routes : adjacence des communes, vitesses par terrain, accès depuis le recensement). Un réseau routier le remplace quand il est fourni.",
     "panel.access.error": "Analyse d'accessibilité indisponible",
     "panel.access.pending": "Calcul des temps d'accès…",
@@ -218,6 +218,9 @@ const STRINGS = {
     "caravan.record.service": "Service demandé (références)",
     "caravan.record.submit": "Enregistrer",
     "caravan.record.done": "{n} ligne(s) enregistrée(s).",
+    // issue 10: services
+    "status.no_hospital": "aucun hôpital",
+    "panel.gaps.nearest": "Aucun hôpital ici : hôpital général le plus proche (modèle de temps de trajet, moyenne pondérée par la population)",
   },
   ar: {
     "app.subtitle": "الخريطة الصحية للمغرب",
@@ -287,7 +290,7 @@ const STRINGS = {
     "panel.facilities.none": "لا توجد مؤسسة مسجلة",
     "panel.access": "الولوجية والمحاكاة",
     "panel.access.primary": "السكان خارج العتبة، أقرب مؤسسة للرعاية الأولية",
-    "panel.access.secondary": "السكان خارج العتبة، أقرب مستشفى",
+    "panel.access.secondary": "السكان خارج العتبة، أقرب مستشفى عام",
     "panel.access.note": "نموذج شبكة الجماعات (تقريبي، بدون طرق). تحل محله شبكة طرقية عند توفرها.",
     "panel.access.error": "تحليل الولوجية غير متاح",
     "panel.access.pending": "جارٍ حساب مدد الوصول…",
@@ -432,6 +435,9 @@ const STRINGS = {
     "caravan.record.service": "المصلحة المطلوبة (للإحالات)",
     "caravan.record.submit": "تسجيل",
     "caravan.record.done": "تم تسجيل {n} سطر.",
+    // issue 10: services
+    "status.no_hospital": "لا يوجد مستشفى",
+    "panel.gaps.nearest": "لا يوجد مستشفى هنا: أقرب مستشفى عام (نموذج زمن التنقل، متوسط مرجح بالسكان)",
   },
   en: {
     "app.subtitle": "Morocco's carte sanitaire",
@@ -501,7 +507,7 @@ const STRINGS = {
     "panel.facilities.none": "No facility recorded",
     "panel.access": "Access and what-if",
     "panel.access.primary": "Population beyond, nearest ESSP",
-    "panel.access.secondary": "Population beyond, nearest hospital",
+    "panel.access.secondary": "Population beyond, nearest general hospital",
     "panel.access.note": "Commune-graph model (coarse, no roads: commune adjacency, terrain speeds, access from the census). A road network replaces it when supplied.",
     "panel.access.error": "Access analysis unavailable",
     "panel.access.pending": "Computing travel times…",
@@ -646,6 +652,9 @@ const STRINGS = {
     "caravan.record.service": "Service asked (referrals)",
     "caravan.record.submit": "Record",
     "caravan.record.done": "{n} line(s) recorded.",
+    // issue 10: services
+    "status.no_hospital": "no hospital",
+    "panel.gaps.nearest": "No hospital here: nearest general hospital (travel-time model, population-weighted mean)",
   },
 };
 

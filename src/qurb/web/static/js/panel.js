@@ -58,6 +58,20 @@ export function offerTable(detail, categoryName) {
     <tr class="total"><th scope="row">${t("panel.inhabitantsPerEssp")}</th><td>${per}</td></tr></table>`;
 }
 
+// A bed line of a unit without a hospital names the general hospital nearest by the
+// travel-time model, instead of counting every bed of the norm as missing.
+function nearestHospitalRow(report, g) {
+  if (!g.nearest_hospital_id) return "";
+  const i = report.lines.indexOf(g);
+  const path = `/api/territories/{code}/gaps?by=${e(report.by)}#lines.${i}`;
+  const place = lang() === "ar" ? g.nearest_hospital_commune_name_ar : g.nearest_hospital_commune_name_fr;
+  return `<tr class="nearest-hospital"><td colspan="5">${t("panel.gaps.nearest")} :
+    <span data-figure="${path}.nearest_hospital_name">${e(g.nearest_hospital_name)}</span>
+    (<span data-figure="${path}.nearest_hospital_commune_name_${lang() === "ar" ? "ar" : "fr"}">${e(place || "")}</span>),
+    <span data-figure="${path}.nearest_hospital_minutes">${num(g.nearest_hospital_minutes, 1)}</span> min,
+    <span data-figure="${path}.nearest_hospital_distance_km">${num(g.nearest_hospital_distance_km, 1)}</span> km</td></tr>`;
+}
+
 export function gapsTable(report) {
   if (!report) return "";
   const bySet = new Map();
@@ -77,7 +91,7 @@ export function gapsTable(report) {
           <td>${known ? num(g.required, 1) : t("unknown")}</td>
           <td>${g.supply === null ? t("unknown") : num(g.supply)}</td>
           <td>${g.missing === null ? t("unknown") : num(g.missing)}</td>
-          <td>${t(`status.${g.status}`)}</td></tr>`;
+          <td>${t(`status.${g.status}`)}</td></tr>${nearestHospitalRow(report, g)}`;
       })
       .join("");
     return `<h4>${e(name)} <span class="code">v${e(s.version)}</span></h4>
