@@ -181,3 +181,24 @@ def test_help_constants_follow_the_modules_they_mirror() -> None:
     assert ", ".join(FITTABLE) == access.FITTABLE_NAMES
     assert ", ".join(REFERRAL_TIERS) == access.REFERRAL_TIER_NAMES
     assert network.DEFAULT_MAX_SNAP_KM == DEFAULT_MAX_SNAP_KM
+
+
+def test_tier_filters_hospitals(scratch_db: str) -> None:
+    """--level secondary is a general hospital; --tier specialty and --tier any ask for more."""
+    code, output = run(
+        "access", "nearest", "-t", "Rabat", "--tier", "specialty", "-f", "csv", "--db", scratch_db
+    )
+    assert code == 0, output
+    rows = list(csv.DictReader(io.StringIO(output)))
+    assert rows and {r["category"] for r in rows} <= {"HIR", "CPU", "CRO", "HPsyP", "HPsyR"}
+    code, output = run(
+        "access", "nearest", "-t", "Rabat", "--level", "secondary", "-f", "csv", "--db", scratch_db
+    )
+    assert {r["category"] for r in csv.DictReader(io.StringIO(output))} <= {
+        "HPr",
+        "HP",
+        "HR",
+        "HIR",
+    }
+    code, output = run("access", "nearest", "-t", "Rabat", "--tier", "nursing", "--db", scratch_db)
+    assert code != 0 and "unknown tier" in output

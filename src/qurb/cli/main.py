@@ -604,6 +604,16 @@ GAP_COLUMNS = [
 ]
 
 
+# Bed lines of a unit without a hospital (status no_hospital): the nearest general hospital.
+NEAREST_HOSPITAL_COLUMNS = [
+    "nearest_hospital_id",
+    "nearest_hospital_minutes",
+    "nearest_hospital_distance_km",
+    "nearest_hospital_fr",
+    "nearest_hospital_ar",
+    "nearest_hospital_en",
+]
+
 GAP_TABLE_COLUMNS = [
     "rank",
     "name_fr",
@@ -714,7 +724,15 @@ def gaps_cmd(
         for note in report.skipped:
             out.print(f"[yellow]not evaluated:[/] {note}")
         return
-    columns = [*GAP_COLUMNS, "name_ar", "norm_version", "label_fr", "label_en", "source"]
+    columns = [
+        *GAP_COLUMNS,
+        "name_ar",
+        "norm_version",
+        "label_fr",
+        "label_en",
+        "source",
+        *NEAREST_HOSPITAL_COLUMNS,
+    ]
     geometry = [_ref_point(index.by_code[r["code"]]) for r in rows]
     render(rows, columns, fmt, geometry=geometry)
 
