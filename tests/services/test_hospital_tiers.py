@@ -191,3 +191,17 @@ def test_moulay_yacoub_beds_name_the_nearest_general_hospital_in_fes(
     words = nearest_hospital_text(beds)
     assert words is not None and "Hôpital des spécialités" in words["en"]
     assert "min" in words["fr"] and "دقيقة" in words["ar"] and "km" in words["en"]
+
+
+def test_emonc_norm_counts_each_facilitys_own_services(national_session: Session) -> None:
+    # Rabat's comprehensive EmONC: Ibn Sina, the Orangers and Souissi maternities and the
+    # Moulay Youssef hospital; not the oncology institute, the children's hospital nor
+    # the specialties hospital of the CHU Ibn Sina (7 when counted by category).
+    report = compute_territory_gaps(
+        national_session,
+        "Rabat",
+        resolve_norm_sets(["who-emonc-2009"]),
+        TerritoryLevel.PROVINCE,
+    )
+    supply = {g.rule: g.supply for g in report.lines}
+    assert supply == {"cemonc-1-per-500000": 4.0, "emonc-5-per-500000": 4.0}

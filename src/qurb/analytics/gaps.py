@@ -37,6 +37,9 @@ class UnitSupply:
     beds: int | None = None  # None: not known for every facility that counts
     doctors: int | None = None
     hospitals: int | None = None  # open public hospitals in the unit; None: not counted
+    # Facilities per (category, their own services), for rules on services (an oncology
+    # unit of a CHU gives no obstetric care); None: count by category alone.
+    facilities_by_offer: Mapping[tuple[str, frozenset[str]], int] | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,10 @@ def compute_supply(rule: NormRule, supply: UnitSupply) -> float | None:
         return None if supply.beds is None else float(supply.beds)
     if rule.supply is SupplyMeasure.DOCTORS:
         return None if supply.doctors is None else float(supply.doctors)
+    if supply.facilities_by_offer is not None:
+        return float(
+            sum(n for (c, offer), n in supply.facilities_by_offer.items() if rule.counts(c, offer))
+        )
     return float(sum(n for c, n in supply.facilities_by_category.items() if rule.counts(c)))
 
 

@@ -21,6 +21,7 @@ from qurb.analytics.gaps import (
 from qurb.analytics.needs import PopulationProfile, compute_profile, compute_ratios
 from qurb.analytics.travel import TravelTimeModel
 from qurb.domain.facility import Level, categories, hospital_categories
+from qurb.domain.facility_services import facility_services
 from qurb.domain.norms import NormSet
 from qurb.domain.territory import Territory, TerritoryLevel
 from qurb.services.territories import PREFECTURE_OF_ARRONDISSEMENTS, TerritoryIndex
@@ -93,43 +94,48 @@ def read_supply(
     known for every facility that counts: a partial sum would read as a shortage. A unit
     with no hospital has 0 public beds: that is known, not unknown.
     """
-    query = (
-        select(
-            FacilityRow.commune_code,
-            FacilityRow.arrondissement_code,
-            FacilityRow.category,
-            func.count(),
-            func.count(FacilityRow.beds),
-            func.coalesce(func.sum(FacilityRow.beds), 0),
-            func.count(FacilityRow.doctors),
-            func.coalesce(func.sum(FacilityRow.doctors), 0),
-        )
-        .where(FacilityRow.status == "open")
-        .group_by(FacilityRow.commune_code, FacilityRow.arrondissement_code, FacilityRow.category)
-    )
-    if sector == "public":
-        query = public_offer(query)
-    elif sector != "all":
-        query = query.where(FacilityRow.sector == sector)
+    query = select(
+        FacilityRow.commune_code,
+        FacilityRow.arrondissement_code,
+        FacilityRow.category,
+        func.count(),
+        func.count(FacilityRow.beds),
+        func.coalesce(func.sum(FacilityRow.beds), 0),
+        func.count(FacilityRow.doctors),
+        func.coalesce(func.sum(FacilityRow.doctors), 0),
+    ).group_by(FacilityRow.commune_code, FacilityRow.arrondissement_code, FacilityRow.category)
     scope = index.scope(territory)
-    if scope.communes is not None:
-        query = query.where(FacilityRow.commune_code.in_(scope.communes))
-    if scope.arrondissements is not None:
-        query = query.where(FacilityRow.arrondissement_code.in_(scope.arrondissements))
+
+    def scoped(query: _Query) -> _Query:
+        query = query.where(FacilityRow.status == "open")
+        if sector == "public":
+            query = public_offer(query)
+        elif sector != "all":
+            query = query.where(FacilityRow.sector == sector)
+        if scope.communes is not None:
+            query = query.where(FacilityRow.commune_code.in_(scope.communes))
+        if scope.arrondissements is not None:
+            query = query.where(FacilityRow.arrondissement_code.in_(scope.arrondissements))
+        return query
+
     whole_territory = level is territory.level
+
+    def unit_of(commune: str, arrondissement: str | None) -> str | None:
+        if whole_territory:
+            return territory.code
+        if level is TerritoryLevel.ARRONDISSEMENT:
+            return arrondissement  # None: a facility of the commune not placed in one
+        unit = index.ancestor_at(commune, level)
+        return unit.code if unit is not None else None  # urban communes have no cercle
+
+    query = scoped(query)
     hospitals = hospital_categories()
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     tallies: dict[str, _Tally] = defaultdict(_Tally)
     for commune, arrondissement, category, n, n_beds, beds, n_doctors, doctors in session.execute(
         query
     ):
-        if whole_territory:
-            code: str | None = territory.code
-        elif level is TerritoryLevel.ARRONDISSEMENT:
-            code = arrondissement  # None: a facility of the commune not placed in one
-        else:
-            unit = index.ancestor_at(commune, level)
-            code = unit.code if unit is not None else None  # urban communes have no cercle
+        code = unit_of(commune, arrondissement)
         if code is None:
             continue
         counts[code][category] += n
@@ -141,12 +147,28 @@ def read_supply(
         tally.facilities += n
         tally.with_doctors += int(n_doctors)
         tally.doctors += int(doctors or 0)
+    # Each facility's own services, for the rules on services (JSON cannot be grouped on
+    # in PostgreSQL: the facilities are read one by one).
+    offers: dict[str, dict[tuple[str, frozenset[str]], int]] = defaultdict(lambda: defaultdict(int))
+    offer_query = scoped(
+        select(
+            FacilityRow.commune_code,
+            FacilityRow.arrondissement_code,
+            FacilityRow.category,
+            FacilityRow.services,
+        )
+    )
+    for commune, arrondissement, category, services in session.execute(offer_query):
+        code = unit_of(commune, arrondissement)
+        if code is not None:
+            offers[code][(category, facility_services(category, services))] += 1
     return {
         code: UnitSupply(
             facilities_by_category=dict(by_category),
             beds=tallies[code].known_beds(),
             doctors=tallies[code].known_doctors(),
             hospitals=tallies[code].hospitals,
+            facilities_by_offer=dict(offers[code]),
         )
         for code, by_category in counts.items()
     }
