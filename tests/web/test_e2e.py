@@ -171,3 +171,28 @@ def test_fact_sheet_prints(page) -> None:  # type: ignore[no-untyped-def]
     page.emulate_media(media="print")
     assert not page.locator("#print").is_visible()
     page.screenshot(path=str(ARTIFACTS / "7-sheet-ar-print.png"), full_page=True)
+
+
+def test_a_province_without_hospital_names_the_nearest(page) -> None:  # type: ignore[no-untyped-def]
+    """Moulay Yacoub's bed line names its nearest general hospital, each figure tagged with
+    the API field it shows."""
+    page.goto(page.base + "/#03.591")
+    page.wait_for_selector("body[data-ready='03.591']", timeout=15_000)
+    page.wait_for_selector("#panel tr.nearest-hospital", timeout=15_000)
+    row = page.locator("#panel tr.nearest-hospital")
+    assert "hôpital général le plus proche" in row.inner_text()
+    name = row.locator("[data-figure$='.nearest_hospital_name']")
+    assert name.inner_text() == "Hôpital des spécialités"
+    minutes = row.locator("[data-figure$='.nearest_hospital_minutes']")
+    assert minutes.get_attribute("data-figure").startswith("/api/territories/{code}/gaps?by=")
+    assert float(minutes.inner_text().replace(",", ".")) > 0
+    assert row.locator("[data-figure$='.nearest_hospital_distance_km']").count() == 1
+    # The attribute names the API field the figure comes from.
+    path, field = minutes.get_attribute("data-figure").split("#")
+    served = page.evaluate(
+        "async (url) => (await fetch(url)).json()", path.replace("{code}", "03.591")
+    )
+    _, index, key = field.split(".")
+    assert served["lines"][int(index)][key] == float(minutes.inner_text().replace(",", "."))
+    status = page.locator("#panel tr.status-no_hospital").inner_text()
+    assert "aucun hôpital" in status
