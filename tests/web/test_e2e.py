@@ -196,3 +196,13 @@ def test_a_province_without_hospital_names_the_nearest(page) -> None:  # type: i
     assert served["lines"][int(index)][key] == float(minutes.inner_text().replace(",", "."))
     status = page.locator("#panel tr.status-no_hospital").inner_text()
     assert "aucun hôpital" in status
+
+
+def test_a_chu_oncology_unit_says_it_is_a_specialty_hospital(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(page.base + "/#04.421")  # Rabat
+    page.wait_for_selector("body[data-ready='04.421']", timeout=15_000)
+    button = page.locator("#panel button[data-open='hosp-04.421.01.01-med-ben-abdellah']")
+    button.click()
+    page.wait_for_selector("#panel article.facility", timeout=10_000)
+    tier = page.locator("#panel [data-field=hospital_tier]").inner_text()
+    assert tier.startswith("hôpital spécialisé")

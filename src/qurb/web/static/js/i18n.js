@@ -220,6 +220,10 @@ const STRINGS = {
     "caravan.record.done": "{n} ligne(s) enregistrée(s).",
     // issue 10: services
     "status.no_hospital": "aucun hôpital",
+    "facility.tier": "Type d'hôpital",
+    "tier.general": "hôpital général",
+    "tier.specialty": "hôpital spécialisé (ne compte pas comme hôpital le plus proche)",
+    "tier.maternity": "maternité / hôpital mère-enfant",
     "panel.gaps.nearest": "Aucun hôpital ici : hôpital général le plus proche (modèle de temps de trajet, moyenne pondérée par la population)",
   },
   ar: {
@@ -437,6 +441,10 @@ const STRINGS = {
     "caravan.record.done": "تم تسجيل {n} سطر.",
     // issue 10: services
     "status.no_hospital": "لا يوجد مستشفى",
+    "facility.tier": "نوع المستشفى",
+    "tier.general": "مستشفى عام",
+    "tier.specialty": "مستشفى متخصص (لا يُحتسب أقرب مستشفى)",
+    "tier.maternity": "دار الولادة / مستشفى الأم والطفل",
     "panel.gaps.nearest": "لا يوجد مستشفى هنا: أقرب مستشفى عام (نموذج زمن التنقل، متوسط مرجح بالسكان)",
   },
   en: {
@@ -654,6 +662,10 @@ const STRINGS = {
     "caravan.record.done": "{n} line(s) recorded.",
     // issue 10: services
     "status.no_hospital": "no hospital",
+    "facility.tier": "Hospital type",
+    "tier.general": "general hospital",
+    "tier.specialty": "specialty hospital (not counted as nearest hospital)",
+    "tier.maternity": "maternity / mother-and-child hospital",
     "panel.gaps.nearest": "No hospital here: nearest general hospital (travel-time model, population-weighted mean)",
   },
 };

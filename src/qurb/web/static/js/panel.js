@@ -201,6 +201,7 @@ export function facilityPanel(facility, history, { categoryName, localMode, refe
     <table class="figures">
       ${row("facility.category", `<span data-field="category">${e(categoryName(f.category))} (${e(f.category)})</span>`)}
       ${row("facility.level", t(`levelcare.${f.level}`))}
+      ${f.hospital_tier ? row("facility.tier", `<span data-field="hospital_tier">${t(`tier.${f.hospital_tier}`)}</span>`) : ""}
       ${row("facility.sector", t(`sector.${f.sector}`))}
       ${row("facility.status", t(`status.${f.status}`))}
       ${row("facility.commune", `${e(nameOf({ name_fr: f.commune_name_fr, name_ar: f.commune_name_ar }))} <span class="code">${e(f.arrondissement_code || f.commune_code)}</span>`)}
