@@ -205,3 +205,13 @@ def test_emonc_norm_counts_each_facilitys_own_services(national_session: Session
     )
     supply = {g.rule: g.supply for g in report.lines}
     assert supply == {"cemonc-1-per-500000": 4.0, "emonc-5-per-500000": 4.0}
+
+
+def test_a_tier_asked_with_level_secondary_spans_the_chu(national_session: Session) -> None:
+    both = FacilitySelector.from_options(("secondary",), tier="specialty")
+    alone = FacilitySelector.from_options((), tier="specialty")
+    assert (
+        read_destinations(national_session, both).ids
+        == read_destinations(national_session, alone).ids
+    )
+    assert FacilitySelector.from_options(("primary",)).tier is None

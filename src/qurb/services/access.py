@@ -108,8 +108,9 @@ class FacilitySelector:
         levels, chosen = tuple(levels), tuple(categories)
         if tier == ANY_TIER:
             return cls(levels, chosen, tuple(services))
-        if tier is None and levels == (Level.SECONDARY.value,) and not chosen:
-            return cls((), (), tuple(services), HospitalTier.GENERAL.value)
+        if levels == (Level.SECONDARY.value,) and not chosen:
+            # "Hospital": a tier spans levels (the CHU's units are tertiary).
+            return cls((), (), tuple(services), tier or HospitalTier.GENERAL.value)
         return cls(levels, chosen, tuple(services), tier)
 
     def allowed_categories(self) -> list[str]:

@@ -97,7 +97,8 @@ def referral_for(
     index: IndexDep,
     threshold: Annotated[float, Query(gt=0)] = 60.0,
 ) -> dict[str, Any]:
-    """From each ESSP of the territory: minutes and km to the nearest HPr, HP, HR, CHU."""
+    """From each ESSP of the territory: minutes and km to the nearest HPr, HP, HR and
+    general CHU unit (an oncology centre or a children's hospital is no referral hospital)."""
     territory = index.resolve(code)
     rows = compute_referrals(
         session, territory, commune_graph_model(session), threshold, index=index
