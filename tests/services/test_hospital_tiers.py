@@ -215,3 +215,14 @@ def test_a_tier_asked_with_level_secondary_spans_the_chu(national_session: Sessi
         == read_destinations(national_session, alone).ids
     )
     assert FacilitySelector.from_options(("primary",)).tier is None
+
+
+def test_inhabitants_per_general_hospital(national_session: Session) -> None:
+    from qurb.services.gaps import compute_needs_table
+
+    _, _, rows = compute_needs_table(national_session, "Rabat", TerritoryLevel.PROVINCE)
+    (rabat,) = rows
+    # Seven public hospitals in the prefecture of Rabat, two of them general: Ibn Sina and
+    # Moulay Youssef (the former hospital of Rabat).
+    assert rabat["hospitals"] == 7 and rabat["general_hospitals"] == 2
+    assert rabat["inhabitants_per_general_hospital"] == round(rabat["population"] / 2)

@@ -749,8 +749,8 @@ NEEDS_TABLE_COLUMNS = [
     "dr",
     "csr",
     "csu",
-    "hospitals",
-    "inhabitants_per_hospitals",
+    "general_hospitals",
+    "inhabitants_per_general_hospital",
 ]
 NEEDS_HEADERS = {
     "name_fr": "territory",
@@ -762,7 +762,8 @@ NEEDS_HEADERS = {
     "dr": "DR",
     "csr": "CSR",
     "csu": "CSU",
-    "inhabitants_per_hospitals": "inh./hospital",
+    "general_hospitals": "general hosp.",
+    "inhabitants_per_general_hospital": "inh./general hosp.",
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
@@ -21,7 +21,7 @@ from qurb.analytics.gaps import (
 from qurb.analytics.needs import PopulationProfile, compute_profile, compute_ratios
 from qurb.analytics.travel import TravelTimeModel
 from qurb.domain.facility import Level, categories, hospital_categories
-from qurb.domain.facility_services import facility_services
+from qurb.domain.facility_services import HospitalTier, facility_services, hospital_tier
 from qurb.domain.norms import NormSet
 from qurb.domain.territory import Territory, TerritoryLevel
 from qurb.services.territories import PREFECTURE_OF_ARRONDISSEMENTS, TerritoryIndex
@@ -354,6 +354,28 @@ def needs_row(unit: Territory, profile: PopulationProfile, supply: UnitSupply) -
         else round(profile.births_per_year),
         **{f"{level}_facilities": n for level, n in by_level.items()},
         **compute_ratios(profile.population, have),
+        **_general_hospital_ratio(profile.population, supply),
+    }
+
+
+def _general_hospital_ratio(population: float, supply: UnitSupply) -> dict[str, Any]:
+    """General hospitals (HPr, HP, HR, the CHU's general units) and inhabitants per one:
+    what "hospital" means; `hospitals` counts every hospital, specialty ones included."""
+    specs = categories()
+    offers: Mapping[tuple[str, frozenset[str]], int] = (
+        supply.facilities_by_offer
+        if supply.facilities_by_offer is not None
+        # counted by category: each with its category's services
+        else {(c, specs[c].services): n for c, n in supply.facilities_by_category.items()}
+    )
+    count = sum(
+        n
+        for (category, services), n in offers.items()
+        if hospital_tier(specs[category].family, services) is HospitalTier.GENERAL
+    )
+    return {
+        "general_hospitals": count,
+        "inhabitants_per_general_hospital": round(population / count) if count else None,
     }
 
 

@@ -182,7 +182,9 @@ def _profile_share(
     return compute
 
 
-def _inhabitants_per(group: str) -> Callable[[IndicatorQuery], IndicatorResult]:
+def _inhabitants_per(
+    group: str, ratio: str | None = None
+) -> Callable[[IndicatorQuery], IndicatorResult]:
     def compute(q: IndicatorQuery) -> IndicatorResult:
         _, _, rows = compute_needs_table(q.session, q.parent.code, q.level, q.index)
         by_code = {r["code"]: r for r in rows}
@@ -195,7 +197,7 @@ def _inhabitants_per(group: str) -> Callable[[IndicatorQuery], IndicatorResult]:
             elif not row[group]:
                 values[u.code], notes[u.code] = None, "no_facility"
             else:
-                values[u.code] = float(row[f"inhabitants_per_{group}"])
+                values[u.code] = float(row[ratio or f"inhabitants_per_{group}"])
         return IndicatorResult(values, notes)
 
     return compute
@@ -288,13 +290,13 @@ for _indicator in (
     Indicator(
         "inhabitants_per_hospital",
         Text(
-            "Habitants par hôpital public",
-            "عدد السكان لكل مستشفى عمومي",
-            "Inhabitants per public hospital",
+            "Habitants par hôpital général public (HPr, HP, HR, unités générales de CHU)",
+            "عدد السكان لكل مستشفى عمومي عام",
+            "Inhabitants per public general hospital (HPr, HP, HR, general CHU units)",
         ),
         Text("hab./hôpital", "نسمة/مستشفى", "inhab./hospital"),
         REGISTRY,
-        _inhabitants_per("hospitals"),
+        _inhabitants_per("general_hospitals", "inhabitants_per_general_hospital"),
         higher_is_better=False,
         uses_registry=True,
     ),
