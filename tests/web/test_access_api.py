@@ -110,3 +110,11 @@ def test_a_gap_line_without_hospital_names_the_nearest(read_client: TestClient) 
     assert beds["nearest_hospital_minutes"] > 0 and beds["nearest_hospital_distance_km"] > 0
     for lang in ("fr", "ar", "en"):
         assert beds[f"nearest_hospital_label_{lang}"]
+
+
+def test_service_names_in_three_languages(read_client: TestClient) -> None:
+    services = {s["code"]: s for s in read_client.get("/api/services").json()}
+    assert services["general_hospital"]["tier"] == "general"
+    assert services["oncology"]["tier"] == "specialty"
+    assert services["delivery"]["tier"] is None
+    assert services["children_hospital"]["name_ar"] == "مستشفى الأطفال"

@@ -207,6 +207,17 @@ class CategoryRead(BaseModel):
     services: list[str]
 
 
+class ServiceRead(BaseModel):
+    code: str
+    name_fr: str
+    name_ar: str
+    name_en: str
+    tier: str | None = Field(
+        default=None,
+        description="general | specialty | maternity: a service that classes a hospital",
+    )
+
+
 # ------------------------------------------------------------------------------ facilities
 
 
