@@ -102,3 +102,10 @@ def test_every_category_service_has_a_name_in_three_languages() -> None:
     for category in categories().values():
         assert category.services <= set(names), category.code
     assert all(n.name_fr and n.name_ar and n.name_en for n in names.values())
+
+
+def test_an_unquoted_comma_is_refused() -> None:
+    # csv.DictReader files the cells beyond the header under the key None.
+    error = refused({**GOOD, None: "a stray cell"})  # type: ignore[dict-item]
+    assert [p.row for p in error.problems] == [2]
+    assert "quote text with commas" in str(error)

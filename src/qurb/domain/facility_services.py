@@ -116,7 +116,11 @@ def parse_service_lines(
         bad = len(problems)
         extra = [k for k in raw if k not in SERVICE_COLUMNS]
         if extra:
-            problems.append(ServiceProblem(number, extra[0] or "?", "not a column of the file"))
+            # csv.DictReader files cells beyond the header under None: an unquoted comma.
+            name = extra[0] or "(cells beyond the last column)"
+            problems.append(
+                ServiceProblem(number, name, "not a column of the file (quote text with commas)")
+            )
         for key in SERVICE_COLUMNS:
             if not values[key]:
                 problems.append(ServiceProblem(number, key, "missing"))
