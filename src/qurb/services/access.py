@@ -672,23 +672,35 @@ def compute_nearest_general_hospitals(
     communes' reference points; units whose communes reach none are left out."""
     destinations = read_destinations(session, FacilitySelector(tier=HospitalTier.GENERAL.value))
     out: dict[str, NearestHospital] = {}
-    if not len(destinations):
+    groups = [(u, o) for u in units if len((o := read_origins(index, u)).communes)]
+    if not len(destinations) or not groups:
         return out
-    for unit in units:
-        origins = read_origins(index, unit)
-        if not len(origins.communes):
-            continue
-        nearest = model.compute_nearest(origins.points, destinations.points)
+    # One search for the communes of every unit, then one matrix to the hospitals chosen.
+    points = Points(
+        np.concatenate([o.points.lon for _, o in groups]),
+        np.concatenate([o.points.lat for _, o in groups]),
+        tuple(c for _, o in groups for c in (o.points.commune or ())),
+    )
+    nearest = model.compute_nearest(points, destinations.points)
+    bounds = np.cumsum([0, *(len(o.communes) for _, o in groups)])
+    chosen: dict[str, int] = {}
+    for (unit, origins), start, stop in zip(groups, bounds[:-1], bounds[1:], strict=True):
         weight: dict[int, float] = {}
-        for i, j in enumerate(nearest.index):
+        for i, j in enumerate(nearest.index[start:stop]):
             if j >= 0:
                 weight[int(j)] = weight.get(int(j), 0.0) + float(origins.population[i])
-        if not weight:
+        if weight:
+            # The hospital nearest for the most people (ties: the lowest id, stable).
+            chosen[unit.code] = min(weight, key=lambda j: (-weight[j], destinations.ids[j]))
+    columns = sorted(set(chosen.values()))
+    matrix = model.compute_matrix(points, destinations.points.take(columns))
+    for (unit, origins), start, stop in zip(groups, bounds[:-1], bounds[1:], strict=True):
+        if unit.code not in chosen:
             continue
-        # The hospital nearest for the most people (ties: the lowest id, for a stable answer).
-        chosen = min(weight, key=lambda j: (-weight[j], destinations.ids[j]))
-        matrix = model.compute_matrix(origins.points, destinations.points.take([chosen]))
-        minutes, km = matrix.minutes[:, 0], matrix.distance_km[:, 0]
+        j = chosen[unit.code]
+        column = columns.index(j)
+        minutes = matrix.minutes[start:stop, column]
+        km = matrix.distance_km[start:stop, column]
         reached = np.isfinite(minutes)
         people = origins.population[reached]
         total = float(people.sum())
@@ -698,9 +710,9 @@ def compute_nearest_general_hospitals(
         else:
             mean_minutes, mean_km = float(minutes[reached].mean()), float(km[reached].mean())
         out[unit.code] = NearestHospital(
-            destinations.ids[chosen],
-            destinations.names[chosen],
-            destinations.communes[chosen],
+            destinations.ids[j],
+            destinations.names[j],
+            destinations.communes[j],
             round(mean_minutes, 1),
             round(mean_km, 1),
             model.name,
