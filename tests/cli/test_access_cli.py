@@ -236,3 +236,24 @@ def test_distance_bands_for_a_province(scratch_db: str) -> None:
     layer = json.loads(output)
     assert len(layer["features"]) == len(body["rows"])
     assert layer["metadata"]["measure"]["key"] == "commune-graph"
+
+
+def test_tier_filters_hospitals(scratch_db: str) -> None:
+    """--level secondary is a general hospital; --tier specialty and --tier any ask for more."""
+    code, output = run(
+        "access", "nearest", "-t", "Rabat", "--tier", "specialty", "-f", "csv", "--db", scratch_db
+    )
+    assert code == 0, output
+    _, rows = csv_rows(output)
+    assert rows and {r["category"] for r in rows} <= {"HIR", "CPU", "CRO", "HPsyP", "HPsyR"}
+    code, output = run(
+        "access", "nearest", "-t", "Rabat", "--level", "secondary", "-f", "csv", "--db", scratch_db
+    )
+    assert {r["category"] for r in csv_rows(output)[1]} <= {
+        "HPr",
+        "HP",
+        "HR",
+        "HIR",
+    }
+    code, output = run("access", "nearest", "-t", "Rabat", "--tier", "nursing", "--db", scratch_db)
+    assert code != 0 and "unknown tier" in output

@@ -23,13 +23,21 @@ def test_gaps_for_fes_meknes_as_csv(scratch_db: str) -> None:
     code, output = run("gaps", "--territory", "Fès-Meknès", "--format", "csv", "--db", scratch_db)
     assert code == 0, output
     rows = list(csv.DictReader(line for line in io.StringIO(output) if not line.startswith("#")))
-    assert rows and all(r["status"] == "gap" for r in rows)
+    assert rows and all(r["status"] in ("gap", "no_hospital") for r in rows)
     assert [int(r["rank"]) for r in rows] == list(range(1, len(rows) + 1))
     # Ranked by the people beyond each norm's reach (units of different kinds don't compare).
-    unserved = [int(r["unserved_population"]) for r in rows]
+    unserved = [int(r["unserved_population"]) for r in rows if r["status"] == "gap"]
     assert unserved == sorted(unserved, reverse=True)
     # Every line is in the region (codes start with 03) and names its norm set and source.
     assert all(r["code"].startswith("03") and r["norm_set"] and r["source"] for r in rows)
+    # Moulay Yacoub has no hospital: its bed line names the nearest general hospital.
+    (beds,) = [r for r in rows if r["code"] == "03.591" and r["rule"] == "beds-per-1364"]
+    assert beds["status"] == "no_hospital" and beds["missing"] == ""
+    assert beds["nearest_hospital_id"] == "hosp-03.231.01.05-hopital-des-specialites"
+    assert float(beds["nearest_hospital_minutes"]) > 0 < float(beds["nearest_hospital_distance_km"])
+    assert "nearest general hospital" in beds["nearest_hospital_en"]
+    assert "hôpital général le plus proche" in beds["nearest_hospital_fr"]
+    assert "أقرب مستشفى عام" in beds["nearest_hospital_ar"]
     fes = next(r for r in rows if r["code"] == "03.231.01.0" and r["rule"] == "essp-per-12300")
     assert int(fes["population"]) == 1_167_842
     assert float(fes["required"]) == round(1_167_842 / 12_300, 2)
@@ -267,3 +275,31 @@ def test_facilities_changes_lists_a_move_as_one_line(scratch_db: str) -> None:
     )
     assert diar["facility_id_before"] == "essp-06.371.01.07-diar-mansour"
     assert diar["paired_by"] == "same name"
+
+
+def test_services_are_edited_from_the_cli_with_history(scratch_db: str) -> None:
+    fid = "hosp-03.231.01.01-al-ghassani"
+    code, output = run(
+        "facilities",
+        "update",
+        fid,
+        "--add-service",
+        "oncology",
+        "--remove-service",
+        "delivery",
+        "--by",
+        "amina",
+        "--reason",
+        "maternity moved",
+        "--db",
+        scratch_db,
+    )
+    assert code == 0, output
+    code, output = run("facilities", "history", fid, "-f", "json", "--db", scratch_db)
+    assert code == 0 and "oncology" in output and "maternity moved" in output
+    code, output = run(
+        "facilities", "update", fid, "--add-service", "levitation", "--db", scratch_db
+    )
+    assert code != 0 and "levitation" in output
+    code, output = run("services", "-f", "csv")
+    assert code == 0 and "general_hospital" in output and "children_hospital" in output

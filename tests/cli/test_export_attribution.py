@@ -127,6 +127,7 @@ INVOCATIONS: dict[tuple[str, ...], Invocation] = {
         ["access", "distance", *T, "--communes"],
     ],
     ("definitions",): lambda w: [["definitions"]],
+    ("services",): lambda w: [["services"]],
     ("site",): lambda w: [["site", *T, "--level", "secondary", "--add", "1", "--no-save"]],
     ("scenarios", "list"): lambda w: [["scenarios", "list"]],
     ("scenarios", "show"): lambda w: [["scenarios", "show", w.scenario_ids[0]]],
@@ -159,6 +160,7 @@ NO_DB = {
     ("categories",),
     ("network", "nearest"),
     ("definitions",),
+    ("services",),
 }
 NO_GEOMETRY = "this listing has no geometry"
 

@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 import openpyxl
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -161,4 +162,30 @@ def test_init_is_idempotent(scratch_db: str, national_db_file: tuple[Path, InitR
     assert again.loaded is False
     assert again.dataset_sha256 == national_db_file[1].dataset_sha256
     assert again.facilities_public == 3224 + 177
+    engine.dispose()
+
+
+def test_a_bad_bundled_services_line_loads_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The load checks the bundled per-facility services again: one line naming a facility
+    that is not in the lists stops it, and the database stays empty."""
+    import qurb.services.dataset as dataset
+    from qurb.domain.facility_services import ServicesFileError
+
+    real = dataset.read_bundled_csv
+
+    def with_a_bad_line(name: str) -> list[dict[str, str]]:
+        rows = real(name)
+        if name == "facility_services.csv":
+            rows = [*rows, {**rows[0], "facility_id": "hosp-00.000-nowhere"}]
+        return rows
+
+    monkeypatch.setattr(dataset, "read_bundled_csv", with_a_bad_line)
+    engine = make_engine(f"sqlite:///{tmp_path / 'bad.sqlite'}")
+    with pytest.raises(ServicesFileError, match="row 94, facility_id"):
+        init_database(engine)
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(TerritoryRow)) == 0
+        assert connection.scalar(select(func.count()).select_from(FacilityRow)) == 0
     engine.dispose()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 from alembic.config import Config
 from alembic.script import ScriptDirectory
@@ -29,12 +31,40 @@ def test_a_database_at_0001_gains_the_later_tables(scratch_db: str) -> None:
     with engine.begin() as connection:  # as a database made before revision 0002
         for table in later:
             connection.execute(text(f"DROP TABLE {table}"))
+        connection.execute(text("ALTER TABLE facilities DROP COLUMN services"))
         connection.execute(text("UPDATE alembic_version SET version_num = '0001'"))
     assert schema_revision(engine) == "0001"
     assert upgrade_if_behind(engine) is True
     assert schema_revision(engine) == SCHEMA_REVISION
     assert all(inspect(engine).has_table(table) for table in later)
+    assert "services" in {c["name"] for c in inspect(engine).get_columns("facilities")}
     assert upgrade_if_behind(engine) is False
+    engine.dispose()
+
+
+def test_a_database_at_0003_gains_per_facility_services(scratch_db: str) -> None:
+    """Revision 0004 adds the services column and classes the CHU units (HIR) from the
+    bundled lines; other rows keep NULL, read as their category's defaults."""
+    engine = make_engine(scratch_db)
+    with engine.begin() as connection:  # as a database made before revision 0004
+        connection.execute(text("ALTER TABLE facilities DROP COLUMN services"))
+        connection.execute(text("UPDATE alembic_version SET version_num = '0003'"))
+    assert upgrade_if_behind(engine) is True
+    with engine.connect() as connection:
+        services: dict[str, Any] = dict(
+            connection.execute(
+                text("SELECT id, services FROM facilities WHERE id IN (:a, :b, :c)"),
+                {
+                    "a": "hosp-04.421.01.01-med-ben-abdellah",
+                    "b": "hosp-04.421.01.01-ibn-sina",
+                    "c": "hosp-03.231.01.01-al-ghassani",
+                },
+            ).all()
+        )
+    oncology = json.loads(services["hosp-04.421.01.01-med-ben-abdellah"])
+    assert "oncology" in oncology and "delivery" not in oncology
+    assert "general_hospital" in json.loads(services["hosp-04.421.01.01-ibn-sina"])
+    assert services["hosp-03.231.01.01-al-ghassani"] is None  # an HR: its category's defaults
     engine.dispose()
 
 

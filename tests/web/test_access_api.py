@@ -139,3 +139,43 @@ def test_the_distance_band_indicator(read_client: TestClient) -> None:
     assert listed["population_2024"]["measure"] is None
     bad = read_client.get("/api/indicators/essp_distance_band_share", params={"band": "far"})
     assert bad.status_code == 422
+
+
+def test_hospital_means_a_general_hospital_and_specialty_is_its_own_tier(
+    read_client: TestClient,
+) -> None:
+    # Rabat: the CHU Ibn Sina's oncology institute, children's hospital, specialties
+    # hospital and maternities stand beside its general hospital, Ibn Sina.
+    general = read_client.get("/api/access/04.421", params={"level": "secondary"}).json()
+    assert {c["facility"] for c in general["communes"]} == {
+        "Moulay Youssef (Ancien hôpital de Rabat)"
+    }
+    assert general["offer"] == "general hospitals"
+    every = read_client.get("/api/access/04.421", params={"level": "tertiary"}).json()
+    assert {c["category"] for c in every["communes"]} == {"HIR"}
+    specialty = read_client.get("/api/access/04.421", params={"tier": "specialty"}).json()
+    assert {c["category"] for c in specialty["communes"]} <= {"HIR", "CPU", "CRO", "HPsyP", "HPsyR"}
+    assert "Ibn Sina" not in {c["facility"] for c in specialty["communes"]}
+    delivery = read_client.get("/api/access/04.421", params={"service": "delivery"}).json()
+    assert "Med Ben Abdellah" not in {c["facility"] for c in delivery["communes"]}
+    response = read_client.get("/api/access/04.421", params={"tier": "tertiary"})
+    assert response.status_code == 422
+
+
+def test_a_gap_line_without_hospital_names_the_nearest(read_client: TestClient) -> None:
+    report = read_client.get("/api/territories/03.591/gaps", params={"by": "province"}).json()
+    (beds,) = [g for g in report["lines"] if g["rule"] == "beds-per-1364"]
+    assert beds["status"] == "no_hospital" and beds["missing"] is None
+    assert beds["nearest_hospital_name"] == "Hôpital des spécialités"
+    assert beds["nearest_hospital_commune_code"].startswith("03.231.")
+    assert beds["nearest_hospital_minutes"] > 0 and beds["nearest_hospital_distance_km"] > 0
+    for lang in ("fr", "ar", "en"):
+        assert beds[f"nearest_hospital_label_{lang}"]
+
+
+def test_service_names_in_three_languages(read_client: TestClient) -> None:
+    services = {s["code"]: s for s in read_client.get("/api/services").json()}
+    assert services["general_hospital"]["tier"] == "general"
+    assert services["oncology"]["tier"] == "specialty"
+    assert services["delivery"]["tier"] is None
+    assert services["children_hospital"]["name_ar"] == "مستشفى الأطفال"

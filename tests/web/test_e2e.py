@@ -236,3 +236,38 @@ def test_licences_page_in_arabic_and_the_map_credit(page) -> None:  # type: igno
     assert credit.locator("a[href='/licences']").inner_text() == "Licences des données"
     page.click("[data-lang=ar]")
     assert credit.locator("a[href='/licences']").inner_text() == "تراخيص البيانات"
+
+
+def test_a_province_without_hospital_names_the_nearest(page) -> None:  # type: ignore[no-untyped-def]
+    """Moulay Yacoub's bed line names its nearest general hospital, each figure tagged with
+    the API field it shows."""
+    page.goto(page.base + "/#03.591")
+    page.wait_for_selector("body[data-ready='03.591']", timeout=15_000)
+    page.wait_for_selector("#panel tr.nearest-hospital", timeout=15_000)
+    row = page.locator("#panel tr.nearest-hospital")
+    assert "hôpital général le plus proche" in row.inner_text()
+    name = row.locator("[data-figure$='.nearest_hospital_name']")
+    assert name.inner_text() == "Hôpital des spécialités"
+    minutes = row.locator("[data-figure$='.nearest_hospital_minutes']")
+    assert minutes.get_attribute("data-figure").startswith("/api/territories/{code}/gaps?by=")
+    assert float(minutes.inner_text().replace(",", ".")) > 0
+    assert row.locator("[data-figure$='.nearest_hospital_distance_km']").count() == 1
+    # The attribute names the API field the figure comes from.
+    path, field = minutes.get_attribute("data-figure").split("#")
+    served = page.evaluate(
+        "async (url) => (await fetch(url)).json()", path.replace("{code}", "03.591")
+    )
+    _, index, key = field.split(".")
+    assert served["lines"][int(index)][key] == float(minutes.inner_text().replace(",", "."))
+    status = page.locator("#panel tr.status-no_hospital").inner_text()
+    assert "aucun hôpital" in status
+
+
+def test_a_chu_oncology_unit_says_it_is_a_specialty_hospital(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(page.base + "/#04.421")  # Rabat
+    page.wait_for_selector("body[data-ready='04.421']", timeout=15_000)
+    button = page.locator("#panel button[data-open='hosp-04.421.01.01-med-ben-abdellah']")
+    button.click()
+    page.wait_for_selector("#panel article.facility", timeout=10_000)
+    tier = page.locator("#panel [data-field=hospital_tier]").inner_text()
+    assert tier.startswith("hôpital spécialisé")

@@ -163,3 +163,19 @@ def test_garbage_is_a_4xx_never_a_500(edit_client, scratch_db, body) -> None:
     assert 400 <= response.status_code < 500, response.text
     assert "error" in response.json()
     assert _counts(scratch_db) == counts
+
+
+def test_services_are_edited_over_http_with_history(edit_client) -> None:
+    fid = "hosp-04.421.01.01-maternite-souissi"
+    shown = edit_client.get(f"/api/facilities/{fid}").json()
+    assert shown["hospital_tier"] == "maternity" and "delivery" in shown["services"]
+    changed = edit_client.patch(
+        f"/api/facilities/{fid}",
+        json={"add_services": ["general_hospital"], "reason": "now a general hospital"},
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["hospital_tier"] == "general"
+    history = edit_client.get(f"/api/facilities/{fid}/history").json()
+    assert any(c["field"] == "services" for c in history[-1]["changes"])
+    bad = edit_client.patch(f"/api/facilities/{fid}", json={"remove_services": ["x-ray-vision"]})
+    assert bad.status_code == 422 and "x-ray-vision" in bad.text

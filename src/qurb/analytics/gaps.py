@@ -24,6 +24,9 @@ class GapStatus(enum.StrEnum):
     MET = "met"
     SUPPLY_UNKNOWN = "supply_unknown"
     POPULATION_UNKNOWN = "population_unknown"  # e.g. births where HCP gives no fertility
+    # A bed rule where the unit has no hospital at all: rather than counting every bed of
+    # the norm as missing (next to a city's hospitals), the line names the nearest one.
+    NO_HOSPITAL = "no_hospital"
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,10 @@ class UnitSupply:
     facilities_by_category: Mapping[str, int]
     beds: int | None = None  # None: not known for every facility that counts
     doctors: int | None = None
+    hospitals: int | None = None  # open public hospitals in the unit; None: not counted
+    # Facilities per (category, their own services), for rules on services (an oncology
+    # unit of a CHU gives no obstetric care); None: count by category alone.
+    facilities_by_offer: Mapping[tuple[str, frozenset[str]], int] | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,17 @@ class GapLine:
     unserved_population: float | None
     missing_category: str
     status: GapStatus
+    # Status no_hospital: the general hospital nearest by the travel-time model (the one
+    # nearest for most of the unit's people), with the population-weighted mean minutes
+    # and km to it from the unit's communes. None otherwise.
+    nearest_hospital_id: str | None = None
+    nearest_hospital_name: str | None = None
+    nearest_hospital_commune_code: str | None = None
+    nearest_hospital_commune_name_fr: str | None = None
+    nearest_hospital_commune_name_ar: str | None = None
+    nearest_hospital_minutes: float | None = None
+    nearest_hospital_distance_km: float | None = None
+    nearest_hospital_model: str | None = None
 
 
 def compute_supply(rule: NormRule, supply: UnitSupply) -> float | None:
@@ -74,6 +92,10 @@ def compute_supply(rule: NormRule, supply: UnitSupply) -> float | None:
         return None if supply.beds is None else float(supply.beds)
     if rule.supply is SupplyMeasure.DOCTORS:
         return None if supply.doctors is None else float(supply.doctors)
+    if supply.facilities_by_offer is not None:
+        return float(
+            sum(n for (c, offer), n in supply.facilities_by_offer.items() if rule.counts(c, offer))
+        )
     return float(sum(n for c, n in supply.facilities_by_category.items() if rule.counts(c)))
 
 
@@ -86,6 +108,8 @@ def compute_gap(norm_set: NormSet, rule: NormRule, unit: UnitNeed) -> GapLine:
     unserved: float | None = None
     if base is None:
         status = GapStatus.POPULATION_UNKNOWN
+    elif rule.supply is SupplyMeasure.BEDS and unit.supply.hospitals == 0:
+        status = GapStatus.NO_HOSPITAL
     elif have is None:
         status = GapStatus.SUPPLY_UNKNOWN
     else:
@@ -118,16 +142,18 @@ def compute_gap(norm_set: NormSet, rule: NormRule, unit: UnitNeed) -> GapLine:
 
 
 def rank_gaps(lines: Iterable[GapLine]) -> list[GapLine]:
-    """Gaps first, then met, then unknown; gaps by the people beyond the norm's reach.
+    """Gaps first, then units without a hospital, met, unknown; gaps by the people beyond
+    the norm's reach.
 
     People, not missing units, rank the lines: 160 missing beds and 2 missing health
     centres are not comparable counts, but the people each shortfall leaves out are.
     """
     order = {
         GapStatus.GAP: 0,
-        GapStatus.MET: 1,
-        GapStatus.SUPPLY_UNKNOWN: 2,
-        GapStatus.POPULATION_UNKNOWN: 3,
+        GapStatus.NO_HOSPITAL: 1,
+        GapStatus.MET: 2,
+        GapStatus.SUPPLY_UNKNOWN: 3,
+        GapStatus.POPULATION_UNKNOWN: 4,
     }
     return sorted(
         lines,

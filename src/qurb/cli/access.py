@@ -58,6 +58,14 @@ ServiceOption = Annotated[
     list[str] | None,
     typer.Option("--service", "-s", help="Required service, e.g. delivery (repeatable)."),
 ]
+TierOption = Annotated[
+    str | None,
+    typer.Option(
+        "--tier",
+        help="Hospitals of one tier: general (what --level secondary means), specialty "
+        "(oncology, psychiatry, children's… hospitals), maternity, or any (every hospital).",
+    ),
+]
 ThresholdsOption = Annotated[
     str,
     typer.Option("--thresholds", help="Travel-time thresholds in minutes, comma-separated."),
@@ -65,11 +73,14 @@ ThresholdsOption = Annotated[
 
 
 def _selector(
-    level: list[str] | None, category: list[str] | None, service: list[str] | None
+    level: list[str] | None,
+    category: list[str] | None,
+    service: list[str] | None,
+    tier: str | None = None,
 ) -> FacilitySelector:
     from qurb.services.access import FacilitySelector
 
-    return FacilitySelector(tuple(level or ()), tuple(category or ()), tuple(service or ()))
+    return FacilitySelector.from_options(level or (), category or (), service or (), tier)
 
 
 def parse_thresholds(text: str) -> list[float]:
@@ -118,6 +129,7 @@ def access_nearest(
     level: LevelOption = None,
     category: CategoryOption = None,
     service: ServiceOption = None,
+    tier: TierOption = None,
     thresholds: ThresholdsOption = "30,60,120",
     model: ModelOption = "commune-graph",
     params: ParamsOption = None,
@@ -138,7 +150,7 @@ def access_nearest(
     from qurb.services.travel import make_model
 
     with _session(db) as session:
-        selector = _selector(level, category, service)
+        selector = _selector(level, category, service, tier)
         chosen = make_model(session, model, params)
         index = TerritoryIndex.from_session(session)
         values = parse_thresholds(thresholds)
@@ -203,6 +215,7 @@ def access_summary(
     level: LevelOption = None,
     category: CategoryOption = None,
     service: ServiceOption = None,
+    tier: TierOption = None,
     thresholds: ThresholdsOption = "30,60,120",
     model: ModelOption = "commune-graph",
     params: ParamsOption = None,
@@ -221,7 +234,7 @@ def access_summary(
         report = compute_access(
             session,
             index.resolve(territory),
-            _selector(level, category, service),
+            _selector(level, category, service, tier),
             chosen,
             parse_thresholds(thresholds),
             index,
@@ -402,6 +415,7 @@ def access_catchments(
     level: LevelOption = None,
     category: CategoryOption = None,
     service: ServiceOption = None,
+    tier: TierOption = None,
     model: ModelOption = "commune-graph",
     params: ParamsOption = None,
     limit: Annotated[int, typer.Option(help="Rows shown in a table (0: all).")] = 30,
@@ -417,7 +431,7 @@ def access_catchments(
     with _session(db) as session:
         index = TerritoryIndex.from_session(session)
         chosen = make_model(session, model, params)
-        selector = _selector(level, category, service)
+        selector = _selector(level, category, service, tier)
         rows = compute_catchment_rows(session, index.resolve(territory), selector, chosen, index)
     rows.sort(key=lambda r: -r["catchment_population"])
     if fmt is OutputFormat.TABLE:
@@ -459,6 +473,7 @@ def access_2sfca(
     level: LevelOption = None,
     category: CategoryOption = None,
     service: ServiceOption = None,
+    tier: TierOption = None,
     catchment: Annotated[
         float, typer.Option("--catchment", help="Catchment size in minutes.")
     ] = 60.0,
@@ -480,7 +495,7 @@ def access_2sfca(
     with _session(db) as session:
         index = TerritoryIndex.from_session(session)
         chosen = make_model(session, model, params)
-        selector = _selector(level, category, service)
+        selector = _selector(level, category, service, tier)
         rows = compute_2sfca_rows(
             session,
             index.resolve(territory),

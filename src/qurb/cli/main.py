@@ -48,6 +48,7 @@ from qurb.services.dataset import init_database
 from qurb.services.gaps import (
     compute_needs_table,
     compute_territory_gaps,
+    nearest_hospital_text,
     needs_row,
     read_profiles,
     read_supply,
@@ -520,11 +521,18 @@ def facilities_update(
     lat: Annotated[float | None, typer.Option()] = None,
     beds: Annotated[int | None, typer.Option()] = None,
     doctors: Annotated[int | None, typer.Option()] = None,
+    add_service: Annotated[
+        list[str] | None,
+        typer.Option(help="A service it now offers (repeatable; see `qurb services`)."),
+    ] = None,
+    remove_service: Annotated[
+        list[str] | None, typer.Option(help="A service it no longer offers (repeatable).")
+    ] = None,
     by: Annotated[str | None, typer.Option(help="Who makes the change.")] = None,
     reason: Annotated[str | None, typer.Option(help="Why (kept in the history).")] = None,
     db: DbOption = None,
 ) -> None:
-    """Change a facility (name, category, location, beds, doctors)."""
+    """Change a facility (name, category, location, beds, doctors, services)."""
     given = {
         k: v
         for k, v in {
@@ -534,13 +542,16 @@ def facilities_update(
             "lat": lat,
             "beds": beds,
             "doctors": doctors,
+            "add_services": add_service or None,
+            "remove_services": remove_service or None,
         }.items()
         if v is not None
     }
     if not given:
         raise _fail(
             "nothing to change",
-            "Give at least one of --name, --category, --lon/--lat, --beds, --doctors.",
+            "Give at least one of --name, --category, --lon/--lat, --beds, --doctors, "
+            "--add-service, --remove-service.",
         )
     with _session(db) as session:
         row = update_facility(
@@ -709,6 +720,16 @@ GAP_COLUMNS = [
 ]
 
 
+# Bed lines of a unit without a hospital (status no_hospital): the nearest general hospital.
+NEAREST_HOSPITAL_COLUMNS = [
+    "nearest_hospital_id",
+    "nearest_hospital_minutes",
+    "nearest_hospital_distance_km",
+    "nearest_hospital_fr",
+    "nearest_hospital_ar",
+    "nearest_hospital_en",
+]
+
 GAP_TABLE_COLUMNS = [
     "rank",
     "name_fr",
@@ -757,6 +778,15 @@ def _gap_row(rank: int, g: GapLine) -> dict[str, Any]:
         else round(g.unserved_population),
         "status": g.status.value,
         **{f"gap_{language}": describe_gap(g, language) for language in ("fr", "ar", "en")},
+        **{
+            f"nearest_hospital_{lang}": text
+            for lang, text in (
+                nearest_hospital_text(g) or dict.fromkeys(("fr", "ar", "en"))
+            ).items()
+        },
+        "nearest_hospital_id": g.nearest_hospital_id,
+        "nearest_hospital_minutes": g.nearest_hospital_minutes,
+        "nearest_hospital_distance_km": g.nearest_hospital_distance_km,
     }
 
 
@@ -807,7 +837,10 @@ def gaps_cmd(
         sets = resolve_norm_sets(list(norms or []))
         index = TerritoryIndex.from_session(session)
         report = compute_territory_gaps(session, territory, sets, by, index)
-    lines = [g for g in report.lines if g.status.value == "gap"] if only_gaps else report.lines
+    shown_status = ("gap", "no_hospital")
+    lines = (
+        [g for g in report.lines if g.status.value in shown_status] if only_gaps else report.lines
+    )
     rows = [_gap_row(i, g) for i, g in enumerate(lines, start=1)]
     if fmt is OutputFormat.TABLE:
         t = report.territory
@@ -820,6 +853,10 @@ def gaps_cmd(
             title=f"Norm gaps — {t.name_fr} ({t.code}), by {report.by}: {len(lines)} lines; "
             f"{_gap_summary(lines)}" + (f" (first {len(shown)})" if len(shown) < len(rows) else ""),
         )
+        for g in lines[: limit or None]:
+            if g.nearest_hospital_id is not None:
+                for text in (nearest_hospital_text(g) or {}).values():
+                    out.print(f"{g.name_fr}, {g.rule}: {text}")
         for s in sets:
             out.print(f"[dim]{s.id} v{s.version} ({s.kind.value}): {s.source}[/]")
         if any(s.kind is NormKind.REFERENCE_RATIO for s in sets):
@@ -830,7 +867,15 @@ def gaps_cmd(
         for note in report.skipped:
             out.print(f"[yellow]not evaluated:[/] {note}")
         return
-    columns = [*GAP_COLUMNS, "name_ar", "norm_version", "label_fr", "label_en", "source"]
+    columns = [
+        *GAP_COLUMNS,
+        "name_ar",
+        "norm_version",
+        "label_fr",
+        "label_en",
+        "source",
+        *NEAREST_HOSPITAL_COLUMNS,
+    ]
     geometry = [_ref_point(index.by_code[r["code"]]) for r in rows]
     render(rows, columns, fmt, geometry=geometry, sources=_census_and_supply(fmt))
 
@@ -847,8 +892,8 @@ NEEDS_TABLE_COLUMNS = [
     "dr",
     "csr",
     "csu",
-    "hospitals",
-    "inhabitants_per_hospitals",
+    "general_hospitals",
+    "inhabitants_per_general_hospital",
 ]
 NEEDS_HEADERS = {
     "name_fr": "territory",
@@ -860,7 +905,8 @@ NEEDS_HEADERS = {
     "dr": "DR",
     "csr": "CSR",
     "csu": "CSU",
-    "inhabitants_per_hospitals": "inh./hospital",
+    "general_hospitals": "general hosp.",
+    "inhabitants_per_general_hospital": "inh./general hosp.",
 }
 
 
@@ -983,6 +1029,25 @@ def categories_cmd(fmt: FormatOption = OutputFormat.TABLE) -> None:
         fmt,
         title="Categories",
         sources=Attribution.of(DataSource.MINISTRY),
+    )
+
+
+@app.command("services")
+def services_cmd(fmt: FormatOption = OutputFormat.TABLE) -> None:
+    """Service names: a facility offers its category's defaults, then its own lines
+    (data/overrides/services.csv, `facilities update --add-service/--remove-service`)."""
+    from qurb.domain.facility_services import known_services
+
+    rows = [
+        {"service": s.code, "name_fr": s.name_fr, "name_ar": s.name_ar, "name_en": s.name_en}
+        for s in known_services().values()
+    ]
+    render(
+        rows,
+        ["service", "name_fr", "name_ar", "name_en"],
+        fmt,
+        title="Services",
+        sources=Attribution.of(DataSource.MINISTRY),  # the Ministry's categories' packages
     )
 
 

@@ -31,11 +31,22 @@ def _cell(value: Any) -> str:
         return f"{value:,.0f}" if value.is_integer() else f"{value:,.1f}"
     if isinstance(value, int):
         return f"{value:,}"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
     return str(value)
 
 
 def write_json(document: Any, indent: int | None = None) -> None:
     sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=indent, default=str) + "\n")
+
+
+def _csv_value(value: Any) -> Any:
+    """A list (a facility's services) as one cell: its items joined by ';'."""
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ";".join(str(v) for v in value)
+    return value
 
 
 def render(
@@ -68,7 +79,7 @@ def render(
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
         for row in rows:
-            writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
+            writer.writerow([_csv_value(row.get(c)) for c in columns])
         sys.stdout.write(buffer.getvalue())
         return
     if fmt is OutputFormat.JSON:

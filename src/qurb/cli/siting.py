@@ -50,6 +50,13 @@ def site_cmd(
     ] = None,
     category: CategoryOption = None,
     service: ServiceOption = None,
+    tier: Annotated[
+        str | None,
+        typer.Option(
+            "--tier",
+            help="With --level secondary: general (default), specialty, maternity or any.",
+        ),
+    ] = None,
     add: Annotated[int | None, typer.Option("--add", "-k", help="How many sites to add.")] = None,
     budget: Annotated[
         float | None, typer.Option("--budget", help="Budget in MAD (instead of --add).")
@@ -93,6 +100,7 @@ def site_cmd(
         level=level.value if level else None,
         categories=tuple(category or ()),
         services=tuple(service or ()),
+        tier=tier,
         add=add,
         budget_amount_mad=budget,
         site_cost_amount_mad=site_cost,

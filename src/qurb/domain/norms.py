@@ -67,14 +67,16 @@ class NormRule:
     scale: TerritoryLevel  # the smallest level at which the rule is meaningful
     missing_category: str  # what a missing unit would be, for the gap table
 
-    def counts(self, category_code: str) -> bool:
-        """Does a facility of this category count towards the rule's supply?"""
+    def counts(self, category_code: str, services: frozenset[str] | None = None) -> bool:
+        """Does a facility of this category count towards the rule's supply? `services`:
+        the facility's own services (default: its category's)."""
         spec = categories()[category_code]
         if self.categories and category_code not in self.categories:
             return False
         if self.families and spec.family not in self.families:
             return False
-        return not (self.services_any and not (spec.services & self.services_any))
+        offered = spec.services if services is None else services
+        return not (self.services_any and not (offered & self.services_any))
 
 
 @dataclass(frozen=True)

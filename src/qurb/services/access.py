@@ -39,7 +39,14 @@ from qurb.analytics.accessibility import (
 from qurb.analytics.commune_graph import TERRAIN_NAMES, CommuneGraphModel, Terrain
 from qurb.analytics.travel import Measure, Points, TravelTimeModel
 from qurb.data import read_bundled_json
-from qurb.domain.facility import categories
+from qurb.domain.facility import Level, categories
+from qurb.domain.facility_services import (
+    HospitalTier,
+    facility_services,
+    hospital_tier,
+    known_services,
+    unknown_service_message,
+)
 from qurb.domain.territory import Territory, TerritoryLevel, inside_morocco
 from qurb.services.gaps import public_offer
 from qurb.services.territories import TerritoryIndex
@@ -47,22 +54,33 @@ from qurb.storage.models import FacilityRow
 
 DEFAULT_THRESHOLDS_MINUTES = (30.0, 60.0, 120.0)
 # Referral tiers (AccessMod's "referral" analysis): the CHU tier includes the CHU's own
-# units listed as HIR (hôpital inter-régional).
+# units listed as HIR (hôpital inter-régional). Referral goes to general hospitals only:
+# an oncology centre or a children's hospital of a CHU is no referral hospital for all.
 REFERRAL_TIERS: dict[str, tuple[str, ...]] = {
     "HPr": ("HPr",),
     "HP": ("HP",),
     "HR": ("HR",),
     "CHU": ("CHU", "HIR"),
 }
+# `--tier any`: every hospital of the level asked, general or not (the reading before
+# hospitals were told apart).
+ANY_TIER = "any"
+TIERS = tuple(t.value for t in HospitalTier)
 
 
 @dataclass(frozen=True)
 class FacilitySelector:
-    """Which facilities count as destinations (empty = any); open public offer only."""
+    """Which facilities count as destinations (empty = any); open public offer only.
+
+    `tier` keeps the hospitals of one tier (general, specialty, maternity), read from each
+    facility's own services like `services`. Use `from_options` for what a user asks:
+    there "hospital" (`level = secondary`) means a general hospital.
+    """
 
     levels: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
     services: tuple[str, ...] = ()
+    tier: str | None = None
 
     def __post_init__(self) -> None:
         known = categories()
@@ -72,33 +90,65 @@ class FacilitySelector:
                 f"unknown facility category {unknown[0]!r}; see `qurb categories` "
                 f"(e.g. {', '.join(list(known)[:6])})"
             )
-        services = {s for c in known.values() for s in c.services}
-        bad = [s for s in self.services if s not in services]
+        bad = [s for s in self.services if s not in known_services()]
         if bad:
-            raise AccessError(
-                f"unknown service {bad[0]!r}; services are {', '.join(sorted(services))}"
-            )
+            raise AccessError(unknown_service_message(bad[0]))
         levels = {c.level.value for c in known.values()}
         bad = [v for v in self.levels if v not in levels]
         if bad:
             raise AccessError(f"unknown level {bad[0]!r}; levels are {', '.join(sorted(levels))}")
+        if self.tier is not None and self.tier not in TIERS:
+            raise AccessError(
+                f"unknown tier {self.tier!r}; tiers are {', '.join([*TIERS, ANY_TIER])}"
+            )
+
+    @classmethod
+    def from_options(
+        cls,
+        levels: Sequence[str] = (),
+        categories: Sequence[str] = (),
+        services: Sequence[str] = (),
+        tier: str | None = None,
+    ) -> FacilitySelector:
+        """A user's filter: `secondary` alone (a hospital) is a general hospital (HPr, HP,
+        HR and the CHU's general units); `tier` picks another tier, `any` every hospital
+        of the level as its category says."""
+        levels, chosen = tuple(levels), tuple(categories)
+        if tier == ANY_TIER:
+            return cls(levels, chosen, tuple(services))
+        if levels == (Level.SECONDARY.value,) and not chosen:
+            # "Hospital": a tier spans levels (the CHU's units are tertiary).
+            return cls((), (), tuple(services), tier or HospitalTier.GENERAL.value)
+        return cls(levels, chosen, tuple(services), tier)
 
     def allowed_categories(self) -> list[str]:
+        """Categories that may hold a match (each facility's services decide)."""
         chosen = []
         for code, category in categories().items():
             if category.family == "osm":
+                continue
+            if self.tier and category.family != "hospital":
                 continue
             if self.levels and category.level.value not in self.levels:
                 continue
             if self.categories and code not in self.categories:
                 continue
-            if self.services and not set(self.services) <= set(category.services):
-                continue
             chosen.append(code)
         return chosen
 
+    def matches(self, family: str, services: frozenset[str]) -> bool:
+        """Does a facility with these services pass the service and tier conditions?"""
+        if self.services and not set(self.services) <= services:
+            return False
+        if self.tier is None:
+            return True
+        tier = hospital_tier(family, services)
+        return tier is not None and tier.value == self.tier
+
     def describe(self) -> str:
         parts = []
+        if self.tier:
+            parts.append(f"{self.tier} hospitals")
         if self.levels:
             parts.append("level " + "/".join(self.levels))
         if self.categories:
@@ -127,12 +177,14 @@ def read_destinations(
     allowed = selector.allowed_categories()
     if not allowed:
         raise AccessError(f"no facility category matches {selector.describe()}")
-    rows = session.execute(
+    candidates = session.execute(
         public_offer(
             select(
                 FacilityRow.id,
                 FacilityRow.name,
                 FacilityRow.category,
+                FacilityRow.family,
+                FacilityRow.services,
                 FacilityRow.commune_code,
                 FacilityRow.lon,
                 FacilityRow.lat,
@@ -140,6 +192,11 @@ def read_destinations(
             ).where(FacilityRow.status == "open", FacilityRow.category.in_(allowed))
         ).order_by(FacilityRow.id)
     ).all()
+    rows = [
+        r
+        for r in candidates
+        if selector.matches(r.family, facility_services(r.category, r.services))
+    ]
     points = Points(
         np.array([r.lon for r in rows], float),
         np.array([r.lat for r in rows], float),
@@ -490,7 +547,9 @@ def compute_referrals(
         for r in essp
     ]
     for tier in tiers:
-        destinations = read_destinations(session, FacilitySelector(categories=REFERRAL_TIERS[tier]))
+        destinations = read_destinations(
+            session, FacilitySelector(categories=REFERRAL_TIERS[tier], tier=HospitalTier.GENERAL)
+        )
         nearest = model.compute_nearest(origins, destinations.points)
         for i, row in enumerate(rows):
             j = int(nearest.index[i])
@@ -710,4 +769,78 @@ def distance_group_rows(report: DistanceReport) -> list[dict[str, Any]]:
             row[f"share_{key}_pct"] = None if share is None else round(share * 100, 1)
         row["communes_population_unknown"] = g.origins_population_unknown
         out.append(row)
+    return out
+
+
+# ------------------------------------------------------------ nearest general hospital
+
+
+@dataclass(frozen=True)
+class NearestHospital:
+    """The general hospital nearest for most of a unit's people, and the population-
+    weighted mean minutes and km to it from the unit's communes (travel-time model)."""
+
+    facility_id: str
+    name: str
+    commune_code: str
+    minutes: float
+    distance_km: float
+    model: str
+
+
+def compute_nearest_general_hospitals(
+    session: Session,
+    index: TerritoryIndex,
+    units: Sequence[Territory],
+    model: TravelTimeModel,
+) -> dict[str, NearestHospital]:
+    """For each unit (a commune, province…): its nearest general hospital, from its
+    communes' reference points; units whose communes reach none are left out."""
+    destinations = read_destinations(session, FacilitySelector(tier=HospitalTier.GENERAL.value))
+    out: dict[str, NearestHospital] = {}
+    groups = [(u, o) for u in units if len((o := read_origins(index, u)).communes)]
+    if not len(destinations) or not groups:
+        return out
+    # One search for the communes of every unit, then one matrix to the hospitals chosen.
+    points = Points(
+        np.concatenate([o.points.lon for _, o in groups]),
+        np.concatenate([o.points.lat for _, o in groups]),
+        tuple(c for _, o in groups for c in (o.points.commune or ())),
+    )
+    nearest = model.compute_nearest(points, destinations.points)
+    bounds = np.cumsum([0, *(len(o.communes) for _, o in groups)])
+    chosen: dict[str, int] = {}
+    for (unit, origins), start, stop in zip(groups, bounds[:-1], bounds[1:], strict=True):
+        weight: dict[int, float] = {}
+        for i, j in enumerate(nearest.index[start:stop]):
+            if j >= 0:
+                weight[int(j)] = weight.get(int(j), 0.0) + float(origins.population[i])
+        if weight:
+            # The hospital nearest for the most people (ties: the lowest id, stable).
+            chosen[unit.code] = min(weight, key=lambda j: (-weight[j], destinations.ids[j]))
+    columns = sorted(set(chosen.values()))
+    matrix = model.compute_matrix(points, destinations.points.take(columns))
+    for (unit, origins), start, stop in zip(groups, bounds[:-1], bounds[1:], strict=True):
+        if unit.code not in chosen:
+            continue
+        j = chosen[unit.code]
+        column = columns.index(j)
+        minutes = matrix.minutes[start:stop, column]
+        km = matrix.distance_km[start:stop, column]
+        reached = np.isfinite(minutes)
+        people = origins.population[reached]
+        total = float(people.sum())
+        if total > 0:
+            mean_minutes = float((minutes[reached] * people).sum() / total)
+            mean_km = float((km[reached] * people).sum() / total)
+        else:
+            mean_minutes, mean_km = float(minutes[reached].mean()), float(km[reached].mean())
+        out[unit.code] = NearestHospital(
+            destinations.ids[j],
+            destinations.names[j],
+            destinations.communes[j],
+            round(mean_minutes, 1),
+            round(mean_km, 1),
+            model.name,
+        )
     return out

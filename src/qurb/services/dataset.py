@@ -14,6 +14,7 @@ from sqlalchemy import Engine, func, insert, select, text
 from qurb.data import BUNDLED_DIR, read_bundled_csv, read_bundled_json
 from qurb.domain.census import HOUSEHOLD_COLUMNS, PEOPLE_COLUMNS
 from qurb.domain.facility import categories
+from qurb.domain.facility_services import ServiceLine, apply_service_lines, parse_service_lines
 from qurb.storage.database import make_sessionmaker, migrate, transaction
 from qurb.storage.models import (
     AdjacencyRow,
@@ -112,12 +113,25 @@ def _census_rows() -> list[dict[str, Any]]:
     ]
 
 
+def _service_lines(category_of: dict[str, str]) -> dict[str, list[ServiceLine]]:
+    """The bundled per-facility service lines, checked again against the facilities."""
+    lines: dict[str, list[ServiceLine]] = {}
+    rows = read_bundled_csv("facility_services.csv")
+    for line in parse_service_lines(rows, "facility_services.csv", category_of):
+        lines.setdefault(line.facility_id, []).append(line)
+    return lines
+
+
 def _facility_rows(
     now: datetime, province_of: dict[str, str]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
     specs = categories()
     editions, current = [], []
-    for r in read_bundled_csv("facilities.csv"):
+    bundled = read_bundled_csv("facilities.csv")
+    service_lines = _service_lines(
+        {r["facility_id"]: r["category"] for r in bundled if int(r["edition"]) == CURRENT_EDITION}
+    )
+    for r in bundled:
         editions.append(
             {
                 "facility_id": r["facility_id"],
@@ -152,6 +166,9 @@ def _facility_rows(
                 "osm_id": _text(r["osm_id"]),
                 "beds": None,
                 "doctors": None,
+                "services": apply_service_lines(
+                    r["category"], service_lines.get(r["facility_id"], ())
+                ),
                 "source": f"{r['source_file']} (Ministère de la Santé, {r['edition']})",
                 "source_row": int(r["source_row"]),
                 "link_method": r["link_method"],
@@ -186,6 +203,7 @@ def _facility_rows(
                 "osm_id": p["osm_id"],
                 "beds": None,
                 "doctors": None,
+                "services": sorted(specs[p["facility_type"]].services),
                 "source": "OpenStreetMap (© OpenStreetMap contributors, ODbL), extract 2026-03",
                 "source_row": None,
                 "link_method": None,

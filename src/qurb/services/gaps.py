@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from qurb.analytics.gaps import GapLine, UnitNeed, UnitSupply, compute_gaps, rank_gaps
+from qurb.analytics.gaps import (
+    GapLine,
+    GapStatus,
+    UnitNeed,
+    UnitSupply,
+    compute_gaps,
+    rank_gaps,
+)
 from qurb.analytics.needs import PopulationProfile, compute_profile, compute_ratios
+from qurb.analytics.travel import TravelTimeModel
 from qurb.domain.facility import Level, categories, hospital_categories
+from qurb.domain.facility_services import HospitalTier, facility_services, hospital_tier
 from qurb.domain.norms import NormSet
 from qurb.domain.territory import Territory, TerritoryLevel
 from qurb.services.territories import PREFECTURE_OF_ARRONDISSEMENTS, TerritoryIndex
@@ -85,43 +94,48 @@ def read_supply(
     known for every facility that counts: a partial sum would read as a shortage. A unit
     with no hospital has 0 public beds: that is known, not unknown.
     """
-    query = (
-        select(
-            FacilityRow.commune_code,
-            FacilityRow.arrondissement_code,
-            FacilityRow.category,
-            func.count(),
-            func.count(FacilityRow.beds),
-            func.coalesce(func.sum(FacilityRow.beds), 0),
-            func.count(FacilityRow.doctors),
-            func.coalesce(func.sum(FacilityRow.doctors), 0),
-        )
-        .where(FacilityRow.status == "open")
-        .group_by(FacilityRow.commune_code, FacilityRow.arrondissement_code, FacilityRow.category)
-    )
-    if sector == "public":
-        query = public_offer(query)
-    elif sector != "all":
-        query = query.where(FacilityRow.sector == sector)
+    query = select(
+        FacilityRow.commune_code,
+        FacilityRow.arrondissement_code,
+        FacilityRow.category,
+        func.count(),
+        func.count(FacilityRow.beds),
+        func.coalesce(func.sum(FacilityRow.beds), 0),
+        func.count(FacilityRow.doctors),
+        func.coalesce(func.sum(FacilityRow.doctors), 0),
+    ).group_by(FacilityRow.commune_code, FacilityRow.arrondissement_code, FacilityRow.category)
     scope = index.scope(territory)
-    if scope.communes is not None:
-        query = query.where(FacilityRow.commune_code.in_(scope.communes))
-    if scope.arrondissements is not None:
-        query = query.where(FacilityRow.arrondissement_code.in_(scope.arrondissements))
+
+    def scoped(query: _Query) -> _Query:
+        query = query.where(FacilityRow.status == "open")
+        if sector == "public":
+            query = public_offer(query)
+        elif sector != "all":
+            query = query.where(FacilityRow.sector == sector)
+        if scope.communes is not None:
+            query = query.where(FacilityRow.commune_code.in_(scope.communes))
+        if scope.arrondissements is not None:
+            query = query.where(FacilityRow.arrondissement_code.in_(scope.arrondissements))
+        return query
+
     whole_territory = level is territory.level
+
+    def unit_of(commune: str, arrondissement: str | None) -> str | None:
+        if whole_territory:
+            return territory.code
+        if level is TerritoryLevel.ARRONDISSEMENT:
+            return arrondissement  # None: a facility of the commune not placed in one
+        unit = index.ancestor_at(commune, level)
+        return unit.code if unit is not None else None  # urban communes have no cercle
+
+    query = scoped(query)
     hospitals = hospital_categories()
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     tallies: dict[str, _Tally] = defaultdict(_Tally)
     for commune, arrondissement, category, n, n_beds, beds, n_doctors, doctors in session.execute(
         query
     ):
-        if whole_territory:
-            code: str | None = territory.code
-        elif level is TerritoryLevel.ARRONDISSEMENT:
-            code = arrondissement  # None: a facility of the commune not placed in one
-        else:
-            unit = index.ancestor_at(commune, level)
-            code = unit.code if unit is not None else None  # urban communes have no cercle
+        code = unit_of(commune, arrondissement)
         if code is None:
             continue
         counts[code][category] += n
@@ -133,11 +147,28 @@ def read_supply(
         tally.facilities += n
         tally.with_doctors += int(n_doctors)
         tally.doctors += int(doctors or 0)
+    # Each facility's own services, for the rules on services (JSON cannot be grouped on
+    # in PostgreSQL: the facilities are read one by one).
+    offers: dict[str, dict[tuple[str, frozenset[str]], int]] = defaultdict(lambda: defaultdict(int))
+    offer_query = scoped(
+        select(
+            FacilityRow.commune_code,
+            FacilityRow.arrondissement_code,
+            FacilityRow.category,
+            FacilityRow.services,
+        )
+    )
+    for commune, arrondissement, category, services in session.execute(offer_query):
+        code = unit_of(commune, arrondissement)
+        if code is not None:
+            offers[code][(category, facility_services(category, services))] += 1
     return {
         code: UnitSupply(
             facilities_by_category=dict(by_category),
             beds=tallies[code].known_beds(),
             doctors=tallies[code].known_doctors(),
+            hospitals=tallies[code].hospitals,
+            facilities_by_offer=dict(offers[code]),
         )
         for code, by_category in counts.items()
     }
@@ -165,7 +196,10 @@ def compute_territory_gaps(
     norm_sets: list[NormSet],
     by: TerritoryLevel | None = None,
     index: TerritoryIndex | None = None,
+    model: TravelTimeModel | None = None,
 ) -> GapReport:
+    """Gap lines of every rule; a bed line of a unit without a hospital names the general
+    hospital nearest by `model` (default: the bundled commune graph)."""
     index = index or TerritoryIndex.from_session(session)
     territory = index.resolve(territory_query)
     by = by or _default_level(territory)
@@ -206,13 +240,50 @@ def compute_territory_gaps(
                     u.name_ar,
                     u.level.value,
                     profiles[u.code],
-                    supply.get(u.code, UnitSupply({})),
+                    # A unit without any public facility has no hospital either.
+                    supply.get(u.code, UnitSupply({}, hospitals=0)),
                 )
                 for u in units
                 if u.code in profiles
             ]
         lines.extend(compute_gaps(norm_set, units_by_rule))
+    if any(g.status is GapStatus.NO_HOSPITAL for g in lines):
+        lines = _with_nearest_hospitals(session, index, lines, model)
     return GapReport(territory, by, rank_gaps(lines), skipped)
+
+
+def _with_nearest_hospitals(
+    session: Session,
+    index: TerritoryIndex,
+    lines: list[GapLine],
+    model: TravelTimeModel | None,
+) -> list[GapLine]:
+    """Name the nearest general hospital on the lines of units that have no hospital."""
+    from qurb.services.access import compute_nearest_general_hospitals
+    from qurb.services.travel import commune_graph_model
+
+    units = {g.code: index.by_code[g.code] for g in lines if g.status is GapStatus.NO_HOSPITAL}
+    nearest = compute_nearest_general_hospitals(
+        session, index, list(units.values()), model or commune_graph_model(session)
+    )
+    out = []
+    for g in lines:
+        hospital = nearest.get(g.code) if g.status is GapStatus.NO_HOSPITAL else None
+        if hospital is not None:
+            commune = index.by_code.get(hospital.commune_code)
+            g = replace(
+                g,
+                nearest_hospital_id=hospital.facility_id,
+                nearest_hospital_name=hospital.name,
+                nearest_hospital_commune_code=hospital.commune_code,
+                nearest_hospital_commune_name_fr=commune.name_fr if commune else None,
+                nearest_hospital_commune_name_ar=commune.name_ar if commune else None,
+                nearest_hospital_minutes=hospital.minutes,
+                nearest_hospital_distance_km=hospital.distance_km,
+                nearest_hospital_model=hospital.model,
+            )
+        out.append(g)
+    return out
 
 
 def _depth(level: TerritoryLevel) -> int:
@@ -283,4 +354,45 @@ def needs_row(unit: Territory, profile: PopulationProfile, supply: UnitSupply) -
         else round(profile.births_per_year),
         **{f"{level}_facilities": n for level, n in by_level.items()},
         **compute_ratios(profile.population, have),
+        **_general_hospital_ratio(profile.population, supply),
+    }
+
+
+def _general_hospital_ratio(population: float, supply: UnitSupply) -> dict[str, Any]:
+    """General hospitals (HPr, HP, HR, the CHU's general units) and inhabitants per one:
+    what "hospital" means; `hospitals` counts every hospital, specialty ones included."""
+    specs = categories()
+    offers: Mapping[tuple[str, frozenset[str]], int] = (
+        supply.facilities_by_offer
+        if supply.facilities_by_offer is not None
+        # counted by category: each with its category's services
+        else {(c, specs[c].services): n for c, n in supply.facilities_by_category.items()}
+    )
+    count = sum(
+        n
+        for (category, services), n in offers.items()
+        if hospital_tier(specs[category].family, services) is HospitalTier.GENERAL
+    )
+    return {
+        "general_hospitals": count,
+        "inhabitants_per_general_hospital": round(population / count) if count else None,
+    }
+
+
+def nearest_hospital_text(g: GapLine) -> dict[str, str] | None:
+    """The words of a bed line without a hospital, in French, Arabic and English."""
+    if g.nearest_hospital_id is None:
+        return None
+    name, model = g.nearest_hospital_name, g.nearest_hospital_model
+    minutes, km = f"{g.nearest_hospital_minutes:g}", f"{g.nearest_hospital_distance_km:g}"
+    fr_place = g.nearest_hospital_commune_name_fr or ""
+    ar_place = g.nearest_hospital_commune_name_ar or fr_place
+    return {
+        "fr": f"Aucun hôpital ici ; hôpital général le plus proche (modèle de temps de trajet "
+        f"{model}, moyenne pondérée par la population) : {name} ({fr_place}), {minutes} min, "
+        f"{km} km",
+        "ar": f"لا يوجد مستشفى هنا؛ أقرب مستشفى عام (نموذج زمن التنقل {model}، متوسط مرجح "
+        f"بالسكان): {name} ({ar_place})، {minutes} دقيقة، {km} كلم",
+        "en": f"No hospital here; nearest general hospital (travel-time model {model}, "
+        f"population-weighted mean): {name} ({fr_place}), {minutes} min, {km} km",
     }

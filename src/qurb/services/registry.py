@@ -21,6 +21,11 @@ from sqlalchemy.orm import Session
 
 from qurb.analytics.editions import EditionDiff, EditionEntry, compute_edition_diff
 from qurb.domain.facility import Sector, Status, categories, unknown_category_message
+from qurb.domain.facility_services import (
+    facility_services,
+    known_services,
+    unknown_service_message,
+)
 from qurb.domain.names import fold_name
 from qurb.domain.territory import TerritoryLevel, inside_morocco
 from qurb.services.dataset import facility_snapshot
@@ -66,6 +71,12 @@ class FacilityUpdate(BaseModel):
     lat: float | None = None
     beds: int | None = Field(default=None, ge=0)
     doctors: int | None = Field(default=None, ge=0)
+    add_services: list[str] | None = Field(
+        default=None, description="services the facility now offers (names of `qurb services`)"
+    )
+    remove_services: list[str] | None = Field(
+        default=None, description="services it no longer offers"
+    )
 
 
 @dataclass(frozen=True)
@@ -279,6 +290,7 @@ class Validator:
                 "osm_id": payload.osm_id,
                 "beds": payload.beds,
                 "doctors": payload.doctors,
+                "services": sorted(spec.services),
                 "source": "user",
                 "source_row": row,
                 "link_method": None,
@@ -383,7 +395,10 @@ def update_facility(
     row = get_facility(session, facility_id)
     before = _as_dict(row)
     changes = update.model_dump(exclude_unset=True)
+    added = changes.pop("add_services", None) or []
+    removed = changes.pop("remove_services", None) or []
     errors: list[FieldError] = []
+    services = set(facility_services(row.category, row.services))
     if "category" in changes:
         spec = categories().get(changes["category"])
         if spec is None:
@@ -395,6 +410,12 @@ def update_facility(
             )
         else:
             changes["family"], changes["level"] = spec.family, spec.level.value
+            # The facility's own additions and removals outlive its change of category.
+            old = categories()[row.category].services
+            services = (set(spec.services) | (services - old)) - (old - services)
+    errors += _service_errors(added, removed, services)
+    if (added or removed or "category" in changes) and not errors:
+        changes["services"] = sorted((services | set(added)) - set(removed))
     if ("lon" in changes) != ("lat" in changes):
         errors.append(FieldError("lon/lat", "give both lon and lat"))
     elif "lon" in changes and changes["lon"] is not None:
@@ -423,6 +444,24 @@ def update_facility(
     _record_change(session, facility_id, action, changed_by, before, _as_dict(row), reason, now)
     session.flush()
     return row
+
+
+def _service_errors(added: list[str], removed: list[str], services: set[str]) -> list[FieldError]:
+    errors = [
+        FieldError(field, unknown_service_message(name))
+        for field, names in (("add_services", added), ("remove_services", removed))
+        for name in names
+        if name not in known_services()
+    ]
+    errors += [
+        FieldError("remove_services", f"{name!r} is not one of its services")
+        for name in removed
+        if name in known_services() and name not in services
+    ]
+    both = sorted(set(added) & set(removed))
+    if both:
+        errors.append(FieldError("add_services", f"{both[0]!r} is both added and removed"))
+    return errors
 
 
 def close_facility(

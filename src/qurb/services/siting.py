@@ -48,6 +48,7 @@ class SitingRequest:
     level: str | None = "primary"
     categories: tuple[str, ...] = ()
     services: tuple[str, ...] = ()
+    tier: str | None = None  # see FacilitySelector.from_options: secondary = general hospital
     add: int | None = None
     budget_amount_mad: float | None = None
     site_cost_amount_mad: float | None = None  # cost of one new site (budget mode)
@@ -63,7 +64,9 @@ class SitingRequest:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in vars(self).items()}
 
     def selector(self) -> FacilitySelector:
-        return FacilitySelector((self.level,) if self.level else (), self.categories, self.services)
+        return FacilitySelector.from_options(
+            (self.level,) if self.level else (), self.categories, self.services, self.tier
+        )
 
 
 @dataclass(frozen=True)
@@ -402,10 +405,11 @@ def compare_scenarios(rows: Sequence[ScenarioRow]) -> list[dict[str, Any]]:
                 "id": row.id,
                 "name": row.name,
                 "territory": row.territory_code,
-                "offer": FacilitySelector(
+                "offer": FacilitySelector.from_options(
                     tuple([params["level"]] if params.get("level") else []),
                     tuple(params.get("categories") or ()),
                     tuple(params.get("services") or ()),
+                    params.get("tier"),
                 ).describe(),
                 "objective": params["objective"],
                 "within_minutes": params["within_minutes"],

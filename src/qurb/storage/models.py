@@ -111,6 +111,10 @@ class FacilityRow(Base):
     osm_id: Mapped[str | None] = mapped_column(String(32))
     beds: Mapped[int | None] = mapped_column(Integer)
     doctors: Mapped[int | None] = mapped_column(Integer)
+    # The services it offers (names of services.toml), sorted: its category's defaults and
+    # the reviewed lines of services.csv at load, then registry edits. None: recorded before
+    # services were kept per facility, read as the category's defaults.
+    services: Mapped[list[str] | None] = mapped_column(JSON)
     source: Mapped[str] = mapped_column(String(200))
     source_row: Mapped[int | None] = mapped_column(Integer)
     link_method: Mapped[str | None] = mapped_column(String(16))

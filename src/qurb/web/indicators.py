@@ -171,7 +171,9 @@ def _profile_share(
     return compute
 
 
-def _inhabitants_per(group: str) -> Callable[[IndicatorQuery], IndicatorResult]:
+def _inhabitants_per(
+    group: str, ratio: str | None = None
+) -> Callable[[IndicatorQuery], IndicatorResult]:
     def compute(q: IndicatorQuery) -> IndicatorResult:
         _, _, rows = compute_needs_table(q.session, q.parent.code, q.level, q.index)
         by_code = {r["code"]: r for r in rows}
@@ -184,7 +186,7 @@ def _inhabitants_per(group: str) -> Callable[[IndicatorQuery], IndicatorResult]:
             elif not row[group]:
                 values[u.code], notes[u.code] = None, "no_facility"
             else:
-                values[u.code] = float(row[f"inhabitants_per_{group}"])
+                values[u.code] = float(row[ratio or f"inhabitants_per_{group}"])
         return IndicatorResult(values, notes)
 
     return compute
@@ -277,13 +279,13 @@ for _indicator in (
     Indicator(
         "inhabitants_per_hospital",
         Text(
-            "Habitants par hôpital public",
-            "عدد السكان لكل مستشفى عمومي",
-            "Inhabitants per public hospital",
+            "Habitants par hôpital général public (HPr, HP, HR, unités générales de CHU)",
+            "عدد السكان لكل مستشفى عمومي عام",
+            "Inhabitants per public general hospital (HPr, HP, HR, general CHU units)",
         ),
         Text("hab./hôpital", "نسمة/مستشفى", "inhab./hospital"),
         REGISTRY,
-        _inhabitants_per("hospitals"),
+        _inhabitants_per("general_hospitals", "inhabitants_per_general_hospital"),
         higher_is_better=False,
         uses_registry=True,
     ),
@@ -315,8 +317,23 @@ for _indicator in (
 def _access_choices() -> list[tuple[str, Text]]:
     return [
         ("primary", Text("Soins primaires (ESSP)", "الرعاية الأولية", "Primary care (ESSP)")),
-        ("secondary", Text("Hôpital (HPr, HP, HR)", "مستشفى", "Hospital (HPr, HP, HR)")),
+        (
+            "secondary",
+            Text(
+                "Hôpital général (HPr, HP, HR, unités générales de CHU)",
+                "مستشفى عام (مستشفى القرب، الإقليمي، الجهوي، الوحدات العامة للمركز الجامعي)",
+                "General hospital (HPr, HP, HR, general CHU units)",
+            ),
+        ),
         ("tertiary", Text("CHU", "المركز الاستشفائي الجامعي", "University hospital (CHU)")),
+        (
+            "specialty",
+            Text(
+                "Hôpital spécialisé (oncologie, psychiatrie, enfants…)",
+                "مستشفى متخصص (الأنكولوجيا، الطب النفسي، الأطفال…)",
+                "Specialty hospital (oncology, psychiatry, children…)",
+            ),
+        ),
     ]
 
 
@@ -341,7 +358,11 @@ def _beyond(q: IndicatorQuery) -> IndicatorResult:
     report = compute_access(
         q.session,
         q.parent,
-        FacilitySelector(levels=(q.params["offer"],)),
+        (
+            FacilitySelector(tier="specialty")
+            if q.params["offer"] == "specialty"
+            else FacilitySelector.from_options((q.params["offer"],))
+        ),
         commune_graph_model(q.session),
         [threshold],
         q.index,

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from qurb.domain.facility_services import facility_services, hospital_tier
 from qurb.domain.territory import Territory
 from qurb.services.registry import FacilityCreate, FacilityUpdate
 from qurb.services.territories import TerritoryIndex, density_per_km2, growth_2014_2024_pct
@@ -170,7 +171,25 @@ class GapLineRead(BaseModel):
     missing: int | None
     missing_category: str
     unserved_population: float | None
-    status: str
+    status: str = Field(description="gap | met | no_hospital | supply_unknown | population_unknown")
+    # Status no_hospital (a bed rule where the unit has no hospital): the general hospital
+    # nearest by the travel-time model, instead of counting every bed of the norm missing.
+    nearest_hospital_id: str | None = None
+    nearest_hospital_name: str | None = None
+    nearest_hospital_commune_code: str | None = None
+    nearest_hospital_commune_name_fr: str | None = None
+    nearest_hospital_commune_name_ar: str | None = None
+    nearest_hospital_minutes: float | None = Field(
+        default=None,
+        description="population-weighted mean minutes from the unit's communes (model)",
+    )
+    nearest_hospital_distance_km: float | None = Field(
+        default=None, description="population-weighted mean km from the unit's communes (model)"
+    )
+    nearest_hospital_model: str | None = None
+    nearest_hospital_label_fr: str | None = None
+    nearest_hospital_label_ar: str | None = None
+    nearest_hospital_label_en: str | None = None
 
 
 class GapReportRead(BaseModel):
@@ -209,6 +228,17 @@ class CategoryRead(BaseModel):
     services: list[str]
 
 
+class ServiceRead(BaseModel):
+    code: str
+    name_fr: str
+    name_ar: str
+    name_en: str
+    tier: str | None = Field(
+        default=None,
+        description="general | specialty | maternity: a service that classes a hospital",
+    )
+
+
 # ------------------------------------------------------------------------------ facilities
 
 
@@ -235,6 +265,13 @@ class FacilityRead(BaseModel):
     osm_id: str | None
     beds: int | None
     doctors: int | None
+    services: list[str] = Field(
+        default_factory=list,
+        description="the services it offers: its category's defaults, then services.csv and edits",
+    )
+    hospital_tier: str | None = Field(
+        default=None, description="general | specialty | maternity, for a hospital; else null"
+    )
     source: str
     source_row: int | None
     link_method: str | None
@@ -243,9 +280,18 @@ class FacilityRead(BaseModel):
     moh_commune: str | None
     updated_at: datetime
 
+    @field_validator("services", mode="before")
+    @classmethod
+    def _no_services_recorded(cls, value: object) -> object:
+        return [] if value is None else value
+
     @classmethod
     def of(cls, row: FacilityRow, index: TerritoryIndex) -> FacilityRead:
         read = cls.model_validate(row)
+        services = facility_services(row.category, row.services)
+        read.services = sorted(services)
+        tier = hospital_tier(row.family, services)
+        read.hospital_tier = None if tier is None else tier.value
         commune = index.by_code.get(row.arrondissement_code or row.commune_code)
         if commune is not None:
             read.commune_name_fr, read.commune_name_ar = commune.name_fr, commune.name_ar

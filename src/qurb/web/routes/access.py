@@ -44,10 +44,19 @@ MODEL_NOTE = (
     "term from the census); a road network replaces it when supplied (CLI: qurb network)"
 )
 Level = Literal["primary", "secondary", "tertiary"]
+# "secondary" alone (a hospital) means a general hospital; a tier asks for another one.
+Tier = Literal["general", "specialty", "maternity", "any"]
 
 
-def _selector(level: Level | None, category: list[str] | None) -> FacilitySelector:
-    return FacilitySelector((level,) if level else (), tuple(category or ()))
+def _selector(
+    level: Level | None,
+    category: list[str] | None,
+    service: list[str] | None = None,
+    tier: Tier | None = None,
+) -> FacilitySelector:
+    return FacilitySelector.from_options(
+        (level,) if level else (), category or (), service or (), tier
+    )
 
 
 @router.get("/access/{code}")
@@ -57,16 +66,20 @@ def access_for(
     index: IndexDep,
     level: Level | None = None,
     category: Annotated[list[str] | None, Query()] = None,
+    service: Annotated[list[str] | None, Query()] = None,
+    tier: Tier | None = None,
     thresholds: Annotated[list[float] | None, Query()] = None,
 ) -> dict[str, Any]:
     """Nearest facility and minutes for every commune of the territory; population beyond
-    each threshold (default 30, 60, 120 min) per sub-territory and in total."""
+    each threshold (default 30, 60, 120 min) per sub-territory and in total. `level=
+    secondary` alone is a general hospital (HPr, HP, HR, the CHU's general units); `tier`
+    asks for specialty hospitals, maternities, or any hospital of the level."""
     territory = index.resolve(code)
     model = commune_graph_model(session)
     report = compute_access(
         session,
         territory,
-        _selector(level, category),
+        _selector(level, category, service, tier),
         model,
         thresholds or [30, 60, 120],
         index,
@@ -90,7 +103,8 @@ def referral_for(
     index: IndexDep,
     threshold: Annotated[float, Query(gt=0)] = 60.0,
 ) -> dict[str, Any]:
-    """From each ESSP of the territory: minutes and km to the nearest HPr, HP, HR, CHU."""
+    """From each ESSP of the territory: minutes and km to the nearest HPr, HP, HR and
+    general CHU unit (an oncology centre or a children's hospital is no referral hospital)."""
     territory = index.resolve(code)
     model = commune_graph_model(session)
     rows = compute_referrals(session, territory, model, threshold, index=index)
@@ -134,6 +148,7 @@ class Site(BaseModel):
 class WhatIf(BaseModel):
     territory: str = Field(max_length=64)
     level: Level = "primary"
+    tier: Tier | None = None
     within_minutes: float = Field(default=60.0, gt=0, le=24 * 60)
     sites: list[Site] = Field(min_length=1, max_length=50)
 
@@ -163,7 +178,7 @@ def what_if(body: WhatIf, session: SessionDep, index: IndexDep) -> dict[str, Any
     (within,) = check_thresholds([body.within_minutes])
     model = commune_graph_model(session)
     origins = read_origins(index, territory)
-    existing = read_destinations(session, FacilitySelector(levels=(body.level,)))
+    existing = read_destinations(session, _selector(body.level, None, None, body.tier))
     before = model.compute_nearest(origins.points, existing.points).minutes
     added = Points(
         np.array([s.lon for s in body.sites]),
@@ -209,6 +224,7 @@ def _finite(value: float) -> float | None:
 class SitingBody(BaseModel):
     territory: str = Field(max_length=64)
     level: Level = "secondary"
+    tier: Tier | None = None
     add: int = Field(ge=1, le=100)
     within_minutes: float = Field(default=60.0, gt=0, le=24 * 60)
     objective: Literal["coverage", "time"] = "coverage"
@@ -224,6 +240,7 @@ def siting(
     request = SitingRequest(
         territory=body.territory,
         level=body.level,
+        tier=body.tier,
         add=body.add,
         within_minutes=body.within_minutes,
         objective=body.objective,

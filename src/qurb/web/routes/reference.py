@@ -1,4 +1,5 @@
-"""Reference tables: norm sets with their sources, facility categories, the app's config."""
+"""Reference tables: norm sets with their sources, facility categories, service names, the
+app's config."""
 
 from __future__ import annotations
 
@@ -7,6 +8,12 @@ from sqlalchemy import select
 
 from qurb.domain.definitions import figure_definitions
 from qurb.domain.facility import categories
+from qurb.domain.facility_services import (
+    GENERAL_HOSPITAL,
+    MATERNITY,
+    SPECIALTY_CLASSES,
+    known_services,
+)
 from qurb.services.norms import available_norm_sets
 from qurb.storage.models import DatasetMetaRow
 from qurb.web.deps import SessionDep, SettingsDep
@@ -16,6 +23,7 @@ from qurb.web.schemas import (
     FigureDefinitionRead,
     NormRuleRead,
     NormSetRead,
+    ServiceRead,
     TextRead,
 )
 
@@ -90,6 +98,27 @@ def category_list() -> list[CategoryRead]:
             services=sorted(c.services),
         )
         for c in categories().values()
+    ]
+
+
+@router.get("/services", response_model=list[ServiceRead], summary="Service names")
+def service_list() -> list[ServiceRead]:
+    """Every service a facility may offer, in French, Arabic and English; `tier` marks the
+    services that class a hospital (general, a specialty, maternity)."""
+    tiers = {
+        GENERAL_HOSPITAL: "general",
+        MATERNITY: "maternity",
+        **dict.fromkeys(SPECIALTY_CLASSES, "specialty"),
+    }
+    return [
+        ServiceRead(
+            code=s.code,
+            name_fr=s.name_fr,
+            name_ar=s.name_ar,
+            name_en=s.name_en,
+            tier=tiers.get(s.code),
+        )
+        for s in known_services().values()
     ]
 
 

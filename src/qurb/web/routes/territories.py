@@ -15,6 +15,7 @@ from qurb.domain.territory import Territory, TerritoryLevel
 from qurb.services.gaps import (
     compute_needs_table,
     compute_territory_gaps,
+    nearest_hospital_text,
     needs_row,
     read_profiles,
     read_supply,
@@ -193,7 +194,10 @@ def territory_gaps(
     unit = _unit(index, code)
     sets = norm_sets_by_id(norms or [])
     report = compute_territory_gaps(session, unit.code, sets, by, index)
-    lines = [g for g in report.lines if g.status.value == "gap"] if only_gaps else report.lines
+    shown_status = ("gap", "no_hospital")
+    lines = (
+        [g for g in report.lines if g.status.value in shown_status] if only_gaps else report.lines
+    )
     return GapReportRead(
         territory=TerritoryRead.of(report.territory),
         by=report.by.value,
@@ -217,6 +221,10 @@ def territory_gaps(
                     "status": g.status.value,
                     "kind": g.kind.value,
                     "population": None if g.status.value == "population_unknown" else g.population,
+                    **{
+                        f"nearest_hospital_label_{lang}": text
+                        for lang, text in (nearest_hospital_text(g) or {}).items()
+                    },
                 }
             )
             for g in lines[:limit]

@@ -45,6 +45,7 @@ export function noteText(note) {
   if (note === "no_facility") return t("no.facility");
   if (note === "not_evaluated") return t("not.evaluated");
   if (note === "supply_unknown") return t("supply.unknown");
+  if (note === "no_hospital") return t("status.no_hospital");
   return t("unknown");
 }
 

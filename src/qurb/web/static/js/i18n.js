@@ -74,6 +74,8 @@ const STRINGS = {
     "panel.access": "Accessibilité et simulation",
     "panel.access.primary": "Population au-delà, ESSP le plus proche",
     "panel.access.secondary": "Population au-delà, hôpital le plus proche",
+    "panel.access.secondary": "Population au-delà, hôpital général le plus proche",
+    "panel.access.note": "Modèle commune-graph (grossier, sans routes : adjacence des communes, vitesses par terrain, accès depuis le recensement). Un réseau routier le remplace quand il est fourni.",
     "panel.access.error": "Analyse d'accessibilité indisponible",
     "panel.access.pending": "Calcul des temps d'accès…",
     "panel.sheet": "Fiche imprimable",
@@ -258,6 +260,13 @@ const STRINGS = {
     "licences.text": "Texte de référence (en anglais, citations des éditeurs en français)",
     "map.licences": "Licences des données",
     "legend.unknown": "OpenStreetMap, secteur inconnu (ni public ni privé)",
+    // issue 10: services
+    "status.no_hospital": "aucun hôpital",
+    "facility.tier": "Type d'hôpital",
+    "tier.general": "hôpital général",
+    "tier.specialty": "hôpital spécialisé (ne compte pas comme hôpital le plus proche)",
+    "tier.maternity": "maternité / hôpital mère-enfant",
+    "panel.gaps.nearest": "Aucun hôpital ici : hôpital général le plus proche (modèle de temps de trajet, moyenne pondérée par la population)",
   },
   ar: {
     "app.subtitle": "الخريطة الصحية للمغرب",
@@ -328,6 +337,8 @@ const STRINGS = {
     "panel.access": "الولوجية والمحاكاة",
     "panel.access.primary": "السكان خارج العتبة، أقرب مؤسسة للرعاية الأولية",
     "panel.access.secondary": "السكان خارج العتبة، أقرب مستشفى",
+    "panel.access.secondary": "السكان خارج العتبة، أقرب مستشفى عام",
+    "panel.access.note": "نموذج شبكة الجماعات (تقريبي، بدون طرق). تحل محله شبكة طرقية عند توفرها.",
     "panel.access.error": "تحليل الولوجية غير متاح",
     "panel.access.pending": "جارٍ حساب مدد الوصول…",
     "panel.sheet": "بطاقة قابلة للطباعة",
@@ -512,6 +523,13 @@ const STRINGS = {
     "licences.text": "النص المرجعي (بالإنجليزية، مع اقتباسات الناشرين بالفرنسية)",
     "map.licences": "تراخيص البيانات",
     "legend.unknown": "OpenStreetMap، قطاع غير معروف (لا عمومي ولا خاص)",
+    // issue 10: services
+    "status.no_hospital": "لا يوجد مستشفى",
+    "facility.tier": "نوع المستشفى",
+    "tier.general": "مستشفى عام",
+    "tier.specialty": "مستشفى متخصص (لا يُحتسب أقرب مستشفى)",
+    "tier.maternity": "دار الولادة / مستشفى الأم والطفل",
+    "panel.gaps.nearest": "لا يوجد مستشفى هنا: أقرب مستشفى عام (نموذج زمن التنقل، متوسط مرجح بالسكان)",
   },
   en: {
     "app.subtitle": "Morocco's carte sanitaire",
@@ -582,6 +600,8 @@ const STRINGS = {
     "panel.access": "Access and what-if",
     "panel.access.primary": "Population beyond, nearest ESSP",
     "panel.access.secondary": "Population beyond, nearest hospital",
+    "panel.access.secondary": "Population beyond, nearest general hospital",
+    "panel.access.note": "Commune-graph model (coarse, no roads: commune adjacency, terrain speeds, access from the census). A road network replaces it when supplied.",
     "panel.access.error": "Access analysis unavailable",
     "panel.access.pending": "Computing travel times…",
     "panel.sheet": "Printable fact sheet",
@@ -766,6 +786,13 @@ const STRINGS = {
     "licences.text": "Reference text (in English, with the publishers' credit lines in French)",
     "map.licences": "Data licences",
     "legend.unknown": "OpenStreetMap, sector unknown (neither public nor private)",
+    // issue 10: services
+    "status.no_hospital": "no hospital",
+    "facility.tier": "Hospital type",
+    "tier.general": "general hospital",
+    "tier.specialty": "specialty hospital (not counted as nearest hospital)",
+    "tier.maternity": "maternity / mother-and-child hospital",
+    "panel.gaps.nearest": "No hospital here: nearest general hospital (travel-time model, population-weighted mean)",
   },
 };
 

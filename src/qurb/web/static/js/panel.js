@@ -83,6 +83,20 @@ export function offerTable(detail, categoryName) {
     <tr class="total estimate"><th scope="row">${t("panel.inhabitantsPerEssp")} <abbr class="estimate-mark" title="${e(t("estimate.perEssp"))}">*</abbr></th><td class="estimate" title="${e(t("estimate.perEssp"))}">${per}</td></tr></table>`;
 }
 
+// A bed line of a unit without a hospital names the general hospital nearest by the
+// travel-time model, instead of counting every bed of the norm as missing.
+function nearestHospitalRow(report, g) {
+  if (!g.nearest_hospital_id) return "";
+  const i = g.index; // its place in report.lines
+  const path = `/api/territories/{code}/gaps?by=${e(report.by)}#lines.${i}`;
+  const place = lang() === "ar" ? g.nearest_hospital_commune_name_ar : g.nearest_hospital_commune_name_fr;
+  return `<tr class="nearest-hospital"><td colspan="5">${t("panel.gaps.nearest")} :
+    <span data-figure="${path}.nearest_hospital_name">${e(g.nearest_hospital_name)}</span>
+    (<span data-figure="${path}.nearest_hospital_commune_name_${lang() === "ar" ? "ar" : "fr"}">${e(place || "")}</span>),
+    <span data-figure="${path}.nearest_hospital_minutes">${num(g.nearest_hospital_minutes, 1)}</span> min,
+    <span data-figure="${path}.nearest_hospital_distance_km">${num(g.nearest_hospital_distance_km, 1)}</span> km</td></tr>`;
+}
+
 export function gapsTable(report) {
   if (!report) return "";
   // The query the report came from (the map page and the sheet ask by = the unit's level).
@@ -113,7 +127,7 @@ export function gapsTable(report) {
         return `<tr class="status-${e(g.status)}" data-rule="${e(g.rule)}" data-kind="${e(g.kind)}">
           <td>${e(text)}${g.code !== report.territory.code ? ` <span class="code">(${e(nameOf(g))})</span>` : ""}${people(g)}</td>
           ${cell("required", 1)}${cell("supply", 0)}${cell("missing", 0)}
-          <td>${status(g)}</td></tr>`;
+          <td>${status(g)}</td></tr>${nearestHospitalRow(report, g)}`;
       })
       .join("");
     return `<h4 data-kind="${e(s.kind)}">${e(name)} <span class="code">v${e(s.version)}</span></h4>
@@ -261,6 +275,7 @@ export function facilityPanel(facility, history, { categoryName, localMode, refe
     <table class="figures">
       ${row("facility.category", `<span data-field="category">${e(categoryName(f.category))} (${e(f.category)})</span>`)}
       ${row("facility.level", t(`levelcare.${f.level}`))}
+      ${f.hospital_tier ? row("facility.tier", `<span data-field="hospital_tier">${t(`tier.${f.hospital_tier}`)}</span>`) : ""}
       ${row("facility.sector", t(`sector.${f.sector}`))}
       ${row("facility.status", t(`status.${f.status}`))}
       ${row("facility.commune", `${e(nameOf({ name_fr: f.commune_name_fr, name_ar: f.commune_name_ar }))} <span class="code">${e(f.arrondissement_code || f.commune_code)}</span>`)}
