@@ -135,7 +135,7 @@ def test_nearest_by_km_on_the_three_commune_line() -> None:
     from qurb.analytics.travel import EARTH_RADIUS_KM
 
     # 0.1° apart on the meridian 7° W: A urban (4 km²), B rural (100 km², paved road 1 km),
-    # C remote (π km², paved road 5 km); speeds 30/60/35 km/h, detours 1.2/1.2/1.5.
+    # C remote (π km², paved road 5 km); detours 1.3/1.3/1.6 (the bundled parameters).
     step_km = EARTH_RADIUS_KM * math.radians(0.1)  # 11.1195 km between reference points
     line = CommuneGraphInputs(
         codes=("A", "B", "C"),
@@ -152,12 +152,12 @@ def test_nearest_by_km_on_the_three_commune_line() -> None:
     found = compute_nearest_by_km(model, commune_points(line), essp, chunk_origins=2)
     # In-commune leg of a commune's population: households' km to a paved road + 0.667 of
     # the equivalent radius sqrt(area / π), on the road (× the terrain's detour).
-    a_km = 0 + 0.667 * math.sqrt(4 / math.pi) * 1.2  # A: urban, paved road not given
-    b_km = 1.0 + 0.667 * math.sqrt(100 / math.pi) * 1.2  # B: rural
-    c_km = 5.0 + 0.667 * 1.0 * 1.5  # C: remote, radius 1 km
-    b_to_a = step_km / 2 * (1.2 + 1.2)  # 13.34 km on the edge A–B
-    b_to_c = step_km / 2 * (1.2 + 1.5)  # 15.01 km on the edge B–C
-    assert found.distance_km == pytest.approx([a_km, b_km + b_to_a, c_km])  # 0.90, 18.9, 6.0
+    a_km = 0 + 0.667 * math.sqrt(4 / math.pi) * 1.3  # A: urban, paved road not given
+    b_km = 1.0 + 0.667 * math.sqrt(100 / math.pi) * 1.3  # B: rural
+    c_km = 5.0 + 0.667 * 1.0 * 1.6  # C: remote, radius 1 km
+    b_to_a = step_km / 2 * (1.3 + 1.3)  # 14.46 km on the edge A–B
+    b_to_c = step_km / 2 * (1.3 + 1.6)  # 16.12 km on the edge B–C
+    assert found.distance_km == pytest.approx([a_km, b_km + b_to_a, c_km])  # 0.98, 20.3, 6.1
     assert list(found.index) == [0, 0, 1]  # B: A's ESSP is nearer in km than C's
     assert b_km + b_to_a < b_km + b_to_c
     assert list(compute_distance_band(found.distance_km, MINISTRY_DISTANCE_BANDS_KM)) == [0, 2, 1]

@@ -281,10 +281,10 @@ def test_the_example_s_two_visits_to_oulad_ali_youssef_expect_the_same_mix(
     """The bundled Boulemane example: Oulad Ali Youssef (3,279 inhabitants) needs two
     visits. Its patients, from the census and the attendance rates: GM 98.37, gynaecology
     31.02, paediatrics 26.95, ophthalmology 38.66; GM sets the pace (418.07 min at 120 a
-    day over 510 min); the round trip from Missour is 184.46 min, so the first visit gets
-    510 − 184.46 − 35 = 290.54 min and the second the 127.53 left. Each visit expects
-    290.54 / 418.07 = 69.5 % and 30.5 % of every specialty: 18.73 and 8.22 children (the
-    first-filled split gave 26.95 and 0)."""
+    day over 510 min); the round trip from Missour is 115.03 min on the commune graph, so
+    the first visit gets 510 − 115.03 − 35 = 359.97 min and the second the 58.10 left. Each
+    visit expects 359.97 / 418.07 = 86.1 % and 13.9 % of every specialty: 23.21 and 3.75
+    children (the first-filled split gave 26.95 and 0)."""
     with (REPO / "examples" / "caravan-boulemane.toml").open("rb") as handle:
         spec = parse_campaign(tomllib.load(handle))
     setup = prepare_campaign(
@@ -296,12 +296,15 @@ def test_the_example_s_two_visits_to_oulad_ali_youssef_expect_the_same_mix(
     assert expected["general_medicine"] == pytest.approx(98.37, abs=0.01)
     needs = plan_needs(setup.inp)
     first, second = (v for v in needs.visits if v.stop == stop)
-    assert first.service_minutes - 30 == pytest.approx(290.54, abs=0.01)
-    assert second.service_minutes - 30 == pytest.approx(127.53, abs=0.01)
-    assert first.expected["paediatrics"] == pytest.approx(18.73, abs=0.01)
-    assert second.expected["paediatrics"] == pytest.approx(8.22, abs=0.01)
+    [base] = setup.inp.bases
+    at, d = setup.inp.stops[stop].location, setup.inp.duration_minutes
+    assert d[base.location, at] + d[at, base.location] == pytest.approx(115.03, abs=0.01)
+    assert first.service_minutes - 30 == pytest.approx(359.97, abs=0.01)
+    assert second.service_minutes - 30 == pytest.approx(58.10, abs=0.01)
+    assert first.expected["paediatrics"] == pytest.approx(23.21, abs=0.01)
+    assert second.expected["paediatrics"] == pytest.approx(3.75, abs=0.01)
     for specialty, total in expected.items():
-        assert first.expected[specialty] / total == pytest.approx(0.695, abs=1e-3)
+        assert first.expected[specialty] / total == pytest.approx(0.861, abs=1e-3)
         assert first.expected[specialty] + second.expected[specialty] == pytest.approx(total)
     # Every commune visited twice: each visit's share of every specialty is its share of
     # the consultation time.

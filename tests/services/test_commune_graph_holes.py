@@ -29,7 +29,8 @@ HOLES = Path(__file__).parent / "data" / "commune_graph_holes.csv"
 ESSP = FacilitySelector(
     categories=("DR", "CSR-1", "CSR-2", "CSU-1", "CSU-2", "CDTMR", "CRSR", "LSP")
 )
-GENERAL_HOSPITAL = FacilitySelector(categories=("HPr", "HP", "HR", "HIR"))
+# A general hospital: HPr, HP, HR and the CHU units classed general (services.csv).
+GENERAL_HOSPITAL = FacilitySelector(tier="general")
 
 
 def holes() -> list[dict[str, str]]:

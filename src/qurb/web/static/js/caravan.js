@@ -208,15 +208,22 @@ function renderLinks(plan) {
     <h3>${t("caravan.notices")}</h3><ul class="cv-links">${notices}</ul>`;
 }
 
-function popup(stop) {
+// One popup per commune: every visit of the plan to it, in date order.
+function popup(visits) {
   const el = document.createElement("div");
   el.dir = document.documentElement.dir;
   el.className = "cv-popup";
-  el.innerHTML = `<strong>${stop.number}. ${e(stop.name_fr)}</strong> — <span lang="ar" dir="rtl">${e(stop.name_ar)}</span>
+  const first = visits[0];
+  el.innerHTML = `<strong>${e(first.name_fr)}</strong> — <span lang="ar" dir="rtl">${e(first.name_ar)}</span>
+    ${visits
+      .map(
+        (stop) => `<div class="cv-popup-visit" data-stop="${stop.number}"><strong>${stop.number}.</strong>
     <div>${t("caravan.popup.date")} : ${e(day(stop.date))}</div>
     <div>${t("caravan.popup.hours")} : <span dir="ltr">${e(stop.start)}–${e(stop.departure)}</span></div>
     <div>${t("caravan.col.unit")} : ${e(stop.unit)} · ${t("caravan.col.visit")} ${e(stop.visit)}</div>
-    <div class="estimate" title="${e(t("estimate.expected"))}">${t("caravan.col.expected")} <abbr class="estimate-mark">*</abbr> : ${expectedText(stop.expected)}</div>`;
+    <div class="estimate" title="${e(t("estimate.expected"))}">${t("caravan.col.expected")} <abbr class="estimate-mark">*</abbr> : ${expectedText(stop.expected)}</div></div>`,
+      )
+      .join("")}`;
   return el;
 }
 
@@ -262,17 +269,30 @@ async function drawMap(plan) {
     })
       .bindTooltip(`${e(d.unit)} · ${e(day(d.date, "short"))} · ${num(d.distance_km)} km`, { sticky: true })
       .addTo(state.layers);
-    for (const s of d.stops) {
-      const icon = L.divIcon({
-        className: "",
-        html: `<span class="cv-stop" data-stop="${s.number}" style="background:${e(colours.get(d.unit))}">${s.number}</span>`,
-        iconSize: [22, 22],
-      });
-      L.marker([s.lat, s.lon], { icon, title: `${s.number}. ${nameOf(s)}` })
-        .bindPopup(() => popup(s), { maxWidth: 320 })
-        .addTo(state.layers);
-    }
   });
+  // One marker per commune, with a numbered badge per visit: a commune visited twice
+  // would otherwise hide its first visit under the second.
+  const byCommune = new Map();
+  for (const d of plan.days) {
+    for (const s of d.stops) {
+      if (!byCommune.has(s.code)) byCommune.set(s.code, []);
+      byCommune.get(s.code).push({ ...s, colour: colours.get(d.unit) });
+    }
+  }
+  for (const visits of byCommune.values()) {
+    visits.sort((a, b) => a.number - b.number);
+    const icon = L.divIcon({
+      className: "cv-stops",
+      html: visits
+        .map((s) => `<span class="cv-stop" data-stop="${s.number}" style="background:${e(s.colour)}">${s.number}</span>`)
+        .join(""),
+      iconSize: [22 * visits.length, 22],
+    });
+    const title = `${visits.map((s) => s.number).join(", ")}. ${nameOf(visits[0])}`;
+    L.marker([visits[0].lat, visits[0].lon], { icon, title })
+      .bindPopup(() => popup(visits), { maxWidth: 320 })
+      .addTo(state.layers);
+  }
   for (const b of plan.campaign.bases) {
     L.circleMarker([b.lat, b.lon], {
       renderer: state.renderer,
