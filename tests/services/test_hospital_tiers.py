@@ -188,6 +188,9 @@ def test_moulay_yacoub_beds_name_the_nearest_general_hospital_in_fes(
     assert beds.nearest_hospital_minutes >= (minutes * people).sum() / people.sum() - 0.1
     # Moulay Yacoub's communes lie 10 to 40 km from Fès (straight line).
     assert 10 < beds.nearest_hospital_distance_km < 60
+    # The bundled commune-graph model's answer (population-weighted mean over the
+    # province's communes): 43.9 min and 27.2 km.
+    assert (beds.nearest_hospital_minutes, beds.nearest_hospital_distance_km) == (43.9, 27.2)
     words = nearest_hospital_text(beds)
     assert words is not None and "Hôpital des spécialités" in words["en"]
     assert "min" in words["fr"] and "دقيقة" in words["ar"] and "km" in words["en"]

@@ -195,7 +195,7 @@ def test_every_figure_matches_its_api_field(page, scratch_db: str) -> None:  # t
         assert page.locator("#panel table.access [data-figure]").count() >= ACCESS_FIGURES
         if code == "MA":
             # Known answer: the share of Morocco beyond 30 min of a hospital, as the CLI says
-            # (41.3 % on the bundled data); 0.4 % was the share divided by 100 once too often.
+            # (about 41 % on the bundled data); 0.4 % was the share divided by 100 once too often.
             cell = page.locator(
                 "#panel tr[data-offer=secondary] td[data-beyond='30'] "
                 "[data-figure$='#summary.-1.share_beyond_30_min_pct']"
