@@ -34,7 +34,8 @@ class Pairing(enum.StrEnum):
     SAME_ID = "same id"  # same province, commune, folded name and family
     SAME_NAME = "same name"  # same folded name, same province, another commune
     SIMILAR_NAME = "similar name"  # a spelling variant in the same province
-    ONLY_CHANGE_IN_COMMUNE = "only change in its commune"  # one closure, one opening
+    # One closure and one opening in a commune, names unlike: an inference, said as such.
+    ONLY_CHANGE_IN_COMMUNE = "inferred: only change in its commune"
 
 
 @dataclass(frozen=True)

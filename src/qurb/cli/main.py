@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
+from qurb.analytics.editions import Pairing
 from qurb.analytics.gaps import GapLine, UnitSupply, describe_gap
 from qurb.cli.access import access_app
 from qurb.cli.caravan import caravan_app
@@ -662,6 +663,14 @@ def facilities_changes(
         title=f"{family} {earlier} → {later}: {summary or 'no change'}",
         sources=Attribution.of(DataSource.MINISTRY, DataSource.HCP),
     )
+    if fmt is OutputFormat.TABLE and any(
+        d.paired_by is Pairing.ONLY_CHANGE_IN_COMMUNE for d in diffs
+    ):
+        out.print(
+            "[dim]The lists carry no stable identifier: a pair whose names differ, taken as one "
+            "facility because it is the only closure and the only opening of its commune, is "
+            "an inference (paired_by says so); check it before relying on it.[/]"
+        )
 
 
 # ---------------------------------------------------------------------------- norms and gaps
