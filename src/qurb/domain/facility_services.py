@@ -102,10 +102,13 @@ class ServicesFileError(QurbError):
 def parse_service_lines(
     rows: Iterable[Mapping[str, str | None]],
     file: str,
-    category_of: Mapping[str, str],
+    category_of: Mapping[str, str] | None,
 ) -> list[ServiceLine]:
     """Check every line against the facilities (`category_of`: facility id → category) and
-    the service names; return them all, or raise naming every bad row and field."""
+    the service names; return them all, or raise naming every bad row and field.
+
+    With `category_of` None (the facilities are not built yet) only the lines' own form is
+    checked: columns, service names, actions, duplicates, reason and evidence."""
     problems: list[ServiceProblem] = []
     lines: list[ServiceLine] = []
     seen: dict[tuple[str, str], int] = {}
@@ -125,7 +128,7 @@ def parse_service_lines(
             if not values[key]:
                 problems.append(ServiceProblem(number, key, "missing"))
         facility, service, action = values["facility_id"], values["service"], values["action"]
-        if facility and facility not in category_of:
+        if facility and category_of is not None and facility not in category_of:
             problems.append(ServiceProblem(number, "facility_id", f"unknown facility {facility!r}"))
         if service and service not in services:
             problems.append(ServiceProblem(number, "service", unknown_service_message(service)))
@@ -142,6 +145,13 @@ def parse_service_lines(
                     )
                 )
         if len(problems) > bad:
+            continue
+        if category_of is None:
+            lines.append(
+                ServiceLine(
+                    facility, service, ServiceAction(action), values["reason"], values["evidence"]
+                )
+            )
             continue
         defaults = specs[category_of[facility]].services
         if action == ServiceAction.ADD and service in defaults:
