@@ -21,3 +21,40 @@ def test_gap_lines_carry_their_norm_sets_kind(read_client) -> None:
     assert fes["unserved_population"] == 749_642
     norms = {s["id"]: s["kind"] for s in read_client.get("/api/norms").json()}
     assert norms == kinds
+
+
+def test_map_norm_gap_is_worded_by_the_chosen_norm_sets_kind(read_client) -> None:
+    listed = {i["id"]: i for i in read_client.get("/api/indicators").json()}["norm_gap"]
+    # The default rule is the national ratio of Santé en chiffres: a distance from the
+    # average, never "missing".
+    assert listed["params"][0]["default"] == "maroc-ratios-2023/essp-per-12300"
+    assert listed["unit"] == {
+        "fr": "sous la moyenne nationale",
+        "ar": "دون المعدل الوطني",
+        "en": "below the national average",
+    }
+    assert "missing" not in listed["label"]["en"] and "manquants" not in listed["label"]["fr"]
+
+    average = read_client.get(
+        "/api/indicators/norm_gap", params={"level": "commune", "parent": "03.231"}
+    ).json()
+    assert average["unit"]["en"] == "below the national average"
+    assert average["label"]["en"].startswith("Distance from the national average")
+    fes = next(v for v in average["values"] if v["code"] == "03.231.01.0")
+    assert fes["value"] == 61  # the same 61 centres as the gap line above
+
+    norm = read_client.get(
+        "/api/indicators/norm_gap",
+        params={
+            "level": "commune",
+            "parent": "03.231",
+            "rule": "maroc-rural-1987/first-contact-per-15000",
+        },
+    ).json()
+    assert norm["unit"] == {"fr": "manquants", "ar": "ناقصة", "en": "missing"}
+    assert norm["label"]["en"] == "Norm gap (missing facilities)"
+    # An indicator whose words do not depend on its parameters keeps them.
+    population = read_client.get(
+        "/api/indicators/population_2024", params={"level": "province", "parent": "03"}
+    ).json()
+    assert population["unit"]["en"] == "inhabitants"

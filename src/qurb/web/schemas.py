@@ -429,6 +429,10 @@ class IndicatorValuesRead(BaseModel):
     level: str
     parent: str
     params: dict[str, str]
+    # Label and unit worded for these parameters (a norm gap: "missing" for a norm, "below
+    # the national average" for a reference ratio).
+    label: TextRead
+    unit: TextRead
     values: list[IndicatorValueRead]
 
 
