@@ -190,6 +190,10 @@ class GapLineRead(BaseModel):
     nearest_hospital_label_fr: str | None = None
     nearest_hospital_label_ar: str | None = None
     nearest_hospital_label_en: str | None = None
+    # The line as a sentence, worded by its norm set's kind (also in the CLI exports).
+    gap_fr: str | None = None
+    gap_ar: str | None = None
+    gap_en: str | None = None
 
 
 class GapReportRead(BaseModel):
