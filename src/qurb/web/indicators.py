@@ -306,7 +306,11 @@ for _indicator in (
     ),
     Indicator(
         "inhabitants_per_essp",
-        Text("Habitants par ESSP", "عدد السكان لكل مؤسسة للرعاية الأولية", "Inhabitants per ESSP"),
+        Text(
+            "Habitants par ESSP (tous : DR, CSR, CSU, CDTMR, CRSR, LSP)",
+            "عدد السكان لكل مؤسسة للرعاية الأولية (الكل: DR وCSR وCSU وCDTMR وCRSR وLSP)",
+            "Inhabitants per ESSP (all: DR, CSR, CSU, CDTMR, CRSR, LSP)",
+        ),
         Text("hab./ESSP", "نسمة/مؤسسة", "inhab./ESSP"),
         REGISTRY,
         _inhabitants_per("essp"),
@@ -447,7 +451,7 @@ register_indicator(
 )
 
 
-# issue 10: access: the Ministry's distance indicator.
+# The Ministry's distance indicator: population per band of km to the nearest ESSP.
 def _distance_band_choices() -> list[tuple[str, Text]]:
     return [
         ("within_5_km", Text("À 5 km ou moins", "على بعد 5 كم أو أقل", "Within 5 km")),
