@@ -304,3 +304,18 @@ def test_reference_pages_fit_a_phone(page, path: str, language: str) -> None:  #
     # Each table scrolls inside its own box instead.
     assert page.locator("table").count() == page.locator(".table-scroll > table").count() >= 1
     page.screenshot(path=str(ARTIFACTS / f"11-{path.strip('/')}-{language}-390.png"))
+
+
+def test_the_map_words_a_norm_gap_by_its_norm_sets_kind(page) -> None:  # type: ignore[no-untyped-def]
+    """The default rule is a national average: the legend says "below the national average";
+    a norm's rule says "missing" (menu and legend alike)."""
+    page.goto(page.base + "/?lang=en#03.591")
+    page.wait_for_selector("body[data-ready='03.591']", timeout=15_000)
+    page.select_option("#indicator", "norm_gap")
+    unit = page.locator("#legend p.unit")
+    unit.filter(has_text="below the national average").wait_for(timeout=15_000)
+    chosen = "document.querySelector('#indicator').selectedOptions[0].textContent"
+    assert page.evaluate(chosen).startswith("Distance from the national average")
+    page.select_option("select[data-param=rule]", "maroc-rural-1987/first-contact-per-15000")
+    unit.filter(has_text="missing").wait_for(timeout=15_000)
+    assert page.evaluate(chosen) == "Norm gap (missing facilities)"

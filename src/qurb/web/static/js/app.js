@@ -139,6 +139,8 @@ async function loadIndicator() {
   const body = await getJSON(`/api/indicators/${enc(state.indicator.id)}?${params}`);
   state.values = body.values;
   state.worded = { id: body.indicator, label: body.label, unit: body.unit };
+  const option = $("#indicator").querySelector(`option[value="${CSS.escape(body.indicator)}"]`);
+  if (option) option.textContent = label(body.label);
   const breaks = quantileBreaks(body.values.map((v) => v.value));
   const colours = palette(state.indicator, breaks.length + 1);
   view.setValues(body.values, breaks, colours);
@@ -159,6 +161,7 @@ function markerLegend() {
 function renderIndicatorMenu() {
   const select = $("#indicator");
   const options = state.indicators
+    .map((i) => (i.id === state.indicator?.id ? shownIndicator() : i))
     .map((i) => `<option value="${e(i.id)}" ${i.id === state.indicator?.id ? "selected" : ""}>${e(label(i.label))}</option>`)
     .join("");
   // The slot for the access analysis: an indicator registered later appears above it.
