@@ -147,6 +147,13 @@ def test_saved_campaign_listed_recorded_and_reported(scratch_db: str, tmp_path: 
     assert campaign_id.startswith("cv-caravane-de-test")
     code, stdout, output = run("caravan", "list", "--db", scratch_db)
     assert code == 0 and campaign_id in stdout and "Caravane de test Boulemane" in stdout
+    # The plan as CSV names its expected_* columns as estimates, with their formula.
+    code, stdout, output = run("caravan", "show", campaign_id, "-f", "csv", "--db", scratch_db)
+    assert code == 0, output
+    formula = "target group of the commune (estimated from HCP age bands) × attendance rate"
+    header = next(line for line in stdout.splitlines() if not line.startswith("#"))
+    expected = [c for c in header.split(",") if c.startswith("expected_")]
+    assert expected and all(f"# estimates.{c}: {formula}" in stdout for c in expected)
     code, stdout, _ = run("caravan", "list", "-f", "json", "--db", scratch_db)
     assert [(c["id"], c["visits"]) for c in json.loads(stdout)["rows"]] == [
         (campaign_id, plan["totals"]["visits"])
@@ -200,3 +207,16 @@ def test_priority_as_csv(scratch_db: str, tmp_path: Path) -> None:
     assert "beyond_threshold_contribution" in header and "expected_paediatrics" in header
     assert [int(r["rank"]) for r in rows] == list(range(1, 18))
     assert all(r["code"].startswith("03.131.") for r in rows)
+    # Expected patients are estimates, with the catalogue's formula; the minutes are the
+    # model's; the gap part of the default norm (a national average) is no shortfall.
+    formula = "target group of the commune (estimated from HCP age bands) × attendance rate"
+    assert f"# estimates.expected_paediatrics: {formula}" in comments
+    assert "# model: commune-graph" in comments
+    assert any(c.startswith("# measure.en: Modelled car times") for c in comments)
+    assert any(c.startswith("# minutes_to_essp: the model's minutes") for c in comments)
+    (gap_note,) = [c for c in comments if c.startswith("# norm_gap: ")]
+    assert "not a shortfall" in gap_note and "maroc-ratios-2023/essp-per-12300" in gap_note
+    assert "norm_gap" in header and {r["norm_kind"] for r in rows} == {"reference_ratio"}
+    table = run("caravan", "priority", toml, "--db", scratch_db)[1]
+    assert "min to ESSP: the model's minutes to the nearest ESSP" in table
+    assert "commune reference points" in table

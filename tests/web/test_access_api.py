@@ -13,7 +13,11 @@ def test_access_for_a_province(read_client: TestClient) -> None:
     assert len(body["communes"]) == 10  # Ifrane
     total = body["summary"][-1]
     assert total["name"] == "total" and total["population"] == 160_904
-    assert "coarse" in body["model_note"]
+    # What the minutes measure, in the model's words (FR/AR/EN); no second, English-only
+    # note beside it.
+    assert body["model"] == "commune-graph" and body["measure"]["key"] == "commune-graph"
+    assert "commune reference points" in body["measure"]["en"]
+    assert set(body["measure"]) == {"key", "fr", "ar", "en"} and "model_note" not in body
 
 
 def test_bad_access_queries_are_4xx(read_client: TestClient) -> None:

@@ -218,6 +218,10 @@ def test_geojson_calendar_and_csv(reader: TestClient, saved: dict[str, Any]) -> 
     assert lines_csv[0].startswith("number,date,unit,team,commune,code,place")
     assert "expected_general_medicine" in lines_csv[0]
     assert len(lines_csv) == 1 + len(stops)
+    # Each expected_* column is named an estimate, with the catalogue's formula.
+    formula = "target group of the commune (estimated from HCP age bands) × attendance rate"
+    expected = [c for c in lines_csv[0].split(",") if c.startswith("expected_")]
+    assert expected and all(f"# estimates.{c}: {formula}" in comments for c in expected)
 
 
 def test_notice_of_a_visited_commune(reader: TestClient, saved: dict[str, Any]) -> None:

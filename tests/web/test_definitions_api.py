@@ -45,3 +45,39 @@ def test_needs_table_names_its_estimates(read_client) -> None:
     body = read_client.get("/api/territories/03.271/needs").json()
     assert body["rows"] and body["estimates"]["births_per_year"] == "TFR ÷ 35 × women aged 15–49"
     assert "population" not in body["estimates"] and "essp" not in body["estimates"]
+
+
+def test_every_catalogued_field_exists_in_its_api_response(read_client) -> None:
+    """Each `fields` entry ('<GET path>#<dotted path>') names a field the API really serves,
+    checked on Taounate (03.531), whose gap report has bed lines without a hospital."""
+    from qurb.domain.definitions import figure_definitions
+
+    responses: dict[str, object] = {}
+    missing = []
+    checked = 0
+    for figure in figure_definitions():
+        for field in figure.fields:
+            path, _, dotted = field.partition("#")
+            url = path.replace("{code}", "03.531")
+            if url not in responses:
+                response = read_client.get(url)
+                assert response.status_code == 200, (figure.id, url, response.text[:200])
+                responses[url] = response.json()
+            node = responses[url]
+            for part in dotted.split(".") if dotted else []:
+                if isinstance(node, list) and part.lstrip("-").isdigit() and node:
+                    node = node[int(part)]
+                elif isinstance(node, dict) and part in node:
+                    node = node[part]
+                else:
+                    missing.append(f"{figure.id}: {field}")
+                    break
+            checked += 1
+    assert not missing, missing
+    assert checked > 40
+    # The ids named like their API fields (the distance bands of GET .../distance).
+    ids = {f.id for f in figure_definitions()}
+    bands = responses["/api/access/03.531/distance"]["summary"][-1]  # type: ignore[index]
+    for band in ("population_within_5_km", "population_5_to_10_km", "population_beyond_10_km"):
+        assert band in ids and band in bands
+    assert {"nearest_hospital_minutes", "nearest_hospital_distance_km"} <= ids

@@ -271,3 +271,51 @@ def test_a_chu_oncology_unit_says_it_is_a_specialty_hospital(page) -> None:  # t
     page.wait_for_selector("#panel article.facility", timeout=10_000)
     tier = page.locator("#panel [data-field=hospital_tier]").inner_text()
     assert tier.startswith("hôpital spécialisé")
+
+
+def test_the_nearest_hospital_reads_right_to_left_in_arabic(page) -> None:  # type: ignore[no-untyped-def]
+    """Moulay Yacoub in Arabic: minutes and km carry Arabic units, each piece of mixed
+    direction isolated in <bdi>, the figures still named by their API fields."""
+    page.goto(page.base + "/?lang=ar#03.591")
+    page.wait_for_selector("body[data-ready='03.591']", timeout=15_000)
+    page.wait_for_selector("#panel tr.nearest-hospital", timeout=15_000)
+    row = page.locator("#panel tr.nearest-hospital")
+    minutes = row.locator("bdi[data-unit=minutes]")
+    km = row.locator("bdi[data-unit=km]")
+    assert minutes.inner_text().endswith("دقيقة") and km.inner_text().endswith("كم")
+    assert " min" not in row.inner_text() and " km" not in row.inner_text()
+    assert minutes.locator("[data-figure$='.nearest_hospital_minutes']").count() == 1
+    assert km.locator("[data-figure$='.nearest_hospital_distance_km']").count() == 1
+    name = row.locator("bdi [data-figure$='.nearest_hospital_name']")
+    assert name.inner_text() == "Hôpital des spécialités"
+    page.screenshot(path=str(ARTIFACTS / "10-nearest-hospital-ar.png"), full_page=True)
+
+
+@pytest.mark.parametrize("path", ["/definitions", "/licences"])
+@pytest.mark.parametrize("language", ["fr", "ar"])
+def test_reference_pages_fit_a_phone(page, path: str, language: str) -> None:  # type: ignore[no-untyped-def]
+    """At 390 px wide the page does not scroll sideways: wide tables scroll in their box."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(page.base + f"{path}?lang={language}")
+    page.wait_for_selector("table", timeout=15_000)
+    assert page.get_attribute("html", "dir") == ("rtl" if language == "ar" else "ltr")
+    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], width
+    # Each table scrolls inside its own box instead.
+    assert page.locator("table").count() == page.locator(".table-scroll > table").count() >= 1
+    page.screenshot(path=str(ARTIFACTS / f"11-{path.strip('/')}-{language}-390.png"))
+
+
+def test_the_map_words_a_norm_gap_by_its_norm_sets_kind(page) -> None:  # type: ignore[no-untyped-def]
+    """The default rule is a national average: the legend says "below the national average";
+    a norm's rule says "missing" (menu and legend alike)."""
+    page.goto(page.base + "/?lang=en#03.591")
+    page.wait_for_selector("body[data-ready='03.591']", timeout=15_000)
+    page.select_option("#indicator", "norm_gap")
+    unit = page.locator("#legend p.unit")
+    unit.filter(has_text="below the national average").wait_for(timeout=15_000)
+    chosen = "document.querySelector('#indicator').selectedOptions[0].textContent"
+    assert page.evaluate(chosen).startswith("Distance from the national average")
+    page.select_option("select[data-param=rule]", "maroc-rural-1987/first-contact-per-15000")
+    unit.filter(has_text="missing").wait_for(timeout=15_000)
+    assert page.evaluate(chosen) == "Norm gap (missing facilities)"

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from qurb.cli.access import ModelOption, ParamsOption
+from qurb.cli.access import ModelOption, ParamsOption, export_metadata, measured
 from qurb.cli.common import DbOption, FormatOption, _fail, _session, _user, err, out
 from qurb.cli.output import OutputFormat, render
 from qurb.domain.attribution import Attribution, DataSource
@@ -112,7 +112,12 @@ def _write_outputs(
 
 
 def _print_plan(plan: dict[str, Any], fmt: OutputFormat, campaign_id: str | None) -> None:
-    from qurb.services.caravan_outputs import CARAVAN_SOURCES, day_by_day_rows, plan_geojson
+    from qurb.services.caravan_outputs import (
+        CARAVAN_SOURCES,
+        day_by_day_rows,
+        expected_metadata,
+        plan_geojson,
+    )
 
     if fmt is OutputFormat.JSON:
         document = CARAVAN_SOURCES.annotate({"id": campaign_id, **plan})
@@ -135,7 +140,13 @@ def _print_plan(plan: dict[str, Any], fmt: OutputFormat, campaign_id: str | None
         *[f"expected_{s}" for s in specialties],
     ]
     if fmt is OutputFormat.CSV:
-        render(rows, ["number", *columns, "team", "place"], fmt, sources=CARAVAN_SOURCES)
+        render(
+            rows,
+            ["number", *columns, "team", "place"],
+            fmt,
+            sources=CARAVAN_SOURCES,
+            metadata=expected_metadata(columns),
+        )
         return
     campaign = plan["campaign"]
     title = (
@@ -189,7 +200,9 @@ def priority_cmd(
 
     spec = _read_campaign(campaign)
     with _session(db) as session:
-        report = compute_campaign_priority(session, spec, make_model(session, model, params))
+        chosen = make_model(session, model, params)
+        report = compute_campaign_priority(session, spec, chosen)
+    ratio = priority_norm_kind(spec) is NormKind.REFERENCE_RATIO
     names = {c.code: c for c in report.communes}
     rows = []
     for p in report.priorities:
@@ -227,14 +240,23 @@ def priority_cmd(
         if any(r["forced"] for r in rows):
             columns.append("forced")
         columns += [f"{p}_contribution" for p in parts]
-        ratio = priority_norm_kind(spec) is NormKind.REFERENCE_RATIO
         headers = {
             "minutes_to_essp": "min to ESSP",
             **{f"{p}_contribution": label for p, label in PART_HEADERS.items()},
         }
         if ratio:  # a national average: a distance from it, not people unserved
             headers["norm_gap_contribution"] = "below nat. avg"
-        render(shown, columns, fmt, title=f"Priority — {report.territory.name_fr}", headers=headers)
+        render(
+            shown,
+            columns,
+            fmt,
+            title=measured(
+                f"Priority — {report.territory.name_fr}; min to ESSP: the model's minutes "
+                "to the nearest ESSP",
+                chosen.measure,
+            ),
+            headers=headers,
+        )
         out.print(
             "[dim]Each part column is its contribution to the score (weight × part scaled "
             "0..1 over the candidates ÷ sum of weights); `--format csv` adds the raw values.[/]"
@@ -249,10 +271,28 @@ def priority_cmd(
             )
         )
         return
-    from qurb.services.caravan_outputs import CARAVAN_SOURCES
+    from qurb.services.caravan_outputs import CARAVAN_SOURCES, expected_metadata
 
     columns = list(rows[0]) if rows else []
-    render(rows, columns, fmt, sources=CARAVAN_SOURCES)
+    # The gap part keeps its column names (norm_gap, norm_gap_contribution) for the files
+    # already written; `norm_kind` says what it is: under a reference_ratio (the default, a
+    # national average) it is a distance from the average, not a shortfall.
+    norm_kind = priority_norm_kind(spec).value
+    rows = [{**r, "norm_kind": norm_kind} for r in rows]
+    columns.append("norm_kind")
+    norm = spec.setting("norm")
+    metadata = export_metadata(
+        chosen,
+        minutes_to_essp="the model's minutes from the commune to the nearest ESSP",
+        norm_gap=(
+            f"share of the population beyond the national average ratio {norm}: a distance "
+            "from a national average, not a shortfall (column name kept for compatibility)"
+            if ratio
+            else f"share of the population beyond the reach of the norm {norm}, unserved under it"
+        ),
+        **expected_metadata(columns),
+    )
+    render(rows, columns, fmt, sources=CARAVAN_SOURCES, metadata=metadata)
 
 
 @caravan_app.command("plan")

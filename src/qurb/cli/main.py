@@ -13,8 +13,8 @@ from typing import Annotated, Any
 import typer
 
 from qurb.analytics.editions import Pairing
-from qurb.analytics.gaps import GapLine, UnitSupply, describe_gap
-from qurb.cli.access import access_app
+from qurb.analytics.gaps import GapLine, UnitSupply
+from qurb.cli.access import access_app, export_metadata
 from qurb.cli.caravan import caravan_app
 from qurb.cli.common import (
     DbOption,
@@ -31,6 +31,7 @@ from qurb.cli.output import OutputFormat, render
 from qurb.cli.serve import serve
 from qurb.cli.siting import scenarios_app, site_cmd
 from qurb.domain.attribution import (
+    MODEL_SOURCES,
     TERRITORY_SOURCES,
     Attribution,
     DataSource,
@@ -49,6 +50,7 @@ from qurb.services.dataset import init_database
 from qurb.services.gaps import (
     compute_needs_table,
     compute_territory_gaps,
+    gap_line_words,
     nearest_hospital_text,
     needs_row,
     read_profiles,
@@ -737,13 +739,19 @@ GAP_COLUMNS = [
 
 
 # Bed lines of a unit without a hospital (status no_hospital): the nearest general hospital.
+# Named as in the API's gap lines (GET /api/territories/{code}/gaps).
 NEAREST_HOSPITAL_COLUMNS = [
     "nearest_hospital_id",
+    "nearest_hospital_name",
+    "nearest_hospital_commune_code",
+    "nearest_hospital_commune_name_fr",
+    "nearest_hospital_commune_name_ar",
     "nearest_hospital_minutes",
     "nearest_hospital_distance_km",
-    "nearest_hospital_fr",
-    "nearest_hospital_ar",
-    "nearest_hospital_en",
+    "nearest_hospital_model",
+    "nearest_hospital_label_fr",
+    "nearest_hospital_label_ar",
+    "nearest_hospital_label_en",
 ]
 
 GAP_TABLE_COLUMNS = [
@@ -793,16 +801,9 @@ def _gap_row(rank: int, g: GapLine) -> dict[str, Any]:
         if g.unserved_population is None
         else round(g.unserved_population),
         "status": g.status.value,
-        **{f"gap_{language}": describe_gap(g, language) for language in ("fr", "ar", "en")},
-        **{
-            f"nearest_hospital_{lang}": text
-            for lang, text in (
-                nearest_hospital_text(g) or dict.fromkeys(("fr", "ar", "en"))
-            ).items()
-        },
-        "nearest_hospital_id": g.nearest_hospital_id,
-        "nearest_hospital_minutes": g.nearest_hospital_minutes,
-        "nearest_hospital_distance_km": g.nearest_hospital_distance_km,
+        "label_ar": g.label_ar,
+        **gap_line_words(g),
+        **{c: getattr(g, c) for c in NEAREST_HOSPITAL_COLUMNS if hasattr(g, c)},
     }
 
 
@@ -849,10 +850,19 @@ def gaps_cmd(
     db: DbOption = None,
 ) -> None:
     """Ranked gaps: facilities missing under a norm, or below a national average ratio."""
+    from qurb.services.travel import commune_graph_model
+
     with _session(db) as session:
         sets = resolve_norm_sets(list(norms or []))
         index = TerritoryIndex.from_session(session)
         report = compute_territory_gaps(session, territory, sets, by, index)
+        # Lines of units without a hospital carry the model's minutes and km: the export
+        # says what they measure and names the model's sources (the same cached model).
+        model = (
+            commune_graph_model(session)
+            if any(g.nearest_hospital_id is not None for g in report.lines)
+            else None
+        )
     shown_status = ("gap", "no_hospital")
     lines = (
         [g for g in report.lines if g.status.value in shown_status] if only_gaps else report.lines
@@ -873,6 +883,8 @@ def gaps_cmd(
             if g.nearest_hospital_id is not None:
                 for text in (nearest_hospital_text(g) or {}).values():
                     out.print(f"{g.name_fr}, {g.rule}: {text}")
+        if model is not None and any(g.nearest_hospital_id is not None for g in lines):
+            out.print(f"[dim]Nearest-hospital minutes and km: {model.measure.en}[/]")
         for s in sets:
             out.print(f"[dim]{s.id} v{s.version} ({s.kind.value}): {s.source}[/]")
         if any(s.kind is NormKind.REFERENCE_RATIO for s in sets):
@@ -888,12 +900,22 @@ def gaps_cmd(
         "name_ar",
         "norm_version",
         "label_fr",
+        "label_ar",
         "label_en",
         "source",
         *NEAREST_HOSPITAL_COLUMNS,
     ]
     geometry = [_ref_point(index.by_code[r["code"]]) for r in rows]
-    render(rows, columns, fmt, geometry=geometry, sources=_census_and_supply(fmt))
+    sources = _census_and_supply(fmt)
+    metadata = None
+    if model is not None and any(r["nearest_hospital_id"] is not None for r in rows):
+        sources = Attribution.of(sources.sources, MODEL_SOURCES)
+        metadata = export_metadata(
+            model,
+            nearest_hospital="minutes and km from the unit's communes to the nearest "
+            "general hospital, population-weighted mean (lines with status no_hospital)",
+        )
+    render(rows, columns, fmt, geometry=geometry, sources=sources, metadata=metadata)
 
 
 NEEDS_TABLE_COLUMNS = [

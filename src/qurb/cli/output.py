@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from qurb.domain.attribution import Attribution
+from qurb.domain.attribution import Attribution, metadata_comment_lines
 
 
 class OutputFormat(enum.StrEnum):
@@ -74,7 +74,7 @@ def render(
         assert sources is not None
         buffer = io.StringIO()
         buffer.writelines(line + "\n" for line in sources.csv_comment_lines())
-        for line in _comment_lines(metadata or {}):
+        for line in metadata_comment_lines(metadata or {}):
             buffer.write(f"# {line}\n")
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
@@ -116,15 +116,3 @@ def render(
     for row in rows:
         table.add_row(*(_cell(row.get(c)) for c in columns))
     console.print(table)
-
-
-def _comment_lines(metadata: Mapping[str, Any], prefix: str = "") -> list[str]:
-    """`key: value` lines of a metadata mapping, nested keys joined by dots."""
-    lines = []
-    for key, value in metadata.items():
-        if isinstance(value, Mapping):
-            lines += _comment_lines(value, f"{prefix}{key}.")
-        else:
-            text = " ".join(str(value).split())  # one physical line per entry
-            lines.append(f"{prefix}{key}: {text}")
-    return lines

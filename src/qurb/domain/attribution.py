@@ -151,6 +151,20 @@ class Attribution:
         return "".join(line + "\n" for line in self.csv_comment_lines()) + body
 
 
+def metadata_comment_lines(metadata: Mapping[str, Any], prefix: str = "") -> list[str]:
+    """`key: value` lines of an export's metadata (what its figures measure, which columns
+    are estimates and their formulas), nested keys joined by dots, one physical line each;
+    a CSV writes them as `# ` comments after its sources."""
+    lines = []
+    for key, value in metadata.items():
+        if isinstance(value, Mapping):
+            lines += metadata_comment_lines(value, f"{prefix}{key}.")
+        else:
+            text = " ".join(str(value).split())
+            lines.append(f"{prefix}{key}: {text}")
+    return lines
+
+
 def facility_sources(records: Iterable[Mapping[str, Any]]) -> frozenset[DataSource]:
     """The sources of facility records (dicts with family, sector, location_source).
 

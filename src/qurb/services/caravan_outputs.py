@@ -15,7 +15,8 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from qurb.domain.attribution import MODEL_SOURCES, Attribution
+from qurb.domain.attribution import MODEL_SOURCES, Attribution, metadata_comment_lines
+from qurb.domain.definitions import figure_definition
 
 # A plan rests on the census (expected patients), the commune polygons (reference points,
 # routes) and the travel-time model (facilities' coordinates, some from OpenStreetMap).
@@ -53,6 +54,19 @@ MONTHS_AR = (
     "نونبر",
     "دجنبر",
 )
+
+
+def expected_formula() -> str:
+    """The formula of a caravan's expected patients (an estimate), from the definitions
+    catalogue: printed beside every expected figure of a report or an export."""
+    return figure_definition("expected_attendance").formula
+
+
+def expected_metadata(columns: list[str]) -> dict[str, Any]:
+    """Export metadata naming the expected_* columns as estimates with their formula
+    (`# estimates.expected_gp: …` in a CSV, as the CLI's other exports do)."""
+    formula = expected_formula()
+    return {"estimates": {c: formula for c in columns if c.startswith("expected_")}}
 
 
 def _stops(plan: dict[str, Any]) -> list[dict[str, Any]]:
@@ -108,7 +122,10 @@ def plan_csv_text(plan: dict[str, Any]) -> str:
     writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    return CARAVAN_SOURCES.csv_text(out.getvalue())
+    notes = "".join(
+        f"# {line}\n" for line in metadata_comment_lines(expected_metadata(list(columns)))
+    )
+    return CARAVAN_SOURCES.csv_text(notes + out.getvalue())
 
 
 def _local(day: str, clock: str) -> datetime:
@@ -169,6 +186,7 @@ section[dir=rtl] {{ font-family: "Noto Naskh Arabic", "Amiri", serif; font-size:
 h1 {{ font-size: 1.5rem; margin: 0 0 .5rem; }} .free {{ font-weight: bold; color: #2f855a; }}
 table {{ border-collapse: collapse; width: 100%; }}
 td, th {{ border: 1px solid #ccc; padding: .25rem .5rem; text-align: start; }}
+td.estimate {{ font-style: italic; }} .estimate-note {{ color: #555; font-size: .9rem; }}
 @media print {{ body {{ margin: 0; }} }}
 </style></head><body>
 {body}
@@ -270,7 +288,7 @@ def report_html(report: dict[str, Any]) -> str:
     totals = report["totals"]
     stop_rows = "".join(
         f"<tr><td>{r['number']}</td><td>{e(r['date'])}</td><td>{e(r['commune'])}</td>"
-        f"<td>{e(r['unit'])}</td><td>{r['planned']}</td>"
+        f"<td>{e(r['unit'])}</td><td class=estimate>{r['planned']}</td>"
         f"<td>{'—' if r['done'] is None else r['done']}</td><td>{r['screenings']}</td>"
         f"<td>{r['medicines']}</td><td>{r['referrals']}</td></tr>"
         for r in report["stops"]
@@ -284,22 +302,30 @@ def report_html(report: dict[str, Any]) -> str:
         f"<tr><td>{e(names[f])}</td><td>{n}</td></tr>" for f, n in sorted(by_facility.items())
     )
     specialty_rows = "".join(
-        f"<tr><td>{e(s)}</td><td>{v['planned']}</td><td>{v['done']}</td></tr>"
+        f"<tr><td>{e(s)}</td><td class=estimate>{v['planned']}</td><td>{v['done']}</td></tr>"
         for s, v in report["by_specialty"].items()
+    )
+    # Expected patients are an estimate: marked, with the formula under the tables.
+    formula = e(expected_formula())
+    expected = f'<abbr class=estimate-mark title="{formula}">*</abbr>'
+    footnote = (
+        f"<p class=estimate-note>* Estimation, pas un chiffre publié : {formula} "
+        "(taux de fréquentation supposés, hypothèses de planification).</p>"
     )
     body = (
         f"<h1>{e(campaign['name'])}</h1>"
         f"<p>{e(campaign['start'])} → {e(campaign['end'])} · {e(campaign['territory'])}</p>"
         f"<p>Visites enregistrées : {totals['visits_recorded']} / {totals['visits_planned']} · "
-        f"consultations : {totals['done']} réalisées pour {totals['planned']} attendues · "
+        f"consultations : {totals['done']} réalisées pour {totals['planned']} attendues "
+        f"{expected} · "
         f"communes atteintes : {totals['communes_reached']} "
         f"({totals['population_of_communes_reached']} habitants) · "
         f"références : {totals['referrals']}</p>"
         f"<h2>Par visite</h2><table><tr><th>N°</th><th>Date</th><th>Commune</th><th>Unité</th>"
-        f"<th>Attendus</th><th>Réalisés</th><th>Dépistages</th><th>Médicaments</th>"
+        f"<th>Attendus {expected}</th><th>Réalisés</th><th>Dépistages</th><th>Médicaments</th>"
         f"<th>Références</th></tr>{stop_rows}</table>"
-        f"<h2>Par spécialité</h2><table><tr><th>Spécialité</th><th>Attendus</th>"
-        f"<th>Réalisés</th></tr>{specialty_rows}</table>"
+        f"<h2>Par spécialité</h2><table><tr><th>Spécialité</th><th>Attendus {expected}</th>"
+        f"<th>Réalisés</th></tr>{specialty_rows}</table>{footnote}"
         f"<h2>Références par établissement d'accueil</h2><table><tr><th>Établissement</th>"
         f"<th>Références</th></tr>{referral_rows or '<tr><td colspan=2>—</td></tr>'}</table>"
     )

@@ -16,6 +16,7 @@ from qurb.analytics.gaps import (
     UnitNeed,
     UnitSupply,
     compute_gaps,
+    describe_gap,
     rank_gaps,
 )
 from qurb.analytics.needs import PopulationProfile, compute_profile, compute_ratios
@@ -376,6 +377,21 @@ def _general_hospital_ratio(population: float, supply: UnitSupply) -> dict[str, 
     return {
         "general_hospitals": count,
         "inhabitants_per_general_hospital": round(population / count) if count else None,
+    }
+
+
+GAP_LANGUAGES = ("fr", "ar", "en")
+
+
+def gap_line_words(g: GapLine) -> dict[str, str | None]:
+    """The words of a gap line, under the names the API and the CLI exports share:
+    `gap_fr|ar|en` (the line as a sentence, worded by its norm set's kind) and
+    `nearest_hospital_label_fr|ar|en` (None unless the unit has no hospital)."""
+    nearest: dict[str, str | None] = dict.fromkeys(GAP_LANGUAGES)
+    nearest.update(nearest_hospital_text(g) or {})
+    return {
+        **{f"gap_{lang}": describe_gap(g, lang) for lang in GAP_LANGUAGES},
+        **{f"nearest_hospital_label_{lang}": nearest[lang] for lang in GAP_LANGUAGES},
     }
 
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from qurb.domain.errors import QurbError
+from qurb.domain.norms import NormKind
 from qurb.domain.territory import Territory, TerritoryLevel
 from qurb.services.gaps import compute_needs_table, compute_territory_gaps, read_profiles
 from qurb.services.norms import available_norm_sets
@@ -83,6 +84,15 @@ class Indicator:
     uses_registry: bool = False  # True: depends on facilities, recomputed after an edit
     params: tuple[IndicatorParam, ...] = ()
     measure: Text | None = None  # what the figures measure (e.g. a travel-time model's words)
+    # Label and unit that depend on the chosen parameters (e.g. a gap to a norm is "missing",
+    # a gap to a national average is "below the average"); None: `label` and `unit` always.
+    worded: Callable[[Mapping[str, str]], tuple[Text, Text]] | None = None
+
+    def label_and_unit(self, params: Mapping[str, str]) -> tuple[Text, Text]:
+        """The label and unit for these parameters (defaults filled in)."""
+        if self.worded is None:
+            return self.label, self.unit
+        return self.worded(self.resolve_params(params))
 
     def resolve_params(self, given: Mapping[str, str]) -> dict[str, str]:
         """The parameters with defaults filled in; an unknown value is refused."""
@@ -207,6 +217,33 @@ def _rule_choices() -> list[tuple[str, Text]]:
     ]
 
 
+NORM_GAP_WORDS = {
+    NormKind.NORM: (
+        Text(
+            "Écart à la norme (établissements manquants)",
+            "الخصاص مقارنة بالمعيار (مؤسسات ناقصة)",
+            "Norm gap (missing facilities)",
+        ),
+        Text("manquants", "ناقصة", "missing"),
+    ),
+    # A national average is not a need: a unit under it is below the average, not short.
+    NormKind.REFERENCE_RATIO: (
+        Text(
+            "Écart à la moyenne nationale (établissements sous la moyenne)",
+            "الفارق عن المعدل الوطني (مؤسسات دون المعدل)",
+            "Distance from the national average (facilities below the average)",
+        ),
+        Text("sous la moyenne nationale", "دون المعدل الوطني", "below the national average"),
+    ),
+}
+
+
+def _norm_gap_words(params: Mapping[str, str]) -> tuple[Text, Text]:
+    """Label and unit of the norm gap by the chosen norm set's kind."""
+    set_id = params["rule"].split("/", 1)[0]
+    return NORM_GAP_WORDS[available_norm_sets()[set_id].kind]
+
+
 def _norm_gap(q: IndicatorQuery) -> IndicatorResult:
     set_id, rule_id = q.params["rule"].split("/", 1)
     norm_set = available_norm_sets()[set_id]
@@ -269,7 +306,11 @@ for _indicator in (
     ),
     Indicator(
         "inhabitants_per_essp",
-        Text("Habitants par ESSP", "عدد السكان لكل مؤسسة للرعاية الأولية", "Inhabitants per ESSP"),
+        Text(
+            "Habitants par ESSP (tous : DR, CSR, CSU, CDTMR, CRSR, LSP)",
+            "عدد السكان لكل مؤسسة للرعاية الأولية (الكل: DR وCSR وCSU وCDTMR وCRSR وLSP)",
+            "Inhabitants per ESSP (all: DR, CSR, CSU, CDTMR, CRSR, LSP)",
+        ),
         Text("hab./ESSP", "نسمة/مؤسسة", "inhab./ESSP"),
         REGISTRY,
         _inhabitants_per("essp"),
@@ -297,10 +338,11 @@ for _indicator in (
             "Norm gap (missing facilities)",
         ),
         Text("manquants", "ناقصة", "missing"),
-        "Normes: voir /api/norms (source de chaque norme)",
+        "Normes: voir /api/norms (source et nature de chaque norme)",
         _norm_gap,
         higher_is_better=False,
         uses_registry=True,
+        worded=_norm_gap_words,
         params=(
             IndicatorParam(
                 "rule",
@@ -409,7 +451,7 @@ register_indicator(
 )
 
 
-# issue 10: access: the Ministry's distance indicator.
+# The Ministry's distance indicator: population per band of km to the nearest ESSP.
 def _distance_band_choices() -> list[tuple[str, Text]]:
     return [
         ("within_5_km", Text("À 5 km ou moins", "على بعد 5 كم أو أقل", "Within 5 km")),

@@ -190,6 +190,10 @@ class GapLineRead(BaseModel):
     nearest_hospital_label_fr: str | None = None
     nearest_hospital_label_ar: str | None = None
     nearest_hospital_label_en: str | None = None
+    # The line as a sentence, worded by its norm set's kind (also in the CLI exports).
+    gap_fr: str | None = None
+    gap_ar: str | None = None
+    gap_en: str | None = None
 
 
 class GapReportRead(BaseModel):
@@ -429,6 +433,10 @@ class IndicatorValuesRead(BaseModel):
     level: str
     parent: str
     params: dict[str, str]
+    # Label and unit worded for these parameters (a norm gap: "missing" for a norm, "below
+    # the national average" for a reference ratio).
+    label: TextRead
+    unit: TextRead
     values: list[IndicatorValueRead]
 
 

@@ -39,10 +39,6 @@ from qurb.web.schemas import ERROR_RESPONSES
 
 router = APIRouter(prefix="/api", tags=["access"], responses=ERROR_RESPONSES)
 
-MODEL_NOTE = (
-    "commune-graph: coarse model without roads (commune adjacency, terrain speeds, access "
-    "term from the census); a road network replaces it when supplied (CLI: qurb network)"
-)
 Level = Literal["primary", "secondary", "tertiary"]
 # "secondary" alone (a hospital) means a general hospital; a tier asks for another one.
 Tier = Literal["general", "specialty", "maternity", "any"]
@@ -89,7 +85,6 @@ def access_for(
         "offer": report.selector.describe(),
         "model": report.model,
         "measure": model.measure.as_dict(),
-        "model_note": MODEL_NOTE,
         "thresholds_minutes": list(report.thresholds_minutes),
         "summary": group_rows(report),
         "communes": report.rows,
@@ -113,7 +108,6 @@ def referral_for(
         "threshold_minutes": threshold,
         "model": model.name,
         "measure": model.measure.as_dict(),
-        "model_note": MODEL_NOTE,
         "essp": rows,
     }
 
@@ -213,7 +207,6 @@ def what_if(body: WhatIf, session: SessionDep, index: IndexDep) -> dict[str, Any
         "communes_changed": changed,
         "model": model.name,
         "measure": model.measure.as_dict(),
-        "model_note": MODEL_NOTE,
     }
 
 

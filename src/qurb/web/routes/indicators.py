@@ -34,10 +34,11 @@ def _text(t: Text) -> TextRead:
 
 
 def indicator_read(i: Indicator) -> IndicatorRead:
+    label, unit = i.label_and_unit({})  # worded for the default parameters
     return IndicatorRead(
         id=i.id,
-        label=_text(i.label),
-        unit=_text(i.unit),
+        label=_text(label),
+        unit=_text(unit),
         source=i.source,
         higher_is_better=i.higher_is_better,
         decimals=i.decimals,
@@ -96,11 +97,14 @@ def indicator_values(
     def compute() -> CachedBody:
         units = state.index.units_within(unit, level)
         result = indicator.compute(IndicatorQuery(session, state.index, unit, level, units, params))
+        label, unit_text = indicator.label_and_unit(params)
         body = IndicatorValuesRead(
             indicator=indicator.id,
             level=level.value,
             parent=parent,
             params=params,
+            label=_text(label),
+            unit=_text(unit_text),
             values=[
                 IndicatorValueRead(
                     code=u.code,

@@ -173,9 +173,9 @@ def definitions_page(
     groups = list(dict.fromkeys(f.group for f in figures))
     sections = "".join(
         f'<section data-group="{esc(group)}"><h2>{esc(words.get("group." + group, group))}</h2>'
-        f"<table><thead>{head}</thead><tbody>"
+        f'<div class="table-scroll"><table><thead>{head}</thead><tbody>'
         f"{''.join(_definition_row(f, language) for f in figures if f.group == group)}"
-        "</tbody></table></section>"
+        "</tbody></table></div></section>"
         for group in groups
     )
     body = (
@@ -197,7 +197,11 @@ def _licences_html() -> str:
     # markdown-it's "js-default" preset: tables on, raw HTML escaped, unsafe link schemes
     # (javascript:, data:) refused; the file is ours, but the page must stay inert.
     text = LICENCES_FILE.read_text(encoding="utf-8")
-    return MarkdownIt("js-default").render(text)
+    rendered = MarkdownIt("js-default").render(text)
+    # A wide table scrolls in its own box: on a phone the page itself must not scroll sideways.
+    return rendered.replace("<table>", '<div class="table-scroll"><table>').replace(
+        "</table>", "</table></div>"
+    )
 
 
 @router.get("/licences", response_class=HTMLResponse)

@@ -15,7 +15,7 @@ from qurb.domain.territory import Territory, TerritoryLevel
 from qurb.services.gaps import (
     compute_needs_table,
     compute_territory_gaps,
-    nearest_hospital_text,
+    gap_line_words,
     needs_row,
     read_profiles,
     read_supply,
@@ -221,10 +221,7 @@ def territory_gaps(
                     "status": g.status.value,
                     "kind": g.kind.value,
                     "population": None if g.status.value == "population_unknown" else g.population,
-                    **{
-                        f"nearest_hospital_label_{lang}": text
-                        for lang, text in (nearest_hospital_text(g) or {}).items()
-                    },
+                    **gap_line_words(g),
                 }
             )
             for g in lines[:limit]

@@ -25,6 +25,7 @@ const state = {
   layerKey: null,
   indicators: [],
   indicator: null,
+  worded: null,
   params: {},
   values: [],
   categories: new Map(),
@@ -48,7 +49,7 @@ function categoryName(code) {
 
 function formatValue(entry) {
   if (entry.value === null || entry.value === undefined) return noteText(entry.note);
-  const unit = state.indicator ? label(state.indicator.unit) : "";
+  const unit = state.indicator ? label(shownIndicator().unit) : "";
   return `${num(entry.value, state.indicator?.decimals ?? 0)} ${unit}`;
 }
 
@@ -124,16 +125,26 @@ function renderBreadcrumb() {
 
 // ------------------------------------------------------------------ indicators
 
+// The indicator as worded for the chosen parameters (a gap to a national average is not
+// "missing"): the values response carries the label and unit for its parameters.
+function shownIndicator() {
+  if (!state.worded || state.worded.id !== state.indicator?.id) return state.indicator;
+  return { ...state.indicator, label: state.worded.label, unit: state.worded.unit };
+}
+
 async function loadIndicator() {
   if (!state.indicator || !state.layerKey) return;
   const [layerName, parent] = state.layerKey.split(":");
   const params = new URLSearchParams({ level: LAYER_LEVEL[layerName], parent, ...state.params });
   const body = await getJSON(`/api/indicators/${enc(state.indicator.id)}?${params}`);
   state.values = body.values;
+  state.worded = { id: body.indicator, label: body.label, unit: body.unit };
+  const option = $("#indicator").querySelector(`option[value="${CSS.escape(body.indicator)}"]`);
+  if (option) option.textContent = label(body.label);
   const breaks = quantileBreaks(body.values.map((v) => v.value));
   const colours = palette(state.indicator, breaks.length + 1);
   view.setValues(body.values, breaks, colours);
-  $("#legend").innerHTML = legendHTML(state.indicator, body.values, breaks, colours) + markerLegend();
+  $("#legend").innerHTML = legendHTML(shownIndicator(), body.values, breaks, colours) + markerLegend();
 }
 
 function markerLegend() {
@@ -150,6 +161,7 @@ function markerLegend() {
 function renderIndicatorMenu() {
   const select = $("#indicator");
   const options = state.indicators
+    .map((i) => (i.id === state.indicator?.id ? shownIndicator() : i))
     .map((i) => `<option value="${e(i.id)}" ${i.id === state.indicator?.id ? "selected" : ""}>${e(label(i.label))}</option>`)
     .join("");
   // The slot for the access analysis: an indicator registered later appears above it.
@@ -348,7 +360,7 @@ function switchLanguage(next) {
   if (state.indicator && state.values.length) {
     const breaks = quantileBreaks(state.values.map((v) => v.value));
     const colours = palette(state.indicator, breaks.length + 1);
-    $("#legend").innerHTML = legendHTML(state.indicator, state.values, breaks, colours) + markerLegend();
+    $("#legend").innerHTML = legendHTML(shownIndicator(), state.values, breaks, colours) + markerLegend();
   }
   editor.categories = categoryChoices();
 }

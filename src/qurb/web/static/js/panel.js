@@ -52,7 +52,7 @@ export function censusTable(detail) {
   return `<table class="figures" data-section="census">
     ${row("panel.population2024", `<span data-field="population_2024" data-figure="${TERRITORY_API}#territory.population_2024">${num(u.population_2024)}</span>`)}
     ${row("panel.population2014", unit("population_2014", num(u.population_2014)))}
-    ${row("panel.growth", unit("growth_2014_2024_pct", pct(u.growth_2014_2024_pct, 1)), "estimate.growth")}
+    ${row("panel.growth", unit("growth_2014_2024_pct", pct(u.growth_2014_2024_pct, 1)))}
     ${row("panel.households", unit("households_2024", num(u.households_2024)))}
     ${row("panel.area", u.area_km2 === null ? unit("area_km2", t("unknown")) : `${unit("area_km2", num(u.area_km2, 1))} km²`, "estimate.area")}
     ${row("panel.density", u.density_per_km2 === null ? unit("density_per_km2", t("unknown")) : `${unit("density_per_km2", num(u.density_per_km2, 1))} /km²`, "estimate.density")}
@@ -90,11 +90,16 @@ function nearestHospitalRow(report, g) {
   const i = g.index; // its place in report.lines
   const path = `/api/territories/{code}/gaps?by=${e(report.by)}#lines.${i}`;
   const place = lang() === "ar" ? g.nearest_hospital_commune_name_ar : g.nearest_hospital_commune_name_fr;
-  return `<tr class="nearest-hospital"><td colspan="5">${t("panel.gaps.nearest")} :
-    <span data-figure="${path}.nearest_hospital_name">${e(g.nearest_hospital_name)}</span>
-    (<span data-figure="${path}.nearest_hospital_commune_name_${lang() === "ar" ? "ar" : "fr"}">${e(place || "")}</span>),
-    <span data-figure="${path}.nearest_hospital_minutes">${num(g.nearest_hospital_minutes, 1)}</span> min,
-    <span data-figure="${path}.nearest_hospital_distance_km">${num(g.nearest_hospital_distance_km, 1)}</span> km</td></tr>`;
+  // The hospital's name is French inside Arabic text, a number with its unit is a run of
+  // mixed direction: each piece is isolated in <bdi> so that none reorders its neighbours.
+  const minutes = `<span data-figure="${path}.nearest_hospital_minutes">${num(g.nearest_hospital_minutes, 1)}</span>`;
+  const km = `<span data-figure="${path}.nearest_hospital_distance_km">${num(g.nearest_hospital_distance_km, 1)}</span>`;
+  const comma = t("punct.comma");
+  return `<tr class="nearest-hospital"><td colspan="5">${t("panel.gaps.nearest")}${t("punct.colon")}
+    <bdi><span data-figure="${path}.nearest_hospital_name">${e(g.nearest_hospital_name)}</span></bdi>
+    (<bdi><span data-figure="${path}.nearest_hospital_commune_name_${lang() === "ar" ? "ar" : "fr"}">${e(place || "")}</span></bdi>)${comma}
+    <bdi data-unit="minutes">${t("unit.minutes", { n: minutes })}</bdi>${comma}
+    <bdi data-unit="km">${t("unit.km", { n: km })}</bdi></td></tr>`;
 }
 
 export function gapsTable(report) {
@@ -190,7 +195,7 @@ function measureNote(report) {
   return m ? `<p class="source measure" data-measure="${e(m.key)}">${e(m[lang()] || m.en)}</p>` : "";
 }
 
-// issue 10: access — the Ministry's distance indicator, population per band of km to the
+// The Ministry's distance indicator, population per band of km to the
 // nearest ESSP (GET /api/access/{code}/distance); the same model's measure follows it.
 export function distanceTable(report) {
   const total = report.summary[report.summary.length - 1];
