@@ -266,6 +266,7 @@ const STRINGS = {
     // a figure with its unit and punctuation, in the page's language and direction
     "unit.minutes": "{n} min",
     "unit.km": "{n} km",
+    "unit.beyondMinutes": "> {n} min",
     "punct.colon": " :",
     "punct.comma": ",",
   },
@@ -529,6 +530,7 @@ const STRINGS = {
     "panel.gaps.nearest": "لا يوجد مستشفى هنا: أقرب مستشفى عام (نموذج زمن التنقل، متوسط مرجح بالسكان)",
     // a figure with its unit and punctuation, in the page's language and direction
     "unit.minutes": "{n} دقيقة",
+    "unit.beyondMinutes": "أكثر من {n} دقيقة",
     "unit.km": "{n} كم",
     "punct.colon": ":",
     "punct.comma": "،",
@@ -794,6 +796,7 @@ const STRINGS = {
     // a figure with its unit and punctuation, in the page's language and direction
     "unit.minutes": "{n} min",
     "unit.km": "{n} km",
+    "unit.beyondMinutes": "> {n} min",
     "punct.colon": ":",
     "punct.comma": ",",
   },

@@ -183,7 +183,7 @@ export function accessSection(primary, secondary, query, distance = null) {
     return `<tr data-offer="${e(name)}"><th>${t(`panel.access.${name}`)}</th>${cells}</tr>`;
   };
   return `<h3>${t("panel.access")}</h3>
-    <table class="access"><thead><tr><th></th>${[30, 60, 120].map((m) => `<th><bdi>&gt; ${t("unit.minutes", { n: m })}</bdi></th>`).join("")}</tr></thead>
+    <table class="access"><thead><tr><th></th>${[30, 60, 120].map((m) => `<th><bdi>${t("unit.beyondMinutes", { n: m })}</bdi></th>`).join("")}</tr></thead>
     <tbody>${row(primary, "primary")}${row(secondary, "secondary")}</tbody></table>
     ${distance ? distanceTable(distance) : ""}
     ${measureNote(primary)}`;
