@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from qurb.analytics.roadgraph import (
 )
 from qurb.analytics.travel import Points
 from qurb.data import PACKAGE_DIR, read_toml
+from qurb.databuild.manifest import sha256_of
 from qurb.domain.errors import QurbError
 
 SPEEDS_FILE = PACKAGE_DIR / "network_speeds.toml"
@@ -70,14 +70,6 @@ def read_speed_profile(path: Path | None = None) -> SpeedProfile:
     except (UnicodeDecodeError, ValueError) as error:  # tomllib.TOMLDecodeError is a ValueError
         raise NetworkInputError(f"{path}: not a valid TOML file ({error})") from None
     return SpeedProfile.from_mapping(config, origin=str(path))
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def build_network(
