@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -409,18 +410,34 @@ def _beyond(q: IndicatorQuery) -> IndicatorResult:
         [threshold],
         q.index,
     )
+    return _population_share(
+        q,
+        report.rows,
+        lambda row: row["minutes"] is None or row["minutes"] > threshold,
+    )
+
+
+def _population_share(
+    q: IndicatorQuery,
+    rows: list[dict[str, Any]],
+    selected: Callable[[dict[str, Any]], bool],
+) -> IndicatorResult:
+    """Per unit, the share (%) of the population of its communes (`rows`: one per commune,
+    with `code` and `population`) that `selected` keeps; communes with no census figure
+    count in neither part, and a unit without any is unknown."""
     population: dict[str, float] = {}
-    beyond: dict[str, float] = {}
-    for row in report.rows:
+    kept: dict[str, float] = {}
+    for row in rows:
+        if row["population"] is None:
+            continue
         unit = q.index.ancestor_at(row["code"], q.level) or q.index.by_code[row["code"]]
         population[unit.code] = population.get(unit.code, 0.0) + row["population"]
-        far = row["minutes"] is None or row["minutes"] > threshold
-        beyond[unit.code] = beyond.get(unit.code, 0.0) + (row["population"] if far else 0.0)
+        kept[unit.code] = kept.get(unit.code, 0.0) + (row["population"] if selected(row) else 0.0)
     values: dict[str, float | None] = {}
     notes: dict[str, str] = {}
     for u in q.units:
         if population.get(u.code):
-            values[u.code] = round(100 * beyond[u.code] / population[u.code], 1)
+            values[u.code] = round(100 * kept[u.code] / population[u.code], 1)
         else:
             values[u.code], notes[u.code] = None, "unknown"
     return IndicatorResult(values, notes)
@@ -471,27 +488,10 @@ def _distance_band_share(q: IndicatorQuery) -> IndicatorResult:
     report = compute_distance_access(
         q.session, q.parent, commune_graph_model(q.session), ESSP_SELECTOR, index=q.index
     )
-    wanted = distance_band_keys(report.bands_km).index(q.params["band"])
-    labels = distance_band_labels(report.bands_km)
-    population: dict[str, float] = {}
-    in_band: dict[str, float] = {}
-    for row in report.rows:
-        if row["population"] is None:
-            continue  # no census figure: in no band
-        unit = q.index.ancestor_at(row["code"], q.level) or q.index.by_code[row["code"]]
-        band = labels.index(row["band"])
-        population[unit.code] = population.get(unit.code, 0.0) + row["population"]
-        in_band[unit.code] = in_band.get(unit.code, 0.0) + (
-            row["population"] if band == wanted else 0.0
-        )
-    values: dict[str, float | None] = {}
-    notes: dict[str, str] = {}
-    for u in q.units:
-        if population.get(u.code):
-            values[u.code] = round(100 * in_band[u.code] / population[u.code], 1)
-        else:
-            values[u.code], notes[u.code] = None, "unknown"
-    return IndicatorResult(values, notes)
+    band = distance_band_keys(report.bands_km).index(q.params["band"])
+    label = distance_band_labels(report.bands_km)[band]
+    # Communes with no census figure are in no band (and in neither part of the share).
+    return _population_share(q, report.rows, lambda row: row["band"] == label)
 
 
 register_indicator(
