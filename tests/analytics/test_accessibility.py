@@ -127,26 +127,17 @@ def test_nearest_by_km_on_the_three_commune_line() -> None:
     reference point; each commune's km to the nearest, legs inside the communes included,
     and the Ministry's bands, worked out on paper."""
     from qurb.analytics.commune_graph import (
-        CommuneGraphInputs,
         CommuneGraphModel,
         CommuneGraphParameters,
         commune_points,
     )
-    from qurb.analytics.travel import EARTH_RADIUS_KM
 
-    # 0.1° apart on the meridian 7° W: A urban (4 km²), B rural (100 km², paved road 1 km),
-    # C remote (π km², paved road 5 km); detours 1.3/1.3/1.6 (the bundled parameters).
-    step_km = EARTH_RADIUS_KM * math.radians(0.1)  # 11.1195 km between reference points
-    line = CommuneGraphInputs(
-        codes=("A", "B", "C"),
-        ref_lon=np.array([-7.0, -7.0, -7.0]),
-        ref_lat=np.array([31.0, 31.1, 31.2]),
-        area_km2=np.array([4.0, 100.0, math.pi]),
-        population=np.array([20_000.0, 3_000.0, 500.0]),
-        urban=np.array([True, False, False]),
-        paved_road_km=np.array([np.nan, 1.0, 5.0]),
-        adjacency=(("A", "B"), ("B", "C")),
-    )
+    from .test_commune_graph import LINE as line
+    from .test_commune_graph import STEP_KM as step_km
+
+    # The line of test_commune_graph: 0.1° apart on the meridian 7° W, A urban (4 km²),
+    # B rural (100 km², paved road 1 km), C remote (π km², paved road 5 km); here with the
+    # bundled detours 1.3/1.3/1.6; 11.1195 km between reference points.
     model = CommuneGraphModel(line, CommuneGraphParameters())
     essp = Points(line.ref_lon[[0, 2]], line.ref_lat[[0, 2]], ("A", "C"))
     found = compute_nearest_by_km(model, commune_points(line), essp, chunk_origins=2)
