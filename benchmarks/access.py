@@ -26,12 +26,12 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
-from qurb.analytics.commune_graph import commune_points
-from qurb.services import travel
-from qurb.services.access import FacilitySelector, compute_access, read_destinations
-from qurb.services.dataset import init_database
-from qurb.services.territories import TerritoryIndex
-from qurb.storage.database import make_engine, make_sessionmaker
+from qurb.access.service import FacilitySelector, compute_access, read_destinations
+from qurb.algo.commune_graph import commune_points
+from qurb.app.dataset import init_database
+from qurb.platform.database import make_engine, make_sessionmaker
+from qurb.territory import travel
+from qurb.territory.service import TerritoryIndex
 
 SELECTORS = [
     FacilitySelector(),
@@ -64,7 +64,7 @@ def main() -> None:
         for _ in range(args.repeat):
             start = time.perf_counter()
             subprocess.run(
-                [sys.executable, "-m", "qurb.cli.main", "access", "summary", "--db", url],
+                [sys.executable, "-m", "qurb.app.cli", "access", "summary", "--db", url],
                 check=True,
                 capture_output=True,
             )

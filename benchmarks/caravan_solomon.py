@@ -35,8 +35,8 @@ from pathlib import Path
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from qurb.adapters.solomon import SolomonInstance, read_solomon
-from qurb.analytics.routing import RoutingProblem, solve_routing
+from qurb.algo.routing import RoutingProblem, solve_routing
+from qurb.platform.solomon import SolomonInstance, read_solomon
 
 DATA = Path(__file__).resolve().parent / "data" / "solomon"
 INSTANCES = tuple(f"RC10{i}" for i in range(1, 9))

@@ -22,11 +22,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from qurb.domain.facility import categories
-from qurb.services.dataset import init_database
-from qurb.services.gaps import compute_territory_gaps
-from qurb.services.norms import resolve_norm_sets
-from qurb.storage.database import make_engine, make_sessionmaker
+from qurb.app.dataset import init_database
+from qurb.norms.norm_sets import resolve_norm_sets
+from qurb.norms.service import compute_territory_gaps
+from qurb.platform.database import make_engine, make_sessionmaker
+from qurb.registry.model import categories
 
 REGION = "Fès-Meknès"
 ESSP_PER = 12_300

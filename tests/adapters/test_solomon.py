@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qurb.adapters.solomon import read_solomon
-from qurb.analytics.routing import RoutingError, RoutingProblem, solve_routing
+from qurb.algo.routing import RoutingError, RoutingProblem, solve_routing
+from qurb.platform.solomon import read_solomon
 
 SOLOMON = Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "solomon"
 RC101 = SOLOMON / "RC101.txt"

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qurb.analytics.accessibility import (
+from qurb.algo.accessibility import (
     MINISTRY_DISTANCE_BANDS_KM,
     AccessError,
     compute_2sfca,
@@ -22,7 +22,7 @@ from qurb.analytics.accessibility import (
     distance_band_keys,
     distance_band_labels,
 )
-from qurb.analytics.travel import Points
+from qurb.algo.travel import Points
 
 
 def test_bands_and_beyond() -> None:
@@ -126,11 +126,7 @@ def test_nearest_by_km_on_the_three_commune_line() -> None:
     """The tiny line of communes A–B–C of test_commune_graph: an ESSP on A's and on C's
     reference point; each commune's km to the nearest, legs inside the communes included,
     and the Ministry's bands, worked out on paper."""
-    from qurb.analytics.commune_graph import (
-        CommuneGraphModel,
-        CommuneGraphParameters,
-        commune_points,
-    )
+    from qurb.algo.commune_graph import CommuneGraphModel, CommuneGraphParameters, commune_points
 
     from .test_commune_graph import LINE as line
     from .test_commune_graph import STEP_KM as step_km

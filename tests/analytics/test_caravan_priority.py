@@ -7,12 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qurb.analytics.caravan_priority import (
-    PARTS,
-    PriorityInputs,
-    compute_priority,
-    expected_attendance,
-)
+from qurb.caravans.priority import PARTS, PriorityInputs, compute_priority, expected_attendance
 
 
 def inputs(**values: list[float]) -> PriorityInputs:

@@ -12,7 +12,8 @@ from datetime import date, timedelta
 import numpy as np
 import pytest
 
-from qurb.analytics.caravan_schedule import (
+from qurb.algo.routing import solve_routing
+from qurb.caravans.schedule import (
     MARGIN_MINUTES,
     CaravanBase,
     CaravanStop,
@@ -22,7 +23,6 @@ from qurb.analytics.caravan_schedule import (
     plan_needs,
     read_plan,
 )
-from qurb.analytics.routing import solve_routing
 
 START = date(2027, 3, 1)  # a Monday
 DAY = 480.0  # 08:00–16:00

@@ -10,17 +10,17 @@ import numpy as np
 import pytest
 from sqlalchemy.orm import Session
 
-from qurb.analytics.commune_graph import (
+from qurb.access.service import FacilitySelector, read_destinations
+from qurb.algo.commune_graph import (
     CommuneGraphInputs,
     CommuneGraphModel,
     CommuneGraphParameters,
     Terrain,
     commune_points,
 )
-from qurb.analytics.travel import EARTH_RADIUS_KM, Points, TravelModelError
+from qurb.algo.travel import EARTH_RADIUS_KM, Points, TravelModelError
 from qurb.data import read_toml
-from qurb.services.access import FacilitySelector, read_destinations
-from qurb.services.travel import COMMUNE_GRAPH_FILE, commune_graph_model
+from qurb.territory.travel import COMMUNE_GRAPH_FILE, commune_graph_model
 
 # Three communes 0.1° apart on the meridian 7° W: A (urban), B (rural), C (remote: its
 # households live 5 km from a paved road). Areas: A 4 km², B 100 km², C π km² (radius 1).

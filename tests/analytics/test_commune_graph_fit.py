@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qurb.analytics.commune_graph import (
+from qurb.algo.commune_graph import (
     CommuneGraphInputs,
     CommuneGraphModel,
     CommuneGraphParameters,
     commune_points,
 )
-from qurb.analytics.commune_graph_fit import Trips, fit_commune_graph, predict_trips
-from qurb.analytics.travel import TravelModelError
+from qurb.algo.commune_graph_fit import Trips, fit_commune_graph, predict_trips
+from qurb.algo.travel import TravelModelError
 
 
 def grid_inputs(side: int = 6) -> CommuneGraphInputs:

@@ -6,10 +6,10 @@ import openpyxl
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from qurb.analytics.editions import EditionChange, EditionEntry, Pairing, compute_edition_diff
-from qurb.domain.names import fold_name
-from qurb.services.registry import edition_changes
-from qurb.storage.models import FacilityEditionRow
+from qurb.kernel.names import fold_name
+from qurb.registry._tables import FacilityEditionRow
+from qurb.registry.editions import EditionChange, EditionEntry, Pairing, compute_edition_diff
+from qurb.registry.service import edition_changes
 
 from ..conftest import SOURCES
 

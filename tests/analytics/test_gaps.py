@@ -5,17 +5,10 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qurb.analytics.gaps import (
-    GapStatus,
-    UnitNeed,
-    UnitSupply,
-    compute_gap,
-    describe_gap,
-    rank_gaps,
-)
-from qurb.analytics.needs import PopulationProfile
-from qurb.domain.norms import NormKind
-from qurb.services.norms import available_norm_sets
+from qurb.norms.gaps import GapStatus, UnitNeed, UnitSupply, compute_gap, describe_gap, rank_gaps
+from qurb.norms.model import NormKind
+from qurb.norms.needs import PopulationProfile
+from qurb.norms.norm_sets import available_norm_sets
 
 RURAL = available_norm_sets()["maroc-rural-1987"]
 RATIOS = available_norm_sets()["maroc-ratios-2023"]

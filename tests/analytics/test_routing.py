@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pytest
 
-from qurb.analytics.routing import (
+from qurb.algo.routing import (
     RoutingClient,
     RoutingError,
     RoutingGroup,

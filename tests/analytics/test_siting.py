@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qurb.analytics.siting import (
+from qurb.algo.siting import (
     SitingError,
     SitingModel,
     SitingProblem,
@@ -271,7 +271,7 @@ def test_pmedian_exact_equals_brute_force_and_bounds_hold(
 def test_pmedian_lagrangian_bound_is_valid_on_a_larger_instance(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import qurb.analytics.siting as siting
+    import qurb.algo.siting as siting
 
     rng = np.random.default_rng(7)
     demand, candidates = rng.uniform(0, 100, (120, 2)), rng.uniform(0, 100, (30, 2))

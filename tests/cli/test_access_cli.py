@@ -9,7 +9,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from qurb.cli.main import app
+from qurb.app.cli import app
 
 runner = CliRunner()
 
@@ -28,7 +28,7 @@ def csv_rows(output: str) -> tuple[list[str], list[dict[str, str]]]:
 
 
 def test_nearest_as_csv_and_geojson(scratch_db: str) -> None:
-    from qurb.analytics.commune_graph import COMMUNE_GRAPH_MEASURE
+    from qurb.algo.commune_graph import COMMUNE_GRAPH_MEASURE
 
     code, output = run("access", "nearest", "-t", "Ifrane", "-f", "csv", "--db", scratch_db)
     assert code == 0, output
@@ -173,7 +173,7 @@ def test_site_json_pipes_cleanly_from_a_real_process(scratch_db: str) -> None:
         [
             sys.executable,
             "-m",
-            "qurb.cli.main",
+            "qurb.app.cli",
             "site",
             "-t",
             "Taza",
@@ -196,10 +196,11 @@ def test_site_json_pipes_cleanly_from_a_real_process(scratch_db: str) -> None:
 
 def test_help_constants_follow_the_modules_they_mirror() -> None:
     # The CLI spells these out to avoid importing SciPy at start-up; they must agree.
-    from qurb.analytics.commune_graph_fit import FITTABLE
-    from qurb.analytics.roadgraph import DEFAULT_MAX_SNAP_KM
-    from qurb.cli import access, network
-    from qurb.services.access import REFERRAL_TIERS
+    from qurb.access import cli as access
+    from qurb.access import network_cli as network
+    from qurb.access.service import REFERRAL_TIERS
+    from qurb.algo.commune_graph_fit import FITTABLE
+    from qurb.algo.roadgraph import DEFAULT_MAX_SNAP_KM
 
     assert ", ".join(FITTABLE) == access.FITTABLE_NAMES
     assert ", ".join(REFERRAL_TIERS) == access.REFERRAL_TIER_NAMES

@@ -11,7 +11,7 @@ from pathlib import Path
 from icalendar import Calendar
 from typer.testing import CliRunner
 
-from qurb.cli.main import app
+from qurb.app.cli import app
 
 runner = CliRunner()
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from qurb.cli.main import app
+from qurb.app.cli import app
 
 runner = CliRunner()
 

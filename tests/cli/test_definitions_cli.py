@@ -8,7 +8,7 @@ import json
 
 from typer.testing import CliRunner
 
-from qurb.cli.main import app
+from qurb.app.cli import app
 
 runner = CliRunner()
 BIRTHS = "TFR ÷ 35 × women aged 15–49"

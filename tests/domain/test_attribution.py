@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qurb.domain.attribution import Attribution, DataSource, facility_sources
+from qurb.kernel.attribution import Attribution, DataSource, facility_sources
 
 MINISTRY_ROW = "etablissements-de-soins-de-sante-primaire-2024.xlsx (Ministère de la Santé, 2024)"
 

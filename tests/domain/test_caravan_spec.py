@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from qurb.domain.caravan import (
+from qurb.caravans.model import (
     CampaignError,
     caravan_catalogue,
     check_campaign,

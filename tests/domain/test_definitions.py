@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
-from qurb.analytics.gaps import UnitSupply
-from qurb.domain.definitions import (
+from qurb.kernel.definitions import (
     DefinitionError,
     FigureKind,
     definitions_from_mapping,
@@ -14,8 +13,9 @@ from qurb.domain.definitions import (
     figure_definition,
     figure_definitions,
 )
-from qurb.services.gaps import needs_row, read_profiles
-from qurb.services.territories import TerritoryIndex
+from qurb.norms.gaps import UnitSupply
+from qurb.norms.service import needs_row, read_profiles
+from qurb.territory.service import TerritoryIndex
 
 ENTRY = {
     "id": "births_per_year",

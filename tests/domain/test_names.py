@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qurb.domain.names import fold_name
+from qurb.kernel.names import fold_name
 
 
 def test_latin_names_fold_accents_case_and_punctuation() -> None:

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from qurb.domain.norms import (
+from qurb.norms.model import (
     NormError,
     NormKind,
     PopulationBase,
     SupplyMeasure,
     norm_set_from_mapping,
 )
-from qurb.services.norms import (
+from qurb.norms.norm_sets import (
     USER_NORMS_ENV,
     available_norm_sets,
     read_norm_file,

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qurb.domain.facility import categories
-from qurb.domain.facility_services import (
+from qurb.registry.facility_services import (
     HospitalTier,
     ServicesFileError,
     apply_service_lines,
@@ -13,6 +12,7 @@ from qurb.domain.facility_services import (
     known_services,
     parse_service_lines,
 )
+from qurb.registry.model import categories
 
 FILE = "data/overrides/services.csv"
 INO = "hosp-04.421.01.01-med-ben-abdellah"  # Institut National d'Oncologie, Rabat

@@ -9,11 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from qurb.adapters.tabular import InputFileError
-from qurb.analytics.accessibility import AccessError
-from qurb.analytics.commune_graph import commune_points
-from qurb.analytics.travel import StraightLineModel, TravelModelError
-from qurb.services.access import (
+from qurb.access.service import (
     ESSP_SELECTOR,
     FacilitySelector,
     compute_2sfca_rows,
@@ -27,9 +23,13 @@ from qurb.services.access import (
     read_destinations,
     read_population_points,
 )
-from qurb.services.territories import TerritoryIndex
-from qurb.services.travel import commune_graph_model, make_model, read_commune_graph_params
-from qurb.storage.models import FacilityRow
+from qurb.algo.accessibility import AccessError
+from qurb.algo.commune_graph import commune_points
+from qurb.algo.travel import StraightLineModel, TravelModelError
+from qurb.platform.files import InputFileError
+from qurb.registry._tables import FacilityRow
+from qurb.territory.service import TerritoryIndex
+from qurb.territory.travel import commune_graph_model, make_model, read_commune_graph_params
 
 
 @pytest.fixture(scope="module")

@@ -12,15 +12,8 @@ from icalendar import Calendar
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from qurb.domain.caravan import parse_campaign, specialties
-from qurb.services.caravan import (
-    campaign_report,
-    plan_campaign,
-    public_hours,
-    record_visits,
-    save_campaign,
-)
-from qurb.services.caravan_outputs import (
+from qurb.caravans.model import parse_campaign, specialties
+from qurb.caravans.outputs import (
     day_by_day_rows,
     notice_html,
     notices,
@@ -28,8 +21,15 @@ from qurb.services.caravan_outputs import (
     plan_ics,
     report_html,
 )
-from qurb.services.travel import commune_graph_model
-from qurb.storage.database import make_sessionmaker, transaction
+from qurb.caravans.service import (
+    campaign_report,
+    plan_campaign,
+    public_hours,
+    record_visits,
+    save_campaign,
+)
+from qurb.platform.database import make_sessionmaker, transaction
+from qurb.territory.travel import commune_graph_model
 
 from .test_caravan_service import BASE_FACILITY, CAPACITY, SPECIALTIES
 

@@ -15,10 +15,11 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from qurb.analytics.caravan_priority import PARTS
-from qurb.analytics.caravan_schedule import plan_needs
-from qurb.domain.caravan import CampaignError, parse_campaign
-from qurb.services.caravan import (
+from qurb.caravans._tables import CaravanRecordRow, CaravanStopRow
+from qurb.caravans.model import CampaignError, parse_campaign
+from qurb.caravans.priority import PARTS
+from qurb.caravans.schedule import plan_needs
+from qurb.caravans.service import (
     RecordError,
     campaign_report,
     compute_campaign_priority,
@@ -30,10 +31,9 @@ from qurb.services.caravan import (
     referrals_by_facility,
     save_campaign,
 )
-from qurb.services.territories import TerritoryIndex
-from qurb.services.travel import commune_graph_model
-from qurb.storage.database import make_sessionmaker, transaction
-from qurb.storage.models import CaravanRecordRow, CaravanStopRow
+from qurb.platform.database import make_sessionmaker, transaction
+from qurb.territory.service import TerritoryIndex
+from qurb.territory.travel import commune_graph_model
 
 from ..conftest import REPO
 

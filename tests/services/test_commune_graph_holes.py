@@ -28,10 +28,10 @@ import numpy as np
 import pytest
 from sqlalchemy.orm import Session
 
-from qurb.analytics.commune_graph import CommuneGraphModel, commune_points
-from qurb.analytics.travel import MINUTES_PER_HOUR, Points, compute_haversine_km
-from qurb.services.access import FacilitySelector, read_destinations
-from qurb.services.travel import commune_graph_model
+from qurb.access.service import FacilitySelector, read_destinations
+from qurb.algo.commune_graph import CommuneGraphModel, commune_points
+from qurb.algo.travel import MINUTES_PER_HOUR, Points, compute_haversine_km
+from qurb.territory.travel import commune_graph_model
 
 HOLES = Path(__file__).parent / "data" / "commune_graph_holes.csv"
 ESSP = FacilitySelector(

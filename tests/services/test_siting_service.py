@@ -7,17 +7,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from qurb.adapters.tabular import InputFileError
-from qurb.analytics.siting import SitingError
-from qurb.services.siting import (
+from qurb.algo.siting import SitingError
+from qurb.platform.database import transaction
+from qurb.platform.files import InputFileError
+from qurb.siting.service import (
     SitingRequest,
     compare_scenarios,
     get_scenario,
     run_siting,
     save_scenario,
 )
-from qurb.services.travel import commune_graph_model
-from qurb.storage.database import transaction
+from qurb.territory.travel import commune_graph_model
 
 
 def test_secondary_sites_in_fes_meknes(national_session: Session) -> None:

@@ -14,11 +14,14 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
-from qurb.services.dataset import init_database
-from qurb.services.gaps import compute_territory_gaps
-from qurb.services.imports import import_facilities
-from qurb.services.norms import available_norm_sets
-from qurb.services.registry import (
+from qurb.app.dataset import init_database
+from qurb.norms.norm_sets import available_norm_sets
+from qurb.norms.service import compute_territory_gaps
+from qurb.platform.database import make_engine, make_sessionmaker, transaction
+from qurb.platform.tables import Base
+from qurb.registry._tables import FacilityRow
+from qurb.registry.imports import import_facilities
+from qurb.registry.service import (
     FacilityCreate,
     FacilityUpdate,
     RegistryError,
@@ -26,8 +29,7 @@ from qurb.services.registry import (
     facility_history,
     update_facility,
 )
-from qurb.storage.database import make_engine, make_sessionmaker, transaction
-from qurb.storage.models import Base, FacilityRow, TerritoryRow
+from qurb.territory._tables import TerritoryRow
 
 from ..conftest import unavailable
 

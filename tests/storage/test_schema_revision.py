@@ -10,13 +10,8 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-from qurb.storage.database import (
-    MIGRATIONS_DIR,
-    SCHEMA_REVISION,
-    make_engine,
-    schema_revision,
-    upgrade_if_behind,
-)
+from qurb.app.schema import MIGRATIONS_DIR, SCHEMA_REVISION, schema_revision, upgrade_if_behind
+from qurb.platform.database import make_engine
 
 
 def test_schema_revision_is_alembic_head() -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from qurb.services.dataset import InitReport
-from qurb.web.app import create_app
-from qurb.web.settings import Settings
+from qurb.app.dataset import InitReport
+from qurb.app.web import create_app
+from qurb.platform.settings import Settings
 
 with warnings.catch_warnings():  # Starlette prefers httpx2; httpx is what is installed
     warnings.simplefilter("ignore")

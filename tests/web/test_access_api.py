@@ -86,7 +86,7 @@ def test_the_access_indicator(read_client: TestClient) -> None:
 
 
 def test_access_responses_say_what_they_measure(read_client: TestClient) -> None:
-    from qurb.analytics.commune_graph import COMMUNE_GRAPH_MEASURE
+    from qurb.algo.commune_graph import COMMUNE_GRAPH_MEASURE
 
     for path in ("/api/access/03.271", "/api/access/03.271/referral"):
         body = read_client.get(path).json()

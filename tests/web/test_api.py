@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qurb.data import read_bundled_csv
-from qurb.domain.territory import TerritoryLevel
-from qurb.services.gaps import compute_needs_table
-from qurb.services.registry import FacilityFilter, list_facilities
-from qurb.services.territories import TerritoryIndex
-from qurb.storage.models import FacilityRow
+from qurb.norms.service import compute_needs_table
+from qurb.registry._tables import FacilityRow
+from qurb.registry.service import FacilityFilter, list_facilities
+from qurb.territory.model import TerritoryLevel
+from qurb.territory.service import TerritoryIndex
 
 FES = "03.231"  # préfecture de Fès
 FES_MEKNES = "03"

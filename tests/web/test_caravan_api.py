@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from qurb.services.dataset import InitReport
-from qurb.web.app import create_app
-from qurb.web.settings import Settings
+from qurb.app.dataset import InitReport
+from qurb.app.web import create_app
+from qurb.platform.settings import Settings
 
 from .conftest import TestClient
 

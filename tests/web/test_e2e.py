@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from qurb.app.web import create_app
 from qurb.data import read_bundled_csv
-from qurb.web.app import create_app
-from qurb.web.settings import Settings
+from qurb.platform.settings import Settings
 
 from ..conftest import unavailable
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from qurb.storage.database import make_engine
-from qurb.storage.models import FacilityChangeRow, FacilityRow
-from qurb.web.app import create_app
-from qurb.web.settings import Settings
+from qurb.app.web import create_app
+from qurb.platform.database import make_engine
+from qurb.platform.settings import Settings
+from qurb.registry._tables import FacilityChangeRow, FacilityRow
 
 from .conftest import TestClient
 

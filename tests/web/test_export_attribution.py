@@ -19,7 +19,7 @@ from qurb.data import LICENCES_FILE
 from .conftest import TestClient
 from .test_caravan_api import campaign
 
-STATIC_JS = Path(__file__).resolve().parents[2] / "src" / "qurb" / "web" / "static" / "js"
+STATIC_JS = Path(__file__).resolve().parents[2] / "src" / "qurb" / "app" / "static" / "js"
 LINK = '</licences>; rel="license"'
 # Media types of data files; iCalendar (text/calendar) is a calendar of visits handed to
 # teams, not a data file, and JSON answers are the API itself (they carry the Link header).
@@ -53,8 +53,8 @@ def edit_client_module(
 ) -> Any:
     import shutil
 
-    from qurb.web.app import create_app
-    from qurb.web.settings import Settings
+    from qurb.app.web import create_app
+    from qurb.platform.settings import Settings
 
     path = tmp_path_factory.mktemp("exports-api") / "qurb.sqlite"
     shutil.copyfile(national_db_file[0], path)

@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 from typer.testing import CliRunner
 
-from qurb.cli.main import app as cli
+from qurb.app.cli import app as cli
 
 from .test_e2e import ARTIFACTS, page, server  # noqa: F401 - the browser fixtures
 

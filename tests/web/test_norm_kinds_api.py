@@ -67,7 +67,7 @@ def test_gap_fields_are_named_alike_in_the_api_and_the_cli(read_client, scratch_
 
     from typer.testing import CliRunner
 
-    from qurb.cli.main import app
+    from qurb.app.cli import app
 
     api = read_client.get("/api/territories/03/gaps", params={"only_gaps": "true"}).json()
     result = CliRunner().invoke(app, ["gaps", "-t", "03", "-f", "json", "--db", scratch_db])

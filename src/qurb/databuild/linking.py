@@ -30,7 +30,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from qurb.domain.names import fold_name
+from qurb.kernel.names import fold_name
 
 # Fuzzy acceptance. Scores are rapidfuzz `fuzz.ratio` (0-100, normalised Indel similarity)
 # on folded names. 95 accepts about one letter in twenty ("Sidi Bou Othmane"/"Sidi
@@ -57,7 +57,7 @@ COMMUNE_OVERRIDE_COLUMNS = (
 
 
 def fold(text: str) -> str:
-    """The project's name key (qurb.domain.names.fold_name)."""
+    """The project's name key (qurb.kernel.names.fold_name)."""
     return fold_name(text)
 
 

@@ -34,7 +34,7 @@ from qurb.databuild.manifest import (
     sha256_of,
     write_manifest,
 )
-from qurb.domain.facility_services import ServicesFileError
+from qurb.registry.facility_services import ServicesFileError
 
 __all__ = [
     "DATASET_VERSION",

@@ -1,0 +1,179 @@
+"""Road networks as a use case: build one from an OSM extract, load it, read query points.
+
+- `build_network(pbf_path, out_dir)`: read the extract (`adapters.osm_pbf`), build the
+  driving and walking graphs (`analytics.roadgraph`) with the bundled speeds or a user's
+  file, and save them in `out_dir` (`network.json` + `<mode>.npz`);
+- `load_network(directory, mode)`: the saved network as a `RoadNetworkModel`;
+- `read_points(path)`: a CSV/XLSX/GeoJSON file of points (lon, lat, optional label).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qurb.access.osm_pbf import NetworkInputError, read_road_ways
+from qurb.algo.roadgraph import (
+    DEFAULT_MAX_SNAP_KM,
+    MODES,
+    RoadNetwork,
+    RoadNetworkModel,
+    SpeedProfile,
+    build_road_graph,
+)
+from qurb.algo.travel import Points
+from qurb.data import PACKAGE_DIR, read_toml
+from qurb.databuild.manifest import sha256_of
+from qurb.kernel.errors import QurbError
+from qurb.platform.files import InputFileError, read_records
+
+SPEEDS_FILE = PACKAGE_DIR / "network_speeds.toml"
+LABEL_COLUMNS = ("label", "name", "id", "code")  # the first present names each point
+
+
+class PointsInputError(QurbError):
+    """A points file whose rows cannot be read as lon/lat (names the file and line)."""
+
+
+@dataclass(frozen=True)
+class ModeCounts:
+    nodes: int
+    edges: int
+    dropped_nodes: int  # outside the largest connected component
+    km: float  # total length of the kept road pieces
+
+
+@dataclass(frozen=True)
+class NetworkReport:
+    directory: Path
+    source_file: str
+    source_sha256: str
+    ways_read: int
+    modes: dict[str, ModeCounts]
+    bbox: tuple[float, float, float, float]  # min lon, min lat, max lon, max lat
+    built_at: str
+
+
+def read_speed_profile(path: Path | None = None) -> SpeedProfile:
+    """The bundled speeds, or the user's TOML file at `path` (which replaces them whole)."""
+    path = SPEEDS_FILE if path is None else Path(path)
+    if not path.is_file():
+        raise NetworkInputError(f"{path}: no such speeds file")
+    try:
+        config = read_toml(path)
+    except (UnicodeDecodeError, ValueError) as error:  # tomllib.TOMLDecodeError is a ValueError
+        raise NetworkInputError(f"{path}: not a valid TOML file ({error})") from None
+    return SpeedProfile.from_mapping(config, origin=str(path))
+
+
+def build_network(
+    pbf_path: Path,
+    out_dir: Path,
+    speeds_path: Path | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> NetworkReport:
+    """Build the driving and walking graphs of an extract and save them in `out_dir`."""
+    pbf_path = Path(pbf_path)
+    say = progress or (lambda _message: None)
+    profile = read_speed_profile(speeds_path)
+    say(f"Reading {pbf_path.name}…")
+    ways = read_road_ways(pbf_path, progress=say)
+    graphs = {}
+    for mode in MODES:
+        say(f"Building the {mode} graph from {len(ways):,} ways…")
+        graphs[mode] = build_road_graph(ways, profile, mode)
+    if all(g.n_nodes == 0 for g in graphs.values()):
+        raise NetworkInputError(
+            f"{pbf_path}: none of its {len(ways):,} highway ways is driven or walked with "
+            "these speeds (check the classes listed in the speeds file)"
+        )
+    say("Saving…")
+    built_at = datetime.now(UTC).isoformat(timespec="seconds")
+    network = RoadNetwork(
+        {m: g for m, g in graphs.items() if g.n_nodes},
+        profile.config,
+        source_file=pbf_path.name,
+        source_sha256=sha256_of(pbf_path),
+        built_at=built_at,
+        ways_read=len(ways),
+    )
+    out_dir = Path(out_dir)
+    network.save(out_dir)
+    return _report(out_dir, network.summary())
+
+
+def _report(directory: Path, summary: dict[str, Any]) -> NetworkReport:
+    modes = {
+        mode: ModeCounts(c["nodes"], c["edges"], c["dropped_nodes"], c["km"])
+        for mode, c in summary["modes"].items()
+    }
+    bbox = summary["bbox"]
+    return NetworkReport(
+        directory=directory,
+        source_file=summary["source"]["file"],
+        source_sha256=summary["source"]["sha256"],
+        ways_read=summary["ways_read"],
+        modes=modes,
+        bbox=(bbox[0], bbox[1], bbox[2], bbox[3]),
+        built_at=summary["built_at"],
+    )
+
+
+def read_network_report(directory: Path) -> NetworkReport:
+    """What a saved network holds, from its network.json alone (no arrays loaded)."""
+    return _report(Path(directory), RoadNetwork.read_summary(Path(directory)))
+
+
+def load_network(
+    directory: Path, mode: str = "driving", max_snap_km: float = DEFAULT_MAX_SNAP_KM
+) -> RoadNetworkModel:
+    """The saved network's `mode` graph as a travel-time model."""
+    return RoadNetworkModel.load(Path(directory), mode, max_snap_km)
+
+
+def read_points(path: Path) -> Points:
+    """Points from a CSV/XLSX/GeoJSON file: columns lon, lat and optionally a label (the
+    first of label, name, id, code present)."""
+    try:
+        records = read_records(Path(path))
+    except InputFileError as error:
+        raise PointsInputError(str(error)) from None
+    lon: list[float] = []
+    lat: list[float] = []
+    labels: list[str] = []
+    for record in records:
+        values = record.values
+        if "__geometry_error__" in values:
+            raise PointsInputError(
+                f"{path}: feature {record.number}: {values['__geometry_error__']}"
+            )
+        coordinates = []
+        for key in ("lon", "lat"):
+            raw = values.get(key)
+            try:
+                value = float(str(raw).replace(",", ".")) if raw is not None else math.nan
+            except ValueError:
+                value = math.nan
+            if not math.isfinite(value):
+                raise PointsInputError(
+                    f"{path}: line {record.number}: {key} must be a number of degrees, got {raw!r}"
+                )
+            coordinates.append(value)
+        if abs(coordinates[0]) > 180 or abs(coordinates[1]) > 90:
+            raise PointsInputError(
+                f"{path}: line {record.number}: lon must be in [-180, 180] and lat in "
+                f"[-90, 90] (degrees), got lon {coordinates[0]} lat {coordinates[1]}"
+            )
+        lon.append(coordinates[0])
+        lat.append(coordinates[1])
+        label = next((values[c] for c in LABEL_COLUMNS if values.get(c) is not None), None)
+        labels.append(str(label) if label is not None else str(record.number))
+    if not lon:
+        raise PointsInputError(f"{path}: no points; the file needs columns lon and lat")
+    return Points(np.array(lon), np.array(lat), labels=tuple(labels))

@@ -1,0 +1,733 @@
+"""The bundled Morocco travel-time model without roads: a graph over the communes.
+
+Nodes are the communes' reference points; edges join neighbouring communes (a shared
+border, or a gap of the source polygons: see the dataset build). An edge a–b costs
+`km(a, b) / 2 × detour[a] / speed[a] + km(a, b) / 2 × detour[b] / speed[b]` (half of the
+great-circle leg in each commune's terrain). *Transit edges* join communes up to
+`transit_hops` edges apart by the straight leg between their reference points, with the
+terrain mix of the path they shortcut (each inner commune weighs as much as two half-legs,
+each end as one): a road that crosses a commune does not go by its reference point (the
+point of the commune farthest from its borders). A trip is
+
+    origin leg  +  shortest path (commune of origin → commune of destination)  +  egress leg
+
+- origin leg: for a point that stands for its commune's population (it is the commune's
+  reference point) the *access term*: households' mean distance to a paved road at the
+  off-road speed, plus the mean distance to the centre (a fraction of the commune's
+  equivalent radius) on the road; for any other point, the paved-road term plus the
+  great-circle leg from the point to the reference point, on the road; for a point that
+  starts on the road (`Points.is_population=False`, e.g. a referring health centre),
+  only that great-circle leg;
+- egress leg: from the destination commune's reference point to the destination point
+  (0 for the many facilities placed on their commune's reference point).
+
+A point that is not its commune's reference point (a located facility, a user's point) is
+joined to its own commune's node and to the nodes of the neighbouring communes, each by
+the straight leg in the terrain of the two communes: the road to a hospital at the edge of
+a town does not go by the town's reference point first.
+
+Inside the commune: when the population's own commune holds k of the destinations, the
+trip to the nearest of them is the paved-road term plus the mean distance to the nearest
+of k facilities that share the commune's area, `intra_radius_factor × √(area / (π k))` on
+the road (each serves a disc of area / k around it), instead of going to the reference
+point and on. `compute_nearest` and `compute_matrix` give the minutes *and km* of every
+trip, including these legs (`NearestResult.distance_km`, `TravelMatrix.distance_km`).
+
+Coarse by construction (see `data/commune_graph.toml`): a road network replaces it.
+The graph is built once per model. Nearest queries are one multi-source Dijkstra from
+the destinations (milliseconds); matrices use Dijkstra from the distinct destination
+nodes (the graph is symmetric), or the all-pairs table (about a second, then kept) when
+the destinations cover much of the country.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
+
+from qurb.algo.travel import (
+    MINUTES_PER_HOUR,
+    Measure,
+    NearestResult,
+    Points,
+    TravelMatrix,
+    TravelModelError,
+    check_cutoff,
+    compute_haversine_km,
+    no_nearest,
+    within_cutoff,
+)
+
+# What the model's minutes and km are, beside every figure made with them.
+COMMUNE_GRAPH_MEASURE = Measure(
+    "commune-graph",
+    "Temps en voiture et km modélisés entre les points de référence des communes, de "
+    "commune voisine en commune voisine (sans réseau routier), plus un terme d'accès à "
+    "l'intérieur de la commune (recensement : distance des ménages à une route goudronnée, "
+    "taille de la commune).",
+    "مدد التنقل بالسيارة والمسافات مقدَّرة بين النقاط المرجعية للجماعات، من جماعة إلى "
+    "جماعة مجاورة (دون شبكة طرقية)، مضافًا إليها مدة الولوج داخل الجماعة (من الإحصاء: بُعد "
+    "الأسر عن طريق معبدة ومساحة الجماعة).",
+    "Modelled car times and km between commune reference points, from neighbouring commune "
+    "to neighbouring commune (no road network), plus an access term inside the commune "
+    "(census: households' distance to a paved road, the commune's size).",
+)
+
+# scipy.sparse.csgraph reads an explicit 0 as "no edge": the shortest legal cost.
+_EPSILON_MINUTES = 1e-9
+_SAME_POINT_KM = 1e-6
+
+
+class Terrain(enum.IntEnum):
+    URBAN = 0
+    RURAL = 1
+    REMOTE = 2
+
+
+TERRAIN_NAMES = {Terrain.URBAN: "urban", Terrain.RURAL: "rural", Terrain.REMOTE: "remote"}
+
+
+@dataclass(frozen=True)
+class CommuneGraphParameters:
+    """Every number of the model, per terrain class where it varies (see the TOML file)."""
+
+    speed_kph: tuple[float, float, float] = (30.0, 60.0, 35.0)  # urban, rural, remote
+    detour_factor: tuple[float, float, float] = (1.3, 1.3, 1.6)
+    offroad_speed_kph: float = 10.0
+    intra_radius_factor: float = 0.667
+    urban_density_per_km2: float = 1500.0
+    remote_paved_road_km: float = 3.0
+    open_density_per_km2: float = 10.0
+    transit_hops: int = 3
+    name: str = "commune-graph"
+
+    def __post_init__(self) -> None:
+        for label, values in (("speed_kph", self.speed_kph), ("detour_factor", self.detour_factor)):
+            if len(values) != 3:
+                raise TravelModelError(f"{label}: one value per terrain (urban, rural, remote)")
+        for terrain, speed in zip(TERRAIN_NAMES.values(), self.speed_kph, strict=True):
+            if not (speed > 0 and np.isfinite(speed)):
+                raise TravelModelError(f"speed_kph.{terrain} must be > 0 km/h, got {speed}")
+        for terrain, detour in zip(TERRAIN_NAMES.values(), self.detour_factor, strict=True):
+            if not (detour >= 1.0 and np.isfinite(detour)):
+                raise TravelModelError(f"detour_factor.{terrain} must be ≥ 1, got {detour}")
+        if not (self.offroad_speed_kph > 0 and np.isfinite(self.offroad_speed_kph)):
+            raise TravelModelError(
+                f"access.offroad_speed_kph must be > 0 km/h, got {self.offroad_speed_kph}"
+            )
+        if not (self.intra_radius_factor >= 0 and np.isfinite(self.intra_radius_factor)):
+            raise TravelModelError(
+                f"access.intra_radius_factor must be ≥ 0, got {self.intra_radius_factor}"
+            )
+        for label, value in (
+            ("terrain.urban_density_per_km2", self.urban_density_per_km2),
+            ("terrain.remote_paved_road_km", self.remote_paved_road_km),
+            ("terrain.open_density_per_km2", self.open_density_per_km2),
+        ):
+            if not (value >= 0 and np.isfinite(value)):
+                raise TravelModelError(f"{label} must be ≥ 0, got {value}")
+        if not (float(self.transit_hops).is_integer() and 1 <= self.transit_hops <= 4):
+            raise TravelModelError(
+                f"graph.transit_hops must be a whole number from 1 to 4, got {self.transit_hops}"
+            )
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], source: str = "parameters") -> Any:
+        """From the TOML layout of `data/commune_graph.toml`; names the bad key."""
+
+        def section(name: str) -> Mapping[str, Any]:
+            value = data.get(name, {})
+            if not isinstance(value, Mapping):
+                raise TravelModelError(f"{source}: [{name}] must be a table")
+            return value
+
+        def number(table: str, key: str, default: float) -> float:
+            value = section(table).get(key, default)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise TravelModelError(f"{source}: {table}.{key} must be a number, got {value!r}")
+            return float(value)
+
+        def whole(table: str, key: str, default: int) -> int:
+            value = number(table, key, default)
+            if not value.is_integer():
+                raise TravelModelError(f"{source}: {table}.{key} must be a whole number")
+            return int(value)
+
+        def per_terrain(table: str, defaults: tuple[float, float, float]) -> tuple[float, ...]:
+            known = set(TERRAIN_NAMES.values())
+            unknown = set(section(table)) - known
+            if unknown:
+                raise TravelModelError(
+                    f"{source}: [{table}] has unknown terrain(s) {sorted(unknown)}; "
+                    f"expected {sorted(known)}"
+                )
+            return tuple(
+                number(table, name, default)
+                for name, default in zip(TERRAIN_NAMES.values(), defaults, strict=True)
+            )
+
+        known_keys = {
+            "terrain": {"urban_density_per_km2", "remote_paved_road_km", "open_density_per_km2"},
+            "graph": {"transit_hops"},
+            "access": {"offroad_speed_kph", "intra_radius_factor"},
+        }
+        for table, keys in known_keys.items():
+            unknown_keys = sorted(set(section(table)) - keys)
+            if unknown_keys:
+                # e.g. terrain.remote_density_per_km2, whose rule was turned round: the
+                # sparse communes are now open country (open_density_per_km2)
+                raise TravelModelError(
+                    f"{source}: [{table}] has unknown key(s) {unknown_keys}; "
+                    f"expected {sorted(keys)}"
+                )
+        base = cls()
+        try:
+            return cls(
+                speed_kph=per_terrain("speed_kph", base.speed_kph),  # type: ignore[arg-type]
+                detour_factor=per_terrain("detour_factor", base.detour_factor),  # type: ignore[arg-type]
+                offroad_speed_kph=number("access", "offroad_speed_kph", base.offroad_speed_kph),
+                intra_radius_factor=number(
+                    "access", "intra_radius_factor", base.intra_radius_factor
+                ),
+                urban_density_per_km2=number(
+                    "terrain", "urban_density_per_km2", base.urban_density_per_km2
+                ),
+                remote_paved_road_km=number(
+                    "terrain", "remote_paved_road_km", base.remote_paved_road_km
+                ),
+                open_density_per_km2=number(
+                    "terrain", "open_density_per_km2", base.open_density_per_km2
+                ),
+                transit_hops=whole("graph", "transit_hops", base.transit_hops),
+                name=str(data.get("name", base.name)),
+            )
+        except TravelModelError as error:
+            message = str(error)
+            raise TravelModelError(
+                message if message.startswith(source) else f"{source}: {message}"
+            ) from None
+
+    def to_mapping(self) -> dict[str, Any]:
+        """The TOML layout (inverse of `from_mapping`)."""
+        names = list(TERRAIN_NAMES.values())
+        return {
+            "name": self.name,
+            "terrain": {
+                "urban_density_per_km2": self.urban_density_per_km2,
+                "remote_paved_road_km": self.remote_paved_road_km,
+                "open_density_per_km2": self.open_density_per_km2,
+            },
+            "graph": {"transit_hops": self.transit_hops},
+            "speed_kph": dict(zip(names, self.speed_kph, strict=True)),
+            "detour_factor": dict(zip(names, self.detour_factor, strict=True)),
+            "access": {
+                "offroad_speed_kph": self.offroad_speed_kph,
+                "intra_radius_factor": self.intra_radius_factor,
+            },
+        }
+
+
+@dataclass(frozen=True)
+class CommuneGraphInputs:
+    """The communes as plain arrays (from the census and the bundled geometry)."""
+
+    codes: tuple[str, ...]
+    ref_lon: np.ndarray  # degrees
+    ref_lat: np.ndarray
+    area_km2: np.ndarray
+    population: np.ndarray  # 2024 legal population
+    urban: np.ndarray  # bool: HCP urban commune or arrondissement
+    paved_road_km: np.ndarray  # households' mean distance to a paved road; nan = not given
+    adjacency: tuple[tuple[str, str], ...]
+
+    def __post_init__(self) -> None:
+        n = len(self.codes)
+        for label in ("ref_lon", "ref_lat", "area_km2", "population", "urban", "paved_road_km"):
+            value = np.asarray(getattr(self, label))
+            if value.shape != (n,):
+                raise TravelModelError(f"{label}: expected {n} values, got {value.shape}")
+            object.__setattr__(self, label, value)
+
+
+def classify_terrain(inputs: CommuneGraphInputs, params: CommuneGraphParameters) -> np.ndarray:
+    """Terrain class per commune (`Terrain` values), by the rules of the TOML file."""
+    area = np.where(inputs.area_km2 > 0, inputs.area_km2, np.nan)
+    density = np.asarray(inputs.population, float) / area  # inhabitants per km²
+    paved = np.nan_to_num(np.asarray(inputs.paved_road_km, float), nan=0.0)
+    terrain = np.full(len(inputs.codes), Terrain.RURAL, dtype=np.int8)
+    # Households far from a paved road in a peopled landscape: mountains. Where fewer than
+    # open_density_per_km2 live (desert, steppe), the roads are straight and fast, and the
+    # far-off households are nomads: the access term counts their distance, not the speed.
+    remote = (paved >= params.remote_paved_road_km) & (
+        np.nan_to_num(density, nan=np.inf) >= params.open_density_per_km2
+    )
+    terrain[remote] = Terrain.REMOTE
+    urban = inputs.urban.astype(bool) | (
+        np.nan_to_num(density, nan=0.0) >= params.urban_density_per_km2
+    )
+    terrain[urban] = Terrain.URBAN
+    return terrain
+
+
+@dataclass(frozen=True)
+class Attachments:
+    """Legs joining points to graph nodes: point index, node, minutes, km (one row each)."""
+
+    point: np.ndarray
+    node: np.ndarray
+    minutes: np.ndarray
+    km: np.ndarray
+
+
+def _min_by_group(
+    minutes: np.ndarray, km: np.ndarray, group: np.ndarray, groups: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Columns reduced to one per group: the fastest, with its km (groups 0 … groups-1)."""
+    if len(group) == groups and (group == np.arange(groups)).all():
+        return minutes, km
+    out_min = np.full((minutes.shape[0], groups), np.inf)
+    out_km = np.full((minutes.shape[0], groups), np.inf)
+    order = np.argsort(group, kind="stable")
+    counts = np.bincount(group, minlength=groups)
+    start = np.cumsum(counts) - counts
+    for slot in range(int(counts.max(initial=0))):
+        has = np.flatnonzero(counts > slot)
+        cols = order[start[has] + slot]
+        candidate = minutes[:, cols]
+        better = candidate < out_min[:, has]
+        out_min[:, has] = np.where(better, candidate, out_min[:, has])
+        out_km[:, has] = np.where(better, km[:, cols], out_km[:, has])
+    return out_min, out_km
+
+
+@dataclass
+class CommuneGraphModel:
+    """The commune-graph `TravelTimeModel` (see the module docstring)."""
+
+    inputs: CommuneGraphInputs
+    params: CommuneGraphParameters = field(default_factory=CommuneGraphParameters)
+
+    measure: Measure = field(init=False, default=COMMUNE_GRAPH_MEASURE)
+
+    def __post_init__(self) -> None:
+        self.name = self.params.name
+        self._index = {code: i for i, code in enumerate(self.inputs.codes)}
+        self.terrain = classify_terrain(self.inputs, self.params)
+        speed = np.asarray(self.params.speed_kph)[self.terrain]
+        detour = np.asarray(self.params.detour_factor)[self.terrain]
+        self.minutes_per_km = detour / speed * MINUTES_PER_HOUR  # road minutes per great-circle km
+        self.detour = detour
+        paved = np.nan_to_num(np.asarray(self.inputs.paved_road_km, float), nan=0.0)
+        self._paved_km = paved
+        self._paved_minutes = paved / self.params.offroad_speed_kph * MINUTES_PER_HOUR
+        radius_km = np.sqrt(np.clip(self.inputs.area_km2, 0, None) / np.pi)
+        self._intra_km = self.params.intra_radius_factor * radius_km  # great-circle km
+        self._tree: cKDTree | None = None
+        self._node_minutes: np.ndarray | None = None
+        self._node_km: np.ndarray | None = None
+        self._graph_cache: tuple[csr_matrix, np.ndarray] | None = None
+        self._neighbour_cache: tuple[np.ndarray, np.ndarray] | None = None
+
+    # ------------------------------------------------------------------ the graph
+    def _edges(self) -> tuple[np.ndarray, np.ndarray]:
+        missing = {c for pair in self.inputs.adjacency for c in pair} - set(self._index)
+        if missing:
+            raise TravelModelError(
+                f"adjacency names {len(missing)} commune(s) without a node, "
+                f"e.g. {sorted(missing)[0]}"
+            )
+        pairs = np.array(
+            [(self._index[a], self._index[b]) for a, b in self.inputs.adjacency], dtype=np.int64
+        ).reshape(-1, 2)
+        return pairs[:, 0], pairs[:, 1]
+
+    def _neighbours(self) -> tuple[np.ndarray, np.ndarray]:
+        """The neighbours of every node as CSR arrays (offsets, targets), edges both ways."""
+        if self._neighbour_cache is None:
+            n = len(self.inputs.codes)
+            a, b = self._edges()
+            src, dst = np.concatenate([a, b]), np.concatenate([b, a])
+            order = np.lexsort((dst, src))
+            src, dst = src[order], dst[order]
+            offsets = np.searchsorted(src, np.arange(n + 1))
+            self._neighbour_cache = (offsets, dst)
+        return self._neighbour_cache
+
+    def _graph(self) -> tuple[csr_matrix, np.ndarray]:
+        """The commune graph: minutes as a CSR matrix, and road km per edge (dense n × n);
+        built once per model (its parameters are fixed), not at every query."""
+        if self._graph_cache is None:
+            self._graph_cache = self._build_graph()
+        return self._graph_cache
+
+    def _walks(self) -> list[np.ndarray]:
+        """Walks without a repeated node along 1 … transit_hops edges, as node arrays
+        (walks[h - 1] has h + 1 columns)."""
+        offsets, targets = self._neighbours()
+        degree = np.diff(offsets)
+        n = len(degree)
+        starts = np.repeat(np.arange(n), degree)
+        walks = [np.column_stack([starts, targets])]
+        for _ in range(1, self.params.transit_hops):
+            last = walks[-1][:, -1]
+            counts = degree[last]
+            rows = np.repeat(walks[-1], counts, axis=0)
+            # the k-th neighbour of each walk's last node, for k < its degree
+            first = np.repeat(offsets[last], counts)
+            rank = np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
+            step = targets[first + rank]
+            fresh = (rows != step[:, None]).all(axis=1)
+            walks.append(np.column_stack([rows[fresh], step[fresh]]))
+        return walks
+
+    def _build_graph(self) -> tuple[csr_matrix, np.ndarray]:
+        n = len(self.inputs.codes)
+        lon, lat = self.inputs.ref_lon, self.inputs.ref_lat
+        seen = np.zeros((n, n), dtype=bool)
+        parts_a, parts_b, parts_min, parts_km = [], [], [], []
+        for walk in self._walks():
+            hops = walk.shape[1] - 1
+            start, end = walk[:, 0], walk[:, -1]
+            # Terrain mix of the walk: each end commune weighs half, each inner one whole,
+            # as on the chain of half-legs the straight leg replaces.
+            weight = np.full(hops + 1, 1.0)
+            weight[[0, -1]] = 0.5
+            weight /= hops
+            mix_minutes = self.minutes_per_km[walk] @ weight
+            mix_detour = self.detour[walk] @ weight
+            gc_km = compute_haversine_km(lon[start], lat[start], lon[end], lat[end])
+            minutes = gc_km * mix_minutes
+            # The straight leg crosses the communes of the shortest chain between its ends:
+            # a pair joined by fewer hops keeps that chain's mix; among chains of as many
+            # hops, the fastest.
+            keep = (start < end) & ~seen[start, end]
+            order = np.lexsort((minutes[keep], end[keep], start[keep]))
+            a, b = start[keep][order], end[keep][order]
+            first = np.ones(len(a), dtype=bool)
+            first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+            chosen = np.flatnonzero(keep)[order][first]
+            seen[start[chosen], end[chosen]] = True
+            parts_a.append(start[chosen])
+            parts_b.append(end[chosen])
+            parts_min.append(minutes[chosen])
+            parts_km.append(gc_km[chosen] * mix_detour[chosen])
+        a, b = np.concatenate(parts_a), np.concatenate(parts_b)
+        minutes = np.maximum(np.concatenate(parts_min), _EPSILON_MINUTES)
+        road_km = np.concatenate(parts_km)
+        rows = np.concatenate([a, b])
+        cols = np.concatenate([b, a])
+        graph = csr_matrix((np.concatenate([minutes, minutes]), (rows, cols)), shape=(n, n))
+        edge_km = np.zeros((n, n))
+        edge_km[rows, cols] = np.concatenate([road_km, road_km])
+        return graph, edge_km
+
+    def graph_edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every edge once (a < b), with its minutes: the neighbours and the transit edges."""
+        coo = self._graph()[0].tocoo()
+        keep = coo.row < coo.col
+        return coo.row[keep], coo.col[keep], coo.data[keep]
+
+    def shortest_from(self, sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Node minutes (fastest paths) from each source node, and the road km along them."""
+        graph, edge_km = self._graph()
+        sources = np.asarray(sources, dtype=np.int64)
+        node_minutes, predecessors = dijkstra(
+            graph, directed=True, indices=sources, return_predecessors=True
+        )
+        node_minutes = np.atleast_2d(node_minutes)
+        predecessors = np.atleast_2d(predecessors)
+        # km along each fastest path: nodes in increasing time from each source; a node's
+        # km = its predecessor's km + the edge's km (the predecessor is always earlier).
+        order = np.argsort(node_minutes, axis=1, kind="stable")
+        node_km = np.zeros(node_minutes.shape)
+        rows = np.arange(len(sources))
+        for rank in range(1, node_minutes.shape[1]):
+            node = order[:, rank]
+            pred = predecessors[rows, node]
+            ok = pred >= 0
+            node_km[rows[ok], node[ok]] = node_km[rows[ok], pred[ok]] + edge_km[pred[ok], node[ok]]
+        node_km[~np.isfinite(node_minutes)] = np.inf
+        return node_minutes, node_km
+
+    def _compute_all_pairs(self) -> None:
+        self._node_minutes, self._node_km = self.shortest_from(np.arange(len(self.inputs.codes)))
+
+    @property
+    def node_minutes(self) -> np.ndarray:
+        if self._node_minutes is None:
+            self._compute_all_pairs()
+        assert self._node_minutes is not None
+        return self._node_minutes
+
+    @property
+    def node_km(self) -> np.ndarray:
+        if self._node_km is None:
+            self._compute_all_pairs()
+        assert self._node_km is not None
+        return self._node_km
+
+    def access_minutes(self) -> np.ndarray:
+        """The access term of each commune's population (minutes), by commune index."""
+        return self._paved_minutes + self._intra_km * self.minutes_per_km
+
+    def access_km(self) -> np.ndarray:
+        """The km of the access term (paved-road distance + road km to the centre)."""
+        return self._paved_km + self._intra_km * self.detour
+
+    def in_commune_leg(self, nodes: np.ndarray, facilities: np.ndarray) -> tuple[np.ndarray, ...]:
+        """(minutes, km) from the population of each commune in `nodes` to the nearest of
+        the `facilities` (a count ≥ 1 per commune) that share its area: the paved-road term
+        plus intra_radius_factor × √(area / (π k)) on the road."""
+        intra_km = self._intra_km[nodes] / np.sqrt(np.maximum(facilities, 1))
+        minutes = self._paved_minutes[nodes] + intra_km * self.minutes_per_km[nodes]
+        return minutes, self._paved_km[nodes] + intra_km * self.detour[nodes]
+
+    # ------------------------------------------------------------------ points → nodes
+    def node_of(self, points: Points) -> np.ndarray:
+        """The commune node of each point: by its commune code if given, else the nearest
+        reference point (a local equirectangular projection; good to well under 1 %)."""
+        if points.commune is not None:
+            try:
+                return np.array([self._index[c] for c in points.commune], dtype=np.int64)
+            except KeyError as error:
+                raise TravelModelError(
+                    f"commune {error.args[0]!r} is not a node of the commune graph"
+                ) from None
+        if self._tree is None:
+            self._tree = cKDTree(self._project(self.inputs.ref_lon, self.inputs.ref_lat))
+        _, index = self._tree.query(self._project(points.lon, points.lat))
+        return np.asarray(index, dtype=np.int64)
+
+    @staticmethod
+    def _project(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        return np.column_stack([lon * np.cos(np.radians(31.5)) * 111.32, lat * 111.32])
+
+    def _stands_for_commune(self, points: Points, nodes: np.ndarray) -> np.ndarray:
+        """Population points that are their commune's reference point."""
+        if not points.is_population:
+            return np.zeros(len(nodes), dtype=bool)
+        gc_km = compute_haversine_km(
+            points.lon, points.lat, self.inputs.ref_lon[nodes], self.inputs.ref_lat[nodes]
+        )
+        return np.asarray(gc_km < _SAME_POINT_KM)
+
+    def attachments(self, points: Points, nodes: np.ndarray, origin: bool) -> Attachments:
+        """The legs joining each point to the graph: to its own commune's node, and for a
+        point off its reference point also to the neighbouring communes' nodes."""
+        lon, lat = self.inputs.ref_lon, self.inputs.ref_lat
+        gc_km = compute_haversine_km(points.lon, points.lat, lon[nodes], lat[nodes])
+        population = origin and points.is_population
+        point = np.arange(len(nodes))
+        node = nodes.copy()
+        minutes = gc_km * self.minutes_per_km[nodes]
+        km = gc_km * self.detour[nodes]
+        if population:
+            stands = gc_km < _SAME_POINT_KM
+            minutes = np.where(stands, self.access_minutes()[nodes], minutes)
+            km = np.where(stands, self.access_km()[nodes], km)
+            minutes = np.where(stands, minutes, minutes + self._paved_minutes[nodes])
+            km = np.where(stands, km, km + self._paved_km[nodes])
+        off = np.flatnonzero(gc_km >= _SAME_POINT_KM)
+        if len(off):
+            offsets, targets = self._neighbours()
+            counts = np.diff(offsets)[nodes[off]]
+            which = np.repeat(off, counts)
+            first = np.repeat(offsets[nodes[off]], counts)
+            rank = np.arange(len(which)) - np.repeat(np.cumsum(counts) - counts, counts)
+            neighbour = targets[first + rank]
+            own = nodes[which]
+            leg = compute_haversine_km(
+                points.lon[which], points.lat[which], lon[neighbour], lat[neighbour]
+            )
+            leg_minutes = leg * (self.minutes_per_km[own] + self.minutes_per_km[neighbour]) / 2
+            leg_km = leg * (self.detour[own] + self.detour[neighbour]) / 2
+            if population:
+                leg_minutes = leg_minutes + self._paved_minutes[own]
+                leg_km = leg_km + self._paved_km[own]
+            point = np.concatenate([point, which])
+            node = np.concatenate([node, neighbour])
+            minutes = np.concatenate([minutes, leg_minutes])
+            km = np.concatenate([km, leg_km])
+        return Attachments(point, node, minutes, km)
+
+    def _node_paths(
+        self, from_nodes: np.ndarray, to_nodes: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Minutes and km of the fastest paths between two lists of nodes (a matrix)."""
+        unique, inverse = np.unique(to_nodes, return_inverse=True)
+        if self._node_minutes is None and len(unique) * 4 < len(self.inputs.codes):
+            # Few target communes: paths from them only (symmetric graph: the time from b
+            # to a is the time from a to b).
+            from_t_min, from_t_km = self.shortest_from(unique)
+            return from_t_min[np.ix_(inverse, from_nodes)].T, from_t_km[
+                np.ix_(inverse, from_nodes)
+            ].T
+        return (
+            self.node_minutes[np.ix_(from_nodes, to_nodes)],
+            self.node_km[np.ix_(from_nodes, to_nodes)],
+        )
+
+    # ------------------------------------------------------------------ the protocol
+    def compute_matrix(self, origins: Points, destinations: Points) -> TravelMatrix:
+        o_nodes, d_nodes = self.node_of(origins), self.node_of(destinations)
+        o_att = self.attachments(origins, o_nodes, origin=True)
+        d_att = self.attachments(destinations, d_nodes, origin=False)
+        path_min, path_km = self._node_paths(o_att.node, d_att.node)
+        minutes = o_att.minutes[:, None] + path_min + d_att.minutes[None, :]
+        km = o_att.km[:, None] + path_km + d_att.km[None, :]
+        minutes, km = _min_by_group(minutes, km, d_att.point, len(destinations))
+        minutes, km = _min_by_group(minutes.T, km.T, o_att.point, len(origins))
+        minutes, km = minutes.T, km.T
+        # The population of a commune that holds some of the destinations reaches them
+        # inside the commune (the nearest of k sharing its area).
+        stands = np.flatnonzero(self._stands_for_commune(origins, o_nodes))
+        if len(stands) and len(destinations):
+            k = np.bincount(d_nodes, minlength=len(self.inputs.codes))
+            inside_min, inside_km = self.in_commune_leg(o_nodes[stands], k[o_nodes[stands]])
+            same = o_nodes[stands][:, None] == d_nodes[None, :]
+            block_min, block_km = minutes[stands], km[stands]
+            better = same & (inside_min[:, None] < block_min)
+            minutes[stands] = np.where(better, inside_min[:, None], block_min)
+            km[stands] = np.where(better, inside_km[:, None], block_km)
+        return TravelMatrix(minutes, km)
+
+    def compute_nearest(
+        self, origins: Points, destinations: Points, cutoff_minutes: float | None = None
+    ) -> NearestResult:
+        check_cutoff(cutoff_minutes)
+        if len(origins) == 0 or len(destinations) == 0:
+            return no_nearest(len(origins))
+        o_nodes, d_nodes = self.node_of(origins), self.node_of(destinations)
+        o_att = self.attachments(origins, o_nodes, origin=True)
+        d_att = self.attachments(destinations, d_nodes, origin=False)
+        node_minutes, node_km, node_source = self._nearest_tree(d_att, len(destinations))
+        each_min = o_att.minutes + node_minutes[o_att.node]
+        each_km = o_att.km + node_km[o_att.node]
+        order = np.lexsort((each_min, o_att.point))
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = o_att.point[order][1:] != o_att.point[order][:-1]
+        best = order[first]  # one attachment per origin, in origin order
+        minutes = each_min[best]
+        km = each_km[best]
+        index = node_source[o_att.node[best]].astype(np.int64)
+        stands = np.flatnonzero(self._stands_for_commune(origins, o_nodes))
+        if len(stands):
+            k = np.bincount(d_nodes, minlength=len(self.inputs.codes))
+            holds = stands[k[o_nodes[stands]] > 0]
+            inside_min, inside_km = self.in_commune_leg(o_nodes[holds], k[o_nodes[holds]])
+            better = inside_min < minutes[holds]
+            chosen = holds[better]
+            minutes[chosen] = inside_min[better]
+            km[chosen] = inside_km[better]
+            # which of them: the one nearest the commune's reference point
+            d_order = np.lexsort((d_att.minutes[: len(destinations)], d_nodes))
+            first_of_node = np.full(len(self.inputs.codes), -1, dtype=np.int64)
+            first_of_node[d_nodes[d_order][::-1]] = d_order[::-1]
+            index[chosen] = first_of_node[o_nodes[chosen]]
+        return within_cutoff(index, minutes, km, cutoff_minutes)
+
+    def _nearest_tree(
+        self, d_att: Attachments, m: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For every commune node: minutes and km to its nearest destination, and which.
+
+        One multi-source Dijkstra: a virtual node per destination, joined to the nodes it
+        is attached to by its legs, all virtual nodes as sources (`min_only=True`). The
+        graph is symmetric, so times from the destinations are times to them."""
+        n = len(self.inputs.codes)
+        graph, edge_km = self._graph()
+        coo = graph.tocoo()
+        rows = np.concatenate([coo.row, n + d_att.point])
+        cols = np.concatenate([coo.col, d_att.node])
+        data = np.concatenate([coo.data, np.maximum(d_att.minutes, _EPSILON_MINUTES)])
+        augmented = csr_matrix((data, (rows, cols)), shape=(n + m, n + m))
+        dist, predecessors, sources = dijkstra(
+            augmented,
+            directed=True,
+            indices=n + np.arange(m),
+            min_only=True,
+            return_predecessors=True,
+        )
+        leg_km = {
+            (int(p), int(v)): float(k)
+            for p, v, k in zip(d_att.point, d_att.node, d_att.km, strict=True)
+        }
+        km = np.full(n + m, np.inf)
+        km[n:] = 0.0
+        for node in np.argsort(dist[:n], kind="stable"):
+            pred = predecessors[node]
+            if pred < 0:
+                continue
+            step = leg_km[(pred - n, int(node))] if pred >= n else edge_km[pred, node]
+            km[node] = km[pred] + step
+        source = np.where(sources[:n] >= 0, sources[:n] - n, -1)
+        return dist[:n], km[:n], source
+
+    def compute_pairs(self, origins: Points, destinations: Points) -> TravelMatrix:
+        """Minutes and km of trip i = origins[i] → destinations[i] (1-D arrays), with paths
+        from the distinct origin nodes only (no all-pairs table: used when fitting)."""
+        if len(origins) != len(destinations):
+            raise TravelModelError("compute_pairs needs as many origins as destinations")
+        o_nodes, d_nodes = self.node_of(origins), self.node_of(destinations)
+        o_att = self.attachments(origins, o_nodes, origin=True)
+        d_att = self.attachments(destinations, d_nodes, origin=False)
+        # every (origin leg, destination leg) of the same trip
+        d_order = np.argsort(d_att.point, kind="stable")
+        d_counts = np.bincount(d_att.point, minlength=len(destinations))
+        d_start = np.cumsum(d_counts) - d_counts
+        counts = d_counts[o_att.point]
+        o_rows = np.repeat(np.arange(len(o_att.point)), counts)
+        rank = np.arange(len(o_rows)) - np.repeat(np.cumsum(counts) - counts, counts)
+        d_rows = d_order[np.repeat(d_start[o_att.point], counts) + rank]
+        o_node, d_node = o_att.node[o_rows], d_att.node[d_rows]
+        if self._node_minutes is not None and self._node_km is not None:
+            path_min, path_km = self._node_minutes[o_node, d_node], self._node_km[o_node, d_node]
+        else:
+            unique, inverse = np.unique(o_node, return_inverse=True)
+            node_minutes, node_km = self.shortest_from(unique)
+            path_min, path_km = node_minutes[inverse, d_node], node_km[inverse, d_node]
+        each_min = o_att.minutes[o_rows] + path_min + d_att.minutes[d_rows]
+        each_km = o_att.km[o_rows] + path_km + d_att.km[d_rows]
+        trip = o_att.point[o_rows]
+        order = np.lexsort((each_min, trip))
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = trip[order][1:] != trip[order][:-1]
+        best = order[first]
+        return TravelMatrix(each_min[best], each_km[best])
+
+    def with_params(self, params: CommuneGraphParameters) -> CommuneGraphModel:
+        return CommuneGraphModel(self.inputs, params)
+
+
+def commune_points(inputs: CommuneGraphInputs, codes: Sequence[str] | None = None) -> Points:
+    """The reference points of the communes (all, or those named), standing for their
+    populations (so the model applies the access term)."""
+    index = {c: i for i, c in enumerate(inputs.codes)}
+    chosen = list(inputs.codes) if codes is None else list(codes)
+    rows = np.array([index[c] for c in chosen], dtype=np.int64)
+    return Points(inputs.ref_lon[rows], inputs.ref_lat[rows], tuple(chosen))
+
+
+def with_parameter_vector(
+    params: CommuneGraphParameters, vector: np.ndarray, names: Sequence[str]
+) -> CommuneGraphParameters:
+    """`params` with the named fitted values replaced (see `fitting.py`)."""
+    speed = list(params.speed_kph)
+    detour = list(params.detour_factor)
+    changes: dict[str, Any] = {}
+    for name, value in zip(names, vector, strict=True):
+        group, _, terrain = name.partition(".")
+        if group == "speed_kph":
+            speed[list(TERRAIN_NAMES.values()).index(terrain)] = float(value)
+        elif group == "detour_factor":
+            detour[list(TERRAIN_NAMES.values()).index(terrain)] = float(value)
+        else:
+            changes[group] = float(value)
+    return replace(params, speed_kph=tuple(speed), detour_factor=tuple(detour), **changes)  # type: ignore[arg-type]

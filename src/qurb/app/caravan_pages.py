@@ -1,0 +1,74 @@
+"""The caravan pages: the planner's page, a commune's notice, a campaign's report."""
+
+from __future__ import annotations
+
+import html
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+
+from qurb.app.pages import _page
+from qurb.caravans.model import CampaignError
+from qurb.caravans.outputs import notice_html, report_html
+from qurb.caravans.service import (
+    campaign_report,
+    get_campaign,
+)
+from qurb.platform.http import SessionDep, SettingsDep
+from qurb.platform.settings import Settings
+
+router = APIRouter(include_in_schema=False)
+
+
+def _html_not_found(message: str) -> HTMLResponse:
+    text = html.escape(message)
+    return HTMLResponse(f"<!doctype html><meta charset=utf-8><p>{text}</p>", status_code=404)
+
+
+def _config(settings: Settings, campaign_id: str | None) -> dict[str, object]:
+    return {
+        "campaignId": campaign_id,
+        "localMode": settings.local_mode,
+        "tileUrl": settings.tile_url,
+        "tileAttribution": settings.tile_attribution,
+    }
+
+
+@router.get("/caravans", response_class=HTMLResponse)
+def caravans_page(settings: SettingsDep) -> HTMLResponse:
+    return _page("caravan.html", _config(settings, None))
+
+
+@router.get("/caravans/{campaign_id}", response_class=HTMLResponse)
+def caravan_page(campaign_id: str, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+    try:
+        row = get_campaign(session, campaign_id)
+    except CampaignError as error:
+        return _html_not_found(f"Campagne inconnue / unknown campaign: {error}")
+    return _page("caravan.html", _config(settings, row.id))
+
+
+@router.get("/caravans/{campaign_id}/notice/{code}", response_class=HTMLResponse)
+def notice(campaign_id: str, code: str, session: SessionDep) -> HTMLResponse:
+    try:
+        plan = dict(get_campaign(session, campaign_id).plan)
+    except CampaignError as error:
+        return _html_not_found(f"Campagne inconnue / unknown campaign: {error}")
+    try:
+        return HTMLResponse(notice_html(plan, code))
+    except KeyError:
+        return _html_not_found(
+            f"La campagne {campaign_id} ne visite pas la commune {code} / "
+            f"campaign {campaign_id} does not visit commune {code}"
+        )
+
+
+@router.get("/caravans/{campaign_id}/report", response_class=HTMLResponse)
+def report_page(campaign_id: str, session: SessionDep) -> HTMLResponse:
+    try:
+        get_campaign(session, campaign_id)
+    except CampaignError as error:
+        return _html_not_found(f"Campagne inconnue / unknown campaign: {error}")
+    return HTMLResponse(report_html(campaign_report(session, campaign_id)))
+
+

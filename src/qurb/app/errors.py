@@ -1,0 +1,109 @@
+"""Errors as JSON `{"error": ..., "detail": [...]}`: what a user can fix is a 4xx."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from qurb.kernel.errors import Conflict, Forbidden, InputError, NotFound, QurbError
+from qurb.kernel.rows import validation_errors
+
+log = logging.getLogger("qurb.web")
+
+LOCATIONS = ("body", "query", "path", "header")
+
+
+def error_response(
+    status: int,
+    message: str,
+    detail: list[dict[str, Any]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": message, "detail": detail or []}, status_code=status, headers=headers
+    )
+
+
+# The HTTP status of each kind of error a user can fix, by class (most specific first).
+STATUSES: tuple[tuple[type[Exception], int], ...] = (
+    (NotFound, 404),
+    (Conflict, 409),
+    (Forbidden, 403),
+    (InputError, 422),
+    (QurbError, 422),
+)
+
+
+def status_for(error: Exception) -> int:
+    return next((status for kind, status in STATUSES if isinstance(error, kind)), 500)
+
+
+def _qurb(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, QurbError)
+    status = status_for(error)
+    items = [{"field": e.field, "reason": e.reason, "row": e.row} for e in error.errors]
+    if not items or isinstance(error, NotFound):
+        return error_response(status, str(error.args[0] if error.args else error), items)
+    head = "; ".join(str(e) for e in error.errors[:3])
+    message = f"{len(error.errors)} problem(s), nothing was written: {head}"
+    return error_response(status, message, items)
+
+
+def _request_validation(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    items: list[dict[str, Any]] = []
+    fields: set[str] = set()
+    for item in error.errors():
+        loc = [str(p) for p in item.get("loc", ())]
+        where = loc[0] if loc and loc[0] in LOCATIONS else None
+        name = ".".join(loc[1:] if where else loc) or (where or "request")
+        shown = (
+            "" if item.get("type") == "missing" or "input" not in item else _short(item["input"])
+        )
+        got = f" (got {shown})" if shown else ""
+        items.append({"field": name, "reason": f"{item.get('msg', 'invalid')}{got}", "row": None})
+        fields.add(name)
+    named = ", ".join(sorted(fields))
+    return error_response(422, f"invalid request: {named}; nothing was written", items)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _pydantic(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ValidationError)
+    items = [{"field": e.field, "reason": e.reason, "row": e.row} for e in validation_errors(error)]
+    return error_response(422, "invalid values; nothing was written", items)
+
+
+def _http(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    return error_response(error.status_code, str(error.detail), headers=error.headers)
+
+
+def _integrity(request: Request, error: Exception) -> JSONResponse:
+    return error_response(409, f"the database refused the change, nothing was written: {error}")
+
+
+def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return error_response(500, f"internal error ({type(error).__name__}); this is a bug in Qurb")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(QurbError, _qurb)
+    app.add_exception_handler(RequestValidationError, _request_validation)
+    app.add_exception_handler(ValidationError, _pydantic)
+    app.add_exception_handler(IntegrityError, _integrity)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,54 @@
+"""Reference tables: norm sets with their sources, facility categories, service names, the
+app's config."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy import select
+
+from qurb.app.schemas import AppConfigRead, FigureDefinitionRead
+from qurb.indicators.schemas import TextRead
+from qurb.kernel.definitions import figure_definitions
+from qurb.platform.http import SessionDep, SettingsDep
+from qurb.platform.tables import DatasetMetaRow
+
+router = APIRouter(prefix="/api", tags=["reference"])
+
+
+LANGUAGES = ["fr", "ar", "en"]
+
+
+@router.get(
+    "/definitions",
+    response_model=list[FigureDefinitionRead],
+    summary="Every figure shown: definition, formula, source, date and kind",
+)
+def definitions() -> list[FigureDefinitionRead]:
+    return [
+        FigureDefinitionRead(
+            id=f.id,
+            group=f.group,
+            kind=f.kind.value,
+            name=TextRead(**f.name),
+            definition=TextRead(**f.definition),
+            formula=f.formula,
+            source=f.source,
+            date=f.date,
+            fields=list(f.fields),
+        )
+        for f in figure_definitions()
+    ]
+
+
+@router.get("/config", response_model=AppConfigRead, summary="What the page needs to know")
+def config(session: SessionDep, settings: SettingsDep) -> AppConfigRead:
+    meta = {k: v for k, v in session.execute(select(DatasetMetaRow.key, DatasetMetaRow.value))}
+    return AppConfigRead(
+        local_mode=settings.local_mode,
+        tile_url=settings.tile_url,
+        tile_attribution=settings.tile_attribution,
+        dataset_sha256=meta.get("dataset_sha256"),
+        loaded_at=meta.get("loaded_at"),
+        default_user=settings.default_user,
+        languages=LANGUAGES,
+    )

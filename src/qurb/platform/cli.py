@@ -1,0 +1,95 @@
+"""What every `qurb` command shares: consoles, common options, the session and errors."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from qurb.kernel.actor import Actor
+from qurb.kernel.errors import InputError, QurbError
+from qurb.kernel.rows import validation_errors
+from qurb.platform.database import default_url, make_engine, make_sessionmaker, transaction
+from qurb.platform.output import OutputFormat
+
+# Piped output is not squeezed into 80 columns (see platform.output).
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+out = Console(width=None if sys.stdout.isatty() else 160)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL (default: $QURB_DATABASE_URL or ./qurb.sqlite)."),
+]
+TerritoryOption = Annotated[
+    str, typer.Option("--territory", "-t", help="Territory: HCP code or FR/AR name.")
+]
+FormatOption = Annotated[
+    OutputFormat,
+    typer.Option("--format", "-f", help="table for people; csv/json/geojson for pipes."),
+]
+
+# The exit code of each kind of error a user can fix (by class, most specific first);
+# every one is 2 ("usage": fix the input and run again) until a script needs to tell
+# them apart.
+EXIT_CODES: tuple[tuple[type[Exception], int], ...] = ((QurbError, 2),)
+
+# How a database is made ready when a command opens it (created and loaded on first use,
+# upgraded when an older Qurb made it): set by the composition root, `qurb.app.cli`.
+_prepare_engine: list[Callable[[Engine], None]] = []
+
+
+def set_engine_preparer(prepare: Callable[[Engine], None]) -> None:
+    _prepare_engine[:] = [prepare]
+
+
+def exit_code_for(error: Exception) -> int:
+    return next((code for kind, code in EXIT_CODES if isinstance(error, kind)), 1)
+
+
+def _fail(message: str, hint: str = "", code: int = 2) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}")
+    if hint:
+        err.print(f"[dim]{hint}[/]")
+    return typer.Exit(code=code)
+
+
+def _engine(db: str | None) -> Engine:
+    """The database engine, made ready by the composition root's preparer."""
+    engine = make_engine(db or default_url())
+    for prepare in _prepare_engine:
+        prepare(engine)
+    return engine
+
+
+@contextmanager
+def _session(db: str | None) -> Iterator[Session]:
+    factory = make_sessionmaker(_engine(db))
+    try:
+        with transaction(factory) as session:
+            yield session
+    except QurbError as error:
+        raise _fail(str(error), error.hint, exit_code_for(error)) from None
+    except ValidationError as error:
+        raise _fail(str(InputError(validation_errors(error)))) from None
+    except IntegrityError as error:
+        raise _fail(f"the database refused the change, nothing was written: {error.orig}") from None
+
+
+def _user(by: str | None = None) -> str:
+    """Who makes a change: --by, else $QURB_USER, else the login name."""
+    return by or os.environ.get("QURB_USER") or getpass.getuser()
+
+
+def actor(by: str | None = None) -> Actor:
+    """The actor of a command's writes: `Actor.local` named by --by, $QURB_USER or the login."""
+    return Actor.local(_user(by))

@@ -1,0 +1,165 @@
+"""Read tabular files a user hands us (CSV, XLSX, GeoJSON) into numbered records.
+
+Every failure is an `InputFileError` naming the file and saying what to do, so a broken
+file never reaches the database.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from qurb.kernel.errors import InputError
+
+
+class InputFileError(InputError):
+    """The file as a whole cannot be read (not the fault of one row)."""
+
+
+@dataclass(frozen=True)
+class Record:
+    """One input row: its number as the user sees it (CSV line, sheet row, feature #)."""
+
+    number: int
+    values: dict[str, Any]
+
+
+SUPPORTED = (".csv", ".xlsx", ".geojson", ".json")
+
+
+def read_records(path: Path, sheet: str | None = None) -> list[Record]:
+    if not path.exists():
+        raise InputFileError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return _read_csv(path)
+    if suffix == ".xlsx":
+        return _read_xlsx(path, sheet)
+    if suffix in (".geojson", ".json"):
+        return _read_geojson(path)
+    raise InputFileError(
+        f"{path}: unsupported file type '{suffix}'; use one of {', '.join(SUPPORTED)}"
+    )
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        return value if value else None
+    return value
+
+
+def _read_csv(path: Path) -> list[Record]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputFileError(
+            f"{path}: not UTF-8 text (byte {error.start}); save the CSV as UTF-8"
+        ) from None
+    # Qurb's own CSV exports open with "# Sources: … Licences: …" lines: comment lines
+    # before the header are skipped (and counted, so line numbers stay the file's).
+    lines = text.splitlines(keepends=True)
+    skipped = 0
+    while skipped < len(lines) and lines[skipped].startswith("#"):
+        skipped += 1
+    text = "".join(lines[skipped:])
+    try:  # French spreadsheets often save CSV with ';'
+        delimiter = csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
+    except csv.Error:
+        delimiter = ","
+    # newline="" keeps quoted line breaks inside a cell; line numbers are the lines on
+    # which each record starts, as a spreadsheet or editor shows them.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = next(reader, None)
+    if not header or not any(cell.strip() for cell in header):
+        raise InputFileError(f"{path}: the file is empty; the first line must name the columns")
+    columns = [cell.strip() for cell in header]
+    records = []
+    start = skipped + reader.line_num + 1
+    for cells in reader:
+        if any(cell.strip() for cell in cells):
+            if len(cells) > len(columns):
+                raise InputFileError(
+                    f"{path}: line {start} has {len(cells)} cells but the header names "
+                    f"{len(columns)} columns"
+                )
+            values = {c: _clean(v) for c, v in zip(columns, cells, strict=False) if c}
+            records.append(Record(start, values))
+        start = skipped + reader.line_num + 1
+    return records
+
+
+def _read_xlsx(path: Path, sheet: str | None) -> list[Record]:
+    import openpyxl  # imported here: it costs a quarter of a second at start-up
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:
+        raise InputFileError(f"{path}: not a readable .xlsx workbook ({error})") from None
+    if sheet is not None and sheet not in workbook.sheetnames:
+        raise InputFileError(
+            f"{path}: no sheet named {sheet!r}; the workbook has: {', '.join(workbook.sheetnames)}"
+        )
+    worksheet = workbook[sheet] if sheet is not None else workbook.worksheets[0]
+    rows = list(worksheet.iter_rows(values_only=True))
+    header_index = next((i for i, r in enumerate(rows) if any(c is not None for c in r)), None)
+    if header_index is None:
+        raise InputFileError(f"{path}: sheet {worksheet.title!r} is empty")
+    header = [str(c).strip() if c is not None else "" for c in rows[header_index]]
+    records = []
+    for offset, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
+        if all(c is None for c in row):
+            continue
+        values = {h: _clean(v) for h, v in zip(header, row, strict=False) if h}
+        records.append(Record(offset, values))
+    return records
+
+
+def _read_geojson(path: Path) -> list[Record]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputFileError(f"{path}: not valid GeoJSON ({error})") from None
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise InputFileError(f"{path}: expected a GeoJSON FeatureCollection")
+    features = data.get("features")
+    if not isinstance(features, list):
+        raise InputFileError(f"{path}: 'features' must be a list of GeoJSON features")
+    records = []
+    for number, feature in enumerate(features, start=1):
+        if not isinstance(feature, dict):
+            raise InputFileError(f"{path}: feature {number} is not a GeoJSON object")
+        properties = feature.get("properties")
+        values = dict(properties) if isinstance(properties, dict) else {}
+        geometry = feature.get("geometry")
+        problem = _point_problem(geometry)
+        if problem:
+            values["__geometry_error__"] = problem
+        elif isinstance(geometry, dict):
+            values.setdefault("lon", geometry["coordinates"][0])
+            values.setdefault("lat", geometry["coordinates"][1])
+        records.append(Record(number, {k: _clean(v) for k, v in values.items()}))
+    return records
+
+
+def _point_problem(geometry: Any) -> str | None:
+    """Why a feature's geometry is not a usable Point (None if it is one, or absent)."""
+    if geometry is None:
+        return None
+    if not isinstance(geometry, dict) or geometry.get("type") != "Point":
+        kind = geometry.get("type") if isinstance(geometry, dict) else type(geometry).__name__
+        return f"geometry type {kind} is not a Point"
+    coordinates = geometry.get("coordinates")
+    if (
+        not isinstance(coordinates, list)
+        or len(coordinates) < 2
+        or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in coordinates[:2])
+    ):
+        return f"Point coordinates must be [lon, lat] numbers, got {coordinates!r}"
+    return None

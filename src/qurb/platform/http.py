@@ -1,0 +1,52 @@
+"""Route dependencies as `Annotated` aliases: `SessionDep`, `SettingsDep`, `StateDep`…"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from qurb.kernel.errors import Forbidden
+from qurb.platform.settings import Settings
+from qurb.platform.state import AppState
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.qurb
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def get_settings(state: StateDep) -> Settings:
+    return state.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_session(state: StateDep) -> Iterator[Session]:
+    """A read session; writes go through `AppState.write()` (one transaction each)."""
+    session = state.factory()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def require_local_mode(settings: SettingsDep) -> None:
+    if not settings.local_mode:
+        raise Forbidden(
+            "editing is off on this server (read-only); start it in local mode "
+            "(`qurb serve --local-edit`) to change the registry",
+        )
+
+
+LocalEdit = Depends(require_local_mode)

@@ -1,0 +1,190 @@
+"""Facilities: filtered pages (JSON or GeoJSON), one facility, its history, and registry
+edits (local mode only) through the same models and validation as the CLI."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
+
+from qurb.kernel.attribution import Attribution, facility_sources
+from qurb.platform.http import LocalEdit, SessionDep, SettingsDep, StateDep
+from qurb.platform.schemas import ERROR_RESPONSES
+from qurb.registry._tables import FacilityRow
+from qurb.registry.model import Level
+from qurb.registry.pages import facility_page
+from qurb.registry.schemas import (
+    FacilityChangeRead,
+    FacilityCloseRequest,
+    FacilityCreateRequest,
+    FacilityPage,
+    FacilityRead,
+    FacilityUpdateRequest,
+)
+from qurb.registry.service import (
+    FacilityFilter,
+    close_facility,
+    create_facilities,
+    facility_history,
+    get_facility,
+    update_facility,
+)
+from qurb.territory.api import IndexDep
+from qurb.territory.service import TerritoryIndex
+
+router = APIRouter(prefix="/api/facilities", tags=["facilities"], responses=ERROR_RESPONSES)
+
+MAX_PAGE = 5000
+
+
+class FacilityQuery:
+    """The listing filters, shared by the JSON and the GeoJSON listing."""
+
+    def __init__(
+        self,
+        territory: Annotated[
+            str | None, Query(description="HCP code or FR/AR name of a territory")
+        ] = None,
+        category: Annotated[
+            list[str] | None, Query(description="category code, repeatable (DR, CSR-1, HP…)")
+        ] = None,
+        level: Annotated[Level | None, Query(description="primary | secondary | tertiary")] = None,
+        sector: Annotated[
+            str,
+            Query(
+                pattern="^(public|private|unknown|all)$",
+                description="public: the registry's public offer (OSM points kept apart); "
+                "private; unknown: OSM points that name no operator (in neither offer); all",
+            ),
+        ] = "public",
+        status: Annotated[str, Query(pattern="^(open|closed|all)$")] = "open",
+        name: Annotated[str | None, Query(description="part of the name, accents optional")] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> None:
+        self.filter = FacilityFilter(
+            territory, tuple(category or ()), level.value if level else None, sector, status, name
+        )
+        self.limit, self.offset = limit, offset
+
+
+FacilityQueryDep = Annotated[FacilityQuery, Depends()]
+
+
+@router.get("", response_model=FacilityPage, summary="Facilities, filtered, one page")
+def list_facilities(query: FacilityQueryDep, session: SessionDep, index: IndexDep) -> FacilityPage:
+    total, rows = facility_page(session, query.filter, index, query.limit, query.offset)
+    return FacilityPage(
+        total=total,
+        limit=query.limit,
+        offset=query.offset,
+        returned=len(rows),
+        items=[FacilityRead.of(r, index) for r in rows],
+    )
+
+
+def _feature(read: FacilityRead) -> dict[str, Any]:
+    properties = read.model_dump(mode="json", exclude={"lon", "lat"})
+    return {
+        "type": "Feature",
+        "id": read.id,
+        "geometry": {"type": "Point", "coordinates": [read.lon, read.lat]},
+        "properties": properties,
+    }
+
+
+@router.get(
+    ".geojson",
+    summary="Facilities as GeoJSON points, filtered, one page",
+    response_class=JSONResponse,
+    responses={200: {"content": {"application/geo+json": {}}}},
+)
+def list_facilities_geojson(
+    query: FacilityQueryDep, session: SessionDep, index: IndexDep
+) -> JSONResponse:
+    total, rows = facility_page(session, query.filter, index, query.limit, query.offset)
+    features = [_feature(FacilityRead.of(r, index)) for r in rows]
+    sources = Attribution(facility_sources(f["properties"] for f in features))
+    body = {
+        "type": "FeatureCollection",
+        "total": total,
+        "limit": query.limit,
+        "offset": query.offset,
+        "features": features,
+    }
+    return JSONResponse(sources.annotate(body), media_type="application/geo+json")
+
+
+@router.get("/{facility_id}", response_model=FacilityRead, summary="One facility")
+def read_facility(facility_id: str, session: SessionDep, index: IndexDep) -> FacilityRead:
+    return FacilityRead.of(get_facility(session, facility_id), index)
+
+
+@router.get(
+    "/{facility_id}/history",
+    response_model=list[FacilityChangeRead],
+    summary="Every change to a facility: who, when, before, after",
+)
+def read_history(facility_id: str, session: SessionDep) -> list[FacilityChangeRead]:
+    return [FacilityChangeRead.of(c) for c in facility_history(session, facility_id)]
+
+
+def _read(row: FacilityRow, index: TerritoryIndex) -> FacilityRead:
+    return FacilityRead.of(row, index)
+
+
+@router.post(
+    "",
+    response_model=FacilityRead,
+    status_code=201,
+    dependencies=[LocalEdit],
+    summary="Add a facility (local mode)",
+)
+def add_facility(
+    payload: FacilityCreateRequest, state: StateDep, settings: SettingsDep
+) -> FacilityRead:
+    with state.write() as session:
+        [facility_id] = create_facilities(
+            session,
+            [(None, payload.facility())],
+            payload.changed_by or settings.default_user,
+            payload.reason,
+        )
+        return _read(get_facility(session, facility_id), state.part(TerritoryIndex))
+
+
+@router.patch(
+    "/{facility_id}",
+    response_model=FacilityRead,
+    dependencies=[LocalEdit],
+    summary="Change a facility (local mode); a new category is a re-categorisation",
+)
+def change_facility(
+    facility_id: str, payload: FacilityUpdateRequest, state: StateDep, settings: SettingsDep
+) -> FacilityRead:
+    with state.write() as session:
+        row = update_facility(
+            session,
+            facility_id,
+            payload.update(),
+            payload.changed_by or settings.default_user,
+            payload.reason,
+        )
+        return _read(row, state.part(TerritoryIndex))
+
+
+@router.post(
+    "/{facility_id}/close",
+    response_model=FacilityRead,
+    dependencies=[LocalEdit],
+    summary="Close a facility (local mode): kept with its history, no longer counted",
+)
+def close(
+    facility_id: str, payload: FacilityCloseRequest, state: StateDep, settings: SettingsDep
+) -> FacilityRead:
+    with state.write() as session:
+        row = close_facility(
+            session, facility_id, payload.changed_by or settings.default_user, payload.reason
+        )
+        return _read(row, state.part(TerritoryIndex))

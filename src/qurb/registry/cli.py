@@ -1,0 +1,389 @@
+"""The `qurb` command line."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from qurb.kernel.attribution import (
+    Attribution,
+    DataSource,
+    facility_sources,
+)
+from qurb.platform.cli import (
+    DbOption,
+    FormatOption,
+    _fail,
+    _session,
+    _user,
+    out,
+)
+from qurb.platform.output import OutputFormat, render
+from qurb.registry.editions import Pairing
+from qurb.registry.imports import import_facilities
+from qurb.registry.model import Level, categories
+from qurb.registry.service import (
+    FacilityCreate,
+    FacilityFilter,
+    FacilityUpdate,
+    close_facility,
+    create_facilities,
+    edition_changes,
+    facility_geojson,
+    facility_history,
+    facility_json,
+    get_facility,
+    list_facilities,
+    update_facility,
+)
+
+cli = typer.Typer()
+
+facilities_app = typer.Typer(
+    help="The facility registry: list, add, update, close, import, history.",
+    invoke_without_command=True,
+)
+
+
+class SectorChoice(enum.StrEnum):
+    PUBLIC = "public"
+    PRIVATE = "private"
+    UNKNOWN = "unknown"
+    ALL = "all"
+
+
+class StatusChoice(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+    ALL = "all"
+
+
+class FamilyChoice(enum.StrEnum):
+    ESSP = "ESSP"
+    HOSPITAL = "hospital"
+
+
+FACILITY_COLUMNS = [
+    "id",
+    "name",
+    "category",
+    "level",
+    "sector",
+    "status",
+    "commune_code",
+    "location_source",
+    "location_precision_m",
+    "beds",
+]
+
+
+@facilities_app.callback()
+def facilities_cmd(
+    ctx: typer.Context,
+    territory: Annotated[str | None, typer.Option(help="Territory (code or FR/AR name).")] = None,
+    category: Annotated[
+        list[str] | None, typer.Option(help="Category, repeatable (DR, CSR-1, HP…).")
+    ] = None,
+    level: Annotated[Level | None, typer.Option(help="primary / secondary / tertiary.")] = None,
+    sector: Annotated[
+        SectorChoice,
+        typer.Option(
+            help="public: the registry's public offer (default); private; unknown: "
+            "OpenStreetMap points that name no operator (in neither supply)."
+        ),
+    ] = SectorChoice.PUBLIC,
+    status: Annotated[StatusChoice, typer.Option(help="open (default), closed or all.")] = (
+        StatusChoice.OPEN
+    ),
+    name: Annotated[str | None, typer.Option(help="Part of the name.")] = None,
+    limit: Annotated[int, typer.Option(help="Rows shown in a table (0: all).")] = 50,
+    fmt: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """List facilities (public ones unless --sector says otherwise)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    flt = FacilityFilter(
+        territory, tuple(category or ()), level.value if level else None, sector, status, name
+    )
+    _print_facilities(flt, fmt, limit, db)
+
+
+def _print_facilities(flt: FacilityFilter, fmt: OutputFormat, limit: int, db: str | None) -> None:
+    with _session(db) as session:
+        rows = list_facilities(session, flt)
+        records = [facility_json(r) for r in rows]
+        sources = Attribution(facility_sources(records))
+        if fmt is OutputFormat.GEOJSON:
+            typer.echo(
+                json.dumps(
+                    sources.annotate(facility_geojson(rows)), ensure_ascii=False, default=str
+                )
+            )
+            return
+    if fmt is OutputFormat.TABLE:
+        shown = records[:limit] if limit else records
+        more = f" (first {len(shown)})" if len(shown) < len(records) else ""
+        render(shown, FACILITY_COLUMNS, fmt, title=f"{len(records):,} facilities{more}")
+    else:
+        render(records, list(records[0]) if records else FACILITY_COLUMNS, fmt, sources=sources)
+
+
+@facilities_app.command("import")
+def facilities_import(
+    file: Annotated[
+        Path, typer.Argument(help="CSV, XLSX or GeoJSON with name, category, commune[, lon, lat…].")
+    ],
+    sheet: Annotated[str | None, typer.Option(help="XLSX sheet (default: the first).")] = None,
+    by: Annotated[
+        str | None, typer.Option(help="Who makes the change (default: $QURB_USER).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Import facilities, all or nothing: any bad row stops the import and is listed."""
+    with _session(db) as session:
+        result = import_facilities(session, file, _user(by), sheet)
+    out.print(f"[green]Imported[/] {len(result.ids)} facilities from {file}.")
+    if result.ignored_columns:
+        out.print(
+            f"[yellow]Columns not read:[/] {', '.join(result.ignored_columns)} "
+            "(see README: the columns an import takes)."
+        )
+
+
+@facilities_app.command("add")
+def facilities_add(
+    name: Annotated[str, typer.Option(help="Facility name.")],
+    category: Annotated[
+        str,
+        typer.Option(
+            help="Category code: "
+            + ", ".join(["DR", "CSR-1", "CSR-2", "CSU-1", "CSU-2", "HPr", "HP"])
+            + "…"
+        ),
+    ],
+    commune: Annotated[str, typer.Option(help="Commune: HCP code or name.")],
+    lon: Annotated[float | None, typer.Option(help="Longitude, WGS84 degrees.")] = None,
+    lat: Annotated[float | None, typer.Option(help="Latitude, WGS84 degrees.")] = None,
+    beds: Annotated[int | None, typer.Option(help="Beds, if known.")] = None,
+    by: Annotated[str | None, typer.Option(help="Who makes the change.")] = None,
+    reason: Annotated[str | None, typer.Option(help="Why (kept in the history).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Add one facility to the registry."""
+    with _session(db) as session:
+        payload = FacilityCreate(
+            name=name, category=category, commune=commune, lon=lon, lat=lat, beds=beds
+        )
+        [facility_id] = create_facilities(session, [(None, payload)], _user(by), reason)
+    out.print(f"[green]Added[/] {facility_id}")
+
+
+@facilities_app.command("update")
+def facilities_update(
+    facility_id: Annotated[str, typer.Argument(help="Facility id.")],
+    name: Annotated[str | None, typer.Option()] = None,
+    category: Annotated[
+        str | None, typer.Option(help="New category (recorded as a re-categorisation).")
+    ] = None,
+    lon: Annotated[float | None, typer.Option()] = None,
+    lat: Annotated[float | None, typer.Option()] = None,
+    beds: Annotated[int | None, typer.Option()] = None,
+    doctors: Annotated[int | None, typer.Option()] = None,
+    add_service: Annotated[
+        list[str] | None,
+        typer.Option(help="A service it now offers (repeatable; see `qurb services`)."),
+    ] = None,
+    remove_service: Annotated[
+        list[str] | None, typer.Option(help="A service it no longer offers (repeatable).")
+    ] = None,
+    by: Annotated[str | None, typer.Option(help="Who makes the change.")] = None,
+    reason: Annotated[str | None, typer.Option(help="Why (kept in the history).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Change a facility (name, category, location, beds, doctors, services)."""
+    given = {
+        k: v
+        for k, v in {
+            "name": name,
+            "category": category,
+            "lon": lon,
+            "lat": lat,
+            "beds": beds,
+            "doctors": doctors,
+            "add_services": add_service or None,
+            "remove_services": remove_service or None,
+        }.items()
+        if v is not None
+    }
+    if not given:
+        raise _fail(
+            "nothing to change",
+            "Give at least one of --name, --category, --lon/--lat, --beds, --doctors, "
+            "--add-service, --remove-service.",
+        )
+    with _session(db) as session:
+        row = update_facility(
+            session, facility_id, FacilityUpdate.model_validate(given), _user(by), reason
+        )
+        out.print(f"[green]Updated[/] {row.id}: {row.name} ({row.category})")
+
+
+@facilities_app.command("close")
+def facilities_close(
+    facility_id: Annotated[str, typer.Argument(help="Facility id.")],
+    by: Annotated[str | None, typer.Option(help="Who makes the change.")] = None,
+    reason: Annotated[str | None, typer.Option(help="Why (kept in the history).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Close a facility (kept in the registry and its history, no longer counted)."""
+    with _session(db) as session:
+        row = close_facility(session, facility_id, _user(by), reason)
+        out.print(f"[green]Closed[/] {row.id}: {row.name}")
+
+
+@facilities_app.command("history")
+def facilities_history(
+    facility_id: Annotated[str, typer.Argument(help="Facility id.")],
+    fmt: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Every change to a facility: who, when, before, after."""
+    with _session(db) as session:
+        changes = facility_history(session, facility_id)
+        sources = Attribution(facility_sources([facility_json(get_facility(session, facility_id))]))
+        rows = []
+        for c in changes:
+            before, after = c.before or {}, c.after or {}
+            changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+            rows.append(
+                {
+                    "when": c.changed_at.isoformat(timespec="seconds"),
+                    "action": c.action,
+                    "by": c.changed_by,
+                    "fields": ", ".join(
+                        f"{k}: {before.get(k)!s} → {after.get(k)!s}" for k in changed
+                    )
+                    if c.action != "create"
+                    else "",
+                    "reason": c.reason,
+                    "before": before,
+                    "after": after,
+                }
+            )
+    columns = ["when", "action", "by", "fields", "reason"]
+    render(
+        rows,
+        columns if fmt is OutputFormat.TABLE else [*columns, "before", "after"],
+        fmt,
+        title=f"History of {facility_id}",
+        sources=sources,
+    )
+
+
+@facilities_app.command("changes")
+def facilities_changes(
+    earlier: Annotated[int, typer.Option("--from", help="Earlier Ministry edition.")] = 2022,
+    later: Annotated[int, typer.Option("--to", help="Later Ministry edition.")] = 2024,
+    family: Annotated[
+        FamilyChoice, typer.Option(help="ESSP (2022, 2024) or hospital (2020-2024).")
+    ] = FamilyChoice.ESSP,
+    territory: Annotated[str | None, typer.Option(help="Territory (code or FR/AR name).")] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """What opened, closed, moved, changed category or name between two editions of the
+    Ministry lists. A facility listed in another commune or under another spelling is one
+    line (moved, recategorised, renamed), paired with its earlier record on the ground
+    given in `paired_by`: the lists carry no stable identifier."""
+    with _session(db) as session:
+        diffs = edition_changes(session, earlier, later, family, territory)
+    rows = [
+        {
+            **dataclasses.asdict(d),
+            "change": d.change.value,
+            "category_before": d.category_before or "",  # not in that edition: no category
+            "category_after": d.category_after or "",
+            "paired_by": d.paired_by.value if d.paired_by else "",
+            "before": (
+                f"{d.name_before} ({d.commune_before})"
+                if d.facility_id_before and d.name_before
+                else ""
+            ),
+        }
+        for d in diffs
+    ]
+    counts = Counter(d.change.value for d in diffs)
+    summary = ", ".join(f"{n} {change}" for change, n in sorted(counts.items()))
+    columns = ["change", "facility_id", "name", "commune_code", "category_before", "category_after"]
+    render(
+        rows,
+        [*columns, "before", "paired_by"]
+        if fmt is OutputFormat.TABLE
+        else [
+            *columns,
+            "facility_id_before",
+            "name_before",
+            "commune_before",
+            "paired_by",
+        ],
+        fmt,
+        title=f"{family} {earlier} → {later}: {summary or 'no change'}",
+        sources=Attribution.of(DataSource.MINISTRY, DataSource.HCP),
+    )
+    if fmt is OutputFormat.TABLE and any(
+        d.paired_by is Pairing.ONLY_CHANGE_IN_COMMUNE for d in diffs
+    ):
+        out.print(
+            "[dim]The lists carry no stable identifier: a pair whose names differ, taken as one "
+            "facility because it is the only closure and the only opening of its commune, is "
+            "an inference (paired_by says so); check it before relying on it.[/]"
+        )
+
+
+@cli.command("categories")
+def categories_cmd(fmt: FormatOption = OutputFormat.TABLE) -> None:
+    """Facility categories, their level and the services they offer by definition."""
+    rows = [
+        {
+            "code": c.code,
+            "family": c.family,
+            "level": c.level.value,
+            "name_fr": c.name_fr,
+            "name_ar": c.name_ar,
+            "services": ", ".join(sorted(c.services)),
+        }
+        for c in categories().values()
+    ]
+    render(
+        rows,
+        ["code", "family", "level", "name_fr", "name_ar", "services"],
+        fmt,
+        title="Categories",
+        sources=Attribution.of(DataSource.MINISTRY),
+    )
+
+
+@cli.command("services")
+def services_cmd(fmt: FormatOption = OutputFormat.TABLE) -> None:
+    """Service names: a facility offers its category's defaults, then its own lines
+    (data/overrides/services.csv, `facilities update --add-service/--remove-service`)."""
+    from qurb.registry.facility_services import known_services
+
+    rows = [
+        {"service": s.code, "name_fr": s.name_fr, "name_ar": s.name_ar, "name_en": s.name_en}
+        for s in known_services().values()
+    ]
+    render(
+        rows,
+        ["service", "name_fr", "name_ar", "name_en"],
+        fmt,
+        title="Services",
+        sources=Attribution.of(DataSource.MINISTRY),  # the Ministry's categories' packages
+    )

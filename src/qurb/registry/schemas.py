@@ -1,0 +1,174 @@
+"""The API's shapes, one per direction: requests extend the registry's own models (the
+same validation as the CLI), responses are `*Read` models built from service results."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from qurb.registry._tables import FacilityChangeRow, FacilityRow
+from qurb.registry.facility_services import facility_services, hospital_tier
+from qurb.registry.service import FacilityCreate, FacilityUpdate
+from qurb.territory.service import TerritoryIndex
+
+
+class CategoryRead(BaseModel):
+    code: str
+    family: str
+    level: str
+    name_fr: str
+    name_ar: str
+    services: list[str]
+
+
+class ServiceRead(BaseModel):
+    code: str
+    name_fr: str
+    name_ar: str
+    name_en: str
+    tier: str | None = Field(
+        default=None,
+        description="general | specialty | maternity: a service that classes a hospital",
+    )
+
+
+class FacilityRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    name_ar: str | None
+    category: str
+    family: str
+    level: str
+    sector: str
+    status: str
+    province_code: str
+    commune_code: str
+    arrondissement_code: str | None
+    commune_name_fr: str | None = None
+    commune_name_ar: str | None = None
+    lon: float
+    lat: float
+    location_source: str = Field(description="osm | user | commune_reference")
+    location_precision_m: float | None
+    osm_id: str | None
+    beds: int | None
+    doctors: int | None
+    services: list[str] = Field(
+        default_factory=list,
+        description="the services it offers: its category's defaults, then services.csv and edits",
+    )
+    hospital_tier: str | None = Field(
+        default=None, description="general | specialty | maternity, for a hospital; else null"
+    )
+    source: str
+    source_row: int | None
+    link_method: str | None
+    link_score: float | None
+    moh_delegation: str | None
+    moh_commune: str | None
+    updated_at: datetime
+
+    @field_validator("services", mode="before")
+    @classmethod
+    def _no_services_recorded(cls, value: object) -> object:
+        return [] if value is None else value
+
+    @classmethod
+    def of(cls, row: FacilityRow, index: TerritoryIndex) -> FacilityRead:
+        read = cls.model_validate(row)
+        services = facility_services(row.category, row.services)
+        read.services = sorted(services)
+        tier = hospital_tier(row.family, services)
+        read.hospital_tier = None if tier is None else tier.value
+        commune = index.by_code.get(row.arrondissement_code or row.commune_code)
+        if commune is not None:
+            read.commune_name_fr, read.commune_name_ar = commune.name_fr, commune.name_ar
+        return read
+
+
+class FacilityPage(BaseModel):
+    total: int = Field(description="facilities matching the filter")
+    limit: int
+    offset: int
+    returned: int = Field(description="facilities in this page (the length of items)")
+    items: list[FacilityRead]
+
+
+class FieldChange(BaseModel):
+    field: str
+    before: Any
+    after: Any
+
+
+class FacilityChangeRead(BaseModel):
+    id: int
+    action: str
+    changed_by: str
+    changed_at: datetime
+    reason: str | None
+    changes: list[FieldChange]
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+    @classmethod
+    def of(cls, row: FacilityChangeRow) -> FacilityChangeRead:
+        before, after = row.before or {}, row.after or {}
+        changed = (
+            []
+            if row.action == "create"
+            else sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+        )
+        return cls(
+            id=row.id,
+            action=row.action,
+            changed_by=row.changed_by,
+            changed_at=row.changed_at,
+            reason=row.reason,
+            changes=[
+                FieldChange(field=k, before=before.get(k), after=after.get(k)) for k in changed
+            ],
+            before=row.before,
+            after=row.after,
+        )
+
+
+class EditNote(BaseModel):
+    changed_by: str | None = Field(
+        default=None,
+        max_length=120,
+        description="who makes the change (default: the server's user)",
+    )
+    reason: str | None = Field(default=None, max_length=2000, description="kept in the history")
+
+
+class FacilityCreateRequest(FacilityCreate, EditNote):
+    """`FacilityCreate` (the registry's model) plus who and why."""
+
+    def facility(self) -> FacilityCreate:
+        return FacilityCreate.model_validate(
+            self.model_dump(exclude={"changed_by", "reason"}, exclude_unset=True)
+        )
+
+
+class FacilityUpdateRequest(FacilityUpdate, EditNote):
+    """`FacilityUpdate` plus who and why; only the fields sent are changed."""
+
+    @field_validator("name", "category", "lon", "lat")
+    @classmethod
+    def _required_stay_set(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("cannot be emptied: send a value or leave the field out")
+        return value
+
+    def update(self) -> FacilityUpdate:
+        return FacilityUpdate.model_validate(
+            self.model_dump(exclude={"changed_by", "reason"}, exclude_unset=True)
+        )
+
+
+class FacilityCloseRequest(EditNote):
+    pass

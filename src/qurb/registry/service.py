@@ -1,0 +1,565 @@
+"""The facility registry: query, add, update, close, re-categorise — with full history.
+
+Every write goes through `validate_*` (the same rules for the CLI, imports and the web
+app) and is one transaction that also writes a `facility_changes` row: who, when, the
+facility before and after.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from uuid import uuid4
+
+from pydantic import BaseModel, Field
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from qurb.app.dataset import facility_snapshot
+from qurb.kernel.errors import FieldError, InputError, NotFound
+from qurb.kernel.names import fold_name
+from qurb.norms.service import public_offer
+from qurb.registry._tables import FacilityChangeRow, FacilityEditionRow, FacilityRow
+from qurb.registry.editions import EditionDiff, EditionEntry, compute_edition_diff
+from qurb.registry.facility_services import (
+    facility_services,
+    known_services,
+    unknown_service_message,
+)
+from qurb.registry.model import Sector, Status, categories, unknown_category_message
+from qurb.territory._tables import CommuneGeometryRow
+from qurb.territory.model import TerritoryLevel, inside_morocco
+from qurb.territory.service import TerritoryIndex, TerritoryNotFound
+
+if TYPE_CHECKING:
+    from qurb.algo.locator import CommuneLocator
+
+# A point this far outside its commune's (simplified) boundary is still accepted: the
+# boundary is simplified to ~50 m and facilities sit on commune edges. Beyond Morocco's
+# communes by more than OUTSIDE_TOLERANCE_KM, a point is refused.
+COMMUNE_TOLERANCE_KM = 2.0
+OUTSIDE_TOLERANCE_KM = 5.0
+COMMUNE_LEVELS = (TerritoryLevel.COMMUNE, TerritoryLevel.ARRONDISSEMENT)
+
+
+class FacilityCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=300)
+    category: str
+    commune: str = Field(description="HCP code or name of the commune (or arrondissement)")
+    lon: float | None = None
+    lat: float | None = None
+    sector: Sector | None = None
+    name_ar: str | None = None
+    beds: int | None = Field(default=None, ge=0)
+    doctors: int | None = Field(default=None, ge=0)
+    osm_id: str | None = None
+    id: str | None = None
+
+
+class FacilityUpdate(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=300)
+    name_ar: str | None = None
+    category: str | None = None
+    lon: float | None = None
+    lat: float | None = None
+    beds: int | None = Field(default=None, ge=0)
+    doctors: int | None = Field(default=None, ge=0)
+    add_services: list[str] | None = Field(
+        default=None, description="services the facility now offers (names of `qurb services`)"
+    )
+    remove_services: list[str] | None = Field(
+        default=None, description="services it no longer offers"
+    )
+
+
+class RegistryError(InputError):
+    """A registry write refused; nothing was written. Lists every problem found."""
+
+
+@dataclass(frozen=True)
+class FacilityFilter:
+    territory: str | None = None
+    categories: tuple[str, ...] = ()
+    level: str | None = None
+    sector: str | None = "public"  # private kept apart unless asked ('all' for both)
+    status: str | None = "open"
+    name: str | None = None
+
+
+def _locator_from(session: Session) -> CommuneLocator:
+    import shapely  # only writes need the boundaries: keep them out of start-up
+
+    from qurb.algo.locator import CommuneLocator
+
+    rows = session.execute(select(CommuneGeometryRow.code, CommuneGeometryRow.geojson)).all()
+    return CommuneLocator(
+        [code for code, _ in rows], [shapely.from_geojson(text) for _, text in rows]
+    )
+
+
+_LOCATORS: dict[str, CommuneLocator] = {}
+
+
+def commune_locator(session: Session) -> CommuneLocator:
+    """The commune boundaries as a point locator, built once per database."""
+    key = str(session.get_bind().engine.url)
+    if key not in _LOCATORS:
+        _LOCATORS[key] = _locator_from(session)
+    return _LOCATORS[key]
+
+
+def slug(text: str, length: int = 40, fallback: str = "x") -> str:
+    """A lowercase ASCII slug for ids: accents folded, runs of other characters as "-"
+    (`fallback` where nothing is left, e.g. an Arabic-only name)."""
+    return re.sub(r"[^a-z0-9]+", "-", fold_name(text)).strip("-")[:length] or fallback
+
+
+@dataclass
+class Validator:
+    """Checks facility payloads against the territory tree and the existing registry."""
+
+    session: Session
+    index: TerritoryIndex
+    locator: CommuneLocator
+    _keys: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    _ids: set[str] = field(default_factory=set)  # ids given in this batch
+
+    @classmethod
+    def for_session(cls, session: Session, index: TerritoryIndex | None = None) -> Validator:
+        validator = cls(
+            session, index or TerritoryIndex.from_session(session), commune_locator(session)
+        )
+        for fid, name, category, commune in session.execute(
+            select(
+                FacilityRow.id, FacilityRow.name, FacilityRow.category, FacilityRow.commune_code
+            ).where(FacilityRow.status == "open")
+        ):
+            validator._keys[(fold_name(name), category, commune)] = fid
+        return validator
+
+    def check_create(
+        self, payload: FacilityCreate, row: int | None = None
+    ) -> tuple[dict[str, Any], list[FieldError]]:
+        errors: list[FieldError] = []
+        spec = categories().get(payload.category)
+        if spec is None:
+            errors.append(
+                FieldError(
+                    "category",
+                    unknown_category_message(payload.category),
+                    row,
+                )
+            )
+        commune_code = arrondissement_code = province_code = None
+        try:
+            unit = self.index.resolve(payload.commune, COMMUNE_LEVELS)
+            if unit.level is TerritoryLevel.ARRONDISSEMENT:
+                arrondissement_code, commune_code = unit.code, unit.parent_code
+            elif unit.level is TerritoryLevel.COMMUNE:
+                commune_code = unit.code
+            else:
+                errors.append(
+                    FieldError(
+                        "commune",
+                        f"{payload.commune!r} is a {unit.level} ({unit.code}), not a commune",
+                        row,
+                    )
+                )
+        except TerritoryNotFound as error:
+            errors.append(FieldError("commune", str(error), row))
+        if commune_code is not None:
+            province_code = self.index.by_code[commune_code].parent_code
+        lon, lat = payload.lon, payload.lat
+        location_source, precision = "user", 25.0
+        if (lon is None) != (lat is None):
+            errors.append(
+                FieldError(
+                    "lon" if lon is None else "lat", "give both lon and lat, or neither", row
+                )
+            )
+        elif lon is not None and lat is not None:
+            located = (
+                self.locator.locate(lon, lat, OUTSIDE_TOLERANCE_KM)
+                if inside_morocco(lon, lat)
+                else None
+            )
+            if located is None:
+                errors.append(
+                    FieldError(
+                        "lon/lat",
+                        f"({lon}, {lat}) is outside Morocco (lon, lat in WGS84 degrees)",
+                        row,
+                    )
+                )
+            elif commune_code is not None and not self.locator.contains(
+                commune_code, lon, lat, COMMUNE_TOLERANCE_KM
+            ):
+                other = self.index.by_code[located.code]
+                errors.append(
+                    FieldError(
+                        "lon/lat",
+                        f"({lon}, {lat}) lies in {other.name_fr} ({other.code}), "
+                        f"not in commune {commune_code}",
+                        row,
+                    )
+                )
+        elif commune_code is not None:
+            commune = self.index.by_code[commune_code]
+            lon, lat = commune.ref_lon, commune.ref_lat
+            location_source = "commune_reference"
+            precision = round(((commune.area_km2 or 0.0) / 3.141592653589793) ** 0.5 * 1000.0, -1)
+        if errors or spec is None or commune_code is None:
+            return {}, errors
+        key = (fold_name(payload.name), payload.category, commune_code)
+        if key in self._keys:
+            errors.append(
+                FieldError(
+                    "name",
+                    f"duplicate: {payload.category} {payload.name!r} already exists in commune "
+                    f"{commune_code} (id {self._keys[key]})",
+                    row,
+                )
+            )
+            return {}, errors
+        sector = payload.sector or (Sector.PRIVATE if spec.family == "osm" else Sector.PUBLIC)
+        facility_id = (
+            # A random suffix: numbering by count would reuse the id of a closed facility.
+            payload.id or f"user-{province_code}-{slug(payload.name)}-{uuid4().hex[:8]}"
+        )
+        if facility_id in self._ids:
+            errors.append(FieldError("id", f"id {facility_id!r} appears twice in this batch", row))
+            return {}, errors
+        self._ids.add(facility_id)
+        self._keys[key] = facility_id
+        return (
+            {
+                "id": facility_id,
+                "name": payload.name.strip(),
+                "name_ar": payload.name_ar,
+                "category": payload.category,
+                "family": spec.family,
+                "level": spec.level.value,
+                "sector": sector.value,
+                "status": Status.OPEN.value,
+                "province_code": province_code,
+                "commune_code": commune_code,
+                "arrondissement_code": arrondissement_code,
+                "lon": lon,
+                "lat": lat,
+                "location_source": location_source,
+                "location_precision_m": precision,
+                "osm_id": payload.osm_id,
+                "beds": payload.beds,
+                "doctors": payload.doctors,
+                "services": sorted(spec.services),
+                "source": "user",
+                "source_row": row,
+                "link_method": None,
+                "link_score": None,
+                "moh_delegation": None,
+                "moh_commune": None,
+            },
+            errors,
+        )
+
+
+def _record_change(
+    session: Session,
+    facility_id: str,
+    action: str,
+    changed_by: str,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+    reason: str | None,
+    when: datetime,
+) -> None:
+    session.add(
+        FacilityChangeRow(
+            facility_id=facility_id,
+            action=action,
+            changed_by=changed_by,
+            changed_at=when,
+            reason=reason,
+            before=None if before is None else facility_snapshot(dict(before)),
+            after=None if after is None else facility_snapshot(dict(after)),
+        )
+    )
+
+
+def _as_dict(row: FacilityRow) -> dict[str, Any]:
+    return {column.key: getattr(row, column.key) for column in FacilityRow.__table__.columns}
+
+
+def validate_facilities(
+    session: Session, payloads: Iterable[tuple[int | None, FacilityCreate]]
+) -> tuple[list[dict[str, Any]], list[FieldError]]:
+    """Check payloads (also against each other: duplicates) without writing anything."""
+    validator = Validator.for_session(session)
+    accepted: list[dict[str, Any]] = []
+    errors: list[FieldError] = []
+    for row, payload in payloads:
+        values, problems = validator.check_create(payload, row)
+        errors.extend(problems)
+        if not problems:
+            accepted.append(values)
+    return accepted, errors
+
+
+def create_facilities(
+    session: Session,
+    payloads: Iterable[tuple[int | None, FacilityCreate]],
+    changed_by: str,
+    reason: str | None = None,
+    source: str = "",
+) -> list[str]:
+    """Add facilities, all or none: every payload is checked before anything is written."""
+    accepted, errors = validate_facilities(session, payloads)
+    if errors:
+        raise RegistryError(errors, source)
+    existing = set(
+        session.scalars(
+            select(FacilityRow.id).where(FacilityRow.id.in_([v["id"] for v in accepted]))
+        )
+    )
+    clashes = [
+        FieldError("id", f"id {v['id']!r} is already used", v["source_row"])
+        for v in accepted
+        if v["id"] in existing
+    ]
+    if clashes:
+        raise RegistryError(clashes, source)
+    now = datetime.now(UTC)
+    for values in accepted:
+        if source:
+            values["source"] = source
+        session.add(FacilityRow(**values, updated_at=now))
+        _record_change(session, values["id"], "create", changed_by, None, values, reason, now)
+    session.flush()
+    return [v["id"] for v in accepted]
+
+
+def get_facility(session: Session, facility_id: str) -> FacilityRow:
+    row = session.get(FacilityRow, facility_id)
+    if row is None:
+        reason = f"no facility with id {facility_id!r}"
+        raise NotFound(reason, errors=[FieldError("id", reason)])
+    return row
+
+
+def update_facility(
+    session: Session,
+    facility_id: str,
+    update: FacilityUpdate,
+    changed_by: str,
+    reason: str | None = None,
+) -> FacilityRow:
+    """Change a facility's fields; a category change is recorded as 'recategorise'."""
+    row = get_facility(session, facility_id)
+    before = _as_dict(row)
+    changes = update.model_dump(exclude_unset=True)
+    added = changes.pop("add_services", None) or []
+    removed = changes.pop("remove_services", None) or []
+    errors: list[FieldError] = []
+    services = set(facility_services(row.category, row.services))
+    if "category" in changes:
+        spec = categories().get(changes["category"])
+        if spec is None:
+            errors.append(
+                FieldError(
+                    "category",
+                    unknown_category_message(changes["category"]),
+                )
+            )
+        else:
+            changes["family"], changes["level"] = spec.family, spec.level.value
+            # The facility's own additions and removals outlive its change of category.
+            old = categories()[row.category].services
+            services = (set(spec.services) | (services - old)) - (old - services)
+    errors += _service_errors(added, removed, services)
+    if (added or removed or "category" in changes) and not errors:
+        changes["services"] = sorted((services | set(added)) - set(removed))
+    if ("lon" in changes) != ("lat" in changes):
+        errors.append(FieldError("lon/lat", "give both lon and lat"))
+    elif "lon" in changes and changes["lon"] is not None:
+        locator = commune_locator(session)
+        lon, lat = changes["lon"], changes["lat"]
+        if not inside_morocco(lon, lat) or locator.locate(lon, lat, OUTSIDE_TOLERANCE_KM) is None:
+            errors.append(FieldError("lon/lat", f"({lon}, {lat}) is outside Morocco"))
+        elif not locator.contains(row.commune_code, lon, lat, COMMUNE_TOLERANCE_KM):
+            errors.append(
+                FieldError(
+                    "lon/lat", f"({lon}, {lat}) is not in the facility's commune {row.commune_code}"
+                )
+            )
+        else:
+            changes["location_source"], changes["location_precision_m"] = "user", 25.0
+    if errors:
+        raise RegistryError(errors, facility_id)
+    changes = {k: v for k, v in changes.items() if before.get(k) != v}
+    if not changes:
+        return row
+    for key, value in changes.items():
+        setattr(row, key, value)
+    now = datetime.now(UTC)
+    row.updated_at = now
+    action = "recategorise" if "category" in changes else "update"
+    _record_change(session, facility_id, action, changed_by, before, _as_dict(row), reason, now)
+    session.flush()
+    return row
+
+
+def _service_errors(added: list[str], removed: list[str], services: set[str]) -> list[FieldError]:
+    errors = [
+        FieldError(field, unknown_service_message(name))
+        for field, names in (("add_services", added), ("remove_services", removed))
+        for name in names
+        if name not in known_services()
+    ]
+    errors += [
+        FieldError("remove_services", f"{name!r} is not one of its services")
+        for name in removed
+        if name in known_services() and name not in services
+    ]
+    both = sorted(set(added) & set(removed))
+    if both:
+        errors.append(FieldError("add_services", f"{both[0]!r} is both added and removed"))
+    return errors
+
+
+def close_facility(
+    session: Session, facility_id: str, changed_by: str, reason: str | None = None
+) -> FacilityRow:
+    row = get_facility(session, facility_id)
+    if row.status == Status.CLOSED.value:
+        raise RegistryError([FieldError("status", f"facility {facility_id} is already closed")])
+    before = _as_dict(row)
+    now = datetime.now(UTC)
+    row.status, row.updated_at = Status.CLOSED.value, now
+    _record_change(session, facility_id, "close", changed_by, before, _as_dict(row), reason, now)
+    session.flush()
+    return row
+
+
+def facility_history(session: Session, facility_id: str) -> list[FacilityChangeRow]:
+    get_facility(session, facility_id)
+    query = (
+        select(FacilityChangeRow)
+        .where(FacilityChangeRow.facility_id == facility_id)
+        .order_by(FacilityChangeRow.id)
+    )
+    return list(session.scalars(query))
+
+
+def facility_query(flt: FacilityFilter, index: TerritoryIndex | None) -> Select[FacilityRow]:
+    """The registry query for a filter (all but the name match, done on folded names),
+    in the listing order: commune, category, name. `index` is needed for a territory."""
+    query = select(FacilityRow)
+    if flt.territory:
+        if index is None:
+            raise ValueError("a territory filter needs the territory index")
+        scope = index.scope(index.resolve(flt.territory))
+        if scope.communes is not None:
+            query = query.where(FacilityRow.commune_code.in_(scope.communes))
+        if scope.arrondissements is not None:
+            query = query.where(FacilityRow.arrondissement_code.in_(scope.arrondissements))
+    if flt.categories:
+        unknown = [c for c in flt.categories if c not in categories()]
+        if unknown:
+            raise RegistryError(
+                [FieldError("category", unknown_category_message(", ".join(unknown)))]
+            )
+        query = query.where(FacilityRow.category.in_(flt.categories))
+    if flt.level:
+        query = query.where(FacilityRow.level == flt.level)
+    if flt.sector == "public":
+        query = public_offer(query)
+    elif flt.sector and flt.sector != "all":
+        query = query.where(FacilityRow.sector == flt.sector)
+    if flt.status and flt.status != "all":
+        query = query.where(FacilityRow.status == flt.status)
+    return query.order_by(FacilityRow.commune_code, FacilityRow.category, FacilityRow.name)
+
+
+def list_facilities(
+    session: Session, flt: FacilityFilter, index: TerritoryIndex | None = None
+) -> list[FacilityRow]:
+    if flt.territory and index is None:
+        index = TerritoryIndex.from_session(session)
+    query = facility_query(flt, index)
+    rows = list(session.scalars(query))
+    if flt.name:
+        key = fold_name(flt.name)
+        rows = [r for r in rows if key in fold_name(r.name)]
+    return rows
+
+
+def facility_geojson(rows: Iterable[FacilityRow]) -> dict[str, Any]:
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": r.id,
+                "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
+                "properties": {
+                    k: v
+                    for k, v in facility_snapshot(_as_dict(r)).items()
+                    if k not in ("lon", "lat")
+                },
+            }
+            for r in rows
+        ],
+    }
+
+
+def facility_json(row: FacilityRow) -> dict[str, Any]:
+    return json.loads(json.dumps(facility_snapshot(_as_dict(row)), default=str))
+
+
+def _unit_of_ministry_id(facility_id: str) -> str:
+    """The unit a Ministry facility's id names: `<family>-<unit>-<slug>…`, the unit being
+    the arrondissement where the Ministry names one, else the commune (the id scheme of
+    qurb.databuild.facilities); HCP codes hold no dash."""
+    return facility_id.split("-", 2)[1]
+
+
+def edition_changes(
+    session: Session,
+    earlier: int,
+    later: int,
+    family: str,
+    territory: str | None = None,
+) -> list[EditionDiff]:
+    """Openings, closures, moves, re-categorisations and renamings between two Ministry
+    editions. The whole country is compared, so that a facility moved across the
+    territory's border is a move, listed when either of its communes is in the territory."""
+    editions = set(session.scalars(select(FacilityEditionRow.edition).distinct()))
+    for edition in (earlier, later):
+        if edition not in editions:
+            raise RegistryError(
+                [FieldError("edition", f"no {edition} edition; editions: {sorted(editions)}")]
+            )
+    query = select(FacilityEditionRow).where(
+        FacilityEditionRow.family == family, FacilityEditionRow.edition.in_([earlier, later])
+    )
+    entries: dict[int, list[EditionEntry]] = {earlier: [], later: []}
+    for row in session.scalars(query):
+        entries[row.edition].append(
+            EditionEntry(
+                row.facility_id,
+                row.name,
+                row.category,
+                row.commune_code,
+                _unit_of_ministry_id(row.facility_id),
+            )
+        )
+    diffs = compute_edition_diff(entries[earlier], entries[later])
+    if not territory:
+        return diffs
+    index = TerritoryIndex.from_session(session)
+    communes = {c.code for c in index.communes_within(index.resolve(territory))}
+    return [d for d in diffs if d.commune_code in communes or d.commune_before in communes]

@@ -1,0 +1,31 @@
+"""SQLAlchemy tables of the registry. Portable SQL only: SQLite by default, PostgreSQL too."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    String,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from qurb.platform.tables import Base
+
+
+class ScenarioRow(Base):
+    """A saved planning scenario (e.g. a siting run): its parameters and its result, as
+    JSON, so that scenarios can be listed, shown again and compared."""
+
+    __tablename__ = "scenarios"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(24), index=True)
+    territory_code: Mapped[str] = mapped_column(String(16), ForeignKey("territories.code"))
+    params: Mapped[dict[str, object]] = mapped_column(JSON)
+    result: Mapped[dict[str, object]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(120))

@@ -1,0 +1,222 @@
+"""`qurb site …` (where to add facilities) and `qurb scenarios …` (saved runs)."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from qurb.access.cli import ACCESS_SOURCES, CategoryOption, ModelOption, ParamsOption, ServiceOption
+from qurb.platform.cli import DbOption, FormatOption, TerritoryOption, _session, _user, err, out
+from qurb.platform.output import OutputFormat, render
+
+# Sites and coverage come from the travel-time model, as access figures do.
+SITING_SOURCES = ACCESS_SOURCES
+
+cli = typer.Typer()
+scenarios_app = typer.Typer(
+    help="Saved siting scenarios: list, show, compare.", no_args_is_help=True
+)
+
+
+class ObjectiveChoice(enum.StrEnum):
+    COVERAGE = "coverage"
+    TIME = "time"
+
+
+class MethodChoice(enum.StrEnum):
+    AUTO = "auto"
+    EXACT = "exact"
+    HEURISTIC = "heuristic"
+
+
+class LevelChoice(enum.StrEnum):
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+    TERTIARY = "tertiary"
+
+
+@cli.command("site")
+def site_cmd(
+    territory: TerritoryOption = "MA",
+    level: Annotated[
+        LevelChoice | None, typer.Option("--level", "-l", help="Level of the new facilities.")
+    ] = None,
+    category: CategoryOption = None,
+    service: ServiceOption = None,
+    tier: Annotated[
+        str | None,
+        typer.Option(
+            "--tier",
+            help="With --level secondary: general (default), specialty, maternity or any.",
+        ),
+    ] = None,
+    add: Annotated[int | None, typer.Option("--add", "-k", help="How many sites to add.")] = None,
+    budget: Annotated[
+        float | None, typer.Option("--budget", help="Budget in MAD (instead of --add).")
+    ] = None,
+    site_cost: Annotated[
+        float | None, typer.Option("--site-cost", help="Cost of one new site in MAD.")
+    ] = None,
+    within: Annotated[
+        float, typer.Option("--within", help="Coverage threshold in minutes.")
+    ] = 60.0,
+    objective: Annotated[
+        ObjectiveChoice,
+        typer.Option(
+            help="coverage: most people within --within (MCLP); time: lowest "
+            "population-weighted travel time (p-median)."
+        ),
+    ] = ObjectiveChoice.COVERAGE,
+    candidates: Annotated[
+        Path | None,
+        typer.Option("--candidates", help="Candidate sites (lon, lat, label, cost_mad)."),
+    ] = None,
+    method: Annotated[MethodChoice, typer.Option(help="Solver.")] = MethodChoice.AUTO,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds.")] = 60.0,
+    seed: Annotated[int, typer.Option(help="Seed for ties and the heuristic.")] = 0,
+    model: ModelOption = "commune-graph",
+    params: ParamsOption = None,
+    name: Annotated[str | None, typer.Option("--name", help="Scenario name.")] = None,
+    save: Annotated[bool, typer.Option("--save/--no-save", help="Save the scenario.")] = True,
+    fmt: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Where to add facilities to cover the most people within a travel time (or to cut
+    the population-weighted travel time most), existing facilities kept."""
+    from qurb.siting.service import SitingRequest, run_siting, save_scenario
+    from qurb.territory.travel import make_model
+
+    if level is None and not category and not service:
+        level = LevelChoice.PRIMARY
+    request = SitingRequest(
+        territory=territory,
+        level=level.value if level else None,
+        categories=tuple(category or ()),
+        services=tuple(service or ()),
+        tier=tier,
+        add=add,
+        budget_amount_mad=budget,
+        site_cost_amount_mad=site_cost,
+        within_minutes=within,
+        objective=objective.value,
+        candidates_file=str(candidates) if candidates else None,
+        method=method.value,
+        time_limit_s=time_limit,
+        seed=seed,
+        model=model,
+    )
+    with _session(db) as session:
+        chosen_model = make_model(session, model, params)
+        with err.status("Solving…"):
+            scenario = run_siting(session, request, chosen_model)
+        scenario_id = None
+        if save:
+            label = name or (
+                f"{scenario['territory']['name_fr']}: +{len(scenario['sites'])} "
+                f"({objective.value}, {within:g} min)"
+            )
+            scenario_id = save_scenario(session, label, scenario, _user()).id
+    _print_scenario(scenario, fmt, scenario_id)
+
+
+def _print_scenario(scenario: dict[str, Any], fmt: OutputFormat, scenario_id: str | None) -> None:
+    sites = scenario["sites"]
+    if fmt is OutputFormat.JSON:
+        import json
+
+        document = SITING_SOURCES.annotate({"id": scenario_id, **scenario})
+        out.print_json(json.dumps(document, ensure_ascii=False))
+        return
+    if fmt is not OutputFormat.TABLE:
+        geometry = [{"type": "Point", "coordinates": [s["lon"], s["lat"]]} for s in sites]
+        metadata = {"model": scenario.get("model"), "measure": scenario.get("measure")}
+        render(
+            sites,
+            ["rank", "label", "commune", "lon", "lat", "cost_mad"],
+            fmt,
+            geometry=geometry if fmt is OutputFormat.GEOJSON else None,
+            metadata={k: v for k, v in metadata.items() if v is not None} or None,
+            sources=SITING_SOURCES,
+        )
+        return
+    summary, solver = scenario["summary"], scenario["solver"]
+    # Scenarios saved before the model said what it measures have no `measure`.
+    measure = scenario.get("measure")
+    measure_line = f"\n[dim]{measure['en']}[/]" if measure else ""
+    t = scenario["territory"]
+    render(
+        sites,
+        ["rank", "label", "commune", "lon", "lat", "cost_mad"],
+        fmt,
+        title=f"New sites — {t['name_fr']} ({t['code']}): {solver['model']} {solver['method']} "
+        f"({solver['status']}, gap {solver['gap']:.2%}, {solver['seconds']:.2f} s)",
+    )
+    render(
+        scenario["groups"],
+        ["code", "name_fr", "population", "covered_before_pct", "covered_after_pct"],
+        fmt,
+        title=f"Within {scenario['params']['within_minutes']:g} min: "
+        f"{summary['covered_before_pct']}% → {summary['covered_after_pct']}% "
+        f"(+{summary['newly_covered']:,} people)" + measure_line,
+        headers={"covered_before_pct": "before %", "covered_after_pct": "after %"},
+    )
+    if scenario_id:
+        out.print(f"[green]saved[/] scenario {scenario_id} (`qurb scenarios show {scenario_id}`)")
+
+
+@scenarios_app.command("list")
+def scenarios_list(fmt: FormatOption = OutputFormat.TABLE, db: DbOption = None) -> None:
+    """Saved scenarios, newest first."""
+    from qurb.siting.service import compare_scenarios, list_scenarios
+
+    with _session(db) as session:
+        rows = compare_scenarios(list_scenarios(session))
+    render(
+        rows,
+        [
+            "id",
+            "name",
+            "territory",
+            "offer",
+            "objective",
+            "sites",
+            "covered_before_pct",
+            "covered_after_pct",
+            "newly_covered",
+        ],
+        fmt,
+        title=f"{len(rows)} scenario(s)",
+        sources=SITING_SOURCES,
+    )
+
+
+@scenarios_app.command("show")
+def scenarios_show(
+    scenario_id: Annotated[str, typer.Argument(help="Scenario id.")],
+    fmt: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """One saved scenario: its sites and its coverage before and after."""
+    from qurb.siting.service import get_scenario
+
+    with _session(db) as session:
+        row = get_scenario(session, scenario_id)
+        scenario = dict(row.result)
+    _print_scenario(scenario, fmt, None)
+
+
+@scenarios_app.command("compare")
+def scenarios_compare(
+    scenario_ids: Annotated[list[str], typer.Argument(help="Two or more scenario ids.")],
+    fmt: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Scenarios side by side: sites, coverage before/after, objective, solver gap."""
+    from qurb.siting.service import compare_scenarios, get_scenario
+
+    with _session(db) as session:
+        rows = compare_scenarios([get_scenario(session, i) for i in scenario_ids])
+    render(rows, list(rows[0]), fmt, title="Scenarios compared", sources=SITING_SOURCES)

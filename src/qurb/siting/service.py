@@ -1,0 +1,415 @@
+"""Siting scenarios: where to add facilities of a level in a territory, saved and compared.
+
+Demand: the communes of the territory (reference points standing for their 2024
+population). Existing offer: every open public facility of the level in the whole country
+(kept; a commune already within reach is covered). Candidates: by default the reference
+points of the territory's communes that have no facility of that level, or a user's list
+(lon, lat, label, optional cost_mad). Travel times from any `TravelTimeModel`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from qurb.access.service import FacilitySelector, read_destinations, read_origins, summary_level
+from qurb.algo.siting import SitingError, SitingProblem, SitingResult, solve_mclp, solve_pmedian
+from qurb.algo.travel import Points, TravelTimeModel
+from qurb.platform.files import InputFileError, read_records
+from qurb.siting._tables import ScenarioRow
+from qurb.territory.model import Territory, inside_morocco
+from qurb.territory.service import TerritoryIndex
+
+Objective = Literal["coverage", "time"]
+
+
+@dataclass(frozen=True)
+class SitingRequest:
+    territory: str
+    level: str | None = "primary"
+    categories: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+    tier: str | None = None  # see FacilitySelector.from_options: secondary = general hospital
+    add: int | None = None
+    budget_amount_mad: float | None = None
+    site_cost_amount_mad: float | None = None  # cost of one new site (budget mode)
+    within_minutes: float = 60.0
+    objective: Objective = "coverage"
+    candidates_file: str | None = None
+    method: Literal["auto", "exact", "heuristic"] = "auto"
+    time_limit_s: float = 60.0
+    seed: int = 0
+    model: str = "commune-graph"
+
+    def params(self) -> dict[str, Any]:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in vars(self).items()}
+
+    def selector(self) -> FacilitySelector:
+        return FacilitySelector.from_options(
+            (self.level,) if self.level else (), self.categories, self.services, self.tier
+        )
+
+
+@dataclass(frozen=True)
+class Candidates:
+    labels: list[str]
+    communes: list[str | None]
+    points: Points
+    cost_amount_mad: np.ndarray | None
+
+
+def default_candidates(
+    session: Session, index: TerritoryIndex, territory: Territory, selector: FacilitySelector
+) -> Candidates:
+    """Reference points of the territory's communes with no open public facility that
+    passes `selector` (on the commune graph a second one at the same reference point
+    would change nothing)."""
+    served = set(read_destinations(session, selector).communes)
+    communes = [
+        c
+        for c in index.communes_within(territory)
+        if c.code not in served and c.ref_lon is not None and c.ref_lat is not None
+    ]
+    return Candidates(
+        [c.name_fr for c in communes],
+        [c.code for c in communes],
+        Points(
+            np.array([c.ref_lon for c in communes], float),
+            np.array([c.ref_lat for c in communes], float),
+            tuple(c.code for c in communes),
+            is_population=False,
+        ),
+        None,
+    )
+
+
+def read_candidates(path: Path, locate: Any) -> Candidates:
+    """A user's candidate sites: lon, lat, optional label and cost_mad; all rows or none."""
+    problems: list[str] = []
+    labels: list[str] = []
+    communes: list[str | None] = []
+    lon: list[float] = []
+    lat: list[float] = []
+    costs: list[float] = []
+    for record in read_records(path):
+        v = {k.strip().lower(): x for k, x in record.values.items() if k}
+        bad = []
+        values: dict[str, float] = {}
+        for key in ("lon", "lat"):
+            try:
+                values[key] = float(str(v.get(key, "")).replace(",", "."))
+                if not np.isfinite(values[key]):
+                    raise ValueError
+            except ValueError:
+                bad.append(f"{key}: {v.get(key)!r} is not a number")
+        cost = np.nan
+        if str(v.get("cost_mad") or "").strip():
+            try:
+                cost = float(str(v["cost_mad"]).replace(",", "."))
+                if not np.isfinite(cost) or cost < 0:
+                    bad.append(f"cost_mad: {v['cost_mad']!r} must be ≥ 0")
+            except ValueError:
+                bad.append(f"cost_mad: {v['cost_mad']!r} is not a number")
+        commune = None
+        if not bad:
+            if not inside_morocco(values["lon"], values["lat"]):
+                bad.append(f"lon/lat: ({values['lon']}, {values['lat']}) is outside Morocco")
+            else:
+                commune = locate(values["lon"], values["lat"])
+                if commune is None:
+                    bad.append("lon/lat: the point is in no commune")
+        if bad:
+            problems += [f"row {record.number}: {b}" for b in bad]
+            continue
+        labels.append(str(v.get("label") or v.get("name") or f"row {record.number}"))
+        communes.append(commune)
+        lon.append(values["lon"])
+        lat.append(values["lat"])
+        costs.append(cost)
+    if problems:
+        lines = "\n".join(f"  - {p}" for p in problems[:50])
+        raise InputFileError(f"{path}: {len(problems)} problem(s), nothing was used:\n{lines}")
+    if not labels:
+        raise InputFileError(f"{path}: no candidate site (expected columns lon, lat)")
+    cost_array = np.array(costs)
+    return Candidates(
+        labels,
+        communes,
+        Points(
+            np.array(lon), np.array(lat), tuple(c or "" for c in communes), tuple(labels), False
+        ),
+        None if np.isnan(cost_array).all() else cost_array,
+    )
+
+
+def _costs(request: SitingRequest, candidates: Candidates) -> np.ndarray | None:
+    if request.budget_amount_mad is None:
+        return None
+    if candidates.cost_amount_mad is not None:
+        if np.isnan(candidates.cost_amount_mad).any():
+            missing = int(np.isnan(candidates.cost_amount_mad).sum())
+            raise SitingError(f"budget mode: {missing} candidate(s) have no cost_mad")
+        return candidates.cost_amount_mad
+    if request.site_cost_amount_mad is None:
+        raise SitingError(
+            "budget mode needs a cost per new site: give --site-cost MAD, or candidates "
+            "with a cost_mad column"
+        )
+    if not (np.isfinite(request.site_cost_amount_mad) and request.site_cost_amount_mad >= 0):
+        raise SitingError(f"site cost must be ≥ 0 MAD, got {request.site_cost_amount_mad}")
+    return np.full(len(candidates.labels), float(request.site_cost_amount_mad))
+
+
+def run_siting(
+    session: Session,
+    request: SitingRequest,
+    model: TravelTimeModel,
+    index: TerritoryIndex | None = None,
+) -> dict[str, Any]:
+    """Solve the request; the scenario as a JSON-ready dict (not yet saved)."""
+    index = index or TerritoryIndex.from_session(session)
+    territory = index.resolve(request.territory)
+    if request.add is None and request.budget_amount_mad is None:
+        raise SitingError("say how many sites to add (--add K) or the budget (--budget MAD)")
+    if request.add is not None and request.budget_amount_mad is not None:
+        raise SitingError("give either --add or --budget, not both")
+    if request.objective == "time" and request.add is None:
+        raise SitingError("the travel-time objective (p-median) needs --add K")
+    origins = read_origins(index, territory)
+    existing = read_destinations(session, request.selector())
+    existing_nearest = model.compute_nearest(origins.points, existing.points)
+    if request.candidates_file:
+        from qurb.registry.service import commune_locator
+
+        locator = commune_locator(session)
+
+        def locate(lon: float, lat: float) -> str | None:
+            hit = locator.locate(lon, lat, tolerance_km=1.0)
+            return hit.code if hit else None
+
+        candidates = read_candidates(Path(request.candidates_file), locate)
+    else:
+        candidates = default_candidates(session, index, territory, request.selector())
+    if not candidates.labels or (request.add is not None and request.add > len(candidates.labels)):
+        raise SitingError(
+            f"{len(candidates.labels)} candidate site(s) for {request.add or 'a budget'}: only "
+            f"{len(candidates.labels)} commune(s) of {territory.name_fr} have no facility of "
+            f"{request.selector().describe()}; give your own sites with --candidates FILE, "
+            "or site a scarcer offer (e.g. --service delivery, --level secondary)"
+        )
+    matrix = model.compute_matrix(origins.points, candidates.points)
+    problem = SitingProblem(
+        demand_population=origins.population,
+        candidate_minutes=matrix.minutes,
+        existing_minutes=existing_nearest.minutes,
+        candidate_cost_amount_mad=_costs(request, candidates),
+    )
+    if request.objective == "coverage":
+        result = solve_mclp(
+            problem,
+            request.within_minutes,
+            add=request.add,
+            budget_amount_mad=request.budget_amount_mad,
+            method=request.method,
+            time_limit_s=request.time_limit_s,
+            seed=request.seed,
+        )
+    else:
+        assert request.add is not None
+        result = solve_pmedian(
+            problem,
+            add=request.add,
+            method=request.method,
+            time_limit_s=request.time_limit_s,
+            seed=request.seed,
+            within_minutes=request.within_minutes,
+        )
+    return _scenario(
+        index, territory, request, model, origins, existing_nearest.minutes, candidates, result
+    )
+
+
+def _scenario(
+    index: TerritoryIndex,
+    territory: Territory,
+    request: SitingRequest,
+    model: TravelTimeModel,
+    origins: Any,
+    before_minutes: np.ndarray,
+    candidates: Candidates,
+    result: SitingResult,
+) -> dict[str, Any]:
+    within = request.within_minutes
+    sites = [
+        {
+            "rank": rank,
+            "label": candidates.labels[j],
+            "commune": candidates.communes[j],
+            "lon": float(candidates.points.lon[j]),
+            "lat": float(candidates.points.lat[j]),
+            "cost_mad": problem_cost(candidates, request, j),
+        }
+        for rank, j in enumerate(result.chosen, start=1)
+    ]
+    communes = []
+    for i, c in enumerate(origins.communes):
+        before, after = float(before_minutes[i]), float(result.assigned_minutes[i])
+        communes.append(
+            {
+                "code": c.code,
+                "name_fr": c.name_fr,
+                "population": int(origins.population[i]),
+                "minutes_before": _finite(before),
+                "minutes_after": _finite(after),
+                "covered_before": bool(before <= within),
+                "covered_after": bool(after <= within),
+                "newly_covered_population": round(float(result.newly_covered_population[i])),
+            }
+        )
+    level = summary_level(territory)
+    groups: dict[str, dict[str, Any]] = {}
+    for row in communes:
+        unit = index.ancestor_at(row["code"], level) or index.by_code[row["code"]]
+        g = groups.setdefault(
+            unit.code,
+            {
+                "code": unit.code,
+                "name_fr": unit.name_fr,
+                "population": 0,
+                "covered_before": 0,
+                "covered_after": 0,
+            },
+        )
+        g["population"] += row["population"]
+        g["covered_before"] += row["population"] if row["covered_before"] else 0
+        g["covered_after"] += row["population"] if row["covered_after"] else 0
+    for g in groups.values():
+        g["covered_before_pct"] = _pct(g["covered_before"], g["population"])
+        g["covered_after_pct"] = _pct(g["covered_after"], g["population"])
+    total_population = int(origins.population.sum())
+    return {
+        "territory": {
+            "code": territory.code,
+            "name_fr": territory.name_fr,
+            "name_ar": territory.name_ar,
+        },
+        "params": request.params(),
+        "model": model.name,
+        "measure": model.measure.as_dict(),
+        "solver": {
+            "model": result.model.value,
+            "method": result.method,
+            "status": result.status.value,
+            "objective": result.objective,
+            "objective_before": result.objective_before,
+            "bound": result.bound,
+            "gap": result.gap,
+            "seconds": round(result.seconds, 3),
+            "time_limit_reached": result.time_limit_reached,
+            "cost_mad": result.cost_amount_mad,
+        },
+        "summary": {
+            "population": total_population,
+            "covered_before": round(result.covered_before_population),
+            "covered_after": round(result.covered_after_population),
+            "covered_before_pct": _pct(result.covered_before_population, total_population),
+            "covered_after_pct": _pct(result.covered_after_population, total_population),
+            "newly_covered": round(
+                result.covered_after_population - result.covered_before_population
+            ),
+            "candidates": len(candidates.labels),
+        },
+        "sites": sites,
+        "communes": communes,
+        "groups": list(groups.values()),
+    }
+
+
+def problem_cost(candidates: Candidates, request: SitingRequest, j: int) -> float | None:
+    if candidates.cost_amount_mad is not None and np.isfinite(candidates.cost_amount_mad[j]):
+        return float(candidates.cost_amount_mad[j])
+    return request.site_cost_amount_mad
+
+
+def _finite(value: float) -> float | None:
+    return round(value, 1) if np.isfinite(value) else None
+
+
+def _pct(part: float, whole: float) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+# ---------------------------------------------------------------------------- storage
+
+
+def save_scenario(session: Session, name: str, scenario: dict[str, Any], by: str) -> ScenarioRow:
+    row = ScenarioRow(
+        id=uuid.uuid4().hex[:12],
+        name=name,
+        kind="siting",
+        territory_code=scenario["territory"]["code"],
+        params=scenario["params"],
+        result=scenario,
+        created_at=datetime.now(UTC),
+        created_by=by,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def list_scenarios(session: Session, kind: str | None = None) -> list[ScenarioRow]:
+    query = select(ScenarioRow).order_by(ScenarioRow.created_at.desc())
+    if kind:
+        query = query.where(ScenarioRow.kind == kind)
+    return list(session.scalars(query))
+
+
+def get_scenario(session: Session, scenario_id: str) -> ScenarioRow:
+    row = session.get(ScenarioRow, scenario_id)
+    if row is None:
+        raise SitingError(f"no scenario {scenario_id!r}: see `qurb scenarios list`")
+    return row
+
+
+def compare_scenarios(rows: Sequence[ScenarioRow]) -> list[dict[str, Any]]:
+    """One line per scenario: what it asked and what it achieved, side by side."""
+    out = []
+    for row in rows:
+        result = row.result
+        summary: dict[str, Any] = result["summary"]  # type: ignore[assignment]
+        solver: dict[str, Any] = result["solver"]  # type: ignore[assignment]
+        params: dict[str, Any] = result["params"]  # type: ignore[assignment]
+        sites: list[dict[str, Any]] = result["sites"]  # type: ignore[assignment]
+        out.append(
+            {
+                "id": row.id,
+                "name": row.name,
+                "territory": row.territory_code,
+                "offer": FacilitySelector.from_options(
+                    tuple([params["level"]] if params.get("level") else []),
+                    tuple(params.get("categories") or ()),
+                    tuple(params.get("services") or ()),
+                    params.get("tier"),
+                ).describe(),
+                "objective": params["objective"],
+                "within_minutes": params["within_minutes"],
+                "sites": len(sites),
+                "covered_before_pct": summary["covered_before_pct"],
+                "covered_after_pct": summary["covered_after_pct"],
+                "newly_covered": summary["newly_covered"],
+                "objective_value": round(float(solver["objective"]), 1),
+                "gap": solver["gap"],
+                "method": solver["method"],
+                "chosen": ", ".join(s["label"] for s in sites),
+            }
+        )
+    return out

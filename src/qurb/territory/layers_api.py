@@ -1,0 +1,43 @@
+"""Display polygons per level (regions, provinces, communes), cut by parent, with ETag."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import Response
+
+from qurb.platform.http import StateDep
+from qurb.platform.schemas import ERROR_RESPONSES
+from qurb.territory.layers import DisplayLayers
+from qurb.territory.model import TerritoryLevel
+
+router = APIRouter(prefix="/api/layers", tags=["map layers"], responses=ERROR_RESPONSES)
+
+LAYER_LEVELS = {
+    "regions": TerritoryLevel.REGION,
+    "provinces": TerritoryLevel.PROVINCE,
+    "communes": TerritoryLevel.COMMUNE,
+}
+# The polygons change only with the bundled dataset; the ETag says when.
+LAYER_CACHE_CONTROL = "public, max-age=3600"
+
+
+@router.get(
+    "/{layer}",
+    summary="Display polygons of a level (GeoJSON), optionally only those inside a parent",
+    responses={200: {"content": {"application/geo+json": {}}}, 304: {"description": "unchanged"}},
+)
+def display_layer(
+    layer: str,
+    request: Request,
+    state: StateDep,
+    parent: Annotated[
+        str | None,
+        Query(description="HCP code of a region (provinces, communes) or province (communes)"),
+    ] = None,
+) -> Response:
+    if layer not in LAYER_LEVELS:
+        raise HTTPException(404, f"no layer {layer!r}; layers: {', '.join(LAYER_LEVELS)}")
+    cached = state.part(DisplayLayers).body(LAYER_LEVELS[layer], parent)
+    return cached.response(request, LAYER_CACHE_CONTROL)
