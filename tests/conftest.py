@@ -1,12 +1,11 @@
-"""Shared fixtures: the real national database, built once per test session."""
+"""Shared fixtures: the real national database, built once per test session; the web
+clients and the browser come from `tests/web_clients.py` and `tests/browser.py`."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NoReturn
 
 import pytest
 from sqlalchemy import Engine
@@ -14,22 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from qurb.app.dataset import InitReport, init_database
 from qurb.platform.database import make_engine, make_sessionmaker
+from tests.environment import REPO, SOURCES, in_ci, unavailable  # noqa: F401 - re-exported for older imports
 
-REPO = Path(__file__).resolve().parents[1]
-SOURCES = REPO / "data" / "sources"
-
-
-def in_ci() -> bool:
-    """True under CI=true (the variable CI services set)."""
-    return os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
-
-
-def unavailable(reason: str) -> NoReturn:
-    """A server or browser a test needs cannot be had: skip it and say why; under CI=true,
-    fail with the reason instead, so that CI never passes without running those tests."""
-    if in_ci():
-        pytest.fail(f"CI=true and {reason}", pytrace=False)
-    pytest.skip(reason)
+pytest_plugins = ["tests.web_clients", "tests.browser"]
 
 
 @pytest.fixture(scope="session")

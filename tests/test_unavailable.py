@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import in_ci, unavailable
+from tests.environment import in_ci, unavailable
 
 
 def test_outside_ci_a_missing_server_skips(monkeypatch: pytest.MonkeyPatch) -> None:

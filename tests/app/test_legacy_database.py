@@ -23,9 +23,9 @@ import pytest
 from typer.testing import CliRunner
 
 import qurb
-from qurb.cli.main import app as cli
-from qurb.web.app import create_app
-from qurb.web.settings import Settings
+from qurb.app.cli import app as cli
+from qurb.app.web import create_app
+from qurb.platform.settings import Settings
 
 with warnings.catch_warnings():  # Starlette prefers httpx2; httpx is what is installed
     warnings.simplefilter("ignore")

@@ -10,8 +10,7 @@ import pytest
 from qurb.data import BUNDLED_DIR
 from qurb.databuild.facility_services import check_service_file
 from qurb.registry.facility_services import ServicesFileError
-
-from ..conftest import REPO, SOURCES
+from tests.environment import REPO, SOURCES
 
 OVERRIDES = REPO / "data" / "overrides"
 

@@ -10,8 +10,7 @@ from typer.testing import CliRunner
 from qurb.app.cli import app
 from qurb.data import BUNDLED_DIR
 from qurb.databuild.manifest import DIFFERS, MISSING, UNLISTED, check_manifest
-
-from ..conftest import REPO, SOURCES
+from tests.environment import REPO, SOURCES
 
 OVERRIDES = REPO / "data" / "overrides"
 runner = CliRunner()

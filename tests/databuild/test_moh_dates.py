@@ -12,8 +12,7 @@ import pytest
 
 from qurb.data import BUNDLED_DIR
 from qurb.databuild.moh import MohFormatError, load_categories, read_moh, read_workbook
-
-from ..conftest import SOURCES
+from tests.environment import SOURCES
 
 HEADER = ("Région", "Délegation", "Commune", "Nom établissement", "Catégorie")
 

@@ -70,5 +70,3 @@ def report_page(campaign_id: str, session: SessionDep) -> HTMLResponse:
     except CampaignError as error:
         return _html_not_found(f"Campagne inconnue / unknown campaign: {error}")
     return HTMLResponse(report_html(campaign_report(session, campaign_id)))
-
-

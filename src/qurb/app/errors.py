@@ -50,8 +50,10 @@ def _qurb(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, QurbError)
     status = status_for(error)
     items = [{"field": e.field, "reason": e.reason, "row": e.row} for e in error.errors]
-    if not items or isinstance(error, NotFound):
-        return error_response(status, str(error.args[0] if error.args else error), items)
+    if not items:
+        return error_response(status, str(error), items)
+    if isinstance(error, NotFound):
+        return error_response(status, error.errors[0].reason, items)
     head = "; ".join(str(e) for e in error.errors[:3])
     message = f"{len(error.errors)} problem(s), nothing was written: {head}"
     return error_response(status, message, items)

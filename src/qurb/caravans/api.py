@@ -185,5 +185,3 @@ def report(campaign_id: str, session: SessionDep) -> dict[str, Any]:
 def facility_referrals(facility_id: str, session: SessionDep) -> list[dict[str, Any]]:
     get_facility(session, facility_id)  # unknown: 404
     return referrals_by_facility(session, facility_id=facility_id)
-
-

@@ -96,7 +96,9 @@ def indicator_values(
 
     def compute() -> CachedBody:
         units = state.part(TerritoryIndex).units_within(unit, level)
-        result = indicator.compute(IndicatorQuery(session, state.part(TerritoryIndex), unit, level, units, params))
+        result = indicator.compute(
+            IndicatorQuery(session, state.part(TerritoryIndex), unit, level, units, params)
+        )
         label, unit_text = indicator.label_and_unit(params)
         body = IndicatorValuesRead(
             indicator=indicator.id,

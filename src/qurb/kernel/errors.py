@@ -84,8 +84,10 @@ class NotFound(QurbError, LookupError):
     def __init__(
         self, message: str = "", *, hint: str = "", errors: Sequence[FieldError] = ()
     ) -> None:
-        super().__init__(message, hint=hint)
         self._errors = tuple(errors)
+        if not message:  # worded as a refused write, as the registry always has
+            message = str(InputError(self._errors))
+        super().__init__(message, hint=hint)
 
     @property
     def errors(self) -> Sequence[FieldError]:

@@ -1,4 +1,5 @@
-"""One territory's census sheet, its needs and its norm gaps (the same `/api/territories` prefix as the tree)."""
+"""One territory's census sheet, its needs and its norm gaps (under `/api/territories`, as
+the tree)."""
 
 from __future__ import annotations
 

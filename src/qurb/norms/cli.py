@@ -42,6 +42,7 @@ from qurb.territory.service import TerritoryIndex
 
 cli = typer.Typer()
 
+
 def _estimates_metadata(columns: list[str]) -> dict[str, Any]:
     """What an export says of its estimated columns: each one's formula."""
     return {"estimates": estimate_formulas(columns), "definitions": WHERE_DEFINED}
@@ -335,7 +336,6 @@ def needs_cmd(
         metadata=_estimates_metadata(columns),
         sources=_census_and_supply(fmt),
     )
-
 
 
 ESTIMATE_MARK = " *"

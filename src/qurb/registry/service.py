@@ -345,8 +345,7 @@ def create_facilities(
 def get_facility(session: Session, facility_id: str) -> FacilityRow:
     row = session.get(FacilityRow, facility_id)
     if row is None:
-        reason = f"no facility with id {facility_id!r}"
-        raise NotFound(reason, errors=[FieldError("id", reason)])
+        raise NotFound(errors=[FieldError("id", f"no facility with id {facility_id!r}")])
     return row
 
 

@@ -41,7 +41,9 @@ def siting(
         objective=body.objective,
         time_limit_s=20.0,
     )
-    scenario = run_siting(session, request, commune_graph_model(session), state.part(TerritoryIndex))
+    scenario = run_siting(
+        session, request, commune_graph_model(session), state.part(TerritoryIndex)
+    )
     scenario_id = None
     if settings.local_mode:
         with state.write() as writer:
@@ -71,7 +73,6 @@ def scenario(scenario_id: str, session: SessionDep) -> dict[str, Any]:
         "created_by": row.created_by,
         **dict(row.result),
     }
-
 
 
 class SitingBody(BaseModel):

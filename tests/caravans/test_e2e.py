@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 
-from .test_caravan_api import campaign
-from .test_e2e import ARTIFACTS, page, server  # noqa: F401 - the browser fixtures
+from tests.caravan_requests import campaign
+from tests.environment import ARTIFACTS
 
 
 def _plan(base: str) -> dict[str, Any]:
@@ -24,7 +24,7 @@ def _plan(base: str) -> dict[str, Any]:
     return plan
 
 
-def test_caravan_plan_page(page) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_caravan_plan_page(page) -> None:  # type: ignore[no-untyped-def]
     plan = _plan(page.base)
     stops = [s for d in plan["days"] for s in d["stops"]]
     page.goto(page.base + f"/caravans/{plan['id']}")

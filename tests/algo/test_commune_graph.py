@@ -21,20 +21,8 @@ from qurb.algo.commune_graph import (
 from qurb.algo.travel import EARTH_RADIUS_KM, Points, TravelModelError
 from qurb.data import read_toml
 from qurb.territory.travel import COMMUNE_GRAPH_FILE, commune_graph_model
+from tests.regions import LINE, STEP_KM
 
-# Three communes 0.1° apart on the meridian 7° W: A (urban), B (rural), C (remote: its
-# households live 5 km from a paved road). Areas: A 4 km², B 100 km², C π km² (radius 1).
-STEP_KM = EARTH_RADIUS_KM * math.radians(0.1)  # 11.1195 km between reference points
-LINE = CommuneGraphInputs(
-    codes=("A", "B", "C"),
-    ref_lon=np.array([-7.0, -7.0, -7.0]),
-    ref_lat=np.array([31.0, 31.1, 31.2]),
-    area_km2=np.array([4.0, 100.0, math.pi]),
-    population=np.array([20_000.0, 3_000.0, 500.0]),
-    urban=np.array([True, False, False]),
-    paved_road_km=np.array([np.nan, 1.0, 5.0]),
-    adjacency=(("A", "B"), ("B", "C")),
-)
 # The bundled speeds (urban/rural/remote 30/60/35 km/h) with round detour factors for the
 # hand computations below.
 PARAMS = CommuneGraphParameters(detour_factor=(1.2, 1.2, 1.5))

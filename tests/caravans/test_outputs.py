@@ -30,8 +30,7 @@ from qurb.caravans.service import (
 )
 from qurb.platform.database import make_sessionmaker, transaction
 from qurb.territory.travel import commune_graph_model
-
-from .test_caravan_service import BASE_FACILITY, CAPACITY, SPECIALTIES
+from tests.caravan_requests import BASE_FACILITY, CAPACITY, SPECIALTIES
 
 MOROCCO = ZoneInfo("Africa/Casablanca")
 # Arabic weekday names, Monday first (as date.weekday() counts).

@@ -7,102 +7,14 @@ database. Screenshots go to test-artifacts/ at the repository root (git-ignored)
 from __future__ import annotations
 
 import re
-import shutil
-import socket
-import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from qurb.app.web import create_app
 from qurb.data import read_bundled_csv
-from qurb.platform.settings import Settings
+from tests.environment import ARTIFACTS
 
-from ..conftest import unavailable
-
-REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 REGION, PROVINCE, COMMUNE = "03", "03.231", "03.231.01.15"  # Fès-Meknès › Fès › Oulad Tayeb
-
-
-def _chromium() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None and Path("/usr/bin/chromium").exists():
-        path = "/usr/bin/chromium"
-    if path is None:
-        unavailable("no Chromium found (apt-get install chromium): the browser tests need it")
-    return path
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def server(scratch_db: str) -> Iterator[str]:
-    import uvicorn
-
-    app = create_app(Settings(database_url=scratch_db, local_mode=True, default_user="e2e"))
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture
-def page(server: str) -> Iterator[object]:
-    try:
-        import playwright.sync_api as playwright
-    except ImportError:
-        unavailable(
-            "Playwright is not installed (pip install -e '.[dev]'): the browser tests need it"
-        )
-    executable = _chromium()
-    ARTIFACTS.mkdir(exist_ok=True)
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="fr-FR")
-        # Offline: a request for anything but the test server is a failure of the page.
-        outside: list[str] = []
-
-        def guard(route) -> None:  # type: ignore[no-untyped-def]
-            if route.request.url.startswith(server):
-                route.continue_()
-            else:
-                outside.append(route.request.url)
-                route.abort()
-
-        context.route("**/*", guard)
-        tab = context.new_page()
-        errors: list[str] = []
-        tab.on("pageerror", lambda e: errors.append(str(e)))
-        tab.base = server  # type: ignore[attr-defined]
-        yield tab
-        browser.close()
-        assert not outside, f"the page asked the internet for {outside}"
-        assert not errors, f"JavaScript errors: {errors}"
 
 
 def _digits(text: str) -> int:

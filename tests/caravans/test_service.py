@@ -34,8 +34,7 @@ from qurb.caravans.service import (
 from qurb.platform.database import make_sessionmaker, transaction
 from qurb.territory.service import TerritoryIndex
 from qurb.territory.travel import commune_graph_model
-
-from ..conftest import REPO
+from tests.environment import REPO
 
 PROVINCE = "03.131"
 BASE_FACILITY = "hosp-03.131.01.03-marche-verte"

@@ -10,8 +10,7 @@ from qurb.kernel.names import fold_name
 from qurb.registry._tables import FacilityEditionRow
 from qurb.registry.editions import EditionChange, EditionEntry, Pairing, compute_edition_diff
 from qurb.registry.service import edition_changes
-
-from ..conftest import SOURCES
+from tests.environment import SOURCES
 
 
 def test_openings_closures_and_recategorisations_by_hand() -> None:

@@ -14,8 +14,7 @@ from qurb.app.dataset import InitReport, init_database
 from qurb.platform.database import make_engine
 from qurb.registry._tables import FacilityEditionRow, FacilityRow
 from qurb.territory._tables import CensusRow, TerritoryRow
-
-from ..conftest import SOURCES
+from tests.environment import SOURCES
 
 
 def _ministry_counts(name: str, category_column: str) -> Counter[str]:

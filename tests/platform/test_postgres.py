@@ -30,8 +30,7 @@ from qurb.registry.service import (
     update_facility,
 )
 from qurb.territory._tables import TerritoryRow
-
-from ..conftest import unavailable
+from tests.environment import unavailable
 
 URL = os.environ.get("QURB_TEST_POSTGRES_URL")
 

@@ -19,37 +19,11 @@ import pytest
 from qurb.app.dataset import InitReport
 from qurb.app.web import create_app
 from qurb.platform.settings import Settings
-
-from .conftest import TestClient
+from tests.caravan_requests import campaign
+from tests.web_clients import TestClient
 
 BASE = "hosp-03.131.01.03-marche-verte"  # Hôpital provincial de Missour
 UNKNOWN = "cv-nope-000000"
-
-
-def campaign(start: date, days: int = 5, **changes: Any) -> dict[str, Any]:
-    """A Boulemane campaign as the page posts it (JSON: dates as ISO strings)."""
-    body: dict[str, Any] = {
-        "name": "Caravane test Boulemane",
-        "territory": "03.131",
-        "start": start.isoformat(),
-        "end": (start + timedelta(days=days - 1)).isoformat(),
-        "specialties": ["general_medicine", "paediatrics"],
-        "hours": {"start": "08:30:00", "end": "17:00:00"},
-        "partners": [{"name": "Délégation provinciale de la santé de Boulemane"}],
-        "bases": [{"name": "Hôpital provincial de Missour", "facility": BASE}],
-        "teams": [{"name": "Équipe A", "staff": {"general_medicine": 2, "paediatrics": 1}}],
-        "units": [
-            {
-                "name": "Unité mobile 1",
-                "base": "Hôpital provincial de Missour",
-                "team": "Équipe A",
-                "capacity": {"general_medicine": 120, "paediatrics": 50},
-            }
-        ],
-        "settings": {"time_limit_s": 1},
-    }
-    body.update(changes)
-    return body
 
 
 @pytest.fixture(scope="module")

@@ -25,8 +25,7 @@ import httpx
 from typer.testing import CliRunner
 
 from qurb.app.cli import app as cli
-
-from .test_e2e import ARTIFACTS, page, server  # noqa: F401 - the browser fixtures
+from tests.environment import ARTIFACTS
 
 # code → what it is; Moulay Yacoub is the province (03.591), Taounate the urban commune.
 TERRITORIES = {
@@ -173,7 +172,7 @@ def _cli_share_beyond_30_min(scratch_db: str, api_path: str) -> float:
     return float(total[0]["share_beyond_30_min_pct"])
 
 
-def test_every_figure_matches_its_api_field(page, scratch_db: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_every_figure_matches_its_api_field(page, scratch_db: str) -> None:  # type: ignore[no-untyped-def]
     problems: list[str] = []
     counts: dict[str, tuple[int, int]] = {}
     for code, name in TERRITORIES.items():
@@ -220,7 +219,7 @@ def test_every_figure_matches_its_api_field(page, scratch_db: str) -> None:  # t
 VIEWPORTS = {"phone": (390, 844), "laptop": (1366, 768)}
 
 
-def test_panel_screenshots_phone_and_laptop(page) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_panel_screenshots_phone_and_laptop(page) -> None:  # type: ignore[no-untyped-def]
     """The panel of each territory, on a phone and a laptop, in French and Arabic: saved
     for a reader to look at, and neither a figure nor the page wider than the screen."""
     for device, (width, height) in VIEWPORTS.items():

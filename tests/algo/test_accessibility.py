@@ -127,9 +127,8 @@ def test_nearest_by_km_on_the_three_commune_line() -> None:
     reference point; each commune's km to the nearest, legs inside the communes included,
     and the Ministry's bands, worked out on paper."""
     from qurb.algo.commune_graph import CommuneGraphModel, CommuneGraphParameters, commune_points
-
-    from .test_commune_graph import LINE as line
-    from .test_commune_graph import STEP_KM as step_km
+    from tests.regions import LINE as line
+    from tests.regions import STEP_KM as step_km
 
     # The line of test_commune_graph: 0.1° apart on the meridian 7° W, A urban (4 km²),
     # B rural (100 km², paved road 1 km), C remote (π km², paved road 5 km); here with the

@@ -15,9 +15,8 @@ from typing import Any
 import pytest
 
 from qurb.data import LICENCES_FILE
-
-from .conftest import TestClient
-from .test_caravan_api import campaign
+from tests.caravan_requests import campaign
+from tests.web_clients import TestClient
 
 STATIC_JS = Path(__file__).resolve().parents[2] / "src" / "qurb" / "app" / "static" / "js"
 LINK = '</licences>; rel="license"'

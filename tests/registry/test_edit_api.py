@@ -9,8 +9,7 @@ from qurb.app.web import create_app
 from qurb.platform.database import make_engine
 from qurb.platform.settings import Settings
 from qurb.registry._tables import FacilityChangeRow, FacilityRow
-
-from .conftest import TestClient
+from tests.web_clients import TestClient
 
 AIN_BIDA = "03.231.81.03"  # rural commune of the prefecture of Fès
 
