@@ -27,7 +27,7 @@ import networkx as nx
 import numpy as np
 
 from qurb.access.service import FacilitySelector, compute_access, read_destinations
-from qurb.algo.commune_graph import commune_points
+from qurb.algo.commune_graph_inputs import commune_points
 from qurb.app.dataset import init_database
 from qurb.platform.database import make_engine, make_sessionmaker
 from qurb.territory import travel

@@ -33,7 +33,8 @@ import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
 from qurb.access.network import read_speed_profile
-from qurb.algo.roadgraph import RoadNetworkModel, RoadWays, build_road_graph
+from qurb.algo.road_network import RoadNetworkModel
+from qurb.algo.roadgraph import RoadWays, build_road_graph
 from qurb.algo.travel import Points
 
 STEP_DEG = 0.0015  # grid spacing, about 150 m east-west and 170 m north-south at 34° N

@@ -1,4 +1,5 @@
-"""Benchmark: the siting solvers of `qurb.algo.siting` on seeded synthetic regions.
+"""Benchmark: the siting solvers (`qurb.algo.mclp`, `qurb.algo.pmedian`) on seeded
+synthetic regions.
 
 Points are clustered like towns and douars in a square region; minutes are straight-line
 km at 40 km/h (km / 40 × 60); populations are lognormal. Measured in one run:
@@ -27,7 +28,9 @@ import numpy as np
 import pulp
 from spopt.locate import MCLP
 
-from qurb.algo.siting import SitingProblem, SitingResult, solve_mclp, solve_pmedian
+from qurb.algo.mclp import solve_mclp
+from qurb.algo.pmedian import solve_pmedian
+from qurb.algo.siting_problem import SitingProblem, SitingResult
 
 SPEED_KPH = 40.0
 

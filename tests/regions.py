@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from qurb.algo.commune_graph import CommuneGraphInputs
+from qurb.algo.commune_graph_inputs import CommuneGraphInputs
 from qurb.algo.travel import EARTH_RADIUS_KM
 
 # Three communes 0.1° apart on the meridian 7° W: A (urban), B (rural), C (remote: its

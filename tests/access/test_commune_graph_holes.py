@@ -29,7 +29,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from qurb.access.service import FacilitySelector, read_destinations
-from qurb.algo.commune_graph import CommuneGraphModel, commune_points
+from qurb.algo.commune_graph import CommuneGraphModel
+from qurb.algo.commune_graph_inputs import commune_points
 from qurb.algo.travel import MINUTES_PER_HOUR, Points, compute_haversine_km
 from qurb.territory.travel import commune_graph_model
 

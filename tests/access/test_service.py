@@ -24,7 +24,7 @@ from qurb.access.service import (
     read_population_points,
 )
 from qurb.algo.accessibility import AccessError
-from qurb.algo.commune_graph import commune_points
+from qurb.algo.commune_graph_inputs import commune_points
 from qurb.algo.travel import StraightLineModel, TravelModelError
 from qurb.platform.files import InputFileError
 from qurb.registry._tables import FacilityRow

@@ -126,7 +126,8 @@ def test_nearest_by_km_on_the_three_commune_line() -> None:
     """The tiny line of communes A–B–C of test_commune_graph: an ESSP on A's and on C's
     reference point; each commune's km to the nearest, legs inside the communes included,
     and the Ministry's bands, worked out on paper."""
-    from qurb.algo.commune_graph import CommuneGraphModel, CommuneGraphParameters, commune_points
+    from qurb.algo.commune_graph import CommuneGraphModel
+    from qurb.algo.commune_graph_inputs import CommuneGraphParameters, commune_points
     from tests.regions import LINE as line
     from tests.regions import STEP_KM as step_km
 

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy.orm import Session
 
 from qurb.access.service import FacilitySelector, read_destinations
-from qurb.algo.commune_graph import (
+from qurb.algo.commune_graph import CommuneGraphModel
+from qurb.algo.commune_graph_inputs import (
     CommuneGraphInputs,
-    CommuneGraphModel,
     CommuneGraphParameters,
     Terrain,
     commune_points,

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qurb.algo.commune_graph import (
+from qurb.algo.commune_graph import CommuneGraphModel
+from qurb.algo.commune_graph_fit import Trips, fit_commune_graph, predict_trips
+from qurb.algo.commune_graph_inputs import (
     CommuneGraphInputs,
-    CommuneGraphModel,
     CommuneGraphParameters,
     commune_points,
 )
-from qurb.algo.commune_graph_fit import Trips, fit_commune_graph, predict_trips
 from qurb.algo.travel import TravelModelError
 
 

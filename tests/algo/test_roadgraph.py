@@ -14,14 +14,8 @@ import pytest
 from scipy.sparse.csgraph import dijkstra
 
 from qurb.access.osm_pbf import read_road_ways
-from qurb.algo.roadgraph import (
-    RoadGraph,
-    RoadNetwork,
-    RoadNetworkModel,
-    RoadWays,
-    SpeedProfile,
-    build_road_graph,
-)
+from qurb.algo.road_network import RoadNetwork, RoadNetworkModel
+from qurb.algo.roadgraph import RoadGraph, RoadWays, SpeedProfile, build_road_graph
 from qurb.algo.travel import EARTH_RADIUS_KM, Points, TravelModelError, TravelTimeModel
 from qurb.data import PACKAGE_DIR, read_toml
 

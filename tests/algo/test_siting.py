@@ -11,14 +11,9 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qurb.algo.siting import (
-    SitingError,
-    SitingModel,
-    SitingProblem,
-    SolverStatus,
-    solve_mclp,
-    solve_pmedian,
-)
+from qurb.algo.mclp import solve_mclp
+from qurb.algo.pmedian import solve_pmedian
+from qurb.algo.siting_problem import SitingError, SitingModel, SitingProblem, SolverStatus
 
 INF = math.inf
 
@@ -271,7 +266,7 @@ def test_pmedian_exact_equals_brute_force_and_bounds_hold(
 def test_pmedian_lagrangian_bound_is_valid_on_a_larger_instance(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import qurb.algo.siting as siting
+    import qurb.algo.pmedian as pmedian
 
     rng = np.random.default_rng(7)
     demand, candidates = rng.uniform(0, 100, (120, 2)), rng.uniform(0, 100, (30, 2))
@@ -279,7 +274,7 @@ def test_pmedian_lagrangian_bound_is_valid_on_a_larger_instance(
     problem = SitingProblem(rng.integers(1, 100, 120).astype(float), minutes)
     exact = solve_pmedian(problem, add=4, method="exact")
     lp_bound = solve_pmedian(problem, add=4, method="heuristic").bound
-    monkeypatch.setattr(siting, "PMEDIAN_LP_MAX_PAIRS", 0)
+    monkeypatch.setattr(pmedian, "PMEDIAN_LP_MAX_PAIRS", 0)
     heuristic = solve_pmedian(problem, add=4, method="heuristic")
     assert heuristic.bound <= lp_bound + 1e-6 * lp_bound
     assert heuristic.bound <= exact.objective

@@ -13,21 +13,18 @@ import pytest
 import shapely
 from shapely.geometry import Point, Polygon, box, shape
 
-from qurb.databuild.geometry import (
+from qurb.databuild.adjacency import (
     NEAR_GAP_M,
     AdjacencyOverride,
     AdjacencyOverrideError,
     compute_adjacency,
-    cut_enclaves,
     find_adjacency,
     find_near_pairs,
-    fold,
-    geodesic_area_km2,
-    old_code,
     read_adjacency_overrides,
-    reference_point,
 )
+from qurb.databuild.geometry import fold, old_code
 from qurb.databuild.pipeline import BuildError, build_dataset
+from qurb.databuild.shapes import cut_enclaves, geodesic_area_km2, reference_point
 
 BUNDLED = Path(__file__).resolve().parents[2] / "src" / "qurb" / "data" / "bundled"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from qurb.algo.siting import SitingError
+from qurb.algo.siting_problem import SitingError
 from qurb.platform.database import transaction
 from qurb.platform.files import InputFileError
 from qurb.siting.service import (

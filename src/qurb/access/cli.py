@@ -543,7 +543,7 @@ def access_model(
     """The bundled commune-graph model: its parameters and the communes per terrain."""
     import numpy as np
 
-    from qurb.algo.commune_graph import TERRAIN_NAMES
+    from qurb.algo.commune_graph_inputs import TERRAIN_NAMES
     from qurb.territory.travel import commune_graph_model, read_commune_graph_params
 
     with _session(db) as session:

@@ -19,14 +19,8 @@ from typing import Any
 import numpy as np
 
 from qurb.access.osm_pbf import NetworkInputError, read_road_ways
-from qurb.algo.roadgraph import (
-    DEFAULT_MAX_SNAP_KM,
-    MODES,
-    RoadNetwork,
-    RoadNetworkModel,
-    SpeedProfile,
-    build_road_graph,
-)
+from qurb.algo.road_network import RoadNetwork, RoadNetworkModel
+from qurb.algo.roadgraph import DEFAULT_MAX_SNAP_KM, MODES, SpeedProfile, build_road_graph
 from qurb.algo.travel import Points
 from qurb.data import PACKAGE_DIR, read_toml
 from qurb.databuild.manifest import sha256_of

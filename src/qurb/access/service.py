@@ -34,7 +34,8 @@ from qurb.algo.accessibility import (
     distance_band_keys,
     distance_band_labels,
 )
-from qurb.algo.commune_graph import TERRAIN_NAMES, CommuneGraphModel, Terrain
+from qurb.algo.commune_graph import CommuneGraphModel
+from qurb.algo.commune_graph_inputs import TERRAIN_NAMES, Terrain
 from qurb.algo.travel import Measure, Points, TravelTimeModel
 from qurb.data import read_bundled_json
 from qurb.norms.service import public_offer

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import least_squares
 
-from qurb.algo.commune_graph import (
+from qurb.algo.commune_graph import CommuneGraphModel
+from qurb.algo.commune_graph_inputs import (
     TERRAIN_NAMES,
     CommuneGraphInputs,
-    CommuneGraphModel,
     CommuneGraphParameters,
     commune_points,
     with_parameter_vector,

@@ -121,10 +121,7 @@ def check_problem(problem: RoutingProblem) -> None:
         ("duration_minutes", problem.duration_minutes),
         ("distance_km", problem.distance_km),
     ):
-        if matrix.shape != (n, n):
-            raise RoutingError(f"{name} must be square {n}×{n}, got {matrix.shape}")
-        if np.isnan(matrix).any() or (matrix < 0).any():
-            raise RoutingError(f"{name} has negative or NaN entries")
+        _check_matrix(name, matrix, n)
     if not problem.depots:
         raise RoutingError("no depot (base)")
     if not problem.vehicle_types or sum(v.count for v in problem.vehicle_types) == 0:
@@ -134,30 +131,45 @@ def check_problem(problem: RoutingProblem) -> None:
         if not 0 <= depot < n:
             raise RoutingError(f"depot {i}: location {depot} is not in the matrix")
     for i, client in enumerate(problem.clients):
-        where = f"client {i}" + (f" ({client.label})" if client.label else "")
-        if not 0 <= client.location < n:
-            raise RoutingError(f"{where}: location {client.location} is not in the matrix")
-        if client.service_minutes < 0 or not math.isfinite(client.service_minutes):
-            raise RoutingError(f"{where}: service time must be ≥ 0 minutes")
-        if client.tw_late < client.tw_early:
-            raise RoutingError(f"{where}: time window ends before it starts")
-        if any(x < 0 for x in client.delivery) or len(client.delivery) not in (0, dims):
-            raise RoutingError(f"{where}: load must have {dims} non-negative values")
-        if client.group is not None:
-            if not 0 <= client.group < len(problem.groups):
-                raise RoutingError(f"{where}: group {client.group} does not exist")
-            if client.required:
-                raise RoutingError(f"{where}: a client in a group cannot be required itself")
+        _check_client(i, client, n, dims, len(problem.groups))
     for i, vehicle in enumerate(problem.vehicle_types):
-        where = f"vehicle type {i}" + (f" ({vehicle.label})" if vehicle.label else "")
-        if not 0 <= vehicle.depot < len(problem.depots):
-            raise RoutingError(f"{where}: depot {vehicle.depot} does not exist")
-        if vehicle.count < 0:
-            raise RoutingError(f"{where}: count must be ≥ 0")
-        if any(x < 0 for x in vehicle.capacity) or len(vehicle.capacity) not in (0, dims):
-            raise RoutingError(f"{where}: capacity must have {dims} non-negative values")
-        if vehicle.tw_late < vehicle.tw_early:
-            raise RoutingError(f"{where}: working window ends before it starts")
+        _check_vehicle_type(i, vehicle, dims, len(problem.depots))
+
+
+def _check_matrix(name: str, matrix: np.ndarray, n: int) -> None:
+    if matrix.shape != (n, n):
+        raise RoutingError(f"{name} must be square {n}×{n}, got {matrix.shape}")
+    if np.isnan(matrix).any() or (matrix < 0).any():
+        raise RoutingError(f"{name} has negative or NaN entries")
+
+
+def _check_client(i: int, client: RoutingClient, n: int, dims: int, n_groups: int) -> None:
+    where = f"client {i}" + (f" ({client.label})" if client.label else "")
+    if not 0 <= client.location < n:
+        raise RoutingError(f"{where}: location {client.location} is not in the matrix")
+    if client.service_minutes < 0 or not math.isfinite(client.service_minutes):
+        raise RoutingError(f"{where}: service time must be ≥ 0 minutes")
+    if client.tw_late < client.tw_early:
+        raise RoutingError(f"{where}: time window ends before it starts")
+    if any(x < 0 for x in client.delivery) or len(client.delivery) not in (0, dims):
+        raise RoutingError(f"{where}: load must have {dims} non-negative values")
+    if client.group is not None:
+        if not 0 <= client.group < n_groups:
+            raise RoutingError(f"{where}: group {client.group} does not exist")
+        if client.required:
+            raise RoutingError(f"{where}: a client in a group cannot be required itself")
+
+
+def _check_vehicle_type(i: int, vehicle: RoutingVehicleType, dims: int, n_depots: int) -> None:
+    where = f"vehicle type {i}" + (f" ({vehicle.label})" if vehicle.label else "")
+    if not 0 <= vehicle.depot < n_depots:
+        raise RoutingError(f"{where}: depot {vehicle.depot} does not exist")
+    if vehicle.count < 0:
+        raise RoutingError(f"{where}: count must be ≥ 0")
+    if any(x < 0 for x in vehicle.capacity) or len(vehicle.capacity) not in (0, dims):
+        raise RoutingError(f"{where}: capacity must have {dims} non-negative values")
+    if vehicle.tw_late < vehicle.tw_early:
+        raise RoutingError(f"{where}: working window ends before it starts")
 
 
 def _scaled(value: float, resolution: int, up: bool) -> int:

@@ -6,7 +6,7 @@ A model answers two questions about points given in lon/lat degrees (WGS 84):
   only within a cutoff (index -1 and inf beyond it).
 
 How the minutes are made (straight line, commune graph, road network) is each model's
-business; the analyses (`accessibility.py`, `siting.py`) only see these arrays.
+business; the analyses (`accessibility.py`, `mclp.py`, `pmedian.py`) only see these arrays.
 """
 
 from __future__ import annotations

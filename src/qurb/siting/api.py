@@ -60,7 +60,7 @@ def scenarios(session: SessionDep) -> list[dict[str, Any]]:
 
 @router.get("/scenarios/{scenario_id}")
 def scenario(scenario_id: str, session: SessionDep) -> dict[str, Any]:
-    from qurb.algo.siting import SitingError
+    from qurb.algo.siting_problem import SitingError
 
     try:
         row = get_scenario(session, scenario_id)

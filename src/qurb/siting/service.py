@@ -21,7 +21,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qurb.access.service import FacilitySelector, read_destinations, read_origins, summary_level
-from qurb.algo.siting import SitingError, SitingProblem, SitingResult, solve_mclp, solve_pmedian
+from qurb.algo.mclp import solve_mclp
+from qurb.algo.pmedian import solve_pmedian
+from qurb.algo.siting_problem import SitingError, SitingProblem, SitingResult
 from qurb.algo.travel import Points, TravelTimeModel
 from qurb.platform.files import InputFileError, read_records
 from qurb.siting._tables import ScenarioRow

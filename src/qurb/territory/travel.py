@@ -11,7 +11,8 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qurb.algo.commune_graph import CommuneGraphInputs, CommuneGraphModel, CommuneGraphParameters
+from qurb.algo.commune_graph import CommuneGraphModel
+from qurb.algo.commune_graph_inputs import CommuneGraphInputs, CommuneGraphParameters
 from qurb.algo.travel import StraightLineModel, TravelModelError, TravelTimeModel
 from qurb.data import PACKAGE_DIR, read_toml
 from qurb.platform.tables import DatasetMetaRow
