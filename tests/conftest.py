@@ -1,19 +1,24 @@
-"""Shared fixtures: the real national database, built once per test session; the web
-clients and the browser come from `tests/web_clients.py` and `tests/browser.py`."""
+"""Shared fixtures: the real national database, built once per test session; the small
+region of `tests/regions.py` on SQLite and PostgreSQL; the web clients and the browser
+come from `tests/web_clients.py` and `tests/browser.py`."""
 
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from qurb.app.dataset import InitReport, init_database
 from qurb.platform.database import make_engine, make_sessionmaker
 from tests.environment import REPO, SOURCES, in_ci, unavailable  # noqa: F401 - re-exported for older imports
+from tests.regions import SMALL_FACILITIES, SmallFacility, write_small_region
+
+POSTGRES_URL_VARIABLE = "QURB_TEST_POSTGRES_URL"
 
 pytest_plugins = ["tests.web_clients", "tests.browser"]
 
@@ -57,3 +62,46 @@ def scratch_factory(scratch_db: str) -> Iterator[sessionmaker[Session]]:
     engine = make_engine(scratch_db)
     yield make_sessionmaker(engine)
     engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def region_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An empty database, new for each test: a fresh SQLite file, or the PostgreSQL
+    database named by QURB_TEST_POSTGRES_URL with its schema dropped and created again
+    (skipped without the variable; failed under CI=true)."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'region.sqlite'}")
+    else:
+        url = os.environ.get(POSTGRES_URL_VARIABLE)
+        if not url:
+            unavailable(
+                f"{POSTGRES_URL_VARIABLE} is not set: set it to a disposable PostgreSQL "
+                "database to run the tests on PostgreSQL too"
+            )
+        engine = make_engine(url)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    yield engine
+    engine.dispose()
+
+
+SmallRegionFactory = Callable[..., sessionmaker[Session]]
+
+
+@pytest.fixture
+def small_region_db(region_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> SmallRegionFactory:
+    """Call it to write the small region of `tests/regions.py` (its facilities, or those
+    given) into the test's empty database through the app's schema; returns sessions on it.
+    """
+    from qurb.registry import service as registry_service
+
+    # Commune boundaries are cached per database URL; the PostgreSQL URL is reused by
+    # every test (and by the national tests), so each test starts with no cached ones.
+    monkeypatch.setattr(registry_service, "_LOCATORS", {})
+
+    def make(facilities: Sequence[SmallFacility] = SMALL_FACILITIES) -> sessionmaker[Session]:
+        write_small_region(region_engine, facilities)
+        return make_sessionmaker(region_engine)
+
+    return make
