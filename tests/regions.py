@@ -23,6 +23,7 @@ from qurb.platform.tables import DatasetMetaRow
 from qurb.registry._tables import FacilityChangeRow, FacilityRow
 from qurb.registry.model import categories
 from qurb.territory._tables import AdjacencyRow, CensusRow, CommuneGeometryRow, TerritoryRow
+from qurb.territory.census import AGE_BANDS
 
 # Three communes 0.1° apart on the meridian 7° W: A (urban), B (rural), C (remote: its
 # households live 5 km from a paved road). Areas: A 4 km², B 100 km², C π km² (radius 1).
@@ -71,7 +72,9 @@ LINE = CommuneGraphInputs(
 # Census 2024 (HCP percentages of the municipal population). Urban communes: age 0–4 8 %,
 # 60+ 12 % (60–64 5, 65–69 3, 70–74 2, 75+ 2), women's bands 15–19…45–49 8 % each (56 %),
 # TFR 2.1. Rural communes: 0–4 10 %, 60+ 14 % (6, 4, 2, 2), women 15–49 7 % each (49 %),
-# TFR 2.8. Women are half the municipal population.
+# TFR 2.8. Women are half the municipal population. The cercle, the province and the
+# region have the sums (percentages of the summed municipal population, no TFR): the
+# province has 109,000 municipal people, 54,500 women.
 
 REGION_CODE = "99"
 PROVINCE_CODE = "99.991"
@@ -266,6 +269,37 @@ def _census_rows(c: SmallCommune) -> list[dict[str, Any]]:
     ]
 
 
+def _aggregate_census(code: str, members: Sequence[SmallCommune]) -> list[dict[str, Any]]:
+    """A larger unit's census lines as HCP gives them: people summed, percentages of the
+    summed municipal population (kept unrounded); no fertility rate."""
+    lines = [line for c in members for line in _census_rows(c)]
+    out = []
+    for area, sex in sorted({(line["area"], line["sex"]) for line in lines}):
+        same = [line["figures"] for line in lines if (line["area"], line["sex"]) == (area, sex)]
+        municipal = sum(f["population_municipal"] for f in same)
+        figures: dict[str, float | None] = {"population_municipal": municipal}
+        if all("population_legal" in f for f in same):
+            figures["population_legal"] = sum(f["population_legal"] for f in same)
+        for band in AGE_BANDS:
+            people = sum(f[band] / 100.0 * f["population_municipal"] for f in same if band in f)
+            if any(band in f for f in same):
+                figures[band] = 100.0 * people / municipal
+        out.append({"code": code, "census": "2024", "area": area, "sex": sex, "figures": figures})
+    return out
+
+
+def small_census_rows() -> list[dict[str, Any]]:
+    """Every unit's 2024 census lines: the communes' as chosen above, the cercle's, the
+    province's and the region's summed from them."""
+    rural = [c for c in SMALL_COMMUNES if c.kind == "rural"]
+    return [
+        *(line for c in SMALL_COMMUNES for line in _census_rows(c)),
+        *_aggregate_census(CERCLE_CODE, rural),
+        *_aggregate_census(PROVINCE_CODE, SMALL_COMMUNES),
+        *_aggregate_census(REGION_CODE, SMALL_COMMUNES),
+    ]
+
+
 def small_territory_rows() -> list[dict[str, Any]]:
     rural = [c for c in SMALL_COMMUNES if c.kind == "rural"]
 
@@ -364,7 +398,7 @@ def write_small_region(
     facility_rows = [_facility_row(f, now) for f in facilities]
     with transaction(make_sessionmaker(engine)) as session:
         session.execute(insert(TerritoryRow), small_territory_rows())
-        session.execute(insert(CensusRow), [r for c in SMALL_COMMUNES for r in _census_rows(c)])
+        session.execute(insert(CensusRow), small_census_rows())
         session.execute(
             insert(CommuneGeometryRow),
             [{"code": c.code, "geojson": json.dumps(c.box())} for c in SMALL_COMMUNES],
