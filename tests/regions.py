@@ -42,8 +42,9 @@ LINE = CommuneGraphInputs(
 
 # ---------------------------------------------------------------------------- small region
 #
-# Region 99 "Région de Test" › province 99.991 "Tizgui" › five communes stacked on the
-# meridian 7° W, 0.1° of latitude (STEP_KM = 11.1195 km) apart, south to north:
+# Morocco (MA, holding nothing else) › region 99 "Région de Test" › province 99.991
+# "Tizgui" › five communes stacked on the meridian 7° W, 0.1° of latitude
+# (STEP_KM = 11.1195 km) apart, south to north:
 #
 #   lat 30.9  99.991.01.03  Ouled Amar      urban  24,000
 #   lat 31.0  99.991.01.01  Tizgui          urban  60,000  (59,500 municipal: 500 in barracks)
@@ -76,6 +77,7 @@ LINE = CommuneGraphInputs(
 # region have the sums (percentages of the summed municipal population, no TFR): the
 # province has 109,000 municipal people, 54,500 women.
 
+COUNTRY_CODE = "MA"
 REGION_CODE = "99"
 PROVINCE_CODE = "99.991"
 CERCLE_CODE = "99.991.03"
@@ -297,6 +299,7 @@ def small_census_rows() -> list[dict[str, Any]]:
         *_aggregate_census(CERCLE_CODE, rural),
         *_aggregate_census(PROVINCE_CODE, SMALL_COMMUNES),
         *_aggregate_census(REGION_CODE, SMALL_COMMUNES),
+        *_aggregate_census(COUNTRY_CODE, SMALL_COMMUNES),
     ]
 
 
@@ -329,8 +332,16 @@ def small_territory_rows() -> list[dict[str, Any]]:
         }
 
     rows = [
+        # The root of the tree is the country, as in the national dataset (code "MA").
+        unit(COUNTRY_CODE, "country", None, "Maroc", "المغرب", "country", SMALL_COMMUNES),
         unit(
-            REGION_CODE, "region", None, "Région de Test", "جهة الاختبار", "region", SMALL_COMMUNES
+            REGION_CODE,
+            "region",
+            COUNTRY_CODE,
+            "Région de Test",
+            "جهة الاختبار",
+            "region",
+            SMALL_COMMUNES,
         ),
         unit(PROVINCE_CODE, "province", REGION_CODE, "Tizgui", "تيزكي", "province", SMALL_COMMUNES),
         unit(CERCLE_CODE, "cercle", PROVINCE_CODE, "Aït Lhou", "آيت لحو", "", rural),
