@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from qurb.app.dataset import InitReport, init_database
@@ -19,6 +19,7 @@ from tests.environment import REPO, SOURCES, in_ci, unavailable  # noqa: F401 - 
 from tests.regions import SMALL_FACILITIES, SmallFacility, write_small_region
 
 POSTGRES_URL_VARIABLE = "QURB_TEST_POSTGRES_URL"
+REGION_SCHEMA = "qurb_small_region"  # the PostgreSQL schema the small region is written to
 
 pytest_plugins = ["tests.web_clients", "tests.browser"]
 
@@ -66,22 +67,24 @@ def scratch_factory(scratch_db: str) -> Iterator[sessionmaker[Session]]:
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def region_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """An empty database, new for each test: a fresh SQLite file, or the PostgreSQL
-    database named by QURB_TEST_POSTGRES_URL with its schema dropped and created again
-    (skipped without the variable; failed under CI=true)."""
+    """An empty database, new for each test: a fresh SQLite file, or a schema of its own
+    (dropped and created again) in the PostgreSQL database named by QURB_TEST_POSTGRES_URL,
+    beside the national dataset that tests/platform/test_postgres.py loads there. Skipped
+    without the variable; failed under CI=true."""
     if request.param == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path / 'region.sqlite'}")
     else:
-        url = os.environ.get(POSTGRES_URL_VARIABLE)
-        if not url:
+        raw = os.environ.get(POSTGRES_URL_VARIABLE)
+        if not raw:
             unavailable(
                 f"{POSTGRES_URL_VARIABLE} is not set: set it to a disposable PostgreSQL "
                 "database to run the tests on PostgreSQL too"
             )
-        engine = make_engine(url)
+        url = make_url(raw).update_query_dict({"options": f"-csearch_path={REGION_SCHEMA}"})
+        engine = make_engine(url.render_as_string(hide_password=False))
         with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {REGION_SCHEMA} CASCADE"))
+            connection.execute(text(f"CREATE SCHEMA {REGION_SCHEMA}"))
     yield engine
     engine.dispose()
 
@@ -96,8 +99,8 @@ def small_region_db(region_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> S
     """
     from qurb.registry import service as registry_service
 
-    # Commune boundaries are cached per database URL; the PostgreSQL URL is reused by
-    # every test (and by the national tests), so each test starts with no cached ones.
+    # Commune boundaries are cached per database URL, and the PostgreSQL one is the same
+    # for every test: each test starts with none cached.
     monkeypatch.setattr(registry_service, "_LOCATORS", {})
 
     def make(facilities: Sequence[SmallFacility] = SMALL_FACILITIES) -> sessionmaker[Session]:
