@@ -187,3 +187,18 @@ def test_needs_table_by_province_sums_the_communes(small_region_db: Factory) -> 
         5,
         21_900,
     )
+
+
+def test_the_nearest_hospital_by_default_is_by_the_bundled_commune_graph(
+    small_region_db: Factory, norms: list[NormSet]
+) -> None:
+    with small_region_db()() as s:
+        report = compute_territory_gaps(s, IMI, norms)
+    [line] = [g for g in report.lines if g.rule == "beds-commune"]
+    # The minutes tests/access/test_service_small_region.py works out: 48 + 14.597 + 74.658
+    assert (line.status, line.nearest_hospital_id, line.nearest_hospital_model) == (
+        GapStatus.NO_HOSPITAL,
+        HP_TIZGUI,
+        "commune-graph",
+    )
+    assert line.nearest_hospital_minutes == 137.3
