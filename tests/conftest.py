@@ -1,19 +1,25 @@
-"""Shared fixtures: the real national database, built once per test session; the web
-clients and the browser come from `tests/web_clients.py` and `tests/browser.py`."""
+"""Shared fixtures: the real national database, built once per test session; the small
+region of `tests/regions.py` on SQLite and PostgreSQL; the web clients and the browser
+come from `tests/web_clients.py` and `tests/browser.py`."""
 
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from qurb.app.dataset import InitReport, init_database
 from qurb.platform.database import make_engine, make_sessionmaker
 from tests.environment import REPO, SOURCES, in_ci, unavailable  # noqa: F401 - re-exported for older imports
+from tests.regions import SMALL_FACILITIES, SmallFacility, write_small_region
+
+POSTGRES_URL_VARIABLE = "QURB_TEST_POSTGRES_URL"
+REGION_SCHEMA = "qurb_small_region"  # the PostgreSQL schema the small region is written to
 
 pytest_plugins = ["tests.web_clients", "tests.browser"]
 
@@ -57,3 +63,48 @@ def scratch_factory(scratch_db: str) -> Iterator[sessionmaker[Session]]:
     engine = make_engine(scratch_db)
     yield make_sessionmaker(engine)
     engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def region_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An empty database, new for each test: a fresh SQLite file, or a schema of its own
+    (dropped and created again) in the PostgreSQL database named by QURB_TEST_POSTGRES_URL,
+    beside the national dataset that tests/platform/test_postgres.py loads there. Skipped
+    without the variable; failed under CI=true."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'region.sqlite'}")
+    else:
+        raw = os.environ.get(POSTGRES_URL_VARIABLE)
+        if not raw:
+            unavailable(
+                f"{POSTGRES_URL_VARIABLE} is not set: set it to a disposable PostgreSQL "
+                "database to run the tests on PostgreSQL too"
+            )
+        url = make_url(raw).update_query_dict({"options": f"-csearch_path={REGION_SCHEMA}"})
+        engine = make_engine(url.render_as_string(hide_password=False))
+        with engine.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {REGION_SCHEMA} CASCADE"))
+            connection.execute(text(f"CREATE SCHEMA {REGION_SCHEMA}"))
+    yield engine
+    engine.dispose()
+
+
+SmallRegionFactory = Callable[..., sessionmaker[Session]]
+
+
+@pytest.fixture
+def small_region_db(region_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> SmallRegionFactory:
+    """Call it to write the small region of `tests/regions.py` (its facilities, or those
+    given) into the test's empty database through the app's schema; returns sessions on it.
+    """
+    from qurb.registry import service as registry_service
+
+    # Commune boundaries are cached per database URL, and the PostgreSQL one is the same
+    # for every test: each test starts with none cached.
+    monkeypatch.setattr(registry_service, "_LOCATORS", {})
+
+    def make(facilities: Sequence[SmallFacility] = SMALL_FACILITIES) -> sessionmaker[Session]:
+        write_small_region(region_engine, facilities)
+        return make_sessionmaker(region_engine)
+
+    return make

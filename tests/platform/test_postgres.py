@@ -1,20 +1,27 @@
 """The same storage, registry and gaps on PostgreSQL: no SQLite-only SQL.
 
-Runs when QURB_TEST_POSTGRES_URL names a database the tests may wipe (CI starts a local
-PostgreSQL server and sets it); skipped otherwise, and failed under CI=true.
+The national dataset is loaded into the database QURB_TEST_POSTGRES_URL names (one the
+tests may wipe; CI starts a local PostgreSQL server and sets it) and compared with SQLite;
+the storage round-trips (registry writes and history, a scenario, a caravan campaign) run
+on the small region on both engines. The PostgreSQL tests are skipped without the
+variable, and failed under CI=true.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from qurb.algo.travel import StraightLineModel
 from qurb.app.dataset import init_database
+from qurb.caravans.model import CampaignSpec
+from qurb.caravans.service import get_campaign, list_campaigns, plan_campaign, save_campaign
 from qurb.norms.norm_sets import available_norm_sets
 from qurb.norms.service import compute_territory_gaps
 from qurb.platform.database import make_engine, make_sessionmaker, transaction
@@ -29,8 +36,12 @@ from qurb.registry.service import (
     facility_history,
     update_facility,
 )
+from qurb.siting.service import get_scenario, list_scenarios, save_scenario
 from qurb.territory._tables import TerritoryRow
 from tests.environment import unavailable
+from tests.regions import AIT_LHOU, CERCLE_CODE, HP_TIZGUI, IMI, PROVINCE_CODE, TAFRAOUT
+
+Factory = Callable[..., sessionmaker[Session]]
 
 URL = os.environ.get("QURB_TEST_POSTGRES_URL")
 
@@ -71,21 +82,103 @@ def test_gaps_equal_sqlite(pg_engine: Engine, national_session: Session) -> None
     assert on_pg == on_sqlite and len(on_pg) > 100
 
 
-def test_registry_writes_and_rolls_back(pg_engine: Engine, tmp_path: Path) -> None:
-    factory = make_sessionmaker(pg_engine)
+# ------------------------------------------- storage round-trips, on SQLite and PostgreSQL
+# On the small region of tests/regions.py (fixture `small_region_db`): each test has an
+# empty database of its own; the PostgreSQL one runs when QURB_TEST_POSTGRES_URL is set.
+
+BY = "ci"
+
+
+def create(session: Session, payloads: list[FacilityCreate]) -> list[str]:
+    return create_facilities(session, [(None, p) for p in payloads], BY)
+
+
+def update(session: Session, facility_id: str, change: FacilityUpdate) -> None:
+    update_facility(session, facility_id, change, BY)
+
+
+def test_registry_writes_and_rolls_back(small_region_db: Factory, tmp_path: Path) -> None:
+    factory = small_region_db()
     with transaction(factory) as s:
-        [fid] = create_facilities(
-            s, [(None, FacilityCreate(name="PG Test", category="DR", commune="03.231.81.03"))], "ci"
-        )
-        update_facility(s, fid, FacilityUpdate(category="CSR-1"), "ci")
+        [fid] = create(s, [FacilityCreate(name="PG Test", category="DR", commune=IMI)])
+        update(s, fid, FacilityUpdate(category="CSR-1"))
     with transaction(factory) as s:
-        assert [h.action for h in facility_history(s, fid)] == ["create", "recategorise"]
+        history = facility_history(s, fid)
+        assert [h.action for h in history] == ["create", "recategorise"]
+        # The JSON snapshots come back as written, the changes in their order.
+        assert history[1].before is not None and history[1].before["category"] == "DR"
+        assert history[1].after is not None and history[1].after["category"] == "CSR-1"
+        assert history[0].changed_at <= history[1].changed_at
         before = s.scalar(select(func.count()).select_from(FacilityRow))
+    assert before == 6 + 1  # the region's six and the new one
+    # A file with one good row and one bad: nothing of it is written.
     bad = tmp_path / "bad.csv"
-    bad.write_text(
-        "name,category,commune\nOK One,DR,03.231.81.03\nBad,ZZZ,03.231.81.03\n", encoding="utf-8"
-    )
+    bad.write_text(f"name,category,commune\nOK One,DR,{IMI}\nBad,ZZZ,{IMI}\n", encoding="utf-8")
     with pytest.raises(RegistryError), transaction(factory) as s:
-        import_facilities(s, bad, "ci")
+        import_facilities(s, bad, BY)
     with transaction(factory) as s:
         assert s.scalar(select(func.count()).select_from(FacilityRow)) == before
+
+
+def test_a_scenario_round_trips(small_region_db: Factory) -> None:
+    factory = small_region_db()
+    result = {
+        "territory": {"code": PROVINCE_CODE, "name_fr": "Tizgui"},
+        "params": {"new_facilities": 1, "threshold_minutes": 15.0},
+        "chosen": [{"commune": IMI, "minutes_saved": 33.4}],
+    }
+    with transaction(factory) as s:
+        saved = save_scenario(s, "Un DR à Imi n'Ouzrou", result, BY)
+    with transaction(factory) as s:
+        row = get_scenario(s, saved.id)
+        assert (row.name, row.kind, row.territory_code, row.created_by) == (
+            "Un DR à Imi n'Ouzrou",
+            "siting",
+            PROVINCE_CODE,
+            BY,
+        )
+        assert row.params == result["params"] and row.result == result
+        assert [r.id for r in list_scenarios(s, "siting")] == [saved.id]
+        assert list_scenarios(s, "other") == []
+
+
+def test_a_caravan_campaign_round_trips(small_region_db: Factory) -> None:
+    factory = small_region_db()
+    start = date(2027, 3, 1)  # a Monday
+    spec = CampaignSpec.model_validate(
+        {
+            "name": "Caravane du cercle d'Aït Lhou",
+            "territory": CERCLE_CODE,
+            "start": start,
+            "end": start + timedelta(days=4),
+            "specialties": ["general_medicine"],
+            "bases": [{"name": "HP Tizgui", "facility": HP_TIZGUI}],
+            "teams": [{"name": "Équipe A", "staff": {"general_medicine": 2}}],
+            "units": [
+                {
+                    "name": "Unité 1",
+                    "base": "HP Tizgui",
+                    "team": "Équipe A",
+                    "capacity": {"general_medicine": 120},
+                }
+            ],
+            "settings": {"time_limit_s": 1},
+        }
+    )
+    with factory() as s:
+        plan = plan_campaign(s, spec, StraightLineModel(speed_kph=60.0), start - timedelta(days=7))
+    stops = [stop for day in plan["days"] for stop in day["stops"]]
+    assert stops and {stop["code"] for stop in stops} <= {AIT_LHOU, TAFRAOUT, IMI}
+    with transaction(factory) as s:
+        campaign_id = save_campaign(s, spec, plan, BY)
+    with transaction(factory) as s:
+        [listed] = list_campaigns(s)
+        assert (listed["id"], listed["territory"], listed["visits"], listed["created_by"]) == (
+            campaign_id,
+            CERCLE_CODE,
+            len(stops),
+            BY,
+        )
+        assert (listed["start"], listed["end"]) == ("2027-03-01", "2027-03-05")
+        row = get_campaign(s, campaign_id)
+        assert row.plan == plan and row.spec == spec.model_dump(mode="json")
