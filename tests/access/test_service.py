@@ -23,13 +23,14 @@ from qurb.access.service import (
     read_destinations,
     read_population_points,
 )
+from qurb.access.travel_models import make_model
 from qurb.algo.accessibility import AccessError
 from qurb.algo.commune_graph import commune_points
 from qurb.algo.travel import StraightLineModel, TravelModelError
 from qurb.platform.files import InputFileError
 from qurb.registry._tables import FacilityRow
 from qurb.territory.service import TerritoryIndex
-from qurb.territory.travel import commune_graph_model, make_model, read_commune_graph_params
+from qurb.territory.travel import commune_graph_model, read_commune_graph_params
 
 
 @pytest.fixture(scope="module")

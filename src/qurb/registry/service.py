@@ -12,17 +12,15 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import uuid4
 
 from pydantic import BaseModel, Field
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from qurb.app.dataset import facility_snapshot
 from qurb.kernel.errors import FieldError, InputError, NotFound
 from qurb.kernel.names import fold_name
-from qurb.norms.service import public_offer
 from qurb.registry._tables import FacilityChangeRow, FacilityEditionRow, FacilityRow
 from qurb.registry.editions import EditionDiff, EditionEntry, compute_edition_diff
 from qurb.registry.facility_services import (
@@ -30,10 +28,15 @@ from qurb.registry.facility_services import (
     known_services,
     unknown_service_message,
 )
-from qurb.registry.model import Sector, Status, categories, unknown_category_message
-from qurb.territory._tables import CommuneGeometryRow
+from qurb.registry.model import (
+    Sector,
+    Status,
+    categories,
+    facility_snapshot,
+    unknown_category_message,
+)
 from qurb.territory.model import TerritoryLevel, inside_morocco
-from qurb.territory.service import TerritoryIndex, TerritoryNotFound
+from qurb.territory.service import TerritoryIndex, TerritoryNotFound, read_commune_boundaries
 
 if TYPE_CHECKING:
     from qurb.algo.locator import CommuneLocator
@@ -44,6 +47,15 @@ if TYPE_CHECKING:
 COMMUNE_TOLERANCE_KM = 2.0
 OUTSIDE_TOLERANCE_KM = 5.0
 COMMUNE_LEVELS = (TerritoryLevel.COMMUNE, TerritoryLevel.ARRONDISSEMENT)
+
+_Query = TypeVar("_Query", bound="Select[*tuple[Any, ...]]")
+
+
+def public_offer(query: _Query) -> _Query:
+    """The public offer is the registry's public facilities (the Ministry's and those users
+    add); OpenStreetMap points stay apart even when OSM tags them public, since most of
+    those are Ministry facilities under another name (e.g. CHU Ibn Rochd)."""
+    return query.where(FacilityRow.sector == "public", FacilityRow.family != "osm")
 
 
 class FacilityCreate(BaseModel):
@@ -95,7 +107,7 @@ def _locator_from(session: Session) -> CommuneLocator:
 
     from qurb.algo.locator import CommuneLocator
 
-    rows = session.execute(select(CommuneGeometryRow.code, CommuneGeometryRow.geojson)).all()
+    rows = read_commune_boundaries(session)
     return CommuneLocator(
         [code for code, _ in rows], [shapely.from_geojson(text) for _, text in rows]
     )
