@@ -15,6 +15,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from qurb.app.dataset import init_database
+from qurb.kernel.actor import Actor
 from qurb.norms.norm_sets import available_norm_sets
 from qurb.norms.service import compute_territory_gaps
 from qurb.platform.database import make_engine, make_sessionmaker, transaction
@@ -75,9 +76,11 @@ def test_registry_writes_and_rolls_back(pg_engine: Engine, tmp_path: Path) -> No
     factory = make_sessionmaker(pg_engine)
     with transaction(factory) as s:
         [fid] = create_facilities(
-            s, [(None, FacilityCreate(name="PG Test", category="DR", commune="03.231.81.03"))], "ci"
+            s,
+            Actor.local("ci"),
+            [(None, FacilityCreate(name="PG Test", category="DR", commune="03.231.81.03"))],
         )
-        update_facility(s, fid, FacilityUpdate(category="CSR-1"), "ci")
+        update_facility(s, Actor.local("ci"), fid, FacilityUpdate(category="CSR-1"))
     with transaction(factory) as s:
         assert [h.action for h in facility_history(s, fid)] == ["create", "recategorise"]
         before = s.scalar(select(func.count()).select_from(FacilityRow))
@@ -86,6 +89,6 @@ def test_registry_writes_and_rolls_back(pg_engine: Engine, tmp_path: Path) -> No
         "name,category,commune\nOK One,DR,03.231.81.03\nBad,ZZZ,03.231.81.03\n", encoding="utf-8"
     )
     with pytest.raises(RegistryError), transaction(factory) as s:
-        import_facilities(s, bad, "ci")
+        import_facilities(s, Actor.local("ci"), bad)
     with transaction(factory) as s:
         assert s.scalar(select(func.count()).select_from(FacilityRow)) == before

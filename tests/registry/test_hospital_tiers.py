@@ -15,6 +15,7 @@ from qurb.access.service import (
     compute_referrals,
     read_destinations,
 )
+from qurb.kernel.actor import Actor
 from qurb.norms.gaps import GapStatus
 from qurb.norms.norm_sets import resolve_norm_sets
 from qurb.norms.service import compute_territory_gaps, nearest_hospital_text
@@ -107,9 +108,9 @@ def test_services_are_edited_per_facility_with_history(
     with transaction(scratch_factory) as session:
         update_facility(
             session,
+            Actor.local("amina"),
             hospital,
             FacilityUpdate(add_services=["oncology"], remove_services=["delivery"]),
-            "amina",
             "maternity moved to the CHU",
         )
     with transaction(scratch_factory) as session:
@@ -127,7 +128,7 @@ def test_services_are_edited_per_facility_with_history(
             hospital not in read_destinations(session, FacilitySelector(services=("delivery",))).ids
         )
         # A new category keeps the facility's own additions and removals.
-        update_facility(session, hospital, FacilityUpdate(category="HP"), "amina")
+        update_facility(session, Actor.local("amina"), hospital, FacilityUpdate(category="HP"))
         assert "oncology" in (row.services or []) and "delivery" not in (row.services or [])
         assert "emonc_comprehensive" in (row.services or [])
 
@@ -143,7 +144,7 @@ def test_bad_service_edits_are_refused(scratch_factory: sessionmaker[Session]) -
             ),
         ):
             try:
-                update_facility(session, IBN_SINA, update, "amina")
+                update_facility(session, Actor.local("amina"), IBN_SINA, update)
             except RegistryError as error:
                 assert [e.field for e in error.errors] == [field]
             else:

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from qurb.kernel.actor import Actor
 from qurb.kernel.names import fold_name
 from qurb.kernel.rows import validation_errors
 from qurb.platform.files import InputFileError, Record, read_records
@@ -105,7 +106,7 @@ def _map_values(record: Record, mapping: dict[str, str]) -> tuple[dict[str, Any]
 
 
 def import_facilities(
-    session: Session, path: Path, changed_by: str, sheet: str | None = None
+    session: Session, actor: Actor, path: Path, sheet: str | None = None
 ) -> ImportResult:
     """Validate every row, then write them all in the caller's transaction, or raise.
 
@@ -133,6 +134,6 @@ def import_facilities(
         errors.extend(validate_facilities(session, payloads)[1])
         raise RegistryError(sorted(errors, key=lambda e: (e.row or 0, e.field)), str(path))
     ids = create_facilities(
-        session, payloads, changed_by, reason=f"import of {path.name}", source=str(path)
+        session, actor, payloads, reason=f"import of {path.name}", source=str(path)
     )
     return ImportResult(ids, ignored)

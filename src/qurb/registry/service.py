@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from qurb.kernel.actor import Actor
 from qurb.kernel.errors import FieldError, InputError, NotFound
 from qurb.kernel.names import fold_name
 from qurb.registry._tables import FacilityChangeRow, FacilityEditionRow, FacilityRow
@@ -323,8 +324,8 @@ def validate_facilities(
 
 def create_facilities(
     session: Session,
+    actor: Actor,
     payloads: Iterable[tuple[int | None, FacilityCreate]],
-    changed_by: str,
     reason: str | None = None,
     source: str = "",
 ) -> list[str]:
@@ -349,7 +350,7 @@ def create_facilities(
         if source:
             values["source"] = source
         session.add(FacilityRow(**values, updated_at=now))
-        _record_change(session, values["id"], "create", changed_by, None, values, reason, now)
+        _record_change(session, values["id"], "create", actor.name, None, values, reason, now)
     session.flush()
     return [v["id"] for v in accepted]
 
@@ -363,9 +364,9 @@ def get_facility(session: Session, facility_id: str) -> FacilityRow:
 
 def update_facility(
     session: Session,
+    actor: Actor,
     facility_id: str,
     update: FacilityUpdate,
-    changed_by: str,
     reason: str | None = None,
 ) -> FacilityRow:
     """Change a facility's fields; a category change is recorded as 'recategorise'."""
@@ -418,7 +419,7 @@ def update_facility(
     now = datetime.now(UTC)
     row.updated_at = now
     action = "recategorise" if "category" in changes else "update"
-    _record_change(session, facility_id, action, changed_by, before, _as_dict(row), reason, now)
+    _record_change(session, facility_id, action, actor.name, before, _as_dict(row), reason, now)
     session.flush()
     return row
 
@@ -442,7 +443,7 @@ def _service_errors(added: list[str], removed: list[str], services: set[str]) ->
 
 
 def close_facility(
-    session: Session, facility_id: str, changed_by: str, reason: str | None = None
+    session: Session, actor: Actor, facility_id: str, reason: str | None = None
 ) -> FacilityRow:
     row = get_facility(session, facility_id)
     if row.status == Status.CLOSED.value:
@@ -450,7 +451,7 @@ def close_facility(
     before = _as_dict(row)
     now = datetime.now(UTC)
     row.status, row.updated_at = Status.CLOSED.value, now
-    _record_change(session, facility_id, "close", changed_by, before, _as_dict(row), reason, now)
+    _record_change(session, facility_id, "close", actor.name, before, _as_dict(row), reason, now)
     session.flush()
     return row
 
