@@ -9,19 +9,16 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from qurb.access.points import compute_point_access, read_population_points
+from qurb.access.referral import compute_referrals
 from qurb.access.service import (
     ESSP_SELECTOR,
-    FacilitySelector,
     compute_2sfca_rows,
     compute_access,
     compute_catchment_rows,
     compute_distance_access,
-    compute_point_access,
-    compute_referrals,
     distance_group_rows,
     group_rows,
-    read_destinations,
-    read_population_points,
 )
 from qurb.access.travel_models import make_model
 from qurb.algo.accessibility import AccessError
@@ -29,6 +26,7 @@ from qurb.algo.commune_graph import commune_points
 from qurb.algo.travel import StraightLineModel, TravelModelError
 from qurb.platform.files import InputFileError
 from qurb.registry._tables import FacilityRow
+from qurb.registry.points import FacilitySelector, read_destinations
 from qurb.territory.service import TerritoryIndex
 from qurb.territory.travel import commune_graph_model, read_commune_graph_params
 

@@ -10,13 +10,13 @@ import numpy as np
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from qurb.access.referral import compute_referrals
 from qurb.access.service import (
     ESSP_SELECTOR,
     WHOLE_COMMUNE_NOTE,
     FacilitySelector,
     compute_access,
     compute_distance_access,
-    compute_referrals,
     distance_group_rows,
     group_rows,
     read_destinations,

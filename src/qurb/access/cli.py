@@ -140,7 +140,8 @@ def access_nearest(
 ) -> None:
     """Nearest facility and travel time for every commune (or population point), with the
     population beyond each threshold summed per territory."""
-    from qurb.access.service import compute_access, compute_point_access, read_population_points
+    from qurb.access.points import compute_point_access, read_population_points
+    from qurb.access.service import compute_access
     from qurb.access.travel_models import make_model
     from qurb.territory.service import TerritoryIndex
 
@@ -355,7 +356,7 @@ def access_referral(
 ) -> None:
     """From each ESSP: time and km to the nearest HPr, HP, HR and CHU (AccessMod's
     referral analysis), flagging those beyond the threshold."""
-    from qurb.access.service import REFERRAL_TIERS, compute_referrals
+    from qurb.access.referral import REFERRAL_TIERS, compute_referrals
     from qurb.access.travel_models import make_model
     from qurb.registry.points import facility_points
     from qurb.territory.service import TerritoryIndex

@@ -1,5 +1,6 @@
-"""Access analyses on the registry: nearest facility per commune (or per population point),
-population beyond thresholds, referral times from each ESSP, catchments and 2SFCA.
+"""Access analyses on the registry: nearest facility per commune, population beyond
+thresholds, catchments, 2SFCA and the Ministry's distance bands (population points are in
+`qurb.access.points`, referral times in `qurb.access.referral`).
 
 Origins are the communes of the chosen territory (their reference points standing for
 their 2024 population), or a user's population points; destinations are every open public
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from qurb.algo.accessibility import (
     MINISTRY_DISTANCE_BANDS_KM,
-    AccessError,
     GroupAccess,
     GroupDistance,
     check_distance_bands,
@@ -34,26 +33,13 @@ from qurb.algo.accessibility import (
     distance_band_labels,
 )
 from qurb.algo.commune_graph import TERRAIN_NAMES, CommuneGraphModel, Terrain
-from qurb.algo.travel import Measure, Points, TravelTimeModel
+from qurb.algo.travel import Measure, TravelTimeModel
 from qurb.data import read_bundled_json
-from qurb.platform.files import InputFileError, read_records
-from qurb.registry.facility_services import HospitalTier
-from qurb.registry.points import FacilitySelector, read_destinations, read_open_points
-from qurb.territory.model import Territory, TerritoryLevel, inside_morocco
+from qurb.registry.points import FacilitySelector, read_destinations
+from qurb.territory.model import Territory, TerritoryLevel
 from qurb.territory.service import TerritoryIndex, read_origins
 
 DEFAULT_THRESHOLDS_MINUTES = (30.0, 60.0, 120.0)
-
-
-# Referral tiers (AccessMod's "referral" analysis): the CHU tier includes the CHU's own
-# units listed as HIR (hôpital inter-régional). Referral goes to general hospitals only:
-# an oncology centre or a children's hospital of a CHU is no referral hospital for all.
-REFERRAL_TIERS: dict[str, tuple[str, ...]] = {
-    "HPr": ("HPr",),
-    "HP": ("HP",),
-    "HR": ("HR",),
-    "CHU": ("CHU", "HIR"),
-}
 
 
 def summary_level(territory: Territory) -> TerritoryLevel:
@@ -123,8 +109,8 @@ def compute_access(
                 "facility": destinations.names[j] if j >= 0 else None,
                 "category": destinations.categories[j] if j >= 0 else None,
                 "facility_commune": destinations.communes[j] if j >= 0 else None,
-                "minutes": _round(nearest.minutes[i]),
-                "distance_km": _round(nearest.distance_km[i]),
+                "minutes": rounded(nearest.minutes[i]),
+                "distance_km": rounded(nearest.distance_km[i]),
                 "band": bands[i],
             }
         )
@@ -149,119 +135,8 @@ def _empty_group(code: str, thresholds: tuple[float, ...]) -> GroupAccess:
     return GroupAccess(code, 0, 0.0, dict.fromkeys(thresholds, 0.0), None, None, 0.0)
 
 
-def _round(value: float, digits: int = 1) -> float | None:
+def rounded(value: float, digits: int = 1) -> float | None:
     return round(float(value), digits) if np.isfinite(value) else None
-
-
-def read_population_points(path: Path) -> tuple[Points, np.ndarray]:
-    """A user's population points: columns lon, lat, population and optionally label/name
-    (CSV, XLSX or GeoJSON points). Every bad row is named; nothing is used if any is bad."""
-    records = read_records(path)
-    problems: list[str] = []
-    lon: list[float] = []
-    lat: list[float] = []
-    population: list[float] = []
-    labels: list[str] = []
-    for record in records:
-        values = {k.strip().lower(): v for k, v in record.values.items() if k}
-        row_problems = []
-        parsed: dict[str, float] = {}
-        for key in ("lon", "lat", "population"):
-            raw = values.get(key)
-            if raw is None or str(raw).strip() == "":
-                row_problems.append(f"{key}: missing")
-                continue
-            try:
-                parsed[key] = float(str(raw).replace(",", "."))
-            except ValueError:
-                row_problems.append(f"{key}: {raw!r} is not a number")
-                continue
-            if not np.isfinite(parsed[key]):
-                row_problems.append(f"{key}: {raw!r} is not a finite number")
-        if "population" in parsed and parsed["population"] < 0:
-            row_problems.append("population: must be ≥ 0")
-        if "lon" in parsed and "lat" in parsed and not inside_morocco(parsed["lon"], parsed["lat"]):
-            row_problems.append(f"lon/lat: ({parsed['lon']}, {parsed['lat']}) is outside Morocco")
-        if row_problems:
-            problems += [f"row {record.number}: {p}" for p in row_problems]
-            continue
-        lon.append(parsed["lon"])
-        lat.append(parsed["lat"])
-        population.append(parsed["population"])
-        labels.append(str(values.get("label") or values.get("name") or f"row {record.number}"))
-    if problems:
-        shown = "\n".join(f"  - {p}" for p in problems[:50])
-        more = f"\n  … and {len(problems) - 50} more" if len(problems) > 50 else ""
-        raise InputFileError(
-            f"{path}: {len(problems)} problem(s), nothing was used:\n{shown}{more}"
-        )
-    if not lon:
-        raise InputFileError(f"{path}: no population point (expected columns lon, lat, population)")
-    return Points(np.array(lon), np.array(lat), None, tuple(labels)), np.array(population)
-
-
-def compute_point_access(
-    session: Session,
-    points: Points,
-    population: np.ndarray,
-    selector: FacilitySelector,
-    model: TravelTimeModel,
-    thresholds_minutes: Sequence[float] = DEFAULT_THRESHOLDS_MINUTES,
-    index: TerritoryIndex | None = None,
-) -> AccessReport:
-    """Nearest facility for each of a user's population points; totals per commune."""
-    from qurb.registry.service import commune_locator
-
-    thresholds = check_thresholds(thresholds_minutes)
-    index = index or TerritoryIndex.from_session(session)
-    locator = commune_locator(session)
-    communes: list[str] = []
-    for i in range(len(points)):
-        located = locator.locate(float(points.lon[i]), float(points.lat[i]), tolerance_km=2.0)
-        if located is None:
-            label = points.labels[i] if points.labels else f"point {i + 1}"
-            raise AccessError(
-                f"{label}: ({points.lon[i]}, {points.lat[i]}) is in no commune "
-                "(more than 2 km outside every commune boundary)"
-            )
-        communes.append(located.code)
-    located_points = Points(points.lon, points.lat, tuple(communes), points.labels)
-    destinations = read_destinations(session, selector)
-    nearest = model.compute_nearest(located_points, destinations.points)
-    bands = compute_band(nearest.minutes, thresholds)
-    rows = []
-    for i in range(len(points)):
-        j = int(nearest.index[i])
-        rows.append(
-            {
-                "label": points.labels[i] if points.labels else str(i + 1),
-                "lon": float(points.lon[i]),
-                "lat": float(points.lat[i]),
-                "commune": communes[i],
-                "commune_name": index.by_code[communes[i]].name_fr,
-                "population": float(population[i]),
-                "facility_id": destinations.ids[j] if j >= 0 else None,
-                "facility": destinations.names[j] if j >= 0 else None,
-                "category": destinations.categories[j] if j >= 0 else None,
-                "minutes": _round(nearest.minutes[i]),
-                "distance_km": _round(nearest.distance_km[i]),
-                "band": bands[i],
-            }
-        )
-    groups = compute_group_access(communes, population, nearest.minutes, thresholds)
-    country = index.by_code["MA"]
-    total = compute_group_access(["MA"] * len(rows), population, nearest.minutes, thresholds)
-    return AccessReport(
-        country,
-        selector,
-        model.name,
-        thresholds,
-        rows,
-        groups,
-        {g.group: index.by_code[g.group].name_fr for g in groups},
-        total[0],
-        kind="point",
-    )
 
 
 def group_rows(report: AccessReport) -> list[dict[str, Any]]:
@@ -311,55 +186,6 @@ def rows_geojson(rows: list[dict[str, Any]], code_key: str = "code") -> dict[str
             geometry = polygons.get(row[code_key])
         features.append({"type": "Feature", "geometry": geometry, "properties": row})
     return {"type": "FeatureCollection", "features": features}
-
-
-def compute_referrals(
-    session: Session,
-    territory: Territory,
-    model: TravelTimeModel,
-    threshold_minutes: float = 60.0,
-    tiers: Sequence[str] = tuple(REFERRAL_TIERS),
-    index: TerritoryIndex | None = None,
-) -> list[dict[str, Any]]:
-    """From each open ESSP of `territory`: time and distance to the nearest facility of
-    each referral tier, and whether it lies beyond `threshold_minutes`."""
-    (threshold,) = check_thresholds([threshold_minutes])
-    unknown = [t for t in tiers if t not in REFERRAL_TIERS]
-    if unknown:
-        raise AccessError(f"unknown referral tier {unknown[0]!r}; tiers are {list(REFERRAL_TIERS)}")
-    index = index or TerritoryIndex.from_session(session)
-    essp = read_open_points(session, index.scope(territory), "ESSP")
-    origins = Points(
-        np.array([r.lon for r in essp], float),
-        np.array([r.lat for r in essp], float),
-        tuple(r.commune_code for r in essp),
-        tuple(r.id for r in essp),
-        is_population=False,  # a patient referred from the centre starts on the road
-    )
-    rows: list[dict[str, Any]] = [
-        {
-            "id": r.id,
-            "name": r.name,
-            "category": r.category,
-            "commune": r.commune_code,
-            "commune_name": index.by_code[r.commune_code].name_fr,
-        }
-        for r in essp
-    ]
-    for tier in tiers:
-        destinations = read_destinations(
-            session, FacilitySelector(categories=REFERRAL_TIERS[tier], tier=HospitalTier.GENERAL)
-        )
-        nearest = model.compute_nearest(origins, destinations.points)
-        for i, row in enumerate(rows):
-            j = int(nearest.index[i])
-            row[f"{tier}_facility"] = destinations.names[j] if j >= 0 else None
-            row[f"{tier}_minutes"] = _round(nearest.minutes[i])
-            row[f"{tier}_km"] = _round(nearest.distance_km[i])
-            row[f"{tier}_beyond"] = bool(not nearest.minutes[i] <= threshold)
-    for row in rows:
-        row["beyond_any"] = any(row[f"{t}_beyond"] for t in tiers)
-    return rows
 
 
 def compute_catchment_rows(
@@ -516,8 +342,8 @@ def compute_distance_access(
                 "facility": destinations.names[j] if j >= 0 else None,
                 "category": destinations.categories[j] if j >= 0 else None,
                 "facility_commune": destinations.communes[j] if j >= 0 else None,
-                "distance_km": _round(km[i]),
-                "minutes": _round(minutes[i]),
+                "distance_km": rounded(km[i]),
+                "minutes": rounded(minutes[i]),
                 "band": labels[int(band[i])],
             }
         )
