@@ -182,6 +182,20 @@ def test_bad_population_points_name_each_row(tmp_path: Path) -> None:
     assert "row 5: lon: missing" in message
 
 
+def test_many_bad_population_points_list_the_first_fifty_and_the_total(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "many.csv"
+    rows = "".join(f"-5,34,x{i}\n" for i in range(60))
+    path.write_text("lon,lat,population\n" + rows + "-5,34,inf\n", encoding="utf-8")
+    with pytest.raises(InputFileError) as caught:
+        read_population_points(path)
+    message = str(caught.value)
+    assert "61 problem(s), nothing was used" in message
+    assert "row 51: population: 'x49' is not a number" in message
+    assert "row 52:" not in message and "… and 11 more problem(s)" in message
+
+
 def test_bad_selectors_and_models(national_session: Session) -> None:
     with pytest.raises(AccessError, match="unknown facility category 'CSX'"):
         FacilitySelector(categories=("CSX",))

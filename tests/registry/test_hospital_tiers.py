@@ -9,17 +9,14 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
-from qurb.access.service import (
-    FacilitySelector,
-    compute_access,
-    compute_referrals,
-    read_destinations,
-)
+from qurb.access.referral import compute_referrals
+from qurb.access.service import compute_access
 from qurb.kernel.actor import Actor
 from qurb.norms.gaps import GapStatus
 from qurb.norms.norm_sets import resolve_norm_sets
 from qurb.norms.service import compute_territory_gaps, nearest_hospital_text
 from qurb.platform.database import transaction
+from qurb.registry.points import FacilitySelector, read_destinations
 from qurb.registry.service import (
     FacilityUpdate,
     RegistryError,
