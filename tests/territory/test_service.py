@@ -48,5 +48,5 @@ def test_every_commune_has_one_boundary(national_session: Session) -> None:
     communes = {c.code for c in index.by_code.values() if c.level is TerritoryLevel.COMMUNE}
     assert {code for code, _ in boundaries} == communes
     assert len(boundaries) == len(communes)
-    code, text = boundaries[0]
+    _, text = boundaries[0]
     assert json.loads(text)["type"] in ("Polygon", "MultiPolygon")
