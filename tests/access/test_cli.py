@@ -198,7 +198,7 @@ def test_help_constants_follow_the_modules_they_mirror() -> None:
     # The CLI spells these out to avoid importing SciPy at start-up; they must agree.
     from qurb.access import cli as access
     from qurb.access import network_cli as network
-    from qurb.access.service import REFERRAL_TIERS
+    from qurb.access.referral import REFERRAL_TIERS
     from qurb.algo.commune_graph_fit import FITTABLE
     from qurb.algo.roadgraph import DEFAULT_MAX_SNAP_KM
 

@@ -9,27 +9,26 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from qurb.access.points import compute_point_access, read_population_points
+from qurb.access.referral import compute_referrals
 from qurb.access.service import (
     ESSP_SELECTOR,
-    FacilitySelector,
     compute_2sfca_rows,
     compute_access,
     compute_catchment_rows,
     compute_distance_access,
-    compute_point_access,
-    compute_referrals,
     distance_group_rows,
     group_rows,
-    read_destinations,
-    read_population_points,
 )
+from qurb.access.travel_models import make_model
 from qurb.algo.accessibility import AccessError
 from qurb.algo.commune_graph_inputs import commune_points
 from qurb.algo.travel import StraightLineModel, TravelModelError
 from qurb.platform.files import InputFileError
 from qurb.registry._tables import FacilityRow
+from qurb.registry.points import FacilitySelector, read_destinations
 from qurb.territory.service import TerritoryIndex
-from qurb.territory.travel import commune_graph_model, make_model, read_commune_graph_params
+from qurb.territory.travel import commune_graph_model, read_commune_graph_params
 
 
 @pytest.fixture(scope="module")
@@ -181,6 +180,20 @@ def test_bad_population_points_name_each_row(tmp_path: Path) -> None:
     assert "row 3: lon/lat: (2.35, 48.85) is outside Morocco" in message
     assert "row 4: population: must be ≥ 0" in message
     assert "row 5: lon: missing" in message
+
+
+def test_many_bad_population_points_list_the_first_fifty_and_the_total(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "many.csv"
+    rows = "".join(f"-5,34,x{i}\n" for i in range(60))
+    path.write_text("lon,lat,population\n" + rows + "-5,34,inf\n", encoding="utf-8")
+    with pytest.raises(InputFileError) as caught:
+        read_population_points(path)
+    message = str(caught.value)
+    assert "61 problem(s), nothing was used" in message
+    assert "row 51: population: 'x49' is not a number" in message
+    assert "row 52:" not in message and "… and 11 more problem(s)" in message
 
 
 def test_bad_selectors_and_models(national_session: Session) -> None:

@@ -22,6 +22,7 @@ from qurb.algo.travel import StraightLineModel
 from qurb.app.dataset import init_database
 from qurb.caravans.model import CampaignSpec
 from qurb.caravans.service import get_campaign, list_campaigns, plan_campaign, save_campaign
+from qurb.kernel.actor import Actor
 from qurb.norms.norm_sets import available_norm_sets
 from qurb.norms.service import compute_territory_gaps
 from qurb.platform.database import make_engine, make_sessionmaker, transaction
@@ -86,15 +87,15 @@ def test_gaps_equal_sqlite(pg_engine: Engine, national_session: Session) -> None
 # On the small region of tests/regions.py (fixture `small_region_db`): each test has an
 # empty database of its own; the PostgreSQL one runs when QURB_TEST_POSTGRES_URL is set.
 
-BY = "ci"
+BY = Actor.local("ci")
 
 
 def create(session: Session, payloads: list[FacilityCreate]) -> list[str]:
-    return create_facilities(session, [(None, p) for p in payloads], BY)
+    return create_facilities(session, BY, [(None, p) for p in payloads])
 
 
 def update(session: Session, facility_id: str, change: FacilityUpdate) -> None:
-    update_facility(session, facility_id, change, BY)
+    update_facility(session, BY, facility_id, change)
 
 
 def test_registry_writes_and_rolls_back(small_region_db: Factory, tmp_path: Path) -> None:
@@ -115,7 +116,7 @@ def test_registry_writes_and_rolls_back(small_region_db: Factory, tmp_path: Path
     bad = tmp_path / "bad.csv"
     bad.write_text(f"name,category,commune\nOK One,DR,{IMI}\nBad,ZZZ,{IMI}\n", encoding="utf-8")
     with pytest.raises(RegistryError), transaction(factory) as s:
-        import_facilities(s, bad, BY)
+        import_facilities(s, BY, bad)
     with transaction(factory) as s:
         assert s.scalar(select(func.count()).select_from(FacilityRow)) == before
 

@@ -9,16 +9,14 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
-from qurb.access.service import (
-    FacilitySelector,
-    compute_access,
-    compute_referrals,
-    read_destinations,
-)
+from qurb.access.referral import compute_referrals
+from qurb.access.service import compute_access
+from qurb.kernel.actor import Actor
 from qurb.norms.gaps import GapStatus
 from qurb.norms.norm_sets import resolve_norm_sets
 from qurb.norms.service import compute_territory_gaps, nearest_hospital_text
 from qurb.platform.database import transaction
+from qurb.registry.points import FacilitySelector, read_destinations
 from qurb.registry.service import (
     FacilityUpdate,
     RegistryError,
@@ -107,9 +105,9 @@ def test_services_are_edited_per_facility_with_history(
     with transaction(scratch_factory) as session:
         update_facility(
             session,
+            Actor.local("amina"),
             hospital,
             FacilityUpdate(add_services=["oncology"], remove_services=["delivery"]),
-            "amina",
             "maternity moved to the CHU",
         )
     with transaction(scratch_factory) as session:
@@ -127,7 +125,7 @@ def test_services_are_edited_per_facility_with_history(
             hospital not in read_destinations(session, FacilitySelector(services=("delivery",))).ids
         )
         # A new category keeps the facility's own additions and removals.
-        update_facility(session, hospital, FacilityUpdate(category="HP"), "amina")
+        update_facility(session, Actor.local("amina"), hospital, FacilityUpdate(category="HP"))
         assert "oncology" in (row.services or []) and "delivery" not in (row.services or [])
         assert "emonc_comprehensive" in (row.services or [])
 
@@ -143,7 +141,7 @@ def test_bad_service_edits_are_refused(scratch_factory: sessionmaker[Session]) -
             ),
         ):
             try:
-                update_facility(session, IBN_SINA, update, "amina")
+                update_facility(session, Actor.local("amina"), IBN_SINA, update)
             except RegistryError as error:
                 assert [e.field for e in error.errors] == [field]
             else:

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from qurb.caravans.service import read_record_file
+from qurb.kernel.actor import Actor
 from qurb.platform.database import make_engine, make_sessionmaker, transaction
 from qurb.platform.files import InputFileError
 from qurb.registry._tables import FacilityChangeRow, FacilityRow
@@ -23,6 +24,7 @@ from qurb.registry.imports import import_facilities
 from qurb.registry.service import RegistryError
 from qurb.territory._tables import TerritoryRow
 
+AMINA = Actor.local("amina")
 HEADER = ["nom", "catégorie", "commune", "longitude", "latitude", "lits"]
 GOOD = [
     ["Dispensaire Test Un", "DR", "03.231.81.03", "", "", ""],
@@ -49,7 +51,7 @@ def _state(factory: sessionmaker[Session]) -> tuple[int, int]:
 def test_good_csv_imports_every_row(scratch_factory: sessionmaker[Session], tmp_path: Path) -> None:
     before = _state(scratch_factory)
     with transaction(scratch_factory) as s:
-        ids = import_facilities(s, _csv(tmp_path / "ok.csv", GOOD), "amina").ids
+        ids = import_facilities(s, AMINA, _csv(tmp_path / "ok.csv", GOOD)).ids
     assert len(ids) == 2
     assert _state(scratch_factory) == (before[0] + 2, before[1] + 2)
 
@@ -80,7 +82,7 @@ def test_a_bad_row_stops_the_import_naming_row_and_field(
     path = _csv(tmp_path / "bad.csv", [*GOOD, row])
     before = _state(scratch_factory)
     with pytest.raises(RegistryError) as caught, transaction(scratch_factory) as s:
-        import_facilities(s, path, "amina")
+        import_facilities(s, AMINA, path)
     [error] = caught.value.errors
     assert (error.row, error.field) == (4, field)  # line 4: header, two good rows, the bad one
     assert reason in error.reason
@@ -93,12 +95,12 @@ def test_duplicates_inside_the_file_and_against_the_registry(
 ) -> None:
     path = _csv(tmp_path / "dup.csv", [*GOOD, GOOD[0]])
     with pytest.raises(RegistryError) as caught, transaction(scratch_factory) as s:
-        import_facilities(s, path, "amina")
+        import_facilities(s, AMINA, path)
     assert [(e.row, e.field) for e in caught.value.errors] == [(4, "name")]
     with transaction(scratch_factory) as s:
-        import_facilities(s, _csv(tmp_path / "ok.csv", GOOD), "amina")
+        import_facilities(s, AMINA, _csv(tmp_path / "ok.csv", GOOD))
     with pytest.raises(RegistryError, match="duplicate"), transaction(scratch_factory) as s:
-        import_facilities(s, _csv(tmp_path / "again.csv", GOOD[:1]), "amina")
+        import_facilities(s, AMINA, _csv(tmp_path / "again.csv", GOOD[:1]))
 
 
 def test_every_bad_row_is_listed_at_once(
@@ -106,7 +108,7 @@ def test_every_bad_row_is_listed_at_once(
 ) -> None:
     rows = [*GOOD, *(spec[0] for spec in BAD_ROWS.values())]
     with pytest.raises(RegistryError) as caught, transaction(scratch_factory) as s:
-        import_facilities(s, _csv(tmp_path / "many.csv", rows), "amina")
+        import_facilities(s, AMINA, _csv(tmp_path / "many.csv", rows))
     assert sorted(e.row for e in caught.value.errors) == list(range(4, 4 + len(BAD_ROWS)))
 
 
@@ -124,9 +126,9 @@ def test_xlsx_import_and_wrong_sheet(
     workbook.save(path)
     wrong_sheet = "no sheet named 'Hopitaux'; the workbook has: ESSP"
     with pytest.raises(InputFileError, match=wrong_sheet), transaction(scratch_factory) as s:
-        import_facilities(s, path, "amina", sheet="Hopitaux")
+        import_facilities(s, AMINA, path, sheet="Hopitaux")
     with transaction(scratch_factory) as s:
-        assert len(import_facilities(s, path, "amina", sheet="ESSP").ids) == 2
+        assert len(import_facilities(s, AMINA, path, sheet="ESSP").ids) == 2
 
 
 def _feature(geometry: object, name: str) -> dict[str, object]:
@@ -151,7 +153,7 @@ def test_geojson_import_takes_point_coordinates(
     path = tmp_path / "points.geojson"
     path.write_text(json.dumps(good), encoding="utf-8")
     with transaction(scratch_factory) as s:
-        [fid] = import_facilities(s, path, "amina").ids
+        [fid] = import_facilities(s, AMINA, path).ids
     with transaction(scratch_factory) as s:
         row = s.get(FacilityRow, fid)
         assert row is not None and (row.lon, row.lat) == (lon, lat)
@@ -166,12 +168,12 @@ def test_geojson_import_takes_point_coordinates(
     }
     path.write_text(json.dumps(bad), encoding="utf-8")
     with pytest.raises(RegistryError) as caught, transaction(scratch_factory) as s:
-        import_facilities(s, path, "amina")
+        import_facilities(s, AMINA, path)
     assert [(e.row, e.field) for e in caught.value.errors] == [(2, "geometry"), (3, "geometry")]
     path.write_text(json.dumps({"type": "FeatureCollection", "features": {}}), encoding="utf-8")
     not_a_list = "'features' must be a list"
     with pytest.raises(InputFileError, match=not_a_list), transaction(scratch_factory) as s:
-        import_facilities(s, path, "amina")
+        import_facilities(s, AMINA, path)
 
 
 def test_csv_line_numbers_count_blank_and_multi_line_records(
@@ -183,14 +185,14 @@ def test_csv_line_numbers_count_blank_and_multi_line_records(
         encoding="utf-8",
     )
     with pytest.raises(RegistryError) as caught, transaction(scratch_factory) as s:
-        import_facilities(s, path, "amina")
+        import_facilities(s, AMINA, path)
     # Line 1 header, 2 blank, 3-4 the two-line record, 5 the bad one.
     assert [(e.row, e.field) for e in caught.value.errors] == [(5, "category")]
     path.write_text(
         'nom,catégorie,commune\n"Centre\nsur deux lignes",DR,03.231.81.03\n', encoding="utf-8"
     )
     with transaction(scratch_factory) as s:
-        [fid] = import_facilities(s, path, "amina").ids
+        [fid] = import_facilities(s, AMINA, path).ids
         row = s.get(FacilityRow, fid)
         assert row is not None and row.name == "Centre\nsur deux lignes"
 
@@ -210,12 +212,12 @@ def test_comment_lines_of_an_export_are_skipped_and_lines_still_counted(
         encoding="utf-8",
     )
     with pytest.raises(RegistryError) as caught, transaction(scratch_factory) as s:
-        import_facilities(s, path, "amina")
+        import_facilities(s, AMINA, path)
     # Lines 1-2 comments, 3 header, 4 good, 5 bad: the file's own line numbers.
     assert [(e.row, e.field) for e in caught.value.errors] == [(5, "category")]
     path.write_text(comments + "nom,catégorie,commune\nA,DR,03.231.81.03\n", encoding="utf-8")
     with transaction(scratch_factory) as s:
-        [fid] = import_facilities(s, path, "amina").ids
+        [fid] = import_facilities(s, AMINA, path).ids
         row = s.get(FacilityRow, fid)
         assert row is not None and (row.name, row.category) == ("A", "DR")
     # The caravan record import reads files the same way.
@@ -233,7 +235,7 @@ def test_same_id_twice_in_a_file_is_a_row_error(
         encoding="utf-8",
     )
     with pytest.raises(RegistryError) as caught, transaction(scratch_factory) as s:
-        import_facilities(s, path, "amina")
+        import_facilities(s, AMINA, path)
     assert [(e.row, e.field) for e in caught.value.errors] == [(3, "id")]
 
 
@@ -254,7 +256,7 @@ def test_broken_files_are_refused(
     path.write_bytes(content)
     before = _state(scratch_factory)
     with pytest.raises(InputFileError, match=message), transaction(scratch_factory) as s:
-        import_facilities(s, path, "amina")
+        import_facilities(s, AMINA, path)
     assert _state(scratch_factory) == before
 
 
@@ -284,7 +286,7 @@ def test_property_a_failed_import_leaves_the_database_unchanged(
     path = _csv(tmp_path / "prop.csv", rows)
     before = _state(scratch_factory)
     with pytest.raises(RegistryError), transaction(scratch_factory) as s:
-        import_facilities(s, path, "amina")
+        import_facilities(s, AMINA, path)
     assert _state(scratch_factory) == before
 
 
@@ -317,7 +319,7 @@ def test_property_an_import_commits_every_row_or_none(
     path = _csv(copy.with_suffix(".csv"), rows)
     try:
         with transaction(factory) as s:
-            result = import_facilities(s, path, "amina")
+            result = import_facilities(s, AMINA, path)
     except RegistryError:
         assert bad, "only good rows, yet refused"
         assert _state(factory) == before

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from qurb.kernel.actor import Actor
 from qurb.platform.database import transaction
 from qurb.registry._tables import FacilityChangeRow, FacilityRow
 from qurb.registry.service import (
@@ -39,8 +40,8 @@ def test_add_update_recategorise_close_keeps_history(
     with transaction(scratch_factory) as s:
         [fid] = create_facilities(
             s,
+            Actor.local("amina"),
             [(None, FacilityCreate(name="Douar Test", category="DR", commune="Ain Bida"))],
-            "amina",
         )
     with transaction(scratch_factory) as s:
         row = s.get(FacilityRow, fid)
@@ -50,9 +51,11 @@ def test_add_update_recategorise_close_keeps_history(
         # No coordinates given: the commune's reference point, and precision says so.
         assert (row.lon, row.lat) == (commune.ref_lon, commune.ref_lat)
         assert row.location_source == "commune_reference" and row.beds is None
-        update_facility(s, fid, FacilityUpdate(category="CSR-1", beds=4), "youssef", "upgraded")
+        update_facility(
+            s, Actor.local("youssef"), fid, FacilityUpdate(category="CSR-1", beds=4), "upgraded"
+        )
     with transaction(scratch_factory) as s:
-        close_facility(s, fid, "amina", "merged")
+        close_facility(s, Actor.local("amina"), fid, "merged")
         history = facility_history(s, fid)
     assert [h.action for h in history] == ["create", "recategorise", "close"]
     assert [h.changed_by for h in history] == ["amina", "youssef", "amina"]
@@ -87,7 +90,7 @@ def test_invalid_facility_is_refused_and_nothing_written(
         before = _count(s)
     values = {"name": "Test", "category": "DR", "commune": AIN_BIDA, **payload}
     with pytest.raises(RegistryError) as caught, transaction(scratch_factory) as s:
-        create_facilities(s, [(None, FacilityCreate.model_validate(values))], "amina")
+        create_facilities(s, Actor.local("amina"), [(None, FacilityCreate.model_validate(values))])
     [error] = caught.value.errors
     assert error.field == field and reason in error.reason
     with transaction(scratch_factory) as s:
@@ -103,7 +106,7 @@ def test_duplicate_of_an_existing_facility_is_refused(
             name=existing.name.upper(), category=existing.category, commune=AIN_BIDA
         )
         with pytest.raises(RegistryError, match="duplicate"):
-            create_facilities(s, [(None, payload)], "amina")
+            create_facilities(s, Actor.local("amina"), [(None, payload)])
 
 
 def test_filters_by_territory_category_level_and_sector(national_session: Session) -> None:
@@ -130,10 +133,14 @@ def test_filters_by_territory_category_level_and_sector(national_session: Sessio
 def test_new_ids_never_reuse_a_closed_facilitys(scratch_factory: sessionmaker[Session]) -> None:
     with transaction(scratch_factory) as s:
         [first] = create_facilities(
-            s, [(None, FacilityCreate(name="Douar X", category="DR", commune=AIN_BIDA))], "amina"
+            s,
+            Actor.local("amina"),
+            [(None, FacilityCreate(name="Douar X", category="DR", commune=AIN_BIDA))],
         )
-        close_facility(s, first, "amina")
+        close_facility(s, Actor.local("amina"), first)
         [second] = create_facilities(
-            s, [(None, FacilityCreate(name="Douar X", category="DR", commune=AIN_BIDA))], "amina"
+            s,
+            Actor.local("amina"),
+            [(None, FacilityCreate(name="Douar X", category="DR", commune=AIN_BIDA))],
         )
     assert first != second  # same name and commune again after a closure: a new facility

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from qurb.kernel.actor import Actor
 from qurb.platform.database import transaction
 from qurb.registry._tables import FacilityRow
 from qurb.registry.service import (
@@ -24,22 +25,22 @@ from qurb.registry.service import (
 from tests.regions import HP_TIZGUI, IMI, PROVINCE_CODE, TIZGUI
 
 Factory = Callable[..., sessionmaker[Session]]
-BY = "planner"
+BY = Actor.local("planner")
 
 # The registry writes, in one place: when they take who acts as second argument, only
 # these three lines change.
 
 
 def create(session: Session, payloads: Iterable[FacilityCreate]) -> list[str]:
-    return create_facilities(session, [(None, p) for p in payloads], BY)
+    return create_facilities(session, BY, [(None, p) for p in payloads])
 
 
 def update(session: Session, facility_id: str, change: FacilityUpdate) -> FacilityRow:
-    return update_facility(session, facility_id, change, BY)
+    return update_facility(session, BY, facility_id, change)
 
 
 def close(session: Session, facility_id: str) -> FacilityRow:
-    return close_facility(session, facility_id, BY, "merged into CSR Aït Lhou")
+    return close_facility(session, BY, facility_id, "merged into CSR Aït Lhou")
 
 
 def test_a_facility_without_coordinates_stands_at_its_communes_reference_point(

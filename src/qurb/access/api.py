@@ -10,24 +10,23 @@ import numpy as np
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from qurb.access.referral import compute_referrals
 from qurb.access.service import (
     ESSP_SELECTOR,
     WHOLE_COMMUNE_NOTE,
-    FacilitySelector,
     compute_access,
     compute_distance_access,
-    compute_referrals,
     distance_group_rows,
     group_rows,
-    read_destinations,
-    read_origins,
 )
 from qurb.algo.accessibility import check_thresholds, compute_group_access
 from qurb.algo.travel import Points
 from qurb.platform.http import SessionDep
 from qurb.platform.schemas import ERROR_RESPONSES
+from qurb.registry.points import FacilitySelector, read_destinations
 from qurb.territory.api import IndexDep
 from qurb.territory.model import inside_morocco
+from qurb.territory.service import read_origins
 from qurb.territory.travel import commune_graph_model
 
 router = APIRouter(prefix="/api", tags=["access"], responses=ERROR_RESPONSES)

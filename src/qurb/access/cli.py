@@ -11,11 +11,11 @@ import typer
 
 from qurb.kernel.attribution import MODEL_SOURCES, TERRITORY_SOURCES, Attribution
 from qurb.platform.cli import DbOption, FormatOption, TerritoryOption, _session, err, out
-from qurb.platform.output import OutputFormat, render
+from qurb.platform.output import OutputFormat, export_metadata, render
 
 if TYPE_CHECKING:
     from qurb.access.service import AccessReport, FacilitySelector
-    from qurb.algo.travel import Measure, TravelTimeModel
+    from qurb.algo.travel import Measure
 
 # The analyses pull in SciPy and NumPy (half a second): imported inside the commands so
 # that the rest of the CLI starts fast.
@@ -103,11 +103,6 @@ def measured(title: str, measure: Measure) -> str:
     return f"{title}\n[dim]{measure.en}[/]"
 
 
-def export_metadata(model: TravelTimeModel, **more: Any) -> dict[str, Any]:
-    """What travels with an export: the model, what it measures (FR/AR/EN), and more."""
-    return {"model": model.name, "measure": model.measure.as_dict(), **more}
-
-
 def _summary_table(report: AccessReport, title: str) -> None:
     from qurb.access.service import group_rows
 
@@ -145,9 +140,10 @@ def access_nearest(
 ) -> None:
     """Nearest facility and travel time for every commune (or population point), with the
     population beyond each threshold summed per territory."""
-    from qurb.access.service import compute_access, compute_point_access, read_population_points
+    from qurb.access.points import compute_point_access, read_population_points
+    from qurb.access.service import compute_access
+    from qurb.access.travel_models import make_model
     from qurb.territory.service import TerritoryIndex
-    from qurb.territory.travel import make_model
 
     with _session(db) as session:
         selector = _selector(level, category, service, tier)
@@ -225,8 +221,8 @@ def access_summary(
     """Population beyond each threshold, per sub-territory (regions of Morocco, provinces
     of a region, cercles of a province) and in total."""
     from qurb.access.service import compute_access, display_polygons, group_rows
+    from qurb.access.travel_models import make_model
     from qurb.territory.service import TerritoryIndex
-    from qurb.territory.travel import make_model
 
     with _session(db) as session:
         index = TerritoryIndex.from_session(session)
@@ -288,8 +284,8 @@ def access_distance(
         display_polygons,
         distance_group_rows,
     )
+    from qurb.access.travel_models import make_model
     from qurb.territory.service import TerritoryIndex
-    from qurb.territory.travel import make_model
 
     chosen_selector = (
         _selector(level, category, service) if (level or category or service) else ESSP_SELECTOR
@@ -360,9 +356,10 @@ def access_referral(
 ) -> None:
     """From each ESSP: time and km to the nearest HPr, HP, HR and CHU (AccessMod's
     referral analysis), flagging those beyond the threshold."""
-    from qurb.access.service import REFERRAL_TIERS, compute_referrals, facility_points
+    from qurb.access.referral import REFERRAL_TIERS, compute_referrals
+    from qurb.access.travel_models import make_model
+    from qurb.registry.points import facility_points
     from qurb.territory.service import TerritoryIndex
-    from qurb.territory.travel import make_model
 
     tiers = tuple(tier or REFERRAL_TIERS)
     with _session(db) as session:
@@ -425,8 +422,8 @@ def access_catchments(
     """Each commune assigned to its nearest facility: catchment population per facility of
     the territory, against its beds where they are known."""
     from qurb.access.service import compute_catchment_rows
+    from qurb.access.travel_models import make_model
     from qurb.territory.service import TerritoryIndex
-    from qurb.territory.travel import make_model
 
     with _session(db) as session:
         index = TerritoryIndex.from_session(session)
@@ -489,8 +486,8 @@ def access_2sfca(
     """Two-step floating catchment accessibility index per commune (facilities per 10,000
     inhabitants within reach, shared with everyone else who can reach them)."""
     from qurb.access.service import compute_2sfca_rows
+    from qurb.access.travel_models import make_model
     from qurb.territory.service import TerritoryIndex
-    from qurb.territory.travel import make_model
 
     with _session(db) as session:
         index = TerritoryIndex.from_session(session)

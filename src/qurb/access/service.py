@@ -1,5 +1,6 @@
-"""Access analyses on the registry: nearest facility per commune (or per population point),
-population beyond thresholds, referral times from each ESSP, catchments and 2SFCA.
+"""Access analyses on the registry: nearest facility per commune, population beyond
+thresholds, catchments, 2SFCA and the Ministry's distance bands (population points are in
+`qurb.access.points`, referral times in `qurb.access.referral`).
 
 Origins are the communes of the chosen territory (their reference points standing for
 their 2024 population), or a user's population points; destinations are every open public
@@ -10,16 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qurb.algo.accessibility import (
     MINISTRY_DISTANCE_BANDS_KM,
-    AccessError,
     GroupAccess,
     GroupDistance,
     check_distance_bands,
@@ -36,212 +34,13 @@ from qurb.algo.accessibility import (
 )
 from qurb.algo.commune_graph import CommuneGraphModel
 from qurb.algo.commune_graph_inputs import TERRAIN_NAMES, Terrain
-from qurb.algo.travel import Measure, Points, TravelTimeModel
+from qurb.algo.travel import Measure, TravelTimeModel
 from qurb.data import read_bundled_json
-from qurb.norms.service import public_offer
-from qurb.platform.files import InputFileError, read_records
-from qurb.registry._tables import FacilityRow
-from qurb.registry.facility_services import (
-    HospitalTier,
-    facility_services,
-    hospital_tier,
-    known_services,
-    unknown_service_message,
-)
-from qurb.registry.model import Level, categories
-from qurb.territory.model import Territory, TerritoryLevel, inside_morocco
-from qurb.territory.service import TerritoryIndex
+from qurb.registry.points import FacilitySelector, read_destinations
+from qurb.territory.model import Territory, TerritoryLevel
+from qurb.territory.service import TerritoryIndex, read_origins
 
 DEFAULT_THRESHOLDS_MINUTES = (30.0, 60.0, 120.0)
-
-
-# Referral tiers (AccessMod's "referral" analysis): the CHU tier includes the CHU's own
-# units listed as HIR (hôpital inter-régional). Referral goes to general hospitals only:
-# an oncology centre or a children's hospital of a CHU is no referral hospital for all.
-REFERRAL_TIERS: dict[str, tuple[str, ...]] = {
-    "HPr": ("HPr",),
-    "HP": ("HP",),
-    "HR": ("HR",),
-    "CHU": ("CHU", "HIR"),
-}
-
-
-# `--tier any`: every hospital of the level asked, general or not (the reading before
-# hospitals were told apart).
-ANY_TIER = "any"
-
-
-TIERS = tuple(t.value for t in HospitalTier)
-
-
-@dataclass(frozen=True)
-class FacilitySelector:
-    """Which facilities count as destinations (empty = any); open public offer only.
-
-    `tier` keeps the hospitals of one tier (general, specialty, maternity), read from each
-    facility's own services like `services`. Use `from_options` for what a user asks:
-    there "hospital" (`level = secondary`) means a general hospital.
-    """
-
-    levels: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
-    services: tuple[str, ...] = ()
-    tier: str | None = None
-
-    def __post_init__(self) -> None:
-        known = categories()
-        unknown = [c for c in self.categories if c not in known]
-        if unknown:
-            raise AccessError(
-                f"unknown facility category {unknown[0]!r}; see `qurb categories` "
-                f"(e.g. {', '.join(list(known)[:6])})"
-            )
-        bad = [s for s in self.services if s not in known_services()]
-        if bad:
-            raise AccessError(unknown_service_message(bad[0]))
-        levels = {c.level.value for c in known.values()}
-        bad = [v for v in self.levels if v not in levels]
-        if bad:
-            raise AccessError(f"unknown level {bad[0]!r}; levels are {', '.join(sorted(levels))}")
-        if self.tier is not None and self.tier not in TIERS:
-            raise AccessError(
-                f"unknown tier {self.tier!r}; tiers are {', '.join([*TIERS, ANY_TIER])}"
-            )
-
-    @classmethod
-    def from_options(
-        cls,
-        levels: Sequence[str] = (),
-        categories: Sequence[str] = (),
-        services: Sequence[str] = (),
-        tier: str | None = None,
-    ) -> FacilitySelector:
-        """A user's filter: `secondary` alone (a hospital) is a general hospital (HPr, HP,
-        HR and the CHU's general units); `tier` picks another tier, `any` every hospital
-        of the level as its category says."""
-        levels, chosen = tuple(levels), tuple(categories)
-        if tier == ANY_TIER:
-            return cls(levels, chosen, tuple(services))
-        if levels == (Level.SECONDARY.value,) and not chosen:
-            # "Hospital": a tier spans levels (the CHU's units are tertiary).
-            return cls((), (), tuple(services), tier or HospitalTier.GENERAL.value)
-        return cls(levels, chosen, tuple(services), tier)
-
-    def allowed_categories(self) -> list[str]:
-        """Categories that may hold a match (each facility's services decide)."""
-        chosen = []
-        for code, category in categories().items():
-            if category.family == "osm":
-                continue
-            if self.tier and category.family != "hospital":
-                continue
-            if self.levels and category.level.value not in self.levels:
-                continue
-            if self.categories and code not in self.categories:
-                continue
-            chosen.append(code)
-        return chosen
-
-    def matches(self, family: str, services: frozenset[str]) -> bool:
-        """Does a facility with these services pass the service and tier conditions?"""
-        if self.services and not set(self.services) <= services:
-            return False
-        if self.tier is None:
-            return True
-        tier = hospital_tier(family, services)
-        return tier is not None and tier.value == self.tier
-
-    def describe(self) -> str:
-        parts = []
-        if self.tier:
-            parts.append(f"{self.tier} hospitals")
-        if self.levels:
-            parts.append("level " + "/".join(self.levels))
-        if self.categories:
-            parts.append("category " + "/".join(self.categories))
-        if self.services:
-            parts.append("service " + "+".join(self.services))
-        return ", ".join(parts) or "every public facility"
-
-
-@dataclass(frozen=True)
-class Destinations:
-    ids: list[str]
-    names: list[str]
-    categories: list[str]
-    communes: list[str]
-    beds: np.ndarray  # nan = unknown
-    points: Points
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-
-def read_destinations(
-    session: Session, selector: FacilitySelector, is_population: bool = False
-) -> Destinations:
-    allowed = selector.allowed_categories()
-    if not allowed:
-        raise AccessError(f"no facility category matches {selector.describe()}")
-    candidates = session.execute(
-        public_offer(
-            select(
-                FacilityRow.id,
-                FacilityRow.name,
-                FacilityRow.category,
-                FacilityRow.family,
-                FacilityRow.services,
-                FacilityRow.commune_code,
-                FacilityRow.lon,
-                FacilityRow.lat,
-                FacilityRow.beds,
-            ).where(FacilityRow.status == "open", FacilityRow.category.in_(allowed))
-        ).order_by(FacilityRow.id)
-    ).all()
-    rows = [
-        r
-        for r in candidates
-        if selector.matches(r.family, facility_services(r.category, r.services))
-    ]
-    points = Points(
-        np.array([r.lon for r in rows], float),
-        np.array([r.lat for r in rows], float),
-        tuple(r.commune_code for r in rows),
-        tuple(r.id for r in rows),
-        is_population,
-    )
-    return Destinations(
-        ids=[r.id for r in rows],
-        names=[r.name for r in rows],
-        categories=[r.category for r in rows],
-        communes=[r.commune_code for r in rows],
-        beds=np.array([np.nan if r.beds is None else float(r.beds) for r in rows]),
-        points=points,
-    )
-
-
-@dataclass(frozen=True)
-class Origins:
-    communes: list[Territory]
-    population: np.ndarray
-    points: Points
-
-
-def read_origins(index: TerritoryIndex, territory: Territory) -> Origins:
-    communes = [
-        c
-        for c in index.communes_within(territory)
-        if c.ref_lon is not None and c.ref_lat is not None
-    ]
-    return Origins(
-        communes,
-        np.array([c.population_2024 or 0 for c in communes], float),
-        Points(
-            np.array([c.ref_lon for c in communes], float),
-            np.array([c.ref_lat for c in communes], float),
-            tuple(c.code for c in communes),
-        ),
-    )
 
 
 def summary_level(territory: Territory) -> TerritoryLevel:
@@ -311,8 +110,8 @@ def compute_access(
                 "facility": destinations.names[j] if j >= 0 else None,
                 "category": destinations.categories[j] if j >= 0 else None,
                 "facility_commune": destinations.communes[j] if j >= 0 else None,
-                "minutes": _round(nearest.minutes[i]),
-                "distance_km": _round(nearest.distance_km[i]),
+                "minutes": rounded(nearest.minutes[i]),
+                "distance_km": rounded(nearest.distance_km[i]),
                 "band": bands[i],
             }
         )
@@ -337,119 +136,8 @@ def _empty_group(code: str, thresholds: tuple[float, ...]) -> GroupAccess:
     return GroupAccess(code, 0, 0.0, dict.fromkeys(thresholds, 0.0), None, None, 0.0)
 
 
-def _round(value: float, digits: int = 1) -> float | None:
+def rounded(value: float, digits: int = 1) -> float | None:
     return round(float(value), digits) if np.isfinite(value) else None
-
-
-def read_population_points(path: Path) -> tuple[Points, np.ndarray]:
-    """A user's population points: columns lon, lat, population and optionally label/name
-    (CSV, XLSX or GeoJSON points). Every bad row is named; nothing is used if any is bad."""
-    records = read_records(path)
-    problems: list[str] = []
-    lon: list[float] = []
-    lat: list[float] = []
-    population: list[float] = []
-    labels: list[str] = []
-    for record in records:
-        values = {k.strip().lower(): v for k, v in record.values.items() if k}
-        row_problems = []
-        parsed: dict[str, float] = {}
-        for key in ("lon", "lat", "population"):
-            raw = values.get(key)
-            if raw is None or str(raw).strip() == "":
-                row_problems.append(f"{key}: missing")
-                continue
-            try:
-                parsed[key] = float(str(raw).replace(",", "."))
-            except ValueError:
-                row_problems.append(f"{key}: {raw!r} is not a number")
-                continue
-            if not np.isfinite(parsed[key]):
-                row_problems.append(f"{key}: {raw!r} is not a finite number")
-        if "population" in parsed and parsed["population"] < 0:
-            row_problems.append("population: must be ≥ 0")
-        if "lon" in parsed and "lat" in parsed and not inside_morocco(parsed["lon"], parsed["lat"]):
-            row_problems.append(f"lon/lat: ({parsed['lon']}, {parsed['lat']}) is outside Morocco")
-        if row_problems:
-            problems += [f"row {record.number}: {p}" for p in row_problems]
-            continue
-        lon.append(parsed["lon"])
-        lat.append(parsed["lat"])
-        population.append(parsed["population"])
-        labels.append(str(values.get("label") or values.get("name") or f"row {record.number}"))
-    if problems:
-        shown = "\n".join(f"  - {p}" for p in problems[:50])
-        more = f"\n  … and {len(problems) - 50} more" if len(problems) > 50 else ""
-        raise InputFileError(
-            f"{path}: {len(problems)} problem(s), nothing was used:\n{shown}{more}"
-        )
-    if not lon:
-        raise InputFileError(f"{path}: no population point (expected columns lon, lat, population)")
-    return Points(np.array(lon), np.array(lat), None, tuple(labels)), np.array(population)
-
-
-def compute_point_access(
-    session: Session,
-    points: Points,
-    population: np.ndarray,
-    selector: FacilitySelector,
-    model: TravelTimeModel,
-    thresholds_minutes: Sequence[float] = DEFAULT_THRESHOLDS_MINUTES,
-    index: TerritoryIndex | None = None,
-) -> AccessReport:
-    """Nearest facility for each of a user's population points; totals per commune."""
-    from qurb.registry.service import commune_locator
-
-    thresholds = check_thresholds(thresholds_minutes)
-    index = index or TerritoryIndex.from_session(session)
-    locator = commune_locator(session)
-    communes: list[str] = []
-    for i in range(len(points)):
-        located = locator.locate(float(points.lon[i]), float(points.lat[i]), tolerance_km=2.0)
-        if located is None:
-            label = points.labels[i] if points.labels else f"point {i + 1}"
-            raise AccessError(
-                f"{label}: ({points.lon[i]}, {points.lat[i]}) is in no commune "
-                "(more than 2 km outside every commune boundary)"
-            )
-        communes.append(located.code)
-    located_points = Points(points.lon, points.lat, tuple(communes), points.labels)
-    destinations = read_destinations(session, selector)
-    nearest = model.compute_nearest(located_points, destinations.points)
-    bands = compute_band(nearest.minutes, thresholds)
-    rows = []
-    for i in range(len(points)):
-        j = int(nearest.index[i])
-        rows.append(
-            {
-                "label": points.labels[i] if points.labels else str(i + 1),
-                "lon": float(points.lon[i]),
-                "lat": float(points.lat[i]),
-                "commune": communes[i],
-                "commune_name": index.by_code[communes[i]].name_fr,
-                "population": float(population[i]),
-                "facility_id": destinations.ids[j] if j >= 0 else None,
-                "facility": destinations.names[j] if j >= 0 else None,
-                "category": destinations.categories[j] if j >= 0 else None,
-                "minutes": _round(nearest.minutes[i]),
-                "distance_km": _round(nearest.distance_km[i]),
-                "band": bands[i],
-            }
-        )
-    groups = compute_group_access(communes, population, nearest.minutes, thresholds)
-    country = index.by_code["MA"]
-    total = compute_group_access(["MA"] * len(rows), population, nearest.minutes, thresholds)
-    return AccessReport(
-        country,
-        selector,
-        model.name,
-        thresholds,
-        rows,
-        groups,
-        {g.group: index.by_code[g.group].name_fr for g in groups},
-        total[0],
-        kind="point",
-    )
 
 
 def group_rows(report: AccessReport) -> list[dict[str, Any]]:
@@ -499,78 +187,6 @@ def rows_geojson(rows: list[dict[str, Any]], code_key: str = "code") -> dict[str
             geometry = polygons.get(row[code_key])
         features.append({"type": "Feature", "geometry": geometry, "properties": row})
     return {"type": "FeatureCollection", "features": features}
-
-
-def compute_referrals(
-    session: Session,
-    territory: Territory,
-    model: TravelTimeModel,
-    threshold_minutes: float = 60.0,
-    tiers: Sequence[str] = tuple(REFERRAL_TIERS),
-    index: TerritoryIndex | None = None,
-) -> list[dict[str, Any]]:
-    """From each open ESSP of `territory`: time and distance to the nearest facility of
-    each referral tier, and whether it lies beyond `threshold_minutes`."""
-    (threshold,) = check_thresholds([threshold_minutes])
-    unknown = [t for t in tiers if t not in REFERRAL_TIERS]
-    if unknown:
-        raise AccessError(f"unknown referral tier {unknown[0]!r}; tiers are {list(REFERRAL_TIERS)}")
-    index = index or TerritoryIndex.from_session(session)
-    scope = index.scope(territory)
-    essp_query = public_offer(
-        select(
-            FacilityRow.id,
-            FacilityRow.name,
-            FacilityRow.category,
-            FacilityRow.commune_code,
-            FacilityRow.lon,
-            FacilityRow.lat,
-        ).where(FacilityRow.status == "open", FacilityRow.family == "ESSP")
-    )
-    if scope.communes is not None:
-        essp_query = essp_query.where(FacilityRow.commune_code.in_(scope.communes))
-    if scope.arrondissements is not None:
-        essp_query = essp_query.where(FacilityRow.arrondissement_code.in_(scope.arrondissements))
-    essp = session.execute(essp_query.order_by(FacilityRow.commune_code, FacilityRow.id)).all()
-    origins = Points(
-        np.array([r.lon for r in essp], float),
-        np.array([r.lat for r in essp], float),
-        tuple(r.commune_code for r in essp),
-        tuple(r.id for r in essp),
-        is_population=False,  # a patient referred from the centre starts on the road
-    )
-    rows: list[dict[str, Any]] = [
-        {
-            "id": r.id,
-            "name": r.name,
-            "category": r.category,
-            "commune": r.commune_code,
-            "commune_name": index.by_code[r.commune_code].name_fr,
-        }
-        for r in essp
-    ]
-    for tier in tiers:
-        destinations = read_destinations(
-            session, FacilitySelector(categories=REFERRAL_TIERS[tier], tier=HospitalTier.GENERAL)
-        )
-        nearest = model.compute_nearest(origins, destinations.points)
-        for i, row in enumerate(rows):
-            j = int(nearest.index[i])
-            row[f"{tier}_facility"] = destinations.names[j] if j >= 0 else None
-            row[f"{tier}_minutes"] = _round(nearest.minutes[i])
-            row[f"{tier}_km"] = _round(nearest.distance_km[i])
-            row[f"{tier}_beyond"] = bool(not nearest.minutes[i] <= threshold)
-    for row in rows:
-        row["beyond_any"] = any(row[f"{t}_beyond"] for t in tiers)
-    return rows
-
-
-def facility_points(session: Session, ids: Sequence[str]) -> dict[str, tuple[float, float]]:
-    """id → (lon, lat) of the named facilities, in one query."""
-    rows = session.execute(
-        select(FacilityRow.id, FacilityRow.lon, FacilityRow.lat).where(FacilityRow.id.in_(ids))
-    )
-    return {fid: (lon, lat) for fid, lon, lat in rows}
 
 
 def compute_catchment_rows(
@@ -727,8 +343,8 @@ def compute_distance_access(
                 "facility": destinations.names[j] if j >= 0 else None,
                 "category": destinations.categories[j] if j >= 0 else None,
                 "facility_commune": destinations.communes[j] if j >= 0 else None,
-                "distance_km": _round(km[i]),
-                "minutes": _round(minutes[i]),
+                "distance_km": rounded(km[i]),
+                "minutes": rounded(minutes[i]),
                 "band": labels[int(band[i])],
             }
         )

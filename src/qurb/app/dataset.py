@@ -17,7 +17,7 @@ from qurb.platform.database import make_sessionmaker, transaction
 from qurb.platform.tables import DatasetMetaRow
 from qurb.registry._tables import FacilityChangeRow, FacilityEditionRow, FacilityRow
 from qurb.registry.facility_services import ServiceLine, apply_service_lines, parse_service_lines
-from qurb.registry.model import categories
+from qurb.registry.model import categories, facility_snapshot
 from qurb.territory._tables import AdjacencyRow, CensusRow, CommuneGeometryRow, TerritoryRow
 from qurb.territory.census import HOUSEHOLD_COLUMNS, PEOPLE_COLUMNS
 
@@ -208,15 +208,6 @@ def _facility_rows(
             }
         )
     return current, editions, outside
-
-
-def facility_snapshot(row: dict[str, Any]) -> dict[str, Any]:
-    """A facility as stored in the change history (JSON-safe)."""
-    return {
-        k: (v.isoformat() if isinstance(v, datetime) else v)
-        for k, v in row.items()
-        if k not in ("updated_at",)
-    }
 
 
 def init_database(engine: Engine, progress: Callable[[str], None] | None = None) -> InitReport:

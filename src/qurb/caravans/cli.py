@@ -194,9 +194,9 @@ def priority_cmd(
     db: DbOption = None,
 ) -> None:
     """Score the candidate communes, every score explained by its parts."""
+    from qurb.access.travel_models import make_model
     from qurb.caravans.service import compute_campaign_priority, priority_norm_kind
     from qurb.norms.model import NormKind
-    from qurb.territory.travel import make_model
 
     spec = _read_campaign(campaign)
     with _session(db) as session:
@@ -318,8 +318,8 @@ def plan_cmd(
     db: DbOption = None,
 ) -> None:
     """Choose the communes and schedule the visits (PyVRP, seeded, time-limited)."""
+    from qurb.access.travel_models import make_model
     from qurb.caravans.service import prepare_campaign, save_campaign, schedule_campaign
-    from qurb.territory.travel import make_model
 
     spec = _read_campaign(campaign)
     limit = time_limit if time_limit is not None else float(spec.setting("time_limit_s"))

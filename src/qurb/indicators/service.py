@@ -394,7 +394,8 @@ def _threshold_choices() -> list[tuple[str, Text]]:
 def _beyond(q: IndicatorQuery) -> IndicatorResult:
     """Share of the population living beyond the threshold from the nearest facility of the
     level, on the bundled commune-graph model (coarse: no roads), aggregated to the units."""
-    from qurb.access.service import FacilitySelector, compute_access
+    from qurb.access.service import compute_access
+    from qurb.registry.points import FacilitySelector
     from qurb.territory.travel import commune_graph_model
 
     threshold = float(q.params["minutes"])

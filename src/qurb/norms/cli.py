@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import typer
 
-from qurb.access.cli import export_metadata
 from qurb.kernel.attribution import (
     MODEL_SOURCES,
     TERRITORY_SOURCES,
@@ -35,7 +34,7 @@ from qurb.platform.cli import (
     _session,
     out,
 )
-from qurb.platform.output import OutputFormat, render
+from qurb.platform.output import OutputFormat, export_metadata, render
 from qurb.territory.cli import _ref_point
 from qurb.territory.model import TerritoryLevel
 from qurb.territory.service import TerritoryIndex

@@ -1,10 +1,6 @@
-"""Access analyses on the registry: nearest facility per commune (or per population point),
-population beyond thresholds, referral times from each ESSP, catchments and 2SFCA.
-
-Origins are the communes of the chosen territory (their reference points standing for
-their 2024 population), or a user's population points; destinations are every open public
-facility of the whole country that passes the filter, so a commune near a provincial
-border may be served across it."""
+"""The general hospital nearest to a unit without one, for the bed lines of the norm gaps:
+from the unit's communes (their reference points standing for their 2024 population) to
+every open general hospital of the country, across provincial borders."""
 
 from __future__ import annotations
 
@@ -14,13 +10,11 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy.orm import Session
 
-from qurb.access.service import FacilitySelector, read_destinations, read_origins
 from qurb.algo.travel import Points, TravelTimeModel
-from qurb.registry.facility_services import (
-    HospitalTier,
-)
+from qurb.registry.facility_services import HospitalTier
+from qurb.registry.points import FacilitySelector, read_destinations
 from qurb.territory.model import Territory
-from qurb.territory.service import TerritoryIndex
+from qurb.territory.service import TerritoryIndex, read_origins
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from qurb.algo.travel import TravelTimeModel
@@ -23,14 +22,13 @@ from qurb.norms.gaps import (
 )
 from qurb.norms.model import NormSet
 from qurb.norms.needs import PopulationProfile, compute_profile, compute_ratios
-from qurb.registry._tables import FacilityRow
-from qurb.registry.facility_services import HospitalTier, facility_services, hospital_tier
+from qurb.registry.facility_services import HospitalTier, hospital_tier
 from qurb.registry.model import Level, categories, hospital_categories
-from qurb.territory._tables import CensusRow
+from qurb.registry.supply import count_open_facilities, count_open_offers
+from qurb.territory.geography import CensusLines as CensusLines
+from qurb.territory.geography import read_census_lines_2024
 from qurb.territory.model import Territory, TerritoryLevel
 from qurb.territory.service import PREFECTURE_OF_ARRONDISSEMENTS, TerritoryIndex
-
-_Query = TypeVar("_Query", bound="Select[*tuple[Any, ...]]")
 
 
 class GapInputError(InputError):
@@ -45,25 +43,12 @@ class GapReport:
     skipped: list[str]  # rules that could not be evaluated here, and why
 
 
-CensusLines = dict[str, dict[tuple[str, str], dict[str, Any]]]  # code → (area, sex) → figures
-
-
-def read_census_lines(session: Session, codes: Sequence[str]) -> CensusLines:
-    """The 2024 census lines of each unit, keyed by (area, sex); units without any are
-    left out."""
-    out: CensusLines = defaultdict(dict)
-    for chunk_start in range(0, len(codes), 500):
-        chunk = list(codes[chunk_start : chunk_start + 500])
-        query = select(CensusRow.code, CensusRow.area, CensusRow.sex, CensusRow.figures).where(
-            CensusRow.code.in_(chunk), CensusRow.census == "2024"
-        )
-        for code, area, sex, figures in session.execute(query):
-            out[code][(area, sex)] = figures or {}
-    return dict(out)
+# The 2024 census lines of units (territory's reader), under the name other features use.
+read_census_lines = read_census_lines_2024
 
 
 def read_profiles(session: Session, codes: list[str]) -> dict[str, PopulationProfile]:
-    lines = read_census_lines(session, codes)
+    lines = read_census_lines_2024(session, codes)
     return {
         code: compute_profile(
             code,
@@ -75,13 +60,6 @@ def read_profiles(session: Session, codes: list[str]) -> dict[str, PopulationPro
         for code in codes
         if code in lines
     }
-
-
-def public_offer(query: _Query) -> _Query:
-    """The public offer is the registry's public facilities (the Ministry's and those users
-    add); OpenStreetMap points stay apart even when OSM tags them public, since most of
-    those are Ministry facilities under another name (e.g. CHU Ibn Rochd)."""
-    return query.where(FacilityRow.sector == "public", FacilityRow.family != "osm")
 
 
 def read_supply(
@@ -97,30 +75,7 @@ def read_supply(
     known for every facility that counts: a partial sum would read as a shortage. A unit
     with no hospital has 0 public beds: that is known, not unknown.
     """
-    query = select(
-        FacilityRow.commune_code,
-        FacilityRow.arrondissement_code,
-        FacilityRow.category,
-        func.count(),
-        func.count(FacilityRow.beds),
-        func.coalesce(func.sum(FacilityRow.beds), 0),
-        func.count(FacilityRow.doctors),
-        func.coalesce(func.sum(FacilityRow.doctors), 0),
-    ).group_by(FacilityRow.commune_code, FacilityRow.arrondissement_code, FacilityRow.category)
     scope = index.scope(territory)
-
-    def scoped(query: _Query) -> _Query:
-        query = query.where(FacilityRow.status == "open")
-        if sector == "public":
-            query = public_offer(query)
-        elif sector != "all":
-            query = query.where(FacilityRow.sector == sector)
-        if scope.communes is not None:
-            query = query.where(FacilityRow.commune_code.in_(scope.communes))
-        if scope.arrondissements is not None:
-            query = query.where(FacilityRow.arrondissement_code.in_(scope.arrondissements))
-        return query
-
     whole_territory = level is territory.level
 
     def unit_of(commune: str, arrondissement: str | None) -> str | None:
@@ -131,40 +86,28 @@ def read_supply(
         unit = index.ancestor_at(commune, level)
         return unit.code if unit is not None else None  # urban communes have no cercle
 
-    query = scoped(query)
     hospitals = hospital_categories()
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     tallies: dict[str, _Tally] = defaultdict(_Tally)
-    for commune, arrondissement, category, n, n_beds, beds, n_doctors, doctors in session.execute(
-        query
-    ):
-        code = unit_of(commune, arrondissement)
+    for line in count_open_facilities(session, scope, sector):
+        code = unit_of(line.commune_code, line.arrondissement_code)
         if code is None:
             continue
-        counts[code][category] += n
+        counts[code][line.category] += line.facilities
         tally = tallies[code]
-        if category in hospitals:
-            tally.hospitals += n
-            tally.hospitals_with_beds += int(n_beds)
-            tally.beds += int(beds or 0)
-        tally.facilities += n
-        tally.with_doctors += int(n_doctors)
-        tally.doctors += int(doctors or 0)
-    # Each facility's own services, for the rules on services (JSON cannot be grouped on
-    # in PostgreSQL: the facilities are read one by one).
+        if line.category in hospitals:
+            tally.hospitals += line.facilities
+            tally.hospitals_with_beds += line.with_beds
+            tally.beds += line.beds
+        tally.facilities += line.facilities
+        tally.with_doctors += line.with_doctors
+        tally.doctors += line.doctors
+    # Each facility's own services, for the rules on services.
     offers: dict[str, dict[tuple[str, frozenset[str]], int]] = defaultdict(lambda: defaultdict(int))
-    offer_query = scoped(
-        select(
-            FacilityRow.commune_code,
-            FacilityRow.arrondissement_code,
-            FacilityRow.category,
-            FacilityRow.services,
-        )
-    )
-    for commune, arrondissement, category, services in session.execute(offer_query):
-        code = unit_of(commune, arrondissement)
+    for offer in count_open_offers(session, scope, sector):
+        code = unit_of(offer.commune_code, offer.arrondissement_code)
         if code is not None:
-            offers[code][(category, facility_services(category, services))] += 1
+            offers[code][(offer.category, offer.services)] += offer.facilities
     return {
         code: UnitSupply(
             facilities_by_category=dict(by_category),

@@ -8,13 +8,16 @@ import io
 import json
 import sys
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from qurb.kernel.attribution import Attribution, metadata_comment_lines
+
+if TYPE_CHECKING:
+    from qurb.algo.travel import TravelTimeModel
 
 
 class OutputFormat(enum.StrEnum):
@@ -116,3 +119,8 @@ def render(
     for row in rows:
         table.add_row(*(_cell(row.get(c)) for c in columns))
     console.print(table)
+
+
+def export_metadata(model: TravelTimeModel, **more: Any) -> dict[str, Any]:
+    """What travels with an export: the model, what it measures (FR/AR/EN), and more."""
+    return {"model": model.name, "measure": model.measure.as_dict(), **more}

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
+from qurb.kernel.actor import Actor
 from qurb.kernel.attribution import Attribution, facility_sources
 from qurb.platform.http import LocalEdit, SessionDep, SettingsDep, StateDep
 from qurb.platform.schemas import ERROR_RESPONSES
@@ -15,6 +16,7 @@ from qurb.registry._tables import FacilityRow
 from qurb.registry.model import Level
 from qurb.registry.pages import facility_page
 from qurb.registry.schemas import (
+    EditNote,
     FacilityChangeRead,
     FacilityCloseRequest,
     FacilityCreateRequest,
@@ -34,6 +36,12 @@ from qurb.territory.api import IndexDep
 from qurb.territory.service import TerritoryIndex
 
 router = APIRouter(prefix="/api/facilities", tags=["facilities"], responses=ERROR_RESPONSES)
+
+
+def _actor(note: EditNote, default_user: str) -> Actor:
+    """Who makes a local-mode edit: the name the request gives, else the server's user."""
+    return Actor.local((note.changed_by or "").strip() or default_user)
+
 
 MAX_PAGE = 5000
 
@@ -147,8 +155,8 @@ def add_facility(
     with state.write() as session:
         [facility_id] = create_facilities(
             session,
+            _actor(payload, settings.default_user),
             [(None, payload.facility())],
-            payload.changed_by or settings.default_user,
             payload.reason,
         )
         return _read(get_facility(session, facility_id), state.part(TerritoryIndex))
@@ -166,9 +174,9 @@ def change_facility(
     with state.write() as session:
         row = update_facility(
             session,
+            _actor(payload, settings.default_user),
             facility_id,
             payload.update(),
-            payload.changed_by or settings.default_user,
             payload.reason,
         )
         return _read(row, state.part(TerritoryIndex))
@@ -185,6 +193,6 @@ def close(
 ) -> FacilityRead:
     with state.write() as session:
         row = close_facility(
-            session, facility_id, payload.changed_by or settings.default_user, payload.reason
+            session, _actor(payload, settings.default_user), facility_id, payload.reason
         )
         return _read(row, state.part(TerritoryIndex))

@@ -21,7 +21,7 @@ from qurb.platform.cli import (
     FormatOption,
     _fail,
     _session,
-    _user,
+    actor,
     out,
 )
 from qurb.platform.output import OutputFormat, render
@@ -148,7 +148,7 @@ def facilities_import(
 ) -> None:
     """Import facilities, all or nothing: any bad row stops the import and is listed."""
     with _session(db) as session:
-        result = import_facilities(session, file, _user(by), sheet)
+        result = import_facilities(session, actor(by), file, sheet)
     out.print(f"[green]Imported[/] {len(result.ids)} facilities from {file}.")
     if result.ignored_columns:
         out.print(
@@ -181,7 +181,7 @@ def facilities_add(
         payload = FacilityCreate(
             name=name, category=category, commune=commune, lon=lon, lat=lat, beds=beds
         )
-        [facility_id] = create_facilities(session, [(None, payload)], _user(by), reason)
+        [facility_id] = create_facilities(session, actor(by), [(None, payload)], reason)
     out.print(f"[green]Added[/] {facility_id}")
 
 
@@ -230,7 +230,7 @@ def facilities_update(
         )
     with _session(db) as session:
         row = update_facility(
-            session, facility_id, FacilityUpdate.model_validate(given), _user(by), reason
+            session, actor(by), facility_id, FacilityUpdate.model_validate(given), reason
         )
         out.print(f"[green]Updated[/] {row.id}: {row.name} ({row.category})")
 
@@ -244,7 +244,7 @@ def facilities_close(
 ) -> None:
     """Close a facility (kept in the registry and its history, no longer counted)."""
     with _session(db) as session:
-        row = close_facility(session, facility_id, _user(by), reason)
+        row = close_facility(session, actor(by), facility_id, reason)
         out.print(f"[green]Closed[/] {row.id}: {row.name}")
 
 

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import Field
 from sqlalchemy.orm import Session
 
+from qurb.kernel.actor import Actor
+from qurb.kernel.errors import InputError
 from qurb.kernel.names import fold_name
-from qurb.kernel.rows import validation_errors
+from qurb.kernel.rows import validate_rows
 from qurb.platform.files import InputFileError, Record, read_records
 from qurb.registry.service import (
     FacilityCreate,
     FieldError,
     RegistryError,
+    Validator,
     create_facilities,
-    validate_facilities,
 )
 
 # Column names users write (French, English, the Ministry's), folded, to our fields.
@@ -89,23 +91,56 @@ def map_header(columns: Iterable[str], source: str) -> tuple[dict[str, str], lis
     return mapping, ignored
 
 
-def _map_values(record: Record, mapping: dict[str, str]) -> tuple[dict[str, Any], list[FieldError]]:
+class ImportRow(FacilityCreate):
+    """One row of an import file as read: the required columns may be empty (reported as
+    missing), and a GeoJSON feature's geometry may have failed to read."""
+
+    name: str | None = Field(default=None, max_length=300)  # type: ignore[assignment]
+    category: str | None = None  # type: ignore[assignment]
+    commune: str | None = None  # type: ignore[assignment]
+    geometry_error: str | None = None
+
+    def facility(self) -> FacilityCreate:
+        return FacilityCreate.model_validate(self.model_dump(exclude={"geometry_error"}))
+
+
+def _row_values(record: Record, mapping: dict[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    errors: list[FieldError] = []
     if GEOMETRY_ERROR in record.values:
-        errors.append(FieldError("geometry", record.values[GEOMETRY_ERROR], record.number))
+        values["geometry_error"] = record.values[GEOMETRY_ERROR]
     for column, value in record.values.items():
         key = mapping.get(column)
         if key is not None and value is not None:
             values[key] = str(value) if key in ("commune", "osm_id", "id", "name") else value
-    for needed in REQUIRED:
-        if values.get(needed) in (None, ""):
-            errors.append(FieldError(needed, "missing (required column)", record.number))
-    return values, errors
+    return values
+
+
+def _row_checker(session: Session) -> Callable[[int, ImportRow], list[FieldError]]:
+    """What a row model cannot see alone: a geometry that failed to read, a required column
+    left empty, then the registry's rules (territory, location, duplicates in the batch)."""
+    validator = Validator.for_session(session)
+
+    def check(number: int, row: ImportRow) -> list[FieldError]:
+        errors = []
+        if row.geometry_error is not None:
+            errors.append(FieldError("geometry", row.geometry_error, number))
+        for needed in REQUIRED:
+            if getattr(row, needed) in (None, ""):
+                errors.append(FieldError(needed, "missing (required column)", number))
+        if errors:
+            return errors
+        return validator.check_create(row.facility(), number)[1]
+
+    return check
+
+
+def _in_order(errors: Sequence[FieldError]) -> list[FieldError]:
+    """By row then field; the note on problems not shown stays last."""
+    return sorted(errors, key=lambda e: (e.row is None, e.row or 0, e.field))
 
 
 def import_facilities(
-    session: Session, path: Path, changed_by: str, sheet: str | None = None
+    session: Session, actor: Actor, path: Path, sheet: str | None = None
 ) -> ImportResult:
     """Validate every row, then write them all in the caller's transaction, or raise.
 
@@ -117,22 +152,19 @@ def import_facilities(
         raise RegistryError([FieldError("file", "no data rows")], str(path))
     columns = list(dict.fromkeys(c for r in records for c in r.values))
     mapping, ignored = map_header(columns, str(path))
-    payloads: list[tuple[int | None, FacilityCreate]] = []
-    errors: list[FieldError] = []
-    for record in records:
-        values, problems = _map_values(record, mapping)
-        if problems:
-            errors.extend(problems)
-            continue
-        try:
-            payloads.append((record.number, FacilityCreate.model_validate(values)))
-        except ValidationError as error:
-            errors.extend(validation_errors(error, record.number))
-    if errors:
-        # Check the rows that parsed too, so the user sees every problem in one pass.
-        errors.extend(validate_facilities(session, payloads)[1])
-        raise RegistryError(sorted(errors, key=lambda e: (e.row or 0, e.field)), str(path))
+    try:
+        rows = validate_rows(
+            ImportRow,
+            [(record.number, _row_values(record, mapping)) for record in records],
+            str(path),
+            _row_checker(session),
+        )
+    except InputError as error:
+        raise RegistryError(_in_order(error.errors), str(path)) from None
+    payloads: list[tuple[int | None, FacilityCreate]] = [
+        (row.number, row.value.facility()) for row in rows
+    ]
     ids = create_facilities(
-        session, payloads, changed_by, reason=f"import of {path.name}", source=str(path)
+        session, actor, payloads, reason=f"import of {path.name}", source=str(path)
     )
     return ImportResult(ids, ignored)

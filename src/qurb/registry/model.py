@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
+from typing import Any
 
 from qurb.data import read_categories
 
@@ -62,3 +64,12 @@ def unknown_category_message(code: str) -> str:
 
 def hospital_categories() -> set[str]:
     return {c.code for c in categories().values() if c.family == "hospital"}
+
+
+def facility_snapshot(row: dict[str, Any]) -> dict[str, Any]:
+    """A facility as stored in the change history (JSON-safe)."""
+    return {
+        k: (v.isoformat() if isinstance(v, datetime) else v)
+        for k, v in row.items()
+        if k not in ("updated_at",)
+    }

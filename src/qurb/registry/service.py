@@ -12,17 +12,16 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import uuid4
 
 from pydantic import BaseModel, Field
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from qurb.app.dataset import facility_snapshot
+from qurb.kernel.actor import Actor
 from qurb.kernel.errors import FieldError, InputError, NotFound
 from qurb.kernel.names import fold_name
-from qurb.norms.service import public_offer
 from qurb.registry._tables import FacilityChangeRow, FacilityEditionRow, FacilityRow
 from qurb.registry.editions import EditionDiff, EditionEntry, compute_edition_diff
 from qurb.registry.facility_services import (
@@ -30,10 +29,15 @@ from qurb.registry.facility_services import (
     known_services,
     unknown_service_message,
 )
-from qurb.registry.model import Sector, Status, categories, unknown_category_message
-from qurb.territory._tables import CommuneGeometryRow
+from qurb.registry.model import (
+    Sector,
+    Status,
+    categories,
+    facility_snapshot,
+    unknown_category_message,
+)
 from qurb.territory.model import TerritoryLevel, inside_morocco
-from qurb.territory.service import TerritoryIndex, TerritoryNotFound
+from qurb.territory.service import TerritoryIndex, TerritoryNotFound, read_commune_boundaries
 
 if TYPE_CHECKING:
     from qurb.algo.locator import CommuneLocator
@@ -44,6 +48,15 @@ if TYPE_CHECKING:
 COMMUNE_TOLERANCE_KM = 2.0
 OUTSIDE_TOLERANCE_KM = 5.0
 COMMUNE_LEVELS = (TerritoryLevel.COMMUNE, TerritoryLevel.ARRONDISSEMENT)
+
+_Query = TypeVar("_Query", bound="Select[*tuple[Any, ...]]")
+
+
+def public_offer(query: _Query) -> _Query:
+    """The public offer is the registry's public facilities (the Ministry's and those users
+    add); OpenStreetMap points stay apart even when OSM tags them public, since most of
+    those are Ministry facilities under another name (e.g. CHU Ibn Rochd)."""
+    return query.where(FacilityRow.sector == "public", FacilityRow.family != "osm")
 
 
 class FacilityCreate(BaseModel):
@@ -95,7 +108,7 @@ def _locator_from(session: Session) -> CommuneLocator:
 
     from qurb.algo.locator import CommuneLocator
 
-    rows = session.execute(select(CommuneGeometryRow.code, CommuneGeometryRow.geojson)).all()
+    rows = read_commune_boundaries(session)
     return CommuneLocator(
         [code for code, _ in rows], [shapely.from_geojson(text) for _, text in rows]
     )
@@ -311,8 +324,8 @@ def validate_facilities(
 
 def create_facilities(
     session: Session,
+    actor: Actor,
     payloads: Iterable[tuple[int | None, FacilityCreate]],
-    changed_by: str,
     reason: str | None = None,
     source: str = "",
 ) -> list[str]:
@@ -337,7 +350,7 @@ def create_facilities(
         if source:
             values["source"] = source
         session.add(FacilityRow(**values, updated_at=now))
-        _record_change(session, values["id"], "create", changed_by, None, values, reason, now)
+        _record_change(session, values["id"], "create", actor.name, None, values, reason, now)
     session.flush()
     return [v["id"] for v in accepted]
 
@@ -351,9 +364,9 @@ def get_facility(session: Session, facility_id: str) -> FacilityRow:
 
 def update_facility(
     session: Session,
+    actor: Actor,
     facility_id: str,
     update: FacilityUpdate,
-    changed_by: str,
     reason: str | None = None,
 ) -> FacilityRow:
     """Change a facility's fields; a category change is recorded as 'recategorise'."""
@@ -406,7 +419,7 @@ def update_facility(
     now = datetime.now(UTC)
     row.updated_at = now
     action = "recategorise" if "category" in changes else "update"
-    _record_change(session, facility_id, action, changed_by, before, _as_dict(row), reason, now)
+    _record_change(session, facility_id, action, actor.name, before, _as_dict(row), reason, now)
     session.flush()
     return row
 
@@ -430,7 +443,7 @@ def _service_errors(added: list[str], removed: list[str], services: set[str]) ->
 
 
 def close_facility(
-    session: Session, facility_id: str, changed_by: str, reason: str | None = None
+    session: Session, actor: Actor, facility_id: str, reason: str | None = None
 ) -> FacilityRow:
     row = get_facility(session, facility_id)
     if row.status == Status.CLOSED.value:
@@ -438,7 +451,7 @@ def close_facility(
     before = _as_dict(row)
     now = datetime.now(UTC)
     row.status, row.updated_at = Status.CLOSED.value, now
-    _record_change(session, facility_id, "close", changed_by, before, _as_dict(row), reason, now)
+    _record_change(session, facility_id, "close", actor.name, before, _as_dict(row), reason, now)
     session.flush()
     return row
 

@@ -86,8 +86,8 @@ def site_cmd(
 ) -> None:
     """Where to add facilities to cover the most people within a travel time (or to cut
     the population-weighted travel time most), existing facilities kept."""
+    from qurb.access.travel_models import make_model
     from qurb.siting.service import SitingRequest, run_siting, save_scenario
-    from qurb.territory.travel import make_model
 
     if level is None and not category and not service:
         level = LevelChoice.PRIMARY

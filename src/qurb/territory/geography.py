@@ -3,6 +3,8 @@ sheets, population pyramids, and facility listings one page at a time."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +51,23 @@ def read_census_lines(session: Session, code: str) -> list[CensusLine]:
         .order_by(CensusRow.census.desc(), CensusRow.area, CensusRow.sex)
     )
     return [CensusLine(c, a, s, dict(f)) for c, a, s, f in session.execute(query)]
+
+
+CensusLines = dict[str, dict[tuple[str, str], dict[str, Any]]]  # code → (area, sex) → figures
+
+
+def read_census_lines_2024(session: Session, codes: Sequence[str]) -> CensusLines:
+    """The 2024 census lines of each unit, keyed by (area, sex); units without any are
+    left out."""
+    out: CensusLines = defaultdict(dict)
+    for chunk_start in range(0, len(codes), 500):
+        chunk = list(codes[chunk_start : chunk_start + 500])
+        query = select(CensusRow.code, CensusRow.area, CensusRow.sex, CensusRow.figures).where(
+            CensusRow.code.in_(chunk), CensusRow.census == "2024"
+        )
+        for code, area, sex, figures in session.execute(query):
+            out[code][(area, sex)] = figures or {}
+    return dict(out)
 
 
 @dataclass(frozen=True)

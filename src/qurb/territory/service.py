@@ -6,12 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from qurb.algo.travel import Points
 from qurb.kernel.errors import NotFound
 from qurb.kernel.names import fold_name
-from qurb.territory._tables import TerritoryRow
+from qurb.territory._tables import CommuneGeometryRow, TerritoryRow
 from qurb.territory.model import Territory, TerritoryLevel
 
 # Casablanca's 8 préfectures d'arrondissements: provinces in HCP's list, inside the prefecture
@@ -225,3 +227,36 @@ class TerritoryIndex:
             )
         ]
         return sorted(hits, key=lambda t: (t.level.depth, t.code))[:limit]
+
+
+def read_commune_boundaries(session: Session) -> list[tuple[str, str]]:
+    """(code, GeoJSON geometry text) of every commune boundary."""
+    rows = session.execute(select(CommuneGeometryRow.code, CommuneGeometryRow.geojson))
+    return [(code, text) for code, text in rows]
+
+
+@dataclass(frozen=True)
+class Origins:
+    """The communes of a territory as travel origins: their reference points standing for
+    their 2024 population."""
+
+    communes: list[Territory]
+    population: np.ndarray
+    points: Points
+
+
+def read_origins(index: TerritoryIndex, territory: Territory) -> Origins:
+    communes = [
+        c
+        for c in index.communes_within(territory)
+        if c.ref_lon is not None and c.ref_lat is not None
+    ]
+    return Origins(
+        communes,
+        np.array([c.population_2024 or 0 for c in communes], float),
+        Points(
+            np.array([c.ref_lon for c in communes], float),
+            np.array([c.ref_lat for c in communes], float),
+            tuple(c.code for c in communes),
+        ),
+    )

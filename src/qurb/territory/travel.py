@@ -1,5 +1,5 @@
-"""Choosing and building a travel-time model: the commune graph (bundled), the straight
-line, or a road network a user built with `qurb network build`."""
+"""The commune-graph travel-time model of a database: its parameters (bundled or a
+user's file) and its inputs (the communes' reference points, census and adjacency)."""
 
 from __future__ import annotations
 
@@ -13,15 +13,12 @@ from sqlalchemy.orm import Session
 
 from qurb.algo.commune_graph import CommuneGraphModel
 from qurb.algo.commune_graph_inputs import CommuneGraphInputs, CommuneGraphParameters
-from qurb.algo.travel import StraightLineModel, TravelModelError, TravelTimeModel
+from qurb.algo.travel import TravelModelError
 from qurb.data import PACKAGE_DIR, read_toml
 from qurb.platform.tables import DatasetMetaRow
 from qurb.territory._tables import AdjacencyRow, CensusRow, TerritoryRow
 
 COMMUNE_GRAPH_FILE = PACKAGE_DIR / "commune_graph.toml"
-
-
-MODEL_NAMES = ("commune-graph", "straight-line")
 
 
 _cache_lock = threading.Lock()
@@ -122,28 +119,3 @@ def commune_graph_model(
         with _cache_lock:
             _cache[key] = model
     return model
-
-
-def make_model(
-    session: Session,
-    model: str = "commune-graph",
-    params_path: Path | None = None,
-    speed_kph: float = 40.0,
-) -> TravelTimeModel:
-    """A model by name: `commune-graph` (bundled; `params_path` overrides its parameters),
-    `straight-line` (at `speed_kph`, detour 1), or the folder of a built road network."""
-    if model == "commune-graph":
-        params = read_commune_graph_params(params_path) if params_path else None
-        return commune_graph_model(session, params)
-    if model == "straight-line":
-        return StraightLineModel(speed_kph=speed_kph)
-    folder = Path(model)
-    if folder.is_dir():
-        from qurb.access.network import load_network
-
-        loaded: TravelTimeModel = load_network(folder)
-        return loaded
-    raise TravelModelError(
-        f"unknown travel-time model {model!r}: use one of {', '.join(MODEL_NAMES)}, "
-        "or the folder of a road network built with `qurb network build FILE.osm.pbf`"
-    )
