@@ -12,13 +12,10 @@ import numpy as np
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from qurb.access.service import (
-    FacilitySelector,
-    compute_access,
-    compute_catchment_rows,
-    compute_referrals,
-)
+from qurb.access.referral import compute_referrals
+from qurb.access.service import compute_access, compute_catchment_rows
 from qurb.algo.travel import EARTH_RADIUS_KM, StraightLineModel
+from qurb.registry.points import FacilitySelector
 from qurb.territory.service import TerritoryIndex
 from qurb.territory.travel import commune_graph_model, read_commune_graph_inputs
 from tests.regions import (

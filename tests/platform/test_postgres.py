@@ -129,14 +129,14 @@ def test_a_scenario_round_trips(small_region_db: Factory) -> None:
         "chosen": [{"commune": IMI, "minutes_saved": 33.4}],
     }
     with transaction(factory) as s:
-        saved = save_scenario(s, "Un DR à Imi n'Ouzrou", result, BY)
+        saved = save_scenario(s, "Un DR à Imi n'Ouzrou", result, BY.name)
     with transaction(factory) as s:
         row = get_scenario(s, saved.id)
         assert (row.name, row.kind, row.territory_code, row.created_by) == (
             "Un DR à Imi n'Ouzrou",
             "siting",
             PROVINCE_CODE,
-            BY,
+            BY.name,
         )
         assert row.params == result["params"] and row.result == result
         assert [r.id for r in list_scenarios(s, "siting")] == [saved.id]
@@ -171,14 +171,14 @@ def test_a_caravan_campaign_round_trips(small_region_db: Factory) -> None:
     stops = [stop for day in plan["days"] for stop in day["stops"]]
     assert stops and {stop["code"] for stop in stops} <= {AIT_LHOU, TAFRAOUT, IMI}
     with transaction(factory) as s:
-        campaign_id = save_campaign(s, spec, plan, BY)
+        campaign_id = save_campaign(s, spec, plan, BY.name)
     with transaction(factory) as s:
         [listed] = list_campaigns(s)
         assert (listed["id"], listed["territory"], listed["visits"], listed["created_by"]) == (
             campaign_id,
             CERCLE_CODE,
             len(stops),
-            BY,
+            BY.name,
         )
         assert (listed["start"], listed["end"]) == ("2027-03-01", "2027-03-05")
         row = get_campaign(s, campaign_id)

@@ -82,7 +82,7 @@ def test_recategorise_move_close_and_read_the_history(small_region_db: Factory) 
     with transaction(factory) as s:
         history = facility_history(s, fid)
         assert [h.action for h in history] == ["create", "recategorise", "update", "close"]
-        assert {h.changed_by for h in history} == {BY}
+        assert {h.changed_by for h in history} == {BY.name}
         assert history[0].before is None and history[0].after is not None
         recategorised = history[1]
         assert recategorised.before is not None and recategorised.after is not None
