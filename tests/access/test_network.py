@@ -145,11 +145,26 @@ def test_read_points(tmp_path: Path) -> None:
     assert points.labels == ("CSR Aïn", "3")  # unlabelled: its line number
     bad = tmp_path / "bad.csv"
     bad.write_text("lon,lat\n-7.0,33.0\nabc,33.0\n", encoding="utf-8")
-    with pytest.raises(PointsInputError, match=r"bad\.csv: line 3: lon must be a number"):
+    with pytest.raises(PointsInputError, match=r"bad\.csv: 1 problem") as caught:
         read_points(bad)
+    assert "row 3, field 'lon': Input should be a valid number" in str(caught.value)
     swapped = tmp_path / "swapped.csv"
     swapped.write_text("lon,lat\n33.0,-700.0\n", encoding="utf-8")
-    with pytest.raises(PointsInputError, match="line 2: lon must be in"):
+    with pytest.raises(PointsInputError, match="row 2, field 'lat': Input should be greater"):
         read_points(swapped)
+    many = tmp_path / "many.csv"
+    many.write_text("lon,lat\n" + "x,33\n" * 60, encoding="utf-8")
+    with pytest.raises(PointsInputError, match=r"and 10 more problem\(s\) \(60 in all\)") as caught:
+        read_points(many)
+    message = str(caught.value)
+    assert "row 51, field 'lon'" in message and "row 52, field 'lon'" not in message
+    features = tmp_path / "lines.geojson"
+    features.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, '
+        '"geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]}}]}',
+        encoding="utf-8",
+    )
+    with pytest.raises(PointsInputError, match="row 1, field 'geometry': geometry type"):
+        read_points(features)
     with pytest.raises(PointsInputError, match="no such file"):
         read_points(tmp_path / "none.csv")

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import BaseModel, Field
 
 from qurb.access.osm_pbf import NetworkInputError, read_road_ways
 from qurb.algo.roadgraph import (
@@ -30,8 +30,9 @@ from qurb.algo.roadgraph import (
 from qurb.algo.travel import Points
 from qurb.data import PACKAGE_DIR, read_toml
 from qurb.databuild.manifest import sha256_of
-from qurb.kernel.errors import QurbError
-from qurb.platform.files import InputFileError, read_records
+from qurb.kernel.errors import FieldError, InputError, QurbError
+from qurb.kernel.rows import too_many, validate_rows
+from qurb.platform.files import InputFileError, Number, OptionalText, read_records
 
 SPEEDS_FILE = PACKAGE_DIR / "network_speeds.toml"
 LABEL_COLUMNS = ("label", "name", "id", "code")  # the first present names each point
@@ -137,43 +138,45 @@ def load_network(
     return RoadNetworkModel.load(Path(directory), mode, max_snap_km)
 
 
+class PointRow(BaseModel):
+    """One query point: lon and lat in degrees, and a label from the first of `label`,
+    `name`, `id`, `code` present."""
+
+    lon: Number = Field(ge=-180, le=180)
+    lat: Number = Field(ge=-90, le=90)
+    label: OptionalText = None
+    name: OptionalText = None
+    id: OptionalText = None
+    code: OptionalText = None
+
+    def label_or(self, number: int) -> str:
+        found = next((v for v in (self.label, self.name, self.id, self.code) if v), None)
+        return found if found is not None else str(number)
+
+
 def read_points(path: Path) -> Points:
     """Points from a CSV/XLSX/GeoJSON file: columns lon, lat and optionally a label (the
-    first of label, name, id, code present)."""
+    first of label, name, id, code present; else the row number). Every bad row is
+    named (the first 50, with the total); nothing is used if one is bad."""
     try:
         records = read_records(Path(path))
     except InputFileError as error:
         raise PointsInputError(str(error)) from None
-    lon: list[float] = []
-    lat: list[float] = []
-    labels: list[str] = []
-    for record in records:
-        values = record.values
-        if "__geometry_error__" in values:
-            raise PointsInputError(
-                f"{path}: feature {record.number}: {values['__geometry_error__']}"
-            )
-        coordinates = []
-        for key in ("lon", "lat"):
-            raw = values.get(key)
-            try:
-                value = float(str(raw).replace(",", ".")) if raw is not None else math.nan
-            except ValueError:
-                value = math.nan
-            if not math.isfinite(value):
-                raise PointsInputError(
-                    f"{path}: line {record.number}: {key} must be a number of degrees, got {raw!r}"
-                )
-            coordinates.append(value)
-        if abs(coordinates[0]) > 180 or abs(coordinates[1]) > 90:
-            raise PointsInputError(
-                f"{path}: line {record.number}: lon must be in [-180, 180] and lat in "
-                f"[-90, 90] (degrees), got lon {coordinates[0]} lat {coordinates[1]}"
-            )
-        lon.append(coordinates[0])
-        lat.append(coordinates[1])
-        label = next((values[c] for c in LABEL_COLUMNS if values.get(c) is not None), None)
-        labels.append(str(label) if label is not None else str(record.number))
-    if not lon:
+    geometry = [
+        FieldError("geometry", str(r.values["__geometry_error__"]), r.number)
+        for r in records
+        if "__geometry_error__" in r.values
+    ]
+    if geometry:
+        raise PointsInputError(too_many(geometry, str(path)).message)
+    try:
+        rows = validate_rows(PointRow, ((r.number, r.values) for r in records), str(path))
+    except InputError as error:
+        raise PointsInputError(error.message) from None
+    if not rows:
         raise PointsInputError(f"{path}: no points; the file needs columns lon and lat")
-    return Points(np.array(lon), np.array(lat), labels=tuple(labels))
+    return Points(
+        np.array([r.value.lon for r in rows]),
+        np.array([r.value.lat for r in rows]),
+        labels=tuple(r.value.label_or(r.number) for r in rows),
+    )
