@@ -185,3 +185,31 @@ def test_service_names_in_three_languages(read_client: TestClient) -> None:
     assert services["oncology"]["tier"] == "specialty"
     assert services["delivery"]["tier"] is None
     assert services["children_hospital"]["name_ar"] == "مستشفى الأطفال"
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "schema"),
+    [
+        ("/api/access/{code}", "get", "AccessRead"),
+        ("/api/access/{code}/referral", "get", "ReferralsRead"),
+        ("/api/access/{code}/distance", "get", "DistanceRead"),
+        ("/api/access/what-if", "post", "WhatIfRead"),
+        ("/api/siting", "post", "SitingRead"),
+        ("/api/scenarios", "get", "ScenarioLineRead"),
+        ("/api/scenarios/{scenario_id}", "get", "ScenarioRead"),
+        ("/api/layers/{layer}", "get", "FeatureCollection"),
+        ("/api/facilities.geojson", "get", "FeatureCollection"),
+    ],
+)
+def test_openapi_describes_each_answer(
+    read_client: TestClient, path: str, method: str, schema: str
+) -> None:
+    spec = read_client.get("/openapi.json").json()
+    content = spec["paths"][path][method]["responses"]["200"]["content"]
+    (described,) = content.values()
+    reference = described["schema"].get("$ref") or described["schema"]["items"]["$ref"]
+    assert reference == f"#/components/schemas/{schema}"
+    # A model with its fields, not a bare object.
+    assert spec["components"]["schemas"][schema]["properties"]
+    geojson = schema == "FeatureCollection"
+    assert list(content) == (["application/geo+json"] if geojson else ["application/json"])

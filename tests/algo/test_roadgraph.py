@@ -15,7 +15,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from qurb.access.osm_pbf import read_road_ways
 from qurb.algo.road_network import RoadNetwork, RoadNetworkModel
-from qurb.algo.roadgraph import RoadGraph, RoadWays, SpeedProfile, build_road_graph
+from qurb.algo.roadgraph import RoadWays, SpeedProfile, build_road_graph
 from qurb.algo.travel import EARTH_RADIUS_KM, Points, TravelModelError, TravelTimeModel
 from qurb.data import PACKAGE_DIR, read_toml
 
@@ -285,21 +285,6 @@ def test_km_agree_with_pyrosm_and_networkx() -> None:
             assert ours_km[row, ours[int(target)]] == pytest.approx(peer_m[target] / 1000, abs=1e-5)
             compared += source != target
     assert compared == 12 * 11
-
-
-def test_save_and_load_round_trip(helsinki: RoadNetwork, tmp_path: Path) -> None:
-    helsinki.save(tmp_path)
-    loaded = RoadNetworkModel.load(tmp_path, "walking")
-    original = helsinki.model("walking")
-    for name in RoadGraph.ARRAYS:
-        np.testing.assert_array_equal(getattr(loaded.graph, name), getattr(original.graph, name))
-    assert loaded.graph.dropped_nodes == original.graph.dropped_nodes
-    points = Points.from_lonlat([(24.94, 60.165), (24.95, 60.168)])
-    assert loaded.compute_matrix(points, points).minutes.tolist() == (
-        original.compute_matrix(points, points).minutes.tolist()
-    )
-    with pytest.raises(TravelModelError, match="not a road network folder"):
-        RoadNetworkModel.load(tmp_path / "nowhere")
 
 
 def test_speed_profile_names_the_bad_key() -> None:

@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from qurb.algo.siting_problem import SitingError
+from qurb.kernel.actor import Actor
+from qurb.kernel.errors import InputError
 from qurb.platform.database import transaction
-from qurb.platform.files import InputFileError
 from qurb.siting.service import (
     SitingRequest,
     compare_scenarios,
@@ -26,21 +27,21 @@ def test_secondary_sites_in_fes_meknes(national_session: Session) -> None:
     three = run_siting(
         national_session, SitingRequest("Fès-Meknès", level="secondary", add=3), model
     )
-    assert three["solver"]["status"] == "optimal" and three["solver"]["method"] == "exact"
-    s1, s3 = one["summary"], three["summary"]
-    assert s1["population"] == s3["population"] == 4_467_911
+    assert three.solver.status == "optimal" and three.solver.method == "exact"
+    s1, s3 = one.summary, three.summary
+    assert s1.population == s3.population == 4_467_911
     # Coverage never drops with more sites; before is the same offer.
-    assert s1["covered_before"] == s3["covered_before"]
-    assert s3["covered_after"] >= s1["covered_after"] > s1["covered_before"]
+    assert s1.covered_before == s3.covered_before
+    assert s3.covered_after >= s1.covered_after > s1.covered_before
     # The newly covered people per commune add up to the summary's figure.
-    assert sum(c["newly_covered_population"] for c in three["communes"]) == pytest.approx(
-        s3["newly_covered"], abs=len(three["communes"])
+    assert sum(c.newly_covered_population for c in three.communes) == pytest.approx(
+        s3.newly_covered, abs=len(three.communes)
     )
     # Candidates are communes without a hospital; a chosen site is one of them.
-    assert {s["commune"] for s in three["sites"]}.isdisjoint(
-        {c["code"] for c in three["communes"] if c["minutes_before"] == 0}
+    assert {s.commune for s in three.sites}.isdisjoint(
+        {c.code for c in three.communes if c.minutes_before == 0}
     )
-    assert len(three["sites"]) == 3
+    assert len(three.sites) == 3
 
 
 def test_time_objective_lowers_the_weighted_minutes(national_session: Session) -> None:
@@ -50,10 +51,10 @@ def test_time_objective_lowers_the_weighted_minutes(national_session: Session) -
         SitingRequest("Taza", level="secondary", add=2, objective="time"),
         model,
     )
-    before = sum(c["population"] * c["minutes_before"] for c in scenario["communes"])
-    after = sum(c["population"] * c["minutes_after"] for c in scenario["communes"])
+    before = sum(c.population * c.minutes_before for c in scenario.communes)
+    after = sum(c.population * c.minutes_after for c in scenario.communes)
     assert after < before
-    assert all(c["minutes_after"] <= c["minutes_before"] for c in scenario["communes"])
+    assert all(c.minutes_after <= c.minutes_before for c in scenario.communes)
 
 
 def test_budget_mode(national_session: Session) -> None:
@@ -70,7 +71,7 @@ def test_budget_mode(national_session: Session) -> None:
         ),
         model,
     )
-    assert len(scenario["sites"]) == 2  # 10 M MAD buys two sites at 4 M
+    assert len(scenario.sites) == 2  # 10 M MAD buys two sites at 4 M
     with pytest.raises(SitingError, match="budget"):
         run_siting(
             national_session,
@@ -114,18 +115,21 @@ def test_user_candidates_and_their_errors(national_session: Session, tmp_path: P
         SitingRequest("Boulemane", level="secondary", add=1, candidates_file=str(good)),
         commune_graph_model(national_session),
     )
-    assert scenario["sites"][0]["label"] in {"Tissaf douar", "Outat"}
+    assert scenario.sites[0].label in {"Tissaf douar", "Outat"}
     bad = tmp_path / "bad.csv"
     bad.write_text(
         "label,lon,lat,cost_mad\na,-3.6,abc,1\nb,2.35,48.85,1\nc,-3.6,33.4,-5\n", encoding="utf-8"
     )
-    with pytest.raises(InputFileError, match="3 problem") as caught:
+    with pytest.raises(InputError, match="3 problem") as caught:
         run_siting(
             national_session,
             SitingRequest("Boulemane", level="secondary", add=1, candidates_file=str(bad)),
             commune_graph_model(national_session),
         )
-    assert "row 3: lon/lat: (2.35, 48.85) is outside Morocco" in str(caught.value)
+    message = str(caught.value)
+    assert "row 2, field 'lat': Input should be a valid number" in message
+    assert "row 3, field 'lon/lat': (2.35, 48.85) is outside Morocco" in message
+    assert "row 4, field 'cost_mad': Input should be greater than or equal to 0" in message
 
 
 def test_scenarios_are_saved_and_compared(scratch_factory: sessionmaker[Session]) -> None:
@@ -133,13 +137,16 @@ def test_scenarios_are_saved_and_compared(scratch_factory: sessionmaker[Session]
         model = commune_graph_model(session)
         a = run_siting(session, SitingRequest("Taza", level="secondary", add=1), model)
         b = run_siting(session, SitingRequest("Taza", level="secondary", add=2), model)
+        tester = Actor.local("test")
         ids = [
-            save_scenario(session, "one", a, "test").id,
-            save_scenario(session, "two", b, "test").id,
+            save_scenario(session, tester, "one", a).id,
+            save_scenario(session, tester, "two", b).id,
         ]
     with transaction(scratch_factory) as session:
-        rows = compare_scenarios([get_scenario(session, i) for i in ids])
-        assert [r["sites"] for r in rows] == [1, 2]
-        assert rows[1]["newly_covered"] >= rows[0]["newly_covered"]
+        saved = [get_scenario(session, i) for i in ids]
+        assert [s.created_by for s in saved] == ["test", "test"]
+        rows = compare_scenarios(saved)
+        assert [r.sites for r in rows] == [1, 2]
+        assert rows[1].newly_covered >= rows[0].newly_covered
         with pytest.raises(SitingError, match="no scenario"):
             get_scenario(session, "nope")

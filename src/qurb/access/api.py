@@ -4,13 +4,28 @@ scenarios (saved in local mode)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
 import numpy as np
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
 
 from qurb.access.referral import compute_referrals
+from qurb.access.schemas import (
+    AccessRead,
+    AccessSummaryRead,
+    CommuneAccessRead,
+    CommuneChangeRead,
+    DistanceRead,
+    DistanceSummaryRead,
+    Level,
+    ReferralRead,
+    ReferralsRead,
+    Tier,
+    WhatIf,
+    WhatIfRead,
+    Words,
+    rows_as,
+)
 from qurb.access.service import (
     ESSP_SELECTOR,
     WHOLE_COMMUNE_NOTE,
@@ -32,13 +47,6 @@ from qurb.territory.travel import commune_graph_model
 router = APIRouter(prefix="/api", tags=["access"], responses=ERROR_RESPONSES)
 
 
-Level = Literal["primary", "secondary", "tertiary"]
-
-
-# "secondary" alone (a hospital) means a general hospital; a tier asks for another one.
-Tier = Literal["general", "specialty", "maternity", "any"]
-
-
 def _selector(
     level: Level | None,
     category: list[str] | None,
@@ -50,7 +58,7 @@ def _selector(
     )
 
 
-@router.get("/access/{code}")
+@router.get("/access/{code}", response_model=AccessRead)
 def access_for(
     code: str,
     session: SessionDep,
@@ -60,7 +68,7 @@ def access_for(
     service: Annotated[list[str] | None, Query()] = None,
     tier: Tier | None = None,
     thresholds: Annotated[list[float] | None, Query()] = None,
-) -> dict[str, Any]:
+) -> AccessRead:
     """Nearest facility and minutes for every commune of the territory; population beyond
     each threshold (default 30, 60, 120 min) per sub-territory and in total. `level=
     secondary` alone is a general hospital (HPr, HP, HR, the CHU's general units); `tier`
@@ -75,40 +83,40 @@ def access_for(
         thresholds or [30, 60, 120],
         index,
     )
-    return {
-        "territory": territory.code,
-        "offer": report.selector.describe(),
-        "model": report.model,
-        "measure": model.measure.as_dict(),
-        "thresholds_minutes": list(report.thresholds_minutes),
-        "summary": group_rows(report),
-        "communes": report.rows,
-    }
+    return AccessRead(
+        territory=territory.code,
+        offer=report.selector.describe(),
+        model=report.model,
+        measure=model.measure,
+        thresholds_minutes=list(report.thresholds_minutes),
+        summary=rows_as(AccessSummaryRead, group_rows(report)),
+        communes=rows_as(CommuneAccessRead, report.rows),
+    )
 
 
-@router.get("/access/{code}/referral")
+@router.get("/access/{code}/referral", response_model=ReferralsRead)
 def referral_for(
     code: str,
     session: SessionDep,
     index: IndexDep,
     threshold: Annotated[float, Query(gt=0)] = 60.0,
-) -> dict[str, Any]:
+) -> ReferralsRead:
     """From each ESSP of the territory: minutes and km to the nearest HPr, HP, HR and
     general CHU unit (an oncology centre or a children's hospital is no referral hospital)."""
     territory = index.resolve(code)
     model = commune_graph_model(session)
     rows = compute_referrals(session, territory, model, threshold, index=index)
-    return {
-        "territory": territory.code,
-        "threshold_minutes": threshold,
-        "model": model.name,
-        "measure": model.measure.as_dict(),
-        "essp": rows,
-    }
+    return ReferralsRead(
+        territory=territory.code,
+        threshold_minutes=threshold,
+        model=model.name,
+        measure=model.measure,
+        essp=rows_as(ReferralRead, rows),
+    )
 
 
-@router.get("/access/{code}/distance")
-def distance_for(code: str, session: SessionDep, index: IndexDep) -> dict[str, Any]:
+@router.get("/access/{code}/distance", response_model=DistanceRead)
+def distance_for(code: str, session: SessionDep, index: IndexDep) -> DistanceRead:
     """The Ministry's distance indicator: population within 5 km, 5–10 km and beyond 10 km
     of the nearest ESSP by the model's km (legs inside the communes included), per
     sub-territory and in total (`summary`, the total last), and per commune. A whole
@@ -116,34 +124,20 @@ def distance_for(code: str, session: SessionDep, index: IndexDep) -> dict[str, A
     territory = index.resolve(code)
     model = commune_graph_model(session)
     report = compute_distance_access(session, territory, model, ESSP_SELECTOR, index=index)
-    return {
-        "territory": territory.code,
-        "offer": "ESSP",
-        "model": report.model,
-        "measure": report.measure.as_dict(),
-        "bands_km": list(report.bands_km),
-        "note": WHOLE_COMMUNE_NOTE,
-        "summary": distance_group_rows(report),
-        "communes": report.rows,
-    }
+    return DistanceRead(
+        territory=territory.code,
+        offer="ESSP",
+        model=report.model,
+        measure=report.measure,
+        bands_km=list(report.bands_km),
+        note=Words(**WHOLE_COMMUNE_NOTE),
+        summary=rows_as(DistanceSummaryRead, distance_group_rows(report)),
+        communes=rows_as(CommuneAccessRead, report.rows),
+    )
 
 
-class Site(BaseModel):
-    lon: float = Field(ge=-180, le=180)
-    lat: float = Field(ge=-90, le=90)
-    label: str = Field(default="new site", max_length=200)
-
-
-class WhatIf(BaseModel):
-    territory: str = Field(max_length=64)
-    level: Level = "primary"
-    tier: Tier | None = None
-    within_minutes: float = Field(default=60.0, gt=0, le=24 * 60)
-    sites: list[Site] = Field(min_length=1, max_length=50)
-
-
-@router.post("/access/what-if")
-def what_if(body: WhatIf, session: SessionDep, index: IndexDep) -> dict[str, Any]:
+@router.post("/access/what-if", response_model=WhatIfRead)
+def what_if(body: WhatIf, session: SessionDep, index: IndexDep) -> WhatIfRead:
     """Coverage of the territory's population within `within_minutes` before and after
     adding the given sites to the existing offer of `level` (nothing is written)."""
     from qurb.kernel.errors import QurbError
@@ -181,28 +175,28 @@ def what_if(body: WhatIf, session: SessionDep, index: IndexDep) -> dict[str, Any
     b = compute_group_access(["all"] * len(groups), origins.population, before, [within])[0]
     a = compute_group_access(["all"] * len(groups), origins.population, after, [within])[0]
     changed = [
-        {
-            "code": c.code,
-            "name_fr": c.name_fr,
-            "name_ar": c.name_ar,
-            "population": int(origins.population[i]),
-            "minutes_before": _finite(before[i]),
-            "minutes_after": _finite(after[i]),
-        }
+        CommuneChangeRead(
+            code=c.code,
+            name_fr=c.name_fr,
+            name_ar=c.name_ar,
+            population=int(origins.population[i]),
+            minutes_before=_finite(before[i]),
+            minutes_after=_finite(after[i]),
+        )
         for i, c in enumerate(origins.communes)
         if after[i] < before[i] - 1e-9
     ]
-    return {
-        "territory": territory.code,
-        "within_minutes": within,
-        "population": int(b.population),
-        "covered_before": int(b.population - b.beyond[within]),
-        "covered_after": int(a.population - a.beyond[within]),
-        "newly_covered": int(b.beyond[within] - a.beyond[within]),
-        "communes_changed": changed,
-        "model": model.name,
-        "measure": model.measure.as_dict(),
-    }
+    return WhatIfRead(
+        territory=territory.code,
+        within_minutes=within,
+        population=int(b.population),
+        covered_before=int(b.population - b.beyond[within]),
+        covered_after=int(a.population - a.beyond[within]),
+        newly_covered=int(b.beyond[within] - a.beyond[within]),
+        communes_changed=changed,
+        model=model.name,
+        measure=model.measure,
+    )
 
 
 def _finite(value: float) -> float | None:

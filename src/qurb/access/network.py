@@ -1,15 +1,16 @@
 """Road networks as a use case: build one from an OSM extract, load it, read query points.
 
-- `build_network(pbf_path, out_dir)`: read the extract (`adapters.osm_pbf`), build the
-  driving and walking graphs (`analytics.roadgraph`) with the bundled speeds or a user's
-  file, and save them in `out_dir` (`network.json` + `<mode>.npz`);
-- `load_network(directory, mode)`: the saved network as a `RoadNetworkModel`;
+- `build_network(pbf_path, out_dir)`: read the extract (`access.osm_pbf`), build the
+  driving and walking graphs (`algo.roadgraph`) with the bundled speeds or a user's
+  file, and save them in `out_dir` (`network.json` + `<mode>.npz`: `save_road_network`);
+- `load_network(directory, mode)`: the saved network as a `RoadNetworkModel`
+  (`load_road_network`, `read_network_summary`);
 - `read_points(path)`: a CSV/XLSX/GeoJSON file of points (lon, lat, optional label).
 """
 
 from __future__ import annotations
 
-import math
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,15 +18,23 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import BaseModel, Field
 
 from qurb.access.osm_pbf import NetworkInputError, read_road_ways
-from qurb.algo.road_network import RoadNetwork, RoadNetworkModel
-from qurb.algo.roadgraph import DEFAULT_MAX_SNAP_KM, MODES, SpeedProfile, build_road_graph
-from qurb.algo.travel import Points
+from qurb.algo.road_network import NETWORK_FORMAT, NETWORK_JSON, RoadNetwork, RoadNetworkModel
+from qurb.algo.roadgraph import (
+    DEFAULT_MAX_SNAP_KM,
+    MODES,
+    RoadGraph,
+    SpeedProfile,
+    build_road_graph,
+)
+from qurb.algo.travel import Points, TravelModelError
 from qurb.data import PACKAGE_DIR, read_toml
 from qurb.databuild.manifest import sha256_of
-from qurb.kernel.errors import QurbError
-from qurb.platform.files import InputFileError, read_records
+from qurb.kernel.errors import FieldError, InputError, QurbError
+from qurb.kernel.rows import too_many, validate_rows
+from qurb.platform.files import InputFileError, Number, OptionalText, read_records
 
 SPEEDS_FILE = PACKAGE_DIR / "network_speeds.toml"
 LABEL_COLUMNS = ("label", "name", "id", "code")  # the first present names each point
@@ -98,7 +107,7 @@ def build_network(
         ways_read=len(ways),
     )
     out_dir = Path(out_dir)
-    network.save(out_dir)
+    save_road_network(network, out_dir)
     return _report(out_dir, network.summary())
 
 
@@ -121,53 +130,114 @@ def _report(directory: Path, summary: dict[str, Any]) -> NetworkReport:
 
 def read_network_report(directory: Path) -> NetworkReport:
     """What a saved network holds, from its network.json alone (no arrays loaded)."""
-    return _report(Path(directory), RoadNetwork.read_summary(Path(directory)))
+    return _report(Path(directory), read_network_summary(Path(directory)))
+
+
+def save_road_network(network: RoadNetwork, directory: Path) -> None:
+    """Write `network` in `directory`: one `<mode>.npz` per graph and `network.json`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for mode, graph in network.graphs.items():
+        np.savez(directory / f"{mode}.npz", **graph.arrays())  # type: ignore[arg-type]
+    (directory / NETWORK_JSON).write_text(
+        json.dumps(network.summary(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+
+
+def read_network_summary(directory: Path) -> dict[str, Any]:
+    """A saved network's `network.json`, checked to be of the current format."""
+    path = directory / NETWORK_JSON
+    if not path.is_file():
+        raise TravelModelError(
+            f"{directory}: not a road network folder (no {NETWORK_JSON}); "
+            "build one with `qurb network build FILE.osm.pbf --out DIR`"
+        )
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise TravelModelError(f"{path}: unreadable ({error})") from None
+    if not isinstance(summary, dict) or summary.get("format") != NETWORK_FORMAT:
+        raise TravelModelError(f"{path}: not a network of format {NETWORK_FORMAT}; rebuild it")
+    return summary
+
+
+def load_road_network(directory: Path, modes: tuple[str, ...] | None = None) -> RoadNetwork:
+    """The saved network with the graphs of `modes` (all of them by default)."""
+    directory = Path(directory)
+    summary = read_network_summary(directory)
+    built = summary.get("modes", {})
+    wanted = tuple(built) if modes is None else modes
+    graphs: dict[str, RoadGraph] = {}
+    for mode in wanted:
+        if mode not in MODES:
+            raise TravelModelError(f"unknown travel mode {mode!r}; use one of {', '.join(MODES)}")
+        path = directory / f"{mode}.npz"
+        if mode not in built or not path.is_file():
+            raise TravelModelError(f"{directory}: the network has no {mode} graph")
+        try:
+            with np.load(path, allow_pickle=False) as arrays:
+                values = {name: arrays[name] for name in RoadGraph.ARRAYS}
+        except (OSError, KeyError, ValueError) as error:
+            raise TravelModelError(f"{path}: unreadable network arrays ({error})") from None
+        graphs[mode] = RoadGraph(
+            mode=mode, dropped_nodes=int(built[mode]["dropped_nodes"]), **values
+        )
+    source = summary.get("source", {})
+    return RoadNetwork(
+        graphs,
+        summary.get("speeds", {}),
+        source_file=source.get("file", ""),
+        source_sha256=source.get("sha256", ""),
+        built_at=summary.get("built_at", ""),
+        ways_read=int(summary.get("ways_read", 0)),
+    )
 
 
 def load_network(
     directory: Path, mode: str = "driving", max_snap_km: float = DEFAULT_MAX_SNAP_KM
 ) -> RoadNetworkModel:
     """The saved network's `mode` graph as a travel-time model."""
-    return RoadNetworkModel.load(Path(directory), mode, max_snap_km)
+    return load_road_network(Path(directory), modes=(mode,)).model(mode, max_snap_km)
+
+
+class PointRow(BaseModel):
+    """One query point: lon and lat in degrees, and a label from the first of `label`,
+    `name`, `id`, `code` present."""
+
+    lon: Number = Field(ge=-180, le=180)
+    lat: Number = Field(ge=-90, le=90)
+    label: OptionalText = None
+    name: OptionalText = None
+    id: OptionalText = None
+    code: OptionalText = None
+
+    def label_or(self, number: int) -> str:
+        found = next((v for v in (self.label, self.name, self.id, self.code) if v), None)
+        return found if found is not None else str(number)
 
 
 def read_points(path: Path) -> Points:
     """Points from a CSV/XLSX/GeoJSON file: columns lon, lat and optionally a label (the
-    first of label, name, id, code present)."""
+    first of label, name, id, code present; else the row number). Every bad row is
+    named (the first 50, with the total); nothing is used if one is bad."""
     try:
         records = read_records(Path(path))
     except InputFileError as error:
         raise PointsInputError(str(error)) from None
-    lon: list[float] = []
-    lat: list[float] = []
-    labels: list[str] = []
-    for record in records:
-        values = record.values
-        if "__geometry_error__" in values:
-            raise PointsInputError(
-                f"{path}: feature {record.number}: {values['__geometry_error__']}"
-            )
-        coordinates = []
-        for key in ("lon", "lat"):
-            raw = values.get(key)
-            try:
-                value = float(str(raw).replace(",", ".")) if raw is not None else math.nan
-            except ValueError:
-                value = math.nan
-            if not math.isfinite(value):
-                raise PointsInputError(
-                    f"{path}: line {record.number}: {key} must be a number of degrees, got {raw!r}"
-                )
-            coordinates.append(value)
-        if abs(coordinates[0]) > 180 or abs(coordinates[1]) > 90:
-            raise PointsInputError(
-                f"{path}: line {record.number}: lon must be in [-180, 180] and lat in "
-                f"[-90, 90] (degrees), got lon {coordinates[0]} lat {coordinates[1]}"
-            )
-        lon.append(coordinates[0])
-        lat.append(coordinates[1])
-        label = next((values[c] for c in LABEL_COLUMNS if values.get(c) is not None), None)
-        labels.append(str(label) if label is not None else str(record.number))
-    if not lon:
+    geometry = [
+        FieldError("geometry", str(r.values["__geometry_error__"]), r.number)
+        for r in records
+        if "__geometry_error__" in r.values
+    ]
+    if geometry:
+        raise PointsInputError(too_many(geometry, str(path)).message)
+    try:
+        rows = validate_rows(PointRow, ((r.number, r.values) for r in records), str(path))
+    except InputError as error:
+        raise PointsInputError(error.message) from None
+    if not rows:
         raise PointsInputError(f"{path}: no points; the file needs columns lon and lat")
-    return Points(np.array(lon), np.array(lat), labels=tuple(labels))
+    return Points(
+        np.array([r.value.lon for r in rows]),
+        np.array([r.value.lat for r in rows]),
+        labels=tuple(r.value.label_or(r.number) for r in rows),
+    )

@@ -1,38 +1,69 @@
-"""Choosing and building a travel-time model: the commune graph (bundled), the straight
-line, or a road network a user built with `qurb network build`."""
+"""Observed trips, read to fit the commune-graph model to them (`qurb access fit`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from pydantic import BaseModel, Field, model_validator
 
 from qurb.algo.commune_graph import CommuneGraphModel
 from qurb.algo.commune_graph_fit import Trips
 from qurb.algo.travel import Points
-from qurb.platform.files import InputFileError, read_records
+from qurb.kernel.errors import FieldError
+from qurb.kernel.rows import validate_rows
+from qurb.platform.files import InputFileError, OptionalNumber, OptionalText, read_records
 
 
-def _number(values: dict[str, str], key: str, bad: list[str]) -> float:
-    """A non-negative number from a CSV cell (nan if empty); a problem is noted in `bad`."""
-    text = values.get(key, "")
-    if text == "":
-        return float("nan")
-    try:
-        value = float(text.replace(",", "."))
-    except ValueError:
-        bad.append(f"{key}: {text!r} is not a number")
-        return float("nan")
-    if not np.isfinite(value) or value < 0:
-        bad.append(f"{key}: {text!r} must be a finite number ≥ 0")
-    return value
+class TripRow(BaseModel):
+    """One observed trip: from a commune to a commune or a point, in minutes and/or km."""
+
+    origin: OptionalText = None
+    dest_commune: OptionalText = None
+    dest_lon: OptionalNumber = Field(default=None, ge=-180, le=180)
+    dest_lat: OptionalNumber = Field(default=None, ge=-90, le=90)
+    minutes: OptionalNumber = Field(default=None, ge=0)
+    distance_km: OptionalNumber = Field(default=None, ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lower_keys(cls, values: Any) -> Any:
+        if isinstance(values, dict):
+            return {str(k).strip().lower(): v for k, v in values.items() if k}
+        return values
+
+
+def _trip_problems(codes: set[str]) -> Callable[[int, TripRow], list[FieldError]]:
+    """What a row cannot say alone: known communes, a measure, a destination."""
+
+    def check(number: int, row: TripRow) -> list[FieldError]:
+        bad = []
+        if row.origin not in codes:
+            bad.append(
+                FieldError(
+                    "origin", f"{row.origin or ''!r} is not a commune code (e.g. 03.231.01.03)"
+                )
+            )
+        if row.minutes is None and row.distance_km is None and not bad:
+            bad.append(FieldError("minutes/distance_km", "give at least one"))
+        if row.dest_commune:
+            if row.dest_commune not in codes:
+                bad.append(
+                    FieldError("dest_commune", f"{row.dest_commune!r} is not a commune code")
+                )
+        elif row.dest_lon is None or row.dest_lat is None:
+            bad.append(FieldError("dest_lon/dest_lat or dest_commune", "missing"))
+        return [FieldError(b.field, b.reason, number) for b in bad]
+
+    return check
 
 
 def read_observed_trips(path: Path, model: CommuneGraphModel) -> Trips:
     """Observed trips from a CSV/XLSX: `origin` (commune code), the destination as
     `dest_commune` or `dest_lon`,`dest_lat`, and `minutes` and/or `distance_km`. Every bad
-    row is named; nothing is used if one is bad."""
-    records = read_records(path)
+    row is named (the first 50, with the total); nothing is used if one is bad."""
     codes = set(model.inputs.codes)
     ref = {
         code: (float(x), float(y))
@@ -40,60 +71,32 @@ def read_observed_trips(path: Path, model: CommuneGraphModel) -> Trips:
             model.inputs.codes, model.inputs.ref_lon, model.inputs.ref_lat, strict=True
         )
     }
-    problems: list[str] = []
-    origin: list[str] = []
-    lon: list[float] = []
-    lat: list[float] = []
-    dest_commune: list[str] = []
-    minutes: list[float] = []
-    km: list[float] = []
-    for record in records:
-        v = {
-            k.strip().lower(): ("" if x is None else str(x).strip())
-            for k, x in record.values.items()
-            if k
-        }
-        bad: list[str] = []
-        code = v.get("origin", "")
-        if code not in codes:
-            bad.append(f"origin: {code!r} is not a commune code (e.g. 03.231.01.03)")
-        m, d = _number(v, "minutes", bad), _number(v, "distance_km", bad)
-        if np.isnan(m) and np.isnan(d) and not bad:
-            bad.append("minutes/distance_km: give at least one")
-        target = v.get("dest_commune", "")
-        point = (float("nan"), float("nan"))
-        if target:
-            if target in codes:
-                point = ref[target]
-            else:
-                bad.append(f"dest_commune: {target!r} is not a commune code")
-        else:
-            point = (_number(v, "dest_lon", bad), _number(v, "dest_lat", bad))
-            if np.isnan(point[0]) or np.isnan(point[1]):
-                bad.append("dest_lon/dest_lat or dest_commune: missing")
-        if bad:
-            problems += [f"row {record.number}: {b}" for b in bad]
-            continue
-        origin.append(code)
-        lon.append(point[0])
-        lat.append(point[1])
-        dest_commune.append(target)
-        minutes.append(m)
-        km.append(d)
-    if problems:
-        lines = "\n".join(f"  - {p}" for p in problems[:50])
-        raise InputFileError(f"{path}: {len(problems)} problem(s), nothing was used:\n{lines}")
-    if not origin:
+    rows = [
+        r.value
+        for r in validate_rows(
+            TripRow,
+            ((r.number, r.values) for r in read_records(path)),
+            str(path),
+            check=_trip_problems(codes),
+        )
+    ]
+    if not rows:
         raise InputFileError(f"{path}: no observed trip")
+    points = [
+        ref[r.dest_commune] if r.dest_commune else (float(r.dest_lon or 0), float(r.dest_lat or 0))
+        for r in rows
+    ]
+    lon = np.array([p[0] for p in points])
+    lat = np.array([p[1] for p in points])
     # Destinations given by coordinates belong to the commune of the nearest reference point.
-    nearest_node = model.node_of(Points(np.array(lon), np.array(lat)))
+    nearest_node = model.node_of(Points(lon, lat))
     communes = tuple(
-        d or model.inputs.codes[int(node)]
-        for d, node in zip(dest_commune, nearest_node, strict=True)
+        r.dest_commune or model.inputs.codes[int(node)]
+        for r, node in zip(rows, nearest_node, strict=True)
     )
     return Trips(
-        tuple(origin),
-        Points(np.array(lon), np.array(lat), communes),
-        np.array(minutes),
-        np.array(km),
+        tuple(str(r.origin) for r in rows),
+        Points(lon, lat, communes),
+        np.array([np.nan if r.minutes is None else r.minutes for r in rows]),
+        np.array([np.nan if r.distance_km is None else r.distance_km for r in rows]),
     )

@@ -1,8 +1,8 @@
 """The road-network travel-time model over a `RoadGraph`, and the saved network.
 
 - `RoadNetworkModel`: the `TravelTimeModel` over one mode's graph;
-- `RoadNetwork`: the graphs of both modes with where they came from, saved as `.npz` arrays
-  plus a `network.json`.
+- `RoadNetwork`: the graphs of both modes with where they came from (saved and loaded by
+  `qurb.access.network` as `.npz` arrays plus a `network.json`).
 
 How a point enters the graph: it is snapped to the nearest point of the nearest road
 (projection onto the segment), and that snapping leg is walked at the walking speed (its
@@ -20,13 +20,11 @@ Units: minutes, km, km/h; coordinates in lon/lat degrees (WGS 84).
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -108,23 +106,6 @@ class RoadNetworkModel:
     @cached_property
     def _snap_index(self) -> SnapIndex:
         return SnapIndex(self.graph)
-
-    # ---- persistence
-
-    def save(self, directory: Path) -> None:
-        """Write the network this model belongs to (`network.json` + `<mode>.npz`)."""
-        network = self.network or RoadNetwork(
-            {self.graph.mode: self.graph}, {"walking": {"speed_kph": self.walking_speed_kph}}
-        )
-        network.save(directory)
-
-    @classmethod
-    def load(
-        cls, directory: Path, mode: str = "driving", max_snap_km: float = DEFAULT_MAX_SNAP_KM
-    ) -> RoadNetworkModel:
-        return RoadNetwork.load(directory, modes=(mode,)).model(mode, max_snap_km)
-
-    # ---- snapping
 
     def snap(self, points: Points, role: str = "points") -> Snap:
         """Snap `points` to the nearest road; refuses points beyond `max_snap_km`."""
@@ -414,7 +395,7 @@ def _accumulate_km(
     return km
 
 
-# ---------------------------------------------------------------------------- persistence
+# ---------------------------------------------------------------------------- networks
 
 
 @dataclass(frozen=True, eq=False)
@@ -471,57 +452,3 @@ class RoadNetwork:
             },
             "speeds": dict(self.speeds),
         }
-
-    def save(self, directory: Path) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        for mode, graph in self.graphs.items():
-            np.savez(directory / f"{mode}.npz", **graph.arrays())  # type: ignore[arg-type]
-        summary = self.summary()
-        (directory / NETWORK_JSON).write_text(
-            json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-        )
-
-    @classmethod
-    def read_summary(cls, directory: Path) -> dict[str, Any]:
-        path = directory / NETWORK_JSON
-        if not path.is_file():
-            raise TravelModelError(
-                f"{directory}: not a road network folder (no {NETWORK_JSON}); "
-                "build one with `qurb network build FILE.osm.pbf --out DIR`"
-            )
-        try:
-            summary = json.loads(path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise TravelModelError(f"{path}: unreadable ({error})") from None
-        if not isinstance(summary, dict) or summary.get("format") != NETWORK_FORMAT:
-            raise TravelModelError(f"{path}: not a network of format {NETWORK_FORMAT}; rebuild it")
-        return summary
-
-    @classmethod
-    def load(cls, directory: Path, modes: tuple[str, ...] | None = None) -> RoadNetwork:
-        summary = cls.read_summary(directory)
-        built = summary.get("modes", {})
-        wanted = tuple(built) if modes is None else modes
-        graphs: dict[str, RoadGraph] = {}
-        for mode in wanted:
-            check_mode(mode)
-            path = directory / f"{mode}.npz"
-            if mode not in built or not path.is_file():
-                raise TravelModelError(f"{directory}: the network has no {mode} graph")
-            try:
-                with np.load(path, allow_pickle=False) as arrays:
-                    values = {name: arrays[name] for name in RoadGraph.ARRAYS}
-            except (OSError, KeyError, ValueError) as error:
-                raise TravelModelError(f"{path}: unreadable network arrays ({error})") from None
-            graphs[mode] = RoadGraph(
-                mode=mode, dropped_nodes=int(built[mode]["dropped_nodes"]), **values
-            )
-        source = summary.get("source", {})
-        return cls(
-            graphs,
-            summary.get("speeds", {}),
-            source_file=source.get("file", ""),
-            source_sha256=source.get("sha256", ""),
-            built_at=summary.get("built_at", ""),
-            ways_read=int(summary.get("ways_read", 0)),
-        )

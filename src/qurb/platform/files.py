@@ -12,7 +12,9 @@ import json
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field
 
 from qurb.kernel.errors import InputError
 
@@ -163,3 +165,26 @@ def _point_problem(geometry: Any) -> str | None:
     ):
         return f"Point coordinates must be [lon, lat] numbers, got {coordinates!r}"
     return None
+
+
+def _decimal_text(value: Any) -> Any:
+    """A number as a spreadsheet may write it: `1,5` is 1.5; an empty cell is no value."""
+    if isinstance(value, str):
+        text = value.strip().replace(",", ".")
+        return text or None
+    return value
+
+
+# A finite number from a cell of a CSV, sheet or GeoJSON property (decimal comma accepted).
+_Finite = Annotated[float, Field(allow_inf_nan=False)]
+Number = Annotated[_Finite, BeforeValidator(_decimal_text)]
+# The same, absent when the cell is empty.
+OptionalNumber = Annotated[_Finite | None, BeforeValidator(_decimal_text)]
+
+
+def _text(value: Any) -> Any:
+    return value if value is None or isinstance(value, str) else str(value)
+
+
+# A cell read as text (a number typed in a label column stays its digits); None if empty.
+OptionalText = Annotated[str | None, BeforeValidator(_text)]

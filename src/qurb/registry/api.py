@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import JSONResponse
 
 from qurb.kernel.actor import Actor
 from qurb.kernel.attribution import Attribution, facility_sources
+from qurb.platform.geojson import FeatureCollection, GeoJSONResponse
 from qurb.platform.http import LocalEdit, SessionDep, SettingsDep, StateDep
 from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.registry._tables import FacilityRow
@@ -105,12 +105,12 @@ def _feature(read: FacilityRead) -> dict[str, Any]:
 @router.get(
     ".geojson",
     summary="Facilities as GeoJSON points, filtered, one page",
-    response_class=JSONResponse,
-    responses={200: {"content": {"application/geo+json": {}}}},
+    response_model=FeatureCollection,
+    response_class=GeoJSONResponse,
 )
 def list_facilities_geojson(
     query: FacilityQueryDep, session: SessionDep, index: IndexDep
-) -> JSONResponse:
+) -> FeatureCollection:
     total, rows = facility_page(session, query.filter, index, query.limit, query.offset)
     features = [_feature(FacilityRead.of(r, index)) for r in rows]
     sources = Attribution(facility_sources(f["properties"] for f in features))
@@ -121,7 +121,7 @@ def list_facilities_geojson(
         "offset": query.offset,
         "features": features,
     }
-    return JSONResponse(sources.annotate(body), media_type="application/geo+json")
+    return FeatureCollection.model_validate(sources.annotate(body))
 
 
 @router.get("/{facility_id}", response_model=FacilityRead, summary="One facility")

@@ -1,17 +1,13 @@
-"""Travel time to care on the bundled commune-graph model: access per commune, summaries,
-referral from each ESSP, a what-if (new facilities placed on the map) and siting
-scenarios (saved in local mode)."""
+"""Siting scenarios on the web: run one (saved in local mode), list and read saved ones."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
 from fastapi import APIRouter, HTTPException
-from pydantic import BaseModel, Field
 
-from qurb.access.api import Level, Tier
+from qurb.kernel.actor import Actor
 from qurb.platform.http import SessionDep, SettingsDep, StateDep
 from qurb.platform.schemas import ERROR_RESPONSES
+from qurb.siting.schemas import ScenarioLineRead, ScenarioRead, SitingBody, SitingRead
 from qurb.siting.service import (
     SitingRequest,
     compare_scenarios,
@@ -25,11 +21,14 @@ from qurb.territory.travel import commune_graph_model
 
 router = APIRouter(prefix="/api", tags=["access"], responses=ERROR_RESPONSES)
 
+# Scenarios saved from the web have always been signed "web".
+WEB_ACTOR = Actor.local("web")
 
-@router.post("/siting")
+
+@router.post("/siting", response_model=SitingRead, response_model_exclude_unset=True)
 def siting(
     body: SitingBody, state: StateDep, settings: SettingsDep, session: SessionDep
-) -> dict[str, Any]:
+) -> SitingRead:
     """Where to add `add` facilities of `level` (MCLP or p-median on the commune graph);
     saved as a scenario when the server runs in local mode."""
     request = SitingRequest(
@@ -47,39 +46,26 @@ def siting(
     scenario_id = None
     if settings.local_mode:
         with state.write() as writer:
-            label = body.name or f"{scenario['territory']['name_fr']}: +{body.add} {body.level}"
-            scenario_id = save_scenario(writer, label, scenario, "web").id
-    return {"id": scenario_id, **scenario}
+            label = body.name or f"{scenario.territory.name_fr}: +{body.add} {body.level}"
+            scenario_id = save_scenario(writer, WEB_ACTOR, label, scenario).id
+    return SitingRead.of(scenario, scenario_id)
 
 
-@router.get("/scenarios")
-def scenarios(session: SessionDep) -> list[dict[str, Any]]:
+@router.get("/scenarios", response_model=list[ScenarioLineRead])
+def scenarios(session: SessionDep) -> list[ScenarioLineRead]:
     """Saved siting scenarios, newest first, side by side."""
-    return compare_scenarios(list_scenarios(session))
+    return [ScenarioLineRead.of(line) for line in compare_scenarios(list_scenarios(session))]
 
 
-@router.get("/scenarios/{scenario_id}")
-def scenario(scenario_id: str, session: SessionDep) -> dict[str, Any]:
+@router.get(
+    "/scenarios/{scenario_id}", response_model=ScenarioRead, response_model_exclude_unset=True
+)
+def scenario(scenario_id: str, session: SessionDep) -> ScenarioRead:
+    """One saved scenario: its sites and its coverage before and after."""
     from qurb.algo.siting_problem import SitingError
 
     try:
-        row = get_scenario(session, scenario_id)
+        saved = get_scenario(session, scenario_id)
     except SitingError as error:
         raise HTTPException(status_code=404, detail=str(error)) from None
-    return {
-        "id": row.id,
-        "name": row.name,
-        "created_at": row.created_at.isoformat(),
-        "created_by": row.created_by,
-        **dict(row.result),
-    }
-
-
-class SitingBody(BaseModel):
-    territory: str = Field(max_length=64)
-    level: Level = "secondary"
-    tier: Tier | None = None
-    add: int = Field(ge=1, le=100)
-    within_minutes: float = Field(default=60.0, gt=0, le=24 * 60)
-    objective: Literal["coverage", "time"] = "coverage"
-    name: str | None = Field(default=None, max_length=200)
+    return ScenarioRead.of(saved)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from qurb.access.cli import ACCESS_SOURCES, CategoryOption, ModelOption, ParamsOption, ServiceOption
-from qurb.platform.cli import DbOption, FormatOption, TerritoryOption, _session, _user, err, out
+from qurb.platform.cli import DbOption, FormatOption, TerritoryOption, _session, actor, err, out
 from qurb.platform.output import OutputFormat, render
 
 # Sites and coverage come from the travel-time model, as access figures do.
@@ -115,11 +116,11 @@ def site_cmd(
         scenario_id = None
         if save:
             label = name or (
-                f"{scenario['territory']['name_fr']}: +{len(scenario['sites'])} "
+                f"{scenario.territory.name_fr}: +{len(scenario.sites)} "
                 f"({objective.value}, {within:g} min)"
             )
-            scenario_id = save_scenario(session, label, scenario, _user()).id
-    _print_scenario(scenario, fmt, scenario_id)
+            scenario_id = save_scenario(session, actor(), label, scenario).id
+    _print_scenario(scenario.document(), fmt, scenario_id)
 
 
 def _print_scenario(scenario: dict[str, Any], fmt: OutputFormat, scenario_id: str | None) -> None:
@@ -173,7 +174,7 @@ def scenarios_list(fmt: FormatOption = OutputFormat.TABLE, db: DbOption = None) 
     from qurb.siting.service import compare_scenarios, list_scenarios
 
     with _session(db) as session:
-        rows = compare_scenarios(list_scenarios(session))
+        rows = [asdict(line) for line in compare_scenarios(list_scenarios(session))]
     render(
         rows,
         [
@@ -203,9 +204,8 @@ def scenarios_show(
     from qurb.siting.service import get_scenario
 
     with _session(db) as session:
-        row = get_scenario(session, scenario_id)
-        scenario = dict(row.result)
-    _print_scenario(scenario, fmt, None)
+        saved = get_scenario(session, scenario_id)
+    _print_scenario(saved.scenario.document(), fmt, None)
 
 
 @scenarios_app.command("compare")
@@ -218,5 +218,6 @@ def scenarios_compare(
     from qurb.siting.service import compare_scenarios, get_scenario
 
     with _session(db) as session:
-        rows = compare_scenarios([get_scenario(session, i) for i in scenario_ids])
+        saved = [get_scenario(session, i) for i in scenario_ids]
+        rows = [asdict(line) for line in compare_scenarios(saved)]
     render(rows, list(rows[0]), fmt, title="Scenarios compared", sources=SITING_SOURCES)

@@ -10,13 +10,14 @@ points of the territory's communes that have no facility of that level, or a use
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,8 +26,12 @@ from qurb.algo.mclp import solve_mclp
 from qurb.algo.pmedian import solve_pmedian
 from qurb.algo.siting_problem import SitingError, SitingProblem, SitingResult
 from qurb.algo.travel import Points, TravelTimeModel
-from qurb.platform.files import InputFileError, read_records
+from qurb.kernel.actor import Actor
+from qurb.kernel.errors import FieldError
+from qurb.kernel.rows import validate_rows
+from qurb.platform.files import InputFileError, Number, OptionalNumber, OptionalText, read_records
 from qurb.siting._tables import ScenarioRow
+from qurb.siting.model import Scenario
 from qurb.territory.model import Territory, inside_morocco
 from qurb.territory.service import TerritoryIndex
 
@@ -93,60 +98,56 @@ def default_candidates(
     )
 
 
-def read_candidates(path: Path, locate: Any) -> Candidates:
+class CandidateRow(BaseModel):
+    """One row of a user's candidate sites (column names in any case)."""
+
+    lon: Number
+    lat: Number
+    label: OptionalText = None
+    name: OptionalText = None
+    cost_mad: OptionalNumber = Field(default=None, ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lower_keys(cls, values: Any) -> Any:
+        if isinstance(values, dict):
+            return {str(k).strip().lower(): v for k, v in values.items() if k}
+        return values
+
+
+def read_candidates(path: Path, locate: Callable[[float, float], str | None]) -> Candidates:
     """A user's candidate sites: lon, lat, optional label and cost_mad; all rows or none."""
-    problems: list[str] = []
-    labels: list[str] = []
-    communes: list[str | None] = []
-    lon: list[float] = []
-    lat: list[float] = []
-    costs: list[float] = []
-    for record in read_records(path):
-        v = {k.strip().lower(): x for k, x in record.values.items() if k}
-        bad = []
-        values: dict[str, float] = {}
-        for key in ("lon", "lat"):
-            try:
-                values[key] = float(str(v.get(key, "")).replace(",", "."))
-                if not np.isfinite(values[key]):
-                    raise ValueError
-            except ValueError:
-                bad.append(f"{key}: {v.get(key)!r} is not a number")
-        cost = np.nan
-        if str(v.get("cost_mad") or "").strip():
-            try:
-                cost = float(str(v["cost_mad"]).replace(",", "."))
-                if not np.isfinite(cost) or cost < 0:
-                    bad.append(f"cost_mad: {v['cost_mad']!r} must be ≥ 0")
-            except ValueError:
-                bad.append(f"cost_mad: {v['cost_mad']!r} is not a number")
-        commune = None
-        if not bad:
-            if not inside_morocco(values["lon"], values["lat"]):
-                bad.append(f"lon/lat: ({values['lon']}, {values['lat']}) is outside Morocco")
-            else:
-                commune = locate(values["lon"], values["lat"])
-                if commune is None:
-                    bad.append("lon/lat: the point is in no commune")
-        if bad:
-            problems += [f"row {record.number}: {b}" for b in bad]
-            continue
-        labels.append(str(v.get("label") or v.get("name") or f"row {record.number}"))
-        communes.append(commune)
-        lon.append(values["lon"])
-        lat.append(values["lat"])
-        costs.append(cost)
-    if problems:
-        lines = "\n".join(f"  - {p}" for p in problems[:50])
-        raise InputFileError(f"{path}: {len(problems)} problem(s), nothing was used:\n{lines}")
-    if not labels:
+    communes: dict[int, str] = {}
+
+    def where(number: int, row: CandidateRow) -> list[FieldError]:
+        if not inside_morocco(row.lon, row.lat):
+            return [FieldError("lon/lat", f"({row.lon}, {row.lat}) is outside Morocco", number)]
+        commune = locate(row.lon, row.lat)
+        if commune is None:
+            return [FieldError("lon/lat", "the point is in no commune", number)]
+        communes[number] = commune
+        return []
+
+    rows = validate_rows(
+        CandidateRow,
+        ((r.number, r.values) for r in read_records(path)),
+        str(path),
+        check=where,
+    )
+    if not rows:
         raise InputFileError(f"{path}: no candidate site (expected columns lon, lat)")
-    cost_array = np.array(costs)
+    labels = [str(r.value.label or r.value.name or f"row {r.number}") for r in rows]
+    chosen = [communes[r.number] for r in rows]
+    cost_array = np.array([np.nan if r.value.cost_mad is None else r.value.cost_mad for r in rows])
     return Candidates(
         labels,
-        communes,
+        list(chosen),
         Points(
-            np.array(lon), np.array(lat), tuple(c or "" for c in communes), tuple(labels), False
+            np.array([r.value.lon for r in rows]),
+            np.array([r.value.lat for r in rows]),
+            tuple(chosen),
+            tuple(labels),
+            False,
         ),
         None if np.isnan(cost_array).all() else cost_array,
     )
@@ -175,8 +176,8 @@ def run_siting(
     request: SitingRequest,
     model: TravelTimeModel,
     index: TerritoryIndex | None = None,
-) -> dict[str, Any]:
-    """Solve the request; the scenario as a JSON-ready dict (not yet saved)."""
+) -> Scenario:
+    """Solve the request; the scenario (not yet saved)."""
     index = index or TerritoryIndex.from_session(session)
     territory = index.resolve(request.territory)
     if request.add is None and request.budget_amount_mad is None:
@@ -248,7 +249,7 @@ def _scenario(
     before_minutes: np.ndarray,
     candidates: Candidates,
     result: SitingResult,
-) -> dict[str, Any]:
+) -> Scenario:
     within = request.within_minutes
     sites = [
         {
@@ -297,7 +298,7 @@ def _scenario(
         g["covered_before_pct"] = _pct(g["covered_before"], g["population"])
         g["covered_after_pct"] = _pct(g["covered_after"], g["population"])
     total_population = int(origins.population.sum())
-    return {
+    document = {
         "territory": {
             "code": territory.code,
             "name_fr": territory.name_fr,
@@ -333,6 +334,7 @@ def _scenario(
         "communes": communes,
         "groups": list(groups.values()),
     }
+    return Scenario.model_validate(document)
 
 
 def problem_cost(candidates: Candidates, request: SitingRequest, j: int) -> float | None:
@@ -352,66 +354,99 @@ def _pct(part: float, whole: float) -> float | None:
 # ---------------------------------------------------------------------------- storage
 
 
-def save_scenario(session: Session, name: str, scenario: dict[str, Any], by: str) -> ScenarioRow:
+@dataclass(frozen=True)
+class SavedScenario:
+    id: str
+    name: str
+    created_at: datetime
+    created_by: str
+    scenario: Scenario
+
+
+@dataclass(frozen=True)
+class ScenarioLine:
+    """One saved scenario in a comparison: what it asked and what it achieved."""
+
+    id: str
+    name: str
+    territory: str
+    offer: str
+    objective: str
+    within_minutes: float
+    sites: int
+    covered_before_pct: float | None
+    covered_after_pct: float | None
+    newly_covered: int
+    objective_value: float
+    gap: float | None
+    method: str
+    chosen: str
+
+
+def _saved(row: ScenarioRow) -> SavedScenario:
+    return SavedScenario(
+        row.id, row.name, row.created_at, row.created_by, Scenario.model_validate(row.result)
+    )
+
+
+def save_scenario(session: Session, actor: Actor, name: str, scenario: Scenario) -> SavedScenario:
+    """Store the scenario under `name`, by `actor` (its name is what is kept)."""
     row = ScenarioRow(
         id=uuid.uuid4().hex[:12],
         name=name,
         kind="siting",
-        territory_code=scenario["territory"]["code"],
-        params=scenario["params"],
-        result=scenario,
+        territory_code=scenario.territory.code,
+        params=scenario.params.model_dump(mode="json"),
+        result=scenario.document(),
         created_at=datetime.now(UTC),
-        created_by=by,
+        created_by=actor.name,
     )
     session.add(row)
     session.flush()
-    return row
+    return _saved(row)
 
 
-def list_scenarios(session: Session, kind: str | None = None) -> list[ScenarioRow]:
+def list_scenarios(session: Session, kind: str | None = None) -> list[SavedScenario]:
     query = select(ScenarioRow).order_by(ScenarioRow.created_at.desc())
     if kind:
         query = query.where(ScenarioRow.kind == kind)
-    return list(session.scalars(query))
+    return [_saved(row) for row in session.scalars(query)]
 
 
-def get_scenario(session: Session, scenario_id: str) -> ScenarioRow:
+def get_scenario(session: Session, scenario_id: str) -> SavedScenario:
     row = session.get(ScenarioRow, scenario_id)
     if row is None:
         raise SitingError(f"no scenario {scenario_id!r}: see `qurb scenarios list`")
-    return row
+    return _saved(row)
 
 
-def compare_scenarios(rows: Sequence[ScenarioRow]) -> list[dict[str, Any]]:
+def compare_scenarios(saved: Sequence[SavedScenario]) -> list[ScenarioLine]:
     """One line per scenario: what it asked and what it achieved, side by side."""
     out = []
-    for row in rows:
-        result = row.result
-        summary: dict[str, Any] = result["summary"]  # type: ignore[assignment]
-        solver: dict[str, Any] = result["solver"]  # type: ignore[assignment]
-        params: dict[str, Any] = result["params"]  # type: ignore[assignment]
-        sites: list[dict[str, Any]] = result["sites"]  # type: ignore[assignment]
+    for one in saved:
+        scenario = one.scenario
+        params, summary, solver = scenario.params, scenario.summary, scenario.solver
         out.append(
-            {
-                "id": row.id,
-                "name": row.name,
-                "territory": row.territory_code,
-                "offer": FacilitySelector.from_options(
-                    tuple([params["level"]] if params.get("level") else []),
-                    tuple(params.get("categories") or ()),
-                    tuple(params.get("services") or ()),
-                    params.get("tier"),
+            ScenarioLine(
+                id=one.id,
+                name=one.name,
+                territory=scenario.territory.code,
+                offer=FacilitySelector.from_options(
+                    (params.level,) if params.level else (),
+                    tuple(params.categories),
+                    tuple(params.services),
+                    params.tier,
                 ).describe(),
-                "objective": params["objective"],
-                "within_minutes": params["within_minutes"],
-                "sites": len(sites),
-                "covered_before_pct": summary["covered_before_pct"],
-                "covered_after_pct": summary["covered_after_pct"],
-                "newly_covered": summary["newly_covered"],
-                "objective_value": round(float(solver["objective"]), 1),
-                "gap": solver["gap"],
-                "method": solver["method"],
-                "chosen": ", ".join(s["label"] for s in sites),
-            }
+                objective=params.objective,
+                within_minutes=params.within_minutes,
+                sites=len(scenario.sites),
+                covered_before_pct=summary.covered_before_pct,
+                covered_after_pct=summary.covered_after_pct,
+                newly_covered=summary.newly_covered,
+                objective_value=round(float(solver.objective), 1),
+                gap=solver.gap,
+                method=solver.method,
+                chosen=", ".join(s.label for s in scenario.sites),
+            )
         )
     return out

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
+from qurb.platform.geojson import FeatureCollection, GeoJSONResponse
 from qurb.platform.http import StateDep
 from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.territory.layers import DisplayLayers
@@ -26,7 +27,11 @@ LAYER_CACHE_CONTROL = "public, max-age=3600"
 @router.get(
     "/{layer}",
     summary="Display polygons of a level (GeoJSON), optionally only those inside a parent",
-    responses={200: {"content": {"application/geo+json": {}}}, 304: {"description": "unchanged"}},
+    # The body is encoded once per (layer, parent) and served as it is: the model
+    # describes it, it is not rebuilt on each request.
+    response_model=FeatureCollection,
+    response_class=GeoJSONResponse,
+    responses={304: {"description": "unchanged"}},
 )
 def display_layer(
     layer: str,

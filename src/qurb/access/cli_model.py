@@ -1,0 +1,259 @@
+"""`qurb access catchments | 2sfca | model | fit`: who each facility serves, the 2SFCA
+index, the bundled commune-graph model and its fit to observed trips (registered on
+`access_app` by `qurb.access.cli`)."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from qurb.access.cli_options import (
+    ACCESS_SOURCES,
+    FITTABLE_NAMES,
+    CategoryOption,
+    LevelOption,
+    ModelOption,
+    ParamsOption,
+    ServiceOption,
+    TierOption,
+    geometry_of,
+    measured,
+    selector_of,
+)
+from qurb.kernel.attribution import TERRITORY_SOURCES, Attribution
+from qurb.platform.cli import DbOption, FormatOption, TerritoryOption, _session, err, out
+from qurb.platform.output import OutputFormat, export_metadata, render
+
+
+def access_catchments(
+    territory: TerritoryOption = "MA",
+    level: LevelOption = None,
+    category: CategoryOption = None,
+    service: ServiceOption = None,
+    tier: TierOption = None,
+    model: ModelOption = "commune-graph",
+    params: ParamsOption = None,
+    limit: Annotated[int, typer.Option(help="Rows shown in a table (0: all).")] = 30,
+    fmt: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Each commune assigned to its nearest facility: catchment population per facility of
+    the territory, against its beds where they are known."""
+    from qurb.access.service import compute_catchment_rows
+    from qurb.access.travel_models import make_model
+    from qurb.territory.service import TerritoryIndex
+
+    with _session(db) as session:
+        index = TerritoryIndex.from_session(session)
+        chosen = make_model(session, model, params)
+        selector = selector_of(level, category, service, tier)
+        rows = compute_catchment_rows(session, index.resolve(territory), selector, chosen, index)
+    rows.sort(key=lambda r: -r["catchment_population"])
+    if fmt is OutputFormat.TABLE:
+        shown = rows[:limit] if limit else rows
+        render(
+            shown,
+            [
+                "name",
+                "category",
+                "communes_served",
+                "catchment_population",
+                "beds",
+                "population_per_bed",
+            ],
+            fmt,
+            title=measured(
+                f"Catchments of {len(rows)} facilities (largest first"
+                + (f", first {len(shown)})" if len(shown) < len(rows) else ")"),
+                chosen.measure,
+            ),
+            headers={"population_per_bed": "inh./bed", "catchment_population": "population"},
+        )
+        unknown = sum(r["beds"] is None for r in rows)
+        if unknown:
+            out.print(f"[dim]beds unknown for {unknown} of {len(rows)}: shown empty.[/]")
+        return
+    metadata = export_metadata(chosen, offer=selector.describe())
+    render(rows, list(rows[0]) if rows else ["id"], fmt, metadata=metadata, sources=ACCESS_SOURCES)
+
+
+class Decay(enum.StrEnum):
+    STEP = "step"
+    GAUSSIAN = "gaussian"
+
+
+def access_2sfca(
+    territory: TerritoryOption = "MA",
+    level: LevelOption = None,
+    category: CategoryOption = None,
+    service: ServiceOption = None,
+    tier: TierOption = None,
+    catchment: Annotated[
+        float, typer.Option("--catchment", help="Catchment size in minutes.")
+    ] = 60.0,
+    decay: Annotated[Decay, typer.Option(help="Distance decay inside the catchment.")] = (
+        Decay.STEP
+    ),
+    model: ModelOption = "commune-graph",
+    params: ParamsOption = None,
+    limit: Annotated[int, typer.Option(help="Rows shown in a table (0: all).")] = 30,
+    fmt: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Two-step floating catchment accessibility index per commune (facilities per 10,000
+    inhabitants within reach, shared with everyone else who can reach them)."""
+    from qurb.access.service import compute_2sfca_rows
+    from qurb.access.travel_models import make_model
+    from qurb.territory.service import TerritoryIndex
+
+    with _session(db) as session:
+        index = TerritoryIndex.from_session(session)
+        chosen = make_model(session, model, params)
+        selector = selector_of(level, category, service, tier)
+        rows = compute_2sfca_rows(
+            session,
+            index.resolve(territory),
+            selector,
+            chosen,
+            catchment,
+            decay.value,
+            index,
+        )
+    rows.sort(key=lambda r: r["index_per_10000"])
+    if fmt is OutputFormat.TABLE:
+        shown = rows[:limit] if limit else rows
+        render(
+            shown,
+            ["code", "name_fr", "population", "facilities_within", "index_per_10000"],
+            fmt,
+            title=measured(
+                f"2SFCA ({decay.value}, {catchment:g} min), lowest first"
+                + (f" (first {len(shown)} of {len(rows)})" if len(shown) < len(rows) else ""),
+                chosen.measure,
+            ),
+            headers={"name_fr": "commune", "index_per_10000": "per 10,000"},
+        )
+        return
+    geometry = geometry_of(rows) if fmt is OutputFormat.GEOJSON else None
+    metadata = export_metadata(
+        chosen, offer=selector.describe(), catchment_minutes=catchment, decay=decay.value
+    )
+    render(
+        rows,
+        list(rows[0]) if rows else ["code"],
+        fmt,
+        geometry=geometry,
+        metadata=metadata,
+        sources=ACCESS_SOURCES,
+    )
+
+
+def access_model(
+    params: ParamsOption = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """The bundled commune-graph model: its parameters and the communes per terrain."""
+    import numpy as np
+
+    from qurb.algo.commune_graph_inputs import TERRAIN_NAMES
+    from qurb.territory.travel import commune_graph_model, read_commune_graph_params
+
+    with _session(db) as session:
+        chosen = commune_graph_model(session, read_commune_graph_params(params))
+    p = chosen.params
+    rows = []
+    for i, terrain in TERRAIN_NAMES.items():
+        mask = chosen.terrain == i
+        rows.append(
+            {
+                "terrain": terrain,
+                "communes": int(mask.sum()),
+                "population": int(chosen.inputs.population[mask].sum()),
+                "speed_kph": p.speed_kph[i],
+                "detour_factor": p.detour_factor[i],
+                "median_access_minutes": round(float(np.median(chosen.access_minutes()[mask])), 1)
+                if mask.any()
+                else None,
+            }
+        )
+    render(
+        rows,
+        list(rows[0]),
+        fmt,
+        title=measured(
+            f"Commune-graph model ({params or 'bundled parameters'}): coarse, no roads; "
+            f"off-road {p.offroad_speed_kph:g} km/h; transit edges across up to "
+            f"{p.transit_hops} communes",
+            chosen.measure,
+        ),
+        sources=Attribution(TERRITORY_SOURCES),  # census terrain classes and polygons
+    )
+
+
+def access_fit(
+    observed: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV of observed trips: origin (commune code), then dest_lon,dest_lat or "
+            "dest_commune, then minutes and/or distance_km."
+        ),
+    ],
+    params: ParamsOption = None,
+    write: Annotated[
+        Path | None, typer.Option("--write", help="Write the fitted parameters to this file.")
+    ] = None,
+    fit: Annotated[
+        list[str] | None,
+        typer.Option("--fit", help=f"Parameters to fit (default all): {FITTABLE_NAMES}."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Fit the commune-graph speeds and detour factors to observed travel times/distances,
+    and report the error before and after."""
+    from qurb.access.trips import read_observed_trips
+    from qurb.algo.commune_graph import CommuneGraphModel
+    from qurb.algo.commune_graph_fit import fit_commune_graph
+    from qurb.territory.travel import (
+        commune_graph_model,
+        read_commune_graph_params,
+        write_commune_graph_params,
+    )
+
+    with _session(db) as session:
+        base = read_commune_graph_params(params)
+        chosen: CommuneGraphModel = commune_graph_model(session, base)
+        trips = read_observed_trips(observed, chosen)
+        with err.status(f"Fitting {len(trips.origin_commune)} trips…"):
+            result = fit_commune_graph(chosen.inputs, base, trips, fit)
+    rows = [
+        {
+            "parameter": name,
+            "before": round(result.values_before[name], 3),
+            "after": round(result.values_after[name], 3),
+            "fitted": name in result.fitted,
+        }
+        for name in result.values_before
+    ]
+    render(rows, ["parameter", "before", "after", "fitted"], OutputFormat.TABLE, title="Fit")
+    errors = [
+        {"": label, **{k: (None if v is None else round(v, 2)) for k, v in vars(e).items()}}
+        for label, e in (("before", result.before), ("after", result.after))
+    ]
+    render(errors, list(errors[0]), OutputFormat.TABLE, title="Error on the observed trips")
+    if result.uninformed:
+        out.print(f"[yellow]not informed by the trips, left unchanged:[/] {result.uninformed}")
+    if not result.converged:
+        out.print(f"[yellow]the fit did not converge:[/] {result.message}")
+    if write:
+        write_commune_graph_params(
+            result.params,
+            write,
+            f"Commune-graph parameters fitted by `qurb access fit {observed.name}` on "
+            f"{len(trips.origin_commune)} trips.\nRMSE minutes before/after: "
+            f"{result.before.rmse_minutes} / {result.after.rmse_minutes}.",
+        )
+        out.print(f"[green]wrote[/] {write}: use it with --params {write}")

@@ -1,0 +1,149 @@
+"""The access API's answers: access per commune with its summary, referral from each
+ESSP, the Ministry's distance bands and a what-if. Summary and referral rows carry one
+column per threshold, band or referral tier asked, named after it (`beyond_60_min`,
+`HP_minutes`…): those are kept as they come beside the fixed fields."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from qurb.algo.travel import Measure
+
+Level = Literal["primary", "secondary", "tertiary"]
+
+# "secondary" alone (a hospital) means a general hospital; a tier asks for another one.
+Tier = Literal["general", "specialty", "maternity", "any"]
+
+
+class _Columns(BaseModel):
+    """A row with fixed fields and columns named after what was asked."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class Words(BaseModel):
+    fr: str
+    ar: str
+    en: str
+
+
+class CommuneAccessRead(BaseModel):
+    code: str
+    name_fr: str
+    name_ar: str | None
+    kind: str | None
+    terrain: str | None
+    population: int | None
+    facility_id: str | None
+    facility: str | None
+    category: str | None
+    facility_commune: str | None
+    minutes: float | None
+    distance_km: float | None
+    band: str | None
+
+
+class AccessSummaryRead(_Columns):
+    """Per sub-territory and `total` last; `beyond_<t>_min` and `share_beyond_<t>_min_pct`
+    for each threshold t."""
+
+    code: str
+    name: str
+    origins: int
+    population: int
+    mean_minutes: float | None
+    max_minutes: float | None
+
+
+class AccessRead(BaseModel):
+    territory: str
+    offer: str
+    model: str
+    measure: Measure
+    thresholds_minutes: list[float]
+    summary: list[AccessSummaryRead]
+    communes: list[CommuneAccessRead]
+
+
+class ReferralRead(_Columns):
+    """One ESSP; for each referral tier T (HPr, HP, HR, CHU): `T_facility`, `T_minutes`,
+    `T_km`, `T_beyond`."""
+
+    id: str
+    name: str
+    category: str
+    commune: str
+    commune_name: str
+    beyond_any: bool
+
+
+class ReferralsRead(BaseModel):
+    territory: str
+    threshold_minutes: float
+    model: str
+    measure: Measure
+    essp: list[ReferralRead]
+
+
+class DistanceSummaryRead(_Columns):
+    """Per sub-territory and `total` last; `population_<band>` and `share_<band>_pct` for
+    each band (within_5_km, 5_to_10_km, beyond_10_km)."""
+
+    code: str
+    name: str
+    communes: int
+    population: int
+    communes_population_unknown: int
+
+
+class DistanceRead(BaseModel):
+    territory: str
+    offer: str
+    model: str
+    measure: Measure
+    bands_km: list[float]
+    note: Words
+    summary: list[DistanceSummaryRead]
+    communes: list[CommuneAccessRead]
+
+
+class Site(BaseModel):
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    label: str = Field(default="new site", max_length=200)
+
+
+class WhatIf(BaseModel):
+    territory: str = Field(max_length=64)
+    level: Level = "primary"
+    tier: Tier | None = None
+    within_minutes: float = Field(default=60.0, gt=0, le=24 * 60)
+    sites: list[Site] = Field(min_length=1, max_length=50)
+
+
+class CommuneChangeRead(BaseModel):
+    code: str
+    name_fr: str
+    name_ar: str | None
+    population: int
+    minutes_before: float | None
+    minutes_after: float | None
+
+
+class WhatIfRead(BaseModel):
+    territory: str
+    within_minutes: float
+    population: int
+    covered_before: int
+    covered_after: int
+    newly_covered: int
+    communes_changed: list[CommuneChangeRead]
+    model: str
+    measure: Measure
+
+
+def rows_as(model: type[BaseModel], rows: list[dict[str, Any]]) -> list[Any]:
+    """Service rows (dicts) as the API's row model."""
+    return [model.model_validate(row) for row in rows]
