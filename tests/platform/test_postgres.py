@@ -37,7 +37,13 @@ from qurb.registry.service import (
     facility_history,
     update_facility,
 )
-from qurb.siting.service import get_scenario, list_scenarios, save_scenario
+from qurb.siting.service import (
+    SitingRequest,
+    get_scenario,
+    list_scenarios,
+    run_siting,
+    save_scenario,
+)
 from qurb.territory._tables import TerritoryRow
 from tests.environment import unavailable
 from tests.regions import AIT_LHOU, CERCLE_CODE, HP_TIZGUI, IMI, PROVINCE_CODE, TAFRAOUT
@@ -122,23 +128,25 @@ def test_registry_writes_and_rolls_back(small_region_db: Factory, tmp_path: Path
 
 
 def test_a_scenario_round_trips(small_region_db: Factory) -> None:
+    """A siting run on the small region, saved and read back as it was written."""
     factory = small_region_db()
-    result = {
-        "territory": {"code": PROVINCE_CODE, "name_fr": "Tizgui"},
-        "params": {"new_facilities": 1, "threshold_minutes": 15.0},
-        "chosen": [{"commune": IMI, "minutes_saved": 33.4}],
-    }
+    request = SitingRequest(PROVINCE_CODE, level="primary", add=1, within_minutes=15.0)
+    with factory() as s:
+        scenario = run_siting(s, request, StraightLineModel(speed_kph=60.0))
+    # One site asked, one chosen; adding a health centre never uncovers anyone.
+    assert len(scenario.sites) == 1
+    assert scenario.summary.covered_after >= scenario.summary.covered_before
     with transaction(factory) as s:
-        saved = save_scenario(s, "Un DR à Imi n'Ouzrou", result, BY.name)
+        saved = save_scenario(s, BY, "Un centre de plus", scenario)
     with transaction(factory) as s:
         row = get_scenario(s, saved.id)
         assert (row.name, row.kind, row.territory_code, row.created_by) == (
-            "Un DR à Imi n'Ouzrou",
+            "Un centre de plus",
             "siting",
             PROVINCE_CODE,
             BY.name,
         )
-        assert row.params == result["params"] and row.result == result
+        assert row.result == scenario.document()
         assert [r.id for r in list_scenarios(s, "siting")] == [saved.id]
         assert list_scenarios(s, "other") == []
 
