@@ -140,13 +140,12 @@ def test_a_scenario_round_trips(small_region_db: Factory) -> None:
         saved = save_scenario(s, BY, "Un centre de plus", scenario)
     with transaction(factory) as s:
         row = get_scenario(s, saved.id)
-        assert (row.name, row.kind, row.territory_code, row.created_by) == (
+        assert (row.name, row.scenario.territory.code, row.created_by) == (
             "Un centre de plus",
-            "siting",
             PROVINCE_CODE,
             BY.name,
         )
-        assert row.result == scenario.document()
+        assert row.scenario.document() == scenario.document()
         assert [r.id for r in list_scenarios(s, "siting")] == [saved.id]
         assert list_scenarios(s, "other") == []
 
