@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from qurb.data import BUNDLED_DIR
-from qurb.databuild.manifest import MANIFEST, PINNED_PACKAGES, sha256_of
+from qurb.databuild.manifest import MANIFEST, PINNED_PACKAGES
+from qurb.platform.files import sha256_of
 
 REPO = Path(__file__).resolve().parents[2]
 MANIFEST_DATA = json.loads((BUNDLED_DIR / MANIFEST).read_text(encoding="utf-8"))

@@ -31,10 +31,9 @@ from qurb.algo.roadgraph import (
 )
 from qurb.algo.travel import Points, TravelModelError
 from qurb.data import PACKAGE_DIR, read_toml
-from qurb.databuild.manifest import sha256_of
 from qurb.kernel.errors import FieldError, InputError, QurbError
 from qurb.kernel.rows import too_many, validate_rows
-from qurb.platform.files import InputFileError, Number, OptionalText, read_records
+from qurb.platform.files import InputFileError, Number, OptionalText, read_records, sha256_of
 
 SPEEDS_FILE = PACKAGE_DIR / "network_speeds.toml"
 LABEL_COLUMNS = ("label", "name", "id", "code")  # the first present names each point

@@ -12,10 +12,11 @@ installed package without `[build]` must still be able to check its bundled file
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from qurb.platform.files import sha256_of
 
 DATASET_VERSION = "2024.1"
 # The build extra's packages the dataset is built from (see pyproject.toml, [build]).
@@ -29,14 +30,6 @@ UNLISTED = "not in the manifest"
 
 class ManifestError(RuntimeError):
     pass
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def listed_files(folder: Path, root: Path) -> dict[str, str]:

@@ -28,7 +28,6 @@ from qurb.databuild.manifest import (
     DATASET_VERSION,
     MANIFEST,
     PINNED_PACKAGES,
-    sha256_of,
     write_manifest,
 )
 from qurb.registry.facility_services import ServicesFileError
@@ -40,7 +39,6 @@ __all__ = [
     "BuildError",
     "BuildReport",
     "build_dataset",
-    "sha256_of",
 ]
 
 

@@ -7,6 +7,7 @@ file never reaches the database.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import zipfile
@@ -188,3 +189,12 @@ def _text(value: Any) -> Any:
 
 # A cell read as text (a number typed in a label column stays its digits); None if empty.
 OptionalText = Annotated[str | None, BeforeValidator(_text)]
+
+
+def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file, read in 1 MiB blocks (a road network's source, the bundle)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
