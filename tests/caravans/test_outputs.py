@@ -21,13 +21,11 @@ from qurb.caravans.outputs import (
     plan_ics,
     report_html,
 )
-from qurb.caravans.service import (
-    campaign_report,
-    plan_campaign,
-    public_hours,
-    record_visits,
-    save_campaign,
-)
+from qurb.caravans.records import record_visits
+from qurb.caravans.report import campaign_report
+from qurb.caravans.service import plan_campaign, public_hours
+from qurb.caravans.store import save_campaign
+from qurb.kernel.actor import Actor
 from qurb.platform.database import make_sessionmaker, transaction
 from qurb.territory.travel import commune_graph_model
 from tests.caravan_requests import BASE_FACILITY, CAPACITY, SPECIALTIES
@@ -224,8 +222,8 @@ def test_report_page_shows_the_totals(
         ),
     ]
     with transaction(scratch_factory) as session:
-        campaign_id = save_campaign(session, spec, plan, "test")
-        record_visits(session, campaign_id, rows, "test", after)
+        campaign_id = save_campaign(session, Actor.local("test"), spec, plan)
+        record_visits(session, Actor.local("test"), campaign_id, rows, after)
     with transaction(scratch_factory) as session:
         report = campaign_report(session, campaign_id)
     page = report_html(report)

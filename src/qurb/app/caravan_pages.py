@@ -10,10 +10,8 @@ from fastapi.responses import HTMLResponse
 from qurb.app.pages import _page
 from qurb.caravans.model import CampaignError
 from qurb.caravans.outputs import notice_html, report_html
-from qurb.caravans.service import (
-    campaign_report,
-    get_campaign,
-)
+from qurb.caravans.report import campaign_report
+from qurb.caravans.store import get_campaign
 from qurb.platform.http import SessionDep, SettingsDep
 from qurb.platform.settings import Settings
 

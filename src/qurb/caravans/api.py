@@ -16,15 +16,11 @@ from sqlalchemy.orm import Session
 from qurb.caravans._tables import CaravanCampaignRow
 from qurb.caravans.model import CampaignError, check_campaign, parse_campaign
 from qurb.caravans.outputs import plan_csv_text, plan_geojson, plan_ics
-from qurb.caravans.service import (
-    campaign_report,
-    get_campaign,
-    list_campaigns,
-    plan_campaign,
-    record_visits,
-    referrals_by_facility,
-    save_campaign,
-)
+from qurb.caravans.records import record_visits
+from qurb.caravans.report import campaign_report, referrals_by_facility
+from qurb.caravans.service import plan_campaign
+from qurb.caravans.store import get_campaign, list_campaigns, save_campaign
+from qurb.kernel.actor import Actor
 from qurb.platform.http import LocalEdit, SessionDep, SettingsDep, StateDep
 from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.registry.service import get_facility
@@ -88,7 +84,7 @@ def plan(
     campaign_id = None
     if settings.local_mode:
         with state.write() as writer:
-            campaign_id = save_campaign(writer, spec, result, settings.default_user)
+            campaign_id = save_campaign(writer, Actor.local(settings.default_user), spec, result)
     return {"id": campaign_id, **result}
 
 
@@ -163,9 +159,9 @@ def records(
         _campaign(session, campaign_id)
         count = record_visits(
             session,
+            Actor.local((body.recorded_by or "").strip() or settings.default_user),
             campaign_id,
             rows,
-            body.recorded_by or settings.default_user,
             date.today(),
             "records",
         )

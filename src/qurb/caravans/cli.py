@@ -14,7 +14,7 @@ import typer
 
 from qurb.access.cli import ModelOption, ParamsOption, export_metadata, measured
 from qurb.kernel.attribution import Attribution, DataSource
-from qurb.platform.cli import DbOption, FormatOption, _fail, _session, _user, err, out
+from qurb.platform.cli import DbOption, FormatOption, _fail, _session, actor, err, out
 from qurb.platform.output import OutputFormat, render
 
 if TYPE_CHECKING:
@@ -194,7 +194,7 @@ def priority_cmd(
     db: DbOption = None,
 ) -> None:
     """Score the candidate communes, every score explained by its parts."""
-    from qurb.caravans.service import compute_campaign_priority, priority_norm_kind
+    from qurb.caravans.scoring import compute_campaign_priority, priority_norm_kind
     from qurb.norms.model import NormKind
     from qurb.territory.travel import make_model
 
@@ -318,7 +318,8 @@ def plan_cmd(
     db: DbOption = None,
 ) -> None:
     """Choose the communes and schedule the visits (PyVRP, seeded, time-limited)."""
-    from qurb.caravans.service import prepare_campaign, save_campaign, schedule_campaign
+    from qurb.caravans.service import prepare_campaign, schedule_campaign
+    from qurb.caravans.store import save_campaign
     from qurb.territory.travel import make_model
 
     spec = _read_campaign(campaign)
@@ -332,7 +333,7 @@ def plan_cmd(
             limit,
             f"Scheduling {len(setup.stops)} communes with PyVRP",
         )
-        campaign_id = save_campaign(session, spec, plan, _user()) if save else None
+        campaign_id = save_campaign(session, actor(), spec, plan) if save else None
     _write_outputs(plan, campaign_id or "unsaved", ics, geojson, notices_dir)
     _print_plan(plan, fmt, campaign_id)
 
@@ -340,7 +341,7 @@ def plan_cmd(
 @caravan_app.command("list")
 def list_cmd(fmt: FormatOption = OutputFormat.TABLE, db: DbOption = None) -> None:
     """Saved campaigns."""
-    from qurb.caravans.service import list_campaigns
+    from qurb.caravans.store import list_campaigns
 
     with _session(db) as session:
         rows = list_campaigns(session)
@@ -368,7 +369,7 @@ def show_cmd(
     db: DbOption = None,
 ) -> None:
     """A saved campaign's plan, day by day."""
-    from qurb.caravans.service import get_campaign
+    from qurb.caravans.store import get_campaign
 
     with _session(db) as session:
         plan = dict(get_campaign(session, campaign_id).plan)
@@ -394,11 +395,11 @@ def record_cmd(
     db: DbOption = None,
 ) -> None:
     """Record what visits gave: all rows or none."""
-    from qurb.caravans.service import read_record_file, record_visits
+    from qurb.caravans.records import read_record_file, record_visits
 
     with _session(db) as session:
         rows = read_record_file(file)
-        count = record_visits(session, campaign_id, rows, _user(by), _today(today), str(file))
+        count = record_visits(session, actor(by), campaign_id, rows, _today(today), str(file))
     out.print(f"[green]Recorded[/] {count} line(s) for {campaign_id}.")
 
 
@@ -413,7 +414,7 @@ def report_cmd(
 ) -> None:
     """Planned against done per visit, population reached, referrals by facility."""
     from qurb.caravans.outputs import CARAVAN_SOURCES, report_html
-    from qurb.caravans.service import campaign_report
+    from qurb.caravans.report import campaign_report
 
     with _session(db) as session:
         report = campaign_report(session, campaign_id)
@@ -469,7 +470,7 @@ def referrals_cmd(
     db: DbOption = None,
 ) -> None:
     """Referrals issued by caravans, by receiving facility."""
-    from qurb.caravans.service import referrals_by_facility
+    from qurb.caravans.report import referrals_by_facility
 
     with _session(db) as session:
         rows = referrals_by_facility(session, campaign, facility)
