@@ -12,7 +12,7 @@ from icalendar import Calendar
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from qurb.caravans.model import parse_campaign, specialties
+from qurb.caravans.catalogue import parse_campaign, specialties
 from qurb.caravans.outputs import (
     day_by_day_rows,
     notice_html,

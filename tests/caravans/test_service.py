@@ -16,7 +16,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from qurb.caravans._tables import CaravanRecordRow, CaravanStopRow
-from qurb.caravans.model import CampaignError, parse_campaign
+from qurb.caravans.catalogue import parse_campaign
+from qurb.caravans.model import CampaignError
 from qurb.caravans.priority import PARTS
 from qurb.caravans.records import RecordError, read_record_file, record_visits
 from qurb.caravans.report import campaign_report, referrals_by_facility

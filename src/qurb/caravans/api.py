@@ -14,7 +14,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from qurb.caravans._tables import CaravanCampaignRow
-from qurb.caravans.model import CampaignError, check_campaign, parse_campaign
+from qurb.caravans.catalogue import check_campaign, parse_campaign
+from qurb.caravans.model import CampaignError
 from qurb.caravans.outputs import plan_csv_text, plan_geojson, plan_ics
 from qurb.caravans.records import record_visits
 from qurb.caravans.report import campaign_report, referrals_by_facility

@@ -58,7 +58,8 @@ def _today(value: str | None) -> date:
 
 def _read_campaign(path: Path) -> CampaignSpec:
     """The campaign file, or exit 2 naming every bad field."""
-    from qurb.caravans.model import CampaignError, read_campaign_file
+    from qurb.caravans.catalogue import read_campaign_file
+    from qurb.caravans.model import CampaignError
 
     try:
         return read_campaign_file(path)

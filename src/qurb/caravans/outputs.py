@@ -15,8 +15,8 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from qurb.caravans.catalogue import caravan_figure
 from qurb.kernel.attribution import MODEL_SOURCES, Attribution, metadata_comment_lines
-from qurb.kernel.definitions import figure_definition
 
 # A plan rests on the census (expected patients), the commune polygons (reference points,
 # routes) and the travel-time model (facilities' coordinates, some from OpenStreetMap).
@@ -59,7 +59,7 @@ MONTHS_AR = (
 def expected_formula() -> str:
     """The formula of a caravan's expected patients (an estimate), from the definitions
     catalogue: printed beside every expected figure of a report or an export."""
-    return figure_definition("expected_attendance").formula
+    return caravan_figure("expected_attendance").formula
 
 
 def expected_metadata(columns: list[str]) -> dict[str, Any]:

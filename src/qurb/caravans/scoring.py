@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from qurb.access.service import FacilitySelector, compute_access
 from qurb.algo.travel import TravelTimeModel
-from qurb.caravans.model import CampaignError, CampaignSpec, caravan_catalogue, specialties
+from qurb.caravans.catalogue import caravan_catalogue, specialties
+from qurb.caravans.model import CampaignError, CampaignSpec
 from qurb.caravans.priority import (
     PARTS,
     Priority,

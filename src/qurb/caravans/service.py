@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from qurb.algo.locator import CommuneLocator
 from qurb.algo.routing import RoutingSolution, solve_routing
 from qurb.algo.travel import Points, TravelTimeModel
-from qurb.caravans.model import CampaignError, CampaignSpec, check_campaign, specialties
+from qurb.caravans.catalogue import check_campaign, specialties
+from qurb.caravans.model import CampaignError, CampaignSpec
 from qurb.caravans.schedule import (
     CaravanBase,
     CaravanStop,
