@@ -15,28 +15,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qurb.caravans._tables import CaravanRecordRow, CaravanStopRow
-from qurb.caravans.model import (
-    AGE_BAND_CODES,
-    AGE_ONLY,
-    COUNT_MAX,
-    RECORD_KINDS,
-    SEX_ONLY,
-    SEXES,
-    TEXT_MAX,
-)
 from qurb.caravans.store import get_campaign, spec_list
+from qurb.caravans.visit_record import RECORD_COLUMNS, RecordContext, VisitRecordRow
 from qurb.kernel.actor import Actor
-from qurb.kernel.errors import QurbError
+from qurb.kernel.errors import FieldError, InputError, QurbError
+from qurb.kernel.rows import validate_rows
 from qurb.platform.files import read_records
-from qurb.registry.lookups import facility_exists
+from qurb.registry.lookups import facility_briefs
 from qurb.territory.lookups import unit_briefs
 
 
 class RecordError(QurbError):
     """A visit record that is refused: every bad row and field named, nothing written."""
-
-
-RECORD_COLUMNS = ("stop", "kind", "item", "sex", "age_band", "count", "facility", "service")
 
 
 def read_record_file(path: Path) -> list[tuple[int, dict[str, Any]]]:
@@ -69,90 +59,33 @@ def record_visits(
             select(CaravanStopRow).where(CaravanStopRow.campaign_id == campaign_id)
         )
     }
-    campaign_specialties = {str(s) for s in spec_list(campaign.spec, "specialties")}
+    named = {str(values.get("facility") or "").strip() for _, values in rows} - {""}
+    context = RecordContext(
+        campaign_id,
+        {number: stop.visit_date for number, stop in stops.items()},
+        frozenset(str(s) for s in spec_list(campaign.spec, "specialties")),
+        today,
+        frozenset(facility_briefs(session, named)),
+    )
     problems: list[str] = []
-    accepted: list[tuple[CaravanStopRow, dict[str, Any]]] = []
-    for line, values in rows:
-        where = f"{source}: row {line}"
-        unknown = sorted(set(values) - set(RECORD_COLUMNS))
-        if unknown:
-            problems.append(f"{where}: unknown column(s) {', '.join(unknown)}")
-            continue
-        bad: list[str] = []
-        stop = None
-        try:
-            stop_number = int(str(values.get("stop", "")).strip())
-            stop = stops.get(stop_number)
-            if stop is None:
-                bad.append(f"stop: no visit number {stop_number} in {campaign_id}")
-            elif stop.visit_date > today:
-                bad.append(
-                    f"stop: visit {stop_number} is planned for {stop.visit_date}, after today"
-                )
-        except ValueError:
-            bad.append(f"stop: {values.get('stop')!r} is not a visit number")
-        kind = str(values.get("kind") or "").strip().lower()
-        if kind not in RECORD_KINDS:
-            bad.append(f"kind: {kind!r} is not one of {', '.join(RECORD_KINDS)}")
-        item = str(values.get("item") or "").strip()
-        if not item:
-            bad.append("item: missing (a specialty, a screening or a medicine)")
-        elif kind in ("consultation", "referral") and item not in campaign_specialties:
-            bad.append(f"item: {item!r} is not a specialty of this campaign")
-        sex = str(values.get("sex") or "").strip().upper() or None
-        if sex is not None and sex not in SEXES:
-            bad.append(f"sex: {values.get('sex')!r} is not F or M")
-        band = str(values.get("age_band") or "").strip() or None
-        if band is not None and band not in AGE_BAND_CODES:
-            bad.append(f"age_band: {band!r} is not one of {', '.join(AGE_BAND_CODES)}")
-        raw_count = values.get("count")
-        count = None
-        try:
-            number = float(str(raw_count).replace(",", "."))
-            if number != int(number):
-                bad.append(f"count: {raw_count!r} is not a whole number")
-            elif number < 0:
-                bad.append(f"count: {raw_count!r} is negative")
-            elif number > COUNT_MAX:
-                bad.append(f"count: {raw_count!r} is too large")
-            else:
-                count = int(number)
-        except (TypeError, ValueError, OverflowError):  # OverflowError: "inf"
-            bad.append(f"count: {raw_count!r} is not a number")
-        consult = kind in ("consultation", "referral")
-        if consult and item in SEX_ONLY and sex is not None and sex != SEX_ONLY[item]:
-            bad.append(f"sex: {item} consultations are for sex {SEX_ONLY[item]}, not {sex}")
-        if consult and item in AGE_ONLY and band is not None and band not in AGE_ONLY[item]:
-            bad.append(f"age_band: {item} is for ages {', '.join(AGE_ONLY[item])}, not {band}")
-        facility = str(values.get("facility") or "").strip() or None
-        service = str(values.get("service") or "").strip() or None
-        for name, text in (("item", item), ("service", service or "")):
-            if len(text) > TEXT_MAX:
-                bad.append(f"{name}: longer than {TEXT_MAX} characters")
-        if kind == "referral":
-            if facility is None:
-                bad.append("facility: a referral names the receiving facility (registry id)")
-            elif not facility_exists(session, facility):
-                bad.append(f"facility: no facility with id {facility!r}")
-        elif facility is not None or service is not None:
-            bad.append("facility/service: only referrals name a receiving facility")
-        if bad or stop is None or count is None:
-            problems += [f"{where}: {b}" for b in bad]
-            continue
-        accepted.append(
-            (
-                stop,
-                {
-                    "kind": kind,
-                    "item": item,
-                    "sex": sex,
-                    "age_band": band,
-                    "count": count,
-                    "facility_id": facility,
-                    "service": service,
-                },
-            )
+
+    def check(line: int, row: VisitRecordRow) -> list[FieldError]:
+        found = row.problems(context)
+        problems.extend(
+            f"{source}: row {line}: {e.field}: {e.reason}"
+            if e.field
+            else f"{source}: row {line}: {e.reason}"
+            for e in found
         )
+        return found
+
+    accepted: list[tuple[CaravanStopRow, dict[str, Any]]] = []
+    try:
+        valid = validate_rows(VisitRecordRow, rows, source, check)
+    except InputError as error:
+        problems = problems or [f"{source}: {e}" for e in error.errors]
+    else:
+        accepted = [(stops[row.value.stop_number or 0], row.value.values()) for row in valid]
     if not problems:
         problems += _impossible_totals(session, stops, accepted, source)
     batch = _batch_key(rows)
