@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from qurb.caravans._tables import CaravanRecordRow, CaravanStopRow
 from qurb.caravans.catalogue import parse_campaign
 from qurb.caravans.model import CampaignError
+from qurb.caravans.plan import CampaignPlan
 from qurb.caravans.priority import PARTS
 from qurb.caravans.records import RecordError, read_record_file, record_visits
 from qurb.caravans.report import campaign_report, referrals_by_facility
@@ -107,7 +108,7 @@ def plan_of(session: Session, index: TerritoryIndex, data: dict[str, Any]) -> di
         index,
         time_limit_s=1,
         seed=1,
-    )
+    ).stored_json()
 
 
 @pytest.fixture(scope="module")
@@ -394,7 +395,10 @@ def saved(
     """The two-week plan saved in a private database: its id and visits."""
     with transaction(scratch_factory) as session:
         campaign_id = save_campaign(
-            session, Actor.local("test"), parse_campaign(campaign()), day_trips
+            session,
+            Actor.local("test"),
+            parse_campaign(campaign()),
+            CampaignPlan.model_validate(day_trips),
         )
     return campaign_id, visits(day_trips)
 

@@ -11,7 +11,7 @@ from qurb.app.pages import _page
 from qurb.caravans.model import CampaignError
 from qurb.caravans.outputs import notice_html, report_html
 from qurb.caravans.report import campaign_report
-from qurb.caravans.store import get_campaign
+from qurb.caravans.store import campaign_plan, get_campaign
 from qurb.platform.http import SessionDep, SettingsDep
 from qurb.platform.settings import Settings
 
@@ -49,7 +49,7 @@ def caravan_page(campaign_id: str, session: SessionDep, settings: SettingsDep) -
 @router.get("/caravans/{campaign_id}/notice/{code}", response_class=HTMLResponse)
 def notice(campaign_id: str, code: str, session: SessionDep) -> HTMLResponse:
     try:
-        plan = dict(get_campaign(session, campaign_id).plan)
+        plan = campaign_plan(session, campaign_id)
     except CampaignError as error:
         return _html_not_found(f"Campagne inconnue / unknown campaign: {error}")
     try:

@@ -19,6 +19,7 @@ from qurb.platform.output import OutputFormat, render
 
 if TYPE_CHECKING:
     from qurb.caravans.model import CampaignSpec
+    from qurb.caravans.plan import CampaignPlan
 
 T = TypeVar("T")
 
@@ -89,20 +90,22 @@ def _with_progress(work: Callable[[], T], seconds: float, label: str) -> T:
 
 
 def _write_outputs(
-    plan: dict[str, Any],
+    plan: CampaignPlan,
     campaign_id: str,
     ics: Path | None,
     geojson: Path | None,
     notices_dir: Path | None,
 ) -> None:
-    from qurb.caravans.outputs import notices, plan_geojson, plan_ics
+    from qurb.caravans.outputs import geojson_document, notices, plan_geojson, plan_ics
 
     if ics:
         ics.write_bytes(plan_ics(plan, campaign_id))
-        events = sum(len(d["stops"]) for d in plan["days"])
+        events = len(plan.stops)
         err.print(f"[green]Wrote[/] {ics} (iCalendar, {events} events)")
     if geojson:
-        geojson.write_text(json.dumps(plan_geojson(plan), ensure_ascii=False), encoding="utf-8")
+        geojson.write_text(
+            json.dumps(geojson_document(plan_geojson(plan)), ensure_ascii=False), encoding="utf-8"
+        )
         err.print(f"[green]Wrote[/] {geojson} (routes and stops)")
     if notices_dir:
         notices_dir.mkdir(parents=True, exist_ok=True)
@@ -112,23 +115,25 @@ def _write_outputs(
         err.print(f"[green]Wrote[/] {len(pages)} public notices (FR/AR) to {notices_dir}/")
 
 
-def _print_plan(plan: dict[str, Any], fmt: OutputFormat, campaign_id: str | None) -> None:
+def _print_plan(plan: CampaignPlan, fmt: OutputFormat, campaign_id: str | None) -> None:
     from qurb.caravans.outputs import (
         CARAVAN_SOURCES,
         day_by_day_rows,
         expected_metadata,
+        geojson_document,
         plan_geojson,
     )
 
     if fmt is OutputFormat.JSON:
-        document = CARAVAN_SOURCES.annotate({"id": campaign_id, **plan})
+        document = CARAVAN_SOURCES.annotate({"id": campaign_id, **plan.stored_json()})
         sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
         return
     if fmt is OutputFormat.GEOJSON:
-        sys.stdout.write(json.dumps(plan_geojson(plan), ensure_ascii=False) + "\n")
+        collection = geojson_document(plan_geojson(plan))
+        sys.stdout.write(json.dumps(collection, ensure_ascii=False) + "\n")
         return
     rows = day_by_day_rows(plan)
-    specialties = [s["code"] for s in plan["campaign"]["specialties"]]
+    specialties = [s.code for s in plan.campaign.specialties]
     columns = [
         "date",
         "unit",
@@ -149,33 +154,33 @@ def _print_plan(plan: dict[str, Any], fmt: OutputFormat, campaign_id: str | None
             metadata=expected_metadata(columns),
         )
         return
-    campaign = plan["campaign"]
+    campaign = plan.campaign
     title = (
-        f"{campaign['name']} — {campaign['territory']['name_fr']}, "
-        f"{campaign['start']} → {campaign['end']} ({campaign['mode']})"
+        f"{campaign.name} — {campaign.territory.name_fr}, "
+        f"{campaign.start} → {campaign.end} ({campaign.mode})"
     )
-    headers = {f"expected_{s['code']}": s["label_fr"] for s in campaign["specialties"]}
+    headers = {f"expected_{s.code}": s.label_fr for s in campaign.specialties}
     if all(r["arrival"] == r["start"] for r in rows):  # day trips: no waiting, one column
         columns.remove("arrival")
     render(rows, columns, fmt, title=title, headers=headers)
-    if plan["dropped"]:
+    if plan.dropped:
         render(
-            plan["dropped"],
+            [d.model_dump(mode="json") for d in plan.dropped],
             ["code", "name_fr", "score", "reason"],
             fmt,
             title="Communes not visited, and why",
         )
-    totals = plan["totals"]
+    totals = plan.totals
     out.print(
-        f"{totals['visits']} visits to {totals['communes_visited']} of "
-        f"{totals['candidates']} candidate communes "
-        f"({totals['population_of_visited_communes']:,} inhabitants), "
-        f"{totals['distance_km']:,.0f} km; solver: PyVRP, "
-        f"{plan['solver']['runtime_s']} s, {plan['solver']['iterations']:,} iterations."
+        f"{totals.visits} visits to {totals.communes_visited} of "
+        f"{totals.candidates} candidate communes "
+        f"({totals.population_of_visited_communes:,} inhabitants), "
+        f"{totals.distance_km:,.0f} km; solver: PyVRP, "
+        f"{plan.solver.runtime_s} s, {plan.solver.iterations:,} iterations."
     )
-    if plan["unmet"]:
+    if plan.unmet:
         out.print(
-            f"[yellow]{len(plan['unmet'])} commune(s) have expected patients that no planned "
+            f"[yellow]{len(plan.unmet)} commune(s) have expected patients that no planned "
             "visit sees[/] (not visited, or more than their visits allow; see `--format "
             "json`, key `unmet`)."
         )
@@ -370,10 +375,10 @@ def show_cmd(
     db: DbOption = None,
 ) -> None:
     """A saved campaign's plan, day by day."""
-    from qurb.caravans.store import get_campaign
+    from qurb.caravans.store import campaign_plan
 
     with _session(db) as session:
-        plan = dict(get_campaign(session, campaign_id).plan)
+        plan = campaign_plan(session, campaign_id)
     _write_outputs(plan, campaign_id, ics, geojson, notices_dir)
     _print_plan(plan, fmt, None)
 

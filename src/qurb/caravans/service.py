@@ -13,7 +13,6 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -23,6 +22,24 @@ from qurb.algo.routing import RoutingSolution, solve_routing
 from qurb.algo.travel import Points, TravelTimeModel
 from qurb.caravans.catalogue import check_campaign, specialties
 from qurb.caravans.model import CampaignError, CampaignSpec
+from qurb.caravans.plan import (
+    CampaignPlan,
+    PlanBase,
+    PlanCampaign,
+    PlanDropped,
+    PlanPartner,
+    PlanPriority,
+    PlanRoute,
+    PlanSpecialty,
+    PlanStop,
+    PlanTeam,
+    PlanTerritory,
+    PlanTotals,
+    PlanUnit,
+    PriorityPart,
+    SolverSummary,
+)
+from qurb.caravans.priority import Priority
 from qurb.caravans.schedule import (
     CaravanBase,
     CaravanStop,
@@ -190,16 +207,16 @@ def plan_campaign(
     index: TerritoryIndex | None = None,
     time_limit_s: float | None = None,
     seed: int | None = None,
-) -> dict[str, Any]:
-    """Priority, attendance and schedule of a campaign; JSON-ready, nothing written."""
+) -> CampaignPlan:
+    """Priority, attendance and schedule of a campaign; nothing written."""
     setup = prepare_campaign(session, spec, model, today, index)
     return schedule_campaign(setup, time_limit_s, seed)
 
 
 def schedule_campaign(
     setup: CampaignSetup, time_limit_s: float | None = None, seed: int | None = None
-) -> dict[str, Any]:
-    """Solve the visits of a prepared campaign with PyVRP; the plan as JSON."""
+) -> CampaignPlan:
+    """Solve the visits of a prepared campaign with PyVRP; its plan."""
     spec, inp, stops = setup.spec, setup.inp, setup.stops
     units = inp.units
     needs = plan_needs(inp)
@@ -248,12 +265,12 @@ def schedule_campaign(
             "add days or units, or force fewer communes"
         )
     plan = read_plan(inp, needs, vehicles, owners, solution)
-    return _plan_json(setup, plan, solution)
+    return _plan_model(setup, plan, solution)
 
 
-def _plan_json(
+def _plan_model(
     setup: CampaignSetup, plan: SchedulePlan, solution: RoutingSolution
-) -> dict[str, Any]:
+) -> CampaignPlan:
     spec, priority, bases, stops, inp = (
         setup.spec,
         setup.priority,
@@ -289,7 +306,7 @@ def _plan_json(
         seen[v.code] += 1
         ordinal[key] = seen[v.code]
         numbers[key] = position
-    days: list[dict[str, Any]] = []
+    days: list[PlanRoute] = []
     for r, route in enumerate(plan.routes):  # by first date
         out_stops = []
         for k, v in enumerate(route.visits):
@@ -297,132 +314,131 @@ def _plan_json(
             commune = by_code[v.code]
             loc = stops[v.stop].location
             out_stops.append(
-                {
-                    "number": number,
-                    "code": v.code,
-                    "name_fr": commune.name_fr,
-                    "name_ar": commune.name_ar,
-                    "label": v.label,
-                    "lon": round(lon[loc], 6),
-                    "lat": round(lat[loc], 6),
-                    "date": v.date.isoformat(),
-                    "arrival": _clock(v.arrival),
-                    "start": _clock(v.start),
-                    "departure": _clock(v.departure),
-                    "public_hours": list(public_hours(v.start, v.departure, setup_minutes)),
-                    "arrival_date": v.arrival_date.isoformat(),
-                    "arrived_evening_before": v.arrival_date < v.date,
-                    "visit": f"{ordinal[(r, k)]}/{visits_of[v.code]}",
-                    "expected": {s: round(x) for s, x in v.expected.items()},
-                    "unit": v.unit,
-                    "team": v.team,
-                }
+                PlanStop(
+                    number=number,
+                    code=v.code,
+                    name_fr=commune.name_fr,
+                    name_ar=commune.name_ar,
+                    label=v.label,
+                    lon=round(lon[loc], 6),
+                    lat=round(lat[loc], 6),
+                    date=v.date,
+                    arrival=_clock(v.arrival),
+                    start=_clock(v.start),
+                    departure=_clock(v.departure),
+                    public_hours=list(public_hours(v.start, v.departure, setup_minutes)),
+                    arrival_date=v.arrival_date,
+                    arrived_evening_before=v.arrival_date < v.date,
+                    visit=f"{ordinal[(r, k)]}/{visits_of[v.code]}",
+                    expected={s: round(x) for s, x in v.expected.items()},
+                    unit=v.unit,
+                    team=v.team,
+                )
             )
         days.append(
-            {
-                "date": route.first_date.isoformat(),
-                "last_date": route.last_date.isoformat(),
-                "unit": route.unit,
-                "team": route.team,
-                "base": route.base,
-                "leave": _clock(route.leave),
-                "back": _clock(route.back),
-                "distance_km": round(route.distance_km, 1),
-                "travel_minutes": round(route.travel_minutes),
-                "stops": out_stops,
-                "path": [[round(lon[i], 6), round(lat[i], 6)] for i in route.path],
-            }
+            PlanRoute(
+                date=route.first_date,
+                last_date=route.last_date,
+                unit=route.unit,
+                team=route.team,
+                base=route.base,
+                leave=_clock(route.leave),
+                back=_clock(route.back),
+                distance_km=round(route.distance_km, 1),
+                travel_minutes=round(route.travel_minutes),
+                stops=out_stops,
+                path=[[round(lon[i], 6), round(lat[i], 6)] for i in route.path],
+            )
         )
-    forced_in, forced_out = set(priority.forced_in), set(priority.forced_out)
     expected_total = {s: 0 for s in spec.specialties}
-    for d in days:
-        for s in d["stops"]:
-            for k, x in s["expected"].items():
-                expected_total[k] += x
-    visited = {s["code"] for d in days for s in d["stops"]}
-    return {
-        "campaign": {
-            "name": spec.name,
-            "territory": {
-                "code": priority.territory.code,
-                "name_fr": priority.territory.name_fr,
-                "name_ar": priority.territory.name_ar,
-                "level": priority.territory.level.value,
-            },
-            "start": spec.start.isoformat(),
-            "end": spec.end.isoformat(),
-            "working_days": [d.isoformat() for d in inp.working_days],
-            "hours": [spec.hours.start.strftime("%H:%M"), spec.hours.end.strftime("%H:%M")],
-            "mode": spec.mode,
-            "partners": [p.model_dump() for p in spec.partners],
-            "specialties": [
-                {
-                    "code": s,
-                    "label_fr": catalogue[s]["label_fr"],
-                    "label_ar": catalogue[s]["label_ar"],
-                }
+    for one in (stop for d in days for stop in d.stops):
+        for specialty, x in one.expected.items():
+            expected_total[specialty] += x
+    visited = {stop.code for d in days for stop in d.stops}
+    return CampaignPlan(
+        campaign=PlanCampaign(
+            name=spec.name,
+            territory=PlanTerritory(
+                code=priority.territory.code,
+                name_fr=priority.territory.name_fr,
+                name_ar=priority.territory.name_ar,
+                level=priority.territory.level.value,
+            ),
+            start=spec.start,
+            end=spec.end,
+            working_days=list(inp.working_days),
+            hours=[spec.hours.start.strftime("%H:%M"), spec.hours.end.strftime("%H:%M")],
+            mode=spec.mode,
+            partners=[PlanPartner(**p.model_dump()) for p in spec.partners],
+            specialties=[
+                PlanSpecialty(
+                    code=s, label_fr=catalogue[s]["label_fr"], label_ar=catalogue[s]["label_ar"]
+                )
                 for s in spec.specialties
             ],
-            "bases": [
-                {"name": b.name, "facility": b.facility, "lon": b.lon, "lat": b.lat} for b in bases
-            ],
-            "units": [u.model_dump() for u in spec.units],
-            "teams": [t.model_dump() for t in spec.teams],
-            "model": model_name,
-            "weights": spec.weight_values(),
-            "norm": str(spec.setting("norm")),
-            "norm_kind": priority_norm_kind(spec).value,
-            "attendance_rates": {s: spec.attendance_rates()[s] for s in spec.specialties},
-        },
-        "priority": [
-            {
-                "rank": p.rank,
-                "code": p.code,
-                "name_fr": by_code[p.code].name_fr,
-                "name_ar": by_code[p.code].name_ar,
-                "population": by_code[p.code].population_2024,
-                "minutes_to_essp": priority.minutes.get(p.code),
-                "score": round(p.score, 4),
-                "forced": "in" if p.code in forced_in else "out" if p.code in forced_out else None,
-                "visits": visits_of.get(p.code, 0),
-                "expected": {s: round(x) for s, x in priority.expected[p.code].items()},
-                "parts": [
-                    {
-                        "part": part.name,
-                        "value": None if part.value is None else round(part.value, 4),
-                        "scaled": round(part.scaled, 4),
-                        "weight": part.weight,
-                        "contribution": round(part.contribution, 4),
-                    }
-                    for part in p.parts
-                ],
-            }
-            for p in priority.priorities
-        ],
-        "days": days,
-        "dropped": [
-            {
-                "code": d.code,
-                "name_fr": by_code[d.code].name_fr,
-                "name_ar": by_code[d.code].name_ar,
-                "score": round(d.score, 4),
-                "reason": d.reason,
-                "reason_code": d.reason_code,
-                "reason_values": d.reason_values,
-            }
+            bases=[PlanBase(name=b.name, facility=b.facility, lon=b.lon, lat=b.lat) for b in bases],
+            units=[PlanUnit(**u.model_dump()) for u in spec.units],
+            teams=[PlanTeam(**t.model_dump()) for t in spec.teams],
+            model=model_name,
+            weights=spec.weight_values(),
+            norm=str(spec.setting("norm")),
+            norm_kind=priority_norm_kind(spec).value,
+            attendance_rates={s: spec.attendance_rates()[s] for s in spec.specialties},
+        ),
+        priority=[_priority_line(p, priority, visits_of) for p in priority.priorities],
+        days=days,
+        dropped=[
+            PlanDropped(
+                code=d.code,
+                name_fr=by_code[d.code].name_fr,
+                name_ar=by_code[d.code].name_ar,
+                score=round(d.score, 4),
+                reason=d.reason,
+                reason_code=d.reason_code,
+                reason_values=d.reason_values,
+            )
             for d in plan.dropped
         ],
-        "forced_out": sorted(forced_out),
-        "unmet": {k: {s: round(x) for s, x in v.items()} for k, v in plan.unmet.items()},
-        "totals": {
-            "visits": sum(len(d["stops"]) for d in days),
-            "communes_visited": len(visited),
-            "candidates": len(priority.communes),
-            "population_of_visited_communes": int(
+        forced_out=sorted(priority.forced_out),
+        unmet={k: {s: round(x) for s, x in v.items()} for k, v in plan.unmet.items()},
+        totals=PlanTotals(
+            visits=sum(len(d.stops) for d in days),
+            communes_visited=len(visited),
+            candidates=len(priority.communes),
+            population_of_visited_communes=int(
                 sum(by_code[c].population_2024 or 0 for c in visited)
             ),
-            "expected_patients": expected_total,
-            "distance_km": round(solution.distance_km, 1),
-        },
-        "solver": {**plan.solver, "engine": "pyvrp"},
-    }
+            expected_patients=expected_total,
+            distance_km=round(solution.distance_km, 1),
+        ),
+        solver=SolverSummary.model_validate({**plan.solver, "engine": "pyvrp"}),
+    )
+
+
+def _priority_line(
+    p: Priority, priority: PriorityReport, visits_of: dict[str, int]
+) -> PlanPriority:
+    commune = next(c for c in priority.communes if c.code == p.code)
+    forced_in, forced_out = p.code in priority.forced_in, p.code in priority.forced_out
+    return PlanPriority(
+        rank=p.rank,
+        code=p.code,
+        name_fr=commune.name_fr,
+        name_ar=commune.name_ar,
+        population=commune.population_2024,
+        minutes_to_essp=priority.minutes.get(p.code),
+        score=round(p.score, 4),
+        forced="in" if forced_in else "out" if forced_out else None,
+        visits=visits_of.get(p.code, 0),
+        expected={s: round(x) for s, x in priority.expected[p.code].items()},
+        parts=[
+            PriorityPart(
+                part=part.name,
+                value=None if part.value is None else round(part.value, 4),
+                scaled=round(part.scaled, 4),
+                weight=part.weight,
+                contribution=round(part.contribution, 4),
+            )
+            for part in p.parts
+        ],
+    )

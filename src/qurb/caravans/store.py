@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -11,44 +11,44 @@ from sqlalchemy.orm import Session
 
 from qurb.caravans._tables import CaravanCampaignRow, CaravanStopRow
 from qurb.caravans.model import CampaignError, CampaignSpec
+from qurb.caravans.plan import CampaignPlan
 from qurb.kernel.actor import Actor
 from qurb.registry.service import slug
 from qurb.territory.lookups import unit_briefs
 
 
-def save_campaign(session: Session, actor: Actor, spec: CampaignSpec, plan: dict[str, Any]) -> str:
+def save_campaign(session: Session, actor: Actor, spec: CampaignSpec, plan: CampaignPlan) -> str:
     """Store the campaign, its plan and one row per planned visit; returns its id."""
     campaign_id = f"cv-{slug(spec.name, 24, 'campaign')}-{uuid.uuid4().hex[:6]}"
     session.add(
         CaravanCampaignRow(
             id=campaign_id,
             name=spec.name,
-            territory_code=plan["campaign"]["territory"]["code"],
+            territory_code=plan.campaign.territory.code,
             start_date=spec.start,
             end_date=spec.end,
             spec=spec.model_dump(mode="json"),
-            plan=plan,
+            plan=plan.stored_json(),
             created_at=datetime.now(UTC),
             created_by=actor.name,
         )
     )
     session.flush()
-    for day in plan["days"]:
-        for stop in day["stops"]:
-            session.add(
-                CaravanStopRow(
-                    campaign_id=campaign_id,
-                    number=stop["number"],
-                    commune_code=stop["code"],
-                    label=stop["label"],
-                    visit_date=date.fromisoformat(stop["date"]),
-                    unit=stop["unit"],
-                    team=stop["team"],
-                    arrival=stop["start"],
-                    departure=stop["departure"],
-                    expected=stop["expected"],
-                )
+    for stop in plan.stops:
+        session.add(
+            CaravanStopRow(
+                campaign_id=campaign_id,
+                number=stop.number,
+                commune_code=stop.code,
+                label=stop.label,
+                visit_date=stop.date,
+                unit=stop.unit,
+                team=stop.team,
+                arrival=stop.start,
+                departure=stop.departure,
+                expected=dict(stop.expected),
             )
+        )
     session.flush()
     return campaign_id
 
@@ -96,3 +96,8 @@ def spec_list(spec: dict[str, object], key: str) -> list[object]:
     """A list of a stored spec (JSON), empty when it has none."""
     value = spec.get(key)
     return list(value) if isinstance(value, list) else []
+
+
+def campaign_plan(session: Session, campaign_id: str) -> CampaignPlan:
+    """The stored plan of a campaign (`CampaignError` when there is no such campaign)."""
+    return CampaignPlan.model_validate(get_campaign(session, campaign_id).plan)
