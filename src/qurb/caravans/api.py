@@ -123,7 +123,15 @@ def campaign(campaign_id: str, session: SessionDep) -> StoredCampaign:
     summary="Routes (one LineString per route) and stops (one Point per visit)",
     response_model=FeatureCollection,
     response_class=JSONResponse,
-    responses={200: {"content": {"application/geo+json": {}}}},
+    responses={
+        200: {
+            "content": {
+                "application/geo+json": {
+                    "schema": {"$ref": "#/components/schemas/FeatureCollection"}
+                }
+            }
+        }
+    },
 )
 def routes_geojson(campaign_id: str, session: SessionDep) -> JSONResponse:
     collection = plan_geojson(_plan(session, campaign_id))
