@@ -406,6 +406,20 @@ def saved(
 AFTER = first_monday() + timedelta(days=30)  # a `today` after every visit
 
 
+def test_a_plan_reads_back_as_it_was_stored(day_trips: dict[str, Any]) -> None:
+    # The stored JSON of a plan is the typed plan's dump; read back, it dumps the same.
+    plan = CampaignPlan.model_validate(day_trips)
+    assert plan.stored_json() == day_trips
+    assert len(plan.stops) == day_trips["totals"]["visits"]
+    # A plan stored before a field existed reads back without it, and dumps without it.
+    older = copy.deepcopy(day_trips)
+    for stop in (s for d in older["days"] for s in d["stops"]):
+        del stop["public_hours"]
+    again = CampaignPlan.model_validate(older)
+    assert again.stored_json() == older
+    assert again.stops[0].opening == (again.stops[0].start, again.stops[0].departure)
+
+
 def test_saving_writes_one_row_per_visit(
     scratch_factory: sessionmaker[Session], saved: tuple[str, list[dict[str, Any]]]
 ) -> None:

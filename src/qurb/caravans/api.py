@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Query
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.orm import Session
 
 from qurb.caravans.catalogue import check_campaign, parse_campaign
 from qurb.caravans.model import CampaignError, CampaignSpec
@@ -41,14 +42,14 @@ router = APIRouter(prefix="/api", tags=["caravans"], responses=ERROR_RESPONSES)
 MAX_TIME_LIMIT_S = 60.0
 
 
-def _plan(session: Any, campaign_id: str) -> CampaignPlan:
+def _plan(session: Session, campaign_id: str) -> CampaignPlan:
     try:
         return campaign_plan(session, campaign_id)
     except CampaignError as error:
         raise HTTPException(status_code=404, detail=str(error)) from None
 
 
-def _known(session: Any, campaign_id: str) -> None:
+def _known(session: Session, campaign_id: str) -> None:
     try:
         get_campaign(session, campaign_id)
     except CampaignError as error:
