@@ -228,8 +228,9 @@ def test_report_page_shows_the_totals(
         campaign_id = save_campaign(session, Actor.local("test"), spec, plan)
         record_visits(session, Actor.local("test"), campaign_id, rows, after)
     with transaction(scratch_factory) as session:
-        report = campaign_report(session, campaign_id)
-    page = report_html(report)
+        typed = campaign_report(session, campaign_id)
+    page = report_html(typed)
+    report = typed.model_dump(mode="json")
     totals = report["totals"]
     assert totals["done"] == 78 and totals["referrals"] == 3
     assert f"Visites enregistrées : 2 / {plan.stored_json()['totals']['visits']}" in page

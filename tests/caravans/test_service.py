@@ -434,9 +434,9 @@ def test_saving_writes_one_row_per_visit(
         assert [(r.commune_code, r.visit_date.isoformat(), r.unit) for r in rows] == [
             (v["code"], v["date"], v["unit"]) for v in planned
         ]
-        listed = [c for c in list_campaigns(session) if c["id"] == campaign_id]
-        assert len(listed) == 1 and listed[0]["visits"] == len(planned)
-        report = campaign_report(session, campaign_id)
+        listed = [c for c in list_campaigns(session) if c.id == campaign_id]
+        assert len(listed) == 1 and listed[0].visits == len(planned)
+        report = campaign_report(session, campaign_id).model_dump(mode="json")
     assert report["totals"]["visits_planned"] == len(planned)
     assert report["totals"]["done"] == 0 and report["totals"]["visits_recorded"] == 0
     assert all(r["done"] is None for r in report["stops"])
@@ -466,10 +466,16 @@ def test_record_and_report(
         rows = read_record_file(path)
         assert record_visits(session, Actor.local("test"), campaign_id, rows, AFTER, str(path)) == 8
     with transaction(scratch_factory) as session:
-        report = campaign_report(session, campaign_id)
-        received = referrals_by_facility(session, facility_id=BASE_FACILITY)
-        by_campaign = referrals_by_facility(session, campaign_id=campaign_id)
-        elsewhere = referrals_by_facility(session, facility_id="no-such-facility")
+        report = campaign_report(session, campaign_id).model_dump(mode="json")
+        received = [
+            r.model_dump() for r in referrals_by_facility(session, facility_id=BASE_FACILITY)
+        ]
+        by_campaign = [
+            r.model_dump() for r in referrals_by_facility(session, campaign_id=campaign_id)
+        ]
+        elsewhere = [
+            r.model_dump() for r in referrals_by_facility(session, facility_id="no-such-facility")
+        ]
     stops = {r["number"]: r for r in report["stops"]}
     assert stops[1]["done"] == 32 and stops[1]["recorded"] is True
     assert stops[1]["done_general_medicine"] == 20 and stops[1]["done_paediatrics"] == 7
@@ -560,7 +566,7 @@ def test_refused_records_name_the_field_and_write_nothing(
         assert "row 2" not in str(caught.value)
     with transaction(scratch_factory) as session:
         assert session.scalar(select(func.count()).select_from(CaravanRecordRow)) == 0
-        assert campaign_report(session, campaign_id)["totals"]["visits_recorded"] == 0
+        assert campaign_report(session, campaign_id).totals.visits_recorded == 0
 
 
 def test_more_people_than_inhabitants_is_refused(
@@ -587,7 +593,7 @@ def test_the_same_rows_twice_are_refused(
     ):
         record_visits(session, Actor.local("test"), campaign_id, rows, AFTER, "a.csv")
     with transaction(scratch_factory) as session:
-        assert campaign_report(session, campaign_id)["totals"]["done"] == 4
+        assert campaign_report(session, campaign_id).totals.done == 4
 
 
 def test_more_referrals_than_consultations_is_refused(
@@ -617,7 +623,7 @@ def test_more_referrals_than_consultations_is_refused(
                 session, Actor.local("t"), campaign_id, [(2, rows[1][1] | {"count": "1"})], AFTER
             )
     with transaction(scratch_factory) as session:
-        assert campaign_report(session, campaign_id)["totals"]["referrals"] == 2
+        assert campaign_report(session, campaign_id).totals.referrals == 2
 
 
 def test_a_visit_in_the_future_cannot_be_recorded(

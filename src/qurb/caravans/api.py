@@ -6,7 +6,7 @@ report, the referrals a facility received, and the pages `/caravans` and
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, HTTPException, Query
 from fastapi.responses import JSONResponse, Response
@@ -18,16 +18,10 @@ from qurb.caravans.outputs import geojson_document, plan_csv_text, plan_geojson,
 from qurb.caravans.plan import CampaignPlan, PlannedCampaign
 from qurb.caravans.records import record_visits
 from qurb.caravans.report import campaign_report, referrals_by_facility
-from qurb.caravans.schemas import (
-    CampaignReport,
-    CampaignSummary,
-    Recorded,
-    RecordsBody,
-    ReferralLine,
-    StoredCampaign,
-)
+from qurb.caravans.schemas import Recorded, RecordsBody, StoredCampaign
 from qurb.caravans.service import plan_campaign
 from qurb.caravans.store import campaign_plan, get_campaign, list_campaigns, save_campaign
+from qurb.caravans.summaries import CampaignReport, CampaignSummary, ReferralLine
 from qurb.kernel.actor import Actor
 from qurb.platform.geojson import FeatureCollection
 from qurb.platform.http import LocalEdit, SessionDep, SettingsDep, StateDep
@@ -61,7 +55,7 @@ def _known(session: Session, campaign_id: str) -> None:
     summary="Saved caravan campaigns, newest first",
     response_model=list[CampaignSummary],
 )
-def campaigns(session: SessionDep) -> list[dict[str, Any]]:
+def campaigns(session: SessionDep) -> list[CampaignSummary]:
     return list_campaigns(session)
 
 
@@ -192,7 +186,7 @@ def records(
     summary="Planned against done, referrals",
     response_model=CampaignReport,
 )
-def report(campaign_id: str, session: SessionDep) -> dict[str, Any]:
+def report(campaign_id: str, session: SessionDep) -> CampaignReport:
     _known(session, campaign_id)
     return campaign_report(session, campaign_id)
 
@@ -202,6 +196,6 @@ def report(campaign_id: str, session: SessionDep) -> dict[str, Any]:
     summary="Caravan referrals received by a facility, by campaign, specialty and service",
     response_model=list[ReferralLine],
 )
-def facility_referrals(facility_id: str, session: SessionDep) -> list[dict[str, Any]]:
+def facility_referrals(facility_id: str, session: SessionDep) -> list[ReferralLine]:
     get_facility(session, facility_id)  # unknown: 404
     return referrals_by_facility(session, facility_id=facility_id)

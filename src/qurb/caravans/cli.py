@@ -352,7 +352,7 @@ def list_cmd(fmt: FormatOption = OutputFormat.TABLE, db: DbOption = None) -> Non
     with _session(db) as session:
         rows = list_campaigns(session)
     render(
-        rows,
+        [r.model_dump(mode="json") for r in rows],
         ["id", "name", "territory_name_fr", "start", "end", "visits", "created_at", "created_by"],
         fmt,
         title="Caravan campaigns",
@@ -428,7 +428,7 @@ def report_cmd(
         html_file.write_text(report_html(report), encoding="utf-8")
         err.print(f"[green]Wrote[/] {html_file}")
     if fmt is OutputFormat.JSON:
-        document = CARAVAN_SOURCES.annotate(report)
+        document = CARAVAN_SOURCES.annotate(report.model_dump(mode="json"))
         sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
         return
     columns = [
@@ -443,23 +443,23 @@ def report_cmd(
         "referrals",
     ]
     render(
-        report["stops"],
+        [r.model_dump(mode="json") for r in report.stops],
         columns,
         fmt,
-        title=f"{report['campaign']['name']}: planned vs done",
+        title=f"{report.campaign.name}: planned vs done",
         sources=CARAVAN_SOURCES,
     )
     if fmt is OutputFormat.TABLE:
-        t = report["totals"]
+        t = report.totals
         out.print(
-            f"Visits recorded {t['visits_recorded']}/{t['visits_planned']}; consultations "
-            f"{t['done']:,} done for {t['planned']:,} expected; {t['communes_reached']} "
-            f"communes reached ({t['population_of_communes_reached']:,} inhabitants); "
-            f"{t['referrals']} referrals."
+            f"Visits recorded {t.visits_recorded}/{t.visits_planned}; consultations "
+            f"{t.done:,} done for {t.planned:,} expected; {t.communes_reached} "
+            f"communes reached ({t.population_of_communes_reached:,} inhabitants); "
+            f"{t.referrals} referrals."
         )
-        if report["referrals"]:
+        if report.referrals:
             render(
-                report["referrals"],
+                [r.model_dump(mode="json") for r in report.referrals],
                 ["facility_id", "facility", "category", "specialty", "service", "referrals"],
                 fmt,
                 title="Referrals by receiving facility",
@@ -481,7 +481,7 @@ def referrals_cmd(
     with _session(db) as session:
         rows = referrals_by_facility(session, campaign, facility)
     render(
-        rows,
+        [r.model_dump(mode="json") for r in rows],
         [
             "facility_id",
             "facility",

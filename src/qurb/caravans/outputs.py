@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from qurb.caravans.catalogue import caravan_figure
 from qurb.caravans.plan import CampaignPlan, PlanStop
+from qurb.caravans.summaries import CampaignReport
 from qurb.kernel.attribution import MODEL_SOURCES, Attribution, metadata_comment_lines
 from qurb.platform.geojson import FeatureCollection
 
@@ -285,29 +286,29 @@ def day_by_day_rows(plan: CampaignPlan) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["date"], r["unit"], r["start"]))
 
 
-def report_html(report: dict[str, Any]) -> str:
+def report_html(report: CampaignReport) -> str:
     """The campaign report as a printable page: planned against done, referrals."""
     e = html.escape
-    campaign = report["campaign"]
-    totals = report["totals"]
+    campaign = report.campaign
+    totals = report.totals
     stop_rows = "".join(
-        f"<tr><td>{r['number']}</td><td>{e(r['date'])}</td><td>{e(r['commune'])}</td>"
-        f"<td>{e(r['unit'])}</td><td class=estimate>{r['planned']}</td>"
-        f"<td>{'—' if r['done'] is None else r['done']}</td><td>{r['screenings']}</td>"
-        f"<td>{r['medicines']}</td><td>{r['referrals']}</td></tr>"
-        for r in report["stops"]
+        f"<tr><td>{r.number}</td><td>{e(r.date)}</td><td>{e(r.commune)}</td>"
+        f"<td>{e(r.unit)}</td><td class=estimate>{r.planned}</td>"
+        f"<td>{'—' if r.done is None else r.done}</td><td>{r.screenings}</td>"
+        f"<td>{r.medicines}</td><td>{r.referrals}</td></tr>"
+        for r in report.stops
     )
     by_facility: dict[str, int] = defaultdict(int)
     names = {}
-    for r in report["referrals"]:
-        by_facility[r["facility_id"]] += r["referrals"]
-        names[r["facility_id"]] = f"{r['facility']} ({r['category']})"
+    for line in report.referrals:
+        by_facility[line.facility_id] += line.referrals
+        names[line.facility_id] = f"{line.facility} ({line.category})"
     referral_rows = "".join(
         f"<tr><td>{e(names[f])}</td><td>{n}</td></tr>" for f, n in sorted(by_facility.items())
     )
     specialty_rows = "".join(
-        f"<tr><td>{e(s)}</td><td class=estimate>{v['planned']}</td><td>{v['done']}</td></tr>"
-        for s, v in report["by_specialty"].items()
+        f"<tr><td>{e(s)}</td><td class=estimate>{v.planned}</td><td>{v.done}</td></tr>"
+        for s, v in report.by_specialty.items()
     )
     # Expected patients are an estimate: marked, with the formula under the tables.
     formula = e(expected_formula())
@@ -317,14 +318,14 @@ def report_html(report: dict[str, Any]) -> str:
         "(taux de fréquentation supposés, hypothèses de planification).</p>"
     )
     body = (
-        f"<h1>{e(campaign['name'])}</h1>"
-        f"<p>{e(campaign['start'])} → {e(campaign['end'])} · {e(campaign['territory'])}</p>"
-        f"<p>Visites enregistrées : {totals['visits_recorded']} / {totals['visits_planned']} · "
-        f"consultations : {totals['done']} réalisées pour {totals['planned']} attendues "
+        f"<h1>{e(campaign.name)}</h1>"
+        f"<p>{e(campaign.start)} → {e(campaign.end)} · {e(campaign.territory)}</p>"
+        f"<p>Visites enregistrées : {totals.visits_recorded} / {totals.visits_planned} · "
+        f"consultations : {totals.done} réalisées pour {totals.planned} attendues "
         f"{expected} · "
-        f"communes atteintes : {totals['communes_reached']} "
-        f"({totals['population_of_communes_reached']} habitants) · "
-        f"références : {totals['referrals']}</p>"
+        f"communes atteintes : {totals.communes_reached} "
+        f"({totals.population_of_communes_reached} habitants) · "
+        f"références : {totals.referrals}</p>"
         f"<h2>Par visite</h2><table><tr><th>N°</th><th>Date</th><th>Commune</th><th>Unité</th>"
         f"<th>Attendus {expected}</th><th>Réalisés</th><th>Dépistages</th><th>Médicaments</th>"
         f"<th>Références</th></tr>{stop_rows}</table>"
@@ -333,4 +334,4 @@ def report_html(report: dict[str, Any]) -> str:
         f"<h2>Références par établissement d'accueil</h2><table><tr><th>Établissement</th>"
         f"<th>Références</th></tr>{referral_rows or '<tr><td colspan=2>—</td></tr>'}</table>"
     )
-    return _PAGE.format(title=e(campaign["name"]), body=body)
+    return _PAGE.format(title=e(campaign.name), body=body)

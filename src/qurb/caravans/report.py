@@ -4,18 +4,18 @@ referrals its visits sent to the registry's facilities."""
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qurb.caravans._tables import CaravanCampaignRow, CaravanRecordRow, CaravanStopRow
 from qurb.caravans.store import get_campaign, spec_list
+from qurb.caravans.summaries import CampaignReport, ReferralLine
 from qurb.registry.lookups import facility_briefs
 from qurb.territory.lookups import unit_briefs
 
 
-def campaign_report(session: Session, campaign_id: str) -> dict[str, Any]:
+def campaign_report(session: Session, campaign_id: str) -> CampaignReport:
     """Planned against done per visit, population reached, referrals by facility."""
     campaign = get_campaign(session, campaign_id)
     stops = session.scalars(
@@ -78,7 +78,7 @@ def campaign_report(session: Session, campaign_id: str) -> dict[str, Any]:
             }
         )
     referral_rows = referrals_by_facility(session, campaign_id)
-    return {
+    report = {
         "campaign": {
             "id": campaign.id,
             "name": campaign.name,
@@ -98,11 +98,12 @@ def campaign_report(session: Session, campaign_id: str) -> dict[str, Any]:
         "consultations_by_sex_age": dict(sorted(by_sex_age.items())),
         "referrals": referral_rows,
     }
+    return CampaignReport.model_validate(report)
 
 
 def referrals_by_facility(
     session: Session, campaign_id: str | None = None, facility_id: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[ReferralLine]:
     """Referrals issued by caravans, grouped by receiving facility and service."""
     keys = (
         CaravanRecordRow.facility_id,
@@ -131,18 +132,18 @@ def referrals_by_facility(
     found = session.execute(query).all()
     facilities = facility_briefs(session, {row[0] for row in found if row[0] is not None})
     return [
-        {
-            "facility_id": fid,
-            "facility": facilities[fid].name,
-            "category": facilities[fid].category,
-            "service": service,
-            "specialty": item,
-            "campaign_id": cid,
-            "campaign": cname,
-            "referrals": int(total),
-            "first_visit": first.isoformat(),
-            "last_visit": last.isoformat(),
-        }
+        ReferralLine(
+            facility_id=fid,
+            facility=facilities[fid].name,
+            category=facilities[fid].category,
+            service=service,
+            specialty=item,
+            campaign_id=cid,
+            campaign=cname,
+            referrals=int(total),
+            first_visit=first.isoformat(),
+            last_visit=last.isoformat(),
+        )
         for fid, service, item, cid, cname, total, first, last in found
         if fid in facilities
     ]

@@ -1,28 +1,16 @@
-"""The caravan API's answers, as typed models (the plan itself is `plan.CampaignPlan`)."""
+"""The caravan API's bodies and answers, as typed models (the plan is `plan.CampaignPlan`,
+the report and the listings `summaries`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from qurb.caravans.plan import CampaignPlan
 from qurb.caravans.visit_record import VisitRecordRow
 
 MAX_RECORD_ROWS = 5000
-
-
-class CampaignSummary(BaseModel):
-    id: str
-    name: str
-    territory: str
-    territory_name_fr: str
-    territory_name_ar: str
-    start: str
-    end: str
-    visits: int
-    created_at: str
-    created_by: str
 
 
 class StoredCampaign(BaseModel):
@@ -42,69 +30,3 @@ class RecordsBody(BaseModel):
 
 class Recorded(BaseModel):
     recorded: int
-
-
-class ReportCampaign(BaseModel):
-    id: str
-    name: str
-    territory: str
-    start: str
-    end: str
-
-
-class ReportStop(BaseModel):
-    """A visit, planned against done; `planned_<specialty>` and `done_<specialty>` follow."""
-
-    model_config = ConfigDict(extra="allow")
-
-    number: int
-    date: str
-    code: str
-    commune: str
-    label: str
-    unit: str
-    planned: int
-    done: int | None  # None: nothing recorded yet
-    screenings: int
-    medicines: int
-    referrals: int
-    recorded: bool
-
-
-class ReportTotals(BaseModel):
-    planned: int
-    done: int
-    screenings: int
-    medicines: int
-    referrals: int
-    visits_planned: int
-    visits_recorded: int
-    communes_reached: int
-    population_of_communes_reached: int
-
-
-class SpecialtyProgress(BaseModel):
-    planned: int
-    done: int
-
-
-class ReferralLine(BaseModel):
-    facility_id: str
-    facility: str
-    category: str
-    service: str | None
-    specialty: str
-    campaign_id: str
-    campaign: str
-    referrals: int
-    first_visit: str
-    last_visit: str
-
-
-class CampaignReport(BaseModel):
-    campaign: ReportCampaign
-    stops: list[ReportStop]
-    totals: ReportTotals
-    by_specialty: dict[str, SpecialtyProgress]
-    consultations_by_sex_age: dict[str, int]
-    referrals: list[ReferralLine]

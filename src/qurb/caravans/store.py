@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session
 from qurb.caravans._tables import CaravanCampaignRow, CaravanStopRow
 from qurb.caravans.model import CampaignError, CampaignSpec
 from qurb.caravans.plan import CampaignPlan
+from qurb.caravans.summaries import CampaignSummary
 from qurb.kernel.actor import Actor
 from qurb.registry.service import slug
 from qurb.territory.lookups import unit_briefs
@@ -53,7 +53,7 @@ def save_campaign(session: Session, actor: Actor, spec: CampaignSpec, plan: Camp
     return campaign_id
 
 
-def list_campaigns(session: Session) -> list[dict[str, Any]]:
+def list_campaigns(session: Session) -> list[CampaignSummary]:
     rows = session.scalars(
         select(CaravanCampaignRow).order_by(CaravanCampaignRow.created_at.desc())
     ).all()
@@ -64,18 +64,18 @@ def list_campaigns(session: Session) -> list[dict[str, Any]]:
         ).all()
     )
     return [
-        {
-            "id": r.id,
-            "name": r.name,
-            "territory": r.territory_code,
-            "territory_name_fr": territories[r.territory_code].name_fr,
-            "territory_name_ar": territories[r.territory_code].name_ar,
-            "start": r.start_date.isoformat(),
-            "end": r.end_date.isoformat(),
-            "visits": counts.get(r.id, 0),
-            "created_at": r.created_at.isoformat(timespec="seconds"),
-            "created_by": r.created_by,
-        }
+        CampaignSummary(
+            id=r.id,
+            name=r.name,
+            territory=r.territory_code,
+            territory_name_fr=territories[r.territory_code].name_fr,
+            territory_name_ar=territories[r.territory_code].name_ar,
+            start=r.start_date.isoformat(),
+            end=r.end_date.isoformat(),
+            visits=counts.get(r.id, 0),
+            created_at=r.created_at.isoformat(timespec="seconds"),
+            created_by=r.created_by,
+        )
         for r in rows
         if r.territory_code in territories
     ]
@@ -84,7 +84,7 @@ def list_campaigns(session: Session) -> list[dict[str, Any]]:
 def get_campaign(session: Session, campaign_id: str) -> CaravanCampaignRow:
     row = session.get(CaravanCampaignRow, campaign_id)
     if row is None:
-        known = [r["id"] for r in list_campaigns(session)[:5]]
+        known = [r.id for r in list_campaigns(session)[:5]]
         raise CampaignError(
             f"no campaign {campaign_id!r}"
             + (f" (recent: {', '.join(known)})" if known else " (none saved yet)")
