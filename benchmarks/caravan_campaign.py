@@ -24,7 +24,7 @@ from pathlib import Path
 
 from qurb.access.travel_models import make_model
 from qurb.app.dataset import init_database
-from qurb.caravans.model import parse_campaign
+from qurb.caravans.catalogue import parse_campaign
 from qurb.caravans.schedule import expected_of_served, plan_needs
 from qurb.caravans.service import CampaignSetup, prepare_campaign, schedule_campaign
 from qurb.platform.database import make_engine, make_sessionmaker
@@ -88,17 +88,17 @@ def main() -> None:
             t2 = time.perf_counter()
             peer = plan_by_habit(setup)
             peer_s = time.perf_counter() - t2
-    totals = plan["totals"]
-    ours = sum(totals["expected_patients"].values())
+    totals = plan.totals
+    ours = sum(totals.expected_patients.values())
     print(
-        f"province {plan['campaign']['territory']['name_fr']} ({args.province}): "
-        f"{totals['candidates']} rural communes, 10 days, {len(spec.units)} units, "
+        f"province {plan.campaign.territory.name_fr} ({args.province}): "
+        f"{totals.candidates} rural communes, 10 days, {len(spec.units)} units, "
         f"{len(spec.bases)} bases"
     )
     print(
-        f"Qurb (PyVRP {args.seconds:g} s): {totals['visits']} visits to "
-        f"{totals['communes_visited']} communes, {ours:,} expected patients, "
-        f"{totals['distance_km']:,.0f} km, dropped {len(plan['dropped'])}; "
+        f"Qurb (PyVRP {args.seconds:g} s): {totals.visits} visits to "
+        f"{totals.communes_visited} communes, {ours:,} expected patients, "
+        f"{totals.distance_km:,.0f} km, dropped {len(plan.dropped)}; "
         f"planned in {elapsed:.1f} s end to end ({t1 - t0:.1f} s scores, attendance and "
         f"travel matrix; {elapsed - (t1 - t0):.1f} s schedule)"
     )

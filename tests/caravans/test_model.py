@@ -8,12 +8,14 @@ from typing import Any
 
 import pytest
 
-from qurb.caravans.model import (
-    CampaignError,
+from qurb.caravans.catalogue import (
     caravan_catalogue,
     check_campaign,
     parse_campaign,
     read_campaign_file,
+)
+from qurb.caravans.model import (
+    CampaignError,
 )
 
 TODAY = date(2027, 1, 4)

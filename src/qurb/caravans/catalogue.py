@@ -1,0 +1,91 @@
+"""The caravans' bundled files and the campaign files: the catalogue of specialties,
+population groups and default settings (`caravan.toml`), the caravan figures of the
+definitions catalogue (`definitions.toml`), and a campaign read and checked against them."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from qurb.caravans.model import CampaignError, CampaignProblems, CampaignSpec, location
+from qurb.kernel.definitions import FigureDefinition, read_definitions
+from qurb.territory.census import AGE_BANDS
+
+HERE = Path(__file__).parent
+CATALOGUE_FILE = HERE / "caravan.toml"
+# The caravan figures, listed by `qurb definitions` after the bundled ones.
+DEFINITIONS_FILE = HERE / "definitions.toml"
+
+
+@cache
+def caravan_catalogue() -> dict[str, Any]:
+    """The bundled specialties, population groups and default settings."""
+    with CATALOGUE_FILE.open("rb") as handle:
+        catalogue = tomllib.load(handle)
+    for name, group in catalogue["groups"].items():
+        bands = group["bands"]
+        if bands != "all" and any(b not in AGE_BANDS for b in bands):
+            raise ValueError(f"caravan.toml: group {name} has an unknown age band")
+    for name, specialty in catalogue["specialties"].items():
+        if specialty["group"] not in catalogue["groups"]:
+            raise ValueError(f"caravan.toml: specialty {name} has an unknown group")
+    return catalogue
+
+
+def specialties() -> dict[str, dict[str, Any]]:
+    return dict(caravan_catalogue()["specialties"])
+
+
+@cache
+def caravan_figures() -> dict[str, FigureDefinition]:
+    return {f.id: f for f in read_definitions(DEFINITIONS_FILE)}
+
+
+def caravan_figure(figure_id: str) -> FigureDefinition:
+    return caravan_figures()[figure_id]
+
+
+def parse_campaign(data: dict[str, Any], source: str = "campaign") -> CampaignSpec:
+    """Validate the keys and types; every problem named by its field."""
+    try:
+        return CampaignSpec.model_validate(data, context={"catalogue": caravan_catalogue()})
+    except ValidationError as exc:
+        lines = [f"  - {location(e['loc'])}: {e['msg']}" for e in exc.errors()]
+        raise CampaignError(f"{source}: {len(lines)} problem(s):\n" + "\n".join(lines)) from None
+
+
+def read_campaign_file(path: Any) -> CampaignSpec:
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise CampaignError(f"{path}: no such file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CampaignError(f"{path}: not valid TOML ({exc})") from None
+    return parse_campaign(data, str(path))
+
+
+def check_campaign(spec: CampaignSpec, today: date, source: str = "campaign") -> None:
+    """Everything that makes a campaign impossible whatever the communes (the spec's
+    model validator, with `today`); one CampaignError listing all problems."""
+    try:
+        CampaignSpec.model_validate(
+            spec.model_dump(), context={"catalogue": caravan_catalogue(), "today": today}
+        )
+    except ValidationError as exc:
+        problems = [
+            line
+            for e in exc.errors()
+            for line in (
+                e["ctx"]["error"].problems
+                if isinstance(e.get("ctx", {}).get("error"), CampaignProblems)
+                else [f"{location(e['loc'])}: {e['msg']}"]
+            )
+        ]
+        lines = "\n".join(f"  - {p}" for p in problems)
+        raise CampaignError(f"{source}: {len(problems)} problem(s):\n{lines}") from None

@@ -1,0 +1,187 @@
+"""What the visits gave: consultations, screenings, medicines and referrals recorded
+against the plan's visits, all rows or none."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from qurb.caravans._tables import CaravanRecordRow, CaravanStopRow
+from qurb.caravans.store import get_campaign, spec_list
+from qurb.caravans.visit_record import RECORD_COLUMNS, RecordContext, VisitRecordRow
+from qurb.kernel.actor import Actor
+from qurb.kernel.errors import FieldError, InputError, QurbError
+from qurb.kernel.rows import validate_rows
+from qurb.platform.files import read_records
+from qurb.registry.lookups import facility_briefs
+from qurb.territory.lookups import unit_briefs
+
+
+class RecordError(QurbError):
+    """A visit record that is refused: every bad row and field named, nothing written."""
+
+
+def read_record_file(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """Rows of a record file (CSV, XLSX or JSON): (line number, values by column)."""
+    out = []
+    for record in read_records(path):
+        values = {str(k).strip().lower(): v for k, v in record.values.items() if k}
+        out.append((record.number, values))
+    return out
+
+
+def record_visits(
+    session: Session,
+    actor: Actor,
+    campaign_id: str,
+    rows: Sequence[tuple[int, dict[str, Any]]],
+    today: date,
+    source: str = "record",
+) -> int:
+    """Add what the visits gave; every problem reported at once and nothing added if any.
+
+    Columns: stop (the plan's visit number), kind (consultation, screening, medicine,
+    referral), item (the specialty for consultations and referrals; the screening or the
+    medicine otherwise), sex (F/M), age_band (0-4, 5-14, 15-49, 50-59, 60+), count,
+    facility (registry id receiving a referral), service (asked of that facility)."""
+    campaign = get_campaign(session, campaign_id)
+    stops = {
+        s.number: s
+        for s in session.scalars(
+            select(CaravanStopRow).where(CaravanStopRow.campaign_id == campaign_id)
+        )
+    }
+    named = {str(values.get("facility") or "").strip() for _, values in rows} - {""}
+    context = RecordContext(
+        campaign_id,
+        {number: stop.visit_date for number, stop in stops.items()},
+        frozenset(str(s) for s in spec_list(campaign.spec, "specialties")),
+        today,
+        frozenset(facility_briefs(session, named)),
+    )
+    problems: list[str] = []
+
+    def check(line: int, row: VisitRecordRow) -> list[FieldError]:
+        found = row.problems(context)
+        problems.extend(
+            f"{source}: row {line}: {e.field}: {e.reason}"
+            if e.field
+            else f"{source}: row {line}: {e.reason}"
+            for e in found
+        )
+        return found
+
+    accepted: list[tuple[CaravanStopRow, dict[str, Any]]] = []
+    try:
+        valid = validate_rows(VisitRecordRow, rows, source, check)
+    except InputError as error:
+        problems = problems or [f"{source}: {e}" for e in error.errors]
+    else:
+        accepted = [(stops[row.value.stop_number or 0], row.value.values()) for row in valid]
+    if not problems:
+        problems += _impossible_totals(session, stops, accepted, source)
+    batch = _batch_key(rows)
+    if not problems:
+        earlier = session.execute(
+            select(CaravanRecordRow.recorded_at, CaravanRecordRow.recorded_by)
+            .join(CaravanStopRow, CaravanStopRow.id == CaravanRecordRow.stop_id)
+            .where(
+                CaravanStopRow.campaign_id == campaign_id,
+                CaravanRecordRow.batch_sha256 == batch,
+            )
+            .limit(1)
+        ).first()
+        if earlier is not None:
+            problems.append(
+                f"{source}: these rows were already recorded on "
+                f"{earlier.recorded_at:%Y-%m-%d %H:%M} by {earlier.recorded_by}; recording "
+                "them again would count them twice"
+            )
+    if problems:
+        lines = "\n".join(f"  - {p}" for p in problems[:50])
+        more = f"\n  … and {len(problems) - 50} more" if len(problems) > 50 else ""
+        raise RecordError(f"{len(problems)} problem(s), nothing was recorded:\n{lines}{more}")
+    if not accepted:
+        raise RecordError(f"{source}: no record row (columns: {', '.join(RECORD_COLUMNS)})")
+    now = datetime.now(UTC)
+    for stop, values in accepted:
+        session.add(
+            CaravanRecordRow(
+                stop_id=stop.id,
+                recorded_at=now,
+                recorded_by=actor.name,
+                batch_sha256=batch,
+                **values,
+            )
+        )
+    session.flush()
+    return len(accepted)
+
+
+def _batch_key(rows: Sequence[tuple[int, dict[str, Any]]]) -> str:
+    """SHA-256 of the rows (in a canonical form): the same file recorded twice is refused."""
+    canonical = json.dumps(
+        sorted(json.dumps(v, sort_keys=True, default=str) for _, v in rows), ensure_ascii=False
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _impossible_totals(
+    session: Session,
+    stops: dict[int, CaravanStopRow],
+    accepted: Sequence[tuple[CaravanStopRow, dict[str, Any]]],
+    source: str,
+) -> list[str]:
+    """Counts that no visit can have, with those recorded before: more people seen than
+    the commune has inhabitants, or more referrals in a specialty than its consultations."""
+    people: dict[tuple[int, str], int] = defaultdict(int)  # (stop id, kind) → people
+    by_specialty: dict[tuple[int, str, str], int] = defaultdict(int)
+    ids = [s.id for s in stops.values()]
+    for stop_id, kind, item, total in session.execute(
+        select(
+            CaravanRecordRow.stop_id,
+            CaravanRecordRow.kind,
+            CaravanRecordRow.item,
+            func.sum(CaravanRecordRow.count),
+        )
+        .where(CaravanRecordRow.stop_id.in_(ids))
+        .group_by(CaravanRecordRow.stop_id, CaravanRecordRow.kind, CaravanRecordRow.item)
+    ):
+        people[(stop_id, kind)] += int(total)
+        by_specialty[(stop_id, kind, item)] += int(total)
+    for stop, values in accepted:
+        people[(stop.id, values["kind"])] += values["count"]
+        by_specialty[(stop.id, values["kind"], values["item"])] += values["count"]
+    population = {
+        code: unit.population_2024
+        for code, unit in unit_briefs(session, {s.commune_code for s in stops.values()}).items()
+    }
+    problems = []
+    for stop in stops.values():
+        where = f"{source}: stop {stop.number} ({stop.label})"
+        inhabitants = population.get(stop.commune_code)
+        for kind in ("consultation", "screening", "referral"):
+            n = people[(stop.id, kind)]
+            if inhabitants is not None and n > inhabitants:
+                problems.append(
+                    f"{where}: count: {n:,} {kind}s exceed the commune's {inhabitants:,} "
+                    "inhabitants"
+                )
+        for (stop_id, kind, item), n in by_specialty.items():
+            if stop_id != stop.id or kind != "referral":
+                continue
+            seen = by_specialty.get((stop.id, "consultation", item), 0)
+            if n > seen:
+                problems.append(
+                    f"{where}: count: {n} {item} referrals for {seen} {item} consultations "
+                    "is impossible"
+                )
+    return problems

@@ -1,0 +1,103 @@
+"""A planned campaign kept: its spec, its plan and one row per planned visit."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from qurb.caravans._tables import CaravanCampaignRow, CaravanStopRow
+from qurb.caravans.model import CampaignError, CampaignSpec
+from qurb.caravans.plan import CampaignPlan
+from qurb.caravans.summaries import CampaignSummary
+from qurb.kernel.actor import Actor
+from qurb.registry.service import slug
+from qurb.territory.lookups import unit_briefs
+
+
+def save_campaign(session: Session, actor: Actor, spec: CampaignSpec, plan: CampaignPlan) -> str:
+    """Store the campaign, its plan and one row per planned visit; returns its id."""
+    campaign_id = f"cv-{slug(spec.name, 24, 'campaign')}-{uuid.uuid4().hex[:6]}"
+    session.add(
+        CaravanCampaignRow(
+            id=campaign_id,
+            name=spec.name,
+            territory_code=plan.campaign.territory.code,
+            start_date=spec.start,
+            end_date=spec.end,
+            spec=spec.model_dump(mode="json"),
+            plan=plan.stored_json(),
+            created_at=datetime.now(UTC),
+            created_by=actor.name,
+        )
+    )
+    session.flush()
+    for stop in plan.stops:
+        session.add(
+            CaravanStopRow(
+                campaign_id=campaign_id,
+                number=stop.number,
+                commune_code=stop.code,
+                label=stop.label,
+                visit_date=stop.date,
+                unit=stop.unit,
+                team=stop.team,
+                arrival=stop.start,
+                departure=stop.departure,
+                expected=dict(stop.expected),
+            )
+        )
+    session.flush()
+    return campaign_id
+
+
+def list_campaigns(session: Session) -> list[CampaignSummary]:
+    rows = session.scalars(
+        select(CaravanCampaignRow).order_by(CaravanCampaignRow.created_at.desc())
+    ).all()
+    territories = unit_briefs(session, {r.territory_code for r in rows})
+    counts = dict(
+        session.execute(
+            select(CaravanStopRow.campaign_id, func.count()).group_by(CaravanStopRow.campaign_id)
+        ).all()
+    )
+    return [
+        CampaignSummary(
+            id=r.id,
+            name=r.name,
+            territory=r.territory_code,
+            territory_name_fr=territories[r.territory_code].name_fr,
+            territory_name_ar=territories[r.territory_code].name_ar,
+            start=r.start_date.isoformat(),
+            end=r.end_date.isoformat(),
+            visits=counts.get(r.id, 0),
+            created_at=r.created_at.isoformat(timespec="seconds"),
+            created_by=r.created_by,
+        )
+        for r in rows
+        if r.territory_code in territories
+    ]
+
+
+def get_campaign(session: Session, campaign_id: str) -> CaravanCampaignRow:
+    row = session.get(CaravanCampaignRow, campaign_id)
+    if row is None:
+        known = [r.id for r in list_campaigns(session)[:5]]
+        raise CampaignError(
+            f"no campaign {campaign_id!r}"
+            + (f" (recent: {', '.join(known)})" if known else " (none saved yet)")
+        )
+    return row
+
+
+def spec_list(spec: dict[str, object], key: str) -> list[object]:
+    """A list of a stored spec (JSON), empty when it has none."""
+    value = spec.get(key)
+    return list(value) if isinstance(value, list) else []
+
+
+def campaign_plan(session: Session, campaign_id: str) -> CampaignPlan:
+    """The stored plan of a campaign (`CampaignError` when there is no such campaign)."""
+    return CampaignPlan.model_validate(get_campaign(session, campaign_id).plan)

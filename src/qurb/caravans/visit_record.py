@@ -1,0 +1,195 @@
+"""One row of what a visit gave, as a planner writes it, and every problem it has.
+
+A row is read leniently (`VisitRecordRow`: the values as given, unknown columns kept
+aside) and then checked against the campaign (`RecordContext`): each problem names its
+field, in the order of the columns."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from qurb.caravans.model import (
+    AGE_BAND_CODES,
+    AGE_ONLY,
+    COUNT_MAX,
+    RECORD_KINDS,
+    SEX_ONLY,
+    SEXES,
+    TEXT_MAX,
+)
+from qurb.kernel.errors import FieldError
+
+RECORD_COLUMNS = ("stop", "kind", "item", "sex", "age_band", "count", "facility", "service")
+CONSULTING = ("consultation", "referral")  # kinds whose item is one of the campaign's specialties
+
+
+@dataclass(frozen=True)
+class RecordContext:
+    """What a row is checked against: the campaign's visits, its specialties, the day,
+    and which of the facilities the rows name exist in the registry."""
+
+    campaign_id: str
+    visit_dates: Mapping[int, date]  # visit number → planned date
+    specialties: frozenset[str]
+    today: date
+    facilities: frozenset[str]
+
+
+def _text(value: Any) -> str:
+    return str(value or "").strip()
+
+
+class VisitRecordRow(BaseModel):
+    """The values of one row as given (any type: a CSV gives text, a sheet numbers)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    stop: Any = None
+    kind: Any = None
+    item: Any = None
+    sex: Any = None
+    age_band: Any = None
+    count: Any = None
+    facility: Any = None
+    service: Any = None
+
+    @property
+    def unknown_columns(self) -> list[str]:
+        return sorted(self.model_extra or {})
+
+    @property
+    def stop_number(self) -> int | None:
+        try:
+            return int(str(self.stop if self.stop is not None else "").strip())
+        except ValueError:
+            return None
+
+    @property
+    def kind_code(self) -> str:
+        return _text(self.kind).lower()
+
+    @property
+    def item_code(self) -> str:
+        return _text(self.item)
+
+    @property
+    def sex_code(self) -> str | None:
+        return _text(self.sex).upper() or None
+
+    @property
+    def band(self) -> str | None:
+        return _text(self.age_band) or None
+
+    @property
+    def facility_id(self) -> str | None:
+        return _text(self.facility) or None
+
+    @property
+    def service_text(self) -> str | None:
+        return _text(self.service) or None
+
+    @property
+    def count_value(self) -> int | None:
+        """The count when it is a whole number in range, else None (see `problems`)."""
+        return _count(self.count)[0]
+
+    def problems(self, context: RecordContext) -> list[FieldError]:
+        """Every problem of the row, each naming its field; none: the row can be recorded."""
+        if self.unknown_columns:
+            return [FieldError("", f"unknown column(s) {', '.join(self.unknown_columns)}")]
+        found = [
+            *self._stop_problems(context),
+            *self._code_problems(context),
+            *_count(self.count)[1],
+            *self._consistency_problems(),
+            *self._referral_problems(context),
+        ]
+        return found
+
+    def values(self) -> dict[str, Any]:
+        """The columns of a stored record (a row without problems)."""
+        return {
+            "kind": self.kind_code,
+            "item": self.item_code,
+            "sex": self.sex_code,
+            "age_band": self.band,
+            "count": self.count_value,
+            "facility_id": self.facility_id,
+            "service": self.service_text,
+        }
+
+    def _stop_problems(self, context: RecordContext) -> list[FieldError]:
+        number = self.stop_number
+        if number is None:
+            return [FieldError("stop", f"{self.stop!r} is not a visit number")]
+        planned = context.visit_dates.get(number)
+        if planned is None:
+            return [FieldError("stop", f"no visit number {number} in {context.campaign_id}")]
+        if planned > context.today:
+            return [FieldError("stop", f"visit {number} is planned for {planned}, after today")]
+        return []
+
+    def _code_problems(self, context: RecordContext) -> list[FieldError]:
+        found = []
+        kind, item, sex, band = self.kind_code, self.item_code, self.sex_code, self.band
+        if kind not in RECORD_KINDS:
+            found.append(FieldError("kind", f"{kind!r} is not one of {', '.join(RECORD_KINDS)}"))
+        if not item:
+            found.append(FieldError("item", "missing (a specialty, a screening or a medicine)"))
+        elif kind in CONSULTING and item not in context.specialties:
+            found.append(FieldError("item", f"{item!r} is not a specialty of this campaign"))
+        if sex is not None and sex not in SEXES:
+            found.append(FieldError("sex", f"{self.sex!r} is not F or M"))
+        if band is not None and band not in AGE_BAND_CODES:
+            codes = ", ".join(AGE_BAND_CODES)
+            found.append(FieldError("age_band", f"{band!r} is not one of {codes}"))
+        return found
+
+    def _consistency_problems(self) -> list[FieldError]:
+        found = []
+        item, sex, band = self.item_code, self.sex_code, self.band
+        if self.kind_code in CONSULTING:
+            if item in SEX_ONLY and sex is not None and sex != SEX_ONLY[item]:
+                reason = f"{item} consultations are for sex {SEX_ONLY[item]}, not {sex}"
+                found.append(FieldError("sex", reason))
+            if item in AGE_ONLY and band is not None and band not in AGE_ONLY[item]:
+                reason = f"{item} is for ages {', '.join(AGE_ONLY[item])}, not {band}"
+                found.append(FieldError("age_band", reason))
+        for name, text in (("item", item), ("service", self.service_text or "")):
+            if len(text) > TEXT_MAX:
+                found.append(FieldError(name, f"longer than {TEXT_MAX} characters"))
+        return found
+
+    def _referral_problems(self, context: RecordContext) -> list[FieldError]:
+        facility = self.facility_id
+        if self.kind_code == "referral":
+            if facility is None:
+                reason = "a referral names the receiving facility (registry id)"
+                return [FieldError("facility", reason)]
+            if facility not in context.facilities:
+                return [FieldError("facility", f"no facility with id {facility!r}")]
+            return []
+        if facility is not None or self.service_text is not None:
+            reason = "only referrals name a receiving facility"
+            return [FieldError("facility/service", reason)]
+        return []
+
+
+def _count(raw: Any) -> tuple[int | None, list[FieldError]]:
+    """A count: a whole number from 0 to COUNT_MAX (a decimal comma allowed)."""
+    try:
+        number = float(str(raw).replace(",", "."))
+        if number != int(number):
+            return None, [FieldError("count", f"{raw!r} is not a whole number")]
+    except (TypeError, ValueError, OverflowError):  # OverflowError: "inf"
+        return None, [FieldError("count", f"{raw!r} is not a number")]
+    if number < 0:
+        return None, [FieldError("count", f"{raw!r} is negative")]
+    if number > COUNT_MAX:
+        return None, [FieldError("count", f"{raw!r} is too large")]
+    return int(number), []
