@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from qurb.algo.travel import StraightLineModel
 from qurb.app.dataset import init_database
-from qurb.caravans.model import CampaignSpec
+from qurb.caravans.catalogue import parse_campaign
 from qurb.caravans.service import plan_campaign
 from qurb.caravans.store import campaign_plan, get_campaign, list_campaigns, save_campaign
 from qurb.kernel.actor import Actor
@@ -154,7 +154,7 @@ def test_a_scenario_round_trips(small_region_db: Factory) -> None:
 def test_a_caravan_campaign_round_trips(small_region_db: Factory) -> None:
     factory = small_region_db()
     start = date(2027, 3, 1)  # a Monday
-    spec = CampaignSpec.model_validate(
+    spec = parse_campaign(
         {
             "name": "Caravane du cercle d'Aït Lhou",
             "territory": CERCLE_CODE,

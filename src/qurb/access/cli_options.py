@@ -1,5 +1,6 @@
-"""The options and helpers the travel-time commands share (`qurb access`, `qurb site`,
-`qurb caravan`, `qurb gaps`): which model, which offer, what an export carries."""
+"""The options and helpers the travel-time commands share (`qurb access`, `qurb site`, and
+the features above access that plan with travel times): which model, which offer, what an
+export carries."""
 
 from __future__ import annotations
 
