@@ -14,8 +14,9 @@ from sqlalchemy import Engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from qurb.app.dataset import InitReport, init_database
+from qurb.data import read_bundled_csv
 from qurb.platform.database import make_engine, make_sessionmaker
-from tests.environment import REPO, SOURCES, in_ci, unavailable  # noqa: F401 - re-exported for older imports
+from tests.environment import unavailable
 from tests.regions import SMALL_FACILITIES, SmallFacility, write_small_region
 
 POSTGRES_URL_VARIABLE = "QURB_TEST_POSTGRES_URL"
@@ -108,3 +109,15 @@ def small_region_db(region_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> S
         return make_sessionmaker(region_engine)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def territories_csv() -> dict[str, dict[str, str]]:
+    return {r["code"]: r for r in read_bundled_csv("territories.csv")}
+
+
+@pytest.fixture(scope="session")
+def census_csv() -> dict[tuple[str, str, str, str], dict[str, str]]:
+    return {
+        (r["code"], r["census"], r["area"], r["sex"]): r for r in read_bundled_csv("census.csv")
+    }
