@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ from qurb.algo.roadgraph import (
 )
 from qurb.algo.travel import Points, TravelModelError
 from qurb.data import PACKAGE_DIR, read_toml
+from qurb.kernel.clock import now
 from qurb.kernel.errors import FieldError, InputError, QurbError
 from qurb.kernel.rows import too_many, validate_rows
 from qurb.platform.files import InputFileError, Number, OptionalText, read_records, sha256_of
@@ -96,7 +96,7 @@ def build_network(
             "these speeds (check the classes listed in the speeds file)"
         )
     say("Saving…")
-    built_at = datetime.now(UTC).isoformat(timespec="seconds")
+    built_at = now().isoformat(timespec="seconds")
     network = RoadNetwork(
         {m: g for m, g in graphs.items() if g.n_nodes},
         profile.config,

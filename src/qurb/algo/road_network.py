@@ -23,7 +23,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
@@ -437,7 +436,7 @@ class RoadNetwork:
         return {
             "format": NETWORK_FORMAT,
             "source": {"file": self.source_file, "sha256": self.source_sha256},
-            "built_at": self.built_at or datetime.now(UTC).isoformat(timespec="seconds"),
+            "built_at": self.built_at or None,  # set by the service that builds it
             "ways_read": self.ways_read,
             "bbox": list(self.bbox()),
             "modes": {

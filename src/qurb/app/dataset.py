@@ -6,13 +6,14 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, insert, select, text
 
 from qurb.app.schema import migrate
 from qurb.data import BUNDLED_DIR, read_bundled_csv, read_bundled_json
+from qurb.kernel import clock
 from qurb.platform.database import make_sessionmaker, transaction
 from qurb.platform.tables import DatasetMetaRow
 from qurb.registry._tables import FacilityChangeRow, FacilityEditionRow, FacilityRow
@@ -232,7 +233,7 @@ def init_database(engine: Engine, progress: Callable[[str], None] | None = None)
                 select(func.count()).select_from(FacilityRow).where(FacilityRow.family == "osm")
             )
             return InitReport(False, meta.value, count, public or 0, private or 0, 0)
-        now = datetime.now(UTC)
+        now = clock.now()
         say("territories and census")
         territories = _territory_rows()
         session.execute(insert(TerritoryRow), territories)
