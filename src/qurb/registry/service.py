@@ -8,10 +8,9 @@ facility before and after.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import uuid4
 
@@ -19,8 +18,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from qurb.kernel import clock
 from qurb.kernel.actor import Actor
 from qurb.kernel.errors import FieldError, InputError, NotFound
+from qurb.kernel.ids import slug
 from qurb.kernel.names import fold_name
 from qurb.registry._tables import FacilityChangeRow, FacilityEditionRow, FacilityRow
 from qurb.registry.editions import EditionDiff, EditionEntry, compute_edition_diff
@@ -123,12 +124,6 @@ def commune_locator(session: Session) -> CommuneLocator:
     if key not in _LOCATORS:
         _LOCATORS[key] = _locator_from(session)
     return _LOCATORS[key]
-
-
-def slug(text: str, length: int = 40, fallback: str = "x") -> str:
-    """A lowercase ASCII slug for ids: accents folded, runs of other characters as "-"
-    (`fallback` where nothing is left, e.g. an Arabic-only name)."""
-    return re.sub(r"[^a-z0-9]+", "-", fold_name(text)).strip("-")[:length] or fallback
 
 
 @dataclass
@@ -345,7 +340,7 @@ def create_facilities(
     ]
     if clashes:
         raise RegistryError(clashes, source)
-    now = datetime.now(UTC)
+    now = clock.now()
     for values in accepted:
         if source:
             values["source"] = source
@@ -416,7 +411,7 @@ def update_facility(
         return row
     for key, value in changes.items():
         setattr(row, key, value)
-    now = datetime.now(UTC)
+    now = clock.now()
     row.updated_at = now
     action = "recategorise" if "category" in changes else "update"
     _record_change(session, facility_id, action, actor.name, before, _as_dict(row), reason, now)
@@ -449,7 +444,7 @@ def close_facility(
     if row.status == Status.CLOSED.value:
         raise RegistryError([FieldError("status", f"facility {facility_id} is already closed")])
     before = _as_dict(row)
-    now = datetime.now(UTC)
+    now = clock.now()
     row.status, row.updated_at = Status.CLOSED.value, now
     _record_change(session, facility_id, "close", actor.name, before, _as_dict(row), reason, now)
     session.flush()
