@@ -112,10 +112,12 @@ def facilities_cmd(
     flt = FacilityFilter(
         territory, tuple(category or ()), level.value if level else None, sector, status, name
     )
-    _print_facilities(flt, fmt, limit, db)
+    print_facilities(flt, fmt, limit, db)
 
 
-def _print_facilities(flt: FacilityFilter, fmt: OutputFormat, limit: int, db: str | None) -> None:
+def print_facilities(flt: FacilityFilter, fmt: OutputFormat, limit: int, db: str | None) -> None:
+    """The facilities of a filter on stdout: a table (its first `limit` rows; 0: all), or
+    every row as CSV, JSON or GeoJSON, with their sources."""
     with _session(db) as session:
         rows = list_facilities(session, flt)
         records = [facility_json(r) for r in rows]
