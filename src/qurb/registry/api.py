@@ -12,9 +12,7 @@ from qurb.kernel.attribution import Attribution, facility_sources
 from qurb.platform.geojson import FeatureCollection, GeoJSONResponse
 from qurb.platform.http import LocalEdit, SessionDep, SettingsDep, StateDep
 from qurb.platform.schemas import ERROR_RESPONSES
-from qurb.registry._tables import FacilityRow
-from qurb.registry.model import Level
-from qurb.registry.pages import facility_page
+from qurb.registry.model import Facility, Level
 from qurb.registry.schemas import (
     EditNote,
     FacilityChangeRead,
@@ -29,6 +27,7 @@ from qurb.registry.service import (
     close_facility,
     create_facilities,
     facility_history,
+    facility_page,
     get_facility,
     update_facility,
 )
@@ -138,8 +137,8 @@ def read_history(facility_id: str, session: SessionDep) -> list[FacilityChangeRe
     return [FacilityChangeRead.of(c) for c in facility_history(session, facility_id)]
 
 
-def _read(row: FacilityRow, index: TerritoryIndex) -> FacilityRead:
-    return FacilityRead.of(row, index)
+def _read(facility: Facility, index: TerritoryIndex) -> FacilityRead:
+    return FacilityRead.of(facility, index)
 
 
 @router.post(

@@ -6,8 +6,9 @@ import dataclasses
 import enum
 import json
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -27,7 +28,7 @@ from qurb.platform.cli import (
 from qurb.platform.output import OutputFormat, render
 from qurb.registry.editions import Pairing
 from qurb.registry.imports import import_facilities
-from qurb.registry.model import Level, categories
+from qurb.registry.model import Facility, Level, categories, facility_snapshot
 from qurb.registry.service import (
     FacilityCreate,
     FacilityFilter,
@@ -35,9 +36,7 @@ from qurb.registry.service import (
     close_facility,
     create_facilities,
     edition_changes,
-    facility_geojson,
     facility_history,
-    facility_json,
     get_facility,
     list_facilities,
     update_facility,
@@ -112,21 +111,44 @@ def facilities_cmd(
     flt = FacilityFilter(
         territory, tuple(category or ()), level.value if level else None, sector, status, name
     )
-    _print_facilities(flt, fmt, limit, db)
+    print_facilities(flt, fmt, limit, db)
 
 
-def _print_facilities(flt: FacilityFilter, fmt: OutputFormat, limit: int, db: str | None) -> None:
+def facility_json(facility: Facility) -> dict[str, Any]:
+    """A facility as an output record: JSON values (dates as ISO text), no `updated_at`."""
+    return json.loads(json.dumps(facility_snapshot(facility.values()), default=str))
+
+
+def facility_geojson(facilities: Iterable[Facility]) -> dict[str, Any]:
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": f.id,
+                "geometry": {"type": "Point", "coordinates": [f.lon, f.lat]},
+                "properties": {
+                    k: v
+                    for k, v in facility_snapshot(f.values()).items()
+                    if k not in ("lon", "lat")
+                },
+            }
+            for f in facilities
+        ],
+    }
+
+
+def print_facilities(flt: FacilityFilter, fmt: OutputFormat, limit: int, db: str | None) -> None:
+    """The facilities of a filter on stdout: a table (its first `limit` rows; 0: all), or
+    every row as CSV, JSON or GeoJSON, with their sources."""
     with _session(db) as session:
-        rows = list_facilities(session, flt)
-        records = [facility_json(r) for r in rows]
-        sources = Attribution(facility_sources(records))
-        if fmt is OutputFormat.GEOJSON:
-            typer.echo(
-                json.dumps(
-                    sources.annotate(facility_geojson(rows)), ensure_ascii=False, default=str
-                )
-            )
-            return
+        facilities = list_facilities(session, flt)
+    records = [facility_json(f) for f in facilities]
+    sources = Attribution(facility_sources(records))
+    if fmt is OutputFormat.GEOJSON:
+        collection = sources.annotate(facility_geojson(facilities))
+        typer.echo(json.dumps(collection, ensure_ascii=False, default=str))
+        return
     if fmt is OutputFormat.TABLE:
         shown = records[:limit] if limit else records
         more = f" (first {len(shown)})" if len(shown) < len(records) else ""
@@ -229,10 +251,10 @@ def facilities_update(
             "--add-service, --remove-service.",
         )
     with _session(db) as session:
-        row = update_facility(
+        facility = update_facility(
             session, actor(by), facility_id, FacilityUpdate.model_validate(given), reason
         )
-        out.print(f"[green]Updated[/] {row.id}: {row.name} ({row.category})")
+        out.print(f"[green]Updated[/] {facility.id}: {facility.name} ({facility.category})")
 
 
 @facilities_app.command("close")
@@ -244,8 +266,8 @@ def facilities_close(
 ) -> None:
     """Close a facility (kept in the registry and its history, no longer counted)."""
     with _session(db) as session:
-        row = close_facility(session, actor(by), facility_id, reason)
-        out.print(f"[green]Closed[/] {row.id}: {row.name}")
+        facility = close_facility(session, actor(by), facility_id, reason)
+        out.print(f"[green]Closed[/] {facility.id}: {facility.name}")
 
 
 @facilities_app.command("history")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -64,6 +64,59 @@ def unknown_category_message(code: str) -> str:
 
 def hospital_categories() -> set[str]:
     return {c.code for c in categories().values() if c.family == "hospital"}
+
+
+@dataclass(frozen=True)
+class Facility:
+    """A facility as the registry's services return it: every field of its record."""
+
+    id: str
+    name: str
+    name_ar: str | None
+    category: str
+    family: str
+    level: str
+    sector: str
+    status: str
+    province_code: str
+    commune_code: str
+    arrondissement_code: str | None
+    lon: float
+    lat: float
+    location_source: str  # osm | user | commune_reference
+    location_precision_m: float | None
+    osm_id: str | None
+    beds: int | None
+    doctors: int | None
+    # The services it offers (names of services.toml), sorted; None: recorded before
+    # services were kept per facility, read as its category's defaults.
+    services: tuple[str, ...] | None
+    source: str
+    source_row: int | None
+    link_method: str | None
+    link_score: float | None
+    moh_delegation: str | None
+    moh_commune: str | None
+    updated_at: datetime
+
+    def values(self) -> dict[str, Any]:
+        """Field name → value, in the record's order."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class FacilityChange:
+    """One change of the registry's history: who, when, why, the facility before and
+    after (JSON-safe snapshots; None before a creation)."""
+
+    id: int
+    facility_id: str
+    action: str  # create | update | recategorise | close
+    changed_by: str
+    changed_at: datetime
+    reason: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
 
 
 def facility_snapshot(row: dict[str, Any]) -> dict[str, Any]:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
-from qurb.registry._tables import FacilityChangeRow, FacilityRow
 from qurb.registry.facility_services import facility_services, hospital_tier
+from qurb.registry.model import Facility, FacilityChange
 from qurb.registry.service import FacilityCreate, FacilityUpdate
 from qurb.territory.service import TerritoryIndex
 
@@ -35,8 +35,6 @@ class ServiceRead(BaseModel):
 
 
 class FacilityRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     id: str
     name: str
     name_ar: str | None
@@ -78,13 +76,13 @@ class FacilityRead(BaseModel):
         return [] if value is None else value
 
     @classmethod
-    def of(cls, row: FacilityRow, index: TerritoryIndex) -> FacilityRead:
-        read = cls.model_validate(row)
-        services = facility_services(row.category, row.services)
+    def of(cls, facility: Facility, index: TerritoryIndex) -> FacilityRead:
+        read = cls.model_validate(facility.values())
+        services = facility_services(facility.category, facility.services)
         read.services = sorted(services)
-        tier = hospital_tier(row.family, services)
+        tier = hospital_tier(facility.family, services)
         read.hospital_tier = None if tier is None else tier.value
-        commune = index.by_code.get(row.arrondissement_code or row.commune_code)
+        commune = index.by_code.get(facility.arrondissement_code or facility.commune_code)
         if commune is not None:
             read.commune_name_fr, read.commune_name_ar = commune.name_fr, commune.name_ar
         return read
@@ -115,24 +113,24 @@ class FacilityChangeRead(BaseModel):
     after: dict[str, Any] | None
 
     @classmethod
-    def of(cls, row: FacilityChangeRow) -> FacilityChangeRead:
-        before, after = row.before or {}, row.after or {}
+    def of(cls, change: FacilityChange) -> FacilityChangeRead:
+        before, after = change.before or {}, change.after or {}
         changed = (
             []
-            if row.action == "create"
+            if change.action == "create"
             else sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
         )
         return cls(
-            id=row.id,
-            action=row.action,
-            changed_by=row.changed_by,
-            changed_at=row.changed_at,
-            reason=row.reason,
+            id=change.id,
+            action=change.action,
+            changed_by=change.changed_by,
+            changed_at=change.changed_at,
+            reason=change.reason,
             changes=[
                 FieldChange(field=k, before=before.get(k), after=after.get(k)) for k in changed
             ],
-            before=row.before,
-            after=row.after,
+            before=change.before,
+            after=change.after,
         )
 
 

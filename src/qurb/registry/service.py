@@ -7,20 +7,20 @@ facility before and after.
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import uuid4
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from qurb.kernel import clock
 from qurb.kernel.actor import Actor
 from qurb.kernel.errors import FieldError, InputError, NotFound
+from qurb.kernel.ids import slug
 from qurb.kernel.names import fold_name
 from qurb.registry._tables import FacilityChangeRow, FacilityEditionRow, FacilityRow
 from qurb.registry.editions import EditionDiff, EditionEntry, compute_edition_diff
@@ -30,6 +30,8 @@ from qurb.registry.facility_services import (
     unknown_service_message,
 )
 from qurb.registry.model import (
+    Facility,
+    FacilityChange,
     Sector,
     Status,
     categories,
@@ -123,12 +125,6 @@ def commune_locator(session: Session) -> CommuneLocator:
     if key not in _LOCATORS:
         _LOCATORS[key] = _locator_from(session)
     return _LOCATORS[key]
-
-
-def slug(text: str, length: int = 40, fallback: str = "x") -> str:
-    """A lowercase ASCII slug for ids: accents folded, runs of other characters as "-"
-    (`fallback` where nothing is left, e.g. an Arabic-only name)."""
-    return re.sub(r"[^a-z0-9]+", "-", fold_name(text)).strip("-")[:length] or fallback
 
 
 @dataclass
@@ -307,6 +303,18 @@ def _as_dict(row: FacilityRow) -> dict[str, Any]:
     return {column.key: getattr(row, column.key) for column in FacilityRow.__table__.columns}
 
 
+def _facility(row: FacilityRow) -> Facility:
+    """The one place a registry record becomes the typed facility services return."""
+    values = _as_dict(row)
+    services = values["services"]
+    return Facility(**{**values, "services": None if services is None else tuple(services)})
+
+
+def _change(row: FacilityChangeRow) -> FacilityChange:
+    columns = FacilityChangeRow.__table__.columns
+    return FacilityChange(**{column.key: getattr(row, column.key) for column in columns})
+
+
 def validate_facilities(
     session: Session, payloads: Iterable[tuple[int | None, FacilityCreate]]
 ) -> tuple[list[dict[str, Any]], list[FieldError]]:
@@ -345,7 +353,7 @@ def create_facilities(
     ]
     if clashes:
         raise RegistryError(clashes, source)
-    now = datetime.now(UTC)
+    now = clock.now()
     for values in accepted:
         if source:
             values["source"] = source
@@ -355,11 +363,16 @@ def create_facilities(
     return [v["id"] for v in accepted]
 
 
-def get_facility(session: Session, facility_id: str) -> FacilityRow:
+def _facility_row(session: Session, facility_id: str) -> FacilityRow:
     row = session.get(FacilityRow, facility_id)
     if row is None:
         raise NotFound(errors=[FieldError("id", f"no facility with id {facility_id!r}")])
     return row
+
+
+def get_facility(session: Session, facility_id: str) -> Facility:
+    """The facility with this id; NotFound (a 404) if there is none."""
+    return _facility(_facility_row(session, facility_id))
 
 
 def update_facility(
@@ -368,9 +381,9 @@ def update_facility(
     facility_id: str,
     update: FacilityUpdate,
     reason: str | None = None,
-) -> FacilityRow:
+) -> Facility:
     """Change a facility's fields; a category change is recorded as 'recategorise'."""
-    row = get_facility(session, facility_id)
+    row = _facility_row(session, facility_id)
     before = _as_dict(row)
     changes = update.model_dump(exclude_unset=True)
     added = changes.pop("add_services", None) or []
@@ -413,15 +426,15 @@ def update_facility(
         raise RegistryError(errors, facility_id)
     changes = {k: v for k, v in changes.items() if before.get(k) != v}
     if not changes:
-        return row
+        return _facility(row)
     for key, value in changes.items():
         setattr(row, key, value)
-    now = datetime.now(UTC)
+    now = clock.now()
     row.updated_at = now
     action = "recategorise" if "category" in changes else "update"
     _record_change(session, facility_id, action, actor.name, before, _as_dict(row), reason, now)
     session.flush()
-    return row
+    return _facility(row)
 
 
 def _service_errors(added: list[str], removed: list[str], services: set[str]) -> list[FieldError]:
@@ -444,29 +457,30 @@ def _service_errors(added: list[str], removed: list[str], services: set[str]) ->
 
 def close_facility(
     session: Session, actor: Actor, facility_id: str, reason: str | None = None
-) -> FacilityRow:
-    row = get_facility(session, facility_id)
+) -> Facility:
+    row = _facility_row(session, facility_id)
     if row.status == Status.CLOSED.value:
         raise RegistryError([FieldError("status", f"facility {facility_id} is already closed")])
     before = _as_dict(row)
-    now = datetime.now(UTC)
+    now = clock.now()
     row.status, row.updated_at = Status.CLOSED.value, now
     _record_change(session, facility_id, "close", actor.name, before, _as_dict(row), reason, now)
     session.flush()
-    return row
+    return _facility(row)
 
 
-def facility_history(session: Session, facility_id: str) -> list[FacilityChangeRow]:
-    get_facility(session, facility_id)
+def facility_history(session: Session, facility_id: str) -> list[FacilityChange]:
+    """Every change to the facility, oldest first; NotFound for an unknown id."""
+    _facility_row(session, facility_id)
     query = (
         select(FacilityChangeRow)
         .where(FacilityChangeRow.facility_id == facility_id)
         .order_by(FacilityChangeRow.id)
     )
-    return list(session.scalars(query))
+    return [_change(row) for row in session.scalars(query)]
 
 
-def facility_query(flt: FacilityFilter, index: TerritoryIndex | None) -> Select[FacilityRow]:
+def _facility_query(flt: FacilityFilter, index: TerritoryIndex | None) -> Select[FacilityRow]:
     """The registry query for a filter (all but the name match, done on folded names),
     in the listing order: commune, category, name. `index` is needed for a territory."""
     query = select(FacilityRow)
@@ -498,38 +512,40 @@ def facility_query(flt: FacilityFilter, index: TerritoryIndex | None) -> Select[
 
 def list_facilities(
     session: Session, flt: FacilityFilter, index: TerritoryIndex | None = None
-) -> list[FacilityRow]:
+) -> list[Facility]:
+    """The facilities of the filter, ordered by commune, category and name."""
     if flt.territory and index is None:
         index = TerritoryIndex.from_session(session)
-    query = facility_query(flt, index)
-    rows = list(session.scalars(query))
+    rows = session.scalars(_facility_query(flt, index))
     if flt.name:
         key = fold_name(flt.name)
-        rows = [r for r in rows if key in fold_name(r.name)]
-    return rows
+        return [_facility(r) for r in rows if key in fold_name(r.name)]
+    return [_facility(r) for r in rows]
 
 
-def facility_geojson(rows: Iterable[FacilityRow]) -> dict[str, Any]:
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "id": r.id,
-                "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
-                "properties": {
-                    k: v
-                    for k, v in facility_snapshot(_as_dict(r)).items()
-                    if k not in ("lon", "lat")
-                },
-            }
-            for r in rows
-        ],
-    }
-
-
-def facility_json(row: FacilityRow) -> dict[str, Any]:
-    return json.loads(json.dumps(facility_snapshot(_as_dict(row)), default=str))
+def facility_page(
+    session: Session, flt: FacilityFilter, index: TerritoryIndex, limit: int, offset: int = 0
+) -> tuple[int, list[Facility]]:
+    """The facilities `list_facilities` would return, counted, one page of them loaded:
+    the database counts and pages, so a page of the national list stays cheap."""
+    ordered = _facility_query(flt, index)
+    if not flt.name:
+        total = session.scalar(
+            select(func.count()).select_from(
+                ordered.order_by(None).with_only_columns(FacilityRow.id).subquery()
+            )
+        )
+        page = session.scalars(ordered.limit(limit).offset(offset))
+        return total or 0, [_facility(r) for r in page]
+    key = fold_name(flt.name)
+    named = ordered.with_only_columns(FacilityRow.id, FacilityRow.name)
+    ids = [fid for fid, name in session.execute(named) if key in fold_name(name)]
+    page_ids = ids[offset : offset + limit]
+    if not page_ids:
+        return len(ids), []
+    found = session.scalars(select(FacilityRow).where(FacilityRow.id.in_(page_ids)))
+    rows = {r.id: r for r in found}
+    return len(ids), [_facility(rows[fid]) for fid in page_ids]
 
 
 def _unit_of_ministry_id(facility_id: str) -> str:

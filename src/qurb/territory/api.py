@@ -26,7 +26,8 @@ IndexDep = Annotated[TerritoryIndex, Depends(get_index)]
 router = APIRouter(prefix="/api/territories", tags=["territories"], responses=ERROR_RESPONSES)
 
 
-def _unit(index: TerritoryIndex, code: str) -> Territory:
+def unit_or_not_found(index: TerritoryIndex, code: str) -> Territory:
+    """The unit with this exact HCP code, else TerritoryNotFound (a 404) naming close codes."""
     unit = index.by_code.get(code)
     if unit is None:
         close = index.suggest(code)
@@ -54,14 +55,14 @@ def list_territories(
         except TerritoryNotFound:
             pass
         return TerritoryList(query=q, items=[TerritoryRead.of(t) for t in hits])
-    unit = _unit(index, parent)
+    unit = unit_or_not_found(index, parent)
     units = index.units_within(unit, level) if level else index.children(unit.code)
     return TerritoryList(parent=TerritoryRead.of(unit), items=[TerritoryRead.of(t) for t in units])
 
 
 @router.get("/{code}/children", response_model=TerritoryList, summary="Children of a territory")
 def territory_children(code: str, index: IndexDep) -> TerritoryList:
-    unit = _unit(index, code)
+    unit = unit_or_not_found(index, code)
     return TerritoryList(
         parent=TerritoryRead.of(unit), items=[TerritoryRead.of(t) for t in index.children(code)]
     )

