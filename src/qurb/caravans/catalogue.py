@@ -12,7 +12,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from qurb.caravans.model import CampaignError, CampaignProblems, CampaignSpec, location
+from qurb.caravans.model import (
+    CampaignError,
+    CampaignProblems,
+    CampaignSpec,
+    InvalidCampaign,
+    location,
+)
 from qurb.kernel.definitions import FigureDefinition, read_definitions
 from qurb.territory.census import AGE_BANDS
 
@@ -55,8 +61,8 @@ def parse_campaign(data: dict[str, Any], source: str = "campaign") -> CampaignSp
     try:
         return CampaignSpec.model_validate(data, context={"catalogue": caravan_catalogue()})
     except ValidationError as exc:
-        lines = [f"  - {location(e['loc'])}: {e['msg']}" for e in exc.errors()]
-        raise CampaignError(f"{source}: {len(lines)} problem(s):\n" + "\n".join(lines)) from None
+        problems = [f"{location(e['loc'])}: {e['msg']}" for e in exc.errors()]
+        raise InvalidCampaign(problems, source) from None
 
 
 def read_campaign_file(path: Any) -> CampaignSpec:
@@ -72,7 +78,7 @@ def read_campaign_file(path: Any) -> CampaignSpec:
 
 def check_campaign(spec: CampaignSpec, today: date, source: str = "campaign") -> None:
     """Everything that makes a campaign impossible whatever the communes (the spec's
-    model validator, with `today`); one CampaignError listing all problems."""
+    model validator, with `today`); one InvalidCampaign listing all problems."""
     try:
         CampaignSpec.model_validate(
             spec.model_dump(), context={"catalogue": caravan_catalogue(), "today": today}
@@ -87,5 +93,4 @@ def check_campaign(spec: CampaignSpec, today: date, source: str = "campaign") ->
                 else [f"{location(e['loc'])}: {e['msg']}"]
             )
         ]
-        lines = "\n".join(f"  - {p}" for p in problems)
-        raise CampaignError(f"{source}: {len(problems)} problem(s):\n{lines}") from None
+        raise InvalidCampaign(problems, source) from None
