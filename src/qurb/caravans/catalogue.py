@@ -19,7 +19,7 @@ from qurb.caravans.model import (
     InvalidCampaign,
     location,
 )
-from qurb.kernel.definitions import FigureDefinition, read_definitions
+from qurb.kernel.definitions import FigureDefinition, figure_definition
 from qurb.territory.census import AGE_BANDS
 
 HERE = Path(__file__).parent
@@ -47,13 +47,9 @@ def specialties() -> dict[str, dict[str, Any]]:
     return dict(caravan_catalogue()["specialties"])
 
 
-@cache
-def caravan_figures() -> dict[str, FigureDefinition]:
-    return {f.id: f for f in read_definitions(DEFINITIONS_FILE)}
-
-
 def caravan_figure(figure_id: str) -> FigureDefinition:
-    return caravan_figures()[figure_id]
+    """A figure of the catalogue, the caravans' own file included."""
+    return figure_definition(figure_id, (DEFINITIONS_FILE,))
 
 
 def parse_campaign(data: dict[str, Any], source: str = "campaign") -> CampaignSpec:
