@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qurb.kernel.definitions import figure_definitions
+from qurb.app.features import figures as figure_definitions
 
 
 def test_api_lists_every_figure_with_its_formula(read_client) -> None:
@@ -50,7 +50,7 @@ def test_needs_table_names_its_estimates(read_client) -> None:
 def test_every_catalogued_field_exists_in_its_api_response(read_client) -> None:
     """Each `fields` entry ('<GET path>#<dotted path>') names a field the API really serves,
     checked on Taounate (03.531), whose gap report has bed lines without a hospital."""
-    from qurb.kernel.definitions import figure_definitions
+    from qurb.app.features import figures as figure_definitions
 
     responses: dict[str, object] = {}
     missing = []

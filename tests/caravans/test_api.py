@@ -161,6 +161,8 @@ def test_unknown_campaign_is_404(reader: TestClient) -> None:
     ):
         assert reader.get(url).status_code == 404, url
     assert UNKNOWN in reader.get(f"/api/caravans/{UNKNOWN}").json()["error"]
+    page = reader.get(f"/caravans/{UNKNOWN}").text
+    assert f"Campagne inconnue / unknown campaign: no campaign &#x27;{UNKNOWN}&#x27;" in page
 
 
 def test_geojson_calendar_and_csv(reader: TestClient, saved: dict[str, Any]) -> None:
@@ -267,6 +269,8 @@ def test_bad_record_is_422_and_records_nothing(
     error = response.json()["error"]
     assert "row 2: count: -2 is negative" in error and "nothing was recorded" in error
     assert "row 1" not in error
+    # Each problem is also given on its own, with its row and field.
+    assert response.json()["detail"] == [{"field": "count", "reason": "-2 is negative", "row": 2}]
     assert editor.get(f"/api/caravans/{cid}/report").json() == before
 
     far = {"stop": 999, "kind": "screening", "item": "glycémie", "count": 1}

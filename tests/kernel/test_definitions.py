@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy.orm import Session
 
+from qurb.caravans.catalogue import DEFINITIONS_FILE as CARAVAN_DEFINITIONS
+from qurb.data import DEFINITIONS_FILE
 from qurb.kernel.definitions import (
     DefinitionError,
     FigureKind,
@@ -39,7 +43,50 @@ def test_catalogue_loads_with_unique_ids_and_three_languages() -> None:
     # The Ministry's distance bands (access) and a caravan's expected attendance are there.
     for figure_id in ("population_within_5_km", "population_5_to_10_km", "population_beyond_10_km"):
         assert figure_definition(figure_id).kind is FigureKind.MODEL
-    assert figure_definition("expected_attendance").kind is FigureKind.ESTIMATE
+    expected = figure_definition("expected_attendance", (CARAVAN_DEFINITIONS,))
+    assert expected.kind is FigureKind.ESTIMATE
+
+
+def test_the_catalogue_is_the_bundled_file_then_the_files_given() -> None:
+    bundled = figure_definitions()
+    with_caravans = figure_definitions((CARAVAN_DEFINITIONS,))
+    caravan_ids = ["priority_score", "priority_norm_gap", "expected_attendance", "unmet_patients"]
+    # Nothing read elsewhere changes what a caller who passes no file sees.
+    assert not {f.id for f in bundled} & set(caravan_ids)
+    assert with_caravans[: len(bundled)] == bundled
+    assert [f.id for f in with_caravans[len(bundled) :]] == caravan_ids
+    assert figure_definitions() == bundled
+    # The bundled file given again, or a file given twice, is read once.
+    assert figure_definitions((DEFINITIONS_FILE, CARAVAN_DEFINITIONS, CARAVAN_DEFINITIONS)) == (
+        with_caravans
+    )
+    with pytest.raises(KeyError):
+        figure_definition("expected_attendance")
+    assert "expected_attendance" not in estimate_formulas(["expected_attendance"])
+    assert estimate_formulas(["expected_attendance"], (CARAVAN_DEFINITIONS,)) == {
+        "expected_attendance": expected_formula()
+    }
+
+
+def expected_formula() -> str:
+    return figure_definition("expected_attendance", (CARAVAN_DEFINITIONS,)).formula
+
+
+def test_a_figure_defined_in_two_files_is_refused(tmp_path: Path) -> None:
+    extra = tmp_path / "more.toml"
+    extra.write_text(CARAVAN_DEFINITIONS.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(
+        DefinitionError, match=r"more\.toml: figure 'priority_score' is defined twice"
+    ):
+        figure_definitions((CARAVAN_DEFINITIONS, extra))
+
+
+def test_the_app_lists_the_bundled_figures_then_each_feature_s() -> None:
+    from qurb.app.features import FEATURES, figures
+
+    files = [path for feature in FEATURES for path in feature.definitions]
+    assert files == [CARAVAN_DEFINITIONS]
+    assert figures() == figure_definitions((CARAVAN_DEFINITIONS,))
 
 
 def test_every_needs_field_the_api_exposes_has_an_entry(national_session: Session) -> None:

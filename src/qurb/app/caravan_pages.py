@@ -8,10 +8,10 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 from qurb.app.pages import _page
-from qurb.caravans.model import CampaignError
 from qurb.caravans.outputs import notice_html, report_html
 from qurb.caravans.report import campaign_report
 from qurb.caravans.store import campaign_plan, get_campaign
+from qurb.kernel.errors import NotFound
 from qurb.platform.http import SessionDep, SettingsDep
 from qurb.platform.settings import Settings
 
@@ -40,17 +40,17 @@ def caravans_page(settings: SettingsDep) -> HTMLResponse:
 @router.get("/caravans/{campaign_id}", response_class=HTMLResponse)
 def caravan_page(campaign_id: str, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
     try:
-        row = get_campaign(session, campaign_id)
-    except CampaignError as error:
+        campaign = get_campaign(session, campaign_id)
+    except NotFound as error:
         return _html_not_found(f"Campagne inconnue / unknown campaign: {error}")
-    return _page("caravan.html", _config(settings, row.id))
+    return _page("caravan.html", _config(settings, campaign.id))
 
 
 @router.get("/caravans/{campaign_id}/notice/{code}", response_class=HTMLResponse)
 def notice(campaign_id: str, code: str, session: SessionDep) -> HTMLResponse:
     try:
         plan = campaign_plan(session, campaign_id)
-    except CampaignError as error:
+    except NotFound as error:
         return _html_not_found(f"Campagne inconnue / unknown campaign: {error}")
     try:
         return HTMLResponse(notice_html(plan, code))
@@ -64,7 +64,6 @@ def notice(campaign_id: str, code: str, session: SessionDep) -> HTMLResponse:
 @router.get("/caravans/{campaign_id}/report", response_class=HTMLResponse)
 def report_page(campaign_id: str, session: SessionDep) -> HTMLResponse:
     try:
-        get_campaign(session, campaign_id)
-    except CampaignError as error:
+        return HTMLResponse(report_html(campaign_report(session, campaign_id)))
+    except NotFound as error:
         return _html_not_found(f"Campagne inconnue / unknown campaign: {error}")
-    return HTMLResponse(report_html(campaign_report(session, campaign_id)))

@@ -11,14 +11,14 @@ import typer
 from sqlalchemy import Engine
 
 from qurb.app.dataset import init_database
-from qurb.app.features import FEATURES
+from qurb.app.features import FEATURES, figures
 from qurb.app.schema import SCHEMA_REVISION, prepare_database
 from qurb.app.serve import serve
 from qurb.kernel.attribution import (
     Attribution,
     DataSource,
 )
-from qurb.kernel.definitions import LANGUAGES, FigureKind, figure_definitions
+from qurb.kernel.definitions import LANGUAGES, FigureKind
 from qurb.norms.cli import census_and_supply_sources
 from qurb.platform.cli import (
     DbOption,
@@ -255,7 +255,7 @@ def definitions_cmd(
             **{f"definition_{lang}": f.definition[lang] for lang in LANGUAGES},
             "fields": " ".join(f.fields),
         }
-        for f in figure_definitions()
+        for f in figures()
         if kind is None or f.kind is kind
     ]
     if fmt is OutputFormat.TABLE:

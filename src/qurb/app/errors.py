@@ -50,7 +50,7 @@ def _qurb(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, QurbError)
     status = status_for(error)
     items = [{"field": e.field, "reason": e.reason, "row": e.row} for e in error.errors]
-    if not items:
+    if not items or (isinstance(error, InputError) and error.worded):
         return error_response(status, str(error), items)
     if isinstance(error, NotFound):
         return error_response(status, error.errors[0].reason, items)

@@ -1,6 +1,7 @@
 """The one registry of features: what each plugs into the app. A new capability adds one
 line here, with its HTTP routers (in the order they are matched), its command-line
-sub-app, and its tables (so that migrations see them).
+sub-app, its tables (so that migrations see them) and the files of the figures it defines
+(listed after the bundled catalogue, in this order).
 
 Static files, pages and translations stay in `app/` (`static/`, `templates/`,
 `static/js/i18n.js`)."""
@@ -8,6 +9,7 @@ Static files, pages and translations stay in `app/` (`static/`, `templates/`,
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 
 import typer
@@ -19,8 +21,10 @@ from qurb.access import network_cli
 from qurb.app import caravan_pages, pages, reference
 from qurb.caravans import _tables as caravan_tables
 from qurb.caravans import api as caravans_api
+from qurb.caravans import catalogue as caravan_catalogue
 from qurb.caravans import cli as caravans_cli
 from qurb.indicators import api as indicators_api
+from qurb.kernel.definitions import FigureDefinition, figure_definitions
 from qurb.norms import api as norms_api
 from qurb.norms import cli as norms_cli
 from qurb.norms import reference as norms_reference
@@ -45,6 +49,7 @@ class Feature:
     # (name, sub-app): a named group (`qurb caravan plan`), or None: top-level commands.
     commands: tuple[tuple[str | None, typer.Typer], ...] = ()
     tables: tuple[ModuleType, ...] = ()
+    definitions: tuple[Path, ...] = ()  # catalogue files of the figures it defines
 
 
 FEATURES: tuple[Feature, ...] = (
@@ -78,6 +83,7 @@ FEATURES: tuple[Feature, ...] = (
         (caravans_api.router, caravan_pages.router),
         (("caravan", caravans_cli.caravan_app),),
         (caravan_tables,),
+        (caravan_catalogue.DEFINITIONS_FILE,),
     ),
     Feature("indicators", (indicators_api.router,)),
     Feature("app", (reference.router, pages.router)),
@@ -86,3 +92,13 @@ FEATURES: tuple[Feature, ...] = (
 
 def routers() -> list[APIRouter]:
     return [router for feature in FEATURES for router in feature.routers]
+
+
+def definition_files() -> tuple[Path, ...]:
+    """Every feature's catalogue files, in the order of FEATURES."""
+    return tuple(path for feature in FEATURES for path in feature.definitions)
+
+
+def figures() -> tuple[FigureDefinition, ...]:
+    """The whole catalogue: the bundled figures, then each feature's."""
+    return figure_definitions(definition_files())

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from markdown_it import MarkdownIt
 
 from qurb.data import LICENCES_FILE
-from qurb.kernel.definitions import LANGUAGES, FigureDefinition, FigureKind, figure_definitions
+from qurb.kernel.definitions import LANGUAGES, FigureDefinition, FigureKind
 from qurb.platform.http import SettingsDep, StateDep
 from qurb.territory.service import TerritoryIndex
 
@@ -170,7 +170,9 @@ def definitions_page(
         f"<th>{esc(words['definition'])}</th><th>{esc(words['formula'])}</th>"
         f"<th>{esc(words['source'])}</th><th>{esc(words['date'])}</th></tr>"
     )
-    figures = list(figure_definitions())
+    from qurb.app.features import figures as catalogue  # features lists this router
+
+    figures = list(catalogue())
     groups = list(dict.fromkeys(f.group for f in figures))
     sections = "".join(
         f'<section data-group="{esc(group)}"><h2>{esc(words.get("group." + group, group))}</h2>'

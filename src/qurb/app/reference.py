@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from qurb.app.schemas import AppConfigRead, FigureDefinitionRead
 from qurb.indicators.schemas import TextRead
-from qurb.kernel.definitions import figure_definitions
 from qurb.platform.http import SessionDep, SettingsDep
 from qurb.platform.tables import DatasetMetaRow
 
@@ -24,6 +23,8 @@ LANGUAGES = ["fr", "ar", "en"]
     summary="Every figure shown: definition, formula, source, date and kind",
 )
 def definitions() -> list[FigureDefinitionRead]:
+    from qurb.app.features import figures  # features lists this router
+
     return [
         FigureDefinitionRead(
             id=f.id,
@@ -36,7 +37,7 @@ def definitions() -> list[FigureDefinitionRead]:
             date=f.date,
             fields=list(f.fields),
         )
-        for f in figure_definitions()
+        for f in figures()
     ]
 
 

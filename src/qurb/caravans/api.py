@@ -5,25 +5,28 @@ report, the referrals a facility received, and the pages `/caravans` and
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Body, HTTPException, Query
-from fastapi.responses import JSONResponse, Response
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Body, Query
+from fastapi.responses import Response
 
 from qurb.caravans.catalogue import check_campaign, parse_campaign
-from qurb.caravans.model import CampaignError, CampaignSpec
+from qurb.caravans.model import CampaignSpec
 from qurb.caravans.outputs import geojson_document, plan_csv_text, plan_geojson, plan_ics
-from qurb.caravans.plan import CampaignPlan, PlannedCampaign
+from qurb.caravans.plan import PlannedCampaign
 from qurb.caravans.records import record_visits
 from qurb.caravans.report import campaign_report, referrals_by_facility
-from qurb.caravans.schemas import Recorded, RecordsBody, StoredCampaign
+from qurb.caravans.schemas import CampaignRead, Recorded, RecordsBody
 from qurb.caravans.service import plan_campaign
 from qurb.caravans.store import campaign_plan, get_campaign, list_campaigns, save_campaign
-from qurb.caravans.summaries import CampaignReport, CampaignSummary, ReferralLine
+from qurb.caravans.summaries import (
+    CampaignReport,
+    CampaignSummary,
+    ReferralLine,
+)
+from qurb.kernel import clock
 from qurb.kernel.actor import Actor
-from qurb.platform.geojson import FeatureCollection
+from qurb.platform.geojson import FeatureCollection, GeoJSONResponse
 from qurb.platform.http import LocalEdit, SessionDep, SettingsDep, StateDep
 from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.registry.service import get_facility
@@ -34,20 +37,6 @@ router = APIRouter(prefix="/api", tags=["caravans"], responses=ERROR_RESPONSES)
 
 
 MAX_TIME_LIMIT_S = 60.0
-
-
-def _plan(session: Session, campaign_id: str) -> CampaignPlan:
-    try:
-        return campaign_plan(session, campaign_id)
-    except CampaignError as error:
-        raise HTTPException(status_code=404, detail=str(error)) from None
-
-
-def _known(session: Session, campaign_id: str) -> None:
-    try:
-        get_campaign(session, campaign_id)
-    except CampaignError as error:
-        raise HTTPException(status_code=404, detail=str(error)) from None
 
 
 @router.get(
@@ -79,13 +68,14 @@ def plan(
     """Score the communes and schedule the visits (PyVRP, seeded, time-limited); saved as
     a campaign when the server runs in local mode (`id` is null otherwise)."""
     spec = parse_campaign(campaign.model_dump(exclude_unset=True), "campaign")
-    check_campaign(spec, date.today())  # settings checked before the cap reads them
+    today = clock.today()
+    check_campaign(spec, today)  # settings checked before the cap reads them
     limit = time_limit_s or min(float(spec.setting("time_limit_s")), MAX_TIME_LIMIT_S)
     result = plan_campaign(
         session,
         spec,
         commune_graph_model(session),
-        date.today(),
+        today,
         index=state.part(TerritoryIndex),
         time_limit_s=limit,
         seed=seed,
@@ -100,37 +90,22 @@ def plan(
 @router.get(
     "/caravans/{campaign_id}",
     summary="A saved campaign: its plan and its spec",
-    response_model=StoredCampaign,
+    response_model=CampaignRead,
     response_model_exclude_unset=True,
 )
-def campaign(campaign_id: str, session: SessionDep) -> StoredCampaign:
-    try:
-        row = get_campaign(session, campaign_id)
-    except CampaignError as error:
-        raise HTTPException(status_code=404, detail=str(error)) from None
-    return StoredCampaign(
-        id=row.id, plan=CampaignPlan.model_validate(row.plan), spec=dict(row.spec)
-    )
+def campaign(campaign_id: str, session: SessionDep) -> CampaignRead:
+    return CampaignRead.of(get_campaign(session, campaign_id))
 
 
 @router.get(
     "/caravans/{campaign_id}/routes.geojson",
     summary="Routes (one LineString per route) and stops (one Point per visit)",
     response_model=FeatureCollection,
-    response_class=JSONResponse,
-    responses={
-        200: {
-            "content": {
-                "application/geo+json": {
-                    "schema": {"$ref": "#/components/schemas/FeatureCollection"}
-                }
-            }
-        }
-    },
+    response_class=GeoJSONResponse,
 )
-def routes_geojson(campaign_id: str, session: SessionDep) -> JSONResponse:
-    collection = plan_geojson(_plan(session, campaign_id))
-    return JSONResponse(geojson_document(collection), media_type="application/geo+json")
+def routes_geojson(campaign_id: str, session: SessionDep) -> GeoJSONResponse:
+    collection = plan_geojson(campaign_plan(session, campaign_id))
+    return GeoJSONResponse(geojson_document(collection))
 
 
 @router.get(
@@ -140,7 +115,7 @@ def routes_geojson(campaign_id: str, session: SessionDep) -> JSONResponse:
     responses={200: {"content": {"text/calendar": {"schema": {"type": "string"}}}}},
 )
 def calendar(campaign_id: str, session: SessionDep) -> Response:
-    body = plan_ics(_plan(session, campaign_id), campaign_id)
+    body = plan_ics(campaign_plan(session, campaign_id), campaign_id)
     return Response(
         body,
         media_type="text/calendar; charset=utf-8",
@@ -156,7 +131,7 @@ def calendar(campaign_id: str, session: SessionDep) -> Response:
 )
 def plan_csv(campaign_id: str, session: SessionDep) -> Response:
     return Response(
-        plan_csv_text(_plan(session, campaign_id)).encode("utf-8"),
+        plan_csv_text(campaign_plan(session, campaign_id)).encode("utf-8"),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{campaign_id}-plan.csv"'},
     )
@@ -176,8 +151,7 @@ def records(
     rows = [(i, row.model_dump(exclude_unset=True)) for i, row in enumerate(body.rows, start=1)]
     by = (body.recorded_by or "").strip() or settings.default_user
     with state.write() as session:
-        _known(session, campaign_id)
-        count = record_visits(session, Actor.local(by), campaign_id, rows, date.today(), "records")
+        count = record_visits(session, Actor.local(by), campaign_id, rows, clock.today(), "records")
     return Recorded(recorded=count)
 
 
@@ -187,7 +161,6 @@ def records(
     response_model=CampaignReport,
 )
 def report(campaign_id: str, session: SessionDep) -> CampaignReport:
-    _known(session, campaign_id)
     return campaign_report(session, campaign_id)
 
 

@@ -12,8 +12,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from qurb.caravans.model import CampaignError, CampaignProblems, CampaignSpec, location
-from qurb.kernel.definitions import FigureDefinition, read_definitions
+from qurb.caravans.model import (
+    CampaignError,
+    CampaignProblems,
+    CampaignSpec,
+    InvalidCampaign,
+    location,
+)
+from qurb.kernel.definitions import FigureDefinition, figure_definition
 from qurb.territory.census import AGE_BANDS
 
 HERE = Path(__file__).parent
@@ -41,13 +47,9 @@ def specialties() -> dict[str, dict[str, Any]]:
     return dict(caravan_catalogue()["specialties"])
 
 
-@cache
-def caravan_figures() -> dict[str, FigureDefinition]:
-    return {f.id: f for f in read_definitions(DEFINITIONS_FILE)}
-
-
 def caravan_figure(figure_id: str) -> FigureDefinition:
-    return caravan_figures()[figure_id]
+    """A figure of the catalogue, the caravans' own file included."""
+    return figure_definition(figure_id, (DEFINITIONS_FILE,))
 
 
 def parse_campaign(data: dict[str, Any], source: str = "campaign") -> CampaignSpec:
@@ -55,8 +57,8 @@ def parse_campaign(data: dict[str, Any], source: str = "campaign") -> CampaignSp
     try:
         return CampaignSpec.model_validate(data, context={"catalogue": caravan_catalogue()})
     except ValidationError as exc:
-        lines = [f"  - {location(e['loc'])}: {e['msg']}" for e in exc.errors()]
-        raise CampaignError(f"{source}: {len(lines)} problem(s):\n" + "\n".join(lines)) from None
+        problems = [f"{location(e['loc'])}: {e['msg']}" for e in exc.errors()]
+        raise InvalidCampaign(problems, source) from None
 
 
 def read_campaign_file(path: Any) -> CampaignSpec:
@@ -72,7 +74,7 @@ def read_campaign_file(path: Any) -> CampaignSpec:
 
 def check_campaign(spec: CampaignSpec, today: date, source: str = "campaign") -> None:
     """Everything that makes a campaign impossible whatever the communes (the spec's
-    model validator, with `today`); one CampaignError listing all problems."""
+    model validator, with `today`); one InvalidCampaign listing all problems."""
     try:
         CampaignSpec.model_validate(
             spec.model_dump(), context={"catalogue": caravan_catalogue(), "today": today}
@@ -87,5 +89,4 @@ def check_campaign(spec: CampaignSpec, today: date, source: str = "campaign") ->
                 else [f"{location(e['loc'])}: {e['msg']}"]
             )
         ]
-        lines = "\n".join(f"  - {p}" for p in problems)
-        raise CampaignError(f"{source}: {len(problems)} problem(s):\n{lines}") from None
+        raise InvalidCampaign(problems, source) from None

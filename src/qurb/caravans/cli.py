@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from qurb.access.cli import ModelOption, ParamsOption, export_metadata, measured
+from qurb.kernel import clock
 from qurb.kernel.attribution import Attribution, DataSource
 from qurb.platform.cli import DbOption, FormatOption, _fail, _session, actor, err, out
 from qurb.platform.output import OutputFormat, render
@@ -50,7 +51,7 @@ TodayOption = Annotated[
 
 def _today(value: str | None) -> date:
     if value is None:
-        return date.today()
+        return clock.today()
     try:
         return date.fromisoformat(value)
     except ValueError:

@@ -29,7 +29,7 @@ from pydantic import (
     model_validator,
 )
 
-from qurb.kernel.errors import QurbError
+from qurb.kernel.errors import FieldError, InputError, NotFound, QurbError
 
 WEEKDAYS = {
     "monday": 0,
@@ -62,6 +62,28 @@ TEXT_MAX = 120  # characters of a record's item and service
 
 class CampaignError(QurbError):
     """A campaign that is malformed or cannot be feasible, naming field and commune."""
+
+
+class CampaignNotFound(CampaignError, NotFound):
+    """No saved campaign has this id (the message names recent ones)."""
+
+
+class InvalidCampaign(CampaignError, InputError):
+    """A campaign refused field by field: `errors` holds each problem, the message lists
+    them as `<source>: N problem(s):` and one `  - field: reason` line each."""
+
+    worded = True
+
+    def __init__(self, problems: list[str], source: str) -> None:
+        lines = "\n".join(f"  - {p}" for p in problems)
+        InputError.__init__(self, f"{source}: {len(problems)} problem(s):\n{lines}", source)
+        self._errors = tuple(_field_error(p) for p in problems)
+
+
+def _field_error(problem: str) -> FieldError:
+    """`field: reason` (how every campaign problem is worded) as a FieldError."""
+    field, _, reason = problem.partition(": ")
+    return FieldError(field, reason) if reason else FieldError("", problem)
 
 
 class CampaignProblems(ValueError):

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from qurb.caravans.catalogue import caravan_figure
 from qurb.caravans.plan import CampaignPlan, PlanStop
 from qurb.caravans.summaries import CampaignReport
+from qurb.kernel import clock
 from qurb.kernel.attribution import MODEL_SOURCES, Attribution, metadata_comment_lines
 from qurb.platform.geojson import FeatureCollection
 
@@ -148,7 +149,7 @@ def plan_ics(plan: CampaignPlan, campaign_id: str, now: datetime | None = None) 
     embedded time-zone table would be an hour off where the table stops."""
     from icalendar import Calendar, Event
 
-    stamp = (now or datetime.now(UTC)).astimezone(UTC)
+    stamp = (now or clock.now()).astimezone(UTC)
     labels = {s.code: s for s in plan.campaign.specialties}
     calendar = Calendar()
     calendar.add("prodid", "-//Qurb//caravanes médicales//FR")

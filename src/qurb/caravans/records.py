@@ -7,7 +7,7 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +17,34 @@ from sqlalchemy.orm import Session
 from qurb.caravans._tables import CaravanRecordRow, CaravanStopRow
 from qurb.caravans.store import get_campaign, spec_list
 from qurb.caravans.visit_record import RECORD_COLUMNS, RecordContext, VisitRecordRow
+from qurb.kernel import clock
 from qurb.kernel.actor import Actor
-from qurb.kernel.errors import FieldError, InputError, QurbError
+from qurb.kernel.errors import FieldError, InputError
 from qurb.kernel.rows import validate_rows
 from qurb.platform.files import read_records
 from qurb.registry.lookups import facility_briefs
 from qurb.territory.lookups import unit_briefs
 
 
-class RecordError(QurbError):
-    """A visit record that is refused: every bad row and field named, nothing written."""
+class RecordError(InputError):
+    """A visit record that is refused: every bad row and field named (`errors`), nothing
+    written. The message lists the problems as `<source>: row N: field: reason` lines."""
+
+    worded = True
+
+    def __init__(self, message: str, errors: Sequence[FieldError] = (), source: str = "") -> None:
+        super().__init__(message, source)
+        self._errors = tuple(errors)
+
+    @classmethod
+    def of(cls, problems: Sequence[tuple[str, FieldError]], source: str) -> RecordError:
+        lines = "\n".join(f"  - {text}" for text, _ in problems[:50])
+        more = f"\n  … and {len(problems) - 50} more" if len(problems) > 50 else ""
+        return cls(
+            f"{len(problems)} problem(s), nothing was recorded:\n{lines}{more}",
+            [error for _, error in problems],
+            source,
+        )
 
 
 def read_record_file(path: Path) -> list[tuple[int, dict[str, Any]]]:
@@ -67,14 +85,17 @@ def record_visits(
         today,
         frozenset(facility_briefs(session, named)),
     )
-    problems: list[str] = []
+    problems: list[tuple[str, FieldError]] = []  # (line of the message, the problem)
 
     def check(line: int, row: VisitRecordRow) -> list[FieldError]:
         found = row.problems(context)
         problems.extend(
-            f"{source}: row {line}: {e.field}: {e.reason}"
-            if e.field
-            else f"{source}: row {line}: {e.reason}"
+            (
+                f"{source}: row {line}: {e.field}: {e.reason}"
+                if e.field
+                else f"{source}: row {line}: {e.reason}",
+                FieldError(e.field, e.reason, line),
+            )
             for e in found
         )
         return found
@@ -83,7 +104,7 @@ def record_visits(
     try:
         valid = validate_rows(VisitRecordRow, rows, source, check)
     except InputError as error:
-        problems = problems or [f"{source}: {e}" for e in error.errors]
+        problems = problems or [(f"{source}: {e}", e) for e in error.errors]
     else:
         accepted = [(stops[row.value.stop_number or 0], row.value.values()) for row in valid]
     if not problems:
@@ -100,18 +121,17 @@ def record_visits(
             .limit(1)
         ).first()
         if earlier is not None:
-            problems.append(
-                f"{source}: these rows were already recorded on "
-                f"{earlier.recorded_at:%Y-%m-%d %H:%M} by {earlier.recorded_by}; recording "
-                "them again would count them twice"
+            reason = (
+                f"these rows were already recorded on {earlier.recorded_at:%Y-%m-%d %H:%M} "
+                f"by {earlier.recorded_by}; recording them again would count them twice"
             )
+            problems.append((f"{source}: {reason}", FieldError("rows", reason)))
     if problems:
-        lines = "\n".join(f"  - {p}" for p in problems[:50])
-        more = f"\n  … and {len(problems) - 50} more" if len(problems) > 50 else ""
-        raise RecordError(f"{len(problems)} problem(s), nothing was recorded:\n{lines}{more}")
+        raise RecordError.of(problems, source)
     if not accepted:
-        raise RecordError(f"{source}: no record row (columns: {', '.join(RECORD_COLUMNS)})")
-    now = datetime.now(UTC)
+        reason = f"no record row (columns: {', '.join(RECORD_COLUMNS)})"
+        raise RecordError(f"{source}: {reason}", [FieldError("rows", reason)], source)
+    now = clock.now()
     for stop, values in accepted:
         session.add(
             CaravanRecordRow(
@@ -139,7 +159,7 @@ def _impossible_totals(
     stops: dict[int, CaravanStopRow],
     accepted: Sequence[tuple[CaravanStopRow, dict[str, Any]]],
     source: str,
-) -> list[str]:
+) -> list[tuple[str, FieldError]]:
     """Counts that no visit can have, with those recorded before: more people seen than
     the commune has inhabitants, or more referrals in a specialty than its consultations."""
     people: dict[tuple[int, str], int] = defaultdict(int)  # (stop id, kind) → people
@@ -164,24 +184,26 @@ def _impossible_totals(
         code: unit.population_2024
         for code, unit in unit_briefs(session, {s.commune_code for s in stops.values()}).items()
     }
-    problems = []
+    problems: list[tuple[str, FieldError]] = []
+
+    def impossible(stop: CaravanStopRow, reason: str) -> None:
+        where = f"stop {stop.number} ({stop.label})"
+        problems.append(
+            (f"{source}: {where}: count: {reason}", FieldError("count", f"{where}: {reason}"))
+        )
+
     for stop in stops.values():
-        where = f"{source}: stop {stop.number} ({stop.label})"
         inhabitants = population.get(stop.commune_code)
         for kind in ("consultation", "screening", "referral"):
             n = people[(stop.id, kind)]
             if inhabitants is not None and n > inhabitants:
-                problems.append(
-                    f"{where}: count: {n:,} {kind}s exceed the commune's {inhabitants:,} "
-                    "inhabitants"
-                )
+                impossible(stop, f"{n:,} {kind}s exceed the commune's {inhabitants:,} inhabitants")
         for (stop_id, kind, item), n in by_specialty.items():
             if stop_id != stop.id or kind != "referral":
                 continue
             seen = by_specialty.get((stop.id, "consultation", item), 0)
             if n > seen:
-                problems.append(
-                    f"{where}: count: {n} {item} referrals for {seen} {item} consultations "
-                    "is impossible"
+                impossible(
+                    stop, f"{n} {item} referrals for {seen} {item} consultations is impossible"
                 )
     return problems

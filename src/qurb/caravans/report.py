@@ -82,9 +82,9 @@ def campaign_report(session: Session, campaign_id: str) -> CampaignReport:
         "campaign": {
             "id": campaign.id,
             "name": campaign.name,
-            "territory": campaign.territory_code,
-            "start": campaign.start_date.isoformat(),
-            "end": campaign.end_date.isoformat(),
+            "territory": campaign.territory,
+            "start": campaign.start.isoformat(),
+            "end": campaign.end.isoformat(),
         },
         "stops": rows,
         "totals": {

@@ -1,5 +1,5 @@
-"""The caravan API's bodies and answers, as typed models (the plan is `plan.CampaignPlan`,
-the report and the listings `summaries`)."""
+"""The caravan API's bodies and answers, as typed models (the plan is `plan.CampaignPlan`;
+a saved campaign, the report and the listings are in `summaries`)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,22 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from qurb.caravans.plan import CampaignPlan
+from qurb.caravans.summaries import StoredCampaign
 from qurb.caravans.visit_record import VisitRecordRow
 
 MAX_RECORD_ROWS = 5000
 
 
-class StoredCampaign(BaseModel):
+class CampaignRead(BaseModel):
+    """A saved campaign on the web: its id, its plan and the campaign as it was given."""
+
     id: str
     plan: CampaignPlan
     spec: dict[str, Any] = Field(description="the campaign as it was given (its JSON keys)")
+
+    @classmethod
+    def of(cls, stored: StoredCampaign) -> CampaignRead:
+        return cls(id=stored.id, plan=stored.plan, spec=dict(stored.spec))
 
 
 class RecordsBody(BaseModel):

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qurb.caravans._tables import CaravanCampaignRow, CaravanStopRow
-from qurb.caravans.model import CampaignError, CampaignSpec
+from qurb.caravans.model import CampaignNotFound, CampaignSpec
 from qurb.caravans.plan import CampaignPlan
-from qurb.caravans.summaries import CampaignSummary
+from qurb.caravans.summaries import CampaignSummary, StoredCampaign
+from qurb.kernel import clock
 from qurb.kernel.actor import Actor
 from qurb.kernel.ids import slug
 from qurb.territory.lookups import unit_briefs
@@ -29,7 +30,7 @@ def save_campaign(session: Session, actor: Actor, spec: CampaignSpec, plan: Camp
             end_date=spec.end,
             spec=spec.model_dump(mode="json"),
             plan=plan.stored_json(),
-            created_at=datetime.now(UTC),
+            created_at=clock.now(),
             created_by=actor.name,
         )
     )
@@ -81,23 +82,39 @@ def list_campaigns(session: Session) -> list[CampaignSummary]:
     ]
 
 
-def get_campaign(session: Session, campaign_id: str) -> CaravanCampaignRow:
+def _row(session: Session, campaign_id: str) -> CaravanCampaignRow:
     row = session.get(CaravanCampaignRow, campaign_id)
     if row is None:
         known = [r.id for r in list_campaigns(session)[:5]]
-        raise CampaignError(
+        raise CampaignNotFound(
             f"no campaign {campaign_id!r}"
             + (f" (recent: {', '.join(known)})" if known else " (none saved yet)")
         )
     return row
 
 
-def spec_list(spec: dict[str, object], key: str) -> list[object]:
+def get_campaign(session: Session, campaign_id: str) -> StoredCampaign:
+    """A saved campaign (`CampaignNotFound` when there is none with this id)."""
+    row = _row(session, campaign_id)
+    return StoredCampaign(
+        id=row.id,
+        name=row.name,
+        territory=row.territory_code,
+        start=row.start_date,
+        end=row.end_date,
+        created_at=row.created_at,
+        created_by=row.created_by,
+        spec=dict(row.spec),
+        plan=CampaignPlan.model_validate(row.plan),
+    )
+
+
+def spec_list(spec: dict[str, Any], key: str) -> list[object]:
     """A list of a stored spec (JSON), empty when it has none."""
     value = spec.get(key)
     return list(value) if isinstance(value, list) else []
 
 
 def campaign_plan(session: Session, campaign_id: str) -> CampaignPlan:
-    """The stored plan of a campaign (`CampaignError` when there is no such campaign)."""
-    return CampaignPlan.model_validate(get_campaign(session, campaign_id).plan)
+    """The stored plan of a campaign (`CampaignNotFound` when there is no such campaign)."""
+    return CampaignPlan.model_validate(_row(session, campaign_id).plan)

@@ -1,9 +1,33 @@
 """What a campaign's record adds up to, and the listings: typed results of the caravan
-services (the listing of campaigns, a campaign's report, the referrals received)."""
+services (a saved campaign, the listing of campaigns, a campaign's report, the referrals
+received)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from qurb.caravans.plan import CampaignPlan
+
+
+class StoredCampaign(BaseModel):
+    """A saved campaign: who saved it when, the campaign as it was given, and its plan."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    territory: str
+    start: date
+    end: date
+    created_at: datetime
+    created_by: str
+    # Kept as stored: a campaign saved by an older Qurb may carry keys (or values) that
+    # this version's CampaignSpec would refuse, and it is shown as it was given.
+    spec: dict[str, Any] = Field(description="the campaign as it was given (its JSON keys)")
+    plan: CampaignPlan
 
 
 class CampaignSummary(BaseModel):

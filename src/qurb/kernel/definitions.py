@@ -1,10 +1,10 @@
 """The definitions catalogue: every figure Qurb shows, what it is, its formula, source, date.
 
-The catalogue is data: `qurb/data/definitions.toml`, then the files a feature brings along
-(registered by the composition root with `register_definitions`). This module gives it a
-type and checks it, so that the `/definitions` page, `GET /api/definitions` and
-`qurb definitions` list the same figures, and a figure derived by a formula says so
-wherever it is shown.
+The catalogue is data: `qurb/data/definitions.toml`, then the files a feature brings along,
+given by whoever asks (`figure_definitions(extra)`: the composition root passes every
+feature's files, a feature its own). This module gives it a type and checks it, so that the
+`/definitions` page, `GET /api/definitions` and `qurb definitions` list the same figures,
+and a figure derived by a formula says so wherever it is shown.
 """
 
 from __future__ import annotations
@@ -103,22 +103,17 @@ def read_definitions(path: Path) -> list[FigureDefinition]:
     return definitions_from_mapping(read_toml(path), str(path))
 
 
-_CATALOGUES: list[Path] = [DEFINITIONS_FILE]
-
-
-def register_definitions(path: Path) -> None:
-    """Add a catalogue file after those already known (once)."""
-    if path not in _CATALOGUES:
-        _CATALOGUES.append(path)
-        figure_definitions.cache_clear()
+def figure_definitions(extra: Iterable[Path] = ()) -> tuple[FigureDefinition, ...]:
+    """The catalogue: the bundled file, then the `extra` files in the order given, each in
+    its file's order (the same files give the same catalogue, read once)."""
+    return _catalogue(tuple(dict.fromkeys(extra)))
 
 
 @cache
-def figure_definitions() -> tuple[FigureDefinition, ...]:
-    """The catalogue: the bundled file, then the registered ones, each in its file's order."""
+def _catalogue(extra: tuple[Path, ...]) -> tuple[FigureDefinition, ...]:
     out: list[FigureDefinition] = []
     seen: set[str] = set()
-    for path in _CATALOGUES:
+    for path in (DEFINITIONS_FILE, *(p for p in extra if p != DEFINITIONS_FILE)):
         for figure in read_definitions(path):
             if figure.id in seen:
                 raise DefinitionError(f"{path}: figure '{figure.id}' is defined twice")
@@ -127,14 +122,14 @@ def figure_definitions() -> tuple[FigureDefinition, ...]:
     return tuple(out)
 
 
-def figure_definition(figure_id: str) -> FigureDefinition:
-    for figure in figure_definitions():
+def figure_definition(figure_id: str, extra: Iterable[Path] = ()) -> FigureDefinition:
+    for figure in figure_definitions(extra):
         if figure.id == figure_id:
             return figure
     raise KeyError(figure_id)
 
 
-def estimate_formulas(columns: Iterable[str]) -> dict[str, str]:
+def estimate_formulas(columns: Iterable[str], extra: Iterable[Path] = ()) -> dict[str, str]:
     """column → formula, for the columns that are estimates in the catalogue (in order)."""
-    estimates = {f.id: f.formula for f in figure_definitions() if f.is_estimate}
+    estimates = {f.id: f.formula for f in figure_definitions(extra) if f.is_estimate}
     return {c: estimates[c] for c in columns if c in estimates}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,12 @@ class QurbError(ValueError):
 
 
 class InputError(QurbError):
-    """Bad input: every problem found, each with its row and field; nothing was written."""
+    """Bad input: every problem found, each with its row and field; nothing was written.
+
+    A subclass that words its own message (`worded`) keeps it on every face: the API
+    shows `str(error)` rather than a summary of the first problems."""
+
+    worded: ClassVar[bool] = False
 
     def __init__(
         self,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 
 from qurb.kernel.actor import Actor
 from qurb.platform.http import SessionDep, SettingsDep, StateDep
@@ -62,10 +62,4 @@ def scenarios(session: SessionDep) -> list[ScenarioLineRead]:
 )
 def scenario(scenario_id: str, session: SessionDep) -> ScenarioRead:
     """One saved scenario: its sites and its coverage before and after."""
-    from qurb.algo.siting_problem import SitingError
-
-    try:
-        saved = get_scenario(session, scenario_id)
-    except SitingError as error:
-        raise HTTPException(status_code=404, detail=str(error)) from None
-    return ScenarioRead.of(saved)
+    return ScenarioRead.of(get_scenario(session, scenario_id))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -26,8 +26,9 @@ from qurb.algo.mclp import solve_mclp
 from qurb.algo.pmedian import solve_pmedian
 from qurb.algo.siting_problem import SitingError, SitingProblem, SitingResult
 from qurb.algo.travel import Points, TravelTimeModel
+from qurb.kernel import clock
 from qurb.kernel.actor import Actor
-from qurb.kernel.errors import FieldError
+from qurb.kernel.errors import FieldError, NotFound
 from qurb.kernel.rows import validate_rows
 from qurb.platform.files import InputFileError, Number, OptionalNumber, OptionalText, read_records
 from qurb.siting._tables import ScenarioRow
@@ -398,7 +399,7 @@ def save_scenario(session: Session, actor: Actor, name: str, scenario: Scenario)
         territory_code=scenario.territory.code,
         params=scenario.params.model_dump(mode="json"),
         result=scenario.document(),
-        created_at=datetime.now(UTC),
+        created_at=clock.now(),
         created_by=actor.name,
     )
     session.add(row)
@@ -413,10 +414,14 @@ def list_scenarios(session: Session, kind: str | None = None) -> list[SavedScena
     return [_saved(row) for row in session.scalars(query)]
 
 
+class ScenarioNotFound(SitingError, NotFound):
+    """No saved scenario has this id."""
+
+
 def get_scenario(session: Session, scenario_id: str) -> SavedScenario:
     row = session.get(ScenarioRow, scenario_id)
     if row is None:
-        raise SitingError(f"no scenario {scenario_id!r}: see `qurb scenarios list`")
+        raise ScenarioNotFound(f"no scenario {scenario_id!r}: see `qurb scenarios list`")
     return _saved(row)
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from qurb.kernel.errors import NotFound
 from qurb.platform.geojson import FeatureCollection, GeoJSONResponse
 from qurb.platform.http import StateDep
 from qurb.platform.schemas import ERROR_RESPONSES
@@ -20,6 +21,12 @@ LAYER_LEVELS = {
     "provinces": TerritoryLevel.PROVINCE,
     "communes": TerritoryLevel.COMMUNE,
 }
+
+
+class LayerNotFound(NotFound):
+    """No display layer has this name (the message lists those there are)."""
+
+
 # The polygons change only with the bundled dataset; the ETag says when.
 LAYER_CACHE_CONTROL = "public, max-age=3600"
 
@@ -43,6 +50,6 @@ def display_layer(
     ] = None,
 ) -> Response:
     if layer not in LAYER_LEVELS:
-        raise HTTPException(404, f"no layer {layer!r}; layers: {', '.join(LAYER_LEVELS)}")
+        raise LayerNotFound(f"no layer {layer!r}; layers: {', '.join(LAYER_LEVELS)}")
     cached = state.part(DisplayLayers).body(LAYER_LEVELS[layer], parent)
     return cached.response(request, LAYER_CACHE_CONTROL)
