@@ -26,8 +26,8 @@ from qurb.caravans.summaries import (
 )
 from qurb.kernel import clock
 from qurb.kernel.actor import Actor
-from qurb.platform.geojson import FeatureCollection, GeoJSONResponse
-from qurb.platform.http import LocalEdit, SessionDep, SettingsDep, StateDep
+from qurb.platform.geojson import FeatureCollection
+from qurb.platform.http import GeoJSONResponse, LocalEdit, SessionDep, SettingsDep, StateDep
 from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.registry.service import get_facility
 from qurb.territory.service import TerritoryIndex

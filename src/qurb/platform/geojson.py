@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
 GEOJSON_MEDIA_TYPE = "application/geo+json"
@@ -35,7 +34,3 @@ class FeatureCollection(BaseModel):
 
     type: Literal["FeatureCollection"] = "FeatureCollection"
     features: list[Feature]
-
-
-class GeoJSONResponse(JSONResponse):
-    media_type = GEOJSON_MEDIA_TYPE

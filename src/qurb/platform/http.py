@@ -6,9 +6,11 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from qurb.kernel.errors import Forbidden
+from qurb.platform.geojson import GEOJSON_MEDIA_TYPE
 from qurb.platform.settings import Settings
 from qurb.platform.state import AppState
 
@@ -50,3 +52,9 @@ def require_local_mode(settings: SettingsDep) -> None:
 
 
 LocalEdit = Depends(require_local_mode)
+
+
+class GeoJSONResponse(JSONResponse):
+    """JSON sent as `application/geo+json` (RFC 7946)."""
+
+    media_type = GEOJSON_MEDIA_TYPE

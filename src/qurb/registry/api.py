@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, Query
 
 from qurb.kernel.actor import Actor
 from qurb.kernel.attribution import Attribution, facility_sources
-from qurb.platform.geojson import FeatureCollection, GeoJSONResponse
-from qurb.platform.http import LocalEdit, SessionDep, SettingsDep, StateDep
+from qurb.platform.geojson import FeatureCollection
+from qurb.platform.http import GeoJSONResponse, LocalEdit, SessionDep, SettingsDep, StateDep
 from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.registry.model import Facility, Level
 from qurb.registry.schemas import (

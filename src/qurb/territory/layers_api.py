@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from qurb.kernel.errors import NotFound
-from qurb.platform.geojson import FeatureCollection, GeoJSONResponse
-from qurb.platform.http import StateDep
+from qurb.platform.geojson import FeatureCollection
+from qurb.platform.http import GeoJSONResponse, StateDep
 from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.territory.layers import DisplayLayers
 from qurb.territory.model import TerritoryLevel
