@@ -82,10 +82,9 @@ def test_a_figure_defined_in_two_files_is_refused(tmp_path: Path) -> None:
 
 
 def test_the_app_lists_the_bundled_figures_then_each_feature_s() -> None:
-    from qurb.app.features import FEATURES, figures
+    from qurb.app.features import definition_files, figures
 
-    files = [path for feature in FEATURES for path in feature.definitions]
-    assert files == [CARAVAN_DEFINITIONS]
+    assert definition_files() == (CARAVAN_DEFINITIONS,)
     assert figures() == figure_definitions((CARAVAN_DEFINITIONS,))
 
 

@@ -11,7 +11,7 @@ import typer
 from sqlalchemy import Engine
 
 from qurb.app.dataset import init_database
-from qurb.app.features import FEATURES, figures
+from qurb.app.features import command_apps, figures
 from qurb.app.schema import SCHEMA_REVISION, prepare_database
 from qurb.app.serve import serve
 from qurb.kernel.attribution import (
@@ -50,9 +50,8 @@ data_app = typer.Typer(help="The bundled dataset: rebuild it from its sources, c
 
 app.add_typer(db_app, name="db")
 app.add_typer(data_app, name="data")
-for feature in FEATURES:
-    for name, sub_app in feature.commands:
-        app.add_typer(sub_app, name=name)
+for name, sub_app in command_apps():
+    app.add_typer(sub_app, name=name)
 app.command("serve")(serve)
 
 

@@ -1,102 +1,112 @@
 """The one registry of features: what each plugs into the app. A new capability adds one
 line here, with its HTTP routers (in the order they are matched), its command-line
-sub-app, its tables (so that migrations see them) and the files of the figures it defines
+sub-apps, its tables (so that migrations see them) and the files of the figures it defines
 (listed after the bundled catalogue, in this order).
 
+Entries are named `"module:attribute"` and imported when asked for, so that a command
+imports the command-line modules only (no web framework) and the web app the routers.
 Static files, pages and translations stay in `app/` (`static/`, `templates/`,
 `static/js/i18n.js`)."""
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
-from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-import typer
-from fastapi import APIRouter
-
-from qurb.access import api as access_api
-from qurb.access import cli as access_cli
-from qurb.access import network_cli
-from qurb.app import caravan_pages, pages, reference
-from qurb.caravans import _tables as caravan_tables
-from qurb.caravans import api as caravans_api
-from qurb.caravans import catalogue as caravan_catalogue
-from qurb.caravans import cli as caravans_cli
-from qurb.indicators import api as indicators_api
 from qurb.kernel.definitions import FigureDefinition, figure_definitions
-from qurb.norms import api as norms_api
-from qurb.norms import cli as norms_cli
-from qurb.norms import reference as norms_reference
-from qurb.platform import tables as platform_tables
-from qurb.registry import _tables as registry_tables
-from qurb.registry import api as registry_api
-from qurb.registry import cli as registry_cli
-from qurb.registry import reference as registry_reference
-from qurb.siting import _tables as siting_tables
-from qurb.siting import api as siting_api
-from qurb.siting import cli as siting_cli
-from qurb.territory import _tables as territory_tables
-from qurb.territory import api as territory_api
-from qurb.territory import cli as territory_cli
-from qurb.territory import layers_api
+
+if TYPE_CHECKING:
+    import typer
+    from fastapi import APIRouter
 
 
 @dataclass(frozen=True)
 class Feature:
     name: str
-    routers: tuple[APIRouter, ...] = ()
-    # (name, sub-app): a named group (`qurb caravan plan`), or None: top-level commands.
-    commands: tuple[tuple[str | None, typer.Typer], ...] = ()
-    tables: tuple[ModuleType, ...] = ()
-    definitions: tuple[Path, ...] = ()  # catalogue files of the figures it defines
+    routers: tuple[str, ...] = ()  # "module:attribute" of each APIRouter
+    # (name, "module:attribute" of a Typer app): a named group (`qurb caravan plan`), or
+    # None: its commands at the top level.
+    commands: tuple[tuple[str | None, str], ...] = ()
+    tables: tuple[str, ...] = ()  # modules holding its SQLAlchemy tables
+    definitions: tuple[str, ...] = ()  # "package:file" of its figure catalogues
 
 
 FEATURES: tuple[Feature, ...] = (
-    Feature("platform", tables=(platform_tables,)),
+    Feature("platform", tables=("qurb.platform.tables",)),
     Feature(
         "territory",
-        (territory_api.router, layers_api.router),
-        ((None, territory_cli.cli),),
-        (territory_tables,),
+        ("qurb.territory.api:router", "qurb.territory.layers_api:router"),
+        ((None, "qurb.territory.cli:cli"),),
+        ("qurb.territory._tables",),
     ),
     Feature(
         "registry",
-        (registry_api.router, registry_reference.router),
-        ((None, registry_cli.cli), ("facilities", registry_cli.facilities_app)),
-        (registry_tables,),
+        ("qurb.registry.api:router", "qurb.registry.reference:router"),
+        ((None, "qurb.registry.cli:cli"), ("facilities", "qurb.registry.cli:facilities_app")),
+        ("qurb.registry._tables",),
     ),
-    Feature("norms", (norms_api.router, norms_reference.router), ((None, norms_cli.cli),)),
+    Feature(
+        "norms",
+        ("qurb.norms.api:router", "qurb.norms.reference:router"),
+        ((None, "qurb.norms.cli:cli"),),
+    ),
     Feature(
         "access",
-        (access_api.router,),
-        (("access", access_cli.access_app), ("network", network_cli.network_app)),
+        ("qurb.access.api:router",),
+        (
+            ("access", "qurb.access.cli:access_app"),
+            ("network", "qurb.access.network_cli:network_app"),
+        ),
     ),
     Feature(
         "siting",
-        (siting_api.router,),
-        ((None, siting_cli.cli), ("scenarios", siting_cli.scenarios_app)),
-        (siting_tables,),
+        ("qurb.siting.api:router",),
+        ((None, "qurb.siting.cli:cli"), ("scenarios", "qurb.siting.cli:scenarios_app")),
+        ("qurb.siting._tables",),
     ),
     Feature(
         "caravans",
-        (caravans_api.router, caravan_pages.router),
-        (("caravan", caravans_cli.caravan_app),),
-        (caravan_tables,),
-        (caravan_catalogue.DEFINITIONS_FILE,),
+        ("qurb.caravans.api:router", "qurb.app.caravan_pages:router"),
+        (("caravan", "qurb.caravans.cli:caravan_app"),),
+        ("qurb.caravans._tables",),
+        ("qurb.caravans:definitions.toml",),
     ),
-    Feature("indicators", (indicators_api.router,)),
-    Feature("app", (reference.router, pages.router)),
+    Feature("indicators", ("qurb.indicators.api:router",)),
+    Feature("app", ("qurb.app.reference:router", "qurb.app.pages:router")),
 )
 
 
+def _resolve(name: str) -> Any:
+    module, _, attribute = name.partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
 def routers() -> list[APIRouter]:
-    return [router for feature in FEATURES for router in feature.routers]
+    return [_resolve(name) for feature in FEATURES for name in feature.routers]
+
+
+def command_apps() -> list[tuple[str | None, typer.Typer]]:
+    return [(group, _resolve(name)) for feature in FEATURES for group, name in feature.commands]
+
+
+def import_tables() -> None:
+    """Import every feature's tables, so that `Base.metadata` holds them all."""
+    for feature in FEATURES:
+        for module in feature.tables:
+            importlib.import_module(module)
 
 
 def definition_files() -> tuple[Path, ...]:
     """Every feature's catalogue files, in the order of FEATURES."""
-    return tuple(path for feature in FEATURES for path in feature.definitions)
+    out: list[Path] = []
+    for feature in FEATURES:
+        for name in feature.definitions:
+            package, _, filename = name.partition(":")
+            out.append(Path(str(files(package) / filename)))
+    return tuple(out)
 
 
 def figures() -> tuple[FigureDefinition, ...]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from qurb.app.features import FEATURES  # noqa: F401 - every feature's tables, for autogenerate
+from qurb.app.features import import_tables
 from qurb.platform.tables import Base
 
+import_tables()  # every feature's tables, for autogenerate
 target_metadata = Base.metadata
 
 
