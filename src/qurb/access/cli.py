@@ -25,7 +25,7 @@ from qurb.access.cli_options import (
     parse_thresholds,
     selector_of,
 )
-from qurb.platform.cli import DbOption, FormatOption, TerritoryOption, _session, out
+from qurb.platform.cli import DbOption, FormatOption, TerritoryOption, open_session, out
 from qurb.platform.output import OutputFormat, export_metadata, render
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ def access_nearest(
     from qurb.access.travel_models import make_model
     from qurb.territory.service import TerritoryIndex
 
-    with _session(db) as session:
+    with open_session(db) as session:
         selector = selector_of(level, category, service, tier)
         chosen = make_model(session, model, params)
         index = TerritoryIndex.from_session(session)
@@ -165,7 +165,7 @@ def access_summary(
     from qurb.access.travel_models import make_model
     from qurb.territory.service import TerritoryIndex
 
-    with _session(db) as session:
+    with open_session(db) as session:
         index = TerritoryIndex.from_session(session)
         chosen = make_model(session, model, params)
         report = compute_access(
@@ -231,7 +231,7 @@ def access_distance(
     chosen_selector = (
         selector_of(level, category, service) if (level or category or service) else ESSP_SELECTOR
     )
-    with _session(db) as session:
+    with open_session(db) as session:
         index = TerritoryIndex.from_session(session)
         chosen = make_model(session, model, params)
         report = compute_distance_access(
@@ -303,7 +303,7 @@ def access_referral(
     from qurb.territory.service import TerritoryIndex
 
     tiers = tuple(tier or REFERRAL_TIERS)
-    with _session(db) as session:
+    with open_session(db) as session:
         index = TerritoryIndex.from_session(session)
         chosen = make_model(session, model, params)
         rows = compute_referrals(

@@ -24,7 +24,7 @@ from qurb.access.cli_options import (
     selector_of,
 )
 from qurb.kernel.attribution import TERRITORY_SOURCES, Attribution
-from qurb.platform.cli import DbOption, FormatOption, TerritoryOption, _session, err, out
+from qurb.platform.cli import DbOption, FormatOption, TerritoryOption, err, open_session, out
 from qurb.platform.output import OutputFormat, export_metadata, render
 
 
@@ -46,7 +46,7 @@ def access_catchments(
     from qurb.access.travel_models import make_model
     from qurb.territory.service import TerritoryIndex
 
-    with _session(db) as session:
+    with open_session(db) as session:
         index = TerritoryIndex.from_session(session)
         chosen = make_model(session, model, params)
         selector = selector_of(level, category, service, tier)
@@ -109,7 +109,7 @@ def access_2sfca(
     from qurb.access.travel_models import make_model
     from qurb.territory.service import TerritoryIndex
 
-    with _session(db) as session:
+    with open_session(db) as session:
         index = TerritoryIndex.from_session(session)
         chosen = make_model(session, model, params)
         selector = selector_of(level, category, service, tier)
@@ -162,7 +162,7 @@ def access_model(
     from qurb.algo.commune_graph_inputs import TERRAIN_NAMES
     from qurb.territory.travel import commune_graph_model, read_commune_graph_params
 
-    with _session(db) as session:
+    with open_session(db) as session:
         chosen = commune_graph_model(session, read_commune_graph_params(params))
     p = chosen.params
     rows = []
@@ -223,7 +223,7 @@ def access_fit(
         write_commune_graph_params,
     )
 
-    with _session(db) as session:
+    with open_session(db) as session:
         base = read_commune_graph_params(params)
         chosen: CommuneGraphModel = commune_graph_model(session, base)
         trips = read_observed_trips(observed, chosen)

@@ -10,7 +10,7 @@ import typer
 
 from qurb.kernel.attribution import Attribution, DataSource
 from qurb.kernel.errors import QurbError
-from qurb.platform.cli import FormatOption, _fail, err, out
+from qurb.platform.cli import FormatOption, err, fail, out
 from qurb.platform.output import OutputFormat, render
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ def build_cmd(
         with err.status(f"Building the road network of {pbf.name}…") as status:
             report = build_network(pbf, target, speeds, progress=lambda m: status.update(m))
     except QurbError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     _print_report(report, f"Road network written to {target}")
 
 
@@ -89,7 +89,7 @@ def info_cmd(
     try:
         report = read_network_report(directory)
     except QurbError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     _print_report(report, f"Road network {directory}")
 
 
@@ -131,7 +131,7 @@ def nearest_cmd(
         model = load_network(directory, mode.value, max_snap_km)
         result = model.compute_nearest(from_points, to_points, cutoff)
     except QurbError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     snap_km = model.last_snap_km[0] if model.last_snap_km is not None else None
     to_labels = to_points.labels or ()
     rows: list[dict[str, Any]] = []

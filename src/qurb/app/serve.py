@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from qurb.platform.cli import DbOption, _engine, err, out
+from qurb.platform.cli import DbOption, err, open_engine, out
 from qurb.platform.database import default_url
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -42,7 +42,7 @@ def serve(
     from qurb.platform.settings import Settings
 
     url_db = db or default_url()
-    _engine(url_db).dispose()  # first run: create and load the database, with progress
+    open_engine(url_db).dispose()  # first run: create and load the database, with progress
     settings = Settings.from_env(database_url=url_db, local_mode=local_edit, tile_url=tile_url)
     app = create_app(settings)
     shown_host = "localhost" if host in ("127.0.0.1", "::1") else host

@@ -15,7 +15,7 @@ import typer
 from qurb.access.cli import ModelOption, ParamsOption, export_metadata, measured
 from qurb.kernel import clock
 from qurb.kernel.attribution import Attribution, DataSource
-from qurb.platform.cli import DbOption, FormatOption, _fail, _session, actor, err, out
+from qurb.platform.cli import DbOption, FormatOption, actor, err, fail, open_session, out
 from qurb.platform.output import OutputFormat, render
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ def _read_campaign(path: Path) -> CampaignSpec:
     try:
         return read_campaign_file(path)
     except CampaignError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
 
 
 def _with_progress(work: Callable[[], T], seconds: float, label: str) -> T:
@@ -206,7 +206,7 @@ def priority_cmd(
     from qurb.norms.model import NormKind
 
     spec = _read_campaign(campaign)
-    with _session(db) as session:
+    with open_session(db) as session:
         chosen = make_model(session, model, params)
         report = compute_campaign_priority(session, spec, chosen)
     ratio = priority_norm_kind(spec) is NormKind.REFERENCE_RATIO
@@ -331,7 +331,7 @@ def plan_cmd(
 
     spec = _read_campaign(campaign)
     limit = time_limit if time_limit is not None else float(spec.setting("time_limit_s"))
-    with _session(db) as session:
+    with open_session(db) as session:
         chosen = make_model(session, model, params)
         with err.status("Scoring the communes and building the travel matrix…"):
             setup = prepare_campaign(session, spec, chosen, _today(today))
@@ -350,7 +350,7 @@ def list_cmd(fmt: FormatOption = OutputFormat.TABLE, db: DbOption = None) -> Non
     """Saved campaigns."""
     from qurb.caravans.store import list_campaigns
 
-    with _session(db) as session:
+    with open_session(db) as session:
         rows = list_campaigns(session)
     render(
         [r.model_dump(mode="json") for r in rows],
@@ -378,7 +378,7 @@ def show_cmd(
     """A saved campaign's plan, day by day."""
     from qurb.caravans.store import campaign_plan
 
-    with _session(db) as session:
+    with open_session(db) as session:
         plan = campaign_plan(session, campaign_id)
     _write_outputs(plan, campaign_id, ics, geojson, notices_dir)
     _print_plan(plan, fmt, None)
@@ -404,7 +404,7 @@ def record_cmd(
     """Record what visits gave: all rows or none."""
     from qurb.caravans.records import read_record_file, record_visits
 
-    with _session(db) as session:
+    with open_session(db) as session:
         rows = read_record_file(file)
         count = record_visits(session, actor(by), campaign_id, rows, _today(today), str(file))
     out.print(f"[green]Recorded[/] {count} line(s) for {campaign_id}.")
@@ -423,7 +423,7 @@ def report_cmd(
     from qurb.caravans.outputs import CARAVAN_SOURCES, report_html
     from qurb.caravans.report import campaign_report
 
-    with _session(db) as session:
+    with open_session(db) as session:
         report = campaign_report(session, campaign_id)
     if html_file:
         html_file.write_text(report_html(report), encoding="utf-8")
@@ -479,7 +479,7 @@ def referrals_cmd(
     """Referrals issued by caravans, by receiving facility."""
     from qurb.caravans.report import referrals_by_facility
 
-    with _session(db) as session:
+    with open_session(db) as session:
         rows = referrals_by_facility(session, campaign, facility)
     render(
         [r.model_dump(mode="json") for r in rows],

@@ -30,8 +30,8 @@ from qurb.platform.cli import (
     DbOption,
     FormatOption,
     TerritoryOption,
-    _fail,
-    _session,
+    fail,
+    open_session,
     out,
 )
 from qurb.platform.output import OutputFormat, export_metadata, render
@@ -75,7 +75,7 @@ def territory_cmd(
     db: DbOption = None,
 ) -> None:
     """One territory: census figures, demand drivers (RGPH 2024) and its public offer."""
-    with _session(db) as session:
+    with open_session(db) as session:
         index = TerritoryIndex.from_session(session)
         t = index.resolve(query)
         profile = read_profiles(session, [t.code])[t.code]
@@ -128,7 +128,7 @@ def norms_cmd(fmt: FormatOption = OutputFormat.TABLE) -> None:
     try:
         sets = available_norm_sets()
     except NormError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     rows = [
         {
             "id": s.id,
@@ -228,7 +228,7 @@ def gaps_cmd(
     """Ranked gaps: facilities missing under a norm, or below a national average ratio."""
     from qurb.territory.travel import commune_graph_model
 
-    with _session(db) as session:
+    with open_session(db) as session:
         sets = resolve_norm_sets(list(norms or []))
         index = TerritoryIndex.from_session(session)
         report = compute_territory_gaps(session, territory, sets, by, index)
@@ -305,7 +305,7 @@ def needs_cmd(
     db: DbOption = None,
 ) -> None:
     """Population, demand drivers, public supply and inhabitants per facility, per unit."""
-    with _session(db) as session:
+    with open_session(db) as session:
         index = TerritoryIndex.from_session(session)
         t, level, rows = compute_needs_table(session, territory, by, index)
         geometry = [reference_point(index.by_code[r["code"]]) for r in rows]

@@ -56,14 +56,14 @@ def exit_code_for(error: Exception) -> int:
     return next((code for kind, code in EXIT_CODES if isinstance(error, kind)), 1)
 
 
-def _fail(message: str, hint: str = "", code: int = 2) -> typer.Exit:
+def fail(message: str, hint: str = "", code: int = 2) -> typer.Exit:
     err.print(f"[bold red]error:[/] {message}")
     if hint:
         err.print(f"[dim]{hint}[/]")
     return typer.Exit(code=code)
 
 
-def _engine(db: str | None) -> Engine:
+def open_engine(db: str | None) -> Engine:
     """The database engine, made ready by the composition root's preparer."""
     engine = make_engine(db or default_url())
     for prepare in _prepare_engine:
@@ -72,24 +72,24 @@ def _engine(db: str | None) -> Engine:
 
 
 @contextmanager
-def _session(db: str | None) -> Iterator[Session]:
-    factory = make_sessionmaker(_engine(db))
+def open_session(db: str | None) -> Iterator[Session]:
+    factory = make_sessionmaker(open_engine(db))
     try:
         with transaction(factory) as session:
             yield session
     except QurbError as error:
-        raise _fail(str(error), error.hint, exit_code_for(error)) from None
+        raise fail(str(error), error.hint, exit_code_for(error)) from None
     except ValidationError as error:
-        raise _fail(str(InputError(validation_errors(error)))) from None
+        raise fail(str(InputError(validation_errors(error)))) from None
     except IntegrityError as error:
-        raise _fail(f"the database refused the change, nothing was written: {error.orig}") from None
+        raise fail(f"the database refused the change, nothing was written: {error.orig}") from None
 
 
-def _user(by: str | None = None) -> str:
+def user_name(by: str | None = None) -> str:
     """Who makes a change: --by, else $QURB_USER, else the login name."""
     return by or os.environ.get("QURB_USER") or getpass.getuser()
 
 
 def actor(by: str | None = None) -> Actor:
     """The actor of a command's writes: `Actor.local` named by --by, $QURB_USER or the login."""
-    return Actor.local(_user(by))
+    return Actor.local(user_name(by))

@@ -20,9 +20,9 @@ from qurb.kernel.attribution import (
 from qurb.platform.cli import (
     DbOption,
     FormatOption,
-    _fail,
-    _session,
     actor,
+    fail,
+    open_session,
     out,
 )
 from qurb.platform.output import OutputFormat, render
@@ -141,7 +141,7 @@ def facility_geojson(facilities: Iterable[Facility]) -> dict[str, Any]:
 def print_facilities(flt: FacilityFilter, fmt: OutputFormat, limit: int, db: str | None) -> None:
     """The facilities of a filter on stdout: a table (its first `limit` rows; 0: all), or
     every row as CSV, JSON or GeoJSON, with their sources."""
-    with _session(db) as session:
+    with open_session(db) as session:
         facilities = list_facilities(session, flt)
     records = [facility_json(f) for f in facilities]
     sources = Attribution(facility_sources(records))
@@ -169,7 +169,7 @@ def facilities_import(
     db: DbOption = None,
 ) -> None:
     """Import facilities, all or nothing: any bad row stops the import and is listed."""
-    with _session(db) as session:
+    with open_session(db) as session:
         result = import_facilities(session, actor(by), file, sheet)
     out.print(f"[green]Imported[/] {len(result.ids)} facilities from {file}.")
     if result.ignored_columns:
@@ -199,7 +199,7 @@ def facilities_add(
     db: DbOption = None,
 ) -> None:
     """Add one facility to the registry."""
-    with _session(db) as session:
+    with open_session(db) as session:
         payload = FacilityCreate(
             name=name, category=category, commune=commune, lon=lon, lat=lat, beds=beds
         )
@@ -245,12 +245,12 @@ def facilities_update(
         if v is not None
     }
     if not given:
-        raise _fail(
+        raise fail(
             "nothing to change",
             "Give at least one of --name, --category, --lon/--lat, --beds, --doctors, "
             "--add-service, --remove-service.",
         )
-    with _session(db) as session:
+    with open_session(db) as session:
         facility = update_facility(
             session, actor(by), facility_id, FacilityUpdate.model_validate(given), reason
         )
@@ -265,7 +265,7 @@ def facilities_close(
     db: DbOption = None,
 ) -> None:
     """Close a facility (kept in the registry and its history, no longer counted)."""
-    with _session(db) as session:
+    with open_session(db) as session:
         facility = close_facility(session, actor(by), facility_id, reason)
         out.print(f"[green]Closed[/] {facility.id}: {facility.name}")
 
@@ -277,7 +277,7 @@ def facilities_history(
     db: DbOption = None,
 ) -> None:
     """Every change to a facility: who, when, before, after."""
-    with _session(db) as session:
+    with open_session(db) as session:
         changes = facility_history(session, facility_id)
         sources = Attribution(facility_sources([facility_json(get_facility(session, facility_id))]))
         rows = []
@@ -324,7 +324,7 @@ def facilities_changes(
     Ministry lists. A facility listed in another commune or under another spelling is one
     line (moved, recategorised, renamed), paired with its earlier record on the ground
     given in `paired_by`: the lists carry no stable identifier."""
-    with _session(db) as session:
+    with open_session(db) as session:
         diffs = edition_changes(session, earlier, later, family, territory)
     rows = [
         {

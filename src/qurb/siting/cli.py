@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from qurb.access.cli import ACCESS_SOURCES, CategoryOption, ModelOption, ParamsOption, ServiceOption
-from qurb.platform.cli import DbOption, FormatOption, TerritoryOption, _session, actor, err, out
+from qurb.platform.cli import DbOption, FormatOption, TerritoryOption, actor, err, open_session, out
 from qurb.platform.output import OutputFormat, render
 
 # Sites and coverage come from the travel-time model, as access figures do.
@@ -109,7 +109,7 @@ def site_cmd(
         seed=seed,
         model=model,
     )
-    with _session(db) as session:
+    with open_session(db) as session:
         chosen_model = make_model(session, model, params)
         with err.status("Solving…"):
             scenario = run_siting(session, request, chosen_model)
@@ -173,7 +173,7 @@ def scenarios_list(fmt: FormatOption = OutputFormat.TABLE, db: DbOption = None) 
     """Saved scenarios, newest first."""
     from qurb.siting.service import compare_scenarios, list_scenarios
 
-    with _session(db) as session:
+    with open_session(db) as session:
         rows = [asdict(line) for line in compare_scenarios(list_scenarios(session))]
     render(
         rows,
@@ -203,7 +203,7 @@ def scenarios_show(
     """One saved scenario: its sites and its coverage before and after."""
     from qurb.siting.service import get_scenario
 
-    with _session(db) as session:
+    with open_session(db) as session:
         saved = get_scenario(session, scenario_id)
     _print_scenario(saved.scenario.document(), fmt, None)
 
@@ -217,7 +217,7 @@ def scenarios_compare(
     """Scenarios side by side: sites, coverage before/after, objective, solver gap."""
     from qurb.siting.service import compare_scenarios, get_scenario
 
-    with _session(db) as session:
+    with open_session(db) as session:
         saved = [get_scenario(session, i) for i in scenario_ids]
         rows = [asdict(line) for line in compare_scenarios(saved)]
     render(rows, list(rows[0]), fmt, title="Scenarios compared", sources=SITING_SOURCES)

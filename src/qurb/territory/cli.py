@@ -14,7 +14,7 @@ from qurb.kernel.attribution import (
 from qurb.platform.cli import (
     DbOption,
     FormatOption,
-    _session,
+    open_session,
 )
 from qurb.platform.output import OutputFormat, render
 from qurb.territory.model import Territory, TerritoryLevel
@@ -46,7 +46,7 @@ def territories_cmd(
     db: DbOption = None,
 ) -> None:
     """List territories: regions by default; drill down with --within and --level."""
-    with _session(db) as session:
+    with open_session(db) as session:
         index = TerritoryIndex.from_session(session)
         if search:
             units = index.search(search, [level] if level else ())
@@ -78,7 +78,7 @@ def territories_cmd(
 def export_territories(fmt: OutputFormat, db: str | None) -> None:
     """Every territory, the country first then level by level, each with its reference
     point (GeoJSON: points)."""
-    with _session(db) as session:
+    with open_session(db) as session:
         index = TerritoryIndex.from_session(session)
     units = sorted(index.by_code.values(), key=lambda t: (t.level.depth, t.code))
     rows = [territory_record(t) for t in units]
@@ -108,7 +108,7 @@ def export_communes(fmt: OutputFormat, db: str | None) -> None:
     and `--format geojson` gives the polygons (simplified to ~50 m) with the same fields."""
     from qurb.data import read_bundled_json
 
-    with _session(db) as session:
+    with open_session(db) as session:
         index = TerritoryIndex.from_session(session)
     communes = sorted(
         (t for t in index.by_code.values() if t.level is TerritoryLevel.COMMUNE),
