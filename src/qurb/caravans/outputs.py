@@ -20,6 +20,7 @@ from qurb.caravans.plan import CampaignPlan, PlanStop
 from qurb.caravans.summaries import CampaignReport
 from qurb.kernel import clock
 from qurb.kernel.attribution import MODEL_SOURCES, Attribution, metadata_comment_lines
+from qurb.platform.csv_cells import csv_cell
 from qurb.platform.geojson import FeatureCollection
 
 # A plan rests on the census (expected patients), the commune polygons (reference points,
@@ -131,7 +132,7 @@ def plan_csv_text(plan: CampaignPlan) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in rows)
     notes = "".join(
         f"# {line}\n" for line in metadata_comment_lines(expected_metadata(list(columns)))
     )

@@ -18,6 +18,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field
 
 from qurb.kernel.errors import InputError
+from qurb.platform.csv_cells import read_cell
 
 
 class InputFileError(InputError):
@@ -91,7 +92,7 @@ def _read_csv(path: Path) -> list[Record]:
                     f"{path}: line {start} has {len(cells)} cells but the header names "
                     f"{len(columns)} columns"
                 )
-            values = {c: _clean(v) for c, v in zip(columns, cells, strict=False) if c}
+            values = {c: _clean(read_cell(v)) for c, v in zip(columns, cells, strict=False) if c}
             records.append(Record(start, values))
         start = skipped + reader.line_num + 1
     return records

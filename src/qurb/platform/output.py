@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from qurb.kernel.attribution import Attribution, metadata_comment_lines
+from qurb.platform.csv_cells import csv_cell
 
 if TYPE_CHECKING:
     from qurb.algo.travel import TravelTimeModel
@@ -44,12 +45,13 @@ def write_json(document: Any, indent: int | None = None) -> None:
 
 
 def _csv_value(value: Any) -> Any:
-    """A list (a facility's services) as one cell: its items joined by ';'."""
+    """A list (a facility's services) as one cell: its items joined by ';'; text that a
+    spreadsheet would run as a formula neutralised (`csv_cell`)."""
     if value is None:
         return ""
     if isinstance(value, list | tuple):
-        return ";".join(str(v) for v in value)
-    return value
+        return csv_cell(";".join(str(v) for v in value))
+    return csv_cell(value)
 
 
 def render(

