@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from icalendar import Calendar
+from icalendar.parser import unescape_backslash
 
 from qurb.app.dataset import InitReport
 from qurb.app.web import create_app
@@ -69,3 +71,17 @@ def test_formula_names_are_text_in_plan_csv(editor: TestClient) -> None:
         assert row["unit"] == "'=1+2"
         assert row["team"] == '\'@HYPERLINK("http://x")'
         assert int(row["number"]) >= 1 and int(row["expected_general_medicine"]) >= 0
+
+
+def test_a_name_with_a_line_break_reads_back_from_the_calendar(editor: TestClient) -> None:
+    name = "Caravane A\nB; été, \\ suite " + "x" * 120  # longer than a line may be
+    campaign_id = saved(editor, named(name))
+    response = editor.get(f"/api/caravans/{campaign_id}/calendar.ics")
+    assert response.status_code == 200, response.text
+    assert all(len(line) <= 75 for line in response.content.split(b"\r\n"))
+    calendar = Calendar.from_ical(response.content)
+    # The library keeps an X- property as written: X-WR-CALNAME is TEXT by convention,
+    # read as such (RFC 5545 backslash escapes).
+    assert unescape_backslash(str(calendar["X-WR-CALNAME"])) == name
+    events = calendar.walk("VEVENT")
+    assert events and all(str(e["SUMMARY"]).startswith(f"{name} — ") for e in events)

@@ -148,14 +148,16 @@ def plan_ics(plan: CampaignPlan, campaign_id: str, now: datetime | None = None) 
     """One event per visit, for the teams' and partners' calendars. Times are written in
     UTC: Morocco's clock changes around Ramadan every year, and a calendar that trusts an
     embedded time-zone table would be an hour off where the table stops."""
-    from icalendar import Calendar, Event
+    from icalendar import Calendar, Event, vText
 
     stamp = (now or clock.now()).astimezone(UTC)
     labels = {s.code: s for s in plan.campaign.specialties}
     calendar = Calendar()
     calendar.add("prodid", "-//Qurb//caravanes médicales//FR")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", plan.campaign.name)
+    # An X- property is written as given unless typed: the name is TEXT, escaped (a line
+    # break becomes \n, ';' and ',' are quoted) like SUMMARY; the library folds long lines.
+    calendar.add("x-wr-calname", vText(plan.campaign.name))
     calendar.add("x-wr-timezone", "Africa/Casablanca")
     for stop in plan.stops:
         event = Event()
