@@ -27,12 +27,13 @@ def run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.output
 
 
-def add(name: str, db: str) -> None:
+def add(name: str, db: str) -> str:
     code, _, output = run(
         "facilities", "add", "--name", name, "--category", "DR", "--commune", COMMUNE,
         "--db", db,
     )  # fmt: skip
     assert code == 0, output
+    return output.split()[-1]  # "Added <id>"
 
 
 def csv_rows(text: str) -> list[dict[str, str]]:
@@ -74,3 +75,20 @@ def test_a_formula_name_is_exported_as_text_and_imports_back(
     )
     [back] = json.loads(stdout)["rows"]
     assert back["name"] == FORMULA  # the name as it was typed, without the added quote
+
+
+def test_a_name_with_markup_prints_verbatim(scratch_db: str) -> None:
+    name = "Markup [/] crash [b]x"
+    facility_id = add(name, scratch_db)
+    result = runner.invoke(app, ["facilities", "--territory", COMMUNE, "--db", scratch_db])
+    assert result.exception is None, repr(result.exception)
+    assert result.exit_code == 0 and name in result.stdout
+    result = runner.invoke(app, ["facilities", "close", facility_id, "--db", scratch_db])
+    assert result.exception is None, repr(result.exception)
+    assert f"Closed {facility_id}: {name}" in result.stdout
+
+
+def test_an_error_quoting_a_value_with_markup_prints_it(scratch_db: str) -> None:
+    result = runner.invoke(app, ["facilities", "close", "no-such[/]id", "--db", scratch_db])
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.exit_code == 2 and "no-such[/]id" in result.output

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from qurb.access.cli_options import (
     ACCESS_SOURCES,
@@ -256,4 +257,6 @@ def access_fit(
             f"{len(trips.origin_commune)} trips.\nRMSE minutes before/after: "
             f"{result.before.rmse_minutes} / {result.after.rmse_minutes}.",
         )
-        out.print(f"[green]wrote[/] {write}: use it with --params {write}")
+        out.print(
+            f"[green]wrote[/] {escape(str(write))}: use it with --params {escape(str(write))}"
+        )

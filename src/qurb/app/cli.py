@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from sqlalchemy import Engine
 
 from qurb.app.dataset import init_database
@@ -129,7 +130,10 @@ def data_build(
         raise fail(str(error)) from None
     rows = [{"file": name, "sha256": sha[:16]} for name, sha in report.outputs.items()]
     render(
-        rows, ["file", "sha256"], OutputFormat.TABLE, title=f"Bundled dataset written to {target}"
+        rows,
+        ["file", "sha256"],
+        OutputFormat.TABLE,
+        title=f"Bundled dataset written to {escape(str(target))}",
     )
     from qurb.data import read_csv_rows
 
@@ -311,7 +315,7 @@ def export_cmd(
         sys.stdout.write(buffer.getvalue())
     else:
         output.write_text(buffer.getvalue(), encoding="utf-8")
-        err.print(f"[green]Wrote[/] {output}")
+        err.print(f"[green]Wrote[/] {escape(str(output))}")
 
 
 if __name__ == "__main__":  # pragma: no cover

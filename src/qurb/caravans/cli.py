@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+from rich.markup import escape
 
 from qurb.access.cli import ModelOption, ParamsOption, export_metadata, measured
 from qurb.kernel import clock
@@ -102,18 +103,20 @@ def _write_outputs(
     if ics:
         ics.write_bytes(plan_ics(plan, campaign_id))
         events = len(plan.stops)
-        err.print(f"[green]Wrote[/] {ics} (iCalendar, {events} events)")
+        err.print(f"[green]Wrote[/] {escape(str(ics))} (iCalendar, {events} events)")
     if geojson:
         geojson.write_text(
             json.dumps(geojson_document(plan_geojson(plan)), ensure_ascii=False), encoding="utf-8"
         )
-        err.print(f"[green]Wrote[/] {geojson} (routes and stops)")
+        err.print(f"[green]Wrote[/] {escape(str(geojson))} (routes and stops)")
     if notices_dir:
         notices_dir.mkdir(parents=True, exist_ok=True)
         pages = notices(plan)
         for code, page in pages.items():
             (notices_dir / f"notice-{code}.html").write_text(page, encoding="utf-8")
-        err.print(f"[green]Wrote[/] {len(pages)} public notices (FR/AR) to {notices_dir}/")
+        err.print(
+            f"[green]Wrote[/] {len(pages)} public notices (FR/AR) to {escape(str(notices_dir))}/"
+        )
 
 
 def _print_plan(plan: CampaignPlan, fmt: OutputFormat, campaign_id: str | None) -> None:
@@ -407,7 +410,7 @@ def record_cmd(
     with open_session(db) as session:
         rows = read_record_file(file)
         count = record_visits(session, actor(by), campaign_id, rows, _today(today), str(file))
-    out.print(f"[green]Recorded[/] {count} line(s) for {campaign_id}.")
+    out.print(f"[green]Recorded[/] {count} line(s) for {escape(campaign_id)}.")
 
 
 @caravan_app.command("report")
@@ -427,7 +430,7 @@ def report_cmd(
         report = campaign_report(session, campaign_id)
     if html_file:
         html_file.write_text(report_html(report), encoding="utf-8")
-        err.print(f"[green]Wrote[/] {html_file}")
+        err.print(f"[green]Wrote[/] {escape(str(html_file))}")
     if fmt is OutputFormat.JSON:
         document = CARAVAN_SOURCES.annotate(report.model_dump(mode="json"))
         sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
@@ -447,7 +450,7 @@ def report_cmd(
         [r.model_dump(mode="json") for r in report.stops],
         columns,
         fmt,
-        title=f"{report.campaign.name}: planned vs done",
+        title=f"{escape(report.campaign.name)}: planned vs done",
         sources=CARAVAN_SOURCES,
     )
     if fmt is OutputFormat.TABLE:

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -57,9 +58,10 @@ def exit_code_for(error: Exception) -> int:
 
 
 def fail(message: str, hint: str = "", code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}")
+    """Print an error (its text printed as is: it may quote a user's value) and the exit."""
+    err.print(f"[bold red]error:[/] {escape(message)}")
     if hint:
-        err.print(f"[dim]{hint}[/]")
+        err.print(f"[dim]{escape(hint)}[/]")
     return typer.Exit(code=code)
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from qurb.kernel.attribution import Attribution, metadata_comment_lines
@@ -118,8 +119,9 @@ def render(
         sample = next((r.get(column) for r in rows if r.get(column) is not None), None)
         numeric = isinstance(sample, int | float) and not isinstance(sample, bool)
         table.add_column(names.get(column, column), justify="right" if numeric else "left")
+    # Cells are data (a facility named "Markup [/] crash"), never markup.
     for row in rows:
-        table.add_row(*(_cell(row.get(c)) for c in columns))
+        table.add_row(*(escape(_cell(row.get(c))) for c in columns))
     console.print(table)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from qurb.kernel.attribution import (
     Attribution,
@@ -171,10 +172,10 @@ def facilities_import(
     """Import facilities, all or nothing: any bad row stops the import and is listed."""
     with open_session(db) as session:
         result = import_facilities(session, actor(by), file, sheet)
-    out.print(f"[green]Imported[/] {len(result.ids)} facilities from {file}.")
+    out.print(f"[green]Imported[/] {len(result.ids)} facilities from {escape(str(file))}.")
     if result.ignored_columns:
         out.print(
-            f"[yellow]Columns not read:[/] {', '.join(result.ignored_columns)} "
+            f"[yellow]Columns not read:[/] {escape(', '.join(result.ignored_columns))} "
             "(see README: the columns an import takes)."
         )
 
@@ -254,7 +255,7 @@ def facilities_update(
         facility = update_facility(
             session, actor(by), facility_id, FacilityUpdate.model_validate(given), reason
         )
-        out.print(f"[green]Updated[/] {facility.id}: {facility.name} ({facility.category})")
+        out.print(f"[green]Updated[/] {facility.id}: {escape(facility.name)} ({facility.category})")
 
 
 @facilities_app.command("close")
@@ -267,7 +268,7 @@ def facilities_close(
     """Close a facility (kept in the registry and its history, no longer counted)."""
     with open_session(db) as session:
         facility = close_facility(session, actor(by), facility_id, reason)
-        out.print(f"[green]Closed[/] {facility.id}: {facility.name}")
+        out.print(f"[green]Closed[/] {facility.id}: {escape(facility.name)}")
 
 
 @facilities_app.command("history")
