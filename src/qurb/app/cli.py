@@ -119,7 +119,7 @@ def data_build(
     except ImportError as error:
         raise fail(
             f"qurb data build needs the package {error.name}, of the build extra",
-            "Run: pip install -e '.\\[build]'",  # escaped: not rich markup
+            "Run: pip install -e '.[build]'",  # fail() prints it as is
         ) from None
 
     target = out_dir or BUNDLED_DIR
