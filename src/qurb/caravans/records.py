@@ -109,7 +109,7 @@ def record_visits(
         accepted = [(stops[row.value.stop_number or 0], row.value.values()) for row in valid]
     if not problems:
         problems += _impossible_totals(session, stops, accepted, source)
-    batch = _batch_key(rows)
+    batch = _batch_key(accepted)
     if not problems:
         earlier = session.execute(
             select(CaravanRecordRow.recorded_at, CaravanRecordRow.recorded_by)
@@ -146,10 +146,16 @@ def record_visits(
     return len(accepted)
 
 
-def _batch_key(rows: Sequence[tuple[int, dict[str, Any]]]) -> str:
-    """SHA-256 of the rows (in a canonical form): the same file recorded twice is refused."""
+def _batch_key(accepted: Sequence[tuple[CaravanStopRow, dict[str, Any]]]) -> str:
+    """SHA-256 of the rows as they are stored (trimmed text, whole counts, keyed by column
+    name, in sorted order): the same facts recorded twice are refused however they are
+    written (`" 10"`, `10`, `10.0`; columns or rows in another order)."""
     canonical = json.dumps(
-        sorted(json.dumps(v, sort_keys=True, default=str) for _, v in rows), ensure_ascii=False
+        sorted(
+            json.dumps({"stop": stop.number, **values}, sort_keys=True, ensure_ascii=False)
+            for stop, values in accepted
+        ),
+        ensure_ascii=False,
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
