@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -122,7 +122,7 @@ def record_visits(
         ).first()
         if earlier is not None:
             reason = (
-                f"these rows were already recorded on {earlier.recorded_at:%Y-%m-%d %H:%M} "
+                f"these rows were already recorded on {earlier.recorded_at:%Y-%m-%d %H:%M} UTC "
                 f"by {earlier.recorded_by}; recording them again would count them twice"
             )
             problems.append((f"{source}: {reason}", FieldError("rows", reason)))
@@ -147,14 +147,15 @@ def record_visits(
 
 
 def _batch_key(accepted: Sequence[tuple[CaravanStopRow, dict[str, Any]]]) -> str:
-    """SHA-256 of the rows as they are stored (trimmed text, whole counts, keyed by column
-    name, in sorted order): the same facts recorded twice are refused however they are
-    written (`" 10"`, `10`, `10.0`; columns or rows in another order)."""
+    return batch_key({"stop": stop.number, **values} for stop, values in accepted)
+
+
+def batch_key(rows: Iterable[Mapping[str, Any]]) -> str:
+    """SHA-256 of a batch as it is stored (the visit number and the record's columns:
+    trimmed text, whole counts), in sorted order: the same facts recorded twice are refused
+    however they are written (`" 10"`, `10`, `10.0`; columns or rows in another order)."""
     canonical = json.dumps(
-        sorted(
-            json.dumps({"stop": stop.number, **values}, sort_keys=True, ensure_ascii=False)
-            for stop, values in accepted
-        ),
+        sorted(json.dumps(dict(row), sort_keys=True, ensure_ascii=False) for row in rows),
         ensure_ascii=False,
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
