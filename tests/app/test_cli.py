@@ -311,3 +311,28 @@ def test_services_are_edited_from_the_cli_with_history(scratch_db: str) -> None:
     assert code != 0 and "levitation" in output
     code, output = run("services", "-f", "csv")
     assert code == 0 and "general_hospital" in output and "children_hospital" in output
+
+
+def test_a_closed_facility_is_reopened_from_the_cli(scratch_db: str) -> None:
+    fid = "essp-03.231.81.03-ain-bida"
+    assert run("facilities", "close", fid, "--db", scratch_db)[0] == 0
+    code, output = run("facilities", "update", fid, "--beds", "3", "--db", scratch_db)
+    assert code == 2 and "is closed; reopen it first" in output
+    assert f"qurb facilities reopen {fid} --reason" in output
+    code, output = run("facilities", "reopen", fid, "--db", scratch_db)
+    assert code == 2 and "--reason" in output  # the reason is required
+    code, output = run(
+        "facilities", "reopen", fid, "--reason", "staff back", "--by", "amina", "--db", scratch_db
+    )
+    assert code == 0, output
+    assert f"Reopened {fid}" in output
+    code, output = run("facilities", "reopen", fid, "--reason", "twice", "--db", scratch_db)
+    assert code == 2 and f"facility {fid} is open" in output
+    assert run("facilities", "update", fid, "--beds", "3", "--db", scratch_db)[0] == 0
+    code, output = run("facilities", "history", fid, "-f", "json", "--db", scratch_db)
+    history = json.loads(output)["rows"]
+    assert [h["action"] for h in history[-3:]] == ["close", "reopen", "update"]
+    assert history[-2]["by"] == "amina"
+    assert (
+        history[-2]["fields"] == "status: closed → open" and history[-2]["reason"] == "staff back"
+    )

@@ -512,6 +512,15 @@ def test_api_goldens(api_client: TestClient, tmp_path: Path) -> None:
     )
     api.get("error-unknown-indicator", "/api/indicators/population")
     api.get("error-indicator-level", "/api/indicators/population_2024", level="country")
+    # A closed facility is read-only until it is reopened (pinned after the rest).
+    api.call("error-facility-update-closed", "PATCH", f"{f}/{fid}", json_body={"beds": 5})
+    api.call(
+        "facility-reopen",
+        "POST",
+        f"{f}/{fid}/reopen",
+        json_body={"reason": "staff back", "changed_by": "amina"},
+    )
+    api.call("error-facility-reopen-open", "POST", f"{f}/{fid}/reopen", json_body={"reason": "x"})
     api.book.finish()
 
 
@@ -840,4 +849,18 @@ def test_cli_goldens(national_db_file: tuple[Path, Any], tmp_path: Path) -> None
     # Errors.
     cli.run("error-unknown-territory", "gaps", "-t", "Fes-Meknez", "--format", "json")
     cli.run("error-unknown-facility", "facilities", "history", "essp-nope", "--format", "json")
+    # A closed facility is read-only until it is reopened (pinned after the rest).
+    closed = fid.group(1)
+    cli.run("error-facilities-update-closed", "facilities", "update", closed, "--beds", "5")
+    cli.run(
+        "facilities-reopen",
+        "facilities",
+        "reopen",
+        closed,
+        "--reason",
+        "staff back",
+        "--by",
+        "amina",
+    )
+    cli.run("error-facilities-reopen-open", "facilities", "reopen", closed, "--reason", "x")
     cli.book.finish()

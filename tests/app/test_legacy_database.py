@@ -16,6 +16,7 @@ import lzma
 import sqlite3
 import warnings
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -306,3 +307,41 @@ def test_the_campaign_and_its_recorded_visits_are_there(
     assert api.get(f"/api/caravans/{CAMPAIGN}/report").json()["totals"] == report["totals"]
     plan = qurb_json(legacy, "caravan", "show", CAMPAIGN)
     assert sum(len(d["stops"]) for d in plan["days"]) == 21
+
+
+def test_the_times_it_kept_are_read_as_utc(legacy: dict[str, Any], api: TestClient) -> None:
+    """The history's times were stored without a zone (the UTC time): they come back with
+    theirs, on the command line and over HTTP."""
+    history = qurb_json(legacy, "facilities", "history", CLOSED)["rows"]
+    assert all(row["when"].endswith("+00:00") for row in history), history
+    changes = api.get(f"/api/facilities/{CLOSED}/history").json()
+    moments = [datetime.fromisoformat(c["changed_at"]) for c in changes]
+    assert all(m.utcoffset() == timedelta(0) for m in moments), changes
+    assert [m.isoformat(timespec="seconds") for m in moments] == [r["when"] for r in history]
+
+
+# The visits the fixture recorded (make_legacy_db.sh), written as a sheet or a careless
+# hand would write them: spaces, decimals, another order of columns and rows.
+RECORDED_AGAIN = """service,facility,count,age_band,sex,item,kind,stop
+,,4.0,50-59,M,ophthalmology,consultation,2
+,, 12,15-49,F,general_medicine,consultation, 1
+,,8,60+,M,general_medicine,Consultation,1
+,,7,0-4,M,paediatrics,consultation,1
+,,9,,,glycaemia,screening,1
+,,20,,,paracetamol,medicine,1
+general_surgery,hosp-03.131.01.03-marche-verte,2,60+,F,general_medicine,referral,1
+"""
+
+
+def test_the_visits_recorded_before_are_not_recorded_twice(
+    legacy: dict[str, Any], tmp_path: Path
+) -> None:
+    path = tmp_path / "again.csv"
+    path.write_text(RECORDED_AGAIN, encoding="utf-8")
+    result = runner.invoke(
+        cli,
+        ["caravan", "record", CAMPAIGN, str(path), "--today", "2027-01-25", "--db", legacy["url"]],
+    )
+    assert result.exit_code == 2, result.output
+    assert "already recorded on" in result.output and "by youssef" in result.output
+    assert qurb_json(legacy, "caravan", "report", CAMPAIGN)["totals"]["done"] == 31

@@ -176,3 +176,58 @@ def test_a_refused_campaign_names_each_field() -> None:
         "campaign: 2 problem(s):\n  - end: 2027-02-27 is before start 2027-03-01\n"
         f"  - specialties[0]: {caught.value.errors[1].reason}"
     )
+
+
+def _saved(factory: sessionmaker[Session]) -> tuple[str, int]:
+    """A short campaign planned and saved; its id and the number of its first visit."""
+    spec = _spec()
+    with factory() as s:
+        plan = plan_campaign(s, spec, ONE_KM_A_MINUTE, BEFORE, seed=0)
+    with transaction(factory) as s:
+        return save_campaign(s, BY, spec, plan), plan.stops[0].number
+
+
+def test_the_same_facts_written_differently_are_refused_as_recorded(
+    small_region_db: Factory,
+) -> None:
+    factory = small_region_db()
+    campaign_id, stop = _saved(factory)
+    after = START + timedelta(days=7)
+    first = {"stop": stop, "kind": "consultation", "item": "general_medicine", "sex": "F",
+             "age_band": "15-49", "count": 10}  # fmt: skip
+    with transaction(factory) as s:
+        assert record_visits(s, BY, campaign_id, [(1, first)], after, "a.csv") == 1
+    # The same facts as a CSV gives them (text, spaces, another case), as a sheet gives
+    # them (10.0), and with the columns in another order.
+    again = [
+        {**first, "stop": f" {stop}", "count": " 10", "kind": "Consultation ", "sex": "f"},
+        {**first, "count": 10.0},
+        dict(reversed(list({**first, "stop": str(stop), "count": "10"}.items()))),
+    ]
+    for row in again:
+        with (
+            pytest.raises(RecordError, match="already recorded on") as caught,
+            transaction(factory) as s,
+        ):
+            record_visits(s, BY, campaign_id, [(1, row)], after, "b.csv")
+        [problem] = caught.value.errors
+        assert problem.field == "rows"
+    with factory() as s:
+        assert campaign_report(s, campaign_id).totals.done == 10
+
+
+def test_a_count_that_is_not_whole_names_its_row_and_field(small_region_db: Factory) -> None:
+    factory = small_region_db()
+    campaign_id, stop = _saved(factory)
+    row = {"stop": stop, "kind": "consultation", "item": "general_medicine", "count": 5.5}
+    with pytest.raises(RecordError) as caught, transaction(factory) as s:
+        record_visits(
+            s,
+            BY,
+            campaign_id,
+            [(1, row), (2, {**row, "count": 5})],
+            START + timedelta(days=7),
+            "c.csv",
+        )
+    assert [(e.row, e.field) for e in caught.value.errors] == [(1, "count")]
+    assert "c.csv: row 1: count: 5.5 is not a whole number" in str(caught.value)

@@ -181,3 +181,42 @@ def test_services_are_edited_over_http_with_history(edit_client) -> None:
     assert any(c["field"] == "services" for c in history[-1]["changes"])
     bad = edit_client.patch(f"/api/facilities/{fid}", json={"remove_services": ["x-ray-vision"]})
     assert bad.status_code == 422 and "x-ray-vision" in bad.text
+
+
+def test_a_closed_facility_is_reopened_over_http_before_it_is_changed(
+    edit_client, scratch_db
+) -> None:
+    fid = edit_client.get("/api/facilities", params={"territory": AIN_BIDA}).json()["items"][0][
+        "id"
+    ]
+    assert edit_client.post(f"/api/facilities/{fid}/close", json={}).status_code == 200
+    counts = _counts(scratch_db)
+    changed = edit_client.patch(f"/api/facilities/{fid}", json={"beds": 3})
+    assert changed.status_code == 409, changed.text
+    assert changed.json()["error"] == (
+        f"facility {fid} is closed; reopen it first (`qurb facilities reopen {fid} --reason …`)"
+    )
+    no_reason = edit_client.post(f"/api/facilities/{fid}/reopen", json={})
+    assert no_reason.status_code == 422, no_reason.text
+    assert _counts(scratch_db) == counts
+    reopened = edit_client.post(
+        f"/api/facilities/{fid}/reopen", json={"reason": "staff back", "changed_by": "amina"}
+    )
+    assert reopened.status_code == 200, reopened.text
+    assert (reopened.json()["id"], reopened.json()["status"]) == (fid, "open")
+    again = edit_client.post(f"/api/facilities/{fid}/reopen", json={"reason": "twice"})
+    assert again.status_code == 409 and f"facility {fid} is open" in again.json()["error"]
+    assert edit_client.patch(f"/api/facilities/{fid}", json={"beds": 3}).json()["beds"] == 3
+    history = edit_client.get(f"/api/facilities/{fid}/history").json()
+    assert [h["action"] for h in history][-3:] == ["close", "reopen", "update"]
+    reopen = history[-2]
+    assert (reopen["changed_by"], reopen["reason"]) == ("amina", "staff back")
+    assert reopen["changes"] == [{"field": "status", "before": "closed", "after": "open"}]
+
+
+def test_reopening_with_local_mode_off_is_403(scratch_db) -> None:
+    app = create_app(Settings(database_url=scratch_db, local_mode=False))
+    with TestClient(app) as client:
+        some = client.get("/api/facilities", params={"territory": AIN_BIDA}).json()["items"][0]
+        response = client.post(f"/api/facilities/{some['id']}/reopen", json={"reason": "x"})
+    assert response.status_code == 403 and "read-only" in response.json()["error"]

@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 
 from qurb.kernel.names import fold_name
 from qurb.registry._tables import FacilityEditionRow
+from qurb.registry.edition_changes import edition_changes
 from qurb.registry.editions import EditionChange, EditionEntry, Pairing, compute_edition_diff
-from qurb.registry.service import edition_changes
 from tests.environment import SOURCES
 
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from qurb.kernel.actor import Actor
+from qurb.kernel.errors import Conflict, InputError
 from qurb.platform.database import transaction
 from qurb.registry._tables import FacilityRow
 from qurb.registry.model import Facility
@@ -21,6 +22,7 @@ from qurb.registry.service import (
     create_facilities,
     facility_history,
     list_facilities,
+    reopen_facility,
     update_facility,
 )
 from tests.regions import HP_TIZGUI, IMI, PROVINCE_CODE, TIZGUI
@@ -138,3 +140,31 @@ def test_listing_by_territory_follows_the_cercle(small_region_db: Factory) -> No
         assert [r.id for r in hospitals] == [HP_TIZGUI]
         close(s, HP_TIZGUI)
         assert list_facilities(s, FacilityFilter(territory="Tizgui", level="secondary")) == []
+
+
+def test_a_closed_facility_is_read_only_until_reopened(small_region_db: Factory) -> None:
+    factory = small_region_db()
+    with transaction(factory) as s:
+        close(s, HP_TIZGUI)
+    with transaction(factory) as s, pytest.raises(Conflict) as refused:
+        update(s, HP_TIZGUI, FacilityUpdate(beds=12))
+    assert str(refused.value) == (
+        f"facility {HP_TIZGUI} is closed; reopen it first "
+        f"(`qurb facilities reopen {HP_TIZGUI} --reason …`)"
+    )
+    with transaction(factory) as s, pytest.raises(InputError) as no_reason:
+        reopen_facility(s, BY, HP_TIZGUI, "  ")
+    assert [e.field for e in no_reason.value.errors] == ["reason"]
+    with transaction(factory) as s:
+        reopened = reopen_facility(s, BY, HP_TIZGUI, "rebuilt after the flood")
+        assert reopened.status == "open"
+    with transaction(factory) as s, pytest.raises(Conflict, match="is open"):
+        reopen_facility(s, BY, HP_TIZGUI, "again")
+    with transaction(factory) as s:
+        assert update(s, HP_TIZGUI, FacilityUpdate(beds=12)).beds == 12
+        history = facility_history(s, HP_TIZGUI)
+    assert [h.action for h in history] == ["create", "close", "reopen", "update"]
+    reopen = history[2]
+    assert (reopen.changed_by, reopen.reason) == (BY.name, "rebuilt after the flood")
+    assert reopen.before is not None and reopen.after is not None
+    assert (reopen.before["status"], reopen.after["status"]) == ("closed", "open")

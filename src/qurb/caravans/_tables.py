@@ -7,7 +7,6 @@ from datetime import date, datetime
 from sqlalchemy import (
     JSON,
     Date,
-    DateTime,
     ForeignKey,
     Integer,
     String,
@@ -15,7 +14,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from qurb.platform.tables import Base
+from qurb.platform.tables import Base, UTCDateTime
 
 
 class CaravanCampaignRow(Base):
@@ -31,7 +30,7 @@ class CaravanCampaignRow(Base):
     end_date: Mapped[date] = mapped_column(Date)
     spec: Mapped[dict[str, object]] = mapped_column(JSON)
     plan: Mapped[dict[str, object]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(120))
 
 
@@ -79,5 +78,5 @@ class CaravanRecordRow(Base):
     service: Mapped[str | None] = mapped_column(String(120))
     # SHA-256 of the rows recorded together, so that one file is not counted twice.
     batch_sha256: Mapped[str] = mapped_column(String(64), index=True)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
     recorded_by: Mapped[str] = mapped_column(String(120))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -109,7 +109,7 @@ def record_visits(
         accepted = [(stops[row.value.stop_number or 0], row.value.values()) for row in valid]
     if not problems:
         problems += _impossible_totals(session, stops, accepted, source)
-    batch = _batch_key(rows)
+    batch = _batch_key(accepted)
     if not problems:
         earlier = session.execute(
             select(CaravanRecordRow.recorded_at, CaravanRecordRow.recorded_by)
@@ -122,7 +122,7 @@ def record_visits(
         ).first()
         if earlier is not None:
             reason = (
-                f"these rows were already recorded on {earlier.recorded_at:%Y-%m-%d %H:%M} "
+                f"these rows were already recorded on {earlier.recorded_at:%Y-%m-%d %H:%M} UTC "
                 f"by {earlier.recorded_by}; recording them again would count them twice"
             )
             problems.append((f"{source}: {reason}", FieldError("rows", reason)))
@@ -146,10 +146,17 @@ def record_visits(
     return len(accepted)
 
 
-def _batch_key(rows: Sequence[tuple[int, dict[str, Any]]]) -> str:
-    """SHA-256 of the rows (in a canonical form): the same file recorded twice is refused."""
+def _batch_key(accepted: Sequence[tuple[CaravanStopRow, dict[str, Any]]]) -> str:
+    return batch_key({"stop": stop.number, **values} for stop, values in accepted)
+
+
+def batch_key(rows: Iterable[Mapping[str, Any]]) -> str:
+    """SHA-256 of a batch as it is stored (the visit number and the record's columns:
+    trimmed text, whole counts), in sorted order: the same facts recorded twice are refused
+    however they are written (`" 10"`, `10`, `10.0`; columns or rows in another order)."""
     canonical = json.dumps(
-        sorted(json.dumps(v, sort_keys=True, default=str) for _, v in rows), ensure_ascii=False
+        sorted(json.dumps(dict(row), sort_keys=True, ensure_ascii=False) for row in rows),
+        ensure_ascii=False,
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

@@ -1,13 +1,20 @@
-"""SQLAlchemy tables of the registry. Portable SQL only: SQLite by default, PostgreSQL too."""
+"""The declarative base every feature's tables share, and the column types they share.
+Portable SQL only: SQLite by default, PostgreSQL too."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 from sqlalchemy import (
+    DateTime,
+    Dialect,
     MetaData,
     String,
     Text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -27,3 +34,29 @@ class DatasetMetaRow(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A moment, stored in UTC and read back as an aware UTC datetime on every engine.
+
+    PostgreSQL keeps it in a `timestamp with time zone`; SQLite, which has no zone, as the
+    text of its UTC time (the format SQLAlchemy has always written there), read back as
+    UTC. A datetime without a zone is refused: nobody can tell which moment it is."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime) or value.utcoffset() is None:
+            raise ValueError(f"a timestamp needs its time zone: {value!r}")
+        moment = value.astimezone(UTC)
+        return moment.replace(tzinfo=None) if dialect.name == "sqlite" else moment
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:  # SQLite, or a column written without its zone
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)

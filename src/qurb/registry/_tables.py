@@ -6,7 +6,6 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -17,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from qurb.platform.tables import Base
+from qurb.platform.tables import Base, UTCDateTime
 
 
 class FacilityRow(Base):
@@ -56,7 +55,7 @@ class FacilityRow(Base):
     link_score: Mapped[float | None] = mapped_column(Float)
     moh_delegation: Mapped[str | None] = mapped_column(String(200))
     moh_commune: Mapped[str | None] = mapped_column(String(200))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class FacilityEditionRow(Base):
@@ -85,7 +84,7 @@ class FacilityChangeRow(Base):
     facility_id: Mapped[str] = mapped_column(String(80), index=True)
     action: Mapped[str] = mapped_column(String(24))
     changed_by: Mapped[str] = mapped_column(String(120))
-    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     reason: Mapped[str | None] = mapped_column(Text)
     before: Mapped[dict[str, object] | None] = mapped_column(JSON)
     after: Mapped[dict[str, object] | None] = mapped_column(JSON)

@@ -1,5 +1,6 @@
 """Facilities: filtered pages (JSON or GeoJSON), one facility, its history, and registry
-edits (local mode only) through the same models and validation as the CLI."""
+edits (local mode only: add, change, close, reopen) through the same models and validation
+as the CLI."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from qurb.registry.schemas import (
     FacilityCreateRequest,
     FacilityPage,
     FacilityRead,
+    FacilityReopenRequest,
     FacilityUpdateRequest,
 )
 from qurb.registry.service import (
@@ -29,6 +31,7 @@ from qurb.registry.service import (
     facility_history,
     facility_page,
     get_facility,
+    reopen_facility,
     update_facility,
 )
 from qurb.territory.api import IndexDep
@@ -192,6 +195,22 @@ def close(
 ) -> FacilityRead:
     with state.write() as session:
         row = close_facility(
+            session, _actor(payload, settings.default_user), facility_id, payload.reason
+        )
+        return _read(row, state.part(TerritoryIndex))
+
+
+@router.post(
+    "/{facility_id}/reopen",
+    response_model=FacilityRead,
+    dependencies=[LocalEdit],
+    summary="Reopen a closed facility (local mode): counted again, and editable",
+)
+def reopen(
+    facility_id: str, payload: FacilityReopenRequest, state: StateDep, settings: SettingsDep
+) -> FacilityRead:
+    with state.write() as session:
+        row = reopen_facility(
             session, _actor(payload, settings.default_user), facility_id, payload.reason
         )
         return _read(row, state.part(TerritoryIndex))

@@ -27,6 +27,7 @@ from qurb.platform.cli import (
     out,
 )
 from qurb.platform.output import OutputFormat, render
+from qurb.registry.edition_changes import edition_changes
 from qurb.registry.editions import Pairing
 from qurb.registry.imports import import_facilities
 from qurb.registry.model import Facility, Level, categories, facility_snapshot
@@ -36,17 +37,17 @@ from qurb.registry.service import (
     FacilityUpdate,
     close_facility,
     create_facilities,
-    edition_changes,
     facility_history,
     get_facility,
     list_facilities,
+    reopen_facility,
     update_facility,
 )
 
 cli = typer.Typer()
 
 facilities_app = typer.Typer(
-    help="The facility registry: list, add, update, close, import, history.",
+    help="The facility registry: list, add, update, close, reopen, import, history.",
     invoke_without_command=True,
 )
 
@@ -269,6 +270,19 @@ def facilities_close(
     with open_session(db) as session:
         facility = close_facility(session, actor(by), facility_id, reason)
         out.print(f"[green]Closed[/] {facility.id}: {escape(facility.name)}")
+
+
+@facilities_app.command("reopen")
+def facilities_reopen(
+    facility_id: Annotated[str, typer.Argument(help="Facility id.")],
+    reason: Annotated[str, typer.Option(help="Why it reopens (kept in the history).")],
+    by: Annotated[str | None, typer.Option(help="Who makes the change.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Reopen a closed facility (counted again, and editable)."""
+    with open_session(db) as session:
+        facility = reopen_facility(session, actor(by), facility_id, reason)
+        out.print(f"[green]Reopened[/] {facility.id}: {facility.name}")
 
 
 @facilities_app.command("history")

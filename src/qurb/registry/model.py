@@ -111,7 +111,7 @@ class FacilityChange:
 
     id: int
     facility_id: str
-    action: str  # create | update | recategorise | close
+    action: str  # create | update | recategorise | close | reopen
     changed_by: str
     changed_at: datetime
     reason: str | None

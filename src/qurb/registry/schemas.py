@@ -170,3 +170,16 @@ class FacilityUpdateRequest(FacilityUpdate, EditNote):
 
 class FacilityCloseRequest(EditNote):
     pass
+
+
+class FacilityReopenRequest(EditNote):
+    """Who reopens a closed facility, and why (required)."""
+
+    reason: str = Field(min_length=1, max_length=2000, description="why it reopens (required)")
+
+    @field_validator("reason")
+    @classmethod
+    def _said(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("say why the facility reopens")
+        return value.strip()

@@ -1,4 +1,5 @@
-"""The facility registry: query, add, update, close, re-categorise — with full history.
+"""The facility registry: query, add, update, close, reopen, re-categorise — with full
+history. A closed facility is read-only until it is reopened.
 
 Every write goes through `validate_*` (the same rules for the CLI, imports and the web
 app) and is one transaction that also writes a `facility_changes` row: who, when, the
@@ -19,11 +20,10 @@ from sqlalchemy.orm import Session
 
 from qurb.kernel import clock
 from qurb.kernel.actor import Actor
-from qurb.kernel.errors import FieldError, InputError, NotFound
+from qurb.kernel.errors import Conflict, FieldError, InputError, NotFound
 from qurb.kernel.ids import slug
 from qurb.kernel.names import fold_name
-from qurb.registry._tables import FacilityChangeRow, FacilityEditionRow, FacilityRow
-from qurb.registry.editions import EditionDiff, EditionEntry, compute_edition_diff
+from qurb.registry._tables import FacilityChangeRow, FacilityRow
 from qurb.registry.facility_services import (
     facility_services,
     known_services,
@@ -382,8 +382,14 @@ def update_facility(
     update: FacilityUpdate,
     reason: str | None = None,
 ) -> Facility:
-    """Change a facility's fields; a category change is recorded as 'recategorise'."""
+    """Change a facility's fields; a category change is recorded as 'recategorise'.
+    Conflict for a closed facility: it is reopened first (`reopen_facility`)."""
     row = _facility_row(session, facility_id)
+    if row.status == Status.CLOSED.value:
+        raise Conflict(
+            f"facility {facility_id} is closed; reopen it first "
+            f"(`qurb facilities reopen {facility_id} --reason …`)"
+        )
     before = _as_dict(row)
     changes = update.model_dump(exclude_unset=True)
     added = changes.pop("add_services", None) or []
@@ -458,13 +464,31 @@ def _service_errors(added: list[str], removed: list[str], services: set[str]) ->
 def close_facility(
     session: Session, actor: Actor, facility_id: str, reason: str | None = None
 ) -> Facility:
+    """Close a facility: kept with its history, no longer counted, read-only until reopened."""
     row = _facility_row(session, facility_id)
     if row.status == Status.CLOSED.value:
         raise RegistryError([FieldError("status", f"facility {facility_id} is already closed")])
+    return _set_status(session, actor, row, Status.CLOSED, reason)
+
+
+def reopen_facility(session: Session, actor: Actor, facility_id: str, reason: str) -> Facility:
+    """Open a closed facility again; the reason is required. Conflict if it is open."""
+    if not (reason or "").strip():
+        raise RegistryError([FieldError("reason", "say why the facility reopens")], facility_id)
+    row = _facility_row(session, facility_id)
+    if row.status != Status.CLOSED.value:
+        raise Conflict(f"facility {facility_id} is {row.status}: only a closed one is reopened")
+    return _set_status(session, actor, row, Status.OPEN, reason.strip())
+
+
+def _set_status(
+    session: Session, actor: Actor, row: FacilityRow, status: Status, reason: str | None
+) -> Facility:
     before = _as_dict(row)
     now = clock.now()
-    row.status, row.updated_at = Status.CLOSED.value, now
-    _record_change(session, facility_id, "close", actor.name, before, _as_dict(row), reason, now)
+    row.status, row.updated_at = status.value, now
+    action = "close" if status is Status.CLOSED else "reopen"
+    _record_change(session, row.id, action, actor.name, before, _as_dict(row), reason, now)
     session.flush()
     return _facility(row)
 
@@ -546,48 +570,3 @@ def facility_page(
     found = session.scalars(select(FacilityRow).where(FacilityRow.id.in_(page_ids)))
     rows = {r.id: r for r in found}
     return len(ids), [_facility(rows[fid]) for fid in page_ids]
-
-
-def _unit_of_ministry_id(facility_id: str) -> str:
-    """The unit a Ministry facility's id names: `<family>-<unit>-<slug>…`, the unit being
-    the arrondissement where the Ministry names one, else the commune (the id scheme of
-    qurb.databuild.facilities); HCP codes hold no dash."""
-    return facility_id.split("-", 2)[1]
-
-
-def edition_changes(
-    session: Session,
-    earlier: int,
-    later: int,
-    family: str,
-    territory: str | None = None,
-) -> list[EditionDiff]:
-    """Openings, closures, moves, re-categorisations and renamings between two Ministry
-    editions. The whole country is compared, so that a facility moved across the
-    territory's border is a move, listed when either of its communes is in the territory."""
-    editions = set(session.scalars(select(FacilityEditionRow.edition).distinct()))
-    for edition in (earlier, later):
-        if edition not in editions:
-            raise RegistryError(
-                [FieldError("edition", f"no {edition} edition; editions: {sorted(editions)}")]
-            )
-    query = select(FacilityEditionRow).where(
-        FacilityEditionRow.family == family, FacilityEditionRow.edition.in_([earlier, later])
-    )
-    entries: dict[int, list[EditionEntry]] = {earlier: [], later: []}
-    for row in session.scalars(query):
-        entries[row.edition].append(
-            EditionEntry(
-                row.facility_id,
-                row.name,
-                row.category,
-                row.commune_code,
-                _unit_of_ministry_id(row.facility_id),
-            )
-        )
-    diffs = compute_edition_diff(entries[earlier], entries[later])
-    if not territory:
-        return diffs
-    index = TerritoryIndex.from_session(session)
-    communes = {c.code for c in index.communes_within(index.resolve(territory))}
-    return [d for d in diffs if d.commune_code in communes or d.commune_before in communes]

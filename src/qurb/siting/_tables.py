@@ -6,13 +6,12 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
-    DateTime,
     ForeignKey,
     String,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from qurb.platform.tables import Base
+from qurb.platform.tables import Base, UTCDateTime
 
 
 class ScenarioRow(Base):
@@ -27,5 +26,5 @@ class ScenarioRow(Base):
     territory_code: Mapped[str] = mapped_column(String(16), ForeignKey("territories.code"))
     params: Mapped[dict[str, object]] = mapped_column(JSON)
     result: Mapped[dict[str, object]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(120))

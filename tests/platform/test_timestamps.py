@@ -1,0 +1,93 @@
+"""Every timestamp is stored with its zone and read back as an aware UTC datetime, on
+SQLite and PostgreSQL: registry history, facilities, saved campaigns; and a database whose
+timestamps were written without a zone is read (SQLite) or migrated (PostgreSQL) as UTC."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from qurb.app.schema import MIGRATIONS_DIR, SCHEMA_REVISION, schema_revision, upgrade_if_behind
+from qurb.kernel import clock
+from qurb.kernel.actor import Actor
+from qurb.platform.database import transaction
+from qurb.registry.service import close_facility, facility_history, get_facility
+from tests.regions import HP_TIZGUI
+
+Factory = Callable[..., sessionmaker[Session]]
+BY = Actor.local("planner")
+CASABLANCA_SUMMER = timezone(timedelta(hours=1))
+# 09:30 in Morocco (UTC+1) is 08:30 UTC.
+MOMENT = datetime(2027, 3, 1, 9, 30, tzinfo=CASABLANCA_SUMMER)
+MOMENT_UTC = datetime(2027, 3, 1, 8, 30, tzinfo=UTC)
+
+
+def _is_utc(value: datetime) -> bool:
+    return value.tzinfo is not None and value.utcoffset() == timedelta(0)
+
+
+def test_a_write_keeps_its_moment_and_reads_back_in_utc(
+    small_region_db: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    factory = small_region_db()
+    monkeypatch.setattr(clock, "now", lambda: MOMENT)
+    with transaction(factory) as s:
+        close_facility(s, BY, HP_TIZGUI, "merged")
+    with factory() as s:
+        closed = facility_history(s, HP_TIZGUI)[-1]
+        facility = get_facility(s, HP_TIZGUI)
+    assert closed.action == "close"
+    assert _is_utc(closed.changed_at) and closed.changed_at == MOMENT_UTC
+    assert closed.changed_at.hour == 8
+    assert _is_utc(facility.updated_at) and facility.updated_at == MOMENT_UTC
+
+
+def _alembic(engine: Engine, revision: str) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+
+def test_timestamps_written_without_a_zone_are_read_as_utc(small_region_db: Factory) -> None:
+    """A database at revision 0004 whose history holds a time without zone: on SQLite the
+    text SQLAlchemy always wrote, on PostgreSQL a `timestamp without time zone` column (as
+    a schema made outside the migrations may have). After the upgrade both read it as UTC."""
+    factory = small_region_db()
+    engine = factory.kw["bind"]
+    _alembic(engine, "0004")
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(
+                text(
+                    "ALTER TABLE facility_changes ALTER COLUMN changed_at "
+                    "TYPE timestamp without time zone"
+                )
+            )
+        connection.execute(
+            text("UPDATE facility_changes SET changed_at = :at WHERE facility_id = :id"),
+            {"at": MOMENT_UTC.replace(tzinfo=None), "id": HP_TIZGUI},
+        )
+    assert schema_revision(engine) == "0004"
+    assert upgrade_if_behind(engine) is True
+    assert schema_revision(engine) == SCHEMA_REVISION
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            kind = connection.scalar(
+                text(
+                    "SELECT data_type FROM information_schema.columns WHERE table_name = "
+                    "'facility_changes' AND column_name = 'changed_at' "
+                    "AND table_schema = current_schema()"
+                )
+            )
+        assert kind == "timestamp with time zone"
+    with factory() as s:
+        [created] = facility_history(s, HP_TIZGUI)
+    assert _is_utc(created.changed_at) and created.changed_at == MOMENT_UTC
