@@ -21,6 +21,7 @@ from qurb.app.features import routers
 from qurb.app.state import open_state
 from qurb.platform.licence_link import LicenceLink
 from qurb.platform.limits import BodySizeLimit
+from qurb.platform.security import HostAndOrigin, SecurityHeaders
 from qurb.platform.settings import Settings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -81,6 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
-    # Outermost: even a refused body (413) or an error answer carries the licence link.
+    app.add_middleware(HostAndOrigin, public_url=settings.public_url)
+    # Outer ones: even a refused host, origin or body carries these headers.
+    app.add_middleware(SecurityHeaders, tile_url=settings.tile_url)
     app.add_middleware(LicenceLink)
     return app
