@@ -89,6 +89,16 @@ def page(server: str) -> Iterator[object]:
         tab = context.new_page()
         errors: list[str] = []
         tab.on("pageerror", lambda e: errors.append(str(e)))
+        # What the Content-Security-Policy refused (an inline script, style or handler) is
+        # only told on the console: it is an error of the page too.
+        tab.on(
+            "console",
+            lambda m: (
+                errors.append(m.text)
+                if m.type == "error" and "Content Security Policy" in m.text
+                else None
+            ),
+        )
         tab.base = server  # type: ignore[attr-defined]
         yield tab
         browser.close()

@@ -231,3 +231,11 @@ def test_the_map_words_a_norm_gap_by_its_norm_sets_kind(page) -> None:  # type: 
     page.select_option("select[data-param=rule]", "maroc-rural-1987/first-contact-per-15000")
     unit.filter(has_text="missing").wait_for(timeout=15_000)
     assert page.evaluate(chosen) == "Norm gap (missing facilities)"
+
+
+def test_the_api_docs_work_under_the_page_policy(page) -> None:  # type: ignore[no-untyped-def]
+    """/docs: the vendored Swagger UI starts from a static script (the CSP refuses inline
+    ones) and lists the API's operations; a refused script or style fails the page."""
+    page.goto(page.base + "/docs")
+    page.wait_for_selector(".swagger-ui .opblock-summary-path", timeout=15_000)
+    assert "/api/facilities" in page.locator(".swagger-ui").inner_text()

@@ -241,10 +241,13 @@ def test_panel_screenshots_phone_and_laptop(page) -> None:  # type: ignore[no-un
                 page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
                 # The whole panel at the screen's width, unrolled for the reader (on the page
                 # it scrolls inside its box).
-                page.add_style_tag(
-                    content="html, body { height: auto; scrollbar-width: none; } "
+                # (A constructed style sheet: the page's CSP refuses an inline <style>.)
+                page.evaluate(
+                    """(css) => { const sheet = new CSSStyleSheet(); sheet.replaceSync(css);
+                       document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet]; }""",
+                    "html, body { height: auto; scrollbar-width: none; } "
                     ".panel { overflow: visible; } "
-                    "@media (max-width: 900px) { .layout { grid-template-columns: 100%; } }"
+                    "@media (max-width: 900px) { .layout { grid-template-columns: 100%; } }",
                 )
                 page.locator("#panel").screenshot(path=str(ARTIFACTS / f"{name}-panel.png"))
                 assert not overflow and wide <= 0, (device, lang, code, overflow, wide)

@@ -15,6 +15,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from qurb.kernel.errors import Conflict, Forbidden, InputError, NotFound, QurbError
 from qurb.kernel.rows import validation_errors
+from qurb.platform.licence_link import LICENCE_LINK
+from qurb.platform.security import security_headers
 
 log = logging.getLogger("qurb.web")
 
@@ -94,12 +96,23 @@ def _http(request: Request, error: Exception) -> JSONResponse:
 
 
 def _integrity(request: Request, error: Exception) -> JSONResponse:
-    return error_response(409, f"the database refused the change, nothing was written: {error}")
+    # The statement and its values stay in the server's log: they are no client's business.
+    log.warning("database refused %s %s: %s", request.method, request.url.path, error)
+    return error_response(
+        409,
+        "the database refused the change (it clashes with what is stored); nothing was written",
+    )
 
 
 def _unexpected(request: Request, error: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
-    return error_response(500, f"internal error ({type(error).__name__}); this is a bug in Qurb")
+    # Answered outside every middleware (Starlette's last resort): the headers are set here.
+    # The type of the error only: its text and traceback are in the server's log.
+    return error_response(
+        500,
+        f"internal error ({type(error).__name__}); this is a bug in Qurb",
+        headers={**security_headers(), "link": LICENCE_LINK},
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:

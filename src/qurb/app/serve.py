@@ -10,6 +10,7 @@ import typer
 
 from qurb.platform.cli import DbOption, err, open_engine, out
 from qurb.platform.database import default_url
+from qurb.platform.request_log import configure_logging
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -34,6 +35,15 @@ def serve(
         str | None,
         typer.Option(help="Background tiles URL ({z}/{x}/{y}); default none: works offline."),
     ] = None,
+    public_url: Annotated[
+        str | None,
+        typer.Option(
+            help="The URL users reach the server at, e.g. https://carte.example.ma (default "
+            "$QURB_PUBLIC_URL; none: localhost only). Its host is the only name answered; "
+            "https: behind a TLS proxy, whose X-Forwarded-Proto/Host are trusted from "
+            "$FORWARDED_ALLOW_IPS (default 127.0.0.1).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the carte sanitaire: the map page at / and the HTTP API under /api (docs: /docs)."""
     import uvicorn
@@ -43,10 +53,12 @@ def serve(
 
     url_db = db or default_url()
     open_engine(url_db).dispose()  # first run: create and load the database, with progress
-    settings = Settings.from_env(database_url=url_db, local_mode=local_edit, tile_url=tile_url)
+    settings = Settings.from_env(
+        database_url=url_db, local_mode=local_edit, tile_url=tile_url, public_url=public_url
+    )
     app = create_app(settings)
     shown_host = "localhost" if host in ("127.0.0.1", "::1") else host
-    url = f"http://{shown_host}:{port}/"
+    url = f"{settings.public_url}/" if settings.public_url else f"http://{shown_host}:{port}/"
     mode = "editing on (local mode)" if settings.local_mode else "read-only"
     out.print(f"Qurb — carte sanitaire: [bold]{url}[/]  (API docs: {url}docs; {mode})")
     if settings.local_mode and host not in LOOPBACK:
@@ -56,4 +68,6 @@ def serve(
         )
     if open_browser:
         threading.Timer(1.0, webbrowser.open, [url]).start()
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    configure_logging()  # one JSON line per request on stderr
+    # X-Forwarded-* are read by the app itself, only behind an https public URL.
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)

@@ -6,25 +6,49 @@ loading it on first use, as the CLI does) and keeps what does not change in memo
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.middleware.gzip import GZipMiddleware
 
 from qurb.app.errors import install_error_handlers
 from qurb.app.features import routers
+from qurb.app.schema import SCHEMA_REVISION, schema_revision
 from qurb.app.state import open_state
 from qurb.platform.licence_link import LicenceLink
 from qurb.platform.limits import BodySizeLimit
+from qurb.platform.request_log import RequestLog
+from qurb.platform.security import HostAndOrigin, SecurityHeaders
 from qurb.platform.settings import Settings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+log = logging.getLogger("qurb.web")
+
+DOCS_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>Qurb — API</title>
+  <link rel="icon" href="data:,">
+  <link rel="stylesheet" href="/static/vendor/swagger-ui/swagger-ui.css">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="/static/vendor/swagger-ui/swagger-ui-bundle.js"></script>
+  <script src="/static/js/swagger-init.js"></script>
+</body>
+</html>
+"""
 
 DESCRIPTION = """The carte sanitaire of Morocco as data: territories (HCP 2024) down to the
 commune, every public health facility of the Ministry's lists, the OpenStreetMap private
@@ -59,17 +83,42 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title="Qurb — API",
-            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
-            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
-            swagger_favicon_url="data:,",
-        )
+        # The vendored Swagger UI, started by a static script (no inline script: the CSP).
+        return HTMLResponse(DOCS_PAGE)
+
+    @app.get("/health", include_in_schema=False)
+    def health() -> JSONResponse:
+        report = health_report(state.engine)
+        status = 200 if report["status"] == "ok" else 503
+        return JSONResponse(report, status_code=status, headers={"Cache-Control": "no-store"})
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
-    # Outermost: even a refused body (413) or an error answer carries the licence link.
+    app.add_middleware(HostAndOrigin, public_url=settings.public_url)
+    # Outer ones: even a refused host, origin or body carries these headers.
+    app.add_middleware(SecurityHeaders, tile_url=settings.tile_url)
     app.add_middleware(LicenceLink)
+    app.add_middleware(RequestLog)
     return app
+
+
+def health_report(engine: Engine) -> dict[str, Any]:
+    """Is the database reachable, and is its schema the one this Qurb expects?"""
+    try:
+        revision = schema_revision(engine)
+    except SQLAlchemyError as error:
+        log.warning("health: database unreachable: %s", error)
+        return {
+            "status": "unavailable",
+            "database": "unreachable",
+            "schema": None,
+            "schema_current": False,
+        }
+    current = revision == SCHEMA_REVISION
+    return {
+        "status": "ok" if current else "unavailable",
+        "database": "ok" if revision is not None else "not a Qurb database",
+        "schema": revision,
+        "schema_current": current,
+    }

@@ -6,7 +6,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from qurb.kernel.attribution import LICENCES_PATH
 
-LINK_HEADER = (b"link", f'<{LICENCES_PATH}>; rel="license"'.encode())
+LICENCE_LINK = f'<{LICENCES_PATH}>; rel="license"'
+LINK_HEADER = (b"link", LICENCE_LINK.encode())
 
 
 class LicenceLink:

@@ -1,16 +1,19 @@
-"""What the web app is configured with: the database, editing rights, the base map."""
+"""What the web app is configured with: the database, editing rights, the base map, the
+public address."""
 
 from __future__ import annotations
 
 import getpass
 import os
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from qurb.platform.database import default_url
 
 LOCAL_MODE_ENV = "QURB_LOCAL_MODE"  # "0"/"false": the registry is read-only on the web
 TILE_URL_ENV = "QURB_TILE_URL"  # e.g. a local tile server; none: territory polygons only
+PUBLIC_URL_ENV = "QURB_PUBLIC_URL"  # e.g. https://carte.example.ma behind a TLS proxy
 
 
 def _default_user() -> str:
@@ -49,11 +52,33 @@ class Settings(BaseModel):
         description="Who an edit is recorded as when the request names nobody.",
     )
 
+    public_url: str | None = Field(
+        default=None,
+        description="The URL users reach the server at (e.g. https://carte.example.ma): the only "
+        "host name accepted and the origin writes must come from; https: behind a TLS proxy "
+        "whose X-Forwarded-Proto/Host are trusted. None: this machine only (localhost).",
+    )
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("a public URL is http:// or https:// and names a host")
+        if parts.username or parts.password or parts.query or parts.fragment:
+            raise ValueError("a public URL has no user, query or fragment")
+        if parts.path not in ("", "/"):
+            raise ValueError("Qurb is served at the root of its host: a public URL has no path")
+        return f"{parts.scheme}://{parts.netloc.lower()}"
+
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
         values: dict[str, object] = {
             "local_mode": _env_flag(LOCAL_MODE_ENV, True),
             "tile_url": os.environ.get(TILE_URL_ENV) or None,
+            "public_url": os.environ.get(PUBLIC_URL_ENV) or None,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls.model_validate(values)

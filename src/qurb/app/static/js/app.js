@@ -1,7 +1,7 @@
 // The map page: navigation (Morocco → region → province → commune), the choropleth, the
 // territory and facility panels, search, the language switch and registry editing.
 import { enc, getJSON } from "./api.js";
-import { legendHTML, noteText, palette, quantileBreaks } from "./choropleth.js";
+import { legendHTML, noteText, paintColours, palette, quantileBreaks } from "./choropleth.js";
 import { FacilityEditor } from "./editor.js";
 import { LANGS, applyStatic, escapeHtml, initialLang, label, lang, nameOf, num, setLang, t } from "./i18n.js";
 import { MapView } from "./map.js";
@@ -145,6 +145,7 @@ async function loadIndicator() {
   const colours = palette(state.indicator, breaks.length + 1);
   view.setValues(body.values, breaks, colours);
   $("#legend").innerHTML = legendHTML(shownIndicator(), body.values, breaks, colours) + markerLegend();
+  paintColours($("#legend"));
 }
 
 function markerLegend() {
@@ -264,6 +265,9 @@ const editor = new FacilityEditor($("#editor"), {
   },
 });
 
+// The controls change the map as they change; the form is never sent.
+$("#map-controls").addEventListener("submit", (event) => event.preventDefault());
+
 $("#panel").addEventListener("click", (event) => {
   const target = event.target.closest("[data-action], [data-open]");
   if (!target) return;
@@ -361,6 +365,7 @@ function switchLanguage(next) {
     const breaks = quantileBreaks(state.values.map((v) => v.value));
     const colours = palette(state.indicator, breaks.length + 1);
     $("#legend").innerHTML = legendHTML(shownIndicator(), state.values, breaks, colours) + markerLegend();
+    paintColours($("#legend"));
   }
   editor.categories = categoryChoices();
 }

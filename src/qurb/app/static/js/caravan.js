@@ -3,6 +3,7 @@
 // local mode, the record of what the visits gave.
 /* global L */
 import { ApiError, enc, getJSON, send } from "./api.js";
+import { paintColours } from "./choropleth.js";
 import { dataCredit } from "./credit.js";
 import { escapeHtml, initialLang, lang, locale, nameOf, num, setLang, t } from "./i18n.js";
 
@@ -76,7 +77,7 @@ function unitColours(plan) {
 }
 
 const stopsOf = (plan) => plan.days.flatMap((d) => d.stops);
-const swatch = (colour) => `<span class="swatch" style="background:${e(colour)}"></span>`;
+const swatch = (colour) => `<span class="swatch" data-colour="${e(colour)}"></span>`;
 
 function expectedText(expected) {
   return specialties()
@@ -284,14 +285,14 @@ async function drawMap(plan) {
     const icon = L.divIcon({
       className: "cv-stops",
       html: visits
-        .map((s) => `<span class="cv-stop" data-stop="${s.number}" style="background:${e(s.colour)}">${s.number}</span>`)
+        .map((s) => `<span class="cv-stop" data-stop="${s.number}" data-colour="${e(s.colour)}">${s.number}</span>`)
         .join(""),
       iconSize: [22 * visits.length, 22],
     });
     const title = `${visits.map((s) => s.number).join(", ")}. ${nameOf(visits[0])}`;
-    L.marker([visits[0].lat, visits[0].lon], { icon, title })
-      .bindPopup(() => popup(visits), { maxWidth: 320 })
-      .addTo(state.layers);
+    const marker = L.marker([visits[0].lat, visits[0].lon], { icon, title });
+    marker.on("add", () => paintColours(marker.getElement()));
+    marker.bindPopup(() => popup(visits), { maxWidth: 320 }).addTo(state.layers);
   }
   for (const b of plan.campaign.bases) {
     L.circleMarker([b.lat, b.lon], {
@@ -312,8 +313,9 @@ async function drawMap(plan) {
     state.fitted = true;
   }
   document.getElementById("cv-legend").innerHTML = [...colours]
-    .map(([unit, colour]) => `<span><i style="background:${e(colour)}"></i>${e(unit)}</span>`)
+    .map(([unit, colour]) => `<span><i data-colour="${e(colour)}"></i>${e(unit)}</span>`)
     .join("");
+  paintColours(document.getElementById("cv-legend"));
   document.getElementById("cv-map-note").textContent = t("caravan.map.note");
 }
 
@@ -352,6 +354,7 @@ function renderCalendar(plan) {
       <th>${t("caravan.col.commune")}</th><th>${t("caravan.col.hours")}</th>
       ${spec.map((s) => `<th class="num estimate" title="${e(t("estimate.expected"))}">${t("caravan.col.expected")} · ${e(specialtyName(s))} <abbr class="estimate-mark">*</abbr></th>`).join("")}
       <th class="num">${t("caravan.col.done")}</th></tr></thead><tbody>${body}</tbody></table></div>`;
+  paintColours(document.getElementById("cv-calendar"));
 }
 
 function renderDropped(plan) {

@@ -49,6 +49,13 @@ export function noteText(note) {
   return t("unknown");
 }
 
+/** Colours the `data-colour` elements under `root` (set through the DOM: the page's
+ * Content-Security-Policy refuses `style="…"` attributes in HTML). Returns `root`. */
+export function paintColours(root) {
+  if (root) for (const el of root.querySelectorAll("[data-colour]")) el.style.background = el.dataset.colour;
+  return root;
+}
+
 export function legendHTML(indicator, values, breaks, colours) {
   if (!indicator) return "";
   const known = values.filter((v) => v.value !== null).map((v) => v.value);
@@ -60,14 +67,14 @@ export function legendHTML(indicator, values, breaks, colours) {
     const edges = [lo, ...breaks, hi];
     for (let i = 0; i < colours.length && i < edges.length - 1; i += 1) {
       rows.push(
-        `<li><span class="swatch" style="background:${colours[i]}"></span>${num(edges[i], d)} – ${num(edges[i + 1], d)}</li>`,
+        `<li><span class="swatch" data-colour="${escapeHtml(colours[i])}"></span>${num(edges[i], d)} – ${num(edges[i + 1], d)}</li>`,
       );
     }
   }
   const notes = new Set(values.filter((v) => v.value === null).map((v) => v.note || "unknown"));
   if (notes.has("no_facility"))
     rows.push(
-      `<li><span class="swatch" style="background:${NO_FACILITY_COLOUR}"></span>${t("no.facility")}</li>`,
+      `<li><span class="swatch" data-colour="${NO_FACILITY_COLOUR}"></span>${t("no.facility")}</li>`,
     );
   for (const note of notes) {
     if (note === "no_facility") continue;
