@@ -26,7 +26,7 @@ def _workbook(path: Path, rows: list[list[object]]) -> Path:
     return path
 
 
-def _bomb(path: Path, template: Path, dimension: bool) -> Path:
+def _bomb(path: Path, template: Path, dimension: bool, rows: int = BOMB_ROWS) -> Path:
     """A workbook whose sheet holds 2 million one-cell rows (66 MB of XML) that deflate to
     a few hundred KB: written straight into the zip, a block of rows at a time."""
     with (
@@ -43,10 +43,11 @@ def _bomb(path: Path, template: Path, dimension: bool) -> Path:
                     b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
                 )
                 if dimension:
-                    sheet.write(f'<dimension ref="A1:A{BOMB_ROWS}"/>'.encode())
+                    sheet.write(f'<dimension ref="A1:A{rows}"/>'.encode())
                 sheet.write(b"<sheetData>")
-                block = b'<row><c t="n"><v>1</v></c></row>' * 10_000
-                for _ in range(BOMB_ROWS // 10_000):
+                sheet.write(b'<row><c t="inlineStr"><is><t>count</t></is></c></row>')
+                block = b'<row><c t="n"><v>1</v></c></row>' * min(rows - 1, 10_000)
+                for _ in range(max(1, (rows - 1) // 10_000)):
                     sheet.write(block)
                 sheet.write(b"</sheetData></worksheet>")
     return path
@@ -82,6 +83,19 @@ def test_a_workbook_bomb_is_refused_by_its_rows(bombs: dict[str, Path]) -> None:
         message = str(caught.value)
         assert str(path) in message and "100,000 rows" in message, kind
         assert "QURB_MAX_ROWS" in message, kind
+
+
+def test_a_sheet_without_dimension_has_its_rows_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    template = _workbook(tmp_path / "template.xlsx", [["count"], [1]])
+    path = _bomb(tmp_path / "plain.xlsx", template, dimension=False, rows=151)
+    monkeypatch.setenv("QURB_MAX_ROWS", "150")
+    records = read_records(path)
+    assert len(records) == 150 and records[-1].values == {"count": 1}
+    monkeypatch.setenv("QURB_MAX_ROWS", "120")
+    with pytest.raises(InputFileError, match="more than 120 rows"):
+        read_records(path)
 
 
 def test_a_file_over_the_size_limit_is_refused_before_reading(

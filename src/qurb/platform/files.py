@@ -13,10 +13,11 @@ import hashlib
 import io
 import json
 import os
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import IO, Annotated, Any
 
 from pydantic import BeforeValidator, Field
 
@@ -41,6 +42,7 @@ MAX_FILE_MB_ENV = "QURB_MAX_FILE_MB"
 MAX_ROWS_ENV = "QURB_MAX_ROWS"
 MAX_XLSX_UNCOMPRESSED_MB_ENV = "QURB_MAX_XLSX_UNCOMPRESSED_MB"
 _MB = 1 << 20
+_BLANK_ROWS = 10  # a sheet may hold blank rows above its header and between its rows
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,7 @@ def _read_csv(path: Path, limits: FileLimits) -> list[Record]:
     if not header or not any(cell.strip() for cell in header):
         raise InputFileError(f"{path}: the file is empty; the first line must name the columns")
     columns = _columns(path, header)
-    records = []
+    records: list[Record] = []
     start = skipped + reader.line_num + 1
     for cells in reader:
         if any(cell.strip() for cell in cells):
@@ -166,26 +168,68 @@ def _read_csv(path: Path, limits: FileLimits) -> list[Record]:
     return records
 
 
-def _check_unzipped_size(path: Path, limits: FileLimits) -> None:
-    """The workbook's parts, unzipped, within the limit: read from the zip directory."""
+def _check_workbook(path: Path, limits: FileLimits) -> None:
+    """The workbook's parts, unzipped, within the limit (read from the zip directory: a
+    bomb costs milliseconds), then each sheet's rows: its declared dimension, or without
+    one its rows counted up to the limit. Done before openpyxl opens the workbook, which
+    reads a sheet without a dimension to its end."""
     try:
         with zipfile.ZipFile(path) as archive:
             unzipped = sum(item.file_size for item in archive.infolist())
+            if unzipped > limits.max_xlsx_uncompressed_mb * _MB:
+                raise InputFileError(
+                    f"{path}: {unzipped / _MB:,.0f} MB once unzipped, over the limit of "
+                    f"{limits.max_xlsx_uncompressed_mb:,} MB per workbook "
+                    f"(setting {MAX_XLSX_UNCOMPRESSED_MB_ENV})"
+                )
+            most = limits.max_rows + _BLANK_ROWS
+            for name in archive.namelist():
+                if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                    with archive.open(name) as sheet:
+                        if _sheet_rows(sheet, most) > most:
+                            raise limits.too_many_rows(path)
     except (zipfile.BadZipFile, OSError) as error:
         raise InputFileError(f"{path}: not a readable .xlsx workbook ({error})") from None
-    if unzipped > limits.max_xlsx_uncompressed_mb * _MB:
-        raise InputFileError(
-            f"{path}: {unzipped / _MB:,.0f} MB once unzipped, over the limit of "
-            f"{limits.max_xlsx_uncompressed_mb:,} MB per workbook "
-            f"(setting {MAX_XLSX_UNCOMPRESSED_MB_ENV})"
-        )
+
+
+_ROW = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]*\d*:?[A-Z]*(\d+)"')
+_SHEET_DATA = re.compile(rb"<(?:\w+:)?sheetData[\s>/]")
+
+
+def _sheet_rows(sheet: IO[bytes], most: int) -> int:
+    """The last row a worksheet declares (its `dimension`, before its data) or, without
+    one, the rows it holds, counted in 1 MiB blocks no further than `most` + 1."""
+    rows = 0
+    tail = b""
+    head = True  # before <sheetData>: where the dimension is
+    for block in iter(lambda: sheet.read(1 << 20), b""):
+        text = tail + block
+        if head:
+            dimension = _DIMENSION.search(text)
+            if dimension:
+                return int(dimension.group(1))
+            data = _SHEET_DATA.search(text)
+            if data is None:
+                tail = text[-256:]
+                continue
+            head = False
+            text = text[data.start() :]
+        # a row tag cut by the block's end is counted with the next block
+        cut = text.rfind(b"<")
+        cut = len(text) if cut < 0 else cut
+        rows += len(_ROW.findall(text, 0, cut))
+        tail = text[cut:]
+        if rows > most:
+            return rows
+    return rows + len(_ROW.findall(tail))
 
 
 def _read_xlsx(path: Path, sheet: str | None, limits: FileLimits) -> list[Record]:
     import openpyxl  # imported here: it costs a quarter of a second at start-up
     from openpyxl.utils.exceptions import InvalidFileException
 
-    _check_unzipped_size(path, limits)
+    _check_workbook(path, limits)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:
@@ -195,13 +239,10 @@ def _read_xlsx(path: Path, sheet: str | None, limits: FileLimits) -> list[Record
             f"{path}: no sheet named {sheet!r}; the workbook has: {', '.join(workbook.sheetnames)}"
         )
     worksheet = workbook[sheet] if sheet is not None else workbook.worksheets[0]
-    # The sheet's declared dimension first, then the rows as read (a dimension may lie or
-    # be missing): never more than the limit, plus a header and a few blank rows, read.
-    most = limits.max_rows + 10
-    declared = worksheet.max_row
-    if isinstance(declared, int) and declared > most:
-        raise limits.too_many_rows(path)
-    rows = []
+    # The rows as read too (a dimension may lie): never more than the limit, plus a
+    # header and a few blank rows, read.
+    most = limits.max_rows + _BLANK_ROWS
+    rows: list[tuple[Any, ...]] = []
     for row in worksheet.iter_rows(values_only=True):
         if len(rows) == most:
             raise limits.too_many_rows(path)
