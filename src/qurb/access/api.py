@@ -36,7 +36,7 @@ from qurb.access.service import (
 )
 from qurb.algo.accessibility import check_thresholds, compute_group_access
 from qurb.algo.travel import Points
-from qurb.platform.http import SessionDep
+from qurb.platform.http import CodePath, NameText, SessionDep
 from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.registry.points import FacilitySelector, read_destinations
 from qurb.territory.api import IndexDep
@@ -60,12 +60,12 @@ def _selector(
 
 @router.get("/access/{code}", response_model=AccessRead)
 def access_for(
-    code: str,
+    code: CodePath,
     session: SessionDep,
     index: IndexDep,
     level: Level | None = None,
-    category: Annotated[list[str] | None, Query()] = None,
-    service: Annotated[list[str] | None, Query()] = None,
+    category: Annotated[list[NameText] | None, Query()] = None,
+    service: Annotated[list[NameText] | None, Query()] = None,
     tier: Tier | None = None,
     thresholds: Annotated[list[float] | None, Query()] = None,
 ) -> AccessRead:
@@ -96,7 +96,7 @@ def access_for(
 
 @router.get("/access/{code}/referral", response_model=ReferralsRead)
 def referral_for(
-    code: str,
+    code: CodePath,
     session: SessionDep,
     index: IndexDep,
     threshold: Annotated[float, Query(gt=0)] = 60.0,
@@ -116,7 +116,7 @@ def referral_for(
 
 
 @router.get("/access/{code}/distance", response_model=DistanceRead)
-def distance_for(code: str, session: SessionDep, index: IndexDep) -> DistanceRead:
+def distance_for(code: CodePath, session: SessionDep, index: IndexDep) -> DistanceRead:
     """The Ministry's distance indicator: population within 5 km, 5–10 km and beyond 10 km
     of the nearest ESSP by the model's km (legs inside the communes included), per
     sub-territory and in total (`summary`, the total last), and per commune. A whole

@@ -15,7 +15,8 @@ from markdown_it import MarkdownIt
 
 from qurb.data import LICENCES_FILE
 from qurb.kernel.definitions import LANGUAGES, FigureDefinition, FigureKind
-from qurb.platform.http import SettingsDep, StateDep
+from qurb.kernel.names import MAX_NAME_CHARS
+from qurb.platform.http import CodePath, SettingsDep, StateDep
 from qurb.territory.service import TerritoryIndex
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -51,7 +52,7 @@ def map_page(settings: SettingsDep) -> HTMLResponse:
 
 
 @router.get("/sheet/{code}", response_class=HTMLResponse)
-def fact_sheet(code: str, state: StateDep) -> HTMLResponse:
+def fact_sheet(code: CodePath, state: StateDep) -> HTMLResponse:
     unit = state.part(TerritoryIndex).by_code.get(code)
     if unit is None:
         message = html.escape(f"Territoire inconnu / unknown territory: {code}")
@@ -156,7 +157,7 @@ def _definition_row(f: FigureDefinition, language: str) -> str:
 
 @router.get("/definitions", response_class=HTMLResponse)
 def definitions_page(
-    lang: Annotated[str, Query(description="fr, ar or en")] = "fr",
+    lang: Annotated[str, Query(description="fr, ar or en", max_length=MAX_NAME_CHARS)] = "fr",
 ) -> HTMLResponse:
     language = lang if lang in LANGUAGES else "fr"
     words = DEFINITIONS_PAGE[language]

@@ -20,7 +20,7 @@ from qurb.caravans.visit_record import RECORD_COLUMNS, RecordContext, VisitRecor
 from qurb.kernel import clock
 from qurb.kernel.actor import Actor
 from qurb.kernel.errors import FieldError, InputError
-from qurb.kernel.rows import validate_rows
+from qurb.kernel.rows import too_many, validate_rows
 from qurb.platform.files import read_records
 from qurb.registry.lookups import facility_briefs
 from qurb.territory.lookups import unit_briefs
@@ -42,7 +42,7 @@ class RecordError(InputError):
         more = f"\n  … and {len(problems) - 50} more" if len(problems) > 50 else ""
         return cls(
             f"{len(problems)} problem(s), nothing was recorded:\n{lines}{more}",
-            [error for _, error in problems],
+            too_many([error for _, error in problems], source).errors,
             source,
         )
 

@@ -17,8 +17,9 @@ from qurb.indicators.schemas import (
 )
 from qurb.indicators.service import Indicator, IndicatorQuery, IndicatorRegistry, Text
 from qurb.kernel.errors import QurbError
+from qurb.kernel.names import MAX_NAME_CHARS
 from qurb.platform.cache import CachedBody
-from qurb.platform.http import SessionDep, StateDep
+from qurb.platform.http import CodePath, SessionDep, StateDep
 from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.registry.pages import registry_version
 from qurb.territory.model import TerritoryLevel
@@ -67,14 +68,16 @@ def list_indicators(state: StateDep) -> list[IndicatorRead]:
     summary="One value per territory of a level inside a parent (None: unknown, with a note)",
 )
 def indicator_values(
-    indicator_id: str,
+    indicator_id: CodePath,
     request: Request,
     session: SessionDep,
     state: StateDep,
     level: Annotated[TerritoryLevel, Query(description="region | province | commune")] = (
         TerritoryLevel.REGION
     ),
-    parent: Annotated[str, Query(description="HCP code of the territory to cover")] = "MA",
+    parent: Annotated[
+        str, Query(description="HCP code of the territory to cover", max_length=MAX_NAME_CHARS)
+    ] = "MA",
 ) -> Response:
     indicator = state.part(IndicatorRegistry).get(indicator_id)
     if level not in MAP_LEVELS:

@@ -10,6 +10,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
+# The longest name, code or id a user may type (the longest territory name has 50-odd
+# characters): longer text is refused before any matching, which costs by the character.
+MAX_NAME_CHARS = 100
+
 _ARABIC_DIACRITICS = re.compile("[\u064b-\u065f\u0670\u0640]")
 _ARABIC_LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي"})
 _APOSTROPHES = re.compile("['’`ʼ‘]")

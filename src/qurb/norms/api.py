@@ -29,7 +29,7 @@ from qurb.norms.service import (
     read_supply,
 )
 from qurb.platform.cache import CachedBody
-from qurb.platform.http import SessionDep, StateDep
+from qurb.platform.http import CodePath, NameText, SessionDep, StateDep
 from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.registry.pages import registry_version
 from qurb.territory.api import IndexDep, map_focus, unit_or_not_found
@@ -56,7 +56,9 @@ CENSUS_SOURCE = (
     response_model=TerritoryDetail,
     summary="One territory: census figures, age pyramid, needs and public offer",
 )
-def territory_detail(code: str, request: Request, session: SessionDep, state: StateDep) -> Response:
+def territory_detail(
+    code: CodePath, request: Request, session: SessionDep, state: StateDep
+) -> Response:
     index = state.part(TerritoryIndex)
     unit = unit_or_not_found(index, code)
     version = registry_version(session)
@@ -92,7 +94,7 @@ def _detail(session: SessionDep, index: TerritoryIndex, unit: Territory) -> Terr
 
 @router.get("/{code}/needs", response_model=NeedsTable, summary="Needs and public supply per unit")
 def territory_needs(
-    code: str,
+    code: CodePath,
     session: SessionDep,
     index: IndexDep,
     by: Annotated[
@@ -120,11 +122,11 @@ def norm_sets_by_id(ids: list[str]) -> list[NormSet]:
 
 @router.get("/{code}/gaps", response_model=GapReportRead, summary="Ranked norm gaps")
 def territory_gaps(
-    code: str,
+    code: CodePath,
     session: SessionDep,
     index: IndexDep,
     norms: Annotated[
-        list[str] | None, Query(description="norm set ids (repeatable; default: all)")
+        list[NameText] | None, Query(description="norm set ids (repeatable; default: all)")
     ] = None,
     by: Annotated[
         TerritoryLevel | None,

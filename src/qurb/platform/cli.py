@@ -18,8 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from qurb.kernel.actor import Actor
-from qurb.kernel.errors import InputError, QurbError
-from qurb.kernel.rows import validation_errors
+from qurb.kernel.errors import QurbError
+from qurb.kernel.rows import too_many, validation_errors
 from qurb.platform.database import default_url, make_engine, make_sessionmaker, transaction
 from qurb.platform.output import OutputFormat
 
@@ -82,7 +82,7 @@ def open_session(db: str | None) -> Iterator[Session]:
     except QurbError as error:
         raise fail(str(error), error.hint, exit_code_for(error)) from None
     except ValidationError as error:
-        raise fail(str(InputError(validation_errors(error)))) from None
+        raise fail(str(too_many(validation_errors(error)))) from None
     except IntegrityError as error:
         raise fail(f"the database refused the change, nothing was written: {error.orig}") from None
 

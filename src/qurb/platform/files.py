@@ -1,7 +1,9 @@
 """Read tabular files a user hands us (CSV, XLSX, GeoJSON) into numbered records.
 
 Every failure is an `InputFileError` naming the file and saying what to do, so a broken
-file never reaches the database.
+file never reaches the database. Every file has a budget (`FileLimits`), checked before
+it is read: its size, its rows, and for a workbook the uncompressed size of its parts (from
+the zip directory: a zip bomb costs milliseconds) and its sheet's dimension.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ import csv
 import hashlib
 import io
 import json
+import os
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import IO, Annotated, Any
 
 from pydantic import BeforeValidator, Field
 
@@ -35,17 +39,66 @@ class Record:
 
 SUPPORTED = (".csv", ".xlsx", ".geojson", ".json")
 
+MAX_FILE_MB_ENV = "QURB_MAX_FILE_MB"
+MAX_ROWS_ENV = "QURB_MAX_ROWS"
+MAX_XLSX_UNCOMPRESSED_MB_ENV = "QURB_MAX_XLSX_UNCOMPRESSED_MB"
+_MB = 1 << 20
+_BLANK_ROWS = 10  # a sheet may hold blank rows above its header and between its rows
 
-def read_records(path: Path, sheet: str | None = None) -> list[Record]:
+
+@dataclass(frozen=True)
+class FileLimits:
+    """What one input file may hold; `from_env()` reads the settings (README, "Limits")."""
+
+    max_file_mb: int = 20
+    max_rows: int = 100_000
+    max_xlsx_uncompressed_mb: int = 200
+
+    @classmethod
+    def from_env(cls) -> FileLimits:
+        return cls(
+            max_file_mb=_env_int(MAX_FILE_MB_ENV, cls.max_file_mb),
+            max_rows=_env_int(MAX_ROWS_ENV, cls.max_rows),
+            max_xlsx_uncompressed_mb=_env_int(
+                MAX_XLSX_UNCOMPRESSED_MB_ENV, cls.max_xlsx_uncompressed_mb
+            ),
+        )
+
+    def too_many_rows(self, path: Path) -> InputFileError:
+        return InputFileError(
+            f"{path}: more than {self.max_rows:,} rows, the limit per file "
+            f"(setting {MAX_ROWS_ENV}); split the file or raise the limit"
+        )
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise InputError(f"{name}={raw!r}: expected a whole number of at least 1")
+    return int(raw)
+
+
+def read_records(
+    path: Path, sheet: str | None = None, limits: FileLimits | None = None
+) -> list[Record]:
     if not path.exists():
         raise InputFileError(f"{path}: no such file")
+    limits = limits or FileLimits.from_env()
+    size = path.stat().st_size
+    if size > limits.max_file_mb * _MB:
+        raise InputFileError(
+            f"{path}: {size / _MB:,.1f} MB, over the limit of {limits.max_file_mb:,} MB per "
+            f"file (setting {MAX_FILE_MB_ENV})"
+        )
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return _read_csv(path)
+        return _read_csv(path, limits)
     if suffix == ".xlsx":
-        return _read_xlsx(path, sheet)
+        return _read_xlsx(path, sheet, limits)
     if suffix in (".geojson", ".json"):
-        return _read_geojson(path)
+        return _read_geojson(path, limits)
     raise InputFileError(
         f"{path}: unsupported file type '{suffix}'; use one of {', '.join(SUPPORTED)}"
     )
@@ -58,7 +111,23 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _read_csv(path: Path) -> list[Record]:
+def _columns(path: Path, header: list[Any]) -> list[str]:
+    """The header's column names, stripped; a name given twice (case aside) is refused."""
+    columns = [str(cell).strip() if cell is not None else "" for cell in header]
+    seen: dict[str, int] = {}
+    for number, column in enumerate(columns, start=1):
+        if not column:
+            continue
+        first = seen.setdefault(column.casefold(), number)
+        if first != number:
+            raise InputFileError(
+                f"{path}: column {column!r} is named twice in the header (columns {first} "
+                f"and {number}); which to read would be a guess: keep one"
+            )
+    return columns
+
+
+def _read_csv(path: Path, limits: FileLimits) -> list[Record]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
@@ -82,11 +151,13 @@ def _read_csv(path: Path) -> list[Record]:
     header = next(reader, None)
     if not header or not any(cell.strip() for cell in header):
         raise InputFileError(f"{path}: the file is empty; the first line must name the columns")
-    columns = [cell.strip() for cell in header]
-    records = []
+    columns = _columns(path, header)
+    records: list[Record] = []
     start = skipped + reader.line_num + 1
     for cells in reader:
         if any(cell.strip() for cell in cells):
+            if len(records) == limits.max_rows:
+                raise limits.too_many_rows(path)
             if len(cells) > len(columns):
                 raise InputFileError(
                     f"{path}: line {start} has {len(cells)} cells but the header names "
@@ -98,10 +169,68 @@ def _read_csv(path: Path) -> list[Record]:
     return records
 
 
-def _read_xlsx(path: Path, sheet: str | None) -> list[Record]:
+def _check_workbook(path: Path, limits: FileLimits) -> None:
+    """The workbook's parts, unzipped, within the limit (read from the zip directory: a
+    bomb costs milliseconds), then each sheet's rows: its declared dimension, or without
+    one its rows counted up to the limit. Done before openpyxl opens the workbook, which
+    reads a sheet without a dimension to its end."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unzipped = sum(item.file_size for item in archive.infolist())
+            if unzipped > limits.max_xlsx_uncompressed_mb * _MB:
+                raise InputFileError(
+                    f"{path}: {unzipped / _MB:,.0f} MB once unzipped, over the limit of "
+                    f"{limits.max_xlsx_uncompressed_mb:,} MB per workbook "
+                    f"(setting {MAX_XLSX_UNCOMPRESSED_MB_ENV})"
+                )
+            most = limits.max_rows + _BLANK_ROWS
+            for name in archive.namelist():
+                if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                    with archive.open(name) as sheet:
+                        if _sheet_rows(sheet, most) > most:
+                            raise limits.too_many_rows(path)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise InputFileError(f"{path}: not a readable .xlsx workbook ({error})") from None
+
+
+_ROW = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]*\d*:?[A-Z]*(\d+)"')
+_SHEET_DATA = re.compile(rb"<(?:\w+:)?sheetData[\s>/]")
+
+
+def _sheet_rows(sheet: IO[bytes], most: int) -> int:
+    """The last row a worksheet declares (its `dimension`, before its data) or, without
+    one, the rows it holds, counted in 1 MiB blocks no further than `most` + 1."""
+    rows = 0
+    tail = b""
+    head = True  # before <sheetData>: where the dimension is
+    for block in iter(lambda: sheet.read(1 << 20), b""):
+        text = tail + block
+        if head:
+            dimension = _DIMENSION.search(text)
+            if dimension:
+                return int(dimension.group(1))
+            data = _SHEET_DATA.search(text)
+            if data is None:
+                tail = text[-256:]
+                continue
+            head = False
+            text = text[data.start() :]
+        # a row tag cut by the block's end is counted with the next block
+        cut = text.rfind(b"<")
+        cut = len(text) if cut < 0 else cut
+        rows += len(_ROW.findall(text, 0, cut))
+        tail = text[cut:]
+        if rows > most:
+            return rows
+    return rows + len(_ROW.findall(tail))
+
+
+def _read_xlsx(path: Path, sheet: str | None, limits: FileLimits) -> list[Record]:
     import openpyxl  # imported here: it costs a quarter of a second at start-up
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _check_workbook(path, limits)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:
@@ -111,11 +240,20 @@ def _read_xlsx(path: Path, sheet: str | None) -> list[Record]:
             f"{path}: no sheet named {sheet!r}; the workbook has: {', '.join(workbook.sheetnames)}"
         )
     worksheet = workbook[sheet] if sheet is not None else workbook.worksheets[0]
-    rows = list(worksheet.iter_rows(values_only=True))
+    # The rows as read too (a dimension may lie): never more than the limit, plus a
+    # header and a few blank rows, read.
+    most = limits.max_rows + _BLANK_ROWS
+    rows: list[tuple[Any, ...]] = []
+    for row in worksheet.iter_rows(values_only=True):
+        if len(rows) == most:
+            raise limits.too_many_rows(path)
+        rows.append(row)
     header_index = next((i for i, r in enumerate(rows) if any(c is not None for c in r)), None)
     if header_index is None:
         raise InputFileError(f"{path}: sheet {worksheet.title!r} is empty")
-    header = [str(c).strip() if c is not None else "" for c in rows[header_index]]
+    header = _columns(path, list(rows[header_index]))
+    if sum(1 for r in rows[header_index + 1 :] if any(c is not None for c in r)) > limits.max_rows:
+        raise limits.too_many_rows(path)
     records = []
     for offset, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
         if all(c is None for c in row):
@@ -125,7 +263,7 @@ def _read_xlsx(path: Path, sheet: str | None) -> list[Record]:
     return records
 
 
-def _read_geojson(path: Path) -> list[Record]:
+def _read_geojson(path: Path, limits: FileLimits) -> list[Record]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -135,6 +273,8 @@ def _read_geojson(path: Path) -> list[Record]:
     features = data.get("features")
     if not isinstance(features, list):
         raise InputFileError(f"{path}: 'features' must be a list of GeoJSON features")
+    if len(features) > limits.max_rows:
+        raise limits.too_many_rows(path)
     records = []
     for number, feature in enumerate(features, start=1):
         if not isinstance(feature, dict):

@@ -5,14 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.responses import JSONResponse
+from pydantic import StringConstraints
 from sqlalchemy.orm import Session
 
 from qurb.kernel.errors import Forbidden
+from qurb.kernel.names import MAX_NAME_CHARS
 from qurb.platform.geojson import GEOJSON_MEDIA_TYPE
 from qurb.platform.settings import Settings
 from qurb.platform.state import AppState
+
+# A code, name or id in a path (territory code, facility, campaign, scenario id…): at most
+# MAX_NAME_CHARS characters, else a 422 before the route runs. Query parameters that take
+# one declare `Query(max_length=MAX_NAME_CHARS)`; `NameText` is one item of a list of them.
+CodePath = Annotated[str, Path(max_length=MAX_NAME_CHARS)]
+NameText = Annotated[str, StringConstraints(max_length=MAX_NAME_CHARS)]
 
 
 def get_state(request: Request) -> AppState:

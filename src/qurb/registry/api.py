@@ -10,8 +10,17 @@ from fastapi import APIRouter, Depends, Query
 
 from qurb.kernel.actor import Actor
 from qurb.kernel.attribution import Attribution, facility_sources
+from qurb.kernel.names import MAX_NAME_CHARS
 from qurb.platform.geojson import FeatureCollection
-from qurb.platform.http import GeoJSONResponse, LocalEdit, SessionDep, SettingsDep, StateDep
+from qurb.platform.http import (
+    CodePath,
+    GeoJSONResponse,
+    LocalEdit,
+    NameText,
+    SessionDep,
+    SettingsDep,
+    StateDep,
+)
 from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.registry.model import Facility, Level
 from qurb.registry.schemas import (
@@ -54,10 +63,11 @@ class FacilityQuery:
     def __init__(
         self,
         territory: Annotated[
-            str | None, Query(description="HCP code or FR/AR name of a territory")
+            str | None,
+            Query(description="HCP code or FR/AR name of a territory", max_length=MAX_NAME_CHARS),
         ] = None,
         category: Annotated[
-            list[str] | None, Query(description="category code, repeatable (DR, CSR-1, HP…)")
+            list[NameText] | None, Query(description="category code, repeatable (DR, CSR-1, HP…)")
         ] = None,
         level: Annotated[Level | None, Query(description="primary | secondary | tertiary")] = None,
         sector: Annotated[
@@ -69,7 +79,10 @@ class FacilityQuery:
             ),
         ] = "public",
         status: Annotated[str, Query(pattern="^(open|closed|all)$")] = "open",
-        name: Annotated[str | None, Query(description="part of the name, accents optional")] = None,
+        name: Annotated[
+            str | None,
+            Query(description="part of the name, accents optional", max_length=MAX_NAME_CHARS),
+        ] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
         offset: Annotated[int, Query(ge=0)] = 0,
     ) -> None:
@@ -127,7 +140,7 @@ def list_facilities_geojson(
 
 
 @router.get("/{facility_id}", response_model=FacilityRead, summary="One facility")
-def read_facility(facility_id: str, session: SessionDep, index: IndexDep) -> FacilityRead:
+def read_facility(facility_id: CodePath, session: SessionDep, index: IndexDep) -> FacilityRead:
     return FacilityRead.of(get_facility(session, facility_id), index)
 
 
@@ -136,7 +149,7 @@ def read_facility(facility_id: str, session: SessionDep, index: IndexDep) -> Fac
     response_model=list[FacilityChangeRead],
     summary="Every change to a facility: who, when, before, after",
 )
-def read_history(facility_id: str, session: SessionDep) -> list[FacilityChangeRead]:
+def read_history(facility_id: CodePath, session: SessionDep) -> list[FacilityChangeRead]:
     return [FacilityChangeRead.of(c) for c in facility_history(session, facility_id)]
 
 
@@ -171,7 +184,7 @@ def add_facility(
     summary="Change a facility (local mode); a new category is a re-categorisation",
 )
 def change_facility(
-    facility_id: str, payload: FacilityUpdateRequest, state: StateDep, settings: SettingsDep
+    facility_id: CodePath, payload: FacilityUpdateRequest, state: StateDep, settings: SettingsDep
 ) -> FacilityRead:
     with state.write() as session:
         row = update_facility(
@@ -191,7 +204,7 @@ def change_facility(
     summary="Close a facility (local mode): kept with its history, no longer counted",
 )
 def close(
-    facility_id: str, payload: FacilityCloseRequest, state: StateDep, settings: SettingsDep
+    facility_id: CodePath, payload: FacilityCloseRequest, state: StateDep, settings: SettingsDep
 ) -> FacilityRead:
     with state.write() as session:
         row = close_facility(

@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from qurb.platform.http import StateDep
+from qurb.kernel.names import MAX_NAME_CHARS
+from qurb.platform.http import CodePath, StateDep
 from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.territory.model import Territory, TerritoryLevel
 from qurb.territory.schemas import (
@@ -39,9 +40,15 @@ def unit_or_not_found(index: TerritoryIndex, code: str) -> Territory:
 @router.get("", response_model=TerritoryList, summary="Children of a territory, or a search")
 def list_territories(
     index: IndexDep,
-    parent: Annotated[str, Query(description="HCP code whose children to list")] = "MA",
+    parent: Annotated[
+        str, Query(description="HCP code whose children to list", max_length=MAX_NAME_CHARS)
+    ] = "MA",
     q: Annotated[
-        str | None, Query(description="search: French or Arabic name (accents optional) or code")
+        str | None,
+        Query(
+            description="search: French or Arabic name (accents optional) or code",
+            max_length=MAX_NAME_CHARS,
+        ),
     ] = None,
     level: Annotated[TerritoryLevel | None, Query(description="only units of this level")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 20,
@@ -61,7 +68,7 @@ def list_territories(
 
 
 @router.get("/{code}/children", response_model=TerritoryList, summary="Children of a territory")
-def territory_children(code: str, index: IndexDep) -> TerritoryList:
+def territory_children(code: CodePath, index: IndexDep) -> TerritoryList:
     unit = unit_or_not_found(index, code)
     return TerritoryList(
         parent=TerritoryRead.of(unit), items=[TerritoryRead.of(t) for t in index.children(code)]

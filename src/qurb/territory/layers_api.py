@@ -8,8 +8,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from qurb.kernel.errors import NotFound
+from qurb.kernel.names import MAX_NAME_CHARS
 from qurb.platform.geojson import FeatureCollection
-from qurb.platform.http import GeoJSONResponse, StateDep
+from qurb.platform.http import CodePath, GeoJSONResponse, StateDep
 from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.territory.layers import DisplayLayers
 from qurb.territory.model import TerritoryLevel
@@ -41,12 +42,15 @@ LAYER_CACHE_CONTROL = "public, max-age=3600"
     responses={304: {"description": "unchanged"}},
 )
 def display_layer(
-    layer: str,
+    layer: CodePath,
     request: Request,
     state: StateDep,
     parent: Annotated[
         str | None,
-        Query(description="HCP code of a region (provinces, communes) or province (communes)"),
+        Query(
+            description="HCP code of a region (provinces, communes) or province (communes)",
+            max_length=MAX_NAME_CHARS,
+        ),
     ] = None,
 ) -> Response:
     if layer not in LAYER_LEVELS:

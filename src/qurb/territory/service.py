@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from qurb.algo.travel import Points
 from qurb.kernel.errors import NotFound
-from qurb.kernel.names import fold_name
+from qurb.kernel.names import MAX_NAME_CHARS, fold_name
 from qurb.territory._tables import CommuneGeometryRow, TerritoryRow
 from qurb.territory.model import Territory, TerritoryLevel
 
@@ -36,6 +36,17 @@ class TerritoryNotFound(NotFound):
         "Territories: HCP code (e.g. 03.231) or French/Arabic name; "
         "see `qurb territories --search TEXT`."
     )
+
+
+def _within_budget(text: str, field: str) -> str:
+    """`text` if a territory could bear it; over MAX_NAME_CHARS, refused before any matching
+    (fuzzy matching costs by the character: a 120 KB name took seconds)."""
+    if len(text) > MAX_NAME_CHARS:
+        raise TerritoryNotFound(
+            f"{field}: {len(text):,} characters, over the limit of {MAX_NAME_CHARS}; "
+            "no territory has so long a name or code"
+        )
+    return text
 
 
 def to_territory(row: Any) -> Territory:
@@ -101,7 +112,7 @@ class TerritoryIndex:
         An exact code wins. Among name matches (of `levels`, when given) the largest unit
         wins ('Fès' is the prefecture, not the commune); two at that level are ambiguous.
         """
-        text = query.strip()
+        text = _within_budget(query, "territory").strip()
         if text in self.by_code:
             return self.by_code[text]
         allowed = [t for t in self.by_code.values() if not levels or t.level in levels]
@@ -125,6 +136,7 @@ class TerritoryIndex:
     def suggest(self, text: str, limit: int = 5) -> list[str]:
         from rapidfuzz import fuzz, process
 
+        _within_budget(text, "territory")
         choices = {code: names[0] for code, names in self.folded.items()}
         found = process.extract(fold_name(text), choices, scorer=fuzz.WRatio, limit=limit)
         return [f"{self.by_code[code].name_fr} ({code})" for _, score, code in found if score >= 70]
@@ -217,7 +229,7 @@ class TerritoryIndex:
     def search(
         self, text: str, levels: Sequence[TerritoryLevel] = (), limit: int = 20
     ) -> list[Territory]:
-        key = fold_name(text)
+        key = fold_name(_within_budget(text, "search"))
         hits = [
             t
             for t in self.by_code.values()
