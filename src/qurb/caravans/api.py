@@ -27,7 +27,14 @@ from qurb.caravans.summaries import (
 from qurb.kernel import clock
 from qurb.kernel.actor import Actor
 from qurb.platform.geojson import FeatureCollection
-from qurb.platform.http import GeoJSONResponse, LocalEdit, SessionDep, SettingsDep, StateDep
+from qurb.platform.http import (
+    GeoJSONResponse,
+    IdPath,
+    LocalEdit,
+    SessionDep,
+    SettingsDep,
+    StateDep,
+)
 from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.registry.service import get_facility
 from qurb.territory.service import TerritoryIndex
@@ -93,7 +100,7 @@ def plan(
     response_model=CampaignRead,
     response_model_exclude_unset=True,
 )
-def campaign(campaign_id: str, session: SessionDep) -> CampaignRead:
+def campaign(campaign_id: IdPath, session: SessionDep) -> CampaignRead:
     return CampaignRead.of(get_campaign(session, campaign_id))
 
 
@@ -103,7 +110,7 @@ def campaign(campaign_id: str, session: SessionDep) -> CampaignRead:
     response_model=FeatureCollection,
     response_class=GeoJSONResponse,
 )
-def routes_geojson(campaign_id: str, session: SessionDep) -> GeoJSONResponse:
+def routes_geojson(campaign_id: IdPath, session: SessionDep) -> GeoJSONResponse:
     collection = plan_geojson(campaign_plan(session, campaign_id))
     return GeoJSONResponse(geojson_document(collection))
 
@@ -114,7 +121,7 @@ def routes_geojson(campaign_id: str, session: SessionDep) -> GeoJSONResponse:
     response_class=Response,
     responses={200: {"content": {"text/calendar": {"schema": {"type": "string"}}}}},
 )
-def calendar(campaign_id: str, session: SessionDep) -> Response:
+def calendar(campaign_id: IdPath, session: SessionDep) -> Response:
     body = plan_ics(campaign_plan(session, campaign_id), campaign_id)
     return Response(
         body,
@@ -129,7 +136,7 @@ def calendar(campaign_id: str, session: SessionDep) -> Response:
     response_class=Response,
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
-def plan_csv(campaign_id: str, session: SessionDep) -> Response:
+def plan_csv(campaign_id: IdPath, session: SessionDep) -> Response:
     return Response(
         plan_csv_text(campaign_plan(session, campaign_id)).encode("utf-8"),
         media_type="text/csv; charset=utf-8",
@@ -144,7 +151,7 @@ def plan_csv(campaign_id: str, session: SessionDep) -> Response:
     response_model=Recorded,
 )
 def records(
-    campaign_id: str, body: RecordsBody, state: StateDep, settings: SettingsDep
+    campaign_id: IdPath, body: RecordsBody, state: StateDep, settings: SettingsDep
 ) -> Recorded:
     """Rows are numbered from 1 in the order given; a refusal names every bad row and
     field and records nothing."""
@@ -160,7 +167,7 @@ def records(
     summary="Planned against done, referrals",
     response_model=CampaignReport,
 )
-def report(campaign_id: str, session: SessionDep) -> CampaignReport:
+def report(campaign_id: IdPath, session: SessionDep) -> CampaignReport:
     return campaign_report(session, campaign_id)
 
 
@@ -169,6 +176,6 @@ def report(campaign_id: str, session: SessionDep) -> CampaignReport:
     summary="Caravan referrals received by a facility, by campaign, specialty and service",
     response_model=list[ReferralLine],
 )
-def facility_referrals(facility_id: str, session: SessionDep) -> list[ReferralLine]:
+def facility_referrals(facility_id: IdPath, session: SessionDep) -> list[ReferralLine]:
     get_facility(session, facility_id)  # unknown: 404
     return referrals_by_facility(session, facility_id=facility_id)

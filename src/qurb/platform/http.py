@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from qurb.kernel.errors import Forbidden
+from qurb.kernel.values import ID_PATTERN
 from qurb.platform.geojson import GEOJSON_MEDIA_TYPE
 from qurb.platform.settings import Settings
 from qurb.platform.state import AppState
@@ -41,6 +42,10 @@ def get_session(state: StateDep) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+# An id in a path (a facility, a campaign, a scenario): any other string is a 422 naming
+# the parameter, before a database sees it.
+IdPath = Annotated[str, Path(pattern=ID_PATTERN, description="an id: a-z, 0-9, '.', '-'")]
 
 
 def require_local_mode(settings: SettingsDep) -> None:

@@ -9,8 +9,16 @@ from fastapi import APIRouter, Depends, Query
 
 from qurb.kernel.actor import Actor
 from qurb.kernel.attribution import Attribution, facility_sources
+from qurb.kernel.values import MAX_OFFSET, NAME_LENGTH, NO_NUL_PATTERN
 from qurb.platform.geojson import FeatureCollection
-from qurb.platform.http import GeoJSONResponse, LocalEdit, SessionDep, SettingsDep, StateDep
+from qurb.platform.http import (
+    GeoJSONResponse,
+    IdPath,
+    LocalEdit,
+    SessionDep,
+    SettingsDep,
+    StateDep,
+)
 from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.registry.model import Facility, Level
 from qurb.registry.schemas import (
@@ -51,7 +59,12 @@ class FacilityQuery:
     def __init__(
         self,
         territory: Annotated[
-            str | None, Query(description="HCP code or FR/AR name of a territory")
+            str | None,
+            Query(
+                pattern=NO_NUL_PATTERN,
+                max_length=NAME_LENGTH,
+                description="HCP code or FR/AR name of a territory",
+            ),
         ] = None,
         category: Annotated[
             list[str] | None, Query(description="category code, repeatable (DR, CSR-1, HP…)")
@@ -66,9 +79,16 @@ class FacilityQuery:
             ),
         ] = "public",
         status: Annotated[str, Query(pattern="^(open|closed|all)$")] = "open",
-        name: Annotated[str | None, Query(description="part of the name, accents optional")] = None,
+        name: Annotated[
+            str | None,
+            Query(
+                pattern=NO_NUL_PATTERN,
+                max_length=NAME_LENGTH,
+                description="part of the name, accents optional",
+            ),
+        ] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     ) -> None:
         self.filter = FacilityFilter(
             territory, tuple(category or ()), level.value if level else None, sector, status, name
@@ -124,7 +144,7 @@ def list_facilities_geojson(
 
 
 @router.get("/{facility_id}", response_model=FacilityRead, summary="One facility")
-def read_facility(facility_id: str, session: SessionDep, index: IndexDep) -> FacilityRead:
+def read_facility(facility_id: IdPath, session: SessionDep, index: IndexDep) -> FacilityRead:
     return FacilityRead.of(get_facility(session, facility_id), index)
 
 
@@ -133,7 +153,7 @@ def read_facility(facility_id: str, session: SessionDep, index: IndexDep) -> Fac
     response_model=list[FacilityChangeRead],
     summary="Every change to a facility: who, when, before, after",
 )
-def read_history(facility_id: str, session: SessionDep) -> list[FacilityChangeRead]:
+def read_history(facility_id: IdPath, session: SessionDep) -> list[FacilityChangeRead]:
     return [FacilityChangeRead.of(c) for c in facility_history(session, facility_id)]
 
 
@@ -168,7 +188,7 @@ def add_facility(
     summary="Change a facility (local mode); a new category is a re-categorisation",
 )
 def change_facility(
-    facility_id: str, payload: FacilityUpdateRequest, state: StateDep, settings: SettingsDep
+    facility_id: IdPath, payload: FacilityUpdateRequest, state: StateDep, settings: SettingsDep
 ) -> FacilityRead:
     with state.write() as session:
         row = update_facility(
@@ -188,7 +208,7 @@ def change_facility(
     summary="Close a facility (local mode): kept with its history, no longer counted",
 )
 def close(
-    facility_id: str, payload: FacilityCloseRequest, state: StateDep, settings: SettingsDep
+    facility_id: IdPath, payload: FacilityCloseRequest, state: StateDep, settings: SettingsDep
 ) -> FacilityRead:
     with state.write() as session:
         row = close_facility(
