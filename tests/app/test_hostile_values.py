@@ -4,6 +4,7 @@ same 422 naming its field on both, never a 500, and nothing reaches the database
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from qurb.app.web import create_app
 from qurb.platform.settings import Settings
 from qurb.registry._tables import FacilityRow
+from tests.caravan_requests import campaign
 from tests.regions import HP_TIZGUI, SMALL_FACILITIES
 from tests.web_clients import TestClient
 
@@ -127,3 +129,36 @@ def test_names_that_are_fine_stay_as_given(client: TestClient) -> None:
         name_ar,
     )
     assert (body["beds"], body["doctors"]) == (5000, 0)
+
+
+def _campaign(**changes: Any) -> dict[str, Any]:
+    """A campaign in the small region, based at its provincial hospital."""
+    body = campaign(date.today() + timedelta(days=14), territory="99.991")
+    body["bases"] = [{"name": "Hôpital provincial de Tizgui", "facility": HP_TIZGUI}]
+    body["units"][0]["base"] = "Hôpital provincial de Tizgui"
+    return {**body, **changes}
+
+
+def test_hostile_campaign_names_are_422_naming_the_field(client: TestClient) -> None:
+    unit = _campaign()["units"][0]
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"name": "Caravane\x00"}, "name"),
+        ({"name": "  "}, "name"),
+        ({"name": "Caravane \u202eété"}, "name"),
+        ({"partners": [{"name": "D\u0435l\u0435gation"}]}, "partners.0.name"),  # Cyrillic е
+        ({"teams": [{"name": "Équipe\x00A", "staff": {}}]}, "teams.0.name"),
+        ({"units": [{**unit, "name": "U" * 121}]}, "units.0.name"),
+        ({"sites": [{"commune": "Tizgui", "name": " ", "lon": -7.0, "lat": 31.0}]}, "sites.0.name"),
+    ]
+    for change, field in cases:
+        response = client.post("/api/caravans", json=_campaign(**change), params={"seed": 1})
+        assert _fields(response) == {field}, change
+    bases = [{"name": "Hôpital\x00", "facility": "a/b"}]
+    response = client.post("/api/caravans", json=_campaign(bases=bases))
+    assert _fields(response) == {"bases.0.name", "bases.0.facility"}
+
+
+def test_hostile_scenario_names_are_422_naming_the_field(client: TestClient) -> None:
+    for name in ("Scénario\x00", "   ", "\u2066Tizgui", "S\u0441enario", "س" * 201):
+        body = {"territory": "99.991", "add": 1, "name": name}
+        assert _fields(client.post("/api/siting", json=body)) == {"name"}, name

@@ -18,6 +18,7 @@ from pydantic import AfterValidator, Field, StringConstraints
 # The length of the name columns (facilities.name, name_ar) and of other shorter names.
 NAME_LENGTH = 300
 SHORT_NAME_LENGTH = 200
+LABEL_LENGTH = 120
 # Beds and doctors of one facility: Morocco's largest CHU has ~1,700 beds.
 MAX_COUNT = 5000
 # Ids of facilities, campaigns and scenarios: lowercase ASCII letters, digits, dots and
@@ -84,6 +85,12 @@ Name = Annotated[
 ShortName = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=SHORT_NAME_LENGTH),
+    AfterValidator(check_name),
+]
+# The name of a caravan's team or unit, kept on each visit (120 characters).
+Label = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=LABEL_LENGTH),
     AfterValidator(check_name),
 ]
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
