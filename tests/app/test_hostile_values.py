@@ -162,3 +162,23 @@ def test_hostile_scenario_names_are_422_naming_the_field(client: TestClient) -> 
     for name in ("Scénario\x00", "   ", "\u2066Tizgui", "S\u0441enario", "س" * 201):
         body = {"territory": "99.991", "add": 1, "name": name}
         assert _fields(client.post("/api/siting", json=body)) == {"name"}, name
+
+
+def test_hostile_visit_records_are_422_naming_the_field(client: TestClient) -> None:
+    body = {**_campaign(), "start": date.today().isoformat(), "end": date.today().isoformat()}
+    planned = client.post("/api/caravans", json={**body, "rest_days": []}, params={"seed": 1})
+    assert planned.status_code == 200, planned.text
+    plan = planned.json()
+    stop = plan["days"][0]["stops"][0]["number"]
+    row = {"stop": stop, "kind": "consultation", "item": "general_medicine", "count": 3}
+    referral = {**row, "kind": "referral", "facility": HP_TIZGUI, "service": "radiologie"}
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"rows": [row], "recorded_by": "x" * 121}, "recorded_by"),
+        ({"rows": [row], "recorded_by": "Amina\x00"}, "recorded_by"),
+        ({"rows": [{**referral, "service": "radio\x00logie"}]}, "service"),
+        ({"rows": [{**referral, "facility": "a\x00b"}]}, "facility"),
+    ]
+    for sent, field in cases:
+        response = client.post(f"/api/caravans/{plan['id']}/records", json=sent)
+        assert _fields(response) == {field}, sent
+    assert client.get(f"/api/caravans/{plan['id']}/report").json()["totals"]["done"] == 0
