@@ -153,6 +153,9 @@ def test_hostile_campaign_names_are_422_naming_the_field(client: TestClient) -> 
     for change, field in cases:
         response = client.post("/api/caravans", json=_campaign(**change), params={"seed": 1})
         assert _fields(response) == {field}, change
+    for seed in (-1, 2**32, 2**63):  # the solver takes 32-bit seeds
+        response = client.post("/api/caravans", json=_campaign(), params={"seed": seed})
+        assert _fields(response) == {"seed"}, seed
     bases = [{"name": "Hôpital\x00", "facility": "a/b"}]
     response = client.post("/api/caravans", json=_campaign(bases=bases))
     assert _fields(response) == {"bases.0.name", "bases.0.facility"}

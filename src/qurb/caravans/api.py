@@ -26,6 +26,7 @@ from qurb.caravans.summaries import (
 )
 from qurb.kernel import clock
 from qurb.kernel.actor import Actor
+from qurb.kernel.values import MAX_SEED
 from qurb.platform.geojson import FeatureCollection
 from qurb.platform.http import (
     GeoJSONResponse,
@@ -70,7 +71,7 @@ def plan(
         float | None,
         Query(gt=0, le=MAX_TIME_LIMIT_S, description="solver seconds (default: the settings)"),
     ] = None,
-    seed: Annotated[int | None, Query(ge=0, description="solver seed")] = None,
+    seed: Annotated[int | None, Query(ge=0, le=MAX_SEED, description="solver seed")] = None,
 ) -> PlannedCampaign:
     """Score the communes and schedule the visits (PyVRP, seeded, time-limited); saved as
     a campaign when the server runs in local mode (`id` is null otherwise)."""

@@ -26,6 +26,8 @@ MAX_COUNT = 5000
 ID_PATTERN = r"^[a-z0-9][a-z0-9.\-]{0,79}$"
 # Paging: far beyond the registry's ~15,000 facilities, far below 2³¹.
 MAX_OFFSET = 1_000_000
+# A solver seed: PyVRP's random number generator takes 32 bits.
+MAX_SEED = 2**32 - 1
 # Query strings (a search, a territory) hold no NUL: FastAPI `Query(pattern=…)`.
 NO_NUL_PATTERN = r"^[^\x00]*$"
 
