@@ -26,10 +26,11 @@ from qurb.caravans.summaries import (
 )
 from qurb.kernel import clock
 from qurb.kernel.actor import Actor
+from qurb.kernel.values import MAX_SEED
 from qurb.platform.geojson import FeatureCollection
 from qurb.platform.http import (
-    CodePath,
     GeoJSONResponse,
+    IdPath,
     LocalEdit,
     SessionDep,
     SettingsDep,
@@ -70,7 +71,7 @@ def plan(
         float | None,
         Query(gt=0, le=MAX_TIME_LIMIT_S, description="solver seconds (default: the settings)"),
     ] = None,
-    seed: Annotated[int | None, Query(ge=0, description="solver seed")] = None,
+    seed: Annotated[int | None, Query(ge=0, le=MAX_SEED, description="solver seed")] = None,
 ) -> PlannedCampaign:
     """Score the communes and schedule the visits (PyVRP, seeded, time-limited); saved as
     a campaign when the server runs in local mode (`id` is null otherwise)."""
@@ -100,7 +101,7 @@ def plan(
     response_model=CampaignRead,
     response_model_exclude_unset=True,
 )
-def campaign(campaign_id: CodePath, session: SessionDep) -> CampaignRead:
+def campaign(campaign_id: IdPath, session: SessionDep) -> CampaignRead:
     return CampaignRead.of(get_campaign(session, campaign_id))
 
 
@@ -110,7 +111,7 @@ def campaign(campaign_id: CodePath, session: SessionDep) -> CampaignRead:
     response_model=FeatureCollection,
     response_class=GeoJSONResponse,
 )
-def routes_geojson(campaign_id: CodePath, session: SessionDep) -> GeoJSONResponse:
+def routes_geojson(campaign_id: IdPath, session: SessionDep) -> GeoJSONResponse:
     collection = plan_geojson(campaign_plan(session, campaign_id))
     return GeoJSONResponse(geojson_document(collection))
 
@@ -121,7 +122,7 @@ def routes_geojson(campaign_id: CodePath, session: SessionDep) -> GeoJSONRespons
     response_class=Response,
     responses={200: {"content": {"text/calendar": {"schema": {"type": "string"}}}}},
 )
-def calendar(campaign_id: CodePath, session: SessionDep) -> Response:
+def calendar(campaign_id: IdPath, session: SessionDep) -> Response:
     body = plan_ics(campaign_plan(session, campaign_id), campaign_id)
     return Response(
         body,
@@ -136,7 +137,7 @@ def calendar(campaign_id: CodePath, session: SessionDep) -> Response:
     response_class=Response,
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
-def plan_csv(campaign_id: CodePath, session: SessionDep) -> Response:
+def plan_csv(campaign_id: IdPath, session: SessionDep) -> Response:
     return Response(
         plan_csv_text(campaign_plan(session, campaign_id)).encode("utf-8"),
         media_type="text/csv; charset=utf-8",
@@ -151,7 +152,7 @@ def plan_csv(campaign_id: CodePath, session: SessionDep) -> Response:
     response_model=Recorded,
 )
 def records(
-    campaign_id: CodePath, body: RecordsBody, state: StateDep, settings: SettingsDep
+    campaign_id: IdPath, body: RecordsBody, state: StateDep, settings: SettingsDep
 ) -> Recorded:
     """Rows are numbered from 1 in the order given; a refusal names every bad row and
     field and records nothing."""
@@ -167,7 +168,7 @@ def records(
     summary="Planned against done, referrals",
     response_model=CampaignReport,
 )
-def report(campaign_id: CodePath, session: SessionDep) -> CampaignReport:
+def report(campaign_id: IdPath, session: SessionDep) -> CampaignReport:
     return campaign_report(session, campaign_id)
 
 
@@ -176,6 +177,6 @@ def report(campaign_id: CodePath, session: SessionDep) -> CampaignReport:
     summary="Caravan referrals received by a facility, by campaign, specialty and service",
     response_model=list[ReferralLine],
 )
-def facility_referrals(facility_id: CodePath, session: SessionDep) -> list[ReferralLine]:
+def facility_referrals(facility_id: IdPath, session: SessionDep) -> list[ReferralLine]:
     get_facility(session, facility_id)  # unknown: 404
     return referrals_by_facility(session, facility_id=facility_id)

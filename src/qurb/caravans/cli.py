@@ -16,6 +16,7 @@ from rich.markup import escape
 from qurb.access.cli import ModelOption, ParamsOption, export_metadata, measured
 from qurb.kernel import clock
 from qurb.kernel.attribution import Attribution, DataSource
+from qurb.kernel.values import MAX_SEED
 from qurb.platform.cli import DbOption, FormatOption, actor, err, fail, open_session, out
 from qurb.platform.output import OutputFormat, render
 
@@ -311,7 +312,10 @@ def plan_cmd(
     time_limit: Annotated[
         float | None, typer.Option("--time-limit", help="Solver seconds (default: settings).")
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="Solver seed (default: settings).")] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(min=0, max=MAX_SEED, help="Solver seed (default: settings)."),
+    ] = None,
     save: Annotated[bool, typer.Option("--save/--no-save", help="Save the campaign.")] = True,
     ics: Annotated[Path | None, typer.Option("--ics", help="Write an iCalendar file.")] = None,
     geojson: Annotated[

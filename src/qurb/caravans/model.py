@@ -30,6 +30,7 @@ from pydantic import (
 )
 
 from qurb.kernel.errors import FieldError, InputError, NotFound, QurbError
+from qurb.kernel.values import Identifier, Label, ShortName
 
 WEEKDAYS = {
     "monday": 0,
@@ -99,21 +100,21 @@ class _Strict(BaseModel):
 
 
 class Partner(_Strict):
-    name: str = Field(min_length=1)
+    name: ShortName
     role: str = ""  # CHU, association, council, region, health directorate, …
 
 
 class BaseSite(_Strict):
     """Where units sleep and start: a facility of the registry, or a point."""
 
-    name: str = Field(min_length=1)
-    facility: str | None = None  # registry id (e.g. a provincial hospital)
+    name: ShortName
+    facility: Identifier | None = None  # registry id (e.g. a provincial hospital)
     lon: float | None = None
     lat: float | None = None
 
 
 class Team(_Strict):
-    name: str = Field(min_length=1)
+    name: Label
     staff: dict[str, int]  # specialty → number of staff
 
     @field_validator("staff")
@@ -126,7 +127,7 @@ class Team(_Strict):
 
 
 class Unit(_Strict):
-    name: str = Field(min_length=1)
+    name: Label
     base: str  # a base's name
     team: str  # a team's name
     capacity: dict[str, int]  # specialty → consultations a day
@@ -145,13 +146,13 @@ class Site(_Strict):
     """A user's stop instead of the commune reference point (a souk, a school)."""
 
     commune: str
-    name: str = Field(min_length=1)
+    name: ShortName
     lon: float
     lat: float
 
 
 class CampaignSpec(_Strict):
-    name: str = Field(min_length=1, max_length=200)
+    name: ShortName
     territory: str = Field(min_length=1)
     start: date
     end: date

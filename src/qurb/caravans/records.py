@@ -21,6 +21,7 @@ from qurb.kernel import clock
 from qurb.kernel.actor import Actor
 from qurb.kernel.errors import FieldError, InputError
 from qurb.kernel.rows import too_many, validate_rows
+from qurb.kernel.values import is_identifier
 from qurb.platform.files import read_records
 from qurb.registry.lookups import facility_briefs
 from qurb.territory.lookups import unit_briefs
@@ -77,7 +78,9 @@ def record_visits(
             select(CaravanStopRow).where(CaravanStopRow.campaign_id == campaign_id)
         )
     }
-    named = {str(values.get("facility") or "").strip() for _, values in rows} - {""}
+    # Only ids are looked up: any other text is reported by its row, never sent to SQL.
+    named = {str(values.get("facility") or "").strip() for _, values in rows}
+    named = {n for n in named if is_identifier(n)}
     context = RecordContext(
         campaign_id,
         {number: stop.visit_date for number, stop in stops.items()},

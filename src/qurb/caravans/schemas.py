@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from qurb.caravans.plan import CampaignPlan
 from qurb.caravans.summaries import StoredCampaign
 from qurb.caravans.visit_record import VisitRecordRow
+from qurb.kernel.values import LABEL_LENGTH, Text
 
 MAX_RECORD_ROWS = 5000
 
@@ -32,7 +33,7 @@ class RecordsBody(BaseModel):
         max_length=MAX_RECORD_ROWS,
         description="stop, kind, item, sex, age_band, count, facility, service",
     )
-    recorded_by: str | None = Field(default=None, max_length=200)
+    recorded_by: Text | None = Field(default=None, max_length=LABEL_LENGTH)
 
 
 class Recorded(BaseModel):

@@ -23,6 +23,7 @@ from qurb.caravans.model import (
     TEXT_MAX,
 )
 from qurb.kernel.errors import FieldError
+from qurb.kernel.values import is_identifier
 
 RECORD_COLUMNS = ("stop", "kind", "item", "sex", "age_band", "count", "facility", "service")
 CONSULTING = ("consultation", "referral")  # kinds whose item is one of the campaign's specialties
@@ -163,6 +164,8 @@ class VisitRecordRow(BaseModel):
         for name, text in (("item", item), ("service", self.service_text or "")):
             if len(text) > TEXT_MAX:
                 found.append(FieldError(name, f"longer than {TEXT_MAX} characters"))
+            elif "\x00" in text:
+                found.append(FieldError(name, "must not contain a NUL character"))
         return found
 
     def _referral_problems(self, context: RecordContext) -> list[FieldError]:
@@ -171,6 +174,8 @@ class VisitRecordRow(BaseModel):
             if facility is None:
                 reason = "a referral names the receiving facility (registry id)"
                 return [FieldError("facility", reason)]
+            if not is_identifier(facility):
+                return [FieldError("facility", f"{facility!r} is not a registry id")]
             if facility not in context.facilities:
                 return [FieldError("facility", f"no facility with id {facility!r}")]
             return []

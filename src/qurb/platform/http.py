@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from qurb.kernel.errors import Forbidden
 from qurb.kernel.names import MAX_NAME_CHARS
+from qurb.kernel.values import ID_PATTERN
 from qurb.platform.geojson import GEOJSON_MEDIA_TYPE
 from qurb.platform.settings import Settings
 from qurb.platform.state import AppState
@@ -49,6 +50,10 @@ def get_session(state: StateDep) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+# An id in a path (a facility, a campaign, a scenario): any other string is a 422 naming
+# the parameter, before a database sees it.
+IdPath = Annotated[str, Path(pattern=ID_PATTERN, description="an id: a-z, 0-9, '.', '-'")]
 
 
 def require_local_mode(settings: SettingsDep) -> None:

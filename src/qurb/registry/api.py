@@ -11,10 +11,11 @@ from fastapi import APIRouter, Depends, Query
 from qurb.kernel.actor import Actor
 from qurb.kernel.attribution import Attribution, facility_sources
 from qurb.kernel.names import MAX_NAME_CHARS
+from qurb.kernel.values import MAX_OFFSET, NO_NUL_PATTERN
 from qurb.platform.geojson import FeatureCollection
 from qurb.platform.http import (
-    CodePath,
     GeoJSONResponse,
+    IdPath,
     LocalEdit,
     NameText,
     SessionDep,
@@ -64,7 +65,11 @@ class FacilityQuery:
         self,
         territory: Annotated[
             str | None,
-            Query(description="HCP code or FR/AR name of a territory", max_length=MAX_NAME_CHARS),
+            Query(
+                pattern=NO_NUL_PATTERN,
+                max_length=MAX_NAME_CHARS,
+                description="HCP code or FR/AR name of a territory",
+            ),
         ] = None,
         category: Annotated[
             list[NameText] | None, Query(description="category code, repeatable (DR, CSR-1, HP…)")
@@ -81,10 +86,14 @@ class FacilityQuery:
         status: Annotated[str, Query(pattern="^(open|closed|all)$")] = "open",
         name: Annotated[
             str | None,
-            Query(description="part of the name, accents optional", max_length=MAX_NAME_CHARS),
+            Query(
+                pattern=NO_NUL_PATTERN,
+                max_length=MAX_NAME_CHARS,
+                description="part of the name, accents optional",
+            ),
         ] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     ) -> None:
         self.filter = FacilityFilter(
             territory, tuple(category or ()), level.value if level else None, sector, status, name
@@ -140,7 +149,7 @@ def list_facilities_geojson(
 
 
 @router.get("/{facility_id}", response_model=FacilityRead, summary="One facility")
-def read_facility(facility_id: CodePath, session: SessionDep, index: IndexDep) -> FacilityRead:
+def read_facility(facility_id: IdPath, session: SessionDep, index: IndexDep) -> FacilityRead:
     return FacilityRead.of(get_facility(session, facility_id), index)
 
 
@@ -149,7 +158,7 @@ def read_facility(facility_id: CodePath, session: SessionDep, index: IndexDep) -
     response_model=list[FacilityChangeRead],
     summary="Every change to a facility: who, when, before, after",
 )
-def read_history(facility_id: CodePath, session: SessionDep) -> list[FacilityChangeRead]:
+def read_history(facility_id: IdPath, session: SessionDep) -> list[FacilityChangeRead]:
     return [FacilityChangeRead.of(c) for c in facility_history(session, facility_id)]
 
 
@@ -184,7 +193,7 @@ def add_facility(
     summary="Change a facility (local mode); a new category is a re-categorisation",
 )
 def change_facility(
-    facility_id: CodePath, payload: FacilityUpdateRequest, state: StateDep, settings: SettingsDep
+    facility_id: IdPath, payload: FacilityUpdateRequest, state: StateDep, settings: SettingsDep
 ) -> FacilityRead:
     with state.write() as session:
         row = update_facility(
@@ -204,7 +213,7 @@ def change_facility(
     summary="Close a facility (local mode): kept with its history, no longer counted",
 )
 def close(
-    facility_id: CodePath, payload: FacilityCloseRequest, state: StateDep, settings: SettingsDep
+    facility_id: IdPath, payload: FacilityCloseRequest, state: StateDep, settings: SettingsDep
 ) -> FacilityRead:
     with state.write() as session:
         row = close_facility(
@@ -220,7 +229,7 @@ def close(
     summary="Reopen a closed facility (local mode): counted again, and editable",
 )
 def reopen(
-    facility_id: str, payload: FacilityReopenRequest, state: StateDep, settings: SettingsDep
+    facility_id: IdPath, payload: FacilityReopenRequest, state: StateDep, settings: SettingsDep
 ) -> FacilityRead:
     with state.write() as session:
         row = reopen_facility(

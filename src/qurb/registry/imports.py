@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
 from sqlalchemy.orm import Session
 
 from qurb.kernel.actor import Actor
 from qurb.kernel.errors import InputError
 from qurb.kernel.names import fold_name
 from qurb.kernel.rows import validate_rows
+from qurb.kernel.values import Name
 from qurb.platform.files import InputFileError, Record, read_records
 from qurb.registry.service import (
     FacilityCreate,
@@ -95,7 +95,7 @@ class ImportRow(FacilityCreate):
     """One row of an import file as read: the required columns may be empty (reported as
     missing), and a GeoJSON feature's geometry may have failed to read."""
 
-    name: str | None = Field(default=None, max_length=300)  # type: ignore[assignment]
+    name: Name | None = None  # type: ignore[assignment]
     category: str | None = None  # type: ignore[assignment]
     commune: str | None = None  # type: ignore[assignment]
     geometry_error: str | None = None

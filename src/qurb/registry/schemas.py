@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
+from qurb.kernel.values import Text
 from qurb.registry.facility_services import facility_services, hospital_tier
 from qurb.registry.model import Facility, FacilityChange
 from qurb.registry.service import FacilityCreate, FacilityUpdate
@@ -135,12 +136,12 @@ class FacilityChangeRead(BaseModel):
 
 
 class EditNote(BaseModel):
-    changed_by: str | None = Field(
+    changed_by: Text | None = Field(
         default=None,
         max_length=120,
         description="who makes the change (default: the server's user)",
     )
-    reason: str | None = Field(default=None, max_length=2000, description="kept in the history")
+    reason: Text | None = Field(default=None, max_length=2000, description="kept in the history")
 
 
 class FacilityCreateRequest(FacilityCreate, EditNote):

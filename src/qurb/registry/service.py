@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 from uuid import uuid4
 
 from pydantic import BaseModel, Field
@@ -23,6 +23,7 @@ from qurb.kernel.actor import Actor
 from qurb.kernel.errors import Conflict, FieldError, InputError, NotFound
 from qurb.kernel.ids import slug
 from qurb.kernel.names import fold_name
+from qurb.kernel.values import Count, Identifier, Name, Text
 from qurb.registry._tables import FacilityChangeRow, FacilityRow
 from qurb.registry.facility_services import (
     facility_services,
@@ -62,27 +63,27 @@ def public_offer(query: _Query) -> _Query:
 
 
 class FacilityCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=300)
+    name: Name
     category: str
     commune: str = Field(description="HCP code or name of the commune (or arrondissement)")
     lon: float | None = None
     lat: float | None = None
     sector: Sector | None = None
-    name_ar: str | None = None
-    beds: int | None = Field(default=None, ge=0)
-    doctors: int | None = Field(default=None, ge=0)
-    osm_id: str | None = None
-    id: str | None = None
+    name_ar: Name | None = None
+    beds: Count | None = None
+    doctors: Count | None = None
+    osm_id: Annotated[Text, Field(max_length=32)] | None = None
+    id: Identifier | None = None
 
 
 class FacilityUpdate(BaseModel):
-    name: str | None = Field(default=None, min_length=1, max_length=300)
-    name_ar: str | None = None
+    name: Name | None = None
+    name_ar: Name | None = None
     category: str | None = None
     lon: float | None = None
     lat: float | None = None
-    beds: int | None = Field(default=None, ge=0)
-    doctors: int | None = Field(default=None, ge=0)
+    beds: Count | None = None
+    doctors: Count | None = None
     add_services: list[str] | None = Field(
         default=None, description="services the facility now offers (names of `qurb services`)"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from qurb.kernel.actor import Actor
-from qurb.platform.http import CodePath, SessionDep, SettingsDep, StateDep
+from qurb.platform.http import IdPath, SessionDep, SettingsDep, StateDep
 from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.siting.schemas import ScenarioLineRead, ScenarioRead, SitingBody, SitingRead
 from qurb.siting.service import (
@@ -60,6 +60,6 @@ def scenarios(session: SessionDep) -> list[ScenarioLineRead]:
 @router.get(
     "/scenarios/{scenario_id}", response_model=ScenarioRead, response_model_exclude_unset=True
 )
-def scenario(scenario_id: CodePath, session: SessionDep) -> ScenarioRead:
+def scenario(scenario_id: IdPath, session: SessionDep) -> ScenarioRead:
     """One saved scenario: its sites and its coverage before and after."""
     return ScenarioRead.of(get_scenario(session, scenario_id))

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from qurb.access.schemas import Level, Tier
+from qurb.kernel.values import ShortName
 from qurb.siting.model import Scenario
 from qurb.siting.service import SavedScenario, ScenarioLine
 
@@ -20,7 +21,7 @@ class SitingBody(BaseModel):
     add: int = Field(ge=1, le=100)
     within_minutes: float = Field(default=60.0, gt=0, le=24 * 60)
     objective: Literal["coverage", "time"] = "coverage"
-    name: str | None = Field(default=None, max_length=200)
+    name: ShortName | None = None
 
 
 class SitingRead(Scenario):
