@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy import text
 
 from qurb.app.dataset import InitReport
+from qurb.app.schema import SCHEMA_REVISION
 from qurb.app.web import create_app
 from qurb.platform.settings import Settings
 from tests.web_clients import TestClient
@@ -142,12 +143,14 @@ def test_a_refused_change_names_no_sql(app: FastAPI, client: TestClient) -> None
     @app.post("/test-duplicate")
     def duplicate() -> None:
         with engine.begin() as connection:
-            connection.execute(text("INSERT INTO alembic_version VALUES (:v)"), {"v": "0004"})
+            connection.execute(
+                text("INSERT INTO alembic_version VALUES (:v)"), {"v": SCHEMA_REVISION}
+            )
 
     answer = client.post("/test-duplicate")
     assert answer.status_code == 409
     body = answer.text
-    for word in ("INSERT", "alembic_version", "0004", "UNIQUE", "[SQL"):
+    for word in ("INSERT", "alembic_version", SCHEMA_REVISION, "UNIQUE", "[SQL"):
         assert word not in body, word
     assert "nothing was written" in answer.json()["error"]
 
