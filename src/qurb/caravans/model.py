@@ -30,7 +30,7 @@ from pydantic import (
 )
 
 from qurb.kernel.errors import FieldError, InputError, NotFound, QurbError
-from qurb.kernel.values import Identifier, Label, ShortName
+from qurb.kernel.values import MAX_COUNT, MAX_SEED, Identifier, Label, ShortName
 
 WEEKDAYS = {
     "monday": 0,
@@ -123,6 +123,8 @@ class Team(_Strict):
         for specialty, n in value.items():
             if n < 0:
                 raise ValueError(f"{specialty}: staff must be ≥ 0, got {n}")
+            if n > MAX_COUNT:
+                raise ValueError(f"{specialty}: staff must be at most {MAX_COUNT:,}, got {n}")
         return value
 
 
@@ -131,6 +133,18 @@ class Unit(_Strict):
     base: str  # a base's name
     team: str  # a team's name
     capacity: dict[str, int]  # specialty → consultations a day
+
+    @field_validator("capacity")
+    @classmethod
+    def _capacity(cls, value: dict[str, int]) -> dict[str, int]:
+        # A unit sees at most MAX_COUNT patients a day per specialty: beyond is a typing slip.
+        for specialty, n in value.items():
+            if n > MAX_COUNT:
+                raise ValueError(
+                    f"{specialty}: capacity must be at most {MAX_COUNT:,} consultations a day, "
+                    f"got {n}"
+                )
+        return value
 
 
 class Hours(_Strict):
@@ -379,6 +393,8 @@ def _setting_problems(spec: CampaignSpec, earlier: bool) -> list[str]:
             problems.append("settings.time_limit_s: must be > 0 seconds")
         if int(spec.setting("max_days_per_stop")) < 1:
             problems.append("settings.max_days_per_stop: at least 1 visit")
+        if not 0 <= int(spec.setting("seed")) <= MAX_SEED:
+            problems.append(f"settings.seed: from 0 to {MAX_SEED:,} (the solver's 32 bits)")
     overlap = set(spec.force_in) & set(spec.force_out)
     if overlap:
         problems.append(f"force_in/force_out: {', '.join(sorted(overlap))} forced both in and out")
