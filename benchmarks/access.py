@@ -26,10 +26,11 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
-from qurb.access.service import FacilitySelector, compute_access, read_destinations
+from qurb.access.service import compute_access
 from qurb.algo.commune_graph_inputs import commune_points
 from qurb.app.dataset import init_database
 from qurb.platform.database import make_engine, make_sessionmaker
+from qurb.registry.points import FacilitySelector, read_destinations
 from qurb.territory import travel
 from qurb.territory.service import TerritoryIndex
 

@@ -16,12 +16,12 @@ from sqlalchemy import Engine, insert
 
 from qurb.algo.commune_graph_inputs import CommuneGraphInputs
 from qurb.algo.travel import EARTH_RADIUS_KM
-from qurb.app.dataset import LOADER, facility_snapshot
+from qurb.app.dataset import LOADER
 from qurb.app.schema import migrate
 from qurb.platform.database import make_sessionmaker, transaction
 from qurb.platform.tables import DatasetMetaRow
 from qurb.registry._tables import FacilityChangeRow, FacilityRow
-from qurb.registry.model import categories
+from qurb.registry.model import categories, facility_snapshot
 from qurb.territory._tables import AdjacencyRow, CensusRow, CommuneGeometryRow, TerritoryRow
 from qurb.territory.census import AGE_BANDS
 

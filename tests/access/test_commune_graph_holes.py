@@ -28,10 +28,10 @@ import numpy as np
 import pytest
 from sqlalchemy.orm import Session
 
-from qurb.access.service import FacilitySelector, read_destinations
 from qurb.algo.commune_graph import CommuneGraphModel
 from qurb.algo.commune_graph_inputs import commune_points
 from qurb.algo.travel import MINUTES_PER_HOUR, Points, compute_haversine_km
+from qurb.registry.points import FacilitySelector, read_destinations
 from qurb.territory.travel import commune_graph_model
 
 HOLES = Path(__file__).parent / "data" / "commune_graph_holes.csv"

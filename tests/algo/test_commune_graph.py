@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from sqlalchemy.orm import Session
 
-from qurb.access.service import FacilitySelector, read_destinations
 from qurb.algo.commune_graph import CommuneGraphModel
 from qurb.algo.commune_graph_inputs import (
     CommuneGraphInputs,
@@ -20,6 +19,7 @@ from qurb.algo.commune_graph_inputs import (
 )
 from qurb.algo.travel import EARTH_RADIUS_KM, Points, TravelModelError
 from qurb.data import read_toml
+from qurb.registry.points import FacilitySelector, read_destinations
 from qurb.territory.travel import COMMUNE_GRAPH_FILE, commune_graph_model
 from tests.regions import LINE, STEP_KM
 

@@ -12,8 +12,8 @@ import typer
 from qurb.kernel.attribution import MODEL_SOURCES, Attribution
 
 if TYPE_CHECKING:
-    from qurb.access.service import FacilitySelector
     from qurb.algo.travel import Measure
+    from qurb.registry.points import FacilitySelector
 
 # The analyses pull in SciPy and NumPy (half a second): imported inside the commands so
 # that the rest of the CLI starts fast.
@@ -69,7 +69,7 @@ def selector_of(
     service: list[str] | None,
     tier: str | None = None,
 ) -> FacilitySelector:
-    from qurb.access.service import FacilitySelector
+    from qurb.registry.points import FacilitySelector
 
     return FacilitySelector.from_options(level or (), category or (), service or (), tier)
 

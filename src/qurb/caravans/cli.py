@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from rich.markup import escape
 
-from qurb.access.cli import ModelOption, ParamsOption, export_metadata, measured
+from qurb.access.cli_options import ModelOption, ParamsOption, measured
 from qurb.kernel import clock
 from qurb.kernel.attribution import Attribution, DataSource
 from qurb.kernel.values import MAX_SEED
 from qurb.platform.cli import DbOption, FormatOption, actor, err, fail, open_session, out
-from qurb.platform.output import OutputFormat, render
+from qurb.platform.output import OutputFormat, export_metadata, render
 
 if TYPE_CHECKING:
     from qurb.caravans.model import CampaignSpec

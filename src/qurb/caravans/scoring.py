@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy.orm import Session
 
-from qurb.access.service import FacilitySelector, compute_access
+from qurb.access.service import compute_access
 from qurb.algo.travel import TravelTimeModel
 from qurb.caravans.catalogue import caravan_catalogue, specialties
 from qurb.caravans.model import CampaignError, CampaignSpec
@@ -24,8 +24,10 @@ from qurb.caravans.priority import (
 )
 from qurb.norms.model import NormKind
 from qurb.norms.norm_sets import resolve_norm_sets
-from qurb.norms.service import CensusLines, compute_territory_gaps, read_census_lines
+from qurb.norms.service import compute_territory_gaps
+from qurb.registry.points import FacilitySelector
 from qurb.territory.census import AGE_BANDS
+from qurb.territory.geography import CensusLines, read_census_lines_2024
 from qurb.territory.model import Territory, TerritoryLevel
 from qurb.territory.service import TerritoryIndex, TerritoryNotFound
 
@@ -140,7 +142,7 @@ def compute_campaign_priority(
     beyond = np.array(
         [population[c] if minutes.get(c) is None or minutes[c] > threshold else 0.0 for c in codes]
     )
-    lines: CensusLines = {code: {} for code in codes} | read_census_lines(session, codes)
+    lines: CensusLines = {code: {} for code in codes} | read_census_lines_2024(session, codes)
     shares = _commune_figures(lines)
     gap = _norm_gap_share(session, territory, str(spec.setting("norm")), codes)
     values = {

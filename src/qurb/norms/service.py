@@ -25,7 +25,6 @@ from qurb.norms.needs import PopulationProfile, compute_profile, compute_ratios
 from qurb.registry.facility_services import HospitalTier, hospital_tier
 from qurb.registry.model import Level, categories, hospital_categories
 from qurb.registry.supply import count_open_facilities, count_open_offers
-from qurb.territory.geography import CensusLines as CensusLines
 from qurb.territory.geography import read_census_lines_2024
 from qurb.territory.model import Territory, TerritoryLevel
 from qurb.territory.service import PREFECTURE_OF_ARRONDISSEMENTS, TerritoryIndex
@@ -41,10 +40,6 @@ class GapReport:
     by: TerritoryLevel
     lines: list[GapLine]
     skipped: list[str]  # rules that could not be evaluated here, and why
-
-
-# The 2024 census lines of units (territory's reader), under the name other features use.
-read_census_lines = read_census_lines_2024
 
 
 def read_profiles(session: Session, codes: list[str]) -> dict[str, PopulationProfile]:

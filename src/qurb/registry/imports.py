@@ -10,18 +10,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from qurb.kernel.actor import Actor
-from qurb.kernel.errors import InputError
+from qurb.kernel.errors import FieldError, InputError
 from qurb.kernel.names import fold_name
 from qurb.kernel.rows import validate_rows
 from qurb.kernel.values import Name
 from qurb.platform.files import InputFileError, Record, read_records
-from qurb.registry.service import (
-    FacilityCreate,
-    FieldError,
-    RegistryError,
-    Validator,
-    create_facilities,
-)
+from qurb.registry.service import FacilityCreate, RegistryError, Validator, create_facilities
 
 # Column names users write (French, English, the Ministry's), folded, to our fields.
 ALIASES = {

@@ -9,7 +9,13 @@ from typing import Annotated, Any
 
 import typer
 
-from qurb.access.cli import ACCESS_SOURCES, CategoryOption, ModelOption, ParamsOption, ServiceOption
+from qurb.access.cli_options import (
+    ACCESS_SOURCES,
+    CategoryOption,
+    ModelOption,
+    ParamsOption,
+    ServiceOption,
+)
 from qurb.platform.cli import DbOption, FormatOption, TerritoryOption, actor, err, open_session, out
 from qurb.platform.output import OutputFormat, render
 

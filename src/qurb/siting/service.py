@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qurb.access.service import FacilitySelector, read_destinations, read_origins, summary_level
+from qurb.access.service import summary_level
 from qurb.algo.mclp import solve_mclp
 from qurb.algo.pmedian import solve_pmedian
 from qurb.algo.siting_problem import SitingError, SitingProblem, SitingResult
@@ -31,10 +31,11 @@ from qurb.kernel.actor import Actor
 from qurb.kernel.errors import FieldError, NotFound
 from qurb.kernel.rows import validate_rows
 from qurb.platform.files import InputFileError, Number, OptionalNumber, OptionalText, read_records
+from qurb.registry.points import FacilitySelector, read_destinations
 from qurb.siting._tables import ScenarioRow
 from qurb.siting.model import Scenario
 from qurb.territory.model import Territory, inside_morocco
-from qurb.territory.service import TerritoryIndex
+from qurb.territory.service import TerritoryIndex, read_origins
 
 Objective = Literal["coverage", "time"]
 
