@@ -81,3 +81,28 @@ def test_a_request_is_logged_with_its_id(
     # Every line of a request names it.
     ids = {getattr(r, "request_id", None) for r in caplog.records if r.name.startswith("qurb")}
     assert ids <= {"abc-123", made_id}
+
+
+def test_a_500_carries_its_request_id_and_so_does_its_log_line(
+    scratch_db: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app(Settings(database_url=scratch_db, local_mode=False))
+
+    @app.get("/test-bug")
+    def bug() -> None:
+        raise RuntimeError("a bug")
+
+    with (
+        TestClient(app, raise_server_exceptions=False) as client,
+        caplog.at_level(logging.INFO, "qurb"),
+    ):
+        given = client.get("/test-bug", headers={"X-Request-ID": "req-500"})
+        made = client.get("/test-bug")
+    assert given.status_code == 500 and made.status_code == 500
+    assert given.headers["x-request-id"] == "req-500"
+    made_id = made.headers["x-request-id"]
+    assert made_id and made_id != "req-500"
+    errors = [r for r in caplog.records if r.name == "qurb.web" and r.levelno == logging.ERROR]
+    assert [getattr(r, "request_id", None) for r in errors] == ["req-500", made_id]
+    assert all(r.exc_info for r in errors)  # the traceback is in the server's log
+    assert [line["request_id"] for line in _log_lines(caplog)] == ["req-500", made_id]

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from qurb.kernel.errors import Conflict, Forbidden, InputError, NotFound, QurbError
 from qurb.kernel.rows import validation_errors
 from qurb.platform.licence_link import LICENCE_LINK
+from qurb.platform.request_log import logging_for, scope_request_id
 from qurb.platform.security import security_headers
 
 log = logging.getLogger("qurb.web")
@@ -105,13 +106,17 @@ def _integrity(request: Request, error: Exception) -> JSONResponse:
 
 
 def _unexpected(request: Request, error: Exception) -> JSONResponse:
-    log.exception("unexpected error on %s %s", request.method, request.url.path)
-    # Answered outside every middleware (Starlette's last resort): the headers are set here.
+    # Answered outside every middleware (Starlette's last resort), once the request's log
+    # line is written: the headers are set here, the request id read from the scope.
+    rid = scope_request_id(request.scope)
+    with logging_for(rid):
+        log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
+    headers = {**security_headers(), "link": LICENCE_LINK}
+    if rid is not None:
+        headers["x-request-id"] = rid
     # The type of the error only: its text and traceback are in the server's log.
     return error_response(
-        500,
-        f"internal error ({type(error).__name__}); this is a bug in Qurb",
-        headers={**security_headers(), "link": LICENCE_LINK},
+        500, f"internal error ({type(error).__name__}); this is a bug in Qurb", headers=headers
     )
 
 

@@ -9,6 +9,8 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -18,6 +20,25 @@ log = logging.getLogger("qurb.request")
 
 REQUEST_ID: ContextVar[str | None] = ContextVar("qurb_request_id", default=None)
 SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+# The request's id is also kept in its ASGI scope: an unexpected error is answered by
+# Starlette's outermost middleware, after this one has finished, and reads it from there.
+SCOPE_KEY = "qurb.request_id"
+
+
+def scope_request_id(scope: Scope) -> str | None:
+    """The id `RequestLog` gave this request (None if it did not see it)."""
+    rid = scope.get(SCOPE_KEY)
+    return rid if isinstance(rid, str) else None
+
+
+@contextmanager
+def logging_for(rid: str | None) -> Iterator[None]:
+    """Log lines written inside name the request `rid`."""
+    token = REQUEST_ID.set(rid)
+    try:
+        yield
+    finally:
+        REQUEST_ID.reset(token)
 
 
 def install_request_id() -> None:
@@ -86,6 +107,7 @@ class RequestLog:
             await self.app(scope, receive, send)
             return
         rid = request_id(scope["headers"])
+        scope[SCOPE_KEY] = rid
         token = REQUEST_ID.set(rid)
         started = time.perf_counter()
         status = 500
