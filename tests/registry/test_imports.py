@@ -176,6 +176,35 @@ def test_geojson_import_takes_point_coordinates(
         import_facilities(s, AMINA, path)
 
 
+def test_a_property_given_twice_in_a_feature_is_refused_naming_feature_and_key(
+    scratch_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    # JSON would keep the last of the two values: "Centre A" would quietly become "Centre B".
+    first = json.dumps(_feature(None, "Centre Double Un"))
+    second = (
+        '{"type": "Feature", "geometry": null, "properties": {"name": "Centre A", '
+        '"category": "DR", "commune": "03.231.81.03", "name": "Centre B"}}'
+    )
+    path = tmp_path / "twice.geojson"
+    path.write_text(
+        f'{{"type": "FeatureCollection", "features": [{first}, {second}]}}', encoding="utf-8"
+    )
+    before = _state(scratch_factory)
+    with pytest.raises(InputFileError) as caught, transaction(scratch_factory) as s:
+        import_facilities(s, AMINA, path)
+    assert str(caught.value) == f"{path}: feature 2: property 'name' is given twice"
+    assert _state(scratch_factory) == before
+    # Anywhere else in the file too: a member given twice is refused, not read as the last.
+    path.write_text(
+        f'{{"type": "FeatureCollection", "features": [{first}], "features": []}}',
+        encoding="utf-8",
+    )
+    with pytest.raises(InputFileError) as caught, transaction(scratch_factory) as s:
+        import_facilities(s, AMINA, path)
+    assert str(caught.value) == f"{path}: member 'features' is given twice"
+    assert _state(scratch_factory) == before
+
+
 def test_csv_line_numbers_count_blank_and_multi_line_records(
     scratch_factory: sessionmaker[Session], tmp_path: Path
 ) -> None:

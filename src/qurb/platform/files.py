@@ -263,13 +263,58 @@ def _read_xlsx(path: Path, sheet: str | None, limits: FileLimits) -> list[Record
     return records
 
 
+class _JsonObject(dict[str, Any]):
+    """A JSON object that remembers the keys its text gave more than once (JSON itself
+    would keep the last value silently)."""
+
+    twice: tuple[str, ...] = ()
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> _JsonObject:
+    found = _JsonObject(pairs)
+    if len(found) < len(pairs):
+        keys = [key for key, _ in pairs]
+        found.twice = tuple(dict.fromkeys(k for i, k in enumerate(keys) if k in keys[:i]))
+    return found
+
+
+def _given_twice(value: Any) -> tuple[_JsonObject, str] | None:
+    """The first object in `value` (itself included) that gives a key twice, and the key."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, _JsonObject):
+            if item.twice:
+                return item, item.twice[0]
+            stack.extend(reversed(list(item.values())))
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
+    return None
+
+
+def _refuse_keys_twice(path: Path, data: dict[str, Any]) -> None:
+    """A member given twice anywhere is refused, with its feature's number if in one."""
+    features = data["features"] if isinstance(data.get("features"), list) else []
+    rest = _JsonObject((k, v) for k, v in data.items() if k != "features")
+    rest.twice = data.twice if isinstance(data, _JsonObject) else ()
+    if found := _given_twice(rest):
+        raise InputFileError(f"{path}: member {found[1]!r} is given twice")
+    for number, feature in enumerate(features, start=1):
+        if found := _given_twice(feature):
+            where, key = found
+            is_property = isinstance(feature, dict) and where is feature.get("properties")
+            kind = "property" if is_property else "member"
+            raise InputFileError(f"{path}: feature {number}: {kind} {key!r} is given twice")
+
+
 def _read_geojson(path: Path, limits: FileLimits) -> list[Record]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_json_object)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise InputFileError(f"{path}: not valid GeoJSON ({error})") from None
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise InputFileError(f"{path}: expected a GeoJSON FeatureCollection")
+    _refuse_keys_twice(path, data)
     features = data.get("features")
     if not isinstance(features, list):
         raise InputFileError(f"{path}: 'features' must be a list of GeoJSON features")
