@@ -24,4 +24,5 @@ def test_reference_docs_and_pages(read_client) -> None:
     assert "https://" not in page.text and "http://" not in page.text
     assert read_client.get("/static/vendor/leaflet/LICENSE").status_code == 200
     assert read_client.get(f"/sheet/{FES}").status_code == 200
-    assert read_client.get("/sheet/nope").status_code == 404
+    assert read_client.get("/sheet/99.999").status_code == 404
+    assert read_client.get("/sheet/nope").status_code == 422  # not an HCP code

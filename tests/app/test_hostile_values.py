@@ -15,7 +15,7 @@ from qurb.app.web import create_app
 from qurb.platform.settings import Settings
 from qurb.registry._tables import FacilityRow
 from tests.caravan_requests import campaign
-from tests.regions import HP_TIZGUI, SMALL_FACILITIES
+from tests.regions import HP_TIZGUI, OULED_AMAR, SMALL_FACILITIES, TIZGUI
 from tests.web_clients import TestClient
 
 GOOD = {"name": "CSR Tizgui Nord", "category": "CSR-1", "commune": "Tizgui"}
@@ -63,6 +63,28 @@ READS: list[tuple[str, dict[str, Any], str]] = [
     ("/api/scenarios/a%00b", {}, "scenario_id"),
 ]
 
+# Territories in a path: an HCP code where only a code is taken, a code or a name (as a
+# person reads it: no NUL, no bidi override, no look-alike letters) for the access routes.
+# (path, the parameter the answer names)
+TERRITORY_PATHS: list[tuple[str, str]] = [
+    ("/api/territories/99%00", "code"),
+    ("/api/territories/%3Cscript%3E", "code"),
+    ("/api/territories/99.991.01.01%20OR%201=1/needs", "code"),
+    ("/api/territories/99.991%20/gaps", "code"),
+    ("/api/territories/%E2%80%AE99/children", "code"),
+    ("/api/territories/Tizgui", "code"),  # a name: these routes take a code
+    ("/api/territories/ma", "code"),
+    ("/api/territories/99.991.01.001", "code"),
+    ("/sheet/99%00", "code"),
+    ("/sheet/99.991..", "code"),
+    ("/caravans/c-1/notice/%3Cscript%3E", "code"),
+    ("/caravans/a%00b/report", "campaign_id"),
+    ("/api/access/Tiz%00gui", "code"),
+    ("/api/access/%E2%80%AETizgui/referral", "code"),
+    ("/api/access/Tizgu%E2%81%A6i/distance", "code"),
+    ("/api/access/H%D0%BEpital", "code"),  # a Cyrillic о among Latin letters
+]
+
 
 @pytest.fixture
 def client(
@@ -104,6 +126,20 @@ def test_hostile_updates_are_422_naming_the_field(client: TestClient) -> None:
 def test_hostile_ids_and_offsets_are_422_naming_the_parameter(client: TestClient) -> None:
     for path, query, field in READS:
         assert _fields(client.get(path, params=query)) == {field}, (path, query)
+
+
+def test_hostile_territories_in_a_path_are_422_naming_the_parameter(client: TestClient) -> None:
+    for path, field in TERRITORY_PATHS:
+        assert _fields(client.get(path)) == {field}, path
+    # Codes of every level, and names where names are taken, answer as before.
+    for code in ("MA", "99", "99.991", "99.991.03", TIZGUI):
+        assert client.get(f"/api/territories/{code}").status_code == 200, code
+    assert client.get("/api/territories/98.991").status_code == 404  # a code, unknown
+    for place in (TIZGUI, "Tizgui", "Ouled Amar"):
+        answer = client.get(f"/api/access/{place}")
+        assert answer.status_code == 200, place
+    assert client.get("/api/access/Ouled Amar").json()["territory"] == OULED_AMAR
+    assert client.get("/api/access/Nulle Part").status_code == 404
 
 
 def test_names_that_are_fine_stay_as_given(client: TestClient) -> None:

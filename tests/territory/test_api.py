@@ -29,7 +29,8 @@ def test_unknown_territory_is_a_404_with_a_message(read_client) -> None:
     assert response.status_code == 404
     assert "99.999" in response.json()["error"] and response.json()["detail"] == []
     assert read_client.get("/api/territories", params={"parent": "nope"}).status_code == 404
-    assert read_client.get("/api/territories/nope/gaps").status_code == 404
+    assert read_client.get("/api/territories/99.999/gaps").status_code == 404
+    assert read_client.get("/api/territories/nope/gaps").status_code == 422  # not a code
 
 
 def test_display_layers_with_etag(read_client) -> None:

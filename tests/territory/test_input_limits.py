@@ -3,12 +3,14 @@ matching, by the index and by every route that takes one."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
 
 from qurb.kernel.names import MAX_NAME_CHARS
+from qurb.kernel.values import TERRITORY_CODE_PATTERN
 from qurb.territory.service import TerritoryIndex, TerritoryNotFound
 
 HUGE = "Fès " * 30_000  # 120,000 characters
@@ -31,6 +33,17 @@ def test_no_territory_name_or_code_is_longer_than_the_limit(national_session: Se
         len(text) for t in index.by_code.values() for text in (t.code, t.name_fr, t.name_ar)
     )
     assert longest <= MAX_NAME_CHARS
+
+
+def test_every_territory_code_follows_the_pattern_paths_are_checked_against(
+    national_session: Session,
+) -> None:
+    index = TerritoryIndex.from_session(national_session)
+    code = re.compile(TERRITORY_CODE_PATTERN)
+    assert len(index.by_code) > 1800
+    assert [c for c in index.by_code if not code.match(c)] == []
+    for wrong in ("ma", "3", "03.23", "03.231.8", "03.231.81.031", "03.231 ", "Fès", "03,231"):
+        assert not code.match(wrong), wrong
 
 
 def test_an_over_long_name_in_a_request_is_a_422(read_client: Any) -> None:

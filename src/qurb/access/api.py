@@ -36,7 +36,7 @@ from qurb.access.service import (
 )
 from qurb.algo.accessibility import check_thresholds, compute_group_access
 from qurb.algo.travel import Points
-from qurb.platform.http import CodePath, NameText, SessionDep
+from qurb.platform.http import NameText, SessionDep, TerritoryPath
 from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.registry.points import FacilitySelector, read_destinations
 from qurb.territory.api import IndexDep
@@ -60,7 +60,7 @@ def _selector(
 
 @router.get("/access/{code}", response_model=AccessRead)
 def access_for(
-    code: CodePath,
+    code: TerritoryPath,
     session: SessionDep,
     index: IndexDep,
     level: Level | None = None,
@@ -96,7 +96,7 @@ def access_for(
 
 @router.get("/access/{code}/referral", response_model=ReferralsRead)
 def referral_for(
-    code: CodePath,
+    code: TerritoryPath,
     session: SessionDep,
     index: IndexDep,
     threshold: Annotated[float, Query(gt=0)] = 60.0,
@@ -116,7 +116,7 @@ def referral_for(
 
 
 @router.get("/access/{code}/distance", response_model=DistanceRead)
-def distance_for(code: CodePath, session: SessionDep, index: IndexDep) -> DistanceRead:
+def distance_for(code: TerritoryPath, session: SessionDep, index: IndexDep) -> DistanceRead:
     """The Ministry's distance indicator: population within 5 km, 5–10 km and beyond 10 km
     of the nearest ESSP by the model's km (legs inside the communes included), per
     sub-territory and in total (`summary`, the total last), and per commune. A whole

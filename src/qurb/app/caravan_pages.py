@@ -12,7 +12,7 @@ from qurb.caravans.outputs import notice_html, report_html
 from qurb.caravans.report import campaign_report
 from qurb.caravans.store import campaign_plan, get_campaign
 from qurb.kernel.errors import NotFound
-from qurb.platform.http import CodePath, SessionDep, SettingsDep
+from qurb.platform.http import IdPath, SessionDep, SettingsDep, TerritoryCodePath
 from qurb.platform.settings import Settings
 
 router = APIRouter(include_in_schema=False)
@@ -38,7 +38,7 @@ def caravans_page(settings: SettingsDep) -> HTMLResponse:
 
 
 @router.get("/caravans/{campaign_id}", response_class=HTMLResponse)
-def caravan_page(campaign_id: CodePath, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+def caravan_page(campaign_id: IdPath, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
     try:
         campaign = get_campaign(session, campaign_id)
     except NotFound as error:
@@ -47,7 +47,7 @@ def caravan_page(campaign_id: CodePath, session: SessionDep, settings: SettingsD
 
 
 @router.get("/caravans/{campaign_id}/notice/{code}", response_class=HTMLResponse)
-def notice(campaign_id: CodePath, code: CodePath, session: SessionDep) -> HTMLResponse:
+def notice(campaign_id: IdPath, code: TerritoryCodePath, session: SessionDep) -> HTMLResponse:
     try:
         plan = campaign_plan(session, campaign_id)
     except NotFound as error:
@@ -62,7 +62,7 @@ def notice(campaign_id: CodePath, code: CodePath, session: SessionDep) -> HTMLRe
 
 
 @router.get("/caravans/{campaign_id}/report", response_class=HTMLResponse)
-def report_page(campaign_id: CodePath, session: SessionDep) -> HTMLResponse:
+def report_page(campaign_id: IdPath, session: SessionDep) -> HTMLResponse:
     try:
         return HTMLResponse(report_html(campaign_report(session, campaign_id)))
     except NotFound as error:

@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 from qurb.data import LICENCES_FILE
 from qurb.kernel.definitions import LANGUAGES, FigureDefinition, FigureKind
 from qurb.kernel.names import MAX_NAME_CHARS
-from qurb.platform.http import CodePath, SettingsDep, StateDep
+from qurb.platform.http import SettingsDep, StateDep, TerritoryCodePath
 from qurb.territory.service import TerritoryIndex
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -52,7 +52,7 @@ def map_page(settings: SettingsDep) -> HTMLResponse:
 
 
 @router.get("/sheet/{code}", response_class=HTMLResponse)
-def fact_sheet(code: CodePath, state: StateDep) -> HTMLResponse:
+def fact_sheet(code: TerritoryCodePath, state: StateDep) -> HTMLResponse:
     unit = state.part(TerritoryIndex).by_code.get(code)
     if unit is None:
         message = html.escape(f"Territoire inconnu / unknown territory: {code}")

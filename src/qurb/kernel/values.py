@@ -24,6 +24,10 @@ MAX_COUNT = 5000
 # Ids of facilities, campaigns and scenarios: lowercase ASCII letters, digits, dots and
 # dashes, at most the 80 characters of the id columns. Every bundled id fits.
 ID_PATTERN = r"^[a-z0-9][a-z0-9.\-]{0,79}$"
+# An HCP territory code, as every bundled one is written: the country `MA`, a region `03`,
+# a province or prefecture `03.231`, a cercle `03.231.81`, a commune or arrondissement
+# `03.231.81.03` (a few communes end in one digit: `07.351.01.0`); dots and zeros kept.
+TERRITORY_CODE_PATTERN = r"^(?:MA|[0-9]{2}(?:\.[0-9]{3}(?:\.[0-9]{2}(?:\.[0-9]{1,2})?)?)?)$"
 # Paging: far beyond the registry's ~15,000 facilities, far below 2³¹.
 MAX_OFFSET = 1_000_000
 # A solver seed: PyVRP's random number generator takes 32 bits.

@@ -29,7 +29,7 @@ from qurb.norms.service import (
     read_supply,
 )
 from qurb.platform.cache import CachedBody
-from qurb.platform.http import CodePath, NameText, SessionDep, StateDep
+from qurb.platform.http import NameText, SessionDep, StateDep, TerritoryCodePath
 from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.registry.pages import registry_version
 from qurb.territory.api import IndexDep, map_focus, unit_or_not_found
@@ -57,7 +57,7 @@ CENSUS_SOURCE = (
     summary="One territory: census figures, age pyramid, needs and public offer",
 )
 def territory_detail(
-    code: CodePath, request: Request, session: SessionDep, state: StateDep
+    code: TerritoryCodePath, request: Request, session: SessionDep, state: StateDep
 ) -> Response:
     index = state.part(TerritoryIndex)
     unit = unit_or_not_found(index, code)
@@ -94,7 +94,7 @@ def _detail(session: SessionDep, index: TerritoryIndex, unit: Territory) -> Terr
 
 @router.get("/{code}/needs", response_model=NeedsTable, summary="Needs and public supply per unit")
 def territory_needs(
-    code: CodePath,
+    code: TerritoryCodePath,
     session: SessionDep,
     index: IndexDep,
     by: Annotated[
@@ -122,7 +122,7 @@ def norm_sets_by_id(ids: list[str]) -> list[NormSet]:
 
 @router.get("/{code}/gaps", response_model=GapReportRead, summary="Ranked norm gaps")
 def territory_gaps(
-    code: CodePath,
+    code: TerritoryCodePath,
     session: SessionDep,
     index: IndexDep,
     norms: Annotated[

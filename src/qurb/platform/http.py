@@ -7,12 +7,12 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from fastapi.responses import JSONResponse
-from pydantic import StringConstraints
+from pydantic import AfterValidator, StringConstraints
 from sqlalchemy.orm import Session
 
 from qurb.kernel.errors import Forbidden
 from qurb.kernel.names import MAX_NAME_CHARS
-from qurb.kernel.values import ID_PATTERN
+from qurb.kernel.values import ID_PATTERN, TERRITORY_CODE_PATTERN, check_name
 from qurb.platform.geojson import GEOJSON_MEDIA_TYPE
 from qurb.platform.settings import Settings
 from qurb.platform.state import AppState
@@ -22,6 +22,26 @@ from qurb.platform.state import AppState
 # one declare `Query(max_length=MAX_NAME_CHARS)`; `NameText` is one item of a list of them.
 CodePath = Annotated[str, Path(max_length=MAX_NAME_CHARS)]
 NameText = Annotated[str, StringConstraints(max_length=MAX_NAME_CHARS)]
+
+# A territory in a path. Where the route takes an HCP code only, any other text is a 422
+# naming the parameter before a lookup; where it also takes a French or Arabic name, the
+# name is read as a person reads it: no NUL, no bidi override, no look-alike letters mixed.
+TerritoryCodePath = Annotated[
+    str,
+    Path(
+        max_length=MAX_NAME_CHARS,
+        pattern=TERRITORY_CODE_PATTERN,
+        description="an HCP code: MA, 03, 03.231, 03.231.81 or 03.231.81.03",
+    ),
+]
+TerritoryPath = Annotated[
+    str,
+    Path(
+        max_length=MAX_NAME_CHARS,
+        description="an HCP code (03.231.81.03) or a French or Arabic name (accents optional)",
+    ),
+    AfterValidator(check_name),
+]
 
 
 def get_state(request: Request) -> AppState:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from qurb.kernel.names import MAX_NAME_CHARS
-from qurb.platform.http import CodePath, StateDep
+from qurb.platform.http import StateDep, TerritoryCodePath
 from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.territory.model import Territory, TerritoryLevel
 from qurb.territory.schemas import (
@@ -68,7 +68,7 @@ def list_territories(
 
 
 @router.get("/{code}/children", response_model=TerritoryList, summary="Children of a territory")
-def territory_children(code: CodePath, index: IndexDep) -> TerritoryList:
+def territory_children(code: TerritoryCodePath, index: IndexDep) -> TerritoryList:
     unit = unit_or_not_found(index, code)
     return TerritoryList(
         parent=TerritoryRead.of(unit), items=[TerritoryRead.of(t) for t in index.children(code)]
