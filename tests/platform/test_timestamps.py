@@ -48,12 +48,12 @@ def test_a_write_keeps_its_moment_and_reads_back_in_utc(
     assert _is_utc(facility.updated_at) and facility.updated_at == MOMENT_UTC
 
 
-def _alembic(engine: Engine, revision: str) -> None:
+def _alembic(engine: Engine, revision: str, *, up: bool = False) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, revision)
+        (command.upgrade if up else command.downgrade)(config, revision)
 
 
 def test_timestamps_written_without_a_zone_are_read_as_utc(small_region_db: Factory) -> None:
@@ -91,3 +91,81 @@ def test_timestamps_written_without_a_zone_are_read_as_utc(small_region_db: Fact
     with factory() as s:
         [created] = facility_history(s, HP_TIZGUI)
     assert _is_utc(created.changed_at) and created.changed_at == MOMENT_UTC
+
+
+TIMESTAMP_COLUMNS = (
+    ("facilities", "updated_at"),
+    ("facility_changes", "changed_at"),
+    ("scenarios", "created_at"),
+    ("caravan_campaigns", "created_at"),
+    ("caravan_records", "recorded_at"),
+)
+
+
+def _column_types(engine: Engine) -> dict[str, str]:
+    """The PostgreSQL type of every timestamp column, or the text SQLite stores."""
+    with engine.connect() as connection:
+        if engine.dialect.name != "postgresql":
+            stored = connection.scalar(
+                text("SELECT changed_at FROM facility_changes WHERE action = 'close'")
+            )
+            return {"facility_changes.changed_at": str(stored)}
+        return {
+            f"{t}.{c}": connection.scalar(
+                text(
+                    "SELECT data_type FROM information_schema.columns WHERE table_name = :t "
+                    "AND column_name = :c AND table_schema = current_schema()"
+                ),
+                {"t": t, "c": c},
+            )
+            for t, c in TIMESTAMP_COLUMNS
+        }
+
+
+def test_revision_0005_goes_down_to_0004_and_up_again_keeping_every_moment(
+    small_region_db: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Down, 0005 gives back what its upgrade changed: on PostgreSQL a column it turned from
+    `timestamp without time zone` into `timestamptz` is one again (its UTC time kept), the
+    columns 0001-0004 made `timestamptz` stay so; on SQLite the stored text is untouched.
+    Up again, the same moments and the same facilities."""
+    factory = small_region_db()
+    engine = factory.kw["bind"]
+    monkeypatch.setattr(clock, "now", lambda: MOMENT)
+    with transaction(factory) as s:
+        close_facility(s, BY, HP_TIZGUI, "merged")
+    with factory() as s:
+        before = (facility_history(s, HP_TIZGUI), get_facility(s, HP_TIZGUI))
+    postgres = engine.dialect.name == "postgresql"
+    _alembic(engine, "0004")
+    if postgres:  # a schema made outside the migrations: one column without its zone
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "ALTER TABLE facility_changes ALTER COLUMN changed_at "
+                    "TYPE timestamp without time zone USING changed_at AT TIME ZONE 'UTC'"
+                )
+            )
+    at_0004 = _column_types(engine)
+    _alembic(engine, "head", up=True)
+    if postgres:
+        assert set(_column_types(engine).values()) == {"timestamp with time zone"}
+    _alembic(engine, "0004")
+    assert schema_revision(engine) == "0004"
+    assert _column_types(engine) == at_0004
+    if postgres:
+        assert at_0004["facility_changes.changed_at"] == "timestamp without time zone"
+        assert at_0004["facilities.updated_at"] == "timestamp with time zone"
+        with engine.connect() as connection:
+            stored = connection.scalar(
+                text("SELECT changed_at FROM facility_changes WHERE action = 'close'")
+            )
+        assert stored == MOMENT_UTC.replace(tzinfo=None)  # the UTC time, without its zone
+    else:
+        assert at_0004["facility_changes.changed_at"].startswith("2027-03-01 08:30:00")
+    assert upgrade_if_behind(engine) is True
+    assert schema_revision(engine) == SCHEMA_REVISION
+    with factory() as s:
+        after = (facility_history(s, HP_TIZGUI), get_facility(s, HP_TIZGUI))
+    assert after == before
+    assert after[0][-1].changed_at == MOMENT_UTC and _is_utc(after[0][-1].changed_at)

@@ -7,7 +7,8 @@ Create Date: 2026-12-05 18:10:00
 Every timestamp is a moment in UTC (`platform.tables.UTCDateTime`). On PostgreSQL a
 timestamp column still without a zone (`timestamp without time zone`) becomes a
 `timestamptz`, its values read as UTC; on SQLite the stored text stays (it is the UTC
-time) and the column type reads it as UTC.
+time) and the column type reads it as UTC. A column the upgrade converts is noted (its
+comment) so that the downgrade turns back that one and no other.
 
 A batch of caravan records is now known by the rows as stored (`caravans.records.
 batch_key`) rather than as written: the batches recorded before get their new key, so
@@ -37,22 +38,45 @@ TIMESTAMPS = (
 RECORD_COLUMNS = ("kind", "item", "sex", "age_band", "count", "facility_id", "service")
 
 
+# The note a column turned into `timestamptz` by this revision carries (its PostgreSQL
+# comment), so that the downgrade turns back those columns and no other.
+WAS_WITHOUT_ZONE = "qurb 0005: timestamp without time zone before"
+
+
+def _column_type(bind: Any, table: str, column: str) -> str | None:
+    kind = bind.scalar(
+        sa.text(
+            "SELECT data_type FROM information_schema.columns WHERE table_name = :t "
+            "AND column_name = :c AND table_schema = current_schema()"
+        ),
+        {"t": table, "c": column},
+    )
+    return None if kind is None else str(kind)
+
+
+def _comment(bind: Any, table: str, column: str) -> str | None:
+    comment = bind.scalar(
+        sa.text(
+            "SELECT col_description(c.oid, a.attnum) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema() "
+            "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = :c "
+            "WHERE c.relname = :t"
+        ),
+        {"t": table, "c": column},
+    )
+    return None if comment is None else str(comment)
+
+
 def upgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
         for table, column in TIMESTAMPS:
-            kind = bind.scalar(
-                sa.text(
-                    "SELECT data_type FROM information_schema.columns WHERE table_name = :t "
-                    "AND column_name = :c AND table_schema = current_schema()"
-                ),
-                {"t": table, "c": column},
-            )
-            if kind == "timestamp without time zone":
+            if _column_type(bind, table, column) == "timestamp without time zone":
                 op.execute(
                     f"ALTER TABLE {table} ALTER COLUMN {column} TYPE timestamptz "
                     f"USING {column} AT TIME ZONE 'UTC'"
                 )
+                op.execute(f"COMMENT ON COLUMN {table}.{column} IS '{WAS_WITHOUT_ZONE}'")
     _rekey_caravan_batches(bind)
 
 
@@ -91,5 +115,20 @@ def _rekey_caravan_batches(bind: Any) -> None:
 
 
 def downgrade() -> None:
-    """Nothing to undo: a `timestamptz` holds what the older code wrote, and the older code
-    compares batch keys only to refuse a batch recorded twice."""
+    """On PostgreSQL, the columns the upgrade turned into `timestamptz` (those with its
+    note) are `timestamp without time zone` again, holding their UTC time as before; the
+    columns 0001-0004 made `timestamptz` stay so. SQLite kept its text: nothing to undo.
+
+    The caravan batch keys stay as stored: the code of revision 0004 since the duplicate
+    check compares rows as stored computes these very keys, and the keys of the rows as
+    written, from files no longer kept, cannot be made again."""
+    bind = op.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    for table, column in TIMESTAMPS:
+        if _comment(bind, table, column) == WAS_WITHOUT_ZONE:
+            op.execute(
+                f"ALTER TABLE {table} ALTER COLUMN {column} TYPE timestamp without time zone "
+                f"USING {column} AT TIME ZONE 'UTC'"
+            )
+            op.execute(f"COMMENT ON COLUMN {table}.{column} IS NULL")
