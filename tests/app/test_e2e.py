@@ -239,3 +239,70 @@ def test_the_api_docs_work_under_the_page_policy(page) -> None:  # type: ignore[
     page.goto(page.base + "/docs")
     page.wait_for_selector(".swagger-ui .opblock-summary-path", timeout=15_000)
     assert "/api/facilities" in page.locator(".swagger-ui").inner_text()
+
+
+def _editor_shots(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    """The open editor at a phone's and a laptop's size: it fits the width at both."""
+    for label, size in (
+        ("390", {"width": 390, "height": 844}),
+        ("1366", {"width": 1366, "height": 768}),
+    ):
+        page.set_viewport_size(size)
+        box = page.locator("#editor").bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= size["width"]
+        page.screenshot(path=str(ARTIFACTS / f"12-{name}-{label}.png"))
+
+
+def test_a_closed_facility_is_reopened_from_the_page(page) -> None:  # type: ignore[no-untyped-def]
+    """Close a facility from its panel, then reopen it: the Reopen action asks for a reason
+    (refused without one), and the history and the status say what happened, in French
+    and in Arabic."""
+    page.goto(page.base + f"/#{COMMUNE}")
+    page.wait_for_selector(f"body[data-ready='{COMMUNE}']", timeout=15_000)
+    page.locator("#panel [data-section=facility-list] button[data-open]").first.click()
+    page.wait_for_selector("#panel article.facility", timeout=10_000)
+    facility_id = page.locator("#panel article.facility").get_attribute("data-id")
+    assert page.locator("#panel [data-action=reopen-facility]").count() == 0  # it is open
+
+    page.click("#panel [data-action=close-facility]")
+    page.fill("#editor input[name=reason]", "fermeture e2e")
+    page.click("#editor [data-action=save]")
+    page.wait_for_selector("#panel li.change[data-action=close]", timeout=10_000)
+    assert "fermé" in page.locator("#panel table.figures").first.inner_text()
+    assert page.locator("#panel [data-action=edit]").count() == 0
+    reopen = page.locator("#panel [data-action=reopen-facility]")
+    assert reopen.inner_text() == "Rouvrir l'établissement"
+
+    # Its form, in French then in Arabic, on a phone and on a laptop.
+    reopen.click()
+    assert "Rouvrir l'établissement" in page.locator("#editor h2").inner_text()
+    _editor_shots(page, "reopen-fr")
+    page.click("#editor [data-action=cancel]")
+    page.click("[data-lang=ar]")
+    assert page.get_attribute("html", "dir") == "rtl"
+    reopen = page.locator("#panel [data-action=reopen-facility]")
+    assert reopen.inner_text() == "إعادة فتح المؤسسة"
+    reopen.click()
+    assert "إعادة فتح المؤسسة" in page.locator("#editor h2").inner_text()
+    _editor_shots(page, "reopen-ar")
+    page.click("#editor [data-action=cancel]")
+    page.click("[data-lang=fr]")
+
+    # A reopening needs its reason: refused without one, nothing written.
+    page.click("#panel [data-action=reopen-facility]")
+    page.click("#editor [data-action=save]")
+    page.wait_for_selector("#editor .errors:not([hidden])", timeout=10_000)
+    assert page.locator("#editor input[name=reason][aria-invalid=true]").count() == 1
+    page.fill("#editor input[name=reason]", "réouverture e2e")
+    page.click("#editor [data-action=save]")
+    page.wait_for_selector("#panel li.change[data-action=reopen]", timeout=10_000)
+    change = page.locator("#panel li.change[data-action=reopen]").inner_text()
+    assert "réouverture" in change and "réouverture e2e" in change and "e2e" in change
+    assert "ouvert" in page.locator("#panel table.figures").first.inner_text()
+    assert page.locator("#panel [data-action=edit]").count() == 1
+    assert page.locator("#panel [data-action=reopen-facility]").count() == 0
+    record = page.request.get(page.base + f"/api/facilities/{facility_id}").json()
+    assert record["status"] == "open"
+    history = page.request.get(page.base + f"/api/facilities/{facility_id}/history").json()
+    assert [c["action"] for c in history][-2:] == ["close", "reopen"]
+    assert history[-1]["reason"] == "réouverture e2e"

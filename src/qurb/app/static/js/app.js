@@ -281,6 +281,7 @@ $("#panel").addEventListener("click", (event) => {
   if (action === "add") editor.add(state.detail.territory.code);
   if (action === "edit") editor.edit(state.facility.record);
   if (action === "close-facility") editor.close(state.facility.record);
+  if (action === "reopen-facility") editor.reopen(state.facility.record);
 });
 
 // ------------------------------------------------------------------ search

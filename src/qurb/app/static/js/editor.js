@@ -1,4 +1,4 @@
-// Registry editing from the page (local mode): add, edit, close a facility. The server
+// Registry editing from the page (local mode): add, edit, close, reopen a facility. The server
 // validates (the CLI's rules); its refusals are shown field by field, nothing is written.
 import { ApiError, enc, send } from "./api.js";
 import { escapeHtml, t } from "./i18n.js";
@@ -134,6 +134,13 @@ export class FacilityEditor {
   close(facility) {
     this._open(`${t("form.close.title")} — ${facility.name}`, "", (_data, note) =>
       send("POST", `/api/facilities/${enc(facility.id)}/close`, note),
+    );
+  }
+
+  reopen(facility) {
+    // The server asks for a reason: a blank one is refused on its field.
+    this._open(`${t("form.reopen.title")} — ${facility.name}`, "", (_data, note) =>
+      send("POST", `/api/facilities/${enc(facility.id)}/reopen`, { ...note, reason: note.reason ?? "" }),
     );
   }
 }

@@ -267,11 +267,13 @@ export function facilityPanel(facility, history, { categoryName, localMode, refe
         ${changeLines(c)}</li>`,
     )
     .join("");
-  const edit =
-    localMode && f.status === "open"
-      ? `<div class="actions"><button type="button" data-action="edit" class="primary">${t("facility.edit")}</button>
-         <button type="button" data-action="close-facility">${t("facility.close")}</button></div>`
-      : "";
+  // A closed facility is read-only until it is reopened (with a reason).
+  const actions = {
+    open: `<div class="actions"><button type="button" data-action="edit" class="primary">${t("facility.edit")}</button>
+         <button type="button" data-action="close-facility">${t("facility.close")}</button></div>`,
+    closed: `<div class="actions"><button type="button" data-action="reopen-facility">${t("facility.reopen")}</button></div>`,
+  };
+  const edit = localMode ? (actions[f.status] ?? "") : "";
   return `<article class="facility" data-id="${e(f.id)}">
     <button type="button" class="link back" data-action="back">← ${t("panel.back")}</button>
     <header><p class="level">${e(categoryName(f.category))} · <span class="code">${e(f.id)}</span></p>
