@@ -273,6 +273,7 @@ def test_same_id_twice_in_a_file_is_a_row_error(
     [
         ("broken.xlsx", b"PK\x03\x04 not really a workbook", "not a readable .xlsx workbook"),
         ("broken.geojson", b'{"type": "FeatureCollection", ', "not valid GeoJSON"),
+        ("deep.geojson", b'{"type": "FeatureCollection", "features": ' + b"[" * 200_000, "nested"),
         ("latin1.csv", "nom;catégorie\nCentre;DR\n".encode("latin-1"), "not UTF-8"),
         ("list.pdf", b"%PDF-1.4", "unsupported file type"),
         ("empty.csv", b"", "empty"),

@@ -312,6 +312,8 @@ def _read_geojson(path: Path, limits: FileLimits) -> list[Record]:
         data = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_json_object)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise InputFileError(f"{path}: not valid GeoJSON ({error})") from None
+    except RecursionError:  # thousands of nested arrays or objects: no GeoJSON is so deep
+        raise InputFileError(f"{path}: not valid GeoJSON (nested too deep)") from None
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise InputFileError(f"{path}: expected a GeoJSON FeatureCollection")
     _refuse_keys_twice(path, data)
