@@ -29,7 +29,7 @@ def test_bad_access_queries_are_4xx(read_client: TestClient) -> None:
     assert response.status_code == 422
 
 
-def test_what_if_a_hospital_in_tissaf(read_client: TestClient) -> None:
+def test_what_if_a_hospital_in_tissaf(edit_client: TestClient) -> None:
     # Tissaf (Boulemane) is the commune farthest from a hospital in the province.
     body = {
         "territory": "03.131",
@@ -37,7 +37,7 @@ def test_what_if_a_hospital_in_tissaf(read_client: TestClient) -> None:
         "within_minutes": 60,
         "sites": [{"lon": -3.59, "lat": 33.39, "label": "HPr Tissaf"}],
     }
-    response = read_client.post("/api/access/what-if", json=body)
+    response = edit_client.post("/api/access/what-if", json=body)
     assert response.status_code == 200, response.text
     result = response.json()
     assert result["population"] == 205_411
@@ -45,10 +45,20 @@ def test_what_if_a_hospital_in_tissaf(read_client: TestClient) -> None:
     assert result["newly_covered"] == result["covered_after"] - result["covered_before"]
     assert all(c["minutes_after"] < c["minutes_before"] for c in result["communes_changed"])
     outside = {**body, "sites": [{"lon": 2.35, "lat": 48.85}]}
-    response = read_client.post("/api/access/what-if", json=outside)
+    response = edit_client.post("/api/access/what-if", json=outside)
     assert response.status_code == 422 and "inside Morocco" in response.text
-    response = read_client.post("/api/access/what-if", json={**body, "within_minutes": 0})
+    response = edit_client.post("/api/access/what-if", json={**body, "within_minutes": 0})
     assert response.status_code == 422
+
+
+def test_a_read_only_server_runs_no_heavy_work(read_client: TestClient) -> None:
+    what_if = {"territory": "03.131", "sites": [{"lon": -3.59, "lat": 33.39}]}
+    siting = {"territory": "Taza", "level": "secondary", "add": 2}
+    for path, body in (("/api/access/what-if", what_if), ("/api/siting", siting)):
+        response = read_client.post(path, json=body)
+        assert response.status_code == 403, response.text
+        assert "read-only" in response.json()["error"]
+    assert read_client.get("/api/scenarios").json() == []
 
 
 def test_siting_is_saved_in_local_mode(edit_client: TestClient) -> None:

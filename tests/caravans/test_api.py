@@ -104,20 +104,27 @@ def test_plan_is_saved_in_local_mode(editor: TestClient, saved: dict[str, Any]) 
     assert mine["visits"] == len(stops) and mine["created_by"] == "tester"
 
 
-def test_read_only_plans_without_saving(
+def test_read_only_plans_nothing(
     reader: TestClient, saved: dict[str, Any], future: dict[str, Any]
 ) -> None:
     before = reader.get("/api/caravans").json()
     assert saved["id"] in [c["id"] for c in before]
     response = reader.post("/api/caravans", json=future, params={"seed": 1})
+    assert response.status_code == 403, response.text
+    assert "read-only" in response.json()["error"]
+    assert reader.get("/api/caravans").json() == before
+
+
+def test_the_same_campaign_and_seed_plan_the_same_visits(
+    editor: TestClient, saved: dict[str, Any], future: dict[str, Any]
+) -> None:
+    response = editor.post("/api/caravans", json=future, params={"seed": 1})
     assert response.status_code == 200, response.text
     plan = response.json()
-    assert plan["id"] is None
-    # Same campaign, same seed: the same visits as the saved plan.
+    assert plan["id"] and plan["id"] != saved["id"]
     assert [(s["code"], s["date"]) for s in _stops(plan)] == [
         (s["code"], s["date"]) for s in _stops(saved)
     ]
-    assert reader.get("/api/caravans").json() == before
 
 
 def test_read_only_refuses_records(reader: TestClient, saved: dict[str, Any]) -> None:

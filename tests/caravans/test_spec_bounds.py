@@ -22,19 +22,19 @@ def _refused(client: TestClient, body: dict[str, object]) -> str:
 
 
 @pytest.mark.parametrize("value", [MAX_COUNT + 1, 2**63])
-def test_a_unit_capacity_beyond_the_bound_is_refused(read_client: TestClient, value: int) -> None:
+def test_a_unit_capacity_beyond_the_bound_is_refused(edit_client: TestClient, value: int) -> None:
     body = campaign(START)
     body["units"][0]["capacity"]["general_medicine"] = value  # type: ignore[index]
-    assert "capacity" in _refused(read_client, body)
+    assert "capacity" in _refused(edit_client, body)
 
 
-def test_a_team_staff_beyond_the_bound_is_refused(read_client: TestClient) -> None:
+def test_a_team_staff_beyond_the_bound_is_refused(edit_client: TestClient) -> None:
     body = campaign(START)
     body["teams"][0]["staff"]["general_medicine"] = 2**63  # type: ignore[index]
-    assert "staff" in _refused(read_client, body)
+    assert "staff" in _refused(edit_client, body)
 
 
-def test_a_seed_in_the_settings_beyond_32_bits_is_refused(read_client: TestClient) -> None:
+def test_a_seed_in_the_settings_beyond_32_bits_is_refused(edit_client: TestClient) -> None:
     body = campaign(START)
     body["settings"] = {"time_limit_s": 1, "seed": MAX_SEED + 1}
-    assert "seed" in _refused(read_client, body)
+    assert "seed" in _refused(edit_client, body)

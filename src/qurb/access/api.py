@@ -6,15 +6,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import numpy as np
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from qurb.access.referral import compute_referrals
 from qurb.access.schemas import (
     AccessRead,
     AccessSummaryRead,
     CommuneAccessRead,
-    CommuneChangeRead,
     DistanceRead,
     DistanceSummaryRead,
     Level,
@@ -34,14 +32,11 @@ from qurb.access.service import (
     distance_group_rows,
     group_rows,
 )
-from qurb.algo.accessibility import check_thresholds, compute_group_access
-from qurb.algo.travel import Points
-from qurb.platform.http import NameText, SessionDep, TerritoryPath
-from qurb.platform.schemas import ERROR_RESPONSES
-from qurb.registry.points import FacilitySelector, read_destinations
+from qurb.access.what_if import compute_what_if
+from qurb.platform.http import HeavyDep, NameText, SessionDep, TerritoryPath
+from qurb.platform.schemas import ERROR_RESPONSES, HEAVY_RESPONSES
+from qurb.registry.points import FacilitySelector
 from qurb.territory.api import IndexDep
-from qurb.territory.model import inside_morocco
-from qurb.territory.service import read_origins
 from qurb.territory.travel import commune_graph_model
 
 router = APIRouter(prefix="/api", tags=["access"], responses=ERROR_RESPONSES)
@@ -136,68 +131,10 @@ def distance_for(code: TerritoryPath, session: SessionDep, index: IndexDep) -> D
     )
 
 
-@router.post("/access/what-if", response_model=WhatIfRead)
-def what_if(body: WhatIf, session: SessionDep, index: IndexDep) -> WhatIfRead:
+@router.post("/access/what-if", response_model=WhatIfRead, responses=HEAVY_RESPONSES)
+async def what_if(body: WhatIf, http: Request, heavy: HeavyDep) -> WhatIfRead:
     """Coverage of the territory's population within `within_minutes` before and after
-    adding the given sites to the existing offer of `level` (nothing is written)."""
-    from qurb.kernel.errors import QurbError
-    from qurb.registry.service import commune_locator
-
-    territory = index.resolve(body.territory)
-    locator = commune_locator(session)
-    codes = []
-    for site in body.sites:
-        hit = (
-            locator.locate(site.lon, site.lat, tolerance_km=1.0)
-            if inside_morocco(site.lon, site.lat)
-            else None
-        )
-        if hit is None:
-            raise QurbError(
-                f"site {site.label!r} at ({site.lon}, {site.lat}) is in no Moroccan "
-                "commune: place it inside Morocco"
-            )
-        codes.append(hit.code)
-    (within,) = check_thresholds([body.within_minutes])
-    model = commune_graph_model(session)
-    origins = read_origins(index, territory)
-    existing = read_destinations(session, _selector(body.level, None, None, body.tier))
-    before = model.compute_nearest(origins.points, existing.points).minutes
-    added = Points(
-        np.array([s.lon for s in body.sites]),
-        np.array([s.lat for s in body.sites]),
-        tuple(codes),
-        tuple(s.label for s in body.sites),
-        is_population=False,
-    )
-    after = np.minimum(before, model.compute_nearest(origins.points, added).minutes)
-    groups = [c.code for c in origins.communes]
-    b = compute_group_access(["all"] * len(groups), origins.population, before, [within])[0]
-    a = compute_group_access(["all"] * len(groups), origins.population, after, [within])[0]
-    changed = [
-        CommuneChangeRead(
-            code=c.code,
-            name_fr=c.name_fr,
-            name_ar=c.name_ar,
-            population=int(origins.population[i]),
-            minutes_before=_finite(before[i]),
-            minutes_after=_finite(after[i]),
-        )
-        for i, c in enumerate(origins.communes)
-        if after[i] < before[i] - 1e-9
-    ]
-    return WhatIfRead(
-        territory=territory.code,
-        within_minutes=within,
-        population=int(b.population),
-        covered_before=int(b.population - b.beyond[within]),
-        covered_after=int(a.population - a.beyond[within]),
-        newly_covered=int(b.beyond[within] - a.beyond[within]),
-        communes_changed=changed,
-        model=model.name,
-        measure=model.measure,
-    )
-
-
-def _finite(value: float) -> float | None:
-    return round(float(value), 1) if np.isfinite(value) else None
+    adding the given sites to the existing offer of `level` (nothing is written). Runs in
+    a worker under the server's deadline; a server in read-only mode runs none (403), a
+    busy one answers 503 with Retry-After."""
+    return await heavy.run(http, compute_what_if, body)

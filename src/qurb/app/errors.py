@@ -13,7 +13,14 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from qurb.kernel.errors import Conflict, Forbidden, InputError, NotFound, QurbError
+from qurb.kernel.errors import (
+    Conflict,
+    Forbidden,
+    InputError,
+    NotFound,
+    QurbError,
+    Unavailable,
+)
 from qurb.kernel.rows import validation_errors
 from qurb.platform.licence_link import LICENCE_LINK
 from qurb.platform.request_log import logging_for, scope_request_id
@@ -40,6 +47,7 @@ STATUSES: tuple[tuple[type[Exception], int], ...] = (
     (NotFound, 404),
     (Conflict, 409),
     (Forbidden, 403),
+    (Unavailable, 503),
     (InputError, 422),
     (QurbError, 422),
 )
@@ -53,6 +61,10 @@ def _qurb(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, QurbError)
     status = status_for(error)
     items = [{"field": e.field, "reason": e.reason, "row": e.row} for e in error.errors]
+    if isinstance(error, Unavailable) and error.retry_after_s is not None:
+        return error_response(
+            status, str(error), items, headers={"Retry-After": str(error.retry_after_s)}
+        )
     if not items or (isinstance(error, InputError) and error.worded):
         return error_response(status, str(error), items)
     if isinstance(error, NotFound):

@@ -35,7 +35,7 @@ class Feature:
 
 
 FEATURES: tuple[Feature, ...] = (
-    Feature("platform", tables=("qurb.platform.tables",)),
+    Feature("platform", tables=("qurb.platform.tables", "qurb.platform.job_slots")),
     Feature(
         "territory",
         ("qurb.territory.api:router", "qurb.territory.layers_api:router"),

@@ -7,6 +7,7 @@ from qurb.app.dataset import init_database
 from qurb.app.schema import has_dataset
 from qurb.indicators.service import INDICATORS
 from qurb.platform.database import make_engine, make_sessionmaker
+from qurb.platform.heavy import HeavyWork
 from qurb.platform.settings import Settings
 from qurb.platform.state import AppState
 from qurb.territory.layers import DisplayLayers
@@ -23,6 +24,6 @@ def open_state(settings: Settings) -> AppState:
         index = TerritoryIndex.from_session(session)
     index.folded  # noqa: B018 - fold every name now, not on the first search
     state = AppState(settings, engine, factory)
-    for part in (index, DisplayLayers(index), INDICATORS):
+    for part in (index, DisplayLayers(index), INDICATORS, HeavyWork.of(settings, factory)):
         state.add(part)
     return state

@@ -5,19 +5,22 @@ report, the referrals a facility received, and the pages `/caravans` and
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query
-from fastapi.responses import Response
+from fastapi import APIRouter, Body, Query, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
+from qurb.caravans.caps import CampaignCaps, check_caps
 from qurb.caravans.catalogue import check_campaign, parse_campaign
+from qurb.caravans.jobs import plan as plan_job
 from qurb.caravans.model import CampaignSpec
 from qurb.caravans.outputs import geojson_document, plan_csv_text, plan_geojson, plan_ics
-from qurb.caravans.plan import PlannedCampaign
+from qurb.caravans.plan import CampaignPlan, PlannedCampaign
 from qurb.caravans.records import record_visits
 from qurb.caravans.report import campaign_report, referrals_by_facility
 from qurb.caravans.schemas import CampaignRead, Recorded, RecordsBody
-from qurb.caravans.service import plan_campaign
 from qurb.caravans.store import campaign_plan, get_campaign, list_campaigns, save_campaign
 from qurb.caravans.summaries import (
     CampaignReport,
@@ -30,16 +33,17 @@ from qurb.kernel.values import MAX_SEED
 from qurb.platform.geojson import FeatureCollection
 from qurb.platform.http import (
     GeoJSONResponse,
+    HeavyDep,
     IdPath,
     LocalEdit,
     SessionDep,
     SettingsDep,
     StateDep,
 )
-from qurb.platform.schemas import ERROR_RESPONSES
+from qurb.platform.schemas import ERROR_RESPONSES, HEAVY_RESPONSES
+from qurb.platform.state import AppState
 from qurb.registry.service import get_facility
 from qurb.territory.service import TerritoryIndex
-from qurb.territory.travel import commune_graph_model
 
 router = APIRouter(prefix="/api", tags=["caravans"], responses=ERROR_RESPONSES)
 
@@ -57,12 +61,15 @@ def campaigns(session: SessionDep) -> list[CampaignSummary]:
 
 
 @router.post(
-    "/caravans", summary="Plan a campaign (saved in local mode)", response_model=PlannedCampaign
+    "/caravans",
+    summary="Plan a campaign (in a worker; saved)",
+    response_model=PlannedCampaign,
+    responses=HEAVY_RESPONSES,
 )
-def plan(
+async def plan(
+    http: Request,
     state: StateDep,
-    settings: SettingsDep,
-    session: SessionDep,
+    heavy: HeavyDep,
     campaign: Annotated[
         CampaignSpec,
         Body(description="The campaign: the keys of a campaign file, dates as ISO strings"),
@@ -72,27 +79,34 @@ def plan(
         Query(gt=0, le=MAX_TIME_LIMIT_S, description="solver seconds (default: the settings)"),
     ] = None,
     seed: Annotated[int | None, Query(ge=0, le=MAX_SEED, description="solver seed")] = None,
-) -> PlannedCampaign:
-    """Score the communes and schedule the visits (PyVRP, seeded, time-limited); saved as
-    a campaign when the server runs in local mode (`id` is null otherwise)."""
-    spec = parse_campaign(campaign.model_dump(exclude_unset=True), "campaign")
+) -> Response:
+    """Score the communes and schedule the visits (PyVRP, seeded, time-limited), saved as
+    a campaign. The size caps (units, days, communes, sites) are checked first; the work
+    runs in a worker under the server's deadline; a server in read-only mode runs none
+    (403), a busy one answers 503 with Retry-After."""
     today = clock.today()
+    spec, limit = await run_in_threadpool(_checked, state, campaign, today, time_limit_s)
+    result = await heavy.run(http, plan_job, spec, today, limit, seed)
+    return await run_in_threadpool(_saved, state, spec, result)
+
+
+def _checked(
+    state: AppState, campaign: CampaignSpec, today: date, time_limit_s: float | None
+) -> tuple[CampaignSpec, float]:
+    """The spec against the catalogue, today and the server's caps; the solver's limit."""
+    spec = parse_campaign(campaign.model_dump(exclude_unset=True), "campaign")
     check_campaign(spec, today)  # settings checked before the cap reads them
+    check_caps(spec, state.part(TerritoryIndex), CampaignCaps.from_env())
     limit = time_limit_s or min(float(spec.setting("time_limit_s")), MAX_TIME_LIMIT_S)
-    result = plan_campaign(
-        session,
-        spec,
-        commune_graph_model(session),
-        today,
-        index=state.part(TerritoryIndex),
-        time_limit_s=limit,
-        seed=seed,
-    )
-    campaign_id = None
-    if settings.local_mode:
-        with state.write() as writer:
-            campaign_id = save_campaign(writer, Actor.local(settings.default_user), spec, result)
-    return PlannedCampaign.model_validate({"id": campaign_id, **result.stored_json()})
+    return spec, limit
+
+
+def _saved(state: AppState, spec: CampaignSpec, result: CampaignPlan) -> Response:
+    actor = Actor.local(state.settings.default_user)
+    with state.write() as writer:
+        campaign_id = save_campaign(writer, actor, spec, result)
+    planned = PlannedCampaign.model_validate({"id": campaign_id, **result.stored_json()})
+    return JSONResponse(planned.model_dump(mode="json"))
 
 
 @router.get(

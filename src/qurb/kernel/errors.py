@@ -2,18 +2,21 @@
 refusal. Each face maps them by class in one place (`qurb.platform.cli.exit_code_for`,
 `qurb.app.errors.status_for`); anything else is a bug and is allowed to surface as one.
 
-    QurbError            an impossible request; the message says why   (exit 2, HTTP 422)
-    ├── InputError       bad input, with the file, row and field of each problem (2, 422)
-    ├── NotFound         a territory, facility, campaign… that does not exist   (3, 404)
-    ├── Conflict         a write that clashes with what is stored               (4, 409)
-    └── Forbidden        the actor may not do this here                         (5, 403)
+    QurbError            an impossible request; the message says why          (HTTP 422)
+    ├── InputError       bad input, with the file, row and field of each problem   (422)
+    ├── NotFound         a territory, facility, campaign… that does not exist      (404)
+    ├── Conflict         a write that clashes with what is stored                  (409)
+    ├── Forbidden        the actor may not do this here                            (403)
+    └── Unavailable      not now: the server is busy, or the work ran out of time  (503)
+
+Every one exits the CLI with 2 (fix the input, or wait, and run again).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,11 @@ class QurbError(ValueError):
     @property
     def message(self) -> str:
         return str(self)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled whole (its args and attributes, whatever its __init__ takes): an error
+        # raised in a worker process reaches the server as the same error.
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
 
     @property
     def errors(self) -> Sequence[FieldError]:
@@ -106,3 +114,22 @@ class Conflict(QurbError):
 
 class Forbidden(QurbError):
     """The actor may not do this (read-only server, no grant on this territory)."""
+
+
+class Unavailable(QurbError):
+    """The server cannot do this now: every slot for heavy work is taken
+    (`retry_after_s` says when to try again), or the work ran past its deadline or lost
+    its worker (ask for less). Nothing was written."""
+
+    def __init__(
+        self, message: str = "", *, hint: str = "", retry_after_s: int | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after_s = retry_after_s
+
+
+def _rebuild(kind: type[QurbError], args: tuple[Any, ...], state: dict[str, Any]) -> QurbError:
+    error = kind.__new__(kind)
+    error.args = args
+    error.__dict__.update(state)
+    return error

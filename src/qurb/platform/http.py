@@ -14,6 +14,7 @@ from qurb.kernel.errors import Forbidden
 from qurb.kernel.names import MAX_NAME_CHARS
 from qurb.kernel.values import ID_PATTERN, TERRITORY_CODE_PATTERN, check_name
 from qurb.platform.geojson import GEOJSON_MEDIA_TYPE
+from qurb.platform.heavy import HeavyWork
 from qurb.platform.settings import Settings
 from qurb.platform.state import AppState
 
@@ -85,6 +86,21 @@ def require_local_mode(settings: SettingsDep) -> None:
 
 
 LocalEdit = Depends(require_local_mode)
+
+
+def heavy_work(state: StateDep) -> HeavyWork:
+    """The app's heavy work, which runs only on a server in local mode: a read-only server
+    answers its readers and starts no computation."""
+    if not state.settings.local_mode:
+        raise Forbidden(
+            "heavy work is off on this server (read-only): siting, what-if and campaign "
+            "planning run on a server in local mode (`qurb serve --local-edit`) or from the "
+            "command line (`qurb site`, `qurb caravan plan`)",
+        )
+    return state.part(HeavyWork)
+
+
+HeavyDep = Annotated[HeavyWork, Depends(heavy_work)]
 
 
 class GeoJSONResponse(JSONResponse):

@@ -22,3 +22,19 @@ class ErrorBody(BaseModel):
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody} for code in (400, 403, 404, 409, 413, 422)
 }
+
+# Heavy work (platform.heavy): every slot taken (with Retry-After), past the deadline, or
+# the worker lost.
+HEAVY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    503: {
+        "model": ErrorBody,
+        "description": "Not now: every slot for heavy work is taken (Retry-After says when "
+        "to try again), or the work ran past the server's deadline; nothing was written.",
+        "headers": {
+            "Retry-After": {
+                "description": "seconds to wait (when every slot is taken)",
+                "schema": {"type": "integer"},
+            }
+        },
+    }
+}

@@ -14,6 +14,11 @@ from qurb.platform.database import default_url
 LOCAL_MODE_ENV = "QURB_LOCAL_MODE"  # "0"/"false": the registry is read-only on the web
 TILE_URL_ENV = "QURB_TILE_URL"  # e.g. a local tile server; none: territory polygons only
 PUBLIC_URL_ENV = "QURB_PUBLIC_URL"  # e.g. https://carte.example.ma behind a TLS proxy
+# Heavy work (siting, what-if, campaign planning): worker processes of this server, jobs
+# at once across every server process on the database, and each job's hard deadline (s).
+HEAVY_WORKERS_ENV = "QURB_HEAVY_WORKERS"
+HEAVY_JOBS_ENV = "QURB_HEAVY_JOBS"
+HEAVY_DEADLINE_ENV = "QURB_HEAVY_DEADLINE_S"
 
 
 def _default_user() -> str:
@@ -52,6 +57,28 @@ class Settings(BaseModel):
         description="Who an edit is recorded as when the request names nobody.",
     )
 
+    heavy_workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Worker processes of this server for heavy work (siting, what-if, "
+        "campaign planning), run below the server's priority.",
+    )
+    heavy_jobs: int = Field(
+        default=1,
+        ge=1,
+        le=256,
+        description="Heavy jobs at once across every server process on this database; "
+        "beyond, 503 with Retry-After.",
+    )
+    heavy_deadline_s: float = Field(
+        default=120.0,
+        gt=0,
+        le=3600,
+        description="Hard deadline of one heavy job in seconds, building its model included: "
+        "the worker is stopped at it (and when the client leaves).",
+    )
+
     public_url: str | None = Field(
         default=None,
         description="The URL users reach the server at (e.g. https://carte.example.ma): the only "
@@ -79,6 +106,10 @@ class Settings(BaseModel):
             "local_mode": _env_flag(LOCAL_MODE_ENV, True),
             "tile_url": os.environ.get(TILE_URL_ENV) or None,
             "public_url": os.environ.get(PUBLIC_URL_ENV) or None,
+            "heavy_workers": os.environ.get(HEAVY_WORKERS_ENV) or None,
+            "heavy_jobs": os.environ.get(HEAVY_JOBS_ENV) or None,
+            "heavy_deadline_s": os.environ.get(HEAVY_DEADLINE_ENV) or None,
         }
+        values = {k: v for k, v in values.items() if v is not None}
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls.model_validate(values)

@@ -1,0 +1,171 @@
+"""Heavy work (siting, what-if, campaign planning) out of the server's event loop.
+
+A job runs in a worker process of a pool (`Settings.heavy_workers`, below the server's
+priority), under a hard deadline that covers everything it does, building its model
+included; the worker is stopped at the deadline and as soon as the client leaves. At most
+`Settings.heavy_jobs` jobs run at once across every server process on the database (slots
+leased there, `job_slots`), and a process never queues more than its workers: beyond,
+the answer is 503 with `Retry-After`, before any work.
+
+A job is a module-level function `job(session, *args)` (pickled by name): the worker opens
+its own session on the same database, and sends back the result or the error raised."""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import logging
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import CancelledError as FutureCancelled
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pebble import ProcessExpired, ProcessFuture, ProcessPool
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from qurb.kernel.errors import Unavailable
+from qurb.platform.database import make_engine, make_sessionmaker
+from qurb.platform.job_slots import JobSlots
+from qurb.platform.settings import Settings
+
+T = TypeVar("T")
+log = logging.getLogger("qurb.heavy")
+
+# How often a waiting request looks whether its client is still there (s).
+POLL_S = 0.2
+# Workers run below the server (nice +10), so that reading the map stays quick.
+NICENESS = 10
+# A lease outlives its job's deadline by this much (s) before another process may take it.
+LEASE_GRACE_S = 30.0
+
+# ------------------------------------------------------------------ in the worker process
+
+_factories: dict[str, sessionmaker[Session]] = {}
+
+
+def _worker_started() -> None:
+    os.nice(NICENESS)
+
+
+def _run_job(database_url: str, job: Callable[..., T], args: Sequence[Any]) -> T:
+    factory = _factories.get(database_url)
+    if factory is None:
+        factory = _factories[database_url] = make_sessionmaker(make_engine(database_url))
+    with factory() as session:
+        return job(session, *args)
+
+
+# ------------------------------------------------------------------ in the server process
+
+_pools: dict[int, ProcessPool] = {}
+_pools_lock = threading.Lock()
+
+
+def _pool(workers: int) -> ProcessPool:
+    """This process's pool of `workers` workers (one per size, shared by every app in it).
+    Workers are started fresh ("spawn"): never a fork of a server holding threads and open
+    database connections."""
+    with _pools_lock:
+        pool = _pools.get(workers)
+        if pool is None or not pool.active:
+            pool = ProcessPool(
+                max_workers=workers,
+                initializer=_worker_started,
+                context=multiprocessing.get_context("spawn"),
+            )
+            _pools[workers] = pool
+        return pool
+
+
+@atexit.register
+def _stop_pools() -> None:
+    with _pools_lock:
+        for pool in _pools.values():
+            pool.stop()
+            pool.join(timeout=5)
+        _pools.clear()
+
+
+@dataclass
+class HeavyWork:
+    """The heavy work of one app: its database, its workers, its slots and its deadline."""
+
+    database_url: str
+    workers: int
+    deadline_s: float
+    slots: JobSlots
+    _running: threading.BoundedSemaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._running = threading.BoundedSemaphore(self.workers)
+
+    @classmethod
+    def of(cls, settings: Settings, factory: sessionmaker[Session]) -> HeavyWork:
+        lease_s = settings.heavy_deadline_s + LEASE_GRACE_S
+        return cls(
+            settings.database_url,
+            settings.heavy_workers,
+            settings.heavy_deadline_s,
+            JobSlots(factory, settings.heavy_jobs, lease_s),
+        )
+
+    async def run(
+        self,
+        request: Request,
+        job: Callable[..., T],
+        *args: Any,
+    ) -> T:
+        """`job(session, *args)` in a worker; its result, or the error it raised.
+
+        Unavailable (503) when every slot is taken (with when to retry), when the job runs
+        past the deadline, loses its worker, or its client leaves."""
+        if not self._running.acquire(blocking=False):
+            raise Unavailable(
+                f"this server's {self.workers} worker(s) for heavy work are busy; nothing "
+                "was started: try again in a few seconds",
+                retry_after_s=5,
+            )
+        try:
+            lease = await run_in_threadpool(self.slots.acquire)
+            try:
+                future = _pool(self.workers).schedule(
+                    _run_job, (self.database_url, job, args), timeout=self.deadline_s
+                )
+                return await self._outcome(request, future)
+            finally:
+                await run_in_threadpool(self.slots.release, lease)
+        finally:
+            self._running.release()
+
+    async def _outcome(self, request: Request, future: ProcessFuture) -> Any:
+        waiting = asyncio.wrap_future(future)
+        try:
+            while not waiting.done():
+                await asyncio.wait({waiting}, timeout=POLL_S)
+                if not waiting.done() and await request.is_disconnected():
+                    future.cancel()  # stops the worker running it
+                    log.info("client left: heavy job on %s stopped", request.url.path)
+                    raise Unavailable("the client left: the work was stopped, nothing written")
+            return waiting.result()
+        except FutureTimeout:
+            raise Unavailable(
+                f"the work ran past its deadline of {self.deadline_s:g} s (building its "
+                "model included) and was stopped; nothing was written",
+                hint="ask for less: a smaller territory, fewer sites, units or days, or a "
+                "shorter solver time limit",
+            ) from None
+        except ProcessExpired as error:
+            log.error("heavy job on %s lost its worker: %s", request.url.path, error)
+            raise Unavailable(
+                f"the worker doing this work stopped (exit code {error.exitcode}); nothing "
+                "was written: try again, and if it happens again, ask for less"
+            ) from None
+        except (asyncio.CancelledError, FutureCancelled):
+            future.cancel()
+            raise
