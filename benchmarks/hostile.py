@@ -47,6 +47,7 @@ from typing import Any
 import httpx
 
 from qurb.app.dataset import init_database
+from qurb.app.schema import upgrade_if_behind
 from qurb.platform.database import make_engine
 
 # The server as `qurb serve` runs it (asyncio loop, h11), with the loop in debug mode so
@@ -84,8 +85,10 @@ def start_server(db_url: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
             if httpx.get(base + "/health", timeout=1).status_code == 200:
                 return process, base
         except httpx.HTTPError:
-            time.sleep(0.1)
-    raise SystemExit("the server did not start")
+            pass
+        time.sleep(0.1)
+    process.terminate()
+    raise SystemExit(f"the server did not start or is not healthy: see {log}")
 
 
 def campaign(territory: str, units: int, days: int, time_limit_s: int) -> dict[str, Any]:
@@ -278,6 +281,9 @@ def main() -> None:
         db = work / "qurb.sqlite"
         if args.db:
             shutil.copyfile(args.db, db)
+            engine = make_engine(f"sqlite:///{db}")
+            upgrade_if_behind(engine)  # a copy made by an older Qurb
+            engine.dispose()
         else:
             engine = make_engine(f"sqlite:///{db}")
             init_database(engine)
