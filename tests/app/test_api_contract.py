@@ -1,0 +1,66 @@
+"""What the API's OpenAPI document promises is what it answers: errors are JSON on every
+route (a GeoJSON or CSV route too), and a 405 names every method its resource takes.
+Each case here was found by the API fuzzing run (`test_api_fuzz.py`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from qurb.app.web import create_app
+from qurb.platform.settings import Settings
+from tests.regions import HP_TIZGUI
+from tests.web_clients import TestClient
+
+
+@pytest.fixture
+def client(
+    small_region_db: Callable[..., sessionmaker[Session]], region_engine: Engine
+) -> Iterator[TestClient]:
+    small_region_db()
+    url = region_engine.url.render_as_string(hide_password=False)
+    app = create_app(Settings(database_url=url, local_mode=True, default_user="tester"))
+    with TestClient(app) as client:
+        yield client
+
+
+def test_errors_of_geojson_and_file_routes_are_documented_as_json(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    for path in (
+        "/api/facilities.geojson",
+        "/api/layers/{layer}",
+        "/api/caravans/{campaign_id}/routes.geojson",
+        "/api/caravans/{campaign_id}/calendar.ics",
+        "/api/caravans/{campaign_id}/plan.csv",
+    ):
+        responses = spec["paths"][path]["get"]["responses"]
+        for status in ("404", "422"):
+            assert set(responses[status]["content"]) == {"application/json"}, (path, status)
+    answer = client.get("/api/facilities.geojson", params={"category": "XX"})
+    assert answer.status_code == 422
+    assert answer.headers["content-type"] == "application/json"
+    answer = client.get("/api/layers/nowhere")
+    assert answer.status_code == 404
+    assert answer.headers["content-type"] == "application/json"
+
+
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [
+        ("/api/facilities", "GET, POST"),
+        (f"/api/facilities/{HP_TIZGUI}", "GET, PATCH"),
+        ("/api/caravans", "GET, POST"),
+        ("/api/access/what-if", "POST"),
+        ("/api/siting", "POST"),
+        ("/api/territories/99.991", "GET"),
+    ],
+)
+def test_a_405_allows_every_method_of_its_resource(
+    client: TestClient, path: str, allowed: str
+) -> None:
+    answer = client.request("OPTIONS", path)
+    assert answer.status_code == 405
+    assert answer.headers["allow"] == allowed
