@@ -64,3 +64,21 @@ def test_a_405_allows_every_method_of_its_resource(
     answer = client.request("OPTIONS", path)
     assert answer.status_code == 405
     assert answer.headers["allow"] == allowed
+
+
+def test_a_facility_update_documents_the_fields_that_cannot_be_emptied(
+    client: TestClient,
+) -> None:
+    """name, category, lon and lat may be left out of a PATCH, never sent as null: the
+    schema says so, as the server does (422 naming the field)."""
+    spec = client.get("/openapi.json").json()
+    body = spec["paths"]["/api/facilities/{facility_id}"]["patch"]["requestBody"]
+    ref = body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    properties = spec["components"]["schemas"][ref]["properties"]
+    for name in ("name", "category", "lon", "lat"):
+        assert "anyOf" not in properties[name], name
+        assert properties[name]["type"] in ("string", "number"), name
+    assert {"type": "null"} in properties["beds"]["anyOf"]  # beds may be emptied (unknown)
+    answer = client.patch(f"/api/facilities/{HP_TIZGUI}", json={"category": None})
+    assert answer.status_code == 422
+    assert [item["field"] for item in answer.json()["detail"]] == ["category"]
