@@ -82,3 +82,13 @@ def test_a_facility_update_documents_the_fields_that_cannot_be_emptied(
     answer = client.patch(f"/api/facilities/{HP_TIZGUI}", json={"category": None})
     assert answer.status_code == 422
     assert [item["field"] for item in answer.json()["detail"]] == ["category"]
+
+
+def test_a_campaign_documents_the_bounds_of_its_staff_and_capacities(client: TestClient) -> None:
+    """A team's staff is 0..5,000 per specialty, a unit's consultations a day at most
+    5,000: the schema says so, as the server does."""
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    staff = schemas["Team"]["properties"]["staff"]["additionalProperties"]
+    capacity = schemas["Unit"]["properties"]["capacity"]["additionalProperties"]
+    assert (staff["type"], staff["minimum"], staff["maximum"]) == ("integer", 0, 5000)
+    assert (capacity["type"], capacity["maximum"]) == ("integer", 5000)
