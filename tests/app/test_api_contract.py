@@ -4,6 +4,7 @@ Each case here was found by the API fuzzing run (`test_api_fuzz.py`)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -92,3 +93,41 @@ def test_a_campaign_documents_the_bounds_of_its_staff_and_capacities(client: Tes
     capacity = schemas["Unit"]["properties"]["capacity"]["additionalProperties"]
     assert (staff["type"], staff["minimum"], staff["maximum"]) == ("integer", 0, 5000)
     assert (capacity["type"], capacity["maximum"]) == ("integer", 5000)
+
+
+def test_names_document_what_the_server_refuses(client: TestClient) -> None:
+    """A name has a letter that is not a space, no NUL and no bidi override: its schema
+    pattern says so (the server also refuses Latin mixed with Cyrillic look-alikes, which
+    no pattern can say)."""
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    patterns = [
+        schemas["FacilityCreateRequest"]["properties"]["name"]["pattern"],
+        schemas["Team"]["properties"]["name"]["pattern"],
+        schemas["SitingBody"]["properties"]["name"]["anyOf"][0]["pattern"],
+    ]
+    for pattern in patterns:
+        for refused in (" ", "\x0b\x85", "\u3000", "CSR\x00", "\u202eCSR"):
+            assert re.search(pattern, refused) is None, (pattern, refused)
+        for kept in ("CSR Tizgui", "  مستشفى \u200fCHU\u200f  ", "x"):
+            assert re.search(pattern, kept) is not None, (pattern, kept)
+    answer = client.post(
+        "/api/facilities", json={"name": "\x85", "category": "CSR-1", "commune": "Tizgui"}
+    )
+    assert answer.status_code == 422
+    assert [item["field"] for item in answer.json()["detail"]] == ["name"]
+
+
+def test_a_reopening_reason_is_said_without_nul(client: TestClient) -> None:
+    """PostgreSQL stores no NUL: a reason holding one was a 500 there; it is a 422 naming
+    the field on both, and the schema's pattern says a reason is not blank and has none."""
+    closed = client.post(f"/api/facilities/{HP_TIZGUI}/close", json={"reason": "merged"})
+    assert closed.status_code == 200, closed.text
+    for refused in ("\x85", "why\x00"):
+        answer = client.post(f"/api/facilities/{HP_TIZGUI}/reopen", json={"reason": refused})
+        assert answer.status_code == 422, refused
+        assert [item["field"] for item in answer.json()["detail"]] == ["reason"]
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    reason = schemas["FacilityReopenRequest"]["properties"]["reason"]["pattern"]
+    for refused in (" ", "\x0b\x85", "why\x00"):
+        assert re.search(reason, refused) is None, refused
+    assert re.search(reason, " staff back ") is not None

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from qurb.kernel.values import Text
+from qurb.kernel.values import SAID_PATTERN, Text
 from qurb.registry.facility_services import facility_services, hospital_tier
 from qurb.registry.model import Facility, FacilityChange
 from qurb.registry.service import FacilityCreate, FacilityUpdate
@@ -190,7 +190,12 @@ class FacilityCloseRequest(EditNote):
 class FacilityReopenRequest(EditNote):
     """Who reopens a closed facility, and why (required)."""
 
-    reason: str = Field(min_length=1, max_length=2000, description="why it reopens (required)")
+    reason: Text = Field(  # type: ignore[assignment]
+        min_length=1,
+        max_length=2000,
+        description="why it reopens (required)",
+        json_schema_extra={"pattern": SAID_PATTERN},
+    )
 
     @field_validator("reason")
     @classmethod
