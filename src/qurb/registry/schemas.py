@@ -190,7 +190,7 @@ class FacilityCloseRequest(EditNote):
 class FacilityReopenRequest(EditNote):
     """Who reopens a closed facility, and why (required)."""
 
-    reason: Text = Field(  # type: ignore[assignment]
+    reason: Text = Field(
         min_length=1,
         max_length=2000,
         description="why it reopens (required)",
