@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -105,7 +107,38 @@ def _pydantic(request: Request, error: Exception) -> JSONResponse:
 
 def _http(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
-    return error_response(error.status_code, str(error.detail), headers=error.headers)
+    headers = error.headers
+    if error.status_code == 405:
+        allowed = allowed_methods(request)
+        if allowed is not None:
+            headers = {**(headers or {}), "Allow": allowed}
+    return error_response(error.status_code, str(error.detail), headers=headers)
+
+
+def allowed_methods(request: Request) -> str | None:
+    """Every method the resource at this path takes, as the OpenAPI document lists them
+    (Starlette's 405 names only those of the first route matched): those of the path
+    written as is, else those of the templates it matches (`/api/access/what-if` is not a
+    territory code). None for a path the document does not list."""
+    path = request.scope["path"]
+    literal: set[str] = set()
+    templated: set[str] = set()
+    for template, item in request.app.openapi().get("paths", {}).items():
+        methods = {method.upper() for method in item if method in HTTP_METHODS}
+        if template == path:
+            literal |= methods
+        elif "{" in template and _template(template).fullmatch(path):
+            templated |= methods
+    return ", ".join(sorted(literal or templated)) or None
+
+
+HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+
+
+@lru_cache(maxsize=256)
+def _template(template: str) -> re.Pattern[str]:
+    parts = re.split(r"\{[^}]+\}", template)
+    return re.compile("[^/]+".join(re.escape(part) for part in parts))
 
 
 def _integrity(request: Request, error: Exception) -> JSONResponse:

@@ -22,6 +22,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from qurb.app.errors import install_error_handlers
 from qurb.app.features import routers
+from qurb.app.openapi import install_openapi
 from qurb.app.schema import SCHEMA_REVISION, schema_revision
 from qurb.app.state import open_state
 from qurb.platform.licence_link import LicenceLink
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.qurb = state
     install_error_handlers(app)
+    install_openapi(app)
     for router in routers():
         app.include_router(router)
 

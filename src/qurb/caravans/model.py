@@ -115,7 +115,11 @@ class BaseSite(_Strict):
 
 class Team(_Strict):
     name: Label
-    staff: dict[str, int]  # specialty → number of staff
+    staff: dict[str, int] = Field(  # specialty → number of staff
+        json_schema_extra={
+            "additionalProperties": {"type": "integer", "minimum": 0, "maximum": MAX_COUNT}
+        }
+    )
 
     @field_validator("staff")
     @classmethod
@@ -132,7 +136,9 @@ class Unit(_Strict):
     name: Label
     base: str  # a base's name
     team: str  # a team's name
-    capacity: dict[str, int]  # specialty → consultations a day
+    capacity: dict[str, int] = Field(  # specialty → consultations a day
+        json_schema_extra={"additionalProperties": {"type": "integer", "maximum": MAX_COUNT}}
+    )
 
     @field_validator("capacity")
     @classmethod

@@ -35,6 +35,16 @@ MAX_SEED = 2**32 - 1
 # Query strings (a search, a territory) hold no NUL: FastAPI `Query(pattern=…)`.
 NO_NUL_PATTERN = r"^[^\x00]*$"
 
+# What a name is, for the API's schema (the validators below decide): at least one
+# character that is not a space (Python's, spelt out so every regex engine agrees), no NUL,
+# no bidi embedding or override. Mixed look-alike scripts are refused too; no pattern says it.
+_NOT_IN_NAMES = r"\x00\u202a-\u202e\u2066-\u2069"
+_SPACES = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NAME_PATTERN = f"^[^{_NOT_IN_NAMES}]*[^{_SPACES}{_NOT_IN_NAMES}][^{_NOT_IN_NAMES}]*$"
+# Free text that must say something (a reason required): not blank, no NUL.
+SAID_PATTERN = rf"^[^\x00]*[^{_SPACES}\x00][^\x00]*$"
+_DOCUMENTED = Field(json_schema_extra={"pattern": NAME_PATTERN})
+
 _ID = re.compile(ID_PATTERN.replace("$", r"\Z"))
 # Embedding and isolate bidi controls (LRE RLE PDF LRO RLO, LRI RLI FSI PDI) can reorder
 # what a reader sees; the marks U+200E/U+200F cannot, and Arabic names with Latin inside
@@ -85,6 +95,7 @@ Name = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_LENGTH),
     AfterValidator(check_name),
+    _DOCUMENTED,
 ]
 # A name of something without a column of its own (a campaign, its partners, bases, teams,
 # units; a siting scenario).
@@ -92,12 +103,14 @@ ShortName = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=SHORT_NAME_LENGTH),
     AfterValidator(check_name),
+    _DOCUMENTED,
 ]
 # The name of a caravan's team or unit, kept on each visit (120 characters).
 Label = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=LABEL_LENGTH),
     AfterValidator(check_name),
+    _DOCUMENTED,
 ]
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 Identifier = Annotated[str, StringConstraints(pattern=ID_PATTERN)]

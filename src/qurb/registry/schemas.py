@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from qurb.kernel.values import Text
+from qurb.kernel.values import SAID_PATTERN, Text
 from qurb.registry.facility_services import facility_services, hospital_tier
 from qurb.registry.model import Facility, FacilityChange
 from qurb.registry.service import FacilityCreate, FacilityUpdate
@@ -153,10 +153,24 @@ class FacilityCreateRequest(FacilityCreate, EditNote):
         )
 
 
+KEPT_SET = ("name", "category", "lon", "lat")  # may be left out of an update, never emptied
+
+
+def _not_nullable(schema: dict[str, Any]) -> None:
+    """The schema says what the validator below refuses: these fields are never null."""
+    for name in KEPT_SET:
+        field = schema["properties"][name]
+        kinds = [kind for kind in field.pop("anyOf", []) if kind != {"type": "null"}]
+        field.update(kinds[0] if len(kinds) == 1 else {"anyOf": kinds})
+        field.pop("default", None)
+
+
 class FacilityUpdateRequest(FacilityUpdate, EditNote):
     """`FacilityUpdate` plus who and why; only the fields sent are changed."""
 
-    @field_validator("name", "category", "lon", "lat")
+    model_config = ConfigDict(json_schema_extra=_not_nullable)
+
+    @field_validator(*KEPT_SET)
     @classmethod
     def _required_stay_set(cls, value: object) -> object:
         if value is None:
@@ -176,7 +190,12 @@ class FacilityCloseRequest(EditNote):
 class FacilityReopenRequest(EditNote):
     """Who reopens a closed facility, and why (required)."""
 
-    reason: str = Field(min_length=1, max_length=2000, description="why it reopens (required)")
+    reason: Text = Field(
+        min_length=1,
+        max_length=2000,
+        description="why it reopens (required)",
+        json_schema_extra={"pattern": SAID_PATTERN},
+    )
 
     @field_validator("reason")
     @classmethod
