@@ -103,6 +103,17 @@ def test_a_command_that_needs_the_model_loads_it_and_no_other_dialect(
     assert _loaded(modules, "highspy", "pyvrp", "sqlalchemy.dialects.postgresql") == []
 
 
+def test_listing_saved_scenarios_loads_no_solver(
+    national_db_file: tuple[Path, InitReport], tmp_path: Path
+) -> None:
+    db = f"sqlite:///{national_db_file[0]}"
+    result, modules = _qurb(tmp_path, "scenarios", "list", "-f", "csv", "--db", db)
+    assert result.returncode == 0, result.stderr
+    assert "id,name,territory,offer,objective," in result.stdout
+    assert _loaded(modules, "highspy", "pyvrp", "sqlalchemy.dialects.postgresql") == []
+    assert "qurb.siting.service" in modules
+
+
 @pytest.mark.parametrize("command", declared_commands(), ids=lambda c: c.name)
 def test_every_listed_command_loads_and_shows_its_own_help(command: object) -> None:
     from qurb.app.features import Command
