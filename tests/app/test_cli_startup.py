@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from qurb.app.cli import app, declared_commands, load_command
 from qurb.app.dataset import InitReport
+from qurb.app.features import Command
 
 # Never for --help nor a cheap command: the solvers and the dialect of another database.
 HEAVY = ("scipy", "highspy", "pyvrp", "sqlalchemy.dialects.postgresql")
@@ -115,10 +116,7 @@ def test_listing_saved_scenarios_loads_no_solver(
 
 
 @pytest.mark.parametrize("command", declared_commands(), ids=lambda c: c.name)
-def test_every_listed_command_loads_and_shows_its_own_help(command: object) -> None:
-    from qurb.app.features import Command
-
-    assert isinstance(command, Command)
+def test_every_listed_command_loads_and_shows_its_own_help(command: Command) -> None:
     result = runner.invoke(app, [command.name, "--help"], prog_name="qurb", env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert f"Usage: qurb {command.name} [OPTIONS]" in result.output
