@@ -42,11 +42,14 @@ def export_commands() -> list[tuple[str, ...]]:
     found: list[tuple[str, ...]] = []
 
     # Typer builds on its own copy of click: commands and options are recognised by shape.
+    # A group is asked for its commands as click asks it (the root loads them on demand).
     def walk(command: Any, path: tuple[str, ...]) -> None:
         if any("--format" in getattr(p, "opts", ()) for p in command.params):
             found.append(path)
-        for name, sub in sorted(getattr(command, "commands", {}).items()):
-            walk(sub, (*path, name))
+        if hasattr(command, "list_commands"):
+            context = command.context_class(command)
+            for name in sorted(command.list_commands(context)):
+                walk(command.get_command(context, name), (*path, name))
 
     walk(typer.main.get_command(app), ())
     return found

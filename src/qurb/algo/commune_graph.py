@@ -43,11 +43,11 @@ the destinations cover much of the country.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
-from scipy.spatial import cKDTree
 
 from qurb.algo.commune_graph_inputs import (
     CommuneGraphInputs,
@@ -66,6 +66,9 @@ from qurb.algo.travel import (
     no_nearest,
     within_cutoff,
 )
+
+if TYPE_CHECKING:
+    from scipy.spatial import cKDTree
 
 # What the model's minutes and km are, beside every figure made with them.
 COMMUNE_GRAPH_MEASURE = Measure(
@@ -312,6 +315,8 @@ class CommuneGraphModel:
                     f"commune {error.args[0]!r} is not a node of the commune graph"
                 ) from None
         if self._tree is None:
+            from scipy.spatial import cKDTree  # points without a commune only: kept off start-up
+
             self._tree = cKDTree(self._project(self.inputs.ref_lon, self.inputs.ref_lat))
         _, index = self._tree.query(self._project(points.lon, points.lat))
         return np.asarray(index, dtype=np.int64)

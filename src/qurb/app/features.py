@@ -4,7 +4,9 @@ sub-apps, its tables (so that migrations see them) and the files of the figures 
 (listed after the bundled catalogue, in this order).
 
 Entries are named `"module:attribute"` and imported when asked for, so that a command
-imports the command-line modules only (no web framework) and the web app the routers.
+imports the command-line modules only (no web framework) and the web app the routers. A
+command is declared with its one-line help, so that `qurb --help` lists every command
+without importing any of them, and `qurb gaps` imports the norms' commands alone.
 Static files, pages and translations stay in `app/` (`static/`, `templates/`,
 `static/js/i18n.js`)."""
 
@@ -16,20 +18,30 @@ from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qurb.kernel.definitions import FigureDefinition, figure_definitions
-
 if TYPE_CHECKING:
-    import typer
     from fastapi import APIRouter
+
+    from qurb.kernel.definitions import FigureDefinition
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command of `qurb`: its name, the `"module:attribute"` of the Typer app that holds
+    it, and its one-line help (the first paragraph of the command's own; a test checks that
+    they agree). A group (`qurb caravan plan`) is that app under the name; otherwise the
+    command is the app's command of that name, at the top level."""
+
+    name: str
+    app: str
+    help: str
+    group: bool = False
 
 
 @dataclass(frozen=True)
 class Feature:
     name: str
     routers: tuple[str, ...] = ()  # "module:attribute" of each APIRouter
-    # (name, "module:attribute" of a Typer app): a named group (`qurb caravan plan`), or
-    # None: its commands at the top level.
-    commands: tuple[tuple[str | None, str], ...] = ()
+    commands: tuple[Command, ...] = ()  # its commands, in the order `qurb --help` lists them
     tables: tuple[str, ...] = ()  # modules holding its SQLAlchemy tables
     definitions: tuple[str, ...] = ()  # "package:file" of its figure catalogues
 
@@ -39,38 +51,117 @@ FEATURES: tuple[Feature, ...] = (
     Feature(
         "territory",
         ("qurb.territory.api:router", "qurb.territory.layers_api:router"),
-        ((None, "qurb.territory.cli:cli"),),
+        (
+            Command(
+                "territories",
+                "qurb.territory.cli:cli",
+                "List territories: regions by default; drill down with --within and --level.",
+            ),
+        ),
         ("qurb.territory._tables",),
     ),
     Feature(
         "registry",
         ("qurb.registry.api:router", "qurb.registry.reference:router"),
-        ((None, "qurb.registry.cli:cli"), ("facilities", "qurb.registry.cli:facilities_app")),
+        (
+            Command(
+                "categories",
+                "qurb.registry.cli:cli",
+                "Facility categories, their level and the services they offer by definition.",
+            ),
+            Command(
+                "services",
+                "qurb.registry.cli:cli",
+                "Service names: a facility offers its category's defaults, then its own lines "
+                "(data/overrides/services.csv, `facilities update --add-service/"
+                "--remove-service`).",
+            ),
+            Command(
+                "facilities",
+                "qurb.registry.cli:facilities_app",
+                "The facility registry: list, add, update, close, reopen, import, history.",
+                group=True,
+            ),
+        ),
         ("qurb.registry._tables",),
     ),
     Feature(
         "norms",
         ("qurb.norms.api:router", "qurb.norms.reference:router"),
-        ((None, "qurb.norms.cli:cli"),),
+        (
+            Command(
+                "territory",
+                "qurb.norms.cli:cli",
+                "One territory: census figures, demand drivers (RGPH 2024) and its public offer.",
+            ),
+            Command(
+                "norms",
+                "qurb.norms.cli:cli",
+                "The norm sets available (bundled, plus *.toml files in $QURB_NORMS_DIR).",
+            ),
+            Command(
+                "gaps",
+                "qurb.norms.cli:cli",
+                "Ranked gaps: facilities missing under a norm, or below a national average ratio.",
+            ),
+            Command(
+                "needs",
+                "qurb.norms.cli:cli",
+                "Population, demand drivers, public supply and inhabitants per facility, per unit.",
+            ),
+        ),
     ),
     Feature(
         "access",
         ("qurb.access.api:router",),
         (
-            ("access", "qurb.access.cli:access_app"),
-            ("network", "qurb.access.network_cli:network_app"),
+            Command(
+                "access",
+                "qurb.access.cli:access_app",
+                "Travel time to care: nearest facility, population beyond 30/60/120 min, "
+                "referral, catchments, 2SFCA. The bundled model is coarse (commune graph, no "
+                "roads): build a road network with `qurb network build` and pass its folder "
+                "as --model for road times.",
+                group=True,
+            ),
+            Command(
+                "network",
+                "qurb.access.network_cli:network_app",
+                "Road networks from OpenStreetMap: build one from a .osm.pbf, inspect, query it.",
+                group=True,
+            ),
         ),
     ),
     Feature(
         "siting",
         ("qurb.siting.api:router",),
-        ((None, "qurb.siting.cli:cli"), ("scenarios", "qurb.siting.cli:scenarios_app")),
+        (
+            Command(
+                "site",
+                "qurb.siting.cli:cli",
+                "Where to add facilities to cover the most people within a travel time (or to "
+                "cut the population-weighted travel time most), existing facilities kept.",
+            ),
+            Command(
+                "scenarios",
+                "qurb.siting.cli:scenarios_app",
+                "Saved siting scenarios: list, show, compare.",
+                group=True,
+            ),
+        ),
         ("qurb.siting._tables",),
     ),
     Feature(
         "caravans",
         ("qurb.caravans.api:router", "qurb.app.caravan_pages:router"),
-        (("caravan", "qurb.caravans.cli:caravan_app"),),
+        (
+            Command(
+                "caravan",
+                "qurb.caravans.cli:caravan_app",
+                "Mobile medical caravans: choose communes, schedule visits, record and report.",
+                group=True,
+            ),
+        ),
         ("qurb.caravans._tables",),
         ("qurb.caravans:definitions.toml",),
     ),
@@ -79,17 +170,19 @@ FEATURES: tuple[Feature, ...] = (
 )
 
 
-def _resolve(name: str) -> Any:
+def resolve(name: str) -> Any:
+    """The object named `"module:attribute"`, its module imported now."""
     module, _, attribute = name.partition(":")
     return getattr(importlib.import_module(module), attribute)
 
 
 def routers() -> list[APIRouter]:
-    return [_resolve(name) for feature in FEATURES for name in feature.routers]
+    return [resolve(name) for feature in FEATURES for name in feature.routers]
 
 
-def command_apps() -> list[tuple[str | None, typer.Typer]]:
-    return [(group, _resolve(name)) for feature in FEATURES for group, name in feature.commands]
+def commands() -> tuple[Command, ...]:
+    """Every feature's commands, in the order of FEATURES."""
+    return tuple(command for feature in FEATURES for command in feature.commands)
 
 
 def import_tables() -> None:
@@ -111,4 +204,6 @@ def definition_files() -> tuple[Path, ...]:
 
 def figures() -> tuple[FigureDefinition, ...]:
     """The whole catalogue: the bundled figures, then each feature's."""
+    from qurb.kernel.definitions import figure_definitions
+
     return figure_definitions(definition_files())

@@ -10,7 +10,6 @@ import typer
 
 from qurb.platform.cli import DbOption, err, open_engine, out
 from qurb.platform.database import default_url
-from qurb.platform.request_log import configure_logging
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -68,6 +67,8 @@ def serve(
         )
     if open_browser:
         threading.Timer(1.0, webbrowser.open, [url]).start()
+    from qurb.platform.request_log import configure_logging  # Starlette: only to serve
+
     configure_logging()  # one JSON line per request on stderr
     # X-Forwarded-* are read by the app itself, only behind an https public URL.
     uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)

@@ -226,19 +226,17 @@ def gaps_cmd(
     db: DbOption = None,
 ) -> None:
     """Ranked gaps: facilities missing under a norm, or below a national average ratio."""
-    from qurb.territory.travel import commune_graph_model
-
     with open_session(db) as session:
         sets = resolve_norm_sets(list(norms or []))
         index = TerritoryIndex.from_session(session)
         report = compute_territory_gaps(session, territory, sets, by, index)
         # Lines of units without a hospital carry the model's minutes and km: the export
         # says what they measure and names the model's sources (the same cached model).
-        model = (
-            commune_graph_model(session)
-            if any(g.nearest_hospital_id is not None for g in report.lines)
-            else None
-        )
+        model = None
+        if any(g.nearest_hospital_id is not None for g in report.lines):
+            from qurb.territory.travel import commune_graph_model  # NumPy, SciPy: only then
+
+            model = commune_graph_model(session)
     shown_status = ("gap", "no_hospital")
     lines = (
         [g for g in report.lines if g.status.value in shown_status] if only_gaps else report.lines

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from qurb.algo.travel import TravelTimeModel
 from qurb.kernel.errors import InputError
 from qurb.norms.gaps import (
     GapLine,
@@ -28,6 +27,9 @@ from qurb.registry.supply import count_open_facilities, count_open_offers
 from qurb.territory.geography import read_census_lines_2024
 from qurb.territory.model import Territory, TerritoryLevel
 from qurb.territory.service import PREFECTURE_OF_ARRONDISSEMENTS, TerritoryIndex
+
+if TYPE_CHECKING:  # the model (NumPy, SciPy) is loaded only for units without a hospital
+    from qurb.algo.travel import TravelTimeModel
 
 
 class GapInputError(InputError):

@@ -8,8 +8,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
-
 from qurb.kernel.names import fold_name
 
 # Two folded names at least this similar (rapidfuzz ratio, 0-100) spell one name: "Oulad
@@ -79,6 +77,8 @@ def _similar(a: str, b: str) -> float:
     "Hay Salam 2")."""
     if _NUMBER.findall(a) != _NUMBER.findall(b):
         return 0.0
+    from rapidfuzz import fuzz  # only when editions are paired
+
     return float(fuzz.ratio(a, b))
 
 

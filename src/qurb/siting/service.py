@@ -22,8 +22,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qurb.access.service import summary_level
-from qurb.algo.mclp import solve_mclp
-from qurb.algo.pmedian import solve_pmedian
 from qurb.algo.siting_problem import SitingError, SitingProblem, SitingResult
 from qurb.algo.travel import Points, TravelTimeModel
 from qurb.kernel import clock
@@ -217,6 +215,10 @@ def run_siting(
         existing_minutes=existing_nearest.minutes,
         candidate_cost_amount_mad=_costs(request, candidates),
     )
+    # The solvers (HiGHS) are loaded for a run only: listing saved scenarios needs none.
+    from qurb.algo.mclp import solve_mclp
+    from qurb.algo.pmedian import solve_pmedian
+
     if request.objective == "coverage":
         result = solve_mclp(
             problem,

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qurb.algo.travel import Points
 from qurb.kernel.errors import NotFound
 from qurb.kernel.names import MAX_NAME_CHARS, fold_name
 from qurb.territory._tables import CommuneGeometryRow, TerritoryRow
 from qurb.territory.model import Territory, TerritoryLevel
+
+if TYPE_CHECKING:  # NumPy is loaded by the travel-time analyses, not by every lookup
+    import numpy as np
+
+    from qurb.algo.travel import Points
 
 # Casablanca's 8 préfectures d'arrondissements: provinces in HCP's list, inside the prefecture
 # of Casablanca, with no commune of their own; left out when units are counted by province.
@@ -258,6 +261,10 @@ class Origins:
 
 
 def read_origins(index: TerritoryIndex, territory: Territory) -> Origins:
+    import numpy as np
+
+    from qurb.algo.travel import Points
+
     communes = [
         c
         for c in index.communes_within(territory)

