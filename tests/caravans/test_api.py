@@ -169,7 +169,7 @@ def test_unknown_campaign_is_404(reader: TestClient) -> None:
         assert reader.get(url).status_code == 404, url
     assert UNKNOWN in reader.get(f"/api/caravans/{UNKNOWN}").json()["error"]
     page = reader.get(f"/caravans/{UNKNOWN}").text
-    assert f"Campagne inconnue / unknown campaign: no campaign &#x27;{UNKNOWN}&#x27;" in page
+    assert f"Campagne inconnue / unknown campaign: no campaign &#39;{UNKNOWN}&#39;" in page
 
 
 def test_geojson_calendar_and_csv(reader: TestClient, saved: dict[str, Any]) -> None:

@@ -169,6 +169,8 @@ def test_notice_in_french_and_arabic(plan: CampaignPlan) -> None:
     page = notice_html(plan, first["code"])
     assert first["name_fr"] in page and first["name_ar"] in page
     assert 'dir="rtl"' in page and 'lang="ar"' in page
+    # Written to a file, the notice carries its style (no server to link it from).
+    assert "<style>" in page and "section[dir=rtl]" in page and '<link rel="stylesheet"' not in page
     for v in visits(plan):
         if v["code"] == first["code"]:
             assert ARABIC_WEEKDAYS[date.fromisoformat(v["date"]).weekday()] in page

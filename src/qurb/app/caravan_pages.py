@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import html
-
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from qurb.app.pages import _page
+from qurb.app.pages import APP_CSS, LEAFLET_CSS, LEAFLET_JS, NO_CACHE, _page, not_found_page
 from qurb.caravans.outputs import notice_html, report_html
 from qurb.caravans.report import campaign_report
 from qurb.caravans.store import campaign_plan, get_campaign
@@ -18,23 +16,28 @@ from qurb.platform.settings import Settings
 router = APIRouter(include_in_schema=False)
 
 
-def _html_not_found(message: str) -> HTMLResponse:
-    text = html.escape(message)
-    return HTMLResponse(f"<!doctype html><meta charset=utf-8><p>{text}</p>", status_code=404)
-
-
-def _config(settings: Settings, campaign_id: str | None) -> dict[str, object]:
-    return {
+def _caravan_page(settings: Settings, campaign_id: str | None) -> HTMLResponse:
+    config: dict[str, object] = {
         "campaignId": campaign_id,
         "localMode": settings.local_mode,
         "tileUrl": settings.tile_url,
         "tileAttribution": settings.tile_attribution,
     }
+    return _page(
+        "caravan.html",
+        config,
+        title="Qurb — caravanes médicales",
+        body_class="caravan-page",
+        topbar=True,
+        stylesheets=[LEAFLET_CSS, APP_CSS, "/static/css/caravan.css"],
+        classic_scripts=[LEAFLET_JS],
+        scripts=["/static/js/caravan.js"],
+    )
 
 
 @router.get("/caravans", response_class=HTMLResponse)
 def caravans_page(settings: SettingsDep) -> HTMLResponse:
-    return _page("caravan.html", _config(settings, None))
+    return _caravan_page(settings, None)
 
 
 @router.get("/caravans/{campaign_id}", response_class=HTMLResponse)
@@ -42,8 +45,8 @@ def caravan_page(campaign_id: IdPath, session: SessionDep, settings: SettingsDep
     try:
         campaign = get_campaign(session, campaign_id)
     except NotFound as error:
-        return _html_not_found(f"Campagne inconnue / unknown campaign: {error}")
-    return _page("caravan.html", _config(settings, campaign.id))
+        return not_found_page(f"Campagne inconnue / unknown campaign: {error}")
+    return _caravan_page(settings, campaign.id)
 
 
 @router.get("/caravans/{campaign_id}/notice/{code}", response_class=HTMLResponse)
@@ -51,11 +54,11 @@ def notice(campaign_id: IdPath, code: TerritoryCodePath, session: SessionDep) ->
     try:
         plan = campaign_plan(session, campaign_id)
     except NotFound as error:
-        return _html_not_found(f"Campagne inconnue / unknown campaign: {error}")
+        return not_found_page(f"Campagne inconnue / unknown campaign: {error}")
     try:
-        return HTMLResponse(notice_html(plan, code))
+        return HTMLResponse(notice_html(plan, code, served=True), headers=NO_CACHE)
     except KeyError:
-        return _html_not_found(
+        return not_found_page(
             f"La campagne {campaign_id} ne visite pas la commune {code} / "
             f"campaign {campaign_id} does not visit commune {code}"
         )
@@ -64,6 +67,7 @@ def notice(campaign_id: IdPath, code: TerritoryCodePath, session: SessionDep) ->
 @router.get("/caravans/{campaign_id}/report", response_class=HTMLResponse)
 def report_page(campaign_id: IdPath, session: SessionDep) -> HTMLResponse:
     try:
-        return HTMLResponse(report_html(campaign_report(session, campaign_id)))
+        report = campaign_report(session, campaign_id)
     except NotFound as error:
-        return _html_not_found(f"Campagne inconnue / unknown campaign: {error}")
+        return not_found_page(f"Campagne inconnue / unknown campaign: {error}")
+    return HTMLResponse(report_html(report, served=True), headers=NO_CACHE)

@@ -3,20 +3,20 @@ definitions of every figure at `/definitions` and the data licences at `/licence
 
 from __future__ import annotations
 
-import html
-import json
 from functools import cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 from markdown_it import MarkdownIt
+from markupsafe import Markup
 
 from qurb.data import LICENCES_FILE
-from qurb.kernel.definitions import LANGUAGES, FigureDefinition, FigureKind
+from qurb.kernel.definitions import LANGUAGES, FigureKind
 from qurb.kernel.names import MAX_NAME_CHARS
 from qurb.platform.http import SettingsDep, StateDep, TerritoryCodePath
+from qurb.platform.templating import render
 from qurb.territory.service import TerritoryIndex
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -24,18 +24,23 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 router = APIRouter(include_in_schema=False)
 
 
-@cache
-def _template(name: str) -> str:
-    return (TEMPLATES / name).read_text(encoding="utf-8")
+NO_CACHE = {"Cache-Control": "no-cache"}
+LEAFLET_CSS, LEAFLET_JS = "/static/vendor/leaflet/leaflet.css", "/static/vendor/leaflet/leaflet.js"
+APP_CSS = "/static/css/app.css"
 
 
-def _page(name: str, config: dict[str, object]) -> HTMLResponse:
-    # The config goes in a JSON script block; "</" is escaped so it cannot close it.
-    blob = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
-    return HTMLResponse(
-        _template(name).replace("__QURB_CONFIG__", blob),
-        headers={"Cache-Control": "no-cache"},
-    )
+def html_page(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """Template `name` (of app/templates, on the base layout) as a page."""
+    return HTMLResponse(render(TEMPLATES, name, **context), status_code, headers=NO_CACHE)
+
+
+def not_found_page(message: str) -> HTMLResponse:
+    return html_page("not_found.html", 404, title="Qurb", message=message)
+
+
+def _page(name: str, config: dict[str, object], **context: Any) -> HTMLResponse:
+    """A page whose script reads `config` from its JSON data block."""
+    return html_page(name, config=config, **context)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -48,6 +53,12 @@ def map_page(settings: SettingsDep) -> HTMLResponse:
             "tileAttribution": settings.tile_attribution,
             "defaultUser": settings.default_user,
         },
+        title="Qurb — قرب — carte sanitaire",
+        body_class="loading",
+        topbar=True,
+        stylesheets=[LEAFLET_CSS, APP_CSS],
+        classic_scripts=[LEAFLET_JS],
+        scripts=["/static/js/app.js"],
     )
 
 
@@ -55,9 +66,15 @@ def map_page(settings: SettingsDep) -> HTMLResponse:
 def fact_sheet(code: TerritoryCodePath, state: StateDep) -> HTMLResponse:
     unit = state.part(TerritoryIndex).by_code.get(code)
     if unit is None:
-        message = html.escape(f"Territoire inconnu / unknown territory: {code}")
-        return HTMLResponse(f"<!doctype html><meta charset=utf-8><p>{message}</p>", status_code=404)
-    return _page("sheet.html", {"code": unit.code})
+        return not_found_page(f"Territoire inconnu / unknown territory: {code}")
+    return _page(
+        "sheet.html",
+        {"code": unit.code},
+        title="Qurb — fiche territoriale",
+        body_class="sheet-page",
+        stylesheets=[APP_CSS],
+        scripts=["/static/js/sheet.js"],
+    )
 
 
 # The /definitions page is rendered on the server (it reads as a document, without
@@ -140,78 +157,56 @@ DEFINITIONS_PAGE: dict[str, dict[str, str]] = {
 assert all(f"kind.{k.value}" in words for words in DEFINITIONS_PAGE.values() for k in FigureKind)
 
 
-def _definition_row(f: FigureDefinition, language: str) -> str:
-    words = DEFINITIONS_PAGE[language]
-    esc = html.escape
-    estimate = ' class="estimate"' if f.is_estimate else ""
-    mark = " *" if f.is_estimate else ""
-    return (
-        f'<tr id="{esc(f.id)}" data-figure-id="{esc(f.id)}" data-kind="{f.kind.value}"{estimate}>'
-        f'<th scope="row">{esc(f.name[language])}{mark} <code dir="ltr">{esc(f.id)}</code></th>'
-        f"<td>{esc(words['kind.' + f.kind.value])}</td>"
-        f"<td>{esc(f.definition[language])}</td>"
-        f'<td class="formula" dir="ltr">{esc(f.formula)}</td>'
-        f'<td dir="ltr">{esc(f.source)}</td><td dir="ltr">{esc(f.date)}</td></tr>'
-    )
-
-
 @router.get("/definitions", response_class=HTMLResponse)
 def definitions_page(
     lang: Annotated[str, Query(description="fr, ar or en", max_length=MAX_NAME_CHARS)] = "fr",
 ) -> HTMLResponse:
     language = lang if lang in LANGUAGES else "fr"
     words = DEFINITIONS_PAGE[language]
-    esc = html.escape
-    switch = " · ".join(
-        f'<a href="/definitions?lang={code}" hreflang="{code}" lang="{code}">{name}</a>'
-        for code, name in (("fr", "Français"), ("ar", "العربية"), ("en", "English"))
-    )
-    head = (
-        f"<tr><th>{esc(words['figure'])}</th><th>{esc(words['kind'])}</th>"
-        f"<th>{esc(words['definition'])}</th><th>{esc(words['formula'])}</th>"
-        f"<th>{esc(words['source'])}</th><th>{esc(words['date'])}</th></tr>"
-    )
     from qurb.app.features import figures as catalogue  # features lists this router
 
     figures = list(catalogue())
     groups = list(dict.fromkeys(f.group for f in figures))
-    sections = "".join(
-        f'<section data-group="{esc(group)}"><h2>{esc(words.get("group." + group, group))}</h2>'
-        f'<div class="table-scroll"><table><thead>{head}</thead><tbody>'
-        f"{''.join(_definition_row(f, language) for f in figures if f.group == group)}"
-        "</tbody></table></div></section>"
-        for group in groups
+    return html_page(
+        "definitions.html",
+        lang=language,
+        title=words["title"],
+        body_class="definitions-page",
+        stylesheets=[APP_CSS],
+        words=words,
+        languages=(("fr", "Français"), ("ar", "العربية"), ("en", "English")),
+        groups=[(g, [f for f in figures if f.group == g]) for g in groups],
     )
-    body = (
-        f'<p class="no-print"><a href="/?lang={language}">← {esc(words["back"])}</a> · {switch}</p>'
-        f"<h1>{esc(words['heading'])}</h1><p>{esc(words['intro'])}</p>{sections}"
-    )
-    page = (
-        _template("definitions.html")
-        .replace("__LANG__", language)
-        .replace("__DIR__", "rtl" if language == "ar" else "ltr")
-        .replace("__TITLE__", esc(words["title"]))
-        .replace("__BODY__", body)
-    )
-    return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
+
+
+def _scrolling_table_open(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+    return '<div class="table-scroll">' + str(self.renderToken(tokens, idx, options, env))
+
+
+def _scrolling_table_close(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+    return "</table></div>\n"
 
 
 @cache
-def _licences_html() -> str:
+def _licences_html() -> Markup:
     # markdown-it's "js-default" preset: tables on, raw HTML escaped, unsafe link schemes
     # (javascript:, data:) refused; the file is ours, but the page must stay inert.
-    text = LICENCES_FILE.read_text(encoding="utf-8")
-    rendered = MarkdownIt("js-default").render(text)
+    markdown = MarkdownIt("js-default")
     # A wide table scrolls in its own box: on a phone the page itself must not scroll sideways.
-    return rendered.replace("<table>", '<div class="table-scroll"><table>').replace(
-        "</table>", "</table></div>"
-    )
+    markdown.add_render_rule("table_open", _scrolling_table_open)
+    markdown.add_render_rule("table_close", _scrolling_table_close)
+    return Markup(markdown.render(LICENCES_FILE.read_text(encoding="utf-8")))
 
 
 @router.get("/licences", response_class=HTMLResponse)
 def licences_page() -> HTMLResponse:
     """DATA_LICENSES.md as shipped in the package, under FR/AR/EN headings."""
-    return HTMLResponse(
-        _template("licences.html").replace("__QURB_LICENCES__", _licences_html()),
-        headers={"Cache-Control": "no-cache"},
+    return html_page(
+        "licences.html",
+        title="Qurb — licences des données",
+        body_class="licences-page",
+        topbar=True,
+        stylesheets=[APP_CSS, "/static/css/licences.css"],
+        scripts=["/static/js/licences.js"],
+        licences=_licences_html(),
     )

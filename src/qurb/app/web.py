@@ -23,6 +23,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from qurb.app.errors import install_error_handlers
 from qurb.app.features import routers
 from qurb.app.openapi import install_openapi
+from qurb.app.pages import TEMPLATES
 from qurb.app.schema import SCHEMA_REVISION, schema_revision
 from qurb.app.state import open_state
 from qurb.platform.licence_link import LicenceLink
@@ -30,26 +31,10 @@ from qurb.platform.limits import BodySizeLimit
 from qurb.platform.request_log import RequestLog
 from qurb.platform.security import HostAndOrigin, SecurityHeaders
 from qurb.platform.settings import Settings
+from qurb.platform.templating import LAYOUT_STATIC, render
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 log = logging.getLogger("qurb.web")
-
-DOCS_PAGE = """<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>Qurb — API</title>
-  <link rel="icon" href="data:,">
-  <link rel="stylesheet" href="/static/vendor/swagger-ui/swagger-ui.css">
-</head>
-<body>
-  <div id="swagger-ui"></div>
-  <script src="/static/vendor/swagger-ui/swagger-ui-bundle.js"></script>
-  <script src="/static/js/swagger-init.js"></script>
-</body>
-</html>
-"""
 
 DESCRIPTION = """The carte sanitaire of Morocco as data: territories (HCP 2024) down to the
 commune, every public health facility of the Ministry's lists, the OpenStreetMap private
@@ -86,7 +71,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
         # The vendored Swagger UI, started by a static script (no inline script: the CSP).
-        return HTMLResponse(DOCS_PAGE)
+        return HTMLResponse(
+            render(
+                TEMPLATES,
+                "docs.html",
+                lang="en",
+                title="Qurb — API",
+                stylesheets=["/static/vendor/swagger-ui/swagger-ui.css"],
+            )
+        )
 
     @app.get("/health", include_in_schema=False)
     def health() -> JSONResponse:
@@ -94,6 +87,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         status = 200 if report["status"] == "ok" else 503
         return JSONResponse(report, status_code=status, headers={"Cache-Control": "no-store"})
 
+    # The base layout's own files (the printable documents' style sheet), then the app's.
+    app.mount("/static/layout", StaticFiles(directory=LAYOUT_STATIC), name="layout")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)

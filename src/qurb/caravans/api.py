@@ -15,12 +15,13 @@ from starlette.concurrency import run_in_threadpool
 from qurb.caravans.caps import CampaignCaps, check_caps
 from qurb.caravans.catalogue import check_campaign, parse_campaign
 from qurb.caravans.jobs import plan as plan_job
-from qurb.caravans.model import CampaignSpec
+from qurb.caravans.model import AGE_BAND_CODES, RECORD_KINDS, SEXES, CampaignSpec
 from qurb.caravans.outputs import geojson_document, plan_csv_text, plan_geojson, plan_ics
 from qurb.caravans.plan import CampaignPlan, PlannedCampaign
+from qurb.caravans.priority import PARTS as PRIORITY_PARTS
 from qurb.caravans.records import record_visits
 from qurb.caravans.report import campaign_report, referrals_by_facility
-from qurb.caravans.schemas import CampaignRead, Recorded, RecordsBody
+from qurb.caravans.schemas import CampaignRead, CaravanVocabulary, Recorded, RecordsBody
 from qurb.caravans.store import campaign_plan, get_campaign, list_campaigns, save_campaign
 from qurb.caravans.summaries import (
     CampaignReport,
@@ -107,6 +108,20 @@ def _saved(state: AppState, spec: CampaignSpec, result: CampaignPlan) -> Respons
         campaign_id = save_campaign(writer, actor, spec, result)
     planned = PlannedCampaign.model_validate({"id": campaign_id, **result.stored_json()})
     return JSONResponse(planned.model_dump(mode="json"))
+
+
+@router.get(
+    "/caravans/vocabulary",
+    summary="The codes of visit records (kinds, age bands, sexes) and of the priority parts",
+    response_model=CaravanVocabulary,
+)
+def vocabulary() -> CaravanVocabulary:
+    return CaravanVocabulary(
+        record_kinds=list(RECORD_KINDS),
+        age_bands=list(AGE_BAND_CODES),
+        sexes=list(SEXES),
+        priority_parts=list(PRIORITY_PARTS),
+    )
 
 
 @router.get(

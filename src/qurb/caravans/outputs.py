@@ -8,20 +8,21 @@ model knows travel times between communes, not the road geometry.
 from __future__ import annotations
 
 import csv
-import html
 import io
 from collections import defaultdict
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from qurb.caravans.catalogue import caravan_figure
-from qurb.caravans.plan import CampaignPlan, PlanStop
+from qurb.caravans.plan import CampaignPlan
 from qurb.caravans.summaries import CampaignReport
 from qurb.kernel import clock
 from qurb.kernel.attribution import MODEL_SOURCES, Attribution, metadata_comment_lines
 from qurb.platform.csv_cells import csv_cell
 from qurb.platform.geojson import FeatureCollection
+from qurb.platform.templating import DOCUMENT_CSS_URL, render
 
 # A plan rests on the census (expected patients), the commune polygons (reference points,
 # routes) and the travel-time model (facilities' coordinates, some from OpenStreetMap).
@@ -189,77 +190,37 @@ def date_ar(day: date) -> str:
     return f"{DAYS_AR[day.weekday()]} {day.day} {MONTHS_AR[day.month - 1]} {day.year}"
 
 
-_PAGE = """<!doctype html>
-<html lang="fr"><head><meta charset="utf-8"><title>{title}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 48rem; }}
-section {{ border: 2px solid #2b6cb0; border-radius: 8px; padding: 1rem 1.5rem;
-  margin-bottom: 1.5rem; }}
-section[dir=rtl] {{ font-family: "Noto Naskh Arabic", "Amiri", serif; font-size: 1.15rem; }}
-h1 {{ font-size: 1.5rem; margin: 0 0 .5rem; }} .free {{ font-weight: bold; color: #2f855a; }}
-table {{ border-collapse: collapse; width: 100%; }}
-td, th {{ border: 1px solid #ccc; padding: .25rem .5rem; text-align: start; }}
-td.estimate {{ font-style: italic; }} .estimate-note {{ color: #555; font-size: .9rem; }}
-@media print {{ body {{ margin: 0; }} }}
-</style></head><body>
-{body}
-</body></html>
-"""
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
-def notice_html(plan: CampaignPlan, code: str) -> str:
+def _document(name: str, served: bool, **context: Any) -> str:
+    """A printable document on the base layout: served, it links the document style
+    sheet; written to a file, it carries that style inline."""
+    return render(
+        TEMPLATES,
+        name,
+        lang="fr",
+        stylesheets=[DOCUMENT_CSS_URL] if served else [],
+        inline_document_style=not served,
+        **context,
+    )
+
+
+def notice_html(plan: CampaignPlan, code: str, *, served: bool = False) -> str:
     """The public notice of one commune: dates, place, hours, specialties, in French and
     in Arabic (right to left), printable."""
     visits = [s for s in plan.stops if s.code == code]
     if not visits:
         raise KeyError(code)
-    campaign = plan.campaign
-    specialties = campaign.specialties
-    partners = ", ".join(html.escape(p.name) for p in campaign.partners)
-    e = html.escape
-
-    def hours(v: PlanStop) -> str:
-        opens, closes = v.opening
-        return f'<bdi dir="ltr">{e(opens)} – {e(closes)}</bdi>'
-
-    def place_ar(v: PlanStop) -> str:
-        # The commune's Arabic name where the stop is its reference point; a user's site
-        # keeps the name it was given, isolated so that Latin text reads left to right.
-        if v.label == v.name_fr:
-            return e(v.name_ar)
-        return f"<bdi>{e(v.label)}</bdi>"
-
-    rows_fr = "".join(
-        f"<tr><td>{e(date_fr(v.date))}</td><td>{e(v.label)}</td><td>{hours(v)}</td></tr>"
-        for v in visits
+    return _document(
+        "notice.html",
+        served,
+        campaign=plan.campaign,
+        visits=visits,
+        first=visits[0],
+        date_fr=date_fr,
+        date_ar=date_ar,
     )
-    rows_ar = "".join(
-        f"<tr><td>{e(date_ar(v.date))}</td><td>{place_ar(v)}</td><td>{hours(v)}</td></tr>"
-        for v in visits
-    )
-    partners_ar = "، ".join(f"<bdi>{html.escape(p.name)}</bdi>" for p in campaign.partners)
-    first = visits[0]
-    fr = (
-        f'<section lang="fr" dir="ltr"><h1>Caravane médicale gratuite — '
-        f"{e(first.name_fr)}</h1>"
-        f"<p>{e(campaign.name)}</p>"
-        f'<p class="free">Consultations gratuites, ouvertes à toutes et à tous.</p>'
-        f"<table><tr><th>Date</th><th>Lieu</th><th>Heures</th></tr>{rows_fr}</table>"
-        f"<p>Spécialités : {', '.join(e(s.label_fr) for s in specialties)}.</p>"
-        f"<p>Partenaires : {partners or '—'}.</p>"
-        f"<p>Apportez votre carte d'identité nationale, votre carnet de santé et vos "
-        f"ordonnances.</p></section>"
-    )
-    ar = (
-        f'<section lang="ar" dir="rtl"><h1>قافلة طبية مجانية — {e(first.name_ar)}</h1>'
-        f"<p><bdi>{e(campaign.name)}</bdi></p>"
-        f'<p class="free">فحوصات مجانية ومفتوحة للجميع.</p>'
-        f"<table><tr><th>التاريخ</th><th>المكان</th><th>التوقيت</th></tr>{rows_ar}</table>"
-        f"<p>التخصصات: {'، '.join(e(s.label_ar) for s in specialties)}.</p>"
-        f"<p>الشركاء: {partners_ar or '—'}.</p>"
-        f"<p>يرجى إحضار البطاقة الوطنية ودفتر الصحة والوصفات الطبية.</p></section>"
-    )
-    return _PAGE.format(title=e(f"{campaign.name} — {first.name_fr}"), body=fr + ar)
 
 
 def notices(plan: CampaignPlan) -> dict[str, str]:
@@ -290,52 +251,20 @@ def day_by_day_rows(plan: CampaignPlan) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["date"], r["unit"], r["start"]))
 
 
-def report_html(report: CampaignReport) -> str:
+def report_html(report: CampaignReport, *, served: bool = False) -> str:
     """The campaign report as a printable page: planned against done, referrals."""
-    e = html.escape
-    campaign = report.campaign
-    totals = report.totals
-    stop_rows = "".join(
-        f"<tr><td>{r.number}</td><td>{e(r.date)}</td><td>{e(r.commune)}</td>"
-        f"<td>{e(r.unit)}</td><td class=estimate>{r.planned}</td>"
-        f"<td>{'—' if r.done is None else r.done}</td><td>{r.screenings}</td>"
-        f"<td>{r.medicines}</td><td>{r.referrals}</td></tr>"
-        for r in report.stops
-    )
     by_facility: dict[str, int] = defaultdict(int)
     names = {}
     for line in report.referrals:
         by_facility[line.facility_id] += line.referrals
         names[line.facility_id] = f"{line.facility} ({line.category})"
-    referral_rows = "".join(
-        f"<tr><td>{e(names[f])}</td><td>{n}</td></tr>" for f, n in sorted(by_facility.items())
+    return _document(
+        "report.html",
+        served,
+        campaign=report.campaign,
+        totals=report.totals,
+        stops=report.stops,
+        by_specialty=report.by_specialty,
+        referrals=[(names[f], n) for f, n in sorted(by_facility.items())],
+        formula=expected_formula(),
     )
-    specialty_rows = "".join(
-        f"<tr><td>{e(s)}</td><td class=estimate>{v.planned}</td><td>{v.done}</td></tr>"
-        for s, v in report.by_specialty.items()
-    )
-    # Expected patients are an estimate: marked, with the formula under the tables.
-    formula = e(expected_formula())
-    expected = f'<abbr class=estimate-mark title="{formula}">*</abbr>'
-    footnote = (
-        f"<p class=estimate-note>* Estimation, pas un chiffre publié : {formula} "
-        "(taux de fréquentation supposés, hypothèses de planification).</p>"
-    )
-    body = (
-        f"<h1>{e(campaign.name)}</h1>"
-        f"<p>{e(campaign.start)} → {e(campaign.end)} · {e(campaign.territory)}</p>"
-        f"<p>Visites enregistrées : {totals.visits_recorded} / {totals.visits_planned} · "
-        f"consultations : {totals.done} réalisées pour {totals.planned} attendues "
-        f"{expected} · "
-        f"communes atteintes : {totals.communes_reached} "
-        f"({totals.population_of_communes_reached} habitants) · "
-        f"références : {totals.referrals}</p>"
-        f"<h2>Par visite</h2><table><tr><th>N°</th><th>Date</th><th>Commune</th><th>Unité</th>"
-        f"<th>Attendus {expected}</th><th>Réalisés</th><th>Dépistages</th><th>Médicaments</th>"
-        f"<th>Références</th></tr>{stop_rows}</table>"
-        f"<h2>Par spécialité</h2><table><tr><th>Spécialité</th><th>Attendus {expected}</th>"
-        f"<th>Réalisés</th></tr>{specialty_rows}</table>{footnote}"
-        f"<h2>Références par établissement d'accueil</h2><table><tr><th>Établissement</th>"
-        f"<th>Références</th></tr>{referral_rows or '<tr><td colspan=2>—</td></tr>'}</table>"
-    )
-    return _PAGE.format(title=e(campaign.name), body=body)

@@ -38,3 +38,16 @@ class RecordsBody(BaseModel):
 
 class Recorded(BaseModel):
     recorded: int
+
+
+class CaravanVocabulary(BaseModel):
+    """The codes the caravan page offers and reads, as the server knows them."""
+
+    record_kinds: list[str] = Field(
+        description="what a visit record counts: consultation, screening, medicine, referral"
+    )
+    age_bands: list[str] = Field(description="the age bands of a visit record, youngest first")
+    sexes: list[str] = Field(description="the sexes of a visit record")
+    priority_parts: list[str] = Field(
+        description="the parts of a commune's priority score, in the order they are shown"
+    )

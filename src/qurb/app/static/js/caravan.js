@@ -25,20 +25,11 @@ const e = escapeHtml;
 const config = JSON.parse(document.getElementById("qurb-config").textContent);
 const root = document.getElementById("caravan");
 const COLOURS = ["#1565c0", "#c62828", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f", "#5d4037", "#ad1457"];
-const KINDS = ["consultation", "screening", "medicine", "referral"];
-const AGE_BANDS = ["0-4", "5-14", "15-49", "50-59", "60+"];
-const PARTS = [
-  "beyond_threshold",
-  "rural_share",
-  "paved_road_km",
-  "norm_gap",
-  "children_0_4",
-  "women_15_49",
-  "people_60_plus",
-];
 
 const state = {
   campaigns: null,
+  // The server's codes: record kinds, age bands, sexes, priority parts (/api/caravans/vocabulary).
+  vocabulary: null,
   data: null, // {id, plan, spec}
   report: null,
   map: null,
@@ -395,7 +386,7 @@ function renderPriority(plan) {
         <td>${e(nameOf(p))} <small class="code">${e(p.code)}</small></td>
         <td class="num">${num(p.population)}</td><td class="num">${num(p.minutes_to_essp)}</td>
         <td class="num" data-field="score"><strong>${num(p.score, 3)}</strong></td>
-        ${PARTS.map((name) => {
+        ${state.vocabulary.priority_parts.map((name) => {
           const x = parts.get(name);
           if (!x) return "<td></td>";
           const title = `${t("caravan.part.value")} ${x.value === null ? t("unknown") : num(x.value, 3)} · ×${num(x.weight, 2)}`;
@@ -410,7 +401,7 @@ function renderPriority(plan) {
     <div class="table-scroll"><table class="cv-priority"><thead><tr><th class="num">${t("caravan.col.rank")}</th><th>${t("caravan.col.commune")}</th>
       <th class="num">${t("caravan.col.population")}</th><th class="num">${t("caravan.col.minutes")}</th>
       <th class="num">${t("caravan.col.score")}</th>
-      ${PARTS.map((name) => `<th class="num">${t(partKey(plan, name))}</th>`).join("")}
+      ${state.vocabulary.priority_parts.map((name) => `<th class="num">${t(partKey(plan, name))}</th>`).join("")}
       <th class="num">${t("caravan.col.visits")}</th><th>${t("caravan.col.forced")}</th></tr></thead>
     <tbody>${rows}</tbody></table></div>`;
 }
@@ -426,6 +417,7 @@ function renderRecord(plan) {
     section.innerHTML = "";
     return;
   }
+  const vocabulary = state.vocabulary;
   const stops = stopsOf(plan)
     .map((s) => `<option value="${s.number}">${s.number} · ${e(day(s.date, "short"))} · ${e(nameOf(s))}</option>`)
     .join("");
@@ -440,10 +432,10 @@ function renderRecord(plan) {
   section.innerHTML = `<h2>${t("caravan.record")}</h2>
     <form id="cv-record-form" class="cv-form" novalidate>
       <label>${t("caravan.record.stop")}<select name="stop">${stops}</select></label>
-      <label>${t("caravan.record.kind")}<select name="kind">${KINDS.map((k) => `<option value="${k}">${t(`caravan.kind.${k}`)}</option>`).join("")}</select></label>
+      <label>${t("caravan.record.kind")}<select name="kind">${vocabulary.record_kinds.map((k) => `<option value="${e(k)}">${t(`caravan.kind.${k}`)}</option>`).join("")}</select></label>
       <label>${t("caravan.record.item")}<input name="item" list="cv-items" autocomplete="off" dir="ltr"></label>
-      <label>${t("caravan.record.sex")}<select name="sex"><option value="">—</option><option value="F">F</option><option value="M">M</option></select></label>
-      <label>${t("caravan.record.age")}<select name="age_band"><option value="">—</option>${AGE_BANDS.map((b) => `<option value="${b}">${b}</option>`).join("")}</select></label>
+      <label>${t("caravan.record.sex")}<select name="sex"><option value="">—</option>${vocabulary.sexes.map((x) => `<option value="${e(x)}">${e(x)}</option>`).join("")}</select></label>
+      <label>${t("caravan.record.age")}<select name="age_band"><option value="">—</option>${vocabulary.age_bands.map((b) => `<option value="${e(b)}">${e(b)}</option>`).join("")}</select></label>
       <label>${t("caravan.record.count")}<input name="count" type="number" step="1" inputmode="numeric" dir="ltr"></label>
       <label>${t("caravan.record.facility")}<input name="facility" list="cv-facilities" autocomplete="off" dir="ltr"></label>
       <label>${t("caravan.record.service")}<input name="service" autocomplete="off"></label>
@@ -476,12 +468,14 @@ async function record(event) {
 async function renderCampaign() {
   const id = config.campaignId;
   if (!state.data) {
-    const [data, report] = await Promise.all([
+    const [data, report, vocabulary] = await Promise.all([
       getJSON(`/api/caravans/${enc(id)}`),
       getJSON(`/api/caravans/${enc(id)}/report`),
+      getJSON("/api/caravans/vocabulary"),
     ]);
     state.data = data;
     state.report = report;
+    state.vocabulary = vocabulary;
     skeleton();
   }
   keepForm();
