@@ -36,3 +36,13 @@ def spin(session: Session, started: str) -> None:
 
 def refuse(session: Session) -> None:
     raise InputError([FieldError("beds", "at most 5,000 per facility", row=7)], "facilities.csv")
+
+
+SPIN_UNDER_A_SERVER = """
+import sys, time
+from qurb.platform.heavy import _pool, _run_job
+from tests import heavy_jobs
+database_url, started = sys.argv[1], sys.argv[2]
+_pool(1).schedule(_run_job, (database_url, heavy_jobs.spin, (started,), 600.0))
+time.sleep(600)
+"""

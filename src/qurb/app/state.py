@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from qurb.app.dataset import init_database
 from qurb.app.schema import has_dataset
+from qurb.caravans.caps import CampaignCaps
 from qurb.indicators.service import INDICATORS
 from qurb.platform.database import make_engine, make_sessionmaker
 from qurb.platform.heavy import HeavyWork
@@ -24,6 +25,8 @@ def open_state(settings: Settings) -> AppState:
         index = TerritoryIndex.from_session(session)
     index.folded  # noqa: B018 - fold every name now, not on the first search
     state = AppState(settings, engine, factory)
-    for part in (index, DisplayLayers(index), INDICATORS, HeavyWork.of(settings, factory)):
+    heavy = HeavyWork.of(settings, factory)
+    # The caps are read once, at start: a bad setting stops the server, not each request.
+    for part in (index, DisplayLayers(index), INDICATORS, heavy, CampaignCaps.from_env()):
         state.add(part)
     return state

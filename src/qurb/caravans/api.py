@@ -97,9 +97,10 @@ def _checked(
     """The spec against the catalogue, today and the server's caps; the solver's limit."""
     spec = parse_campaign(campaign.model_dump(exclude_unset=True), "campaign")
     check_campaign(spec, today)  # settings checked before the cap reads them
-    check_caps(spec, state.part(TerritoryIndex), CampaignCaps.from_env())
+    check_caps(spec, state.part(TerritoryIndex), state.part(CampaignCaps))
     limit = time_limit_s or min(float(spec.setting("time_limit_s")), MAX_TIME_LIMIT_S)
-    return spec, limit
+    # Half the deadline at most: the rest is for scoring the communes and travel times.
+    return spec, min(limit, state.settings.heavy_deadline_s / 2)
 
 
 def _saved(state: AppState, spec: CampaignSpec, result: CampaignPlan) -> Response:

@@ -15,9 +15,12 @@ from __future__ import annotations
 import asyncio
 import atexit
 import logging
+import math
 import multiprocessing
 import os
+import resource
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import CancelledError as FutureCancelled
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -25,13 +28,15 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pebble import ProcessExpired, ProcessFuture, ProcessPool
+from pebble.common.types import RemoteTraceback
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from qurb.kernel.errors import Unavailable
 from qurb.platform.database import make_engine, make_sessionmaker
-from qurb.platform.job_slots import JobSlots
+from qurb.platform.job_slots import JobSlots, Lease
 from qurb.platform.settings import Settings
 
 T = TypeVar("T")
@@ -43,6 +48,10 @@ POLL_S = 0.2
 NICENESS = 10
 # A lease outlives its job's deadline by this much (s) before another process may take it.
 LEASE_GRACE_S = 30.0
+# How often a worker looks whether its server is still there (s).
+WATCH_S = 1.0
+# Giving a slot back: tries, and the wait before each retry (s).
+RELEASE_WAITS_S = (0.1, 0.5, 2.0)
 
 # ------------------------------------------------------------------ in the worker process
 
@@ -51,9 +60,26 @@ _factories: dict[str, sessionmaker[Session]] = {}
 
 def _worker_started() -> None:
     os.nice(NICENESS)
+    # A server killed outright (SIGKILL, out of memory) cannot stop its workers, and its
+    # deadlines die with it: a worker whose server is gone ends itself.
+    server = os.getppid()
+    threading.Thread(target=_watch_server, args=(server,), daemon=True).start()
 
 
-def _run_job(database_url: str, job: Callable[..., T], args: Sequence[Any]) -> T:
+def _watch_server(server: int) -> None:
+    while os.getppid() == server:
+        time.sleep(WATCH_S)
+    os._exit(70)
+
+
+def _run_job(database_url: str, job: Callable[..., T], args: Sequence[Any], deadline_s: float) -> T:
+    # The kernel's backstop to the server's deadline: a job may use at most its deadline
+    # in CPU seconds beyond what the worker had used (SIGXCPU then ends the worker).
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_s = math.ceil(used.ru_utime + used.ru_stime + deadline_s) + 1
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    if hard == resource.RLIM_INFINITY or cpu_s < hard:
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, hard))
     factory = _factories.get(database_url)
     if factory is None:
         factory = _factories[database_url] = make_sessionmaker(make_engine(database_url))
@@ -135,13 +161,32 @@ class HeavyWork:
             lease = await run_in_threadpool(self.slots.acquire)
             try:
                 future = _pool(self.workers).schedule(
-                    _run_job, (self.database_url, job, args), timeout=self.deadline_s
+                    _run_job,
+                    (self.database_url, job, args, self.deadline_s),
+                    timeout=self.deadline_s,
                 )
                 return await self._outcome(request, future)
             finally:
-                await run_in_threadpool(self.slots.release, lease)
+                await run_in_threadpool(self._give_back, lease)
         finally:
             self._running.release()
+
+    def _give_back(self, lease: Lease) -> None:
+        """Release the slot; if the database will not have it (locked, gone), the job's
+        outcome stands and the lease ends at its expiry."""
+        for wait in (*RELEASE_WAITS_S, None):
+            try:
+                self.slots.release(lease)
+                return
+            except SQLAlchemyError as error:
+                if wait is None:
+                    log.error(
+                        "heavy job slot %s not given back (%s): it frees itself at its expiry",
+                        lease.slot,
+                        error,
+                    )
+                    return
+                time.sleep(wait)
 
     async def _outcome(self, request: Request, future: ProcessFuture) -> Any:
         waiting = asyncio.wrap_future(future)
@@ -153,12 +198,13 @@ class HeavyWork:
                     log.info("client left: heavy job on %s stopped", request.url.path)
                     raise Unavailable("the client left: the work was stopped, nothing written")
             return waiting.result()
-        except FutureTimeout:
+        except FutureTimeout as error:
+            if isinstance(error.__cause__, RemoteTraceback):
+                raise  # the job's own timeout (a socket, a lock): not the deadline
             raise Unavailable(
                 f"the work ran past its deadline of {self.deadline_s:g} s (building its "
-                "model included) and was stopped; nothing was written",
-                hint="ask for less: a smaller territory, fewer sites, units or days, or a "
-                "shorter solver time limit",
+                "model included) and was stopped; nothing was written: ask for less (a "
+                "smaller territory, fewer sites, units or days, a shorter solver time limit)"
             ) from None
         except ProcessExpired as error:
             log.error("heavy job on %s lost its worker: %s", request.url.path, error)

@@ -6,14 +6,14 @@ died: a slot is never lost for longer than a job's deadline plus a grace."""
 
 from __future__ import annotations
 
-import math
 import os
+import random
 import socket
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Integer, String, delete, func, select
+from sqlalchemy import Integer, String, delete, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
@@ -21,6 +21,10 @@ from qurb.kernel import clock
 from qurb.kernel.errors import Unavailable
 from qurb.platform.database import transaction
 from qurb.platform.tables import Base, UTCDateTime
+
+# When to ask again (s) when every slot is taken: most jobs last seconds, their leases
+# (deadline + grace) say nothing of when they will really end.
+RETRY_AFTER_S = 5
 
 
 class JobSlotRow(Base):
@@ -47,27 +51,37 @@ class JobSlots:
     def acquire(self) -> Lease:
         """A free slot, leased; Unavailable (with when to retry) when all N are taken."""
         holder = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+        for _ in range(self.size + 3):
+            try:
+                return self._try_acquire(holder)
+            except IntegrityError:
+                # Another process took the same slot in the same instant (PostgreSQL reads
+                # committed rows only): look again at what is free.
+                continue
+            except OperationalError as error:
+                if _is_lock(error):  # SQLite held by a writer past its busy timeout
+                    raise self._busy() from None
+                raise
+        raise self._busy()
+
+    def _try_acquire(self, holder: str) -> Lease:
         now = clock.now()
-        try:
-            with transaction(self.factory) as session:
-                session.execute(delete(JobSlotRow).where(JobSlotRow.expires_at < now))
-                taken = set(session.scalars(select(JobSlotRow.slot)))
-                free = [slot for slot in range(self.size) if slot not in taken]
-                if not free:
-                    soonest = session.scalar(select(func.min(JobSlotRow.expires_at)))
-                    raise self._busy(soonest)
-                session.add(
-                    JobSlotRow(
-                        slot=free[0],
-                        holder=holder,
-                        started_at=now,
-                        expires_at=now + timedelta(seconds=self.lease_s),
-                    )
+        with transaction(self.factory) as session:
+            session.execute(delete(JobSlotRow).where(JobSlotRow.expires_at < now))
+            taken = set(session.scalars(select(JobSlotRow.slot)))
+            free = [slot for slot in range(self.size) if slot not in taken]
+            if not free:
+                raise self._busy()
+            slot = random.choice(free)  # two processes rarely pick the same
+            session.add(
+                JobSlotRow(
+                    slot=slot,
+                    holder=holder,
+                    started_at=now,
+                    expires_at=now + timedelta(seconds=self.lease_s),
                 )
-        except (IntegrityError, OperationalError):
-            # Another process took the same slot in the same instant, or held the database.
-            raise self._busy(None) from None
-        return Lease(free[0], holder)
+            )
+        return Lease(slot, holder)
 
     def release(self, lease: Lease) -> None:
         with transaction(self.factory) as session:
@@ -77,15 +91,16 @@ class JobSlots:
                 )
             )
 
-    def _busy(self, soonest: object) -> Unavailable:
-        # Retry when the soonest lease would expire at the latest, but not later than a
-        # minute: most jobs end well before their deadline.
-        wait = 5.0
-        if soonest is not None:
-            wait = (soonest - clock.now()).total_seconds()  # type: ignore[operator]
-        seconds = min(60, max(1, math.ceil(wait)))
+    def _busy(self) -> Unavailable:
         return Unavailable(
             f"all {self.size} slot(s) for heavy work (siting, what-if, campaign planning) are "
-            f"taken; nothing was started: try again in {seconds} s",
-            retry_after_s=seconds,
+            f"taken; nothing was started: try again in {RETRY_AFTER_S} s",
+            retry_after_s=RETRY_AFTER_S,
         )
+
+
+def _is_lock(error: OperationalError) -> bool:
+    """A database busy with another writer (SQLite), or a lock or serialisation timeout
+    (PostgreSQL): not a fault, a moment to wait."""
+    code = getattr(error.orig, "sqlstate", None)
+    return "locked" in str(error.orig) or code in ("40001", "40P01", "55P03")

@@ -46,7 +46,8 @@ async def siting(body: SitingBody, http: Request, state: StateDep, heavy: HeavyD
         add=body.add,
         within_minutes=body.within_minutes,
         objective=body.objective,
-        time_limit_s=SOLVER_TIME_LIMIT_S,
+        # Half the deadline at most: the rest is for building the model.
+        time_limit_s=min(SOLVER_TIME_LIMIT_S, heavy.deadline_s / 2),
     )
     scenario = await heavy.run(http, site, request)
     return await run_in_threadpool(_saved, state, body, scenario)
