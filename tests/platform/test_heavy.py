@@ -106,7 +106,7 @@ def test_an_error_raised_in_the_worker_reaches_the_client_whole(
         answer = client.post("/test/refuse")
     assert answer.status_code == 422, answer.text
     assert answer.json()["detail"] == [
-        {"field": "beds", "reason": "at most 5,000 per facility", "row": 7}
+        {"field": "beds", "reason": "at most 5,000 per facility", "row": 7, "code": None}
     ]
 
 

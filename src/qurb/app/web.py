@@ -25,6 +25,7 @@ from qurb.app.features import routers
 from qurb.app.openapi import install_openapi
 from qurb.app.schema import SCHEMA_REVISION, schema_revision
 from qurb.app.state import open_state
+from qurb.data import LOCALES_DIR
 from qurb.platform.licence_link import LicenceLink
 from qurb.platform.limits import BodySizeLimit
 from qurb.platform.request_log import RequestLog
@@ -95,6 +96,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse(report, status_code=status, headers={"Cache-Control": "no-store"})
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # The catalogues of words, read by the page as by the server (`platform.i18n`).
+    app.mount("/locales", StaticFiles(directory=LOCALES_DIR), name="locales")
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(HostAndOrigin, public_url=settings.public_url)

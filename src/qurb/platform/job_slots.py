@@ -88,4 +88,6 @@ class JobSlots:
             f"all {self.size} slot(s) for heavy work (siting, what-if, campaign planning) are "
             f"taken; nothing was started: try again in {seconds} s",
             retry_after_s=seconds,
+            code="slots_taken",
+            values={"slots": self.size, "seconds": seconds},
         )
