@@ -55,7 +55,8 @@ DOCS_PAGE = """<!doctype html>
 DESCRIPTION = """The carte sanitaire of Morocco as data: territories (HCP 2024) down to the
 commune, every public health facility of the Ministry's lists, the OpenStreetMap private
 offer, and norm gaps. Unknown figures are `null`, never 0. Errors are
-`{"error": message, "detail": [{"field", "reason", "row"}]}`. Every response links to the
+`{"error": message, "code": code, "detail": [{"field", "reason", "row", "code"}]}`,
+worded in the language of `Accept-Language` (fr, ar, en; English by default). Every response links to the
 data licences (`Link: </licences>; rel="license"`); downloadable files (CSV, GeoJSON) name
 their sources and licences (a `# Sources:` comment line; `attribution` and `license`
 members)."""
