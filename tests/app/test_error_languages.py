@@ -3,6 +3,7 @@ when it names none of fr, ar, en); the command line's follow `--lang`."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -116,3 +117,32 @@ def test_the_command_line_follows_lang(scratch_db: str, monkeypatch: pytest.Monk
     assert "aucun établissement d'identifiant 'essp-nope'" in french.output
     arabic = runner.invoke(app, ["--lang", "ar", *args])
     assert "لا توجد مؤسسة بالمعرّف 'essp-nope'" in arabic.output
+
+
+def test_a_bad_import_row_reads_in_the_command_line_language(
+    scratch_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QURB_LANG", "en")
+    path = tmp_path / "new.csv"
+    path.write_text(
+        "name,category,commune,lon,lat\n"
+        f"Douar A,DR,{FES},,\n"
+        f"Douar B,DR,{FES},2.35,48.85\n"
+        f"Douar C,XX,{FES},,\n",
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    said = {}
+    for lang in ("fr", "ar", "en"):
+        result = runner.invoke(
+            app, ["--lang", lang, "facilities", "import", str(path), "--db", scratch_db]
+        )
+        assert result.exit_code == 2, result.output
+        said[lang] = " ".join(result.output.split())
+    assert "2 problèmes, rien n'a été écrit" in said["fr"]
+    assert "ligne 3, champ « lon/lat » : (2.35, 48.85) est hors du Maroc" in said["fr"]
+    assert "ligne 4, champ « category » : catégorie inconnue 'XX'" in said["fr"]
+    assert "مشكلتان (2)، لم يُكتب شيء" in said["ar"]
+    assert "السطر 3، الحقل «lon/lat»: (2.35، 48.85) خارج المغرب" in said["ar"]
+    assert "2 problem(s), nothing was written" in said["en"]
+    assert "row 3, field 'lon/lat': (2.35, 48.85) is outside Morocco" in said["en"]

@@ -112,7 +112,7 @@ def long_date(day: date, lang: str) -> str:
     return str(format_date(day, "EEEE d MMMM y", locale=CLDR_LOCALES[lang]))
 
 
-def problem(field: str, code: str, row: int | None = None, **values: Any) -> FieldError:
+def problem(field: str, code: str, row: int | None = None, /, **values: Any) -> FieldError:
     """A problem with its code and values, its English reason from the catalogue
     (`reason.<code>`): each face words it again in its reader's language."""
     return FieldError(field, translate("en", f"reason.{code}", values), row, code, values)

@@ -6,21 +6,29 @@
 export const LANGS = ["fr", "ar", "en"];
 const LOCALES = { fr: "fr-FR", ar: "ar-MA", en: "en-GB" };
 
-// The words of each language, loaded on first use from the catalogue the server also
-// reads (/locales/{lang}.json); plural messages are objects of CLDR forms.
+// The words of each language, from the catalogue the server also reads
+// (/locales/{lang}.json); plural messages are objects of CLDR forms. The page's language
+// is loaded before anything is shown, the other two just after: a switch is immediate.
 const STRINGS = {};
+const LOADING = {};
 
-async function load(lang) {
-  if (!STRINGS[lang]) {
-    const response = await fetch(`/locales/${lang}.json`, { headers: { Accept: "application/json" } });
-    if (!response.ok) throw new Error(`catalogue ${lang}: HTTP ${response.status}`);
-    STRINGS[lang] = await response.json();
-  }
-  return STRINGS[lang];
+function load(lang) {
+  LOADING[lang] ??= fetch(`/locales/${lang}.json`, { headers: { Accept: "application/json" } })
+    .then((response) => {
+      if (!response.ok) throw new Error(`catalogue ${lang}: HTTP ${response.status}`);
+      return response.json();
+    })
+    .then((words) => (STRINGS[lang] = words))
+    .catch((error) => {
+      delete LOADING[lang]; // asked again on the next switch
+      throw error;
+    });
+  return LOADING[lang];
 }
 
 let current = initialLang();
 await load(current);
+for (const other of LANGS) if (other !== current) load(other).catch(() => {});
 
 export function initialLang() {
   const asked = new URLSearchParams(location.search).get("lang");
@@ -37,7 +45,7 @@ export function initialLang() {
 /** Switch the page's language, once its catalogue is loaded. */
 export async function setLang(lang) {
   const next = LANGS.includes(lang) ? lang : "fr";
-  await load(next);
+  if (!STRINGS[next]) await load(next);
   current = next;
   const root = document.documentElement;
   root.lang = current;
