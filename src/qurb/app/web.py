@@ -56,10 +56,10 @@ DESCRIPTION = """The carte sanitaire of Morocco as data: territories (HCP 2024) 
 commune, every public health facility of the Ministry's lists, the OpenStreetMap private
 offer, and norm gaps. Unknown figures are `null`, never 0. Errors are
 `{"error": message, "code": code, "detail": [{"field", "reason", "row", "code"}]}`,
-worded in the language of `Accept-Language` (fr, ar, en; English by default). Every response links to the
-data licences (`Link: </licences>; rel="license"`); downloadable files (CSV, GeoJSON) name
-their sources and licences (a `# Sources:` comment line; `attribution` and `license`
-members)."""
+worded in the language of `Accept-Language` (fr, ar, en; English by default). Every
+response links to the data licences (`Link: </licences>; rel="license"`); downloadable
+files (CSV, GeoJSON) name their sources and licences (a `# Sources:` comment line;
+`attribution` and `license` members)."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
