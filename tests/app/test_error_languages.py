@@ -146,3 +146,18 @@ def test_a_bad_import_row_reads_in_the_command_line_language(
     assert "السطر 3، الحقل «lon/lat»: (2.35، 48.85) خارج المغرب" in said["ar"]
     assert "2 problem(s), nothing was written" in said["en"]
     assert "row 3, field 'lon/lat': (2.35, 48.85) is outside Morocco" in said["en"]
+
+
+def test_an_unknown_territory_name_on_the_command_line(
+    scratch_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QURB_LANG", "en")
+    runner = CliRunner()
+    args = ["gaps", "-t", "Nulle-Part-Du-Tout", "--db", scratch_db]
+    french = runner.invoke(app, ["--lang", "fr", *args])
+    assert french.exit_code == 2
+    assert "aucun territoire de nom ou de code 'Nulle-Part-Du-Tout'" in french.output
+    monkeypatch.setenv("LANG", "ar_MA.UTF-8")
+    monkeypatch.delenv("QURB_LANG")
+    arabic = runner.invoke(app, args)
+    assert "لا يوجد تراب بالاسم أو الرمز 'Nulle-Part-Du-Tout'" in arabic.output
