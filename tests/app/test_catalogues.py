@@ -88,7 +88,7 @@ def test_plural_forms_are_chosen_by_cldr_rules() -> None:
 JS_LITERAL = re.compile(r"""["']([a-zA-Z_]+(?:\.[a-zA-Z0-9_]+)+)["']""")
 JS_PREFIX = re.compile(r"`([a-zA-Z_]+(?:\.[a-zA-Z0-9_]+)*\.)\$\{")
 MARKUP_KEY = re.compile(r"""data-i18n(?:-placeholder|-title)?=\\?["']([^"'\\]+)""")
-PY_KEY = re.compile(r"""(?:translate\([^,()]+,\s*|say\()f?["']([a-z_.{}]+)["']""")
+PY_KEY = re.compile(r"""(?:translate\([^,()]+,\s*|say\(|words\()f?["']([a-z0-9_.{}]+)["']""")
 PY_PROBLEM = re.compile(r"""problem\(\s*[^,()]+(?:\([^()]*\))?[^,()]*,\s*["']([a-z_]+)["']""")
 PY_CODE = re.compile(
     r"""\bcode=(?:["']([a-z_]+)["'] if .+? else ["']([a-z_]+)["']|["']([a-z_]+)["'])"""
