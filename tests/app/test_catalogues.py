@@ -89,6 +89,7 @@ JS_LITERAL = re.compile(r"""["']([a-zA-Z_]+(?:\.[a-zA-Z0-9_]+)+)["']""")
 JS_PREFIX = re.compile(r"`([a-zA-Z_]+(?:\.[a-zA-Z0-9_]+)*\.)\$\{")
 MARKUP_KEY = re.compile(r"""data-i18n(?:-placeholder|-title)?=\\?["']([^"'\\]+)""")
 PY_KEY = re.compile(r"""(?:translate\([^,()]+,\s*|say\(|words\()f?["']([a-z0-9_.{}]+)["']""")
+PY_CODED = re.compile(r"""coded\(\s*[^,]+,\s*["']([a-z_]+)["']""")
 PY_PROBLEM = re.compile(r"""problem\(\s*[^,()]+(?:\([^()]*\))?[^,()]*,\s*["']([a-z_]+)["']""")
 PY_CODE = re.compile(
     r"""\bcode=(?:["']([a-z_]+)["'] if .+? else ["']([a-z_]+)["']|["']([a-z_]+)["'])"""
@@ -117,6 +118,7 @@ def used_keys() -> tuple[set[str], set[str]]:
     named |= set(JS_WORD.findall(js)) | set(MARKUP_KEY.findall(markup))
     named |= {k for k in PY_KEY.findall(python) if "{" not in k}
     named |= {f"reason.{code}" for code in PY_PROBLEM.findall(python)}
+    named |= {f"reason.{code}" for code in PY_CODED.findall(python)}
     coded = {c for group in PY_CODE.findall(python) for c in group if c}
     named |= {f"error.{code}" for code in coded}
     named |= {prefix + code for prefix, codes in BUILT.items() for code in codes}

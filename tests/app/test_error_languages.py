@@ -3,6 +3,7 @@ when it names none of fr, ar, en); the command line's follow `--lang`."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -161,3 +162,24 @@ def test_an_unknown_territory_name_on_the_command_line(
     monkeypatch.delenv("QURB_LANG")
     arabic = runner.invoke(app, args)
     assert "لا يوجد تراب بالاسم أو الرمز 'Nulle-Part-Du-Tout'" in arabic.output
+
+
+def test_an_impossible_campaign_reads_in_three_languages(edit_client: TestClient) -> None:
+    from tests.caravan_requests import campaign
+
+    body = campaign(date(2035, 6, 4))
+    body["end"] = "2035-06-01"
+    said = {
+        lang: _in(edit_client, lang, "POST", "/api/caravans", json=body).json()
+        for lang in ("fr", "ar", "en")
+    }
+    for answer in said.values():
+        assert [d["code"] for d in answer["detail"]] == ["end_before_start"]
+    assert (
+        said["en"]["error"]
+        == "campaign: 1 problem(s):\n  - end: 2035-06-01 is before start 2035-06-04"
+    )
+    assert said["fr"]["error"] == (
+        "campaign : 1 problème :\n  - end: 2035-06-01 est avant le début 2035-06-04"
+    )
+    assert said["ar"]["detail"][0]["reason"] == "2035-06-01 قبل البداية 2035-06-04"
