@@ -89,10 +89,10 @@ JS_LITERAL = re.compile(r"""["']([a-zA-Z_]+(?:\.[a-zA-Z0-9_]+)+)["']""")
 JS_PREFIX = re.compile(r"`([a-zA-Z_]+(?:\.[a-zA-Z0-9_]+)*\.)\$\{")
 MARKUP_KEY = re.compile(r"""data-i18n(?:-placeholder|-title)?=\\?["']([^"'\\]+)""")
 PY_KEY = re.compile(r"""(?:translate\([^,()]+,\s*|say\(|words\()f?["']([a-z0-9_.{}]+)["']""")
-PY_CODED = re.compile(r"""coded\(\s*[^,]+,\s*["']([a-z_]+)["']""")
-PY_PROBLEM = re.compile(r"""problem\(\s*[^,()]+(?:\([^()]*\))?[^,()]*,\s*["']([a-z_]+)["']""")
+PY_CODED = re.compile(r"""coded\(\s*[^,]+,\s*["']([a-z0-9_]+)["']""")
+PY_PROBLEM = re.compile(r"""problem\(\s*[^,()]+(?:\([^()]*\))?[^,()]*,\s*["']([a-z0-9_]+)["']""")
 PY_CODE = re.compile(
-    r"""\bcode=(?:["']([a-z_]+)["'] if .+? else ["']([a-z_]+)["']|["']([a-z_]+)["'])"""
+    r"""\bcode=(?:["']([a-z0-9_]+)["'] if .+? else ["']([a-z0-9_]+)["']|["']([a-z0-9_]+)["'])"""
 )
 JS_WORD = re.compile(r"""\bt\(["']([a-zA-Z_]+)["']""")
 # Template strings in the page that are not catalogue keys (a figure's path in the data).

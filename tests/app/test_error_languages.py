@@ -183,3 +183,29 @@ def test_an_impossible_campaign_reads_in_three_languages(edit_client: TestClient
         "campaign : 1 problème :\n  - end: 2035-06-01 est avant le début 2035-06-04"
     )
     assert said["ar"]["detail"][0]["reason"] == "2035-06-01 قبل البداية 2035-06-04"
+
+
+def test_a_file_that_cannot_be_read_in_three_languages(
+    scratch_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import openpyxl
+
+    monkeypatch.setenv("QURB_LANG", "en")
+    book = openpyxl.Workbook()
+    book.active.title = "ESSP"
+    book.save(tmp_path / "centres.xlsx")
+    runner = CliRunner()
+    args = ["facilities", "import", str(tmp_path / "centres.xlsx"), "--sheet", "CSR"]
+    said = {
+        lang: " ".join(
+            runner.invoke(app, ["--lang", lang, *args, "--db", scratch_db]).output.split()
+        )
+        for lang in ("fr", "ar", "en")
+    }
+    assert "aucune feuille nommée 'CSR' ; le classeur contient : ESSP" in said["fr"]
+    assert "لا توجد ورقة باسم 'CSR'؛ يحتوي المصنف على: ESSP" in said["ar"]
+    assert "no sheet named 'CSR'; the workbook has: ESSP" in said["en"]
+    missing = runner.invoke(
+        app, ["--lang", "fr", "facilities", "import", str(tmp_path / "x.csv"), "--db", scratch_db]
+    )
+    assert "x.csv : fichier introuvable" in " ".join(missing.output.split())

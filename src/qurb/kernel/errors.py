@@ -110,11 +110,13 @@ class InputError(QurbError):
         source: str = "",
         *,
         hint: str = "",
+        code: str = "",
+        values: Mapping[str, Any] | None = None,
     ) -> None:
         if isinstance(errors, str):  # a message that names the file or field itself
             self._errors: tuple[FieldError, ...] = ()
             self.source = source
-            super().__init__(errors, hint=hint)
+            super().__init__(errors, hint=hint, code=code, values=values)
             return
         self._errors = tuple(errors)
         self.source = source
