@@ -11,6 +11,7 @@ from babel import Locale
 
 from qurb.caravans.schedule import DROP_REASONS
 from qurb.kernel.i18n import CLDR_LOCALES, LANGS, PLACEHOLDER, catalogue, translate
+from qurb.kernel.rows import PYDANTIC_TYPES
 from qurb.registry.model import Sector
 from qurb.territory.model import TerritoryLevel
 
@@ -103,6 +104,7 @@ BUILT = {
     "level.": tuple(str(level) for level in TerritoryLevel),
     "sector.": tuple(s.value for s in Sector),
     "error.": ("not_found", "method_not_allowed"),  # app.errors.HTTP_CODES
+    "reason.pydantic.": PYDANTIC_TYPES,
 }
 
 
@@ -145,7 +147,7 @@ def test_every_key_is_used() -> None:
     named, prefixes = used_keys()
     # The Python lines of a record refusal (records.py builds them by kind).
     named |= {"record.line.row", "record.line.row_field", "error.row_field", "error.field"}
-    named |= {"error.not_written"}  # kernel.errors.listed
+    named |= {"error.not_written", "reason.got"}  # kernel.errors
     unused = {
         k for k in catalogue("en") if k not in named and not any(k.startswith(p) for p in prefixes)
     }

@@ -59,6 +59,10 @@ def test_request_validation_and_read_only_in_three_languages(read_client: TestCl
     assert bad.json()["error"] == "requête invalide : limit ; rien n'a été écrit"
     assert bad.json()["code"] == "invalid_request"
     assert bad.json()["detail"][0]["code"] == "int_parsing"
+    assert bad.json()["detail"][0]["reason"] == (
+        "La valeur doit être un nombre entier ; le texte ne se lit pas comme un entier "
+        "(reçu 'many')"
+    )
     forbidden = {
         lang: _in(read_client, lang, "POST", "/api/facilities/essp-x/close", json={})
         for lang in ("fr", "ar", "en")

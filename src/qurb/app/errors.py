@@ -30,7 +30,7 @@ from qurb.kernel.errors import (
     Unavailable,
 )
 from qurb.kernel.i18n import negotiate, translate
-from qurb.kernel.rows import validation_errors
+from qurb.kernel.rows import pydantic_values, validation_errors
 from qurb.platform.licence_link import LICENCE_LINK
 from qurb.platform.request_log import logging_for, scope_request_id
 from qurb.platform.security import security_headers
@@ -116,6 +116,10 @@ def _request_validation(request: Request, error: Exception) -> JSONResponse:
         )
         got = f" (got {shown})" if shown else ""
         reason = f"{item.get('msg', 'invalid')}{got}"
+        values = pydantic_values(item)
+        if values is not None:
+            reason = say(f"reason.pydantic.{item['type']}", values)
+            reason += f" {say('reason.got', {'got': shown})}" if shown else ""
         items.append({"field": name, "reason": reason, "row": None, "code": item.get("type")})
         fields.add(name)
     named = ", ".join(sorted(fields))

@@ -43,8 +43,12 @@ class FieldError:
         return f"{where}field '{self.field}': {self.reason}"
 
     def rendered(self, say: Say) -> str:
-        """The reason in the reader's language (as given when it has no code)."""
-        return say(f"reason.{self.code}", self.values) if self.code else self.reason
+        """The reason in the reader's language (as given when it has no code); a problem
+        that quotes the value given (`got`) ends with it (`reason.got`)."""
+        if not self.code:
+            return self.reason
+        text = say(f"reason.{self.code}", self.values)
+        return f"{text} {say('reason.got', self.values)}" if "got" in self.values else text
 
     def located(self, say: Say) -> str:
         """`row 3, field 'x': reason` in the reader's language."""
