@@ -213,3 +213,16 @@ def test_a_file_that_cannot_be_read_in_three_languages(
         app, ["--lang", "fr", "facilities", "import", str(tmp_path / "x.csv"), "--db", scratch_db]
     )
     assert "x.csv : fichier introuvable" in " ".join(missing.output.split())
+
+
+def test_other_404s_read_in_the_language_asked(read_client: TestClient) -> None:
+    layer = _in(read_client, "fr", "GET", "/api/layers/douars").json()
+    assert layer["code"] == "no_layer"
+    assert layer["error"].startswith("aucune couche 'douars' ; couches : ")
+    scenario = _in(read_client, "ar", "GET", "/api/scenarios/nope").json()
+    assert scenario["error"] == "لا يوجد سيناريو 'nope': انظر `qurb scenarios list`"
+    indicator = _in(read_client, "fr", "GET", "/api/indicators/population").json()
+    assert indicator["error"].startswith("aucun indicateur 'population' ; indicateurs : ")
+    assert read_client.get("/api/scenarios/nope").json()["error"] == (
+        "no scenario 'nope': see `qurb scenarios list`"
+    )

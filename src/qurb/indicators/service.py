@@ -129,8 +129,11 @@ class IndicatorRegistry:
         try:
             return self._items[indicator_id]
         except KeyError:
+            known = ", ".join(self._items)
             raise IndicatorNotFound(
-                f"no indicator {indicator_id!r}; indicators: {', '.join(self._items)}"
+                f"no indicator {indicator_id!r}; indicators: {known}",
+                code="no_indicator",
+                values={"id": repr(indicator_id), "known": known},
             ) from None
 
     def all(self) -> list[Indicator]:

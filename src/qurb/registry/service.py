@@ -399,18 +399,15 @@ def update_facility(
     if (added or removed or "category" in changes) and not errors:
         changes["services"] = sorted((services | set(added)) - set(removed))
     if ("lon" in changes) != ("lat" in changes):
-        errors.append(FieldError("lon/lat", "give both lon and lat"))
+        errors.append(problem("lon/lat", "lon_lat_both"))
     elif "lon" in changes and changes["lon"] is not None:
         locator = commune_locator(session)
         lon, lat = changes["lon"], changes["lat"]
         if not inside_morocco(lon, lat) or locator.locate(lon, lat, OUTSIDE_TOLERANCE_KM) is None:
-            errors.append(FieldError("lon/lat", f"({lon}, {lat}) is outside Morocco"))
+            errors.append(problem("lon/lat", "outside_morocco_short", lon=lon, lat=lat))
         elif not locator.contains(row.commune_code, lon, lat, COMMUNE_TOLERANCE_KM):
-            errors.append(
-                FieldError(
-                    "lon/lat", f"({lon}, {lat}) is not in the facility's commune {row.commune_code}"
-                )
-            )
+            values = {"lon": lon, "lat": lat, "commune": row.commune_code}
+            errors.append(problem("lon/lat", "not_in_its_commune", **values))
         else:
             changes["location_source"], changes["location_precision_m"] = "user", 25.0
     if errors:
@@ -436,13 +433,13 @@ def _service_errors(added: list[str], removed: list[str], services: set[str]) ->
         if name not in known_services()
     ]
     errors += [
-        FieldError("remove_services", f"{name!r} is not one of its services")
+        problem("remove_services", "not_its_service", name=repr(name))
         for name in removed
         if name in known_services() and name not in services
     ]
     both = sorted(set(added) & set(removed))
     if both:
-        errors.append(FieldError("add_services", f"{both[0]!r} is both added and removed"))
+        errors.append(problem("add_services", "added_and_removed", name=repr(both[0])))
     return errors
 
 
