@@ -24,6 +24,10 @@ REGION_SCHEMA = "qurb_small_region"  # the PostgreSQL schema the small region is
 
 pytest_plugins = ["tests.web_clients", "tests.browser"]
 
+# The command line speaks the language of --lang, $QURB_LANG or $LANG: the tests read its
+# English, whatever the language of the machine they run on.
+os.environ["QURB_LANG"] = "en"
+
 
 @pytest.fixture(scope="session")
 def national_db_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, InitReport]:

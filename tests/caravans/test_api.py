@@ -277,7 +277,10 @@ def test_bad_record_is_422_and_records_nothing(
     assert "row 2: count: -2 is negative" in error and "nothing was recorded" in error
     assert "row 1" not in error
     # Each problem is also given on its own, with its row and field.
-    assert response.json()["detail"] == [{"field": "count", "reason": "-2 is negative", "row": 2}]
+    assert response.json()["detail"] == [
+        {"field": "count", "reason": "-2 is negative", "row": 2, "code": "negative"}
+    ]
+    assert response.json()["code"] == "not_recorded"
     assert editor.get(f"/api/caravans/{cid}/report").json() == before
 
     far = {"stop": 999, "kind": "screening", "item": "glycémie", "count": 1}
@@ -304,3 +307,40 @@ def test_pages(reader: TestClient, saved: dict[str, Any]) -> None:
     assert f'"campaignId": "{saved["id"]}"' in page.text and '"localMode": false' in page.text
     assert "/static/vendor/leaflet/leaflet.js" in page.text
     assert 'href="/caravans"' in reader.get("/").text
+
+
+def test_a_refused_record_reads_in_the_language_asked(
+    editor: TestClient, today_campaign: dict[str, Any]
+) -> None:
+    cid = today_campaign["id"]
+    stop = _stops(today_campaign)[0]["number"]
+    rows = [{"stop": stop, "kind": "consultation", "item": "general_medicine", "count": -2}]
+    said = {}
+    for lang in ("fr", "ar", "en"):
+        response = editor.post(
+            f"/api/caravans/{cid}/records",
+            json={"rows": rows},
+            headers={"Accept-Language": f"{lang}-MA,{lang};q=0.9"},
+        )
+        assert response.status_code == 422
+        said[lang] = response.json()
+        assert said[lang]["code"] == "not_recorded"
+        assert said[lang]["detail"][0]["code"] == "negative"
+    assert said["fr"]["error"] == (
+        "1 problème, rien n'a été enregistré :\n  - records : ligne 1 : count : -2 est négatif"
+    )
+    assert said["fr"]["detail"][0]["reason"] == "-2 est négatif"
+    assert said["ar"]["error"] == (
+        "مشكلة واحدة (1)، لم يُسجَّل شيء:\n  - records: السطر 1: count: -2 سالب"
+    )
+    assert said["ar"]["detail"][0]["reason"] == "-2 سالب"
+    assert said["en"]["error"] == (
+        "1 problem(s), nothing was recorded:\n  - records: row 1: count: -2 is negative"
+    )
+    # No Accept-Language, or none of the three: English, as before.
+    plain = editor.post(f"/api/caravans/{cid}/records", json={"rows": rows})
+    assert plain.json() == said["en"]
+    other = editor.post(
+        f"/api/caravans/{cid}/records", json={"rows": rows}, headers={"Accept-Language": "de"}
+    )
+    assert other.json() == said["en"]

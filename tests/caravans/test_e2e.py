@@ -77,7 +77,7 @@ def test_caravan_plan_page(page) -> None:  # type: ignore[no-untyped-def]
     form.locator("[data-action=record]").click()
     refusal = page.locator("#cv-record .errors")
     refusal.wait_for(timeout=10_000)
-    assert "after today" in refusal.inner_text()
+    assert "est prévue le" in refusal.inner_text() and "après aujourd'hui" in refusal.inner_text()
 
     page.click("[data-lang=ar]")
     page.wait_for_selector(f"body[data-ready='{plan['id']}']")

@@ -106,7 +106,7 @@ def test_an_error_raised_in_the_worker_reaches_the_client_whole(
         answer = client.post("/test/refuse")
     assert answer.status_code == 422, answer.text
     assert answer.json()["detail"] == [
-        {"field": "beds", "reason": "at most 5,000 per facility", "row": 7}
+        {"field": "beds", "reason": "at most 5,000 per facility", "row": 7, "code": None}
     ]
 
 
@@ -267,11 +267,11 @@ def test_slots_taken_at_the_same_instant_are_all_given(
         start = threading.Barrier(4)
         leases: list[Any] = []
 
-        def take() -> None:
+        def take(start: threading.Barrier, leases: list[Any]) -> None:
             start.wait()
             leases.append(slots.acquire())
 
-        threads = [threading.Thread(target=take) for _ in range(4)]
+        threads = [threading.Thread(target=take, args=(start, leases)) for _ in range(4)]
         for thread in threads:
             thread.start()
         for thread in threads:

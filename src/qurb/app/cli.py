@@ -6,6 +6,7 @@ command only when that command runs, so that `qurb --help` imports no feature an
 from __future__ import annotations
 
 import difflib
+import os
 from typing import TYPE_CHECKING
 
 import typer
@@ -120,8 +121,15 @@ app = typer.Typer(
 
 
 @app.callback()
-def _root() -> None:
-    pass
+def _root(
+    lang: str | None = typer.Option(
+        None,
+        "--lang",
+        help="Language of the messages: fr, ar or en (default: $QURB_LANG, $LANG, else en).",
+    ),
+) -> None:
+    if lang:
+        os.environ["QURB_LANG"] = lang
 
 
 def _install_database_preparer() -> None:

@@ -1,4 +1,8 @@
-"""Errors as JSON `{"error": ..., "detail": [...]}`: what a user can fix is a 4xx."""
+"""Errors as JSON `{"error": ..., "code": ..., "detail": [...]}`: what a user can fix is a
+4xx. The message and each problem's reason are worded in the language of the request's
+`Accept-Language` (fr, ar, en; English when it names none) from the catalogues
+(`qurb.kernel.i18n`); `code` (and each problem's `code`) names the error whatever the
+language, for a client to act on."""
 
 from __future__ import annotations
 
@@ -17,13 +21,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from qurb.kernel.errors import (
     Conflict,
+    FieldError,
     Forbidden,
     InputError,
     NotFound,
     QurbError,
+    Say,
     Unavailable,
 )
-from qurb.kernel.rows import validation_errors
+from qurb.kernel.i18n import negotiate, translate
+from qurb.kernel.rows import pydantic_values, validation_errors
 from qurb.platform.licence_link import LICENCE_LINK
 from qurb.platform.request_log import logging_for, scope_request_id
 from qurb.platform.security import security_headers
@@ -38,10 +45,28 @@ def error_response(
     message: str,
     detail: list[dict[str, Any]] | None = None,
     headers: Mapping[str, str] | None = None,
+    code: str | None = None,
 ) -> JSONResponse:
     return JSONResponse(
-        {"error": message, "detail": detail or []}, status_code=status, headers=headers
+        {"error": message, "code": code, "detail": detail or []},
+        status_code=status,
+        headers=headers,
     )
+
+
+def sayer(request: Request) -> Say:
+    """Words a catalogue message in the language of the request."""
+    lang = negotiate(request.headers.get("accept-language"))
+    return lambda key, values: translate(lang, key, values)
+
+
+def _item(error: FieldError, say: Say) -> dict[str, Any]:
+    return {
+        "field": error.field,
+        "reason": error.rendered(say),
+        "row": error.row,
+        "code": error.code or None,
+    }
 
 
 # The HTTP status of each kind of error a user can fix, by class (most specific first).
@@ -62,22 +87,24 @@ def status_for(error: Exception) -> int:
 def _qurb(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, QurbError)
     status = status_for(error)
-    items = [{"field": e.field, "reason": e.reason, "row": e.row} for e in error.errors]
+    say = sayer(request)
+    items = [_item(e, say) for e in error.errors]
+    code = error.code or None
     if isinstance(error, Unavailable) and error.retry_after_s is not None:
-        return error_response(
-            status, str(error), items, headers={"Retry-After": str(error.retry_after_s)}
-        )
-    if not items or (isinstance(error, InputError) and error.worded):
-        return error_response(status, str(error), items)
+        headers = {"Retry-After": str(error.retry_after_s)}
+        return error_response(status, error.rendered(say), items, headers=headers, code=code)
+    if not items or (isinstance(error, InputError) and error.worded) or error.code:
+        return error_response(status, error.rendered(say), items, code=code)
     if isinstance(error, NotFound):
-        return error_response(status, error.errors[0].reason, items)
-    head = "; ".join(str(e) for e in error.errors[:3])
-    message = f"{len(error.errors)} problem(s), nothing was written: {head}"
-    return error_response(status, message, items)
+        return error_response(status, items[0]["reason"], items, code=error.errors[0].code)
+    head = "; ".join(e.located(say) for e in error.errors[:3])
+    message = say("error.problems", {"count": len(error.errors), "head": head})
+    return error_response(status, message, items, code="problems")
 
 
 def _request_validation(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
+    say = sayer(request)
     items: list[dict[str, Any]] = []
     fields: set[str] = set()
     for item in error.errors():
@@ -88,10 +115,16 @@ def _request_validation(request: Request, error: Exception) -> JSONResponse:
             "" if item.get("type") == "missing" or "input" not in item else _short(item["input"])
         )
         got = f" (got {shown})" if shown else ""
-        items.append({"field": name, "reason": f"{item.get('msg', 'invalid')}{got}", "row": None})
+        reason = f"{item.get('msg', 'invalid')}{got}"
+        values = pydantic_values(item)
+        if values is not None:
+            reason = say(f"reason.pydantic.{item['type']}", values)
+            reason += f" {say('reason.got', {'got': shown})}" if shown else ""
+        items.append({"field": name, "reason": reason, "row": None, "code": item.get("type")})
         fields.add(name)
     named = ", ".join(sorted(fields))
-    return error_response(422, f"invalid request: {named}; nothing was written", items)
+    message = say("error.invalid_request", {"fields": named})
+    return error_response(422, message, items, code="invalid_request")
 
 
 def _short(value: Any) -> str:
@@ -101,8 +134,10 @@ def _short(value: Any) -> str:
 
 def _pydantic(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ValidationError)
-    items = [{"field": e.field, "reason": e.reason, "row": e.row} for e in validation_errors(error)]
-    return error_response(422, "invalid values; nothing was written", items)
+    say = sayer(request)
+    items = [_item(e, say) for e in validation_errors(error)]
+    message = say("error.invalid_values", {})
+    return error_response(422, message, items, code="invalid_values")
 
 
 def _http(request: Request, error: Exception) -> JSONResponse:
@@ -112,7 +147,14 @@ def _http(request: Request, error: Exception) -> JSONResponse:
         allowed = allowed_methods(request)
         if allowed is not None:
             headers = {**(headers or {}), "Allow": allowed}
-    return error_response(error.status_code, str(error.detail), headers=headers)
+    code = HTTP_CODES.get(error.status_code)
+    message = sayer(request)(f"error.{code}", {}) if code else str(error.detail)
+    return error_response(error.status_code, message, headers=headers, code=code)
+
+
+# The framework's own refusals that the catalogues word: a path no route serves, a method
+# it does not take (the others, as the framework words them).
+HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
 
 
 def allowed_methods(request: Request) -> str | None:
@@ -144,10 +186,8 @@ def _template(template: str) -> re.Pattern[str]:
 def _integrity(request: Request, error: Exception) -> JSONResponse:
     # The statement and its values stay in the server's log: they are no client's business.
     log.warning("database refused %s %s: %s", request.method, request.url.path, error)
-    return error_response(
-        409,
-        "the database refused the change (it clashes with what is stored); nothing was written",
-    )
+    message = sayer(request)("error.database_refused", {})
+    return error_response(409, message, code="database_refused")
 
 
 def _unexpected(request: Request, error: Exception) -> JSONResponse:
@@ -160,9 +200,8 @@ def _unexpected(request: Request, error: Exception) -> JSONResponse:
     if rid is not None:
         headers["x-request-id"] = rid
     # The type of the error only: its text and traceback are in the server's log.
-    return error_response(
-        500, f"internal error ({type(error).__name__}); this is a bug in Qurb", headers=headers
-    )
+    message = sayer(request)("error.internal", {"kind": type(error).__name__})
+    return error_response(500, message, headers=headers, code="internal")
 
 
 def install_error_handlers(app: FastAPI) -> None:

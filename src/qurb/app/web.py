@@ -26,6 +26,7 @@ from qurb.app.openapi import install_openapi
 from qurb.app.pages import TEMPLATES
 from qurb.app.schema import SCHEMA_REVISION, schema_revision
 from qurb.app.state import open_state
+from qurb.data import LOCALES_DIR
 from qurb.platform.licence_link import LicenceLink
 from qurb.platform.limits import BodySizeLimit
 from qurb.platform.request_log import RequestLog
@@ -39,10 +40,11 @@ log = logging.getLogger("qurb.web")
 DESCRIPTION = """The carte sanitaire of Morocco as data: territories (HCP 2024) down to the
 commune, every public health facility of the Ministry's lists, the OpenStreetMap private
 offer, and norm gaps. Unknown figures are `null`, never 0. Errors are
-`{"error": message, "detail": [{"field", "reason", "row"}]}`. Every response links to the
-data licences (`Link: </licences>; rel="license"`); downloadable files (CSV, GeoJSON) name
-their sources and licences (a `# Sources:` comment line; `attribution` and `license`
-members)."""
+`{"error": message, "code": code, "detail": [{"field", "reason", "row", "code"}]}`,
+worded in the language of `Accept-Language` (fr, ar, en; English by default). Every
+response links to the data licences (`Link: </licences>; rel="license"`); downloadable
+files (CSV, GeoJSON) name their sources and licences (a `# Sources:` comment line;
+`attribution` and `license` members)."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -90,6 +92,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The base layout's own files (the printable documents' style sheet), then the app's.
     app.mount("/static/layout", StaticFiles(directory=LAYOUT_STATIC), name="layout")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # The catalogues of words, read by the page as by the server (`platform.i18n`).
+    app.mount("/locales", StaticFiles(directory=LOCALES_DIR), name="locales")
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(HostAndOrigin, public_url=settings.public_url)

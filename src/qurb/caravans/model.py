@@ -29,7 +29,8 @@ from pydantic import (
     model_validator,
 )
 
-from qurb.kernel.errors import FieldError, InputError, NotFound, QurbError
+from qurb.kernel.errors import FieldError, InputError, NotFound, QurbError, Say
+from qurb.kernel.i18n import translate
 from qurb.kernel.values import MAX_COUNT, MAX_SEED, Identifier, Label, ShortName
 
 WEEKDAYS = {
@@ -79,12 +80,39 @@ class InvalidCampaign(CampaignError, InputError):
         lines = "\n".join(f"  - {p}" for p in problems)
         InputError.__init__(self, f"{source}: {len(problems)} problem(s):\n{lines}", source)
         self._errors = tuple(_field_error(p) for p in problems)
+        self.problems = list(problems)
+
+    def rendered(self, say: Say) -> str:
+        """The problems in the reader's language: the coded ones worded by the catalogue,
+        the others (the type checks) as written."""
+        lines = "\n".join(
+            f"  - {e.field}: {e.rendered(say)}" if e.code else f"  - {p}"
+            for p, e in zip(self.problems, self._errors, strict=True)
+        )
+        values = {"source": self.source, "count": len(self.problems), "lines": lines}
+        return say("error.invalid_campaign", values)
 
 
 def _field_error(problem: str) -> FieldError:
     """`field: reason` (how every campaign problem is worded) as a FieldError."""
     field, _, reason = problem.partition(": ")
+    if isinstance(problem, Coded):
+        return FieldError(field, reason, code=problem.code, values=problem.values)
     return FieldError(field, reason) if reason else FieldError("", problem)
+
+
+class Coded(str):
+    """A campaign problem, `field: reason` in English, with the code and values that word
+    its reason in the reader's language (the catalogue's `reason.<code>`)."""
+
+    code: str
+    values: dict[str, Any]
+
+
+def coded(field: str, code: str, **values: Any) -> Coded:
+    line = Coded(f"{field}: {translate('en', f'reason.{code}', values)}")
+    line.code, line.values = code, values
+    return line
 
 
 class CampaignProblems(ValueError):
@@ -266,17 +294,17 @@ def location(loc: tuple[int | str, ...]) -> str:
 def _date_problems(spec: CampaignSpec, today: date) -> list[str]:
     problems: list[str] = []
     if spec.end < spec.start:
-        problems.append(f"end: {spec.end} is before start {spec.start}")
+        problems.append(coded("end", "end_before_start", end=str(spec.end), start=str(spec.start)))
     if spec.start < today:
-        problems.append(f"start: {spec.start} is in the past (today is {today})")
+        problems.append(coded("start", "start_in_past", start=str(spec.start), today=str(today)))
     start, end = spec.hours.minutes
     if end <= start:
-        problems.append(f"hours: the working day ends ({spec.hours.end}) before it starts")
+        problems.append(coded("hours", "day_ends_before_it_starts", end=str(spec.hours.end)))
     for i, day in enumerate(spec.rest_days):
         if isinstance(day, str) and day.lower() not in WEEKDAYS:
-            problems.append(f"rest_days[{i}]: {day!r} is not a weekday name or a date")
+            problems.append(coded(f"rest_days[{i}]", "not_a_weekday", value=repr(day)))
     if not problems and not spec.working_days():
-        problems.append("rest_days: every day of the campaign is a rest day")
+        problems.append(coded("rest_days", "every_day_a_rest_day"))
     return problems
 
 
@@ -299,9 +327,9 @@ def _capacity_problem(spec: CampaignSpec, where: str, team: Team | None, s: str,
     if s not in spec.known_specialties():
         return f"{where}.capacity.{s}: unknown specialty"
     if n <= 0:
-        return f"{where}.capacity.{s}: zero capacity ({n} consultations a day)"
+        return coded(f"{where}.capacity.{s}", "zero_capacity", n=n)
     if team is not None and team.staff.get(s, 0) <= 0:
-        return f"{where}.capacity.{s}: team {team.name} has no {s} staff"
+        return coded(f"{where}.capacity.{s}", "no_staff", team=team.name, specialty=s)
     return ""
 
 
@@ -326,9 +354,7 @@ def _unit_problems(spec: CampaignSpec) -> list[str]:
     known = spec.known_specialties()
     for s in spec.specialties:
         if s in known and s not in offered:
-            problems.append(
-                f"specialties: no team and unit with capacity for the required specialty {s}"
-            )
+            problems.append(coded("specialties", "specialty_not_offered", specialty=s))
     # Every stop gets all the campaign's specialties, so every unit brings them all.
     for i, u in enumerate(spec.units):
         lacking = [s for s in spec.specialties if s in offered and u.capacity.get(s, 0) <= 0]
@@ -341,7 +367,7 @@ def _unit_problems(spec: CampaignSpec) -> list[str]:
 
 
 def _duplicate_problems(spec: CampaignSpec) -> list[str]:
-    problems = []
+    problems: list[str] = []
     for field, names in (
         ("bases", [b.name for b in spec.bases]),
         ("teams", [t.name for t in spec.teams]),
@@ -350,7 +376,7 @@ def _duplicate_problems(spec: CampaignSpec) -> list[str]:
     ):
         twice = sorted({n for n in names if names.count(n) > 1})
         if twice:
-            problems.append(f"{field}: {', '.join(twice)} given more than once")
+            problems.append(coded(field, "given_twice", names=", ".join(twice)))
     return problems
 
 

@@ -20,6 +20,7 @@ from qurb.caravans.plan import CampaignPlan
 from qurb.caravans.summaries import CampaignReport
 from qurb.kernel import clock
 from qurb.kernel.attribution import MODEL_SOURCES, Attribution, metadata_comment_lines
+from qurb.kernel.i18n import long_date
 from qurb.platform.csv_cells import csv_cell
 from qurb.platform.geojson import FeatureCollection
 from qurb.platform.templating import DOCUMENT_CSS_URL, render
@@ -29,37 +30,6 @@ from qurb.platform.templating import DOCUMENT_CSS_URL, render
 CARAVAN_SOURCES = Attribution(MODEL_SOURCES)
 
 MOROCCO_TZ = ZoneInfo("Africa/Casablanca")
-DAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-MONTHS_FR = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-DAYS_AR = ("الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد")
-# Month names as used in Morocco.
-MONTHS_AR = (
-    "يناير",
-    "فبراير",
-    "مارس",
-    "أبريل",
-    "ماي",
-    "يونيو",
-    "يوليوز",
-    "غشت",
-    "شتنبر",
-    "أكتوبر",
-    "نونبر",
-    "دجنبر",
-)
 
 
 def expected_formula() -> str:
@@ -183,11 +153,13 @@ def plan_ics(plan: CampaignPlan, campaign_id: str, now: datetime | None = None) 
 
 
 def date_fr(day: date) -> str:
-    return f"{DAYS_FR[day.weekday()]} {day.day} {MONTHS_FR[day.month - 1]} {day.year}"
+    """`lundi 11 janvier 2027`: CLDR's fr_MA names."""
+    return long_date(day, "fr")
 
 
 def date_ar(day: date) -> str:
-    return f"{DAYS_AR[day.weekday()]} {day.day} {MONTHS_AR[day.month - 1]} {day.year}"
+    """`الاثنين 11 يناير 2027`: CLDR's ar_MA names, the month names used in Morocco."""
+    return long_date(day, "ar")
 
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"

@@ -19,7 +19,7 @@ from qurb.caravans.store import get_campaign, spec_list
 from qurb.caravans.visit_record import RECORD_COLUMNS, RecordContext, VisitRecordRow
 from qurb.kernel import clock
 from qurb.kernel.actor import Actor
-from qurb.kernel.errors import FieldError, InputError
+from qurb.kernel.errors import FieldError, InputError, Say
 from qurb.kernel.rows import too_many, validate_rows
 from qurb.kernel.values import is_identifier
 from qurb.platform.files import read_records
@@ -32,10 +32,18 @@ class RecordError(InputError):
     written. The message lists the problems as `<source>: row N: field: reason` lines."""
 
     worded = True
+    code = "not_recorded"
 
-    def __init__(self, message: str, errors: Sequence[FieldError] = (), source: str = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        errors: Sequence[FieldError] = (),
+        source: str = "",
+        problems: Sequence[tuple[str, FieldError]] = (),
+    ) -> None:
         super().__init__(message, source)
         self._errors = tuple(errors)
+        self.problems = tuple(problems)
 
     @classmethod
     def of(cls, problems: Sequence[tuple[str, FieldError]], source: str) -> RecordError:
@@ -45,7 +53,25 @@ class RecordError(InputError):
             f"{len(problems)} problem(s), nothing was recorded:\n{lines}{more}",
             too_many([error for _, error in problems], source).errors,
             source,
+            problems,
         )
+
+    def rendered(self, say: Say) -> str:
+        """The message in the reader's language: each coded problem's line worded by the
+        catalogue (`record.line.*`), the others as written."""
+        if not self.problems:
+            return str(self)
+        lines = "\n".join(f"  - {self._line(text, e, say)}" for text, e in self.problems[:50])
+        if len(self.problems) > 50:
+            lines += "\n  " + say("error.more", {"count": len(self.problems) - 50})
+        return say("error.not_recorded", {"count": len(self.problems), "lines": lines})
+
+    def _line(self, text: str, error: FieldError, say: Say) -> str:
+        if not error.code:
+            return text
+        values = {"source": self.source, "row": error.row, "field": error.field}
+        kind = "row_field" if error.field else "row"
+        return say(f"record.line.{kind}", {**values, "reason": error.rendered(say)})
 
 
 def read_record_file(path: Path) -> list[tuple[int, dict[str, Any]]]:
@@ -97,7 +123,7 @@ def record_visits(
                 f"{source}: row {line}: {e.field}: {e.reason}"
                 if e.field
                 else f"{source}: row {line}: {e.reason}",
-                FieldError(e.field, e.reason, line),
+                FieldError(e.field, e.reason, line, e.code, e.values),
             )
             for e in found
         )

@@ -44,6 +44,9 @@ DAY_MINUTES = 1440.0
 Day = date  # an alias: PlannedVisit has a field named `date`
 SECOND_VISIT_FACTOR = 0.5
 MARGIN_MINUTES = 5.0
+# Why a commune is not visited: each code is worded by the catalogue key
+# `caravan.reason.<code>` with the drop's values.
+DROP_REASONS = ("no_path", "beyond_day_drive", "beyond_day_reach", "lower_priority", "travel")
 
 
 @dataclass(frozen=True)

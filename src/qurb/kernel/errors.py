@@ -10,13 +10,22 @@ refusal. Each face maps them by class in one place (`qurb.platform.cli.exit_code
     └── Unavailable      not now: the server is busy, or the work ran out of time  (503)
 
 Every one exits the CLI with 2 (fix the input, or wait, and run again).
+
+An error, and each of its problems, may carry a `code` and its `values`: the catalogue
+message `error.<code>` (a problem's `reason.<code>`) words it in the reader's language
+(`qurb.kernel.i18n`); the English text given beside them is what a reader of no
+catalogue (a log, `str(error)`) sees, and reads as the English catalogue does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any, ClassVar
+
+# How a face words a message: (catalogue key, values) → text in its reader's language.
+Say = Callable[[str, Mapping[str, Any]], str]
 
 
 @dataclass(frozen=True)
@@ -26,10 +35,25 @@ class FieldError:
     field: str
     reason: str
     row: int | None = None
+    code: str = dataclass_field(default="", compare=False)
+    values: Mapping[str, Any] = dataclass_field(default_factory=dict, compare=False, hash=False)
 
     def __str__(self) -> str:
         where = f"row {self.row}, " if self.row is not None else ""
         return f"{where}field '{self.field}': {self.reason}"
+
+    def rendered(self, say: Say) -> str:
+        """The reason in the reader's language (as given when it has no code); a problem
+        that quotes the value given (`got`) ends with it (`reason.got`)."""
+        if not self.code:
+            return self.reason
+        text = say(f"reason.{self.code}", self.values)
+        return f"{text} {say('reason.got', self.values)}" if "got" in self.values else text
+
+    def located(self, say: Say) -> str:
+        """`row 3, field 'x': reason` in the reader's language."""
+        values = {"row": self.row, "field": self.field, "reason": self.rendered(say)}
+        return say("error.row_field" if self.row is not None else "error.field", values)
 
 
 class QurbError(ValueError):
@@ -38,11 +62,28 @@ class QurbError(ValueError):
     `hint` says what to do next (shown under the message by the CLI)."""
 
     hint: str = ""
+    code: str = ""
+    values: Mapping[str, Any] = {}
 
-    def __init__(self, message: str = "", *, hint: str = "") -> None:
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        hint: str = "",
+        code: str = "",
+        values: Mapping[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         if hint:
             self.hint = hint
+        if code:
+            self.code = code
+            self.values = dict(values or {})
+
+    def rendered(self, say: Say) -> str:
+        """The message in the reader's language: `error.<code>` with its values, else the
+        message as given."""
+        return say(f"error.{self.code}", self.values) if self.code else str(self)
 
     @property
     def message(self) -> str:
@@ -73,11 +114,13 @@ class InputError(QurbError):
         source: str = "",
         *,
         hint: str = "",
+        code: str = "",
+        values: Mapping[str, Any] | None = None,
     ) -> None:
         if isinstance(errors, str):  # a message that names the file or field itself
             self._errors: tuple[FieldError, ...] = ()
             self.source = source
-            super().__init__(errors, hint=hint)
+            super().__init__(errors, hint=hint, code=code, values=values)
             return
         self._errors = tuple(errors)
         self.source = source
@@ -91,21 +134,37 @@ class InputError(QurbError):
     def errors(self) -> Sequence[FieldError]:
         return self._errors
 
+    def rendered(self, say: Say) -> str:
+        if self.code or self.worded or not self._errors:
+            return super().rendered(say)
+        return listed(self._errors, say, self.source)
+
 
 class NotFound(QurbError, LookupError):
     """The thing asked for does not exist (the message names it and may suggest others)."""
 
     def __init__(
-        self, message: str = "", *, hint: str = "", errors: Sequence[FieldError] = ()
+        self,
+        message: str = "",
+        *,
+        hint: str = "",
+        errors: Sequence[FieldError] = (),
+        code: str = "",
+        values: Mapping[str, Any] | None = None,
     ) -> None:
         self._errors = tuple(errors)
         if not message:  # worded as a refused write, as the registry always has
             message = str(InputError(self._errors))
-        super().__init__(message, hint=hint)
+        super().__init__(message, hint=hint, code=code, values=values)
 
     @property
     def errors(self) -> Sequence[FieldError]:
         return self._errors
+
+    def rendered(self, say: Say) -> str:
+        if self.code or not self._errors:
+            return super().rendered(say)
+        return listed(self._errors, say)
 
 
 class Conflict(QurbError):
@@ -122,10 +181,24 @@ class Unavailable(QurbError):
     its worker (ask for less). Nothing was written."""
 
     def __init__(
-        self, message: str = "", *, hint: str = "", retry_after_s: int | None = None
+        self,
+        message: str = "",
+        *,
+        hint: str = "",
+        retry_after_s: int | None = None,
+        code: str = "",
+        values: Mapping[str, Any] | None = None,
     ) -> None:
-        super().__init__(message, hint=hint)
+        super().__init__(message, hint=hint, code=code, values=values)
         self.retry_after_s = retry_after_s
+
+
+def listed(errors: Sequence[FieldError], say: Say, source: str = "") -> str:
+    """`N problem(s), nothing was written:` and one line per problem, as `str(InputError)`
+    words them, in the reader's language."""
+    lines = "\n".join(f"  - {e.located(say)}" for e in errors)
+    text = say("error.not_written", {"count": len(errors), "lines": lines})
+    return f"{source}: {text}" if source else text
 
 
 def _rebuild(kind: type[QurbError], args: tuple[Any, ...], state: dict[str, Any]) -> QurbError:

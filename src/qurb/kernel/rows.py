@@ -19,15 +19,57 @@ RowModel = TypeVar("RowModel", bound=BaseModel)
 
 
 def validation_errors(error: ValidationError, row: int | None = None) -> list[FieldError]:
-    """Pydantic's complaints as field errors a person can act on."""
-    return [
-        FieldError(
-            ".".join(str(p) for p in item["loc"]) or "row",
-            _reason(item),
-            row,
-        )
-        for item in error.errors()
-    ]
+    """Pydantic's complaints as field errors a person can act on: those the catalogues
+    word (`reason.pydantic.<type>`) carry their code and values."""
+    problems = []
+    for item in error.errors():
+        field = ".".join(str(p) for p in item["loc"]) or "row"
+        values = pydantic_values(item)
+        if values is None:
+            problems.append(FieldError(field, _reason(item), row))
+        else:
+            values["got"] = repr(item.get("input"))
+            code = f"pydantic.{item['type']}"
+            problems.append(FieldError(field, _reason(item), row, code, values))
+    return problems
+
+
+# The kinds of pydantic's complaints the catalogues word (the others keep pydantic's
+# English): `reason.pydantic.<type>`, with the complaint's context as values.
+PYDANTIC_TYPES = (
+    "missing",
+    "int_parsing",
+    "int_from_float",
+    "float_parsing",
+    "bool_parsing",
+    "greater_than",
+    "greater_than_equal",
+    "less_than",
+    "less_than_equal",
+    "string_too_short",
+    "string_too_long",
+    "string_pattern_mismatch",
+    "string_type",
+    "literal_error",
+    "enum",
+    "extra_forbidden",
+)
+
+
+def pydantic_values(item: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The values of a complaint the catalogues word (numbers as pydantic writes them; a
+    length as `count`, for the plural), else None."""
+    if item.get("type") not in PYDANTIC_TYPES:
+        return None
+    values = {k: _plain(v) for k, v in (item.get("ctx") or {}).items()}
+    for length in ("min_length", "max_length"):
+        if length in values:
+            values["count"] = values[length]
+    return values
+
+
+def _plain(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _reason(item: Mapping[str, Any]) -> str:

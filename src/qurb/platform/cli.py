@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from qurb.kernel.actor import Actor
 from qurb.kernel.errors import QurbError
+from qurb.kernel.i18n import cli_lang, translate
 from qurb.kernel.rows import too_many, validation_errors
 from qurb.platform.database import default_url, make_engine, make_sessionmaker, transaction
 from qurb.platform.output import OutputFormat
@@ -65,6 +66,12 @@ def fail(message: str, hint: str = "", code: int = 2) -> typer.Exit:
     return typer.Exit(code=code)
 
 
+def worded(error: QurbError) -> str:
+    """An error in the command line's language (`--lang`, $QURB_LANG, $LANG)."""
+    lang = cli_lang()
+    return error.rendered(lambda key, values: translate(lang, key, values))
+
+
 def open_engine(db: str | None) -> Engine:
     """The database engine, made ready by the composition root's preparer."""
     engine = make_engine(db or default_url())
@@ -80,7 +87,7 @@ def open_session(db: str | None) -> Iterator[Session]:
         with transaction(factory) as session:
             yield session
     except QurbError as error:
-        raise fail(str(error), error.hint, exit_code_for(error)) from None
+        raise fail(worded(error), error.hint, exit_code_for(error)) from None
     except ValidationError as error:
         raise fail(str(too_many(validation_errors(error)))) from None
     except IntegrityError as error:

@@ -67,7 +67,9 @@ class FileLimits:
     def too_many_rows(self, path: Path) -> InputFileError:
         return InputFileError(
             f"{path}: more than {self.max_rows:,} rows, the limit per file "
-            f"(setting {MAX_ROWS_ENV}); split the file or raise the limit"
+            f"(setting {MAX_ROWS_ENV}); split the file or raise the limit",
+            code="too_many_rows",
+            values={"path": str(path), "rows": f"{self.max_rows:,}", "setting": MAX_ROWS_ENV},
         )
 
 
@@ -84,7 +86,9 @@ def read_records(
     path: Path, sheet: str | None = None, limits: FileLimits | None = None
 ) -> list[Record]:
     if not path.exists():
-        raise InputFileError(f"{path}: no such file")
+        raise InputFileError(
+            f"{path}: no such file", code="no_such_file", values={"path": str(path)}
+        )
     limits = limits or FileLimits.from_env()
     size = path.stat().st_size
     if size > limits.max_file_mb * _MB:
@@ -100,7 +104,9 @@ def read_records(
     if suffix in (".geojson", ".json"):
         return _read_geojson(path, limits)
     raise InputFileError(
-        f"{path}: unsupported file type '{suffix}'; use one of {', '.join(SUPPORTED)}"
+        f"{path}: unsupported file type '{suffix}'; use one of {', '.join(SUPPORTED)}",
+        code="unsupported_file_type",
+        values={"path": str(path), "suffix": suffix, "supported": ", ".join(SUPPORTED)},
     )
 
 
@@ -132,7 +138,9 @@ def _read_csv(path: Path, limits: FileLimits) -> list[Record]:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
         raise InputFileError(
-            f"{path}: not UTF-8 text (byte {error.start}); save the CSV as UTF-8"
+            f"{path}: not UTF-8 text (byte {error.start}); save the CSV as UTF-8",
+            code="not_utf8",
+            values={"path": str(path), "byte": error.start},
         ) from None
     # Qurb's own CSV exports open with "# Sources: … Licences: …" lines: comment lines
     # before the header are skipped (and counted, so line numbers stay the file's).
@@ -150,7 +158,11 @@ def _read_csv(path: Path, limits: FileLimits) -> list[Record]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = next(reader, None)
     if not header or not any(cell.strip() for cell in header):
-        raise InputFileError(f"{path}: the file is empty; the first line must name the columns")
+        raise InputFileError(
+            f"{path}: the file is empty; the first line must name the columns",
+            code="empty_file",
+            values={"path": str(path)},
+        )
     columns = _columns(path, header)
     records: list[Record] = []
     start = skipped + reader.line_num + 1
@@ -236,8 +248,11 @@ def _read_xlsx(path: Path, sheet: str | None, limits: FileLimits) -> list[Record
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:
         raise InputFileError(f"{path}: not a readable .xlsx workbook ({error})") from None
     if sheet is not None and sheet not in workbook.sheetnames:
+        sheets = ", ".join(workbook.sheetnames)
         raise InputFileError(
-            f"{path}: no sheet named {sheet!r}; the workbook has: {', '.join(workbook.sheetnames)}"
+            f"{path}: no sheet named {sheet!r}; the workbook has: {sheets}",
+            code="no_sheet",
+            values={"path": str(path), "sheet": repr(sheet), "sheets": sheets},
         )
     worksheet = workbook[sheet] if sheet is not None else workbook.worksheets[0]
     # The rows as read too (a dimension may lie): never more than the limit, plus a

@@ -156,6 +156,8 @@ class HeavyWork:
                 f"this server's {self.workers} worker(s) for heavy work are busy; nothing "
                 "was started: try again in a few seconds",
                 retry_after_s=5,
+                code="workers_busy",
+                values={"workers": self.workers},
             )
         try:
             lease = await run_in_threadpool(self.slots.acquire)
@@ -196,7 +198,10 @@ class HeavyWork:
                 if not waiting.done() and await request.is_disconnected():
                     future.cancel()  # stops the worker running it
                     log.info("client left: heavy job on %s stopped", request.url.path)
-                    raise Unavailable("the client left: the work was stopped, nothing written")
+                    raise Unavailable(
+                        "the client left: the work was stopped, nothing written",
+                        code="client_left",
+                    )
             return waiting.result()
         except FutureTimeout as error:
             if isinstance(error.__cause__, RemoteTraceback):
@@ -204,13 +209,17 @@ class HeavyWork:
             raise Unavailable(
                 f"the work ran past its deadline of {self.deadline_s:g} s (building its "
                 "model included) and was stopped; nothing was written: ask for less (a "
-                "smaller territory, fewer sites, units or days, a shorter solver time limit)"
+                "smaller territory, fewer sites, units or days, a shorter solver time limit)",
+                code="past_deadline",
+                values={"seconds": f"{self.deadline_s:g}"},
             ) from None
         except ProcessExpired as error:
             log.error("heavy job on %s lost its worker: %s", request.url.path, error)
             raise Unavailable(
                 f"the worker doing this work stopped (exit code {error.exitcode}); nothing "
-                "was written: try again, and if it happens again, ask for less"
+                "was written: try again, and if it happens again, ask for less",
+                code="worker_stopped",
+                values={"exit_code": error.exitcode},
             ) from None
         except (asyncio.CancelledError, FutureCancelled):
             future.cancel()

@@ -82,6 +82,7 @@ def require_local_mode(settings: SettingsDep) -> None:
         raise Forbidden(
             "editing is off on this server (read-only); start it in local mode "
             "(`qurb serve --local-edit`) to change the registry",
+            code="read_only",
         )
 
 
@@ -96,6 +97,7 @@ def heavy_work(state: StateDep) -> HeavyWork:
             "heavy work is off on this server (read-only): siting, what-if and campaign "
             "planning run on a server in local mode (`qurb serve --local-edit`) or from the "
             "command line (`qurb site`, `qurb caravan plan`)",
+            code="heavy_read_only",
         )
     return state.part(HeavyWork)
 

@@ -96,6 +96,8 @@ class JobSlots:
             f"all {self.size} slot(s) for heavy work (siting, what-if, campaign planning) are "
             f"taken; nothing was started: try again in {RETRY_AFTER_S} s",
             retry_after_s=RETRY_AFTER_S,
+            code="slots_taken",
+            values={"slots": self.size, "seconds": RETRY_AFTER_S},
         )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from qurb.kernel.actor import Actor
 from qurb.kernel.errors import FieldError, InputError
+from qurb.kernel.i18n import problem
 from qurb.kernel.names import fold_name
 from qurb.kernel.rows import validate_rows
 from qurb.kernel.values import Name
@@ -120,7 +121,7 @@ def _row_checker(session: Session) -> Callable[[int, ImportRow], list[FieldError
             errors.append(FieldError("geometry", row.geometry_error, number))
         for needed in REQUIRED:
             if getattr(row, needed) in (None, ""):
-                errors.append(FieldError(needed, "missing (required column)", number))
+                errors.append(problem(needed, "missing_required", number))
         if errors:
             return errors
         return validator.check_create(row.facility(), number)[1]

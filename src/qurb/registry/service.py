@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from qurb.kernel import clock
 from qurb.kernel.actor import Actor
 from qurb.kernel.errors import Conflict, FieldError, InputError, NotFound
+from qurb.kernel.i18n import problem
 from qurb.kernel.ids import slug
 from qurb.kernel.names import fold_name
 from qurb.kernel.values import Count, Identifier, Name, Text
@@ -157,12 +158,10 @@ class Validator:
         errors: list[FieldError] = []
         spec = categories().get(payload.category)
         if spec is None:
+            choices = ", ".join(categories())
+            value = repr(payload.category)
             errors.append(
-                FieldError(
-                    "category",
-                    unknown_category_message(payload.category),
-                    row,
-                )
+                problem("category", "unknown_category", row, value=value, choices=choices)
             )
         commune_code = arrondissement_code = province_code = None
         try:
@@ -172,13 +171,12 @@ class Validator:
             elif unit.level is TerritoryLevel.COMMUNE:
                 commune_code = unit.code
             else:
-                errors.append(
-                    FieldError(
-                        "commune",
-                        f"{payload.commune!r} is a {unit.level} ({unit.code}), not a commune",
-                        row,
-                    )
-                )
+                values: dict[str, Any] = {
+                    "value": repr(payload.commune),
+                    "level": str(unit.level),
+                    "code": unit.code,
+                }
+                errors.append(problem("commune", "not_a_commune", row, **values))
         except TerritoryNotFound as error:
             errors.append(FieldError("commune", str(error), row))
         if commune_code is not None:
@@ -186,11 +184,7 @@ class Validator:
         lon, lat = payload.lon, payload.lat
         location_source, precision = "user", 25.0
         if (lon is None) != (lat is None):
-            errors.append(
-                FieldError(
-                    "lon" if lon is None else "lat", "give both lon and lat, or neither", row
-                )
-            )
+            errors.append(problem("lon" if lon is None else "lat", "lon_lat_both_or_neither", row))
         elif lon is not None and lat is not None:
             located = (
                 self.locator.locate(lon, lat, OUTSIDE_TOLERANCE_KM)
@@ -198,24 +192,19 @@ class Validator:
                 else None
             )
             if located is None:
-                errors.append(
-                    FieldError(
-                        "lon/lat",
-                        f"({lon}, {lat}) is outside Morocco (lon, lat in WGS84 degrees)",
-                        row,
-                    )
-                )
+                errors.append(problem("lon/lat", "outside_morocco", row, lon=lon, lat=lat))
             elif commune_code is not None and not self.locator.contains(
                 commune_code, lon, lat, COMMUNE_TOLERANCE_KM
             ):
                 other = self.index.by_code[located.code]
+                values = {
+                    "lon": lon,
+                    "lat": lat,
+                    "name": other.name_fr,
+                    "code": other.code,
+                }
                 errors.append(
-                    FieldError(
-                        "lon/lat",
-                        f"({lon}, {lat}) lies in {other.name_fr} ({other.code}), "
-                        f"not in commune {commune_code}",
-                        row,
-                    )
+                    problem("lon/lat", "in_another_commune", row, **values, commune=commune_code)
                 )
         elif commune_code is not None:
             commune = self.index.by_code[commune_code]
@@ -226,14 +215,9 @@ class Validator:
             return {}, errors
         key = (fold_name(payload.name), payload.category, commune_code)
         if key in self._keys:
-            errors.append(
-                FieldError(
-                    "name",
-                    f"duplicate: {payload.category} {payload.name!r} already exists in commune "
-                    f"{commune_code} (id {self._keys[key]})",
-                    row,
-                )
-            )
+            values = {"category": payload.category, "name": repr(payload.name)}
+            values |= {"commune": commune_code, "id": self._keys[key]}
+            errors.append(problem("name", "duplicate_facility", row, **values))
             return {}, errors
         sector = payload.sector or (Sector.PRIVATE if spec.family == "osm" else Sector.PUBLIC)
         facility_id = (
@@ -241,7 +225,7 @@ class Validator:
             payload.id or f"user-{province_code}-{slug(payload.name)}-{uuid4().hex[:8]}"
         )
         if facility_id in self._ids:
-            errors.append(FieldError("id", f"id {facility_id!r} appears twice in this batch", row))
+            errors.append(problem("id", "id_twice", row, id=repr(facility_id)))
             return {}, errors
         self._ids.add(facility_id)
         self._keys[key] = facility_id
@@ -367,7 +351,7 @@ def create_facilities(
 def _facility_row(session: Session, facility_id: str) -> FacilityRow:
     row = session.get(FacilityRow, facility_id)
     if row is None:
-        raise NotFound(errors=[FieldError("id", f"no facility with id {facility_id!r}")])
+        raise NotFound(errors=[problem("id", "no_facility", id=repr(facility_id))])
     return row
 
 
@@ -415,18 +399,15 @@ def update_facility(
     if (added or removed or "category" in changes) and not errors:
         changes["services"] = sorted((services | set(added)) - set(removed))
     if ("lon" in changes) != ("lat" in changes):
-        errors.append(FieldError("lon/lat", "give both lon and lat"))
+        errors.append(problem("lon/lat", "lon_lat_both"))
     elif "lon" in changes and changes["lon"] is not None:
         locator = commune_locator(session)
         lon, lat = changes["lon"], changes["lat"]
         if not inside_morocco(lon, lat) or locator.locate(lon, lat, OUTSIDE_TOLERANCE_KM) is None:
-            errors.append(FieldError("lon/lat", f"({lon}, {lat}) is outside Morocco"))
+            errors.append(problem("lon/lat", "outside_morocco_short", lon=lon, lat=lat))
         elif not locator.contains(row.commune_code, lon, lat, COMMUNE_TOLERANCE_KM):
-            errors.append(
-                FieldError(
-                    "lon/lat", f"({lon}, {lat}) is not in the facility's commune {row.commune_code}"
-                )
-            )
+            values = {"lon": lon, "lat": lat, "commune": row.commune_code}
+            errors.append(problem("lon/lat", "not_in_its_commune", **values))
         else:
             changes["location_source"], changes["location_precision_m"] = "user", 25.0
     if errors:
@@ -452,13 +433,13 @@ def _service_errors(added: list[str], removed: list[str], services: set[str]) ->
         if name not in known_services()
     ]
     errors += [
-        FieldError("remove_services", f"{name!r} is not one of its services")
+        problem("remove_services", "not_its_service", name=repr(name))
         for name in removed
         if name in known_services() and name not in services
     ]
     both = sorted(set(added) & set(removed))
     if both:
-        errors.append(FieldError("add_services", f"{both[0]!r} is both added and removed"))
+        errors.append(problem("add_services", "added_and_removed", name=repr(both[0])))
     return errors
 
 
@@ -468,14 +449,14 @@ def close_facility(
     """Close a facility: kept with its history, no longer counted, read-only until reopened."""
     row = _facility_row(session, facility_id)
     if row.status == Status.CLOSED.value:
-        raise RegistryError([FieldError("status", f"facility {facility_id} is already closed")])
+        raise RegistryError([problem("status", "already_closed", id=facility_id)])
     return _set_status(session, actor, row, Status.CLOSED, reason)
 
 
 def reopen_facility(session: Session, actor: Actor, facility_id: str, reason: str) -> Facility:
     """Open a closed facility again; the reason is required. Conflict if it is open."""
     if not (reason or "").strip():
-        raise RegistryError([FieldError("reason", "say why the facility reopens")], facility_id)
+        raise RegistryError([problem("reason", "reopen_without_reason")], facility_id)
     row = _facility_row(session, facility_id)
     if row.status != Status.CLOSED.value:
         raise Conflict(f"facility {facility_id} is {row.status}: only a closed one is reopened")

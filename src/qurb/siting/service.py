@@ -424,7 +424,11 @@ class ScenarioNotFound(SitingError, NotFound):
 def get_scenario(session: Session, scenario_id: str) -> SavedScenario:
     row = session.get(ScenarioRow, scenario_id)
     if row is None:
-        raise ScenarioNotFound(f"no scenario {scenario_id!r}: see `qurb scenarios list`")
+        raise ScenarioNotFound(
+            f"no scenario {scenario_id!r}: see `qurb scenarios list`",
+            code="no_scenario",
+            values={"id": repr(scenario_id)},
+        )
     return _saved(row)
 
 

@@ -33,7 +33,12 @@ def unit_or_not_found(index: TerritoryIndex, code: str) -> Territory:
     if unit is None:
         close = index.suggest(code)
         hint = f"; did you mean: {', '.join(close)}?" if close else ""
-        raise TerritoryNotFound(f"no territory coded {code!r}{hint}")
+        values = {"code": repr(code), "close": ", ".join(close)}
+        raise TerritoryNotFound(
+            f"no territory coded {code!r}{hint}",
+            code="no_territory_close" if close else "no_territory",
+            values=values,
+        )
     return unit
 
 

@@ -54,6 +54,11 @@ def display_layer(
     ] = None,
 ) -> Response:
     if layer not in LAYER_LEVELS:
-        raise LayerNotFound(f"no layer {layer!r}; layers: {', '.join(LAYER_LEVELS)}")
+        layers = ", ".join(LAYER_LEVELS)
+        raise LayerNotFound(
+            f"no layer {layer!r}; layers: {layers}",
+            code="no_layer",
+            values={"layer": repr(layer), "layers": layers},
+        )
     cached = state.part(DisplayLayers).body(LAYER_LEVELS[layer], parent)
     return cached.response(request, LAYER_CACHE_CONTROL)

@@ -123,17 +123,25 @@ class TerritoryIndex:
         if not matches:  # no name written exactly so: compare folded names
             key = fold_name(text)
             if not key:
-                raise TerritoryNotFound("empty territory name")
+                raise TerritoryNotFound("empty territory name", code="empty_territory_name")
             matches = [t for t in allowed if key in self.folded[t.code]]
         if not matches:
             close = self.suggest(text)
             hint = f"; did you mean: {', '.join(close)}?" if close else ""
-            raise TerritoryNotFound(f"no territory named or coded {query!r}{hint}")
+            raise TerritoryNotFound(
+                f"no territory named or coded {query!r}{hint}",
+                code="no_territory_named_close" if close else "no_territory_named",
+                values={"query": repr(query), "close": ", ".join(close)},
+            )
         best_depth = min(t.level.depth for t in matches)
         best = [t for t in matches if t.level.depth == best_depth]
         if len(best) > 1:
             listed = ", ".join(f"{t.name_fr} ({t.level}, {t.code})" for t in best)
-            raise TerritoryNotFound(f"{query!r} is ambiguous: {listed}; give the HCP code")
+            raise TerritoryNotFound(
+                f"{query!r} is ambiguous: {listed}; give the HCP code",
+                code="ambiguous_territory",
+                values={"query": repr(query), "listed": listed},
+            )
         return best[0]
 
     def suggest(self, text: str, limit: int = 5) -> list[str]:

@@ -1,10 +1,12 @@
 // Talking to the Qurb API: JSON in, JSON out; a refusal becomes an ApiError with the
-// server's message and its per-field details.
+// server's message (in the page's language), its code and its per-field details.
+import { lang } from "./i18n.js";
 
 export class ApiError extends Error {
   constructor(status, body) {
     super(body?.error || `HTTP ${status}`);
     this.status = status;
+    this.code = body?.code ?? null;
     this.detail = Array.isArray(body?.detail) ? body.detail : [];
   }
 }
@@ -21,15 +23,18 @@ async function parse(response) {
   return body;
 }
 
+// The server words its errors in the page's language.
+const headers = (extra = {}) => ({ Accept: "application/json", "Accept-Language": lang(), ...extra });
+
 export async function getJSON(url) {
-  return parse(await fetch(url, { headers: { Accept: "application/json" } }));
+  return parse(await fetch(url, { headers: headers() }));
 }
 
 export async function send(method, url, payload) {
   return parse(
     await fetch(url, {
       method,
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      headers: headers({ "Content-Type": "application/json" }),
       body: JSON.stringify(payload ?? {}),
     }),
   );

@@ -3,7 +3,7 @@
 import { enc, getJSON } from "./api.js";
 import { legendHTML, noteText, paintColours, palette, quantileBreaks } from "./choropleth.js";
 import { FacilityEditor } from "./editor.js";
-import { LANGS, applyStatic, escapeHtml, initialLang, label, lang, nameOf, num, setLang, t } from "./i18n.js";
+import { LANGS, escapeHtml, initialLang, label, lang, nameOf, num, setLang, t } from "./i18n.js";
 import { MapView } from "./map.js";
 import { accessSection, facilityPanel, territoryPanel } from "./panel.js";
 
@@ -354,8 +354,8 @@ $("#show-private").addEventListener("change", async (event) => {
   await loadMarkers();
 });
 
-function switchLanguage(next) {
-  setLang(next);
+async function switchLanguage(next) {
+  await setLang(next);
   view.setDirection(next === "ar");
   for (const button of document.querySelectorAll("[data-lang]"))
     button.setAttribute("aria-pressed", String(button.dataset.lang === next));
@@ -382,8 +382,7 @@ for (const button of document.querySelectorAll("[data-lang]")) {
 window.addEventListener("hashchange", () => navigate(location.hash.slice(1) || "MA"));
 
 async function start() {
-  setLang(initialLang());
-  applyStatic();
+  await setLang(initialLang());
   const [categories, indicators] = await Promise.all([
     getJSON("/api/categories"),
     getJSON("/api/indicators"),
@@ -391,7 +390,7 @@ async function start() {
   state.categories = new Map(categories.map((c) => [c.code, c]));
   state.indicators = indicators;
   state.indicator = indicators.find((i) => i.id === "population_2024") || indicators[0] || null;
-  switchLanguage(lang());
+  await switchLanguage(lang());
   await navigate(location.hash.slice(1) || "MA");
 }
 

@@ -455,7 +455,7 @@ async function record(event) {
   button.disabled = true;
   try {
     const result = await send("POST", `/api/caravans/${enc(state.data.id)}/records`, { rows: [row] });
-    state.message = { ok: true, text: t("caravan.record.done", { n: result.recorded }) };
+    state.message = { ok: true, text: t("caravan.record.done", { count: result.recorded }) };
     state.form = { ...state.form, count: "" };
     state.report = await getJSON(`/api/caravans/${enc(state.data.id)}/report`);
     renderCalendar(state.data.plan);
@@ -497,8 +497,8 @@ function render() {
   return config.campaignId ? renderCampaign() : renderList();
 }
 
-function switchLanguage(next) {
-  setLang(next);
+async function switchLanguage(next) {
+  await setLang(next);
   for (const button of document.querySelectorAll("[data-lang]"))
     button.setAttribute("aria-pressed", String(button.dataset.lang === next));
   return render();

@@ -2,8 +2,8 @@
 // text below them (DATA_LICENSES.md, rendered by the server) stays as written.
 import { initialLang, setLang } from "./i18n.js";
 
-function switchLanguage(next) {
-  setLang(next);
+async function switchLanguage(next) {
+  await setLang(next);
   for (const button of document.querySelectorAll("[data-lang]"))
     button.setAttribute("aria-pressed", String(button.dataset.lang === next));
   document.body.dataset.ready = next;

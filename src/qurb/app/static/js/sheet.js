@@ -10,7 +10,7 @@ const { code } = JSON.parse(document.getElementById("qurb-config").textContent);
 const FACILITIES_QUERY = "sector=public&limit=500";
 
 async function render() {
-  setLang(initialLang());
+  await setLang(initialLang());
   const [detail, categories] = await Promise.all([
     getJSON(`/api/territories/${enc(code)}`),
     getJSON("/api/categories"),

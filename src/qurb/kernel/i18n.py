@@ -1,0 +1,118 @@
+"""Qurb's words in French, Arabic and English: one catalogue per language, as data.
+
+The catalogues are `qurb/data/locales/fr.json`, `ar.json` and `en.json`, read by
+Python (the server's errors, the command line) and by the page (served at
+`/locales/{lang}.json`). A message is a text with `{name}` placeholders, or, when it
+depends on a number, an object of CLDR plural forms (`zero`, `one`, `two`, `few`,
+`many`, `other`: Arabic uses all six) chosen by the value `count` through Babel's plural
+rule of the language. Dates and month names come from CLDR through Babel (`fr_MA`,
+`ar_MA`, `en`), never from tables written here.
+
+The server answers in the language of the request's `Accept-Language`, English when it
+names none of the three (what an API client that sends none has always read); the
+command line in that of `--lang`, else `$QURB_LANG`, else `$LANG`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from datetime import date
+from functools import cache
+from typing import Any
+
+from qurb.data import LOCALES_DIR
+from qurb.kernel.errors import FieldError
+
+LANGS = ("fr", "ar", "en")
+DEFAULT_LANG = "en"
+# The CLDR locale of each language: Moroccan French and Moroccan Arabic (whose month
+# names are those Morocco uses: يناير … ماي … يوليوز غشت شتنبر … نونبر دجنبر).
+CLDR_LOCALES = {"fr": "fr_MA", "ar": "ar_MA", "en": "en"}
+PLURAL_FORMS = ("zero", "one", "two", "few", "many", "other")
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+Message = str | dict[str, str]
+
+
+@cache
+def catalogue(lang: str) -> dict[str, Message]:
+    """Every message of a language, by key."""
+    if lang not in LANGS:
+        raise ValueError(f"no catalogue for language {lang!r}: one of {', '.join(LANGS)}")
+    with (LOCALES_DIR / f"{lang}.json").open(encoding="utf-8") as file:
+        data: dict[str, Message] = json.load(file)
+    return data
+
+
+def plural_category(lang: str, count: float) -> str:
+    """CLDR's plural category of `count` in the language (`one`, `few`, …)."""
+    from babel import Locale  # imported on use: the CLI's start stays quick
+
+    return str(Locale.parse(CLDR_LOCALES[lang]).plural_form(abs(count)))
+
+
+def translate(lang: str, key: str, values: Mapping[str, Any] | None = None) -> str:
+    """The message `key` in `lang`, its placeholders filled; a plural message takes the
+    form of `values["count"]`. A key no catalogue holds is a KeyError (the catalogue
+    checks say every key the code uses exists)."""
+    values = values or {}
+    message = catalogue(lang if lang in LANGS else DEFAULT_LANG)[key]
+    if isinstance(message, dict):
+        form = plural_category(lang, float(values.get("count", 0)))
+        message = message.get(form, message["other"])
+    return PLACEHOLDER.sub(lambda m: _shown(values.get(m.group(1), "")), message)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def has_key(key: str) -> bool:
+    return key in catalogue(DEFAULT_LANG)
+
+
+def negotiate(accept_language: str | None) -> str:
+    """The first of fr, ar, en that an `Accept-Language` header names, by its weights;
+    English when it names none (or there is none)."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        weight = 1.0
+        if params.strip().startswith("q="):
+            try:
+                weight = float(params.strip()[2:])
+            except ValueError:
+                weight = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        if primary in LANGS and weight > 0:
+            ranked.append((-weight, position, primary))
+    return min(ranked)[2] if ranked else DEFAULT_LANG
+
+
+def cli_lang(asked: str | None = None) -> str:
+    """The command line's language: `--lang`, else $QURB_LANG, else $LANG (`ar_MA.UTF-8`
+    → ar), else English."""
+    for value in (asked, os.environ.get("QURB_LANG"), os.environ.get("LANG")):
+        primary = (value or "").split(".")[0].split("_")[0].split("-")[0].lower()
+        if primary in LANGS:
+            return primary
+    return DEFAULT_LANG
+
+
+def long_date(day: date, lang: str) -> str:
+    """A day as a notice writes it, from CLDR: `lundi 11 janvier 2027`,
+    `الاثنين 11 يناير 2027` (Moroccan month names), `Monday 11 January 2027`."""
+    from babel.dates import format_date
+
+    return str(format_date(day, "EEEE d MMMM y", locale=CLDR_LOCALES[lang]))
+
+
+def problem(field: str, code: str, row: int | None = None, /, **values: Any) -> FieldError:
+    """A problem with its code and values, its English reason from the catalogue
+    (`reason.<code>`): each face words it again in its reader's language."""
+    return FieldError(field, translate("en", f"reason.{code}", values), row, code, values)

@@ -1,0 +1,154 @@
+"""The three catalogues of words check out: the same keys, the same placeholders, the
+plural forms each language's rule needs; every key the code uses exists (keys built from
+codes included, by enumerating the codes), and no key is left unused."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from babel import Locale
+
+from qurb.caravans.schedule import DROP_REASONS
+from qurb.kernel.i18n import CLDR_LOCALES, LANGS, PLACEHOLDER, catalogue, translate
+from qurb.kernel.rows import PYDANTIC_TYPES
+from qurb.registry.model import Sector
+from qurb.territory.model import TerritoryLevel
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "qurb"
+JS = sorted((SRC / "app" / "static" / "js").glob("*.js"))
+PYTHON = sorted(p for p in SRC.rglob("*.py") if "databuild" not in p.parts)
+MARKUP = sorted((SRC / "app" / "templates").glob("*.html")) + sorted(
+    (SRC / "app").glob("*pages.py")
+)
+
+
+def placeholders(message: str | dict[str, str]) -> set[str]:
+    texts = message.values() if isinstance(message, dict) else [message]
+    return {name for text in texts for name in PLACEHOLDER.findall(text)}
+
+
+def forms_needed(lang: str) -> set[str]:
+    return set(Locale.parse(CLDR_LOCALES[lang]).plural_form.tags) | {"other"}
+
+
+def test_the_three_catalogues_have_the_same_keys() -> None:
+    keys = {lang: set(catalogue(lang)) for lang in LANGS}
+    for lang in LANGS:
+        assert keys[lang] == keys["en"], (
+            lang,
+            sorted(keys[lang] ^ keys["en"]),
+        )
+
+
+def test_a_message_has_the_same_placeholders_in_every_language() -> None:
+    for key, english in catalogue("en").items():
+        for lang in LANGS:
+            message = catalogue(lang)[key]
+            assert isinstance(message, dict) == isinstance(english, dict), (lang, key)
+            if isinstance(message, dict):
+                # Each form may leave out the count (Arabic's "two" says it in words) but
+                # names nothing the other forms do not.
+                assert placeholders(message) - {"count"} == placeholders(english) - {"count"}, (
+                    lang,
+                    key,
+                )
+            else:
+                assert placeholders(message) == placeholders(english), (lang, key)
+
+
+def test_a_plural_message_has_the_forms_its_language_needs() -> None:
+    assert forms_needed("ar") == {"zero", "one", "two", "few", "many", "other"}
+    plural = [key for key, m in catalogue("en").items() if isinstance(m, dict)]
+    assert "error.problems" in plural and "caravan.record.done" in plural
+    for key in plural:
+        for lang in LANGS:
+            assert set(catalogue(lang)[key]) == forms_needed(lang), (lang, key)
+
+
+def test_plural_forms_are_chosen_by_cldr_rules() -> None:
+    done = [translate("ar", "caravan.record.done", {"count": n}) for n in (0, 1, 2, 3, 11, 100)]
+    assert done == [
+        "لم يُسجَّل أي سطر (0).",
+        "تم تسجيل سطر واحد (1).",
+        "تم تسجيل سطرين (2).",
+        "تم تسجيل 3 أسطر.",
+        "تم تسجيل 11 سطرًا.",
+        "تم تسجيل 100 سطر.",
+    ]
+    assert translate("fr", "caravan.record.done", {"count": 1}) == "1 ligne enregistrée."
+    assert translate("fr", "caravan.record.done", {"count": 2}) == "2 lignes enregistrées."
+    assert translate("en", "caravan.record.done", {"count": 1}) == "1 line recorded."
+
+
+# ---------------------------------------------------------------- which keys the code uses
+
+# A key the code names: t("key") in the page, data-i18n="key" in markup, any quoted
+# catalogue-looking literal handed to a helper (row("panel.children", …)), and in Python
+# translate(lang, "key") / say("key") / problem(field, "code") / code="code".
+JS_LITERAL = re.compile(r"""["']([a-zA-Z_]+(?:\.[a-zA-Z0-9_]+)+)["']""")
+JS_PREFIX = re.compile(r"`([a-zA-Z_]+(?:\.[a-zA-Z0-9_]+)*\.)\$\{")
+MARKUP_KEY = re.compile(r"""data-i18n(?:-placeholder|-title)?=\\?["']([^"'\\]+)""")
+PY_KEY = re.compile(r"""(?:translate\([^,()]+,\s*|say\(|words\()f?["']([a-z0-9_.{}]+)["']""")
+PY_CODED = re.compile(r"""coded\(\s*[^,]+,\s*["']([a-z0-9_]+)["']""")
+PY_PROBLEM = re.compile(r"""problem\(\s*[^,()]+(?:\([^()]*\))?[^,()]*,\s*["']([a-z0-9_]+)["']""")
+PY_CODE = re.compile(
+    r"""\bcode=(?:["']([a-z0-9_]+)["'] if .+? else ["']([a-z0-9_]+)["']|["']([a-z0-9_]+)["'])"""
+)
+JS_WORD = re.compile(r"""\bt\(["']([a-zA-Z_]+)["']""")
+# Template strings in the page that are not catalogue keys (a figure's path in the data).
+NOT_KEYS = {"census."}
+# Keys the page builds from codes, with every code they can take.
+BUILT = {
+    "caravan.reason.": DROP_REASONS,
+    "level.": tuple(str(level) for level in TerritoryLevel),
+    "sector.": tuple(s.value for s in Sector),
+    "error.": ("not_found", "method_not_allowed"),  # app.errors.HTTP_CODES
+    "reason.pydantic.": PYDANTIC_TYPES,
+}
+
+
+def _read(paths: list[Path]) -> str:
+    return "\n".join(p.read_text(encoding="utf-8") for p in paths)
+
+
+def used_keys() -> tuple[set[str], set[str]]:
+    """(keys named whole, prefixes of keys built at run time)."""
+    keys = set(catalogue("en"))
+    js, markup, python = _read(JS), _read(MARKUP), _read(PYTHON)
+    named = {k for k in JS_LITERAL.findall(js) if k in keys or _looks_like_a_lookup(js, k)}
+    named |= set(JS_WORD.findall(js)) | set(MARKUP_KEY.findall(markup))
+    named |= {k for k in PY_KEY.findall(python) if "{" not in k}
+    named |= {f"reason.{code}" for code in PY_PROBLEM.findall(python)}
+    named |= {f"reason.{code}" for code in PY_CODED.findall(python)}
+    coded = {c for group in PY_CODE.findall(python) for c in group if c}
+    named |= {f"error.{code}" for code in coded}
+    named |= {prefix + code for prefix, codes in BUILT.items() for code in codes}
+    prefixes = set(JS_PREFIX.findall(js)) - NOT_KEYS
+    return named, prefixes
+
+
+def _looks_like_a_lookup(js: str, key: str) -> bool:
+    return f't("{key}"' in js or f"t('{key}'" in js
+
+
+def test_every_key_the_code_names_exists() -> None:
+    named, prefixes = used_keys()
+    keys = set(catalogue("en"))
+    assert named - keys == set()
+    for prefix in prefixes:
+        assert any(k.startswith(prefix) for k in keys), prefix
+    # The lookups found are many: the scan itself is checked.
+    assert {"app.subtitle", "reason.outside_morocco", "error.read_only"} <= named
+    assert "caravan.reason.lower_priority" in named
+
+
+def test_every_key_is_used() -> None:
+    named, prefixes = used_keys()
+    # The Python lines of a record refusal (records.py builds them by kind).
+    named |= {"record.line.row", "record.line.row_field", "error.row_field", "error.field"}
+    named |= {"error.not_written", "reason.got"}  # kernel.errors
+    unused = {
+        k for k in catalogue("en") if k not in named and not any(k.startswith(p) for p in prefixes)
+    }
+    assert unused == set()
