@@ -18,9 +18,7 @@ from qurb.territory.model import TerritoryLevel
 SRC = Path(__file__).resolve().parents[2] / "src" / "qurb"
 JS = sorted((SRC / "app" / "static" / "js").glob("*.js"))
 PYTHON = sorted(p for p in SRC.rglob("*.py") if "databuild" not in p.parts)
-MARKUP = sorted((SRC / "app" / "templates").glob("*.html")) + sorted(
-    (SRC / "app").glob("*pages.py")
-)
+MARKUP = sorted(SRC.rglob("templates/*.html")) + sorted((SRC / "app").glob("*pages.py"))
 
 
 def placeholders(message: str | dict[str, str]) -> set[str]:
