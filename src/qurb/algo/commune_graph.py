@@ -42,18 +42,18 @@ the destinations cover much of the country.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
 
 from qurb.algo.commune_graph_inputs import (
     CommuneGraphInputs,
     CommuneGraphParameters,
     classify_terrain,
 )
+from qurb.algo.heap_search import ListGraph, search
 from qurb.algo.travel import (
     MINUTES_PER_HOUR,
     Measure,
@@ -68,6 +68,7 @@ from qurb.algo.travel import (
 )
 
 if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
     from scipy.spatial import cKDTree
 
 # What the model's minutes and km are, beside every figure made with them.
@@ -146,7 +147,10 @@ class CommuneGraphModel:
         self._tree: cKDTree | None = None
         self._node_minutes: np.ndarray | None = None
         self._node_km: np.ndarray | None = None
+        self._edge_cache: tuple[np.ndarray, ...] | None = None
         self._graph_cache: tuple[csr_matrix, np.ndarray] | None = None
+        self._list_cache: ListGraph | None = None
+        self._heap = False
         self._neighbour_cache: tuple[np.ndarray, np.ndarray] | None = None
 
     # ------------------------------------------------------------------ the graph
@@ -174,12 +178,47 @@ class CommuneGraphModel:
             self._neighbour_cache = (offsets, dst)
         return self._neighbour_cache
 
-    def _graph(self) -> tuple[csr_matrix, np.ndarray]:
-        """The commune graph: minutes as a CSR matrix, and road km per edge (dense n × n);
+    def _edge_arrays(self) -> tuple[np.ndarray, ...]:
+        """Every edge both ways (rows, cols, minutes) and road km per edge (dense n × n);
         built once per model (its parameters are fixed), not at every query."""
+        if self._edge_cache is None:
+            self._edge_cache = self._build_edges()
+        return self._edge_cache
+
+    def _graph(self) -> tuple[csr_matrix, np.ndarray]:
+        """The commune graph: minutes as a CSR matrix, and road km per edge (dense n × n)."""
         if self._graph_cache is None:
-            self._graph_cache = self._build_graph()
+            from scipy.sparse import csr_matrix  # the heap search needs no SciPy
+
+            rows, cols, minutes, edge_km = self._edge_arrays()
+            n = len(self.inputs.codes)
+            self._graph_cache = (csr_matrix((minutes, (rows, cols)), shape=(n, n)), edge_km)
         return self._graph_cache
+
+    def _list_graph(self) -> ListGraph:
+        """The commune graph as lists, for the heap search."""
+        if self._list_cache is None:
+            rows, cols, minutes, edge_km = self._edge_arrays()
+            order = np.lexsort((cols, rows))
+            rows, cols = rows[order], cols[order]
+            offsets = np.searchsorted(rows, np.arange(len(self.inputs.codes) + 1))
+            self._list_cache = ListGraph(
+                offsets.tolist(),
+                cols.tolist(),
+                minutes[order].tolist(),
+                edge_km[rows, cols].tolist(),
+            )
+        return self._list_cache
+
+    def heap_searching(self) -> CommuneGraphModel:
+        """The same model (sharing the graph built so far) answering `compute_nearest` and
+        `compute_matrix` by the heap search, without SciPy, each search stopping when the
+        origins' nodes are settled: for a command's few queries (the same minutes and km);
+        SciPy is faster for many queries or a whole country's matrix."""
+        self._list_graph()
+        view = copy.copy(self)
+        view._heap = True
+        return view
 
     def _walks(self) -> list[np.ndarray]:
         """Walks without a repeated node along 1 … transit_hops edges, as node arrays
@@ -201,7 +240,7 @@ class CommuneGraphModel:
             walks.append(np.column_stack([rows[fresh], step[fresh]]))
         return walks
 
-    def _build_graph(self) -> tuple[csr_matrix, np.ndarray]:
+    def _build_edges(self) -> tuple[np.ndarray, ...]:
         n = len(self.inputs.codes)
         lon, lat = self.inputs.ref_lon, self.inputs.ref_lat
         seen = np.zeros((n, n), dtype=bool)
@@ -237,10 +276,9 @@ class CommuneGraphModel:
         road_km = np.concatenate(parts_km)
         rows = np.concatenate([a, b])
         cols = np.concatenate([b, a])
-        graph = csr_matrix((np.concatenate([minutes, minutes]), (rows, cols)), shape=(n, n))
         edge_km = np.zeros((n, n))
         edge_km[rows, cols] = np.concatenate([road_km, road_km])
-        return graph, edge_km
+        return rows, cols, np.concatenate([minutes, minutes]), edge_km
 
     def graph_edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every edge once (a < b), with its minutes: the neighbours and the transit edges."""
@@ -248,10 +286,22 @@ class CommuneGraphModel:
         keep = coo.row < coo.col
         return coo.row[keep], coo.col[keep], coo.data[keep]
 
-    def shortest_from(self, sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Node minutes (fastest paths) from each source node, and the road km along them."""
-        graph, edge_km = self._graph()
+    def shortest_from(
+        self, sources: np.ndarray, needed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Node minutes (fastest paths) from each source node, and the road km along them
+        (with the heap search, only the `needed` nodes' are sure: the others may be inf)."""
         sources = np.asarray(sources, dtype=np.int64)
+        if self._heap:
+            graph = self._list_graph()
+            wanted = None if needed is None else np.unique(needed).tolist()
+            found = [search(graph, [(int(s), 0.0, 0.0, 0)], wanted) for s in sources]
+            return np.array([f.minutes for f in found]).reshape(len(sources), -1), np.array(
+                [f.km for f in found]
+            ).reshape(len(sources), -1)
+        from scipy.sparse.csgraph import dijkstra
+
+        graph, edge_km = self._graph()
         node_minutes, predecessors = dijkstra(
             graph, directed=True, indices=sources, return_predecessors=True
         )
@@ -378,10 +428,11 @@ class CommuneGraphModel:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Minutes and km of the fastest paths between two lists of nodes (a matrix)."""
         unique, inverse = np.unique(to_nodes, return_inverse=True)
-        if self._node_minutes is None and len(unique) * 4 < len(self.inputs.codes):
+        few = len(unique) * 4 < len(self.inputs.codes)
+        if self._heap or (self._node_minutes is None and few):
             # Few target communes: paths from them only (symmetric graph: the time from b
             # to a is the time from a to b).
-            from_t_min, from_t_km = self.shortest_from(unique)
+            from_t_min, from_t_km = self.shortest_from(unique, from_nodes)
             return from_t_min[np.ix_(inverse, from_nodes)].T, from_t_km[
                 np.ix_(inverse, from_nodes)
             ].T
@@ -423,7 +474,9 @@ class CommuneGraphModel:
         o_nodes, d_nodes = self.node_of(origins), self.node_of(destinations)
         o_att = self.attachments(origins, o_nodes, origin=True)
         d_att = self.attachments(destinations, d_nodes, origin=False)
-        node_minutes, node_km, node_source = self._nearest_tree(d_att, len(destinations))
+        node_minutes, node_km, node_source = self._nearest_tree(
+            d_att, len(destinations), o_att.node
+        )
         each_min = o_att.minutes + node_minutes[o_att.node]
         each_km = o_att.km + node_km[o_att.node]
         order = np.lexsort((each_min, o_att.point))
@@ -450,14 +503,31 @@ class CommuneGraphModel:
         return within_cutoff(index, minutes, km, cutoff_minutes)
 
     def _nearest_tree(
-        self, d_att: Attachments, m: int
+        self, d_att: Attachments, m: int, needed: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For every commune node: minutes and km to its nearest destination, and which.
 
         One multi-source Dijkstra: a virtual node per destination, joined to the nodes it
         is attached to by its legs, all virtual nodes as sources (`min_only=True`). The
-        graph is symmetric, so times from the destinations are times to them."""
+        graph is symmetric, so times from the destinations are times to them. The heap
+        search stops when the `needed` nodes are settled (the others may be left at inf)."""
         n = len(self.inputs.codes)
+        if self._heap:
+            found = search(
+                self._list_graph(),
+                zip(
+                    d_att.node.tolist(),
+                    np.maximum(d_att.minutes, _EPSILON_MINUTES).tolist(),
+                    d_att.km.tolist(),
+                    d_att.point.tolist(),
+                    strict=True,
+                ),
+                np.unique(needed).tolist(),
+            )
+            return np.array(found.minutes), np.array(found.km), np.array(found.source)
+        from scipy.sparse import csr_matrix
+        from scipy.sparse.csgraph import dijkstra
+
         graph, edge_km = self._graph()
         coo = graph.tocoo()
         rows = np.concatenate([coo.row, n + d_att.point])

@@ -4,12 +4,14 @@ every open general hospital of the country, across provincial borders."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy.orm import Session
 
+from qurb.algo.commune_graph import CommuneGraphModel
 from qurb.algo.travel import Points, TravelTimeModel
 from qurb.registry.facility_services import HospitalTier
 from qurb.registry.points import FacilitySelector, read_destinations
@@ -28,6 +30,15 @@ class NearestHospital:
     minutes: float
     distance_km: float
     model: str
+
+
+def for_few_searches(model: TravelTimeModel) -> TravelTimeModel:
+    """The commune-graph model answering by its heap search unless SciPy's sparse graphs are
+    loaded already: a command's two searches cost less than loading them (the same minutes
+    and km); a server that has loaded them keeps them."""
+    if isinstance(model, CommuneGraphModel) and "scipy.sparse.csgraph" not in sys.modules:
+        return model.heap_searching()
+    return model
 
 
 def compute_nearest_general_hospitals(

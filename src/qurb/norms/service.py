@@ -202,12 +202,15 @@ def _with_nearest_hospitals(
     model: TravelTimeModel | None,
 ) -> list[GapLine]:
     """Name the nearest general hospital on the lines of units that have no hospital."""
-    from qurb.norms.nearest_hospital import compute_nearest_general_hospitals
+    from qurb.norms.nearest_hospital import compute_nearest_general_hospitals, for_few_searches
     from qurb.territory.travel import commune_graph_model
 
     units = {g.code: index.by_code[g.code] for g in lines if g.status is GapStatus.NO_HOSPITAL}
     nearest = compute_nearest_general_hospitals(
-        session, index, list(units.values()), model or commune_graph_model(session)
+        session,
+        index,
+        list(units.values()),
+        for_few_searches(model or commune_graph_model(session)),
     )
     out = []
     for g in lines:
