@@ -77,7 +77,7 @@ def test_a_campaign_notice_and_report_escape_its_names(hostile_client) -> None:
         assert re.search(r"<title>Caravane &lt;script&gt;[^<]*</title>", page)
     assert f"Partenaires : Association {ESCAPED}." in notice
     assert f"الشركاء: <bdi>Association {ESCAPED}</bdi>." in notice
-    assert report.count(f"<td>Unité {ESCAPED}</td>") == plan["totals"]["visits"]
+    assert report.count(f"<td><bdi>Unité {ESCAPED}</bdi></td>") == plan["totals"]["visits"]
     # Served, the notice links the document style sheet (the CSP forbids inline style).
     assert '<link rel="stylesheet" href="/static/layout/document.css">' in notice
     assert "<style>" not in notice and "<style>" not in report

@@ -101,6 +101,16 @@ def campaign_report(session: Session, campaign_id: str) -> CampaignReport:
     return CampaignReport.model_validate(report)
 
 
+def commune_names(session: Session, report: CampaignReport, lang: str) -> dict[str, str]:
+    """code → the name of each commune the report visits in `lang`: the Arabic name in
+    Arabic where the census has one, the official (French) name otherwise."""
+    units = unit_briefs(session, {s.code for s in report.stops})
+    return {
+        code: (unit.name_ar or unit.name_fr) if lang == "ar" else unit.name_fr
+        for code, unit in units.items()
+    }
+
+
 def referrals_by_facility(
     session: Session, campaign_id: str | None = None, facility_id: str | None = None
 ) -> list[ReferralLine]:
