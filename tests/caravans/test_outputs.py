@@ -37,11 +37,48 @@ MOROCCO = ZoneInfo("Africa/Casablanca")
 ARABIC_WEEKDAYS = ("الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد")
 # Month names, January first: the Moroccan Arabic ones (ماي, يوليوز, غشت, شتنبر…).
 MONTHS = {
-    "ar": "يناير فبراير مارس أبريل ماي يونيو يوليوز غشت شتنبر أكتوبر نونبر دجنبر".split(),
-    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre "
-    "décembre".split(),
-    "en": "January February March April May June July August September October November "
-    "December".split(),
+    "ar": [
+        "يناير",
+        "فبراير",
+        "مارس",
+        "أبريل",
+        "ماي",
+        "يونيو",
+        "يوليوز",
+        "غشت",
+        "شتنبر",
+        "أكتوبر",
+        "نونبر",
+        "دجنبر",
+    ],
+    "fr": [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ],
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
 }
 
 
@@ -107,6 +144,38 @@ def test_ics_has_one_event_per_visit_in_moroccan_time(plan: CampaignPlan) -> Non
         assert local_end.strftime("%H:%M") == v["departure"]
         assert v["name_fr"] in str(event["SUMMARY"])
     assert not list(calendar.walk("VTIMEZONE"))  # UTC times need no time-zone table
+
+
+def test_ics_description_in_the_language_asked(plan: CampaignPlan) -> None:
+    stop = plan.stops[0]
+    opens, closes = stop.opening
+    gp = stop.expected["general_medicine"]
+    catalogue = specialties()["general_medicine"]
+    words = {
+        "fr": (
+            f"; visite {stop.visit}; consultations {opens}–{closes} (heure du Maroc); "
+            "patients attendus: ",
+            f"{catalogue['label_fr']}: {gp}",
+        ),
+        "ar": (
+            f"؛ الزيارة {stop.visit}؛ الفحوصات {opens}–{closes} (بتوقيت المغرب)؛ "
+            "المرضى المتوقعون: ",
+            f"{catalogue['label_ar']}: {gp}",
+        ),
+        "en": (
+            f"; visit {stop.visit}; consultations {opens}–{closes} (Morocco time); "
+            "expected patients: ",
+            f"General medicine: {gp}",
+        ),
+    }
+    for lang, (sentence, expected) in words.items():
+        calendar = Calendar.from_ical(plan_ics(plan, "cv-test", lang=lang))
+        uid = f"cv-test-{stop.number}@qurb"
+        event = next(e for e in calendar.walk("VEVENT") if str(e["UID"]) == uid)
+        description = str(event["DESCRIPTION"])
+        assert description.startswith(f"{stop.unit} ({stop.team}){sentence}"), description
+        assert expected in description, (lang, description)
+    assert "general_medicine" not in description
 
 
 def test_ics_times_follow_morocco_s_ramadan_clock() -> None:

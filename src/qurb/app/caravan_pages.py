@@ -88,7 +88,5 @@ def report_page(
     except NotFound as error:
         return not_found_page(f"Campagne inconnue / unknown campaign: {error}")
     chosen = reader_lang(lang, accept_language)
-    page = report_html(
-        report, chosen, communes=commune_names(session, report, chosen), served=True
-    )
+    page = report_html(report, chosen, communes=commune_names(session, report, chosen), served=True)
     return HTMLResponse(page, headers=NO_CACHE)
