@@ -200,8 +200,9 @@ def test_saved_campaign_listed_recorded_and_reported(
     for lang, words in (("ar", "الزيارات المسجلة: 1 / "), ("en", "Visits recorded: 1 / ")):
         page_file = tmp_path / f"report-{lang}.html"
         args = ("--lang", lang, "caravan", "report", campaign_id, "--html", str(page_file))
-        code, _, output = run(*args, "--db", scratch_db)
+        code, stdout, output = run(*args, "--db", scratch_db)
         assert code == 0, output
+        assert words in stdout  # the table's totals line too
         page = page_file.read_text(encoding="utf-8")
         assert f'<html lang="{lang}" dir="{"rtl" if lang == "ar" else "ltr"}">' in page
         assert words in page

@@ -430,7 +430,7 @@ def report_cmd(
     page written by --html in the language of --lang)."""
     from qurb.caravans.outputs import CARAVAN_SOURCES, report_html
     from qurb.caravans.report import campaign_report, commune_names
-    from qurb.kernel.i18n import cli_lang
+    from qurb.kernel.i18n import cli_lang, number, translate
 
     lang = cli_lang()
     with open_session(db) as session:
@@ -458,23 +458,37 @@ def report_cmd(
         [r.model_dump(mode="json") for r in report.stops],
         columns,
         fmt,
-        title=f"{escape(report.campaign.name)}: planned vs done",
+        title=f"{escape(report.campaign.name)}: {translate(lang, 'report.by_visit')}",
         sources=CARAVAN_SOURCES,
     )
     if fmt is OutputFormat.TABLE:
         t = report.totals
-        out.print(
-            f"Visits recorded {t.visits_recorded}/{t.visits_planned}; consultations "
-            f"{t.done:,} done for {t.planned:,} expected; {t.communes_reached} "
-            f"communes reached ({t.population_of_communes_reached:,} inhabitants); "
-            f"{t.referrals} referrals."
-        )
+        said = [
+            translate(
+                lang,
+                "report.visits_recorded",
+                {"recorded": t.visits_recorded, "planned": t.visits_planned},
+            ),
+            translate(
+                lang, "report.consultations", {"count": t.done, "planned": number(t.planned, lang)}
+            ),
+            translate(
+                lang,
+                "report.communes_reached",
+                {
+                    "count": t.communes_reached,
+                    "population": number(t.population_of_communes_reached, lang),
+                },
+            ),
+            translate(lang, "report.referrals", {"count": t.referrals}),
+        ]
+        out.print(escape(" · ".join(said)))
         if report.referrals:
             render(
                 [r.model_dump(mode="json") for r in report.referrals],
                 ["facility_id", "facility", "category", "specialty", "service", "referrals"],
                 fmt,
-                title="Referrals by receiving facility",
+                title=translate(lang, "report.by_facility"),
             )
 
 
