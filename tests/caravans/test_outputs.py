@@ -24,7 +24,7 @@ from qurb.caravans.outputs import (
 )
 from qurb.caravans.plan import CampaignPlan, PlanCampaign, PlanRoute, PlanStop
 from qurb.caravans.records import record_visits
-from qurb.caravans.report import campaign_report, commune_names
+from qurb.caravans.report import campaign_report, unit_names
 from qurb.caravans.service import plan_campaign, public_hours
 from qurb.caravans.store import save_campaign
 from qurb.kernel.actor import Actor
@@ -309,8 +309,8 @@ def test_report_page_shows_the_totals(
         record_visits(session, Actor.local("test"), campaign_id, rows, after)
     with transaction(scratch_factory) as session:
         typed = campaign_report(session, campaign_id)
-        names = {lang: commune_names(session, typed, lang) for lang in ("fr", "ar", "en")}
-    pages = {lang: report_html(typed, lang, communes=names[lang]) for lang in names}
+        names = {lang: unit_names(session, typed, lang) for lang in ("fr", "ar", "en")}
+    pages = {lang: report_html(typed, lang, names=names[lang]) for lang in names}
     page = pages["fr"]
     report = typed.model_dump(mode="json")
     totals = report["totals"]
@@ -321,7 +321,7 @@ def test_report_page_shows_the_totals(
     # Expected patients are estimates: marked, with the catalogue's formula.
     formula = "target group of the commune (estimated from HCP age bands) × attendance rate"
     assert page.count(f'<abbr class=estimate-mark title="{formula}">*</abbr>') == 3
-    assert f"* Estimation, pas un chiffre publié : {formula}" in page
+    assert f"* Estimation, pas un chiffre publié : <bdi>{formula}</bdi>" in page
     assert page.count("<td class=estimate>") == len(report["stops"]) + len(report["by_specialty"])
     assert "références : 3</p>" in page
     assert report["referrals"][0]["facility"] in page
@@ -336,6 +336,9 @@ def test_report_page_shows_the_totals(
     reached = {1: "جماعة واحدة مستفيدة (", 2: "جماعتان مستفيدتان ("}
     assert reached[totals["communes_reached"]] in arabic
     assert "Visites" not in arabic and "réalisées" not in arabic
+    # The territory by its name (Boulemane, in Arabic بولمان), not its code.
+    assert f"{typed.campaign.end[:4]} · بولمان</p>" in arabic
+    assert f"{typed.campaign.end[:4]} · Boulemane</p>" in page
     english = pages["en"]
     assert '<html lang="en" dir="ltr">' in english
     assert f"Visits recorded: 2 / {visits_planned}" in english

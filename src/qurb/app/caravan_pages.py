@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from qurb.app.pages import APP_CSS, LEAFLET_CSS, LEAFLET_JS, NO_CACHE, _page, not_found_page
 from qurb.caravans.outputs import notice_html, report_html
-from qurb.caravans.report import campaign_report, commune_names
+from qurb.caravans.report import campaign_report, unit_names
 from qurb.caravans.store import campaign_plan, get_campaign
 from qurb.kernel.errors import NotFound
 from qurb.kernel.i18n import LANGS, negotiate
@@ -88,5 +88,5 @@ def report_page(
     except NotFound as error:
         return not_found_page(f"Campagne inconnue / unknown campaign: {error}")
     chosen = reader_lang(lang, accept_language)
-    page = report_html(report, chosen, communes=commune_names(session, report, chosen), served=True)
+    page = report_html(report, chosen, names=unit_names(session, report, chosen), served=True)
     return HTMLResponse(page, headers=NO_CACHE)

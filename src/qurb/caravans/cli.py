@@ -429,15 +429,15 @@ def report_cmd(
     """Planned against done per visit, population reached, referrals by facility (the
     page written by --html in the language of --lang)."""
     from qurb.caravans.outputs import CARAVAN_SOURCES, report_html
-    from qurb.caravans.report import campaign_report, commune_names
+    from qurb.caravans.report import campaign_report, unit_names
     from qurb.kernel.i18n import cli_lang, number, translate
 
     lang = cli_lang()
     with open_session(db) as session:
         report = campaign_report(session, campaign_id)
-        communes = commune_names(session, report, lang)
+        names = unit_names(session, report, lang)
     if html_file:
-        html_file.write_text(report_html(report, lang, communes=communes), encoding="utf-8")
+        html_file.write_text(report_html(report, lang, names=names), encoding="utf-8")
         err.print(f"[green]Wrote[/] {escape(str(html_file))}")
     if fmt is OutputFormat.JSON:
         document = CARAVAN_SOURCES.annotate(report.model_dump(mode="json"))

@@ -228,30 +228,30 @@ def report_html(
     report: CampaignReport,
     lang: str = "fr",
     *,
-    communes: Mapping[str, str] | None = None,
+    names: Mapping[str, str] | None = None,
     served: bool = False,
 ) -> str:
     """The campaign report as a printable page in `lang` (fr, ar right to left, en):
-    planned against done, referrals. `communes` names the communes (code → name) in that
-    language where known (`report.commune_names`); the others keep their French name."""
+    planned against done, referrals. `names` names the territory and the communes
+    (code → name) in that language (`report.unit_names`); a commune it leaves out keeps
+    its French name, a territory its code."""
     if lang not in LANGS:
         raise ValueError(f"no report in {lang!r}: one of {', '.join(LANGS)}")
     by_facility: dict[str, int] = defaultdict(int)
-    names = {}
+    facilities = {}
     for line in report.referrals:
         by_facility[line.facility_id] += line.referrals
-        names[line.facility_id] = f"{line.facility} ({line.category})"
+        facilities[line.facility_id] = f"{line.facility} ({line.category})"
     return _document(
         "report.html",
         served,
         lang,
         campaign=report.campaign,
-        territory=report.campaign.territory,
-        communes=dict(communes or {}),
+        names=dict(names or {}),
         specialty_names=specialty_names(list(report.by_specialty), lang),
         totals=report.totals,
         stops=report.stops,
         by_specialty=report.by_specialty,
-        referrals=[(names[f], n) for f, n in sorted(by_facility.items())],
+        referrals=[(facilities[f], n) for f, n in sorted(by_facility.items())],
         formula=expected_formula(),
     )
