@@ -18,7 +18,8 @@ from qurb.territory.model import TerritoryLevel
 SRC = Path(__file__).resolve().parents[2] / "src" / "qurb"
 JS = sorted((SRC / "app" / "static" / "js").glob("*.js"))
 PYTHON = sorted(p for p in SRC.rglob("*.py") if "databuild" not in p.parts)
-MARKUP = sorted(SRC.rglob("templates/*.html")) + sorted((SRC / "app").glob("*pages.py"))
+TEMPLATES = sorted(SRC.rglob("templates/*.html"))
+MARKUP = TEMPLATES + sorted((SRC / "app").glob("*pages.py"))
 
 
 def placeholders(message: str | dict[str, str]) -> set[str]:
@@ -87,6 +88,8 @@ def test_plural_forms_are_chosen_by_cldr_rules() -> None:
 JS_LITERAL = re.compile(r"""["']([a-zA-Z_]+(?:\.[a-zA-Z0-9_]+)+)["']""")
 JS_PREFIX = re.compile(r"`([a-zA-Z_]+(?:\.[a-zA-Z0-9_]+)*\.)\$\{")
 MARKUP_KEY = re.compile(r"""data-i18n(?:-placeholder|-title)?=\\?["']([^"'\\]+)""")
+# A document's template words itself through the environment's t("key", …).
+TEMPLATE_KEY = re.compile(r"""\bt\(\s*["']([a-z0-9_.]+)["']""")
 PY_KEY = re.compile(r"""(?:translate\([^,()]+,\s*|say\(|words\()f?["']([a-z0-9_.{}]+)["']""")
 PY_CODED = re.compile(r"""coded\(\s*[^,]+,\s*["']([a-z0-9_]+)["']""")
 PY_PROBLEM = re.compile(r"""problem\(\s*[^,()]+(?:\([^()]*\))?[^,()]*,\s*["']([a-z0-9_]+)["']""")
@@ -116,6 +119,7 @@ def used_keys() -> tuple[set[str], set[str]]:
     js, markup, python = _read(JS), _read(MARKUP), _read(PYTHON)
     named = {k for k in JS_LITERAL.findall(js) if k in keys or _looks_like_a_lookup(js, k)}
     named |= set(JS_WORD.findall(js)) | set(MARKUP_KEY.findall(markup))
+    named |= set(TEMPLATE_KEY.findall(_read(TEMPLATES)))
     named |= {k for k in PY_KEY.findall(python) if "{" not in k}
     named |= {f"reason.{code}" for code in PY_PROBLEM.findall(python)}
     named |= {f"reason.{code}" for code in PY_CODED.findall(python)}
@@ -139,6 +143,7 @@ def test_every_key_the_code_names_exists() -> None:
     # The lookups found are many: the scan itself is checked.
     assert {"app.subtitle", "reason.outside_morocco", "error.read_only"} <= named
     assert "caravan.reason.lower_priority" in named
+    assert {"notice.title", "report.consultations", "calendar.description"} <= named
 
 
 def test_every_key_is_used() -> None:

@@ -45,6 +45,32 @@ def hostile_client(scratch_db: str) -> Any:
         yield client
 
 
+def test_the_report_page_reads_in_the_language_asked(hostile_client) -> None:
+    planned = hostile_client.post(
+        "/api/caravans", json=campaign(date.today() + timedelta(days=14)), params={"seed": 1}
+    )
+    assert planned.status_code == 200, planned.text
+    plan = planned.json()
+    path = f"/caravans/{plan['id']}/report"
+    first = plan["days"][0]["stops"][0]
+
+    def shown(lang: str | None, accept: str | None) -> str:
+        headers = {"Accept-Language": accept} if accept else {}
+        response = hostile_client.get(path, params={"lang": lang} if lang else {}, headers=headers)
+        assert response.status_code == 200
+        return str(response.text)
+
+    # ?lang= first, then Accept-Language, then French.
+    arabic = shown(None, "ar-MA,ar;q=0.9,fr;q=0.5")
+    assert '<html lang="ar" dir="rtl">' in arabic and "حسب الزيارة" in arabic
+    assert f"<td>{first['name_ar']}</td>" in arabic
+    english = shown("en", "ar")
+    assert '<html lang="en" dir="ltr">' in english and "By visit" in english
+    assert '<html lang="fr" dir="ltr">' in shown(None, None)
+    assert '<html lang="fr" dir="ltr">' in shown("de", "de-DE,es;q=0.8")
+    assert '<html lang="ar" dir="rtl">' in shown("ar", "en")
+
+
 def test_the_configuration_block_holds_any_text_and_cannot_be_closed(hostile_client) -> None:
     for path in ("/", "/caravans"):
         page = hostile_client.get(path).text
@@ -77,7 +103,7 @@ def test_a_campaign_notice_and_report_escape_its_names(hostile_client) -> None:
         assert re.search(r"<title>Caravane &lt;script&gt;[^<]*</title>", page)
     assert f"Partenaires : Association {ESCAPED}." in notice
     assert f"الشركاء: <bdi>Association {ESCAPED}</bdi>." in notice
-    assert report.count(f"<td>Unité {ESCAPED}</td>") == plan["totals"]["visits"]
+    assert report.count(f"<td><bdi>Unité {ESCAPED}</bdi></td>") == plan["totals"]["visits"]
     # Served, the notice links the document style sheet (the CSP forbids inline style).
     assert '<link rel="stylesheet" href="/static/layout/document.css">' in notice
     assert "<style>" not in notice and "<style>" not in report

@@ -8,6 +8,7 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from icalendar import Calendar
 from typer.testing import CliRunner
 
@@ -136,7 +137,9 @@ def test_plan_refuses_a_bad_file_naming_the_field(scratch_db: str, tmp_path: Pat
     assert code == 2 and "units[1] (U2).team: no team named 'C'" in output
 
 
-def test_saved_campaign_listed_recorded_and_reported(scratch_db: str, tmp_path: Path) -> None:
+def test_saved_campaign_listed_recorded_and_reported(
+    scratch_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     toml = write(tmp_path, campaign_toml())
     code, stdout, output = run(
         "caravan", "plan", toml, "-f", "json", "--time-limit", "1", "--db", scratch_db
@@ -190,6 +193,20 @@ def test_saved_campaign_listed_recorded_and_reported(scratch_db: str, tmp_path: 
     code, stdout, _ = run("caravan", "report", campaign_id, "-f", "json", "--db", scratch_db)
     report = json.loads(stdout)
     assert report["totals"]["done"] == 6 and report["stops"][0]["done"] == 6
+    # The printable page in the language of --lang (which the command line keeps in
+    # $QURB_LANG: set here so that the test leaves it as it was).
+    monkeypatch.setenv("QURB_LANG", "fr")
+    first = plan["days"][0]["stops"][0]
+    for lang, words in (("ar", "الزيارات المسجلة: 1 / "), ("en", "Visits recorded: 1 / ")):
+        page_file = tmp_path / f"report-{lang}.html"
+        args = ("--lang", lang, "caravan", "report", campaign_id, "--html", str(page_file))
+        code, stdout, output = run(*args, "--db", scratch_db)
+        assert code == 0, output
+        assert words in stdout  # the table's totals line too
+        page = page_file.read_text(encoding="utf-8")
+        assert f'<html lang="{lang}" dir="{"rtl" if lang == "ar" else "ltr"}">' in page
+        assert words in page
+        assert first["name_ar" if lang == "ar" else "name_fr"] in page
     code, _, output = run("caravan", "report", "cv-nope", "--db", scratch_db)
     assert code == 2 and "no campaign 'cv-nope'" in output
 

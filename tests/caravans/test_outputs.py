@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
+from markupsafe import escape
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,7 +24,7 @@ from qurb.caravans.outputs import (
 )
 from qurb.caravans.plan import CampaignPlan, PlanCampaign, PlanRoute, PlanStop
 from qurb.caravans.records import record_visits
-from qurb.caravans.report import campaign_report
+from qurb.caravans.report import campaign_report, unit_names
 from qurb.caravans.service import plan_campaign, public_hours
 from qurb.caravans.store import save_campaign
 from qurb.kernel.actor import Actor
@@ -34,6 +35,51 @@ from tests.caravan_requests import BASE_FACILITY, CAPACITY, SPECIALTIES
 MOROCCO = ZoneInfo("Africa/Casablanca")
 # Arabic weekday names, Monday first (as date.weekday() counts).
 ARABIC_WEEKDAYS = ("الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد")
+# Month names, January first: the Moroccan Arabic ones (ماي, يوليوز, غشت, شتنبر…).
+MONTHS = {
+    "ar": [
+        "يناير",
+        "فبراير",
+        "مارس",
+        "أبريل",
+        "ماي",
+        "يونيو",
+        "يوليوز",
+        "غشت",
+        "شتنبر",
+        "أكتوبر",
+        "نونبر",
+        "دجنبر",
+    ],
+    "fr": [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ],
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+}
 
 
 def campaign() -> dict[str, Any]:
@@ -98,6 +144,38 @@ def test_ics_has_one_event_per_visit_in_moroccan_time(plan: CampaignPlan) -> Non
         assert local_end.strftime("%H:%M") == v["departure"]
         assert v["name_fr"] in str(event["SUMMARY"])
     assert not list(calendar.walk("VTIMEZONE"))  # UTC times need no time-zone table
+
+
+def test_ics_description_in_the_language_asked(plan: CampaignPlan) -> None:
+    stop = plan.stops[0]
+    opens, closes = stop.opening
+    gp = stop.expected["general_medicine"]
+    catalogue = specialties()["general_medicine"]
+    words = {
+        "fr": (
+            f"; visite {stop.visit}; consultations {opens}–{closes} (heure du Maroc); "
+            "patients attendus: ",
+            f"{catalogue['label_fr']}: {gp}",
+        ),
+        "ar": (
+            f"؛ الزيارة {stop.visit}؛ الفحوصات {opens}–{closes} (بتوقيت المغرب)؛ "
+            "المرضى المتوقعون: ",
+            f"{catalogue['label_ar']}: {gp}",
+        ),
+        "en": (
+            f"; visit {stop.visit}; consultations {opens}–{closes} (Morocco time); "
+            "expected patients: ",
+            f"General medicine: {gp}",
+        ),
+    }
+    for lang, (sentence, expected) in words.items():
+        calendar = Calendar.from_ical(plan_ics(plan, "cv-test", lang=lang))
+        uid = f"cv-test-{stop.number}@qurb"
+        event = next(e for e in calendar.walk("VEVENT") if str(e["UID"]) == uid)
+        description = str(event["DESCRIPTION"])
+        assert description.startswith(f"{stop.unit} ({stop.team}){sentence}"), description
+        assert expected in description, (lang, description)
+    assert "general_medicine" not in description
 
 
 def test_ics_times_follow_morocco_s_ramadan_clock() -> None:
@@ -231,17 +309,54 @@ def test_report_page_shows_the_totals(
         record_visits(session, Actor.local("test"), campaign_id, rows, after)
     with transaction(scratch_factory) as session:
         typed = campaign_report(session, campaign_id)
-    page = report_html(typed)
+        names = {lang: unit_names(session, typed, lang) for lang in ("fr", "ar", "en")}
+    pages = {lang: report_html(typed, lang, names=names[lang]) for lang in names}
+    page = pages["fr"]
     report = typed.model_dump(mode="json")
     totals = report["totals"]
     assert totals["done"] == 78 and totals["referrals"] == 3
-    assert f"Visites enregistrées : 2 / {plan.stored_json()['totals']['visits']}" in page
+    visits_planned = plan.stored_json()["totals"]["visits"]
+    assert f"Visites enregistrées : 2 / {visits_planned}" in page
     assert f"consultations : 78 réalisées pour {totals['planned']} attendues" in page
     # Expected patients are estimates: marked, with the catalogue's formula.
     formula = "target group of the commune (estimated from HCP age bands) × attendance rate"
     assert page.count(f'<abbr class=estimate-mark title="{formula}">*</abbr>') == 3
-    assert f"* Estimation, pas un chiffre publié : {formula}" in page
+    assert f"* Estimation, pas un chiffre publié : <bdi>{formula}</bdi>" in page
     assert page.count("<td class=estimate>") == len(report["stops"]) + len(report["by_specialty"])
     assert "références : 3</p>" in page
     assert report["referrals"][0]["facility"] in page
     assert page.count("<tr>") >= len(report["stops"]) + 1
+
+    arabic = pages["ar"]
+    assert '<html lang="ar" dir="rtl">' in arabic
+    assert f"الزيارات المسجلة: 2 / {visits_planned}" in arabic
+    # 78 takes Arabic's "many" form (11 to 99): a singular noun after the number.
+    assert f"الاستشارات: 78 استشارة منجزة من أصل {totals['planned']} متوقعة" in arabic
+    assert "الإحالات: 3</p>" in arabic and "حسب التخصص" in arabic
+    reached = {1: "جماعة واحدة مستفيدة (", 2: "جماعتان مستفيدتان ("}
+    assert reached[totals["communes_reached"]] in arabic
+    assert "Visites" not in arabic and "réalisées" not in arabic
+    # The territory by its name (Boulemane, in Arabic بولمان), not its code.
+    assert f"{typed.campaign.end[:4]} · بولمان</p>" in arabic
+    assert f"{typed.campaign.end[:4]} · Boulemane</p>" in page
+    english = pages["en"]
+    assert '<html lang="en" dir="ltr">' in english
+    assert f"Visits recorded: 2 / {visits_planned}" in english
+    assert f"consultations: 78 done for {totals['planned']} expected" in english
+    assert "referrals: 3</p>" in english and "By specialty" in english
+    assert '<html lang="fr" dir="ltr">' in page
+    # Dates with CLDR's month names (Moroccan ones in Arabic), communes and specialties
+    # by their names in the language, never a raw specialty code.
+    catalogue = specialties()
+    start = spec.start
+    by_code = {stop.code: stop for stop in plan.stops}
+    for lang, shown in pages.items():
+        assert f"{start.day} {MONTHS[lang][start.month - 1]} {start.year}" in shown, lang
+        for row in report["stops"]:
+            stop = by_code[row["code"]]
+            name = stop.name_ar if lang == "ar" else stop.name_fr
+            assert f"<td>{escape(name)}</td>" in shown, lang
+        for s in SPECIALTIES:
+            assert f"<td>{catalogue[s][f'label_{lang}']}</td>" in shown, (lang, s)
+            assert f"<td>{s}</td>" not in shown, (lang, s)
+    assert by_code[report["stops"][0]["code"]].name_ar not in page

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query
 from fastapi.responses import HTMLResponse
 
 from qurb.app.pages import APP_CSS, LEAFLET_CSS, LEAFLET_JS, NO_CACHE, _page, not_found_page
 from qurb.caravans.outputs import notice_html, report_html
-from qurb.caravans.report import campaign_report
+from qurb.caravans.report import campaign_report, unit_names
 from qurb.caravans.store import campaign_plan, get_campaign
 from qurb.kernel.errors import NotFound
+from qurb.kernel.i18n import LANGS, negotiate
 from qurb.platform.http import IdPath, SessionDep, SettingsDep, TerritoryCodePath
 from qurb.platform.settings import Settings
 
@@ -64,10 +67,26 @@ def notice(campaign_id: IdPath, code: TerritoryCodePath, session: SessionDep) ->
         )
 
 
+def reader_lang(asked: str | None, accept_language: str | None) -> str:
+    """A document's language: `?lang=` when it is fr, ar or en, else the first of them
+    that `Accept-Language` names, else French (the report's language before it had
+    others)."""
+    if asked in LANGS:
+        return str(asked)
+    return negotiate(accept_language, default="fr")
+
+
 @router.get("/caravans/{campaign_id}/report", response_class=HTMLResponse)
-def report_page(campaign_id: IdPath, session: SessionDep) -> HTMLResponse:
+def report_page(
+    campaign_id: IdPath,
+    session: SessionDep,
+    lang: Annotated[str | None, Query(max_length=8)] = None,
+    accept_language: Annotated[str | None, Header()] = None,
+) -> HTMLResponse:
     try:
         report = campaign_report(session, campaign_id)
     except NotFound as error:
         return not_found_page(f"Campagne inconnue / unknown campaign: {error}")
-    return HTMLResponse(report_html(report, served=True), headers=NO_CACHE)
+    chosen = reader_lang(lang, accept_language)
+    page = report_html(report, chosen, names=unit_names(session, report, chosen), served=True)
+    return HTMLResponse(page, headers=NO_CACHE)

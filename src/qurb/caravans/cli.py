@@ -426,14 +426,18 @@ def report_cmd(
     fmt: FormatOption = OutputFormat.TABLE,
     db: DbOption = None,
 ) -> None:
-    """Planned against done per visit, population reached, referrals by facility."""
+    """Planned against done per visit, population reached, referrals by facility (the
+    page written by --html in the language of --lang)."""
     from qurb.caravans.outputs import CARAVAN_SOURCES, report_html
-    from qurb.caravans.report import campaign_report
+    from qurb.caravans.report import campaign_report, unit_names
+    from qurb.kernel.i18n import cli_lang, number, translate
 
+    lang = cli_lang()
     with open_session(db) as session:
         report = campaign_report(session, campaign_id)
+        names = unit_names(session, report, lang)
     if html_file:
-        html_file.write_text(report_html(report), encoding="utf-8")
+        html_file.write_text(report_html(report, lang, names=names), encoding="utf-8")
         err.print(f"[green]Wrote[/] {escape(str(html_file))}")
     if fmt is OutputFormat.JSON:
         document = CARAVAN_SOURCES.annotate(report.model_dump(mode="json"))
@@ -454,23 +458,37 @@ def report_cmd(
         [r.model_dump(mode="json") for r in report.stops],
         columns,
         fmt,
-        title=f"{escape(report.campaign.name)}: planned vs done",
+        title=f"{escape(report.campaign.name)}: {translate(lang, 'report.by_visit')}",
         sources=CARAVAN_SOURCES,
     )
     if fmt is OutputFormat.TABLE:
         t = report.totals
-        out.print(
-            f"Visits recorded {t.visits_recorded}/{t.visits_planned}; consultations "
-            f"{t.done:,} done for {t.planned:,} expected; {t.communes_reached} "
-            f"communes reached ({t.population_of_communes_reached:,} inhabitants); "
-            f"{t.referrals} referrals."
-        )
+        said = [
+            translate(
+                lang,
+                "report.visits_recorded",
+                {"recorded": t.visits_recorded, "planned": t.visits_planned},
+            ),
+            translate(
+                lang, "report.consultations", {"count": t.done, "planned": number(t.planned, lang)}
+            ),
+            translate(
+                lang,
+                "report.communes_reached",
+                {
+                    "count": t.communes_reached,
+                    "population": number(t.population_of_communes_reached, lang),
+                },
+            ),
+            translate(lang, "report.referrals", {"count": t.referrals}),
+        ]
+        out.print(escape(" · ".join(said)))
         if report.referrals:
             render(
                 [r.model_dump(mode="json") for r in report.referrals],
                 ["facility_id", "facility", "category", "specialty", "service", "referrals"],
                 fmt,
-                title="Referrals by receiving facility",
+                title=translate(lang, "report.by_facility"),
             )
 
 

@@ -1,5 +1,6 @@
 """What a caravan plan is handed out as: a map layer, an iCalendar file, a public notice
-per commune in French and Arabic, and a printable report.
+per commune in French and Arabic, and a printable report in the reader's language. Their
+words come from the catalogues (`data/locales`), their dates from CLDR.
 
 Route lines join the stops in visiting order with straight segments: the commune-graph
 model knows travel times between communes, not the road geometry.
@@ -10,17 +11,18 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from qurb.caravans.catalogue import caravan_figure
+from qurb.caravans.catalogue import caravan_figure, specialties
 from qurb.caravans.plan import CampaignPlan
 from qurb.caravans.summaries import CampaignReport
 from qurb.kernel import clock
 from qurb.kernel.attribution import MODEL_SOURCES, Attribution, metadata_comment_lines
-from qurb.kernel.i18n import long_date
+from qurb.kernel.i18n import LANGS, translate
 from qurb.platform.csv_cells import csv_cell
 from qurb.platform.geojson import FeatureCollection
 from qurb.platform.templating import DOCUMENT_CSS_URL, render
@@ -115,14 +117,27 @@ def _local(day: date, clock: str) -> datetime:
     return datetime.combine(day, time(hour, minute), MOROCCO_TZ)
 
 
-def plan_ics(plan: CampaignPlan, campaign_id: str, now: datetime | None = None) -> bytes:
-    """One event per visit, for the teams' and partners' calendars. Times are written in
-    UTC: Morocco's clock changes around Ramadan every year, and a calendar that trusts an
-    embedded time-zone table would be an hour off where the table stops."""
+def specialty_names(codes: list[str], lang: str) -> dict[str, str]:
+    """code → the specialty's name in the language, from the caravan catalogue
+    (`caravan.toml`: label_fr, label_ar, label_en); a code it no longer holds stays as is."""
+    catalogue = specialties()
+    return {c: str(catalogue.get(c, {}).get(f"label_{lang}", c)) for c in codes}
+
+
+def plan_ics(
+    plan: CampaignPlan, campaign_id: str, now: datetime | None = None, lang: str = "fr"
+) -> bytes:
+    """One event per visit, for the teams' and partners' calendars, described in `lang`.
+    Times are written in UTC: Morocco's clock changes around Ramadan every year, and a
+    calendar that trusts an embedded time-zone table would be an hour off where the table
+    stops."""
     from icalendar import Calendar, Event, vText
 
     stamp = (now or clock.now()).astimezone(UTC)
-    labels = {s.code: s for s in plan.campaign.specialties}
+    labels = {s.code: s.label_fr if lang == "fr" else s.label_ar for s in plan.campaign.specialties}
+    if lang not in ("fr", "ar"):
+        labels = specialty_names(list(labels), lang)
+    separator = translate(lang, "list.separator")
     calendar = Calendar()
     calendar.add("prodid", "-//Qurb//caravanes médicales//FR")
     calendar.add("version", "2.0")
@@ -139,39 +154,27 @@ def plan_ics(plan: CampaignPlan, campaign_id: str, now: datetime | None = None) 
         event.add("dtstamp", stamp)
         event.add("location", f"{stop.label}, {stop.name_fr} ({stop.code})")
         event.add("geo", (stop.lat, stop.lon))
-        expected = ", ".join(
-            f"{labels[s].label_fr}: {n}" for s, n in stop.expected.items() if s in labels
+        expected = separator.join(
+            f"{labels[s]}: {n}" for s, n in stop.expected.items() if s in labels
         )
         opens, closes = stop.opening
-        event.add(
-            "description",
-            f"{stop.unit} ({stop.team}); visite {stop.visit}; consultations "
-            f"{opens}–{closes} (heure du Maroc); patients attendus: {expected}",
-        )
+        values = {"unit": stop.unit, "team": stop.team, "visit": stop.visit}
+        values |= {"opens": opens, "closes": closes, "expected": expected}
+        event.add("description", translate(lang, "calendar.description", values))
         calendar.add_component(event)
     return bytes(calendar.to_ical())
-
-
-def date_fr(day: date) -> str:
-    """`lundi 11 janvier 2027`: CLDR's fr_MA names."""
-    return long_date(day, "fr")
-
-
-def date_ar(day: date) -> str:
-    """`الاثنين 11 يناير 2027`: CLDR's ar_MA names, the month names used in Morocco."""
-    return long_date(day, "ar")
 
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
-def _document(name: str, served: bool, **context: Any) -> str:
-    """A printable document on the base layout: served, it links the document style
-    sheet; written to a file, it carries that style inline."""
+def _document(name: str, served: bool, lang: str = "fr", **context: Any) -> str:
+    """A printable document on the base layout, in `lang` (its direction follows): served,
+    it links the document style sheet; written to a file, it carries that style inline."""
     return render(
         TEMPLATES,
         name,
-        lang="fr",
+        lang=lang,
         stylesheets=[DOCUMENT_CSS_URL] if served else [],
         inline_document_style=not served,
         **context,
@@ -190,8 +193,6 @@ def notice_html(plan: CampaignPlan, code: str, *, served: bool = False) -> str:
         campaign=plan.campaign,
         visits=visits,
         first=visits[0],
-        date_fr=date_fr,
-        date_ar=date_ar,
     )
 
 
@@ -223,20 +224,34 @@ def day_by_day_rows(plan: CampaignPlan) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["date"], r["unit"], r["start"]))
 
 
-def report_html(report: CampaignReport, *, served: bool = False) -> str:
-    """The campaign report as a printable page: planned against done, referrals."""
+def report_html(
+    report: CampaignReport,
+    lang: str = "fr",
+    *,
+    names: Mapping[str, str] | None = None,
+    served: bool = False,
+) -> str:
+    """The campaign report as a printable page in `lang` (fr, ar right to left, en):
+    planned against done, referrals. `names` names the territory and the communes
+    (code → name) in that language (`report.unit_names`); a commune it leaves out keeps
+    its French name, a territory its code."""
+    if lang not in LANGS:
+        raise ValueError(f"no report in {lang!r}: one of {', '.join(LANGS)}")
     by_facility: dict[str, int] = defaultdict(int)
-    names = {}
+    facilities = {}
     for line in report.referrals:
         by_facility[line.facility_id] += line.referrals
-        names[line.facility_id] = f"{line.facility} ({line.category})"
+        facilities[line.facility_id] = f"{line.facility} ({line.category})"
     return _document(
         "report.html",
         served,
+        lang,
         campaign=report.campaign,
+        names=dict(names or {}),
+        specialty_names=specialty_names(list(report.by_specialty), lang),
         totals=report.totals,
         stops=report.stops,
         by_specialty=report.by_specialty,
-        referrals=[(names[f], n) for f, n in sorted(by_facility.items())],
+        referrals=[(facilities[f], n) for f, n in sorted(by_facility.items())],
         formula=expected_formula(),
     )

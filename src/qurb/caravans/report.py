@@ -101,6 +101,20 @@ def campaign_report(session: Session, campaign_id: str) -> CampaignReport:
     return CampaignReport.model_validate(report)
 
 
+def unit_names(session: Session, report: CampaignReport, lang: str) -> dict[str, str]:
+    """code → the name in `lang` of each commune the report visits, and the campaign's
+    territory (as the campaign names it) → its name: the Arabic name in Arabic where the
+    census has one, the official (French) name otherwise."""
+    units = unit_briefs(session, {s.code for s in report.stops})
+    names = {
+        code: (unit.name_ar or unit.name_fr) if lang == "ar" else unit.name_fr
+        for code, unit in units.items()
+    }
+    territory = get_campaign(session, report.campaign.id).plan.campaign.territory
+    shown = (territory.name_ar or territory.name_fr) if lang == "ar" else territory.name_fr
+    return {**names, report.campaign.territory: shown}
+
+
 def referrals_by_facility(
     session: Session, campaign_id: str | None = None, facility_id: str | None = None
 ) -> list[ReferralLine]:

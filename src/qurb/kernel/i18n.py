@@ -59,11 +59,18 @@ def translate(lang: str, key: str, values: Mapping[str, Any] | None = None) -> s
     form of `values["count"]`. A key no catalogue holds is a KeyError (the catalogue
     checks say every key the code uses exists)."""
     values = values or {}
-    message = catalogue(lang if lang in LANGS else DEFAULT_LANG)[key]
-    if isinstance(message, dict):
-        form = plural_category(lang, float(values.get("count", 0)))
-        message = message.get(form, message["other"])
-    return PLACEHOLDER.sub(lambda m: _shown(values.get(m.group(1), "")), message)
+    return PLACEHOLDER.sub(lambda m: _shown(values.get(m.group(1), "")), message(lang, key, values))
+
+
+def message(lang: str, key: str, values: Mapping[str, Any] | None = None) -> str:
+    """The text of `key` in `lang` with its placeholders left in, the plural form of
+    `values["count"]` chosen (for a caller that fills them its own way: a template
+    escapes each value)."""
+    found = catalogue(lang if lang in LANGS else DEFAULT_LANG)[key]
+    if isinstance(found, dict):
+        form = plural_category(lang, float((values or {}).get("count", 0)))
+        return found.get(form, found["other"])
+    return found
 
 
 def _shown(value: Any) -> str:
@@ -76,9 +83,9 @@ def has_key(key: str) -> bool:
     return key in catalogue(DEFAULT_LANG)
 
 
-def negotiate(accept_language: str | None) -> str:
+def negotiate(accept_language: str | None, default: str = DEFAULT_LANG) -> str:
     """The first of fr, ar, en that an `Accept-Language` header names, by its weights;
-    English when it names none (or there is none)."""
+    `default` (English) when it names none (or there is none)."""
     ranked: list[tuple[float, int, str]] = []
     for position, part in enumerate((accept_language or "").split(",")):
         tag, _, params = part.strip().partition(";")
@@ -91,7 +98,7 @@ def negotiate(accept_language: str | None) -> str:
         primary = tag.strip().lower().split("-")[0]
         if primary in LANGS and weight > 0:
             ranked.append((-weight, position, primary))
-    return min(ranked)[2] if ranked else DEFAULT_LANG
+    return min(ranked)[2] if ranked else default
 
 
 def cli_lang(asked: str | None = None) -> str:
@@ -104,12 +111,20 @@ def cli_lang(asked: str | None = None) -> str:
     return DEFAULT_LANG
 
 
-def long_date(day: date, lang: str) -> str:
+def long_date(day: date, lang: str, pattern: str = "EEEE d MMMM y") -> str:
     """A day as a notice writes it, from CLDR: `lundi 11 janvier 2027`,
-    `الاثنين 11 يناير 2027` (Moroccan month names), `Monday 11 January 2027`."""
+    `الاثنين 11 يناير 2027` (Moroccan month names), `Monday 11 January 2027`; another
+    CLDR pattern (`d MMMM y`) for a table."""
     from babel.dates import format_date
 
-    return str(format_date(day, "EEEE d MMMM y", locale=CLDR_LOCALES[lang]))
+    return str(format_date(day, pattern, locale=CLDR_LOCALES[lang]))
+
+
+def number(value: float, lang: str) -> str:
+    """A number grouped as CLDR writes it in the language: `12 345`, `12.345`, `12,345`."""
+    from babel.numbers import format_decimal
+
+    return str(format_decimal(value, locale=CLDR_LOCALES[lang]))
 
 
 def problem(field: str, code: str, row: int | None = None, /, **values: Any) -> FieldError:
