@@ -6,11 +6,10 @@ communes) for four months with twenty units; a larger campaign is cut into sever
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from qurb.caravans.model import CampaignSpec, InvalidCampaign
-from qurb.kernel.errors import InputError
+from qurb.platform.settings import env_int
 from qurb.territory.service import TerritoryIndex
 
 MAX_UNITS_ENV = "QURB_MAX_CAMPAIGN_UNITS"
@@ -29,20 +28,11 @@ class CampaignCaps:
     @classmethod
     def from_env(cls) -> CampaignCaps:
         return cls(
-            max_units=_env_int(MAX_UNITS_ENV, cls.max_units),
-            max_days=_env_int(MAX_DAYS_ENV, cls.max_days),
-            max_communes=_env_int(MAX_COMMUNES_ENV, cls.max_communes),
-            max_sites=_env_int(MAX_SITES_ENV, cls.max_sites),
+            max_units=env_int(MAX_UNITS_ENV, cls.max_units),
+            max_days=env_int(MAX_DAYS_ENV, cls.max_days),
+            max_communes=env_int(MAX_COMMUNES_ENV, cls.max_communes),
+            max_sites=env_int(MAX_SITES_ENV, cls.max_sites),
         )
-
-
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit() or int(raw) < 1:
-        raise InputError(f"{name}={raw!r}: expected a whole number of at least 1")
-    return int(raw)
 
 
 def check_caps(spec: CampaignSpec, index: TerritoryIndex, caps: CampaignCaps) -> None:

@@ -12,7 +12,6 @@ import csv
 import hashlib
 import io
 import json
-import os
 import re
 import zipfile
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from pydantic import BeforeValidator, Field
 
 from qurb.kernel.errors import InputError
 from qurb.platform.csv_cells import read_cell
+from qurb.platform.settings import env_int
 
 
 class InputFileError(InputError):
@@ -57,9 +57,9 @@ class FileLimits:
     @classmethod
     def from_env(cls) -> FileLimits:
         return cls(
-            max_file_mb=_env_int(MAX_FILE_MB_ENV, cls.max_file_mb),
-            max_rows=_env_int(MAX_ROWS_ENV, cls.max_rows),
-            max_xlsx_uncompressed_mb=_env_int(
+            max_file_mb=env_int(MAX_FILE_MB_ENV, cls.max_file_mb),
+            max_rows=env_int(MAX_ROWS_ENV, cls.max_rows),
+            max_xlsx_uncompressed_mb=env_int(
                 MAX_XLSX_UNCOMPRESSED_MB_ENV, cls.max_xlsx_uncompressed_mb
             ),
         )
@@ -71,15 +71,6 @@ class FileLimits:
             code="too_many_rows",
             values={"path": str(path), "rows": f"{self.max_rows:,}", "setting": MAX_ROWS_ENV},
         )
-
-
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit() or int(raw) < 1:
-        raise InputError(f"{name}={raw!r}: expected a whole number of at least 1")
-    return int(raw)
 
 
 def read_records(

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, field_validator
 
+from qurb.kernel.errors import InputError
 from qurb.platform.database import default_url
 
 LOCAL_MODE_ENV = "QURB_LOCAL_MODE"  # "0"/"false": the registry is read-only on the web
@@ -19,6 +20,17 @@ PUBLIC_URL_ENV = "QURB_PUBLIC_URL"  # e.g. https://carte.example.ma behind a TLS
 HEAVY_WORKERS_ENV = "QURB_HEAVY_WORKERS"
 HEAVY_JOBS_ENV = "QURB_HEAVY_JOBS"
 HEAVY_DEADLINE_ENV = "QURB_HEAVY_DEADLINE_S"
+
+
+def env_int(name: str, default: int) -> int:
+    """A whole-number setting of at least 1 from the environment, else `default`; any
+    other value is refused naming the variable."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise InputError(f"{name}={raw!r}: expected a whole number of at least 1")
+    return int(raw)
 
 
 def _default_user() -> str:
