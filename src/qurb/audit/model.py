@@ -63,13 +63,30 @@ class AuditEvent:
         for name in ("action", "entity_kind", "entity_id"):
             if not getattr(self, name).strip():
                 raise ValueError(f"an audit event needs its {name}")
+            check_text(name, getattr(self, name))
+        check_text("territory_code", self.territory_code)
         for name in ("before", "after"):
             value = getattr(self, name)
             if value is not None:
                 if not isinstance(value, Mapping):
                     raise ValueError(f"an audit event's {name} is a mapping or None")
+                dump = dump_json(value)
+                check_text(name, dump)
                 # JSON-able, and held as it reads back from its JSON (tuples as lists).
-                object.__setattr__(self, name, json.loads(dump_json(value)))
+                object.__setattr__(self, name, json.loads(dump))
+
+
+def check_text(name: str, value: str | None) -> None:
+    """A text every database stores as is: UTF-8, no NUL character (PostgreSQL refuses it;
+    inside before/after JSON writes it as an escape)."""
+    if value is None:
+        return
+    if "\x00" in value:
+        raise ValueError(f"an audit {name} cannot hold a NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"an audit {name} is not valid Unicode text") from None
 
 
 @dataclass(frozen=True)
@@ -169,6 +186,15 @@ def compute_entry(
     request_id: str | None = None,
 ) -> AuditEntry:
     """The entry that follows `prev_hash` at `seq`, its hash computed."""
+    if time.utcoffset() is None:
+        raise ValueError(f"an audit time needs its time zone: {time!r}")
+    for name, value in (
+        ("actor", actor.name),
+        ("partner", partner),
+        ("grant", grant),
+        ("request id", request_id),
+    ):
+        check_text(name, value)
     fields: dict[str, Any] = {
         "seq": seq,
         "time": time.astimezone(UTC),
