@@ -267,7 +267,7 @@ def test_slots_taken_at_the_same_instant_are_all_given(
         start = threading.Barrier(4)
         leases: list[Any] = []
 
-        def take() -> None:
+        def take(start: threading.Barrier = start, leases: list[Any] = leases) -> None:
             start.wait()
             leases.append(slots.acquire())
 
