@@ -267,11 +267,11 @@ def test_slots_taken_at_the_same_instant_are_all_given(
         start = threading.Barrier(4)
         leases: list[Any] = []
 
-        def take(start: threading.Barrier = start, leases: list[Any] = leases) -> None:
+        def take(start: threading.Barrier, leases: list[Any]) -> None:
             start.wait()
             leases.append(slots.acquire())
 
-        threads = [threading.Thread(target=take) for _ in range(4)]
+        threads = [threading.Thread(target=take, args=(start, leases)) for _ in range(4)]
         for thread in threads:
             thread.start()
         for thread in threads:
