@@ -49,6 +49,18 @@ class Feature:
 FEATURES: tuple[Feature, ...] = (
     Feature("platform", tables=("qurb.platform.tables", "qurb.platform.job_slots")),
     Feature(
+        "audit",
+        commands=(
+            Command(
+                "audit",
+                "qurb.audit.cli:audit_app",
+                "The audit trail: check its hash chain and signed head, print the head.",
+                group=True,
+            ),
+        ),
+        tables=("qurb.audit._tables",),
+    ),
+    Feature(
         "territory",
         ("qurb.territory.api:router", "qurb.territory.layers_api:router"),
         (
