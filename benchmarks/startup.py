@@ -6,10 +6,13 @@ Measures, in one run, the wall time of a new process for each of:
   2. `qurb gaps -t Fès-Meknès` on a fresh copy of the national database (all norm sets,
      194 communes, table; the lines of Moulay Yacoub, a province without a hospital,
      name the nearest general hospital by the commune-graph model);
-  3. for comparison, no target: the same gaps without the norm set that has bed lines
+  3. for comparison, no target: the same gaps on a first run, its cache folder empty (the
+     commune graph's edges built, then kept: `qurb.territory.graph_store`); the later
+     runs of (2) load them, as every run after the first does;
+  4. for comparison, no target: the same gaps without the norm set that has bed lines
      (`-n maroc-rural-1987 -n who-emonc-2009`): no unit to find a hospital for, so no
      travel-time model (NumPy, SciPy) is loaded;
-  4. the peer: `python -c "import fastapi"`, the same interpreter.
+  5. the peer: `python -c "import fastapi"`, the same interpreter.
 The four are run in turn, one of each per round, so that the load of a shared machine
 falls on all alike; one round first warms the caches and is not counted. Prints the
 median and worst of each and the ratio of the medians to the peer's.
@@ -38,14 +41,18 @@ TARGETS = {"qurb --help": 1.0, f"qurb gaps -t {REGION}": 2.0}
 PEER = 'python -c "import fastapi"'
 
 
-def timed(command: Sequence[str]) -> float:
+FIRST_RUN = "  the same, first run (no cache)"
+
+
+def timed(command: Sequence[str], cache: str) -> float:
+    """Wall time of a new process running `command` with `cache` as its cache folder."""
     start = time.perf_counter()
     subprocess.run(
         command,
         check=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env={**os.environ, "COLUMNS": "160"},
+        env={**os.environ, "COLUMNS": "160", "QURB_CACHE_DIR": cache},
     )
     return time.perf_counter() - start
 
@@ -66,14 +73,17 @@ def main() -> None:
             PEER: [sys.executable, "-c", "import fastapi"],
             "qurb --help": [qurb, "--help"],
             f"qurb gaps -t {REGION}": [qurb, "gaps", "-t", REGION, "--db", url],
+            FIRST_RUN: [qurb, "gaps", "-t", REGION, "--db", url],
             "  the same, no bed lines": [qurb, "gaps", "-t", REGION, *WITHOUT_BEDS, "--db", url],
         }
-        for command in commands.values():  # warm-up: bytecode and file caches
-            timed(command)
+        kept = str(Path(folder) / "cache")  # filled by the warm-up round
+        for label, command in commands.items():  # warm-up: bytecode and file caches
+            timed(command, tempfile.mkdtemp(dir=folder) if label == FIRST_RUN else kept)
         runs: dict[str, list[float]] = {label: [] for label in commands}
         for _ in range(args.repeat):
             for label, command in commands.items():
-                runs[label].append(timed(command))
+                cache = tempfile.mkdtemp(dir=folder) if label == FIRST_RUN else kept
+                runs[label].append(timed(command, cache))
     peer = statistics.median(runs[PEER])
     print(
         f"start-up of a new process, {args.repeat} runs each, in turn (load average "

@@ -4,8 +4,10 @@ come from `tests/web_clients.py` and `tests/browser.py`."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -27,6 +29,11 @@ pytest_plugins = ["tests.web_clients", "tests.browser"]
 # The command line speaks the language of --lang, $QURB_LANG or $LANG: the tests read its
 # English, whatever the language of the machine they run on.
 os.environ["QURB_LANG"] = "en"
+# What Qurb keeps between runs (the commune graph's edges) goes to a folder of the run,
+# never to the home folder of whoever runs the tests.
+if "QURB_CACHE_DIR" not in os.environ:
+    os.environ["QURB_CACHE_DIR"] = tempfile.mkdtemp(prefix="qurb-cache-")
+    atexit.register(shutil.rmtree, os.environ["QURB_CACHE_DIR"], ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

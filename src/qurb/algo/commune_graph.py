@@ -51,6 +51,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qurb.algo.commune_graph_edges import (
+    EPSILON_MINUTES,
+    build_edges,
+    check_edges,
+    neighbour_lists,
+    walks_from,
+)
 from qurb.algo.commune_graph_inputs import (
     CommuneGraphInputs,
     CommuneGraphParameters,
@@ -89,8 +96,7 @@ COMMUNE_GRAPH_MEASURE = Measure(
     "(census: households' distance to a paved road, the commune's size).",
 )
 
-# scipy.sparse.csgraph reads an explicit 0 as "no edge": the shortest legal cost.
-_EPSILON_MINUTES = 1e-9
+_EPSILON_MINUTES = EPSILON_MINUTES
 _SAME_POINT_KM = 1e-6
 
 
@@ -157,28 +163,10 @@ class CommuneGraphModel:
         self._neighbour_cache: tuple[np.ndarray, np.ndarray] | None = None
 
     # ------------------------------------------------------------------ the graph
-    def _edges(self) -> tuple[np.ndarray, np.ndarray]:
-        missing = {c for pair in self.inputs.adjacency for c in pair} - set(self._index)
-        if missing:
-            raise TravelModelError(
-                f"adjacency names {len(missing)} commune(s) without a node, "
-                f"e.g. {sorted(missing)[0]}"
-            )
-        pairs = np.array(
-            [(self._index[a], self._index[b]) for a, b in self.inputs.adjacency], dtype=np.int64
-        ).reshape(-1, 2)
-        return pairs[:, 0], pairs[:, 1]
-
     def _neighbours(self) -> tuple[np.ndarray, np.ndarray]:
         """The neighbours of every node as CSR arrays (offsets, targets), edges both ways."""
         if self._neighbour_cache is None:
-            n = len(self.inputs.codes)
-            a, b = self._edges()
-            src, dst = np.concatenate([a, b]), np.concatenate([b, a])
-            order = np.lexsort((dst, src))
-            src, dst = src[order], dst[order]
-            offsets = np.searchsorted(src, np.arange(n + 1))
-            self._neighbour_cache = (offsets, dst)
+            self._neighbour_cache = neighbour_lists(self.inputs.adjacency, self._index)
         return self._neighbour_cache
 
     def _edge_arrays(self) -> tuple[np.ndarray, ...]:
@@ -187,6 +175,19 @@ class CommuneGraphModel:
         if self._edge_cache is None:
             self._edge_cache = self._build_edges()
         return self._edge_cache
+
+    def edge_list(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every edge both ways: rows, cols, minutes and road km (what a store keeps)."""
+        rows, cols, minutes, edge_km = self._edge_arrays()
+        return rows, cols, minutes, edge_km[rows, cols]
+
+    def adopt_edges(self, edges: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]) -> None:
+        """Take the edges `edge_list` gave for the same inputs, parameters and code
+        (`edges_fingerprint`) instead of building them; other arrays are refused."""
+        rows, cols, minutes, km = check_edges(edges, len(self.inputs.codes))
+        edge_km = np.zeros((len(self.inputs.codes),) * 2)
+        edge_km[rows, cols] = km
+        self._edge_cache = (rows, cols, minutes, edge_km)
 
     def _graph(self) -> tuple[csr_matrix, np.ndarray]:
         """The commune graph: minutes as a CSR matrix, and road km per edge (dense n × n)."""
@@ -223,65 +224,10 @@ class CommuneGraphModel:
         view._heap = True
         return view
 
-    def _walks(self) -> list[np.ndarray]:
-        """Walks without a repeated node along 1 … transit_hops edges, as node arrays
-        (walks[h - 1] has h + 1 columns)."""
-        offsets, targets = self._neighbours()
-        degree = np.diff(offsets)
-        n = len(degree)
-        starts = np.repeat(np.arange(n), degree)
-        walks = [np.column_stack([starts, targets])]
-        for _ in range(1, self.params.transit_hops):
-            last = walks[-1][:, -1]
-            counts = degree[last]
-            rows = np.repeat(walks[-1], counts, axis=0)
-            # the k-th neighbour of each walk's last node, for k < its degree
-            first = np.repeat(offsets[last], counts)
-            rank = np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
-            step = targets[first + rank]
-            fresh = (rows != step[:, None]).all(axis=1)
-            walks.append(np.column_stack([rows[fresh], step[fresh]]))
-        return walks
-
     def _build_edges(self) -> tuple[np.ndarray, ...]:
-        n = len(self.inputs.codes)
-        lon, lat = self.inputs.ref_lon, self.inputs.ref_lat
-        seen = np.zeros((n, n), dtype=bool)
-        parts_a, parts_b, parts_min, parts_km = [], [], [], []
-        for walk in self._walks():
-            hops = walk.shape[1] - 1
-            start, end = walk[:, 0], walk[:, -1]
-            # Terrain mix of the walk: each end commune weighs half, each inner one whole,
-            # as on the chain of half-legs the straight leg replaces.
-            weight = np.full(hops + 1, 1.0)
-            weight[[0, -1]] = 0.5
-            weight /= hops
-            mix_minutes = self.minutes_per_km[walk] @ weight
-            mix_detour = self.detour[walk] @ weight
-            gc_km = compute_haversine_km(lon[start], lat[start], lon[end], lat[end])
-            minutes = gc_km * mix_minutes
-            # The straight leg crosses the communes of the shortest chain between its ends:
-            # a pair joined by fewer hops keeps that chain's mix; among chains of as many
-            # hops, the fastest.
-            keep = (start < end) & ~seen[start, end]
-            order = np.lexsort((minutes[keep], end[keep], start[keep]))
-            a, b = start[keep][order], end[keep][order]
-            first = np.ones(len(a), dtype=bool)
-            first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
-            chosen = np.flatnonzero(keep)[order][first]
-            seen[start[chosen], end[chosen]] = True
-            parts_a.append(start[chosen])
-            parts_b.append(end[chosen])
-            parts_min.append(minutes[chosen])
-            parts_km.append(gc_km[chosen] * mix_detour[chosen])
-        a, b = np.concatenate(parts_a), np.concatenate(parts_b)
-        minutes = np.maximum(np.concatenate(parts_min), _EPSILON_MINUTES)
-        road_km = np.concatenate(parts_km)
-        rows = np.concatenate([a, b])
-        cols = np.concatenate([b, a])
-        edge_km = np.zeros((n, n))
-        edge_km[rows, cols] = np.concatenate([road_km, road_km])
-        return rows, cols, np.concatenate([minutes, minutes]), edge_km
+        offsets, targets = self._neighbours()
+        walks = walks_from(offsets, targets, self.params.transit_hops)
+        return build_edges(self.inputs, walks, self.minutes_per_km, self.detour)
 
     def graph_edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every edge once (a < b), with its minutes: the neighbours and the transit edges."""
@@ -297,7 +243,8 @@ class CommuneGraphModel:
         sources = np.asarray(sources, dtype=np.int64)
         if self._heap:
             graph = self._list_graph()
-            wanted = None if needed is None else np.unique(needed).tolist()
+            # sorted(set()): np.unique would load numpy.ma for a command's one search
+            wanted = None if needed is None else sorted(set(np.asarray(needed).tolist()))
             found = [search(graph, [(int(s), 0.0, 0.0, 0)], wanted) for s in sources]
             return np.array([f.minutes for f in found]).reshape(len(sources), -1), np.array(
                 [f.km for f in found]
@@ -525,7 +472,7 @@ class CommuneGraphModel:
                     d_att.point.tolist(),
                     strict=True,
                 ),
-                np.unique(needed).tolist(),
+                sorted(set(needed.tolist())),
             )
             return np.array(found.minutes), np.array(found.km), np.array(found.source)
         from scipy.sparse import csr_matrix

@@ -22,7 +22,7 @@ from qurb.registry.facility_services import (
     unknown_service_message,
 )
 from qurb.registry.model import Level, categories
-from qurb.registry.service import public_offer
+from qurb.registry.offer import public_offer
 from qurb.territory.service import Scope
 
 # `--tier any`: every hospital of the level asked, general or not (the reading before

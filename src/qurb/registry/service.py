@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import uuid4
 
 from pydantic import BaseModel, Field
@@ -40,6 +40,7 @@ from qurb.registry.model import (
     facility_snapshot,
     unknown_category_message,
 )
+from qurb.registry.offer import public_offer
 from qurb.territory.model import TerritoryLevel, inside_morocco
 from qurb.territory.service import TerritoryIndex, TerritoryNotFound, read_commune_boundaries
 
@@ -52,15 +53,6 @@ if TYPE_CHECKING:
 COMMUNE_TOLERANCE_KM = 2.0
 OUTSIDE_TOLERANCE_KM = 5.0
 COMMUNE_LEVELS = (TerritoryLevel.COMMUNE, TerritoryLevel.ARRONDISSEMENT)
-
-_Query = TypeVar("_Query", bound="Select[*tuple[Any, ...]]")
-
-
-def public_offer(query: _Query) -> _Query:
-    """The public offer is the registry's public facilities (the Ministry's and those users
-    add); OpenStreetMap points stay apart even when OSM tags them public, since most of
-    those are Ministry facilities under another name (e.g. CHU Ibn Rochd)."""
-    return query.where(FacilityRow.sector == "public", FacilityRow.family != "osm")
 
 
 class FacilityCreate(BaseModel):

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from qurb.registry._tables import FacilityRow
 from qurb.registry.facility_services import facility_services
-from qurb.registry.service import public_offer
+from qurb.registry.offer import public_offer
 from qurb.territory.service import Scope
 
 

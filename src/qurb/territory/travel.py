@@ -17,6 +17,7 @@ from qurb.algo.travel import TravelModelError
 from qurb.data import PACKAGE_DIR, read_toml
 from qurb.platform.tables import DatasetMetaRow
 from qurb.territory._tables import AdjacencyRow, CensusRow, TerritoryRow
+from qurb.territory.graph_store import with_stored_edges
 
 COMMUNE_GRAPH_FILE = PACKAGE_DIR / "commune_graph.toml"
 
@@ -110,13 +111,14 @@ def commune_graph_model(
     session: Session, params: CommuneGraphParameters | None = None
 ) -> CommuneGraphModel:
     """The commune-graph model of this database, built once per parameter set and kept
-    (its all-pairs node times are the costly part: computed on first use)."""
+    (its all-pairs node times are the costly part: computed on first use); its edges are
+    kept between runs in the cache folder (`graph_store`)."""
     params = params or read_commune_graph_params()
     key = (_dataset_key(session), params)
     with _cache_lock:
         model = _cache.get(key)
     if model is None:
-        model = CommuneGraphModel(read_commune_graph_inputs(session), params)
+        model = with_stored_edges(CommuneGraphModel(read_commune_graph_inputs(session), params))
         with _cache_lock:
             _cache[key] = model
     return model
