@@ -18,9 +18,12 @@ from qurb.algo.commune_graph_inputs import CommuneGraphInputs
 from qurb.algo.travel import EARTH_RADIUS_KM
 from qurb.app.dataset import LOADER
 from qurb.app.schema import migrate
+from qurb.audit import service as audit
+from qurb.audit.model import AuditEvent
+from qurb.kernel.actor import Actor
 from qurb.platform.database import make_sessionmaker, transaction
 from qurb.platform.tables import DatasetMetaRow
-from qurb.registry._tables import FacilityChangeRow, FacilityRow
+from qurb.registry._tables import FacilityRow
 from qurb.registry.model import categories, facility_snapshot
 from qurb.territory._tables import AdjacencyRow, CensusRow, CommuneGeometryRow, TerritoryRow
 from qurb.territory.census import AGE_BANDS
@@ -423,18 +426,18 @@ def write_small_region(
         )
         if facility_rows:
             session.execute(insert(FacilityRow), facility_rows)
-            session.execute(
-                insert(FacilityChangeRow),
+            audit.record_many(
+                session,
+                Actor.system(LOADER),
                 [
-                    {
-                        "facility_id": row["id"],
-                        "action": "create",
-                        "changed_by": LOADER,
-                        "changed_at": now,
-                        "reason": "small test region",
-                        "before": None,
-                        "after": facility_snapshot(row),
-                    }
+                    AuditEvent(
+                        "facility.create",
+                        "facility",
+                        row["id"],
+                        territory_code=row["commune_code"],
+                        after=facility_snapshot(row),
+                        reason="small test region",
+                    )
                     for row in facility_rows
                 ],
             )

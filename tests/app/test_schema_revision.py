@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import Connection, inspect, text
+from sqlalchemy.orm import Session
 
 from qurb.app.schema import MIGRATIONS_DIR, SCHEMA_REVISION, schema_revision, upgrade_if_behind
+from qurb.audit import service as audit
+from qurb.audit.keys import server_key
 from qurb.platform.database import make_engine
+from qurb.registry.service import facility_history
 
 
 def test_schema_revision_is_alembic_head() -> None:
@@ -20,11 +26,36 @@ def test_schema_revision_is_alembic_head() -> None:
     assert ScriptDirectory.from_config(config).get_current_head() == SCHEMA_REVISION
 
 
+# The facility history's table before revision 0007 moved it into the audit trail.
+FACILITY_CHANGES = """CREATE TABLE facility_changes (
+    id INTEGER NOT NULL PRIMARY KEY, facility_id VARCHAR(80) NOT NULL,
+    action VARCHAR(24) NOT NULL, changed_by VARCHAR(120) NOT NULL,
+    changed_at DATETIME NOT NULL, reason TEXT, "before" JSON, "after" JSON)"""
+
+
+def _before_0007(connection: Connection, history: Sequence[Mapping[str, Any]] = ()) -> None:
+    """The audit trail's tables gone, the facility history in its own table again."""
+    connection.execute(text("DROP TABLE audit_head"))
+    connection.execute(text("DROP TABLE audit_entries"))
+    connection.execute(text(FACILITY_CHANGES))
+    for index in ("changed_at", "facility_id"):
+        connection.execute(
+            text(f"CREATE INDEX ix_facility_changes_{index} ON facility_changes ({index})")
+        )
+    for row in history:
+        connection.execute(
+            text(
+                "INSERT INTO facility_changes (facility_id, action, changed_by, changed_at, "
+                'reason, "before", "after") VALUES (:facility_id, :action, :changed_by, '
+                ":changed_at, :reason, :before, :after)"
+            ),
+            row,
+        )
+
+
 def test_a_database_at_0001_gains_the_later_tables(scratch_db: str) -> None:
     engine = make_engine(scratch_db)
     later = (
-        "audit_head",
-        "audit_entries",
         "job_slots",
         "caravan_records",
         "caravan_stops",
@@ -32,6 +63,7 @@ def test_a_database_at_0001_gains_the_later_tables(scratch_db: str) -> None:
         "scenarios",
     )
     with engine.begin() as connection:  # as a database made before revision 0002
+        _before_0007(connection)
         for table in later:
             connection.execute(text(f"DROP TABLE {table}"))
         connection.execute(text("ALTER TABLE facilities DROP COLUMN services"))
@@ -39,7 +71,8 @@ def test_a_database_at_0001_gains_the_later_tables(scratch_db: str) -> None:
     assert schema_revision(engine) == "0001"
     assert upgrade_if_behind(engine) is True
     assert schema_revision(engine) == SCHEMA_REVISION
-    assert all(inspect(engine).has_table(table) for table in later)
+    assert all(inspect(engine).has_table(table) for table in (*later, "audit_entries"))
+    assert not inspect(engine).has_table("facility_changes")
     assert "services" in {c["name"] for c in inspect(engine).get_columns("facilities")}
     assert upgrade_if_behind(engine) is False
     engine.dispose()
@@ -50,8 +83,8 @@ def test_a_database_at_0003_gains_per_facility_services(scratch_db: str) -> None
     bundled lines; other rows keep NULL, read as their category's defaults."""
     engine = make_engine(scratch_db)
     with engine.begin() as connection:  # as a database made before revision 0004
-        for table in ("audit_head", "audit_entries", "job_slots"):
-            connection.execute(text(f"DROP TABLE {table}"))
+        _before_0007(connection)
+        connection.execute(text("DROP TABLE job_slots"))
         connection.execute(text("ALTER TABLE facilities DROP COLUMN services"))
         connection.execute(text("UPDATE alembic_version SET version_num = '0003'"))
     assert upgrade_if_behind(engine) is True
@@ -70,6 +103,56 @@ def test_a_database_at_0003_gains_per_facility_services(scratch_db: str) -> None
     assert "oncology" in oncology and "delivery" not in oncology
     assert "general_hospital" in json.loads(services["hosp-04.421.01.01-ibn-sina"])
     assert services["hosp-03.231.01.01-al-ghassani"] is None  # an HR: its category's defaults
+    engine.dispose()
+
+
+def test_a_database_at_0006_moves_its_facility_history_into_the_audit_trail(
+    scratch_db: str,
+) -> None:
+    """Revision 0007: every history row becomes an audit entry, oldest first, its author
+    `unverified:<name>` (nobody signed in: "Minister" is what a client sent), the chain
+    signed with the database's key and intact; the old table is gone."""
+    facility = "hosp-03.231.01.01-al-ghassani"
+    snapshot = {"id": facility, "commune_code": "03.231.01.01", "status": "open"}
+    closed = {**snapshot, "status": "closed"}
+    history = [
+        {
+            "facility_id": facility,
+            "action": "create",
+            "changed_by": "qurb db init",
+            "changed_at": "2026-11-01 10:00:00.000000",
+            "reason": "loaded from the Ministry's list",
+            "before": None,
+            "after": json.dumps(snapshot),
+        },
+        {
+            "facility_id": facility,
+            "action": "close",
+            "changed_by": "Minister",
+            "changed_at": "2026-11-02 09:30:00.000000",
+            "reason": "merged",
+            "before": json.dumps(snapshot),
+            "after": json.dumps(closed),
+        },
+    ]
+    engine = make_engine(scratch_db)
+    with engine.begin() as connection:
+        _before_0007(connection, history)
+        connection.execute(text("UPDATE alembic_version SET version_num = '0006'"))
+    assert upgrade_if_behind(engine) is True
+    assert not inspect(engine).has_table("facility_changes")
+    with Session(engine) as session:
+        changes = facility_history(session, facility)
+        problems = audit.verify(session, server_key(scratch_db).public_key)
+        head = audit.head(session)
+    assert [(c.id, c.action, c.changed_by, c.reason) for c in changes] == [
+        (1, "create", "unverified:qurb db init", "loaded from the Ministry's list"),
+        (2, "close", "unverified:Minister", "merged"),
+    ]
+    assert changes[1].changed_at == datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    assert changes[1].before == snapshot and changes[1].after == closed
+    assert problems == []
+    assert head.seq == 2 and head.signature is not None
     engine.dispose()
 
 

@@ -67,13 +67,15 @@ def test_a_known_entry_hashes_to_the_value_worked_out_by_hand() -> None:
         "03.231.01.03",
         before={"name": "CSR Aïn", "beds": 4},
         after={"name": "CSR Aïn", "beds": 6},
+        reason="beds counted on 2026-12-01",
     )
     first = compute_entry(1, START, Actor.local("Amina"), event, GENESIS_HASH, request_id="req-1")
     text = (
         '{"action":"facility.update","actor":"Amina","actor_kind":"local",'
         '"after":{"beds":6,"name":"CSR Aïn"},"before":{"beds":4,"name":"CSR Aïn"},'
         '"entity_id":"essp-01","entity_kind":"facility","grant_id":null,"partner_id":null,'
-        '"request_id":"req-1","seq":1,"territory_code":"03.231.01.03",'
+        '"reason":"beds counted on 2026-12-01","request_id":"req-1","seq":1,'
+        '"territory_code":"03.231.01.03",'
         '"time":"2026-12-05T20:00:00.000000+00:00"}'
     )
     assert canonical(first.content()) == text.encode("utf-8")
@@ -85,7 +87,8 @@ def test_a_known_entry_hashes_to_the_value_worked_out_by_hand() -> None:
     text_2 = (
         '{"action":"facility.close","actor":"qurb","actor_kind":"system","after":null,'
         '"before":{"open":true},"entity_id":"essp-01","entity_kind":"facility",'
-        '"grant_id":null,"partner_id":"p-7","request_id":null,"seq":2,"territory_code":null,'
+        '"grant_id":null,"partner_id":"p-7","reason":null,"request_id":null,"seq":2,'
+        '"territory_code":null,'
         '"time":"2026-12-05T21:30:00.000250+00:00"}'
     )
     assert second.prev_hash == first.hash

@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, delete, text, update
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from qurb.app.cli import app as cli_app
 from qurb.audit import service
+from qurb.audit._tables import AuditEntryRow, AuditHeadRow
 from qurb.audit.keys import KEY_FILE_VARIABLE, ServerKey, load_or_create_key
 from qurb.audit.model import GENESIS_HASH, AuditEvent
 from qurb.audit.service import EntryFilter
@@ -44,8 +45,15 @@ COLUMNS = (
 def audit_db(
     small_region_db: Callable[..., sessionmaker[Session]], region_engine: Engine, tmp_path: Path
 ) -> tuple[sessionmaker[Session], ServerKey, str]:
-    """An empty database with the app's schema, a server key, and the database's URL."""
+    """A database with the app's schema and an empty audit trail (the entries of the small
+    region's load removed: these tests count from the first entry), a server key, and the
+    database's URL."""
     factory = small_region_db()
+    with transaction(factory) as session:
+        session.execute(delete(AuditEntryRow))
+        session.execute(
+            update(AuditHeadRow).values(seq=0, hash=GENESIS_HASH, signature=None, key_id=None)
+        )
     key = load_or_create_key(tmp_path / "audit.key")
     return factory, key, region_engine.url.render_as_string(hide_password=False)
 

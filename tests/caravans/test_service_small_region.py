@@ -11,6 +11,8 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from qurb.algo.travel import StraightLineModel
+from qurb.audit import service as audit
+from qurb.audit.service import EntryFilter
 from qurb.caravans.catalogue import check_campaign, parse_campaign
 from qurb.caravans.model import CampaignNotFound, CampaignSpec
 from qurb.caravans.records import RecordError, record_visits
@@ -144,15 +146,35 @@ def test_a_short_plan_is_saved_read_back_and_recorded(small_region_db: Factory) 
         True,
     )
     assert (report.totals.done, report.totals.visits_recorded) == (65, 1)
+    # Each write is in the audit trail, by its actor, in the write's transaction.
+    assert _trail(factory, campaign_id) == [
+        ("campaign.create", "planner", CERCLE_CODE, 3),
+        ("campaign.record", "planner", None, [first.number]),
+    ]
 
     # A row for a visit the plan does not have is refused, naming its row and field.
     bad = [(1, {**rows[0][1], "stop": 99, "count": 1})]
     with pytest.raises(RecordError) as caught, transaction(factory) as s:
         record_visits(s, BY, campaign_id, bad, after, "records")
+    assert len(_trail(factory, campaign_id)) == 2  # nothing recorded: no entry
     assert isinstance(caught.value, InputError)
     [problem] = caught.value.errors
     assert (problem.field, problem.row) == ("stop", 1)
     assert str(caught.value).startswith("1 problem(s), nothing was recorded:\n  - records: row 1:")
+
+
+def _trail(factory: Factory, campaign_id: str) -> list[tuple[object, ...]]:
+    with factory() as s:
+        entries = audit.entries(s, EntryFilter(entity_kind="campaign", entity_id=campaign_id))
+    return [
+        (
+            e.action,
+            e.actor,
+            e.territory_code,
+            (e.after or {}).get("visits"),
+        )
+        for e in entries
+    ]
 
 
 def test_an_unknown_campaign_is_not_found(small_region_db: Factory) -> None:

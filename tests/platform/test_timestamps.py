@@ -17,6 +17,7 @@ from qurb.app.schema import MIGRATIONS_DIR, SCHEMA_REVISION, schema_revision, up
 from qurb.kernel import clock
 from qurb.kernel.actor import Actor
 from qurb.platform.database import transaction
+from qurb.registry.model import FacilityChange
 from qurb.registry.service import close_facility, facility_history, get_facility
 from tests.regions import HP_TIZGUI
 
@@ -59,7 +60,8 @@ def _alembic(engine: Engine, revision: str, *, up: bool = False) -> None:
 def test_timestamps_written_without_a_zone_are_read_as_utc(small_region_db: Factory) -> None:
     """A database at revision 0004 whose history holds a time without zone: on SQLite the
     text SQLAlchemy always wrote, on PostgreSQL a `timestamp without time zone` column (as
-    a schema made outside the migrations may have). After the upgrade both read it as UTC."""
+    a schema made outside the migrations may have). After the upgrade (the history moved
+    into the audit trail) both read it as UTC."""
     factory = small_region_db()
     engine = factory.kw["bind"]
     _alembic(engine, "0004")
@@ -83,7 +85,7 @@ def test_timestamps_written_without_a_zone_are_read_as_utc(small_region_db: Fact
             kind = connection.scalar(
                 text(
                     "SELECT data_type FROM information_schema.columns WHERE table_name = "
-                    "'facility_changes' AND column_name = 'changed_at' "
+                    "'audit_entries' AND column_name = 'time' "
                     "AND table_schema = current_schema()"
                 )
             )
@@ -93,9 +95,10 @@ def test_timestamps_written_without_a_zone_are_read_as_utc(small_region_db: Fact
     assert _is_utc(created.changed_at) and created.changed_at == MOMENT_UTC
 
 
-TIMESTAMP_COLUMNS = (
+TIMESTAMP_COLUMNS = (  # those of a revision that has the table
     ("facilities", "updated_at"),
-    ("facility_changes", "changed_at"),
+    ("facility_changes", "changed_at"),  # up to 0006; then the audit trail's
+    ("audit_entries", "time"),
     ("scenarios", "created_at"),
     ("caravan_campaigns", "created_at"),
     ("caravan_records", "recorded_at"),
@@ -110,7 +113,7 @@ def _column_types(engine: Engine) -> dict[str, str]:
                 text("SELECT changed_at FROM facility_changes WHERE action = 'close'")
             )
             return {"facility_changes.changed_at": str(stored)}
-        return {
+        found = {
             f"{t}.{c}": connection.scalar(
                 text(
                     "SELECT data_type FROM information_schema.columns WHERE table_name = :t "
@@ -120,6 +123,7 @@ def _column_types(engine: Engine) -> dict[str, str]:
             )
             for t, c in TIMESTAMP_COLUMNS
         }
+        return {column: kind for column, kind in found.items() if kind is not None}
 
 
 def test_revision_0005_goes_down_to_0004_and_up_again_keeping_every_moment(
@@ -147,7 +151,7 @@ def test_revision_0005_goes_down_to_0004_and_up_again_keeping_every_moment(
                 )
             )
     at_0004 = _column_types(engine)
-    _alembic(engine, "head", up=True)
+    _alembic(engine, "0006", up=True)  # 0005 and what follows it, before the audit trail
     if postgres:
         assert set(_column_types(engine).values()) == {"timestamp with time zone"}
     _alembic(engine, "0004")
@@ -167,5 +171,14 @@ def test_revision_0005_goes_down_to_0004_and_up_again_keeping_every_moment(
     assert schema_revision(engine) == SCHEMA_REVISION
     with factory() as s:
         after = (facility_history(s, HP_TIZGUI), get_facility(s, HP_TIZGUI))
-    assert after == before
+    assert after[1] == before[1]
+    # The history went down into its old table and up into the audit trail again: the
+    # same changes at the same moments, their authors now `unverified:` (a downgrade
+    # loses the chain that vouched for them).
+    assert [_as_moved(c) for c in after[0]] == [_as_moved(c) for c in before[0]]
+    assert {c.changed_by for c in after[0]} == {f"unverified:{c.changed_by}" for c in before[0]}
     assert after[0][-1].changed_at == MOMENT_UTC and _is_utc(after[0][-1].changed_at)
+
+
+def _as_moved(change: FacilityChange) -> tuple[object, ...]:
+    return (change.action, change.changed_at, change.reason, change.before, change.after)

@@ -6,10 +6,16 @@ import pytest
 from sqlalchemy import func, select
 
 from qurb.app.web import create_app
+from qurb.audit._tables import AuditEntryRow
 from qurb.platform.database import make_engine
 from qurb.platform.settings import Settings
-from qurb.registry._tables import FacilityChangeRow, FacilityRow
+from qurb.registry._tables import FacilityRow
 from tests.web_clients import TestClient
+
+# The facility history: the audit entries about facilities.
+FACILITY_ENTRIES = (
+    select(func.count()).select_from(AuditEntryRow).where(AuditEntryRow.entity_kind == "facility")
+)
 
 AIN_BIDA = "03.231.81.03"  # rural commune of the prefecture of Fès
 
@@ -19,7 +25,12 @@ def _counts(url: str) -> tuple[int, int]:
     with engine.connect() as c:
         counts = (
             c.scalar(select(func.count()).select_from(FacilityRow)) or 0,
-            c.scalar(select(func.count()).select_from(FacilityChangeRow)) or 0,
+            c.scalar(
+                select(func.count())
+                .select_from(AuditEntryRow)
+                .where(AuditEntryRow.entity_kind == "facility")
+            )
+            or 0,
         )
     engine.dispose()
     return counts

@@ -15,14 +15,20 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from qurb.audit._tables import AuditEntryRow
 from qurb.caravans.records import read_record_file
 from qurb.kernel.actor import Actor
 from qurb.platform.database import make_engine, make_sessionmaker, transaction
 from qurb.platform.files import InputFileError
-from qurb.registry._tables import FacilityChangeRow, FacilityRow
+from qurb.registry._tables import FacilityRow
 from qurb.registry.imports import import_facilities
 from qurb.registry.service import RegistryError
 from qurb.territory._tables import TerritoryRow
+
+# The facility history: the audit entries about facilities.
+FACILITY_ENTRIES = (
+    select(func.count()).select_from(AuditEntryRow).where(AuditEntryRow.entity_kind == "facility")
+)
 
 AMINA = Actor.local("amina")
 HEADER = ["nom", "catégorie", "commune", "longitude", "latitude", "lits"]
@@ -44,7 +50,12 @@ def _state(factory: sessionmaker[Session]) -> tuple[int, int]:
     with transaction(factory) as s:
         return (
             s.scalar(select(func.count()).select_from(FacilityRow)) or 0,
-            s.scalar(select(func.count()).select_from(FacilityChangeRow)) or 0,
+            s.scalar(
+                select(func.count())
+                .select_from(AuditEntryRow)
+                .where(AuditEntryRow.entity_kind == "facility")
+            )
+            or 0,
         )
 
 

@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from qurb.audit._tables import AuditEntryRow
 from qurb.kernel.actor import Actor
 from qurb.kernel.errors import NotFound
 from qurb.platform.database import transaction
-from qurb.registry._tables import FacilityChangeRow, FacilityRow
+from qurb.registry._tables import FacilityRow
 from qurb.registry.model import Facility, FacilityChange, categories
 from qurb.registry.service import (
     FacilityCreate,
@@ -30,13 +31,23 @@ from qurb.registry.service import (
 from qurb.territory._tables import TerritoryRow
 from qurb.territory.service import TerritoryIndex
 
+# The facility history: the audit entries about facilities.
+FACILITY_ENTRIES = (
+    select(func.count()).select_from(AuditEntryRow).where(AuditEntryRow.entity_kind == "facility")
+)
+
 AIN_BIDA = "03.231.81.03"  # rural commune of the prefecture of Fès
 
 
 def _count(session: Session) -> tuple[int, int]:
     return (
         session.scalar(select(func.count()).select_from(FacilityRow)) or 0,
-        session.scalar(select(func.count()).select_from(FacilityChangeRow)) or 0,
+        session.scalar(
+            select(func.count())
+            .select_from(AuditEntryRow)
+            .where(AuditEntryRow.entity_kind == "facility")
+        )
+        or 0,
     )
 
 
@@ -157,9 +168,6 @@ def test_services_return_typed_facilities_with_every_field_of_the_record(
 ) -> None:
     assert [f.name for f in dataclasses.fields(Facility)] == [
         c.key for c in FacilityRow.__table__.columns
-    ]
-    assert [f.name for f in dataclasses.fields(FacilityChange)] == [
-        c.key for c in FacilityChangeRow.__table__.columns
     ]
     with transaction(scratch_factory) as s:
         [fid] = create_facilities(

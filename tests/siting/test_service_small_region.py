@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from qurb.algo.travel import StraightLineModel
+from qurb.audit import service as audit
+from qurb.audit.service import EntryFilter
 from qurb.kernel.actor import Actor
 from qurb.kernel.errors import NotFound
 from qurb.platform.database import transaction
@@ -106,6 +108,16 @@ def test_a_scenario_is_saved_read_back_and_an_unknown_one_is_not_found(
         assert (back.name, back.created_by) == ("Un centre à Imi n'Ouzrou", "planner")
         assert back.scenario.document() == scenario.document()
         assert [line.id for line in list_scenarios(s)] == [saved.id]
+        # The save is in the audit trail, by its actor, with what it achieved.
+        [entry] = audit.entries(s, EntryFilter(entity_kind="scenario", entity_id=saved.id))
+        assert (entry.action, entry.actor, entry.territory_code) == (
+            "scenario.create",
+            "planner",
+            PROVINCE_CODE,
+        )
+        assert entry.after is not None
+        assert entry.after["sites"] == [site.label for site in scenario.sites]
+        assert entry.after["newly_covered"] == scenario.summary.newly_covered
         with pytest.raises(ScenarioNotFound) as caught:
             get_scenario(s, "nope")
     assert isinstance(caught.value, NotFound)

@@ -12,11 +12,14 @@ from typing import Any
 from sqlalchemy import Engine, func, insert, select, text
 
 from qurb.app.schema import migrate
+from qurb.audit import service as audit
+from qurb.audit.model import AuditEvent
 from qurb.data import BUNDLED_DIR, read_bundled_csv, read_bundled_json
 from qurb.kernel import clock
+from qurb.kernel.actor import Actor
 from qurb.platform.database import make_sessionmaker, transaction
 from qurb.platform.tables import DatasetMetaRow
-from qurb.registry._tables import FacilityChangeRow, FacilityEditionRow, FacilityRow
+from qurb.registry._tables import FacilityEditionRow, FacilityRow
 from qurb.registry.facility_services import ServiceLine, apply_service_lines, parse_service_lines
 from qurb.registry.model import categories, facility_snapshot
 from qurb.territory._tables import AdjacencyRow, CensusRow, CommuneGeometryRow, TerritoryRow
@@ -261,18 +264,19 @@ def init_database(engine: Engine, progress: Callable[[str], None] | None = None)
         current, editions, outside = _facility_rows(now, province_of)
         session.execute(insert(FacilityRow), current)
         session.execute(insert(FacilityEditionRow), editions)
-        session.execute(
-            insert(FacilityChangeRow),
+        # Each facility's history starts with its load, in the audit trail.
+        audit.record_many(
+            session,
+            Actor.system(LOADER),
             [
-                {
-                    "facility_id": row["id"],
-                    "action": "create",
-                    "changed_by": LOADER,
-                    "changed_at": now,
-                    "reason": f"loaded from {row['source']}",
-                    "before": None,
-                    "after": facility_snapshot(row),
-                }
+                AuditEvent(
+                    "facility.create",
+                    "facility",
+                    row["id"],
+                    territory_code=row["commune_code"],
+                    after=facility_snapshot(row),
+                    reason=f"loaded from {row['source']}",
+                )
                 for row in current
             ],
         )

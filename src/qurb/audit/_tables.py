@@ -25,6 +25,7 @@ class AuditEntryRow(Base):
     territory_code: Mapped[str | None] = mapped_column(String(32))
     before: Mapped[str | None] = mapped_column(Text)  # canonical JSON
     after: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
     request_id: Mapped[str | None] = mapped_column(String(100))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))

@@ -48,9 +48,9 @@ JsonMapping = Mapping[str, Any]
 @dataclass(frozen=True)
 class AuditEvent:
     """What a service hands over when it writes: the action ("facility.update"), the
-    entity written (kind and id), its territory if it has one, and the entity before and
+    entity written (kind and id), its territory if it has one, the entity before and
     after the change as JSON-able mappings (None when it did not exist before, or no
-    longer exists after)."""
+    longer exists after), and the reason the writer gave, if any."""
 
     action: str
     entity_kind: str
@@ -58,6 +58,7 @@ class AuditEvent:
     territory_code: str | None = None
     before: JsonMapping | None = None
     after: JsonMapping | None = None
+    reason: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("action", "entity_kind", "entity_id"):
@@ -65,6 +66,7 @@ class AuditEvent:
                 raise ValueError(f"an audit event needs its {name}")
             check_text(name, getattr(self, name))
         check_text("territory_code", self.territory_code)
+        check_text("reason", self.reason)
         for name in ("before", "after"):
             value = getattr(self, name)
             if value is not None:
@@ -105,6 +107,7 @@ class AuditEntry:
     territory_code: str | None
     before: JsonMapping | None
     after: JsonMapping | None
+    reason: str | None
     request_id: str | None
     prev_hash: str
     hash: str
@@ -124,6 +127,7 @@ class AuditEntry:
             "territory_code": self.territory_code,
             "before": self.before,
             "after": self.after,
+            "reason": self.reason,
             "request_id": self.request_id,
         }
 
@@ -208,6 +212,7 @@ def compute_entry(
         "territory_code": event.territory_code,
         "before": event.before,
         "after": event.after,
+        "reason": event.reason,
         "request_id": request_id,
     }
     draft = AuditEntry(**fields, prev_hash=prev_hash, hash="")

@@ -11,9 +11,11 @@ write come first, as every write does there."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -21,7 +23,7 @@ from sqlalchemy import Select, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from qurb.audit._tables import HEAD_ID, AuditEntryRow, AuditHeadRow
-from qurb.audit.keys import ServerKey
+from qurb.audit.keys import ServerKey, key_path, load_or_create_key
 from qurb.audit.model import (
     GENESIS_HASH,
     AuditEntry,
@@ -34,6 +36,7 @@ from qurb.audit.model import (
 )
 from qurb.kernel import clock
 from qurb.kernel.actor import Actor
+from qurb.platform.request_log import REQUEST_ID
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,71 @@ def append(
     return entry
 
 
+def append_many(
+    session: Session,
+    actor: Actor,
+    events: Sequence[AuditEvent],
+    *,
+    signer: ServerKey,
+    request_id: str | None = None,
+) -> int:
+    """Record many events by one actor at once (a dataset load, an import), in the
+    session's transaction: the same chain as one `append` each, one insert and one head
+    signature for all. Returns how many were recorded."""
+    if not events:
+        return 0
+    _lock_head(session)
+    head = session.execute(_READ_HEAD).one()
+    seq, previous, when = head.seq, head.hash, clock.now()
+    rows = []
+    for event in events:
+        seq += 1
+        entry = compute_entry(seq, when, actor, event, previous, request_id=request_id)
+        rows.append(_row(entry))
+        previous = entry.hash
+    session.execute(_INSERT_ENTRY, rows)
+    signed = signer.sign_head(seq, previous)
+    session.execute(
+        _WRITE_HEAD,
+        {
+            "new_seq": signed.seq,
+            "new_hash": signed.hash,
+            "new_signature": signed.signature,
+            "new_key_id": signed.key_id,
+        },
+    )
+    return len(rows)
+
+
+def record(session: Session, actor: Actor, event: AuditEvent) -> AuditEntry:
+    """What every write calls: `append` with the server key of the session's database and
+    the request being served (its id, when there is one), in the write's transaction."""
+    return append(session, actor, event, request_id=REQUEST_ID.get(), signer=signer_for(session))
+
+
+def record_many(session: Session, actor: Actor, events: Sequence[AuditEvent]) -> int:
+    """`append_many` with the server key of the session's database."""
+    return append_many(
+        session, actor, events, request_id=REQUEST_ID.get(), signer=signer_for(session)
+    )
+
+
+_signers: dict[Path, ServerKey] = {}
+_signers_lock = threading.Lock()
+
+
+def signer_for(session: Session) -> ServerKey:
+    """The key that signs the head of the session's database (created on first use), read
+    once per process and key file."""
+    url = session.get_bind().engine.url.render_as_string(hide_password=False)
+    path = key_path(url)
+    with _signers_lock:
+        signer = _signers.get(path)
+        if signer is None:
+            signer = _signers[path] = load_or_create_key(path)
+    return signer
+
+
 def _lock_head(session: Session) -> None:
     """Take the head for this transaction: an UPDATE that changes nothing locks the row
     (PostgreSQL) or the database for writing (SQLite) until commit or rollback."""
@@ -124,6 +192,17 @@ def head(session: Session) -> AuditHead:
     if row is None:
         return AuditHead(0, GENESIS_HASH, None, None)
     return AuditHead(row.seq, row.hash, row.signature, row.key_id)
+
+
+def last_seq(session: Session, entity_kind: str) -> int:
+    """The seq of the last entry about an entity of this kind (0: none): a number that
+    changes with every write to such entities, whichever process made it."""
+    return (
+        session.scalar(
+            select(func.max(AuditEntryRow.seq)).where(AuditEntryRow.entity_kind == entity_kind)
+        )
+        or 0
+    )
 
 
 def count(session: Session) -> int:
@@ -179,6 +258,7 @@ def _row(entry: AuditEntry) -> dict[str, object]:
         "territory_code": entry.territory_code,
         "before": None if entry.before is None else dump_json(entry.before),
         "after": None if entry.after is None else dump_json(entry.after),
+        "reason": entry.reason,
         "request_id": entry.request_id,
         "prev_hash": entry.prev_hash,
         "hash": entry.hash,
@@ -199,6 +279,7 @@ def _entry(row: AuditEntryRow) -> AuditEntry:
         territory_code=row.territory_code,
         before=None if row.before is None else json.loads(row.before),
         after=None if row.after is None else json.loads(row.after),
+        reason=row.reason,
         request_id=row.request_id,
         prev_hash=row.prev_hash,
         hash=row.hash,

@@ -14,6 +14,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from qurb.audit import service as audit
+from qurb.audit.model import AuditEvent
 from qurb.caravans._tables import CaravanRecordRow, CaravanStopRow
 from qurb.caravans.store import get_campaign, spec_list
 from qurb.caravans.visit_record import RECORD_COLUMNS, RecordContext, VisitRecordRow
@@ -172,6 +174,21 @@ def record_visits(
             )
         )
     session.flush()
+    audit.record(
+        session,
+        actor,
+        AuditEvent(
+            "campaign.record",
+            "campaign",
+            campaign_id,
+            after={
+                "rows": len(accepted),
+                "visits": sorted({stop.number for stop, _ in accepted}),
+                "batch_sha256": batch,
+                "source": source,
+            },
+        ),
+    )
     return len(accepted)
 
 

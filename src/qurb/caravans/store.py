@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from qurb.audit import service as audit
+from qurb.audit.model import AuditEvent
 from qurb.caravans._tables import CaravanCampaignRow, CaravanStopRow
 from qurb.caravans.model import CampaignNotFound, CampaignSpec
 from qurb.caravans.plan import CampaignPlan
@@ -51,6 +53,21 @@ def save_campaign(session: Session, actor: Actor, spec: CampaignSpec, plan: Camp
             )
         )
     session.flush()
+    audit.record(
+        session,
+        actor,
+        AuditEvent(
+            "campaign.create",
+            "campaign",
+            campaign_id,
+            territory_code=plan.campaign.territory.code,
+            after={
+                "name": spec.name,
+                "spec": spec.model_dump(mode="json"),
+                "visits": len(plan.stops),
+            },
+        ),
+    )
     return campaign_id
 
 

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 class ActorKind(enum.StrEnum):
     LOCAL = "local"  # a person on this machine or a local-mode server: trusted, no grants
     SYSTEM = "system"  # Qurb itself (loading the bundled dataset, migrations)
+    # A name recorded before anyone signed in (the history moved into the audit trail):
+    # whatever the client or `--by` gave, shown as `unverified:<name>`.
+    UNVERIFIED = "unverified"
 
 
 @dataclass(frozen=True)

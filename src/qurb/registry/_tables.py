@@ -11,7 +11,6 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -73,18 +72,3 @@ class FacilityEditionRow(Base):
     commune_code: Mapped[str] = mapped_column(String(16), ForeignKey("territories.code"))
     source_file: Mapped[str] = mapped_column(String(200))
     source_row: Mapped[int] = mapped_column(Integer)
-
-
-class FacilityChangeRow(Base):
-    """Every change to the registry: who, when, what before, what after."""
-
-    __tablename__ = "facility_changes"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    facility_id: Mapped[str] = mapped_column(String(80), index=True)
-    action: Mapped[str] = mapped_column(String(24))
-    changed_by: Mapped[str] = mapped_column(String(120))
-    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    reason: Mapped[str | None] = mapped_column(Text)
-    before: Mapped[dict[str, object] | None] = mapped_column(JSON)
-    after: Mapped[dict[str, object] | None] = mapped_column(JSON)

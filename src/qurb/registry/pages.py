@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from qurb.registry._tables import FacilityChangeRow
+from qurb.audit import service as audit
 
 
 def registry_version(session: Session) -> int:
-    """A number that changes with every registry write (each one records a change row),
+    """A number that changes with every registry write (each one appends its audit entry),
     whichever process made it: the key for caching anything computed from facilities."""
-    return session.scalar(select(func.max(FacilityChangeRow.id))) or 0
+    return audit.last_seq(session, "facility")

@@ -2,15 +2,14 @@
 history. A closed facility is read-only until it is reopened.
 
 Every write goes through `validate_*` (the same rules for the CLI, imports and the web
-app) and is one transaction that also writes a `facility_changes` row: who, when, the
-facility before and after.
+app) and is one transaction that also appends its audit entry (`qurb.audit`): who, when,
+why, the facility before and after. The facility history is read from the audit trail.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 from uuid import uuid4
 
@@ -18,6 +17,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from qurb.audit import service as audit
+from qurb.audit.model import AuditEntry, AuditEvent
 from qurb.kernel import clock
 from qurb.kernel.actor import Actor
 from qurb.kernel.errors import Conflict, FieldError, InputError, NotFound
@@ -25,7 +26,7 @@ from qurb.kernel.i18n import problem
 from qurb.kernel.ids import slug
 from qurb.kernel.names import fold_name
 from qurb.kernel.values import Count, Identifier, Name, Text
-from qurb.registry._tables import FacilityChangeRow, FacilityRow
+from qurb.registry._tables import FacilityRow
 from qurb.registry.facility_services import (
     facility_services,
     known_services,
@@ -253,26 +254,25 @@ class Validator:
         )
 
 
-def _record_change(
-    session: Session,
+def _change_event(
     facility_id: str,
     action: str,
-    changed_by: str,
     before: Mapping[str, Any] | None,
     after: Mapping[str, Any] | None,
     reason: str | None,
-    when: datetime,
-) -> None:
-    session.add(
-        FacilityChangeRow(
-            facility_id=facility_id,
-            action=action,
-            changed_by=changed_by,
-            changed_at=when,
-            reason=reason,
-            before=None if before is None else facility_snapshot(dict(before)),
-            after=None if after is None else facility_snapshot(dict(after)),
-        )
+) -> AuditEvent:
+    """A registry write as the audit trail records it (the facility history is a view of
+    the trail: `facility_history`)."""
+    before = None if before is None else facility_snapshot(dict(before))
+    after = None if after is None else facility_snapshot(dict(after))
+    return AuditEvent(
+        f"facility.{action}",
+        "facility",
+        facility_id,
+        territory_code=(after or before or {}).get("commune_code"),
+        before=before,
+        after=after,
+        reason=reason,
     )
 
 
@@ -287,9 +287,17 @@ def _facility(row: FacilityRow) -> Facility:
     return Facility(**{**values, "services": None if services is None else tuple(services)})
 
 
-def _change(row: FacilityChangeRow) -> FacilityChange:
-    columns = FacilityChangeRow.__table__.columns
-    return FacilityChange(**{column.key: getattr(row, column.key) for column in columns})
+def _change(entry: AuditEntry) -> FacilityChange:
+    return FacilityChange(
+        id=entry.seq,
+        facility_id=entry.entity_id,
+        action=entry.action.removeprefix("facility."),
+        changed_by=entry.actor,
+        changed_at=entry.time,
+        reason=entry.reason,
+        before=None if entry.before is None else dict(entry.before),
+        after=None if entry.after is None else dict(entry.after),
+    )
 
 
 def validate_facilities(
@@ -331,12 +339,14 @@ def create_facilities(
     if clashes:
         raise RegistryError(clashes, source)
     now = clock.now()
+    events = []
     for values in accepted:
         if source:
             values["source"] = source
         session.add(FacilityRow(**values, updated_at=now))
-        _record_change(session, values["id"], "create", actor.name, None, values, reason, now)
+        events.append(_change_event(values["id"], "create", None, values, reason))
     session.flush()
+    audit.record_many(session, actor, events)
     return [v["id"] for v in accepted]
 
 
@@ -412,8 +422,8 @@ def update_facility(
     now = clock.now()
     row.updated_at = now
     action = "recategorise" if "category" in changes else "update"
-    _record_change(session, facility_id, action, actor.name, before, _as_dict(row), reason, now)
     session.flush()
+    audit.record(session, actor, _change_event(facility_id, action, before, _as_dict(row), reason))
     return _facility(row)
 
 
@@ -462,20 +472,18 @@ def _set_status(
     now = clock.now()
     row.status, row.updated_at = status.value, now
     action = "close" if status is Status.CLOSED else "reopen"
-    _record_change(session, row.id, action, actor.name, before, _as_dict(row), reason, now)
     session.flush()
+    audit.record(session, actor, _change_event(row.id, action, before, _as_dict(row), reason))
     return _facility(row)
 
 
 def facility_history(session: Session, facility_id: str) -> list[FacilityChange]:
-    """Every change to the facility, oldest first; NotFound for an unknown id."""
+    """Every change to the facility, oldest first, as the audit trail holds them (changes
+    made before sign-in existed name their author `unverified:<name>`); NotFound for an
+    unknown id."""
     _facility_row(session, facility_id)
-    query = (
-        select(FacilityChangeRow)
-        .where(FacilityChangeRow.facility_id == facility_id)
-        .order_by(FacilityChangeRow.id)
-    )
-    return [_change(row) for row in session.scalars(query)]
+    trail = audit.entries(session, audit.EntryFilter(entity_kind="facility", entity_id=facility_id))
+    return [_change(entry) for entry in trail]
 
 
 def _facility_query(flt: FacilityFilter, index: TerritoryIndex | None) -> Select[FacilityRow]:

@@ -24,6 +24,8 @@ from sqlalchemy.orm import Session
 from qurb.access.service import summary_level
 from qurb.algo.siting_problem import SitingError, SitingProblem, SitingResult
 from qurb.algo.travel import Points, TravelTimeModel
+from qurb.audit import service as audit
+from qurb.audit.model import AuditEvent
 from qurb.kernel import clock
 from qurb.kernel.actor import Actor
 from qurb.kernel.errors import FieldError, NotFound
@@ -407,6 +409,26 @@ def save_scenario(session: Session, actor: Actor, name: str, scenario: Scenario)
     )
     session.add(row)
     session.flush()
+    summary = scenario.summary
+    audit.record(
+        session,
+        actor,
+        AuditEvent(
+            "scenario.create",
+            "scenario",
+            row.id,
+            territory_code=scenario.territory.code,
+            after={
+                "name": name,
+                "kind": row.kind,
+                "params": row.params,
+                "sites": [site.label for site in scenario.sites],
+                "covered_before_pct": summary.covered_before_pct,
+                "covered_after_pct": summary.covered_after_pct,
+                "newly_covered": summary.newly_covered,
+            },
+        ),
+    )
     return _saved(row)
 
 
