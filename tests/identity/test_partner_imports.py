@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -199,6 +201,10 @@ def test_files_that_are_not_partner_files_are_refused(db: Any, tmp_path: Path) -
     with pytest.raises(InputFileError) as refused:
         _import(db, _csv(tmp_path / "three.csv", EIGHT[:3]), limits=FileLimits(max_rows=2))
     assert refused.value.code == "too_many_rows"
+    not_a_list.write_text('[{"id": "drs-fes-meknes", "id": "drs-fm"}]', encoding="utf-8")
+    with pytest.raises(InputFileError) as refused:
+        _import(db, not_a_list)
+    assert refused.value.code == "partner_bad_json" and "'id' is given twice" in str(refused.value)
     (tmp_path / "p.xlsx").write_bytes(b"")
     with pytest.raises(InputFileError) as refused:
         _import(db, tmp_path / "p.xlsx")
@@ -242,3 +248,34 @@ def test_an_export_imported_into_a_database_without_partners_exports_the_same(
         assert lines[0].startswith("# Sources: Haut-Commissariat au Plan")
         assert lines[2].split(",")[:8] == HEADER[:8]
         assert "contact_2_phone" in lines[2]
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(bad=st.sets(st.integers(0, len(EIGHT) - 1)), fmt=st.sampled_from(["csv", "json"]))
+def test_an_import_writes_every_row_or_none(
+    db: Any, tmp_path: Path, bad: set[int], fmt: str
+) -> None:
+    factory, _ = db
+    rows = [{**p, "territory_code": "03.999"} if i in bad else dict(p) for i, p in enumerate(EIGHT)]
+    if fmt == "csv":
+        path = _csv(tmp_path / "p.csv", rows)
+    else:
+        path = tmp_path / "p.json"
+        path.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    entries = counts(factory)[2]
+    if not bad:
+        assert len(_import(db, path)) == len(EIGHT)
+        assert counts(factory) == (8, 2, entries + 8)
+        with transaction(factory) as session:  # empty again for the next example
+            session.execute(delete(PartnerContactRow))
+            session.execute(delete(PartnerRow))
+        return
+    with pytest.raises(InputError) as refused:
+        _import(db, path)
+    first_row = 2 if fmt == "csv" else 1  # a CSV's first partner is on line 2
+    assert [p.row for p in refused.value.errors] == [first_row + i for i in sorted(bad)]
+    assert counts(factory) == (0, 0, entries)

@@ -107,6 +107,21 @@ def _read_csv(path: Path, limits: FileLimits) -> list[tuple[int, dict[str, Any]]
     return [(record.number, _csv_values(record.values)) for record in records]
 
 
+class _GivenTwice(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _once_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are each given once (JSON would keep the last silently)."""
+    found = dict(pairs)
+    if len(found) < len(pairs):
+        keys = [key for key, _ in pairs]
+        raise _GivenTwice(next(k for i, k in enumerate(keys) if k in keys[:i]))
+    return found
+
+
 def _read_json(path: Path, limits: FileLimits) -> list[tuple[int, dict[str, Any]]]:
     if not path.exists():
         raise InputFileError(
@@ -118,7 +133,13 @@ def _read_json(path: Path, limits: FileLimits) -> list[tuple[int, dict[str, Any]
             f"{path}: {size / _MB:,.1f} MB, over the limit of {limits.max_file_mb:,} MB per file"
         )
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_once_each)
+    except _GivenTwice as twice:
+        raise InputFileError(
+            f"{path}: member {twice.key!r} is given twice in one object; keep one",
+            code="partner_bad_json",
+            values={"path": str(path)},
+        ) from None
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
         raise InputFileError(
             f"{path}: not valid JSON ({error})",
