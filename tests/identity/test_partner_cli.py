@@ -55,6 +55,7 @@ def test_import_list_show_export_and_the_audit_chain(scratch_db: str, tmp_path: 
     checked = runner.invoke(app, ["partners", "import", str(path), "--check", "--db", scratch_db])
     assert checked.exit_code == 0, checked.output
     assert "Checked 2 partners" in checked.output
+    assert not (tmp_path / "audit.key").exists()  # a check makes no key
     listed = runner.invoke(app, ["partners", "list", "--format", "json", "--db", scratch_db])
     assert json.loads(listed.stdout)["rows"] == []
 

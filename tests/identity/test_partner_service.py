@@ -178,6 +178,17 @@ def test_an_update_changes_only_the_fields_given_and_is_audited(db: Any) -> None
     assert second.after == latest.snapshot()
     assert latest.contacts == (Contact("Bureau d'ordre"),) and latest.name_en is None
     assert counts(factory) == (1, 1, 3)
+    with transaction(factory) as session:
+        cleared = update_partner(
+            session,
+            AMINA,
+            "chu-hassan-ii-fes",
+            PartnerUpdate(contacts=None),
+            facility_exists=known_facility,
+            signer=key,
+        )
+    assert cleared.contacts == ()
+    assert counts(factory) == (1, 0, 4)
 
 
 def test_deactivating_and_reactivating_are_audited_and_refused_twice(db: Any) -> None:

@@ -268,6 +268,8 @@ def update_partner(
     row = _row(session, partner_id)
     before = _read(session, row)
     given = update.model_dump(exclude_unset=True)
+    if "contacts" in given and given["contacts"] is None:  # no contacts: none left
+        given["contacts"] = []
     cleared = [name for name in REQUIRED_FIELDS if name in given and given[name] is None]
     if cleared:
         raise InputError([problem(name, "partner_required") for name in cleared], partner_id)

@@ -16,7 +16,7 @@ a `FacilityLookup` the caller hands over: identity sits below the registry."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Annotated, Any
@@ -244,11 +244,3 @@ class Partner:
             "active": self.active,
             "contacts": [c.values() for c in self.contacts],
         }
-
-
-def contacts_from(items: list[Mapping[str, Any]] | list[ContactIn]) -> tuple[Contact, ...]:
-    out = []
-    for item in items:
-        values = item.model_dump() if isinstance(item, ContactIn) else dict(item)
-        out.append(Contact(**values))
-    return tuple(out)
