@@ -67,6 +67,10 @@ def scratch_db(national_db_file: tuple[Path, InitReport], tmp_path: Path) -> Ite
     """A private copy of the national database that a test may write to; its URL."""
     copy = tmp_path / "scratch.sqlite"
     shutil.copyfile(national_db_file[0], copy)
+    # The key that signed its audit trail travels with it, as it must with any copy.
+    key = national_db_file[0].with_name(national_db_file[0].name + ".audit-key")
+    if key.exists():
+        shutil.copyfile(key, copy.with_name(copy.name + ".audit-key"))
     yield f"sqlite:///{copy}"
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from babel import Locale
 
 from qurb.caravans.schedule import DROP_REASONS
+from qurb.identity.partners import PartnerKind
 from qurb.kernel.i18n import CLDR_LOCALES, LANGS, PLACEHOLDER, catalogue, translate
 from qurb.kernel.rows import PYDANTIC_TYPES
 from qurb.registry.model import Sector
@@ -104,6 +105,7 @@ BUILT = {
     "caravan.reason.": DROP_REASONS,
     "level.": tuple(str(level) for level in TerritoryLevel),
     "sector.": tuple(s.value for s in Sector),
+    "partner.kind.": tuple(k.value for k in PartnerKind),  # identity.partner_cli.kind_label
     "error.": ("not_found", "method_not_allowed"),  # app.errors.HTTP_CODES
     "reason.pydantic.": PYDANTIC_TYPES,
 }

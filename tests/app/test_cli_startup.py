@@ -70,7 +70,16 @@ def test_help_lists_every_command_and_imports_no_feature(tmp_path: Path) -> None
     assert _loaded(modules, *HEAVY) == []
     # Nor the database layer, NumPy, the web framework or any feature's module.
     assert _loaded(modules, "sqlalchemy", "numpy", "fastapi", "starlette") == []
-    features = ("territory", "registry", "norms", "access", "siting", "caravans", "indicators")
+    features = (
+        "territory",
+        "identity",
+        "registry",
+        "norms",
+        "access",
+        "siting",
+        "caravans",
+        "indicators",
+    )
     assert _loaded(modules, *(f"qurb.{name}" for name in features)) == []
     assert "qurb.app.cli" in modules  # the listing was taken from the run itself
 

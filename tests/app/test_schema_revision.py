@@ -26,6 +26,8 @@ def test_schema_revision_is_alembic_head() -> None:
     assert ScriptDirectory.from_config(config).get_current_head() == SCHEMA_REVISION
 
 
+# The tables revision 0007 and later made (those referring to others first).
+SINCE_0007 = ("partner_contacts", "partners", "audit_head", "audit_entries")
 # The facility history's table before revision 0007 moved it into the audit trail.
 FACILITY_CHANGES = """CREATE TABLE facility_changes (
     id INTEGER NOT NULL PRIMARY KEY, facility_id VARCHAR(80) NOT NULL,
@@ -34,9 +36,10 @@ FACILITY_CHANGES = """CREATE TABLE facility_changes (
 
 
 def _before_0007(connection: Connection, history: Sequence[Mapping[str, Any]] = ()) -> None:
-    """The audit trail's tables gone, the facility history in its own table again."""
-    connection.execute(text("DROP TABLE audit_head"))
-    connection.execute(text("DROP TABLE audit_entries"))
+    """The tables of revision 0007 and later gone (the audit trail's, the partners'), the
+    facility history in its own table again."""
+    for table in SINCE_0007:
+        connection.execute(text(f"DROP TABLE {table}"))
     connection.execute(text(FACILITY_CHANGES))
     for index in ("changed_at", "facility_id"):
         connection.execute(
@@ -71,7 +74,7 @@ def test_a_database_at_0001_gains_the_later_tables(scratch_db: str) -> None:
     assert schema_revision(engine) == "0001"
     assert upgrade_if_behind(engine) is True
     assert schema_revision(engine) == SCHEMA_REVISION
-    assert all(inspect(engine).has_table(table) for table in (*later, "audit_entries"))
+    assert all(inspect(engine).has_table(table) for table in (*later, *SINCE_0007))
     assert not inspect(engine).has_table("facility_changes")
     assert "services" in {c["name"] for c in inspect(engine).get_columns("facilities")}
     assert upgrade_if_behind(engine) is False

@@ -15,7 +15,10 @@ from typer.core import TyperCommand, TyperGroup
 from qurb.app.features import Command, commands, resolve
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
     from typer import _click as click  # Typer's own Click, for the types
 
 # The composition root's own commands (`app.commands`), listed first.
@@ -87,6 +90,8 @@ class LazyGroup(TyperGroup):
             return TyperCommand(cmd_name, help=declared.help)
         _install_database_preparer()
         self.commands[cmd_name] = load_command(declared)
+        if declared.app.startswith("qurb.identity.partner_cli:"):
+            _install_facility_lookup()
         return self.commands[cmd_name]
 
     def resolve_command(
@@ -136,6 +141,20 @@ def _install_database_preparer() -> None:
     from qurb.platform.cli import set_engine_preparer
 
     set_engine_preparer(_prepare)
+
+
+def _install_facility_lookup() -> None:
+    """Partners name registry facilities; identity sits below the registry, so the
+    composition root hands it the registry's lookup."""
+    from qurb.identity.partner_cli import set_facility_lookup
+
+    set_facility_lookup(_registry_lookup)
+
+
+def _registry_lookup(session: Session) -> Callable[[str], bool]:
+    from qurb.registry.lookups import facility_exists
+
+    return lambda facility_id: facility_exists(session, facility_id)
 
 
 def _prepare(engine: Engine) -> None:

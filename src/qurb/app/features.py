@@ -73,6 +73,18 @@ FEATURES: tuple[Feature, ...] = (
         ("qurb.territory._tables",),
     ),
     Feature(
+        "identity",
+        commands=(
+            Command(
+                "partners",
+                "qurb.identity.partner_cli:partners_app",
+                "Partners, the organisations that sign conventions: list, show, import, export.",
+                group=True,
+            ),
+        ),
+        tables=("qurb.identity._partner_tables",),
+    ),
+    Feature(
         "registry",
         ("qurb.registry.api:router", "qurb.registry.reference:router"),
         (

@@ -4,6 +4,6 @@ entry altered, deleted, reordered or cut from the tail (see `model` for what it 
 find alone).
 
 Groundwork: the entries, the chain, the key, `append` in the caller's transaction,
-reading and checking, and the `qurb audit` commands. No service writes to it yet: the
-registry's edits, the other writes, sign-ins and grants append to it when accounts come,
-and its API and page come with them."""
+reading and checking, and the `qurb audit` commands. The partners' service writes to it;
+the registry's edits, the other writes, sign-ins and grants append to it when accounts
+come, and its API and page come with them."""
