@@ -73,6 +73,19 @@ FEATURES: tuple[Feature, ...] = (
         ("qurb.territory._tables",),
     ),
     Feature(
+        "identity",
+        commands=(
+            Command(
+                "users",
+                "qurb.identity.account_cli:users_app",
+                "Accounts and their grants: create, list, grant, revoke, disable, anonymise, "
+                "reset a password.",
+                group=True,
+            ),
+        ),
+        tables=("qurb.identity._account_tables",),
+    ),
+    Feature(
         "registry",
         ("qurb.registry.api:router", "qurb.registry.reference:router"),
         (

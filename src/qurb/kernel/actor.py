@@ -11,6 +11,7 @@ from dataclasses import dataclass
 class ActorKind(enum.StrEnum):
     LOCAL = "local"  # a person on this machine or a local-mode server: trusted, no grants
     SYSTEM = "system"  # Qurb itself (loading the bundled dataset, migrations)
+    ACCOUNT = "account"  # a signed-in account, named by its id (qurb.identity)
 
 
 @dataclass(frozen=True)

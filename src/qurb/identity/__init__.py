@@ -1,0 +1,1 @@
+"""Partners, accounts, roles and grants: who acts, for which partner, over what."""
