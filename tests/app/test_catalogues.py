@@ -10,6 +10,7 @@ from pathlib import Path
 from babel import Locale
 
 from qurb.caravans.schedule import DROP_REASONS
+from qurb.identity.permissions import Role
 from qurb.kernel.i18n import CLDR_LOCALES, LANGS, PLACEHOLDER, catalogue, translate
 from qurb.kernel.rows import PYDANTIC_TYPES
 from qurb.registry.model import Sector
@@ -102,6 +103,7 @@ NOT_KEYS = {"census."}
 # Keys the page builds from codes, with every code they can take.
 BUILT = {
     "caravan.reason.": DROP_REASONS,
+    "account.role.": tuple(role.value for role in Role),  # role labels, by role
     "level.": tuple(str(level) for level in TerritoryLevel),
     "sector.": tuple(s.value for s in Sector),
     "error.": ("not_found", "method_not_allowed"),  # app.errors.HTTP_CODES

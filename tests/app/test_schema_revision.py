@@ -23,6 +23,10 @@ def test_schema_revision_is_alembic_head() -> None:
 def test_a_database_at_0001_gains_the_later_tables(scratch_db: str) -> None:
     engine = make_engine(scratch_db)
     later = (
+        "sign_in_failures",
+        "account_grants",
+        "account_tokens",
+        "accounts",
         "audit_head",
         "audit_entries",
         "job_slots",
@@ -50,7 +54,15 @@ def test_a_database_at_0003_gains_per_facility_services(scratch_db: str) -> None
     bundled lines; other rows keep NULL, read as their category's defaults."""
     engine = make_engine(scratch_db)
     with engine.begin() as connection:  # as a database made before revision 0004
-        for table in ("audit_head", "audit_entries", "job_slots"):
+        for table in (
+            "sign_in_failures",
+            "account_grants",
+            "account_tokens",
+            "accounts",
+            "audit_head",
+            "audit_entries",
+            "job_slots",
+        ):
             connection.execute(text(f"DROP TABLE {table}"))
         connection.execute(text("ALTER TABLE facilities DROP COLUMN services"))
         connection.execute(text("UPDATE alembic_version SET version_num = '0003'"))
