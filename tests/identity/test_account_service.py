@@ -68,6 +68,7 @@ def test_usernames_are_unique_whatever_their_case(db: Db) -> None:
         ("you sef", PASSWORD, "account_bad_username"),
         ("y" * 65, PASSWORD, "account_bad_username"),
         ("é-lève", PASSWORD, "account_bad_username"),
+        ("Anonymised-3", PASSWORD, "account_bad_username"),  # kept for anonymised accounts
     ],
 )
 def test_bad_names_and_passwords_are_refused_and_nothing_is_written(

@@ -270,3 +270,25 @@ def test_anonymising_keeps_the_audit_chain_intact_and_names_nobody(
     verified = CliRunner().invoke(cli_app, ["audit", "verify", "--db", db.url], env=env)
     assert verified.exit_code == 0, verified.output
     assert f"{len(db.entries())} entries, chain intact" in verified.output
+
+
+def test_account_writes_by_an_account_need_the_permission(db: Db, people: dict[str, int]) -> None:
+    editor, drs = account_actor(people["editor"]), account_actor(people["drs"])
+    youssef = account_actor(people["youssef"])
+    before = len(db.entries())
+    with transaction(db.factory) as session:
+        for actor in (editor, drs):  # a partner administrator lacks accounts.admin
+            with pytest.raises(Forbidden) as refused_write:
+                account_service.set_disabled(session, actor, "youssef", True, signer=db.key)
+            assert refused_write.value.code == "account_not_allowed"
+        with pytest.raises(Forbidden):
+            token_service.create_token(session, editor, people["youssef"], "x", signer=db.key)
+    assert len(db.entries()) == before
+    with transaction(db.factory) as session:  # partners.admin may create staff accounts
+        new = account_service.NewAccount("nadia", "Nadia", "a long enough secret")
+        account_service.create_account(session, drs, new, signer=db.key)
+        token_service.create_token(session, youssef, people["youssef"], "mine", signer=db.key)
+    assert [(e.action, e.actor) for e in db.entries()[before:]] == [
+        ("account.create", str(people["drs"])),
+        ("token.create", str(people["youssef"])),
+    ]

@@ -40,12 +40,15 @@ def username_key(username: str) -> str:
 
 
 def check_username(username: str) -> str:
+    """The username, stripped; refused unless it follows the rules (names beginning
+    `anonymised-` are kept for anonymised accounts)."""
     name = username.strip()
-    if len(name) > MAX_USERNAME_CHARS or not USERNAME.fullmatch(name):
+    reserved = username_key(name).startswith(f"{ANONYMISED_NAME}-")
+    if len(name) > MAX_USERNAME_CHARS or not USERNAME.fullmatch(name) or reserved:
         shown = name[:MAX_USERNAME_CHARS]
         raise AccountInputError(
             f"username {shown!r}: 2 to {MAX_USERNAME_CHARS} ASCII letters, digits and . _ - @, "
-            "starting with a letter or a digit",
+            "starting with a letter or a digit, not beginning anonymised-",
             code="account_bad_username",
             values={"username": repr(shown), "max": MAX_USERNAME_CHARS},
         )

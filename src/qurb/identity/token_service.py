@@ -69,17 +69,12 @@ class TokenCheck:
     def raise_if_refused(self) -> Account:
         if self.account is not None:
             return self.account
-        messages = {
-            "token_expired": "this token has expired",
-            "token_revoked": "this token was revoked",
-            "token_account_disabled": "this token's account is disabled",
-        }
         if self.refusal == "token_expired":
-            raise Forbidden(messages["token_expired"], code="token_expired")
+            raise Forbidden("this token has expired", code="token_expired")
         if self.refusal == "token_revoked":
-            raise Forbidden(messages["token_revoked"], code="token_revoked")
+            raise Forbidden("this token was revoked", code="token_revoked")
         if self.refusal == "token_account_disabled":
-            raise Forbidden(messages["token_account_disabled"], code="token_account_disabled")
+            raise Forbidden("this token's account is disabled", code="token_account_disabled")
         raise Forbidden("no such token", code="token_unknown")
 
 
