@@ -1,7 +1,7 @@
 """accounts, their API tokens and grants, and the sign-in failures
 
 Revision ID: 0009
-Revises: 0008
+Revises: 0007 (0008 once the partners' migration is merged)
 Create Date: 2026-12-05 22:30:00
 
 `accounts` (Argon2id password hashes), `account_tokens` (SHA-256 of personal API tokens),
@@ -11,15 +11,13 @@ sign-in throttle counts), all empty.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-# Follows the partners' migration (0008); until that one is in this tree, the audit
-# trail's (0007). Once both are in, this is the literal "0008".
-down_revision = "0008" if any(Path(__file__).parent.glob("0008_*.py")) else "0007"
+# The partners' migration, "0008", is written beside this one; until both are merged this
+# follows the audit trail's. Merging them: this becomes "0008" (the Revises line too).
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
