@@ -6,6 +6,7 @@ intact and holds no name."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
 from typer.testing import CliRunner
 
 from qurb.app.cli import app as cli_app
@@ -292,3 +293,21 @@ def test_account_writes_by_an_account_need_the_permission(db: Db, people: dict[s
         ("account.create", str(people["drs"])),
         ("token.create", str(people["youssef"])),
     ]
+
+
+def test_permissions_for_reads_the_grants_in_one_query(db: Db, people: dict[str, int]) -> None:
+    statements: list[str] = []
+    engine = db.factory.kw["bind"]
+
+    def seen(_conn, _cursor, statement, *_rest) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    target = target_in(INDEX, AGDAL)  # the ancestors come from the index, not the database
+    with transaction(db.factory) as session:
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            found = permissions_for(session, people["drs"], target)
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+    assert Permission.PARTNERS_ADMIN in found
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
