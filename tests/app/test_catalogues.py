@@ -11,6 +11,7 @@ from babel import Locale
 
 from qurb.caravans.schedule import DROP_REASONS
 from qurb.identity.partners import PartnerKind
+from qurb.identity.permissions import Role
 from qurb.kernel.i18n import CLDR_LOCALES, LANGS, PLACEHOLDER, catalogue, translate
 from qurb.kernel.rows import PYDANTIC_TYPES
 from qurb.registry.model import Sector
@@ -103,6 +104,7 @@ NOT_KEYS = {"census."}
 # Keys the page builds from codes, with every code they can take.
 BUILT = {
     "caravan.reason.": DROP_REASONS,
+    "account.role.": tuple(role.value for role in Role),  # role labels, by role
     "level.": tuple(str(level) for level in TerritoryLevel),
     "sector.": tuple(s.value for s in Sector),
     "partner.kind.": tuple(k.value for k in PartnerKind),  # identity.partner_cli.kind_label

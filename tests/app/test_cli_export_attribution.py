@@ -96,6 +96,12 @@ def workspace(
     origins, destinations = folder / "douars.csv", folder / "csr.csv"
     origins.write_text("lon,lat,label\n24.943,60.166,south\n", encoding="utf-8")
     destinations.write_text("lon,lat,label\n24.944,60.1665,CSR A\n", encoding="utf-8")
+    created = runner.invoke(
+        app, ["users", "create", "amina", "--password-stdin", "--db", db], input="a long secret!\n"
+    )
+    assert created.exit_code == 0, created.output
+    code, _, output = run("users", "grant", "amina", "planner", "-t", TERRITORY, "--db", db)
+    assert code == 0, output
     yield Workspace(db, facility_id, scenario_ids, campaign["id"], network, (origins, destinations))
 
 
@@ -155,7 +161,13 @@ INVOCATIONS: dict[tuple[str, ...], Invocation] = {
     ("network", "nearest"): lambda w: [
         ["network", "nearest", str(w.network), "--from", str(w.points[0]), "--to", str(w.points[1])]
     ],
+    ("users", "list"): lambda w: [["users", "list"]],
+    ("users", "grants"): lambda w: [["users", "grants", "amina"]],
 }
+# Listings of what was entered in this database alone (accounts, grants): they name no
+# published source, and say so.
+OWN_ENTRIES = {("users", "list"), ("users", "grants")}
+OWN_ENTRIES_TEXT = "no published dataset (entries made in this registry)"
 # Commands whose --db option does not exist (they read files only).
 NO_DB = {
     ("data", "report"),
@@ -202,6 +214,11 @@ def test_each_export_names_its_sources_and_licences(
             if fmt == "geojson" and code == 2 and NO_GEOMETRY in output:
                 continue  # a listing without geometry refuses GeoJSON, and says so
             assert code == 0, f"{where}: {output}"
+            if path in OWN_ENTRIES:
+                first = stdout.splitlines()[0]
+                own = first if fmt == "csv" else json.loads(stdout)["attribution"]
+                assert OWN_ENTRIES_TEXT in own, where
+                continue
             text = check_names_sources(fmt, stdout, where)
             assert "CC BY 4.0" in text or "Licence ouverte" in text or "ODbL" in text, where
 

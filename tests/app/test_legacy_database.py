@@ -162,9 +162,10 @@ def test_the_added_facility_is_there_with_its_fields(
         k: expected[k] for k in ("name", "category", "beds", "status", "services")
     }
     [created] = qurb_json(legacy, "facilities", "history", ADDED)["rows"]
+    # Recorded before anyone signed in: the name the CLI was given, shown as unverified.
     assert (created["action"], created["by"], created["reason"]) == (
         "create",
-        "amina",
+        "unverified:amina",
         "opened by the commune in 2025",
     )
 
@@ -180,9 +181,9 @@ def test_the_updated_facility_has_its_new_category_beds_and_services(
 
     history = qurb_json(legacy, "facilities", "history", UPDATED)["rows"]
     assert [(h["action"], h["by"]) for h in history] == [
-        ("create", "qurb db init"),
-        ("recategorise", "amina"),
-        ("update", "youssef"),
+        ("create", "unverified:qurb db init"),
+        ("recategorise", "unverified:amina"),
+        ("update", "unverified:youssef"),
     ]
     _, recategorised, services = history
     assert recategorised["reason"] == "upgraded: delivery unit opened"
@@ -201,8 +202,8 @@ def test_the_updated_facility_has_its_new_category_beds_and_services(
     # The API's history says the same, field by field.
     changes = api.get(f"/api/facilities/{UPDATED}/history").json()
     assert [(c["action"], c["changed_by"], c["reason"]) for c in changes[1:]] == [
-        ("recategorise", "amina", "upgraded: delivery unit opened"),
-        ("update", "youssef", "laboratory opened; chronic follow-up moved to the CSU"),
+        ("recategorise", "unverified:amina", "upgraded: delivery unit opened"),
+        ("update", "unverified:youssef", "laboratory opened; chronic follow-up moved to the CSU"),
     ]
     assert sorted(f["field"] for f in changes[1]["changes"]) == ["beds", "category", "services"]
 
@@ -221,7 +222,7 @@ def test_the_closed_facility_is_closed_and_no_longer_listed_as_open(
     assert CLOSED in closed_ids and CLOSED not in open_ids and MARCHE_VERTE in open_ids
     history = qurb_json(legacy, "facilities", "history", CLOSED)["rows"]
     assert [(h["action"], h["by"], h["reason"]) for h in history[1:]] == [
-        ("close", "youssef", "merged with the provincial hospital of Missour")
+        ("close", "unverified:youssef", "merged with the provincial hospital of Missour")
     ]
     assert history[-1]["fields"] == "status: open → closed"
 

@@ -27,7 +27,16 @@ def test_schema_revision_is_alembic_head() -> None:
 
 
 # The tables revision 0007 and later made (those referring to others first).
-SINCE_0007 = ("partner_contacts", "partners", "audit_head", "audit_entries")
+SINCE_0007 = (
+    "sign_in_failures",
+    "account_grants",
+    "account_tokens",
+    "accounts",
+    "partner_contacts",
+    "partners",
+    "audit_head",
+    "audit_entries",
+)
 # The facility history's table before revision 0007 moved it into the audit trail.
 FACILITY_CHANGES = """CREATE TABLE facility_changes (
     id INTEGER NOT NULL PRIMARY KEY, facility_id VARCHAR(80) NOT NULL,

@@ -81,8 +81,15 @@ FEATURES: tuple[Feature, ...] = (
                 "Partners, the organisations that sign conventions: list, show, import, export.",
                 group=True,
             ),
+            Command(
+                "users",
+                "qurb.identity.account_cli:users_app",
+                "Accounts and their grants: create, list, grant, revoke, disable, anonymise, "
+                "reset a password.",
+                group=True,
+            ),
         ),
-        tables=("qurb.identity._partner_tables",),
+        tables=("qurb.identity._partner_tables", "qurb.identity._account_tables"),
     ),
     Feature(
         "registry",

@@ -14,6 +14,7 @@ class ActorKind(enum.StrEnum):
     # A name recorded before anyone signed in (the history moved into the audit trail):
     # whatever the client or `--by` gave, shown as `unverified:<name>`.
     UNVERIFIED = "unverified"
+    ACCOUNT = "account"  # a signed-in account, named by its id (qurb.identity)
 
 
 @dataclass(frozen=True)
