@@ -163,9 +163,11 @@ INVOCATIONS: dict[tuple[str, ...], Invocation] = {
     ],
     ("users", "list"): lambda w: [["users", "list"]],
     ("users", "grants"): lambda w: [["users", "grants", "amina"]],
+    ("partners", "list"): lambda w: [["partners", "list"]],
+    ("partners", "export"): lambda w: [["partners", "export"]],
 }
 # Listings of what was entered in this database alone (accounts, grants): they name no
-# published source, and say so.
+# published source, and say so. (Partners name the territories they cover: the census's.)
 OWN_ENTRIES = {("users", "list"), ("users", "grants")}
 OWN_ENTRIES_TEXT = "no published dataset (entries made in this registry)"
 # Commands whose --db option does not exist (they read files only).

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, MetaData, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from qurb.algo.travel import StraightLineModel
@@ -27,7 +27,6 @@ from qurb.kernel.actor import Actor
 from qurb.norms.norm_sets import available_norm_sets
 from qurb.norms.service import compute_territory_gaps
 from qurb.platform.database import make_engine, make_sessionmaker, transaction
-from qurb.platform.tables import Base
 from qurb.registry._tables import FacilityRow
 from qurb.registry.imports import import_facilities
 from qurb.registry.service import (
@@ -63,8 +62,11 @@ def pg_engine() -> Iterator[Engine]:
         )
     engine = make_engine(URL)
     with engine.begin() as connection:
-        Base.metadata.drop_all(connection)
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        # Every table there is, not only today's: an earlier revision's tables (such as
+        # the facility history before it moved into the audit trail) go too.
+        found = MetaData()
+        found.reflect(connection)
+        found.drop_all(connection)
     report = init_database(engine)
     assert report.loaded
     yield engine
