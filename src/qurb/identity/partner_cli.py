@@ -20,7 +20,7 @@ from qurb.identity.partners import FacilityLookup, Partner, PartnerKind
 from qurb.kernel.i18n import cli_lang, translate
 from qurb.platform.cli import DbOption, actor, open_session, out
 from qurb.platform.database import default_url
-from qurb.platform.output import OutputFormat, render
+from qurb.platform.output import OutputFormat, refuse_geojson, render
 
 partners_app = typer.Typer(
     help="Partners, the organisations that sign conventions: list, show, import, export.",
@@ -46,11 +46,13 @@ class ListFormat(enum.StrEnum):
     TABLE = "table"
     CSV = "csv"
     JSON = "json"
+    GEOJSON = "geojson"  # refused: a partner has no geometry of its own
 
 
 class ExportFormat(enum.StrEnum):
     CSV = "csv"
     JSON = "json"
+    GEOJSON = "geojson"  # refused, as by every listing without geometry
 
 
 LIST_COLUMNS = ["id", "kind", "name_fr", "name_ar", "territory_code", "facility_id", "active"]
@@ -98,6 +100,8 @@ def list_cmd(
 ) -> None:
     """List partners (active ones unless --all), by id; csv and json as `export` writes
     them."""
+    if fmt is ListFormat.GEOJSON:
+        refuse_geojson()
     flt = PartnerFilter(kind, territory, search, None if include_inactive else True)
     with open_session(db) as session:
         partners = list_partners(session, flt)
@@ -186,6 +190,8 @@ def export_cmd(
     db: DbOption = None,
 ) -> None:
     """Every partner (deactivated ones too), in the format `import` reads."""
+    if fmt is ExportFormat.GEOJSON:
+        refuse_geojson()
     with open_session(db) as session:
         partners = list_partners(session, PartnerFilter(active=None))
     text = partners_csv(partners) if fmt is ExportFormat.CSV else partners_json(partners)

@@ -8,7 +8,7 @@ import io
 import json
 import sys
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -97,10 +97,7 @@ def render(
         return
     if fmt is OutputFormat.GEOJSON:
         if geometry is None:
-            Console(stderr=True).print(
-                "[bold red]error:[/] this listing has no geometry; use --format csv or json"
-            )
-            raise typer.Exit(code=2)
+            refuse_geojson()
         assert sources is not None
         features = [
             {"type": "Feature", "geometry": g, "properties": {c: row.get(c) for c in columns}}
@@ -128,3 +125,11 @@ def render(
 def export_metadata(model: TravelTimeModel, **more: Any) -> dict[str, Any]:
     """What travels with an export: the model, what it measures (FR/AR/EN), and more."""
     return {"model": model.name, "measure": model.measure.as_dict(), **more}
+
+
+def refuse_geojson() -> NoReturn:
+    """What a listing without geometry answers `--format geojson`: exit 2, saying why."""
+    Console(stderr=True).print(
+        "[bold red]error:[/] this listing has no geometry; use --format csv or json"
+    )
+    raise typer.Exit(code=2)
