@@ -106,6 +106,8 @@ BUILT = {
     "sector.": tuple(s.value for s in Sector),
     "error.": ("not_found", "method_not_allowed"),  # app.errors.HTTP_CODES
     "reason.pydantic.": PYDANTIC_TYPES,
+    # caravans.records: more people seen than the commune has, by kind of record
+    "reason.more_than_inhabitants.": ("consultation", "screening", "referral"),
 }
 
 

@@ -85,7 +85,8 @@ def parse_thresholds(text: str) -> list[float]:
         try:
             values.append(float(part))
         except ValueError:
-            raise AccessError(f"--thresholds: {part!r} is not a number of minutes") from None
+            values = {"value": repr(part)}
+            raise AccessError(code="threshold_not_minutes", values=values) from None
     return values
 
 

@@ -315,9 +315,10 @@ def solve_mclp(
         cost = np.asarray(problem.candidate_cost_amount_mad, dtype=np.float64)
         eligible = cost <= budget
         if not eligible.any():
+            values = {"budget": budget, "cheapest": float(cost.min())}
             raise SitingError(
-                f"budget_amount_mad = {budget:g} is below every candidate's cost (cheapest "
-                f"{cost.min():g}): raise the budget or add cheaper candidates"
+                code="budget_below_every_cost",
+                values=values,
             )
 
     population, existing = problem.population, problem.existing

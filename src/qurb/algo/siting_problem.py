@@ -313,11 +313,11 @@ def check_add(add: Any, n_candidates: int) -> int:
     except TypeError:
         raise SitingError(f"add = {add!r} must be an integer number of new sites") from None
     if k <= 0:
-        raise SitingError(f"add = {k}: the number of new sites must be at least 1")
+        raise SitingError(code="add_not_positive", values={"add": k})
     if k > n_candidates:
         raise SitingError(
-            f"add = {k} exceeds the {n_candidates} candidate sites: lower add or give more "
-            "candidates"
+            code="add_over_candidates",
+            values={"add": k, "candidates": n_candidates},
         )
     return k
 

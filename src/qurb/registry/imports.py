@@ -78,10 +78,8 @@ def map_header(columns: Iterable[str], source: str) -> tuple[dict[str, str], lis
             continue
         clash = next((c for c, k in mapping.items() if k == key), None)
         if clash is not None:
-            raise InputFileError(
-                f"{source}: columns {clash!r} and {column!r} both give the facility's {key}; "
-                "keep one"
-            )
+            values = {"path": source, "first": repr(clash), "second": repr(column), "key": key}
+            raise InputFileError(code="columns_clash", values=values)
         mapping[column] = key
     return mapping, ignored
 
@@ -144,7 +142,7 @@ def import_facilities(
     """
     records = read_records(path, sheet)
     if not records:
-        raise RegistryError([FieldError("file", "no data rows")], str(path))
+        raise RegistryError([problem("file", "no_data_rows")], str(path))
     columns = list(dict.fromkeys(c for r in records for c in r.values))
     mapping, ignored = map_header(columns, str(path))
     try:
