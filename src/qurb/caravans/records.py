@@ -73,9 +73,9 @@ class RecordError(InputError):
         values = {"source": self.source, "row": error.row, "field": error.field}
         if error.row is None:  # a problem of the whole batch, or of one stop's totals
             values |= {"reason": error.rendered(say), **error.values}
-            return say(
-                "error.stop_field" if "stop" in error.values else "error.source_field", values
-            )
+            if "stop" in error.values:
+                return say("error.stop_field", values)
+            return say("error.source_field", values)
         kind = "row_field" if error.field else "row"
         return say(f"record.line.{kind}", {**values, "reason": error.rendered(say)})
 
