@@ -85,8 +85,7 @@ def parse_thresholds(text: str) -> list[float]:
         try:
             values.append(float(part))
         except ValueError:
-            values = {"value": repr(part)}
-            raise AccessError(code="threshold_not_minutes", values=values) from None
+            raise AccessError(code="threshold_not_minutes", values={"value": repr(part)}) from None
     return values
 
 

@@ -75,6 +75,7 @@ class InvalidCampaign(CampaignError, InputError):
     them as `<source>: N problem(s):` and one `  - field: reason` line each."""
 
     worded = True
+    code = "invalid_campaign"
 
     def __init__(self, problems: list[str], source: str) -> None:
         lines = "\n".join(f"  - {p}" for p in problems)

@@ -92,9 +92,15 @@ class QurbError(ValueError):
             self.values = dict(values or {})
 
     def rendered(self, say: Say) -> str:
-        """The message in the reader's language: `error.<code>` with its values, else the
-        message as given."""
-        return say(f"error.{self.code}", self.values) if self.code else str(self)
+        """The message in the reader's language: `error.<code>` with its values (a value
+        that is itself an error, the cause named in a field, worded too), else the message
+        as given."""
+        if not self.code:
+            return str(self)
+        values = {
+            k: v.rendered(say) if isinstance(v, QurbError) else v for k, v in self.values.items()
+        }
+        return say(f"error.{self.code}", values)
 
     @property
     def message(self) -> str:

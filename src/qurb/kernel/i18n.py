@@ -76,8 +76,9 @@ def message(lang: str, key: str, values: Mapping[str, Any] | None = None) -> str
 def say_in(lang: str) -> Say:
     """How a face words its errors in `lang`: the catalogue's message, its numbers (limits,
     counts, sizes, minutes) written by CLDR for the reader (`1 000` in French, `1.000` in
-    Arabic as ar_MA writes it, `1,000` in English). Coordinates (`lon`, `lat`) stay as
-    written, with their decimal point, as a GPS reads them."""
+    Arabic as ar_MA writes it, `1,000` in English), lists with the language's comma.
+    Coordinates (`lon`, `lat`) stay as written, with their decimal point, as a GPS reads
+    them."""
 
     def say(key: str, values: Mapping[str, Any]) -> str:
         text = message(lang, key, values)
@@ -90,8 +91,14 @@ def say_in(lang: str) -> Say:
 VERBATIM = frozenset({"lon", "lat"})
 
 
+# How a list of values is written: the Arabic comma in Arabic.
+LIST_SEPARATORS = {"ar": "، "}
+
+
 def _localised(name: str, values: Mapping[str, Any], lang: str) -> Any:
     value = values.get(name, "")
+    if isinstance(value, list | tuple):
+        return LIST_SEPARATORS.get(lang, ", ").join(str(v) for v in value)
     if isinstance(value, bool) or name in VERBATIM or not isinstance(value, int | float):
         return value
     return number(value, lang if lang in LANGS else DEFAULT_LANG)

@@ -306,10 +306,10 @@ def _refuse_keys_twice(path: Path, data: dict[str, Any]) -> None:
         if found := _given_twice(feature):
             where, key = found
             is_property = isinstance(feature, dict) and where is feature.get("properties")
-            values = {"path": str(path), "number": number, "key": repr(key)}
+            facts = {"path": str(path), "number": number, "key": repr(key)}
             raise InputFileError(
                 code="feature_property_twice" if is_property else "feature_member_twice",
-                values=values,
+                values=facts,
             )
 
 
@@ -332,8 +332,8 @@ def _read_geojson(path: Path, limits: FileLimits) -> list[Record]:
     records = []
     for number, feature in enumerate(features, start=1):
         if not isinstance(feature, dict):
-            values = {"path": str(path), "number": number}
-            raise InputFileError(code="feature_not_an_object", values=values)
+            facts = {"path": str(path), "number": number}
+            raise InputFileError(code="feature_not_an_object", values=facts)
         properties = feature.get("properties")
         values = dict(properties) if isinstance(properties, dict) else {}
         geometry = feature.get("geometry")

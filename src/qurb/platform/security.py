@@ -7,6 +7,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -146,7 +147,7 @@ async def refuse(
     send: Send,
     status: int,
     code: str,
-    values: dict[str, object] | None = None,
+    values: Mapping[str, object] | None = None,
     headers: tuple[tuple[bytes, bytes], ...] = (),
 ) -> None:
     """A middleware's refusal, shaped as every error of the app (`{"error", "code",
