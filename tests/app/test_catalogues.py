@@ -108,6 +108,8 @@ BUILT = {
     "reason.pydantic.": PYDANTIC_TYPES,
     # caravans.records: more people seen than the commune has, by kind of record
     "reason.more_than_inhabitants.": ("consultation", "screening", "referral"),
+    # algo.road_network: points too far from the roads, by their role
+    "error.far_from_roads.": ("points", "origins", "destinations"),
 }
 
 

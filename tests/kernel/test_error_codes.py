@@ -38,14 +38,15 @@ WITHOUT_CODE: dict[tuple[str, str], tuple[int, str]] = {
 NOT_YET_CODED: dict[str, int] = {
     # Checks of the arrays and parameters the services hand to the algorithms (shapes,
     # finite values, the solver's status); a user of the server or the command line meets
-    # them only through a parameter file of the travel model or a Solomon instance.
+    # them only through a Solomon instance, or a road network or model parameter file
+    # whose arrays do not match.
     "algo/accessibility.py": 9,
     "algo/commune_graph.py": 3,
-    "algo/commune_graph_fit.py": 6,
-    "algo/commune_graph_inputs.py": 14,
+    "algo/commune_graph_fit.py": 1,
+    "algo/commune_graph_inputs.py": 2,
     "algo/mclp.py": 5,
     "algo/pmedian.py": 1,
-    "algo/road_network.py": 6,
+    "algo/road_network.py": 5,
     "algo/roadgraph.py": 5,
     "algo/routing.py": 16,
     "algo/siting_problem.py": 25,

@@ -129,12 +129,13 @@ class RoadNetworkModel:
         if far.size:
             worst = int(far[np.argmax(distance_km[far])])
             label = f" {points.labels[worst]!r}" if points.labels is not None else ""
-            raise TravelModelError(
-                f"{far.size} of {n} {role} are more than {self.max_snap_km:g} km from the "
-                f"{g.mode} road network (worst: {role} #{worst}{label} at "
-                f"{distance_km[worst]:.2f} km, lon {points.lon[worst]:.5f} lat "
-                f"{points.lat[worst]:.5f}); check their coordinates or the extract's extent"
-            )
+            values: dict[str, Any] = {"count": int(far.size), "total": n}
+            values |= {"limit": self.max_snap_km}
+            values |= {"mode": g.mode, "index": str(worst), "label": label}
+            values |= {"distance": round(float(distance_km[worst]), 2)}
+            values |= {"lon": f"{points.lon[worst]:.5f}", "lat": f"{points.lat[worst]:.5f}"}
+            # error.far_from_roads.points, .origins, .destinations
+            raise TravelModelError(code=f"far_from_roads.{role}", values=values)
         return Snap(piece.astype(np.int64), along_km, distance_km, lon, lat)
 
     def _legs(self, snap: Snap, arriving: bool) -> _Legs:
