@@ -52,13 +52,11 @@ NOT_YET_CODED: dict[str, int] = {
     "algo/siting_problem.py": 25,
     "algo/travel.py": 7,
     "platform/solomon.py": 3,
-    # A GeoJSON point's geometry problem (platform.files words it as text), a population
-    # points file's own listing ("nothing was used"), a campaign field's check by the
-    # model's validators (pydantic's "value_error" text), the services file.
-    "access/network.py": 1,
+    # A population points file's own listing ("nothing was used", with the reasons of
+    # its own checks), a campaign field's check by the model's validators (pydantic's
+    # "value_error" text), the reviewed services file.
     "access/points.py": 1,
     "caravans/model.py": 2,
-    "registry/imports.py": 1,
     "registry/facility_services.py": 1,
     "databuild/facility_services.py": 3,
 }

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from qurb.algo.roadgraph import (
 from qurb.algo.travel import Points, TravelModelError
 from qurb.data import PACKAGE_DIR, read_toml
 from qurb.kernel.clock import now
-from qurb.kernel.errors import FieldError, InputError
+from qurb.kernel.errors import InputError
 from qurb.kernel.rows import too_many, validate_rows
 from qurb.platform.files import InputFileError, Number, OptionalText, read_records, sha256_of
 
@@ -225,7 +225,7 @@ def read_points(path: Path) -> Points:
     except InputFileError as error:
         raise PointsInputError(str(error), code=error.code, values=error.values) from None
     geometry = [
-        FieldError("geometry", str(r.values["__geometry_error__"]), r.number)
+        replace(r.values["__geometry_error__"], row=r.number)
         for r in records
         if "__geometry_error__" in r.values
     ]

@@ -20,7 +20,8 @@ from typing import IO, Annotated, Any
 
 from pydantic import BeforeValidator, Field
 
-from qurb.kernel.errors import InputError
+from qurb.kernel.errors import FieldError, InputError
+from qurb.kernel.i18n import problem
 from qurb.platform.csv_cells import read_cell
 from qurb.platform.settings import env_int
 
@@ -317,8 +318,8 @@ def _read_geojson(path: Path, limits: FileLimits) -> list[Record]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_json_object)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        values = {"path": str(path), "detail": str(error)}
-        raise InputFileError(code="invalid_geojson", values=values) from None
+        facts = {"path": str(path), "detail": str(error)}
+        raise InputFileError(code="invalid_geojson", values=facts) from None
     except RecursionError:  # thousands of nested arrays or objects: no GeoJSON is so deep
         raise InputFileError(code="geojson_too_deep", values={"path": str(path)}) from None
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
@@ -332,14 +333,14 @@ def _read_geojson(path: Path, limits: FileLimits) -> list[Record]:
     records = []
     for number, feature in enumerate(features, start=1):
         if not isinstance(feature, dict):
-            facts = {"path": str(path), "number": number}
+            facts = {"path": str(path), "number": str(number)}
             raise InputFileError(code="feature_not_an_object", values=facts)
         properties = feature.get("properties")
-        values = dict(properties) if isinstance(properties, dict) else {}
+        values: dict[str, Any] = dict(properties) if isinstance(properties, dict) else {}
         geometry = feature.get("geometry")
-        problem = _point_problem(geometry)
-        if problem:
-            values["__geometry_error__"] = problem
+        trouble = _point_problem(geometry)
+        if trouble:  # the reader of the rows gives it its row
+            values["__geometry_error__"] = trouble
         elif isinstance(geometry, dict):
             values.setdefault("lon", geometry["coordinates"][0])
             values.setdefault("lat", geometry["coordinates"][1])
@@ -347,20 +348,21 @@ def _read_geojson(path: Path, limits: FileLimits) -> list[Record]:
     return records
 
 
-def _point_problem(geometry: Any) -> str | None:
-    """Why a feature's geometry is not a usable Point (None if it is one, or absent)."""
+def _point_problem(geometry: Any) -> FieldError | None:
+    """Why a feature's geometry is not a usable Point (None if it is one, or absent): a
+    problem of the field `geometry`, its row given by the reader."""
     if geometry is None:
         return None
     if not isinstance(geometry, dict) or geometry.get("type") != "Point":
         kind = geometry.get("type") if isinstance(geometry, dict) else type(geometry).__name__
-        return f"geometry type {kind} is not a Point"
+        return problem("geometry", "not_a_point", None, kind=str(kind))
     coordinates = geometry.get("coordinates")
     if (
         not isinstance(coordinates, list)
         or len(coordinates) < 2
         or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in coordinates[:2])
     ):
-        return f"Point coordinates must be [lon, lat] numbers, got {coordinates!r}"
+        return problem("geometry", "point_coordinates", None, value=repr(coordinates))
     return None
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +91,7 @@ class ImportRow(FacilityCreate):
     name: Name | None = None  # type: ignore[assignment]
     category: str | None = None  # type: ignore[assignment]
     commune: str | None = None  # type: ignore[assignment]
-    geometry_error: str | None = None
+    geometry_error: Any = None  # the FieldError of a GeoJSON feature's geometry
 
     def facility(self) -> FacilityCreate:
         return FacilityCreate.model_validate(self.model_dump(exclude={"geometry_error"}))
@@ -116,7 +116,7 @@ def _row_checker(session: Session) -> Callable[[int, ImportRow], list[FieldError
     def check(number: int, row: ImportRow) -> list[FieldError]:
         errors = []
         if row.geometry_error is not None:
-            errors.append(FieldError("geometry", row.geometry_error, number))
+            errors.append(replace(row.geometry_error, row=number))
         for needed in REQUIRED:
             if getattr(row, needed) in (None, ""):
                 errors.append(problem(needed, "missing_required", number))
