@@ -84,7 +84,7 @@ class RoadNetworkModel:
         if not (walking_speed_kph > 0 and math.isfinite(walking_speed_kph)):
             raise TravelModelError(f"walking_speed_kph must be positive, got {walking_speed_kph}")
         if not (max_snap_km > 0 and math.isfinite(max_snap_km)):
-            raise TravelModelError(f"max_snap_km must be a positive number, got {max_snap_km}")
+            raise TravelModelError(code="snap_not_positive", values={"value": str(max_snap_km)})
         self.graph = graph
         self.walking_speed_kph = float(walking_speed_kph)
         self.max_snap_km = float(max_snap_km)
@@ -414,7 +414,7 @@ class RoadNetwork:
     ) -> RoadNetworkModel:
         check_mode(mode)
         if mode not in self.graphs:
-            raise TravelModelError(f"this network has no {mode} graph")
+            raise TravelModelError(code="network_without_mode", values={"mode": mode})
         walking = self.speeds.get("walking", {})
         speed = walking.get("speed_kph") if isinstance(walking, Mapping) else None
         if not isinstance(speed, int | float):
