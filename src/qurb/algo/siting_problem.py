@@ -326,9 +326,12 @@ def check_positive(name: str, value: Any) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise SitingError(f"{name} = {value!r} must be a number") from None
+        raise SitingError(
+            code="not_a_number", values={"name": name, "value": repr(value)}
+        ) from None
     if not math.isfinite(number) or number <= 0:
-        raise SitingError(f"{name} = {value!r} must be a positive finite number")
+        values = {"name": name, "value": repr(value)}
+        raise SitingError(code="not_positive_finite", values=values)
     return number
 
 
