@@ -110,6 +110,10 @@ BUILT = {
     "partner.kind.": tuple(k.value for k in PartnerKind),  # identity.partner_cli.kind_label
     "error.": ("not_found", "method_not_allowed"),  # app.errors.HTTP_CODES
     "reason.pydantic.": PYDANTIC_TYPES,
+    # caravans.records: more people seen than the commune has, by kind of record
+    "reason.more_than_inhabitants.": ("consultation", "screening", "referral"),
+    # algo.road_network: points too far from the roads, by their role
+    "error.far_from_roads.": ("points", "origins", "destinations"),
 }
 
 

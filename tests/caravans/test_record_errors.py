@@ -12,5 +12,5 @@ def test_a_refused_visit_record_carries_the_first_50_problems_and_the_total() ->
     problems = [(f"f.csv: row {n}: count: bad", FieldError("count", "bad", n)) for n in range(2000)]
     error = RecordError.of(problems, "f.csv")
     assert len(error.errors) == MAX_REPORTED + 1
-    assert error.errors[-1].reason == "and 1950 more problem(s) (2000 in all)"
+    assert error.errors[-1].reason == "and 1,950 more problem(s) (2,000 in all)"
     assert str(error).startswith("2000 problem(s), nothing was recorded")

@@ -23,4 +23,4 @@ def test_a_validation_error_lists_the_first_50_problems_and_the_total(
         Many.model_validate({"values": ["x"] * 2_000})
     shown = capsys.readouterr().err
     assert shown.count("values.") == MAX_REPORTED
-    assert "and 1950 more problem(s) (2000 in all)" in shown
+    assert "and 1,950 more problem(s) (2,000 in all)" in shown

@@ -85,7 +85,7 @@ def parse_thresholds(text: str) -> list[float]:
         try:
             values.append(float(part))
         except ValueError:
-            raise AccessError(f"--thresholds: {part!r} is not a number of minutes") from None
+            raise AccessError(code="threshold_not_minutes", values={"value": repr(part)}) from None
     return values
 
 

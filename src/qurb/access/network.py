@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from qurb.algo.roadgraph import (
 from qurb.algo.travel import Points, TravelModelError
 from qurb.data import PACKAGE_DIR, read_toml
 from qurb.kernel.clock import now
-from qurb.kernel.errors import FieldError, InputError, QurbError
+from qurb.kernel.errors import InputError
 from qurb.kernel.rows import too_many, validate_rows
 from qurb.platform.files import InputFileError, Number, OptionalText, read_records, sha256_of
 
@@ -39,7 +39,7 @@ SPEEDS_FILE = PACKAGE_DIR / "network_speeds.toml"
 LABEL_COLUMNS = ("label", "name", "id", "code")  # the first present names each point
 
 
-class PointsInputError(QurbError):
+class PointsInputError(InputError):
     """A points file whose rows cannot be read as lon/lat (names the file and line)."""
 
 
@@ -66,11 +66,12 @@ def read_speed_profile(path: Path | None = None) -> SpeedProfile:
     """The bundled speeds, or the user's TOML file at `path` (which replaces them whole)."""
     path = SPEEDS_FILE if path is None else Path(path)
     if not path.is_file():
-        raise NetworkInputError(f"{path}: no such speeds file")
+        raise NetworkInputError(code="no_speeds_file", values={"path": str(path)})
     try:
         config = read_toml(path)
     except (UnicodeDecodeError, ValueError) as error:  # tomllib.TOMLDecodeError is a ValueError
-        raise NetworkInputError(f"{path}: not a valid TOML file ({error})") from None
+        values = {"path": str(path), "detail": str(error)}
+        raise NetworkInputError(code="invalid_toml_file", values=values) from None
     return SpeedProfile.from_mapping(config, origin=str(path))
 
 
@@ -91,10 +92,8 @@ def build_network(
         say(f"Building the {mode} graph from {len(ways):,} ways…")
         graphs[mode] = build_road_graph(ways, profile, mode)
     if all(g.n_nodes == 0 for g in graphs.values()):
-        raise NetworkInputError(
-            f"{pbf_path}: none of its {len(ways):,} highway ways is driven or walked with "
-            "these speeds (check the classes listed in the speeds file)"
-        )
+        values = {"path": str(pbf_path), "ways": len(ways)}
+        raise NetworkInputError(code="no_way_driven_or_walked", values=values)
     say("Saving…")
     built_at = now().isoformat(timespec="seconds")
     network = RoadNetwork(
@@ -146,16 +145,16 @@ def read_network_summary(directory: Path) -> dict[str, Any]:
     """A saved network's `network.json`, checked to be of the current format."""
     path = directory / NETWORK_JSON
     if not path.is_file():
-        raise TravelModelError(
-            f"{directory}: not a road network folder (no {NETWORK_JSON}); "
-            "build one with `qurb network build FILE.osm.pbf --out DIR`"
-        )
+        values = {"path": str(directory), "file": NETWORK_JSON}
+        raise TravelModelError(code="not_a_network_folder", values=values)
     try:
         summary = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise TravelModelError(f"{path}: unreadable ({error})") from None
+        values = {"path": str(path), "detail": str(error)}
+        raise TravelModelError(code="unreadable_network", values=values) from None
     if not isinstance(summary, dict) or summary.get("format") != NETWORK_FORMAT:
-        raise TravelModelError(f"{path}: not a network of format {NETWORK_FORMAT}; rebuild it")
+        values = {"path": str(path), "format": str(NETWORK_FORMAT)}
+        raise TravelModelError(code="network_format", values=values)
     return summary
 
 
@@ -168,15 +167,18 @@ def load_road_network(directory: Path, modes: tuple[str, ...] | None = None) -> 
     graphs: dict[str, RoadGraph] = {}
     for mode in wanted:
         if mode not in MODES:
-            raise TravelModelError(f"unknown travel mode {mode!r}; use one of {', '.join(MODES)}")
+            facts: dict[str, Any] = {"mode": repr(mode), "modes": list(MODES)}
+            raise TravelModelError(code="unknown_travel_mode", values=facts)
         path = directory / f"{mode}.npz"
         if mode not in built or not path.is_file():
-            raise TravelModelError(f"{directory}: the network has no {mode} graph")
+            facts = {"path": str(directory), "mode": mode}
+            raise TravelModelError(code="no_mode_graph", values=facts)
         try:
             with np.load(path, allow_pickle=False) as arrays:
                 values = {name: arrays[name] for name in RoadGraph.ARRAYS}
         except (OSError, KeyError, ValueError) as error:
-            raise TravelModelError(f"{path}: unreadable network arrays ({error})") from None
+            facts = {"path": str(path), "detail": str(error)}
+            raise TravelModelError(code="unreadable_network", values=facts) from None
         graphs[mode] = RoadGraph(
             mode=mode, dropped_nodes=int(built[mode]["dropped_nodes"]), **values
         )
@@ -221,20 +223,20 @@ def read_points(path: Path) -> Points:
     try:
         records = read_records(Path(path))
     except InputFileError as error:
-        raise PointsInputError(str(error)) from None
+        raise PointsInputError(str(error), code=error.code, values=error.values) from None
     geometry = [
-        FieldError("geometry", str(r.values["__geometry_error__"]), r.number)
+        replace(r.values["__geometry_error__"], row=r.number)
         for r in records
         if "__geometry_error__" in r.values
     ]
     if geometry:
-        raise PointsInputError(too_many(geometry, str(path)).message)
+        raise PointsInputError(too_many(geometry, str(path)).errors, str(path))
     try:
         rows = validate_rows(PointRow, ((r.number, r.values) for r in records), str(path))
     except InputError as error:
-        raise PointsInputError(error.message) from None
+        raise PointsInputError(error.errors, error.source) from None
     if not rows:
-        raise PointsInputError(f"{path}: no points; the file needs columns lon and lat")
+        raise PointsInputError(code="no_points", values={"path": str(path)})
     return Points(
         np.array([r.value.lon for r in rows]),
         np.array([r.value.lat for r in rows]),

@@ -105,16 +105,14 @@ def read_road_ways(path: Path, progress: Callable[[str], None] | None = None) ->
     """The routable ways of the extract at `path` (see the module docstring)."""
     path = Path(path)
     if not path.is_file():
-        raise NetworkInputError(f"{path}: no such file")
+        raise NetworkInputError(code="no_such_file", values={"path": str(path)})
     if not path.name.lower().endswith(".pbf"):
-        raise NetworkInputError(f"{path}: not an OpenStreetMap .osm.pbf extract")
+        raise NetworkInputError(code="not_a_pbf_name", values={"path": str(path)})
     with path.open("rb") as handle:
         head = handle.read(16)
     # A PBF starts with the 4-byte length of a BlobHeader, whose first field is "OSMHeader".
     if head[4:15] != b"\x0a\x09OSMHeader":
-        raise NetworkInputError(
-            f"{path}: not an OpenStreetMap PBF file (its first bytes are not a PBF header)"
-        )
+        raise NetworkInputError(code="not_a_pbf", values={"path": str(path)})
 
     way_ids: list[int] = []
     counts: list[int] = []
@@ -167,11 +165,10 @@ def read_road_ways(path: Path, progress: Callable[[str], None] | None = None) ->
             if progress is not None and len(way_ids) % 100_000 == 0:
                 progress(f"Reading {path.name}: {len(way_ids):,} ways")
     except RuntimeError as error:
-        raise NetworkInputError(f"{path}: unreadable OpenStreetMap PBF file ({error})") from None
+        values = {"path": str(path), "detail": str(error)}
+        raise NetworkInputError(code="unreadable_pbf", values=values) from None
     if not way_ids:
-        raise NetworkInputError(
-            f"{path}: no routable ways (an empty extract, or one without highway=* ways)"
-        )
+        raise NetworkInputError(code="no_routable_way", values={"path": str(path)})
     offsets = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
     return RoadWays(

@@ -3,7 +3,6 @@ named) and the nearest facility for each, totalled per commune."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from qurb.algo.accessibility import (
 )
 from qurb.algo.travel import Points, TravelTimeModel
 from qurb.kernel.errors import FieldError, InputError
+from qurb.kernel.i18n import problem
 from qurb.kernel.rows import validate_rows
 from qurb.platform.files import InputFileError, read_records
 from qurb.registry.points import FacilitySelector, read_destinations
@@ -78,7 +78,7 @@ class PopulationPointRow(BaseModel):
 def _inside_morocco(number: int, row: PopulationPointRow) -> list[FieldError]:
     if inside_morocco(row.lon, row.lat):
         return []
-    return [FieldError("lon/lat", f"({row.lon}, {row.lat}) is outside Morocco", number)]
+    return [problem("lon/lat", "outside_morocco_short", number, lon=row.lon, lat=row.lat)]
 
 
 def _problems_text(path: Path, errors: Sequence[FieldError]) -> str:
@@ -87,8 +87,7 @@ def _problems_text(path: Path, errors: Sequence[FieldError]) -> str:
     for e in errors:
         if e.row is None:  # the note on the problems not listed, with their total
             lines.append(f"  … {e.reason}")
-            found = re.search(r"\((\d+) in all\)", e.reason)
-            total = int(found.group(1)) if found else total
+            total = int(e.values.get("total", total))
         else:
             lines.append(f"  - row {e.row}: {e.field}: {e.reason}")
     return f"{path}: {total} problem(s), nothing was used:\n" + "\n".join(lines)
@@ -108,7 +107,7 @@ def read_population_points(path: Path) -> tuple[Points, np.ndarray]:
     except InputError as error:
         raise InputFileError(_problems_text(path, error.errors)) from None
     if not rows:
-        raise InputFileError(f"{path}: no population point (expected columns lon, lat, population)")
+        raise InputFileError(code="no_population_point", values={"path": str(path)})
     return (
         Points(
             np.array([r.value.lon for r in rows]),
@@ -140,10 +139,8 @@ def compute_point_access(
         located = locator.locate(float(points.lon[i]), float(points.lat[i]), tolerance_km=2.0)
         if located is None:
             label = points.labels[i] if points.labels else f"point {i + 1}"
-            raise AccessError(
-                f"{label}: ({points.lon[i]}, {points.lat[i]}) is in no commune "
-                "(more than 2 km outside every commune boundary)"
-            )
+            values = {"label": label, "lon": float(points.lon[i]), "lat": float(points.lat[i])}
+            raise AccessError(code="point_in_no_commune", values=values)
         communes.append(located.code)
     located_points = Points(points.lon, points.lat, tuple(communes), points.labels)
     destinations = read_destinations(session, selector)

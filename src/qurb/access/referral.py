@@ -41,7 +41,8 @@ def compute_referrals(
     (threshold,) = check_thresholds([threshold_minutes])
     unknown = [t for t in tiers if t not in REFERRAL_TIERS]
     if unknown:
-        raise AccessError(f"unknown referral tier {unknown[0]!r}; tiers are {list(REFERRAL_TIERS)}")
+        values = {"value": repr(unknown[0]), "tiers": list(REFERRAL_TIERS)}
+        raise AccessError(code="unknown_referral_tier", values=values)
     index = index or TerritoryIndex.from_session(session)
     essp = read_open_points(session, index.scope(territory), "ESSP")
     origins = Points(

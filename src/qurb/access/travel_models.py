@@ -32,7 +32,5 @@ def make_model(
 
         loaded: TravelTimeModel = load_network(folder)
         return loaded
-    raise TravelModelError(
-        f"unknown travel-time model {model!r}: use one of {', '.join(MODEL_NAMES)}, "
-        "or the folder of a road network built with `qurb network build FILE.osm.pbf`"
-    )
+    values = {"model": repr(model), "models": list(MODEL_NAMES)}
+    raise TravelModelError(code="unknown_travel_model", values=values)

@@ -13,6 +13,7 @@ from qurb.algo.commune_graph import CommuneGraphModel
 from qurb.algo.commune_graph_fit import Trips
 from qurb.algo.travel import Points
 from qurb.kernel.errors import FieldError
+from qurb.kernel.i18n import problem
 from qurb.kernel.rows import validate_rows
 from qurb.platform.files import InputFileError, OptionalNumber, OptionalText, read_records
 
@@ -42,20 +43,17 @@ def _trip_problems(codes: set[str]) -> Callable[[int, TripRow], list[FieldError]
         bad = []
         if row.origin not in codes:
             bad.append(
-                FieldError(
-                    "origin", f"{row.origin or ''!r} is not a commune code (e.g. 03.231.01.03)"
-                )
+                problem("origin", "not_a_commune_code", number, value=repr(row.origin or ""))
             )
         if row.minutes is None and row.distance_km is None and not bad:
-            bad.append(FieldError("minutes/distance_km", "give at least one"))
+            bad.append(problem("minutes/distance_km", "give_at_least_one", number))
         if row.dest_commune:
             if row.dest_commune not in codes:
-                bad.append(
-                    FieldError("dest_commune", f"{row.dest_commune!r} is not a commune code")
-                )
+                value = repr(row.dest_commune)
+                bad.append(problem("dest_commune", "not_a_commune_code_short", number, value=value))
         elif row.dest_lon is None or row.dest_lat is None:
-            bad.append(FieldError("dest_lon/dest_lat or dest_commune", "missing"))
-        return [FieldError(b.field, b.reason, number) for b in bad]
+            bad.append(problem("dest_lon/dest_lat or dest_commune", "missing", number))
+        return bad
 
     return check
 
@@ -81,7 +79,7 @@ def read_observed_trips(path: Path, model: CommuneGraphModel) -> Trips:
         )
     ]
     if not rows:
-        raise InputFileError(f"{path}: no observed trip")
+        raise InputFileError(code="no_observed_trip", values={"path": str(path)})
     points = [
         ref[r.dest_commune] if r.dest_commune else (float(r.dest_lon or 0), float(r.dest_lat or 0))
         for r in rows

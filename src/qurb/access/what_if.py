@@ -31,10 +31,8 @@ def compute_what_if(session: Session, body: WhatIf) -> WhatIfRead:
             else None
         )
         if hit is None:
-            raise QurbError(
-                f"site {site.label!r} at ({site.lon}, {site.lat}) is in no Moroccan "
-                "commune: place it inside Morocco"
-            )
+            values = {"label": repr(site.label), "lon": site.lon, "lat": site.lat}
+            raise QurbError(code="site_in_no_commune", values=values)
         codes.append(hit.code)
     (within,) = check_thresholds([body.within_minutes])
     model = commune_graph_model(session)

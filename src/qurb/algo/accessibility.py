@@ -23,10 +23,10 @@ class AccessError(QurbError):
 def check_thresholds(thresholds_minutes: Sequence[float]) -> tuple[float, ...]:
     """Sorted distinct thresholds; each must be a positive finite number of minutes."""
     if not thresholds_minutes:
-        raise AccessError("give at least one travel-time threshold (minutes)")
+        raise AccessError(code="no_threshold")
     for value in thresholds_minutes:
         if not (np.isfinite(value) and value > 0):
-            raise AccessError(f"travel-time threshold must be > 0 minutes, got {value}")
+            raise AccessError(code="threshold_not_positive", values={"value": str(value)})
     return tuple(sorted({float(v) for v in thresholds_minutes}))
 
 
@@ -147,7 +147,8 @@ def compute_2sfca(
     enhanced variant with a Gaussian weight that falls to 0.01 at the catchment edge
     (Dai 2010). Step 1: R_j = S_j / Σ_k w(t_kj) P_k; step 2: A_i = Σ_j w(t_ij) R_j."""
     if not (np.isfinite(catchment_minutes) and catchment_minutes > 0):
-        raise AccessError(f"catchment must be > 0 minutes, got {catchment_minutes}")
+        values = {"value": str(catchment_minutes)}
+        raise AccessError(code="catchment_not_positive", values=values)
     population = np.asarray(population, float)
     supply = np.asarray(supply, float)
     minutes = np.asarray(minutes, float)
@@ -164,7 +165,7 @@ def compute_2sfca(
         with np.errstate(invalid="ignore"):
             weight = np.where(inside, np.exp(-0.5 * (minutes / catchment_minutes) ** 2 * beta), 0.0)
     else:
-        raise AccessError(f"decay must be 'step' or 'gaussian', got {decay!r}")
+        raise AccessError(code="unknown_decay", values={"value": repr(decay)})
     demand = weight.T @ population  # (m,) weighted population within each catchment
     ratio = np.divide(supply, demand, out=np.zeros_like(supply), where=demand > 0)
     return TwoStepResult(ratio, weight @ ratio)
@@ -180,10 +181,10 @@ MINISTRY_DISTANCE_BANDS_KM = (5.0, 10.0)
 def check_distance_bands(bands_km: Sequence[float]) -> tuple[float, ...]:
     """Increasing distinct band limits in km, each a positive finite number."""
     if not bands_km:
-        raise AccessError("give at least one distance band limit (km)")
+        raise AccessError(code="no_distance_band")
     for value in bands_km:
         if not (np.isfinite(value) and value > 0):
-            raise AccessError(f"distance band limit must be > 0 km, got {value}")
+            raise AccessError(code="distance_band_not_positive", values={"value": str(value)})
     return tuple(sorted({float(v) for v in bands_km}))
 
 

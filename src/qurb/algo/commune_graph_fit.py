@@ -133,19 +133,20 @@ def fit_commune_graph(
     observed trips; residuals in minutes and km are each scaled by their observed mean so
     that both count when both are given."""
     if len(trips.origin_commune) == 0:
-        raise TravelModelError("no observed trip to fit to")
+        raise TravelModelError(code="no_trip_to_fit")
     has_min = np.isfinite(trips.minutes)
     has_km = np.isfinite(trips.distance_km)
     if not (has_min | has_km).all():
-        raise TravelModelError("every observed trip needs minutes, km or both")
+        raise TravelModelError(code="trip_without_measure")
     if (trips.minutes[has_min] < 0).any() or (trips.distance_km[has_km] < 0).any():
-        raise TravelModelError("observed minutes and km must be ≥ 0")
+        raise TravelModelError(code="negative_trip")
     chosen = list(names) if names is not None else list(FITTABLE)
     if not has_min.any():  # km alone say nothing about speeds
         chosen = [n for n in chosen if n.startswith("detour_factor")]
     unknown = [n for n in chosen if n not in FITTABLE]
     if unknown:
-        raise TravelModelError(f"cannot fit {unknown}: fittable parameters are {list(FITTABLE)}")
+        values = {"names": unknown, "fittable": list(FITTABLE)}
+        raise TravelModelError(code="not_fittable", values=values)
     base = CommuneGraphModel(inputs, params)
     minutes0, km0 = predict_trips(base, trips)
     before = _errors(trips, minutes0, km0)
@@ -176,7 +177,7 @@ def fit_commune_graph(
     fitted = [n for n, ok in zip(chosen, informed, strict=True) if ok]
     uninformed = tuple(n for n, ok in zip(chosen, informed, strict=True) if not ok)
     if not fitted:
-        raise TravelModelError("the observed trips do not depend on any parameter chosen to fit")
+        raise TravelModelError(code="nothing_to_fit")
     keep = np.array(informed)
 
     def fitted_residuals(sub: np.ndarray) -> np.ndarray:

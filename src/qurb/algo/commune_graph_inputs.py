@@ -43,29 +43,29 @@ class CommuneGraphParameters:
                 raise TravelModelError(f"{label}: one value per terrain (urban, rural, remote)")
         for terrain, speed in zip(TERRAIN_NAMES.values(), self.speed_kph, strict=True):
             if not (speed > 0 and np.isfinite(speed)):
-                raise TravelModelError(f"speed_kph.{terrain} must be > 0 km/h, got {speed}")
+                facts = {"terrain": terrain, "value": str(speed)}
+                raise TravelModelError(code="param_speed", values=facts)
         for terrain, detour in zip(TERRAIN_NAMES.values(), self.detour_factor, strict=True):
             if not (detour >= 1.0 and np.isfinite(detour)):
-                raise TravelModelError(f"detour_factor.{terrain} must be ≥ 1, got {detour}")
+                facts = {"terrain": terrain, "value": str(detour)}
+                raise TravelModelError(code="param_detour", values=facts)
         if not (self.offroad_speed_kph > 0 and np.isfinite(self.offroad_speed_kph)):
-            raise TravelModelError(
-                f"access.offroad_speed_kph must be > 0 km/h, got {self.offroad_speed_kph}"
-            )
+            facts = {"value": str(self.offroad_speed_kph)}
+            raise TravelModelError(code="param_offroad_speed", values=facts)
         if not (self.intra_radius_factor >= 0 and np.isfinite(self.intra_radius_factor)):
-            raise TravelModelError(
-                f"access.intra_radius_factor must be ≥ 0, got {self.intra_radius_factor}"
-            )
+            facts = {"value": str(self.intra_radius_factor)}
+            raise TravelModelError(code="param_intra_radius", values=facts)
         for label, value in (
             ("terrain.urban_density_per_km2", self.urban_density_per_km2),
             ("terrain.remote_paved_road_km", self.remote_paved_road_km),
             ("terrain.open_density_per_km2", self.open_density_per_km2),
         ):
             if not (value >= 0 and np.isfinite(value)):
-                raise TravelModelError(f"{label} must be ≥ 0, got {value}")
+                facts = {"label": label, "value": str(value)}
+                raise TravelModelError(code="param_negative", values=facts)
         if not (float(self.transit_hops).is_integer() and 1 <= self.transit_hops <= 4):
-            raise TravelModelError(
-                f"graph.transit_hops must be a whole number from 1 to 4, got {self.transit_hops}"
-            )
+            facts = {"value": str(self.transit_hops)}
+            raise TravelModelError(code="param_transit_hops", values=facts)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], source: str = "parameters") -> Any:
@@ -74,28 +74,32 @@ class CommuneGraphParameters:
         def section(name: str) -> Mapping[str, Any]:
             value = data.get(name, {})
             if not isinstance(value, Mapping):
-                raise TravelModelError(f"{source}: [{name}] must be a table")
+                raise TravelModelError(
+                    code="param_not_table", values={"source": source, "name": name}
+                )
             return value
 
         def number(table: str, key: str, default: float) -> float:
             value = section(table).get(key, default)
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise TravelModelError(f"{source}: {table}.{key} must be a number, got {value!r}")
+                facts = {"source": source, "key": f"{table}.{key}", "value": repr(value)}
+                raise TravelModelError(code="param_not_number", values=facts)
             return float(value)
 
         def whole(table: str, key: str, default: int) -> int:
             value = number(table, key, default)
             if not value.is_integer():
-                raise TravelModelError(f"{source}: {table}.{key} must be a whole number")
+                facts = {"source": source, "key": f"{table}.{key}"}
+                raise TravelModelError(code="param_not_whole", values=facts)
             return int(value)
 
         def per_terrain(table: str, defaults: tuple[float, float, float]) -> tuple[float, ...]:
             known = set(TERRAIN_NAMES.values())
             unknown = set(section(table)) - known
             if unknown:
+                facts = {"source": source, "table": table, "unknown": sorted(unknown)}
                 raise TravelModelError(
-                    f"{source}: [{table}] has unknown terrain(s) {sorted(unknown)}; "
-                    f"expected {sorted(known)}"
+                    code="param_unknown_terrain", values={**facts, "known": sorted(known)}
                 )
             return tuple(
                 number(table, name, default)
@@ -112,9 +116,9 @@ class CommuneGraphParameters:
             if unknown_keys:
                 # e.g. terrain.remote_density_per_km2, whose rule was turned round: the
                 # sparse communes are now open country (open_density_per_km2)
+                facts = {"source": source, "table": table, "unknown": unknown_keys}
                 raise TravelModelError(
-                    f"{source}: [{table}] has unknown key(s) {unknown_keys}; "
-                    f"expected {sorted(keys)}"
+                    code="param_unknown_keys", values={**facts, "known": sorted(keys)}
                 )
         base = cls()
         try:
@@ -138,10 +142,10 @@ class CommuneGraphParameters:
                 name=str(data.get("name", base.name)),
             )
         except TravelModelError as error:
-            message = str(error)
-            raise TravelModelError(
-                message if message.startswith(source) else f"{source}: {message}"
-            ) from None
+            if str(error).startswith(source):
+                raise error from None
+            cause = {"field": source, "cause": error}
+            raise TravelModelError(code="in_field", values=cause) from None
 
     def to_mapping(self) -> dict[str, Any]:
         """The TOML layout (inverse of `from_mapping`)."""

@@ -300,13 +300,11 @@ def solve_mclp(
         try:
             budget = float(budget_amount_mad)  # type: ignore[arg-type]
         except (TypeError, ValueError):
-            raise SitingError(
-                f"budget_amount_mad = {budget_amount_mad!r} must be a number"
-            ) from None
+            values = {"name": "budget_amount_mad", "value": repr(budget_amount_mad)}
+            raise SitingError(code="not_a_number", values=values) from None
         if not math.isfinite(budget) or budget < 0:
-            raise SitingError(
-                f"budget_amount_mad = {budget_amount_mad!r} must be a finite amount ≥ 0"
-            )
+            values = {"value": repr(budget_amount_mad)}
+            raise SitingError(code="budget_not_an_amount", values=values)
         if problem.candidate_cost_amount_mad is None:
             raise SitingError(
                 "budget_amount_mad needs candidate_cost_amount_mad on the problem: give one "
@@ -315,9 +313,10 @@ def solve_mclp(
         cost = np.asarray(problem.candidate_cost_amount_mad, dtype=np.float64)
         eligible = cost <= budget
         if not eligible.any():
+            costs = {"budget": budget, "cheapest": float(cost.min())}
             raise SitingError(
-                f"budget_amount_mad = {budget:g} is below every candidate's cost (cheapest "
-                f"{cost.min():g}): raise the budget or add cheaper candidates"
+                code="budget_below_every_cost",
+                values=costs,
             )
 
     population, existing = problem.population, problem.existing

@@ -267,11 +267,8 @@ def solve_pmedian(
     stranded = must_all & ~reachable
     if stranded.any():
         i = int(np.flatnonzero(stranded)[0])
-        raise SitingError(
-            f"demand point {i} (population {population[i]:g}) has no existing facility "
-            "(existing_minutes = inf) and no candidate reaches it: pass unserved_minutes "
-            "(the minutes to charge such points) or give candidates that reach it"
-        )
+        values = {"point": i, "population": float(population[i])}
+        raise SitingError(code="demand_point_stranded", values=values)
     cover = compress(pairs, m, population)
     outside = np.where(population > 0, population * fallback_all, 0.0)
     outside[cover.demand_index] = 0.0  # rows with pairs are in the model itself
@@ -308,10 +305,7 @@ def solve_pmedian(
             start=start,
         )
         if run.status == highspy.HighsModelStatus.kInfeasible:
-            raise SitingError(
-                f"add = {k} new sites cannot reach every demand point that has no existing "
-                "facility: raise add or pass unserved_minutes"
-            )
+            raise SitingError(code="add_cannot_reach", values={"add": k})
         if run.status not in (
             highspy.HighsModelStatus.kOptimal,
             highspy.HighsModelStatus.kTimeLimit,
@@ -338,11 +332,7 @@ def solve_pmedian(
     new_minutes = problem.minutes_to(chosen)
     charged = np.minimum(fallback_all, new_minutes)
     if np.any(must_all & ~np.isfinite(charged)):
-        raise SitingError(
-            f"add = {k} new sites found by the heuristic do not reach every demand point "
-            "that has no existing facility: raise add, use method='exact' or pass "
-            "unserved_minutes"
-        )
+        raise SitingError(code="heuristic_cannot_reach", values={"add": k})
     positive = population > 0
     objective = float((population[positive] * charged[positive]).sum())
     before = np.where(positive, population * fallback_all, 0.0)

@@ -84,7 +84,7 @@ class RoadNetworkModel:
         if not (walking_speed_kph > 0 and math.isfinite(walking_speed_kph)):
             raise TravelModelError(f"walking_speed_kph must be positive, got {walking_speed_kph}")
         if not (max_snap_km > 0 and math.isfinite(max_snap_km)):
-            raise TravelModelError(f"max_snap_km must be a positive number, got {max_snap_km}")
+            raise TravelModelError(code="snap_not_positive", values={"value": str(max_snap_km)})
         self.graph = graph
         self.walking_speed_kph = float(walking_speed_kph)
         self.max_snap_km = float(max_snap_km)
@@ -129,12 +129,13 @@ class RoadNetworkModel:
         if far.size:
             worst = int(far[np.argmax(distance_km[far])])
             label = f" {points.labels[worst]!r}" if points.labels is not None else ""
-            raise TravelModelError(
-                f"{far.size} of {n} {role} are more than {self.max_snap_km:g} km from the "
-                f"{g.mode} road network (worst: {role} #{worst}{label} at "
-                f"{distance_km[worst]:.2f} km, lon {points.lon[worst]:.5f} lat "
-                f"{points.lat[worst]:.5f}); check their coordinates or the extract's extent"
-            )
+            values: dict[str, Any] = {"count": int(far.size), "total": n}
+            values |= {"limit": self.max_snap_km}
+            values |= {"mode": g.mode, "index": str(worst), "label": label}
+            values |= {"distance": round(float(distance_km[worst]), 2)}
+            values |= {"lon": f"{points.lon[worst]:.5f}", "lat": f"{points.lat[worst]:.5f}"}
+            # error.far_from_roads.points, .origins, .destinations
+            raise TravelModelError(code=f"far_from_roads.{role}", values=values)
         return Snap(piece.astype(np.int64), along_km, distance_km, lon, lat)
 
     def _legs(self, snap: Snap, arriving: bool) -> _Legs:
@@ -413,7 +414,7 @@ class RoadNetwork:
     ) -> RoadNetworkModel:
         check_mode(mode)
         if mode not in self.graphs:
-            raise TravelModelError(f"this network has no {mode} graph")
+            raise TravelModelError(code="network_without_mode", values={"mode": mode})
         walking = self.speeds.get("walking", {})
         speed = walking.get("speed_kph") if isinstance(walking, Mapping) else None
         if not isinstance(speed, int | float):

@@ -186,7 +186,9 @@ def _lookup_labels(values: np.ndarray, labels: list[str]) -> np.ndarray:
 
 def check_mode(mode: str) -> None:
     if mode not in MODES:
-        raise TravelModelError(f"unknown travel mode {mode!r}; use one of {', '.join(MODES)}")
+        raise TravelModelError(
+            code="unknown_travel_mode", values={"mode": repr(mode), "modes": list(MODES)}
+        )
 
 
 # ---------------------------------------------------------------------------- the graph

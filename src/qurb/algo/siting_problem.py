@@ -313,11 +313,11 @@ def check_add(add: Any, n_candidates: int) -> int:
     except TypeError:
         raise SitingError(f"add = {add!r} must be an integer number of new sites") from None
     if k <= 0:
-        raise SitingError(f"add = {k}: the number of new sites must be at least 1")
+        raise SitingError(code="add_not_positive", values={"add": k})
     if k > n_candidates:
         raise SitingError(
-            f"add = {k} exceeds the {n_candidates} candidate sites: lower add or give more "
-            "candidates"
+            code="add_over_candidates",
+            values={"add": k, "candidates": n_candidates},
         )
     return k
 
@@ -326,9 +326,12 @@ def check_positive(name: str, value: Any) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise SitingError(f"{name} = {value!r} must be a number") from None
+        raise SitingError(
+            code="not_a_number", values={"name": name, "value": repr(value)}
+        ) from None
     if not math.isfinite(number) or number <= 0:
-        raise SitingError(f"{name} = {value!r} must be a positive finite number")
+        values = {"name": name, "value": repr(value)}
+        raise SitingError(code="not_positive_finite", values=values)
     return number
 
 

@@ -122,9 +122,7 @@ class TravelTimeModel(Protocol):
 
 def check_cutoff(cutoff_minutes: float | None) -> None:
     if cutoff_minutes is not None and not (cutoff_minutes > 0 and np.isfinite(cutoff_minutes)):
-        raise TravelModelError(
-            f"travel-time cutoff must be a positive number of minutes, got {cutoff_minutes}"
-        )
+        raise TravelModelError(code="cutoff_not_positive", values={"value": str(cutoff_minutes)})
 
 
 def no_nearest(n_origins: int) -> NearestResult:
@@ -194,9 +192,10 @@ class StraightLineModel:
 
     def __post_init__(self) -> None:
         if not (self.speed_kph > 0 and np.isfinite(self.speed_kph)):
-            raise TravelModelError(f"speed_kph must be positive, got {self.speed_kph}")
+            raise TravelModelError(code="speed_not_positive", values={"value": str(self.speed_kph)})
         if not (self.detour_factor >= 1.0 and np.isfinite(self.detour_factor)):
-            raise TravelModelError(f"detour_factor must be ≥ 1, got {self.detour_factor}")
+            values = {"value": str(self.detour_factor)}
+            raise TravelModelError(code="detour_below_one", values=values)
 
     @property
     def measure(self) -> Measure:

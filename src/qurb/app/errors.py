@@ -29,7 +29,7 @@ from qurb.kernel.errors import (
     Say,
     Unavailable,
 )
-from qurb.kernel.i18n import negotiate, translate
+from qurb.kernel.i18n import negotiate, say_in
 from qurb.kernel.rows import pydantic_values, validation_errors
 from qurb.platform.licence_link import LICENCE_LINK
 from qurb.platform.request_log import logging_for, scope_request_id
@@ -56,8 +56,7 @@ def error_response(
 
 def sayer(request: Request) -> Say:
     """Words a catalogue message in the language of the request."""
-    lang = negotiate(request.headers.get("accept-language"))
-    return lambda key, values: translate(lang, key, values)
+    return say_in(negotiate(request.headers.get("accept-language")))
 
 
 def _item(error: FieldError, say: Say) -> dict[str, Any]:

@@ -80,15 +80,17 @@ def read_key(path: Path) -> ServerKey:
         data = path.read_bytes()
     except FileNotFoundError:
         raise NotFound(
-            f"no audit key at {path}",
+            code="no_audit_key",
+            values={"path": str(path)},
             hint=f"set {KEY_FILE_VARIABLE} to the file of the key that signed the chain",
         ) from None
     try:
         key = load_pem_private_key(data, password=None)
     except ValueError as error:
-        raise InputError(f"{path} is not an audit key (PEM, PKCS#8): {error}") from None
+        values = {"path": str(path), "detail": str(error)}
+        raise InputError(code="not_an_audit_key", values=values) from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise InputError(f"{path} holds a key that is not Ed25519")
+        raise InputError(code="not_ed25519", values={"path": str(path)})
     return ServerKey(key)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qurb.caravans.model import CampaignSpec, InvalidCampaign
+from qurb.caravans.model import CampaignSpec, InvalidCampaign, coded
 from qurb.platform.settings import env_int
 from qurb.territory.service import TerritoryIndex
 
@@ -37,33 +37,27 @@ class CampaignCaps:
 
 def check_caps(spec: CampaignSpec, index: TerritoryIndex, caps: CampaignCaps) -> None:
     """InvalidCampaign naming each field over its cap (the territory must resolve)."""
-    problems = []
+    problems: list[str] = []
     if len(spec.units) > caps.max_units:
-        problems.append(
-            f"units: {len(spec.units)} units, more than this server plans at once "
-            f"({caps.max_units}, setting {MAX_UNITS_ENV}); split the campaign"
-        )
+        values = {"count": len(spec.units), "limit": caps.max_units, "setting": MAX_UNITS_ENV}
+        problems.append(coded("units", "too_many_units", **values))
     days = (spec.end - spec.start).days + 1
     if days > caps.max_days:
-        problems.append(
-            f"end: the campaign lasts {days} days, more than this server plans at once "
-            f"({caps.max_days}, setting {MAX_DAYS_ENV}); plan it period by period"
-        )
+        values = {"days": days, "limit": caps.max_days, "setting": MAX_DAYS_ENV}
+        problems.append(coded("end", "too_many_days", **values))
     communes = [
         c
         for c in index.communes_within(index.resolve(spec.territory))
         if spec.communes == "all" or c.kind == "rural"
     ]
     if len(communes) > caps.max_communes:
-        problems.append(
-            f"territory: {len(communes)} {spec.communes} communes to choose among, more than "
-            f"this server plans at once ({caps.max_communes}, setting {MAX_COMMUNES_ENV}); "
-            "plan region by region or province by province"
-        )
+        values = {"count": len(communes), "limit": caps.max_communes, "setting": MAX_COMMUNES_ENV}
+        if spec.communes == "rural":
+            problems.append(coded("territory", "too_many_rural_communes", **values))
+        else:
+            problems.append(coded("territory", "too_many_communes", **values))
     if len(spec.sites) > caps.max_sites:
-        problems.append(
-            f"sites: {len(spec.sites)} sites, more than this server plans at once "
-            f"({caps.max_sites}, setting {MAX_SITES_ENV})"
-        )
+        values = {"count": len(spec.sites), "limit": caps.max_sites, "setting": MAX_SITES_ENV}
+        problems.append(coded("sites", "too_many_sites", **values))
     if problems:
         raise InvalidCampaign(problems, "campaign")

@@ -17,9 +17,11 @@ from qurb.caravans.model import (
     CampaignProblems,
     CampaignSpec,
     InvalidCampaign,
+    coded,
     location,
 )
 from qurb.kernel.definitions import FigureDefinition, figure_definition
+from qurb.kernel.rows import pydantic_values
 from qurb.territory.census import AGE_BANDS
 
 HERE = Path(__file__).parent
@@ -57,8 +59,17 @@ def parse_campaign(data: dict[str, Any], source: str = "campaign") -> CampaignSp
     try:
         return CampaignSpec.model_validate(data, context={"catalogue": caravan_catalogue()})
     except ValidationError as exc:
-        problems = [f"{location(e['loc'])}: {e['msg']}" for e in exc.errors()]
+        problems = [_line(e) for e in exc.errors()]
         raise InvalidCampaign(problems, source) from None
+
+
+def _line(item: Any) -> str:
+    """A complaint of pydantic about a field: coded (`reason.pydantic.<type>`) where the
+    catalogues word its type, else pydantic's words (a model validator's own)."""
+    values = pydantic_values(item)
+    if values is None:
+        return f"{location(item['loc'])}: {item['msg']}"
+    return coded(location(item["loc"]), f"pydantic.{item['type']}", **values)
 
 
 def read_campaign_file(path: Any) -> CampaignSpec:
@@ -66,9 +77,10 @@ def read_campaign_file(path: Any) -> CampaignSpec:
         with open(path, "rb") as handle:
             data = tomllib.load(handle)
     except FileNotFoundError:
-        raise CampaignError(f"{path}: no such file") from None
+        raise CampaignError(code="no_such_file", values={"path": str(path)}) from None
     except tomllib.TOMLDecodeError as exc:
-        raise CampaignError(f"{path}: not valid TOML ({exc})") from None
+        values = {"path": str(path), "detail": str(exc)}
+        raise CampaignError(code="not_toml", values=values) from None
     return parse_campaign(data, str(path))
 
 
@@ -86,7 +98,7 @@ def check_campaign(spec: CampaignSpec, today: date, source: str = "campaign") ->
             for line in (
                 e["ctx"]["error"].problems
                 if isinstance(e.get("ctx", {}).get("error"), CampaignProblems)
-                else [f"{location(e['loc'])}: {e['msg']}"]
+                else [_line(e)]
             )
         ]
         raise InvalidCampaign(problems, source) from None

@@ -30,7 +30,7 @@ from pydantic import (
 )
 
 from qurb.kernel.errors import FieldError, InputError, NotFound, QurbError, Say
-from qurb.kernel.i18n import translate
+from qurb.kernel.i18n import say_in
 from qurb.kernel.values import MAX_COUNT, MAX_SEED, Identifier, Label, ShortName
 
 WEEKDAYS = {
@@ -75,6 +75,7 @@ class InvalidCampaign(CampaignError, InputError):
     them as `<source>: N problem(s):` and one `  - field: reason` line each."""
 
     worded = True
+    code = "invalid_campaign"
 
     def __init__(self, problems: list[str], source: str) -> None:
         lines = "\n".join(f"  - {p}" for p in problems)
@@ -110,7 +111,7 @@ class Coded(str):
 
 
 def coded(field: str, code: str, **values: Any) -> Coded:
-    line = Coded(f"{field}: {translate('en', f'reason.{code}', values)}")
+    line = Coded(f"{field}: {say_in('en')(f'reason.{code}', values)}")
     line.code, line.values = code, values
     return line
 

@@ -22,6 +22,7 @@ from qurb.caravans.visit_record import RECORD_COLUMNS, RecordContext, VisitRecor
 from qurb.kernel import clock
 from qurb.kernel.actor import Actor
 from qurb.kernel.errors import FieldError, InputError, Say
+from qurb.kernel.i18n import problem
 from qurb.kernel.rows import too_many, validate_rows
 from qurb.kernel.values import is_identifier
 from qurb.platform.files import read_records
@@ -72,6 +73,11 @@ class RecordError(InputError):
         if not error.code:
             return text
         values = {"source": self.source, "row": error.row, "field": error.field}
+        if error.row is None:  # a problem of the whole batch, or of one stop's totals
+            values |= {"reason": error.rendered(say), **error.values}
+            if "stop" in error.values:
+                return say("error.stop_field", values)
+            return say("error.source_field", values)
         kind = "row_field" if error.field else "row"
         return say(f"record.line.{kind}", {**values, "reason": error.rendered(say)})
 
@@ -152,16 +158,14 @@ def record_visits(
             .limit(1)
         ).first()
         if earlier is not None:
-            reason = (
-                f"these rows were already recorded on {earlier.recorded_at:%Y-%m-%d %H:%M} UTC "
-                f"by {earlier.recorded_by}; recording them again would count them twice"
-            )
-            problems.append((f"{source}: {reason}", FieldError("rows", reason)))
+            when = f"{earlier.recorded_at:%Y-%m-%d %H:%M}"
+            again = problem("rows", "already_recorded", when=when, by=earlier.recorded_by)
+            problems.append((f"{source}: {again.reason}", again))
     if problems:
         raise RecordError.of(problems, source)
     if not accepted:
-        reason = f"no record row (columns: {', '.join(RECORD_COLUMNS)})"
-        raise RecordError(f"{source}: {reason}", [FieldError("rows", reason)], source)
+        empty = problem("rows", "no_record_row", columns=list(RECORD_COLUMNS))
+        raise RecordError.of([(f"{source}: {empty.reason}", empty)], source)
     now = clock.now()
     for stop, values in accepted:
         session.add(
@@ -239,24 +243,25 @@ def _impossible_totals(
     }
     problems: list[tuple[str, FieldError]] = []
 
-    def impossible(stop: CaravanStopRow, reason: str) -> None:
-        where = f"stop {stop.number} ({stop.label})"
-        problems.append(
-            (f"{source}: {where}: count: {reason}", FieldError("count", f"{where}: {reason}"))
-        )
+    def impossible(found: FieldError) -> None:
+        where = f"stop {found.values['stop']} ({found.values['label']})"
+        problems.append((f"{source}: {where}: count: {found.reason}", found))
 
     for stop in stops.values():
         inhabitants = population.get(stop.commune_code)
         for kind in ("consultation", "screening", "referral"):
             n = people[(stop.id, kind)]
             if inhabitants is not None and n > inhabitants:
-                impossible(stop, f"{n:,} {kind}s exceed the commune's {inhabitants:,} inhabitants")
+                where = {"stop": stop.number, "label": stop.label}
+                values = {**where, "count": n, "inhabitants": inhabitants}
+                # reason.more_than_inhabitants.consultation, .screening, .referral
+                impossible(problem("count", f"more_than_inhabitants.{kind}", None, **values))
         for (stop_id, kind, item), n in by_specialty.items():
             if stop_id != stop.id or kind != "referral":
                 continue
             seen = by_specialty.get((stop.id, "consultation", item), 0)
             if n > seen:
-                impossible(
-                    stop, f"{n} {item} referrals for {seen} {item} consultations is impossible"
-                )
+                values = {"stop": stop.number, "label": stop.label, "count": n}
+                values |= {"item": item, "seen": seen}
+                impossible(problem("count", "referrals_over_consultations", None, **values))
     return problems

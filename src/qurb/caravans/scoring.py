@@ -80,10 +80,9 @@ def candidate_communes(
         if c.ref_lon is not None and (spec.communes == "all" or c.kind == "rural")
     ]
     if not communes:
+        values = {"name": territory.name_fr, "code": territory.code}
         raise CampaignError(
-            f"territory: {territory.name_fr} ({territory.code}) has no "
-            f"{'rural ' if spec.communes == 'rural' else ''}commune to visit"
-            + (' — set communes = "all"' if spec.communes == "rural" else "")
+            code="no_rural_commune" if spec.communes == "rural" else "no_commune", values=values
         )
     return communes
 
@@ -96,12 +95,11 @@ def resolve_codes(
         try:
             commune = index.resolve(name)
         except TerritoryNotFound as exc:  # name the field
-            raise CampaignError(f"{field}[{i}]: {exc}") from None
+            values = {"field": f"{field}[{i}]", "cause": exc}
+            raise CampaignError(code="in_field", values=values) from None
         if commune.code not in within:
-            raise CampaignError(
-                f"{field}[{i}]: {commune.name_fr} ({commune.code}) is not a candidate commune "
-                "of the campaign's territory"
-            )
+            values = {"field": f"{field}[{i}]", "name": commune.name_fr, "code": commune.code}
+            raise CampaignError(code="not_a_candidate_commune", values=values)
         out.append(commune.code)
     return out
 
@@ -127,7 +125,7 @@ def compute_campaign_priority(
     try:
         territory = index.resolve(spec.territory)
     except TerritoryNotFound as exc:
-        raise CampaignError(f"territory: {exc}") from None
+        raise CampaignError(code="in_field", values={"field": "territory", "cause": exc}) from None
     communes = candidate_communes(index, territory, spec)
     codes = [c.code for c in communes]
     within = set(codes)
@@ -173,7 +171,9 @@ def priority_norm_kind(spec: CampaignSpec) -> NormKind:
     try:
         return resolve_norm_sets([set_id])[0].kind
     except ValueError as exc:
-        raise CampaignError(f"settings.norm: {exc}") from None
+        raise CampaignError(
+            code="in_field", values={"field": "settings.norm", "cause": exc}
+        ) from None
 
 
 def _norm_gap_share(
@@ -185,12 +185,12 @@ def _norm_gap_share(
     try:
         norm_set = resolve_norm_sets([set_id])[0]
     except ValueError as exc:
-        raise CampaignError(f"settings.norm: {exc}") from None
-    if rule_id not in {r.id for r in norm_set.rules}:
         raise CampaignError(
-            f"settings.norm: {set_id} has no rule {rule_id!r} "
-            f"(rules: {', '.join(r.id for r in norm_set.rules)})"
-        )
+            code="in_field", values={"field": "settings.norm", "cause": exc}
+        ) from None
+    if rule_id not in {r.id for r in norm_set.rules}:
+        values = {"set": set_id, "rule": repr(rule_id), "rules": [r.id for r in norm_set.rules]}
+        raise CampaignError(code="no_norm_rule", values=values)
     report = compute_territory_gaps(session, territory.code, [norm_set], TerritoryLevel.COMMUNE)
     wanted = set(codes)
     out = {}

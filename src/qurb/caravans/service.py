@@ -13,6 +13,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -78,17 +79,21 @@ def resolve_bases(session: Session, spec: CampaignSpec, locate: CommuneLocator) 
         if b.facility:
             row = facility_brief(session, b.facility)
             if row is None:
-                raise CampaignError(f"bases[{i}].facility: no facility with id {b.facility!r}")
+                values = {"field": f"bases[{i}].facility", "id": repr(b.facility)}
+                raise CampaignError(code="base_no_facility", values=values)
             if row.status != "open":
-                raise CampaignError(f"bases[{i}].facility: {row.name} ({row.id}) is closed")
+                values = {"field": f"bases[{i}].facility", "name": row.name, "id": row.id}
+                raise CampaignError(code="base_closed", values=values)
             out.append(_Base(b.name, row.lon, row.lat, row.commune_code, row.id))
             continue
         assert b.lon is not None and b.lat is not None
         if not inside_morocco(b.lon, b.lat):
-            raise CampaignError(f"bases[{i}] ({b.name}): ({b.lon}, {b.lat}) is outside Morocco")
+            facts = {"field": f"bases[{i}]", "name": b.name, "lon": b.lon, "lat": b.lat}
+            raise CampaignError(code="place_outside_morocco", values=facts)
         hit = locate.locate(b.lon, b.lat, tolerance_km=1.0)
         if hit is None:
-            raise CampaignError(f"bases[{i}] ({b.name}): the point is in no commune")
+            values = {"field": f"bases[{i}]", "name": b.name}
+            raise CampaignError(code="place_in_no_commune", values=values)
         out.append(_Base(b.name, b.lon, b.lat, hit.code, None))
     return out
 
@@ -128,9 +133,8 @@ def prepare_campaign(
     sites = dict(zip(site_codes, spec.sites, strict=True))
     for i, site in enumerate(spec.sites):
         if not inside_morocco(site.lon, site.lat):
-            raise CampaignError(
-                f"sites[{i}] ({site.name}): ({site.lon}, {site.lat}) is outside Morocco"
-            )
+            values = {"field": f"sites[{i}]", "name": site.name, "lon": site.lon, "lat": site.lat}
+            raise CampaignError(code="place_outside_morocco", values=values)
     stops_communes = [c for c in priority.communes if c.code not in set(priority.forced_out)]
     lon = [b.lon for b in bases] + [
         sites[c.code].lon if c.code in sites else float(c.ref_lon or 0) for c in stops_communes
@@ -226,19 +230,13 @@ def schedule_campaign(
             f"  - {stops[u.stop].label} ({stops[u.stop].code}): {u.reason()}"
             for u in unreachable_forced
         ]
-        raise CampaignError(
-            'force_in: a forced commune cannot be visited in day trips (try mode = "tours" '
-            "or a base nearer to it):\n" + "\n".join(lines)
-        )
+        raise CampaignError(code="forced_out_of_reach", values={"lines": "\n".join(lines)})
     if not needs.visits:
         lines = [
             f"  - {stops[u.stop].label} ({stops[u.stop].code}): {u.reason()}"
             for u in needs.unreachable[:20]
         ]
-        raise CampaignError(
-            "no commune of the territory can be visited within a working day from the bases:\n"
-            + "\n".join(lines)
-        )
+        raise CampaignError(code="nothing_within_a_day", values={"lines": "\n".join(lines)})
     problem, vehicles, owners = build_problem(inp, needs)
     solution = solve_routing(
         problem,
@@ -249,21 +247,16 @@ def schedule_campaign(
     if not solution.feasible:
         forced = [s for s in stops if s.required]
         if not forced:
-            raise CampaignError(
-                f"the solver found no feasible plan in {solution.runtime_s:.0f} s: give it "
-                "more time (--time-limit) or check the working hours and the bases"
-            )
+            values = {"seconds": round(solution.runtime_s)}
+            raise CampaignError(code="no_feasible_plan", values=values)
         need = sum(
             v.service_minutes for v in needs.visits if stops[v.stop].required and v.number == 1
         )
         available = len(inp.working_days) * len(units) * (inp.hours[1] - inp.hours[0])
         names = ", ".join(f"{s.label} ({s.code})" for s in forced)
-        raise CampaignError(
-            f"force_in: the forced communes {names} cannot all be visited: their visits need "
-            f"{need:.0f} minutes of service plus travel, and the campaign has {available:.0f} "
-            f"unit-minutes ({len(inp.working_days)} working days × {len(units)} units); "
-            "add days or units, or force fewer communes"
-        )
+        facts: dict[str, Any] = {"names": names, "need": round(need)}
+        facts |= {"available": round(available), "days": len(inp.working_days)}
+        raise CampaignError(code="forced_over_capacity", values={**facts, "units": len(units)})
     plan = read_plan(inp, needs, vehicles, owners, solution)
     return _plan_model(setup, plan, solution)
 

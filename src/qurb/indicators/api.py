@@ -81,12 +81,13 @@ def indicator_values(
 ) -> Response:
     indicator = state.part(IndicatorRegistry).get(indicator_id)
     if level not in MAP_LEVELS:
-        raise QurbError(f"indicators are mapped by region, province or commune, not {level}")
+        raise QurbError(code="indicator_level", values={"level": str(level)})
     unit = state.part(TerritoryIndex).by_code.get(parent)
     if unit is None:
-        raise TerritoryNotFound(f"no territory coded {parent!r}")
+        raise TerritoryNotFound(code="no_territory", values={"code": repr(parent)})
     if unit.level.depth >= level.depth:
-        raise QurbError(f"{parent} is a {unit.level}: choose a level below it, not {level}")
+        values = {"code": parent, "parent": str(unit.level), "level": str(level)}
+        raise QurbError(code="level_not_below", values=values)
     params = indicator.resolve_params(
         {
             p.name: request.query_params[p.name]

@@ -108,9 +108,8 @@ class Indicator:
             allowed = [c for c, _ in p.choices()]
             value = given.get(p.name) or (p.default if p.default in allowed else allowed[0])
             if value not in allowed:
-                raise QurbError(
-                    f"indicator {self.id}: {p.name}={value!r} is not one of {', '.join(allowed)}"
-                )
+                values = {"id": self.id, "name": p.name, "value": repr(value), "allowed": allowed}
+                raise QurbError(code="indicator_param", values=values)
             out[p.name] = value
         return out
 

@@ -14,7 +14,8 @@ Every one exits the CLI with 2 (fix the input, or wait, and run again).
 An error, and each of its problems, may carry a `code` and its `values`: the catalogue
 message `error.<code>` (a problem's `reason.<code>`) words it in the reader's language
 (`qurb.kernel.i18n`); the English text given beside them is what a reader of no
-catalogue (a log, `str(error)`) sees, and reads as the English catalogue does.
+catalogue (a log, `str(error)`) sees, and reads as the English catalogue does: an error
+raised with a code and no message takes the English catalogue's words.
 """
 
 from __future__ import annotations
@@ -37,6 +38,14 @@ class FieldError:
     row: int | None = None
     code: str = dataclass_field(default="", compare=False)
     values: Mapping[str, Any] = dataclass_field(default_factory=dict, compare=False, hash=False)
+    # The catalogue's family of the code: a problem's own `reason.<code>`, or the
+    # `error.<code>` of an error kept as one problem of many (`FieldError.of`).
+    family: str = dataclass_field(default="reason", compare=False)
+
+    @classmethod
+    def of(cls, field: str, error: QurbError, row: int | None = None) -> FieldError:
+        """An error (a territory not found…) as the problem of one field and row."""
+        return cls(field, str(error), row, error.code, error.values, "error" if error.code else "")
 
     def __str__(self) -> str:
         where = f"row {self.row}, " if self.row is not None else ""
@@ -47,7 +56,7 @@ class FieldError:
         that quotes the value given (`got`) ends with it (`reason.got`)."""
         if not self.code:
             return self.reason
-        text = say(f"reason.{self.code}", self.values)
+        text = say(f"{self.family}.{self.code}", self.values)
         return f"{text} {say('reason.got', self.values)}" if "got" in self.values else text
 
     def located(self, say: Say) -> str:
@@ -73,6 +82,8 @@ class QurbError(ValueError):
         code: str = "",
         values: Mapping[str, Any] | None = None,
     ) -> None:
+        if code and not message:
+            message = _english(f"error.{code}", values or {})
         super().__init__(message)
         if hint:
             self.hint = hint
@@ -81,9 +92,15 @@ class QurbError(ValueError):
             self.values = dict(values or {})
 
     def rendered(self, say: Say) -> str:
-        """The message in the reader's language: `error.<code>` with its values, else the
-        message as given."""
-        return say(f"error.{self.code}", self.values) if self.code else str(self)
+        """The message in the reader's language: `error.<code>` with its values (a value
+        that is itself an error, the cause named in a field, worded too), else the message
+        as given."""
+        if not self.code:
+            return str(self)
+        values = {
+            k: v.rendered(say) if isinstance(v, QurbError) else v for k, v in self.values.items()
+        }
+        return say(f"error.{self.code}", values)
 
     @property
     def message(self) -> str:
@@ -117,7 +134,8 @@ class InputError(QurbError):
         code: str = "",
         values: Mapping[str, Any] | None = None,
     ) -> None:
-        if isinstance(errors, str):  # a message that names the file or field itself
+        if isinstance(errors, str) or (code and not errors):  # a message naming the file or field
+            errors = errors if isinstance(errors, str) else ""
             self._errors: tuple[FieldError, ...] = ()
             self.source = source
             super().__init__(errors, hint=hint, code=code, values=values)
@@ -153,7 +171,7 @@ class NotFound(QurbError, LookupError):
         values: Mapping[str, Any] | None = None,
     ) -> None:
         self._errors = tuple(errors)
-        if not message:  # worded as a refused write, as the registry always has
+        if not message and not code:  # worded as a refused write, as the registry always has
             message = str(InputError(self._errors))
         super().__init__(message, hint=hint, code=code, values=values)
 
@@ -199,6 +217,12 @@ def listed(errors: Sequence[FieldError], say: Say, source: str = "") -> str:
     lines = "\n".join(f"  - {e.located(say)}" for e in errors)
     text = say("error.not_written", {"count": len(errors), "lines": lines})
     return f"{source}: {text}" if source else text
+
+
+def _english(key: str, values: Mapping[str, Any]) -> str:
+    from qurb.kernel.i18n import say_in  # the catalogues import this module
+
+    return say_in("en")(key, values)
 
 
 def _rebuild(kind: type[QurbError], args: tuple[Any, ...], state: dict[str, Any]) -> QurbError:

@@ -24,7 +24,7 @@ from functools import cache
 from typing import Any
 
 from qurb.data import LOCALES_DIR
-from qurb.kernel.errors import FieldError
+from qurb.kernel.errors import FieldError, Say
 
 LANGS = ("fr", "ar", "en")
 DEFAULT_LANG = "en"
@@ -71,6 +71,37 @@ def message(lang: str, key: str, values: Mapping[str, Any] | None = None) -> str
         form = plural_category(lang, float((values or {}).get("count", 0)))
         return found.get(form, found["other"])
     return found
+
+
+def say_in(lang: str) -> Say:
+    """How a face words its errors in `lang`: the catalogue's message, its numbers (limits,
+    counts, sizes, minutes) written by CLDR for the reader (`1 000` in French, `1.000` in
+    Arabic as ar_MA writes it, `1,000` in English), lists with the language's comma.
+    Coordinates (`lon`, `lat`) stay as written, with their decimal point, as a GPS reads
+    them."""
+
+    def say(key: str, values: Mapping[str, Any]) -> str:
+        text = message(lang, key, values)
+        return PLACEHOLDER.sub(lambda m: _shown(_localised(m.group(1), values, lang)), text)
+
+    return say
+
+
+# Values quoted as given rather than as numbers of the reader's language.
+VERBATIM = frozenset({"lon", "lat"})
+
+
+# How a list of values is written: the Arabic comma in Arabic.
+LIST_SEPARATORS = {"ar": "، "}
+
+
+def _localised(name: str, values: Mapping[str, Any], lang: str) -> Any:
+    value = values.get(name, "")
+    if isinstance(value, list | tuple):
+        return LIST_SEPARATORS.get(lang, ", ").join(str(v) for v in value)
+    if isinstance(value, bool) or name in VERBATIM or not isinstance(value, int | float):
+        return value
+    return number(value, lang if lang in LANGS else DEFAULT_LANG)
 
 
 def _shown(value: Any) -> str:
@@ -130,4 +161,4 @@ def number(value: float, lang: str) -> str:
 def problem(field: str, code: str, row: int | None = None, /, **values: Any) -> FieldError:
     """A problem with its code and values, its English reason from the catalogue
     (`reason.<code>`): each face words it again in its reader's language."""
-    return FieldError(field, translate("en", f"reason.{code}", values), row, code, values)
+    return FieldError(field, say_in("en")(f"reason.{code}", values), row, code, values)

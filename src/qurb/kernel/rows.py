@@ -12,6 +12,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from qurb.kernel.errors import FieldError, InputError
+from qurb.kernel.i18n import problem
 
 MAX_REPORTED = 50
 
@@ -117,5 +118,5 @@ def too_many(problems: Sequence[FieldError], source: str = "") -> InputError:
         return InputError(problems, source)
     shown = list(problems[:MAX_REPORTED])
     more = len(problems) - MAX_REPORTED
-    shown.append(FieldError("…", f"and {more} more problem(s) ({len(problems)} in all)"))
+    shown.append(problem("…", "more_problems", more=more, total=len(problems)))
     return InputError(shown, source)

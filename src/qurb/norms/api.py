@@ -116,7 +116,8 @@ def norm_sets_by_id(ids: list[str]) -> list[NormSet]:
     available = available_norm_sets()
     unknown = [i for i in ids if i not in available]
     if unknown:
-        raise NormError(f"unknown norm set {', '.join(unknown)}; available: {', '.join(available)}")
+        values = {"name": unknown, "available": list(available)}
+        raise NormError(code="unknown_norm_set_id", values=values)
     return [available[i] for i in ids] or list(available.values())
 
 

@@ -97,23 +97,22 @@ class NormSet:
 
 def _field(data: Mapping[str, Any], key: str, where: str, kind: type | tuple[type, ...]) -> Any:
     if key not in data:
-        raise NormError(f"{where}: missing field '{key}'")
+        raise NormError(code="norm_missing_field", values={"where": where, "key": key})
     value = data[key]
     if not isinstance(value, kind) or isinstance(value, bool):
-        raise NormError(f"{where}: field '{key}' has the wrong type ({type(value).__name__})")
+        values = {"where": where, "key": key, "type": type(value).__name__}
+        raise NormError(code="norm_wrong_type", values=values)
     return value
 
 
 def _codes(data: Mapping[str, Any], key: str, where: str, known: set[str]) -> frozenset[str]:
     values = data.get(key, [])
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        raise NormError(f"{where}: field '{key}' must be a list of strings")
+        raise NormError(code="norm_not_strings", values={"where": where, "key": key})
     unknown = sorted(set(values) - known)
     if unknown:
-        raise NormError(
-            f"{where}: field '{key}' has unknown value(s) {', '.join(unknown)}; "
-            f"known: {', '.join(sorted(known))}"
-        )
+        values = {"where": where, "key": key, "unknown": unknown, "known": sorted(known)}
+        raise NormError(code="norm_unknown_values", values=values)
     return frozenset(values)
 
 
@@ -123,7 +122,8 @@ def _enum(data: Mapping[str, Any], key: str, where: str, kind: type[enum.StrEnum
         return kind(str(raw))
     except ValueError:
         allowed = ", ".join(member.value for member in kind)
-        raise NormError(f"{where}: field '{key}' is {raw!r}; expected one of {allowed}") from None
+        values = {"where": where, "key": key, "value": repr(raw), "allowed": allowed}
+        raise NormError(code="norm_not_one_of", values=values) from None
 
 
 def norm_set_from_mapping(data: Mapping[str, Any], origin: str) -> NormSet:
@@ -133,7 +133,7 @@ def norm_set_from_mapping(data: Mapping[str, Any], origin: str) -> NormSet:
     known_services = {s for c in categories().values() for s in c.services}
     rules_raw = data.get("rule", [])
     if not isinstance(rules_raw, list) or not rules_raw:
-        raise NormError(f"{origin}: a norm set needs at least one [[rule]]")
+        raise NormError(code="norm_no_rule", values={"where": origin})
     rules: list[NormRule] = []
     seen: set[str] = set()
     for index, raw in enumerate(rules_raw, start=1):
@@ -141,23 +141,21 @@ def norm_set_from_mapping(data: Mapping[str, Any], origin: str) -> NormSet:
         rule_id = _field(raw, "id", where, str)
         where = f"{origin}, rule {index} ('{rule_id}')"
         if rule_id in seen:
-            raise NormError(f"{where}: duplicate rule id")
+            raise NormError(code="norm_duplicate_rule", values={"where": where})
         seen.add(rule_id)
         per = float(_field(raw, "per_population", where, (int, float)))
         amount_raw = raw.get("facilities", 1)
         if not isinstance(amount_raw, int | float) or isinstance(amount_raw, bool):
-            raise NormError(f"{where}: field 'facilities' must be a number")
+            raise NormError(code="norm_facilities_not_number", values={"where": where})
         amount = float(amount_raw)
         if per <= 0 or amount <= 0:
-            raise NormError(f"{where}: 'per_population' and 'facilities' must be > 0")
+            raise NormError(code="norm_not_positive", values={"where": where})
         supply = _enum({"supply": raw.get("supply", "facilities")}, "supply", where, SupplyMeasure)
         rule_categories = _codes(raw, "categories", where, known_categories)
         families = _codes(raw, "families", where, known_families)
         services = _codes(raw, "services_any", where, known_services)
         if supply is SupplyMeasure.FACILITIES and not (rule_categories or services or families):
-            raise NormError(
-                f"{where}: say which facilities count: categories, families or services_any"
-            )
+            raise NormError(code="norm_no_selection", values={"where": where})
         label_fr = _field(raw, "label_fr", where, str)
         rules.append(
             NormRule(
@@ -180,10 +178,8 @@ def norm_set_from_mapping(data: Mapping[str, Any], origin: str) -> NormSet:
         )
     name_fr = _field(data, "name_fr", origin, str)
     if "kind" not in data:
-        raise NormError(
-            f"{origin}: missing field 'kind'; expected one of "
-            f"{', '.join(k.value for k in NormKind)}"
-        )
+        values = {"where": origin, "allowed": [k.value for k in NormKind]}
+        raise NormError(code="norm_missing_kind", values=values)
     kind = _enum(data, "kind", origin, NormKind)
     return NormSet(
         id=_field(data, "id", origin, str),

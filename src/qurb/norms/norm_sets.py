@@ -16,9 +16,10 @@ def read_norm_file(path: Path) -> NormSet:
     try:
         data = read_toml(path)
     except FileNotFoundError:
-        raise NormError(f"{path}: no such norm file") from None
+        raise NormError(code="no_norm_file", values={"path": str(path)}) from None
     except tomllib.TOMLDecodeError as error:
-        raise NormError(f"{path}: not valid TOML ({error})") from None
+        values = {"path": str(path), "detail": str(error)}
+        raise NormError(code="norm_not_toml", values=values) from None
     return norm_set_from_mapping(data, str(path))
 
 
@@ -52,8 +53,6 @@ def resolve_norm_sets(names: list[str]) -> list[NormSet]:
         elif name.endswith(".toml") or Path(name).exists():
             chosen.append(read_norm_file(Path(name)))
         else:
-            raise NormError(
-                f"unknown norm set {name!r}; available: {', '.join(available)} "
-                "(or give the path of a .toml file)"
-            )
+            values = {"name": repr(name), "available": list(available)}
+            raise NormError(code="unknown_norm_set", values=values)
     return chosen

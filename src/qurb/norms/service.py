@@ -147,12 +147,11 @@ def compute_territory_gaps(
     territory = index.resolve(territory_query)
     by = by or _default_level(territory)
     if _depth(by) < _depth(territory.level):
-        raise GapInputError(
-            f"--by {by} is above {territory.name_fr} (a {territory.level}): choose "
-            f"{territory.level} or a smaller level"
-        )
+        values = {"by": str(by), "name": territory.name_fr, "level": str(territory.level)}
+        raise GapInputError(code="by_above_territory", values=values)
     if by is TerritoryLevel.ARRONDISSEMENT and not index.units_within(territory, by):
-        raise GapInputError(f"{territory.name_fr} ({territory.code}) has no arrondissements")
+        values = {"name": territory.name_fr, "code": territory.code}
+        raise GapInputError(code="no_arrondissements", values=values)
     skipped: list[str] = []
     lines: list[GapLine] = []
     cache: dict[
@@ -265,7 +264,8 @@ def compute_needs_table(
     territory = index.resolve(territory_query)
     by = by or _default_level(territory)
     if _depth(by) < _depth(territory.level):
-        raise GapInputError(f"--by {by} is above {territory.name_fr} (a {territory.level})")
+        values = {"by": str(by), "name": territory.name_fr, "level": str(territory.level)}
+        raise GapInputError(code="by_above_territory", values=values)
     units = index.units_within(territory, by)
     profiles = read_profiles(session, [u.code for u in units])
     supply = read_supply(session, index, territory, by)

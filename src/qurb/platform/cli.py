@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from qurb.kernel.actor import Actor
 from qurb.kernel.errors import QurbError
-from qurb.kernel.i18n import cli_lang, translate
+from qurb.kernel.i18n import cli_lang, say_in
 from qurb.kernel.rows import too_many, validation_errors
 from qurb.platform.database import default_url, make_engine, make_sessionmaker, transaction
 from qurb.platform.output import OutputFormat
@@ -68,8 +68,7 @@ def fail(message: str, hint: str = "", code: int = 2) -> typer.Exit:
 
 def worded(error: QurbError) -> str:
     """An error in the command line's language (`--lang`, $QURB_LANG, $LANG)."""
-    lang = cli_lang()
-    return error.rendered(lambda key, values: translate(lang, key, values))
+    return error.rendered(say_in(cli_lang()))
 
 
 def open_engine(db: str | None) -> Engine:

@@ -20,7 +20,8 @@ from typing import IO, Annotated, Any
 
 from pydantic import BeforeValidator, Field
 
-from qurb.kernel.errors import InputError
+from qurb.kernel.errors import FieldError, InputError
+from qurb.kernel.i18n import problem
 from qurb.platform.csv_cells import read_cell
 from qurb.platform.settings import env_int
 
@@ -83,10 +84,8 @@ def read_records(
     limits = limits or FileLimits.from_env()
     size = path.stat().st_size
     if size > limits.max_file_mb * _MB:
-        raise InputFileError(
-            f"{path}: {size / _MB:,.1f} MB, over the limit of {limits.max_file_mb:,} MB per "
-            f"file (setting {MAX_FILE_MB_ENV})"
-        )
+        values = {"path": str(path), "size": round(size / _MB, 1), "limit": limits.max_file_mb}
+        raise InputFileError(code="file_too_large", values={**values, "setting": MAX_FILE_MB_ENV})
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return _read_csv(path, limits)
@@ -117,10 +116,8 @@ def _columns(path: Path, header: list[Any]) -> list[str]:
             continue
         first = seen.setdefault(column.casefold(), number)
         if first != number:
-            raise InputFileError(
-                f"{path}: column {column!r} is named twice in the header (columns {first} "
-                f"and {number}); which to read would be a guess: keep one"
-            )
+            values = {"path": str(path), "column": repr(column), "first": first, "second": number}
+            raise InputFileError(code="column_twice", values=values)
     return columns
 
 
@@ -162,10 +159,8 @@ def _read_csv(path: Path, limits: FileLimits) -> list[Record]:
             if len(records) == limits.max_rows:
                 raise limits.too_many_rows(path)
             if len(cells) > len(columns):
-                raise InputFileError(
-                    f"{path}: line {start} has {len(cells)} cells but the header names "
-                    f"{len(columns)} columns"
-                )
+                values = {"path": str(path), "line": start, "cells": len(cells)}
+                raise InputFileError(code="ragged_line", values={**values, "columns": len(columns)})
             values = {c: _clean(read_cell(v)) for c, v in zip(columns, cells, strict=False) if c}
             records.append(Record(start, values))
         start = skipped + reader.line_num + 1
@@ -181,11 +176,10 @@ def _check_workbook(path: Path, limits: FileLimits) -> None:
         with zipfile.ZipFile(path) as archive:
             unzipped = sum(item.file_size for item in archive.infolist())
             if unzipped > limits.max_xlsx_uncompressed_mb * _MB:
-                raise InputFileError(
-                    f"{path}: {unzipped / _MB:,.0f} MB once unzipped, over the limit of "
-                    f"{limits.max_xlsx_uncompressed_mb:,} MB per workbook "
-                    f"(setting {MAX_XLSX_UNCOMPRESSED_MB_ENV})"
-                )
+                values = {"path": str(path), "size": round(unzipped / _MB)}
+                values |= {"limit": limits.max_xlsx_uncompressed_mb}
+                values |= {"setting": MAX_XLSX_UNCOMPRESSED_MB_ENV}
+                raise InputFileError(code="workbook_too_large", values=values)
             most = limits.max_rows + _BLANK_ROWS
             for name in archive.namelist():
                 if name.startswith("xl/worksheets/") and name.endswith(".xml"):
@@ -193,7 +187,8 @@ def _check_workbook(path: Path, limits: FileLimits) -> None:
                         if _sheet_rows(sheet, most) > most:
                             raise limits.too_many_rows(path)
     except (zipfile.BadZipFile, OSError) as error:
-        raise InputFileError(f"{path}: not a readable .xlsx workbook ({error})") from None
+        values = {"path": str(path), "detail": str(error)}
+        raise InputFileError(code="unreadable_workbook", values=values) from None
 
 
 _ROW = re.compile(rb"<(?:\w+:)?row[\s>/]")
@@ -237,7 +232,8 @@ def _read_xlsx(path: Path, sheet: str | None, limits: FileLimits) -> list[Record
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:
-        raise InputFileError(f"{path}: not a readable .xlsx workbook ({error})") from None
+        values = {"path": str(path), "detail": str(error)}
+        raise InputFileError(code="unreadable_workbook", values=values) from None
     if sheet is not None and sheet not in workbook.sheetnames:
         sheets = ", ".join(workbook.sheetnames)
         raise InputFileError(
@@ -256,7 +252,8 @@ def _read_xlsx(path: Path, sheet: str | None, limits: FileLimits) -> list[Record
         rows.append(row)
     header_index = next((i for i, r in enumerate(rows) if any(c is not None for c in r)), None)
     if header_index is None:
-        raise InputFileError(f"{path}: sheet {worksheet.title!r} is empty")
+        values = {"path": str(path), "sheet": repr(worksheet.title)}
+        raise InputFileError(code="empty_sheet", values=values)
     header = _columns(path, list(rows[header_index]))
     if sum(1 for r in rows[header_index + 1 :] if any(c is not None for c in r)) > limits.max_rows:
         raise limits.too_many_rows(path)
@@ -304,40 +301,46 @@ def _refuse_keys_twice(path: Path, data: dict[str, Any]) -> None:
     rest = _JsonObject((k, v) for k, v in data.items() if k != "features")
     rest.twice = data.twice if isinstance(data, _JsonObject) else ()
     if found := _given_twice(rest):
-        raise InputFileError(f"{path}: member {found[1]!r} is given twice")
+        values = {"path": str(path), "key": repr(found[1])}
+        raise InputFileError(code="member_twice", values=values)
     for number, feature in enumerate(features, start=1):
         if found := _given_twice(feature):
             where, key = found
             is_property = isinstance(feature, dict) and where is feature.get("properties")
-            kind = "property" if is_property else "member"
-            raise InputFileError(f"{path}: feature {number}: {kind} {key!r} is given twice")
+            facts = {"path": str(path), "number": number, "key": repr(key)}
+            raise InputFileError(
+                code="feature_property_twice" if is_property else "feature_member_twice",
+                values=facts,
+            )
 
 
 def _read_geojson(path: Path, limits: FileLimits) -> list[Record]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_json_object)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InputFileError(f"{path}: not valid GeoJSON ({error})") from None
+        facts = {"path": str(path), "detail": str(error)}
+        raise InputFileError(code="invalid_geojson", values=facts) from None
     except RecursionError:  # thousands of nested arrays or objects: no GeoJSON is so deep
-        raise InputFileError(f"{path}: not valid GeoJSON (nested too deep)") from None
+        raise InputFileError(code="geojson_too_deep", values={"path": str(path)}) from None
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-        raise InputFileError(f"{path}: expected a GeoJSON FeatureCollection")
+        raise InputFileError(code="not_a_feature_collection", values={"path": str(path)})
     _refuse_keys_twice(path, data)
     features = data.get("features")
     if not isinstance(features, list):
-        raise InputFileError(f"{path}: 'features' must be a list of GeoJSON features")
+        raise InputFileError(code="features_not_a_list", values={"path": str(path)})
     if len(features) > limits.max_rows:
         raise limits.too_many_rows(path)
     records = []
     for number, feature in enumerate(features, start=1):
         if not isinstance(feature, dict):
-            raise InputFileError(f"{path}: feature {number} is not a GeoJSON object")
+            facts = {"path": str(path), "number": str(number)}
+            raise InputFileError(code="feature_not_an_object", values=facts)
         properties = feature.get("properties")
-        values = dict(properties) if isinstance(properties, dict) else {}
+        values: dict[str, Any] = dict(properties) if isinstance(properties, dict) else {}
         geometry = feature.get("geometry")
-        problem = _point_problem(geometry)
-        if problem:
-            values["__geometry_error__"] = problem
+        trouble = _point_problem(geometry)
+        if trouble:  # the reader of the rows gives it its row
+            values["__geometry_error__"] = trouble
         elif isinstance(geometry, dict):
             values.setdefault("lon", geometry["coordinates"][0])
             values.setdefault("lat", geometry["coordinates"][1])
@@ -345,20 +348,21 @@ def _read_geojson(path: Path, limits: FileLimits) -> list[Record]:
     return records
 
 
-def _point_problem(geometry: Any) -> str | None:
-    """Why a feature's geometry is not a usable Point (None if it is one, or absent)."""
+def _point_problem(geometry: Any) -> FieldError | None:
+    """Why a feature's geometry is not a usable Point (None if it is one, or absent): a
+    problem of the field `geometry`, its row given by the reader."""
     if geometry is None:
         return None
     if not isinstance(geometry, dict) or geometry.get("type") != "Point":
         kind = geometry.get("type") if isinstance(geometry, dict) else type(geometry).__name__
-        return f"geometry type {kind} is not a Point"
+        return problem("geometry", "not_a_point", None, kind=str(kind))
     coordinates = geometry.get("coordinates")
     if (
         not isinstance(coordinates, list)
         or len(coordinates) < 2
         or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in coordinates[:2])
     ):
-        return f"Point coordinates must be [lon, lat] numbers, got {coordinates!r}"
+        return problem("geometry", "point_coordinates", None, value=repr(coordinates))
     return None
 
 

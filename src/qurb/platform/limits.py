@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from qurb.platform.security import refuse
 
 
 class BodySizeLimit:
@@ -20,7 +20,7 @@ class BodySizeLimit:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+            await self._refuse(scope, send)
             return
         # Read the body now (bounded), then hand it to the app as one message.
         chunks: list[bytes] = []
@@ -33,7 +33,7 @@ class BodySizeLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
-                await self._refuse(send)
+                await self._refuse(scope, send)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -41,26 +41,10 @@ class BodySizeLimit:
         body = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
         await self.app(scope, _replay([body], receive), send)
 
-    async def _refuse(self, send: Send) -> None:
-        payload = json.dumps(
-            {
-                "error": f"request body too large: the limit is {self.max_bytes:,} bytes; "
-                "nothing was written",
-                "detail": [],
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(payload)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": payload})
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        values = {"limit": self.max_bytes}
+        closing = ((b"connection", b"close"),)
+        await refuse(scope, send, 413, code="body_too_large", values=values, headers=closing)
 
 
 def _replay(messages: list[Message], receive: Receive) -> Receive:

@@ -7,9 +7,12 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from qurb.kernel.i18n import negotiate, say_in
 
 # Without a public URL the server is this machine's: loopback names (and the test client's).
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "testserver"})
@@ -77,15 +80,13 @@ class HostAndOrigin:
             scope = self._forwarded(scope, headers)
             host = headers.get(b"x-forwarded-host", host).split(",")[0].strip()
         if host_name(host) not in self.hosts:
-            await _refuse(send, 400, "unknown host: this server does not answer to that name")
+            await refuse(scope, send, 400, code="unknown_host")
             return
         origin = headers.get(b"origin")
         if scope["method"] in WRITES and origin is not None:
             own = self.public_origin or _origin(scope.get("scheme", "http"), host)
             if origin.lower() != own:
-                await _refuse(
-                    send, 403, "forbidden: a change must come from this server's own origin"
-                )
+                await refuse(scope, send, 403, code="foreign_origin")
                 return
         await self.app(scope, receive, send)
 
@@ -141,8 +142,19 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-async def _refuse(send: Send, status: int, message: str) -> None:
-    payload = json.dumps({"error": message, "detail": []}).encode()
+async def refuse(
+    scope: Scope,
+    send: Send,
+    status: int,
+    code: str,
+    values: Mapping[str, object] | None = None,
+    headers: tuple[tuple[bytes, bytes], ...] = (),
+) -> None:
+    """A middleware's refusal, shaped as every error of the app (`{"error", "code",
+    "detail"}`) and worded in the language of the request's `Accept-Language`."""
+    accept = dict(scope.get("headers") or []).get(b"accept-language", b"").decode("latin-1")
+    message = say_in(negotiate(accept))(f"error.{code}", values or {})
+    payload = json.dumps({"error": message, "code": code, "detail": []}).encode()
     await send(
         {
             "type": "http.response.start",
@@ -150,6 +162,7 @@ async def _refuse(send: Send, status: int, message: str) -> None:
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(payload)).encode()),
+                *headers,
             ],
         }
     )

@@ -29,7 +29,7 @@ def env_int(name: str, default: int) -> int:
     if not raw:
         return default
     if not raw.isdigit() or int(raw) < 1:
-        raise InputError(f"{name}={raw!r}: expected a whole number of at least 1")
+        raise InputError(code="setting_not_whole", values={"name": name, "value": repr(raw)})
     return int(raw)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qurb.kernel.errors import FieldError
+from qurb.kernel.i18n import problem
 from qurb.registry._tables import FacilityEditionRow
 from qurb.registry.editions import EditionDiff, EditionEntry, compute_edition_diff
 from qurb.registry.service import RegistryError
@@ -34,9 +34,8 @@ def edition_changes(
     editions = set(session.scalars(select(FacilityEditionRow.edition).distinct()))
     for edition in (earlier, later):
         if edition not in editions:
-            raise RegistryError(
-                [FieldError("edition", f"no {edition} edition; editions: {sorted(editions)}")]
-            )
+            values = {"edition": str(edition), "editions": sorted(editions)}
+            raise RegistryError([problem("edition", "no_edition", **values)])
     query = select(FacilityEditionRow).where(
         FacilityEditionRow.family == family, FacilityEditionRow.edition.in_([earlier, later])
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -78,10 +78,8 @@ def map_header(columns: Iterable[str], source: str) -> tuple[dict[str, str], lis
             continue
         clash = next((c for c, k in mapping.items() if k == key), None)
         if clash is not None:
-            raise InputFileError(
-                f"{source}: columns {clash!r} and {column!r} both give the facility's {key}; "
-                "keep one"
-            )
+            values = {"path": source, "first": repr(clash), "second": repr(column), "key": key}
+            raise InputFileError(code="columns_clash", values=values)
         mapping[column] = key
     return mapping, ignored
 
@@ -93,7 +91,7 @@ class ImportRow(FacilityCreate):
     name: Name | None = None  # type: ignore[assignment]
     category: str | None = None  # type: ignore[assignment]
     commune: str | None = None  # type: ignore[assignment]
-    geometry_error: str | None = None
+    geometry_error: Any = None  # the FieldError of a GeoJSON feature's geometry
 
     def facility(self) -> FacilityCreate:
         return FacilityCreate.model_validate(self.model_dump(exclude={"geometry_error"}))
@@ -118,7 +116,7 @@ def _row_checker(session: Session) -> Callable[[int, ImportRow], list[FieldError
     def check(number: int, row: ImportRow) -> list[FieldError]:
         errors = []
         if row.geometry_error is not None:
-            errors.append(FieldError("geometry", row.geometry_error, number))
+            errors.append(replace(row.geometry_error, row=number))
         for needed in REQUIRED:
             if getattr(row, needed) in (None, ""):
                 errors.append(problem(needed, "missing_required", number))
@@ -144,7 +142,7 @@ def import_facilities(
     """
     records = read_records(path, sheet)
     if not records:
-        raise RegistryError([FieldError("file", "no data rows")], str(path))
+        raise RegistryError([problem("file", "no_data_rows")], str(path))
     columns = list(dict.fromkeys(c for r in records for c in r.values))
     mapping, ignored = map_header(columns, str(path))
     try:

@@ -19,7 +19,6 @@ from qurb.registry.facility_services import (
     facility_services,
     hospital_tier,
     known_services,
-    unknown_service_message,
 )
 from qurb.registry.model import Level, categories
 from qurb.registry.offer import public_offer
@@ -51,21 +50,20 @@ class FacilitySelector:
         known = categories()
         unknown = [c for c in self.categories if c not in known]
         if unknown:
-            raise AccessError(
-                f"unknown facility category {unknown[0]!r}; see `qurb categories` "
-                f"(e.g. {', '.join(list(known)[:6])})"
-            )
+            values = {"value": repr(unknown[0]), "examples": list(known)[:6]}
+            raise AccessError(code="unknown_facility_category", values=values)
         bad = [s for s in self.services if s not in known_services()]
         if bad:
-            raise AccessError(unknown_service_message(bad[0]))
+            values = {"value": repr(bad[0]), "services": sorted(known_services())}
+            raise AccessError(code="unknown_service", values=values)
         levels = {c.level.value for c in known.values()}
         bad = [v for v in self.levels if v not in levels]
         if bad:
-            raise AccessError(f"unknown level {bad[0]!r}; levels are {', '.join(sorted(levels))}")
+            values = {"value": repr(bad[0]), "levels": sorted(levels)}
+            raise AccessError(code="unknown_level", values=values)
         if self.tier is not None and self.tier not in TIERS:
-            raise AccessError(
-                f"unknown tier {self.tier!r}; tiers are {', '.join([*TIERS, ANY_TIER])}"
-            )
+            values = {"value": repr(self.tier), "tiers": [*TIERS, ANY_TIER]}
+            raise AccessError(code="unknown_tier", values=values)
 
     @classmethod
     def from_options(
@@ -141,7 +139,7 @@ def read_destinations(
 ) -> Destinations:
     allowed = selector.allowed_categories()
     if not allowed:
-        raise AccessError(f"no facility category matches {selector.describe()}")
+        raise AccessError(code="no_category_matches", values={"offer": selector.describe()})
     candidates = session.execute(
         public_offer(
             select(

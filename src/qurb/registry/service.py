@@ -30,7 +30,6 @@ from qurb.registry._tables import FacilityRow
 from qurb.registry.facility_services import (
     facility_services,
     known_services,
-    unknown_service_message,
 )
 from qurb.registry.model import (
     Facility,
@@ -39,7 +38,6 @@ from qurb.registry.model import (
     Status,
     categories,
     facility_snapshot,
-    unknown_category_message,
 )
 from qurb.registry.offer import public_offer
 from qurb.territory.model import TerritoryLevel, inside_morocco
@@ -171,7 +169,7 @@ class Validator:
                 }
                 errors.append(problem("commune", "not_a_commune", row, **values))
         except TerritoryNotFound as error:
-            errors.append(FieldError("commune", str(error), row))
+            errors.append(FieldError.of("commune", error, row))
         if commune_code is not None:
             province_code = self.index.by_code[commune_code].parent_code
         lon, lat = payload.lon, payload.lat
@@ -332,7 +330,7 @@ def create_facilities(
         )
     )
     clashes = [
-        FieldError("id", f"id {v['id']!r} is already used", v["source_row"])
+        problem("id", "id_used", v["source_row"], id=repr(v["id"]))
         for v in accepted
         if v["id"] in existing
     ]
@@ -373,10 +371,7 @@ def update_facility(
     Conflict for a closed facility: it is reopened first (`reopen_facility`)."""
     row = _facility_row(session, facility_id)
     if row.status == Status.CLOSED.value:
-        raise Conflict(
-            f"facility {facility_id} is closed; reopen it first "
-            f"(`qurb facilities reopen {facility_id} --reason …`)"
-        )
+        raise Conflict(code="facility_closed", values={"id": facility_id})
     before = _as_dict(row)
     changes = update.model_dump(exclude_unset=True)
     added = changes.pop("add_services", None) or []
@@ -386,12 +381,8 @@ def update_facility(
     if "category" in changes:
         spec = categories().get(changes["category"])
         if spec is None:
-            errors.append(
-                FieldError(
-                    "category",
-                    unknown_category_message(changes["category"]),
-                )
-            )
+            values = {"value": repr(changes["category"]), "choices": list(categories())}
+            errors.append(problem("category", "unknown_category", **values))
         else:
             changes["family"], changes["level"] = spec.family, spec.level.value
             # The facility's own additions and removals outlive its change of category.
@@ -429,7 +420,7 @@ def update_facility(
 
 def _service_errors(added: list[str], removed: list[str], services: set[str]) -> list[FieldError]:
     errors = [
-        FieldError(field, unknown_service_message(name))
+        problem(field, "unknown_service", value=repr(name), services=sorted(known_services()))
         for field, names in (("add_services", added), ("remove_services", removed))
         for name in names
         if name not in known_services()
@@ -461,7 +452,8 @@ def reopen_facility(session: Session, actor: Actor, facility_id: str, reason: st
         raise RegistryError([problem("reason", "reopen_without_reason")], facility_id)
     row = _facility_row(session, facility_id)
     if row.status != Status.CLOSED.value:
-        raise Conflict(f"facility {facility_id} is {row.status}: only a closed one is reopened")
+        values = {"id": facility_id, "status": row.status}
+        raise Conflict(code="facility_not_closed", values=values)
     return _set_status(session, actor, row, Status.OPEN, reason.strip())
 
 
@@ -501,9 +493,8 @@ def _facility_query(flt: FacilityFilter, index: TerritoryIndex | None) -> Select
     if flt.categories:
         unknown = [c for c in flt.categories if c not in categories()]
         if unknown:
-            raise RegistryError(
-                [FieldError("category", unknown_category_message(", ".join(unknown)))]
-            )
+            values = {"value": repr(", ".join(unknown)), "choices": list(categories())}
+            raise RegistryError([problem("category", "unknown_category", **values)])
         query = query.where(FacilityRow.category.in_(flt.categories))
     if flt.level:
         query = query.where(FacilityRow.level == flt.level)

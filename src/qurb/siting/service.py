@@ -29,6 +29,7 @@ from qurb.audit.model import AuditEvent
 from qurb.kernel import clock
 from qurb.kernel.actor import Actor
 from qurb.kernel.errors import FieldError, NotFound
+from qurb.kernel.i18n import problem
 from qurb.kernel.rows import validate_rows
 from qurb.platform.files import InputFileError, Number, OptionalNumber, OptionalText, read_records
 from qurb.registry.points import FacilitySelector, read_destinations
@@ -123,10 +124,10 @@ def read_candidates(path: Path, locate: Callable[[float, float], str | None]) ->
 
     def where(number: int, row: CandidateRow) -> list[FieldError]:
         if not inside_morocco(row.lon, row.lat):
-            return [FieldError("lon/lat", f"({row.lon}, {row.lat}) is outside Morocco", number)]
+            return [problem("lon/lat", "outside_morocco_short", number, lon=row.lon, lat=row.lat)]
         commune = locate(row.lon, row.lat)
         if commune is None:
-            return [FieldError("lon/lat", "the point is in no commune", number)]
+            return [problem("lon/lat", "in_no_commune", number)]
         communes[number] = commune
         return []
 
@@ -137,7 +138,7 @@ def read_candidates(path: Path, locate: Callable[[float, float], str | None]) ->
         check=where,
     )
     if not rows:
-        raise InputFileError(f"{path}: no candidate site (expected columns lon, lat)")
+        raise InputFileError(code="no_candidate_site", values={"path": str(path)})
     labels = [str(r.value.label or r.value.name or f"row {r.number}") for r in rows]
     chosen = [communes[r.number] for r in rows]
     cost_array = np.array([np.nan if r.value.cost_mad is None else r.value.cost_mad for r in rows])
@@ -161,15 +162,13 @@ def _costs(request: SitingRequest, candidates: Candidates) -> np.ndarray | None:
     if candidates.cost_amount_mad is not None:
         if np.isnan(candidates.cost_amount_mad).any():
             missing = int(np.isnan(candidates.cost_amount_mad).sum())
-            raise SitingError(f"budget mode: {missing} candidate(s) have no cost_mad")
+            raise SitingError(code="candidates_without_cost", values={"count": missing})
         return candidates.cost_amount_mad
     if request.site_cost_amount_mad is None:
-        raise SitingError(
-            "budget mode needs a cost per new site: give --site-cost MAD, or candidates "
-            "with a cost_mad column"
-        )
+        raise SitingError(code="budget_without_cost")
     if not (np.isfinite(request.site_cost_amount_mad) and request.site_cost_amount_mad >= 0):
-        raise SitingError(f"site cost must be ≥ 0 MAD, got {request.site_cost_amount_mad}")
+        values = {"cost": request.site_cost_amount_mad}
+        raise SitingError(code="negative_site_cost", values=values)
     return np.full(len(candidates.labels), float(request.site_cost_amount_mad))
 
 
@@ -183,11 +182,11 @@ def run_siting(
     index = index or TerritoryIndex.from_session(session)
     territory = index.resolve(request.territory)
     if request.add is None and request.budget_amount_mad is None:
-        raise SitingError("say how many sites to add (--add K) or the budget (--budget MAD)")
+        raise SitingError(code="add_or_budget")
     if request.add is not None and request.budget_amount_mad is not None:
-        raise SitingError("give either --add or --budget, not both")
+        raise SitingError(code="add_and_budget")
     if request.objective == "time" and request.add is None:
-        raise SitingError("the travel-time objective (p-median) needs --add K")
+        raise SitingError(code="time_objective_without_add")
     origins = read_origins(index, territory)
     existing = read_destinations(session, request.selector())
     existing_nearest = model.compute_nearest(origins.points, existing.points)
@@ -204,11 +203,14 @@ def run_siting(
     else:
         candidates = default_candidates(session, index, territory, request.selector())
     if not candidates.labels or (request.add is not None and request.add > len(candidates.labels)):
+        values = {
+            "count": len(candidates.labels),
+            "territory": territory.name_fr,
+            "offer": request.selector().describe(),
+        }
         raise SitingError(
-            f"{len(candidates.labels)} candidate site(s) for {request.add or 'a budget'}: only "
-            f"{len(candidates.labels)} commune(s) of {territory.name_fr} have no facility of "
-            f"{request.selector().describe()}; give your own sites with --candidates FILE, "
-            "or site a scarcer offer (e.g. --service delivery, --level secondary)"
+            code="too_few_candidates" if request.add else "no_candidate_for_budget",
+            values={**values, "add": request.add} if request.add else values,
         )
     matrix = model.compute_matrix(origins.points, candidates.points)
     problem = SitingProblem(

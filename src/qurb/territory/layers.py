@@ -62,15 +62,15 @@ class DisplayLayers:
 
     def body(self, level: TerritoryLevel, parent: str | None = None) -> CachedBody:
         if level not in DISPLAY_LEVELS:
-            raise QurbError(f"no display layer for {level}; levels: regions, provinces, communes")
+            raise QurbError(code="no_display_layer", values={"level": str(level)})
         parent_unit = self.index.by_code.get(parent or "MA")
         if parent_unit is None:
-            raise TerritoryNotFound(f"no territory coded {parent!r}")
+            raise TerritoryNotFound(code="no_territory", values={"code": repr(parent)})
         if parent_unit.level not in PARENT_LEVELS[level]:
             allowed = ", ".join(str(p) for p in PARENT_LEVELS[level])
+            values = {"level": str(level), "allowed": allowed, "code": parent_unit.code}
             raise QurbError(
-                f"{level} polygons can be cut by a {allowed}; {parent_unit.code} is a "
-                f"{parent_unit.level}"
+                code="layer_parent_level", values={**values, "parent": str(parent_unit.level)}
             )
         return self._bodies.get_or_compute(
             (level, parent_unit.code), lambda: self._encode(level, parent_unit.code)

@@ -45,10 +45,8 @@ def _within_budget(text: str, field: str) -> str:
     """`text` if a territory could bear it; over MAX_NAME_CHARS, refused before any matching
     (fuzzy matching costs by the character: a 120 KB name took seconds)."""
     if len(text) > MAX_NAME_CHARS:
-        raise TerritoryNotFound(
-            f"{field}: {len(text):,} characters, over the limit of {MAX_NAME_CHARS}; "
-            "no territory has so long a name or code"
-        )
+        values = {"field": field, "length": len(text), "limit": MAX_NAME_CHARS}
+        raise TerritoryNotFound(code="name_too_long", values=values)
     return text
 
 

@@ -34,9 +34,10 @@ def read_commune_graph_params(path: Path | None = None) -> CommuneGraphParameter
     try:
         data = read_toml(path)
     except FileNotFoundError:
-        raise TravelModelError(f"{path}: no such parameter file") from None
+        raise TravelModelError(code="no_parameter_file", values={"path": str(path)}) from None
     except (OSError, ValueError) as error:
-        raise TravelModelError(f"{path}: not a readable TOML file ({error})") from None
+        values = {"path": str(path), "detail": str(error)}
+        raise TravelModelError(code="unreadable_toml", values=values) from None
     params: CommuneGraphParameters = CommuneGraphParameters.from_mapping(data, source=str(path))
     return params
 
@@ -66,7 +67,7 @@ def read_commune_graph_inputs(session: Session) -> CommuneGraphInputs:
         .order_by(TerritoryRow.code)
     ).all()
     if not communes:
-        raise TravelModelError("the database holds no commune: run `qurb db init` first")
+        raise TravelModelError(code="no_commune_in_database")
     # The one figure the model needs, read by the database (not each commune's whole JSON).
     paved_km = CensusRow.figures["households_distance_to_paved_road_km"].as_float()
     paved: dict[str, float] = {}
