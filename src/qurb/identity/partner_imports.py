@@ -37,7 +37,7 @@ from qurb.kernel.actor import Actor
 from qurb.kernel.attribution import Attribution, DataSource
 from qurb.kernel.rows import validate_rows
 from qurb.platform.csv_cells import csv_cell
-from qurb.platform.files import FileLimits, InputFileError, read_records
+from qurb.platform.files import MAX_FILE_MB_ENV, FileLimits, InputFileError, read_records
 
 PARTNER_COLUMNS = (
     "id",
@@ -129,9 +129,8 @@ def _read_json(path: Path, limits: FileLimits) -> list[tuple[int, dict[str, Any]
         )
     size = path.stat().st_size
     if size > limits.max_file_mb * _MB:
-        raise InputFileError(
-            f"{path}: {size / _MB:,.1f} MB, over the limit of {limits.max_file_mb:,} MB per file"
-        )
+        values = {"path": str(path), "size": round(size / _MB, 1), "limit": limits.max_file_mb}
+        raise InputFileError(code="file_too_large", values={**values, "setting": MAX_FILE_MB_ENV})
     try:
         data = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_once_each)
     except _GivenTwice as twice:
