@@ -96,6 +96,10 @@ PY_PROBLEM = re.compile(r"""problem\(\s*[^,()]+(?:\([^()]*\))?[^,()]*,\s*["']([a
 PY_CODE = re.compile(
     r"""\bcode=(?:["']([a-z0-9_]+)["'] if .+? else ["']([a-z0-9_]+)["']|["']([a-z0-9_]+)["'])"""
 )
+# The command line's words: a quoted catalogue key of its own (`"cli.gaps.title"`, in a
+# table's headings), and the prefix of a key it builds from a name (`f"cli.column.{c}"`).
+PY_CLI_KEY = re.compile(r"""["']((?:cli|label|service|category|calendar)\.[a-z0-9_.]+)["']""")
+PY_PREFIX = re.compile(r"""f["']((?:cli|label|service|category|calendar)\.[a-z0-9_.]*\.)\{""")
 JS_WORD = re.compile(r"""\bt\(["']([a-zA-Z_]+)["']""")
 # Template strings in the page that are not catalogue keys (a figure's path in the data).
 NOT_KEYS = {"census."}
@@ -106,7 +110,11 @@ BUILT = {
     "sector.": tuple(s.value for s in Sector),
     "error.": ("not_found", "method_not_allowed"),  # app.errors.HTTP_CODES
     "reason.pydantic.": PYDANTIC_TYPES,
+    "cli.by.": tuple(str(level) for level in TerritoryLevel),
 }
+# Prefixes the command line builds from names that the scan cannot list: every column a
+# table heads (`platform.output.column_header`).
+PY_BUILT_PREFIXES = {"cli.column."}
 
 
 def _read(paths: list[Path]) -> str:
@@ -121,12 +129,16 @@ def used_keys() -> tuple[set[str], set[str]]:
     named |= set(JS_WORD.findall(js)) | set(MARKUP_KEY.findall(markup))
     named |= set(TEMPLATE_KEY.findall(_read(TEMPLATES)))
     named |= {k for k in PY_KEY.findall(python) if "{" not in k}
+    named |= {k for k in PY_CLI_KEY.findall(python) if not k.endswith(".")}
     named |= {f"reason.{code}" for code in PY_PROBLEM.findall(python)}
     named |= {f"reason.{code}" for code in PY_CODED.findall(python)}
     coded = {c for group in PY_CODE.findall(python) for c in group if c}
     named |= {f"error.{code}" for code in coded}
     named |= {prefix + code for prefix, codes in BUILT.items() for code in codes}
     prefixes = set(JS_PREFIX.findall(js)) - NOT_KEYS
+    built = set(PY_PREFIX.findall(python))
+    assert built - PY_BUILT_PREFIXES <= {p for p in BUILT}, built  # each one enumerated
+    prefixes |= built & PY_BUILT_PREFIXES
     return named, prefixes
 
 
