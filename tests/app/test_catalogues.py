@@ -9,6 +9,7 @@ from pathlib import Path
 
 from babel import Locale
 
+from qurb.app.cli import app, declared_commands, help_key, load_command, option_keys
 from qurb.caravans.schedule import DROP_REASONS
 from qurb.kernel.i18n import CLDR_LOCALES, LANGS, PLACEHOLDER, catalogue, translate
 from qurb.kernel.rows import PYDANTIC_TYPES
@@ -117,6 +118,26 @@ BUILT = {
 PY_BUILT_PREFIXES = {"cli.column."}
 
 
+def help_keys() -> set[str]:
+    """Every key the command line's help looks up: each command's one-line help and each
+    option's, walking every command (`app.cli.word_help`)."""
+    import typer
+
+    keys: set[str] = set()
+
+    def walk(command: object, path: str, subcommands: bool = True) -> None:
+        keys.add(help_key(path))
+        for param in getattr(command, "params", []):
+            keys.update(option_keys(path, param))
+        for name, sub in getattr(command, "commands", {}).items() if subcommands else ():
+            walk(sub, f"{path} {name}")
+
+    for declared in declared_commands():
+        walk(load_command(declared), declared.name)
+    walk(typer.main.get_command(app), "qurb", subcommands=False)
+    return keys
+
+
 def _read(paths: list[Path]) -> str:
     return "\n".join(p.read_text(encoding="utf-8") for p in paths)
 
@@ -135,9 +156,12 @@ def used_keys() -> tuple[set[str], set[str]]:
     coded = {c for group in PY_CODE.findall(python) for c in group if c}
     named |= {f"error.{code}" for code in coded}
     named |= {prefix + code for prefix, codes in BUILT.items() for code in codes}
+    named |= help_keys() & keys  # a command or option may share its words (cli.help.option.*)
     prefixes = set(JS_PREFIX.findall(js)) - NOT_KEYS
     built = set(PY_PREFIX.findall(python))
-    assert built - PY_BUILT_PREFIXES <= {p for p in BUILT}, built  # each one enumerated
+    # Each one enumerated: in BUILT, or the help's keys (help_keys walks every command).
+    enumerated = set(BUILT) | {p for p in built if p.startswith("cli.help.")}
+    assert built - PY_BUILT_PREFIXES <= enumerated, built
     prefixes |= built & PY_BUILT_PREFIXES
     return named, prefixes
 
