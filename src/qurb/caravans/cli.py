@@ -16,9 +16,10 @@ from rich.markup import escape
 from qurb.access.cli_options import ModelOption, ParamsOption, measured
 from qurb.kernel import clock
 from qurb.kernel.attribution import Attribution, DataSource
+from qurb.kernel.i18n import cli_lang
 from qurb.kernel.values import MAX_SEED
 from qurb.platform.cli import DbOption, FormatOption, actor, err, fail, open_session, out
-from qurb.platform.output import OutputFormat, export_metadata, render
+from qurb.platform.output import OutputFormat, export_metadata, render, say
 
 if TYPE_CHECKING:
     from qurb.caravans.model import CampaignSpec
@@ -102,22 +103,21 @@ def _write_outputs(
     from qurb.caravans.outputs import geojson_document, notices, plan_geojson, plan_ics
 
     if ics:
-        ics.write_bytes(plan_ics(plan, campaign_id))
+        ics.write_bytes(plan_ics(plan, campaign_id, lang=cli_lang()))
         events = len(plan.stops)
-        err.print(f"[green]Wrote[/] {escape(str(ics))} (iCalendar, {events} events)")
+        err.print(escape(say("cli.caravan.wrote_ics", path=str(ics), count=events)))
     if geojson:
         geojson.write_text(
             json.dumps(geojson_document(plan_geojson(plan)), ensure_ascii=False), encoding="utf-8"
         )
-        err.print(f"[green]Wrote[/] {escape(str(geojson))} (routes and stops)")
+        err.print(escape(say("cli.caravan.wrote_geojson", path=str(geojson))))
     if notices_dir:
         notices_dir.mkdir(parents=True, exist_ok=True)
         pages = notices(plan)
         for code, page in pages.items():
             (notices_dir / f"notice-{code}.html").write_text(page, encoding="utf-8")
-        err.print(
-            f"[green]Wrote[/] {len(pages)} public notices (FR/AR) to {escape(str(notices_dir))}/"
-        )
+        folder = f"{notices_dir}/"
+        err.print(escape(say("cli.caravan.wrote_notices", count=len(pages), path=folder)))
 
 
 def _print_plan(plan: CampaignPlan, fmt: OutputFormat, campaign_id: str | None) -> None:

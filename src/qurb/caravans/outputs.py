@@ -134,9 +134,8 @@ def plan_ics(
     from icalendar import Calendar, Event, vText
 
     stamp = (now or clock.now()).astimezone(UTC)
-    labels = {s.code: s.label_fr if lang == "fr" else s.label_ar for s in plan.campaign.specialties}
-    if lang not in ("fr", "ar"):
-        labels = specialty_names(list(labels), lang)
+    known = specialty_names([s.code for s in plan.campaign.specialties], lang)
+    labels = {s.code: s.label(lang) or known[s.code] for s in plan.campaign.specialties}
     separator = translate(lang, "list.separator")
     calendar = Calendar()
     calendar.add("prodid", "-//Qurb//caravanes médicales//FR")
@@ -148,11 +147,12 @@ def plan_ics(
     for stop in plan.stops:
         event = Event()
         event.add("uid", f"{campaign_id}-{stop.number}@qurb")
-        event.add("summary", f"{plan.campaign.name} — {stop.name_fr}")
+        commune = stop.name_ar if lang == "ar" and stop.name_ar else stop.name_fr
+        event.add("summary", f"{plan.campaign.name} — {commune}")
         event.add("dtstart", _local(stop.date, stop.start).astimezone(UTC))
         event.add("dtend", _local(stop.date, stop.departure).astimezone(UTC))
         event.add("dtstamp", stamp)
-        event.add("location", f"{stop.label}, {stop.name_fr} ({stop.code})")
+        event.add("location", f"{stop.label}, {commune} ({stop.code})")
         event.add("geo", (stop.lat, stop.lon))
         expected = separator.join(
             f"{labels[s]}: {n}" for s, n in stop.expected.items() if s in labels

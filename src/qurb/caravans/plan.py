@@ -36,6 +36,11 @@ class PlanSpecialty(_Part):
     code: str
     label_fr: str
     label_ar: str
+    label_en: str = ""  # a plan saved before it had one reads the caravan catalogue's
+
+    def label(self, lang: str) -> str:
+        """The specialty's name in the language (fr, ar, en); empty where the plan has none."""
+        return str(getattr(self, f"label_{lang}", "") or "")
 
 
 class PlanBase(_Part):

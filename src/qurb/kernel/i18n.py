@@ -101,6 +101,15 @@ def negotiate(accept_language: str | None, default: str = DEFAULT_LANG) -> str:
     return min(ranked)[2] if ranked else default
 
 
+def document_lang(asked: str | None, accept_language: str | None, default: str = "fr") -> str:
+    """A document's language (a caravan's report, its calendar): `?lang=` when it is fr, ar
+    or en, else the first of them that `Accept-Language` names, else French (the
+    documents' language before they had others)."""
+    if asked in LANGS:
+        return str(asked)
+    return negotiate(accept_language, default=default)
+
+
 def cli_lang(asked: str | None = None) -> str:
     """The command line's language: `--lang`, else $QURB_LANG, else $LANG (`ar_MA.UTF-8`
     → ar), else English."""
