@@ -136,7 +136,8 @@ def norms_cmd(fmt: FormatOption = OutputFormat.TABLE) -> None:
             "version": s.version,
             "kind": s.kind.value,
             "rule": r.id,
-            "label": _rule_label(r, lang),
+            # A table shows the reader's language; an export keeps the French label.
+            "label": _rule_label(r, lang) if fmt is OutputFormat.TABLE else r.label_fr,
             "population": r.population.value,
             "scale": r.scale.value,
             "source": s.source,
