@@ -35,7 +35,7 @@ class OutputFormat(enum.StrEnum):
     GEOJSON = "geojson"
 
 
-def say(key: str, **values: Any) -> str:
+def say(key: str, /, **values: Any) -> str:
     """The catalogue's message `key` in the command line's language, its values filled."""
     return translate(cli_lang(), key, values)
 
