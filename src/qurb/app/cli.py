@@ -17,6 +17,7 @@ import os
 from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 from typer.core import TyperCommand, TyperGroup
 
 from qurb.app.features import Command, commands, resolve
@@ -25,6 +26,8 @@ from qurb.kernel.i18n import cli_lang, has_key, translate
 if TYPE_CHECKING:
     from sqlalchemy import Engine
     from typer import _click as click  # Typer's own Click, for the types
+
+    from qurb.app.dataset import InitReport
 
 # The composition root's own commands (`app.commands`), listed first.
 ROOT_COMMANDS: tuple[Command, ...] = (
@@ -185,6 +188,18 @@ def _root(
     _use_lang(lang)
 
 
+def loaded_words(report: InitReport) -> str:
+    """What a first load put in the database, in the command line's language."""
+    from qurb.platform.output import say
+
+    return say(
+        "cli.db.loaded",
+        territories=f"{report.territories:,}",
+        public=f"{report.facilities_public:,}",
+        osm=f"{report.facilities_osm:,}",
+    )
+
+
 def _install_database_preparer() -> None:
     from qurb.platform.cli import set_engine_preparer
 
@@ -198,17 +213,16 @@ def _prepare(engine: Engine) -> None:
 
     def load(engine: Engine) -> None:
         from qurb.app.dataset import init_database
+        from qurb.platform.output import say
 
-        with err.status("First run: creating the database and loading the bundled data…"):
+        with err.status(say("cli.db.first_run")):
             report = init_database(engine)
-        err.print(
-            f"[green]Loaded[/] {report.territories:,} territories, "
-            f"{report.facilities_public:,} facilities of the Ministry's lists and "
-            f"{report.facilities_osm:,} OpenStreetMap points (private or unknown sector, apart)."
-        )
+        err.print(f"[green]{escape(loaded_words(report))}[/]")
 
     def upgraded() -> None:
-        err.print(f"[green]Database schema upgraded[/] to revision {SCHEMA_REVISION}.")
+        from qurb.platform.output import say
+
+        err.print(f"[green]{escape(say('cli.db.upgraded', revision=SCHEMA_REVISION))}[/]")
 
     prepare_database(engine, load, upgraded)
 
