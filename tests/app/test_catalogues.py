@@ -11,7 +11,15 @@ from babel import Locale
 
 from qurb.app.cli import app, declared_commands, help_key, load_command, option_keys
 from qurb.caravans.schedule import DROP_REASONS
-from qurb.kernel.i18n import CLDR_LOCALES, LANGS, PLACEHOLDER, catalogue, translate
+from qurb.kernel.i18n import (
+    CLDR_LOCALES,
+    LABEL_FILES,
+    LANGS,
+    PLACEHOLDER,
+    catalogue,
+    data_label,
+    translate,
+)
 from qurb.kernel.rows import PYDANTIC_TYPES
 from qurb.registry.model import Sector
 from qurb.territory.model import TerritoryLevel
@@ -66,6 +74,34 @@ def test_a_plural_message_has_the_forms_its_language_needs() -> None:
             assert set(catalogue(lang)[key]) == forms_needed(lang), (lang, key)
 
 
+def test_labels_held_in_data_files_are_there_in_the_three_languages() -> None:
+    import tomllib
+
+    checked = 0
+    for pattern, holder, fields in LABEL_FILES:
+        paths = sorted(SRC.glob(pattern))
+        assert paths, pattern
+        for path in paths:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            found = data if holder == "*" else data[holder]
+            entries = found.items() if isinstance(found, dict) else enumerate(found)
+            for name, entry in entries:
+                if not isinstance(entry, dict):
+                    continue
+                for field in fields:
+                    for lang in LANGS:
+                        assert data_label(entry, lang, field).strip(), (
+                            path.name,
+                            name,
+                            field,
+                            lang,
+                        )
+                        checked += 1
+    # Every category, service, figure, specialty and rule: hundreds of labels read.
+    assert checked > 500
+    assert data_label({"name_fr": "Pédiatrie", "name_en": "Paediatrics"}, "en") == "Paediatrics"
+
+
 def test_plural_forms_are_chosen_by_cldr_rules() -> None:
     done = [translate("ar", "caravan.record.done", {"count": n}) for n in (0, 1, 2, 3, 11, 100)]
     assert done == [
@@ -112,6 +148,7 @@ BUILT = {
     "error.": ("not_found", "method_not_allowed"),  # app.errors.HTTP_CODES
     "reason.pydantic.": PYDANTIC_TYPES,
     "cli.by.": tuple(str(level) for level in TerritoryLevel),
+    "label.measure.": ("commune_graph", "straight_line", "road"),  # algo's Measure.worded
 }
 # Prefixes the command line builds from names that the scan cannot list: every column a
 # table heads (`platform.output.column_header`).

@@ -22,7 +22,7 @@ from qurb.caravans.plan import CampaignPlan
 from qurb.caravans.summaries import CampaignReport
 from qurb.kernel import clock
 from qurb.kernel.attribution import MODEL_SOURCES, Attribution, metadata_comment_lines
-from qurb.kernel.i18n import LANGS, translate
+from qurb.kernel.i18n import LANGS, data_label, translate
 from qurb.platform.csv_cells import csv_cell
 from qurb.platform.geojson import FeatureCollection
 from qurb.platform.templating import DOCUMENT_CSS_URL, render
@@ -121,7 +121,7 @@ def specialty_names(codes: list[str], lang: str) -> dict[str, str]:
     """code → the specialty's name in the language, from the caravan catalogue
     (`caravan.toml`: label_fr, label_ar, label_en); a code it no longer holds stays as is."""
     catalogue = specialties()
-    return {c: str(catalogue.get(c, {}).get(f"label_{lang}", c)) for c in codes}
+    return {c: data_label(catalogue[c], lang, "label") if c in catalogue else c for c in codes}
 
 
 def plan_ics(

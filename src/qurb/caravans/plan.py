@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from qurb.kernel.i18n import data_label
+
 # A figure as computed: an int stays an int and a float a float, so that the JSON of a
 # plan read back is the JSON stored.
 Number = int | float
@@ -40,7 +42,7 @@ class PlanSpecialty(_Part):
 
     def label(self, lang: str) -> str:
         """The specialty's name in the language (fr, ar, en); empty where the plan has none."""
-        return str(getattr(self, f"label_{lang}", "") or "")
+        return data_label(self, lang, "label")
 
 
 class PlanBase(_Part):

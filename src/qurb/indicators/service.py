@@ -369,7 +369,10 @@ def _commune_graph_measure() -> Text:
 
 
 def _threshold_choices() -> list[tuple[str, Text]]:
-    return [(m, Text(f"{m} min", f"{m} دقيقة", f"{m} min")) for m in ("30", "60", "120")]
+    return [
+        (m, Text(*(translate(lang, "unit.minutes", {"n": m}) for lang in ("fr", "ar", "en"))))
+        for m in ("30", "60", "120")
+    ]
 
 
 def _beyond(q: IndicatorQuery) -> IndicatorResult:

@@ -15,7 +15,7 @@ from qurb.kernel.attribution import (
     DataSource,
 )
 from qurb.kernel.definitions import estimate_formulas
-from qurb.kernel.i18n import cli_lang
+from qurb.kernel.i18n import cli_lang, data_label
 from qurb.norms.gaps import GapLine, UnitSupply
 from qurb.norms.model import NormError, NormKind
 from qurb.norms.norm_sets import available_norm_sets, resolve_norm_sets
@@ -157,7 +157,7 @@ def norms_cmd(fmt: FormatOption = OutputFormat.TABLE) -> None:
 def _rule_label(rule: Any, lang: str) -> str:
     """A norm rule's label in the language (a norm file gives it in French, Arabic and
     English; French where a file leaves the others out)."""
-    return str(getattr(rule, f"label_{lang}", "") or rule.label_fr)
+    return data_label(rule, lang, "label")
 
 
 def _gap_row(rank: int, g: GapLine) -> dict[str, Any]:

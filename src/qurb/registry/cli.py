@@ -393,13 +393,14 @@ def categories_cmd(fmt: FormatOption = OutputFormat.TABLE) -> None:
             "level": c.level.value,
             "name_fr": c.name_fr,
             "name_ar": c.name_ar,
+            "name_en": c.name_en,
             "services": ", ".join(sorted(c.services)),
         }
         for c in categories().values()
     ]
     render(
         rows,
-        ["code", "family", "level", "name_fr", "name_ar", "services"],
+        ["code", "family", "level", "name_fr", "name_ar", "name_en", "services"],
         fmt,
         title=say("cli.categories.title"),
         sources=Attribution.of(DataSource.MINISTRY),
