@@ -83,7 +83,7 @@ def test_labels_held_in_data_files_are_there_in_the_three_languages() -> None:
         assert paths, pattern
         for path in paths:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
-            found = data if holder == "*" else data[holder]
+            found = data if holder == "*" else {"": data} if holder == "" else data[holder]
             entries = found.items() if isinstance(found, dict) else enumerate(found)
             for name, entry in entries:
                 if not isinstance(entry, dict):
