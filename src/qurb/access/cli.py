@@ -125,7 +125,12 @@ def access_nearest(
         _summary_table(
             report,
             measured(
-                say("cli.access.title", offer=selector.describe(), where=where, model=report.model),
+                say(
+                    "cli.access.title",
+                    offer=selector.describe(cli_lang()),
+                    where=where,
+                    model=report.model,
+                ),
                 chosen.measure,
             ),
         )
@@ -192,7 +197,7 @@ def access_summary(
             measured(
                 say(
                     "cli.access.title",
-                    offer=report.selector.describe(),
+                    offer=report.selector.describe(cli_lang()),
                     where=f"{t.name_fr} ({t.code})",
                     model=report.model,
                 ),
@@ -251,6 +256,8 @@ def access_distance(
     offer = "ESSP" if chosen_selector == ESSP_SELECTOR else chosen_selector.describe()
     rows = report.rows if communes else distance_group_rows(report)
     if fmt is OutputFormat.TABLE:
+        if chosen_selector != ESSP_SELECTOR:
+            offer = chosen_selector.describe(cli_lang())
         t = report.territory
         where = f"{t.name_fr} ({t.code})"
         title = measured(

@@ -74,8 +74,8 @@ def data_build(
         from qurb.databuild.pipeline import BuildError, build_dataset
     except ImportError as error:
         raise fail(
-            f"qurb data build needs the package {error.name}, of the build extra",
-            "Run: pip install -e '.[build]'",  # fail() prints it as is
+            say("cli.data.needs_package", package=str(error.name)),
+            say("cli.data.needs_package_hint"),  # fail() prints it as is
         ) from None
 
     target = out_dir or BUNDLED_DIR
@@ -263,7 +263,7 @@ def export_cmd(
         elif what == "communes":
             export_communes(fmt, db)
         else:
-            raise fail(f"unknown export {what!r}", "Choose territories, facilities or communes.")
+            raise fail(say("cli.export.unknown", what=repr(what)), say("cli.export.choose"))
     if output is None:
         sys.stdout.write(buffer.getvalue())
     else:

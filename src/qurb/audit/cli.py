@@ -34,7 +34,7 @@ def _kept(value: str | None) -> tuple[int, str] | None:
         return None
     seq, _, hash_ = value.strip().partition(":")
     if not seq.isdigit() or len(hash_) != 64:
-        raise fail(f"--kept takes SEQ:HASH as `qurb audit head` prints it, not {value!r}")
+        raise fail(say("cli.audit.bad_kept", value=repr(value)))
     return int(seq), hash_.lower()
 
 

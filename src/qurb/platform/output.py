@@ -21,7 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from qurb.kernel.attribution import Attribution, metadata_comment_lines
-from qurb.kernel.i18n import cli_lang, has_key, translate
+from qurb.kernel.i18n import cli_lang, has_key, number, translate
 from qurb.platform.csv_cells import csv_cell
 
 if TYPE_CHECKING:
@@ -47,9 +47,14 @@ def column_header(column: str) -> str:
     return say(key) if has_key(key) else column
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, lang: str = "en") -> str:
+    """A table's cell: a number grouped (one decimal at most) as CLDR writes it in the
+    language (`12,345.6`, `12 345,6`, `12.345,6`), a list joined, nothing as `unknown`."""
     if value is None:
         return say("unknown")
+    if isinstance(value, float | int) and not isinstance(value, bool) and lang != "en":
+        shown = round(value) if float(value).is_integer() else round(value, 1)
+        return number(shown, lang)
     if isinstance(value, float):
         return f"{value:,.0f}" if value.is_integer() else f"{value:,.1f}"
     if isinstance(value, int):
@@ -139,8 +144,9 @@ def render(
         heading = names[column] if column in names else column_header(column)
         table.add_column(heading, justify="right" if numeric else "left")
     # Cells are data (a facility named "Markup [/] crash"), never markup.
+    lang = cli_lang()
     for row in rows:
-        table.add_row(*(escape(_cell(row.get(c))) for c in columns))
+        table.add_row(*(escape(_cell(row.get(c), lang)) for c in columns))
     console.print(table)
 
 

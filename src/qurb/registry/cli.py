@@ -247,11 +247,7 @@ def facilities_update(
         if v is not None
     }
     if not given:
-        raise fail(
-            "nothing to change",
-            "Give at least one of --name, --category, --lon/--lat, --beds, --doctors, "
-            "--add-service, --remove-service.",
-        )
+        raise fail(say("cli.facilities.nothing_to_change"), say("cli.facilities.give_a_change"))
     with open_session(db) as session:
         facility = update_facility(
             session, actor(by), facility_id, FacilityUpdate.model_validate(given), reason
