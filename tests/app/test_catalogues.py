@@ -102,6 +102,13 @@ def test_labels_held_in_data_files_are_there_in_the_three_languages() -> None:
     assert data_label({"name_fr": "Pédiatrie", "name_en": "Paediatrics"}, "en") == "Paediatrics"
 
 
+def test_the_caravan_formula_s_english_is_the_definitions_own() -> None:
+    from qurb.caravans.catalogue import caravan_figure
+
+    formula = caravan_figure("expected_attendance").formula  # what the exports carry
+    assert translate("en", "label.formula.expected_attendance") == formula
+
+
 def test_plural_forms_are_chosen_by_cldr_rules() -> None:
     done = [translate("ar", "caravan.record.done", {"count": n}) for n in (0, 1, 2, 3, 11, 100)]
     assert done == [

@@ -278,6 +278,10 @@ def test_record_then_report_and_referrals(
 
     page = editor.get(f"/caravans/{cid}/report")
     assert page.status_code == 200 and "17 réalisées" in page.text
+    # The expected patients' formula in the page's language (French by default).
+    assert "groupe cible de la commune (estimé à partir des tranches" in page.text
+    arabic = editor.get(f"/caravans/{cid}/report?lang=ar").text
+    assert "الفئة المستهدفة في الجماعة" in arabic and "target group" not in arabic
 
 
 def test_bad_record_is_422_and_records_nothing(

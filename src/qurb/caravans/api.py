@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Header, Query, Request
+from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -156,12 +156,12 @@ def routes_geojson(campaign_id: IdPath, session: SessionDep) -> GeoJSONResponse:
 def calendar(
     campaign_id: IdPath,
     session: SessionDep,
+    request: Request,
     lang: Annotated[str | None, Query(max_length=8, description="fr, ar or en")] = None,
-    accept_language: Annotated[str | None, Header()] = None,
 ) -> Response:
     """The events' words in `?lang=`, else the first of fr, ar, en that `Accept-Language`
     names, else French."""
-    chosen = document_lang(lang, accept_language)
+    chosen = document_lang(lang, request.headers.get("accept-language"))
     body = plan_ics(campaign_plan(session, campaign_id), campaign_id, lang=chosen)
     return Response(
         body,

@@ -253,5 +253,6 @@ def report_html(
         stops=report.stops,
         by_specialty=report.by_specialty,
         referrals=[(facilities[f], n) for f, n in sorted(by_facility.items())],
-        formula=expected_formula(),
+        # The formula in the report's language; exports keep the definitions' English.
+        formula=translate(lang, "label.formula.expected_attendance"),
     )
