@@ -102,7 +102,7 @@ def territory_cmd(
     if fmt is OutputFormat.TABLE:
         render(
             [
-                {"field": k + (ESTIMATE_MARK if k in estimates else ""), "value": v}
+                {"field": column_header(k) + (ESTIMATE_MARK if k in estimates else ""), "value": v}
                 for k, v in _for_people(record).items()
             ],
             ["field", "value"],
@@ -272,8 +272,8 @@ def gaps_cmd(
         )
         for g in lines[: limit or None]:
             if g.nearest_hospital_id is not None:
-                for text in (nearest_hospital_text(g) or {}).values():
-                    out.print(f"{g.name_fr}, {g.rule}: {text}")
+                text = (nearest_hospital_text(g) or {})[lang]
+                out.print(escape(f"{g.name_fr}, {g.rule}: {text}"))
         if model is not None and any(g.nearest_hospital_id is not None for g in lines):
             measure = getattr(model.measure, lang)
             out.print(f"[dim]{escape(say('cli.gaps.nearest_measure', measure=measure))}[/]")
@@ -444,16 +444,4 @@ NEEDS_TABLE_COLUMNS = [
 
 
 # The needs table's own headings (catalogue keys); other columns take `cli.column.<name>`.
-NEEDS_HEADERS = {
-    "name_fr": "cli.column.territory",
-    "rural_pct": "cli.needs.column.rural_pct",
-    "women_15_49": "cli.needs.column.women_15_49",
-    "births_per_year": "cli.needs.column.births_per_year",
-    "health_centres": "cli.needs.column.health_centres",
-    "inhabitants_per_health_centres": "cli.needs.column.inhabitants_per_health_centres",
-    "dr": "cli.needs.column.dr",
-    "csr": "cli.needs.column.csr",
-    "csu": "cli.needs.column.csu",
-    "general_hospitals": "cli.needs.column.general_hospitals",
-    "inhabitants_per_general_hospital": "cli.needs.column.inhabitants_per_general_hospital",
-}
+NEEDS_HEADERS = {"name_fr": "cli.column.territory"}
