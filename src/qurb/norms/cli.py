@@ -56,7 +56,7 @@ def _print_estimate_footnote(columns: list[str]) -> None:
         return
     out.print(f"[dim]{escape(say('cli.estimate.footnote', mark=ESTIMATE_MARK.strip()))}[/]")
     for column, formula in formulas.items():
-        out.print(f"[dim]  {column} = {formula}[/]")
+        out.print(f"[dim]  {escape(column_header(column))} = {escape(formula)}[/]")
     out.print(f"[dim]{escape(say('cli.estimate.where', where=WHERE_DEFINED))}[/]")
 
 
