@@ -9,10 +9,19 @@ from pathlib import Path
 
 from babel import Locale
 
+from qurb.app.cli import app, declared_commands, help_key, load_command, option_keys
 from qurb.caravans.schedule import DROP_REASONS
 from qurb.identity.partners import PartnerKind
 from qurb.identity.permissions import Role
-from qurb.kernel.i18n import CLDR_LOCALES, LANGS, PLACEHOLDER, catalogue, translate
+from qurb.kernel.i18n import (
+    CLDR_LOCALES,
+    LABEL_FILES,
+    LANGS,
+    PLACEHOLDER,
+    catalogue,
+    data_label,
+    translate,
+)
 from qurb.kernel.rows import PYDANTIC_TYPES
 from qurb.registry.model import Sector
 from qurb.territory.model import TerritoryLevel
@@ -67,6 +76,41 @@ def test_a_plural_message_has_the_forms_its_language_needs() -> None:
             assert set(catalogue(lang)[key]) == forms_needed(lang), (lang, key)
 
 
+def test_labels_held_in_data_files_are_there_in_the_three_languages() -> None:
+    import tomllib
+
+    checked = 0
+    for pattern, holder, fields in LABEL_FILES:
+        paths = sorted(SRC.glob(pattern))
+        assert paths, pattern
+        for path in paths:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            found = data if holder == "*" else {"": data} if holder == "" else data[holder]
+            entries = found.items() if isinstance(found, dict) else enumerate(found)
+            for name, entry in entries:
+                if not isinstance(entry, dict):
+                    continue
+                for field in fields:
+                    for lang in LANGS:
+                        assert data_label(entry, lang, field).strip(), (
+                            path.name,
+                            name,
+                            field,
+                            lang,
+                        )
+                        checked += 1
+    # Every category, service, figure, specialty and rule: hundreds of labels read.
+    assert checked > 500
+    assert data_label({"name_fr": "Pédiatrie", "name_en": "Paediatrics"}, "en") == "Paediatrics"
+
+
+def test_the_caravan_formula_s_english_is_the_definitions_own() -> None:
+    from qurb.caravans.catalogue import caravan_figure
+
+    formula = caravan_figure("expected_attendance").formula  # what the exports carry
+    assert translate("en", "label.formula.expected_attendance") == formula
+
+
 def test_plural_forms_are_chosen_by_cldr_rules() -> None:
     done = [translate("ar", "caravan.record.done", {"count": n}) for n in (0, 1, 2, 3, 11, 100)]
     assert done == [
@@ -98,6 +142,10 @@ PY_PROBLEM = re.compile(r"""problem\(\s*[^,()]+(?:\([^()]*\))?[^,()]*,\s*["']([a
 PY_CODE = re.compile(
     r"""\bcode=(?:["']([a-z0-9_]+)["'] if .+? else ["']([a-z0-9_]+)["']|["']([a-z0-9_]+)["'])"""
 )
+# The command line's words: a quoted catalogue key of its own (`"cli.gaps.title"`, in a
+# table's headings), and the prefix of a key it builds from a name (`f"cli.column.{c}"`).
+PY_CLI_KEY = re.compile(r"""["']((?:cli|label|service|category|calendar)\.[a-z0-9_.]+)["']""")
+PY_PREFIX = re.compile(r"""f["']((?:cli|label|service|category|calendar)\.[a-z0-9_.]*\.)\{""")
 JS_WORD = re.compile(r"""\bt\(["']([a-zA-Z_]+)["']""")
 # Template strings in the page that are not catalogue keys (a figure's path in the data).
 NOT_KEYS = {"census."}
@@ -114,7 +162,32 @@ BUILT = {
     "reason.more_than_inhabitants.": ("consultation", "screening", "referral"),
     # algo.road_network: points too far from the roads, by their role
     "error.far_from_roads.": ("points", "origins", "destinations"),
+    "cli.by.": tuple(str(level) for level in TerritoryLevel),
+    "label.measure.": ("commune_graph", "straight_line", "road"),  # algo's Measure.worded
 }
+# Prefixes the command line builds from names that the scan cannot list: every column a
+# table heads (`platform.output.column_header`).
+PY_BUILT_PREFIXES = {"cli.column."}
+
+
+def help_keys() -> set[str]:
+    """Every key the command line's help looks up: each command's one-line help and each
+    option's, walking every command (`app.cli.word_help`)."""
+    import typer
+
+    keys: set[str] = set()
+
+    def walk(command: object, path: str, subcommands: bool = True) -> None:
+        keys.add(help_key(path))
+        for param in getattr(command, "params", []):
+            keys.update(option_keys(path, param))
+        for name, sub in getattr(command, "commands", {}).items() if subcommands else ():
+            walk(sub, f"{path} {name}")
+
+    for declared in declared_commands():
+        walk(load_command(declared), declared.name)
+    walk(typer.main.get_command(app), "qurb", subcommands=False)
+    return keys
 
 
 def _read(paths: list[Path]) -> str:
@@ -129,12 +202,19 @@ def used_keys() -> tuple[set[str], set[str]]:
     named |= set(JS_WORD.findall(js)) | set(MARKUP_KEY.findall(markup))
     named |= set(TEMPLATE_KEY.findall(_read(TEMPLATES)))
     named |= {k for k in PY_KEY.findall(python) if "{" not in k}
+    named |= {k for k in PY_CLI_KEY.findall(python) if not k.endswith(".")}
     named |= {f"reason.{code}" for code in PY_PROBLEM.findall(python)}
     named |= {f"reason.{code}" for code in PY_CODED.findall(python)}
     coded = {c for group in PY_CODE.findall(python) for c in group if c}
     named |= {f"error.{code}" for code in coded}
     named |= {prefix + code for prefix, codes in BUILT.items() for code in codes}
+    named |= help_keys() & keys  # a command or option may share its words (cli.help.option.*)
     prefixes = set(JS_PREFIX.findall(js)) - NOT_KEYS
+    built = set(PY_PREFIX.findall(python))
+    # Each one enumerated: in BUILT, or the help's keys (help_keys walks every command).
+    enumerated = set(BUILT) | {p for p in built if p.startswith("cli.help.")}
+    assert built - PY_BUILT_PREFIXES <= enumerated, built
+    prefixes |= built & PY_BUILT_PREFIXES
     return named, prefixes
 
 

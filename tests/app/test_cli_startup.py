@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from qurb.app.cli import app, declared_commands, load_command
+from qurb.app.cli import app, declared_commands, help_key, load_command, option_keys
 from qurb.app.dataset import InitReport
 from qurb.app.features import Command
+from qurb.kernel.i18n import catalogue, has_key
 
 # Never for --help nor a cheap command: the solvers and the dialect of another database.
 HEAVY = ("scipy", "highspy", "pyvrp", "sqlalchemy.dialects.postgresql")
@@ -70,6 +71,8 @@ def test_help_lists_every_command_and_imports_no_feature(tmp_path: Path) -> None
     assert _loaded(modules, *HEAVY) == []
     # Nor the database layer, NumPy, the web framework or any feature's module.
     assert _loaded(modules, "sqlalchemy", "numpy", "fastapi", "starlette") == []
+    # The help's words are read from the catalogues' JSON: no CLDR library for them.
+    assert _loaded(modules, "babel") == []
     features = (
         "territory",
         "identity",
@@ -144,3 +147,41 @@ def test_an_unknown_command_is_refused_with_the_close_names() -> None:
     result = runner.invoke(app, ["gap"], prog_name="qurb", env={"COLUMNS": "200"})
     assert result.exit_code == 2
     assert "No such command 'gap'" in result.output and "'gaps'" in result.output
+
+
+def _walk(command: object, path: str) -> list[tuple[str, object]]:
+    found = [(path, command)]
+    for name, sub in getattr(command, "commands", {}).items():
+        found += _walk(sub, f"{path} {name}")
+    return found
+
+
+@pytest.mark.parametrize("command", declared_commands(), ids=lambda c: c.name)
+def test_every_help_is_in_the_catalogues_and_its_english_is_the_code_s(command: Command) -> None:
+    english = catalogue("en")
+    for path, loaded in _walk(load_command(command), command.name):
+        declared = " ".join((getattr(loaded, "help", "") or "").split("\n\n")[0].split())
+        assert english[help_key(path)] == declared, path
+        for param in getattr(loaded, "params", []):
+            if getattr(param, "help", None):
+                key = next((k for k in option_keys(path, param) if has_key(k)), None)
+                assert key is not None, (path, param.name)
+                assert english[key] == param.help, (path, param.name)  # type: ignore[attr-defined]
+
+
+def test_help_in_arabic_and_french(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QURB_LANG", "en")  # --lang keeps its choice there: put back after
+    env = {"COLUMNS": "200"}
+    arabic = runner.invoke(app, ["--lang", "ar", "gaps", "--help"], prog_name="qurb", env=env)
+    assert arabic.exit_code == 0, arabic.output
+    text = " ".join(arabic.output.replace("│", " ").split())
+    assert "الخصاص مرتبًا: المؤسسات الناقصة بالنسبة لمعيار، أو دون نسبة متوسطة وطنية." in text
+    assert "عرض الأسطر التي بها خصاص فقط." in text  # --only-gaps
+    assert "Ranked gaps" not in text
+    french = runner.invoke(app, ["--lang", "fr", "--help"], prog_name="qurb", env=env)
+    text = " ".join(french.output.replace("│", " ").split())
+    assert "Écarts classés : établissements manquants au regard d'une norme" in text
+    assert "Langue des messages : fr, ar ou en" in text
+    # The same command loaded once speaks English again when asked in English.
+    english = runner.invoke(app, ["--lang", "en", "gaps", "--help"], prog_name="qurb", env=env)
+    assert "Ranked gaps: facilities missing under a norm" in english.output

@@ -169,7 +169,17 @@ def test_unknown_campaign_is_404(reader: TestClient) -> None:
         assert reader.get(url).status_code == 404, url
     assert UNKNOWN in reader.get(f"/api/caravans/{UNKNOWN}").json()["error"]
     page = reader.get(f"/caravans/{UNKNOWN}").text
-    assert f"Campagne inconnue / unknown campaign: no campaign &#39;{UNKNOWN}&#39;" in page
+    assert f"Campagne inconnue : {UNKNOWN}" in page  # French by default
+    arabic = reader.get(f"/caravans/{UNKNOWN}/report", headers={"Accept-Language": "ar"}).text
+    assert f"حملة غير معروفة: {UNKNOWN}" in arabic and 'dir="rtl"' in arabic
+    english = reader.get(f"/caravans/{UNKNOWN}/notice/03.131.07.09?lang=en").text
+    assert f"Unknown campaign: {UNKNOWN}" in english and 'lang="en"' in english
+
+
+def _unfolded(ics: str) -> str:
+    """An iCalendar text with its folded lines joined (RFC 5545 folds at 75 octets) and its
+    escaped commas read back."""
+    return ics.replace("\r\n ", "").replace("\\,", ",").replace("\\;", ";")
 
 
 def test_geojson_calendar_and_csv(reader: TestClient, saved: dict[str, Any]) -> None:
@@ -189,6 +199,15 @@ def test_geojson_calendar_and_csv(reader: TestClient, saved: dict[str, Any]) -> 
     assert f'filename="{saved["id"]}.ics"' in response.headers["content-disposition"]
     ics = response.text
     assert ics.count("BEGIN:VEVENT") == len(stops) == ics.count("END:VEVENT")
+    assert "consultations" in ics and "Médecine générale" in ics  # French by default
+    # The calendar in the asked language: ?lang= first, then Accept-Language.
+    for query, header in (("?lang=ar", "en"), ("", "ar-MA,ar;q=0.9")):
+        url = f"/api/caravans/{saved['id']}/calendar.ics{query}"
+        arabic = _unfolded(reader.get(url, headers={"Accept-Language": header}).text)
+        assert "الفحوصات" in arabic and "(بتوقيت المغرب)" in arabic and "الطب العام" in arabic
+        assert stops[0]["name_ar"] in arabic  # the commune's Arabic name in the summary
+    english = _unfolded(reader.get(f"/api/caravans/{saved['id']}/calendar.ics?lang=en").text)
+    assert "(Morocco time)" in english and "General medicine" in english
 
     response = reader.get(f"/api/caravans/{saved['id']}/plan.csv")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
@@ -259,6 +278,10 @@ def test_record_then_report_and_referrals(
 
     page = editor.get(f"/caravans/{cid}/report")
     assert page.status_code == 200 and "17 réalisées" in page.text
+    # The expected patients' formula in the page's language (French by default).
+    assert "groupe cible de la commune (estimé à partir des tranches" in page.text
+    arabic = editor.get(f"/caravans/{cid}/report?lang=ar").text
+    assert "الفئة المستهدفة في الجماعة" in arabic and "target group" not in arabic
 
 
 def test_bad_record_is_422_and_records_nothing(

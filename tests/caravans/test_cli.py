@@ -157,6 +157,19 @@ def test_saved_campaign_listed_recorded_and_reported(
     header = next(line for line in stdout.splitlines() if not line.startswith("#"))
     expected = [c for c in header.split(",") if c.startswith("expected_")]
     assert expected and all(f"# estimates.{c}: {formula}" in stdout for c in expected)
+    # The calendar in the language of --lang: Arabic words, the communes' Arabic names.
+    monkeypatch.setenv("QURB_LANG", "en")  # --lang keeps its choice there: put back after
+    ics = tmp_path / "ar.ics"
+    args = ("caravan", "show", campaign_id, "--ics", str(ics), "--db", scratch_db)
+    code, _, output = run("--lang", "ar", *args)
+    assert code == 0, output
+    assert f"كُتب {ics} (iCalendar،" in output
+    events = list(Calendar.from_ical(ics.read_bytes()).walk("VEVENT"))
+    descriptions = [str(e["DESCRIPTION"]) for e in events]
+    assert all("(بتوقيت المغرب)" in d and "الطب العام" in d for d in descriptions)
+    first = plan["days"][0]["stops"][0]
+    assert str(events[0]["SUMMARY"]).endswith(first["name_ar"])
+    monkeypatch.setenv("QURB_LANG", "en")  # the steps below read English
     code, stdout, _ = run("caravan", "list", "-f", "json", "--db", scratch_db)
     assert [(c["id"], c["visits"]) for c in json.loads(stdout)["rows"]] == [
         (campaign_id, plan["totals"]["visits"])

@@ -318,8 +318,11 @@ def test_report_page_shows_the_totals(
     visits_planned = plan.stored_json()["totals"]["visits"]
     assert f"Visites enregistrées : 2 / {visits_planned}" in page
     assert f"consultations : 78 réalisées pour {totals['planned']} attendues" in page
-    # Expected patients are estimates: marked, with the catalogue's formula.
-    formula = "target group of the commune (estimated from HCP age bands) × attendance rate"
+    # Expected patients are estimates: marked, with the formula in the page's language.
+    formula = (
+        "groupe cible de la commune (estimé à partir des tranches d&#39;âge du HCP) × taux "
+        "de fréquentation"
+    )
     assert page.count(f'<abbr class=estimate-mark title="{formula}">*</abbr>') == 3
     assert f"* Estimation, pas un chiffre publié : <bdi>{formula}</bdi>" in page
     assert page.count("<td class=estimate>") == len(report["stops"]) + len(report["by_specialty"])

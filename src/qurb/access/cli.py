@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from qurb.access.cli_model import access_2sfca, access_catchments, access_fit, access_model
 from qurb.access.cli_options import (
@@ -25,8 +26,9 @@ from qurb.access.cli_options import (
     parse_thresholds,
     selector_of,
 )
+from qurb.kernel.i18n import cli_lang
 from qurb.platform.cli import DbOption, FormatOption, TerritoryOption, open_session, out
-from qurb.platform.output import OutputFormat, export_metadata, render
+from qurb.platform.output import OutputFormat, export_metadata, render, say
 
 if TYPE_CHECKING:
     from qurb.access.service import AccessReport
@@ -53,18 +55,25 @@ access_app = typer.Typer(
 )
 
 
+def _commune_km_headers() -> dict[str, str]:
+    commune = say("cli.column.commune")
+    return {"name_fr": commune, "commune_name": commune, "distance_km": say("cli.column.km")}
+
+
 def _summary_table(report: AccessReport, title: str) -> None:
     from qurb.access.service import group_rows
 
     rows = group_rows(report)
     columns = ["code", "name", "origins", "population"]
-    headers = {"origins": "communes" if report.kind == "commune" else "points"}
+    origins = "cli.column.communes" if report.kind == "commune" else "cli.column.points"
+    headers = {"origins": say(origins)}
     for th in report.thresholds_minutes:
         columns += [f"beyond_{th:g}_min", f"share_beyond_{th:g}_min_pct"]
-        headers[f"beyond_{th:g}_min"] = f">{th:g} min"
+        headers[f"beyond_{th:g}_min"] = say("cli.access.beyond_minutes", minutes=f"{th:g}")
         headers[f"share_beyond_{th:g}_min_pct"] = "%"
     columns += ["mean_minutes", "max_minutes"]
-    headers |= {"mean_minutes": "mean min", "max_minutes": "max min"}
+    headers |= {"mean_minutes": say("cli.column.mean_minutes")}
+    headers |= {"max_minutes": say("cli.column.max_minutes")}
     render(rows, columns, OutputFormat.TABLE, title=title, headers=headers)
 
 
@@ -116,7 +125,12 @@ def access_nearest(
         _summary_table(
             report,
             measured(
-                f"Access to {selector.describe()} — {where}, model {report.model}",
+                say(
+                    "cli.access.title",
+                    offer=selector.describe(cli_lang()),
+                    where=where,
+                    model=report.model,
+                ),
                 chosen.measure,
             ),
         )
@@ -131,14 +145,11 @@ def access_nearest(
             shown,
             [*columns, "distance_km", "band"],
             fmt,
-            title=f"Farthest from care (first {len(shown)} of {len(rows)})",
-            headers={"name_fr": "commune", "distance_km": "km", "commune_name": "commune"},
+            title=say("cli.access.farthest_title", shown=len(shown), total=len(rows)),
+            headers=_commune_km_headers(),
         )
         if report.model == "commune-graph":
-            out.print(
-                "[dim]commune-graph: a coarse model without roads (see `qurb access model`); "
-                "a road network built with `qurb network build` replaces it.[/]"
-            )
+            out.print(f"[dim]{escape(say('cli.access.coarse_note'))}[/]")
         return
     columns = list(rows[0]) if rows else ["code"]
     geometry = geometry_of(rows) if fmt is OutputFormat.GEOJSON else None
@@ -184,8 +195,12 @@ def access_summary(
         _summary_table(
             report,
             measured(
-                f"Access to {report.selector.describe()} — {t.name_fr} ({t.code}), "
-                f"model {report.model}",
+                say(
+                    "cli.access.title",
+                    offer=report.selector.describe(cli_lang()),
+                    where=f"{t.name_fr} ({t.code})",
+                    model=report.model,
+                ),
                 chosen.measure,
             ),
         )
@@ -241,9 +256,12 @@ def access_distance(
     offer = "ESSP" if chosen_selector == ESSP_SELECTOR else chosen_selector.describe()
     rows = report.rows if communes else distance_group_rows(report)
     if fmt is OutputFormat.TABLE:
+        if chosen_selector != ESSP_SELECTOR:
+            offer = chosen_selector.describe(cli_lang())
         t = report.territory
+        where = f"{t.name_fr} ({t.code})"
         title = measured(
-            f"Distance to the nearest {offer} — {t.name_fr} ({t.code}), model {report.model}",
+            say("cli.access.distance_title", offer=offer, where=where, model=report.model),
             chosen.measure,
         )
         if communes:
@@ -252,10 +270,10 @@ def access_distance(
                 ["code", "name_fr", "population", "facility", "category", "distance_km", "band"],
                 fmt,
                 title=title,
-                headers={"name_fr": "commune", "distance_km": "km"},
+                headers=_commune_km_headers(),
             )
         else:
-            headers = {"communes_population_unknown": "no census figure"}
+            headers = {"communes_population_unknown": say("cli.access.no_census_figure")}
             for key, label in zip(
                 ("within_5_km", "5_to_10_km", "beyond_10_km"),
                 ("≤5 km", "5–10 km", ">10 km"),
@@ -264,7 +282,7 @@ def access_distance(
                 headers[f"population_{key}"] = label
                 headers[f"share_{key}_pct"] = "%"
             render(rows, list(rows[0]), fmt, title=title, headers=headers)
-        out.print(f"[dim]{WHOLE_COMMUNE_NOTE['en']}[/]")
+        out.print(f"[dim]{escape(WHOLE_COMMUNE_NOTE[cli_lang()])}[/]")
         return
     metadata = export_metadata(
         chosen, offer=offer, bands_km=list(report.bands_km), note=WHOLE_COMMUNE_NOTE
@@ -324,17 +342,23 @@ def access_referral(
     if fmt is OutputFormat.TABLE:
         shown = listed[:limit] if limit else listed
         beyond = {t: sum(r[f"{t}_beyond"] for r in rows) for t in tiers}
-        summary = ", ".join(f"{n} beyond {threshold:g} min of a {t}" for t, n in beyond.items())
+        summary = say("list.separator").join(
+            say("cli.access.referral_beyond", count=n, minutes=f"{threshold:g}", tier=t)
+            for t, n in beyond.items()
+        )
+        more = say("cli.first", count=len(shown)) if len(shown) < len(listed) else ""
         render(
             shown,
             ["name", "category", "commune_name", *[f"{t}_minutes" for t in tiers]],
             fmt,
             title=measured(
-                f"Referral from {len(rows)} ESSP: {summary}"
-                + (f" (first {len(shown)})" if len(shown) < len(listed) else ""),
+                say("cli.access.referral_title", count=len(rows), summary=summary) + more,
                 chosen.measure,
             ),
-            headers={"commune_name": "commune", **{f"{t}_minutes": f"{t} min" for t in tiers}},
+            headers={
+                "commune_name": say("cli.column.commune"),
+                **{f"{t}_minutes": say("cli.access.tier_minutes", tier=t) for t in tiers},
+            },
         )
         return
     all_columns = list(rows[0]) if rows else columns

@@ -26,7 +26,7 @@ from qurb.access.cli_options import (
 )
 from qurb.kernel.attribution import TERRITORY_SOURCES, Attribution
 from qurb.platform.cli import DbOption, FormatOption, TerritoryOption, err, open_session, out
-from qurb.platform.output import OutputFormat, export_metadata, render
+from qurb.platform.output import OutputFormat, export_metadata, render, say
 
 
 def access_catchments(
@@ -67,15 +67,19 @@ def access_catchments(
             ],
             fmt,
             title=measured(
-                f"Catchments of {len(rows)} facilities (largest first"
-                + (f", first {len(shown)})" if len(shown) < len(rows) else ")"),
+                say("cli.access.catchments_title", count=len(rows))
+                + (say("cli.first", count=len(shown)) if len(shown) < len(rows) else ""),
                 chosen.measure,
             ),
-            headers={"population_per_bed": "inh./bed", "catchment_population": "population"},
+            headers={
+                "population_per_bed": say("cli.column.population_per_bed"),
+                "catchment_population": say("cli.column.population"),
+            },
         )
         unknown = sum(r["beds"] is None for r in rows)
         if unknown:
-            out.print(f"[dim]beds unknown for {unknown} of {len(rows)}: shown empty.[/]")
+            beds = say("cli.access.beds_unknown", count=unknown, total=len(rows))
+            out.print(f"[dim]{escape(beds)}[/]")
         return
     metadata = export_metadata(chosen, offer=selector.describe())
     render(rows, list(rows[0]) if rows else ["id"], fmt, metadata=metadata, sources=ACCESS_SOURCES)
@@ -131,11 +135,14 @@ def access_2sfca(
             ["code", "name_fr", "population", "facilities_within", "index_per_10000"],
             fmt,
             title=measured(
-                f"2SFCA ({decay.value}, {catchment:g} min), lowest first"
-                + (f" (first {len(shown)} of {len(rows)})" if len(shown) < len(rows) else ""),
+                say("cli.access.2sfca_title", decay=decay.value, minutes=f"{catchment:g}")
+                + (say("cli.first", count=len(shown)) if len(shown) < len(rows) else ""),
                 chosen.measure,
             ),
-            headers={"name_fr": "commune", "index_per_10000": "per 10,000"},
+            headers={
+                "name_fr": say("cli.column.commune"),
+                "index_per_10000": say("cli.column.index_per_10000"),
+            },
         )
         return
     geometry = geometry_of(rows) if fmt is OutputFormat.GEOJSON else None
@@ -186,9 +193,12 @@ def access_model(
         list(rows[0]),
         fmt,
         title=measured(
-            f"Commune-graph model ({params or 'bundled parameters'}): coarse, no roads; "
-            f"off-road {p.offroad_speed_kph:g} km/h; transit edges across up to "
-            f"{p.transit_hops} communes",
+            say(
+                "cli.access.model_title",
+                params=str(params) if params else say("cli.access.bundled_parameters"),
+                offroad=f"{p.offroad_speed_kph:g}",
+                hops=p.transit_hops,
+            ),
             chosen.measure,
         ),
         sources=Attribution(TERRITORY_SOURCES),  # census terrain classes and polygons
@@ -228,7 +238,7 @@ def access_fit(
         base = read_commune_graph_params(params)
         chosen: CommuneGraphModel = commune_graph_model(session, base)
         trips = read_observed_trips(observed, chosen)
-        with err.status(f"Fitting {len(trips.origin_commune)} trips…"):
+        with err.status(say("cli.access.fitting", count=len(trips.origin_commune))):
             result = fit_commune_graph(chosen.inputs, base, trips, fit)
     rows = [
         {
@@ -239,16 +249,18 @@ def access_fit(
         }
         for name in result.values_before
     ]
-    render(rows, ["parameter", "before", "after", "fitted"], OutputFormat.TABLE, title="Fit")
+    columns = ["parameter", "before", "after", "fitted"]
+    render(rows, columns, OutputFormat.TABLE, title=say("cli.access.fit_title"))
     errors = [
-        {"": label, **{k: (None if v is None else round(v, 2)) for k, v in vars(e).items()}}
-        for label, e in (("before", result.before), ("after", result.after))
+        {"": say(label), **{k: (None if v is None else round(v, 2)) for k, v in vars(e).items()}}
+        for label, e in (("cli.column.before", result.before), ("cli.column.after", result.after))
     ]
-    render(errors, list(errors[0]), OutputFormat.TABLE, title="Error on the observed trips")
+    render(errors, list(errors[0]), OutputFormat.TABLE, title=say("cli.access.fit_errors_title"))
     if result.uninformed:
-        out.print(f"[yellow]not informed by the trips, left unchanged:[/] {result.uninformed}")
+        uninformed = escape(say("cli.access.fit_uninformed"))
+        out.print(f"[yellow]{uninformed}[/] {result.uninformed}")
     if not result.converged:
-        out.print(f"[yellow]the fit did not converge:[/] {result.message}")
+        out.print(f"[yellow]{escape(say('cli.access.fit_not_converged'))}[/] {result.message}")
     if write:
         write_commune_graph_params(
             result.params,
@@ -257,6 +269,4 @@ def access_fit(
             f"{len(trips.origin_commune)} trips.\nRMSE minutes before/after: "
             f"{result.before.rmse_minutes} / {result.after.rmse_minutes}.",
         )
-        out.print(
-            f"[green]wrote[/] {escape(str(write))}: use it with --params {escape(str(write))}"
-        )
+        out.print(f"[green]{escape(say('cli.access.fit_wrote', path=str(write)))}[/]")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from qurb.kernel.attribution import MODEL_SOURCES, Attribution
+from qurb.kernel.i18n import cli_lang
 
 if TYPE_CHECKING:
     from qurb.algo.travel import Measure
@@ -91,7 +92,7 @@ def parse_thresholds(text: str) -> list[float]:
 
 def measured(title: str, measure: Measure) -> str:
     """A table title followed by what its minutes and km measure (the model's words)."""
-    return f"{title}\n[dim]{measure.en}[/]"
+    return f"{title}\n[dim]{getattr(measure, cli_lang())}[/]"
 
 
 def geometry_of(rows: list[dict[str, Any]]) -> list[dict[str, Any] | None]:

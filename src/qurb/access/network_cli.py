@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from qurb.kernel.attribution import Attribution, DataSource
 from qurb.kernel.errors import QurbError
 from qurb.platform.cli import FormatOption, err, fail, out
-from qurb.platform.output import OutputFormat, render
+from qurb.platform.output import OutputFormat, render, say
 
 if TYPE_CHECKING:
     from qurb.access.network import NetworkReport
@@ -44,15 +45,11 @@ def _print_report(report: NetworkReport, title: str) -> None:
     ]
     render(rows, ["mode", "nodes", "edges", "dropped_nodes", "km"], OutputFormat.TABLE, title=title)
     lon0, lat0, lon1, lat1 = report.bbox
-    out.print(
-        f"source {report.source_file} (sha256 {report.source_sha256[:16]}…), "
-        f"{report.ways_read:,} highway ways read, built {report.built_at}"
-    )
+    source = {"file": report.source_file, "sha256": report.source_sha256[:16]}
+    source |= {"ways": f"{report.ways_read:,}", "built": report.built_at}
+    out.print(escape(say("cli.network.source", **source)))
     out.print(f"bbox lon {lon0:.5f} … {lon1:.5f}, lat {lat0:.5f} … {lat1:.5f}")
-    out.print(
-        "[dim]dropped nodes: outside the largest strongly (driving) or weakly (walking) "
-        "connected part of the graph[/]"
-    )
+    out.print(f"[dim]{escape(say('cli.network.dropped_note'))}[/]")
 
 
 @network_app.command("build")
@@ -72,11 +69,11 @@ def build_cmd(
         pbf.name.removesuffix(".pbf").removesuffix(".osm") + ".network"
     )
     try:
-        with err.status(f"Building the road network of {pbf.name}…") as status:
+        with err.status(say("cli.network.building", name=pbf.name)) as status:
             report = build_network(pbf, target, speeds, progress=lambda m: status.update(m))
     except QurbError as error:
         raise fail(str(error)) from None
-    _print_report(report, f"Road network written to {target}")
+    _print_report(report, say("cli.network.written", path=str(target)))
 
 
 @network_app.command("info")
@@ -149,19 +146,22 @@ def nearest_cmd(
             }
         )
     geometry = [{"type": "Point", "coordinates": [r["lon"], r["lat"]]} for r in rows]
-    within = f" within {cutoff:g} min" if cutoff is not None else ""
+    within = say("cli.network.within", minutes=f"{cutoff:g}") if cutoff is not None else ""
     reached = int((result.index >= 0).sum())
-    title = (
-        f"Nearest of {len(to_points)} destinations by {mode.value}{within}: "
-        f"{reached} of {len(rows)} origins reach one"
+    title = say(
+        "cli.network.nearest_title",
+        destinations=len(to_points),
+        mode=mode.value,
+        within=within,
+        reached=reached,
+        origins=len(rows),
     )
     if fmt is OutputFormat.TABLE:
-        shown = [{**r, "nearest": r["nearest"] or "none"} for r in rows]
+        none = say("cli.network.none")
+        shown = [{**r, "nearest": r["nearest"] or none} for r in rows]
         render(shown, NEAREST_COLUMNS, fmt, title=title)
-        out.print(
-            f"[dim]minutes include the walk from each point to its nearest road at "
-            f"{model.walking_speed_kph:g} km/h (snap_km)[/]"
-        )
+        walk = say("cli.network.walk_note", speed=f"{model.walking_speed_kph:g}")
+        out.print(f"[dim]{escape(walk)}[/]")
         return
     # Road times come from the OpenStreetMap network; the points are the user's own.
     render(rows, NEAREST_COLUMNS, fmt, geometry=geometry, sources=Attribution.of(DataSource.OSM))

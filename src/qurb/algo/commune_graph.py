@@ -82,19 +82,7 @@ if TYPE_CHECKING:
     from scipy.spatial import cKDTree
 
 # What the model's minutes and km are, beside every figure made with them.
-COMMUNE_GRAPH_MEASURE = Measure(
-    "commune-graph",
-    "Temps en voiture et km modélisés entre les points de référence des communes, de "
-    "commune voisine en commune voisine (sans réseau routier), plus un terme d'accès à "
-    "l'intérieur de la commune (recensement : distance des ménages à une route goudronnée, "
-    "taille de la commune).",
-    "مدد التنقل بالسيارة والمسافات مقدَّرة بين النقاط المرجعية للجماعات، من جماعة إلى "
-    "جماعة مجاورة (دون شبكة طرقية)، مضافًا إليها مدة الولوج داخل الجماعة (من الإحصاء: بُعد "
-    "الأسر عن طريق معبدة ومساحة الجماعة).",
-    "Modelled car times and km between commune reference points, from neighbouring commune "
-    "to neighbouring commune (no road network), plus an access term inside the commune "
-    "(census: households' distance to a paved road, the commune's size).",
-)
+COMMUNE_GRAPH_MEASURE = Measure.worded("commune-graph", "commune_graph", lambda lang: {})
 
 _EPSILON_MINUTES = EPSILON_MINUTES
 _SAME_POINT_KM = 1e-6

@@ -90,16 +90,12 @@ class RoadNetworkModel:
         self.max_snap_km = float(max_snap_km)
         self.network = network
         self.name = f"road-{graph.mode}"
-        walk = f"{self.walking_speed_kph:g}"
-        self.measure = Measure(
-            self.name,
-            f"Temps et km sur le réseau routier OpenStreetMap ({graph.mode}) ; chaque point "
-            f"est rattaché à la route la plus proche, ce trajet étant fait à pied à {walk} km/h.",
-            f"المدد والمسافات على الشبكة الطرقية لـ OpenStreetMap ({graph.mode})؛ يُربط كل "
-            f"نقطة بأقرب طريق، ويُقطع هذا الجزء مشيًا بسرعة {walk} كم/س.",
-            f"Times and km over the OpenStreetMap road network ({graph.mode}); each point is "
-            f"snapped to the nearest road, that leg walked at {walk} km/h.",
-        )
+        from qurb.kernel.i18n import number
+
+        def values(lang: str) -> dict[str, str]:
+            return {"mode": graph.mode, "walk": number(self.walking_speed_kph, lang)}
+
+        self.measure = Measure.worded(self.name, "road", values)
         self.last_snap_km: tuple[np.ndarray, np.ndarray] | None = None
 
     @cached_property

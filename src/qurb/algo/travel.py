@@ -11,9 +11,9 @@ business; the analyses (`accessibility.py`, `mclp.py`, `pmedian.py`) only see th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -101,6 +101,18 @@ class Measure:
 
     def as_dict(self) -> dict[str, str]:
         return {"key": self.key, "fr": self.fr, "ar": self.ar, "en": self.en}
+
+    @classmethod
+    def worded(cls, key: str, label: str, values: Callable[[str], Mapping[str, Any]]) -> Measure:
+        """The measure `key` in the three languages from the catalogues' `label.measure.<label>`,
+        its placeholders filled with `values(lang)` (a number written as each language does)."""
+        from qurb.kernel.i18n import translate
+
+        fr, ar, en = (translate(lang, f"label.measure.{label}", values(lang)) for lang in FR_AR_EN)
+        return cls(key, fr, ar, en)
+
+
+FR_AR_EN = ("fr", "ar", "en")
 
 
 @runtime_checkable
@@ -199,19 +211,14 @@ class StraightLineModel:
 
     @property
     def measure(self) -> Measure:
-        detour = "" if self.detour_factor == 1.0 else f" × {self.detour_factor:g}"
-        detour_fr = (
-            "" if self.detour_factor == 1.0 else f" × {self.detour_factor:g}".replace(".", ",")
-        )
-        return Measure(
-            "straight-line",
-            f"Distance à vol d'oiseau{detour_fr} parcourue à {self.speed_kph:g} km/h entre "
-            "le point de référence de la commune et l'établissement : ni routes, ni relief.",
-            f"المسافة المستقيمة{detour} بسرعة {self.speed_kph:g} كم/س بين النقطة المرجعية "
-            "للجماعة والمؤسسة: دون طرق ولا تضاريس.",
-            f"Straight-line distance{detour} at {self.speed_kph:g} km/h between the "
-            "commune's reference point and the facility: no roads, no terrain.",
-        )
+        from qurb.kernel.i18n import number
+
+        def values(lang: str) -> dict[str, str]:
+            factor = self.detour_factor
+            detour = "" if factor == 1.0 else f" × {number(factor, lang)}"
+            return {"detour": detour, "speed": number(self.speed_kph, lang)}
+
+        return Measure.worded("straight-line", "straight_line", values)
 
     def compute_matrix(self, origins: Points, destinations: Points) -> TravelMatrix:
         km = compute_pairwise_km(origins, destinations) * self.detour_factor

@@ -12,7 +12,7 @@ from qurb.caravans.outputs import notice_html, report_html
 from qurb.caravans.report import campaign_report, unit_names
 from qurb.caravans.store import campaign_plan, get_campaign
 from qurb.kernel.errors import NotFound
-from qurb.kernel.i18n import LANGS, negotiate
+from qurb.kernel.i18n import document_lang, translate
 from qurb.platform.http import IdPath, SessionDep, SettingsDep, TerritoryCodePath
 from qurb.platform.settings import Settings
 
@@ -43,50 +43,61 @@ def caravans_page(settings: SettingsDep) -> HTMLResponse:
     return _caravan_page(settings, None)
 
 
+LangQuery = Annotated[str | None, Query(max_length=8)]
+AcceptLanguage = Annotated[str | None, Header()]
+
+
+def _unknown_campaign(campaign_id: str, lang: str) -> HTMLResponse:
+    """The 404 page of a campaign that does not exist, in the reader's language."""
+    return not_found_page(translate(lang, "page.caravan.unknown", {"id": campaign_id}), lang)
+
+
 @router.get("/caravans/{campaign_id}", response_class=HTMLResponse)
-def caravan_page(campaign_id: IdPath, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+def caravan_page(
+    campaign_id: IdPath,
+    session: SessionDep,
+    settings: SettingsDep,
+    lang: LangQuery = None,
+    accept_language: AcceptLanguage = None,
+) -> HTMLResponse:
     try:
         campaign = get_campaign(session, campaign_id)
-    except NotFound as error:
-        return not_found_page(f"Campagne inconnue / unknown campaign: {error}")
+    except NotFound:
+        return _unknown_campaign(campaign_id, document_lang(lang, accept_language))
     return _caravan_page(settings, campaign.id)
 
 
 @router.get("/caravans/{campaign_id}/notice/{code}", response_class=HTMLResponse)
-def notice(campaign_id: IdPath, code: TerritoryCodePath, session: SessionDep) -> HTMLResponse:
+def notice(
+    campaign_id: IdPath,
+    code: TerritoryCodePath,
+    session: SessionDep,
+    lang: LangQuery = None,
+    accept_language: AcceptLanguage = None,
+) -> HTMLResponse:
+    chosen = document_lang(lang, accept_language)
     try:
         plan = campaign_plan(session, campaign_id)
-    except NotFound as error:
-        return not_found_page(f"Campagne inconnue / unknown campaign: {error}")
+    except NotFound:
+        return _unknown_campaign(campaign_id, chosen)
     try:
         return HTMLResponse(notice_html(plan, code, served=True), headers=NO_CACHE)
     except KeyError:
-        return not_found_page(
-            f"La campagne {campaign_id} ne visite pas la commune {code} / "
-            f"campaign {campaign_id} does not visit commune {code}"
-        )
-
-
-def reader_lang(asked: str | None, accept_language: str | None) -> str:
-    """A document's language: `?lang=` when it is fr, ar or en, else the first of them
-    that `Accept-Language` names, else French (the report's language before it had
-    others)."""
-    if asked in LANGS:
-        return str(asked)
-    return negotiate(accept_language, default="fr")
+        values = {"id": campaign_id, "code": code}
+        return not_found_page(translate(chosen, "page.caravan.not_visited", values), chosen)
 
 
 @router.get("/caravans/{campaign_id}/report", response_class=HTMLResponse)
 def report_page(
     campaign_id: IdPath,
     session: SessionDep,
-    lang: Annotated[str | None, Query(max_length=8)] = None,
-    accept_language: Annotated[str | None, Header()] = None,
+    lang: LangQuery = None,
+    accept_language: AcceptLanguage = None,
 ) -> HTMLResponse:
+    chosen = document_lang(lang, accept_language)
     try:
         report = campaign_report(session, campaign_id)
-    except NotFound as error:
-        return not_found_page(f"Campagne inconnue / unknown campaign: {error}")
-    chosen = reader_lang(lang, accept_language)
+    except NotFound:
+        return _unknown_campaign(campaign_id, chosen)
     page = report_html(report, chosen, names=unit_names(session, report, chosen), served=True)
     return HTMLResponse(page, headers=NO_CACHE)

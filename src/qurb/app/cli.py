@@ -1,7 +1,14 @@
 """The `qurb` command line: the root group. It lists every command from its declaration
 (the root's own below, the features' in `app.features`) and imports the module of a
 command only when that command runs, so that `qurb --help` imports no feature and
-`qurb gaps` the norms' commands alone."""
+`qurb gaps` the norms' commands alone.
+
+Its help speaks the language of `--lang` (read first, before any command is built),
+else $QURB_LANG, else $LANG: a command's one-line help is `cli.help.<command>` in the
+catalogues (`cli.help.caravan.plan` for a group's command), an option's
+`cli.help.<command>.<option>`, or `cli.help.option.<option>` for an option that every
+command that has it words alike (`--db`, `--format`). The English the code declares is
+the English catalogue's, word for word (a test checks it)."""
 
 from __future__ import annotations
 
@@ -10,9 +17,11 @@ import os
 from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 from typer.core import TyperCommand, TyperGroup
 
 from qurb.app.features import Command, commands, resolve
+from qurb.kernel.i18n import cli_lang, has_key, translate
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -20,6 +29,8 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session
     from typer import _click as click  # Typer's own Click, for the types
+
+    from qurb.app.dataset import InitReport
 
 # The composition root's own commands (`app.commands`), listed first.
 ROOT_COMMANDS: tuple[Command, ...] = (
@@ -59,6 +70,36 @@ def declared_commands() -> tuple[Command, ...]:
     return ROOT_COMMANDS + commands()
 
 
+def help_key(path: str) -> str:
+    """The catalogue key of a command's one-line help (`caravan plan` → cli.help.caravan.plan)."""
+    return "cli.help." + path.replace(" ", ".").replace("-", "_")
+
+
+def option_keys(path: str, param: click.Parameter) -> tuple[str, str]:
+    """The keys an option's help is looked up under: its command's own, then the shared one."""
+    name = (param.name or "").replace("-", "_")
+    return f"{help_key(path)}.{name}", f"cli.help.option.{name}"
+
+
+def word_help(command: click.Command, path: str, lang: str, subcommands: bool = True) -> None:
+    """Word a loaded command (and its options and sub-commands) in `lang`: its first
+    paragraph from `cli.help.<path>`, each option's help from its key. The English the code
+    declares is kept beside, so that a command loaded once can be worded again."""
+    english = command.__dict__.setdefault("_english_help", command.help or "")
+    first, _, rest = english.partition("\n\n")
+    if has_key(help_key(path)):
+        first = translate(lang, help_key(path))
+    command.help = first + (f"\n\n{rest}" if rest else "")
+    command.short_help = None
+    for param in command.params:
+        declared = param.__dict__.setdefault("_english_help", getattr(param, "help", None))
+        key = next((k for k in option_keys(path, param) if has_key(k)), None)
+        if declared and key:
+            param.help = translate(lang, key)  # type: ignore[attr-defined]
+    for name, sub in getattr(command, "commands", {}).items() if subcommands else ():
+        word_help(sub, f"{path} {name}", lang)
+
+
 def load_command(command: Command) -> click.Command:
     """The command itself, its module imported now: built by Typer as `add_typer` builds it
     in the root (a group under its name, else the app's command of that name)."""
@@ -86,12 +127,17 @@ class LazyGroup(TyperGroup):
         declared = next((c for c in declared_commands() if c.name == cmd_name), None)
         if declared is None:
             return None
+        lang = cli_lang()
         if self.listing:  # a stand-in carrying the declared help: nothing imported
-            return TyperCommand(cmd_name, help=declared.help)
+            key = help_key(cmd_name)
+            return TyperCommand(
+                cmd_name, help=translate(lang, key) if has_key(key) else declared.help
+            )
         _install_database_preparer()
         self.commands[cmd_name] = load_command(declared)
         if declared.app.startswith("qurb.identity.partner_cli:"):
             _install_facility_lookup()
+        word_help(self.commands[cmd_name], cmd_name, lang)
         return self.commands[cmd_name]
 
     def resolve_command(
@@ -109,6 +155,7 @@ class LazyGroup(TyperGroup):
             raise
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        word_help(self, "qurb", cli_lang(), subcommands=False)
         self.listing = True
         try:
             super().format_help(ctx, formatter)
@@ -125,16 +172,37 @@ app = typer.Typer(
 )
 
 
+def _use_lang(lang: str | None) -> str | None:
+    """--lang is read first (an eager option, before `--help` and before any command is
+    built) and kept in $QURB_LANG, which every later word reads."""
+    if lang:
+        os.environ["QURB_LANG"] = lang
+    return lang
+
+
 @app.callback()
 def _root(
     lang: str | None = typer.Option(
         None,
         "--lang",
         help="Language of the messages: fr, ar or en (default: $QURB_LANG, $LANG, else en).",
+        is_eager=True,
+        callback=_use_lang,
     ),
 ) -> None:
-    if lang:
-        os.environ["QURB_LANG"] = lang
+    _use_lang(lang)
+
+
+def loaded_words(report: InitReport) -> str:
+    """What a first load put in the database, in the command line's language."""
+    from qurb.platform.output import say
+
+    return say(
+        "cli.db.loaded",
+        territories=f"{report.territories:,}",
+        public=f"{report.facilities_public:,}",
+        osm=f"{report.facilities_osm:,}",
+    )
 
 
 def _install_database_preparer() -> None:
@@ -164,17 +232,16 @@ def _prepare(engine: Engine) -> None:
 
     def load(engine: Engine) -> None:
         from qurb.app.dataset import init_database
+        from qurb.platform.output import say
 
-        with err.status("First run: creating the database and loading the bundled data…"):
+        with err.status(say("cli.db.first_run")):
             report = init_database(engine)
-        err.print(
-            f"[green]Loaded[/] {report.territories:,} territories, "
-            f"{report.facilities_public:,} facilities of the Ministry's lists and "
-            f"{report.facilities_osm:,} OpenStreetMap points (private or unknown sector, apart)."
-        )
+        err.print(f"[green]{escape(loaded_words(report))}[/]")
 
     def upgraded() -> None:
-        err.print(f"[green]Database schema upgraded[/] to revision {SCHEMA_REVISION}.")
+        from qurb.platform.output import say
+
+        err.print(f"[green]{escape(say('cli.db.upgraded', revision=SCHEMA_REVISION))}[/]")
 
     prepare_database(engine, load, upgraded)
 

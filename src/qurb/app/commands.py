@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from qurb.app.cli import loaded_words
 from qurb.app.dataset import init_database
 from qurb.app.features import figures
 from qurb.app.serve import serve
@@ -28,7 +29,7 @@ from qurb.platform.cli import (
     out,
 )
 from qurb.platform.database import default_url, make_engine
-from qurb.platform.output import OutputFormat, render
+from qurb.platform.output import OutputFormat, render, say
 from qurb.registry.cli import SectorChoice, print_facilities
 from qurb.registry.service import FacilityFilter
 from qurb.territory.cli import export_communes, export_territories
@@ -45,24 +46,15 @@ data_app = typer.Typer(help="The bundled dataset: rebuild it from its sources, c
 def db_init(db: DbOption = None) -> None:
     """Create the database (SQLite file by default) and load the bundled dataset, once."""
     engine = make_engine(db or default_url())
-    with err.status("Creating the schema and loading the bundled dataset…") as status:
+    with err.status(say("cli.db.creating")) as status:
         report = init_database(engine, progress=lambda m: status.update(m))
     if report.loaded:
-        out.print(
-            f"[green]Loaded[/] {report.territories:,} territories, "
-            f"{report.facilities_public:,} facilities of the Ministry's lists, "
-            f"{report.facilities_osm:,} OpenStreetMap points (private or unknown sector, apart)."
-        )
+        out.print(f"[green]{escape(loaded_words(report))}[/]")
         if report.private_outside_communes:
-            out.print(
-                f"{report.private_outside_communes} OpenStreetMap points fall outside every "
-                "commune polygon and were not loaded."
-            )
+            outside = say("cli.db.outside_communes", count=report.private_outside_communes)
+            out.print(escape(outside))
     else:
-        out.print(
-            f"Already loaded (dataset {report.dataset_sha256[:12]}): nothing written; "
-            "registry edits are kept."
-        )
+        out.print(escape(say("cli.db.already_loaded", dataset=report.dataset_sha256[:12])))
 
 
 @data_app.command("build")
@@ -82,13 +74,13 @@ def data_build(
         from qurb.databuild.pipeline import BuildError, build_dataset
     except ImportError as error:
         raise fail(
-            f"qurb data build needs the package {error.name}, of the build extra",
-            "Run: pip install -e '.[build]'",  # fail() prints it as is
+            say("cli.data.needs_package", package=str(error.name)),
+            say("cli.data.needs_package_hint"),  # fail() prints it as is
         ) from None
 
     target = out_dir or BUNDLED_DIR
     try:
-        with err.status("Building…") as status:
+        with err.status(say("cli.data.building")) as status:
             report = build_dataset(sources, overrides, target, progress=lambda m: status.update(m))
     except BuildError as error:
         raise fail(str(error)) from None
@@ -97,7 +89,7 @@ def data_build(
         rows,
         ["file", "sha256"],
         OutputFormat.TABLE,
-        title=f"Bundled dataset written to {escape(str(target))}",
+        title=escape(say("cli.data.written", path=str(target))),
     )
     from qurb.data import read_csv_rows
 
@@ -126,24 +118,19 @@ def data_check(
             [{"files": p.group, "path": str(p.path), "problem": p.problem} for p in check.problems],
             ["files", "path", "problem"],
             OutputFormat.TABLE,
-            title="Files that do not match MANIFEST.json",
+            title=say("cli.data.mismatch_title"),
             console=err,
         )
         raise fail(
-            f"{len(check.problems)} file(s) do not match the manifest "
-            f"(dataset {check.dataset_version})",
-            "Restore them from the repository, or rebuild with `qurb data build` "
-            "if the sources changed on purpose.",
+            say("cli.data.mismatch", count=len(check.problems), dataset=check.dataset_version),
+            say("cli.data.mismatch_hint"),
         )
-    counted = ", ".join(f"{n} {group}" for group, n in check.checked.items())
-    out.print(f"[green]OK[/] {counted} match MANIFEST.json (dataset {check.dataset_version}).")
+    counted = say("list.separator").join(f"{n} {group}" for group, n in check.checked.items())
+    ok = say("cli.data.ok", counted=counted, dataset=check.dataset_version)
+    out.print(f"[green]{escape(ok)}[/]")
     if check.inputs_absent:
-        err.print(
-            f"[yellow]The sources are not present here[/] ({sources}, {overrides}): an "
-            "installed package carries only the bundled files, so only those were checked. "
-            "Run this command from a clone of the repository, or pass --sources and "
-            "--overrides, to check the inputs too."
-        )
+        absent = say("cli.data.inputs_absent", sources=str(sources), overrides=str(overrides))
+        err.print(f"[yellow]{escape(absent)}[/]")
 
 
 @data_app.command("report")
@@ -163,7 +150,7 @@ def data_report(
             shown,
             list(rows[0]),
             fmt,
-            title="Spellings linked by fuzzy match or override",
+            title=say("cli.data.spellings_title"),
             # The Ministry's spellings linked to the HCP's communes.
             sources=Attribution.of(DataSource.MINISTRY, DataSource.HCP),
         )
@@ -185,7 +172,7 @@ def _print_match_summary(rows: list[dict[str, str]]) -> None:
         table,
         ["edition", "facilities", "exact", "fuzzy", "override"],
         OutputFormat.TABLE,
-        title=f"Ministry facilities linked to an HCP commune, by link method ({unlinked} unlinked)",
+        title=say("cli.data.match_title", unlinked=unlinked),
     )
 
 
@@ -227,7 +214,7 @@ def definitions_cmd(
     ]
     if fmt is OutputFormat.TABLE:
         # One block per figure: definitions are sentences, which a grid would chop.
-        out.print(f"[bold]{len(rows)} figures — what each is, its formula, source and date[/]")
+        out.print(f"[bold]{escape(say('cli.definitions.title', count=len(rows)))}[/]")
         group = None
         for row in rows:
             if row["group"] != group:
@@ -235,8 +222,10 @@ def definitions_cmd(
                 out.print(f"\n[bold underline]{group}[/]")
             out.print(f"\n[bold]{row['id']}[/] ({row['kind']}) — {row['name']}", highlight=False)
             out.print(f"  {row['definition']}", highlight=False)
-            out.print(f"  formula: {row['formula']}", highlight=False, soft_wrap=True)
-            out.print(f"  source: {row['source']} · date: {row['date']}", highlight=False)
+            formula = say("cli.definitions.formula", formula=row["formula"])
+            out.print(f"  {formula}", highlight=False, soft_wrap=True)
+            source = say("cli.definitions.source", source=row["source"], date=row["date"])
+            out.print(f"  {source}", highlight=False)
         return
     columns = ["id", "group", "kind", "name", "definition", "formula", "source", "date"]
     columns += [f"name_{lang}" for lang in LANGUAGES]
@@ -274,9 +263,9 @@ def export_cmd(
         elif what == "communes":
             export_communes(fmt, db)
         else:
-            raise fail(f"unknown export {what!r}", "Choose territories, facilities or communes.")
+            raise fail(say("cli.export.unknown", what=repr(what)), say("cli.export.choose"))
     if output is None:
         sys.stdout.write(buffer.getvalue())
     else:
         output.write_text(buffer.getvalue(), encoding="utf-8")
-        err.print(f"[green]Wrote[/] {escape(str(output))}")
+        err.print(f"[green]{escape(say('cli.caravan.wrote', path=str(output)))}[/]")

@@ -7,8 +7,8 @@ Entries are named `"module:attribute"` and imported when asked for, so that a co
 imports the command-line modules only (no web framework) and the web app the routers. A
 command is declared with its one-line help, so that `qurb --help` lists every command
 without importing any of them, and `qurb gaps` imports the norms' commands alone.
-Static files, pages and translations stay in `app/` (`static/`, `templates/`,
-`static/js/i18n.js`)."""
+Static files and pages stay in `app/` (`static/`, `templates/`); the words, a command's
+help among them (`cli.help.<command>`), are in the catalogues (`data/locales/`)."""
 
 from __future__ import annotations
 

@@ -34,8 +34,9 @@ def html_page(name: str, status_code: int = 200, **context: Any) -> HTMLResponse
     return HTMLResponse(render(TEMPLATES, name, **context), status_code, headers=NO_CACHE)
 
 
-def not_found_page(message: str) -> HTMLResponse:
-    return html_page("not_found.html", 404, title="Qurb", message=message)
+def not_found_page(message: str, lang: str = "fr") -> HTMLResponse:
+    """A 404 page saying `message` (already in `lang`), in `lang` and its direction."""
+    return html_page("not_found.html", 404, title="Qurb", message=message, lang=lang)
 
 
 def _page(name: str, config: dict[str, object], **context: Any) -> HTMLResponse:

@@ -12,6 +12,7 @@ from qurb.audit import service
 from qurb.audit.keys import key_path, read_key
 from qurb.platform.cli import DbOption, err, fail, open_session, out
 from qurb.platform.database import default_url
+from qurb.platform.output import say
 
 audit_app = typer.Typer(
     help="The audit trail: check its hash chain and signed head, print the head.",
@@ -33,7 +34,7 @@ def _kept(value: str | None) -> tuple[int, str] | None:
         return None
     seq, _, hash_ = value.strip().partition(":")
     if not seq.isdigit() or len(hash_) != 64:
-        raise fail(f"--kept takes SEQ:HASH as `qurb audit head` prints it, not {value!r}")
+        raise fail(say("cli.audit.bad_kept", value=repr(value)))
     return int(seq), hash_.lower()
 
 
@@ -48,15 +49,16 @@ def verify_cmd(db: DbOption = None, kept: KeptOption = None) -> None:
         head = service.head(session)
         total = service.count(session)
         if head.signature is None and total == 0:
-            out.print("0 entries, chain intact, no head signed yet")
+            out.print(say("cli.audit.empty"))
             return
         key = read_key(key_path(url))
         problems = service.verify(session, key.public_key, kept=expected)
     if problems:
         for problem in problems:
-            err.print(f"[bold red]entry {problem.seq}:[/] {escape(problem.message)}")
+            entry = say("cli.audit.entry", seq=problem.seq)
+            err.print(f"[bold red]{escape(entry)}[/] {escape(problem.message)}")
         raise typer.Exit(code=2)
-    out.print(f"{total} entries, chain intact, head signed by key {head.key_id}")
+    out.print(escape(say("cli.audit.intact", count=total, key=head.key_id)))
 
 
 @audit_app.command("head")
@@ -66,5 +68,6 @@ def head_cmd(db: DbOption = None) -> None:
     with open_session(db) as session:
         head = service.head(session)
     out.print(f"{head.seq}:{head.hash}", highlight=False)
-    out.print(f"key {head.key_id or '-'}", highlight=False)
-    out.print(f"signature {head.signature or '-'}", highlight=False, soft_wrap=True)
+    out.print(say("cli.audit.key", key=head.key_id or "-"), highlight=False)
+    signature = say("cli.audit.signature", signature=head.signature or "-")
+    out.print(signature, highlight=False, soft_wrap=True)

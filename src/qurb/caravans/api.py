@@ -30,6 +30,7 @@ from qurb.caravans.summaries import (
 )
 from qurb.kernel import clock
 from qurb.kernel.actor import Actor
+from qurb.kernel.i18n import document_lang
 from qurb.kernel.values import MAX_SEED
 from qurb.platform.geojson import FeatureCollection
 from qurb.platform.http import (
@@ -152,8 +153,16 @@ def routes_geojson(campaign_id: IdPath, session: SessionDep) -> GeoJSONResponse:
     response_class=Response,
     responses={200: {"content": {"text/calendar": {"schema": {"type": "string"}}}}},
 )
-def calendar(campaign_id: IdPath, session: SessionDep) -> Response:
-    body = plan_ics(campaign_plan(session, campaign_id), campaign_id)
+def calendar(
+    campaign_id: IdPath,
+    session: SessionDep,
+    request: Request,
+    lang: Annotated[str | None, Query(max_length=8, description="fr, ar or en")] = None,
+) -> Response:
+    """The events' words in `?lang=`, else the first of fr, ar, en that `Accept-Language`
+    names, else French."""
+    chosen = document_lang(lang, request.headers.get("accept-language"))
+    body = plan_ics(campaign_plan(session, campaign_id), campaign_id, lang=chosen)
     return Response(
         body,
         media_type="text/calendar; charset=utf-8",

@@ -16,9 +16,10 @@ from rich.markup import escape
 from qurb.access.cli_options import ModelOption, ParamsOption, measured
 from qurb.kernel import clock
 from qurb.kernel.attribution import Attribution, DataSource
+from qurb.kernel.i18n import cli_lang, translate
 from qurb.kernel.values import MAX_SEED
 from qurb.platform.cli import DbOption, FormatOption, actor, err, fail, open_session, out
-from qurb.platform.output import OutputFormat, export_metadata, render
+from qurb.platform.output import OutputFormat, export_metadata, render, say
 
 if TYPE_CHECKING:
     from qurb.caravans.model import CampaignSpec
@@ -31,14 +32,15 @@ caravan_app = typer.Typer(
     no_args_is_help=True,
 )
 
+# The priority table's headings of the parts (catalogue keys).
 PART_HEADERS = {
-    "beyond_threshold": "beyond",
-    "rural_share": "rural",
-    "paved_road_km": "paved km",
-    "norm_gap": "norm gap",
-    "children_0_4": "0–4",
-    "women_15_49": "F 15–49",
-    "people_60_plus": "60+",
+    "beyond_threshold": "cli.caravan.part.beyond_threshold",
+    "rural_share": "cli.caravan.part.rural_share",
+    "paved_road_km": "cli.caravan.part.paved_road_km",
+    "norm_gap": "cli.caravan.part.norm_gap",
+    "children_0_4": "cli.caravan.part.children_0_4",
+    "women_15_49": "cli.caravan.part.women_15_49",
+    "people_60_plus": "cli.caravan.part.people_60_plus",
 }
 
 CampaignFile = Annotated[
@@ -102,22 +104,21 @@ def _write_outputs(
     from qurb.caravans.outputs import geojson_document, notices, plan_geojson, plan_ics
 
     if ics:
-        ics.write_bytes(plan_ics(plan, campaign_id))
+        ics.write_bytes(plan_ics(plan, campaign_id, lang=cli_lang()))
         events = len(plan.stops)
-        err.print(f"[green]Wrote[/] {escape(str(ics))} (iCalendar, {events} events)")
+        err.print(escape(say("cli.caravan.wrote_ics", path=str(ics), count=events)))
     if geojson:
         geojson.write_text(
             json.dumps(geojson_document(plan_geojson(plan)), ensure_ascii=False), encoding="utf-8"
         )
-        err.print(f"[green]Wrote[/] {escape(str(geojson))} (routes and stops)")
+        err.print(escape(say("cli.caravan.wrote_geojson", path=str(geojson))))
     if notices_dir:
         notices_dir.mkdir(parents=True, exist_ok=True)
         pages = notices(plan)
         for code, page in pages.items():
             (notices_dir / f"notice-{code}.html").write_text(page, encoding="utf-8")
-        err.print(
-            f"[green]Wrote[/] {len(pages)} public notices (FR/AR) to {escape(str(notices_dir))}/"
-        )
+        folder = f"{notices_dir}/"
+        err.print(escape(say("cli.caravan.wrote_notices", count=len(pages), path=folder)))
 
 
 def _print_plan(plan: CampaignPlan, fmt: OutputFormat, campaign_id: str | None) -> None:
@@ -127,6 +128,7 @@ def _print_plan(plan: CampaignPlan, fmt: OutputFormat, campaign_id: str | None) 
         expected_metadata,
         geojson_document,
         plan_geojson,
+        specialty_names,
     )
 
     if fmt is OutputFormat.JSON:
@@ -164,36 +166,41 @@ def _print_plan(plan: CampaignPlan, fmt: OutputFormat, campaign_id: str | None) 
         f"{campaign.name} — {campaign.territory.name_fr}, "
         f"{campaign.start} → {campaign.end} ({campaign.mode})"
     )
-    headers = {f"expected_{s.code}": s.label_fr for s in campaign.specialties}
+    lang = cli_lang()
+    known = specialty_names([s.code for s in campaign.specialties], lang)
+    headers = {f"expected_{s.code}": s.label(lang) or known[s.code] for s in campaign.specialties}
     if all(r["arrival"] == r["start"] for r in rows):  # day trips: no waiting, one column
         columns.remove("arrival")
     render(rows, columns, fmt, title=title, headers=headers)
     if plan.dropped:
         render(
-            [d.model_dump(mode="json") for d in plan.dropped],
+            [{**d.model_dump(mode="json"), "reason": _reason(d, lang)} for d in plan.dropped],
             ["code", "name_fr", "score", "reason"],
             fmt,
-            title="Communes not visited, and why",
+            title=say("cli.caravan.dropped_title"),
         )
     totals = plan.totals
-    out.print(
-        f"{totals.visits} visits to {totals.communes_visited} of "
-        f"{totals.candidates} candidate communes "
-        f"({totals.population_of_visited_communes:,} inhabitants), "
-        f"{totals.distance_km:,.0f} km; solver: PyVRP, "
-        f"{plan.solver.runtime_s} s, {plan.solver.iterations:,} iterations."
-    )
+    said = {
+        "visits": totals.visits,
+        "visited": totals.communes_visited,
+        "candidates": totals.candidates,
+        "population": f"{totals.population_of_visited_communes:,}",
+        "km": f"{totals.distance_km:,.0f}",
+        "seconds": plan.solver.runtime_s,
+        "iterations": f"{plan.solver.iterations:,}",
+    }
+    out.print(escape(say("cli.caravan.plan_totals", **said)))
     if plan.unmet:
-        out.print(
-            f"[yellow]{len(plan.unmet)} commune(s) have expected patients that no planned "
-            "visit sees[/] (not visited, or more than their visits allow; see `--format "
-            "json`, key `unmet`)."
-        )
+        out.print(f"[yellow]{escape(say('cli.caravan.unmet', count=len(plan.unmet)))}[/]")
     if campaign_id:
-        out.print(
-            f"Saved as [bold]{campaign_id}[/]; record visits with "
-            f"`qurb caravan record {campaign_id} FILE`."
-        )
+        out.print(escape(say("cli.caravan.saved", id=campaign_id)))
+
+
+def _reason(dropped: Any, lang: str) -> str:
+    """Why a commune was left out, in the language (`caravan.reason.<code>`)."""
+    if dropped.reason_code is None:
+        return str(dropped.reason)
+    return translate(lang, f"caravan.reason.{dropped.reason_code}", dropped.reason_values or {})
 
 
 @caravan_app.command("priority")
@@ -252,35 +259,25 @@ def priority_cmd(
             columns.append("forced")
         columns += [f"{p}_contribution" for p in parts]
         headers = {
-            "minutes_to_essp": "min to ESSP",
-            **{f"{p}_contribution": label for p, label in PART_HEADERS.items()},
+            "minutes_to_essp": say("cli.caravan.column.minutes_to_essp"),
+            **{f"{p}_contribution": say(key) for p, key in PART_HEADERS.items()},
         }
         if ratio:  # a national average: a distance from it, not people unserved
-            headers["norm_gap_contribution"] = "below nat. avg"
+            headers["norm_gap_contribution"] = say("cli.caravan.part.below_average")
         render(
             shown,
             columns,
             fmt,
             title=measured(
-                f"Priority — {report.territory.name_fr}; min to ESSP: the model's minutes "
-                "to the nearest ESSP",
+                say("cli.caravan.priority_title", name=report.territory.name_fr),
                 chosen.measure,
             ),
             headers=headers,
         )
-        out.print(
-            "[dim]Each part column is its contribution to the score (weight × part scaled "
-            "0..1 over the candidates ÷ sum of weights); `--format csv` adds the raw values.[/]"
-        )
+        out.print(f"[dim]{escape(say('cli.caravan.parts_note'))}[/]")
         norm = spec.setting("norm")
-        out.print(
-            f"[dim]{'below nat. avg' if ratio else 'norm gap'}: share of the population beyond "
-            + (
-                f"the national average ratio {norm} (an average, not a norm)[/]"
-                if ratio
-                else f"the reach of the norm {norm}, unserved under it[/]"
-            )
-        )
+        gap_note = "cli.caravan.gap_note_ratio" if ratio else "cli.caravan.gap_note_norm"
+        out.print(f"[dim]{escape(say(gap_note, norm=norm))}[/]")
         return
     from qurb.caravans.outputs import CARAVAN_SOURCES, expected_metadata
 
@@ -340,12 +337,12 @@ def plan_cmd(
     limit = time_limit if time_limit is not None else float(spec.setting("time_limit_s"))
     with open_session(db) as session:
         chosen = make_model(session, model, params)
-        with err.status("Scoring the communes and building the travel matrix…"):
+        with err.status(say("cli.caravan.scoring")):
             setup = prepare_campaign(session, spec, chosen, _today(today))
         plan = _with_progress(
             lambda: schedule_campaign(setup, time_limit_s=limit, seed=seed),
             limit,
-            f"Scheduling {len(setup.stops)} communes with PyVRP",
+            say("cli.caravan.scheduling", count=len(setup.stops)),
         )
         campaign_id = save_campaign(session, actor(), spec, plan) if save else None
     _write_outputs(plan, campaign_id or "unsaved", ics, geojson, notices_dir)
@@ -363,8 +360,8 @@ def list_cmd(fmt: FormatOption = OutputFormat.TABLE, db: DbOption = None) -> Non
         [r.model_dump(mode="json") for r in rows],
         ["id", "name", "territory_name_fr", "start", "end", "visits", "created_at", "created_by"],
         fmt,
-        title="Caravan campaigns",
-        headers={"territory_name_fr": "territory"},
+        title=say("cli.caravan.campaigns_title"),
+        headers={"territory_name_fr": say("cli.column.territory")},
         sources=Attribution.of(DataSource.HCP),  # the campaigns' territories
     )
 
@@ -414,7 +411,7 @@ def record_cmd(
     with open_session(db) as session:
         rows = read_record_file(file)
         count = record_visits(session, actor(by), campaign_id, rows, _today(today), str(file))
-    out.print(f"[green]Recorded[/] {count} line(s) for {escape(campaign_id)}.")
+    out.print(f"[green]{escape(say('cli.caravan.recorded', count=count, id=campaign_id))}[/]")
 
 
 @caravan_app.command("report")
@@ -430,7 +427,7 @@ def report_cmd(
     page written by --html in the language of --lang)."""
     from qurb.caravans.outputs import CARAVAN_SOURCES, report_html
     from qurb.caravans.report import campaign_report, unit_names
-    from qurb.kernel.i18n import cli_lang, number, translate
+    from qurb.kernel.i18n import number
 
     lang = cli_lang()
     with open_session(db) as session:
@@ -438,7 +435,7 @@ def report_cmd(
         names = unit_names(session, report, lang)
     if html_file:
         html_file.write_text(report_html(report, lang, names=names), encoding="utf-8")
-        err.print(f"[green]Wrote[/] {escape(str(html_file))}")
+        err.print(f"[green]{escape(say('cli.caravan.wrote', path=str(html_file)))}[/]")
     if fmt is OutputFormat.JSON:
         document = CARAVAN_SOURCES.annotate(report.model_dump(mode="json"))
         sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
@@ -520,6 +517,6 @@ def referrals_cmd(
             "last_visit",
         ],
         fmt,
-        title="Caravan referrals received",
+        title=say("cli.caravan.referrals_title"),
         sources=Attribution.of(DataSource.MINISTRY),  # the receiving facilities
     )

@@ -22,7 +22,7 @@ from qurb.caravans.plan import CampaignPlan
 from qurb.caravans.summaries import CampaignReport
 from qurb.kernel import clock
 from qurb.kernel.attribution import MODEL_SOURCES, Attribution, metadata_comment_lines
-from qurb.kernel.i18n import LANGS, translate
+from qurb.kernel.i18n import LANGS, data_label, translate
 from qurb.platform.csv_cells import csv_cell
 from qurb.platform.geojson import FeatureCollection
 from qurb.platform.templating import DOCUMENT_CSS_URL, render
@@ -121,7 +121,7 @@ def specialty_names(codes: list[str], lang: str) -> dict[str, str]:
     """code → the specialty's name in the language, from the caravan catalogue
     (`caravan.toml`: label_fr, label_ar, label_en); a code it no longer holds stays as is."""
     catalogue = specialties()
-    return {c: str(catalogue.get(c, {}).get(f"label_{lang}", c)) for c in codes}
+    return {c: data_label(catalogue[c], lang, "label") if c in catalogue else c for c in codes}
 
 
 def plan_ics(
@@ -134,9 +134,8 @@ def plan_ics(
     from icalendar import Calendar, Event, vText
 
     stamp = (now or clock.now()).astimezone(UTC)
-    labels = {s.code: s.label_fr if lang == "fr" else s.label_ar for s in plan.campaign.specialties}
-    if lang not in ("fr", "ar"):
-        labels = specialty_names(list(labels), lang)
+    known = specialty_names([s.code for s in plan.campaign.specialties], lang)
+    labels = {s.code: s.label(lang) or known[s.code] for s in plan.campaign.specialties}
     separator = translate(lang, "list.separator")
     calendar = Calendar()
     calendar.add("prodid", "-//Qurb//caravanes médicales//FR")
@@ -148,11 +147,12 @@ def plan_ics(
     for stop in plan.stops:
         event = Event()
         event.add("uid", f"{campaign_id}-{stop.number}@qurb")
-        event.add("summary", f"{plan.campaign.name} — {stop.name_fr}")
+        commune = stop.name_ar if lang == "ar" and stop.name_ar else stop.name_fr
+        event.add("summary", f"{plan.campaign.name} — {commune}")
         event.add("dtstart", _local(stop.date, stop.start).astimezone(UTC))
         event.add("dtend", _local(stop.date, stop.departure).astimezone(UTC))
         event.add("dtstamp", stamp)
-        event.add("location", f"{stop.label}, {stop.name_fr} ({stop.code})")
+        event.add("location", f"{stop.label}, {commune} ({stop.code})")
         event.add("geo", (stop.lat, stop.lon))
         expected = separator.join(
             f"{labels[s]}: {n}" for s, n in stop.expected.items() if s in labels
@@ -253,5 +253,6 @@ def report_html(
         stops=report.stops,
         by_specialty=report.by_specialty,
         referrals=[(facilities[f], n) for f, n in sorted(by_facility.items())],
-        formula=expected_formula(),
+        # The formula in the report's language; exports keep the definitions' English.
+        formula=translate(lang, "label.formula.expected_attendance"),
     )

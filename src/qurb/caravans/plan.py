@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from qurb.kernel.i18n import data_label
+
 # A figure as computed: an int stays an int and a float a float, so that the JSON of a
 # plan read back is the JSON stored.
 Number = int | float
@@ -36,6 +38,11 @@ class PlanSpecialty(_Part):
     code: str
     label_fr: str
     label_ar: str
+    label_en: str = ""  # a plan saved before it had one reads the caravan catalogue's
+
+    def label(self, lang: str) -> str:
+        """The specialty's name in the language (fr, ar, en); empty where the plan has none."""
+        return data_label(self, lang, "label")
 
 
 class PlanBase(_Part):

@@ -365,7 +365,10 @@ def _plan_model(
             partners=[PlanPartner(**p.model_dump()) for p in spec.partners],
             specialties=[
                 PlanSpecialty(
-                    code=s, label_fr=catalogue[s]["label_fr"], label_ar=catalogue[s]["label_ar"]
+                    code=s,
+                    label_fr=catalogue[s]["label_fr"],
+                    label_ar=catalogue[s]["label_ar"],
+                    label_en=catalogue[s]["label_en"],
                 )
                 for s in spec.specialties
             ],

@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from qurb.kernel.errors import NotFound, QurbError
-from qurb.kernel.i18n import translate
+from qurb.kernel.i18n import data_label, translate
 from qurb.norms.model import NormKind
 from qurb.norms.norm_sets import available_norm_sets
 from qurb.norms.service import compute_needs_table, compute_territory_gaps, read_profiles
@@ -216,9 +216,14 @@ def _rule_choices() -> list[tuple[str, Text]]:
         (
             f"{s.id}/{r.id}",
             Text(
-                f"{s.name_fr} — {r.label_fr}",
-                f"{s.name_ar} — {r.label_ar}",
-                f"{s.name_en} — {r.label_en}",
+                *(
+                    translate(
+                        lang,
+                        "label.rule_choice",
+                        {"set": data_label(s, lang), "rule": data_label(r, lang, "label")},
+                    )
+                    for lang in ("fr", "ar", "en")
+                )
             ),
         )
         for s in available_norm_sets().values()
@@ -368,7 +373,10 @@ def _commune_graph_measure() -> Text:
 
 
 def _threshold_choices() -> list[tuple[str, Text]]:
-    return [(m, Text(f"{m} min", f"{m} دقيقة", f"{m} min")) for m in ("30", "60", "120")]
+    return [
+        (m, Text(*(translate(lang, "unit.minutes", {"n": m}) for lang in ("fr", "ar", "en"))))
+        for m in ("30", "60", "120")
+    ]
 
 
 def _beyond(q: IndicatorQuery) -> IndicatorResult:

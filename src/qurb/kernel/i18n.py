@@ -110,6 +110,31 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
+def data_label(entry: Mapping[str, Any] | object, lang: str, field: str = "name") -> str:
+    """A label whose documented source is a data file (the names of `data/services.toml`
+    and `data/categories.toml`, the figure catalogues' `definitions.toml`, `caravan.toml`'s
+    specialties, the norm files' rules), which writes it in the three languages
+    (`name_fr`, `name_ar`, `name_en`; `label_*`): the one in `lang`, French for a language
+    none of the three. The catalogue checks read those files: every entry has the three,
+    none empty (a label built in code is a catalogue message instead, `label.*`)."""
+    name = f"{field}_{lang if lang in LANGS else 'fr'}"
+    found = entry.get(name) if isinstance(entry, Mapping) else getattr(entry, name, None)
+    return str(found or "")
+
+
+# The data files that are the documented source of labels in three languages, what holds
+# their entries, and the labelled fields (`data_label`): the catalogue test reads them all.
+LABEL_FILES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("data/services.toml", "*", ("name",)),
+    ("data/categories.toml", "*", ("name",)),
+    ("data/definitions.toml", "figure", ("name", "definition")),
+    ("caravans/definitions.toml", "figure", ("name", "definition")),
+    ("caravans/caravan.toml", "specialties", ("label",)),
+    ("data/norms/*.toml", "", ("name",)),  # the norm set itself
+    ("data/norms/*.toml", "rule", ("label",)),
+)
+
+
 def has_key(key: str) -> bool:
     return key in catalogue(DEFAULT_LANG)
 
@@ -130,6 +155,15 @@ def negotiate(accept_language: str | None, default: str = DEFAULT_LANG) -> str:
         if primary in LANGS and weight > 0:
             ranked.append((-weight, position, primary))
     return min(ranked)[2] if ranked else default
+
+
+def document_lang(asked: str | None, accept_language: str | None, default: str = "fr") -> str:
+    """A document's language (a caravan's report, its calendar): `?lang=` when it is fr, ar
+    or en, else the first of them that `Accept-Language` names, else French (the
+    documents' language before they had others)."""
+    if asked in LANGS:
+        return str(asked)
+    return negotiate(accept_language, default=default)
 
 
 def cli_lang(asked: str | None = None) -> str:

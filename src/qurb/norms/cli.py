@@ -6,6 +6,7 @@ from collections import Counter
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from qurb.kernel.attribution import (
     MODEL_SOURCES,
@@ -14,6 +15,7 @@ from qurb.kernel.attribution import (
     DataSource,
 )
 from qurb.kernel.definitions import estimate_formulas
+from qurb.kernel.i18n import cli_lang, data_label
 from qurb.norms.gaps import GapLine, UnitSupply
 from qurb.norms.model import NormError, NormKind
 from qurb.norms.norm_sets import available_norm_sets, resolve_norm_sets
@@ -34,7 +36,7 @@ from qurb.platform.cli import (
     open_session,
     out,
 )
-from qurb.platform.output import OutputFormat, export_metadata, render
+from qurb.platform.output import OutputFormat, column_header, export_metadata, render, say
 from qurb.territory.cli import reference_point
 from qurb.territory.model import TerritoryLevel
 from qurb.territory.service import TerritoryIndex
@@ -52,19 +54,17 @@ def _print_estimate_footnote(columns: list[str]) -> None:
     formulas = estimate_formulas(columns)
     if not formulas:
         return
-    out.print(
-        f"[dim]{ESTIMATE_MARK.strip()} estimate, derived by a formula (not a census figure):[/]"
-    )
+    out.print(f"[dim]{escape(say('cli.estimate.footnote', mark=ESTIMATE_MARK.strip()))}[/]")
     for column, formula in formulas.items():
-        out.print(f"[dim]  {column} = {formula}[/]")
-    out.print(f"[dim]Every figure's definition, formula, source and date: {WHERE_DEFINED}.[/]")
+        out.print(f"[dim]  {escape(column_header(column))} = {escape(formula)}[/]")
+    out.print(f"[dim]{escape(say('cli.estimate.where', where=WHERE_DEFINED))}[/]")
 
 
 def _for_people(row: dict[str, Any]) -> dict[str, Any]:
     """A ratio over no facility is not an unknown figure: a table says so in words."""
+    none = say("cli.no_facility")
     return {
-        k: ("no facility" if k.startswith("inhabitants_per_") and v is None else v)
-        for k, v in row.items()
+        k: (none if k.startswith("inhabitants_per_") and v is None else v) for k, v in row.items()
     }
 
 
@@ -102,7 +102,7 @@ def territory_cmd(
     if fmt is OutputFormat.TABLE:
         render(
             [
-                {"field": k + (ESTIMATE_MARK if k in estimates else ""), "value": v}
+                {"field": column_header(k) + (ESTIMATE_MARK if k in estimates else ""), "value": v}
                 for k, v in _for_people(record).items()
             ],
             ["field", "value"],
@@ -129,13 +129,15 @@ def norms_cmd(fmt: FormatOption = OutputFormat.TABLE) -> None:
         sets = available_norm_sets()
     except NormError as error:
         raise fail(str(error)) from None
+    lang = cli_lang()
     rows = [
         {
             "id": s.id,
             "version": s.version,
             "kind": s.kind.value,
             "rule": r.id,
-            "label": r.label_fr,
+            # A table shows the reader's language; an export keeps the French label.
+            "label": _rule_label(r, lang) if fmt is OutputFormat.TABLE else r.label_fr,
             "population": r.population.value,
             "scale": r.scale.value,
             "source": s.source,
@@ -147,10 +149,15 @@ def norms_cmd(fmt: FormatOption = OutputFormat.TABLE) -> None:
         rows,
         ["id", "version", "kind", "rule", "label", "population", "scale", "source"],
         fmt,
-        title="Norm sets — kind norm: a gap is a shortfall; kind reference_ratio: a national "
-        "average, a gap is a distance from the average, not a need",
+        title=say("cli.norms.title"),
         sources=Attribution.of(DataSource.MINISTRY),  # each set's own reference: `source`
     )
+
+
+def _rule_label(rule: Any, lang: str) -> str:
+    """A norm rule's label in the language (a norm file gives it in French, Arabic and
+    English; French where a file leaves the others out)."""
+    return data_label(rule, lang, "label")
 
 
 def _gap_row(rank: int, g: GapLine) -> dict[str, Any]:
@@ -190,14 +197,15 @@ def _gap_summary(lines: list[GapLine]) -> str:
         totals[g.kind][g.missing_category] += g.missing or 0
     parts = []
     for kind, counts in totals.items():
-        listed = ", ".join(f"{n:,} {what}" for what, n in counts.most_common() if n)
+        separator = say("list.separator")
+        listed = separator.join(f"{n:,} {what}" for what, n in counts.most_common() if n)
         if not listed:
             continue
         if kind is NormKind.NORM:
-            parts.append(f"norms: missing {listed}")
+            parts.append(say("cli.gaps.summary.norm", listed=listed))
         else:
-            parts.append(f"national averages: {listed} below the average")
-    return "; ".join(parts) or "no gap"
+            parts.append(say("cli.gaps.summary.reference_ratio", listed=listed))
+    return say("cli.gaps.summary.join").join(parts) or say("cli.gaps.summary.none")
 
 
 def census_and_supply_sources(fmt: OutputFormat) -> Attribution:
@@ -245,29 +253,36 @@ def gaps_cmd(
     if fmt is OutputFormat.TABLE:
         t = report.territory
         shown = rows[:limit] if limit else rows
+        lang = cli_lang()
+        more = say("cli.first", count=len(shown)) if len(shown) < len(rows) else ""
+        title = say(
+            "cli.gaps.title",
+            name=t.name_fr,
+            code=t.code,
+            by=say(f"cli.by.{report.by}"),
+            count=len(lines),
+            summary=_gap_summary(lines),
+        )
         render(
             shown,
-            GAP_TABLE_COLUMNS,
+            [f"gap_{lang}" if c == "gap_en" else c for c in GAP_TABLE_COLUMNS],
             fmt,
-            headers=GAP_HEADERS,
-            title=f"Norm gaps — {t.name_fr} ({t.code}), by {report.by}: {len(lines)} lines; "
-            f"{_gap_summary(lines)}" + (f" (first {len(shown)})" if len(shown) < len(rows) else ""),
+            headers={f"gap_{lang}" if c == "gap_en" else c: say(k) for c, k in GAP_HEADERS.items()},
+            title=title + more,
         )
         for g in lines[: limit or None]:
             if g.nearest_hospital_id is not None:
-                for text in (nearest_hospital_text(g) or {}).values():
-                    out.print(f"{g.name_fr}, {g.rule}: {text}")
+                text = (nearest_hospital_text(g) or {})[lang]
+                out.print(escape(f"{g.name_fr}, {g.rule}: {text}"))
         if model is not None and any(g.nearest_hospital_id is not None for g in lines):
-            out.print(f"[dim]Nearest-hospital minutes and km: {model.measure.en}[/]")
+            measure = getattr(model.measure, lang)
+            out.print(f"[dim]{escape(say('cli.gaps.nearest_measure', measure=measure))}[/]")
         for s in sets:
             out.print(f"[dim]{s.id} v{s.version} ({s.kind.value}): {s.source}[/]")
         if any(s.kind is NormKind.REFERENCE_RATIO for s in sets):
-            out.print(
-                "[dim]A reference_ratio set is a national average, not a norm: a line under "
-                "it is a distance from the average, not care missing.[/]"
-            )
+            out.print(f"[dim]{escape(say('cli.gaps.reference_ratio_note'))}[/]")
         for note in report.skipped:
-            out.print(f"[yellow]not evaluated:[/] {note}")
+            out.print(f"[yellow]{escape(say('cli.gaps.not_evaluated'))}[/] {note}")
         return
     columns = [
         *GAP_COLUMNS,
@@ -309,10 +324,11 @@ def needs_cmd(
         geometry = [reference_point(index.by_code[r["code"]]) for r in rows]
     if fmt is OutputFormat.TABLE:
         shown = [_for_people(r) for r in (rows[:limit] if limit else rows)]
-        more = f" (first {len(shown)})" if len(shown) < len(rows) else ""
+        more = say("cli.first", count=len(shown)) if len(shown) < len(rows) else ""
         estimated = estimate_formulas(NEEDS_TABLE_COLUMNS)
         headers = {
-            c: NEEDS_HEADERS.get(c, c) + (ESTIMATE_MARK if c in estimated else "")
+            c: (say(NEEDS_HEADERS[c]) if c in NEEDS_HEADERS else column_header(c))
+            + (ESTIMATE_MARK if c in estimated else "")
             for c in NEEDS_TABLE_COLUMNS
         }
         render(
@@ -320,7 +336,8 @@ def needs_cmd(
             NEEDS_TABLE_COLUMNS,
             fmt,
             headers=headers,
-            title=f"Needs and public supply — {t.name_fr} ({t.code}), by {level}{more}",
+            title=say("cli.needs.title", name=t.name_fr, code=t.code, by=say(f"cli.by.{level}"))
+            + more,
         )
         _print_estimate_footnote(NEEDS_TABLE_COLUMNS)
         return
@@ -394,14 +411,18 @@ GAP_TABLE_COLUMNS = [
 ]
 
 
+# The gap table's own headings (catalogue keys); other columns take `cli.column.<name>`.
 GAP_HEADERS = {
-    "rank": "#",
-    "name_fr": "territory",
-    "kind": "norm or average",
-    "population_base": "counted on",
-    "supply": "have",
-    "required": "norm/average",
-    "gap_en": "gap",
+    "rank": "cli.column.rank",
+    "name_fr": "cli.column.territory",
+    "code": "cli.column.code",
+    "rule": "cli.column.rule",
+    "kind": "cli.gaps.column.kind",
+    "population_base": "cli.gaps.column.population_base",
+    "population": "cli.column.population",
+    "supply": "cli.gaps.column.supply",
+    "required": "cli.gaps.column.required",
+    "gap_en": "cli.gaps.column.gap",
 }
 
 
@@ -422,16 +443,5 @@ NEEDS_TABLE_COLUMNS = [
 ]
 
 
-NEEDS_HEADERS = {
-    "name_fr": "territory",
-    "rural_pct": "rural %",
-    "women_15_49": "women 15-49",
-    "births_per_year": "births/yr",
-    "health_centres": "ESSP centres",
-    "inhabitants_per_health_centres": "inh./centre",
-    "dr": "DR",
-    "csr": "CSR",
-    "csu": "CSU",
-    "general_hospitals": "general hosp.",
-    "inhabitants_per_general_hospital": "inh./general hosp.",
-}
+# The needs table's own headings (catalogue keys); other columns take `cli.column.<name>`.
+NEEDS_HEADERS = {"name_fr": "cli.column.territory"}

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from qurb.kernel.errors import InputError
+from qurb.kernel.i18n import translate
 from qurb.norms.gaps import (
     GapLine,
     GapStatus,
@@ -347,13 +348,11 @@ def nearest_hospital_text(g: GapLine) -> dict[str, str] | None:
     name, model = g.nearest_hospital_name, g.nearest_hospital_model
     minutes, km = f"{g.nearest_hospital_minutes:g}", f"{g.nearest_hospital_distance_km:g}"
     fr_place = g.nearest_hospital_commune_name_fr or ""
-    ar_place = g.nearest_hospital_commune_name_ar or fr_place
+    places = {"fr": fr_place, "ar": g.nearest_hospital_commune_name_ar or fr_place}
+    values = {"model": model, "name": name, "minutes": minutes, "km": km}
     return {
-        "fr": f"Aucun hôpital ici ; hôpital général le plus proche (modèle de temps de trajet "
-        f"{model}, moyenne pondérée par la population) : {name} ({fr_place}), {minutes} min, "
-        f"{km} km",
-        "ar": f"لا يوجد مستشفى هنا؛ أقرب مستشفى عام (نموذج زمن التنقل {model}، متوسط مرجح "
-        f"بالسكان): {name} ({ar_place})، {minutes} دقيقة، {km} كلم",
-        "en": f"No hospital here; nearest general hospital (travel-time model {model}, "
-        f"population-weighted mean): {name} ({fr_place}), {minutes} min, {km} km",
+        lang: translate(
+            lang, "label.nearest_hospital", {**values, "place": places.get(lang, fr_place)}
+        )
+        for lang in ("fr", "ar", "en")
     }

@@ -22,7 +22,7 @@ from qurb.kernel.errors import QurbError
 from qurb.kernel.i18n import cli_lang, say_in
 from qurb.kernel.rows import too_many, validation_errors
 from qurb.platform.database import default_url, make_engine, make_sessionmaker, transaction
-from qurb.platform.output import OutputFormat
+from qurb.platform.output import OutputFormat, say
 
 # Piped output is not squeezed into 80 columns (see platform.output).
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
@@ -60,7 +60,7 @@ def exit_code_for(error: Exception) -> int:
 
 def fail(message: str, hint: str = "", code: int = 2) -> typer.Exit:
     """Print an error (its text printed as is: it may quote a user's value) and the exit."""
-    err.print(f"[bold red]error:[/] {escape(message)}")
+    err.print(f"[bold red]{escape(say('cli.error'))}[/] {escape(message)}")
     if hint:
         err.print(f"[dim]{escape(hint)}[/]")
     return typer.Exit(code=code)
@@ -90,7 +90,7 @@ def open_session(db: str | None) -> Iterator[Session]:
     except ValidationError as error:
         raise fail(str(too_many(validation_errors(error)))) from None
     except IntegrityError as error:
-        raise fail(f"the database refused the change, nothing was written: {error.orig}") from None
+        raise fail(say("cli.database_refused", detail=str(error.orig))) from None
 
 
 def user_name(by: str | None = None) -> str:

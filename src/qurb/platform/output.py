@@ -1,4 +1,9 @@
-"""Rendering results for people (a table) and for pipes (csv, json, geojson)."""
+"""Rendering results for people (a table) and for pipes (csv, json, geojson).
+
+A table speaks the command line's language (`--lang`, $QURB_LANG, $LANG): its title and
+the words printed around it come from the catalogues through `say`, and each column is
+headed by its `cli.column.<name>` message (the column's name where the catalogue has
+none). The machine formats keep their stable English field names in every language."""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from qurb.kernel.attribution import Attribution, metadata_comment_lines
+from qurb.kernel.i18n import cli_lang, has_key, number, translate
 from qurb.platform.csv_cells import csv_cell
 
 if TYPE_CHECKING:
@@ -29,9 +35,26 @@ class OutputFormat(enum.StrEnum):
     GEOJSON = "geojson"
 
 
-def _cell(value: Any) -> str:
+def say(key: str, /, **values: Any) -> str:
+    """The catalogue's message `key` in the command line's language, its values filled."""
+    return translate(cli_lang(), key, values)
+
+
+def column_header(column: str) -> str:
+    """A table's heading of a column: `cli.column.<column>` in the command line's language,
+    else the column's (English, stable) field name."""
+    key = f"cli.column.{column}"
+    return say(key) if has_key(key) else column
+
+
+def _cell(value: Any, lang: str = "en") -> str:
+    """A table's cell: a number grouped (one decimal at most) as CLDR writes it in the
+    language (`12,345.6`, `12 345,6`, `12.345,6`), a list joined, nothing as `unknown`."""
     if value is None:
-        return "unknown"
+        return say("unknown")
+    if isinstance(value, float | int) and not isinstance(value, bool) and lang != "en":
+        shown = round(value) if float(value).is_integer() else round(value, 1)
+        return number(shown, lang)
     if isinstance(value, float):
         return f"{value:,.0f}" if value.is_integer() else f"{value:,.1f}"
     if isinstance(value, int):
@@ -111,14 +134,16 @@ def render(
     # Piped into a file or a pager: do not squeeze the table into 80 columns.
     console = console or Console(width=None if sys.stdout.isatty() else 160)
     table = Table(title=title or None, header_style="bold", show_lines=False)
-    names = headers or {}
+    names = headers or {}  # words (already in the command line's language) by column
     for column in columns:
         sample = next((r.get(column) for r in rows if r.get(column) is not None), None)
         numeric = isinstance(sample, int | float) and not isinstance(sample, bool)
-        table.add_column(names.get(column, column), justify="right" if numeric else "left")
+        heading = names[column] if column in names else column_header(column)
+        table.add_column(heading, justify="right" if numeric else "left")
     # Cells are data (a facility named "Markup [/] crash"), never markup.
+    lang = cli_lang()
     for row in rows:
-        table.add_row(*(escape(_cell(row.get(c))) for c in columns))
+        table.add_row(*(escape(_cell(row.get(c), lang)) for c in columns))
     console.print(table)
 
 
@@ -130,6 +155,6 @@ def export_metadata(model: TravelTimeModel, **more: Any) -> dict[str, Any]:
 def refuse_geojson() -> NoReturn:
     """What a listing without geometry answers `--format geojson`: exit 2, saying why."""
     Console(stderr=True).print(
-        "[bold red]error:[/] this listing has no geometry; use --format csv or json"
+        f"[bold red]{escape(say('cli.error'))}[/] {escape(say('cli.no_geometry'))}"
     )
     raise typer.Exit(code=2)

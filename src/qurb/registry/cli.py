@@ -26,7 +26,7 @@ from qurb.platform.cli import (
     open_session,
     out,
 )
-from qurb.platform.output import OutputFormat, render
+from qurb.platform.output import OutputFormat, render, say
 from qurb.registry.edition_changes import edition_changes
 from qurb.registry.editions import Pairing
 from qurb.registry.imports import import_facilities
@@ -153,8 +153,9 @@ def print_facilities(flt: FacilityFilter, fmt: OutputFormat, limit: int, db: str
         return
     if fmt is OutputFormat.TABLE:
         shown = records[:limit] if limit else records
-        more = f" (first {len(shown)})" if len(shown) < len(records) else ""
-        render(shown, FACILITY_COLUMNS, fmt, title=f"{len(records):,} facilities{more}")
+        more = say("cli.first", count=len(shown)) if len(shown) < len(records) else ""
+        title = say("cli.facilities.title", count=f"{len(records):,}") + more
+        render(shown, FACILITY_COLUMNS, fmt, title=title)
     else:
         render(records, list(records[0]) if records else FACILITY_COLUMNS, fmt, sources=sources)
 
@@ -173,12 +174,11 @@ def facilities_import(
     """Import facilities, all or nothing: any bad row stops the import and is listed."""
     with open_session(db) as session:
         result = import_facilities(session, actor(by), file, sheet)
-    out.print(f"[green]Imported[/] {len(result.ids)} facilities from {escape(str(file))}.")
+    imported = say("cli.facilities.imported", count=len(result.ids), path=str(file))
+    out.print(f"[green]{escape(imported)}[/]")
     if result.ignored_columns:
-        out.print(
-            f"[yellow]Columns not read:[/] {escape(', '.join(result.ignored_columns))} "
-            "(see README: the columns an import takes)."
-        )
+        columns = say("list.separator").join(result.ignored_columns)
+        out.print(f"[yellow]{escape(say('cli.facilities.columns_not_read', columns=columns))}[/]")
 
 
 @facilities_app.command("add")
@@ -206,7 +206,7 @@ def facilities_add(
             name=name, category=category, commune=commune, lon=lon, lat=lat, beds=beds
         )
         [facility_id] = create_facilities(session, actor(by), [(None, payload)], reason)
-    out.print(f"[green]Added[/] {facility_id}")
+    out.print(f"[green]{escape(say('cli.facilities.added', id=facility_id))}[/]")
 
 
 @facilities_app.command("update")
@@ -247,16 +247,13 @@ def facilities_update(
         if v is not None
     }
     if not given:
-        raise fail(
-            "nothing to change",
-            "Give at least one of --name, --category, --lon/--lat, --beds, --doctors, "
-            "--add-service, --remove-service.",
-        )
+        raise fail(say("cli.facilities.nothing_to_change"), say("cli.facilities.give_a_change"))
     with open_session(db) as session:
         facility = update_facility(
             session, actor(by), facility_id, FacilityUpdate.model_validate(given), reason
         )
-        out.print(f"[green]Updated[/] {facility.id}: {escape(facility.name)} ({facility.category})")
+        values = {"id": facility.id, "name": facility.name, "category": facility.category}
+        out.print(f"[green]{escape(say('cli.facilities.updated', **values))}[/]")
 
 
 @facilities_app.command("close")
@@ -269,7 +266,8 @@ def facilities_close(
     """Close a facility (kept in the registry and its history, no longer counted)."""
     with open_session(db) as session:
         facility = close_facility(session, actor(by), facility_id, reason)
-        out.print(f"[green]Closed[/] {facility.id}: {escape(facility.name)}")
+        values = {"id": facility.id, "name": facility.name}
+        out.print(f"[green]{escape(say('cli.facilities.closed', **values))}[/]")
 
 
 @facilities_app.command("reopen")
@@ -282,7 +280,8 @@ def facilities_reopen(
     """Reopen a closed facility (counted again, and editable)."""
     with open_session(db) as session:
         facility = reopen_facility(session, actor(by), facility_id, reason)
-        out.print(f"[green]Reopened[/] {facility.id}: {facility.name}")
+        values = {"id": facility.id, "name": facility.name}
+        out.print(f"[green]{escape(say('cli.facilities.reopened', **values))}[/]")
 
 
 @facilities_app.command("history")
@@ -319,7 +318,7 @@ def facilities_history(
         rows,
         columns if fmt is OutputFormat.TABLE else [*columns, "before", "after"],
         fmt,
-        title=f"History of {facility_id}",
+        title=say("cli.facilities.history_title", id=facility_id),
         sources=sources,
     )
 
@@ -357,7 +356,7 @@ def facilities_changes(
         for d in diffs
     ]
     counts = Counter(d.change.value for d in diffs)
-    summary = ", ".join(f"{n} {change}" for change, n in sorted(counts.items()))
+    summary = say("list.separator").join(f"{n} {change}" for change, n in sorted(counts.items()))
     columns = ["change", "facility_id", "name", "commune_code", "category_before", "category_after"]
     render(
         rows,
@@ -371,17 +370,13 @@ def facilities_changes(
             "paired_by",
         ],
         fmt,
-        title=f"{family} {earlier} → {later}: {summary or 'no change'}",
+        title=f"{family} {earlier} → {later}: {summary or say('cli.facilities.no_change')}",
         sources=Attribution.of(DataSource.MINISTRY, DataSource.HCP),
     )
     if fmt is OutputFormat.TABLE and any(
         d.paired_by is Pairing.ONLY_CHANGE_IN_COMMUNE for d in diffs
     ):
-        out.print(
-            "[dim]The lists carry no stable identifier: a pair whose names differ, taken as one "
-            "facility because it is the only closure and the only opening of its commune, is "
-            "an inference (paired_by says so); check it before relying on it.[/]"
-        )
+        out.print(f"[dim]{escape(say('cli.facilities.pairing_note'))}[/]")
 
 
 @cli.command("categories")
@@ -394,15 +389,16 @@ def categories_cmd(fmt: FormatOption = OutputFormat.TABLE) -> None:
             "level": c.level.value,
             "name_fr": c.name_fr,
             "name_ar": c.name_ar,
+            "name_en": c.name_en,
             "services": ", ".join(sorted(c.services)),
         }
         for c in categories().values()
     ]
     render(
         rows,
-        ["code", "family", "level", "name_fr", "name_ar", "services"],
+        ["code", "family", "level", "name_fr", "name_ar", "name_en", "services"],
         fmt,
-        title="Categories",
+        title=say("cli.categories.title"),
         sources=Attribution.of(DataSource.MINISTRY),
     )
 
@@ -421,6 +417,6 @@ def services_cmd(fmt: FormatOption = OutputFormat.TABLE) -> None:
         rows,
         ["service", "name_fr", "name_ar", "name_en"],
         fmt,
-        title="Services",
+        title=say("cli.services.title"),
         sources=Attribution.of(DataSource.MINISTRY),  # the Ministry's categories' packages
     )

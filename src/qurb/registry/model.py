@@ -40,6 +40,7 @@ class Category:
     family: str  # ESSP | hospital | osm (OpenStreetMap points outside the Ministry lists)
     level: Level
     services: frozenset[str] = field(default_factory=frozenset)
+    name_en: str = ""
 
 
 @cache
@@ -53,6 +54,7 @@ def categories() -> dict[str, Category]:
             family=spec["family"],
             level=Level(spec["level"]),
             services=frozenset(spec.get("services", [])),
+            name_en=spec["name_en"],
         )
         for code, spec in read_categories().items()
     }

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from qurb.algo.accessibility import AccessError
 from qurb.algo.travel import Points
+from qurb.kernel.i18n import translate
 from qurb.registry._tables import FacilityRow
 from qurb.registry.facility_services import (
     HospitalTier,
@@ -108,17 +109,22 @@ class FacilitySelector:
         tier = hospital_tier(family, services)
         return tier is not None and tier.value == self.tier
 
-    def describe(self) -> str:
+    def describe(self, lang: str = "en") -> str:
+        """The offer chosen, in words (`label.offer.*`): English in exports and the API's
+        metadata, the reader's language in a table's title."""
         parts = []
         if self.tier:
-            parts.append(f"{self.tier} hospitals")
+            parts.append(translate(lang, "label.offer.tier", {"tier": self.tier}))
         if self.levels:
-            parts.append("level " + "/".join(self.levels))
+            parts.append(translate(lang, "label.offer.level", {"levels": "/".join(self.levels)}))
         if self.categories:
-            parts.append("category " + "/".join(self.categories))
+            values = {"categories": "/".join(self.categories)}
+            parts.append(translate(lang, "label.offer.category", values))
         if self.services:
-            parts.append("service " + "+".join(self.services))
-        return ", ".join(parts) or "every public facility"
+            values = {"services": "+".join(self.services)}
+            parts.append(translate(lang, "label.offer.service", values))
+        separator = translate(lang, "list.separator")
+        return separator.join(parts) or translate(lang, "label.offer.every")
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ def category_list() -> list[CategoryRead]:
             level=c.level.value,
             name_fr=c.name_fr,
             name_ar=c.name_ar,
+            name_en=c.name_en,
             services=sorted(c.services),
         )
         for c in categories().values()

