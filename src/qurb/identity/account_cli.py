@@ -23,7 +23,7 @@ from qurb.kernel.actor import Actor
 from qurb.kernel.attribution import Attribution
 from qurb.platform.cli import DbOption, FormatOption, fail, open_session, out
 from qurb.platform.database import default_url
-from qurb.platform.output import OutputFormat, render
+from qurb.platform.output import OutputFormat, render, say
 from qurb.territory.service import TerritoryIndex
 
 users_app = typer.Typer(
@@ -49,9 +49,9 @@ def _local_actor() -> Actor:
 def _password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    first = getpass.getpass("Password: ")
-    if getpass.getpass("Again: ") != first:
-        raise fail("the two passwords differ; nothing was written")
+    first = getpass.getpass(say("cli.users.password_prompt"))
+    if getpass.getpass(say("cli.users.password_again")) != first:
+        raise fail(say("cli.users.passwords_differ"))
     return first
 
 
@@ -107,8 +107,8 @@ def create_cmd(
                 partner_exists=_partner_exists(session),
                 signer=signer,
             )
-    role = " (administrator)" if admin else ""
-    out.print(f"created account {account.id} {escape(account.username)}{role}", highlight=False)
+    key = "cli.users.created_admin" if admin else "cli.users.created"
+    out.print(say(key, id=account.id, username=escape(account.username)), highlight=False)
 
 
 @users_app.command("list")
@@ -140,7 +140,7 @@ def list_cmd(fmt: FormatOption = OutputFormat.TABLE, db: DbOption = None) -> Non
         "last_sign_in_at",
         "grants",
     ]
-    render(rows, columns, fmt, title="Accounts", sources=ACCOUNTS)
+    render(rows, columns, fmt, title=say("cli.users.title"), sources=ACCOUNTS)
 
 
 @users_app.command("grant")
@@ -184,11 +184,8 @@ def grant_cmd(
             signer=signer,
             on_behalf_of=on_behalf_of,
         )
-    out.print(
-        f"grant {given.id}: {escape(account.username)} is {given.role.value} over "
-        f"{escape(_scope_text(given))}",
-        highlight=False,
-    )
+    values = {"id": given.id, "username": escape(account.username), "role": given.role.value}
+    out.print(say("cli.users.granted", **values, scope=escape(_scope_text(given))), highlight=False)
 
 
 @users_app.command("grants")
@@ -214,7 +211,13 @@ def grants_cmd(
             for g in grant_service.grants_of(session, account.id)
         ]
     columns = list(rows[0]) if rows else ["id", "role", "scope"]
-    render(rows, columns, fmt, title=f"Grants of {account.username}", sources=ACCOUNTS)
+    render(
+        rows,
+        columns,
+        fmt,
+        title=say("cli.users.grants_title", username=account.username),
+        sources=ACCOUNTS,
+    )
 
 
 @users_app.command("revoke")
@@ -227,7 +230,7 @@ def revoke_cmd(
     with open_session(db) as session:
         index = TerritoryIndex.from_session(session)
         grant_service.revoke(session, _local_actor(), grant_id, index=index, signer=signer)
-    out.print(f"grant {grant_id} revoked", highlight=False)
+    out.print(say("cli.users.revoked", id=grant_id), highlight=False)
 
 
 @users_app.command("disable")
@@ -242,8 +245,8 @@ def disable_cmd(
         account = account_service.set_disabled(
             session, _local_actor(), name, not enable, signer=signer
         )
-    state = "enabled" if enable else "disabled"
-    out.print(f"account {account.id} {state}", highlight=False)
+    key = "cli.users.enabled" if enable else "cli.users.disabled"
+    out.print(say(key, id=account.id), highlight=False)
 
 
 @users_app.command("anonymise")
@@ -253,7 +256,9 @@ def anonymise_cmd(name: NameArgument, db: DbOption = None) -> None:
     signer = _signer(db)
     with open_session(db) as session:
         account = account_service.anonymise(session, _local_actor(), name, signer=signer)
-    out.print(f"account {account.id} anonymised as {account.username}", highlight=False)
+    out.print(
+        say("cli.users.anonymised", id=account.id, username=account.username), highlight=False
+    )
 
 
 @users_app.command("reset-password")
@@ -271,13 +276,11 @@ def reset_password_cmd(
 ) -> None:
     """Set a new password for an account, to be changed at its next sign-in."""
     if not local_admin:
-        raise fail(
-            "resetting a password here needs --local-admin (you can write the database file)"
-        )
+        raise fail(say("cli.users.needs_local_admin"))
     password = _password(password_stdin)
     signer = _signer(db)
     with open_session(db) as session:
         account = account_service.reset_password(
             session, _local_actor(), name, password, signer=signer
         )
-    out.print(f"password of account {account.id} reset; to change at next sign-in")
+    out.print(say("cli.users.password_reset", id=account.id))

@@ -20,7 +20,7 @@ from qurb.identity.partners import FacilityLookup, Partner, PartnerKind
 from qurb.kernel.i18n import cli_lang, translate
 from qurb.platform.cli import DbOption, actor, open_session, out
 from qurb.platform.database import default_url
-from qurb.platform.output import OutputFormat, refuse_geojson, render
+from qurb.platform.output import OutputFormat, refuse_geojson, render, say
 
 partners_app = typer.Typer(
     help="Partners, the organisations that sign conventions: list, show, import, export.",
@@ -114,7 +114,7 @@ def list_cmd(
             [_table_row(p) for p in partners],
             [*LIST_COLUMNS, "contacts"],
             OutputFormat.TABLE,
-            title=f"{len(partners):,} partners",
+            title=say("cli.partners.title", count=len(partners)),
         )
 
 
@@ -145,7 +145,7 @@ def show_cmd(
             [c.values() for c in partner.contacts],
             ["name", "function", "email", "phone"],
             OutputFormat.TABLE,
-            title="Contacts",
+            title=say("cli.partners.contacts"),
         )
 
 
@@ -171,12 +171,9 @@ def import_cmd(
             check_only=check,
         )
     if result.written:
-        out.print(f"[green]Imported[/] {result.checked} partners from {escape(str(file))}.")
+        out.print(say("cli.partners.imported", count=result.checked, file=escape(str(file))))
     else:
-        out.print(
-            f"[green]Checked[/] {result.checked} partners in {escape(str(file))}: "
-            "all good, nothing written (--check)."
-        )
+        out.print(say("cli.partners.checked", count=result.checked, file=escape(str(file))))
 
 
 @partners_app.command("export")
@@ -199,4 +196,4 @@ def export_cmd(
         sys.stdout.write(text)
         return
     output.write_text(text, encoding="utf-8")
-    out.print(f"[green]Exported[/] {len(partners)} partners to {escape(str(output))}.")
+    out.print(say("cli.partners.exported", count=len(partners), file=escape(str(output))))
