@@ -61,16 +61,19 @@ class AccountGrantRow(Base):
 
 
 class SignInFailureRow(Base):
-    """One failed sign-in: the account it named (NULL: an unknown user), the address."""
+    """One failed sign-in: the username it named, case folded (counted whether or not an
+    account has it), the account (NULL: an unknown user), the address."""
 
     __tablename__ = "sign_in_failures"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username_key: Mapped[str] = mapped_column(String(64))
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     address: Mapped[str | None] = mapped_column(String(64))
     time: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
     __table_args__ = (
-        Index("ix_sign_in_failures_account", "account_id", "time"),
+        Index("ix_sign_in_failures_username", "username_key", "time"),
+        Index("ix_sign_in_failures_account", "account_id"),
         Index("ix_sign_in_failures_address", "address", "time"),
     )

@@ -298,6 +298,7 @@ def anonymise(session: Session, actor: Actor, username: str, *, signer: ServerKe
         return to_account(row)
     now = clock.now()
     before = audit_view(row)
+    old_key = row.username_key
     row.username = f"{ANONYMISED_NAME}-{row.id}"
     row.username_key = username_key(row.username)
     row.display_name = ANONYMISED_NAME
@@ -306,7 +307,11 @@ def anonymise(session: Session, actor: Actor, username: str, *, signer: ServerKe
     row.disabled = True
     row.anonymised = True
     session.execute(delete(AccountTokenRow).where(AccountTokenRow.account_id == row.id))
-    session.execute(delete(SignInFailureRow).where(SignInFailureRow.account_id == row.id))
+    session.execute(
+        delete(SignInFailureRow).where(
+            (SignInFailureRow.account_id == row.id) | (SignInFailureRow.username_key == old_key)
+        )
+    )
     session.execute(
         update(AccountGrantRow)
         .where(AccountGrantRow.account_id == row.id, AccountGrantRow.revoked_at.is_(None))
@@ -362,14 +367,21 @@ def _failures(
     return int(found[0]), found[1]
 
 
-def _wait(session: Session, account_id: int | None, address: str | None) -> int:
-    """Seconds the attempt must still wait (0: check it), the larger of the account's and
-    the address's."""
+def failure_key(username: str) -> str:
+    """What failures are counted under: the username as typed, stripped and case folded,
+    whether or not an account has it (so that the throttle tells no one which names
+    exist), cut to the column's width."""
+    return username_key(username.strip())[:MAX_USERNAME_CHARS]
+
+
+def _wait(session: Session, key: str, address: str | None) -> int:
+    """Seconds the attempt must still wait (0: check it), the larger of the username's
+    and the address's."""
     now = clock.now()
     since = now - throttle.WINDOW
     waits = []
     for column, value in (
-        (SignInFailureRow.account_id, account_id),
+        (SignInFailureRow.username_key, key),
         (SignInFailureRow.address, address),
     ):
         if value is None:
@@ -383,14 +395,17 @@ def authenticate(
     session: Session, username: str, password: str, address: str | None, *, signer: ServerKey
 ) -> SignIn:
     """Check a sign-in. Throttled attempts (see `throttle`) are refused before the
-    password is checked and recorded nowhere; an unknown user's password is checked
-    against a dummy hash, so that it costs what a known user's does. A failure is recorded
-    (for the account and the address) and audited; so is a success, which clears the
-    account's failures and rehashes the password if the hashing parameters changed."""
+    password is checked and recorded nowhere; failures are counted by the folded username
+    and by the address, so that an unknown username is throttled exactly as a known one;
+    an unknown user's password is checked against a dummy hash, so that it costs what a
+    known user's does. A failure is recorded (for the username and the address) and
+    audited; so is a success, which clears the username's failures and rehashes the
+    password if the hashing parameters changed."""
     address = None if address is None else address[:MAX_ADDRESS_CHARS]
+    key = failure_key(username)
     row = _row_by_name(session, username)
     account_id = None if row is None else row.id
-    wait = _wait(session, account_id, address)
+    wait = _wait(session, key, address)
     if wait > 0:
         return SignIn(None, "account_sign_in_throttled", wait)
     if len(password) > MAX_PASSWORD_CHARS:  # never hashed: refused as a wrong password
@@ -402,7 +417,9 @@ def authenticate(
         matches = passwords.verify_password(row.password_hash, password)
     now = clock.now()
     if row is None or not matches:
-        session.add(SignInFailureRow(account_id=account_id, address=address, time=now))
+        session.add(
+            SignInFailureRow(username_key=key, account_id=account_id, address=address, time=now)
+        )
         reason = "unknown_user" if row is None else "wrong_password"
         _record_failure(session, account_id, address, reason, signer)
         return SignIn(None, "account_sign_in_refused")
@@ -412,7 +429,11 @@ def authenticate(
     if passwords.needs_rehash(row.password_hash or ""):
         row.password_hash = passwords.hash_password(password)
     row.last_sign_in_at = now
-    session.execute(delete(SignInFailureRow).where(SignInFailureRow.account_id == row.id))
+    session.execute(
+        delete(SignInFailureRow).where(
+            (SignInFailureRow.username_key == key) | (SignInFailureRow.account_id == row.id)
+        )
+    )
     session.flush()
     record(
         session,
