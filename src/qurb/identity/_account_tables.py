@@ -77,3 +77,20 @@ class SignInFailureRow(Base):
         Index("ix_sign_in_failures_account", "account_id"),
         Index("ix_sign_in_failures_address", "address", "time"),
     )
+
+
+class WebSessionRow(Base):
+    """A signed-in browser: the SHA-256 of its cookie's random id (never the id itself),
+    the account, when it began and was last seen, when it ends idle and at the latest,
+    its CSRF token, and when it was revoked (signed out, password changed)."""
+
+    __tablename__ = "sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256, hex
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    idle_expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

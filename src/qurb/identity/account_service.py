@@ -29,6 +29,7 @@ from qurb.identity._account_tables import (
     AccountRow,
     AccountTokenRow,
     SignInFailureRow,
+    WebSessionRow,
 )
 from qurb.identity.accounts import (
     ANONYMISED_NAME,
@@ -46,7 +47,7 @@ from qurb.identity.accounts import (
 from qurb.identity.permissions import Permission, Role, permissions_of
 from qurb.kernel import clock
 from qurb.kernel.actor import Actor, ActorKind
-from qurb.kernel.errors import Conflict, Forbidden, NotFound
+from qurb.kernel.errors import Conflict, Forbidden, NotFound, Throttled, Unauthenticated
 
 MAX_ADDRESS_CHARS = 64
 SIGN_IN = Actor.system("sign-in")  # the actor of a failed sign-in: nobody proven
@@ -214,11 +215,30 @@ def create_account(
     return to_account(row)
 
 
+def revoke_sessions(session: Session, account_id: int, *, keep: str | None = None) -> int:
+    """Revoke the account's web sessions still open, but the one whose id hash is `keep`;
+    how many were revoked."""
+    statement = update(WebSessionRow).where(
+        WebSessionRow.account_id == account_id, WebSessionRow.revoked_at.is_(None)
+    )
+    if keep is not None:
+        statement = statement.where(WebSessionRow.id_hash != keep)
+    result = session.execute(statement.values(revoked_at=clock.now()))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def change_password(
-    session: Session, account_id: int, current: str, new: str, *, signer: ServerKey
+    session: Session,
+    account_id: int,
+    current: str,
+    new: str,
+    *,
+    signer: ServerKey,
+    keep_session: str | None = None,
 ) -> None:
     """The account's own change: the current password must match (Forbidden otherwise);
-    the account no longer must change it."""
+    the account no longer must change it, and its other web sessions (all but the one
+    whose id hash is `keep_session`) are revoked."""
     row = session.get(AccountRow, account_id)
     if row is None or row.disabled or not passwords.verify_password(row.password_hash, current):
         raise Forbidden("the current password is wrong", code="account_wrong_password")
@@ -226,12 +246,17 @@ def change_password(
     before = audit_view(row)
     row.password_hash = passwords.hash_password(new)
     row.must_change_password = False
+    revoked = revoke_sessions(session, row.id, keep=keep_session)
     session.flush()
     record(
         session,
         account_actor(row.id),
         AuditEvent(
-            "account.change_password", "account", str(row.id), before=before, after=audit_view(row)
+            "account.change_password",
+            "account",
+            str(row.id),
+            before=before,
+            after={**audit_view(row), "sessions_revoked": revoked},
         ),
         signer,
     )
@@ -251,6 +276,7 @@ def reset_password(
     before = audit_view(row)
     row.password_hash = passwords.hash_password(new)
     row.must_change_password = True
+    revoke_sessions(session, row.id)
     session.flush()
     record(
         session,
@@ -307,6 +333,7 @@ def anonymise(session: Session, actor: Actor, username: str, *, signer: ServerKe
     row.disabled = True
     row.anonymised = True
     session.execute(delete(AccountTokenRow).where(AccountTokenRow.account_id == row.id))
+    session.execute(delete(WebSessionRow).where(WebSessionRow.account_id == row.id))
     session.execute(
         delete(SignInFailureRow).where(
             (SignInFailureRow.account_id == row.id) | (SignInFailureRow.username_key == old_key)
@@ -346,14 +373,15 @@ class SignIn:
         if self.account is not None:
             return self.account
         if self.refusal == "account_sign_in_throttled":
-            raise Forbidden(
+            raise Throttled(
                 f"too many failed sign-ins: wait {self.retry_after_s} s",
+                retry_after_s=self.retry_after_s or 1,
                 code="account_sign_in_throttled",
                 values={"seconds": self.retry_after_s},
             )
         if self.refusal == "account_disabled":
             raise Forbidden("this account is disabled", code="account_disabled")
-        raise Forbidden("wrong username or password", code="account_sign_in_refused")
+        raise Unauthenticated("wrong username or password", code="account_sign_in_refused")
 
 
 def _failures(
