@@ -208,7 +208,10 @@ FEATURES: tuple[Feature, ...] = (
         ("qurb.caravans:definitions.toml",),
     ),
     Feature("indicators", ("qurb.indicators.api:router",)),
-    Feature("app", ("qurb.app.reference:router", "qurb.app.pages:router")),
+    Feature(
+        "app",
+        ("qurb.app.reference:router", "qurb.app.pages:router", "qurb.app.auth_pages:router"),
+    ),
 )
 
 
