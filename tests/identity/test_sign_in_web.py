@@ -243,3 +243,22 @@ def test_a_password_change_ends_the_other_sessions(db: Db, web: TestClient) -> N
         assert me(elsewhere)["anonymous"] is True
         assert me(web)["anonymous"] is False
         sign_in(elsewhere, password=NEW_PASSWORD)
+
+
+def test_disabling_an_account_ends_its_sessions_and_tokens(db: Db, web: TestClient) -> None:
+    from qurb.identity import account_service
+    from qurb.platform.database import transaction
+    from tests.identity.accounts_db import LOCAL
+
+    db.create("amina")
+    csrf = sign_in(web)
+    secret = web.post(
+        "/api/auth/tokens", json={"name": "script"}, headers={"X-CSRF-Token": csrf}
+    ).json()["secret"]
+    with transaction(db.factory) as session:
+        account_service.set_disabled(session, LOCAL, "amina", True, signer=db.key)
+    assert me(web)["anonymous"] is True
+    refused = TestClient(web.app).get("/api/auth/me", headers={"Authorization": f"Bearer {secret}"})
+    assert (refused.status_code, refused.json()["code"]) == (401, "token_account_disabled")
+    again = web.post("/api/auth/sign-in", json={"username": "amina", "password": PASSWORD})
+    assert (again.status_code, again.json()["code"]) == (403, "account_disabled")

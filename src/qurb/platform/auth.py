@@ -3,9 +3,10 @@ Bearer …` or the session cookie), the cookie's flags, and the CSRF rule. What 
 credential is worth (an account, its grants, a refusal) is a rule the composition root
 hands in as a `Resolver`; this module names no feature.
 
-`Authentication` is a pure ASGI middleware. A request with no credential is anonymous
-and costs nothing; otherwise the resolver runs once, in a worker thread, and its answer
-is put in the request's state for the routes (`resolved(request)`). A bearer token that
+`Authentication` is a pure ASGI middleware. A request with no credential, or for a
+static file, is anonymous and costs nothing; otherwise the resolver runs once, in a
+worker thread, and its answer is put in the request's state for the routes
+(`resolved(request)`). A bearer token that
 the resolver refuses is a 401 with the refusal's code; a session cookie that is not (or
 no longer) a live session is anonymous. A cookie-authenticated request that changes
 something (POST, PUT, PATCH, DELETE) must carry the session's CSRF token in
@@ -30,6 +31,8 @@ SESSION_COOKIE = "qurb_session"
 CSRF_HEADER = "X-CSRF-Token"
 BEARER = "bearer "
 STATE_KEY = "qurb.resolved"
+# Files the same for everyone, never written to: no credential is looked at for them.
+PUBLIC_FILES = ("/static/", "/locales/")
 MAX_CREDENTIAL_CHARS = 200  # longer than any token or cookie Qurb gives: not one
 
 
@@ -87,10 +90,6 @@ def clear_session_cookie(response: Response, *, secure: bool) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/", secure=secure, httponly=True, samesite="lax")
 
 
-def session_cookie(request: Request) -> str | None:
-    return read_credentials({b"cookie": request.headers.get("cookie", "")}).session
-
-
 def resolved(request: Request) -> Resolution:
     """What the middleware found for this request (anonymous when it found nothing)."""
     found = request.scope.get("state", {}).get(STATE_KEY)
@@ -106,7 +105,9 @@ class Authentication:
         self.resolve = resolve
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or (
+            scope["method"] in ("GET", "HEAD") and scope["path"].startswith(PUBLIC_FILES)
+        ):
             await self.app(scope, receive, send)
             return
         headers = {k.lower(): v.decode("latin-1") for k, v in scope["headers"]}
