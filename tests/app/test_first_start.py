@@ -75,3 +75,19 @@ def test_qurb_admin_password_sets_it(
             "/api/auth/sign-in", json={"username": "admin", "password": "chosen by the operator"}
         )
         assert signed.status_code == 200 and signed.json()["must_change_password"] is True
+
+
+def test_qurb_serve_runs_the_first_start(scratch_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from qurb.app.cli import app as cli_app
+
+    served: list[object] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.append(app))
+    runner = CliRunner()
+    first = runner.invoke(cli_app, ["serve", "--db", scratch_db, "--no-open"])
+    assert first.exit_code == 0, first.output
+    assert len(served) == 1 and "one-time password, shown this once" in first.stderr
+    again = runner.invoke(cli_app, ["serve", "--db", scratch_db, "--no-open"])
+    assert again.exit_code == 0 and "one-time password" not in again.stderr
