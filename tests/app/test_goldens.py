@@ -521,6 +521,16 @@ def test_api_goldens(api_client: TestClient, tmp_path: Path) -> None:
         json_body={"reason": "staff back", "changed_by": "amina"},
     )
     api.call("error-facility-reopen-open", "POST", f"{f}/{fid}/reopen", json_body={"reason": "x"})
+    # Signing in: who asks (nobody), a refused sign-in, bad input, a read needing an account.
+    api.get("auth-me-anonymous", "/api/auth/me")
+    api.call(
+        "error-sign-in-refused",
+        "POST",
+        "/api/auth/sign-in",
+        json_body={"username": "nobody", "password": "not the password"},
+    )
+    api.call("error-sign-in-no-password", "POST", "/api/auth/sign-in", json_body={"username": "x"})
+    api.get("error-auth-tokens-anonymous", "/api/auth/tokens")
     api.book.finish()
 
 

@@ -147,6 +147,24 @@ def test_the_fifth_failure_starts_a_growing_wait(db: Db) -> None:
     assert failures(db) == 0  # the account's failures are cleared by its sign-in
 
 
+@pytest.mark.parametrize("known", [True, False])
+def test_an_unknown_username_is_throttled_exactly_as_a_known_one(db: Db, known: bool) -> None:
+    """Failures count by the folded username whether or not it exists, each from its own
+    address: the answers for `amina` (an account) and `omar` (none) are the same."""
+    db.create("amina")
+    name = "amina" if known else "omar"
+    answers = []
+    for i in range(6):
+        outcome = sign_in(db, name.upper() if i % 2 else name, "wrong password!!", f"10.1.0.{i}")
+        answers.append((outcome.account, outcome.refusal, outcome.retry_after_s))
+    db.clock.advance(seconds=0.5)
+    late = sign_in(db, f" {name.capitalize()} ", "wrong password!!", address="10.2.0.1")
+    answers.append((late.account, late.refusal, late.retry_after_s))
+    refused = (None, "account_sign_in_refused", None)
+    assert answers == [refused] * 5 + [(None, "account_sign_in_throttled", 1)] * 2
+    assert failures(db) == 5
+
+
 def test_failures_from_one_address_hold_back_every_account_from_it(db: Db) -> None:
     db.create("amina")
     for name in ("a1", "a2", "a3", "a4", "a5"):  # 5 unknown users from one address
@@ -167,7 +185,11 @@ def test_the_wait_is_capped_at_fifteen_minutes(db: Db) -> None:
         account_id = account_service.get_account(session, "amina").id
         for i in range(30):  # 30 failures within the window, the last one now
             moment = db.clock.moment - timedelta(seconds=30 - i)
-            session.add(SignInFailureRow(account_id=account_id, address=None, time=moment))
+            session.add(
+                SignInFailureRow(
+                    username_key="amina", account_id=account_id, address=None, time=moment
+                )
+            )
     assert sign_in(db, "amina").retry_after_s == 15 * 60 - 1
 
 

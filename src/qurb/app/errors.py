@@ -27,6 +27,8 @@ from qurb.kernel.errors import (
     NotFound,
     QurbError,
     Say,
+    Throttled,
+    Unauthenticated,
     Unavailable,
 )
 from qurb.kernel.i18n import negotiate, say_in
@@ -72,6 +74,8 @@ def _item(error: FieldError, say: Say) -> dict[str, Any]:
 STATUSES: tuple[tuple[type[Exception], int], ...] = (
     (NotFound, 404),
     (Conflict, 409),
+    (Throttled, 429),
+    (Unauthenticated, 401),
     (Forbidden, 403),
     (Unavailable, 503),
     (InputError, 422),
@@ -89,8 +93,11 @@ def _qurb(request: Request, error: Exception) -> JSONResponse:
     say = sayer(request)
     items = [_item(e, say) for e in error.errors]
     code = error.code or None
-    if isinstance(error, Unavailable) and error.retry_after_s is not None:
+    if isinstance(error, Unavailable | Throttled) and error.retry_after_s is not None:
         headers = {"Retry-After": str(error.retry_after_s)}
+        return error_response(status, error.rendered(say), items, headers=headers, code=code)
+    if isinstance(error, Unauthenticated):
+        headers = {"WWW-Authenticate": "Bearer"}
         return error_response(status, error.rendered(say), items, headers=headers, code=code)
     if not items or (isinstance(error, InputError) and error.worded) or error.code:
         return error_response(status, error.rendered(say), items, code=code)

@@ -74,7 +74,8 @@ FEATURES: tuple[Feature, ...] = (
     ),
     Feature(
         "identity",
-        commands=(
+        ("qurb.identity.auth_api:router",),
+        (
             Command(
                 "partners",
                 "qurb.identity.partner_cli:partners_app",
@@ -87,6 +88,16 @@ FEATURES: tuple[Feature, ...] = (
                 "Accounts and their grants: create, list, grant, revoke, disable, anonymise, "
                 "reset a password.",
                 group=True,
+            ),
+            Command(
+                "login",
+                "qurb.identity.login_cli:cli",
+                "Sign in to a Qurb server and keep a personal API token for the command line.",
+            ),
+            Command(
+                "logout",
+                "qurb.identity.login_cli:cli",
+                "Revoke the token `qurb login` kept, on its server, and forget it.",
             ),
         ),
         tables=("qurb.identity._partner_tables", "qurb.identity._account_tables"),
@@ -197,7 +208,10 @@ FEATURES: tuple[Feature, ...] = (
         ("qurb.caravans:definitions.toml",),
     ),
     Feature("indicators", ("qurb.indicators.api:router",)),
-    Feature("app", ("qurb.app.reference:router", "qurb.app.pages:router")),
+    Feature(
+        "app",
+        ("qurb.app.reference:router", "qurb.app.pages:router", "qurb.app.auth_pages:router"),
+    ),
 )
 
 

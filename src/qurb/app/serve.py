@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import webbrowser
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from qurb.platform.cli import DbOption, err, open_engine, out
 from qurb.platform.database import default_url
 
+if TYPE_CHECKING:
+    from qurb.platform.state import AppState
+
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+ADMIN_PASSWORD_ENV = "QURB_ADMIN_PASSWORD"
 
 
 def serve(
@@ -56,6 +62,7 @@ def serve(
         database_url=url_db, local_mode=local_edit, tile_url=tile_url, public_url=public_url
     )
     app = create_app(settings)
+    first_start(app.state.qurb)
     shown_host = "localhost" if host in ("127.0.0.1", "::1") else host
     url = f"{settings.public_url}/" if settings.public_url else f"http://{shown_host}:{port}/"
     mode = "editing on (local mode)" if settings.local_mode else "read-only"
@@ -72,3 +79,27 @@ def serve(
     configure_logging()  # one JSON line per request on stderr
     # X-Forwarded-* are read by the app itself, only behind an https public URL.
     uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
+
+
+def first_start(state: AppState) -> None:
+    """With no account yet, create the administrator `admin`; its one-time password (or
+    the one $QURB_ADMIN_PASSWORD gives) is said on stderr, this once."""
+    from qurb.identity.first_start import ADMIN_USERNAME, ensure_administrator
+    from qurb.territory.service import TerritoryIndex
+
+    given = os.environ.get(ADMIN_PASSWORD_ENV) or None
+    with state.write() as session:
+        password = ensure_administrator(session, state.part(TerritoryIndex), given)
+    if password is None:
+        return
+    if given:
+        err.print(
+            f"First start: the administrator account [bold]{ADMIN_USERNAME}[/] was created "
+            f"with the password in ${ADMIN_PASSWORD_ENV}; change it at the first sign-in."
+        )
+    else:
+        err.print(
+            f"First start: the administrator account [bold]{ADMIN_USERNAME}[/] was created; "
+            f"its one-time password, shown this once: [bold]{escape(password)}[/]\n"
+            "It must be changed at the first sign-in (/sign-in)."
+        )

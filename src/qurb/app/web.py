@@ -27,6 +27,9 @@ from qurb.app.pages import TEMPLATES
 from qurb.app.schema import SCHEMA_REVISION, schema_revision
 from qurb.app.state import open_state
 from qurb.data import LOCALES_DIR
+from qurb.identity.dependencies import session_policy
+from qurb.identity.web_sessions import resolver
+from qurb.platform.auth import Authentication
 from qurb.platform.licence_link import LicenceLink
 from qurb.platform.limits import BodySizeLimit
 from qurb.platform.request_log import RequestLog
@@ -94,6 +97,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # The catalogues of words, read by the page as by the server (`platform.i18n`).
     app.mount("/locales", StaticFiles(directory=LOCALES_DIR), name="locales")
+    # Who asks (a bearer token or the session cookie), once per request; the CSRF rule.
+    app.add_middleware(Authentication, resolve=resolver(state.factory, session_policy(settings)))
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(HostAndOrigin, public_url=settings.public_url)

@@ -61,16 +61,36 @@ class AccountGrantRow(Base):
 
 
 class SignInFailureRow(Base):
-    """One failed sign-in: the account it named (NULL: an unknown user), the address."""
+    """One failed sign-in: the username it named, case folded (counted whether or not an
+    account has it), the account (NULL: an unknown user), the address."""
 
     __tablename__ = "sign_in_failures"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username_key: Mapped[str] = mapped_column(String(64))
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     address: Mapped[str | None] = mapped_column(String(64))
     time: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
     __table_args__ = (
-        Index("ix_sign_in_failures_account", "account_id", "time"),
+        Index("ix_sign_in_failures_username", "username_key", "time"),
+        Index("ix_sign_in_failures_account", "account_id"),
         Index("ix_sign_in_failures_address", "address", "time"),
     )
+
+
+class WebSessionRow(Base):
+    """A signed-in browser: the SHA-256 of its cookie's random id (never the id itself),
+    the account, when it began and was last seen, when it ends idle and at the latest,
+    its CSRF token, and when it was revoked (signed out, password changed)."""
+
+    __tablename__ = "sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256, hex
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    idle_expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

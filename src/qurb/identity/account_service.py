@@ -29,6 +29,7 @@ from qurb.identity._account_tables import (
     AccountRow,
     AccountTokenRow,
     SignInFailureRow,
+    WebSessionRow,
 )
 from qurb.identity.accounts import (
     ANONYMISED_NAME,
@@ -46,7 +47,7 @@ from qurb.identity.accounts import (
 from qurb.identity.permissions import Permission, Role, permissions_of
 from qurb.kernel import clock
 from qurb.kernel.actor import Actor, ActorKind
-from qurb.kernel.errors import Conflict, Forbidden, NotFound
+from qurb.kernel.errors import Conflict, Forbidden, NotFound, Throttled, Unauthenticated
 
 MAX_ADDRESS_CHARS = 64
 SIGN_IN = Actor.system("sign-in")  # the actor of a failed sign-in: nobody proven
@@ -214,11 +215,30 @@ def create_account(
     return to_account(row)
 
 
+def revoke_sessions(session: Session, account_id: int, *, keep: str | None = None) -> int:
+    """Revoke the account's web sessions still open, but the one whose id hash is `keep`;
+    how many were revoked."""
+    statement = update(WebSessionRow).where(
+        WebSessionRow.account_id == account_id, WebSessionRow.revoked_at.is_(None)
+    )
+    if keep is not None:
+        statement = statement.where(WebSessionRow.id_hash != keep)
+    result = session.execute(statement.values(revoked_at=clock.now()))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def change_password(
-    session: Session, account_id: int, current: str, new: str, *, signer: ServerKey
+    session: Session,
+    account_id: int,
+    current: str,
+    new: str,
+    *,
+    signer: ServerKey,
+    keep_session: str | None = None,
 ) -> None:
     """The account's own change: the current password must match (Forbidden otherwise);
-    the account no longer must change it."""
+    the account no longer must change it, and its other web sessions (all but the one
+    whose id hash is `keep_session`) are revoked."""
     row = session.get(AccountRow, account_id)
     if row is None or row.disabled or not passwords.verify_password(row.password_hash, current):
         raise Forbidden("the current password is wrong", code="account_wrong_password")
@@ -226,12 +246,17 @@ def change_password(
     before = audit_view(row)
     row.password_hash = passwords.hash_password(new)
     row.must_change_password = False
+    revoked = revoke_sessions(session, row.id, keep=keep_session)
     session.flush()
     record(
         session,
         account_actor(row.id),
         AuditEvent(
-            "account.change_password", "account", str(row.id), before=before, after=audit_view(row)
+            "account.change_password",
+            "account",
+            str(row.id),
+            before=before,
+            after={**audit_view(row), "sessions_revoked": revoked},
         ),
         signer,
     )
@@ -251,6 +276,7 @@ def reset_password(
     before = audit_view(row)
     row.password_hash = passwords.hash_password(new)
     row.must_change_password = True
+    revoke_sessions(session, row.id)
     session.flush()
     record(
         session,
@@ -298,6 +324,7 @@ def anonymise(session: Session, actor: Actor, username: str, *, signer: ServerKe
         return to_account(row)
     now = clock.now()
     before = audit_view(row)
+    old_key = row.username_key
     row.username = f"{ANONYMISED_NAME}-{row.id}"
     row.username_key = username_key(row.username)
     row.display_name = ANONYMISED_NAME
@@ -306,7 +333,12 @@ def anonymise(session: Session, actor: Actor, username: str, *, signer: ServerKe
     row.disabled = True
     row.anonymised = True
     session.execute(delete(AccountTokenRow).where(AccountTokenRow.account_id == row.id))
-    session.execute(delete(SignInFailureRow).where(SignInFailureRow.account_id == row.id))
+    session.execute(delete(WebSessionRow).where(WebSessionRow.account_id == row.id))
+    session.execute(
+        delete(SignInFailureRow).where(
+            (SignInFailureRow.account_id == row.id) | (SignInFailureRow.username_key == old_key)
+        )
+    )
     session.execute(
         update(AccountGrantRow)
         .where(AccountGrantRow.account_id == row.id, AccountGrantRow.revoked_at.is_(None))
@@ -341,14 +373,15 @@ class SignIn:
         if self.account is not None:
             return self.account
         if self.refusal == "account_sign_in_throttled":
-            raise Forbidden(
+            raise Throttled(
                 f"too many failed sign-ins: wait {self.retry_after_s} s",
+                retry_after_s=self.retry_after_s or 1,
                 code="account_sign_in_throttled",
                 values={"seconds": self.retry_after_s},
             )
         if self.refusal == "account_disabled":
             raise Forbidden("this account is disabled", code="account_disabled")
-        raise Forbidden("wrong username or password", code="account_sign_in_refused")
+        raise Unauthenticated("wrong username or password", code="account_sign_in_refused")
 
 
 def _failures(
@@ -362,14 +395,21 @@ def _failures(
     return int(found[0]), found[1]
 
 
-def _wait(session: Session, account_id: int | None, address: str | None) -> int:
-    """Seconds the attempt must still wait (0: check it), the larger of the account's and
-    the address's."""
+def failure_key(username: str) -> str:
+    """What failures are counted under: the username as typed, stripped and case folded,
+    whether or not an account has it (so that the throttle tells no one which names
+    exist), cut to the column's width."""
+    return username_key(username.strip())[:MAX_USERNAME_CHARS]
+
+
+def _wait(session: Session, key: str, address: str | None) -> int:
+    """Seconds the attempt must still wait (0: check it), the larger of the username's
+    and the address's."""
     now = clock.now()
     since = now - throttle.WINDOW
     waits = []
     for column, value in (
-        (SignInFailureRow.account_id, account_id),
+        (SignInFailureRow.username_key, key),
         (SignInFailureRow.address, address),
     ):
         if value is None:
@@ -383,14 +423,17 @@ def authenticate(
     session: Session, username: str, password: str, address: str | None, *, signer: ServerKey
 ) -> SignIn:
     """Check a sign-in. Throttled attempts (see `throttle`) are refused before the
-    password is checked and recorded nowhere; an unknown user's password is checked
-    against a dummy hash, so that it costs what a known user's does. A failure is recorded
-    (for the account and the address) and audited; so is a success, which clears the
-    account's failures and rehashes the password if the hashing parameters changed."""
+    password is checked and recorded nowhere; failures are counted by the folded username
+    and by the address, so that an unknown username is throttled exactly as a known one;
+    an unknown user's password is checked against a dummy hash, so that it costs what a
+    known user's does. A failure is recorded (for the username and the address) and
+    audited; so is a success, which clears the username's failures and rehashes the
+    password if the hashing parameters changed."""
     address = None if address is None else address[:MAX_ADDRESS_CHARS]
+    key = failure_key(username)
     row = _row_by_name(session, username)
     account_id = None if row is None else row.id
-    wait = _wait(session, account_id, address)
+    wait = _wait(session, key, address)
     if wait > 0:
         return SignIn(None, "account_sign_in_throttled", wait)
     if len(password) > MAX_PASSWORD_CHARS:  # never hashed: refused as a wrong password
@@ -402,7 +445,9 @@ def authenticate(
         matches = passwords.verify_password(row.password_hash, password)
     now = clock.now()
     if row is None or not matches:
-        session.add(SignInFailureRow(account_id=account_id, address=address, time=now))
+        session.add(
+            SignInFailureRow(username_key=key, account_id=account_id, address=address, time=now)
+        )
         reason = "unknown_user" if row is None else "wrong_password"
         _record_failure(session, account_id, address, reason, signer)
         return SignIn(None, "account_sign_in_refused")
@@ -412,7 +457,11 @@ def authenticate(
     if passwords.needs_rehash(row.password_hash or ""):
         row.password_hash = passwords.hash_password(password)
     row.last_sign_in_at = now
-    session.execute(delete(SignInFailureRow).where(SignInFailureRow.account_id == row.id))
+    session.execute(
+        delete(SignInFailureRow).where(
+            (SignInFailureRow.username_key == key) | (SignInFailureRow.account_id == row.id)
+        )
+    )
     session.flush()
     record(
         session,

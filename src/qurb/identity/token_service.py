@@ -26,7 +26,7 @@ from qurb.identity.accounts import Account
 from qurb.identity.permissions import Permission
 from qurb.kernel import clock
 from qurb.kernel.actor import Actor, ActorKind
-from qurb.kernel.errors import Conflict, Forbidden, InputError, NotFound
+from qurb.kernel.errors import Conflict, InputError, NotFound, Unauthenticated
 
 PREFIX = "qurb_"
 SECRET_BYTES = 32
@@ -70,12 +70,12 @@ class TokenCheck:
         if self.account is not None:
             return self.account
         if self.refusal == "token_expired":
-            raise Forbidden("this token has expired", code="token_expired")
+            raise Unauthenticated("this token has expired", code="token_expired")
         if self.refusal == "token_revoked":
-            raise Forbidden("this token was revoked", code="token_revoked")
+            raise Unauthenticated("this token was revoked", code="token_revoked")
         if self.refusal == "token_account_disabled":
-            raise Forbidden("this token's account is disabled", code="token_account_disabled")
-        raise Forbidden("no such token", code="token_unknown")
+            raise Unauthenticated("this token's account is disabled", code="token_account_disabled")
+        raise Unauthenticated("no such token", code="token_unknown")
 
 
 def token_hash(token: str) -> str:

@@ -193,6 +193,27 @@ class Forbidden(QurbError):
     """The actor may not do this (read-only server, no grant on this territory)."""
 
 
+class Unauthenticated(Forbidden):
+    """Who asks is not proven: a wrong username or password, an unknown, expired or
+    revoked token (the web answers 401)."""
+
+
+class Throttled(Unauthenticated):
+    """Too many failed attempts: try again after `retry_after_s` seconds (the web answers
+    429 with Retry-After). Nothing was checked."""
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        retry_after_s: int,
+        code: str = "",
+        values: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message, code=code, values=values)
+        self.retry_after_s = retry_after_s
+
+
 class Unavailable(QurbError):
     """The server cannot do this now: every slot for heavy work is taken
     (`retry_after_s` says when to try again), or the work ran past its deadline or lost

@@ -23,6 +23,23 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody} for code in (400, 403, 404, 409, 413, 422)
 }
 
+# Signing in (platform.auth): who asks is not proven, too many failed sign-ins.
+AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {
+        "model": ErrorBody,
+        "description": "Not signed in, a wrong username or password, or a token unknown, "
+        "expired or revoked (`code` says which).",
+    },
+    429: {
+        "model": ErrorBody,
+        "description": "Too many failed sign-ins for this username or address: nothing was "
+        "checked; Retry-After says when to try again.",
+        "headers": {
+            "Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}
+        },
+    },
+}
+
 # Heavy work (platform.heavy): every slot taken (with Retry-After), past the deadline, or
 # the worker lost.
 HEAVY_RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -20,6 +20,10 @@ PUBLIC_URL_ENV = "QURB_PUBLIC_URL"  # e.g. https://carte.example.ma behind a TLS
 HEAVY_WORKERS_ENV = "QURB_HEAVY_WORKERS"
 HEAVY_JOBS_ENV = "QURB_HEAVY_JOBS"
 HEAVY_DEADLINE_ENV = "QURB_HEAVY_DEADLINE_S"
+# A signed-in browser's session ends after this many idle minutes, and at the latest after
+# this many hours.
+SESSION_IDLE_ENV = "QURB_SESSION_IDLE_MINUTES"
+SESSION_HOURS_ENV = "QURB_SESSION_HOURS"
 
 
 def env_int(name: str, default: int) -> int:
@@ -91,6 +95,20 @@ class Settings(BaseModel):
         "the worker is stopped at it (and when the client leaves).",
     )
 
+    session_idle_minutes: int = Field(
+        default=30,
+        ge=1,
+        le=24 * 60,
+        description="A signed-in browser's session ends after this many minutes unused.",
+    )
+    session_hours: int = Field(
+        default=12,
+        ge=1,
+        le=24 * 30,
+        description="A signed-in browser's session ends this many hours after sign-in, "
+        "used or not.",
+    )
+
     public_url: str | None = Field(
         default=None,
         description="The URL users reach the server at (e.g. https://carte.example.ma): the only "
@@ -112,6 +130,11 @@ class Settings(BaseModel):
             raise ValueError("Qurb is served at the root of its host: a public URL has no path")
         return f"{parts.scheme}://{parts.netloc.lower()}"
 
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies only over TLS: when the public URL is https."""
+        return bool(self.public_url and self.public_url.startswith("https://"))
+
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
         values: dict[str, object] = {
@@ -121,6 +144,8 @@ class Settings(BaseModel):
             "heavy_workers": os.environ.get(HEAVY_WORKERS_ENV) or None,
             "heavy_jobs": os.environ.get(HEAVY_JOBS_ENV) or None,
             "heavy_deadline_s": os.environ.get(HEAVY_DEADLINE_ENV) or None,
+            "session_idle_minutes": os.environ.get(SESSION_IDLE_ENV) or None,
+            "session_hours": os.environ.get(SESSION_HOURS_ENV) or None,
         }
         values = {k: v for k, v in values.items() if v is not None}
         values.update({k: v for k, v in overrides.items() if v is not None})

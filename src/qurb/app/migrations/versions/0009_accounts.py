@@ -6,7 +6,8 @@ Create Date: 2026-12-05 22:30:00
 
 `accounts` (Argon2id password hashes), `account_tokens` (SHA-256 of personal API tokens),
 `account_grants` (a role over a scope, for a partner) and `sign_in_failures` (what the
-sign-in throttle counts), all empty.
+sign-in throttle counts, by the folded username whether or not it names an account, and
+by address), all empty.
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ def upgrade() -> None:
     op.create_table(
         "sign_in_failures",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("username_key", sa.String(length=64), nullable=False),
         sa.Column("account_id", sa.Integer(), nullable=True),
         sa.Column("address", sa.String(length=64), nullable=True),
         _time("time"),
@@ -95,13 +97,15 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sign_in_failures")),
     )
-    op.create_index("ix_sign_in_failures_account", "sign_in_failures", ["account_id", "time"])
+    op.create_index("ix_sign_in_failures_username", "sign_in_failures", ["username_key", "time"])
+    op.create_index("ix_sign_in_failures_account", "sign_in_failures", ["account_id"])
     op.create_index("ix_sign_in_failures_address", "sign_in_failures", ["address", "time"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_sign_in_failures_address", table_name="sign_in_failures")
     op.drop_index("ix_sign_in_failures_account", table_name="sign_in_failures")
+    op.drop_index("ix_sign_in_failures_username", table_name="sign_in_failures")
     op.drop_table("sign_in_failures")
     op.drop_index("ix_account_grants_account_id", table_name="account_grants")
     op.drop_table("account_grants")

@@ -30,11 +30,23 @@ export async function getJSON(url) {
   return parse(await fetch(url, { headers: headers() }));
 }
 
+// A signed-in browser's writes carry its session's CSRF token (read once from /api/auth/me);
+// an anonymous page has none to send.
+let csrf = null;
+export async function csrfHeader() {
+  csrf ??= fetch("/api/auth/me", { headers: headers() })
+    .then((answer) => (answer.ok ? answer.json() : null))
+    .then((me) => me?.csrf_token ?? null)
+    .catch(() => null);
+  const token = await csrf;
+  return token ? { "X-CSRF-Token": token } : {};
+}
+
 export async function send(method, url, payload) {
   return parse(
     await fetch(url, {
       method,
-      headers: headers({ "Content-Type": "application/json" }),
+      headers: headers({ "Content-Type": "application/json", ...(await csrfHeader()) }),
       body: JSON.stringify(payload ?? {}),
     }),
   );

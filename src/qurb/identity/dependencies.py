@@ -1,0 +1,40 @@
+"""Who asks a request, for the routes: `PrincipalDep` (an account with its grants in
+force, or anonymous), found once per request by the app's `platform.auth.Authentication`
+middleware; `SignedInDep` refuses anonymous (401)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from qurb.identity.principal import ANONYMOUS, Principal
+from qurb.identity.web_sessions import SessionPolicy
+from qurb.kernel.errors import Unauthenticated
+from qurb.platform.auth import resolved
+from qurb.platform.settings import Settings
+
+
+def session_policy(settings: Settings) -> SessionPolicy:
+    return SessionPolicy(
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        absolute=timedelta(hours=settings.session_hours),
+    )
+
+
+def current_principal(request: Request) -> Principal:
+    found = resolved(request).principal
+    return found if isinstance(found, Principal) else ANONYMOUS
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def signed_in(principal: PrincipalDep) -> Principal:
+    if principal.account is None:
+        raise Unauthenticated("sign in first", code="auth_required")
+    return principal
+
+
+SignedInDep = Annotated[Principal, Depends(signed_in)]
