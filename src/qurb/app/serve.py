@@ -12,6 +12,7 @@ from rich.markup import escape
 
 from qurb.platform.cli import DbOption, err, open_engine, out
 from qurb.platform.database import default_url
+from qurb.platform.output import say
 
 if TYPE_CHECKING:
     from qurb.platform.state import AppState
@@ -65,13 +66,10 @@ def serve(
     first_start(app.state.qurb)
     shown_host = "localhost" if host in ("127.0.0.1", "::1") else host
     url = f"{settings.public_url}/" if settings.public_url else f"http://{shown_host}:{port}/"
-    mode = "editing on (local mode)" if settings.local_mode else "read-only"
-    out.print(f"Qurb — carte sanitaire: [bold]{url}[/]  (API docs: {url}docs; {mode})")
+    mode = say("cli.serve.local_mode" if settings.local_mode else "cli.serve.read_only")
+    out.print(say("cli.serve.banner", url=url, mode=mode))
     if settings.local_mode and host not in LOOPBACK:
-        err.print(
-            "[yellow]warning:[/] editing is on and the server listens beyond this machine; "
-            "anyone who reaches it can change the registry (use --read-only)."
-        )
+        err.print(say("cli.serve.open_editing"))
     if open_browser:
         threading.Timer(1.0, webbrowser.open, [url]).start()
     from qurb.platform.request_log import configure_logging  # Starlette: only to serve
@@ -93,13 +91,8 @@ def first_start(state: AppState) -> None:
     if password is None:
         return
     if given:
-        err.print(
-            f"First start: the administrator account [bold]{ADMIN_USERNAME}[/] was created "
-            f"with the password in ${ADMIN_PASSWORD_ENV}; change it at the first sign-in."
-        )
+        err.print(say("cli.serve.admin_given", username=ADMIN_USERNAME, setting=ADMIN_PASSWORD_ENV))
     else:
         err.print(
-            f"First start: the administrator account [bold]{ADMIN_USERNAME}[/] was created; "
-            f"its one-time password, shown this once: [bold]{escape(password)}[/]\n"
-            "It must be changed at the first sign-in (/sign-in)."
+            say("cli.serve.admin_created", username=ADMIN_USERNAME, password=escape(password))
         )

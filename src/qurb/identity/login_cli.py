@@ -25,6 +25,7 @@ from typing import Annotated, Any
 import typer
 
 from qurb.platform.cli import fail, out
+from qurb.platform.output import say
 
 TOKEN_ENV = "QURB_TOKEN"
 SERVER_ENV = "QURB_SERVER"
@@ -140,16 +141,20 @@ def login(
 ) -> None:
     """Sign in to a Qurb server and keep a personal API token for the command line."""
     url = (server or os.environ.get(SERVER_ENV) or DEFAULT_SERVER).rstrip("/")
-    name = username or typer.prompt("Username")
-    password = sys.stdin.readline().rstrip("\n") if password_stdin else getpass.getpass()
+    name = username or typer.prompt(say("cli.login.username"))
+    password = (
+        sys.stdin.readline().rstrip("\n")
+        if password_stdin
+        else getpass.getpass(say("cli.users.password_prompt"))
+    )
     try:
         stored = log_in(url, name, password)
     except ServerError as error:
         raise fail(f"{url}: {error}") from None
     except (urllib.error.URLError, OSError) as error:
-        raise fail(f"{url}: cannot reach the server ({error})") from None
+        raise fail(say("cli.login.unreachable", server=url, error=str(error))) from None
     path = write_token(stored)
-    out.print(f"Signed in to {url} as {name}; token kept in {path}")
+    out.print(say("cli.login.signed_in", server=url, username=name, path=str(path)))
 
 
 @cli.command("logout")
@@ -158,7 +163,7 @@ def logout() -> None:
     path = token_file()
     stored = read_token_file()
     if stored is None:
-        out.print("Not signed in: no token kept.")
+        out.print(say("cli.login.not_signed_in"))
         return
     if stored.token_id is not None:
         bearer = {"Authorization": f"Bearer {stored.token}"}
@@ -167,6 +172,8 @@ def logout() -> None:
         except ServerError as error:  # already revoked or expired: nothing to undo there
             out.print(f"{stored.server}: {error}")
         except (urllib.error.URLError, OSError) as error:
-            raise fail(f"{stored.server}: cannot reach the server ({error}); token kept") from None
+            raise fail(
+                say("cli.login.unreachable_kept", server=stored.server, error=str(error))
+            ) from None
     path.unlink(missing_ok=True)
-    out.print(f"Signed out of {stored.server}; token revoked and forgotten.")
+    out.print(say("cli.login.signed_out", server=stored.server))
