@@ -165,10 +165,12 @@ INVOCATIONS: dict[tuple[str, ...], Invocation] = {
     ("users", "grants"): lambda w: [["users", "grants", "amina"]],
     ("partners", "list"): lambda w: [["partners", "list"]],
     ("partners", "export"): lambda w: [["partners", "export"]],
+    ("audit", "entries"): lambda w: [["audit", "entries", "--entity-kind", "facility"]],
 }
-# Listings of what was entered in this database alone (accounts, grants): they name no
+# Listings of what was entered in this database alone (accounts, grants, the audit
+# trail): they name no
 # published source, and say so. (Partners name the territories they cover: the census's.)
-OWN_ENTRIES = {("users", "list"), ("users", "grants")}
+OWN_ENTRIES = {("users", "list"), ("users", "grants"), ("audit", "entries")}
 OWN_ENTRIES_TEXT = "no published dataset (entries made in this registry)"
 # Commands whose --db option does not exist (they read files only).
 NO_DB = {

@@ -5,6 +5,7 @@ is found by `verify` and by `qurb audit verify`, each problem naming its entry."
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -20,6 +21,7 @@ from typer.testing import CliRunner
 from qurb.app.cli import app as cli_app
 from qurb.audit import service
 from qurb.audit._tables import AuditEntryRow, AuditHeadRow
+from qurb.audit.cli import ENTRY_COLUMNS
 from qurb.audit.keys import KEY_FILE_VARIABLE, ServerKey, load_or_create_key
 from qurb.audit.model import GENESIS_HASH, AuditEvent
 from qurb.audit.service import EntryFilter
@@ -300,3 +302,30 @@ def test_random_events_stored_verify_clean(
         for event in drawn:
             service.append(session, AMINA, event, signer=key)
     assert _problems(factory, key) == []
+
+
+def test_entries_listed_by_the_command_line(
+    small_region_db: Callable[..., sessionmaker[Session]], region_engine: Engine
+) -> None:
+    """`qurb audit entries`: the small region's load (one facility.create per facility, by
+    the loader), filtered by entity and by time, as JSON and as CSV."""
+    small_region_db()
+    url = region_engine.url.render_as_string(hide_password=False)
+    listed = runner.invoke(
+        cli_app,
+        ["audit", "entries", "--entity-kind", "facility", "--format", "json", "--db", url],
+    )
+    assert listed.exit_code == 0, listed.output
+    rows = json.loads(listed.stdout)["rows"]
+    assert [(r["seq"], r["action"], r["actor"], r["actor_kind"]) for r in rows] == [
+        (seq, "facility.create", "qurb db init", "system") for seq in range(1, 7)
+    ]
+    assert json.loads(rows[0]["after"])["id"] == rows[0]["entity_id"]
+    later = runner.invoke(
+        cli_app,
+        ["audit", "entries", "--since", "2100-01-01", "--format", "csv", "--db", url],
+    )
+    assert later.exit_code == 0, later.output
+    lines = [line for line in later.stdout.splitlines() if not line.startswith("#")]
+    assert later.stdout.startswith("# Sources: no published dataset")
+    assert lines == [",".join(ENTRY_COLUMNS)]  # the header row only

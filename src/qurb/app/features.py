@@ -54,7 +54,7 @@ FEATURES: tuple[Feature, ...] = (
             Command(
                 "audit",
                 "qurb.audit.cli:audit_app",
-                "The audit trail: check its hash chain and signed head, print the head.",
+                "The audit trail: check its hash chain and signed head, print the head, list it.",
                 group=True,
             ),
         ),
@@ -74,7 +74,7 @@ FEATURES: tuple[Feature, ...] = (
     ),
     Feature(
         "identity",
-        ("qurb.identity.auth_api:router",),
+        ("qurb.identity.auth_api:router", "qurb.identity.audit_api:router"),
         (
             Command(
                 "partners",

@@ -47,8 +47,10 @@ class EntryFilter:
     entity_kind: str | None = None
     entity_id: str | None = None
     actor: str | None = None
+    partner: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    after_seq: int | None = None  # entries after this one (a page's last)
 
 
 # Built once: an append is three statements on the hot path of every write.
@@ -211,7 +213,12 @@ def count(session: Session) -> int:
 
 def entries(session: Session, where: EntryFilter | None = None) -> list[AuditEntry]:
     """The entries matching `where` (all by default), in chain order."""
-    return list(_read(session, _filtered(select(AuditEntryRow), where or EntryFilter())))
+    return list(stream(session, where))
+
+
+def stream(session: Session, where: EntryFilter | None = None) -> Iterator[AuditEntry]:
+    """The entries matching `where`, in chain order, read in batches as they are used."""
+    return _read(session, _filtered(select(AuditEntryRow), where or EntryFilter()))
 
 
 def verify(
@@ -230,6 +237,10 @@ def _filtered(statement: Select[AuditEntryRow], where: EntryFilter) -> Select[Au
         statement = statement.where(AuditEntryRow.entity_id == where.entity_id)
     if where.actor is not None:
         statement = statement.where(AuditEntryRow.actor == where.actor)
+    if where.partner is not None:
+        statement = statement.where(AuditEntryRow.partner_id == where.partner)
+    if where.after_seq is not None:
+        statement = statement.where(AuditEntryRow.seq > where.after_seq)
     if where.since is not None:
         statement = statement.where(AuditEntryRow.time >= where.since)
     if where.until is not None:

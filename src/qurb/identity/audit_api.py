@@ -1,0 +1,246 @@
+"""Reading the audit trail over HTTP: `GET /api/audit` (JSON pages) and
+`GET /api/audit.csv` (for inspections). Only an account holding `audit.read` reads it, and
+only the entries its grants with that permission cover (by territory, partner, facility):
+a province's administrator sees what was done in the province, a national one everything.
+The trail itself sits below identity; who may read which entry is identity's rule."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from qurb.audit import service as audit
+from qurb.audit.model import AuditEntry
+from qurb.identity.dependencies import SignedInDep
+from qurb.identity.grant_service import target_in
+from qurb.identity.permissions import Permission
+from qurb.identity.principal import Principal
+from qurb.identity.scopes import Scope, covers
+from qurb.kernel.errors import Forbidden, InputError
+from qurb.kernel.i18n import problem
+from qurb.platform.csv_cells import csv_cell
+from qurb.platform.http import SessionDep, StateDep
+from qurb.platform.schemas import AUTH_RESPONSES, ERROR_RESPONSES
+from qurb.territory.service import TerritoryIndex
+
+router = APIRouter(prefix="/api", tags=["audit"])
+
+MAX_PAGE = 1000  # entries per page
+MAX_CSV = 100_000  # entries per CSV export: narrow the filters, or page with after
+CSV_COLUMNS = (
+    "seq", "time", "actor", "actor_kind", "partner_id", "grant_id", "action", "entity_kind",
+    "entity_id", "territory_code", "reason", "request_id", "before", "after", "prev_hash",
+    "hash",
+)  # fmt: skip
+
+Text = Annotated[str | None, Query(max_length=200)]
+# A moment as ISO 8601 text (a zone, or UTC), read by `_moment`: bounded like any text.
+Moment = Annotated[
+    str | None, Query(max_length=40, description="ISO 8601, e.g. 2026-12-01T08:00:00+01:00")
+]
+
+
+class AuditEntryRead(BaseModel):
+    seq: int
+    time: datetime
+    actor: str = Field(description="an account's id, `unverified:<name>`, a local or system name")
+    actor_kind: str
+    partner_id: str | None
+    grant_id: str | None
+    action: str
+    entity_kind: str
+    entity_id: str
+    territory_code: str | None
+    reason: str | None
+    request_id: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    hash: str
+
+    @classmethod
+    def of(cls, entry: AuditEntry) -> AuditEntryRead:
+        return cls(
+            **{name: getattr(entry, name) for name in cls.model_fields if name not in _JSON},
+            before=None if entry.before is None else dict(entry.before),
+            after=None if entry.after is None else dict(entry.after),
+        )
+
+
+_JSON = ("before", "after")
+
+
+class AuditPage(BaseModel):
+    entries: list[AuditEntryRead]
+    next_after: int | None = Field(
+        description="give it as `after` for the next page; null: no more entries"
+    )
+
+
+def _reading_scopes(principal: Principal) -> list[Scope]:
+    scopes = [
+        g.scope for g in principal.grants if g.live and Permission.AUDIT_READ in g.permissions
+    ]
+    if not scopes:
+        raise Forbidden(
+            "reading the audit trail needs the permission audit.read",
+            code="account_not_allowed",
+            values={"needed": Permission.AUDIT_READ.value},
+        )
+    return scopes
+
+
+def _readable(
+    session: Session,
+    principal: Principal,
+    index: TerritoryIndex,
+    where: audit.EntryFilter,
+    territory: str | None,
+) -> Iterator[AuditEntry]:
+    """The entries matching `where` that one of the reader's grants covers, in order."""
+    scopes = _reading_scopes(principal)
+    everything = any(scope.is_everything for scope in scopes)
+    inside = None if territory is None else index.resolve(territory).code
+    for entry in audit.stream(session, where):
+        code = entry.territory_code
+        if code is not None and code not in index.by_code:
+            code = None  # a territory the tree no longer has: covered by no subtree
+        if inside is not None and (code is None or inside not in _chain(index, code)):
+            continue
+        if everything:
+            yield entry
+            continue
+        target = target_in(
+            index,
+            code,
+            partners=() if entry.partner_id is None else (entry.partner_id,),
+            facility=entry.entity_id if entry.entity_kind == "facility" else None,
+            convention=entry.entity_id if entry.entity_kind == "convention" else None,
+        )
+        if any(covers(scope, target) for scope in scopes):
+            yield entry
+
+
+def _chain(index: TerritoryIndex, code: str) -> tuple[str, ...]:
+    return (code, *(t.code for t in index.ancestors(code)))
+
+
+def _filter(
+    entity_kind: str | None,
+    entity_id: str | None,
+    actor: str | None,
+    partner: str | None,
+    since: str | None,
+    until: str | None,
+    after: int | None,
+) -> audit.EntryFilter:
+    begin, end = _moment("since", since), _moment("until", until)
+    return audit.EntryFilter(entity_kind, entity_id, actor, partner, begin, end, after)
+
+
+def _moment(name: str, text: str | None) -> datetime | None:
+    """An ISO 8601 moment (UTC when it names no zone); a 422 naming the parameter else."""
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError([problem(name, "not_a_moment", got=repr(text))]) from None
+    return moment.replace(tzinfo=UTC) if moment.utcoffset() is None else moment
+
+
+@router.get(
+    "/audit",
+    response_model=AuditPage,
+    summary="The audit trail's entries the reader's grants cover (audit.read)",
+    responses={**ERROR_RESPONSES, **AUTH_RESPONSES},
+)
+def audit_entries(
+    principal: SignedInDep,
+    session: SessionDep,
+    state: StateDep,
+    entity_kind: Text = None,
+    entity_id: Text = None,
+    actor: Text = None,
+    partner: Text = None,
+    territory: Annotated[
+        str | None, Query(max_length=100, description="inside this territory (code or name)")
+    ] = None,
+    since: Moment = None,
+    until: Moment = None,
+    after: Annotated[int | None, Query(ge=0, description="entries after this seq")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 200,
+) -> AuditPage:
+    """Oldest first (`since` inclusive, `until` exclusive); page with `after` = the
+    `next_after` of the page before."""
+    where = _filter(entity_kind, entity_id, actor, partner, since, until, after)
+    index = state.part(TerritoryIndex)
+    found: list[AuditEntry] = []
+    for entry in _readable(session, principal, index, where, territory):
+        found.append(entry)
+        if len(found) == limit + 1:
+            break
+    more = len(found) > limit
+    page = found[:limit]
+    return AuditPage(
+        entries=[AuditEntryRead.of(e) for e in page],
+        next_after=page[-1].seq if more and page else None,
+    )
+
+
+@router.get(
+    "/audit.csv",
+    summary="The same entries as a CSV file, for inspections (audit.read)",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
+        **ERROR_RESPONSES,
+        **AUTH_RESPONSES,
+    },
+)
+def audit_csv(
+    principal: SignedInDep,
+    session: SessionDep,
+    state: StateDep,
+    entity_kind: Text = None,
+    entity_id: Text = None,
+    actor: Text = None,
+    partner: Text = None,
+    territory: Annotated[str | None, Query(max_length=100)] = None,
+    since: Moment = None,
+    until: Moment = None,
+    after: Annotated[int | None, Query(ge=0)] = None,
+) -> Response:
+    """One row per entry, before and after as JSON; at most 100,000 rows (a longer trail:
+    narrow the filters or continue `after` the last row's seq)."""
+    where = _filter(entity_kind, entity_id, actor, partner, since, until, after)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    index = state.part(TerritoryIndex)
+    for number, entry in enumerate(_readable(session, principal, index, where, territory)):
+        if number == MAX_CSV:
+            break
+        writer.writerow([csv_cell(_cell(entry, column)) for column in CSV_COLUMNS])
+    return Response(
+        buffer.getvalue().encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="qurb-audit.csv"'},
+    )
+
+
+def _cell(entry: AuditEntry, column: str) -> Any:
+    value = getattr(entry, column)
+    if column in _JSON:
+        return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return "" if value is None else value
