@@ -1,5 +1,5 @@
 """`python -m qurb`: the `qurb` command line."""
 
-from qurb.app.cli import app
+from qurb.app.cli import main
 
-app(prog_name="qurb")
+main()
