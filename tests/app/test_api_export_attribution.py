@@ -24,6 +24,7 @@ LINK = '</licences>; rel="license"'
 # Media types of data files; iCalendar (text/calendar) is a calendar of visits handed to
 # teams, not a data file, and JSON answers are the API itself (they carry the Link header).
 DATA_FILE_TYPES = {"text/csv", "application/geo+json"}
+ADMIN_PASSWORD = "a long enough passphrase for the tests"
 
 
 def download_routes(spec: dict[str, Any]) -> list[str]:
@@ -53,13 +54,25 @@ def edit_client_module(
 ) -> Any:
     import shutil
 
+    from qurb.app.serve import ADMIN_PASSWORD_ENV, first_start
     from qurb.app.web import create_app
+    from qurb.identity.first_start import ADMIN_USERNAME
     from qurb.platform.settings import Settings
 
     path = tmp_path_factory.mktemp("exports-api") / "qurb.sqlite"
     shutil.copyfile(national_db_file[0], path)
     app = create_app(Settings(database_url=f"sqlite:///{path}", local_mode=True))
     with TestClient(app) as client:
+        # Signed in as the first start's administrator: the audit trail's CSV is a
+        # download too, for accounts that may read it.
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv(ADMIN_PASSWORD_ENV, ADMIN_PASSWORD)
+            first_start(app.state.qurb)
+        signed = client.post(
+            "/api/auth/sign-in", json={"username": ADMIN_USERNAME, "password": ADMIN_PASSWORD}
+        )
+        assert signed.status_code == 200, signed.text
+        client.headers["X-CSRF-Token"] = signed.json()["csrf_token"]  # the session's writes
         yield client
 
 

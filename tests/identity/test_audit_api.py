@@ -136,7 +136,9 @@ def test_a_cercle_administrator_reads_only_what_was_done_in_the_cercle(
     # The CSV holds the same entries; a reason a spreadsheet would run is shown, not run.
     export = web.get("/api/audit.csv")
     assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(export.text)))
+    assert export.text.startswith("# Sources: no published dataset")
+    body = "".join(line for line in export.text.splitlines(True) if not line.startswith("#"))
+    rows = list(csv.reader(io.StringIO(body)))
     assert tuple(rows[0]) == CSV_COLUMNS
     assert [int(r[0]) for r in rows[1:]] == [seq for seq, _, _ in expected]
     assert rows[-1][CSV_COLUMNS.index("reason")] == "'=2+2"

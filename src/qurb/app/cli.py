@@ -248,10 +248,6 @@ def _prepare(engine: Engine) -> None:
     prepare_database(engine, load, upgraded)
 
 
-if __name__ == "__main__":  # pragma: no cover
-    app()
-
-
 def main() -> None:
     """The `qurb` command. Garbage collection waits while the command's modules load: they
     make hundreds of thousands of objects that live as long as the process, and collecting
@@ -269,3 +265,7 @@ def _resume_collecting() -> None:
         gc.freeze()
         gc.set_threshold(50_000, 20, 20)
         gc.enable()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
