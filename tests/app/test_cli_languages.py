@@ -60,7 +60,7 @@ def test_the_gaps_of_ifrane_in_arabic_and_french(national_db_file: tuple[Path, A
     assert _headings(arabic)[:5] == ["#", "المجال الترابي", "الرمز", "القاعدة", "معيار أو معدل"]
     assert "مجموعة reference_ratio معدل وطني وليست معيارًا" in arabic
     french = _run("--lang", "fr", *args)
-    assert "Écarts aux normes — Ifrane (03.271), par commune : 1 lignes ;" in french
+    assert "Écarts aux normes — Ifrane (03.271), par commune : 1 ligne ;" in french
     assert "moyennes nationales : 2 ESSP sous la moyenne" in french
     assert " 57\u202f657 │" in french  # fr_MA groups with a narrow no-break space
     assert _headings(french)[:5] == ["#", "territoire", "code", "règle", "norme ou moyenne"]
