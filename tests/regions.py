@@ -19,12 +19,12 @@ from qurb.algo.travel import EARTH_RADIUS_KM
 from qurb.app.dataset import LOADER
 from qurb.app.schema import migrate
 from qurb.audit import service as audit
-from qurb.audit.model import AuditEvent
 from qurb.kernel.actor import Actor
 from qurb.platform.database import make_sessionmaker, transaction
 from qurb.platform.tables import DatasetMetaRow
 from qurb.registry._tables import FacilityRow
-from qurb.registry.model import categories, facility_snapshot
+from qurb.registry.model import categories
+from qurb.registry.service import change_event
 from qurb.territory._tables import AdjacencyRow, CensusRow, CommuneGeometryRow, TerritoryRow
 from qurb.territory.census import AGE_BANDS
 
@@ -430,14 +430,7 @@ def write_small_region(
                 session,
                 Actor.system(LOADER),
                 [
-                    AuditEvent(
-                        "facility.create",
-                        "facility",
-                        row["id"],
-                        territory_code=row["commune_code"],
-                        after=facility_snapshot(row),
-                        reason="small test region",
-                    )
+                    change_event(row["id"], "create", None, row, "small test region")
                     for row in facility_rows
                 ],
             )

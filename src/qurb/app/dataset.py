@@ -13,7 +13,6 @@ from sqlalchemy import Engine, func, insert, select, text
 
 from qurb.app.schema import migrate
 from qurb.audit import service as audit
-from qurb.audit.model import AuditEvent
 from qurb.data import BUNDLED_DIR, read_bundled_csv, read_bundled_json
 from qurb.kernel import clock
 from qurb.kernel.actor import Actor
@@ -21,7 +20,8 @@ from qurb.platform.database import make_sessionmaker, transaction
 from qurb.platform.tables import DatasetMetaRow
 from qurb.registry._tables import FacilityEditionRow, FacilityRow
 from qurb.registry.facility_services import ServiceLine, apply_service_lines, parse_service_lines
-from qurb.registry.model import categories, facility_snapshot
+from qurb.registry.model import categories
+from qurb.registry.service import change_event
 from qurb.territory._tables import AdjacencyRow, CensusRow, CommuneGeometryRow, TerritoryRow
 from qurb.territory.census import HOUSEHOLD_COLUMNS, PEOPLE_COLUMNS
 
@@ -269,14 +269,7 @@ def init_database(engine: Engine, progress: Callable[[str], None] | None = None)
             session,
             Actor.system(LOADER),
             [
-                AuditEvent(
-                    "facility.create",
-                    "facility",
-                    row["id"],
-                    territory_code=row["commune_code"],
-                    after=facility_snapshot(row),
-                    reason=f"loaded from {row['source']}",
-                )
+                change_event(row["id"], "create", None, row, f"loaded from {row['source']}")
                 for row in current
             ],
         )

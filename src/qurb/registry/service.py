@@ -252,7 +252,7 @@ class Validator:
         )
 
 
-def _change_event(
+def change_event(
     facility_id: str,
     action: str,
     before: Mapping[str, Any] | None,
@@ -342,7 +342,7 @@ def create_facilities(
         if source:
             values["source"] = source
         session.add(FacilityRow(**values, updated_at=now))
-        events.append(_change_event(values["id"], "create", None, values, reason))
+        events.append(change_event(values["id"], "create", None, values, reason))
     session.flush()
     audit.record_many(session, actor, events)
     return [v["id"] for v in accepted]
@@ -414,7 +414,7 @@ def update_facility(
     row.updated_at = now
     action = "recategorise" if "category" in changes else "update"
     session.flush()
-    audit.record(session, actor, _change_event(facility_id, action, before, _as_dict(row), reason))
+    audit.record(session, actor, change_event(facility_id, action, before, _as_dict(row), reason))
     return _facility(row)
 
 
@@ -465,7 +465,7 @@ def _set_status(
     row.status, row.updated_at = status.value, now
     action = "close" if status is Status.CLOSED else "reopen"
     session.flush()
-    audit.record(session, actor, _change_event(row.id, action, before, _as_dict(row), reason))
+    audit.record(session, actor, change_event(row.id, action, before, _as_dict(row), reason))
     return _facility(row)
 
 
