@@ -36,6 +36,15 @@ if "QURB_CACHE_DIR" not in os.environ:
     atexit.register(shutil.rmtree, os.environ["QURB_CACHE_DIR"], ignore_errors=True)
 
 
+@pytest.fixture(autouse=True)
+def _cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id still, with the least memory and time: the tests check behaviour, not the
+    cost (tests/identity/test_account_service.py checks the parameters Qurb ships)."""
+    from qurb.identity import passwords
+
+    monkeypatch.setattr(passwords, "PARAMETERS", passwords.Argon2Parameters(1, 64, 1))
+
+
 @pytest.fixture(scope="session")
 def national_db_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, InitReport]:
     """A SQLite file holding the bundled national dataset, loaded by `qurb db init`."""

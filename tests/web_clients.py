@@ -20,14 +20,18 @@ with warnings.catch_warnings():  # Starlette prefers httpx2; httpx is what is in
 @pytest.fixture(scope="session")
 def read_client(national_db_file: tuple[Path, InitReport]) -> Iterator[TestClient]:
     """A client of an app on the shared national database: for tests that only read."""
-    app = create_app(Settings(database_url=f"sqlite:///{national_db_file[0]}", local_mode=False))
+    app = create_app(Settings(database_url=f"sqlite:///{national_db_file[0]}"))
     with TestClient(app) as client:
         yield client
 
 
 @pytest.fixture
 def edit_client(scratch_db: str) -> Iterator[TestClient]:
-    """A client of a local-mode app on a private copy of the national database."""
-    app = create_app(Settings(database_url=scratch_db, local_mode=True, default_user="tester"))
+    """A client of an app on a private copy of the national database, acting as `tester`,
+    an administrator (every permission over everything), with a personal token."""
+    from tests.accounts import add_account, as_someone
+
+    app = create_app(Settings(database_url=scratch_db))
+    tester = add_account(app.state.qurb.factory, "tester")
     with TestClient(app, raise_server_exceptions=False) as client:
-        yield client
+        yield as_someone(client, tester)

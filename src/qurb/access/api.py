@@ -1,6 +1,6 @@
 """Travel time to care on the bundled commune-graph model: access per commune, summaries,
-referral from each ESSP, a what-if (new facilities placed on the map) and siting
-scenarios (saved in local mode)."""
+referral from each ESSP (public: cached figures), and a what-if (new facilities placed
+on the map; heavy: `plan.run` over the territory)."""
 
 from __future__ import annotations
 
@@ -33,6 +33,10 @@ from qurb.access.service import (
     group_rows,
 )
 from qurb.access.what_if import compute_what_if
+from qurb.identity.grant_service import target_in
+from qurb.identity.guard import Guard, needs
+from qurb.identity.permissions import Permission
+from qurb.platform.access import Public
 from qurb.platform.http import HeavyDep, NameText, SessionDep, TerritoryPath
 from qurb.platform.schemas import ERROR_RESPONSES, HEAVY_RESPONSES
 from qurb.registry.points import FacilitySelector
@@ -40,6 +44,8 @@ from qurb.territory.api import IndexDep
 from qurb.territory.travel import commune_graph_model
 
 router = APIRouter(prefix="/api", tags=["access"], responses=ERROR_RESPONSES)
+
+RunPlan = Annotated[Guard, needs(Permission.PLAN_RUN)]
 
 
 def _selector(
@@ -58,6 +64,7 @@ def access_for(
     code: TerritoryPath,
     session: SessionDep,
     index: IndexDep,
+    _: Public,
     level: Level | None = None,
     category: Annotated[list[NameText] | None, Query()] = None,
     service: Annotated[list[NameText] | None, Query()] = None,
@@ -94,6 +101,7 @@ def referral_for(
     code: TerritoryPath,
     session: SessionDep,
     index: IndexDep,
+    _: Public,
     threshold: Annotated[float, Query(gt=0)] = 60.0,
 ) -> ReferralsRead:
     """From each ESSP of the territory: minutes and km to the nearest HPr, HP, HR and
@@ -111,7 +119,9 @@ def referral_for(
 
 
 @router.get("/access/{code}/distance", response_model=DistanceRead)
-def distance_for(code: TerritoryPath, session: SessionDep, index: IndexDep) -> DistanceRead:
+def distance_for(
+    code: TerritoryPath, session: SessionDep, index: IndexDep, _: Public
+) -> DistanceRead:
     """The Ministry's distance indicator: population within 5 km, 5–10 km and beyond 10 km
     of the nearest ESSP by the model's km (legs inside the communes included), per
     sub-territory and in total (`summary`, the total last), and per commune. A whole
@@ -132,9 +142,12 @@ def distance_for(code: TerritoryPath, session: SessionDep, index: IndexDep) -> D
 
 
 @router.post("/access/what-if", response_model=WhatIfRead, responses=HEAVY_RESPONSES)
-async def what_if(body: WhatIf, http: Request, heavy: HeavyDep) -> WhatIfRead:
+async def what_if(
+    body: WhatIf, http: Request, heavy: HeavyDep, index: IndexDep, guard: RunPlan
+) -> WhatIfRead:
     """Coverage of the territory's population within `within_minutes` before and after
     adding the given sites to the existing offer of `level` (nothing is written). Runs in
-    a worker under the server's deadline; a server in read-only mode runs none (403), a
-    busy one answers 503 with Retry-After."""
+    a worker under the server's deadline; nobody runs one without `plan.run` over the
+    territory (401, 403), a busy server answers 503 with Retry-After."""
+    guard.over(target_in(index, index.resolve(body.territory).code))
     return await heavy.run(http, compute_what_if, body)

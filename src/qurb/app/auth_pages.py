@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from qurb.app.pages import APP_CSS, html_page
 from qurb.kernel.i18n import negotiate, translate
+from qurb.platform.access import Public
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,10 +36,10 @@ def _auth_page(name: str, lang: str, title_key: str) -> HTMLResponse:
 
 
 @router.get("/sign-in", response_class=HTMLResponse)
-def sign_in_page(request: Request, lang: LangQuery = None) -> HTMLResponse:
+def sign_in_page(_: Public, request: Request, lang: LangQuery = None) -> HTMLResponse:
     return _auth_page("signin.html", _lang(request, lang), "auth.sign_in")
 
 
 @router.get("/password", response_class=HTMLResponse)
-def password_page(request: Request, lang: LangQuery = None) -> HTMLResponse:
+def password_page(_: Public, request: Request, lang: LangQuery = None) -> HTMLResponse:
     return _auth_page("password.html", _lang(request, lang), "auth.change_password")

@@ -8,13 +8,16 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import HTMLResponse
 
 from qurb.app.pages import APP_CSS, LEAFLET_CSS, LEAFLET_JS, NO_CACHE, _page, not_found_page
+from qurb.caravans.api import ReadCaravans, campaign_target
 from qurb.caravans.outputs import notice_html, report_html
 from qurb.caravans.report import campaign_report, unit_names
 from qurb.caravans.store import campaign_plan, get_campaign
 from qurb.kernel.errors import NotFound
 from qurb.kernel.i18n import document_lang, translate
+from qurb.platform.access import Public
 from qurb.platform.http import IdPath, SessionDep, SettingsDep, TerritoryCodePath
 from qurb.platform.settings import Settings
+from qurb.territory.api import IndexDep
 
 router = APIRouter(include_in_schema=False)
 
@@ -22,7 +25,6 @@ router = APIRouter(include_in_schema=False)
 def _caravan_page(settings: Settings, campaign_id: str | None) -> HTMLResponse:
     config: dict[str, object] = {
         "campaignId": campaign_id,
-        "localMode": settings.local_mode,
         "tileUrl": settings.tile_url,
         "tileAttribution": settings.tile_attribution,
     }
@@ -39,7 +41,7 @@ def _caravan_page(settings: Settings, campaign_id: str | None) -> HTMLResponse:
 
 
 @router.get("/caravans", response_class=HTMLResponse)
-def caravans_page(settings: SettingsDep) -> HTMLResponse:
+def caravans_page(settings: SettingsDep, _: Public) -> HTMLResponse:
     return _caravan_page(settings, None)
 
 
@@ -57,6 +59,7 @@ def caravan_page(
     campaign_id: IdPath,
     session: SessionDep,
     settings: SettingsDep,
+    _: Public,
     lang: LangQuery = None,
     accept_language: AcceptLanguage = None,
 ) -> HTMLResponse:
@@ -72,6 +75,7 @@ def notice(
     campaign_id: IdPath,
     code: TerritoryCodePath,
     session: SessionDep,
+    _: Public,
     lang: LangQuery = None,
     accept_language: AcceptLanguage = None,
 ) -> HTMLResponse:
@@ -91,11 +95,14 @@ def notice(
 def report_page(
     campaign_id: IdPath,
     session: SessionDep,
+    index: IndexDep,
+    guard: ReadCaravans,
     lang: LangQuery = None,
     accept_language: AcceptLanguage = None,
 ) -> HTMLResponse:
     chosen = document_lang(lang, accept_language)
     try:
+        guard.over(campaign_target(session, index, campaign_id))
         report = campaign_report(session, campaign_id)
     except NotFound:
         return _unknown_campaign(campaign_id, chosen)

@@ -11,10 +11,11 @@ import re
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -87,7 +88,16 @@ def status_for(error: Exception) -> int:
     return next((status for kind, status in STATUSES if isinstance(error, kind)), 500)
 
 
-def _qurb(request: Request, error: Exception) -> JSONResponse:
+def _page_sign_in(request: Request) -> RedirectResponse | None:
+    """A page (not the API) that needs an account, asked by nobody: the sign-in page,
+    which comes back to it."""
+    if request.method != "GET" or request.url.path.startswith("/api/"):
+        return None
+    back = quote(request.url.path, safe="/")
+    return RedirectResponse(f"/sign-in?next={back}", status_code=303)
+
+
+def _qurb(request: Request, error: Exception) -> Response:
     assert isinstance(error, QurbError)
     status = status_for(error)
     say = sayer(request)
@@ -97,6 +107,9 @@ def _qurb(request: Request, error: Exception) -> JSONResponse:
         headers = {"Retry-After": str(error.retry_after_s)}
         return error_response(status, error.rendered(say), items, headers=headers, code=code)
     if isinstance(error, Unauthenticated):
+        page = _page_sign_in(request)
+        if page is not None:
+            return page
         headers = {"WWW-Authenticate": "Bearer"}
         return error_response(status, error.rendered(say), items, headers=headers, code=code)
     if not items or (isinstance(error, InputError) and error.worded) or error.code:

@@ -15,6 +15,7 @@ from markupsafe import Markup
 from qurb.data import LICENCES_FILE
 from qurb.kernel.definitions import LANGUAGES, FigureKind
 from qurb.kernel.names import MAX_NAME_CHARS
+from qurb.platform.access import Public
 from qurb.platform.http import SettingsDep, StateDep, TerritoryCodePath
 from qurb.platform.templating import render
 from qurb.territory.service import TerritoryIndex
@@ -45,14 +46,12 @@ def _page(name: str, config: dict[str, object], **context: Any) -> HTMLResponse:
 
 
 @router.get("/", response_class=HTMLResponse)
-def map_page(settings: SettingsDep) -> HTMLResponse:
+def map_page(_: Public, settings: SettingsDep) -> HTMLResponse:
     return _page(
         "index.html",
         {
-            "localMode": settings.local_mode,
             "tileUrl": settings.tile_url,
             "tileAttribution": settings.tile_attribution,
-            "defaultUser": settings.default_user,
         },
         title="Qurb — قرب — carte sanitaire",
         body_class="loading",
@@ -64,7 +63,7 @@ def map_page(settings: SettingsDep) -> HTMLResponse:
 
 
 @router.get("/sheet/{code}", response_class=HTMLResponse)
-def fact_sheet(code: TerritoryCodePath, state: StateDep) -> HTMLResponse:
+def fact_sheet(_: Public, code: TerritoryCodePath, state: StateDep) -> HTMLResponse:
     unit = state.part(TerritoryIndex).by_code.get(code)
     if unit is None:
         return not_found_page(f"Territoire inconnu / unknown territory: {code}")
@@ -160,6 +159,7 @@ assert all(f"kind.{k.value}" in words for words in DEFINITIONS_PAGE.values() for
 
 @router.get("/definitions", response_class=HTMLResponse)
 def definitions_page(
+    _: Public,
     lang: Annotated[str, Query(description="fr, ar or en", max_length=MAX_NAME_CHARS)] = "fr",
 ) -> HTMLResponse:
     language = lang if lang in LANGUAGES else "fr"
@@ -200,7 +200,7 @@ def _licences_html() -> Markup:
 
 
 @router.get("/licences", response_class=HTMLResponse)
-def licences_page() -> HTMLResponse:
+def licences_page(_: Public) -> HTMLResponse:
     """DATA_LICENSES.md as shipped in the package, under FR/AR/EN headings."""
     return html_page(
         "licences.html",

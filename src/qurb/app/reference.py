@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from qurb.app.schemas import AppConfigRead, FigureDefinitionRead
 from qurb.indicators.schemas import TextRead
+from qurb.platform.access import Public
 from qurb.platform.http import SessionDep, SettingsDep
 from qurb.platform.tables import DatasetMetaRow
 
@@ -22,7 +23,7 @@ LANGUAGES = ["fr", "ar", "en"]
     response_model=list[FigureDefinitionRead],
     summary="Every figure shown: definition, formula, source, date and kind",
 )
-def definitions() -> list[FigureDefinitionRead]:
+def definitions(_: Public) -> list[FigureDefinitionRead]:
     from qurb.app.features import figures  # features lists this router
 
     return [
@@ -42,14 +43,12 @@ def definitions() -> list[FigureDefinitionRead]:
 
 
 @router.get("/config", response_model=AppConfigRead, summary="What the page needs to know")
-def config(session: SessionDep, settings: SettingsDep) -> AppConfigRead:
+def config(_: Public, session: SessionDep, settings: SettingsDep) -> AppConfigRead:
     meta = {k: v for k, v in session.execute(select(DatasetMetaRow.key, DatasetMetaRow.value))}
     return AppConfigRead(
-        local_mode=settings.local_mode,
         tile_url=settings.tile_url,
         tile_attribution=settings.tile_attribution,
         dataset_sha256=meta.get("dataset_sha256"),
         loaded_at=meta.get("loaded_at"),
-        default_user=settings.default_user,
         languages=LANGUAGES,
     )

@@ -9,12 +9,10 @@ from qurb.indicators.schemas import TextRead
 
 
 class AppConfigRead(BaseModel):
-    local_mode: bool
     tile_url: str | None
     tile_attribution: str | None
     dataset_sha256: str | None
     loaded_at: str | None
-    default_user: str
     languages: list[str]
 
 

@@ -17,7 +17,6 @@ from qurb.platform.output import say
 if TYPE_CHECKING:
     from qurb.platform.state import AppState
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 ADMIN_PASSWORD_ENV = "QURB_ADMIN_PASSWORD"
 
 
@@ -30,13 +29,6 @@ def serve(
     open_browser: Annotated[
         bool, typer.Option("--open/--no-open", help="Open the page in a web browser.")
     ] = False,
-    local_edit: Annotated[
-        bool | None,
-        typer.Option(
-            "--local-edit/--read-only",
-            help="Allow editing the registry from the page (default: on, or $QURB_LOCAL_MODE).",
-        ),
-    ] = None,
     tile_url: Annotated[
         str | None,
         typer.Option(help="Background tiles URL ({z}/{x}/{y}); default none: works offline."),
@@ -59,17 +51,12 @@ def serve(
 
     url_db = db or default_url()
     open_engine(url_db).dispose()  # first run: create and load the database, with progress
-    settings = Settings.from_env(
-        database_url=url_db, local_mode=local_edit, tile_url=tile_url, public_url=public_url
-    )
+    settings = Settings.from_env(database_url=url_db, tile_url=tile_url, public_url=public_url)
     app = create_app(settings)
     first_start(app.state.qurb)
     shown_host = "localhost" if host in ("127.0.0.1", "::1") else host
     url = f"{settings.public_url}/" if settings.public_url else f"http://{shown_host}:{port}/"
-    mode = say("cli.serve.local_mode" if settings.local_mode else "cli.serve.read_only")
-    out.print(say("cli.serve.banner", url=url, mode=mode))
-    if settings.local_mode and host not in LOOPBACK:
-        err.print(say("cli.serve.open_editing"))
+    out.print(say("cli.serve.banner", url=url))
     if open_browser:
         threading.Timer(1.0, webbrowser.open, [url]).start()
     from qurb.platform.request_log import configure_logging  # Starlette: only to serve

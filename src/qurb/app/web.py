@@ -29,6 +29,7 @@ from qurb.app.state import open_state
 from qurb.data import LOCALES_DIR
 from qurb.identity.dependencies import session_policy
 from qurb.identity.web_sessions import resolver
+from qurb.platform.access import Public
 from qurb.platform.auth import Authentication
 from qurb.platform.licence_link import LicenceLink
 from qurb.platform.limits import BodySizeLimit
@@ -74,7 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
 
     @app.get("/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
+    def docs(_: Public) -> HTMLResponse:
         # The vendored Swagger UI, started by a static script (no inline script: the CSP).
         return HTMLResponse(
             render(
@@ -87,7 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     @app.get("/health", include_in_schema=False)
-    def health() -> JSONResponse:
+    def health(_: Public) -> JSONResponse:
         report = health_report(state.engine)
         status = 200 if report["status"] == "ok" else 503
         return JSONResponse(report, status_code=status, headers={"Cache-Control": "no-store"})

@@ -128,7 +128,16 @@ def append_many(
     rows = []
     for event in events:
         seq += 1
-        entry = compute_entry(seq, when, actor, event, previous, request_id=request_id)
+        entry = compute_entry(
+            seq,
+            when,
+            actor,
+            event,
+            previous,
+            partner=actor.partner,
+            grant=actor.grant,
+            request_id=request_id,
+        )
         rows.append(_row(entry))
         previous = entry.hash
     session.execute(_INSERT_ENTRY, rows)
@@ -148,7 +157,15 @@ def append_many(
 def record(session: Session, actor: Actor, event: AuditEvent) -> AuditEntry:
     """What every write calls: `append` with the server key of the session's database and
     the request being served (its id, when there is one), in the write's transaction."""
-    return append(session, actor, event, request_id=REQUEST_ID.get(), signer=signer_for(session))
+    return append(
+        session,
+        actor,
+        event,
+        partner=actor.partner,
+        grant=actor.grant,
+        request_id=REQUEST_ID.get(),
+        signer=signer_for(session),
+    )
 
 
 def record_many(session: Session, actor: Actor, events: Sequence[AuditEvent]) -> int:

@@ -1,7 +1,7 @@
-"""Mobile medical caravans: plan a campaign (saved in local mode), its map layer, calendar,
-day-by-day table and public notices, the record of what the visits gave (local mode), the
-report, the referrals a facility received, and the pages `/caravans` and
-`/caravans/{id}`."""
+"""Mobile medical caravans: the campaigns, their plans, map layers, calendars and
+day-by-day tables (public: the visit dates); planning one (`caravans.plan` over its
+territory, heavy), recording what the visits gave (`caravans.record`), the report and the
+referrals a facility received (`caravans.read`)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from qurb.caravans.caps import CampaignCaps, check_caps
@@ -28,23 +29,28 @@ from qurb.caravans.summaries import (
     CampaignSummary,
     ReferralLine,
 )
+from qurb.identity.grant_service import target_in
+from qurb.identity.guard import Guard, needs
+from qurb.identity.permissions import Permission
+from qurb.identity.scopes import Target
 from qurb.kernel import clock
 from qurb.kernel.actor import Actor
 from qurb.kernel.i18n import document_lang
 from qurb.kernel.values import MAX_SEED
+from qurb.platform.access import Public
 from qurb.platform.geojson import FeatureCollection
 from qurb.platform.http import (
     GeoJSONResponse,
     HeavyDep,
     IdPath,
-    LocalEdit,
     SessionDep,
-    SettingsDep,
     StateDep,
 )
 from qurb.platform.schemas import ERROR_RESPONSES, HEAVY_RESPONSES
 from qurb.platform.state import AppState
 from qurb.registry.service import get_facility
+from qurb.registry.targets import facility_target
+from qurb.territory.api import IndexDep
 from qurb.territory.service import TerritoryIndex
 
 router = APIRouter(prefix="/api", tags=["caravans"], responses=ERROR_RESPONSES)
@@ -52,13 +58,21 @@ router = APIRouter(prefix="/api", tags=["caravans"], responses=ERROR_RESPONSES)
 
 MAX_TIME_LIMIT_S = 60.0
 
+PlanCaravans = Annotated[Guard, needs(Permission.CARAVANS_PLAN)]
+RecordCaravans = Annotated[Guard, needs(Permission.CARAVANS_RECORD)]
+ReadCaravans = Annotated[Guard, needs(Permission.CARAVANS_READ)]
+
+
+def campaign_target(session: Session, index: TerritoryIndex, campaign_id: str) -> Target:
+    return target_in(index, get_campaign(session, campaign_id).territory)
+
 
 @router.get(
     "/caravans",
     summary="Saved caravan campaigns, newest first",
     response_model=list[CampaignSummary],
 )
-def campaigns(session: SessionDep) -> list[CampaignSummary]:
+def campaigns(session: SessionDep, _: Public) -> list[CampaignSummary]:
     return list_campaigns(session)
 
 
@@ -81,15 +95,19 @@ async def plan(
         Query(gt=0, le=MAX_TIME_LIMIT_S, description="solver seconds (default: the settings)"),
     ] = None,
     seed: Annotated[int | None, Query(ge=0, le=MAX_SEED, description="solver seed")] = None,
+    *,
+    guard: PlanCaravans,
 ) -> Response:
     """Score the communes and schedule the visits (PyVRP, seeded, time-limited), saved as
     a campaign. The size caps (units, days, communes, sites) are checked first; the work
-    runs in a worker under the server's deadline; a server in read-only mode runs none
-    (403), a busy one answers 503 with Retry-After."""
+    runs in a worker under the server's deadline; nobody plans without `caravans.plan`
+    over the territory (401, 403), a busy server answers 503 with Retry-After."""
     today = clock.today()
     spec, limit = await run_in_threadpool(_checked, state, campaign, today, time_limit_s)
+    index = state.part(TerritoryIndex)
+    actor = guard.over(target_in(index, index.resolve(spec.territory).code))
     result = await heavy.run(http, plan_job, spec, today, limit, seed)
-    return await run_in_threadpool(_saved, state, spec, result)
+    return await run_in_threadpool(_saved, state, spec, result, actor)
 
 
 def _checked(
@@ -104,8 +122,7 @@ def _checked(
     return spec, min(limit, state.settings.heavy_deadline_s / 2)
 
 
-def _saved(state: AppState, spec: CampaignSpec, result: CampaignPlan) -> Response:
-    actor = Actor.local(state.settings.default_user)
+def _saved(state: AppState, spec: CampaignSpec, result: CampaignPlan, actor: Actor) -> Response:
     with state.write() as writer:
         campaign_id = save_campaign(writer, actor, spec, result)
     planned = PlannedCampaign.model_validate({"id": campaign_id, **result.stored_json()})
@@ -117,7 +134,7 @@ def _saved(state: AppState, spec: CampaignSpec, result: CampaignPlan) -> Respons
     summary="The codes of visit records (kinds, age bands, sexes) and of the priority parts",
     response_model=CaravanVocabulary,
 )
-def vocabulary() -> CaravanVocabulary:
+def vocabulary(_: Public) -> CaravanVocabulary:
     return CaravanVocabulary(
         record_kinds=list(RECORD_KINDS),
         age_bands=list(AGE_BAND_CODES),
@@ -132,7 +149,7 @@ def vocabulary() -> CaravanVocabulary:
     response_model=CampaignRead,
     response_model_exclude_unset=True,
 )
-def campaign(campaign_id: IdPath, session: SessionDep) -> CampaignRead:
+def campaign(campaign_id: IdPath, session: SessionDep, _: Public) -> CampaignRead:
     return CampaignRead.of(get_campaign(session, campaign_id))
 
 
@@ -142,7 +159,7 @@ def campaign(campaign_id: IdPath, session: SessionDep) -> CampaignRead:
     response_model=FeatureCollection,
     response_class=GeoJSONResponse,
 )
-def routes_geojson(campaign_id: IdPath, session: SessionDep) -> GeoJSONResponse:
+def routes_geojson(campaign_id: IdPath, session: SessionDep, _: Public) -> GeoJSONResponse:
     collection = plan_geojson(campaign_plan(session, campaign_id))
     return GeoJSONResponse(geojson_document(collection))
 
@@ -157,6 +174,7 @@ def calendar(
     campaign_id: IdPath,
     session: SessionDep,
     request: Request,
+    _: Public,
     lang: Annotated[str | None, Query(max_length=8, description="fr, ar or en")] = None,
 ) -> Response:
     """The events' words in `?lang=`, else the first of fr, ar, en that `Accept-Language`
@@ -176,7 +194,7 @@ def calendar(
     response_class=Response,
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
-def plan_csv(campaign_id: IdPath, session: SessionDep) -> Response:
+def plan_csv(campaign_id: IdPath, session: SessionDep, _: Public) -> Response:
     return Response(
         plan_csv_text(campaign_plan(session, campaign_id)).encode("utf-8"),
         media_type="text/csv; charset=utf-8",
@@ -186,19 +204,18 @@ def plan_csv(campaign_id: IdPath, session: SessionDep) -> Response:
 
 @router.post(
     "/caravans/{campaign_id}/records",
-    dependencies=[LocalEdit],
-    summary="Record what visits gave (local mode): all rows or none",
+    summary="Record what visits gave (caravans.record over the territory): all rows or none",
     response_model=Recorded,
 )
 def records(
-    campaign_id: IdPath, body: RecordsBody, state: StateDep, settings: SettingsDep
+    campaign_id: IdPath, body: RecordsBody, state: StateDep, guard: RecordCaravans
 ) -> Recorded:
     """Rows are numbered from 1 in the order given; a refusal names every bad row and
     field and records nothing."""
     rows = [(i, row.model_dump(exclude_unset=True)) for i, row in enumerate(body.rows, start=1)]
-    by = (body.recorded_by or "").strip() or settings.default_user
     with state.write() as session:
-        count = record_visits(session, Actor.local(by), campaign_id, rows, clock.today(), "records")
+        actor = guard.over(campaign_target(session, state.part(TerritoryIndex), campaign_id))
+        count = record_visits(session, actor, campaign_id, rows, clock.today(), "records")
     return Recorded(recorded=count)
 
 
@@ -207,7 +224,10 @@ def records(
     summary="Planned against done, referrals",
     response_model=CampaignReport,
 )
-def report(campaign_id: IdPath, session: SessionDep) -> CampaignReport:
+def report(
+    campaign_id: IdPath, session: SessionDep, index: IndexDep, guard: ReadCaravans
+) -> CampaignReport:
+    guard.over(campaign_target(session, index, campaign_id))
     return campaign_report(session, campaign_id)
 
 
@@ -216,6 +236,8 @@ def report(campaign_id: IdPath, session: SessionDep) -> CampaignReport:
     summary="Caravan referrals received by a facility, by campaign, specialty and service",
     response_model=list[ReferralLine],
 )
-def facility_referrals(facility_id: IdPath, session: SessionDep) -> list[ReferralLine]:
-    get_facility(session, facility_id)  # unknown: 404
+def facility_referrals(
+    facility_id: IdPath, session: SessionDep, index: IndexDep, guard: ReadCaravans
+) -> list[ReferralLine]:
+    guard.over(facility_target(session, index, get_facility(session, facility_id)))  # unknown: 404
     return referrals_by_facility(session, facility_id=facility_id)

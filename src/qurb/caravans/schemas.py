@@ -10,7 +10,6 @@ from pydantic import BaseModel, Field
 from qurb.caravans.plan import CampaignPlan
 from qurb.caravans.summaries import StoredCampaign
 from qurb.caravans.visit_record import VisitRecordRow
-from qurb.kernel.values import LABEL_LENGTH, Text
 
 MAX_RECORD_ROWS = 5000
 
@@ -33,7 +32,6 @@ class RecordsBody(BaseModel):
         max_length=MAX_RECORD_ROWS,
         description="stop, kind, item, sex, age_band, count, facility, service",
     )
-    recorded_by: Text | None = Field(default=None, max_length=LABEL_LENGTH)
 
 
 class Recorded(BaseModel):

@@ -13,6 +13,7 @@ file, through the command line) is trusted, and audited by their login name.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -167,6 +168,17 @@ def get_account(session: Session, username: str) -> Account:
 def get_account_by_id(session: Session, account_id: int) -> Account | None:
     row = session.get(AccountRow, account_id)
     return None if row is None else to_account(row)
+
+
+def usernames(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    """The usernames of these accounts, by id (unknown ids left out)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(AccountRow.id, AccountRow.username).where(AccountRow.id.in_(wanted))
+    )
+    return {account_id: username for account_id, username in rows}
 
 
 def list_accounts(session: Session) -> list[Account]:

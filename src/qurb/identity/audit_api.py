@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from qurb.audit import service as audit
 from qurb.audit.model import AuditEntry
-from qurb.identity.dependencies import SignedInDep
 from qurb.identity.grant_service import target_in
+from qurb.identity.guard import Guard, needs
 from qurb.identity.permissions import Permission
 from qurb.identity.principal import Principal
 from qurb.identity.scopes import Scope, covers
@@ -35,6 +35,7 @@ from qurb.territory.service import TerritoryIndex
 
 router = APIRouter(prefix="/api", tags=["audit"])
 
+ReadAudit = Annotated[Guard, needs(Permission.AUDIT_READ)]
 OWN_ENTRIES = Attribution(frozenset())  # written in this database: no published source
 MAX_PAGE = 1000  # entries per page
 MAX_CSV = 100_000  # entries per CSV export: narrow the filters, or page with after
@@ -166,7 +167,7 @@ def _moment(name: str, text: str | None) -> datetime | None:
     responses={**ERROR_RESPONSES, **AUTH_RESPONSES},
 )
 def audit_entries(
-    principal: SignedInDep,
+    guard: ReadAudit,
     session: SessionDep,
     state: StateDep,
     entity_kind: Text = None,
@@ -186,7 +187,7 @@ def audit_entries(
     where = _filter(entity_kind, entity_id, actor, partner, since, until, after)
     index = state.part(TerritoryIndex)
     found: list[AuditEntry] = []
-    for entry in _readable(session, principal, index, where, territory):
+    for entry in _readable(session, guard.principal, index, where, territory):
         found.append(entry)
         if len(found) == limit + 1:
             break
@@ -209,7 +210,7 @@ def audit_entries(
     },
 )
 def audit_csv(
-    principal: SignedInDep,
+    guard: ReadAudit,
     session: SessionDep,
     state: StateDep,
     entity_kind: Text = None,
@@ -229,7 +230,7 @@ def audit_csv(
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     index = state.part(TerritoryIndex)
-    for number, entry in enumerate(_readable(session, principal, index, where, territory)):
+    for number, entry in enumerate(_readable(session, guard.principal, index, where, territory)):
         if number == MAX_CSV:
             break
         writer.writerow([csv_cell(_cell(entry, column)) for column in CSV_COLUMNS])

@@ -24,8 +24,10 @@ from qurb.identity.auth_schemas import (
     TokenIssued,
     TokenRead,
 )
-from qurb.identity.dependencies import PrincipalDep, SignedInDep, session_policy
+from qurb.identity.dependencies import PrincipalDep, session_policy
+from qurb.identity.guard import AnyAccount, AnyAccountStale
 from qurb.kernel.errors import NotFound
+from qurb.platform.access import Public
 from qurb.platform.auth import clear_session_cookie, set_session_cookie
 from qurb.platform.http import StateDep
 from qurb.platform.schemas import AUTH_RESPONSES, ERROR_RESPONSES
@@ -44,7 +46,7 @@ def _address(request: Request) -> str | None:
 
 @router.post("/sign-in", response_model=SignedIn, summary="Sign in: a session cookie")
 def sign_in(
-    payload: SignInRequest, request: Request, response: Response, state: StateDep
+    _: Public, payload: SignInRequest, request: Request, response: Response, state: StateDep
 ) -> SignedIn:
     """Checks the password (Argon2id); after 5 failures in 15 minutes for the username or
     the address, a growing wait (429 with Retry-After). A wrong password and an unknown
@@ -79,7 +81,7 @@ def sign_in(
 
 
 @router.post("/sign-out", response_model=SignedOut, summary="Sign out: the session ends")
-def sign_out(principal: PrincipalDep, response: Response, state: StateDep) -> SignedOut:
+def sign_out(_: Public, principal: PrincipalDep, response: Response, state: StateDep) -> SignedOut:
     closed = False
     if principal.session_hash is not None:
         with state.write() as session:
@@ -89,14 +91,15 @@ def sign_out(principal: PrincipalDep, response: Response, state: StateDep) -> Si
 
 
 @router.get("/me", response_model=MeRead, summary="Who asks: the account, its grants")
-def me(principal: PrincipalDep) -> MeRead:
+def me(_: Public, principal: PrincipalDep) -> MeRead:
     return MeRead.of(principal)
 
 
 @router.post("/password", response_model=AccountRead, summary="Change one's password (signed in)")
 def change_password(
-    payload: PasswordChangeRequest, principal: SignedInDep, state: StateDep
+    payload: PasswordChangeRequest, guard: AnyAccountStale, state: StateDep
 ) -> AccountRead:
+    principal = guard.principal
     """The current password and a new one (12 to 256 characters, not holding the
     username); the account's other sessions end, this one stays."""
     assert principal.account is not None
@@ -116,7 +119,8 @@ def change_password(
 
 
 @router.get("/tokens", response_model=list[TokenRead], summary="One's personal API tokens")
-def list_tokens(principal: SignedInDep, state: StateDep) -> list[TokenRead]:
+def list_tokens(guard: AnyAccount, state: StateDep) -> list[TokenRead]:
+    principal = guard.principal
     assert principal.account is not None
     with state.factory() as session:
         return [TokenRead.of(t) for t in token_service.list_tokens(session, principal.account.id)]
@@ -128,9 +132,8 @@ def list_tokens(principal: SignedInDep, state: StateDep) -> list[TokenRead]:
     status_code=201,
     summary="A new personal API token (its secret shown once)",
 )
-def create_token(
-    payload: TokenCreateRequest, principal: SignedInDep, state: StateDep
-) -> TokenIssued:
+def create_token(payload: TokenCreateRequest, guard: AnyAccount, state: StateDep) -> TokenIssued:
+    principal = guard.principal
     assert principal.account is not None and principal.actor is not None
     with state.write() as session:
         issued = token_service.create_token(
@@ -145,7 +148,8 @@ def create_token(
 
 
 @router.delete("/tokens/{token_id}", response_model=TokenRead, summary="Revoke one's token")
-def revoke_token(token_id: TokenIdPath, principal: SignedInDep, state: StateDep) -> TokenRead:
+def revoke_token(token_id: TokenIdPath, guard: AnyAccount, state: StateDep) -> TokenRead:
+    principal = guard.principal
     assert principal.account is not None and principal.actor is not None
     with state.write() as session:
         own = {t.id for t in token_service.list_tokens(session, principal.account.id)}

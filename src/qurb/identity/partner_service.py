@@ -346,3 +346,10 @@ def list_partners(
         ]
     contacts = _contacts(session, [r.id for r in rows])
     return [_partner(r, contacts.get(r.id, ())) for r in rows]
+
+
+def partners_of_facility(session: Session, facility_id: str) -> frozenset[str]:
+    """The partners that are this registry facility (a CHU, a hospital): a grant scoped
+    to one of them covers the facility."""
+    ids = session.scalars(select(PartnerRow.id).where(PartnerRow.facility_id == facility_id))
+    return frozenset(ids)

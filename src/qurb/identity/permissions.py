@@ -33,6 +33,7 @@ class Permission(enum.StrEnum):
     CONVENTIONS_READ = "conventions.read", "read conventions in full (beyond published summaries)"
     CARAVANS_READ = "caravans.read", "read caravan records (consultations, referrals)"
     REFERRALS_READ = "referrals.read", "read referrals and their waiting times"
+    SCENARIOS_READ = "scenarios.read", "read saved siting scenarios"
     AUDIT_READ = "audit.read", "read and export the audit trail"
     # Registry and the regional plan
     REGISTRY_EDIT = "registry.edit", "edit facilities, capacity, staff and equipment"
@@ -80,7 +81,7 @@ class Role(enum.StrEnum):
     ADMINISTRATOR = "administrator"
 
 
-VIEWER = frozenset({P.REGISTRY_READ, P.REPORTS_READ, P.CONVENTIONS_READ})
+VIEWER = frozenset({P.REGISTRY_READ, P.REPORTS_READ, P.CONVENTIONS_READ, P.SCENARIOS_READ})
 REGISTRY_EDITOR = VIEWER | {P.REGISTRY_EDIT}
 PLANNER = VIEWER | {P.PLAN_RUN, P.SCENARIOS_WRITE, P.PROJECTS_MANAGE}
 CARAVAN_COORDINATOR = VIEWER | {P.PLAN_RUN, P.CARAVANS_READ, P.CARAVANS_PLAN, P.CARAVANS_RECORD}

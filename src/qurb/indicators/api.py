@@ -18,6 +18,7 @@ from qurb.indicators.schemas import (
 from qurb.indicators.service import Indicator, IndicatorQuery, IndicatorRegistry, Text
 from qurb.kernel.errors import QurbError
 from qurb.kernel.names import MAX_NAME_CHARS
+from qurb.platform.access import Public
 from qurb.platform.cache import CachedBody
 from qurb.platform.http import CodePath, SessionDep, StateDep
 from qurb.platform.schemas import ERROR_RESPONSES
@@ -58,7 +59,7 @@ def indicator_read(i: Indicator) -> IndicatorRead:
 
 
 @router.get("", response_model=list[IndicatorRead], summary="The indicators a map can show")
-def list_indicators(state: StateDep) -> list[IndicatorRead]:
+def list_indicators(_: Public, state: StateDep) -> list[IndicatorRead]:
     return [indicator_read(i) for i in state.part(IndicatorRegistry).all()]
 
 
@@ -68,6 +69,7 @@ def list_indicators(state: StateDep) -> list[IndicatorRead]:
     summary="One value per territory of a level inside a parent (None: unknown, with a note)",
 )
 def indicator_values(
+    _: Public,
     indicator_id: CodePath,
     request: Request,
     session: SessionDep,

@@ -21,6 +21,10 @@ class ActorKind(enum.StrEnum):
 class Actor:
     name: str
     kind: ActorKind = ActorKind.LOCAL
+    # For a signed-in account: the grant that allowed the act (its id, as text) and the
+    # partner that grant acts for; the audit trail records both.
+    grant: str | None = None
+    partner: str | None = None
 
     @classmethod
     def local(cls, name: str) -> Actor:

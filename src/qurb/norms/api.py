@@ -28,6 +28,7 @@ from qurb.norms.service import (
     read_profiles,
     read_supply,
 )
+from qurb.platform.access import Public
 from qurb.platform.cache import CachedBody
 from qurb.platform.http import NameText, SessionDep, StateDep, TerritoryCodePath
 from qurb.platform.schemas import ERROR_RESPONSES
@@ -57,7 +58,7 @@ CENSUS_SOURCE = (
     summary="One territory: census figures, age pyramid, needs and public offer",
 )
 def territory_detail(
-    code: TerritoryCodePath, request: Request, session: SessionDep, state: StateDep
+    _: Public, code: TerritoryCodePath, request: Request, session: SessionDep, state: StateDep
 ) -> Response:
     index = state.part(TerritoryIndex)
     unit = unit_or_not_found(index, code)
@@ -94,6 +95,7 @@ def _detail(session: SessionDep, index: TerritoryIndex, unit: Territory) -> Terr
 
 @router.get("/{code}/needs", response_model=NeedsTable, summary="Needs and public supply per unit")
 def territory_needs(
+    _: Public,
     code: TerritoryCodePath,
     session: SessionDep,
     index: IndexDep,
@@ -123,6 +125,7 @@ def norm_sets_by_id(ids: list[str]) -> list[NormSet]:
 
 @router.get("/{code}/gaps", response_model=GapReportRead, summary="Ranked norm gaps")
 def territory_gaps(
+    _: Public,
     code: TerritoryCodePath,
     session: SessionDep,
     index: IndexDep,

@@ -7,12 +7,13 @@ from fastapi import APIRouter
 
 from qurb.norms.norm_sets import available_norm_sets
 from qurb.norms.schemas import NormRuleRead, NormSetRead
+from qurb.platform.access import Public
 
 router = APIRouter(prefix="/api", tags=["reference"])
 
 
 @router.get("/norms", response_model=list[NormSetRead], summary="Norm sets and their sources")
-def norms() -> list[NormSetRead]:
+def norms(_: Public) -> list[NormSetRead]:
     return [
         NormSetRead(
             id=s.id,

@@ -10,7 +10,6 @@ from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, StringConstraints
 from sqlalchemy.orm import Session
 
-from qurb.kernel.errors import Forbidden
 from qurb.kernel.names import MAX_NAME_CHARS
 from qurb.kernel.values import ID_PATTERN, TERRITORY_CODE_PATTERN, check_name
 from qurb.platform.geojson import GEOJSON_MEDIA_TYPE
@@ -77,28 +76,9 @@ SessionDep = Annotated[Session, Depends(get_session)]
 IdPath = Annotated[str, Path(pattern=ID_PATTERN, description="an id: a-z, 0-9, '.', '-'")]
 
 
-def require_local_mode(settings: SettingsDep) -> None:
-    if not settings.local_mode:
-        raise Forbidden(
-            "editing is off on this server (read-only); start it in local mode "
-            "(`qurb serve --local-edit`) to change the registry",
-            code="read_only",
-        )
-
-
-LocalEdit = Depends(require_local_mode)
-
-
 def heavy_work(state: StateDep) -> HeavyWork:
-    """The app's heavy work, which runs only on a server in local mode: a read-only server
-    answers its readers and starts no computation."""
-    if not state.settings.local_mode:
-        raise Forbidden(
-            "heavy work is off on this server (read-only): siting, what-if and campaign "
-            "planning run on a server in local mode (`qurb serve --local-edit`) or from the "
-            "command line (`qurb site`, `qurb caravan plan`)",
-            code="heavy_read_only",
-        )
+    """The app's heavy work (siting, what-if, planning): the routes that use it declare
+    the permission it needs (`plan.run`, `caravans.plan`), so nobody runs it anonymously."""
     return state.part(HeavyWork)
 
 

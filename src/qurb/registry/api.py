@@ -1,6 +1,6 @@
-"""Facilities: filtered pages (JSON or GeoJSON), one facility, its history, and registry
-edits (local mode only: add, change, close, reopen) through the same models and validation
-as the CLI."""
+"""Facilities: filtered pages (JSON or GeoJSON) and one facility (public), its history
+(`registry.read` over it), and registry edits (`registry.edit` over the facility: add,
+change, close, reopen) through the same models and validation as the CLI."""
 
 from __future__ import annotations
 
@@ -8,24 +8,23 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from qurb.kernel.actor import Actor
+from qurb.identity.guard import Guard, needs
+from qurb.identity.permissions import Permission
 from qurb.kernel.attribution import Attribution, facility_sources
 from qurb.kernel.names import MAX_NAME_CHARS
 from qurb.kernel.values import MAX_OFFSET, NO_NUL_PATTERN
+from qurb.platform.access import Public
 from qurb.platform.geojson import FeatureCollection
 from qurb.platform.http import (
     GeoJSONResponse,
     IdPath,
-    LocalEdit,
     NameText,
     SessionDep,
-    SettingsDep,
     StateDep,
 )
 from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.registry.model import Facility, Level
 from qurb.registry.schemas import (
-    EditNote,
     FacilityChangeRead,
     FacilityCloseRequest,
     FacilityCreateRequest,
@@ -44,16 +43,15 @@ from qurb.registry.service import (
     reopen_facility,
     update_facility,
 )
+from qurb.registry.targets import facility_target, new_facilities_targets
 from qurb.territory.api import IndexDep
 from qurb.territory.service import TerritoryIndex
 
 router = APIRouter(prefix="/api/facilities", tags=["facilities"], responses=ERROR_RESPONSES)
 
 
-def _actor(note: EditNote, default_user: str) -> Actor:
-    """Who makes a local-mode edit: the name the request gives, else the server's user."""
-    return Actor.local((note.changed_by or "").strip() or default_user)
-
+ReadRegistry = Annotated[Guard, needs(Permission.REGISTRY_READ)]
+EditRegistry = Annotated[Guard, needs(Permission.REGISTRY_EDIT)]
 
 MAX_PAGE = 5000
 
@@ -105,7 +103,9 @@ FacilityQueryDep = Annotated[FacilityQuery, Depends()]
 
 
 @router.get("", response_model=FacilityPage, summary="Facilities, filtered, one page")
-def list_facilities(query: FacilityQueryDep, session: SessionDep, index: IndexDep) -> FacilityPage:
+def list_facilities(
+    query: FacilityQueryDep, session: SessionDep, index: IndexDep, _: Public
+) -> FacilityPage:
     total, rows = facility_page(session, query.filter, index, query.limit, query.offset)
     return FacilityPage(
         total=total,
@@ -133,7 +133,7 @@ def _feature(read: FacilityRead) -> dict[str, Any]:
     response_class=GeoJSONResponse,
 )
 def list_facilities_geojson(
-    query: FacilityQueryDep, session: SessionDep, index: IndexDep
+    query: FacilityQueryDep, session: SessionDep, index: IndexDep, _: Public
 ) -> FeatureCollection:
     total, rows = facility_page(session, query.filter, index, query.limit, query.offset)
     features = [_feature(FacilityRead.of(r, index)) for r in rows]
@@ -149,7 +149,9 @@ def list_facilities_geojson(
 
 
 @router.get("/{facility_id}", response_model=FacilityRead, summary="One facility")
-def read_facility(facility_id: IdPath, session: SessionDep, index: IndexDep) -> FacilityRead:
+def read_facility(
+    facility_id: IdPath, session: SessionDep, index: IndexDep, _: Public
+) -> FacilityRead:
     return FacilityRead.of(get_facility(session, facility_id), index)
 
 
@@ -158,7 +160,10 @@ def read_facility(facility_id: IdPath, session: SessionDep, index: IndexDep) -> 
     response_model=list[FacilityChangeRead],
     summary="Every change to a facility: who, when, before, after",
 )
-def read_history(facility_id: IdPath, session: SessionDep) -> list[FacilityChangeRead]:
+def read_history(
+    facility_id: IdPath, session: SessionDep, index: IndexDep, guard: ReadRegistry
+) -> list[FacilityChangeRead]:
+    guard.over(facility_target(session, index, get_facility(session, facility_id)))
     return [FacilityChangeRead.of(c) for c in facility_history(session, facility_id)]
 
 
@@ -170,69 +175,62 @@ def _read(facility: Facility, index: TerritoryIndex) -> FacilityRead:
     "",
     response_model=FacilityRead,
     status_code=201,
-    dependencies=[LocalEdit],
-    summary="Add a facility (local mode)",
+    summary="Add a facility (registry.edit over its commune)",
 )
 def add_facility(
-    payload: FacilityCreateRequest, state: StateDep, settings: SettingsDep
+    payload: FacilityCreateRequest, state: StateDep, guard: EditRegistry
 ) -> FacilityRead:
+    index = state.part(TerritoryIndex)
     with state.write() as session:
+        facility = payload.facility()
+        [target] = new_facilities_targets(session, index, [(None, facility)])
         [facility_id] = create_facilities(
-            session,
-            _actor(payload, settings.default_user),
-            [(None, payload.facility())],
-            payload.reason,
+            session, guard.over(target), [(None, facility)], payload.reason
         )
-        return _read(get_facility(session, facility_id), state.part(TerritoryIndex))
+        return _read(get_facility(session, facility_id), index)
 
 
 @router.patch(
     "/{facility_id}",
     response_model=FacilityRead,
-    dependencies=[LocalEdit],
-    summary="Change a facility (local mode); a new category is a re-categorisation",
+    summary="Change a facility (registry.edit over it); a new category is a re-categorisation",
 )
 def change_facility(
-    facility_id: IdPath, payload: FacilityUpdateRequest, state: StateDep, settings: SettingsDep
+    facility_id: IdPath, payload: FacilityUpdateRequest, state: StateDep, guard: EditRegistry
 ) -> FacilityRead:
+    index = state.part(TerritoryIndex)
     with state.write() as session:
-        row = update_facility(
-            session,
-            _actor(payload, settings.default_user),
-            facility_id,
-            payload.update(),
-            payload.reason,
-        )
-        return _read(row, state.part(TerritoryIndex))
+        actor = guard.over(facility_target(session, index, get_facility(session, facility_id)))
+        row = update_facility(session, actor, facility_id, payload.update(), payload.reason)
+        # A move to another commune needs the grant over the new place too (else all of
+        # the change is rolled back).
+        guard.over(facility_target(session, index, row))
+        return _read(row, index)
 
 
 @router.post(
     "/{facility_id}/close",
     response_model=FacilityRead,
-    dependencies=[LocalEdit],
-    summary="Close a facility (local mode): kept with its history, no longer counted",
+    summary="Close a facility (registry.edit over it): kept with its history, no longer counted",
 )
 def close(
-    facility_id: IdPath, payload: FacilityCloseRequest, state: StateDep, settings: SettingsDep
+    facility_id: IdPath, payload: FacilityCloseRequest, state: StateDep, guard: EditRegistry
 ) -> FacilityRead:
+    index = state.part(TerritoryIndex)
     with state.write() as session:
-        row = close_facility(
-            session, _actor(payload, settings.default_user), facility_id, payload.reason
-        )
-        return _read(row, state.part(TerritoryIndex))
+        actor = guard.over(facility_target(session, index, get_facility(session, facility_id)))
+        return _read(close_facility(session, actor, facility_id, payload.reason), index)
 
 
 @router.post(
     "/{facility_id}/reopen",
     response_model=FacilityRead,
-    dependencies=[LocalEdit],
-    summary="Reopen a closed facility (local mode): counted again, and editable",
+    summary="Reopen a closed facility (registry.edit over it): counted again, and editable",
 )
 def reopen(
-    facility_id: IdPath, payload: FacilityReopenRequest, state: StateDep, settings: SettingsDep
+    facility_id: IdPath, payload: FacilityReopenRequest, state: StateDep, guard: EditRegistry
 ) -> FacilityRead:
+    index = state.part(TerritoryIndex)
     with state.write() as session:
-        row = reopen_facility(
-            session, _actor(payload, settings.default_user), facility_id, payload.reason
-        )
-        return _read(row, state.part(TerritoryIndex))
+        actor = guard.over(facility_target(session, index, get_facility(session, facility_id)))
+        return _read(reopen_facility(session, actor, facility_id, payload.reason), index)

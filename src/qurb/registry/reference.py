@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from qurb.platform.access import Public
 from qurb.registry.facility_services import (
     GENERAL_HOSPITAL,
     MATERNITY,
@@ -18,7 +19,7 @@ router = APIRouter(prefix="/api", tags=["reference"])
 
 
 @router.get("/categories", response_model=list[CategoryRead], summary="Facility categories")
-def category_list() -> list[CategoryRead]:
+def category_list(_: Public) -> list[CategoryRead]:
     return [
         CategoryRead(
             code=c.code,
@@ -34,7 +35,7 @@ def category_list() -> list[CategoryRead]:
 
 
 @router.get("/services", response_model=list[ServiceRead], summary="Service names")
-def service_list() -> list[ServiceRead]:
+def service_list(_: Public) -> list[ServiceRead]:
     """Every service a facility may offer, in French, Arabic and English; `tier` marks the
     services that class a hospital (general, a specialty, maternity)."""
     tiers = {

@@ -137,20 +137,17 @@ class FacilityChangeRead(BaseModel):
 
 
 class EditNote(BaseModel):
-    changed_by: Text | None = Field(
-        default=None,
-        max_length=120,
-        description="who makes the change (default: the server's user)",
-    )
+    """Why a change is made; who makes it is the signed-in account, never a name sent."""
+
     reason: Text | None = Field(default=None, max_length=2000, description="kept in the history")
 
 
 class FacilityCreateRequest(FacilityCreate, EditNote):
-    """`FacilityCreate` (the registry's model) plus who and why."""
+    """`FacilityCreate` (the registry's model) plus why."""
 
     def facility(self) -> FacilityCreate:
         return FacilityCreate.model_validate(
-            self.model_dump(exclude={"changed_by", "reason"}, exclude_unset=True)
+            self.model_dump(exclude={"reason"}, exclude_unset=True)
         )
 
 
@@ -167,7 +164,7 @@ def _not_nullable(schema: dict[str, Any]) -> None:
 
 
 class FacilityUpdateRequest(FacilityUpdate, EditNote):
-    """`FacilityUpdate` plus who and why; only the fields sent are changed."""
+    """`FacilityUpdate` plus why; only the fields sent are changed."""
 
     model_config = ConfigDict(json_schema_extra=_not_nullable)
 
@@ -180,7 +177,7 @@ class FacilityUpdateRequest(FacilityUpdate, EditNote):
 
     def update(self) -> FacilityUpdate:
         return FacilityUpdate.model_validate(
-            self.model_dump(exclude={"changed_by", "reason"}, exclude_unset=True)
+            self.model_dump(exclude={"reason"}, exclude_unset=True)
         )
 
 

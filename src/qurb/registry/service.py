@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from qurb.audit import service as audit
 from qurb.audit.model import AuditEntry, AuditEvent
+from qurb.identity.account_service import usernames
 from qurb.kernel import clock
-from qurb.kernel.actor import Actor
+from qurb.kernel.actor import Actor, ActorKind
 from qurb.kernel.errors import Conflict, FieldError, InputError, NotFound
 from qurb.kernel.i18n import problem
 from qurb.kernel.ids import slug
@@ -285,12 +286,23 @@ def _facility(row: FacilityRow) -> Facility:
     return Facility(**{**values, "services": None if services is None else tuple(services)})
 
 
-def _change(entry: AuditEntry) -> FacilityChange:
+def _who(entry: AuditEntry, usernames: Mapping[int, str]) -> str:
+    """How the history names an author: an account by its username (as it is now: an
+    anonymised account's is `anonymised-<id>`), a name given before sign-in existed as
+    `unverified:<name>`, a local or system actor by its name."""
+    if entry.actor_kind == ActorKind.ACCOUNT:
+        return usernames.get(int(entry.actor), f"account {entry.actor}")
+    if entry.actor_kind == ActorKind.UNVERIFIED:
+        return f"unverified:{entry.actor}"
+    return entry.actor
+
+
+def _change(entry: AuditEntry, usernames: Mapping[int, str]) -> FacilityChange:
     return FacilityChange(
         id=entry.seq,
         facility_id=entry.entity_id,
         action=entry.action.removeprefix("facility."),
-        changed_by=entry.actor,
+        changed_by=_who(entry, usernames),
         changed_at=entry.time,
         reason=entry.reason,
         before=None if entry.before is None else dict(entry.before),
@@ -475,7 +487,9 @@ def facility_history(session: Session, facility_id: str) -> list[FacilityChange]
     unknown id."""
     _facility_row(session, facility_id)
     trail = audit.entries(session, audit.EntryFilter(entity_kind="facility", entity_id=facility_id))
-    return [_change(entry) for entry in trail]
+    ids = {int(e.actor) for e in trail if e.actor_kind == ActorKind.ACCOUNT}
+    names = usernames(session, ids)
+    return [_change(entry, names) for entry in trail]
 
 
 def _facility_query(flt: FacilityFilter, index: TerritoryIndex | None) -> Select[FacilityRow]:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from qurb.kernel.names import MAX_NAME_CHARS
+from qurb.platform.access import Public
 from qurb.platform.http import StateDep, TerritoryCodePath
 from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.territory.model import Territory, TerritoryLevel
@@ -44,6 +45,7 @@ def unit_or_not_found(index: TerritoryIndex, code: str) -> Territory:
 
 @router.get("", response_model=TerritoryList, summary="Children of a territory, or a search")
 def list_territories(
+    _: Public,
     index: IndexDep,
     parent: Annotated[
         str, Query(description="HCP code whose children to list", max_length=MAX_NAME_CHARS)
@@ -73,7 +75,7 @@ def list_territories(
 
 
 @router.get("/{code}/children", response_model=TerritoryList, summary="Children of a territory")
-def territory_children(code: TerritoryCodePath, index: IndexDep) -> TerritoryList:
+def territory_children(_: Public, code: TerritoryCodePath, index: IndexDep) -> TerritoryList:
     unit = unit_or_not_found(index, code)
     return TerritoryList(
         parent=TerritoryRead.of(unit), items=[TerritoryRead.of(t) for t in index.children(code)]

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from qurb.kernel.errors import NotFound
 from qurb.kernel.names import MAX_NAME_CHARS
+from qurb.platform.access import Public
 from qurb.platform.geojson import FeatureCollection
 from qurb.platform.http import CodePath, GeoJSONResponse, StateDep
 from qurb.platform.schemas import ERROR_RESPONSES
@@ -42,6 +43,7 @@ LAYER_CACHE_CONTROL = "public, max-age=3600"
     responses={304: {"description": "unchanged"}},
 )
 def display_layer(
+    _: Public,
     layer: CodePath,
     request: Request,
     state: StateDep,

@@ -1,0 +1,206 @@
+"""The permission matrix, generated from the app's routes: every route that is not public,
+asked by nobody, by each shipped role (over everything, over the objects' region, over
+another region) and by an account that must change its password. A role without the
+route's permission gets 403 `account_not_allowed`; with it but over another region, 403
+`outside_scope` for the routes about one object (a facility, a campaign, a scenario, a
+territory) and lists without the objects outside; nobody gets 401.
+
+The objects are in Boulemane (03.131, region Fès-Meknès 03): the Missour hospital, a
+caravan campaign planned there and a siting scenario run there, both by the
+administrator at the start."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from qurb.app.web import create_app
+from qurb.identity.permissions import ROLE_PERMISSIONS, Role
+from qurb.identity.scopes import Scope
+from qurb.platform.access import Access
+from qurb.platform.settings import Settings
+from tests.accounts import Someone, add_account
+from tests.app.test_route_access import access_by_route
+from tests.caravan_requests import BASE, campaign
+from tests.web_clients import TestClient
+
+HOME, ELSEWHERE = "03", "01"  # Fès-Meknès (the objects' region); Tanger-Tétouan-Al Hoceima
+TERRITORY = "03.131"  # Boulemane
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory, national_db_file: Any) -> Iterator[World]:
+    import shutil
+
+    folder = tmp_path_factory.mktemp("matrix")
+    copy = folder / "qurb.sqlite"
+    shutil.copyfile(national_db_file[0], copy)
+    key = national_db_file[0].with_name(national_db_file[0].name + ".audit-key")
+    if key.exists():
+        shutil.copyfile(key, copy.with_name(copy.name + ".audit-key"))
+    app = create_app(Settings(database_url=f"sqlite:///{copy}"))
+    factory = app.state.qurb.factory
+    admin = add_account(factory, "admin-matrix")
+    people: dict[tuple[str, str], Someone] = {}
+    for role in Role:
+        for where, scope in (
+            ("all", None),
+            ("home", Scope(territories=[HOME])),
+            ("elsewhere", Scope(territories=[ELSEWHERE])),
+        ):
+            people[(role.value, where)] = add_account(factory, f"{role.value}-{where}", role, scope)
+    stale = add_account(factory, "stale", Role.ADMINISTRATOR, must_change_password=True)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        start = date.today() + timedelta(days=30)
+        planned = client.post("/api/caravans", json=campaign(start, days=2), headers=admin.headers)
+        assert planned.status_code == 200, planned.text
+        sited = client.post(
+            "/api/siting",
+            json={"territory": TERRITORY, "level": "secondary", "add": 1},
+            headers=admin.headers,
+        )
+        assert sited.status_code == 200, sited.text
+        yield World(client, people, stale, planned.json()["id"], sited.json()["id"])
+
+
+class World:
+    def __init__(
+        self,
+        client: TestClient,
+        people: dict[tuple[str, str], Someone],
+        stale: Someone,
+        campaign_id: str,
+        scenario_id: str,
+    ) -> None:
+        self.client, self.people, self.stale = client, people, stale
+        self.samples = {
+            "facility_id": BASE,
+            "campaign_id": campaign_id,
+            "scenario_id": scenario_id,
+            "token_id": "1",
+            "code": TERRITORY,
+        }
+
+    def url(self, path: str) -> str:
+        return re.sub(r"\{(\w+)\}", lambda m: self.samples[m.group(1)], path)
+
+    def ask(self, route: str, someone: Someone | None, body: Any = None) -> Any:
+        method, path = route.split(" ", 1)
+        headers = {} if someone is None else someone.headers
+        return self.client.request(method, self.url(path), json=body, headers=headers)
+
+
+def _guarded() -> dict[str, Access]:
+    return {r: a for r, a in access_by_route().items() if not a.public}
+
+
+GUARDED = _guarded()
+WITH_PERMISSION = {r: a for r, a in GUARDED.items() if a.permission is not None}
+
+# A body each write route accepts in shape, about an object of Boulemane: an account of
+# another region is refused over it before anything runs (siting, planning, what-if) or
+# is written.
+VALID = {
+    "POST /api/facilities": {
+        "name": "Dispensaire Matrice",
+        "category": "DR",
+        "commune": "03.131.01.03",
+    },
+    "PATCH /api/facilities/{facility_id}": {"beds": 12},
+    "POST /api/facilities/{facility_id}/close": {"reason": "matrix"},
+    "POST /api/facilities/{facility_id}/reopen": {"reason": "matrix"},
+    "POST /api/access/what-if": {"territory": TERRITORY, "sites": [{"lon": -3.97, "lat": 33.04}]},
+    "POST /api/siting": {"territory": TERRITORY, "level": "secondary", "add": 1},
+    "POST /api/caravans": campaign(date.today() + timedelta(days=60), days=2),
+    "POST /api/caravans/{campaign_id}/records": {
+        "rows": [{"stop": 1, "kind": "consultation", "item": "general_medicine", "count": 1}]
+    },
+}
+# Lists: an account of another region sees none of Boulemane's rows.
+LISTS = {"GET /api/scenarios", "GET /api/audit", "GET /api/audit.csv"}
+
+
+@pytest.mark.parametrize("route", sorted(GUARDED))
+def test_nobody_is_asked_to_sign_in(world: World, route: str) -> None:
+    answer = world.ask(route, None, VALID.get(route, {}))
+    if route.startswith("GET /caravans/"):  # a page: the sign-in page, coming back
+        assert answer.status_code == 200 and "/sign-in" in str(answer.url)
+        return
+    assert (answer.status_code, answer.json()["code"]) == (401, "auth_required")
+
+
+@pytest.mark.parametrize("route", sorted(GUARDED))
+def test_an_account_that_must_change_its_password_does_nothing_else(
+    world: World, route: str
+) -> None:
+    answer = world.ask(route, world.stale, {})
+    if GUARDED[route].stale_password_ok:
+        assert answer.status_code not in (401, 403)
+    else:
+        assert (answer.status_code, answer.json()["code"]) == (403, "password_change_required")
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("route", sorted(WITH_PERMISSION))
+def test_a_role_without_the_permission_is_refused_whatever_its_scope(
+    world: World, route: str, role: Role
+) -> None:
+    permission = WITH_PERMISSION[route].permission
+    someone = world.people[(role.value, "all")]
+    # A body of the wrong shape: a holder passes the check and meets the body's 422;
+    # nothing runs, nothing is written.
+    answer = world.ask(route, someone, None if route.startswith("GET") else [])
+    if permission in ROLE_PERMISSIONS[role]:
+        assert answer.status_code not in (401, 403), answer.text
+    else:
+        assert (answer.status_code, answer.json()["code"]) == (403, "account_not_allowed")
+
+
+HOLDERS = [
+    (route, role)
+    for route, access in sorted(WITH_PERMISSION.items())
+    for role in Role
+    if access.permission in ROLE_PERMISSIONS[role]
+]
+
+
+@pytest.mark.parametrize(("route", "role"), HOLDERS)
+def test_a_role_with_the_permission_over_another_region_is_refused_the_objects_here(
+    world: World, route: str, role: Role
+) -> None:
+    elsewhere = world.people[(role.value, "elsewhere")]
+    answer = world.ask(route, elsewhere, VALID.get(route))
+    if route in LISTS:
+        assert answer.status_code == 200
+        assert TERRITORY not in answer.text and world.samples["scenario_id"] not in answer.text
+        return
+    assert (answer.status_code, answer.json()["code"]) == (403, "outside_scope"), answer.text
+
+
+@pytest.mark.parametrize(
+    "route",
+    [
+        "GET /api/facilities/{facility_id}/history",
+        "GET /api/scenarios/{scenario_id}",
+        "GET /api/caravans/{campaign_id}/report",
+        "GET /api/facilities/{facility_id}/referrals",
+        "GET /caravans/{campaign_id}/report",
+        "PATCH /api/facilities/{facility_id}",
+    ],
+)
+def test_the_same_role_over_the_objects_region_is_let_through(world: World, route: str) -> None:
+    home = world.people[(Role.ADMINISTRATOR.value, "home")]
+    answer = world.ask(route, home, VALID.get(route))
+    assert answer.status_code == 200, answer.text
+
+
+def test_lists_over_the_region_hold_its_rows(world: World) -> None:
+    home = world.people[(Role.PLANNER.value, "home")]
+    scenarios = world.ask("GET /api/scenarios", home).json()
+    assert world.samples["scenario_id"] in [s["id"] for s in scenarios]
+    elsewhere = world.people[(Role.PLANNER.value, "elsewhere")]
+    assert world.ask("GET /api/scenarios", elsewhere).json() == []

@@ -1,0 +1,170 @@
+"""Every route declares who may call it: exactly one of `Public`, `AnyAccount`(`Stale`)
+or `needs(permission)`; and the public routes are the issue's list, no more: the carte
+sanitaire, census, gaps, access, caravan notices and visit dates, the pages, signing in.
+Nothing from reports, referrals, caravan records, accounts or the audit trail is public,
+and no heavy computation is."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import APIRouter, FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+
+from qurb.app.features import routers
+from qurb.app.web import create_app
+from qurb.identity.guard import Guard, needs
+from qurb.identity.permissions import Permission
+from qurb.platform.access import Access, Public, access_of
+from qurb.platform.settings import Settings
+
+
+def _declarations(dependant: Dependant) -> Iterator[Access]:
+    for child in dependant.dependencies:
+        found = access_of(child.call)
+        if found is not None:
+            yield found
+        yield from _declarations(child)
+
+
+def undeclared(routes: list[APIRoute]) -> list[str]:
+    """The routes that declare no access, or more than one."""
+    bad = []
+    for route in routes:
+        count = len(list(_declarations(route.dependant)))
+        if count != 1:
+            bad.append(f"{sorted(route.methods)} {route.path}: {count} declarations")
+    return bad
+
+
+def app_routes() -> list[APIRoute]:
+    """Every route of the app: the features' routers and the app's own (/docs, /health)."""
+    app = create_app(Settings(database_url="sqlite://"))
+    own = [r for r in app.router.routes if isinstance(r, APIRoute)]
+    return own + [r for router in routers() for r in router.routes if isinstance(r, APIRoute)]
+
+
+def access_by_route() -> dict[str, Access]:
+    table = {}
+    for route in app_routes():
+        [access] = list(_declarations(route.dependant))
+        for method in sorted(route.methods):
+            table[f"{method} {route.path}"] = access
+    return table
+
+
+def test_every_route_declares_exactly_one_access() -> None:
+    routes = app_routes()
+    assert len(routes) > 50
+    assert undeclared(routes) == []
+
+
+def test_a_route_that_declares_nothing_or_twice_is_caught() -> None:
+    router = APIRouter()
+
+    @router.get("/forgot")
+    def forgot() -> None: ...
+
+    @router.get("/twice")
+    def twice(_: Public, guard: Annotated[Guard, needs(Permission.AUDIT_READ)]) -> None: ...
+
+    @router.get("/fine")
+    def fine(_: Public) -> None: ...
+
+    app = FastAPI()
+    app.include_router(router)
+    found = undeclared([r for r in router.routes if isinstance(r, APIRoute)])
+    assert found == ["['GET'] /forgot: 0 declarations", "['GET'] /twice: 2 declarations"]
+
+
+# The issue's public list: the carte sanitaire (facilities, categories, services),
+# census and gaps (territories, needs, norms, indicators, layers), access (cached figures),
+# caravan notices and visit dates (the campaigns, their plans, maps, calendars), the pages
+# and what they read (definitions, config, licences), signing in.
+PUBLIC = {
+    "GET /",
+    "GET /docs",
+    "GET /health",
+    "GET /sheet/{code}",
+    "GET /definitions",
+    "GET /licences",
+    "GET /sign-in",
+    "GET /password",
+    "GET /caravans",
+    "GET /caravans/{campaign_id}",
+    "GET /caravans/{campaign_id}/notice/{code}",
+    "GET /api/config",
+    "GET /api/definitions",
+    "GET /api/territories",
+    "GET /api/territories/{code}",
+    "GET /api/territories/{code}/children",
+    "GET /api/territories/{code}/needs",
+    "GET /api/territories/{code}/gaps",
+    "GET /api/layers/{layer}",
+    "GET /api/norms",
+    "GET /api/indicators",
+    "GET /api/indicators/{indicator_id}",
+    "GET /api/facilities",
+    "GET /api/facilities.geojson",
+    "GET /api/facilities/{facility_id}",
+    "GET /api/categories",
+    "GET /api/services",
+    "GET /api/access/{code}",
+    "GET /api/access/{code}/referral",
+    "GET /api/access/{code}/distance",
+    "GET /api/caravans",
+    "GET /api/caravans/vocabulary",
+    "GET /api/caravans/{campaign_id}",
+    "GET /api/caravans/{campaign_id}/routes.geojson",
+    "GET /api/caravans/{campaign_id}/calendar.ics",
+    "GET /api/caravans/{campaign_id}/plan.csv",
+    "POST /api/auth/sign-in",
+    "POST /api/auth/sign-out",
+    "GET /api/auth/me",
+}
+
+# What needs a permission, by route: reading beyond the public, and every write.
+NEEDS = {
+    "GET /api/facilities/{facility_id}/history": Permission.REGISTRY_READ,
+    "POST /api/facilities": Permission.REGISTRY_EDIT,
+    "PATCH /api/facilities/{facility_id}": Permission.REGISTRY_EDIT,
+    "POST /api/facilities/{facility_id}/close": Permission.REGISTRY_EDIT,
+    "POST /api/facilities/{facility_id}/reopen": Permission.REGISTRY_EDIT,
+    "POST /api/access/what-if": Permission.PLAN_RUN,
+    "POST /api/siting": Permission.PLAN_RUN,
+    "GET /api/scenarios": Permission.SCENARIOS_READ,
+    "GET /api/scenarios/{scenario_id}": Permission.SCENARIOS_READ,
+    "POST /api/caravans": Permission.CARAVANS_PLAN,
+    "POST /api/caravans/{campaign_id}/records": Permission.CARAVANS_RECORD,
+    "GET /api/caravans/{campaign_id}/report": Permission.CARAVANS_READ,
+    "GET /caravans/{campaign_id}/report": Permission.CARAVANS_READ,
+    "GET /api/facilities/{facility_id}/referrals": Permission.CARAVANS_READ,
+    "GET /api/audit": Permission.AUDIT_READ,
+    "GET /api/audit.csv": Permission.AUDIT_READ,
+}
+
+# One's own things: any signed-in account (changing one's password even before anything
+# else, when it must be changed).
+OWN = {
+    "POST /api/auth/password",
+    "GET /api/auth/tokens",
+    "POST /api/auth/tokens",
+    "DELETE /api/auth/tokens/{token_id}",
+}
+
+
+def test_the_public_routes_are_the_issue_list_and_the_rest_needs_what_it_says() -> None:
+    table = access_by_route()
+    public = {route for route, access in table.items() if access.public}
+    assert public == PUBLIC
+    needs_table = {r: a.permission for r, a in table.items() if a.permission is not None}
+    assert needs_table == NEEDS
+    own = {r for r, a in table.items() if a.signed_in and a.permission is None}
+    assert own == OWN
+    stale = {r for r, a in table.items() if a.stale_password_ok}
+    assert stale == {"POST /api/auth/password"}
+    # Nothing that writes is public, but signing in and out.
+    writes = {r for r in public if not r.startswith("GET ")}
+    assert writes == {"POST /api/auth/sign-in", "POST /api/auth/sign-out"}
