@@ -229,7 +229,7 @@ def test_every_key_the_code_names_exists() -> None:
     for prefix in prefixes:
         assert any(k.startswith(prefix) for k in keys), prefix
     # The lookups found are many: the scan itself is checked.
-    assert {"app.subtitle", "reason.outside_morocco", "error.read_only"} <= named
+    assert {"app.subtitle", "reason.outside_morocco", "error.outside_scope"} <= named
     assert "caravan.reason.lower_priority" in named
     assert {"notice.title", "report.consultations", "calendar.description"} <= named
 

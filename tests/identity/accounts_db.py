@@ -58,6 +58,9 @@ class Db:
             return audit.count(session) - len(self.entries())
 
     def create(self, username: str, password: str = PASSWORD, **more: object) -> int:
+        """An account, its password already its own (`must_change_password=True` for one
+        that must change it at its next sign-in)."""
+        more.setdefault("must_change_password", False)
         with transaction(self.factory) as session:
             new = account_service.NewAccount(username, username.title(), password, **more)  # type: ignore[arg-type]
             return account_service.create_account(session, LOCAL, new, signer=self.key).id

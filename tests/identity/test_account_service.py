@@ -29,7 +29,7 @@ def failures(db: Db) -> int:
 
 
 def test_an_account_is_created_hashed_and_audited_without_its_name(db: Db) -> None:
-    account_id = db.create("Amina", email="amina@example.ma")
+    account_id = db.create("Amina", email="amina@example.ma", must_change_password=True)
     with transaction(db.factory) as session:
         row = session.get(AccountRow, account_id)
         assert row is not None
@@ -51,7 +51,7 @@ def test_an_account_is_created_hashed_and_audited_without_its_name(db: Db) -> No
 
 
 def test_usernames_are_unique_whatever_their_case(db: Db) -> None:
-    db.create("amina")
+    db.create("amina", must_change_password=True)
     with pytest.raises(Conflict) as taken, transaction(db.factory) as session:
         new = NewAccount("AMINA", "Another", "a different password")
         account_service.create_account(session, LOCAL, new, signer=db.key)
@@ -87,7 +87,7 @@ def test_bad_names_and_passwords_are_refused_and_nothing_is_written(
 
 
 def test_a_right_password_signs_in_and_is_audited(db: Db) -> None:
-    account_id = db.create("amina")
+    account_id = db.create("amina", must_change_password=True)
     db.clock.advance(minutes=5)
     outcome = sign_in(db, "Amina")
     assert outcome.account is not None and outcome.account.id == account_id

@@ -38,7 +38,7 @@ def web(db: Db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Tes
 
 
 def _account(db: Db, name: str, role: Role | None, scope: Scope = Scope.everything()) -> None:
-    account_id = db.create(name)
+    account_id = db.create(name, must_change_password=False)
     if role is None:
         return
     with transaction(db.factory) as session:

@@ -41,7 +41,7 @@ def server(scratch_db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
     monkeypatch.setenv(ADMIN_PASSWORD_ENV, ADMIN_PASSWORD)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.delenv(login_cli.TOKEN_ENV, raising=False)
-    app = create_app(Settings(database_url=scratch_db, local_mode=False))
+    app = create_app(Settings(database_url=scratch_db))
     first_start(app.state.qurb)
     port = _free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
@@ -68,13 +68,39 @@ def me(server: str, token: str) -> tuple[int, dict[str, object]]:
         return error.code, json.loads(error.read())
 
 
+NEW_PASSWORD = "a better horse battery"
+
+
+def change_password(server: str, current: str, new: str) -> None:
+    """As the page does: sign in (a cookie), change the password with the CSRF token."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+
+    def post(path: str, body: dict[str, str], headers: dict[str, str]) -> dict[str, object]:
+        request = urllib.request.Request(
+            f"{server}{path}",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json", **headers},
+        )
+        with opener.open(request, timeout=10) as answer:
+            return dict(json.loads(answer.read()))
+
+    signed = post("/api/auth/sign-in", {"username": "admin", "password": current}, {})
+    post(
+        "/api/auth/password",
+        {"current": current, "new": new},
+        {"X-CSRF-Token": str(signed["csrf_token"])},
+    )
+
+
 def test_login_keeps_a_private_token_and_logout_revokes_it(server: str) -> None:
     runner = CliRunner()
-    done = runner.invoke(
-        login_cli.cli,
-        ["login", "--server", server, "--username", "admin", "--password-stdin"],
-        input=ADMIN_PASSWORD + "\n",
-    )
+    login = ["login", "--server", server, "--username", "admin", "--password-stdin"]
+    # The first start's password opens nothing but changing it: no token either.
+    early = runner.invoke(login_cli.cli, login, input=ADMIN_PASSWORD + "\n")
+    assert early.exit_code == 2 and "change your password first" in early.output
+    assert not login_cli.token_file().exists()
+    change_password(server, ADMIN_PASSWORD, NEW_PASSWORD)
+    done = runner.invoke(login_cli.cli, login, input=NEW_PASSWORD + "\n")
     assert done.exit_code == 0, done.output
     path = login_cli.token_file()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600

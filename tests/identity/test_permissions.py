@@ -27,7 +27,12 @@ def test_thirteen_roles_each_reading_what_a_viewer_reads() -> None:
 
 
 def test_known_answers_for_the_roles() -> None:
-    assert permissions_of(Role.VIEWER) == {P.REGISTRY_READ, P.REPORTS_READ, P.CONVENTIONS_READ}
+    assert permissions_of(Role.VIEWER) == {
+        P.REGISTRY_READ,
+        P.REPORTS_READ,
+        P.CONVENTIONS_READ,
+        P.SCENARIOS_READ,
+    }
     planner = permissions_of(Role.PLANNER)
     assert {P.PLAN_RUN, P.SCENARIOS_WRITE} <= planner and P.REGISTRY_EDIT not in planner
     coordinator = permissions_of(Role.CARAVAN_COORDINATOR)

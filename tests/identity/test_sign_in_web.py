@@ -48,7 +48,7 @@ def me(client: TestClient, **headers: str) -> dict[str, object]:
 
 
 def test_signing_in_sets_a_session_cookie_and_me_names_the_account(db: Db, web: TestClient) -> None:
-    account_id = db.create("amina")
+    account_id = db.create("amina", must_change_password=True)
     assert me(web) == {
         "anonymous": True,
         "account": None,

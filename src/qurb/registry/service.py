@@ -325,6 +325,16 @@ def validate_facilities(
     return accepted, errors
 
 
+def checked_facilities(
+    session: Session, payloads: Iterable[tuple[int | None, FacilityCreate]], source: str = ""
+) -> list[dict[str, Any]]:
+    """The checked values of facilities to add; every problem at once, nothing written."""
+    accepted, errors = validate_facilities(session, payloads)
+    if errors:
+        raise RegistryError(errors, source)
+    return accepted
+
+
 def create_facilities(
     session: Session,
     actor: Actor,
@@ -333,9 +343,7 @@ def create_facilities(
     source: str = "",
 ) -> list[str]:
     """Add facilities, all or none: every payload is checked before anything is written."""
-    accepted, errors = validate_facilities(session, payloads)
-    if errors:
-        raise RegistryError(errors, source)
+    accepted = checked_facilities(session, payloads, source)
     existing = set(
         session.scalars(
             select(FacilityRow.id).where(FacilityRow.id.in_([v["id"] for v in accepted]))

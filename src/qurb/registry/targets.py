@@ -12,7 +12,7 @@ from qurb.identity.grant_service import target_in
 from qurb.identity.partner_service import partners_of_facility
 from qurb.identity.scopes import Target
 from qurb.registry.model import Facility
-from qurb.registry.service import FacilityCreate, RegistryError, validate_facilities
+from qurb.registry.service import FacilityCreate, checked_facilities
 from qurb.territory.service import TerritoryIndex
 
 
@@ -40,7 +40,4 @@ def new_facilities_targets(
     source: str = "",
 ) -> list[Target]:
     """The targets of facilities to add, checked first (every problem, nothing written)."""
-    accepted, errors = validate_facilities(session, payloads)
-    if errors:
-        raise RegistryError(errors, source)
-    return [new_facility_target(index, values) for values in accepted]
+    return [new_facility_target(index, v) for v in checked_facilities(session, payloads, source)]

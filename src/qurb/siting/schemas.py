@@ -25,7 +25,8 @@ class SitingBody(BaseModel):
 
 
 class SitingRead(Scenario):
-    """A scenario just run; `id` is where it was saved (when the account may save scenarios there), else null."""
+    """A scenario just run; `id` is where it was saved (when the account may save
+    scenarios there), else null."""
 
     id: str | None
 
