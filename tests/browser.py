@@ -1,5 +1,6 @@
 """The browser fixtures: a live server on a private copy of the national database, and a
-Chromium page that may ask nothing of the internet and must raise no JavaScript error."""
+Chromium page, signed in as `e2e` (an administrator), that may ask nothing of the internet
+and must raise no JavaScript error (`anonymous_page`: the same, signed in as nobody)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,12 @@ import pytest
 
 from qurb.app.web import create_app
 from qurb.platform.settings import Settings
+from tests.accounts import PASSWORD, add_account
 from tests.environment import ARTIFACTS, unavailable
+
+E2E_USER = "e2e"
+# The e2e account's token by server, for the calls a test makes beside the page.
+TOKEN_HEADERS: dict[str, dict[str, str]] = {}
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -46,7 +52,8 @@ def _free_port() -> int:
 def server(scratch_db: str) -> Iterator[str]:
     import uvicorn
 
-    app = create_app(Settings(database_url=scratch_db, local_mode=True, default_user="e2e"))
+    app = create_app(Settings(database_url=scratch_db))
+    e2e = add_account(app.state.qurb.factory, E2E_USER)
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)
@@ -57,13 +64,24 @@ def server(scratch_db: str) -> Iterator[str]:
         if time.monotonic() > deadline or not thread.is_alive():
             pytest.fail("the test server did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{port}"
+    TOKEN_HEADERS[url] = e2e.headers
+    yield url
     srv.should_exit = True
     thread.join(timeout=10)
 
 
 @pytest.fixture
 def page(server: str) -> Iterator[object]:
+    yield from _page(server, signed_in=True)
+
+
+@pytest.fixture
+def anonymous_page(server: str) -> Iterator[object]:
+    yield from _page(server, signed_in=False)
+
+
+def _page(server: str, *, signed_in: bool) -> Iterator[object]:
     try:
         import playwright.sync_api as playwright
     except ImportError:
@@ -86,6 +104,11 @@ def page(server: str) -> Iterator[object]:
                 route.abort()
 
         context.route("**/*", guard)
+        if signed_in:  # the session cookie, as the sign-in page gets it
+            answer = context.request.post(
+                f"{server}/api/auth/sign-in", data={"username": E2E_USER, "password": PASSWORD}
+            )
+            assert answer.ok, answer.text()
         tab = context.new_page()
         errors: list[str] = []
         tab.on("pageerror", lambda e: errors.append(str(e)))
@@ -100,6 +123,7 @@ def page(server: str) -> Iterator[object]:
             ),
         )
         tab.base = server  # type: ignore[attr-defined]
+        tab.auth = TOKEN_HEADERS[server]  # type: ignore[attr-defined]
         yield tab
         browser.close()
         assert not outside, f"the page asked the internet for {outside}"

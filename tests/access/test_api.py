@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from qurb.identity.permissions import Role
+from tests.accounts import add_account
+
 
 def test_access_for_a_province(read_client: TestClient) -> None:
     response = read_client.get("/api/access/03.271", params={"level": "secondary"})
@@ -51,17 +54,31 @@ def test_what_if_a_hospital_in_tissaf(edit_client: TestClient) -> None:
     assert response.status_code == 422
 
 
-def test_a_read_only_server_runs_no_heavy_work(read_client: TestClient) -> None:
+def test_nobody_and_a_viewer_run_no_heavy_work(edit_client: TestClient) -> None:
+    factory = edit_client.app.state.qurb.factory  # type: ignore[attr-defined]
+    viewer = add_account(factory, "viewer", Role.VIEWER)
     what_if = {"territory": "03.131", "sites": [{"lon": -3.59, "lat": 33.39}]}
     siting = {"territory": "Taza", "level": "secondary", "add": 2}
     for path, body in (("/api/access/what-if", what_if), ("/api/siting", siting)):
-        response = read_client.post(path, json=body)
-        assert response.status_code == 403, response.text
-        assert "read-only" in response.json()["error"]
-    assert read_client.get("/api/scenarios").json() == []
+        nobody = edit_client.post(path, json=body, headers={"Authorization": ""})
+        assert (nobody.status_code, nobody.json()["code"]) == (401, "auth_required")
+        refused = edit_client.post(path, json=body, headers=viewer.headers)
+        assert (refused.status_code, refused.json()["code"]) == (403, "account_not_allowed")
+    assert edit_client.get("/api/scenarios").json() == []
 
 
-def test_siting_is_saved_in_local_mode(edit_client: TestClient) -> None:
+def test_a_coordinator_runs_a_siting_that_only_a_planner_saves(edit_client: TestClient) -> None:
+    """plan.run runs it; saving a scenario needs scenarios.write over the territory too."""
+    factory = edit_client.app.state.qurb.factory  # type: ignore[attr-defined]
+    coordinator = add_account(factory, "coordinator", Role.CARAVAN_COORDINATOR)
+    body = {"territory": "Taza", "level": "secondary", "add": 1}
+    ran = edit_client.post("/api/siting", json=body, headers=coordinator.headers)
+    assert ran.status_code == 200, ran.text
+    assert ran.json()["id"] is None and len(ran.json()["sites"]) == 1
+    assert edit_client.get("/api/scenarios").json() == []
+
+
+def test_a_siting_is_saved_as_a_scenario(edit_client: TestClient) -> None:
     response = edit_client.post(
         "/api/siting",
         json={"territory": "Taza", "level": "secondary", "add": 2, "within_minutes": 60},

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from qurb.app.web import create_app
 from qurb.platform.settings import Settings
+from tests.accounts import add_account, as_someone
 from tests.regions import HP_TIZGUI
 from tests.web_clients import TestClient
 
@@ -23,9 +24,10 @@ def client(
 ) -> Iterator[TestClient]:
     small_region_db()
     url = region_engine.url.render_as_string(hide_password=False)
-    app = create_app(Settings(database_url=url, local_mode=True, default_user="tester"))
+    app = create_app(Settings(database_url=url))
+    tester = add_account(app.state.qurb.factory, "tester")
     with TestClient(app) as client:
-        yield client
+        yield as_someone(client, tester)
 
 
 def test_errors_of_geojson_and_file_routes_are_documented_as_json(client: TestClient) -> None:

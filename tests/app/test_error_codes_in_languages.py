@@ -17,6 +17,7 @@ from qurb.app.web import create_app
 from qurb.kernel.errors import Conflict
 from qurb.kernel.i18n import say_in
 from qurb.platform.settings import Settings
+from tests.accounts import add_account, as_someone
 from tests.web_clients import TestClient
 
 LANGS = ("fr", "ar", "en")
@@ -120,9 +121,10 @@ def capped_client(scratch_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     """A local-mode app that plans campaigns of at most 3 communes and 2 days."""
     monkeypatch.setenv("QURB_MAX_CAMPAIGN_COMMUNES", "3")
     monkeypatch.setenv("QURB_MAX_CAMPAIGN_DAYS", "2")
-    app = create_app(Settings(database_url=scratch_db, local_mode=True, default_user="tester"))
+    app = create_app(Settings(database_url=scratch_db))
+    tester = add_account(app.state.qurb.factory, "tester")
     with TestClient(app, raise_server_exceptions=False) as client:
-        yield client
+        yield as_someone(client, tester)
 
 
 def test_a_caravan_cap_reads_in_three_languages(capped_client: TestClient) -> None:

@@ -53,7 +53,11 @@ def test_a_404_reads_in_three_languages(read_client: TestClient) -> None:
     assert read_client.get("/api/nowhere").json()["error"] == "Not Found"
 
 
-def test_request_validation_and_read_only_in_three_languages(read_client: TestClient) -> None:
+FR_SIGN_IN = "connectez-vous d'abord"
+AR_SIGN_IN = "سجّل الدخول أولا"
+
+
+def test_request_validation_and_signing_in_in_three_languages(read_client: TestClient) -> None:
     bad = _in(read_client, "fr", "GET", "/api/facilities", params={"limit": "many"})
     assert bad.status_code == 422
     assert bad.json()["error"] == "requête invalide : limit ; rien n'a été écrit"
@@ -67,11 +71,11 @@ def test_request_validation_and_read_only_in_three_languages(read_client: TestCl
         lang: _in(read_client, lang, "POST", "/api/facilities/essp-x/close", json={})
         for lang in ("fr", "ar", "en")
     }
-    assert {r.status_code for r in forbidden.values()} == {403}
-    assert forbidden["fr"].json()["error"].startswith("les modifications sont désactivées")
-    assert forbidden["ar"].json()["error"].startswith("التعديل معطَّل على هذا الخادم")
-    assert forbidden["en"].json()["error"].startswith("editing is off on this server")
-    assert {r.json()["code"] for r in forbidden.values()} == {"read_only"}
+    assert {r.status_code for r in forbidden.values()} == {401}
+    assert forbidden["fr"].json()["error"] == FR_SIGN_IN
+    assert forbidden["ar"].json()["error"] == AR_SIGN_IN
+    assert forbidden["en"].json()["error"] == "sign in first"
+    assert {r.json()["code"] for r in forbidden.values()} == {"auth_required"}
 
 
 def test_a_bad_facility_row_reads_in_three_languages(edit_client: TestClient) -> None:
@@ -215,14 +219,16 @@ def test_a_file_that_cannot_be_read_in_three_languages(
     assert "x.csv : fichier introuvable" in " ".join(missing.output.split())
 
 
-def test_other_404s_read_in_the_language_asked(read_client: TestClient) -> None:
+def test_other_404s_read_in_the_language_asked(
+    read_client: TestClient, admin_client: TestClient
+) -> None:
     layer = _in(read_client, "fr", "GET", "/api/layers/douars").json()
     assert layer["code"] == "no_layer"
     assert layer["error"].startswith("aucune couche 'douars' ; couches : ")
-    scenario = _in(read_client, "ar", "GET", "/api/scenarios/nope").json()
+    scenario = _in(admin_client, "ar", "GET", "/api/scenarios/nope").json()
     assert scenario["error"] == "لا يوجد سيناريو 'nope': انظر `qurb scenarios list`"
     indicator = _in(read_client, "fr", "GET", "/api/indicators/population").json()
     assert indicator["error"].startswith("aucun indicateur 'population' ; indicateurs : ")
-    assert read_client.get("/api/scenarios/nope").json()["error"] == (
+    assert admin_client.get("/api/scenarios/nope").json()["error"] == (
         "no scenario 'nope': see `qurb scenarios list`"
     )

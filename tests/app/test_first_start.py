@@ -28,7 +28,7 @@ def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_first_start_prints_a_one_time_password_once(
     scratch_db: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    app = create_app(Settings(database_url=scratch_db, local_mode=False))
+    app = create_app(Settings(database_url=scratch_db))
     first_start(app.state.qurb)
     said = capsys.readouterr().err
     found = re.search(r"one-time password, shown this once: (\S+)", said)
@@ -66,7 +66,7 @@ def test_qurb_admin_password_sets_it(
     scratch_db: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(ADMIN_PASSWORD_ENV, "chosen by the operator")
-    app = create_app(Settings(database_url=scratch_db, local_mode=False))
+    app = create_app(Settings(database_url=scratch_db))
     first_start(app.state.qurb)
     said = capsys.readouterr().err
     assert "QURB_ADMIN_PASSWORD" in said and "chosen by the operator" not in said

@@ -32,7 +32,7 @@ def test_health_ok(read_client: TestClient) -> None:
 
 
 def test_health_503_when_the_schema_is_behind(scratch_db: str) -> None:
-    with TestClient(create_app(Settings(database_url=scratch_db, local_mode=False))) as client:
+    with TestClient(create_app(Settings(database_url=scratch_db))) as client:
         engine = make_engine(scratch_db)
         with engine.begin() as connection:
             connection.execute(text("UPDATE alembic_version SET version_num = '0003'"))
@@ -46,7 +46,7 @@ def test_health_503_when_the_database_is_gone(scratch_db: str, tmp_path: Path) -
     folder = tmp_path / "gone"
     folder.mkdir()
     shutil.copyfile(scratch_db.removeprefix("sqlite:///"), folder / "qurb.sqlite")
-    app = create_app(Settings(database_url=f"sqlite:///{folder / 'qurb.sqlite'}", local_mode=False))
+    app = create_app(Settings(database_url=f"sqlite:///{folder / 'qurb.sqlite'}"))
     with TestClient(app) as client:
         app.state.qurb.engine.dispose()
         shutil.rmtree(folder)  # not even a folder to create it again in
@@ -62,7 +62,7 @@ def _log_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, object]]:
 def test_a_request_is_logged_with_its_id(
     national_db_file: tuple[Path, InitReport], caplog: pytest.LogCaptureFixture
 ) -> None:
-    settings = Settings(database_url=f"sqlite:///{national_db_file[0]}", local_mode=False)
+    settings = Settings(database_url=f"sqlite:///{national_db_file[0]}")
     with TestClient(create_app(settings)) as client, caplog.at_level(logging.INFO, "qurb"):
         given = client.get("/api/facilities/999999", headers={"X-Request-ID": "abc-123"})
         made = client.get("/health", headers={"X-Request-ID": "bad id; " * 20})
@@ -86,7 +86,7 @@ def test_a_request_is_logged_with_its_id(
 def test_a_500_carries_its_request_id_and_so_does_its_log_line(
     scratch_db: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    app = create_app(Settings(database_url=scratch_db, local_mode=False))
+    app = create_app(Settings(database_url=scratch_db))
 
     @app.get("/test-bug")
     def bug() -> None:

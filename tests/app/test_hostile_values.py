@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from qurb.app.web import create_app
 from qurb.platform.settings import Settings
 from qurb.registry._tables import FacilityRow
+from tests.accounts import add_account, as_someone
 from tests.caravan_requests import campaign
 from tests.regions import HP_TIZGUI, OULED_AMAR, SMALL_FACILITIES, TIZGUI
 from tests.web_clients import TestClient
@@ -92,9 +93,10 @@ def client(
 ) -> Iterator[TestClient]:
     small_region_db()
     url = region_engine.url.render_as_string(hide_password=False)
-    app = create_app(Settings(database_url=url, local_mode=True, default_user="tester"))
+    app = create_app(Settings(database_url=url))
+    tester = add_account(app.state.qurb.factory, "tester")
     with TestClient(app) as client:
-        yield client
+        yield as_someone(client, tester)
 
 
 def _count(engine: Engine) -> int:

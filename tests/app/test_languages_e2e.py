@@ -26,7 +26,13 @@ def _switch(page: Any, lang: str, ready: str) -> None:
 
 def test_a_refused_record_in_three_languages(page) -> None:  # type: ignore[no-untyped-def]
     body = campaign(date.today() + timedelta(days=14))
-    plan = httpx.post(f"{page.base}/api/caravans", json=body, params={"seed": 1}, timeout=120)
+    plan = httpx.post(
+        f"{page.base}/api/caravans",
+        json=body,
+        params={"seed": 1},
+        headers=page.auth,
+        timeout=120,
+    )
     assert plan.status_code == 200, plan.text
     cid = plan.json()["id"]
     first = plan.json()["days"][0]["stops"][0]

@@ -20,7 +20,13 @@ IFRANE = "03.271"
 
 def test_every_page_at_phone_and_laptop_size_in_french_and_arabic(page) -> None:  # type: ignore[no-untyped-def]
     body = campaign(date.today() + timedelta(days=14))
-    response = httpx.post(f"{page.base}/api/caravans", json=body, params={"seed": 1}, timeout=120)
+    response = httpx.post(
+        f"{page.base}/api/caravans",
+        json=body,
+        params={"seed": 1},
+        headers=page.auth,
+        timeout=120,
+    )
     assert response.status_code == 200, response.text
     plan = response.json()
     cid = plan["id"]

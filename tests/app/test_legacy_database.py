@@ -27,6 +27,7 @@ import qurb
 from qurb.app.cli import app as cli
 from qurb.app.web import create_app
 from qurb.platform.settings import Settings
+from tests.accounts import add_account, as_someone
 
 with warnings.catch_warnings():  # Starlette prefers httpx2; httpx is what is installed
     warnings.simplefilter("ignore")
@@ -116,9 +117,10 @@ def qurb_json(legacy: dict[str, Any], *args: str) -> Any:
 
 @pytest.fixture(scope="module")
 def api(legacy: dict[str, Any]) -> Iterator[TestClient]:
-    application = create_app(Settings(database_url=legacy["url"], local_mode=False))
+    application = create_app(Settings(database_url=legacy["url"]))
+    reader = add_account(application.state.qurb.factory, "reader")  # an administrator
     with TestClient(application) as client:
-        yield client
+        yield as_someone(client, reader)
 
 
 def test_upgrade_brings_the_schema_to_head_and_loads_nothing_again(

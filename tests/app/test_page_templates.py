@@ -17,6 +17,7 @@ from qurb.caravans.model import AGE_BAND_CODES, RECORD_KINDS, SEXES
 from qurb.caravans.priority import PARTS
 from qurb.kernel.definitions import FigureDefinition, FigureKind
 from qurb.platform.settings import Settings
+from tests.accounts import add_account, as_someone
 from tests.caravan_requests import campaign
 from tests.web_clients import TestClient
 
@@ -36,13 +37,13 @@ def _config(page: str) -> dict[str, Any]:
 def hostile_client(scratch_db: str) -> Any:
     settings = Settings(
         database_url=scratch_db,
-        local_mode=True,
-        default_user=HOSTILE,
         tile_url="https://tiles.example.org/{z}/{x}/{y}.png",
         tile_attribution=HOSTILE,
     )
-    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
-        yield client
+    app = create_app(settings)
+    tester = add_account(app.state.qurb.factory, "tester")
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield as_someone(client, tester)
 
 
 def test_the_report_page_reads_in_the_language_asked(hostile_client) -> None:
@@ -78,7 +79,6 @@ def test_the_configuration_block_holds_any_text_and_cannot_be_closed(hostile_cli
         assert page.count("</script>") == page.count("<script"), path
         assert "<script>alert" not in page, path
         assert _config(page)["tileAttribution"] == HOSTILE, path
-    assert _config(hostile_client.get("/").text)["defaultUser"] == HOSTILE
     assert _config(hostile_client.get("/sheet/03.271").text) == {"code": "03.271"}
 
 

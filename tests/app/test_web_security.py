@@ -15,6 +15,7 @@ from qurb.app.dataset import InitReport
 from qurb.app.schema import SCHEMA_REVISION
 from qurb.app.web import create_app
 from qurb.platform.settings import Settings
+from tests.accounts import add_account, as_someone
 from tests.web_clients import TestClient
 
 NEW_FACILITY = {"name": "Douar Test", "category": "DR", "commune": "Ain Bida", "reason": "new"}
@@ -22,13 +23,15 @@ NEW_FACILITY = {"name": "Douar Test", "category": "DR", "commune": "Ain Bida", "
 
 @pytest.fixture
 def app(scratch_db: str) -> FastAPI:
-    return create_app(Settings(database_url=scratch_db, local_mode=True, default_user="tester"))
+    return create_app(Settings(database_url=scratch_db))
 
 
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
+    """A script acting as `tester`, an administrator (a token: no cookie, no CSRF)."""
+    tester = add_account(app.state.qurb.factory, "tester")
     with TestClient(app, raise_server_exceptions=False) as client:
-        yield client
+        yield as_someone(client, tester)
 
 
 def test_a_foreign_host_is_refused(client: TestClient) -> None:
@@ -41,7 +44,6 @@ def test_a_foreign_host_is_refused(client: TestClient) -> None:
 def test_the_public_url_names_the_allowed_host(national_db_file: tuple[Path, InitReport]) -> None:
     settings = Settings(
         database_url=f"sqlite:///{national_db_file[0]}",
-        local_mode=False,
         public_url="https://carte.example.ma",
     )
     with TestClient(create_app(settings), base_url="https://carte.example.ma") as client:
@@ -65,7 +67,6 @@ def test_behind_a_trusted_proxy_the_forwarded_host_counts(
 ) -> None:
     settings = Settings(
         database_url=f"sqlite:///{national_db_file[0]}",
-        local_mode=False,
         public_url="https://carte.example.ma",
     )
     proxied = {"Host": "127.0.0.1:8000", "X-Forwarded-Host": "carte.example.ma"}
@@ -122,7 +123,6 @@ def test_every_answer_carries_the_security_headers(client: TestClient, path: str
 def test_the_tile_host_is_allowed_for_images(national_db_file: tuple[Path, InitReport]) -> None:
     settings = Settings(
         database_url=f"sqlite:///{national_db_file[0]}",
-        local_mode=False,
         tile_url="https://tiles.example.org/{z}/{x}/{y}.png",
     )
     with TestClient(create_app(settings)) as client:

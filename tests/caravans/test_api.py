@@ -1,9 +1,9 @@
-"""The caravan endpoints: plan (saved only in local mode), outputs, notices, records,
-report and referrals, with their bad inputs.
+"""The caravan endpoints: plan (a caravan coordinator of the region), outputs, notices
+(public), records, report and referrals (the coordinator), with their bad inputs.
 
-One private copy of the national database serves the whole module: a local-mode app and
-a read-only app on the same file, so that what the read-only app does (or does not)
-write is seen by both. Planning takes seconds: the campaigns are planned once each."""
+One private copy of the national database serves the whole module: one app, asked by a
+coordinator of Fès-Meknès (a token) and by nobody, so that what nobody may not do is seen
+not done. Planning takes seconds: the campaigns are planned once each."""
 
 from __future__ import annotations
 
@@ -15,10 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 
 from qurb.app.dataset import InitReport
 from qurb.app.web import create_app
+from qurb.identity.permissions import Role
+from qurb.identity.scopes import Scope
 from qurb.platform.settings import Settings
+from tests.accounts import Someone, add_account, as_someone
 from tests.caravan_requests import campaign
 from tests.web_clients import TestClient
 
@@ -36,15 +40,26 @@ def database(
 
 
 @pytest.fixture(scope="module")
-def editor(database: str) -> Iterator[TestClient]:
-    app = create_app(Settings(database_url=database, local_mode=True, default_user="tester"))
-    with TestClient(app) as client:
-        yield client
+def app(database: str) -> FastAPI:
+    return create_app(Settings(database_url=database))
 
 
 @pytest.fixture(scope="module")
-def reader(database: str) -> Iterator[TestClient]:
-    app = create_app(Settings(database_url=database, local_mode=False))
+def coordinator(app: FastAPI) -> Someone:
+    """A caravan coordinator of Fès-Meknès (03), Boulemane's region."""
+    factory = app.state.qurb.factory
+    return add_account(factory, "coordinator", Role.CARAVAN_COORDINATOR, Scope(territories=["03"]))
+
+
+@pytest.fixture(scope="module")
+def editor(app: FastAPI, coordinator: Someone) -> Iterator[TestClient]:
+    with TestClient(app) as client:
+        yield as_someone(client, coordinator)
+
+
+@pytest.fixture(scope="module")
+def reader(app: FastAPI) -> Iterator[TestClient]:
+    """Nobody signed in."""
     with TestClient(app) as client:
         yield client
 
@@ -77,7 +92,9 @@ def _stops(plan: dict[str, Any]) -> list[dict[str, Any]]:
     return [s for day in plan["days"] for s in day["stops"]]
 
 
-def test_plan_is_saved_in_local_mode(editor: TestClient, saved: dict[str, Any]) -> None:
+def test_plan_is_saved_by_its_coordinator(
+    editor: TestClient, saved: dict[str, Any], coordinator: Someone
+) -> None:
     assert saved["id"].startswith("cv-")
     stops = _stops(saved)
     assert stops and saved["totals"]["visits"] == len(stops)
@@ -101,17 +118,21 @@ def test_plan_is_saved_in_local_mode(editor: TestClient, saved: dict[str, Any]) 
     assert body["spec"]["territory"] == "03.131" and body["spec"]["units"][0]["name"]
     listed = editor.get("/api/caravans").json()
     mine = next(c for c in listed if c["id"] == saved["id"])
-    assert mine["visits"] == len(stops) and mine["created_by"] == "tester"
+    assert mine["visits"] == len(stops) and mine["created_by"] == str(coordinator.account_id)
 
 
-def test_read_only_plans_nothing(
-    reader: TestClient, saved: dict[str, Any], future: dict[str, Any]
+def test_nobody_and_a_coordinator_of_another_region_plan_nothing(
+    app: FastAPI, reader: TestClient, saved: dict[str, Any], future: dict[str, Any]
 ) -> None:
     before = reader.get("/api/caravans").json()
     assert saved["id"] in [c["id"] for c in before]
     response = reader.post("/api/caravans", json=future, params={"seed": 1})
-    assert response.status_code == 403, response.text
-    assert "read-only" in response.json()["error"]
+    assert (response.status_code, response.json()["code"]) == (401, "auth_required")
+    tanger = add_account(
+        app.state.qurb.factory, "tanger", Role.CARAVAN_COORDINATOR, Scope(territories=["01"])
+    )
+    response = reader.post("/api/caravans", json=future, headers=tanger.headers)
+    assert (response.status_code, response.json()["code"]) == (403, "outside_scope")
     assert reader.get("/api/caravans").json() == before
 
 
@@ -127,10 +148,15 @@ def test_the_same_campaign_and_seed_plan_the_same_visits(
     ]
 
 
-def test_read_only_refuses_records(reader: TestClient, saved: dict[str, Any]) -> None:
+def test_nobody_records(reader: TestClient, saved: dict[str, Any]) -> None:
     row = {"stop": 1, "kind": "consultation", "item": "general_medicine", "count": 3}
     response = reader.post(f"/api/caravans/{saved['id']}/records", json={"rows": [row]})
-    assert response.status_code == 403 and "read-only" in response.json()["error"]
+    assert (response.status_code, response.json()["code"]) == (401, "auth_required")
+    # The records and the report are not public: the page asks to sign in.
+    assert reader.get(f"/api/caravans/{saved['id']}/report").status_code == 401
+    page = reader.get(f"/caravans/{saved['id']}/report", follow_redirects=False)
+    assert page.status_code == 303
+    assert page.headers["location"] == f"/sign-in?next=/caravans/{saved['id']}/report"
 
 
 def test_bad_campaigns_are_422_naming_the_field(editor: TestClient, future: dict[str, Any]) -> None:
@@ -155,22 +181,22 @@ def test_bad_campaigns_are_422_naming_the_field(editor: TestClient, future: dict
     assert editor.get("/api/caravans").json() == before  # nothing was saved
 
 
-def test_unknown_campaign_is_404(reader: TestClient) -> None:
-    for url in (
-        f"/api/caravans/{UNKNOWN}",
-        f"/api/caravans/{UNKNOWN}/routes.geojson",
-        f"/api/caravans/{UNKNOWN}/calendar.ics",
-        f"/api/caravans/{UNKNOWN}/plan.csv",
-        f"/api/caravans/{UNKNOWN}/report",
-        f"/caravans/{UNKNOWN}",
-        f"/caravans/{UNKNOWN}/report",
-        f"/caravans/{UNKNOWN}/notice/03.131.07.09",
+def test_unknown_campaign_is_404(reader: TestClient, editor: TestClient) -> None:
+    for client, url in (
+        (reader, f"/api/caravans/{UNKNOWN}"),
+        (reader, f"/api/caravans/{UNKNOWN}/routes.geojson"),
+        (reader, f"/api/caravans/{UNKNOWN}/calendar.ics"),
+        (reader, f"/api/caravans/{UNKNOWN}/plan.csv"),
+        (editor, f"/api/caravans/{UNKNOWN}/report"),
+        (reader, f"/caravans/{UNKNOWN}"),
+        (editor, f"/caravans/{UNKNOWN}/report"),
+        (reader, f"/caravans/{UNKNOWN}/notice/03.131.07.09"),
     ):
-        assert reader.get(url).status_code == 404, url
+        assert client.get(url).status_code == 404, url
     assert UNKNOWN in reader.get(f"/api/caravans/{UNKNOWN}").json()["error"]
     page = reader.get(f"/caravans/{UNKNOWN}").text
     assert f"Campagne inconnue : {UNKNOWN}" in page  # French by default
-    arabic = reader.get(f"/caravans/{UNKNOWN}/report", headers={"Accept-Language": "ar"}).text
+    arabic = editor.get(f"/caravans/{UNKNOWN}/report", headers={"Accept-Language": "ar"}).text
     assert f"حملة غير معروفة: {UNKNOWN}" in arabic and 'dir="rtl"' in arabic
     english = reader.get(f"/caravans/{UNKNOWN}/notice/03.131.07.09?lang=en").text
     assert f"Unknown campaign: {UNKNOWN}" in english and 'lang="en"' in english
@@ -327,7 +353,7 @@ def test_pages(reader: TestClient, saved: dict[str, Any]) -> None:
     assert listing.status_code == 200 and "/static/js/caravan.js" in listing.text
     page = reader.get(f"/caravans/{saved['id']}")
     assert page.status_code == 200
-    assert f'"campaignId": "{saved["id"]}"' in page.text and '"localMode": false' in page.text
+    assert f'"campaignId": "{saved["id"]}"' in page.text
     assert "/static/vendor/leaflet/leaflet.js" in page.text
     assert 'href="/caravans"' in reader.get("/").text
 

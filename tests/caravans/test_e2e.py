@@ -11,13 +11,20 @@ from typing import Any
 
 import httpx
 
+from tests.browser import TOKEN_HEADERS
 from tests.caravan_requests import campaign
 from tests.environment import ARTIFACTS
 
 
 def _plan(base: str) -> dict[str, Any]:
     body = campaign(date.today() + timedelta(days=14))
-    response = httpx.post(f"{base}/api/caravans", json=body, params={"seed": 1}, timeout=120)
+    response = httpx.post(
+        f"{base}/api/caravans",
+        json=body,
+        params={"seed": 1},
+        headers=TOKEN_HEADERS[base],
+        timeout=120,
+    )
     assert response.status_code == 200, response.text
     plan: dict[str, Any] = response.json()
     assert plan["id"]

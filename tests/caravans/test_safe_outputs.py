@@ -21,6 +21,7 @@ from icalendar.parser import unescape_backslash
 from qurb.app.dataset import InitReport
 from qurb.app.web import create_app
 from qurb.platform.settings import Settings
+from tests.accounts import add_account, as_someone
 from tests.caravan_requests import campaign
 from tests.web_clients import TestClient
 
@@ -33,9 +34,10 @@ def editor(
 ) -> Iterator[TestClient]:
     path = tmp_path_factory.mktemp("caravan-names") / "qurb.sqlite"
     shutil.copyfile(national_db_file[0], path)
-    settings = Settings(database_url=f"sqlite:///{path}", local_mode=True, default_user="t")
-    with TestClient(create_app(settings)) as client:
-        yield client
+    app = create_app(Settings(database_url=f"sqlite:///{path}"))
+    tester = add_account(app.state.qurb.factory, "tester")
+    with TestClient(app) as client:
+        yield as_someone(client, tester)
 
 
 def saved(editor: TestClient, body: dict[str, Any]) -> str:

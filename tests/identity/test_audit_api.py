@@ -32,7 +32,7 @@ from tests.web_clients import TestClient
 @pytest.fixture
 def web(db: Db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     monkeypatch.setenv(KEY_FILE_VARIABLE, str(tmp_path / "audit.key"))
-    settings = Settings(database_url=db.url, local_mode=False)
+    settings = Settings(database_url=db.url)
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         yield client
 

@@ -23,7 +23,7 @@ NEW_PASSWORD = "a brand new passphrase"
 def app_settings(db: Db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     # The server signs the audit head with the key the tests' writes used.
     monkeypatch.setenv(KEY_FILE_VARIABLE, str(tmp_path / "audit.key"))
-    return Settings(database_url=db.url, local_mode=False)
+    return Settings(database_url=db.url)
 
 
 @pytest.fixture

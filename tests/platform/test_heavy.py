@@ -30,12 +30,13 @@ from qurb.platform.http import HeavyDep
 from qurb.platform.job_slots import JobSlotRow, JobSlots
 from qurb.platform.settings import Settings
 from tests import heavy_jobs
+from tests.accounts import add_account, as_someone
 from tests.web_clients import TestClient
 
 
 def _heavy_app(url: str, tmp: Path, **settings: Any) -> FastAPI:
     """The Qurb app on `url`, with routes that run the test jobs as heavy work."""
-    app = create_app(Settings(database_url=url, local_mode=True, **settings))
+    app = create_app(Settings(database_url=url, **settings))
 
     @app.post("/test/pid")
     async def pid(http: Request, heavy: HeavyDep) -> dict[str, int]:
@@ -229,8 +230,10 @@ def test_errors_cross_the_process_boundary_whole(error: QurbError) -> None:
 
 @pytest.fixture
 def national_editor(scratch_db: str) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(database_url=scratch_db, local_mode=True))) as client:
-        yield client
+    app = create_app(Settings(database_url=scratch_db))
+    tester = add_account(app.state.qurb.factory, "tester")
+    with TestClient(app) as client:
+        yield as_someone(client, tester)
 
 
 def test_a_campaign_over_the_caps_is_refused_before_any_work(

@@ -44,7 +44,7 @@ def test_facility_pages_count_like_the_database(read_client, national_session: S
     assert named["total"] == sum(1 for r in expected if "hassan" in r.name.lower())
 
 
-def test_facility_geojson_detail_and_history(read_client) -> None:
+def test_facility_geojson_detail_and_history(read_client, admin_client) -> None:
     collection = read_client.get(
         "/api/facilities.geojson", params={"territory": FES, "sector": "all", "limit": 5000}
     )
@@ -58,7 +58,9 @@ def test_facility_geojson_detail_and_history(read_client) -> None:
     lon, lat = feature["geometry"]["coordinates"]
     one = read_client.get(f"/api/facilities/{feature['id']}").json()
     assert (one["lon"], one["lat"]) == (lon, lat) and one["commune_name_fr"]
-    history = read_client.get(f"/api/facilities/{feature['id']}/history").json()
+    # The history names who made each change: for accounts only, not for the public.
+    assert read_client.get(f"/api/facilities/{feature['id']}/history").status_code == 401
+    history = admin_client.get(f"/api/facilities/{feature['id']}/history").json()
     assert [h["action"] for h in history] == ["create"]
     assert read_client.get("/api/facilities/no-such-id").status_code == 404
     assert read_client.get("/api/facilities", params={"category": "XX"}).status_code == 422

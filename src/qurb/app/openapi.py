@@ -1,11 +1,17 @@
 """The OpenAPI document as the API answers: an error is JSON (`ErrorBody`) on every route,
-a GeoJSON, CSV or iCalendar route too, whatever media type its success has."""
+a GeoJSON, CSV or iCalendar route too, whatever media type its success has; who may call
+each route (its security requirement: a personal token or the session cookie, with the
+permission it needs), and the 401 and 403 that follow."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from qurb.platform.access import Access, declarations
+from qurb.platform.schemas import ErrorBody
 
 JSON = "application/json"
 
@@ -24,12 +30,85 @@ def errors_as_json(spec: dict[str, Any]) -> dict[str, Any]:
     return spec
 
 
-def install_openapi(app: FastAPI) -> None:
+SCHEMES = {
+    "token": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A personal API token (`qurb_…`): `qurb login`, or /api/auth/tokens.",
+    },
+    "session": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "qurb_session",
+        "description": "A browser's session (/api/auth/sign-in); its writes also carry the "
+        "session's CSRF token in `X-CSRF-Token`.",
+    },
+}
+WRITES = ("post", "put", "patch", "delete")
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {JSON: {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+    }
+
+
+def _secure(operation: dict[str, Any], method: str, access: Access) -> None:
+    responses = operation.setdefault("responses", {})
+    # Any request may carry a token the server refuses (unknown, expired, revoked).
+    responses.setdefault(
+        "401",
+        _error(
+            "A token unknown, expired or revoked, or nobody "
+            "signed in where the route needs an account."
+        ),
+    )
+    if access.public and method not in WRITES:
+        return
+    responses.setdefault(
+        "403",
+        _error(
+            "The account may not do this (`account_not_allowed`), "
+            "not over this object (`outside_scope`), must change "
+            "its password first; or a write without the session's "
+            "CSRF token or from another origin."
+        ),
+    )
+    if access.public:
+        return
+    scopes = [access.permission] if access.permission else []
+    operation["security"] = [{"token": scopes}, {"session": scopes}]
+    needs = access.describe()
+    operation["description"] = (operation.get("description", "") + f"\n\nWho: {needs}.").strip()
+
+
+def with_security(spec: dict[str, Any], routes: list[APIRoute]) -> dict[str, Any]:
+    """Each operation's security requirement and 401/403, from its route's declaration."""
+    spec.setdefault("components", {})["securitySchemes"] = SCHEMES
+    schemas = spec["components"].setdefault("schemas", {})
+    if "ErrorBody" not in schemas:  # every router names it today; stay whole if one does not
+        body = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(body.pop("$defs", {}))
+        schemas["ErrorBody"] = body
+    for route in routes:
+        item = spec.get("paths", {}).get(route.path_format)
+        found = declarations(route.dependant)
+        if item is None or len(found) != 1:
+            continue
+        for method in route.methods or ():
+            operation = item.get(method.lower())
+            if operation is not None:
+                _secure(operation, method.lower(), found[0])
+    return spec
+
+
+def install_openapi(app: FastAPI, routes: list[APIRoute]) -> None:
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = errors_as_json(generate())
+            app.openapi_schema = with_security(errors_as_json(generate()), routes)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -70,8 +71,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.qurb = state
     install_error_handlers(app)
-    install_openapi(app)
-    for router in routers():
+    included = routers()
+    install_openapi(
+        app, [r for router in included for r in router.routes if isinstance(r, APIRoute)]
+    )
+    for router in included:
         app.include_router(router)
 
     @app.get("/docs", include_in_schema=False)

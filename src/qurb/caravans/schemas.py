@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from qurb.caravans.plan import CampaignPlan
 from qurb.caravans.summaries import StoredCampaign
@@ -27,6 +27,9 @@ class CampaignRead(BaseModel):
 
 
 class RecordsBody(BaseModel):
+    # Who records is the signed-in account: a `recorded_by` sent is refused, not ignored.
+    model_config = ConfigDict(extra="forbid")
+
     rows: list[VisitRecordRow] = Field(
         min_length=1,
         max_length=MAX_RECORD_ROWS,

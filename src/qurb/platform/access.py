@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends
+from fastapi.dependencies.models import Dependant
 
 ACCESS_ATTRIBUTE = "qurb_access"
 
@@ -46,6 +47,17 @@ def access_of(call: Any) -> Access | None:
     """The declaration a dependency carries (None if it is not one)."""
     found = getattr(call, ACCESS_ATTRIBUTE, None)
     return found if isinstance(found, Access) else None
+
+
+def declarations(dependant: Dependant) -> list[Access]:
+    """Every declaration in a route's dependencies (a route has exactly one)."""
+    found: list[Access] = []
+    for child in dependant.dependencies:
+        access = access_of(child.call)
+        if access is not None:
+            found.append(access)
+        found += declarations(child)
+    return found
 
 
 def _public() -> None:

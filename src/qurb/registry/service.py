@@ -288,12 +288,10 @@ def _facility(row: FacilityRow) -> Facility:
 
 def _who(entry: AuditEntry, usernames: Mapping[int, str]) -> str:
     """How the history names an author: an account by its username (as it is now: an
-    anonymised account's is `anonymised-<id>`), a name given before sign-in existed as
-    `unverified:<name>`, a local or system actor by its name."""
+    anonymised account's is `anonymised-<id>`); any other actor by its name (a name given
+    before sign-in existed was moved in as `unverified:<name>`)."""
     if entry.actor_kind == ActorKind.ACCOUNT:
         return usernames.get(int(entry.actor), f"account {entry.actor}")
-    if entry.actor_kind == ActorKind.UNVERIFIED:
-        return f"unverified:{entry.actor}"
     return entry.actor
 
 

@@ -30,15 +30,24 @@ export async function getJSON(url) {
   return parse(await fetch(url, { headers: headers() }));
 }
 
-// A signed-in browser's writes carry its session's CSRF token (read once from /api/auth/me);
-// an anonymous page has none to send.
-let csrf = null;
-export async function csrfHeader() {
-  csrf ??= fetch("/api/auth/me", { headers: headers() })
+// Who the page is signed in as (read once from /api/auth/me): its permissions decide which
+// buttons it shows (the server checks each request again, over the object it touches);
+// its writes carry the session's CSRF token. Nobody: no permission, no token.
+let me = null;
+export function whoAmI() {
+  me ??= fetch("/api/auth/me", { headers: headers() })
     .then((answer) => (answer.ok ? answer.json() : null))
-    .then((me) => me?.csrf_token ?? null)
-    .catch(() => null);
-  const token = await csrf;
+    .catch(() => null)
+    .then((found) => found ?? { anonymous: true, permissions: [] });
+  return me;
+}
+
+export async function can(permission) {
+  return (await whoAmI()).permissions.includes(permission);
+}
+
+export async function csrfHeader() {
+  const token = (await whoAmI()).csrf_token;
   return token ? { "X-CSRF-Token": token } : {};
 }
 

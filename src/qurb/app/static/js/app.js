@@ -1,6 +1,6 @@
 // The map page: navigation (Morocco → region → province → commune), the choropleth, the
 // territory and facility panels, search, the language switch and registry editing.
-import { enc, getJSON } from "./api.js";
+import { can, enc, getJSON } from "./api.js";
 import { legendHTML, noteText, paintColours, palette, quantileBreaks } from "./choropleth.js";
 import { FacilityEditor } from "./editor.js";
 import { LANGS, escapeHtml, initialLang, label, lang, nameOf, num, setLang, t } from "./i18n.js";
@@ -9,6 +9,12 @@ import { accessSection, facilityPanel, territoryPanel } from "./panel.js";
 
 const e = escapeHtml;
 const config = JSON.parse(document.getElementById("qurb-config").textContent);
+// What the signed-in account may do (nobody: nothing but read the public map).
+const rights = {
+  edit: await can("registry.edit"),
+  history: await can("registry.read"),
+  referrals: await can("caravans.read"),
+};
 const $ = (selector) => document.querySelector(selector);
 const LAYER_LEVEL = { regions: "region", provinces: "province", communes: "commune" };
 // The API queries behind the panel's facility list and access table; the panel names them
@@ -226,7 +232,7 @@ function renderPanel() {
   if (state.facility) {
     panel.innerHTML = facilityPanel(state.facility.record, state.facility.history, {
       categoryName,
-      localMode: config.localMode,
+      canEdit: rights.edit,
       referrals: state.facility.referrals,
     });
   } else if (state.detail) {
@@ -235,20 +241,21 @@ function renderPanel() {
       facilities: state.facilities,
       facilitiesSource: `/api/facilities?territory={code}&${FACILITIES_QUERY}`,
       categoryName,
-      localMode: config.localMode,
+      canEdit: rights.edit,
     });
     fillAccess(state.detail.territory.code);
   }
-  if (!config.localMode) {
+  if (!rights.edit) {
     panel.insertAdjacentHTML("beforeend", `<p class="readonly">${t("edit.readonly")}</p>`);
   }
 }
 
 async function openFacility(id) {
+  // The history and the caravan referrals are for accounts that may read them.
   const [record, history, referrals] = await Promise.all([
     getJSON(`/api/facilities/${enc(id)}`),
-    getJSON(`/api/facilities/${enc(id)}/history`),
-    getJSON(`/api/facilities/${enc(id)}/referrals`),
+    rights.history ? getJSON(`/api/facilities/${enc(id)}/history`) : null,
+    rights.referrals ? getJSON(`/api/facilities/${enc(id)}/referrals`) : [],
   ]);
   state.facility = { record, history, referrals };
   renderPanel();
@@ -257,7 +264,6 @@ async function openFacility(id) {
 
 const editor = new FacilityEditor($("#editor"), {
   categories: [],
-  defaultUser: config.defaultUser,
   onSaved: async (saved) => {
     await openFacility(saved.id);
     state.layerKey && (await Promise.all([loadMarkers(), loadIndicator()]));

@@ -2,7 +2,7 @@
 // (/caravans/{id}): its map, calendar, communes not visited, priority, documents and, in
 // local mode, the record of what the visits gave.
 /* global L */
-import { ApiError, enc, getJSON, send } from "./api.js";
+import { ApiError, can, enc, getJSON, send } from "./api.js";
 import { paintColours } from "./choropleth.js";
 import { dataCredit } from "./credit.js";
 import { escapeHtml, initialLang, lang, locale, nameOf, num, setLang, t } from "./i18n.js";
@@ -23,6 +23,8 @@ function reasonText(d) {
 
 const e = escapeHtml;
 const config = JSON.parse(document.getElementById("qurb-config").textContent);
+// What the signed-in account may do here (the server checks it again over the campaign).
+const rights = { plan: await can("caravans.plan"), record: await can("caravans.record") };
 const root = document.getElementById("caravan");
 const COLOURS = ["#1565c0", "#c62828", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f", "#5d4037", "#ad1457"];
 
@@ -98,7 +100,7 @@ async function renderList() {
         <th>${t("caravan.col.dates")}</th><th class="num">${t("caravan.col.visits")}</th><th>${t("caravan.col.created")}</th></tr></thead>
         <tbody>${rows}</tbody></table></div>`
     : `<p>${t("caravan.none")}</p>`;
-  const form = config.localMode
+  const form = rights.plan
     ? `<section id="cv-new" class="no-print"><h2>${t("caravan.new")}</h2>
         <p>${t("caravan.new.help")}</p>
         <form id="cv-new-form" novalidate>
@@ -178,7 +180,7 @@ function renderHead(plan) {
       }),
     )}</p>
     <p class="meta">${t("caravan.partners")} : ${e(c.partners.map((p) => p.name).join(", ") || "—")}</p>
-    ${config.localMode ? "" : `<p class="meta readonly">${t("caravan.readonly")}</p>`}`;
+    ${rights.record ? "" : `<p class="meta readonly">${t("caravan.readonly")}</p>`}`;
 }
 
 function renderLinks(plan) {
@@ -413,7 +415,7 @@ function keepForm() {
 
 function renderRecord(plan) {
   const section = document.getElementById("cv-record");
-  if (!config.localMode) {
+  if (!rights.record) {
     section.innerHTML = "";
     return;
   }

@@ -25,10 +25,9 @@ function numberOrNull(value) {
 }
 
 export class FacilityEditor {
-  constructor(dialog, { categories, defaultUser, onSaved }) {
+  constructor(dialog, { categories, onSaved }) {
     this.dialog = dialog;
     this.categories = categories;
-    this.defaultUser = defaultUser;
     this.onSaved = onSaved;
   }
 
@@ -38,7 +37,6 @@ export class FacilityEditor {
       <div class="errors" role="alert" hidden></div>
       ${body}
       ${field("reason", "form.reason")}
-      ${field("changed_by", "form.by", { value: this.defaultUser })}
       <div class="actions"><button type="submit" class="primary" data-action="save">${t("form.save")}</button>
       <button type="button" data-action="cancel">${t("form.cancel")}</button></div></form>`;
     const form = this.dialog.querySelector("form");
@@ -46,7 +44,7 @@ export class FacilityEditor {
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const data = Object.fromEntries(new FormData(form).entries());
-      const note = { reason: data.reason || null, changed_by: data.changed_by || null };
+      const note = { reason: data.reason || null };
       try {
         const saved = await submit(data, note);
         this.dialog.close();

@@ -1,5 +1,6 @@
 // The side panel: a territory (census, pyramid, offer, gaps, facilities, access slot) or
-// one facility (its record and its change history, with the edit buttons in local mode).
+// one facility (its record and its change history, with the edit buttons for an account that
+// may edit the registry).
 import { locationText } from "./map.js";
 import { pyramidSVG } from "./pyramid.js";
 import { date, escapeHtml, label, lang, nameOf, num, pct, t } from "./i18n.js";
@@ -216,9 +217,9 @@ export function distanceTable(report) {
     <p class="source">${e(note)}</p>`;
 }
 
-export function territoryPanel(detail, { gaps, facilities, facilitiesSource, categoryName, localMode }) {
+export function territoryPanel(detail, { gaps, facilities, facilitiesSource, categoryName, canEdit }) {
   const u = detail.territory;
-  const canAdd = localMode && (u.level === "commune" || u.level === "arrondissement");
+  const canAdd = canEdit && (u.level === "commune" || u.level === "arrondissement");
   return `<article class="territory" data-code="${e(u.code)}">
     <header>
       <p class="level">${t(`level.${u.level}`)} · <span class="code">${e(u.code)}</span></p>
@@ -256,10 +257,10 @@ function changeLines(change) {
   return `<ul class="changes">${fields}</ul>${change.reason ? `<p class="reason">${e(change.reason)}</p>` : ""}`;
 }
 
-export function facilityPanel(facility, history, { categoryName, localMode, referrals = [] }) {
+export function facilityPanel(facility, history, { categoryName, canEdit, referrals = [] }) {
   const f = facility;
   const unknownOr = (v) => (v === null || v === undefined ? t("unknown") : num(v));
-  const events = [...history]
+  const events = [...(history ?? [])]
     .reverse()
     .map(
       (c) => `<li class="change" data-action="${e(c.action)}">
@@ -273,7 +274,7 @@ export function facilityPanel(facility, history, { categoryName, localMode, refe
          <button type="button" data-action="close-facility">${t("facility.close")}</button></div>`,
     closed: `<div class="actions"><button type="button" data-action="reopen-facility">${t("facility.reopen")}</button></div>`,
   };
-  const edit = localMode ? (actions[f.status] ?? "") : "";
+  const edit = canEdit ? (actions[f.status] ?? "") : "";
   return `<article class="facility" data-id="${e(f.id)}">
     <button type="button" class="link back" data-action="back">← ${t("panel.back")}</button>
     <header><p class="level">${e(categoryName(f.category))} · <span class="code">${e(f.id)}</span></p>
@@ -303,8 +304,8 @@ export function facilityPanel(facility, history, { categoryName, localMode, refe
               .join("")}</table>`
           : `<p>${t("facility.referrals.none")}</p>`
       }</section>
-    <section data-section="history"><h3>${t("facility.history")}</h3>
-      ${events ? `<ol class="history">${events}</ol>` : `<p>${t("facility.history.none")}</p>`}</section>
+    ${history === null ? "" : `<section data-section="history"><h3>${t("facility.history")}</h3>
+      ${events ? `<ol class="history">${events}</ol>` : `<p>${t("facility.history.none")}</p>`}</section>`}
   </article>`;
 }
 
