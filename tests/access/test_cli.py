@@ -7,6 +7,7 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from qurb.app.cli import app
@@ -148,6 +149,7 @@ def test_referral_flags(scratch_db: str) -> None:
     assert rows and all(r["HP_beyond"] == (r["HP_minutes"] > 90) for r in rows)
 
 
+@pytest.mark.usefixtures("cli_token")
 def test_site_saves_a_scenario_and_compares(scratch_db: str) -> None:
     code, output = run(
         "site",

@@ -137,6 +137,7 @@ def test_plan_refuses_a_bad_file_naming_the_field(scratch_db: str, tmp_path: Pat
     assert code == 2 and "units[1] (U2).team: no team named 'C'" in output
 
 
+@pytest.mark.usefixtures("cli_token")
 def test_saved_campaign_listed_recorded_and_reported(
     scratch_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

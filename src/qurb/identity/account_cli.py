@@ -283,8 +283,10 @@ def reset_password_cmd(
     password_stdin: PasswordStdin = False,
     db: DbOption = None,
 ) -> None:
-    """Set a new password for an account, to be changed at its next sign-in (as the
-    token's account, or with --local-admin as whoever can write the database file)."""
+    """Set a new password for an account, to be changed at its next sign-in.
+
+    As the token's account, or with --local-admin as whoever can write the database file
+    (no token needed)."""
     password = _password(password_stdin)
     signer = _signer(db)
     with open_session(db) as session:
