@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from qurb.app.dataset import InitReport, init_database
 from qurb.data import read_bundled_csv
 from qurb.platform.database import make_engine, make_sessionmaker
+from tests.accounts import Someone, add_account
 from tests.environment import unavailable
 from tests.regions import SMALL_FACILITIES, SmallFacility, write_small_region
 
@@ -88,6 +89,21 @@ def scratch_factory(scratch_db: str) -> Iterator[sessionmaker[Session]]:
     engine = make_engine(scratch_db)
     yield make_sessionmaker(engine)
     engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _no_token_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test acts with a token from the environment it runs in."""
+    monkeypatch.delenv("QURB_TOKEN", raising=False)
+
+
+@pytest.fixture
+def cli_token(scratch_factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> Someone:
+    """An administrator, amina, whose personal token the command line acts with
+    (`$QURB_TOKEN`), on the scratch database."""
+    amina = add_account(scratch_factory, "amina")
+    monkeypatch.setenv("QURB_TOKEN", amina.token)
+    return amina
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

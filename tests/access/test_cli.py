@@ -7,6 +7,7 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from qurb.app.cli import app
@@ -148,6 +149,7 @@ def test_referral_flags(scratch_db: str) -> None:
     assert rows and all(r["HP_beyond"] == (r["HP_minutes"] > 90) for r in rows)
 
 
+@pytest.mark.usefixtures("cli_token")
 def test_site_saves_a_scenario_and_compares(scratch_db: str) -> None:
     code, output = run(
         "site",
@@ -278,3 +280,14 @@ def test_tier_filters_hospitals(scratch_db: str) -> None:
     }
     code, output = run("access", "nearest", "-t", "Rabat", "--tier", "nursing", "--db", scratch_db)
     assert code != 0 and "unknown tier" in output
+
+
+def test_site_saves_nothing_without_a_token(scratch_db: str) -> None:
+    """Saving a scenario acts as an account: without a token it is refused before the
+    solver runs, and nothing is saved."""
+    code, output = run(
+        "site", "-t", "Taza", "--level", "secondary", "--add", "1", "--db", scratch_db
+    )
+    assert code == 2 and "run `qurb login`" in output, output
+    code, output = run("scenarios", "list", "-f", "json", "--db", scratch_db)
+    assert code == 0 and json.loads(output)["rows"] == []

@@ -7,6 +7,7 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from qurb.app.cli import app
@@ -87,6 +88,7 @@ def test_territory_sheet(scratch_db: str) -> None:
     assert code == 0 and sheet["name_fr"] == "Ain Bida" and sheet["population_2024"] == 11_109
 
 
+@pytest.mark.usefixtures("cli_token")
 def test_facilities_geojson_and_import_errors(scratch_db: str, tmp_path: Path) -> None:
     code, output = run(
         "facilities",
@@ -108,6 +110,7 @@ def test_facilities_geojson_and_import_errors(scratch_db: str, tmp_path: Path) -
     assert code == 2 and "row 2, field 'category'" in output and "nothing was written" in output
 
 
+@pytest.mark.usefixtures("cli_token")
 def test_edit_and_history(scratch_db: str) -> None:
     code, output = run(
         "facilities", "--territory", "03.231.81.03", "-f", "json", "--db", scratch_db
@@ -119,8 +122,6 @@ def test_edit_and_history(scratch_db: str) -> None:
         facility["id"],
         "--beds",
         "6",
-        "--by",
-        "amina",
         "--reason",
         "survey",
         "--db",
@@ -169,6 +170,7 @@ def test_bad_values_are_refused_with_a_message_not_a_traceback(scratch_db: str) 
     assert code == 2 and "--by country is above Fès-Meknès" in output
 
 
+@pytest.mark.usefixtures("cli_token")
 def test_a_commune_named_like_its_province_is_found_as_a_commune(scratch_db: str) -> None:
     code, output = run(
         "facilities",
@@ -198,6 +200,7 @@ def test_a_commune_named_like_its_province_is_found_as_a_commune(scratch_db: str
     assert added["commune_code"] == "03.451.01.09"  # the urban commune, not the province
 
 
+@pytest.mark.usefixtures("cli_token")
 def test_import_reports_columns_it_does_not_read(scratch_db: str, tmp_path: Path) -> None:
     path = tmp_path / "extra.csv"
     path.write_text(
@@ -285,6 +288,7 @@ def test_facilities_changes_lists_a_move_as_one_line(scratch_db: str) -> None:
     assert diar["paired_by"] == "same name"
 
 
+@pytest.mark.usefixtures("cli_token")
 def test_services_are_edited_from_the_cli_with_history(scratch_db: str) -> None:
     fid = "hosp-03.231.01.01-al-ghassani"
     code, output = run(
@@ -295,8 +299,6 @@ def test_services_are_edited_from_the_cli_with_history(scratch_db: str) -> None:
         "oncology",
         "--remove-service",
         "delivery",
-        "--by",
-        "amina",
         "--reason",
         "maternity moved",
         "--db",
@@ -313,6 +315,7 @@ def test_services_are_edited_from_the_cli_with_history(scratch_db: str) -> None:
     assert code == 0 and "general_hospital" in output and "children_hospital" in output
 
 
+@pytest.mark.usefixtures("cli_token")
 def test_a_closed_facility_is_reopened_from_the_cli(scratch_db: str) -> None:
     fid = "essp-03.231.81.03-ain-bida"
     assert run("facilities", "close", fid, "--db", scratch_db)[0] == 0
@@ -321,9 +324,7 @@ def test_a_closed_facility_is_reopened_from_the_cli(scratch_db: str) -> None:
     assert f"qurb facilities reopen {fid} --reason" in output
     code, output = run("facilities", "reopen", fid, "--db", scratch_db)
     assert code == 2 and "--reason" in output  # the reason is required
-    code, output = run(
-        "facilities", "reopen", fid, "--reason", "staff back", "--by", "amina", "--db", scratch_db
-    )
+    code, output = run("facilities", "reopen", fid, "--reason", "staff back", "--db", scratch_db)
     assert code == 0, output
     assert f"Reopened {fid}" in output
     code, output = run("facilities", "reopen", fid, "--reason", "twice", "--db", scratch_db)

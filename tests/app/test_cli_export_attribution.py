@@ -8,6 +8,7 @@ a saved caravan campaign there, saved siting scenarios) in csv, json and geojson
 from __future__ import annotations
 
 import csv
+import dataclasses
 import importlib.resources
 import io
 import json
@@ -23,6 +24,8 @@ from typer.testing import CliRunner
 
 from qurb.app.cli import app
 from qurb.app.dataset import InitReport
+from qurb.platform.database import make_engine, make_sessionmaker
+from tests.accounts import add_account
 
 REPO = Path(__file__).resolve().parents[2]
 CAMPAIGN = REPO / "examples" / "caravan-boulemane.toml"
@@ -63,6 +66,7 @@ class Workspace:
     campaign_id: str
     network: Path
     points: tuple[Path, Path]
+    token: str = ""  # root's, an administrator the writes act as
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +77,15 @@ def workspace(
     copy = folder / "qurb.sqlite"
     shutil.copyfile(national_db_file[0], copy)
     db = f"sqlite:///{copy}"
+    engine = make_engine(db)
+    root = add_account(make_sessionmaker(engine), "root")  # the writes act with its token
+    engine.dispose()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("QURB_TOKEN", root.token)
+        yield dataclasses.replace(_filled(db, folder), token=root.token)
+
+
+def _filled(db: str, folder: Path) -> Workspace:
     code, stdout, output = run("facilities", "--territory", TERRITORY, "-f", "json", "--db", db)
     assert code == 0, output
     facility_id = json.loads(stdout)["rows"][0]["id"]
@@ -102,7 +115,9 @@ def workspace(
     assert created.exit_code == 0, created.output
     code, _, output = run("users", "grant", "amina", "planner", "-t", TERRITORY, "--db", db)
     assert code == 0, output
-    yield Workspace(db, facility_id, scenario_ids, campaign["id"], network, (origins, destinations))
+    return Workspace(
+        db, facility_id, scenario_ids, campaign["id"], network, (origins, destinations)
+    )
 
 
 # How to run each export on the workspace: arguments other than --format and --db. A new
@@ -312,13 +327,17 @@ def test_sources_named_are_those_the_export_contains(workspace: Workspace) -> No
 
 
 def test_an_exported_csv_imports_back(
-    workspace: Workspace, national_db_file: tuple[Path, InitReport], tmp_path: Path
+    workspace: Workspace,
+    national_db_file: tuple[Path, InitReport],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A facility added in one database, exported as CSV (comment lines first) and as
     GeoJSON, imports into another with the same name, category, commune and point."""
+    monkeypatch.setenv("QURB_TOKEN", workspace.token)
     code, stdout, output = run(
         "facilities", "add", "--name", "Dispensaire Ait Bazza Haut", "--category", "DR",
-        "--commune", "03.131.01.01", "--by", "amina",
+        "--commune", "03.131.01.01",
         "--db", workspace.db,
     )  # fmt: skip
     assert code == 0, output
@@ -337,6 +356,10 @@ def test_an_exported_csv_imports_back(
             assert stdout.startswith("# Sources: ")
         other = tmp_path / f"other-{fmt}.sqlite"
         shutil.copyfile(national_db_file[0], other)
+        engine = make_engine(f"sqlite:///{other}")
+        # The import writes as an account of that database (the first's token is unknown).
+        monkeypatch.setenv("QURB_TOKEN", add_account(make_sessionmaker(engine), "root").token)
+        engine.dispose()
         code, _, output = run("facilities", "import", str(exported), "--db", f"sqlite:///{other}")
         assert code == 0 and "Imported 1 facilities" in output, output
         code, stdout, _ = run(

@@ -70,6 +70,7 @@ def test_the_gaps_of_ifrane_in_arabic_and_french(national_db_file: tuple[Path, A
     assert rows[0]["code"] == "03.271.01.01" and rows[0]["missing"] == "2"
 
 
+@pytest.mark.usefixtures("cli_token")
 def test_a_facility_change_is_said_in_the_language(scratch_db: str) -> None:
     args = ("facilities", "add", "--name", "Douar Test", "--category", "CSR-1")
     added = _run("--lang", "ar", *args, "--commune", "Azrou", "--db", scratch_db)

@@ -117,6 +117,7 @@ def test_busy_reads_in_three_languages() -> None:
     assert "7 ث" in words["ar"]
 
 
+@pytest.mark.usefixtures("cli_token")
 def test_the_command_line_follows_lang(scratch_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QURB_LANG", "en")  # --lang sets it: put back after the test
     runner = CliRunner()
@@ -128,6 +129,7 @@ def test_the_command_line_follows_lang(scratch_db: str, monkeypatch: pytest.Monk
     assert "لا توجد مؤسسة بالمعرّف 'essp-nope'" in arabic.output
 
 
+@pytest.mark.usefixtures("cli_token")
 def test_a_bad_import_row_reads_in_the_command_line_language(
     scratch_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -193,6 +195,7 @@ def test_an_impossible_campaign_reads_in_three_languages(edit_client: TestClient
     assert said["ar"]["detail"][0]["reason"] == "2035-06-01 قبل البداية 2035-06-04"
 
 
+@pytest.mark.usefixtures("cli_token")
 def test_a_file_that_cannot_be_read_in_three_languages(
     scratch_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -54,6 +54,7 @@ from typer.testing import CliRunner
 
 from qurb.app.cli import app as cli_app
 from qurb.app.web import create_app
+from qurb.platform.database import make_engine, make_sessionmaker
 from qurb.platform.settings import Settings
 from tests.accounts import add_account, as_someone
 
@@ -573,10 +574,11 @@ NO_DB = {"norms", "definitions", "services", "categories", ("data", "report")}
 
 
 class Cli:
-    def __init__(self, db: str, tmp: Path, book: Book) -> None:
+    def __init__(self, db: str, tmp: Path, book: Book, token: str) -> None:
         self.db, self.tmp, self.book = db, tmp, book
         # A fixed width: Rich wraps messages at the terminal's width.
-        self.runner = CliRunner(env={"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"})
+        env = {"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb", "QURB_TOKEN": token}
+        self.runner = CliRunner(env=env)
 
     def run(self, name: str, *args: str, kind: str = "txt", register: str | None = None) -> str:
         no_db = args[0] in NO_DB or tuple(args[:2]) in NO_DB
@@ -613,7 +615,10 @@ class Cli:
 
 def test_cli_goldens(national_db_file: tuple[Path, Any], tmp_path: Path) -> None:
     db = _private_copy(national_db_file[0], tmp_path)
-    cli = Cli(db, tmp_path, Book(GOLDENS / "cli"))
+    engine = make_engine(db)
+    amina = add_account(make_sessionmaker(engine), "amina")  # the writes act with her token
+    engine.dispose()
+    cli = Cli(db, tmp_path, Book(GOLDENS / "cli"), token=amina.token)
     # Territories, needs, gaps.
     cli.both("territories", "territories")
     cli.both("territories-within-ifrane", "territories", "--within", "Ifrane")
@@ -734,8 +739,6 @@ def test_cli_goldens(national_db_file: tuple[Path, Any], tmp_path: Path) -> None
         "DR",
         "--commune",
         OUED_IFRANE,
-        "--by",
-        "amina",
     )
     fid = re.search(r"\b(user-[^\s:,]+)", created)
     assert fid, created
@@ -871,8 +874,6 @@ def test_cli_goldens(national_db_file: tuple[Path, Any], tmp_path: Path) -> None
         closed,
         "--reason",
         "staff back",
-        "--by",
-        "amina",
     )
     cli.run("error-facilities-reopen-open", "facilities", "reopen", closed, "--reason", "x")
     cli.book.finish()

@@ -26,6 +26,8 @@ from typer.testing import CliRunner
 import qurb
 from qurb.app.cli import app as cli
 from qurb.app.web import create_app
+from qurb.identity.permissions import Role
+from qurb.platform.database import make_engine, make_sessionmaker
 from qurb.platform.settings import Settings
 from tests.accounts import add_account, as_someone
 
@@ -337,8 +339,12 @@ general_surgery,hosp-03.131.01.03-marche-verte,2,60+,F,general_medicine,referral
 
 
 def test_the_visits_recorded_before_are_not_recorded_twice(
-    legacy: dict[str, Any], tmp_path: Path
+    legacy: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    engine = make_engine(legacy["url"])
+    coordinator = add_account(make_sessionmaker(engine), "coordinator", Role.CARAVAN_COORDINATOR)
+    engine.dispose()
+    monkeypatch.setenv("QURB_TOKEN", coordinator.token)
     path = tmp_path / "again.csv"
     path.write_text(RECORDED_AGAIN, encoding="utf-8")
     result = runner.invoke(

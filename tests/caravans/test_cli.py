@@ -10,9 +10,13 @@ from pathlib import Path
 
 import pytest
 from icalendar import Calendar
+from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from qurb.app.cli import app
+from qurb.identity.permissions import Role
+from qurb.identity.scopes import Scope
+from tests.accounts import Someone, add_account
 
 runner = CliRunner()
 
@@ -135,11 +139,22 @@ def test_plan_refuses_a_bad_file_naming_the_field(scratch_db: str, tmp_path: Pat
     no_unit = write(tmp_path, campaign_toml().replace('team = "B"', 'team = "C"'), "team.toml")
     code, _, output = run("caravan", "plan", no_unit, "--no-save", "--db", scratch_db)
     assert code == 2 and "units[1] (U2).team: no team named 'C'" in output
+    # Saving a plan needs an account's token (none here): refused before the solver runs.
+    unsigned = write(tmp_path, campaign_toml(), "unsigned.toml")
+    code, _, output = run("caravan", "plan", unsigned, "--db", scratch_db)
+    assert code == 2 and "run `qurb login`" in output, output
+    code, stdout, _ = run("caravan", "list", "-f", "json", "--db", scratch_db)
+    assert json.loads(stdout)["rows"] == []
 
 
 def test_saved_campaign_listed_recorded_and_reported(
-    scratch_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    scratch_db: str,
+    scratch_factory: sessionmaker[Session],
+    cli_token: Someone,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    amina = cli_token
     toml = write(tmp_path, campaign_toml())
     code, stdout, output = run(
         "caravan", "plan", toml, "-f", "json", "--time-limit", "1", "--db", scratch_db
@@ -199,6 +214,18 @@ def test_saved_campaign_listed_recorded_and_reported(
         "stop,kind,item,sex,age_band,count\n1,consultation,paediatrics,F,0-4,6\n",
         "good.csv",
     )
+    # A planner of another region may not record there: refused, nothing recorded.
+    tanger = add_account(
+        scratch_factory, "tanger", Role.CARAVAN_COORDINATOR, Scope(territories=frozenset({"01"}))
+    )
+    monkeypatch.setenv("QURB_TOKEN", tanger.token)
+    code, _, output = run(
+        "caravan", "record", campaign_id, good, "--today", after_end, "--db", scratch_db
+    )
+    assert code == 2 and "needs caravans.record over it" in output, output
+    code, unchanged, _ = run("caravan", "report", campaign_id, "-f", "json", "--db", scratch_db)
+    assert json.loads(unchanged) == json.loads(before)
+    monkeypatch.setenv("QURB_TOKEN", amina.token)
     code, _, output = run(
         "caravan", "record", campaign_id, good, "--today", after_end, "--db", scratch_db
     )

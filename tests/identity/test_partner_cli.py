@@ -10,13 +10,15 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from qurb.app.cli import app
 from qurb.audit import service as audit
 from qurb.audit.keys import KEY_FILE_VARIABLE
+from qurb.identity.permissions import Role
 from qurb.platform.database import make_engine
+from tests.accounts import add_account
 
 runner = CliRunner()
 HEADER = ["id", "kind", "name_fr", "name_ar", "territory_code", "facility_id", "contact_name"]
@@ -63,7 +65,12 @@ def _csv(path: Path, *rows: list[str]) -> Path:
     return path
 
 
-def test_import_list_show_export_and_the_audit_chain(scratch_db: str, tmp_path: Path) -> None:
+def test_import_list_show_export_and_the_audit_chain(
+    scratch_db: str,
+    scratch_factory: sessionmaker[Session],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     path = _csv(tmp_path / "partners.csv", CHU, COUNCIL)
     checked = runner.invoke(app, ["partners", "import", str(path), "--check", "--db", scratch_db])
     assert checked.exit_code == 0, checked.output
@@ -72,11 +79,20 @@ def test_import_list_show_export_and_the_audit_chain(scratch_db: str, tmp_path: 
     listed = runner.invoke(app, ["partners", "list", "--format", "json", "--db", scratch_db])
     assert json.loads(listed.stdout)["rows"] == []
 
-    done = runner.invoke(
-        app, ["partners", "import", str(path), "--by", "Amina", "--db", scratch_db]
-    )
+    # Writing needs an account's token: partners.admin over each partner's territory.
+    unsigned = runner.invoke(app, ["partners", "import", str(path), "--db", scratch_db])
+    assert unsigned.exit_code == 2 and "run `qurb login`" in unsigned.output
+    amina = add_account(scratch_factory, "amina", Role.PARTNER_ADMINISTRATOR)
+    monkeypatch.setenv("QURB_TOKEN", amina.token)
+    done = runner.invoke(app, ["partners", "import", str(path), "--db", scratch_db])
     assert done.exit_code == 0, done.output
     assert "Imported 2 partners" in done.output
+    with scratch_factory() as session:
+        written = audit.entries(session, audit.EntryFilter(entity_kind="partner"))
+    assert {(e.action, e.actor, e.actor_kind) for e in written} == {
+        ("partner.create", str(amina.account_id), "account")
+    }
+    assert all(e.grant_id is not None for e in written)
     verified = runner.invoke(app, ["audit", "verify", "--db", scratch_db])
     assert verified.exit_code == 0, verified.output
     loaded = _facility_entries(scratch_db)  # the dataset load's, one per facility
@@ -116,6 +132,7 @@ def test_import_list_show_export_and_the_audit_chain(scratch_db: str, tmp_path: 
     ]
 
 
+@pytest.mark.usefixtures("cli_token")
 def test_an_unknown_facility_is_refused_naming_its_row(scratch_db: str, tmp_path: Path) -> None:
     unknown = [*CHU[:5], "hosp-03.231.01.05-nowhere", ""]
     path = _csv(tmp_path / "partners.csv", COUNCIL, unknown)

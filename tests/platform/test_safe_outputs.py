@@ -12,10 +12,13 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from qurb.app.cli import app
 from qurb.app.dataset import InitReport
+from qurb.platform.database import make_engine, make_sessionmaker
+from tests.accounts import add_account
 
 COMMUNE = "03.131.01.01"  # a commune of Boulemane
 FORMULA = '=HYPERLINK("http://x","y")'
@@ -53,8 +56,12 @@ def test_cells_that_a_spreadsheet_would_run_are_text() -> None:
     assert read_cell("'quoted by its author") == "'quoted by its author"
 
 
+@pytest.mark.usefixtures("cli_token")
 def test_a_formula_name_is_exported_as_text_and_imports_back(
-    scratch_db: str, national_db_file: tuple[Path, InitReport], tmp_path: Path
+    scratch_db: str,
+    national_db_file: tuple[Path, InitReport],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     add(FORMULA, scratch_db)
     code, stdout, output = run("facilities", "--name", "HYPERLINK", "-f", "csv", "--db", scratch_db)
@@ -68,6 +75,10 @@ def test_a_formula_name_is_exported_as_text_and_imports_back(
     exported.write_text(stdout, encoding="utf-8")
     other = tmp_path / "other.sqlite"
     shutil.copyfile(national_db_file[0], other)
+    engine = make_engine(f"sqlite:///{other}")
+    # The import writes as an account of that database (a token of the first is unknown there).
+    monkeypatch.setenv("QURB_TOKEN", add_account(make_sessionmaker(engine), "youssef").token)
+    engine.dispose()
     code, _, output = run("facilities", "import", str(exported), "--db", f"sqlite:///{other}")
     assert code == 0 and "Imported 1 facilities" in output, output
     code, stdout, _ = run(
@@ -77,6 +88,7 @@ def test_a_formula_name_is_exported_as_text_and_imports_back(
     assert back["name"] == FORMULA  # the name as it was typed, without the added quote
 
 
+@pytest.mark.usefixtures("cli_token")
 def test_a_name_with_markup_prints_verbatim(scratch_db: str) -> None:
     name = "Markup [/] crash [b]x"
     facility_id = add(name, scratch_db)
@@ -88,6 +100,7 @@ def test_a_name_with_markup_prints_verbatim(scratch_db: str) -> None:
     assert f"Closed {facility_id}: {name}" in result.stdout
 
 
+@pytest.mark.usefixtures("cli_token")
 def test_an_error_quoting_a_value_with_markup_prints_it(scratch_db: str) -> None:
     result = runner.invoke(app, ["facilities", "close", "no-such[/]id", "--db", scratch_db])
     assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -18,12 +18,15 @@ from qurb.kernel import clock
 from qurb.kernel.attribution import Attribution, DataSource
 from qurb.kernel.i18n import cli_lang, translate
 from qurb.kernel.values import MAX_SEED
-from qurb.platform.cli import DbOption, FormatOption, actor, err, fail, open_session, out
+from qurb.platform.cli import DbOption, FormatOption, err, fail, open_session, out
 from qurb.platform.output import OutputFormat, export_metadata, render, say
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from qurb.caravans.model import CampaignSpec
     from qurb.caravans.plan import CampaignPlan
+    from qurb.kernel.actor import Actor
 
 T = TypeVar("T")
 
@@ -303,6 +306,33 @@ def priority_cmd(
     render(rows, columns, fmt, sources=CARAVAN_SOURCES, metadata=metadata)
 
 
+def _planner(session: Session, territory: str) -> Actor:
+    """The token's account, as the actor saving a campaign (caravans.plan over its
+    territory)."""
+    from qurb.identity.cli_access import token_guard
+    from qurb.identity.grant_service import target_in
+    from qurb.identity.permissions import Permission
+    from qurb.territory.service import TerritoryIndex
+
+    guard = token_guard(session, Permission.CARAVANS_PLAN)
+    index = TerritoryIndex.from_session(session)
+    return guard.over(target_in(index, index.resolve(territory).code))
+
+
+def _recorder(session: Session, campaign_id: str) -> Actor:
+    """The token's account, as the actor recording visits (caravans.record over the
+    campaign's territory)."""
+    from qurb.caravans.store import get_campaign
+    from qurb.identity.cli_access import token_guard
+    from qurb.identity.grant_service import target_in
+    from qurb.identity.permissions import Permission
+    from qurb.territory.service import TerritoryIndex
+
+    guard = token_guard(session, Permission.CARAVANS_RECORD)
+    index = TerritoryIndex.from_session(session)
+    return guard.over(target_in(index, get_campaign(session, campaign_id).territory))
+
+
 @caravan_app.command("plan")
 def plan_cmd(
     campaign: CampaignFile,
@@ -336,6 +366,8 @@ def plan_cmd(
     spec = _read_campaign(campaign)
     limit = time_limit if time_limit is not None else float(spec.setting("time_limit_s"))
     with open_session(db) as session:
+        # Saving needs caravans.plan over the territory: checked before the solver runs.
+        planner = _planner(session, spec.territory) if save else None
         chosen = make_model(session, model, params)
         with err.status(say("cli.caravan.scoring")):
             setup = prepare_campaign(session, spec, chosen, _today(today))
@@ -344,7 +376,7 @@ def plan_cmd(
             limit,
             say("cli.caravan.scheduling", count=len(setup.stops)),
         )
-        campaign_id = save_campaign(session, actor(), spec, plan) if save else None
+        campaign_id = save_campaign(session, planner, spec, plan) if planner else None
     _write_outputs(plan, campaign_id or "unsaved", ics, geojson, notices_dir)
     _print_plan(plan, fmt, campaign_id)
 
@@ -399,9 +431,6 @@ def record_cmd(
             "facility (referrals), service."
         ),
     ],
-    by: Annotated[
-        str | None, typer.Option("--by", help="Who records (default: $QURB_USER).")
-    ] = None,
     today: TodayOption = None,
     db: DbOption = None,
 ) -> None:
@@ -410,7 +439,9 @@ def record_cmd(
 
     with open_session(db) as session:
         rows = read_record_file(file)
-        count = record_visits(session, actor(by), campaign_id, rows, _today(today), str(file))
+        count = record_visits(
+            session, _recorder(session, campaign_id), campaign_id, rows, _today(today), str(file)
+        )
     out.print(f"[green]{escape(say('cli.caravan.recorded', count=count, id=campaign_id))}[/]")
 
 

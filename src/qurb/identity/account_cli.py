@@ -1,8 +1,11 @@
 """`qurb users`: accounts and their grants from the command line of the machine that
-holds the database. Whoever can write the database file is trusted here: the actor of
-every change is the login name of the system user who runs the command (audited as such).
-Passwords are typed at a prompt (twice) or read from the first line of stdin
-(`--password-stdin`), never given as an argument."""
+holds the database. Every change acts as the account of the personal API token (`qurb
+login`, or `$QURB_TOKEN`), and the services check what that account may do (creating
+accounts, granting only what it holds). One exception: `reset-password --local-admin`
+acts as the login name of the system user who runs it, without a token: whoever can
+write the database file is trusted with it (audited as such). Passwords are typed at a
+prompt (twice) or read from the first line of stdin (`--password-stdin`), never given as
+an argument."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from sqlalchemy.orm import Session
 from qurb.audit.keys import ServerKey, server_key
 from qurb.identity import account_service, grant_service, partner_service
 from qurb.identity.accounts import Grant
+from qurb.identity.cli_access import token_guard
 from qurb.identity.permissions import Role
 from qurb.identity.scopes import Scope
 from qurb.kernel.actor import Actor
@@ -44,6 +48,11 @@ NameArgument = Annotated[str, typer.Argument(help="The account's username.")]
 def _local_actor() -> Actor:
     """The system user running the command, by login name."""
     return Actor.local(getpass.getuser())
+
+
+def _token_actor(session: Session) -> Actor:
+    """The token's account (the services check what it may do)."""
+    return token_guard(session).actor
 
 
 def _password(from_stdin: bool) -> str:
@@ -91,9 +100,9 @@ def create_cmd(
 ) -> None:
     """Create an account; it must change its password at its first sign-in."""
     password = _password(password_stdin)
-    actor = _local_actor()
     signer = _signer(db)
     with open_session(db) as session:
+        actor = _token_actor(session)
         new = account_service.NewAccount(name, display_name or name, password, email)
         account = account_service.create_account(session, actor, new, signer=signer)
         if admin:
@@ -175,7 +184,7 @@ def grant_cmd(
         account = account_service.get_account(session, name)
         given = grant_service.grant(
             session,
-            _local_actor(),
+            _token_actor(session),
             account.id,
             role,
             scope,
@@ -229,7 +238,7 @@ def revoke_cmd(
     signer = _signer(db)
     with open_session(db) as session:
         index = TerritoryIndex.from_session(session)
-        grant_service.revoke(session, _local_actor(), grant_id, index=index, signer=signer)
+        grant_service.revoke(session, _token_actor(session), grant_id, index=index, signer=signer)
     out.print(say("cli.users.revoked", id=grant_id), highlight=False)
 
 
@@ -243,7 +252,7 @@ def disable_cmd(
     signer = _signer(db)
     with open_session(db) as session:
         account = account_service.set_disabled(
-            session, _local_actor(), name, not enable, signer=signer
+            session, _token_actor(session), name, not enable, signer=signer
         )
     key = "cli.users.enabled" if enable else "cli.users.disabled"
     out.print(say(key, id=account.id), highlight=False)
@@ -255,7 +264,7 @@ def anonymise_cmd(name: NameArgument, db: DbOption = None) -> None:
     tokens and grants cleared; the audit trail, which names it by id, stays intact."""
     signer = _signer(db)
     with open_session(db) as session:
-        account = account_service.anonymise(session, _local_actor(), name, signer=signer)
+        account = account_service.anonymise(session, _token_actor(session), name, signer=signer)
     out.print(
         say("cli.users.anonymised", id=account.id, username=account.username), highlight=False
     )
@@ -274,13 +283,13 @@ def reset_password_cmd(
     password_stdin: PasswordStdin = False,
     db: DbOption = None,
 ) -> None:
-    """Set a new password for an account, to be changed at its next sign-in."""
-    if not local_admin:
-        raise fail(say("cli.users.needs_local_admin"))
+    """Set a new password for an account, to be changed at its next sign-in.
+
+    As the token's account, or with --local-admin as whoever can write the database file
+    (no token needed)."""
     password = _password(password_stdin)
     signer = _signer(db)
     with open_session(db) as session:
-        account = account_service.reset_password(
-            session, _local_actor(), name, password, signer=signer
-        )
+        actor = _local_actor() if local_admin else _token_actor(session)
+        account = account_service.reset_password(session, actor, name, password, signer=signer)
     out.print(say("cli.users.password_reset", id=account.id))

@@ -75,8 +75,16 @@ def record(
     *,
     grant: int | None = None,
 ) -> None:
-    """Append `event` to the audit trail in the session's transaction."""
-    audit.append(session, actor, event, grant=None if grant is None else str(grant), signer=signer)
+    """Append `event` to the audit trail in the session's transaction, naming the grant
+    used (`grant`, else the actor's) and the actor's partner."""
+    audit.append(
+        session,
+        actor,
+        event,
+        partner=actor.partner,
+        grant=actor.grant if grant is None else str(grant),
+        signer=signer,
+    )
 
 
 def to_account(row: AccountRow) -> Account:

@@ -7,20 +7,31 @@ import enum
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 from sqlalchemy.orm import Session
 
 from qurb.audit.keys import ServerKey, server_key
-from qurb.identity.partner_imports import import_partners, partners_csv, partners_json
+from qurb.identity.cli_access import actors_over, by_actor, token_guard
+from qurb.identity.grant_service import target_in
+from qurb.identity.partner_imports import (
+    Authorise,
+    Payloads,
+    import_partners,
+    partners_csv,
+    partners_json,
+)
 from qurb.identity.partner_service import PartnerFilter, get_partner, list_partners
 from qurb.identity.partners import FacilityLookup, Partner, PartnerKind
+from qurb.identity.permissions import Permission
+from qurb.kernel.actor import Actor
 from qurb.kernel.i18n import cli_lang, translate
-from qurb.platform.cli import DbOption, actor, open_session, out
+from qurb.platform.cli import DbOption, open_session, out
 from qurb.platform.database import default_url
 from qurb.platform.output import OutputFormat, refuse_geojson, render, say
+from qurb.territory.service import TerritoryIndex
 
 partners_app = typer.Typer(
     help="Partners, the organisations that sign conventions: list, show, import, export.",
@@ -149,13 +160,23 @@ def show_cmd(
         )
 
 
+def _importer(session: Session) -> Authorise:
+    """Who writes which imported partners: partners.admin over each one's territory,
+    every row checked before any is written."""
+    guard = token_guard(session, Permission.PARTNERS_ADMIN)
+    index = TerritoryIndex.from_session(session)
+
+    def authorise(payloads: Payloads) -> list[tuple[Actor, list[Any]]]:
+        targets = [target_in(index, payload.territory_code) for _, payload in payloads]
+        return by_actor(payloads, actors_over(guard, targets))
+
+    return authorise
+
+
 @partners_app.command("import")
 def import_cmd(
     file: Annotated[Path, typer.Argument(help="CSV (UTF-8, header row) or JSON of partners.")],
     check: Annotated[bool, typer.Option("--check", help="Check every row, write nothing.")] = False,
-    by: Annotated[
-        str | None, typer.Option(help="Who makes the change (default: $QURB_USER).")
-    ] = None,
     db: DbOption = None,
 ) -> None:
     """Import partners, all or nothing: any bad row stops the import and is listed."""
@@ -163,7 +184,7 @@ def import_cmd(
     with open_session(url) as session:
         result = import_partners(
             session,
-            actor(by),
+            None if check else _importer(session),
             file,
             facility_exists=facility_lookup(session),
             # A check writes nothing: no key file is made for it.

@@ -23,7 +23,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -184,9 +184,15 @@ def read_partner_file(
     )
 
 
+Payloads = Sequence[tuple[int | None, PartnerCreate]]
+# Who writes which rows: the rows grouped by the actor (an account's grant) that writes
+# them, after checking that one may write each (the command line's token guard).
+Authorise = Callable[[Payloads], Sequence[tuple[Actor, Payloads]]]
+
+
 def import_partners(
     session: Session,
-    actor: Actor,
+    actor: Actor | Authorise | None,
     path: Path,
     *,
     facility_exists: FacilityLookup,
@@ -195,8 +201,9 @@ def import_partners(
     limits: FileLimits | None = None,
 ) -> ImportResult:
     """Check every row of the file, then write them all in the caller's transaction (each
-    with its audit entry), or raise one InputError and write nothing. `check_only`: check,
-    write nothing."""
+    with its audit entry), or raise one InputError and write nothing. `actor` writes every
+    row, or, given as a function of the rows, says who writes which (and refuses what
+    nobody may). `check_only`: check, write nothing (no actor needed)."""
     rows = read_partner_file(path, limits)
     if not rows:
         raise InputFileError(
@@ -209,17 +216,22 @@ def import_partners(
         str(path),
         lambda number, payload: validator.check_new(payload, number),
     )
-    if check_only:
+    if check_only or actor is None:
         return ImportResult([], len(good), False)
     payloads = [(row.number, row.value) for row in good]
-    written = create_partners(
-        session,
-        actor,
-        payloads,
-        facility_exists=facility_exists,
-        signer=signer,
-        source=str(path),
-    )
+    groups = [(actor, payloads)] if isinstance(actor, Actor) else actor(payloads)
+    written = [
+        partner
+        for writer, group in groups
+        for partner in create_partners(
+            session,
+            writer,
+            group,
+            facility_exists=facility_exists,
+            signer=signer,
+            source=str(path),
+        )
+    ]
     return ImportResult(written, len(written), True)
 
 

@@ -181,7 +181,7 @@ def _audit(
         before=None if before is None else before.snapshot(),
         after=after.snapshot(),
     )
-    audit.append(session, actor, event, signer=signer)
+    audit.append(session, actor, event, partner=actor.partner, grant=actor.grant, signer=signer)
 
 
 def _insert(session: Session, actor: Actor, signer: ServerKey, payload: PartnerCreate) -> Partner:

@@ -1,6 +1,7 @@
-"""Who does a thing. Every service that writes takes an `Actor`; until accounts exist the
-actor is `Actor.local(name)`, named by `--by`, `$QURB_USER`, the login name or the
-server's editing mode, so that sign-in changes who the actor is, not every signature."""
+"""Who does a thing. Every service that writes takes an `Actor`: a signed-in account
+(the web's session or the command line's personal token, naming the grant and partner
+used), Qurb itself (the bundled dataset), or a local actor (whoever can write the
+database file: `qurb users reset-password --local-admin`, by login name)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ class ActorKind(enum.StrEnum):
     LOCAL = "local"  # a person on this machine or a local-mode server: trusted, no grants
     SYSTEM = "system"  # Qurb itself (loading the bundled dataset, migrations)
     # A name recorded before anyone signed in (the history moved into the audit trail):
-    # whatever the client or `--by` gave, shown as `unverified:<name>`.
+    # whatever the client or the command line's `--by` gave, shown as `unverified:<name>`.
     UNVERIFIED = "unverified"
     ACCOUNT = "account"  # a signed-in account, named by its id (qurb.identity)
 
@@ -30,7 +31,7 @@ class Actor:
     def local(cls, name: str) -> Actor:
         name = name.strip()
         if not name:
-            raise ValueError("an actor needs a name (--by, $QURB_USER or the login name)")
+            raise ValueError("an actor needs a name (the login name)")
         return cls(name, ActorKind.LOCAL)
 
     @classmethod

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
-import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,7 +15,6 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from qurb.kernel.actor import Actor
 from qurb.kernel.errors import QurbError
 from qurb.kernel.i18n import cli_lang, say_in
 from qurb.kernel.rows import too_many, validation_errors
@@ -91,13 +88,3 @@ def open_session(db: str | None) -> Iterator[Session]:
         raise fail(str(too_many(validation_errors(error)))) from None
     except IntegrityError as error:
         raise fail(say("cli.database_refused", detail=str(error.orig))) from None
-
-
-def user_name(by: str | None = None) -> str:
-    """Who makes a change: --by, else $QURB_USER, else the login name."""
-    return by or os.environ.get("QURB_USER") or getpass.getuser()
-
-
-def actor(by: str | None = None) -> Actor:
-    """The actor of a command's writes: `Actor.local` named by --by, $QURB_USER or the login."""
-    return Actor.local(user_name(by))

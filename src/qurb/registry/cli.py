@@ -6,13 +6,18 @@ import dataclasses
 import enum
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
+from sqlalchemy.orm import Session
 
+from qurb.identity.cli_access import actors_over, by_actor, token_guard
+from qurb.identity.guard import Guard
+from qurb.identity.permissions import Permission
+from qurb.kernel.actor import Actor
 from qurb.kernel.attribution import (
     Attribution,
     DataSource,
@@ -21,7 +26,6 @@ from qurb.kernel.attribution import (
 from qurb.platform.cli import (
     DbOption,
     FormatOption,
-    actor,
     fail,
     open_session,
     out,
@@ -29,7 +33,7 @@ from qurb.platform.cli import (
 from qurb.platform.output import OutputFormat, render, say
 from qurb.registry.edition_changes import edition_changes
 from qurb.registry.editions import Pairing
-from qurb.registry.imports import import_facilities
+from qurb.registry.imports import Payloads, import_facilities
 from qurb.registry.model import Facility, Level, categories, facility_snapshot
 from qurb.registry.service import (
     FacilityCreate,
@@ -43,6 +47,8 @@ from qurb.registry.service import (
     reopen_facility,
     update_facility,
 )
+from qurb.registry.targets import facility_target, new_facilities_targets
+from qurb.territory.service import TerritoryIndex
 
 cli = typer.Typer()
 
@@ -160,20 +166,42 @@ def print_facilities(flt: FacilityFilter, fmt: OutputFormat, limit: int, db: str
         render(records, list(records[0]) if records else FACILITY_COLUMNS, fmt, sources=sources)
 
 
+def _editing(session: Session) -> tuple[Guard, TerritoryIndex]:
+    """The token's account, allowed `registry.edit` somewhere, and the territory index."""
+    return token_guard(session, Permission.REGISTRY_EDIT), TerritoryIndex.from_session(session)
+
+
+def _over(session: Session, facility_id: str) -> Actor:
+    """The token's account as the actor of a write to the facility (registry.edit over
+    it)."""
+    guard, index = _editing(session)
+    return guard.over(facility_target(session, index, get_facility(session, facility_id)))
+
+
+def _importer(session: Session) -> Callable[[Payloads], list[tuple[Actor, list[Any]]]]:
+    """Who writes which imported rows: registry.edit over each one's commune, every row
+    checked before any is written."""
+
+    guard, index = _editing(session)
+
+    def authorise(payloads: Payloads) -> list[tuple[Actor, list[Any]]]:
+        targets = new_facilities_targets(session, index, payloads)
+        return by_actor(payloads, actors_over(guard, targets))
+
+    return authorise
+
+
 @facilities_app.command("import")
 def facilities_import(
     file: Annotated[
         Path, typer.Argument(help="CSV, XLSX or GeoJSON with name, category, commune[, lon, lat…].")
     ],
     sheet: Annotated[str | None, typer.Option(help="XLSX sheet (default: the first).")] = None,
-    by: Annotated[
-        str | None, typer.Option(help="Who makes the change (default: $QURB_USER).")
-    ] = None,
     db: DbOption = None,
 ) -> None:
     """Import facilities, all or nothing: any bad row stops the import and is listed."""
     with open_session(db) as session:
-        result = import_facilities(session, actor(by), file, sheet)
+        result = import_facilities(session, _importer(session), file, sheet)
     imported = say("cli.facilities.imported", count=len(result.ids), path=str(file))
     out.print(f"[green]{escape(imported)}[/]")
     if result.ignored_columns:
@@ -196,7 +224,6 @@ def facilities_add(
     lon: Annotated[float | None, typer.Option(help="Longitude, WGS84 degrees.")] = None,
     lat: Annotated[float | None, typer.Option(help="Latitude, WGS84 degrees.")] = None,
     beds: Annotated[int | None, typer.Option(help="Beds, if known.")] = None,
-    by: Annotated[str | None, typer.Option(help="Who makes the change.")] = None,
     reason: Annotated[str | None, typer.Option(help="Why (kept in the history).")] = None,
     db: DbOption = None,
 ) -> None:
@@ -205,7 +232,9 @@ def facilities_add(
         payload = FacilityCreate(
             name=name, category=category, commune=commune, lon=lon, lat=lat, beds=beds
         )
-        [facility_id] = create_facilities(session, actor(by), [(None, payload)], reason)
+        guard, index = _editing(session)
+        [target] = new_facilities_targets(session, index, [(None, payload)])
+        [facility_id] = create_facilities(session, guard.over(target), [(None, payload)], reason)
     out.print(f"[green]{escape(say('cli.facilities.added', id=facility_id))}[/]")
 
 
@@ -227,7 +256,6 @@ def facilities_update(
     remove_service: Annotated[
         list[str] | None, typer.Option(help="A service it no longer offers (repeatable).")
     ] = None,
-    by: Annotated[str | None, typer.Option(help="Who makes the change.")] = None,
     reason: Annotated[str | None, typer.Option(help="Why (kept in the history).")] = None,
     db: DbOption = None,
 ) -> None:
@@ -249,9 +277,14 @@ def facilities_update(
     if not given:
         raise fail(say("cli.facilities.nothing_to_change"), say("cli.facilities.give_a_change"))
     with open_session(db) as session:
+        guard, index = _editing(session)
+        actor = guard.over(facility_target(session, index, get_facility(session, facility_id)))
         facility = update_facility(
-            session, actor(by), facility_id, FacilityUpdate.model_validate(given), reason
+            session, actor, facility_id, FacilityUpdate.model_validate(given), reason
         )
+        # A move to another commune needs the grant over the new place too (else all of
+        # the change is rolled back).
+        guard.over(facility_target(session, index, facility))
         values = {"id": facility.id, "name": facility.name, "category": facility.category}
         out.print(f"[green]{escape(say('cli.facilities.updated', **values))}[/]")
 
@@ -259,13 +292,12 @@ def facilities_update(
 @facilities_app.command("close")
 def facilities_close(
     facility_id: Annotated[str, typer.Argument(help="Facility id.")],
-    by: Annotated[str | None, typer.Option(help="Who makes the change.")] = None,
     reason: Annotated[str | None, typer.Option(help="Why (kept in the history).")] = None,
     db: DbOption = None,
 ) -> None:
     """Close a facility (kept in the registry and its history, no longer counted)."""
     with open_session(db) as session:
-        facility = close_facility(session, actor(by), facility_id, reason)
+        facility = close_facility(session, _over(session, facility_id), facility_id, reason)
         values = {"id": facility.id, "name": facility.name}
         out.print(f"[green]{escape(say('cli.facilities.closed', **values))}[/]")
 
@@ -274,12 +306,11 @@ def facilities_close(
 def facilities_reopen(
     facility_id: Annotated[str, typer.Argument(help="Facility id.")],
     reason: Annotated[str, typer.Option(help="Why it reopens (kept in the history).")],
-    by: Annotated[str | None, typer.Option(help="Who makes the change.")] = None,
     db: DbOption = None,
 ) -> None:
     """Reopen a closed facility (counted again, and editable)."""
     with open_session(db) as session:
-        facility = reopen_facility(session, actor(by), facility_id, reason)
+        facility = reopen_facility(session, _over(session, facility_id), facility_id, reason)
         values = {"id": facility.id, "name": facility.name}
         out.print(f"[green]{escape(say('cli.facilities.reopened', **values))}[/]")
 

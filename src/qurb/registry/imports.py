@@ -132,10 +132,18 @@ def _in_order(errors: Sequence[FieldError]) -> list[FieldError]:
     return sorted(errors, key=lambda e: (e.row is None, e.row or 0, e.field))
 
 
+Payloads = Sequence[tuple[int | None, FacilityCreate]]
+# Who writes which rows: the rows grouped by the actor (an account's grant) that writes
+# them, after checking that one may write each (the command line's token guard).
+Authorise = Callable[[Payloads], Sequence[tuple[Actor, Payloads]]]
+
+
 def import_facilities(
-    session: Session, actor: Actor, path: Path, sheet: str | None = None
+    session: Session, actor: Actor | Authorise, path: Path, sheet: str | None = None
 ) -> ImportResult:
     """Validate every row, then write them all in the caller's transaction, or raise.
+    `actor` writes every row, or, given as a function of the rows, says who writes which
+    (and refuses what nobody may).
 
     Raises `InputFileError` for a file that cannot be read at all, and `RegistryError`
     listing every bad row (number, field, reason) otherwise; nothing is written then.
@@ -157,7 +165,12 @@ def import_facilities(
     payloads: list[tuple[int | None, FacilityCreate]] = [
         (row.number, row.value.facility()) for row in rows
     ]
-    ids = create_facilities(
-        session, actor, payloads, reason=f"import of {path.name}", source=str(path)
-    )
+    groups = [(actor, payloads)] if isinstance(actor, Actor) else actor(payloads)
+    ids = [
+        facility_id
+        for writer, group in groups
+        for facility_id in create_facilities(
+            session, writer, group, reason=f"import of {path.name}", source=str(path)
+        )
+    ]
     return ImportResult(ids, ignored)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -18,8 +18,13 @@ from qurb.access.cli_options import (
     ServiceOption,
 )
 from qurb.kernel.i18n import cli_lang
-from qurb.platform.cli import DbOption, FormatOption, TerritoryOption, actor, err, open_session, out
+from qurb.platform.cli import DbOption, FormatOption, TerritoryOption, err, open_session, out
 from qurb.platform.output import OutputFormat, render, say
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from qurb.kernel.actor import Actor
 
 # Sites and coverage come from the travel-time model, as access figures do.
 SITING_SOURCES = ACCESS_SOURCES
@@ -118,17 +123,33 @@ def site_cmd(
         model=model,
     )
     with open_session(db) as session:
+        # Saving needs scenarios.write over the territory: checked before the solver runs.
+        saver = _saver(session, territory) if save else None
         chosen_model = make_model(session, model, params)
         with err.status(say("cli.site.solving")):
             scenario = run_siting(session, request, chosen_model)
         scenario_id = None
-        if save:
+        if saver is not None:
             label = name or (
                 f"{scenario.territory.name_fr}: +{len(scenario.sites)} "
                 f"({objective.value}, {within:g} min)"
             )
-            scenario_id = save_scenario(session, actor(), label, scenario).id
+            scenario_id = save_scenario(session, saver, label, scenario).id
     _print_scenario(scenario.document(), fmt, scenario_id)
+
+
+def _saver(session: Session, territory: str) -> Actor:
+    """The token's account, as the actor saving a scenario: plan.run and scenarios.write
+    over the territory."""
+    from qurb.identity.cli_access import token_guard
+    from qurb.identity.grant_service import target_in
+    from qurb.identity.permissions import Permission
+    from qurb.territory.service import TerritoryIndex
+
+    index = TerritoryIndex.from_session(session)
+    target = target_in(index, index.resolve(territory).code)
+    token_guard(session, Permission.PLAN_RUN).over(target)
+    return token_guard(session, Permission.SCENARIOS_WRITE).over(target)
 
 
 def _print_scenario(scenario: dict[str, Any], fmt: OutputFormat, scenario_id: str | None) -> None:
