@@ -314,8 +314,11 @@ class Api:
         params: dict[str, Any] | None = None,
         json_body: Any = None,
         register: str | None = None,
+        anonymous: bool = False,
     ) -> Any:
-        response = self.client.request(method, url, params=params, json=json_body)
+        # The client acts as `tester`; an empty Authorization header asks as nobody.
+        headers = {"Authorization": ""} if anonymous else None
+        response = self.client.request(method, url, params=params, json=json_body, headers=headers)
         if register:
             self.book.register(response.json()["id"], register)
         content_type = response.headers.get("content-type", "")
@@ -343,11 +346,15 @@ class Api:
 
 
 @pytest.fixture
-def api_client(national_db_file: tuple[Path, Any], tmp_path: Path) -> Iterator[TestClient]:
-    """A local-mode app (writes allowed) on a private copy of the national database."""
+def api_client(
+    national_db_file: tuple[Path, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[TestClient]:
+    """An app on a private copy of the national database, asked by `tester`, an
+    administrator (its token also acts for the command line's writes in between)."""
     url = _private_copy(national_db_file[0], tmp_path)
     app = create_app(Settings(database_url=url))
     tester = add_account(app.state.qurb.factory, "tester")
+    monkeypatch.setenv("QURB_TOKEN", tester.token)
     with TestClient(app, raise_server_exceptions=False) as client:
         client.database_url = url
         yield as_someone(client, tester)
@@ -525,7 +532,7 @@ def test_api_goldens(api_client: TestClient, tmp_path: Path) -> None:
     )
     api.call("error-facility-reopen-open", "POST", f"{f}/{fid}/reopen", json_body={"reason": "x"})
     # Signing in: who asks (nobody), a refused sign-in, bad input, a read needing an account.
-    api.get("auth-me-anonymous", "/api/auth/me")
+    api.call("auth-me-anonymous", "GET", "/api/auth/me", anonymous=True)
     api.call(
         "error-sign-in-refused",
         "POST",
@@ -533,7 +540,8 @@ def test_api_goldens(api_client: TestClient, tmp_path: Path) -> None:
         json_body={"username": "nobody", "password": "not the password"},
     )
     api.call("error-sign-in-no-password", "POST", "/api/auth/sign-in", json_body={"username": "x"})
-    api.get("error-auth-tokens-anonymous", "/api/auth/tokens")
+    api.call("error-auth-tokens-anonymous", "GET", "/api/auth/tokens", anonymous=True)
+    api.call("error-history-anonymous", "GET", f"{f}/{AZROU_CSU}/history", anonymous=True)
     api.book.finish()
 
 
