@@ -39,7 +39,7 @@ from qurb.identity.dependencies import PrincipalDep
 from qurb.identity.guard import Guard
 from qurb.identity.permissions import Role
 from qurb.identity.scopes import Scope
-from qurb.platform.access import Access, access_of
+from qurb.platform.access import Access, declared_calls
 from qurb.platform.database import make_engine
 from qurb.platform.settings import Settings
 
@@ -55,20 +55,13 @@ PATHS = [f"/api/facilities/{FACILITY}/history", "/api/scenarios", f"/api/facilit
 
 
 def _declared_calls() -> dict[Any, Access]:
-    calls: dict[Any, Access] = {}
-
-    def walk(dependant: Any) -> None:
-        for child in dependant.dependencies:
-            access = access_of(child.call)
-            if access is not None:
-                calls[child.call] = access
-            walk(child)
-
-    for router in routers():
-        for route in router.routes:
-            if isinstance(route, APIRoute):
-                walk(route.dependant)
-    return calls
+    return {
+        call: access
+        for router in routers()
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        for call, access in declared_calls(route.dependant)
+    }
 
 
 def _allow_all(access: Access) -> Any:

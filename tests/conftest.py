@@ -19,6 +19,7 @@ from qurb.app.dataset import InitReport, init_database
 from qurb.data import read_bundled_csv
 from qurb.platform.database import make_engine, make_sessionmaker
 from tests.accounts import Someone, add_account
+from tests.databases import private_copy
 from tests.environment import unavailable
 from tests.regions import SMALL_FACILITIES, SmallFacility, write_small_region
 
@@ -75,13 +76,7 @@ def national_session(national_engine: Engine) -> Iterator[Session]:
 @pytest.fixture
 def scratch_db(national_db_file: tuple[Path, InitReport], tmp_path: Path) -> Iterator[str]:
     """A private copy of the national database that a test may write to; its URL."""
-    copy = tmp_path / "scratch.sqlite"
-    shutil.copyfile(national_db_file[0], copy)
-    # The key that signed its audit trail travels with it, as it must with any copy.
-    key = national_db_file[0].with_name(national_db_file[0].name + ".audit-key")
-    if key.exists():
-        shutil.copyfile(key, copy.with_name(copy.name + ".audit-key"))
-    yield f"sqlite:///{copy}"
+    yield private_copy(national_db_file[0], tmp_path / "scratch.sqlite")
 
 
 @pytest.fixture

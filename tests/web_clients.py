@@ -31,16 +31,11 @@ def admin_client(
 ) -> Iterator[TestClient]:
     """A client of an app on a copy of the national database shared by the tests that read
     what only accounts read, acting as `reader`, an administrator (they must not write)."""
-    import shutil
-
     from tests.accounts import add_account, as_someone
+    from tests.databases import private_copy
 
     copy = tmp_path_factory.mktemp("admin") / "qurb.sqlite"
-    shutil.copyfile(national_db_file[0], copy)
-    key = national_db_file[0].with_name(national_db_file[0].name + ".audit-key")
-    if key.exists():
-        shutil.copyfile(key, copy.with_name(copy.name + ".audit-key"))
-    app = create_app(Settings(database_url=f"sqlite:///{copy}"))
+    app = create_app(Settings(database_url=private_copy(national_db_file[0], copy)))
     reader = add_account(app.state.qurb.factory, "reader")
     with TestClient(app, raise_server_exceptions=False) as client:
         yield as_someone(client, reader)

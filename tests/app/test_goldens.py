@@ -57,6 +57,7 @@ from qurb.app.web import create_app
 from qurb.platform.database import make_engine, make_sessionmaker
 from qurb.platform.settings import Settings
 from tests.accounts import add_account, as_someone
+from tests.databases import private_copy
 
 with warnings.catch_warnings():  # Starlette prefers httpx2; httpx is what is installed
     warnings.simplefilter("ignore")
@@ -268,12 +269,6 @@ class Book:
         assert not problems, "outputs differ from the goldens:\n" + "\n".join(problems)
 
 
-def _private_copy(source: Path, tmp_path: Path) -> str:
-    copy = tmp_path / "qurb.sqlite"
-    shutil.copyfile(source, copy)
-    return f"sqlite:///{copy}"
-
-
 # ------------------------------------------------------------------ API
 
 
@@ -351,7 +346,7 @@ def api_client(
 ) -> Iterator[TestClient]:
     """An app on a private copy of the national database, asked by `tester`, an
     administrator (its token also acts for the command line's writes in between)."""
-    url = _private_copy(national_db_file[0], tmp_path)
+    url = private_copy(national_db_file[0], tmp_path / "qurb.sqlite")
     app = create_app(Settings(database_url=url))
     tester = add_account(app.state.qurb.factory, "tester")
     monkeypatch.setenv("QURB_TOKEN", tester.token)
@@ -622,7 +617,7 @@ class Cli:
 
 
 def test_cli_goldens(national_db_file: tuple[Path, Any], tmp_path: Path) -> None:
-    db = _private_copy(national_db_file[0], tmp_path)
+    db = private_copy(national_db_file[0], tmp_path / "qurb.sqlite")
     engine = make_engine(db)
     amina = add_account(make_sessionmaker(engine), "amina")  # the writes act with her token
     engine.dispose()

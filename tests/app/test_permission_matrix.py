@@ -26,6 +26,7 @@ from qurb.platform.settings import Settings
 from tests.accounts import Someone, add_account
 from tests.app.test_route_access import access_by_route
 from tests.caravan_requests import BASE, campaign
+from tests.databases import private_copy
 from tests.web_clients import TestClient
 
 HOME, ELSEWHERE = "03", "01"  # Fès-Meknès (the objects' region); Tanger-Tétouan-Al Hoceima
@@ -34,15 +35,8 @@ TERRITORY = "03.131"  # Boulemane
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory, national_db_file: Any) -> Iterator[World]:
-    import shutil
-
-    folder = tmp_path_factory.mktemp("matrix")
-    copy = folder / "qurb.sqlite"
-    shutil.copyfile(national_db_file[0], copy)
-    key = national_db_file[0].with_name(national_db_file[0].name + ".audit-key")
-    if key.exists():
-        shutil.copyfile(key, copy.with_name(copy.name + ".audit-key"))
-    app = create_app(Settings(database_url=f"sqlite:///{copy}"))
+    copy = tmp_path_factory.mktemp("matrix") / "qurb.sqlite"
+    app = create_app(Settings(database_url=private_copy(national_db_file[0], copy)))
     factory = app.state.qurb.factory
     admin = add_account(factory, "admin-matrix")
     people: dict[tuple[str, str], Someone] = {}

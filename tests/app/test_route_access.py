@@ -6,34 +6,24 @@ and no heavy computation is."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, FastAPI
-from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from qurb.app.features import routers
 from qurb.app.web import create_app
 from qurb.identity.guard import Guard, needs
 from qurb.identity.permissions import Permission
-from qurb.platform.access import Access, Public, access_of
+from qurb.platform.access import Access, Public, declarations
 from qurb.platform.settings import Settings
-
-
-def _declarations(dependant: Dependant) -> Iterator[Access]:
-    for child in dependant.dependencies:
-        found = access_of(child.call)
-        if found is not None:
-            yield found
-        yield from _declarations(child)
 
 
 def undeclared(routes: list[APIRoute]) -> list[str]:
     """The routes that declare no access, or more than one."""
     bad = []
     for route in routes:
-        count = len(list(_declarations(route.dependant)))
+        count = len(declarations(route.dependant))
         if count != 1:
             bad.append(f"{sorted(route.methods)} {route.path}: {count} declarations")
     return bad
@@ -49,7 +39,7 @@ def app_routes() -> list[APIRoute]:
 def access_by_route() -> dict[str, Access]:
     table = {}
     for route in app_routes():
-        [access] = list(_declarations(route.dependant))
+        [access] = declarations(route.dependant)
         for method in sorted(route.methods):
             table[f"{method} {route.path}"] = access
     return table

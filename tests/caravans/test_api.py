@@ -8,7 +8,6 @@ not done. Planning takes seconds: the campaigns are planned once each."""
 from __future__ import annotations
 
 import copy
-import shutil
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -24,6 +23,7 @@ from qurb.identity.scopes import Scope
 from qurb.platform.settings import Settings
 from tests.accounts import Someone, add_account, as_someone
 from tests.caravan_requests import campaign
+from tests.databases import private_copy
 from tests.web_clients import TestClient
 
 BASE = "hosp-03.131.01.03-marche-verte"  # Hôpital provincial de Missour
@@ -34,9 +34,7 @@ UNKNOWN = "cv-nope-000000"
 def database(
     national_db_file: tuple[Path, InitReport], tmp_path_factory: pytest.TempPathFactory
 ) -> str:
-    path = tmp_path_factory.mktemp("caravan") / "qurb.sqlite"
-    shutil.copyfile(national_db_file[0], path)
-    return f"sqlite:///{path}"
+    return private_copy(national_db_file[0], tmp_path_factory.mktemp("caravan") / "qurb.sqlite")
 
 
 @pytest.fixture(scope="module")

@@ -33,7 +33,7 @@ from qurb.access.service import (
     group_rows,
 )
 from qurb.access.what_if import compute_what_if
-from qurb.identity.grant_service import target_in
+from qurb.identity.grant_service import territory_target
 from qurb.identity.guard import Guard, needs
 from qurb.identity.permissions import Permission
 from qurb.platform.access import Public
@@ -149,5 +149,5 @@ async def what_if(
     adding the given sites to the existing offer of `level` (nothing is written). Runs in
     a worker under the server's deadline; nobody runs one without `plan.run` over the
     territory (401, 403), a busy server answers 503 with Retry-After."""
-    guard.over(target_in(index, index.resolve(body.territory).code))
+    guard.over(territory_target(index, body.territory))
     return await heavy.run(http, compute_what_if, body)

@@ -29,7 +29,7 @@ from qurb.caravans.summaries import (
     CampaignSummary,
     ReferralLine,
 )
-from qurb.identity.grant_service import target_in
+from qurb.identity.grant_service import target_in, territory_target
 from qurb.identity.guard import Guard, needs
 from qurb.identity.permissions import Permission
 from qurb.identity.scopes import Target
@@ -48,8 +48,7 @@ from qurb.platform.http import (
 )
 from qurb.platform.schemas import ERROR_RESPONSES, HEAVY_RESPONSES
 from qurb.platform.state import AppState
-from qurb.registry.service import get_facility
-from qurb.registry.targets import facility_target
+from qurb.registry.targets import over_facility
 from qurb.territory.api import IndexDep
 from qurb.territory.service import TerritoryIndex
 
@@ -105,7 +104,7 @@ async def plan(
     today = clock.today()
     spec, limit = await run_in_threadpool(_checked, state, campaign, today, time_limit_s)
     index = state.part(TerritoryIndex)
-    actor = guard.over(target_in(index, index.resolve(spec.territory).code))
+    actor = guard.over(territory_target(index, spec.territory))
     result = await heavy.run(http, plan_job, spec, today, limit, seed)
     return await run_in_threadpool(_saved, state, spec, result, actor)
 
@@ -239,5 +238,5 @@ def report(
 def facility_referrals(
     facility_id: IdPath, session: SessionDep, index: IndexDep, guard: ReadCaravans
 ) -> list[ReferralLine]:
-    guard.over(facility_target(session, index, get_facility(session, facility_id)))  # unknown: 404
+    over_facility(guard, session, index, facility_id)  # unknown: 404
     return referrals_by_facility(session, facility_id=facility_id)

@@ -310,13 +310,13 @@ def _planner(session: Session, territory: str) -> Actor:
     """The token's account, as the actor saving a campaign (caravans.plan over its
     territory)."""
     from qurb.identity.cli_access import token_guard
-    from qurb.identity.grant_service import target_in
+    from qurb.identity.grant_service import territory_target
     from qurb.identity.permissions import Permission
     from qurb.territory.service import TerritoryIndex
 
     guard = token_guard(session, Permission.CARAVANS_PLAN)
     index = TerritoryIndex.from_session(session)
-    return guard.over(target_in(index, index.resolve(territory).code))
+    return guard.over(territory_target(index, territory))
 
 
 def _recorder(session: Session, campaign_id: str) -> Actor:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -23,10 +23,8 @@ from qurb.audit.model import AuditEntry
 from qurb.identity.grant_service import target_in
 from qurb.identity.guard import Guard, needs
 from qurb.identity.permissions import Permission
-from qurb.identity.principal import Principal
-from qurb.identity.scopes import Scope, covers
 from qurb.kernel.attribution import Attribution
-from qurb.kernel.errors import Forbidden, InputError
+from qurb.kernel.errors import InputError
 from qurb.kernel.i18n import problem
 from qurb.platform.csv_cells import csv_cell
 from qurb.platform.http import SessionDep, StateDep
@@ -88,39 +86,27 @@ class AuditPage(BaseModel):
     )
 
 
-def _reading_scopes(principal: Principal) -> list[Scope]:
-    scopes = [
-        g.scope for g in principal.grants if g.live and Permission.AUDIT_READ in g.permissions
-    ]
-    if not scopes:
-        raise Forbidden(
-            "reading the audit trail needs the permission audit.read",
-            code="account_not_allowed",
-            values={"needed": Permission.AUDIT_READ.value},
-        )
-    return scopes
-
-
 def _readable(
     session: Session,
-    principal: Principal,
+    guard: Guard,
     index: TerritoryIndex,
     where: audit.EntryFilter,
     territory: str | None,
 ) -> Iterator[AuditEntry]:
-    """The entries matching `where` that one of the reader's grants covers, in order."""
-    scopes = _reading_scopes(principal)
-    everything = any(scope.is_everything for scope in scopes)
+    """The entries matching `where` (inside `territory`, when given) that one of the
+    reader's grants holding audit.read covers, in order."""
+    everything = any(
+        g.live and g.scope.is_everything and Permission.AUDIT_READ in g.permissions
+        for g in guard.principal.grants
+    )
     inside = None if territory is None else index.resolve(territory).code
     for entry in audit.stream(session, where):
+        if everything and inside is None:
+            yield entry
+            continue
         code = entry.territory_code
         if code is not None and code not in index.by_code:
             code = None  # a territory the tree no longer has: covered by no subtree
-        if inside is not None and (code is None or inside not in _chain(index, code)):
-            continue
-        if everything:
-            yield entry
-            continue
         target = target_in(
             index,
             code,
@@ -128,25 +114,34 @@ def _readable(
             facility=entry.entity_id if entry.entity_kind == "facility" else None,
             convention=entry.entity_id if entry.entity_kind == "convention" else None,
         )
-        if any(covers(scope, target) for scope in scopes):
+        if inside is not None and inside not in target.territory_chain:
+            continue
+        if everything or guard.allows(target):
             yield entry
 
 
-def _chain(index: TerritoryIndex, code: str) -> tuple[str, ...]:
-    return (code, *(t.code for t in index.ancestors(code)))
+class AuditQuery:
+    """The filters the page of entries and the CSV export share."""
+
+    def __init__(
+        self,
+        entity_kind: Text = None,
+        entity_id: Text = None,
+        actor: Text = None,
+        partner: Text = None,
+        territory: Annotated[
+            str | None, Query(max_length=100, description="inside this territory (code or name)")
+        ] = None,
+        since: Moment = None,
+        until: Moment = None,
+        after: Annotated[int | None, Query(ge=0, description="entries after this seq")] = None,
+    ) -> None:
+        begin, end = _moment("since", since), _moment("until", until)
+        self.where = audit.EntryFilter(entity_kind, entity_id, actor, partner, begin, end, after)
+        self.territory = territory
 
 
-def _filter(
-    entity_kind: str | None,
-    entity_id: str | None,
-    actor: str | None,
-    partner: str | None,
-    since: str | None,
-    until: str | None,
-    after: int | None,
-) -> audit.EntryFilter:
-    begin, end = _moment("since", since), _moment("until", until)
-    return audit.EntryFilter(entity_kind, entity_id, actor, partner, begin, end, after)
+AuditQueryDep = Annotated[AuditQuery, Depends()]
 
 
 def _moment(name: str, text: str | None) -> datetime | None:
@@ -170,24 +165,14 @@ def audit_entries(
     guard: ReadAudit,
     session: SessionDep,
     state: StateDep,
-    entity_kind: Text = None,
-    entity_id: Text = None,
-    actor: Text = None,
-    partner: Text = None,
-    territory: Annotated[
-        str | None, Query(max_length=100, description="inside this territory (code or name)")
-    ] = None,
-    since: Moment = None,
-    until: Moment = None,
-    after: Annotated[int | None, Query(ge=0, description="entries after this seq")] = None,
+    query: AuditQueryDep,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 200,
 ) -> AuditPage:
     """Oldest first (`since` inclusive, `until` exclusive); page with `after` = the
     `next_after` of the page before."""
-    where = _filter(entity_kind, entity_id, actor, partner, since, until, after)
     index = state.part(TerritoryIndex)
     found: list[AuditEntry] = []
-    for entry in _readable(session, guard.principal, index, where, territory):
+    for entry in _readable(session, guard, index, query.where, query.territory):
         found.append(entry)
         if len(found) == limit + 1:
             break
@@ -210,27 +195,17 @@ def audit_entries(
     },
 )
 def audit_csv(
-    guard: ReadAudit,
-    session: SessionDep,
-    state: StateDep,
-    entity_kind: Text = None,
-    entity_id: Text = None,
-    actor: Text = None,
-    partner: Text = None,
-    territory: Annotated[str | None, Query(max_length=100)] = None,
-    since: Moment = None,
-    until: Moment = None,
-    after: Annotated[int | None, Query(ge=0)] = None,
+    guard: ReadAudit, session: SessionDep, state: StateDep, query: AuditQueryDep
 ) -> Response:
     """One row per entry, before and after as JSON, after the `# Sources:` lines every
     Qurb CSV opens with; at most 100,000 rows (a longer trail: narrow the filters or
     continue `after` the last row's seq)."""
-    where = _filter(entity_kind, entity_id, actor, partner, since, until, after)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     index = state.part(TerritoryIndex)
-    for number, entry in enumerate(_readable(session, guard.principal, index, where, territory)):
+    entries = _readable(session, guard, index, query.where, query.territory)
+    for number, entry in enumerate(entries):
         if number == MAX_CSV:
             break
         writer.writerow([csv_cell(_cell(entry, column)) for column in CSV_COLUMNS])

@@ -17,11 +17,11 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
-from qurb.identity.grant_service import live_grants
+from qurb.identity.grant_service import principal_for
 from qurb.identity.guard import Guard, check
 from qurb.identity.login_cli import TOKEN_ENV, stored_token
 from qurb.identity.permissions import Permission
-from qurb.identity.principal import Principal, Proof
+from qurb.identity.principal import Proof
 from qurb.identity.scopes import Target
 from qurb.identity.token_service import verify_token
 from qurb.kernel.actor import Actor
@@ -43,7 +43,7 @@ def token_guard(session: Session, permission: Permission | None = None) -> Guard
             values={"variable": TOKEN_ENV},
         )
     account = verify_token(session, stored.token).raise_if_refused()
-    principal = Principal(account, tuple(live_grants(session, account.id)), Proof.TOKEN)
+    principal = principal_for(session, account, Proof.TOKEN)
     return check(principal, Access(permission, signed_in=True))
 
 

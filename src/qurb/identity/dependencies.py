@@ -1,6 +1,6 @@
 """Who asks a request, for the routes: `PrincipalDep` (an account with its grants in
 force, or anonymous), found once per request by the app's `platform.auth.Authentication`
-middleware; `SignedInDep` refuses anonymous (401)."""
+middleware. A route declares who may call it with `qurb.identity.guard`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from fastapi import Depends, Request
 
 from qurb.identity.principal import ANONYMOUS, Principal
 from qurb.identity.web_sessions import SessionPolicy
-from qurb.kernel.errors import Unauthenticated
 from qurb.platform.auth import resolved
 from qurb.platform.settings import Settings
 
@@ -29,12 +28,3 @@ def current_principal(request: Request) -> Principal:
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
-
-
-def signed_in(principal: PrincipalDep) -> Principal:
-    if principal.account is None:
-        raise Unauthenticated("sign in first", code="auth_required")
-    return principal
-
-
-SignedInDep = Annotated[Principal, Depends(signed_in)]

@@ -12,7 +12,7 @@ audited. A refused grant writes nothing, to the audit trail neither.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,9 +21,10 @@ from qurb.audit.keys import ServerKey
 from qurb.audit.model import AuditEvent
 from qurb.identity._account_tables import AccountGrantRow, AccountRow
 from qurb.identity.account_service import record
-from qurb.identity.accounts import Grant, actor_label
+from qurb.identity.accounts import Account, Grant, actor_label
 from qurb.identity.permissions import GRANTING, Permission, Role
-from qurb.identity.scopes import Scope, Target, contains, covers
+from qurb.identity.principal import Principal, Proof
+from qurb.identity.scopes import Scope, Target, contains
 from qurb.kernel import clock
 from qurb.kernel.actor import Actor, ActorKind
 from qurb.kernel.errors import Conflict, Forbidden, InputError, NotFound
@@ -81,12 +82,17 @@ def target_in(
     return Target(chain, frozenset(partners), facility, convention)
 
 
+def territory_target(index: TerritoryIndex, query: str) -> Target:
+    """The target of work over a territory a request names (an HCP code or a name)."""
+    return target_in(index, index.resolve(query).code)
+
+
 # ----------------------------------------------------------------------------- reading
 
 
 def live_grants(session: Session, account_id: int) -> list[Grant]:
     """The account's grants in force (none if it is disabled): one query. A request
-    reads them once and asks `permissions_over` for each target."""
+    reads them once (`Principal.grants`) and asks for each target."""
     rows = session.scalars(
         select(AccountGrantRow)
         .join(AccountRow, AccountRow.id == AccountGrantRow.account_id)
@@ -100,6 +106,19 @@ def live_grants(session: Session, account_id: int) -> list[Grant]:
     return [to_grant(r) for r in rows]
 
 
+def principal_for(
+    session: Session,
+    account: Account,
+    proof: Proof,
+    session_hash: str | None = None,
+    csrf_token: str | None = None,
+) -> Principal:
+    """Who asks, once the credential is checked: the account with its live grants, read
+    once for the request or the command."""
+    grants = tuple(live_grants(session, account.id))
+    return Principal(account, grants, proof, session_hash, csrf_token)
+
+
 def grants_of(session: Session, account_id: int) -> list[Grant]:
     """Every grant of the account, revoked ones included."""
     rows = session.scalars(
@@ -110,19 +129,9 @@ def grants_of(session: Session, account_id: int) -> list[Grant]:
     return [to_grant(r) for r in rows]
 
 
-def permissions_over(grants: Sequence[Grant], target: Target) -> frozenset[Permission]:
-    """The permissions that `grants` give over `target`: the union of the roles of those
-    whose scope covers it."""
-    out: frozenset[Permission] = frozenset()
-    for grant in grants:
-        if grant.live and covers(grant.scope, target):
-            out |= grant.permissions
-    return out
-
-
 def permissions_for(session: Session, account_id: int, target: Target) -> frozenset[Permission]:
-    """What the account may do over `target` (the check the routes call)."""
-    return permissions_over(live_grants(session, account_id), target)
+    """What the account may do over `target`: its live grants', as a request sees them."""
+    return Principal(grants=tuple(live_grants(session, account_id))).permissions_over(target)
 
 
 # ----------------------------------------------------------------------------- writing

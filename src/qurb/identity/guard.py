@@ -20,7 +20,7 @@ everything but changing it, signing out and reading who it is (`AnyAccountStale`
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Annotated, Any
 
@@ -63,11 +63,9 @@ class Guard:
     def over(self, target: Target) -> Actor:
         """The actor for an act over `target`, naming the grant that allows it and that
         grant's partner; 403 when no grant holding the permission covers it."""
-        account = self.principal.account
-        if account is None:
-            raise Unauthenticated("sign in first", code="auth_required")
+        actor = self.actor
         if self.access.permission is None:
-            return account.actor
+            return actor
         grant = self.grant_over(target)
         if grant is None:
             raise Forbidden(
@@ -76,7 +74,7 @@ class Guard:
                 code="outside_scope",
                 values={"needed": self.access.permission},
             )
-        return Actor(account.actor.name, account.actor.kind, str(grant.id), grant.partner_id)
+        return replace(actor, grant=str(grant.id), partner=grant.partner_id)
 
     @property
     def actor(self) -> Actor:

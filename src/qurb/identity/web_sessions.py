@@ -27,7 +27,7 @@ from qurb.identity import grant_service, token_service
 from qurb.identity._account_tables import AccountRow, SignInFailureRow, WebSessionRow
 from qurb.identity.account_service import to_account
 from qurb.identity.accounts import Account
-from qurb.identity.principal import ANONYMOUS, Principal, Proof
+from qurb.identity.principal import ANONYMOUS, Proof
 from qurb.kernel import clock
 from qurb.platform.auth import Credentials, Resolution
 from qurb.platform.database import transaction
@@ -152,14 +152,12 @@ def principal_of(session: Session, credentials: Credentials, policy: SessionPoli
         check = token_service.verify_token(session, credentials.bearer)
         if check.account is None:
             return Resolution(refusal=check.refusal or "token_unknown")
-        grants = tuple(grant_service.live_grants(session, check.account.id))
-        return Resolution(Principal(check.account, grants, Proof.TOKEN))
+        return Resolution(grant_service.principal_for(session, check.account, Proof.TOKEN))
     if credentials.session is not None:
         live = live_session(session, credentials.session, policy)
         if live is not None:
-            grants = tuple(grant_service.live_grants(session, live.account.id))
-            principal = Principal(
-                live.account, grants, Proof.SESSION, live.id_hash, live.csrf_token
+            principal = grant_service.principal_for(
+                session, live.account, Proof.SESSION, live.id_hash, live.csrf_token
             )
             return Resolution(principal, csrf_token=live.csrf_token)
     return Resolution(ANONYMOUS)

@@ -49,15 +49,21 @@ def access_of(call: Any) -> Access | None:
     return found if isinstance(found, Access) else None
 
 
-def declarations(dependant: Dependant) -> list[Access]:
-    """Every declaration in a route's dependencies (a route has exactly one)."""
-    found: list[Access] = []
+def declared_calls(dependant: Dependant) -> list[tuple[Any, Access]]:
+    """Every declaring dependency in a route's dependencies, with its declaration (a route
+    has exactly one)."""
+    found: list[tuple[Any, Access]] = []
     for child in dependant.dependencies:
         access = access_of(child.call)
         if access is not None:
-            found.append(access)
-        found += declarations(child)
+            found.append((child.call, access))
+        found += declared_calls(child)
     return found
+
+
+def declarations(dependant: Dependant) -> list[Access]:
+    """Every declaration in a route's dependencies."""
+    return [access for _, access in declared_calls(dependant)]
 
 
 def _public() -> None:

@@ -43,7 +43,7 @@ from qurb.registry.service import (
     reopen_facility,
     update_facility,
 )
-from qurb.registry.targets import facility_target, new_facilities_targets
+from qurb.registry.targets import facility_target, new_facilities_targets, over_facility
 from qurb.territory.api import IndexDep
 from qurb.territory.service import TerritoryIndex
 
@@ -163,7 +163,7 @@ def read_facility(
 def read_history(
     facility_id: IdPath, session: SessionDep, index: IndexDep, guard: ReadRegistry
 ) -> list[FacilityChangeRead]:
-    guard.over(facility_target(session, index, get_facility(session, facility_id)))
+    over_facility(guard, session, index, facility_id)
     return [FacilityChangeRead.of(c) for c in facility_history(session, facility_id)]
 
 
@@ -200,7 +200,7 @@ def change_facility(
 ) -> FacilityRead:
     index = state.part(TerritoryIndex)
     with state.write() as session:
-        actor = guard.over(facility_target(session, index, get_facility(session, facility_id)))
+        actor = over_facility(guard, session, index, facility_id)
         row = update_facility(session, actor, facility_id, payload.update(), payload.reason)
         # A move to another commune needs the grant over the new place too (else all of
         # the change is rolled back).
@@ -218,7 +218,7 @@ def close(
 ) -> FacilityRead:
     index = state.part(TerritoryIndex)
     with state.write() as session:
-        actor = guard.over(facility_target(session, index, get_facility(session, facility_id)))
+        actor = over_facility(guard, session, index, facility_id)
         return _read(close_facility(session, actor, facility_id, payload.reason), index)
 
 
@@ -232,5 +232,5 @@ def reopen(
 ) -> FacilityRead:
     index = state.part(TerritoryIndex)
     with state.write() as session:
-        actor = guard.over(facility_target(session, index, get_facility(session, facility_id)))
+        actor = over_facility(guard, session, index, facility_id)
         return _read(reopen_facility(session, actor, facility_id, payload.reason), index)

@@ -47,7 +47,7 @@ from qurb.registry.service import (
     reopen_facility,
     update_facility,
 )
-from qurb.registry.targets import facility_target, new_facilities_targets
+from qurb.registry.targets import facility_target, new_facilities_targets, over_facility
 from qurb.territory.service import TerritoryIndex
 
 cli = typer.Typer()
@@ -175,7 +175,7 @@ def _over(session: Session, facility_id: str) -> Actor:
     """The token's account as the actor of a write to the facility (registry.edit over
     it)."""
     guard, index = _editing(session)
-    return guard.over(facility_target(session, index, get_facility(session, facility_id)))
+    return over_facility(guard, session, index, facility_id)
 
 
 def _importer(session: Session) -> Callable[[Payloads], list[tuple[Actor, list[Any]]]]:
@@ -278,7 +278,7 @@ def facilities_update(
         raise fail(say("cli.facilities.nothing_to_change"), say("cli.facilities.give_a_change"))
     with open_session(db) as session:
         guard, index = _editing(session)
-        actor = guard.over(facility_target(session, index, get_facility(session, facility_id)))
+        actor = over_facility(guard, session, index, facility_id)
         facility = update_facility(
             session, actor, facility_id, FacilityUpdate.model_validate(given), reason
         )

@@ -9,10 +9,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from qurb.identity.grant_service import target_in
+from qurb.identity.guard import Guard
 from qurb.identity.partner_service import partners_of_facility
 from qurb.identity.scopes import Target
+from qurb.kernel.actor import Actor
 from qurb.registry.model import Facility
-from qurb.registry.service import FacilityCreate, checked_facilities
+from qurb.registry.service import FacilityCreate, checked_facilities, get_facility
 from qurb.territory.service import TerritoryIndex
 
 
@@ -24,6 +26,12 @@ def facility_target(session: Session, index: TerritoryIndex, facility: Facility)
         partners=partners_of_facility(session, facility.id),
         facility=facility.id,
     )
+
+
+def over_facility(guard: Guard, session: Session, index: TerritoryIndex, facility_id: str) -> Actor:
+    """The actor for an act on the facility (404 if there is none, 403 outside the grants'
+    scopes of the guard's permission)."""
+    return guard.over(facility_target(session, index, get_facility(session, facility_id)))
 
 
 def new_facility_target(index: TerritoryIndex, values: Mapping[str, Any]) -> Target:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from qurb.identity.grant_service import target_in
+from qurb.identity.grant_service import target_in, territory_target
 from qurb.identity.guard import Guard, needs
 from qurb.identity.permissions import Permission
 from qurb.identity.scopes import Target
@@ -55,7 +55,7 @@ async def siting(
     `plan.run` over the territory (401, 403), a busy server answers 503 with
     Retry-After."""
     index = state.part(TerritoryIndex)
-    target = target_in(index, index.resolve(body.territory).code)
+    target = territory_target(index, body.territory)
     actor = guard.over(target)
     saves = Permission.SCENARIOS_WRITE in guard.principal.permissions_over(target)
     request = SitingRequest(

@@ -142,12 +142,12 @@ def _saver(session: Session, territory: str) -> Actor:
     """The token's account, as the actor saving a scenario: plan.run and scenarios.write
     over the territory."""
     from qurb.identity.cli_access import token_guard
-    from qurb.identity.grant_service import target_in
+    from qurb.identity.grant_service import territory_target
     from qurb.identity.permissions import Permission
     from qurb.territory.service import TerritoryIndex
 
     index = TerritoryIndex.from_session(session)
-    target = target_in(index, index.resolve(territory).code)
+    target = territory_target(index, territory)
     token_guard(session, Permission.PLAN_RUN).over(target)
     return token_guard(session, Permission.SCENARIOS_WRITE).over(target)
 
