@@ -3,7 +3,9 @@ brings a 5xx or an answer its schema does not describe).
 
 Measures, in one run, on a fresh national database (SQLite; PostgreSQL too with
 --postgres URL, in a schema of its own that is dropped and made again):
-  1. the fuzzing run, as `st run --checks all` would: schemathesis over every operation of
+  1. the fuzzing run, twice: asked by nobody, then by an administrator (a personal token;
+     the token's own revocation left out of that run, else it goes on as nobody); each as
+     `st run --checks all` would: schemathesis over every operation of
      `/openapi.json`, every phase (examples, coverage, fuzzing, stateful sequences), every
      check, --examples per operation, fixed --seed; the app in-process (ASGI). Prints per
      operation the cases sent, the 5xx answers and the schema violations (an answer whose
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -39,6 +42,9 @@ from qurb.app.dataset import init_database
 from qurb.app.web import create_app
 from qurb.platform.database import make_engine
 from qurb.platform.settings import Settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from accounts import account_headers
 
 PG_SCHEMA = "qurb_api_fuzz"
 # The same checks as tests/app/test_api_fuzz.py: all of them, positive_data_acceptance told
@@ -65,10 +71,11 @@ class Tally:
     failures: list[str] = field(default_factory=list)
 
 
-def fuzz_config(seed: int, examples: int) -> schemathesis.Config:
+def fuzz_config(seed: int, examples: int, headers: dict[str, str]) -> schemathesis.Config:
     config = schemathesis.Config.from_dict(
         {
             "seed": seed,
+            "headers": headers,
             # Hypothesis's one timed health check: a slow machine must not fail the run.
             "suppress-health-check": ["too_slow"],
             "generation": {"max-examples": examples, "deterministic": True},
@@ -79,10 +86,16 @@ def fuzz_config(seed: int, examples: int) -> schemathesis.Config:
     return config
 
 
-def fuzz(app: Any, seed: int, examples: int) -> tuple[dict[str, Tally], float]:
+def fuzz(
+    app: Any, seed: int, examples: int, headers: dict[str, str]
+) -> tuple[dict[str, Tally], float]:
     schema = schemathesis.openapi.from_asgi(
-        "/openapi.json", app, config=fuzz_config(seed, examples)
+        "/openapi.json", app, config=fuzz_config(seed, examples, headers)
     )
+    if headers:
+        # Signed in, the run would revoke its own token and go on as nobody: revoking
+        # tokens is fuzzed by the run of nobody.
+        schema = schema.exclude(method="DELETE", path="/api/auth/tokens/{token_id}")
     tallies: dict[str, Tally] = {}
     start = time.perf_counter()
     for event in from_schema(schema).execute():
@@ -129,39 +142,49 @@ def measure(name: str, url: str, seed: int, examples: int) -> None:
     init_database(engine)
     engine.dispose()
     print(f"\n{name}: national database loaded in {time.perf_counter() - start:.1f} s")
-    app = create_app(Settings(database_url=url, local_mode=True, default_user="fuzzer"))
+    app = create_app(Settings(database_url=url))
     try:
-        tallies, seconds = fuzz(app, seed, examples)
-        total = Tally()
-        print(f"  {'operation':<52} {'cases':>6} {'5xx':>5} {'schema':>7} {'other':>6}")
-        for label in sorted(tallies):
-            t = tallies[label]
-            print(
-                f"  {label:<52} {t.cases:>6} {t.server_errors:>5} "
-                f"{t.schema_violations:>7} {t.other_failures:>6}"
-            )
-            total.cases += t.cases
-            total.server_errors += t.server_errors
-            total.schema_violations += t.schema_violations
-            total.other_failures += t.other_failures
-        print(
-            f"  {'total (' + str(len(tallies)) + ' operations and sequences)':<52} "
-            f"{total.cases:>6} {total.server_errors:>5} {total.schema_violations:>7} "
-            f"{total.other_failures:>6}"
-        )
-        peer_seconds = peer(app, total.cases)
-        per_case = 1000 * seconds / max(total.cases, 1)
-        print(
-            f"  fuzzing run {seconds:.1f} s ({per_case:.1f} ms a case); "
-            f"peer, {total.cases} x GET {PEER_PATH}: {peer_seconds:.1f} s "
-            f"({1000 * peer_seconds / max(total.cases, 1):.2f} ms a request); "
-            f"ratio {seconds / peer_seconds:.1f}x"
-        )
-        for label in sorted(tallies):
-            for line in sorted(set(tallies[label].failures))[:5]:
-                print(f"  ! {label}: {line}")
+        for who, headers in (
+            ("nobody signed in", {}),
+            ("an administrator (a token)", account_headers(app.state.qurb.factory, "fuzzer")[1]),
+        ):
+            print(f"  asked by {who}:")
+            run(app, seed, examples, headers)
     finally:
         app.state.qurb.close()
+
+
+def run(app: Any, seed: int, examples: int, headers: dict[str, str]) -> None:
+    """One fuzzing run with `headers`, its tallies per operation, and the peer."""
+    tallies, seconds = fuzz(app, seed, examples, headers)
+    total = Tally()
+    print(f"  {'operation':<52} {'cases':>6} {'5xx':>5} {'schema':>7} {'other':>6}")
+    for label in sorted(tallies):
+        t = tallies[label]
+        print(
+            f"  {label:<52} {t.cases:>6} {t.server_errors:>5} "
+            f"{t.schema_violations:>7} {t.other_failures:>6}"
+        )
+        total.cases += t.cases
+        total.server_errors += t.server_errors
+        total.schema_violations += t.schema_violations
+        total.other_failures += t.other_failures
+    print(
+        f"  {'total (' + str(len(tallies)) + ' operations and sequences)':<52} "
+        f"{total.cases:>6} {total.server_errors:>5} {total.schema_violations:>7} "
+        f"{total.other_failures:>6}"
+    )
+    peer_seconds = peer(app, total.cases)
+    per_case = 1000 * seconds / max(total.cases, 1)
+    print(
+        f"  fuzzing run {seconds:.1f} s ({per_case:.1f} ms a case); "
+        f"peer, {total.cases} x GET {PEER_PATH}: {peer_seconds:.1f} s "
+        f"({1000 * peer_seconds / max(total.cases, 1):.2f} ms a request); "
+        f"ratio {seconds / peer_seconds:.1f}x"
+    )
+    for label in sorted(tallies):
+        for line in sorted(set(tallies[label].failures))[:5]:
+            print(f"  ! {label}: {line}")
 
 
 def postgres_url(raw: str) -> str:

@@ -40,11 +40,11 @@ from qurb.identity.guard import Guard
 from qurb.identity.permissions import Role
 from qurb.identity.scopes import Scope
 from qurb.platform.access import Access, declared_calls
-from qurb.platform.database import make_engine
+from qurb.platform.database import make_engine, transaction
 from qurb.platform.settings import Settings
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.accounts import add_account
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from accounts import account_headers, grant
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -103,24 +103,11 @@ def main() -> None:
     checked = create_app(Settings(database_url=url))
     peer = create_app(Settings(database_url=url))
     factory = checked.state.qurb.factory
-    editor = add_account(factory, "editor", Role.REGISTRY_EDITOR, Scope(territories=["03"]))
-    from qurb.audit.service import signer_for
-    from qurb.identity import grant_service, partner_service
-    from qurb.kernel.actor import Actor
-    from qurb.platform.database import transaction
-    from qurb.territory.service import TerritoryIndex
-
+    editor_id, headers = account_headers(
+        factory, "editor", Role.REGISTRY_EDITOR, Scope(territories=["03"])
+    )
     with transaction(factory) as session:  # a second grant: a viewer of Tanger
-        grant_service.grant(
-            session,
-            Actor.local("bench"),
-            editor.account_id,
-            Role.VIEWER,
-            Scope(territories=["01"]),
-            index=TerritoryIndex.from_session(session),
-            partner_exists=lambda p: partner_service.partner_exists(session, p),
-            signer=signer_for(session),
-        )
+        grant(session, editor_id, Role.VIEWER, Scope(territories=["01"]))
     for call, access in _declared_calls().items():
         peer.dependency_overrides[call] = _allow_all(access)
     checked_s: list[float] = []
@@ -129,7 +116,7 @@ def main() -> None:
         for round_ in range(args.rounds + 1):
             pair = [(a, checked_s), (b, peer_s)]
             for client, out in pair if round_ % 2 else reversed(pair):
-                seconds = _time(client, editor.headers, args.requests)
+                seconds = _time(client, headers, args.requests)
                 if round_:
                     out.append(seconds)
     mine, theirs = statistics.median(checked_s), statistics.median(peer_s)

@@ -306,3 +306,27 @@ def test_a_closed_facility_is_reopened_from_the_page(page) -> None:  # type: ign
     history = page.request.get(page.base + f"/api/facilities/{facility_id}/history").json()
     assert [c["action"] for c in history][-2:] == ["close", "reopen"]
     assert history[-1]["reason"] == "réouverture e2e"
+
+
+def test_nobody_signed_in_reads_the_map_without_the_accounts_actions(anonymous_page) -> None:  # type: ignore[no-untyped-def]
+    """Signed in as nobody: a facility's record and figures, but no edit, close or add
+    button, no history (it names who made each change) and no caravan referrals; the
+    panel says that changing the registry needs an account, and the top bar offers to
+    sign in."""
+    page = anonymous_page
+    page.goto(page.base + f"/#{COMMUNE}")
+    page.wait_for_selector(f"body[data-ready='{COMMUNE}']", timeout=15_000)
+    assert page.locator("#panel [data-action=add]").count() == 0
+    assert "/sign-in" in page.locator("#panel p.readonly").inner_text()
+    page.locator("#panel [data-section=facility-list] button[data-open]").first.click()
+    page.wait_for_selector("#panel article.facility", timeout=10_000)
+    assert page.locator("#panel [data-field=name]").inner_text()
+    for hidden in (
+        "[data-action=edit]",
+        "[data-action=close-facility]",
+        "[data-section=history]",
+        "[data-section=referrals]",
+    ):
+        assert page.locator(f"#panel {hidden}").count() == 0, hidden
+    assert page.locator("#qurb-account a[href^='/sign-in']").count() == 1
+    page.screenshot(path=str(ARTIFACTS / "7-facility-anonymous.png"))

@@ -255,7 +255,7 @@ async function openFacility(id) {
   const [record, history, referrals] = await Promise.all([
     getJSON(`/api/facilities/${enc(id)}`),
     rights.history ? getJSON(`/api/facilities/${enc(id)}/history`) : null,
-    rights.referrals ? getJSON(`/api/facilities/${enc(id)}/referrals`) : [],
+    rights.referrals ? getJSON(`/api/facilities/${enc(id)}/referrals`) : null,
   ]);
   state.facility = { record, history, referrals };
   renderPanel();

@@ -257,7 +257,8 @@ function changeLines(change) {
   return `<ul class="changes">${fields}</ul>${change.reason ? `<p class="reason">${e(change.reason)}</p>` : ""}`;
 }
 
-export function facilityPanel(facility, history, { categoryName, canEdit, referrals = [] }) {
+// `history` and `referrals` are null for a reader who may not see them: no section then.
+export function facilityPanel(facility, history, { categoryName, canEdit, referrals = null }) {
   const f = facility;
   const unknownOr = (v) => (v === null || v === undefined ? t("unknown") : num(v));
   const events = [...(history ?? [])]
@@ -293,7 +294,7 @@ export function facilityPanel(facility, history, { categoryName, canEdit, referr
       ${row("facility.source", e(f.source))}
       ${row("facility.updated", date(f.updated_at))}
     </table>
-    <section data-section="referrals"><h3>${t("facility.referrals")}</h3>
+    ${referrals === null ? "" : `<section data-section="referrals"><h3>${t("facility.referrals")}</h3>
       ${
         referrals.length
           ? `<table class="figures"><tr><th>${t("facility.referrals.campaign")}</th><th>${t("facility.referrals.service")}</th><th class="num">${t("facility.referrals.count")}</th></tr>${referrals
@@ -303,7 +304,7 @@ export function facilityPanel(facility, history, { categoryName, canEdit, referr
               )
               .join("")}</table>`
           : `<p>${t("facility.referrals.none")}</p>`
-      }</section>
+      }</section>`}
     ${history === null ? "" : `<section data-section="history"><h3>${t("facility.history")}</h3>
       ${events ? `<ol class="history">${events}</ol>` : `<p>${t("facility.history.none")}</p>`}</section>`}
   </article>`;
