@@ -5,8 +5,8 @@ without `audit.read` is refused. (What the page shows: test_audit_page_e2e.py.)"
 from __future__ import annotations
 
 import re
-from html import unescape
 from collections.abc import Iterator
+from html import unescape
 
 import pytest
 
@@ -68,4 +68,3 @@ def test_nobody_is_sent_to_sign_in_coming_back_to_the_page(people: People) -> No
 def test_a_viewer_is_refused(people: People) -> None:
     answer = as_someone(people.client, people.viewer).get("/audit")
     assert (answer.status_code, answer.json()["code"]) == (403, "account_not_allowed")
-

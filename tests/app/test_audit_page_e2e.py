@@ -89,6 +89,7 @@ def test_a_date_the_server_cannot_read_is_refused_in_the_page_s_language(page) -
     assert "pas un instant au format ISO 8601" in error.inner_text()
     assert "since" in error.inner_text()
     assert page.locator("#audit-entries > tr").count() == 0
+    assert not page.locator(".audit-table").is_visible()
     page.click("[data-lang=ar]")
     page.wait_for_selector("body[data-ready='ar']")
     assert "ليست لحظة بصيغة ISO 8601" in error.inner_text()

@@ -15,6 +15,7 @@ const csv = document.getElementById("audit-csv");
 const errorBox = document.querySelector(".audit-error");
 const loadingNote = document.querySelector(".audit-loading");
 const none = document.querySelector(".audit-none");
+const tableBox = document.querySelector(".audit-page .table-scroll");
 
 let entries = [];
 let nextAfter = null;
@@ -90,6 +91,7 @@ async function reword() {
 
 function render() {
   errorBox.hidden = failed === null;
+  tableBox.hidden = failed !== null;
   none.hidden = failed !== null || entries.length > 0 || !loadingNote.hidden;
   more.hidden = failed !== null || nextAfter === null;
   rows.replaceChildren(...entries.map(row));
@@ -166,6 +168,8 @@ function row(entry) {
   actor.className = "audit-actor";
   const entity = cell(el("small", entry.entity_kind, "muted"), code(entry.entity_id));
   entity.className = "audit-entity";
+  const reason = cell(entry.reason ?? "—");
+  reason.dir = "auto"; // the writer's words, in whatever language they wrote
   const request = cell(code(entry.request_id));
   request.className = "audit-request";
   tr.append(
@@ -176,7 +180,7 @@ function row(entry) {
     entity,
     cell(code(entry.territory_code)),
     cell(changes(entry)),
-    cell(entry.reason ?? "—"),
+    reason,
     cell(code(entry.partner_id)),
     cell(code(entry.grant_id)),
     request,
