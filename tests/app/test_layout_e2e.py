@@ -41,6 +41,7 @@ def test_every_page_at_phone_and_laptop_size_in_french_and_arabic(page) -> None:
         "licences": ("/licences", "body[data-ready]"),
         "notice": (f"/caravans/{cid}/notice/{commune}", "section[lang=ar]"),
         "report": (f"/caravans/{cid}/report", "h1"),
+        "audit": ("/audit", "body[data-ready]"),
     }
     folder = ARTIFACTS / "layout"
     folder.mkdir(parents=True, exist_ok=True)

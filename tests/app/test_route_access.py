@@ -133,6 +133,7 @@ NEEDS = {
     "GET /api/facilities/{facility_id}/referrals": Permission.CARAVANS_READ,
     "GET /api/audit": Permission.AUDIT_READ,
     "GET /api/audit.csv": Permission.AUDIT_READ,
+    "GET /audit": Permission.AUDIT_READ,
 }
 
 # One's own things: any signed-in account (changing one's password even before anything

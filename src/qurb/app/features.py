@@ -210,7 +210,12 @@ FEATURES: tuple[Feature, ...] = (
     Feature("indicators", ("qurb.indicators.api:router",)),
     Feature(
         "app",
-        ("qurb.app.reference:router", "qurb.app.pages:router", "qurb.app.auth_pages:router"),
+        (
+            "qurb.app.reference:router",
+            "qurb.app.pages:router",
+            "qurb.app.auth_pages:router",
+            "qurb.app.audit_pages:router",
+        ),
     ),
 )
 

@@ -1,5 +1,6 @@
-// The top bar's sign-in state: "signed in as …", change password and sign out; or the
-// sign-in link the server wrote. Its words follow the page's language.
+// The top bar's sign-in state: "signed in as …", the audit trail (for an account that may
+// read it), change password and sign out; or the sign-in link the server wrote. Its words
+// follow the page's language.
 import { getJSON } from "./api.js";
 import { lang, t } from "./i18n.js";
 
@@ -18,7 +19,14 @@ function render() {
   out.type = "button";
   out.textContent = t("auth.sign_out");
   out.addEventListener("click", signOut);
-  box.replaceChildren(who, password, out);
+  const links = [who];
+  if (me.permissions?.includes("audit.read")) {
+    const audit = document.createElement("a");
+    audit.href = `/audit?lang=${lang()}`;
+    audit.textContent = t("audit.title");
+    links.push(audit);
+  }
+  box.replaceChildren(...links, password, out);
 }
 
 async function signOut() {
