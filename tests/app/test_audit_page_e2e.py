@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from tests.caravan_requests import BASE
+from tests.browser import E2E_USER
 from tests.environment import ARTIFACTS
 
 
@@ -51,7 +52,8 @@ def test_an_edit_is_found_shown_in_arabic_and_exported(page) -> None:  # type: i
     assert entities and set(entities) == {BASE}  # the filter holds
     edit = rows.filter(has_text="facility.update").last
     cells = edit.locator(":scope > td").all_inner_texts()
-    assert cells[2].split("\n") == [account, "compte"]  # the actor and its kind
+    # The actor by its username and id, and its kind.
+    assert cells[2].split("\n") == [f"{E2E_USER} ({account})", "compte"]
     assert cells[3] == "facility.update"
     assert cells[4].split("\n") == ["facility", BASE]
     assert cells[5] == "03.131.01.03"

@@ -94,7 +94,12 @@ def test_a_national_administrator_reads_every_entry_page_after_page(
     created = web.get("/api/audit", params={"entity_kind": "facility", "limit": 100}).json()
     assert [e["action"] for e in created["entries"]] == ["facility.create"] * 6
     assert created["entries"][0]["actor_kind"] == "system"
+    assert created["entries"][0]["actor_username"] is None
     assert created["next_after"] is None
+    # An account's entry: the trail names its id; the API adds its username as it is now.
+    signed = web.get("/api/audit", params={"entity_kind": "account", "limit": 100}).json()
+    sign_in = next(e for e in signed["entries"] if e["action"] == "account.sign_in")
+    assert (sign_in["actor_kind"], sign_in["actor_username"]) == ("account", "root")
     # Moments: with or without a zone (UTC); a moment that is none is refused, named.
     later = web.get("/api/audit", params={"since": "2100-01-01"}).json()
     assert later == {"entries": [], "next_after": None}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -20,9 +20,11 @@ from sqlalchemy.orm import Session
 
 from qurb.audit import service as audit
 from qurb.audit.model import AuditEntry
+from qurb.identity.account_service import usernames
 from qurb.identity.grant_service import target_in
 from qurb.identity.guard import Guard, needs
 from qurb.identity.permissions import Permission
+from qurb.kernel.actor import ActorKind
 from qurb.kernel.attribution import Attribution
 from qurb.kernel.errors import InputError
 from qurb.kernel.i18n import problem
@@ -55,6 +57,11 @@ class AuditEntryRead(BaseModel):
     time: datetime
     actor: str = Field(description="an account's id, `unverified:<name>`, a local or system name")
     actor_kind: str
+    actor_username: str | None = Field(
+        default=None,
+        description="an account's username as it is now (`anonymised-<id>` once anonymised); "
+        "the trail itself names the account by its id",
+    )
     partner_id: str | None
     grant_id: str | None
     action: str
@@ -68,15 +75,20 @@ class AuditEntryRead(BaseModel):
     hash: str
 
     @classmethod
-    def of(cls, entry: AuditEntry) -> AuditEntryRead:
+    def of(cls, entry: AuditEntry, usernames: Mapping[int, str]) -> AuditEntryRead:
+        username = None
+        if entry.actor_kind == ActorKind.ACCOUNT:
+            username = usernames.get(int(entry.actor))
         return cls(
-            **{name: getattr(entry, name) for name in cls.model_fields if name not in _JSON},
+            **{name: getattr(entry, name) for name in cls.model_fields if name not in _EXTRA},
+            actor_username=username,
             before=None if entry.before is None else dict(entry.before),
             after=None if entry.after is None else dict(entry.after),
         )
 
 
 _JSON = ("before", "after")
+_EXTRA = (*_JSON, "actor_username")
 
 
 class AuditPage(BaseModel):
@@ -84,6 +96,12 @@ class AuditPage(BaseModel):
     next_after: int | None = Field(
         description="give it as `after` for the next page; null: no more entries"
     )
+
+
+def _usernames(session: Session, entries: list[AuditEntry]) -> dict[int, str]:
+    """The usernames of the accounts a page of entries names (one query)."""
+    ids = {int(e.actor) for e in entries if e.actor_kind == ActorKind.ACCOUNT}
+    return usernames(session, ids)
 
 
 def _readable(
@@ -178,8 +196,9 @@ def audit_entries(
             break
     more = len(found) > limit
     page = found[:limit]
+    names = _usernames(session, page)
     return AuditPage(
-        entries=[AuditEntryRead.of(e) for e in page],
+        entries=[AuditEntryRead.of(e, names) for e in page],
         next_after=page[-1].seq if more and page else None,
     )
 

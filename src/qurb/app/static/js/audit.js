@@ -164,7 +164,9 @@ function row(entry) {
   tr.dataset.seq = String(entry.seq);
   const time = el("time", when(entry.time));
   time.dateTime = entry.time;
-  const actor = cell(code(entry.actor), el("small", actorKind(entry.actor_kind), "muted"));
+  // An account by its username as it is now, with its id (the trail names the id alone).
+  const who = entry.actor_username ? `${entry.actor_username} (${entry.actor})` : entry.actor;
+  const actor = cell(code(who), el("small", actorKind(entry.actor_kind), "muted"));
   actor.className = "audit-actor";
   const entity = cell(el("small", entry.entity_kind, "muted"), code(entry.entity_id));
   entity.className = "audit-entity";
