@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 
-from tests.caravan_requests import BASE
 from tests.browser import E2E_USER
+from tests.caravan_requests import BASE
 from tests.environment import ARTIFACTS
 
 
