@@ -5,6 +5,7 @@ scope), its personal API token, and a web client that sends it. Made by a local 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,7 +17,9 @@ from qurb.identity.scopes import Scope
 from qurb.kernel.actor import Actor
 from qurb.platform.database import transaction
 from qurb.territory.service import TerritoryIndex
-from tests.web_clients import TestClient
+
+if TYPE_CHECKING:  # tests.web_clients is a pytest plugin: imported by pytest first
+    from tests.web_clients import TestClient
 
 PASSWORD = "correct horse battery"
 ROOT = Actor.local("root")
