@@ -223,7 +223,7 @@ def init_database(engine: Engine, progress: Callable[[str], None] | None = None)
     say = progress or (lambda _m: None)
     say("schema: applying migrations")
     migrate(engine)
-    factory = make_sessionmaker(engine)
+    factory = make_sessionmaker(engine, write=True)  # it reads whether it is loaded
     sha = bundled_dataset_sha256()
     with transaction(factory) as session:
         meta = session.get(DatasetMetaRow, "dataset_sha256")

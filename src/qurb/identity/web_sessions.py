@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from qurb.audit import service as audit
@@ -30,7 +31,7 @@ from qurb.identity.accounts import Account
 from qurb.identity.principal import ANONYMOUS, Proof
 from qurb.kernel import clock
 from qurb.platform.auth import Credentials, Resolution
-from qurb.platform.database import transaction
+from qurb.platform.database import is_busy
 
 SECRET_BYTES = 32
 TOUCH_EVERY = timedelta(minutes=1)
@@ -167,10 +168,27 @@ def resolver(
     factory: sessionmaker[Session], policy: SessionPolicy
 ) -> Callable[[Credentials], Resolution]:
     """The `platform.auth.Resolver` of the app: one short transaction per request that
-    carries a credential (it notes the token's or the session's use)."""
+    carries a credential. It notes the token's or the session's use (once a minute) at
+    its commit; when the database is busy with another writer, the use goes unnoted this
+    time (the next request notes it) and the answer stands: noting it never costs a
+    request its answer."""
 
     def resolve(credentials: Credentials) -> Resolution:
-        with transaction(factory) as session:
-            return principal_of(session, credentials, policy)
+        session = factory()
+        try:
+            with session.no_autoflush:  # the note is written at commit, after every read
+                found = principal_of(session, credentials, policy)
+            try:
+                session.commit()
+            except OperationalError as error:
+                if not is_busy(error):
+                    raise
+                session.rollback()
+            return found
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
 
     return resolve

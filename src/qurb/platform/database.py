@@ -12,6 +12,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_DB_PATH = Path("qurb.sqlite")
 
+# A session made with `make_sessionmaker(engine, write=True)` carries this execution
+# option: on SQLite its transactions begin IMMEDIATE (the write lock taken at BEGIN, so
+# that what the write reads is what it replaces); PostgreSQL locks the rows it reads for
+# update instead (`with_for_update`), so the option changes nothing there.
+WRITE_OPTION = "qurb_write"
+# How long (s) a SQLite writer waits for another to finish before "database is locked",
+# which the web answers as 503 with Retry-After.
+SQLITE_BUSY_TIMEOUT_S = 5.0
+
 
 def default_url() -> str:
     """`QURB_DATABASE_URL` if set, else `sqlite:///qurb.sqlite` in the working directory."""
@@ -19,21 +28,54 @@ def default_url() -> str:
 
 
 def make_engine(url: str) -> Engine:
-    engine = create_engine(url, future=True)
-    if engine.dialect.name == "sqlite":
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.close()
-
+    sqlite = url.startswith("sqlite")
+    connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_S} if sqlite else {}
+    engine = create_engine(url, future=True, connect_args=connect_args)
+    if sqlite:
+        _sqlite_transactions(engine)
     return engine
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+def _sqlite_transactions(engine: Engine) -> None:
+    """Transactions SQLite keeps: the driver's own BEGIN (sent only before a write, so a
+    read before it saw another moment) is switched off and SQLAlchemy's begin sends ours,
+    IMMEDIATE for a write session (SQLAlchemy's documented recipe for pysqlite)."""
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection) -> None:  # type: ignore[no-untyped-def]
+        write = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def make_sessionmaker(engine: Engine, *, write: bool = False) -> sessionmaker[Session]:
+    """Sessions on `engine`; `write=True` for a transaction that reads what it then
+    changes (see WRITE_OPTION)."""
+    bind = engine.execution_options(**{WRITE_OPTION: True}) if write else engine
+    return sessionmaker(bind=bind, expire_on_commit=False)
+
+
+def is_busy(error: BaseException) -> bool:
+    """A database busy with another writer (SQLite: locked past its timeout, or a snapshot
+    another writer moved past), or a lock timeout, deadlock or serialisation failure
+    (PostgreSQL): not a fault, a moment to wait and try again."""
+    orig = getattr(error, "orig", None)
+    if orig is None:
+        return False
+    code = getattr(orig, "sqlstate", None)
+    text = str(orig)
+    return (
+        "database is locked" in text
+        or "database is busy" in text
+        or (code in ("40001", "40P01", "55P03"))
+    )
 
 
 @contextmanager

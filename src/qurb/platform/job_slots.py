@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from qurb.kernel import clock
 from qurb.kernel.errors import Unavailable
-from qurb.platform.database import transaction
+from qurb.platform.database import is_busy, transaction
 from qurb.platform.tables import Base, UTCDateTime
 
 # When to ask again (s) when every slot is taken: most jobs last seconds, their leases
@@ -59,7 +59,7 @@ class JobSlots:
                 # committed rows only): look again at what is free.
                 continue
             except OperationalError as error:
-                if _is_lock(error):  # SQLite held by a writer past its busy timeout
+                if is_busy(error):  # SQLite held by a writer past its busy timeout
                     raise self._busy() from None
                 raise
         raise self._busy()
@@ -99,10 +99,3 @@ class JobSlots:
             code="slots_taken",
             values={"slots": self.size, "seconds": RETRY_AFTER_S},
         )
-
-
-def _is_lock(error: OperationalError) -> bool:
-    """A database busy with another writer (SQLite), or a lock or serialisation timeout
-    (PostgreSQL): not a fault, a moment to wait."""
-    code = getattr(error.orig, "sqlstate", None)
-    return "locked" in str(error.orig) or code in ("40001", "40P01", "55P03")

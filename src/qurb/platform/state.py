@@ -4,7 +4,6 @@ filed by their type so that this package names none of them."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,7 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from qurb.platform.cache import ResultCache
-from qurb.platform.database import transaction
+from qurb.platform.database import make_sessionmaker, transaction
 from qurb.platform.settings import Settings
 
 Part = TypeVar("Part")
@@ -27,8 +26,12 @@ class AppState:
     factory: sessionmaker[Session]
     parts: dict[type, Any] = field(default_factory=dict)
     results: ResultCache = field(default_factory=ResultCache)
-    # Single-user local mode: writes go one at a time (SQLite has one writer anyway).
-    write_lock: threading.Lock = field(default_factory=threading.Lock)
+    # Sessions for writes (see `platform.database.WRITE_OPTION`); None: made from `engine`.
+    writer: sessionmaker[Session] | None = None
+
+    def __post_init__(self) -> None:
+        if self.writer is None:
+            self.writer = make_sessionmaker(self.engine, write=True)
 
     def part(self, kind: type[Part]) -> Part:
         """The feature part of this type the composition root put in (KeyError if none)."""
@@ -39,8 +42,11 @@ class AppState:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """One write: all of it committed, or nothing."""
-        with self.write_lock, transaction(self.factory) as session:
+        """One write: all of it committed, or nothing. No lock in this process: SQLite takes
+        its write lock at BEGIN, PostgreSQL locks the rows the write reads for update, and
+        every editable row carries a version its update checks."""
+        assert self.writer is not None
+        with transaction(self.writer) as session:
             yield session
 
     def close(self) -> None:
