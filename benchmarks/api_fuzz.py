@@ -51,6 +51,8 @@ PG_SCHEMA = "qurb_api_fuzz"
 # that a 422 naming the field is this API's answer to a value that breaks a rule no JSON
 # schema can state (an unknown commune, a date in the past, a facility already closed).
 POSITIVE_DATA_STATUSES = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
+# If-Match (the version a write read) missing is 428 Precondition Required (RFC 6585).
+MISSING_HEADER_STATUSES = ["400", "401", "403", "406", "415", "422", "428"]
 SCHEMA_CHECKS = frozenset(
     {
         "response_schema_conformance",
@@ -79,7 +81,10 @@ def fuzz_config(seed: int, examples: int, headers: dict[str, str]) -> schemathes
             # Hypothesis's one timed health check: a slow machine must not fail the run.
             "suppress-health-check": ["too_slow"],
             "generation": {"max-examples": examples, "deterministic": True},
-            "checks": {"positive_data_acceptance": {"expected-statuses": POSITIVE_DATA_STATUSES}},
+            "checks": {
+                "positive_data_acceptance": {"expected-statuses": POSITIVE_DATA_STATUSES},
+                "missing_required_header": {"expected-statuses": MISSING_HEADER_STATUSES},
+            },
         }
     )
     config.projects.override.checks.update(included_check_names=["all"])

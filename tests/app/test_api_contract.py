@@ -15,6 +15,7 @@ from qurb.app.web import create_app
 from qurb.platform.settings import Settings
 from tests.accounts import add_account, as_someone
 from tests.regions import HP_TIZGUI
+from tests.versions import ANY_VERSION
 from tests.web_clients import TestClient
 
 
@@ -82,7 +83,9 @@ def test_a_facility_update_documents_the_fields_that_cannot_be_emptied(
         assert "anyOf" not in properties[name], name
         assert properties[name]["type"] in ("string", "number"), name
     assert {"type": "null"} in properties["beds"]["anyOf"]  # beds may be emptied (unknown)
-    answer = client.patch(f"/api/facilities/{HP_TIZGUI}", json={"category": None})
+    answer = client.patch(
+        f"/api/facilities/{HP_TIZGUI}", json={"category": None}, headers=ANY_VERSION
+    )
     assert answer.status_code == 422
     assert [item["field"] for item in answer.json()["detail"]] == ["category"]
 
@@ -122,10 +125,14 @@ def test_names_document_what_the_server_refuses(client: TestClient) -> None:
 def test_a_reopening_reason_is_said_without_nul(client: TestClient) -> None:
     """PostgreSQL stores no NUL: a reason holding one was a 500 there; it is a 422 naming
     the field on both, and the schema's pattern says a reason is not blank and has none."""
-    closed = client.post(f"/api/facilities/{HP_TIZGUI}/close", json={"reason": "merged"})
+    closed = client.post(
+        f"/api/facilities/{HP_TIZGUI}/close", json={"reason": "merged"}, headers=ANY_VERSION
+    )
     assert closed.status_code == 200, closed.text
     for refused in ("\x85", "why\x00"):
-        answer = client.post(f"/api/facilities/{HP_TIZGUI}/reopen", json={"reason": refused})
+        answer = client.post(
+            f"/api/facilities/{HP_TIZGUI}/reopen", json={"reason": refused}, headers=ANY_VERSION
+        )
         assert answer.status_code == 422, refused
         assert [item["field"] for item in answer.json()["detail"]] == ["reason"]
     schemas = client.get("/openapi.json").json()["components"]["schemas"]

@@ -29,6 +29,9 @@ MAX_EXAMPLES = 25
 # the past, a name mixing Latin and Cyrillic look-alikes, a facility already closed).
 # 5xx stays allowed here only because `not_a_server_error` fails every one of them.
 POSITIVE_DATA_STATUSES = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
+# A required header missing is refused with the default statuses, and If-Match (the
+# version a write read) with 428 Precondition Required, as RFC 6585 has it.
+MISSING_HEADER_STATUSES = ["400", "401", "403", "406", "415", "422", "428"]
 
 
 def fuzz_config(
@@ -41,7 +44,10 @@ def fuzz_config(
             # Hypothesis's one timed health check: a slow machine must not fail the run.
             "suppress-health-check": ["too_slow"],
             "generation": {"max-examples": max_examples, "deterministic": True},
-            "checks": {"positive_data_acceptance": {"expected-statuses": POSITIVE_DATA_STATUSES}},
+            "checks": {
+                "positive_data_acceptance": {"expected-statuses": POSITIVE_DATA_STATUSES},
+                "missing_required_header": {"expected-statuses": MISSING_HEADER_STATUSES},
+            },
         }
     )
     config.projects.override.checks.update(included_check_names=["all"])

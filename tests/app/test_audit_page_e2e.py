@@ -20,12 +20,12 @@ def _edit(page: Any) -> tuple[str, int]:
     """Change the Missour hospital's beds through the API as the e2e account: (its account
     id, the beds written)."""
     me = httpx.get(f"{page.base}/api/auth/me", headers=page.auth).json()
-    before = httpx.get(f"{page.base}/api/facilities/{BASE}").json()
-    beds = (before.get("beds") or 0) + 7
+    read = httpx.get(f"{page.base}/api/facilities/{BASE}")
+    beds = (read.json().get("beds") or 0) + 7
     edited = httpx.patch(
         f"{page.base}/api/facilities/{BASE}",
         json={"beds": beds, "reason": "audit page check"},
-        headers=page.auth,
+        headers={**page.auth, "If-Match": read.headers["etag"]},
     )
     assert edited.status_code == 200, edited.text
     return str(me["account"]["id"]), beds

@@ -18,6 +18,7 @@ from qurb.kernel.errors import Conflict
 from qurb.kernel.i18n import say_in
 from qurb.platform.settings import Settings
 from tests.accounts import add_account, as_someone
+from tests.versions import read_at
 from tests.web_clients import TestClient
 
 LANGS = ("fr", "ar", "en")
@@ -84,9 +85,14 @@ def test_the_servers_refusals_read_in_three_languages(read_client: TestClient) -
 
 def test_a_conflict_reads_in_three_languages(edit_client: TestClient) -> None:
     fid = "hosp-03.131.01.03-marche-verte"  # Hôpital provincial de Missour
-    closed = edit_client.post(f"/api/facilities/{fid}/close", json={"reason": "travaux"})
+    closed = edit_client.post(
+        f"/api/facilities/{fid}/close",
+        headers=read_at(edit_client, fid),
+        json={"reason": "travaux"},
+    )
     assert closed.status_code == 200, closed.text
-    said = _said(edit_client, "PATCH", f"/api/facilities/{fid}", json={"beds": 5})
+    at = read_at(edit_client, fid)
+    said = _said(edit_client, "PATCH", f"/api/facilities/{fid}", json={"beds": 5}, headers=at)
     assert {r.status_code for r in said.values()} == {409}
     assert {r.json()["code"] for r in said.values()} == {"facility_closed"}
     reopen = f"`qurb facilities reopen {fid} --reason …`"
@@ -95,9 +101,16 @@ def test_a_conflict_reads_in_three_languages(edit_client: TestClient) -> None:
         f"l'établissement {fid} est fermé ; rouvrez-le d'abord ({reopen})"
     )
     assert said["ar"].json()["error"] == f"المؤسسة {fid} مغلقة؛ أعِد فتحها أولًا ({reopen})"
-    again = edit_client.post(f"/api/facilities/{fid}/reopen", json={"reason": "fin des travaux"})
+    again = edit_client.post(
+        f"/api/facilities/{fid}/reopen",
+        headers=read_at(edit_client, fid),
+        json={"reason": "fin des travaux"},
+    )
     assert again.status_code == 200, again.text
-    twice = _said(edit_client, "POST", f"/api/facilities/{fid}/reopen", json={"reason": "x"})
+    at = read_at(edit_client, fid)
+    twice = _said(
+        edit_client, "POST", f"/api/facilities/{fid}/reopen", json={"reason": "x"}, headers=at
+    )
     assert {r.json()["code"] for r in twice.values()} == {"facility_not_closed"}
     assert twice["fr"].json()["error"].startswith(f"l'établissement {fid} n'est pas fermé")
 
@@ -181,3 +194,29 @@ def test_a_bad_norm_file_reads_in_the_command_lines_language(
     assert f"{where} : le champ « categories » contient des valeurs inconnues : XYZ" in said["fr"]
     assert f"{where}: يتضمن الحقل 'categories' قيمًا غير معروفة: XYZ؛ القيم المعروفة: " in said["ar"]
     assert "Traceback" not in said["ar"]
+
+
+def test_versions_refused_read_in_three_languages(edit_client: TestClient) -> None:
+    """A change without If-Match (428) and one naming a version the facility has moved
+    past (409, with the version now as the ETag), in the reader's language."""
+    fid = "hosp-03.131.01.03-marche-verte"
+    url = f"/api/facilities/{fid}"
+    bare = _said(edit_client, "PATCH", url, json={"beds": 5})
+    assert {(r.status_code, r.json()["code"]) for r in bare.values()} == {
+        (428, "if_match_required")
+    }
+    assert bare["fr"].json()["error"].startswith("indiquez la version lue : envoyez l'en-tête")
+    assert bare["ar"].json()["error"].startswith("حدّد النسخة التي قرأتها")
+    old = read_at(edit_client, fid)
+    assert edit_client.patch(url, json={"beds": 6}, headers=old).status_code == 200
+    now = edit_client.get(url).headers["etag"]
+    stale = _said(edit_client, "PATCH", url, json={"beds": 7}, headers=old)
+    assert {(r.status_code, r.headers["etag"]) for r in stale.values()} == {(409, now)}
+    given, current = old["If-Match"].strip('"'), now.strip('"')
+    assert stale["en"].json()["error"] == (
+        f"{fid} has changed since version {given}: it is at version {current} now; nothing "
+        "was written. Read it again, then make your change"
+    )
+    assert stale["fr"].json()["error"].startswith(f"{fid} a changé depuis la version {given}")
+    assert stale["ar"].json()["error"].startswith(f"تغيّر {fid} منذ النسخة {given}")
+    assert edit_client.get(url).json()["beds"] == 6

@@ -310,9 +310,13 @@ class Api:
         json_body: Any = None,
         register: str | None = None,
         anonymous: bool = False,
+        version: int | None = None,
     ) -> Any:
-        # The client acts as `tester`; an empty Authorization header asks as nobody.
-        headers = {"Authorization": ""} if anonymous else None
+        # The client acts as `tester`; an empty Authorization header asks as nobody. A
+        # write to a facility names the version it changes (If-Match).
+        headers = {"Authorization": ""} if anonymous else {}
+        if version is not None:
+            headers["If-Match"] = f'"{version}"'
         response = self.client.request(method, url, params=params, json=json_body, headers=headers)
         if register:
             self.book.register(response.json()["id"], register)
@@ -322,6 +326,8 @@ class Api:
             entry["params"] = params
         if json_body is not None:
             entry["json"] = json_body
+        if version is not None:
+            entry["if_match"] = headers["If-Match"]
         entry["status"] = response.status_code
         entry["content_type"] = content_type
         text = normalise_text(response.text)
@@ -431,15 +437,21 @@ def test_api_goldens(api_client: TestClient, tmp_path: Path) -> None:
         "PATCH",
         f"{f}/{fid}",
         json_body={"beds": 4, "reason": "counted"},
+        version=1,  # as created; each change makes the next
     )
-    api.call("facility-recategorise", "PATCH", f"{f}/{fid}", json_body={"category": "CSR-1"})
+    api.call(
+        "facility-recategorise", "PATCH", f"{f}/{fid}", json_body={"category": "CSR-1"}, version=2
+    )
     api.call(
         "facility-services",
         "PATCH",
         f"{f}/{fid}",
         json_body={"add_services": ["delivery"], "reason": "midwife posted"},
+        version=3,
     )
-    api.call("facility-close", "POST", f"{f}/{fid}/close", json_body={"reason": "merged"})
+    api.call(
+        "facility-close", "POST", f"{f}/{fid}/close", json_body={"reason": "merged"}, version=4
+    )
     api.get("facility-created-history", f"{f}/{fid}/history")
     api.get("facility-created", f"{f}/{fid}")
     siting = {"territory": BOULEMANE, "level": "secondary", "add": 1, "within_minutes": 60}
@@ -495,7 +507,7 @@ def test_api_goldens(api_client: TestClient, tmp_path: Path) -> None:
         f,
         json_body={"name": "", "category": "ZZ", "commune": "Atlantis", "beds": -1},
     )
-    api.call("error-facility-close-again", "POST", f"{f}/{fid}/close", json_body={})
+    api.call("error-facility-close-again", "POST", f"{f}/{fid}/close", json_body={}, version=5)
     api.call(
         "error-caravan-invalid",
         "POST",
@@ -518,14 +530,28 @@ def test_api_goldens(api_client: TestClient, tmp_path: Path) -> None:
     api.get("error-unknown-indicator", "/api/indicators/population")
     api.get("error-indicator-level", "/api/indicators/population_2024", level="country")
     # A closed facility is read-only until it is reopened (pinned after the rest).
-    api.call("error-facility-update-closed", "PATCH", f"{f}/{fid}", json_body={"beds": 5})
+    api.call(
+        "error-facility-update-closed", "PATCH", f"{f}/{fid}", json_body={"beds": 5}, version=5
+    )
     api.call(
         "facility-reopen",
         "POST",
         f"{f}/{fid}/reopen",
         json_body={"reason": "staff back"},
+        version=5,
     )
-    api.call("error-facility-reopen-open", "POST", f"{f}/{fid}/reopen", json_body={"reason": "x"})
+    api.call(
+        "error-facility-reopen-open",
+        "POST",
+        f"{f}/{fid}/reopen",
+        json_body={"reason": "x"},
+        version=6,
+    )
+    # A change naming a version the facility has moved past, and one naming none.
+    api.call(
+        "error-facility-stale-version", "PATCH", f"{f}/{fid}", json_body={"beds": 6}, version=1
+    )
+    api.call("error-facility-no-if-match", "PATCH", f"{f}/{fid}", json_body={"beds": 6})
     # Signing in: who asks (nobody), a refused sign-in, bad input, a read needing an account.
     api.call("auth-me-anonymous", "GET", "/api/auth/me", anonymous=True)
     api.call(

@@ -27,6 +27,7 @@ from tests.accounts import Someone, add_account
 from tests.app.test_route_access import access_by_route
 from tests.caravan_requests import BASE, campaign
 from tests.databases import private_copy
+from tests.versions import ANY_VERSION
 from tests.web_clients import TestClient
 
 HOME, ELSEWHERE = "03", "01"  # Fès-Meknès (the objects' region); Tanger-Tétouan-Al Hoceima
@@ -85,6 +86,9 @@ class World:
     def ask(self, route: str, someone: Someone | None, body: Any = None) -> Any:
         method, path = route.split(" ", 1)
         headers = {} if someone is None else someone.headers
+        # Writes to a versioned record name a version: any, here (the versions' own
+        # refusals are tested in tests/registry/test_versions.py).
+        headers = {**headers, **ANY_VERSION}
         return self.client.request(method, self.url(path), json=body, headers=headers)
 
 

@@ -45,9 +45,16 @@ FACILITY_CHANGES = """CREATE TABLE facility_changes (
     changed_at DATETIME NOT NULL, reason TEXT, "before" JSON, "after" JSON)"""
 
 
+def _before_0011(connection: Connection) -> None:
+    """What revision 0011 added gone: the facilities' versions, each kind's last entry."""
+    connection.execute(text("DROP TABLE audit_kind_heads"))
+    connection.execute(text("ALTER TABLE facilities DROP COLUMN version"))
+
+
 def _before_0007(connection: Connection, history: Sequence[Mapping[str, Any]] = ()) -> None:
     """The tables of revision 0007 and later gone (the audit trail's, the partners'), the
     facility history in its own table again."""
+    _before_0011(connection)
     for table in SINCE_0007:
         connection.execute(text(f"DROP TABLE {table}"))
     connection.execute(text(FACILITY_CHANGES))

@@ -80,6 +80,31 @@ def test_behind_a_trusted_proxy_the_forwarded_host_counts(
         assert client.get("/static/css/app.css", headers=other).status_code == 400
 
 
+def test_behind_a_trusted_proxy_the_client_address_is_the_one_it_saw(
+    scratch_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sign-in throttle counts failures by address: behind the proxy, that is the
+    last address of X-Forwarded-For (the one the proxy added; those before it, the client
+    may have written), not the proxy's own for every client."""
+    settings = Settings(database_url=scratch_db, public_url="https://carte.example.ma")
+    proxied = {"Host": "carte.example.ma", "X-Forwarded-Proto": "https"}
+    wrong = {"username": "nobody-here", "password": "not the password at all"}
+
+    def failed_from(forwarded_for: str) -> str:
+        headers = {**proxied, "X-Forwarded-For": forwarded_for}
+        with TestClient(create_app(settings), base_url="https://carte.example.ma") as client:
+            assert client.post("/api/auth/sign-in", json=wrong, headers=headers).status_code == 401
+            with client.app.state.qurb.factory() as session:  # type: ignore[attr-defined]
+                query = "SELECT address FROM sign_in_failures ORDER BY id DESC LIMIT 1"
+                return str(session.execute(text(query)).scalar())
+
+    assert failed_from("203.0.113.7") == "testclient"  # the test client is no trusted proxy
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "*")
+    assert failed_from("10.0.0.1, 203.0.113.7") == "203.0.113.7"
+    assert failed_from("2001:db8::1") == "2001:db8::1"
+    assert failed_from("not an address") == "testclient"
+
+
 def test_a_write_from_another_origin_is_forbidden(client: TestClient) -> None:
     refused = client.post(
         "/api/facilities", json=NEW_FACILITY, headers={"Origin": "https://evil.example"}

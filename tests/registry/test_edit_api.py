@@ -15,6 +15,7 @@ from qurb.platform.database import make_engine
 from qurb.platform.settings import Settings
 from qurb.registry._tables import FacilityRow
 from tests.accounts import add_account
+from tests.versions import ANY_VERSION, read_at
 from tests.web_clients import TestClient
 
 # The facility history: the audit entries about facilities.
@@ -67,14 +68,22 @@ def test_add_edit_recategorise_close_with_history(edit_client, scratch_db) -> No
 
     # Who makes a change is the signed-in account: a name the client sends is not it.
     updated = edit_client.patch(
-        f"/api/facilities/{fid}", json={"beds": 4, "changed_by": "Minister", "reason": "counted"}
+        f"/api/facilities/{fid}",
+        headers=read_at(edit_client, fid),
+        json={"beds": 4, "changed_by": "Minister", "reason": "counted"},
     )
     assert updated.status_code == 200 and updated.json()["beds"] == 4
-    recategorised = edit_client.patch(f"/api/facilities/{fid}", json={"category": "CSR-1"})
+    recategorised = edit_client.patch(
+        f"/api/facilities/{fid}", headers=read_at(edit_client, fid), json={"category": "CSR-1"}
+    )
     assert recategorised.json()["category"] == "CSR-1"
-    closed = edit_client.post(f"/api/facilities/{fid}/close", json={"reason": "merged"})
+    closed = edit_client.post(
+        f"/api/facilities/{fid}/close", headers=read_at(edit_client, fid), json={"reason": "merged"}
+    )
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
-    again = edit_client.post(f"/api/facilities/{fid}/close", json={})
+    again = edit_client.post(
+        f"/api/facilities/{fid}/close", headers=read_at(edit_client, fid), json={}
+    )
     assert again.status_code == 422 and "already closed" in again.json()["error"]
 
     history = edit_client.get(f"/api/facilities/{fid}/history").json()
@@ -118,7 +127,11 @@ def test_facility_outside_morocco_is_refused(edit_client, scratch_db) -> None:
     response = edit_client.post("/api/facilities", json=paris)
     assert response.status_code == 422 and "outside Morocco" in response.json()["error"]
     some = edit_client.get("/api/facilities", params={"territory": AIN_BIDA}).json()["items"][0]
-    moved = edit_client.patch(f"/api/facilities/{some['id']}", json={"lon": -70.0, "lat": 10.0})
+    moved = edit_client.patch(
+        f"/api/facilities/{some['id']}",
+        headers=read_at(edit_client, some["id"]),
+        json={"lon": -70.0, "lat": 10.0},
+    )
     assert moved.status_code == 422 and "outside Morocco" in moved.json()["error"]
     assert _counts(scratch_db) == counts
 
@@ -160,12 +173,20 @@ def test_nobody_a_viewer_and_an_editor_elsewhere_edit_nothing(scratch_db) -> Non
 def test_update_errors(edit_client, scratch_db) -> None:
     some = edit_client.get("/api/facilities", params={"territory": AIN_BIDA}).json()["items"][0]
     counts = _counts(scratch_db)
-    emptied = edit_client.patch(f"/api/facilities/{some['id']}", json={"name": None})
+    emptied = edit_client.patch(
+        f"/api/facilities/{some['id']}",
+        headers=read_at(edit_client, some["id"]),
+        json={"name": None},
+    )
     assert emptied.status_code == 422 and emptied.json()["detail"][0]["field"] == "name"
-    bad_category = edit_client.patch(f"/api/facilities/{some['id']}", json={"category": "XX"})
+    bad_category = edit_client.patch(
+        f"/api/facilities/{some['id']}",
+        headers=read_at(edit_client, some["id"]),
+        json={"category": "XX"},
+    )
     assert bad_category.status_code == 422
     assert bad_category.json()["detail"][0]["field"] == "category"
-    missing = edit_client.patch("/api/facilities/no-such-id", json={"beds": 1})
+    missing = edit_client.patch("/api/facilities/no-such-id", json={"beds": 1}, headers=ANY_VERSION)
     assert missing.status_code == 404 and "no-such-id" in missing.json()["error"]
     assert _counts(scratch_db) == counts
 
@@ -198,13 +219,18 @@ def test_services_are_edited_over_http_with_history(edit_client) -> None:
     assert shown["hospital_tier"] == "maternity" and "delivery" in shown["services"]
     changed = edit_client.patch(
         f"/api/facilities/{fid}",
+        headers=read_at(edit_client, fid),
         json={"add_services": ["general_hospital"], "reason": "now a general hospital"},
     )
     assert changed.status_code == 200, changed.text
     assert changed.json()["hospital_tier"] == "general"
     history = edit_client.get(f"/api/facilities/{fid}/history").json()
     assert any(c["field"] == "services" for c in history[-1]["changes"])
-    bad = edit_client.patch(f"/api/facilities/{fid}", json={"remove_services": ["x-ray-vision"]})
+    bad = edit_client.patch(
+        f"/api/facilities/{fid}",
+        headers=read_at(edit_client, fid),
+        json={"remove_services": ["x-ray-vision"]},
+    )
     assert bad.status_code == 422 and "x-ray-vision" in bad.text
 
 
@@ -214,22 +240,42 @@ def test_a_closed_facility_is_reopened_over_http_before_it_is_changed(
     fid = edit_client.get("/api/facilities", params={"territory": AIN_BIDA}).json()["items"][0][
         "id"
     ]
-    assert edit_client.post(f"/api/facilities/{fid}/close", json={}).status_code == 200
+    assert (
+        edit_client.post(
+            f"/api/facilities/{fid}/close", headers=read_at(edit_client, fid), json={}
+        ).status_code
+        == 200
+    )
     counts = _counts(scratch_db)
-    changed = edit_client.patch(f"/api/facilities/{fid}", json={"beds": 3})
+    changed = edit_client.patch(
+        f"/api/facilities/{fid}", headers=read_at(edit_client, fid), json={"beds": 3}
+    )
     assert changed.status_code == 409, changed.text
     assert changed.json()["error"] == (
         f"facility {fid} is closed; reopen it first (`qurb facilities reopen {fid} --reason …`)"
     )
-    no_reason = edit_client.post(f"/api/facilities/{fid}/reopen", json={})
+    no_reason = edit_client.post(
+        f"/api/facilities/{fid}/reopen", headers=read_at(edit_client, fid), json={}
+    )
     assert no_reason.status_code == 422, no_reason.text
     assert _counts(scratch_db) == counts
-    reopened = edit_client.post(f"/api/facilities/{fid}/reopen", json={"reason": "staff back"})
+    reopened = edit_client.post(
+        f"/api/facilities/{fid}/reopen",
+        headers=read_at(edit_client, fid),
+        json={"reason": "staff back"},
+    )
     assert reopened.status_code == 200, reopened.text
     assert (reopened.json()["id"], reopened.json()["status"]) == (fid, "open")
-    again = edit_client.post(f"/api/facilities/{fid}/reopen", json={"reason": "twice"})
+    again = edit_client.post(
+        f"/api/facilities/{fid}/reopen", headers=read_at(edit_client, fid), json={"reason": "twice"}
+    )
     assert again.status_code == 409 and f"facility {fid} is open" in again.json()["error"]
-    assert edit_client.patch(f"/api/facilities/{fid}", json={"beds": 3}).json()["beds"] == 3
+    assert (
+        edit_client.patch(
+            f"/api/facilities/{fid}", headers=read_at(edit_client, fid), json={"beds": 3}
+        ).json()["beds"]
+        == 3
+    )
     history = edit_client.get(f"/api/facilities/{fid}/history").json()
     assert [h["action"] for h in history][-3:] == ["close", "reopen", "update"]
     reopen = history[-2]

@@ -17,7 +17,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from qurb.kernel.errors import (
@@ -26,14 +27,18 @@ from qurb.kernel.errors import (
     Forbidden,
     InputError,
     NotFound,
+    PreconditionRequired,
     QurbError,
     Say,
+    StaleVersion,
     Throttled,
     Unauthenticated,
     Unavailable,
 )
 from qurb.kernel.i18n import negotiate, say_in
 from qurb.kernel.rows import pydantic_values, validation_errors
+from qurb.platform.database import is_busy
+from qurb.platform.http import version_etag
 from qurb.platform.licence_link import LICENCE_LINK
 from qurb.platform.request_log import logging_for, scope_request_id
 from qurb.platform.security import security_headers
@@ -75,6 +80,7 @@ def _item(error: FieldError, say: Say) -> dict[str, Any]:
 STATUSES: tuple[tuple[type[Exception], int], ...] = (
     (NotFound, 404),
     (Conflict, 409),
+    (PreconditionRequired, 428),
     (Throttled, 429),
     (Unauthenticated, 401),
     (Forbidden, 403),
@@ -105,6 +111,9 @@ def _qurb(request: Request, error: Exception) -> Response:
     code = error.code or None
     if isinstance(error, Unavailable | Throttled) and error.retry_after_s is not None:
         headers = {"Retry-After": str(error.retry_after_s)}
+        return error_response(status, error.rendered(say), items, headers=headers, code=code)
+    if isinstance(error, StaleVersion):  # the version to read again, as an ETag
+        headers = {"ETag": version_etag(error.current)}
         return error_response(status, error.rendered(say), items, headers=headers, code=code)
     if isinstance(error, Unauthenticated):
         page = _page_sign_in(request)
@@ -209,6 +218,29 @@ def _integrity(request: Request, error: Exception) -> JSONResponse:
     return error_response(409, message, code="database_refused")
 
 
+# How long (s) a client waits before it tries again a write the database was too busy for.
+BUSY_RETRY_AFTER_S = 1
+
+
+def _operational(request: Request, error: Exception) -> JSONResponse:
+    """The database busy (SQLite locked past its timeout; a PostgreSQL deadlock or lock
+    timeout): 503 with Retry-After, nothing written. Anything else is a fault."""
+    if not is_busy(error):
+        return _unexpected(request, error)
+    log.warning("database busy on %s %s: %s", request.method, request.url.path, error)
+    message = sayer(request)("error.database_busy", {"seconds": BUSY_RETRY_AFTER_S})
+    headers = {"Retry-After": str(BUSY_RETRY_AFTER_S)}
+    return error_response(503, message, headers=headers, code="database_busy")
+
+
+def _stale(request: Request, error: Exception) -> JSONResponse:
+    """An update SQLAlchemy found 0 rows for at the version it read: another write
+    changed the record in between (a backstop: writes read the record locked)."""
+    log.warning("record changed meanwhile on %s %s: %s", request.method, request.url.path, error)
+    message = sayer(request)("error.edited_meanwhile", {})
+    return error_response(409, message, code="edited_meanwhile")
+
+
 def _unexpected(request: Request, error: Exception) -> JSONResponse:
     # Answered outside every middleware (Starlette's last resort), once the request's log
     # line is written: the headers are set here, the request id read from the scope.
@@ -228,5 +260,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(ValidationError, _pydantic)
     app.add_exception_handler(IntegrityError, _integrity)
+    app.add_exception_handler(OperationalError, _operational)
+    app.add_exception_handler(StaleDataError, _stale)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(Exception, _unexpected)

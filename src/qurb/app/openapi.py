@@ -55,6 +55,11 @@ def _error(description: str) -> dict[str, Any]:
 
 
 def _secure(operation: dict[str, Any], method: str, access: Access) -> None:
+    for parameter in operation.get("parameters", []):
+        # A write to a versioned record must name the version (`platform.http.IfMatch`):
+        # without it the route answers 428, which a declared default would hide.
+        if parameter.get("in") == "header" and parameter.get("name") == "If-Match":
+            parameter["required"] = True
     responses = operation.setdefault("responses", {})
     # Any request may carry a token the server refuses (unknown, expired, revoked).
     responses.setdefault(
@@ -64,6 +69,15 @@ def _secure(operation: dict[str, Any], method: str, access: Access) -> None:
             "signed in where the route needs an account."
         ),
     )
+    if method in WRITES:  # a database busy with other writers (platform.database.is_busy)
+        busy = _error(
+            "The database is busy with other writes (`database_busy`), or every slot for "
+            "heavy work is taken: nothing was written; Retry-After says when to try again."
+        )
+        busy["headers"] = {
+            "Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}
+        }
+        responses.setdefault("503", busy)
     if access.public and method not in WRITES:
         return
     responses.setdefault(

@@ -10,14 +10,20 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from qurb.platform.cli import DbOption, err, open_engine, out
+from qurb.kernel.errors import QurbError
+from qurb.platform.cli import DbOption, err, fail, open_engine, out, worded
 from qurb.platform.database import default_url
 from qurb.platform.output import say
+from qurb.platform.settings import PUBLIC_URL_ENV, TILE_URL_ENV
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
+
     from qurb.platform.state import AppState
 
 ADMIN_PASSWORD_ENV = "QURB_ADMIN_PASSWORD"
+DATABASE_URL_ENV = "QURB_DATABASE_URL"  # read by platform.database.default_url
+MAX_WORKERS = 64
 
 
 def serve(
@@ -42,14 +48,28 @@ def serve(
             "$FORWARDED_ALLOW_IPS (default 127.0.0.1).",
         ),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=MAX_WORKERS,
+            help="Server processes (PostgreSQL only; SQLite has one writer: 1 there).",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the carte sanitaire: the map page at / and the HTTP API under /api (docs: /docs)."""
     import uvicorn
+    from sqlalchemy import make_url
 
     from qurb.app.web import create_app
     from qurb.platform.settings import Settings
 
     url_db = db or default_url()
+    if workers > 1 and make_url(url_db).get_backend_name() == "sqlite":
+        raise fail(
+            say("cli.serve.workers_need_postgres", workers=workers),
+            say("cli.serve.workers_hint"),
+        )
     open_engine(url_db).dispose()  # first run: create and load the database, with progress
     settings = Settings.from_env(database_url=url_db, tile_url=tile_url, public_url=public_url)
     app = create_app(settings)
@@ -63,7 +83,34 @@ def serve(
 
     configure_logging()  # one JSON line per request on stderr
     # X-Forwarded-* are read by the app itself, only behind an https public URL.
-    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
+        return
+    # N processes, each its own app made by `worker_app` from the same settings (passed
+    # down in the environment); the database is ready, the first administrator made.
+    app.state.qurb.close()
+    os.environ[DATABASE_URL_ENV] = url_db
+    for variable, value in ((TILE_URL_ENV, tile_url), (PUBLIC_URL_ENV, public_url)):
+        if value:
+            os.environ[variable] = value
+    uvicorn.run(
+        "qurb.app.serve:worker_app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="warning",
+        proxy_headers=False,
+    )
+
+
+def worker_app() -> FastAPI:
+    """One server process of `qurb serve --workers N`: its logging, its app."""
+    from qurb.app.web import create_app
+    from qurb.platform.request_log import configure_logging
+
+    configure_logging()
+    return create_app()
 
 
 def first_start(state: AppState) -> None:
@@ -73,8 +120,11 @@ def first_start(state: AppState) -> None:
     from qurb.territory.service import TerritoryIndex
 
     given = os.environ.get(ADMIN_PASSWORD_ENV) or None
-    with state.write() as session:
-        password = ensure_administrator(session, state.part(TerritoryIndex), given)
+    try:
+        with state.write() as session:
+            password = ensure_administrator(session, state.part(TerritoryIndex), given)
+    except QurbError as error:  # a password $QURB_ADMIN_PASSWORD gives that is refused
+        raise fail(f"{ADMIN_PASSWORD_ENV}: {worded(error)}", error.hint) from None
     if password is None:
         return
     if given:

@@ -48,3 +48,14 @@ class AuditHeadRow(Base):
     hash: Mapped[str] = mapped_column(String(64))
     signature: Mapped[str | None] = mapped_column(String(128))  # hex
     key_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditKindHeadRow(Base):
+    """The last entry's seq for each kind of entity (`facility`, `partner`, ...), written by
+    every append in its transaction: a number every server process reads to know whether
+    what it keeps in memory about that kind is still true (`service.last_seq`)."""
+
+    __tablename__ = "audit_kind_heads"
+
+    entity_kind: Mapped[str] = mapped_column(String(50), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)

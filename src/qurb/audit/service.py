@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Select, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from qurb.audit._tables import HEAD_ID, AuditEntryRow, AuditHeadRow
+from qurb.audit._tables import HEAD_ID, AuditEntryRow, AuditHeadRow, AuditKindHeadRow
 from qurb.audit.keys import ServerKey, key_path, load_or_create_key
 from qurb.audit.model import (
     GENESIS_HASH,
@@ -56,6 +56,10 @@ class EntryFilter:
 # Built once: an append is three statements on the hot path of every write.
 _HEAD = cast(Table, AuditHeadRow.__table__)
 _ENTRIES = cast(Table, AuditEntryRow.__table__)
+_KINDS = cast(Table, AuditKindHeadRow.__table__)
+_MOVE_KIND = (
+    update(_KINDS).where(_KINDS.c.entity_kind == bindparam("kind")).values(seq=bindparam("seq"))
+)
 _LOCK_HEAD = update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(seq=_HEAD.c.seq)
 _READ_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == HEAD_ID)
 _INSERT_ENTRY = insert(_ENTRIES)
@@ -96,6 +100,7 @@ def append(
         request_id=request_id,
     )
     session.execute(_INSERT_ENTRY, _row(entry))
+    _move_kinds(session, {event.entity_kind: entry.seq})
     signed = signer.sign_head(entry.seq, entry.hash)
     session.execute(
         _WRITE_HEAD,
@@ -126,8 +131,10 @@ def append_many(
     head = session.execute(_READ_HEAD).one()
     seq, previous, when = head.seq, head.hash, clock.now()
     rows = []
+    kinds: dict[str, int] = {}  # each kind's last seq
     for event in events:
         seq += 1
+        kinds[event.entity_kind] = seq
         entry = compute_entry(
             seq,
             when,
@@ -141,6 +148,7 @@ def append_many(
         rows.append(_row(entry))
         previous = entry.hash
     session.execute(_INSERT_ENTRY, rows)
+    _move_kinds(session, kinds)
     signed = signer.sign_head(seq, previous)
     session.execute(
         _WRITE_HEAD,
@@ -213,12 +221,22 @@ def head(session: Session) -> AuditHead:
     return AuditHead(row.seq, row.hash, row.signature, row.key_id)
 
 
+def _move_kinds(session: Session, last: dict[str, int]) -> None:
+    """Each kind's last seq moved on, in the append's transaction (the head is locked:
+    appends follow one another, so the row of a new kind is inserted once)."""
+    for kind, seq in last.items():
+        moved = session.execute(_MOVE_KIND, {"kind": kind, "seq": seq})
+        if moved.rowcount == 0:  # type: ignore[attr-defined]  # the first entry of its kind
+            session.execute(insert(_KINDS).values(entity_kind=kind, seq=seq))
+
+
 def last_seq(session: Session, entity_kind: str) -> int:
     """The seq of the last entry about an entity of this kind (0: none): a number that
-    changes with every write to such entities, whichever process made it."""
+    every write to such entities moves on in its own transaction, whichever process made
+    it; what a process keeps in memory about them is keyed by it, read per request."""
     return (
         session.scalar(
-            select(func.max(AuditEntryRow.seq)).where(AuditEntryRow.entity_kind == entity_kind)
+            select(AuditKindHeadRow.seq).where(AuditKindHeadRow.entity_kind == entity_kind)
         )
         or 0
     )

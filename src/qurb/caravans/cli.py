@@ -367,16 +367,20 @@ def plan_cmd(
     limit = time_limit if time_limit is not None else float(spec.setting("time_limit_s"))
     with open_session(db) as session:
         # Saving needs caravans.plan over the territory: checked before the solver runs.
-        planner = _planner(session, spec.territory) if save else None
+        if save:
+            _planner(session, spec.territory)
         chosen = make_model(session, model, params)
         with err.status(say("cli.caravan.scoring")):
             setup = prepare_campaign(session, spec, chosen, _today(today))
-        plan = _with_progress(
-            lambda: schedule_campaign(setup, time_limit_s=limit, seed=seed),
-            limit,
-            say("cli.caravan.scheduling", count=len(setup.stops)),
-        )
-        campaign_id = save_campaign(session, planner, spec, plan) if planner else None
+    plan = _with_progress(
+        lambda: schedule_campaign(setup, time_limit_s=limit, seed=seed),
+        limit,
+        say("cli.caravan.scheduling", count=len(setup.stops)),
+    )
+    campaign_id = None
+    if save:  # a write of its own, after the solver: no lock held while it runs
+        with open_session(db, write=True) as session:
+            campaign_id = save_campaign(session, _planner(session, spec.territory), spec, plan)
     _write_outputs(plan, campaign_id or "unsaved", ics, geojson, notices_dir)
     _print_plan(plan, fmt, campaign_id)
 
@@ -437,7 +441,7 @@ def record_cmd(
     """Record what visits gave: all rows or none."""
     from qurb.caravans.records import read_record_file, record_visits
 
-    with open_session(db) as session:
+    with open_session(db, write=True) as session:
         rows = read_record_file(file)
         count = record_visits(
             session, _recorder(session, campaign_id), campaign_id, rows, _today(today), str(file)

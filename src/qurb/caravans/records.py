@@ -104,8 +104,12 @@ def record_visits(
     Columns: stop (the plan's visit number), kind (consultation, screening, medicine,
     referral), item (the specialty for consultations and referrals; the screening or the
     medicine otherwise), sex (F/M), age_band (0-4, 5-14, 15-49, 50-59, 60+), count,
-    facility (registry id receiving a referral), service (asked of that facility)."""
-    campaign = get_campaign(session, campaign_id)
+    facility (registry id receiving a referral), service (asked of that facility).
+
+    Records are added, never changed: no version is asked. The campaign is locked for the
+    write, so that two batches at once are checked one after the other (the same batch
+    twice is refused; totals are checked against what the other added)."""
+    campaign = get_campaign(session, campaign_id, lock=True)
     stops = {
         s.number: s
         for s in session.scalars(

@@ -99,8 +99,10 @@ def list_campaigns(session: Session) -> list[CampaignSummary]:
     ]
 
 
-def _row(session: Session, campaign_id: str) -> CaravanCampaignRow:
-    row = session.get(CaravanCampaignRow, campaign_id)
+def _row(session: Session, campaign_id: str, *, lock: bool = False) -> CaravanCampaignRow:
+    row = session.get(
+        CaravanCampaignRow, campaign_id, with_for_update=lock or None, populate_existing=lock
+    )
     if row is None:
         known = [r.id for r in list_campaigns(session)[:5]]
         raise CampaignNotFound(
@@ -112,9 +114,11 @@ def _row(session: Session, campaign_id: str) -> CaravanCampaignRow:
     return row
 
 
-def get_campaign(session: Session, campaign_id: str) -> StoredCampaign:
-    """A saved campaign (`CampaignNotFound` when there is none with this id)."""
-    row = _row(session, campaign_id)
+def get_campaign(session: Session, campaign_id: str, *, lock: bool = False) -> StoredCampaign:
+    """A saved campaign (`CampaignNotFound` when there is none with this id). `lock` (a
+    write to it): locked until the write's commit (PostgreSQL; a SQLite write transaction
+    holds the whole database), so that writes to one campaign follow one another."""
+    row = _row(session, campaign_id, lock=lock)
     return StoredCampaign(
         id=row.id,
         name=row.name,

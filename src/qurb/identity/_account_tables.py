@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from qurb.platform.tables import Base, UTCDateTime
+from qurb.platform.tables import Base, UTCDateTime, row_version
 
 
 class AccountRow(Base):
@@ -25,6 +25,9 @@ class AccountRow(Base):
     anonymised: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = row_version()
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it
 
 
 class AccountTokenRow(Base):

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from qurb.platform.tables import Base, UTCDateTime
+from qurb.platform.tables import Base, UTCDateTime, row_version
 
 
 class PartnerRow(Base):
@@ -31,6 +31,9 @@ class PartnerRow(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = row_version()
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it
 
 
 class PartnerContactRow(Base):

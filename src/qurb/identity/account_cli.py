@@ -101,7 +101,7 @@ def create_cmd(
     """Create an account; it must change its password at its first sign-in."""
     password = _password(password_stdin)
     signer = _signer(db)
-    with open_session(db) as session:
+    with open_session(db, write=True) as session:
         actor = _token_actor(session)
         new = account_service.NewAccount(name, display_name or name, password, email)
         account = account_service.create_account(session, actor, new, signer=signer)
@@ -172,7 +172,7 @@ def grant_cmd(
 ) -> None:
     """Give an account a role over a scope (each option repeatable; none: everything)."""
     signer = _signer(db)
-    with open_session(db) as session:
+    with open_session(db, write=True) as session:
         index = TerritoryIndex.from_session(session)
         codes = None if not territory else [index.resolve(t).code for t in territory]
         scope = Scope(
@@ -236,7 +236,7 @@ def revoke_cmd(
 ) -> None:
     """Revoke a grant."""
     signer = _signer(db)
-    with open_session(db) as session:
+    with open_session(db, write=True) as session:
         index = TerritoryIndex.from_session(session)
         grant_service.revoke(session, _token_actor(session), grant_id, index=index, signer=signer)
     out.print(say("cli.users.revoked", id=grant_id), highlight=False)
@@ -250,7 +250,7 @@ def disable_cmd(
 ) -> None:
     """Disable an account: it can no longer sign in nor use its tokens."""
     signer = _signer(db)
-    with open_session(db) as session:
+    with open_session(db, write=True) as session:
         account = account_service.set_disabled(
             session, _token_actor(session), name, not enable, signer=signer
         )
@@ -263,7 +263,7 @@ def anonymise_cmd(name: NameArgument, db: DbOption = None) -> None:
     """Anonymise an account when its holder leaves: name and e-mail replaced, password,
     tokens and grants cleared; the audit trail, which names it by id, stays intact."""
     signer = _signer(db)
-    with open_session(db) as session:
+    with open_session(db, write=True) as session:
         account = account_service.anonymise(session, _token_actor(session), name, signer=signer)
     out.print(
         say("cli.users.anonymised", id=account.id, username=account.username), highlight=False
@@ -289,7 +289,7 @@ def reset_password_cmd(
     (no token needed)."""
     password = _password(password_stdin)
     signer = _signer(db)
-    with open_session(db) as session:
+    with open_session(db, write=True) as session:
         actor = _local_actor() if local_admin else _token_actor(session)
         account = account_service.reset_password(session, actor, name, password, signer=signer)
     out.print(say("cli.users.password_reset", id=account.id))

@@ -149,16 +149,18 @@ def require(session: Session, actor: Actor, *needed: Permission) -> None:
 # ----------------------------------------------------------------------------- reading
 
 
-def _row_by_name(session: Session, username: str) -> AccountRow | None:
+def _row_by_name(session: Session, username: str, *, for_update: bool = False) -> AccountRow | None:
+    """The account's record; `for_update`: locked until the write's commit (PostgreSQL;
+    SQLite's write transaction holds the whole database), so that what the write reads is
+    what it replaces."""
     if len(username) > MAX_USERNAME_CHARS:
         return None
-    return session.scalars(
-        select(AccountRow).where(AccountRow.username_key == username_key(username.strip()))
-    ).one_or_none()
+    query = select(AccountRow).where(AccountRow.username_key == username_key(username.strip()))
+    return session.scalars(query.with_for_update() if for_update else query).one_or_none()
 
 
-def _row(session: Session, username: str) -> AccountRow:
-    row = _row_by_name(session, username)
+def _row(session: Session, username: str, *, for_update: bool = True) -> AccountRow:
+    row = _row_by_name(session, username, for_update=for_update)
     if row is None:
         shown = username[:MAX_USERNAME_CHARS]
         raise AccountNotFound(
@@ -170,7 +172,7 @@ def _row(session: Session, username: str) -> AccountRow:
 
 
 def get_account(session: Session, username: str) -> Account:
-    return to_account(_row(session, username))
+    return to_account(_row(session, username, for_update=False))
 
 
 def get_account_by_id(session: Session, account_id: int) -> Account | None:
@@ -259,7 +261,7 @@ def change_password(
     """The account's own change: the current password must match (Forbidden otherwise);
     the account no longer must change it, and its other web sessions (all but the one
     whose id hash is `keep_session`) are revoked."""
-    row = session.get(AccountRow, account_id)
+    row = session.get(AccountRow, account_id, with_for_update=True)
     if row is None or row.disabled or not passwords.verify_password(row.password_hash, current):
         raise Forbidden("the current password is wrong", code="account_wrong_password")
     check_password(new, row.username)
@@ -451,7 +453,7 @@ def authenticate(
     password if the hashing parameters changed."""
     address = None if address is None else address[:MAX_ADDRESS_CHARS]
     key = failure_key(username)
-    row = _row_by_name(session, username)
+    row = _row_by_name(session, username, for_update=True)
     account_id = None if row is None else row.id
     wait = _wait(session, key, address)
     if wait > 0:

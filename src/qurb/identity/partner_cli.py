@@ -181,7 +181,7 @@ def import_cmd(
 ) -> None:
     """Import partners, all or nothing: any bad row stops the import and is listed."""
     url = db or default_url()
-    with open_session(url) as session:
+    with open_session(url, write=True) as session:
         result = import_partners(
             session,
             None if check else _importer(session),

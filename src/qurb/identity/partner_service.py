@@ -149,6 +149,7 @@ def _partner(row: PartnerRow, contacts: tuple[Contact, ...]) -> Partner:
         active=bool(row.active),
         created_at=row.created_at,
         updated_at=row.updated_at,
+        version=row.version,
     )
 
 
@@ -237,8 +238,11 @@ def create_partner(
     return partner
 
 
-def _row(session: Session, partner_id: str) -> PartnerRow:
-    row = session.get(PartnerRow, partner_id)
+def _row(session: Session, partner_id: str, *, for_update: bool = False) -> PartnerRow:
+    """The partner's record; `for_update`: locked until the write's commit (PostgreSQL;
+    SQLite's write transaction holds the whole database), so that the audit's "before"
+    is the record as it was and no other write slips in between."""
+    row = session.get(PartnerRow, partner_id, with_for_update=for_update or None)
     if row is None:
         raise no_partner(partner_id)
     return row
@@ -265,7 +269,7 @@ def update_partner(
     """Change the fields given (and those only: a field given with its current value is
     no change); nothing changed, nothing written. The partner as changed must obey the
     rules of a new one; the facility is looked up when it changes."""
-    row = _row(session, partner_id)
+    row = _row(session, partner_id, for_update=True)
     before = _read(session, row)
     given = update.model_dump(exclude_unset=True)
     if "contacts" in given and given["contacts"] is None:  # no contacts: none left
@@ -304,7 +308,7 @@ def set_active(
 ) -> Partner:
     """Deactivate (active=False: kept, with its history, no longer listed by default) or
     reactivate a partner; Conflict if it is so already."""
-    row = _row(session, partner_id)
+    row = _row(session, partner_id, for_update=True)
     if bool(row.active) is active:
         raise Conflict(
             f"partner {partner_id!r} is {'active' if active else 'inactive'} already",

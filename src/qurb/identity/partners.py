@@ -229,6 +229,7 @@ class Partner:
     active: bool
     created_at: datetime
     updated_at: datetime
+    version: int = 1  # one more at each change of the record
 
     def snapshot(self) -> dict[str, Any]:
         """The partner as the audit trail and the exports keep it (JSON values; no

@@ -6,6 +6,8 @@ refusal. Each face maps them by class in one place (`qurb.platform.cli.exit_code
     ├── InputError       bad input, with the file, row and field of each problem   (422)
     ├── NotFound         a territory, facility, campaign… that does not exist      (404)
     ├── Conflict         a write that clashes with what is stored                  (409)
+    │   └── StaleVersion the record changed since the version the write read       (409)
+    ├── PreconditionRequired  a write that did not say which version it read       (428)
     ├── Forbidden        the actor may not do this here                            (403)
     └── Unavailable      not now: the server is busy, or the work ran out of time  (503)
 
@@ -187,6 +189,24 @@ class NotFound(QurbError, LookupError):
 
 class Conflict(QurbError):
     """A write that clashes with what is stored; nothing was written."""
+
+
+class StaleVersion(Conflict):
+    """A write that named the version it read (`If-Match`, `--if-version`), while the
+    record is now at `current`: someone changed it meanwhile. Nothing was written; read
+    it again, then write."""
+
+    code = "stale_version"
+
+    def __init__(self, kind: str, entity_id: str, given: int | None, current: int) -> None:
+        values = {"kind": kind, "id": entity_id, "given": given, "current": current}
+        super().__init__(code="stale_version", values=values)
+        self.current = current
+
+
+class PreconditionRequired(QurbError):
+    """A write to a record that did not say which version of it it read (the web's
+    `If-Match`, answered 428): without it, it could overwrite a change it never saw."""
 
 
 class Forbidden(QurbError):

@@ -12,13 +12,20 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from qurb.kernel.errors import QurbError
 from qurb.kernel.i18n import cli_lang, say_in
 from qurb.kernel.rows import too_many, validation_errors
-from qurb.platform.database import default_url, make_engine, make_sessionmaker, transaction
+from qurb.platform.database import (
+    default_url,
+    is_busy,
+    make_engine,
+    make_sessionmaker,
+    transaction,
+)
 from qurb.platform.output import OutputFormat, say
 
 # Piped output is not squeezed into 80 columns (see platform.output).
@@ -77,8 +84,11 @@ def open_engine(db: str | None) -> Engine:
 
 
 @contextmanager
-def open_session(db: str | None) -> Iterator[Session]:
-    factory = make_sessionmaker(open_engine(db))
+def open_session(db: str | None, *, write: bool = False) -> Iterator[Session]:
+    """One transaction on the database, its errors said in the command line's words;
+    `write=True` for a command that reads what it changes (see
+    `platform.database.WRITE_OPTION`)."""
+    factory = make_sessionmaker(open_engine(db), write=write)
     try:
         with transaction(factory) as session:
             yield session
@@ -88,3 +98,9 @@ def open_session(db: str | None) -> Iterator[Session]:
         raise fail(str(too_many(validation_errors(error)))) from None
     except IntegrityError as error:
         raise fail(say("cli.database_refused", detail=str(error.orig))) from None
+    except OperationalError as error:
+        if not is_busy(error):
+            raise
+        raise fail(say("error.database_busy", seconds=1)) from None
+    except StaleDataError:
+        raise fail(say("error.edited_meanwhile")) from None

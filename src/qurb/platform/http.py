@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Header, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, StringConstraints
 from sqlalchemy.orm import Session
 
+from qurb.kernel.errors import InputError, PreconditionRequired
 from qurb.kernel.names import MAX_NAME_CHARS
 from qurb.kernel.values import ID_PATTERN, TERRITORY_CODE_PATTERN, check_name
 from qurb.platform.geojson import GEOJSON_MEDIA_TYPE
@@ -89,3 +90,38 @@ class GeoJSONResponse(JSONResponse):
     """JSON sent as `application/geo+json` (RFC 7946)."""
 
     media_type = GEOJSON_MEDIA_TYPE
+
+
+# Optimistic concurrency: a record's version is its ETag on a read; a write to it names
+# the version it read in If-Match. None given: 428; another one than the record's: 409
+# with the record's ETag (`kernel.errors.StaleVersion`). `*` is a client saying, on
+# purpose, that it writes over whatever is there. The OpenAPI document marks the header
+# required (`app.openapi`): the route takes its absence to answer 428, not 422.
+IF_MATCH_PATTERN = r'^(\*|"[0-9]{1,12}")$'
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description='the ETag of the record as read (e.g. "3"), or * to write over any',
+        pattern=IF_MATCH_PATTERN,
+    ),
+]
+
+
+def version_etag(version: int) -> str:
+    """A record's version as its (strong) ETag."""
+    return f'"{version}"'
+
+
+def wanted_version(if_match: str | None) -> int | None:
+    """The version an If-Match names; None for `*`. PreconditionRequired (428) without
+    one; InputError (422) for a value that is not one ETag Qurb gave."""
+    if if_match is None or not if_match.strip():
+        raise PreconditionRequired(code="if_match_required")
+    value = if_match.strip()
+    if value == "*":
+        return None
+    inner = value[1:-1] if len(value) >= 2 and value[0] == value[-1] == '"' else ""
+    if not (inner.isascii() and inner.isdigit()) or len(inner) > 12:
+        raise InputError(code="bad_if_match", values={"value": repr(value[:40])})
+    return int(inner)

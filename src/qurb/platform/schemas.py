@@ -55,3 +55,22 @@ HEAVY_RESPONSES: dict[int | str, dict[str, Any]] = {
         },
     }
 }
+
+# A write to a record that carries a version (`platform.http.IfMatch`): no If-Match (428),
+# or one naming a version the record has moved past (409, with its ETag).
+VERSIONED_WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    409: {
+        "model": ErrorBody,
+        "description": "The record changed since the version in If-Match "
+        "(`stale_version`; the ETag header gives its version now), or the write clashes "
+        "with what is stored: nothing was written. Read it again, then write.",
+        "headers": {
+            "ETag": {"description": "the record's version now", "schema": {"type": "string"}}
+        },
+    },
+    428: {
+        "model": ErrorBody,
+        "description": "No If-Match (`if_match_required`): name the version read (the ETag "
+        "of GET), or * to write over any.",
+    },
+}

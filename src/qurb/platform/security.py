@@ -50,6 +50,14 @@ def _trusted(peer: str | None, allowed: str) -> bool:
     return False
 
 
+def _ip(text: str) -> str | None:
+    """`text` as an IP address (v4 or v6), or None if it is not one."""
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None
+
+
 class HostAndOrigin:
     """Pure ASGI middleware: 400 for a `Host` not the server's, 403 for a write whose `Origin`
     is present and not the server's own. Behind a TLS proxy (an https public URL), the proxy's
@@ -92,9 +100,16 @@ class HostAndOrigin:
 
     @staticmethod
     def _forwarded(scope: Scope, headers: dict[bytes, str]) -> Scope:
+        """The scheme the client used, and its address: the last one X-Forwarded-For
+        names, which the trusted proxy added (those before it, the client may have
+        written), so that the sign-in throttle counts each client's address."""
         proto = headers.get(b"x-forwarded-proto", "").split(",")[0].strip().lower()
         if proto in ("http", "https"):
-            return {**scope, "scheme": proto}
+            scope = {**scope, "scheme": proto}
+        chain = headers.get(b"x-forwarded-for", "").split(",")
+        address = _ip(chain[-1].strip())
+        if address is not None:
+            scope = {**scope, "client": (address, 0)}
         return scope
 
 

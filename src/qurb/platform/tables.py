@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     DateTime,
     Dialect,
+    Integer,
     MetaData,
     String,
     Text,
@@ -27,6 +28,14 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def row_version() -> Mapped[int]:
+    """The version of an editable row: 1 when it is written first, one more at each
+    update. A table maps it as its `version_id_col` (SQLAlchemy then updates the row only
+    `WHERE version = <the version read>`, and a row another writer changed meanwhile
+    fails the write instead of being overwritten); the web gives it as the ETag."""
+    return mapped_column(Integer, nullable=False, default=1, server_default="1")
 
 
 class DatasetMetaRow(Base):

@@ -15,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from qurb.platform.tables import Base, UTCDateTime
+from qurb.platform.tables import Base, UTCDateTime, row_version
 
 
 class FacilityRow(Base):
@@ -55,6 +55,9 @@ class FacilityRow(Base):
     moh_delegation: Mapped[str | None] = mapped_column(String(200))
     moh_commune: Mapped[str | None] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = row_version()
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it
 
 
 class FacilityEditionRow(Base):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from qurb.identity.guard import Guard, needs
 from qurb.identity.permissions import Permission
@@ -18,11 +18,14 @@ from qurb.platform.geojson import FeatureCollection
 from qurb.platform.http import (
     GeoJSONResponse,
     IdPath,
+    IfMatch,
     NameText,
     SessionDep,
     StateDep,
+    version_etag,
+    wanted_version,
 )
-from qurb.platform.schemas import ERROR_RESPONSES
+from qurb.platform.schemas import ERROR_RESPONSES, VERSIONED_WRITE_RESPONSES
 from qurb.registry.model import Facility, Level
 from qurb.registry.schemas import (
     FacilityChangeRead,
@@ -148,11 +151,15 @@ def list_facilities_geojson(
     return FeatureCollection.model_validate(sources.annotate(body))
 
 
-@router.get("/{facility_id}", response_model=FacilityRead, summary="One facility")
+@router.get(
+    "/{facility_id}",
+    response_model=FacilityRead,
+    summary="One facility; its ETag is its version, to name in If-Match to change it",
+)
 def read_facility(
-    facility_id: IdPath, session: SessionDep, index: IndexDep, _: Public
+    facility_id: IdPath, session: SessionDep, index: IndexDep, response: Response, _: Public
 ) -> FacilityRead:
-    return FacilityRead.of(get_facility(session, facility_id), index)
+    return _read(get_facility(session, facility_id), index, response)
 
 
 @router.get(
@@ -167,7 +174,12 @@ def read_history(
     return [FacilityChangeRead.of(c) for c in facility_history(session, facility_id)]
 
 
-def _read(facility: Facility, index: TerritoryIndex) -> FacilityRead:
+def _read(
+    facility: Facility, index: TerritoryIndex, response: Response | None = None
+) -> FacilityRead:
+    """The facility as the API gives it, and its version as the response's ETag."""
+    if response is not None:
+        response.headers["ETag"] = version_etag(facility.version)
     return FacilityRead.of(facility, index)
 
 
@@ -178,7 +190,7 @@ def _read(facility: Facility, index: TerritoryIndex) -> FacilityRead:
     summary="Add a facility (registry.edit over its commune)",
 )
 def add_facility(
-    payload: FacilityCreateRequest, state: StateDep, guard: EditRegistry
+    payload: FacilityCreateRequest, state: StateDep, response: Response, guard: EditRegistry
 ) -> FacilityRead:
     index = state.part(TerritoryIndex)
     with state.write() as session:
@@ -187,50 +199,78 @@ def add_facility(
         [facility_id] = create_facilities(
             session, guard.over(target), [(None, facility)], payload.reason
         )
-        return _read(get_facility(session, facility_id), index)
+        return _read(get_facility(session, facility_id), index, response)
 
 
 @router.patch(
     "/{facility_id}",
     response_model=FacilityRead,
-    summary="Change a facility (registry.edit over it); a new category is a re-categorisation",
+    summary="Change a facility (registry.edit over it; If-Match: the version read); a new "
+    "category is a re-categorisation",
+    responses=VERSIONED_WRITE_RESPONSES,
 )
 def change_facility(
-    facility_id: IdPath, payload: FacilityUpdateRequest, state: StateDep, guard: EditRegistry
+    facility_id: IdPath,
+    payload: FacilityUpdateRequest,
+    state: StateDep,
+    response: Response,
+    guard: EditRegistry,
+    if_match: IfMatch = None,
 ) -> FacilityRead:
     index = state.part(TerritoryIndex)
     with state.write() as session:
         actor = over_facility(guard, session, index, facility_id)
-        row = update_facility(session, actor, facility_id, payload.update(), payload.reason)
+        version = wanted_version(if_match)  # asked once the writer may write it at all
+        row = update_facility(
+            session, actor, facility_id, payload.update(), payload.reason, if_version=version
+        )
         # A move to another commune needs the grant over the new place too (else all of
         # the change is rolled back).
         guard.over(facility_target(session, index, row))
-        return _read(row, index)
+        return _read(row, index, response)
 
 
 @router.post(
     "/{facility_id}/close",
     response_model=FacilityRead,
-    summary="Close a facility (registry.edit over it): kept with its history, no longer counted",
+    summary="Close a facility (registry.edit over it; If-Match: the version read): kept "
+    "with its history, no longer counted",
+    responses=VERSIONED_WRITE_RESPONSES,
 )
 def close(
-    facility_id: IdPath, payload: FacilityCloseRequest, state: StateDep, guard: EditRegistry
+    facility_id: IdPath,
+    payload: FacilityCloseRequest,
+    state: StateDep,
+    response: Response,
+    guard: EditRegistry,
+    if_match: IfMatch = None,
 ) -> FacilityRead:
     index = state.part(TerritoryIndex)
     with state.write() as session:
         actor = over_facility(guard, session, index, facility_id)
-        return _read(close_facility(session, actor, facility_id, payload.reason), index)
+        version = wanted_version(if_match)
+        closed = close_facility(session, actor, facility_id, payload.reason, if_version=version)
+        return _read(closed, index, response)
 
 
 @router.post(
     "/{facility_id}/reopen",
     response_model=FacilityRead,
-    summary="Reopen a closed facility (registry.edit over it): counted again, and editable",
+    summary="Reopen a closed facility (registry.edit over it; If-Match: the version read): "
+    "counted again, and editable",
+    responses=VERSIONED_WRITE_RESPONSES,
 )
 def reopen(
-    facility_id: IdPath, payload: FacilityReopenRequest, state: StateDep, guard: EditRegistry
+    facility_id: IdPath,
+    payload: FacilityReopenRequest,
+    state: StateDep,
+    response: Response,
+    guard: EditRegistry,
+    if_match: IfMatch = None,
 ) -> FacilityRead:
     index = state.part(TerritoryIndex)
     with state.write() as session:
         actor = over_facility(guard, session, index, facility_id)
-        return _read(reopen_facility(session, actor, facility_id, payload.reason), index)
+        version = wanted_version(if_match)
+        opened = reopen_facility(session, actor, facility_id, payload.reason, if_version=version)
+        return _read(opened, index, response)

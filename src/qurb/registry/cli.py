@@ -166,6 +166,19 @@ def print_facilities(flt: FacilityFilter, fmt: OutputFormat, limit: int, db: str
         render(records, list(records[0]) if records else FACILITY_COLUMNS, fmt, sources=sources)
 
 
+# The version the writer read (`qurb facilities show`, the API's ETag): the change is
+# refused if the facility is no longer at it. Without it, the change applies to the
+# facility as it is when the command runs.
+IfVersionOption = Annotated[
+    int | None,
+    typer.Option(
+        "--if-version",
+        min=1,
+        help="Change it only if it is still at this version (as read): refused otherwise.",
+    ),
+]
+
+
 def _editing(session: Session) -> tuple[Guard, TerritoryIndex]:
     """The token's account, allowed `registry.edit` somewhere, and the territory index."""
     return token_guard(session, Permission.REGISTRY_EDIT), TerritoryIndex.from_session(session)
@@ -200,7 +213,7 @@ def facilities_import(
     db: DbOption = None,
 ) -> None:
     """Import facilities, all or nothing: any bad row stops the import and is listed."""
-    with open_session(db) as session:
+    with open_session(db, write=True) as session:
         result = import_facilities(session, _importer(session), file, sheet)
     imported = say("cli.facilities.imported", count=len(result.ids), path=str(file))
     out.print(f"[green]{escape(imported)}[/]")
@@ -228,7 +241,7 @@ def facilities_add(
     db: DbOption = None,
 ) -> None:
     """Add one facility to the registry."""
-    with open_session(db) as session:
+    with open_session(db, write=True) as session:
         payload = FacilityCreate(
             name=name, category=category, commune=commune, lon=lon, lat=lat, beds=beds
         )
@@ -257,6 +270,7 @@ def facilities_update(
         list[str] | None, typer.Option(help="A service it no longer offers (repeatable).")
     ] = None,
     reason: Annotated[str | None, typer.Option(help="Why (kept in the history).")] = None,
+    if_version: IfVersionOption = None,
     db: DbOption = None,
 ) -> None:
     """Change a facility (name, category, location, beds, doctors, services)."""
@@ -276,11 +290,12 @@ def facilities_update(
     }
     if not given:
         raise fail(say("cli.facilities.nothing_to_change"), say("cli.facilities.give_a_change"))
-    with open_session(db) as session:
+    with open_session(db, write=True) as session:
         guard, index = _editing(session)
         actor = over_facility(guard, session, index, facility_id)
+        change = FacilityUpdate.model_validate(given)
         facility = update_facility(
-            session, actor, facility_id, FacilityUpdate.model_validate(given), reason
+            session, actor, facility_id, change, reason, if_version=if_version
         )
         # A move to another commune needs the grant over the new place too (else all of
         # the change is rolled back).
@@ -293,11 +308,13 @@ def facilities_update(
 def facilities_close(
     facility_id: Annotated[str, typer.Argument(help="Facility id.")],
     reason: Annotated[str | None, typer.Option(help="Why (kept in the history).")] = None,
+    if_version: IfVersionOption = None,
     db: DbOption = None,
 ) -> None:
     """Close a facility (kept in the registry and its history, no longer counted)."""
-    with open_session(db) as session:
-        facility = close_facility(session, _over(session, facility_id), facility_id, reason)
+    with open_session(db, write=True) as session:
+        actor = _over(session, facility_id)
+        facility = close_facility(session, actor, facility_id, reason, if_version=if_version)
         values = {"id": facility.id, "name": facility.name}
         out.print(f"[green]{escape(say('cli.facilities.closed', **values))}[/]")
 
@@ -306,11 +323,13 @@ def facilities_close(
 def facilities_reopen(
     facility_id: Annotated[str, typer.Argument(help="Facility id.")],
     reason: Annotated[str, typer.Option(help="Why it reopens (kept in the history).")],
+    if_version: IfVersionOption = None,
     db: DbOption = None,
 ) -> None:
     """Reopen a closed facility (counted again, and editable)."""
-    with open_session(db) as session:
-        facility = reopen_facility(session, _over(session, facility_id), facility_id, reason)
+    with open_session(db, write=True) as session:
+        actor = _over(session, facility_id)
+        facility = reopen_facility(session, actor, facility_id, reason, if_version=if_version)
         values = {"id": facility.id, "name": facility.name}
         out.print(f"[green]{escape(say('cli.facilities.reopened', **values))}[/]")
 

@@ -100,6 +100,9 @@ class Facility:
     moh_delegation: str | None
     moh_commune: str | None
     updated_at: datetime
+    # The record's version: 1 when added, one more at each change (the web's ETag; a
+    # write that names an older one is refused, not applied over the newer).
+    version: int = 1
 
     def values(self) -> dict[str, Any]:
         """Field name → value, in the record's order."""
@@ -126,5 +129,5 @@ def facility_snapshot(row: dict[str, Any]) -> dict[str, Any]:
     return {
         k: (v.isoformat() if isinstance(v, datetime) else v)
         for k, v in row.items()
-        if k not in ("updated_at",)
+        if k not in ("updated_at", "version")
     }

@@ -71,6 +71,9 @@ class FacilityRead(BaseModel):
     moh_delegation: str | None
     moh_commune: str | None
     updated_at: datetime
+    version: int = Field(
+        description="the record's version (its ETag): name it in If-Match to change it"
+    )
 
     @field_validator("services", mode="before")
     @classmethod

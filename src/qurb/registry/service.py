@@ -22,7 +22,7 @@ from qurb.audit.model import AuditEntry, AuditEvent
 from qurb.identity.account_service import usernames
 from qurb.kernel import clock
 from qurb.kernel.actor import Actor, ActorKind
-from qurb.kernel.errors import Conflict, FieldError, InputError, NotFound
+from qurb.kernel.errors import Conflict, FieldError, InputError, NotFound, StaleVersion
 from qurb.kernel.i18n import problem
 from qurb.kernel.ids import slug
 from qurb.kernel.names import fold_name
@@ -366,10 +366,20 @@ def create_facilities(
     return [v["id"] for v in accepted]
 
 
-def _facility_row(session: Session, facility_id: str) -> FacilityRow:
-    row = session.get(FacilityRow, facility_id)
+def _facility_row(
+    session: Session, facility_id: str, *, if_version: int | None = None, lock: bool = False
+) -> FacilityRow:
+    """The facility's record. `lock` (a write): read again and locked until the write's
+    commit (PostgreSQL; a SQLite write transaction holds the whole database), so that the
+    history's "before" is the record as it is and no other write slips in between;
+    `if_version`: the version the writer read, StaleVersion (409) if it is no longer."""
+    row = session.get(
+        FacilityRow, facility_id, with_for_update=lock or None, populate_existing=lock
+    )
     if row is None:
         raise NotFound(errors=[problem("id", "no_facility", id=repr(facility_id))])
+    if if_version is not None and row.version != if_version:
+        raise StaleVersion("facility", facility_id, if_version, row.version)
     return row
 
 
@@ -384,10 +394,13 @@ def update_facility(
     facility_id: str,
     update: FacilityUpdate,
     reason: str | None = None,
+    *,
+    if_version: int | None = None,
 ) -> Facility:
     """Change a facility's fields; a category change is recorded as 'recategorise'.
-    Conflict for a closed facility: it is reopened first (`reopen_facility`)."""
-    row = _facility_row(session, facility_id)
+    Conflict for a closed facility: it is reopened first (`reopen_facility`); StaleVersion
+    if `if_version` is not its version."""
+    row = _facility_row(session, facility_id, if_version=if_version, lock=True)
     if row.status == Status.CLOSED.value:
         raise Conflict(code="facility_closed", values={"id": facility_id})
     before = _as_dict(row)
@@ -455,20 +468,27 @@ def _service_errors(added: list[str], removed: list[str], services: set[str]) ->
 
 
 def close_facility(
-    session: Session, actor: Actor, facility_id: str, reason: str | None = None
+    session: Session,
+    actor: Actor,
+    facility_id: str,
+    reason: str | None = None,
+    *,
+    if_version: int | None = None,
 ) -> Facility:
     """Close a facility: kept with its history, no longer counted, read-only until reopened."""
-    row = _facility_row(session, facility_id)
+    row = _facility_row(session, facility_id, if_version=if_version, lock=True)
     if row.status == Status.CLOSED.value:
         raise RegistryError([problem("status", "already_closed", id=facility_id)])
     return _set_status(session, actor, row, Status.CLOSED, reason)
 
 
-def reopen_facility(session: Session, actor: Actor, facility_id: str, reason: str) -> Facility:
+def reopen_facility(
+    session: Session, actor: Actor, facility_id: str, reason: str, *, if_version: int | None = None
+) -> Facility:
     """Open a closed facility again; the reason is required. Conflict if it is open."""
     if not (reason or "").strip():
         raise RegistryError([problem("reason", "reopen_without_reason")], facility_id)
-    row = _facility_row(session, facility_id)
+    row = _facility_row(session, facility_id, if_version=if_version, lock=True)
     if row.status != Status.CLOSED.value:
         values = {"id": facility_id, "status": row.status}
         raise Conflict(code="facility_not_closed", values=values)

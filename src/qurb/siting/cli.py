@@ -124,17 +124,19 @@ def site_cmd(
     )
     with open_session(db) as session:
         # Saving needs scenarios.write over the territory: checked before the solver runs.
-        saver = _saver(session, territory) if save else None
+        if save:
+            _saver(session, territory)
         chosen_model = make_model(session, model, params)
         with err.status(say("cli.site.solving")):
             scenario = run_siting(session, request, chosen_model)
-        scenario_id = None
-        if saver is not None:
-            label = name or (
-                f"{scenario.territory.name_fr}: +{len(scenario.sites)} "
-                f"({objective.value}, {within:g} min)"
-            )
-            scenario_id = save_scenario(session, saver, label, scenario).id
+    scenario_id = None
+    if save:  # a write of its own, after the solver: no lock held while it runs
+        label = name or (
+            f"{scenario.territory.name_fr}: +{len(scenario.sites)} "
+            f"({objective.value}, {within:g} min)"
+        )
+        with open_session(db, write=True) as session:
+            scenario_id = save_scenario(session, _saver(session, territory), label, scenario).id
     _print_scenario(scenario.document(), fmt, scenario_id)
 
 

@@ -51,11 +51,11 @@ export async function csrfHeader() {
   return token ? { "X-CSRF-Token": token } : {};
 }
 
-export async function send(method, url, payload) {
+export async function send(method, url, payload, extra = {}) {
   return parse(
     await fetch(url, {
       method,
-      headers: headers({ "Content-Type": "application/json", ...(await csrfHeader()) }),
+      headers: headers({ "Content-Type": "application/json", ...(await csrfHeader()), ...extra }),
       body: JSON.stringify(payload ?? {}),
     }),
   );

@@ -19,6 +19,12 @@ function categorySelect(categories, current) {
     <select name="category">${options}</select><em class="field-error" hidden></em></label>`;
 }
 
+// The version of the facility as read, which a change names: the server refuses it (409)
+// if someone changed the facility since, rather than write over their change.
+function readAt(facility) {
+  return { "If-Match": `"${facility.version}"` };
+}
+
 function numberOrNull(value) {
   if (value === "" || value === null || value === undefined) return null;
   return Number(value);
@@ -125,20 +131,25 @@ export class FacilityEditor {
         const value = numberOrNull(data[k]);
         if (value !== facility[k]) payload[k] = value;
       }
-      return send("PATCH", `/api/facilities/${enc(facility.id)}`, payload);
+      return send("PATCH", `/api/facilities/${enc(facility.id)}`, payload, readAt(facility));
     });
   }
 
   close(facility) {
     this._open(`${t("form.close.title")} — ${facility.name}`, "", (_data, note) =>
-      send("POST", `/api/facilities/${enc(facility.id)}/close`, note),
+      send("POST", `/api/facilities/${enc(facility.id)}/close`, note, readAt(facility)),
     );
   }
 
   reopen(facility) {
     // The server asks for a reason: a blank one is refused on its field.
     this._open(`${t("form.reopen.title")} — ${facility.name}`, "", (_data, note) =>
-      send("POST", `/api/facilities/${enc(facility.id)}/reopen`, { ...note, reason: note.reason ?? "" }),
+      send(
+        "POST",
+        `/api/facilities/${enc(facility.id)}/reopen`,
+        { ...note, reason: note.reason ?? "" },
+        readAt(facility),
+      ),
     );
   }
 }
