@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, make_url, text
+from sqlalchemy.exc import ProgrammingError
 from typer.testing import CliRunner
 
 from qurb.app.cli import app
@@ -98,9 +99,13 @@ def postgres_databases(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     server = make_url(raw)
     names = [f"qurb_backup_{uuid.uuid4().hex[:10]}_{role}" for role in ("source", "target")]
     admin = make_engine(server.render_as_string(hide_password=False))
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        for name in names:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            for name in names:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except ProgrammingError as error:  # the role may not create databases
+        admin.dispose()
+        unavailable(f"the role of {POSTGRES_URL_VARIABLE} cannot create a database: {error.orig}")
     urls = [server.set(database=name).render_as_string(hide_password=False) for name in names]
     try:
         source = make_engine(urls[0])
