@@ -211,6 +211,8 @@ def restore(url: str, source: Path) -> None:
         ):
             reading.backup(writing)
         refuse_unless_empty(url)  # nobody wrote there meanwhile
+        for suffix in ("-wal", "-shm", "-journal"):  # an empty file's: not to be replayed
+            target.with_name(target.name + suffix).unlink(missing_ok=True)
         partial.replace(target)
 
 
