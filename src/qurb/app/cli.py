@@ -54,7 +54,7 @@ ROOT_COMMANDS: tuple[Command, ...] = (
     Command(
         "db",
         "qurb.app.commands:db_app",
-        "The database: create it and load the bundled national dataset.",
+        "The database: create it and load the bundled national dataset, back it up, restore it.",
         group=True,
     ),
     Command(

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from qurb.app.backup import backup_cmd, restore_cmd
 from qurb.app.cli import loaded_words
 from qurb.app.dataset import init_database
 from qurb.app.features import figures
@@ -37,7 +38,9 @@ from qurb.territory.cli import export_communes, export_territories
 cli = typer.Typer()
 cli.command("serve")(serve)
 
-db_app = typer.Typer(help="The database: create it and load the bundled national dataset.")
+db_app = typer.Typer(
+    help="The database: create it and load the bundled national dataset, back it up, restore it."
+)
 
 data_app = typer.Typer(help="The bundled dataset: rebuild it from its sources, check it.")
 
@@ -55,6 +58,10 @@ def db_init(db: DbOption = None) -> None:
             out.print(escape(outside))
     else:
         out.print(escape(say("cli.db.already_loaded", dataset=report.dataset_sha256[:12])))
+
+
+db_app.command("backup")(backup_cmd)
+db_app.command("restore")(restore_cmd)
 
 
 @data_app.command("build")
