@@ -48,7 +48,10 @@ import httpx
 
 from qurb.app.dataset import init_database
 from qurb.app.schema import upgrade_if_behind
-from qurb.platform.database import make_engine
+from qurb.platform.database import make_engine, make_sessionmaker
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from accounts import account_headers
 
 # The server as `qurb serve` runs it (asyncio loop, h11), with the loop in debug mode so
 # that asyncio logs every step that holds it longer than 50 ms ("Executing … took").
@@ -57,7 +60,7 @@ import asyncio, logging, sys, uvicorn
 from qurb.app.web import create_app
 from qurb.platform.settings import Settings
 logging.basicConfig(level=logging.WARNING, format="%(name)s %(message)s")
-app = create_app(Settings.from_env(database_url=sys.argv[1], local_mode=True))
+app = create_app(Settings.from_env(database_url=sys.argv[1]))
 config = uvicorn.Config(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="error")
 loop = asyncio.new_event_loop()
 loop.set_debug(True)
@@ -147,7 +150,11 @@ def client_loop(
     statuses: Counter[str],
     offset: int = 0,
 ) -> None:
-    with httpx.Client(base_url=base, timeout=300) as client:
+    # The attackers hold an administrator's token ($QURB_TOKEN): they may ask for
+    # everything, so their requests reach the checks and the work, not a 401.
+    token = os.environ.get("QURB_TOKEN")
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    with httpx.Client(base_url=base, timeout=300, headers=headers) as client:
         i = offset
         while not stop.is_set():
             method, path, body = requests[i % len(requests)]
@@ -331,6 +338,10 @@ def main() -> None:
             init_database(engine)
             engine.dispose()
         db_url = f"sqlite:///{db}"
+        engine = make_engine(db_url)
+        _, auth = account_headers(make_sessionmaker(engine), "attacker")
+        engine.dispose()
+        os.environ["QURB_TOKEN"] = auth["Authorization"].removeprefix("Bearer ")
         bombs = [xlsx_bomb(work / "bomb.xlsx", True), xlsx_bomb(work / "bomb-nodim.xlsx", False)]
         server_log = work / "server.log"
         server, base = start_server(db_url, server_log)

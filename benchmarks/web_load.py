@@ -47,7 +47,7 @@ QURB_SERVER = """
 import sys, uvicorn
 from qurb.app.web import create_app
 from qurb.platform.settings import Settings
-app = create_app(Settings(database_url=sys.argv[1], local_mode=False))
+app = create_app(Settings(database_url=sys.argv[1]))
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="error")
 """
 

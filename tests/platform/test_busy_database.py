@@ -1,0 +1,84 @@
+"""A SQLite database held by another writer past the busy timeout: the web answers 503
+with Retry-After (nothing written), the command line says to try again; `qurb serve
+--workers N` is refused on a SQLite file."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import make_url
+from typer.testing import CliRunner
+
+from qurb.app.cli import app as cli
+from qurb.app.web import create_app
+from qurb.platform import database
+from qurb.platform.settings import Settings
+from tests.accounts import add_account, as_someone
+from tests.web_clients import TestClient
+
+MISSOUR = "hosp-03.131.01.03-marche-verte"
+
+
+@contextmanager
+def _held(url: str) -> Iterator[None]:
+    """Another process's write transaction on the file, open until the block ends."""
+    holder = sqlite3.connect(str(make_url(url).database), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def test_a_write_to_a_busy_database_is_503_with_retry_after(
+    scratch_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(database, "SQLITE_BUSY_TIMEOUT_S", 0.2)  # not 5 s of waiting
+    application = create_app(Settings(database_url=scratch_db))
+    editor = add_account(application.state.qurb.factory, "editor")
+    with TestClient(application) as client:
+        as_someone(client, editor)
+        read = client.get(f"/api/facilities/{MISSOUR}")
+        with _held(scratch_db):
+            busy = client.patch(
+                f"/api/facilities/{MISSOUR}",
+                json={"beds": 321},
+                headers={"If-Match": read.headers["etag"], "Accept-Language": "fr"},
+            )
+            assert client.get(f"/api/facilities/{MISSOUR}").status_code == 200  # reads go on
+        assert (busy.status_code, busy.json()["code"]) == (503, "database_busy")
+        assert busy.headers["retry-after"] == "1"
+        assert busy.json()["error"].startswith("la base de données est occupée")
+        after = client.get(f"/api/facilities/{MISSOUR}").json()
+        assert (after["beds"], after["version"]) == (read.json()["beds"], read.json()["version"])
+        again = client.patch(
+            f"/api/facilities/{MISSOUR}",
+            json={"beds": 321},
+            headers={"If-Match": read.headers["etag"]},
+        )
+        assert again.status_code == 200 and again.json()["beds"] == 321
+
+
+def test_the_command_line_says_to_try_again(
+    scratch_db: str, cli_token: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(database, "SQLITE_BUSY_TIMEOUT_S", 0.2)
+    with _held(scratch_db):
+        result = CliRunner().invoke(
+            cli, ["facilities", "update", MISSOUR, "--beds", "9", "--db", scratch_db]
+        )
+    assert result.exit_code == 2
+    said = " ".join(result.output.split())
+    assert "the database is busy with other changes; nothing was written: try again in 1 s" in said
+
+
+def test_several_server_processes_are_refused_on_sqlite(scratch_db: str) -> None:
+    result = CliRunner().invoke(cli, ["serve", "--workers", "2", "--db", scratch_db])
+    assert result.exit_code == 2
+    said = " ".join(result.output.split())
+    assert "--workers 2: several server processes need PostgreSQL" in said
+    assert "see docs/DEPLOY.md" in said
