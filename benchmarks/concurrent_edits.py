@@ -3,7 +3,10 @@
 (issue figures: reads under 300 ms and writes under 1 s at p95, no lost update, no 5xx).
 
 Each client is an account of its own (a registry editor over all Morocco, with a personal
-token). For --seconds it loops: 4 times in 5 a read (a facility, a territory's detail, a
+token), a person at work: between two actions it waits a think time drawn uniformly
+between 0 and twice --think seconds (default 1 s; --think 0 sends back to back, which
+measures the server saturated rather than 50 people). For --seconds it loops: 4 times in
+5 a read (a facility, a territory's detail, a
 page of facilities, an indicator over a province's communes), else an edit: read a
 facility (its ETag), add one bed, PATCH it with If-Match; on 409 read again and retry (a
 conflict, counted). The 12 facilities edited are the hospitals of the region of
@@ -48,8 +51,8 @@ from qurb.registry._tables import FacilityRow
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from accounts import account_headers
 
-REGION = "04"  # Fès-Meknès
-PROVINCE = "04.131"  # Meknès
+REGION = "03"  # Fès-Meknès
+PROVINCE = "03.231"  # Fès (préfecture)
 WRITE_SHARE = 0.2
 
 
@@ -166,10 +169,12 @@ async def client_loop(
     until: float,
     seed: int,
     tally: Tally,
+    think: float,
 ) -> None:
     rng = random.Random(seed)
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60) as client:
         while time.monotonic() < until:
+            await asyncio.sleep(rng.uniform(0, 2 * think))
             if rng.random() < WRITE_SHARE:
                 await edit(client, rng.choice(facilities), tally)
                 continue
@@ -232,7 +237,7 @@ def run(url: str, workers: int, args: argparse.Namespace, setup: tuple) -> dict[
         async def everyone() -> None:
             await asyncio.gather(
                 *(
-                    client_loop(base, h, facilities, reads, until, i, tally)
+                    client_loop(base, h, facilities, reads, until, i, tally, args.think)
                     for i, h in enumerate(headers)
                 )
             )
@@ -268,6 +273,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--think", type=float, default=1.0, help="mean think time, s")
     args = parser.parse_args()
     if not args.postgres:
         raise SystemExit("--postgres URL (a database this benchmark may wipe) is required")
@@ -290,7 +296,10 @@ def main() -> None:
         "per_s",
         "chain_problems",
     ]
-    print(f"{args.clients} clients, {args.seconds:g} s each run, PostgreSQL; ms for latencies")
+    print(
+        f"{args.clients} clients, think time {args.think:g} s on average, {args.seconds:g} s "
+        "each run, PostgreSQL; latencies in ms"
+    )
     print("  ".join(f"{c:>10}" for c in columns))
     for r in results:
         print(
