@@ -139,19 +139,14 @@ class TerritoryIndex:
                     self._spellings.setdefault(key, {}).setdefault(code, alias)
         return self._spellings
 
-    def close_names(self, key: str, codes: set[str] | None = None) -> list[tuple[float, str]]:
-        """(score, folded name) of the names within FUZZY_MIN_SCORE of `key` (folded) that
-        name a unit of `codes` (None: any), best first."""
+    def close_names(self, key: str) -> list[str]:
+        """The folded names within FUZZY_MIN_SCORE of `key` (folded), best first."""
         from rapidfuzz import fuzz, process
 
         found = process.extract(
             key, list(self.spellings), scorer=fuzz.ratio, score_cutoff=FUZZY_MIN_SCORE, limit=10
         )
-        return [
-            (score, name)
-            for name, score, _ in found
-            if codes is None or not codes.isdisjoint(self.spellings[name])
-        ]
+        return [name for name, _, _ in found]
 
     @property
     def folded(self) -> dict[str, tuple[str, str]]:
@@ -338,7 +333,7 @@ class TerritoryIndex:
                         if code not in hits and (not levels or unit.level in levels):
                             hits[code] = NameMatch(unit, "alias", alias)
         if not hits and key:
-            for _, name in self.close_names(key):
+            for name in self.close_names(key):
                 for code, written in self.spellings[name].items():
                     unit = self.by_code[code]
                     if code not in hits and (not levels or unit.level in levels):
