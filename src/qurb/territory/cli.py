@@ -40,7 +40,11 @@ def territories_cmd(
     within: Annotated[str | None, typer.Option(help="Only units inside this territory.")] = None,
     level: Annotated[TerritoryLevel | None, typer.Option(help="Only units of this level.")] = None,
     search: Annotated[
-        str | None, typer.Option(help="Name (FR/AR) or code prefix to look for.")
+        str | None,
+        typer.Option(
+            help="Name (FR/AR, or a usual name such as Fez; typos tolerated) or code prefix "
+            "to look for."
+        ),
     ] = None,
     fmt: FormatOption = OutputFormat.TABLE,
     db: DbOption = None,
@@ -48,12 +52,17 @@ def territories_cmd(
     """List territories: regions by default; drill down with --within and --level."""
     with open_session(db) as session:
         index = TerritoryIndex.from_session(session)
-        if search:
-            units = index.search(search, [level] if level else ())
+        matched: list[str] = []
+        if search:  # with the usual or close name each unit was found by
+            hits = index.find(search, [level] if level else ())
+            units = [h.territory for h in hits]
+            rows = [{**territory_record(h.territory), "matched": h.matched} for h in hits]
+            if any(h.matched for h in hits):
+                matched = ["matched"]
         else:
             parent = index.resolve(within) if within else index.by_code["MA"]
             units = index.units_within(parent, level) if level else index.children(parent.code)
-        rows = [territory_record(t) for t in units]
+            rows = [territory_record(t) for t in units]
         geometry = [reference_point(t) for t in units]
     columns = [
         "code",
@@ -64,6 +73,7 @@ def territories_cmd(
         "population_2024",
         "population_2014",
         "area_km2",
+        *matched,
     ]
     render(
         rows,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from qurb.territory.model import Territory
-from qurb.territory.service import density_per_km2, growth_2014_2024_pct
+from qurb.territory.service import NameMatch, density_per_km2, growth_2014_2024_pct
 
 
 class TerritoryRead(BaseModel):
@@ -51,10 +51,30 @@ class TerritoryRead(BaseModel):
         )
 
 
+class TerritoryFound(TerritoryRead):
+    """A unit found by a search, and by which name."""
+
+    match: str = Field(
+        description="how the unit was found: name (its own name or code), alias (a usual "
+        "name, e.g. Fez for Fès) or close (a name spelt nearly so, e.g. Taonate)"
+    )
+    matched: str | None = Field(
+        description="the usual or close name found (Fez; Taounate for Taonate); null for "
+        "the unit's own name or code"
+    )
+
+    @classmethod
+    def found(cls, hit: NameMatch) -> TerritoryFound:
+        return cls(
+            **TerritoryRead.of(hit.territory).model_dump(), match=hit.how, matched=hit.matched
+        )
+
+
 class TerritoryList(BaseModel):
     parent: TerritoryRead | None = None
     query: str | None = None
-    items: list[TerritoryRead]
+    # A search's items say by which name each unit was found (TerritoryFound).
+    items: list[TerritoryRead | TerritoryFound]
 
 
 class CensusLineRead(BaseModel):

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from qurb.data import read_bundled_csv
 from qurb.kernel.errors import NotFound
 from qurb.kernel.names import MAX_NAME_CHARS, fold_name
 from qurb.territory._tables import CommuneGeometryRow, TerritoryRow
@@ -22,6 +23,12 @@ if TYPE_CHECKING:  # NumPy is loaded by the travel-time analyses, not by every l
 # Casablanca's 8 préfectures d'arrondissements: provinces in HCP's list, inside the prefecture
 # of Casablanca, with no commune of their own; left out when units are counted by province.
 PREFECTURE_OF_ARRONDISSEMENTS = "prefecture_of_arrondissements"
+
+# Usual names of the units (English and other spellings, from GeoNames), bundled.
+ALIASES_FILE = "territory_aliases.csv"
+# A search with a letter wrong, missing or extra still finds its unit: rapidfuzz's ratio on
+# folded names ("taonate" ~ "taounate" 93, "ouejda" ~ "oujda" 91).
+FUZZY_MIN_SCORE = 85.0
 
 
 @dataclass(frozen=True)
@@ -86,12 +93,60 @@ def density_per_km2(unit: Territory) -> float | None:
 
 
 @dataclass(frozen=True)
+class NameMatch:
+    """A unit found for what the user typed, and how: `name` (its own name or code),
+    `alias` (a usual name: 'Fez' for Fès) or `close` (a name spelt nearly so: 'Taonate').
+    `matched` is the alias or the close name found, None for its own name."""
+
+    territory: Territory
+    how: str = "name"
+    matched: str | None = None
+
+
+@dataclass(frozen=True)
 class TerritoryIndex:
     """All territories in memory (1,853 rows): lookups without a query per step."""
 
     by_code: dict[str, Territory]
     _folded: dict[str, tuple[str, str]] = field(default_factory=dict)
     _ancestors: dict[str, list[Territory]] = field(default_factory=dict)
+    # folded alias -> {code: alias as written}; from the bundled file on first use
+    _aliases: dict[str, dict[str, str]] = field(default_factory=dict)
+    # folded own name or alias -> {code: name as written}, for close matches
+    _spellings: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def aliases(self) -> dict[str, dict[str, str]]:
+        """Folded usual name -> {code: the name as written} (territory_aliases.csv)."""
+        if not self._aliases:
+            for row in read_bundled_csv(ALIASES_FILE):
+                if row["code"] in self.by_code:
+                    key = fold_name(row["alias"])
+                    self._aliases.setdefault(key, {}).setdefault(row["code"], row["alias"])
+        return self._aliases
+
+    @property
+    def spellings(self) -> dict[str, dict[str, str]]:
+        """Every folded name a unit answers to (own names, then aliases) -> {code: name}."""
+        if not self._spellings:
+            for code, keys in self.folded.items():
+                unit = self.by_code[code]
+                for key, name in zip(keys, (unit.name_fr, unit.name_ar), strict=True):
+                    if key:
+                        self._spellings.setdefault(key, {}).setdefault(code, name)
+            for key, named in self.aliases.items():
+                for code, alias in named.items():
+                    self._spellings.setdefault(key, {}).setdefault(code, alias)
+        return self._spellings
+
+    def close_names(self, key: str) -> list[str]:
+        """The folded names within FUZZY_MIN_SCORE of `key` (folded), best first."""
+        from rapidfuzz import fuzz, process
+
+        found = process.extract(
+            key, list(self.spellings), scorer=fuzz.ratio, score_cutoff=FUZZY_MIN_SCORE, limit=10
+        )
+        return [name for name, _, _ in found]
 
     @property
     def folded(self) -> dict[str, tuple[str, str]]:
@@ -108,21 +163,36 @@ class TerritoryIndex:
         return cls({r.code: to_territory(r) for r in rows})
 
     def resolve(self, query: str, levels: Sequence[TerritoryLevel] = ()) -> Territory:
-        """A territory from its HCP code or its French/Arabic name (accents optional).
+        """A territory from its HCP code or its French/Arabic name (accents optional); see
+        `resolve_match`."""
+        return self.resolve_match(query, levels).territory
 
-        An exact code wins. Among name matches (of `levels`, when given) the largest unit
-        wins ('Fès' is the prefecture, not the commune); two at that level are ambiguous.
+    def resolve_match(self, query: str, levels: Sequence[TerritoryLevel] = ()) -> NameMatch:
+        """A territory from its HCP code, its French/Arabic name (accents optional) or a
+        usual name ('Fez', 'Marrakesh'), and how it was found.
+
+        An exact code wins, then the unit's own names, then its usual names. Among name
+        matches (of `levels`, when given) the largest unit wins ('Fès' is the prefecture,
+        not the commune); two at that level are ambiguous. A name with a typo ('Taonate')
+        is not guessed at here, where a command would act on the guess: the error names
+        the close units ('did you mean'), and `find` lists them.
         """
         text = _within_budget(query, "territory").strip()
         if text in self.by_code:
-            return self.by_code[text]
+            return NameMatch(self.by_code[text])
         allowed = [t for t in self.by_code.values() if not levels or t.level in levels]
         matches = [t for t in allowed if text in (t.name_fr, t.name_ar)]
+        how, found_as = "name", {}
         if not matches:  # no name written exactly so: compare folded names
             key = fold_name(text)
             if not key:
                 raise TerritoryNotFound("empty territory name", code="empty_territory_name")
             matches = [t for t in allowed if key in self.folded[t.code]]
+            if not matches:
+                codes = {t.code for t in allowed}
+                found_as = {c: a for c, a in self.aliases.get(key, {}).items() if c in codes}
+                how = "alias"
+                matches = [self.by_code[code] for code in found_as]
         if not matches:
             close = self.suggest(text)
             hint = f"; did you mean: {', '.join(close)}?" if close else ""
@@ -140,7 +210,8 @@ class TerritoryIndex:
                 code="ambiguous_territory",
                 values={"query": repr(query), "listed": listed},
             )
-        return best[0]
+        unit = best[0]
+        return NameMatch(unit, how, found_as.get(unit.code))
 
     def suggest(self, text: str, limit: int = 5) -> list[str]:
         from rapidfuzz import fuzz, process
@@ -238,16 +309,37 @@ class TerritoryIndex:
     def search(
         self, text: str, levels: Sequence[TerritoryLevel] = (), limit: int = 20
     ) -> list[Territory]:
+        return [hit.territory for hit in self.find(text, levels, limit)]
+
+    def find(
+        self, text: str, levels: Sequence[TerritoryLevel] = (), limit: int = 20
+    ) -> list[NameMatch]:
+        """Units whose code starts with `text` or whose names (own, then usual) hold it once
+        folded; failing any, those with a name close to it. Largest units first."""
         key = fold_name(_within_budget(text, "search"))
-        hits = [
-            t
+        hits = {
+            t.code: NameMatch(t)
             for t in self.by_code.values()
             if (not levels or t.level in levels)
             and (
                 t.code.startswith(text.strip()) or any(key in name for name in self.folded[t.code])
             )
-        ]
-        return sorted(hits, key=lambda t: (t.level.depth, t.code))[:limit]
+        }
+        if key:
+            for alias_key, named in self.aliases.items():
+                if key in alias_key:
+                    for code, alias in named.items():
+                        unit = self.by_code[code]
+                        if code not in hits and (not levels or unit.level in levels):
+                            hits[code] = NameMatch(unit, "alias", alias)
+        if not hits and key:
+            for name in self.close_names(key):
+                for code, written in self.spellings[name].items():
+                    unit = self.by_code[code]
+                    if code not in hits and (not levels or unit.level in levels):
+                        hits[code] = NameMatch(unit, "close", written)
+        ordered = sorted(hits.values(), key=lambda h: (h.territory.level.depth, h.territory.code))
+        return ordered[:limit]
 
 
 def read_commune_boundaries(session: Session) -> list[tuple[str, str]]:

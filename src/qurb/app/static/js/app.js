@@ -305,7 +305,7 @@ async function search(text) {
   list.innerHTML = body.items.length
     ? body.items
         .map(
-          (u) => `<li role="option"><button type="button" data-code="${e(u.code)}">${e(nameOf(u))}
+          (u) => `<li role="option"><button type="button" data-code="${e(u.code)}">${u.matched && u.matched !== nameOf(u) ? `<bdi>${e(u.matched)}</bdi> ${lang() === "ar" ? "←" : "→"} ` : ""}${e(nameOf(u))}
             <small>${t(`level.${u.level}`)} · ${e(u.code)} · ${e(lang() === "ar" ? u.name_fr : u.name_ar)}</small></button></li>`,
         )
         .join("")
