@@ -224,3 +224,11 @@ def test_hostile_visit_records_are_422_naming_the_field(client: TestClient) -> N
         response = client.post(f"/api/caravans/{plan['id']}/records", json=sent)
         assert _fields(response) == {field}, sent
     assert client.get(f"/api/caravans/{plan['id']}/report").json()["totals"]["done"] == 0
+
+
+@pytest.mark.parametrize("name", ["actor", "entity_id", "partner", "territory", "since"])
+def test_a_nul_in_an_audit_filter_is_422_naming_it(client: TestClient, name: str) -> None:
+    """PostgreSQL stores no NUL: a filter holding one was a 500 there; a 422 on both."""
+    response = client.get("/api/audit", params={name: "a\x00b"})
+    assert response.status_code == 422, response.text
+    assert [item["field"] for item in response.json()["detail"]] == [name]

@@ -28,6 +28,7 @@ from qurb.kernel.actor import ActorKind
 from qurb.kernel.attribution import Attribution
 from qurb.kernel.errors import InputError
 from qurb.kernel.i18n import problem
+from qurb.kernel.values import NO_NUL_PATTERN
 from qurb.platform.csv_cells import csv_cell
 from qurb.platform.http import SessionDep, StateDep
 from qurb.platform.schemas import AUTH_RESPONSES, ERROR_RESPONSES
@@ -45,10 +46,16 @@ CSV_COLUMNS = (
     "hash",
 )  # fmt: skip
 
-Text = Annotated[str | None, Query(max_length=200)]
+# PostgreSQL stores no NUL: a filter holding one is a 422 naming it, on every engine.
+Text = Annotated[str | None, Query(max_length=200, pattern=NO_NUL_PATTERN)]
 # A moment as ISO 8601 text (a zone, or UTC), read by `_moment`: bounded like any text.
 Moment = Annotated[
-    str | None, Query(max_length=40, description="ISO 8601, e.g. 2026-12-01T08:00:00+01:00")
+    str | None,
+    Query(
+        max_length=40,
+        pattern=NO_NUL_PATTERN,
+        description="ISO 8601, e.g. 2026-12-01T08:00:00+01:00",
+    ),
 ]
 
 
@@ -148,7 +155,12 @@ class AuditQuery:
         actor: Text = None,
         partner: Text = None,
         territory: Annotated[
-            str | None, Query(max_length=100, description="inside this territory (code or name)")
+            str | None,
+            Query(
+                max_length=100,
+                pattern=NO_NUL_PATTERN,
+                description="inside this territory (code or name)",
+            ),
         ] = None,
         since: Moment = None,
         until: Moment = None,
