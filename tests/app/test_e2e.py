@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 
+import httpx
 import pytest
 
 from qurb.data import read_bundled_csv
@@ -330,3 +331,34 @@ def test_nobody_signed_in_reads_the_map_without_the_accounts_actions(anonymous_p
         assert page.locator(f"#panel {hidden}").count() == 0, hidden
     assert page.locator("#qurb-account a[href^='/sign-in']").count() == 1
     page.screenshot(path=str(ARTIFACTS / "7-facility-anonymous.png"))
+
+
+def test_a_change_made_meanwhile_is_not_written_over_from_the_page(page) -> None:  # type: ignore[no-untyped-def]
+    """The panel shows a facility; someone else changes it (the API, as another client);
+    the page's change names the version it read, is refused with the reason, nothing is
+    written, and the panel shows the facility as it is now."""
+    page.goto(page.base + f"/#{COMMUNE}")
+    page.wait_for_selector(f"body[data-ready='{COMMUNE}']", timeout=15_000)
+    page.locator("#panel [data-section=facility-list] button[data-open]").first.click()
+    page.wait_for_selector("#panel article.facility", timeout=10_000)
+    facility_id = page.locator("#panel article.facility").get_attribute("data-id")
+    url = f"{page.base}/api/facilities/{facility_id}"
+    read = httpx.get(url)
+    meanwhile = httpx.patch(
+        url,
+        json={"doctors": 77, "reason": "counted meanwhile"},
+        headers={**page.auth, "If-Match": read.headers["etag"]},
+    )
+    assert meanwhile.status_code == 200, meanwhile.text
+    page.click("#panel [data-action=edit]")
+    page.fill("#editor input[name=doctors]", "5")
+    page.click("#editor [data-action=save]")
+    page.wait_for_selector("#editor .errors:not([hidden])", timeout=10_000)
+    assert "a changé depuis la version" in page.locator("#editor .errors").inner_text()
+    assert httpx.get(url).json()["doctors"] == 77  # nothing written over it
+    page.click("#editor [data-action=cancel]")
+    page.wait_for_selector("#panel li.change[data-action=update]", timeout=10_000)
+    assert (
+        "counted meanwhile"
+        in page.locator("#panel li.change[data-action=update]").last.inner_text()
+    )

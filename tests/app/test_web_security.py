@@ -88,9 +88,10 @@ def test_behind_a_trusted_proxy_the_client_address_is_the_one_it_saw(
     may have written), not the proxy's own for every client."""
     settings = Settings(database_url=scratch_db, public_url="https://carte.example.ma")
     proxied = {"Host": "carte.example.ma", "X-Forwarded-Proto": "https"}
-    wrong = {"username": "nobody-here", "password": "not the password at all"}
 
     def failed_from(forwarded_for: str) -> str:
+        # A name of its own each time: the throttle also counts failures by name.
+        wrong = {"username": f"nobody-{forwarded_for[-6:]}", "password": "not the password"}
         headers = {**proxied, "X-Forwarded-For": forwarded_for}
         with TestClient(create_app(settings), base_url="https://carte.example.ma") as client:
             assert client.post("/api/auth/sign-in", json=wrong, headers=headers).status_code == 401
@@ -102,6 +103,8 @@ def test_behind_a_trusted_proxy_the_client_address_is_the_one_it_saw(
     monkeypatch.setenv("FORWARDED_ALLOW_IPS", "*")
     assert failed_from("10.0.0.1, 203.0.113.7") == "203.0.113.7"
     assert failed_from("2001:db8::1") == "2001:db8::1"
+    assert failed_from("203.0.113.8:51234") == "203.0.113.8"  # with the client's port
+    assert failed_from("[2001:db8::2]:443") == "2001:db8::2"
     assert failed_from("not an address") == "testclient"
 
 

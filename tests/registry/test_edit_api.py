@@ -281,3 +281,23 @@ def test_a_closed_facility_is_reopened_over_http_before_it_is_changed(
     reopen = history[-2]
     assert (reopen["changed_by"], reopen["reason"]) == ("tester", "staff back")
     assert reopen["changes"] == [{"field": "status", "before": "closed", "after": "open"}]
+
+
+def test_if_match_as_clients_and_proxies_send_it(edit_client: TestClient) -> None:
+    """A weak ETag (a proxy that compressed the answer weakens it) names the same
+    version; a list matches if one does; an empty one is 428; one that is no version
+    Qurb gave is a 422 naming it."""
+    fid = "hosp-03.131.01.03-marche-verte"
+    url = f"/api/facilities/{fid}"
+    version = edit_client.get(url).json()["version"]
+    weak = edit_client.patch(url, json={"beds": 41}, headers={"If-Match": f'W/"{version}"'})
+    assert weak.status_code == 200 and weak.headers["etag"] == f'"{version + 1}"'
+    listed = {"If-Match": f'"{version}", "{version + 1}"'}
+    assert edit_client.patch(url, json={"beds": 42}, headers=listed).status_code == 200
+    assert edit_client.patch(url, json={"beds": 43}, headers=listed).status_code == 409
+    empty = edit_client.patch(url, json={"beds": 43}, headers={"If-Match": ""})
+    assert (empty.status_code, empty.json()["code"]) == (428, "if_match_required")
+    bad = edit_client.patch(url, json={"beds": 43}, headers={"If-Match": "v3"})
+    assert (bad.status_code, bad.json()["code"]) == (422, "bad_if_match")
+    assert "'v3'" in bad.json()["error"]
+    assert edit_client.get(url).json()["beds"] == 42

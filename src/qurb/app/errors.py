@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -37,7 +38,7 @@ from qurb.kernel.errors import (
 )
 from qurb.kernel.i18n import negotiate, say_in
 from qurb.kernel.rows import pydantic_values, validation_errors
-from qurb.platform.database import is_busy
+from qurb.platform.database import BUSY_RETRY_AFTER_S, is_busy
 from qurb.platform.http import version_etag
 from qurb.platform.licence_link import LICENCE_LINK
 from qurb.platform.request_log import logging_for, scope_request_id
@@ -218,10 +219,6 @@ def _integrity(request: Request, error: Exception) -> JSONResponse:
     return error_response(409, message, code="database_refused")
 
 
-# How long (s) a client waits before it tries again a write the database was too busy for.
-BUSY_RETRY_AFTER_S = 1
-
-
 def _operational(request: Request, error: Exception) -> JSONResponse:
     """The database busy (SQLite locked past its timeout; a PostgreSQL deadlock or lock
     timeout): 503 with Retry-After, nothing written. Anything else is a fault."""
@@ -261,6 +258,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ValidationError, _pydantic)
     app.add_exception_handler(IntegrityError, _integrity)
     app.add_exception_handler(OperationalError, _operational)
+    app.add_exception_handler(PoolTimeout, _operational)
     app.add_exception_handler(StaleDataError, _stale)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(Exception, _unexpected)

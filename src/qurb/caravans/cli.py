@@ -365,10 +365,10 @@ def plan_cmd(
 
     spec = _read_campaign(campaign)
     limit = time_limit if time_limit is not None else float(spec.setting("time_limit_s"))
-    with open_session(db) as session:
-        # Saving needs caravans.plan over the territory: checked before the solver runs.
-        if save:
+    if save:  # caravans.plan over the territory, checked before the solver runs
+        with open_session(db, write=True) as session:  # a short write: the token's use
             _planner(session, spec.territory)
+    with open_session(db) as session:  # reads only: no lock held while it computes
         chosen = make_model(session, model, params)
         with err.status(say("cli.caravan.scoring")):
             setup = prepare_campaign(session, spec, chosen, _today(today))

@@ -216,7 +216,7 @@ def grant(
             code="grant_unknown_role",
             values={"role": repr(str(role)[:40]), "roles": ", ".join(Role)},
         ) from None
-    target = session.get(AccountRow, account_id)
+    target = session.get(AccountRow, account_id, with_for_update=True, populate_existing=True)
     if target is None or target.anonymised:
         raise NotFound(
             f"no account {account_id}", code="grant_no_account", values={"id": account_id}
@@ -253,7 +253,7 @@ def revoke(
     session: Session, actor: Actor, grant_id: int, *, index: TerritoryIndex, signer: ServerKey
 ) -> Grant:
     """Take a grant back, by the same rule as giving it."""
-    row = session.get(AccountGrantRow, grant_id)
+    row = session.get(AccountGrantRow, grant_id, with_for_update=True, populate_existing=True)
     if row is None:
         raise NotFound(f"no grant {grant_id}", code="grant_not_found", values={"id": grant_id})
     if row.revoked_at is not None:

@@ -147,7 +147,7 @@ def create_token(
 
 
 def revoke_token(session: Session, actor: Actor, token_id: int, *, signer: ServerKey) -> TokenInfo:
-    row = session.get(AccountTokenRow, token_id)
+    row = session.get(AccountTokenRow, token_id, with_for_update=True, populate_existing=True)
     if row is None:
         raise NotFound(f"no token {token_id}", code="token_not_found", values={"id": token_id})
     _require_owner_or_admin(session, actor, row.account_id)

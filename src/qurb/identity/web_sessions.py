@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from qurb.audit import service as audit
 from qurb.audit.model import AuditEvent
@@ -136,7 +137,7 @@ def live_session(session: Session, secret: str, policy: SessionPolicy) -> LiveSe
 def close_session(session: Session, id_hash: str) -> bool:
     """Sign out: revoke the session (audited as its account's act); False if it was not
     open."""
-    row = session.get(WebSessionRow, id_hash)
+    row = session.get(WebSessionRow, id_hash, with_for_update=True, populate_existing=True)
     if row is None or row.revoked_at is not None:
         return False
     row.revoked_at = clock.now()
@@ -180,6 +181,8 @@ def resolver(
                 found = principal_of(session, credentials, policy)
             try:
                 session.commit()
+            except StaleDataError:  # the session or token was deleted meanwhile
+                session.rollback()
             except OperationalError as error:
                 if not is_busy(error):
                     raise

@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from qurb.platform.database import BUSY_RETRY_AFTER_S, is_busy
 from qurb.platform.security import WRITES, refuse
 
 SESSION_COOKIE = "qurb_session"
@@ -117,7 +118,16 @@ class Authentication:
             return
         if credentials.bearer is not None:  # a script: the cookie, if any, is not looked at
             credentials = Credentials(bearer=credentials.bearer)
-        found = await to_thread.run_sync(self.resolve, credentials)
+        try:
+            found = await to_thread.run_sync(self.resolve, credentials)
+        except Exception as error:
+            if not is_busy(error):
+                raise
+            # Outside the app's error handlers: the busy database said here, as they would.
+            retry = ((b"retry-after", str(BUSY_RETRY_AFTER_S).encode()),)
+            values = {"seconds": BUSY_RETRY_AFTER_S}
+            await refuse(scope, send, 503, code="database_busy", values=values, headers=retry)
+            return
         if found.refusal is not None:
             await refuse(
                 scope, send, 401, code=found.refusal, headers=((b"www-authenticate", b"Bearer"),)

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_DB_PATH = Path("qurb.sqlite")
@@ -62,20 +63,26 @@ def make_sessionmaker(engine: Engine, *, write: bool = False) -> sessionmaker[Se
     return sessionmaker(bind=bind, expire_on_commit=False)
 
 
+# How long (s) a client waits before it tries again what the database was too busy for.
+BUSY_RETRY_AFTER_S = 1
+# PostgreSQL's SQLSTATEs of a moment to wait: serialisation failure, deadlock, lock not
+# available, too many connections, the server starting up.
+BUSY_STATES = frozenset({"40001", "40P01", "55P03", "53300", "57P03"})
+
+
 def is_busy(error: BaseException) -> bool:
     """A database busy with another writer (SQLite: locked past its timeout, or a snapshot
     another writer moved past), or a lock timeout, deadlock or serialisation failure
-    (PostgreSQL): not a fault, a moment to wait and try again."""
+    (PostgreSQL), too many connections, or every connection of the process's pool in use:
+    not a fault, a moment to wait and try again."""
+    if isinstance(error, PoolTimeout):
+        return True
     orig = getattr(error, "orig", None)
     if orig is None:
         return False
     code = getattr(orig, "sqlstate", None)
     text = str(orig)
-    return (
-        "database is locked" in text
-        or "database is busy" in text
-        or (code in ("40001", "40P01", "55P03"))
-    )
+    return "database is locked" in text or "database is busy" in text or code in BUSY_STATES
 
 
 @contextmanager

@@ -97,13 +97,12 @@ class GeoJSONResponse(JSONResponse):
 # with the record's ETag (`kernel.errors.StaleVersion`). `*` is a client saying, on
 # purpose, that it writes over whatever is there. The OpenAPI document marks the header
 # required (`app.openapi`): the route takes its absence to answer 428, not 422.
-IF_MATCH_PATTERN = r'^(\*|"[0-9]{1,12}")$'
 IfMatch = Annotated[
     str | None,
     Header(
         alias="If-Match",
         description='the ETag of the record as read (e.g. "3"), or * to write over any',
-        pattern=IF_MATCH_PATTERN,
+        max_length=200,
     ),
 ]
 
@@ -113,15 +112,20 @@ def version_etag(version: int) -> str:
     return f'"{version}"'
 
 
-def wanted_version(if_match: str | None) -> int | None:
-    """The version an If-Match names; None for `*`. PreconditionRequired (428) without
-    one; InputError (422) for a value that is not one ETag Qurb gave."""
+def wanted_versions(if_match: str | None) -> frozenset[int] | None:
+    """The versions an If-Match names (a list of ETags; a weak one, `W/"3"` as a proxy
+    that compressed the answer sends it back, names the same version: the ETag is the
+    record's version, not its bytes); None for `*`. PreconditionRequired (428) without
+    one; InputError (422) for an ETag that is no version Qurb gave."""
     if if_match is None or not if_match.strip():
         raise PreconditionRequired(code="if_match_required")
-    value = if_match.strip()
-    if value == "*":
+    if if_match.strip() == "*":
         return None
-    inner = value[1:-1] if len(value) >= 2 and value[0] == value[-1] == '"' else ""
-    if not (inner.isascii() and inner.isdigit()) or len(inner) > 12:
-        raise InputError(code="bad_if_match", values={"value": repr(value[:40])})
-    return int(inner)
+    versions: set[int] = set()
+    for tag in if_match.split(","):
+        value = tag.strip().removeprefix("W/")
+        inner = value[1:-1] if len(value) >= 2 and value[0] == value[-1] == '"' else ""
+        if not (inner.isascii() and inner.isdigit()) or len(inner) > 12:
+            raise InputError(code="bad_if_match", values={"value": repr(tag.strip()[:40])})
+        versions.add(int(inner))
+    return frozenset(versions)

@@ -51,7 +51,12 @@ def _trusted(peer: str | None, allowed: str) -> bool:
 
 
 def _ip(text: str) -> str | None:
-    """`text` as an IP address (v4 or v6), or None if it is not one."""
+    """`text` as an IP address (v4 or v6, with or without a port: `1.2.3.4:5678`,
+    `[2001:db8::1]:443`), or None if it is not one."""
+    if text.startswith("["):
+        text = text[1:].partition("]")[0]
+    elif text.count(":") == 1:
+        text = text.partition(":")[0]
     try:
         return str(ipaddress.ip_address(text))
     except ValueError:

@@ -23,7 +23,7 @@ from qurb.platform.http import (
     SessionDep,
     StateDep,
     version_etag,
-    wanted_version,
+    wanted_versions,
 )
 from qurb.platform.schemas import ERROR_RESPONSES, VERSIONED_WRITE_RESPONSES
 from qurb.registry.model import Facility, Level
@@ -220,7 +220,7 @@ def change_facility(
     index = state.part(TerritoryIndex)
     with state.write() as session:
         actor = over_facility(guard, session, index, facility_id)
-        version = wanted_version(if_match)  # asked once the writer may write it at all
+        version = wanted_versions(if_match)  # asked once the writer may write it at all
         row = update_facility(
             session, actor, facility_id, payload.update(), payload.reason, if_version=version
         )
@@ -248,7 +248,7 @@ def close(
     index = state.part(TerritoryIndex)
     with state.write() as session:
         actor = over_facility(guard, session, index, facility_id)
-        version = wanted_version(if_match)
+        version = wanted_versions(if_match)
         closed = close_facility(session, actor, facility_id, payload.reason, if_version=version)
         return _read(closed, index, response)
 
@@ -271,6 +271,6 @@ def reopen(
     index = state.part(TerritoryIndex)
     with state.write() as session:
         actor = over_facility(guard, session, index, facility_id)
-        version = wanted_version(if_match)
+        version = wanted_versions(if_match)
         opened = reopen_facility(session, actor, facility_id, payload.reason, if_version=version)
         return _read(opened, index, response)

@@ -9,6 +9,7 @@ why, the facility before and after. The facility history is read from the audit 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 from uuid import uuid4
@@ -366,8 +367,13 @@ def create_facilities(
     return [v["id"] for v in accepted]
 
 
+# The version(s) a writer read (the CLI's --if-version; the ETags of an If-Match); None:
+# the record as it is.
+IfVersion = int | AbstractSet[int] | None
+
+
 def _facility_row(
-    session: Session, facility_id: str, *, if_version: int | None = None, lock: bool = False
+    session: Session, facility_id: str, *, if_version: IfVersion = None, lock: bool = False
 ) -> FacilityRow:
     """The facility's record. `lock` (a write): read again and locked until the write's
     commit (PostgreSQL; a SQLite write transaction holds the whole database), so that the
@@ -378,8 +384,9 @@ def _facility_row(
     )
     if row is None:
         raise NotFound(errors=[problem("id", "no_facility", id=repr(facility_id))])
-    if if_version is not None and row.version != if_version:
-        raise StaleVersion("facility", facility_id, if_version, row.version)
+    wanted = {if_version} if isinstance(if_version, int) else if_version
+    if wanted is not None and row.version not in wanted:
+        raise StaleVersion("facility", facility_id, max(wanted, default=None), row.version)
     return row
 
 
@@ -395,7 +402,7 @@ def update_facility(
     update: FacilityUpdate,
     reason: str | None = None,
     *,
-    if_version: int | None = None,
+    if_version: IfVersion = None,
 ) -> Facility:
     """Change a facility's fields; a category change is recorded as 'recategorise'.
     Conflict for a closed facility: it is reopened first (`reopen_facility`); StaleVersion
@@ -473,7 +480,7 @@ def close_facility(
     facility_id: str,
     reason: str | None = None,
     *,
-    if_version: int | None = None,
+    if_version: IfVersion = None,
 ) -> Facility:
     """Close a facility: kept with its history, no longer counted, read-only until reopened."""
     row = _facility_row(session, facility_id, if_version=if_version, lock=True)
@@ -483,7 +490,7 @@ def close_facility(
 
 
 def reopen_facility(
-    session: Session, actor: Actor, facility_id: str, reason: str, *, if_version: int | None = None
+    session: Session, actor: Actor, facility_id: str, reason: str, *, if_version: IfVersion = None
 ) -> Facility:
     """Open a closed facility again; the reason is required. Conflict if it is open."""
     if not (reason or "").strip():

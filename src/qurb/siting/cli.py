@@ -122,10 +122,10 @@ def site_cmd(
         seed=seed,
         model=model,
     )
-    with open_session(db) as session:
-        # Saving needs scenarios.write over the territory: checked before the solver runs.
-        if save:
+    if save:  # scenarios.write over the territory, checked before the solver runs
+        with open_session(db, write=True) as session:  # a short write: the token's use
             _saver(session, territory)
+    with open_session(db) as session:  # reads only: no lock held while it computes
         chosen_model = make_model(session, model, params)
         with err.status(say("cli.site.solving")):
             scenario = run_siting(session, request, chosen_model)

@@ -269,6 +269,7 @@ const editor = new FacilityEditor($("#editor"), {
     state.layerKey && (await Promise.all([loadMarkers(), loadIndicator()]));
     $("#panel").insertAdjacentHTML("afterbegin", `<p class="saved" role="status">${t("form.saved")}</p>`);
   },
+  onStale: async () => state.facility && (await openFacility(state.facility.record.id)),
 });
 
 // The controls change the map as they change; the form is never sent.

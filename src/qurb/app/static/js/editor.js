@@ -31,10 +31,11 @@ function numberOrNull(value) {
 }
 
 export class FacilityEditor {
-  constructor(dialog, { categories, onSaved }) {
+  constructor(dialog, { categories, onSaved, onStale }) {
     this.dialog = dialog;
     this.categories = categories;
     this.onSaved = onSaved;
+    this.onStale = onStale;
   }
 
   _open(title, body, submit) {
@@ -57,6 +58,9 @@ export class FacilityEditor {
         this.onSaved(saved);
       } catch (error) {
         this._showErrors(form, error);
+        // Someone changed the facility meanwhile (409): the panel behind shows it as it
+        // is now; the message says to open the form again from there.
+        if (error instanceof ApiError && error.code === "stale_version") await this.onStale?.();
       }
     });
     this.dialog.showModal();
