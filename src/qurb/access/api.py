@@ -1,12 +1,20 @@
 """Travel time to care on the bundled commune-graph model: access per commune, summaries,
-referral from each ESSP (public: cached figures), and a what-if (new facilities placed
-on the map; heavy: `plan.run` over the territory)."""
+referral from each ESSP and the Ministry's distance bands (public: each answer kept encoded
+and gzipped, keyed by territory, parameters, registry version and travel model), and a
+what-if (new facilities placed on the map; heavy: `plan.run` over the territory)."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from qurb.access.referral import compute_referrals
 from qurb.access.schemas import (
@@ -25,23 +33,35 @@ from qurb.access.schemas import (
     rows_as,
 )
 from qurb.access.service import (
+    DEFAULT_THRESHOLDS_MINUTES,
     ESSP_SELECTOR,
     WHOLE_COMMUNE_NOTE,
+    DestinationReader,
     compute_access,
     compute_distance_access,
     distance_group_rows,
     group_rows,
 )
 from qurb.access.what_if import compute_what_if
+from qurb.algo.commune_graph import CommuneGraphModel
+from qurb.algo.commune_graph_inputs import CommuneGraphParameters
 from qurb.identity.grant_service import territory_target
 from qurb.identity.guard import Guard, needs
 from qurb.identity.permissions import Permission
 from qurb.platform.access import Public
-from qurb.platform.http import HeavyDep, NameText, SessionDep, TerritoryPath
+from qurb.platform.cache import CachedBody
+from qurb.platform.http import HeavyDep, NameText, TerritoryPath
 from qurb.platform.schemas import ERROR_RESPONSES, HEAVY_RESPONSES
-from qurb.registry.points import FacilitySelector
+from qurb.platform.state import AppState
+from qurb.registry.pages import registry_version
+from qurb.registry.points import Destinations, FacilitySelector, read_destinations
 from qurb.territory.api import IndexDep
-from qurb.territory.travel import commune_graph_model
+from qurb.territory.service import TerritoryIndex
+from qurb.territory.travel import (
+    COMMUNE_GRAPH_FILE,
+    commune_graph_model,
+    read_commune_graph_params,
+)
 
 router = APIRouter(prefix="/api", tags=["access"], responses=ERROR_RESPONSES)
 
@@ -59,86 +79,176 @@ def _selector(
     )
 
 
+def _reader(state: AppState, session: Session, version: int) -> DestinationReader:
+    """The facilities a selector picks, read once per registry version."""
+
+    def read(selector: FacilitySelector) -> Destinations:
+        key = ("access.destinations", selector, version)
+        return state.results.get_or_compute(key, lambda: read_destinations(session, selector))
+
+    return read
+
+
+_params_lock = threading.Lock()
+_params: dict[tuple[int, int], CommuneGraphParameters] = {}
+
+
+def _travel_model(session: Session) -> tuple[CommuneGraphModel, tuple[Hashable, ...]]:
+    """The bundled commune-graph model of this database and its identity: its parameters
+    and the instance (built once per database and parameter set and kept for the life of
+    the process, so its id is never another's). The parameter file is read again only
+    when it changes on disk (a request then skips parsing it)."""
+    stat = COMMUNE_GRAPH_FILE.stat()
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    with _params_lock:
+        params = _params.get(stamp)
+    if params is None:
+        params = read_commune_graph_params(COMMUNE_GRAPH_FILE)
+        with _params_lock:
+            _params.clear()
+            _params[stamp] = params
+    model = commune_graph_model(session, params)
+    return model, (model.name, params, id(model))
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """What one request asks, once its territory is resolved: the key of its answer
+    (without the registry version and the model, added at each request) and how to
+    compute that answer."""
+
+    key: tuple[Hashable, ...]
+    answer: Callable[[Session, CommuneGraphModel, DestinationReader], BaseModel]
+
+
+async def _answer(request: Request, ask: Callable[[TerritoryIndex], _Asked]) -> Response:
+    """The answer kept for what is asked, encoded once as the route's response model (the
+    same bytes), with its ETag and gzipped copy: 304 when the client has it. All the
+    database work is one trip to the thread pool (a kept answer costs two small queries,
+    the registry version and the dataset's identity)."""
+    state: AppState = request.app.state.qurb
+    cached = await run_in_threadpool(_kept, state, ask)
+    return cached.response(request, "no-cache")
+
+
+def _kept(state: AppState, ask: Callable[[TerritoryIndex], _Asked]) -> CachedBody:
+    index = state.part(TerritoryIndex)
+    asked = ask(index)
+    with state.factory() as session:  # a read session, as `SessionDep`'s
+        try:
+            model, model_key = _travel_model(session)
+            version = registry_version(session)
+            read = _reader(state, session, version)
+
+            def encode() -> CachedBody:
+                body = asked.answer(session, model, read)
+                return CachedBody.from_bytes(body.model_dump_json().encode())
+
+            return state.results.get_or_compute((*asked.key, version, model_key), encode)
+        finally:
+            session.rollback()
+
+
 @router.get("/access/{code}", response_model=AccessRead)
-def access_for(
+async def access_for(
     code: TerritoryPath,
-    session: SessionDep,
-    index: IndexDep,
+    request: Request,
     _: Public,
     level: Level | None = None,
     category: Annotated[list[NameText] | None, Query()] = None,
     service: Annotated[list[NameText] | None, Query()] = None,
     tier: Tier | None = None,
     thresholds: Annotated[list[float] | None, Query()] = None,
-) -> AccessRead:
+) -> Response:
     """Nearest facility and minutes for every commune of the territory; population beyond
     each threshold (default 30, 60, 120 min) per sub-territory and in total. `level=
     secondary` alone is a general hospital (HPr, HP, HR, the CHU's general units); `tier`
     asks for specialty hospitals, maternities, or any hospital of the level."""
-    territory = index.resolve(code)
-    model = commune_graph_model(session)
-    report = compute_access(
-        session,
-        territory,
-        _selector(level, category, service, tier),
-        model,
-        thresholds or [30, 60, 120],
-        index,
-    )
-    return AccessRead(
-        territory=territory.code,
-        offer=report.selector.describe(),
-        model=report.model,
-        measure=model.measure,
-        thresholds_minutes=list(report.thresholds_minutes),
-        summary=rows_as(AccessSummaryRead, group_rows(report)),
-        communes=rows_as(CommuneAccessRead, report.rows),
-    )
+    limits = tuple(float(t) for t in thresholds or DEFAULT_THRESHOLDS_MINUTES)
+
+    def ask(index: TerritoryIndex) -> _Asked:
+        territory = index.resolve(code)
+        selector = _selector(level, category, service, tier)
+
+        def answer(
+            session: Session, model: CommuneGraphModel, read: DestinationReader
+        ) -> AccessRead:
+            report = compute_access(session, territory, selector, model, limits, index, read)
+            return AccessRead(
+                territory=territory.code,
+                offer=report.selector.describe(),
+                model=report.model,
+                measure=model.measure,
+                thresholds_minutes=list(report.thresholds_minutes),
+                summary=rows_as(AccessSummaryRead, group_rows(report)),
+                communes=rows_as(CommuneAccessRead, report.rows),
+            )
+
+        return _Asked(("access", territory.code, selector, limits), answer)
+
+    return await _answer(request, ask)
 
 
 @router.get("/access/{code}/referral", response_model=ReferralsRead)
-def referral_for(
+async def referral_for(
     code: TerritoryPath,
-    session: SessionDep,
-    index: IndexDep,
+    request: Request,
     _: Public,
     threshold: Annotated[float, Query(gt=0)] = 60.0,
-) -> ReferralsRead:
+) -> Response:
     """From each ESSP of the territory: minutes and km to the nearest HPr, HP, HR and
     general CHU unit (an oncology centre or a children's hospital is no referral hospital)."""
-    territory = index.resolve(code)
-    model = commune_graph_model(session)
-    rows = compute_referrals(session, territory, model, threshold, index=index)
-    return ReferralsRead(
-        territory=territory.code,
-        threshold_minutes=threshold,
-        model=model.name,
-        measure=model.measure,
-        essp=rows_as(ReferralRead, rows),
-    )
+
+    def ask(index: TerritoryIndex) -> _Asked:
+        territory = index.resolve(code)
+
+        def answer(
+            session: Session, model: CommuneGraphModel, read: DestinationReader
+        ) -> ReferralsRead:
+            rows = compute_referrals(session, territory, model, threshold, index=index, read=read)
+            return ReferralsRead(
+                territory=territory.code,
+                threshold_minutes=threshold,
+                model=model.name,
+                measure=model.measure,
+                essp=rows_as(ReferralRead, rows),
+            )
+
+        return _Asked(("access.referral", territory.code, threshold), answer)
+
+    return await _answer(request, ask)
 
 
 @router.get("/access/{code}/distance", response_model=DistanceRead)
-def distance_for(
-    code: TerritoryPath, session: SessionDep, index: IndexDep, _: Public
-) -> DistanceRead:
+async def distance_for(code: TerritoryPath, request: Request, _: Public) -> Response:
     """The Ministry's distance indicator: population within 5 km, 5–10 km and beyond 10 km
     of the nearest ESSP by the model's km (legs inside the communes included), per
     sub-territory and in total (`summary`, the total last), and per commune. A whole
     commune falls in the band of its distance (`note`)."""
-    territory = index.resolve(code)
-    model = commune_graph_model(session)
-    report = compute_distance_access(session, territory, model, ESSP_SELECTOR, index=index)
-    return DistanceRead(
-        territory=territory.code,
-        offer="ESSP",
-        model=report.model,
-        measure=report.measure,
-        bands_km=list(report.bands_km),
-        note=Words(**WHOLE_COMMUNE_NOTE),
-        summary=rows_as(DistanceSummaryRead, distance_group_rows(report)),
-        communes=rows_as(CommuneAccessRead, report.rows),
-    )
+
+    def ask(index: TerritoryIndex) -> _Asked:
+        territory = index.resolve(code)
+
+        def answer(
+            session: Session, model: CommuneGraphModel, read: DestinationReader
+        ) -> DistanceRead:
+            report = compute_distance_access(
+                session, territory, model, ESSP_SELECTOR, index=index, read=read
+            )
+            return DistanceRead(
+                territory=territory.code,
+                offer="ESSP",
+                model=report.model,
+                measure=report.measure,
+                bands_km=list(report.bands_km),
+                note=Words(**WHOLE_COMMUNE_NOTE),
+                summary=rows_as(DistanceSummaryRead, distance_group_rows(report)),
+                communes=rows_as(CommuneAccessRead, report.rows),
+            )
+
+        return _Asked(("access.distance", territory.code), answer)
+
+    return await _answer(request, ask)
 
 
 @router.post("/access/what-if", response_model=WhatIfRead, responses=HEAVY_RESPONSES)

@@ -9,11 +9,11 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
-from qurb.access.service import rounded
+from qurb.access.service import DestinationReader, destination_reader, rounded
 from qurb.algo.accessibility import AccessError, check_thresholds
 from qurb.algo.travel import Points, TravelTimeModel
 from qurb.registry.facility_services import HospitalTier
-from qurb.registry.points import FacilitySelector, read_destinations, read_open_points
+from qurb.registry.points import FacilitySelector, read_open_points
 from qurb.territory.model import Territory
 from qurb.territory.service import TerritoryIndex
 
@@ -35,6 +35,7 @@ def compute_referrals(
     threshold_minutes: float = 60.0,
     tiers: Sequence[str] = tuple(REFERRAL_TIERS),
     index: TerritoryIndex | None = None,
+    read: DestinationReader | None = None,
 ) -> list[dict[str, Any]]:
     """From each open ESSP of `territory`: time and distance to the nearest facility of
     each referral tier, and whether it lies beyond `threshold_minutes`."""
@@ -63,8 +64,8 @@ def compute_referrals(
         for r in essp
     ]
     for tier in tiers:
-        destinations = read_destinations(
-            session, FacilitySelector(categories=REFERRAL_TIERS[tier], tier=HospitalTier.GENERAL)
+        destinations = destination_reader(session, read)(
+            FacilitySelector(categories=REFERRAL_TIERS[tier], tier=HospitalTier.GENERAL)
         )
         nearest = model.compute_nearest(origins, destinations.points)
         for i, row in enumerate(rows):

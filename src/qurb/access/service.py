@@ -9,7 +9,7 @@ border may be served across it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,11 +36,20 @@ from qurb.algo.commune_graph import CommuneGraphModel
 from qurb.algo.commune_graph_inputs import TERRAIN_NAMES, Terrain
 from qurb.algo.travel import Measure, TravelTimeModel
 from qurb.data import read_bundled_json
-from qurb.registry.points import FacilitySelector, read_destinations
+from qurb.registry.points import Destinations, FacilitySelector, read_destinations
 from qurb.territory.model import Territory, TerritoryLevel
 from qurb.territory.service import TerritoryIndex, read_origins
 
 DEFAULT_THRESHOLDS_MINUTES = (30.0, 60.0, 120.0)
+
+# How an analysis reads the facilities a selector picks: straight from the database by
+# default; the web passes one that keeps them per registry version.
+DestinationReader = Callable[[FacilitySelector], Destinations]
+
+
+def destination_reader(session: Session, read: DestinationReader | None) -> DestinationReader:
+    """`read`, or the plain read of the registry in `session`."""
+    return read or (lambda selector: read_destinations(session, selector))
 
 
 def summary_level(territory: Territory) -> TerritoryLevel:
@@ -80,13 +89,14 @@ def compute_access(
     model: TravelTimeModel,
     thresholds_minutes: Sequence[float] = DEFAULT_THRESHOLDS_MINUTES,
     index: TerritoryIndex | None = None,
+    read: DestinationReader | None = None,
 ) -> AccessReport:
     """Nearest facility and travel time for every commune of `territory`; population
     beyond each threshold summed per sub-territory and in total."""
     thresholds = check_thresholds(thresholds_minutes)
     index = index or TerritoryIndex.from_session(session)
     origins = read_origins(index, territory)
-    destinations = read_destinations(session, selector)
+    destinations = destination_reader(session, read)(selector)
     nearest = model.compute_nearest(origins.points, destinations.points)
     bands = compute_band(nearest.minutes, thresholds)
     level = summary_level(territory)
@@ -301,6 +311,7 @@ def compute_distance_access(
     selector: FacilitySelector = ESSP_SELECTOR,
     bands_km: Sequence[float] = MINISTRY_DISTANCE_BANDS_KM,
     index: TerritoryIndex | None = None,
+    read: DestinationReader | None = None,
 ) -> DistanceReport:
     """The Ministry's distance indicator on the model's km: for every commune of
     `territory`, the nearest selected facility (ESSP by default) by the km of the model's
@@ -316,7 +327,7 @@ def compute_distance_access(
             for c in origins.communes
         ]
     )
-    destinations = read_destinations(session, selector)
+    destinations = destination_reader(session, read)(selector)
     n = len(origins.communes)
     found = compute_nearest_by_km(model, origins.points, destinations.points)
     nearest, minutes = found.index, found.minutes
