@@ -66,8 +66,9 @@ def declarations(dependant: Dependant) -> list[Access]:
     return [access for _, access in declared_calls(dependant)]
 
 
-def _public() -> None:
-    """Anyone may call the route, signed in or not."""
+async def _public() -> None:
+    """Anyone may call the route, signed in or not. `async`: awaited in the event loop,
+    with no trip to the thread pool for a check that does nothing."""
 
 
 Public = Annotated[None, Depends(declaring(Access(), _public))]
