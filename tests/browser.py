@@ -48,6 +48,23 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The browser tests run on SQLite alone: their live server is on the SQLite copy of
+    the national database, never the PostgreSQL one. The routes they drive run on
+    PostgreSQL in the web tests (TestClient); a second pass in Chromium would double the
+    slowest tests of the suite for no route more."""
+    on_postgres = {
+        item
+        for item in items
+        if "server" in getattr(item, "fixturenames", ())
+        and getattr(item, "callspec", None) is not None
+        and item.callspec.params.get("national_db") == "postgres"
+    }
+    if on_postgres:
+        config.hook.pytest_deselected(items=list(on_postgres))
+        items[:] = [item for item in items if item not in on_postgres]
+
+
 @pytest.fixture
 def server(scratch_db: str) -> Iterator[str]:
     import uvicorn

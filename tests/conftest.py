@@ -1,6 +1,8 @@
-"""Shared fixtures: the real national database, built once per test session; the small
-region of `tests/regions.py` on SQLite and PostgreSQL; the web clients and the browser
-come from `tests/web_clients.py` and `tests/browser.py`."""
+"""Shared fixtures: the real national database, built once per test session on SQLite and
+on PostgreSQL (`national_db`, tests/databases.py), and everything made of it (sessions,
+private copies for the tests that write, the web clients of `tests/web_clients.py`) on
+each engine in turn; the small region of `tests/regions.py` on SQLite and PostgreSQL; the
+browser comes from `tests/browser.py`."""
 
 from __future__ import annotations
 
@@ -12,18 +14,24 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, make_url, text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from qurb.app.dataset import InitReport, init_database
+from qurb.audit.keys import KEY_FILE_VARIABLE, default_key_path
 from qurb.data import read_bundled_csv
 from qurb.platform.database import make_engine, make_sessionmaker
 from tests.accounts import Someone, add_account
-from tests.databases import private_copy
-from tests.environment import unavailable
+from tests.databases import (
+    ENGINES,
+    NationalDatabase,
+    PostgresNational,
+    PostgresServer,
+    SqliteNational,
+    postgres_url,
+)
 from tests.regions import SMALL_FACILITIES, SmallFacility, write_small_region
 
-POSTGRES_URL_VARIABLE = "QURB_TEST_POSTGRES_URL"
 REGION_SCHEMA = "qurb_small_region"  # the PostgreSQL schema the small region is written to
 
 pytest_plugins = ["tests.web_clients", "tests.browser"]
@@ -36,6 +44,14 @@ os.environ["QURB_LANG"] = "en"
 if "QURB_CACHE_DIR" not in os.environ:
     os.environ["QURB_CACHE_DIR"] = tempfile.mkdtemp(prefix="qurb-cache-")
     atexit.register(shutil.rmtree, os.environ["QURB_CACHE_DIR"], ignore_errors=True)
+# The server key that signs the audit chain of a PostgreSQL database lives in the user's
+# configuration folder: the run's own folder, never the home folder of whoever runs the
+# tests. Every PostgreSQL database of the run is signed with its key (RUN_KEY_FILE), so
+# that their copies verify; no test signs with a key named by the environment it runs in.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="qurb-config-")
+atexit.register(shutil.rmtree, os.environ["XDG_CONFIG_HOME"], ignore_errors=True)
+os.environ.pop(KEY_FILE_VARIABLE, None)
+RUN_KEY_FILE = default_key_path("postgresql://")
 
 
 @pytest.fixture(autouse=True)
@@ -58,9 +74,37 @@ def national_db_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, In
 
 
 @pytest.fixture(scope="session")
-def national_engine(national_db_file: tuple[Path, InitReport]) -> Engine:
+def postgres_server() -> Iterator[PostgresServer]:
+    """The PostgreSQL server of QURB_TEST_POSTGRES_URL, for the databases the run makes
+    there. Skipped without the variable; failed under CI=true."""
+    server = PostgresServer(postgres_url())
+    server.drop_copies()
+    yield server
+    server.drop_copies()
+    server.close()
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def national_db(
+    request: pytest.FixtureRequest, national_db_file: tuple[Path, InitReport]
+) -> Iterator[NationalDatabase]:
+    """The national dataset on SQLite (the file of `national_db_file`), then on PostgreSQL
+    (loaded once into a template database): the tests that take it, or a fixture made of
+    it, run on each engine."""
+    if request.param == "sqlite":
+        yield SqliteNational(*national_db_file)
+        return
+    national = PostgresNational.load(request.getfixturevalue("postgres_server"))
+    yield national
+    national.close()
+
+
+@pytest.fixture(scope="session")
+def national_engine(national_db: NationalDatabase) -> Iterator[Engine]:
     """Read-only use: tests that write take `scratch_db` instead."""
-    return make_engine(f"sqlite:///{national_db_file[0]}")
+    engine = make_engine(national_db.url)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture
@@ -74,9 +118,17 @@ def national_session(national_engine: Engine) -> Iterator[Session]:
 
 
 @pytest.fixture
-def scratch_db(national_db_file: tuple[Path, InitReport], tmp_path: Path) -> Iterator[str]:
+def scratch_db(
+    national_db: NationalDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
     """A private copy of the national database that a test may write to; its URL."""
-    yield private_copy(national_db_file[0], tmp_path / "scratch.sqlite")
+    if national_db.engine == "postgres":
+        # The copy's chain was signed with the run's key, wherever the test points
+        # $XDG_CONFIG_HOME (for its `qurb login` file, say).
+        monkeypatch.setenv(KEY_FILE_VARIABLE, str(RUN_KEY_FILE))
+    url = national_db.private_copy(tmp_path)
+    yield url
+    national_db.discard(url)
 
 
 @pytest.fixture
@@ -104,19 +156,12 @@ def cli_token(scratch_factory: sessionmaker[Session], monkeypatch: pytest.Monkey
 @pytest.fixture(params=["sqlite", "postgres"])
 def region_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """An empty database, new for each test: a fresh SQLite file, or a schema of its own
-    (dropped and created again) in the PostgreSQL database named by QURB_TEST_POSTGRES_URL,
-    beside the national dataset that tests/platform/test_postgres.py loads there. Skipped
-    without the variable; failed under CI=true."""
+    (dropped and created again) in the PostgreSQL database named by QURB_TEST_POSTGRES_URL.
+    Skipped without the variable; failed under CI=true."""
     if request.param == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path / 'region.sqlite'}")
     else:
-        raw = os.environ.get(POSTGRES_URL_VARIABLE)
-        if not raw:
-            unavailable(
-                f"{POSTGRES_URL_VARIABLE} is not set: set it to a disposable PostgreSQL "
-                "database to run the tests on PostgreSQL too"
-            )
-        url = make_url(raw).update_query_dict({"options": f"-csearch_path={REGION_SCHEMA}"})
+        url = postgres_url().update_query_dict({"options": f"-csearch_path={REGION_SCHEMA}"})
         engine = make_engine(url.render_as_string(hide_password=False))
         with engine.begin() as connection:
             connection.execute(text(f"DROP SCHEMA IF EXISTS {REGION_SCHEMA} CASCADE"))

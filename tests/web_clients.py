@@ -1,16 +1,16 @@
-"""Web fixtures: apps on the national database (read-only) or on a private copy."""
+"""Web fixtures: apps on the national database (read-only) or on a private copy, on SQLite
+and on PostgreSQL in turn (`national_db`)."""
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from qurb.app.dataset import InitReport
 from qurb.app.web import create_app
 from qurb.platform.settings import Settings
+from tests.databases import NationalDatabase
 
 with warnings.catch_warnings():  # Starlette prefers httpx2; httpx is what is installed
     warnings.simplefilter("ignore")
@@ -18,27 +18,27 @@ with warnings.catch_warnings():  # Starlette prefers httpx2; httpx is what is in
 
 
 @pytest.fixture(scope="session")
-def read_client(national_db_file: tuple[Path, InitReport]) -> Iterator[TestClient]:
+def read_client(national_db: NationalDatabase) -> Iterator[TestClient]:
     """A client of an app on the shared national database: for tests that only read."""
-    app = create_app(Settings(database_url=f"sqlite:///{national_db_file[0]}"))
+    app = create_app(Settings(database_url=national_db.url))
     with TestClient(app) as client:
         yield client
 
 
 @pytest.fixture(scope="session")
 def admin_client(
-    national_db_file: tuple[Path, InitReport], tmp_path_factory: pytest.TempPathFactory
+    national_db: NationalDatabase, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[TestClient]:
     """A client of an app on a copy of the national database shared by the tests that read
     what only accounts read, acting as `reader`, an administrator (they must not write)."""
     from tests.accounts import add_account, as_someone
-    from tests.databases import private_copy
 
-    copy = tmp_path_factory.mktemp("admin") / "qurb.sqlite"
-    app = create_app(Settings(database_url=private_copy(national_db_file[0], copy)))
+    copy = national_db.private_copy(tmp_path_factory.mktemp("admin"))
+    app = create_app(Settings(database_url=copy))
     reader = add_account(app.state.qurb.factory, "reader")
     with TestClient(app, raise_server_exceptions=False) as client:
         yield as_someone(client, reader)
+    national_db.discard(copy)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import pytest
 from qurb.data import LICENCES_FILE
 from qurb.kernel.i18n import catalogue
 from tests.caravan_requests import campaign
+from tests.databases import NationalDatabase
 from tests.web_clients import TestClient
 
 STATIC_JS = Path(__file__).resolve().parents[2] / "src" / "qurb" / "app" / "static" / "js"
@@ -50,18 +51,16 @@ def campaign_id(edit_client_module: TestClient) -> str:
 
 @pytest.fixture(scope="module")
 def edit_client_module(
-    national_db_file: tuple[Path, Any], tmp_path_factory: pytest.TempPathFactory
+    national_db: NationalDatabase, tmp_path_factory: pytest.TempPathFactory
 ) -> Any:
-    import shutil
-
     from qurb.app.serve import ADMIN_PASSWORD_ENV, first_start
     from qurb.app.web import create_app
     from qurb.identity.first_start import ADMIN_USERNAME
     from qurb.platform.settings import Settings
 
-    path = tmp_path_factory.mktemp("exports-api") / "qurb.sqlite"
-    shutil.copyfile(national_db_file[0], path)
-    app = create_app(Settings(database_url=f"sqlite:///{path}"))
+    app = create_app(
+        Settings(database_url=national_db.private_copy(tmp_path_factory.mktemp("exports-api")))
+    )
     with TestClient(app) as client:
         # Signed in as the first start's administrator: the audit trail's CSV is a
         # download too, for accounts that may read it.

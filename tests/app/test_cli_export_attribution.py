@@ -12,7 +12,6 @@ import dataclasses
 import importlib.resources
 import io
 import json
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,9 +22,9 @@ import typer
 from typer.testing import CliRunner
 
 from qurb.app.cli import app
-from qurb.app.dataset import InitReport
 from qurb.platform.database import make_engine, make_sessionmaker
 from tests.accounts import add_account
+from tests.databases import NationalDatabase
 
 REPO = Path(__file__).resolve().parents[2]
 CAMPAIGN = REPO / "examples" / "caravan-boulemane.toml"
@@ -71,12 +70,10 @@ class Workspace:
 
 @pytest.fixture(scope="module")
 def workspace(
-    national_db_file: tuple[Path, InitReport], tmp_path_factory: pytest.TempPathFactory
+    national_db: NationalDatabase, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Workspace]:
     folder = tmp_path_factory.mktemp("exports")
-    copy = folder / "qurb.sqlite"
-    shutil.copyfile(national_db_file[0], copy)
-    db = f"sqlite:///{copy}"
+    db = national_db.private_copy(folder)
     engine = make_engine(db)
     root = add_account(make_sessionmaker(engine), "root")  # the writes act with its token
     engine.dispose()
@@ -328,7 +325,7 @@ def test_sources_named_are_those_the_export_contains(workspace: Workspace) -> No
 
 def test_an_exported_csv_imports_back(
     workspace: Workspace,
-    national_db_file: tuple[Path, InitReport],
+    national_db: NationalDatabase,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -354,17 +351,14 @@ def test_an_exported_csv_imports_back(
         exported.write_text(stdout, encoding="utf-8")
         if fmt == "csv":
             assert stdout.startswith("# Sources: ")
-        other = tmp_path / f"other-{fmt}.sqlite"
-        shutil.copyfile(national_db_file[0], other)
-        engine = make_engine(f"sqlite:///{other}")
+        other = national_db.private_copy(tmp_path / f"other-{fmt}")
+        engine = make_engine(other)
         # The import writes as an account of that database (the first's token is unknown).
         monkeypatch.setenv("QURB_TOKEN", add_account(make_sessionmaker(engine), "root").token)
         engine.dispose()
-        code, _, output = run("facilities", "import", str(exported), "--db", f"sqlite:///{other}")
+        code, _, output = run("facilities", "import", str(exported), "--db", other)
         assert code == 0 and "Imported 1 facilities" in output, output
-        code, stdout, _ = run(
-            "facilities", "--name", "Ait Bazza Haut", "-f", "json", "--db", f"sqlite:///{other}"
-        )
+        code, stdout, _ = run("facilities", "--name", "Ait Bazza Haut", "-f", "json", "--db", other)
         [row] = json.loads(stdout)["rows"]
         assert (row["name"], row["category"], row["commune_code"]) == (
             "Dispensaire Ait Bazza Haut",
@@ -372,3 +366,4 @@ def test_an_exported_csv_imports_back(
             "03.131.01.01",
         )
         assert (row["lon"], row["lat"]) == (added["lon"], added["lat"])
+        national_db.discard(other)

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from qurb.app.cli import app
+from tests.databases import NationalDatabase
 
 runner = CliRunner()
 
@@ -49,8 +48,8 @@ def test_the_norm_sets_table_in_arabic_and_french() -> None:
     assert "│ 1 ESSP per 12,300" in english
 
 
-def test_the_gaps_of_ifrane_in_arabic_and_french(national_db_file: tuple[Path, Any]) -> None:
-    db = f"sqlite:///{national_db_file[0]}"
+def test_the_gaps_of_ifrane_in_arabic_and_french(national_db: NationalDatabase) -> None:
+    db = national_db.url
     args = ("gaps", "-t", "Ifrane", "--db", db)
     arabic = _run("--lang", "ar", *args)
     # Azrou: 3 ESSP against 4.7 at the national average, the only line of Ifrane.

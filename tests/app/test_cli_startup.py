@@ -87,6 +87,7 @@ def test_help_lists_every_command_and_imports_no_feature(tmp_path: Path) -> None
     assert "qurb.app.cli" in modules  # the listing was taken from the run itself
 
 
+# SQLite on purpose below: what a command imports includes its database's dialect.
 def test_gaps_of_a_province_imports_nothing_heavy(
     national_db_file: tuple[Path, InitReport], tmp_path: Path
 ) -> None:

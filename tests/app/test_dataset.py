@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from qurb.app.dataset import InitReport, init_database
+from qurb.app.dataset import init_database
 from qurb.platform.database import make_engine
 from qurb.registry._tables import FacilityEditionRow, FacilityRow
 from qurb.territory._tables import CensusRow, TerritoryRow
+from tests.databases import NationalDatabase
 from tests.environment import SOURCES
 
 
@@ -156,11 +157,11 @@ def test_earlier_editions_are_loaded(national_session: Session) -> None:
     assert editions[2022] > 3000 and editions[2020] > 150
 
 
-def test_init_is_idempotent(scratch_db: str, national_db_file: tuple[Path, InitReport]) -> None:
+def test_init_is_idempotent(scratch_db: str, national_db: NationalDatabase) -> None:
     engine = make_engine(scratch_db)
     again = init_database(engine)
     assert again.loaded is False
-    assert again.dataset_sha256 == national_db_file[1].dataset_sha256
+    assert again.dataset_sha256 == national_db.report.dataset_sha256
     assert again.facilities_public == 3224 + 177
     engine.dispose()
 

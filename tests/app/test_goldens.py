@@ -57,7 +57,6 @@ from qurb.app.web import create_app
 from qurb.platform.database import make_engine, make_sessionmaker
 from qurb.platform.settings import Settings
 from tests.accounts import add_account, as_someone
-from tests.databases import private_copy
 
 with warnings.catch_warnings():  # Starlette prefers httpx2; httpx is what is installed
     warnings.simplefilter("ignore")
@@ -347,12 +346,10 @@ class Api:
 
 
 @pytest.fixture
-def api_client(
-    national_db_file: tuple[Path, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[TestClient]:
+def api_client(scratch_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     """An app on a private copy of the national database, asked by `tester`, an
     administrator (its token also acts for the command line's writes in between)."""
-    url = private_copy(national_db_file[0], tmp_path / "qurb.sqlite")
+    url = scratch_db
     app = create_app(Settings(database_url=url))
     tester = add_account(app.state.qurb.factory, "tester")
     monkeypatch.setenv("QURB_TOKEN", tester.token)
@@ -642,8 +639,8 @@ class Cli:
         return out
 
 
-def test_cli_goldens(national_db_file: tuple[Path, Any], tmp_path: Path) -> None:
-    db = private_copy(national_db_file[0], tmp_path / "qurb.sqlite")
+def test_cli_goldens(scratch_db: str, tmp_path: Path) -> None:
+    db = scratch_db
     engine = make_engine(db)
     amina = add_account(make_sessionmaker(engine), "amina")  # the writes act with her token
     engine.dispose()

@@ -16,6 +16,7 @@ from qurb.app.schema import SCHEMA_REVISION
 from qurb.app.web import create_app
 from qurb.platform.database import make_engine
 from qurb.platform.settings import Settings
+from tests.databases import NationalDatabase
 from tests.web_clients import TestClient
 
 
@@ -42,14 +43,31 @@ def test_health_503_when_the_schema_is_behind(scratch_db: str) -> None:
     assert answer.json()["schema"] == "0003" and answer.json()["schema_current"] is False
 
 
-def test_health_503_when_the_database_is_gone(scratch_db: str, tmp_path: Path) -> None:
+def test_health_503_when_the_database_file_is_gone(
+    national_db_file: tuple[Path, InitReport], tmp_path: Path
+) -> None:
+    """SQLite: the file and its folder removed under the running app."""
     folder = tmp_path / "gone"
     folder.mkdir()
-    shutil.copyfile(scratch_db.removeprefix("sqlite:///"), folder / "qurb.sqlite")
+    shutil.copyfile(national_db_file[0], folder / "qurb.sqlite")
     app = create_app(Settings(database_url=f"sqlite:///{folder / 'qurb.sqlite'}"))
     with TestClient(app) as client:
         app.state.qurb.engine.dispose()
         shutil.rmtree(folder)  # not even a folder to create it again in
+        answer = client.get("/health")
+    assert answer.status_code == 503
+    assert answer.json()["status"] == "unavailable" and answer.json()["database"] != "ok"
+
+
+@pytest.mark.parametrize("national_db", ["postgres"], indirect=True)
+def test_health_503_when_the_postgres_database_is_gone(
+    national_db: NationalDatabase, tmp_path: Path
+) -> None:
+    """PostgreSQL: the database dropped under the running app, its sessions ended."""
+    url = national_db.private_copy(tmp_path)
+    with TestClient(create_app(Settings(database_url=url))) as client:
+        assert client.get("/health").status_code == 200
+        national_db.discard(url)
         answer = client.get("/health")
     assert answer.status_code == 503
     assert answer.json()["status"] == "unavailable" and answer.json()["database"] != "ok"

@@ -26,7 +26,7 @@ from qurb.platform.settings import Settings
 from tests.accounts import Someone, add_account
 from tests.app.test_route_access import access_by_route
 from tests.caravan_requests import BASE, campaign
-from tests.databases import private_copy
+from tests.databases import NationalDatabase
 from tests.versions import ANY_VERSION
 from tests.web_clients import TestClient
 
@@ -35,9 +35,11 @@ TERRITORY = "03.131"  # Boulemane
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory, national_db_file: Any) -> Iterator[World]:
-    copy = tmp_path_factory.mktemp("matrix") / "qurb.sqlite"
-    app = create_app(Settings(database_url=private_copy(national_db_file[0], copy)))
+def world(
+    tmp_path_factory: pytest.TempPathFactory, national_db: NationalDatabase
+) -> Iterator[World]:
+    copy = national_db.private_copy(tmp_path_factory.mktemp("matrix"))
+    app = create_app(Settings(database_url=copy))
     factory = app.state.qurb.factory
     admin = add_account(factory, "admin-matrix")
     people: dict[tuple[str, str], Someone] = {}
@@ -60,6 +62,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, national_db_file: Any) -> It
         )
         assert sited.status_code == 200, sited.text
         yield World(client, people, stale, planned.json()["id"], sited.json()["id"])
+    national_db.discard(copy)
 
 
 class World:

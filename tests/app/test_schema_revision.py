@@ -38,11 +38,16 @@ SINCE_0007 = (
     "audit_head",
     "audit_entries",
 )
-# The facility history's table before revision 0007 moved it into the audit trail.
+# The facility history's table before revision 0007 moved it into the audit trail, as
+# Alembic made it on each engine.
 FACILITY_CHANGES = """CREATE TABLE facility_changes (
-    id INTEGER NOT NULL PRIMARY KEY, facility_id VARCHAR(80) NOT NULL,
+    id {serial} NOT NULL PRIMARY KEY, facility_id VARCHAR(80) NOT NULL,
     action VARCHAR(24) NOT NULL, changed_by VARCHAR(120) NOT NULL,
-    changed_at DATETIME NOT NULL, reason TEXT, "before" JSON, "after" JSON)"""
+    changed_at {datetime} NOT NULL, reason TEXT, "before" JSON, "after" JSON)"""
+TYPES = {
+    "sqlite": {"serial": "INTEGER", "datetime": "DATETIME"},
+    "postgresql": {"serial": "SERIAL", "datetime": "TIMESTAMP WITHOUT TIME ZONE"},
+}
 
 
 def _before_0011(connection: Connection) -> None:
@@ -57,7 +62,7 @@ def _before_0007(connection: Connection, history: Sequence[Mapping[str, Any]] = 
     _before_0011(connection)
     for table in SINCE_0007:
         connection.execute(text(f"DROP TABLE {table}"))
-    connection.execute(text(FACILITY_CHANGES))
+    connection.execute(text(FACILITY_CHANGES.format_map(TYPES[connection.dialect.name])))
     for index in ("changed_at", "facility_id"):
         connection.execute(
             text(f"CREATE INDEX ix_facility_changes_{index} ON facility_changes ({index})")
@@ -111,7 +116,7 @@ def test_a_database_at_0003_gains_per_facility_services(scratch_db: str) -> None
     with engine.connect() as connection:
         services: dict[str, Any] = dict(
             connection.execute(
-                text("SELECT id, services FROM facilities WHERE id IN (:a, :b, :c)"),
+                text("SELECT id, CAST(services AS TEXT) FROM facilities WHERE id IN (:a, :b, :c)"),
                 {
                     "a": "hosp-04.421.01.01-med-ben-abdellah",
                     "b": "hosp-04.421.01.01-ibn-sina",

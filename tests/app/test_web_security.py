@@ -41,6 +41,7 @@ def test_a_foreign_host_is_refused(client: TestClient) -> None:
         assert client.get("/static/css/app.css", headers={"Host": host}).status_code == 200, host
 
 
+# The host and origin checks come before any database: these apps run on SQLite alone.
 def test_the_public_url_names_the_allowed_host(national_db_file: tuple[Path, InitReport]) -> None:
     settings = Settings(
         database_url=f"sqlite:///{national_db_file[0]}",

@@ -10,20 +10,18 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 
-from qurb.app.dataset import InitReport
 from qurb.app.web import create_app
 from qurb.identity.permissions import Role
 from qurb.identity.scopes import Scope
 from qurb.platform.settings import Settings
 from tests.accounts import Someone, add_account, as_someone
 from tests.caravan_requests import campaign
-from tests.databases import private_copy
+from tests.databases import NationalDatabase
 from tests.web_clients import TestClient
 
 BASE = "hosp-03.131.01.03-marche-verte"  # Hôpital provincial de Missour
@@ -32,9 +30,11 @@ UNKNOWN = "cv-nope-000000"
 
 @pytest.fixture(scope="module")
 def database(
-    national_db_file: tuple[Path, InitReport], tmp_path_factory: pytest.TempPathFactory
-) -> str:
-    return private_copy(national_db_file[0], tmp_path_factory.mktemp("caravan") / "qurb.sqlite")
+    national_db: NationalDatabase, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    url = national_db.private_copy(tmp_path_factory.mktemp("caravan"))
+    yield url
+    national_db.discard(url)
 
 
 @pytest.fixture(scope="module")

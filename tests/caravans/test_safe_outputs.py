@@ -8,21 +8,19 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from icalendar import Calendar
 from icalendar.parser import unescape_backslash
 
-from qurb.app.dataset import InitReport
 from qurb.app.web import create_app
 from qurb.platform.settings import Settings
 from tests.accounts import add_account, as_someone
 from tests.caravan_requests import campaign
+from tests.databases import NationalDatabase
 from tests.web_clients import TestClient
 
 BASE = "Hôpital provincial de Missour"
@@ -30,11 +28,11 @@ BASE = "Hôpital provincial de Missour"
 
 @pytest.fixture(scope="module")
 def editor(
-    national_db_file: tuple[Path, InitReport], tmp_path_factory: pytest.TempPathFactory
+    national_db: NationalDatabase, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[TestClient]:
-    path = tmp_path_factory.mktemp("caravan-names") / "qurb.sqlite"
-    shutil.copyfile(national_db_file[0], path)
-    app = create_app(Settings(database_url=f"sqlite:///{path}"))
+    app = create_app(
+        Settings(database_url=national_db.private_copy(tmp_path_factory.mktemp("caravan-names")))
+    )
     tester = add_account(app.state.qurb.factory, "tester")
     with TestClient(app) as client:
         yield as_someone(client, tester)

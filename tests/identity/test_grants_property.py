@@ -141,6 +141,8 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory, national_db_file: Any) -> Iterator[World]:
+    # SQLite alone: the examples read the audit trail with sqlite3; the permission matrix
+    # (tests/app/test_permission_matrix.py) runs the same checks on both engines.
     copy = tmp_path_factory.mktemp("grants") / "qurb.sqlite"
     app = create_app(Settings(database_url=private_copy(national_db_file[0], copy)))
     factory = app.state.qurb.factory

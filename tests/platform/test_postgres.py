@@ -1,7 +1,7 @@
 """The same storage, registry and gaps on PostgreSQL: no SQLite-only SQL.
 
-The national dataset is loaded into the database QURB_TEST_POSTGRES_URL names (one the
-tests may wipe; CI starts a local PostgreSQL server and sets it) and compared with SQLite;
+The national dataset, loaded once per run on the server QURB_TEST_POSTGRES_URL names (CI
+starts a local PostgreSQL server and sets it; tests/databases.py), is compared with SQLite;
 the storage round-trips (registry writes and history, a scenario, a caravan campaign) run
 on the small region on both engines. The PostgreSQL tests are skipped without the
 variable, and failed under CI=true.
@@ -9,17 +9,16 @@ variable, and failed under CI=true.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, MetaData, func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from qurb.algo.travel import StraightLineModel
-from qurb.app.dataset import init_database
+from qurb.app.dataset import InitReport, init_database
 from qurb.caravans.catalogue import parse_campaign
 from qurb.caravans.service import plan_campaign
 from qurb.caravans.store import campaign_plan, get_campaign, list_campaigns, save_campaign
@@ -45,35 +44,29 @@ from qurb.siting.service import (
     save_scenario,
 )
 from qurb.territory._tables import TerritoryRow
-from tests.environment import unavailable
+from tests.databases import NationalDatabase
 from tests.regions import AIT_LHOU, CERCLE_CODE, HP_TIZGUI, IMI, PROVINCE_CODE, TAFRAOUT
 
 Factory = Callable[..., sessionmaker[Session]]
 
-URL = os.environ.get("QURB_TEST_POSTGRES_URL")
+# The national dataset as the run loaded it into PostgreSQL (tests/databases.py), beside
+# the SQLite file it is compared with.
+ON_POSTGRES = pytest.mark.parametrize("national_db", ["postgres"], indirect=True)
 
 
-@pytest.fixture(scope="module")
-def pg_engine() -> Iterator[Engine]:
-    if not URL:
-        unavailable(
-            "QURB_TEST_POSTGRES_URL is not set: set it to a disposable PostgreSQL database "
-            "to run the PostgreSQL storage tests"
-        )
-    engine = make_engine(URL)
-    with engine.begin() as connection:
-        # Every table there is, not only today's: an earlier revision's tables (such as
-        # the facility history before it moved into the audit trail) go too.
-        found = MetaData()
-        found.reflect(connection)
-        found.drop_all(connection)
-    report = init_database(engine)
-    assert report.loaded
+@pytest.fixture
+def pg_engine(national_db: NationalDatabase) -> Iterator[Engine]:
+    engine = make_engine(national_db.url)
     yield engine
     engine.dispose()
 
 
-def test_dataset_loads_with_the_same_figures(pg_engine: Engine) -> None:
+@ON_POSTGRES
+def test_dataset_loads_with_the_same_figures(
+    pg_engine: Engine, national_db: NationalDatabase, national_db_file: tuple[Path, InitReport]
+) -> None:
+    assert national_db.report.loaded
+    assert national_db.report.dataset_sha256 == national_db_file[1].dataset_sha256
     with make_sessionmaker(pg_engine)() as s:
         assert s.scalar(select(func.count()).where(TerritoryRow.level == "commune")) == 1503
         assert (
@@ -84,11 +77,15 @@ def test_dataset_loads_with_the_same_figures(pg_engine: Engine) -> None:
     assert init_database(pg_engine).loaded is False
 
 
-def test_gaps_equal_sqlite(pg_engine: Engine, national_session: Session) -> None:
+@ON_POSTGRES
+def test_gaps_equal_sqlite(pg_engine: Engine, national_db_file: tuple[Path, InitReport]) -> None:
     sets = list(available_norm_sets().values())
     with make_sessionmaker(pg_engine)() as s:
         on_pg = compute_territory_gaps(s, "Fès-Meknès", sets).lines
-    on_sqlite = compute_territory_gaps(national_session, "Fès-Meknès", sets).lines
+    sqlite = make_engine(f"sqlite:///{national_db_file[0]}")
+    with make_sessionmaker(sqlite)() as s:
+        on_sqlite = compute_territory_gaps(s, "Fès-Meknès", sets).lines
+    sqlite.dispose()
     assert on_pg == on_sqlite and len(on_pg) > 100
 
 

@@ -9,16 +9,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from qurb.app.cli import app
-from qurb.app.dataset import InitReport
 from qurb.platform.database import make_engine, make_sessionmaker
 from tests.accounts import add_account
+from tests.databases import NationalDatabase
 
 COMMUNE = "03.131.01.01"  # a commune of Boulemane
 FORMULA = '=HYPERLINK("http://x","y")'
@@ -59,7 +58,7 @@ def test_cells_that_a_spreadsheet_would_run_are_text() -> None:
 @pytest.mark.usefixtures("cli_token")
 def test_a_formula_name_is_exported_as_text_and_imports_back(
     scratch_db: str,
-    national_db_file: tuple[Path, InitReport],
+    national_db: NationalDatabase,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -73,19 +72,17 @@ def test_a_formula_name_is_exported_as_text_and_imports_back(
 
     exported = tmp_path / "exported.csv"
     exported.write_text(stdout, encoding="utf-8")
-    other = tmp_path / "other.sqlite"
-    shutil.copyfile(national_db_file[0], other)
-    engine = make_engine(f"sqlite:///{other}")
+    other = national_db.private_copy(tmp_path / "other")
+    engine = make_engine(other)
     # The import writes as an account of that database (a token of the first is unknown there).
     monkeypatch.setenv("QURB_TOKEN", add_account(make_sessionmaker(engine), "youssef").token)
     engine.dispose()
-    code, _, output = run("facilities", "import", str(exported), "--db", f"sqlite:///{other}")
+    code, _, output = run("facilities", "import", str(exported), "--db", other)
     assert code == 0 and "Imported 1 facilities" in output, output
-    code, stdout, _ = run(
-        "facilities", "--name", "HYPERLINK", "-f", "json", "--db", f"sqlite:///{other}"
-    )
+    code, stdout, _ = run("facilities", "--name", "HYPERLINK", "-f", "json", "--db", other)
     [back] = json.loads(stdout)["rows"]
     assert back["name"] == FORMULA  # the name as it was typed, without the added quote
+    national_db.discard(other)
 
 
 @pytest.mark.usefixtures("cli_token")
