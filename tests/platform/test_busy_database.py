@@ -1,20 +1,23 @@
-"""A SQLite database held by another writer past the busy timeout: the web answers 503
-with Retry-After (nothing written), the command line says to try again; `qurb serve
---workers N` is refused on a SQLite file."""
+"""A database held by another writer past the busy timeout (SQLite: the whole file;
+PostgreSQL: the facility's row, past `lock_timeout`): the web answers 503 with
+Retry-After (nothing written), the command line says to try again; `qurb serve --workers
+N` is refused on a SQLite file."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
-from sqlalchemy import make_url
+from sqlalchemy import make_url, text
 from typer.testing import CliRunner
 
 from qurb.app.cli import app as cli
 from qurb.app.web import create_app
 from qurb.platform import database
+from qurb.platform.database import make_engine
 from qurb.platform.settings import Settings
 from tests.accounts import add_account, as_someone
 from tests.web_clients import TestClient
@@ -24,20 +27,32 @@ MISSOUR = "hosp-03.131.01.03-marche-verte"
 
 @contextmanager
 def _held(url: str) -> Iterator[None]:
-    """Another process's write transaction on the file, open until the block ends."""
-    holder = sqlite3.connect(str(make_url(url).database), isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
+    """Another writer's transaction, open until the block ends: on SQLite it holds the
+    file; on PostgreSQL the facility's row."""
+    if make_url(url).get_backend_name() == "sqlite":
+        holder = sqlite3.connect(str(make_url(url).database), isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        return
+    engine = make_engine(url)
     try:
-        yield
+        with engine.connect() as connection:
+            query = "SELECT id FROM facilities WHERE id = :id FOR UPDATE"
+            connection.execute(text(query), {"id": MISSOUR})
+            yield
+            connection.rollback()
     finally:
-        holder.execute("ROLLBACK")
-        holder.close()
+        engine.dispose()
 
 
 def test_a_write_to_a_busy_database_is_503_with_retry_after(
     scratch_db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(database, "SQLITE_BUSY_TIMEOUT_S", 0.2)  # not 5 s of waiting
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_S", 0.2)  # not 5 s of waiting
     application = create_app(Settings(database_url=scratch_db))
     editor = add_account(application.state.qurb.factory, "editor")
     with TestClient(application) as client:
@@ -66,7 +81,7 @@ def test_a_write_to_a_busy_database_is_503_with_retry_after(
 def test_the_command_line_says_to_try_again(
     scratch_db: str, cli_token: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(database, "SQLITE_BUSY_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_S", 0.2)
     with _held(scratch_db):
         result = CliRunner().invoke(
             cli, ["facilities", "update", MISSOUR, "--beds", "9", "--db", scratch_db]
@@ -76,9 +91,11 @@ def test_the_command_line_says_to_try_again(
     assert "the database is busy with other changes; nothing was written: try again in 1 s" in said
 
 
-def test_several_server_processes_are_refused_on_sqlite(scratch_db: str) -> None:
-    result = CliRunner().invoke(cli, ["serve", "--workers", "2", "--db", scratch_db])
+def test_several_server_processes_are_refused_on_sqlite(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'qurb.sqlite'}"
+    result = CliRunner().invoke(cli, ["serve", "--workers", "2", "--db", url])
     assert result.exit_code == 2
     said = " ".join(result.output.split())
     assert "--workers 2: several server processes need PostgreSQL" in said
     assert "see docs/DEPLOY.md" in said
+    assert not (tmp_path / "qurb.sqlite").exists()  # refused before anything was made

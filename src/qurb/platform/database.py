@@ -18,9 +18,11 @@ DEFAULT_DB_PATH = Path("qurb.sqlite")
 # that what the write reads is what it replaces); PostgreSQL locks the rows it reads for
 # update instead (`with_for_update`), so the option changes nothing there.
 WRITE_OPTION = "qurb_write"
-# How long (s) a SQLite writer waits for another to finish before "database is locked",
-# which the web answers as 503 with Retry-After.
-SQLITE_BUSY_TIMEOUT_S = 5.0
+# How long (s) a writer waits for another to finish: SQLite's busy timeout before
+# "database is locked", PostgreSQL's lock_timeout before "lock not available" (55P03);
+# the web answers either as 503 with Retry-After. Without it, a write would wait on a
+# PostgreSQL row lock for as long as its holder keeps it.
+BUSY_TIMEOUT_S = 5.0
 
 
 def default_url() -> str:
@@ -30,11 +32,24 @@ def default_url() -> str:
 
 def make_engine(url: str) -> Engine:
     sqlite = url.startswith("sqlite")
-    connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_S} if sqlite else {}
+    connect_args = {"timeout": BUSY_TIMEOUT_S} if sqlite else {}
     engine = create_engine(url, future=True, connect_args=connect_args)
     if sqlite:
         _sqlite_transactions(engine)
+    elif engine.dialect.name == "postgresql":
+        _postgres_lock_timeout(engine, BUSY_TIMEOUT_S)
     return engine
+
+
+def _postgres_lock_timeout(engine: Engine, seconds: float) -> None:
+    """Every connection waits at most `seconds` for a lock (a row another write holds)."""
+
+    @event.listens_for(engine, "connect")
+    def _lock_timeout(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"SET lock_timeout = {round(seconds * 1000)}")
+        cursor.close()
+        dbapi_connection.commit()  # kept for the session, not undone with a transaction
 
 
 def _sqlite_transactions(engine: Engine) -> None:
