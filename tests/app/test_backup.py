@@ -21,6 +21,7 @@ from sqlalchemy.exc import ProgrammingError
 from typer.testing import CliRunner
 
 from qurb.app.cli import app
+from qurb.app.dataset import InitReport
 from qurb.app.schema import SCHEMA_REVISION
 from qurb.audit import service as audit
 from qurb.audit.keys import key_path, read_key
@@ -30,6 +31,7 @@ from qurb.platform import backup as backups
 from qurb.platform.database import make_engine, make_sessionmaker, transaction
 from qurb.registry.service import FacilityUpdate, get_facility, update_facility
 from tests.accounts import add_account
+from tests.databases import private_copy
 from tests.environment import unavailable
 from tests.regions import HP_TIZGUI, write_small_region
 
@@ -76,7 +78,9 @@ def edit_as_an_account(url: str, facility_id: str) -> None:
 
 
 @pytest.fixture
-def sqlite_databases(scratch_db: str, tmp_path: Path) -> Databases:
+def sqlite_databases(national_db_file: tuple[Path, InitReport], tmp_path: Path) -> Databases:
+    """A private copy of the national SQLite file with an edit, and an empty place."""
+    scratch_db = private_copy(national_db_file[0], tmp_path / "scratch" / "qurb.sqlite")
     engine = make_engine(scratch_db)
     with engine.connect() as connection:
         query = "SELECT id FROM facilities WHERE family <> 'osm' ORDER BY id LIMIT 1"

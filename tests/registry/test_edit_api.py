@@ -285,7 +285,7 @@ def test_a_closed_facility_is_reopened_over_http_before_it_is_changed(
 
 def test_if_match_as_clients_and_proxies_send_it(edit_client: TestClient) -> None:
     """A weak ETag (a proxy that compressed the answer weakens it) names the same
-    version; a list matches if one does; an empty one is 428; one that is no version
+    version; a list matches if one does; a blank one is 428; one that is no version
     Qurb gave is a 422 naming it."""
     fid = "hosp-03.131.01.03-marche-verte"
     url = f"/api/facilities/{fid}"
@@ -295,8 +295,8 @@ def test_if_match_as_clients_and_proxies_send_it(edit_client: TestClient) -> Non
     listed = {"If-Match": f'"{version}", "{version + 1}"'}
     assert edit_client.patch(url, json={"beds": 42}, headers=listed).status_code == 200
     assert edit_client.patch(url, json={"beds": 43}, headers=listed).status_code == 409
-    empty = edit_client.patch(url, json={"beds": 43}, headers={"If-Match": ""})
-    assert (empty.status_code, empty.json()["code"]) == (428, "if_match_required")
+    blank = edit_client.patch(url, json={"beds": 43}, headers={"If-Match": " "})
+    assert (blank.status_code, blank.json()["code"]) == (428, "if_match_required")
     bad = edit_client.patch(url, json={"beds": 43}, headers={"If-Match": "v3"})
     assert (bad.status_code, bad.json()["code"]) == (422, "bad_if_match")
     assert "'v3'" in bad.json()["error"]

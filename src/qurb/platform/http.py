@@ -102,6 +102,7 @@ IfMatch = Annotated[
     Header(
         alias="If-Match",
         description='the ETag of the record as read (e.g. "3"), or * to write over any',
+        min_length=1,
         max_length=200,
     ),
 ]
