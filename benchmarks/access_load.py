@@ -27,11 +27,9 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
@@ -39,6 +37,9 @@ import httpx
 
 from qurb.app.dataset import init_database
 from qurb.platform.database import make_engine
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from web_load import start  # a server script in a subprocess, once it answers
 
 URLS = {
     "access 03": "/api/access/03",
@@ -71,27 +72,6 @@ async def answer(request):
 app = Starlette(routes=[Route("/{path:path}", answer)])
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="error")
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start(script: str, *args: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-c", textwrap.dedent(script), *args, str(port)])
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base + "/api/config", timeout=1).status_code < 500:
-                return process, base
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit(f"server did not start: {script[:40]}")
 
 
 async def hammer(base: str, url: str, seconds: float, clients: int) -> list[float]:

@@ -29,7 +29,6 @@ import argparse
 import asyncio
 import os
 import random
-import socket
 import subprocess
 import sys
 import time
@@ -50,6 +49,7 @@ from qurb.registry._tables import FacilityRow
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from accounts import account_headers
+from web_load import free_port
 
 REGION = "03"  # Fès-Meknès
 PROVINCE = "03.231"  # Fès (préfecture)
@@ -63,12 +63,6 @@ class Tally:
     statuses: Counter[int] = field(default_factory=Counter)
     applied: Counter[str] = field(default_factory=Counter)  # facility id → 200 PATCHes
     conflicts: int = 0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def prepare(url: str, clients: int) -> tuple[list[dict[str, str]], list[str], list[str]]:
@@ -185,7 +179,7 @@ async def client_loop(
 
 
 def serve(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "QURB_ADMIN_PASSWORD": "a benchmark administrator"}
     process = subprocess.Popen(
         [
