@@ -40,8 +40,8 @@ def test_an_edit_is_found_shown_in_arabic_and_exported(page) -> None:  # type: i
     account, beds = _edit(page)
     _open(page, "", "fr")
     # The top bar offers the page to an account that reads the trail.
-    page.wait_for_selector("#qurb-account a[href^='/audit']", timeout=10_000)
-    assert page.inner_text("#qurb-account a[href^='/audit']") == "Journal d'audit"
+    page.wait_for_selector(".places a[href^='/audit']", timeout=10_000)
+    assert page.inner_text(".places a[href^='/audit']") == "Journal d'audit"
 
     page.fill("#audit-filters input[name=entity_id]", BASE)
     page.click("#audit-filters button[type=submit]")

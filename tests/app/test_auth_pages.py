@@ -42,8 +42,8 @@ def test_the_change_password_page_in_arabic_is_right_to_left(read_client: TestCl
 def test_every_page_with_a_top_bar_shows_the_sign_in_state(read_client: TestClient) -> None:
     html = read_client.get("/").text
     assert 'id="qurb-account"' in html and 'data-i18n="auth.sign_in"' in html
-    assert '<script type="module" src="/static/js/account.js"></script>' in html
-    assert read_client.get("/static/js/account.js").status_code == 200
+    assert '<script type="module" src="/static/js/shell.js"></script>' in html
+    assert read_client.get("/static/js/shell.js").status_code == 200
     assert read_client.get("/static/js/signin.js").status_code == 200
 
 

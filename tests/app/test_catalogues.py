@@ -133,7 +133,9 @@ def test_plural_forms_are_chosen_by_cldr_rules() -> None:
 # translate(lang, "key") / say("key") / problem(field, "code") / code="code".
 JS_LITERAL = re.compile(r"""["']([a-zA-Z_]+(?:\.[a-zA-Z0-9_]+)+)["']""")
 JS_PREFIX = re.compile(r"`([a-zA-Z_]+(?:\.[a-zA-Z0-9_]+)*\.)\$\{")
-MARKUP_KEY = re.compile(r"""data-i18n(?:-placeholder|-title)?=\\?["']([^"'\\]+)""")
+# (A key the template fills in, `{{ p.words }}`, is named where it is given: the header's
+# places in their Python `Place(…, "nav.map")`.)
+MARKUP_KEY = re.compile(r"""data-i18n(?:-placeholder|-title)?=\\?["']([^"'\\{]+)""")
 # A document's template words itself through the environment's t("key", …).
 TEMPLATE_KEY = re.compile(r"""\bt\(\s*["']([a-z0-9_.]+)["']""")
 PY_KEY = re.compile(r"""(?:translate\([^,()]+,\s*|say\(|words\()f?["']([a-z0-9_.{}]+)["']""")
@@ -144,7 +146,7 @@ PY_CODE = re.compile(
 )
 # The command line's words: a quoted catalogue key of its own (`"cli.gaps.title"`, in a
 # table's headings), and the prefix of a key it builds from a name (`f"cli.column.{c}"`).
-PY_CLI_KEY = re.compile(r"""["']((?:cli|label|service|category|calendar)\.[a-z0-9_.]+)["']""")
+PY_CLI_KEY = re.compile(r"""["']((?:cli|label|service|category|calendar|nav)\.[a-z0-9_.]+)["']""")
 PY_PREFIX = re.compile(r"""f["']((?:cli|label|service|category|calendar)\.[a-z0-9_.]*\.)\{""")
 JS_WORD = re.compile(r"""\bt\(["']([a-zA-Z_]+)["']""")
 # Template strings in the page that are not catalogue keys (a figure's path in the data).

@@ -13,8 +13,10 @@ from qurb.app.auth_pages import LangQuery
 from qurb.app.pages import APP_CSS, html_page
 from qurb.identity.audit_api import ReadAudit
 from qurb.kernel.i18n import negotiate, translate
+from qurb.platform.navigation import Place, add_place
 
 router = APIRouter(include_in_schema=False)
+add_place(Place("audit", "/audit", "nav.audit", permission="audit.read", order=90))
 
 
 @router.get("/audit", response_class=HTMLResponse)
@@ -26,6 +28,7 @@ def audit_page(_: ReadAudit, request: Request, lang: LangQuery = None) -> HTMLRe
         title=f"Qurb — {translate(chosen, 'audit.title')}",
         body_class="audit",
         topbar=True,
+        place="audit",
         config={"lang": chosen},
         stylesheets=[APP_CSS],
         scripts=["/static/js/audit.js"],

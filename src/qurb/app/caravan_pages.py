@@ -16,10 +16,12 @@ from qurb.kernel.errors import NotFound
 from qurb.kernel.i18n import document_lang, translate
 from qurb.platform.access import Public
 from qurb.platform.http import IdPath, SessionDep, SettingsDep, TerritoryCodePath
+from qurb.platform.navigation import Place, add_place
 from qurb.platform.settings import Settings
 from qurb.territory.api import IndexDep
 
 router = APIRouter(include_in_schema=False)
+add_place(Place("caravans", "/caravans", "nav.caravans", order=20))
 
 
 def _caravan_page(settings: Settings, campaign_id: str | None) -> HTMLResponse:
@@ -34,6 +36,7 @@ def _caravan_page(settings: Settings, campaign_id: str | None) -> HTMLResponse:
         title="Qurb — caravanes médicales",
         body_class="caravan-page",
         topbar=True,
+        place="caravans",
         stylesheets=[LEAFLET_CSS, APP_CSS, "/static/css/caravan.css"],
         classic_scripts=[LEAFLET_JS],
         scripts=["/static/js/caravan.js"],

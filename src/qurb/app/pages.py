@@ -17,12 +17,17 @@ from qurb.kernel.definitions import LANGUAGES, FigureKind
 from qurb.kernel.names import MAX_NAME_CHARS
 from qurb.platform.access import Public
 from qurb.platform.http import SettingsDep, StateDep, TerritoryCodePath
+from qurb.platform.navigation import Place, add_place
 from qurb.platform.templating import render
 from qurb.territory.service import TerritoryIndex
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 router = APIRouter(include_in_schema=False)
+
+# The header's places this module serves (the others: caravan_pages, audit_pages).
+add_place(Place("map", "/", "nav.map", order=10))
+add_place(Place("definitions", "/definitions", "nav.definitions", order=80))
 
 
 NO_CACHE = {"Cache-Control": "no-cache"}
@@ -56,6 +61,7 @@ def map_page(_: Public, settings: SettingsDep) -> HTMLResponse:
         title="Qurb — قرب — carte sanitaire",
         body_class="loading",
         topbar=True,
+        place="map",
         stylesheets=[LEAFLET_CSS, APP_CSS],
         classic_scripts=[LEAFLET_JS],
         scripts=["/static/js/app.js"],

@@ -27,6 +27,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from qurb.kernel.i18n import PLACEHOLDER, long_date, message, number
+from qurb.platform.navigation import places
 
 LAYOUT_TEMPLATES = Path(__file__).resolve().parent / "templates"
 # Served at /static/layout/ by the web app; included inline in a document written to a file.
@@ -46,7 +47,7 @@ def environment(*folders: Path) -> Environment:
         keep_trailing_newline=True,
     )
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False}
-    env.globals.update(t=_t, date=_date, number=_number)
+    env.globals.update(t=_t, date=_date, number=_number, places=places)
     return env
 
 

@@ -1,10 +1,12 @@
 // The map page: navigation (Morocco → region → province → commune), the choropleth, the
 // territory and facility panels, search, the language switch and registry editing.
 import { can, enc, getJSON } from "./api.js";
+import { readAddress, writeAddress } from "./address.js";
 import { legendHTML, noteText, paintColours, palette, quantileBreaks } from "./choropleth.js";
 import { FacilityEditor } from "./editor.js";
 import { LANGS, escapeHtml, initialLang, label, lang, nameOf, num, setLang, t } from "./i18n.js";
 import { MapView } from "./map.js";
+import { signInPrompt } from "./shell.js";
 import { accessSection, facilityPanel, territoryPanel } from "./panel.js";
 
 const e = escapeHtml;
@@ -38,6 +40,7 @@ const state = {
   showPublic: true,
   showPrivate: false,
   navigation: 0,
+  notice: null, // HTML shown above the panel: what of the link could not be shown, and why
 };
 
 const layerCache = new Map();
@@ -68,11 +71,23 @@ const view = new MapView($("#map"), config, {
 
 // ------------------------------------------------------------------ navigation
 
-function go(code) {
-  if (location.hash.slice(1) === code) navigate(code);
-  else location.hash = code;
+// A step of the reader's own (a click, a search): a new entry in the page's history.
+async function go(code) {
+  state.notice = null;
+  state.facility = null;
+  if (await navigate(code)) writeAddress(addressState(), { push: true });
 }
 
+function addressState() {
+  return {
+    code: state.code,
+    indicator: state.indicator?.id,
+    params: state.params,
+    facility: state.facility?.record.id ?? null,
+  };
+}
+
+/** Show `code` (its map, panel and figures); false when it could not be loaded. */
 async function navigate(code) {
   const ticket = ++state.navigation;
   document.body.classList.add("loading");
@@ -106,12 +121,21 @@ async function navigate(code) {
     state.gaps = gaps;
     state.facilities = facilities;
     if (!state.facility) renderPanel();
+    return true;
   } catch (error) {
-    $("#panel").innerHTML = `<p class="error" role="alert">${t("error.load")} : ${e(error.message)}</p>`;
+    if (ticket !== state.navigation) return false;
+    // A link to a territory that is not there: the error, then Morocco's public view.
+    state.notice = `<p class="error" role="alert">${t("error.load")} : ${e(error.message)}</p>`;
+    if (code !== "MA" && !state.code) {
+      await navigate("MA");
+      return false;
+    }
+    $("#panel").innerHTML = state.notice;
+    return false;
   } finally {
     if (ticket === state.navigation) {
       document.body.classList.remove("loading");
-      document.body.dataset.ready = code;
+      document.body.dataset.ready = state.code ?? code;
     }
   }
 }
@@ -123,7 +147,7 @@ function renderBreadcrumb() {
     .map((u, i, all) =>
       i === all.length - 1
         ? `<li aria-current="page"><span>${e(nameOf(u))}</span></li>`
-        : `<li><a href="#${e(u.code)}" data-code="${e(u.code)}">${e(nameOf(u))}</a></li>`,
+        : `<li><a href="/?t=${e(u.code)}" data-code="${e(u.code)}">${e(nameOf(u))}</a></li>`,
     )
     .join("");
   $("#breadcrumb").innerHTML = `<ol>${items}</ol>`;
@@ -229,6 +253,11 @@ async function fillAccess(code) {
 
 function renderPanel() {
   const panel = $("#panel");
+  renderPanelBody(panel);
+  if (state.notice) panel.insertAdjacentHTML("afterbegin", state.notice);
+}
+
+function renderPanelBody(panel) {
   if (state.facility) {
     panel.innerHTML = facilityPanel(state.facility.record, state.facility.history, {
       categoryName,
@@ -250,7 +279,7 @@ function renderPanel() {
   }
 }
 
-async function openFacility(id) {
+async function openFacility(id, { push = true } = {}) {
   // The history and the caravan referrals are for accounts that may read them.
   const [record, history, referrals] = await Promise.all([
     getJSON(`/api/facilities/${enc(id)}`),
@@ -260,6 +289,7 @@ async function openFacility(id) {
   state.facility = { record, history, referrals };
   renderPanel();
   $("#panel").scrollTop = 0;
+  if (push) writeAddress(addressState(), { push: true });
 }
 
 const editor = new FacilityEditor($("#editor"), {
@@ -283,7 +313,9 @@ $("#panel").addEventListener("click", (event) => {
   if (action === "print") window.print();
   if (action === "back") {
     state.facility = null;
+    state.notice = null;
     renderPanel();
+    writeAddress(addressState(), { push: true });
   }
   if (action === "add") editor.add(state.detail.territory.code);
   if (action === "edit") editor.edit(state.facility.record);
@@ -345,12 +377,14 @@ $("#indicator").addEventListener("change", async (event) => {
   state.params = {};
   renderIndicatorMenu();
   await loadIndicator();
+  writeAddress(addressState());
 });
 $("#indicator-params").addEventListener("change", async (event) => {
   const name = event.target.dataset.param;
   if (!name) return;
   state.params[name] = event.target.value;
   await loadIndicator();
+  writeAddress(addressState());
 });
 $("#show-public").addEventListener("change", async (event) => {
   state.showPublic = event.target.checked;
@@ -386,7 +420,40 @@ for (const button of document.querySelectorAll("[data-lang]")) {
   button.addEventListener("click", () => switchLanguage(button.dataset.lang));
 }
 
-window.addEventListener("hashchange", () => navigate(location.hash.slice(1) || "MA"));
+// ------------------------------------------------------------------ the address
+
+const DEFAULT_INDICATOR = "population_2024";
+
+/** Take the page's state from its address (a shared link, back and forward): whatever
+ * is unknown or malformed falls back to the default, never to an error. */
+async function applyAddress() {
+  const asked = readAddress(state.indicators);
+  state.notice = asked.rejected
+    ? `<p class="notice" role="status">${e(t("shell.unknown_territory", { code: asked.rejected.slice(0, 40) }))}</p>`
+    : null;
+  const indicator = asked.indicator ?? state.indicators.find((i) => i.id === DEFAULT_INDICATOR);
+  const changed = indicator?.id !== state.indicator?.id || JSON.stringify(asked.params) !== JSON.stringify(state.params);
+  state.indicator = indicator || state.indicators[0] || null;
+  state.params = asked.params;
+  renderIndicatorMenu();
+  if (changed) state.layerKey && (await loadIndicator());
+  state.facility = null;
+  const shown = await navigate(asked.code);
+  if (shown && asked.facility) {
+    try {
+      await openFacility(asked.facility, { push: false });
+      if (!rights.history) state.notice = signInPrompt("shell.facility_history_hidden");
+      renderPanel();
+    } catch {
+      // A facility that is not there (closed links, a typo): the territory stays shown.
+    }
+  }
+  // An old link (/#code) becomes the address of what it shows.
+  if (shown && location.hash) writeAddress(addressState());
+}
+
+window.addEventListener("popstate", () => applyAddress());
+window.addEventListener("hashchange", () => applyAddress());
 
 async function start() {
   await setLang(initialLang());
@@ -396,9 +463,9 @@ async function start() {
   ]);
   state.categories = new Map(categories.map((c) => [c.code, c]));
   state.indicators = indicators;
-  state.indicator = indicators.find((i) => i.id === "population_2024") || indicators[0] || null;
+  state.indicator = indicators.find((i) => i.id === DEFAULT_INDICATOR) || indicators[0] || null;
   await switchLanguage(lang());
-  await navigate(location.hash.slice(1) || "MA");
+  await applyAddress();
 }
 
 start();
