@@ -214,3 +214,10 @@ def test_every_hospital_is_a_marker_of_its_own_and_the_type_filter(page) -> None
         base, territory=REGION, category=hospitals
     )
     assert not _markers(page, ".fm-essp")
+
+    # A province chosen with the keyboard opens its communes, and the focus goes to them.
+    page.locator(f"path[data-code='{TAOUNATE}']").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"body[data-ready='{TAOUNATE}']", timeout=15_000)
+    focused = page.evaluate(FOCUSED)
+    assert focused["tag"] == "path" and focused["code"].startswith(f"{TAOUNATE}."), focused

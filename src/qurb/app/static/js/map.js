@@ -99,6 +99,8 @@ export class MapView {
   }
 
   showAreas(geojson, { context = null, fit = true } = {}) {
+    // A shape chosen with the keyboard opens the next level: the focus goes to its shapes.
+    const focused = this.areaKeys.elements.includes(document.activeElement);
     this.areaLayer.clearLayers();
     this.contextLayer.clearLayers();
     if (context) this.contextLayer.addData(context);
@@ -109,6 +111,8 @@ export class MapView {
     });
     this._labelAreas();
     if (fit && geojson.features.length) this.map.fitBounds(this.areaLayer.getBounds(), { padding: [12, 12] });
+    const stop = this.areaKeys.elements.find((el) => el.getAttribute("tabindex") === "0");
+    if (focused && stop) stop.focus({ preventScroll: true });
   }
 
   /** Each shape is a button named by its territory and its value, in the keyboard order of
