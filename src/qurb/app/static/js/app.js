@@ -5,7 +5,9 @@ import { readAddress, writeAddress } from "./address.js";
 import { legendHTML, noteText, paintColours, palette, quantileBreaks } from "./choropleth.js";
 import { FacilityEditor } from "./editor.js";
 import { LANGS, escapeHtml, initialLang, label, lang, nameOf, num, setLang, t } from "./i18n.js";
+import { SearchBox } from "./keyboard.js";
 import { MapView } from "./map.js";
+import { chosenTypes, facilityType, markerQuery } from "./markers.js";
 import { signInPrompt } from "./shell.js";
 import { accessSection, facilityPanel, territoryPanel } from "./panel.js";
 
@@ -37,8 +39,6 @@ const state = {
   params: {},
   values: [],
   categories: new Map(),
-  showPublic: true,
-  showPrivate: false,
   navigation: 0,
   notice: null, // HTML shown above the panel: what of the link could not be shown, and why
 };
@@ -181,7 +181,8 @@ async function loadIndicator() {
 function markerLegend() {
   return `<ul class="markers">
     <li><span class="fm fm-essp fm-exact"></span>${t("legend.essp")}</li>
-    <li><span class="fm fm-hospital fm-exact"></span>${t("legend.hospital")}</li>
+    <li><span class="fm fm-hospital fm-general fm-exact"></span>${t("legend.hospital")}</li>
+    <li><span class="fm fm-hospital fm-specialised fm-exact"></span>${t("legend.specialised")}</li>
     <li><span class="fm fm-osm fm-exact"></span>${t("legend.osm")}</li>
     <li><span class="fm fm-osm fm-unknown fm-exact"></span>${t("legend.unknown")}</li>
     <li><span class="fm fm-essp fm-exact"></span>${t("legend.exact")}</li>
@@ -210,24 +211,22 @@ function renderIndicatorMenu() {
 
 // ------------------------------------------------------------------ markers
 
+let markersAsked = 0;
 async function loadMarkers() {
   if (!state.layerKey) return;
+  const ticket = ++markersAsked;
   const [layerName, parent] = state.layerKey.split(":");
-  if (layerName === "regions" || (!state.showPublic && !state.showPrivate)) {
-    view.showFacilities([]);
-    return;
-  }
-  // The OpenStreetMap layer holds every OSM point outside the Ministry lists: private ones,
-  // and those of unknown sector in their own style (counted in neither offer).
-  const sector = state.showPrivate ? "all" : "public";
-  const url = `/api/facilities.geojson?territory=${enc(parent)}&sector=${sector}&limit=5000`;
-  const body = await getJSON(url);
-  let features = body.features;
-  if (!state.showPrivate) features = features.filter((f) => f.properties.family !== "osm");
-  if (!state.showPublic) features = features.filter((f) => f.properties.family === "osm");
-  // A region shows its hospitals; its health centres appear with the province's communes.
-  if (layerName === "provinces") features = features.filter((f) => f.properties.family !== "ESSP");
-  view.showFacilities(features);
+  // The kinds ticked in the filter. A region shows its hospitals; its health centres
+  // appear with the province's communes.
+  const types = chosenTypes($("#map-controls"));
+  if (layerName === "provinces") types.delete("essp");
+  const query = layerName === "regions" ? null : markerQuery(types, state.categories.values());
+  if (!query) return view.showFacilities([]);
+  query.set("territory", parent);
+  query.set("limit", "5000");
+  const body = await getJSON(`/api/facilities.geojson?${query}`);
+  if (ticket !== markersAsked) return; // another choice was made meanwhile
+  view.showFacilities(body.features.filter((f) => types.has(facilityType(f.properties))));
 }
 
 // ------------------------------------------------------------------ panels
@@ -325,43 +324,14 @@ $("#panel").addEventListener("click", (event) => {
 
 // ------------------------------------------------------------------ search
 
-let searchTimer = null;
-async function search(text) {
-  const list = $("#search-results");
-  if (!text.trim()) {
-    list.innerHTML = "";
-    list.hidden = true;
-    return;
-  }
-  const body = await getJSON(`/api/territories?q=${enc(text)}&limit=12`);
-  list.hidden = false;
-  list.innerHTML = body.items.length
-    ? body.items
-        .map(
-          (u) => `<li role="option"><button type="button" data-code="${e(u.code)}">${u.matched && u.matched !== nameOf(u) ? `<bdi>${e(u.matched)}</bdi> ${lang() === "ar" ? "←" : "→"} ` : ""}${e(nameOf(u))}
-            <small>${t(`level.${u.level}`)} · ${e(u.code)} · ${e(lang() === "ar" ? u.name_fr : u.name_ar)}</small></button></li>`,
-        )
-        .join("")
-    : `<li class="none">${t("search.none")}</li>`;
-}
-
-$("#search").addEventListener("input", (event) => {
-  clearTimeout(searchTimer);
-  searchTimer = setTimeout(() => search(event.target.value), 180);
-});
-$("#search").addEventListener("keydown", async (event) => {
-  if (event.key !== "Enter") return;
-  event.preventDefault();
-  clearTimeout(searchTimer);
-  await search(event.target.value);
-  $("#search-results button")?.click();
-});
-$("#search-results").addEventListener("click", (event) => {
-  const button = event.target.closest("button[data-code]");
-  if (!button) return;
-  $("#search-results").hidden = true;
-  $("#search").value = "";
-  go(button.dataset.code);
+new SearchBox($("#search"), $("#search-results"), {
+  find: async (text) => (await getJSON(`/api/territories?q=${enc(text)}&limit=12`)).items,
+  option: (u) =>
+    `${u.matched && u.matched !== nameOf(u) ? `<bdi>${e(u.matched)}</bdi> ${lang() === "ar" ? "←" : "→"} ` : ""}${e(nameOf(u))}
+    <small>${t(`level.${u.level}`)} · ${e(u.code)} · ${e(lang() === "ar" ? u.name_fr : u.name_ar)}</small>`,
+  none: () => t("search.none"),
+  words: () => t("search.results"),
+  onPick: (u) => go(u.code),
 });
 $("#breadcrumb").addEventListener("click", (event) => {
   const link = event.target.closest("a[data-code]");
@@ -386,18 +356,12 @@ $("#indicator-params").addEventListener("change", async (event) => {
   await loadIndicator();
   writeAddress(addressState());
 });
-$("#show-public").addEventListener("change", async (event) => {
-  state.showPublic = event.target.checked;
-  await loadMarkers();
-});
-$("#show-private").addEventListener("change", async (event) => {
-  state.showPrivate = event.target.checked;
-  await loadMarkers();
-});
+$("#facility-types").addEventListener("change", () => loadMarkers());
 
 async function switchLanguage(next) {
   await setLang(next);
   view.setDirection(next === "ar");
+  view.relabel();
   for (const button of document.querySelectorAll("[data-lang]"))
     button.setAttribute("aria-pressed", String(button.dataset.lang === next));
   renderIndicatorMenu();
