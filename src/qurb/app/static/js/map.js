@@ -38,7 +38,6 @@ export class MapView {
     }).addTo(this.map);
     this.markerLayer = L.layerGroup().addTo(this.map);
     this.values = new Map();
-    this.breaks = [];
     this.colours = [];
     this.selected = null;
   }
@@ -56,7 +55,7 @@ export class MapView {
   _style(feature) {
     const code = feature.properties.code;
     const entry = this.values.get(code);
-    const fill = this.values.size ? fillFor(entry, this.breaks, this.colours) : "#dfe7ef";
+    const fill = this.values.size ? fillFor(entry, this.colours) : "#dfe7ef";
     const selected = code === this.selected;
     return {
       color: selected ? "#111" : "#ffffff",
@@ -81,7 +80,7 @@ export class MapView {
     const entry = this.values.get(feature.properties.code);
     const value = entry ? this.handlers.formatValue(entry) : "";
     return `<div dir="auto"><strong>${escapeHtml(nameOf(feature.properties))}</strong>
-      <span class="code">${escapeHtml(feature.properties.code)}</span><br>${escapeHtml(value)}</div>`;
+      <span class="code">${escapeHtml(feature.properties.code)}</span><br>${escapeHtml(value)}${nearestText(entry?.nearest, this.handlers.categoryName)}</div>`;
   }
 
   showAreas(geojson, { context = null, fit = true } = {}) {
@@ -96,9 +95,8 @@ export class MapView {
     if (fit && geojson.features.length) this.map.fitBounds(this.areaLayer.getBounds(), { padding: [12, 12] });
   }
 
-  setValues(values, breaks, colours) {
+  setValues(values, colours) {
     this.values = new Map(values.map((v) => [v.code, v]));
-    this.breaks = breaks;
     this.colours = colours;
     this.areaLayer.setStyle((f) => this._style(f));
   }
@@ -175,6 +173,16 @@ export class MapView {
   invalidate() {
     this.map.invalidateSize();
   }
+}
+
+/** The nearest facility of an access figure, with its minutes and km (tooltip lines). */
+function nearestText(n, categoryName) {
+  if (!n) return "";
+  const figures = [
+    n.minutes === null ? t("unknown") : t("unit.minutes", { n: num(n.minutes, 1) }),
+    n.km === null ? t("unknown") : t("unit.km", { n: num(n.km, 1) }),
+  ];
+  return `<br><span class="nearest">${escapeHtml(t("tooltip.nearest", { name: n.name }))} (${escapeHtml(categoryName(n.category))})</span><br>${escapeHtml(figures.join(" · "))}`;
 }
 
 export function locationText(p) {
