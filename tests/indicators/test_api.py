@@ -3,6 +3,8 @@ registry."""
 
 from __future__ import annotations
 
+import itertools
+
 from sqlalchemy.orm import Session
 
 from qurb.norms.service import compute_needs_table
@@ -51,3 +53,102 @@ def test_indicators(read_client, territories_csv, national_session: Session) -> 
         "/api/indicators/population_2024", params={"level": "region", "parent": FES}
     )
     assert above.status_code == 422
+
+
+TAOUNATE = "03.531"
+AL_HOCEIMA = "01.051"  # two communes share 2,756 inhabitants per ESSP
+ERRACHIDIA = "08.201"  # three communes with a hospital, two of them sharing one figure
+
+
+def assert_classes_read_right(body: dict) -> None:
+    """The response's classes: strictly increasing breaks, every class holds a value, each
+    value's class holds it, and a class reads as one value or a range of two."""
+    classes = body["classes"]
+    breaks, ranges = classes["breaks"], classes["ranges"]
+    assert breaks == sorted(set(breaks)) and len(ranges) == len(breaks) + 1
+    known = [v for v in body["values"] if v["value"] is not None]
+    assert sum(r["count"] for r in ranges) == len(known) > 0
+    assert all(r["count"] > 0 and r["low"] <= r["high"] for r in ranges)
+    for v in body["values"]:
+        if v["value"] is None:
+            assert v["class_index"] is None
+            continue
+        r = ranges[v["class_index"]]
+        assert r["low"] <= v["value"] <= r["high"]
+        assert v["class_index"] == 0 or v["value"] > breaks[v["class_index"] - 1]
+    for a, b in itertools.pairwise(ranges):
+        assert a["high"] < b["low"]
+
+
+def test_class_breaks_do_not_collapse(read_client) -> None:
+    listed = {i["id"]: i for i in read_client.get("/api/indicators").json()}
+    assert listed["inhabitants_per_essp"]["class_method"] == "natural"
+    assert listed["minutes_to_nearest"]["class_edges"] == [30.0, 60.0, 120.0]
+    assert listed["km_to_nearest"]["class_edges"] == [5.0, 10.0, 20.0]
+    body = read_client.get(
+        "/api/indicators/inhabitants_per_essp", params={"level": "commune", "parent": AL_HOCEIMA}
+    ).json()
+    assert body["classes"]["method"] == "natural" and len(body["classes"]["ranges"]) == 5
+    assert_classes_read_right(body)
+    shared = [v for v in body["values"] if v["value"] == 2756.0]
+    assert len(shared) == 2 and shared[0]["class_index"] == shared[1]["class_index"]
+    # Quantiles read "48 844 – 48 844" here: three distinct figures, one class each.
+    body = read_client.get(
+        "/api/indicators/inhabitants_per_hospital",
+        params={"level": "commune", "parent": ERRACHIDIA},
+    ).json()
+    assert body["classes"] == {
+        "method": "distinct",
+        "breaks": [14624.0, 28912.0],
+        "ranges": [
+            {"low": 14624.0, "high": 14624.0, "count": 1},
+            {"low": 28912.0, "high": 28912.0, "count": 1},
+            {"low": 48844.0, "high": 48844.0, "count": 1},
+        ],
+    }
+    assert_classes_read_right(body)
+
+
+def test_minutes_and_km_to_nearest_are_the_access_figures(read_client, national_session) -> None:
+    for offer in ("secondary", "primary"):
+        access = read_client.get(f"/api/access/{TAOUNATE}", params={"level": offer}).json()
+        rows = {row["code"]: row for row in access["communes"]}
+        params = {"level": "commune", "parent": TAOUNATE, "offer": offer}
+        minutes = read_client.get("/api/indicators/minutes_to_nearest", params=params).json()
+        km = read_client.get("/api/indicators/km_to_nearest", params=params).json()
+        assert len(minutes["values"]) == len(rows) == 49
+        for m, k in zip(minutes["values"], km["values"], strict=True):
+            row = rows[m["code"]]
+            assert m["value"] == row["minutes"] is not None
+            assert k["value"] == row["distance_km"] is not None
+            nearest = {
+                "id": row["facility_id"],
+                "name": row["facility"],
+                "category": row["category"],
+                "minutes": row["minutes"],
+                "km": row["distance_km"],
+            }
+            assert m["nearest"] == k["nearest"] == nearest
+        assert minutes["classes"]["method"] == "bands"
+        assert minutes["classes"]["breaks"] == [30.0, 60.0, 120.0]
+        assert km["classes"]["breaks"] == [5.0, 10.0, 20.0]
+        for body, edges in ((minutes, (30.0, 60.0, 120.0)), (km, (5.0, 10.0, 20.0))):
+            for v in body["values"]:  # ≤ 30 | 30 – 60 | 60 – 120 | > 120
+                assert v["class_index"] == sum(v["value"] > e for e in edges)
+    default = read_client.get(
+        "/api/indicators/minutes_to_nearest", params={"level": "commune", "parent": TAOUNATE}
+    ).json()
+    assert default["params"] == {"offer": "secondary"}
+    assert default["label"]["en"] == "Minutes to the nearest general hospital"
+    # Above the communes: their figures' mean weighted by population, and the label says so.
+    access = read_client.get("/api/access/03", params={"level": "secondary"}).json()
+    provinces = read_client.get(
+        "/api/indicators/minutes_to_nearest", params={"level": "province", "parent": "03"}
+    ).json()
+    assert "population-weighted mean" in provinces["label"]["en"]
+    taounate = next(v for v in provinces["values"] if v["code"] == TAOUNATE)
+    inside = [r for r in access["communes"] if r["code"].startswith(TAOUNATE + ".")]
+    mean = sum(r["population"] * r["minutes"] for r in inside) / sum(
+        r["population"] for r in inside
+    )
+    assert taounate["value"] == round(mean, 1) and taounate["nearest"] is None

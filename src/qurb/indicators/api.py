@@ -8,14 +8,23 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from qurb.indicators.schemas import (
+    ClassesRead,
+    ClassRangeRead,
     IndicatorChoiceRead,
     IndicatorParamRead,
     IndicatorRead,
     IndicatorValueRead,
     IndicatorValuesRead,
+    NearestRead,
     TextRead,
 )
-from qurb.indicators.service import Indicator, IndicatorQuery, IndicatorRegistry, Text
+from qurb.indicators.service import (
+    Indicator,
+    IndicatorQuery,
+    IndicatorRegistry,
+    NearestFacility,
+    Text,
+)
 from qurb.kernel.errors import QurbError
 from qurb.kernel.names import MAX_NAME_CHARS
 from qurb.platform.access import Public
@@ -55,7 +64,15 @@ def indicator_read(i: Indicator) -> IndicatorRead:
             for p in i.params
         ],
         measure=_text(i.measure) if i.measure else None,
+        class_method=i.classes.value,
+        class_edges=list(i.edges),
     )
+
+
+def _nearest(n: NearestFacility | None) -> NearestRead | None:
+    if n is None:
+        return None
+    return NearestRead(id=n.id, name=n.name, category=n.category, minutes=n.minutes, km=n.km)
 
 
 @router.get("", response_model=list[IndicatorRead], summary="The indicators a map can show")
@@ -105,7 +122,8 @@ def indicator_values(
         result = indicator.compute(
             IndicatorQuery(session, state.part(TerritoryIndex), unit, level, units, params)
         )
-        label, unit_text = indicator.label_and_unit(params)
+        label, unit_text = indicator.label_and_unit(params, level)
+        classes = indicator.classify(result.values.get(u.code) for u in units)
         body = IndicatorValuesRead(
             indicator=indicator.id,
             level=level.value,
@@ -121,9 +139,18 @@ def indicator_values(
                     value=result.values.get(u.code),
                     note=result.notes.get(u.code)
                     or (None if result.values.get(u.code) is not None else "unknown"),
+                    class_index=classes.index_of(result.values.get(u.code)),
+                    nearest=_nearest(result.nearest.get(u.code)),
                 )
                 for u in units
             ],
+            classes=ClassesRead(
+                method=classes.method.value,
+                breaks=list(classes.breaks),
+                ranges=[
+                    ClassRangeRead(low=r.low, high=r.high, count=r.count) for r in classes.ranges
+                ],
+            ),
         )
         return CachedBody.from_bytes(body.model_dump_json().encode())
 

@@ -35,6 +35,20 @@ class IndicatorRead(BaseModel):
     params: list[IndicatorParamRead]
     # What the figures measure, shown beside them (e.g. the travel-time model's words).
     measure: TextRead | None = None
+    # How the map classes the values: "natural" (Fisher–Jenks on the distinct values),
+    # "distinct" (one class per value while few), "bands" (fixed upper edges `class_edges`).
+    class_method: str = "natural"
+    class_edges: list[float] = Field(default_factory=list)
+
+
+class NearestRead(BaseModel):
+    """The facility a commune's access figure is measured to."""
+
+    id: str
+    name: str
+    category: str
+    minutes: float | None
+    km: float | None
 
 
 class IndicatorValueRead(BaseModel):
@@ -43,6 +57,26 @@ class IndicatorValueRead(BaseModel):
     name_ar: str
     value: float | None
     note: str | None = Field(default=None, description="why there is no number, when there is none")
+    # The map class of the value (index into `classes.ranges`), None when unknown.
+    class_index: int | None = None
+    nearest: NearestRead | None = Field(
+        default=None, description="access indicators, per commune: the nearest facility"
+    )
+
+
+class ClassRangeRead(BaseModel):
+    low: float | None = Field(description="smallest value of the class (None: an empty band)")
+    high: float | None
+    count: int
+
+
+class ClassesRead(BaseModel):
+    method: str = Field(description="natural | distinct | bands: the method applied")
+    breaks: list[float] = Field(
+        description="upper edge of every class but the last, strictly increasing; a class "
+        "holds the values above the previous edge up to its own"
+    )
+    ranges: list[ClassRangeRead]
 
 
 class IndicatorValuesRead(BaseModel):
@@ -55,3 +89,4 @@ class IndicatorValuesRead(BaseModel):
     label: TextRead
     unit: TextRead
     values: list[IndicatorValueRead]
+    classes: ClassesRead

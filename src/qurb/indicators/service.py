@@ -22,12 +22,13 @@ page offers it in its indicator menu without further change.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from qurb.algo.classes import Classes, ClassMethod, class_breaks
 from qurb.kernel.errors import NotFound, QurbError
 from qurb.kernel.i18n import data_label, translate
 from qurb.norms.model import NormKind
@@ -64,11 +65,24 @@ class IndicatorQuery:
 
 
 @dataclass(frozen=True)
+class NearestFacility:
+    """The facility a commune's access figure is measured to, with its minutes and km."""
+
+    id: str
+    name: str
+    category: str
+    minutes: float | None
+    km: float | None
+
+
+@dataclass(frozen=True)
 class IndicatorResult:
     values: dict[str, float | None]
     # Why a unit has no number: "unknown" (not in the sources), "no_facility" (a ratio over
     # none), "not_evaluated" (the norm is not meant for this level), a gap status...
     notes: dict[str, str] = field(default_factory=dict)
+    # Per commune, the nearest facility the figure is measured to (access indicators).
+    nearest: dict[str, NearestFacility] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -92,14 +106,25 @@ class Indicator:
     params: tuple[IndicatorParam, ...] = ()
     measure: Text | None = None  # what the figures measure (e.g. a travel-time model's words)
     # Label and unit that depend on the chosen parameters (e.g. a gap to a norm is "missing",
-    # a gap to a national average is "below the average"); None: `label` and `unit` always.
-    worded: Callable[[Mapping[str, str]], tuple[Text, Text]] | None = None
+    # a gap to a national average is "below the average") and on the level shown (None: the
+    # indicator's own level, as listed); None: `label` and `unit` always.
+    worded: Callable[[Mapping[str, str], TerritoryLevel | None], tuple[Text, Text]] | None = None
+    # How the map classes the values (`qurb.algo.classes`): natural breaks on the distinct
+    # values by default; `bands` with fixed upper edges (`edges`, in the unit's terms).
+    classes: ClassMethod = ClassMethod.NATURAL
+    edges: tuple[float, ...] = ()
 
-    def label_and_unit(self, params: Mapping[str, str]) -> tuple[Text, Text]:
-        """The label and unit for these parameters (defaults filled in)."""
+    def label_and_unit(
+        self, params: Mapping[str, str], level: TerritoryLevel | None = None
+    ) -> tuple[Text, Text]:
+        """The label and unit for these parameters (defaults filled in) at `level`."""
         if self.worded is None:
             return self.label, self.unit
-        return self.worded(self.resolve_params(params))
+        return self.worded(self.resolve_params(params), level)
+
+    def classify(self, values: Iterable[float | None]) -> Classes:
+        """The map's classes of these values, by the indicator's method, rounded as shown."""
+        return class_breaks(values, self.classes, edges=self.edges, decimals=self.decimals)
 
     def resolve_params(self, given: Mapping[str, str]) -> dict[str, str]:
         """The parameters with defaults filled in; an unknown value is refused."""
@@ -244,7 +269,7 @@ NORM_GAP_WORDS = {
 }
 
 
-def _norm_gap_words(params: Mapping[str, str]) -> tuple[Text, Text]:
+def _norm_gap_words(params: Mapping[str, str], _: TerritoryLevel | None) -> tuple[Text, Text]:
     """Label and unit of the norm gap by the chosen norm set's kind."""
     set_id = params["rule"].split("/", 1)[0]
     return NORM_GAP_WORDS[available_norm_sets()[set_id].kind]
@@ -337,6 +362,7 @@ for _indicator in (
         higher_is_better=False,
         uses_registry=True,
         worded=_norm_gap_words,
+        classes=ClassMethod.DISTINCT,  # facilities missing: few values, one class each
         params=(
             IndicatorParam(
                 "rule",
@@ -499,3 +525,141 @@ register_indicator(
         ),
     )
 )
+
+
+# Minutes and km to the nearest facility of an offer: per commune the access figures
+# (`GET /api/access/{code}?level=<offer>`), above it their population-weighted mean.
+NEAREST_OFFERS = {
+    "primary": (
+        words("indicator.minutes_to_nearest.primary"),
+        words("indicator.km_to_nearest.primary"),
+    ),
+    "secondary": (
+        words("indicator.minutes_to_nearest.secondary"),
+        words("indicator.km_to_nearest.secondary"),
+    ),
+}
+
+
+def _nearest_offer_choices() -> list[tuple[str, Text]]:
+    return [(offer, words(f"indicator.offer.{offer}")) for offer in NEAREST_OFFERS]
+
+
+def _nearest_words(which: int, unit: Text) -> Callable[..., tuple[Text, Text]]:
+    """Label (by offer; "population-weighted mean of the communes" above them) and unit."""
+
+    def worded(params: Mapping[str, str], level: TerritoryLevel | None) -> tuple[Text, Text]:
+        label = NEAREST_OFFERS[params["offer"]][which]
+        if level is None or level is TerritoryLevel.COMMUNE:
+            return label, unit
+        mean = Text(
+            *(
+                translate(lang, "indicator.weighted_mean_of_communes", {"label": text})
+                for lang, text in zip(
+                    ("fr", "ar", "en"), (label.fr, label.ar, label.en), strict=True
+                )
+            )
+        )
+        return mean, unit
+
+    return worded
+
+
+def _to_nearest(column: str) -> Callable[[IndicatorQuery], IndicatorResult]:
+    def compute(q: IndicatorQuery) -> IndicatorResult:
+        """Per commune its modelled `column` to the nearest facility of the offer, the same
+        call as the access route; per province or region the mean of its communes' figures
+        weighted by their population (unknown if a populated commune reaches none)."""
+        from qurb.access.service import compute_access
+        from qurb.registry.points import FacilitySelector
+        from qurb.territory.travel import commune_graph_model
+
+        report = compute_access(
+            q.session,
+            q.parent,
+            FacilitySelector.from_options((q.params["offer"],)),
+            commune_graph_model(q.session),
+            index=q.index,
+        )
+        values: dict[str, float | None] = {}
+        notes: dict[str, str] = {}
+        nearest: dict[str, NearestFacility] = {}
+        if q.level is TerritoryLevel.COMMUNE:
+            rows = {row["code"]: row for row in report.rows}
+            for u in q.units:
+                row = rows.get(u.code)
+                values[u.code] = None if row is None else row[column]
+                if values[u.code] is None:
+                    notes[u.code] = "unknown"
+                if row is not None and row["facility_id"] is not None:
+                    nearest[u.code] = NearestFacility(
+                        row["facility_id"],
+                        row["facility"],
+                        row["category"],
+                        row["minutes"],
+                        row["distance_km"],
+                    )
+            return IndicatorResult(values, notes, nearest)
+        weighted: dict[str, float] = {}
+        population: dict[str, float] = {}
+        unreached: set[str] = set()
+        for row in report.rows:
+            if not row["population"]:
+                continue
+            unit = q.index.ancestor_at(row["code"], q.level)
+            if unit is None:
+                continue
+            if row[column] is None:
+                unreached.add(unit.code)
+                continue
+            population[unit.code] = population.get(unit.code, 0.0) + row["population"]
+            weighted[unit.code] = weighted.get(unit.code, 0.0) + row["population"] * row[column]
+        for u in q.units:
+            if u.code in unreached or not population.get(u.code):
+                values[u.code], notes[u.code] = None, "unknown"
+            else:
+                values[u.code] = round(weighted[u.code] / population[u.code], 1)
+        return IndicatorResult(values, notes)
+
+    return compute
+
+
+NEAREST_SOURCE = "HCP, RGPH 2024; registre Qurb; modèle commune-graph (grossier, sans routes)"
+
+for _indicator in (
+    Indicator(
+        "minutes_to_nearest",
+        NEAREST_OFFERS["secondary"][0],
+        words("indicator.minutes"),
+        NEAREST_SOURCE,
+        _to_nearest("minutes"),
+        higher_is_better=False,
+        decimals=1,
+        uses_registry=True,
+        measure=_commune_graph_measure(),
+        worded=_nearest_words(0, words("indicator.minutes")),
+        classes=ClassMethod.BANDS,
+        edges=(30.0, 60.0, 120.0),
+        params=(
+            IndicatorParam("offer", words("indicator.offer"), "secondary", _nearest_offer_choices),
+        ),
+    ),
+    Indicator(
+        "km_to_nearest",
+        NEAREST_OFFERS["secondary"][1],
+        words("indicator.km"),
+        NEAREST_SOURCE + " ; km trajets dans les communes compris",
+        _to_nearest("distance_km"),
+        higher_is_better=False,
+        decimals=1,
+        uses_registry=True,
+        measure=_commune_graph_measure(),
+        worded=_nearest_words(1, words("indicator.km")),
+        classes=ClassMethod.BANDS,
+        edges=(5.0, 10.0, 20.0),  # the Ministry's distance bands are 5 and 10 km
+        params=(
+            IndicatorParam("offer", words("indicator.offer"), "secondary", _nearest_offer_choices),
+        ),
+    ),
+):
+    register_indicator(_indicator)

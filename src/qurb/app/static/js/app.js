@@ -2,7 +2,7 @@
 // territory and facility panels, search, the language switch and registry editing.
 import { can, enc, getJSON } from "./api.js";
 import { readAddress, writeAddress } from "./address.js";
-import { legendHTML, noteText, paintColours, palette, quantileBreaks } from "./choropleth.js";
+import { classCount, legendHTML, noteText, paintColours, palette } from "./choropleth.js";
 import { FacilityEditor } from "./editor.js";
 import { LANGS, escapeHtml, initialLang, label, lang, nameOf, num, setLang, t } from "./i18n.js";
 import { SearchBox } from "./keyboard.js";
@@ -171,10 +171,10 @@ async function loadIndicator() {
   state.worded = { id: body.indicator, label: body.label, unit: body.unit };
   const option = $("#indicator").querySelector(`option[value="${CSS.escape(body.indicator)}"]`);
   if (option) option.textContent = label(body.label);
-  const breaks = quantileBreaks(body.values.map((v) => v.value));
-  const colours = palette(state.indicator, breaks.length + 1);
-  view.setValues(body.values, breaks, colours);
-  $("#legend").innerHTML = legendHTML(shownIndicator(), body.values, breaks, colours) + markerLegend();
+  state.classes = body.classes;
+  const colours = palette(state.indicator, classCount(body.classes));
+  view.setValues(body.values, colours);
+  $("#legend").innerHTML = legendHTML(shownIndicator(), body.values, body.classes, colours) + markerLegend();
   paintColours($("#legend"));
 }
 
@@ -368,9 +368,8 @@ async function switchLanguage(next) {
   renderBreadcrumb();
   renderPanel();
   if (state.indicator && state.values.length) {
-    const breaks = quantileBreaks(state.values.map((v) => v.value));
-    const colours = palette(state.indicator, breaks.length + 1);
-    $("#legend").innerHTML = legendHTML(shownIndicator(), state.values, breaks, colours) + markerLegend();
+    const colours = palette(state.indicator, classCount(state.classes));
+    $("#legend").innerHTML = legendHTML(shownIndicator(), state.values, state.classes, colours) + markerLegend();
     paintColours($("#legend"));
   }
   editor.categories = categoryChoices();

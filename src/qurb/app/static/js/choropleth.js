@@ -1,5 +1,7 @@
-// Quantile classes, colours and the legend of the choropleth. Unknown values get a hatch,
-// never a colour of the scale.
+// Colours and the legend of the choropleth. The classes are the server's (the values
+// response's `classes` and each value's `class_index`: natural breaks, one class per
+// value, or fixed bands, per indicator), the one source for the page, exports and print.
+// Unknown values get a hatch, never a colour of the scale.
 import { escapeHtml, label, num, t } from "./i18n.js";
 
 const SCALES = {
@@ -9,22 +11,6 @@ const SCALES = {
 export const HATCH = "url(#qurb-hatch)";
 export const NO_FACILITY_COLOUR = "#54001c";
 
-export function quantileBreaks(values, classes = 5) {
-  const known = values.filter((v) => v !== null && v !== undefined).sort((a, b) => a - b);
-  if (!known.length) return [];
-  const distinct = [...new Set(known)];
-  const k = Math.min(classes, distinct.length);
-  const breaks = [];
-  for (let i = 1; i < k; i += 1) breaks.push(known[Math.floor((i * known.length) / k)]);
-  return [...new Set(breaks)].filter((b) => b > known[0] || k === 1);
-}
-
-export function classOf(value, breaks) {
-  let i = 0;
-  while (i < breaks.length && value >= breaks[i]) i += 1;
-  return i;
-}
-
 export function palette(indicator, count) {
   const scale = indicator?.higher_is_better === false ? SCALES.worse : SCALES.neutral;
   if (count <= 1) return [scale[3]];
@@ -33,12 +19,38 @@ export function palette(indicator, count) {
   );
 }
 
-/** Style of a territory polygon given its value. */
-export function fillFor(entry, breaks, colours) {
-  if (!entry || entry.value === null || entry.value === undefined) {
+/** Style of a territory polygon given its value (classed by the server). */
+export function fillFor(entry, colours) {
+  if (!entry || entry.value === null || entry.value === undefined || entry.class_index == null) {
     return entry?.note === "no_facility" ? NO_FACILITY_COLOUR : HATCH;
   }
-  return colours[classOf(entry.value, breaks)];
+  return colours[entry.class_index];
+}
+
+/** How many colours the classes need. */
+export function classCount(classes) {
+  return classes?.ranges?.length ?? 0;
+}
+
+const METHOD_WORDS = {
+  natural: () => t("legend.classes.natural"),
+  bands: () => t("legend.classes.bands"),
+  distinct: () => t("legend.classes.distinct"),
+};
+
+/** The legend's words for class `i`: fixed bands by their edges ("≤ 30", "30 – 60",
+ * "> 120"); data classes by the values they hold, one value alone ("100", never
+ * "100 – 100"). */
+export function classLabel(classes, i, decimals) {
+  const b = classes.breaks;
+  if (classes.method === "bands") {
+    if (i === 0) return `≤ ${num(b[0], decimals)}`;
+    if (i === b.length) return `> ${num(b[b.length - 1], decimals)}`;
+    return `${num(b[i - 1], decimals)} – ${num(b[i], decimals)}`;
+  }
+  const r = classes.ranges[i];
+  if (r.low === r.high) return num(r.low, decimals);
+  return `${num(r.low, decimals)} – ${num(r.high, decimals)}`;
 }
 
 export function noteText(note) {
@@ -56,20 +68,15 @@ export function paintColours(root) {
   return root;
 }
 
-export function legendHTML(indicator, values, breaks, colours) {
+export function legendHTML(indicator, values, classes, colours) {
   if (!indicator) return "";
-  const known = values.filter((v) => v.value !== null).map((v) => v.value);
   const d = indicator.decimals;
   const rows = [];
-  if (known.length) {
-    const lo = Math.min(...known);
-    const hi = Math.max(...known);
-    const edges = [lo, ...breaks, hi];
-    for (let i = 0; i < colours.length && i < edges.length - 1; i += 1) {
-      rows.push(
-        `<li><span class="swatch" data-colour="${escapeHtml(colours[i])}"></span>${num(edges[i], d)} – ${num(edges[i + 1], d)}</li>`,
-      );
-    }
+  const count = classCount(classes);
+  for (let i = 0; i < count && i < colours.length; i += 1) {
+    rows.push(
+      `<li data-class="${i}"><span class="swatch" data-colour="${escapeHtml(colours[i])}"></span><span dir="ltr">${escapeHtml(classLabel(classes, i, d))}</span></li>`,
+    );
   }
   const notes = new Set(values.filter((v) => v.value === null).map((v) => v.note || "unknown"));
   if (notes.has("no_facility"))
@@ -81,7 +88,9 @@ export function legendHTML(indicator, values, breaks, colours) {
     rows.push(`<li data-note="${escapeHtml(note)}"><span class="swatch hatch"></span>${noteText(note)}</li>`);
   }
   return `<h3>${escapeHtml(label(indicator.label))}</h3>
-    <p class="unit">${escapeHtml(label(indicator.unit))} · ${t("legend.quantiles")}</p>
+    <p class="unit">${escapeHtml(label(indicator.unit))}${
+      METHOD_WORDS[classes?.method] ? ` · <span class="class-method">${METHOD_WORDS[classes.method]()}</span>` : ""
+    }</p>
     <ul class="classes">${rows.join("")}</ul>
     <p class="source">${escapeHtml(indicator.source)}</p>${
       indicator.measure ? `<p class="source measure">${escapeHtml(label(indicator.measure))}</p>` : ""

@@ -52,7 +52,6 @@ export class MapView {
     });
     this.facilities = [];
     this.values = new Map();
-    this.breaks = [];
     this.colours = [];
     this.selected = null;
   }
@@ -70,7 +69,7 @@ export class MapView {
   _style(feature) {
     const code = feature.properties.code;
     const entry = this.values.get(code);
-    const fill = this.values.size ? fillFor(entry, this.breaks, this.colours) : "#dfe7ef";
+    const fill = this.values.size ? fillFor(entry, this.colours) : "#dfe7ef";
     const selected = code === this.selected;
     return {
       color: selected ? "#111" : "#ffffff",
@@ -95,7 +94,7 @@ export class MapView {
     const entry = this.values.get(feature.properties.code);
     const value = entry ? this.handlers.formatValue(entry) : "";
     return `<div dir="auto"><strong>${escapeHtml(nameOf(feature.properties))}</strong>
-      <span class="code">${escapeHtml(feature.properties.code)}</span><br>${escapeHtml(value)}</div>`;
+      <span class="code">${escapeHtml(feature.properties.code)}</span><br>${escapeHtml(value)}${nearestText(entry?.nearest, this.handlers.categoryName)}</div>`;
   }
 
   showAreas(geojson, { context = null, fit = true } = {}) {
@@ -157,9 +156,8 @@ export class MapView {
     this.showFacilities(this.facilities);
   }
 
-  setValues(values, breaks, colours) {
+  setValues(values, colours) {
     this.values = new Map(values.map((v) => [v.code, v]));
-    this.breaks = breaks;
     this.colours = colours;
     this.areaLayer.setStyle((f) => this._style(f));
     this._labelAreas();
@@ -261,6 +259,16 @@ export class MapView {
   invalidate() {
     this.map.invalidateSize();
   }
+}
+
+/** The nearest facility of an access figure, with its minutes and km (tooltip lines). */
+function nearestText(n, categoryName) {
+  if (!n) return "";
+  const figures = [
+    n.minutes === null ? t("unknown") : t("unit.minutes", { n: num(n.minutes, 1) }),
+    n.km === null ? t("unknown") : t("unit.km", { n: num(n.km, 1) }),
+  ];
+  return `<br><span class="nearest">${escapeHtml(t("tooltip.nearest", { name: n.name }))} (${escapeHtml(categoryName(n.category))})</span><br>${escapeHtml(figures.join(" · "))}`;
 }
 
 export function locationText(p) {
