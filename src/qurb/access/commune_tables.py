@@ -333,3 +333,18 @@ def referral_table(
     ]
     params = {"minutes": minutes}
     return CommuneTable("referral", territory, tuple(columns), out, ACCESS_SOURCES, query, params)
+
+
+def catalogue_keys() -> tuple[str, ...]:
+    """Every catalogue key the tables word at run time (labels, units, marks, kinds)."""
+    columns = [
+        *needs_table("", [], "en", "").columns,
+        *gaps_table("", [], {}, "en", "").columns,
+        *access_table("", [], DEFAULT_OFFER, DEFAULT_MINUTES, "en", "").columns,
+        *referral_table("", [], DEFAULT_MINUTES, "en", "").columns,
+    ]
+    keys = {c.label_key for c in columns if c.label_key} | {c.unit for c in columns if c.unit}
+    keys |= set(DERIVED_MARK.values()) | {"table.yes", "table.no"}
+    keys |= {f"table.tab.{kind}" for kind in TABLE_KINDS}
+    keys |= {f"table.figure_kind.{kind.value}" for kind in FigureKind}
+    return tuple(sorted(keys))
