@@ -6,6 +6,7 @@ import { FacilityEditor } from "./editor.js";
 import { LANGS, escapeHtml, initialLang, label, lang, nameOf, num, setLang, t } from "./i18n.js";
 import { MapView } from "./map.js";
 import { accessSection, facilityPanel, territoryPanel } from "./panel.js";
+import { CommuneTables } from "./tables.js";
 
 const e = escapeHtml;
 const config = JSON.parse(document.getElementById("qurb-config").textContent);
@@ -59,6 +60,9 @@ function formatValue(entry) {
   return `${num(entry.value, state.indicator?.decimals ?? 0)} ${unit}`;
 }
 
+// The per-commune tables under the map; `tables.tab` and `onTab` give the selected tab.
+const tables = new CommuneTables($("#tables"), { onTab: () => {} });
+
 const view = new MapView($("#map"), config, {
   onArea: (code) => go(code),
   onFacility: (id) => openFacility(id),
@@ -98,6 +102,7 @@ async function navigate(code) {
     const level = detail.territory.level;
     view.select(level === "commune" || level === "arrondissement" ? detail.territory.code : null);
     renderPanel();
+    tables.show(code, {});
     const [gaps, facilities] = await Promise.all([
       getJSON(`/api/territories/${enc(code)}/gaps?by=${enc(level)}`).catch(() => null),
       getJSON(`/api/facilities?territory=${enc(code)}&${FACILITIES_QUERY}`).catch(() => null),
@@ -369,6 +374,7 @@ async function switchLanguage(next) {
   renderIndicatorMenu();
   renderBreadcrumb();
   renderPanel();
+  tables.refresh();
   if (state.indicator && state.values.length) {
     const breaks = quantileBreaks(state.values.map((v) => v.value));
     const colours = palette(state.indicator, breaks.length + 1);
