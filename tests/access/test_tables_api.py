@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,10 +17,11 @@ TAOUNATE = "03.531"
 TABLES = f"/api/territories/{TAOUNATE}/tables"
 
 
-def _table(client: TestClient, kind: str, **params: str) -> dict:  # type: ignore[type-arg]
+def _table(client: TestClient, kind: str, **params: str) -> dict[str, Any]:
     response = client.get(f"{TABLES}/{kind}", params=params)
     assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
+    body: dict[str, Any] = response.json()
+    return body
 
 
 def test_the_access_table_shows_the_minutes_of_the_access_route(read_client: TestClient) -> None:

@@ -6,6 +6,8 @@ test-artifacts/tables/."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from tests.environment import ARTIFACTS
@@ -67,6 +69,7 @@ def test_the_access_table_sorts_by_minutes_as_the_api_gives_them(page) -> None: 
     page.locator("#tables").screenshot(path=str(folder / "taounate-access-phone-ar.png"))
 
 
-def _columns(page) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
+def _columns(page) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
     url = f"{page.base}/api/territories/{TAOUNATE}/tables/access?lang=fr"
-    return httpx.get(url, timeout=120).json()["columns"]  # type: ignore[no-any-return]
+    columns: list[dict[str, Any]] = httpx.get(url, timeout=120).json()["columns"]
+    return columns
