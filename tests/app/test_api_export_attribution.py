@@ -92,7 +92,7 @@ def test_every_download_names_its_sources_and_licences(
         "/api/caravans/{campaign_id}/routes.geojson",
         "/api/caravans/{campaign_id}/plan.csv",
     } <= set(routes)
-    values = {"layer": "provinces", "campaign_id": campaign_id}
+    values = {"layer": "provinces", "campaign_id": campaign_id, "code": "03.531", "kind": "access"}
     for route in routes:
         url = re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], route)
         response = client.get(url)

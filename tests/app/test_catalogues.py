@@ -9,6 +9,7 @@ from pathlib import Path
 
 from babel import Locale
 
+from qurb.access.commune_tables import catalogue_keys
 from qurb.app.cli import app, declared_commands, help_key, load_command, option_keys
 from qurb.caravans.schedule import DROP_REASONS
 from qurb.identity.partners import PartnerKind
@@ -25,6 +26,8 @@ from qurb.kernel.i18n import (
 from qurb.kernel.rows import PYDANTIC_TYPES
 from qurb.registry.model import Sector
 from qurb.territory.model import TerritoryLevel
+
+TABLE_KEYS = catalogue_keys()
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "qurb"
 JS = sorted((SRC / "app" / "static" / "js").glob("*.js"))
@@ -166,6 +169,7 @@ BUILT = {
     "error.far_from_roads.": ("points", "origins", "destinations"),
     "cli.by.": tuple(str(level) for level in TerritoryLevel),
     "label.measure.": ("commune_graph", "straight_line", "road"),  # algo's Measure.worded
+    "": TABLE_KEYS,  # access.commune_tables: the tables' labels, units and marks
 }
 # Prefixes the command line builds from names that the scan cannot list: every column a
 # table heads (`platform.output.column_header`).

@@ -92,6 +92,7 @@ PUBLIC = {
     "GET /api/territories/{code}/children",
     "GET /api/territories/{code}/needs",
     "GET /api/territories/{code}/gaps",
+    "GET /api/territories/{code}/tables/{kind}",
     "GET /api/layers/{layer}",
     "GET /api/norms",
     "GET /api/indicators",

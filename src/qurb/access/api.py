@@ -165,28 +165,30 @@ async def access_for(
     secondary` alone is a general hospital (HPr, HP, HR, the CHU's general units); `tier`
     asks for specialty hospitals, maternities, or any hospital of the level."""
     limits = tuple(float(t) for t in thresholds or DEFAULT_THRESHOLDS_MINUTES)
+    selector = _selector(level, category, service, tier)
+    return await _answer(request, lambda index: access_asked(index, code, selector, limits))
 
-    def ask(index: TerritoryIndex) -> _Asked:
-        territory = index.resolve(code)
-        selector = _selector(level, category, service, tier)
 
-        def answer(
-            session: Session, model: CommuneGraphModel, read: DestinationReader
-        ) -> AccessRead:
-            report = compute_access(session, territory, selector, model, limits, index, read)
-            return AccessRead(
-                territory=territory.code,
-                offer=report.selector.describe(),
-                model=report.model,
-                measure=model.measure,
-                thresholds_minutes=list(report.thresholds_minutes),
-                summary=rows_as(AccessSummaryRead, group_rows(report)),
-                communes=rows_as(CommuneAccessRead, report.rows),
-            )
+def access_asked(
+    index: TerritoryIndex, code: str, selector: FacilitySelector, limits: tuple[float, ...]
+) -> _Asked:
+    """What `GET /access/{code}` asks (the per-commune tables ask the same, and share
+    its kept answer)."""
+    territory = index.resolve(code)
 
-        return _Asked(("access", territory.code, selector, limits), answer)
+    def answer(session: Session, model: CommuneGraphModel, read: DestinationReader) -> AccessRead:
+        report = compute_access(session, territory, selector, model, limits, index, read)
+        return AccessRead(
+            territory=territory.code,
+            offer=report.selector.describe(),
+            model=report.model,
+            measure=model.measure,
+            thresholds_minutes=list(report.thresholds_minutes),
+            summary=rows_as(AccessSummaryRead, group_rows(report)),
+            communes=rows_as(CommuneAccessRead, report.rows),
+        )
 
-    return await _answer(request, ask)
+    return _Asked(("access", territory.code, selector, limits), answer)
 
 
 @router.get("/access/{code}/referral", response_model=ReferralsRead)
@@ -199,24 +201,26 @@ async def referral_for(
     """From each ESSP of the territory: minutes and km to the nearest HPr, HP, HR and
     general CHU unit (an oncology centre or a children's hospital is no referral hospital)."""
 
-    def ask(index: TerritoryIndex) -> _Asked:
-        territory = index.resolve(code)
+    return await _answer(request, lambda index: referral_asked(index, code, threshold))
 
-        def answer(
-            session: Session, model: CommuneGraphModel, read: DestinationReader
-        ) -> ReferralsRead:
-            rows = compute_referrals(session, territory, model, threshold, index=index, read=read)
-            return ReferralsRead(
-                territory=territory.code,
-                threshold_minutes=threshold,
-                model=model.name,
-                measure=model.measure,
-                essp=rows_as(ReferralRead, rows),
-            )
 
-        return _Asked(("access.referral", territory.code, threshold), answer)
+def referral_asked(index: TerritoryIndex, code: str, threshold: float) -> _Asked:
+    """What `GET /access/{code}/referral` asks (shared with the referral table)."""
+    territory = index.resolve(code)
 
-    return await _answer(request, ask)
+    def answer(
+        session: Session, model: CommuneGraphModel, read: DestinationReader
+    ) -> ReferralsRead:
+        rows = compute_referrals(session, territory, model, threshold, index=index, read=read)
+        return ReferralsRead(
+            territory=territory.code,
+            threshold_minutes=threshold,
+            model=model.name,
+            measure=model.measure,
+            essp=rows_as(ReferralRead, rows),
+        )
+
+    return _Asked(("access.referral", territory.code, threshold), answer)
 
 
 @router.get("/access/{code}/distance", response_model=DistanceRead)
@@ -261,3 +265,9 @@ async def what_if(
     territory (401, 403), a busy server answers 503 with Retry-After."""
     guard.over(territory_target(index, body.territory))
     return await heavy.run(http, compute_what_if, body)
+
+
+def kept_answer(state: AppState, ask: Callable[[TerritoryIndex], _Asked]) -> CachedBody:
+    """The kept answer (the bytes a route of this module sends) for what is asked: for the
+    views that show the same figures in another shape (the per-commune tables)."""
+    return _kept(state, ask)

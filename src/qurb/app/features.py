@@ -155,7 +155,7 @@ FEATURES: tuple[Feature, ...] = (
     ),
     Feature(
         "access",
-        ("qurb.access.api:router",),
+        ("qurb.access.api:router", "qurb.access.tables_api:router"),
         (
             Command(
                 "access",

@@ -10,6 +10,7 @@ import { MapView } from "./map.js";
 import { chosenTypes, facilityType, markerQuery } from "./markers.js";
 import { signInPrompt } from "./shell.js";
 import { accessSection, facilityPanel, territoryPanel } from "./panel.js";
+import { CommuneTables } from "./tables.js";
 
 const e = escapeHtml;
 const config = JSON.parse(document.getElementById("qurb-config").textContent);
@@ -62,6 +63,9 @@ function formatValue(entry) {
   return `${num(entry.value, state.indicator?.decimals ?? 0)} ${unit}`;
 }
 
+// The per-commune tables under the map; `tables.tab` and `onTab` give the selected tab.
+const tables = new CommuneTables($("#tables"), { onTab: () => {} });
+
 const view = new MapView($("#map"), config, {
   onArea: (code) => go(code),
   onFacility: (id) => openFacility(id),
@@ -113,6 +117,7 @@ async function navigate(code) {
     const level = detail.territory.level;
     view.select(level === "commune" || level === "arrondissement" ? detail.territory.code : null);
     renderPanel();
+    tables.show(code, {});
     const [gaps, facilities] = await Promise.all([
       getJSON(`/api/territories/${enc(code)}/gaps?by=${enc(level)}`).catch(() => null),
       getJSON(`/api/facilities?territory=${enc(code)}&${FACILITIES_QUERY}`).catch(() => null),
@@ -367,6 +372,7 @@ async function switchLanguage(next) {
   renderIndicatorMenu();
   renderBreadcrumb();
   renderPanel();
+  tables.refresh();
   if (state.indicator && state.values.length) {
     const colours = palette(state.indicator, classCount(state.classes));
     $("#legend").innerHTML = legendHTML(shownIndicator(), state.values, state.classes, colours) + markerLegend();
