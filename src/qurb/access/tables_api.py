@@ -110,7 +110,7 @@ def _rendered(table: CommuneTable, fmt: str, lang: str) -> CachedBody:
 
 
 def _access_file(
-    state: AppState, code: str, offer: str, minutes: float, fmt: str, lang: str
+    state: AppState, code: str, offer: str, minutes: float, fmt: str, lang: str, beyond: bool
 ) -> CachedBody:
     selector = offer_selector(offer)
     limits = access_thresholds(minutes)
@@ -122,10 +122,12 @@ def _access_file(
 
     def render() -> CachedBody:
         body = json.loads(kept.body)
-        table = access_table(body["territory"], body["communes"], offer, minutes, lang, query)
+        table = access_table(
+            body["territory"], body["communes"], offer, minutes, lang, query, beyond_only=beyond
+        )
         return _rendered(table, fmt, lang)
 
-    key = ("table.access", code, offer, minutes, lang, fmt, kept.etag)
+    key = ("table.access", code, offer, minutes, lang, fmt, beyond, kept.etag)
     return state.results.get_or_compute(key, render)
 
 
@@ -204,6 +206,9 @@ async def commune_table(
     minutes: Annotated[
         str, Query(max_length=16, description="access and referral: threshold in minutes")
     ] = f"{DEFAULT_MINUTES:g}",
+    beyond: Annotated[
+        bool, Query(description="access: only the communes beyond the threshold")
+    ] = False,
 ) -> Response:
     """One row per commune (per ESSP for referral): `needs` (population, the demand drivers
     the norms derive, public offer, inhabitants per facility), `gaps` (norm gap lines),
@@ -229,7 +234,7 @@ async def commune_table(
     state: AppState = request.app.state.qurb
     if kind == "access":
         cached = await run_in_threadpool(
-            _access_file, state, code, offer, threshold, format, language
+            _access_file, state, code, offer, threshold, format, language, beyond
         )
     elif kind == "referral":
         cached = await run_in_threadpool(_referral_file, state, code, threshold, format, language)

@@ -2,7 +2,9 @@
 //   /?t=03.531&i=minutes_to_nearest&offer=secondary&tab=access&lang=ar
 // t: the territory's HCP code; i: the indicator; then the indicator's own parameters by
 // name (offer, minutes, rule, band…); f: a facility shown in the panel; tab: the table
-// under the map; lang: the language (kept by shell.js). An old link (/#03.531) still
+// under the map, table_offer, table_minutes and table_beyond=1 its access offer, threshold
+// and "only the communes beyond it"; lang: the
+// language (kept by shell.js). An old link (/#03.531) still
 // opens its territory. Whatever is unknown, malformed or hostile is dropped, and the
 // page shows its default in its place: the address is read, never executed or echoed.
 
@@ -11,6 +13,7 @@
 const CODE = /^(MA|\d{2}(\.\d{3}(\.\d{2}(\.\d{2})?)?)?)$/;
 const FACILITY = /^[\w.-]{1,80}$/;
 const TAB = /^[a-z_]{1,20}$/;
+const MINUTES = /^\d{1,4}$/;
 const SHORT = 200; // characters: longer values are not ours
 
 function clean(value, pattern) {
@@ -36,7 +39,12 @@ export function readAddress(indicators) {
     indicator,
     params,
     facility: clean(query.get("f"), FACILITY),
-    tab: clean(query.get("tab"), TAB),
+    table: {
+      tab: clean(query.get("tab"), TAB),
+      offer: clean(query.get("table_offer"), TAB),
+      minutes: clean(query.get("table_minutes"), MINUTES),
+      beyond: query.get("table_beyond") === "1",
+    },
   };
 }
 
@@ -47,7 +55,12 @@ export function writeAddress(state, { push = false } = {}) {
   if (state.indicator) query.set("i", state.indicator);
   for (const [name, value] of Object.entries(state.params ?? {})) query.set(name, value);
   if (state.facility) query.set("f", state.facility);
-  if (state.tab) query.set("tab", state.tab);
+  if (state.table) {
+    query.set("tab", state.table.tab);
+    query.set("table_offer", state.table.offer);
+    query.set("table_minutes", String(state.table.minutes));
+    if (state.table.beyond) query.set("table_beyond", "1");
+  }
   const lang = new URLSearchParams(location.search).get("lang");
   if (lang) query.set("lang", lang);
   const next = `${location.pathname}?${query}`;

@@ -41,6 +41,7 @@ const state = {
   values: [],
   categories: new Map(),
   navigation: 0,
+  tableAsked: null, // the tables' choice an address asks for, until the tables show it
   notice: null, // HTML shown above the panel: what of the link could not be shown, and why
 };
 
@@ -63,8 +64,8 @@ function formatValue(entry) {
   return `${num(entry.value, state.indicator?.decimals ?? 0)} ${unit}`;
 }
 
-// The per-commune tables under the map; `tables.tab` and `onTab` give the selected tab.
-const tables = new CommuneTables($("#tables"), { onTab: () => {} });
+// The per-commune tables under the map; the tab, offer and threshold chosen go in the address.
+const tables = new CommuneTables($("#tables"), { onChange: () => writeAddress(addressState()) });
 
 const view = new MapView($("#map"), config, {
   onArea: (code) => go(code),
@@ -88,6 +89,7 @@ function addressState() {
     indicator: state.indicator?.id,
     params: state.params,
     facility: state.facility?.record.id ?? null,
+    table: tables.choice,
   };
 }
 
@@ -117,7 +119,8 @@ async function navigate(code) {
     const level = detail.territory.level;
     view.select(level === "commune" || level === "arrondissement" ? detail.territory.code : null);
     renderPanel();
-    tables.show(code, {});
+    tables.show(code, state.tableAsked ?? {});
+    state.tableAsked = null;
     const [gaps, facilities] = await Promise.all([
       getJSON(`/api/territories/${enc(code)}/gaps?by=${enc(level)}`).catch(() => null),
       getJSON(`/api/facilities?territory=${enc(code)}&${FACILITIES_QUERY}`).catch(() => null),
@@ -407,6 +410,7 @@ async function applyAddress() {
   renderIndicatorMenu();
   if (changed) state.layerKey && (await loadIndicator());
   state.facility = null;
+  state.tableAsked = asked.table; // the tables' tab, offer and threshold (checked by tables.js)
   const shown = await navigate(asked.code);
   if (shown && asked.facility) {
     try {

@@ -13,14 +13,16 @@ export const TABLE_MINUTES = [30, 60, 120];
 const isNumber = (v) => typeof v === "number" && Number.isFinite(v);
 
 export class CommuneTables {
-  /** root: the <section id="tables">; onTab(kind): told when the reader picks a tab. */
-  constructor(root, { onTab = () => {} } = {}) {
+  /** root: the <section id="tables">; onChange({tab, offer, minutes}): told when the
+   * reader picks a tab, an offer or a threshold (the page keeps them in its address). */
+  constructor(root, { onChange = () => {} } = {}) {
     this.root = root;
-    this.onTab = onTab;
+    this.onChange = onChange;
     this.code = null;
     this.kind = "access";
     this.offer = "secondary";
     this.minutes = 60;
+    this.beyondOnly = false; // the access tab lists only the communes beyond the threshold
     this.body = null;
     this.sort = null; // {key, dir: 1 | -1}
     this.ticket = 0;
@@ -33,6 +35,11 @@ export class CommuneTables {
     return this.kind;
   }
 
+  /** What the reader chose: the tab, and the access tab's offer and threshold. */
+  get choice() {
+    return { tab: this.kind, offer: this.offer, minutes: this.minutes, beyond: this.beyondOnly };
+  }
+
   set tab(kind) {
     if (TABLE_KINDS.includes(kind) && kind !== this.kind) {
       this.kind = kind;
@@ -42,8 +49,9 @@ export class CommuneTables {
   }
 
   /** Show the tables of a territory; offer, minutes and tab kept when not given. */
-  show(code, { offer, minutes, tab } = {}) {
+  show(code, { offer, minutes, tab, beyond } = {}) {
     if (TABLE_OFFERS.includes(offer)) this.offer = offer;
+    if (typeof beyond === "boolean") this.beyondOnly = beyond;
     if (TABLE_MINUTES.includes(Number(minutes))) this.minutes = Number(minutes);
     if (TABLE_KINDS.includes(tab)) this.kind = tab;
     if (code !== this.code) this.sort = null;
@@ -59,6 +67,7 @@ export class CommuneTables {
   url(format) {
     const params = new URLSearchParams({ format, lang: lang() });
     if (this.kind === "access") params.set("offer", this.offer);
+    if (this.kind === "access" && this.beyondOnly) params.set("beyond", "true");
     if (this.kind === "access" || this.kind === "referral") params.set("minutes", String(this.minutes));
     return `/api/territories/${enc(this.code)}/tables/${this.kind}?${params}`;
   }
@@ -109,12 +118,17 @@ export class CommuneTables {
             (m) => `<option value="${m}" ${m === this.minutes ? "selected" : ""}>${e(t("unit.minutes", { n: num(m) }))}</option>`,
           ).join("")}</select></label>`
         : "";
+    const only =
+      this.kind === "access"
+        ? `<label class="check"><input type="checkbox" data-control="beyond" data-focus-key="beyond" ${this.beyondOnly ? "checked" : ""}>
+            <span>${e(t("table.only_beyond"))}</span></label>`
+        : "";
     const links = this.code
       ? `<span class="downloads">${e(t("table.download"))}:
           <a href="${e(this.url("csv"))}" download>CSV</a>
           <a href="${e(this.url("xlsx"))}" download>XLSX</a></span>`
       : "";
-    return `<div class="table-controls">${offer}${minutes}${links}</div>`;
+    return `<div class="table-controls">${offer}${minutes}${only}${links}</div>`;
   }
 
   #rows() {
@@ -178,7 +192,7 @@ export class CommuneTables {
     if (!TABLE_KINDS.includes(kind)) return;
     if (kind !== this.kind) {
       this.tab = kind;
-      this.onTab(kind);
+      this.onChange(this.choice);
     }
     if (focus) this.root.querySelector(`#tables-tab-${kind}`)?.focus();
   }
@@ -217,7 +231,9 @@ export class CommuneTables {
     const control = event.target.dataset.control;
     if (control === "offer") this.offer = event.target.value;
     else if (control === "minutes") this.minutes = Number(event.target.value);
+    else if (control === "beyond") this.beyondOnly = event.target.checked;
     else return;
+    this.onChange(this.choice);
     this.#load();
   }
 }
