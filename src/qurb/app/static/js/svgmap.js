@@ -29,7 +29,7 @@ function bounds(features) {
 /** An SVG of `geojson`'s areas, each filled by its entry of `values` (a Map code → {value,
  * note}) with `breaks` and `colours`; `selected` outlined. `width` in px; the height
  * follows the territory's shape. */
-export function mapSVG(geojson, { values = new Map(), breaks = [], colours = [], selected = null, width = 640, title = "" } = {}) {
+export function mapSVG(geojson, { values = new Map(), colours = [], selected = null, width = 640, title = "" } = {}) {
   const features = geojson.features.filter((f) => rings(f.geometry).length);
   if (!features.length) return "";
   const b = bounds(features);
@@ -47,7 +47,7 @@ export function mapSVG(geojson, { values = new Map(), breaks = [], colours = [],
       const d = rings(f.geometry)
         .map((ring) => `M${ring.map(([lon, lat]) => `${x(lon)},${y(lat)}`).join("L")}Z`)
         .join("");
-      const fill = values.size ? fillFor(values.get(p.code), breaks, colours) : "#dfe7ef";
+      const fill = values.size ? fillFor(values.get(p.code), colours) : "#dfe7ef";
       const chosen = p.code === selected;
       return `<path d="${d}" fill="${fill === HATCH ? "url(#sheet-hatch)" : escapeHtml(fill)}" fill-rule="evenodd"
         stroke="${chosen ? "#111" : "#fff"}" stroke-width="${chosen ? 2.5 : 0.8}" data-code="${escapeHtml(p.code)}"><title>${escapeHtml(nameOf(p))}</title></path>`;
