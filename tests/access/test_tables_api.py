@@ -103,7 +103,8 @@ def test_the_csv_holds_the_json_rows_after_its_sources(read_client: TestClient) 
     assert any("Minutes to the nearest facility (model):" in line for line in comments)
     rows = list(csv.reader(io.StringIO("\n".join(line for line in lines if line[:1] != "#"))))
     header, body = rows[0], rows[1:]
-    assert header[3] == "Minutes to the nearest facility (model) [min]"
+    assert header[:4] == ["code", "name", "population", "minutes"]  # field names, as JSON
+    assert "# minutes: Minutes to the nearest facility (model) [min]" in comments
     assert len(body) == len(table["rows"])
     for cells, row in zip(body, table["rows"], strict=True):
         expected = ["" if row[c["key"]] is None else str(row[c["key"]]) for c in table["columns"]]

@@ -83,11 +83,17 @@ def _cell(value: Any) -> Any:
 
 
 def table_csv(table: CommuneTable, lang: str) -> bytes:
+    """The table as CSV: its sources and formulas as comment lines, then each column's
+    words in `lang` (`# code: heading`), then the rows under the columns' field names —
+    a machine format keeps its English field names in every language, as the JSON's keys."""
     buffer = io.StringIO()
     buffer.writelines(line + "\n" for line in table.sources.csv_comment_lines())
     buffer.writelines(line + "\n" for line in _formula_lines(table, lang))
+    buffer.writelines(
+        f"# {c.key}: {_heading(table, i, lang)}\n" for i, c in enumerate(table.columns)
+    )
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([_heading(table, i, lang) for i in range(len(table.columns))])
+    writer.writerow([c.key for c in table.columns])
     for row in table.rows:
         writer.writerow([_cell(row.get(c.key)) for c in table.columns])
     return buffer.getvalue().encode("utf-8")

@@ -170,13 +170,13 @@ export class CommuneTables {
           .map((c) => {
             const v = row[c.key];
             if (c.kind === "number")
-              return `<td class="num">${isNumber(v) ? num(v, Number.isInteger(v) ? 0 : 1) : `<span class="unknown">${e(t("unknown"))}</span>`}</td>`;
+              return `<td class="num" data-key="${e(c.key)}" data-value="${isNumber(v) ? v : ""}">${isNumber(v) ? num(v, Number.isInteger(v) ? 0 : 1) : `<span class="unknown">${e(t("unknown"))}</span>`}</td>`;
             if (v === null || v === undefined) return "<td></td>";
             // A band (≤30, 60–120) has no letter: read left to right in Arabic too.
             return `<td><bdi${/\p{L}/u.test(String(v)) ? "" : ' dir="ltr"'}>${e(v)}</bdi></td>`;
           })
           .join("");
-        return `<tr${this.#beyond(row) ? ' class="beyond"' : ""}>${cells}</tr>`;
+        return `<tr${this.#beyond(row) ? ' class="beyond"' : ""} data-code="${e(row.code ?? "")}">${cells}</tr>`;
       })
       .join("");
     const note =
