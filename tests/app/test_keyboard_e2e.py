@@ -9,9 +9,8 @@ Same server, browser and skip rules as test_e2e.py."""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
-
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
