@@ -207,7 +207,7 @@ FEATURES: tuple[Feature, ...] = (
         ("qurb.caravans._tables",),
         ("qurb.caravans:definitions.toml",),
     ),
-    Feature("indicators", ("qurb.indicators.api:router",)),
+    Feature("indicators", ("qurb.indicators.api:router", "qurb.indicators.map_api:router")),
     Feature(
         "app",
         (
