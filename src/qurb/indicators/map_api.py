@@ -12,8 +12,9 @@ from qurb.indicators.map_sheet import map_sheet
 from qurb.indicators.service import IndicatorRegistry
 from qurb.kernel.clock import today
 from qurb.kernel.i18n import document_lang
+from qurb.kernel.names import MAX_NAME_CHARS
 from qurb.platform.access import Public
-from qurb.platform.http import CodePath, SessionDep, StateDep, TerritoryCodePath
+from qurb.platform.http import SessionDep, StateDep, TerritoryCodePath
 from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.territory.service import TerritoryIndex, TerritoryNotFound
 
@@ -33,7 +34,8 @@ def map_pdf(
     session: SessionDep,
     state: StateDep,
     indicator: Annotated[
-        CodePath, Query(description="an indicator's id (GET /api/indicators)")
+        str,
+        Query(description="an indicator's id (GET /api/indicators)", max_length=MAX_NAME_CHARS),
     ] = "population_2024",
     lang: Annotated[str | None, Query(max_length=8, description="fr, ar or en")] = None,
 ) -> Response:

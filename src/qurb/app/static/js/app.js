@@ -5,6 +5,7 @@ import { legendHTML, noteText, paintColours, palette, quantileBreaks } from "./c
 import { FacilityEditor } from "./editor.js";
 import { LANGS, escapeHtml, initialLang, label, lang, nameOf, num, setLang, t } from "./i18n.js";
 import { MapView } from "./map.js";
+import { MapOut } from "./mapout.js";
 import { accessSection, facilityPanel, territoryPanel } from "./panel.js";
 
 const e = escapeHtml;
@@ -65,6 +66,7 @@ const view = new MapView($("#map"), config, {
   categoryName,
   formatValue,
 });
+const mapOut = new MapOut(view, () => ({ code: state.code, indicator: state.indicator?.id, params: state.params }));
 
 // ------------------------------------------------------------------ navigation
 
@@ -376,6 +378,7 @@ async function switchLanguage(next) {
     paintColours($("#legend"));
   }
   editor.categories = categoryChoices();
+  mapOut.relabel();
 }
 
 function categoryChoices() {
