@@ -80,3 +80,22 @@ def test_the_arabic_pdf_is_shaped_and_the_commune_map_follows_the_page(
 def test_unknown_indicator_or_territory_is_an_error_not_a_pdf(read_client) -> None:
     assert read_client.get("/api/maps/03.pdf", params={"indicator": "nope"}).status_code == 404
     assert read_client.get("/api/maps/99.pdf").status_code == 404
+
+
+def test_the_command_line_writes_the_same_page(national_db, weasyprint_here, tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from qurb.app.cli import app
+
+    out = tmp_path / "taounate.pdf"
+    args = ["map", "export", TAOUNATE, "--indicator", "population_2024", "-o", str(out)]
+    result = CliRunner().invoke(app, ["--lang", "en", *args, "--db", national_db.url])
+    assert result.exit_code == 0, result.output
+    assert str(out) in result.output
+    text = _text(out.read_bytes())
+    assert "Population 2024 — Taounate" in text and "Map made on" in text
+    assert "Haut-Commissariat au Plan" in text
+    nowhere = CliRunner().invoke(
+        app, ["map", "export", "99", "-o", str(out), "--db", national_db.url]
+    )
+    assert nowhere.exit_code != 0 and "99" in nowhere.output

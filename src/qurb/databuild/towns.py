@@ -36,8 +36,9 @@ HEADER = [
     "else empty. Full attribution: DATA_LICENSES.md, /licences on a Qurb server.",
 ]
 
-# Wholly Arabic script: Arabic letters, spaces, hyphens and the tatweel only.
-_ARABIC_ONLY = re.compile(r"^[\u0621-\u064a\u0671-\u06d3\u0750-\u077f\s\-]+$")
+# Wholly in the Arabic letters Morocco writes: the basic letters, their vowel marks, and
+# the gaf of Moroccan names (ڭ, ݣ); spaces and hyphens between words.
+_ARABIC_ONLY = re.compile(r"^[\u0621-\u063a\u0641-\u0652\u06ad\u0763\s\-]+$")
 
 
 def arabic_name(alternates: Iterable[str], commune_ar: str, hcp_arabic: set[str]) -> str:
