@@ -4,7 +4,7 @@
 import { getJSON } from "./api.js";
 import { lang, t } from "./i18n.js";
 
-const TOWNS_CREDIT = 'Villes : <a href="https://www.geonames.org/">GeoNames</a> (CC BY 4.0)';
+const TOWNS_CREDIT = '<a href="https://www.geonames.org/">GeoNames</a> (CC BY 4.0)';
 const SCALE = 2; // the PNG's pixels per screen pixel
 
 /** Towns labelled at a zoom: the largest first, all of them once zoomed in. */
@@ -12,6 +12,13 @@ function labelFloor(zoom) {
   if (zoom < 6) return 300000;
   if (zoom < 7) return 100000;
   if (zoom < 8) return 40000;
+  return 0;
+}
+
+/** Towns drawn at a zoom: a country's map shows the larger ones only. */
+function dotFloor(zoom) {
+  if (zoom < 6) return 50000;
+  if (zoom < 7) return 25000;
   return 0;
 }
 
@@ -34,8 +41,6 @@ export class MapOut {
 
   async showTowns(on) {
     if (!on) {
-      // Permanent tooltips outlive their markers' removal: unbound first.
-      this.towns?.eachLayer((layer) => layer.unbindTooltip());
       this.towns?.remove();
       return;
     }
@@ -64,8 +69,11 @@ export class MapOut {
   _label() {
     if (!this.towns || !this.map.hasLayer(this.towns)) return;
     const floor = labelFloor(this.map.getZoom());
+    const dots = dotFloor(this.map.getZoom());
     this.towns.eachLayer((layer) => {
       const p = layer.feature.properties;
+      const drawn = p.population >= dots;
+      layer.setStyle({ opacity: drawn ? 1 : 0, fillOpacity: drawn ? 1 : 0 });
       layer.unbindTooltip();
       if (p.population < floor) return;
       const name = lang() === "ar" ? p.name_ar || p.name : p.name;
