@@ -10,6 +10,7 @@ import unicodedata
 import pytest
 
 from qurb.indicators.map_sheet import _breaks, quantile_breaks
+from qurb.kernel.i18n import number
 
 TAOUNATE = "03.531"
 FES_MEKNES = "03"
@@ -57,9 +58,8 @@ def test_the_pdf_of_a_region_names_its_indicator_territory_and_sources(
         "/api/indicators/population_2024", params={"level": "province", "parent": FES_MEKNES}
     ).json()["values"]
     smallest = min(v["value"] for v in provinces)
-    assert f"{smallest:,.0f}".replace(",", "\u202f") in text or f"{smallest:,.0f}".replace(
-        ",", " "
-    ) in text.replace("\u202f", " ").replace("\xa0", " ")
+    largest = max(v["value"] for v in provinces)
+    assert f"{number(smallest, 'fr')} – " in text and f" – {number(largest, 'fr')}" in text
 
 
 def test_the_arabic_pdf_is_shaped_and_the_commune_map_follows_the_page(
