@@ -70,9 +70,9 @@ def test_a_route_that_declares_nothing_or_twice_is_caught() -> None:
 
 
 # The public list: the carte sanitaire (facilities, categories, services),
-# census and gaps (territories, needs, norms, indicators, layers), access (cached figures),
-# caravan notices and visit dates (the campaigns, their plans, maps, calendars), the pages
-# and what they read (definitions, config, licences), signing in.
+# census and gaps (territories, needs, norms, indicators, layers, the map's PDF page),
+# access (cached figures), caravan notices and visit dates (the campaigns, their plans,
+# maps, calendars), the pages and what they read (definitions, config, licences), signing in.
 PUBLIC = {
     "GET /",
     "GET /docs",
@@ -94,9 +94,11 @@ PUBLIC = {
     "GET /api/territories/{code}/gaps",
     "GET /api/territories/{code}/tables/{kind}",
     "GET /api/layers/{layer}",
+    "GET /api/layers/towns",
     "GET /api/norms",
     "GET /api/indicators",
     "GET /api/indicators/{indicator_id}",
+    "GET /api/maps/{code}.pdf",
     "GET /api/facilities",
     "GET /api/facilities.geojson",
     "GET /api/facilities/{facility_id}",

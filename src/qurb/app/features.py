@@ -207,7 +207,18 @@ FEATURES: tuple[Feature, ...] = (
         ("qurb.caravans._tables",),
         ("qurb.caravans:definitions.toml",),
     ),
-    Feature("indicators", ("qurb.indicators.api:router",)),
+    Feature(
+        "indicators",
+        ("qurb.indicators.api:router", "qurb.indicators.map_api:router"),
+        (
+            Command(
+                "map",
+                "qurb.indicators.cli:map_app",
+                "The map of a territory as a file: a printable PDF page.",
+                group=True,
+            ),
+        ),
+    ),
     Feature(
         "app",
         (

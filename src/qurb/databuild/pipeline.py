@@ -32,6 +32,7 @@ from qurb.databuild.manifest import (
     PINNED_PACKAGES,
     write_manifest,
 )
+from qurb.databuild.towns import build_towns
 from qurb.registry.facility_services import ServicesFileError
 
 __all__ = [
@@ -115,6 +116,7 @@ def build_dataset(
             say("per-facility services")
             services = build_facility_services(overrides_dir, staging)
             aliases = build_aliases(staging, overrides_dir, say)
+            towns = build_towns(staging, say)
         except (AdjacencyOverrideError, ServicesFileError) as error:
             raise BuildError(str(error)) from None
         outputs = write_manifest(sources_dir, overrides_dir, staging, packages)
@@ -127,5 +129,6 @@ def build_dataset(
             "facilities": facilities,
             "services": services,
             "aliases": describe(aliases),
+            "towns": towns,
         },
     )

@@ -8,30 +8,18 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from qurb.indicators.schemas import (
-    ClassesRead,
-    ClassRangeRead,
     IndicatorChoiceRead,
     IndicatorParamRead,
     IndicatorRead,
-    IndicatorValueRead,
     IndicatorValuesRead,
-    NearestRead,
-    TextRead,
 )
-from qurb.indicators.service import (
-    Indicator,
-    IndicatorQuery,
-    IndicatorRegistry,
-    NearestFacility,
-    Text,
-)
+from qurb.indicators.service import Indicator, IndicatorRegistry
+from qurb.indicators.values import text_read, values_body
 from qurb.kernel.errors import QurbError
 from qurb.kernel.names import MAX_NAME_CHARS
 from qurb.platform.access import Public
-from qurb.platform.cache import CachedBody
 from qurb.platform.http import CodePath, SessionDep, StateDep
 from qurb.platform.schemas import ERROR_RESPONSES
-from qurb.registry.pages import registry_version
 from qurb.territory.model import TerritoryLevel
 from qurb.territory.service import TerritoryIndex, TerritoryNotFound
 
@@ -40,16 +28,12 @@ router = APIRouter(prefix="/api/indicators", tags=["indicators"], responses=ERRO
 MAP_LEVELS = (TerritoryLevel.REGION, TerritoryLevel.PROVINCE, TerritoryLevel.COMMUNE)
 
 
-def _text(t: Text) -> TextRead:
-    return TextRead(fr=t.fr, ar=t.ar, en=t.en)
-
-
 def indicator_read(i: Indicator) -> IndicatorRead:
     label, unit = i.label_and_unit({})  # worded for the default parameters
     return IndicatorRead(
         id=i.id,
-        label=_text(label),
-        unit=_text(unit),
+        label=text_read(label),
+        unit=text_read(unit),
         source=i.source,
         higher_is_better=i.higher_is_better,
         decimals=i.decimals,
@@ -57,22 +41,16 @@ def indicator_read(i: Indicator) -> IndicatorRead:
         params=[
             IndicatorParamRead(
                 name=p.name,
-                label=_text(p.label),
+                label=text_read(p.label),
                 default=p.default,
-                choices=[IndicatorChoiceRead(value=v, label=_text(t)) for v, t in p.choices()],
+                choices=[IndicatorChoiceRead(value=v, label=text_read(t)) for v, t in p.choices()],
             )
             for p in i.params
         ],
-        measure=_text(i.measure) if i.measure else None,
+        measure=text_read(i.measure) if i.measure else None,
         class_method=i.classes.value,
         class_edges=list(i.edges),
     )
-
-
-def _nearest(n: NearestFacility | None) -> NearestRead | None:
-    if n is None:
-        return None
-    return NearestRead(id=n.id, name=n.name, category=n.category, minutes=n.minutes, km=n.km)
 
 
 @router.get("", response_model=list[IndicatorRead], summary="The indicators a map can show")
@@ -114,45 +92,5 @@ def indicator_values(
             if p.name in request.query_params
         }
     )
-    version = registry_version(session) if indicator.uses_registry else 0
-    key = ("indicator", indicator.id, level, parent, tuple(sorted(params.items())), version)
-
-    def compute() -> CachedBody:
-        units = state.part(TerritoryIndex).units_within(unit, level)
-        result = indicator.compute(
-            IndicatorQuery(session, state.part(TerritoryIndex), unit, level, units, params)
-        )
-        label, unit_text = indicator.label_and_unit(params, level)
-        classes = indicator.classify(result.values.get(u.code) for u in units)
-        body = IndicatorValuesRead(
-            indicator=indicator.id,
-            level=level.value,
-            parent=parent,
-            params=params,
-            label=_text(label),
-            unit=_text(unit_text),
-            values=[
-                IndicatorValueRead(
-                    code=u.code,
-                    name_fr=u.name_fr,
-                    name_ar=u.name_ar,
-                    value=result.values.get(u.code),
-                    note=result.notes.get(u.code)
-                    or (None if result.values.get(u.code) is not None else "unknown"),
-                    class_index=classes.index_of(result.values.get(u.code)),
-                    nearest=_nearest(result.nearest.get(u.code)),
-                )
-                for u in units
-            ],
-            classes=ClassesRead(
-                method=classes.method.value,
-                breaks=list(classes.breaks),
-                ranges=[
-                    ClassRangeRead(low=r.low, high=r.high, count=r.count) for r in classes.ranges
-                ],
-            ),
-        )
-        return CachedBody.from_bytes(body.model_dump_json().encode())
-
-    cached = state.results.get_or_compute(key, compute)
+    cached = values_body(session, state, indicator, level, parent, params)
     return cached.response(request, "no-cache")

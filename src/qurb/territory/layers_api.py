@@ -15,6 +15,7 @@ from qurb.platform.http import CodePath, GeoJSONResponse, StateDep
 from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.territory.layers import DisplayLayers
 from qurb.territory.model import TerritoryLevel
+from qurb.territory.towns import towns_body
 
 router = APIRouter(prefix="/api/layers", tags=["map layers"], responses=ERROR_RESPONSES)
 
@@ -31,6 +32,18 @@ class LayerNotFound(NotFound):
 
 # The polygons change only with the bundled dataset; the ETag says when.
 LAYER_CACHE_CONTROL = "public, max-age=3600"
+
+
+@router.get(
+    "/towns",
+    summary="Morocco's main towns (GeoNames, 15,000 inhabitants or more) as GeoJSON points",
+    response_class=GeoJSONResponse,
+    responses={304: {"description": "unchanged"}},
+)
+def main_towns(_: Public, request: Request) -> Response:
+    """Name (Latin script), Arabic name when GeoNames gives a plain one (else null),
+    GeoNames population and geonameid; attributed to GeoNames (CC BY 4.0)."""
+    return towns_body().response(request, LAYER_CACHE_CONTROL)
 
 
 @router.get(

@@ -7,6 +7,7 @@ import { FacilityEditor } from "./editor.js";
 import { LANGS, escapeHtml, initialLang, label, lang, nameOf, num, setLang, t } from "./i18n.js";
 import { SearchBox } from "./keyboard.js";
 import { MapView } from "./map.js";
+import { MapOut } from "./mapout.js";
 import { chosenTypes, facilityType, markerQuery } from "./markers.js";
 import { signInPrompt } from "./shell.js";
 import { accessSection, facilityPanel, territoryPanel } from "./panel.js";
@@ -73,6 +74,7 @@ const view = new MapView($("#map"), config, {
   categoryName,
   formatValue,
 });
+const mapOut = new MapOut(view, () => ({ code: state.code, indicator: state.indicator?.id, params: state.params }));
 
 // ------------------------------------------------------------------ navigation
 
@@ -382,6 +384,7 @@ async function switchLanguage(next) {
     paintColours($("#legend"));
   }
   editor.categories = categoryChoices();
+  mapOut.relabel();
 }
 
 function categoryChoices() {
