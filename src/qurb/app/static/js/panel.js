@@ -184,7 +184,7 @@ export function accessSection(primary, secondary, query, distance = null) {
     return `<tr data-offer="${e(name)}"><th>${t(`panel.access.${name}`)}</th>${cells}</tr>`;
   };
   return `<h3>${t("panel.access")}</h3>
-    <table class="access"><thead><tr><th></th>${[30, 60, 120].map((m) => `<th><bdi>${t("unit.beyondMinutes", { n: m })}</bdi></th>`).join("")}</tr></thead>
+    <table class="access"><thead><tr><td></td>${[30, 60, 120].map((m) => `<th><bdi>${t("unit.beyondMinutes", { n: m })}</bdi></th>`).join("")}</tr></thead>
     <tbody>${row(primary, "primary")}${row(secondary, "secondary")}</tbody></table>
     ${distance ? distanceTable(distance) : ""}
     ${measureNote(primary)}`;
@@ -210,7 +210,7 @@ export function distanceTable(report) {
     .join("");
   const note = report.note ? report.note[lang()] || report.note.en : "";
   return `<h4>${t("panel.distance")}</h4>
-    <table class="distance" data-section="distance"><thead><tr><th></th>${bands
+    <table class="distance" data-section="distance"><thead><tr><td></td>${bands
       .map((b) => `<th>${t(`panel.distance.${b}`)}</th>`)
       .join("")}</tr></thead>
     <tbody><tr><th scope="row">${t("panel.distance.population")}</th>${cells}</tr></tbody></table>
