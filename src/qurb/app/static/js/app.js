@@ -5,6 +5,7 @@ import { legendHTML, noteText, paintColours, palette, quantileBreaks } from "./c
 import { FacilityEditor } from "./editor.js";
 import { LANGS, escapeHtml, initialLang, label, lang, nameOf, num, setLang, t } from "./i18n.js";
 import { MapView } from "./map.js";
+import { setupLayout } from "./layout.js";
 import { accessSection, facilityPanel, territoryPanel } from "./panel.js";
 
 const e = escapeHtml;
@@ -65,6 +66,7 @@ const view = new MapView($("#map"), config, {
   categoryName,
   formatValue,
 });
+setupLayout(view); // fold buttons; the selection kept clear of the overlays
 
 // ------------------------------------------------------------------ navigation
 

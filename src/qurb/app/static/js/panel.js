@@ -55,8 +55,8 @@ export function censusTable(detail) {
     ${row("panel.population2014", unit("population_2014", num(u.population_2014)))}
     ${row("panel.growth", unit("growth_2014_2024_pct", pct(u.growth_2014_2024_pct, 1)))}
     ${row("panel.households", unit("households_2024", num(u.households_2024)))}
-    ${row("panel.area", u.area_km2 === null ? unit("area_km2", t("unknown")) : `${unit("area_km2", num(u.area_km2, 1))} km²`, "estimate.area")}
-    ${row("panel.density", u.density_per_km2 === null ? unit("density_per_km2", t("unknown")) : `${unit("density_per_km2", num(u.density_per_km2, 1))} /km²`, "estimate.density")}
+    ${row("panel.area", u.area_km2 === null ? unit("area_km2", t("unknown")) : `<bdi class="qty">${t("unit.km2", { n: unit("area_km2", num(u.area_km2, 1)) })}</bdi>`, "estimate.area")}
+    ${row("panel.density", u.density_per_km2 === null ? unit("density_per_km2", t("unknown")) : `<bdi class="qty">${t("unit.perKm2", { n: unit("density_per_km2", num(u.density_per_km2, 1)) })}</bdi>`, "estimate.density")}
     ${row("panel.rural", need("rural_pct", (v) => pct(v, 1)))}
     ${row("panel.municipal", censusCell(lines, "population_municipal", (v) => num(v)))}
     ${row("panel.children", need("children_0_4", (v) => num(v)), "estimate.children")}
@@ -143,7 +143,7 @@ export function gapsTable(report) {
           ? `<table class="gaps" data-kind="${e(s.kind)}"><thead><tr><th>${head("rule")}</th><th>${head("need")}</th><th>${t("panel.gaps.have")}</th><th>${head("missing")}</th><th>${t("panel.gaps.status")}</th></tr></thead><tbody>${body}</tbody></table>`
           : `<p class="unknown">${t("not.evaluated")}</p>`
       }
-      <p class="source">${t("panel.gaps.source")} : ${e(s.source)}</p>`;
+      <p class="source">${t("panel.gaps.source")}${t("punct.colon")} <bdi>${e(s.source)}</bdi></p>`;
   });
   const skipped = report.skipped.length
     ? `<details><summary>${t("panel.gaps.skipped")} (${report.skipped.length})</summary><ul>${report.skipped
