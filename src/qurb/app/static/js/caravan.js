@@ -167,7 +167,7 @@ function renderHead(plan) {
   const tot = plan.totals;
   document.title = `Qurb — ${c.name}`;
   document.getElementById("cv-head").innerHTML = `
-    <h2 data-field="name">${e(c.name)}</h2>
+    <h2 data-field="name"><bdi>${e(c.name)}</bdi></h2>
     <p class="meta"><span data-field="territory">${e(nameOf(c.territory))}</span> ·
       ${e(t("caravan.period", { start: day(c.start), end: day(c.end) }))} · <span dir="ltr">${e(c.hours.join("–"))}</span></p>
     <p class="meta">${e(
@@ -179,7 +179,7 @@ function renderHead(plan) {
         km: num(tot.distance_km),
       }),
     )}</p>
-    <p class="meta">${t("caravan.partners")} : ${e(c.partners.map((p) => p.name).join(", ") || "—")}</p>
+    <p class="meta">${t("caravan.partners")}${t("punct.colon")} ${c.partners.map((p) => `<bdi>${e(p.name)}</bdi>`).join(t("list.separator")) || "—"}</p>
     ${rights.record ? "" : `<p class="meta readonly">${t("caravan.readonly")}</p>`}`;
 }
 
