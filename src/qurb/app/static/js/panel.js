@@ -245,16 +245,21 @@ export function territoryPanel(detail, { gaps, facilities, facilitiesSource, cat
   </article>`;
 }
 
+// Arrows in the reading direction: Arabic reads from the right, so "then" points left and
+// "back" points right (arrows are not mirrored by the bidi algorithm).
+const forward = () => (lang() === "ar" ? "←" : "→");
+const backward = () => (lang() === "ar" ? "→" : "←");
+
 function changeLines(change) {
-  if (change.action === "create") return change.reason ? `<p class="reason">${e(change.reason)}</p>` : "";
+  if (change.action === "create") return change.reason ? `<p class="reason" dir="auto">${e(change.reason)}</p>` : "";
   const fields = change.changes
     .filter((c) => !["updated_at"].includes(c.field))
     .map(
       (c) =>
-        `<li><code>${e(c.field)}</code> : ${e(c.before ?? t("unknown"))} → <strong>${e(c.after ?? t("unknown"))}</strong></li>`,
+        `<li><code>${e(c.field)}</code>${t("punct.colon")} <bdi>${e(c.before ?? t("unknown"))}</bdi> ${forward()} <strong><bdi>${e(c.after ?? t("unknown"))}</bdi></strong></li>`,
     )
     .join("");
-  return `<ul class="changes">${fields}</ul>${change.reason ? `<p class="reason">${e(change.reason)}</p>` : ""}`;
+  return `<ul class="changes">${fields}</ul>${change.reason ? `<p class="reason" dir="auto">${e(change.reason)}</p>` : ""}`;
 }
 
 // `history` and `referrals` are null for a reader who may not see them: no section then.
@@ -277,7 +282,7 @@ export function facilityPanel(facility, history, { categoryName, canEdit, referr
   };
   const edit = canEdit ? (actions[f.status] ?? "") : "";
   return `<article class="facility" data-id="${e(f.id)}">
-    <button type="button" class="link back" data-action="back">← ${t("panel.back")}</button>
+    <button type="button" class="link back" data-action="back">${backward()} ${t("panel.back")}</button>
     <header><p class="level">${e(categoryName(f.category))} · <span class="code">${e(f.id)}</span></p>
       <h2 data-field="name">${e(f.name)}</h2>${f.name_ar ? `<p class="other-name" lang="ar" dir="rtl">${e(f.name_ar)}</p>` : ""}</header>
     ${edit}
@@ -288,10 +293,10 @@ export function facilityPanel(facility, history, { categoryName, canEdit, referr
       ${row("facility.sector", t(`sector.${f.sector}`))}
       ${row("facility.status", t(`status.${f.status}`))}
       ${row("facility.commune", `${e(nameOf({ name_fr: f.commune_name_fr, name_ar: f.commune_name_ar }))} <span class="code">${e(f.arrondissement_code || f.commune_code)}</span>`)}
-      ${row("facility.location", `${e(locationText(f))} <span class="code">${num(f.lat, 5)}, ${num(f.lon, 5)}</span>`)}
+      ${row("facility.location", `${e(locationText(f))} <span class="code" dir="ltr">${num(f.lat, 5)}, ${num(f.lon, 5)}</span>`)}
       ${row("facility.beds", `<span data-field="beds">${unknownOr(f.beds)}</span>`)}
       ${row("facility.doctors", `<span data-field="doctors">${unknownOr(f.doctors)}</span>`)}
-      ${row("facility.source", e(f.source))}
+      ${row("facility.source", `<bdi>${e(f.source)}</bdi>`)}
       ${row("facility.updated", date(f.updated_at))}
     </table>
     ${referrals === null ? "" : `<section data-section="referrals"><h3>${t("facility.referrals")}</h3>
