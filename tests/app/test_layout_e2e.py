@@ -174,6 +174,12 @@ def test_the_map_page_on_a_phone(page) -> None:  # type: ignore[no-untyped-def]
             assert len(bands) == 3 and not any(c in "".join(bands) for c in "<>≤≥"), bands
             assert "كم²" in page.locator("#panel .qty").first.inner_text()
 
+        # A facility's panel: its "back" arrow points the way the language reads back.
+        page.click("#panel [data-section='facilities'] button[data-open]")
+        page.wait_for_selector("#panel article.facility", timeout=20_000)
+        back = page.locator("#panel button.back").inner_text().strip()
+        assert back.startswith("→" if language == "ar" else "←"), back
+
 
 def test_tapping_a_commune_on_a_phone_selects_it(page) -> None:  # type: ignore[no-untyped-def]
     """On a touch screen of 390×844, a tap on a commune's shape opens that commune."""
