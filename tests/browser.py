@@ -98,7 +98,14 @@ def anonymous_page(server: str) -> Iterator[object]:
     yield from _page(server, signed_in=False)
 
 
-def _page(server: str, *, signed_in: bool) -> Iterator[object]:
+@pytest.fixture
+def csp_free_page(server: str) -> Iterator[object]:
+    """The signed-in page in a context that ignores the Content-Security-Policy, so that a
+    test may inject a script of its own (axe-core); the server's policy is unchanged."""
+    yield from _page(server, signed_in=True, bypass_csp=True)
+
+
+def _page(server: str, *, signed_in: bool, bypass_csp: bool = False) -> Iterator[object]:
     try:
         import playwright.sync_api as playwright
     except ImportError:
@@ -109,7 +116,9 @@ def _page(server: str, *, signed_in: bool) -> Iterator[object]:
     ARTIFACTS.mkdir(exist_ok=True)
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="fr-FR")
+        context = browser.new_context(
+            viewport={"width": 1400, "height": 900}, locale="fr-FR", bypass_csp=bypass_csp
+        )
         # Offline: a request for anything but the test server is a failure of the page.
         outside: list[str] = []
 

@@ -187,7 +187,9 @@ def definitions_page(
 
 
 def _scrolling_table_open(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
-    return '<div class="table-scroll">' + str(self.renderToken(tokens, idx, options, env))
+    # Focusable: a table wider than the screen scrolls from the keyboard too.
+    opening = '<div class="table-scroll" tabindex="0">'
+    return opening + str(self.renderToken(tokens, idx, options, env))
 
 
 def _scrolling_table_close(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:

@@ -7,6 +7,7 @@ import { FacilityEditor } from "./editor.js";
 import { LANGS, escapeHtml, initialLang, label, lang, nameOf, num, setLang, t } from "./i18n.js";
 import { SearchBox } from "./keyboard.js";
 import { MapView } from "./map.js";
+import { setupLayout } from "./layout.js";
 import { MapOut } from "./mapout.js";
 import { chosenTypes, facilityType, markerQuery } from "./markers.js";
 import { signInPrompt } from "./shell.js";
@@ -75,6 +76,7 @@ const view = new MapView($("#map"), config, {
   formatValue,
 });
 const mapOut = new MapOut(view, () => ({ code: state.code, indicator: state.indicator?.id, params: state.params }));
+setupLayout(view); // fold buttons; the selection kept clear of the overlays
 
 // ------------------------------------------------------------------ navigation
 

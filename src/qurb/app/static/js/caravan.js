@@ -96,7 +96,7 @@ async function renderList() {
     )
     .join("");
   const table = state.campaigns.length
-    ? `<div class="table-scroll"><table class="cv-campaigns"><thead><tr><th>${t("caravan.col.name")}</th><th>${t("caravan.col.territory")}</th>
+    ? `<div class="table-scroll" tabindex="0"><table class="cv-campaigns"><thead><tr><th>${t("caravan.col.name")}</th><th>${t("caravan.col.territory")}</th>
         <th>${t("caravan.col.dates")}</th><th class="num">${t("caravan.col.visits")}</th><th>${t("caravan.col.created")}</th></tr></thead>
         <tbody>${rows}</tbody></table></div>`
     : `<p>${t("caravan.none")}</p>`;
@@ -104,7 +104,7 @@ async function renderList() {
     ? `<section id="cv-new" class="no-print"><h2>${t("caravan.new")}</h2>
         <p>${t("caravan.new.help")}</p>
         <form id="cv-new-form" novalidate>
-          <textarea name="campaign" spellcheck="false" dir="ltr">${e(state.draft)}</textarea>
+          <textarea name="campaign" aria-label="${e(t("caravan.new"))}" spellcheck="false" dir="ltr">${e(state.draft)}</textarea>
           <div class="actions"><button type="submit">${t("caravan.new.submit")}</button>
           <span class="status" aria-live="polite"></span></div>
           <div class="errors" role="alert" dir="ltr" hidden></div>
@@ -167,7 +167,7 @@ function renderHead(plan) {
   const tot = plan.totals;
   document.title = `Qurb — ${c.name}`;
   document.getElementById("cv-head").innerHTML = `
-    <h2 data-field="name">${e(c.name)}</h2>
+    <h2 data-field="name"><bdi>${e(c.name)}</bdi></h2>
     <p class="meta"><span data-field="territory">${e(nameOf(c.territory))}</span> ·
       ${e(t("caravan.period", { start: day(c.start), end: day(c.end) }))} · <span dir="ltr">${e(c.hours.join("–"))}</span></p>
     <p class="meta">${e(
@@ -179,7 +179,7 @@ function renderHead(plan) {
         km: num(tot.distance_km),
       }),
     )}</p>
-    <p class="meta">${t("caravan.partners")} : ${e(c.partners.map((p) => p.name).join(", ") || "—")}</p>
+    <p class="meta">${t("caravan.partners")}${t("punct.colon")} ${c.partners.map((p) => `<bdi>${e(p.name)}</bdi>`).join(t("list.separator")) || "—"}</p>
     ${rights.record ? "" : `<p class="meta readonly">${t("caravan.readonly")}</p>`}`;
 }
 
@@ -343,7 +343,7 @@ function renderCalendar(plan) {
     })
     .join("");
   document.getElementById("cv-calendar").innerHTML = `<h2>${t("caravan.calendar")}</h2>
-    <div class="table-scroll"><table class="cv-calendar"><thead><tr><th class="num">${t("caravan.col.number")}</th><th>${t("caravan.col.unit")}</th>
+    <div class="table-scroll" tabindex="0"><table class="cv-calendar"><thead><tr><th class="num">${t("caravan.col.number")}</th><th>${t("caravan.col.unit")}</th>
       <th>${t("caravan.col.commune")}</th><th>${t("caravan.col.hours")}</th>
       ${spec.map((s) => `<th class="num estimate" title="${e(t("estimate.expected"))}">${t("caravan.col.expected")} · ${e(specialtyName(s))} <abbr class="estimate-mark">*</abbr></th>`).join("")}
       <th class="num">${t("caravan.col.done")}</th></tr></thead><tbody>${body}</tbody></table></div>`;
@@ -366,7 +366,7 @@ function renderDropped(plan) {
     .join("");
   document.getElementById("cv-dropped").innerHTML = `<h2>${t("caravan.dropped")}</h2>${
     rows
-      ? `<div class="table-scroll"><table><thead><tr><th>${t("caravan.col.commune")}</th><th class="num">${t("caravan.col.score")}</th>
+      ? `<div class="table-scroll" tabindex="0"><table><thead><tr><th>${t("caravan.col.commune")}</th><th class="num">${t("caravan.col.score")}</th>
           <th>${t("caravan.col.reason")}</th></tr></thead><tbody>${rows}</tbody></table></div>`
       : `<p>${t("caravan.dropped.none")}</p>`
   }`;
@@ -400,7 +400,7 @@ function renderPriority(plan) {
     .join("");
   document.getElementById("cv-priority").innerHTML = `<h2>${t("caravan.priority")}</h2>
     <p class="note">${t("caravan.priority.note")}</p>
-    <div class="table-scroll"><table class="cv-priority"><thead><tr><th class="num">${t("caravan.col.rank")}</th><th>${t("caravan.col.commune")}</th>
+    <div class="table-scroll" tabindex="0"><table class="cv-priority"><thead><tr><th class="num">${t("caravan.col.rank")}</th><th>${t("caravan.col.commune")}</th>
       <th class="num">${t("caravan.col.population")}</th><th class="num">${t("caravan.col.minutes")}</th>
       <th class="num">${t("caravan.col.score")}</th>
       ${state.vocabulary.priority_parts.map((name) => `<th class="num">${t(partKey(plan, name))}</th>`).join("")}

@@ -55,8 +55,8 @@ export function censusTable(detail) {
     ${row("panel.population2014", unit("population_2014", num(u.population_2014)))}
     ${row("panel.growth", unit("growth_2014_2024_pct", pct(u.growth_2014_2024_pct, 1)))}
     ${row("panel.households", unit("households_2024", num(u.households_2024)))}
-    ${row("panel.area", u.area_km2 === null ? unit("area_km2", t("unknown")) : `${unit("area_km2", num(u.area_km2, 1))} km²`, "estimate.area")}
-    ${row("panel.density", u.density_per_km2 === null ? unit("density_per_km2", t("unknown")) : `${unit("density_per_km2", num(u.density_per_km2, 1))} /km²`, "estimate.density")}
+    ${row("panel.area", u.area_km2 === null ? unit("area_km2", t("unknown")) : `<bdi class="qty">${t("unit.km2", { n: unit("area_km2", num(u.area_km2, 1)) })}</bdi>`, "estimate.area")}
+    ${row("panel.density", u.density_per_km2 === null ? unit("density_per_km2", t("unknown")) : `<bdi class="qty">${t("unit.perKm2", { n: unit("density_per_km2", num(u.density_per_km2, 1)) })}</bdi>`, "estimate.density")}
     ${row("panel.rural", need("rural_pct", (v) => pct(v, 1)))}
     ${row("panel.municipal", censusCell(lines, "population_municipal", (v) => num(v)))}
     ${row("panel.children", need("children_0_4", (v) => num(v)), "estimate.children")}
@@ -143,7 +143,7 @@ export function gapsTable(report) {
           ? `<table class="gaps" data-kind="${e(s.kind)}"><thead><tr><th>${head("rule")}</th><th>${head("need")}</th><th>${t("panel.gaps.have")}</th><th>${head("missing")}</th><th>${t("panel.gaps.status")}</th></tr></thead><tbody>${body}</tbody></table>`
           : `<p class="unknown">${t("not.evaluated")}</p>`
       }
-      <p class="source">${t("panel.gaps.source")} : ${e(s.source)}</p>`;
+      <p class="source">${t("panel.gaps.source")}${t("punct.colon")} <bdi>${e(s.source)}</bdi></p>`;
   });
   const skipped = report.skipped.length
     ? `<details><summary>${t("panel.gaps.skipped")} (${report.skipped.length})</summary><ul>${report.skipped
@@ -184,7 +184,7 @@ export function accessSection(primary, secondary, query, distance = null) {
     return `<tr data-offer="${e(name)}"><th>${t(`panel.access.${name}`)}</th>${cells}</tr>`;
   };
   return `<h3>${t("panel.access")}</h3>
-    <table class="access"><thead><tr><th></th>${[30, 60, 120].map((m) => `<th><bdi>${t("unit.beyondMinutes", { n: m })}</bdi></th>`).join("")}</tr></thead>
+    <table class="access"><thead><tr><td></td>${[30, 60, 120].map((m) => `<th><bdi>${t("unit.beyondMinutes", { n: m })}</bdi></th>`).join("")}</tr></thead>
     <tbody>${row(primary, "primary")}${row(secondary, "secondary")}</tbody></table>
     ${distance ? distanceTable(distance) : ""}
     ${measureNote(primary)}`;
@@ -210,7 +210,7 @@ export function distanceTable(report) {
     .join("");
   const note = report.note ? report.note[lang()] || report.note.en : "";
   return `<h4>${t("panel.distance")}</h4>
-    <table class="distance" data-section="distance"><thead><tr><th></th>${bands
+    <table class="distance" data-section="distance"><thead><tr><td></td>${bands
       .map((b) => `<th>${t(`panel.distance.${b}`)}</th>`)
       .join("")}</tr></thead>
     <tbody><tr><th scope="row">${t("panel.distance.population")}</th>${cells}</tr></tbody></table>
@@ -245,16 +245,21 @@ export function territoryPanel(detail, { gaps, facilities, facilitiesSource, cat
   </article>`;
 }
 
+// Arrows in the reading direction: Arabic reads from the right, so "then" points left and
+// "back" points right (arrows are not mirrored by the bidi algorithm).
+const forward = () => (lang() === "ar" ? "←" : "→");
+const backward = () => (lang() === "ar" ? "→" : "←");
+
 function changeLines(change) {
-  if (change.action === "create") return change.reason ? `<p class="reason">${e(change.reason)}</p>` : "";
+  if (change.action === "create") return change.reason ? `<p class="reason" dir="auto">${e(change.reason)}</p>` : "";
   const fields = change.changes
     .filter((c) => !["updated_at"].includes(c.field))
     .map(
       (c) =>
-        `<li><code>${e(c.field)}</code> : ${e(c.before ?? t("unknown"))} → <strong>${e(c.after ?? t("unknown"))}</strong></li>`,
+        `<li><code>${e(c.field)}</code>${t("punct.colon")} <bdi>${e(c.before ?? t("unknown"))}</bdi> ${forward()} <strong><bdi>${e(c.after ?? t("unknown"))}</bdi></strong></li>`,
     )
     .join("");
-  return `<ul class="changes">${fields}</ul>${change.reason ? `<p class="reason">${e(change.reason)}</p>` : ""}`;
+  return `<ul class="changes">${fields}</ul>${change.reason ? `<p class="reason" dir="auto">${e(change.reason)}</p>` : ""}`;
 }
 
 // `history` and `referrals` are null for a reader who may not see them: no section then.
@@ -277,7 +282,7 @@ export function facilityPanel(facility, history, { categoryName, canEdit, referr
   };
   const edit = canEdit ? (actions[f.status] ?? "") : "";
   return `<article class="facility" data-id="${e(f.id)}">
-    <button type="button" class="link back" data-action="back">← ${t("panel.back")}</button>
+    <button type="button" class="link back" data-action="back">${backward()} ${t("panel.back")}</button>
     <header><p class="level">${e(categoryName(f.category))} · <span class="code">${e(f.id)}</span></p>
       <h2 data-field="name">${e(f.name)}</h2>${f.name_ar ? `<p class="other-name" lang="ar" dir="rtl">${e(f.name_ar)}</p>` : ""}</header>
     ${edit}
@@ -288,10 +293,10 @@ export function facilityPanel(facility, history, { categoryName, canEdit, referr
       ${row("facility.sector", t(`sector.${f.sector}`))}
       ${row("facility.status", t(`status.${f.status}`))}
       ${row("facility.commune", `${e(nameOf({ name_fr: f.commune_name_fr, name_ar: f.commune_name_ar }))} <span class="code">${e(f.arrondissement_code || f.commune_code)}</span>`)}
-      ${row("facility.location", `${e(locationText(f))} <span class="code">${num(f.lat, 5)}, ${num(f.lon, 5)}</span>`)}
+      ${row("facility.location", `${e(locationText(f))} <span class="code" dir="ltr">${num(f.lat, 5)}, ${num(f.lon, 5)}</span>`)}
       ${row("facility.beds", `<span data-field="beds">${unknownOr(f.beds)}</span>`)}
       ${row("facility.doctors", `<span data-field="doctors">${unknownOr(f.doctors)}</span>`)}
-      ${row("facility.source", e(f.source))}
+      ${row("facility.source", `<bdi>${e(f.source)}</bdi>`)}
       ${row("facility.updated", date(f.updated_at))}
     </table>
     ${referrals === null ? "" : `<section data-section="referrals"><h3>${t("facility.referrals")}</h3>
