@@ -154,3 +154,11 @@ def _page(server: str, *, signed_in: bool, bypass_csp: bool = False) -> Iterator
         browser.close()
         assert not outside, f"the page asked the internet for {outside}"
         assert not errors, f"JavaScript errors: {errors}"
+
+
+def open_map_controls(page) -> None:  # type: ignore[no-untyped-def]
+    """Unfold the map's controls when they are folded (on a phone they start folded), as a
+    person would before choosing an indicator or a layer."""
+    fold = page.locator("#map-controls > .fold")
+    if fold.count() and fold.get_attribute("aria-expanded") == "false":
+        fold.click()

@@ -11,6 +11,7 @@ import re
 
 import httpx
 
+from tests.browser import open_map_controls
 from tests.environment import ARTIFACTS
 
 TAOUNATE = "03.531"
@@ -23,6 +24,7 @@ DISTINCT = {"fr": "classes : une par valeur", "ar": "الفئات: فئة لكل
 def _show(page, indicator: str, method: str) -> None:  # type: ignore[no-untyped-def]
     """Choose `indicator` and wait for its legend (the method's words, which the legend
     shown before does not have)."""
+    open_map_controls(page)
     page.select_option("#indicator", indicator)
     page.wait_for_function(
         "words => document.querySelector('#legend .class-method')?.textContent === words",

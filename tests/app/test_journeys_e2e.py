@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from qurb.kernel.i18n import translate
+from tests.browser import open_map_controls
 from tests.environment import ARTIFACTS
 
 SIZES = {"phone": (390, 844), "laptop": (1366, 768)}
@@ -75,6 +76,7 @@ def test_the_taounate_planner(page, lang: str, size: str) -> None:  # type: igno
     page.wait_for_selector(f"body[data-ready='{TAOUNATE}']", timeout=20_000)
 
     # The map in minutes to the nearest general hospital, in fixed bands.
+    open_map_controls(page)  # folded on a phone
     page.select_option("#indicator", "minutes_to_nearest")
     bands = translate(lang, "legend.classes.bands")
     page.wait_for_selector(f"#legend .class-method:text-is('{bands}')", timeout=20_000)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
+from tests.browser import open_map_controls
 from tests.environment import ARTIFACTS
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -60,15 +61,13 @@ def test_towns_png_and_pdf_of_the_map_in_french_and_arabic(page) -> None:  # typ
         page.uncheck("#show-towns")  # the labels fade out, then leave
         page.wait_for_selector(".town-label", state="detached", timeout=5_000)
 
-    # On a phone the controls still fit: nothing scrolls sideways. (The phone's layout of
-    # the legend over the controls is the page shell's: the box is ticked as a keyboard
-    # would, by focus and space.)
+    # On a phone the controls, unfolded, still fit: nothing scrolls sideways.
     page.set_viewport_size({"width": 390, "height": 844})
     for language in ("fr", "ar"):
         page.goto(f"{page.base}/?lang={language}")
         page.wait_for_selector("body[data-ready='MA']", timeout=20_000)
-        page.focus("#show-towns")
-        page.keyboard.press("Space")
+        open_map_controls(page)  # folded on a phone
+        page.check("#show-towns")
         page.wait_for_selector(".town-label")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         page.screenshot(path=str(folder / f"towns-phone-{language}.png"))

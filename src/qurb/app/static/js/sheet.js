@@ -68,7 +68,7 @@ async function accessTable(u) {
     })
     .join("");
   return `<p class="note">${e(t("table.beyond_note", { minutes: num(ACCESS_MINUTES) }))}</p>
-    <div class="table-scroll"><table class="commune-table sheet-access"><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table></div>
+    <div class="table-scroll" tabindex="0"><table class="commune-table sheet-access"><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table></div>
     <p class="sources">${e(t("table.source"))}: <code>${e(body.query)}</code> · <a href="${e(csv)}">CSV</a> · ${e(body.attribution)}</p>`;
 }
 

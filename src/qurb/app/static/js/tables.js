@@ -181,7 +181,7 @@ export class CommuneTables {
       .join("");
     const note =
       this.kind === "access" ? `<p class="note">${e(t("table.beyond_note", { minutes: num(this.minutes) }))}</p>` : "";
-    return `${note}<div class="table-scroll"><table class="commune-table" data-kind="${this.kind}">
+    return `${note}<div class="table-scroll" tabindex="0"><table class="commune-table" data-kind="${this.kind}">
         <caption>${e(t(`table.tab.${this.kind}`))} · ${e(t("table.rows", { count: body.rows.length }))}</caption>
         <thead><tr>${head}</tr></thead><tbody>${rows || `<tr><td colspan="${body.columns.length}">${e(t("table.empty"))}</td></tr>`}</tbody></table></div>
       <p class="sources">${e(t("table.source"))}: <code>${e(body.query)}</code> · ${e(body.attribution)} (${e(body.license)}) ·
