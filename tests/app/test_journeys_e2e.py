@@ -79,7 +79,9 @@ def test_the_taounate_planner(page, lang: str, size: str) -> None:  # type: igno
     open_map_controls(page)  # folded on a phone
     page.select_option("#indicator", "minutes_to_nearest")
     bands = translate(lang, "legend.classes.bands")
-    page.wait_for_selector(f"#legend .class-method:text-is('{bands}')", timeout=20_000)
+    page.wait_for_selector(  # attached: on a phone the legend starts folded
+        f"#legend .class-method:text-is('{bands}')", state="attached", timeout=20_000
+    )
     assert page.input_value("select[data-param=offer]") == "secondary"
 
     # The list: the access table, general hospitals, 60 min, only the communes beyond.
