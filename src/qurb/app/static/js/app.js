@@ -245,16 +245,30 @@ async function loadMarkers() {
 
 // Access figures for the territory in the panel: population beyond 30/60/120 min of the
 // nearest ESSP and of the nearest hospital, on the bundled commune-graph model.
+// The panel is drawn twice on a navigation (then again with its gaps): the figures are
+// asked once per territory and registry edit (`accessAsked`, emptied after an edit).
+const accessAsked = new Map();
+const ACCESS_URL = (level) => `/api/access/{code}?level=${level}&${ACCESS_QUERY}`;
+
+function accessFigures(code) {
+  if (!accessAsked.has(code)) {
+    const asked = Promise.all([
+      getJSON(ACCESS_URL("primary").replace("{code}", enc(code))),
+      getJSON(ACCESS_URL("secondary").replace("{code}", enc(code))),
+      getJSON(`/api/access/${enc(code)}/distance`),
+    ]);
+    asked.catch(() => accessAsked.delete(code)); // asked again next time
+    accessAsked.set(code, asked);
+  }
+  return accessAsked.get(code);
+}
+
 async function fillAccess(code) {
   const slot = document.querySelector('#panel [data-section="access"]');
   if (!slot) return;
   try {
-    const query = (level) => `/api/access/{code}?level=${level}&${ACCESS_QUERY}`;
-    const [primary, secondary, distance] = await Promise.all([
-      getJSON(query("primary").replace("{code}", enc(code))),
-      getJSON(query("secondary").replace("{code}", enc(code))),
-      getJSON(`/api/access/${enc(code)}/distance`),
-    ]);
+    const query = ACCESS_URL;
+    const [primary, secondary, distance] = await accessFigures(code);
     if (state.detail?.territory.code !== code) return; // the user moved on
     slot.innerHTML = accessSection(primary, secondary, query, distance);
   } catch (error) {
@@ -306,6 +320,7 @@ async function openFacility(id, { push = true } = {}) {
 const editor = new FacilityEditor($("#editor"), {
   categories: [],
   onSaved: async (saved) => {
+    accessAsked.clear(); // an edit may change who is nearest
     await openFacility(saved.id);
     state.layerKey && (await Promise.all([loadMarkers(), loadIndicator()]));
     $("#panel").insertAdjacentHTML("afterbegin", `<p class="saved" role="status">${t("form.saved")}</p>`);
