@@ -121,6 +121,11 @@ def _filled(db: str, folder: Path) -> Workspace:
 # command with --format fails `test_every_export_is_exercised` until it is added here.
 Invocation = Callable[[Workspace], list[list[str]]]
 T = ["-t", TERRITORY]
+# Commands whose --format is a document's, not a data format (csv, json, geojson): the map
+# as a PDF page prints its sources on the page, which tests/indicators/test_map_sheet.py
+# reads back from the PDF.
+DOCUMENTS = {("map", "export")}
+
 INVOCATIONS: dict[tuple[str, ...], Invocation] = {
     ("territories",): lambda w: [["territories", "--within", TERRITORY]],
     ("territory",): lambda w: [["territory", TERRITORY]],
@@ -199,7 +204,7 @@ NO_GEOMETRY = "this listing has no geometry"
 def test_every_export_is_exercised() -> None:
     found = export_commands()
     assert ("facilities",) in found and ("access", "nearest") in found  # the walk works
-    assert set(found) == set(INVOCATIONS), "add the new --format command to INVOCATIONS"
+    assert set(found) - DOCUMENTS == set(INVOCATIONS), "add the new --format command to INVOCATIONS"
 
 
 def check_names_sources(fmt: str, stdout: str, where: str) -> str:
@@ -216,7 +221,7 @@ def check_names_sources(fmt: str, stdout: str, where: str) -> str:
     return f"{document['attribution']} {document['license']}"
 
 
-@pytest.mark.parametrize("path", export_commands(), ids=" ".join)
+@pytest.mark.parametrize("path", [p for p in export_commands() if p not in DOCUMENTS], ids=" ".join)
 def test_each_export_names_its_sources_and_licences(
     path: tuple[str, ...], workspace: Workspace
 ) -> None:
