@@ -118,15 +118,18 @@ def test_the_taounate_planner(page, lang: str, size: str) -> None:  # type: igno
     again.close()
 
 
-# The first point of a grid over the element's box where the element itself is on top.
+# The first point of a grid over the element's box where the element itself is on top, and
+# still is 5 px away on every side: a tap that grazes a marker goes to the marker.
 VISIBLE_POINT = """selector => {
   const el = document.querySelector(selector);
   const box = el.getBoundingClientRect();
-  for (let i = 1; i < 12; i += 1)
-    for (let j = 1; j < 12; j += 1) {
-      const x = box.left + (box.width * i) / 12;
-      const y = box.top + (box.height * j) / 12;
-      if (document.elementFromPoint(x, y) === el) return [x, y];
+  const mine = (x, y) => document.elementFromPoint(x, y) === el;
+  for (let i = 1; i < 24; i += 1)
+    for (let j = 1; j < 24; j += 1) {
+      const x = box.left + (box.width * i) / 24;
+      const y = box.top + (box.height * j) / 24;
+      if ([[0, 0], [5, 0], [-5, 0], [0, 5], [0, -5]].every(([dx, dy]) => mine(x + dx, y + dy)))
+        return [x, y];
     }
   return null;
 }"""
