@@ -301,3 +301,36 @@ def test_if_match_as_clients_and_proxies_send_it(edit_client: TestClient) -> Non
     assert (bad.status_code, bad.json()["code"]) == (422, "bad_if_match")
     assert "'v3'" in bad.json()["error"]
     assert edit_client.get(url).json()["beds"] == 42
+
+
+def test_an_openstreetmap_point_is_not_edited_here(edit_client, scratch_db) -> None:
+    """A point of the OpenStreetMap extract (outside the Ministry's lists) is corrected
+    there: a change, a closing or a reopening is a 409 naming it, in the asker's language;
+    nothing written. (A Ministry facility located by OpenStreetMap stays editable: the
+    services test edits one.)"""
+    private = edit_client.get(
+        "/api/facilities", params={"territory": "03.531", "sector": "private", "limit": 50}
+    ).json()["items"]
+    point = next(f for f in private if f["family"] == "osm" and f["location_source"] == "osm")
+    fid = point["id"]
+    before = _counts(scratch_db)
+    version = read_at(edit_client, fid)
+    changed = edit_client.patch(
+        f"/api/facilities/{fid}", headers=version, json={"name": "Renamed", "reason": "test"}
+    )
+    assert changed.status_code == 409, changed.text
+    assert changed.json()["code"] == "osm_point"
+    assert point["osm_id"] in changed.json()["error"]
+    closed = edit_client.post(
+        f"/api/facilities/{fid}/close",
+        headers={**version, "Accept-Language": "ar"},
+        json={"reason": "closed"},
+    )
+    assert closed.status_code == 409 and closed.json()["code"] == "osm_point"
+    assert "أوبن ستريت ماب" in closed.json()["error"]
+    reopened = edit_client.post(
+        f"/api/facilities/{fid}/reopen", headers=version, json={"reason": "open again"}
+    )
+    assert reopened.status_code == 409 and reopened.json()["code"] == "osm_point"
+    assert _counts(scratch_db) == before  # no facility and no history entry written
+    assert edit_client.get(f"/api/facilities/{fid}").json()["name"] == point["name"]

@@ -390,6 +390,16 @@ def _facility_row(
     return row
 
 
+def _editable_here(row: FacilityRow) -> None:
+    """An OpenStreetMap point (a facility of the OpenStreetMap extract, outside the
+    Ministry's lists: family and location both OpenStreetMap's) is OpenStreetMap's:
+    corrected there, it comes back with the next data build; an edit here would be lost
+    then, or contradict its source. Conflict (409) for any change, closing or reopening.
+    (A Ministry facility located by OpenStreetMap, or a private one a user added, is ours.)"""
+    if row.family == "osm" and row.location_source == "osm":
+        raise Conflict(code="osm_point", values={"id": row.id, "osm_id": row.osm_id})
+
+
 def get_facility(session: Session, facility_id: str) -> Facility:
     """The facility with this id; NotFound (a 404) if there is none."""
     return _facility(_facility_row(session, facility_id))
@@ -408,6 +418,7 @@ def update_facility(
     Conflict for a closed facility: it is reopened first (`reopen_facility`); StaleVersion
     if `if_version` is not its version."""
     row = _facility_row(session, facility_id, if_version=if_version, lock=True)
+    _editable_here(row)
     if row.status == Status.CLOSED.value:
         raise Conflict(code="facility_closed", values={"id": facility_id})
     before = _as_dict(row)
@@ -484,6 +495,7 @@ def close_facility(
 ) -> Facility:
     """Close a facility: kept with its history, no longer counted, read-only until reopened."""
     row = _facility_row(session, facility_id, if_version=if_version, lock=True)
+    _editable_here(row)
     if row.status == Status.CLOSED.value:
         raise RegistryError([problem("status", "already_closed", id=facility_id)])
     return _set_status(session, actor, row, Status.CLOSED, reason)
@@ -496,6 +508,7 @@ def reopen_facility(
     if not (reason or "").strip():
         raise RegistryError([problem("reason", "reopen_without_reason")], facility_id)
     row = _facility_row(session, facility_id, if_version=if_version, lock=True)
+    _editable_here(row)
     if row.status != Status.CLOSED.value:
         values = {"id": facility_id, "status": row.status}
         raise Conflict(code="facility_not_closed", values=values)

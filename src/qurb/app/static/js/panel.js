@@ -280,7 +280,11 @@ export function facilityPanel(facility, history, { categoryName, canEdit, referr
          <button type="button" data-action="close-facility">${t("facility.close")}</button></div>`,
     closed: `<div class="actions"><button type="button" data-action="reopen-facility">${t("facility.reopen")}</button></div>`,
   };
-  const edit = canEdit ? (actions[f.status] ?? "") : "";
+  // An OpenStreetMap point is OpenStreetMap's: never offered for editing here (the server
+  // refuses it too); it is corrected on openstreetmap.org and comes with the next data build.
+  const fromOsm = f.family === "osm" && f.location_source === "osm";
+  const osm = fromOsm ? `<p class="readonly osm-point">${e(t("facility.osm_point"))}</p>` : "";
+  const edit = canEdit && !fromOsm ? (actions[f.status] ?? "") : osm;
   return `<article class="facility" data-id="${e(f.id)}">
     <button type="button" class="link back" data-action="back">${backward()} ${t("panel.back")}</button>
     <header><p class="level">${e(categoryName(f.category))} · <span class="code">${e(f.id)}</span></p>
