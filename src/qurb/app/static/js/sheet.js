@@ -5,6 +5,7 @@ import { date, escapeHtml, initialLang, lang, nameOf, num, setLang, t } from "./
 import { censusTable, estimateNote, facilityList, gapsTable, offerTable } from "./panel.js";
 import { pyramidSVG } from "./pyramid.js";
 import { mapSVG } from "./svgmap.js";
+import { cellHTML } from "./tables.js";
 
 const e = escapeHtml;
 const { code } = JSON.parse(document.getElementById("qurb-config").textContent);
@@ -57,13 +58,7 @@ async function accessTable(u) {
   const rows = body.rows
     .map((row) => {
       const beyond = row.minutes === null || row.minutes > ACCESS_MINUTES;
-      const cells = body.columns
-        .map((c) => {
-          const v = row[c.key];
-          if (c.kind === "number") return `<td class="num">${v === null || v === undefined ? e(t("unknown")) : num(v, Number.isInteger(v) ? 0 : 1)}</td>`;
-          return `<td><bdi>${e(v ?? "")}</bdi></td>`;
-        })
-        .join("");
+      const cells = body.columns.map((c) => cellHTML(c, row[c.key])).join("");
       return `<tr${beyond ? ' class="beyond"' : ""} data-code="${e(row.code)}">${cells}</tr>`;
     })
     .join("");

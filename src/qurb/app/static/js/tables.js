@@ -12,6 +12,16 @@ export const TABLE_MINUTES = [30, 60, 120];
 
 const isNumber = (v) => typeof v === "number" && Number.isFinite(v);
 
+/** One cell of a commune table: a number in the page's format (unknown said so, its raw
+ * value kept in data-value), or a text isolated; a band (≤30, 60–120), having no letter,
+ * reads left to right in Arabic too. Shared with the fact sheet (sheet.js). */
+export function cellHTML(column, v) {
+  if (column.kind === "number")
+    return `<td class="num" data-key="${e(column.key)}" data-value="${isNumber(v) ? v : ""}">${isNumber(v) ? num(v, Number.isInteger(v) ? 0 : 1) : `<span class="unknown">${e(t("unknown"))}</span>`}</td>`;
+  if (v === null || v === undefined) return "<td></td>";
+  return `<td><bdi${/\p{L}/u.test(String(v)) ? "" : ' dir="ltr"'}>${e(v)}</bdi></td>`;
+}
+
 export class CommuneTables {
   /** root: the <section id="tables">; onChange({tab, offer, minutes}): told when the
    * reader picks a tab, an offer or a threshold (the page keeps them in its address). */
@@ -166,16 +176,7 @@ export class CommuneTables {
       .join("");
     const rows = this.#rows()
       .map((row) => {
-        const cells = body.columns
-          .map((c) => {
-            const v = row[c.key];
-            if (c.kind === "number")
-              return `<td class="num" data-key="${e(c.key)}" data-value="${isNumber(v) ? v : ""}">${isNumber(v) ? num(v, Number.isInteger(v) ? 0 : 1) : `<span class="unknown">${e(t("unknown"))}</span>`}</td>`;
-            if (v === null || v === undefined) return "<td></td>";
-            // A band (≤30, 60–120) has no letter: read left to right in Arabic too.
-            return `<td><bdi${/\p{L}/u.test(String(v)) ? "" : ' dir="ltr"'}>${e(v)}</bdi></td>`;
-          })
-          .join("");
+        const cells = body.columns.map((c) => cellHTML(c, row[c.key])).join("");
         return `<tr${this.#beyond(row) ? ' class="beyond"' : ""} data-code="${e(row.code ?? "")}">${cells}</tr>`;
       })
       .join("");
