@@ -318,7 +318,7 @@ def test_services_are_edited_from_the_cli_with_history(scratch_db: str) -> None:
 @pytest.mark.usefixtures("cli_token")
 def test_a_closed_facility_is_reopened_from_the_cli(scratch_db: str) -> None:
     fid = "essp-03.231.81.03-ain-bida"
-    assert run("facilities", "close", fid, "--db", scratch_db)[0] == 0
+    assert run("facilities", "close", fid, "--reason", "merged", "--db", scratch_db)[0] == 0
     code, output = run("facilities", "update", fid, "--beds", "3", "--db", scratch_db)
     assert code == 2 and "is closed; reopen it first" in output
     assert f"qurb facilities reopen {fid} --reason" in output

@@ -265,7 +265,12 @@ def test_a_closed_facility_is_reopened_from_the_page(page) -> None:  # type: ign
     facility_id = page.locator("#panel article.facility").get_attribute("data-id")
     assert page.locator("#panel [data-action=reopen-facility]").count() == 0  # it is open
 
+    # A closure needs its reason too: refused without one, the facility still open.
     page.click("#panel [data-action=close-facility]")
+    page.click("#editor [data-action=save]")
+    page.wait_for_selector("#editor .errors:not([hidden])", timeout=10_000)
+    assert page.locator("#editor input[name=reason][aria-invalid=true]").count() == 1
+    assert page.request.get(page.base + f"/api/facilities/{facility_id}").json()["status"] == "open"
     page.fill("#editor input[name=reason]", "fermeture e2e")
     page.click("#editor [data-action=save]")
     page.wait_for_selector("#panel li.change[data-action=close]", timeout=10_000)

@@ -504,7 +504,13 @@ def test_api_goldens(api_client: TestClient, tmp_path: Path) -> None:
         f,
         json_body={"name": "", "category": "ZZ", "commune": "Atlantis", "beds": -1},
     )
-    api.call("error-facility-close-again", "POST", f"{f}/{fid}/close", json_body={}, version=5)
+    api.call(
+        "error-facility-close-again",
+        "POST",
+        f"{f}/{fid}/close",
+        json_body={"reason": "merged"},
+        version=5,
+    )
     api.call(
         "error-caravan-invalid",
         "POST",

@@ -105,7 +105,7 @@ def test_beds_per_province_and_the_nearest_hospital_of_communes_without_one(
 def test_a_closed_facility_no_longer_counts(small_region_db: Factory, norms: list[NormSet]) -> None:
     factory = small_region_db()
     with transaction(factory) as s:
-        close_facility(s, Actor.local("planner"), "ESSP-99.991.03.07-dr-tafraout")
+        close_facility(s, Actor.local("planner"), "ESSP-99.991.03.07-dr-tafraout", "staff moved")
     with factory() as s:
         report = compute_territory_gaps(s, TAFRAOUT, norms, model=ONE_KM_A_MINUTE)
     # Tafraout alone: 9,000 people, no centre left: ⌈0.9⌉ = 1 missing, 9,000 beyond.

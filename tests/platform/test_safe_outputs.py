@@ -92,13 +92,17 @@ def test_a_name_with_markup_prints_verbatim(scratch_db: str) -> None:
     result = runner.invoke(app, ["facilities", "--territory", COMMUNE, "--db", scratch_db])
     assert result.exception is None, repr(result.exception)
     assert result.exit_code == 0 and name in result.stdout
-    result = runner.invoke(app, ["facilities", "close", facility_id, "--db", scratch_db])
+    result = runner.invoke(
+        app, ["facilities", "close", facility_id, "--reason", "x", "--db", scratch_db]
+    )
     assert result.exception is None, repr(result.exception)
     assert f"Closed {facility_id}: {name}" in result.stdout
 
 
 @pytest.mark.usefixtures("cli_token")
 def test_an_error_quoting_a_value_with_markup_prints_it(scratch_db: str) -> None:
-    result = runner.invoke(app, ["facilities", "close", "no-such[/]id", "--db", scratch_db])
+    result = runner.invoke(
+        app, ["facilities", "close", "no-such[/]id", "--reason", "x", "--db", scratch_db]
+    )
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert result.exit_code == 2 and "no-such[/]id" in result.output

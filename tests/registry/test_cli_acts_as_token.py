@@ -62,7 +62,7 @@ def test_without_a_token_nothing_is_written(
     assert _entries(scratch_factory) == before
     monkeypatch.setenv("QURB_LANG", "en")  # --lang sets it: put back after the test
     french = runner.invoke(
-        app, ["--lang", "fr", "facilities", "close", AIN_BIDA, "--db", scratch_db]
+        app, ["--lang", "fr", "facilities", "close", AIN_BIDA, "--reason", "x", "--db", scratch_db]
     )
     assert "lancez `qurb login`" in french.output
 

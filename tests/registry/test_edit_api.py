@@ -82,7 +82,7 @@ def test_add_edit_recategorise_close_with_history(edit_client, scratch_db) -> No
     )
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
     again = edit_client.post(
-        f"/api/facilities/{fid}/close", headers=read_at(edit_client, fid), json={}
+        f"/api/facilities/{fid}/close", headers=read_at(edit_client, fid), json={"reason": "x"}
     )
     assert again.status_code == 422 and "already closed" in again.json()["error"]
 
@@ -157,7 +157,7 @@ def test_nobody_a_viewer_and_an_editor_elsewhere_edit_nothing(scratch_db) -> Non
         for method, url, payload in [
             ("POST", "/api/facilities", {"name": "X", "category": "DR", "commune": AIN_BIDA}),
             ("PATCH", f"/api/facilities/{some['id']}", {"beds": 2}),
-            ("POST", f"/api/facilities/{some['id']}/close", {}),
+            ("POST", f"/api/facilities/{some['id']}/close", {"reason": "x"}),
             ("POST", f"/api/facilities/{some['id']}/reopen", {"reason": "x"}),
         ]:
             for headers, status, code in [
@@ -234,6 +234,25 @@ def test_services_are_edited_over_http_with_history(edit_client) -> None:
     assert bad.status_code == 422 and "x-ray-vision" in bad.text
 
 
+@pytest.mark.parametrize("body", [{}, {"reason": "   "}, {"reason": None}])
+def test_closing_needs_a_reason_and_writes_nothing_without_one(
+    edit_client, scratch_db, body
+) -> None:
+    fid = edit_client.get("/api/facilities", params={"territory": AIN_BIDA}).json()["items"][0][
+        "id"
+    ]
+    counts = _counts(scratch_db)
+    refused = edit_client.post(
+        f"/api/facilities/{fid}/close",
+        headers={**read_at(edit_client, fid), "Accept-Language": "fr"},
+        json=body,
+    )
+    assert refused.status_code == 422, refused.text
+    assert [d["field"] for d in refused.json()["detail"]] == ["reason"]
+    assert _counts(scratch_db) == counts
+    assert edit_client.get(f"/api/facilities/{fid}").json()["status"] == "open"
+
+
 def test_a_closed_facility_is_reopened_over_http_before_it_is_changed(
     edit_client, scratch_db
 ) -> None:
@@ -242,7 +261,9 @@ def test_a_closed_facility_is_reopened_over_http_before_it_is_changed(
     ]
     assert (
         edit_client.post(
-            f"/api/facilities/{fid}/close", headers=read_at(edit_client, fid), json={}
+            f"/api/facilities/{fid}/close",
+            headers=read_at(edit_client, fid),
+            json={"reason": "merged"},
         ).status_code
         == 200
     )

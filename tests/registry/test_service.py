@@ -154,7 +154,7 @@ def test_new_ids_never_reuse_a_closed_facilitys(scratch_factory: sessionmaker[Se
             Actor.local("amina"),
             [(None, FacilityCreate(name="Douar X", category="DR", commune=AIN_BIDA))],
         )
-        close_facility(s, Actor.local("amina"), first)
+        close_facility(s, Actor.local("amina"), first, "duplicate")
         [second] = create_facilities(
             s,
             Actor.local("amina"),
@@ -212,3 +212,21 @@ def test_a_page_is_the_slice_of_the_listing(national_session: Session) -> None:
         total, page = facility_page(national_session, flt, index, limit=5, offset=3)
         assert len(listed) > 8 and total == len(listed)
         assert page == listed[3:8] and all(isinstance(f, Facility) for f in page)
+
+
+@pytest.mark.parametrize("reason", ["", "  \n"])
+def test_a_closure_without_a_reason_is_refused_on_its_field(
+    scratch_factory: sessionmaker[Session], reason: str
+) -> None:
+    with transaction(scratch_factory) as s:
+        [fid] = create_facilities(
+            s,
+            Actor.local("amina"),
+            [(None, FacilityCreate(name="Douar Y", category="DR", commune=AIN_BIDA))],
+        )
+    with pytest.raises(RegistryError) as refused, transaction(scratch_factory) as s:
+        close_facility(s, Actor.local("amina"), fid, reason)
+    assert [e.field for e in refused.value.errors] == ["reason"]
+    with scratch_factory() as s:
+        assert get_facility(s, fid).status == "open"
+        assert s.scalar(FACILITY_ENTRIES.where(AuditEntryRow.entity_id == fid)) == 1

@@ -307,7 +307,7 @@ def facilities_update(
 @facilities_app.command("close")
 def facilities_close(
     facility_id: Annotated[str, typer.Argument(help="Facility id.")],
-    reason: Annotated[str | None, typer.Option(help="Why (kept in the history).")] = None,
+    reason: Annotated[str, typer.Option(help="Why it closes (kept in the history).")],
     if_version: IfVersionOption = None,
     db: DbOption = None,
 ) -> None:

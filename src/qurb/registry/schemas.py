@@ -184,23 +184,31 @@ class FacilityUpdateRequest(FacilityUpdate, EditNote):
         )
 
 
+def _required_reason(what: str) -> Any:
+    return Field(
+        min_length=1,
+        max_length=2000,
+        description=f"why it {what} (required; kept in the history)",
+        json_schema_extra={"pattern": SAID_PATTERN},
+    )
+
+
+def _said(value: str) -> str:
+    if not value.strip():
+        raise ValueError("say why")
+    return value.strip()
+
+
 class FacilityCloseRequest(EditNote):
-    pass
+    """Who closes a facility, and why (required: a closure is undone by a reopening,
+    which reads why it was closed)."""
+
+    reason: Text = _required_reason("closes")
+    _reason_said = field_validator("reason")(_said)
 
 
 class FacilityReopenRequest(EditNote):
     """Who reopens a closed facility, and why (required)."""
 
-    reason: Text = Field(
-        min_length=1,
-        max_length=2000,
-        description="why it reopens (required)",
-        json_schema_extra={"pattern": SAID_PATTERN},
-    )
-
-    @field_validator("reason")
-    @classmethod
-    def _said(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("say why the facility reopens")
-        return value.strip()
+    reason: Text = _required_reason("reopens")
+    _reason_said = field_validator("reason")(_said)

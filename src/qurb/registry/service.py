@@ -486,19 +486,17 @@ def _service_errors(added: list[str], removed: list[str], services: set[str]) ->
 
 
 def close_facility(
-    session: Session,
-    actor: Actor,
-    facility_id: str,
-    reason: str | None = None,
-    *,
-    if_version: IfVersion = None,
+    session: Session, actor: Actor, facility_id: str, reason: str, *, if_version: IfVersion = None
 ) -> Facility:
-    """Close a facility: kept with its history, no longer counted, read-only until reopened."""
+    """Close a facility: kept with its history, no longer counted, read-only until
+    reopened. The reason is required (a reopening reads it)."""
+    if not (reason or "").strip():
+        raise RegistryError([problem("reason", "close_without_reason")], facility_id)
     row = _facility_row(session, facility_id, if_version=if_version, lock=True)
     _editable_here(row)
     if row.status == Status.CLOSED.value:
         raise RegistryError([problem("status", "already_closed", id=facility_id)])
-    return _set_status(session, actor, row, Status.CLOSED, reason)
+    return _set_status(session, actor, row, Status.CLOSED, reason.strip())
 
 
 def reopen_facility(

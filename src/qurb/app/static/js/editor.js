@@ -38,12 +38,13 @@ export class FacilityEditor {
     this.onStale = onStale;
   }
 
-  _open(title, body, submit) {
+  // Closing and reopening say why (the server refuses a blank reason on its field).
+  _open(title, body, submit, { reasonRequired = false } = {}) {
     this.dialog.innerHTML = `<form method="dialog" class="editor" novalidate>
       <h2>${e(title)}</h2>
       <div class="errors" role="alert" hidden></div>
       ${body}
-      ${field("reason", "form.reason")}
+      ${field("reason", "form.reason", reasonRequired ? { required: true, hint: "form.reason.required" } : {})}
       <div class="actions"><button type="submit" class="primary" data-action="save">${t("form.save")}</button>
       <button type="button" data-action="cancel">${t("form.cancel")}</button></div></form>`;
     const form = this.dialog.querySelector("form");
@@ -140,20 +141,32 @@ export class FacilityEditor {
   }
 
   close(facility) {
-    this._open(`${t("form.close.title")} — ${facility.name}`, "", (_data, note) =>
-      send("POST", `/api/facilities/${enc(facility.id)}/close`, note, readAt(facility)),
+    this._open(
+      `${t("form.close.title")} — ${facility.name}`,
+      "",
+      (_data, note) =>
+        send(
+          "POST",
+          `/api/facilities/${enc(facility.id)}/close`,
+          { ...note, reason: note.reason ?? "" },
+          readAt(facility),
+        ),
+      { reasonRequired: true },
     );
   }
 
   reopen(facility) {
-    // The server asks for a reason: a blank one is refused on its field.
-    this._open(`${t("form.reopen.title")} — ${facility.name}`, "", (_data, note) =>
-      send(
-        "POST",
-        `/api/facilities/${enc(facility.id)}/reopen`,
-        { ...note, reason: note.reason ?? "" },
-        readAt(facility),
-      ),
+    this._open(
+      `${t("form.reopen.title")} — ${facility.name}`,
+      "",
+      (_data, note) =>
+        send(
+          "POST",
+          `/api/facilities/${enc(facility.id)}/reopen`,
+          { ...note, reason: note.reason ?? "" },
+          readAt(facility),
+        ),
+      { reasonRequired: true },
     );
   }
 }
