@@ -145,7 +145,7 @@ def check_candidates(
             found = [replace(p, field=f"candidates[{number}].{p.field}", row=None) for p in found]
         problems.extend(found)
     if problems:
-        raise CandidateRowsError(too_many(problems, source).errors, source)
+        raise CandidateRowsError(errors=too_many(problems, source).errors, source=source)
     if not good:
         raise InputFileError(code="no_candidate_site", values={"path": source})
     labels = [str(r.label or r.name or f"row {n}") for n, r, _ in good]
