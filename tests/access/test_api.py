@@ -49,7 +49,9 @@ def test_what_if_a_hospital_in_tissaf(edit_client: TestClient) -> None:
     assert all(c["minutes_after"] < c["minutes_before"] for c in result["communes_changed"])
     outside = {**body, "sites": [{"lon": 2.35, "lat": 48.85}]}
     response = edit_client.post("/api/access/what-if", json=outside)
-    assert response.status_code == 422 and "inside Morocco" in response.text
+    assert response.status_code == 422, response.text
+    (problem,) = response.json()["detail"]
+    assert problem["field"] == "sites[0]" and "outside Morocco" in problem["reason"]
     response = edit_client.post("/api/access/what-if", json={**body, "within_minutes": 0})
     assert response.status_code == 422
 
@@ -224,6 +226,9 @@ def test_service_names_in_three_languages(read_client: TestClient) -> None:
         ("/api/siting", "post", "SitingRead"),
         ("/api/scenarios", "get", "ScenarioLineRead"),
         ("/api/scenarios/{scenario_id}", "get", "ScenarioRead"),
+        ("/api/scenarios/{scenario_id}", "patch", "ScenarioRead"),
+        ("/api/scenarios/compare", "get", "CompareRead"),
+        ("/api/siting/candidates", "post", "CandidatesRead"),
         ("/api/layers/{layer}", "get", "FeatureCollection"),
         ("/api/facilities.geojson", "get", "FeatureCollection"),
     ],
@@ -240,3 +245,12 @@ def test_openapi_describes_each_answer(
     assert spec["components"]["schemas"][schema]["properties"]
     geojson = schema == "FeatureCollection"
     assert list(content) == (["application/geo+json"] if geojson else ["application/json"])
+
+
+def test_openapi_describes_the_candidate_file_form(read_client: TestClient) -> None:
+    spec = read_client.get("/openapi.json").json()
+    body = spec["paths"]["/api/siting/candidates"]["post"]["requestBody"]
+    form = body["content"]["multipart/form-data"]["schema"]
+    assert form["required"] == ["file"] and form["properties"]["file"]["format"] == "binary"
+    what_if = spec["components"]["schemas"]["WhatIfRead"]["properties"]
+    assert {"groups", "sites", "id"} <= set(what_if)

@@ -50,8 +50,16 @@ TYPES = {
 }
 
 
+def _before_0012(connection: Connection) -> None:
+    """What revision 0012 added gone: the scenarios' partner and visibility."""
+    connection.execute(text("DROP INDEX ix_scenarios_partner_id"))
+    connection.execute(text("ALTER TABLE scenarios DROP COLUMN visibility"))
+    connection.execute(text("ALTER TABLE scenarios DROP COLUMN partner_id"))
+
+
 def _before_0011(connection: Connection) -> None:
     """What revision 0011 added gone: the facilities' versions, each kind's last entry."""
+    _before_0012(connection)
     connection.execute(text("DROP TABLE audit_kind_heads"))
     connection.execute(text("ALTER TABLE facilities DROP COLUMN version"))
 
@@ -178,6 +186,28 @@ def test_a_database_at_0006_moves_its_facility_history_into_the_audit_trail(
     assert changes[1].before == snapshot and changes[1].after == closed
     assert problems == []
     assert head.seq == 2 and head.signature is not None
+    engine.dispose()
+
+
+def test_a_database_at_0011_keeps_its_scenarios_for_no_partner(scratch_db: str) -> None:
+    """Revision 0012: a scenario saved before it was saved for no partner and is seen by
+    its partner only (the Ministry's own accounts, the administrators)."""
+    engine = make_engine(scratch_db)
+    with engine.begin() as connection:
+        _before_0012(connection)
+        connection.execute(
+            text(
+                "INSERT INTO scenarios (id, name, kind, territory_code, params, result, "
+                "created_at, created_by) VALUES ('0123456789ab', 'old', 'siting', '03.131', "
+                "'{}', '{}', :at, 'amina')"
+            ),
+            {"at": datetime(2026, 12, 1, 9, 0, tzinfo=UTC)},
+        )
+        connection.execute(text("UPDATE alembic_version SET version_num = '0011'"))
+    assert upgrade_if_behind(engine) is True
+    with engine.connect() as connection:
+        row = connection.execute(text("SELECT partner_id, visibility FROM scenarios")).one()
+    assert tuple(row) == (None, "partner")
     engine.dispose()
 
 
