@@ -355,7 +355,8 @@ def _unit_problems(spec: CampaignSpec) -> list[str]:
     known = spec.known_specialties()
     for s in spec.specialties:
         if s in known and s not in offered:
-            problems.append(coded("specialties", "specialty_not_offered", specialty=s))
+            label = {lang: known[s][f"label_{lang}"] for lang in ("fr", "ar", "en")}
+            problems.append(coded("specialties", "specialty_not_offered", specialty=label))
     # Every stop gets all the campaign's specialties, so every unit brings them all.
     for i, u in enumerate(spec.units):
         lacking = [s for s in spec.specialties if s in offered and u.capacity.get(s, 0) <= 0]

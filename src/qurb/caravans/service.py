@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from qurb.algo.locator import CommuneLocator
 from qurb.algo.routing import RoutingSolution, solve_routing
 from qurb.algo.travel import Points, TravelTimeModel
+from qurb.caravans.base_checks import check_bases
 from qurb.caravans.catalogue import check_campaign, specialties
 from qurb.caravans.model import CampaignError, CampaignSpec
 from qurb.caravans.plan import (
@@ -126,6 +127,7 @@ def prepare_campaign(
     check_campaign(spec, today)
     index = index or TerritoryIndex.from_session(session)
     priority = compute_campaign_priority(session, spec, model, index)
+    check_bases(session, spec, index, commune_locator(session))
     bases = resolve_bases(session, spec, commune_locator(session))
     by_code = {c.code: c for c in priority.communes}
     score = {p.code: p.score for p in priority.priorities}
