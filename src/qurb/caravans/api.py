@@ -15,11 +15,11 @@ from starlette.concurrency import run_in_threadpool
 
 from qurb.caravans.base_checks import check_bases
 from qurb.caravans.caps import CampaignCaps, check_caps
-from qurb.caravans.catalogue import check_campaign, parse_campaign
+from qurb.caravans.catalogue import check_campaign, parse_campaign, specialties
 from qurb.caravans.jobs import plan as plan_job
 from qurb.caravans.model import AGE_BAND_CODES, RECORD_KINDS, SEXES, CampaignSpec
 from qurb.caravans.outputs import geojson_document, plan_csv_text, plan_geojson, plan_ics
-from qurb.caravans.plan import CampaignPlan, PlannedCampaign
+from qurb.caravans.plan import CampaignPlan, PlannedCampaign, PlanSpecialty
 from qurb.caravans.priority import PARTS as PRIORITY_PARTS
 from qurb.caravans.records import record_visits
 from qurb.caravans.report import campaign_report, referrals_by_facility
@@ -143,6 +143,12 @@ def vocabulary(_: Public) -> CaravanVocabulary:
         age_bands=list(AGE_BAND_CODES),
         sexes=list(SEXES),
         priority_parts=list(PRIORITY_PARTS),
+        specialties=[
+            PlanSpecialty(
+                code=k, label_fr=v["label_fr"], label_ar=v["label_ar"], label_en=v["label_en"]
+            )
+            for k, v in specialties().items()
+        ],
     )
 
 
