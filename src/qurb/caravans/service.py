@@ -220,9 +220,14 @@ def plan_campaign(
 
 
 def schedule_campaign(
-    setup: CampaignSetup, time_limit_s: float | None = None, seed: int | None = None
+    setup: CampaignSetup,
+    time_limit_s: float | None = None,
+    seed: int | None = None,
+    no_improvement: int | None = None,
 ) -> CampaignPlan:
-    """Solve the visits of a prepared campaign with PyVRP; its plan."""
+    """Solve the visits of a prepared campaign with PyVRP; its plan. The search stops at
+    the time limit, or earlier after `no_improvement` iterations without a better plan
+    (default: the setting `no_improvement_iterations`; 0: the time limit only)."""
     spec, inp, stops = setup.spec, setup.inp, setup.stops
     units = inp.units
     needs = plan_needs(inp)
@@ -245,6 +250,11 @@ def schedule_campaign(
         time_limit_s=float(time_limit_s or spec.setting("time_limit_s")),
         seed=int(seed if seed is not None else spec.setting("seed")),
         resolution=10,
+        no_improvement=int(
+            no_improvement
+            if no_improvement is not None
+            else spec.setting("no_improvement_iterations")
+        ),
     )
     if not solution.feasible:
         forced = [s for s in stops if s.required]
