@@ -23,6 +23,9 @@ const SHOWN = new Set([
   "teams", "units", "force_in", "force_out", "partners", "settings",
 ]);
 
+// The solver's settings the form shows (the others of a file are kept as they were).
+const SOLVER_SETTINGS = ["time_limit_s", "no_improvement_iterations"];
+
 const fold = (text) => String(text ?? "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().trim();
 const hhmm = (value) => String(value || "").slice(0, 5);
 const count = (value) => (String(value ?? "").trim() === "" ? 0 : Number(value));
@@ -57,7 +60,7 @@ function emptyModel() {
     units: [{ name: t("caravan.form.unit.default", { n: 1 }), base: "", team: t("caravan.form.team.default", { n: 1 }), capacity: {} }],
     forceIn: [], // {code, name_fr, name_ar}
     forceOut: [],
-    timeLimit: "",
+    settings: {}, // SOLVER_SETTINGS' values as typed
     extras: {}, // keys of a file the form does not show
     extraSettings: {},
   };
@@ -137,7 +140,8 @@ export class CampaignForm {
           ${this.communePicker("force_out", m.forceOut)}
         </fieldset>
         <fieldset class="cv-block" data-field="settings"><legend>${t("caravan.form.solver")}</legend>
-          ${this.input("settings.time_limit_s", t("caravan.form.time_limit"), m.timeLimit, { type: "number", min: "1", step: "1" })}
+          ${this.input("settings.time_limit_s", t("caravan.form.time_limit"), m.settings.time_limit_s ?? "", { type: "number", min: "1", step: "1" })}
+          ${this.input("settings.no_improvement_iterations", t("caravan.form.no_improvement"), m.settings.no_improvement_iterations ?? "", { type: "number", min: "0", step: "100" })}
           ${this.keptNote()}
         </fieldset>
         <div class="actions"><button type="submit" data-action="plan">${t("caravan.new.submit")}</button></div>
@@ -295,8 +299,7 @@ export class CampaignForm {
     const path = el.dataset.path;
     if (!path) return;
     const parts = path.split(".");
-    if (path === "settings.time_limit_s") m.timeLimit = el.value;
-    else if (parts[0] === "hours") m.hours[parts[1]] = el.value;
+    if (parts[0] === "settings" || parts[0] === "hours") m[parts[0]][parts[1]] = el.value;
     else if (parts.length === 1) m[path] = el.value;
     else {
       const item = m[parts[0]][Number(parts[1])];
@@ -399,7 +402,7 @@ export class CampaignForm {
     if (m.start) spec.start = m.start;
     if (m.end) spec.end = m.end;
     const settings = { ...m.extraSettings };
-    if (String(m.timeLimit).trim()) settings.time_limit_s = Number(m.timeLimit);
+    for (const key of SOLVER_SETTINGS) if (String(m.settings[key] ?? "").trim()) settings[key] = Number(m.settings[key]);
     if (Object.keys(settings).length) spec.settings = settings;
     return spec;
   }
@@ -408,9 +411,10 @@ export class CampaignForm {
   async fill(spec) {
     const m = emptyModel();
     m.extras = Object.fromEntries(Object.entries(spec).filter(([k, v]) => !SHOWN.has(k) && v !== null));
-    const { time_limit_s: limit, ...settings } = spec.settings || {};
-    m.extraSettings = settings;
-    m.timeLimit = limit ?? "";
+    for (const [key, value] of Object.entries(spec.settings || {})) {
+      if (SOLVER_SETTINGS.includes(key)) m.settings[key] = value;
+      else m.extraSettings[key] = value;
+    }
     m.name = spec.name || "";
     m.start = spec.start || "";
     m.end = spec.end || "";
