@@ -15,7 +15,7 @@ from fastapi import FastAPI
 
 from qurb.app.web import create_app
 from qurb.caravans.base_checks import base_territory_problems
-from qurb.caravans.catalogue import parse_campaign
+from qurb.caravans.catalogue import parse_campaign, specialties
 from qurb.platform.settings import Settings
 from qurb.registry.service import commune_locator
 from qurb.territory.service import TerritoryIndex
@@ -117,3 +117,15 @@ def test_a_specialty_no_unit_brings_names_the_specialties(client: TestClient) ->
     }
     ar = _refused(client, body, "ar")
     assert ar == {"specialties": "لا فريق ولا وحدة لديهما سعة للتخصص المطلوب طب العيون"}
+
+
+def test_the_vocabulary_names_the_specialties_in_three_languages(client: TestClient) -> None:
+    words = client.get("/api/caravans/vocabulary").json()["specialties"]
+    assert [s["code"] for s in words] == list(specialties())
+    ophthalmology = next(s for s in words if s["code"] == "ophthalmology")
+    assert ophthalmology == {
+        "code": "ophthalmology",
+        "label_fr": "Ophtalmologie",
+        "label_ar": "طب العيون",
+        "label_en": "Ophthalmology",
+    }
