@@ -68,9 +68,9 @@ def test_dates_reversed_name_the_end(client: TestClient) -> None:
 
 def test_no_unit_names_the_units(client: TestClient) -> None:
     body = _body(units=[])
-    assert _refused(client, body, "fr") == {"units": "Il en faut au moins 1 (reçu [])"}
-    assert _refused(client, body, "ar")["units"].startswith("يلزم عنصر واحد على الأقل (1)")
-    assert _refused(client, body, "en")["units"].startswith("At least 1 is needed")
+    assert _refused(client, body, "fr") == {"units": "une campagne a au moins une unité mobile"}
+    assert _refused(client, body, "ar") == {"units": "للحملة وحدة متنقلة واحدة على الأقل"}
+    assert _refused(client, body, "en") == {"units": "a campaign has at least one mobile unit"}
 
 
 def test_a_facility_base_of_another_province_is_outside_the_territory(

@@ -217,7 +217,7 @@ class CampaignSpec(_Strict):
     sites: list[Site] = Field(default_factory=list)
     bases: list[BaseSite] = Field(min_length=1)
     teams: list[Team] = Field(min_length=1)
-    units: list[Unit] = Field(min_length=1)
+    units: list[Unit]  # at least one: `no_unit`, worded, among the campaign's problems
     weights: dict[str, float] = Field(default_factory=dict)
     attendance: dict[str, float] = Field(default_factory=dict)
     settings: dict[str, float | int | str] = Field(default_factory=dict)
@@ -352,6 +352,8 @@ def _unit_problems(spec: CampaignSpec) -> list[str]:
                 problems.append(problem)
             else:
                 offered[s] = offered.get(s, 0) + n
+    if not spec.units:
+        return [*problems, coded("units", "no_unit")]
     known = spec.known_specialties()
     for s in spec.specialties:
         if s in known and s not in offered:

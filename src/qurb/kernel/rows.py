@@ -48,7 +48,6 @@ PYDANTIC_TYPES = (
     "less_than",
     "less_than_equal",
     "string_too_short",
-    "too_short",
     "string_too_long",
     "string_pattern_mismatch",
     "string_type",

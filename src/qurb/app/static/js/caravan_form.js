@@ -26,6 +26,8 @@ const SHOWN = new Set([
 // The solver's settings the form shows (the others of a file are kept as they were).
 const SOLVER_SETTINGS = ["time_limit_s", "no_improvement_iterations"];
 
+/** A field's path (`units.0.capacity.x`) from its parts. */
+const at = (...parts) => parts.join(".");
 const fold = (text) => String(text ?? "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().trim();
 const hhmm = (value) => String(value || "").slice(0, 5);
 const count = (value) => (String(value ?? "").trim() === "" ? 0 : Number(value));
@@ -100,17 +102,17 @@ export class CampaignForm {
       </div>
       <form id="cv-new-form" class="cv-campaign-form" novalidate>
         <fieldset class="cv-block" data-field="campaign"><legend>${t("caravan.form.campaign")}</legend>
-          ${this.input("name", t("caravan.form.name"), m.name, { autocomplete: "off" })}
+          ${this.field("name", t("caravan.form.name"), m.name, { autocomplete: "off" })}
           <div class="cv-field cv-search" data-field="territory">
             <label for="cv-territory-q">${t("caravan.form.territory")}</label>
             <p class="cv-chosen" data-chosen="territory">${m.territory ? `<strong>${e(nameOf(m.territory))}</strong> <small>${t(`level.${m.territory.level}`)} · <span dir="ltr">${e(m.territory.code)}</span></small>` : `<em>${t("caravan.form.territory.none")}</em>`}</p>
             <input id="cv-territory-q" type="search" autocomplete="off" placeholder="${e(t("caravan.form.territory.search"))}">
             <ul id="cv-territory-list" class="cv-options" hidden></ul>
           </div>
-          ${this.input("start", t("caravan.form.start"), m.start, { type: "date" })}
-          ${this.input("end", t("caravan.form.end"), m.end, { type: "date" })}
-          ${this.input("hours.start", t("caravan.form.hours.start"), m.hours.start, { type: "time" })}
-          ${this.input("hours.end", t("caravan.form.hours.end"), m.hours.end, { type: "time" })}
+          ${this.field("start", t("caravan.form.start"), m.start, { type: "date" })}
+          ${this.field("end", t("caravan.form.end"), m.end, { type: "date" })}
+          ${this.field("hours.start", t("caravan.form.hours.start"), m.hours.start, { type: "time" })}
+          ${this.field("hours.end", t("caravan.form.hours.end"), m.hours.end, { type: "time" })}
           <div class="cv-field" data-field="mode"><label for="cv-mode">${t("caravan.form.mode")}</label>
             <select id="cv-mode" data-path="mode">${["day-trips", "tours"].map((v) => `<option value="${v}"${m.mode === v ? " selected" : ""}>${t(`caravan.form.mode.${v === "tours" ? "tours" : "day_trips"}`)}</option>`).join("")}</select></div>
         </fieldset>
@@ -125,23 +127,23 @@ export class CampaignForm {
         </fieldset>
         ${this.basesBlock()}
         ${this.listBlock("partners", m.partners, (p, i) => `
-          ${this.input(`partners.${i}.name`, t("caravan.form.partner.name"), p.name)}
-          ${this.input(`partners.${i}.role`, t("caravan.form.partner.role"), p.role)}`)}
+          ${this.field(at("partners", i, "name"), t("caravan.form.partner.name"), p.name)}
+          ${this.field(at("partners", i, "role"), t("caravan.form.partner.role"), p.role)}`)}
         ${this.listBlock("teams", m.teams, (team, i) => `
-          ${this.input(`teams.${i}.name`, t("caravan.form.team.name"), team.name)}
-          ${chosen.map((s) => this.input(`teams.${i}.staff.${s.code}`, t("caravan.form.staff", { specialty: this.specialtyName(s) }), team.staff[s.code] ?? "", { type: "number", min: "0", step: "1" })).join("")}`)}
+          ${this.field(at("teams", i, "name"), t("caravan.form.team.name"), team.name)}
+          ${chosen.map((s) => this.field(at("teams", i, "staff", s.code), t("caravan.form.staff", { specialty: this.specialtyName(s) }), team.staff[s.code] ?? "", { type: "number", min: "0", step: "1" })).join("")}`)}
         ${this.listBlock("units", m.units, (unit, i) => `
-          ${this.input(`units.${i}.name`, t("caravan.form.unit.name"), unit.name)}
-          ${this.select(`units.${i}.base`, t("caravan.form.unit.base"), unit.base, m.bases.map((b) => b.name))}
-          ${this.select(`units.${i}.team`, t("caravan.form.unit.team"), unit.team, m.teams.map((x) => x.name))}
-          ${chosen.map((s) => this.input(`units.${i}.capacity.${s.code}`, t("caravan.form.capacity", { specialty: this.specialtyName(s) }), unit.capacity[s.code] ?? "", { type: "number", min: "0", step: "1" })).join("")}`)}
+          ${this.field(at("units", i, "name"), t("caravan.form.unit.name"), unit.name)}
+          ${this.choice(at("units", i, "base"), t("caravan.form.unit.base"), unit.base, m.bases.map((b) => b.name))}
+          ${this.choice(at("units", i, "team"), t("caravan.form.unit.team"), unit.team, m.teams.map((x) => x.name))}
+          ${chosen.map((s) => this.field(at("units", i, "capacity", s.code), t("caravan.form.capacity", { specialty: this.specialtyName(s) }), unit.capacity[s.code] ?? "", { type: "number", min: "0", step: "1" })).join("")}`)}
         <fieldset class="cv-block" data-field="communes"><legend>${t("caravan.form.communes")}</legend>
           ${this.communePicker("force_in", m.forceIn)}
           ${this.communePicker("force_out", m.forceOut)}
         </fieldset>
         <fieldset class="cv-block" data-field="settings"><legend>${t("caravan.form.solver")}</legend>
-          ${this.input("settings.time_limit_s", t("caravan.form.time_limit"), m.settings.time_limit_s ?? "", { type: "number", min: "1", step: "1" })}
-          ${this.input("settings.no_improvement_iterations", t("caravan.form.no_improvement"), m.settings.no_improvement_iterations ?? "", { type: "number", min: "0", step: "100" })}
+          ${this.field("settings.time_limit_s", t("caravan.form.time_limit"), m.settings.time_limit_s ?? "", { type: "number", min: "1", step: "1" })}
+          ${this.field("settings.no_improvement_iterations", t("caravan.form.no_improvement"), m.settings.no_improvement_iterations ?? "", { type: "number", min: "0", step: "100" })}
           ${this.keptNote()}
         </fieldset>
         <div class="actions"><button type="submit" data-action="plan">${t("caravan.new.submit")}</button></div>
@@ -156,7 +158,7 @@ export class CampaignForm {
     if (keep) this.section.querySelector(`[data-path="${keep}"]`)?.focus();
   }
 
-  input(path, words, value, attrs = {}) {
+  field(path, words, value, attrs = {}) {
     const id = `cv-f-${path.replaceAll(".", "-")}`;
     const more = Object.entries(attrs).map(([k, v]) => ` ${k}="${e(v)}"`).join("");
     const ltr = ["date", "time", "number"].includes(attrs.type) ? ' dir="ltr"' : "";
@@ -164,7 +166,7 @@ export class CampaignForm {
       <input id="${id}" data-path="${e(path)}" value="${e(value)}"${more}${ltr}></div>`;
   }
 
-  select(path, words, value, options) {
+  choice(path, words, value, options) {
     const id = `cv-f-${path.replaceAll(".", "-")}`;
     const names = options.includes(value) || !value ? options : [value, ...options];
     return `<div class="cv-field" data-field="${e(path)}"><label for="${id}">${e(words)}</label>
@@ -193,7 +195,7 @@ export class CampaignForm {
           ? `<small dir="ltr">${e(b.facility)}</small>`
           : `<small dir="ltr">${e(b.lon)}, ${e(b.lat)}</small>`;
         return `<div class="cv-item" data-field="bases.${i}">
-          ${this.input(`bases.${i}.name`, t("caravan.form.base.name"), b.name)}<p class="cv-where" data-field="bases.${i}.facility">${where}</p>
+          ${this.field(at("bases", i, "name"), t("caravan.form.base.name"), b.name)}<p class="cv-where" data-field="bases.${i}.facility">${where}</p>
           <button type="button" class="cv-remove" data-action="remove" data-list="bases" data-index="${i}">${t("caravan.form.bases.remove")}</button></div>`;
       })
       .join("");
@@ -216,7 +218,7 @@ export class CampaignForm {
   }
 
   keptNote() {
-    const kept = [...Object.keys(this.m.extras), ...Object.keys(this.m.extraSettings).map((k) => `settings.${k}`)];
+    const kept = [...Object.keys(this.m.extras), ...Object.keys(this.m.extraSettings).map((k) => at("settings", k))];
     if (!kept.length) return "";
     return `<p class="note" data-kept>${t("caravan.form.kept", { keys: kept.join(t("list.separator")) })}</p>`;
   }
