@@ -20,7 +20,7 @@ const FRENCH_DAYS = { lundi: 0, mardi: 1, mercredi: 2, jeudi: 3, vendredi: 4, sa
 // The campaign keys the form shows; any other key of a file is kept as it was.
 const SHOWN = new Set([
   "name", "territory", "start", "end", "rest_days", "specialties", "mode", "hours", "bases",
-  "teams", "units", "force_in", "force_out", "partners", "settings",
+  "teams", "units", "force_in", "force_out", "partners", "settings", "communes", "max_tour_days",
 ]);
 
 // The solver's settings the form shows (the others of a file are kept as they were).
@@ -55,6 +55,8 @@ function emptyModel() {
     restDates: [],
     specialties: new Set(["general_medicine"]),
     mode: "day-trips",
+    max_tour_days: 5,
+    communes: "rural",
     hours: { start: "08:30", end: "16:30" },
     bases: [], // {name, facility, lon, lat}
     partners: [],
@@ -115,6 +117,7 @@ export class CampaignForm {
           ${this.field("hours.end", t("caravan.form.hours.end"), m.hours.end, { type: "time" })}
           <div class="cv-field" data-field="mode"><label for="cv-mode">${t("caravan.form.mode")}</label>
             <select id="cv-mode" data-path="mode">${["day-trips", "tours"].map((v) => `<option value="${v}"${m.mode === v ? " selected" : ""}>${t(`caravan.form.mode.${v === "tours" ? "tours" : "day_trips"}`)}</option>`).join("")}</select></div>
+          ${m.mode === "tours" ? this.field("max_tour_days", t("caravan.form.max_tour_days"), m.max_tour_days, { type: "number", min: "1", max: "31", step: "1" }) : ""}
         </fieldset>
         <fieldset class="cv-block" data-field="rest_days"><legend>${t("caravan.form.rest")}</legend>
           <div class="cv-checks">${WEEKDAYS.map((d, i) => `<label><input type="checkbox" data-rest-weekday="${d}"${m.restWeekdays.has(d) ? " checked" : ""}> ${e(weekdayName(i))}</label>`).join("")}</div>
@@ -138,6 +141,8 @@ export class CampaignForm {
           ${this.choice(at("units", i, "team"), t("caravan.form.unit.team"), unit.team, m.teams.map((x) => x.name))}
           ${chosen.map((s) => this.field(at("units", i, "capacity", s.code), t("caravan.form.capacity", { specialty: this.specialtyName(s) }), unit.capacity[s.code] ?? "", { type: "number", min: "0", step: "1" })).join("")}`)}
         <fieldset class="cv-block" data-field="communes"><legend>${t("caravan.form.communes")}</legend>
+          <div class="cv-field" data-field="communes.kind"><label for="cv-communes">${t("caravan.form.communes.kind")}</label>
+            <select id="cv-communes" data-path="communes">${["rural", "all"].map((v) => `<option value="${v}"${m.communes === v ? " selected" : ""}>${t(`caravan.form.communes.${v}`)}</option>`).join("")}</select></div>
           ${this.communePicker("force_in", m.forceIn)}
           ${this.communePicker("force_out", m.forceOut)}
         </fieldset>
@@ -302,7 +307,10 @@ export class CampaignForm {
     if (!path) return;
     const parts = path.split(".");
     if (parts[0] === "settings" || parts[0] === "hours") m[parts[0]][parts[1]] = el.value;
-    else if (parts.length === 1) m[path] = el.value;
+    else if (parts.length === 1) {
+      m[path] = el.value;
+      if (path === "mode" && changed) this.render(); // tours: their longest, in days
+    }
     else {
       const item = m[parts[0]][Number(parts[1])];
       const old = item[parts[2]];
@@ -393,6 +401,7 @@ export class CampaignForm {
       rest_days: [...WEEKDAYS.filter((d) => m.restWeekdays.has(d)), ...m.restDates],
       specialties: chosen,
       mode: m.mode,
+      communes: m.communes,
       hours: { start: `${m.hours.start}:00`, end: `${m.hours.end}:00` },
       bases: m.bases.map((b) => (b.facility ? { name: b.name, facility: b.facility } : { name: b.name, lon: b.lon, lat: b.lat })),
       partners: m.partners.filter((p) => p.name.trim()).map((p) => ({ name: p.name, role: p.role })),
@@ -401,6 +410,7 @@ export class CampaignForm {
       force_in: m.forceIn.map((c) => c.code),
       force_out: m.forceOut.map((c) => c.code),
     };
+    if (m.mode === "tours") spec.max_tour_days = count(m.max_tour_days);
     if (m.start) spec.start = m.start;
     if (m.end) spec.end = m.end;
     const settings = { ...m.extraSettings };
@@ -412,7 +422,9 @@ export class CampaignForm {
   /** The form filled from a campaign as the server read it (a file's parse). */
   async fill(spec) {
     const m = emptyModel();
-    m.extras = Object.fromEntries(Object.entries(spec).filter(([k, v]) => !SHOWN.has(k) && v !== null));
+    // Kept: what the form does not show and the file gives (an empty list or table is no key).
+    const given = (v) => v !== null && !(typeof v === "object" && Object.keys(v).length === 0);
+    m.extras = Object.fromEntries(Object.entries(spec).filter(([k, v]) => !SHOWN.has(k) && given(v)));
     for (const [key, value] of Object.entries(spec.settings || {})) {
       if (SOLVER_SETTINGS.includes(key)) m.settings[key] = value;
       else m.extraSettings[key] = value;
@@ -428,6 +440,8 @@ export class CampaignForm {
     }
     m.specialties = new Set(spec.specialties || []);
     m.mode = spec.mode || "day-trips";
+    m.max_tour_days = spec.max_tour_days ?? 5;
+    m.communes = spec.communes || "rural";
     m.hours = { start: hhmm(spec.hours?.start) || "08:30", end: hhmm(spec.hours?.end) || "16:30" };
     m.bases = (spec.bases || []).map((b) => ({ name: b.name, facility: b.facility ?? null, lon: b.lon ?? null, lat: b.lat ?? null }));
     m.partners = (spec.partners || []).map((p) => ({ name: p.name, role: p.role || "" }));
