@@ -494,6 +494,7 @@ export class CampaignForm {
       button.disabled = false;
       this.refused(error);
       this.showProblems();
+      this.section.querySelector("[aria-invalid=true]")?.focus(); // the first field to correct
     }
   }
 
