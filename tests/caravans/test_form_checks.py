@@ -129,3 +129,20 @@ def test_the_vocabulary_names_the_specialties_in_three_languages(client: TestCli
         "label_ar": "طب العيون",
         "label_en": "Ophthalmology",
     }
+
+
+def test_a_cercle_s_campaign_may_start_from_its_province(app: FastAPI) -> None:
+    """The provincial hospital at Missour is outside the cercle of Ouizeght (03.131.05) but
+    in its province: the usual base of the cercle's caravan. Azrou's is in another one."""
+    inside = parse_campaign(_body(territory="03.131.05"))
+    bases = [{"name": "Hôpital provincial de Missour", "facility": IFRANE_HOSPITAL}]
+    outside = parse_campaign(_body(territory="03.131.05", bases=bases))
+    with app.state.qurb.factory() as session:
+        index = TerritoryIndex.from_session(session)
+        locate = commune_locator(session)
+        assert base_territory_problems(session, inside, index, locate) == []
+        problems = base_territory_problems(session, outside, index, locate)
+    assert [(p.code, p.values["territory"]["fr"]) for p in problems] == [
+        ("base_outside_province", "Boulemane")
+    ]
+    assert str(problems[0]).endswith("outside the campaign's province (Boulemane)")
