@@ -132,8 +132,9 @@ def test_the_vocabulary_names_the_specialties_in_three_languages(client: TestCli
 
 
 def test_a_cercle_s_campaign_may_start_from_its_province(app: FastAPI) -> None:
-    """The provincial hospital at Missour is outside the cercle of Ouizeght (03.131.05) but
-    in its province: the usual base of the cercle's caravan. Azrou's is in another one."""
+    """The provincial hospital in the town of Missour (a municipality, 03.131.01.03) is
+    outside the rural cercle of Missour (03.131.05) but in its province: the usual base of
+    the cercle's caravan. Azrou's is in another province."""
     inside = parse_campaign(_body(territory="03.131.05"))
     bases = [{"name": "Hôpital provincial de Missour", "facility": IFRANE_HOSPITAL}]
     outside = parse_campaign(_body(territory="03.131.05", bases=bases))

@@ -378,11 +378,15 @@ export class CampaignForm {
   }
 
   async loadPlace() {
-    const code = this.m.territory.code;
+    const { code, level } = this.m.territory;
+    // A cercle's or a commune's caravan may start from anywhere in its province (the
+    // server's rule): the province's facilities are the bases offered (HCP codes: RR.PPP…).
+    const smaller = ["cercle", "commune", "arrondissement"].includes(level);
+    const province = smaller ? code.split(".").slice(0, 2).join(".") : code;
     const [communes, outlines, facilities] = await Promise.all([
       getJSON(`/api/territories?parent=${enc(code)}&level=commune&limit=500`),
-      getJSON(`/api/layers/communes?parent=${enc(code)}`).catch(() => ({ type: "FeatureCollection", features: [] })),
-      getJSON(`/api/facilities.geojson?territory=${enc(code)}&sector=public&limit=5000`),
+      getJSON(`/api/layers/communes?parent=${enc(province)}`).catch(() => ({ type: "FeatureCollection", features: [] })),
+      getJSON(`/api/facilities.geojson?territory=${enc(province)}&sector=public&limit=5000`),
     ]);
     const items = communes.items.length ? communes.items : [communes.parent].filter((u) => u?.level === "commune");
     this.place = { communes: items, outlines, facilities: facilities.features };
