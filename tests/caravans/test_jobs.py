@@ -5,6 +5,7 @@ refused to someone without the grant (403) and for an unknown id (404)."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -17,7 +18,9 @@ from qurb.app.web import create_app
 from qurb.audit import service as audit
 from qurb.identity.permissions import Role
 from qurb.identity.scopes import Scope
+from qurb.kernel import clock
 from qurb.platform import heavy
+from qurb.platform.background import new_job
 from qurb.platform.settings import Settings
 from tests.accounts import Someone, add_account
 from tests.caravan_requests import campaign
@@ -112,6 +115,19 @@ def _pool_workers() -> list[Any]:
     return list(pool._pool_manager.worker_manager.workers.values())
 
 
+def _ended(pid: int) -> bool:
+    """Whether the process is gone (stopped and reaped by the pool), looked at until it
+    is: a guard against a hang, not a timing. Not `Process.is_alive()`: the pool's own
+    thread reaps the worker, and a second waiter may miss its exit."""
+    for _ in range(MAX_POLLS):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(POLL_S)
+    return False
+
+
 def test_a_job_cancelled_while_the_solver_runs_saves_nothing_and_stops_its_worker(
     app: FastAPI, client: TestClient, coordinator: Someone
 ) -> None:
@@ -135,8 +151,7 @@ def test_a_job_cancelled_while_the_solver_runs_saves_nothing_and_stops_its_worke
     assert ended["elapsed_s"] < 60  # ended by the cancel, not by the solver's minute
     assert _campaign_ids(client) == before  # nothing saved
     for worker in workers:  # the worker that ran the solver was stopped
-        worker.join(timeout=120)  # a guard against a hang: pebble stops it at its next look
-        assert not worker.is_alive()
+        assert _ended(worker.pid), worker.pid
     again = client.post(f"/api/caravans/jobs/{job}/cancel", headers=coordinator.headers)
     assert (again.status_code, again.json()["code"]) == (409, "job_finished")
     with app.state.qurb.factory() as session:
@@ -215,3 +230,24 @@ def test_bad_campaign_is_refused_before_any_job(client: TestClient, coordinator:
     answer = client.post("/api/caravans/jobs", json=body, headers=coordinator.headers)
     assert (answer.status_code, answer.json()["code"]) == (422, "invalid_campaign")
     assert "end" in {d["field"] for d in answer.json()["detail"]}
+
+
+def test_a_job_whose_server_process_died_reads_as_lost(
+    app: FastAPI, client: TestClient, coordinator: Someone
+) -> None:
+    # A job left running by a process that died: older than the deadline and the grace.
+    state = app.state.qurb
+    age = timedelta(seconds=state.settings.heavy_deadline_s + heavy.LEASE_GRACE_S + 1)
+    with state.write() as session:
+        row = new_job(session, "caravan_plan", str(coordinator.account_id), "03.131")
+        row.status, row.phase = "running", "scheduling"
+        row.created_at = row.started_at = clock.now() - age
+        job = row.id
+    answer = client.get(
+        f"/api/caravans/jobs/{job}", headers={**coordinator.headers, "Accept-Language": "fr"}
+    )
+    assert answer.status_code == 200, answer.text
+    lost = answer.json()
+    assert (lost["status"], lost["phase"], lost["campaign_id"]) == ("failed", "failed", None)
+    assert (lost["error"]["status"], lost["error"]["code"]) == (503, "job_lost")
+    assert lost["error"]["error"].startswith(f"la tâche de planification {job} a été perdue")

@@ -26,9 +26,17 @@ from qurb.identity.grant_service import territory_target
 from qurb.identity.guard import Guard
 from qurb.kernel import clock
 from qurb.kernel.actor import Actor
-from qurb.kernel.i18n import negotiate
+from qurb.kernel.i18n import negotiate, say_in
 from qurb.kernel.values import MAX_SEED
-from qurb.platform.background import Background, JobRow, get_job, new_job, request_cancel
+from qurb.platform.background import (
+    FINISHED,
+    Background,
+    JobRow,
+    get_job,
+    new_job,
+    request_cancel,
+)
+from qurb.platform.heavy import LEASE_GRACE_S
 from qurb.platform.http import IdPath, SessionDep, StateDep
 from qurb.platform.schemas import ERROR_RESPONSES, HEAVY_RESPONSES
 from qurb.platform.state import AppState
@@ -140,6 +148,11 @@ def _created(
         return row.id
 
 
+def _lost_after_s(state: AppState) -> float:
+    """When an unfinished job is lost: past the deadline and the slots' grace."""
+    return state.settings.heavy_deadline_s + LEASE_GRACE_S
+
+
 def _allowed(guard: Guard, index: TerritoryIndex, row: JobRow) -> Actor:
     """Its creator, or `caravans.plan` over its territory (403 otherwise)."""
     actor = guard.actor
@@ -148,19 +161,27 @@ def _allowed(guard: Guard, index: TerritoryIndex, row: JobRow) -> Actor:
     return guard.over(territory_target(index, row.territory_code or ""))
 
 
-def _read(row: JobRow, lang: str, now: datetime) -> JobRead:
+def _read(row: JobRow, lang: str, now: datetime, lost_after_s: float) -> JobRead:
+    """The job as its poll answers it. A job still unfinished past its deadline and the
+    slots' grace lost its server process (stopped, killed): it reads as failed,
+    `job_lost`, so that nobody polls it for ever."""
     elapsed = None
     if row.started_at is not None:
         elapsed = round(((row.finished_at or now) - row.started_at).total_seconds(), 2)
-    error = None
+    status, phase, error = row.status, row.phase, None
     if row.error is not None:
         documents: dict[str, dict[str, Any]] = row.error.get("documents", {})
         document = documents.get(lang) or next(iter(documents.values()), {})
         error = {"status": row.error.get("status"), **document}
+    elif status not in FINISHED and (now - row.created_at).total_seconds() > lost_after_s:
+        status = phase = "failed"
+        say = say_in(lang)
+        words = say("error.job_lost", {"id": row.id})
+        error = {"status": 503, "error": words, "code": "job_lost", "detail": []}
     return JobRead(
         id=row.id,
-        status=row.status,  # type: ignore[arg-type]
-        phase=row.phase,
+        status=status,  # type: ignore[arg-type]
+        phase=phase,
         created_at=row.created_at,
         started_at=row.started_at,
         finished_at=row.finished_at,
@@ -183,7 +204,8 @@ def job(
     the language of `Accept-Language`."""
     row = get_job(session, job_id, KIND)
     _allowed(guard, state.part(TerritoryIndex), row)
-    return _read(row, negotiate(request.headers.get("accept-language")), clock.now())
+    lang = negotiate(request.headers.get("accept-language"))
+    return _read(row, lang, clock.now(), _lost_after_s(state))
 
 
 @router.post(
@@ -210,5 +232,6 @@ def cancel_job(job_id: IdPath, request: Request, state: StateDep, guard: PlanCar
                 after={"cancel_requested": True},
             ),
         )
-        read = _read(row, negotiate(request.headers.get("accept-language")), clock.now())
+        lang = negotiate(request.headers.get("accept-language"))
+        read = _read(row, lang, clock.now(), _lost_after_s(state))
     return read
