@@ -123,7 +123,7 @@ def test_bad_values_are_each_named_with_the_file_and_field(
     assert document["error"].startswith("mine.json: ")
     fields = {d["field"] for d in document["detail"]}
     assert fields == {"end", "specialties"}
-    assert "dermatology" in document["error"]
+    assert "Dermatology" in document["error"]  # the specialty by its label, not its code
     # A type error too, before the checks: named by its field.
     body = campaign(date.today() + timedelta(days=10), days=3, units="none")
     answer = _send(client, coordinator, "mine.json", json.dumps(body).encode())
