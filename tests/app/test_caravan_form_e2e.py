@@ -166,6 +166,20 @@ def test_a_campaign_file_fills_the_form(page, lang: str, tmp_path) -> None:  # t
     expect(page.locator("[data-kept]")).to_contain_text("weights")
     expect(page.locator("#cv-form-map path.cv-fac-chosen")).to_have_count(1)
     assert httpx.get(f"{page.base}/api/caravans").json() == before
+    # The form is kept across a language switch.
+    other = "fr" if lang == "ar" else "ar"
+    page.click(f"[data-lang={other}]")
+    expect(page.locator("html")).to_have_attribute("lang", other)
+    expect(page.locator("[data-path=name]")).to_have_value("Caravane du fichier")
+    assert page.input_value("[data-path='units.1.capacity.ophthalmology']") == "40"
+
+    # A broken file: refused beside the file's input, naming the file; the form unchanged.
+    broken = tmp_path / "cassé.toml"
+    broken.write_text('name = "Sans fin\nterritory = 03.131\n', encoding="utf-8")
+    page.set_input_files("#cv-file", str(broken))
+    problem = page.locator("[data-field=file] .cv-problem").first
+    expect(problem).to_contain_text("cassé.toml", timeout=10_000)
+    assert page.input_value("[data-path=name]") == "Caravane du fichier"
 
 
 @pytest.mark.parametrize("lang", ["fr", "ar"])

@@ -519,8 +519,15 @@ export class CampaignForm {
     const detail = typeof body === "object" && body ? body.detail || [] : [];
     const text = typeof body === "string" ? body : body?.error || body?.message || String(body ?? "");
     const located = (d) => `${d.row ? `${d.row} · ` : ""}${d.field}${t("punct.colon")} ${d.reason}`;
-    this.problems = detail.map((d) => (where ? { path: where, reason: located(d) } : { path: fieldPath(d.field), reason: d.reason }));
-    this.message = { ok: false, text: text || t("caravan.job.failed") };
+    text ||= t("caravan.job.failed");
+    if (where) {
+      // A file's refusal beside the file's input: its message, then each problem.
+      this.problems = [text, ...detail.map(located)].map((reason) => ({ path: where, reason }));
+      this.message = null;
+      return;
+    }
+    this.problems = detail.map((d) => ({ path: fieldPath(d.field), reason: d.reason }));
+    this.message = { ok: false, text };
   }
 
   say(ok, text) {
