@@ -47,7 +47,7 @@ router = APIRouter(prefix="/api", tags=["caravans"], responses=ERROR_RESPONSES)
 KIND = "caravan_plan"
 # What a planning job does, in order (its `phase` until it ends; then its status). The
 # page words each as `caravan.job.phase.<phase>`, a status as `caravan.job.status.<status>`.
-PHASES = ("queued", "preparing", "scheduling", "saving")
+PHASES = ("queued", "preparing", "scheduling")
 
 
 class JobCreated(BaseModel):
@@ -61,7 +61,7 @@ class JobRead(BaseModel):
     status: Literal["queued", "running", "done", "failed", "cancelled"]
     phase: str | None = Field(
         description="what it does now: queued, preparing (scores, attendance, travel "
-        "times), scheduling (the solver), saving, then its status"
+        "times), scheduling (the solver), then its status"
     )
     created_at: datetime
     started_at: datetime | None

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any, Literal, TypeVar
 
 from sqlalchemy import JSON, Boolean, String, Text, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from qurb.kernel import clock
@@ -182,7 +183,6 @@ class Background:
             if row.cancel_requested:
                 row.status, row.finished_at, row.phase = "cancelled", clock.now(), "cancelled"
                 return
-            row.phase = "saving"
             row.result_id = finish(session, result)
             row.status, row.finished_at, row.phase = "done", clock.now(), "done"
 
@@ -194,8 +194,15 @@ class Background:
         return row
 
     def _cancel_requested(self, job_id: str) -> bool:
-        with self.reader() as session:
-            return bool(session.scalar(select(JobRow.cancel_requested).where(JobRow.id == job_id)))
+        """Whether a cancel was asked; a database that does not answer now (busy, a lost
+        connection) is asked again at the next look."""
+        try:
+            with self.reader() as session:
+                asked = session.scalar(select(JobRow.cancel_requested).where(JobRow.id == job_id))
+        except SQLAlchemyError as error:
+            log.warning("job %s: could not read whether it was cancelled: %s", job_id, error)
+            return False
+        return bool(asked)
 
     def _mark(self, job_id: str, **values: Any) -> None:
         with transaction(self.writer) as session:

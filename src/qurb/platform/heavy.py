@@ -230,7 +230,11 @@ class HeavyWork:
                 (self.database_url, job, args, self.deadline_s),
                 timeout=self.deadline_s,
             )
-            started()
+            try:
+                started()
+            except BaseException:
+                future.cancel()  # nobody would know it runs: stop it
+                raise
             while not wait_for_future([future], timeout=POLL_S).done:
                 if cancelled():
                     future.cancel()  # stops the worker running it
