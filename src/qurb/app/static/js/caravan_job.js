@@ -8,11 +8,14 @@ import { escapeHtml as e, num, t } from "./i18n.js";
 const POLL_MS = 500;
 const FINAL = new Set(["done", "failed", "cancelled"]);
 
-/** A phase in the page's language; a phase the catalogue does not word: "planning". */
-function phaseText(phase, status) {
-  const key = `caravan.job.phase.${phase || status}`;
-  const text = t(key);
-  return text === key ? t("caravan.job.phase.running") : text;
+/** How the job goes, in the page's language: its status, and its phase while it runs
+ * (a phase the catalogue does not word is left out). */
+function progressText(status) {
+  const seconds = num(Math.floor(status.elapsed_s || 0));
+  const key = `caravan.job.phase.${status.phase}`;
+  const phase = status.phase && status.phase !== status.status && t(key) !== key ? t(key) : "";
+  const words = t(`caravan.job.status.${status.status}`);
+  return phase ? t("caravan.job.progress", { status: words, phase, seconds }) : t("caravan.job.progress.status", { status: words, seconds });
 }
 
 export class PlanJob {
@@ -83,8 +86,7 @@ export class PlanJob {
     const running = !FINAL.has(status.status);
     panel.hidden = !running;
     panel.dataset.status = status.status;
-    const seconds = num(Math.floor(status.elapsed_s || 0));
-    const text = t("caravan.job.progress", { phase: phaseText(status.phase, status.status), seconds });
+    const text = progressText(status);
     const label = panel.querySelector(".cv-job-text");
     if (label.textContent !== text) label.textContent = text;
     panel.querySelector("progress").setAttribute("aria-valuetext", text);
