@@ -13,12 +13,14 @@ import numpy as np
 import pytest
 
 from qurb.algo.routing import (
+    RoutingCancelled,
     RoutingClient,
     RoutingError,
     RoutingGroup,
     RoutingProblem,
     RoutingSolution,
     RoutingVehicleType,
+    SearchStop,
     check_problem,
     solve_routing,
 )
@@ -368,3 +370,50 @@ def test_check_problem_names_the_bad_part(changes, message):
 def test_solve_rejects_a_non_positive_time_limit():
     with pytest.raises(RoutingError, match="time limit"):
         solve_routing(_good(), 0.0)
+
+
+# --- stopping --------------------------------------------------------------------------------
+
+
+def test_search_stops_after_iterations_without_improvement():
+    # The square's optimum (4 km) is found from the start: the search then stops after
+    # exactly the given number of iterations without improvement, long before 60 s.
+    problem = plane([(0, 0), (0, 1), (1, 1), (1, 0)], [RoutingClient(i) for i in (1, 2, 3)])
+    solution = solve_routing(problem, 60.0, seed=1, no_improvement=50)
+    assert solution.distance_km == pytest.approx(4.0)
+    assert solution.iterations == 50
+    assert solution.extra["stopped_without_improvement"] == 1.0
+    again = solve_routing(problem, 60.0, seed=1, no_improvement=50)
+    assert order(again) == order(solution)  # seeded and stopped by a count: repeatable
+
+
+def test_stopping_criterion_counts_iterations_without_improvement():
+    # The first cost sets the mark; 5 further iterations without a lower cost stop it.
+    stop = SearchStop(600.0, no_improvement=5)
+    assert [stop(10) for _ in range(6)] == [False] * 5 + [True]
+    assert stop.reason == "no_improvement"
+    # A better cost starts the count again.
+    stop = SearchStop(600.0, no_improvement=2)
+    assert [stop(c) for c in (10, 10, 9, 9, 9)] == [False, False, False, False, True]
+    # 0: only the time limit stops the search.
+    never = SearchStop(600.0, no_improvement=0)
+    assert not any(never(10) for _ in range(10_000))
+
+
+def test_a_caller_stops_the_search():
+    problem = plane([(0, 0), (0, 1), (1, 1), (1, 0)], [RoutingClient(i) for i in (1, 2, 3)])
+    asked = []
+
+    def cancelled() -> bool:
+        asked.append(1)
+        return len(asked) > 3  # the fourth look says stop
+
+    with pytest.raises(RoutingCancelled):
+        solve_routing(problem, 60.0, seed=1, cancelled=cancelled)
+    assert len(asked) == 4
+
+
+def test_no_improvement_must_not_be_negative():
+    problem = plane([(0, 0), (1, 0)], [RoutingClient(1)])
+    with pytest.raises(RoutingError, match="without improvement must be ≥ 0"):
+        solve_routing(problem, 1.0, no_improvement=-1)

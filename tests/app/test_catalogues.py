@@ -11,6 +11,7 @@ from babel import Locale
 
 from qurb.access.commune_tables import catalogue_keys
 from qurb.app.cli import app, declared_commands, help_key, load_command, option_keys
+from qurb.caravans.jobs_api import PHASES
 from qurb.caravans.schedule import DROP_REASONS
 from qurb.identity.partners import PartnerKind
 from qurb.identity.permissions import Role
@@ -24,6 +25,7 @@ from qurb.kernel.i18n import (
     translate,
 )
 from qurb.kernel.rows import PYDANTIC_TYPES
+from qurb.platform.background import STATUSES
 from qurb.registry.model import Sector
 from qurb.territory.model import TerritoryLevel
 
@@ -170,6 +172,9 @@ BUILT = {
     "cli.by.": tuple(str(level) for level in TerritoryLevel),
     "label.measure.": ("commune_graph", "straight_line", "road"),  # algo's Measure.worded
     "": TABLE_KEYS,  # access.commune_tables: the tables' labels, units and marks
+    # a planning job's status and phase, as its poll answers them (caravans.jobs_api)
+    "caravan.job.status.": STATUSES,
+    "caravan.job.phase.": PHASES,
 }
 # Prefixes the command line builds from names that the scan cannot list: every column a
 # table heads (`platform.output.column_header`).

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from qurb.app.web import create_app
+from qurb.caravans.catalogue import specialties
 from qurb.caravans.model import AGE_BAND_CODES, RECORD_KINDS, SEXES
 from qurb.caravans.priority import PARTS
 from qurb.kernel.definitions import FigureDefinition, FigureKind
@@ -155,6 +156,10 @@ def test_the_caravan_codes_come_from_the_api(read_client) -> None:
             "children_0_4",
             "women_15_49",
             "people_60_plus",
+        ],
+        "specialties": [
+            {"code": code, **{f"label_{x}": s[f"label_{x}"] for x in ("fr", "ar", "en")}}
+            for code, s in specialties().items()
         ],
     }
     assert answer.json()["record_kinds"] == list(RECORD_KINDS)

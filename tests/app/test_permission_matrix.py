@@ -11,7 +11,9 @@ administrator at the start."""
 
 from __future__ import annotations
 
+import json
 import re
+import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
@@ -22,6 +24,7 @@ from qurb.app.web import create_app
 from qurb.identity.permissions import ROLE_PERMISSIONS, Role
 from qurb.identity.scopes import Scope
 from qurb.platform.access import Access
+from qurb.platform.background import FINISHED
 from qurb.platform.settings import Settings
 from tests.accounts import Someone, add_account
 from tests.app.test_route_access import access_by_route
@@ -61,8 +64,22 @@ def world(
             headers=admin.headers,
         )
         assert sited.status_code == 200, sited.text
-        yield World(client, people, stale, planned.json()["id"], sited.json()["id"])
+        job = client.post("/api/caravans/jobs", json=campaign(start, days=2), headers=admin.headers)
+        assert job.status_code == 202, job.text
+        _finished(client, job.json()["poll"], admin)
+        world = World(client, people, stale, planned.json()["id"], sited.json()["id"])
+        world.samples["job_id"] = job.json()["id"]
+        yield world
     national_db.discard(copy)
+
+
+def _finished(client: TestClient, poll: str, someone: Someone) -> None:
+    """Wait for a planning job to end (its worker is then free for the routes asked)."""
+    for _ in range(3000):  # a guard against a hang, not a timing
+        if client.get(poll, headers=someone.headers).json()["status"] in FINISHED:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{poll} never ended")
 
 
 class World:
@@ -94,6 +111,9 @@ class World:
         # Writes to a versioned record name a version: any, here (the versions' own
         # refusals are tested in tests/registry/test_versions.py).
         headers = {**headers, **ANY_VERSION}
+        if route in UPLOADS and body is not None and not isinstance(body, list):
+            files = {"file": ("campaign.json", json.dumps(body).encode())}
+            return self.client.request(method, self.url(path), files=files, headers=headers)
         return self.client.request(method, self.url(path), json=body, headers=headers)
 
 
@@ -120,6 +140,8 @@ VALID = {
     "POST /api/siting": {"territory": TERRITORY, "level": "secondary", "add": 1},
     "PATCH /api/scenarios/{scenario_id}": {"name": "matrix"},
     "POST /api/caravans": campaign(date.today() + timedelta(days=60), days=2),
+    "POST /api/caravans/jobs": campaign(date.today() + timedelta(days=60), days=2),
+    "POST /api/caravans/files": campaign(date.today() + timedelta(days=60), days=2),
     "POST /api/caravans/{campaign_id}/records": {
         "rows": [{"stop": 1, "kind": "consultation", "item": "general_medicine", "count": 1}]
     },
@@ -127,6 +149,8 @@ VALID = {
 # The query a route about objects names them in (the scenario of Boulemane first: the
 # comparison refuses it before it reads the next).
 QUERIES = {"GET /api/scenarios/compare": "ids={scenario_id},nope"}
+# Routes that take a file (multipart): their body is sent as a JSON file.
+UPLOADS = {"POST /api/caravans/files"}
 # Lists: an account of another region sees none of Boulemane's rows.
 LISTS = {"GET /api/scenarios", "GET /api/audit", "GET /api/audit.csv", "GET /audit"}
 # About nothing of a region: a candidate file the account sends is read and sent back.

@@ -50,8 +50,15 @@ TYPES = {
 }
 
 
+def _before_0013(connection: Connection) -> None:
+    """What revision 0013 added gone: the background jobs."""
+    connection.execute(text("DROP TABLE jobs"))
+
+
 def _before_0012(connection: Connection) -> None:
-    """What revision 0012 added gone: the scenarios' partner and visibility."""
+    """What revisions 0012 and later added gone: the scenarios' partner and visibility,
+    the background jobs."""
+    _before_0013(connection)
     connection.execute(text("DROP INDEX ix_scenarios_partner_id"))
     connection.execute(text("ALTER TABLE scenarios DROP COLUMN visibility"))
     connection.execute(text("ALTER TABLE scenarios DROP COLUMN partner_id"))
@@ -215,3 +222,16 @@ def test_an_empty_file_is_not_a_qurb_database(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'empty.sqlite'}")
     assert schema_revision(engine) is None
     assert upgrade_if_behind(engine) is False
+
+
+def test_a_database_at_0012_gains_the_jobs_table(scratch_db: str) -> None:
+    engine = make_engine(scratch_db)
+    with engine.begin() as connection:  # as a database made before revision 0013
+        _before_0013(connection)
+        connection.execute(text("UPDATE alembic_version SET version_num = '0012'"))
+    assert not inspect(engine).has_table("jobs")
+    assert upgrade_if_behind(engine) is True
+    assert schema_revision(engine) == SCHEMA_REVISION
+    columns = {c["name"] for c in inspect(engine).get_columns("jobs")}
+    assert {"status", "cancel_requested", "result_id", "error", "phase"} <= columns
+    engine.dispose()

@@ -105,12 +105,12 @@ def test_zero_capacity_names_unit_and_specialty() -> None:
     text = problems(spec(units=units))
     assert "units[0] (U1).capacity.general_medicine: zero capacity" in text
     # ... and so general medicine, required, has no unit left.
-    assert "required specialty general_medicine" in text
+    assert "required specialty General medicine" in text
 
 
 def test_no_team_for_a_required_specialty() -> None:
     text = problems(spec(specialties=["general_medicine", "paediatrics", "ophthalmology"]))
-    assert "no team and unit with capacity for the required specialty ophthalmology" in text
+    assert "no team and unit with capacity for the required specialty Ophthalmology" in text
 
 
 def test_capacity_without_staff_and_unknown_references() -> None:

@@ -360,7 +360,7 @@ def test_too_few_unit_days_keeps_the_highest_scores(
         ),
         (
             {"specialties": [*SPECIALTIES, "cardiology"]},
-            "no team and unit with capacity for the required specialty cardiology",
+            "no team and unit with capacity for the required specialty Cardiology",
         ),
         (
             {"teams": [{"name": "A", "staff": STAFF | {"ophthalmology": 0}}, {"name": "B"}]},

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,6 +34,10 @@ UNREACHABLE = 10**12  # integer stand-in for "no path" (scaled units); far above
 
 class RoutingError(QurbError):
     """A routing problem that is malformed or cannot be solved as given."""
+
+
+class RoutingCancelled(RoutingError):
+    """The search was stopped by its caller (`cancelled()` answered true): no plan."""
 
 
 @dataclass(frozen=True)
@@ -193,21 +198,60 @@ def _load(values: Sequence[float], dims: int) -> list[int]:
     return [math.ceil(x - 1e-6) for x in values]
 
 
+class SearchStop:
+    """PyVRP's stopping criterion: after `time_limit_s` seconds, or after
+    `no_improvement` iterations in a row that did not improve the best solution (0: never
+    for that reason), or as soon as `cancelled()` answers true (a caller stopping the
+    search). Seeded runs stopped by the iteration count alone are repeatable."""
+
+    def __init__(
+        self,
+        time_limit_s: float,
+        no_improvement: int = 0,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> None:
+        from pyvrp.stop import MaxRuntime, MultipleCriteria, NoImprovement, StoppingCriterion
+
+        criteria: list[StoppingCriterion] = [MaxRuntime(time_limit_s)]
+        if no_improvement > 0:
+            criteria.append(NoImprovement(no_improvement))
+        self._criteria = MultipleCriteria(criteria)
+        self._cancelled = cancelled
+        self.reason = ""
+        self._started = time.perf_counter()
+        self._time_limit_s = time_limit_s
+
+    def __call__(self, best_cost: int) -> bool:
+        if self._cancelled is not None and self._cancelled():
+            self.reason = "cancelled"
+            return True
+        if self._criteria(best_cost):
+            elapsed = time.perf_counter() - self._started
+            self.reason = "time_limit" if elapsed >= self._time_limit_s else "no_improvement"
+            return True
+        return False
+
+
 def solve_routing(
     problem: RoutingProblem,
     time_limit_s: float = 10.0,
     seed: int = 0,
     resolution: int = 100,
+    no_improvement: int = 0,
+    cancelled: Callable[[], bool] | None = None,
 ) -> RoutingSolution:
     """Minimise total distance minus collected prizes with PyVRP's hybrid genetic search,
-    stopped after `time_limit_s` seconds; seeded, so a run is repeatable for a given
-    number of iterations (a time limit makes the iteration count machine-dependent)."""
+    stopped after `time_limit_s` seconds, or earlier after `no_improvement` iterations in
+    a row without a better solution (0: the time limit only), or when `cancelled()`
+    answers true (RoutingCancelled then, no solution). Seeded, so a run stopped by the
+    iteration count is repeatable (a time limit makes the count machine-dependent)."""
     from pyvrp import Model
-    from pyvrp.stop import MaxRuntime
 
     check_problem(problem)
     if not time_limit_s > 0:
         raise RoutingError(f"time limit must be > 0 s, got {time_limit_s}")
+    if no_improvement < 0:
+        raise RoutingError(f"iterations without improvement must be ≥ 0, got {no_improvement}")
     dims = problem.dimensions
     n = problem.duration_minutes.shape[0]
     coords = problem.coordinates if problem.coordinates is not None else np.zeros((n, 2))
@@ -269,7 +313,10 @@ def solve_routing(
         # PyVRP warns when a penalty hits its bound (a hard instance); the caller sees
         # the outcome in `feasible`, and piped output stays clean.
         warnings.simplefilter("always")
-        result = model.solve(MaxRuntime(time_limit_s), seed=seed, display=False)
+        stop = SearchStop(time_limit_s, no_improvement, cancelled)
+        result = model.solve(stop, seed=seed, display=False)
+    if stop.reason == "cancelled":
+        raise RoutingCancelled("the search was stopped by its caller")
     penalty_warnings = sum(1 for w in caught if "penalty" in str(w.message).lower())
     best = result.best
     routes = []
@@ -316,5 +363,8 @@ def solve_routing(
         total_km,
         float(result.runtime),
         int(result.num_iterations),
-        {"penalty_bound_warnings": float(penalty_warnings)},
+        {
+            "penalty_bound_warnings": float(penalty_warnings),
+            "stopped_without_improvement": float(stop.reason == "no_improvement"),
+        },
     )

@@ -37,7 +37,12 @@ def _caravan_page(settings: Settings, campaign_id: str | None) -> HTMLResponse:
         body_class="caravan-page",
         topbar=True,
         place="caravans",
-        stylesheets=[LEAFLET_CSS, APP_CSS, "/static/css/caravan.css"],
+        stylesheets=[
+            LEAFLET_CSS,
+            APP_CSS,
+            "/static/css/caravan.css",
+            "/static/css/caravan_form.css",
+        ],
         classic_scripts=[LEAFLET_JS],
         scripts=["/static/js/caravan.js"],
     )

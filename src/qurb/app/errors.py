@@ -122,13 +122,30 @@ def _qurb(request: Request, error: Exception) -> Response:
             return page
         headers = {"WWW-Authenticate": "Bearer"}
         return error_response(status, error.rendered(say), items, headers=headers, code=code)
+    message, code = _worded(error, items, say)
+    return error_response(status, message, items, code=code)
+
+
+def _worded(error: QurbError, items: list[dict[str, Any]], say: Say) -> tuple[str, str | None]:
+    """The message and the code of an error's document."""
     if not items or (isinstance(error, InputError) and error.worded) or error.code:
-        return error_response(status, error.rendered(say), items, code=code)
+        return error.rendered(say), error.code or None
     if isinstance(error, NotFound):
-        return error_response(status, items[0]["reason"], items, code=error.errors[0].code)
+        return items[0]["reason"], error.errors[0].code
     head = "; ".join(e.located(say) for e in error.errors[:3])
-    message = say("error.problems", {"count": len(error.errors), "head": head})
-    return error_response(status, message, items, code="problems")
+    return say("error.problems", {"count": len(error.errors), "head": head}), "problems"
+
+
+def problem_document(error: BaseException, lang: str) -> tuple[int, dict[str, Any]]:
+    """An error as the API answers it (status, body) in `lang`, outside a request: a
+    background job's failure, shown to whoever polls it."""
+    say = say_in(lang)
+    if not isinstance(error, QurbError):
+        message = say("error.internal", {"kind": type(error).__name__})
+        return 500, {"error": message, "code": "internal", "detail": []}
+    items = [_item(e, say) for e in error.errors]
+    message, code = _worded(error, items, say)
+    return status_for(error), {"error": message, "code": code, "detail": items}
 
 
 def _request_validation(request: Request, error: Exception) -> JSONResponse:

@@ -47,7 +47,10 @@ class Feature:
 
 
 FEATURES: tuple[Feature, ...] = (
-    Feature("platform", tables=("qurb.platform.tables", "qurb.platform.job_slots")),
+    Feature(
+        "platform",
+        tables=("qurb.platform.tables", "qurb.platform.job_slots", "qurb.platform.background"),
+    ),
     Feature(
         "audit",
         commands=(
@@ -195,7 +198,12 @@ FEATURES: tuple[Feature, ...] = (
     ),
     Feature(
         "caravans",
-        ("qurb.caravans.api:router", "qurb.app.caravan_pages:router"),
+        (
+            "qurb.caravans.jobs_api:router",
+            "qurb.caravans.files_api:router",
+            "qurb.caravans.api:router",
+            "qurb.app.caravan_pages:router",
+        ),
         (
             Command(
                 "caravan",

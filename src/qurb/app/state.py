@@ -4,9 +4,11 @@ and build the parts the features keep in memory."""
 from __future__ import annotations
 
 from qurb.app.dataset import init_database
+from qurb.app.errors import problem_document
 from qurb.app.schema import has_dataset
 from qurb.caravans.caps import CampaignCaps
 from qurb.indicators.service import INDICATORS
+from qurb.platform.background import Background, ProblemDocuments
 from qurb.platform.database import make_engine, make_sessionmaker
 from qurb.platform.heavy import HeavyWork
 from qurb.platform.settings import Settings
@@ -29,4 +31,6 @@ def open_state(settings: Settings) -> AppState:
     # The caps are read once, at start: a bad setting stops the server, not each request.
     for part in (index, DisplayLayers(index), INDICATORS, heavy, CampaignCaps.from_env()):
         state.add(part)
+    assert state.writer is not None
+    state.add(Background(heavy, state.writer, factory, ProblemDocuments(problem_document)))
     return state

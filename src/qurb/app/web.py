@@ -27,6 +27,7 @@ from qurb.app.openapi import install_openapi
 from qurb.app.pages import TEMPLATES
 from qurb.app.schema import SCHEMA_REVISION, schema_revision
 from qurb.app.state import open_state
+from qurb.caravans.campaign_files import ENVELOPE_BYTES, MAX_FILE_BYTES
 from qurb.data import LOCALES_DIR
 from qurb.identity.dependencies import session_policy
 from qurb.identity.web_sessions import resolver
@@ -105,7 +106,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Who asks (a bearer token or the session cookie), once per request; the CSRF rule.
     app.add_middleware(Authentication, resolve=resolver(state.factory, session_policy(settings)))
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_request_bytes,
+        wider={"/api/caravans/files": MAX_FILE_BYTES + ENVELOPE_BYTES},
+    )
     app.add_middleware(HostAndOrigin, public_url=settings.public_url)
     # Outer ones: even a refused host, origin or body carries these headers.
     app.add_middleware(SecurityHeaders, tile_url=settings.tile_url)

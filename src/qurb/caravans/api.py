@@ -13,12 +13,13 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from qurb.caravans.base_checks import check_bases
 from qurb.caravans.caps import CampaignCaps, check_caps
-from qurb.caravans.catalogue import check_campaign, parse_campaign
+from qurb.caravans.catalogue import check_campaign, parse_campaign, specialties
 from qurb.caravans.jobs import plan as plan_job
 from qurb.caravans.model import AGE_BAND_CODES, RECORD_KINDS, SEXES, CampaignSpec
 from qurb.caravans.outputs import geojson_document, plan_csv_text, plan_geojson, plan_ics
-from qurb.caravans.plan import CampaignPlan, PlannedCampaign
+from qurb.caravans.plan import CampaignPlan, PlannedCampaign, PlanSpecialty
 from qurb.caravans.priority import PARTS as PRIORITY_PARTS
 from qurb.caravans.records import record_visits
 from qurb.caravans.report import campaign_report, referrals_by_facility
@@ -48,6 +49,7 @@ from qurb.platform.http import (
 )
 from qurb.platform.schemas import ERROR_RESPONSES, HEAVY_RESPONSES
 from qurb.platform.state import AppState
+from qurb.registry.service import commune_locator
 from qurb.registry.targets import over_facility
 from qurb.territory.api import IndexDep
 from qurb.territory.service import TerritoryIndex
@@ -116,6 +118,8 @@ def _checked(
     spec = parse_campaign(campaign.model_dump(exclude_unset=True), "campaign")
     check_campaign(spec, today)  # settings checked before the cap reads them
     check_caps(spec, state.part(TerritoryIndex), state.part(CampaignCaps))
+    with state.factory() as session:  # a base outside the territory, before the worker
+        check_bases(session, spec, state.part(TerritoryIndex), commune_locator(session))
     limit = time_limit_s or min(float(spec.setting("time_limit_s")), MAX_TIME_LIMIT_S)
     # Half the deadline at most: the rest is for scoring the communes and travel times.
     return spec, min(limit, state.settings.heavy_deadline_s / 2)
@@ -139,6 +143,12 @@ def vocabulary(_: Public) -> CaravanVocabulary:
         age_bands=list(AGE_BAND_CODES),
         sexes=list(SEXES),
         priority_parts=list(PRIORITY_PARTS),
+        specialties=[
+            PlanSpecialty(
+                code=k, label_fr=v["label_fr"], label_ar=v["label_ar"], label_en=v["label_en"]
+            )
+            for k, v in specialties().items()
+        ],
     )
 
 

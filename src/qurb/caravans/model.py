@@ -217,7 +217,7 @@ class CampaignSpec(_Strict):
     sites: list[Site] = Field(default_factory=list)
     bases: list[BaseSite] = Field(min_length=1)
     teams: list[Team] = Field(min_length=1)
-    units: list[Unit] = Field(min_length=1)
+    units: list[Unit]  # at least one: `no_unit`, worded, among the campaign's problems
     weights: dict[str, float] = Field(default_factory=dict)
     attendance: dict[str, float] = Field(default_factory=dict)
     settings: dict[str, float | int | str] = Field(default_factory=dict)
@@ -352,10 +352,13 @@ def _unit_problems(spec: CampaignSpec) -> list[str]:
                 problems.append(problem)
             else:
                 offered[s] = offered.get(s, 0) + n
+    if not spec.units:
+        return [*problems, coded("units", "no_unit")]
     known = spec.known_specialties()
     for s in spec.specialties:
         if s in known and s not in offered:
-            problems.append(coded("specialties", "specialty_not_offered", specialty=s))
+            label = {lang: known[s][f"label_{lang}"] for lang in ("fr", "ar", "en")}
+            problems.append(coded("specialties", "specialty_not_offered", specialty=label))
     # Every stop gets all the campaign's specialties, so every unit brings them all.
     for i, u in enumerate(spec.units):
         lacking = [s for s in spec.specialties if s in offered and u.capacity.get(s, 0) <= 0]

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from qurb.caravans.plan import CampaignPlan
+from qurb.caravans.plan import CampaignPlan, PlanSpecialty
 from qurb.caravans.summaries import StoredCampaign
 from qurb.caravans.visit_record import VisitRecordRow
 
@@ -51,4 +51,8 @@ class CaravanVocabulary(BaseModel):
     sexes: list[str] = Field(description="the sexes of a visit record")
     priority_parts: list[str] = Field(
         description="the parts of a commune's priority score, in the order they are shown"
+    )
+    specialties: list[PlanSpecialty] = Field(
+        default_factory=list,
+        description="the specialties a campaign can bring (caravan.toml), with their labels",
     )

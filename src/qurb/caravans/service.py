@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from qurb.algo.locator import CommuneLocator
 from qurb.algo.routing import RoutingSolution, solve_routing
 from qurb.algo.travel import Points, TravelTimeModel
+from qurb.caravans.base_checks import check_bases
 from qurb.caravans.catalogue import check_campaign, specialties
 from qurb.caravans.model import CampaignError, CampaignSpec
 from qurb.caravans.plan import (
@@ -126,6 +127,7 @@ def prepare_campaign(
     check_campaign(spec, today)
     index = index or TerritoryIndex.from_session(session)
     priority = compute_campaign_priority(session, spec, model, index)
+    check_bases(session, spec, index, commune_locator(session))
     bases = resolve_bases(session, spec, commune_locator(session))
     by_code = {c.code: c for c in priority.communes}
     score = {p.code: p.score for p in priority.priorities}
@@ -218,9 +220,14 @@ def plan_campaign(
 
 
 def schedule_campaign(
-    setup: CampaignSetup, time_limit_s: float | None = None, seed: int | None = None
+    setup: CampaignSetup,
+    time_limit_s: float | None = None,
+    seed: int | None = None,
+    no_improvement: int | None = None,
 ) -> CampaignPlan:
-    """Solve the visits of a prepared campaign with PyVRP; its plan."""
+    """Solve the visits of a prepared campaign with PyVRP; its plan. The search stops at
+    the time limit, or earlier after `no_improvement` iterations without a better plan
+    (default: the setting `no_improvement_iterations`; 0: the time limit only)."""
     spec, inp, stops = setup.spec, setup.inp, setup.stops
     units = inp.units
     needs = plan_needs(inp)
@@ -243,6 +250,11 @@ def schedule_campaign(
         time_limit_s=float(time_limit_s or spec.setting("time_limit_s")),
         seed=int(seed if seed is not None else spec.setting("seed")),
         resolution=10,
+        no_improvement=int(
+            no_improvement
+            if no_improvement is not None
+            else spec.setting("no_improvement_iterations")
+        ),
     )
     if not solution.feasible:
         forced = [s for s in stops if s.required]

@@ -97,6 +97,8 @@ LIST_SEPARATORS = {"ar": "، "}
 
 def _localised(name: str, values: Mapping[str, Any], lang: str) -> Any:
     value = values.get(name, "")
+    if isinstance(value, Mapping):  # a name in each language (`{"fr": …, "ar": …}`)
+        return value.get(lang) or value.get(DEFAULT_LANG, "")
     if isinstance(value, list | tuple):
         return LIST_SEPARATORS.get(lang, ", ").join(str(v) for v in value)
     if isinstance(value, bool) or name in VERBATIM or not isinstance(value, int | float):

@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import CancelledError as FutureCancelled
 from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures import wait as wait_for_future
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -34,7 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from qurb.kernel.errors import Unavailable
+from qurb.kernel.errors import QurbError, Unavailable
 from qurb.platform.database import make_engine, make_sessionmaker
 from qurb.platform.job_slots import JobSlots, Lease
 from qurb.platform.settings import Settings
@@ -118,6 +119,19 @@ def _stop_pools() -> None:
         _pools.clear()
 
 
+class JobCancelled(QurbError):
+    """A detached job stopped because its owner asked: its worker was stopped, nothing
+    was written."""
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """A worker of this process and a slot on the database, held for one detached job
+    until `HeavyWork.detached` gives them back."""
+
+    lease: Lease
+
+
 @dataclass
 class HeavyWork:
     """The heavy work of one app: its database, its workers, its slots and its deadline."""
@@ -173,6 +187,90 @@ class HeavyWork:
         finally:
             self._running.release()
 
+    def reserve(self) -> Reservation:
+        """A worker of this process and a slot, for a job run later by `detached` (in
+        another thread); Unavailable (503, with when to retry) when either is taken, so
+        that a caller refuses before recording anything. Blocking: call it in a thread."""
+        if not self._running.acquire(blocking=False):
+            raise Unavailable(
+                f"this server's {self.workers} worker(s) for heavy work are busy; nothing "
+                "was started: try again in a few seconds",
+                retry_after_s=5,
+                code="workers_busy",
+                values={"workers": self.workers},
+            )
+        try:
+            return Reservation(self.slots.acquire())
+        except BaseException:
+            self._running.release()
+            raise
+
+    def release(self, reservation: Reservation) -> None:
+        """Give back a reservation no job will use (blocking)."""
+        try:
+            self._give_back(reservation.lease)
+        finally:
+            self._running.release()
+
+    def detached(
+        self,
+        reservation: Reservation,
+        job: Callable[..., T],
+        args: Sequence[Any],
+        cancelled: Callable[[], bool],
+        started: Callable[[], None] = lambda: None,
+    ) -> T:
+        """`job(session, *args)` in a worker under the deadline, waited for in this thread
+        (not a request's: nobody needs to stay connected); `cancelled()` is asked every
+        `POLL_S` and a true answer stops the worker (JobCancelled). The reservation is
+        given back at the end, whatever happens. Blocking."""
+        try:
+            future = _pool(self.workers).schedule(
+                _run_job,
+                (self.database_url, job, args, self.deadline_s),
+                timeout=self.deadline_s,
+            )
+            try:
+                started()
+            except BaseException:
+                future.cancel()  # nobody would know it runs: stop it
+                raise
+            while not wait_for_future([future], timeout=POLL_S).done:
+                if cancelled():
+                    future.cancel()  # stops the worker running it
+                    raise JobCancelled("the job was cancelled: its work was stopped")
+            return self._detached_result(future)
+        finally:
+            self.release(reservation)
+
+    def _detached_result(self, future: ProcessFuture) -> Any:
+        try:
+            return future.result()
+        except FutureTimeout as error:
+            if isinstance(error.__cause__, RemoteTraceback):
+                raise
+            raise self._past_deadline() from None
+        except ProcessExpired as error:
+            log.error("detached heavy job lost its worker: %s", error)
+            raise self._worker_stopped(error) from None
+
+    def _past_deadline(self) -> Unavailable:
+        return Unavailable(
+            f"the work ran past its deadline of {self.deadline_s:g} s (building its "
+            "model included) and was stopped; nothing was written: ask for less (a "
+            "smaller territory, fewer sites, units or days, a shorter solver time limit)",
+            code="past_deadline",
+            values={"seconds": f"{self.deadline_s:g}"},
+        )
+
+    def _worker_stopped(self, error: ProcessExpired) -> Unavailable:
+        return Unavailable(
+            f"the worker doing this work stopped (exit code {error.exitcode}); nothing "
+            "was written: try again, and if it happens again, ask for less",
+            code="worker_stopped",
+            values={"exit_code": error.exitcode},
+        )
+
     def _give_back(self, lease: Lease) -> None:
         """Release the slot; if the database will not have it (locked, gone), the job's
         outcome stands and the lease ends at its expiry."""
@@ -206,21 +304,10 @@ class HeavyWork:
         except FutureTimeout as error:
             if isinstance(error.__cause__, RemoteTraceback):
                 raise  # the job's own timeout (a socket, a lock): not the deadline
-            raise Unavailable(
-                f"the work ran past its deadline of {self.deadline_s:g} s (building its "
-                "model included) and was stopped; nothing was written: ask for less (a "
-                "smaller territory, fewer sites, units or days, a shorter solver time limit)",
-                code="past_deadline",
-                values={"seconds": f"{self.deadline_s:g}"},
-            ) from None
+            raise self._past_deadline() from None
         except ProcessExpired as error:
             log.error("heavy job on %s lost its worker: %s", request.url.path, error)
-            raise Unavailable(
-                f"the worker doing this work stopped (exit code {error.exitcode}); nothing "
-                "was written: try again, and if it happens again, ask for less",
-                code="worker_stopped",
-                values={"exit_code": error.exitcode},
-            ) from None
+            raise self._worker_stopped(error) from None
         except (asyncio.CancelledError, FutureCancelled):
             future.cancel()
             raise

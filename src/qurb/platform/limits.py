@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from qurb.platform.security import refuse
 
 
 class BodySizeLimit:
-    """Pure ASGI middleware: refuses a body over `max_bytes` (declared or streamed)."""
+    """Pure ASGI middleware: refuses a body over `max_bytes` (declared or streamed), or
+    over a path's own larger limit (`wider`: an upload of a file)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, wider: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.wider = dict(wider or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
+        limit = max(self.max_bytes, self.wider.get(scope.get("path", ""), 0))
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(scope, send, limit)
             return
         # Read the body now (bounded), then hand it to the app as one message.
         chunks: list[bytes] = []
@@ -32,8 +39,8 @@ class BodySizeLimit:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
-                await self._refuse(scope, send)
+            if size > limit:
+                await self._refuse(scope, send, limit)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -41,8 +48,8 @@ class BodySizeLimit:
         body = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
         await self.app(scope, _replay([body], receive), send)
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
-        values = {"limit": self.max_bytes}
+    async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
+        values = {"limit": limit}
         closing = ((b"connection", b"close"),)
         await refuse(scope, send, 413, code="body_too_large", values=values, headers=closing)
 

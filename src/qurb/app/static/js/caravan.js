@@ -3,6 +3,7 @@
 // local mode, the record of what the visits gave.
 /* global L */
 import { ApiError, can, enc, getJSON, send } from "./api.js";
+import { CampaignForm } from "./caravan_form.js";
 import { paintColours } from "./choropleth.js";
 import { dataCredit } from "./credit.js";
 import { escapeHtml, initialLang, lang, locale, nameOf, num, setLang, t } from "./i18n.js";
@@ -37,8 +38,8 @@ const state = {
   map: null,
   layers: null,
   areas: null,
-  draft: "",
   form: null, // the record form's values, kept across a language switch
+  campaignForm: null, // the new campaign's form (caravan_form.js), kept likewise
   message: null, // {ok: bool, text}
 };
 
@@ -81,8 +82,6 @@ function expectedText(expected) {
 // ------------------------------------------------------------------ list page
 
 async function renderList() {
-  const area = document.querySelector("#cv-new-form textarea");
-  if (area) state.draft = area.value;
   if (state.campaigns === null) state.campaigns = await getJSON("/api/caravans");
   document.title = `Qurb — ${t("caravan.title")}`;
   const rows = state.campaigns
@@ -101,49 +100,14 @@ async function renderList() {
         <tbody>${rows}</tbody></table></div>`
     : `<p>${t("caravan.none")}</p>`;
   const form = rights.plan
-    ? `<section id="cv-new" class="no-print"><h2>${t("caravan.new")}</h2>
-        <p>${t("caravan.new.help")}</p>
-        <form id="cv-new-form" novalidate>
-          <textarea name="campaign" aria-label="${e(t("caravan.new"))}" spellcheck="false" dir="ltr">${e(state.draft)}</textarea>
-          <div class="actions"><button type="submit">${t("caravan.new.submit")}</button>
-          <span class="status" aria-live="polite"></span></div>
-          <div class="errors" role="alert" dir="ltr" hidden></div>
-        </form></section>`
+    ? `<section id="cv-new" class="no-print"></section>`
     : `<p class="readonly">${t("caravan.readonly")}</p>`;
   root.innerHTML = `<h2>${t("caravan.list")}</h2>${table}${form}`;
-  const planForm = document.getElementById("cv-new-form");
-  if (planForm) planForm.addEventListener("submit", planCampaign);
+  if (rights.plan) {
+    state.campaignForm ??= new CampaignForm(config);
+    await state.campaignForm.mount(document.getElementById("cv-new"));
+  }
   document.body.dataset.ready = "list";
-}
-
-async function planCampaign(event) {
-  event.preventDefault();
-  const form = event.target;
-  const errors = form.querySelector(".errors");
-  const status = form.querySelector(".status");
-  state.draft = form.elements.campaign.value;
-  errors.hidden = true;
-  let body;
-  try {
-    body = JSON.parse(state.draft);
-  } catch (error) {
-    errors.textContent = `${t("caravan.new.badjson")} : ${error.message}`;
-    errors.hidden = false;
-    return;
-  }
-  status.textContent = t("caravan.new.running");
-  form.querySelector("button").disabled = true;
-  try {
-    const plan = await send("POST", "/api/caravans", body);
-    if (plan.id) location.href = `/caravans/${enc(plan.id)}`;
-  } catch (error) {
-    errors.textContent = error.message;
-    errors.dir = "ltr";
-    errors.hidden = false;
-  } finally {
-    status.textContent = "";
-    form.querySelector("button").disabled = false;
-  }
 }
 
 // ------------------------------------------------------------------ campaign page
