@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from qurb.caravans.caps import CampaignCaps, check_caps
-from qurb.caravans.catalogue import check_campaign, parse_campaign
+from qurb.caravans.catalogue import check_campaign, parse_campaign, screenings
 from qurb.caravans.jobs import plan as plan_job
 from qurb.caravans.model import AGE_BAND_CODES, RECORD_KINDS, SEXES, CampaignSpec
 from qurb.caravans.outputs import geojson_document, plan_csv_text, plan_geojson, plan_ics
@@ -22,7 +22,14 @@ from qurb.caravans.plan import CampaignPlan, PlannedCampaign
 from qurb.caravans.priority import PARTS as PRIORITY_PARTS
 from qurb.caravans.records import record_visits
 from qurb.caravans.report import campaign_report, referrals_by_facility
-from qurb.caravans.schemas import CampaignRead, CaravanVocabulary, Recorded, RecordsBody
+from qurb.caravans.report_labels import labelled
+from qurb.caravans.schemas import (
+    CampaignRead,
+    CaravanVocabulary,
+    Recorded,
+    RecordsBody,
+    Screening,
+)
 from qurb.caravans.store import campaign_plan, get_campaign, list_campaigns, save_campaign
 from qurb.caravans.summaries import (
     CampaignReport,
@@ -130,7 +137,8 @@ def _saved(state: AppState, spec: CampaignSpec, result: CampaignPlan, actor: Act
 
 @router.get(
     "/caravans/vocabulary",
-    summary="The codes of visit records (kinds, age bands, sexes) and of the priority parts",
+    summary="The codes of visit records (kinds, age bands, sexes, screenings) and of the "
+    "priority parts",
     response_model=CaravanVocabulary,
 )
 def vocabulary(_: Public) -> CaravanVocabulary:
@@ -139,6 +147,7 @@ def vocabulary(_: Public) -> CaravanVocabulary:
         age_bands=list(AGE_BAND_CODES),
         sexes=list(SEXES),
         priority_parts=list(PRIORITY_PARTS),
+        screenings=[Screening(code=c, **s) for c, s in screenings().items()],
     )
 
 
@@ -224,10 +233,18 @@ def records(
     response_model=CampaignReport,
 )
 def report(
-    campaign_id: IdPath, session: SessionDep, index: IndexDep, guard: ReadCaravans
+    campaign_id: IdPath,
+    session: SessionDep,
+    index: IndexDep,
+    guard: ReadCaravans,
+    lang: Annotated[
+        str | None,
+        Query(max_length=8, description="fr, ar or en: `labels` names the codes in it"),
+    ] = None,
 ) -> CampaignReport:
     guard.over(campaign_target(session, index, campaign_id))
-    return campaign_report(session, campaign_id)
+    found = campaign_report(session, campaign_id)
+    return found if lang is None else labelled(session, found, document_lang(lang, None))
 
 
 @router.get(

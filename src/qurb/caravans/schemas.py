@@ -41,6 +41,21 @@ class Recorded(BaseModel):
     recorded: int
 
 
+class Screening(BaseModel):
+    """A screening of the controlled list (`caravan.toml`), with its national programme
+    and that programme's source."""
+
+    code: str
+    label_fr: str
+    label_ar: str
+    label_en: str
+    programme: str
+    programme_fr: str
+    programme_ar: str
+    programme_en: str
+    source: str
+
+
 class CaravanVocabulary(BaseModel):
     """The codes the caravan page offers and reads, as the server knows them."""
 
@@ -51,4 +66,9 @@ class CaravanVocabulary(BaseModel):
     sexes: list[str] = Field(description="the sexes of a visit record")
     priority_parts: list[str] = Field(
         description="the parts of a commune's priority score, in the order they are shown"
+    )
+    screenings: list[Screening] = Field(
+        default_factory=list,
+        description="the screenings a record may name (a controlled list, each with its "
+        "national programme and source); medicines are free text",
     )
