@@ -195,7 +195,12 @@ FEATURES: tuple[Feature, ...] = (
     ),
     Feature(
         "caravans",
-        ("qurb.caravans.api:router", "qurb.app.caravan_pages:router"),
+        (
+            "qurb.caravans.api:router",
+            "qurb.caravans.records_api:router",
+            "qurb.app.caravan_pages:router",
+            "qurb.app.roadsheet_pages:router",
+        ),
         (
             Command(
                 "caravan",
