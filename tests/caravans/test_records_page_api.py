@@ -200,10 +200,13 @@ def test_a_records_file_then_the_report_named_in_each_language(
     assert plain["medicines_by_item"] == {"Paracétamol 500 mg": 20}
     assert plain["consultations_by_sex_age"] == {"F 15-49": 12, "M 0-4": 5}
 
-    expected = {
-        "fr": ("Médecine générale", "Glycémie capillaire", "Femmes, 15 à 49 ans", "Hommes, 0 à 4 ans"),
-        "ar": ("الطب العام", "قياس السكر في الدم الشعري", "نساء، من 15 إلى 49 سنة", "رجال، من 0 إلى 4 سنوات"),
-        "en": ("General medicine", "Capillary blood glucose", "Women, 15 to 49 years", "Men, 0 to 4 years"),
+    expected = {  # specialty, screening, women 15-49, men 0-4
+        "fr": ("Médecine générale", "Glycémie capillaire", "Femmes, 15 à 49 ans",
+               "Hommes, 0 à 4 ans"),
+        "ar": ("الطب العام", "قياس السكر في الدم الشعري", "نساء، من 15 إلى 49 سنة",
+               "رجال، من 0 إلى 4 سنوات"),
+        "en": ("General medicine", "Capillary blood glucose", "Women, 15 to 49 years",
+               "Men, 0 to 4 years"),
     }  # fmt: skip
     category = {"fr": "Hôpital provincial", "ar": "مستشفى إقليمي", "en": "Provincial / prefectural"}
     for lang, (medicine, screening, women, boys) in expected.items():
