@@ -25,17 +25,20 @@ from qurb.territory.model import TerritoryLevel
 
 router = APIRouter(include_in_schema=False)
 
-UnitQuery = Annotated[str, Query(min_length=1, max_length=120, description="the unit's name")]
+UnitQuery = Annotated[
+    str | None,
+    Query(max_length=120, description="the unit's name (default: the first that drives)"),
+]
 
 
 @router.get("/caravans/{campaign_id}/roadsheet", response_class=HTMLResponse)
 def roadsheet_page(
     campaign_id: IdPath,
-    unit: UnitQuery,
     session: SessionDep,
     state: StateDep,
     index: IndexDep,
     guard: ReadCaravans,
+    unit: UnitQuery = None,
     lang: LangQuery = None,
     accept_language: AcceptLanguage = None,
 ) -> HTMLResponse:
@@ -47,8 +50,10 @@ def roadsheet_page(
         message = translate(chosen, "page.caravan.unknown", {"id": campaign_id})
         return not_found_page(message, chosen)
     plan = stored.plan
-    if not unit_routes(plan, unit):
-        values = {"id": campaign_id, "unit": unit}
+    if unit is None and plan.days:
+        unit = plan.days[0].unit
+    if unit is None or not unit_routes(plan, unit):
+        values = {"id": campaign_id, "unit": unit or ""}
         return not_found_page(translate(chosen, "page.roadsheet.no_unit", values), chosen)
     legs = route_legs(session, plan, stored.spec, unit)
     territory = plan.campaign.territory

@@ -36,6 +36,7 @@ from qurb.caravans.summaries import (
     CampaignSummary,
     ReferralLine,
 )
+from qurb.caravans.visit_record import FACILITY_KINDS, ITEM_LISTS
 from qurb.identity.grant_service import target_in, territory_target
 from qurb.identity.guard import Guard, needs
 from qurb.identity.permissions import Permission
@@ -147,6 +148,8 @@ def vocabulary(_: Public) -> CaravanVocabulary:
         age_bands=list(AGE_BAND_CODES),
         sexes=list(SEXES),
         priority_parts=list(PRIORITY_PARTS),
+        item_lists=dict(ITEM_LISTS),
+        facility_kinds=list(FACILITY_KINDS),
         screenings=[Screening(code=c, **s) for c, s in screenings().items()],
     )
 

@@ -24,6 +24,7 @@ from qurb.platform.files import MAX_FILE_MB_ENV, FileLimits, InputFileError
 from qurb.platform.http import IdPath, SessionDep, StateDep
 from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.platform.state import AppState
+from qurb.territory.api import IndexDep
 from qurb.territory.service import TerritoryIndex
 
 router = APIRouter(prefix="/api", tags=["caravans"], responses=ERROR_RESPONSES)
@@ -45,9 +46,8 @@ def _suffix(content_type: str, name: str) -> str:
 
 
 def _named(error: InputFileError, name: str) -> InputFileError:
-    """A file's error naming the file as the user sent it (never the server's copy)."""
-    if not error.code:
-        return InputFileError(str(error).replace(str(error.values.get("path", "")), name))
+    """A file's error naming the file as the user sent it (never the server's copy): every
+    error of a file reader carries its code and values, the path among them."""
     return InputFileError(code=error.code, values={**error.values, "path": name})
 
 
@@ -84,6 +84,8 @@ def _record_file(
 async def records_file(
     campaign_id: IdPath,
     request: Request,
+    session: SessionDep,
+    index: IndexDep,
     state: StateDep,
     guard: RecordCaravans,
     name: Annotated[
@@ -93,6 +95,8 @@ async def records_file(
     """The body is the file (`Content-Type: text/csv` or the XLSX type); its rows are
     numbered as a spreadsheet shows them (the header is line 1). A refusal names every bad
     row and field and records nothing."""
+    # Who may record here is checked first: a file from outside the grants is not read.
+    await run_in_threadpool(lambda: guard.over(campaign_target(session, index, campaign_id)))
     name = Path(name).name or "records.csv"
     suffix = _suffix(request.headers.get("content-type", ""), name)
     limits = FileLimits.from_env()

@@ -67,6 +67,14 @@ class CaravanVocabulary(BaseModel):
     priority_parts: list[str] = Field(
         description="the parts of a commune's priority score, in the order they are shown"
     )
+    item_lists: dict[str, str] = Field(
+        default_factory=dict,
+        description="what a record's item is, by kind: one of the campaign's `specialties`, "
+        "one of the `screenings`, or `free_text` (medicines, until a sourced list)",
+    )
+    facility_kinds: list[str] = Field(
+        default_factory=list, description="the kinds whose record names a receiving facility"
+    )
     screenings: list[Screening] = Field(
         default_factory=list,
         description="the screenings a record may name (a controlled list, each with its "

@@ -28,6 +28,15 @@ from qurb.kernel.values import is_identifier
 
 RECORD_COLUMNS = ("stop", "kind", "item", "sex", "age_band", "count", "facility", "service")
 CONSULTING = ("consultation", "referral")  # kinds whose item is one of the campaign's specialties
+# What a row's item is, by kind: a specialty of the campaign, a screening of the controlled
+# list (caravan.toml), or free text (medicines, until a sourced list is supplied).
+ITEM_LISTS = {
+    "consultation": "specialties",
+    "screening": "screenings",
+    "medicine": "free_text",
+    "referral": "specialties",
+}
+FACILITY_KINDS = ("referral",)  # kinds whose row names the facility receiving it
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,14 @@ import { ApiError, csrfHeader, enc, send } from "./api.js";
 import { escapeHtml, lang, t } from "./i18n.js";
 
 const e = escapeHtml;
-const CONSULTING = new Set(["consultation", "referral"]);
 const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 // The grid's values, kept across a language switch and a save.
 const grid = { stop: "", rows: null, message: null, busy: false };
 
-function emptyRow(from = {}) {
-  return { kind: from.kind || "consultation", item: from.item || "", sex: "", age_band: "", count: "", facility: from.facility || "", service: "" };
+// The kinds and what each one's item is come from the server (/api/caravans/vocabulary).
+function emptyRow(from = {}, vocabulary = null) {
+  return { kind: from.kind || vocabulary?.record_kinds[0] || "", item: from.item || "", sex: "", age_band: "", count: "", facility: from.facility || "", service: "" };
 }
 
 /** Read the grid's values back from the page (before it is drawn again). */
@@ -37,11 +37,12 @@ function option(value, text, chosen) {
 
 function itemCell(row, ctx, i) {
   const label = e(t("caravan.record.item"));
-  if (CONSULTING.has(row.kind)) {
+  const list = ctx.vocabulary.item_lists[row.kind];
+  if (list === "specialties") {
     const options = ctx.specialties.map((s) => option(s.code, ctx.specialtyName(s), row.item)).join("");
     return `<select data-field="item" aria-label="${label} ${i + 1}"><option value="">—</option>${options}</select>`;
   }
-  if (row.kind === "screening") {
+  if (list === "screenings") {
     const options = ctx.vocabulary.screenings.map((s) => option(s.code, screeningName(s), row.item)).join("");
     return `<select data-field="item" aria-label="${label} ${i + 1}"><option value="">—</option>${options}</select>`;
   }
@@ -54,7 +55,7 @@ function screeningName(s) {
 
 function rowHTML(row, ctx, i) {
   const v = ctx.vocabulary;
-  const referral = row.kind === "referral";
+  const referral = v.facility_kinds.includes(row.kind);
   const facilities = ctx.facilities.map((f) => option(f.id, f.name, row.facility)).join("");
   const n = i + 1;
   return `<tr data-row="${i}">
@@ -80,7 +81,7 @@ function messageHTML() {
  * [{id, name}], onRecorded(): awaited after a save (the page reads its report again)}.
  */
 export function renderRecordGrid(section, ctx) {
-  if (grid.rows === null || !grid.rows.length) grid.rows = [emptyRow()];
+  if (grid.rows === null || !grid.rows.length) grid.rows = [emptyRow({}, ctx.vocabulary)];
   const stop = grid.stop || String(ctx.stops[0]?.number ?? "");
   const template = `/api/caravans/${enc(ctx.campaignId)}/records/template.csv`;
   section.innerHTML = `<h2>${t("caravan.record")}</h2>
@@ -111,7 +112,7 @@ export function renderRecordGrid(section, ctx) {
     const action = event.target.closest("[data-action]")?.dataset.action;
     if (action !== "add-row" && action !== "remove-row") return;
     keepRecordGrid();
-    if (action === "add-row") grid.rows.push(emptyRow(grid.rows.at(-1)));
+    if (action === "add-row") grid.rows.push(emptyRow(grid.rows.at(-1), ctx.vocabulary));
     else grid.rows.splice(Number(event.target.closest("tr").dataset.row), 1);
     renderRecordGrid(section, ctx);
   });
