@@ -31,8 +31,9 @@ export function keepRecordGrid() {
   });
 }
 
-function option(value, text, chosen) {
-  return `<option value="${e(value)}"${value === chosen ? " selected" : ""}>${e(text)}</option>`;
+function option(value, text, chosen, title = "") {
+  const hint = title ? ` title="${e(title)}"` : "";
+  return `<option value="${e(value)}"${hint}${value === chosen ? " selected" : ""}>${e(text)}</option>`;
 }
 
 function itemCell(row, ctx, i) {
@@ -43,7 +44,10 @@ function itemCell(row, ctx, i) {
     return `<select data-field="item" aria-label="${label} ${i + 1}"><option value="">—</option>${options}</select>`;
   }
   if (list === "screenings") {
-    const options = ctx.vocabulary.screenings.map((s) => option(s.code, screeningName(s), row.item)).join("");
+    // Each screening names its national programme and that programme's source.
+    const options = ctx.vocabulary.screenings
+      .map((s) => option(s.code, screeningName(s), row.item, `${s[`programme_${lang()}`] || s.programme_fr} — ${s.source}`))
+      .join("");
     return `<select data-field="item" aria-label="${label} ${i + 1}"><option value="">—</option>${options}</select>`;
   }
   return `<input data-field="item" value="${e(row.item)}" aria-label="${label} ${i + 1}" placeholder="${e(t("caravan.record.medicine"))}" autocomplete="off" dir="auto">`;
