@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from qurb.app.web import create_app
-from qurb.caravans.catalogue import specialties
+from qurb.caravans.catalogue import screenings, specialties
 from qurb.caravans.model import AGE_BAND_CODES, RECORD_KINDS, SEXES
 from qurb.caravans.priority import PARTS
 from qurb.kernel.definitions import FigureDefinition, FigureKind
@@ -144,7 +144,16 @@ def test_a_not_found_page_escapes_its_message() -> None:
 def test_the_caravan_codes_come_from_the_api(read_client) -> None:
     answer = read_client.get("/api/caravans/vocabulary")
     assert answer.status_code == 200
-    assert answer.json() == {
+    listed = answer.json()
+    assert [s["code"] for s in listed.pop("screenings")] == list(screenings())
+    assert listed.pop("item_lists") == {
+        "consultation": "specialties",
+        "screening": "screenings",
+        "medicine": "free_text",
+        "referral": "specialties",
+    }
+    assert listed.pop("facility_kinds") == ["referral"]
+    assert listed == {
         "record_kinds": ["consultation", "screening", "medicine", "referral"],
         "age_bands": ["0-4", "5-14", "15-49", "50-59", "60+"],
         "sexes": ["F", "M"],
@@ -169,7 +178,8 @@ def test_the_caravan_codes_come_from_the_api(read_client) -> None:
     ok = schema["paths"]["/api/caravans/vocabulary"]["get"]["responses"]["200"]
     assert ok["content"]["application/json"]["schema"]["$ref"].endswith("/CaravanVocabulary")
     # The page copies none of them.
-    script = Path(__file__).resolve().parents[2] / "src/qurb/app/static/js/caravan.js"
-    text = script.read_text(encoding="utf-8")
-    assert '"beyond_threshold"' not in text and '"50-59"' not in text
-    assert '"screening"' not in text
+    scripts = Path(__file__).resolve().parents[2] / "src/qurb/app/static/js"
+    for name in ("caravan.js", "caravan_record.js"):
+        text = (scripts / name).read_text(encoding="utf-8")
+        assert '"beyond_threshold"' not in text and '"50-59"' not in text
+        assert '"screening"' not in text and '"referral"' not in text and '"glycaemia"' not in text

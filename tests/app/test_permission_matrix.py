@@ -226,6 +226,7 @@ def test_a_role_with_the_permission_over_another_region_is_refused_the_objects_h
         "GET /api/caravans/{campaign_id}/report",
         "GET /api/facilities/{facility_id}/referrals",
         "GET /caravans/{campaign_id}/report",
+        "GET /caravans/{campaign_id}/roadsheet",
         "PATCH /api/facilities/{facility_id}",
     ],
 )

@@ -79,8 +79,8 @@ def test_caravan_plan_page(page) -> None:  # type: ignore[no-untyped-def]
     # Recording a visit that has not happened yet: the server's refusal is shown.
     form = page.locator("#cv-record-form")
     form.locator("select[name=stop]").select_option(str(first["number"]))
-    form.locator("input[name=item]").fill("general_medicine")
-    form.locator("input[name=count]").fill("3")
+    form.locator("tr[data-row='0'] [data-field=item]").select_option("general_medicine")
+    form.locator("tr[data-row='0'] [data-field=count]").fill("3")
     form.locator("[data-action=record]").click()
     refusal = page.locator("#cv-record .errors")
     refusal.wait_for(timeout=10_000)

@@ -11,6 +11,7 @@ from qurb.app.pages import APP_CSS, LEAFLET_CSS, LEAFLET_JS, NO_CACHE, _page, no
 from qurb.caravans.api import ReadCaravans, campaign_target
 from qurb.caravans.outputs import notice_html, report_html
 from qurb.caravans.report import campaign_report, unit_names
+from qurb.caravans.report_labels import labelled
 from qurb.caravans.store import campaign_plan, get_campaign
 from qurb.kernel.errors import NotFound
 from qurb.kernel.i18n import document_lang, translate
@@ -42,6 +43,7 @@ def _caravan_page(settings: Settings, campaign_id: str | None) -> HTMLResponse:
             APP_CSS,
             "/static/css/caravan.css",
             "/static/css/caravan_form.css",
+            "/static/css/caravan_record.css",
         ],
         classic_scripts=[LEAFLET_JS],
         scripts=["/static/js/caravan.js"],
@@ -111,7 +113,7 @@ def report_page(
     chosen = document_lang(lang, accept_language)
     try:
         guard.over(campaign_target(session, index, campaign_id))
-        report = campaign_report(session, campaign_id)
+        report = labelled(session, campaign_report(session, campaign_id), chosen)
     except NotFound:
         return _unknown_campaign(campaign_id, chosen)
     page = report_html(report, chosen, names=unit_names(session, report, chosen), served=True)

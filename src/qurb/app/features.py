@@ -202,7 +202,9 @@ FEATURES: tuple[Feature, ...] = (
             "qurb.caravans.jobs_api:router",
             "qurb.caravans.files_api:router",
             "qurb.caravans.api:router",
+            "qurb.caravans.records_api:router",
             "qurb.app.caravan_pages:router",
+            "qurb.app.roadsheet_pages:router",
         ),
         (
             Command(

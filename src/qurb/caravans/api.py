@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from qurb.caravans.base_checks import check_bases
 from qurb.caravans.caps import CampaignCaps, check_caps
-from qurb.caravans.catalogue import check_campaign, parse_campaign, specialties
+from qurb.caravans.catalogue import check_campaign, parse_campaign, screenings, specialties
 from qurb.caravans.jobs import plan as plan_job
 from qurb.caravans.model import AGE_BAND_CODES, RECORD_KINDS, SEXES, CampaignSpec
 from qurb.caravans.outputs import geojson_document, plan_csv_text, plan_geojson, plan_ics
@@ -23,13 +23,21 @@ from qurb.caravans.plan import CampaignPlan, PlannedCampaign, PlanSpecialty
 from qurb.caravans.priority import PARTS as PRIORITY_PARTS
 from qurb.caravans.records import record_visits
 from qurb.caravans.report import campaign_report, referrals_by_facility
-from qurb.caravans.schemas import CampaignRead, CaravanVocabulary, Recorded, RecordsBody
+from qurb.caravans.report_labels import labelled
+from qurb.caravans.schemas import (
+    CampaignRead,
+    CaravanVocabulary,
+    Recorded,
+    RecordsBody,
+    Screening,
+)
 from qurb.caravans.store import campaign_plan, get_campaign, list_campaigns, save_campaign
 from qurb.caravans.summaries import (
     CampaignReport,
     CampaignSummary,
     ReferralLine,
 )
+from qurb.caravans.visit_record import FACILITY_KINDS, ITEM_LISTS
 from qurb.identity.grant_service import target_in, territory_target
 from qurb.identity.guard import Guard, needs
 from qurb.identity.permissions import Permission
@@ -134,7 +142,8 @@ def _saved(state: AppState, spec: CampaignSpec, result: CampaignPlan, actor: Act
 
 @router.get(
     "/caravans/vocabulary",
-    summary="The codes of visit records (kinds, age bands, sexes) and of the priority parts",
+    summary="The codes of visit records (kinds, age bands, sexes, screenings) and of the "
+    "priority parts",
     response_model=CaravanVocabulary,
 )
 def vocabulary(_: Public) -> CaravanVocabulary:
@@ -149,6 +158,9 @@ def vocabulary(_: Public) -> CaravanVocabulary:
             )
             for k, v in specialties().items()
         ],
+        item_lists=dict(ITEM_LISTS),
+        facility_kinds=list(FACILITY_KINDS),
+        screenings=[Screening(code=c, **s) for c, s in screenings().items()],
     )
 
 
@@ -234,10 +246,18 @@ def records(
     response_model=CampaignReport,
 )
 def report(
-    campaign_id: IdPath, session: SessionDep, index: IndexDep, guard: ReadCaravans
+    campaign_id: IdPath,
+    session: SessionDep,
+    index: IndexDep,
+    guard: ReadCaravans,
+    lang: Annotated[
+        str | None,
+        Query(max_length=8, description="fr, ar or en: `labels` names the codes in it"),
+    ] = None,
 ) -> CampaignReport:
     guard.over(campaign_target(session, index, campaign_id))
-    return campaign_report(session, campaign_id)
+    found = campaign_report(session, campaign_id)
+    return found if lang is None else labelled(session, found, document_lang(lang, None))
 
 
 @router.get(

@@ -42,11 +42,33 @@ def caravan_catalogue() -> dict[str, Any]:
     for name, specialty in catalogue["specialties"].items():
         if specialty["group"] not in catalogue["groups"]:
             raise ValueError(f"caravan.toml: specialty {name} has an unknown group")
+    for name, programme in catalogue["programmes"].items():
+        if not str(programme.get("source") or "").strip():
+            raise ValueError(f"caravan.toml: programme {name} names no source")
+    for name, screening in catalogue["screenings"].items():
+        if screening.get("programme") not in catalogue["programmes"]:
+            raise ValueError(f"caravan.toml: screening {name} has an unknown programme")
     return catalogue
 
 
 def specialties() -> dict[str, dict[str, Any]]:
     return dict(caravan_catalogue()["specialties"])
+
+
+def screenings() -> dict[str, dict[str, Any]]:
+    """The controlled list of screenings: code → its labels (label_fr, label_ar, label_en),
+    its national programme (`programme`, and that programme's labels as `programme_fr`,
+    `programme_ar`, `programme_en`) and the programme's `source`."""
+    catalogue = caravan_catalogue()
+    out = {}
+    for code, screening in catalogue["screenings"].items():
+        programme = catalogue["programmes"][screening["programme"]]
+        out[code] = {
+            **screening,
+            **{f"programme_{lang}": programme[f"label_{lang}"] for lang in ("fr", "ar", "en")},
+            "source": programme["source"],
+        }
+    return out
 
 
 def caravan_figure(figure_id: str) -> FigureDefinition:

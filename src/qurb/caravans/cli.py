@@ -462,14 +462,16 @@ def report_cmd(
     page written by --html in the language of --lang)."""
     from qurb.caravans.outputs import CARAVAN_SOURCES, report_html
     from qurb.caravans.report import campaign_report, unit_names
+    from qurb.caravans.report_labels import labelled
     from qurb.kernel.i18n import number
 
     lang = cli_lang()
     with open_session(db) as session:
         report = campaign_report(session, campaign_id)
         names = unit_names(session, report, lang)
+        shown = labelled(session, report, lang)
     if html_file:
-        html_file.write_text(report_html(report, lang, names=names), encoding="utf-8")
+        html_file.write_text(report_html(shown, lang, names=names), encoding="utf-8")
         err.print(f"[green]{escape(say('cli.caravan.wrote', path=str(html_file)))}[/]")
     if fmt is OutputFormat.JSON:
         document = CARAVAN_SOURCES.annotate(report.model_dump(mode="json"))

@@ -131,6 +131,7 @@ class _Strict(BaseModel):
 class Partner(_Strict):
     name: ShortName
     role: str = ""  # CHU, association, council, region, health directorate, …
+    contact: ShortName | None = None  # a phone or an address, as the road sheet prints it
 
 
 class BaseSite(_Strict):
@@ -140,6 +141,7 @@ class BaseSite(_Strict):
     facility: Identifier | None = None  # registry id (e.g. a provincial hospital)
     lon: float | None = None
     lat: float | None = None
+    contact: ShortName | None = None  # who answers at the base (a phone, a name)
 
 
 class Team(_Strict):
@@ -165,6 +167,7 @@ class Unit(_Strict):
     name: Label
     base: str  # a base's name
     team: str  # a team's name
+    contact: ShortName | None = None  # the unit's own phone, for its road sheet
     capacity: dict[str, int] = Field(  # specialty → consultations a day
         json_schema_extra={"additionalProperties": {"type": "integer", "maximum": MAX_COUNT}}
     )

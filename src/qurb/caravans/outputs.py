@@ -232,16 +232,22 @@ def report_html(
     served: bool = False,
 ) -> str:
     """The campaign report as a printable page in `lang` (fr, ar right to left, en):
-    planned against done, referrals. `names` names the territory and the communes
-    (code → name) in that language (`report.unit_names`); a commune it leaves out keeps
-    its French name, a territory its code."""
+    planned against done, consultations by sex and age, screenings and medicines by item,
+    referrals. `names` names the territory and the communes (code → name) in that
+    language (`report.unit_names`); a commune it leaves out keeps its French name, a
+    territory its code. The report's `labels` (`report_labels.labelled`), when it has
+    them, name its codes (screenings, sexes and ages, facilities); a code without a
+    label is shown as recorded."""
     if lang not in LANGS:
         raise ValueError(f"no report in {lang!r}: one of {', '.join(LANGS)}")
     by_facility: dict[str, int] = defaultdict(int)
     facilities = {}
+    labels = report.labels
     for line in report.referrals:
         by_facility[line.facility_id] += line.referrals
         facilities[line.facility_id] = f"{line.facility} ({line.category})"
+    if labels is not None:
+        facilities |= labels.facilities
     return _document(
         "report.html",
         served,
@@ -252,6 +258,15 @@ def report_html(
         totals=report.totals,
         stops=report.stops,
         by_specialty=report.by_specialty,
+        by_sex_age=[
+            (labels.sex_age.get(k, k) if labels else k, n)
+            for k, n in report.consultations_by_sex_age.items()
+        ],
+        screenings=[
+            (labels.screenings.get(k, k) if labels else k, n)
+            for k, n in report.screenings_by_item.items()
+        ],
+        medicines=list(report.medicines_by_item.items()),
         referrals=[(facilities[f], n) for f, n in sorted(by_facility.items())],
         # The formula in the report's language; exports keep the definitions' English.
         formula=translate(lang, "label.formula.expected_attendance"),

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from qurb.audit import service as audit
 from qurb.audit.model import AuditEvent
 from qurb.caravans._tables import CaravanRecordRow, CaravanStopRow
+from qurb.caravans.catalogue import screenings
 from qurb.caravans.store import get_campaign, spec_list
 from qurb.caravans.visit_record import RECORD_COLUMNS, RecordContext, VisitRecordRow
 from qurb.kernel import clock
@@ -125,6 +126,7 @@ def record_visits(
         frozenset(str(s) for s in spec_list(campaign.spec, "specialties")),
         today,
         frozenset(facility_briefs(session, named)),
+        frozenset(screenings()),
     )
     problems: list[tuple[str, FieldError]] = []  # (line of the message, the problem)
 

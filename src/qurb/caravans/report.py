@@ -38,6 +38,7 @@ def campaign_report(session: Session, campaign_id: str) -> CampaignReport:
     totals = {"planned": 0, "done": 0, "screenings": 0, "medicines": 0, "referrals": 0}
     by_specialty = {s: {"planned": 0, "done": 0} for s in specialties_}
     by_sex_age: dict[str, int] = defaultdict(int)
+    by_item: dict[str, dict[str, int]] = {"screening": {}, "medicine": {}}
     for stop in stops:
         got = by_stop.get(stop.id, [])
         done: dict[str, int] = defaultdict(int)
@@ -45,6 +46,8 @@ def campaign_report(session: Session, campaign_id: str) -> CampaignReport:
             if r.kind == "consultation":
                 done[r.item] += r.count
                 by_sex_age[f"{r.sex or '?'} {r.age_band or '?'}"] += r.count
+            elif r.kind in by_item:
+                by_item[r.kind][r.item] = by_item[r.kind].get(r.item, 0) + r.count
         planned = {s: int(stop.expected.get(s, 0)) for s in specialties_}
         screenings = sum(r.count for r in got if r.kind == "screening")
         medicines = sum(r.count for r in got if r.kind == "medicine")
@@ -96,6 +99,8 @@ def campaign_report(session: Session, campaign_id: str) -> CampaignReport:
         },
         "by_specialty": by_specialty,
         "consultations_by_sex_age": dict(sorted(by_sex_age.items())),
+        "screenings_by_item": dict(sorted(by_item["screening"].items())),
+        "medicines_by_item": dict(sorted(by_item["medicine"].items())),
         "referrals": referral_rows,
     }
     return CampaignReport.model_validate(report)

@@ -41,6 +41,21 @@ class Recorded(BaseModel):
     recorded: int
 
 
+class Screening(BaseModel):
+    """A screening of the controlled list (`caravan.toml`), with its national programme
+    and that programme's source."""
+
+    code: str
+    label_fr: str
+    label_ar: str
+    label_en: str
+    programme: str
+    programme_fr: str
+    programme_ar: str
+    programme_en: str
+    source: str
+
+
 class CaravanVocabulary(BaseModel):
     """The codes the caravan page offers and reads, as the server knows them."""
 
@@ -55,4 +70,17 @@ class CaravanVocabulary(BaseModel):
     specialties: list[PlanSpecialty] = Field(
         default_factory=list,
         description="the specialties a campaign can bring (caravan.toml), with their labels",
+    )
+    item_lists: dict[str, str] = Field(
+        default_factory=dict,
+        description="what a record's item is, by kind: one of the campaign's `specialties`, "
+        "one of the `screenings`, or `free_text` (medicines, until a sourced list)",
+    )
+    facility_kinds: list[str] = Field(
+        default_factory=list, description="the kinds whose record names a receiving facility"
+    )
+    screenings: list[Screening] = Field(
+        default_factory=list,
+        description="the screenings a record may name (a controlled list, each with its "
+        "national programme and source); medicines are free text",
     )

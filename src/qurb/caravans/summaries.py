@@ -100,10 +100,37 @@ class ReferralLine(BaseModel):
     last_visit: str
 
 
+class ReportLabels(BaseModel):
+    """The report's codes named in one language (`?lang=`): specialties and screenings
+    from the caravan catalogue, record kinds, age bands and sexes from the catalogues of
+    words, communes and the territory by their names, facilities by their registry
+    names. A code without a name (a screening recorded before the list) stays as is."""
+
+    lang: str
+    territory: str
+    communes: dict[str, str] = Field(description="commune code → name")
+    specialties: dict[str, str]
+    screenings: dict[str, str]
+    kinds: dict[str, str]
+    age_bands: dict[str, str]
+    sexes: dict[str, str]
+    sex_age: dict[str, str] = Field(description="a key of consultations_by_sex_age → its name")
+    facilities: dict[str, str] = Field(description="registry id → name (category)")
+
+
 class CampaignReport(BaseModel):
     campaign: ReportCampaign
     stops: list[ReportStop]
     totals: ReportTotals
     by_specialty: dict[str, SpecialtyProgress]
     consultations_by_sex_age: dict[str, int]
+    screenings_by_item: dict[str, int] = Field(
+        default_factory=dict, description="screening code → people screened"
+    )
+    medicines_by_item: dict[str, int] = Field(
+        default_factory=dict, description="medicine (free text, as recorded) → count"
+    )
     referrals: list[ReferralLine]
+    labels: ReportLabels | None = Field(
+        default=None, description="the codes' names in the language asked (`?lang=`)"
+    )

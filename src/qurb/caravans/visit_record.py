@@ -28,18 +28,29 @@ from qurb.kernel.values import is_identifier
 
 RECORD_COLUMNS = ("stop", "kind", "item", "sex", "age_band", "count", "facility", "service")
 CONSULTING = ("consultation", "referral")  # kinds whose item is one of the campaign's specialties
+# What a row's item is, by kind: a specialty of the campaign, a screening of the controlled
+# list (caravan.toml), or free text (medicines, until a sourced list is supplied).
+ITEM_LISTS = {
+    "consultation": "specialties",
+    "screening": "screenings",
+    "medicine": "free_text",
+    "referral": "specialties",
+}
+FACILITY_KINDS = ("referral",)  # kinds whose row names the facility receiving it
 
 
 @dataclass(frozen=True)
 class RecordContext:
     """What a row is checked against: the campaign's visits, its specialties, the day,
-    and which of the facilities the rows name exist in the registry."""
+    which of the facilities the rows name exist in the registry, and the controlled list
+    of screenings (`caravan.toml`; medicines are free text)."""
 
     campaign_id: str
     visit_dates: Mapping[int, date]  # visit number → planned date
     specialties: frozenset[str]
     today: date
     facilities: frozenset[str]
+    screenings: frozenset[str] = frozenset()
 
 
 def _text(value: Any) -> str:
@@ -147,6 +158,9 @@ class VisitRecordRow(BaseModel):
             found.append(_problem("item", "item_missing"))
         elif kind in CONSULTING and item not in context.specialties:
             found.append(_problem("item", "not_a_specialty", value=repr(item)))
+        elif kind == "screening" and item not in context.screenings:
+            codes = ", ".join(sorted(context.screenings))
+            found.append(_problem("item", "not_a_screening", value=repr(item), codes=codes))
         if sex is not None and sex not in SEXES:
             found.append(_problem("sex", "not_a_sex", value=repr(self.sex)))
         if band is not None and band not in AGE_BAND_CODES:

@@ -132,6 +132,8 @@ LABEL_FILES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("data/definitions.toml", "figure", ("name", "definition")),
     ("caravans/definitions.toml", "figure", ("name", "definition")),
     ("caravans/caravan.toml", "specialties", ("label",)),
+    ("caravans/caravan.toml", "programmes", ("label",)),
+    ("caravans/caravan.toml", "screenings", ("label",)),
     ("data/norms/*.toml", "", ("name",)),  # the norm set itself
     ("data/norms/*.toml", "rule", ("label",)),
 )

@@ -2,8 +2,9 @@
 // (/caravans/{id}): its map, calendar, communes not visited, priority, documents and, in
 // local mode, the record of what the visits gave.
 /* global L */
-import { ApiError, can, enc, getJSON, send } from "./api.js";
+import { can, enc, getJSON } from "./api.js";
 import { CampaignForm } from "./caravan_form.js";
+import { keepRecordGrid, renderRecordGrid } from "./caravan_record.js";
 import { paintColours } from "./choropleth.js";
 import { dataCredit } from "./credit.js";
 import { escapeHtml, initialLang, lang, locale, nameOf, num, setLang, t } from "./i18n.js";
@@ -38,9 +39,7 @@ const state = {
   map: null,
   layers: null,
   areas: null,
-  form: null, // the record form's values, kept across a language switch
-  campaignForm: null, // the new campaign's form (caravan_form.js), kept likewise
-  message: null, // {ok: bool, text}
+  campaignForm: null, // the new campaign's form (caravan_form.js), kept across a language switch
 };
 
 // ------------------------------------------------------------------ formatting
@@ -161,9 +160,18 @@ function renderLinks(plan) {
       <li><a href="${base}/calendar.ics" data-link="ics">${t("caravan.ics")}</a></li>
       <li><a href="${base}/routes.geojson" data-link="geojson">${t("caravan.geojson")}</a></li>
       <li><a href="${base}/plan.csv" data-link="csv">${t("caravan.csv")}</a></li>
-      <li><a href="/caravans/${enc(id)}/report" data-link="report">${t("caravan.report")}</a></li>
+      <li><a href="/caravans/${enc(id)}/report?lang=${lang()}" data-link="report">${t("caravan.report")}</a></li>
     </ul>
-    <h3>${t("caravan.notices")}</h3><ul class="cv-links">${notices}</ul>`;
+    <h3>${t("caravan.notices")}</h3><ul class="cv-links">${notices}</ul>
+    <h3>${t("caravan.roadsheets")}</h3><ul class="cv-links">${roadSheets(plan)}</ul>`;
+}
+
+// One printable road sheet per unit that drives: its stops, times, legs, contacts, route.
+function roadSheets(plan) {
+  const id = state.data.id;
+  return [...new Set(plan.days.map((d) => d.unit))]
+    .map((u) => `<li><a href="/caravans/${enc(id)}/roadsheet?unit=${enc(u)}&amp;lang=${lang()}" data-roadsheet="${e(u)}">${e(t("caravan.roadsheet", { unit: u }))}</a></li>`)
+    .join("");
 }
 
 // One popup per commune: every visit of the plan to it, in date order.
@@ -372,63 +380,25 @@ function renderPriority(plan) {
     <tbody>${rows}</tbody></table></div>`;
 }
 
-function keepForm() {
-  const form = document.getElementById("cv-record-form");
-  if (form) state.form = Object.fromEntries(new FormData(form).entries());
-}
-
+// The record section is caravan_record.js's: a grid per stop and a file upload.
 function renderRecord(plan) {
   const section = document.getElementById("cv-record");
   if (!rights.record) {
     section.innerHTML = "";
     return;
   }
-  const vocabulary = state.vocabulary;
-  const stops = stopsOf(plan)
-    .map((s) => `<option value="${s.number}">${s.number} · ${e(day(s.date, "short"))} · ${e(nameOf(s))}</option>`)
-    .join("");
-  const items = specialties().map((s) => `<option value="${e(s.code)}">${e(specialtyName(s))}</option>`).join("");
-  const facilities = plan.campaign.bases
-    .filter((b) => b.facility)
-    .map((b) => `<option value="${e(b.facility)}">${e(b.name)}</option>`)
-    .join("");
-  const message = state.message
-    ? `<div class="${state.message.ok ? "ok" : "errors"}" role="${state.message.ok ? "status" : "alert"}" dir="auto">${e(state.message.text)}</div>`
-    : "";
-  section.innerHTML = `<h2>${t("caravan.record")}</h2>
-    <form id="cv-record-form" class="cv-form" novalidate>
-      <label>${t("caravan.record.stop")}<select name="stop">${stops}</select></label>
-      <label>${t("caravan.record.kind")}<select name="kind">${vocabulary.record_kinds.map((k) => `<option value="${e(k)}">${t(`caravan.kind.${k}`)}</option>`).join("")}</select></label>
-      <label>${t("caravan.record.item")}<input name="item" list="cv-items" autocomplete="off" dir="ltr"></label>
-      <label>${t("caravan.record.sex")}<select name="sex"><option value="">—</option>${vocabulary.sexes.map((x) => `<option value="${e(x)}">${e(x)}</option>`).join("")}</select></label>
-      <label>${t("caravan.record.age")}<select name="age_band"><option value="">—</option>${vocabulary.age_bands.map((b) => `<option value="${e(b)}">${e(b)}</option>`).join("")}</select></label>
-      <label>${t("caravan.record.count")}<input name="count" type="number" step="1" inputmode="numeric" dir="ltr"></label>
-      <label>${t("caravan.record.facility")}<input name="facility" list="cv-facilities" autocomplete="off" dir="ltr"></label>
-      <label>${t("caravan.record.service")}<input name="service" autocomplete="off"></label>
-      <div class="actions"><button type="submit" data-action="record">${t("caravan.record.submit")}</button></div>
-      <datalist id="cv-items">${items}</datalist><datalist id="cv-facilities">${facilities}</datalist>
-    </form>${message}`;
-  const form = document.getElementById("cv-record-form");
-  for (const [name, value] of Object.entries(state.form || {})) if (form.elements[name]) form.elements[name].value = value;
-  form.addEventListener("submit", record);
-}
-
-async function record(event) {
-  event.preventDefault();
-  keepForm();
-  const row = Object.fromEntries(Object.entries(state.form).filter(([, v]) => String(v).trim() !== ""));
-  const button = event.target.querySelector("button");
-  button.disabled = true;
-  try {
-    const result = await send("POST", `/api/caravans/${enc(state.data.id)}/records`, { rows: [row] });
-    state.message = { ok: true, text: t("caravan.record.done", { count: result.recorded }) };
-    state.form = { ...state.form, count: "" };
-    state.report = await getJSON(`/api/caravans/${enc(state.data.id)}/report`);
-    renderCalendar(state.data.plan);
-  } catch (error) {
-    state.message = { ok: false, text: error instanceof ApiError ? error.message : String(error) };
-  }
-  renderRecord(state.data.plan);
+  renderRecordGrid(section, {
+    campaignId: state.data.id,
+    stops: stopsOf(plan).map((s) => ({ number: s.number, text: `${s.number} · ${day(s.date, "short")} · ${nameOf(s)}` })),
+    specialties: specialties(),
+    specialtyName,
+    vocabulary: state.vocabulary,
+    facilities: plan.campaign.bases.filter((b) => b.facility).map((b) => ({ id: b.facility, name: b.name })),
+    onRecorded: async () => {
+      state.report = await getJSON(`/api/caravans/${enc(state.data.id)}/report`);
+      renderCalendar(state.data.plan);
+    },
+  });
 }
 
 async function renderCampaign() {
@@ -444,7 +414,7 @@ async function renderCampaign() {
     state.vocabulary = vocabulary;
     skeleton();
   }
-  keepForm();
+  keepRecordGrid();
   const plan = state.data.plan;
   for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
   renderHead(plan);
