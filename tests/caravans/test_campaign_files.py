@@ -78,11 +78,13 @@ def test_a_json_file_gives_the_same_spec_as_the_form_would_post(
     answer = _send(client, coordinator, "campagne.json", json.dumps(body).encode())
     assert answer.status_code == 200, answer.text
     spec = answer.json()
-    same = ("name", "territory", "start", "end", "specialties", "hours", "teams", "units")
+    same = ("name", "territory", "start", "end", "specialties", "hours", "teams")
     assert {k: spec[k] for k in same} == {k: body[k] for k in same}
     assert spec["settings"] == {"time_limit_s": 1}
-    # Every key, the defaults included (a base without a point: lon and lat null).
-    assert spec["bases"] == [{**body["bases"][0], "lon": None, "lat": None}]
+    # Every key, the defaults included (a base without a point: lon and lat null; a base or
+    # a unit without a contact: null).
+    assert spec["bases"] == [{**body["bases"][0], "lon": None, "lat": None, "contact": None}]
+    assert spec["units"] == [{**unit, "contact": None} for unit in body["units"]]
     assert spec["rest_days"] == ["sunday"] and spec["mode"] == "day-trips"
     # What it answers, posted back, is a campaign the planning takes.
     planned = client.post("/api/caravans", json=spec, headers=coordinator.headers)

@@ -251,7 +251,11 @@ def solve_routing(
     if not time_limit_s > 0:
         raise RoutingError(f"time limit must be > 0 s, got {time_limit_s}")
     if no_improvement < 0:
-        raise RoutingError(f"iterations without improvement must be ≥ 0, got {no_improvement}")
+        raise RoutingError(
+            f"iterations without improvement must be ≥ 0, got {no_improvement}",
+            code="negative_no_improvement",
+            values={"value": no_improvement},
+        )
     dims = problem.dimensions
     n = problem.duration_minutes.shape[0]
     coords = problem.coordinates if problem.coordinates is not None else np.zeros((n, 2))
@@ -316,7 +320,7 @@ def solve_routing(
         stop = SearchStop(time_limit_s, no_improvement, cancelled)
         result = model.solve(stop, seed=seed, display=False)
     if stop.reason == "cancelled":
-        raise RoutingCancelled("the search was stopped by its caller")
+        raise RoutingCancelled("the search was stopped by its caller", code="search_cancelled")
     penalty_warnings = sum(1 for w in caught if "penalty" in str(w.message).lower())
     best = result.best
     routes = []
