@@ -122,7 +122,15 @@ VALID = {
     },
 }
 # Lists: an account of another region sees none of Boulemane's rows.
-LISTS = {"GET /api/scenarios", "GET /api/audit", "GET /api/audit.csv", "GET /audit"}
+# The scenarios' pages are lists too: the page holds no row, its script asks the API.
+LISTS = {
+    "GET /api/scenarios",
+    "GET /api/audit",
+    "GET /api/audit.csv",
+    "GET /audit",
+    "GET /scenarios",
+    "GET /scenarios/compare",
+}
 
 
 @pytest.mark.parametrize("route", sorted(GUARDED))

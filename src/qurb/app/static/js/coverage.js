@@ -2,7 +2,7 @@
 // a summary line, and per sub-territory a small pair of bars (before, after) with the
 // numbers as text beside them. The bars are SVG (the page's policy allows no inline
 // style); in Arabic the style sheet turns them to grow from the right.
-import { escapeHtml, nameOf, num, pct, t } from "./i18n.js";
+import { escapeHtml, lang, nameOf, num, pct, t } from "./i18n.js";
 
 const e = escapeHtml;
 
@@ -14,9 +14,12 @@ export function barPair(before, after) {
     <rect class="track" y="6" width="100" height="4"/><rect class="after" y="6" width="${width(after)}" height="4"/></svg>`;
 }
 
+/** From before to after: the arrow points the way the page reads. */
+export const arrow = () => (lang() === "ar" ? "←" : "→");
+
 /** "47 % → 71,2 %" in the page's language. */
 export function change(before, after) {
-  return `<bdi>${pct(before)}</bdi> → <bdi>${pct(after)}</bdi>`;
+  return `<bdi>${pct(before)}</bdi> ${arrow()} <bdi>${pct(after)}</bdi>`;
 }
 
 /** The whole territory: population covered before and after, and newly covered. */

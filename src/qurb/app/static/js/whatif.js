@@ -3,7 +3,7 @@
 // list; POST /api/access/what-if answers the coverage before and after, per
 // sub-territory, before anything is saved.
 /* global L */
-import { groupsHTML, summaryHTML } from "./coverage.js";
+import { arrow, groupsHTML, summaryHTML } from "./coverage.js";
 import { escapeHtml, nameOf, num, t } from "./i18n.js";
 
 const e = escapeHtml;
@@ -52,7 +52,10 @@ export class WhatIf {
 
   setPlacing(on) {
     this.placing = on;
-    this.view.map.getContainer().classList.toggle("placing", on);
+    const map = this.view.map.getContainer();
+    map.classList.toggle("placing", on);
+    // On a phone the fold sits under the map: the map is brought back into view.
+    if (on && map.getBoundingClientRect().bottom < 40) map.scrollIntoView({ block: "start" });
     const button = this.panel.element.querySelector("[data-action=place]");
     if (button) button.setAttribute("aria-pressed", String(on));
   }
@@ -118,7 +121,7 @@ export class WhatIf {
     const changed = (doc.communes_changed ?? [])
       .map(
         (c) => `<tr data-code="${e(c.code)}"><th scope="row"><bdi>${e(nameOf(c))}</bdi></th><td class="num">${num(c.population)}</td>
-        <td class="num"><bdi>${num(c.minutes_before, 1)}</bdi> → <bdi>${num(c.minutes_after, 1)}</bdi></td></tr>`,
+        <td class="num"><bdi>${num(c.minutes_before, 1)}</bdi> ${arrow()} <bdi>${num(c.minutes_after, 1)}</bdi></td></tr>`,
       )
       .join("");
     return `${doc.name ? `<h4 class="scenario-name"><bdi>${e(doc.name)}</bdi></h4>` : ""}
