@@ -49,7 +49,9 @@ def test_what_if_a_hospital_in_tissaf(edit_client: TestClient) -> None:
     assert all(c["minutes_after"] < c["minutes_before"] for c in result["communes_changed"])
     outside = {**body, "sites": [{"lon": 2.35, "lat": 48.85}]}
     response = edit_client.post("/api/access/what-if", json=outside)
-    assert response.status_code == 422 and "inside Morocco" in response.text
+    assert response.status_code == 422, response.text
+    (problem,) = response.json()["detail"]
+    assert problem["field"] == "sites[0]" and "outside Morocco" in problem["reason"]
     response = edit_client.post("/api/access/what-if", json={**body, "within_minutes": 0})
     assert response.status_code == 422
 

@@ -50,8 +50,16 @@ TYPES = {
 }
 
 
+def _before_0012(connection: Connection) -> None:
+    """What revision 0012 added gone: the scenarios' partner and visibility."""
+    connection.execute(text("DROP INDEX ix_scenarios_partner_id"))
+    connection.execute(text("ALTER TABLE scenarios DROP COLUMN visibility"))
+    connection.execute(text("ALTER TABLE scenarios DROP COLUMN partner_id"))
+
+
 def _before_0011(connection: Connection) -> None:
     """What revision 0011 added gone: the facilities' versions, each kind's last entry."""
+    _before_0012(connection)
     connection.execute(text("DROP TABLE audit_kind_heads"))
     connection.execute(text("ALTER TABLE facilities DROP COLUMN version"))
 

@@ -1,7 +1,8 @@
 """Travel time to care on the bundled commune-graph model: access per commune, summaries,
 referral from each ESSP and the Ministry's distance bands (public: each answer kept encoded
-and gzipped, keyed by territory, parameters, registry version and travel model), and a
-what-if (new facilities placed on the map; heavy: `plan.run` over the territory)."""
+and gzipped, keyed by territory, parameters, registry version and travel model). The
+what-if (`POST /api/access/what-if`) is served by `qurb.siting.what_if_api`, which can
+keep it as a scenario."""
 
 from __future__ import annotations
 
@@ -27,8 +28,6 @@ from qurb.access.schemas import (
     ReferralRead,
     ReferralsRead,
     Tier,
-    WhatIf,
-    WhatIfRead,
     Words,
     rows_as,
 )
@@ -42,20 +41,15 @@ from qurb.access.service import (
     distance_group_rows,
     group_rows,
 )
-from qurb.access.what_if import compute_what_if
 from qurb.algo.commune_graph import CommuneGraphModel
 from qurb.algo.commune_graph_inputs import CommuneGraphParameters
-from qurb.identity.grant_service import territory_target
-from qurb.identity.guard import Guard, needs
-from qurb.identity.permissions import Permission
 from qurb.platform.access import Public
 from qurb.platform.cache import CachedBody
-from qurb.platform.http import HeavyDep, NameText, TerritoryPath
-from qurb.platform.schemas import ERROR_RESPONSES, HEAVY_RESPONSES
+from qurb.platform.http import NameText, TerritoryPath
+from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.platform.state import AppState
 from qurb.registry.pages import registry_version
 from qurb.registry.points import Destinations, FacilitySelector, read_destinations
-from qurb.territory.api import IndexDep
 from qurb.territory.service import TerritoryIndex
 from qurb.territory.travel import (
     COMMUNE_GRAPH_FILE,
@@ -64,8 +58,6 @@ from qurb.territory.travel import (
 )
 
 router = APIRouter(prefix="/api", tags=["access"], responses=ERROR_RESPONSES)
-
-RunPlan = Annotated[Guard, needs(Permission.PLAN_RUN)]
 
 
 def _selector(
@@ -253,18 +245,6 @@ async def distance_for(code: TerritoryPath, request: Request, _: Public) -> Resp
         return _Asked(("access.distance", territory.code), answer)
 
     return await _answer(request, ask)
-
-
-@router.post("/access/what-if", response_model=WhatIfRead, responses=HEAVY_RESPONSES)
-async def what_if(
-    body: WhatIf, http: Request, heavy: HeavyDep, index: IndexDep, guard: RunPlan
-) -> WhatIfRead:
-    """Coverage of the territory's population within `within_minutes` before and after
-    adding the given sites to the existing offer of `level` (nothing is written). Runs in
-    a worker under the server's deadline; nobody runs one without `plan.run` over the
-    territory (401, 403), a busy server answers 503 with Retry-After."""
-    guard.over(territory_target(index, body.territory))
-    return await heavy.run(http, compute_what_if, body)
 
 
 def kept_answer(state: AppState, ask: Callable[[TerritoryIndex], _Asked]) -> CachedBody:

@@ -116,11 +116,27 @@ class Site(BaseModel):
 
 
 class WhatIf(BaseModel):
+    """Sites placed on the map (`sites`) and/or communes picked (`communes`: each one's
+    reference point stands for a site), added to the existing offer (`level`, or
+    `categories`/`services`; the level alone when none is given: primary). `save` with
+    `name` keeps it as a scenario of kind "whatif" (`visibility`: who sees it)."""
+
     territory: str = Field(max_length=64)
-    level: Level = "primary"
+    level: Level | None = None
+    categories: list[str] = Field(default_factory=list, max_length=50)
+    services: list[str] = Field(default_factory=list, max_length=50)
     tier: Tier | None = None
     within_minutes: float = Field(default=60.0, gt=0, le=24 * 60)
-    sites: list[Site] = Field(min_length=1, max_length=50)
+    sites: list[Site] = Field(default_factory=list, max_length=50)
+    communes: list[str] = Field(default_factory=list, max_length=50)
+    save: bool = False
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    visibility: Literal["partner", "public"] = "partner"
+
+    def offer(self) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], str | None]:
+        """levels, categories, services, tier: as FacilitySelector.from_options takes them."""
+        level = self.level or (None if self.categories or self.services else "primary")
+        return ((level,) if level else (), tuple(self.categories), tuple(self.services), self.tier)
 
 
 class CommuneChangeRead(BaseModel):
@@ -132,7 +148,29 @@ class CommuneChangeRead(BaseModel):
     minutes_after: float | None
 
 
+class GroupChangeRead(BaseModel):
+    """One sub-territory (one level below the territory, as siting's summaries)."""
+
+    code: str
+    name_fr: str
+    name_ar: str | None
+    population: int
+    covered_before: int
+    covered_after: int
+    covered_before_pct: float | None
+    covered_after_pct: float | None
+
+
+class SiteRead(BaseModel):
+    label: str
+    lon: float
+    lat: float
+    commune: str
+
+
 class WhatIfRead(BaseModel):
+    """`id`: the scenario it was saved as (null when not saved)."""
+
     territory: str
     within_minutes: float
     population: int
@@ -142,6 +180,9 @@ class WhatIfRead(BaseModel):
     communes_changed: list[CommuneChangeRead]
     model: str
     measure: Measure
+    groups: list[GroupChangeRead]
+    sites: list[SiteRead]
+    id: str | None = None
 
 
 def rows_as(model: type[BaseModel], rows: list[dict[str, Any]]) -> list[Any]:

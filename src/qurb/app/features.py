@@ -176,7 +176,7 @@ FEATURES: tuple[Feature, ...] = (
     ),
     Feature(
         "siting",
-        ("qurb.siting.api:router",),
+        ("qurb.siting.api:router", "qurb.siting.what_if_api:router"),
         (
             Command(
                 "site",
@@ -187,7 +187,7 @@ FEATURES: tuple[Feature, ...] = (
             Command(
                 "scenarios",
                 "qurb.siting.cli:scenarios_app",
-                "Saved siting scenarios: list, show, compare.",
+                "Saved siting scenarios: list, show, compare, rename.",
                 group=True,
             ),
         ),

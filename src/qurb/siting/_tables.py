@@ -15,8 +15,8 @@ from qurb.platform.tables import Base, UTCDateTime
 
 
 class ScenarioRow(Base):
-    """A saved planning scenario (e.g. a siting run): its parameters and its result, as
-    JSON, so that scenarios can be listed, shown again and compared."""
+    """A saved planning scenario (a siting run, a what-if): its parameters and its result,
+    as JSON, so that scenarios can be listed, shown again and compared."""
 
     __tablename__ = "scenarios"
 
@@ -28,3 +28,9 @@ class ScenarioRow(Base):
     result: Mapped[dict[str, object]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(120))
+    # The partner the saving account acted for (None: a local actor, or no partner), and
+    # who may see it: "partner" (that partner's accounts, administrators) or "public".
+    partner_id: Mapped[str | None] = mapped_column(String(80), index=True)
+    visibility: Mapped[str] = mapped_column(
+        String(16), nullable=False, default="partner", server_default="partner"
+    )

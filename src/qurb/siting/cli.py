@@ -31,7 +31,7 @@ SITING_SOURCES = ACCESS_SOURCES
 
 cli = typer.Typer()
 scenarios_app = typer.Typer(
-    help="Saved siting scenarios: list, show, compare.", no_args_is_help=True
+    help="Saved siting scenarios: list, show, compare, rename.", no_args_is_help=True
 )
 
 
@@ -227,6 +227,8 @@ def scenarios_list(fmt: FormatOption = OutputFormat.TABLE, db: DbOption = None) 
         [
             "id",
             "name",
+            "kind",
+            "visibility",
             "territory",
             "offer",
             "objective",
@@ -269,3 +271,40 @@ def scenarios_compare(
         rows = [asdict(line) for line in compare_scenarios(saved)]
     title = say("cli.scenarios.compared")
     render(rows, list(rows[0]), fmt, title=title, sources=SITING_SOURCES)
+
+
+@scenarios_app.command("rename")
+def scenarios_rename(
+    scenario_id: Annotated[str, typer.Argument(help="Scenario id.")],
+    name: Annotated[str | None, typer.Argument(help="Its new name.")] = None,
+    public: Annotated[
+        bool | None,
+        typer.Option(
+            "--public/--partner",
+            help="Seen by every account that reads scenarios there (--public), or by its "
+            "partner's accounts only (--partner).",
+        ),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Rename a saved scenario and/or say who sees it (scenarios.write over its territory,
+    for its partner: the token's account; audited)."""
+    from qurb.identity.cli_access import token_guard
+    from qurb.identity.permissions import Permission
+    from qurb.siting.scenario_access import editor
+    from qurb.siting.service import SitingError, get_scenario, update_scenario
+    from qurb.territory.service import TerritoryIndex
+
+    if name is None and public is None:
+        raise SitingError(code="rename_nothing_asked")
+    visibility = None if public is None else ("public" if public else "partner")
+    with open_session(db, write=True) as session:
+        guard = token_guard(session, Permission.SCENARIOS_WRITE)
+        index = TerritoryIndex.from_session(session)
+        actor = editor(guard, index, get_scenario(session, scenario_id))
+        saved = update_scenario(session, actor, scenario_id, name=name, visibility=visibility)
+    out.print(
+        escape(
+            say("cli.scenarios.renamed", id=saved.id, name=saved.name, visibility=saved.visibility)
+        )
+    )

@@ -73,6 +73,7 @@ class ChosenSite(_Document):
 class CommuneCoverage(_Document):
     code: str
     name_fr: str
+    name_ar: str | None = None  # absent from scenarios saved before it was kept
     population: int
     minutes_before: float | None
     minutes_after: float | None
@@ -84,6 +85,7 @@ class CommuneCoverage(_Document):
 class GroupCoverage(_Document):
     code: str
     name_fr: str
+    name_ar: str | None = None  # absent from scenarios saved before it was kept
     population: int
     covered_before: int
     covered_after: int

@@ -10,32 +10,35 @@ points of the territory's communes that have no facility of that level, or a use
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qurb.access.service import summary_level
+from qurb.access.what_if import group_coverage
 from qurb.algo.siting_problem import SitingError, SitingProblem, SitingResult
-from qurb.algo.travel import Points, TravelTimeModel
+from qurb.algo.travel import TravelTimeModel
 from qurb.audit import service as audit
 from qurb.audit.model import AuditEvent
 from qurb.kernel import clock
 from qurb.kernel.actor import Actor
-from qurb.kernel.errors import FieldError, NotFound
-from qurb.kernel.i18n import problem
-from qurb.kernel.rows import validate_rows
-from qurb.platform.files import InputFileError, Number, OptionalNumber, OptionalText, read_records
+from qurb.kernel.errors import NotFound
 from qurb.registry.points import FacilitySelector, read_destinations
 from qurb.siting._tables import ScenarioRow
+from qurb.siting.candidates import (
+    Candidates,
+    check_candidates,
+    default_candidates,
+    read_candidates,
+    session_locator,
+)
 from qurb.siting.model import Scenario
-from qurb.territory.model import Territory, inside_morocco
+from qurb.territory.model import Territory
 from qurb.territory.service import TerritoryIndex, read_origins
 
 Objective = Literal["coverage", "time"]
@@ -54,106 +57,23 @@ class SitingRequest:
     within_minutes: float = 60.0
     objective: Objective = "coverage"
     candidates_file: str | None = None
+    # Candidate sites given inline (the web's): rows of lon, lat, label, cost_mad.
+    candidates: tuple[Mapping[str, Any], ...] | None = None
     method: Literal["auto", "exact", "heuristic"] = "auto"
     time_limit_s: float = 60.0
     seed: int = 0
     model: str = "commune-graph"
 
     def params(self) -> dict[str, Any]:
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in vars(self).items()}
+        out = {k: list(v) if isinstance(v, tuple) else v for k, v in vars(self).items()}
+        if out["candidates"] is not None:
+            out["candidates"] = [dict(row) for row in out["candidates"]]
+        return out
 
     def selector(self) -> FacilitySelector:
         return FacilitySelector.from_options(
             (self.level,) if self.level else (), self.categories, self.services, self.tier
         )
-
-
-@dataclass(frozen=True)
-class Candidates:
-    labels: list[str]
-    communes: list[str | None]
-    points: Points
-    cost_amount_mad: np.ndarray | None
-
-
-def default_candidates(
-    session: Session, index: TerritoryIndex, territory: Territory, selector: FacilitySelector
-) -> Candidates:
-    """Reference points of the territory's communes with no open public facility that
-    passes `selector` (on the commune graph a second one at the same reference point
-    would change nothing)."""
-    served = set(read_destinations(session, selector).communes)
-    communes = [
-        c
-        for c in index.communes_within(territory)
-        if c.code not in served and c.ref_lon is not None and c.ref_lat is not None
-    ]
-    return Candidates(
-        [c.name_fr for c in communes],
-        [c.code for c in communes],
-        Points(
-            np.array([c.ref_lon for c in communes], float),
-            np.array([c.ref_lat for c in communes], float),
-            tuple(c.code for c in communes),
-            is_population=False,
-        ),
-        None,
-    )
-
-
-class CandidateRow(BaseModel):
-    """One row of a user's candidate sites (column names in any case)."""
-
-    lon: Number
-    lat: Number
-    label: OptionalText = None
-    name: OptionalText = None
-    cost_mad: OptionalNumber = Field(default=None, ge=0)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _lower_keys(cls, values: Any) -> Any:
-        if isinstance(values, dict):
-            return {str(k).strip().lower(): v for k, v in values.items() if k}
-        return values
-
-
-def read_candidates(path: Path, locate: Callable[[float, float], str | None]) -> Candidates:
-    """A user's candidate sites: lon, lat, optional label and cost_mad; all rows or none."""
-    communes: dict[int, str] = {}
-
-    def where(number: int, row: CandidateRow) -> list[FieldError]:
-        if not inside_morocco(row.lon, row.lat):
-            return [problem("lon/lat", "outside_morocco_short", number, lon=row.lon, lat=row.lat)]
-        commune = locate(row.lon, row.lat)
-        if commune is None:
-            return [problem("lon/lat", "in_no_commune", number)]
-        communes[number] = commune
-        return []
-
-    rows = validate_rows(
-        CandidateRow,
-        ((r.number, r.values) for r in read_records(path)),
-        str(path),
-        check=where,
-    )
-    if not rows:
-        raise InputFileError(code="no_candidate_site", values={"path": str(path)})
-    labels = [str(r.value.label or r.value.name or f"row {r.number}") for r in rows]
-    chosen = [communes[r.number] for r in rows]
-    cost_array = np.array([np.nan if r.value.cost_mad is None else r.value.cost_mad for r in rows])
-    return Candidates(
-        labels,
-        list(chosen),
-        Points(
-            np.array([r.value.lon for r in rows]),
-            np.array([r.value.lat for r in rows]),
-            tuple(chosen),
-            tuple(labels),
-            False,
-        ),
-        None if np.isnan(cost_array).all() else cost_array,
-    )
 
 
 def _costs(request: SitingRequest, candidates: Candidates) -> np.ndarray | None:
@@ -190,18 +110,7 @@ def run_siting(
     origins = read_origins(index, territory)
     existing = read_destinations(session, request.selector())
     existing_nearest = model.compute_nearest(origins.points, existing.points)
-    if request.candidates_file:
-        from qurb.registry.service import commune_locator
-
-        locator = commune_locator(session)
-
-        def locate(lon: float, lat: float) -> str | None:
-            hit = locator.locate(lon, lat, tolerance_km=1.0)
-            return hit.code if hit else None
-
-        candidates = read_candidates(Path(request.candidates_file), locate)
-    else:
-        candidates = default_candidates(session, index, territory, request.selector())
+    candidates = _candidates(session, index, territory, request)
     if not candidates.labels or (request.add is not None and request.add > len(candidates.labels)):
         values = {
             "count": len(candidates.labels),
@@ -248,6 +157,17 @@ def run_siting(
     )
 
 
+def _candidates(
+    session: Session, index: TerritoryIndex, territory: Territory, request: SitingRequest
+) -> Candidates:
+    if request.candidates is not None:
+        rows = enumerate(request.candidates)
+        return check_candidates(rows, "candidates", session_locator(session), inline=True)
+    if request.candidates_file:
+        return read_candidates(Path(request.candidates_file), session_locator(session))
+    return default_candidates(session, index, territory, request.selector())
+
+
 def _scenario(
     index: TerritoryIndex,
     territory: Territory,
@@ -277,6 +197,7 @@ def _scenario(
             {
                 "code": c.code,
                 "name_fr": c.name_fr,
+                "name_ar": c.name_ar,
                 "population": int(origins.population[i]),
                 "minutes_before": _finite(before),
                 "minutes_after": _finite(after),
@@ -285,26 +206,7 @@ def _scenario(
                 "newly_covered_population": round(float(result.newly_covered_population[i])),
             }
         )
-    level = summary_level(territory)
-    groups: dict[str, dict[str, Any]] = {}
-    for row in communes:
-        unit = index.ancestor_at(row["code"], level) or index.by_code[row["code"]]
-        g = groups.setdefault(
-            unit.code,
-            {
-                "code": unit.code,
-                "name_fr": unit.name_fr,
-                "population": 0,
-                "covered_before": 0,
-                "covered_after": 0,
-            },
-        )
-        g["population"] += row["population"]
-        g["covered_before"] += row["population"] if row["covered_before"] else 0
-        g["covered_after"] += row["population"] if row["covered_after"] else 0
-    for g in groups.values():
-        g["covered_before_pct"] = _pct(g["covered_before"], g["population"])
-        g["covered_after_pct"] = _pct(g["covered_after"], g["population"])
+    groups = [g.model_dump() for g in group_coverage(index, territory, communes)]
     total_population = int(origins.population.sum())
     document = {
         "territory": {
@@ -340,7 +242,7 @@ def _scenario(
         },
         "sites": sites,
         "communes": communes,
-        "groups": list(groups.values()),
+        "groups": groups,
     }
     return Scenario.model_validate(document)
 
@@ -362,6 +264,10 @@ def _pct(part: float, whole: float) -> float | None:
 # ---------------------------------------------------------------------------- storage
 
 
+Visibility = Literal["partner", "public"]
+VISIBILITIES: tuple[Visibility, ...] = ("partner", "public")
+
+
 @dataclass(frozen=True)
 class SavedScenario:
     id: str
@@ -369,14 +275,24 @@ class SavedScenario:
     created_at: datetime
     created_by: str
     scenario: Scenario
+    kind: str = "siting"
+    partner_id: str | None = None
+    visibility: str = "partner"
 
 
 @dataclass(frozen=True)
 class ScenarioLine:
-    """One saved scenario in a comparison: what it asked and what it achieved."""
+    """One saved scenario in a comparison: what it asked and what it achieved, who saved
+    it and who may see it. `cost_mad`: the sum of its sites' costs (None when no site has
+    one)."""
 
     id: str
     name: str
+    kind: str
+    visibility: str
+    partner: str | None
+    created_by: str
+    created_at: str
     territory: str
     offer: str
     objective: str
@@ -389,25 +305,45 @@ class ScenarioLine:
     gap: float | None
     method: str
     chosen: str
+    cost_mad: float | None
 
 
 def _saved(row: ScenarioRow) -> SavedScenario:
     return SavedScenario(
-        row.id, row.name, row.created_at, row.created_by, Scenario.model_validate(row.result)
+        row.id,
+        row.name,
+        row.created_at,
+        row.created_by,
+        Scenario.model_validate(row.result),
+        row.kind,
+        row.partner_id,
+        row.visibility,
     )
 
 
-def save_scenario(session: Session, actor: Actor, name: str, scenario: Scenario) -> SavedScenario:
-    """Store the scenario under `name`, by `actor` (its name is what is kept)."""
+def save_scenario(
+    session: Session,
+    actor: Actor,
+    name: str,
+    scenario: Scenario,
+    *,
+    kind: str = "siting",
+    visibility: Visibility = "partner",
+) -> SavedScenario:
+    """Store the scenario under `name`, by `actor` (its name is what is kept, its partner
+    the scenario's), seen by that partner's accounts or by all (`visibility`)."""
+    _check_visibility(visibility)
     row = ScenarioRow(
         id=uuid.uuid4().hex[:12],
         name=name,
-        kind="siting",
+        kind=kind,
         territory_code=scenario.territory.code,
         params=scenario.params.model_dump(mode="json"),
         result=scenario.document(),
         created_at=clock.now(),
         created_by=actor.name,
+        partner_id=actor.partner,
+        visibility=visibility,
     )
     session.add(row)
     session.flush()
@@ -423,6 +359,8 @@ def save_scenario(session: Session, actor: Actor, name: str, scenario: Scenario)
             after={
                 "name": name,
                 "kind": row.kind,
+                "visibility": visibility,
+                "partner": row.partner_id,
                 "params": row.params,
                 "sites": [site.label for site in scenario.sites],
                 "covered_before_pct": summary.covered_before_pct,
@@ -432,6 +370,61 @@ def save_scenario(session: Session, actor: Actor, name: str, scenario: Scenario)
         ),
     )
     return _saved(row)
+
+
+def _check_visibility(visibility: str) -> None:
+    if visibility not in VISIBILITIES:
+        raise SitingError(
+            code="bad_visibility",
+            values={"visibility": repr(visibility), "allowed": ", ".join(VISIBILITIES)},
+        )
+
+
+def update_scenario(
+    session: Session,
+    actor: Actor,
+    scenario_id: str,
+    *,
+    name: str | None = None,
+    visibility: str | None = None,
+) -> SavedScenario:
+    """Rename a saved scenario and/or say who may see it; audited `scenario.update` with
+    what changed, before and after (nothing changed: nothing written)."""
+    row = _row(session, scenario_id, lock=True)
+    changes: dict[str, str] = {}
+    if name is not None:
+        name = " ".join(name.split())
+        if not name or len(name) > NAME_MAX_CHARS:
+            values = {"name": repr(name), "max": NAME_MAX_CHARS}
+            raise SitingError(code="bad_scenario_name", values=values)
+        if name != row.name:
+            changes["name"] = name
+    if visibility is not None:
+        _check_visibility(visibility)
+        if visibility != row.visibility:
+            changes["visibility"] = visibility
+    if changes:
+        before = {key: getattr(row, key) for key in changes}
+        for key, value in changes.items():
+            setattr(row, key, value)
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            AuditEvent(
+                "scenario.update",
+                "scenario",
+                row.id,
+                territory_code=row.territory_code,
+                before=before,
+                after=dict(changes),
+            ),
+        )
+    return _saved(row)
+
+
+# A scenario's name: as the web's ShortName allows.
+NAME_MAX_CHARS = 200
 
 
 def list_scenarios(session: Session, kind: str | None = None) -> list[SavedScenario]:
@@ -445,15 +438,26 @@ class ScenarioNotFound(SitingError, NotFound):
     """No saved scenario has this id."""
 
 
-def get_scenario(session: Session, scenario_id: str) -> SavedScenario:
-    row = session.get(ScenarioRow, scenario_id)
+def _row(session: Session, scenario_id: str, *, lock: bool = False) -> ScenarioRow:
+    query = select(ScenarioRow).where(ScenarioRow.id == scenario_id)
+    row = session.scalars(query.with_for_update() if lock else query).first()
     if row is None:
         raise ScenarioNotFound(
             f"no scenario {scenario_id!r}: see `qurb scenarios list`",
             code="no_scenario",
             values={"id": repr(scenario_id)},
         )
-    return _saved(row)
+    return row
+
+
+def get_scenario(session: Session, scenario_id: str) -> SavedScenario:
+    return _saved(_row(session, scenario_id))
+
+
+def scenario_cost(scenario: Scenario) -> float | None:
+    """The sum of the sites' costs (MAD), None when no site has one."""
+    costs = [s.cost_mad for s in scenario.sites if s.cost_mad is not None]
+    return float(sum(costs)) if costs else None
 
 
 def compare_scenarios(saved: Sequence[SavedScenario]) -> list[ScenarioLine]:
@@ -466,6 +470,11 @@ def compare_scenarios(saved: Sequence[SavedScenario]) -> list[ScenarioLine]:
             ScenarioLine(
                 id=one.id,
                 name=one.name,
+                kind=one.kind,
+                visibility=one.visibility,
+                partner=one.partner_id,
+                created_by=one.created_by,
+                created_at=one.created_at.isoformat(),
                 territory=scenario.territory.code,
                 offer=FacilitySelector.from_options(
                     (params.level,) if params.level else (),
@@ -483,6 +492,7 @@ def compare_scenarios(saved: Sequence[SavedScenario]) -> list[ScenarioLine]:
                 gap=solver.gap,
                 method=solver.method,
                 chosen=", ".join(s.label for s in scenario.sites),
+                cost_mad=scenario_cost(scenario),
             )
         )
     return out

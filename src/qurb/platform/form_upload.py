@@ -1,0 +1,67 @@
+"""A file sent by a web form (`multipart/form-data`), read with the standard library's
+MIME parser: the part named `field`, its file name and its bytes, the request's body
+bounded by the input files' limit (`FileLimits.max_file_mb`, QURB_MAX_FILE_MB)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email import policy
+from email.parser import BytesParser
+from pathlib import PurePath
+
+from starlette.requests import Request
+
+from qurb.platform.files import MAX_FILE_MB_ENV, FileLimits, InputFileError
+
+_MB = 1 << 20
+# Room for the form's own lines (boundaries, headers of each part) beside the file.
+_FORM_OVERHEAD = 64 * 1024
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    name: str  # the file's own name (no folder), as the user's machine gave it
+    data: bytes
+
+    @property
+    def suffix(self) -> str:
+        return PurePath(self.name).suffix.lower()
+
+
+async def _body(request: Request, limits: FileLimits) -> bytes:
+    limit = limits.max_file_mb * _MB + _FORM_OVERHEAD
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            values = {
+                "path": "file",
+                "size": f"> {limits.max_file_mb}",
+                "limit": limits.max_file_mb,
+                "setting": MAX_FILE_MB_ENV,
+            }
+            raise InputFileError(code="file_too_large", values=values)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def uploaded_file(
+    request: Request, field: str = "file", limits: FileLimits | None = None
+) -> UploadedFile:
+    """The file of the form's part `field`; 422 `upload_without_file` without one."""
+    content_type = request.headers.get("content-type", "")
+    if not content_type.lower().startswith("multipart/form-data"):
+        raise InputFileError(code="upload_without_file", values={"field": field})
+    body = await _body(request, limits or FileLimits.from_env())
+    head = b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n"
+    message = BytesParser(policy=policy.HTTP).parsebytes(head + body)
+    if message.is_multipart():
+        for part in message.iter_parts():
+            if part.get_param("name", header="content-disposition") != field:
+                continue
+            filename = part.get_filename()
+            data = part.get_payload(decode=True)
+            if filename and isinstance(data, bytes):
+                return UploadedFile(PurePath(filename.replace("\\", "/")).name, data)
+    raise InputFileError(code="upload_without_file", values={"field": field})

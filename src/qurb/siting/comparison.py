@@ -1,0 +1,69 @@
+"""Two or three saved scenarios side by side: their lines (as `qurb scenarios compare`),
+every commune of their territories with its coverage and minutes after each, every
+sub-territory with its share covered after each, and the communes where they differ."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+from qurb.algo.siting_problem import SitingError
+from qurb.siting.service import SavedScenario, compare_scenarios
+from qurb.territory.service import TerritoryIndex
+
+MIN_COMPARED, MAX_COMPARED = 2, 3
+
+
+def compared_ids(text: str) -> list[str]:
+    """`a,b[,c]`: two or three distinct ids, else 422 `compare_two_or_three`."""
+    ids = [part.strip() for part in text.split(",") if part.strip()]
+    if not MIN_COMPARED <= len(ids) <= MAX_COMPARED or len(set(ids)) != len(ids):
+        values = {"ids": repr(text), "min": MIN_COMPARED, "max": MAX_COMPARED}
+        raise SitingError(code="compare_two_or_three", values=values)
+    return ids
+
+
+def side_by_side(index: TerritoryIndex, saved: Sequence[SavedScenario]) -> dict[str, Any]:
+    """The comparison, communes and sub-territories in the order the first scenario holds
+    them, then those only later ones hold (another territory). A commune or group a
+    scenario does not hold has null there."""
+    communes: dict[str, dict[str, Any]] = {}
+    groups: dict[str, dict[str, Any]] = {}
+    n = len(saved)
+    for k, one in enumerate(saved):
+        for c in one.scenario.communes:
+            unit = index.by_code.get(c.code)
+            row = communes.setdefault(
+                c.code,
+                {
+                    "code": c.code,
+                    "name_fr": c.name_fr,
+                    "name_ar": c.name_ar or (unit.name_ar if unit else None),
+                    "population": c.population,
+                    "covered": [None] * n,
+                    "minutes_after": [None] * n,
+                },
+            )
+            row["covered"][k] = c.covered_after
+            row["minutes_after"][k] = c.minutes_after
+        for g in one.scenario.groups:
+            unit = index.by_code.get(g.code)
+            group = groups.setdefault(
+                g.code,
+                {
+                    "code": g.code,
+                    "name_fr": g.name_fr,
+                    "name_ar": g.name_ar or (unit.name_ar if unit else None),
+                    "population": g.population,
+                    "covered_after_pct": [None] * n,
+                },
+            )
+            group["covered_after_pct"][k] = g.covered_after_pct
+    differ = [code for code, row in communes.items() if len(set(row["covered"])) > 1]
+    return {
+        "lines": [asdict(line) for line in compare_scenarios(saved)],
+        "communes": list(communes.values()),
+        "groups": list(groups.values()),
+        "differ": differ,
+    }
