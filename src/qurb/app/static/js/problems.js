@@ -16,5 +16,7 @@ export function problemsHTML(error) {
       return `<li data-row="${e(d.row ?? "")}" data-field="${e(d.field ?? "")}">${where}${where ? " : " : ""}${e(d.reason)}</li>`;
     })
     .join("");
-  return `<div class="errors" role="alert"><p class="message">${e(error.message)}</p>${items ? `<ul>${items}</ul>` : ""}</div>`;
+  // The server's message lists the problems too, a line each: its first line heads the list.
+  const message = items ? String(error.message).split("\n")[0] : error.message;
+  return `<div class="errors" role="alert"><p class="message">${e(message)}</p>${items ? `<ul>${items}</ul>` : ""}</div>`;
 }

@@ -10,7 +10,7 @@ import { problemsHTML } from "./problems.js";
 
 const e = escapeHtml;
 const config = JSON.parse(document.getElementById("qurb-config").textContent);
-const KINDS = ["siting", "what_if"];
+const KINDS = ["siting", "whatif"];
 const MAX_COMPARED = 3;
 const form = document.getElementById("scenarios-form");
 const body = document.getElementById("scenario-lines");

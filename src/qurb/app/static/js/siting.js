@@ -354,8 +354,8 @@ export class SitingPanel {
       const doc = await getJSON(`/api/scenarios/${enc(id)}`);
       this.scenarioId = id;
       this.lastBody = null;
-      const kind = doc.kind === "what_if" || (!doc.summary && doc.population !== undefined) ? "what_if" : "siting";
-      this.#show({ kind, doc, saved: false });
+      // A saved what-if is kept as a siting run is (its sites, its coverage): shown the same.
+      this.#show({ kind: doc.summary ? "siting" : "what_if", doc, saved: false });
     } catch (error) {
       if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
         (results ?? this.element).innerHTML = signInPrompt("siting.scenario_hidden");
