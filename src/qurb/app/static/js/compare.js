@@ -4,7 +4,7 @@
 // coverage after per sub-territory, and a still map of the communes whose coverage
 // differs, coloured by which scenario covers them (svgmap.js).
 import { enc, getJSON } from "./api.js";
-import { barPair, change } from "./coverage.js";
+import { bar, change } from "./coverage.js";
 import { escapeHtml, initialLang, lang, nameOf, num, pct, setLang, t } from "./i18n.js";
 import { problemsHTML } from "./problems.js";
 import { mapSVG } from "./svgmap.js";
@@ -56,9 +56,9 @@ function groupsTable(lines, groups) {
   const rows = groups
     .map((g) => {
       const cells = g.covered_after_pct
-        .map((v, i) => `<td class="num" data-scenario="${i}" data-value="${v ?? ""}">${barPair(null, v)}${pct(v)}</td>`)
+        .map((v, i) => `<td class="num" data-scenario="${i}" data-value="${v ?? ""}">${bar(v)}${pct(v)}</td>`)
         .join("");
-      return `<tr data-code="${e(g.code)}"><th scope="row"><bdi>${e(nameOf(g))}</bdi></th><td class="num">${num(g.population)}</td>${cells}</tr>`;
+      return `<tr data-code="${e(g.code)}"><th scope="row"><bdi>${e(nameOf(g))}</bdi> <small class="code" dir="ltr">${e(g.code)}</small></th><td class="num">${num(g.population)}</td>${cells}</tr>`;
     })
     .join("");
   return `<div class="table-scroll"><table class="compare-groups"><caption>${t("compare.groups")}</caption>
@@ -91,7 +91,7 @@ function differenceMap(lines, communes, differ) {
     .join("");
   const head = lines.map((l, i) => `<th scope="col"><span class="swatch scenario-${i}"></span><bdi>${e(l.name)}</bdi></th>`).join("");
   return `<section class="difference-map"><h3>${t("compare.map")}</h3>
-    <p class="source">${t("compare.differ", { count: differ.length })}</p>
+    <p class="source">${t("compare.differ", { n: num(differ.length) })}</p>
     ${svg}<ul class="difference-legend">${legend}</ul>
     ${rows ? `<div class="table-scroll"><table class="compare-differ"><thead><tr><th scope="col">${t("siting.commune")}</th><th scope="col">${t("siting.population")}</th>${head}</tr></thead><tbody>${rows}</tbody></table></div>` : ""}</section>`;
 }

@@ -14,6 +14,13 @@ export function barPair(before, after) {
     <rect class="track" y="6" width="100" height="4"/><rect class="after" y="6" width="${width(after)}" height="4"/></svg>`;
 }
 
+/** One bar (a percentage 0–100; unknown: none), as the comparison's columns show. */
+export function bar(value) {
+  const width = typeof value === "number" ? Math.max(0, Math.min(100, value)).toFixed(1) : "0";
+  return `<svg class="bar-pair" viewBox="0 0 100 4" preserveAspectRatio="none" aria-hidden="true">
+    <rect class="track" width="100" height="4"/><rect class="after" width="${width}" height="4"/></svg>`;
+}
+
 /** From before to after: the arrow points the way the page reads. */
 export const arrow = () => (lang() === "ar" ? "←" : "→");
 
@@ -40,7 +47,7 @@ export function groupsHTML(groups) {
   if (!groups?.length) return "";
   const rows = groups
     .map(
-      (g) => `<tr data-code="${e(g.code)}"><th scope="row"><bdi>${e(nameOf(g))}</bdi></th>
+      (g) => `<tr data-code="${e(g.code)}"><th scope="row"><bdi>${e(nameOf(g))}</bdi> <small class="code" dir="ltr">${e(g.code)}</small></th>
         <td class="bars">${barPair(g.covered_before_pct, g.covered_after_pct)}</td>
         <td class="num change" data-before="${g.covered_before_pct ?? ""}" data-after="${g.covered_after_pct ?? ""}">${change(g.covered_before_pct, g.covered_after_pct)}</td></tr>`,
     )
