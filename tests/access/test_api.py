@@ -226,6 +226,9 @@ def test_service_names_in_three_languages(read_client: TestClient) -> None:
         ("/api/siting", "post", "SitingRead"),
         ("/api/scenarios", "get", "ScenarioLineRead"),
         ("/api/scenarios/{scenario_id}", "get", "ScenarioRead"),
+        ("/api/scenarios/{scenario_id}", "patch", "ScenarioRead"),
+        ("/api/scenarios/compare", "get", "CompareRead"),
+        ("/api/siting/candidates", "post", "CandidatesRead"),
         ("/api/layers/{layer}", "get", "FeatureCollection"),
         ("/api/facilities.geojson", "get", "FeatureCollection"),
     ],
@@ -242,3 +245,12 @@ def test_openapi_describes_each_answer(
     assert spec["components"]["schemas"][schema]["properties"]
     geojson = schema == "FeatureCollection"
     assert list(content) == (["application/geo+json"] if geojson else ["application/json"])
+
+
+def test_openapi_describes_the_candidate_file_form(read_client: TestClient) -> None:
+    spec = read_client.get("/openapi.json").json()
+    body = spec["paths"]["/api/siting/candidates"]["post"]["requestBody"]
+    form = body["content"]["multipart/form-data"]["schema"]
+    assert form["required"] == ["file"] and form["properties"]["file"]["format"] == "binary"
+    what_if = spec["components"]["schemas"]["WhatIfRead"]["properties"]
+    assert {"groups", "sites", "id"} <= set(what_if)

@@ -88,6 +88,8 @@ class World:
 
     def ask(self, route: str, someone: Someone | None, body: Any = None) -> Any:
         method, path = route.split(" ", 1)
+        if route in QUERIES:
+            path = f"{path}?{QUERIES[route]}"
         headers = {} if someone is None else someone.headers
         # Writes to a versioned record name a version: any, here (the versions' own
         # refusals are tested in tests/registry/test_versions.py).
@@ -116,11 +118,15 @@ VALID = {
     "POST /api/facilities/{facility_id}/reopen": {"reason": "matrix"},
     "POST /api/access/what-if": {"territory": TERRITORY, "sites": [{"lon": -3.97, "lat": 33.04}]},
     "POST /api/siting": {"territory": TERRITORY, "level": "secondary", "add": 1},
+    "PATCH /api/scenarios/{scenario_id}": {"name": "matrix"},
     "POST /api/caravans": campaign(date.today() + timedelta(days=60), days=2),
     "POST /api/caravans/{campaign_id}/records": {
         "rows": [{"stop": 1, "kind": "consultation", "item": "general_medicine", "count": 1}]
     },
 }
+# The query a route about objects names them in (the scenario of Boulemane first: the
+# comparison refuses it before it reads the next).
+QUERIES = {"GET /api/scenarios/compare": "ids={scenario_id},nope"}
 # Lists: an account of another region sees none of Boulemane's rows.
 # The scenarios' pages are lists too: the page holds no row, its script asks the API.
 LISTS = {
@@ -131,6 +137,8 @@ LISTS = {
     "GET /scenarios",
     "GET /scenarios/compare",
 }
+# About nothing of a region: a candidate file the account sends is read and sent back.
+NO_OBJECT = {"POST /api/siting/candidates"}
 
 
 @pytest.mark.parametrize("route", sorted(GUARDED))
@@ -184,6 +192,9 @@ def test_a_role_with_the_permission_over_another_region_is_refused_the_objects_h
 ) -> None:
     elsewhere = world.people[(role.value, "elsewhere")]
     answer = world.ask(route, elsewhere, VALID.get(route))
+    if route in NO_OBJECT:
+        assert answer.status_code not in (401, 403), answer.text
+        return
     if route in LISTS:
         assert answer.status_code == 200
         assert TERRITORY not in answer.text and world.samples["scenario_id"] not in answer.text

@@ -5,32 +5,17 @@ listed by who may see them, renamed, compared; with their bad inputs."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
-import pytest
-from sqlalchemy.orm import Session, sessionmaker
-
-from qurb.audit.service import signer_for
-from qurb.identity import partner_service
-from qurb.identity.partners import PartnerCreate
-from qurb.identity.permissions import Role
-from qurb.identity.scopes import Scope
-from qurb.kernel.actor import Actor
-from qurb.platform.database import transaction
-from tests.accounts import Someone, add_account
+from tests.accounts import Someone
+from tests.siting.scenario_people import TAOUNATE, Partners
 from tests.web_clients import TestClient
 
-TAOUNATE = {"territory": "Taounate", "level": "secondary", "add": 2, "within_minutes": 60}
 BOULEMANE = "03.131"
 # Two points in Boulemane (Tissaf, Outat El Haj) and one in Paris.
 TISSAF = {"lon": -3.60, "lat": 33.40, "label": "Tissaf douar", "cost_mad": 3_000_000}
 OUTAT = {"lon": -3.70, "lat": 33.20, "label": "Outat", "cost_mad": 2_500_000}
 PARIS = {"lon": 2.35, "lat": 48.85, "label": "Paris"}
-
-
-def _factory(client: TestClient) -> sessionmaker[Session]:
-    return client.app.state.qurb.factory  # type: ignore[attr-defined,no-any-return]
 
 
 def test_two_general_hospitals_in_taounate(edit_client: TestClient) -> None:
@@ -184,42 +169,6 @@ def test_what_if_bad_sites_and_communes_are_named(edit_client: TestClient) -> No
     nothing = edit_client.post("/api/access/what-if", json=body)
     assert nothing.status_code == 422 and nothing.json()["code"] == "what_if_without_site"
     assert edit_client.get("/api/scenarios").json() == []
-
-
-@dataclass(frozen=True)
-class Partners:
-    admin: TestClient
-    drs: Someone  # a planner of Fès-Meknès for the regional directorate
-    drs_too: Someone  # another of the same partner
-    ngo: Someone  # a planner of Fès-Meknès for an association
-
-
-@pytest.fixture
-def partners(edit_client: TestClient) -> Partners:
-    factory = _factory(edit_client)
-    with transaction(factory) as session:
-        for pid, kind in (("drs-fes-meknes", "drs"), ("amal-fes", "association")):
-            payload = PartnerCreate.model_validate(
-                {"id": pid, "kind": kind, "name_fr": pid, "name_ar": pid, "territory_code": "03"}
-            )
-            partner_service.create_partner(
-                session,
-                Actor.local("root"),
-                payload,
-                facility_exists=lambda _f: True,
-                signer=signer_for(session),
-            )
-    fes_meknes = Scope(territories=["03"])
-
-    def planner(name: str, partner: str) -> Someone:
-        return add_account(factory, name, Role.PLANNER, fes_meknes, partner=partner)
-
-    return Partners(
-        edit_client,
-        planner("drs-one", "drs-fes-meknes"),
-        planner("drs-two", "drs-fes-meknes"),
-        planner("ngo-one", "amal-fes"),
-    )
 
 
 def test_scenarios_are_seen_by_their_partner_public_ones_by_all(partners: Partners) -> None:

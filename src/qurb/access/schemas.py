@@ -10,6 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from qurb.algo.travel import Measure
+from qurb.kernel.values import ShortName
 
 Level = Literal["primary", "secondary", "tertiary"]
 
@@ -130,7 +131,7 @@ class WhatIf(BaseModel):
     sites: list[Site] = Field(default_factory=list, max_length=50)
     communes: list[str] = Field(default_factory=list, max_length=50)
     save: bool = False
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: ShortName | None = None
     visibility: Literal["partner", "public"] = "partner"
 
     def offer(self) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], str | None]:

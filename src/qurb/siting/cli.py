@@ -295,10 +295,10 @@ def scenarios_rename(
     from qurb.siting.service import SitingError, get_scenario, update_scenario
     from qurb.territory.service import TerritoryIndex
 
-    if name is None and public is None:
-        raise SitingError(code="rename_nothing_asked")
     visibility = None if public is None else ("public" if public else "partner")
     with open_session(db, write=True) as session:
+        if name is None and visibility is None:
+            raise SitingError(code="rename_nothing_asked")
         guard = token_guard(session, Permission.SCENARIOS_WRITE)
         index = TerritoryIndex.from_session(session)
         actor = editor(guard, index, get_scenario(session, scenario_id))
