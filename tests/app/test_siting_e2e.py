@@ -100,9 +100,10 @@ def test_two_general_hospitals_sited_in_taounate_saved_and_compared(
     assert page.locator(".site-mark").all_inner_texts() == ["1", "2"]
     summary = expected["summary"]
     assert _shown_coverage(fold) == (summary["covered_before_pct"], summary["covered_after_pct"])
-    assert int(fold.locator(".coverage-summary .newly").get_attribute("data-value")) == summary[
-        "newly_covered"
-    ]
+    assert (
+        int(fold.locator(".coverage-summary .newly").get_attribute("data-value"))
+        == summary["newly_covered"]
+    )
     # Before and after per sub-territory, as the API's groups.
     rows = fold.locator(".coverage-groups tbody tr")
     assert rows.count() == len(expected["groups"])
@@ -161,9 +162,7 @@ def test_two_general_hospitals_sited_in_taounate_saved_and_compared(
 
 
 @pytest.mark.parametrize("lang", ["fr", "ar"])
-def test_a_what_if_site_placed_by_a_click_shows_its_coverage_change(
-    page: Any, lang: str
-) -> None:
+def test_a_what_if_site_placed_by_a_click_shows_its_coverage_change(page: Any, lang: str) -> None:
     from playwright.sync_api import expect
 
     width, height = SIZES["laptop"]
@@ -248,7 +247,9 @@ def test_a_candidate_file_with_bad_rows_names_every_row(page: Any, tmp_path: Pat
     page.locator("#siting input[name=candidates]").set_input_files(str(candidates))
     problems = page.locator("#siting .candidates-state .errors li")
     expect(problems).to_have_count(len(refused.json()["detail"]), timeout=20_000)
-    named = sorted({int(r) for r in problems.evaluate_all("items => items.map(i => i.dataset.row)")})
+    named = sorted(
+        {int(r) for r in problems.evaluate_all("items => items.map(i => i.dataset.row)")}
+    )
     assert named == rows
     assert "candidats.csv" in page.locator("#siting .candidates-state .errors").inner_text()
 
