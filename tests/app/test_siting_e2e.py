@@ -263,3 +263,58 @@ def test_an_anonymous_reader_sees_a_sign_in_prompt_in_the_fold(anonymous_page: A
     page.locator("#siting > summary").click()
     expect(page.locator("#siting .sign-in-prompt a")).to_be_visible()
     assert page.locator("#siting form").count() == 0
+
+
+AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe-core" / "axe.min.js"
+
+
+def _axe_blocking(page: Any, stem: str) -> list[str]:
+    """axe's serious and critical violations on the page as it stands (as
+    test_axe_e2e.py runs it: WCAG 2.0/2.1 A and AA and axe's best practices)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        """async () => await axe.run(document, {
+             resultTypes: ["violations"],
+             runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa",
+                                             "best-practice"]},
+           })"""
+    )
+    return [
+        f"{stem}: [{v['impact']}] {v['id']} at {[n['target'] for n in v['nodes']][:5]}"
+        for v in result["violations"]
+        if v["impact"] in {"serious", "critical"}
+    ]
+
+
+def test_axe_finds_no_serious_violation_in_the_fold_and_the_scenarios_pages(
+    csp_free_page: Any,
+) -> None:
+    from playwright.sync_api import expect
+
+    page = csp_free_page
+    blocking: list[str] = []
+    for size, (width, height) in SIZES.items():
+        page.set_viewport_size({"width": width, "height": height})
+        for lang in ("fr", "ar"):
+            _open_fold(page, lang=lang)
+            two = _site(page, 2, f"Deux {size} {lang}")
+            blocking += _axe_blocking(page, f"fold-{size}-{lang}")
+            page.locator("#siting input[name=mode][value=whatif]").check()
+            page.locator("#siting select[name=whatif_commune]").select_option(EL_BSABSA)
+            page.locator("#siting button[data-action=pick]").click()
+            page.locator("#siting button[data-action=run]").click()
+            expect(page.locator("#siting .whatif-result")).to_be_visible(timeout=60_000)
+            blocking += _axe_blocking(page, f"whatif-{size}-{lang}")
+            # The what-if saved too: a scenario of kind whatif beside the siting one.
+            page.locator("#siting input[name=scenario_name]").fill(f"Et si {size} {lang}")
+            page.locator("#siting button[data-action=save]").click()
+            expect(page.locator("#siting .saved")).to_be_visible(timeout=60_000)
+            page.goto(f"{page.base}/scenarios?lang={lang}")
+            page.wait_for_selector(f"#scenario-lines tr[data-id='{two}']", timeout=20_000)
+            blocking += _axe_blocking(page, f"scenarios-{size}-{lang}")
+            ids = [r.get_attribute("data-id") for r in page.locator("#scenario-lines tr").all()]
+            page.goto(f"{page.base}/scenarios/compare?ids={ids[0]},{ids[1]}&lang={lang}")
+            page.wait_for_selector(".compare-column", timeout=20_000)
+            blocking += _axe_blocking(page, f"compare-{size}-{lang}")
+    assert not blocking, "\n".join(blocking)

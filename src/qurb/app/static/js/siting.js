@@ -147,7 +147,7 @@ export class SitingPanel {
       <div class="siting-run">
         <button type="submit" class="primary" data-action="run">${t("siting.run")}</button>
         <button type="button" data-action="stop" hidden>${t("siting.stop")}</button>
-        <progress class="siting-progress" hidden></progress>
+        <progress class="siting-progress" aria-label="${e(t("siting.running"))}" hidden></progress>
         <span class="siting-status" role="status"></span>
       </div>
     </form>
