@@ -318,3 +318,49 @@ def test_axe_finds_no_serious_violation_in_the_fold_and_the_scenarios_pages(
             page.wait_for_selector(".compare-column", timeout=20_000)
             blocking += _axe_blocking(page, f"compare-{size}-{lang}")
     assert not blocking, "\n".join(blocking)
+
+
+def test_a_budget_with_a_cost_per_site_buys_what_it_can(page: Any) -> None:
+    """100 M MAD at 40 M a site: two general hospitals, 80 M spent, as the API says."""
+    from playwright.sync_api import expect
+
+    body = {
+        "territory": TAOUNATE,
+        "level": "secondary",
+        "tier": "general",
+        "budget_amount_mad": 100_000_000,
+        "site_cost_amount_mad": 40_000_000,
+        "within_minutes": 60,
+        "save": False,
+    }
+    expected = _api(page, "POST", "/api/siting", json=body)
+    _open_fold(page)
+    fold = page.locator("#siting")
+    fold.locator("input[name=count][value=budget]").check()
+    fold.locator("input[name=budget_amount_mad]").fill("100000000")
+    fold.locator("input[name=site_cost_amount_mad]").fill("40000000")
+    fold.locator("button[data-action=run]").click()
+    expect(page.locator(".site-mark")).to_have_count(len(expected["sites"]), timeout=60_000)
+    spent = fold.locator(".siting-sites .cost-total").get_attribute("data-value")
+    assert float(spent) == expected["solver"]["cost_mad"] == 80_000_000
+    labels = fold.locator(".siting-sites tbody th").all_inner_texts()
+    assert labels == [s["label"] for s in expected["sites"]]
+
+
+def test_a_budget_without_a_cost_is_refused_in_the_page_s_words(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    _open_fold(page, lang="ar")
+    fold = page.locator("#siting")
+    fold.locator("input[name=count][value=budget]").check()
+    fold.locator("input[name=budget_amount_mad]").fill("100000000")
+    fold.locator("button[data-action=run]").click()
+    expect(fold.locator(".siting-results .errors")).to_be_visible(timeout=30_000)
+    assert page.locator(".site-mark").count() == 0
+    refused = httpx.post(
+        f"{page.base}/api/siting",
+        json={"territory": TAOUNATE, "budget_amount_mad": 100_000_000, "save": False},
+        headers={**page.auth, "Accept-Language": "ar"},
+    )
+    assert refused.status_code == 422
+    assert fold.locator(".siting-results .errors .message").inner_text() == refused.json()["error"]

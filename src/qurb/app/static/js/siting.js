@@ -171,13 +171,14 @@ export class SitingPanel {
   /** The offer and threshold of the form (shared by both modes). */
   offer() {
     const data = new FormData(this.form);
-    const body = {
+    const level = data.get("level");
+    return {
       territory: this.code,
-      level: data.get("level"),
-      tier: data.get("tier") || null,
+      level,
+      // A tier is a kind of hospital: none for primary care.
+      tier: level === "primary" ? null : data.get("tier") || null,
       within_minutes: Number(data.get("within_minutes")),
     };
-    return body;
   }
 
   body() {
@@ -191,8 +192,10 @@ export class SitingPanel {
       save: false,
     };
     if (data.get("count") === "budget") {
-      body.budget_amount_mad = Number(data.get("budget_amount_mad"));
-      body.site_cost_amount_mad = Number(data.get("site_cost_amount_mad"));
+      // Left empty, a figure is not sent: the server says what is missing (a candidate
+      // file may carry each site's cost instead of one cost per site).
+      for (const name of ["budget_amount_mad", "site_cost_amount_mad"])
+        if (data.get(name) !== "") body[name] = Number(data.get(name));
     } else body.add = Number(data.get("add"));
     return body;
   }
@@ -217,6 +220,7 @@ export class SitingPanel {
       for (const box of this.form.querySelectorAll("[data-mode]")) box.hidden = box.dataset.mode !== this.mode;
       this.whatIf.setPlacing(false);
     }
+    if (name === "level") this.form.querySelector("select[name=tier]").disabled = event.target.value === "primary";
     if (name === "count") {
       const count = event.target.value;
       for (const box of this.form.querySelectorAll("[data-count]")) box.hidden = box.dataset.count !== count;
@@ -286,6 +290,7 @@ export class SitingPanel {
       return;
     }
     const minutes = doc.params?.within_minutes ?? doc.within_minutes;
+    const cost = doc.solver?.cost_mad ?? null;
     const rows = doc.sites
       .map(
         (s) => `<tr data-rank="${s.rank}"><td class="num">${num(s.rank)}</td><th scope="row"><bdi>${e(s.label)}</bdi></th>
@@ -297,7 +302,8 @@ export class SitingPanel {
       <table class="siting-sites"><caption>${t("siting.sites")}</caption>
         <thead><tr><th scope="col">${t("siting.rank")}</th><th scope="col">${t("siting.site")}</th><th scope="col">${t("siting.commune")}</th><th scope="col">${t("siting.cost")}</th></tr></thead>
         <tbody>${rows}</tbody>
-        <tfoot><tr><th scope="row" colspan="3">${t("siting.newly_covered")}</th><td class="num newly" data-value="${doc.summary.newly_covered}">${num(doc.summary.newly_covered)}</td></tr></tfoot></table>
+        <tfoot><tr><th scope="row" colspan="3">${t("siting.newly_covered")}</th><td class="num newly" data-value="${doc.summary.newly_covered}">${num(doc.summary.newly_covered)}</td></tr>
+        ${cost == null ? "" : `<tr><th scope="row" colspan="3">${t("siting.cost_total")}</th><td class="num cost-total" data-value="${cost}">${num(cost)}</td></tr>`}</tfoot></table>
       ${groupsHTML(doc.groups)}
       <p class="source">${t("siting.source", { model: e(doc.params?.model ?? doc.model ?? "") })}</p>
       ${this.#saveHTML(saved, doc)}`;

@@ -86,7 +86,7 @@ export class WhatIf {
     if (list) {
       list.innerHTML = this.placed
         .map(
-          (s, i) => `<li data-index="${i}" data-lon="${s.lon}" data-lat="${s.lat}"><bdi>${e(s.label)}</bdi> <small dir="ltr">${num(s.lat, 4)}, ${num(s.lon, 4)}</small>
+          (s, i) => `<li data-index="${i}" data-lon="${s.lon}" data-lat="${s.lat}"><bdi>${e(s.label)}</bdi> <small>${t("whatif.at", { lat: num(s.lat, 4), lon: num(s.lon, 4) })}</small>
           <button type="button" class="link" data-action="remove-site" data-index="${i}">${t("whatif.remove")}</button></li>`,
         )
         .join("");
