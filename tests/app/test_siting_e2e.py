@@ -21,6 +21,14 @@ from typing import Any
 import httpx
 import pytest
 
+from qurb.audit.service import signer_for
+from qurb.identity import partner_service
+from qurb.identity.partners import PartnerCreate
+from qurb.identity.permissions import Role
+from qurb.identity.scopes import Scope
+from qurb.kernel.actor import Actor
+from qurb.platform.database import make_engine, make_sessionmaker, transaction
+from tests.accounts import PASSWORD, add_account
 from tests.environment import ARTIFACTS
 
 SIZES = {"phone": (390, 844), "laptop": (1366, 768)}
@@ -364,3 +372,80 @@ def test_a_budget_without_a_cost_is_refused_in_the_page_s_words(page: Any) -> No
     )
     assert refused.status_code == 422
     assert fold.locator(".siting-results .errors .message").inner_text() == refused.json()["error"]
+
+
+def _association_planner(database_url: str) -> str:
+    """A planner of Fès-Meknès for an association (it sees its partner's scenarios and the
+    public ones, not the Ministry's kept to themselves): its username."""
+    factory = make_sessionmaker(make_engine(database_url))
+    with transaction(factory) as session:
+        payload = PartnerCreate.model_validate(
+            {
+                "id": "amal-fes",
+                "kind": "association",
+                "name_fr": "Amal Fès",
+                "name_ar": "أمل فاس",
+                "territory_code": "03",
+            }
+        )
+        partner_service.create_partner(
+            session,
+            Actor.local("root"),
+            payload,
+            facility_exists=lambda _f: True,
+            signer=signer_for(session),
+        )
+    add_account(factory, "amal", Role.PLANNER, Scope(territories=["03"]), partner="amal-fes")
+    return "amal"
+
+
+def _signed_in(page: Any, username: str, lang: str) -> Any:
+    """A new page of the same browser, signed in as `username`."""
+    width, height = SIZES["laptop"]
+    context = page.context.browser.new_context(
+        locale="fr-FR", viewport={"width": width, "height": height}
+    )
+    answer = context.request.post(
+        f"{page.base}/api/auth/sign-in", data={"username": username, "password": PASSWORD}
+    )
+    assert answer.ok, answer.text()
+    tab = context.new_page()
+    tab.base = page.base
+    return tab
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+def test_renamed_made_public_and_a_hidden_one_refused_in_a_comparison(
+    page: Any, scratch_db: str, lang: str
+) -> None:
+    """On /scenarios a scenario is renamed and made public (as the API then reads it); an
+    association's planner compares it with one kept to its Ministry partner: the page says
+    which it may not see, and shows no column."""
+    from playwright.sync_api import expect
+
+    body = {"territory": TAOUNATE, "level": "secondary", "within_minutes": 60, "save": True}
+    kept = _api(page, "POST", "/api/siting", json={**body, "add": 2, "name": "Gardé"})
+    shown = _api(page, "POST", "/api/siting", json={**body, "add": 3, "name": "Montré"})
+    page.goto(f"{page.base}/scenarios?lang={lang}")
+    row = page.locator(f"#scenario-lines tr[data-id='{shown['id']}']")
+    row.locator("button[data-action=rename]").click()
+    row.locator("input[data-name]").fill("Trois HP, Taounate")
+    row.locator("button[data-action=rename-save]").click()
+    expect(row.locator(".scenario-name")).to_have_text("Trois HP, Taounate")
+    with page.expect_response(lambda r: r.request.method == "PATCH") as patched:
+        row.locator("select[data-visibility]").select_option("public")
+    assert patched.value.ok
+    read = _api(page, "GET", f"/api/scenarios/{shown['id']}")
+    assert (read["name"], read["visibility"]) == ("Trois HP, Taounate", "public")
+
+    other = _signed_in(page, _association_planner(scratch_db), lang)
+    other.goto(f"{page.base}/scenarios?lang={lang}")
+    expect(other.locator("#scenario-lines tr")).to_have_count(1)  # the public one alone
+    assert other.locator("#scenario-lines tr").get_attribute("data-id") == shown["id"]
+    other.goto(f"{page.base}/scenarios/compare?ids={shown['id']},{kept['id']}&lang={lang}")
+    error = other.locator(".compare-error")
+    expect(error).to_be_visible(timeout=20_000)
+    assert kept["id"] in error.inner_text()
+    assert other.locator(".compare-column").count() == 0
+    other.screenshot(path=str(FOLDER / f"siting-compare-refused-laptop-{lang}.png"))
+    other.context.close()

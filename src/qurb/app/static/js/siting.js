@@ -6,6 +6,10 @@
 // per sub-territory; "Save" sends the same request again with a name (the run is
 // deterministic). A saved scenario reopens from its address (?scenario=<id>). Shown to an
 // account holding plan.run; anyone else sees a sign-in prompt in its place.
+// A fold of the panel rather than a tab of the tables under the map: it asks about the
+// territory the panel shows and extends the access figures just above it, its form and
+// answer are long and narrow (the panel's shape), and on a phone it folds away with the
+// panel. The panel is drawn again at each navigation: the fold is one element put back.
 /* global L */
 import { ApiError, can, csrfHeader, enc, getJSON, send } from "./api.js";
 import { groupsHTML, summaryHTML } from "./coverage.js";
@@ -139,7 +143,7 @@ export class SitingPanel {
           <label class="check"><input type="radio" name="objective" value="time"> ${t("siting.objective.time")}</label>
         </fieldset>
         <label class="candidates"><span>${t("siting.candidates")}</span>
-          <input name="candidates" type="file" accept=".csv,.xlsx,.json,text/csv,application/json,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet">
+          <input name="candidates" type="file" accept=".csv,.xlsx,.geojson,.json,text/csv,application/geo+json,application/json,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet">
           <small>${t("siting.candidates.hint")}</small></label>
         <div class="candidates-state" aria-live="polite"></div>
       </div>
