@@ -236,6 +236,9 @@ def test_the_scenario_is_there_with_its_sites(legacy: dict[str, Any], api: TestC
         {
             "id": SCENARIO,
             "name": "Boulemane: one more hospital",
+            # Saved before scenarios had a visibility: its partner's (none), kept so.
+            "kind": "siting",
+            "visibility": "partner",
             "territory": "03.131",
             "offer": "general hospitals",
             "objective": "coverage",
@@ -251,6 +254,7 @@ def test_the_scenario_is_there_with_its_sites(legacy: dict[str, Any], api: TestC
         "Boulemane: one more hospital",
         "amina",
     )
+    assert (scenario["partner"], scenario["visibility"]) == (None, "partner")
     assert [
         (s["rank"], s["label"], s["commune"], s["lon"], s["lat"]) for s in scenario["sites"]
     ] == [(1, "Boulemane", "03.131.01.01", -4.75061, 33.37125)]

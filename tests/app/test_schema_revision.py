@@ -189,6 +189,28 @@ def test_a_database_at_0006_moves_its_facility_history_into_the_audit_trail(
     engine.dispose()
 
 
+def test_a_database_at_0011_keeps_its_scenarios_for_no_partner(scratch_db: str) -> None:
+    """Revision 0012: a scenario saved before it was saved for no partner and is seen by
+    its partner only (the Ministry's own accounts, the administrators)."""
+    engine = make_engine(scratch_db)
+    with engine.begin() as connection:
+        _before_0012(connection)
+        connection.execute(
+            text(
+                "INSERT INTO scenarios (id, name, kind, territory_code, params, result, "
+                "created_at, created_by) VALUES ('0123456789ab', 'old', 'siting', '03.131', "
+                "'{}', '{}', :at, 'amina')"
+            ),
+            {"at": datetime(2026, 12, 1, 9, 0, tzinfo=UTC)},
+        )
+        connection.execute(text("UPDATE alembic_version SET version_num = '0011'"))
+    assert upgrade_if_behind(engine) is True
+    with engine.connect() as connection:
+        row = connection.execute(text("SELECT partner_id, visibility FROM scenarios")).one()
+    assert tuple(row) == (None, "partner")
+    engine.dispose()
+
+
 def test_an_empty_file_is_not_a_qurb_database(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'empty.sqlite'}")
     assert schema_revision(engine) is None

@@ -146,6 +146,9 @@ def test_what_if_by_communes_per_sub_territory_saved_as_a_scenario(
     line = lines[answer["id"]]
     assert (line["kind"], line["method"], line["sites"]) == ("whatif", "what-if", 2)
     assert (line["covered_before_pct"], line["covered_after_pct"]) == (47.0, 71.2)
+    reopened = edit_client.get(f"/api/scenarios/{answer['id']}").json()
+    assert reopened["kind"] == "whatif" and reopened["params"]["communes"] == codes
+    assert reopened["solver"]["objective"] == answer["covered_after"]
     compared = edit_client.get(
         "/api/scenarios/compare", params={"ids": f"{sited['id']},{answer['id']}"}
     ).json()

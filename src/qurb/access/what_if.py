@@ -71,7 +71,7 @@ def _sites(
             )
         )
     if problems:
-        raise InputError(problems, "what-if")
+        raise InputError(errors=problems, source="what-if")
     if not sites:
         raise QurbError(code="what_if_without_site")
     return sites

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from email import policy
+from email.message import EmailMessage as Message
 from email.parser import BytesParser
 from pathlib import PurePath
 
@@ -46,6 +47,14 @@ async def _body(request: Request, limits: FileLimits) -> bytes:
     return b"".join(chunks)
 
 
+def _own_name(filename: str) -> str:
+    """The file's own name: its last part, without control characters, 200 characters at
+    most ("upload" when nothing is left)."""
+    name = PurePath(filename.replace("\\", "/")).name
+    name = "".join(c for c in name if c.isprintable())[:200].strip()
+    return name if name.strip(".") else "upload"
+
+
 async def uploaded_file(
     request: Request, field: str = "file", limits: FileLimits | None = None
 ) -> UploadedFile:
@@ -55,13 +64,23 @@ async def uploaded_file(
         raise InputFileError(code="upload_without_file", values={"field": field})
     body = await _body(request, limits or FileLimits.from_env())
     head = b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n"
-    message = BytesParser(policy=policy.HTTP).parsebytes(head + body)
-    if message.is_multipart():
-        for part in message.iter_parts():
-            if part.get_param("name", header="content-disposition") != field:
-                continue
-            filename = part.get_filename()
-            data = part.get_payload(decode=True)
-            if filename and isinstance(data, bytes):
-                return UploadedFile(PurePath(filename.replace("\\", "/")).name, data)
-    raise InputFileError(code="upload_without_file", values={"field": field})
+    try:
+        found = _part(BytesParser(policy=policy.HTTP).parsebytes(head + body), field)
+    except (ValueError, TypeError, LookupError, AttributeError):  # a form broken beyond use
+        found = None
+    if found is None:
+        raise InputFileError(code="upload_without_file", values={"field": field})
+    return found
+
+
+def _part(message: Message, field: str) -> UploadedFile | None:
+    if not message.is_multipart():
+        return None
+    for part in message.iter_parts():
+        if part.get_param("name", header="content-disposition") != field:
+            continue
+        filename = part.get_filename()
+        data = part.get_payload(decode=True)
+        if filename is not None and isinstance(data, bytes):
+            return UploadedFile(_own_name(filename), data)
+    return None

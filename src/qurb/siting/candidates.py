@@ -145,7 +145,7 @@ def check_candidates(
             found = [replace(p, field=f"candidates[{number}].{p.field}", row=None) for p in found]
         problems.extend(found)
     if problems:
-        raise CandidateRowsError(too_many(problems, source).errors, source)
+        raise CandidateRowsError(errors=too_many(problems, source).errors, source=source)
     if not good:
         raise InputFileError(code="no_candidate_site", values={"path": source})
     labels = [str(r.label or r.name or f"row {n}") for n, r, _ in good]
@@ -187,18 +187,21 @@ def session_locator(session: Session) -> Locate:
 
 def read_uploaded_candidates(data: bytes, name: str, locate: Locate) -> Candidates:
     """A candidate file sent from the web (`name`: its own name, whose suffix says its
-    type): read from a private temporary folder, errors naming the file by `name`."""
+    type): written under a fixed name with that suffix in a private temporary folder,
+    read, its errors naming the file by `name`."""
+    import re
     import tempfile
 
-    safe = Path(name).name or "candidates"
+    suffix = Path(name).suffix.lower()
+    if not re.fullmatch(r"\.[a-z0-9]{1,8}", suffix):
+        suffix = ""
     with tempfile.TemporaryDirectory(prefix="qurb-candidates-") as folder:
-        path = Path(folder) / safe
+        path = Path(folder) / f"candidates{suffix}"
         path.write_bytes(data)
         try:
-            return read_candidates(path, locate, name=safe)
+            return read_candidates(path, locate, name=name)
         except InputFileError as error:
             if error.code and "path" in error.values:
-                raise InputFileError(
-                    code=error.code, values={**error.values, "path": safe}
-                ) from None
+                values = {**error.values, "path": name}
+                raise InputFileError(code=error.code, values=values) from None
             raise
