@@ -63,7 +63,7 @@ def _site(page: Any, add: int, name: str) -> str:
     fold.locator("input[name=within_minutes]").fill("60")
     fold.locator("input[name=add]").fill(str(add))
     fold.locator("button[data-action=run]").click()
-    expect(page.locator(".site-mark")).to_have_count(add, timeout=60_000)
+    expect(page.locator("#map .site-mark")).to_have_count(add, timeout=60_000)
     fold.locator("input[name=scenario_name]").fill(name)
     fold.locator("button[data-action=save]").click()
     expect(fold.locator(".saved")).to_be_visible(timeout=60_000)
@@ -105,7 +105,7 @@ def test_two_general_hospitals_sited_in_taounate_saved_and_compared(
     labels = fold.locator(".siting-sites tbody th").all_inner_texts()
     assert labels == [s["label"] for s in expected["sites"]] == ["Jbabra", "El Bsabsa"]
     # (Morocco's Arabic writes its numbers in Latin digits: ar-MA.)
-    assert page.locator(".site-mark").all_inner_texts() == ["1", "2"]
+    assert page.locator("#map .site-mark").all_inner_texts() == ["1", "2"]
     summary = expected["summary"]
     assert _shown_coverage(fold) == (summary["covered_before_pct"], summary["covered_after_pct"])
     assert (
@@ -126,7 +126,7 @@ def test_two_general_hospitals_sited_in_taounate_saved_and_compared(
     again.set_viewport_size({"width": width, "height": height})
     again.goto(page.url)
     again.wait_for_selector(f"body[data-ready='{TAOUNATE}']", timeout=30_000)
-    expect(again.locator(".site-mark")).to_have_count(2, timeout=30_000)
+    expect(again.locator("#map .site-mark")).to_have_count(2, timeout=30_000)
     assert _shown_coverage(again.locator("#siting")) == _shown_coverage(fold)
     again.close()
 
@@ -188,7 +188,7 @@ def test_a_what_if_site_placed_by_a_click_shows_its_coverage_change(page: Any, l
     box = shape.bounding_box()
     assert box is not None
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    expect(page.locator(".whatif-mark")).to_have_count(1)
+    expect(page.locator("#map .whatif-mark")).to_have_count(1)
     assert f"t={TAOUNATE}" in page.url  # the click placed a site, it did not navigate
     placed = fold.locator(".whatif-sites li")
     lon, lat = float(placed.get_attribute("data-lon")), float(placed.get_attribute("data-lat"))
@@ -226,7 +226,7 @@ def test_a_what_if_site_placed_by_a_click_shows_its_coverage_change(page: Any, l
 
     # Removed, the site leaves the map.
     fold.locator("button[data-action=remove-site]").click()
-    expect(page.locator(".whatif-mark")).to_have_count(0)
+    expect(page.locator("#map .whatif-mark")).to_have_count(0)
 
 
 def test_a_candidate_file_with_bad_rows_names_every_row(page: Any, tmp_path: Path) -> None:
@@ -260,6 +260,34 @@ def test_a_candidate_file_with_bad_rows_names_every_row(page: Any, tmp_path: Pat
     )
     assert named == rows
     assert "candidats.csv" in page.locator("#siting .candidates-state .errors").inner_text()
+
+
+def test_a_candidate_file_is_what_the_siting_chooses_from(page: Any, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    candidates = tmp_path / "sites.csv"
+    candidates.write_text(
+        "lon,lat,label,cost_mad\n"
+        "-4.72625,34.3101,Site El Bsabsa,30000000\n"
+        "-4.6400,34.5370,Site Tissa,25000000\n",
+        encoding="utf-8",
+    )
+    _open_fold(page)
+    fold = page.locator("#siting")
+    fold.locator("input[name=candidates]").set_input_files(str(candidates))
+    expect(fold.locator(".candidates-read")).to_contain_text("sites.csv", timeout=20_000)
+    fold.locator("input[name=add]").fill("1")
+    fold.locator("button[data-action=run]").click()
+    expect(page.locator("#map .site-mark")).to_have_count(1, timeout=60_000)
+    (label,) = fold.locator(".siting-sites tbody th").all_inner_texts()
+    assert label in {"Site El Bsabsa", "Site Tissa"}
+    cost = fold.locator(".siting-sites tbody td").nth(2).inner_text()
+    assert cost.replace("\u202f", " ").replace("\xa0", " ") in {"30 000 000", "25 000 000"}
+    # A switch of language keeps the question (one site, the file) and the answer.
+    page.click("[data-lang=ar]")
+    expect(fold.locator("input[name=add]")).to_have_value("1")
+    expect(fold.locator(".candidates-read")).to_contain_text("sites.csv")
+    expect(page.locator("#map .site-mark")).to_have_count(1)
 
 
 def test_an_anonymous_reader_sees_a_sign_in_prompt_in_the_fold(anonymous_page: Any) -> None:
@@ -348,7 +376,7 @@ def test_a_budget_with_a_cost_per_site_buys_what_it_can(page: Any) -> None:
     fold.locator("input[name=budget_amount_mad]").fill("100000000")
     fold.locator("input[name=site_cost_amount_mad]").fill("40000000")
     fold.locator("button[data-action=run]").click()
-    expect(page.locator(".site-mark")).to_have_count(len(expected["sites"]), timeout=60_000)
+    expect(page.locator("#map .site-mark")).to_have_count(len(expected["sites"]), timeout=60_000)
     spent = fold.locator(".siting-sites .cost-total").get_attribute("data-value")
     assert float(spent) == expected["solver"]["cost_mad"] == 80_000_000
     labels = fold.locator(".siting-sites tbody th").all_inner_texts()
@@ -364,7 +392,7 @@ def test_a_budget_without_a_cost_is_refused_in_the_page_s_words(page: Any) -> No
     fold.locator("input[name=budget_amount_mad]").fill("100000000")
     fold.locator("button[data-action=run]").click()
     expect(fold.locator(".siting-results .errors")).to_be_visible(timeout=30_000)
-    assert page.locator(".site-mark").count() == 0
+    assert page.locator("#map .site-mark").count() == 0
     refused = httpx.post(
         f"{page.base}/api/siting",
         json={"territory": TAOUNATE, "budget_amount_mad": 100_000_000, "save": False},

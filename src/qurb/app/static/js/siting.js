@@ -98,6 +98,7 @@ export class SitingPanel {
       this.shown = null;
       this.lastBody = null;
       this.scenarioId = null;
+      this.candidates = null; // another territory's sites
       this.sites.clearLayers();
       this.whatIf.clear();
       this.render();
@@ -111,6 +112,7 @@ export class SitingPanel {
       this.element.innerHTML = `${title}${signInPrompt("siting.sign_in")}`;
       return;
     }
+    const choices = this.#choices();
     this.element.innerHTML = `${title}<form class="siting-form" novalidate>
       <p class="siting-where">${t("siting.where", { name: e(nameOf(this.territory)) })}</p>
       <fieldset class="offer"><legend>${t("siting.offer")}</legend>
@@ -156,7 +158,46 @@ export class SitingPanel {
       </div>
     </form>
     <div class="siting-results" aria-live="polite"></div>`;
+    this.#restore(choices);
+    this.#candidatesRead();
     this.whatIf.renderPlaced();
+  }
+
+  /** The form's choices, put back when it is drawn again (another language, another
+   * territory): a planner compares territories with the same question. */
+  #choices() {
+    const form = this.form;
+    if (!form) return null;
+    return [...form.elements]
+      .filter((el) => el.name && !["file", "button", "submit"].includes(el.type))
+      .filter((el) => el.type !== "radio" || el.checked)
+      .map((el) => ({ name: el.name, value: el.value, radio: el.type === "radio" }));
+  }
+
+  #restore(choices) {
+    const form = this.form;
+    for (const c of choices ?? []) {
+      const el = c.radio
+        ? form.querySelector(`input[name="${CSS.escape(c.name)}"][value="${CSS.escape(c.value)}"]`)
+        : form.elements.namedItem(c.name);
+      if (!el) continue;
+      if (c.radio) el.checked = true;
+      else if (el.tagName !== "SELECT" || [...el.options].some((o) => o.value === c.value)) el.value = c.value;
+    }
+    // What each choice shows or hides.
+    for (const box of form.querySelectorAll("[data-mode]")) box.hidden = box.dataset.mode !== this.mode;
+    const count = form.querySelector("input[name=count]:checked").value;
+    for (const box of form.querySelectorAll("[data-count]")) box.hidden = box.dataset.count !== count;
+    form.querySelector("select[name=tier]").disabled = form.elements.namedItem("level").value === "primary";
+  }
+
+  /** The candidate list read from a file, said (its sites stay with the form). */
+  #candidatesRead() {
+    const slot = this.element.querySelector(".candidates-state");
+    if (!slot || !this.candidates) return;
+    const { file, items } = this.candidates;
+    slot.innerHTML = `<p class="candidates-read">${t("siting.candidates.read", { n: items.length, file: e(file) })}
+      <button type="button" class="link" data-action="clear-candidates">${t("siting.candidates.clear")}</button></p>`;
   }
 
   /** Words changed: the fold is drawn again, its results kept. */
@@ -239,8 +280,7 @@ export class SitingPanel {
     try {
       const answer = await sendFile("/api/siting/candidates", file);
       this.candidates = { file: file.name, items: answer.candidates };
-      slot.innerHTML = `<p class="candidates-read">${t("siting.candidates.read", { count: answer.candidates.length, file: e(file.name) })}
-        <button type="button" class="link" data-action="clear-candidates">${t("siting.candidates.clear")}</button></p>`;
+      this.#candidatesRead();
     } catch (error) {
       slot.innerHTML = problemsHTML(error);
     }
@@ -303,7 +343,7 @@ export class SitingPanel {
       .join("");
     results.innerHTML = `${doc.name ? `<h4 class="scenario-name"><bdi>${e(doc.name)}</bdi></h4>` : ""}
       ${summaryHTML(doc.summary, minutes)}
-      <table class="siting-sites"><caption>${t("siting.sites")}</caption>
+      <table class="siting-sites"><caption><span class="site-mark sample" aria-hidden="true">1</span> ${t("siting.sites")}</caption>
         <thead><tr><th scope="col">${t("siting.rank")}</th><th scope="col">${t("siting.site")}</th><th scope="col">${t("siting.commune")}</th><th scope="col">${t("siting.cost")}</th></tr></thead>
         <tbody>${rows}</tbody>
         <tfoot><tr><th scope="row" colspan="3">${t("siting.newly_covered")}</th><td class="num newly" data-value="${doc.summary.newly_covered}">${num(doc.summary.newly_covered)}</td></tr>

@@ -43,7 +43,7 @@ export class WhatIf {
       .map((c) => `<option value="${e(c.code)}">${e(nameOf(c))}</option>`)
       .join("");
     return `<p class="hint">${t("whatif.hint")}</p>
-      <button type="button" data-action="place" aria-pressed="${this.placing}">${t("whatif.place")}</button>
+      <button type="button" data-action="place" aria-pressed="${this.placing}"><span class="whatif-mark sample" aria-hidden="true">+</span> ${t("whatif.place")}</button>
       <ol class="whatif-sites"></ol>
       <label><span>${t("whatif.commune")}</span><select name="whatif_commune">${choices}</select></label>
       <button type="button" data-action="pick">${t("whatif.pick")}</button>
