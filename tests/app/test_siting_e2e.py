@@ -128,6 +128,9 @@ def test_two_general_hospitals_sited_in_taounate_saved_and_compared(
     again.wait_for_selector(f"body[data-ready='{TAOUNATE}']", timeout=30_000)
     expect(again.locator("#map .site-mark")).to_have_count(2, timeout=30_000)
     assert _shown_coverage(again.locator("#siting")) == _shown_coverage(fold)
+    # Its question too: two general hospitals within 60 min.
+    assert again.locator("#siting input[name=add]").input_value() == "2"
+    assert again.locator("#siting select[name=tier]").input_value() == "general"
     again.close()
 
     # A three-site scenario beside it, then both compared side by side.

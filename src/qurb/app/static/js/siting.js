@@ -191,6 +191,24 @@ export class SitingPanel {
     form.querySelector("select[name=tier]").disabled = form.elements.namedItem("level").value === "primary";
   }
 
+  /** The form asks again what a saved scenario asked (to change a figure and run it). */
+  #ask(params) {
+    if (!params || !this.form) return;
+    const choices = [
+      { name: "level", value: params.level ?? "secondary" },
+      { name: "tier", value: params.tier ?? "general" },
+      { name: "category", value: params.categories?.[0] ?? "" },
+      { name: "service", value: params.services?.[0] ?? "" },
+      { name: "within_minutes", value: String(params.within_minutes) },
+    ];
+    if (params.objective) choices.push({ name: "objective", value: params.objective, radio: true });
+    if (params.budget_amount_mad != null) {
+      choices.push({ name: "count", value: "budget", radio: true }, { name: "budget_amount_mad", value: String(params.budget_amount_mad) });
+      if (params.site_cost_amount_mad != null) choices.push({ name: "site_cost_amount_mad", value: String(params.site_cost_amount_mad) });
+    } else if (params.add != null) choices.push({ name: "add", value: String(params.add) });
+    this.#restore(choices);
+  }
+
   /** The candidate list read from a file, said (its sites stay with the form). */
   #candidatesRead() {
     const slot = this.element.querySelector(".candidates-state");
@@ -404,6 +422,7 @@ export class SitingPanel {
       const doc = await getJSON(`/api/scenarios/${enc(id)}`);
       this.scenarioId = id;
       this.lastBody = null;
+      this.#ask(doc.params);
       // A saved what-if is kept as a siting run is (its sites, its coverage): shown the same.
       this.#show({ kind: doc.summary ? "siting" : "what_if", doc, saved: false });
     } catch (error) {
