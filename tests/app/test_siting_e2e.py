@@ -480,3 +480,23 @@ def test_renamed_made_public_and_a_hidden_one_refused_in_a_comparison(
     assert other.locator(".compare-column").count() == 0
     other.screenshot(path=str(FOLDER / f"siting-compare-refused-laptop-{lang}.png"))
     other.context.close()
+
+
+def test_a_hostile_or_unknown_scenario_in_the_address_is_not_shown(page: Any) -> None:
+    """The address's scenario is checked (letters, digits, dashes): a hostile one is
+    dropped, never asked of the server nor written in the page; an unknown one is said."""
+    from playwright.sync_api import expect
+
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/scenarios" in r.url else None)
+    hostile = "%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E"
+    page.goto(f"{page.base}/?t={TAOUNATE}&scenario={hostile}")
+    page.wait_for_selector(f"body[data-ready='{TAOUNATE}']", timeout=30_000)
+    assert asked == []
+    assert page.locator("#siting img").count() == 0
+
+    page.goto(f"{page.base}/?t={TAOUNATE}&scenario=0123456789ab")
+    page.wait_for_selector(f"body[data-ready='{TAOUNATE}']", timeout=30_000)
+    expect(page.locator("#siting .siting-results .errors")).to_be_visible(timeout=20_000)
+    assert asked and asked[-1].endswith("/api/scenarios/0123456789ab")
+    assert page.locator("#map .site-mark").count() == 0
