@@ -500,3 +500,30 @@ def test_a_hostile_or_unknown_scenario_in_the_address_is_not_shown(page: Any) ->
     expect(page.locator("#siting .siting-results .errors")).to_be_visible(timeout=20_000)
     assert asked and asked[-1].endswith("/api/scenarios/0123456789ab")
     assert page.locator("#map .site-mark").count() == 0
+
+
+def test_a_what_if_site_outside_morocco_is_refused_and_named(page: Any) -> None:
+    """A site placed in the Atlantic: the server's refusal, naming the site, in the fold;
+    nothing is saved."""
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": 1366, "height": 768})
+    _open_fold(page)  # in French the zoom buttons are at the top left, the controls right
+    fold = page.locator("#siting")
+    fold.locator("input[name=mode][value=whatif]").check()
+    for _ in range(3):  # out to where the ocean shows, west of the country
+        page.click("#map .leaflet-control-zoom-out")
+        page.wait_for_timeout(400)
+    fold.locator("button[data-action=place]").click()
+    box = page.locator("#map").bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 90, box["y"] + 25)
+    expect(page.locator("#map .whatif-mark")).to_have_count(1)
+    lon = float(fold.locator(".whatif-sites li").get_attribute("data-lon"))
+    assert lon < -9.9, lon  # west of the Moroccan coast at that latitude
+    fold.locator("button[data-action=run]").click()
+    problem = fold.locator(".siting-results .errors li")
+    expect(problem).to_have_count(1, timeout=30_000)
+    assert problem.get_attribute("data-field") == "sites[0]"
+    assert fold.locator(".whatif-result").count() == 0
+    assert _api(page, "GET", "/api/scenarios") == []
