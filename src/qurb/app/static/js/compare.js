@@ -41,7 +41,7 @@ function column(line, i) {
   return `<section class="compare-column" data-id="${e(line.id)}">
     <h3><span class="swatch scenario-${i}"></span><bdi>${e(line.name)}</bdi></h3>
     <dl>
-      <dt>${t("compare.offer")}</dt><dd><bdi>${e(line.offer ?? "")}</bdi> · ${t("siting.within_short", { minutes: num(line.within_minutes) })}</dd>
+      <dt>${t("compare.offer")}</dt><dd><bdi>${e(line.offer ?? "")}</bdi> · <bdi>${t("siting.within_short", { minutes: num(line.within_minutes) })}</bdi></dd>
       <dt>${t("compare.sites")}</dt><dd data-key="sites" data-value="${line.sites}">${num(line.sites)} : <bdi>${e(line.chosen ?? "")}</bdi></dd>
       <dt>${t("compare.coverage")}</dt><dd data-key="coverage" data-before="${line.covered_before_pct ?? ""}" data-after="${line.covered_after_pct ?? ""}">${change(line.covered_before_pct, line.covered_after_pct)}</dd>
       <dt>${t("siting.newly_covered")}</dt><dd data-key="newly_covered" data-value="${line.newly_covered}">${num(line.newly_covered)}</dd>

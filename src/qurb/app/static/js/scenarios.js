@@ -3,9 +3,9 @@
 // scenario=<id>), renamed and shared or kept to the partner (PATCH /api/scenarios/{id},
 // for an account holding scenarios.write), and two or three ticked for the comparison
 // (/scenarios/compare?ids=a,b[,c]).
-import { can, enc, getJSON, send } from "./api.js";
+import { can, enc, getJSON, send, whoAmI } from "./api.js";
 import { change } from "./coverage.js";
-import { date, escapeHtml, initialLang, lang, num, setLang, t } from "./i18n.js";
+import { date, escapeHtml, initialLang, lang, nameOf, num, setLang, t } from "./i18n.js";
 import { problemsHTML } from "./problems.js";
 
 const e = escapeHtml;
@@ -21,6 +21,8 @@ const none = document.querySelector(".scenarios-none");
 
 let lines = [];
 let maySave = false;
+let myId = null; // the reader's account id: "you" in the list
+const territories = new Map(); // code → {name_fr, name_ar}, asked once per code
 const picked = new Set();
 let renaming = null; // the id whose name is being edited
 
@@ -42,6 +44,12 @@ function nameCell(line) {
   return `<td><bdi class="scenario-name">${e(line.name)}</bdi>${rename}</td>`;
 }
 
+/** Who saved it: the reader, or an account by its number (the API names accounts by id). */
+function savedBy(line) {
+  if (line.created_by == null) return "";
+  return line.created_by === myId ? t("scenarios.by_you") : t("scenarios.by_account", { id: line.created_by });
+}
+
 function row(line) {
   const kind = KINDS.includes(line.kind) ? t(`scenarios.kind.${line.kind}`) : (line.kind ?? "");
   const map = `/?t=${enc(line.territory)}&scenario=${enc(line.id)}&lang=${lang()}`;
@@ -51,14 +59,14 @@ function row(line) {
     <td><input type="checkbox" data-pick="${e(line.id)}" ${tick ? "checked" : ""} ${full ? "disabled" : ""} aria-label="${e(t("scenarios.pick", { name: line.name }))}"></td>
     ${nameCell(line)}
     <td>${e(kind)}</td>
-    <td><bdi dir="ltr">${e(line.territory)}</bdi></td>
-    <td><bdi>${e(line.offer ?? "")}</bdi> · ${t("siting.within_short", { minutes: num(line.within_minutes) })}</td>
+    <td>${territories.has(line.territory) ? `<bdi>${e(nameOf(territories.get(line.territory)))}</bdi><br>` : ""}<small class="code" dir="ltr">${e(line.territory)}</small></td>
+    <td><bdi>${e(line.offer ?? "")}</bdi> · <bdi>${t("siting.within_short", { minutes: num(line.within_minutes) })}</bdi></td>
     <td class="num" title="${e(line.chosen ?? "")}">${num(line.sites)}</td>
     <td class="change" data-before="${line.covered_before_pct ?? ""}" data-after="${line.covered_after_pct ?? ""}">${change(line.covered_before_pct, line.covered_after_pct)}</td>
     <td class="num" data-value="${line.newly_covered}">${num(line.newly_covered)}</td>
     <td class="num">${line.cost_mad == null ? "" : num(line.cost_mad)}</td>
     ${visibilityCell(line)}
-    <td><bdi>${e(line.created_by ?? "")}</bdi><br><small>${line.created_at ? e(date(line.created_at)) : ""}</small></td>
+    <td>${e(savedBy(line))}<br><small>${line.created_at ? e(date(line.created_at)) : ""}</small></td>
     <td><a href="${e(map)}" data-open="${e(line.id)}">${t("scenarios.open")}</a></td></tr>`;
 }
 
@@ -72,7 +80,14 @@ async function load() {
   loading.hidden = false;
   errorBox.hidden = true;
   try {
-    [lines, maySave] = await Promise.all([getJSON("/api/scenarios"), can("scenarios.write")]);
+    let me;
+    [lines, maySave, me] = await Promise.all([getJSON("/api/scenarios"), can("scenarios.write"), whoAmI()]);
+    myId = me.account ? String(me.account.id) : null;
+    render();
+    // The territories' names, in the page's language (the lines carry their codes).
+    const codes = [...new Set(lines.map((l) => l.territory))].filter((c) => !territories.has(c));
+    const found = await Promise.all(codes.map((c) => getJSON(`/api/territories/${enc(c)}`).catch(() => null)));
+    for (const detail of found) if (detail) territories.set(detail.territory.code, detail.territory);
     render();
   } catch (error) {
     errorBox.hidden = false;
