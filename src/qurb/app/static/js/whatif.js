@@ -8,6 +8,8 @@ import { escapeHtml, nameOf, num, t } from "./i18n.js";
 
 const e = escapeHtml;
 const MAX_SITES = 50; // the API's limit
+// A signed number kept whole in Arabic (its minus sign on its left).
+const ltr = (text) => `<bdi dir="ltr">${e(text)}</bdi>`;
 
 export class WhatIf {
   /** panel: the SitingPanel; view: the MapView. */
@@ -86,7 +88,7 @@ export class WhatIf {
     if (list) {
       list.innerHTML = this.placed
         .map(
-          (s, i) => `<li data-index="${i}" data-lon="${s.lon}" data-lat="${s.lat}"><bdi>${e(s.label)}</bdi> <small>${t("whatif.at", { lat: num(s.lat, 4), lon: num(s.lon, 4) })}</small>
+          (s, i) => `<li data-index="${i}" data-lon="${s.lon}" data-lat="${s.lat}"><bdi>${e(s.label)}</bdi> <small>${t("whatif.at", { lat: ltr(num(s.lat, 4)), lon: ltr(num(s.lon, 4)) })}</small>
           <button type="button" class="link" data-action="remove-site" data-index="${i}">${t("whatif.remove")}</button></li>`,
         )
         .join("");
