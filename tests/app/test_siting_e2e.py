@@ -207,7 +207,7 @@ def test_a_what_if_site_placed_by_a_click_shows_its_coverage_change(page: Any, l
             "level": "secondary",
             "tier": "general",
             "within_minutes": 60,
-            "sites": [{"lon": lon, "lat": lat, "label": placed.locator("bdi").inner_text()}],
+            "sites": [{"lon": lon, "lat": lat, "label": placed.locator("bdi").first.inner_text()}],
         },
     )
     assert expected["newly_covered"] > 0
