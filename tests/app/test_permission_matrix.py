@@ -152,7 +152,15 @@ QUERIES = {"GET /api/scenarios/compare": "ids={scenario_id},nope"}
 # Routes that take a file (multipart): their body is sent as a JSON file.
 UPLOADS = {"POST /api/caravans/files"}
 # Lists: an account of another region sees none of Boulemane's rows.
-LISTS = {"GET /api/scenarios", "GET /api/audit", "GET /api/audit.csv", "GET /audit"}
+# The scenarios' pages are lists too: the page holds no row, its script asks the API.
+LISTS = {
+    "GET /api/scenarios",
+    "GET /api/audit",
+    "GET /api/audit.csv",
+    "GET /audit",
+    "GET /scenarios",
+    "GET /scenarios/compare",
+}
 # About nothing of a region: a candidate file the account sends is read and sent back.
 NO_OBJECT = {"POST /api/siting/candidates"}
 

@@ -147,6 +147,8 @@ NEEDS = {
     "GET /api/audit": Permission.AUDIT_READ,
     "GET /api/audit.csv": Permission.AUDIT_READ,
     "GET /audit": Permission.AUDIT_READ,
+    "GET /scenarios": Permission.SCENARIOS_READ,
+    "GET /scenarios/compare": Permission.SCENARIOS_READ,
 }
 
 # One's own things: any signed-in account (changing one's password even before anything

@@ -32,6 +32,7 @@ def test_every_page_has_the_same_places_and_marks_its_own(
     assert places(html) == [
         ("map", "/", None),
         ("caravans", "/caravans", None),
+        ("scenarios", "/scenarios", "scenarios.read"),
         ("definitions", "/definitions", None),
         ("audit", "/audit", "audit.read"),
     ]

@@ -236,6 +236,7 @@ FEATURES: tuple[Feature, ...] = (
             "qurb.app.pages:router",
             "qurb.app.auth_pages:router",
             "qurb.app.audit_pages:router",
+            "qurb.app.scenario_pages:router",
         ),
     ),
 )

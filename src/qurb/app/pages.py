@@ -33,6 +33,7 @@ add_place(Place("definitions", "/definitions", "nav.definitions", order=80))
 NO_CACHE = {"Cache-Control": "no-cache"}
 LEAFLET_CSS, LEAFLET_JS = "/static/vendor/leaflet/leaflet.css", "/static/vendor/leaflet/leaflet.js"
 APP_CSS = "/static/css/app.css"
+SITING_CSS = "/static/css/siting.css"  # the map's siting fold and the scenarios' pages
 
 
 def html_page(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -62,7 +63,7 @@ def map_page(_: Public, settings: SettingsDep) -> HTMLResponse:
         body_class="loading",
         topbar=True,
         place="map",
-        stylesheets=[LEAFLET_CSS, APP_CSS],
+        stylesheets=[LEAFLET_CSS, APP_CSS, SITING_CSS],
         classic_scripts=[LEAFLET_JS],
         scripts=["/static/js/app.js"],
     )

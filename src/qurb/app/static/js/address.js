@@ -3,7 +3,8 @@
 // t: the territory's HCP code; i: the indicator; then the indicator's own parameters by
 // name (offer, minutes, rule, band…); f: a facility shown in the panel; tab: the table
 // under the map, table_offer, table_minutes and table_beyond=1 its access offer, threshold
-// and "only the communes beyond it"; lang: the
+// and "only the communes beyond it"; scenario: a saved siting scenario shown in the
+// siting fold (/?t=03.531&scenario=<id>); lang: the
 // language (kept by shell.js). An old link (/#03.531) still
 // opens its territory. Whatever is unknown, malformed or hostile is dropped, and the
 // page shows its default in its place: the address is read, never executed or echoed.
@@ -14,6 +15,8 @@ const CODE = /^(MA|\d{2}(\.\d{3}(\.\d{2}(\.\d{2})?)?)?)$/;
 const FACILITY = /^[\w.-]{1,80}$/;
 const TAB = /^[a-z_]{1,20}$/;
 const MINUTES = /^\d{1,4}$/;
+// A saved scenario's id (siting.js shows it): letters, digits, dashes, underscores.
+const SCENARIO = /^[\w-]{1,64}$/;
 const SHORT = 200; // characters: longer values are not ours
 
 function clean(value, pattern) {
@@ -39,6 +42,7 @@ export function readAddress(indicators) {
     indicator,
     params,
     facility: clean(query.get("f"), FACILITY),
+    scenario: clean(query.get("scenario"), SCENARIO),
     table: {
       tab: clean(query.get("tab"), TAB),
       offer: clean(query.get("table_offer"), TAB),
@@ -55,6 +59,7 @@ export function writeAddress(state, { push = false } = {}) {
   if (state.indicator) query.set("i", state.indicator);
   for (const [name, value] of Object.entries(state.params ?? {})) query.set(name, value);
   if (state.facility) query.set("f", state.facility);
+  if (state.scenario) query.set("scenario", state.scenario);
   if (state.table) {
     query.set("tab", state.table.tab);
     query.set("table_offer", state.table.offer);

@@ -51,10 +51,11 @@ export async function csrfHeader() {
   return token ? { "X-CSRF-Token": token } : {};
 }
 
-export async function send(method, url, payload, extra = {}) {
+export async function send(method, url, payload, extra = {}, { signal } = {}) {
   return parse(
     await fetch(url, {
       method,
+      signal,
       headers: headers({ "Content-Type": "application/json", ...(await csrfHeader()), ...extra }),
       body: JSON.stringify(payload ?? {}),
     }),

@@ -11,6 +11,7 @@ import { setupLayout } from "./layout.js";
 import { MapOut } from "./mapout.js";
 import { chosenTypes, facilityType, markerQuery } from "./markers.js";
 import { signInPrompt } from "./shell.js";
+import { SitingPanel } from "./siting.js";
 import { accessSection, facilityPanel, territoryPanel } from "./panel.js";
 import { CommuneTables } from "./tables.js";
 
@@ -70,13 +71,19 @@ function formatValue(entry) {
 const tables = new CommuneTables($("#tables"), { onChange: () => writeAddress(addressState()) });
 
 const view = new MapView($("#map"), config, {
-  onArea: (code) => go(code),
+  // While what-if sites are placed by a click, a click on a shape places one (siting.js).
+  onArea: (code) => (siting.placing ? null : go(code)),
   onFacility: (id) => openFacility(id),
   categoryName,
   formatValue,
 });
 const mapOut = new MapOut(view, () => ({ code: state.code, indicator: state.indicator?.id, params: state.params }));
 setupLayout(view); // fold buttons; the selection kept clear of the overlays
+// The siting fold under the panel's access figures; a scenario shown goes in the address.
+const siting = new SitingPanel(view, {
+  categories: () => categoryChoices(),
+  onScenario: (id) => writeAddress(addressState(), { push: id !== null }),
+});
 
 // ------------------------------------------------------------------ navigation
 
@@ -93,6 +100,7 @@ function addressState() {
     indicator: state.indicator?.id,
     params: state.params,
     facility: state.facility?.record.id ?? null,
+    scenario: state.facility ? null : siting.scenarioId,
     table: tables.choice,
   };
 }
@@ -299,6 +307,7 @@ function renderPanelBody(panel) {
     });
     fillAccess(state.detail.territory.code);
   }
+  siting.attach(panel, state.detail);
   if (!rights.edit) {
     panel.insertAdjacentHTML("beforeend", `<p class="readonly">${t("edit.readonly")}</p>`);
   }
@@ -402,6 +411,7 @@ async function switchLanguage(next) {
   }
   editor.categories = categoryChoices();
   mapOut.relabel();
+  siting.relabel();
 }
 
 function categoryChoices() {
@@ -441,6 +451,7 @@ async function applyAddress() {
       // A facility that is not there (closed links, a typo): the territory stays shown.
     }
   }
+  if (shown && asked.scenario && !asked.facility) await siting.open(asked.scenario);
   // An old link (/#code) becomes the address of what it shows.
   if (shown && location.hash) writeAddress(addressState());
 }
