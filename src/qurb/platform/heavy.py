@@ -238,7 +238,9 @@ class HeavyWork:
             while not wait_for_future([future], timeout=POLL_S).done:
                 if cancelled():
                     future.cancel()  # stops the worker running it
-                    raise JobCancelled("the job was cancelled: its work was stopped", code="job_cancelled")
+                    raise JobCancelled(
+                        "the job was cancelled: its work was stopped", code="job_cancelled"
+                    )
             return self._detached_result(future)
         finally:
             self.release(reservation)
