@@ -372,3 +372,13 @@ def test_budget_needs_costs_and_pmedian_checks_its_parameters() -> None:
 def test_bad_problem_arrays_raise_siting_error(build: object, parameter: str) -> None:
     with pytest.raises(SitingError, match=parameter):
         build()  # type: ignore[operator]
+
+
+def test_newly_covered_people_are_credited_to_their_nearest_new_site() -> None:
+    from qurb.algo.siting_problem import credit_to_nearest
+
+    newly = np.array([100.0, 0.0, 40.0, 25.0, 10.0])  # people each demand point gains
+    nearest = np.array([1, 0, 1, 0, -1])  # its nearest new site (-1: none reachable)
+    credit = credit_to_nearest(newly, nearest, 3)
+    assert credit.tolist() == [25.0, 140.0, 0.0]  # the third site gains nobody
+    assert credit_to_nearest(np.zeros(2), np.array([-1, -1]), 2).tolist() == [0.0, 0.0]

@@ -161,9 +161,9 @@ def test_a_request_without_the_file_part_is_refused(
     answer = client.post(
         URL, files={"other": ("x.toml", b"name = 'x'")}, headers=coordinator.headers
     )
-    assert (answer.status_code, answer.json()["code"]) == (422, "campaign_file_missing")
+    assert (answer.status_code, answer.json()["code"]) == (422, "upload_without_file")
     answer = client.post(URL, json={"name": "x"}, headers=coordinator.headers)
-    assert (answer.status_code, answer.json()["code"]) == (422, "campaign_file_missing")
+    assert (answer.status_code, answer.json()["code"]) == (422, "upload_without_file")
 
 
 def test_refused_without_the_grant(app: FastAPI, client: TestClient) -> None:

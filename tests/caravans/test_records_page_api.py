@@ -84,9 +84,8 @@ def _stops(plan: dict[str, Any]) -> list[dict[str, Any]]:
 def _upload(client: TestClient, cid: str, text: str, name: str = "visites.csv") -> Any:
     return client.post(
         f"/api/caravans/{cid}/records/file",
-        params={"name": name},
-        content=text.encode("utf-8"),
-        headers={"Content-Type": "text/csv", "Accept-Language": "fr"},
+        files={"file": (name, text.encode("utf-8"), "text/csv")},
+        headers={"Accept-Language": "fr"},
     )
 
 
@@ -142,12 +141,17 @@ def test_a_records_file_of_another_type_or_empty_is_refused_naming_it(
     cid = planned["id"]
     response = editor.post(
         f"/api/caravans/{cid}/records/file",
-        params={"name": "visites.pdf"},
-        content=b"%PDF-1.4",
-        headers={"Content-Type": "application/pdf"},
+        files={"file": ("visites.pdf", b"%PDF-1.4", "application/pdf")},
     )
     assert response.status_code == 422 and response.json()["code"] == "unsupported_file_type"
     assert "visites.pdf" in response.json()["error"]
+    # The file sent as the body itself, not as a form's part: refused, naming the part.
+    response = editor.post(
+        f"/api/caravans/{cid}/records/file",
+        content=b"stop,kind,item,count\n1,consultation,general_medicine,3\n",
+        headers={"Content-Type": "text/csv"},
+    )
+    assert response.status_code == 422 and response.json()["code"] == "upload_without_file"
     response = _upload(editor, cid, "")
     assert response.status_code == 422 and response.json()["code"] == "empty_file"
     assert "visites.csv" in response.json()["error"] and "/tmp" not in response.text

@@ -32,6 +32,16 @@ def test_two_general_hospitals_in_taounate(edit_client: TestClient) -> None:
     # Per sub-territory (the cercles of the province), in Arabic too.
     assert all(g["name_ar"] for g in scenario["groups"])
     assert sum(g["population"] for g in scenario["groups"]) == summary["population"]
+    # Each site's newly covered people, those nearer to it than to the other: they add
+    # up to the scenario's (each commune counted once), and each site reaches some.
+    per_site = [s["newly_covered"] for s in scenario["sites"]]
+    assert sum(per_site) == summary["newly_covered"] and min(per_site) > 0
+    newly = {
+        c["code"] for c in scenario["communes"] if c["covered_after"] and not c["covered_before"]
+    }
+    assert newly and {s["commune"] for s in scenario["sites"]} <= newly | {
+        c["code"] for c in scenario["communes"] if c["covered_before"]
+    }
     assert edit_client.get("/api/scenarios").json() == []
 
 
@@ -139,6 +149,9 @@ def test_what_if_by_communes_per_sub_territory_saved_as_a_scenario(
     assert [s["commune"] for s in answer["sites"]] == codes
     assert answer["covered_before"] == sited["summary"]["covered_before"]
     assert answer["covered_after"] == sited["summary"]["covered_after"]
+    # The same sites credit the same people, by a click as by the solver.
+    credited = {s["commune"]: s["newly_covered"] for s in sited["sites"]}
+    assert {s["commune"]: s["newly_covered"] for s in answer["sites"]} == credited
     groups = {g["code"]: g for g in answer["groups"]}
     for g in sited["groups"]:
         assert groups[g["code"]]["covered_after_pct"] == g["covered_after_pct"]

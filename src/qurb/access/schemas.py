@@ -167,6 +167,8 @@ class SiteRead(BaseModel):
     lon: float
     lat: float
     commune: str
+    # People newly covered credited to this site: nearer to it than to the other sites.
+    newly_covered: int | None = None
 
 
 class WhatIfRead(BaseModel):

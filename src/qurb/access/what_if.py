@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from qurb.access.schemas import CommuneChangeRead, GroupChangeRead, SiteRead, WhatIf, WhatIfRead
 from qurb.access.service import summary_level
 from qurb.algo.accessibility import check_thresholds, compute_group_access
+from qurb.algo.siting_problem import credit_to_nearest
 from qurb.algo.travel import Points
 from qurb.kernel.errors import FieldError, InputError, QurbError
 from qurb.kernel.i18n import problem
@@ -97,7 +98,8 @@ def run_what_if(session: Session, body: WhatIf) -> WhatIfRun:
         tuple(s.label for s in sites),
         is_population=False,
     )
-    after = np.minimum(before, model.compute_nearest(origins.points, added).minutes)
+    to_added = model.compute_nearest(origins.points, added)
+    after = np.minimum(before, to_added.minutes)
     everyone = ["all"] * len(origins.communes)
     b = compute_group_access(everyone, origins.population, before, [within])[0]
     a = compute_group_access(everyone, origins.population, after, [within])[0]
@@ -117,6 +119,13 @@ def run_what_if(session: Session, body: WhatIf) -> WhatIfRun:
     for row in communes:
         gained = row["covered_after"] and not row["covered_before"]
         row["newly_covered_population"] = row["population"] if gained else 0
+    # Each site's newly covered people: those nearer to it than to the other sites.
+    newly = np.where((after <= within) & ~(before <= within), origins.population, 0.0)
+    credit = credit_to_nearest(newly, to_added.index, len(sites))
+    sites = [
+        s.model_copy(update={"newly_covered": round(float(n))})
+        for s, n in zip(sites, credit, strict=True)
+    ]
     changed = [
         CommuneChangeRead.model_validate({k: row[k] for k in CommuneChangeRead.model_fields})
         for i, row in enumerate(communes)

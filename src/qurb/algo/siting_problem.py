@@ -417,3 +417,12 @@ def total_cost(problem: SitingProblem, chosen: IntArray) -> float | None:
     if problem.candidate_cost_amount_mad is None:
         return None
     return float(np.asarray(problem.candidate_cost_amount_mad)[chosen].sum())
+
+
+def credit_to_nearest(newly: np.ndarray, nearest: np.ndarray, n_sites: int) -> np.ndarray:
+    """People newly covered, credited each to the new site nearest to them: `newly`
+    (n_demand,) people a demand point gains, `nearest` (n_demand,) the index of its
+    nearest new site (-1: none reachable); per site (n_sites,), summing to the people
+    newly covered. A figure of the site's own reach, not of who will go there."""
+    take = (newly > 0) & (nearest >= 0)
+    return np.bincount(nearest[take], weights=newly[take], minlength=n_sites)[:n_sites]

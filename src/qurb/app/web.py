@@ -27,12 +27,13 @@ from qurb.app.openapi import install_openapi
 from qurb.app.pages import TEMPLATES
 from qurb.app.schema import SCHEMA_REVISION, schema_revision
 from qurb.app.state import open_state
-from qurb.caravans.campaign_files import ENVELOPE_BYTES, MAX_FILE_BYTES
 from qurb.data import LOCALES_DIR
 from qurb.identity.dependencies import session_policy
 from qurb.identity.web_sessions import resolver
 from qurb.platform.access import Public
 from qurb.platform.auth import Authentication
+from qurb.platform.files import FileLimits
+from qurb.platform.form_upload import form_body_limit
 from qurb.platform.licence_link import LicenceLink
 from qurb.platform.limits import BodySizeLimit
 from qurb.platform.request_log import RequestLog
@@ -109,7 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_request_bytes,
-        wider={"/api/caravans/files": MAX_FILE_BYTES + ENVELOPE_BYTES},
+        upload_bytes=form_body_limit(FileLimits.from_env()),
     )
     app.add_middleware(HostAndOrigin, public_url=settings.public_url)
     # Outer ones: even a refused host, origin or body carries these headers.

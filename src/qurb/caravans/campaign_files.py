@@ -8,9 +8,6 @@ import json
 import re
 import tomllib
 from datetime import date
-from email.message import Message
-from email.parser import BytesParser
-from email.policy import HTTP
 from pathlib import PurePath
 from typing import Any
 
@@ -19,26 +16,9 @@ from qurb.caravans.model import CampaignError, CampaignSpec
 
 # A campaign file is a few kilobytes; beyond a megabyte it is not one.
 MAX_FILE_BYTES = 1024 * 1024
-# The multipart envelope around it (boundaries, headers): what the body may add.
-ENVELOPE_BYTES = 16 * 1024
 FIELD = "file"
 # tomllib ends its messages with "(at line 3, column 7)".
 TOML_WHERE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
-
-
-def uploaded_file(content_type: str, body: bytes) -> tuple[str, bytes]:
-    """The name and bytes of the part `file` of a multipart/form-data body."""
-    if not content_type.lower().startswith("multipart/form-data"):
-        raise CampaignError(code="campaign_file_missing", values={"field": FIELD})
-    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1")
-    message = BytesParser(policy=HTTP).parsebytes(head + body)
-    for part in message.iter_parts() if message.is_multipart() else ():
-        assert isinstance(part, Message)
-        if part.get_param("name", header="content-disposition") == FIELD:
-            payload = part.get_payload(decode=True)
-            name = PurePath(part.get_filename() or "campaign").name or "campaign"
-            return name, payload if isinstance(payload, bytes) else b""
-    raise CampaignError(code="campaign_file_missing", values={"field": FIELD})
 
 
 def read_campaign_bytes(name: str, data: bytes, today: date) -> CampaignSpec:

@@ -4,66 +4,40 @@ part `file`: TOML or JSON, at most 1 MB) answers the spec the form fills itself 
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from qurb.caravans.api import PlanCaravans
-from qurb.caravans.campaign_files import (
-    FIELD,
-    MAX_FILE_BYTES,
-    read_campaign_bytes,
-    uploaded_file,
-)
+from qurb.caravans.campaign_files import FIELD, MAX_FILE_BYTES, read_campaign_bytes
 from qurb.caravans.model import CampaignError, CampaignSpec
 from qurb.identity.grant_service import territory_target
 from qurb.kernel import clock
 from qurb.kernel.errors import NotFound
+from qurb.platform.form_upload import upload_body, uploaded_file
 from qurb.platform.http import StateDep
 from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.territory.service import TerritoryIndex
 
 router = APIRouter(prefix="/api", tags=["caravans"], responses=ERROR_RESPONSES)
 
-UPLOAD_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": [FIELD],
-                    "properties": {
-                        FIELD: {
-                            "type": "string",
-                            "format": "binary",
-                            "description": "the campaign file: TOML (.toml) or JSON (.json), "
-                            f"UTF-8, at most {MAX_FILE_BYTES:,} bytes",
-                        }
-                    },
-                }
-            }
-        },
-    }
-}
-
 
 @router.post(
     "/caravans/files",
     summary="Read a campaign file (TOML or JSON) into the campaign the form fills from",
     response_model=CampaignSpec,
-    openapi_extra=UPLOAD_BODY,
+    openapi_extra=upload_body(
+        f"the campaign file: TOML (.toml) or JSON (.json), UTF-8, at most {MAX_FILE_BYTES:,} bytes"
+    ),
 )
 async def campaign_file(request: Request, state: StateDep, guard: PlanCaravans) -> JSONResponse:
     """The file parsed and checked as `POST /api/caravans` would (its keys, types, dates,
     teams, units and settings; not yet the communes, which the planning reads): the spec
     as JSON, dates ISO. A refusal names the file and every problem's field (a syntax
     error its line and column). `caravans.plan` over the file's territory."""
-    body = await request.body()
-    name, data = uploaded_file(request.headers.get("content-type", ""), body)
-    spec = await run_in_threadpool(read_campaign_bytes, name, data, clock.today())
+    upload = await uploaded_file(request, FIELD)
+    name = upload.name
+    spec = await run_in_threadpool(read_campaign_bytes, name, upload.data, clock.today())
     try:
         target = territory_target(state.part(TerritoryIndex), spec.territory)
     except NotFound as error:

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
@@ -20,7 +19,8 @@ from qurb.caravans.visit_record import RECORD_COLUMNS
 from qurb.identity.guard import Guard
 from qurb.kernel import clock
 from qurb.platform.access import Public
-from qurb.platform.files import MAX_FILE_MB_ENV, FileLimits, InputFileError
+from qurb.platform.files import InputFileError
+from qurb.platform.form_upload import upload_body, uploaded_file
 from qurb.platform.http import IdPath, SessionDep, StateDep
 from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.platform.state import AppState
@@ -29,18 +29,15 @@ from qurb.territory.service import TerritoryIndex
 
 router = APIRouter(prefix="/api", tags=["caravans"], responses=ERROR_RESPONSES)
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# The file types a record file may be, by media type and by the name's suffix.
-SUFFIXES = {"text/csv": ".csv", "application/csv": ".csv", XLSX: ".xlsx"}
-_MB = 1 << 20
+# The file types a record file may be, by the name's suffix.
+SUFFIXES = (".csv", ".xlsx")
 
 
-def _suffix(content_type: str, name: str) -> str:
-    """.csv or .xlsx: from the media type, else from the file's name; else refused."""
-    media = content_type.split(";")[0].strip().lower()
-    suffix = SUFFIXES.get(media) or Path(name).suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        values = {"path": name, "suffix": suffix or media, "supported": ".csv, .xlsx"}
+def _suffix(name: str) -> str:
+    """.csv or .xlsx, from the file's name; else refused."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUFFIXES:
+        values = {"path": name, "suffix": suffix or name, "supported": ", ".join(SUFFIXES)}
         raise InputFileError(code="unsupported_file_type", values=values)
     return suffix
 
@@ -70,16 +67,9 @@ def _record_file(
     "/caravans/{campaign_id}/records/file",
     summary="Record what visits gave from a CSV or XLSX file: all rows or none",
     response_model=Recorded,
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "description": "the file itself (columns: " + ", ".join(RECORD_COLUMNS) + ")",
-            "content": {
-                "text/csv": {"schema": {"type": "string"}},
-                XLSX: {"schema": {"type": "string", "format": "binary"}},
-            },
-        }
-    },
+    openapi_extra=upload_body(
+        "the records: a CSV or XLSX file (columns: " + ", ".join(RECORD_COLUMNS) + ")"
+    ),
 )
 async def records_file(
     campaign_id: IdPath,
@@ -88,22 +78,15 @@ async def records_file(
     index: IndexDep,
     state: StateDep,
     guard: RecordCaravans,
-    name: Annotated[
-        str, Query(max_length=120, description="the file's name, as its problems name it")
-    ] = "records.csv",
 ) -> Recorded:
-    """The body is the file (`Content-Type: text/csv` or the XLSX type); its rows are
-    numbered as a spreadsheet shows them (the header is line 1). A refusal names every bad
-    row and field and records nothing."""
+    """The form's part `file` is a CSV or XLSX file; its rows are numbered as a
+    spreadsheet shows them (the header is line 1). A refusal names every bad row and field
+    and records nothing."""
     # Who may record here is checked first: a file from outside the grants is not read.
     await run_in_threadpool(lambda: guard.over(campaign_target(session, index, campaign_id)))
-    name = Path(name).name or "records.csv"
-    suffix = _suffix(request.headers.get("content-type", ""), name)
-    limits = FileLimits.from_env()
-    body = await request.body()
-    if len(body) > limits.max_file_mb * _MB:
-        values = {"path": name, "size": round(len(body) / _MB, 1), "limit": limits.max_file_mb}
-        raise InputFileError(code="file_too_large", values={**values, "setting": MAX_FILE_MB_ENV})
+    upload = await uploaded_file(request)
+    name, body = upload.name, upload.data
+    suffix = _suffix(name)
     if not body.strip():
         raise InputFileError(code="empty_file", values={"path": name})
     count = await run_in_threadpool(_record_file, state, guard, campaign_id, body, suffix, name)

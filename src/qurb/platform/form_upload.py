@@ -9,6 +9,7 @@ from email import policy
 from email.message import EmailMessage as Message
 from email.parser import BytesParser
 from pathlib import PurePath
+from typing import Any
 
 from starlette.requests import Request
 
@@ -17,6 +18,19 @@ from qurb.platform.files import MAX_FILE_MB_ENV, FileLimits, InputFileError
 _MB = 1 << 20
 # Room for the form's own lines (boundaries, headers of each part) beside the file.
 _FORM_OVERHEAD = 64 * 1024
+
+
+def upload_body(description: str, field: str = "file") -> dict[str, Any]:
+    """The OpenAPI request body of a route reading a form's file (`openapi_extra`): the
+    route reads the body itself (`uploaded_file`), so FastAPI cannot describe it."""
+    part = {"type": "string", "format": "binary", "description": description}
+    schema = {"type": "object", "required": [field], "properties": {field: part}}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"multipart/form-data": {"schema": schema}},
+        }
+    }
 
 
 @dataclass(frozen=True)
@@ -29,8 +43,14 @@ class UploadedFile:
         return PurePath(self.name).suffix.lower()
 
 
+def form_body_limit(limits: FileLimits) -> int:
+    """The most a form carrying one input file may weigh (bytes): the file's limit and
+    the form's own lines."""
+    return limits.max_file_mb * _MB + _FORM_OVERHEAD
+
+
 async def _body(request: Request, limits: FileLimits) -> bytes:
-    limit = limits.max_file_mb * _MB + _FORM_OVERHEAD
+    limit = form_body_limit(limits)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():

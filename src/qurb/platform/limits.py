@@ -2,29 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from qurb.platform.security import refuse
 
 
 class BodySizeLimit:
-    """Pure ASGI middleware: refuses a body over `max_bytes` (declared or streamed), or
-    over a path's own larger limit (`wider`: an upload of a file)."""
+    """Pure ASGI middleware: refuses a body over `max_bytes` (declared or streamed); a
+    form's file (`multipart/form-data`, every upload route reads one) may reach
+    `upload_bytes` (an input file's limit and its envelope), the route then checking
+    its own file's limit."""
 
-    def __init__(
-        self, app: ASGIApp, max_bytes: int, wider: Mapping[str, int] | None = None
-    ) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, upload_bytes: int = 0) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.wider = dict(wider or {})
+        self.upload_bytes = upload_bytes
+
+    def _limit(self, scope: Scope) -> int:
+        content_type = dict(scope["headers"]).get(b"content-type", b"")
+        if content_type.lower().startswith(b"multipart/form-data"):
+            return max(self.max_bytes, self.upload_bytes)
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
-        limit = max(self.max_bytes, self.wider.get(scope.get("path", ""), 0))
+        limit = self._limit(scope)
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._refuse(scope, send, limit)

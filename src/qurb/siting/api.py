@@ -17,7 +17,7 @@ from qurb.identity.guard import Guard, needs
 from qurb.identity.permissions import Permission
 from qurb.kernel.actor import Actor
 from qurb.platform.access import Access
-from qurb.platform.form_upload import uploaded_file
+from qurb.platform.form_upload import upload_body, uploaded_file
 from qurb.platform.http import HeavyDep, IdPath, SessionDep, StateDep
 from qurb.platform.schemas import ERROR_RESPONSES, HEAVY_RESPONSES
 from qurb.platform.state import AppState
@@ -122,29 +122,11 @@ def _saved(state: AppState, body: SitingBody, scenario: Scenario, actor: Actor |
     return JSONResponse(read.model_dump(mode="json", exclude_unset=True))
 
 
-CANDIDATE_FILE_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {
-                            "type": "string",
-                            "format": "binary",
-                            "description": "CSV, XLSX or JSON: lon, lat, label, cost_mad",
-                        }
-                    },
-                }
-            }
-        },
-    }
-}
-
-
-@router.post("/siting/candidates", response_model=CandidatesRead, openapi_extra=CANDIDATE_FILE_BODY)
+@router.post(
+    "/siting/candidates",
+    response_model=CandidatesRead,
+    openapi_extra=upload_body("CSV, XLSX or GeoJSON: lon, lat, label, cost_mad"),
+)
 async def siting_candidates(
     http: Request, state: StateDep, session: SessionDep, guard: RunPlan
 ) -> CandidatesRead:

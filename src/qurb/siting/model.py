@@ -68,6 +68,9 @@ class ChosenSite(_Document):
     lon: float
     lat: float
     cost_mad: float | None
+    # People newly covered credited to this site (nearer to it than to the other new
+    # sites); absent from scenarios saved before it was kept.
+    newly_covered: int | None = None
 
 
 class CommuneCoverage(_Document):

@@ -21,7 +21,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qurb.access.what_if import group_coverage
-from qurb.algo.siting_problem import SitingError, SitingProblem, SitingResult
+from qurb.algo.siting_problem import (
+    SitingError,
+    SitingProblem,
+    SitingResult,
+    credit_to_nearest,
+)
 from qurb.algo.travel import TravelTimeModel
 from qurb.audit import service as audit
 from qurb.audit.model import AuditEvent
@@ -152,9 +157,16 @@ def run_siting(
             seed=request.seed,
             within_minutes=request.within_minutes,
         )
-    return _scenario(
+    document = _scenario(
         index, territory, request, model, origins, existing_nearest.minutes, candidates, result
     )
+    # Each chosen site's newly covered people: those nearer to it than to the others.
+    chosen = matrix.minutes[:, list(result.chosen)]
+    nearest = np.argmin(chosen, axis=1) if result.chosen else np.full(len(chosen), -1)
+    credit = credit_to_nearest(result.newly_covered_population, nearest, len(result.chosen))
+    for site, people in zip(document.sites, credit, strict=True):
+        site.newly_covered = round(float(people))
+    return document
 
 
 def _candidates(

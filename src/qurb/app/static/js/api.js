@@ -62,4 +62,12 @@ export async function send(method, url, payload, extra = {}, { signal } = {}) {
   );
 }
 
+// A file sent as a form's part `file` (multipart/form-data: the server's uploads all read
+// it so), with the session's CSRF token.
+export async function sendFile(url, file, { signal } = {}) {
+  const body = new FormData();
+  body.append("file", file);
+  return parse(await fetch(url, { method: "POST", signal, headers: headers(await csrfHeader()), body }));
+}
+
 export const enc = encodeURIComponent;

@@ -9,7 +9,7 @@
 // The form holds its values in `this.m` (kept across a language switch and a cancelled
 // plan); keys of a file the form does not show (weights, attendance, sites…) are kept as
 // they were and sent back, and listed so the planner knows.
-import { ApiError, csrfHeader, enc, getJSON } from "./api.js";
+import { ApiError, enc, getJSON, sendFile } from "./api.js";
 import { drawBaseMap } from "./caravan_form_map.js";
 import { PlanJob } from "./caravan_job.js";
 import { escapeHtml as e, lang, locale, nameOf, t } from "./i18n.js";
@@ -466,18 +466,9 @@ export class CampaignForm {
   async upload(input) {
     const file = input.files?.[0];
     if (!file) return;
-    const body = new FormData();
-    body.append("file", file);
     this.problems = [];
     try {
-      const answer = await fetch("/api/caravans/files", {
-        method: "POST",
-        headers: { Accept: "application/json", "Accept-Language": lang(), ...(await csrfHeader()) },
-        body,
-      });
-      const text = await answer.text();
-      const parsed = text ? JSON.parse(text) : null;
-      if (!answer.ok) throw new ApiError(answer.status, parsed);
+      const parsed = await sendFile("/api/caravans/files", file);
       await this.fill(parsed);
       this.message = { ok: true, text: t("caravan.form.file.read", { name: file.name }) };
     } catch (error) {

@@ -1,11 +1,11 @@
 // Recording what a visit gave, on the caravan page: a grid per stop (pick the visit, then
 // one row per kind, item, sex, age band and count; rows added and removed; all rows sent
-// at once, all recorded or none) and a CSV or XLSX file of records sent as it is. The
+// at once, all recorded or none) and a CSV or XLSX file of records (a form's part `file`). The
 // item is chosen from the campaign's specialties (consultations, referrals) or from the
 // controlled list of screenings (caravan.toml, each with its national programme);
 // medicines are free text until a sourced list is supplied. After a save the grid keeps
 // the last row's kind, item and facility: the next visit's rows start from them.
-import { ApiError, csrfHeader, enc, send } from "./api.js";
+import { ApiError, enc, send, sendFile } from "./api.js";
 import { escapeHtml, lang, t } from "./i18n.js";
 
 const e = escapeHtml;
@@ -152,24 +152,8 @@ async function upload(section, ctx, file) {
     renderRecordGrid(section, ctx);
     return;
   }
-  const type = file.name.toLowerCase().endsWith(".xlsx") ? XLSX : "text/csv";
-  const url = `/api/caravans/${enc(ctx.campaignId)}/records/file?name=${enc(file.name)}`;
-  await settle(section, ctx, async () => {
-    const answer = await fetch(url, {
-      method: "POST",
-      headers: { Accept: "application/json", "Accept-Language": lang(), "Content-Type": type, ...(await csrfHeader()) },
-      body: file,
-    });
-    const text = await answer.text();
-    let body = null;
-    try {
-      body = text ? JSON.parse(text) : null;
-    } catch {
-      body = { error: text };
-    }
-    if (!answer.ok) throw new ApiError(answer.status, body);
-    return body;
-  });
+  const url = `/api/caravans/${enc(ctx.campaignId)}/records/file`;
+  await settle(section, ctx, () => sendFile(url, file));
 }
 
 async function settle(section, ctx, request, after = () => {}) {

@@ -11,7 +11,7 @@
 // answer are long and narrow (the panel's shape), and on a phone it folds away with the
 // panel. The panel is drawn again at each navigation: the fold is one element put back.
 /* global L */
-import { ApiError, can, csrfHeader, enc, getJSON, send } from "./api.js";
+import { ApiError, can, enc, getJSON, send, sendFile } from "./api.js";
 import { groupsHTML, summaryHTML } from "./coverage.js";
 import { problemsHTML } from "./problems.js";
 import { escapeHtml, lang, nameOf, num, t } from "./i18n.js";
@@ -21,26 +21,6 @@ import { WhatIf } from "./whatif.js";
 const e = escapeHtml;
 const LEVELS = ["primary", "secondary", "tertiary"];
 const TIERS = ["general", "specialty", "maternity", "any"];
-
-/** A file sent as multipart `file`, with the session's CSRF token. */
-async function sendFile(url, file) {
-  const body = new FormData();
-  body.append("file", file);
-  const answer = await fetch(url, {
-    method: "POST",
-    headers: { Accept: "application/json", "Accept-Language": lang(), ...(await csrfHeader()) },
-    body,
-  });
-  const text = await answer.text();
-  let parsed = null;
-  try {
-    parsed = text ? JSON.parse(text) : null;
-  } catch {
-    parsed = { error: text };
-  }
-  if (!answer.ok) throw new ApiError(answer.status, parsed);
-  return parsed;
-}
 
 /** Options of a select: each value worded by `word(value)`. */
 export function options(values, word, chosen) {
@@ -356,16 +336,16 @@ export class SitingPanel {
     const rows = doc.sites
       .map(
         (s) => `<tr data-rank="${s.rank}"><td class="num">${num(s.rank)}</td><th scope="row"><bdi>${e(s.label)}</bdi></th>
-        <td><bdi>${e(this.#communeName(doc, s.commune))}</bdi></td><td class="num">${s.cost_mad == null ? "" : num(s.cost_mad)}</td></tr>`,
+        <td><bdi>${e(this.#communeName(doc, s.commune))}</bdi></td><td class="num site-newly" data-value="${s.newly_covered ?? ""}">${s.newly_covered == null ? "" : num(s.newly_covered)}</td><td class="num">${s.cost_mad == null ? "" : num(s.cost_mad)}</td></tr>`,
       )
       .join("");
     results.innerHTML = `${doc.name ? `<h4 class="scenario-name"><bdi>${e(doc.name)}</bdi></h4>` : ""}
       ${summaryHTML(doc.summary, minutes)}
       <table class="siting-sites"><caption><span class="site-mark sample" aria-hidden="true">1</span> ${t("siting.sites")}</caption>
-        <thead><tr><th scope="col">${t("siting.rank")}</th><th scope="col">${t("siting.site")}</th><th scope="col">${t("siting.commune")}</th><th scope="col">${t("siting.cost")}</th></tr></thead>
+        <thead><tr><th scope="col">${t("siting.rank")}</th><th scope="col">${t("siting.site")}</th><th scope="col">${t("siting.commune")}</th><th scope="col">${t("siting.site_newly")}</th><th scope="col">${t("siting.cost")}</th></tr></thead>
         <tbody>${rows}</tbody>
-        <tfoot><tr><th scope="row" colspan="3">${t("siting.newly_covered")}</th><td class="num newly" data-value="${doc.summary.newly_covered}">${num(doc.summary.newly_covered)}</td></tr>
-        ${cost == null ? "" : `<tr><th scope="row" colspan="3">${t("siting.cost_total")}</th><td class="num cost-total" data-value="${cost}">${num(cost)}</td></tr>`}</tfoot></table>
+        <tfoot><tr><th scope="row" colspan="3">${t("siting.newly_covered")}</th><td class="num newly" data-value="${doc.summary.newly_covered}">${num(doc.summary.newly_covered)}</td><td class="num cost-total" data-value="${cost ?? ""}">${cost == null ? "" : num(cost)}</td></tr></tfoot></table>
+      <p class="note">${t("siting.site_newly.note")}</p>
       ${groupsHTML(doc.groups)}
       <p class="source">${t("siting.source", { model: e(doc.params?.model ?? doc.model ?? "") })}</p>
       ${this.#saveHTML(saved, doc)}`;

@@ -126,8 +126,16 @@ export class WhatIf {
         <td class="num"><bdi>${num(c.minutes_before, 1)}</bdi> ${arrow()} <bdi>${num(c.minutes_after, 1)}</bdi></td></tr>`,
       )
       .join("");
+    const sites = (doc.sites ?? [])
+      .map(
+        (s, i) => `<tr data-rank="${i + 1}"><td class="num">${num(i + 1)}</td><th scope="row"><bdi>${e(s.label)}</bdi></th>
+        <td class="num site-newly" data-value="${s.newly_covered ?? ""}">${s.newly_covered == null ? "" : num(s.newly_covered)}</td></tr>`,
+      )
+      .join("");
     return `${doc.name ? `<h4 class="scenario-name"><bdi>${e(doc.name)}</bdi></h4>` : ""}
       <div class="whatif-result">${summaryHTML(doc, doc.within_minutes)}
+      ${sites ? `<table class="whatif-sites"><caption>${t("whatif.sites")}</caption><thead><tr><th scope="col">${t("siting.rank")}</th><th scope="col">${t("siting.site")}</th>
+        <th scope="col">${t("siting.site_newly")}</th></tr></thead><tbody>${sites}</tbody></table><p class="note">${t("siting.site_newly.note")}</p>` : ""}
       ${groupsHTML(doc.groups)}
       ${changed ? `<table class="whatif-changed"><caption>${t("whatif.changed")}</caption><thead><tr><th scope="col">${t("siting.commune")}</th>
         <th scope="col">${t("siting.population")}</th><th scope="col">${t("whatif.minutes")}</th></tr></thead><tbody>${changed}</tbody></table>` : ""}
