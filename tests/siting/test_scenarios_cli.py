@@ -9,23 +9,33 @@ import pytest
 from typer.testing import CliRunner
 
 from qurb.app.cli import app
+from qurb.registry.points import FacilitySelector
 from tests.siting.scenario_people import TAOUNATE, Partners
 from tests.web_clients import TestClient
 
 runner = CliRunner()
 
 
-def test_the_comparison_equals_the_command_line(edit_client: TestClient, scratch_db: str) -> None:
+def test_the_comparison_equals_the_command_line(
+    edit_client: TestClient, scratch_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     two = edit_client.post("/api/siting", json=TAOUNATE).json()["id"]
     three = edit_client.post("/api/siting", json={**TAOUNATE, "add": 3}).json()["id"]
-    compared = edit_client.get("/api/scenarios/compare", params={"ids": f"{two},{three}"})
+    compared = edit_client.get(
+        "/api/scenarios/compare",
+        params={"ids": f"{two},{three}"},
+        headers={"Accept-Language": "ar"},
+    )
     assert compared.status_code == 200, compared.text
     answer = compared.json()
-    done = runner.invoke(
-        app, ["scenarios", "compare", two, three, "--format", "json", "--db", scratch_db]
-    )
+    monkeypatch.setenv("QURB_LANG", "en")  # --lang sets it: put back after the test
+    args = ["--lang", "ar", "scenarios", "compare", two, three, "--format", "json"]
+    done = runner.invoke(app, [*args, "--db", scratch_db])
     assert done.exit_code == 0, done.output
     assert json.loads(done.stdout)["rows"] == answer["lines"]
+    # The offer in the reader's words (here Arabic), the same on both sides.
+    general = FacilitySelector.from_options(("secondary",), (), (), None)
+    assert answer["lines"][0]["offer"] == general.describe("ar") != general.describe("en")
     assert [line["sites"] for line in answer["lines"]] == [2, 3]
     assert all(line["kind"] == "siting" and line["cost_mad"] is None for line in answer["lines"])
     # Per commune and sub-territory, one value per scenario in the order asked; the third

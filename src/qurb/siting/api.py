@@ -16,6 +16,7 @@ from qurb.identity.grant_service import territory_target
 from qurb.identity.guard import Guard, needs
 from qurb.identity.permissions import Permission
 from qurb.kernel.actor import Actor
+from qurb.kernel.i18n import negotiate
 from qurb.platform.access import Access
 from qurb.platform.form_upload import upload_body, uploaded_file
 from qurb.platform.http import HeavyDep, IdPath, SessionDep, StateDep
@@ -142,16 +143,20 @@ async def siting_candidates(
 
 
 @router.get("/scenarios", response_model=list[ScenarioLineRead])
-def scenarios(session: SessionDep, index: IndexDep, guard: ReadScenarios) -> list[ScenarioLineRead]:
+def scenarios(
+    http: Request, session: SessionDep, index: IndexDep, guard: ReadScenarios
+) -> list[ScenarioLineRead]:
     """The saved scenarios (siting and what-if) the account may see, newest first, side
     by side: the public ones and its partner's over the territories of its grants, all
     of them for an account with a grant over Morocco as a whole."""
     seen = [s for s in list_scenarios(session) if visible(guard, index, s)]
-    return [ScenarioLineRead.of(line) for line in compare_scenarios(seen)]
+    lang = negotiate(http.headers.get("accept-language"))  # the offer in the reader's words
+    return [ScenarioLineRead.of(line) for line in compare_scenarios(seen, lang)]
 
 
 @router.get("/scenarios/compare", response_model=CompareRead)
 def compare(
+    http: Request,
     session: SessionDep,
     index: IndexDep,
     guard: ReadScenarios,
@@ -161,7 +166,8 @@ def compare(
     coverage after each per commune and per sub-territory, and the communes where it
     differs; 403 naming a scenario the account may not see."""
     saved = [_visible(session, index, guard, i) for i in compared_ids(ids)]
-    return CompareRead.model_validate(side_by_side(index, saved))
+    lang = negotiate(http.headers.get("accept-language"))
+    return CompareRead.model_validate(side_by_side(index, saved, lang))
 
 
 def _visible(

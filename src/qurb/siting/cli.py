@@ -221,7 +221,7 @@ def scenarios_list(fmt: FormatOption = OutputFormat.TABLE, db: DbOption = None) 
     from qurb.siting.service import compare_scenarios, list_scenarios
 
     with open_session(db) as session:
-        rows = [asdict(line) for line in compare_scenarios(list_scenarios(session))]
+        rows = [asdict(line) for line in compare_scenarios(list_scenarios(session), cli_lang())]
     render(
         rows,
         [
@@ -268,7 +268,7 @@ def scenarios_compare(
 
     with open_session(db) as session:
         saved = [get_scenario(session, i) for i in scenario_ids]
-        rows = [asdict(line) for line in compare_scenarios(saved)]
+        rows = [asdict(line) for line in compare_scenarios(saved, cli_lang())]
     title = say("cli.scenarios.compared")
     render(rows, list(rows[0]), fmt, title=title, sources=SITING_SOURCES)
 

@@ -24,7 +24,9 @@ def compared_ids(text: str) -> list[str]:
     return ids
 
 
-def side_by_side(index: TerritoryIndex, saved: Sequence[SavedScenario]) -> dict[str, Any]:
+def side_by_side(
+    index: TerritoryIndex, saved: Sequence[SavedScenario], lang: str = "en"
+) -> dict[str, Any]:
     """The comparison, communes and sub-territories in the order the first scenario holds
     them, then those only later ones hold (another territory). A commune or group a
     scenario does not hold has null there."""
@@ -62,7 +64,7 @@ def side_by_side(index: TerritoryIndex, saved: Sequence[SavedScenario]) -> dict[
             group["covered_after_pct"][k] = g.covered_after_pct
     differ = [code for code, row in communes.items() if len(set(row["covered"])) > 1]
     return {
-        "lines": [asdict(line) for line in compare_scenarios(saved)],
+        "lines": [asdict(line) for line in compare_scenarios(saved, lang)],
         "communes": list(communes.values()),
         "groups": list(groups.values()),
         "differ": differ,

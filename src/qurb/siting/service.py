@@ -472,7 +472,7 @@ def scenario_cost(scenario: Scenario) -> float | None:
     return float(sum(costs)) if costs else None
 
 
-def compare_scenarios(saved: Sequence[SavedScenario]) -> list[ScenarioLine]:
+def compare_scenarios(saved: Sequence[SavedScenario], lang: str = "en") -> list[ScenarioLine]:
     """One line per scenario: what it asked and what it achieved, side by side."""
     out = []
     for one in saved:
@@ -493,7 +493,7 @@ def compare_scenarios(saved: Sequence[SavedScenario]) -> list[ScenarioLine]:
                     tuple(params.categories),
                     tuple(params.services),
                     params.tier,
-                ).describe(),
+                ).describe(lang),
                 objective=params.objective,
                 within_minutes=params.within_minutes,
                 sites=len(scenario.sites),
