@@ -112,6 +112,10 @@ def test_two_general_hospitals_sited_in_taounate_saved_and_compared(
         int(fold.locator(".coverage-summary .newly").get_attribute("data-value"))
         == summary["newly_covered"]
     )
+    # Each site's newly covered people, as the API credits them.
+    per_site = fold.locator(".siting-sites tbody td.site-newly")
+    shown = [int(v) for v in per_site.evaluate_all("cells => cells.map(c => c.dataset.value)")]
+    assert shown == [s["newly_covered"] for s in expected["sites"]]
     # Before and after per sub-territory, as the API's groups.
     rows = fold.locator(".coverage-groups tbody tr")
     assert rows.count() == len(expected["groups"])
@@ -284,7 +288,7 @@ def test_a_candidate_file_is_what_the_siting_chooses_from(page: Any, tmp_path: P
     expect(page.locator("#map .site-mark")).to_have_count(1, timeout=60_000)
     (label,) = fold.locator(".siting-sites tbody th").all_inner_texts()
     assert label in {"Site El Bsabsa", "Site Tissa"}
-    cost = fold.locator(".siting-sites tbody td").nth(2).inner_text()
+    cost = fold.locator(".siting-sites tbody td.site-cost").inner_text()
     assert cost.replace("\u202f", " ").replace("\xa0", " ") in {"30 000 000", "25 000 000"}
     # A switch of language keeps the question (one site, the file) and the answer.
     page.click("[data-lang=ar]")

@@ -336,7 +336,7 @@ export class SitingPanel {
     const rows = doc.sites
       .map(
         (s) => `<tr data-rank="${s.rank}"><td class="num">${num(s.rank)}</td><th scope="row"><bdi>${e(s.label)}</bdi></th>
-        <td><bdi>${e(this.#communeName(doc, s.commune))}</bdi></td><td class="num site-newly" data-value="${s.newly_covered ?? ""}">${s.newly_covered == null ? "" : num(s.newly_covered)}</td><td class="num">${s.cost_mad == null ? "" : num(s.cost_mad)}</td></tr>`,
+        <td><bdi>${e(this.#communeName(doc, s.commune))}</bdi></td><td class="num site-newly" data-value="${s.newly_covered ?? ""}">${s.newly_covered == null ? "" : num(s.newly_covered)}</td><td class="num site-cost">${s.cost_mad == null ? "" : num(s.cost_mad)}</td></tr>`,
       )
       .join("");
     results.innerHTML = `${doc.name ? `<h4 class="scenario-name"><bdi>${e(doc.name)}</bdi></h4>` : ""}
