@@ -27,6 +27,7 @@ from qurb.kernel.i18n import (
 from qurb.kernel.rows import PYDANTIC_TYPES
 from qurb.platform.background import STATUSES
 from qurb.registry.model import Sector
+from qurb.registry.points import ANY_TIER, TIERS
 from qurb.territory.model import TerritoryLevel
 
 TABLE_KEYS = catalogue_keys()
@@ -171,6 +172,8 @@ BUILT = {
     "error.far_from_roads.": ("points", "origins", "destinations"),
     "cli.by.": tuple(str(level) for level in TerritoryLevel),
     "label.measure.": ("commune_graph", "straight_line", "road"),  # algo's Measure.worded
+    # registry.points.FacilitySelector.describe: a hospital tier named in full
+    "label.offer.tier.": (*TIERS, ANY_TIER),
     "": TABLE_KEYS,  # access.commune_tables: the tables' labels, units and marks
     # a planning job's status and phase, as its poll answers them (caravans.jobs_api)
     "caravan.job.status.": STATUSES,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from qurb.algo.accessibility import AccessError
 from qurb.algo.travel import Points
-from qurb.kernel.i18n import translate
+from qurb.kernel.i18n import has_key, translate
 from qurb.registry._tables import FacilityRow
 from qurb.registry.facility_services import (
     HospitalTier,
@@ -114,7 +114,12 @@ class FacilitySelector:
         metadata, the reader's language in a table's title."""
         parts = []
         if self.tier:
-            parts.append(translate(lang, "label.offer.tier", {"tier": self.tier}))
+            # A tier the catalogues name in full (`label.offer.tier.<tier>`), else its code.
+            named = f"label.offer.tier.{self.tier}"
+            key, values = (
+                (named, {}) if has_key(named) else ("label.offer.tier", {"tier": self.tier})
+            )
+            parts.append(translate(lang, key, values))
         if self.levels:
             parts.append(translate(lang, "label.offer.level", {"levels": "/".join(self.levels)}))
         if self.categories:
