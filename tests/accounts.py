@@ -74,3 +74,25 @@ def as_someone(client: TestClient, someone: Someone) -> TestClient:
     """`client`, sending `someone`'s token with every request from now on."""
     client.headers.update(someone.headers)
     return client
+
+
+def add_partner(
+    factory: sessionmaker[Session], partner_id: str, kind: str, territory: str = "MA"
+) -> str:
+    """A partner of `kind` (its names its id) over `territory`, made by the root."""
+    from qurb.identity.partners import PartnerCreate
+
+    with transaction(factory) as session:
+        payload = PartnerCreate.model_validate(
+            {
+                "id": partner_id,
+                "kind": kind,
+                "name_fr": partner_id,
+                "name_ar": partner_id,
+                "territory_code": territory,
+            }
+        )
+        partner_service.create_partner(
+            session, ROOT, payload, facility_exists=lambda _f: True, signer=signer_for(session)
+        )
+    return partner_id

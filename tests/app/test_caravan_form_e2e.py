@@ -105,6 +105,17 @@ def test_a_campaign_from_the_form_planned_cancelled_replanned(page, lang: str) -
     assert EXCLUDED not in {s["code"] for d in saved["plan"]["days"] for s in d["stops"]}
     expect(page.locator("h2[data-field=name]")).to_have_text(f"Caravane formulaire {lang}")
 
+    # A stop's notice, printed: the commune named in French and Arabic, the day and hours.
+    stop = next(s for d in saved["plan"]["days"] for s in d["stops"])
+    href = page.locator(f"#cv-links-section a[data-notice='{stop['code']}']").get_attribute("href")
+    printed = page.context.new_page()
+    printed.goto(f"{page.base}{href}")
+    printed.emulate_media(media="print")
+    text = printed.locator("body").inner_text()
+    assert stop["name_fr"] in text and stop["name_ar"] in text
+    printed.screenshot(path=str(FOLDER / f"caravan-notice-{lang}.png"), full_page=True)
+    printed.close()
+
 
 TOML = """name = "Caravane du fichier"
 territory = "Boulemane"

@@ -126,6 +126,11 @@ def test_bad_values_are_each_named_with_the_file_and_field(
     fields = {d["field"] for d in document["detail"]}
     assert fields == {"end", "specialties"}
     assert "Dermatology" in document["error"]  # the specialty by its label, not its code
+    # A setting beyond any number (TOML's inf): named, never a 500.
+    toml = EXAMPLE.read_text(encoding="utf-8") + "\n[settings]\nno_improvement_iterations = inf\n"
+    answer = _send(client, coordinator, "inf.toml", toml.encode())
+    assert answer.status_code == 422, answer.text
+    assert "settings.no_improvement_iterations" in {d["field"] for d in answer.json()["detail"]}
     # A type error too, before the checks: named by its field.
     body = campaign(date.today() + timedelta(days=10), days=3, units="none")
     answer = _send(client, coordinator, "mine.json", json.dumps(body).encode())
@@ -145,6 +150,9 @@ def test_an_unknown_territory_is_named(client: TestClient, coordinator: Someone)
         ("big.toml", b"# " + b"x" * MAX_FILE_BYTES, "campaign_file_too_large"),
         ("latin.toml", 'name = "Caravane été"'.encode("latin-1"), "campaign_file_encoding"),
         ("list.json", b'[{"name": "x"}]', "campaign_file_not_object"),
+        # Nested deeper than the readers go (a few kilobytes): refused, never a 500.
+        ("deep.json", b"[" * 5_000 + b"]" * 5_000, "campaign_file_too_deep"),
+        ("deep.toml", b"a = " + b"[" * 5_000 + b"]" * 5_000, "campaign_file_too_deep"),
     ],
 )
 def test_files_that_are_no_campaign_are_refused(

@@ -22,7 +22,7 @@ from qurb.kernel import clock
 from qurb.platform import heavy
 from qurb.platform.background import new_job
 from qurb.platform.settings import Settings
-from tests.accounts import Someone, add_account
+from tests.accounts import Someone, add_account, add_partner
 from tests.caravan_requests import campaign
 from tests.databases import NationalDatabase
 from tests.web_clients import TestClient
@@ -209,6 +209,31 @@ def test_someone_without_the_grant_is_refused(
         answer = client.request(method, path, headers=tanger.headers)
         assert (answer.status_code, answer.json()["code"]) == (403, "outside_scope")
     _wait(client, created["id"], coordinator, FINISHED)
+
+
+def test_a_job_is_seen_by_its_partner_only(
+    app: FastAPI, client: TestClient, coordinator: Someone
+) -> None:
+    """The coordinator acts for no partner: another coordinator of the region for none
+    reads its job; one acting for an association, even over the whole country, does
+    not (job_of_another_partner), and cancels nothing."""
+    factory = app.state.qurb.factory
+    fes = Scope(territories=["03"])
+    colleague = add_account(factory, "jobs-fes-two", Role.CARAVAN_COORDINATOR, fes)
+    add_partner(factory, "jobs-amal", "association")
+    ngo = add_account(factory, "jobs-ngo", Role.CARAVAN_COORDINATOR, partner="jobs-amal")
+    created = client.post(
+        "/api/caravans/jobs", json=campaign(_start(), days=2), headers=coordinator.headers
+    ).json()
+    seen = client.get(f"/api/caravans/jobs/{created['id']}", headers=colleague.headers)
+    assert seen.status_code == 200, seen.text
+    for method, path in (
+        ("GET", f"/api/caravans/jobs/{created['id']}"),
+        ("POST", f"/api/caravans/jobs/{created['id']}/cancel"),
+    ):
+        answer = client.request(method, path, headers=ngo.headers)
+        assert (answer.status_code, answer.json()["code"]) == (403, "job_of_another_partner")
+    assert _wait(client, created["id"], coordinator, FINISHED)["cancel_requested"] is False
 
 
 def test_an_unknown_job_is_not_found(client: TestClient, coordinator: Someone) -> None:

@@ -6,14 +6,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from qurb.audit.service import signer_for
-from qurb.identity import partner_service
-from qurb.identity.partners import PartnerCreate
 from qurb.identity.permissions import Role
 from qurb.identity.scopes import Scope
-from qurb.kernel.actor import Actor
-from qurb.platform.database import transaction
-from tests.accounts import Someone, add_account
+from tests.accounts import Someone, add_account, add_partner
 from tests.web_clients import TestClient
 
 # Two general hospitals for Taounate: Jbabra and El Bsabsa.
@@ -34,18 +29,8 @@ class Partners:
 
 def make_partners(edit_client: TestClient) -> Partners:
     factory = _factory(edit_client)
-    with transaction(factory) as session:
-        for pid, kind in (("drs-fes-meknes", "drs"), ("amal-fes", "association")):
-            payload = PartnerCreate.model_validate(
-                {"id": pid, "kind": kind, "name_fr": pid, "name_ar": pid, "territory_code": "03"}
-            )
-            partner_service.create_partner(
-                session,
-                Actor.local("root"),
-                payload,
-                facility_exists=lambda _f: True,
-                signer=signer_for(session),
-            )
+    for pid, kind in (("drs-fes-meknes", "drs"), ("amal-fes", "association")):
+        add_partner(factory, pid, kind, "03")
     fes_meknes = Scope(territories=["03"])
 
     def planner(name: str, partner: str) -> Someone:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.accounts import Someone
+from qurb.identity.permissions import Role
+from tests.accounts import Someone, add_account
 from tests.siting.scenario_people import TAOUNATE, Partners
 from tests.web_clients import TestClient
 
@@ -215,6 +216,13 @@ def test_scenarios_are_seen_by_their_partner_public_ones_by_all(partners: Partne
     )
     assert (refused.status_code, refused.json()["code"]) == (403, "scenario_not_visible")
     assert kept["id"] in refused.json()["error"]
+    # A partner's grant over the whole country is one of that partner's: the association's
+    # national planner sees the public scenario, not the directorate's own.
+    factory = client.app.state.qurb.factory  # type: ignore[attr-defined]
+    national = add_account(factory, "ngo-national", Role.PLANNER, partner="amal-fes")
+    assert listed(national) == [shown["id"]]
+    hidden = client.get(f"/api/scenarios/{kept['id']}", headers=national.headers)
+    assert (hidden.status_code, hidden.json()["code"]) == (403, "scenario_not_visible")
 
 
 def test_only_its_partner_renames_a_scenario(partners: Partners) -> None:

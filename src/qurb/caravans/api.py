@@ -112,25 +112,32 @@ async def plan(
     runs in a worker under the server's deadline; nobody plans without `caravans.plan`
     over the territory (401, 403), a busy server answers 503 with Retry-After."""
     today = clock.today()
-    spec, limit = await run_in_threadpool(_checked, state, campaign, today, time_limit_s)
-    index = state.part(TerritoryIndex)
-    actor = guard.over(territory_target(index, spec.territory))
+    spec, actor, limit = await run_in_threadpool(
+        checked_campaign, state, guard, campaign, today, time_limit_s
+    )
     result = await heavy.run(http, plan_job, spec, today, limit, seed)
     return await run_in_threadpool(_saved, state, spec, result, actor)
 
 
-def _checked(
-    state: AppState, campaign: CampaignSpec, today: date, time_limit_s: float | None
-) -> tuple[CampaignSpec, float]:
-    """The spec against the catalogue, today and the server's caps; the solver's limit."""
+def checked_campaign(
+    state: AppState,
+    guard: Guard,
+    campaign: CampaignSpec,
+    today: date,
+    time_limit_s: float | None,
+) -> tuple[CampaignSpec, Actor, float]:
+    """The spec read, the account's grant over its territory (403 before anything is
+    looked up), then the spec against the catalogue, today, the server's caps and its
+    bases; the actor and the solver's limit."""
     spec = parse_campaign(campaign.model_dump(exclude_unset=True), "campaign")
+    actor = guard.over(territory_target(state.part(TerritoryIndex), spec.territory))
     check_campaign(spec, today)  # settings checked before the cap reads them
     check_caps(spec, state.part(TerritoryIndex), state.part(CampaignCaps))
     with state.factory() as session:  # a base outside the territory, before the worker
         check_bases(session, spec, state.part(TerritoryIndex), commune_locator(session))
     limit = time_limit_s or min(float(spec.setting("time_limit_s")), MAX_TIME_LIMIT_S)
     # Half the deadline at most: the rest is for scoring the communes and travel times.
-    return spec, min(limit, state.settings.heavy_deadline_s / 2)
+    return spec, actor, min(limit, state.settings.heavy_deadline_s / 2)
 
 
 def _saved(state: AppState, spec: CampaignSpec, result: CampaignPlan, actor: Actor) -> Response:

@@ -53,6 +53,8 @@ def _json(name: str, text: str) -> Any:
     except json.JSONDecodeError as error:
         values = {"file": name, "line": error.lineno, "column": error.colno, "detail": error.msg}
         raise CampaignError(code="campaign_file_json", values=values) from None
+    except RecursionError:  # nested deeper than the reader goes: no campaign is
+        raise CampaignError(code="campaign_file_too_deep", values={"file": name}) from None
 
 
 def _toml(name: str, text: str) -> Any:
@@ -65,3 +67,5 @@ def _toml(name: str, text: str) -> Any:
         detail = TOML_WHERE.sub("", message)
         values = {"file": name, "line": line, "column": column, "detail": detail}
         raise CampaignError(code="campaign_file_toml", values=values) from None
+    except RecursionError:
+        raise CampaignError(code="campaign_file_too_deep", values={"file": name}) from None

@@ -6,6 +6,7 @@ cancel, which stops the worker (and so the solver): nothing is saved then."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -17,15 +18,16 @@ from starlette.concurrency import run_in_threadpool
 
 from qurb.audit import service as audit
 from qurb.audit.model import AuditEvent
-from qurb.caravans.api import MAX_TIME_LIMIT_S, PlanCaravans, _checked
+from qurb.caravans.api import MAX_TIME_LIMIT_S, PlanCaravans, checked_campaign
 from qurb.caravans.jobs import plan_in_background
 from qurb.caravans.model import CampaignSpec
 from qurb.caravans.plan import CampaignPlan
 from qurb.caravans.store import save_campaign
-from qurb.identity.grant_service import territory_target
+from qurb.identity.grant_service import target_in, territory_target
 from qurb.identity.guard import Guard
 from qurb.kernel import clock
 from qurb.kernel.actor import Actor
+from qurb.kernel.errors import Forbidden
 from qurb.kernel.i18n import negotiate, say_in
 from qurb.kernel.values import MAX_SEED
 from qurb.platform.background import (
@@ -104,8 +106,9 @@ async def plan_job(
     territory; a busy server answers 503 with Retry-After, nothing recorded), then 202:
     the job runs in a worker of this server, whether the client stays or not."""
     today = clock.today()
-    spec, limit = await run_in_threadpool(_checked, state, campaign, today, time_limit_s)
-    actor = guard.over(territory_target(state.part(TerritoryIndex), spec.territory))
+    spec, actor, limit = await run_in_threadpool(
+        checked_campaign, state, guard, campaign, today, time_limit_s
+    )
     background = state.part(Background)
     reservation = await run_in_threadpool(background.heavy.reserve)
     try:
@@ -154,11 +157,22 @@ def _lost_after_s(state: AppState) -> float:
 
 
 def _allowed(guard: Guard, index: TerritoryIndex, row: JobRow) -> Actor:
-    """Its creator, or `caravans.plan` over its territory (403 otherwise)."""
-    actor = guard.actor
-    if row.created_by == actor.name:
-        return actor
-    return guard.over(territory_target(index, row.territory_code or ""))
+    """The actor reading or cancelling a job, naming the grant that allows it: one of
+    `caravans.plan` over its territory acting for the job's partner (any, over the whole
+    country for no partner: `Guard.grant_for_partner`), or its creator's own grant over
+    it; 403 otherwise (`outside_scope`, or `job_of_another_partner`)."""
+    target = territory_target(index, row.territory_code or "")
+    grant = guard.grant_for_partner(target_in(index, "MA"), target, row.partner_id)
+    if grant is None and row.created_by == guard.actor.name:
+        grant = guard.grant_over(target)
+    if grant is not None:
+        return replace(guard.actor, grant=str(grant.id), partner=grant.partner_id)
+    guard.over(target)  # outside every grant's territory: outside_scope
+    raise Forbidden(
+        f"planning job {row.id!r} is another partner's: only its partner's accounts see it",
+        code="job_of_another_partner",
+        values={"id": repr(row.id)},
+    )
 
 
 def _read(row: JobRow, lang: str, now: datetime, lost_after_s: float) -> JobRead:

@@ -14,6 +14,7 @@ before anything is planned or written. Reading the files is `catalogue`'s work.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from contextlib import suppress
 from datetime import date, time, timedelta
@@ -413,7 +414,7 @@ def _setting_problem(key: str, setting: Any, defaults: Mapping[str, Any]) -> str
         if not isinstance(setting, str):
             return f"settings.{key}: a text such as {defaults[key]!r}, got {setting!r}"
         return ""
-    if isinstance(setting, (str, bool)) or not setting >= 0:
+    if isinstance(setting, (str, bool)) or not (setting >= 0 and math.isfinite(setting)):
         return f"settings.{key}: a number ≥ 0, got {setting!r}"
     if isinstance(defaults[key], int) and setting != int(setting):
         return f"settings.{key}: a whole number, got {setting!r}"

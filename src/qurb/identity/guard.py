@@ -43,16 +43,34 @@ class Guard:
     principal: Principal
     access: Access
 
+    def grants_over(self, target: Target) -> list[Grant]:
+        """The live grants holding the declared permission whose scope covers `target`."""
+        permission = self.access.permission
+        if permission is None:
+            return []
+        return [
+            grant
+            for grant in self.principal.grants
+            if grant.live and covers(grant.scope, target) and permission in grant.permissions
+        ]
+
     def grant_over(self, target: Target) -> Grant | None:
         """The first live grant holding the declared permission whose scope covers
         `target` (None if none does)."""
-        permission = self.access.permission
-        if permission is None:
-            return None
-        for grant in self.principal.grants:
-            if grant.live and covers(grant.scope, target) and permission in grant.permissions:
+        return next(iter(self.grants_over(target)), None)
+
+    def grant_for_partner(
+        self, nation: Target, target: Target, partner: str | None
+    ) -> Grant | None:
+        """The grant letting the account act on an object a partner keeps (a saved
+        scenario, a planning job) over `target`: a grant over the whole country (`nation`)
+        acting for no partner (the Ministry's own accounts, the administrators) acts on
+        any; otherwise a grant covering `target` that acts for that same partner (none
+        for none). A nation-wide grant of a partner is one of that partner's."""
+        for grant in self.grants_over(nation):
+            if grant.partner_id is None:
                 return grant
-        return None
+        return next((g for g in self.grants_over(target) if g.partner_id == partner), None)
 
     def allows(self, target: Target) -> bool:
         """May the principal do the declared thing over `target`? (Public: yes.)"""

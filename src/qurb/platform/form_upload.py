@@ -11,6 +11,7 @@ from email.parser import BytesParser
 from pathlib import PurePath
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from qurb.platform.files import MAX_FILE_MB_ENV, FileLimits, InputFileError
@@ -84,13 +85,18 @@ async def uploaded_file(
         raise InputFileError(code="upload_without_file", values={"field": field})
     body = await _body(request, limits or FileLimits.from_env())
     head = b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n"
-    try:
-        found = _part(BytesParser(policy=policy.HTTP).parsebytes(head + body), field)
-    except (ValueError, TypeError, LookupError, AttributeError):  # a form broken beyond use
-        found = None
+    # Parsed in a worker thread: a large form takes a while, the event loop goes on.
+    found = await run_in_threadpool(_found, head + body, field)
     if found is None:
         raise InputFileError(code="upload_without_file", values={"field": field})
     return found
+
+
+def _found(form: bytes, field: str) -> UploadedFile | None:
+    try:
+        return _part(BytesParser(policy=policy.HTTP).parsebytes(form), field)
+    except (ValueError, TypeError, LookupError, AttributeError):  # a form broken beyond use
+        return None
 
 
 def _part(message: Message, field: str) -> UploadedFile | None:

@@ -3,10 +3,12 @@
 A scenario is saved for the partner its saver acted for (none: the Ministry's own
 accounts, or a local actor) and is seen by:
 
-- an account holding the permission over Morocco as a whole (an administrator): all;
+- an account holding the permission over Morocco as a whole for no partner (the
+  Ministry's own accounts, the administrators): all;
 - otherwise an account whose grant holding the permission covers the scenario's
   territory (and its partner, for a grant restricted to partners), when the scenario is
-  public or that grant acts for the scenario's partner (none for none).
+  public or that grant acts for the scenario's partner (none for none). A partner's
+  grant over the whole country is one of that partner's: it sees no other partner's.
 
 A scenario outside every such grant's territory is refused as any object outside the
 account's scope (403 `outside_scope`). One inside it but of another partner and not
@@ -23,7 +25,7 @@ from dataclasses import replace
 from qurb.identity.accounts import Grant
 from qurb.identity.grant_service import target_in
 from qurb.identity.guard import Guard
-from qurb.identity.scopes import Target, covers
+from qurb.identity.scopes import Target
 from qurb.kernel.actor import Actor
 from qurb.kernel.errors import Forbidden
 from qurb.siting.service import SavedScenario
@@ -35,30 +37,19 @@ def scenario_target(index: TerritoryIndex, saved: SavedScenario) -> Target:
     return target_in(index, saved.scenario.territory.code, partners=partners)
 
 
-def _grants(guard: Guard, target: Target) -> list[Grant]:
-    """The live grants holding the route's permission that cover `target`."""
-    permission = guard.access.permission
-    return [
-        g
-        for g in guard.principal.grants
-        if g.live and permission in g.permissions and covers(g.scope, target)
-    ]
-
-
 def _grant_for(
     guard: Guard, index: TerritoryIndex, saved: SavedScenario, *, public_ok: bool
 ) -> Grant | None:
     """The grant that lets the account at the scenario (None: none does); raises
     `outside_scope` when no grant covers its territory at all."""
-    nation = _grants(guard, target_in(index, "MA"))
-    if nation:
-        return nation[0]
-    over = _grants(guard, scenario_target(index, saved))
+    target = scenario_target(index, saved)
+    kept = guard.grant_for_partner(target_in(index, "MA"), target, saved.partner_id)
+    if kept is not None:
+        return kept
+    over = guard.grants_over(target)
     if not over:
-        guard.over(scenario_target(index, saved))  # raises outside_scope
-    if public_ok and saved.visibility == "public":
-        return over[0]
-    return next((g for g in over if g.partner_id == saved.partner_id), None)
+        guard.over(target)  # raises outside_scope
+    return over[0] if public_ok and saved.visibility == "public" else None
 
 
 def visible(guard: Guard, index: TerritoryIndex, saved: SavedScenario) -> bool:
