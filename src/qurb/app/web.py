@@ -33,7 +33,7 @@ from qurb.identity.web_sessions import resolver
 from qurb.platform.access import Public
 from qurb.platform.auth import Authentication
 from qurb.platform.files import FileLimits
-from qurb.platform.form_upload import form_body_limit
+from qurb.platform.form_upload import form_body_limit, upload_paths
 from qurb.platform.licence_link import LicenceLink
 from qurb.platform.limits import BodySizeLimit
 from qurb.platform.request_log import RequestLog
@@ -74,9 +74,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.qurb = state
     install_error_handlers(app)
     included = routers()
-    install_openapi(
-        app, [r for router in included for r in router.routes if isinstance(r, APIRoute)]
-    )
+    api_routes = [r for router in included for r in router.routes if isinstance(r, APIRoute)]
+    install_openapi(app, api_routes)
     for router in included:
         app.include_router(router)
 
@@ -111,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         BodySizeLimit,
         max_bytes=settings.max_request_bytes,
         upload_bytes=form_body_limit(FileLimits.from_env()),
+        is_upload=upload_paths(api_routes),
     )
     app.add_middleware(HostAndOrigin, public_url=settings.public_url)
     # Outer ones: even a refused host, origin or body carries these headers.

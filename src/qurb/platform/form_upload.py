@@ -4,6 +4,7 @@ bounded by the input files' limit (`FileLimits.max_file_mb`, QURB_MAX_FILE_MB)."
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage as Message
@@ -11,8 +12,10 @@ from email.parser import BytesParser
 from pathlib import PurePath
 from typing import Any
 
+from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
+from starlette.routing import BaseRoute
 
 from qurb.platform.files import MAX_FILE_MB_ENV, FileLimits, InputFileError
 
@@ -110,3 +113,19 @@ def _part(message: Message, field: str) -> UploadedFile | None:
         if filename is not None and isinstance(data, bytes):
             return UploadedFile(_own_name(filename), data)
     return None
+
+
+def upload_paths(routes: Iterable[BaseRoute]) -> Callable[[str], bool]:
+    """Does a path lead to one of `routes` that reads a form's file (its OpenAPI body is
+    a form, `upload_body`)?"""
+    patterns = [
+        route.path_regex
+        for route in routes
+        if isinstance(route, APIRoute) and _reads_a_form(route.openapi_extra)
+    ]
+    return lambda path: any(p.match(path) for p in patterns)
+
+
+def _reads_a_form(extra: dict[str, Any] | None) -> bool:
+    content = (extra or {}).get("requestBody", {}).get("content", {})
+    return "multipart/form-data" in content

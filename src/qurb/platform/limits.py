@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from qurb.platform.security import refuse
@@ -9,18 +11,26 @@ from qurb.platform.security import refuse
 
 class BodySizeLimit:
     """Pure ASGI middleware: refuses a body over `max_bytes` (declared or streamed); a
-    form's file (`multipart/form-data`, every upload route reads one) may reach
-    `upload_bytes` (an input file's limit and its envelope), the route then checking
-    its own file's limit."""
+    form's file (`multipart/form-data`) sent to a route that reads one (`is_upload`) may
+    reach `upload_bytes` (an input file's limit and its envelope), the route then
+    checking its own file's limit."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, upload_bytes: int = 0) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        upload_bytes: int = 0,
+        is_upload: Callable[[str], bool] = lambda _path: False,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.upload_bytes = upload_bytes
+        self.is_upload = is_upload
 
     def _limit(self, scope: Scope) -> int:
         content_type = dict(scope["headers"]).get(b"content-type", b"")
-        if content_type.lower().startswith(b"multipart/form-data"):
+        form = content_type.lower().startswith(b"multipart/form-data")
+        if form and self.is_upload(scope.get("path", "")):
             return max(self.max_bytes, self.upload_bytes)
         return self.max_bytes
 
