@@ -276,3 +276,12 @@ def test_a_job_whose_server_process_died_reads_as_lost(
     assert (lost["status"], lost["phase"], lost["campaign_id"]) == ("failed", "failed", None)
     assert (lost["error"]["status"], lost["error"]["code"]) == (503, "job_lost")
     assert lost["error"]["error"].startswith(f"la tâche de planification {job} a été perdue")
+    # Nothing left to cancel: 409, and no cancel is recorded.
+    cancel = client.post(f"/api/caravans/jobs/{job}/cancel", headers=coordinator.headers)
+    assert (cancel.status_code, cancel.json()["code"]) == (409, "job_finished"), cancel.text
+    assert (
+        client.get(f"/api/caravans/jobs/{job}", headers=coordinator.headers).json()[
+            "cancel_requested"
+        ]
+        is False
+    )

@@ -7,7 +7,7 @@ cancel, which stops the worker (and so the solver): nothing is saved then."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request
@@ -233,7 +233,8 @@ def cancel_job(job_id: IdPath, request: Request, state: StateDep, guard: PlanCar
     `job_finished`."""
     with state.write() as session:
         actor = _allowed(guard, state.part(TerritoryIndex), get_job(session, job_id, KIND))
-        row = request_cancel(session, job_id, KIND)
+        lost_before = clock.now() - timedelta(seconds=_lost_after_s(state))
+        row = request_cancel(session, job_id, KIND, lost_before)
         audit.record(
             session,
             actor,

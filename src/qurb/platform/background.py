@@ -108,12 +108,17 @@ def get_job(session: Session, job_id: str, kind: str, *, lock: bool = False) -> 
     return row
 
 
-def request_cancel(session: Session, job_id: str, kind: str) -> JobRow:
+def request_cancel(
+    session: Session, job_id: str, kind: str, lost_before: datetime | None = None
+) -> JobRow:
     """Mark the job to be cancelled (in the caller's write, which audits it); 409
-    `job_finished` when it has already ended."""
+    `job_finished` when it has already ended, or was lost (created before `lost_before`
+    and never finished: its server process is gone, its polls read it failed)."""
     row = get_job(session, job_id, kind, lock=True)
-    if row.status in FINISHED:
-        raise JobFinished(code="job_finished", values={"id": row.id, "status": row.status})
+    lost = lost_before is not None and row.created_at < lost_before
+    if row.status in FINISHED or lost:
+        status = row.status if row.status in FINISHED else "failed"
+        raise JobFinished(code="job_finished", values={"id": row.id, "status": status})
     row.cancel_requested = True
     return row
 

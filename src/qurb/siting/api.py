@@ -39,6 +39,7 @@ from qurb.siting.schemas import (
 from qurb.siting.service import (
     SavedScenario,
     SitingRequest,
+    check_request,
     compare_scenarios,
     get_scenario,
     list_scenarios,
@@ -103,7 +104,7 @@ async def siting(
         # Half the deadline at most: the rest is for building the model.
         time_limit_s=min(SOLVER_TIME_LIMIT_S, heavy.deadline_s / 2),
     )
-    request.selector()  # an unknown category or service: 422 before any work
+    check_request(request)  # 422 before any work (and before a worker is taken)
     actor = saver(guard, index, body.territory) if body.save else None
     scenario = await heavy.run(http, site, request)
     return await run_in_threadpool(_saved, state, body, scenario, actor)

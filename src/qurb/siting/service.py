@@ -97,6 +97,18 @@ def _costs(request: SitingRequest, candidates: Candidates) -> np.ndarray | None:
     return np.full(len(candidates.labels), float(request.site_cost_amount_mad))
 
 
+def check_request(request: SitingRequest) -> None:
+    """What a request asks, checked before anything is read: sites to add or a budget
+    (one of them), the time objective with sites to add, a known offer."""
+    if request.add is None and request.budget_amount_mad is None:
+        raise SitingError(code="add_or_budget")
+    if request.add is not None and request.budget_amount_mad is not None:
+        raise SitingError(code="add_and_budget")
+    if request.objective == "time" and request.add is None:
+        raise SitingError(code="time_objective_without_add")
+    request.selector()  # an unknown category or service: refused here
+
+
 def run_siting(
     session: Session,
     request: SitingRequest,
@@ -106,12 +118,7 @@ def run_siting(
     """Solve the request; the scenario (not yet saved)."""
     index = index or TerritoryIndex.from_session(session)
     territory = index.resolve(request.territory)
-    if request.add is None and request.budget_amount_mad is None:
-        raise SitingError(code="add_or_budget")
-    if request.add is not None and request.budget_amount_mad is not None:
-        raise SitingError(code="add_and_budget")
-    if request.objective == "time" and request.add is None:
-        raise SitingError(code="time_objective_without_add")
+    check_request(request)
     origins = read_origins(index, territory)
     existing = read_destinations(session, request.selector())
     existing_nearest = model.compute_nearest(origins.points, existing.points)

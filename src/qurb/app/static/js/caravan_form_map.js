@@ -4,7 +4,7 @@
 // (and from the keyboard).
 /* global L */
 import { dataCredit } from "./credit.js";
-import { lang } from "./i18n.js";
+import { escapeHtml, lang } from "./i18n.js";
 
 const isHospital = (f) => f.properties.family !== "ESSP";
 
@@ -37,7 +37,7 @@ export function drawBaseMap(el, { outlines, facilities, chosen, onPick, config }
       fillOpacity: 1,
       className: `cv-fac${picked ? " cv-fac-chosen" : ""}`,
     });
-    marker.bindTooltip(`${f.properties.name} (${f.properties.category})`);
+    marker.bindTooltip(`${escapeHtml(f.properties.name)} (${escapeHtml(f.properties.category)})`);
     marker.on("click", () => onPick(f));
     marker.on("add", () => {
       marker.getElement().dataset.id = f.properties.id;

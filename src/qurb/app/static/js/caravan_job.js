@@ -2,10 +2,12 @@
 // elapsed) polled about every half second, a Cancel button (POST …/cancel stops the
 // solver), and the end told to the form: done (the saved campaign's id), failed (the
 // server's problems) or cancelled.
-import { csrfHeader, enc, getJSON, send } from "./api.js";
+import { ApiError, csrfHeader, enc, getJSON, send } from "./api.js";
 import { escapeHtml as e, num, t } from "./i18n.js";
 
 const POLL_MS = 500;
+// Polls in a row that may not get through (network, 5xx) before the page gives up (≈ 10 s).
+const MAX_MISSES = 20;
 const FINAL = new Set(["done", "failed", "cancelled"]);
 
 /** How the job goes, in the page's language: its status, and its phase while it runs
@@ -60,7 +62,16 @@ export class PlanJob {
     let status;
     try {
       status = await getJSON(this.poll);
+      this.misses = 0;
     } catch (error) {
+      // A poll that did not get through (the network, a busy server: 5xx) is tried again,
+      // a few times: the job goes on meanwhile. Refused (4xx) or lost: it ends here.
+      const passing = !(error instanceof ApiError) || error.status >= 500;
+      this.misses = (this.misses ?? 0) + 1;
+      if (passing && this.misses <= MAX_MISSES) {
+        this.schedule();
+        return;
+      }
       status = { ...this.status, status: "failed", error: error.message };
     }
     this.show(status);
@@ -76,7 +87,8 @@ export class PlanJob {
       method: "POST",
       headers: { Accept: "application/json", ...(await csrfHeader()) },
     });
-    // The next poll reads it cancelled (the solver stops at its next check).
+    // The next poll reads it cancelled: the process running it stops its worker, and
+    // with it the solver, within a fraction of a second.
   }
 
   show(status) {

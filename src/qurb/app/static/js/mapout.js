@@ -2,7 +2,7 @@
 // tiles), the map as a PNG image drawn in the browser, and the link to its PDF sheet.
 /* global L */
 import { getJSON } from "./api.js";
-import { lang, t } from "./i18n.js";
+import { escapeHtml, lang, t } from "./i18n.js";
 
 const TOWNS_CREDIT = '<a href="https://www.geonames.org/">GeoNames</a> (CC BY 4.0)';
 const SCALE = 2; // the PNG's pixels per screen pixel
@@ -77,7 +77,7 @@ export class MapOut {
       layer.unbindTooltip();
       if (p.population < floor) return;
       const name = lang() === "ar" ? p.name_ar || p.name : p.name;
-      layer.bindTooltip(name, {
+      layer.bindTooltip(escapeHtml(name), {
         permanent: true,
         direction: "right",
         offset: [4, 0],

@@ -384,7 +384,12 @@ export class SitingPanel {
     const { url, body } = this.lastBody;
     try {
       const answer = await send("POST", url, { ...body, save: true, name: name || null, visibility });
-      this.scenarioId = answer.id ?? null;
+      if (answer.id == null) {
+        // Run, but not kept: the account may run analyses here, not save scenarios.
+        box.insertAdjacentHTML("beforeend", `<p class="errors" role="alert">${t("siting.not_saved")}</p>`);
+        return;
+      }
+      this.scenarioId = answer.id;
       this.onScenario(this.scenarioId);
       this.#show({ ...this.shown, doc: { ...answer, name }, saved: true });
     } catch (error) {
