@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 
 from qurb.algo.routing import (
-    RoutingCancelled,
     RoutingClient,
     RoutingError,
     RoutingGroup,
@@ -398,19 +397,6 @@ def test_stopping_criterion_counts_iterations_without_improvement():
     # 0: only the time limit stops the search.
     never = SearchStop(600.0, no_improvement=0)
     assert not any(never(10) for _ in range(10_000))
-
-
-def test_a_caller_stops_the_search():
-    problem = plane([(0, 0), (0, 1), (1, 1), (1, 0)], [RoutingClient(i) for i in (1, 2, 3)])
-    asked = []
-
-    def cancelled() -> bool:
-        asked.append(1)
-        return len(asked) > 3  # the fourth look says stop
-
-    with pytest.raises(RoutingCancelled):
-        solve_routing(problem, 60.0, seed=1, cancelled=cancelled)
-    assert len(asked) == 4
 
 
 def test_no_improvement_must_not_be_negative():

@@ -20,9 +20,8 @@ from __future__ import annotations
 
 import itertools
 import math
-import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,10 +33,6 @@ UNREACHABLE = 10**12  # integer stand-in for "no path" (scaled units); far above
 
 class RoutingError(QurbError):
     """A routing problem that is malformed or cannot be solved as given."""
-
-
-class RoutingCancelled(RoutingError):
-    """The search was stopped by its caller (`cancelled()` answered true): no plan."""
 
 
 @dataclass(frozen=True)
@@ -201,33 +196,23 @@ def _load(values: Sequence[float], dims: int) -> list[int]:
 class SearchStop:
     """PyVRP's stopping criterion: after `time_limit_s` seconds, or after
     `no_improvement` iterations in a row that did not improve the best solution (0: never
-    for that reason), or as soon as `cancelled()` answers true (a caller stopping the
-    search). Seeded runs stopped by the iteration count alone are repeatable."""
+    for that reason). `reason` says which stopped it. Seeded runs stopped by the
+    iteration count alone are repeatable. (A planning job is cancelled by stopping the
+    worker process that runs the search.)"""
 
-    def __init__(
-        self,
-        time_limit_s: float,
-        no_improvement: int = 0,
-        cancelled: Callable[[], bool] | None = None,
-    ) -> None:
-        from pyvrp.stop import MaxRuntime, MultipleCriteria, NoImprovement, StoppingCriterion
+    def __init__(self, time_limit_s: float, no_improvement: int = 0) -> None:
+        from pyvrp.stop import MaxRuntime, NoImprovement
 
-        criteria: list[StoppingCriterion] = [MaxRuntime(time_limit_s)]
-        if no_improvement > 0:
-            criteria.append(NoImprovement(no_improvement))
-        self._criteria = MultipleCriteria(criteria)
-        self._cancelled = cancelled
+        self._runtime = MaxRuntime(time_limit_s)
+        self._stale = NoImprovement(no_improvement) if no_improvement > 0 else None
         self.reason = ""
-        self._started = time.perf_counter()
-        self._time_limit_s = time_limit_s
 
     def __call__(self, best_cost: int) -> bool:
-        if self._cancelled is not None and self._cancelled():
-            self.reason = "cancelled"
-            return True
-        if self._criteria(best_cost):
-            elapsed = time.perf_counter() - self._started
-            self.reason = "time_limit" if elapsed >= self._time_limit_s else "no_improvement"
+        # Both asked at every iteration: each keeps its own count (time, iterations).
+        out_of_time = self._runtime(best_cost)
+        stale = self._stale(best_cost) if self._stale is not None else False
+        if stale or out_of_time:
+            self.reason = "no_improvement" if stale else "time_limit"
             return True
         return False
 
@@ -238,12 +223,10 @@ def solve_routing(
     seed: int = 0,
     resolution: int = 100,
     no_improvement: int = 0,
-    cancelled: Callable[[], bool] | None = None,
 ) -> RoutingSolution:
     """Minimise total distance minus collected prizes with PyVRP's hybrid genetic search,
     stopped after `time_limit_s` seconds, or earlier after `no_improvement` iterations in
-    a row without a better solution (0: the time limit only), or when `cancelled()`
-    answers true (RoutingCancelled then, no solution). Seeded, so a run stopped by the
+    a row without a better solution (0: the time limit only). Seeded, so a run stopped by the
     iteration count is repeatable (a time limit makes the count machine-dependent)."""
     from pyvrp import Model
 
@@ -317,10 +300,8 @@ def solve_routing(
         # PyVRP warns when a penalty hits its bound (a hard instance); the caller sees
         # the outcome in `feasible`, and piped output stays clean.
         warnings.simplefilter("always")
-        stop = SearchStop(time_limit_s, no_improvement, cancelled)
+        stop = SearchStop(time_limit_s, no_improvement)
         result = model.solve(stop, seed=seed, display=False)
-    if stop.reason == "cancelled":
-        raise RoutingCancelled("the search was stopped by its caller", code="search_cancelled")
     penalty_warnings = sum(1 for w in caught if "penalty" in str(w.message).lower())
     best = result.best
     routes = []
