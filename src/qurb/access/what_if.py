@@ -19,6 +19,7 @@ from qurb.algo.siting_problem import credit_to_nearest
 from qurb.algo.travel import Points
 from qurb.kernel.errors import FieldError, InputError, QurbError
 from qurb.kernel.i18n import problem
+from qurb.kernel.shares import percent
 from qurb.registry.points import FacilitySelector, read_destinations
 from qurb.registry.service import commune_locator
 from qurb.territory.model import Territory, inside_morocco
@@ -29,11 +30,10 @@ from qurb.territory.travel import commune_graph_model
 @dataclass(frozen=True)
 class WhatIfRun:
     """The answer, with what a saved scenario keeps besides: every commune's minutes and
-    coverage before and after, the territory, the offer and how long it took."""
+    coverage before and after, the territory and how long it took."""
 
     read: WhatIfRead
     territory: dict[str, Any]
-    offer: str
     communes: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -147,14 +147,9 @@ def run_what_if(session: Session, body: WhatIf) -> WhatIfRun:
     return WhatIfRun(
         read,
         {"code": territory.code, "name_fr": territory.name_fr, "name_ar": territory.name_ar},
-        selector.describe(),
         communes,
         time.perf_counter() - started,
     )
-
-
-def compute_what_if(session: Session, body: WhatIf) -> WhatIfRead:
-    return run_what_if(session, body).read
 
 
 def group_coverage(
@@ -183,15 +178,11 @@ def group_coverage(
     return [
         GroupChangeRead(
             **g,
-            covered_before_pct=_pct(g["covered_before"], g["population"]),
-            covered_after_pct=_pct(g["covered_after"], g["population"]),
+            covered_before_pct=percent(g["covered_before"], g["population"]),
+            covered_after_pct=percent(g["covered_after"], g["population"]),
         )
         for g in groups.values()
     ]
-
-
-def _pct(part: float, whole: float) -> float | None:
-    return round(100 * part / whole, 1) if whole else None
 
 
 def _finite(value: float) -> float | None:

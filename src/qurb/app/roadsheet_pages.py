@@ -57,15 +57,17 @@ def roadsheet_page(
         return not_found_page(translate(chosen, "page.roadsheet.no_unit", values), chosen)
     legs = route_legs(session, plan, stored.spec, unit)
     territory = plan.campaign.territory
+    # The territory's communes (a cercle's or a commune's too), drawn under the route.
     areas = [
         f
         for f in state.part(DisplayLayers).features(TerritoryLevel.COMMUNE)
-        if territory.code in (f["properties"]["province"], f["properties"]["region"], f["id"])
+        if index.is_within(f["id"], territory.code)
     ]
+    named = {f["id"] for f in areas} | {s.code for s in plan.stops}
     names = {
         code: (u.name_ar or u.name_fr) if chosen == "ar" else u.name_fr
         for code, u in index.by_code.items()
-        if code in {f["id"] for f in areas} or code in {s.code for s in plan.stops}
+        if code in named
     }
     shown = (territory.name_ar or territory.name_fr) if chosen == "ar" else territory.name_fr
     sheet = road_sheet(plan, stored.spec, unit, names, legs, areas, shown)

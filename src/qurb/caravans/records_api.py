@@ -4,7 +4,6 @@ columns)."""
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from fastapi import APIRouter, Request
@@ -20,7 +19,7 @@ from qurb.identity.guard import Guard
 from qurb.kernel import clock
 from qurb.platform.access import Public
 from qurb.platform.files import InputFileError
-from qurb.platform.form_upload import upload_body, uploaded_file
+from qurb.platform.form_upload import UploadedFile, read_upload, upload_body, uploaded_file
 from qurb.platform.http import IdPath, SessionDep, StateDep
 from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.platform.state import AppState
@@ -42,25 +41,11 @@ def _suffix(name: str) -> str:
     return suffix
 
 
-def _named(error: InputFileError, name: str) -> InputFileError:
-    """A file's error naming the file as the user sent it (never the server's copy): every
-    error of a file reader carries its code and values, the path among them."""
-    return InputFileError(code=error.code, values={**error.values, "path": name})
-
-
-def _record_file(
-    state: AppState, guard: Guard, campaign_id: str, body: bytes, suffix: str, name: str
-) -> int:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"records{suffix}"
-        path.write_bytes(body)
-        try:
-            rows = read_record_file(path)
-        except InputFileError as error:
-            raise _named(error, name) from None
+def _record_file(state: AppState, guard: Guard, campaign_id: str, upload: UploadedFile) -> int:
+    rows = read_upload(upload, read_record_file, "records")
     with state.write() as session:
         actor = guard.over(campaign_target(session, state.part(TerritoryIndex), campaign_id))
-        return record_visits(session, actor, campaign_id, rows, clock.today(), name)
+        return record_visits(session, actor, campaign_id, rows, clock.today(), upload.name)
 
 
 @router.post(
@@ -85,11 +70,10 @@ async def records_file(
     # Who may record here is checked first: a file from outside the grants is not read.
     await run_in_threadpool(lambda: guard.over(campaign_target(session, index, campaign_id)))
     upload = await uploaded_file(request)
-    name, body = upload.name, upload.data
-    suffix = _suffix(name)
-    if not body.strip():
-        raise InputFileError(code="empty_file", values={"path": name})
-    count = await run_in_threadpool(_record_file, state, guard, campaign_id, body, suffix, name)
+    _suffix(upload.name)
+    if not upload.data.strip():
+        raise InputFileError(code="empty_file", values={"path": upload.name})
+    count = await run_in_threadpool(_record_file, state, guard, campaign_id, upload)
     return Recorded(recorded=count)
 
 

@@ -4,13 +4,15 @@ bounded by the input files' limit (`FileLimits.max_file_mb`, QURB_MAX_FILE_MB)."
 
 from __future__ import annotations
 
+import re
+import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage as Message
 from email.parser import BytesParser
-from pathlib import PurePath
-from typing import Any
+from pathlib import Path, PurePath
+from typing import Any, TypeVar
 
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
@@ -20,6 +22,7 @@ from starlette.routing import BaseRoute
 from qurb.platform.files import MAX_FILE_MB_ENV, FileLimits, InputFileError
 
 _MB = 1 << 20
+T = TypeVar("T")
 # Room for the form's own lines (boundaries, headers of each part) beside the file.
 _FORM_OVERHEAD = 64 * 1024
 
@@ -129,3 +132,20 @@ def upload_paths(routes: Iterable[BaseRoute]) -> Callable[[str], bool]:
 def _reads_a_form(extra: dict[str, Any] | None) -> bool:
     content = (extra or {}).get("requestBody", {}).get("content", {})
     return "multipart/form-data" in content
+
+
+def read_upload(upload: UploadedFile, read: Callable[[Path], T], stem: str = "upload") -> T:
+    """The file read by `read` from a private temporary copy named `stem` and the file's
+    own suffix (a plain one; none otherwise: never a name from the client), its errors
+    naming the file as the user sent it, never the server's copy."""
+    suffix = upload.suffix if re.fullmatch(r"\.[a-z0-9]{1,8}", upload.suffix) else ""
+    with tempfile.TemporaryDirectory(prefix="qurb-upload-") as folder:
+        path = Path(folder) / f"{stem}{suffix}"
+        path.write_bytes(upload.data)
+        try:
+            return read(path)
+        except InputFileError as error:
+            if error.code and "path" in error.values:
+                values = {**error.values, "path": upload.name}
+                raise InputFileError(code=error.code, values=values) from None
+            raise

@@ -137,9 +137,7 @@ async def siting_candidates(
     `candidates` of a siting; a file with bad rows is a 422 naming the file and every
     bad row (row number, field, reason). Nothing is kept."""
     upload = await uploaded_file(http)
-    candidates = await run_in_threadpool(
-        read_uploaded_candidates, upload.data, upload.name, session_locator(session)
-    )
+    candidates = await run_in_threadpool(read_uploaded_candidates, upload, session_locator(session))
     return CandidatesRead.model_validate({"candidates": candidates.rows()})
 
 

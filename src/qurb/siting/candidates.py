@@ -20,6 +20,7 @@ from qurb.kernel.errors import FieldError, InputError, Say, listed
 from qurb.kernel.i18n import problem
 from qurb.kernel.rows import too_many, validation_errors
 from qurb.platform.files import InputFileError, Number, OptionalNumber, OptionalText, read_records
+from qurb.platform.form_upload import UploadedFile, read_upload
 from qurb.registry.points import FacilitySelector, read_destinations
 from qurb.territory.model import Territory, inside_morocco
 from qurb.territory.service import TerritoryIndex
@@ -185,23 +186,9 @@ def session_locator(session: Session) -> Locate:
     return locate
 
 
-def read_uploaded_candidates(data: bytes, name: str, locate: Locate) -> Candidates:
-    """A candidate file sent from the web (`name`: its own name, whose suffix says its
-    type): written under a fixed name with that suffix in a private temporary folder,
-    read, its errors naming the file by `name`."""
-    import re
-    import tempfile
-
-    suffix = Path(name).suffix.lower()
-    if not re.fullmatch(r"\.[a-z0-9]{1,8}", suffix):
-        suffix = ""
-    with tempfile.TemporaryDirectory(prefix="qurb-candidates-") as folder:
-        path = Path(folder) / f"candidates{suffix}"
-        path.write_bytes(data)
-        try:
-            return read_candidates(path, locate, name=name)
-        except InputFileError as error:
-            if error.code and "path" in error.values:
-                values = {**error.values, "path": name}
-                raise InputFileError(code=error.code, values=values) from None
-            raise
+def read_uploaded_candidates(upload: UploadedFile, locate: Locate) -> Candidates:
+    """A candidate file sent from the web, read as the command line's, its errors naming
+    the file by its own name."""
+    return read_upload(
+        upload, lambda path: read_candidates(path, locate, name=upload.name), "candidates"
+    )

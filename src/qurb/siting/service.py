@@ -33,6 +33,7 @@ from qurb.audit.model import AuditEvent
 from qurb.kernel import clock
 from qurb.kernel.actor import Actor
 from qurb.kernel.errors import NotFound
+from qurb.kernel.shares import percent
 from qurb.registry.points import FacilitySelector, read_destinations
 from qurb.siting._tables import ScenarioRow
 from qurb.siting.candidates import (
@@ -252,8 +253,8 @@ def _scenario(
             "population": total_population,
             "covered_before": round(result.covered_before_population),
             "covered_after": round(result.covered_after_population),
-            "covered_before_pct": _pct(result.covered_before_population, total_population),
-            "covered_after_pct": _pct(result.covered_after_population, total_population),
+            "covered_before_pct": percent(result.covered_before_population, total_population),
+            "covered_after_pct": percent(result.covered_after_population, total_population),
             "newly_covered": round(
                 result.covered_after_population - result.covered_before_population
             ),
@@ -274,10 +275,6 @@ def problem_cost(candidates: Candidates, request: SitingRequest, j: int) -> floa
 
 def _finite(value: float) -> float | None:
     return round(value, 1) if np.isfinite(value) else None
-
-
-def _pct(part: float, whole: float) -> float | None:
-    return round(100 * part / whole, 1) if whole else None
 
 
 # ---------------------------------------------------------------------------- storage

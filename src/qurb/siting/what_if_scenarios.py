@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from qurb.access.schemas import WhatIf
 from qurb.access.what_if import WhatIfRun
+from qurb.kernel.shares import percent
 from qurb.siting.model import Scenario
 
 WHAT_IF = "what-if"
@@ -56,8 +57,8 @@ def what_if_scenario(body: WhatIf, run: WhatIfRun) -> Scenario:
             "population": population,
             "covered_before": read.covered_before,
             "covered_after": read.covered_after,
-            "covered_before_pct": _pct(read.covered_before, population),
-            "covered_after_pct": _pct(read.covered_after, population),
+            "covered_before_pct": percent(read.covered_before, population),
+            "covered_after_pct": percent(read.covered_after, population),
             "newly_covered": read.newly_covered,
             "candidates": len(read.sites),
         },
@@ -69,7 +70,3 @@ def what_if_scenario(body: WhatIf, run: WhatIfRun) -> Scenario:
         "groups": [g.model_dump() for g in read.groups],
     }
     return Scenario.model_validate(document)
-
-
-def _pct(part: float, whole: float) -> float | None:
-    return round(100 * part / whole, 1) if whole else None
