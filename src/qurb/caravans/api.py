@@ -68,6 +68,16 @@ router = APIRouter(prefix="/api", tags=["caravans"], responses=ERROR_RESPONSES)
 MAX_TIME_LIMIT_S = 60.0
 
 PlanCaravans = Annotated[Guard, needs(Permission.CARAVANS_PLAN)]
+# A campaign to plan, as POST /api/caravans and its job take it.
+CampaignBody = Annotated[
+    CampaignSpec,
+    Body(description="The campaign: the keys of a campaign file, dates as ISO strings"),
+]
+TimeLimitQuery = Annotated[
+    float | None,
+    Query(gt=0, le=MAX_TIME_LIMIT_S, description="solver seconds (default: the settings)"),
+]
+SeedQuery = Annotated[int | None, Query(ge=0, le=MAX_SEED, description="solver seed")]
 RecordCaravans = Annotated[Guard, needs(Permission.CARAVANS_RECORD)]
 ReadCaravans = Annotated[Guard, needs(Permission.CARAVANS_READ)]
 
@@ -95,15 +105,9 @@ async def plan(
     http: Request,
     state: StateDep,
     heavy: HeavyDep,
-    campaign: Annotated[
-        CampaignSpec,
-        Body(description="The campaign: the keys of a campaign file, dates as ISO strings"),
-    ],
-    time_limit_s: Annotated[
-        float | None,
-        Query(gt=0, le=MAX_TIME_LIMIT_S, description="solver seconds (default: the settings)"),
-    ] = None,
-    seed: Annotated[int | None, Query(ge=0, le=MAX_SEED, description="solver seed")] = None,
+    campaign: CampaignBody,
+    time_limit_s: TimeLimitQuery = None,
+    seed: SeedQuery = None,
     *,
     guard: PlanCaravans,
 ) -> Response:

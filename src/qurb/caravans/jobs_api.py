@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -18,7 +18,13 @@ from starlette.concurrency import run_in_threadpool
 
 from qurb.audit import service as audit
 from qurb.audit.model import AuditEvent
-from qurb.caravans.api import MAX_TIME_LIMIT_S, PlanCaravans, checked_campaign
+from qurb.caravans.api import (
+    CampaignBody,
+    PlanCaravans,
+    SeedQuery,
+    TimeLimitQuery,
+    checked_campaign,
+)
 from qurb.caravans.jobs import plan_in_background
 from qurb.caravans.model import CampaignSpec
 from qurb.caravans.plan import CampaignPlan
@@ -29,7 +35,6 @@ from qurb.kernel import clock
 from qurb.kernel.actor import Actor
 from qurb.kernel.errors import Forbidden
 from qurb.kernel.i18n import negotiate, say_in
-from qurb.kernel.values import MAX_SEED
 from qurb.platform.background import (
     FINISHED,
     Background,
@@ -90,15 +95,9 @@ def _poll(job_id: str) -> str:
 )
 async def plan_job(
     state: StateDep,
-    campaign: Annotated[
-        CampaignSpec,
-        Body(description="The campaign: the keys of a campaign file, dates as ISO strings"),
-    ],
-    time_limit_s: Annotated[
-        float | None,
-        Query(gt=0, le=MAX_TIME_LIMIT_S, description="solver seconds (default: the settings)"),
-    ] = None,
-    seed: Annotated[int | None, Query(ge=0, le=MAX_SEED, description="solver seed")] = None,
+    campaign: CampaignBody,
+    time_limit_s: TimeLimitQuery = None,
+    seed: SeedQuery = None,
     *,
     guard: PlanCaravans,
 ) -> JSONResponse:

@@ -393,12 +393,31 @@ function renderRecord(plan) {
     specialties: specialties(),
     specialtyName,
     vocabulary: state.vocabulary,
-    facilities: plan.campaign.bases.filter((b) => b.facility).map((b) => ({ id: b.facility, name: b.name })),
+    facilities: state.referralTargets ?? [],
     onRecorded: async () => {
       state.report = await getJSON(`/api/caravans/${enc(state.data.id)}/report`);
       renderCalendar(state.data.plan);
     },
   });
+}
+
+// Where a visit refers patients: the campaign's bases, then the public hospitals (general,
+// regional, CHU) of its region, by name: the registry's, as the record names them.
+async function referralTargets(plan) {
+  const bases = plan.campaign.bases.filter((b) => b.facility).map((b) => ({ id: b.facility, name: b.name }));
+  const region = String(plan.campaign.territory.code).split(".")[0];
+  const pages = await Promise.all(
+    ["secondary", "tertiary"].map((level) =>
+      getJSON(`/api/facilities?territory=${enc(region)}&level=${level}&limit=500`).catch(() => ({ items: [] })),
+    ),
+  );
+  const seen = new Set(bases.map((b) => b.id));
+  const hospitals = pages
+    .flatMap((page) => page.items)
+    .filter((f) => !seen.has(f.id) && seen.add(f.id))
+    .map((f) => ({ id: f.id, name: `${f.name} (${f.category})` }))
+    .sort((a, b) => a.name.localeCompare(b.name, locale()));
+  return [...bases, ...hospitals];
 }
 
 async function renderCampaign() {
@@ -412,6 +431,7 @@ async function renderCampaign() {
     state.data = data;
     state.report = report;
     state.vocabulary = vocabulary;
+    if (rights.record) state.referralTargets = await referralTargets(data.plan);
     skeleton();
   }
   keepRecordGrid();

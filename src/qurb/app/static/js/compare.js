@@ -5,7 +5,8 @@
 // differs, coloured by which scenario covers them (svgmap.js).
 import { enc, getJSON } from "./api.js";
 import { bar, change } from "./coverage.js";
-import { escapeHtml, initialLang, lang, nameOf, num, pct, setLang, t } from "./i18n.js";
+import { escapeHtml, initialLang, lang, nameOf, num, pct, t } from "./i18n.js";
+import { languageButtons } from "./shell.js";
 import { problemsHTML } from "./problems.js";
 import { mapSVG } from "./svgmap.js";
 
@@ -121,16 +122,7 @@ async function load() {
   }
 }
 
-async function switchLanguage(next) {
-  await setLang(next);
-  for (const button of document.querySelectorAll("[data-lang]"))
-    button.setAttribute("aria-pressed", String(button.dataset.lang === next));
-  render();
-}
-
-for (const button of document.querySelectorAll("[data-lang]")) {
-  button.addEventListener("click", () => switchLanguage(button.dataset.lang));
-}
+const switchLanguage = languageButtons(() => render());
 
 await switchLanguage(new URLSearchParams(location.search).get("lang") ? initialLang() : config.lang);
 load();

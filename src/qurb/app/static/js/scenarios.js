@@ -5,7 +5,8 @@
 // (/scenarios/compare?ids=a,b[,c]).
 import { can, enc, getJSON, send, whoAmI } from "./api.js";
 import { change } from "./coverage.js";
-import { date, escapeHtml, initialLang, lang, nameOf, num, setLang, t } from "./i18n.js";
+import { date, escapeHtml, initialLang, lang, nameOf, num, t } from "./i18n.js";
+import { languageButtons } from "./shell.js";
 import { problemsHTML } from "./problems.js";
 
 const e = escapeHtml;
@@ -157,16 +158,7 @@ form.addEventListener("submit", (event) => {
   location.assign(`/scenarios/compare?ids=${ids.map(enc).join(",")}&lang=${lang()}`);
 });
 
-async function switchLanguage(next) {
-  await setLang(next);
-  for (const button of document.querySelectorAll("[data-lang]"))
-    button.setAttribute("aria-pressed", String(button.dataset.lang === next));
-  render();
-}
-
-for (const button of document.querySelectorAll("[data-lang]")) {
-  button.addEventListener("click", () => switchLanguage(button.dataset.lang));
-}
+const switchLanguage = languageButtons(() => render());
 
 await switchLanguage(new URLSearchParams(location.search).get("lang") ? initialLang() : config.lang);
 load();

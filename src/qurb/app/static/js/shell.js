@@ -4,10 +4,26 @@
 // language kept in its address and in the places' links, so a copied link opens in the
 // language it was read in. Each page's own script switches its words (i18n.js setLang).
 import { whoAmI } from "./api.js";
-import { LANGS, lang, t } from "./i18n.js";
+import { LANGS, lang, setLang, t } from "./i18n.js";
 
 const box = document.getElementById("qurb-account");
 let me = null;
+
+/** The language buttons of a page: each switches the page's words (setLang), marks itself
+ * pressed, then `redraw(next)` draws again what the page's own script drew. Returns the
+ * switch, for the page's start. */
+export function languageButtons(redraw = () => {}) {
+  const switchTo = async (next) => {
+    await setLang(next);
+    for (const button of document.querySelectorAll("[data-lang]"))
+      button.setAttribute("aria-pressed", String(button.dataset.lang === next));
+    await redraw(next);
+  };
+  for (const button of document.querySelectorAll("[data-lang]")) {
+    button.addEventListener("click", () => switchTo(button.dataset.lang));
+  }
+  return switchTo;
+}
 
 /** The address to come back to after signing in: this page, as it is now. */
 export function signInHref() {

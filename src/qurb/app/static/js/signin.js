@@ -1,20 +1,14 @@
 // The sign-in and change-password pages: their forms go to /api/auth as JSON; the server
 // words its refusals in the page's language.
 import { ApiError, getJSON, send } from "./api.js";
-import { initialLang, lang, setLang, t } from "./i18n.js";
+import { initialLang, lang, t } from "./i18n.js";
+import { languageButtons } from "./shell.js";
 
 const config = JSON.parse(document.getElementById("qurb-config").textContent);
 
-async function switchLanguage(next) {
-  await setLang(next);
-  for (const button of document.querySelectorAll("[data-lang]"))
-    button.setAttribute("aria-pressed", String(button.dataset.lang === next));
+const switchLanguage = languageButtons((next) => {
   document.body.dataset.ready = next;
-}
-
-for (const button of document.querySelectorAll("[data-lang]")) {
-  button.addEventListener("click", () => switchLanguage(button.dataset.lang));
-}
+});
 
 function showError(form, error) {
   const box = form.querySelector(".auth-error");
