@@ -53,6 +53,16 @@ def test_axe_finds_no_serious_or_critical_violation_on_any_page(csp_free_page) -
     plan = response.json()
     cid = plan["id"]
     commune = plan["days"][0]["stops"][0]["code"]
+    # Two saved siting scenarios, to compare side by side.
+    sited = [
+        httpx.post(
+            f"{page.base}/api/siting",
+            json={"territory": "Taounate", "level": "secondary", "add": add},
+            headers=page.auth,
+            timeout=120,
+        ).json()["id"]
+        for add in (2, 3)
+    ]
     # name → (path, fragment, what says the page is ready)
     pages = {
         "map": ("/", "", "body[data-ready='MA']"),
@@ -65,6 +75,9 @@ def test_axe_finds_no_serious_or_critical_violation_on_any_page(csp_free_page) -
         "licences": ("/licences", "", "body[data-ready]"),
         "notice": (f"/caravans/{cid}/notice/{commune}", "", "section[lang=ar]"),
         "report": (f"/caravans/{cid}/report", "", "h1"),
+        "roadsheet": (f"/caravans/{cid}/roadsheet", "", "main.roadsheet"),
+        "scenarios": ("/scenarios", "", "body[data-ready]"),
+        "compare": (f"/scenarios/compare?ids={','.join(sited)}", "", "body[data-ready]"),
         "audit": ("/audit", "", "body[data-ready]"),
         "sign-in": ("/sign-in", "", "form input[type=password]"),
     }
@@ -76,7 +89,8 @@ def test_axe_finds_no_serious_or_critical_violation_on_any_page(csp_free_page) -
         page.set_viewport_size({"width": width, "height": height})
         for language in ("fr", "ar"):
             for name, (path, fragment, ready) in pages.items():
-                page.goto(f"{page.base}{path}?lang={language}{fragment}")
+                joint = "&" if "?" in path else "?"
+                page.goto(f"{page.base}{path}{joint}lang={language}{fragment}")
                 page.wait_for_selector(ready, timeout=20_000)
                 if name == "facility":  # a facility's panel, opened from the province's list
                     page.click("#panel [data-section='facilities'] button[data-open]")

@@ -127,7 +127,7 @@ def test_listing_saved_scenarios_loads_no_solver(
     db = f"sqlite:///{national_db_file[0]}"
     result, modules = _qurb(tmp_path, "scenarios", "list", "-f", "csv", "--db", db)
     assert result.returncode == 0, result.stderr
-    assert "id,name,territory,offer,objective," in result.stdout
+    assert "id,name,kind,visibility,territory,offer,objective," in result.stdout
     assert _loaded(modules, "highspy", "pyvrp", "sqlalchemy.dialects.postgresql") == []
     assert "qurb.siting.service" in modules
 

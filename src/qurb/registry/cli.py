@@ -307,7 +307,7 @@ def facilities_update(
 @facilities_app.command("close")
 def facilities_close(
     facility_id: Annotated[str, typer.Argument(help="Facility id.")],
-    reason: Annotated[str, typer.Option(help="Why it closes (kept in the history).")],
+    reason: Annotated[str, typer.Option(help="Why it closes (required; kept in the history).")],
     if_version: IfVersionOption = None,
     db: DbOption = None,
 ) -> None:
