@@ -44,8 +44,8 @@ def test_a_refused_record_in_three_languages(page) -> None:  # type: ignore[no-u
             _switch(page, lang, cid)
         form = page.locator("#cv-record-form")  # drawn again in the language
         form.locator("select[name=stop]").select_option(str(first["number"]))
-        form.locator("input[name=item]").fill("general_medicine")
-        form.locator("input[name=count]").fill("3")
+        form.locator("tr[data-row='0'] [data-field=item]").select_option("general_medicine")
+        form.locator("tr[data-row='0'] [data-field=count]").fill("3")
         page.locator("#cv-record-form [data-action=record]").click()
         refusal = page.locator(f"#cv-record .errors:text-matches('{_RECORD[lang]}')")
         refusal.wait_for(timeout=10_000)
