@@ -263,3 +263,19 @@ def test_compare_asks_two_or_three_ids(edit_client: TestClient) -> None:
         assert response.status_code == 422, ids
     missing = edit_client.get("/api/scenarios/compare", params={"ids": f"{one},nope"})
     assert missing.status_code == 404
+
+
+def test_scenarios_of_two_territories_differ_only_where_both_hold_a_commune(
+    edit_client: TestClient,
+) -> None:
+    taounate = edit_client.post("/api/siting", json=TAOUNATE).json()["id"]
+    boulemane = edit_client.post(
+        "/api/siting", json={**TAOUNATE, "territory": "Boulemane", "add": 1}
+    ).json()["id"]
+    compared = edit_client.get(
+        "/api/scenarios/compare", params={"ids": f"{taounate},{boulemane}"}
+    ).json()
+    # No commune is in both provinces: each row holds one scenario's value, none differs.
+    assert all(None in c["covered"] for c in compared["communes"])
+    assert compared["differ"] == []
+    assert [line["territory"] for line in compared["lines"]] == ["03.531", "03.131"]

@@ -62,7 +62,13 @@ def side_by_side(
                 },
             )
             group["covered_after_pct"][k] = g.covered_after_pct
-    differ = [code for code, row in communes.items() if len(set(row["covered"])) > 1]
+    # Where the scenarios that hold a commune disagree (one of another territory, which
+    # does not hold it, has no say).
+    differ = [
+        code
+        for code, row in communes.items()
+        if len({c for c in row["covered"] if c is not None}) > 1
+    ]
     return {
         "lines": [asdict(line) for line in compare_scenarios(saved, lang)],
         "communes": list(communes.values()),
