@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
-from sqlalchemy import URL, create_engine, make_url, text
+from sqlalchemy import URL, Connection, create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
 from qurb.app.dataset import InitReport, init_database
@@ -138,19 +138,8 @@ class PostgresServer:
         return self.create(f"{self.prefix}_copy_{next(self._copies)}", template)
 
     def drop(self, name: str) -> None:
-        """Drop `name`, ending the sessions the run still has on it. Not `WITH (FORCE)`:
-        that refuses to end an autovacuum worker, which a role without superuser rights
-        may not signal; a plain DROP DATABASE cancels autovacuum itself, and waits a few
-        seconds for the sessions ended here to go."""
         with self._admin.connect() as connection:
-            connection.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
-                    "datname = :name AND usename = current_user AND pid <> pg_backend_pid()"
-                ),
-                {"name": name},
-            )
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+            drop_database(connection, name)
 
     def drop_copies(self) -> None:
         """Drop every copy this run (or an earlier one that stopped short) left."""
@@ -197,3 +186,18 @@ class PostgresNational:
     def close(self) -> None:
         self.server.drop(str(make_url(self.url).database))
         self.server.drop(self.template)
+
+
+def drop_database(connection: Connection, name: str) -> None:
+    """Drop `name` (on a connection outside a transaction), ending the sessions the run
+    still has on it. Not `WITH (FORCE)`: that refuses to end an autovacuum worker, which a
+    role without superuser rights may not signal; a plain DROP DATABASE cancels
+    autovacuum itself, and waits a few seconds for the sessions ended here to go."""
+    connection.execute(
+        text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+            "datname = :name AND usename = current_user AND pid <> pg_backend_pid()"
+        ),
+        {"name": name},
+    )
+    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))

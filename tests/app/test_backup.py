@@ -31,7 +31,7 @@ from qurb.platform import backup as backups
 from qurb.platform.database import make_engine, make_sessionmaker, transaction
 from qurb.registry.service import FacilityUpdate, get_facility, update_facility
 from tests.accounts import add_account
-from tests.databases import private_copy
+from tests.databases import drop_database, private_copy
 from tests.environment import unavailable
 from tests.regions import HP_TIZGUI, write_small_region
 
@@ -120,7 +120,7 @@ def postgres_databases(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     finally:
         with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             for name in names:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                drop_database(connection, name)
         admin.dispose()
 
 
