@@ -49,8 +49,11 @@ data_app = typer.Typer(help="The bundled dataset: rebuild it from its sources, c
 def db_init(db: DbOption = None) -> None:
     """Create the database (SQLite file by default) and load the bundled dataset, once."""
     engine = make_engine(db or default_url())
-    with err.status(say("cli.db.creating")) as status:
-        report = init_database(engine, progress=lambda m: status.update(m))
+    try:
+        with err.status(say("cli.db.creating")) as status:
+            report = init_database(engine, progress=lambda m: status.update(m))
+    finally:
+        engine.dispose()
     if report.loaded:
         out.print(f"[green]{escape(loaded_words(report))}[/]")
         if report.private_outside_communes:

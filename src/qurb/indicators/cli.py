@@ -63,13 +63,16 @@ def _export(
 ) -> bytes:
     engine = make_engine(db or default_url())
     state = AppState(Settings(database_url=db or default_url()), engine, make_sessionmaker(engine))
-    with open_session(db) as session:
-        index = TerritoryIndex.from_session(session)
-        for part in (index, DisplayLayers(index), INDICATORS):
-            state.add(part)
-        indicator = INDICATORS.get(indicator_id)
-        if code not in index.by_code:
-            raise fail(say("error.no_territory", code=repr(code)))
-        return map_sheet(
-            session, state, indicator, code, indicator.resolve_params(given), lang, day
-        )
+    try:
+        with open_session(db) as session:
+            index = TerritoryIndex.from_session(session)
+            for part in (index, DisplayLayers(index), INDICATORS):
+                state.add(part)
+            indicator = INDICATORS.get(indicator_id)
+            if code not in index.by_code:
+                raise fail(say("error.no_territory", code=repr(code)))
+            return map_sheet(
+                session, state, indicator, code, indicator.resolve_params(given), lang, day
+            )
+    finally:
+        state.close()

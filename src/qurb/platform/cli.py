@@ -88,7 +88,10 @@ def open_session(db: str | None, *, write: bool = False) -> Iterator[Session]:
     """One transaction on the database, its errors said in the command line's words;
     `write=True` for a command that reads what it changes (see
     `platform.database.WRITE_OPTION`)."""
-    factory = make_sessionmaker(open_engine(db), write=write)
+    # The engine lives for this one transaction: a command run in a process that goes on
+    # (a test, a notebook) must not keep its pool's connections open after it.
+    engine = open_engine(db)
+    factory = make_sessionmaker(engine, write=write)
     try:
         with transaction(factory) as session:
             yield session
@@ -104,3 +107,5 @@ def open_session(db: str | None, *, write: bool = False) -> Iterator[Session]:
         raise fail(say("error.database_busy", seconds=1)) from None
     except StaleDataError:
         raise fail(say("error.edited_meanwhile")) from None
+    finally:
+        engine.dispose()
