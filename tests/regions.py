@@ -187,6 +187,7 @@ class SmallFacility:
     lon: float
     lat: float
     beds: int | None = None
+    doctors: int | None = None
 
 
 HP_TIZGUI = "hospital-99.991.01.01-hp-tizgui"
@@ -390,7 +391,7 @@ def _facility_row(f: SmallFacility, now: datetime) -> dict[str, Any]:
         "location_precision_m": 25.0,
         "osm_id": None,
         "beds": f.beds,
-        "doctors": None,
+        "doctors": f.doctors,
         "services": sorted(spec.services),
         "source": "small test region",
         "source_row": None,

@@ -97,7 +97,14 @@ def test_every_download_names_its_sources_and_licences(
     # it is given.
     blank = {"/api/caravans/{campaign_id}/records/template.csv"}
     assert blank <= set(routes)
-    for route in sorted(set(routes) - blank):
+    # A printable document for people (HTML or PDF, `format`), not a data file: it names
+    # the source of each part in its own "Sources" section (tests/conventions).
+    documents = {
+        "/api/conventions/{convention_id}/meetings/{number}/minutes",
+        "/api/conventions/{convention_id}/report",  # the yearly execution report
+    }
+    assert documents <= set(routes)
+    for route in sorted(set(routes) - blank - documents):
         url = re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], route)
         response = client.get(url)
         assert response.status_code == 200, f"{url}: {response.text[:200]}"

@@ -32,6 +32,12 @@ POSITIVE_DATA_STATUSES = ["2xx", "3xx", "401", "403", "404", "409", "422", "429"
 # A required header missing is refused with the default statuses, and If-Match (the
 # version a write read) with 428 Precondition Required, as RFC 6585 has it.
 MISSING_HEADER_STATUSES = ["400", "401", "403", "406", "415", "422", "428"]
+# A request its schema forbids is refused with the default statuses, or with 413 when it is
+# also larger than the server's body cap (the cap answers before the route reads a byte).
+NEGATIVE_DATA_STATUSES = [
+    *("400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429"),
+    "5xx",
+]
 
 
 def fuzz_config(
@@ -47,6 +53,7 @@ def fuzz_config(
             "checks": {
                 "positive_data_acceptance": {"expected-statuses": POSITIVE_DATA_STATUSES},
                 "missing_required_header": {"expected-statuses": MISSING_HEADER_STATUSES},
+                "negative_data_rejection": {"expected-statuses": NEGATIVE_DATA_STATUSES},
             },
         }
     )

@@ -16,19 +16,19 @@ from tests.caravan_requests import BASE
 from tests.environment import ARTIFACTS
 
 
-def _edit(page: Any) -> tuple[str, int]:
-    """Change the Missour hospital's beds through the API as the e2e account: (its account
-    id, the beds written)."""
+def _edit(page: Any) -> tuple[str, str]:
+    """Change the Missour hospital's Arabic name through the API as the e2e account (its
+    version in it, so that each run changes it): (its account id, the name written)."""
     me = httpx.get(f"{page.base}/api/auth/me", headers=page.auth).json()
     read = httpx.get(f"{page.base}/api/facilities/{BASE}")
-    beds = (read.json().get("beds") or 0) + 7
+    name_ar = f"مستشفى ميسور {read.json()['version']}"
     edited = httpx.patch(
         f"{page.base}/api/facilities/{BASE}",
-        json={"beds": beds, "reason": "audit page check"},
+        json={"name_ar": name_ar, "reason": "audit page check"},
         headers={**page.auth, "If-Match": read.headers["etag"]},
     )
     assert edited.status_code == 200, edited.text
-    return str(me["account"]["id"]), beds
+    return str(me["account"]["id"]), name_ar
 
 
 def _open(page: Any, query: str, lang: str) -> None:
@@ -37,7 +37,7 @@ def _open(page: Any, query: str, lang: str) -> None:
 
 
 def test_an_edit_is_found_shown_in_arabic_and_exported(page) -> None:  # type: ignore[no-untyped-def]
-    account, beds = _edit(page)
+    account, name_ar = _edit(page)
     _open(page, "", "fr")
     # The top bar offers the page to an account that reads the trail.
     page.wait_for_selector(".places a[href^='/audit']", timeout=10_000)
@@ -59,8 +59,8 @@ def test_an_edit_is_found_shown_in_arabic_and_exported(page) -> None:  # type: i
     assert cells[5] == "03.131.01.03"
     assert cells[7] == "audit page check"
     edit.locator("summary").click()
-    change = edit.locator(".audit-changes tr", has_text="beds").inner_text().split("\t")
-    assert change[0] == "beds" and change[2] == str(beds)
+    change = edit.locator(".audit-changes tr", has_text="name_ar").inner_text().split("\t")
+    assert change[0] == "name_ar" and change[2] == name_ar
     page.screenshot(path=str(ARTIFACTS / "30-audit-fr.png"), full_page=True)
 
     page.click("[data-lang=ar]")
@@ -81,7 +81,9 @@ def test_an_edit_is_found_shown_in_arabic_and_exported(page) -> None:  # type: i
     assert exported.ok and exported.headers["content-type"].startswith("text/csv")
     lines = [line for line in exported.text().splitlines() if "facility.update" in line]
     assert lines and all(BASE in line for line in lines)
-    assert any(f'""beds"": {beds}' in line and "audit page check" in line for line in lines)
+    assert any(
+        f'""name_ar"": ""{name_ar}""' in line and "audit page check" in line for line in lines
+    )
 
 
 def test_a_date_the_server_cannot_read_is_refused_in_the_page_s_language(page) -> None:  # type: ignore[no-untyped-def]

@@ -79,6 +79,12 @@ def test_axe_finds_no_serious_or_critical_violation_on_any_page(csp_free_page) -
         "scenarios": ("/scenarios", "", "body[data-ready]"),
         "compare": (f"/scenarios/compare?ids={','.join(sited)}", "", "body[data-ready]"),
         "audit": ("/audit", "", "body[data-ready]"),
+        "plan": (f"/plan?t={TAOUNATE}", "", "body[data-ready]"),
+        "reports": (
+            f"/reports?t={TAOUNATE}&d=mother-child",
+            "",
+            "body[data-ready] .reports-facilities",
+        ),
         "sign-in": ("/sign-in", "", "form input[type=password]"),
     }
     folder = ARTIFACTS / "axe"

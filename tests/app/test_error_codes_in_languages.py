@@ -92,7 +92,7 @@ def test_a_conflict_reads_in_three_languages(edit_client: TestClient) -> None:
     )
     assert closed.status_code == 200, closed.text
     at = read_at(edit_client, fid)
-    said = _said(edit_client, "PATCH", f"/api/facilities/{fid}", json={"beds": 5}, headers=at)
+    said = _said(edit_client, "PATCH", f"/api/facilities/{fid}", json={"name_ar": "5"}, headers=at)
     assert {r.status_code for r in said.values()} == {409}
     assert {r.json()["code"] for r in said.values()} == {"facility_closed"}
     reopen = f"`qurb facilities reopen {fid} --reason …`"
@@ -201,16 +201,16 @@ def test_versions_refused_read_in_three_languages(edit_client: TestClient) -> No
     past (409, with the version now as the ETag), in the reader's language."""
     fid = "hosp-03.131.01.03-marche-verte"
     url = f"/api/facilities/{fid}"
-    bare = _said(edit_client, "PATCH", url, json={"beds": 5})
+    bare = _said(edit_client, "PATCH", url, json={"name_ar": "5"})
     assert {(r.status_code, r.json()["code"]) for r in bare.values()} == {
         (428, "if_match_required")
     }
     assert bare["fr"].json()["error"].startswith("indiquez la version lue : envoyez l'en-tête")
     assert bare["ar"].json()["error"].startswith("حدّد النسخة التي قرأتها")
     old = read_at(edit_client, fid)
-    assert edit_client.patch(url, json={"beds": 6}, headers=old).status_code == 200
+    assert edit_client.patch(url, json={"name_ar": "6"}, headers=old).status_code == 200
     now = edit_client.get(url).headers["etag"]
-    stale = _said(edit_client, "PATCH", url, json={"beds": 7}, headers=old)
+    stale = _said(edit_client, "PATCH", url, json={"name_ar": "7"}, headers=old)
     assert {(r.status_code, r.headers["etag"]) for r in stale.values()} == {(409, now)}
     given, current = old["If-Match"].strip('"'), now.strip('"')
     assert stale["en"].json()["error"] == (
@@ -219,4 +219,4 @@ def test_versions_refused_read_in_three_languages(edit_client: TestClient) -> No
     )
     assert stale["fr"].json()["error"].startswith(f"{fid} a changé depuis la version {given}")
     assert stale["ar"].json()["error"].startswith(f"تغيّر {fid} منذ النسخة {given}")
-    assert edit_client.get(url).json()["beds"] == 6
+    assert edit_client.get(url).json()["name_ar"] == "6"

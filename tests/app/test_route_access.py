@@ -41,7 +41,8 @@ def access_by_route() -> dict[str, Access]:
     for route in app_routes():
         [access] = declarations(route.dependant)
         for method in sorted(route.methods):
-            table[f"{method} {route.path}"] = access
+            # As the API's documents write it (`{id:int}` converts, `{id}` names it).
+            table[f"{method} {route.path_format}"] = access
     return table
 
 
@@ -71,14 +72,17 @@ def test_a_route_that_declares_nothing_or_twice_is_caught() -> None:
 
 # The public list: the carte sanitaire (facilities, categories, services),
 # census and gaps (territories, needs, norms, indicators, layers, the map's PDF page),
+# the data sets facilities report (what they ask, not what was reported),
 # access (cached figures), caravan notices and visit dates (the campaigns, their plans,
-# maps, calendars), the pages and what they read (definitions, config, licences), signing in.
+# maps, calendars), the pages and what they read (definitions, config, licences), signing in;
+# the same tree and data sets as DHIS2 metadata.
 PUBLIC = {
     "GET /",
     "GET /docs",
     "GET /health",
     "GET /sheet/{code}",
     "GET /definitions",
+    "GET /conventions",
     "GET /licences",
     "GET /sign-in",
     "GET /password",
@@ -96,10 +100,15 @@ PUBLIC = {
     "GET /api/layers/{layer}",
     "GET /api/layers/towns",
     "GET /api/norms",
+    "GET /api/datasets",
+    "GET /api/datasets/{dataset_id}",
     "GET /api/indicators",
     "GET /api/indicators/{indicator_id}",
     "GET /api/maps/{code}.pdf",
     "GET /api/facilities",
+    "GET /api/facilities/{facility_id}/capacity",
+    "GET /api/capacity/measures",
+    "GET /api/equipment",
     "GET /api/facilities.geojson",
     "GET /api/facilities/{facility_id}",
     "GET /api/categories",
@@ -107,6 +116,8 @@ PUBLIC = {
     "GET /api/access/{code}",
     "GET /api/access/{code}/referral",
     "GET /api/access/{code}/distance",
+    "GET /api/access/{code}/2sfca",
+    "GET /api/access/{code}/catchments",
     "GET /api/caravans",
     "GET /api/caravans/vocabulary",
     "GET /api/caravans/{campaign_id}",
@@ -114,9 +125,19 @@ PUBLIC = {
     "GET /api/caravans/{campaign_id}/calendar.ics",
     "GET /api/caravans/{campaign_id}/plan.csv",
     "GET /api/caravans/{campaign_id}/records/template.csv",
+    "GET /api/dhis2/metadata",
+    # A published convention's summary (title, parties, dates, territories, object).
+    "GET /api/conventions/published",
+    "GET /api/conventions/published/{convention_id}",
+    "GET /api/iati/activities.xml",
+    "GET /api/conventions/partners/{partner_id}/figures",
+    "GET /api/conventions/territory-figures",
+    "GET /api/conventions/layer",
     "POST /api/auth/sign-in",
     "POST /api/auth/sign-out",
     "GET /api/auth/me",
+    # What the asker may do to one facility (like /api/auth/me: its own grants, over it).
+    "GET /api/facilities/{facility_id}/rights",
 }
 
 # What needs a permission, by route: reading beyond the public, and every write.
@@ -124,6 +145,13 @@ NEEDS = {
     "GET /api/facilities/{facility_id}/history": Permission.REGISTRY_READ,
     "POST /api/facilities": Permission.REGISTRY_EDIT,
     "PATCH /api/facilities/{facility_id}": Permission.REGISTRY_EDIT,
+    "PUT /api/facilities/{facility_id}/capacity": Permission.REGISTRY_EDIT,
+    "GET /api/facilities/{facility_id}/capacity/history": Permission.REGISTRY_READ,
+    "POST /api/equipment": Permission.REGISTRY_EDIT,
+    "PATCH /api/equipment/{equipment_id}": Permission.REGISTRY_EDIT,
+    "GET /api/equipment/{equipment_id}/history": Permission.REGISTRY_READ,
+    "GET /api/capacity/template": Permission.REGISTRY_EDIT,
+    "POST /api/capacity/import": Permission.REGISTRY_EDIT,
     "POST /api/facilities/{facility_id}/close": Permission.REGISTRY_EDIT,
     "POST /api/facilities/{facility_id}/reopen": Permission.REGISTRY_EDIT,
     "POST /api/access/what-if": Permission.PLAN_RUN,
@@ -133,6 +161,11 @@ NEEDS = {
     "GET /api/scenarios/compare": Permission.SCENARIOS_READ,
     "GET /api/scenarios/{scenario_id}": Permission.SCENARIOS_READ,
     "PATCH /api/scenarios/{scenario_id}": Permission.SCENARIOS_WRITE,
+    "GET /api/plan": Permission.SCENARIOS_READ,
+    "GET /api/plan/projects/{project_id}": Permission.SCENARIOS_READ,
+    "POST /api/plan/projects": Permission.PROJECTS_MANAGE,
+    "POST /api/plan/adopt": Permission.PROJECTS_MANAGE,
+    "POST /api/plan/projects/{project_id}/status": Permission.PROJECTS_MANAGE,
     "POST /api/caravans": Permission.CARAVANS_PLAN,
     "POST /api/caravans/jobs": Permission.CARAVANS_PLAN,
     "POST /api/caravans/files": Permission.CARAVANS_PLAN,
@@ -149,6 +182,73 @@ NEEDS = {
     "GET /audit": Permission.AUDIT_READ,
     "GET /scenarios": Permission.SCENARIOS_READ,
     "GET /scenarios/compare": Permission.SCENARIOS_READ,
+    "POST /api/datasets/{dataset_id}/validate": Permission.WATCH_CONFIRM,
+    "POST /api/reports": Permission.WATCH_REPORT,
+    "GET /api/reports": Permission.REPORTS_READ,
+    "POST /api/reports/{report_id}/confirm": Permission.WATCH_CONFIRM,
+    "POST /api/reports/{report_id}/corrections": Permission.WATCH_REPORT,
+    "POST /api/reports/import": Permission.WATCH_REPORT,
+    "GET /api/completeness": Permission.REPORTS_READ,
+    "GET /plan": Permission.SCENARIOS_READ,
+    "GET /reports": Permission.REPORTS_READ,
+    "GET /api/watch/indicators": Permission.REPORTS_READ,
+    "GET /api/watch/trend": Permission.REPORTS_READ,
+    "GET /watch/bulletin": Permission.REPORTS_READ,
+    "GET /watch/bulletin.pdf": Permission.REPORTS_READ,
+    "GET /api/dhis2/dataValueSets": Permission.REPORTS_READ,
+    "POST /api/dhis2/dataValueSets": Permission.WATCH_REPORT,
+    "GET /api/conventions": Permission.CONVENTIONS_READ,
+    "GET /api/conventions/{convention_id}": Permission.CONVENTIONS_READ,
+    "GET /api/iati/conventions/{convention_id}": Permission.CONVENTIONS_READ,
+    "GET /api/conventions/{convention_id}/documents/{document_id}": Permission.CONVENTIONS_READ,
+    "GET /api/conventions/{convention_id}/report": Permission.CONVENTIONS_READ,
+    "GET /api/conventions/{convention_id}/contributions": Permission.CONVENTIONS_READ,
+    "POST /api/conventions/{convention_id}/contributions": Permission.CONVENTIONS_PARTY,
+    "PUT /api/conventions/{convention_id}/contributions/{contribution_id}": (
+        Permission.CONVENTIONS_PARTY
+    ),
+    "POST /api/conventions/{convention_id}/contributions/{contribution_id}/tranches": (
+        Permission.CONVENTIONS_PARTY
+    ),
+    "PUT /api/conventions/{convention_id}/contributions/{contribution_id}/tranches/{tranche_id}": (
+        Permission.CONVENTIONS_PARTY
+    ),
+    "GET /api/conventions/{convention_id}/disbursements": Permission.CONVENTIONS_READ,
+    "POST /api/conventions/{convention_id}/disbursements": Permission.CONVENTIONS_PARTY,
+    "PUT /api/conventions/{convention_id}/disbursements/{disbursement_id}": (
+        Permission.CONVENTIONS_PARTY
+    ),
+    "GET /api/conventions/{convention_id}/execution/financial": Permission.CONVENTIONS_READ,
+    "POST /api/conventions": Permission.CONVENTIONS_MANAGE,
+    "PUT /api/conventions/{convention_id}": Permission.CONVENTIONS_MANAGE,
+    "POST /api/conventions/{convention_id}/status": Permission.CONVENTIONS_MANAGE,
+    "PUT /api/conventions/{convention_id}/parties": Permission.CONVENTIONS_MANAGE,
+    "POST /api/conventions/{convention_id}/articles": Permission.CONVENTIONS_MANAGE,
+    "POST /api/conventions/{convention_id}/amendments": Permission.CONVENTIONS_MANAGE,
+    "POST /api/conventions/{convention_id}/documents": Permission.CONVENTIONS_MANAGE,
+    "GET /api/conventions/{convention_id}/deliverables": Permission.CONVENTIONS_READ,
+    "POST /api/conventions/{convention_id}/deliverables": Permission.CONVENTIONS_MANAGE,
+    "POST /api/conventions/{convention_id}/deliverables/{deliverable_id}/status": (
+        Permission.CONVENTIONS_MANAGE
+    ),
+    "POST /api/conventions/{convention_id}/deliverables/{deliverable_id}/actuals": (
+        Permission.CONVENTIONS_PARTY
+    ),
+    "POST /api/conventions/{convention_id}/deliverables/{deliverable_id}/documents": (
+        Permission.CONVENTIONS_PARTY
+    ),
+    "GET /api/conventions/{convention_id}/execution/physical": Permission.CONVENTIONS_READ,
+    "GET /api/conventions/{convention_id}/committee": Permission.COMMITTEE_SIT,
+    "PUT /api/conventions/{convention_id}/committee/rule": Permission.CONVENTIONS_MANAGE,
+    "POST /api/conventions/{convention_id}/committee/members": Permission.CONVENTIONS_MANAGE,
+    "GET /api/conventions/{convention_id}/meetings": Permission.COMMITTEE_SIT,
+    "POST /api/conventions/{convention_id}/meetings": Permission.CONVENTIONS_MANAGE,
+    "GET /api/conventions/{convention_id}/meetings/{number}": Permission.COMMITTEE_SIT,
+    "GET /api/conventions/{convention_id}/meetings/{number}/minutes": Permission.COMMITTEE_SIT,
+    "GET /api/conventions/{convention_id}/actions": Permission.COMMITTEE_SIT,
+    "POST /api/conventions/{convention_id}/actions/{action_id}/status": (
+        Permission.CONVENTIONS_PARTY
+    ),
 }
 
 # One's own things: any signed-in account (changing one's password even before anything
@@ -158,6 +258,8 @@ OWN = {
     "GET /api/auth/tokens",
     "POST /api/auth/tokens",
     "DELETE /api/auth/tokens/{token_id}",
+    "GET /api/alerts",
+    "POST /api/alerts/{alert_id}/read",
 }
 
 

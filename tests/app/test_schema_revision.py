@@ -50,8 +50,102 @@ TYPES = {
 }
 
 
+# The tables revision 0014 added: capacity values, equipment, capacity imports.
+CAPACITY_TABLES = ("capacity_values", "equipment", "capacity_imports")
+
+
+JOBS_TABLES = ("alert_reads", "alerts", "job_locks", "job_runs")
+
+
+# The tables revision 0019 added: a convention's money (those referring to others first).
+MONEY_TABLES = (
+    "conventions_disbursements",
+    "conventions_tranches",
+    "conventions_contribution_changes",
+    "conventions_contributions",
+)
+# The tables revision 0020 added: the conventions' deliverables and their parts.
+DELIVERABLE_TABLES = ("documents", "actuals", "refs")
+# The tables revision 0021 added: the steering committees.
+COMMITTEE_TABLES = ("decisions", "agenda", "attendance", "meetings", "members", "rules")
+
+
+def _before_0022(connection: Connection) -> None:
+    """What revision 0022 added gone: the partners' IATI identifiers."""
+    connection.execute(text("ALTER TABLE partners DROP COLUMN iati_ref"))
+
+
+def _before_0021(connection: Connection) -> None:
+    """What revisions 0021 and later added gone: the conventions' steering committees
+    (and the partners' IATI identifiers)."""
+    _before_0022(connection)
+    for table in COMMITTEE_TABLES:
+        connection.execute(text(f"DROP TABLE conventions_committee_{table}"))
+
+
+def _before_0020(connection: Connection) -> None:
+    """What revisions 0020 and later added gone: the conventions' deliverables and their
+    parts (and the committees, the partners' IATI identifiers)."""
+    _before_0021(connection)
+    for table in DELIVERABLE_TABLES:
+        connection.execute(text(f"DROP TABLE conventions_deliverable_{table}"))
+    connection.execute(text("DROP TABLE conventions_deliverables"))
+
+
+def _before_0019(connection: Connection) -> None:
+    """What revisions 0019 and later added gone: contributions, tranches, disbursements
+    (and the deliverables, the committees, the partners' IATI identifiers)."""
+    _before_0020(connection)
+    for table in MONEY_TABLES:
+        connection.execute(text(f"DROP TABLE {table}"))
+
+
+def _before_0018(connection: Connection) -> None:
+    """What revisions 0018 and later added gone: the time-based jobs' runs and lock, the
+    alerts (and a convention's money, deliverables, committee, the partners' IATI
+    identifiers)."""
+    _before_0019(connection)
+    for table in JOBS_TABLES:
+        connection.execute(text(f"DROP TABLE {table}"))
+
+
+def _before_0017(connection: Connection) -> None:
+    """What revisions 0017 and later added gone: the conventions and their parts (and the
+    jobs' tables)."""
+    _before_0018(connection)
+    for table in ("documents", "amendments", "people", "parties", "articles", "territories"):
+        connection.execute(text(f"DROP TABLE conventions_{table}"))
+    connection.execute(text("DROP TABLE conventions_conventions"))
+
+
+def _before_0016(connection: Connection) -> None:
+    """What revision 0016 added gone: the periodic reports, the data sets' validations
+    (and the conventions, the jobs' tables)."""
+    _before_0017(connection)
+    for table in ("watch_report_values", "watch_reports", "watch_dataset_validations"):
+        connection.execute(text(f"DROP TABLE {table}"))
+
+
+def _before_0015(connection: Connection) -> None:
+    """What revisions 0015 and later added gone: the regional plan's projects (and the
+    reports)."""
+    _before_0016(connection)
+    for table in ("plan_project_events", "plan_projects"):
+        connection.execute(text(f"DROP TABLE {table}"))
+
+
+def _before_0014(connection: Connection) -> None:
+    """What revisions 0014 and later added gone: capacity values, equipment, capacity
+    imports (and the plan's projects, the reports)."""
+    _before_0015(connection)
+    for table in CAPACITY_TABLES:
+        connection.execute(text(f"DROP TABLE {table}"))
+
+
 def _before_0013(connection: Connection) -> None:
-    """What revision 0013 added gone: the background jobs."""
+    """What revisions 0013 and later added gone: the background jobs, capacity, the
+    plan's projects, the reports."""
+    _before_0014(connection)
     connection.execute(text("DROP TABLE jobs"))
 
 
@@ -91,6 +185,89 @@ def _before_0007(connection: Connection, history: Sequence[Mapping[str, Any]] = 
             ),
             row,
         )
+
+
+def test_a_database_at_0016_gains_the_conventions_tables(scratch_db: str) -> None:
+    engine = make_engine(scratch_db)
+    with engine.begin() as connection:  # as a database made before revision 0017
+        _before_0017(connection)
+        connection.execute(text("UPDATE alembic_version SET version_num = '0016'"))
+    assert upgrade_if_behind(engine) is True
+    assert schema_revision(engine) == SCHEMA_REVISION
+    tables = ("conventions", "territories", "articles", "parties", "people", "amendments")
+    assert all(inspect(engine).has_table(f"conventions_{t}") for t in (*tables, "documents"))
+    assert all(inspect(engine).has_table(table) for table in JOBS_TABLES)
+    engine.dispose()
+
+
+def test_a_database_at_0018_gains_the_money_tables(scratch_db: str) -> None:
+    engine = make_engine(scratch_db)
+    with engine.begin() as connection:  # as a database made before revision 0019
+        _before_0019(connection)
+        connection.execute(text("UPDATE alembic_version SET version_num = '0018'"))
+    assert upgrade_if_behind(engine) is True
+    assert schema_revision(engine) == SCHEMA_REVISION
+    assert all(inspect(engine).has_table(table) for table in MONEY_TABLES)
+    columns = {c["name"]: c for c in inspect(engine).get_columns("conventions_contributions")}
+    assert columns["amount"]["nullable"] and columns["valuation"]["nullable"]
+    assert upgrade_if_behind(engine) is False
+    engine.dispose()
+
+
+def test_a_database_at_0019_gains_the_deliverables_tables(scratch_db: str) -> None:
+    engine = make_engine(scratch_db)
+    with engine.begin() as connection:  # as a database made before revision 0020
+        _before_0020(connection)
+        connection.execute(text("UPDATE alembic_version SET version_num = '0019'"))
+    assert upgrade_if_behind(engine) is True
+    assert schema_revision(engine) == SCHEMA_REVISION
+    names = [
+        "conventions_deliverables",
+        *(f"conventions_deliverable_{t}" for t in DELIVERABLE_TABLES),
+    ]
+    assert all(inspect(engine).has_table(name) for name in names)
+    assert upgrade_if_behind(engine) is False
+    engine.dispose()
+
+
+def test_a_database_at_0020_gains_the_committee_tables(scratch_db: str) -> None:
+    engine = make_engine(scratch_db)
+    with engine.begin() as connection:  # as a database made before revision 0021
+        _before_0021(connection)
+        connection.execute(text("UPDATE alembic_version SET version_num = '0020'"))
+    assert upgrade_if_behind(engine) is True
+    assert schema_revision(engine) == SCHEMA_REVISION
+    names = [f"conventions_committee_{t}" for t in COMMITTEE_TABLES]
+    assert all(inspect(engine).has_table(name) for name in names)
+    assert upgrade_if_behind(engine) is False
+    engine.dispose()
+
+
+def test_a_database_at_0017_gains_the_jobs_and_alerts_tables(scratch_db: str) -> None:
+    engine = make_engine(scratch_db)
+    with engine.begin() as connection:  # as a database made before revision 0018
+        _before_0018(connection)
+        connection.execute(text("UPDATE alembic_version SET version_num = '0017'"))
+    assert upgrade_if_behind(engine) is True
+    assert schema_revision(engine) == SCHEMA_REVISION
+    assert all(inspect(engine).has_table(table) for table in JOBS_TABLES)
+    uniques = inspect(engine).get_unique_constraints("alerts")
+    assert [u["column_names"] for u in uniques] == [["dedupe_key"]]
+    assert upgrade_if_behind(engine) is False
+    engine.dispose()
+
+
+def test_a_database_at_0021_gains_the_partners_iati_identifiers(scratch_db: str) -> None:
+    engine = make_engine(scratch_db)
+    with engine.begin() as connection:  # as a database made before revision 0022
+        _before_0022(connection)
+        connection.execute(text("UPDATE alembic_version SET version_num = '0021'"))
+    assert "iati_ref" not in {c["name"] for c in inspect(engine).get_columns("partners")}
+    assert upgrade_if_behind(engine) is True
+    assert schema_revision(engine) == SCHEMA_REVISION
+    assert "iati_ref" in {c["name"] for c in inspect(engine).get_columns("partners")}
+    assert upgrade_if_behind(engine) is False
+    engine.dispose()
 
 
 def test_a_database_at_0001_gains_the_later_tables(scratch_db: str) -> None:
@@ -234,4 +411,23 @@ def test_a_database_at_0012_gains_the_jobs_table(scratch_db: str) -> None:
     assert schema_revision(engine) == SCHEMA_REVISION
     columns = {c["name"] for c in inspect(engine).get_columns("jobs")}
     assert {"status", "cancel_requested", "result_id", "error", "phase"} <= columns
+    engine.dispose()
+
+
+def test_a_database_at_0013_gains_the_capacity_tables_with_every_capacity_unknown(
+    scratch_db: str,
+) -> None:
+    engine = make_engine(scratch_db)
+    with engine.begin() as connection:  # as a database made before revision 0014
+        _before_0014(connection)
+        connection.execute(text("UPDATE alembic_version SET version_num = '0013'"))
+    assert not inspect(engine).has_table("capacity_values")
+    assert upgrade_if_behind(engine) is True
+    assert schema_revision(engine) == SCHEMA_REVISION
+    assert all(inspect(engine).has_table(table) for table in CAPACITY_TABLES)
+    columns = {c["name"] for c in inspect(engine).get_columns("equipment")}
+    assert {"kind", "status", "down_reason", "down_since", "retired_on", "version"} <= columns
+    with engine.connect() as connection:
+        for table in CAPACITY_TABLES:  # nothing is filled: capacity starts unknown
+            assert connection.scalar(text(f"SELECT COUNT(*) FROM {table}")) == 0
     engine.dispose()

@@ -33,6 +33,9 @@ def test_every_page_has_the_same_places_and_marks_its_own(
         ("map", "/", None),
         ("caravans", "/caravans", None),
         ("scenarios", "/scenarios", "scenarios.read"),
+        ("plan", "/plan", "scenarios.read"),
+        ("reports", "/reports", "reports.read"),
+        ("conventions", "/conventions", None),
         ("definitions", "/definitions", None),
         ("audit", "/audit", "audit.read"),
     ]

@@ -54,7 +54,8 @@ def test_a_link_to_a_facility_shows_its_public_view_and_a_sign_in_prompt(anonymo
     ).json()["items"]
     facility = hospitals[0]
     page.goto(f"{page.base}/?t={TAOUNATE}&f={facility['id']}")
-    prompt = page.locator("#panel .sign-in-prompt")
+    # The link's own prompt comes first (the capacity section has its own below).
+    prompt = page.locator("#panel .sign-in-prompt").first
     prompt.wait_for(timeout=20_000)
     assert facility["name"] in page.inner_text("#panel")
     href = prompt.locator("a").get_attribute("href") or ""
@@ -76,3 +77,49 @@ def test_hostile_parameters_fall_back_to_the_defaults(page) -> None:  # type: ig
     assert "<img src=x onerror=alert(1)>" in notice  # shown as text, never as markup
     assert page.locator("#panel img").count() == 0
     assert page.locator("#breadcrumb [aria-current]").inner_text() == "Maroc"
+
+
+def test_the_alerts_raised_for_the_reader_are_in_the_header(page, scratch_db: str) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from playwright.sync_api import expect
+
+    from qurb.platform.alerts import NewAlert, raise_alert
+    from qurb.platform.database import make_engine, make_sessionmaker, transaction
+
+    words = {"dataset": "mother-child", "period": "2026-10", "count": 4, "province": TAOUNATE}
+    engine = make_engine(scratch_db)
+    with transaction(make_sessionmaker(engine)) as session:  # as `qurb jobs run` would
+        raise_alert(
+            session,
+            NewAlert(
+                kind="watch_silent",
+                dedupe_key=f"watch_silent:mother-child:2026-10:{TAOUNATE}",
+                subject_kind="territory",
+                subject_id=TAOUNATE,
+                words_key="alert.watch_silent",
+                words_values=words,
+                territory_code=TAOUNATE,
+                permission="reports.read",
+            ),
+            datetime(2026, 11, 16, 6, 0, tzinfo=UTC),
+        )
+    engine.dispose()
+    page.goto(f"{page.base}/conventions?lang=ar")
+    page.wait_for_selector("body[data-ready='ar']", timeout=20_000)
+    alerts = page.locator("#qurb-account details.alerts")
+    expect(alerts.locator(".alerts-count")).to_have_text("1")
+    alerts.locator("summary").click()
+    item = alerts.locator(".alerts-list li.unread")
+    expect(item).to_have_count(1)
+    expect(item).to_contain_text("2026-10")  # worded in Arabic from its catalogue key
+    link = item.locator("a").get_attribute("href")
+    assert link == f"/reports?t={TAOUNATE}&d=mother-child&p=2026-10"
+    # The page's language switched: the alert is worded again.
+    page.locator(".langs [data-lang='en']").click()
+    expect(item).to_contain_text("4 facilities sent no mother-child report for 2026-10")
+    item.locator("button[data-read]").click()
+    expect(alerts.locator(".alerts-list li.unread")).to_have_count(0)
+    expect(alerts.locator(".alerts-count")).to_have_count(0)
+    read = httpx.get(f"{page.base}/api/alerts", headers=page.auth).json()
+    assert [a["read_at"] is not None for a in read] == [True]

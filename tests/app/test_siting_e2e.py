@@ -33,6 +33,7 @@ from tests.environment import ARTIFACTS
 
 SIZES = {"phone": (390, 844), "laptop": (1366, 768)}
 TAOUNATE = "03.531"
+BOULEMANE = "03.131"
 EL_BSABSA = "03.531.09.09"
 FOLDER = ARTIFACTS / "journeys"
 
@@ -103,7 +104,11 @@ def test_two_general_hospitals_sited_in_taounate_saved_and_compared(
     fold = page.locator("#siting")
     # The sites by rank, as the API chose them, numbered on the map.
     labels = fold.locator(".siting-sites tbody th").all_inner_texts()
-    assert labels == [s["label"] for s in expected["sites"]] == ["Jbabra", "El Bsabsa"]
+    # Each site is its commune's reference point, named in the page's language.
+    names = {"fr": ["Jbabra", "El Bsabsa"], "ar": ["اجبابرة", "البسابسا"]}[lang]
+    assert (
+        labels == [s["label_ar" if lang == "ar" else "label"] for s in expected["sites"]] == names
+    )
     # (Morocco's Arabic writes its numbers in Latin digits: ar-MA.)
     assert page.locator("#map .site-mark").all_inner_texts() == ["1", "2"]
     summary = expected["summary"]
@@ -531,3 +536,23 @@ def test_a_what_if_site_outside_morocco_is_refused_and_named(page: Any) -> None:
     assert problem.get_attribute("data-field") == "sites[0]"
     assert fold.locator(".whatif-result").count() == 0
     assert _api(page, "GET", "/api/scenarios") == []
+
+
+def test_scenarios_of_two_territories_draw_both_on_the_comparison_map(page: Any) -> None:
+    """Taounate's and Boulemane's scenarios compared: the map draws the communes of both
+    provinces (as the communes layers list them), not the first one's alone."""
+    ids = []
+    for territory in (TAOUNATE, BOULEMANE):
+        body = {"territory": territory, "level": "secondary", "add": 1, "save": True}
+        ids.append(_api(page, "POST", "/api/siting", json={**body, "name": territory})["id"])
+    expected = set()
+    for territory in (TAOUNATE, BOULEMANE):
+        layer = _api(page, "GET", "/api/layers/communes", params={"parent": territory})
+        expected |= {f["properties"]["code"] for f in layer["features"]}
+    page.goto(f"{page.base}/scenarios/compare?ids={ids[0]},{ids[1]}&lang=fr")
+    page.wait_for_selector(".difference-map svg path[data-code]", timeout=30_000)
+    drawn = page.locator(".difference-map svg path[data-code]").evaluate_all(
+        "(paths) => paths.map((p) => p.dataset.code)"
+    )
+    assert set(drawn) == expected
+    assert any(code.startswith(BOULEMANE) for code in drawn)

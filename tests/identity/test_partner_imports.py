@@ -66,6 +66,7 @@ HEADER = [
     "name_en",
     "territory_code",
     "facility_id",
+    "iati_ref",
     "active",
     "contact_name",
     "contact_function",

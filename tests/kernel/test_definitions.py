@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
+from qurb import watch
 from qurb.caravans.catalogue import DEFINITIONS_FILE as CARAVAN_DEFINITIONS
 from qurb.data import DEFINITIONS_FILE
 from qurb.kernel.definitions import (
@@ -31,6 +32,9 @@ ENTRY = {
     "source": "HCP",
     "date": "2024",
 }
+
+# The periodic reports' figures, after the caravans' (the features' order).
+WATCH_DEFINITIONS = Path(watch.__file__).with_name("definitions.toml")
 
 
 def test_catalogue_loads_with_unique_ids_and_three_languages() -> None:
@@ -84,8 +88,8 @@ def test_a_figure_defined_in_two_files_is_refused(tmp_path: Path) -> None:
 def test_the_app_lists_the_bundled_figures_then_each_feature_s() -> None:
     from qurb.app.features import definition_files, figures
 
-    assert definition_files() == (CARAVAN_DEFINITIONS,)
-    assert figures() == figure_definitions((CARAVAN_DEFINITIONS,))
+    assert definition_files() == (CARAVAN_DEFINITIONS, WATCH_DEFINITIONS)
+    assert figures() == figure_definitions((CARAVAN_DEFINITIONS, WATCH_DEFINITIONS))
 
 
 def test_every_needs_field_the_api_exposes_has_an_entry(national_session: Session) -> None:

@@ -31,9 +31,18 @@ WITHOUT_CODE: dict[tuple[str, str], tuple[int, str]] = {
     ("registry/service.py", "create_facilities"): (1, HANDS_ON),
     ("registry/service.py", "update_facility"): (1, HANDS_ON),
     ("registry/imports.py", "import_facilities"): (1, HANDS_ON),
+    ("registry/capacity.py", "set_capacity"): (2, HANDS_ON),
+    ("registry/capacity.py", "write_capacity_batch"): (2, HANDS_ON),
+    ("registry/equipment.py", "add_equipment"): (1, HANDS_ON),
+    ("registry/equipment.py", "update_equipment"): (1, HANDS_ON),
+    ("registry/equipment.py", "write_equipment_rows"): (1, HANDS_ON),
+    ("registry/capacity_cli.py", "capacity_set"): (1, HANDS_ON),
     ("access/network.py", "read_points"): (2, HANDS_ON),
     ("identity/partner_service.py", "create_partners"): (1, HANDS_ON),
+    ("conventions/model.py", "refused"): (1, HANDS_ON),
     ("identity/partner_service.py", "update_partner"): (1, HANDS_ON),
+    ("algo/outbreak/series.py", "series_from"): (1, HANDS_ON),
+    ("watch/detect_cli.py", "read_series"): (2, HANDS_ON),
     ("algo/commune_graph_edges.py", "check_edges"): (
         5,
         "a stored set of edges checked before use: the graph store catches the refusal, "

@@ -61,7 +61,7 @@ def test_a_write_to_a_busy_database_is_503_with_retry_after(
         with _held(scratch_db):
             busy = client.patch(
                 f"/api/facilities/{MISSOUR}",
-                json={"beds": 321},
+                json={"name_ar": "ميسور الجديدة"},
                 headers={"If-Match": read.headers["etag"], "Accept-Language": "fr"},
             )
             assert client.get(f"/api/facilities/{MISSOUR}").status_code == 200  # reads go on
@@ -69,13 +69,16 @@ def test_a_write_to_a_busy_database_is_503_with_retry_after(
         assert busy.headers["retry-after"] == "1"
         assert busy.json()["error"].startswith("la base de données est occupée")
         after = client.get(f"/api/facilities/{MISSOUR}").json()
-        assert (after["beds"], after["version"]) == (read.json()["beds"], read.json()["version"])
+        assert (after["name_ar"], after["version"]) == (
+            read.json()["name_ar"],
+            read.json()["version"],
+        )
         again = client.patch(
             f"/api/facilities/{MISSOUR}",
-            json={"beds": 321},
+            json={"name_ar": "ميسور الجديدة"},
             headers={"If-Match": read.headers["etag"]},
         )
-        assert again.status_code == 200 and again.json()["beds"] == 321
+        assert again.status_code == 200 and again.json()["name_ar"] == "ميسور الجديدة"
 
 
 def test_the_command_line_says_to_try_again(
@@ -84,7 +87,7 @@ def test_the_command_line_says_to_try_again(
     monkeypatch.setattr(database, "BUSY_TIMEOUT_S", 0.2)
     with _held(scratch_db):
         result = CliRunner().invoke(
-            cli, ["facilities", "update", MISSOUR, "--beds", "9", "--db", scratch_db]
+            cli, ["facilities", "update", MISSOUR, "--name", "Centre 9", "--db", scratch_db]
         )
     assert result.exit_code == 2
     said = " ".join(result.output.split())
@@ -99,3 +102,32 @@ def test_several_server_processes_are_refused_on_sqlite(tmp_path: Path) -> None:
     assert "--workers 2: several server processes need PostgreSQL" in said
     assert "see docs/DEPLOY.md" in said
     assert not (tmp_path / "qurb.sqlite").exists()  # refused before anything was made
+
+
+def test_a_job_s_phase_waits_for_no_busy_database(
+    scratch_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A phase is a hint for the polls: a database too busy to take it leaves the previous
+    phase shown, and the job goes on (it used to fail the whole job as a bug of Qurb)."""
+    from sqlalchemy.orm import sessionmaker
+
+    from qurb.platform.background import JobRow, new_job, set_phase
+    from qurb.platform.database import transaction
+
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_S", 0.2)
+    engine = make_engine(scratch_db)
+    factory = sessionmaker(engine)
+    try:
+        with transaction(factory) as session:
+            job_id = new_job(session, "caravan.plan", "planner").id
+        with factory() as session, _held(scratch_db):
+            if make_url(scratch_db).get_backend_name() == "sqlite":
+                set_phase(session, job_id, "preparing")  # busy: not recorded, no error
+        with factory() as session:
+            assert session.get(JobRow, job_id).phase == "queued"  # type: ignore[union-attr]
+            set_phase(session, job_id, "scheduling")
+        with factory() as session:
+            phase = session.get(JobRow, job_id).phase  # type: ignore[union-attr]
+        assert phase == "scheduling"
+    finally:
+        engine.dispose()

@@ -89,7 +89,7 @@ def test_an_editor_of_another_region_is_outside_its_scope(
     code, said = _close(scratch_db)
     assert code == 2 and "outside its roles' scope" in said, said
     updated = runner.invoke(
-        app, ["facilities", "update", AIN_BIDA, "--beds", "9", "--db", scratch_db]
+        app, ["facilities", "update", AIN_BIDA, "--name", "Centre 9", "--db", scratch_db]
     )
     assert updated.exit_code == 2 and "outside its roles' scope" in updated.output
     assert _entries(scratch_factory) == before and _status(scratch_db) == history

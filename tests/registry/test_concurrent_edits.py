@@ -145,7 +145,9 @@ def test_twenty_edits_of_one_version_apply_once_and_are_refused_otherwise(
         with ThreadPoolExecutor(max_workers=EDITS) as pool:
             answers = list(
                 pool.map(
-                    lambda i: _patch(bases[i % len(bases)], editor, {"doctors": 100 + i}, etag),
+                    lambda i: _patch(
+                        bases[i % len(bases)], editor, {"name": f"Centre {100 + i}"}, etag
+                    ),
                     range(EDITS),
                 )
             )
@@ -157,20 +159,26 @@ def test_twenty_edits_of_one_version_apply_once_and_are_refused_otherwise(
         for refused in (a for a in answers if a.status_code == 409):
             assert (refused.json()["code"], refused.headers["etag"]) == ("stale_version", now)
         shown = httpx.get(f"{bases[-1]}/api/facilities/{FACILITY}").json()
-        assert (shown["doctors"], shown["version"]) == (won.json()["doctors"], version + 1)
+        assert (shown["name"], shown["version"]) == (won.json()["name"], version + 1)
     after = _history(scratch_db)
     assert len(after) == len(before) + 1
-    assert after[-1].after is not None and after[-1].after["doctors"] == shown["doctors"]
+    assert after[-1].after is not None and after[-1].after["name"] == shown["name"]
     assert _chain_problems(scratch_db) == []
 
 
-def _add_one_bed(base: str, who: Someone) -> int:
-    """Read, add one bed, write with the version read; on 409 read again and retry. The
-    number of refusals it met."""
+def _counted(name_ar: str | None) -> int:
+    """The count an Arabic name holds once the clients below have written it (0 before)."""
+    return int(name_ar) if name_ar and name_ar.isdigit() else 0
+
+
+def _add_one(base: str, who: Someone) -> int:
+    """Read, add one to the count written as the Arabic name (a field the registry edits
+    as it is; beds are the capacity service's), write with the version read; on 409 read
+    again and retry. The number of refusals it met."""
     for refused in range(200):
         read = httpx.get(f"{base}/api/facilities/{FACILITY}")
-        beds = read.json()["beds"] or 0
-        answer = _patch(base, who, {"beds": beds + 1}, read.headers["etag"])
+        count = _counted(read.json()["name_ar"])
+        answer = _patch(base, who, {"name_ar": str(count + 1)}, read.headers["etag"])
         if answer.status_code == 200:
             return refused
         assert answer.status_code == 409, answer.text
@@ -180,29 +188,31 @@ def _add_one_bed(base: str, who: Someone) -> int:
 def test_twenty_read_modify_writes_from_two_processes_lose_nothing(
     scratch_db: str, editor: Someone
 ) -> None:
-    """20 clients each add one bed (read, change, write with If-Match, again on 409) on
-    two processes: 20 more beds, 20 more history entries, each one's "before" the last
+    """20 clients each add one to a count (read, change, write with If-Match, again on 409)
+    on two processes: 20 more, 20 more history entries, each one's "before" the last
     one's "after"."""
     before = _history(scratch_db)
     with _servers(scratch_db) as bases:
         start = httpx.get(f"{bases[0]}/api/facilities/{FACILITY}").json()
         with ThreadPoolExecutor(max_workers=EDITS) as pool:
-            list(pool.map(lambda i: _add_one_bed(bases[i % len(bases)], editor), range(EDITS)))
+            list(pool.map(lambda i: _add_one(bases[i % len(bases)], editor), range(EDITS)))
         end = httpx.get(f"{bases[-1]}/api/facilities/{FACILITY}").json()
-    assert end["beds"] == (start["beds"] or 0) + EDITS
+    assert end["name_ar"] == str(_counted(start["name_ar"]) + EDITS)
     assert end["version"] == start["version"] + EDITS
     new = _history(scratch_db)[len(before) :]
     assert len(new) == EDITS
-    _assert_each_before_is_the_last_after(new, start["beds"])
+    _assert_each_before_is_the_last_after(new, start["name_ar"])
     assert _chain_problems(scratch_db) == []
 
 
-def _assert_each_before_is_the_last_after(entries: list[audit.AuditEntry], beds: int) -> None:
+def _assert_each_before_is_the_last_after(
+    entries: list[audit.AuditEntry], name_ar: str | None
+) -> None:
     previous: dict[str, Any] | None = None
     for entry in entries:
         assert entry.before is not None and entry.after is not None
         if previous is None:
-            assert entry.before["beds"] == beds
+            assert entry.before["name_ar"] == name_ar
         else:
             assert dict(entry.before) == previous, entry.seq
         previous = dict(entry.after)
@@ -212,16 +222,22 @@ def test_command_line_and_server_writes_at_once_record_what_was_there(
     scratch_db: str, editor: Someone
 ) -> None:
     """Six `qurb facilities update` processes and twelve changes over HTTP (If-Match: *,
-    the client writing over whatever is there), all at once, each setting the doctors:
+    the client writing over whatever is there), all at once, each setting the name:
     every one applies, and every history entry's "before" is the facility as the one
-    before it left it (no `doctors: None → None` while the database held another)."""
+    before it left it (no `name: A → A` while the database held another)."""
     before = _history(scratch_db)
     env = {**os.environ, "QURB_TOKEN": editor.token, "QURB_LANG": "en"}
     with _servers(scratch_db) as bases:
         commands = [
             subprocess.Popen(
                 _qurb(
-                    "facilities", "update", FACILITY, "--doctors", str(500 + i), "--db", scratch_db
+                    "facilities",
+                    "update",
+                    FACILITY,
+                    "--name",
+                    f"Centre {500 + i}",
+                    "--db",
+                    scratch_db,
                 ),
                 env=env,
                 stdout=subprocess.PIPE,
@@ -233,7 +249,9 @@ def test_command_line_and_server_writes_at_once_record_what_was_there(
         with ThreadPoolExecutor(max_workers=12) as pool:
             answers = list(
                 pool.map(
-                    lambda i: _patch(bases[i % len(bases)], editor, {"doctors": 600 + i}, "*"),
+                    lambda i: _patch(
+                        bases[i % len(bases)], editor, {"name": f"Centre {600 + i}"}, "*"
+                    ),
                     range(12),
                 )
             )
@@ -242,15 +260,15 @@ def test_command_line_and_server_writes_at_once_record_what_was_there(
     assert [a.status_code for a in answers] == [200] * 12, [a.text for a in answers]
     assert [code for code, _ in outcomes] == [0] * 6, outcomes
     new = _history(scratch_db)[len(before) :]
-    assert len(new) == 18  # each sets another number of doctors: each is a change
+    assert len(new) == 18  # each sets another name: each is a change
     previous = dict(before[-1].after) if before and before[-1].after else None
     for entry in new:
         assert entry.before is not None and entry.after is not None
         if previous is not None:
             assert dict(entry.before) == previous, entry.seq
-        assert entry.before["doctors"] != entry.after["doctors"]
+        assert entry.before["name"] != entry.after["name"]
         previous = dict(entry.after)
-    assert previous is not None and previous["doctors"] == final["doctors"]
+    assert previous is not None and previous["name"] == final["name"]
     assert _chain_problems(scratch_db) == []
 
 

@@ -70,9 +70,9 @@ def test_add_edit_recategorise_close_with_history(edit_client, scratch_db) -> No
     updated = edit_client.patch(
         f"/api/facilities/{fid}",
         headers=read_at(edit_client, fid),
-        json={"beds": 4, "changed_by": "Minister", "reason": "counted"},
+        json={"name_ar": "مستوصف", "changed_by": "Minister", "reason": "counted"},
     )
-    assert updated.status_code == 200 and updated.json()["beds"] == 4
+    assert updated.status_code == 200 and updated.json()["name_ar"] == "مستوصف"
     recategorised = edit_client.patch(
         f"/api/facilities/{fid}", headers=read_at(edit_client, fid), json={"category": "CSR-1"}
     )
@@ -90,8 +90,9 @@ def test_add_edit_recategorise_close_with_history(edit_client, scratch_db) -> No
     assert [h["action"] for h in history] == ["create", "update", "recategorise", "close"]
     assert [h["changed_by"] for h in history] == ["tester"] * 4
     assert "Minister" not in json.dumps(history)
-    beds = next(c for c in history[1]["changes"] if c["field"] == "beds")
-    assert (beds["before"], beds["after"]) == (None, 4) and history[1]["reason"] == "counted"
+    name_ar = next(c for c in history[1]["changes"] if c["field"] == "name_ar")
+    assert (name_ar["before"], name_ar["after"]) == (None, "مستوصف")
+    assert history[1]["reason"] == "counted"
 
 
 @pytest.mark.parametrize(
@@ -102,6 +103,7 @@ def test_add_edit_recategorise_close_with_history(edit_client, scratch_db) -> No
         ({"name": "", "category": "DR", "commune": AIN_BIDA}, "name"),
         ({"name": "X", "category": "DR", "commune": "Atlantis"}, "commune"),
         ({"name": "X", "category": "DR", "commune": AIN_BIDA, "beds": -1}, "beds"),
+        ({"name": "X", "category": "DR", "commune": AIN_BIDA, "beds": 4}, "beds"),
         (
             {"name": "X", "category": "DR", "commune": AIN_BIDA, "lon": 2.35, "lat": 48.85},
             "lon/lat",
@@ -156,7 +158,7 @@ def test_nobody_a_viewer_and_an_editor_elsewhere_edit_nothing(scratch_db) -> Non
         some = client.get("/api/facilities", params={"territory": AIN_BIDA}).json()["items"][0]
         for method, url, payload in [
             ("POST", "/api/facilities", {"name": "X", "category": "DR", "commune": AIN_BIDA}),
-            ("PATCH", f"/api/facilities/{some['id']}", {"beds": 2}),
+            ("PATCH", f"/api/facilities/{some['id']}", {"name_ar": "ب"}),
             ("POST", f"/api/facilities/{some['id']}/close", {"reason": "x"}),
             ("POST", f"/api/facilities/{some['id']}/reopen", {"reason": "x"}),
         ]:
@@ -186,7 +188,9 @@ def test_update_errors(edit_client, scratch_db) -> None:
     )
     assert bad_category.status_code == 422
     assert bad_category.json()["detail"][0]["field"] == "category"
-    missing = edit_client.patch("/api/facilities/no-such-id", json={"beds": 1}, headers=ANY_VERSION)
+    missing = edit_client.patch(
+        "/api/facilities/no-such-id", json={"name_ar": "ب"}, headers=ANY_VERSION
+    )
     assert missing.status_code == 404 and "no-such-id" in missing.json()["error"]
     assert _counts(scratch_db) == counts
 
@@ -269,7 +273,7 @@ def test_a_closed_facility_is_reopened_over_http_before_it_is_changed(
     )
     counts = _counts(scratch_db)
     changed = edit_client.patch(
-        f"/api/facilities/{fid}", headers=read_at(edit_client, fid), json={"beds": 3}
+        f"/api/facilities/{fid}", headers=read_at(edit_client, fid), json={"name_ar": "ب"}
     )
     assert changed.status_code == 409, changed.text
     assert changed.json()["error"] == (
@@ -293,9 +297,9 @@ def test_a_closed_facility_is_reopened_over_http_before_it_is_changed(
     assert again.status_code == 409 and f"facility {fid} is open" in again.json()["error"]
     assert (
         edit_client.patch(
-            f"/api/facilities/{fid}", headers=read_at(edit_client, fid), json={"beds": 3}
-        ).json()["beds"]
-        == 3
+            f"/api/facilities/{fid}", headers=read_at(edit_client, fid), json={"name_ar": "ب"}
+        ).json()["name_ar"]
+        == "ب"
     )
     history = edit_client.get(f"/api/facilities/{fid}/history").json()
     assert [h["action"] for h in history][-3:] == ["close", "reopen", "update"]
@@ -311,17 +315,17 @@ def test_if_match_as_clients_and_proxies_send_it(edit_client: TestClient) -> Non
     fid = "hosp-03.131.01.03-marche-verte"
     url = f"/api/facilities/{fid}"
     version = edit_client.get(url).json()["version"]
-    weak = edit_client.patch(url, json={"beds": 41}, headers={"If-Match": f'W/"{version}"'})
+    weak = edit_client.patch(url, json={"name_ar": "41"}, headers={"If-Match": f'W/"{version}"'})
     assert weak.status_code == 200 and weak.headers["etag"] == f'"{version + 1}"'
     listed = {"If-Match": f'"{version}", "{version + 1}"'}
-    assert edit_client.patch(url, json={"beds": 42}, headers=listed).status_code == 200
-    assert edit_client.patch(url, json={"beds": 43}, headers=listed).status_code == 409
-    blank = edit_client.patch(url, json={"beds": 43}, headers={"If-Match": " "})
+    assert edit_client.patch(url, json={"name_ar": "42"}, headers=listed).status_code == 200
+    assert edit_client.patch(url, json={"name_ar": "43"}, headers=listed).status_code == 409
+    blank = edit_client.patch(url, json={"name_ar": "43"}, headers={"If-Match": " "})
     assert (blank.status_code, blank.json()["code"]) == (428, "if_match_required")
-    bad = edit_client.patch(url, json={"beds": 43}, headers={"If-Match": "v3"})
+    bad = edit_client.patch(url, json={"name_ar": "43"}, headers={"If-Match": "v3"})
     assert (bad.status_code, bad.json()["code"]) == (422, "bad_if_match")
     assert "'v3'" in bad.json()["error"]
-    assert edit_client.get(url).json()["beds"] == 42
+    assert edit_client.get(url).json()["name_ar"] == "42"
 
 
 def test_an_openstreetmap_point_is_not_edited_here(edit_client, scratch_db) -> None:

@@ -20,14 +20,13 @@ from tests.regions import SMALL_FACILITIES
 
 HEADER = ["nom", "nom_ar", "catégorie", "commune", "lits", "médecins", "id"]
 GOOD = ["CSR Tizgui Nord", "", "CSR-1", "Tizgui", "", "", ""]
+# (lits, médecins: capacity, not read by the facilities import: reported as not read)
 # (a change to the good row: column → value, the field reported)
 BAD: list[tuple[dict[str, str], str]] = [
     ({"nom": "CSR\x00Tizgui"}, "name"),
     ({"nom": "H\u043epital Tizgui"}, "name"),
     ({"nom": "CSR \u202eNord"}, "name"),
     ({"nom_ar": "مستشفى القرب " * 30}, "name_ar"),
-    ({"lits": str(2**63)}, "beds"),
-    ({"médecins": str(2**31)}, "doctors"),
     ({"id": "a/b"}, "id"),
     ({"id": "<script>"}, "id"),
 ]

@@ -31,10 +31,10 @@ FACILITY_ENTRIES = (
 )
 
 AMINA = Actor.local("amina")
-HEADER = ["nom", "catégorie", "commune", "longitude", "latitude", "lits"]
+HEADER = ["nom", "catégorie", "commune", "longitude", "latitude", "osm id"]
 GOOD = [
     ["Dispensaire Test Un", "DR", "03.231.81.03", "", "", ""],
-    ["Centre Test Deux", "CSR-1", "Sidi Harazem", "", "", "0"],
+    ["Centre Test Deux", "CSR-1", "Sidi Harazem", "", "", ""],
 ]
 
 
@@ -79,8 +79,8 @@ BAD_ROWS = {
         "lon/lat",
         "outside Morocco",
     ),
-    "wrong type": (["X", "DR", "03.231.81.03", "", "", "many"], "beds", "valid integer"),
-    "negative": (["X", "DR", "03.231.81.03", "", "", "-3"], "beds", "greater than or equal to 0"),
+    "wrong type": (["X", "DR", "03.231.81.03", "many", "", ""], "lon", "valid number"),
+    "half a point": (["X", "DR", "03.231.81.03", "-5.0", "", ""], "lat", "both lon and lat"),
     "missing name": (["", "DR", "03.231.81.03", "", "", ""], "name", "missing"),
 }
 
@@ -372,3 +372,21 @@ def test_property_an_import_commits_every_row_or_none(
         assert len(result.ids) == len(good)
     finally:
         engine.dispose()
+
+
+def test_beds_and_doctors_columns_are_not_read_and_said_so(
+    scratch_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    # Capacity is written with its source and date by the capacity service, not here.
+    path = tmp_path / "lits.csv"
+    path.write_text(
+        "nom,catégorie,commune,lits,medecins\nDispensaire Lits,DR,03.231.81.03,12,3\n",
+        encoding="utf-8",
+    )
+    with transaction(scratch_factory) as s:
+        result = import_facilities(s, AMINA, path)
+    assert sorted(result.ignored_columns) == ["lits", "medecins"]
+    with scratch_factory() as s:
+        [fid] = result.ids
+        row = s.get(FacilityRow, fid)
+        assert row is not None and (row.beds, row.doctors) == (None, None)

@@ -69,7 +69,11 @@ def test_add_update_recategorise_close_keeps_history(
         assert (row.lon, row.lat) == (commune.ref_lon, commune.ref_lat)
         assert row.location_source == "commune_reference" and row.beds is None
         update_facility(
-            s, Actor.local("youssef"), fid, FacilityUpdate(category="CSR-1", beds=4), "upgraded"
+            s,
+            Actor.local("youssef"),
+            fid,
+            FacilityUpdate(category="CSR-1", name_ar="مستوصف"),
+            "upgraded",
         )
     with transaction(scratch_factory) as s:
         close_facility(s, Actor.local("amina"), fid, "merged")
@@ -79,7 +83,8 @@ def test_add_update_recategorise_close_keeps_history(
     recategorised = history[1]
     assert recategorised.before is not None and recategorised.after is not None
     assert recategorised.before["category"] == "DR" and recategorised.after["category"] == "CSR-1"
-    assert recategorised.before["beds"] is None and recategorised.after["beds"] == 4
+    assert recategorised.before["name_ar"] is None
+    assert recategorised.after["name_ar"] == "مستوصف"
     assert recategorised.reason == "upgraded"
     with transaction(scratch_factory) as s:
         open_ids = {f.id for f in list_facilities(s, FacilityFilter(territory=AIN_BIDA))}
@@ -173,7 +178,14 @@ def test_services_return_typed_facilities_with_every_field_of_the_record(
         [fid] = create_facilities(
             s,
             Actor.local("amina"),
-            [(None, FacilityCreate(name="Douar Typé", category="DR", commune=AIN_BIDA, beds=2))],
+            [
+                (
+                    None,
+                    FacilityCreate(
+                        name="Douar Typé", category="DR", commune=AIN_BIDA, name_ar="دوار"
+                    ),
+                )
+            ],
         )
     with transaction(scratch_factory) as s:
         got = get_facility(s, fid)
@@ -183,12 +195,12 @@ def test_services_return_typed_facilities_with_every_field_of_the_record(
             **{c.key: getattr(row, c.key) for c in FacilityRow.__table__.columns},
             "services": tuple(row.services or ()),
         }
-        updated = update_facility(s, Actor.local("youssef"), fid, FacilityUpdate(beds=7))
+        updated = update_facility(s, Actor.local("youssef"), fid, FacilityUpdate(name_ar="دوار 7"))
         closed = close_facility(s, Actor.local("amina"), fid, "merged")
     # Plain values, readable once the session is gone, and not to be changed in place.
-    assert (got.beds, got.status) == (2, "open")
-    assert (updated.beds, updated.status) == (7, "open")
-    assert (closed.beds, closed.status) == (7, "closed")
+    assert (got.name_ar, got.status) == ("دوار", "open")
+    assert (updated.name_ar, updated.status) == ("دوار 7", "open")
+    assert (closed.name_ar, closed.status) == ("دوار 7", "closed")
     assert got.name == "Douar Typé" and got.services == tuple(sorted(categories()["DR"].services))
     with pytest.raises(dataclasses.FrozenInstanceError):
         closed.status = "open"  # type: ignore[misc]
@@ -202,7 +214,7 @@ def test_services_return_typed_facilities_with_every_field_of_the_record(
         ("update", "youssef"),
         ("close", "amina"),
     ]
-    assert history[1].before and history[1].before["beds"] == 2
+    assert history[1].before and history[1].before["name_ar"] == "دوار"
 
 
 def test_a_page_is_the_slice_of_the_listing(national_session: Session) -> None:

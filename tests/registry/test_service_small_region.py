@@ -147,7 +147,7 @@ def test_a_closed_facility_is_read_only_until_reopened(small_region_db: Factory)
     with transaction(factory) as s:
         close(s, HP_TIZGUI)
     with transaction(factory) as s, pytest.raises(Conflict) as refused:
-        update(s, HP_TIZGUI, FacilityUpdate(beds=12))
+        update(s, HP_TIZGUI, FacilityUpdate(name_ar="مستشفى"))
     assert str(refused.value) == (
         f"facility {HP_TIZGUI} is closed; reopen it first "
         f"(`qurb facilities reopen {HP_TIZGUI} --reason …`)"
@@ -161,10 +161,44 @@ def test_a_closed_facility_is_read_only_until_reopened(small_region_db: Factory)
     with transaction(factory) as s, pytest.raises(Conflict, match="is open"):
         reopen_facility(s, BY, HP_TIZGUI, "again")
     with transaction(factory) as s:
-        assert update(s, HP_TIZGUI, FacilityUpdate(beds=12)).beds == 12
+        assert update(s, HP_TIZGUI, FacilityUpdate(name_ar="مستشفى")).name_ar == "مستشفى"
         history = facility_history(s, HP_TIZGUI)
     assert [h.action for h in history] == ["create", "close", "reopen", "update"]
     reopen = history[2]
     assert (reopen.changed_by, reopen.reason) == (BY.name, "rebuilt after the flood")
     assert reopen.before is not None and reopen.after is not None
     assert (reopen.before["status"], reopen.after["status"]) == ("closed", "open")
+
+
+def test_beds_and_doctors_are_written_by_the_capacity_service_only(
+    small_region_db: Factory,
+) -> None:
+    # A count written here would have no source, date nor capacity row behind it.
+    factory = small_region_db()
+    with transaction(factory) as s:
+        before = s.get(FacilityRow, HP_TIZGUI)
+        assert before is not None
+        beds, doctors, version = before.beds, before.doctors, before.version
+    with transaction(factory) as s, pytest.raises(RegistryError) as refused:
+        update(s, HP_TIZGUI, FacilityUpdate(name="HP de Tizgui", beds=5, doctors=2))
+    assert [(e.field, e.code) for e in refused.value.errors] == [
+        ("beds", "capacity_through_capacity_service"),
+        ("doctors", "capacity_through_capacity_service"),
+    ]
+    assert "qurb capacity set" in refused.value.errors[0].reason
+    new = FacilityCreate(name="DR Imi n'Ouzrou", category="DR", commune=IMI, beds=3)
+    with transaction(factory) as s, pytest.raises(RegistryError) as refused:
+        create(s, [new])
+    assert [(e.field, e.code) for e in refused.value.errors] == [
+        ("beds", "capacity_through_capacity_service")
+    ]
+    with factory() as s:
+        after = s.get(FacilityRow, HP_TIZGUI)
+        assert after is not None
+        assert (after.beds, after.doctors, after.version, after.name) == (
+            beds,
+            doctors,
+            version,
+            before.name,
+        )
+        assert len(list_facilities(s, FacilityFilter(territory=IMI))) == 0

@@ -38,6 +38,8 @@ def test_a_health_centre_goes_to_the_commune_without_one(small_region_db: Factor
     assert scenario.summary.candidates == 1
     [site] = scenario.sites
     assert (site.commune, site.lon, site.lat) == (IMI, -7.0, 31.3)
+    # A commune's reference point is named by the commune, in French and in Arabic.
+    assert (site.label, site.label_ar) == ("Imi n'Ouzrou", "إيمي نوزرو")
     minutes = {c.code: (c.minutes_before, c.minutes_after) for c in scenario.communes}
     # Before: the nearest centre of Imi n'Ouzrou (lat 31.3) is the DR Tafraout (lat 31.21),
     # 0.09° = 0.9 × 11.1195 = 10.0 km, so 10.0 min > 5; the others have one 0.01° away

@@ -9,9 +9,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel
@@ -21,13 +21,19 @@ from qurb.access.referral import compute_referrals
 from qurb.access.schemas import (
     AccessRead,
     AccessSummaryRead,
+    CatchmentRead,
+    CatchmentsRead,
     CommuneAccessRead,
     DistanceRead,
     DistanceSummaryRead,
     Level,
     ReferralRead,
     ReferralsRead,
+    Supply,
+    SupplyKnownRead,
     Tier,
+    TwoStepCommuneRead,
+    TwoStepRead,
     Words,
     rows_as,
 )
@@ -41,8 +47,15 @@ from qurb.access.service import (
     distance_group_rows,
     group_rows,
 )
+from qurb.access.weighted import (
+    SupplyKnown,
+    compute_2sfca_report,
+    compute_catchment_report,
+)
 from qurb.algo.commune_graph import CommuneGraphModel
 from qurb.algo.commune_graph_inputs import CommuneGraphParameters
+from qurb.norms.model import SupplyMeasure
+from qurb.norms.service import capacity_known_text
 from qurb.platform.access import Public
 from qurb.platform.cache import CachedBody
 from qurb.platform.http import NameText, TerritoryPath
@@ -61,14 +74,18 @@ router = APIRouter(prefix="/api", tags=["access"], responses=ERROR_RESPONSES)
 
 
 def _selector(
-    level: Level | None,
-    category: list[str] | None,
-    service: list[str] | None = None,
+    level: Level | None = None,
+    category: Annotated[list[NameText] | None, Query()] = None,
+    service: Annotated[list[NameText] | None, Query()] = None,
     tier: Tier | None = None,
 ) -> FacilitySelector:
+    """The offer a route asks about, from its query (a dependency the routes share)."""
     return FacilitySelector.from_options(
         (level,) if level else (), category or (), service or (), tier
     )
+
+
+Offer = Annotated[FacilitySelector, Depends(_selector)]
 
 
 def _reader(state: AppState, session: Session, version: int) -> DestinationReader:
@@ -146,10 +163,7 @@ async def access_for(
     code: TerritoryPath,
     request: Request,
     _: Public,
-    level: Level | None = None,
-    category: Annotated[list[NameText] | None, Query()] = None,
-    service: Annotated[list[NameText] | None, Query()] = None,
-    tier: Tier | None = None,
+    selector: Offer,
     thresholds: Annotated[list[float] | None, Query()] = None,
 ) -> Response:
     """Nearest facility and minutes for every commune of the territory; population beyond
@@ -157,7 +171,6 @@ async def access_for(
     secondary` alone is a general hospital (HPr, HP, HR, the CHU's general units); `tier`
     asks for specialty hospitals, maternities, or any hospital of the level."""
     limits = tuple(float(t) for t in thresholds or DEFAULT_THRESHOLDS_MINUTES)
-    selector = _selector(level, category, service, tier)
     return await _answer(request, lambda index: access_asked(index, code, selector, limits))
 
 
@@ -245,6 +258,112 @@ async def distance_for(code: TerritoryPath, request: Request, _: Public) -> Resp
         return _Asked(("access.distance", territory.code), answer)
 
     return await _answer(request, ask)
+
+
+@router.get("/access/{code}/2sfca", response_model=TwoStepRead)
+async def two_step_for(
+    code: TerritoryPath,
+    request: Request,
+    _: Public,
+    selector: Offer,
+    supply: Supply = "facilities",
+    catchment: Annotated[float, Query(gt=0, le=600)] = 60.0,
+    decay: Literal["step", "gaussian"] = "step",
+) -> Response:
+    """Two-step floating catchment index per commune of the territory (computed on the
+    whole country): facilities, or beds or doctors (`supply`), per 10,000 inhabitants
+    within reach, shared with everyone else who can reach them. With beds or doctors a
+    facility whose figure is unknown is left out of the supply: `known` says how many of
+    the facilities within reach were left out and the share known; none known is refused
+    (422, `capacity_unknown`: enter capacity first)."""
+
+    def ask(index: TerritoryIndex) -> _Asked:
+        territory = index.resolve(code)
+
+        def answer(
+            session: Session, model: CommuneGraphModel, read: DestinationReader
+        ) -> TwoStepRead:
+            report = compute_2sfca_report(
+                session,
+                territory,
+                selector,
+                model,
+                catchment,
+                decay,
+                index,
+                SupplyMeasure(supply),
+            )
+            return TwoStepRead(
+                territory=territory.code,
+                offer=selector.describe(),
+                model=model.name,
+                measure=model.measure,
+                supply=supply,
+                catchment_minutes=catchment,
+                decay=decay,
+                known=_known_read(report.known),
+                communes=rows_as(TwoStepCommuneRead, report.rows),
+            )
+
+        return _Asked(("access.2sfca", territory.code, selector, supply, catchment, decay), answer)
+
+    return await _answer(request, ask)
+
+
+@router.get("/access/{code}/catchments", response_model=CatchmentsRead)
+async def catchments_for(
+    code: TerritoryPath,
+    request: Request,
+    _: Public,
+    selector: Offer,
+    supply: Supply = "facilities",
+) -> Response:
+    """Each commune of the country assigned to its nearest selected facility: the
+    territory's facilities with their catchment population, and population per bed
+    (`supply` facilities or beds) or per doctor where known; with beds or doctors,
+    `known` says how many of the territory's facilities have the figure (none known is
+    refused: 422, `capacity_unknown`)."""
+
+    def ask(index: TerritoryIndex) -> _Asked:
+        territory = index.resolve(code)
+
+        def answer(
+            session: Session, model: CommuneGraphModel, read: DestinationReader
+        ) -> CatchmentsRead:
+            report = compute_catchment_report(
+                session, territory, selector, model, index, SupplyMeasure(supply)
+            )
+            rows = sorted(report.rows, key=lambda r: -r["catchment_population"])
+            return CatchmentsRead(
+                territory=territory.code,
+                offer=selector.describe(),
+                model=model.name,
+                measure=model.measure,
+                supply=supply,
+                known=_known_read(report.known),
+                facilities=rows_as(CatchmentRead, rows),
+            )
+
+        return _Asked(("access.catchments", territory.code, selector, supply), answer)
+
+    return await _answer(request, ask)
+
+
+def _known_read(known: SupplyKnown | None) -> SupplyKnownRead | None:
+    if known is None:
+        return None
+    words = {
+        lang: capacity_known_text(lang, known.measure, known.known, known.facilities) or ""
+        for lang in ("fr", "ar", "en")
+    }
+    return SupplyKnownRead(
+        measure=known.measure,
+        facilities=known.facilities,
+        known=known.known,
+        left_out=known.left_out,
+        known_share=known.share,
+        words=Words(**words),
+    )
 
 
 def kept_answer(state: AppState, ask: Callable[[TerritoryIndex], _Asked]) -> CachedBody:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -19,14 +19,19 @@ from qurb.access.cli_options import (
     ModelOption,
     ParamsOption,
     ServiceOption,
+    Supply,
     TierOption,
     geometry_of,
     measured,
     selector_of,
 )
 from qurb.kernel.attribution import TERRITORY_SOURCES, Attribution
+from qurb.kernel.i18n import cli_lang
 from qurb.platform.cli import DbOption, FormatOption, TerritoryOption, err, open_session, out
 from qurb.platform.output import OutputFormat, export_metadata, render, say
+
+if TYPE_CHECKING:
+    from qurb.access.weighted import SupplyKnown
 
 
 def access_catchments(
@@ -35,6 +40,13 @@ def access_catchments(
     category: CategoryOption = None,
     service: ServiceOption = None,
     tier: TierOption = None,
+    supply: Annotated[
+        Supply,
+        typer.Option(
+            help="Population per bed (facilities, beds) or per doctor (doctors), where known; "
+            "with beds or doctors, how many are known is said."
+        ),
+    ] = Supply.FACILITIES,
     model: ModelOption = "commune-graph",
     params: ParamsOption = None,
     limit: Annotated[int, typer.Option(help="Rows shown in a table (0: all).")] = 30,
@@ -43,16 +55,26 @@ def access_catchments(
 ) -> None:
     """Each commune assigned to its nearest facility: catchment population per facility of
     the territory, against its beds where they are known."""
-    from qurb.access.service import compute_catchment_rows
     from qurb.access.travel_models import make_model
+    from qurb.access.weighted import compute_catchment_report
+    from qurb.norms.model import SupplyMeasure
     from qurb.territory.service import TerritoryIndex
 
     with open_session(db) as session:
         index = TerritoryIndex.from_session(session)
         chosen = make_model(session, model, params)
         selector = selector_of(level, category, service, tier)
-        rows = compute_catchment_rows(session, index.resolve(territory), selector, chosen, index)
-    rows.sort(key=lambda r: -r["catchment_population"])
+        report = compute_catchment_report(
+            session,
+            index.resolve(territory),
+            selector,
+            chosen,
+            index,
+            SupplyMeasure(supply.value),
+        )
+    rows = sorted(report.rows, key=lambda r: -r["catchment_population"])
+    doctors = supply is Supply.DOCTORS
+    capacity = "doctors" if doctors else "beds"
     if fmt is OutputFormat.TABLE:
         shown = rows[:limit] if limit else rows
         render(
@@ -62,8 +84,8 @@ def access_catchments(
                 "category",
                 "communes_served",
                 "catchment_population",
-                "beds",
-                "population_per_bed",
+                capacity,
+                "population_per_doctor" if doctors else "population_per_bed",
             ],
             fmt,
             title=measured(
@@ -76,13 +98,37 @@ def access_catchments(
                 "catchment_population": say("cli.column.population"),
             },
         )
-        unknown = sum(r["beds"] is None for r in rows)
-        if unknown:
+        unknown = sum(r[capacity] is None for r in rows)
+        if report.known is not None:
+            _say_known(report.known)
+        elif unknown:
             beds = say("cli.access.beds_unknown", count=unknown, total=len(rows))
             out.print(f"[dim]{escape(beds)}[/]")
         return
-    metadata = export_metadata(chosen, offer=selector.describe())
+    metadata = export_metadata(chosen, offer=selector.describe(), **_known_metadata(report.known))
     render(rows, list(rows[0]) if rows else ["id"], fmt, metadata=metadata, sources=ACCESS_SOURCES)
+
+
+def _say_known(known: SupplyKnown) -> None:
+    """Under a table weighted by beds or doctors: how many are known, how many left out."""
+    from qurb.norms.service import capacity_known_text
+
+    text = capacity_known_text(cli_lang(), known.measure, known.known, known.facilities) or ""
+    left_out = say("cli.access.left_out", count=known.left_out)
+    out.print(f"[dim]{escape(text)}; {escape(left_out)}[/]")
+
+
+def _known_metadata(known: SupplyKnown | None) -> dict[str, Any]:
+    """An export's record of the supply's known part (nothing with one per facility)."""
+    if known is None:
+        return {}
+    return {
+        "supply": known.measure,
+        "facilities_concerned": known.facilities,
+        "capacity_known_facilities": known.known,
+        "facilities_left_out": known.left_out,
+        "capacity_known_share": known.share,
+    }
 
 
 class Decay(enum.StrEnum):
@@ -102,6 +148,13 @@ def access_2sfca(
     decay: Annotated[Decay, typer.Option(help="Distance decay inside the catchment.")] = (
         Decay.STEP
     ),
+    supply: Annotated[
+        Supply,
+        typer.Option(
+            help="What each facility offers: one facility, or its beds or doctors where "
+            "known (the others left out, and said)."
+        ),
+    ] = Supply.FACILITIES,
     model: ModelOption = "commune-graph",
     params: ParamsOption = None,
     limit: Annotated[int, typer.Option(help="Rows shown in a table (0: all).")] = 30,
@@ -110,15 +163,16 @@ def access_2sfca(
 ) -> None:
     """Two-step floating catchment accessibility index per commune (facilities per 10,000
     inhabitants within reach, shared with everyone else who can reach them)."""
-    from qurb.access.service import compute_2sfca_rows
     from qurb.access.travel_models import make_model
+    from qurb.access.weighted import compute_2sfca_report
+    from qurb.norms.model import SupplyMeasure
     from qurb.territory.service import TerritoryIndex
 
     with open_session(db) as session:
         index = TerritoryIndex.from_session(session)
         chosen = make_model(session, model, params)
         selector = selector_of(level, category, service, tier)
-        rows = compute_2sfca_rows(
+        report = compute_2sfca_report(
             session,
             index.resolve(territory),
             selector,
@@ -126,13 +180,15 @@ def access_2sfca(
             catchment,
             decay.value,
             index,
+            SupplyMeasure(supply.value),
         )
-    rows.sort(key=lambda r: r["index_per_10000"])
+    rows = sorted(report.rows, key=lambda r: r["index_per_10000"])
     if fmt is OutputFormat.TABLE:
         shown = rows[:limit] if limit else rows
+        weighted = [] if report.known is None else ["known_within", f"{supply.value}_within"]
         render(
             shown,
-            ["code", "name_fr", "population", "facilities_within", "index_per_10000"],
+            ["code", "name_fr", "population", "facilities_within", *weighted, "index_per_10000"],
             fmt,
             title=measured(
                 say("cli.access.2sfca_title", decay=decay.value, minutes=f"{catchment:g}")
@@ -141,13 +197,21 @@ def access_2sfca(
             ),
             headers={
                 "name_fr": say("cli.column.commune"),
-                "index_per_10000": say("cli.column.index_per_10000"),
+                "index_per_10000": say("cli.column.index_per_10000")
+                if report.known is None
+                else say(f"cli.access.index_per_10000.{supply.value}"),
             },
         )
+        if report.known is not None:
+            _say_known(report.known)
         return
     geometry = geometry_of(rows) if fmt is OutputFormat.GEOJSON else None
     metadata = export_metadata(
-        chosen, offer=selector.describe(), catchment_minutes=catchment, decay=decay.value
+        chosen,
+        offer=selector.describe(),
+        catchment_minutes=catchment,
+        decay=decay.value,
+        **_known_metadata(report.known),
     )
     render(
         rows,

@@ -4,6 +4,7 @@ export carries."""
 
 from __future__ import annotations
 
+import enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -102,3 +103,12 @@ def geometry_of(rows: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
         return [{"type": "Point", "coordinates": [r["lon"], r["lat"]]} for r in rows]
     polygons = commune_polygons()
     return [polygons.get(r.get("code") or r.get("commune") or "") for r in rows]
+
+
+class Supply(enum.StrEnum):
+    """What a facility offers in the catchment figures: one facility, its beds or its
+    doctors (where known; the others left out)."""
+
+    FACILITIES = "facilities"
+    BEDS = "beds"
+    DOCTORS = "doctors"

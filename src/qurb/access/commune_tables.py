@@ -193,7 +193,8 @@ def gaps_table(
     query: str,
 ) -> CommuneTable:
     """Per commune and norm rule (ranked as `/api/territories/{code}/gaps`): population
-    the rule counts, existing, required, missing, inhabitants beyond, status, the line
+    the rule counts, existing (with, on bed and doctor lines, how much of the capacity is
+    known), required, missing, inhabitants beyond, status, the line
     in words. A rule evaluated on larger units (a province's beds) has its lines at that
     level."""
     columns = (
@@ -203,6 +204,7 @@ def gaps_table(
         Column("rule", "text", label_key="table.column.rule"),
         Column("population", "number", label_key="table.column.rule_population"),
         Column("supply", "number", figure="gap_supply"),
+        Column("capacity_known", "text", label_key="table.column.capacity_known"),
         Column("required", "number", figure="gap_required"),
         Column("missing", "number", figure="gap_missing"),
         Column("unserved_population", "number", figure="gap_unserved_population"),
@@ -224,6 +226,8 @@ def gaps_table(
                 "rule": g.get(f"label_{lang}") or g["label_fr"],
                 "population": g.get("population"),
                 "supply": g.get("supply"),
+                # Bed and doctor lines: how much of the capacity is known, in words.
+                "capacity_known": g.get(f"capacity_known_{lang}"),
                 "required": g.get("required"),
                 "missing": g.get("missing"),
                 "unserved_population": g.get("unserved_population"),

@@ -191,3 +191,72 @@ class WhatIfRead(BaseModel):
 def rows_as(model: type[BaseModel], rows: list[dict[str, Any]]) -> list[Any]:
     """Service rows (dicts) as the API's row model."""
     return [model.model_validate(row) for row in rows]
+
+
+# What each facility offers in the catchment figures: one facility, or its beds or doctors
+# where known (the others left out of the supply, and counted).
+Supply = Literal["facilities", "beds", "doctors"]
+
+
+class SupplyKnownRead(BaseModel):
+    """With beds or doctors: of the facilities the answer rests on (within reach of the
+    territory's communes for the 2SFCA, in the territory for catchments), those whose
+    figure is known (in the supply) and those left out."""
+
+    measure: str = Field(description="beds | doctors")
+    facilities: int
+    known: int
+    left_out: int
+    known_share: float | None = Field(description="percent of the facilities known")
+    words: Words = Field(description="the share known in words, in each language")
+
+
+class TwoStepCommuneRead(BaseModel):
+    code: str
+    name_fr: str
+    name_ar: str | None
+    population: int
+    facilities_within: int = Field(description="selected facilities within the catchment")
+    known_within: int | None = Field(
+        default=None, description="of them, with the supply measure known (beds, doctors)"
+    )
+    beds_within: int | None = None
+    doctors_within: int | None = None
+    index_per_10000: float = Field(
+        description="2SFCA: facilities (beds, doctors) per 10,000 inhabitants within reach"
+    )
+
+
+class TwoStepRead(BaseModel):
+    territory: str
+    offer: str
+    model: str
+    measure: Measure
+    supply: str
+    catchment_minutes: float
+    decay: str
+    known: SupplyKnownRead | None = Field(description="None with supply in facilities")
+    communes: list[TwoStepCommuneRead]
+
+
+class CatchmentRead(BaseModel):
+    id: str
+    name: str
+    category: str
+    commune: str
+    communes_served: int
+    catchment_population: int
+    beds: int | None = None
+    population_per_bed: float | None = None
+    doctors: int | None = None
+    population_per_doctor: float | None = None
+
+
+class CatchmentsRead(BaseModel):
+    territory: str
+    offer: str
+    model: str
+    measure: Measure
+    supply: str
+    known: SupplyKnownRead | None = Field(description="None with supply in facilities")
+    facilities: list[CatchmentRead] = Field(description="largest catchment first")

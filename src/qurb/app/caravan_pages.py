@@ -59,7 +59,7 @@ LangQuery = Annotated[str | None, Query(max_length=8)]
 AcceptLanguage = Annotated[str | None, Header()]
 
 
-def _unknown_campaign(campaign_id: str, lang: str) -> HTMLResponse:
+def unknown_campaign(campaign_id: str, lang: str) -> HTMLResponse:
     """The 404 page of a campaign that does not exist, in the reader's language."""
     return not_found_page(translate(lang, "page.caravan.unknown", {"id": campaign_id}), lang)
 
@@ -76,7 +76,7 @@ def caravan_page(
     try:
         campaign = get_campaign(session, campaign_id)
     except NotFound:
-        return _unknown_campaign(campaign_id, document_lang(lang, accept_language))
+        return unknown_campaign(campaign_id, document_lang(lang, accept_language))
     return _caravan_page(settings, campaign.id)
 
 
@@ -93,7 +93,7 @@ def notice(
     try:
         plan = campaign_plan(session, campaign_id)
     except NotFound:
-        return _unknown_campaign(campaign_id, chosen)
+        return unknown_campaign(campaign_id, chosen)
     try:
         return HTMLResponse(notice_html(plan, code, served=True), headers=NO_CACHE)
     except KeyError:
@@ -115,6 +115,6 @@ def report_page(
         guard.over(campaign_target(session, index, campaign_id))
         report = labelled(session, campaign_report(session, campaign_id), chosen)
     except NotFound:
-        return _unknown_campaign(campaign_id, chosen)
+        return unknown_campaign(campaign_id, chosen)
     page = report_html(report, chosen, names=unit_names(session, report, chosen), served=True)
     return HTMLResponse(page, headers=NO_CACHE)

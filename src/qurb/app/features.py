@@ -44,12 +44,28 @@ class Feature:
     commands: tuple[Command, ...] = ()  # its commands, in the order `qurb --help` lists them
     tables: tuple[str, ...] = ()  # modules holding its SQLAlchemy tables
     definitions: tuple[str, ...] = ()  # "package:file" of its figure catalogues
+    jobs: tuple[str, ...] = ()  # "module:attribute" of each time-based job (`qurb jobs run`)
 
 
 FEATURES: tuple[Feature, ...] = (
     Feature(
         "platform",
-        tables=("qurb.platform.tables", "qurb.platform.job_slots", "qurb.platform.background"),
+        commands=(
+            Command(
+                "jobs",
+                "qurb.app.jobs_cli:jobs_app",
+                "Time-based work: run the registered jobs (from cron or a systemd timer), list "
+                "them and their last runs.",
+                group=True,
+            ),
+        ),
+        tables=(
+            "qurb.platform.tables",
+            "qurb.platform.job_slots",
+            "qurb.platform.background",
+            "qurb.platform.jobs",
+            "qurb.platform.alerts",
+        ),
     ),
     Feature(
         "audit",
@@ -77,7 +93,11 @@ FEATURES: tuple[Feature, ...] = (
     ),
     Feature(
         "identity",
-        ("qurb.identity.auth_api:router", "qurb.identity.audit_api:router"),
+        (
+            "qurb.identity.auth_api:router",
+            "qurb.identity.audit_api:router",
+            "qurb.identity.alerts_api:router",
+        ),
         (
             Command(
                 "partners",
@@ -107,7 +127,13 @@ FEATURES: tuple[Feature, ...] = (
     ),
     Feature(
         "registry",
-        ("qurb.registry.api:router", "qurb.registry.reference:router"),
+        (
+            "qurb.registry.api:router",
+            "qurb.registry.capacity_api:router",
+            "qurb.registry.equipment_api:router",
+            "qurb.registry.capacity_workbook_api:router",
+            "qurb.registry.reference:router",
+        ),
         (
             Command(
                 "categories",
@@ -125,6 +151,19 @@ FEATURES: tuple[Feature, ...] = (
                 "facilities",
                 "qurb.registry.cli:facilities_app",
                 "The facility registry: list, add, update, close, reopen, import, history.",
+                group=True,
+            ),
+            Command(
+                "capacity",
+                "qurb.registry.capacity_cli:capacity_app",
+                "A facility's capacity: beds, staff, specialists, opening hours, with their "
+                "sources.",
+                group=True,
+            ),
+            Command(
+                "equipment",
+                "qurb.registry.capacity_cli:equipment_app",
+                "Equipment held by facilities: list, add, change its status, history.",
                 group=True,
             ),
         ),
@@ -178,8 +217,41 @@ FEATURES: tuple[Feature, ...] = (
         ),
     ),
     Feature(
+        "conventions",
+        (
+            "qurb.conventions.api:router",
+            "qurb.conventions.money_api:router",
+            "qurb.conventions.deliverable_api:router",
+            "qurb.conventions.committee_api:router",
+            "qurb.conventions.views_api:router",
+        ),
+        (
+            Command(
+                "conventions",
+                "qurb.conventions.cli:conventions_app",
+                "Partnership conventions: list, show, add, import, move a status.",
+                group=True,
+            ),
+        ),
+        (
+            "qurb.conventions._tables",
+            "qurb.conventions._money_tables",
+            "qurb.conventions._deliverable_tables",
+            "qurb.conventions._committee_tables",
+        ),
+        jobs=(
+            "qurb.conventions.deliverable_job:job",
+            "qurb.conventions.committee_jobs:job",
+            "qurb.conventions.tranche_job:job",
+        ),
+    ),
+    Feature(
         "siting",
-        ("qurb.siting.api:router", "qurb.siting.what_if_api:router"),
+        (
+            "qurb.siting.api:router",
+            "qurb.siting.what_if_api:router",
+            "qurb.siting.projects_api:router",
+        ),
         (
             Command(
                 "site",
@@ -191,6 +263,12 @@ FEATURES: tuple[Feature, ...] = (
                 "scenarios",
                 "qurb.siting.cli:scenarios_app",
                 "Saved siting scenarios: list, show, compare, rename.",
+                group=True,
+            ),
+            Command(
+                "plan",
+                "qurb.siting.projects_cli:plan_app",
+                "The regional plan's projects: list, show, add, adopt a scenario, move a status.",
                 group=True,
             ),
         ),
@@ -218,6 +296,38 @@ FEATURES: tuple[Feature, ...] = (
         ("qurb.caravans:definitions.toml",),
     ),
     Feature(
+        "watch",
+        (
+            "qurb.watch.api:router",
+            "qurb.watch.figures_api:router",
+            "qurb.watch.bulletin_api:router",
+        ),
+        (
+            Command(
+                "datasets",
+                "qurb.watch.cli:datasets_app",
+                "The data sets facilities report: list, show, validate.",
+                group=True,
+            ),
+            Command(
+                "reports",
+                "qurb.watch.cli:reports_app",
+                "Facilities' periodic reports: import, list, completeness and timeliness.",
+                group=True,
+            ),
+            Command(
+                "watch",
+                "qurb.watch.figures_cli:watch_app",
+                "Activity indicators with census denominators, the bulletin, and outbreak "
+                "detection.",
+                group=True,
+            ),
+        ),
+        ("qurb.watch._tables",),
+        ("qurb.watch:definitions.toml",),
+        jobs=("qurb.watch.silent_job:job",),
+    ),
+    Feature(
         "indicators",
         ("qurb.indicators.api:router", "qurb.indicators.map_api:router"),
         (
@@ -230,6 +340,25 @@ FEATURES: tuple[Feature, ...] = (
         ),
     ),
     Feature(
+        "interop",
+        ("qurb.interop.dhis2.api:router", "qurb.interop.iati_export.api:router"),
+        (
+            Command(
+                "dhis2",
+                "qurb.interop.dhis2.cli:dhis2_app",
+                "The DHIS2 exchange: organisation units and data sets as metadata, reports as "
+                "dataValueSets out and in.",
+                group=True,
+            ),
+            Command(
+                "iati",
+                "qurb.interop.iati_export.cli:iati_app",
+                "The conventions as IATI 2.03 activities (XML), for the aid-transparency registry.",
+                group=True,
+            ),
+        ),
+    ),
+    Feature(
         "app",
         (
             "qurb.app.reference:router",
@@ -237,6 +366,9 @@ FEATURES: tuple[Feature, ...] = (
             "qurb.app.auth_pages:router",
             "qurb.app.audit_pages:router",
             "qurb.app.scenario_pages:router",
+            "qurb.app.plan_pages:router",
+            "qurb.app.report_pages:router",
+            "qurb.app.convention_pages:router",
         ),
     ),
 )
@@ -255,6 +387,15 @@ def routers() -> list[APIRouter]:
 def commands() -> tuple[Command, ...]:
     """Every feature's commands, in the order of FEATURES."""
     return tuple(command for feature in FEATURES for command in feature.commands)
+
+
+def register_jobs() -> None:
+    """Add every feature's time-based jobs to the jobs' registry (`platform.jobs`)."""
+    from qurb.platform.jobs import add_job
+
+    for feature in FEATURES:
+        for name in feature.jobs:
+            add_job(resolve(name))
 
 
 def import_tables() -> None:

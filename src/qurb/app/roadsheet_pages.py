@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
-from qurb.app.caravan_pages import AcceptLanguage, LangQuery
+from qurb.app.caravan_pages import AcceptLanguage, LangQuery, unknown_campaign
 from qurb.app.pages import NO_CACHE, not_found_page
 from qurb.caravans.api import ReadCaravans, campaign_target
 from qurb.caravans.roadsheet import road_sheet, road_sheet_html, unit_routes
@@ -47,8 +47,7 @@ def roadsheet_page(
         guard.over(campaign_target(session, index, campaign_id))
         stored = get_campaign(session, campaign_id)
     except NotFound:
-        message = translate(chosen, "page.caravan.unknown", {"id": campaign_id})
-        return not_found_page(message, chosen)
+        return unknown_campaign(campaign_id, chosen)
     plan = stored.plan
     if unit is None and plan.days:
         unit = plan.days[0].unit

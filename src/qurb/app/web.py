@@ -35,7 +35,7 @@ from qurb.platform.auth import Authentication
 from qurb.platform.files import FileLimits
 from qurb.platform.form_upload import form_body_limit, upload_paths
 from qurb.platform.licence_link import LicenceLink
-from qurb.platform.limits import BodySizeLimit
+from qurb.platform.limits import BodySizeLimit, body_limits
 from qurb.platform.request_log import RequestLog
 from qurb.platform.security import HostAndOrigin, SecurityHeaders
 from qurb.platform.settings import Settings
@@ -111,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_bytes=settings.max_request_bytes,
         upload_bytes=form_body_limit(FileLimits.from_env()),
         is_upload=upload_paths(api_routes),
+        route_limit=body_limits(api_routes),
     )
     app.add_middleware(HostAndOrigin, public_url=settings.public_url)
     # Outer ones: even a refused host, origin or body carries these headers.

@@ -28,6 +28,7 @@ class PartnerRow(Base):
         String(16), ForeignKey("territories.code"), index=True
     )
     facility_id: Mapped[str | None] = mapped_column(String(80))
+    iati_ref: Mapped[str | None] = mapped_column(String(100))  # IATI organisation identifier
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -164,7 +164,9 @@ class AuditQuery:
         ] = None,
         since: Moment = None,
         until: Moment = None,
-        after: Annotated[int | None, Query(ge=0, description="entries after this seq")] = None,
+        after: Annotated[
+            int | None, Query(ge=0, le=2**31 - 1, description="entries after this seq")
+        ] = None,
     ) -> None:
         begin, end = _moment("since", since), _moment("until", until)
         self.where = audit.EntryFilter(entity_kind, entity_id, actor, partner, begin, end, after)

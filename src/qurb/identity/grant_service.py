@@ -281,3 +281,18 @@ def revoke(
         grant=None if used is None else used.id,
     )
     return to_grant(row)
+
+
+def partner_accounts(session: Session, partner_id: str, permission: Permission) -> list[int]:
+    """The enabled accounts acting for a partner through a live grant holding
+    `permission` (those a job's alert about the partner's own things goes to), by id."""
+    rows = session.scalars(
+        select(AccountGrantRow)
+        .join(AccountRow, AccountRow.id == AccountGrantRow.account_id)
+        .where(
+            AccountGrantRow.partner_id == partner_id,
+            AccountGrantRow.revoked_at.is_(None),
+            AccountRow.disabled.is_(False),
+        )
+    ).all()
+    return sorted({r.account_id for r in rows if permission in to_grant(r).permissions})

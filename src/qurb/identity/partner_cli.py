@@ -145,6 +145,7 @@ def show_cmd(
         ("name_en", partner.name_en or ""),
         ("territory_code", partner.territory_code),
         ("facility_id", partner.facility_id or ""),
+        ("iati_ref", partner.iati_ref or ""),
         ("active", "yes" if partner.active else "no"),
         ("created_at", partner.created_at.isoformat(timespec="seconds")),
         ("updated_at", partner.updated_at.isoformat(timespec="seconds")),

@@ -2,7 +2,7 @@
 export`, CSV (UTF-8, a header row) or JSON.
 
 CSV: one partner a row, in the columns `id, kind, name_fr, name_ar, name_en,
-territory_code, facility_id, active`, then its contacts: `contact_name,
+territory_code, facility_id, iati_ref, active`, then its contacts: `contact_name,
 contact_function, contact_email, contact_phone` for the first, `contact_2_name, …` for
 the second and so on up to MAX_CONTACTS (an export writes as many groups as its partner
 with the most contacts needs, at least one). An unknown column is refused, not ignored:
@@ -47,6 +47,7 @@ PARTNER_COLUMNS = (
     "name_en",
     "territory_code",
     "facility_id",
+    "iati_ref",
     "active",
 )
 CONTACT_FIELDS = ("name", "function", "email", "phone")

@@ -145,6 +145,7 @@ def _partner(row: PartnerRow, contacts: tuple[Contact, ...]) -> Partner:
         name_en=row.name_en,
         territory_code=row.territory_code,
         facility_id=row.facility_id,
+        iati_ref=row.iati_ref,
         contacts=contacts,
         active=bool(row.active),
         created_at=row.created_at,

@@ -158,6 +158,15 @@ TerritoryCode = Annotated[
 ]
 
 
+# An IATI organisation identifier: the registration agency's prefix, a hyphen, the
+# organisation's number in that register ("XM-DAC-41114", "MA-RC-12345"); the standard
+# forbids spaces and the characters / & | ? in identifiers.
+IATI_REF_PATTERN = r"^[A-Za-z0-9]{2,}-[^\s/&|?]+$"
+IatiRef = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=100, pattern=IATI_REF_PATTERN)
+]
+
+
 class ContactIn(BaseModel):
     """A contact person: a name; a function, an email and a phone if known."""
 
@@ -181,13 +190,15 @@ class PartnerCreate(BaseModel):
     name_en: Name | None = None
     territory_code: TerritoryCode
     facility_id: Identifier | None = None
+    iati_ref: IatiRef | None = None
     contacts: list[ContactIn] = Field(default_factory=list, max_length=MAX_CONTACTS)
     active: bool = True
 
 
 class PartnerUpdate(BaseModel):
     """The fields to change, and those only (`model_dump(exclude_unset=True)`); None clears
-    an optional field (name_en, facility_id). `contacts`, when given, replaces the list."""
+    an optional field (name_en, facility_id, iati_ref). `contacts`, when given, replaces
+    the list."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -197,6 +208,7 @@ class PartnerUpdate(BaseModel):
     name_en: Name | None = None
     territory_code: TerritoryCode | None = None
     facility_id: Identifier | None = None
+    iati_ref: IatiRef | None = None
     contacts: list[ContactIn] | None = Field(default=None, max_length=MAX_CONTACTS)
 
 
@@ -230,6 +242,7 @@ class Partner:
     created_at: datetime
     updated_at: datetime
     version: int = 1  # one more at each change of the record
+    iati_ref: str | None = None  # its IATI organisation identifier, when it has one
 
     def snapshot(self) -> dict[str, Any]:
         """The partner as the audit trail and the exports keep it (JSON values; no
@@ -242,6 +255,7 @@ class Partner:
             "name_en": self.name_en,
             "territory_code": self.territory_code,
             "facility_id": self.facility_id,
+            "iati_ref": self.iati_ref,
             "active": self.active,
             "contacts": [c.values() for c in self.contacts],
         }

@@ -7,6 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from qurb.identity.dependencies import PrincipalDep
+from qurb.indicators.readers import check_reader, may_list
 from qurb.indicators.schemas import (
     IndicatorChoiceRead,
     IndicatorParamRead,
@@ -54,8 +56,12 @@ def indicator_read(i: Indicator) -> IndicatorRead:
 
 
 @router.get("", response_model=list[IndicatorRead], summary="The indicators a map can show")
-def list_indicators(_: Public, state: StateDep) -> list[IndicatorRead]:
-    return [indicator_read(i) for i in state.part(IndicatorRegistry).all()]
+def list_indicators(_: Public, principal: PrincipalDep, state: StateDep) -> list[IndicatorRead]:
+    """Every indicator the reader may draw (those of the periodic reports to an account
+    holding reports.read)."""
+    return [
+        indicator_read(i) for i in state.part(IndicatorRegistry).all() if may_list(i, principal)
+    ]
 
 
 @router.get(
@@ -65,6 +71,7 @@ def list_indicators(_: Public, state: StateDep) -> list[IndicatorRead]:
 )
 def indicator_values(
     _: Public,
+    principal: PrincipalDep,
     indicator_id: CodePath,
     request: Request,
     session: SessionDep,
@@ -85,6 +92,7 @@ def indicator_values(
     if unit.level.depth >= level.depth:
         values = {"code": parent, "parent": str(unit.level), "level": str(level)}
         raise QurbError(code="level_not_below", values=values)
+    check_reader(indicator, principal, state.part(TerritoryIndex), parent)
     params = indicator.resolve_params(
         {
             p.name: request.query_params[p.name]
@@ -93,4 +101,5 @@ def indicator_values(
         }
     )
     cached = values_body(session, state, indicator, level, parent, params)
-    return cached.response(request, "no-cache")
+    # A figure behind a permission is never kept by a shared cache.
+    return cached.response(request, "private, no-cache" if indicator.permission else "no-cache")

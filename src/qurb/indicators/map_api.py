@@ -8,7 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from qurb.identity.dependencies import PrincipalDep
 from qurb.indicators.map_sheet import map_sheet
+from qurb.indicators.readers import check_reader
 from qurb.indicators.service import IndicatorRegistry
 from qurb.kernel.clock import today
 from qurb.kernel.i18n import document_lang
@@ -29,6 +31,7 @@ router = APIRouter(prefix="/api/maps", tags=["indicators"], responses=ERROR_RESP
 )
 def map_pdf(
     _: Public,
+    principal: PrincipalDep,
     code: TerritoryCodePath,
     request: Request,
     session: SessionDep,
@@ -47,6 +50,7 @@ def map_pdf(
     found = state.part(IndicatorRegistry).get(indicator)
     if code not in state.part(TerritoryIndex).by_code:
         raise TerritoryNotFound(code="no_territory", values={"code": repr(code)})
+    check_reader(found, principal, state.part(TerritoryIndex), code)
     params = found.resolve_params(
         {
             p.name: request.query_params[p.name]

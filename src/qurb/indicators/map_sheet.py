@@ -191,6 +191,8 @@ def sheet_html(
         level=translate(lang, f"level.{body['level']}"),
         method=_method_words(body, lang),
         measure=getattr(indicator.measure, lang, "") if indicator.measure else "",
+        # A capacity indicator: how many facilities have the figure known, as the page says.
+        known=_label(body["known"], lang) if body.get("known") else "",
         areas=areas,
         legend=rows,
         width=MAP_WIDTH,

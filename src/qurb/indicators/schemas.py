@@ -90,3 +90,8 @@ class IndicatorValuesRead(BaseModel):
     unit: TextRead
     values: list[IndicatorValueRead]
     classes: ClassesRead
+    known: TextRead | None = Field(
+        default=None,
+        description="capacity indicators: how many facilities of the units shown have the "
+        "figure known, in words (the legend's line)",
+    )

@@ -82,6 +82,9 @@ class IndicatorResult:
     notes: dict[str, str] = field(default_factory=dict)
     # Per commune, the nearest facility the figure is measured to (access indicators).
     nearest: dict[str, NearestFacility] = field(default_factory=dict)
+    # Capacity indicators: how much of the capacity is known over the units shown (the
+    # legend says it), e.g. "beds known for 3 of 21 facilities (14.3%)".
+    known: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,12 @@ class Indicator:
     # values by default; `bands` with fixed upper edges (`edges`, in the unit's terms).
     classes: ClassMethod = ClassMethod.NATURAL
     edges: tuple[float, ...] = ()
+    # What else the values follow, read per request (e.g. the periodic reports' audit head):
+    # part of the cache key, so that a new report is shown at once.
+    version: Callable[[Session], object] | None = None
+    # The permission a reader needs over the territory asked (the figures of the periodic
+    # reports: reports.read); None: public, as the census and the registry are.
+    permission: str | None = None
 
     def label_and_unit(
         self, params: Mapping[str, str], level: TerritoryLevel | None = None
@@ -379,3 +388,5 @@ for _indicator in (
 # module; imported here, once the names they use are defined, so that every indicator is
 # registered wherever the registry is read.
 from qurb.indicators import access_indicators as _access_indicators  # noqa: E402, F401
+from qurb.indicators import capacity_indicators as _capacity_indicators  # noqa: E402, F401
+from qurb.indicators import watch_indicators as _watch_indicators  # noqa: E402, F401

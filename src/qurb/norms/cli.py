@@ -16,10 +16,13 @@ from qurb.kernel.attribution import (
 )
 from qurb.kernel.definitions import estimate_formulas
 from qurb.kernel.i18n import cli_lang, data_label
-from qurb.norms.gaps import GapLine, UnitSupply
+from qurb.norms.gaps import GapLine
 from qurb.norms.model import NormError, NormKind
 from qurb.norms.norm_sets import available_norm_sets, resolve_norm_sets
 from qurb.norms.service import (
+    NO_SUPPLY,
+    capacity_known_text,
+    capacity_summary,
     compute_needs_table,
     compute_territory_gaps,
     gap_line_words,
@@ -68,6 +71,28 @@ def _for_people(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+_KNOWN_PARTS = ("_counted", "_known_facilities", "_known_share", "_known_sum")
+
+
+def _capacity_in_words(record: dict[str, Any]) -> dict[str, Any]:
+    """A table's beds and doctors: each figure followed by how much of it is known, in
+    words ("beds known for 3 of 5 facilities (60%)"), instead of the four numbers."""
+    shown: dict[str, Any] = {}
+    for key, value in record.items():
+        if key.startswith("public_") and key.endswith(_KNOWN_PARTS):
+            continue
+        shown[key] = value
+        if key in ("public_beds", "public_doctors"):
+            measure = key.removeprefix("public_")
+            counted = record[f"{key}_counted"]
+            shown[f"{key}_known"] = (
+                capacity_known_text(cli_lang(), measure, record[f"{key}_known_facilities"], counted)
+                if counted
+                else say("cli.no_facility")
+            )
+    return shown
+
+
 @cli.command("territory")
 def territory_cmd(
     query: Annotated[str, typer.Argument(help="HCP code or French/Arabic name.")],
@@ -79,7 +104,7 @@ def territory_cmd(
         index = TerritoryIndex.from_session(session)
         t = index.resolve(query)
         profile = read_profiles(session, [t.code])[t.code]
-        unit = read_supply(session, index, t, t.level).get(t.code, UnitSupply({}))
+        unit = read_supply(session, index, t, t.level).get(t.code, NO_SUPPLY)
         needs = needs_row(t, profile, unit)
     record: dict[str, Any] = {
         "code": t.code,
@@ -97,13 +122,14 @@ def territory_cmd(
             if k not in ("code", "level", "name_fr", "name_ar", "population")
         },
         **{f"public_{c}": n for c, n in sorted(unit.facilities_by_category.items())},
+        **{f"public_{k}": v for k, v in capacity_summary(unit).items()},
     }
     estimates = estimate_formulas(record)
     if fmt is OutputFormat.TABLE:
         render(
             [
                 {"field": column_header(k) + (ESTIMATE_MARK if k in estimates else ""), "value": v}
-                for k, v in _for_people(record).items()
+                for k, v in _capacity_in_words(_for_people(record)).items()
             ],
             ["field", "value"],
             fmt,
@@ -187,6 +213,7 @@ def _gap_row(rank: int, g: GapLine) -> dict[str, Any]:
         "label_ar": g.label_ar,
         **gap_line_words(g),
         **{c: getattr(g, c) for c in NEAREST_HOSPITAL_COLUMNS if hasattr(g, c)},
+        **{c: getattr(g, c) for c in CAPACITY_KNOWN_COLUMNS if hasattr(g, c)},
     }
 
 
@@ -206,6 +233,13 @@ def _gap_summary(lines: list[GapLine]) -> str:
         else:
             parts.append(say("cli.gaps.summary.reference_ratio", listed=listed))
     return say("cli.gaps.summary.join").join(parts) or say("cli.gaps.summary.none")
+
+
+def _in_lang(column: str, lang: str) -> str:
+    """A table's column of words in the reader's language (`gap_en` → `gap_fr`)."""
+    if column in ("gap_en", "capacity_known_en"):
+        return column[: -len("en")] + lang
+    return column
 
 
 def census_and_supply_sources(fmt: OutputFormat) -> Attribution:
@@ -263,11 +297,18 @@ def gaps_cmd(
             count=len(lines),
             summary=_gap_summary(lines),
         )
+        columns = [_in_lang(c, lang) for c in GAP_TABLE_COLUMNS]
+        known_words = f"capacity_known_{lang}"
+        if any(r["facilities_counted"] for r in shown):
+            # Said on bed and doctor lines only: nothing (not "unknown") on the others.
+            shown = [{**r, known_words: r[known_words] or ""} for r in shown]
+        else:
+            columns.remove(known_words)  # no bed or doctor line shown
         render(
             shown,
-            [f"gap_{lang}" if c == "gap_en" else c for c in GAP_TABLE_COLUMNS],
+            columns,
             fmt,
-            headers={f"gap_{lang}" if c == "gap_en" else c: say(k) for c, k in GAP_HEADERS.items()},
+            headers={_in_lang(c, lang): say(k) for c, k in GAP_HEADERS.items()},
             title=title + more,
         )
         for g in lines[: limit or None]:
@@ -358,6 +399,19 @@ ESTIMATE_MARK = " *"
 WHERE_DEFINED = "qurb definitions; GET /api/definitions; the page /definitions"
 
 
+# Bed and doctor lines: how much of the capacity is known, beside the figure. Named as in
+# the API's gap lines.
+CAPACITY_KNOWN_COLUMNS = [
+    "facilities_counted",
+    "capacity_known_facilities",
+    "capacity_known_share",
+    "capacity_known_sum",
+    "capacity_known_fr",
+    "capacity_known_ar",
+    "capacity_known_en",
+]
+
+
 GAP_COLUMNS = [
     "rank",
     "code",
@@ -377,6 +431,7 @@ GAP_COLUMNS = [
     "gap_fr",
     "gap_ar",
     "gap_en",
+    *CAPACITY_KNOWN_COLUMNS,
 ]
 
 
@@ -406,6 +461,7 @@ GAP_TABLE_COLUMNS = [
     "population_base",
     "population",
     "supply",
+    "capacity_known_en",
     "required",
     "gap_en",
 ]
@@ -421,6 +477,7 @@ GAP_HEADERS = {
     "population_base": "cli.gaps.column.population_base",
     "population": "cli.column.population",
     "supply": "cli.gaps.column.supply",
+    "capacity_known_en": "cli.gaps.column.capacity_known",
     "required": "cli.gaps.column.required",
     "gap_en": "cli.gaps.column.gap",
 }

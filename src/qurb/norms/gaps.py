@@ -13,6 +13,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from qurb.kernel.shares import percent
 from qurb.norms.model import NormKind, NormRule, NormSet, SupplyMeasure
 from qurb.norms.needs import PopulationProfile
 
@@ -40,6 +41,16 @@ class UnitSupply:
     # Facilities per (category, their own services), for rules on services (an oncology
     # unit of a CHU gives no obstetric care); None: count by category alone.
     facilities_by_offer: Mapping[tuple[str, frozenset[str]], int] | None = None
+    # How much of the capacity is known: the facilities that count for beds (hospitals)
+    # and for doctors (every facility), those whose figure is known, and the sum of the
+    # known figures (the known part; `beds`/`doctors` stay None unless all are known).
+    # None: not counted (a supply built by hand).
+    beds_counted: int | None = None
+    beds_known_facilities: int | None = None
+    beds_known_sum: int | None = None
+    doctors_counted: int | None = None
+    doctors_known_facilities: int | None = None
+    doctors_known_sum: int | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +96,42 @@ class GapLine:
     nearest_hospital_minutes: float | None = None
     nearest_hospital_distance_km: float | None = None
     nearest_hospital_model: str | None = None
+    # Bed and doctor rules: the facilities that count, those whose capacity is known, its
+    # share (percent, one decimal) and the sum of the known figures. None on other rules.
+    capacity_measure: str | None = None  # beds | doctors
+    facilities_counted: int | None = None
+    capacity_known_facilities: int | None = None
+    capacity_known_share: float | None = None
+    capacity_known_sum: int | None = None
+
+
+@dataclass(frozen=True)
+class CapacityKnown:
+    """How much of a unit's beds or doctors is known."""
+
+    counted: int
+    known: int
+    known_sum: int
+
+    @property
+    def share(self) -> float | None:
+        return percent(self.known, self.counted)
+
+
+def capacity_known(measure: SupplyMeasure, supply: UnitSupply) -> CapacityKnown | None:
+    """The known part of a unit's beds or doctors (None for facilities or when not
+    counted)."""
+    if measure is SupplyMeasure.BEDS and supply.beds_counted is not None:
+        return CapacityKnown(
+            supply.beds_counted, supply.beds_known_facilities or 0, supply.beds_known_sum or 0
+        )
+    if measure is SupplyMeasure.DOCTORS and supply.doctors_counted is not None:
+        return CapacityKnown(
+            supply.doctors_counted,
+            supply.doctors_known_facilities or 0,
+            supply.doctors_known_sum or 0,
+        )
+    return None
 
 
 def compute_supply(rule: NormRule, supply: UnitSupply) -> float | None:
@@ -117,6 +164,7 @@ def compute_gap(norm_set: NormSet, rule: NormRule, unit: UnitNeed) -> GapLine:
         missing = max(0, math.ceil(shortfall - EPSILON))
         unserved = max(0.0, population - have * rule.per_population / rule.facilities)
         status = GapStatus.GAP if missing > 0 else GapStatus.MET
+    known = capacity_known(rule.supply, unit.supply)
     return GapLine(
         code=unit.code,
         name_fr=unit.name_fr,
@@ -138,6 +186,11 @@ def compute_gap(norm_set: NormSet, rule: NormRule, unit: UnitNeed) -> GapLine:
         unserved_population=unserved,
         missing_category=rule.missing_category,
         status=status,
+        capacity_measure=None if known is None else rule.supply.value,
+        facilities_counted=None if known is None else known.counted,
+        capacity_known_facilities=None if known is None else known.known,
+        capacity_known_share=None if known is None else known.share,
+        capacity_known_sum=None if known is None else known.known_sum,
     )
 
 

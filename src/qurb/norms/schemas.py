@@ -123,6 +123,26 @@ class GapLineRead(BaseModel):
     nearest_hospital_label_fr: str | None = None
     nearest_hospital_label_ar: str | None = None
     nearest_hospital_label_en: str | None = None
+    # Bed and doctor rules: how much of the capacity is known (None on other rules). The
+    # supply stays None unless every facility that counts has its figure known.
+    capacity_measure: str | None = Field(default=None, description="beds | doctors")
+    facilities_counted: int | None = Field(
+        default=None,
+        description="facilities that count for the rule (hospitals for beds, every facility "
+        "for doctors)",
+    )
+    capacity_known_facilities: int | None = Field(
+        default=None, description="of them, the facilities whose beds (doctors) are known"
+    )
+    capacity_known_share: float | None = Field(
+        default=None, description="percent of the facilities that count with capacity known"
+    )
+    capacity_known_sum: int | None = Field(
+        default=None, description="beds (doctors) of the facilities where known: a lower bound"
+    )
+    capacity_known_fr: str | None = None
+    capacity_known_ar: str | None = None
+    capacity_known_en: str | None = None
     # The line as a sentence, worded by its norm set's kind (also in the CLI exports).
     gap_fr: str | None = None
     gap_ar: str | None = None

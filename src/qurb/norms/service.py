@@ -11,16 +11,18 @@ from sqlalchemy.orm import Session
 
 from qurb.kernel.errors import InputError
 from qurb.kernel.i18n import translate
+from qurb.kernel.shares import percent
 from qurb.norms.gaps import (
     GapLine,
     GapStatus,
     UnitNeed,
     UnitSupply,
+    capacity_known,
     compute_gaps,
     describe_gap,
     rank_gaps,
 )
-from qurb.norms.model import NormSet
+from qurb.norms.model import NormSet, SupplyMeasure
 from qurb.norms.needs import PopulationProfile, compute_profile, compute_ratios
 from qurb.registry.facility_services import HospitalTier, hospital_tier
 from qurb.registry.model import Level, categories, hospital_categories
@@ -71,7 +73,8 @@ def read_supply(
 
     Beds (hospitals) and doctors (every facility) are known for a unit only when they are
     known for every facility that counts: a partial sum would read as a shortage. A unit
-    with no hospital has 0 public beds: that is known, not unknown.
+    with no hospital has 0 public beds: that is known, not unknown. The known part (how
+    many facilities count, how many have their figure known, its sum) is kept beside.
     """
     scope = index.scope(territory)
     whole_territory = level is territory.level
@@ -113,9 +116,30 @@ def read_supply(
             doctors=tallies[code].known_doctors(),
             hospitals=tallies[code].hospitals,
             facilities_by_offer=dict(offers[code]),
+            beds_counted=tallies[code].hospitals,
+            beds_known_facilities=tallies[code].hospitals_with_beds,
+            beds_known_sum=tallies[code].beds,
+            doctors_counted=tallies[code].facilities,
+            doctors_known_facilities=tallies[code].with_doctors,
+            doctors_known_sum=tallies[code].doctors,
         )
         for code, by_category in counts.items()
     }
+
+
+# A unit without any public facility: no hospital, nothing that counts for beds or doctors.
+NO_SUPPLY = UnitSupply(
+    {},
+    beds=0,  # no hospital: 0 public beds, known (its bed lines name the nearest hospital)
+    doctors=0,  # no public facility: 0 public doctors, known
+    hospitals=0,
+    beds_counted=0,
+    beds_known_facilities=0,
+    beds_known_sum=0,
+    doctors_counted=0,
+    doctors_known_facilities=0,
+    doctors_known_sum=0,
+)
 
 
 @dataclass
@@ -184,7 +208,7 @@ def compute_territory_gaps(
                     u.level.value,
                     profiles[u.code],
                     # A unit without any public facility has no hospital either.
-                    supply.get(u.code, UnitSupply({}, hospitals=0)),
+                    supply.get(u.code, NO_SUPPLY),
                 )
                 for u in units
                 if u.code in profiles
@@ -335,10 +359,50 @@ def gap_line_words(g: GapLine) -> dict[str, str | None]:
     `nearest_hospital_label_fr|ar|en` (None unless the unit has no hospital)."""
     nearest: dict[str, str | None] = dict.fromkeys(GAP_LANGUAGES)
     nearest.update(nearest_hospital_text(g) or {})
+    known: dict[str, str | None] = dict.fromkeys(GAP_LANGUAGES)
+    if g.capacity_measure and g.facilities_counted and g.capacity_known_facilities is not None:
+        known.update(
+            {
+                lang: capacity_known_text(
+                    lang, g.capacity_measure, g.capacity_known_facilities, g.facilities_counted
+                )
+                for lang in GAP_LANGUAGES
+            }
+        )
     return {
         **{f"gap_{lang}": describe_gap(g, lang) for lang in GAP_LANGUAGES},
         **{f"nearest_hospital_label_{lang}": nearest[lang] for lang in GAP_LANGUAGES},
+        **{f"capacity_known_{lang}": known[lang] for lang in GAP_LANGUAGES},
     }
+
+
+def capacity_summary(supply: UnitSupply) -> dict[str, Any]:
+    """A unit's public beds and doctors where known for every facility that counts (None
+    otherwise), each with how much of it is known: the facilities that count, those with
+    the figure known, their share (percent) and the known part's sum."""
+    fields: dict[str, Any] = {}
+    for measure, total in (
+        (SupplyMeasure.BEDS, supply.beds),
+        (SupplyMeasure.DOCTORS, supply.doctors),
+    ):
+        known = capacity_known(measure, supply)
+        name = measure.value
+        fields[name] = total
+        fields[f"{name}_counted"] = None if known is None else known.counted
+        fields[f"{name}_known_facilities"] = None if known is None else known.known
+        fields[f"{name}_known_share"] = None if known is None else known.share
+        fields[f"{name}_known_sum"] = None if known is None else known.known_sum
+    return fields
+
+
+def capacity_known_text(lang: str, measure: str, known: int, counted: int) -> str | None:
+    """ "lits connus pour 3 des 5 établissements (60 %)": how much of a unit's beds or
+    doctors is known (`measure` beds or doctors); None when no facility counts."""
+    share = percent(known, counted)
+    if share is None:
+        return None
+    values = {"known": known, "count": counted, "share": f"{share:g}"}
+    return translate(lang, f"label.capacity_known.{measure}", values)
 
 
 def nearest_hospital_text(g: GapLine) -> dict[str, str] | None:

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any, Literal, TypeVar
 
 from sqlalchemy import JSON, Boolean, String, Text, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from qurb.kernel import clock
@@ -124,9 +124,15 @@ def request_cancel(
 
 
 def set_phase(session: Session, job_id: str, phase: str) -> None:
-    """What the job is doing now, for its polls (committed at once)."""
-    session.execute(update(JobRow).where(JobRow.id == job_id).values(phase=phase))
-    session.commit()
+    """What the job is doing now, for its polls (committed at once). A phase is a hint:
+    a database too busy to take it now (SQLite's lock held past its busy timeout by
+    another writer) leaves the poll showing the previous one, and the job goes on."""
+    try:
+        session.execute(update(JobRow).where(JobRow.id == job_id).values(phase=phase))
+        session.commit()
+    except OperationalError as error:
+        session.rollback()
+        log.warning("job %s: phase %s not recorded: %s", job_id, phase, error)
 
 
 @dataclass(frozen=True)
@@ -173,7 +179,7 @@ class Background:
                 job,
                 args,
                 cancelled=lambda: self._cancel_requested(job_id),
-                started=lambda: self._mark(job_id, status="running", started_at=clock.now()),
+                started=lambda: self._mark_started(job_id),
             )
             self._finish(job_id, result, finish)
         except JobCancelled:
@@ -212,6 +218,14 @@ class Background:
     def _mark(self, job_id: str, **values: Any) -> None:
         with transaction(self.writer) as session:
             session.execute(update(JobRow).where(JobRow.id == job_id).values(**values))
+
+    def _mark_started(self, job_id: str) -> None:
+        """Running, for the polls; like a phase, a hint a busy database may not take now
+        (the job's end is written regardless)."""
+        try:
+            self._mark(job_id, status="running", started_at=clock.now())
+        except OperationalError as error:
+            log.warning("job %s: start not recorded: %s", job_id, error)
 
     def _end(self, job_id: str, status: Status, error: dict[str, Any] | None = None) -> None:
         self._mark(job_id, status=status, finished_at=clock.now(), phase=status, error=error)

@@ -167,7 +167,7 @@ def _read_csv(path: Path, limits: FileLimits) -> list[Record]:
     return records
 
 
-def _check_workbook(path: Path, limits: FileLimits) -> None:
+def check_workbook(path: Path, limits: FileLimits) -> None:
     """The workbook's parts, unzipped, within the limit (read from the zip directory: a
     bomb costs milliseconds), then each sheet's rows: its declared dimension, or without
     one its rows counted up to the limit. Done before openpyxl opens the workbook, which
@@ -228,7 +228,7 @@ def _read_xlsx(path: Path, sheet: str | None, limits: FileLimits) -> list[Record
     import openpyxl  # imported here: it costs a quarter of a second at start-up
     from openpyxl.utils.exceptions import InvalidFileException
 
-    _check_workbook(path, limits)
+    check_workbook(path, limits)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
+from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from qurb.platform.security import refuse
@@ -21,18 +24,20 @@ class BodySizeLimit:
         max_bytes: int,
         upload_bytes: int = 0,
         is_upload: Callable[[str], bool] = lambda _path: False,
+        route_limit: Callable[[str], int] = lambda _path: 0,
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.upload_bytes = upload_bytes
         self.is_upload = is_upload
+        self.route_limit = route_limit
 
     def _limit(self, scope: Scope) -> int:
         content_type = dict(scope["headers"]).get(b"content-type", b"")
         form = content_type.lower().startswith(b"multipart/form-data")
         if form and self.is_upload(scope.get("path", "")):
             return max(self.max_bytes, self.upload_bytes)
-        return self.max_bytes
+        return max(self.max_bytes, self.route_limit(scope.get("path", "")))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
@@ -77,3 +82,26 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
         return await receive()
 
     return replayed
+
+
+LARGE_BODY = "x-qurb-body-limit"  # a route's own cap on its JSON body, in bytes
+
+
+def large_body(megabytes: int) -> dict[str, Any]:
+    """A route's `openapi_extra` for a JSON body larger than the server's cap (a DHIS2
+    payload): the cap it takes instead."""
+    return {LARGE_BODY: megabytes * 1024 * 1024}
+
+
+def body_limits(routes: Iterable[BaseRoute]) -> Callable[[str], int]:
+    """The cap each route declares on its body (`large_body`), by path; 0 for the others."""
+    declared = [
+        (route.path_regex, int((route.openapi_extra or {})[LARGE_BODY]))
+        for route in routes
+        if isinstance(route, APIRoute) and LARGE_BODY in (route.openapi_extra or {})
+    ]
+
+    def limit(path: str) -> int:
+        return max((n for pattern, n in declared if pattern.match(path)), default=0)
+
+    return limit

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -75,3 +76,64 @@ class FacilityEditionRow(Base):
     commune_code: Mapped[str] = mapped_column(String(16), ForeignKey("territories.code"))
     source_file: Mapped[str] = mapped_column(String(200))
     source_row: Mapped[int] = mapped_column(Integer)
+
+
+class CapacityValueRow(Base):
+    """One capacity value of a facility as entered: a count (beds, staff) or a text
+    (hours), with its source, date and who entered it. Every value is kept; the current
+    one of a measure is its latest row (the highest id). Count and text both None: the
+    measure was entered as unknown."""
+
+    __tablename__ = "capacity_values"
+    __table_args__ = (Index("ix_capacity_values_facility_measure", "facility_id", "measure"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    facility_id: Mapped[str] = mapped_column(String(80), ForeignKey("facilities.id"))
+    measure: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int | None] = mapped_column(Integer)
+    text: Mapped[str | None] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(200))
+    as_of: Mapped[date] = mapped_column(Date)
+    entered_by: Mapped[str] = mapped_column(String(120))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    import_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class EquipmentRow(Base):
+    """A piece of equipment a facility holds: its kind (capacity.toml), model, the
+    délégation's inventory number, date in service, status and its details."""
+
+    __tablename__ = "equipment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    facility_id: Mapped[str] = mapped_column(String(80), ForeignKey("facilities.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    model: Mapped[str | None] = mapped_column(String(200))
+    inventory_ref: Mapped[str | None] = mapped_column(String(80))
+    in_service: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    down_reason: Mapped[str | None] = mapped_column(String(300))
+    down_since: Mapped[date | None] = mapped_column(Date)
+    retired_on: Mapped[date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = row_version()
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it
+
+
+class CapacityImportRow(Base):
+    """One workbook of capacity imported for a province: the file, its digest and what
+    it wrote (the values carry its id)."""
+
+    __tablename__ = "capacity_imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    province_code: Mapped[str] = mapped_column(String(16), ForeignKey("territories.code"))
+    file_name: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    facilities: Mapped[int] = mapped_column(Integer)
+    values: Mapped[int] = mapped_column(Integer)
+    equipment: Mapped[int] = mapped_column(Integer)
+    entered_by: Mapped[str] = mapped_column(String(120))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime())

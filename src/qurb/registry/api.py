@@ -8,12 +8,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 
+from qurb.identity.dependencies import PrincipalDep
+from qurb.identity.grant_service import target_in
 from qurb.identity.guard import Guard, needs
 from qurb.identity.permissions import Permission
+from qurb.identity.scopes import Target
 from qurb.kernel.attribution import Attribution, facility_sources
 from qurb.kernel.names import MAX_NAME_CHARS
 from qurb.kernel.values import MAX_OFFSET, NO_NUL_PATTERN
-from qurb.platform.access import Public
+from qurb.platform.access import Access, Public
 from qurb.platform.geojson import FeatureCollection
 from qurb.platform.http import (
     GeoJSONResponse,
@@ -34,6 +37,7 @@ from qurb.registry.schemas import (
     FacilityPage,
     FacilityRead,
     FacilityReopenRequest,
+    FacilityRights,
     FacilityUpdateRequest,
 )
 from qurb.registry.service import (
@@ -172,6 +176,35 @@ def read_history(
 ) -> list[FacilityChangeRead]:
     over_facility(guard, session, index, facility_id)
     return [FacilityChangeRead.of(c) for c in facility_history(session, facility_id)]
+
+
+@router.get(
+    "/{facility_id}/rights",
+    response_model=FacilityRights,
+    summary="What the asker may do to a facility (its grants over the facility's place): "
+    "read its history, edit it, edit its province's capacity workbook",
+)
+def read_rights(
+    facility_id: IdPath,
+    session: SessionDep,
+    index: IndexDep,
+    principal: PrincipalDep,
+    _: Public,
+) -> FacilityRights:
+    facility = get_facility(session, facility_id)
+    here = facility_target(session, index, facility)
+    province = target_in(index, facility.province_code)
+
+    def may(permission: Permission, target: Target) -> bool:
+        return Guard(principal, Access(permission, signed_in=True)).allows(target)
+
+    return FacilityRights(
+        facility_id=facility.id,
+        province_code=facility.province_code,
+        read=may(Permission.REGISTRY_READ, here),
+        edit=may(Permission.REGISTRY_EDIT, here),
+        edit_province=may(Permission.REGISTRY_EDIT, province),
+    )
 
 
 def _read(

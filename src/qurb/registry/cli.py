@@ -236,15 +236,12 @@ def facilities_add(
     commune: Annotated[str, typer.Option(help="Commune: HCP code or name.")],
     lon: Annotated[float | None, typer.Option(help="Longitude, WGS84 degrees.")] = None,
     lat: Annotated[float | None, typer.Option(help="Latitude, WGS84 degrees.")] = None,
-    beds: Annotated[int | None, typer.Option(help="Beds, if known.")] = None,
     reason: Annotated[str | None, typer.Option(help="Why (kept in the history).")] = None,
     db: DbOption = None,
 ) -> None:
     """Add one facility to the registry."""
     with open_session(db, write=True) as session:
-        payload = FacilityCreate(
-            name=name, category=category, commune=commune, lon=lon, lat=lat, beds=beds
-        )
+        payload = FacilityCreate(name=name, category=category, commune=commune, lon=lon, lat=lat)
         guard, index = _editing(session)
         [target] = new_facilities_targets(session, index, [(None, payload)])
         [facility_id] = create_facilities(session, guard.over(target), [(None, payload)], reason)
@@ -260,8 +257,6 @@ def facilities_update(
     ] = None,
     lon: Annotated[float | None, typer.Option()] = None,
     lat: Annotated[float | None, typer.Option()] = None,
-    beds: Annotated[int | None, typer.Option()] = None,
-    doctors: Annotated[int | None, typer.Option()] = None,
     add_service: Annotated[
         list[str] | None,
         typer.Option(help="A service it now offers (repeatable; see `qurb services`)."),
@@ -273,7 +268,7 @@ def facilities_update(
     if_version: IfVersionOption = None,
     db: DbOption = None,
 ) -> None:
-    """Change a facility (name, category, location, beds, doctors, services)."""
+    """Change a facility (name, category, location, services); its capacity: `qurb capacity set`."""
     given = {
         k: v
         for k, v in {
@@ -281,8 +276,6 @@ def facilities_update(
             "category": category,
             "lon": lon,
             "lat": lat,
-            "beds": beds,
-            "doctors": doctors,
             "add_services": add_service or None,
             "remove_services": remove_service or None,
         }.items()

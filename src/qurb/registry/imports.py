@@ -40,10 +40,6 @@ ALIASES = {
     "y": "lat",
     "sector": "sector",
     "secteur": "sector",
-    "beds": "beds",
-    "lits": "beds",
-    "doctors": "doctors",
-    "medecins": "doctors",
     "osm id": "osm_id",
     "id": "id",
 }
@@ -51,6 +47,9 @@ REQUIRED = ("name", "category", "commune")
 # Columns of the Ministry's own lists that carry nothing the registry takes (the commune
 # says where), ignored without a warning; any other unknown column is reported.
 KNOWN_EXTRA = {"region", "delegation", "province", "abreviation"}
+# Beds and doctors are capacity, written with their source and date through the capacity
+# service (its workbook, `qurb capacity set`): a list's columns of them are not read here,
+# and reported as not read.
 GEOMETRY_ERROR = "__geometry_error__"
 
 

@@ -140,9 +140,18 @@ class Destinations:
     communes: list[str]
     beds: np.ndarray  # nan = unknown
     points: Points
+    doctors: np.ndarray | None = None  # nan = unknown; None: not read (all unknown)
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def capacity(self, measure: str) -> np.ndarray:
+        """Each facility's beds or doctors (`measure`), nan where unknown."""
+        if measure == "beds":
+            return self.beds
+        if measure == "doctors":
+            return self.doctors if self.doctors is not None else np.full(len(self), np.nan)
+        raise ValueError(measure)
 
 
 def read_destinations(
@@ -163,6 +172,7 @@ def read_destinations(
                 FacilityRow.lon,
                 FacilityRow.lat,
                 FacilityRow.beds,
+                FacilityRow.doctors,
             ).where(FacilityRow.status == "open", FacilityRow.category.in_(allowed))
         ).order_by(FacilityRow.id)
     ).all()
@@ -185,6 +195,7 @@ def read_destinations(
         communes=[r.commune_code for r in rows],
         beds=np.array([np.nan if r.beds is None else float(r.beds) for r in rows]),
         points=points,
+        doctors=np.array([np.nan if r.doctors is None else float(r.doctors) for r in rows]),
     )
 
 

@@ -93,6 +93,19 @@ class FacilityRead(BaseModel):
         return read
 
 
+class FacilityRights(BaseModel):
+    """What the asker may do to one facility, by the grants it holds over the facility's
+    place: the page shows a form to whoever may use it (the server checks each write again)."""
+
+    facility_id: str
+    province_code: str
+    read: bool = Field(description="registry.read over it: its history, who entered what")
+    edit: bool = Field(description="registry.edit over it: its record, capacity, equipment")
+    edit_province: bool = Field(
+        description="registry.edit over its whole province: the province's capacity workbook"
+    )
+
+
 class FacilityPage(BaseModel):
     total: int = Field(description="facilities matching the filter")
     limit: int

@@ -86,6 +86,18 @@ class FacilityUpdate(BaseModel):
     )
 
 
+def capacity_elsewhere(
+    payload: FacilityCreate | FacilityUpdate, row: int | None = None
+) -> list[FieldError]:
+    """Beds and doctors are capacity: written with their source and date by the capacity
+    service (PUT /api/facilities/{id}/capacity, `qurb capacity set`), never here."""
+    return [
+        problem(name, "capacity_through_capacity_service", row, field=name)
+        for name in ("beds", "doctors")
+        if getattr(payload, name) is not None
+    ]
+
+
 class RegistryError(InputError):
     """A registry write refused; nothing was written. Lists every problem found."""
 
@@ -148,7 +160,7 @@ class Validator:
     def check_create(
         self, payload: FacilityCreate, row: int | None = None
     ) -> tuple[dict[str, Any], list[FieldError]]:
-        errors: list[FieldError] = []
+        errors = capacity_elsewhere(payload, row)
         spec = categories().get(payload.category)
         if spec is None:
             choices = ", ".join(categories())
@@ -240,8 +252,6 @@ class Validator:
                 "location_source": location_source,
                 "location_precision_m": precision,
                 "osm_id": payload.osm_id,
-                "beds": payload.beds,
-                "doctors": payload.doctors,
                 "services": sorted(spec.services),
                 "source": "user",
                 "source_row": row,
@@ -425,7 +435,7 @@ def update_facility(
     changes = update.model_dump(exclude_unset=True)
     added = changes.pop("add_services", None) or []
     removed = changes.pop("remove_services", None) or []
-    errors: list[FieldError] = []
+    errors = capacity_elsewhere(update)
     services = set(facility_services(row.category, row.services))
     if "category" in changes:
         spec = categories().get(changes["category"])

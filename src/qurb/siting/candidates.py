@@ -47,6 +47,12 @@ class Candidates:
     communes: list[str | None]
     points: Points
     cost_amount_mad: np.ndarray | None
+    # The labels in Arabic where the site is a commune's reference point (its Arabic
+    # name); None for sites from a file, whose label is the user's own words.
+    labels_ar: list[str | None] | None = None
+
+    def label_ar(self, j: int) -> str | None:
+        return self.labels_ar[j] if self.labels_ar is not None else None
 
     def rows(self) -> list[dict[str, Any]]:
         """As the web shows them: lon, lat, label, cost_mad (or None), commune."""
@@ -88,6 +94,7 @@ def default_candidates(
             is_population=False,
         ),
         None,
+        [c.name_ar or None for c in communes],
     )
 
 

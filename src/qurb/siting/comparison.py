@@ -24,44 +24,45 @@ def compared_ids(text: str) -> list[str]:
     return ids
 
 
+def _row(
+    rows: dict[str, dict[str, Any]],
+    index: TerritoryIndex,
+    unit: Any,
+    n: int,
+    columns: tuple[str, ...],
+) -> dict[str, Any]:
+    """The row of a commune or sub-territory, made on first sight with one null per
+    scenario in each of `columns` (its Arabic name from the index when the scenario kept
+    none)."""
+    if unit.code not in rows:
+        known = index.by_code.get(unit.code)
+        rows[unit.code] = {
+            "code": unit.code,
+            "name_fr": unit.name_fr,
+            "name_ar": unit.name_ar or (known.name_ar if known else None),
+            "population": unit.population,
+            **{column: [None] * n for column in columns},
+        }
+    return rows[unit.code]
+
+
 def side_by_side(
     index: TerritoryIndex, saved: Sequence[SavedScenario], lang: str = "en"
 ) -> dict[str, Any]:
     """The comparison, communes and sub-territories in the order the first scenario holds
     them, then those only later ones hold (another territory). A commune or group a
     scenario does not hold has null there."""
+    n = len(saved)
     communes: dict[str, dict[str, Any]] = {}
     groups: dict[str, dict[str, Any]] = {}
-    n = len(saved)
     for k, one in enumerate(saved):
         for c in one.scenario.communes:
-            unit = index.by_code.get(c.code)
-            row = communes.setdefault(
-                c.code,
-                {
-                    "code": c.code,
-                    "name_fr": c.name_fr,
-                    "name_ar": c.name_ar or (unit.name_ar if unit else None),
-                    "population": c.population,
-                    "covered": [None] * n,
-                    "minutes_after": [None] * n,
-                },
-            )
-            row["covered"][k] = c.covered_after
-            row["minutes_after"][k] = c.minutes_after
+            row = _row(communes, index, c, n, ("covered", "minutes_after"))
+            row["covered"][k], row["minutes_after"][k] = c.covered_after, c.minutes_after
         for g in one.scenario.groups:
-            unit = index.by_code.get(g.code)
-            group = groups.setdefault(
-                g.code,
-                {
-                    "code": g.code,
-                    "name_fr": g.name_fr,
-                    "name_ar": g.name_ar or (unit.name_ar if unit else None),
-                    "population": g.population,
-                    "covered_after_pct": [None] * n,
-                },
+            _row(groups, index, g, n, ("covered_after_pct",))["covered_after_pct"][k] = (
+                g.covered_after_pct
             )
-            group["covered_after_pct"][k] = g.covered_after_pct
     # Where the scenarios that hold a commune disagree (one of another territory, which
     # does not hold it, has no say).
     differ = [

@@ -71,6 +71,9 @@ class ChosenSite(_Document):
     # People newly covered credited to this site (nearer to it than to the other new
     # sites); absent from scenarios saved before it was kept.
     newly_covered: int | None = None
+    # The label in Arabic (a commune's reference point: its Arabic name); absent for a
+    # site from a file or a click, and from scenarios saved before it was kept.
+    label_ar: str | None = None
 
 
 class CommuneCoverage(_Document):

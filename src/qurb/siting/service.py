@@ -203,6 +203,7 @@ def _scenario(
         {
             "rank": rank,
             "label": candidates.labels[j],
+            "label_ar": candidates.label_ar(j),
             "commune": candidates.communes[j],
             "lon": float(candidates.points.lon[j]),
             "lat": float(candidates.points.lat[j]),

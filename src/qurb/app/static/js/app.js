@@ -1,19 +1,21 @@
 // The map page: navigation (Morocco → region → province → commune), the choropleth, the
 // territory and facility panels, search, the language switch and registry editing.
-import { can, enc, getJSON } from "./api.js";
+import { can, enc, getJSON, whoAmI } from "./api.js";
 import { readAddress, writeAddress } from "./address.js";
 import { classCount, legendHTML, noteText, paintColours, palette } from "./choropleth.js";
 import { FacilityEditor } from "./editor.js";
+import { FacilityCapacityView } from "./facility_capacity.js";
 import { LANGS, escapeHtml, initialLang, label, lang, nameOf, num, setLang, t } from "./i18n.js";
 import { SearchBox } from "./keyboard.js";
 import { MapView } from "./map.js";
 import { setupLayout } from "./layout.js";
 import { MapOut } from "./mapout.js";
 import { chosenTypes, facilityType, markerQuery } from "./markers.js";
-import { signInPrompt } from "./shell.js";
+import { languageButtons, signInPrompt } from "./shell.js";
 import { SitingPanel } from "./siting.js";
 import { accessSection, facilityPanel, territoryPanel } from "./panel.js";
 import { CommuneTables } from "./tables.js";
+import { fillTrend } from "./trend.js";
 
 const e = escapeHtml;
 const config = JSON.parse(document.getElementById("qurb-config").textContent);
@@ -188,13 +190,14 @@ async function loadIndicator() {
   const params = new URLSearchParams({ level: LAYER_LEVEL[layerName], parent, ...state.params });
   const body = await getJSON(`/api/indicators/${enc(state.indicator.id)}?${params}`);
   state.values = body.values;
+  state.known = body.known || null;
   state.worded = { id: body.indicator, label: body.label, unit: body.unit };
   const option = $("#indicator").querySelector(`option[value="${CSS.escape(body.indicator)}"]`);
   if (option) option.textContent = label(body.label);
   state.classes = body.classes;
   const colours = palette(state.indicator, classCount(body.classes));
   view.setValues(body.values, colours);
-  $("#legend").innerHTML = legendHTML(shownIndicator(), body.values, body.classes, colours) + markerLegend();
+  $("#legend").innerHTML = legendHTML(shownIndicator(), body.values, body.classes, colours, state.known) + markerLegend();
   paintColours($("#legend"));
 }
 
@@ -292,10 +295,13 @@ function renderPanel() {
 
 function renderPanelBody(panel) {
   if (state.facility) {
-    panel.innerHTML = facilityPanel(state.facility.record, state.facility.history, {
+    const { record, history, referrals, what } = state.facility;
+    panel.innerHTML = facilityPanel(record, history, {
       categoryName,
-      canEdit: rights.edit,
-      referrals: state.facility.referrals,
+      // The grants over this facility's place decide (an editor of another province: no form).
+      canEdit: what?.rights.edit ?? false,
+      referrals,
+      extra: capacityView.html(record, what),
     });
   } else if (state.detail) {
     panel.innerHTML = territoryPanel(state.detail, {
@@ -306,6 +312,7 @@ function renderPanelBody(panel) {
       canEdit: rights.edit,
     });
     fillAccess(state.detail.territory.code);
+    fillTrend(panel, state.detail.territory.code, state.indicator, state.params, shownIndicator());
   }
   siting.attach(panel, state.detail);
   if (!rights.edit) {
@@ -317,10 +324,13 @@ async function openFacility(id, { push = true } = {}) {
   // The history and the caravan referrals are for accounts that may read them.
   const [record, history, referrals] = await Promise.all([
     getJSON(`/api/facilities/${enc(id)}`),
-    rights.history ? getJSON(`/api/facilities/${enc(id)}/history`) : null,
-    rights.referrals ? getJSON(`/api/facilities/${enc(id)}/referrals`) : null,
+    // Outside the account's grants (another province's facility): not its to read.
+    rights.history ? getJSON(`/api/facilities/${enc(id)}/history`).catch(() => null) : null,
+    rights.referrals ? getJSON(`/api/facilities/${enc(id)}/referrals`).catch(() => null) : null,
   ]);
-  state.facility = { record, history, referrals };
+  // Its capacity and equipment: a facility whose parts cannot be read is still shown.
+  const what = await capacityView.load(record).catch(() => null);
+  state.facility = { record, history, referrals, what };
   renderPanel();
   $("#panel").scrollTop = 0;
   if (push) writeAddress(addressState(), { push: true });
@@ -335,6 +345,12 @@ const editor = new FacilityEditor($("#editor"), {
     $("#panel").insertAdjacentHTML("afterbegin", `<p class="saved" role="status">${t("form.saved")}</p>`);
   },
   onStale: async () => state.facility && (await openFacility(state.facility.record.id)),
+});
+
+const capacityView = new FacilityCapacityView($("#editor"), {
+  anonymous: (await whoAmI()).anonymous,
+  onSaved: () => editor.onSaved(state.facility.record),
+  onStale: editor.onStale,
 });
 
 // The controls change the map as they change; the form is never sent.
@@ -356,6 +372,16 @@ $("#panel").addEventListener("click", (event) => {
   if (action === "edit") editor.edit(state.facility.record);
   if (action === "close-facility") editor.close(state.facility.record);
   if (action === "reopen-facility") editor.reopen(state.facility.record);
+  if (state.facility) capacityView.act(action, target, state.facility);
+});
+
+// A filled workbook of the province, sent to its import.
+$("#panel").addEventListener("submit", (event) => {
+  const form = event.target.closest("form[data-action=import-workbook]");
+  if (!form || !state.facility) return;
+  event.preventDefault();
+  const { id, province_code: province } = state.facility.record;
+  capacityView.importWorkbook(form, province, () => openFacility(id, { push: false }));
 });
 
 // ------------------------------------------------------------------ search
@@ -394,32 +420,28 @@ $("#indicator-params").addEventListener("change", async (event) => {
 });
 $("#facility-types").addEventListener("change", () => loadMarkers());
 
-async function switchLanguage(next) {
-  await setLang(next);
+// The language buttons (shell.js): the words switched, then the map and panels drawn again.
+const switchLanguage = languageButtons((next) => {
   view.setDirection(next === "ar");
   view.relabel();
-  for (const button of document.querySelectorAll("[data-lang]"))
-    button.setAttribute("aria-pressed", String(button.dataset.lang === next));
   renderIndicatorMenu();
   renderBreadcrumb();
   renderPanel();
+  // The capacity's catalogue in the new language (read once per language), then drawn again.
+  if (state.facility?.what) capacityView.relabel(state.facility.what).then((again) => again && renderPanel());
   tables.refresh();
   if (state.indicator && state.values.length) {
     const colours = palette(state.indicator, classCount(state.classes));
-    $("#legend").innerHTML = legendHTML(shownIndicator(), state.values, state.classes, colours) + markerLegend();
+    $("#legend").innerHTML = legendHTML(shownIndicator(), state.values, state.classes, colours, state.known) + markerLegend();
     paintColours($("#legend"));
   }
   editor.categories = categoryChoices();
   mapOut.relabel();
   siting.relabel();
-}
+});
 
 function categoryChoices() {
   return [...state.categories.values()].map((c) => ({ code: c.code, label: categoryName(c.code) }));
-}
-
-for (const button of document.querySelectorAll("[data-lang]")) {
-  button.addEventListener("click", () => switchLanguage(button.dataset.lang));
 }
 
 // ------------------------------------------------------------------ the address

@@ -3,7 +3,8 @@
 // a time, and the CSV link carries the same filter. The server words its refusals (a date
 // it cannot read) in the page's language; a switch of language asks it again.
 import { getJSON } from "./api.js";
-import { initialLang, lang, locale, setLang, t } from "./i18n.js";
+import { languageButtons } from "./shell.js";
+import { initialLang, lang, locale, t } from "./i18n.js";
 
 const config = JSON.parse(document.getElementById("qurb-config").textContent);
 const FILTERS = ["entity_kind", "entity_id", "actor", "partner", "territory", "since", "until"];
@@ -214,21 +215,14 @@ async function show(after = null) {
   document.body.dataset.ready = lang();
 }
 
-async function switchLanguage(next) {
+const switchLanguage = languageButtons(async (next) => {
   delete document.body.dataset.ready;
-  await setLang(next);
-  for (const button of document.querySelectorAll("[data-lang]"))
-    button.setAttribute("aria-pressed", String(button.dataset.lang === next));
   history.replaceState(null, "", address(asked()));
   await loading;
   render(); // the times and words in the new language
   if (failed !== null) await reword();
   document.body.dataset.ready = next;
-}
-
-for (const button of document.querySelectorAll("[data-lang]")) {
-  button.addEventListener("click", () => switchLanguage(button.dataset.lang));
-}
+});
 
 form.addEventListener("submit", (event) => {
   event.preventDefault();

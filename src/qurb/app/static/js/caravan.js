@@ -7,7 +7,8 @@ import { CampaignForm } from "./caravan_form.js";
 import { keepRecordGrid, renderRecordGrid } from "./caravan_record.js";
 import { paintColours } from "./choropleth.js";
 import { dataCredit } from "./credit.js";
-import { escapeHtml, initialLang, lang, locale, nameOf, num, setLang, t } from "./i18n.js";
+import { escapeHtml, initialLang, lang, locale, nameOf, num, t } from "./i18n.js";
+import { languageButtons } from "./shell.js";
 
 /** A dropped commune's reason in the page's language (the server's English otherwise). */
 function reasonText(d) {
@@ -453,16 +454,7 @@ function render() {
   return config.campaignId ? renderCampaign() : renderList();
 }
 
-async function switchLanguage(next) {
-  await setLang(next);
-  for (const button of document.querySelectorAll("[data-lang]"))
-    button.setAttribute("aria-pressed", String(button.dataset.lang === next));
-  return render();
-}
-
-for (const button of document.querySelectorAll("[data-lang]")) {
-  button.addEventListener("click", () => switchLanguage(button.dataset.lang).catch(fail));
-}
+const switchLanguage = languageButtons(() => render().catch(fail));
 
 function fail(error) {
   root.innerHTML = `<p class="error" role="alert">${e(t("error.load"))} : ${e(error.message)}</p>`;

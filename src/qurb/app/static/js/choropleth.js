@@ -68,7 +68,9 @@ export function paintColours(root) {
   return root;
 }
 
-export function legendHTML(indicator, values, classes, colours) {
+// `known`: a capacity indicator's words saying how many facilities have the figure known
+// over the units shown ({fr, ar, en}); unknown units are hatched, in no class.
+export function legendHTML(indicator, values, classes, colours, known = null) {
   if (!indicator) return "";
   const d = indicator.decimals;
   const rows = [];
@@ -91,7 +93,9 @@ export function legendHTML(indicator, values, classes, colours) {
     <p class="unit">${escapeHtml(label(indicator.unit))}${
       METHOD_WORDS[classes?.method] ? ` · <span class="class-method">${METHOD_WORDS[classes.method]()}</span>` : ""
     }</p>
-    <ul class="classes">${rows.join("")}</ul>
+    <ul class="classes">${rows.join("")}</ul>${
+      known ? `<p class="capacity-known">${escapeHtml(label(known))}</p>` : ""
+    }
     <p class="source">${escapeHtml(indicator.source)}</p>${
       indicator.measure ? `<p class="source measure">${escapeHtml(label(indicator.measure))}</p>` : ""
     }`;

@@ -7,7 +7,7 @@ import { enc, getJSON } from "./api.js";
 import { bar, change } from "./coverage.js";
 import { escapeHtml, initialLang, lang, nameOf, num, pct, t } from "./i18n.js";
 import { languageButtons } from "./shell.js";
-import { problemsHTML } from "./problems.js";
+import { settle } from "./problems.js";
 import { mapSVG } from "./svgmap.js";
 
 const e = escapeHtml;
@@ -105,21 +105,23 @@ function render() {
     ${differenceMap(lines, communes, differ ?? [])}`;
 }
 
-async function load() {
-  const ids = askedIds();
-  try {
-    if (!ids) throw new Error(t("compare.pick_two"));
-    answer = await getJSON(`/api/scenarios/compare?ids=${ids.map(enc).join(",")}`);
-    const territory = answer.lines[0]?.territory;
-    layer = territory ? await getJSON(`/api/layers/communes?parent=${enc(territory)}`).catch(() => null) : null;
-    render();
-  } catch (error) {
-    errorBox.hidden = false;
-    errorBox.innerHTML = problemsHTML(error);
-  } finally {
-    loading.hidden = true;
-    document.body.dataset.ready = lang();
-  }
+function load() {
+  return settle(
+    async () => {
+      const ids = askedIds();
+      if (!ids) throw new Error(t("compare.pick_two"));
+      answer = await getJSON(`/api/scenarios/compare?ids=${ids.map(enc).join(",")}`);
+      // Every compared territory's communes (scenarios of two territories draw both).
+      const territories = [...new Set(answer.lines.map((l) => l.territory))];
+      const layers = await Promise.all(
+        territories.map((code) => getJSON(`/api/layers/communes?parent=${enc(code)}`).catch(() => null)),
+      );
+      const features = layers.flatMap((one) => one?.features ?? []);
+      layer = features.length ? { type: "FeatureCollection", features } : null;
+      render();
+    },
+    { errorBox, loading },
+  );
 }
 
 const switchLanguage = languageButtons(() => render());

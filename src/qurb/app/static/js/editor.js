@@ -96,7 +96,7 @@ export class FacilityEditor {
       ${field("commune", "form.commune", { value: commune, required: true })}
       <div class="pair">${field("lon", "form.lon", { type: "number", step: "any", hint: "form.coords.hint" })}
       ${field("lat", "form.lat", { type: "number", step: "any" })}</div>
-      <div class="pair">${field("beds", "form.beds", { type: "number" })}${field("doctors", "form.doctors", { type: "number" })}</div>`;
+      <p class="hint">${t("form.capacity_elsewhere")}</p>`;
     this._open(t("form.add.title"), body, (data, note) => {
       const payload = {
         name: data.name,
@@ -105,21 +105,22 @@ export class FacilityEditor {
         ...note,
       };
       if (data.name_ar) payload.name_ar = data.name_ar;
-      for (const k of ["lon", "lat", "beds", "doctors"]) {
+      for (const k of ["lon", "lat"]) {
         if (data[k] !== "") payload[k] = numberOrNull(data[k]);
       }
       return send("POST", "/api/facilities", payload);
     });
   }
 
+  // Beds and doctors are the capacity's totals: changed in its form, with their source
+  // and date (capacity_form.js), never here without them.
   edit(facility) {
     const body = `${field("name", "form.name", { value: facility.name, required: true })}
       ${field("name_ar", "form.name_ar", { value: facility.name_ar })}
       ${categorySelect(this.categories, facility.category)}
       <div class="pair">${field("lon", "form.lon", { type: "number", step: "any", value: facility.lon })}
       ${field("lat", "form.lat", { type: "number", step: "any", value: facility.lat })}</div>
-      <div class="pair">${field("beds", "form.beds", { type: "number", value: facility.beds })}
-      ${field("doctors", "form.doctors", { type: "number", value: facility.doctors })}</div>`;
+      <p class="hint">${t("form.capacity_elsewhere")}</p>`;
     this._open(t("form.edit.title"), body, (data, note) => {
       // Only what changed is sent: the server records exactly that in the history.
       const payload = { ...note };
@@ -131,10 +132,6 @@ export class FacilityEditor {
       if (lon !== facility.lon || lat !== facility.lat) {
         payload.lon = lon;
         payload.lat = lat;
-      }
-      for (const k of ["beds", "doctors"]) {
-        const value = numberOrNull(data[k]);
-        if (value !== facility[k]) payload[k] = value;
       }
       return send("PATCH", `/api/facilities/${enc(facility.id)}`, payload, readAt(facility));
     });

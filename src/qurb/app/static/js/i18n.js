@@ -99,6 +99,12 @@ export function nameOf(record) {
   return current === "ar" ? record.name_ar || record.name_fr : record.name_fr || record.name_ar;
 }
 
+/** A record named in the three languages (name_fr, name_ar, name_en): its name in the
+ * page's language, else the French one. */
+export function named(record) {
+  return record ? record[`name_${current}`] || record.name_fr || "" : "";
+}
+
 /** A {fr, ar, en} label. */
 export function label(text) {
   return text ? text[current] || text.fr : "";

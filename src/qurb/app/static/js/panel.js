@@ -103,6 +103,17 @@ function nearestHospitalRow(report, g) {
     <bdi data-unit="km">${t("unit.km", { n: km })}</bdi></td></tr>`;
 }
 
+// A bed or doctor line: how much of the capacity is known, in a row under the line (the
+// words come with it, in each language: "lits connus pour 3 des 5 établissements (60 %)");
+// a row of its own across the table, so that a phone's table stays within the screen.
+function capacityKnown(source, g) {
+  if (!g.facilities_counted) return "";
+  const words = g[`capacity_known_${lang()}`] || g.capacity_known_fr;
+  // Words, not a figure: named by data-words (the figures' check reads numbers alone).
+  const field = `capacity_known_${lang() === "ar" ? "ar" : lang() === "en" ? "en" : "fr"}`;
+  return `<tr class="capacity-known"><td colspan="5"><small class="capacity-known" data-words="${e(`${source}#lines.${g.index}.${field}`)}">${e(words || "")}</small></td></tr>`;
+}
+
 export function gapsTable(report) {
   if (!report) return "";
   // The query the report came from (the map page and the sheet ask by = the unit's level).
@@ -133,7 +144,7 @@ export function gapsTable(report) {
         return `<tr class="status-${e(g.status)}" data-rule="${e(g.rule)}" data-kind="${e(g.kind)}">
           <td>${e(text)}${g.code !== report.territory.code ? ` <span class="code">(${e(nameOf(g))})</span>` : ""}${people(g)}</td>
           ${cell("required", 1)}${cell("supply", 0)}${cell("missing", 0)}
-          <td>${status(g)}</td></tr>${nearestHospitalRow(report, g)}`;
+          <td>${status(g)}</td></tr>${capacityKnown(source, g)}${nearestHospitalRow(report, g)}`;
       })
       .join("");
     return `<h4 data-kind="${e(s.kind)}">${e(name)} <span class="code">v${e(s.version)}</span></h4>
@@ -263,7 +274,8 @@ function changeLines(change) {
 }
 
 // `history` and `referrals` are null for a reader who may not see them: no section then.
-export function facilityPanel(facility, history, { categoryName, canEdit, referrals = null }) {
+// `extra`: the capacity, equipment and workbook parts (facility_capacity.js), after the record.
+export function facilityPanel(facility, history, { categoryName, canEdit, referrals = null, extra = "" }) {
   const f = facility;
   const unknownOr = (v) => (v === null || v === undefined ? t("unknown") : num(v));
   const events = [...(history ?? [])]
@@ -303,6 +315,7 @@ export function facilityPanel(facility, history, { categoryName, canEdit, referr
       ${row("facility.source", `<bdi>${e(f.source)}</bdi>`)}
       ${row("facility.updated", date(f.updated_at))}
     </table>
+    ${extra}
     ${referrals === null ? "" : `<section data-section="referrals"><h3>${t("facility.referrals")}</h3>
       ${
         referrals.length

@@ -2,7 +2,7 @@
 // and each of its problems named by row and field, so that a file with bad rows lists
 // every one of them (the siting fold's candidate file, the scenarios' pages).
 import { ApiError } from "./api.js";
-import { escapeHtml, t } from "./i18n.js";
+import { escapeHtml, lang, t } from "./i18n.js";
 
 const e = escapeHtml;
 
@@ -19,4 +19,19 @@ export function problemsHTML(error) {
   // The server's message lists the problems too, a line each: its first line heads the list.
   const message = items ? String(error.message).split("\n")[0] : error.message;
   return `<div class="errors" role="alert"><p class="message">${e(message)}</p>${items ? `<ul>${items}</ul>` : ""}</div>`;
+}
+
+// A page's loading: `work` runs; if it is refused, its problems fill the error box; either
+// way the loading line goes and the page says it is ready, in its language (the browser
+// tests wait for that).
+export async function settle(work, { errorBox, loading }) {
+  try {
+    await work();
+  } catch (error) {
+    errorBox.hidden = false;
+    errorBox.innerHTML = problemsHTML(error);
+  } finally {
+    loading.hidden = true;
+    document.body.dataset.ready = lang();
+  }
 }

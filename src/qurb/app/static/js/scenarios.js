@@ -7,7 +7,7 @@ import { can, enc, getJSON, send, whoAmI } from "./api.js";
 import { change } from "./coverage.js";
 import { date, escapeHtml, initialLang, lang, nameOf, num, t } from "./i18n.js";
 import { languageButtons } from "./shell.js";
-import { problemsHTML } from "./problems.js";
+import { problemsHTML, settle } from "./problems.js";
 
 const e = escapeHtml;
 const config = JSON.parse(document.getElementById("qurb-config").textContent);
@@ -77,26 +77,23 @@ function render() {
   compare.disabled = picked.size < 2 || picked.size > MAX_COMPARED;
 }
 
-async function load() {
+function load() {
   loading.hidden = false;
   errorBox.hidden = true;
-  try {
-    let me;
-    [lines, maySave, me] = await Promise.all([getJSON("/api/scenarios"), can("scenarios.write"), whoAmI()]);
-    myId = me.account ? String(me.account.id) : null;
-    render();
-    // The territories' names, in the page's language (the lines carry their codes).
-    const codes = [...new Set(lines.map((l) => l.territory))].filter((c) => !territories.has(c));
-    const found = await Promise.all(codes.map((c) => getJSON(`/api/territories/${enc(c)}`).catch(() => null)));
-    for (const detail of found) if (detail) territories.set(detail.territory.code, detail.territory);
-    render();
-  } catch (error) {
-    errorBox.hidden = false;
-    errorBox.innerHTML = problemsHTML(error);
-  } finally {
-    loading.hidden = true;
-    document.body.dataset.ready = lang();
-  }
+  return settle(
+    async () => {
+      let me;
+      [lines, maySave, me] = await Promise.all([getJSON("/api/scenarios"), can("scenarios.write"), whoAmI()]);
+      myId = me.account ? String(me.account.id) : null;
+      render();
+      // The territories' names, in the page's language (the lines carry their codes).
+      const codes = [...new Set(lines.map((l) => l.territory))].filter((c) => !territories.has(c));
+      const found = await Promise.all(codes.map((c) => getJSON(`/api/territories/${enc(c)}`).catch(() => null)));
+      for (const detail of found) if (detail) territories.set(detail.territory.code, detail.territory);
+      render();
+    },
+    { errorBox, loading },
+  );
 }
 
 async function patch(id, change_) {

@@ -1,8 +1,10 @@
 // The page shell every page on the base layout shares: the header's places (a place that
 // needs a permission is shown once /api/auth/me says the reader holds it), who is signed
-// in ("signed in as …", change password, sign out) or the sign-in link, and the page's
+// in ("signed in as …", change password, sign out, the alerts raised for them: alerts.js)
+// or the sign-in link, and the page's
 // language kept in its address and in the places' links, so a copied link opens in the
 // language it was read in. Each page's own script switches its words (i18n.js setLang).
+import { renderAlerts, showAlerts } from "./alerts.js";
 import { whoAmI } from "./api.js";
 import { LANGS, lang, setLang, t } from "./i18n.js";
 
@@ -57,7 +59,8 @@ function renderAccount() {
   out.type = "button";
   out.textContent = t("auth.sign_out");
   out.addEventListener("click", signOut);
-  box.replaceChildren(who, password, out);
+  const alerts = box.querySelector("details.alerts");
+  box.replaceChildren(...(alerts ? [alerts] : []), who, password, out);
 }
 
 function renderPlaces() {
@@ -85,6 +88,7 @@ function keepLanguageInAddress() {
 
 function render() {
   renderAccount();
+  renderAlerts();
   renderPlaces();
   keepLanguageInAddress();
 }
@@ -105,5 +109,6 @@ whoAmI()
   .then((answer) => {
     me = answer;
     render();
+    if (!me.anonymous && box) return showAlerts(box, box.firstChild);
   })
   .catch(() => {});

@@ -19,6 +19,8 @@ import { signInPrompt } from "./shell.js";
 import { WhatIf } from "./whatif.js";
 
 const e = escapeHtml;
+// A site's label in the page's language: a commune's reference point has its Arabic name.
+const siteLabel = (s) => (lang() === "ar" && s.label_ar ? s.label_ar : s.label);
 const LEVELS = ["primary", "secondary", "tertiary"];
 const TIERS = ["general", "specialty", "maternity", "any"];
 
@@ -335,7 +337,7 @@ export class SitingPanel {
     const cost = doc.solver?.cost_mad ?? null;
     const rows = doc.sites
       .map(
-        (s) => `<tr data-rank="${s.rank}"><td class="num">${num(s.rank)}</td><th scope="row"><bdi>${e(s.label)}</bdi></th>
+        (s) => `<tr data-rank="${s.rank}"><td class="num">${num(s.rank)}</td><th scope="row"><bdi>${e(siteLabel(s))}</bdi></th>
         <td><bdi>${e(this.#communeName(doc, s.commune))}</bdi></td><td class="num site-newly" data-value="${s.newly_covered ?? ""}">${s.newly_covered == null ? "" : num(s.newly_covered)}</td><td class="num site-cost">${s.cost_mad == null ? "" : num(s.cost_mad)}</td></tr>`,
       )
       .join("");
@@ -372,7 +374,7 @@ export class SitingPanel {
     for (const [i, s] of sites.entries()) {
       const rank = s.rank ?? i + 1;
       const icon = L.divIcon({ className: "site-icon", html: `<span class="site-mark" data-rank="${rank}">${num(rank)}</span>`, iconSize: [26, 26], iconAnchor: [13, 13] });
-      L.marker([s.lat, s.lon], { icon, title: `${num(rank)}. ${s.label}`, keyboard: true, zIndexOffset: 400_000 }).addTo(this.sites);
+      L.marker([s.lat, s.lon], { icon, title: `${num(rank)}. ${siteLabel(s)}`, keyboard: true, zIndexOffset: 400_000 }).addTo(this.sites);
     }
   }
 

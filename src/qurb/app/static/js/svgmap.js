@@ -27,9 +27,10 @@ function bounds(features) {
 }
 
 /** An SVG of `geojson`'s areas, each filled by its entry of `values` (a Map code → {value,
- * note}) with `breaks` and `colours`; `selected` outlined. `width` in px; the height
- * follows the territory's shape. */
-export function mapSVG(geojson, { values = new Map(), colours = [], selected = null, width = 640, title = "" } = {}) {
+ * note}) with `breaks` and `colours`; `selected` outlined; `points` drawn over them as
+ * markers ({lon, lat, colour, label, id}: a circle named by its <title>). `width` in px;
+ * the height follows the territory's shape. */
+export function mapSVG(geojson, { values = new Map(), colours = [], selected = null, width = 640, title = "", points = [] } = {}) {
   const features = geojson.features.filter((f) => rings(f.geometry).length);
   if (!features.length) return "";
   const b = bounds(features);
@@ -56,5 +57,14 @@ export function mapSVG(geojson, { values = new Map(), colours = [], selected = n
   return `<svg class="still-map" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(title)}" xmlns="http://www.w3.org/2000/svg">
     <defs><pattern id="sheet-hatch" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)">
       <rect width="6" height="6" fill="#e0e0e0"/><line x1="0" y1="0" x2="0" y2="6" stroke="#9e9e9e" stroke-width="2"/></pattern></defs>
-    ${areas}</svg>`;
+    ${areas}${markers(points, x, y)}</svg>`;
+}
+
+function markers(points, x, y) {
+  return points
+    .map(
+      (p) => `<circle class="marker" cx="${x(p.lon)}" cy="${y(p.lat)}" r="7" fill="${escapeHtml(p.colour)}" stroke="#fff" stroke-width="2"
+        data-id="${escapeHtml(p.id ?? "")}"><title>${escapeHtml(p.label ?? "")}</title></circle>`,
+    )
+    .join("");
 }

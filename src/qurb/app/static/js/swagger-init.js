@@ -4,6 +4,10 @@ window.ui = SwaggerUIBundle({
   dom_id: "#swagger-ui",
   layout: "BaseLayout",
   deepLinking: true,
+  // Every group folded at first (the API has some 200 operations in 20 groups): one
+  // opens the group it wants; the schemas are read where the operations use them.
+  docExpansion: "none",
+  defaultModelsExpandDepth: -1,
   showExtensions: true,
   showCommonExtensions: true,
   presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset],

@@ -1,0 +1,1 @@
+"""Partnership conventions: the record of who signed what, with whom, over where."""

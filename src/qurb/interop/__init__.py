@@ -1,0 +1,2 @@
+"""Exchanges with other health information systems: DHIS2 (`dhis2/`), and the
+partnership conventions as IATI activities (`iati/`)."""

@@ -1,0 +1,1 @@
+"""Periodic reports from facilities: data sets, reports, completeness and timeliness."""
