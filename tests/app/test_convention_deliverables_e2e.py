@@ -1,6 +1,7 @@
 """A convention's deliverables on its page, in a real headless Chromium, in French and in
 Arabic: Fès's council–CHU convention (from the public record) given two deliverables
-of test (a count, 50 of 100, and a yes/no, yes, both reported for this year), shown to
+of test (a count, 50 of 100, its name corrected once, and a yes/no, yes, both reported for
+this year), shown to
 the signed-in account with their owner and status, and this year's physical execution
 above them: (0.5 + 1) / 2 = 75 %; its money (the council commits 1,000,000 MAD and
 disburses 250,000: 25 %) and its steering committee (every 6 months, a quorum of 3, one
@@ -9,6 +10,7 @@ skip rules as test_e2e.py."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import sessionmaker
 
+from qurb.conventions.deliverable_amend import update_deliverable
 from qurb.conventions.deliverable_model import DeliverableIn, IndicatorIn
 from qurb.conventions.deliverable_service import create_deliverable, report_actual
 from qurb.conventions.imports import import_convention, read_convention_file
@@ -40,6 +43,8 @@ def _with_deliverables(url: str) -> int:
             yes_no = DeliverableIn("Système d'information", council, IndicatorIn("yes_no"))
             first = create_deliverable(session, by, made.id, count)
             second = create_deliverable(session, by, made.id, yes_no)
+            fixed = replace(count, what_fr="Examens de scanner du CHU")  # a correction
+            update_deliverable(session, by, made.id, first.id, fixed, if_version=first.version)
             report_actual(session, by, made.id, first.id, year, 50)
             report_actual(session, by, made.id, second.id, year, "oui")
             _money_and_committee(session, by, made.id, council)
@@ -83,6 +88,11 @@ def test_the_deliverables_and_their_physical_execution(
     expect(rows).to_have_count(2)
     expect(rows.first).to_contain_text(STATUS[lang])
     expect(rows.first).to_contain_text("100")
+    changes = rows.first.locator(".deliverable-changes")
+    expect(changes.locator("summary")).to_contain_text("1")
+    changes.locator("summary").click()
+    expect(changes.locator("li")).to_contain_text("Examens de scanner du CHU")
+    expect(rows.nth(1).locator(".deliverable-changes")).to_have_count(0)
     expect(page.locator(".convention-physical")).to_contain_text(PERCENT[lang])
     money = page.locator(".convention-money tbody tr")
     expect(money).to_have_count(1)  # the council: the one party that committed money

@@ -303,6 +303,11 @@ VALID = {
         "owner": "matrix-partner",
         "indicator": {"kind": "count", "target": 10},
     },
+    "PUT /api/conventions/{convention_id}/deliverables/{deliverable_id}": {
+        "what_fr": "Matrice",
+        "owner": "matrix-partner",
+        "indicator": {"kind": "count", "target": 10},
+    },
     "POST /api/conventions/{convention_id}/deliverables/{deliverable_id}/status": {
         "status": "in_progress"
     },

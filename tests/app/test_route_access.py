@@ -228,6 +228,9 @@ NEEDS = {
     "POST /api/conventions/{convention_id}/documents": Permission.CONVENTIONS_MANAGE,
     "GET /api/conventions/{convention_id}/deliverables": Permission.CONVENTIONS_READ,
     "POST /api/conventions/{convention_id}/deliverables": Permission.CONVENTIONS_MANAGE,
+    "PUT /api/conventions/{convention_id}/deliverables/{deliverable_id}": (
+        Permission.CONVENTIONS_MANAGE
+    ),
     "POST /api/conventions/{convention_id}/deliverables/{deliverable_id}/status": (
         Permission.CONVENTIONS_MANAGE
     ),

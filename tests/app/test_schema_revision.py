@@ -70,8 +70,15 @@ DELIVERABLE_TABLES = ("documents", "actuals", "refs")
 COMMITTEE_TABLES = ("decisions", "agenda", "attendance", "meetings", "members", "rules")
 
 
+def _before_0023(connection: Connection) -> None:
+    """What revision 0023 added gone: the deliverables' history of changes."""
+    connection.execute(text("DROP TABLE conventions_deliverable_changes"))
+
+
 def _before_0022(connection: Connection) -> None:
-    """What revision 0022 added gone: the partners' IATI identifiers."""
+    """What revisions 0022 and later added gone: the partners' IATI identifiers (and the
+    deliverables' history of changes)."""
+    _before_0023(connection)
     connection.execute(text("ALTER TABLE partners DROP COLUMN iati_ref"))
 
 
@@ -266,6 +273,19 @@ def test_a_database_at_0021_gains_the_partners_iati_identifiers(scratch_db: str)
     assert upgrade_if_behind(engine) is True
     assert schema_revision(engine) == SCHEMA_REVISION
     assert "iati_ref" in {c["name"] for c in inspect(engine).get_columns("partners")}
+    assert upgrade_if_behind(engine) is False
+    engine.dispose()
+
+
+def test_a_database_at_0022_gains_the_deliverables_history(scratch_db: str) -> None:
+    engine = make_engine(scratch_db)
+    with engine.begin() as connection:  # as a database made before revision 0023
+        _before_0023(connection)
+        connection.execute(text("UPDATE alembic_version SET version_num = '0022'"))
+    assert not inspect(engine).has_table("conventions_deliverable_changes")
+    assert upgrade_if_behind(engine) is True
+    assert schema_revision(engine) == SCHEMA_REVISION
+    assert inspect(engine).has_table("conventions_deliverable_changes")
     assert upgrade_if_behind(engine) is False
     engine.dispose()
 

@@ -89,3 +89,22 @@ class DeliverableDocumentRow(Base):
     document_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("conventions_documents.id"), primary_key=True
     )
+
+
+class DeliverableChangeRow(Base):
+    """One field of a deliverable changed after it was added: the value it replaced and
+    the new one as text (a deadline in ISO 8601's partial forms, a number as a decimal,
+    NULL for unknown), who, when and the amendment (avenant) that made it, if one did."""
+
+    __tablename__ = "conventions_deliverable_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    deliverable_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("conventions_deliverables.id"), index=True
+    )
+    field: Mapped[str] = mapped_column(String(16))
+    previous: Mapped[str | None] = mapped_column(Text)
+    value: Mapped[str | None] = mapped_column(Text)
+    amendment_number: Mapped[int | None] = mapped_column(Integer)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    changed_by: Mapped[str] = mapped_column(String(120))

@@ -1,6 +1,6 @@
 """A convention's deliverables on the web: listed, with their actuals' history, by an
 account holding `conventions.read` over the convention; added and moved along their
-statuses by the secretariat (`conventions.manage` over every territory it covers;
+statuses, and amended, by the secretariat (`conventions.manage` over every territory it covers;
 If-Match: the deliverable's version for a move); their actuals and evidence reported by
 a party's users (`conventions.party`, acting for the owner party: another party's
 deliverable is a 403) or the secretariat; a period's physical execution."""
@@ -14,8 +14,10 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from qurb.conventions.api import ConventionId, Filter, ManageConventions, ReadConventions
+from qurb.conventions.deliverable_amend import update_deliverable
 from qurb.conventions.deliverable_schemas import (
     ActualBody,
+    DeliverableAmendBody,
     DeliverableBody,
     DeliverableRead,
     DeliverableStatusBody,
@@ -108,6 +110,44 @@ def add(
         actor = _writer(guard, index, get_convention(session, convention_id))
         made = create_deliverable(session, actor, convention_id, item, index=index)
         return _answer(DeliverableRead.of(made), response)
+
+
+@router.put(
+    "/{convention_id}/deliverables/{deliverable_id}",
+    response_model=DeliverableRead,
+    responses=VERSIONED_WRITE_RESPONSES,
+)
+def amend(
+    convention_id: ConventionId,
+    deliverable_id: DeliverableId,
+    body: DeliverableAmendBody,
+    state: StateDep,
+    guard: ManageConventions,
+    response: Response,
+    if_match: IfMatch = None,
+) -> DeliverableRead:
+    """Replace a deliverable's fields (If-Match: its version), each changed field kept in
+    its `changes` with the value it replaced and the amendment that made it. Once the
+    convention is signed, its owner, deadline, weight, indicator kind and target change
+    only with `amendment_number` (an amendment the convention holds); a delivered or
+    dropped deliverable is final; after an actual was reported its owner and kind stay
+    (422, every problem named, nothing written)."""
+    index = state.part(TerritoryIndex)
+    version = wanted_versions(if_match)
+    item = body.deliverable()
+    with state.write() as session:
+        actor = _writer(guard, index, get_convention(session, convention_id))
+        amended = update_deliverable(
+            session,
+            actor,
+            convention_id,
+            deliverable_id,
+            item,
+            amendment_number=body.amendment_number,
+            if_version=version,
+            index=index,
+        )
+        return _answer(DeliverableRead.of(amended), response)
 
 
 @router.post(

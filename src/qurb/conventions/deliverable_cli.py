@@ -1,6 +1,6 @@
-"""`qurb conventions deliverables|deliverable|actual|physical …`: a convention's
-deliverables listed with their indicator and latest actual, one added (the token's
-account holding `conventions.manage` over every territory the convention covers), an
+"""`qurb conventions deliverables|deliverable|amend-deliverable|actual|physical …`: a convention's
+deliverables listed with their indicator and latest actual, one added or amended (the
+token's account holding `conventions.manage` over every territory the convention covers), an
 actual reported for a period (`conventions.party` acting for the owner party, or the
 secretariat), a period's physical execution. Registered on `qurb conventions` by
 `register` (cli.py), so that these commands read the conventions' own."""
@@ -180,6 +180,108 @@ def deliverable(
     out.print(escape(say("cli.deliverables.added", id=made.id, reference=found.reference)))
 
 
+def _amended_body(current: Deliverable, given: dict[str, Any]) -> dict[str, Any]:
+    """The deliverable as it is, the options given replacing their fields."""
+    body: dict[str, Any] = {
+        "what_fr": current.what_fr,
+        "what_ar": current.what_ar,
+        "owner": current.owner,
+        "article": current.article,
+        "deadline": current.deadline.iso(),
+        "weight": _plain(current.weight),
+        "indicator": {
+            "kind": current.indicator_kind,
+            "unit": current.indicator_unit,
+            "baseline": _plain(current.baseline),
+            "target": _plain(current.target),
+        },
+        "references": [{"kind": r.kind, "ref": r.ref} for r in current.references],
+    }
+    for name, value in given.items():
+        if value is None:
+            continue
+        if name in {"kind", "unit", "baseline", "target"}:
+            body["indicator"][name] = value
+        elif name == "ref":
+            body["references"] = [
+                {"kind": k, "ref": r} for k, _, r in (x.partition(":") for x in value)
+            ]
+        else:
+            body[name] = value
+    return body
+
+
+def amend(
+    convention: Annotated[str, typer.Argument(help="The convention's id or reference.")],
+    deliverable_id: Annotated[int, typer.Argument(help="The deliverable's id.")],
+    amendment: Annotated[
+        int | None, typer.Option(help="The number of the amendment (avenant) that decides it.")
+    ] = None,
+    what_fr: Annotated[str | None, typer.Option(help="What is to be delivered, in French.")] = None,
+    what_ar: Annotated[str | None, typer.Option(help="What is to be delivered, in Arabic.")] = None,
+    owner: Annotated[str | None, typer.Option(help="The owner party's partner id.")] = None,
+    article: Annotated[int | None, typer.Option(help="The article it implements.")] = None,
+    deadline: Annotated[
+        str | None, typer.Option(help="Due by: YYYY-MM-DD, YYYY-MM, YYYY or --MM-DD (no year).")
+    ] = None,
+    weight: Annotated[str | None, typer.Option(help="Its weight (≥ 0).")] = None,
+    kind: Annotated[
+        str | None, typer.Option(help="The indicator: count, percentage, money or yes_no.")
+    ] = None,
+    unit: Annotated[str | None, typer.Option(help="The indicator's unit.")] = None,
+    baseline: Annotated[str | None, typer.Option(help="The indicator's baseline.")] = None,
+    target: Annotated[str | None, typer.Option(help="The indicator's target.")] = None,
+    ref: Annotated[
+        list[str] | None,
+        typer.Option(help="The objects it concerns, KIND:ID (repeatable; replaces them all)."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Change a deliverable (the options given; the others kept), each change kept in its
+    history; once the convention is signed, its owner, deadline, weight, kind and target
+    change only with --amendment (conventions.manage: the token's account; audited)."""
+    from qurb.conventions.deliverable_amend import update_deliverable
+    from qurb.conventions.deliverable_schemas import DeliverableAmendBody
+    from qurb.conventions.deliverable_service import get_deliverable
+    from qurb.conventions.listing import targets_of
+    from qurb.territory.service import TerritoryIndex
+
+    given = {
+        "what_fr": what_fr,
+        "what_ar": what_ar,
+        "owner": owner,
+        "article": article,
+        "deadline": deadline,
+        "weight": weight,
+        "kind": kind,
+        "unit": unit,
+        "baseline": baseline,
+        "target": target,
+        "ref": ref,
+    }
+    with open_session(db, write=True) as session:
+        found = _find(session, convention)
+        current = get_deliverable(session, found.id, deliverable_id)
+        body = DeliverableAmendBody.model_validate(
+            {**_amended_body(current, given), "amendment_number": amendment}
+        )
+        index = TerritoryIndex.from_session(session)
+        guard = _guard(session, party=False)
+        actor = [guard.over(t) for t in targets_of(index, found)][-1]
+        after = update_deliverable(
+            session,
+            actor,
+            found.id,
+            deliverable_id,
+            body.deliverable(),
+            amendment_number=amendment,
+            if_version=current.version,
+            index=index,
+        )
+    changed = len(after.changes) - len(current.changes)
+    out.print(escape(say("cli.deliverables.amended", id=deliverable_id, changed=changed)))
+
+
 def actual(
     convention: Annotated[str, typer.Argument(help="The convention's id or reference.")],
     deliverable_id: Annotated[int, typer.Argument(help="The deliverable's id.")],
@@ -259,5 +361,6 @@ def register(app: typer.Typer) -> None:
     """Add these commands to `qurb conventions`."""
     app.command("deliverables")(deliverables)
     app.command("deliverable")(deliverable)
+    app.command("amend-deliverable")(amend)
     app.command("actual")(actual)
     app.command("physical")(physical)

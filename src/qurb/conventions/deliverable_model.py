@@ -227,6 +227,20 @@ class Actual:
 
 
 @dataclass(frozen=True)
+class DeliverableChange:
+    """A field changed after the deliverable was added: the value it replaced and the new
+    one as text (None: unknown), who, when, and the amendment that made it (None: a
+    correction made without one)."""
+
+    field: str
+    previous: str | None
+    value: str | None
+    amendment: int | None
+    changed_at: datetime
+    changed_by: str
+
+
+@dataclass(frozen=True)
 class Deliverable:
     id: int
     convention_id: int
@@ -245,6 +259,7 @@ class Deliverable:
     actuals: tuple[Actual, ...]  # every report, oldest first
     documents: tuple[int, ...]  # the evidence: convention documents' ids
     version: int
+    changes: tuple[DeliverableChange, ...] = ()  # after it was added, oldest first
 
     def actual_for(self, period: str) -> Actual | None:
         """The period's current actual: its latest report."""

@@ -22,6 +22,7 @@ from qurb.conventions.deliverable_model import (
     WHAT_MAX_CHARS,
     Actual,
     Deliverable,
+    DeliverableChange,
     DeliverableIn,
     IndicatorIn,
     Reference,
@@ -83,6 +84,14 @@ class DeliverableBody(_Body):
         )
 
 
+class DeliverableAmendBody(DeliverableBody):
+    """A deliverable's fields replaced whole, and the number of the convention's amendment
+    (avenant) that decides the change: needed, once the convention is signed, to change
+    its owner, deadline, weight, indicator kind or target."""
+
+    amendment_number: int | None = Field(default=None, ge=1, le=100_000)
+
+
 class DeliverableStatusBody(_Body):
     """planned, in_progress, delivered, late or dropped."""
 
@@ -121,6 +130,30 @@ class ActualRead(BaseModel):
         )
 
 
+class DeliverableChangeRead(BaseModel):
+    """A field changed after the deliverable was added: the value it replaced and the new
+    one as text (null: unknown), who, when, and the amendment that made it (null: a
+    correction made without one)."""
+
+    field: str
+    previous: str | None
+    value: str | None
+    amendment_number: int | None
+    changed_at: datetime
+    changed_by: str
+
+    @classmethod
+    def of(cls, change: DeliverableChange) -> DeliverableChangeRead:
+        return cls(
+            field=change.field,
+            previous=change.previous,
+            value=change.value,
+            amendment_number=change.amendment,
+            changed_at=change.changed_at,
+            changed_by=change.changed_by,
+        )
+
+
 class DeliverableIndicatorRead(BaseModel):
     kind: str
     unit: str | None
@@ -142,6 +175,7 @@ class DeliverableRead(BaseModel):
     references: list[ReferenceRead]
     actuals: list[ActualRead]  # every report, oldest first; a period's latest is its own
     documents: list[int]  # the evidence: the convention's documents' ids
+    changes: list[DeliverableChangeRead]  # after it was added, oldest first
     version: int
 
     @classmethod
@@ -165,6 +199,7 @@ class DeliverableRead(BaseModel):
             references=[ReferenceRead(kind=r.kind, ref=r.ref) for r in item.references],
             actuals=[ActualRead.of(a) for a in item.actuals],
             documents=list(item.documents),
+            changes=[DeliverableChangeRead.of(c) for c in item.changes],
             version=item.version,
         )
 

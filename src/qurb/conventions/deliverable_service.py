@@ -31,6 +31,7 @@ from qurb.audit import service as audit
 from qurb.audit.model import AuditEvent
 from qurb.conventions._deliverable_tables import (
     DeliverableActualRow,
+    DeliverableChangeRow,
     DeliverableDocumentRow,
     DeliverableReferenceRow,
     DeliverableRow,
@@ -40,6 +41,7 @@ from qurb.conventions.deliverable_model import (
     Actual,
     ConventionFrame,
     Deliverable,
+    DeliverableChange,
     DeliverableIn,
     DeliverableStatus,
     Reference,
@@ -77,10 +79,11 @@ class _Parts:
     refs: list[DeliverableReferenceRow] = field(default_factory=list)
     actuals: list[DeliverableActualRow] = field(default_factory=list)
     documents: list[int] = field(default_factory=list)
+    changes: list[DeliverableChangeRow] = field(default_factory=list)
 
 
 def _parts(session: Session, ids: Sequence[int]) -> dict[int, _Parts]:
-    """The parts of every deliverable of `ids`: three queries whatever their number."""
+    """The parts of every deliverable of `ids`: four queries whatever their number."""
     parts = {i: _Parts() for i in ids}
     if not ids:
         return parts
@@ -94,6 +97,9 @@ def _parts(session: Session, ids: Sequence[int]) -> dict[int, _Parts]:
     query = select(doc.deliverable_id, doc.document_id).where(doc.deliverable_id.in_(ids))
     for deliverable_id, document_id in session.execute(query.order_by(doc.document_id)):
         parts[deliverable_id].documents.append(document_id)
+    ch = DeliverableChangeRow
+    for c in session.scalars(select(ch).where(ch.deliverable_id.in_(ids)).order_by(ch.id)):
+        parts[c.deliverable_id].changes.append(c)
     return parts
 
 
@@ -121,6 +127,12 @@ def _read(session: Session, row: DeliverableRow, parts: _Parts | None = None) ->
         ),
         documents=tuple(found.documents),
         version=row.version,
+        changes=tuple(
+            DeliverableChange(
+                c.field, c.previous, c.value, c.amendment_number, c.changed_at, c.changed_by
+            )
+            for c in found.changes
+        ),
     )
 
 

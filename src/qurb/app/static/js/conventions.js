@@ -161,6 +161,23 @@ function physicalLine(p) {
   return `<p class="convention-physical">${t("conventions.physical", values)}</p>`;
 }
 
+/** What changed in a deliverable after it was added, each change with the value it
+ * replaced and the amendment that made it (none: a correction), folded under one line. */
+function changesNote(d) {
+  if (!d.changes?.length) return "";
+  const last = d.changes.at(-1);
+  const line = last.amendment_number === null ? t("conventions.deliverable.corrected", { count: num(d.changes.length) }) : t("conventions.deliverable.amended", { count: num(d.changes.length), number: num(last.amendment_number) });
+  const items = d.changes
+    .map((c) => {
+      const by = c.amendment_number === null ? t("conventions.deliverable.correction") : t("conventions.deliverable.by_amendment", { number: num(c.amendment_number) });
+      const before = c.previous === null ? unknown() : `<bdi>${e(c.previous)}</bdi>`;
+      const after = c.value === null ? unknown() : `<bdi>${e(c.value)}</bdi>`;
+      return `<li>${t(`conventions.field.${c.field}`)}: ${before} → ${after} <small>(${by}, <span dir="ltr">${e(c.changed_at.slice(0, 10))}</span>)</small></li>`;
+    })
+    .join("");
+  return `<details class="deliverable-changes"><summary><small>${line}</small></summary><ul>${items}</ul></details>`;
+}
+
 /** The deliverables: what, who owns it, by when, its status, target and latest actual
  * (its period said); this year's physical execution above them. */
 function deliverablesView(c) {
@@ -171,7 +188,7 @@ function deliverablesView(c) {
       const what = (lang() === "ar" && d.what_ar) || d.what_fr;
       const unit = d.indicator.unit ? ` <bdi>${e(d.indicator.unit)}</bdi>` : "";
       const actual = latest ? `${indicatorValue(d.indicator.kind, latest.value)} <small dir="ltr">(${e(latest.period)})</small>` : unknown();
-      return `<tr data-id="${d.id}"><th scope="row"><bdi>${e(what)}</bdi></th><td><bdi>${e(ownerName(c, d.owner))}</bdi></td>
+      return `<tr data-id="${d.id}"><th scope="row"><bdi>${e(what)}</bdi>${changesNote(d)}</th><td><bdi>${e(ownerName(c, d.owner))}</bdi></td>
         <td>${partialDate(d.deadline)}</td><td>${t(`conventions.deliverable.status.${d.status}`)}</td>
         <td>${indicatorValue(d.indicator.kind, d.indicator.target)}${unit}</td><td>${actual}</td></tr>`;
     })
