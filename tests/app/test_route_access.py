@@ -226,6 +226,7 @@ NEEDS = {
     "POST /api/conventions/{convention_id}/articles": Permission.CONVENTIONS_MANAGE,
     "POST /api/conventions/{convention_id}/amendments": Permission.CONVENTIONS_MANAGE,
     "POST /api/conventions/{convention_id}/documents": Permission.CONVENTIONS_MANAGE,
+    "GET /api/conventions/{convention_id}/overview": Permission.CONVENTIONS_READ,
     "GET /api/conventions/{convention_id}/deliverables": Permission.CONVENTIONS_READ,
     "POST /api/conventions/{convention_id}/deliverables": Permission.CONVENTIONS_MANAGE,
     "PUT /api/conventions/{convention_id}/deliverables/{deliverable_id}": (

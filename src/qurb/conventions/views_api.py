@@ -8,9 +8,11 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
+from qurb.audit import service as audit
 from qurb.conventions.views import (
     ConventionLine,
     Deliveries,
@@ -28,8 +30,10 @@ from qurb.kernel import clock
 from qurb.kernel.i18n import negotiate, translate
 from qurb.kernel.values import NO_NUL_PATTERN
 from qurb.platform.access import Public
-from qurb.platform.http import SessionDep
+from qurb.platform.cache import CachedBody
+from qurb.platform.http import SessionDep, StateDep
 from qurb.platform.schemas import ERROR_RESPONSES
+from qurb.platform.state import AppState
 from qurb.territory.api import IndexDep
 
 router = APIRouter(prefix="/api/conventions", tags=["conventions"], responses=ERROR_RESPONSES)
@@ -153,10 +157,13 @@ class LayerRead(BaseModel):
     rule: str
 
 
+def _lang(request: Request) -> str:
+    return negotiate(request.headers.get("accept-language"))
+
+
 def _rule(request: Request) -> str:
     """The words saying how money is spread, in the reader's language."""
-    lang = negotiate(request.headers.get("accept-language"))
-    return translate(lang, "conventions.spread_rule")
+    return translate(_lang(request), "conventions.spread_rule")
 
 
 def _reads(principal: Principal) -> Callable[[Target], bool]:
@@ -166,6 +173,31 @@ def _reads(principal: Principal) -> Callable[[Target], bool]:
     return allows
 
 
+def _cached(
+    request: Request,
+    session: Session,
+    state: AppState,
+    principal: Principal,
+    asked: tuple[object, ...],
+    make: Callable[[], BaseModel],
+) -> Response:
+    """The body `make` gives, kept in memory until the next write (the audit trail's last
+    seq, moved on by every write whichever process made it) or the next day, for every
+    reader whose grants read the same conventions (the scopes of their grants holding
+    `conventions.read`; anyone else: the published ones only)."""
+    readers = frozenset(
+        (g.role, g.scope)
+        for g in principal.grants
+        if g.live and Permission.CONVENTIONS_READ in g.permissions
+    )
+    key = (*asked, readers, audit.head(session).seq, clock.now().date())
+
+    def encode() -> CachedBody:
+        return CachedBody.from_bytes(make().model_dump_json().encode())
+
+    return state.results.get_or_compute(key, encode).response(request, "private, no-cache")
+
+
 @router.get(
     "/partners/{partner_id}/figures",
     response_model=PartnerFiguresRead,
@@ -173,18 +205,23 @@ def _reads(principal: Principal) -> Callable[[Target], bool]:
 )
 def partner_figures(
     _: Public,
+    request: Request,
     partner_id: PartnerPath,
     principal: PrincipalDep,
     session: SessionDep,
+    state: StateDep,
     index: IndexDep,
-) -> PartnerFiguresRead:
-    view = partner_view(session, index, partner_id, _reads(principal), clock.now().date())
-    return PartnerFiguresRead(
-        partner_id=view.partner_id,
-        conventions=[LineRead.of(line) for line in view.conventions],
-        totals=TotalsRead.of(view.totals),
-        deliveries=DeliveriesRead.of(view.deliveries),
-    )
+) -> Response:
+    def make() -> PartnerFiguresRead:
+        view = partner_view(session, index, partner_id, _reads(principal), clock.now().date())
+        return PartnerFiguresRead(
+            partner_id=view.partner_id,
+            conventions=[LineRead.of(line) for line in view.conventions],
+            totals=TotalsRead.of(view.totals),
+            deliveries=DeliveriesRead.of(view.deliveries),
+        )
+
+    return _cached(request, session, state, principal, ("partner", partner_id), make)
 
 
 @router.get(
@@ -199,20 +236,25 @@ def territory_figures(
     territory: Code,
     principal: PrincipalDep,
     session: SessionDep,
+    state: StateDep,
     index: IndexDep,
-) -> TerritoryFiguresRead:
-    view = territory_view(session, index, territory, _reads(principal), clock.now().date())
-    return TerritoryFiguresRead(
-        territory_code=view.territory_code,
-        population=view.population,
-        conventions=[LineRead.of(line) for line in view.conventions],
-        attributed=TotalsRead.of(view.attributed),
-        unspread=view.unspread,
-        committed_per_inhabitant=view.committed_per_inhabitant,
-        in_kind_per_inhabitant=view.in_kind_per_inhabitant,
-        objects=[ObjectRead(**vars(o)) for o in view.objects],
-        rule=_rule(request),
-    )
+) -> Response:
+    def make() -> TerritoryFiguresRead:
+        view = territory_view(session, index, territory, _reads(principal), clock.now().date())
+        return TerritoryFiguresRead(
+            territory_code=view.territory_code,
+            population=view.population,
+            conventions=[LineRead.of(line) for line in view.conventions],
+            attributed=TotalsRead.of(view.attributed),
+            unspread=view.unspread,
+            committed_per_inhabitant=view.committed_per_inhabitant,
+            in_kind_per_inhabitant=view.in_kind_per_inhabitant,
+            objects=[ObjectRead(**vars(o)) for o in view.objects],
+            rule=_rule(request),
+        )
+
+    asked = ("territory", territory, _lang(request))
+    return _cached(request, session, state, principal, asked, make)
 
 
 @router.get(
@@ -226,10 +268,15 @@ def layer(
     territory: Code,
     principal: PrincipalDep,
     session: SessionDep,
+    state: StateDep,
     index: IndexDep,
-) -> LayerRead:
-    units = territory_layer(session, index, territory, _reads(principal))
-    code = index.resolve(territory).code
-    return LayerRead(
-        territory_code=code, units=[LayerUnitRead.of(u) for u in units], rule=_rule(request)
-    )
+) -> Response:
+    def make() -> LayerRead:
+        units = territory_layer(session, index, territory, _reads(principal))
+        code = index.resolve(territory).code
+        return LayerRead(
+            territory_code=code, units=[LayerUnitRead.of(u) for u in units], rule=_rule(request)
+        )
+
+    asked = ("layer", territory, _lang(request))
+    return _cached(request, session, state, principal, asked, make)

@@ -320,11 +320,15 @@ function render() {
   else if (list) root.innerHTML = listView();
 }
 
-/** One convention: in full where the grants reach it, else its published summary. */
+/** One convention: in full where the grants reach it (with its deliverables, this
+ * year's physical execution and its money, in one body), else its published summary. */
 async function readOne(id) {
   if (full) {
     try {
-      return await getJSON(`/api/conventions/${enc(id)}`);
+      const year = new Date().getFullYear();
+      const found = await getJSON(`/api/conventions/${enc(id)}/overview?period=${year}`);
+      ({ deliverables, physical, financial: money } = found);
+      return found.convention;
     } catch (error) {
       if (!(error instanceof ApiError) || error.status !== 403) throw error;
     }
@@ -333,18 +337,8 @@ async function readOne(id) {
   return getJSON(`/api/conventions/published/${enc(id)}`);
 }
 
-/** The deliverables and this year's physical execution, for a reader in full. */
-async function readDeliverables(id) {
-  const year = new Date().getFullYear();
-  [deliverables, physical] = await Promise.all([
-    getJSON(`/api/conventions/${enc(id)}/deliverables`),
-    getJSON(`/api/conventions/${enc(id)}/execution/physical?period=${year}`),
-  ]);
-}
-
-/** The money, and the committee for one who sits on it (its routes ask committee.sit). */
-async function readMoneyAndCommittee(id) {
-  money = await getJSON(`/api/conventions/${enc(id)}/execution/financial`);
+/** The committee, for one who sits on it (its routes ask committee.sit). */
+async function readCommittee(id) {
   if (!(await can("committee.sit"))) return;
   try {
     const [found, meetings, actions] = await Promise.all([
@@ -362,7 +356,7 @@ async function load() {
   full = await can("conventions.read");
   if (config.id) {
     one = await readOne(config.id);
-    if (full) await Promise.all([readDeliverables(one.id), readMoneyAndCommittee(one.id)]);
+    if (full) await readCommittee(one.id);
     await askPlaces(one.territories);
   } else {
     list = await getJSON(full ? "/api/conventions" : "/api/conventions/published");
