@@ -161,6 +161,7 @@ def report_html(report: ExecutionReport, lang: str, made: date, *, served: bool 
         convention_title=_title(report, lang),
         party_name=lambda partner: names.get(partner, partner),
         contribution_party=lambda c: names.get(c.values.partner_id, c.values.partner_id),
+        deliverable_owner=lambda d: names.get(d.owner, d.owner),
         status_word=lambda status: translate(lang, f"conventions.status.{status}"),
         role_word=lambda role: translate(lang, f"conventions.role.{role}"),
         kind_word=lambda kind: translate(lang, f"conventions.report.kind.{kind}"),
@@ -229,7 +230,7 @@ def report_rows(report: ExecutionReport, lang: str) -> list[list[Any]]:
             say("conventions.report.actual"),
             say("conventions.report.score"),
         ],
-        *deliverable_rows(lang, say, report.deliverables, lambda o: names.get(o, o)),
+        *deliverable_rows(lang, say, report.deliverables, lambda d: names.get(d.owner, d.owner)),
         *physical_rows(say, report.physical),
         [],
         [

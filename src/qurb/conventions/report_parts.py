@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from qurb.algo.execution import FinancialExecution, PhysicalExecution
+from qurb.conventions.deliverable_model import Deliverable
 from qurb.conventions.deliverable_service import DeliverableScore
 from qurb.conventions.money_model import Contribution, ContributionKind
 
@@ -97,9 +98,9 @@ def in_kind_rows(
 
 
 def deliverable_rows(
-    lang: str, say: Say, scores: Sequence[DeliverableScore], whose: Callable[[str], str]
+    lang: str, say: Say, scores: Sequence[DeliverableScore], whose: Callable[[Deliverable], str]
 ) -> list[list[Any]]:
-    """One row per deliverable: what, `whose(owner)` (its owner or convention), its
+    """One row per deliverable: what, `whose` (its owner's name or its convention), its
     deadline, target, the period's actual and its score (%)."""
     unknown = say("conventions.report.unknown")
     rows = []
@@ -108,7 +109,7 @@ def deliverable_rows(
         rows.append(
             [
                 d.what_ar if lang == "ar" and d.what_ar else d.what_fr,
-                whose(d.owner),
+                whose(d),
                 d.deadline.iso() or unknown,
                 cell(d.target, unknown),
                 cell(s.actual, unknown),
