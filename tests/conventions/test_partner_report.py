@@ -238,6 +238,11 @@ def test_the_report_on_the_web_as_xlsx_html_and_pdf(
             firsts = [r[0] for r in sheet.iter_rows(values_only=True) if r]
             assert "CP-TIZGUI" in firsts and "CP-REPORT" not in firsts
             assert SOURCE not in str(list(sheet.iter_rows(values_only=True)))
+        # The CHU is a party to the unpublished convention only: anyone sees none of it.
+        chu = world.ask(None, "GET", f"/api/conventions/partners/{CHU}/report?year=2026&lang=en")
+        assert chu.status_code == 200, chu.text
+        assert "No convention of this partner that you may see." in chu.text
+        assert "CP-REPORT" not in chu.text and "pay scale" not in chu.text
 
 
 def test_bad_asks_are_refused_with_their_reason(

@@ -161,7 +161,13 @@ def compute_partner_report(
 # ---------------------------------------------------------------------------- words
 
 
-def partner_name(partner: Partner, lang: str) -> str:
+def partner_name(report: PartnerReport, lang: str) -> str:
+    """The partner's name in `lang`; its id alone when the reader sees none of its
+    conventions (partners are listed to no one on the web: a name is shown to a reader
+    that may see it as a party already)."""
+    partner = report.partner
+    if not report.conventions:
+        return partner.id
     if lang == "ar":
         return partner.name_ar or partner.name_fr
     if lang == "en":
@@ -196,7 +202,7 @@ def report_html(report: PartnerReport, lang: str, made: date, *, served: bool = 
         stylesheets=[DOCUMENT_CSS_URL] if served else [],
         inline_document_style=not served,
         report=report,
-        partner_name=partner_name(report.partner, lang),
+        partner_name=partner_name(report, lang),
         in_kind=[c for line in report.conventions for c in line.in_kind.items],
         scores=[s for line in report.conventions for s in line.deliverables],
         convention_title=lambda convention: _title(convention, lang),
@@ -222,7 +228,7 @@ def report_rows(report: PartnerReport, lang: str) -> list[list[Any]]:
     unknown = say("conventions.report.unknown")
     references = _references(report)
     lines = report.conventions
-    name = partner_name(report.partner, lang)
+    name = partner_name(report, lang)
     rows: list[list[Any]] = [
         [say("conventions.partner_report.title", partner=name, year=report.year)],
         [say("conventions.partner_report.partner"), report.partner.id, name],
