@@ -238,6 +238,10 @@ def test_the_report_on_the_web_as_xlsx_html_and_pdf(
             firsts = [r[0] for r in sheet.iter_rows(values_only=True) if r]
             assert "CP-TIZGUI" in firsts and "CP-REPORT" not in firsts
             assert SOURCE not in str(list(sheet.iter_rows(values_only=True)))
+            # Its source, but not the account that entered it: a published summary names none.
+            rows = _rows(sheet)
+            assert rows["CP-TIZGUI: published convention, source:"][0] == TIZGUI_SOURCE
+            assert "secretariat" not in str(list(sheet.iter_rows(values_only=True)))
         # The CHU is a party to the unpublished convention only: anyone sees none of it.
         chu = world.ask(None, "GET", f"/api/conventions/partners/{CHU}/report?year=2026&lang=en")
         assert chu.status_code == 200, chu.text

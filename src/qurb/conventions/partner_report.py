@@ -31,7 +31,7 @@ from qurb.algo.execution import (
 )
 from qurb.conventions.deliverable_model import CLOSED
 from qurb.conventions.deliverable_service import DeliverableScore, last_day, physical_execution
-from qurb.conventions.listing import ConventionFilter, visible_conventions
+from qurb.conventions.listing import ConventionFilter, readable, visible_conventions
 from qurb.conventions.minutes import _who
 from qurb.conventions.money_execution import Move, money_moves
 from qurb.conventions.money_service import list_contributions, list_disbursements
@@ -65,7 +65,7 @@ class PartnerConvention:
 
     convention: Convention  # read light: its fields, status, parties' ids and roles
     roles: tuple[str, ...]  # the partner's
-    recorded_by: str  # who entered the convention
+    recorded_by: str | None  # who entered it; None to a reader seeing it as published only
     money: FinancialExecution  # the partner's commitments and disbursements of the year
     in_kind: InKindYear  # the partner's contributions in kind of the year
     deliverables: tuple[DeliverableScore, ...]  # those it owns (not dropped), the year's
@@ -103,6 +103,19 @@ def _overdue(scores: Sequence[DeliverableScore], day: date) -> int:
     return sum(1 for d in due if d is not None and d < day)
 
 
+def _recorder(
+    session: Session,
+    index: TerritoryIndex,
+    convention: Convention,
+    allows: Callable[[Target], bool],
+) -> str | None:
+    """Who entered the convention, to a reader that may read it in full (a published
+    summary names no account)."""
+    if not readable(index, convention, allows):
+        return None
+    return _who(session, convention.created_by) or convention.created_by
+
+
 def compute_partner_report(
     session: Session,
     partner_id: str,
@@ -136,7 +149,7 @@ def compute_partner_report(
             PartnerConvention(
                 convention,
                 tuple(dict.fromkeys(r for r in roles if r)),
-                _who(session, convention.created_by) or convention.created_by,
+                _recorder(session, index, convention, allows),
                 compute_financial_execution(mine, mine_paid),
                 in_kind_of(contributions, year, partner_id),
                 scores,
@@ -195,6 +208,10 @@ def report_html(report: PartnerReport, lang: str, made: date, *, served: bool = 
         raise ValueError(f"no report in {lang!r}")
     references = _references(report)
     unknown = translate(lang, "conventions.report.unknown")
+
+    def say(key: str, **values: Any) -> str:
+        return translate(lang, key, values)
+
     return render(
         TEMPLATES,
         "partner_report.html",
@@ -211,8 +228,19 @@ def report_html(report: PartnerReport, lang: str, made: date, *, served: bool = 
         kind_word=lambda kind: translate(lang, f"conventions.report.kind.{kind}"),
         contribution_convention=lambda c: references[c.convention_id],
         deliverable_convention=lambda d: references[d.convention_id],
+        source=lambda line: _source(line, say),
         made=made,
     )
+
+
+def _source(line: PartnerConvention, say: Callable[..., str]) -> str:
+    """Where a convention's figures come from: who entered it (to a reader that may read
+    it in full) and its source."""
+    reference = line.convention.fields.reference
+    if line.recorded_by is None:
+        return say("conventions.partner_report.source_published", reference=reference)
+    by = line.recorded_by
+    return say("conventions.partner_report.source_convention", reference=reference, by=by)
 
 
 def _physical_cells(done: PhysicalExecution, unknown: str) -> list[Any]:
@@ -309,17 +337,7 @@ def report_rows(report: PartnerReport, lang: str) -> list[list[Any]]:
         *formula_rows(say, "partner"),
         [],
         [say("conventions.report.sources")],
-        *(
-            [
-                say(
-                    "conventions.partner_report.source_convention",
-                    reference=line.convention.fields.reference,
-                    by=line.recorded_by,
-                ),
-                line.convention.fields.source or unknown,
-            ]
-            for line in lines
-        ),
+        *([_source(line, say), line.convention.fields.source or unknown] for line in lines),
         [say("conventions.report.source_valuations")],
     ]
     return rows
