@@ -3,7 +3,9 @@ committee on the command line: its meetings and actions listed, a meeting record
 TOML file (the API's body: `held_on`, `kind`, `place`, `source`, `[[attendance]]`,
 `[[agenda]]`, `[[decisions]]`), its rule set, and a meeting's minutes written to a file
 (HTML, or PDF for a name ending in .pdf) in French or Arabic. The writes as the token's
-account, `conventions.manage` over every territory the convention covers; audited."""
+account, `conventions.manage` over every territory the convention covers; audited. The
+yearly execution reports for the council: a convention's (`report`) and a partner's over
+all its conventions (`partner-report`), as PDF, XLSX or HTML."""
 
 from __future__ import annotations
 
