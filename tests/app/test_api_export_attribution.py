@@ -102,6 +102,7 @@ def test_every_download_names_its_sources_and_licences(
     documents = {
         "/api/conventions/{convention_id}/meetings/{number}/minutes",
         "/api/conventions/{convention_id}/report",  # the yearly execution report
+        "/api/conventions/partners/{partner_id}/report",  # a partner's yearly report
     }
     assert documents <= set(routes)
     for route in sorted(set(routes) - blank - documents):

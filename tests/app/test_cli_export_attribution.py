@@ -138,8 +138,9 @@ Invocation = Callable[[Workspace], list[list[str]]]
 T = ["-t", TERRITORY]
 # Commands whose --format is a document's, not a data format (csv, json, geojson): the map
 # as a PDF page prints its sources on the page, which tests/indicators/test_map_sheet.py
-# reads back from the PDF.
-DOCUMENTS = {("map", "export")}
+# reads back from the PDF; a partner's yearly report names each convention's source
+# (tests/conventions/test_partner_report.py).
+DOCUMENTS = {("map", "export"), ("conventions", "partner-report")}
 
 INVOCATIONS: dict[tuple[str, ...], Invocation] = {
     ("territories",): lambda w: [["territories", "--within", TERRITORY]],

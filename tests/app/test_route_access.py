@@ -131,6 +131,8 @@ PUBLIC = {
     "GET /api/conventions/published/{convention_id}",
     "GET /api/iati/activities.xml",
     "GET /api/conventions/partners/{partner_id}/figures",
+    # A partner's yearly report: the conventions the asker sees, as its figures (above).
+    "GET /api/conventions/partners/{partner_id}/report",
     "GET /api/conventions/territory-figures",
     "GET /api/conventions/layer",
     "POST /api/auth/sign-in",

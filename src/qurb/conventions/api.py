@@ -10,7 +10,6 @@ from typing import Annotated, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from qurb.conventions.documents import attach_document, get_document
@@ -23,9 +22,14 @@ from qurb.conventions.listing import (
     published_summary,
     targets_of,
 )
-from qurb.conventions.minutes import render_pdf
 from qurb.conventions.money_model import FIRST_YEAR, LAST_YEAR
 from qurb.conventions.records import Convention
+from qurb.conventions.report_responses import (
+    REPORT_RESPONSES,
+    XLSX,
+    ReportFormat,
+    report_response,
+)
 from qurb.conventions.schemas import (
     AmendmentBody,
     ArticleBody,
@@ -62,8 +66,6 @@ from qurb.territory.service import TerritoryIndex
 router = APIRouter(prefix="/api/conventions", tags=["conventions"], responses=ERROR_RESPONSES)
 
 ConventionId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-NO_CACHE = {"Cache-Control": "no-store"}
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DocumentId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 ReadConventions = Annotated[Guard, needs(Permission.CONVENTIONS_READ)]
 ManageConventions = Annotated[Guard, needs(Permission.CONVENTIONS_MANAGE)]
@@ -334,7 +336,7 @@ MEDIA = {
     "pdf": "application/pdf",
     "jpeg": "image/jpeg",
     "png": "image/png",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "xlsx": XLSX,
 }
 
 
@@ -360,19 +362,7 @@ def _quoted(name: str) -> str:
     return quote(name, safe="")
 
 
-@router.get(
-    "/{convention_id}/report",
-    response_class=Response,
-    responses={
-        200: {
-            "content": {
-                "text/html": {"schema": {"type": "string"}},
-                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
-                XLSX: {"schema": {"type": "string", "format": "binary"}},
-            }
-        }
-    },
-)
+@router.get("/{convention_id}/report", response_class=Response, responses=REPORT_RESPONSES)
 def report(
     convention_id: ConventionId,
     session: SessionDep,
@@ -380,19 +370,16 @@ def report(
     guard: ReadConventions,
     year: Annotated[int, Query(ge=FIRST_YEAR, le=LAST_YEAR)],
     lang: Annotated[Literal["fr", "ar", "en"], Query()] = "fr",
-    format: Annotated[Literal["html", "pdf", "xlsx"], Query()] = "html",
+    format: Annotated[ReportFormat, Query()] = "html",
 ) -> Response:
     """The convention's yearly execution report for the council (its money, in kind,
     deliverables and committee that year, each unknown said so): a printable page, its
     PDF, or an XLSX workbook; in French, Arabic (right to left) or English."""
     _reader(guard, index, get_convention(session, convention_id))
     found = compute_report(session, convention_id, year, clock.today())
-    name = f"qurb-convention-report-{convention_id}-{year}-{lang}"
-    if format == "xlsx":
-        headers = {"Content-Disposition": f'attachment; filename="{name}.xlsx"', **NO_CACHE}
-        return Response(report_xlsx(found, lang), media_type=XLSX, headers=headers)
-    page = report_html(found, lang, clock.today(), served=format == "html")
-    if format == "html":
-        return HTMLResponse(page, headers=NO_CACHE)
-    headers = {"Content-Disposition": f'inline; filename="{name}.pdf"', **NO_CACHE}
-    return Response(render_pdf(page), media_type="application/pdf", headers=headers)
+    return report_response(
+        f"qurb-convention-report-{convention_id}-{year}-{lang}",
+        format,
+        lambda served: report_html(found, lang, clock.today(), served=served),
+        lambda: report_xlsx(found, lang),
+    )

@@ -3,10 +3,13 @@ committee on the command line: its meetings and actions listed, a meeting record
 TOML file (the API's body: `held_on`, `kind`, `place`, `source`, `[[attendance]]`,
 `[[agenda]]`, `[[decisions]]`), its rule set, and a meeting's minutes written to a file
 (HTML, or PDF for a name ending in .pdf) in French or Arabic. The writes as the token's
-account, `conventions.manage` over every territory the convention covers; audited."""
+account, `conventions.manage` over every territory the convention covers; audited. The
+yearly execution reports for the council: a convention's (`report`) and a partner's over
+all its conventions (`partner-report`), as PDF, XLSX or HTML."""
 
 from __future__ import annotations
 
+import enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -234,3 +237,53 @@ def report_cmd(
     else:
         out_file.write_text(report_html(report, lang, today()), encoding="utf-8")
     out.print(escape(say("cli.conventions.report", year=year, path=str(out_file))))
+
+
+class DocumentFormat(enum.StrEnum):
+    PDF = "pdf"
+    XLSX = "xlsx"
+    HTML = "html"
+
+
+@conventions_app.command("partner-report")
+def partner_report_cmd(
+    partner: Annotated[str, typer.Argument(help="The partner's id.")],
+    year: Annotated[int, typer.Option("--year", help="The report's year.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The file to write.")],
+    fmt: Annotated[
+        DocumentFormat, typer.Option("--format", help="The file's format: pdf, xlsx or html.")
+    ] = DocumentFormat.PDF,
+    lang: Annotated[str, typer.Option("--lang", help="fr, ar or en.")] = "fr",
+    db: DbOption = None,
+) -> None:
+    """Write a partner's yearly execution report over all its conventions (PDF, XLSX or HTML).
+
+    Every convention the partner is a party to: the command line reads the whole database."""
+    from qurb.conventions.minutes import render_pdf
+    from qurb.conventions.money_model import FIRST_YEAR, LAST_YEAR
+    from qurb.conventions.partner_report import (
+        compute_partner_report,
+        report_html,
+        report_xlsx,
+    )
+    from qurb.conventions.report_parts import LANGS
+    from qurb.kernel.clock import today
+    from qurb.kernel.errors import InputError
+    from qurb.kernel.i18n import problem
+
+    with open_session(db) as session:  # its errors worded and mapped to exit codes
+        if lang not in LANGS:
+            reason = problem("--lang", "convention_choice", value=repr(lang), choices="fr, ar, en")
+            raise InputError([reason])
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            years = {"first": str(FIRST_YEAR), "last": str(LAST_YEAR)}  # no digit grouping
+            raise InputError([problem("--year", "money_year", **years)])
+        report = compute_partner_report(session, partner, year, today(), lambda _t: True)
+    if fmt is DocumentFormat.XLSX:
+        output.write_bytes(report_xlsx(report, lang))
+    elif fmt is DocumentFormat.PDF:
+        output.write_bytes(render_pdf(report_html(report, lang, today())))
+    else:
+        output.write_text(report_html(report, lang, today()), encoding="utf-8")
+    words = {"partner": partner, "year": year, "path": str(output)}
+    out.print(escape(say("cli.conventions.partner_report", **words)))

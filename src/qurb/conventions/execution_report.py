@@ -12,7 +12,6 @@ WeasyPrint as the minutes are) or as an XLSX workbook (openpyxl, imported on use
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -27,16 +26,28 @@ from qurb.conventions.committee_service import list_actions, list_meetings
 from qurb.conventions.deliverable_service import DeliverableScore, physical_execution
 from qurb.conventions.minutes import _who
 from qurb.conventions.money_execution import financial_execution
-from qurb.conventions.money_model import Contribution, ContributionKind
+from qurb.conventions.money_model import Contribution
 from qurb.conventions.money_service import list_contributions
 from qurb.conventions.records import Convention
+from qurb.conventions.report_parts import (
+    LANGS,
+    NOTHING,
+    as_of,
+    cell,
+    deliverable_rows,
+    formula_rows,
+    in_kind_of,
+    in_kind_rows,
+    money_cells,
+    physical_rows,
+    workbook,
+)
 from qurb.conventions.service import get_convention
 from qurb.kernel.i18n import translate
 from qurb.platform.templating import DOCUMENT_CSS_URL, render
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-LANGS = ("fr", "ar", "en")
-NOTHING = FinancialExecution(Decimal(0), Decimal(0), 0, 0, None)
+__all__ = ["LANGS", "compute_report", "report_html", "report_rows", "report_xlsx"]
 
 
 @dataclass(frozen=True)
@@ -88,17 +99,12 @@ def compute_report(session: Session, convention_id: int, year: int, made: date) 
         )
         for p in convention.parties
     )
-    in_kind = tuple(
-        c
-        for c in list_contributions(session, convention_id)
-        if c.values.kind != ContributionKind.MONEY and c.values.year == year
-    )
-    valuations = [c.values.valuation for c in in_kind]
+    in_kind = in_kind_of(list_contributions(session, convention_id), year)
     physical = physical_execution(session, convention_id, str(year))
     meetings = tuple(m for m in list_meetings(session, convention_id) if m.held_on.year == year)
     numbers = {m.number for m in meetings}
     actions = [a for a in list_actions(session, convention_id) if a.meeting_number in numbers]
-    as_of = min(made, date(year, 12, 31))
+    day = as_of(made, year)
     statuses = [a.status for a in actions]
     counts = ActionCounts(
         statuses.count(ActionStatus.OPEN),
@@ -107,7 +113,7 @@ def compute_report(session: Session, convention_id: int, year: int, made: date) 
         sum(
             1
             for a in actions
-            if a.status == ActionStatus.OPEN and a.deadline is not None and a.deadline < as_of
+            if a.status == ActionStatus.OPEN and a.deadline is not None and a.deadline < day
         ),
     )
     return ExecutionReport(
@@ -116,14 +122,14 @@ def compute_report(session: Session, convention_id: int, year: int, made: date) 
         _who(session, convention.created_by) or convention.created_by,
         money.by_year.get(year, NOTHING),
         parties,
-        in_kind,
-        sum((v for v in valuations if v is not None), start=Decimal(0)),
-        sum(1 for v in valuations if v is None),
+        in_kind.items,
+        in_kind.valued_mad,
+        in_kind.unknown,
         physical.execution,
         physical.scores,
         meetings,
         counts,
-        as_of,
+        day,
     )
 
 
@@ -154,24 +160,13 @@ def report_html(report: ExecutionReport, lang: str, made: date, *, served: bool 
         convention=report.convention,
         convention_title=_title(report, lang),
         party_name=lambda partner: names.get(partner, partner),
+        contribution_party=lambda c: names.get(c.values.partner_id, c.values.partner_id),
+        deliverable_owner=lambda d: names.get(d.owner, d.owner),
         status_word=lambda status: translate(lang, f"conventions.status.{status}"),
         role_word=lambda role: translate(lang, f"conventions.role.{role}"),
         kind_word=lambda kind: translate(lang, f"conventions.report.kind.{kind}"),
         made=made,
     )
-
-
-def _cell(value: Decimal | int | bool | None, unknown: str) -> Any:
-    """A figure as a cell: a number as a number, an unknown as the word for it."""
-    if value is None:
-        return unknown
-    if isinstance(value, bool):
-        return int(value)
-    return float(value) if isinstance(value, Decimal) else value
-
-
-def _percent(execution: FinancialExecution | PhysicalExecution) -> Decimal | None:
-    return execution.percent
 
 
 def report_rows(report: ExecutionReport, lang: str) -> list[list[Any]]:
@@ -205,27 +200,8 @@ def report_rows(report: ExecutionReport, lang: str) -> list[list[Any]]:
             say("conventions.report.unknown_amounts"),
         ],
     ]
-    for p in report.parties:
-        e = p.execution
-        rows.append(
-            [
-                names[p.partner_id],
-                _cell(e.committed_mad, unknown),
-                _cell(e.disbursed_mad, unknown),
-                _cell(_percent(e), unknown),
-                e.unknown_commitments + e.unknown_disbursements,
-            ]
-        )
-    m = report.money
-    rows.append(
-        [
-            say("conventions.report.overall"),
-            _cell(m.committed_mad, unknown),
-            _cell(m.disbursed_mad, unknown),
-            _cell(_percent(m), unknown),
-            m.unknown_commitments + m.unknown_disbursements,
-        ]
-    )
+    rows += [[names[p.partner_id], *money_cells(p.execution, unknown)] for p in report.parties]
+    rows.append([say("conventions.report.overall"), *money_cells(report.money, unknown)])
     rows += [
         [],
         [
@@ -235,24 +211,14 @@ def report_rows(report: ExecutionReport, lang: str) -> list[list[Any]]:
             say("conventions.report.valuation"),
             say("conventions.report.method"),
         ],
-    ]
-    for c in report.in_kind:
-        v = c.values
-        rows.append(
-            [
-                translate(lang, f"conventions.report.kind.{v.kind}"),
-                names.get(v.partner_id, v.partner_id),
-                _cell(v.quantity, unknown),
-                _cell(v.valuation, unknown),
-                v.valuation_method or unknown,
-            ]
-        )
-    rows += [
+        *in_kind_rows(
+            lang, say, report.in_kind, lambda c: names.get(c.values.partner_id, c.values.partner_id)
+        ),
         [
             say("conventions.report.in_kind_total"),
             "",
             "",
-            _cell(report.in_kind_valued_mad, unknown),
+            cell(report.in_kind_valued_mad, unknown),
             report.in_kind_unknown,
         ],
         [],
@@ -264,26 +230,8 @@ def report_rows(report: ExecutionReport, lang: str) -> list[list[Any]]:
             say("conventions.report.actual"),
             say("conventions.report.score"),
         ],
-    ]
-    for s in report.deliverables:
-        d = s.deliverable
-        what = d.what_ar if lang == "ar" and d.what_ar else d.what_fr
-        rows.append(
-            [
-                what,
-                names.get(d.owner, d.owner),
-                d.deadline.iso() or unknown,
-                _cell(d.target, unknown),
-                _cell(s.actual, unknown),
-                _cell(None if s.ratio is None else s.ratio * 100, unknown),
-            ]
-        )
-    done = report.physical
-    rows += [
-        [say("conventions.report.physical"), _cell(_percent(done), unknown)],
-        [say("conventions.report.measured"), done.measured],
-        [say("conventions.report.unknown_actual"), done.unknown_actual],
-        [say("conventions.report.without_target"), done.without_target],
+        *deliverable_rows(lang, say, report.deliverables, lambda d: names.get(d.owner, d.owner)),
+        *physical_rows(say, report.physical),
         [],
         [
             say("conventions.report.meetings"),
@@ -303,6 +251,8 @@ def report_rows(report: ExecutionReport, lang: str) -> list[list[Any]]:
         [say("conventions.report.actions_done"), a.done],
         [say("conventions.report.actions_overdue", day=report.as_of.isoformat()), a.overdue],
         [],
+        *formula_rows(say, "convention"),
+        [],
         [say("conventions.report.sources")],
         [
             say("conventions.report.source_convention", by=report.recorded_by),
@@ -314,15 +264,4 @@ def report_rows(report: ExecutionReport, lang: str) -> list[list[Any]]:
 
 def report_xlsx(report: ExecutionReport, lang: str) -> bytes:
     """The report as an XLSX workbook, one sheet, right to left in Arabic."""
-    import openpyxl  # imported here: it costs a quarter of a second at start-up
-
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = str(report.year)
-    sheet.sheet_view.rightToLeft = lang == "ar"
-    for row in report_rows(report, lang):
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook(report_rows(report, lang), str(report.year), lang)

@@ -15,6 +15,7 @@ from qurb.algo.execution import compute_financial_execution, compute_financial_e
 from qurb.conventions.money_model import (
     Contribution,
     ContributionKind,
+    Disbursement,
     DisbursementKind,
     FinancialReport,
     InKindTotal,
@@ -44,17 +45,30 @@ def _in_kind(contributions: Sequence[Contribution]) -> tuple[InKindTotal, ...]:
     )
 
 
+# One amount of money: (the party, its year or None when unknown, MAD or None: unknown).
+Move = tuple[str, int | None, Decimal | None]
+
+
+def money_moves(
+    contributions: Sequence[Contribution], disbursements: Sequence[Disbursement]
+) -> tuple[list[Move], list[Move]]:
+    """The convention's commitments in money (by the year of the commitment) and its
+    disbursements (by the year of their date), each as (party, year, amount)."""
+    money = [c for c in contributions if c.values.kind == ContributionKind.MONEY]
+    paid = [d for d in disbursements if d.kind == DisbursementKind.DISBURSEMENT]
+    committed = [(c.values.partner_id, c.values.year, c.values.amount) for c in money]
+    disbursed = [(d.from_partner_id, d.on.year if d.on else None, d.amount) for d in paid]
+    return committed, disbursed
+
+
 def financial_execution(session: Session, convention_id: int) -> FinancialReport:
     """Disbursed ÷ committed money for the convention, each party, each year (of the
     commitment; of the disbursement's date), and each party and year; unknown amounts
     counted, never 0; in kind apart at its stated valuations; expenditures apart."""
     contributions = list_contributions(session, convention_id)
-    money = [c for c in contributions if c.values.kind == ContributionKind.MONEY]
     moves = list_disbursements(session, convention_id)
-    paid = [d for d in moves if d.kind == DisbursementKind.DISBURSEMENT]
     spent = [d for d in moves if d.kind == DisbursementKind.EXPENDITURE]
-    committed = [(c.values.partner_id, c.values.year, c.values.amount) for c in money]
-    disbursed = [(d.from_partner_id, d.on.year if d.on else None, d.amount) for d in paid]
+    committed, disbursed = money_moves(contributions, moves)
     return FinancialReport(
         convention=compute_financial_execution(
             [a for _, _, a in committed], [a for _, _, a in disbursed]

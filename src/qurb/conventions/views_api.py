@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from qurb.audit import service as audit
+from qurb.conventions.money_model import FIRST_YEAR, LAST_YEAR
+from qurb.conventions.partner_report import compute_partner_report, report_html, report_xlsx
+from qurb.conventions.report_responses import REPORT_RESPONSES, ReportFormat, report_response
 from qurb.conventions.views import (
     ConventionLine,
     Deliveries,
@@ -222,6 +225,44 @@ def partner_figures(
         )
 
     return _cached(request, session, state, principal, ("partner", partner_id), make)
+
+
+@router.get(
+    "/partners/{partner_id}/report",
+    response_class=Response,
+    responses=REPORT_RESPONSES,
+    summary="A partner's yearly execution report: its part of every convention it is a "
+    "party to (HTML, PDF or XLSX)",
+)
+def partner_report(
+    _: Public,
+    partner_id: PartnerPath,
+    principal: PrincipalDep,
+    session: SessionDep,
+    index: IndexDep,
+    year: Annotated[int, Query(ge=FIRST_YEAR, le=LAST_YEAR)],
+    lang: Annotated[Literal["fr", "ar", "en"], Query()] = "fr",
+    format: Annotated[ReportFormat, Query()] = "html",
+) -> Response:
+    """The partner's yearly execution report for the council, over the conventions the
+    reader sees as it sees the partner's figures (the published ones, and those its
+    `conventions.read` grants reach): per convention its roles, the money it committed
+    and disbursed that year, its in kind at the stated valuations, the deliverables it
+    owns; the totals; each unknown said so; the formulas and sources. 404 for an unknown
+    partner."""
+    today = clock.today()
+    found = compute_partner_report(session, partner_id, year, today, _reads(principal), index)
+    return report_response(
+        f"qurb-partner-report-{_file_part(partner_id)}-{year}-{lang}",
+        format,
+        lambda served: report_html(found, lang, today, served=served),
+        lambda: report_xlsx(found, lang),
+    )
+
+
+def _file_part(text: str) -> str:
+    """A partner's id as it may stand in a file's name (its letters, digits, - and _)."""
+    return "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "_" for c in text)
 
 
 @router.get(
