@@ -224,6 +224,7 @@ FEATURES: tuple[Feature, ...] = (
             "qurb.conventions.deliverable_api:router",
             "qurb.conventions.committee_api:router",
             "qurb.conventions.views_api:router",
+            "qurb.conventions.workbook_api:router",
         ),
         (
             Command(
