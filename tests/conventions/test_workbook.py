@@ -32,7 +32,7 @@ from qurb.conventions.money_service import (
     list_disbursements,
 )
 from qurb.conventions.partial_dates import PartialDate
-from qurb.conventions.service import create_convention
+from qurb.conventions.service import create_convention, get_convention
 from qurb.conventions.workbook import workbook_file
 from qurb.conventions.workbook_import import (
     WorkbookImportResult,
@@ -297,3 +297,59 @@ def test_a_sheet_over_the_row_cap_is_refused(
         read_workbook_file(path)
     assert refused.value.code == "workbook_sheet_too_long"
     assert refused.value.values["sheet"] == "parties"
+
+
+def test_what_the_workbook_may_not_change_is_named(
+    small_region_db: Factory, tmp_path: Path
+) -> None:
+    factory, cid = _convention(small_region_db)
+    path = _export(factory, cid, tmp_path / "book.xlsx")
+    book = openpyxl.load_workbook(path)
+    book["deliverables"]["C3"] = "Autre chose"  # given when created only
+    book["decisions"]["E3"] = "Une autre décision"  # read-only
+    book["decisions"].append([None, None, None, None, "Nouvelle", COUNCIL, None, "open"])
+    book["disbursements"]["B3"] = 7  # a version it never had
+    book.save(path)
+    with pytest.raises(InputError) as refused:
+        _import(factory, cid, path)
+    assert {(e.field, e.code) for e in refused.value.errors} == {
+        ("deliverables!C3", "workbook_fixed_column"),
+        ("decisions!E3", "workbook_read_only"),
+        ("decisions!A4", "workbook_decision_new"),
+        ("disbursements!B3", "workbook_stale_row"),
+    }
+
+
+def test_parties_are_added_and_a_role_changed_none_removed(
+    small_region_db: Factory, tmp_path: Path
+) -> None:
+    factory, cid = _convention(small_region_db)
+    add_partner(factory, "association-sante", "association", PROVINCE_CODE)
+    path = _export(factory, cid, tmp_path / "book.xlsx")
+    book = openpyxl.load_workbook(path)
+    parties = book["parties"]
+    assert [(parties[f"A{r}"].value, parties[f"B{r}"].value) for r in (3, 4)] == [
+        (COUNCIL, "financer"),
+        (CHU, "implementer"),
+    ]
+    parties["B4"] = "supervisor"
+    parties.delete_rows(3)  # left out: the council stays a party
+    parties.append(["association-sante", "beneficiary"])
+    parties.append(["nobody-registered", None])
+    book.save(path)
+    with pytest.raises(InputError) as refused:
+        _import(factory, cid, path)
+    assert [(e.field, e.code) for e in refused.value.errors] == [
+        ("parties!A5", "convention_not_a_partner")
+    ]
+    book["parties"].delete_rows(5)
+    book.save(path)
+    result = _import(factory, cid, path)
+    assert [(s.created, s.updated) for s in result.sheets if s.sheet == "parties"] == [(1, 1)]
+    with factory() as s:
+        convention = get_convention(s, cid)
+        assert [(p.partner_id, p.role) for p in convention.parties] == [
+            (COUNCIL, "financer"),
+            (CHU, "supervisor"),
+            ("association-sante", "beneficiary"),
+        ]

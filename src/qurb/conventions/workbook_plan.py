@@ -172,7 +172,9 @@ class Planner:
             self.plan.refuse(row, "version", problem("version", "workbook_stale_row", **values))
             return False
         problems = [
-            problem(c.key, "workbook_read_only" if c.read_only else "workbook_fixed_column")
+            problem(c.key, "workbook_read_only")
+            if c.read_only
+            else problem(c.key, "workbook_fixed_column")
             for c in COLUMNS[row.sheet]
             if (c.read_only or c.fixed) and not _same(c, row.cells.get(c.key), record)
         ]
