@@ -84,7 +84,8 @@ def _convention(small_region_db: Factory) -> tuple[sessionmaker[Session], int]:
     with transaction(factory) as s:
         cid = create_convention(s, BY, FIELDS, parties).id
         million = add_contribution(s, BY, cid, ContributionIn(COUNCIL, "money", 2026, amount=1e6))
-        add_contribution(s, BY, cid, ContributionIn(CHU, "money", None, amount=None))
+        formula = "=SOMME(A1:A2)"  # a text as typed: never run as a formula
+        add_contribution(s, BY, cid, ContributionIn(CHU, "money", description_fr=formula))
         paid = DisbursementIn(million.id, COUNCIL, on=date(2026, 3, 15), amount="250000")
         add_disbursement(s, BY, cid, paid)
         indicator = IndicatorIn("count", "consultations", 0, 1200)
@@ -141,6 +142,7 @@ def test_an_unchanged_workbook_writes_nothing(small_region_db: Factory, tmp_path
     # CHU's row first).
     sheet = openpyxl.load_workbook(path)["contributions"]
     assert [sheet["C3"].value, sheet["G3"].value, sheet["G4"].value] == [CHU, None, 1000000]
+    assert (sheet["P3"].value, sheet["P3"].data_type) == ("=SOMME(A1:A2)", "s")
     with factory() as s:
         assert [c.values.amount for c in list_contributions(s, cid)] == [
             None,
@@ -353,3 +355,29 @@ def test_parties_are_added_and_a_role_changed_none_removed(
             (CHU, "supervisor"),
             ("association-sante", "beneficiary"),
         ]
+
+
+def test_a_refusal_only_the_service_sees_is_named_with_its_row_and_undoes_all(
+    small_region_db: Factory, tmp_path: Path
+) -> None:
+    factory, cid = _convention(small_region_db)
+    path = _export(factory, cid, tmp_path / "book.xlsx")
+    with factory() as s:
+        million_id = _million(s, cid).id
+    book = openpyxl.load_workbook(path)
+    book["contributions"]["G4"] = 1_100_000  # good alone, written first, then undone
+    # 250,000 paid already: 900,000 more is beyond the 1,100,000 committed.
+    book["disbursements"].append(
+        [None, None, million_id, "disbursement", "2026-06-01", 900000, COUNCIL]
+    )
+    book.save(path)
+    before = _audited(factory)
+    with pytest.raises(InputError) as refused:
+        _import(factory, cid, path)
+    assert [(e.field, e.code) for e in refused.value.errors] == [
+        ("disbursements!F4", "money_beyond_commitment")
+    ]
+    assert _audited(factory) == before
+    with factory() as s:
+        assert _million(s, cid).values.amount == Decimal("1000000.00")
+        assert len(list_disbursements(s, cid)) == 1

@@ -269,7 +269,10 @@ def _data_sheet(worksheet: Any, sheet: str, rows: list[dict[str, Any]], lang: st
         worksheet.column_dimensions[column_letter(index)].width = max(12, min(40, len(label) + 2))
     for number, row in enumerate(rows, start=FIRST_ROW):
         for index, column in enumerate(columns, start=1):
-            cell = worksheet.cell(number, index, cell_text(row.get(column.key)))
+            value = cell_text(row.get(column.key))
+            cell = worksheet.cell(number, index, value)
+            if isinstance(value, str) and value.startswith("="):
+                cell.data_type = "s"  # a text, never a formula a spreadsheet would run
             if column.kind == Kind.DATE:
                 cell.number_format = "yyyy-mm-dd"
             elif column.kind in (Kind.PARTIAL, Kind.TEXT):
@@ -286,7 +289,7 @@ def _about(worksheet: Any, content: WorkbookContent, lang: str) -> None:
     title = translate(
         lang,
         "label.conventions.workbook.title",
-        {"reference": convention.reference, "title": convention.fields.title_fr},
+        {"reference": convention.reference, "title": _title(convention, lang)},
     )
     worksheet.cell(1, 1, title).font = styles["bold"]
     values = {
@@ -320,6 +323,11 @@ def _about(worksheet: Any, content: WorkbookContent, lang: str) -> None:
     for letter, width in (("A", 28), ("B", 40), ("C", 80)):
         worksheet.column_dimensions[letter].width = width
     worksheet.sheet_view.rightToLeft = lang == "ar"
+
+
+def _title(convention: Convention, lang: str) -> str:
+    fields = convention.fields
+    return fields.title_ar if lang == "ar" and fields.title_ar else fields.title_fr
 
 
 def _meaning(column: Column, lang: str) -> str:

@@ -18,7 +18,6 @@ from qurb.conventions.workbook_sheets import (
     ABOUT_ROWS,
     COLUMNS,
     DATA_SHEETS,
-    FIRST_ROW,
     KEY_ROW,
     Column,
     column_index,
@@ -134,6 +133,7 @@ def _read_sheet(worksheet: Any, name: str, problems: list[FieldError]) -> list[R
     rows = worksheet.iter_rows(values_only=True, max_col=len(columns) + 26)
     found: list[ReadRow] = []
     header_ok = True
+    seen = 0
     for number, row in enumerate(rows, start=1):
         if number < KEY_ROW:
             continue
@@ -142,11 +142,12 @@ def _read_sheet(worksheet: Any, name: str, problems: list[FieldError]) -> list[R
             problems.extend(header)
             header_ok = not header
             continue
-        if number - FIRST_ROW >= MAX_SHEET_ROWS:
-            values = {"path": name, "sheet": sheet, "rows": f"{MAX_SHEET_ROWS:,}"}
-            raise InputFileError(code="workbook_sheet_too_long", values=values)
         if all(is_blank(v) for v in row):
             continue
+        seen += 1
+        if seen > MAX_SHEET_ROWS:  # rows with something in them (a file's rows are capped)
+            values = {"path": name, "sheet": sheet, "rows": f"{MAX_SHEET_ROWS:,}"}
+            raise InputFileError(code="workbook_sheet_too_long", values=values)
         cells = _data_row(sheet, number, tuple(row), columns, problems)
         if header_ok and cells is not None:
             found.append(ReadRow(sheet, number, cells))

@@ -206,7 +206,9 @@ def _number(raw: Any, key: str, kind: Kind) -> CellValue:
 
     if kind == Kind.NUMBER:
         found = _plain_number(raw)
-        if found is None or found < 0:
+        if found is None:
+            return CellValue(problem=problem(key, "indicator_not_number", value=repr(shown(raw))))
+        if found < 0:
             return CellValue(problem=problem(key, "indicator_negative", value=repr(shown(raw))))
         return CellValue(found.normalize() + 0)
     read = read_value(IndicatorKind.MONEY, raw, key)
