@@ -335,6 +335,7 @@ def test_parties_are_added_and_a_role_changed_none_removed(
         (CHU, "implementer"),
     ]
     parties["B4"] = "supervisor"
+    parties["C4"] = "Un autre nom"  # the registry's: read-only
     parties.delete_rows(3)  # left out: the council stays a party
     parties.append(["association-sante", "beneficiary"])
     parties.append(["nobody-registered", None])
@@ -342,9 +343,11 @@ def test_parties_are_added_and_a_role_changed_none_removed(
     with pytest.raises(InputError) as refused:
         _import(factory, cid, path)
     assert [(e.field, e.code) for e in refused.value.errors] == [
-        ("parties!A5", "convention_not_a_partner")
+        ("parties!C3", "workbook_read_only"),
+        ("parties!A5", "convention_not_a_partner"),
     ]
     book["parties"].delete_rows(5)
+    book["parties"]["C3"] = None  # blank: left as it is
     book.save(path)
     result = _import(factory, cid, path)
     assert [(s.created, s.updated) for s in result.sheets if s.sheet == "parties"] == [(1, 1)]

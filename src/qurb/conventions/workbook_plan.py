@@ -132,8 +132,11 @@ class Planner:
     def __init__(self, session: Session, book: ReadBook, content: WorkbookContent) -> None:
         self.session, self.book, self.content = session, book, content
         self.convention = content.convention
+        # Each sheet's records by id (a party, which has none, by its partner and role).
         self.records = {
-            sheet: {r.get("id"): _as_read(sheet, r) for r in rows}
+            sheet: {
+                r.get("id", (r.get("partner_id"), r.get("role"))): _as_read(sheet, r) for r in rows
+            }
             for sheet, rows in record_rows(content).items()
         }
         self.plan = Plan()
