@@ -101,6 +101,7 @@ KIND_WORDS = {
     Kind.TEXT: "label.conventions.workbook.kind.text",
     Kind.WHOLE: "label.conventions.workbook.kind.whole",
     Kind.MONEY: "label.conventions.workbook.kind.money",
+    Kind.QUANTITY: "label.conventions.workbook.kind.quantity",
     Kind.NUMBER: "label.conventions.workbook.kind.number",
     Kind.VALUE: "label.conventions.workbook.kind.value",
     Kind.DATE: "label.conventions.workbook.kind.date",

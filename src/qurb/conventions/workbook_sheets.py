@@ -44,6 +44,7 @@ class Kind(enum.StrEnum):
     TEXT = "text"
     WHOLE = "whole"  # a year, an article's number, an amendment's number
     MONEY = "money"  # MAD to the centime, from 0 to 999,999,999,999.99
+    QUANTITY = "quantity"  # in its unit, read as the money is (two decimals at most)
     NUMBER = "number"  # a weight: a number from 0
     VALUE = "value"  # an indicator's value, read by its deliverable's indicator kind
     DATE = "date"
@@ -80,7 +81,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("year", Kind.WHOLE),
         Column("item", T),
         Column("amount", Kind.MONEY),
-        Column("quantity", Kind.MONEY),
+        Column("quantity", Kind.QUANTITY),
         Column("unit", T),
         Column("profession", T),
         Column("specialty", T),
@@ -200,8 +201,8 @@ def _partial(raw: Any, key: str) -> CellValue:
 
 
 def _number(raw: Any, key: str, kind: Kind) -> CellValue:
-    """A money amount (by the money's rules: to the centime, from 0 to the largest) or a
-    weight (any number from 0) as a Decimal."""
+    """A money amount or a quantity (by the money's rules: two decimals at most, from 0
+    to the largest) or a weight (any number from 0) as a Decimal."""
     from qurb.algo.execution import read_value
 
     if kind == Kind.NUMBER:
@@ -256,7 +257,7 @@ def read_cell(column: Column, raw: Any) -> CellValue:
             return _whole(raw, key, 1, MAX_ID)
         case Kind.WHOLE:
             return _whole(raw, key, 0, MAX_ID)
-        case Kind.MONEY | Kind.NUMBER:
+        case Kind.MONEY | Kind.QUANTITY | Kind.NUMBER:
             return _number(raw, key, column.kind)
         case Kind.DATE:
             return _date(raw, key)
