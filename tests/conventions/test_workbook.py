@@ -384,3 +384,40 @@ def test_a_refusal_only_the_service_sees_is_named_with_its_row_and_undoes_all(
     with factory() as s:
         assert _million(s, cid).values.amount == Decimal("1000000.00")
         assert len(list_disbursements(s, cid)) == 1
+
+
+def test_in_kind_rows_go_round_and_a_new_deliverable_is_added_moved_and_reported(
+    small_region_db: Factory, tmp_path: Path
+) -> None:
+    factory, cid = _convention(small_region_db)
+    staff = ContributionIn(
+        CHU,
+        "staff",
+        2026,
+        quantity="20",
+        unit="days",
+        profession="médecin",
+        valuation="150000",
+        valuation_method="grille de la fonction publique",
+    )
+    with transaction(factory) as s:
+        add_contribution(s, BY, cid, staff)
+    path = _export(factory, cid, tmp_path / "book.xlsx")
+    assert _import(factory, cid, path).changed == 0
+    book = openpyxl.load_workbook(path)
+    new = [None, None, "Dépistages", None, CHU, None, "2026-09", None, "count", None, None, 500]
+    book["deliverables"].append([*new, "in_progress", "2026-06", 120, "premier semestre"])
+    book.save(path)
+    result = _import(factory, cid, path)
+    assert [(s.created, s.updated) for s in result.sheets if s.sheet == "deliverables"] == [(1, 0)]
+    with factory() as s:
+        added = list_deliverables(s, cid)[-1]
+        assert (added.what_fr, added.deadline, added.status) == (
+            "Dépistages",
+            PartialDate(2026, 9),
+            "in_progress",
+        )
+        assert [(a.period, a.value, a.note) for a in added.actuals] == [
+            ("2026-06", 120, "premier semestre")
+        ]
+    assert _import(factory, cid, _export(factory, cid, tmp_path / "again.xlsx")).changed == 0
