@@ -13,8 +13,10 @@ in kind, 10 deliverables and 40 disbursements each. All published, so that the p
 routes see them all; the convention's own routes are read as an administrator's token.
 
 Measured through HTTP (Qurb under uvicorn in a subprocess, httpx clients):
-- convention page: GET /api/conventions/{id}, its contributions, deliverables and
-  financial execution (the four calls the page makes, timed together);
+- convention page: GET /api/conventions/{id}/overview?period=2026, the one call the page
+  makes for a reader in full (the convention, its deliverables, the period's physical and
+  the financial execution), and, for comparison, "its 4 routes": the four routes that body
+  stands for, one after the other;
 - partner page: GET /api/conventions/partners/{id}/figures;
 - province layer: GET /api/conventions/layer?territory=<province> (its communes).
 Peers: one SQL query each (a convention's party sums, deliverable counts; a partner's sums
@@ -330,11 +332,12 @@ def measure(label: str, url: str, seconds: float, reuse: bool) -> None:
     rng = random.Random(7)
     ids = rng.sample(range(1, CONVENTIONS + 1), 60)
     pages = {
-        "convention page": [
+        "convention page": [[f"/api/conventions/{i}/overview?period=2026"] for i in ids],
+        "its 4 routes": [
             [
                 f"/api/conventions/{i}",
-                f"/api/conventions/{i}/contributions",
                 f"/api/conventions/{i}/deliverables",
+                f"/api/conventions/{i}/execution/physical?period=2026",
                 f"/api/conventions/{i}/execution/financial",
             ]
             for i in ids
@@ -346,6 +349,7 @@ def measure(label: str, url: str, seconds: float, reuse: bool) -> None:
         "convention page": [
             lambda s, i=i: s.execute(PEER_CONVENTION, {"id": i}).all() for i in ids
         ],
+        "its 4 routes": [lambda s, i=i: s.execute(PEER_CONVENTION, {"id": i}).all() for i in ids],
         "partner page": [
             lambda s, p=p: s.execute(PEER_PARTNER, {"partner": p}).all() for p in partners
         ],

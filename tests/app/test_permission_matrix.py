@@ -448,6 +448,7 @@ def test_a_role_with_the_permission_over_another_region_is_refused_the_objects_h
         "GET /api/conventions/{convention_id}",
         "GET /api/conventions/{convention_id}/documents/{document_id}",
         "GET /api/conventions/{convention_id}/report",
+        "GET /api/conventions/{convention_id}/workbook",
         "GET /api/caravans/{campaign_id}/report",
         "GET /api/facilities/{facility_id}/referrals",
         "GET /caravans/{campaign_id}/report",

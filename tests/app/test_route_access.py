@@ -244,6 +244,8 @@ NEEDS = {
         Permission.CONVENTIONS_PARTY
     ),
     "GET /api/conventions/{convention_id}/execution/physical": Permission.CONVENTIONS_READ,
+    "GET /api/conventions/{convention_id}/workbook": Permission.CONVENTIONS_READ,
+    "POST /api/conventions/{convention_id}/workbook": Permission.CONVENTIONS_PARTY,
     "GET /api/conventions/{convention_id}/committee": Permission.COMMITTEE_SIT,
     "PUT /api/conventions/{convention_id}/committee/rule": Permission.CONVENTIONS_MANAGE,
     "POST /api/conventions/{convention_id}/committee/members": Permission.CONVENTIONS_MANAGE,

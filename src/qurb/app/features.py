@@ -225,6 +225,7 @@ FEATURES: tuple[Feature, ...] = (
             "qurb.conventions.committee_api:router",
             "qurb.conventions.views_api:router",
             "qurb.conventions.overview_api:router",
+            "qurb.conventions.workbook_api:router",
         ),
         (
             Command(

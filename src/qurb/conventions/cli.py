@@ -280,5 +280,5 @@ def _deliverables() -> None:
 _deliverables()
 
 # The steering committee's commands join the group (meetings, meeting, actions, rule,
-# minutes).
-from qurb.conventions import committee_cli  # noqa: E402, F401 - registers its commands
+# minutes), and a convention's workbook's, out and back in (workbook, import-workbook).
+from qurb.conventions import committee_cli, workbook_cli  # noqa: E402, F401 - registers
