@@ -23,7 +23,7 @@ from qurb.conventions.committee_model import DecisionIn, MeetingIn
 from qurb.conventions.committee_service import list_actions, record_meeting
 from qurb.conventions.deliverable_model import DeliverableIn, IndicatorIn
 from qurb.conventions.deliverable_service import create_deliverable, list_deliverables
-from qurb.conventions.model import ConventionFields, PartyIn
+from qurb.conventions.model import AmendmentIn, ConventionFields, PartyIn
 from qurb.conventions.money_model import Contribution, ContributionIn, DisbursementIn
 from qurb.conventions.money_service import (
     add_contribution,
@@ -32,7 +32,12 @@ from qurb.conventions.money_service import (
     list_disbursements,
 )
 from qurb.conventions.partial_dates import PartialDate
-from qurb.conventions.service import create_convention, get_convention
+from qurb.conventions.service import (
+    add_amendment,
+    create_convention,
+    get_convention,
+    move_status,
+)
 from qurb.conventions.workbook import workbook_file
 from qurb.conventions.workbook_import import (
     WorkbookImportResult,
@@ -307,7 +312,6 @@ def test_what_the_workbook_may_not_change_is_named(
     factory, cid = _convention(small_region_db)
     path = _export(factory, cid, tmp_path / "book.xlsx")
     book = openpyxl.load_workbook(path)
-    book["deliverables"]["C3"] = "Autre chose"  # given when created only
     book["decisions"]["E3"] = "Une autre décision"  # read-only
     book["decisions"].append([None, None, None, None, "Nouvelle", COUNCIL, None, "open"])
     book["disbursements"]["B3"] = 7  # a version it never had
@@ -315,7 +319,6 @@ def test_what_the_workbook_may_not_change_is_named(
     with pytest.raises(InputError) as refused:
         _import(factory, cid, path)
     assert {(e.field, e.code) for e in refused.value.errors} == {
-        ("deliverables!C3", "workbook_fixed_column"),
         ("decisions!E3", "workbook_read_only"),
         ("decisions!A4", "workbook_decision_new"),
         ("disbursements!B3", "workbook_stale_row"),
@@ -421,3 +424,43 @@ def test_in_kind_rows_go_round_and_a_new_deliverable_is_added_moved_and_reported
             ("2026-06", 120, "premier semestre")
         ]
     assert _import(factory, cid, _export(factory, cid, tmp_path / "again.xlsx")).changed == 0
+
+
+def test_a_deliverable_is_amended_from_the_workbook(
+    small_region_db: Factory, tmp_path: Path
+) -> None:
+    """Draft: its name and target changed freely, each change kept; signed: its deadline
+    changes only with the amendment deciding it, named in the row's `amendment` column."""
+    factory, cid = _convention(small_region_db)
+    path = _export(factory, cid, tmp_path / "draft.xlsx")
+    _edit(path, {("deliverables", "C3"): "Consultations du CHU", ("deliverables", "L3"): 1500})
+    assert _import(factory, cid, path).changed == 1
+    with factory() as s:
+        [item] = list_deliverables(s, cid)
+    assert (item.what_fr, item.target) == ("Consultations du CHU", 1500)
+    changes = [(c.field, c.previous, c.value, c.amendment) for c in item.changes]
+    assert changes == [
+        ("target", "1200", "1500", None),
+        ("what_fr", "Consultations", "Consultations du CHU", None),
+    ]
+    with transaction(factory) as s:
+        move_status(s, BY, cid, "signed")
+    path = _export(factory, cid, tmp_path / "signed.xlsx")
+    _edit(path, {("deliverables", "G3"): "2027-06"})
+    with pytest.raises(InputError) as refused:
+        _import(factory, cid, path)
+    assert [e.code for e in refused.value.errors] == ["deliverable_needs_amendment"]
+    assert refused.value.errors[0].field.startswith("deliverables!")
+    with transaction(factory) as s:
+        add_amendment(s, BY, cid, AmendmentIn(1, PartialDate(2026, 9, 1)))
+    _edit(path, {("deliverables", "Q3"): 1})
+    assert _import(factory, cid, path).changed == 1
+    with factory() as s:
+        [item] = list_deliverables(s, cid)
+    last = item.changes[-1]
+    assert (item.deadline, last.field, last.value, last.amendment) == (
+        PartialDate(2027, 6),
+        "deadline",
+        "2027-06",
+        1,
+    )

@@ -69,6 +69,7 @@ COLUMN_WORDS = {
     "description_fr": "label.conventions.workbook.col.description_fr",
     "description_ar": "label.conventions.workbook.col.description_ar",
     "amendment_number": "label.conventions.workbook.col.amendment_number",
+    "amendment": "label.conventions.workbook.col.amendment",
     "what_fr": "label.conventions.workbook.col.what_fr",
     "what_ar": "label.conventions.workbook.col.what_ar",
     "owner": "label.conventions.workbook.col.owner",

@@ -9,7 +9,7 @@ column. Each change is a write through the service functions, made later by the 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Protocol
 
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from qurb.conventions.committee_model import check_action_move
 from qurb.conventions.committee_service import move_action
+from qurb.conventions.deliverable_amend import update_deliverable
 from qurb.conventions.deliverable_model import (
     ConventionFrame,
     DeliverableIn,
@@ -29,6 +30,7 @@ from qurb.conventions.deliverable_model import (
 )
 from qurb.conventions.deliverable_service import (
     create_deliverable,
+    get_deliverable,
     move_deliverable,
     report_actual,
 )
@@ -366,14 +368,17 @@ class Planner:
 
     def _deliverable(self, row: ReadRow, record: dict[str, Any] | None) -> None:
         """A new deliverable added (then moved, its actual reported, when the row says
-        so); a recorded one moved to the row's status, its actual reported when the
-        row's period, value or note differ from its latest report."""
+        so); a recorded one amended when its fields differ (the row's `amendment` the
+        amendment deciding it, which a signed convention asks for what was committed),
+        moved to the row's status, its actual reported when the row's period, value or
+        note differ from its latest report."""
         c = row.cells
-        kind = c.get("indicator_kind") if record is None else record["indicator_kind"]
+        kind = c.get("indicator_kind")
+        edited = record is not None and _edited(row, record)
         found: list[FieldError] = []
         if kind is None:
             found.append(problem("indicator_kind", "convention_field_required"))
-        elif record is None:
+        elif record is None or edited:
             found += check_deliverable(self._new_deliverable(row), self._frame())
         current = DeliverableStatus(record["status"] if record else DeliverableStatus.PLANNED)
         status = DeliverableStatus(c.get("status") or current)
@@ -383,10 +388,12 @@ class Planner:
         if self.plan.refuse_all(row, found + wrong):
             return
         moved = status != current
-        if record is not None and not moved and not report:
+        if record is not None and not moved and not report and not edited:
             self.plan.keep(row)
             return
-        write = self._deliverable_write(row, record, status.value if moved else None, report)
+        write = self._deliverable_write(
+            row, record, status.value if moved else None, report, edited
+        )
         self._add(row, record is None, write)
 
     def _report(
@@ -432,20 +439,38 @@ class Planner:
         )
 
     def _deliverable_write(
-        self, row: ReadRow, record: dict[str, Any] | None, status: str | None, report: bool
+        self,
+        row: ReadRow,
+        record: dict[str, Any] | None,
+        status: str | None,
+        report: bool,
+        edited: bool,
     ) -> Write:
         cid = self.convention.id
-        item = self._new_deliverable(row) if record is None else None
+        item = self._new_deliverable(row) if record is None or edited else None
         version = None if record is None else record["version"]
         c = row.cells
 
         def write(session: Session, authority: Authority) -> object:
-            if item is not None:
+            nonlocal version
+            if record is None:
+                assert item is not None
                 made = create_deliverable(session, authority.manager(), cid, item)
                 did, owner = made.id, made.owner
             else:
-                assert record is not None
                 did, owner = record["id"], record["owner"]
+            if record is not None and item is not None:  # amended: its objects kept
+                held = get_deliverable(session, cid, did).references
+                amended = update_deliverable(
+                    session,
+                    authority.manager(),
+                    cid,
+                    did,
+                    replace(item, references=held),
+                    amendment_number=c.get("amendment"),
+                    if_version=version,
+                )
+                owner, version = amended.owner, amended.version
             if status is not None:
                 actor = authority.manager()
                 move_deliverable(session, actor, cid, did, status, if_version=version)
@@ -495,6 +520,37 @@ class Planner:
             )
 
         self._add(row, False, write)
+
+
+# A recorded deliverable's fields a row may change (by amendment, once signed).
+DELIVERABLE_FIELDS = (
+    "what_fr",
+    "what_ar",
+    "owner",
+    "article",
+    "deadline",
+    "weight",
+    "indicator_kind",
+    "indicator_unit",
+    "baseline",
+    "target",
+)
+
+
+def _edited(row: ReadRow, record: dict[str, Any]) -> bool:
+    """Does the row change any of its deliverable's fields? A blank cell is unknown (a
+    change when the record knows it); an indicator's value compared as its kind reads it."""
+    columns = {c.key: c for c in COLUMNS[DELIVERABLES]}
+    for key in DELIVERABLE_FIELDS:
+        given, held = row.cells.get(key), record.get(key)
+        if given == held:
+            continue
+        if columns[key].kind == Kind.VALUE and given is not None and held is not None:
+            kind = row.cells.get("indicator_kind") or record["indicator_kind"]
+            if typed(kind, given, key)[0] == typed(kind, held, key)[0]:
+                continue
+        return True
+    return False
 
 
 def _same(column: Column, given: Any, record: dict[str, Any]) -> bool:
