@@ -50,7 +50,9 @@ class BatchFit:
 
     def hat_values(self) -> Array:
         x = self.design
-        quad = np.einsum("ni,sij,nj->sn", x, self.unscaled_covariance, x)
+        series, p = self.coefficients.shape
+        outer = (x[:, :, None] * x[:, None, :]).reshape(x.shape[0], -1)
+        quad = self.unscaled_covariance.reshape(series, p * p) @ outer.T  # x' C x per row
         return np.asarray(self.working_weights * quad)
 
     def predict_link(self, row: Array, dispersion: Array) -> tuple[Array, Array]:
@@ -60,10 +62,10 @@ class BatchFit:
         return eta, np.sqrt(dispersion * variance)
 
 
-def _deviance(y: Array, mu: Array, weights: Array) -> Array:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ylogy = np.where(y > 0, y * np.log(np.where(y > 0, y, 1.0) / mu), 0.0)
-    return np.asarray(np.sum(2 * weights * (ylogy - (y - mu)), axis=1))
+def _deviance(ylogy: Array, y: Array, eta: Array, mu: Array, weights: Array) -> Array:
+    """The Poisson deviance with y·log(y/mu) as y·log(y) - y·eta: no logarithm per step
+    (the same sum to rounding; R's convergence test is on its relative change)."""
+    return np.asarray(2 * np.sum(weights * (ylogy - y * eta - y + mu), axis=1))
 
 
 def _inverse(gram: Array) -> tuple[Array, Flags]:
@@ -92,6 +94,37 @@ def _solve(x: Array, outer: Array, w2: Array, wz: Array) -> tuple[Array, Array, 
     return np.einsum("sij,sj->si", inverse, rhs), inverse, singular
 
 
+@dataclass
+class _State:
+    """The iteration's state of every series, updated in place where still active."""
+
+    coefficients: Array
+    inverse: Array
+    w2: Array
+    eta: Array
+    mu: Array
+    dev: Array
+
+
+def _step(
+    x: Array, outer: Array, y: Array, ylogy: Array, weights: Array, state: _State, at: Any
+) -> tuple[Flags, Flags]:
+    """One IRLS step of the series at `at` (a slice when all are active: no copies);
+    which converged and which are singular."""
+    eta, mu, w = state.eta[at], state.mu[at], weights[at]
+    w2 = w * mu
+    # w²·z with z = eta + (y - mu)/mu, the working response
+    coefficients, inverse, singular = _solve(x, outer, w2, w2 * eta + w * (y[at] - mu))
+    new_eta = coefficients @ x.T
+    with np.errstate(over="ignore", invalid="ignore"):
+        new_mu = np.exp(new_eta)
+        dev = _deviance(ylogy[at], y[at], new_eta, new_mu, w)
+        done: Flags = np.abs(dev - state.dev[at]) / (np.abs(dev) + 0.1) < EPSILON
+    state.coefficients[at], state.inverse[at], state.w2[at] = coefficients, inverse, w2
+    state.eta[at], state.mu[at], state.dev[at] = new_eta, new_mu, dev
+    return done | singular, singular
+
+
 def fit_batch(design: Array, response: Array, prior_weights: Array) -> BatchFit:
     """`glm.fit(design, y, family = quasipoisson(link = "log"), weights)` per row of
     `response` (S, n); `prior_weights` (S, n) is 0 where the count is unknown (the
@@ -99,43 +132,41 @@ def fit_batch(design: Array, response: Array, prior_weights: Array) -> BatchFit:
     x = np.asarray(design, dtype=float)
     weights = np.asarray(prior_weights, dtype=float)
     y = np.where(weights > 0, np.nan_to_num(response), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ylogy = np.where(y > 0, y * np.log(np.where(y > 0, y, 1.0)), 0.0)
     outer = (x[:, :, None] * x[:, None, :]).reshape(x.shape[0], -1)
+    series, p = y.shape[0], x.shape[1]
     mu = y + 0.1
     eta = np.log(mu)
-    dev_old = _deviance(y, mu, weights)
-    series = y.shape[0]
-    coefficients = np.zeros((series, x.shape[1]))
-    inverse = np.zeros((series, x.shape[1], x.shape[1]))
-    w2 = weights * mu
+    state = _State(
+        np.zeros((series, p)),
+        np.zeros((series, p, p)),
+        weights * mu,
+        eta,
+        mu,
+        _deviance(ylogy, y, eta, mu, weights),
+    )
     active = np.ones(series, dtype=bool)
     failed = np.zeros(series, dtype=bool)
     for _ in range(MAX_ITERATIONS):
-        if not active.any():
-            break
-        z = eta[active] + (y[active] - mu[active]) / mu[active]
-        step_w2 = weights[active] * mu[active]
-        step_coef, step_inverse, singular = _solve(x, outer, step_w2, step_w2 * z)
-        step_eta = step_coef @ x.T
-        with np.errstate(over="ignore", invalid="ignore"):
-            step_mu = np.exp(step_eta)
-            dev = _deviance(y[active], step_mu, weights[active])
-            done: Flags = np.abs(dev - dev_old[active]) / (np.abs(dev) + 0.1) < EPSILON
         at = np.flatnonzero(active)
+        if not len(at):
+            break
+        done, singular = _step(
+            x, outer, y, ylogy, weights, state, slice(None) if active.all() else at
+        )
         failed[at[singular]] = True
-        done |= singular
-        coefficients[at], inverse[at], w2[at] = step_coef, step_inverse, step_w2
-        eta[at], mu[at], dev_old[at] = step_eta, step_mu, dev
         active[at[done]] = False
     usable = np.sum(weights != 0, axis=1)
     return BatchFit(
         design=x,
         response=y,
-        coefficients=coefficients,
-        fitted=mu,
-        working_weights=w2,
-        working_residuals=(y - mu) / mu,
-        unscaled_covariance=inverse,
-        residual_df=usable - x.shape[1],
+        coefficients=state.coefficients,
+        fitted=state.mu,
+        working_weights=state.w2,
+        working_residuals=(y - state.mu) / state.mu,
+        unscaled_covariance=state.inverse,
+        residual_df=usable - p,
         converged=~active & ~failed,
     )
 
