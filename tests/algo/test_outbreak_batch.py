@@ -65,7 +65,7 @@ def _same(batch: np.ndarray, alone: tuple[float | bool | None, ...], what: str) 
 
 def _check_all(counts: np.ndarray, method: str, evaluated: range) -> int:
     weeks = _dates(counts.shape[1])
-    found = detect_batch(counts, weeks, method, evaluated)
+    found = detect_batch(counts, weeks, method, evaluated, workers=2)
     assert found.weeks == tuple(weeks[p] for p in evaluated)
     for row in range(counts.shape[0]):
         alone = _alone(counts[row], weeks, method, evaluated)
@@ -121,3 +121,13 @@ def test_a_series_with_too_few_counts_has_no_figure() -> None:
 def test_weeks_and_counts_must_agree() -> None:
     with pytest.raises(InputError):
         detect_batch(np.zeros((2, 10)), _dates(9), "ears-c1", range(9, 10))
+
+
+def test_chunks_in_threads_give_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    counts = _negative_binomial(30, 5 * 52 + 10, seed=11)
+    weeks, evaluated = _dates(counts.shape[1]), range(counts.shape[1] - 3, counts.shape[1])
+    whole = detect_batch(counts, weeks, "noufaily", evaluated)
+    monkeypatch.setattr("qurb.algo.outbreak.batch.CHUNK", 7)
+    parts = detect_batch(counts, weeks, "noufaily", evaluated, workers=3)
+    np.testing.assert_array_equal(parts.upperbound, whole.upperbound)
+    np.testing.assert_array_equal(parts.alarm, whole.alarm)

@@ -12,7 +12,9 @@ series (`methods.detect`), counted as fallback."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -31,7 +33,7 @@ from .glm import Array
 from .methods import detect, method_params
 from .series import Week, WeeklySeries
 
-CHUNK = 4096  # series fitted together: (chunk × reference weeks) arrays of ~8 MB each
+CHUNK = 512  # series fitted together: arrays of chunk × reference weeks (≤ 1 MB) stay in cache
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,10 @@ def detect_batch(
     method: str,
     evaluated: range,
     options: Mapping[str, Any] | None = None,
+    workers: int = 1,
 ) -> BatchDetection:
-    """`methods.detect` of `method` for every row of `counts` (series × weeks)."""
+    """`methods.detect` of `method` for every row of `counts` (series × weeks); the
+    Farrington fits in `workers` threads."""
     params = method_params(method, options)
     x = np.asarray(counts, dtype=float)
     if x.ndim != 2 or x.shape[1] != len(weeks):
@@ -65,7 +69,7 @@ def detect_batch(
     # the checks that do not depend on the counts are made once, on counts of 1
     template = WeeklySeries(tuple(1 for _ in weeks), tuple(weeks))
     if method in ("farrington-flexible", "noufaily"):
-        return _flexible(x, template, evaluated, params)
+        return _flexible(x, template, evaluated, params, workers)
     if method.startswith("ears-"):
         return _ears(x, template, evaluated, params)
     if method == "cusum":
@@ -82,30 +86,35 @@ def _result(
 
 
 def _flexible(
-    x: Array, template: WeeklySeries, evaluated: range, params: FlexibleParams
+    x: Array, template: WeeklySeries, evaluated: range, params: FlexibleParams, workers: int
 ) -> BatchDetection:
     _check_flexible(params)
     shape = (x.shape[0], len(evaluated))
     expected, upper, alarm = np.full(shape, np.nan), np.full(shape, np.nan), np.zeros(shape)
     fallback = np.zeros(x.shape[0], dtype=bool)
+    parts = [slice(start, start + CHUNK) for start in range(0, x.shape[0], CHUNK)]
     for column, position in enumerate(evaluated):
         lay = flexible.layout(template, position, params)
         enough = flexible.enough_cases(x, position, params.limit54) == 1
         observed = x[:, position]
-        for start in range(0, x.shape[0], CHUNK):
-            part = slice(start, start + CHUNK)
-            week = flexible.week_figures(x[part], lay, params)
-            sure = enough[part] & ~np.isnan(week.upper)
-            expected[part, column] = np.where(sure, week.mean, np.nan)
-            upper[part, column] = np.where(enough[part], week.upper, np.nan)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                score = (observed[part] - week.centre) / (week.upper - week.centre)
-            fires = sure & ~np.isnan(observed[part]) & (score > 1) & (observed[part] != 0)
-            alarm[part, column] = fires.astype(float)
-            for at in np.flatnonzero(week.fallback) + start:
-                fallback[at] = True
-                figures = flexible.alone(x[at], template, position, params)
-                expected[at, column], upper[at, column], alarm[at, column] = figures
+        alone = np.zeros(x.shape[0], dtype=bool)
+        # NumPy lets go of the GIL in its array operations: chunks fit side by side
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            chunks = (x[part] for part in parts)
+            weeks = pool.map(flexible.week_figures, chunks, repeat(lay), repeat(params))
+            for part, week in zip(parts, weeks, strict=True):
+                sure = enough[part] & ~np.isnan(week.upper)
+                expected[part, column] = np.where(sure, week.mean, np.nan)
+                upper[part, column] = np.where(enough[part], week.upper, np.nan)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    score = (observed[part] - week.centre) / (week.upper - week.centre)
+                fires = sure & ~np.isnan(observed[part]) & (score > 1) & (observed[part] != 0)
+                alarm[part, column] = fires.astype(float)
+                alone[part] = week.fallback
+        fallback |= alone
+        for at in np.flatnonzero(alone):
+            figures = flexible.alone(x[at], template, position, params)
+            expected[at, column], upper[at, column], alarm[at, column] = figures
     name = "noufaily" if params.no_periods != 1 else "farrington-flexible"
     found = _result(name, template, evaluated, (expected, upper, alarm))
     return BatchDetection(**{**found.__dict__, "fallback": int(fallback.sum())})
