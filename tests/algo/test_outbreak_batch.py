@@ -84,20 +84,13 @@ def test_agona_as_alone(method: str) -> None:
     _check_all(counts, method, range(270, 312))
 
 
-BATCHED = [m for m in METHODS if m != "farrington"]
-
-
-@pytest.mark.parametrize("method", BATCHED)
+@pytest.mark.parametrize("method", METHODS)
 def test_negative_binomial_series_as_alone(method: str) -> None:
     counts = _negative_binomial(50, 5 * 52 + 10, seed=2013)
+    if method == "farrington":  # R refuses unknown counts there: a few series keep them
+        counts[10:][np.isnan(counts[10:])] = 1.0
     fallback = _check_all(counts, method, range(counts.shape[1] - 6, counts.shape[1]))
     assert fallback <= 5  # nearly all fitted together
-
-
-def test_farrington_classic_runs_one_by_one() -> None:
-    counts = _negative_binomial(3, 5 * 52 + 10, seed=7)
-    counts[np.isnan(counts)] = 1.0  # the classic method refuses unknown counts
-    assert _check_all(counts, "farrington", range(counts.shape[1] - 2, counts.shape[1])) == 3
 
 
 @pytest.mark.parametrize("method", METHODS)

@@ -6,8 +6,7 @@ Every figure is R `surveillance`'s: farrington-flexible and Noufaily's preset fi
 models for all series together (batch_flexible.py); EARS C1/C2/C3 and CUSUM are arrays
 over series. A figure R gives as NA, or a series R would refuse, is NaN (CUSUM with an
 unknown week before the first evaluated one or a mean of 0: R stops; here that series
-alone has no figure). The classic `farrington` is not batched yet: it runs series by
-series (`methods.detect`), counted as fallback."""
+alone has no figure). The classic `farrington` is batched too (batch_classic.py)."""
 
 from __future__ import annotations
 
@@ -22,15 +21,16 @@ from scipy import stats
 
 from qurb.kernel.errors import InputError
 
+from . import batch_classic as classic
 from . import batch_flexible as flexible
 from .batch_glm import Index
 from .cusum import CusumParams
 from .cusum import _check as check_cusum
 from .earsc import EarsParams
 from .earsc import _check as check_ears
-from .farrington import FlexibleParams, _check_flexible
+from .farrington import FarringtonParams, FlexibleParams, _check_classic, _check_flexible
 from .glm import Array
-from .methods import detect, method_params
+from .methods import method_params
 from .series import Week, WeeklySeries
 
 CHUNK = 512  # series fitted together: arrays of chunk × reference weeks (≤ 1 MB) stay in cache
@@ -74,7 +74,7 @@ def detect_batch(
         return _ears(x, template, evaluated, params)
     if method == "cusum":
         return _cusum(x, template, evaluated, params)
-    return _one_by_one(x, template, method, evaluated, params)
+    return _classic(x, template, evaluated, params)
 
 
 def _result(
@@ -180,23 +180,17 @@ def _cusum(
     return _result("cusum", template, evaluated, (expected, upper, alarm))
 
 
-def _one_by_one(
-    x: Array, template: WeeklySeries, method: str, evaluated: range, params: Any
+def _classic(
+    x: Array, template: WeeklySeries, evaluated: range, params: FarringtonParams
 ) -> BatchDetection:
-    """A method not batched: `methods.detect` on each series."""
+    """R's classic `farrington`: no expected count; the bound is 0 without 5 cases in 4
+    weeks."""
+    _check_classic(template, evaluated, params)
     shape = (x.shape[0], len(evaluated))
-    expected, upper, alarm = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
-    options = params.__dict__
-    for row in range(x.shape[0]):
-        series = WeeklySeries(
-            tuple(None if np.isnan(c) else int(c) for c in x[row]), template.weeks
-        )
-        try:
-            found = detect(series, method, evaluated, options)
-        except InputError:
-            continue
-        expected[row] = [np.nan if v is None else v for v in found.expected]
-        upper[row] = [np.nan if v is None else v for v in found.upperbound]
-        alarm[row] = [np.nan if v is None else float(v) for v in found.alarm]
-    found_all = _result(method, template, evaluated, (expected, upper, alarm))
-    return BatchDetection(**{**found_all.__dict__, "fallback": x.shape[0]})
+    upper, alarm = np.full(shape, np.nan), np.full(shape, np.nan)
+    fallback = np.zeros(x.shape[0], dtype=bool)
+    for column, position in enumerate(evaluated):
+        upper[:, column], alarm[:, column], alone = classic.week(x, template, position, params)
+        fallback |= alone
+    found = _result("farrington", template, evaluated, (np.full(shape, np.nan), upper, alarm))
+    return BatchDetection(**{**found.__dict__, "fallback": int(fallback.sum())})

@@ -75,14 +75,14 @@ class _Models:
     converged: Flags
 
 
-def _pipeline(design: Array, y: Array, known: Array, params: FlexibleParams) -> _Models:
+def pipeline(design: Array, y: Array, known: Array, reweight: bool, threshold: float) -> _Models:
     """`farrington.py`'s `_fit` for one design: fit, floor, reweight, floor."""
     fit = fit_batch(design, y, known.astype(float))
     converged = fit.converged
     phi = np.maximum(fit.dispersion(), 1.0)
     omega = None
-    if params.reweight:
-        omega = farrington_weights(anscombe_residuals(fit, phi), known, params.weights_threshold)
+    if reweight:
+        omega = farrington_weights(anscombe_residuals(fit, phi), known, threshold)
         fit = fit_batch(design, y, omega)
         phi = np.maximum(fit.dispersion(), 1.0)
     return _Models(fit, phi, fit.dispersion(omega), converged)
@@ -135,7 +135,7 @@ def _bounds(
     return np.exp(eta), upper, eta
 
 
-def _select(models: _Models, rows: Index) -> tuple[BatchFit, Array, Array]:
+def select(models: _Models, rows: Index) -> tuple[BatchFit, Array, Array]:
     f = models.fit
     fit = BatchFit(
         f.design,
@@ -164,22 +164,22 @@ def week_figures(counts: Array, lay: Layout, params: FlexibleParams) -> WeekFigu
     mean, upper, centre = (np.full(series, np.nan) for _ in range(3))
     plain = np.ones(series, dtype=bool)
     if params.trend:
-        models = _pipeline(lay.design, y, known, params)
+        models = pipeline(lay.design, y, known, params.reweight, params.weights_threshold)
         fallback |= ~models.converged
         keep = models.converged & _keep_trend(
             models, now, y, known, params.b, params.p_threshold_trend
         )
         at = np.flatnonzero(keep & ~fallback)
         if len(at):
-            fit, phi, dispersion = _select(models, at)
+            fit, phi, dispersion = select(models, at)
             mean[at], upper[at], centre[at] = _bounds(fit, phi, dispersion, now[at], params)
         plain = ~keep
     at = np.flatnonzero(plain & ~fallback)
     if len(at):
-        models = _pipeline(without, y[at], known[at], params)
+        models = pipeline(without, y[at], known[at], params.reweight, params.weights_threshold)
         fallback[at[~models.converged]] = True
         good = models.converged
-        fit, phi, dispersion = _select(models, np.flatnonzero(good))
+        fit, phi, dispersion = select(models, np.flatnonzero(good))
         row = now[at[good]][:, without_columns]
         mean[at[good]], upper[at[good]], centre[at[good]] = _bounds(
             fit, phi, dispersion, row, params
