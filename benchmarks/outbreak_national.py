@@ -20,8 +20,8 @@ Levels: a synthetic hierarchy sized like Morocco's (12 regions, 75 provinces, 1,
 communes); each facility in one commune. The aggregation (sums, a unit's week unknown
 only when none of its facilities has a count) is timed apart; no database is read (the
 arrays are made in memory). Each method runs by `qurb.algo.outbreak.batch.detect_batch`
-for the latest week on every series of every level; classic farrington is left out (it
-runs one series at a time, not batched yet).
+for the latest week on every series of every level (classic farrington, which R runs
+only on series without an unknown count, gives no figure for the others).
 
 Peer: `Rscript` running surveillance's farringtonFlexible (defaults) on `--r-sample`
 facility series for the same latest week, timed in R around the loop only (not R's
@@ -56,7 +56,15 @@ from scipy import sparse  # noqa: E402
 
 from qurb.algo.outbreak.batch import BatchDetection, detect_batch  # noqa: E402
 
-METHODS = ("farrington-flexible", "noufaily", "ears-c1", "ears-c2", "ears-c3", "cusum")
+METHODS = (
+    "farrington-flexible",
+    "noufaily",
+    "farrington",
+    "ears-c1",
+    "ears-c2",
+    "ears-c3",
+    "cusum",
+)
 DISEASES = 20
 HISTORY = 5 * 52 + 10  # five years before the latest week, and the w weeks around it
 QUALITY_WEEKS = 52
