@@ -3,12 +3,13 @@ once: what `farrington.py` does for one, with the reference weeks, their periods
 design found once for every series, and the fits made together (`batch_glm.py`).
 
 A week without a count is a row of prior weight 0 (R drops it). The time column is
-centred: R measures time from each series' first week with a count, a change of origin
-that moves only the intercept, so the predictions, the trend's p-value and the bounds are
-R's. Where the batch cannot follow R step by step the series is computed by
-`farrington.py` alone and counted (`BatchResult.fallback`): a fit that does not converge
-(R then drops the trend, or gives no model), fewer than 3 weeks with a count, or a period
-left without any count (R's design then has other columns)."""
+centred, a change of origin that moves only the intercept, so the predictions, the
+trend's p-value and the bounds are R's; the week evaluated is placed, as R does, from
+each series' first week with a count. Where the batch cannot follow R step by step the
+series is computed by `farrington.py` alone and counted (`BatchDetection.fallback`): a
+fit that does not converge (R then drops the trend, or gives no model) or is singular,
+fewer than 3 weeks with a count, or a period left without any count (R's design then has
+other columns)."""
 
 from __future__ import annotations
 
