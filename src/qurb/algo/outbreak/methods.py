@@ -66,6 +66,11 @@ def detect(
     series: WeeklySeries, method: str, evaluated: range, options: Mapping[str, Any] | None = None
 ) -> Detection:
     """The detection of `method` with R's defaults, changed by `options`."""
+    return _runner(method)(series, evaluated, method_params(method, options))
+
+
+def method_params(method: str, options: Mapping[str, Any] | None = None) -> Any:
+    """R's defaults of `method` changed by `options`, an unknown parameter refused."""
     given = dict(options or {})
     allowed = parameters(method)
     unknown = sorted(name for name in given if name not in allowed)
@@ -74,5 +79,4 @@ def detect(
             code="outbreak_unknown_parameter",
             values={"got": ", ".join(unknown), "method": method, "choices": ", ".join(allowed)},
         )
-    params = replace(_defaults(method), **given)
-    return _runner(method)(series, evaluated, params)
+    return replace(_defaults(method), **given)
