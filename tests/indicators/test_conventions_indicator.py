@@ -4,8 +4,9 @@ an unpublished convention over the province with 1,095,000 MAD committed (10 MAD
 inhabitant wherever it is spread by population) and CHU staff valued 219,000 MAD (2 MAD);
 a published one over Tizgui with 300,000 MAD (5 MAD for each of its 60,000); a published
 one over Imi n'Ouzrou whose one amount is unknown. A reader of conventions sees all
-three, anyone the published ones; an unknown amount is unknown, never 0, and a unit no
-visible convention covers has no figure. On SQLite and PostgreSQL."""
+three, anyone (and a reader whose grant covers Tizgui alone) the published ones; an
+unknown amount is unknown, never 0, and a unit no visible convention covers has no
+figure. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from qurb.conventions.money_model import ContributionIn
 from qurb.conventions.money_service import add_contribution
 from qurb.conventions.service import create_convention, get_convention, update_convention
 from qurb.identity.permissions import Role
+from qurb.identity.scopes import Scope
 from qurb.kernel.actor import Actor
 from qurb.platform.database import transaction
 from qurb.platform.settings import Settings
@@ -88,6 +90,12 @@ def test_money_per_inhabitant_is_the_amount_over_the_population(
     tizgui = _world(factory)
     app = create_app(Settings(database_url=region_engine.url.render_as_string(False)))
     reader = add_account(app.state.qurb.factory, "reader", Role.CONVENTION_SECRETARIAT)
+    tizgui_reader = add_account(
+        app.state.qurb.factory,
+        "tizgui",
+        Role.CONVENTION_SECRETARIAT,
+        Scope(territories=frozenset({TIZGUI})),
+    )
     with TestClient(app, raise_server_exceptions=False) as client:
         listed = {i["id"]: i for i in client.get("/api/indicators").json()}
         shown = listed["conventions_per_inhabitant"]
@@ -126,6 +134,8 @@ def test_money_per_inhabitant_is_the_amount_over_the_population(
             TAFRAOUT: (None, "no_convention"),
             IMI: (None, "unknown"),  # its one amount is unknown: not 0
         }
+        # A reader whose grant covers Tizgui alone does not see the province's convention.
+        assert _by_code(_values(client, tizgui_reader.headers).json()) == _by_code(anyone.json())
         tizgui_value = next(v for v in anyone.json()["values"] if v["code"] == TIZGUI)
         assert tizgui_value["class_index"] == 0
         # The map as a PDF page, as the reader sees it.

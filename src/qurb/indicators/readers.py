@@ -38,11 +38,11 @@ def reader_of(indicator: Indicator, principal: Principal) -> Reader:
     wanted = indicator.widened_by
     if wanted is None:
         return ANYONE
-    scopes = {repr(g.scope) for g in principal.grants if g.live and wanted in g.permissions}
+    scopes = frozenset(g.scope for g in principal.grants if g.live and wanted in g.permissions)
     if not scopes:
         return ANYONE
 
     def allows(target: Target) -> bool:
         return wanted in principal.permissions_over(target)
 
-    return Reader(allows, tuple(sorted(scopes)))
+    return Reader(allows, scopes)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from qurb.algo.classes import Classes, ClassMethod, class_breaks
-from qurb.identity.scopes import Target
+from qurb.identity.scopes import Scope, Target
 from qurb.kernel.errors import NotFound, QurbError
 from qurb.kernel.i18n import data_label, translate
 from qurb.norms.model import NormKind
@@ -65,7 +65,7 @@ class Reader:
     kept (the scopes of the grants holding the permission; empty: anyone's view)."""
 
     allows: Callable[[Target], bool] = _published_only
-    key: tuple[str, ...] = ()
+    key: frozenset[Scope] = frozenset()
 
 
 ANYONE = Reader()
