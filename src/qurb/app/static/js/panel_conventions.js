@@ -61,7 +61,7 @@ export function conventionsSection(view, { anonymous = false } = {}) {
   return `<h3>${t("panel.conventions")}</h3>
     ${body}
     ${notes.map((n) => `<p class="note">${e(n)}</p>`).join("")}
-    <p class="source measure">${e(t("conventions.spread_rule"))}</p>
+    <p class="source spread-rule">${e(t("conventions.spread_rule"))}</p>
     <p class="source">${e(t("panel.conventions.source"))}</p>`;
 }
 
