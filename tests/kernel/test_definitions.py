@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from qurb import watch
+from qurb import conventions, watch
 from qurb.caravans.catalogue import DEFINITIONS_FILE as CARAVAN_DEFINITIONS
 from qurb.data import DEFINITIONS_FILE
 from qurb.kernel.definitions import (
@@ -33,8 +33,11 @@ ENTRY = {
     "date": "2024",
 }
 
-# The periodic reports' figures, after the caravans' (the features' order).
+# The conventions' figures, then the caravans', then the periodic reports' (the features'
+# order).
+CONVENTION_DEFINITIONS = Path(conventions.__file__).with_name("definitions.toml")
 WATCH_DEFINITIONS = Path(watch.__file__).with_name("definitions.toml")
+FEATURE_DEFINITIONS = (CONVENTION_DEFINITIONS, CARAVAN_DEFINITIONS, WATCH_DEFINITIONS)
 
 
 def test_catalogue_loads_with_unique_ids_and_three_languages() -> None:
@@ -88,8 +91,8 @@ def test_a_figure_defined_in_two_files_is_refused(tmp_path: Path) -> None:
 def test_the_app_lists_the_bundled_figures_then_each_feature_s() -> None:
     from qurb.app.features import definition_files, figures
 
-    assert definition_files() == (CARAVAN_DEFINITIONS, WATCH_DEFINITIONS)
-    assert figures() == figure_definitions((CARAVAN_DEFINITIONS, WATCH_DEFINITIONS))
+    assert definition_files() == FEATURE_DEFINITIONS
+    assert figures() == figure_definitions(FEATURE_DEFINITIONS)
 
 
 def test_every_needs_field_the_api_exposes_has_an_entry(national_session: Session) -> None:

@@ -241,6 +241,7 @@ FEATURES: tuple[Feature, ...] = (
             "qurb.conventions._deliverable_tables",
             "qurb.conventions._committee_tables",
         ),
+        ("qurb.conventions:definitions.toml",),
         jobs=(
             "qurb.conventions.deliverable_job:job",
             "qurb.conventions.committee_jobs:job",

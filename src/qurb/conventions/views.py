@@ -372,7 +372,19 @@ def territory_layer(
     of a province): the conventions' sums spread to each by population."""
     parent = index.resolve(code)
     level = NEXT_LEVEL.get(parent.level, TerritoryLevel.COMMUNE)
-    units = index.units_within(parent, level)
+    return layer_units(session, index, parent, index.units_within(parent, level), allows)
+
+
+def layer_units(
+    session: Session,
+    index: TerritoryIndex,
+    parent: Territory,
+    units: Sequence[Territory],
+    allows: Callable[[Target], bool],
+) -> list[LayerUnit]:
+    """The conventions covering `parent` (or a place in it) that the reader may see,
+    their sums spread to each of `units` (places inside `parent`) by population: the
+    layer, and the map's indicator (`qurb.indicators.convention_indicators`)."""
     found = visible_conventions(session, index, ConventionFilter(territory=parent.code), allows)
     sums = sums_of(session, [c.id for c in found])
     out = []

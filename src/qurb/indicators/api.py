@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from qurb.identity.dependencies import PrincipalDep
-from qurb.indicators.readers import check_reader, may_list
+from qurb.indicators.readers import check_reader, may_list, reader_of
 from qurb.indicators.schemas import (
     IndicatorChoiceRead,
     IndicatorParamRead,
@@ -100,6 +100,9 @@ def indicator_values(
             if p.name in request.query_params
         }
     )
-    cached = values_body(session, state, indicator, level, parent, params)
-    # A figure behind a permission is never kept by a shared cache.
-    return cached.response(request, "private, no-cache" if indicator.permission else "no-cache")
+    reader = reader_of(indicator, principal)
+    cached = values_body(session, state, indicator, level, parent, params, reader)
+    # A figure behind a permission, or widened by the reader's grants, is never kept by a
+    # shared cache.
+    private = indicator.permission or reader.key
+    return cached.response(request, "private, no-cache" if private else "no-cache")

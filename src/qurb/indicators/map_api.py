@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from qurb.identity.dependencies import PrincipalDep
 from qurb.indicators.map_sheet import map_sheet
-from qurb.indicators.readers import check_reader
+from qurb.indicators.readers import check_reader, reader_of
 from qurb.indicators.service import IndicatorRegistry
 from qurb.kernel.clock import today
 from qurb.kernel.i18n import document_lang
@@ -58,7 +58,8 @@ def map_pdf(
             if p.name in request.query_params
         }
     )
-    pdf = map_sheet(session, state, found, code, params, chosen, today())
+    reader = reader_of(found, principal)
+    pdf = map_sheet(session, state, found, code, params, chosen, today(), reader)
     name = f"qurb-{found.id}-{code}-{chosen}.pdf"
     return Response(
         pdf,

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from qurb.indicators.service import Indicator
+from qurb.indicators.service import ANYONE, Indicator, Reader
 from qurb.indicators.values import values_body
 from qurb.kernel.errors import Unavailable
 from qurb.kernel.i18n import has_key, long_date, number, translate
@@ -221,13 +221,17 @@ def map_sheet(
     params: dict[str, str],
     lang: str,
     day: date,
+    reader: Reader = ANYONE,
 ) -> bytes:
-    """The PDF page of the map the page shows for `code` (what `map_focus` draws)."""
+    """The PDF page of the map the page shows for `code` (what `map_focus` draws), as
+    `reader` sees it (the command line: as anyone does)."""
     index = state.part(TerritoryIndex)
     unit = index.by_code[code]
     focus = map_focus(index, unit)
     level = LAYER_LEVELS[focus.layer]
-    body = json.loads(values_body(session, state, indicator, level, focus.parent, params).body)
+    body = json.loads(
+        values_body(session, state, indicator, level, focus.parent, params, reader).body
+    )
     features = state.part(DisplayLayers).features(level)
     parent = index.by_code[focus.parent]
     name = parent.name_ar if lang == "ar" else parent.name_fr

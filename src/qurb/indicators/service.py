@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from qurb.algo.classes import Classes, ClassMethod, class_breaks
+from qurb.identity.scopes import Scope, Target
 from qurb.kernel.errors import NotFound, QurbError
 from qurb.kernel.i18n import data_label, translate
 from qurb.norms.model import NormKind
@@ -53,6 +54,23 @@ def words(key: str) -> Text:
     return Text(*(translate(lang, key) for lang in ("fr", "ar", "en")))
 
 
+def _published_only(_: Target) -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who reads an indicator whose figures depend on it (`Indicator.widened_by`): what
+    the reader's grants reach (`allows`) and a key for them, under which the values are
+    kept (the scopes of the grants holding the permission; empty: anyone's view)."""
+
+    allows: Callable[[Target], bool] = _published_only
+    key: frozenset[Scope] = frozenset()
+
+
+ANYONE = Reader()
+
+
 @dataclass(frozen=True)
 class IndicatorQuery:
     session: Session
@@ -61,6 +79,7 @@ class IndicatorQuery:
     level: TerritoryLevel
     units: list[Territory]  # the units of `level` inside `parent`, in code order
     params: Mapping[str, str]
+    reader: Reader = ANYONE
 
 
 @dataclass(frozen=True)
@@ -121,6 +140,9 @@ class Indicator:
     # The permission a reader needs over the territory asked (the figures of the periodic
     # reports: reports.read); None: public, as the census and the registry are.
     permission: str | None = None
+    # The permission whose grants show a reader more than anyone sees (conventions.read:
+    # the unpublished conventions its grants reach); the values then depend on the reader.
+    widened_by: str | None = None
 
     def label_and_unit(
         self, params: Mapping[str, str], level: TerritoryLevel | None = None
@@ -389,4 +411,5 @@ for _indicator in (
 # registered wherever the registry is read.
 from qurb.indicators import access_indicators as _access_indicators  # noqa: E402, F401
 from qurb.indicators import capacity_indicators as _capacity_indicators  # noqa: E402, F401
+from qurb.indicators import convention_indicators as _convention_indicators  # noqa: E402, F401
 from qurb.indicators import watch_indicators as _watch_indicators  # noqa: E402, F401

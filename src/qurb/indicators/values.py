@@ -14,7 +14,14 @@ from qurb.indicators.schemas import (
     NearestRead,
     TextRead,
 )
-from qurb.indicators.service import Indicator, IndicatorQuery, NearestFacility, Text
+from qurb.indicators.service import (
+    ANYONE,
+    Indicator,
+    IndicatorQuery,
+    NearestFacility,
+    Reader,
+    Text,
+)
 from qurb.platform.cache import CachedBody
 from qurb.platform.state import AppState
 from qurb.registry.pages import registry_version
@@ -39,9 +46,11 @@ def values_body(
     level: TerritoryLevel,
     parent: str,
     params: dict[str, str],
+    reader: Reader = ANYONE,
 ) -> CachedBody:
     """The values response's body (JSON), computed once per indicator, level, parent,
-    parameters and registry version (the map's PDF reads the same body)."""
+    parameters, registry version and (for an indicator that depends on them) the
+    reader's grants (the map's PDF reads the same body)."""
     unit = state.part(TerritoryIndex).by_code[parent]
     version = registry_version(session) if indicator.uses_registry else 0
     follows = indicator.version(session) if indicator.version else None
@@ -53,12 +62,13 @@ def values_body(
         tuple(sorted(params.items())),
         version,
         follows,
+        reader.key,
     )
 
     def compute() -> CachedBody:
         units = state.part(TerritoryIndex).units_within(unit, level)
         result = indicator.compute(
-            IndicatorQuery(session, state.part(TerritoryIndex), unit, level, units, params)
+            IndicatorQuery(session, state.part(TerritoryIndex), unit, level, units, params, reader)
         )
         label, unit_text = indicator.label_and_unit(params, level)
         classes = indicator.classify(result.values.get(u.code) for u in units)

@@ -14,6 +14,7 @@ import { chosenTypes, facilityType, markerQuery } from "./markers.js";
 import { languageButtons, signInPrompt } from "./shell.js";
 import { SitingPanel } from "./siting.js";
 import { accessSection, facilityPanel, territoryPanel } from "./panel.js";
+import { fillConventions } from "./panel_conventions.js";
 import { CommuneTables } from "./tables.js";
 import { fillTrend } from "./trend.js";
 
@@ -24,6 +25,7 @@ const rights = {
   edit: await can("registry.edit"),
   history: await can("registry.read"),
   referrals: await can("caravans.read"),
+  anonymous: (await whoAmI()).anonymous,
 };
 const $ = (selector) => document.querySelector(selector);
 const LAYER_LEVEL = { regions: "region", provinces: "province", communes: "commune" };
@@ -313,6 +315,7 @@ function renderPanelBody(panel) {
     });
     fillAccess(state.detail.territory.code);
     fillTrend(panel, state.detail.territory.code, state.indicator, state.params, shownIndicator());
+    fillConventions(panel, state.detail.territory.code, state.indicator, { anonymous: rights.anonymous });
   }
   siting.attach(panel, state.detail);
   if (!rights.edit) {
@@ -348,7 +351,7 @@ const editor = new FacilityEditor($("#editor"), {
 });
 
 const capacityView = new FacilityCapacityView($("#editor"), {
-  anonymous: (await whoAmI()).anonymous,
+  anonymous: rights.anonymous,
   onSaved: () => editor.onSaved(state.facility.record),
   onStale: editor.onStale,
 });
@@ -409,6 +412,8 @@ $("#indicator").addEventListener("change", async (event) => {
   state.params = {};
   renderIndicatorMenu();
   await loadIndicator();
+  // The panel's sections follow the layer (its trend, the conventions first or after the gaps).
+  if (!state.facility) renderPanel();
   writeAddress(addressState());
 });
 $("#indicator-params").addEventListener("change", async (event) => {

@@ -58,6 +58,7 @@ export function noteText(note) {
   if (note === "not_evaluated") return t("not.evaluated");
   if (note === "supply_unknown") return t("supply.unknown");
   if (note === "no_hospital") return t("status.no_hospital");
+  if (note === "no_convention") return t("indicator.conventions.none");
   return t("unknown");
 }
 
