@@ -7,12 +7,12 @@ their grant acting for that partner) or the secretariat. Edits take If-Match."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import HTMLResponse
 
+from qurb.conventions.acting import action_actor, party_grants
 from qurb.conventions.committee_schemas import (
     ActionMoveBody,
     ActionRead,
@@ -40,12 +40,10 @@ from qurb.conventions.listing import targets_of
 from qurb.conventions.minutes import compute_minutes, minutes_html, render_pdf
 from qurb.conventions.records import Convention
 from qurb.conventions.service import get_convention
-from qurb.identity.accounts import Grant
 from qurb.identity.guard import Guard, needs
 from qurb.identity.permissions import Permission
 from qurb.kernel.actor import Actor
 from qurb.kernel.clock import today
-from qurb.kernel.errors import Forbidden
 from qurb.platform.http import IfMatch, SessionDep, StateDep, version_etag, wanted_versions
 from qurb.platform.schemas import ERROR_RESPONSES, VERSIONED_WRITE_RESPONSES
 from qurb.territory.api import IndexDep
@@ -210,28 +208,6 @@ def actions(
     return [ActionRead.of(a) for a in list_actions(session, convention_id, status)]
 
 
-def _party_grants(guard: Guard, index: TerritoryIndex, convention: Convention) -> list[Grant]:
-    """The grants holding `conventions.party` over the convention (403 without one)."""
-    targets = targets_of(index, convention)
-    grants = [g for t in targets for g in guard.grants_over(t)]
-    if not grants:
-        guard.over(targets[0])  # 403 outside the grants' scopes
-    return grants
-
-
-def _party_actor(guard: Guard, grants: list[Grant], owner: str) -> tuple[Actor, str | None]:
-    """Who marks the action: one of the secretariat's grants (party None), or a grant
-    acting for its owner party (that party); 403 `committee_action_not_yours` else."""
-    for grant in grants:
-        if Permission.CONVENTIONS_MANAGE in grant.permissions:
-            return replace(guard.actor, grant=str(grant.id), partner=grant.partner_id), None
-    for grant in grants:
-        if grant.partner_id == owner:
-            return replace(guard.actor, grant=str(grant.id), partner=owner), owner
-    party = grants[0].partner_id or "-"
-    raise Forbidden(code="committee_action_not_yours", values={"owner": owner, "party": party})
-
-
 @router.post(
     "/{convention_id}/actions/{action_id}/status",
     response_model=ActionRead,
@@ -251,9 +227,9 @@ def action_status(
     index = state.part(TerritoryIndex)
     version = wanted_versions(if_match)
     with state.write() as session:
-        grants = _party_grants(guard, index, get_convention(session, convention_id))
+        grants = party_grants(guard, index, get_convention(session, convention_id))
         owner = get_action(session, convention_id, action_id).owner_partner_id
-        actor, party = _party_actor(guard, grants, owner)
+        actor, party = action_actor(guard, grants, owner)
         moved = move_action(
             session,
             actor,

@@ -7,12 +7,12 @@ deliverable is a 403) or the secretariat; a period's physical execution."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from qurb.conventions.acting import reporter
 from qurb.conventions.api import ConventionId, Filter, ManageConventions, ReadConventions
 from qurb.conventions.deliverable_amend import update_deliverable
 from qurb.conventions.deliverable_schemas import (
@@ -38,7 +38,6 @@ from qurb.conventions.service import get_convention
 from qurb.identity.guard import Guard, needs
 from qurb.identity.permissions import Permission
 from qurb.kernel.actor import Actor
-from qurb.kernel.errors import Forbidden
 from qurb.platform.form_upload import upload_body, uploaded_file
 from qurb.platform.http import IfMatch, SessionDep, StateDep, version_etag, wanted_versions
 from qurb.platform.schemas import ERROR_RESPONSES, VERSIONED_WRITE_RESPONSES
@@ -60,22 +59,6 @@ def _reader(guard: Guard, index: TerritoryIndex, convention: Convention) -> None
 
 def _writer(guard: Guard, index: TerritoryIndex, convention: Convention) -> Actor:
     return [guard.over(t) for t in targets_of(index, convention)][-1]
-
-
-def _reporter(guard: Guard, index: TerritoryIndex, convention: Convention, owner: str) -> Actor:
-    """The actor reporting on a deliverable `owner` keeps: acting for that partner, or the
-    secretariat (`conventions.manage` over the convention too); else 403."""
-    targets = targets_of(index, convention)
-    allowed = [t for t in targets if guard.allows(t)]
-    if not allowed:
-        guard.over(targets[0])  # 403: outside every grant's scope
-    target = allowed[0]
-    mine = next((g for g in guard.grants_over(target) if g.partner_id == owner), None)
-    if mine is not None:
-        return replace(guard.actor, grant=str(mine.id), partner=mine.partner_id)
-    if all(Permission.CONVENTIONS_MANAGE in guard.principal.permissions_over(t) for t in targets):
-        return replace(guard.over(target), partner=None)
-    raise Forbidden(code="deliverable_not_yours", values={"id": convention.id, "owner": owner})
 
 
 def _answer(item: DeliverableRead, response: Response) -> DeliverableRead:
@@ -196,7 +179,7 @@ def actual(
     with state.write() as session:
         convention = get_convention(session, convention_id)
         owner = get_deliverable(session, convention_id, deliverable_id).owner
-        actor = _reporter(guard, index, convention, owner)
+        actor = reporter(guard, index, convention, owner)
         reported = report_actual(
             session, actor, convention_id, deliverable_id, body.period, body.value, body.note
         )
@@ -236,7 +219,7 @@ async def evidence(
         with state.write() as session:
             convention = get_convention(session, convention_id)
             owner = get_deliverable(session, convention_id, deliverable_id).owner
-            actor = _reporter(guard, index, convention, owner)
+            actor = reporter(guard, index, convention, owner)
             item = attach_evidence(
                 session,
                 actor,

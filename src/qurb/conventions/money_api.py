@@ -7,12 +7,11 @@ party) for its own party only: another party's is a 403. Edits take If-Match."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
+from qurb.conventions.acting import party_actor
 from qurb.conventions.listing import targets_of
 from qurb.conventions.money_execution import financial_execution
 from qurb.conventions.money_schemas import (
@@ -41,9 +40,6 @@ from qurb.conventions.records import Convention
 from qurb.conventions.service import get_convention
 from qurb.identity.guard import Guard, needs
 from qurb.identity.permissions import Permission
-from qurb.kernel.actor import Actor
-from qurb.kernel.errors import Forbidden
-from qurb.platform.access import Access
 from qurb.platform.http import IfMatch, SessionDep, StateDep, version_etag, wanted_versions
 from qurb.platform.schemas import ERROR_RESPONSES, VERSIONED_WRITE_RESPONSES
 from qurb.territory.api import IndexDep
@@ -55,37 +51,12 @@ ConventionId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 ReadConventions = Annotated[Guard, needs(Permission.CONVENTIONS_READ)]
 ReportMoney = Annotated[Guard, needs(Permission.CONVENTIONS_PARTY)]
-MANAGE = Access(Permission.CONVENTIONS_MANAGE, signed_in=True)
 
 
 def _reader(guard: Guard, index: TerritoryIndex, convention: Convention) -> None:
     targets = targets_of(index, convention)
     if not any(guard.allows(t) for t in targets):
         guard.over(targets[0])
-
-
-def party_actor(
-    guard: Guard, index: TerritoryIndex, convention: Convention, partners: Iterable[str]
-) -> Actor:
-    """The actor writing the money of `partners` (parties of the convention): the
-    secretariat (`conventions.manage` over every target of the convention) writes any
-    party's; otherwise a `conventions.party` grant over the convention acting for each
-    of them (403 `convention_not_your_party` for another party's; `outside_scope` for
-    an account whose grants do not reach the convention)."""
-    targets = targets_of(index, convention)
-    manager = Guard(guard.principal, MANAGE)
-    if all(manager.allows(t) for t in targets):
-        return [manager.over(t) for t in targets][-1]
-    grants = [g for t in targets for g in guard.grants_over(t)]
-    if not grants:
-        guard.over(targets[0])  # refused: outside the account's scopes
-    actor = guard.actor
-    for partner in partners:
-        grant = next((g for g in grants if g.partner_id == partner), None)
-        if grant is None:
-            raise Forbidden(code="convention_not_your_party", values={"partner": partner})
-        actor = replace(guard.actor, grant=str(grant.id), partner=grant.partner_id)
-    return actor
 
 
 def _etag(response: Response, version: int) -> None:

@@ -7,8 +7,6 @@ party's row is a 403 and nothing is written). A refusal (422) names every bad ro
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -17,10 +15,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from qurb.conventions.committee_api import _party_actor, _party_grants
-from qurb.conventions.deliverable_api import _reporter
+from qurb.conventions.acting import GuardAuthority
 from qurb.conventions.listing import targets_of
-from qurb.conventions.money_api import MANAGE, ConventionId, party_actor
+from qurb.conventions.money_api import ConventionId
 from qurb.conventions.records import Convention
 from qurb.conventions.service import get_convention
 from qurb.conventions.workbook import workbook_file
@@ -31,7 +28,6 @@ from qurb.conventions.workbook_import import (
 )
 from qurb.identity.guard import Guard, needs
 from qurb.identity.permissions import Permission
-from qurb.kernel.actor import Actor
 from qurb.kernel.i18n import document_lang
 from qurb.platform.form_upload import UploadedFile, read_upload, upload_body, uploaded_file
 from qurb.platform.http import SessionDep, StateDep
@@ -45,29 +41,6 @@ router = APIRouter(prefix="/api/conventions", tags=["conventions"], responses=ER
 ReadConventions = Annotated[Guard, needs(Permission.CONVENTIONS_READ)]
 WriteRows = Annotated[Guard, needs(Permission.CONVENTIONS_PARTY)]
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@dataclass(frozen=True)
-class GuardAuthority:
-    """Who writes each row of a workbook: the checks the single edits' routes make."""
-
-    guard: Guard
-    index: TerritoryIndex
-    convention: Convention
-
-    def manager(self) -> Actor:
-        manager = Guard(self.guard.principal, MANAGE)
-        return [manager.over(t) for t in targets_of(self.index, self.convention)][-1]
-
-    def for_money(self, partners: Sequence[str]) -> Actor:
-        return party_actor(self.guard, self.index, self.convention, partners)
-
-    def reporter(self, owner: str) -> Actor:
-        return _reporter(self.guard, self.index, self.convention, owner)
-
-    def for_action(self, owner: str) -> tuple[Actor, str | None]:
-        grants = _party_grants(self.guard, self.index, self.convention)
-        return _party_actor(self.guard, grants, owner)
 
 
 class SheetCountsRead(BaseModel):

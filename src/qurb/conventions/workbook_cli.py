@@ -50,7 +50,7 @@ def import_workbook_cmd(
     db: DbOption = None,
 ) -> None:
     """Import a convention's edited workbook, all or nothing: every bad row is named."""
-    from qurb.conventions.workbook_api import GuardAuthority
+    from qurb.conventions.acting import GuardAuthority
     from qurb.conventions.workbook_import import import_convention_workbook, read_workbook_file
     from qurb.identity.cli_access import token_guard
     from qurb.identity.permissions import Permission
