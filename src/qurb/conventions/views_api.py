@@ -169,7 +169,8 @@ def _lang(request: Request) -> str:
 
 def _rule(request: Request) -> str:
     """The words saying how money is spread, in the reader's language."""
-    return translate(_lang(request), "conventions.spread_rule")
+    lang = _lang(request)
+    return translate(lang, "conventions.spread_rule")
 
 
 def _reads(principal: Principal) -> Callable[[Target], bool]:
