@@ -39,3 +39,32 @@ def test_anyone_opens_the_conventions_in_each_language(
 @pytest.mark.parametrize("bad", ["0", "-1", "2147483648", "x"])
 def test_an_id_that_is_no_convention_s_is_refused(read_client: TestClient, bad: str) -> None:
     assert read_client.get("/conventions", params={"id": bad}).status_code == 422
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"partner": "Council Fès"},
+        {"partner": "-council"},
+        {"partner": "a" * 81},
+        {"territory": "03.2"},
+        {"territory": "<script>"},
+        {"territory": "03.231.01.03.9"},
+    ],
+)
+def test_a_partner_or_territory_not_written_as_one_is_refused(
+    read_client: TestClient, bad: dict[str, str]
+) -> None:
+    assert read_client.get("/conventions", params=bad).status_code == 422
+
+
+def test_a_partner_s_and_a_territory_s_view_are_asked_by_the_address(
+    read_client: TestClient,
+) -> None:
+    """The page's configuration carries them to its script (which asks the figures: an
+    unknown partner or territory is the API's 404, shown on the page)."""
+    page = read_client.get("/conventions", params={"partner": "council-fes", "lang": "fr"})
+    assert page.status_code == 200
+    assert re.search(r'"partner": ?"council-fes"', unescape(page.text))
+    page = read_client.get("/conventions", params={"territory": "03.231"})
+    assert re.search(r'"territory": ?"03.231"', unescape(page.text))
