@@ -149,3 +149,20 @@ def test_an_unknown_partner_or_territory_says_so(page: Any, lang: str) -> None:
     page.goto(f"{page.base}/conventions?territory=99.999&lang={lang}")
     page.wait_for_selector(f"body[data-ready='{lang}']")
     expect(page.locator(".conventions-error")).to_contain_text(NO_TERRITORY[lang])
+
+
+def test_anyone_opens_a_party_of_a_published_convention(
+    anonymous_page: Any, scratch_db: str
+) -> None:
+    """A published convention's parties link to their view for anyone: the figures of the
+    published conventions, the partner named as the convention names it."""
+    from playwright.sync_api import expect
+
+    page = anonymous_page
+    ids, council, _ = _imported(scratch_db)
+    page.goto(f"{page.base}/conventions?id={ids[FES]}&lang=fr")
+    page.wait_for_selector("body[data-ready='fr'] .convention-facts")
+    page.locator(f".conventions-parties a[href*='partner={council}']").click()
+    page.wait_for_selector("body[data-ready='fr'] .partner-conventions")
+    expect(page.locator(".partner-name")).to_contain_text("Conseil préfectoral de Fès")
+    expect(page.locator(f".partner-conventions tr[data-id='{ids[FES]}']")).to_contain_text(MILLION)
