@@ -107,6 +107,9 @@ def test_a_partner_and_a_territory_seen_by_a_reader_and_by_anyone(
         assert body["totals"]["unknown_commitments"] == 1
         assert body["totals"]["disbursed_mad"] == "250000.00"
         assert body["conventions"][0]["totals"]["financial_ratio"] == "0.2500"
+        assert body["name_fr"] == COUNCIL  # named: the reader sees it as a party already
+        nobody = client.get("/api/conventions/partners/no-such-partner/figures")
+        assert (nobody.status_code, nobody.json()["code"]) == (404, "partner_not_found")
         chu = client.get(f"/api/conventions/partners/{CHU}/figures", headers=reader.headers).json()
         assert chu["totals"]["in_kind_mad"] == "60000.00"
         assert chu["deliveries"] == {"total": 1, "delivered": 0, "overdue": 1}

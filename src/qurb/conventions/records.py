@@ -103,6 +103,7 @@ class PublicParty:
     name_fr: str
     name_ar: str
     role: str | None
+    partner_id: str  # its page: /conventions?partner=<id> (the figures it shows are public)
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,7 @@ def summary(convention: Convention) -> ConventionSummary:
         end_on=f.end_on,
         territories=f.territories,
         parties=tuple(
-            PublicParty(p.partner_name_fr, p.partner_name_ar, p.role) for p in convention.parties
+            PublicParty(p.partner_name_fr, p.partner_name_ar, p.role, p.partner_id)
+            for p in convention.parties
         ),
     )

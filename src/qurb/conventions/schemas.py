@@ -300,6 +300,7 @@ class PublicPartyRead(BaseModel):
     name_fr: str
     name_ar: str
     role: str | None
+    partner_id: str
 
 
 class KindTotalRead(BaseModel):

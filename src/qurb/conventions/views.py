@@ -38,6 +38,7 @@ from qurb.conventions.money_model import ContributionKind, DisbursementKind
 from qurb.conventions.money_service import list_contributions
 from qurb.conventions.partial_dates import PartialDate
 from qurb.conventions.records import Convention
+from qurb.identity.partner_service import get_partner
 from qurb.identity.scopes import Target
 from qurb.territory.model import Territory, TerritoryLevel
 from qurb.territory.service import TerritoryIndex
@@ -104,6 +105,9 @@ class PartnerView:
     conventions: tuple[ConventionLine, ...]
     totals: Totals
     deliveries: Deliveries
+    # Its names (fr, ar, en) to a reader that sees one of its conventions, where it is
+    # named as a party already (partners are listed to no one on the web); else None.
+    names: tuple[str, str, str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -309,14 +313,18 @@ def partner_view(
     today: date,
 ) -> PartnerView:
     """Every convention the partner is a party to that the reader may see, with what
-    the partner itself committed, disbursed, valued in kind and owns to deliver."""
+    the partner itself committed, disbursed, valued in kind and owns to deliver; NotFound
+    (partner_not_found) for an unknown partner, as its report."""
+    partner = get_partner(session, partner_id)
     found = visible_conventions(session, index, ConventionFilter(partner=partner_id), allows)
     lines = tuple(_lines(session, found, today, partner_id))
+    names = (partner.name_fr, partner.name_ar, partner.name_en) if lines else None
     return PartnerView(
         partner_id,
         lines,
         _sum(line.totals for line in lines),
         _sum_deliveries(line.deliveries for line in lines),
+        names,
     )
 
 

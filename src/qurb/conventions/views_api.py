@@ -110,6 +110,9 @@ class LineRead(BaseModel):
 
 class PartnerFiguresRead(BaseModel):
     partner_id: str
+    name_fr: str | None = Field(None, description="to a reader seeing one of its conventions")
+    name_ar: str | None = None
+    name_en: str | None = None
     conventions: list[LineRead]
     totals: TotalsRead
     deliveries: DeliveriesRead
@@ -216,10 +219,18 @@ def partner_figures(
     state: StateDep,
     index: IndexDep,
 ) -> Response:
+    """The partner's part of every convention it is a party to that the reader sees (the
+    published ones, and those its `conventions.read` grants reach), and its names when
+    it sees one; 404 for an unknown partner."""
+
     def make() -> PartnerFiguresRead:
         view = partner_view(session, index, partner_id, _reads(principal), clock.now().date())
+        name_fr, name_ar, name_en = view.names or (None, None, None)
         return PartnerFiguresRead(
             partner_id=view.partner_id,
+            name_fr=name_fr,
+            name_ar=name_ar,
+            name_en=name_en,
             conventions=[LineRead.of(line) for line in view.conventions],
             totals=TotalsRead.of(view.totals),
             deliveries=DeliveriesRead.of(view.deliveries),

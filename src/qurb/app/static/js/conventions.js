@@ -1,5 +1,7 @@
 // The conventions' page (/conventions, /conventions?id=<id>): the list of partnership
-// conventions and one convention's record. An account holding conventions.read reads
+// conventions and one convention's record, with its yearly report's links; a partner's
+// and a territory's view (?partner=, ?territory=) are convention_views.js's. An account
+// holding conventions.read reads
 // those its grants reach in full (GET /api/conventions); anyone else, and anyone for a
 // convention outside their grants, reads the published summaries (GET
 // /api/conventions/published: no documents, no contacts). A date is shown as far as it is
@@ -8,6 +10,18 @@ import { ApiError, can, enc, getJSON } from "./api.js";
 import { escapeHtml, initialLang, lang, locale, nameOf, num, t } from "./i18n.js";
 import { settle } from "./problems.js";
 import { languageButtons } from "./shell.js";
+import {
+  askPlaces,
+  followYear,
+  mad,
+  percentOf,
+  reportChoice,
+  statusBadge,
+  territoryNames,
+  title,
+  unknown,
+} from "./convention_parts.js";
+import { partnerView, readPartner, readTerritory, territoryView } from "./convention_views.js";
 
 const e = escapeHtml;
 const config = JSON.parse(document.getElementById("qurb-config").textContent);
@@ -15,18 +29,22 @@ const root = document.getElementById("conventions");
 const errorBox = document.querySelector(".conventions-error");
 const loading = document.querySelector(".conventions-loading");
 const STATUSES = ["draft", "signed", "approved", "in_force", "suspended", "closed", "terminated"];
+// The address's partner id and HCP code, checked here as the server checks them.
+const PARTNER = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+const CODE = /^(?:MA|\d{2}(?:\.\d{3}(?:\.\d{2}(?:\.\d{1,2})?)?)?)$/;
 
 let full = false; // the account reads conventions in full
 let list = null; // the conventions (full records or summaries)
 let one = null; // the convention shown, when ?id= asks for one
+let partner = null; // the partner's figures, when ?partner= asks for them
+let territory = null; // the territory's figures, when ?territory= asks for them
+let reportYear = null; // the year chosen for the yearly report (this year until chosen)
 let status = ""; // the list's filter
 let deliverables = null; // the convention's deliverables, for a reader in full
 let physical = null; // their physical execution this year
 let money = null; // the financial execution, for a reader in full
 let committee = null; // the steering committee: rule, meetings, actions (committee.sit)
-const places = new Map(); // HCP code → its territory (names), asked once
 
-const unknown = () => `<span class="unknown-part">${t("unknown")}</span>`;
 const format = (options, ...parts) => new Intl.DateTimeFormat(locale(), { timeZone: "UTC", ...options }).format(Date.UTC(...parts));
 
 /** A partial date (ISO 8601's reduced forms: 2025, 2025-12, 2025-12-01, --12, --12-01) in
@@ -45,25 +63,8 @@ function partialDate(iso) {
   return e(iso); // a year alone
 }
 
-const title = (c) => (lang() === "ar" && c.title_ar ? c.title_ar : c.title_fr);
 const object = (c) => (lang() === "ar" && c.object_ar ? c.object_ar : c.object_fr);
-const statusBadge = (s) => `<span class="convention-status" data-status="${e(s)}">${t(`conventions.status.${s}`)}</span>`;
 const partyName = (p) => nameOf(p);
-
-function territoryNames(codes) {
-  return codes
-    .map((code) => {
-      const place = places.get(code);
-      return `<bdi>${e(place ? nameOf(place) : code)}</bdi> <small class="code" dir="ltr">${e(code)}</small>`;
-    })
-    .join(", ");
-}
-
-async function askPlaces(codes) {
-  const missing = [...new Set(codes)].filter((c) => !places.has(c));
-  const found = await Promise.all(missing.map((c) => getJSON(`/api/territories/${enc(c)}`).catch(() => null)));
-  missing.forEach((code, i) => found[i] && places.set(code, found[i].territory));
-}
 
 function listView() {
   const shown = list.filter((c) => !status || c.status === status);
@@ -100,7 +101,7 @@ function partiesTable(c) {
   if (!c.parties.length) return `<p>${t("conventions.none_listed")}</p>`;
   const rows = c.parties
     .map(
-      (p) => `<tr><th scope="row"><bdi>${e(partyName(p))}</bdi></th><td>${p.role ? t(`conventions.role.${p.role}`) : unknown()}</td>
+      (p) => `<tr><th scope="row"><a class="partner-link" href="/conventions?partner=${enc(p.partner_id)}&lang=${lang()}"><bdi>${e(partyName(p))}</bdi></a></th><td>${p.role ? t(`conventions.role.${p.role}`) : unknown()}</td>
         <td>${p.signatories?.length ? people(p.signatories) : unknown()}</td>${full ? `<td>${p.contacts?.length ? people(p.contacts) : ""}</td>` : ""}</tr>`,
     )
     .join("");
@@ -196,14 +197,6 @@ function deliverablesView(c) {
   const heads = ["deliverable", "owner", "deadline", "status", "target", "actual"].map((k) => `<th scope="col">${t(`conventions.col.${k}`)}</th>`);
   return `${physicalLine(physical)}<div class="table-scroll"><table class="convention-deliverables"><thead><tr>${heads.join("")}</tr></thead>
     <tbody>${rows}</tbody></table></div>`;
-}
-
-function mad(value) {
-  return value === null || value === undefined ? unknown() : `${num(Number(value), 0)} ${t("conventions.mad")}`;
-}
-
-function percentOf(value) {
-  return value === null || value === undefined ? unknown() : `${num(Number(value), 1)} %`;
 }
 
 /** The money: committed and disbursed per party with the financial execution (unknown
@@ -311,12 +304,15 @@ function oneView(c) {
     <dl class="convention-facts">${facts.join("")}</dl>
     <section><h3>${t("conventions.object")}</h3><p class="convention-object" dir="auto">${object(c) ? e(object(c)) : unknown()}</p></section>
     ${sections.join("")}
+    <section><h3>${t("conventions.report_choice")}</h3>${reportChoice(`/api/conventions/${c.id}/report`, reportYear)}</section>
     ${full && c.source ? `<section><h3>${t("conventions.source")}</h3><p class="convention-source source" dir="auto">${e(c.source)}</p></section>` : ""}
     ${full ? "" : `<p class="source">${t("conventions.scope.published")}</p>`}`;
 }
 
 function render() {
-  if (one) root.innerHTML = oneView(one);
+  if (partner) root.innerHTML = partnerView(partner, reportYear);
+  else if (territory) root.innerHTML = territoryView(territory);
+  else if (one) root.innerHTML = oneView(one);
   else if (list) root.innerHTML = listView();
 }
 
@@ -352,7 +348,28 @@ async function readCommittee(id) {
   }
 }
 
+/** The address's partner or territory, as the server checked it (a value the page would
+ * not ask for is an error, never sent on). */
+function asked(value, pattern) {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== "string" || !pattern.test(value)) throw new Error(t("conventions.figures.bad_address"));
+  return value;
+}
+
 async function load() {
+  const partnerId = asked(config.partner, PARTNER);
+  const code = asked(config.territory, CODE);
+  if (partnerId) {
+    partner = await readPartner(partnerId);
+  } else if (code) {
+    territory = await readTerritory(code);
+  } else {
+    await loadConventions();
+  }
+  render();
+}
+
+async function loadConventions() {
   full = await can("conventions.read");
   if (config.id) {
     one = await readOne(config.id);
@@ -362,16 +379,21 @@ async function load() {
     list = await getJSON(full ? "/api/conventions" : "/api/conventions/published");
     await askPlaces(list.flatMap((c) => c.territories));
   }
-  render();
 }
 
 root.addEventListener("change", (event) => {
-  if (event.target.dataset.action !== "status") return;
+  const action = event.target.dataset.action;
+  if (action === "report-year") reportYear = followYear(event.target);
+  if (action !== "status") return;
   status = event.target.value;
   render();
 });
 
-const switchLanguage = languageButtons(() => render());
+// The spread rule's words come from the server in the page's language: asked again.
+const switchLanguage = languageButtons(async () => {
+  if (territory) territory = await readTerritory(territory.territory_code).catch(() => territory);
+  render();
+});
 await switchLanguage(new URLSearchParams(location.search).get("lang") ? initialLang() : config.lang);
 loading.hidden = false;
 settle(load, { errorBox, loading });
