@@ -14,7 +14,6 @@ that kind."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal
 
 from sqlalchemy import delete
@@ -30,18 +29,15 @@ from qurb.conventions.deliverable_model import (
     Deliverable,
     DeliverableIn,
     DeliverableStatus,
-    Reference,
-    check_deliverable,
     stored,
     typed,
 )
-from qurb.conventions.deliverable_refs import reference_problems
 from qurb.conventions.deliverable_service import (
     _audit,
-    _frame,
     _locked,
     _read,
     _set_deadline,
+    checked_deliverable,
 )
 from qurb.conventions.model import ConventionStatus, clean, refuse
 from qurb.conventions.records import Convention
@@ -155,20 +151,10 @@ def update_deliverable(
 ) -> Deliverable:
     """Replace a deliverable's fields (If-Match: its version); every problem named and
     nothing written if any; nothing written either when nothing changed."""
-    index = index or TerritoryIndex.from_session(session)
     convention = get_convention(session, convention_id)
     row = _locked(session, convention_id, deliverable_id, if_version)
     before = _read(session, row)
-    item = replace(
-        item,
-        what_fr=(item.what_fr or "").strip(),
-        what_ar=(item.what_ar or "").strip() or None,
-        references=tuple(Reference(r.kind, r.ref.strip()) for r in item.references),
-    )
-    problems = check_deliverable(item, _frame(convention))
-    if not problems:
-        problems = reference_problems(session, index, item.references)
-    refuse(problems)
+    item = checked_deliverable(session, convention, item, index)
     old, new = _fields(before), _asked_fields(item)
     changed = {name for name in old if old[name] != new[name]}
     refuse(_rule_problems(convention, before, changed, amendment_number))

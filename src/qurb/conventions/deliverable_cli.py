@@ -41,6 +41,17 @@ COLUMNS = [
 SCORE_COLUMNS = ["id", "what_fr", "owner", "kind", "target", "actual", "ratio", "left_out"]
 
 
+ConventionArg = Annotated[str, typer.Argument(help="The convention's id or reference.")]
+WhatAr = Annotated[str | None, typer.Option(help="What is to be delivered, in Arabic.")]
+Article = Annotated[int | None, typer.Option(help="The article it implements.")]
+Deadline = Annotated[
+    str | None, typer.Option(help="Due by: YYYY-MM-DD, YYYY-MM, YYYY or --MM-DD (no year).")
+]
+Unit = Annotated[str | None, typer.Option(help="The indicator's unit.")]
+Baseline = Annotated[str | None, typer.Option(help="The indicator's baseline.")]
+Target = Annotated[str | None, typer.Option(help="The indicator's target.")]
+
+
 def _plain(value: object) -> object:
     from decimal import Decimal
 
@@ -111,7 +122,7 @@ def _reporter(session: Session, convention: Convention, owner: str) -> Actor:
 
 
 def deliverables(
-    convention: Annotated[str, typer.Argument(help="The convention's id or reference.")],
+    convention: ConventionArg,
     fmt: FormatOption = OutputFormat.TABLE,
     db: DbOption = None,
 ) -> None:
@@ -128,19 +139,17 @@ def deliverables(
 
 
 def deliverable(
-    convention: Annotated[str, typer.Argument(help="The convention's id or reference.")],
+    convention: ConventionArg,
     what_fr: Annotated[str, typer.Option(help="What is to be delivered, in French.")],
     owner: Annotated[str, typer.Option(help="The owner party's partner id.")],
     kind: Annotated[str, typer.Option(help="The indicator: count, percentage, money or yes_no.")],
-    what_ar: Annotated[str | None, typer.Option(help="What is to be delivered, in Arabic.")] = None,
-    article: Annotated[int | None, typer.Option(help="The article it implements.")] = None,
-    deadline: Annotated[
-        str | None, typer.Option(help="Due by: YYYY-MM-DD, YYYY-MM, YYYY or --MM-DD (no year).")
-    ] = None,
+    what_ar: WhatAr = None,
+    article: Article = None,
+    deadline: Deadline = None,
     weight: Annotated[str | None, typer.Option(help="Its weight (≥ 0; none: equal).")] = None,
-    unit: Annotated[str | None, typer.Option(help="The indicator's unit.")] = None,
-    baseline: Annotated[str | None, typer.Option(help="The indicator's baseline.")] = None,
-    target: Annotated[str | None, typer.Option(help="The indicator's target.")] = None,
+    unit: Unit = None,
+    baseline: Baseline = None,
+    target: Target = None,
     ref: Annotated[
         list[str] | None,
         typer.Option(
@@ -212,25 +221,23 @@ def _amended_body(current: Deliverable, given: dict[str, Any]) -> dict[str, Any]
 
 
 def amend(
-    convention: Annotated[str, typer.Argument(help="The convention's id or reference.")],
+    convention: ConventionArg,
     deliverable_id: Annotated[int, typer.Argument(help="The deliverable's id.")],
     amendment: Annotated[
         int | None, typer.Option(help="The number of the amendment (avenant) that decides it.")
     ] = None,
     what_fr: Annotated[str | None, typer.Option(help="What is to be delivered, in French.")] = None,
-    what_ar: Annotated[str | None, typer.Option(help="What is to be delivered, in Arabic.")] = None,
+    what_ar: WhatAr = None,
     owner: Annotated[str | None, typer.Option(help="The owner party's partner id.")] = None,
-    article: Annotated[int | None, typer.Option(help="The article it implements.")] = None,
-    deadline: Annotated[
-        str | None, typer.Option(help="Due by: YYYY-MM-DD, YYYY-MM, YYYY or --MM-DD (no year).")
-    ] = None,
+    article: Article = None,
+    deadline: Deadline = None,
     weight: Annotated[str | None, typer.Option(help="Its weight (≥ 0).")] = None,
     kind: Annotated[
         str | None, typer.Option(help="The indicator: count, percentage, money or yes_no.")
     ] = None,
-    unit: Annotated[str | None, typer.Option(help="The indicator's unit.")] = None,
-    baseline: Annotated[str | None, typer.Option(help="The indicator's baseline.")] = None,
-    target: Annotated[str | None, typer.Option(help="The indicator's target.")] = None,
+    unit: Unit = None,
+    baseline: Baseline = None,
+    target: Target = None,
     ref: Annotated[
         list[str] | None,
         typer.Option(help="The objects it concerns, KIND:ID (repeatable; replaces them all)."),
@@ -283,7 +290,7 @@ def amend(
 
 
 def actual(
-    convention: Annotated[str, typer.Argument(help="The convention's id or reference.")],
+    convention: ConventionArg,
     deliverable_id: Annotated[int, typer.Argument(help="The deliverable's id.")],
     period: Annotated[str, typer.Argument(help="A year (2026) or a year-month (2026-03).")],
     value: Annotated[str, typer.Argument(help="The actual, of the indicator's kind.")],
@@ -304,7 +311,7 @@ def actual(
 
 
 def physical(
-    convention: Annotated[str, typer.Argument(help="The convention's id or reference.")],
+    convention: ConventionArg,
     period: Annotated[str, typer.Argument(help="A year (2026) or a year-month (2026-03).")],
     fmt: FormatOption = OutputFormat.TABLE,
     db: DbOption = None,

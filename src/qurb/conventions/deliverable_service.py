@@ -206,6 +206,25 @@ def _set_deadline(row: DeliverableRow, deadline: PartialDate) -> None:
     )
 
 
+def checked_deliverable(
+    session: Session, convention: Convention, item: DeliverableIn, index: TerritoryIndex | None
+) -> DeliverableIn:
+    """The deliverable its texts stripped, checked whole against the convention, then the
+    objects it concerns looked up (a facility not closed): every problem named, 422."""
+    item = replace(
+        item,
+        what_fr=(item.what_fr or "").strip(),
+        what_ar=(item.what_ar or "").strip() or None,
+        references=tuple(Reference(r.kind, r.ref.strip()) for r in item.references),
+    )
+    problems = check_deliverable(item, _frame(convention))
+    if not problems:
+        index = index or TerritoryIndex.from_session(session)
+        problems = reference_problems(session, index, item.references)
+    refuse(problems)
+    return item
+
+
 def create_deliverable(
     session: Session,
     actor: Actor,
@@ -216,18 +235,8 @@ def create_deliverable(
 ) -> Deliverable:
     """A new deliverable (planned) of the convention, with its indicator and the objects
     it concerns; every problem named and nothing written if any."""
-    index = index or TerritoryIndex.from_session(session)
     convention = get_convention(session, convention_id)
-    item = replace(
-        item,
-        what_fr=(item.what_fr or "").strip(),
-        what_ar=(item.what_ar or "").strip() or None,
-        references=tuple(Reference(r.kind, r.ref.strip()) for r in item.references),
-    )
-    problems = check_deliverable(item, _frame(convention))
-    if not problems:
-        problems = reference_problems(session, index, item.references)
-    refuse(problems)
+    item = checked_deliverable(session, convention, item, index)
     kind = item.indicator.kind
     now = clock.now()
     row = DeliverableRow(
