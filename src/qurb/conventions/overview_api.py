@@ -80,13 +80,17 @@ def overview(
 ) -> Response:
     """The four bodies a convention's page reads, for a reader in full (403 outside its
     grants; 404 for no such convention); ETag: a body already held is a 304."""
-    light = light_conventions(session, [convention_id])
+    seq = audit.head(session).seq
+    light = state.results.get_or_compute(
+        ("conventions.light", convention_id, seq),
+        lambda: light_conventions(session, [convention_id]),
+    )  # its territories and parties, what the reader's right is checked on
     if not light:
         raise ConventionNotFound(code="no_convention", values={"id": convention_id})
     _reader(guard, index, light[0])
     today = clock.now().date()
     asked = period or str(today.year)
-    key = ("conventions.overview", convention_id, asked, audit.head(session).seq, today)
+    key = ("conventions.overview", convention_id, asked, seq, today)
 
     def encode() -> CachedBody:
         body = overview_body(session, convention_id, asked)
