@@ -23,7 +23,8 @@ Peers: one SQL query each (a convention's party sums, deliverable counts; a part
 per convention; the sums per convention covering the province, spread in Python).
 
 Run:  .venv/bin/python benchmarks/conventions_api.py [--seconds 8]
-          [--postgres postgresql+psycopg://user:pass@host/db] [--sqlite-file F] [--reuse]
+          [--postgres postgresql+psycopg://user:pass@host/db [--workers 2]] [--sqlite-file F]
+          [--reuse] [--skip-sqlite]
 """
 
 from __future__ import annotations
@@ -68,6 +69,15 @@ from qurb.app.web import create_app
 from qurb.platform.settings import Settings
 app = create_app(Settings(database_url=sys.argv[1]))
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="error")
+"""
+
+# PostgreSQL as `qurb serve --workers N` runs it: N processes, each its own app and its
+# own bodies in memory.
+SERVER_WORKERS = """
+import os, sys, uvicorn
+os.environ["QURB_DATABASE_URL"] = sys.argv[1]
+uvicorn.run("qurb.app.serve:worker_app", factory=True, workers=int(sys.argv[2]),
+            host="127.0.0.1", port=int(sys.argv[3]), log_level="error")
 """
 
 PEER_CONVENTION = text(
@@ -285,7 +295,7 @@ def _peer(
     return timings
 
 
-def measure(label: str, url: str, seconds: float, reuse: bool) -> None:
+def measure(label: str, url: str, seconds: float, reuse: bool, workers: int = 1) -> None:
     engine: Engine = make_engine(url)
     begin = time.perf_counter()
     factory = make_sessionmaker(engine)
@@ -355,15 +365,21 @@ def measure(label: str, url: str, seconds: float, reuse: bool) -> None:
         ],
         "province layer": [lambda s, p=p: _spread_peer(s, index, p) for p in provinces[:60]],
     }
-    server, base = start(SERVER, url)
+    if workers > 1:
+        label = f"{label}, {workers} server processes"
+        server, base = start(SERVER_WORKERS, url, str(workers))
+    else:
+        server, base = start(SERVER, url)
+    print(f"  ({label})")
     try:
         for name, asked in pages.items():
             # Warm-up: every page asked once (the bodies kept in memory until the next
             # write, the steady state of pages read far more often than written).
             asyncio.run(_clients(base, asked, headers, 1.0, 1))
-            for urls in asked:
-                for page_url in urls:
-                    httpx.get(base + page_url, headers=headers, timeout=60).raise_for_status()
+            for _ in range(2 * workers):  # each process keeps its own
+                for urls in asked:
+                    for page_url in urls:
+                        httpx.get(base + page_url, headers=headers, timeout=60).raise_for_status()
             for clients in (1, 10):
                 ours = asyncio.run(_clients(base, asked, headers, seconds, clients))
                 peer_engine = make_engine(url)
@@ -406,12 +422,19 @@ def main() -> None:
     parser.add_argument("--postgres", help="a disposable PostgreSQL database's URL")
     parser.add_argument("--sqlite-file", type=Path)
     parser.add_argument("--reuse", action="store_true")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="server processes on PostgreSQL (as qurb serve)"
+    )
+    parser.add_argument("--skip-sqlite", action="store_true")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        path = args.sqlite_file or Path(tmp) / "bench.sqlite"
-        measure("SQLite", f"sqlite:///{path}", args.seconds, args.reuse)
+    if not args.skip_sqlite:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = args.sqlite_file or Path(tmp) / "bench.sqlite"
+            measure("SQLite", f"sqlite:///{path}", args.seconds, args.reuse)
     if args.postgres:
         measure("PostgreSQL", args.postgres, args.seconds, args.reuse)
+        if args.workers > 1:
+            measure("PostgreSQL", args.postgres, args.seconds, True, args.workers)
     print(f"\nload average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
