@@ -327,7 +327,7 @@ FEATURES: tuple[Feature, ...] = (
         ),
         ("qurb.watch._tables",),
         ("qurb.watch:definitions.toml",),
-        jobs=("qurb.watch.silent_job:job",),
+        jobs=("qurb.watch.silent_job:job", "qurb.watch.signals_job:job"),
     ),
     Feature(
         "indicators",
