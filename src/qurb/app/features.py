@@ -303,6 +303,7 @@ FEATURES: tuple[Feature, ...] = (
             "qurb.watch.api:router",
             "qurb.watch.figures_api:router",
             "qurb.watch.bulletin_api:router",
+            "qurb.watch.signals_api:router",
         ),
         (
             Command(

@@ -326,3 +326,68 @@ def last_complete_week(dataset: DataSet, today: date) -> str:
     while parse_period(week_code(day), dataset.period).due(dataset.due_days) >= today:
         day -= timedelta(days=7)
     return week_code(day)
+
+
+@dataclass(frozen=True)
+class Signal:
+    id: int
+    dataset: str
+    element: str
+    unit_code: str
+    level: str
+    territory_code: str
+    week: str
+    method: str
+    parameters: str  # JSON: the method's settings and why it was chosen
+    observed: int | None
+    expected: float | None
+    upperbound: float | None  # None: NA
+    alarm: bool
+    status: str
+    provisional: bool
+    first_raised_at: datetime
+    last_computed_at: datetime
+    revised_at: datetime | None
+
+
+def list_signals(
+    session: Session,
+    territory: str,
+    status: SignalStatus | None = None,
+    week: str | None = None,
+    index: TerritoryIndex | None = None,
+) -> list[Signal]:
+    """The signals of units within `territory` (of that status and week, when given), the
+    latest week first."""
+    index = index or TerritoryIndex.from_session(session)
+    unit = index.resolve(territory)
+    query = select(SignalRow)
+    if status is not None:
+        query = query.where(SignalRow.status == status.value)
+    if week is not None:
+        query = query.where(SignalRow.week == parse_period(week, PeriodType.ISO_WEEK).code)
+    rows = [r for r in session.scalars(query) if index.is_within(r.territory_code, unit.code)]
+    rows.sort(key=lambda r: (-parse_period(r.week, PeriodType.ISO_WEEK).start.toordinal(), r.id))
+    return [
+        Signal(
+            r.id,
+            r.dataset_id,
+            r.element,
+            r.unit_code,
+            r.level,
+            r.territory_code,
+            r.week,
+            r.method,
+            r.parameters,
+            r.observed,
+            r.expected,
+            r.upperbound,
+            r.alarm,
+            r.status,
+            r.provisional,
+            r.first_raised_at,
+            r.last_computed_at,
+            r.revised_at,
+        )
+        for r in rows
+    ]
