@@ -19,7 +19,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from qurb.platform.alerts import AlertRow
 from qurb.platform.database import transaction
 from qurb.watch._tables import SignalRow
-from qurb.watch.service import RawValue, ReportInput, correct_report, submit_report
+from qurb.watch.service import (
+    RawValue,
+    ReportInput,
+    confirm_report,
+    correct_report,
+    submit_report,
+)
 from qurb.watch.signals_job import run as run_job
 from tests.regions import HP_TIZGUI, OULED_AMAR, PROVINCE_CODE, TIZGUI
 from tests.watch_reports import (
@@ -54,6 +60,10 @@ def _report(db: sessionmaker[Session], facility: str, week: int, element: str, c
         return submit_report(
             s, REPORTER, ReportInput("mdo", facility, f"2026W{week}", values), CATCHMENTS
         ).id
+
+
+def _typhoid(count: int) -> list[RawValue]:
+    return [RawValue("typhoid", "m|15+", count, "values[0].value")]
 
 
 def _series(db: sessionmaker[Session], facility: str, spike: int = 20) -> int:
@@ -95,17 +105,29 @@ def test_a_week_whose_completeness_is_below_80_percent_is_na(db: sessionmaker[Se
     assert TIZGUI not in {u for u, *_ in _signals(db)}
 
 
-def test_a_late_correction_lowering_the_count_revises_the_alarm(db: sessionmaker[Session]) -> None:
+def test_a_correction_lowering_the_count_revises_the_alarm_and_raising_it_again(
+    db: sessionmaker[Session],
+) -> None:
     report = _series(db, CSU_OULED_AMAR)
-    values = [RawValue("typhoid", "m|15+", 2, "values[0].value")]
     with _session(db) as s:
-        correct_report(s, PROVINCE, report, values, "typing error", catchments=CATCHMENTS)
+        correct_report(s, PROVINCE, report, _typhoid(2), "typing error", catchments=CATCHMENTS)
     assert [(u, status, alarm) for u, _, _, _, status, alarm, _ in _signals(db)] == [
         (OULED_AMAR, "revised", False),
         (CSU_OULED_AMAR, "revised", False),
     ]
     with _session(db) as s:
         assert all(r.revised_at is not None for r in s.scalars(select(SignalRow)))
+        latest = correct_report(s, PROVINCE, report + 1, _typhoid(20), "the first was right",
+                                catchments=CATCHMENTS).id  # fmt: skip
+    # back above its bound: the same rows active again, no second alert
+    assert [(u, status) for u, _, _, _, status, _, _ in _signals(db)] == [
+        (OULED_AMAR, "active"),
+        (CSU_OULED_AMAR, "active"),
+    ]
+    with _session(db) as s:
+        assert len(s.scalars(select(AlertRow)).all()) == 2
+        confirm_report(s, PROVINCE, latest)
+    assert [provisional for *_, provisional in _signals(db)] == [False, False]
 
 
 def test_one_case_of_an_immediate_disease_alarms(db: sessionmaker[Session]) -> None:

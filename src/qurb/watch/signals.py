@@ -296,8 +296,11 @@ def after_reports(
 
     index = TerritoryIndex.from_session(session)
     plans: dict[tuple[str, str], tuple[set[str], set[str]]] = {}
+    communes: dict[str, str] = {}  # a batch touches a facility for many weeks: looked up once
     for dataset_id, facility_id, period in touched:
-        commune = get_facility(session, facility_id).commune_code
+        if facility_id not in communes:
+            communes[facility_id] = get_facility(session, facility_id).commune_code
+        commune = communes[facility_id]
         chain = [index.by_code[commune], *index.ancestors(commune)]
         region = next((t for t in chain if t.level is TerritoryLevel.REGION), chain[-1])
         weeks, units = plans.setdefault((dataset_id, region.code), (set(), set()))
