@@ -9,6 +9,7 @@ facilities reporting the notifiable diseases, one received: 17 %) is NA, no alar
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -27,6 +28,7 @@ from qurb.watch.service import (
     submit_report,
 )
 from qurb.watch.signals_job import run as run_job
+from qurb.watch.signals_model import SignalStatus
 from tests.regions import HP_TIZGUI, OULED_AMAR, PROVINCE_CODE, TIZGUI
 from tests.watch_reports import (
     CATCHMENTS,
@@ -155,3 +157,27 @@ def test_the_job_is_idempotent(small_region_db: Factory, moment: Clock) -> None:
     assert (second.counts["raised"], second.alerts) == (0, ())
     with _session(writer) as s:
         assert len(s.scalars(select(AlertRow)).all()) == 2
+
+
+def test_the_signals_are_listed_within_a_territory(
+    db: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from qurb.app.cli import app
+    from qurb.watch.signals import list_signals
+
+    _series(db, CSU_OULED_AMAR)
+    with _session(db) as s:
+        assert [x.unit_code for x in list_signals(s, PROVINCE_CODE)] == [CSU_OULED_AMAR, OULED_AMAR]
+        assert list_signals(s, TIZGUI) == []  # the other commune holds none
+        assert list_signals(s, PROVINCE_CODE, SignalStatus.REVISED) == []
+    monkeypatch.setenv("QURB_LANG", "en")
+    url = db.kw["bind"].url.render_as_string(hide_password=False)
+    ran = CliRunner().invoke(app, ["watch", "signals", "-t", OULED_AMAR, "-f", "json", "--db", url])
+    assert ran.exit_code == 0, ran.output
+    rows = json.loads(ran.stdout)["rows"]
+    assert [(r["unit_code"], r["method"], r["observed"]) for r in rows] == [
+        (CSU_OULED_AMAR, "ears-c2", 20),
+        (OULED_AMAR, "ears-c2", 20),
+    ]
