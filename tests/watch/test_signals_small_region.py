@@ -140,12 +140,14 @@ def test_one_case_of_an_immediate_disease_alarms(db: sessionmaker[Session]) -> N
 
 
 def test_the_job_is_idempotent(small_region_db: Factory, moment: Clock) -> None:
+    """On 3 December W48 is the latest week due (its due date 1 December): the job finds
+    the two alarms (the facility and its commune), the second run nothing new."""
     from qurb.platform.database import make_sessionmaker
 
     db = small_region_db()
     _series(db, CSU_OULED_AMAR)
     writer = make_sessionmaker(db.kw["bind"], write=True)
-    with _session(writer) as s:
+    with _session(writer) as s:  # what the reports' writes kept, gone: the job alone finds it
         s.execute(SignalRow.__table__.delete())
         s.execute(AlertRow.__table__.delete())
     now = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
