@@ -199,6 +199,7 @@ INVOCATIONS: dict[tuple[str, ...], Invocation] = {
     ("watch", "detect"): lambda w: [
         ["watch", "detect", str(SERIES), "--method", "farrington", "--last", "4"]
     ],
+    ("watch", "signals"): lambda w: [["watch", "signals", *T, "--status", "active"]],
     ("watch", "indicators"): lambda w: [
         ["watch", "indicators", *T, "--dataset", "chronic", "--period", "2026-01"]
     ],
@@ -257,6 +258,7 @@ OWN_ENTRIES = {
     ("conventions", "actions"),
     ("jobs", "list"),  # the time-based jobs and their runs, recorded here
     ("watch", "detect"),  # the reader's own series file
+    ("watch", "signals"),  # worked out from the reports entered here
 }
 OWN_ENTRIES_TEXT = "no published dataset (entries made in this registry)"
 # Commands whose --db option does not exist (they read files only).

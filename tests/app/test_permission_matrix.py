@@ -346,6 +346,7 @@ QUERIES = {
     "GET /api/watch/indicators": f"territory={TERRITORY}&dataset=mdo&period={PERIOD}",
     "GET /api/watch/trend": f"territory={TERRITORY}&indicator=incidence&element=measles"
     f"&period={PERIOD}",
+    "GET /api/watch/signals": f"territory={TERRITORY}",
     "GET /watch/bulletin": f"t={TERRITORY}&period={PERIOD}",
     "GET /watch/bulletin.pdf": f"t={TERRITORY}&period={PERIOD}",
     "GET /api/dhis2/dataValueSets": "dataSet=mother-child&period=202511",

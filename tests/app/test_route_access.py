@@ -195,6 +195,7 @@ NEEDS = {
     "GET /reports": Permission.REPORTS_READ,
     "GET /api/watch/indicators": Permission.REPORTS_READ,
     "GET /api/watch/trend": Permission.REPORTS_READ,
+    "GET /api/watch/signals": Permission.REPORTS_READ,
     "GET /watch/bulletin": Permission.REPORTS_READ,
     "GET /watch/bulletin.pdf": Permission.REPORTS_READ,
     "GET /api/dhis2/dataValueSets": Permission.REPORTS_READ,

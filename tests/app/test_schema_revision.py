@@ -70,8 +70,15 @@ DELIVERABLE_TABLES = ("documents", "actuals", "refs")
 COMMITTEE_TABLES = ("decisions", "agenda", "attendance", "meetings", "members", "rules")
 
 
+def _before_0024(connection: Connection) -> None:
+    """What revision 0024 added gone: the outbreak signals."""
+    connection.execute(text("DROP TABLE watch_signals"))
+
+
 def _before_0023(connection: Connection) -> None:
-    """What revision 0023 added gone: the deliverables' history of changes."""
+    """What revisions 0023 and later added gone: the deliverables' history of changes
+    (and the outbreak signals)."""
+    _before_0024(connection)
     connection.execute(text("DROP TABLE conventions_deliverable_changes"))
 
 
@@ -286,6 +293,21 @@ def test_a_database_at_0022_gains_the_deliverables_history(scratch_db: str) -> N
     assert upgrade_if_behind(engine) is True
     assert schema_revision(engine) == SCHEMA_REVISION
     assert inspect(engine).has_table("conventions_deliverable_changes")
+    assert upgrade_if_behind(engine) is False
+    engine.dispose()
+
+
+def test_a_database_at_0023_gains_the_outbreak_signals(scratch_db: str) -> None:
+    engine = make_engine(scratch_db)
+    with engine.begin() as connection:  # as a database made before revision 0024
+        _before_0024(connection)
+        connection.execute(text("UPDATE alembic_version SET version_num = '0023'"))
+    assert not inspect(engine).has_table("watch_signals")
+    assert upgrade_if_behind(engine) is True
+    assert schema_revision(engine) == SCHEMA_REVISION
+    assert inspect(engine).has_table("watch_signals")
+    uniques = inspect(engine).get_unique_constraints("watch_signals")
+    assert [u["column_names"] for u in uniques] == [["dataset_id", "element", "unit_code", "week"]]
     assert upgrade_if_behind(engine) is False
     engine.dispose()
 

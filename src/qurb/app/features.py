@@ -304,6 +304,7 @@ FEATURES: tuple[Feature, ...] = (
             "qurb.watch.api:router",
             "qurb.watch.figures_api:router",
             "qurb.watch.bulletin_api:router",
+            "qurb.watch.signals_api:router",
         ),
         (
             Command(
@@ -328,7 +329,7 @@ FEATURES: tuple[Feature, ...] = (
         ),
         ("qurb.watch._tables",),
         ("qurb.watch:definitions.toml",),
-        jobs=("qurb.watch.silent_job:job",),
+        jobs=("qurb.watch.silent_job:job", "qurb.watch.signals_job:job"),
     ),
     Feature(
         "indicators",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from qurb.platform.tables import Base, UTCDateTime, row_version
@@ -62,3 +62,37 @@ class ReportValueRow(Base):
     element: Mapped[str] = mapped_column(String(64), primary_key=True)
     disaggregation: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[int] = mapped_column(Integer)
+
+
+class SignalRow(Base):
+    """An outbreak signal: a unit-week of a data set's element whose detection alarmed
+    once. Kept for good: a rerun that no longer alarms marks it `revised` (never deleted),
+    one that alarms again makes it `active` again. Only alarms get a row; a triage hangs
+    on its id."""
+
+    __tablename__ = "watch_signals"
+    __table_args__ = (
+        UniqueConstraint("dataset_id", "element", "unit_code", "week"),
+        Index("ix_watch_signals_week", "week", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dataset_id: Mapped[str] = mapped_column(String(64))
+    element: Mapped[str] = mapped_column(String(64))
+    unit_code: Mapped[str] = mapped_column(String(200))  # a facility id or a territory code
+    level: Mapped[str] = mapped_column(String(16))  # facility, commune, province, region
+    territory_code: Mapped[str] = mapped_column(
+        String(32), index=True
+    )  # grants: a facility's commune
+    week: Mapped[str] = mapped_column(String(16))  # ISO week as DHIS2 writes it: 2026W5
+    method: Mapped[str] = mapped_column(String(32))
+    parameters: Mapped[str] = mapped_column(String(500))  # JSON: the method's settings, why
+    observed: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    expected: Mapped[float | None] = mapped_column(Float, nullable=True)
+    upperbound: Mapped[float | None] = mapped_column(Float, nullable=True)  # NULL: NA
+    alarm: Mapped[bool] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16))
+    provisional: Mapped[bool] = mapped_column()  # a report counted is not yet confirmed
+    first_raised_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revised_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -19,7 +19,7 @@ from qurb.kernel.actor import Actor
 from qurb.kernel.errors import Conflict
 from qurb.watch._tables import ReportRow, ReportValueRow
 from qurb.watch.model import ReportStatus
-from qurb.watch.service import Checked, Report, _event
+from qurb.watch.service import Checked, Report, _event, rerun_signals
 
 CHUNK = 5_000  # rows per INSERT statement
 # The tables themselves (Core inserts: the ORM's bulk path costs several times more).
@@ -95,6 +95,7 @@ def submit_checked(
     for actor, members in by_actor.items():
         events = [_event("report.submit", reports[i], checked[i].facility) for i in members]
         audit.record_many(session, actor, events)
+    rerun_signals(session, actors[0] if actors else None, reports)
     return reports
 
 

@@ -15,6 +15,7 @@ from qurb.platform.cli import DbOption, FormatOption, TerritoryOption, open_sess
 from qurb.platform.output import OutputFormat, render, say
 from qurb.territory.model import TerritoryLevel
 from qurb.watch.detect_cli import detect_cmd
+from qurb.watch.signals_cli import signals_cmd
 
 watch_app = typer.Typer(
     help="Activity indicators with census denominators, the bulletin, and outbreak detection.",
@@ -43,6 +44,7 @@ def _prevalence(path: Path | None) -> dict[str, Any]:
 
 
 watch_app.command("detect")(detect_cmd)
+watch_app.command("signals")(signals_cmd)
 
 
 @watch_app.command("indicators")

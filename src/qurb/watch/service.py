@@ -384,7 +384,20 @@ def submit_reports(
         report = _insert(session, who, one, 1, None, None)
         audit.record(session, who, _event("report.submit", report, one.facility))
         reports.append(report)
+    rerun_signals(session, actors[0] if actors else None, reports)
     return reports
+
+
+def rerun_signals(session: Session, actor: Actor | None, reports: Sequence[Report]) -> None:
+    """Outbreak detection rerun for the weeks and units the reports touch, in their
+    transaction (watch.signals); the first report's actor stands for a batch's changes of
+    signal status."""
+    if actor is None or not reports:
+        return
+    from qurb.watch.signals import after_reports
+
+    touched = {(r.dataset_id, r.facility_id, r.period) for r in reports}
+    after_reports(session, actor, sorted(touched), clock.now())
 
 
 def submit_report(
@@ -434,6 +447,7 @@ def correct_report(
     session.flush()
     report = _insert(session, actor, checked, row.revision + 1, row.received_at, reason)
     audit.record(session, actor, _event("report.correct", report, checked.facility, reason))
+    rerun_signals(session, actor, [report])
     return report
 
 
@@ -449,6 +463,7 @@ def confirm_report(
     report = get_report(session, report_id)
     facility = get_facility(session, row.facility_id)
     audit.record(session, actor, _event("report.confirm", report, facility))
+    rerun_signals(session, actor, [report])
     return report
 
 
