@@ -337,7 +337,9 @@ def measure(label: str, url: str, seconds: float, reuse: bool, workers: int = 1)
             )
         ]
     print(f"\n{label}: {counts} (synthetic) ready in {time.perf_counter() - begin:.0f} s")
-    _, headers = account_headers(make_sessionmaker(engine, write=True), f"bench-{os.getpid()}")
+    _, headers = account_headers(
+        make_sessionmaker(engine, write=True), f"bench-{os.getpid()}-{workers}"
+    )
     engine.dispose()
     rng = random.Random(7)
     ids = rng.sample(range(1, CONVENTIONS + 1), 60)
