@@ -23,6 +23,7 @@ from tests.accounts import add_account
 
 SEED = 20261205
 MAX_EXAMPLES = 25
+REQUEST_TIMEOUT_S = 300  # seconds
 # Every check is on. One is told what this API answers by design: a request its schema
 # describes may still be refused with a 422 naming the field when the value breaks a rule
 # no JSON schema can state (a commune or norm set that does not exist, a campaign dated in
@@ -49,6 +50,9 @@ def fuzz_config(
             "headers": headers or {},
             # Hypothesis's one timed health check: a slow machine must not fail the run.
             "suppress-health-check": ["too_slow"],
+            # Nor the client's read timeout (10 s by default): no test here times the
+            # server, and a busy machine once took longer for one answer of the run.
+            "request-timeout": REQUEST_TIMEOUT_S,
             "generation": {"max-examples": max_examples, "deterministic": True},
             "checks": {
                 "positive_data_acceptance": {"expected-statuses": POSITIVE_DATA_STATUSES},

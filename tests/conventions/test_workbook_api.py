@@ -144,3 +144,16 @@ def test_the_workbook_is_read_by_readers_and_refuses_what_is_no_workbook(world: 
     assert refused.status_code == 422
     assert refused.json()["code"] == "workbook_not_xlsx"
     assert _send(world, url, "viewer", book).status_code == 403
+
+
+def test_a_reference_in_arabic_names_the_file_in_utf8_beside_an_ascii_name(world: World) -> None:
+    # HTTP headers are Latin-1: the Arabic reference travels as RFC 6266's filename*.
+    body = {**CONVENTION, "reference": "اتفاقية-2026"}
+    made = world.ask("secretariat", "POST", "/api/conventions", json=body)
+    assert made.status_code == 201, made.text
+    got = world.ask("secretariat", "GET", f"/api/conventions/{made.json()['id']}/workbook")
+    assert got.status_code == 200, got.text
+    assert got.headers["content-disposition"] == (
+        "attachment; filename=\"convention-2026.xlsx\"; filename*=UTF-8''"
+        "convention-%D8%A7%D8%AA%D9%81%D8%A7%D9%82%D9%8A%D8%A9-2026.xlsx"
+    )

@@ -49,6 +49,7 @@ from qurb.norms.norm_sets import available_norm_sets
 from qurb.norms.service import compute_needs_table, compute_territory_gaps, gap_line_words
 from qurb.platform.access import Public
 from qurb.platform.cache import CachedBody, encode_json
+from qurb.platform.downloads import content_disposition
 from qurb.platform.http import TerritoryCodePath
 from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.platform.state import AppState
@@ -243,5 +244,5 @@ async def commune_table(
     response = cached.response(request, "no-cache")
     if format != "json":
         name = f"qurb-{code}-{kind}-{language}.{format}"
-        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+        response.headers["Content-Disposition"] = content_disposition(name)
     return response

@@ -47,6 +47,7 @@ from qurb.kernel.actor import Actor
 from qurb.kernel.i18n import document_lang
 from qurb.kernel.values import MAX_SEED
 from qurb.platform.access import Public
+from qurb.platform.downloads import content_disposition
 from qurb.platform.geojson import FeatureCollection
 from qurb.platform.http import (
     GeoJSONResponse,
@@ -216,7 +217,7 @@ def calendar(
     return Response(
         body,
         media_type="text/calendar; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{campaign_id}.ics"'},
+        headers={"Content-Disposition": content_disposition(f"{campaign_id}.ics")},
     )
 
 
@@ -230,7 +231,7 @@ def plan_csv(campaign_id: IdPath, session: SessionDep, _: Public) -> Response:
     return Response(
         plan_csv_text(campaign_plan(session, campaign_id)).encode("utf-8"),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{campaign_id}-plan.csv"'},
+        headers={"Content-Disposition": content_disposition(f"{campaign_id}-plan.csv")},
     )
 
 

@@ -18,6 +18,7 @@ from qurb.caravans.visit_record import RECORD_COLUMNS
 from qurb.identity.guard import Guard
 from qurb.kernel import clock
 from qurb.platform.access import Public
+from qurb.platform.downloads import content_disposition
 from qurb.platform.files import InputFileError
 from qurb.platform.form_upload import UploadedFile, read_upload, upload_body, uploaded_file
 from qurb.platform.http import IdPath, SessionDep, StateDep
@@ -89,6 +90,6 @@ def records_template(campaign_id: IdPath, session: SessionDep, _: Public) -> Res
         (",".join(RECORD_COLUMNS) + "\n").encode("utf-8"),
         media_type="text/csv; charset=utf-8",
         headers={
-            "Content-Disposition": f'attachment; filename="{campaign_id}-records.csv"',
+            "Content-Disposition": content_disposition(f"{campaign_id}-records.csv"),
         },
     )

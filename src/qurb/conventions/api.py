@@ -7,7 +7,6 @@ sent as a form's file and downloaded; the published summaries, for anyone."""
 from __future__ import annotations
 
 from typing import Annotated, Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -57,6 +56,7 @@ from qurb.kernel import clock
 from qurb.kernel.actor import Actor
 from qurb.kernel.values import NO_NUL_PATTERN
 from qurb.platform.access import Public
+from qurb.platform.downloads import content_disposition
 from qurb.platform.form_upload import upload_body, uploaded_file
 from qurb.platform.http import IfMatch, SessionDep, StateDep, version_etag, wanted_versions
 from qurb.platform.schemas import ERROR_RESPONSES, VERSIONED_WRITE_RESPONSES
@@ -352,14 +352,10 @@ def download(
     _reader(guard, index, get_convention(session, convention_id))
     info, content = get_document(session, convention_id, document_id)
     headers = {
-        "Content-Disposition": f"attachment; filename*=UTF-8''{_quoted(info.filename)}",
+        "Content-Disposition": content_disposition(info.filename),
         "X-Checksum-SHA256": info.sha256,
     }
     return Response(content, media_type=MEDIA[info.kind], headers=headers)
-
-
-def _quoted(name: str) -> str:
-    return quote(name, safe="")
 
 
 @router.get("/{convention_id}/report", response_class=Response, responses=REPORT_RESPONSES)

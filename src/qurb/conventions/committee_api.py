@@ -44,6 +44,7 @@ from qurb.identity.guard import Guard, needs
 from qurb.identity.permissions import Permission
 from qurb.kernel.actor import Actor
 from qurb.kernel.clock import today
+from qurb.platform.downloads import content_disposition
 from qurb.platform.http import IfMatch, SessionDep, StateDep, version_etag, wanted_versions
 from qurb.platform.schemas import ERROR_RESPONSES, VERSIONED_WRITE_RESPONSES
 from qurb.territory.api import IndexDep
@@ -191,7 +192,7 @@ def minutes(
     if format == "html":
         return HTMLResponse(page, headers=NO_CACHE)
     name = f"qurb-minutes-{convention_id}-{number}-{lang}.pdf"
-    headers = {"Content-Disposition": f'inline; filename="{name}"', **NO_CACHE}
+    headers = {"Content-Disposition": content_disposition(name, "inline"), **NO_CACHE}
     return Response(render_pdf(page), media_type="application/pdf", headers=headers)
 
 

@@ -11,6 +11,7 @@ from fastapi import Response
 from fastapi.responses import HTMLResponse
 
 from qurb.conventions.minutes import render_pdf
+from qurb.platform.downloads import content_disposition
 
 NO_CACHE = {"Cache-Control": "no-store"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -33,9 +34,9 @@ def report_response(
     """The report named `name` (its file's name, no suffix) in `format`: `page(served)`
     writes its HTML (served: linking the site's style sheet), `book()` its workbook."""
     if format == "xlsx":
-        headers = {"Content-Disposition": f'attachment; filename="{name}.xlsx"', **NO_CACHE}
+        headers = {"Content-Disposition": content_disposition(f"{name}.xlsx"), **NO_CACHE}
         return Response(book(), media_type=XLSX, headers=headers)
     if format == "html":
         return HTMLResponse(page(True), headers=NO_CACHE)
-    headers = {"Content-Disposition": f'inline; filename="{name}.pdf"', **NO_CACHE}
+    headers = {"Content-Disposition": content_disposition(f"{name}.pdf", "inline"), **NO_CACHE}
     return Response(render_pdf(page(False)), media_type="application/pdf", headers=headers)

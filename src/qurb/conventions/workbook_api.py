@@ -29,6 +29,7 @@ from qurb.conventions.workbook_import import (
 from qurb.identity.guard import Guard, needs
 from qurb.identity.permissions import Permission
 from qurb.kernel.i18n import document_lang
+from qurb.platform.downloads import content_disposition
 from qurb.platform.form_upload import UploadedFile, read_upload, upload_body, uploaded_file
 from qurb.platform.http import SessionDep, StateDep
 from qurb.platform.schemas import ERROR_RESPONSES
@@ -110,7 +111,7 @@ def workbook(
     return Response(
         data,
         media_type=XLSX_MEDIA_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers={"Content-Disposition": content_disposition(name)},
     )
 
 

@@ -16,6 +16,7 @@ from qurb.kernel.clock import today
 from qurb.kernel.i18n import document_lang
 from qurb.kernel.names import MAX_NAME_CHARS
 from qurb.platform.access import Public
+from qurb.platform.downloads import content_disposition
 from qurb.platform.http import SessionDep, StateDep, TerritoryCodePath
 from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.territory.service import TerritoryIndex, TerritoryNotFound
@@ -64,5 +65,5 @@ def map_pdf(
     return Response(
         pdf,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{name}"'},
+        headers={"Content-Disposition": content_disposition(name, "inline")},
     )

@@ -18,6 +18,7 @@ from qurb.identity.grant_service import target_in
 from qurb.identity.guard import Guard, needs
 from qurb.identity.permissions import Permission
 from qurb.kernel.i18n import document_lang
+from qurb.platform.downloads import content_disposition
 from qurb.platform.form_upload import UploadedFile, read_upload, upload_body, uploaded_file
 from qurb.platform.http import SessionDep, StateDep
 from qurb.platform.schemas import ERROR_RESPONSES
@@ -113,7 +114,7 @@ def capacity_template_file(
     return Response(
         data,
         media_type=XLSX_MEDIA_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers={"Content-Disposition": content_disposition(name)},
     )
 
 

@@ -15,6 +15,7 @@ from qurb.identity.permissions import Permission
 from qurb.kernel.clock import today
 from qurb.kernel.i18n import document_lang
 from qurb.kernel.values import NO_NUL_PATTERN
+from qurb.platform.downloads import content_disposition
 from qurb.platform.http import SessionDep
 from qurb.territory.api import IndexDep
 from qurb.territory.service import TerritoryIndex
@@ -92,7 +93,9 @@ def bulletin_pdf(
         render_pdf(page),
         media_type="application/pdf",
         headers={
-            "Content-Disposition": f'inline; filename="qurb-bulletin-{name}-{chosen}.pdf"',
+            "Content-Disposition": content_disposition(
+                f"qurb-bulletin-{name}-{chosen}.pdf", "inline"
+            ),
             **NO_CACHE,
         },
     )

@@ -15,6 +15,7 @@ from qurb.identity.guard import Guard, needs
 from qurb.identity.permissions import Permission
 from qurb.interop.iati_export.service import IatiFile, convention_iati, published_iati
 from qurb.platform.access import Public
+from qurb.platform.downloads import content_disposition
 from qurb.platform.http import SessionDep
 from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.territory.api import IndexDep
@@ -43,7 +44,7 @@ def _xml(found: IatiFile, name: str) -> Response:
         found.xml,
         media_type="application/xml",
         headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
+            "Content-Disposition": content_disposition(name),
             "X-IATI-Left-Out": (
                 f"budgets={left.budgets}; transactions={left.transactions}; "
                 f"participants={left.participants}"
