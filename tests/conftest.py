@@ -29,10 +29,12 @@ from tests.databases import (
     PostgresServer,
     SqliteNational,
     postgres_url,
+    worker_suffix,
 )
 from tests.regions import SMALL_FACILITIES, SmallFacility, write_small_region
 
-REGION_SCHEMA = "qurb_small_region"  # the PostgreSQL schema the small region is written to
+# The PostgreSQL schema the small region is written to (one per worker of a parallel run).
+REGION_SCHEMA = "qurb_small_region" + worker_suffix()
 
 pytest_plugins = ["tests.web_clients", "tests.browser"]
 

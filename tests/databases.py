@@ -7,8 +7,9 @@ verifies). On PostgreSQL the dataset is loaded once per run into a template data
 the server that QURB_TEST_POSTGRES_URL names, and a copy is `CREATE DATABASE … TEMPLATE`;
 every PostgreSQL database of the run shares one key, the run's (`RUN_KEY_FILE`). The
 databases a run creates are named after the database of that URL (`qurb_test` →
-`qurb_test_national`, `qurb_test_copy_3`), so that runs against different databases of one
-server never meet.
+`qurb_test_national`, `qurb_test_copy_3`; in a worker of a parallel run, after the worker
+too: `qurb_test_gw1_copy_3`), so that runs against different databases of one server, and
+the workers of one run, never meet.
 """
 
 from __future__ import annotations
@@ -30,6 +31,13 @@ from tests.environment import unavailable
 POSTGRES_URL_VARIABLE = "QURB_TEST_POSTGRES_URL"
 Engine = Literal["sqlite", "postgres"]
 ENGINES: tuple[Engine, ...] = ("sqlite", "postgres")
+
+
+def worker_suffix() -> str:
+    """ "_gw0", "_gw1"… in a worker of a parallel run (pytest-xdist), "" otherwise: each
+    worker makes and drops databases and schemas of its own names on the shared server."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return f"_{worker}" if worker else ""
 
 
 def private_copy(source: Path, copy: Path) -> str:
@@ -116,7 +124,7 @@ class PostgresServer:
 
     @property
     def prefix(self) -> str:
-        return str(self.url.database)
+        return str(self.url.database) + worker_suffix()
 
     def url_of(self, name: str) -> str:
         return self.url.set(database=name).render_as_string(hide_password=False)
