@@ -65,6 +65,7 @@ class TokenCheck:
 
     account: Account | None
     refusal: str | None = None
+    expires_at: datetime | None = None  # the token's end, when it is accepted
 
     def raise_if_refused(self) -> Account:
         if self.account is not None:
@@ -209,4 +210,4 @@ def verify_token(session: Session, token: str) -> TokenCheck:
         return TokenCheck(None, "token_account_disabled")
     if row.last_used_at is None or now - row.last_used_at >= LAST_USE_EVERY:
         row.last_used_at = now
-    return TokenCheck(to_account(owner))
+    return TokenCheck(to_account(owner), expires_at=row.expires_at)

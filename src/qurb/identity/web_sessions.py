@@ -30,6 +30,7 @@ from qurb.identity._account_tables import AccountRow, SignInFailureRow, WebSessi
 from qurb.identity.account_service import to_account
 from qurb.identity.accounts import Account
 from qurb.identity.principal import ANONYMOUS, Proof
+from qurb.identity.principal_cache import KEPT_FOR, KeptPrincipals
 from qurb.kernel import clock
 from qurb.platform.auth import Credentials, Resolution
 from qurb.platform.database import is_busy
@@ -150,19 +151,29 @@ def close_session(session: Session, id_hash: str) -> bool:
 def principal_of(session: Session, credentials: Credentials, policy: SessionPolicy) -> Resolution:
     """Who asks: the bearer token's account (a refused token: its code), else the live
     session's, else anonymous; with the account's grants in force, read once."""
+    return principal_until(session, credentials, policy)[0]
+
+
+def principal_until(
+    session: Session, credentials: Credentials, policy: SessionPolicy
+) -> tuple[Resolution, datetime | None]:
+    """`principal_of`, and until when its answer holds by the clock alone (the token's
+    end, the session's idle or absolute end; None: a refusal or anonymous)."""
     if credentials.bearer is not None:
         check = token_service.verify_token(session, credentials.bearer)
         if check.account is None:
-            return Resolution(refusal=check.refusal or "token_unknown")
-        return Resolution(grant_service.principal_for(session, check.account, Proof.TOKEN))
+            return Resolution(refusal=check.refusal or "token_unknown"), None
+        principal = grant_service.principal_for(session, check.account, Proof.TOKEN)
+        return Resolution(principal), check.expires_at
     if credentials.session is not None:
         live = live_session(session, credentials.session, policy)
         if live is not None:
             principal = grant_service.principal_for(
                 session, live.account, Proof.SESSION, live.id_hash, live.csrf_token
             )
-            return Resolution(principal, csrf_token=live.csrf_token)
-    return Resolution(ANONYMOUS)
+            until = min(live.idle_expires_at, live.expires_at)
+            return Resolution(principal, csrf_token=live.csrf_token), until
+    return Resolution(ANONYMOUS), None
 
 
 def resolver(
@@ -172,21 +183,37 @@ def resolver(
     carries a credential. It notes the token's or the session's use (once a minute) at
     its commit; when the database is busy with another writer, the use goes unnoted this
     time (the next request notes it) and the answer stands: noting it never costs a
-    request its answer."""
+    request its answer.
+
+    An accepted credential's answer is kept in memory (`KeptPrincipals`) while the audit
+    trail's head stays where it was (every change to an account, its tokens, sessions,
+    grants or partner is audited in its own transaction, whichever process made it), for
+    at most the minute between two notes of its use, and never past its end: a request
+    then reads the head alone (one row) instead of the account and its grants."""
+    kept = KeptPrincipals()
 
     def resolve(credentials: Credentials) -> Resolution:
         session = factory()
         try:
+            # The head first: an answer read after it is never older than the head.
+            seq = audit.head(session).seq
+            now = clock.now()
+            if (found := kept.get(credentials, seq, now)) is not None:
+                return found
             with session.no_autoflush:  # the note is written at commit, after every read
-                found = principal_of(session, credentials, policy)
+                found, until = principal_until(session, credentials, policy)
             try:
                 session.commit()
             except StaleDataError:  # the session or token was deleted meanwhile
                 session.rollback()
+                return found
             except OperationalError as error:
                 if not is_busy(error):
                     raise
                 session.rollback()
+                return found  # its use unnoted: asked again next time
+            if until is not None:
+                kept.put(credentials, seq, found, min(until, now + KEPT_FOR))
             return found
         except BaseException:
             session.rollback()
