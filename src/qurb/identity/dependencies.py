@@ -22,7 +22,7 @@ def session_policy(settings: Settings) -> SessionPolicy:
     )
 
 
-def current_principal(request: Request) -> Principal:
+async def current_principal(request: Request) -> Principal:
     found = resolved(request).principal
     return found if isinstance(found, Principal) else ANONYMOUS
 

@@ -19,7 +19,7 @@ everything but changing it, signing out and reading who it is (`AnyAccountStale`
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import Annotated, Any
@@ -125,11 +125,11 @@ def check(principal: Principal, access: Access) -> Guard:
     return Guard(principal, access)
 
 
-def declared(access: Access) -> Callable[[Principal], Guard]:
+def declared(access: Access) -> Callable[[Principal], Awaitable[Guard]]:
     """The dependency of a declaration, marked with it for the routes' test and the
     OpenAPI document."""
 
-    def dependency(principal: PrincipalDep) -> Guard:
+    async def dependency(principal: PrincipalDep) -> Guard:
         return check(principal, access)
 
     name = access.permission or ("signed_in" if access.signed_in else "public")

@@ -20,7 +20,7 @@ from qurb.territory.schemas import (
 from qurb.territory.service import PREFECTURE_OF_ARRONDISSEMENTS, TerritoryIndex, TerritoryNotFound
 
 
-def get_index(state: StateDep) -> TerritoryIndex:
+async def get_index(state: StateDep) -> TerritoryIndex:
     return state.part(TerritoryIndex)
 
 
