@@ -7,9 +7,12 @@ party) for its own party only: another party's is a 403. Edits take If-Match."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
+from sqlalchemy.orm import Session
 
 from qurb.conventions.acting import party_actor
 from qurb.conventions.listing import targets_of
@@ -40,8 +43,10 @@ from qurb.conventions.records import Convention
 from qurb.conventions.service import get_convention
 from qurb.identity.guard import Guard, needs
 from qurb.identity.permissions import Permission
+from qurb.kernel.actor import Actor
 from qurb.platform.http import IfMatch, SessionDep, StateDep, version_etag, wanted_versions
 from qurb.platform.schemas import ERROR_RESPONSES, VERSIONED_WRITE_RESPONSES
+from qurb.platform.state import AppState
 from qurb.territory.api import IndexDep
 from qurb.territory.service import TerritoryIndex
 
@@ -57,6 +62,32 @@ def _reader(guard: Guard, index: TerritoryIndex, convention: Convention) -> None
     targets = targets_of(index, convention)
     if not any(guard.allows(t) for t in targets):
         guard.over(targets[0])
+
+
+Owners = Callable[[Session], list[str]]
+
+
+@contextmanager
+def _as_party(
+    state: AppState, guard: Guard, convention_id: int, owners: Owners
+) -> Iterator[tuple[Session, Actor]]:
+    """A write by the convention's secretariat or by the user of a party among `owners`
+    (read in the write's transaction): its session and the actor it is written as."""
+    index = state.part(TerritoryIndex)
+    with state.write() as session:
+        convention = get_convention(session, convention_id)
+        yield session, party_actor(guard, index, convention, owners(session))
+
+
+def _given(partners: list[str]) -> Owners:
+    return lambda _session: partners
+
+
+def _contributor(convention_id: int, contribution_id: int) -> Owners:
+    """The party of a contribution (whose tranches are its own)."""
+    return lambda session: [
+        get_contribution(session, convention_id, contribution_id).values.partner_id
+    ]
 
 
 def _etag(response: Response, version: int) -> None:
@@ -83,10 +114,8 @@ def contribute(
 ) -> ContributionRead:
     """Add a party's contribution (money or in kind): every bad field named (422),
     nothing written then."""
-    index = state.part(TerritoryIndex)
-    with state.write() as session:
-        convention = get_convention(session, convention_id)
-        actor = party_actor(guard, index, convention, [body.partner_id])
+    owners = _given([body.partner_id])
+    with _as_party(state, guard, convention_id, owners) as (session, actor):
         made = add_contribution(session, actor, convention_id, body.contribution())
         _etag(response, made.version)
         return ContributionRead.of(made)
@@ -108,13 +137,13 @@ def edit_contribution(
 ) -> ContributionRead:
     """Replace a contribution's fields (If-Match: its version); each change of an amount
     kept with the value it replaced and the `amendment_number` that changed it."""
-    index = state.part(TerritoryIndex)
     version = wanted_versions(if_match)
-    with state.write() as session:
-        convention = get_convention(session, convention_id)
+
+    def owners(session: Session) -> list[str]:  # the contribution's party, before and after
         old = get_contribution(session, convention_id, contribution_id)
-        partners = [old.values.partner_id, body.partner_id]
-        actor = party_actor(guard, index, convention, partners)
+        return [old.values.partner_id, body.partner_id]
+
+    with _as_party(state, guard, convention_id, owners) as (session, actor):
         changed = update_contribution(
             session,
             actor,
@@ -143,12 +172,9 @@ def tranche(
 ) -> TrancheRead:
     """Plan a tranche of a money contribution (a partial due date, an amount, a
     condition)."""
-    index = state.part(TerritoryIndex)
     planned = body.tranche()
-    with state.write() as session:
-        convention = get_convention(session, convention_id)
-        owner = get_contribution(session, convention_id, contribution_id).values.partner_id
-        actor = party_actor(guard, index, convention, [owner])
+    owners = _contributor(convention_id, contribution_id)
+    with _as_party(state, guard, convention_id, owners) as (session, actor):
         made = add_tranche(session, actor, convention_id, contribution_id, planned)
         _etag(response, made.version)
         return TrancheRead.of(made)
@@ -170,13 +196,10 @@ def edit_tranche(
     if_match: IfMatch = None,
 ) -> TrancheRead:
     """Replace a tranche (If-Match: its version)."""
-    index = state.part(TerritoryIndex)
     version = wanted_versions(if_match)
     planned = body.tranche()
-    with state.write() as session:
-        convention = get_convention(session, convention_id)
-        owner = get_contribution(session, convention_id, contribution_id).values.partner_id
-        actor = party_actor(guard, index, convention, [owner])
+    owners = _contributor(convention_id, contribution_id)
+    with _as_party(state, guard, convention_id, owners) as (session, actor):
         changed = update_tranche(
             session,
             actor,
@@ -210,10 +233,8 @@ def disburse(
     """Record a disbursement or expenditure; refused (422, each problem named) beyond
     the payer's current commitment, outside the convention's known dates, from or to a
     party that is not the convention's, or with a negative or non-numeric amount."""
-    index = state.part(TerritoryIndex)
-    with state.write() as session:
-        convention = get_convention(session, convention_id)
-        actor = party_actor(guard, index, convention, [body.from_partner_id])
+    owners = _given([body.from_partner_id])
+    with _as_party(state, guard, convention_id, owners) as (session, actor):
         made = add_disbursement(session, actor, convention_id, body.disbursement())
         _etag(response, made.version)
         return DisbursementRead.of(made)
@@ -234,12 +255,13 @@ def edit_disbursement(
     if_match: IfMatch = None,
 ) -> DisbursementRead:
     """Replace a disbursement or expenditure (If-Match: its version)."""
-    index = state.part(TerritoryIndex)
     version = wanted_versions(if_match)
-    with state.write() as session:
-        convention = get_convention(session, convention_id)
+
+    def owners(session: Session) -> list[str]:  # the payer, before and after
         old = get_disbursement(session, convention_id, disbursement_id)
-        actor = party_actor(guard, index, convention, [old.from_partner_id, body.from_partner_id])
+        return [old.from_partner_id, body.from_partner_id]
+
+    with _as_party(state, guard, convention_id, owners) as (session, actor):
         changed = update_disbursement(
             session, actor, convention_id, disbursement_id, body.disbursement(), if_version=version
         )

@@ -123,12 +123,13 @@ class RequestLog:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            line = {
-                "method": scope["method"],
-                "path": scope["path"],
-                "status": status,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                "request_id": rid,
-            }
-            log.info(json.dumps(line))
+            if log.isEnabledFor(logging.INFO):  # the line is not even made when unlogged
+                line = {
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    "request_id": rid,
+                }
+                log.info(json.dumps(line))
             REQUEST_ID.reset(token)
