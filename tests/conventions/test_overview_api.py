@@ -86,3 +86,33 @@ def test_outside_its_territories_or_unknown_is_refused(seen: World) -> None:
     assert (missing.status_code, missing.json()["code"]) == (404, "no_convention")
     bad = seen.ask("viewer", "GET", "/overview?period=2026-13")
     assert bad.status_code == 422
+
+
+def test_a_kept_page_is_answered_on_the_head_read_with_who_asks(seen: World) -> None:
+    """Asked again by a known token, the overview and the partner's figures cost one
+    statement: the audit head, read with who asks; the refusal stands on the kept path
+    (the light convention kept too)."""
+    from sqlalchemy import event
+
+    _add(seen, SCANNERS)
+    engine = seen.client.app.state.qurb.engine  # type: ignore[attr-defined]
+    partner = f"/api/conventions/partners/{COUNCIL}/figures"
+    viewer = seen.people["viewer"].headers
+    first = (_overview(seen).json(), seen.client.get(partner, headers=viewer).json())
+    assert first[1]["partner_id"] == COUNCIL
+    assert _overview(seen, who="party_imi").status_code == 403
+    sent: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.strip().upper() not in ("BEGIN", "BEGIN IMMEDIATE"):
+            sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        again = (_overview(seen).json(), seen.client.get(partner, headers=viewer).json())
+        refused = _overview(seen, who="party_imi")
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert again == first
+    assert refused.status_code == 403
+    assert len(sent) == 3 and all("audit_head" in s for s in sent)

@@ -16,17 +16,17 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from qurb.audit import service as audit
 from qurb.conventions.api import ConventionId, ReadConventions, _reader
 from qurb.conventions.deliverable_schemas import DeliverableRead, PhysicalRead
 from qurb.conventions.deliverable_service import list_deliverables, physical_execution
+from qurb.conventions.kept_api import kept_response
 from qurb.conventions.money_execution import financial_execution
 from qurb.conventions.money_schemas import ExecutionRead
+from qurb.conventions.records import Convention
 from qurb.conventions.schemas import ConventionRead
 from qurb.conventions.service import ConventionNotFound, get_convention, light_conventions
 from qurb.kernel import clock
-from qurb.platform.cache import CachedBody
-from qurb.platform.http import SessionDep, StateDep
+from qurb.platform.http import StateDep
 from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.territory.api import IndexDep
 
@@ -69,10 +69,9 @@ def overview_body(session: Session, convention_id: int, period: str) -> Overview
     summary="A convention's page in one body: the convention, deliverables, physical and "
     "financial execution",
 )
-def overview(
+async def overview(
     convention_id: ConventionId,
     request: Request,
-    session: SessionDep,
     state: StateDep,
     index: IndexDep,
     guard: ReadConventions,
@@ -80,20 +79,35 @@ def overview(
 ) -> Response:
     """The four bodies a convention's page reads, for a reader in full (403 outside its
     grants; 404 for no such convention); ETag: a body already held is a 304."""
-    seq = audit.head(session).seq
-    light = state.results.get_or_compute(
-        ("conventions.light", convention_id, seq),
-        lambda: light_conventions(session, [convention_id]),
-    )  # its territories and parties, what the reader's right is checked on
-    if not light:
-        raise ConventionNotFound(code="no_convention", values={"id": convention_id})
-    _reader(guard, index, light[0])
     today = clock.now().date()
     asked = period or str(today.year)
-    key = ("conventions.overview", convention_id, asked, seq, today)
 
-    def encode() -> CachedBody:
-        body = overview_body(session, convention_id, asked)
-        return CachedBody.from_bytes(body.model_dump_json().encode())
+    def allowed(light: list[Convention]) -> None:
+        if not light:
+            raise ConventionNotFound(code="no_convention", values={"id": convention_id})
+        _reader(guard, index, light[0])
 
-    return state.results.get_or_compute(key, encode).response(request, "private, no-cache")
+    def check(session: Session, head: int) -> None:
+        allowed(
+            state.results.get_or_compute(
+                ("conventions.light", convention_id, head),
+                lambda: light_conventions(session, [convention_id]),
+            )
+        )  # its territories and parties, what the reader's right is checked on
+
+    def check_kept(head: int) -> bool:
+        light = state.results.peek(("conventions.light", convention_id, head))
+        if light is None:
+            return False
+        allowed(light)
+        return True
+
+    return await kept_response(
+        request,
+        state,
+        ("conventions.overview", convention_id, asked),
+        lambda session: overview_body(session, convention_id, asked),
+        today,
+        check,
+        check_kept,
+    )

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from qurb.audit import service as audit
+from qurb.conventions.kept_api import kept_response
 from qurb.conventions.money_model import FIRST_YEAR, LAST_YEAR
 from qurb.conventions.partner_report import compute_partner_report, report_html, report_xlsx
 from qurb.conventions.report_responses import REPORT_RESPONSES, ReportFormat, report_response
@@ -33,7 +33,6 @@ from qurb.kernel import clock
 from qurb.kernel.i18n import negotiate, translate
 from qurb.kernel.values import NO_NUL_PATTERN
 from qurb.platform.access import Public
-from qurb.platform.cache import CachedBody
 from qurb.platform.http import SessionDep, StateDep
 from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.platform.state import AppState
@@ -180,29 +179,23 @@ def _reads(principal: Principal) -> Callable[[Target], bool]:
     return allows
 
 
-def _cached(
+async def _cached(
     request: Request,
-    session: Session,
     state: AppState,
     principal: Principal,
     asked: tuple[object, ...],
-    make: Callable[[], BaseModel],
+    make: Callable[[Session], BaseModel],
 ) -> Response:
-    """The body `make` gives, kept in memory until the next write (the audit trail's last
-    seq, moved on by every write whichever process made it) or the next day, for every
-    reader whose grants read the same conventions (the scopes of their grants holding
-    `conventions.read`; anyone else: the published ones only)."""
+    """The body `make` gives (on a read session), kept in memory until the next write
+    (the audit trail's last seq, moved on by every write whichever process made it) or
+    the next day, for every reader whose grants read the same conventions (the scopes of
+    their grants holding `conventions.read`; anyone else: the published ones only)."""
     readers = frozenset(
         (g.role, g.scope)
         for g in principal.grants
         if g.live and Permission.CONVENTIONS_READ in g.permissions
     )
-    key = (*asked, readers, audit.head(session).seq, clock.now().date())
-
-    def encode() -> CachedBody:
-        return CachedBody.from_bytes(make().model_dump_json().encode())
-
-    return state.results.get_or_compute(key, encode).response(request, "private, no-cache")
+    return await kept_response(request, state, (*asked, readers), make, clock.now().date())
 
 
 @router.get(
@@ -210,12 +203,11 @@ def _cached(
     response_model=PartnerFiguresRead,
     summary="What a partner committed, disbursed, valued in kind and owns to deliver",
 )
-def partner_figures(
+async def partner_figures(
     _: Public,
     request: Request,
     partner_id: PartnerPath,
     principal: PrincipalDep,
-    session: SessionDep,
     state: StateDep,
     index: IndexDep,
 ) -> Response:
@@ -223,7 +215,7 @@ def partner_figures(
     published ones, and those its `conventions.read` grants reach), and its names when
     it sees one; 404 for an unknown partner."""
 
-    def make() -> PartnerFiguresRead:
+    def make(session: Session) -> PartnerFiguresRead:
         view = partner_view(session, index, partner_id, _reads(principal), clock.now().date())
         name_fr, name_ar, name_en = view.names or (None, None, None)
         return PartnerFiguresRead(
@@ -236,7 +228,7 @@ def partner_figures(
             deliveries=DeliveriesRead.of(view.deliveries),
         )
 
-    return _cached(request, session, state, principal, ("partner", partner_id), make)
+    return await _cached(request, state, principal, ("partner", partner_id), make)
 
 
 @router.get(
@@ -283,16 +275,15 @@ def _file_part(text: str) -> str:
     summary="The conventions covering a territory, their money per inhabitant (spread by "
     "population) and the objects they name",
 )
-def territory_figures(
+async def territory_figures(
     _: Public,
     request: Request,
     territory: Code,
     principal: PrincipalDep,
-    session: SessionDep,
     state: StateDep,
     index: IndexDep,
 ) -> Response:
-    def make() -> TerritoryFiguresRead:
+    def make(session: Session) -> TerritoryFiguresRead:
         view = territory_view(session, index, territory, _reads(principal), clock.now().date())
         return TerritoryFiguresRead(
             territory_code=view.territory_code,
@@ -307,7 +298,7 @@ def territory_figures(
         )
 
     asked = ("territory", territory, _lang(request))
-    return _cached(request, session, state, principal, asked, make)
+    return await _cached(request, state, principal, asked, make)
 
 
 @router.get(
@@ -315,16 +306,15 @@ def territory_figures(
     response_model=LayerRead,
     summary="The units one level down: conventions' money and in kind per inhabitant",
 )
-def layer(
+async def layer(
     _: Public,
     request: Request,
     territory: Code,
     principal: PrincipalDep,
-    session: SessionDep,
     state: StateDep,
     index: IndexDep,
 ) -> Response:
-    def make() -> LayerRead:
+    def make(session: Session) -> LayerRead:
         units = territory_layer(session, index, territory, _reads(principal))
         code = index.resolve(territory).code
         return LayerRead(
@@ -332,4 +322,4 @@ def layer(
         )
 
     asked = ("layer", territory, _lang(request))
-    return _cached(request, session, state, principal, asked, make)
+    return await _cached(request, state, principal, asked, make)

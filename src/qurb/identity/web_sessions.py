@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -202,6 +202,7 @@ def resolver(
                 return found
             with session.no_autoflush:  # the note is written at commit, after every read
                 found, until = principal_until(session, credentials, policy)
+            found = replace(found, head=seq)
             try:
                 session.commit()
             except StaleDataError:  # the session or token was deleted meanwhile

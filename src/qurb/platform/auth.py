@@ -53,6 +53,10 @@ class Resolution:
     principal: object | None = None
     csrf_token: str | None = None
     refusal: str | None = None
+    # A number the resolver read with its answer and that every write moves on (the
+    # app's: the audit trail's head seq): a body kept under it may be served without
+    # reading it again. None: not read (an anonymous request).
+    head: int | None = None
 
 
 Resolver = Callable[[Credentials], Resolution]

@@ -70,6 +70,14 @@ class ResultCache:
         self._lock = threading.Lock()
         self.max_entries = max_entries
 
+    def peek(self, key: Hashable) -> Any | None:
+        """The entry under `key` if there is one (None otherwise): nothing computed."""
+        with self._lock:
+            if key not in self._entries:
+                return None
+            self._entries.move_to_end(key)
+            return self._entries[key]
+
     def get_or_compute(self, key: Hashable, compute: Callable[[], _T]) -> _T:
         with self._lock:
             if key in self._entries:
