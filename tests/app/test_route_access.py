@@ -196,6 +196,15 @@ NEEDS = {
     "GET /api/watch/indicators": Permission.REPORTS_READ,
     "GET /api/watch/trend": Permission.REPORTS_READ,
     "GET /api/watch/signals": Permission.REPORTS_READ,
+    # a signal's alert: read and noted by reports.read (the service lets through only
+    # watch.triage over its territory, reports.read there, or an invitation)
+    "GET /api/watch/signals/{signal_id}": Permission.REPORTS_READ,
+    "POST /api/watch/signals/{signal_id}/notes": Permission.REPORTS_READ,
+    "POST /api/watch/signals/{signal_id}/verification": Permission.WATCH_TRIAGE,
+    "POST /api/watch/signals/{signal_id}/risk-assessment": Permission.WATCH_TRIAGE,
+    "POST /api/watch/signals/{signal_id}/risk-characterisation": Permission.WATCH_TRIAGE,
+    "POST /api/watch/signals/{signal_id}/outcome": Permission.WATCH_TRIAGE,
+    "POST /api/watch/signals/{signal_id}/invitations": Permission.WATCH_TRIAGE,
     "GET /watch/bulletin": Permission.REPORTS_READ,
     "GET /watch/bulletin.pdf": Permission.REPORTS_READ,
     "GET /api/dhis2/dataValueSets": Permission.REPORTS_READ,

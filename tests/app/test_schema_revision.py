@@ -70,8 +70,19 @@ DELIVERABLE_TABLES = ("documents", "actuals", "refs")
 COMMITTEE_TABLES = ("decisions", "agenda", "attendance", "meetings", "members", "rules")
 
 
+def _before_0025(connection: Connection) -> None:
+    """What revision 0025 added gone: the signals' triage (its steps, invitations, and
+    the signals' triage state and version)."""
+    connection.execute(text("DROP TABLE watch_signal_invitations"))
+    connection.execute(text("DROP TABLE watch_triage_steps"))
+    connection.execute(text("ALTER TABLE watch_signals DROP COLUMN version"))
+    connection.execute(text("ALTER TABLE watch_signals DROP COLUMN triage_state"))
+
+
 def _before_0024(connection: Connection) -> None:
-    """What revision 0024 added gone: the outbreak signals."""
+    """What revisions 0024 and later added gone: the outbreak signals (and their
+    triage)."""
+    _before_0025(connection)
     connection.execute(text("DROP TABLE watch_signals"))
 
 
@@ -308,6 +319,33 @@ def test_a_database_at_0023_gains_the_outbreak_signals(scratch_db: str) -> None:
     assert inspect(engine).has_table("watch_signals")
     uniques = inspect(engine).get_unique_constraints("watch_signals")
     assert [u["column_names"] for u in uniques] == [["dataset_id", "element", "unit_code", "week"]]
+    assert upgrade_if_behind(engine) is False
+    engine.dispose()
+
+
+def test_a_database_at_0024_gains_the_signals_triage(scratch_db: str) -> None:
+    engine = make_engine(scratch_db)
+    with engine.begin() as connection:  # as a database made before revision 0025
+        _before_0025(connection)
+        connection.execute(
+            text(
+                "INSERT INTO watch_signals (dataset_id, element, unit_code, level, "
+                "territory_code, week, method, parameters, alarm, status, provisional, "
+                "first_raised_at, last_computed_at) VALUES ('mdo', 'cholera', 'x', 'commune', "
+                "'03.131.01.03', '2026W48', 'single-case', '{}', :yes, 'active', :yes, "
+                ":at, :at)"
+            ),
+            {"yes": True, "at": datetime(2026, 12, 1, tzinfo=UTC)},
+        )
+        connection.execute(text("UPDATE alembic_version SET version_num = '0024'"))
+    assert not inspect(engine).has_table("watch_triage_steps")
+    assert upgrade_if_behind(engine) is True
+    assert schema_revision(engine) == SCHEMA_REVISION
+    assert inspect(engine).has_table("watch_triage_steps")
+    assert inspect(engine).has_table("watch_signal_invitations")
+    with engine.connect() as connection:  # a signal kept before: open, at version 1
+        kept = connection.execute(text("SELECT triage_state, version FROM watch_signals")).all()
+    assert [tuple(row) for row in kept] == [("open", 1)]
     assert upgrade_if_behind(engine) is False
     engine.dispose()
 

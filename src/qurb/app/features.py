@@ -305,6 +305,7 @@ FEATURES: tuple[Feature, ...] = (
             "qurb.watch.figures_api:router",
             "qurb.watch.bulletin_api:router",
             "qurb.watch.signals_api:router",
+            "qurb.watch.triage_api:router",
         ),
         (
             Command(

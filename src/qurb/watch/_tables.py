@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from qurb.platform.tables import Base, UTCDateTime, row_version
@@ -96,3 +96,44 @@ class SignalRow(Base):
     first_raised_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revised_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # where its alert's triage stands (triage_model.TriageState): open, monitoring, closed
+    triage_state: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
+    version: Mapped[int] = row_version()  # one more at each rerun that changes it, each step
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it
+
+
+class TriageStepRow(Base):
+    """One step of a signal's alert triage (triage_model.Stage), appended, never changed:
+    a verification's decision or an outcome (`decision`), an assessment's three texts, a
+    characterisation's likelihood, consequences and the risk level they give, a note."""
+
+    __tablename__ = "watch_triage_steps"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    signal_id: Mapped[int] = mapped_column(
+        ForeignKey("watch_signals.id", ondelete="CASCADE"), index=True
+    )
+    stage: Mapped[str] = mapped_column(String(32))
+    decision: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    likelihood: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    consequences: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    risk_level: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    hazard: Mapped[str | None] = mapped_column(Text, nullable=True)  # free text, FR or AR
+    exposure: Mapped[str | None] = mapped_column(Text, nullable=True)
+    context: Mapped[str | None] = mapped_column(Text, nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    actor: Mapped[str] = mapped_column(String(200))  # an account's id, or a local name
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SignalInvitationRow(Base):
+    """An account invited to a signal's alert: it may read the alert and add notes."""
+
+    __tablename__ = "watch_signal_invitations"
+
+    signal_id: Mapped[int] = mapped_column(
+        ForeignKey("watch_signals.id", ondelete="CASCADE"), primary_key=True
+    )
+    account_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invited_by: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -16,6 +16,7 @@ from qurb.platform.output import OutputFormat, render, say
 from qurb.territory.model import TerritoryLevel
 from qurb.watch.detect_cli import detect_cmd
 from qurb.watch.signals_cli import signals_cmd
+from qurb.watch.triage_cli import alert_cmd, triage_cmd
 
 watch_app = typer.Typer(
     help="Activity indicators with census denominators, the bulletin, and outbreak detection.",
@@ -45,6 +46,8 @@ def _prevalence(path: Path | None) -> dict[str, Any]:
 
 watch_app.command("detect")(detect_cmd)
 watch_app.command("signals")(signals_cmd)
+watch_app.command("triage")(triage_cmd)
+watch_app.command("alert")(alert_cmd)
 
 
 @watch_app.command("indicators")

@@ -31,7 +31,7 @@ from qurb.registry.places import NamedPlace, named_places
 from qurb.registry.service import FacilityFilter
 from qurb.territory.model import TerritoryLevel
 from qurb.territory.service import TerritoryIndex
-from qurb.watch._tables import SignalRow
+from qurb.watch._tables import SignalRow, TriageStepRow
 from qurb.watch.datasets import get_dataset
 from qurb.watch.model import DataSet, PeriodType, parse_period
 from qurb.watch.signals_model import (
@@ -45,6 +45,7 @@ from qurb.watch.signals_model import (
     number,
 )
 from qurb.watch.signals_series import Series, build_series, week_code, weeks_from
+from qurb.watch.triage_model import Stage, TriageState, reopens
 
 ALERT_KIND = "watch.outbreaks"
 ALERT_PERMISSION = "reports.read"
@@ -165,6 +166,7 @@ def _values(row: SignalRow) -> dict[str, object]:
         "upperbound": row.upperbound,
         "status": row.status,
         "provisional": row.provisional,
+        "triage_state": row.triage_state,
     }
 
 
@@ -187,6 +189,14 @@ def _alert(session: Session, row: SignalRow, now: datetime) -> int | None:
         permission=ALERT_PERMISSION,
     )
     return raise_alert(session, alert, now)
+
+
+def _reopen(session: Session, actor: Actor, row: SignalRow, now: datetime) -> None:
+    """A closed alert whose signal alarms again opens again: a new triage starts, the
+    earlier steps kept (triage_model)."""
+    row.triage_state = TriageState.OPEN.value
+    step = TriageStepRow(signal_id=row.id, stage=Stage.REOPENED.value, actor=str(actor), at=now)
+    session.add(step)
 
 
 def _keep(
@@ -244,6 +254,8 @@ def _keep(
         row.last_computed_at = now
         if step.status is SignalStatus.REVISED and step.action:
             row.revised_at = now
+        if step.action == "signal.reactivate" and reopens(TriageState(row.triage_state)):
+            _reopen(session, actor, row, now)
         session.flush()
         if step.action:
             counts[step.action] += 1
@@ -351,6 +363,33 @@ class Signal:
     first_raised_at: datetime
     last_computed_at: datetime
     revised_at: datetime | None
+    triage_state: str  # triage_model.TriageState: open, monitoring, closed
+    version: int
+
+
+def to_signal(r: SignalRow) -> Signal:
+    return Signal(
+        r.id,
+        r.dataset_id,
+        r.element,
+        r.unit_code,
+        r.level,
+        r.territory_code,
+        r.week,
+        r.method,
+        r.parameters,
+        r.observed,
+        r.expected,
+        r.upperbound,
+        r.alarm,
+        r.status,
+        r.provisional,
+        r.first_raised_at,
+        r.last_computed_at,
+        r.revised_at,
+        r.triage_state,
+        r.version,
+    )
 
 
 def list_signals(
@@ -359,38 +398,19 @@ def list_signals(
     status: SignalStatus | None = None,
     week: str | None = None,
     index: TerritoryIndex | None = None,
+    triage_state: TriageState | None = None,
 ) -> list[Signal]:
-    """The signals of units within `territory` (of that status and week, when given), the
-    latest week first."""
+    """The signals of units within `territory` (of that status, week and triage state,
+    when given), the latest week first."""
     index = index or TerritoryIndex.from_session(session)
     unit = index.resolve(territory)
     query = select(SignalRow)
     if status is not None:
         query = query.where(SignalRow.status == status.value)
+    if triage_state is not None:
+        query = query.where(SignalRow.triage_state == triage_state.value)
     if week is not None:
         query = query.where(SignalRow.week == parse_period(week, PeriodType.ISO_WEEK).code)
     rows = [r for r in session.scalars(query) if index.is_within(r.territory_code, unit.code)]
     rows.sort(key=lambda r: (-parse_period(r.week, PeriodType.ISO_WEEK).start.toordinal(), r.id))
-    return [
-        Signal(
-            r.id,
-            r.dataset_id,
-            r.element,
-            r.unit_code,
-            r.level,
-            r.territory_code,
-            r.week,
-            r.method,
-            r.parameters,
-            r.observed,
-            r.expected,
-            r.upperbound,
-            r.alarm,
-            r.status,
-            r.provisional,
-            r.first_raised_at,
-            r.last_computed_at,
-            r.revised_at,
-        )
-        for r in rows
-    ]
+    return [to_signal(r) for r in rows]

@@ -18,6 +18,7 @@ from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.territory.api import IndexDep
 from qurb.watch.signals import Signal, list_signals
 from qurb.watch.signals_model import SignalStatus
+from qurb.watch.triage_model import TriageState
 
 router = APIRouter(prefix="/api/watch", tags=["reports"], responses=ERROR_RESPONSES)
 
@@ -43,6 +44,8 @@ class OutbreakSignalRead(BaseModel):
     first_raised_at: datetime
     last_computed_at: datetime
     revised_at: datetime | None
+    triage_state: TriageState
+    version: int  # its ETag, for a triage step's If-Match
 
     @classmethod
     def of(cls, s: Signal) -> OutbreakSignalRead:
@@ -53,7 +56,8 @@ class OutbreakSignalRead(BaseModel):
     "/signals",
     response_model=list[OutbreakSignalRead],
     summary="The outbreak signals of a territory's facilities, communes, provinces and "
-    "regions: active or revised, the method and its figures, the latest week first",
+    "regions: active or revised, the method and its figures, where their alert's triage "
+    "stands, the latest week first",
 )
 def signals(
     session: SessionDep,
@@ -62,8 +66,9 @@ def signals(
     territory: Annotated[str, Query(max_length=64, pattern=NO_NUL_PATTERN)],
     status: SignalStatus | None = None,
     week: Annotated[str | None, Query(max_length=16, pattern=NO_NUL_PATTERN)] = None,
+    triage_state: TriageState | None = None,
 ) -> list[OutbreakSignalRead]:
     unit = index.resolve(territory)
     guard.over(target_in(index, unit.code))
-    found = list_signals(session, unit.code, status, week, index)
+    found = list_signals(session, unit.code, status, week, index, triage_state)
     return [OutbreakSignalRead.of(s) for s in found]

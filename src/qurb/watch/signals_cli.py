@@ -14,7 +14,7 @@ from qurb.watch.signals_model import SignalStatus
 SOURCES = Attribution.of()  # worked out from the reports entered in this database
 COLUMNS = [
     "id", "dataset", "element", "unit_code", "level", "week", "method", "observed",
-    "expected", "upperbound", "alarm", "status", "provisional", "revised_at",
+    "expected", "upperbound", "alarm", "status", "provisional", "revised_at", "triage_state",
 ]  # fmt: skip
 
 
