@@ -33,6 +33,8 @@ from qurb.watch.triage_model import (
     [
         # cells of WHO (2012) figure 5, read from its colours
         (Likelihood.VERY_UNLIKELY, Consequences.MINIMAL, RiskLevel.LOW),
+        (Likelihood.VERY_UNLIKELY, Consequences.MODERATE, RiskLevel.LOW),
+        (Likelihood.VERY_UNLIKELY, Consequences.SEVERE, RiskLevel.HIGH),
         (Likelihood.UNLIKELY, Consequences.MINOR, RiskLevel.LOW),
         (Likelihood.LIKELY, Consequences.MODERATE, RiskLevel.HIGH),
         (Likelihood.HIGHLY_LIKELY, Consequences.MAJOR, RiskLevel.VERY_HIGH),

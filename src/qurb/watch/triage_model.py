@@ -78,13 +78,15 @@ _L, _M, _H, _V = RiskLevel.LOW, RiskLevel.MODERATE, RiskLevel.HIGH, RiskLevel.VE
 # WHO (2012), Rapid risk assessment of acute public health events, WHO/HSE/GAR/ARO/2012.1,
 # figure 5 ("Risk matrix"): a row per likelihood, a column per consequence level, from
 # minimal to severe. The figure is a coloured grid (green low, yellow moderate, orange
-# high, red very high); the cells are its colours read as levels.
+# high, red very high); the cells are its colours read as levels. Each level runs
+# along the grid's anti-diagonals (a very unlikely event of moderate consequences is
+# as low as an unlikely one of minor consequences).
 RISK_MATRIX: Mapping[Likelihood, tuple[RiskLevel, ...]] = {
     Likelihood.ALMOST_CERTAIN: (_M, _H, _H, _V, _V),
     Likelihood.HIGHLY_LIKELY: (_M, _M, _H, _V, _V),
     Likelihood.LIKELY: (_L, _M, _H, _H, _V),
     Likelihood.UNLIKELY: (_L, _L, _M, _H, _H),
-    Likelihood.VERY_UNLIKELY: (_L, _L, _M, _M, _H),
+    Likelihood.VERY_UNLIKELY: (_L, _L, _L, _M, _H),
 }
 
 
