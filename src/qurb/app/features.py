@@ -305,6 +305,7 @@ FEATURES: tuple[Feature, ...] = (
             "qurb.watch.figures_api:router",
             "qurb.watch.bulletin_api:router",
             "qurb.watch.signals_api:router",
+            "qurb.watch.signals_curve_api:router",
         ),
         (
             Command(
@@ -372,6 +373,7 @@ FEATURES: tuple[Feature, ...] = (
             "qurb.app.scenario_pages:router",
             "qurb.app.plan_pages:router",
             "qurb.app.report_pages:router",
+            "qurb.app.signal_pages:router",
             "qurb.app.convention_pages:router",
         ),
     ),
