@@ -114,6 +114,10 @@ def world(
         reported = client.post("/api/reports", json=REPORT, headers=admin.headers)
         assert reported.status_code == 201, reported.text
         world.samples["report_id"] = str(reported.json()["id"])
+        signals = client.get(f"/api/watch/signals?territory={TERRITORY}", headers=admin.headers)
+        at_missour = [s for s in signals.json() if s["unit_code"] == BASE]
+        assert len(at_missour) == 1, signals.text
+        world.samples["signal_id"] = str(at_missour[0]["id"])
         yield world
     national_db.discard(copy)
 
@@ -211,7 +215,9 @@ REPORT = {
     "dataset": "mdo",
     "facility": BASE,
     "period": PERIOD,
-    "values": [{"element": "cholera", "disaggregation": "m|15+", "value": 0}],
+    # one case of a disease notified on a single case: a signal at Missour and up its
+    # territories, for the routes about one signal
+    "values": [{"element": "cholera", "disaggregation": "m|15+", "value": 1}],
 }
 
 # A body each write route accepts in shape, about an object of Boulemane: an account of
@@ -347,6 +353,7 @@ QUERIES = {
     "GET /api/watch/trend": f"territory={TERRITORY}&indicator=incidence&element=measles"
     f"&period={PERIOD}",
     "GET /api/watch/signals": f"territory={TERRITORY}",
+    "GET /api/watch/signals.geojson": f"territory={TERRITORY}",
     "GET /watch/bulletin": f"t={TERRITORY}&period={PERIOD}",
     "GET /watch/bulletin.pdf": f"t={TERRITORY}&period={PERIOD}",
     "GET /api/dhis2/dataValueSets": "dataSet=mother-child&period=202511",
@@ -374,6 +381,7 @@ LISTS = {
     "GET /scenarios/compare",
     "GET /plan",
     "GET /reports",
+    "GET /signals",
 }
 # About nothing of a region: a candidate file the account sends is read and sent back.
 NO_OBJECT = {"POST /api/siting/candidates"}

@@ -75,9 +75,9 @@ export function curveSVG(curve, title) {
     .join("");
   const upper = linePath(weeks, (w) => w.upperbound, x, y);
   const expected = linePath(weeks, (w) => w.expected, x, y);
-  const every = Math.max(1, Math.ceil(weeks.length / 8));
+  const every = Math.max(1, Math.ceil(weeks.length / 8)); // at most 9 labels: a code is ~45 px
   const ticks = weeks
-    .map((w, i) => (i % every === 0 || i === weeks.length - 1 ? `<text x="${x(i).toFixed(1)}" y="${HEIGHT - 6}" font-size="10" text-anchor="middle" direction="ltr">${e(w.week)}</text>` : ""))
+    .map((w, i) => (i % every === 0 || (i === weeks.length - 1 && i % every >= every / 2) ? `<text x="${x(i).toFixed(1)}" y="${HEIGHT - 6}" font-size="10" text-anchor="middle" direction="ltr">${e(w.week)}</text>` : ""))
     .join("");
   return `<svg class="curve-chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${e(title)}" xmlns="http://www.w3.org/2000/svg" direction="ltr">
     <defs><pattern id="curve-hatch" patternUnits="userSpaceOnUse" width="4" height="4" patternTransform="rotate(45)">
@@ -113,7 +113,7 @@ export function curveSection(curve, unitName) {
     ? t("signals.curve.unknown_count", { count: unknown, threshold: num(curve.completeness_threshold * 100) })
     : t("signals.curve.none_unknown");
   return `<h3 id="signal-curve-title"><bdi>${e(title)}</bdi></h3>
-    <div class="curve-scroll">${curveSVG(curve, title)}</div>${legend()}
+    <div class="table-scroll curve-scroll">${curveSVG(curve, title)}</div>${legend()}
     <p class="curve-gaps">${e(gaps)}</p>
     <p class="source curve-method">${t("signals.curve.method")} ${methodWords(curve.method)}</p>`;
 }

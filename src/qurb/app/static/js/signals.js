@@ -182,7 +182,7 @@ async function select(id) {
 async function loadElements(list) {
   for (const dataset of new Set(list.map((s) => s.dataset))) {
     const found = await getJSON(`/api/datasets/${enc(dataset)}`).catch(() => null);
-    for (const element of found?.elements ?? [])
+    for (const element of found?.element_list ?? [])
       elements.set(`${dataset}/${element.code}`, { fr: element.name_fr, ar: element.name_ar, en: element.name_en });
   }
 }
