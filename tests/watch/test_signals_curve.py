@@ -80,7 +80,12 @@ def _signal_id(db: sessionmaker[Session], unit: str, element: str = "typhoid") -
 def test_the_curve_is_the_pure_ears_c2_on_the_units_series(db: sessionmaker[Session]) -> None:
     _typhoid_spike(db)
     with transaction(db) as s:
-        curve = signal_curve(s, get_signal(s, _signal_id(db, CSU_OULED_AMAR)), 14)
+        signal = get_signal(s, _signal_id(db, CSU_OULED_AMAR))
+        curve = signal_curve(s, signal, 14)
+    # its last week is the signal's own figures, as the detection rerun stored them
+    last = curve.weeks[-1]
+    assert (last.week, last.observed, last.alarm) == (signal.week, signal.observed, signal.alarm)
+    assert last.upperbound == pytest.approx(signal.upperbound, rel=1e-12)
     assert (curve.method, curve.level, curve.element, curve.element_en) == (
         "ears-c2", "facility", "typhoid", "Typhoid fever",
     )  # fmt: skip
