@@ -113,7 +113,7 @@ export function curveSection(curve, unitName) {
     ? t("signals.curve.unknown_count", { count: unknown, threshold: num(curve.completeness_threshold * 100) })
     : t("signals.curve.none_unknown");
   return `<h3 id="signal-curve-title"><bdi>${e(title)}</bdi></h3>
-    <div class="table-scroll curve-scroll">${curveSVG(curve, title)}</div>${legend()}
+    <div class="table-scroll curve-scroll" tabindex="0" role="region" aria-labelledby="signal-curve-title">${curveSVG(curve, title)}</div>${legend()}
     <p class="curve-gaps">${e(gaps)}</p>
     <p class="source curve-method">${t("signals.curve.method")} ${methodWords(curve.method)}</p>`;
 }
