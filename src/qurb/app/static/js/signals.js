@@ -141,6 +141,10 @@ function renderCurve() {
   const chosen = signals().find((s) => String(s.id) === String(selected));
   curveBox.hidden = !(chosen && curve);
   curveBox.innerHTML = chosen && curve ? curveSection(curve, unitName(chosen)) : "";
+  // On a phone the chart scrolls: its latest weeks (the signal's) in view, in either
+  // direction (in a right-to-left box the largest scrollLeft is its start, the right).
+  const box = curveBox.querySelector(".curve-scroll");
+  if (box) box.scrollLeft = box.scrollWidth;
 }
 
 function csvCell(value) {
