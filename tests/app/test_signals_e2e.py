@@ -11,6 +11,7 @@ server, browser and skip rules as test_e2e.py."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -107,6 +108,13 @@ def test_missours_signal_on_the_map_in_the_table_and_its_curve(
     expect(header).to_have_attribute("aria-sort", "descending")
     top = page.locator(".signals-table tbody tr").first.locator("td.num").first
     expect(top).to_have_text("20")
+    # The table as CSV: its English field names, a row per signal, the sorted order.
+    with page.expect_download() as download:
+        page.locator("button[data-action='csv']").click()
+    lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+    assert lines[0].split(",")[:3] == ["id", "dataset", "element"]
+    assert len(lines) == 1 + len(found)
+    assert lines[1].split(",")[0] == str(signal["id"])
     # Nothing wider than the window but the table's own scrolling box.
     wide = page.evaluate("document.documentElement.scrollWidth")
     past = page.evaluate(PAST_THE_WINDOW)

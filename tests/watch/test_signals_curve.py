@@ -30,7 +30,7 @@ from qurb.territory.service import TerritoryIndex
 from qurb.watch._tables import SignalRow
 from qurb.watch.service import RawValue, ReportInput, submit_report
 from qurb.watch.signals import list_signals
-from qurb.watch.signals_curve import get_signal, signal_curve, signal_points
+from qurb.watch.signals_curve import _centroid, get_signal, signal_curve, signal_points
 from tests.accounts import add_account, as_someone
 from tests.regions import OULED_AMAR, PROVINCE_CODE, SMALL_COMMUNES, TIZGUI
 from tests.watch_reports import (
@@ -190,3 +190,19 @@ def test_the_routes_answer_and_refuse(db: sessionmaker[Session], app_factory: ob
         assert client.get(f"/api/watch/signals/{signal}/curve").status_code == 403
         refused = client.get("/api/watch/signals.geojson", params={"territory": OULED_AMAR})
         assert refused.status_code == 403
+
+
+def test_a_polygons_centroid_counts_its_hole() -> None:
+    """A 4 × 2 rectangle from (0, 0) has its centroid at (2, 1); a 1 × 1 hole at its right
+    end, (3, 0)–(4, 1), moves it left: (8 × 2 − 1 × 3.5) ÷ 7 = 1.7857…, and (8 × 1 − 1 ×
+    0.5) ÷ 7 = 1.0714…; a MultiPolygon of two equal squares sits between them."""
+    outer = [[0, 0], [4, 0], [4, 2], [0, 2], [0, 0]]
+    hole = [[3, 0], [3, 1], [4, 1], [4, 0], [3, 0]]  # wound the other way
+    assert _centroid({"type": "Polygon", "coordinates": [outer]}) == pytest.approx((2.0, 1.0))
+    holed = _centroid({"type": "Polygon", "coordinates": [outer, hole]})
+    assert holed == pytest.approx((12.5 / 7, 7.5 / 7))
+    square = [[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]
+    moved = [[x + 10, y] for x, y in square]
+    two = _centroid({"type": "MultiPolygon", "coordinates": [[square], [moved]]})
+    assert two == pytest.approx((5.5, 0.5))
+    assert _centroid({"type": "Point", "coordinates": [1, 2]}) is None
