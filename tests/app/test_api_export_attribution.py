@@ -91,6 +91,7 @@ def test_every_download_names_its_sources_and_licences(
         "/api/layers/{layer}",
         "/api/caravans/{campaign_id}/routes.geojson",
         "/api/caravans/{campaign_id}/plan.csv",
+        "/api/watch/signals.geojson",
     } <= set(routes)
     values = {"layer": "provinces", "campaign_id": campaign_id, "code": "03.531", "kind": "access"}
     # A blank form to fill (its header only): no figure, so no source; it is read back as
@@ -105,8 +106,22 @@ def test_every_download_names_its_sources_and_licences(
         "/api/conventions/partners/{partner_id}/report",  # a partner's yearly report
     }
     assert documents <= set(routes)
+    # The signals' points: one case of cholera (notified on a single case) at Missour's
+    # hospital last week raises a signal there and up its territories.
+    week = (date.today() - timedelta(days=7)).isocalendar()
+    reported = client.post(
+        "/api/reports",
+        json={
+            "dataset": "mdo",
+            "facility": "hosp-03.131.01.03-marche-verte",
+            "period": f"{week.year}W{week.week}",
+            "values": [{"element": "cholera", "disaggregation": "m|15+", "value": 1}],
+        },
+    )
+    assert reported.status_code == 201, reported.text
+    queries = {"/api/watch/signals.geojson": "?territory=03.131"}
     for route in sorted(set(routes) - blank - documents):
-        url = re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], route)
+        url = re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], route) + queries.get(route, "")
         response = client.get(url)
         assert response.status_code == 200, f"{url}: {response.text[:200]}"
         assert response.headers["link"] == LINK, url

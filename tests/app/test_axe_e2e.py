@@ -22,6 +22,7 @@ AXE = REPO / "tests" / "vendor" / "axe-core" / "axe.min.js"
 SIZES = {"phone": (390, 844), "laptop": (1366, 768)}
 IFRANE = "03.271"
 TAOUNATE = "03.531"
+BOULEMANE = "03.131"
 BLOCKING = {"serious", "critical"}
 
 
@@ -63,6 +64,17 @@ def test_axe_finds_no_serious_or_critical_violation_on_any_page(csp_free_page) -
         ).json()["id"]
         for add in (2, 3)
     ]
+    # A signal with its curve on the signals' page: one case of cholera (notified on a
+    # single case) at Missour's hospital (Boulemane) last week.
+    week = (date.today() - timedelta(days=7)).isocalendar()
+    report = {
+        "dataset": "mdo",
+        "facility": "hosp-03.131.01.03-marche-verte",
+        "period": f"{week.year}W{week.week}",
+        "values": [{"element": "cholera", "disaggregation": "m|15+", "value": 1}],
+    }
+    sent = httpx.post(f"{page.base}/api/reports", json=report, headers=page.auth, timeout=120)
+    assert sent.status_code == 201, sent.text
     # name → (path, fragment, what says the page is ready)
     pages = {
         "map": ("/", "", "body[data-ready='MA']"),
@@ -85,6 +97,7 @@ def test_axe_finds_no_serious_or_critical_violation_on_any_page(csp_free_page) -
             "",
             "body[data-ready] .reports-facilities",
         ),
+        "signals": (f"/signals?t={BOULEMANE}", "", "body[data-ready] #signal-curve svg"),
         "sign-in": ("/sign-in", "", "form input[type=password]"),
     }
     folder = ARTIFACTS / "axe"

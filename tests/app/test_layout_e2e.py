@@ -16,6 +16,21 @@ from tests.environment import ARTIFACTS
 
 SIZES = {"phone": (390, 844), "laptop": (1366, 768)}
 IFRANE = "03.271"
+BOULEMANE = "03.131"
+
+
+def _signal(page) -> None:  # type: ignore[no-untyped-def]
+    """One case of cholera (notified on a single case) at Missour's hospital last week: a
+    signal, and its curve, on the signals' page of Boulemane."""
+    week = (date.today() - timedelta(days=7)).isocalendar()
+    report = {
+        "dataset": "mdo",
+        "facility": "hosp-03.131.01.03-marche-verte",
+        "period": f"{week.year}W{week.week}",
+        "values": [{"element": "cholera", "disaggregation": "m|15+", "value": 1}],
+    }
+    answer = httpx.post(f"{page.base}/api/reports", json=report, headers=page.auth, timeout=120)
+    assert answer.status_code == 201, answer.text
 
 
 def test_every_page_at_phone_and_laptop_size_in_french_and_arabic(page) -> None:  # type: ignore[no-untyped-def]
@@ -31,6 +46,7 @@ def test_every_page_at_phone_and_laptop_size_in_french_and_arabic(page) -> None:
     plan = response.json()
     cid = plan["id"]
     commune = plan["days"][0]["stops"][0]["code"]
+    _signal(page)
     # name → (path, what says the page is ready: the caravan map with its commune outlines)
     pages = {
         "map": ("/", "body[data-ready='MA']"),
@@ -42,6 +58,7 @@ def test_every_page_at_phone_and_laptop_size_in_french_and_arabic(page) -> None:
         "notice": (f"/caravans/{cid}/notice/{commune}", "section[lang=ar]"),
         "report": (f"/caravans/{cid}/report", "h1"),
         "audit": ("/audit", "body[data-ready]"),
+        "signals": (f"/signals?t={BOULEMANE}", "body[data-ready] #signal-curve svg"),
     }
     folder = ARTIFACTS / "layout"
     folder.mkdir(parents=True, exist_ok=True)

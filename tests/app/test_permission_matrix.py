@@ -219,6 +219,8 @@ REPORT = {
     "dataset": "mdo",
     "facility": BASE,
     "period": PERIOD,
+    # one case of a disease notified on a single case: a signal at Missour and up its
+    # territories, for the routes about one signal
     "values": [{"element": "cholera", "disaggregation": "m|15+", "value": 1}],
 }
 
@@ -368,6 +370,7 @@ QUERIES = {
     "GET /api/watch/trend": f"territory={TERRITORY}&indicator=incidence&element=measles"
     f"&period={PERIOD}",
     "GET /api/watch/signals": f"territory={TERRITORY}",
+    "GET /api/watch/signals.geojson": f"territory={TERRITORY}",
     "GET /watch/bulletin": f"t={TERRITORY}&period={PERIOD}",
     "GET /watch/bulletin.pdf": f"t={TERRITORY}&period={PERIOD}",
     "GET /api/dhis2/dataValueSets": "dataSet=mother-child&period=202511",
@@ -395,6 +398,7 @@ LISTS = {
     "GET /scenarios/compare",
     "GET /plan",
     "GET /reports",
+    "GET /signals",
 }
 # About nothing of a region: a candidate file the account sends is read and sent back.
 NO_OBJECT = {"POST /api/siting/candidates"}

@@ -35,6 +35,7 @@ def test_every_page_has_the_same_places_and_marks_its_own(
         ("scenarios", "/scenarios", "scenarios.read"),
         ("plan", "/plan", "scenarios.read"),
         ("reports", "/reports", "reports.read"),
+        ("signals", "/signals", "reports.read"),
         ("conventions", "/conventions", None),
         ("definitions", "/definitions", None),
         ("audit", "/audit", "audit.read"),

@@ -306,6 +306,7 @@ FEATURES: tuple[Feature, ...] = (
             "qurb.watch.bulletin_api:router",
             "qurb.watch.signals_api:router",
             "qurb.watch.triage_api:router",
+            "qurb.watch.signals_curve_api:router",
         ),
         (
             Command(
@@ -373,6 +374,7 @@ FEATURES: tuple[Feature, ...] = (
             "qurb.app.scenario_pages:router",
             "qurb.app.plan_pages:router",
             "qurb.app.report_pages:router",
+            "qurb.app.signal_pages:router",
             "qurb.app.convention_pages:router",
         ),
     ),

@@ -28,7 +28,8 @@ function bounds(features) {
 
 /** An SVG of `geojson`'s areas, each filled by its entry of `values` (a Map code → {value,
  * note}) with `breaks` and `colours`; `selected` outlined; `points` drawn over them as
- * markers ({lon, lat, colour, label, id}: a circle named by its <title>). `width` in px;
+ * markers ({lon, lat, colour, label, id, and r in px (7) and selected, outlined}: a circle
+ * named by its <title>). `width` in px;
  * the height follows the territory's shape. */
 export function mapSVG(geojson, { values = new Map(), colours = [], selected = null, width = 640, title = "", points = [] } = {}) {
   const features = geojson.features.filter((f) => rings(f.geometry).length);
@@ -63,7 +64,8 @@ export function mapSVG(geojson, { values = new Map(), colours = [], selected = n
 function markers(points, x, y) {
   return points
     .map(
-      (p) => `<circle class="marker" cx="${x(p.lon)}" cy="${y(p.lat)}" r="7" fill="${escapeHtml(p.colour)}" stroke="#fff" stroke-width="2"
+      (p) => `<circle class="marker" cx="${x(p.lon)}" cy="${y(p.lat)}" r="${Number(p.r ?? 7)}" fill="${escapeHtml(p.colour)}"
+        stroke="${p.selected ? "#111" : "#fff"}" stroke-width="${p.selected ? 3 : 2}"
         data-id="${escapeHtml(p.id ?? "")}"><title>${escapeHtml(p.label ?? "")}</title></circle>`,
     )
     .join("");
