@@ -178,6 +178,10 @@ def test_the_routes_answer_and_refuse(db: sessionmaker[Session], app_factory: ob
             assert refused.status_code == 422
         missing = client.get(f"/api/watch/signals/{signal + 1000}/curve")
         assert (missing.status_code, missing.json()["code"]) == (404, "signal_not_found")
+        # An id past the table's 32-bit integers is a 422 before PostgreSQL sees it.
+        for route in ("", "/curve"):
+            huge = client.get(f"/api/watch/signals/{2**31}{route}")
+            assert huge.status_code == 422, huge.text
         geo = client.get("/api/watch/signals.geojson", params={"territory": OULED_AMAR})
         assert geo.headers["content-type"].startswith("application/geo+json")
         features = geo.json()["features"]

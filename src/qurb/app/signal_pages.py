@@ -32,7 +32,7 @@ def signals_page(
     request: Request,
     lang: LangQuery = None,
     t: Short = None,
-    s: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    s: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> HTMLResponse:
     chosen = lang or negotiate(request.headers.get("accept-language"), default="fr")
     return html_page(

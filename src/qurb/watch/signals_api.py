@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
 from qurb.identity.grant_service import target_in
@@ -23,6 +23,8 @@ from qurb.watch.triage_model import TriageState
 router = APIRouter(prefix="/api/watch", tags=["reports"], responses=ERROR_RESPONSES)
 
 ReadReports = Annotated[Guard, needs(Permission.REPORTS_READ)]
+# A signal in a path: an id of the table (a 32-bit integer on PostgreSQL: larger is a 422).
+SignalId = Annotated[int, Path(ge=1, le=2**31 - 1, description="a signal's id")]
 
 
 class OutbreakSignalRead(BaseModel):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from qurb.identity.grant_service import target_in
@@ -17,7 +17,7 @@ from qurb.platform.http import GeoJSONResponse, SessionDep
 from qurb.platform.schemas import ERROR_RESPONSES
 from qurb.territory.api import IndexDep
 from qurb.watch.signals import list_signals
-from qurb.watch.signals_api import OutbreakSignalRead, ReadReports
+from qurb.watch.signals_api import OutbreakSignalRead, ReadReports, SignalId
 from qurb.watch.signals_curve import (
     DEFAULT_WEEKS,
     MAX_WEEKS,
@@ -29,8 +29,6 @@ from qurb.watch.signals_curve import (
 from qurb.watch.signals_model import SignalStatus
 
 router = APIRouter(prefix="/api/watch", tags=["reports"], responses=ERROR_RESPONSES)
-
-SignalId = Annotated[int, Path(ge=1, le=2**62, description="the signal's id")]
 
 
 class CurveWeekRead(BaseModel):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -26,7 +26,7 @@ from qurb.territory.api import IndexDep
 from qurb.territory.service import TerritoryIndex
 from qurb.watch import triage_service as triage
 from qurb.watch.schemas import ReportRead
-from qurb.watch.signals_api import OutbreakSignalRead
+from qurb.watch.signals_api import OutbreakSignalRead, SignalId
 from qurb.watch.triage_model import (
     TEXT_CHARS,
     Consequences,
@@ -39,7 +39,6 @@ router = APIRouter(prefix="/api/watch", tags=["reports"], responses=ERROR_RESPON
 
 ReadReports = Annotated[Guard, needs(Permission.REPORTS_READ)]
 Triage = Annotated[Guard, needs(Permission.WATCH_TRIAGE)]
-SignalId = Annotated[int, Path(ge=1, le=2**31 - 1, description="a signal's id")]
 Text = Annotated[str, Field(max_length=TEXT_CHARS, pattern=NO_NUL_PATTERN)]
 Note = Annotated[str | None, Field(max_length=TEXT_CHARS, pattern=NO_NUL_PATTERN)]
 
