@@ -8,6 +8,7 @@ the service letting through the accounts invited to the alert (triage_service.py
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
@@ -22,6 +23,7 @@ from qurb.kernel.actor import Actor
 from qurb.kernel.values import NO_NUL_PATTERN
 from qurb.platform.http import IfMatch, SessionDep, StateDep, version_etag, wanted_versions
 from qurb.platform.schemas import ERROR_RESPONSES, VERSIONED_WRITE_RESPONSES
+from qurb.platform.state import AppState
 from qurb.territory.api import IndexDep
 from qurb.territory.service import TerritoryIndex
 from qurb.watch import triage_service as triage
@@ -135,6 +137,20 @@ def _triager(guard: Guard, session: Session, index: TerritoryIndex, signal_id: i
     return guard.over(target_in(index, triage.signal_territory(session, signal_id)))
 
 
+Decide = Callable[[Session, Actor, triage.Versions], triage.SignalAlert]
+
+
+def _decided(
+    state: AppState, guard: Guard, signal_id: int, if_match: str | None, decide: Decide
+) -> triage.SignalAlert:
+    """A triage decision: the versions If-Match names, the triager over the signal's
+    territory, then `decide(session, actor, versions)`, in one write."""
+    versions = wanted_versions(if_match)
+    with state.write() as session:
+        actor = _triager(guard, session, state.part(TerritoryIndex), signal_id)
+        return decide(session, actor, versions)
+
+
 @router.get(
     "/signals/{signal_id}",
     response_model=SignalAlertRead,
@@ -166,10 +182,13 @@ def verification(
     guard: Triage,
     if_match: IfMatch = None,
 ) -> SignalAlertRead:
-    versions = wanted_versions(if_match)
-    with state.write() as session:
-        actor = _triager(guard, session, state.part(TerritoryIndex), signal_id)
-        done = triage.verify(session, actor, signal_id, body.decision, body.note, versions)
+    done = _decided(
+        state,
+        guard,
+        signal_id,
+        if_match,
+        lambda s, a, v: triage.verify(s, a, signal_id, body.decision, body.note, v),
+    )
     return _answer(done, response)
 
 
@@ -187,12 +206,13 @@ def risk_assessment(
     guard: Triage,
     if_match: IfMatch = None,
 ) -> SignalAlertRead:
-    versions = wanted_versions(if_match)
-    with state.write() as session:
-        actor = _triager(guard, session, state.part(TerritoryIndex), signal_id)
-        done = triage.assess(
-            session, actor, signal_id, body.hazard, body.exposure, body.context, versions
-        )
+    done = _decided(
+        state,
+        guard,
+        signal_id,
+        if_match,
+        lambda s, a, v: triage.assess(s, a, signal_id, body.hazard, body.exposure, body.context, v),
+    )
     return _answer(done, response)
 
 
@@ -211,12 +231,15 @@ def risk_characterisation(
     guard: Triage,
     if_match: IfMatch = None,
 ) -> SignalAlertRead:
-    versions = wanted_versions(if_match)
-    with state.write() as session:
-        actor = _triager(guard, session, state.part(TerritoryIndex), signal_id)
-        done = triage.characterise(
-            session, actor, signal_id, body.likelihood, body.consequences, body.note, versions
-        )
+    done = _decided(
+        state,
+        guard,
+        signal_id,
+        if_match,
+        lambda s, a, v: triage.characterise(
+            s, a, signal_id, body.likelihood, body.consequences, body.note, v
+        ),
+    )
     return _answer(done, response)
 
 
@@ -235,10 +258,13 @@ def outcome(
     guard: Triage,
     if_match: IfMatch = None,
 ) -> SignalAlertRead:
-    versions = wanted_versions(if_match)
-    with state.write() as session:
-        actor = _triager(guard, session, state.part(TerritoryIndex), signal_id)
-        done = triage.close(session, actor, signal_id, body.outcome, body.note, versions)
+    done = _decided(
+        state,
+        guard,
+        signal_id,
+        if_match,
+        lambda s, a, v: triage.close(s, a, signal_id, body.outcome, body.note, v),
+    )
     return _answer(done, response)
 
 
