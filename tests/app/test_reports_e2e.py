@@ -130,6 +130,11 @@ def test_taounate_reports_entered_refused_and_confirmed_from_the_page(
     page.locator("button[data-action=close]").click()
     row.locator("button[data-action=open]").click()
     expect(page.locator(".report-entry input[name='anc1::']")).to_have_value("7")
+    # The counts the confirmation reloads are held back until a file is chosen for import:
+    # the counts drawn again keep the chosen file (they once dropped it, and the import
+    # was never sent).
+    held: list[Any] = []
+    page.route("**/api/completeness?*", lambda route: held.append(route))
     page.locator("button[data-action=confirm]").click()
     expect(page.locator(".report-frozen")).to_have_text(words["frozen"])
     confirmed = _api(page, "GET", f"/api/reports?dataset={DATASET}&period={period}")
@@ -142,6 +147,16 @@ def test_taounate_reports_entered_refused_and_confirmed_from_the_page(
     page.locator(".reports-import input[type=file]").set_input_files(
         files=[{"name": "reports.csv", "mimeType": "text/csv", "buffer": csv.encode()}]
     )
+    for _ in range(100):  # the held request reaches the test while the page is waited on
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the confirmation reloaded the counts"
+    page.evaluate("document.querySelector('.reports-tools').dataset.before = 'reload'")
+    for route in held:
+        route.continue_()
+    page.unroute("**/api/completeness?*")
+    expect(page.locator(".reports-tools[data-before]")).to_have_count(0)  # drawn again
     page.locator(".reports-import button[type=submit]").click()
     # The import's own note (the confirmation's note above is a "saved" too), then the
     # counts it reloaded.

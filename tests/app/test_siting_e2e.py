@@ -466,10 +466,24 @@ def test_renamed_made_public_and_a_hidden_one_refused_in_a_comparison(
     body = {"territory": TAOUNATE, "level": "secondary", "within_minutes": 60, "save": True}
     kept = _api(page, "POST", "/api/siting", json={**body, "add": 2, "name": "Gardé"})
     shown = _api(page, "POST", "/api/siting", json={**body, "add": 3, "name": "Montré"})
+    # The territories' names are held back until the new name is typed: the list drawn
+    # again when they come keeps what was typed (it once put the old name back).
+    held: list[Any] = []
+    page.route("**/api/territories/*", lambda route: held.append(route))
     page.goto(f"{page.base}/scenarios?lang={lang}")
     row = page.locator(f"#scenario-lines tr[data-id='{shown['id']}']")
     row.locator("button[data-action=rename]").click()
     row.locator("input[data-name]").fill("Trois HP, Taounate")
+    for _ in range(100):  # the held request reaches the test while the page is waited on
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the territories' names were asked"
+    for route in held:
+        route.continue_()
+    page.unroute("**/api/territories/*")
+    expect(row.locator("td").nth(3).locator("bdi")).to_have_count(1)  # drawn again, named
+    expect(row.locator("input[data-name]")).to_have_value("Trois HP, Taounate")
     row.locator("button[data-action=rename-save]").click()
     expect(row.locator(".scenario-name")).to_have_text("Trois HP, Taounate")
     with page.expect_response(lambda r: r.request.method == "PATCH") as patched:

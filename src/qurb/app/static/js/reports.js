@@ -155,12 +155,16 @@ function render() {
   const unit = answer.territory;
   const children = answer.units.filter((u) => u.level === CHILD_LEVEL[unit.level]);
   const validation = chosen?.needs_validation && !chosen.validated ? `<p class="reports-validate">${t("reports.to_validate")}</p>` : "";
+  // A file chosen for import survives a re-render (a reload of the counts may land between
+  // choosing it and sending it): the same input element is put back.
+  const picked = root.querySelector('.reports-import input[type="file"]');
   root.innerHTML = `<h3><bdi>${e(nameOf(unit))}</bdi> <small class="code" dir="ltr">${e(unit.code)}</small> · <bdi>${e(named(chosen ?? {}))}</bdi>
       · <bdi dir="ltr">${e(answer.period)}</bdi></h3>
     <p class="source">${t("reports.due", { date: `<bdi dir="ltr">${e(answer.due)}</bdi>` })} ${t("reports.expected_note")}</p>
     ${validation}${note}${counts(unit)}${tools()}
     <div class="plan-layout">${map(children)}${unitsTable(children)}</div>
     ${facilitiesTable()}`;
+  if (picked?.files?.length) root.querySelector('.reports-import input[type="file"]')?.replaceWith(picked);
 }
 
 function layerUrl(unit) {

@@ -26,6 +26,9 @@ let myId = null; // the reader's account id: "you" in the list
 const territories = new Map(); // code → {name_fr, name_ar}, asked once per code
 const picked = new Set();
 let renaming = null; // the id whose name is being edited
+// What has been typed in it: kept across a re-render (the territories' names arrive after
+// the first render, and may arrive while a name is being typed).
+let draft = "";
 
 function visibilityCell(line) {
   if (!maySave) return `<td>${e(t(`siting.visibility.${line.visibility ?? "partner"}`))}</td>`;
@@ -37,7 +40,7 @@ function visibilityCell(line) {
 
 function nameCell(line) {
   if (renaming === line.id) {
-    return `<td><input type="text" data-name="${e(line.id)}" value="${e(line.name)}" maxlength="120" aria-label="${e(t("scenarios.col.name"))}">
+    return `<td><input type="text" data-name="${e(line.id)}" value="${e(draft)}" maxlength="120" aria-label="${e(t("scenarios.col.name"))}">
       <button type="button" data-action="rename-save" data-id="${e(line.id)}">${t("scenarios.rename.save")}</button>
       <button type="button" data-action="rename-cancel">${t("scenarios.rename.cancel")}</button></td>`;
   }
@@ -72,7 +75,11 @@ function row(line) {
 }
 
 function render() {
+  const typing = renaming !== null && document.activeElement?.dataset?.name === renaming;
   body.innerHTML = lines.map(row).join("");
+  const input = typing ? body.querySelector(`input[data-name="${CSS.escape(renaming)}"]`) : null;
+  input?.focus();
+  input?.setSelectionRange(draft.length, draft.length);
   none.hidden = lines.length > 0;
   compare.disabled = picked.size < 2 || picked.size > MAX_COMPARED;
 }
@@ -127,12 +134,17 @@ body.addEventListener("change", (event) => {
   if (el.dataset.visibility) patch(el.dataset.visibility, { visibility: el.value });
 });
 
+body.addEventListener("input", (event) => {
+  if (event.target.dataset.name === renaming) draft = event.target.value;
+});
+
 body.addEventListener("click", (event) => {
   const target = event.target.closest("[data-action]");
   if (!target) return;
   const action = target.dataset.action;
   if (action === "rename") {
     renaming = target.dataset.id;
+    draft = lines.find((l) => l.id === renaming)?.name ?? "";
     render();
     body.querySelector(`input[data-name="${CSS.escape(renaming)}"]`)?.focus();
   }
