@@ -70,9 +70,35 @@ DELIVERABLE_TABLES = ("documents", "actuals", "refs")
 COMMITTEE_TABLES = ("decisions", "agenda", "attendance", "meetings", "members", "rules")
 
 
+# The tables revision 0026 added: shared resources and referrals (those referring to
+# others first).
+SHARING_TABLES = (
+    "referral_events",
+    "referrals",
+    "sharing_quota_releases",
+    "sharing_quotas",
+    "sharing_waiting",
+    "sharing_slots",
+    "sharing_bookings",
+    "sharing_downtime",
+    "sharing_missions",
+    "sharing_availability",
+    "sharing_resources",
+    "registry_specialists",
+)
+
+
+def _before_0026(connection: Connection) -> None:
+    """What revision 0026 added gone: shared resources, their slots and bookings, and the
+    referrals."""
+    for table in SHARING_TABLES:
+        connection.execute(text(f"DROP TABLE {table}"))
+
+
 def _before_0025(connection: Connection) -> None:
-    """What revision 0025 added gone: the signals' triage (its steps, invitations, and
-    the signals' triage state and version)."""
+    """What revisions 0025 and later added gone: the signals' triage (its steps,
+    invitations, and the signals' triage state and version), and the shared resources."""
+    _before_0026(connection)
     connection.execute(text("DROP TABLE watch_signal_invitations"))
     connection.execute(text("DROP TABLE watch_triage_steps"))
     connection.execute(text("ALTER TABLE watch_signals DROP COLUMN version"))
@@ -346,6 +372,23 @@ def test_a_database_at_0024_gains_the_signals_triage(scratch_db: str) -> None:
     with engine.connect() as connection:  # a signal kept before: open, at version 1
         kept = connection.execute(text("SELECT triage_state, version FROM watch_signals")).all()
     assert [tuple(row) for row in kept] == [("open", 1)]
+    assert upgrade_if_behind(engine) is False
+    engine.dispose()
+
+
+def test_a_database_at_0025_gains_the_shared_resources_and_referrals(scratch_db: str) -> None:
+    engine = make_engine(scratch_db)
+    with engine.begin() as connection:  # as a database made before revision 0026
+        _before_0026(connection)
+        connection.execute(text("UPDATE alembic_version SET version_num = '0025'"))
+    assert not inspect(engine).has_table("sharing_slots")
+    assert upgrade_if_behind(engine) is True
+    assert schema_revision(engine) == SCHEMA_REVISION
+    assert {table for table in SHARING_TABLES if inspect(engine).has_table(table)} == set(
+        SHARING_TABLES
+    )
+    unique = inspect(engine).get_unique_constraints("sharing_slots")
+    assert [c["column_names"] for c in unique] == [["resource_id", "start"]]
     assert upgrade_if_behind(engine) is False
     engine.dispose()
 

@@ -298,6 +298,8 @@ FEATURES: tuple[Feature, ...] = (
         ("qurb.caravans._tables",),
         ("qurb.caravans:definitions.toml",),
     ),
+    Feature("sharing", tables=("qurb.sharing._tables",)),
+    Feature("referrals", tables=("qurb.referrals._tables",)),
     Feature(
         "watch",
         (

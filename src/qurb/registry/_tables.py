@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     Float,
     ForeignKey,
@@ -115,6 +116,25 @@ class EquipmentRow(Base):
     down_reason: Mapped[str | None] = mapped_column(String(300))
     down_since: Mapped[date | None] = mapped_column(Date)
     retired_on: Mapped[date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = row_version()
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it
+
+
+class SpecialistRow(Base):
+    """A visiting specialist: a doctor of a specialty (capacity.toml) whose home is a
+    facility (a CHU's), named by a label the home institution chooses (a function, a
+    team), which may be shared with partner hospitals (sharing/)."""
+
+    __tablename__ = "registry_specialists"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    specialty: Mapped[str] = mapped_column(String(64), index=True)
+    home_facility_id: Mapped[str] = mapped_column(String(80), ForeignKey("facilities.id"))
+    label: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
     source: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     version: Mapped[int] = row_version()

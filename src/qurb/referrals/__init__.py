@@ -1,0 +1,2 @@
+"""Referrals along care pathways, their way back (counter-referrals) and their waiting
+times."""
