@@ -27,6 +27,7 @@ from qurb.kernel.i18n import problem
 from qurb.kernel.rows import too_many, validate_rows
 from qurb.kernel.values import is_identifier
 from qurb.platform.files import read_records
+from qurb.referrals.service import from_caravan_records
 from qurb.registry.lookups import facility_briefs
 from qurb.territory.lookups import unit_briefs
 
@@ -173,17 +174,19 @@ def record_visits(
         empty = problem("rows", "no_record_row", columns=list(RECORD_COLUMNS))
         raise RecordError.of([(f"{source}: {empty.reason}", empty)], source)
     now = clock.now()
+    written: list[tuple[CaravanStopRow, CaravanRecordRow]] = []
     for stop, values in accepted:
-        session.add(
-            CaravanRecordRow(
-                stop_id=stop.id,
-                recorded_at=now,
-                recorded_by=actor.name,
-                batch_sha256=batch,
-                **values,
-            )
+        record = CaravanRecordRow(
+            stop_id=stop.id,
+            recorded_at=now,
+            recorded_by=actor.name,
+            batch_sha256=batch,
+            **values,
         )
+        session.add(record)
+        written.append((stop, record))
     session.flush()
+    _send_referrals(session, actor, written)
     audit.record(
         session,
         actor,
@@ -200,6 +203,19 @@ def record_visits(
         ),
     )
     return len(accepted)
+
+
+def _send_referrals(
+    session: Session, actor: Actor, written: Sequence[tuple[CaravanStopRow, CaravanRecordRow]]
+) -> None:
+    """Each referral count recorded becomes that many referrals from its stop (the
+    patient's commune the stop's), in the same transaction: `qurb.referrals`."""
+    by_stop: dict[int, tuple[CaravanStopRow, list[CaravanRecordRow]]] = {}
+    for stop, record in written:
+        if record.kind == "referral":
+            by_stop.setdefault(stop.id, (stop, []))[1].append(record)
+    for stop, records in by_stop.values():
+        from_caravan_records(session, actor, stop.id, stop.commune_code, records)
 
 
 def _batch_key(accepted: Sequence[tuple[CaravanStopRow, dict[str, Any]]]) -> str:

@@ -296,3 +296,21 @@ def partner_accounts(session: Session, partner_id: str, permission: Permission) 
         )
     ).all()
     return sorted({r.account_id for r in rows if permission in to_grant(r).permissions})
+
+
+def accounts_holding(session: Session, permission: Permission, target: Target) -> list[int]:
+    """The enabled accounts whose live grants hold `permission` over `target` (a facility's
+    clerks, say, whether their grant names the facility or a territory holding it), by id."""
+    rows = session.scalars(
+        select(AccountGrantRow)
+        .join(AccountRow, AccountRow.id == AccountGrantRow.account_id)
+        .where(AccountGrantRow.revoked_at.is_(None), AccountRow.disabled.is_(False))
+    ).all()
+    grants: dict[int, list[Grant]] = {}
+    for row in rows:
+        grants.setdefault(row.account_id, []).append(to_grant(row))
+    return sorted(
+        account_id
+        for account_id, held in grants.items()
+        if permission in Principal(grants=tuple(held)).permissions_over(target)
+    )

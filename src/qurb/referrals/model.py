@@ -112,7 +112,5 @@ def is_reference(text: str) -> bool:
     body = text[len(REFERENCE_PREFIX) :]
     alphabet = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
     return (
-        text.startswith(REFERENCE_PREFIX)
-        and len(body) == REFERENCE_CHARS
-        and set(body) <= alphabet
+        text.startswith(REFERENCE_PREFIX) and len(body) == REFERENCE_CHARS and set(body) <= alphabet
     )
