@@ -495,7 +495,8 @@ def on_booking(
         values = {"id": referral_id, "status": row.status, "event": event, "needed": needed.value}
         raise Conflict(code="referral_status_conflict", values=values)
     before = {**_audit_values(row), "booking_id": row.booking_id}
-    row.booking_id = booking_id if target is Status.BOOKED else None
+    # Cancelled or displaced: the booking is forgotten (the event keeps why).
+    row.booking_id = None if target is Status.ACCEPTED else booking_id
     reason = None if event == "booked" else f"booking {booking_id} {event}"
     ev = _event(session, actor, row, target, reason, at)
     after = {**_audit_values(row), "booking_id": row.booking_id, "event": event}
