@@ -23,6 +23,21 @@ class ReferralRow(Base):
     __table_args__ = (
         Index("ix_referrals_destination_status", "destination_facility_id", "status"),
         Index("ix_referrals_region_sent", "region_code", "sent_at"),
+        # Covers the waiting-time measures (measures.py): a region's referrals over a
+        # range of sending dates read from the index alone, never the rows' texts.
+        Index(
+            "ix_referrals_measures",
+            "region_code",
+            "sent_at",
+            "kind",
+            "pathway",
+            "service",
+            "commune_code",
+            "destination_facility_id",
+            "booked_at",
+            "seen_at",
+            "counter_referred_at",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -188,7 +188,9 @@ def _write_move(
 # --------------------------------------------------------------------------- creating
 
 
-def _insert(session: Session, actor: Actor, new: NewReferral, checked: Checked) -> ReferralRow:
+def insert_checked(
+    session: Session, actor: Actor, new: NewReferral, checked: Checked
+) -> ReferralRow:
     assert checked.destination is not None and checked.region_code is not None
     now = clock.now()
     row = ReferralRow(
@@ -269,7 +271,7 @@ def create(session: Session, actor: Actor, new: NewReferral) -> Referral:
     index = TerritoryIndex.from_session(session)
     checked = checked_new(session, new, index)
     refuse(may_send(session, actor, new, checked, index), Permission.REFERRALS_HANDLE)
-    row = _insert(session, actor, new, checked)
+    row = insert_checked(session, actor, new, checked)
     return to_referral(row, events_of(session, row.id))
 
 
@@ -369,7 +371,7 @@ def _child(
         parent_id=row.id,
     )
     checked = checked_new(session, new, TerritoryIndex.from_session(session))
-    return _insert(session, actor, new, checked)
+    return insert_checked(session, actor, new, checked)
 
 
 def counter_refer(
@@ -552,7 +554,7 @@ def from_caravan_records(
             not_offered += record.count
             continue
         for _ in range(record.count):
-            _insert(session, actor, new, checked)
+            insert_checked(session, actor, new, checked)
         created += record.count
     return CaravanReferrals(created, unnamed, not_offered)
 

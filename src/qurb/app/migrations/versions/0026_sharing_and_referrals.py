@@ -181,6 +181,23 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_referrals_pathway"), ["pathway"], unique=False)
         batch_op.create_index("ix_referrals_region_sent", ["region_code", "sent_at"], unique=False)
+        # Covering the waiting-time measures: a region's referrals read from the index alone.
+        batch_op.create_index(
+            "ix_referrals_measures",
+            [
+                "region_code",
+                "sent_at",
+                "kind",
+                "pathway",
+                "service",
+                "commune_code",
+                "destination_facility_id",
+                "booked_at",
+                "seen_at",
+                "counter_referred_at",
+            ],
+            unique=False,
+        )
         batch_op.create_index(batch_op.f("ix_referrals_status"), ["status"], unique=False)
 
     op.create_table(
@@ -492,6 +509,7 @@ def downgrade() -> None:
     op.drop_table("sharing_availability")
     with op.batch_alter_table("referrals", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_referrals_status"))
+        batch_op.drop_index("ix_referrals_measures")
         batch_op.drop_index("ix_referrals_region_sent")
         batch_op.drop_index(batch_op.f("ix_referrals_pathway"))
         batch_op.drop_index(batch_op.f("ix_referrals_origin_stop_id"))
