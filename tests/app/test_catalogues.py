@@ -209,6 +209,7 @@ BUILT = {
         "committee_meeting_due",
         "committee_action_overdue",
         "tranche_due",
+        "referral_status",  # referrals.service: a referral's status changed
     ),
 }
 # Prefixes the command line builds from names that the scan cannot list: every column a

@@ -299,7 +299,20 @@ FEATURES: tuple[Feature, ...] = (
         ("qurb.caravans:definitions.toml",),
     ),
     Feature("sharing", tables=("qurb.sharing._tables",)),
-    Feature("referrals", tables=("qurb.referrals._tables",)),
+    Feature(
+        "referrals",
+        ("qurb.referrals.api:router",),
+        (
+            Command(
+                "referrals",
+                "qurb.referrals.cli:referrals_app",
+                "Referrals along care pathways: list, show, send, move, counter-refer, import, "
+                "measures, pathways.",
+                group=True,
+            ),
+        ),
+        ("qurb.referrals._tables",),
+    ),
     Feature(
         "watch",
         (

@@ -21,6 +21,8 @@ from sqlalchemy import Float, cast, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from qurb.kernel.errors import InputError
+from qurb.kernel.i18n import problem
 from qurb.referrals._tables import ReferralRow
 from qurb.registry.lookups import facility_briefs
 from qurb.territory.model import TerritoryLevel
@@ -37,8 +39,8 @@ INTERVALS = (
 GROUPINGS = ("pathway", "service", "commune")
 
 
-class MeasureError(ValueError):
-    pass
+class MeasureError(InputError):
+    """A measure asked of something that is not measured: the field named."""
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,9 @@ def _seconds(session: Session, column: Any) -> ColumnElement[float]:
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """[start, end] as UTC moments, the end day included."""
     if end < start:
-        raise MeasureError(f"the range ends ({end}) before it starts ({start})")
+        raise MeasureError(
+            [problem("end", "referral_range_backwards", start=str(start), end=str(end))]
+        )
     return datetime.combine(start, time(), UTC), datetime.combine(end, time.max, UTC)
 
 
@@ -115,7 +119,7 @@ def read_columns(
     patients live in it) sent from `start` to `end` (days, both included)."""
     unit = index.by_code.get(territory)
     if unit is None or unit.level not in (TerritoryLevel.REGION, TerritoryLevel.PROVINCE):
-        raise MeasureError(f"{territory} is not a region's or a province's code")
+        raise MeasureError([problem("territory", "referral_not_a_region", value=territory)])
     region = index.ancestor_at(territory, TerritoryLevel.REGION)
     assert region is not None
     first, last = _bounds(start, end)
@@ -170,7 +174,7 @@ def waiting_times(columns: Columns, by: str) -> list[Waiting]:
     """Per group (`pathway`, `service` or `commune` of residence; "" for no pathway) and
     interval: count, median and 90th percentile (days)."""
     if by not in GROUPINGS:
-        raise MeasureError(f"group by one of {', '.join(GROUPINGS)}, not {by!r}")
+        raise MeasureError([problem("by", "referral_choice", value=by, choices=list(GROUPINGS))])
     key = {"pathway": columns.pathway, "service": columns.service, "commune": columns.commune}[by]
     if len(columns) == 0:
         return []
