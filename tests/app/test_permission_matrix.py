@@ -121,6 +121,9 @@ def world(
         hospital = [s["id"] for s in signals.json() if s["unit_code"] == BASE]
         assert len(hospital) == 1, signals.text  # the cholera case: a signal of the hospital
         world.samples["signal_id"] = str(hospital[0])
+        referral = client.post("/api/referrals", json=REFERRAL, headers=admin.headers)
+        assert referral.status_code == 201, referral.text
+        world.samples["referral_id"] = str(referral.json()["id"])
         yield world
     national_db.discard(copy)
 
@@ -223,6 +226,18 @@ REPORT = {
     # territories, for the routes about one signal
     "values": [{"element": "cholera", "disaggregation": "m|15+", "value": 1}],
 }
+
+# A referral of Boulemane: from the Missour hospital to its own imaging (any sample of the
+# region does: the routes are refused over it before anything is written).
+REFERRAL = {
+    "service": "imaging",
+    "destination": BASE,
+    "origin_facility": BASE,
+    "commune": "03.131.01.03",
+}
+REFERRAL_FILE = (
+    "origin_facility,destination,service,commune\n" + f"{BASE},{BASE},imaging,03.131.01.03\n"
+)
 
 # A body each write route accepts in shape, about an object of Boulemane: an account of
 # another region is refused over it before anything runs (siting, planning, what-if) or
@@ -351,6 +366,11 @@ VALID = {
     "POST /api/watch/signals/{signal_id}/outcome": {"outcome": "monitor"},
     "POST /api/watch/signals/{signal_id}/notes": {"note": "Matrice"},
     "POST /api/watch/signals/{signal_id}/invitations": {"username": "viewer-home"},
+    "POST /api/referrals": REFERRAL,
+    "POST /api/referrals/tele-expertise": REFERRAL,
+    "POST /api/referrals/import": REFERRAL_FILE,
+    "POST /api/referrals/{referral_id}/status": {"status": "accepted"},
+    "POST /api/referrals/{referral_id}/counter-referral": {"answer": "Matrice"},
     "POST /api/dhis2/dataValueSets": {
         "dataSet": "mother-child",
         "dataValues": [{"dataElement": "anc1", "period": "202511", "orgUnit": BASE, "value": "1"}],
@@ -376,11 +396,14 @@ QUERIES = {
     "GET /api/dhis2/dataValueSets": "dataSet=mother-child&period=202511",
     "GET /api/conventions/{convention_id}/execution/physical": "period=2026",
     "GET /api/conventions/{convention_id}/report": "year=2026&format=xlsx",
+    "GET /api/referrals/measures": f"territory={TERRITORY}",
+    "GET /api/referrals/flows.geojson": f"territory={TERRITORY}",
 }
 # Routes that take a file (multipart): their body is sent as a JSON file.
 UPLOADS = {
     "POST /api/caravans/files",
     "POST /api/reports/import",
+    "POST /api/referrals/import",
     "POST /api/conventions/{convention_id}/documents",
     "POST /api/conventions/{convention_id}/deliverables/{deliverable_id}/documents",
 }
@@ -399,9 +422,10 @@ LISTS = {
     "GET /plan",
     "GET /reports",
     "GET /signals",
+    "GET /api/referrals",
 }
 # About nothing of a region: a candidate file the account sends is read and sent back.
-NO_OBJECT = {"POST /api/siting/candidates"}
+NO_OBJECT = {"POST /api/siting/candidates", "GET /api/referrals/pathways"}
 
 
 @pytest.mark.parametrize("route", sorted(GUARDED))
@@ -486,6 +510,8 @@ def test_a_role_with_the_permission_over_another_region_is_refused_the_objects_h
         "PATCH /api/equipment/{equipment_id}",
         "GET /api/equipment/{equipment_id}/history",
         "GET /api/watch/signals/{signal_id}",
+        "GET /api/referrals/{referral_id}",
+        "GET /api/referrals/measures",
     ],
 )
 def test_the_same_role_over_the_objects_region_is_let_through(world: World, route: str) -> None:

@@ -25,7 +25,6 @@ from qurb.kernel.actor import Actor
 from qurb.kernel.errors import InputError
 from qurb.kernel.i18n import problem
 from qurb.kernel.values import NO_NUL_PATTERN
-from qurb.platform.access import Public
 from qurb.platform.downloads import content_disposition
 from qurb.platform.form_upload import read_upload, upload_body, uploaded_file
 from qurb.platform.http import IfMatch, SessionDep, StateDep, version_etag, wanted_versions
@@ -116,7 +115,7 @@ def _send(state: StateDep, guard: Guard, body: ReferralIn, kind: Kind) -> servic
 @router.get(
     "/pathways", response_model=list[PathwayRead], summary="The care pathways and their levels"
 )
-def list_pathways(_: Public) -> list[PathwayRead]:
+def list_pathways(_: ReadReferrals) -> list[PathwayRead]:
     """Each condition's levels, in order, each a registry service; the source, and whether
     the services chosen are Qurb's working choice."""
     return [

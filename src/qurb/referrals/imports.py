@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from qurb.identity.permissions import Permission
 from qurb.kernel.actor import Actor
-from qurb.kernel.errors import FieldError, InputError
+from qurb.kernel.errors import FieldError, Forbidden, InputError
 from qurb.kernel.i18n import problem
 from qurb.platform.files import read_records
 from qurb.referrals.checks import NewReferral, check_new
@@ -105,8 +105,9 @@ def _parse(values: dict[str, Any]) -> tuple[NewReferral | None, list[FieldError]
 def import_referrals(
     session: Session, actor: Actor, rows: Sequence[tuple[int, dict[str, Any]]], source: str
 ) -> int:
-    """Send every row's referral, or none: InputError naming each bad row and field (a
-    row the actor may not send, from an origin outside its grants, is a bad row too)."""
+    """Send every row's referral, or none: InputError naming each bad row and field; when
+    every row is good but one is sent from an origin outside the actor's grants,
+    Forbidden (`outside_scope`)."""
     if len(rows) > MAX_ROWS:
         raise InputError(
             [problem("rows", "referral_too_many_rows", rows=len(rows), limit=MAX_ROWS)], source
@@ -116,22 +117,24 @@ def import_referrals(
     index = TerritoryIndex.from_session(session)
     errors: list[FieldError] = []
     ready = []
+    outside: list[int] = []  # lines whose origin is outside the actor's grants
     for line, values in rows:
         new, found = _parse(values)
         if new is not None:
             checked = check_new(session, new, index)
             found = checked.errors
             if not found and not may_send(session, actor, new, checked, index):
-                found = [
-                    problem(
-                        "origin", "referral_outside_scope", needed=Permission.REFERRALS_HANDLE.value
-                    )
-                ]
-            if not found:
+                outside.append(line)
+            elif not found:
                 ready.append((new, checked))
         errors.extend(replace(e, row=line) for e in found)
     if errors:
         raise InputError(errors, source)
+    if outside:
+        # Rows well formed but sent from where the account may not send: refused as any
+        # write outside its grants is, naming the first such row.
+        needed = Permission.REFERRALS_HANDLE.value
+        raise Forbidden(code="outside_scope", values={"needed": needed, "row": outside[0]})
     for new, checked in ready:
         insert_checked(session, actor, new, checked)
     return len(ready)
