@@ -104,6 +104,7 @@ def test_every_download_names_its_sources_and_licences(
         "/api/conventions/{convention_id}/meetings/{number}/minutes",
         "/api/conventions/{convention_id}/report",  # the yearly execution report
         "/api/conventions/partners/{partner_id}/report",  # a partner's yearly report
+        "/api/referrals/{referral_id}/fiche",  # a referral's fiche de liaison
     }
     assert documents <= set(routes)
     # The signals' points: one case of cholera (notified on a single case) at Missour's
@@ -119,7 +120,10 @@ def test_every_download_names_its_sources_and_licences(
         },
     )
     assert reported.status_code == 201, reported.text
-    queries = {"/api/watch/signals.geojson": "?territory=03.131"}
+    queries = {
+        "/api/watch/signals.geojson": "?territory=03.131",
+        "/api/referrals/flows.geojson": "?territory=03",
+    }
     for route in sorted(set(routes) - blank - documents):
         url = re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], route) + queries.get(route, "")
         response = client.get(url)

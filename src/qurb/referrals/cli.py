@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.markup import escape
 
+from qurb.kernel.attribution import Attribution
 from qurb.platform.cli import DbOption, FormatOption, open_session, out
 from qurb.platform.output import OutputFormat, render, say
 
@@ -42,6 +43,9 @@ COLUMNS = [
     "sent_at",
     "version",
 ]
+# Referrals are entries made in this database (codes of the registry and of the HCP, no
+# published figure): no published source to name.
+OWN = Attribution(frozenset())
 EVENT_COLUMNS = ["at", "previous", "status", "reason", "actor"]
 Id = Annotated[int, typer.Argument(help="The referral's id.", min=1)]
 IfVersion = Annotated[
@@ -106,7 +110,9 @@ def referrals_list(
     with open_session(db) as session:
         flt = ReferralFilter(status=status, facility=facility, region=region)
         found = list_referrals(session, _reader(), flt, limit)
-    render(_rows(found), COLUMNS, fmt, title=say("cli.referrals.title", count=len(found)))
+    render(
+        _rows(found), COLUMNS, fmt, title=say("cli.referrals.title", count=len(found)), sources=OWN
+    )
 
 
 @referrals_app.command("show")
@@ -121,10 +127,10 @@ def referrals_show(
     [row] = _rows([referral])
     events = [{k: _plain(v) for k, v in vars(e).items()} for e in referral.events]
     if fmt is not OutputFormat.TABLE:
-        render([{**row, "events": events}], [*row, "events"], fmt)
+        render([{**row, "events": events}], [*row, "events"], fmt, sources=OWN)
         return
-    render([row], list(row), fmt, title=referral.reference)
-    render(events, EVENT_COLUMNS, fmt, title=say("cli.referrals.events"))
+    render([row], list(row), fmt, title=referral.reference, sources=OWN)
+    render(events, EVENT_COLUMNS, fmt, title=say("cli.referrals.events"), sources=OWN)
 
 
 @referrals_app.command("send")
@@ -280,6 +286,7 @@ def referrals_measures(
         ["group", "interval", "count", "median_days", "p90_days"],
         fmt,
         title=say("cli.referrals.waiting"),
+        sources=OWN,
     )
     if fmt is OutputFormat.TABLE:
         columns_of_rates = [
@@ -289,7 +296,13 @@ def referrals_measures(
             "counter_referred",
             "rate",
         ]
-        render(measures.as_rows(rates), columns_of_rates, fmt, title=say("cli.referrals.rates"))
+        render(
+            measures.as_rows(rates),
+            columns_of_rates,
+            fmt,
+            title=say("cli.referrals.rates"),
+            sources=OWN,
+        )
 
 
 @referrals_app.command("pathways")
@@ -312,4 +325,5 @@ def referrals_pathways(fmt: FormatOption = OutputFormat.TABLE) -> None:
         ["code", "name", "levels", "working_choice", "source"],
         fmt,
         title=say("cli.referrals.pathways"),
+        sources=OWN,
     )
