@@ -312,6 +312,7 @@ FEATURES: tuple[Feature, ...] = (
             ),
         ),
         ("qurb.referrals._tables",),
+        jobs=("qurb.referrals.retention_job:job",),
     ),
     Feature(
         "watch",
