@@ -130,6 +130,11 @@ def _filled(db: str, folder: Path) -> Workspace:
     code, _, output = run("users", "grant", "amina", "planner", "-t", TERRITORY, "--db", db)
     assert code == 0, output
     _cholera_case(db, folder)
+    code, _, output = run(  # referral 1: the Missour hospital to its own imaging
+        "referrals", "send", "--service", "imaging", "--destination", MISSOUR,
+        "--origin", MISSOUR, "--commune", "03.131.01.03", "--db", db,
+    )  # fmt: skip
+    assert code == 0, output
     return Workspace(
         db, facility_id, scenario_ids, campaign["id"], network, (origins, destinations)
     )
@@ -247,6 +252,12 @@ INVOCATIONS: dict[tuple[str, ...], Invocation] = {
     ("conventions", "physical"): lambda w: [["conventions", "physical", "1", "2026"]],
     ("conventions", "meetings"): lambda w: [["conventions", "meetings", "1"]],
     ("conventions", "actions"): lambda w: [["conventions", "actions", "1"]],
+    ("referrals", "list"): lambda w: [["referrals", "list"]],
+    ("referrals", "show"): lambda w: [["referrals", "show", "1"]],
+    ("referrals", "measures"): lambda w: [
+        ["referrals", "measures", "-t", "03", "--start", "2026-01-01", "--end", "2030-12-31"]
+    ],
+    ("referrals", "pathways"): lambda w: [["referrals", "pathways"]],
 }
 # Listings of what was entered in this database alone (accounts, grants, the audit
 # trail): they name no
@@ -278,6 +289,11 @@ OWN_ENTRIES = {
     ("watch", "detect"),  # the reader's own series file
     ("watch", "signals"),  # worked out from the reports entered here
     ("watch", "alert"),  # a signal's, and its triage recorded here
+    # referrals as sent here, their measures, and Qurb's own pathways file
+    ("referrals", "list"),
+    ("referrals", "show"),
+    ("referrals", "measures"),
+    ("referrals", "pathways"),
 }
 OWN_ENTRIES_TEXT = "no published dataset (entries made in this registry)"
 # Commands whose --db option does not exist (they read files only).
@@ -291,6 +307,7 @@ NO_DB = {
     ("capacity", "measures"),
     ("services",),
     ("watch", "detect"),
+    ("referrals", "pathways"),
 }
 NO_GEOMETRY = "this listing has no geometry"
 

@@ -184,9 +184,10 @@ def list_all(
 
 
 def _period(start: date | None, end: date | None) -> tuple[date, date]:
-    today = clock.today()
-    end = end or today
-    start = start or date(end.year - 1, end.month, 1)
+    end = end or clock.today()
+    # By default the twelve months to the end (from the first day: date.min's year 1 has
+    # no year before it).
+    start = start or (date(end.year - 1, end.month, 1) if end.year > 1 else date.min)
     if end < start:
         raise InputError(
             [problem("end", "referral_range_backwards", start=str(start), end=str(end))]
@@ -290,7 +291,7 @@ def _targets(state: StateDep, referral_id: int) -> list[Target]:
 
 
 @router.get(
-    "/{referral_id}", response_model=ReferralRead, summary="A referral with its status changes"
+    "/{referral_id:int}", response_model=ReferralRead, summary="A referral with its status changes"
 )
 def read(
     referral_id: ReferralId, state: StateDep, response: Response, guard: ReadReferrals
@@ -301,7 +302,7 @@ def read(
 
 
 @router.post(
-    "/{referral_id}/status",
+    "/{referral_id:int}/status",
     response_model=ReferralRead,
     summary="Move a referral's status (If-Match): accept, refuse, redirect, seen, close…",
     responses=VERSIONED_WRITE_RESPONSES,
@@ -325,7 +326,7 @@ def move(
 
 
 @router.post(
-    "/{referral_id}/counter-referral",
+    "/{referral_id:int}/counter-referral",
     response_model=ReferralRead,
     summary="Counter-refer a seen referral back to its origin (If-Match)",
     responses=VERSIONED_WRITE_RESPONSES,
@@ -347,7 +348,7 @@ def counter_referral(
 
 
 @router.get(
-    "/{referral_id}/fiche",
+    "/{referral_id:int}/fiche",
     response_class=Response,
     summary="The fiche de liaison (referral and counter-referral), printable, FR or AR",
     responses={
