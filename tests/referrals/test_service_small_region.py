@@ -30,6 +30,7 @@ from qurb.referrals._tables import ReferralEventRow, ReferralRow
 from qurb.referrals.checks import NewReferral
 from qurb.referrals.model import ReferralStatusOrder, Status, is_reference
 from qurb.referrals.reading import ReferralFilter, get_referral, list_referrals
+from qurb.registry.service import close_facility
 from tests.accounts import add_account
 from tests.regions import AIT_LHOU, HP_TIZGUI, PROVINCE_CODE, REGION_CODE, TAFRAOUT
 
@@ -293,3 +294,12 @@ def test_who_may_send_receive_and_read_and_who_is_told(db: sessionmaker[Session]
     recipients = sorted(a for a, _ in told)
     expected = sorted([destination.account_id, province.account_id, origin.account_id] * 2)
     assert recipients == expected
+
+
+def test_a_closed_destination_receives_no_referral(db: sessionmaker[Session]) -> None:
+    with transaction(db) as s:
+        close_facility(s, LOCAL, HP_TIZGUI, "travaux")
+    with pytest.raises(InputError) as caught, transaction(db) as s:
+        service.create(s, LOCAL, _new())
+    [problem] = caught.value.errors
+    assert (problem.field, problem.code) == ("destination", "referral_facility_closed")

@@ -20,6 +20,7 @@ from qurb.referrals.model import AGE_BANDS, SEXES, TEXT_MAX, Kind, Urgency
 from qurb.referrals.pathways import pathways
 from qurb.registry.facility_services import facility_services, known_services
 from qurb.registry.model import Facility
+from qurb.registry.model import Status as FacilityStatus
 from qurb.registry.service import get_facility
 from qurb.territory.model import TerritoryLevel
 from qurb.territory.service import TerritoryIndex
@@ -84,6 +85,9 @@ def _destination(session: Session, new: NewReferral, index: TerritoryIndex, out:
         out.errors.append(
             problem("destination", "referral_no_facility", id=new.destination_facility_id)
         )
+        return
+    if destination.status == FacilityStatus.CLOSED.value:
+        out.errors.append(problem("destination", "referral_facility_closed", id=destination.id))
         return
     if not offers(destination, new.service):
         out.errors.append(

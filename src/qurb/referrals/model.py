@@ -61,9 +61,6 @@ MOVES: dict[Kind, dict[Status, frozenset[Status]]] = {
         S.CONVERTED: frozenset({S.CLOSED}),
     },
 }
-# Statuses after which nothing more happens to the referral (a redirected one lives on
-# as its child).
-FINAL = frozenset({S.CLOSED, S.REDIRECTED})
 # The moves taken by the receiving side (the destination's clerks); the others (sending,
 # closing a counter-referred one on its receipt) by the origin's.
 RECEIVING = frozenset(

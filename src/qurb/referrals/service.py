@@ -36,7 +36,6 @@ from qurb.platform.alerts import NewAlert, raise_alert
 from qurb.referrals._tables import ReferralEventRow, ReferralRow
 from qurb.referrals.checks import Checked, NewReferral, check_new
 from qurb.referrals.model import (
-    FINAL,
     NEEDS_REASON,
     RECEIVING,
     TEXT_MAX,
@@ -557,7 +556,3 @@ def from_caravan_records(
             insert_checked(session, actor, new, checked)
         created += record.count
     return CaravanReferrals(created, unnamed, not_offered)
-
-
-def is_final(row: ReferralRow) -> bool:
-    return Status(row.status) in FINAL
