@@ -220,6 +220,9 @@ def test_the_seam_with_bookings(db: sessionmaker[Session]) -> None:
     assert owned.value.code == "referral_booking_owned"
     with transaction(db) as s:
         service.on_booking(s, LOCAL, a.id, 17, "displaced", MOMENT)
+        # Its booking undone, it is not booked: no sent → booked time is measured.
+        undone = get_referral(s, LOCAL, a.id)
+        assert (undone.status, undone.booked_at, undone.booking_id) == ("accepted", None, None)
         assert service.pending_for(s, HP_TIZGUI, None, None) == [a.id, b.id]
         service.on_booking(s, LOCAL, a.id, 18, "booked", MOMENT)
         service.on_booking(s, LOCAL, a.id, 18, "checked_in", MOMENT)

@@ -115,12 +115,8 @@ def _notify(
     if event.status == Status.COUNTER_REFERRED and row.origin_facility_id is not None:
         origin = facility_target(session, index, row.origin_facility_id)
         recipients |= set(accounts_holding(session, Permission.REFERRALS_HANDLE, origin))
-    words = {
-        "reference": row.reference,
-        "status": event.status,
-        "service": row.service,
-        "id": row.id,
-    }
+    # By its id, never its reference: an alert outlives the reference's retention.
+    words = {"status": event.status, "service": row.service, "id": row.id}
     for account_id in sorted(recipients):
         alert = NewAlert(
             kind=ALERT_KIND,
@@ -155,7 +151,10 @@ def _event(
     session.add(event)
     row.status, row.updated_at = status.value, at
     stamp = STAMPS.get(status)
-    if stamp is not None:
+    if status is Status.ACCEPTED and previous == Status.BOOKED.value:
+        # Its booking undone: no longer booked (its acceptance keeps its first time).
+        row.booked_at = None
+    elif stamp is not None:
         setattr(row, stamp, at)
     session.flush()
     return event
