@@ -150,6 +150,18 @@ def test_the_fiche_in_french_and_arabic(world: World) -> None:
     arabic = c.get(url, params={"lang": "ar"}, headers=world.receiver.headers)
     assert '<html lang="ar" dir="rtl">' in arabic.text and "بطاقة الربط" in arabic.text
     assert "مستعجلة" in arabic.text  # urgent
+    pdf = c.get(url, params={"lang": "ar", "format": "pdf"}, headers=world.receiver.headers)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+    assert c.get(url, params={"lang": "en"}, headers=world.receiver.headers).status_code == 422
+    # Read over its origin or destination only: a clerk of another facility is refused.
+    other = add_account(
+        world.client.app.state.qurb.factory,
+        "elsewhere",
+        Role.REFERRAL_CLERK,
+        Scope(facilities=["ESSP-99.991.01.01-csu-centre"]),
+    )
+    assert c.get(url, headers=other.headers).json()["code"] == "outside_scope"
 
 
 def test_an_import_with_one_bad_row_sends_nothing(world: World) -> None:
