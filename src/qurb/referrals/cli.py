@@ -49,7 +49,7 @@ OWN = Attribution(frozenset())
 EVENT_COLUMNS = ["at", "previous", "status", "reason", "actor"]
 Id = Annotated[int, typer.Argument(help="The referral's id.", min=1)]
 IfVersion = Annotated[
-    int | None, typer.Option(help="Refuse if the referral changed since this version.")
+    int | None, typer.Option(help="Refuse if the record changed since this version.")
 ]
 
 
