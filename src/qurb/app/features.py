@@ -298,7 +298,15 @@ FEATURES: tuple[Feature, ...] = (
         ("qurb.caravans._tables",),
         ("qurb.caravans:definitions.toml",),
     ),
-    Feature("sharing", tables=("qurb.sharing._tables",)),
+    Feature(
+        "sharing",
+        tables=("qurb.sharing._tables",),
+        jobs=(
+            "qurb.sharing.jobs:slots_job",
+            "qurb.sharing.jobs:no_shows_job",
+            "qurb.sharing.jobs:quota_release_job",
+        ),
+    ),
     Feature("referrals", tables=("qurb.referrals._tables",)),
     Feature(
         "watch",
