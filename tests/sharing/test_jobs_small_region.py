@@ -203,3 +203,43 @@ def test_a_held_slot_is_free_for_anyone_after_its_hold(
             s, scanner.actor("clerk_b"), resource.id, utc(14, 8), facility_id=CSR_AIT_LHOU
         )
     assert booked.status == "confirmed"
+
+
+def test_utilisation_and_the_reconciliation_of_a_month(
+    scanner: Scanner, sharing_clock: Clock
+) -> None:
+    from qurb.sharing.measures import PartnerLine, reconciliation, utilisation
+
+    with transaction(scanner.db) as s:
+        manager = scanner.actor("manager")
+        quota_service.set_quota(
+            s, manager, scanner.resource, PARTNER_A, scanner.convention, "slots", 4, 5
+        )
+        a = [
+            bookings.book(s, scanner.actor("clerk_a"), scanner.resource, utc(d, 7))
+            for d in (8, 9, 10)
+        ]
+        b = bookings.book(s, scanner.actor("clerk_b"), scanner.resource, utc(8, 8), 2)
+        bookings.cancel(s, scanner.actor("clerk_a"), a[2].id)
+        calendar.add_downtime(s, manager, scanner.resource, utc(11, 0), utc(12, 0), "maintenance")
+    with transaction(scanner.db) as s:
+        bookings.check_in(s, scanner.actor("manager"), a[0].id)
+        jobs.release_no_shows(s, utc(9, 9))  # A's booking of the 9th and B's of the 8th
+        assert bookings.get_booking(s, b.id).status == "no_show"
+        used = utilisation(s, scanner.resource, "2026-12")
+        lines = reconciliation(s, scanner.resource, "2026-12")
+    # 76 December slots, the 4 of Friday the 11th closed: 72 open; booked: A 2, B 2.
+    assert used.__dict__ == {
+        "resource_id": scanner.resource,
+        "month": "2026-12",
+        "open": 72,
+        "booked": 4,
+        "used": 1,
+        "no_shows": 3,
+        "closed": 4,
+        "share": round(4 / 72, 4),
+    }
+    assert lines == [
+        PartnerLine("csr-ait-lhou", None, 2, 0, 2, 0, 0, 2, None),
+        PartnerLine("hp-tizgui", 4, 2, 1, 1, 1, 0, 0, 0.5),
+    ]
