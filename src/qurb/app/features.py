@@ -300,6 +300,7 @@ FEATURES: tuple[Feature, ...] = (
     ),
     Feature(
         "sharing",
+        routers=("qurb.sharing.api:router",),
         tables=("qurb.sharing._tables",),
         jobs=(
             "qurb.sharing.jobs:slots_job",

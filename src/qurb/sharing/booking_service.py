@@ -486,6 +486,13 @@ def add_waiting(
     return _waiting(row)
 
 
+def waiting_resource(session: Session, waiting_id: int) -> int:
+    row = session.get(WaitingRow, waiting_id)
+    if row is None:
+        raise NotFound(code="waiting_not_found", values={"id": waiting_id})
+    return row.resource_id
+
+
 def withdraw_waiting(session: Session, actor: Actor, waiting_id: int) -> Waiting:
     row = session.get(WaitingRow, waiting_id)
     if row is None:

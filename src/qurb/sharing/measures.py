@@ -95,7 +95,7 @@ def reconciliation(session: Session, resource_id: int, month: str) -> list[Partn
         )
         .group_by(BookingRow.partner_id, BookingRow.status)
     ).all()
-    partners = {q.partner_id for q in quotas(session, resource_id, month)}
+    partners: set[str | None] = {q.partner_id for q in quotas(session, resource_id, month)}
     partners |= {r[0] for r in rows}
     lines = []
     for partner in sorted(partners, key=lambda p: (p is None, p or "")):

@@ -253,6 +253,20 @@ def share_specialist(
     return _new_resource(session, actor, values, rules, territory)
 
 
+def equipment_facility(session: Session, equipment_id: int) -> str:
+    equipment = session.get(EquipmentRow, equipment_id)
+    if equipment is None:
+        raise NotFound(code="equipment_not_found", values={"id": equipment_id})
+    return equipment.facility_id
+
+
+def specialist_facility(session: Session, specialist_id: int) -> str:
+    specialist = session.get(SpecialistRow, specialist_id)
+    if specialist is None:
+        raise NotFound(code="specialist_not_found", values={"id": specialist_id})
+    return specialist.home_facility_id
+
+
 def get_resource(session: Session, resource_id: int) -> Resource:
     return to_resource(resource_row(session, resource_id))
 
