@@ -301,6 +301,15 @@ FEATURES: tuple[Feature, ...] = (
     Feature(
         "sharing",
         routers=("qurb.sharing.api:router",),
+        commands=(
+            Command(
+                "sharing",
+                "qurb.sharing.cli:sharing_app",
+                "Shared equipment and visiting specialists: resources, free slots, bookings, "
+                "utilisation and the monthly reconciliation.",
+                group=True,
+            ),
+        ),
         tables=("qurb.sharing._tables",),
         jobs=(
             "qurb.sharing.jobs:slots_job",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from sqlalchemy.orm import Session
 
 from qurb.identity.grant_service import target_in
@@ -31,7 +31,6 @@ from qurb.sharing.schemas import (
     AvailabilityIn,
     BookingIn,
     BookingRead,
-    DbInt,
     DowntimeIn,
     DowntimeRead,
     MaterialisedRead,
@@ -59,7 +58,7 @@ router = APIRouter(prefix="/api/sharing", tags=["sharing"], responses=ERROR_RESP
 Read = Annotated[Guard, needs(Permission.REGISTRY_READ)]
 Manage = Annotated[Guard, needs(Permission.RESOURCES_MANAGE)]
 Book = Annotated[Guard, needs(Permission.RESOURCES_BOOK)]
-Id = Annotated[int, DbInt]
+Id = Annotated[int, Path(ge=1, le=2**31 - 1, description="an id")]
 
 
 def _over(guard: Guard, session: Session, index: TerritoryIndex, facility_id: str) -> Actor:
@@ -153,6 +152,8 @@ def free_slots(
     moment = after or clock.now()
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
+    if not 2000 <= moment.year <= 2100:
+        raise QurbError(code="sharing_bad_moment", values={"got": str(after)})
     found = resources.next_free_slots(session, specialty, region, moment, limit)
     return [SlotRead(**s.__dict__) for s in found]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from qurb.kernel.values import NO_NUL_PATTERN
 
@@ -17,6 +17,16 @@ Text = Annotated[str, Field(max_length=2000, pattern=NO_NUL_PATTERN)]
 HhMm = Annotated[str, Field(pattern=r"^[0-2][0-9]:[0-5][0-9]$", description="local HH:MM")]
 Month = Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
 Day = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))]
+
+
+def _in_range(moment: datetime) -> datetime:
+    """A moment of this century: far ones would overflow in UTC, and mean nothing here."""
+    if not 2000 <= moment.year <= 2100:
+        raise ValueError("a moment between the years 2000 and 2100")
+    return moment
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_in_range)]
 
 
 class Body(BaseModel):
@@ -89,7 +99,7 @@ class SlotRead(BaseModel):
 
 class BookingIn(Body):
     resource_id: DbInt
-    start: AwareDatetime
+    start: Moment
     slots: int = Field(1, ge=1, le=12)
     facility_id: FacilityId | None = Field(
         None, description="the booker's (default: the resource's)"
@@ -121,12 +131,12 @@ class ReasonIn(Body):
 
 
 class RescheduleIn(Body):
-    start: AwareDatetime
+    start: Moment
 
 
 class DowntimeIn(Body):
-    start: AwareDatetime
-    end: AwareDatetime | None = None
+    start: Moment
+    end: Moment | None = None
     reason: Annotated[str, Field(min_length=1, max_length=2000, pattern=NO_NUL_PATTERN)]
 
 
