@@ -28,7 +28,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from qurb.audit.keys import KEY_FILE_VARIABLE
+from qurb.audit.keys import KEY_FILE_VARIABLE, default_key_path
 from qurb.identity.permissions import Role
 from qurb.kernel import clock
 from qurb.kernel.actor import Actor
@@ -37,11 +37,12 @@ from qurb.registry._tables import EquipmentRow
 from qurb.sharing.model import local_day
 from qurb.sharing.service import OpeningInput, RuleInput, set_availability, share_equipment
 from tests.accounts import add_account
-from tests.databases import RUN_KEY_FILE, NationalDatabase
+from tests.databases import NationalDatabase
 
 FACILITY = "hosp-03.131.01.03-marche-verte"  # Hôpital provincial de Missour
 SLOTS, ATTEMPTS = 20, 200
 START_S = 60.0  # how long the server may take to start
+RUN_KEY_FILE = default_key_path("postgresql://")  # the key of the run's PostgreSQL copies
 
 
 def _free_port() -> int:

@@ -141,12 +141,29 @@ def cancel_cmd(
 ) -> None:
     """Cancel a booking, as the token's account: its slots freed."""
     from qurb.identity.cli_access import token_guard
+    from qurb.identity.grant_service import target_in
+    from qurb.identity.permissions import Permission
+    from qurb.kernel.errors import Forbidden
     from qurb.platform.database import default_url
-    from qurb.sharing.booking_service import cancel
+    from qurb.sharing.booking_service import cancel, get_booking
+    from qurb.sharing.service import facility_row, resource_row
+    from qurb.territory.service import TerritoryIndex
 
     with open_session(db or default_url(), write=True) as session:
-        actor = token_guard(session).actor  # the service checks its grants
-        done = cancel(session, actor, booking_id, reason)
+        guard = token_guard(session, Permission.RESOURCES_BOOK)
+        index = TerritoryIndex.from_session(session)
+        booking = get_booking(session, booking_id)
+        # the booker over its facility (for its partner), else the resource's manager
+        places = [booking.facility_id, resource_row(session, booking.resource_id).facility_id]
+        actor = None
+        for place in [p for p in places if p]:
+            target = target_in(index, facility_row(session, place).commune_code, facility=place)
+            try:
+                actor = guard.over(target)
+                break
+            except Forbidden:
+                continue
+        done = cancel(session, actor or guard.actor, booking_id, reason)
     out.print(say("cli.sharing.cancelled", id=done.id))
 
 
