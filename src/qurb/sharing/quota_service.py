@@ -231,9 +231,10 @@ def allowance(
     wanted: int,
     booking_id: int,
 ) -> Allowance:
-    """How a booking's slots are counted, under row locks: the partner's quota rows (a
-    second booking of the partner waits for the first's commit) and the resource's row
-    (the pool is shared by all partners). SQLite serialises writers anyway."""
+    """How a booking's slots are counted, under row locks taken after its slots were
+    claimed, always in this order: the partner's quota rows (a second booking of the
+    partner waits for the first's commit), then the resource's row (the pool is shared by
+    all partners). SQLite serialises writers anyway."""
     if partner is not None:
         session.scalars(
             select(QuotaRow.id)
@@ -241,7 +242,9 @@ def allowance(
             .order_by(QuotaRow.id)
             .with_for_update()
         ).all()
-    session.execute(select(ResourceRow.id).where(ResourceRow.id == resource.id).with_for_update())
+    # FOR NO KEY UPDATE: the booking's insert holds KEY SHARE on this row (its foreign key)
+    lock = select(ResourceRow.id).where(ResourceRow.id == resource.id)
+    session.execute(lock.with_for_update(key_share=True))
     month = month_of(start)
     counted = allow(
         wanted,

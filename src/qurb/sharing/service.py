@@ -101,7 +101,12 @@ def rules_of(row: ResourceRow) -> Rules:
 
 
 def resource_row(session: Session, resource_id: int, *, lock: bool = False) -> ResourceRow:
-    row = session.get(ResourceRow, resource_id, with_for_update=lock or None)
+    """The resource's row; `lock`: locked until the write's commit, FOR NO KEY UPDATE on
+    PostgreSQL (a booking's insert holds KEY SHARE on it through its foreign key: a plain
+    FOR UPDATE after it would deadlock two bookings)."""
+    row = session.get(
+        ResourceRow, resource_id, with_for_update={"key_share": True} if lock else None
+    )
     if row is None:
         raise ResourceNotFound(code="resource_not_found", values={"id": resource_id})
     return row
