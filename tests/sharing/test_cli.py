@@ -98,3 +98,36 @@ def test_slots_book_cancel_and_the_months_measures(
     assert (row["open"], row["booked"]) == (76, 0)
     bad = runner.invoke(app, ["sharing", "utilisation", "1", "--month", "2026-13", "--db", db])
     assert bad.exit_code == 2 and "Not a month YYYY-MM: 2026-13." in bad.output
+
+
+def test_a_manager_sets_a_quota_and_closes_the_scanner(
+    small_region_db,  # type: ignore[no-untyped-def]
+    region_engine: Engine,
+    sharing_clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    scanner = Scanner(small_region_db())
+    db = region_engine.url.render_as_string(hide_password=False)
+    monkeypatch.setenv("QURB_LANG", "en")
+    monkeypatch.setenv("QURB_TOKEN", scanner.manager.token)
+    quota = runner.invoke(
+        app,
+        ["sharing", "quota", str(scanner.resource), "--partner", PARTNER_A,
+         "--convention", str(scanner.convention), "--amount", "3", "--unit", "hours", "--db", db],
+    )  # fmt: skip
+    assert quota.exit_code == 0, quota.output
+    assert "Quota of hp-tizgui: 4 slots a month." in quota.stdout  # 180 min / 40
+    down = runner.invoke(
+        app,
+        ["sharing", "downtime", str(scanner.resource), "--start", "2026-12-08T00:00:00+01:00",
+         "--end", "2026-12-09T00:00:00+01:00", "--reason", "panne", "--db", db],
+    )  # fmt: skip
+    assert down.exit_code == 0, down.output
+    assert "Out of use: 4 slots closed, 0 bookings displaced." in down.stdout
+    monkeypatch.setenv("QURB_TOKEN", scanner.clerk_a.token)  # a clerk manages nothing
+    refused = runner.invoke(
+        app,
+        ["sharing", "downtime", str(scanner.resource), "--start", "2026-12-10T00:00:00+01:00",
+         "--reason", "x", "--db", db],
+    )  # fmt: skip
+    assert refused.exit_code == 2

@@ -167,6 +167,75 @@ def cancel_cmd(
     out.print(say("cli.sharing.cancelled", id=done.id))
 
 
+def _manager(session: Any, resource_id: int) -> Any:
+    """The token's account as the resource's manager: `resources.manage` over its
+    facility (its grant named), else refused."""
+    from qurb.identity.cli_access import token_guard
+    from qurb.identity.grant_service import target_in
+    from qurb.identity.permissions import Permission
+    from qurb.sharing.service import facility_row, resource_row
+    from qurb.territory.service import TerritoryIndex
+
+    guard = token_guard(session, Permission.RESOURCES_MANAGE)
+    where = resource_row(session, resource_id).facility_id
+    commune = facility_row(session, where).commune_code
+    return guard.over(target_in(TerritoryIndex.from_session(session), commune, facility=where))
+
+
+@sharing_app.command("downtime")
+def downtime_cmd(
+    resource_id: ResourceArgument,
+    start: Annotated[str, typer.Option("--start", help="From this moment (ISO 8601).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is out of use.")],
+    end: Annotated[
+        str | None, typer.Option("--end", help="Until this moment (ISO 8601; default: open).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """A resource out of use, as the token's account (its manager): the slots it covers
+    closed, their bookings displaced and their holders alerted."""
+    from qurb.platform.database import default_url
+    from qurb.sharing.calendar_service import add_downtime
+
+    moment, until = _moment(start), None if end is None else _moment(end)
+    with open_session(db or default_url(), write=True) as session:
+        actor = _manager(session, resource_id)
+        done = add_downtime(session, actor, resource_id, moment, until, reason)
+    words = {"slots": done.slots_closed, "bookings": done.bookings_displaced}
+    out.print(say("cli.sharing.downtime_done", **words))
+
+
+@sharing_app.command("quota")
+def quota_cmd(
+    resource_id: ResourceArgument,
+    partner: Annotated[str, typer.Option("--partner", help="The partner's id.")],
+    convention: Annotated[int, typer.Option("--convention", min=1, help="The convention's id.")],
+    amount: Annotated[int, typer.Option("--amount", min=0, help="How many slots or hours.")],
+    unit: Annotated[str, typer.Option("--unit", help="slots or hours (per month).")] = "slots",
+    release_days: Annotated[
+        int,
+        typer.Option(
+            "--release-days",
+            min=0,
+            max=27,
+            help="Unused quota released this many days before the month's end.",
+        ),
+    ] = 5,
+    db: DbOption = None,
+) -> None:
+    """A partner's monthly share of a resource under a convention, as the token's account
+    (its manager)."""
+    from qurb.platform.database import default_url
+    from qurb.sharing.quota_service import set_quota
+
+    with open_session(db or default_url(), write=True) as session:
+        actor = _manager(session, resource_id)
+        done = set_quota(
+            session, actor, resource_id, partner, convention, unit, amount, release_days
+        )
+    out.print(say("cli.sharing.quota_done", partner=partner, slots=done.slots))
+
+
 @sharing_app.command("utilisation")
 def utilisation_cmd(
     resource_id: ResourceArgument,
