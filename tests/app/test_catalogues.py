@@ -29,6 +29,7 @@ from qurb.kernel.rows import PYDANTIC_TYPES
 from qurb.platform.background import STATUSES
 from qurb.registry.model import Sector
 from qurb.registry.points import ANY_TIER, TIERS
+from qurb.sharing.model import Refusal
 from qurb.territory.model import TerritoryLevel
 from qurb.watch.indicator_model import BY_ID, NOTES
 
@@ -166,7 +167,8 @@ BUILT = {
     "level.": tuple(str(level) for level in TerritoryLevel),
     "sector.": tuple(s.value for s in Sector),
     "partner.kind.": tuple(k.value for k in PartnerKind),  # identity.partner_cli.kind_label
-    "error.": ("not_found", "method_not_allowed"),  # app.errors.HTTP_CODES
+    # app.errors.HTTP_CODES; sharing.model.Refusal: a booking's refusals, by their code
+    "error.": ("not_found", "method_not_allowed", *(r.value for r in Refusal)),
     "reason.pydantic.": PYDANTIC_TYPES,
     # caravans.records: more people seen than the commune has, by kind of record
     "reason.more_than_inhabitants.": ("consultation", "screening", "referral"),
@@ -200,8 +202,14 @@ BUILT = {
     "conventions.report.kind.": tuple(k.value for k in ContributionKind if k.value != "money"),
     # the words of the alerts the time-based jobs raise, kept with each alert as its key
     # watch.silent_job, .signals, .triage_service (an invitation to a signal's alert),
-    # conventions.deliverable_job, .committee_jobs, .tranche_job
+    # conventions.deliverable_job, .committee_jobs, .tranche_job; sharing.booking_service
+    # (a booking approved, refused, displaced; a freed slot offered), .calendar_service
     "alert.": (
+        "sharing_booking_approved",
+        "sharing_booking_refused",
+        "sharing_booking_displaced",
+        "sharing_slot_offered",
+        "sharing_mission_offered",
         "watch_silent",
         "watch_outbreak",
         "watch_triage_invitation",

@@ -51,6 +51,12 @@ def test_run_then_list(scratch_db: str, monkeypatch: pytest.MonkeyPatch) -> None
     )
     assert "watch.outbreaks: ok, 0 new alerts (computed=0, datasets=1, raised=0, " in ran.stdout
     assert "referrals.retention: ok, 0 new alerts (erased=0)" in ran.stdout
+    assert (
+        "sharing.slots: ok, 0 new alerts (resources=0, slots_added=0, slots_removed=0)"
+        in ran.stdout
+    )
+    assert "sharing.no_shows: ok, 0 new alerts (no_shows=0)" in ran.stdout
+    assert "sharing.quota_release: ok, 0 new alerts (quotas=0, released=0, slots=0)" in ran.stdout
     after = _listed(scratch_db)["watch.silent_facilities"]
     assert (after["outcome"], after["last_moment"], after["alerts"]) == (
         "ok",
@@ -67,9 +73,10 @@ def test_bad_input_and_a_run_already_running(
     unknown = runner.invoke(app, ["jobs", "run", "--only", "nope", "--db", scratch_db])
     jobs = (
         "conventions.committee, conventions.overdue_deliverables, conventions.tranches_due, "
-        "referrals.retention, watch.outbreaks, watch.silent_facilities"
+        "referrals.retention, sharing.no_shows, sharing.quota_release, sharing.slots, "
+        "watch.outbreaks, watch.silent_facilities"
     )
-    # The message as the terminal wraps it, its lines joined again.
+    # the terminal's width wraps the longer list: compared with its lines joined
     said = " ".join(unknown.output.split())
     assert unknown.exit_code == 2 and f"no job nope (jobs: {jobs})" in said
     bad = runner.invoke(app, ["jobs", "run", "--now", "yesterday", "--db", scratch_db])

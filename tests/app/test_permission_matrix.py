@@ -76,6 +76,7 @@ def world(
         world = World(client, people, stale, planned.json()["id"], sited.json()["id"])
         world.samples["job_id"] = job.json()["id"]
         world.samples["equipment_id"] = str(equipment.json()["id"])
+        _shared(client, admin, world.samples)
         project = VALID["POST /api/plan/projects"]
         proposed = client.post("/api/plan/projects", json=project, headers=admin.headers)
         assert proposed.status_code == 201, proposed.text
@@ -129,6 +130,45 @@ def world(
 
 
 MATRIX_PARTY = "council-matrix"
+
+
+def _shared(client: TestClient, admin: Someone, samples: dict[str, str]) -> None:
+    """The x-ray unit shared every day, booked once by the administrator, who waits for
+    another slot too: the samples of the shared resources' routes."""
+    rules = {"slot_minutes": 30, "min_notice_hours": 0}
+    body = {"equipment_id": int(samples["equipment_id"]), "service": "imaging", "rules": rules}
+    shared = client.post("/api/sharing/resources", json=body, headers=admin.headers)
+    assert shared.status_code == 201, shared.text
+    resource = shared.json()["id"]
+    samples["resource_id"] = str(resource)
+    every_day = [{"weekday": d, "opens": "00:00", "closes": "23:30"} for d in range(7)]
+    opened = client.put(
+        f"/api/sharing/resources/{resource}/availability",
+        json={"openings": every_day},
+        headers=admin.headers,
+    )
+    assert opened.status_code == 200 and opened.json()["added"] > 0, opened.text
+    [slot] = client.get(
+        "/api/sharing/slots", params={"specialty": "xray", "limit": 1}, headers=admin.headers
+    ).json()
+    booked = client.post(
+        "/api/sharing/bookings",
+        json={"resource_id": resource, "start": slot["start"]},
+        headers=admin.headers,
+    )
+    assert booked.status_code == 201, booked.text
+    samples["booking_id"] = str(booked.json()["id"])
+    today = date.today()
+    waiting = client.post(
+        f"/api/sharing/resources/{resource}/waiting",
+        json={"wanted_from": str(today), "wanted_to": str(today + timedelta(days=7))},
+        headers=admin.headers,
+    )
+    assert waiting.status_code == 201, waiting.text
+    samples["waiting_id"] = str(waiting.json()["id"])
+
+
+LATER = "2030-01-07T08:00:00+00:00"  # a moment far ahead: refused by scope before its rules
 
 
 def _money(client: TestClient, admin: Someone, samples: dict[str, str], factory: Any) -> None:
@@ -353,6 +393,36 @@ VALID = {
         "status": "done",
         "done_on": "2026-03-31",
     },
+    "POST /api/sharing/resources": {
+        "equipment_id": "{equipment_id}",
+        "service": "imaging",
+        "rules": {"slot_minutes": 30},
+    },
+    "PUT /api/sharing/resources/{resource_id}/availability": {
+        "openings": [{"weekday": 0, "opens": "08:00", "closes": "12:00"}]
+    },
+    "POST /api/sharing/bookings": {"resource_id": "{resource_id}", "start": LATER},
+    "POST /api/sharing/bookings/{booking_id}/cancel": {},
+    "POST /api/sharing/bookings/{booking_id}/reschedule": {"start": LATER},
+    "POST /api/sharing/bookings/{booking_id}/refuse": {"reason": "matrix"},
+    "POST /api/sharing/resources/{resource_id}/downtime": {"start": LATER, "reason": "matrix"},
+    "POST /api/sharing/resources/{resource_id}/missions": {
+        "facility_id": BASE,
+        "day": "2030-01-07",
+        "opens": "08:00",
+        "closes": "10:00",
+    },
+    "PUT /api/sharing/resources/{resource_id}/quotas": {
+        "partner_id": "matrix-partner",
+        "convention_id": "{convention_id}",
+        "unit": "slots",
+        "amount": 1,
+        "release_days": 3,
+    },
+    "POST /api/sharing/resources/{resource_id}/waiting": {
+        "wanted_from": "2030-01-07",
+        "wanted_to": "2030-01-08",
+    },
     "POST /api/watch/signals/{signal_id}/verification": {"decision": "monitor"},
     "POST /api/watch/signals/{signal_id}/risk-assessment": {
         "hazard": "Matrice",
@@ -390,6 +460,9 @@ QUERIES = {
     "GET /api/watch/trend": f"territory={TERRITORY}&indicator=incidence&element=measles"
     f"&period={PERIOD}",
     "GET /api/watch/signals": f"territory={TERRITORY}",
+    "GET /api/sharing/slots": "specialty=xray",
+    "GET /api/sharing/resources/{resource_id}/utilisation": "month=2026-12",
+    "GET /api/sharing/resources/{resource_id}/reconciliation": "month=2026-12",
     "GET /api/watch/signals.geojson": f"territory={TERRITORY}",
     "GET /watch/bulletin": f"t={TERRITORY}&period={PERIOD}",
     "GET /watch/bulletin.pdf": f"t={TERRITORY}&period={PERIOD}",
@@ -425,7 +498,16 @@ LISTS = {
     "GET /api/referrals",
 }
 # About nothing of a region: a candidate file the account sends is read and sent back.
-NO_OBJECT = {"POST /api/siting/candidates", "GET /api/referrals/pathways"}
+# Shared resources are shared to be found: any role reads them, their free slots and a
+# specialist's missions wherever they are.
+NO_OBJECT = {
+    "POST /api/siting/candidates",
+    "GET /api/sharing/resources",
+    "GET /api/sharing/resources/{resource_id}",
+    "GET /api/sharing/slots",
+    "GET /api/sharing/resources/{resource_id}/missions",
+    "GET /api/referrals/pathways",
+}
 
 
 @pytest.mark.parametrize("route", sorted(GUARDED))

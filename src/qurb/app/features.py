@@ -298,7 +298,25 @@ FEATURES: tuple[Feature, ...] = (
         ("qurb.caravans._tables",),
         ("qurb.caravans:definitions.toml",),
     ),
-    Feature("sharing", tables=("qurb.sharing._tables",)),
+    Feature(
+        "sharing",
+        routers=("qurb.sharing.api:router",),
+        commands=(
+            Command(
+                "sharing",
+                "qurb.sharing.cli:sharing_app",
+                "Shared equipment and visiting specialists: resources, free slots, bookings, "
+                "utilisation and the monthly reconciliation.",
+                group=True,
+            ),
+        ),
+        tables=("qurb.sharing._tables",),
+        jobs=(
+            "qurb.sharing.jobs:slots_job",
+            "qurb.sharing.jobs:no_shows_job",
+            "qurb.sharing.jobs:quota_release_job",
+        ),
+    ),
     Feature(
         "referrals",
         ("qurb.referrals.api:router",),

@@ -150,6 +150,8 @@ class BookingRow(Base):
     reason: Mapped[str | None] = mapped_column(Text)  # a cancellation's or a refusal's
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(200))
+    # The account that booked (None: a local actor): whom its news is sent to.
+    account_id: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     version: Mapped[int] = row_version()
 
@@ -227,3 +229,4 @@ class WaitingRow(Base):
     offered_slot: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(200))
+    account_id: Mapped[int | None] = mapped_column(Integer)  # whom an offer is sent to

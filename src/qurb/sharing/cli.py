@@ -1,0 +1,274 @@
+"""`qurb sharing`: the shared resources from the command line: the resources, the next
+free slots of a specialty, a booking made or cancelled (as the token's account), a
+resource's month of utilisation and its reconciliation per partner."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+
+from qurb.kernel.attribution import Attribution
+from qurb.platform.cli import DbOption, FormatOption, open_session, out
+from qurb.platform.output import OutputFormat, render, say
+
+sharing_app = typer.Typer(
+    help="Shared equipment and visiting specialists: resources, free slots, bookings, "
+    "utilisation and the monthly reconciliation.",
+    no_args_is_help=True,
+)
+SOURCES = Attribution.of()  # the resources and bookings entered in this database
+RESOURCE_COLUMNS = ["id", "kind", "label", "specialty", "service", "facility_id", "slot_minutes"]
+SLOT_COLUMNS = ["id", "resource_id", "facility_id", "specialty", "start", "end"]
+LINE_COLUMNS = [
+    "partner_id", "quota", "booked", "used", "no_shows", "cancelled", "released", "from_pool",
+    "share_of_quota",
+]  # fmt: skip
+USE_COLUMNS = ["month", "open", "booked", "used", "no_shows", "closed", "share"]
+
+ResourceArgument = Annotated[int, typer.Argument(min=1, help="The shared resource's id.")]
+MonthOption = Annotated[str, typer.Option("--month", help="The month, YYYY-MM (local).")]
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _rows(items: list[Any], columns: list[str]) -> list[dict[str, Any]]:
+    return [{c: _plain(getattr(i, c)) for c in columns} for i in items]
+
+
+def _moment(text: str) -> datetime:
+    from qurb.kernel.errors import QurbError
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise QurbError(code="sharing_bad_moment", values={"got": text}) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _month(text: str) -> str:
+    import re
+
+    from qurb.kernel.errors import QurbError
+
+    if not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", text):
+        raise QurbError(code="sharing_bad_month", values={"got": text})
+    return text
+
+
+@sharing_app.command("resources")
+def resources_cmd(
+    specialty: Annotated[
+        str | None, typer.Option("--specialty", help="Only this specialty or equipment kind.")
+    ] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """The shared resources."""
+    from qurb.sharing.service import list_resources
+
+    with open_session(db) as session:
+        found = list_resources(session, specialty)
+    rows = _rows(found, RESOURCE_COLUMNS)
+    render(rows, RESOURCE_COLUMNS, fmt, title=say("cli.sharing.resources_title"), sources=SOURCES)
+
+
+@sharing_app.command("slots")
+def slots_cmd(
+    specialty: Annotated[str, typer.Option("--specialty", help="Specialty or equipment kind.")],
+    region: Annotated[
+        str | None, typer.Option("--region", help="Only in this territory (its code).")
+    ] = None,
+    after: Annotated[
+        str | None, typer.Option("--from", help="After this moment (ISO 8601; default: now).")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=200, help="How many.")] = 20,
+    fmt: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """The next free slots of a specialty, soonest first."""
+    from qurb.kernel import clock
+    from qurb.sharing.service import next_free_slots
+
+    moment = clock.now() if after is None else _moment(after)
+    with open_session(db) as session:
+        found = next_free_slots(session, specialty, region, moment, limit)
+    rows = _rows(found, SLOT_COLUMNS)
+    title = say("cli.sharing.slots_title", specialty=specialty)
+    render(rows, SLOT_COLUMNS, fmt, title=title, sources=SOURCES)
+
+
+@sharing_app.command("book")
+def book_cmd(
+    resource_id: ResourceArgument,
+    start: Annotated[str, typer.Option("--start", help="The first slot's start (ISO 8601).")],
+    slots: Annotated[int, typer.Option("--slots", min=1, max=12, help="Consecutive slots.")] = 1,
+    facility: Annotated[
+        str | None,
+        typer.Option("--facility", help="The booking facility (default: the resource's)."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Book slots of a shared resource, as the token's account (for its partner)."""
+    from qurb.identity.cli_access import token_guard
+    from qurb.identity.grant_service import target_in
+    from qurb.identity.permissions import Permission
+    from qurb.platform.database import default_url
+    from qurb.sharing.booking_service import book
+    from qurb.sharing.service import facility_row, resource_row
+    from qurb.territory.service import TerritoryIndex
+
+    moment = _moment(start)
+    with open_session(db or default_url(), write=True) as session:
+        guard = token_guard(session, Permission.RESOURCES_BOOK)
+        where = facility or resource_row(session, resource_id).facility_id
+        commune = facility_row(session, where).commune_code
+        index = TerritoryIndex.from_session(session)
+        actor = guard.over(target_in(index, commune, facility=where))
+        done = book(session, actor, resource_id, moment, slots, facility_id=where)
+    words = {"id": done.id, "status": done.status, "start": done.start.isoformat()}
+    out.print(say("cli.sharing.booked", **words))
+
+
+@sharing_app.command("cancel")
+def cancel_cmd(
+    booking_id: Annotated[int, typer.Argument(min=1, help="The booking's id.")],
+    reason: Annotated[str | None, typer.Option("--reason", help="Why.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Cancel a booking, as the token's account: its slots freed."""
+    from qurb.identity.cli_access import token_guard
+    from qurb.identity.grant_service import target_in
+    from qurb.identity.permissions import Permission
+    from qurb.kernel.errors import Forbidden
+    from qurb.platform.database import default_url
+    from qurb.sharing.booking_service import cancel, get_booking
+    from qurb.sharing.service import facility_row, resource_row
+    from qurb.territory.service import TerritoryIndex
+
+    with open_session(db or default_url(), write=True) as session:
+        guard = token_guard(session, Permission.RESOURCES_BOOK)
+        index = TerritoryIndex.from_session(session)
+        booking = get_booking(session, booking_id)
+        # the booker over its facility (for its partner), else the resource's manager
+        places = [booking.facility_id, resource_row(session, booking.resource_id).facility_id]
+        actor = None
+        for place in [p for p in places if p]:
+            target = target_in(index, facility_row(session, place).commune_code, facility=place)
+            try:
+                actor = guard.over(target)
+                break
+            except Forbidden:
+                continue
+        done = cancel(session, actor or guard.actor, booking_id, reason)
+    out.print(say("cli.sharing.cancelled", id=done.id))
+
+
+def _manager(session: Any, resource_id: int) -> Any:
+    """The token's account as the resource's manager: `resources.manage` over its
+    facility (its grant named), else refused."""
+    from qurb.identity.cli_access import token_guard
+    from qurb.identity.grant_service import target_in
+    from qurb.identity.permissions import Permission
+    from qurb.sharing.service import facility_row, resource_row
+    from qurb.territory.service import TerritoryIndex
+
+    guard = token_guard(session, Permission.RESOURCES_MANAGE)
+    where = resource_row(session, resource_id).facility_id
+    commune = facility_row(session, where).commune_code
+    return guard.over(target_in(TerritoryIndex.from_session(session), commune, facility=where))
+
+
+@sharing_app.command("downtime")
+def downtime_cmd(
+    resource_id: ResourceArgument,
+    start: Annotated[str, typer.Option("--start", help="From this moment (ISO 8601).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is out of use.")],
+    end: Annotated[
+        str | None, typer.Option("--end", help="Until this moment (ISO 8601; default: open).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """A resource out of use, as the token's account (its manager): the slots it covers
+    closed, their bookings displaced and their holders alerted."""
+    from qurb.platform.database import default_url
+    from qurb.sharing.calendar_service import add_downtime
+
+    moment, until = _moment(start), None if end is None else _moment(end)
+    with open_session(db or default_url(), write=True) as session:
+        actor = _manager(session, resource_id)
+        done = add_downtime(session, actor, resource_id, moment, until, reason)
+    words = {"slots": done.slots_closed, "bookings": done.bookings_displaced}
+    out.print(say("cli.sharing.downtime_done", **words))
+
+
+@sharing_app.command("quota")
+def quota_cmd(
+    resource_id: ResourceArgument,
+    partner: Annotated[str, typer.Option("--partner", help="The partner's id.")],
+    convention: Annotated[int, typer.Option("--convention", min=1, help="The convention's id.")],
+    amount: Annotated[int, typer.Option("--amount", min=0, help="How many slots or hours.")],
+    unit: Annotated[str, typer.Option("--unit", help="slots or hours (per month).")] = "slots",
+    release_days: Annotated[
+        int,
+        typer.Option(
+            "--release-days",
+            min=0,
+            max=27,
+            help="Unused quota released this many days before the month's end.",
+        ),
+    ] = 5,
+    db: DbOption = None,
+) -> None:
+    """A partner's monthly share of a resource under a convention, as the token's account
+    (its manager)."""
+    from qurb.platform.database import default_url
+    from qurb.sharing.quota_service import set_quota
+
+    with open_session(db or default_url(), write=True) as session:
+        actor = _manager(session, resource_id)
+        done = set_quota(
+            session, actor, resource_id, partner, convention, unit, amount, release_days
+        )
+    out.print(say("cli.sharing.quota_done", partner=partner, slots=done.slots))
+
+
+@sharing_app.command("utilisation")
+def utilisation_cmd(
+    resource_id: ResourceArgument,
+    month: MonthOption,
+    fmt: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """A resource's month: slots open, booked, used, no-shows, closed by downtime."""
+    from qurb.sharing.measures import utilisation
+
+    with open_session(db) as session:
+        found = utilisation(session, resource_id, _month(month))
+    rows = _rows([found], USE_COLUMNS)
+    title = say("cli.sharing.utilisation_title", id=resource_id, month=month)
+    render(rows, USE_COLUMNS, fmt, title=title, sources=SOURCES)
+
+
+@sharing_app.command("reconciliation")
+def reconciliation_cmd(
+    resource_id: ResourceArgument,
+    month: MonthOption,
+    fmt: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """A resource's month per partner, for the steering committee: quota, booked, used,
+    no-shows, cancelled, released."""
+    from qurb.sharing.measures import reconciliation
+
+    with open_session(db) as session:
+        lines = reconciliation(session, resource_id, _month(month))
+    rows = _rows(lines, LINE_COLUMNS)
+    title = say("cli.sharing.reconciliation_title", id=resource_id, month=month)
+    render(rows, LINE_COLUMNS, fmt, title=title, sources=SOURCES)
+
+
+__all__ = ["sharing_app"]

@@ -1,0 +1,133 @@
+"""`qurb sharing` on the scanner of tests/sharing_region.py: the free slots as JSON, a
+booking made with the clerk's token (for its partner) then cancelled, and the month's
+utilisation and reconciliation as CSV."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from qurb.app.cli import app
+from tests.sharing_region import PARTNER_A, Clock, Scanner, sharing_clock, utc
+
+__all__ = ["sharing_clock"]
+runner = CliRunner()
+
+
+def test_slots_book_cancel_and_the_months_measures(
+    small_region_db,  # type: ignore[no-untyped-def]
+    region_engine: Engine,
+    sharing_clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    scanner = Scanner(small_region_db())
+    db = region_engine.url.render_as_string(hide_password=False)
+    monkeypatch.setenv("QURB_LANG", "en")
+    listed = runner.invoke(
+        app,
+        ["sharing", "slots", "--specialty", "ct_scanner", "--limit", "2", "-f", "json", "--db", db],
+    )
+    assert listed.exit_code == 0, listed.output
+    starts = [row["start"] for row in json.loads(listed.stdout)["rows"]]
+    assert starts == [utc(7, 7).isoformat(), utc(7, 8).isoformat()]
+    monkeypatch.setenv("QURB_TOKEN", scanner.clerk_a.token)
+    booked = runner.invoke(
+        app,
+        [
+            "sharing",
+            "book",
+            str(scanner.resource),
+            "--start",
+            "2026-12-08T08:00:00+01:00",
+            "--db",
+            db,
+        ],
+    )
+    assert booked.exit_code == 0, booked.output
+    assert "Booking 1: confirmed, from 2026-12-08T07:00:00+00:00." in booked.stdout
+    refused = runner.invoke(
+        app,
+        [
+            "sharing",
+            "book",
+            str(scanner.resource),
+            "--start",
+            "2026-12-08T08:10:00+01:00",
+            "--db",
+            db,
+        ],
+    )
+    assert refused.exit_code == 2 and "is not the start of a slot" in refused.output
+    used = runner.invoke(
+        app,
+        [
+            "sharing",
+            "reconciliation",
+            str(scanner.resource),
+            "--month",
+            "2026-12",
+            "-f",
+            "csv",
+            "--db",
+            db,
+        ],
+    )
+    assert used.exit_code == 0, used.output
+    assert f"{PARTNER_A},,1,0,0,0,0,1," in used.stdout
+    cancelled = runner.invoke(app, ["sharing", "cancel", "1", "--reason", "better", "--db", db])
+    assert cancelled.exit_code == 0 and "Booking 1 cancelled." in cancelled.stdout
+    month = runner.invoke(
+        app,
+        [
+            "sharing",
+            "utilisation",
+            str(scanner.resource),
+            "--month",
+            "2026-12",
+            "-f",
+            "json",
+            "--db",
+            db,
+        ],
+    )
+    assert month.exit_code == 0, month.output
+    [row] = json.loads(month.stdout)["rows"]
+    assert (row["open"], row["booked"]) == (76, 0)
+    bad = runner.invoke(app, ["sharing", "utilisation", "1", "--month", "2026-13", "--db", db])
+    assert bad.exit_code == 2 and "Not a month YYYY-MM: 2026-13." in bad.output
+
+
+def test_a_manager_sets_a_quota_and_closes_the_scanner(
+    small_region_db,  # type: ignore[no-untyped-def]
+    region_engine: Engine,
+    sharing_clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    scanner = Scanner(small_region_db())
+    db = region_engine.url.render_as_string(hide_password=False)
+    monkeypatch.setenv("QURB_LANG", "en")
+    monkeypatch.setenv("QURB_TOKEN", scanner.manager.token)
+    quota = runner.invoke(
+        app,
+        ["sharing", "quota", str(scanner.resource), "--partner", PARTNER_A,
+         "--convention", str(scanner.convention), "--amount", "3", "--unit", "hours", "--db", db],
+    )  # fmt: skip
+    assert quota.exit_code == 0, quota.output
+    assert "Quota of hp-tizgui: 4 slots a month." in quota.stdout  # 180 min / 40
+    down = runner.invoke(
+        app,
+        ["sharing", "downtime", str(scanner.resource), "--start", "2026-12-08T00:00:00+01:00",
+         "--end", "2026-12-09T00:00:00+01:00", "--reason", "panne", "--db", db],
+    )  # fmt: skip
+    assert down.exit_code == 0, down.output
+    assert "Out of use: 4 slots closed, 0 bookings displaced." in down.stdout
+    monkeypatch.setenv("QURB_TOKEN", scanner.clerk_a.token)  # a clerk manages nothing
+    refused = runner.invoke(
+        app,
+        ["sharing", "downtime", str(scanner.resource), "--start", "2026-12-10T00:00:00+01:00",
+         "--reason", "x", "--db", db],
+    )  # fmt: skip
+    assert refused.exit_code == 2
