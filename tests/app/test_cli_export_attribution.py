@@ -109,6 +109,13 @@ def _filled(db: str, folder: Path) -> Workspace:
         "equipment", "add", facility_id, "--kind", "xray", "--source", "test", "--db", db
     )
     assert code == 0, output
+    code, _, output = run(  # shared resource 1: equipment 1, open on Mondays
+        "sharing", "share", "--equipment", "1", "--service", "imaging", "--slot-minutes", "30",
+        "--buffer-minutes", "10", "--db", db,
+    )  # fmt: skip
+    assert code == 0, output
+    code, _, output = run("sharing", "availability", "1", "--open", "mon 08:00-12:00", "--db", db)
+    assert code == 0, output
     code, _, output = run(  # convention 1, from the public record
         "conventions",
         "import",
@@ -258,6 +265,12 @@ INVOCATIONS: dict[tuple[str, ...], Invocation] = {
         ["referrals", "measures", "-t", "03", "--start", "2026-01-01", "--end", "2030-12-31"]
     ],
     ("referrals", "pathways"): lambda w: [["referrals", "pathways"]],
+    ("sharing", "resources"): lambda w: [["sharing", "resources"]],
+    ("sharing", "slots"): lambda w: [["sharing", "slots", "--specialty", "xray"]],
+    ("sharing", "utilisation"): lambda w: [["sharing", "utilisation", "1", "--month", "2026-12"]],
+    ("sharing", "reconciliation"): lambda w: [
+        ["sharing", "reconciliation", "1", "--month", "2026-12"]
+    ],
 }
 # Listings of what was entered in this database alone (accounts, grants, the audit
 # trail): they name no
@@ -294,6 +307,11 @@ OWN_ENTRIES = {
     ("referrals", "show"),
     ("referrals", "measures"),
     ("referrals", "pathways"),
+    # shared resources, their slots and bookings as entered here
+    ("sharing", "resources"),
+    ("sharing", "slots"),
+    ("sharing", "utilisation"),
+    ("sharing", "reconciliation"),
 }
 OWN_ENTRIES_TEXT = "no published dataset (entries made in this registry)"
 # Commands whose --db option does not exist (they read files only).

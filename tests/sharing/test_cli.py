@@ -11,6 +11,9 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from qurb.app.cli import app
+from qurb.platform.database import transaction
+from qurb.registry._tables import EquipmentRow
+from tests.regions import HP_TIZGUI
 from tests.sharing_region import PARTNER_A, Clock, Scanner, sharing_clock, utc
 
 __all__ = ["sharing_clock"]
@@ -131,3 +134,50 @@ def test_a_manager_sets_a_quota_and_closes_the_scanner(
          "--reason", "x", "--db", db],
     )  # fmt: skip
     assert refused.exit_code == 2
+
+
+def test_a_manager_shares_an_ultrasound_open_on_saturdays(
+    small_region_db,  # type: ignore[no-untyped-def]
+    region_engine: Engine,
+    sharing_clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`qurb sharing share` then `availability`: Saturdays 08:00–10:00, 30-minute uses,
+    at most two a day, 60 days ahead of Monday 7 December 2026: the eight Saturdays from
+    12 December to 30 January, two slots each. A manager of another province is refused;
+    an opening written wrong is named."""
+    scanner = Scanner(small_region_db())
+    db = region_engine.url.render_as_string(hide_password=False)
+    with transaction(scanner.db) as s:
+        ultrasound = EquipmentRow(
+            facility_id=HP_TIZGUI, kind="ultrasound", status="working", source="test",
+            updated_at=sharing_clock.now(),
+        )  # fmt: skip
+        s.add(ultrasound)
+        s.flush()
+        equipment = ultrasound.id
+    monkeypatch.setenv("QURB_LANG", "en")
+    share = ["sharing", "share", "--equipment", str(equipment), "--service", "imaging",
+             "--slot-minutes", "30", "--db", db]  # fmt: skip
+    monkeypatch.setenv("QURB_TOKEN", scanner.elsewhere.token)
+    assert runner.invoke(app, share).exit_code == 2  # outside its province
+    monkeypatch.setenv("QURB_TOKEN", scanner.manager.token)
+    shared = runner.invoke(app, share)
+    assert shared.exit_code == 0, shared.output
+    resource = scanner.resource + 1
+    assert f"Shared resource {resource}: ultrasound." in shared.stdout
+    opened = runner.invoke(
+        app, ["sharing", "availability", str(resource), "--open", "sat 08:00-10:00/2", "--db", db]
+    )
+    assert opened.exit_code == 0, opened.output
+    assert "Slots: 16 added, 0 free ones removed." in opened.stdout
+    listed = runner.invoke(
+        app,
+        ["sharing", "slots", "--specialty", "ultrasound", "--limit", "3", "-f", "json", "--db", db],
+    )
+    starts = [row["start"] for row in json.loads(listed.stdout)["rows"]]
+    assert starts == [utc(12, 7).isoformat(), utc(12, 7, 30).isoformat(), utc(19, 7).isoformat()]
+    wrong = runner.invoke(
+        app, ["sharing", "availability", str(resource), "--open", "samedi 8h-10h", "--db", db]
+    )
+    assert wrong.exit_code == 2 and "Unreadable opening: 'samedi 8h-10h'" in wrong.output

@@ -21,7 +21,7 @@ from qurb.audit.keys import key_path, read_key
 from qurb.kernel.errors import InputError, QurbError
 from qurb.platform import backup as backups
 from qurb.platform.cli import DbOption, err, exit_code_for, fail, out, worded
-from qurb.platform.database import default_url, make_engine, make_sessionmaker
+from qurb.platform.database import database_url, make_engine, make_sessionmaker
 from qurb.platform.output import say
 
 REVISION_LINE = re.compile(r"""^revision\s*=\s*["']([^"']+)["']""", re.MULTILINE)
@@ -43,7 +43,7 @@ def backup_cmd(
 ) -> None:
     """Back up the database while it is in use (SQLite: its backup API; PostgreSQL:
     pg_dump --format=custom). The audit key is not put in it: keep it safe apart."""
-    url = db or default_url()
+    url = database_url(db)
     try:
         with err.status(say("cli.db.backing_up", database=backups.shown(url))):
             written = backups.backup(url, file, force=force)
@@ -63,7 +63,7 @@ def restore_cmd(
 ) -> None:
     """Restore a backup into an empty database (one that holds any table is refused), then
     check its schema revision and its audit chain."""
-    url = db or default_url()
+    url = database_url(db)
     try:
         revision = _revision_of(url, file)
         with err.status(say("cli.db.restoring", path=str(file), database=backups.shown(url))):

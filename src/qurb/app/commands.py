@@ -29,7 +29,7 @@ from qurb.platform.cli import (
     fail,
     out,
 )
-from qurb.platform.database import default_url, make_engine
+from qurb.platform.database import database_url, make_engine
 from qurb.platform.output import OutputFormat, render, say
 from qurb.registry.cli import SectorChoice, print_facilities
 from qurb.registry.service import FacilityFilter
@@ -48,7 +48,7 @@ data_app = typer.Typer(help="The bundled dataset: rebuild it from its sources, c
 @db_app.command("init")
 def db_init(db: DbOption = None) -> None:
     """Create the database (SQLite file by default) and load the bundled dataset, once."""
-    engine = make_engine(db or default_url())
+    engine = make_engine(database_url(db))
     try:
         with err.status(say("cli.db.creating")) as status:
             report = init_database(engine, progress=lambda m: status.update(m))

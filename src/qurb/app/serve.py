@@ -12,7 +12,7 @@ from rich.markup import escape
 
 from qurb.kernel.errors import QurbError
 from qurb.platform.cli import DbOption, err, fail, open_engine, out, worded
-from qurb.platform.database import default_url
+from qurb.platform.database import database_url
 from qurb.platform.output import say
 from qurb.platform.settings import PUBLIC_URL_ENV, TILE_URL_ENV
 
@@ -64,7 +64,7 @@ def serve(
     from qurb.app.web import create_app
     from qurb.platform.settings import Settings
 
-    url_db = db or default_url()
+    url_db = database_url(db)
     if workers > 1 and make_url(url_db).get_backend_name() == "sqlite":
         raise fail(
             say("cli.serve.workers_need_postgres", workers=workers),

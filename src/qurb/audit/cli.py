@@ -16,7 +16,7 @@ from qurb.audit import service
 from qurb.audit.keys import key_path, read_key
 from qurb.kernel.attribution import Attribution
 from qurb.platform.cli import DbOption, FormatOption, err, fail, open_session, out
-from qurb.platform.database import default_url
+from qurb.platform.database import database_url
 from qurb.platform.output import OutputFormat, render, say
 
 OWN_ENTRIES = Attribution(frozenset())  # written in this database, no published source
@@ -56,7 +56,7 @@ def verify_cmd(db: DbOption = None, kept: KeptOption = None) -> None:
     """Check the audit chain: every entry's hash, the links between them, and the head's
     signature by the server's key ($QURB_AUDIT_KEY_FILE, else beside a SQLite database
     file, else ~/.config/qurb/audit.key). Exit 0 if intact, 2 naming each problem."""
-    url = db or default_url()
+    url = database_url(db)
     expected = _kept(kept)
     with open_session(url) as session:
         head = service.head(session)

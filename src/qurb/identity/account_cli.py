@@ -26,7 +26,7 @@ from qurb.identity.scopes import Scope
 from qurb.kernel.actor import Actor
 from qurb.kernel.attribution import Attribution
 from qurb.platform.cli import DbOption, FormatOption, fail, open_session, out
-from qurb.platform.database import default_url
+from qurb.platform.database import database_url
 from qurb.platform.output import OutputFormat, render, say
 from qurb.territory.service import TerritoryIndex
 
@@ -65,7 +65,7 @@ def _password(from_stdin: bool) -> str:
 
 
 def _signer(db: str | None) -> ServerKey:
-    return server_key(db or default_url())
+    return server_key(database_url(db))
 
 
 def _partner_exists(session: Session) -> grant_service.Exists:

@@ -29,7 +29,7 @@ from qurb.identity.permissions import Permission
 from qurb.kernel.actor import Actor
 from qurb.kernel.i18n import cli_lang, translate
 from qurb.platform.cli import DbOption, open_session, out
-from qurb.platform.database import default_url
+from qurb.platform.database import database_url
 from qurb.platform.output import OutputFormat, refuse_geojson, render, say
 from qurb.territory.service import TerritoryIndex
 
@@ -181,7 +181,7 @@ def import_cmd(
     db: DbOption = None,
 ) -> None:
     """Import partners, all or nothing: any bad row stops the import and is listed."""
-    url = db or default_url()
+    url = database_url(db)
     with open_session(url, write=True) as session:
         result = import_partners(
             session,

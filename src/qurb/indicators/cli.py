@@ -14,7 +14,7 @@ from qurb.indicators.service import INDICATORS
 from qurb.kernel.clock import today
 from qurb.kernel.i18n import cli_lang
 from qurb.platform.cli import DbOption, fail, open_session
-from qurb.platform.database import default_url, make_engine, make_sessionmaker
+from qurb.platform.database import database_url, make_engine, make_sessionmaker
 from qurb.platform.output import say
 from qurb.platform.settings import Settings
 from qurb.platform.state import AppState
@@ -61,8 +61,8 @@ def export_cmd(
 def _export(
     db: str | None, code: str, indicator_id: str, given: dict[str, str], lang: str, day: date
 ) -> bytes:
-    engine = make_engine(db or default_url())
-    state = AppState(Settings(database_url=db or default_url()), engine, make_sessionmaker(engine))
+    engine = make_engine(database_url(db))
+    state = AppState(Settings(database_url=database_url(db)), engine, make_sessionmaker(engine))
     try:
         with open_session(db) as session:
             index = TerritoryIndex.from_session(session)

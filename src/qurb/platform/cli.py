@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -20,7 +20,7 @@ from qurb.kernel.errors import QurbError
 from qurb.kernel.i18n import cli_lang, say_in
 from qurb.kernel.rows import too_many, validation_errors
 from qurb.platform.database import (
-    default_url,
+    database_url,
     is_busy,
     make_engine,
     make_sessionmaker,
@@ -77,7 +77,11 @@ def worded(error: QurbError) -> str:
 
 def open_engine(db: str | None) -> Engine:
     """The database engine, made ready by the composition root's preparer."""
-    engine = make_engine(db or default_url())
+    url = database_url(db)
+    try:
+        engine = make_engine(url)
+    except ArgumentError:
+        raise fail(say("cli.bad_database_url", got=url)) from None
     for prepare in _prepare_engine:
         prepare(engine)
     return engine

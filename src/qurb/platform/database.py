@@ -30,6 +30,13 @@ def default_url() -> str:
     return os.environ.get("QURB_DATABASE_URL", f"sqlite:///{DEFAULT_DB_PATH}")
 
 
+def database_url(db: str | None) -> str:
+    """The database's URL from a `--db` option: a URL as given, a file's path (no `://`)
+    as that SQLite file, nothing as `default_url()`."""
+    url = db or default_url()
+    return url if "://" in url else f"sqlite:///{url}"
+
+
 def make_engine(url: str) -> Engine:
     sqlite = url.startswith("sqlite")
     connect_args = {"timeout": BUSY_TIMEOUT_S} if sqlite else {}

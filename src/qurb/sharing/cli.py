@@ -76,6 +76,137 @@ def resources_cmd(
     render(rows, RESOURCE_COLUMNS, fmt, title=say("cli.sharing.resources_title"), sources=SOURCES)
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _facility_manager(session: Any, facility_id: str) -> Any:
+    """The token's account as a manager of resources at the facility (resources.manage
+    over it, its grant named), else refused."""
+    from qurb.identity.cli_access import token_guard
+    from qurb.identity.grant_service import target_in
+    from qurb.identity.permissions import Permission
+    from qurb.sharing.service import facility_row
+    from qurb.territory.service import TerritoryIndex
+
+    guard = token_guard(session, Permission.RESOURCES_MANAGE)
+    commune = facility_row(session, facility_id).commune_code
+    index = TerritoryIndex.from_session(session)
+    return guard.over(target_in(index, commune, facility=facility_id))
+
+
+@sharing_app.command("share")
+def share_cmd(
+    service: Annotated[str, typer.Option("--service", help="The registry service it gives.")],
+    slot_minutes: Annotated[
+        int, typer.Option("--slot-minutes", min=5, max=1440, help="One use, in minutes.")
+    ],
+    equipment: Annotated[
+        int | None, typer.Option("--equipment", min=1, help="A registry equipment item's id.")
+    ] = None,
+    specialist: Annotated[
+        int | None, typer.Option("--specialist", min=1, help="A visiting specialist's id.")
+    ] = None,
+    buffer_minutes: Annotated[
+        int,
+        typer.Option(
+            "--buffer-minutes",
+            min=0,
+            max=1440,
+            help="After each use (cleaning, calibration), in minutes.",
+        ),
+    ] = 0,
+    min_notice_hours: Annotated[
+        int,
+        typer.Option("--min-notice-hours", min=0, help="Booked at least this many hours ahead."),
+    ] = 24,
+    max_notice_days: Annotated[
+        int, typer.Option("--max-notice-days", min=1, help="Booked at most this many days ahead.")
+    ] = 60,
+    approval: Annotated[
+        bool, typer.Option("--approval/--no-approval", help="Bookings wait for approval.")
+    ] = False,
+    grace_minutes: Annotated[
+        int,
+        typer.Option(
+            "--grace-minutes", min=0, max=1440, help="A no-show released after this, in minutes."
+        ),
+    ] = 30,
+    db: DbOption = None,
+) -> None:
+    """Make an equipment item or a visiting specialist shareable, with its booking rules,
+    as the token's account (resources.manage over its facility)."""
+    from qurb.kernel.errors import QurbError
+    from qurb.platform.database import default_url
+    from qurb.sharing.service import (
+        RuleInput,
+        equipment_facility,
+        share_equipment,
+        share_specialist,
+        specialist_facility,
+    )
+
+    if (equipment is None) == (specialist is None):
+        raise QurbError(code="sharing_one_of", values={"options": "--equipment, --specialist"})
+    rules = RuleInput(
+        slot_minutes, buffer_minutes, min_notice_hours, max_notice_days, approval, grace_minutes
+    )
+    with open_session(db or default_url(), write=True) as session:
+        if equipment is not None:
+            actor = _facility_manager(session, equipment_facility(session, equipment))
+            done = share_equipment(session, actor, equipment, rules, service)
+        else:
+            assert specialist is not None
+            actor = _facility_manager(session, specialist_facility(session, specialist))
+            done = share_specialist(session, actor, specialist, rules, service)
+    out.print(say("cli.sharing.shared", id=done.id, label=done.label))
+
+
+def _openings(texts: list[str]) -> list[Any]:
+    """`mon 08:00-16:00[/12]` → an opening (weekday, times, capacity per day)."""
+    import re
+
+    from qurb.kernel.errors import QurbError
+    from qurb.sharing.service import OpeningInput
+
+    pattern = (
+        r"(mon|tue|wed|thu|fri|sat|sun) ([0-9]{2}:[0-9]{2})-([0-9]{2}:[0-9]{2})(?:/([0-9]{1,3}))?"
+    )
+    out = []
+    for text in texts:
+        found = re.fullmatch(pattern, text.strip().lower())
+        if found is None:
+            raise QurbError(code="sharing_bad_opening_text", values={"got": text})
+        day, opens, closes, capacity = found.groups()
+        cap = None if capacity is None else int(capacity)
+        out.append(OpeningInput(WEEKDAYS.index(day), opens, closes, cap))
+    return out
+
+
+@sharing_app.command("availability")
+def availability_cmd(
+    resource_id: ResourceArgument,
+    opening: Annotated[
+        list[str],
+        typer.Option(
+            "--open",
+            help="A weekly opening, local time: 'mon 08:00-16:00', or '…/12' for at "
+            "most 12 uses that day. Repeat for each.",
+        ),
+    ],
+    db: DbOption = None,
+) -> None:
+    """Replace a resource's weekly openings and make its slots again, as the token's
+    account (its manager)."""
+    from qurb.platform.database import default_url
+    from qurb.sharing.service import set_availability
+
+    with open_session(db or default_url(), write=True) as session:
+        openings = _openings(opening)  # a wrong one said in the command line's words
+        actor = _manager(session, resource_id)
+        added, removed = set_availability(session, actor, resource_id, openings)
+    out.print(say("cli.sharing.availability_done", added=added, removed=removed))
+
+
 @sharing_app.command("slots")
 def slots_cmd(
     specialty: Annotated[str, typer.Option("--specialty", help="Specialty or equipment kind.")],
@@ -93,8 +224,8 @@ def slots_cmd(
     from qurb.kernel import clock
     from qurb.sharing.service import next_free_slots
 
-    moment = clock.now() if after is None else _moment(after)
     with open_session(db) as session:
+        moment = clock.now() if after is None else _moment(after)
         found = next_free_slots(session, specialty, region, moment, limit)
     rows = _rows(found, SLOT_COLUMNS)
     title = say("cli.sharing.slots_title", specialty=specialty)
@@ -121,8 +252,8 @@ def book_cmd(
     from qurb.sharing.service import facility_row, resource_row
     from qurb.territory.service import TerritoryIndex
 
-    moment = _moment(start)
     with open_session(db or default_url(), write=True) as session:
+        moment = _moment(start)
         guard = token_guard(session, Permission.RESOURCES_BOOK)
         where = facility or resource_row(session, resource_id).facility_id
         commune = facility_row(session, where).commune_code
@@ -197,8 +328,8 @@ def downtime_cmd(
     from qurb.platform.database import default_url
     from qurb.sharing.calendar_service import add_downtime
 
-    moment, until = _moment(start), None if end is None else _moment(end)
     with open_session(db or default_url(), write=True) as session:
+        moment, until = _moment(start), None if end is None else _moment(end)
         actor = _manager(session, resource_id)
         done = add_downtime(session, actor, resource_id, moment, until, reason)
     words = {"slots": done.slots_closed, "bookings": done.bookings_displaced}
