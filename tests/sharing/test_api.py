@@ -39,7 +39,8 @@ def test_book_refuse_and_read_the_month(world: tuple[TestClient, Scanner]) -> No
         params={"specialty": "ct_scanner", "region": "99", "limit": 1},
         headers=clerk,
     )
-    assert slots.status_code == 200 and slots.json()[0]["start"] == "2026-12-07T07:00:00Z"
+    # The first slot beyond the 24 hours' notice (today's are too soon to book).
+    assert slots.status_code == 200 and slots.json()[0]["start"] == "2026-12-08T07:00:00Z"
     body = {"resource_id": scanner.resource, "start": "2026-12-08T08:00:00+01:00"}
     booked = client.post("/api/sharing/bookings", json=body, headers=clerk)
     assert booked.status_code == 201, booked.text
@@ -74,3 +75,30 @@ def test_book_refuse_and_read_the_month(world: tuple[TestClient, Scanner]) -> No
     assert (down.json()["slots_closed"], down.json()["bookings_displaced"]) == (4, 1)
     listed = client.get(f"/api/sharing/resources/{scanner.resource}/bookings", headers=manager)
     assert [b["status"] for b in listed.json()] == ["displaced"]
+
+
+def test_the_next_free_slots_are_those_of_the_territory_asked(
+    world: tuple[TestClient, Scanner],
+) -> None:
+    """The scanner stands at Tizgui's hospital: its slots are found in the region, the
+    province and Tizgui, none in Aït Lhou; an unknown territory is 404."""
+    from tests.regions import AIT_LHOU, PROVINCE_CODE, TIZGUI
+
+    client, scanner = world
+
+    def first(territory: str) -> list[str]:
+        params = {"specialty": "ct_scanner", "region": territory, "limit": 1}
+        answer = client.get("/api/sharing/slots", params=params, headers=scanner.clerk_a.headers)
+        assert answer.status_code == 200, answer.text
+        return [s["start"] for s in answer.json()]
+
+    found = first("99")
+    assert found == ["2026-12-08T07:00:00Z"]  # the first slot after the 24 h notice
+    assert first(PROVINCE_CODE) == first(TIZGUI) == found
+    assert first(AIT_LHOU) == []
+    unknown = client.get(
+        "/api/sharing/slots",
+        params={"specialty": "ct_scanner", "region": "98"},
+        headers=scanner.clerk_a.headers,
+    )
+    assert unknown.status_code == 404 and unknown.json()["code"] == "no_territory"

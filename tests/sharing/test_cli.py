@@ -35,7 +35,7 @@ def test_slots_book_cancel_and_the_months_measures(
     )
     assert listed.exit_code == 0, listed.output
     starts = [row["start"] for row in json.loads(listed.stdout)["rows"]]
-    assert starts == [utc(7, 7).isoformat(), utc(7, 8).isoformat()]
+    assert starts == [utc(8, 7).isoformat(), utc(8, 8).isoformat()]  # beyond the 24 h notice
     monkeypatch.setenv("QURB_TOKEN", scanner.clerk_a.token)
     booked = runner.invoke(
         app,

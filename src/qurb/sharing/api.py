@@ -144,6 +144,7 @@ def availability(
 def free_slots(
     session: SessionDep,
     guard: Read,
+    index: IndexDep,
     specialty: Annotated[Name, Query()],
     region: Annotated[str | None, Query(pattern=TERRITORY_CODE_PATTERN)] = None,
     after: Annotated[datetime | None, Query(alias="from")] = None,
@@ -154,7 +155,7 @@ def free_slots(
         moment = moment.replace(tzinfo=UTC)
     if not 2000 <= moment.year <= 2100:
         raise QurbError(code="sharing_bad_moment", values={"got": str(after)})
-    found = resources.next_free_slots(session, specialty, region, moment, limit)
+    found = resources.next_free_slots(session, specialty, region, moment, limit, index)
     return [SlotRead(**s.__dict__) for s in found]
 
 

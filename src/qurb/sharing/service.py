@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from qurb.audit import service as audit
@@ -455,14 +455,34 @@ def next_free_slots(
     region: str | None,
     after: datetime,
     limit: int = 20,
+    index: TerritoryIndex | None = None,
 ) -> list[FreeSlot]:
-    """The next free slots of a specialty (open, unbooked, not held) after a moment, in
-    a territory (a region, a province… by its code) when given, soonest first."""
+    """The next free slots of a specialty that may be booked now (open, unbooked, not
+    held, beyond their resource's minimum notice) after a moment, in a territory (a
+    region, a province… by its code) when given, soonest first: the active resources'
+    notices read, then one query walking the slots of the specialty in time order
+    (ix_sharing_slots_specialty_start), kept at the territory's facilities."""
+    notices: dict[int, list[int]] = {}  # minimum notice (hours) → resources
+    for resource_id, hours in session.execute(
+        select(ResourceRow.id, ResourceRow.min_notice_hours).where(
+            ResourceRow.specialty == specialty, ResourceRow.active.is_(True)
+        )
+    ):
+        notices.setdefault(hours, []).append(resource_id)
+    if not notices:
+        return []
+    bookable = or_(
+        *(
+            and_(SlotRow.resource_id.in_(ids), SlotRow.start >= after + timedelta(hours=hours))
+            for hours, ids in notices.items()
+        )
+    )
     query = (
         select(SlotRow)
         .where(
             SlotRow.specialty == specialty,
             SlotRow.start > after,
+            bookable,
             SlotRow.booking_id.is_(None),
             SlotRow.closed_by.is_(None),
             (SlotRow.held_for.is_(None)) | (SlotRow.held_until < after),
@@ -471,23 +491,28 @@ def next_free_slots(
         .limit(limit)
     )
     if region is not None:
-        facilities = _facilities_in(session, region)
-        query = query.where(SlotRow.facility_id.in_(facilities))
+        facilities = _facilities_in(index or TerritoryIndex.from_session(session), region)
+        if facilities is not None:
+            query = query.where(SlotRow.facility_id.in_(facilities))
     return [
         FreeSlot(s.id, s.resource_id, s.facility_id, s.specialty, s.start, s.end)
         for s in session.scalars(query)
     ]
 
 
-def _facilities_in(session: Session, territory: str) -> list[str]:
-    index = TerritoryIndex.from_session(session)
+def _facilities_in(index: TerritoryIndex, territory: str) -> Select[str] | None:
+    """The ids of the facilities in a territory, as a subquery (None: the whole country):
+    by its communes, or by arrondissements for a préfecture d'arrondissements, as the
+    registry selects them (`TerritoryIndex.scope`)."""
     if territory not in index.by_code:
         raise NotFound(code="no_territory", values={"code": territory})
-    return [
-        f
-        for f, commune in session.execute(select(FacilityRow.id, FacilityRow.commune_code))
-        if commune == territory or territory in {t.code for t in index.ancestors(commune)}
-    ]
+    scope = index.scope(index.by_code[territory])
+    if scope.communes is None and scope.arrondissements is None:
+        return None
+    query = select(FacilityRow.id)
+    if scope.arrondissements is not None:
+        return query.where(FacilityRow.arrondissement_code.in_(scope.arrondissements))
+    return query.where(FacilityRow.commune_code.in_(scope.communes or []))
 
 
 def slot_count(session: Session, resource_id: int) -> int:

@@ -465,12 +465,14 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_sharing_slots_mission_id"), ["mission_id"], unique=False
         )
-        batch_op.create_index(batch_op.f("ix_sharing_slots_specialty"), ["specialty"], unique=False)
+        batch_op.create_index(
+            "ix_sharing_slots_specialty_start", ["specialty", "start"], unique=False
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("sharing_slots", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_sharing_slots_specialty"))
+        batch_op.drop_index("ix_sharing_slots_specialty_start")
         batch_op.drop_index(batch_op.f("ix_sharing_slots_mission_id"))
         batch_op.drop_index("ix_sharing_slots_free")
         batch_op.drop_index(batch_op.f("ix_sharing_slots_booking_id"))
