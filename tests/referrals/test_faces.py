@@ -212,6 +212,22 @@ def test_measures_flows_and_pathways_through_the_api(world: World) -> None:
     assert [p["code"] for p in pathways] == ["high_risk_pregnancy", "diabetic_retinopathy"]
 
 
+def test_a_committee_member_reads_the_measures_never_a_referral(world: World) -> None:
+    """A steering committee's member sees waiting times and flows (counts and times), and
+    is refused the referrals themselves (their pseudonymous references)."""
+    c = world.client
+    sent = c.post("/api/referrals", json=BODY, headers=world.sender.headers).json()
+    member = add_account(world.client.app.state.qurb.factory, "member", Role.COMMITTEE_MEMBER)
+    params = {"territory": REGION_CODE, "start": "2026-12-01", "end": "2026-12-31"}
+    measured = c.get("/api/referrals/measures", params=params, headers=member.headers)
+    assert measured.status_code == 200 and measured.json()["counts"]["referrals"] == 1
+    flows = c.get("/api/referrals/flows.geojson", params=params, headers=member.headers)
+    assert flows.status_code == 200
+    one = c.get(f"/api/referrals/{sent['id']}", headers=member.headers)
+    assert one.status_code == 403
+    assert c.get("/api/referrals", headers=member.headers).status_code == 403
+
+
 def test_the_command_line(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     runner = CliRunner()
     monkeypatch.setenv("QURB_TOKEN", world.sender.token)

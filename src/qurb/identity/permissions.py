@@ -33,6 +33,10 @@ class Permission(enum.StrEnum):
     CONVENTIONS_READ = "conventions.read", "read conventions in full (beyond published summaries)"
     CARAVANS_READ = "caravans.read", "read caravan records (consultations, referrals)"
     REFERRALS_READ = "referrals.read", "read referrals and their waiting times"
+    REFERRALS_MEASURES = (
+        "referrals.measures",
+        "read waiting times, counter-referral rates and flows (never a referral itself)",
+    )
     SCENARIOS_READ = "scenarios.read", "read saved siting scenarios"
     AUDIT_READ = "audit.read", "read and export the audit trail"
     # Registry and the regional plan
@@ -87,11 +91,13 @@ PLANNER = VIEWER | {P.PLAN_RUN, P.SCENARIOS_WRITE, P.PROJECTS_MANAGE}
 CARAVAN_COORDINATOR = VIEWER | {P.PLAN_RUN, P.CARAVANS_READ, P.CARAVANS_PLAN, P.CARAVANS_RECORD}
 CONVENTION_SECRETARIAT = VIEWER | {P.CONVENTIONS_MANAGE, P.CONVENTIONS_PARTY, P.COMMITTEE_SIT}
 CONVENTION_PARTY = VIEWER | {P.CONVENTIONS_PARTY}
-COMMITTEE_MEMBER = VIEWER | {P.COMMITTEE_SIT}
+COMMITTEE_MEMBER = VIEWER | {P.COMMITTEE_SIT, P.REFERRALS_MEASURES}
 WATCH_REPORTER = VIEWER | {P.WATCH_REPORT}
 WATCH_CONFIRMER = VIEWER | {P.WATCH_REPORT, P.WATCH_CONFIRM, P.WATCH_TRIAGE}
-REFERRAL_CLERK = VIEWER | {P.REFERRALS_READ, P.REFERRALS_HANDLE, P.RESOURCES_BOOK}
-RESOURCE_MANAGER = VIEWER | {P.RESOURCES_MANAGE, P.RESOURCES_BOOK}
+REFERRAL_CLERK = VIEWER | {
+    P.REFERRALS_READ, P.REFERRALS_MEASURES, P.REFERRALS_HANDLE, P.RESOURCES_BOOK,
+}  # fmt: skip
+RESOURCE_MANAGER = VIEWER | {P.RESOURCES_MANAGE, P.RESOURCES_BOOK, P.REFERRALS_MEASURES}
 ADMINISTRATOR = frozenset(Permission)
 PARTNER_ADMINISTRATOR = ADMINISTRATOR - {P.ACCOUNTS_ADMIN}
 

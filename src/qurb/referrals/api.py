@@ -69,6 +69,9 @@ router = APIRouter(prefix="/api/referrals", tags=["referrals"], responses=ERROR_
 
 ReadReferrals = Annotated[Guard, needs(Permission.REFERRALS_READ)]
 HandleReferrals = Annotated[Guard, needs(Permission.REFERRALS_HANDLE)]
+# The measures and flows are counts and times, never a referral: a steering committee's
+# members read them (committee_member), as the clerks and managers do.
+ReadMeasures = Annotated[Guard, needs(Permission.REFERRALS_MEASURES)]
 ReferralId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Filter = Annotated[str | None, Query(max_length=80, pattern=NO_NUL_PATTERN)]
 NO_CACHE = {"Cache-Control": "no-store"}
@@ -214,7 +217,7 @@ def _columns(
 )
 def measures_route(
     state: StateDep,
-    guard: ReadReferrals,
+    guard: ReadMeasures,
     territory: Territory,
     start: Day = None,
     end: Day = None,
@@ -250,7 +253,7 @@ FLOW_SOURCES = Attribution.of(
     response_class=GeoJSONResponse,
 )
 def flows(
-    state: StateDep, guard: ReadReferrals, territory: Territory, start: Day = None, end: Day = None
+    state: StateDep, guard: ReadMeasures, territory: Territory, start: Day = None, end: Day = None
 ) -> GeoJSONResponse:
     """A line per (commune of residence, destination facility), its `volume` the referrals
     sent; for the map beside the travel-time layers."""
