@@ -129,7 +129,7 @@ def import_referrals(
                 ready.append((new, checked))
         errors.extend(replace(e, row=line) for e in found)
     if errors:
-        raise InputError(errors, source)
+        raise InputError(errors=errors, source=source)
     if outside:
         # Rows well formed but sent from where the account may not send: refused as any
         # write outside its grants is, naming the first such row.
