@@ -496,6 +496,7 @@ LISTS = {
     "GET /reports",
     "GET /signals",
     "GET /api/referrals",
+    "GET /referrals",
 }
 # About nothing of a region: a candidate file the account sends is read and sent back.
 # Shared resources are shared to be found: any role reads them, their free slots and a

@@ -181,7 +181,7 @@ NEEDS = {
     "GET /api/facilities/{facility_id}/referrals": Permission.CARAVANS_READ,
     # referrals: read over their origin or destination, handled by the side that acts
     # (the service checks which: referrals/service.py)
-    "GET /api/referrals/pathways": Permission.REFERRALS_READ,
+    "GET /api/referrals/pathways": Permission.REFERRALS_MEASURES,
     "GET /api/referrals": Permission.REFERRALS_READ,
     "POST /api/referrals": Permission.REFERRALS_HANDLE,
     "POST /api/referrals/tele-expertise": Permission.REFERRALS_HANDLE,
@@ -307,6 +307,8 @@ NEEDS = {
     "POST /api/conventions/{convention_id}/actions/{action_id}/status": (
         Permission.CONVENTIONS_PARTY
     ),
+    # the referrals' page: its measures for the committee, its list by referrals.read
+    "GET /referrals": Permission.REFERRALS_MEASURES,
 }
 
 # One's own things: any signed-in account (changing one's password even before anything

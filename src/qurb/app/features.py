@@ -410,6 +410,7 @@ FEATURES: tuple[Feature, ...] = (
             "qurb.app.report_pages:router",
             "qurb.app.signal_pages:router",
             "qurb.app.convention_pages:router",
+            "qurb.app.referral_pages:router",
         ),
     ),
 )

@@ -32,7 +32,6 @@ from qurb.platform.geojson import FeatureCollection
 from qurb.platform.http import (
     GeoJSONResponse,
     IfMatch,
-    SessionDep,
     StateDep,
     version_etag,
     wanted_versions,
@@ -42,13 +41,14 @@ from qurb.referrals import measures, service
 from qurb.referrals.checks import NewReferral
 from qurb.referrals.fiche import fiche_html, render_pdf
 from qurb.referrals.imports import COLUMNS, import_referrals, read_referral_file
-from qurb.referrals.model import Kind
+from qurb.referrals.model import Kind, Urgency
 from qurb.referrals.pathways import pathways
 from qurb.referrals.reading import (
     ReferralFilter,
     facility_target,
     get_referral,
     list_referrals,
+    names_of,
     referral_row,
 )
 from qurb.referrals.schemas import (
@@ -92,9 +92,15 @@ def _acting(guard: Guard, targets: list[Target]) -> Actor:
     return guard.actor
 
 
-def _answer(referral: service.Referral, response: Response) -> ReferralRead:
+def _named(state: StateDep, referrals: list[service.Referral]) -> list[ReferralRead]:
+    with state.factory() as session:
+        names = names_of(session, state.part(TerritoryIndex), referrals)
+    return [ReferralRead.of(r, names[r.id]) for r in referrals]
+
+
+def _answer(state: StateDep, referral: service.Referral, response: Response) -> ReferralRead:
     response.headers["ETag"] = version_etag(referral.version)
-    return ReferralRead.of(referral)
+    return _named(state, [referral])[0]
 
 
 def _new(body: ReferralIn, kind: Kind) -> NewReferral:
@@ -127,9 +133,10 @@ def _send(state: StateDep, guard: Guard, body: ReferralIn, kind: Kind) -> servic
 @router.get(
     "/pathways", response_model=list[PathwayRead], summary="The care pathways and their levels"
 )
-def list_pathways(_: ReadReferrals) -> list[PathwayRead]:
+def list_pathways(_: ReadMeasures) -> list[PathwayRead]:
     """Each condition's levels, in order, each a registry service; the source, and whether
-    the services chosen are Qurb's working choice."""
+    the services chosen are Qurb's working choice. Reference, never a referral: whoever
+    reads the measures reads them (their tables are by pathway)."""
     return [
         PathwayRead(
             code=p.code,
@@ -150,7 +157,7 @@ def send(
 ) -> ReferralRead:
     """A referral (referrals.handle over its origin): the destination must offer the
     service; the commune of residence is required."""
-    return _answer(_send(state, guard, body, Kind.REFERRAL), response)
+    return _answer(state, _send(state, guard, body, Kind.REFERRAL), response)
 
 
 @router.post(
@@ -164,12 +171,12 @@ def tele_expertise(
 ) -> ReferralRead:
     """Answered (status answered): a transfer avoided, with the km saved (both ways of the
     road distance by the commune-graph model); converted: a referral, its child."""
-    return _answer(_send(state, guard, body, Kind.TELE_EXPERTISE), response)
+    return _answer(state, _send(state, guard, body, Kind.TELE_EXPERTISE), response)
 
 
 @router.get("", response_model=list[ReferralRead], summary="Referrals, newest sent first")
 def list_all(
-    session: SessionDep,
+    state: StateDep,
     guard: ReadReferrals,
     status: Filter = None,
     pathway: Filter = None,
@@ -179,11 +186,28 @@ def list_all(
     facility: Filter = None,
     region: Filter = None,
     commune: Filter = None,
+    urgency: Annotated[Urgency | None, Query()] = None,
+    direction: Annotated[
+        Literal["sent", "received"] | None,
+        Query(description="sent: from a facility the grants reach; received: to one"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[ReferralRead]:
     """Those the account may read (referrals.read over their origin or destination)."""
-    flt = ReferralFilter(status, pathway, service_code, facility, region, commune)
-    return [ReferralRead.of(r) for r in list_referrals(session, guard.actor, flt, limit)]
+    flt = ReferralFilter(
+        status,
+        pathway,
+        service_code,
+        facility,
+        region,
+        commune,
+        urgency=urgency.value if urgency else None,
+        direction=direction,
+    )
+    with state.factory() as session:
+        found = list_referrals(session, guard.actor, flt, limit, offset)
+    return _named(state, found)
 
 
 def _period(start: date | None, end: date | None) -> tuple[date, date]:
@@ -301,7 +325,8 @@ def read(
 ) -> ReferralRead:
     actor = _acting(guard, _targets(state, referral_id))
     with state.factory() as session:
-        return _answer(get_referral(session, actor, referral_id), response)
+        found = get_referral(session, actor, referral_id)
+    return _answer(state, found, response)
 
 
 @router.post(
@@ -325,7 +350,7 @@ def move(
         moved = service.move(
             session, actor, referral_id, body.status, body.reason, versions, body.destination
         )
-    return _answer(moved, response)
+    return _answer(state, moved, response)
 
 
 @router.post(
@@ -347,7 +372,7 @@ def counter_referral(
     actor = _acting(guard, _targets(state, referral_id))
     with state.write() as session:
         back = service.counter_refer(session, actor, referral_id, body.answer, versions)
-    return _answer(back, response)
+    return _answer(state, back, response)
 
 
 @router.get(

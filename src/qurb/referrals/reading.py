@@ -160,6 +160,10 @@ class ReferralFilter:
     stop: int | None = None
     sent_from: datetime | None = None
     sent_to: datetime | None = None  # exclusive
+    urgency: str | None = None
+    # "sent": those whose origin the actor's grants reach (sent by its facilities);
+    # "received": those whose destination they reach; None: either.
+    direction: str | None = None
 
 
 def _query(flt: ReferralFilter) -> Select[ReferralRow]:
@@ -171,6 +175,7 @@ def _query(flt: ReferralFilter) -> Select[ReferralRow]:
         ReferralRow.region_code: flt.region,
         ReferralRow.commune_code: flt.commune,
         ReferralRow.origin_stop_id: flt.stop,
+        ReferralRow.urgency: flt.urgency,
     }
     for col, value in simple.items():
         if value is not None:
@@ -189,11 +194,12 @@ def _query(flt: ReferralFilter) -> Select[ReferralRow]:
 
 def _readable(
     session: Session, actor: Actor, index: TerritoryIndex
-) -> Callable[[ReferralRow], bool]:
-    """Whether the actor may read a row: the account's grants read once, each facility's
-    target once (a list of a thousand rows asks two queries per facility, not per row)."""
+) -> Callable[[ReferralRow], tuple[bool, bool]]:
+    """Whether the actor may read a row over its origin, and over its destination: the
+    account's grants read once, each facility's target once (a list of a thousand rows
+    asks two queries per facility, not per row)."""
     if actor.kind is not ActorKind.ACCOUNT:
-        return lambda row: True
+        return lambda row: (True, True)
     principal = Principal(grants=tuple(live_grants(session, int(actor.name))))
     targets: dict[str, Target] = {}
 
@@ -202,26 +208,75 @@ def _readable(
             targets[facility_id] = facility_target(session, index, facility_id)
         return targets[facility_id]
 
-    def check(row: ReferralRow) -> bool:
-        found = [target(row.destination_facility_id)]
+    def check(row: ReferralRow) -> tuple[bool, bool]:
         if row.origin_facility_id is not None:
-            found.append(target(row.origin_facility_id))
+            origin = target(row.origin_facility_id)
         else:
-            found.append(target_in(index, row.commune_code))
-        return any(Permission.REFERRALS_READ in principal.permissions_over(t) for t in found)
+            origin = target_in(index, row.commune_code)
+        destination = target(row.destination_facility_id)
+        return (
+            Permission.REFERRALS_READ in principal.permissions_over(origin),
+            Permission.REFERRALS_READ in principal.permissions_over(destination),
+        )
 
     return check
 
 
+def _wanted(direction: str | None, origin: bool, destination: bool) -> bool:
+    if direction == "sent":
+        return origin
+    if direction == "received":
+        return destination
+    return origin or destination
+
+
 def list_referrals(
-    session: Session, actor: Actor, flt: ReferralFilter, limit: int = LIST_LIMIT
+    session: Session, actor: Actor, flt: ReferralFilter, limit: int = LIST_LIMIT, offset: int = 0
 ) -> list[Referral]:
-    """The referrals matching the filter that the actor may read, newest sent first."""
+    """The referrals matching the filter that the actor may read, newest sent first, the
+    first `offset` of them skipped (a page's)."""
     readable = _readable(session, actor, TerritoryIndex.from_session(session))
     out: list[Referral] = []
+    skipped = 0
     for row in session.scalars(_query(flt)):
-        if readable(row):
-            out.append(to_referral(row))
-            if len(out) >= limit:
-                break
+        if not _wanted(flt.direction, *readable(row)):
+            continue
+        if skipped < offset:
+            skipped += 1
+            continue
+        out.append(to_referral(row))
+        if len(out) >= limit:
+            break
+    return out
+
+
+@dataclass(frozen=True)
+class Names:
+    """What the faces show beside a referral's codes: its facilities' names and the
+    patient's commune's census names."""
+
+    origin: str | None
+    destination: str | None
+    commune_fr: str | None
+    commune_ar: str | None
+
+
+def names_of(
+    session: Session, index: TerritoryIndex, referrals: Sequence[Referral]
+) -> dict[int, Names]:
+    """Each referral's names, the facilities read in one query."""
+    ids = {r.destination_facility_id for r in referrals}
+    ids |= {r.origin_facility_id for r in referrals if r.origin_facility_id}
+    briefs = facility_briefs(session, ids)
+    out: dict[int, Names] = {}
+    for r in referrals:
+        origin = briefs.get(r.origin_facility_id or "")
+        destination = briefs.get(r.destination_facility_id)
+        commune = index.by_code.get(r.commune_code)
+        out[r.id] = Names(
+            origin.name if origin else None,
+            destination.name if destination else None,
+            commune.name_fr if commune else None,
+            commune.name_ar if commune else None,
+        )
     return out

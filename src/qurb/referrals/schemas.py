@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from qurb.kernel.values import NO_NUL_PATTERN
 from qurb.referrals.model import TEXT_MAX, Status, Urgency
-from qurb.referrals.reading import Referral
+from qurb.referrals.reading import Names, Referral
 
 Code = Annotated[str, Field(min_length=1, max_length=80, pattern=NO_NUL_PATTERN)]
 Text = Annotated[str | None, Field(default=None, max_length=TEXT_MAX, pattern=NO_NUL_PATTERN)]
@@ -83,10 +83,28 @@ class ReferralRead(BaseModel):
     closed_at: datetime | None
     version: int
     events: list[EventRead] = Field(default_factory=list)
+    origin_name: str | None = Field(default=None, description="the origin facility's name")
+    destination_name: str | None = None
+    commune_name_fr: str | None = Field(
+        default=None, description="the commune of residence's census name"
+    )
+    commune_name_ar: str | None = None
 
     @classmethod
-    def of(cls, referral: Referral) -> ReferralRead:
-        return cls(**referral.values(), events=[EventRead(**vars(e)) for e in referral.events])
+    def of(cls, referral: Referral, names: Names | None = None) -> ReferralRead:
+        named = (
+            {}
+            if names is None
+            else {
+                "origin_name": names.origin,
+                "destination_name": names.destination,
+                "commune_name_fr": names.commune_fr,
+                "commune_name_ar": names.commune_ar,
+            }
+        )
+        return cls(
+            **referral.values(), events=[EventRead(**vars(e)) for e in referral.events], **named
+        )
 
 
 class StatusIn(BaseModel):
