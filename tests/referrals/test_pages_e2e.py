@@ -1,0 +1,177 @@
+"""The referrals' page and the map's flows in a real headless Chromium, on the small
+region (SQLite): the CSR Aït Lhou's clerk sends a referral through the form (high-risk
+pregnancy, the general hospital's level, to the HP of Tizgui, a patient of Tafraout n'Aït),
+the HP's clerk finds it among those received, opens it and accepts it, and the sender
+reads it accepted; a steering committee's member reads the waiting-time tables and is
+refused the list, which shows no referral; on the map, the flows' toggle draws one line
+per flow, the wider the more referrals.
+
+Same browser and skip rules as tests/browser.py (Chromium, no internet, no JavaScript
+error); its own live server, on the small region."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from qurb.app.web import create_app
+from qurb.identity.permissions import Role
+from qurb.identity.scopes import Scope
+from qurb.platform.settings import Settings
+from tests.accounts import PASSWORD, Someone, add_account
+from tests.browser import CHROMIUM_ARGS, _chromium, _free_port
+from tests.environment import unavailable
+from tests.regions import HP_TIZGUI, REGION_CODE, SMALL_FACILITIES, TAFRAOUT
+
+# The small region's facilities with their ids as the registry writes them (lower case:
+# the page reads each through GET /api/facilities/{id}, whose id is lower case).
+FACILITIES = tuple(replace(f, id=f.id.lower()) for f in SMALL_FACILITIES)
+CSR = "essp-99.991.03.05-csr-ait-lhou"
+
+
+@dataclass
+class Site:
+    url: str
+    people: dict[str, Someone]
+
+
+@pytest.fixture
+def site(small_region_db: Any, region_engine: Engine) -> Iterator[Site]:
+    import uvicorn
+
+    if region_engine.dialect.name != "sqlite":
+        pytest.skip("the browser tests run on SQLite alone (tests/browser.py)")
+    small_region_db(FACILITIES)
+    url = region_engine.url.render_as_string(hide_password=False)
+    app = create_app(Settings(database_url=url))
+    made = app.state.qurb.factory
+    people = {
+        "csr": add_account(made, "csr", Role.REFERRAL_CLERK, Scope(facilities=[CSR])),
+        "hp": add_account(made, "hp", Role.REFERRAL_CLERK, Scope(facilities=[HP_TIZGUI])),
+        "committee": add_account(
+            made, "committee", Role.COMMITTEE_MEMBER, Scope(territories=[REGION_CODE])
+        ),
+    }
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the test server did not start")
+        time.sleep(0.05)
+    yield Site(f"http://127.0.0.1:{port}", people)
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser(site: Site) -> Iterator[Any]:
+    try:
+        import playwright.sync_api as playwright
+    except ImportError:
+        unavailable(
+            "Playwright is not installed (pip install -e '.[dev]'): the browser tests need it"
+        )
+    with playwright.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def _signed_in(browser: Any, site: Site, username: str, errors: list[str]) -> Any:
+    """A page signed in as `username`, offline but for the site; its errors collected."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="fr-FR")
+
+    def guard(route: Any) -> None:
+        if route.request.url.startswith(site.url):
+            route.continue_()
+        else:
+            errors.append(f"asked the internet for {route.request.url}")
+            route.abort()
+
+    context.route("**/*", guard)
+    answer = context.request.post(
+        f"{site.url}/api/auth/sign-in", data={"username": username, "password": PASSWORD}
+    )
+    assert answer.ok, answer.text()
+    page = context.new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(m.text) if m.type == "error" and "Content Security" in m.text else None
+        ),
+    )
+    return page
+
+
+def test_a_referral_sent_accepted_and_read_and_the_committee_s_measures(
+    browser: Any, site: Site
+) -> None:
+    from playwright.sync_api import expect
+
+    errors: list[str] = []
+    # The CSR's clerk sends it through the form.
+    csr = _signed_in(browser, site, "csr", errors)
+    csr.goto(f"{site.url}/referrals?view=send&lang=fr")
+    form = csr.locator("form.referral-send")
+    expect(form).to_be_visible()
+    form.locator("select[name=level]").select_option("high_risk_pregnancy:1")
+    destination = form.locator(f"select[name=destination] option[value='{HP_TIZGUI}']")
+    expect(destination).to_have_count(1)
+    form.locator("select[name=destination]").select_option(HP_TIZGUI)
+    form.locator("input[name=commune_q]").fill("Tafraout")
+    expect(form.locator(f"select[name=commune] option[value='{TAFRAOUT}']")).to_have_count(1)
+    form.locator("select[name=commune]").select_option(TAFRAOUT)
+    form.locator("select[name=age_band]").select_option("15-49")
+    form.locator("select[name=sex]").select_option("F")
+    form.locator("select[name=urgency]").select_option("urgent")
+    form.locator("button[type=submit]").click()
+    expect(csr.locator(".referral-facts")).to_contain_text("envoyée")
+    reference = csr.locator(".referral-facts dd").first.inner_text().strip()
+    assert reference.startswith("R-")
+    expect(csr.locator(".referral-facts")).to_contain_text("Tafraout n'Aït")
+
+    # The HP's clerk finds it among those received, opens it and accepts it.
+    hp = _signed_in(browser, site, "hp", errors)
+    hp.goto(f"{site.url}/referrals?direction=received&lang=fr")
+    rows = hp.locator(".referrals-table tbody tr[data-id]")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(reference)
+    expect(rows.first).to_contain_text("CSR Aït Lhou")
+    rows.first.locator("a").first.click()
+    accept = hp.locator("form.referral-move[data-move=accepted] button")
+    expect(accept).to_be_visible()
+    hp.locator("form.referral-move[data-move=refused]").wait_for()
+    accept.click()
+    expect(hp.locator(".referral-moved")).to_contain_text("acceptée")
+    expect(hp.locator(".referral-events tbody tr")).to_have_count(2)
+
+    # The sender reads it accepted, and may not accept it itself.
+    csr.reload()
+    expect(csr.locator(".referral-facts")).to_contain_text("acceptée")
+    expect(csr.locator("form.referral-move[data-move=booked]")).to_have_count(0)
+
+    # A committee's member: the waiting times, never the list.
+    committee = _signed_in(browser, site, "committee", errors)
+    committee.goto(f"{site.url}/referrals?lang=fr")
+    pathway = committee.locator("table.referral-waiting[data-by=pathway]")
+    expect(pathway.locator("tr[data-group=high_risk_pregnancy]")).to_have_count(1)
+    expect(committee.locator("table.referral-waiting[data-by=commune]")).to_contain_text(
+        "Tafraout n'Aït"
+    )
+    expect(committee.locator(".referral-measures-note")).to_contain_text("numpy")
+    expect(committee.locator(".referral-measures-summary")).to_contain_text("1 ")
+    committee.goto(f"{site.url}/referrals?view=list&lang=fr")
+    expect(committee.locator(".referrals-refused")).to_be_visible()
+    expect(committee.locator(".referrals-table")).to_have_count(0)
+    assert reference not in committee.content()
+    assert not errors, errors
