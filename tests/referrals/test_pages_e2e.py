@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import Engine
 
@@ -27,7 +28,7 @@ from qurb.platform.settings import Settings
 from tests.accounts import PASSWORD, Someone, add_account
 from tests.browser import CHROMIUM_ARGS, _chromium, _free_port
 from tests.environment import unavailable
-from tests.regions import HP_TIZGUI, REGION_CODE, SMALL_FACILITIES, TAFRAOUT
+from tests.regions import AIT_LHOU, HP_TIZGUI, IMI, REGION_CODE, SMALL_FACILITIES, TAFRAOUT
 
 # The small region's facilities with their ids as the registry writes them (lower case:
 # the page reads each through GET /api/facilities/{id}, whose id is lower case).
@@ -174,4 +175,61 @@ def test_a_referral_sent_accepted_and_read_and_the_committee_s_measures(
     expect(committee.locator(".referrals-refused")).to_be_visible()
     expect(committee.locator(".referrals-table")).to_have_count(0)
     assert reference not in committee.content()
+    assert not errors, errors
+
+
+def test_the_map_draws_one_line_per_flow_wider_by_volume(browser: Any, site: Site) -> None:
+    from playwright.sync_api import expect
+
+    clerk = site.people["csr"].headers
+    # Three communes of residence, one destination: flows of 3, 2 and 1 referrals.
+    for commune, count in ((TAFRAOUT, 3), (AIT_LHOU, 2), (IMI, 1)):
+        for _ in range(count):
+            body = {
+                "service": "emonc_comprehensive",
+                "destination": HP_TIZGUI,
+                "origin_facility": CSR,
+                "commune": commune,
+            }
+            sent = httpx.post(f"{site.url}/api/referrals", json=body, headers=clerk, timeout=60)
+            assert sent.status_code == 201, sent.text
+    errors: list[str] = []
+    page = _signed_in(browser, site, "committee", errors)
+    page.goto(f"{site.url}/?t={REGION_CODE}&lang=fr")
+    page.wait_for_selector(f"body[data-ready='{REGION_CODE}']")
+    toggle = page.locator("#flows-toggle input")
+    expect(toggle).to_be_visible()
+    toggle.check()
+    lines = page.locator("path.flow-line")
+    expect(lines).to_have_count(3)
+    drawn = sorted(
+        (
+            int(line.get_attribute("data-volume") or 0),
+            float(line.get_attribute("stroke-width") or 0),
+        )
+        for line in lines.all()
+    )
+    assert [volume for volume, _ in drawn] == [1, 2, 3]
+    widths = [width for _, width in drawn]
+    assert widths == sorted(widths) and len(set(widths)) == 3, drawn
+    expect(page.locator("#flows-legend li")).to_have_count(3)
+    expect(page.locator("#flows-legend")).to_contain_text("3 références")
+    # A line running north-south has no width to hover: its pointer event, as Leaflet hears it.
+    page.locator("path.flow-line[data-volume='3']").dispatch_event("mouseover")
+    expect(page.locator(".leaflet-tooltip")).to_contain_text("Hôpital provincial de Tizgui")
+    toggle.uncheck()
+    expect(lines).to_have_count(0)
+    assert not errors, errors
+
+
+def test_no_flow_is_drawn_without_referrals_and_a_note_says_so(browser: Any, site: Site) -> None:
+    from playwright.sync_api import expect
+
+    errors: list[str] = []
+    page = _signed_in(browser, site, "committee", errors)
+    page.goto(f"{site.url}/?t={REGION_CODE}&lang=en")
+    page.wait_for_selector(f"body[data-ready='{REGION_CODE}']")
+    page.locator("#flows-toggle input").check()
+    expect(page.locator("#flows-note")).to_contain_text("No referral sent")
+    expect(page.locator("path.flow-line")).to_have_count(0)
     assert not errors, errors

@@ -5,6 +5,7 @@ import { readAddress, writeAddress } from "./address.js";
 import { classCount, legendHTML, noteText, paintColours, palette } from "./choropleth.js";
 import { FacilityEditor } from "./editor.js";
 import { FacilityCapacityView } from "./facility_capacity.js";
+import { FlowLayer } from "./flows.js";
 import { LANGS, escapeHtml, initialLang, label, lang, nameOf, num, setLang, t } from "./i18n.js";
 import { SearchBox } from "./keyboard.js";
 import { MapView } from "./map.js";
@@ -82,6 +83,7 @@ const view = new MapView($("#map"), config, {
   formatValue,
 });
 const mapOut = new MapOut(view, () => ({ code: state.code, indicator: state.indicator?.id, params: state.params }));
+const flows = new FlowLayer(view); // the referral flows, for an account reading referrals' measures
 setupLayout(view); // fold buttons; the selection kept clear of the overlays
 // The siting fold under the panel's access figures; a scenario shown goes in the address.
 const siting = new SitingPanel(view, {
@@ -118,6 +120,7 @@ async function navigate(code) {
     if (ticket !== state.navigation) return;
     state.code = code;
     state.detail = detail;
+    flows.follow(code);
     state.facility = null;
     renderBreadcrumb();
     const focus = detail.focus;
@@ -442,6 +445,7 @@ const switchLanguage = languageButtons((next) => {
   }
   editor.categories = categoryChoices();
   mapOut.relabel();
+  flows.relabel();
   siting.relabel();
 });
 
