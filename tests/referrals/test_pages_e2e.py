@@ -27,13 +27,14 @@ from qurb.identity.scopes import Scope
 from qurb.platform.settings import Settings
 from tests.accounts import PASSWORD, Someone, add_account
 from tests.browser import CHROMIUM_ARGS, _chromium, _free_port
-from tests.environment import unavailable
+from tests.environment import ARTIFACTS, unavailable
 from tests.regions import AIT_LHOU, HP_TIZGUI, IMI, REGION_CODE, SMALL_FACILITIES, TAFRAOUT
 
 # The small region's facilities with their ids as the registry writes them (lower case:
 # the page reads each through GET /api/facilities/{id}, whose id is lower case).
 FACILITIES = tuple(replace(f, id=f.id.lower()) for f in SMALL_FACILITIES)
 CSR = "essp-99.991.03.05-csr-ait-lhou"
+FOLDER = ARTIFACTS / "journeys"  # screenshots: referrals-*.png
 
 
 @dataclass
@@ -135,6 +136,8 @@ def test_a_referral_sent_accepted_and_read_and_the_committee_s_measures(
     form.locator("select[name=age_band]").select_option("15-49")
     form.locator("select[name=sex]").select_option("F")
     form.locator("select[name=urgency]").select_option("urgent")
+    FOLDER.mkdir(parents=True, exist_ok=True)
+    csr.screenshot(path=str(FOLDER / "referrals-send-fr.png"), full_page=True)
     form.locator("button[type=submit]").click()
     expect(csr.locator(".referral-facts")).to_contain_text("envoyée")
     reference = csr.locator(".referral-facts dd").first.inner_text().strip()
@@ -155,6 +158,7 @@ def test_a_referral_sent_accepted_and_read_and_the_committee_s_measures(
     accept.click()
     expect(hp.locator(".referral-moved")).to_contain_text("acceptée")
     expect(hp.locator(".referral-events tbody tr")).to_have_count(2)
+    hp.screenshot(path=str(FOLDER / "referral-accepted-fr.png"), full_page=True)
 
     # The sender reads it accepted, and may not accept it itself.
     csr.reload()
@@ -171,6 +175,7 @@ def test_a_referral_sent_accepted_and_read_and_the_committee_s_measures(
     )
     expect(committee.locator(".referral-measures-note")).to_contain_text("numpy")
     expect(committee.locator(".referral-measures-summary")).to_contain_text("1 ")
+    committee.screenshot(path=str(FOLDER / "referrals-measures-fr.png"), full_page=True)
     committee.goto(f"{site.url}/referrals?view=list&lang=fr")
     expect(committee.locator(".referrals-refused")).to_be_visible()
     expect(committee.locator(".referrals-table")).to_have_count(0)

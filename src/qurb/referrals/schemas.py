@@ -92,19 +92,11 @@ class ReferralRead(BaseModel):
 
     @classmethod
     def of(cls, referral: Referral, names: Names | None = None) -> ReferralRead:
-        named = (
-            {}
-            if names is None
-            else {
-                "origin_name": names.origin,
-                "destination_name": names.destination,
-                "commune_name_fr": names.commune_fr,
-                "commune_name_ar": names.commune_ar,
-            }
-        )
-        return cls(
-            **referral.values(), events=[EventRead(**vars(e)) for e in referral.events], **named
-        )
+        read = cls(**referral.values(), events=[EventRead(**vars(e)) for e in referral.events])
+        if names is not None:
+            read.origin_name, read.destination_name = names.origin, names.destination
+            read.commune_name_fr, read.commune_name_ar = names.commune_fr, names.commune_ar
+        return read
 
 
 class StatusIn(BaseModel):
