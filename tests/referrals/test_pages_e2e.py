@@ -130,6 +130,10 @@ def test_a_referral_sent_accepted_and_read_and_the_committee_s_measures(
     destination = form.locator(f"select[name=destination] option[value='{HP_TIZGUI}']")
     expect(destination).to_have_count(1)
     form.locator("select[name=destination]").select_option(HP_TIZGUI)
+    # Sent without a commune of residence: the server's refusal, in the page's words, by field.
+    form.locator("button[type=submit]").click()
+    refusal = form.locator(".referral-send-errors li[data-field=commune]")
+    expect(refusal).to_contain_text("la commune de résidence du patient (code HCP) est obligatoire")
     form.locator("input[name=commune_q]").fill("Tafraout")
     expect(form.locator(f"select[name=commune] option[value='{TAFRAOUT}']")).to_have_count(1)
     form.locator("select[name=commune]").select_option(TAFRAOUT)
