@@ -178,7 +178,7 @@ def test_a_referral_sent_accepted_and_read_and_the_committee_s_measures(
         "Tafraout n'Aït"
     )
     expect(committee.locator(".referral-measures-note")).to_contain_text("numpy")
-    expect(committee.locator(".referral-measures-summary")).to_contain_text("1 ")
+    expect(committee.locator(".referral-measures-summary")).to_contain_text(": 1 ;")
     committee.screenshot(path=str(FOLDER / "referrals-measures-fr.png"), full_page=True)
     committee.goto(f"{site.url}/referrals?view=list&lang=fr")
     expect(committee.locator(".referrals-refused")).to_be_visible()
@@ -222,7 +222,7 @@ def test_the_map_draws_one_line_per_flow_wider_by_volume(browser: Any, site: Sit
     widths = [width for _, width in drawn]
     assert widths == sorted(widths) and len(set(widths)) == 3, drawn
     expect(page.locator("#flows-legend li")).to_have_count(3)
-    expect(page.locator("#flows-legend")).to_contain_text("3 références")
+    expect(page.locator("#flows-legend")).to_contain_text("références : 3")
     # A line running north-south has no width to hover: its pointer event, as Leaflet hears it.
     page.locator("path.flow-line[data-volume='3']").dispatch_event("mouseover")
     expect(page.locator(".leaflet-tooltip")).to_contain_text("Hôpital provincial de Tizgui")

@@ -7,7 +7,7 @@
 // the measures are what it reads. The codes offered (statuses, urgencies, age bands,
 // sexes, the moves of each status) come in the page's configuration, from the server.
 import { enc, getJSON, send, whoAmI } from "./api.js";
-import { date, escapeHtml, initialLang, lang, nameOf, named, num, t } from "./i18n.js";
+import { escapeHtml, initialLang, lang, locale, nameOf, named, num, t } from "./i18n.js";
 import { problemsHTML, settle } from "./problems.js";
 import { languageButtons } from "./shell.js";
 import { afterSendDrawn, destinationsFor, prepareSend, sendView, wireSend } from "./referral_form.js";
@@ -20,6 +20,8 @@ const viewsBox = document.querySelector(".referrals-views");
 const errorBox = document.querySelector(".referrals-error");
 const loading = document.querySelector(".referrals-loading");
 const DAY_MS = 86_400_000;
+// A moment as Morocco's clocks showed it, whatever the reader's own zone.
+const date = (iso) => new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeStyle: "short", timeZone: "Africa/Casablanca" }).format(new Date(iso));
 // Still waiting to be seen: the time so far is counted to now.
 const OPEN = new Set(["sent", "accepted", "booked"]);
 // The moves the page offers as a form of their own (a text or a destination to give).
