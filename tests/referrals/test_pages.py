@@ -184,3 +184,16 @@ def test_the_list_by_direction_urgency_and_page_with_names(world: World) -> None
     assert ids(world.hospital, offset=2) == []
     refused = c.get("/api/referrals", params={"direction": "both"}, headers=world.clerk.headers)
     assert refused.status_code == 422
+
+
+def test_a_committee_member_reads_the_pathways_and_the_measures_never_a_referral(
+    world: World,
+) -> None:
+    c, headers = world.client, world.committee.headers
+    pathways = c.get("/api/referrals/pathways", headers=headers)
+    assert pathways.status_code == 200
+    assert "high_risk_pregnancy" in [p["code"] for p in pathways.json()]
+    measures = c.get("/api/referrals/measures", params={"territory": REGION_CODE}, headers=headers)
+    assert measures.status_code == 200
+    listed = c.get("/api/referrals", headers=headers)
+    assert (listed.status_code, listed.json()["code"]) == (403, "account_not_allowed")

@@ -180,6 +180,13 @@ def test_a_referral_sent_accepted_and_read_and_the_committee_s_measures(
     expect(committee.locator(".referral-measures-note")).to_contain_text("numpy")
     expect(committee.locator(".referral-measures-summary")).to_contain_text(": 1 ;")
     committee.screenshot(path=str(FOLDER / "referrals-measures-fr.png"), full_page=True)
+    committee.goto(f"{site.url}/referrals?lang=ar")
+    expect(committee.locator("table.referral-waiting[data-by=pathway]")).to_contain_text(
+        "الحمل المعرض للخطر"
+    )
+    assert committee.locator("html").get_attribute("dir") == "rtl"
+    expect(committee.locator(".referral-measures-note")).to_contain_text("numpy")
+    committee.screenshot(path=str(FOLDER / "referrals-measures-ar.png"), full_page=True)
     committee.goto(f"{site.url}/referrals?view=list&lang=fr")
     expect(committee.locator(".referrals-refused")).to_be_visible()
     expect(committee.locator(".referrals-table")).to_have_count(0)
@@ -226,6 +233,8 @@ def test_the_map_draws_one_line_per_flow_wider_by_volume(browser: Any, site: Sit
     # A line running north-south has no width to hover: its pointer event, as Leaflet hears it.
     page.locator("path.flow-line[data-volume='3']").dispatch_event("mouseover")
     expect(page.locator(".leaflet-tooltip")).to_contain_text("Hôpital provincial de Tizgui")
+    page.locator("button[data-lang=ar]").first.click()
+    expect(page.locator("#flows-legend")).to_contain_text("الإحالات: 3")
     toggle.uncheck()
     expect(lines).to_have_count(0)
     assert not errors, errors

@@ -5,7 +5,7 @@
 // /api/referrals/measures, one grouping each), with their counts, and the counter-referral
 // rate per receiving service; a note says how they are computed and on what.
 import { enc, getJSON } from "./api.js";
-import { escapeHtml, lang, nameOf, named, num, pct, t } from "./i18n.js";
+import { escapeHtml, lang, locale, nameOf, named, num, pct, t } from "./i18n.js";
 import { facility } from "./referral_form.js";
 
 const e = escapeHtml;
@@ -49,6 +49,8 @@ function groupName(by, code) {
   return communes[code] ? nameOf(communes[code]) : code;
 }
 
+// A day of the range (ISO 8601) in the page's language.
+const day = (iso) => new Intl.DateTimeFormat(locale(), { dateStyle: "long", timeZone: "UTC" }).format(new Date(`${iso}T00:00:00Z`));
 const days = (value) => (value === null ? t("unknown") : t("referrals.days", { days: num(value, 1) }));
 
 function cell(w) {
@@ -97,8 +99,8 @@ export function measuresView() {
   const head = measured.pathway;
   const counts = head.counts;
   const summary = t("referrals.measures.summary", {
-    start: head.start,
-    end: head.end,
+    start: day(head.start),
+    end: day(head.end),
     count: counts.referrals,
     booked: counts.booked_at ?? 0,
     seen: counts.seen_at ?? 0,
