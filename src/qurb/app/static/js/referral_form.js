@@ -157,8 +157,32 @@ export function wireSend(root) {
   });
 }
 
-/** After the form is drawn: its destinations for the first origin and service. */
-export function afterSendDrawn(root) {
+/** What the reader has filled in, kept across a redraw (a switch of language): each
+ * field's value, and the choices the searches found. */
+export function keptSend(root) {
   const form = root.querySelector("form.referral-send");
-  if (form) refreshDestinations(form).catch((error) => (form.querySelector(".referral-send-errors").innerHTML = problemsHTML(error)));
+  if (!form) return null;
+  const values = {};
+  for (const el of form.elements) if (el.name) values[el.name] = el.type === "checkbox" ? el.checked : el.value;
+  const found = Object.fromEntries(["origin", "destination", "commune"].map((n) => [n, form.elements[n].innerHTML]));
+  return { values, found };
+}
+
+/** After the form is drawn: what was kept put back, else its destinations for the first
+ * origin and service. */
+export function afterSendDrawn(root, kept = null) {
+  const form = root.querySelector("form.referral-send");
+  if (!form) return;
+  if (!kept) {
+    refreshDestinations(form).catch((error) => (form.querySelector(".referral-send-errors").innerHTML = problemsHTML(error)));
+    return;
+  }
+  for (const [name, html] of Object.entries(kept.found)) if (html) form.elements[name].innerHTML = html;
+  for (const el of form.elements) {
+    if (!(el.name in kept.values)) continue;
+    if (el.type === "checkbox") el.checked = kept.values[el.name];
+    else el.value = kept.values[el.name];
+  }
+  form.elements.service.disabled = form.elements.level.value !== "";
+  form.querySelector(".referral-no-destination").hidden = form.elements.destination.options.length > 0;
 }

@@ -10,7 +10,7 @@ import { enc, getJSON, send, whoAmI } from "./api.js";
 import { escapeHtml, initialLang, lang, locale, nameOf, named, num, t } from "./i18n.js";
 import { problemsHTML, settle } from "./problems.js";
 import { languageButtons } from "./shell.js";
-import { afterSendDrawn, destinationsFor, prepareSend, sendView, wireSend } from "./referral_form.js";
+import { afterSendDrawn, destinationsFor, keptSend, prepareSend, sendView, wireSend } from "./referral_form.js";
 import { measuresView, readMeasures } from "./referral_measures.js";
 
 const e = escapeHtml;
@@ -199,8 +199,9 @@ function render() {
   renderViews();
   if (view === "one") root.innerHTML = holds("referrals.read") ? oneView() : refusedView();
   else if (view === "send") {
+    const kept = keptSend(root);
     root.innerHTML = holds("referrals.handle") ? sendView() : refusedView();
-    afterSendDrawn(root);
+    afterSendDrawn(root, kept);
   }
   else if (view === "measures") root.innerHTML = measuresView();
   else root.innerHTML = holds("referrals.read") ? listView() : refusedView();
