@@ -24,7 +24,7 @@ from qurb.identity.scopes import Scope
 from qurb.kernel import clock
 from qurb.platform.settings import Settings
 from tests.accounts import Someone, add_account
-from tests.regions import HP_TIZGUI, REGION_CODE, TAFRAOUT
+from tests.regions import AIT_LHOU, HP_TIZGUI, REGION_CODE, TAFRAOUT
 from tests.web_clients import TestClient
 
 CSR = "ESSP-99.991.03.05-csr-ait-lhou"
@@ -197,3 +197,33 @@ def test_a_committee_member_reads_the_pathways_and_the_measures_never_a_referral
     assert measures.status_code == 200
     listed = c.get("/api/referrals", headers=headers)
     assert (listed.status_code, listed.json()["code"]) == (403, "account_not_allowed")
+
+
+def test_the_flows_from_the_communes_of_residence_or_from_the_origins(world: World) -> None:
+    c = world.client
+    for commune in (TAFRAOUT, TAFRAOUT, AIT_LHOU):
+        body = {**BODY, "commune": commune}
+        assert c.post("/api/referrals", json=body, headers=world.clerk.headers).status_code == 201
+
+    def flows(**params: str) -> list[dict[str, object]]:
+        answer = c.get(
+            "/api/referrals/flows.geojson",
+            params={"territory": REGION_CODE, **params},
+            headers=world.committee.headers,
+        )
+        assert answer.status_code == 200, answer.text
+        return [f["properties"] for f in answer.json()["features"]]
+
+    residence = flows()
+    assert [(p["commune"], p["volume"]) for p in residence] == [(TAFRAOUT, 2), (AIT_LHOU, 1)]
+    origin = flows(**{"from": "origin"})
+    assert [(p["origin_kind"], p["origin"], p["origin_name"], p["volume"]) for p in origin] == [
+        ("facility", CSR, "CSR Aït Lhou", 3)
+    ]
+    assert origin[0]["facility_name"] == "Hôpital provincial de Tizgui"
+    refused = c.get(
+        "/api/referrals/flows.geojson",
+        params={"territory": REGION_CODE, "from": "anywhere"},
+        headers=world.committee.headers,
+    )
+    assert refused.status_code == 422

@@ -241,6 +241,16 @@ def test_the_map_draws_one_line_per_flow_wider_by_volume(browser: Any, site: Sit
     # A line running north-south has no width to hover: its pointer event, as Leaflet hears it.
     page.locator("path.flow-line[data-volume='3']").dispatch_event("mouseover")
     expect(page.locator(".leaflet-tooltip")).to_contain_text("Hôpital provincial de Tizgui")
+    # From the origins: every referral came from the CSR, one line of six.
+    page.locator("#flows-from").select_option("origin")
+    expect(lines).to_have_count(1)
+    expect(page.locator("path.flow-line[data-volume='6']")).to_have_count(1)
+    page.locator("path.flow-line").dispatch_event("mouseover")
+    # The tooltip of a line gone goes with it: one left, the origin's.
+    expect(page.locator(".leaflet-tooltip")).to_have_count(1)
+    expect(page.locator(".leaflet-tooltip")).to_contain_text("CSR Aït Lhou")
+    page.locator("#flows-from").select_option("residence")
+    expect(lines).to_have_count(3)
     page.locator("button[data-lang=ar]").first.click()
     expect(page.locator("#flows-legend")).to_contain_text("الإحالات: 3")
     toggle.uncheck()

@@ -40,6 +40,7 @@ from qurb.platform.schemas import ERROR_RESPONSES, VERSIONED_WRITE_RESPONSES
 from qurb.referrals import measures, service
 from qurb.referrals.checks import NewReferral
 from qurb.referrals.fiche import fiche_html, render_pdf
+from qurb.referrals.flows import origin_flows_geojson
 from qurb.referrals.imports import COLUMNS, import_referrals, read_referral_file
 from qurb.referrals.model import Kind, Urgency
 from qurb.referrals.pathways import pathways
@@ -277,10 +278,30 @@ FLOW_SOURCES = Attribution.of(
     response_class=GeoJSONResponse,
 )
 def flows(
-    state: StateDep, guard: ReadMeasures, territory: Territory, start: Day = None, end: Day = None
+    state: StateDep,
+    guard: ReadMeasures,
+    territory: Territory,
+    start: Day = None,
+    end: Day = None,
+    from_: Annotated[
+        Literal["residence", "origin"],
+        Query(
+            alias="from",
+            description="residence: from the patients' communes of residence; origin: from "
+            "the origin facilities and caravan stops (a stop at its commune's point)",
+        ),
+    ] = "residence",
 ) -> GeoJSONResponse:
-    """A line per (commune of residence, destination facility), its `volume` the referrals
-    sent; for the map beside the travel-time layers."""
+    """A line per (commune of residence, destination facility), or per (origin,
+    destination facility), its `volume` the referrals sent; for the map beside the
+    travel-time layers."""
+    if from_ == "origin":
+        first, last = _period(start, end)
+        index = state.part(TerritoryIndex)
+        guard.over(target_in(index, territory if territory in index.by_code else None))
+        with state.factory() as session:
+            collection = origin_flows_geojson(session, index, territory, first, last)
+        return GeoJSONResponse(FLOW_SOURCES.annotate(collection))
     columns, _, _ = _columns(state, guard, territory, start, end)
     with state.factory() as session:
         collection = measures.flows_geojson(session, state.part(TerritoryIndex), columns)

@@ -103,7 +103,7 @@ def _seconds(session: Session, column: Any) -> ColumnElement[float]:
     return cast(func.extract("epoch", column), Float)
 
 
-def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
+def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """[start, end] as UTC moments, the end day included."""
     if end < start:
         raise MeasureError(
@@ -122,7 +122,7 @@ def read_columns(
         raise MeasureError([problem("territory", "referral_not_a_region", value=territory)])
     region = index.ancestor_at(territory, TerritoryLevel.REGION)
     assert region is not None
-    first, last = _bounds(start, end)
+    first, last = day_bounds(start, end)
     names = sorted({c for _, a, b in INTERVALS for c in (a, b)})
     query = select(
         ReferralRow.pathway,

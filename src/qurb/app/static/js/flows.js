@@ -1,6 +1,7 @@
 // The map's referral flows (referrals.measures: counts, never a referral): a toggle beside
 // the towns, offered only to an account holding it, draws a line from each patients'
-// commune of residence to each destination facility of the region (or province) shown,
+// commune of residence (or each origin: a facility, a caravan stop at its commune's point)
+// to each destination facility of the region (or province) shown,
 // its width by the referrals sent (GET /api/referrals/flows.geojson: the twelve months to
 // today), a tooltip naming both ends and the count, a legend of widths with their counts;
 // a note when there is no referral to draw, or no region chosen.
@@ -31,8 +32,9 @@ export class FlowLayer {
     this.group = L.layerGroup();
     this.on = false;
     this.code = null;
-    this.body = null; // the flows read for `this.asked`
+    this.body = null; // the flows read for `this.asked` (territory and where from)
     this.asked = null;
+    this.from = "residence"; // or "origin"
     this.box = document.getElementById("flows-toggle");
     this.note = document.getElementById("flows-note");
     this.legend = document.getElementById("flows-legend");
@@ -40,6 +42,10 @@ export class FlowLayer {
       if (!allowed || !this.box) return;
       this.box.hidden = false;
       this.box.querySelector("input").addEventListener("change", (event) => this.toggle(event.target.checked));
+      document.getElementById("flows-from").addEventListener("change", (event) => {
+        this.from = event.target.value;
+        if (this.on) this.draw();
+      });
     });
   }
 
@@ -52,18 +58,20 @@ export class FlowLayer {
   toggle(on) {
     this.on = on;
     if (on) return this.draw();
+    this.clear();
     this.group.remove();
     this.note.hidden = this.legend.hidden = true;
   }
 
   async draw() {
     const territory = flowTerritory(this.code);
-    this.group.clearLayers();
+    this.clear();
     this.legend.hidden = true;
     if (!territory) return this.say(t("map.flows.pick"));
-    if (this.asked !== territory) {
-      this.body = await getJSON(`/api/referrals/flows.geojson?territory=${enc(territory)}`);
-      this.asked = territory;
+    const asked = `${territory}:${this.from}`;
+    if (this.asked !== asked) {
+      this.body = await getJSON(`/api/referrals/flows.geojson?territory=${enc(territory)}&from=${this.from}`);
+      this.asked = asked;
     }
     if (!this.on) return;
     const flows = this.body.features;
@@ -84,9 +92,20 @@ export class FlowLayer {
     this.showLegend(flows.map((f) => f.properties.volume), largest);
   }
 
+  /** The lines gone, and a tooltip one of them left open with them. */
+  clear() {
+    this.group.eachLayer((line) => line.closeTooltip());
+    this.group.clearLayers();
+  }
+
   words(p) {
-    const commune = lang() === "ar" ? p.commune_name_ar || p.commune_name : p.commune_name;
-    return t("map.flows.tooltip", { origin: commune, destination: p.facility_name, count: num(p.volume) });
+    let origin = lang() === "ar" ? p.commune_name_ar || p.commune_name : p.commune_name;
+    if (p.origin_kind === "facility") origin = p.origin_name;
+    if (p.origin_kind === "stop") {
+      const commune = lang() === "ar" ? p.origin_name_ar || p.origin_name : p.origin_name;
+      origin = `${t("referrals.fiche.caravan_stop", { stop: p.origin })} · ${commune}`;
+    }
+    return t("map.flows.tooltip", { origin, destination: p.facility_name, count: num(p.volume) });
   }
 
   say(text) {
