@@ -1,0 +1,177 @@
+"""The shared resources' page in a real headless Chromium, on the scanner of
+tests/sharing_region.py (the clock on Monday 7 December 2026, 06:00 UTC): partner A's
+clerk finds the scanner in the list, opens its week, books Tuesday's first free slot
+(08:00 local) from the calendar, sees it in "my bookings", cancels it, and books it again;
+the manager sees the booking named in the week, closes the scanner on Tuesday (a
+downtime) and the page shows the booking it displaced and Tuesday's slots down with the
+reason. In French on a laptop and in Arabic on a phone.
+
+Screenshots in test-artifacts/journeys/sharing-*.png. The live server runs in this process
+(its clock is the test's); SQLite only, as the other browser tests."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from qurb.app.web import create_app
+from qurb.platform.settings import Settings
+from tests.accounts import PASSWORD
+from tests.browser import CHROMIUM_ARGS, _chromium, _free_port
+from tests.environment import ARTIFACTS, unavailable
+from tests.sharing_region import Clock, Scanner, sharing_clock
+
+__all__ = ["sharing_clock"]
+
+SIZES = {"phone": (390, 844), "laptop": (1366, 768)}
+FOLDER = ARTIFACTS / "journeys"
+TUESDAY = "2026-12-08"
+BOOKED = {"fr": "Créneau du", "ar": "تم حجز حصة"}
+CANCELLED = {"fr": "annulée", "ar": "ملغى"}
+DISPLACED = {"fr": "1 réservations déplacées", "ar": "ألغي 1 حجز"}
+
+
+@pytest.fixture
+def region_server(
+    small_region_db,  # type: ignore[no-untyped-def]
+    region_engine: Engine,
+    sharing_clock: Clock,
+) -> Iterator[tuple[str, Scanner]]:
+    if region_engine.dialect.name != "sqlite":
+        pytest.skip("the browser tests run on SQLite alone")
+    import uvicorn
+
+    scanner = Scanner(small_region_db())
+    url = region_engine.url.render_as_string(hide_password=False)
+    app = create_app(Settings(database_url=url))
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", scanner
+    srv.should_exit = True
+    thread.join(timeout=10)
+    app.state.qurb.close()
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    try:
+        import playwright.sync_api as playwright
+    except ImportError:
+        unavailable(
+            "Playwright is not installed (pip install -e '.[dev]'): the browser tests need it"
+        )
+    with playwright.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def _signed_in(browser: Any, server: str, username: str, size: str, errors: list[str]) -> Any:
+    """A tab signed in as `username`, offline but for the server; its JavaScript errors
+    (and what the Content-Security-Policy refused) kept in `errors`."""
+    width, height = SIZES[size]
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR")
+
+    def guard(route: Any) -> None:
+        if route.request.url.startswith(server):
+            route.continue_()
+        else:
+            errors.append(f"asked the internet for {route.request.url}")
+            route.abort()
+
+    context.route("**/*", guard)
+    answer = context.request.post(
+        f"{server}/api/auth/sign-in", data={"username": username, "password": PASSWORD}
+    )
+    assert answer.ok, answer.text()
+    tab = context.new_page()
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    tab.on(
+        "console",
+        lambda m: (
+            errors.append(m.text) if m.type == "error" and "Content Security" in m.text else None
+        ),
+    )
+    return tab
+
+
+@pytest.mark.parametrize(("lang", "size"), [("fr", "laptop"), ("ar", "phone")])
+def test_a_clerk_books_cancels_and_a_manager_s_downtime_displaces(
+    region_server: tuple[str, Scanner], browser: Any, lang: str, size: str
+) -> None:
+    from playwright.sync_api import expect
+
+    server, scanner = region_server
+    FOLDER.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
+    clerk = _signed_in(browser, server, "clerk_a", size, errors)
+
+    clerk.goto(f"{server}/sharing?lang={lang}")
+    clerk.wait_for_selector(f"body[data-ready='{lang}']")
+    assert clerk.locator("html").get_attribute("dir") == ("rtl" if lang == "ar" else "ltr")
+    row = clerk.locator(f"table.sharing-resources tr[data-id='{scanner.resource}']")
+    expect(row).to_contain_text("ct_scanner")
+    row.locator("a").click()
+    clerk.wait_for_selector(f"body[data-ready='{lang}'] table.sharing-week")
+    expect(clerk.locator("table.sharing-week td.slot.free button").first).to_be_visible()
+    clerk.screenshot(path=str(FOLDER / f"sharing-week-{lang}-{size}.png"), full_page=True)
+
+    # Tuesday's first slot: the first one beyond the 24 hours' notice.
+    clerk.locator("table.sharing-week td.slot.free button").first.click()
+    form = clerk.locator("form.sharing-book")
+    form.locator("textarea[name=note]").fill("IRM de contrôle")
+    form.locator("button[type=submit]").click()
+    expect(clerk.locator(".sharing-status")).to_contain_text(BOOKED[lang])
+    mine = clerk.locator("table.sharing-mine tbody tr")
+    expect(mine).to_have_count(1)
+    expect(mine.first).to_have_attribute("data-status", "confirmed")
+    expect(clerk.locator("table.sharing-week td.slot.booked")).to_have_count(1)
+
+    mine.first.locator("button[data-action=cancel]").click()
+    expect(mine.first).to_have_attribute("data-status", "cancelled")
+    expect(mine.first).to_contain_text(CANCELLED[lang])
+    expect(clerk.locator("table.sharing-week td.slot.booked")).to_have_count(0)
+
+    clerk.locator("table.sharing-week td.slot.free button").first.click()
+    clerk.locator("form.sharing-book button[type=submit]").click()
+    expect(clerk.locator("table.sharing-mine tbody tr[data-status=confirmed]")).to_have_count(1)
+    clerk.screenshot(path=str(FOLDER / f"sharing-booked-{lang}-{size}.png"), full_page=True)
+
+    manager = _signed_in(browser, server, "manager", size, errors)
+    manager.goto(f"{server}/sharing?resource={scanner.resource}&day={TUESDAY}&lang={lang}")
+    manager.wait_for_selector(f"body[data-ready='{lang}'] .sharing-manage")
+    expect(manager.locator("table.sharing-week td.slot.booked")).to_contain_text("hp-tizgui")
+    downtime = manager.locator("form.sharing-downtime")
+    downtime.locator("input[name=from]").fill(f"{TUESDAY}T00:00")
+    downtime.locator("input[name=to]").fill("2026-12-09T00:00")
+    downtime.locator("input[name=reason]").fill("Panne du tube")
+    downtime.locator("button[type=submit]").click()
+    result = manager.locator(".sharing-downtime-result")
+    expect(result).to_contain_text(DISPLACED[lang])
+    expect(result.locator("li")).to_have_count(1)
+    expect(result.locator("li")).to_contain_text("hp-tizgui")
+    down = manager.locator("table.sharing-week td.slot.down")
+    expect(down).to_have_count(4)
+    expect(down.first).to_contain_text("Panne du tube")
+    expect(manager.locator("table.sharing-week td.slot.booked")).to_have_count(0)
+    manager.screenshot(path=str(FOLDER / f"sharing-downtime-{lang}-{size}.png"), full_page=True)
+
+    # The clerk's booking, displaced, says so in its list.
+    clerk.reload()
+    clerk.wait_for_selector(f"body[data-ready='{lang}'] table.sharing-mine")
+    expect(clerk.locator("table.sharing-mine tbody tr[data-status=displaced]")).to_have_count(1)
+    assert not errors, errors
+    assert re.search(r"resource=\d+", clerk.url)
