@@ -256,7 +256,6 @@ async function wait(form) {
 const mineBox = () => root.querySelector(".mine-errors");
 
 const ACTIONS = {
-  specialty: () => {},
   choose: (el) => {
     page.chosen = Number(el.dataset.slot);
     render();
