@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from qurb.app.web import create_app
 from qurb.platform.settings import Settings
 from tests.accounts import PASSWORD
+from tests.app.test_axe_e2e import BLOCKING, _run_axe
 from tests.browser import CHROMIUM_ARGS, _chromium, _free_port
 from tests.environment import ARTIFACTS, unavailable
 from tests.sharing_region import Clock, Scanner, sharing_clock
@@ -79,11 +80,16 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
-def _signed_in(browser: Any, server: str, username: str, size: str, errors: list[str]) -> Any:
+def _signed_in(
+    browser: Any, server: str, username: str, size: str, errors: list[str], bypass_csp: bool = False
+) -> Any:
     """A tab signed in as `username`, offline but for the server; its JavaScript errors
-    (and what the Content-Security-Policy refused) kept in `errors`."""
+    (and what the Content-Security-Policy refused) kept in `errors`. `bypass_csp`: axe may
+    be injected (as in tests/app/test_axe_e2e.py)."""
     width, height = SIZES[size]
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR")
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, locale="fr-FR", bypass_csp=bypass_csp
+    )
 
     def guard(route: Any) -> None:
         if route.request.url.startswith(server):
@@ -175,3 +181,29 @@ def test_a_clerk_books_cancels_and_a_manager_s_downtime_displaces(
     expect(clerk.locator("table.sharing-mine tbody tr[data-status=displaced]")).to_have_count(1)
     assert not errors, errors
     assert re.search(r"resource=\d+", clerk.url)
+
+
+@pytest.mark.parametrize(("lang", "size"), [("fr", "laptop"), ("ar", "phone")])
+def test_axe_finds_nothing_serious_on_the_manager_s_week(
+    region_server: tuple[str, Scanner], browser: Any, lang: str, size: str
+) -> None:
+    """The week with a booking awaiting approval, the manager's panel and the month (the
+    pages' axe test sees only the empty list: the national database shares nothing)."""
+    server, scanner = region_server
+    errors: list[str] = []
+    clerk = _signed_in(browser, server, "clerk_b", size, errors, bypass_csp=True)
+    clerk.goto(f"{server}/sharing?resource={scanner.resource}&day={TUESDAY}&lang={lang}")
+    clerk.wait_for_selector(f"body[data-ready='{lang}'] table.sharing-week")
+    clerk.locator("table.sharing-week td.slot.free button").first.click()
+    clerk.wait_for_selector("form.sharing-book")
+    found = _run_axe(clerk)
+    manager = _signed_in(browser, server, "manager", size, errors, bypass_csp=True)
+    manager.goto(f"{server}/sharing?resource={scanner.resource}&day={TUESDAY}&lang={lang}")
+    manager.wait_for_selector(f"body[data-ready='{lang}'] .sharing-manage")
+    blocking = [
+        (v["id"], [n["target"] for n in v["nodes"]][:3])
+        for v in found["violations"] + _run_axe(manager)["violations"]
+        if v["impact"] in BLOCKING
+    ]
+    assert blocking == [], blocking
+    assert not errors, errors

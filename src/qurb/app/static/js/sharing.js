@@ -47,8 +47,13 @@ function say(key, vars) {
 
 function listView() {
   if (!page.resources.length) {
+    const how = [
+      "qurb sharing share --equipment &lt;id&gt; --service &lt;service&gt; --slot-minutes 40",
+      'qurb sharing availability &lt;resource&gt; --open "mon 08:00-12:00"',
+      "POST /api/sharing/resources · PUT /api/sharing/resources/&lt;id&gt;/availability",
+    ];
     return `<div class="sharing-empty"><p>${t("sharing.none")}</p><p>${t("sharing.none.how")}</p>
-      <p><code dir="ltr">qurb sharing share --equipment 12 --service imaging --slot-minutes 40</code></p></div>`;
+      <ul class="sharing-how">${how.map((line) => `<li><code dir="ltr">${line}</code></li>`).join("")}</ul></div>`;
   }
   const specialties = [...new Set(page.resources.map((r) => r.specialty))].sort();
   const choices = [`<option value="">${t("sharing.any_specialty")}</option>`]
