@@ -135,8 +135,9 @@ def test_a_clerk_books_cancels_and_a_manager_s_downtime_displaces(
     expect(clerk.locator("table.sharing-week td.slot.free button").first).to_be_visible()
     clerk.screenshot(path=str(FOLDER / f"sharing-week-{lang}-{size}.png"), full_page=True)
 
-    # Tuesday's first slot: the first one beyond the 24 hours' notice.
-    clerk.locator("table.sharing-week td.slot.free button").first.click()
+    # Tuesday 08:00 local (07:00 UTC): the first slot beyond the 24 hours' notice.
+    tuesday = clerk.locator("td.slot.free[data-start='2026-12-08T07:00:00Z'] button")
+    tuesday.click()
     form = clerk.locator("form.sharing-book")
     form.locator("textarea[name=note]").fill("IRM de contrôle")
     form.locator("button[type=submit]").click()
@@ -151,7 +152,7 @@ def test_a_clerk_books_cancels_and_a_manager_s_downtime_displaces(
     expect(mine.first).to_contain_text(CANCELLED[lang])
     expect(clerk.locator("table.sharing-week td.slot.booked")).to_have_count(0)
 
-    clerk.locator("table.sharing-week td.slot.free button").first.click()
+    tuesday.click()
     clerk.locator("form.sharing-book button[type=submit]").click()
     expect(clerk.locator("table.sharing-mine tbody tr[data-status=confirmed]")).to_have_count(1)
     clerk.screenshot(path=str(FOLDER / f"sharing-booked-{lang}-{size}.png"), full_page=True)
@@ -206,4 +207,52 @@ def test_axe_finds_nothing_serious_on_the_manager_s_week(
         if v["impact"] in BLOCKING
     ]
     assert blocking == [], blocking
+    assert not errors, errors
+
+
+def test_a_refusal_is_said_in_the_page_s_words_and_a_booking_moves(
+    region_server: tuple[str, Scanner], browser: Any
+) -> None:
+    """Partner B books Tuesday 08:00 while partner A's clerk has the week open: A's
+    booking of it is refused `slot_taken`, in French; read again, the slot is booked
+    without B named. A's booking of 09:00 then moves to 10:00 from "my bookings"."""
+    import httpx
+    from playwright.sync_api import expect
+
+    from qurb.kernel.i18n import translate
+
+    server, scanner = region_server
+    errors: list[str] = []
+    clerk = _signed_in(browser, server, "clerk_a", "laptop", errors)
+    week = f"{server}/sharing?resource={scanner.resource}&day={TUESDAY}&lang=fr"
+    clerk.goto(week)
+    clerk.wait_for_selector("body[data-ready='fr'] table.sharing-week")
+    body = {"resource_id": scanner.resource, "start": f"{TUESDAY}T08:00:00+01:00"}
+    taken = httpx.post(
+        f"{server}/api/sharing/bookings", json=body, headers=scanner.clerk_b.headers, timeout=30
+    )
+    assert taken.status_code == 201, taken.text
+    clerk.locator("td.slot.free[data-start='2026-12-08T07:00:00Z'] button").click()
+    clerk.locator("form.sharing-book button[type=submit]").click()
+    expect(clerk.locator("form.sharing-book .form-errors")).to_contain_text(
+        translate("fr", "error.slot_taken")
+    )
+
+    clerk.reload()
+    clerk.wait_for_selector("body[data-ready='fr'] table.sharing-week")
+    booked = clerk.locator("table.sharing-week td.slot.booked")
+    expect(booked).to_have_count(1)
+    assert "csr-ait-lhou" not in booked.inner_text()
+    # Tuesday 09:00 and 10:00 local (UTC+1), the week read in UTC.
+    clerk.locator("td.slot.free[data-start='2026-12-08T08:00:00Z'] button").click()
+    clerk.locator("form.sharing-book button[type=submit]").click()
+    mine = clerk.locator("table.sharing-mine tbody tr[data-status=confirmed]")
+    expect(mine).to_have_count(1)
+    expect(mine.first.locator("th")).to_contain_text("09:00")
+    mine.first.locator("button[data-action=move]").click()
+    expect(clerk.locator(".sharing-moving")).to_be_visible()
+    clerk.locator("td.slot.free[data-start='2026-12-08T09:00:00Z'] button").click()
+    expect(clerk.locator(".sharing-status")).to_contain_text("Réservation déplacée")
+    expect(mine.first.locator("th")).to_contain_text("10:00")
+    expect(clerk.locator(".sharing-moving")).to_have_count(0)
     assert not errors, errors

@@ -92,7 +92,7 @@ function cell(slot) {
   const button = slot.bookable && (page.week.books || page.moving)
     ? `<button type="button" data-action="${act}" data-slot="${slot.id}" aria-label="${e(t(page.moving ? "sharing.move_here_at" : "sharing.book_at", { when: when(slot.start) }))}">${t(page.moving ? "sharing.move_here" : "sharing.book")}</button>`
     : "";
-  return `<td class="slot free${slot.id === page.chosen ? " chosen" : ""}" data-slot="${slot.id}" title="${time}"><span>${t("sharing.slot.free")}</span> ${button}</td>`;
+  return `<td class="slot free${slot.id === page.chosen ? " chosen" : ""}" data-slot="${slot.id}" data-start="${e(slot.start)}" title="${time}"><span>${t("sharing.slot.free")}</span> ${button}</td>`;
 }
 
 function weekGrid(week) {
