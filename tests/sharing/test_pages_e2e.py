@@ -130,6 +130,7 @@ def test_a_clerk_books_cancels_and_a_manager_s_downtime_displaces(
     assert clerk.locator("html").get_attribute("dir") == ("rtl" if lang == "ar" else "ltr")
     row = clerk.locator(f"table.sharing-resources tr[data-id='{scanner.resource}']")
     expect(row).to_contain_text("ct_scanner")
+    expect(row).to_contain_text("Hôpital provincial de Tizgui")  # its facility, by name
     row.locator("a").click()
     clerk.wait_for_selector(f"body[data-ready='{lang}'] table.sharing-week")
     expect(clerk.locator("table.sharing-week td.slot.free button").first).to_be_visible()
@@ -255,4 +256,16 @@ def test_a_refusal_is_said_in_the_page_s_words_and_a_booking_moves(
     expect(clerk.locator(".sharing-status")).to_contain_text("Réservation déplacée")
     expect(mine.first.locator("th")).to_contain_text("10:00")
     expect(clerk.locator(".sharing-moving")).to_have_count(0)
+    # The waiting list, for the week shown (its Monday to its Sunday by default).
+    clerk.locator(".sharing-waiting summary").click()
+    clerk.locator(".sharing-waiting button[type=submit]").click()
+    expect(clerk.locator(".sharing-status")).to_contain_text("Inscrit sur la liste d'attente")
+    waiting = httpx.get(
+        f"{server}/api/sharing/resources/{scanner.resource}/waiting",
+        headers=scanner.manager.headers,
+        timeout=30,
+    ).json()
+    assert [(w["partner_id"], w["wanted_from"], w["wanted_to"]) for w in waiting] == [
+        ("hp-tizgui", "2026-12-07", "2026-12-13")
+    ]
     assert not errors, errors

@@ -21,6 +21,7 @@ const OPEN = ["requested", "confirmed"]; // a booking still cancelled or moved
 
 const page = {
   resources: null, // the shared resources (the list)
+  facilities: new Map(), // their facilities' records (GET /api/facilities/<id>), by id
   resource: null, // the one shown (?resource=)
   week: null, // its week
   mine: null, // my bookings (an account holding resources.book)
@@ -45,6 +46,19 @@ function say(key, vars) {
 
 // ------------------------------------------------------------------------- the list
 
+/** A facility's name in the page's language (its id while unknown). */
+function facilityName(id) {
+  const f = page.facilities.get(id);
+  return f ? `<bdi>${e(nameOf({ name_fr: f.name, name_ar: f.name_ar }))}</bdi>` : `<bdi dir="ltr">${e(id)}</bdi>`;
+}
+
+/** The listed resources' facilities, each read once (one not found stays named by id). */
+async function readFacilities() {
+  const ids = [...new Set(page.resources.map((r) => r.facility_id))].filter((id) => !page.facilities.has(id));
+  const found = await Promise.all(ids.map((id) => getJSON(`/api/facilities/${enc(id)}`).catch(() => null)));
+  for (const f of found) if (f) page.facilities.set(f.id, f);
+}
+
 function listView() {
   if (!page.resources.length) {
     const how = [
@@ -64,7 +78,7 @@ function listView() {
     .map(
       (r) => `<tr data-id="${r.id}"><th scope="row"><a href="${here({ resource: r.id })}"><bdi>${e(r.label)}</bdi></a></th>
         <td data-label="${t("sharing.col.kind")}">${kindWord(r)}</td><td data-label="${t("sharing.col.specialty")}"><bdi>${e(r.specialty)}</bdi></td>
-        <td data-label="${t("sharing.col.facility")}"><bdi dir="ltr">${e(r.facility_id)}</bdi></td><td data-label="${t("sharing.col.service")}"><bdi>${e(r.service)}</bdi></td>
+        <td data-label="${t("sharing.col.facility")}">${facilityName(r.facility_id)}</td><td data-label="${t("sharing.col.service")}"><bdi>${e(r.service)}</bdi></td>
         <td data-label="${t("sharing.col.rules")}">${rulesLine(r)}</td></tr>`,
     )
     .join("");
@@ -192,6 +206,7 @@ async function readMine() {
 
 async function load() {
   page.resources = await getJSON("/api/sharing/resources");
+  if (!config.resource) await readFacilities();
   if (config.resource) {
     page.resource = await getJSON(`/api/sharing/resources/${enc(config.resource)}`);
     await readWeek();
