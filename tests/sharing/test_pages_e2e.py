@@ -26,7 +26,7 @@ from tests.accounts import PASSWORD
 from tests.app.test_axe_e2e import BLOCKING, _run_axe
 from tests.browser import CHROMIUM_ARGS, _chromium, _free_port
 from tests.environment import ARTIFACTS, unavailable
-from tests.sharing_region import Clock, Scanner, sharing_clock
+from tests.sharing_region import Clock, Scanner, sharing_clock, utc
 
 __all__ = ["sharing_clock"]
 
@@ -267,5 +267,70 @@ def test_a_refusal_is_said_in_the_page_s_words_and_a_booking_moves(
     ).json()
     assert [(w["partner_id"], w["wanted_from"], w["wanted_to"]) for w in waiting] == [
         ("hp-tizgui", "2026-12-07", "2026-12-13")
+    ]
+    assert not errors, errors
+
+
+def test_the_manager_approves_refuses_with_a_reason_and_checks_in_today_s(
+    region_server: tuple[str, Scanner], browser: Any, sharing_clock: Clock
+) -> None:
+    """The scanner asks approval: partner A's two bookings of Tuesday wait for the
+    manager, who approves the first and refuses the second (a refusal without its reason
+    is refused, said in French). On Tuesday morning (the server's clock moved on) the
+    approved one is among today's, and is checked in."""
+    import httpx
+    from playwright.sync_api import expect
+
+    from qurb.kernel.i18n import translate
+    from qurb.platform.database import transaction
+    from qurb.sharing._tables import ResourceRow
+
+    server, scanner = region_server
+    with transaction(scanner.db) as session:
+        session.get_one(ResourceRow, scanner.resource).approval_required = True
+    made = []
+    for hour in ("08", "09"):
+        body = {"resource_id": scanner.resource, "start": f"{TUESDAY}T{hour}:00:00+01:00"}
+        answer = httpx.post(
+            f"{server}/api/sharing/bookings", json=body, headers=scanner.clerk_a.headers, timeout=30
+        )
+        assert answer.json()["status"] == "requested", answer.text
+        made.append(answer.json()["id"])
+    errors: list[str] = []
+    manager = _signed_in(browser, server, "manager", "laptop", errors)
+    manager.goto(f"{server}/sharing?resource={scanner.resource}&day={TUESDAY}&lang=fr")
+    manager.wait_for_selector("body[data-ready='fr'] .sharing-manage")
+    pending = manager.locator("table.sharing-pending tbody tr")
+    expect(pending).to_have_count(2)
+    manager.locator(f"button[data-manage=approve][data-booking='{made[0]}']").click()
+    expect(manager.locator(".sharing-status")).to_contain_text("Réservation approuvée")
+    expect(pending).to_have_count(1)
+    refuse = manager.locator(f"button[data-manage=refuse][data-booking='{made[1]}']")
+    refuse.click()
+    expect(manager.locator(".manage-errors")).to_contain_text(
+        translate("fr", "error.sharing_reason_required")
+    )
+    manager.locator(f"input[data-reason='{made[1]}']").fill("Réservé aux urgences")
+    refuse.click()
+    expect(manager.locator(".sharing-status")).to_contain_text("Réservation refusée")
+    expect(pending).to_have_count(0)
+    expect(manager.locator("table.sharing-today tbody tr")).to_have_count(0)
+
+    # Tuesday, 07:50 local: a day later the session has ended idle, signed in again.
+    sharing_clock.moment = utc(8, 6, 50)
+    manager = _signed_in(browser, server, "manager", "laptop", errors)
+    manager.goto(f"{server}/sharing?resource={scanner.resource}&day={TUESDAY}&lang=fr")
+    manager.wait_for_selector("body[data-ready='fr'] .sharing-manage")
+    today = manager.locator("table.sharing-today tbody tr")
+    expect(today).to_have_count(1)
+    today.locator("button[data-manage=check-in]").click()
+    expect(manager.locator(".sharing-status")).to_contain_text("Venue enregistrée")
+    expect(today).to_have_count(0)
+    listed = httpx.get(
+        f"{server}/api/sharing/bookings", headers=scanner.manager.headers, timeout=30
+    ).json()
+    assert [(b["id"], b["status"], b["reason"]) for b in listed] == [
+        (made[0], "checked_in", None),
+        (made[1], "refused", "Réservé aux urgences"),
     ]
     assert not errors, errors

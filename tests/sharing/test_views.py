@@ -90,7 +90,7 @@ def test_the_week_names_a_booking_s_partner_to_it_and_to_the_manager_only(
     url = f"/api/sharing/resources/{scanner.resource}/week"
     week = client.get(url, params={"day": "2026-12-10"}, headers=scanner.clerk_a.headers).json()
     assert week["first"] == "2026-12-07" and (week["books"], week["manages"]) == (True, False)
-    assert week["partner_id"] == PARTNER_A
+    assert week["partner_id"] == PARTNER_A and week["today"] == "2026-12-07"
     # Monday to Friday, 4 slots a day: Monday's too soon to book (24 h of notice),
     # Tuesday's first two booked, its third free to book.
     assert len(week["slots"]) == 20

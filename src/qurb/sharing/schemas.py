@@ -254,6 +254,7 @@ class WeekDowntimeRead(BaseModel):
 class WeekRead(BaseModel):
     resource_id: int
     first: date = Field(description="the week's Monday (local)")
+    today: date = Field(description="the local day now, by the server's clock")
     slots: list[WeekSlotRead]
     downtime: list[WeekDowntimeRead]
     manages: bool = Field(description="the reader manages the resource")

@@ -24,7 +24,7 @@ from qurb.kernel import clock
 from qurb.kernel.actor import Actor, ActorKind
 from qurb.sharing._tables import BookingRow, DowntimeRow, ResourceRow, SlotRow
 from qurb.sharing.booking_service import Booking, to_booking
-from qurb.sharing.model import LOCAL_ZONE, check_notice
+from qurb.sharing.model import LOCAL_ZONE, check_notice, local_day
 from qurb.sharing.service import facility_row, resource_row, rules_of
 from qurb.territory.service import TerritoryIndex
 
@@ -156,10 +156,12 @@ class WeekDowntime:
 @dataclass(frozen=True)
 class Week:
     """A resource's local week from Monday `first` (Africa/Casablanca), with what the
-    reader may do there: manage it, book it (for `partner_id`)."""
+    reader may do there: manage it, book it (for `partner_id`); `today` the local day
+    now (the server's clock, not the reader's)."""
 
     resource_id: int
     first: date
+    today: date
     slots: list[WeekSlot]
     downtime: list[WeekDowntime]
     manages: bool
@@ -233,6 +235,7 @@ def week(session: Session, actor: Actor, resource_id: int, day: date) -> Week:
     return Week(
         resource_id,
         first,
+        local_day(now),
         slots,
         [WeekDowntime(d.id, d.start, d.end, d.reason) for d in downs],
         manages,

@@ -16,13 +16,9 @@ export async function readManaged(page) {
   return { bookings, quotas };
 }
 
-function thisMonth() {
-  return localDay(new Date().toISOString()).slice(0, 7);
-}
-
 /** The month's figures, or null when the reader's grants do not reach the resource. */
 export async function readMonth(page, month) {
-  const chosen = month || thisMonth();
+  const chosen = month || page.week.today.slice(0, 7);
   const id = page.resource.id;
   try {
     const [use, lines] = await Promise.all([
@@ -58,8 +54,7 @@ function pending(bookings) {
   );
 }
 
-function today(bookings) {
-  const day = localDay(new Date().toISOString());
+function today(bookings, day) {
   const list = bookings.filter((b) => b.status === "confirmed" && localDay(b.start) === day);
   return bookingTable(list, "sharing-today", (b) => `<button type="button" data-manage="check-in" data-booking="${b.id}">${t("sharing.manage.check_in")}</button>`);
 }
@@ -89,7 +84,7 @@ export function managePanel(page) {
   const m = page.managed;
   return `<section class="sharing-manage"><h3>${t("sharing.manage.title")}</h3>
     <h4>${t("sharing.manage.pending")}</h4><div class="form-errors manage-errors"></div>${pending(m.bookings)}
-    <h4>${t("sharing.manage.today")}</h4>${today(m.bookings)}
+    <h4>${t("sharing.manage.today")}</h4>${today(m.bookings, page.week.today)}
     <h4>${t("sharing.downtime.title")}</h4>
     <form class="sharing-downtime" data-manage-form="downtime"><p class="source">${t("sharing.week.local")}</p>
       <label>${t("sharing.downtime.from")} <input name="from" type="datetime-local" required></label>
