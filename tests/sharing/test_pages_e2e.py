@@ -176,6 +176,11 @@ def test_a_clerk_books_cancels_and_a_manager_s_downtime_displaces(
     expect(down.first).to_contain_text("Panne du tube")
     expect(manager.locator("table.sharing-week td.slot.booked")).to_have_count(0)
     manager.screenshot(path=str(FOLDER / f"sharing-downtime-{lang}-{size}.png"), full_page=True)
+    # December's use: 19 weekdays from the 7th × 4 slots = 76, Tuesday's 4 closed.
+    use = manager.locator("table.sharing-use tbody td")
+    expect(use.nth(0)).to_have_text("72")
+    expect(use.nth(4)).to_have_text("4")
+    expect(manager.locator("svg.quota-chart title")).to_contain_text("hp-tizgui")
 
     # The clerk's booking, displaced, says so in its list.
     clerk.reload()
