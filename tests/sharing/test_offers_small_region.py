@@ -21,8 +21,8 @@ from qurb.sharing import jobs, referral_seam
 from qurb.sharing._tables import SlotRow
 from qurb.sharing.service import OpeningInput, RuleInput, set_availability, share_specialist
 from tests.regions import HP_TIZGUI
-from tests.sharing_region import CSR_AIT_LHOU, WEEKDAYS, Clock, Scanner, sharing_clock, utc
 from tests.sharing.test_jobs_small_region import FakeReferrals
+from tests.sharing_region import CSR_AIT_LHOU, WEEKDAYS, Clock, Scanner, sharing_clock, utc
 
 __all__ = ["sharing_clock"]
 
