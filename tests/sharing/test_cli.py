@@ -14,7 +14,8 @@ from qurb.app.cli import app
 from qurb.platform.database import transaction
 from qurb.registry._tables import EquipmentRow
 from qurb.registry.specialists import add_specialist
-from qurb.sharing._tables import ResourceRow
+from qurb.sharing import booking_service as bookings
+from qurb.sharing._tables import BookingRow, ResourceRow
 from qurb.sharing.service import RuleInput, share_specialist
 from tests.regions import HP_TIZGUI
 from tests.sharing_region import (
@@ -285,3 +286,31 @@ def test_a_specialist_s_mission_from_the_command_line(
     )
     again = runner.invoke(app, plan)
     assert again.exit_code == 2 and "2026-12-10" in again.output
+
+
+def test_the_bookings_check_finds_an_overlap_written_behind_the_service_s_back(
+    small_region_db,  # type: ignore[no-untyped-def]
+    region_engine: Engine,
+    sharing_clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two slots booked by one booking: no overlap, 2 slots held by 1 booking. A second
+    active booking written straight into the table over the same hour (what the claim
+    forbids) is one overlapping pair."""
+    scanner = Scanner(small_region_db())
+    with transaction(scanner.db) as s:
+        booked = bookings.book(s, scanner.actor("clerk_a"), scanner.resource, utc(8, 7), 2)
+    db = region_engine.url.render_as_string(hide_password=False)
+    monkeypatch.setenv("QURB_LANG", "en")
+    ask = ["sharing", "check", str(scanner.resource), "-f", "json", "--db", db]
+    [clean] = _json(runner.invoke(app, ask))
+    assert (clean["overlapping_pairs"], clean["slots_held"], clean["holding_bookings"]) == (0, 2, 1)
+    with transaction(scanner.db) as s:
+        row = s.get_one(BookingRow, booked.id)
+        copy = {c.key: getattr(row, c.key) for c in BookingRow.__table__.columns if c.key != "id"}
+        copy["start"] = utc(8, 7, 30)
+        s.add(BookingRow(**copy))
+    [broken] = _json(runner.invoke(app, ask))
+    assert broken["overlapping_pairs"] == 1
+    unknown = runner.invoke(app, ["sharing", "check", "999", "--db", db])
+    assert unknown.exit_code != 0 and "999" in unknown.output

@@ -1,7 +1,8 @@
-"""`qurb sharing mission|missions`: a visiting specialist's days at host facilities from
-the command line: one planned as the token's account (the resource's manager), its slots
-opened at the host and offered first to the referrals pending there, then to the waiting
-list; and the resource's missions listed."""
+"""`qurb sharing mission|missions|check`: a visiting specialist's days at host facilities
+from the command line: one planned as the token's account (the resource's manager), its
+slots opened at the host and offered first to the referrals pending there, then to the
+waiting list; the resource's missions listed; and the bookings' own check (no two active
+bookings overlapping)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from qurb.platform.cli import DbOption, FormatOption, open_session, out
 from qurb.platform.output import OutputFormat, render, say
 from qurb.sharing.cli import SOURCES, ResourceArgument, manager, sharing_app
 
+CHECK_COLUMNS = ["resource_id", "overlapping_pairs", "slots_held", "holding_bookings"]
 MISSION_COLUMNS = ["id", "resource_id", "facility_id", "day", "opens", "closes", "slots", "held"]
 
 
@@ -62,3 +64,22 @@ def missions_cmd(
     rows = [_row(m) for m in found]
     title = say("cli.sharing.missions_title", id=resource_id)
     render(rows, MISSION_COLUMNS, fmt, title=title, sources=SOURCES)
+
+
+@sharing_app.command("check")
+def check_cmd(
+    resource_id: ResourceArgument,
+    fmt: FormatOption = OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """The bookings' own check: pairs of active bookings overlapping (never any), slots
+    held and the bookings holding them."""
+    from qurb.sharing.integrity import check
+    from qurb.sharing.service import resource_row
+
+    with open_session(db) as session:
+        resource_row(session, resource_id)  # an unknown resource is said so
+        found = check(session, resource_id)
+    rows = [dict(found.__dict__)]
+    title = say("cli.sharing.check_title", id=resource_id)
+    render(rows, CHECK_COLUMNS, fmt, title=title, sources=SOURCES)
