@@ -3,7 +3,8 @@ under 1 s), against a peer measured in the same run: one hand-written SQL query 
 the region's referrals per commune of residence (no percentile).
 
 The referrals are SYNTHETIC (seeded, seed 22), written straight into the referrals table of
-a fresh `qurb db init` (SQLite, a temporary file): 200,000 referrals sent over 2026 from
+a fresh `qurb db init` (SQLite, a temporary file; or a disposable PostgreSQL database
+with `--postgres URL`, its schema dropped and made again): 200,000 referrals sent over 2026 from
 the open ESSP of the bundled registry to the open hospitals of their region offering the
 service asked (emonc_comprehensive or imaging), half of them in Fès-Meknès (03); 90 %
 booked 1–30 days after sending, 85 % of those seen 0–10 days after booking, 40 % of the
@@ -13,6 +14,7 @@ then `waiting_times` by commune and `counter_referral_rates`. Calls alternate wi
 peer; one round warms up. Prints p50 and p95 in ms of each.
 
 Run:  .venv/bin/python benchmarks/referrals_measures.py [--calls 20] [--referrals 200000]
+          [--postgres postgresql+psycopg://user:password@host/disposable_db]
 """
 
 from __future__ import annotations
@@ -122,9 +124,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=20)
     parser.add_argument("--referrals", type=int, default=200_000)
+    parser.add_argument("--postgres", help="a disposable PostgreSQL database's URL")
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="qurb-bench-referrals-"))
-    url = f"sqlite:///{folder / 'bench.sqlite'}"
+    if args.postgres:
+        url = args.postgres
+        with make_engine(url).begin() as c:  # its tables made again
+            c.execute(text("DROP SCHEMA public CASCADE"))
+            c.execute(text("CREATE SCHEMA public"))
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="qurb-bench-referrals-"))
+        url = f"sqlite:///{folder / 'bench.sqlite'}"
+    print(f"engine: {make_engine(url).dialect.name}")
     began = time.perf_counter()
     seed(url, args.referrals)
     print(f"seeded {args.referrals} referrals in {time.perf_counter() - began:.0f} s")

@@ -99,6 +99,7 @@ def test_axe_finds_no_serious_or_critical_violation_on_any_page(csp_free_page) -
         ),
         "signals": (f"/signals?t={BOULEMANE}", "", "body[data-ready] #signal-curve svg"),
         "sign-in": ("/sign-in", "", "form input[type=password]"),
+        "sharing": ("/sharing", "", "body[data-ready]"),
         "referrals": ("/referrals", "", "body[data-ready] .referrals-filter"),
         "referral-measures": (
             f"/referrals?view=measures&t={BOULEMANE}",

@@ -271,6 +271,10 @@ INVOCATIONS: dict[tuple[str, ...], Invocation] = {
     ("sharing", "reconciliation"): lambda w: [
         ["sharing", "reconciliation", "1", "--month", "2026-12"]
     ],
+    ("sharing", "bookings"): lambda w: [["sharing", "bookings", "1"]],
+    ("sharing", "waiting"): lambda w: [["sharing", "waiting", "1"]],
+    ("sharing", "missions"): lambda w: [["sharing", "missions", "1"]],
+    ("sharing", "check"): lambda w: [["sharing", "check", "1"]],
 }
 # Listings of what was entered in this database alone (accounts, grants, the audit
 # trail): they name no
@@ -312,6 +316,10 @@ OWN_ENTRIES = {
     ("sharing", "slots"),
     ("sharing", "utilisation"),
     ("sharing", "reconciliation"),
+    ("sharing", "bookings"),
+    ("sharing", "waiting"),
+    ("sharing", "missions"),
+    ("sharing", "check"),
 }
 OWN_ENTRIES_TEXT = "no published dataset (entries made in this registry)"
 # Commands whose --db option does not exist (they read files only).

@@ -496,6 +496,8 @@ LISTS = {
     "GET /reports",
     "GET /signals",
     "GET /api/referrals",
+    "GET /sharing",
+    "GET /api/sharing/bookings",
     "GET /referrals",
 }
 # About nothing of a region: a candidate file the account sends is read and sent back.
@@ -508,6 +510,7 @@ NO_OBJECT = {
     "GET /api/sharing/slots",
     "GET /api/sharing/resources/{resource_id}/missions",
     "GET /api/referrals/pathways",
+    "GET /api/sharing/resources/{resource_id}/week",
 }
 
 

@@ -307,6 +307,11 @@ NEEDS = {
     "POST /api/conventions/{convention_id}/actions/{action_id}/status": (
         Permission.CONVENTIONS_PARTY
     ),
+    # shared resources' page: a clerk's own bookings (its manager's too, resources.book
+    # being a manager's as well) and a resource's week, read by any role
+    "GET /sharing": Permission.REGISTRY_READ,
+    "GET /api/sharing/bookings": Permission.RESOURCES_BOOK,
+    "GET /api/sharing/resources/{resource_id}/week": Permission.REGISTRY_READ,
     # the referrals' page: its measures for the committee, its list by referrals.read
     "GET /referrals": Permission.REFERRALS_MEASURES,
 }

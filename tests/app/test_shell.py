@@ -37,6 +37,7 @@ def test_every_page_has_the_same_places_and_marks_its_own(
         ("reports", "/reports", "reports.read"),
         ("signals", "/signals", "reports.read"),
         ("conventions", "/conventions", None),
+        ("sharing", "/sharing", "registry.read"),
         ("definitions", "/definitions", None),
         ("audit", "/audit", "audit.read"),
     ]

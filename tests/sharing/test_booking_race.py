@@ -34,6 +34,7 @@ from qurb.kernel import clock
 from qurb.kernel.actor import Actor
 from qurb.platform.database import make_engine, make_sessionmaker, transaction
 from qurb.registry._tables import EquipmentRow
+from qurb.sharing.integrity import check
 from qurb.sharing.model import local_day
 from qurb.sharing.service import OpeningInput, RuleInput, set_availability, share_equipment
 from tests.accounts import add_account
@@ -134,26 +135,9 @@ def _overlaps_and_holders(url: str, resource: int) -> tuple[int, int, int]:
     """(pairs of active bookings overlapping, slots held, distinct bookings holding them)."""
     engine = make_engine(url)
     try:
-        with engine.connect() as c:
-            overlapping = c.execute(
-                text(
-                    "SELECT count(*) FROM sharing_bookings a JOIN sharing_bookings b"
-                    " ON a.resource_id = b.resource_id AND a.id < b.id"
-                    ' AND a.start < b."end" AND b.start < a."end"'
-                    " WHERE a.resource_id = :r"
-                    " AND a.status IN ('requested', 'confirmed', 'checked_in')"
-                    " AND b.status IN ('requested', 'confirmed', 'checked_in')"
-                ),
-                {"r": resource},
-            ).scalar_one()
-            held, holders = c.execute(
-                text(
-                    "SELECT count(*), count(DISTINCT booking_id) FROM sharing_slots"
-                    " WHERE resource_id = :r AND booking_id IS NOT NULL"
-                ),
-                {"r": resource},
-            ).one()
-            return int(overlapping), int(held), int(holders)
+        with transaction(make_sessionmaker(engine)) as s:
+            found = check(s, resource)
+        return found.overlapping_pairs, found.slots_held, found.holding_bookings
     finally:
         engine.dispose()
 

@@ -300,7 +300,7 @@ FEATURES: tuple[Feature, ...] = (
     ),
     Feature(
         "sharing",
-        routers=("qurb.sharing.api:router",),
+        routers=("qurb.sharing.api:router", "qurb.app.sharing_pages:router"),
         commands=(
             Command(
                 "sharing",

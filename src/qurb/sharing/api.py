@@ -8,8 +8,8 @@ partner of the account's grant. The services check again and audit."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated
+from datetime import UTC, date, datetime
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 from sqlalchemy.orm import Session
@@ -27,6 +27,8 @@ from qurb.sharing import booking_service as bookings
 from qurb.sharing import calendar_service as calendar
 from qurb.sharing import measures, quota_service
 from qurb.sharing import service as resources
+from qurb.sharing import views_service as views
+from qurb.sharing.model import local_day
 from qurb.sharing.schemas import (
     AvailabilityIn,
     BookingIn,
@@ -49,6 +51,7 @@ from qurb.sharing.schemas import (
     UtilisationRead,
     WaitingIn,
     WaitingRead,
+    WeekRead,
 )
 from qurb.territory.api import IndexDep
 from qurb.territory.service import TerritoryIndex
@@ -425,3 +428,60 @@ def reconciliation(
     _over_resource(guard, session, index, resource_id)
     lines = measures.reconciliation(session, resource_id, month)
     return [PartnerLineRead(**line.__dict__) for line in lines]
+
+
+BookingStatus = Literal[
+    "requested", "confirmed", "checked_in", "cancelled", "refused", "no_show", "displaced"
+]
+
+
+@router.get(
+    "/bookings",
+    response_model=list[BookingRead],
+    summary="The bookings the account's grants reach, soonest first: its partner's "
+    "(resources.book), those on the resources it manages (resources.manage)",
+)
+def my_bookings(
+    session: SessionDep,
+    guard: Book,
+    status: Annotated[BookingStatus | None, Query()] = None,
+    start_from: Annotated[datetime | None, Query(alias="from")] = None,
+    start_to: Annotated[datetime | None, Query(alias="to", description="exclusive")] = None,
+    resource_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = views.LIST_LIMIT,
+) -> list[BookingRead]:
+    moments = [_aware(start_from), _aware(start_to)]
+    flt = views.BookingFilter(status, moments[0], moments[1], resource_id)
+    found = views.my_bookings(session, guard.actor, flt, limit)
+    return [BookingRead(**b.__dict__) for b in found]
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """A moment of the filter (UTC when written without its offset), of this century."""
+    if moment is None:
+        return None
+    if not 2000 <= moment.year <= 2100:
+        raise QurbError(code="sharing_bad_moment", values={"got": moment.isoformat()})
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+@router.get(
+    "/resources/{resource_id}/week",
+    response_model=WeekRead,
+    summary="A resource's local week from the Monday of `day` (default today): each slot "
+    "free, booked, held or down, and what the reader may do there",
+)
+def resource_week(
+    resource_id: Id,
+    session: SessionDep,
+    guard: Read,
+    day: Annotated[date | None, Query(ge=date(2000, 1, 1), le=date(2100, 12, 31))] = None,
+) -> WeekRead:
+    found = views.week(session, guard.actor, resource_id, day or local_day(clock.now()))
+    return WeekRead(
+        **{
+            **found.__dict__,
+            "slots": [s.__dict__ for s in found.slots],
+            "downtime": [d.__dict__ for d in found.downtime],
+        }
+    )

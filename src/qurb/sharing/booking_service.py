@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -32,13 +32,13 @@ from qurb.kernel.errors import Conflict, Forbidden, NotFound, QurbError
 from qurb.platform.alerts import NewAlert, raise_alert
 from qurb.sharing import referral_seam
 from qurb.sharing._tables import BookingRow, ResourceRow, SlotRow, WaitingRow
-from qurb.sharing.model import Refusal, Slot, check_consecutive, check_notice, local_day, where_is
+from qurb.sharing.model import Refusal, Slot, check_consecutive, check_notice, where_is
+from qurb.sharing.offers import offer_freed
 from qurb.sharing.quota_service import allowance
 from qurb.sharing.service import facility_row, require, resource_row, rules_of
 
 ACTIVE = ("requested", "confirmed", "checked_in")
 OPEN = ("requested", "confirmed")  # may still be cancelled, rescheduled
-HOLD_HOURS = 48  # a slot offered to a referral or a waiting partner is kept for it this long
 ALERT_KIND = "sharing.booking"
 
 
@@ -518,54 +518,3 @@ def withdraw_waiting(session: Session, actor: Actor, waiting_id: int) -> Waiting
 def list_waiting(session: Session, resource_id: int) -> list[Waiting]:
     query = select(WaitingRow).where(WaitingRow.resource_id == resource_id).order_by(WaitingRow.id)
     return [_waiting(r) for r in session.scalars(query)]
-
-
-def hold_until(slot_start: datetime, min_notice_hours: int, now: datetime) -> datetime:
-    """A slot offered first is held 48 h, or until its minimum notice begins if sooner."""
-    return min(now + timedelta(hours=HOLD_HOURS), slot_start - timedelta(hours=min_notice_hours))
-
-
-def offer_freed(
-    session: Session, resource: ResourceRow, freed: list[SlotRow], now: datetime
-) -> int:
-    """Offer freed future slots to the waiting list, first come first served: the first
-    waiting whose dates hold the slot's local day is `offered` it (held for its referral
-    when it has one) and alerted. How many offers."""
-    offers = 0
-    for slot in freed:
-        if slot.start <= now or slot.closed_by is not None:
-            continue
-        day = local_day(slot.start)
-        waiting = session.scalar(
-            select(WaitingRow)
-            .where(
-                WaitingRow.resource_id == resource.id,
-                WaitingRow.status == "waiting",
-                WaitingRow.wanted_from <= day,
-                WaitingRow.wanted_to >= day,
-            )
-            .order_by(WaitingRow.id)
-            .limit(1)
-        )
-        if waiting is None:
-            continue
-        waiting.status, waiting.offered_slot = "offered", slot.id
-        if waiting.referral_id is not None:
-            slot.held_for = waiting.referral_id
-            slot.held_until = hold_until(slot.start, resource.min_notice_hours, now)
-        commune = facility_row(session, resource.facility_id).commune_code
-        alert = NewAlert(
-            kind="sharing.waiting",
-            dedupe_key=f"sharing.waiting:{waiting.id}:{slot.id}",
-            subject_kind="waiting",
-            subject_id=str(waiting.id),
-            words_key="alert.sharing_slot_offered",
-            words_values={"resource": resource.label, "start": slot.start.isoformat()},
-            territory_code=None if waiting.account_id is not None else commune,
-            permission=None if waiting.account_id is not None else Permission.RESOURCES_BOOK.value,
-            account_id=waiting.account_id,
-        )
-        raise_alert(session, alert, now)
-        offers += 1
-    session.flush()
-    return offers

@@ -24,8 +24,9 @@ from qurb.kernel.errors import Conflict, QurbError
 from qurb.platform.alerts import NewAlert, raise_alert
 from qurb.sharing import referral_seam
 from qurb.sharing._tables import BookingRow, DowntimeRow, MissionRow, SlotRow
-from qurb.sharing.booking_service import ACTIVE, _tell_holder, hold_until
+from qurb.sharing.booking_service import ACTIVE, _tell_holder
 from qurb.sharing.model import day_slots, parse_hhmm
+from qurb.sharing.offers import hold_until, offer_freed
 from qurb.sharing.service import facility_row, require, resource_row, rules_of, slot_row_for
 
 
@@ -178,6 +179,7 @@ def add_mission(
         slot.held_until = hold_until(slot.start, resource.min_notice_hours, now)
         held.append(referral)
     session.flush()
+    offer_freed(session, resource, rows, now)  # the slots no referral holds: the waiting list
     after = {
         "facility_id": facility_id,
         "day": day.isoformat(),

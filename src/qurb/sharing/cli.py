@@ -79,19 +79,25 @@ def resources_cmd(
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-def _facility_manager(session: Any, facility_id: str) -> Any:
-    """The token's account as a manager of resources at the facility (resources.manage
-    over it, its grant named), else refused."""
+def acting(session: Any, permission: Any, facility_id: str) -> Any:
+    """The token's account acting over the facility with the permission (its grant
+    named), else refused: unknown facility 404, outside the grants' scopes 403."""
     from qurb.identity.cli_access import token_guard
-    from qurb.identity.grant_service import target_in
-    from qurb.identity.permissions import Permission
-    from qurb.sharing.service import facility_row
+    from qurb.registry.targets import over_facility
     from qurb.territory.service import TerritoryIndex
 
-    guard = token_guard(session, Permission.RESOURCES_MANAGE)
-    commune = facility_row(session, facility_id).commune_code
-    index = TerritoryIndex.from_session(session)
-    return guard.over(target_in(index, commune, facility=facility_id))
+    guard = token_guard(session, permission)
+    return over_facility(guard, session, TerritoryIndex.from_session(session), facility_id)
+
+
+def manager(session: Any, resource_id: int) -> Any:
+    """The token's account as the resource's manager: `resources.manage` over its
+    facility."""
+    from qurb.identity.permissions import Permission
+    from qurb.sharing.service import resource_row
+
+    where = resource_row(session, resource_id).facility_id
+    return acting(session, Permission.RESOURCES_MANAGE, where)
 
 
 @sharing_app.command("share")
@@ -135,6 +141,7 @@ def share_cmd(
 ) -> None:
     """Make an equipment item or a visiting specialist shareable, with its booking rules,
     as the token's account (resources.manage over its facility)."""
+    from qurb.identity.permissions import Permission
     from qurb.kernel.errors import QurbError
     from qurb.platform.database import default_url
     from qurb.sharing.service import (
@@ -150,13 +157,14 @@ def share_cmd(
     rules = RuleInput(
         slot_minutes, buffer_minutes, min_notice_hours, max_notice_days, approval, grace_minutes
     )
+    manage = Permission.RESOURCES_MANAGE
     with open_session(db or default_url(), write=True) as session:
         if equipment is not None:
-            actor = _facility_manager(session, equipment_facility(session, equipment))
+            actor = acting(session, manage, equipment_facility(session, equipment))
             done = share_equipment(session, actor, equipment, rules, service)
         else:
             assert specialist is not None
-            actor = _facility_manager(session, specialist_facility(session, specialist))
+            actor = acting(session, manage, specialist_facility(session, specialist))
             done = share_specialist(session, actor, specialist, rules, service)
     out.print(say("cli.sharing.shared", id=done.id, label=done.label))
 
@@ -202,7 +210,7 @@ def availability_cmd(
 
     with open_session(db or default_url(), write=True) as session:
         openings = _openings(opening)  # a wrong one said in the command line's words
-        actor = _manager(session, resource_id)
+        actor = manager(session, resource_id)
         added, removed = set_availability(session, actor, resource_id, openings)
     out.print(say("cli.sharing.availability_done", added=added, removed=removed))
 
@@ -232,87 +240,6 @@ def slots_cmd(
     render(rows, SLOT_COLUMNS, fmt, title=title, sources=SOURCES)
 
 
-@sharing_app.command("book")
-def book_cmd(
-    resource_id: ResourceArgument,
-    start: Annotated[str, typer.Option("--start", help="The first slot's start (ISO 8601).")],
-    slots: Annotated[int, typer.Option("--slots", min=1, max=12, help="Consecutive slots.")] = 1,
-    facility: Annotated[
-        str | None,
-        typer.Option("--facility", help="The booking facility (default: the resource's)."),
-    ] = None,
-    db: DbOption = None,
-) -> None:
-    """Book slots of a shared resource, as the token's account (for its partner)."""
-    from qurb.identity.cli_access import token_guard
-    from qurb.identity.grant_service import target_in
-    from qurb.identity.permissions import Permission
-    from qurb.platform.database import default_url
-    from qurb.sharing.booking_service import book
-    from qurb.sharing.service import facility_row, resource_row
-    from qurb.territory.service import TerritoryIndex
-
-    with open_session(db or default_url(), write=True) as session:
-        moment = _moment(start)
-        guard = token_guard(session, Permission.RESOURCES_BOOK)
-        where = facility or resource_row(session, resource_id).facility_id
-        commune = facility_row(session, where).commune_code
-        index = TerritoryIndex.from_session(session)
-        actor = guard.over(target_in(index, commune, facility=where))
-        done = book(session, actor, resource_id, moment, slots, facility_id=where)
-    words = {"id": done.id, "status": done.status, "start": done.start.isoformat()}
-    out.print(say("cli.sharing.booked", **words))
-
-
-@sharing_app.command("cancel")
-def cancel_cmd(
-    booking_id: Annotated[int, typer.Argument(min=1, help="The booking's id.")],
-    reason: Annotated[str | None, typer.Option("--reason", help="Why.")] = None,
-    db: DbOption = None,
-) -> None:
-    """Cancel a booking, as the token's account: its slots freed."""
-    from qurb.identity.cli_access import token_guard
-    from qurb.identity.grant_service import target_in
-    from qurb.identity.permissions import Permission
-    from qurb.kernel.errors import Forbidden
-    from qurb.platform.database import default_url
-    from qurb.sharing.booking_service import cancel, get_booking
-    from qurb.sharing.service import facility_row, resource_row
-    from qurb.territory.service import TerritoryIndex
-
-    with open_session(db or default_url(), write=True) as session:
-        guard = token_guard(session, Permission.RESOURCES_BOOK)
-        index = TerritoryIndex.from_session(session)
-        booking = get_booking(session, booking_id)
-        # the booker over its facility (for its partner), else the resource's manager
-        places = [booking.facility_id, resource_row(session, booking.resource_id).facility_id]
-        actor = None
-        for place in [p for p in places if p]:
-            target = target_in(index, facility_row(session, place).commune_code, facility=place)
-            try:
-                actor = guard.over(target)
-                break
-            except Forbidden:
-                continue
-        done = cancel(session, actor or guard.actor, booking_id, reason)
-    out.print(say("cli.sharing.cancelled", id=done.id))
-
-
-def _manager(session: Any, resource_id: int) -> Any:
-    """The token's account as the resource's manager: `resources.manage` over its
-    facility (its grant named), else refused."""
-    from qurb.identity.cli_access import token_guard
-    from qurb.identity.grant_service import target_in
-    from qurb.identity.permissions import Permission
-    from qurb.sharing.service import facility_row, resource_row
-    from qurb.territory.service import TerritoryIndex
-
-    guard = token_guard(session, Permission.RESOURCES_MANAGE)
-    where = resource_row(session, resource_id).facility_id
-    commune = facility_row(session, where).commune_code
-    return guard.over(target_in(TerritoryIndex.from_session(session), commune, facility=where))
-
-
 @sharing_app.command("downtime")
 def downtime_cmd(
     resource_id: ResourceArgument,
@@ -330,7 +257,7 @@ def downtime_cmd(
 
     with open_session(db or default_url(), write=True) as session:
         moment, until = _moment(start), None if end is None else _moment(end)
-        actor = _manager(session, resource_id)
+        actor = manager(session, resource_id)
         done = add_downtime(session, actor, resource_id, moment, until, reason)
     words = {"slots": done.slots_closed, "bookings": done.bookings_displaced}
     out.print(say("cli.sharing.downtime_done", **words))
@@ -360,7 +287,7 @@ def quota_cmd(
     from qurb.sharing.quota_service import set_quota
 
     with open_session(db or default_url(), write=True) as session:
-        actor = _manager(session, resource_id)
+        actor = manager(session, resource_id)
         done = set_quota(
             session, actor, resource_id, partner, convention, unit, amount, release_days
         )
@@ -402,4 +329,6 @@ def reconciliation_cmd(
     render(rows, LINE_COLUMNS, fmt, title=title, sources=SOURCES)
 
 
-__all__ = ["sharing_app"]
+from qurb.sharing import booking_cli, mission_cli  # noqa: E402, F401 - registers commands
+
+__all__ = ["acting", "manager", "sharing_app"]

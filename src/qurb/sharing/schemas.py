@@ -232,4 +232,36 @@ class PartnerLineRead(BaseModel):
     share_of_quota: float | None
 
 
+class WeekSlotRead(BaseModel):
+    id: int
+    start: datetime
+    end: datetime
+    state: str = Field(description="free, booked, held (for a referral), down")
+    bookable: bool = Field(description="free, and the rules' notice lets one book it now")
+    booking_id: int | None = Field(description="for its partner and the manager only")
+    booking_status: str | None
+    partner_id: str | None = Field(description="for its partner and the manager only")
+    reason: str | None = Field(description="the downtime's, for a slot down")
+
+
+class WeekDowntimeRead(BaseModel):
+    id: int
+    start: datetime
+    end: datetime | None
+    reason: str
+
+
+class WeekRead(BaseModel):
+    resource_id: int
+    first: date = Field(description="the week's Monday (local)")
+    today: date = Field(description="the local day now, by the server's clock")
+    slots: list[WeekSlotRead]
+    downtime: list[WeekDowntimeRead]
+    manages: bool = Field(description="the reader manages the resource")
+    books: bool = Field(description="the reader may book it")
+    partner_id: str | None = Field(description="the partner the reader books for")
+    facility_name: str
+    facility_name_ar: str | None
+
+
 __all__ = ["Month"]

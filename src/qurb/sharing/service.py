@@ -26,6 +26,7 @@ from qurb.kernel.errors import Conflict, Forbidden, NotFound, QurbError
 from qurb.registry._tables import EquipmentRow, FacilityRow, SpecialistRow
 from qurb.sharing._tables import AvailabilityRow, DowntimeRow, MissionRow, ResourceRow, SlotRow
 from qurb.sharing.model import Opening, Rules, Slot, day_slots, grid, local_day, parse_hhmm
+from qurb.sharing.offers import offer_freed
 from qurb.territory.service import TerritoryIndex
 
 MAX_NOTICE_DAYS = 366  # a resource's horizon: slots are materialised this far at most
@@ -385,7 +386,8 @@ def _missions_grid(session: Session, row: ResourceRow, first: date, last: date) 
 def materialise(session: Session, resource_id: int, now: datetime) -> tuple[int, int]:
     """Bring the resource's weekly slots from today to `max_notice_days` ahead in line
     with its availability: the missing rows inserted (closed at once when a downtime
-    covers them), a free future slot no longer in the grid deleted, a booked one kept.
+    covers them) and offered to the waiting list, a free future slot no longer in the grid
+    deleted, a booked one kept.
     Mission slots are their missions' (`booking_service.add_mission`). (added, deleted)."""
     row = resource_row(session, resource_id)
     first = local_day(now)
@@ -413,14 +415,15 @@ def materialise(session: Session, resource_id: int, now: datetime) -> tuple[int,
     if stale:
         session.execute(delete(SlotRow).where(SlotRow.id.in_(stale)))
     downtimes = list(session.scalars(select(DowntimeRow).where(DowntimeRow.resource_id == row.id)))
-    added = 0
-    for start, slot in wanted.items():
-        if start in existing:
-            continue
-        session.add(_slot_row(row, row.facility_id, slot, None, _closing(downtimes, slot)))
-        added += 1
+    added = [
+        _slot_row(row, row.facility_id, slot, None, _closing(downtimes, slot))
+        for start, slot in wanted.items()
+        if start not in existing
+    ]
+    session.add_all(added)
     session.flush()
-    return added, len(stale)
+    offer_freed(session, row, added, now)  # new slots: the waiting list offered them first
+    return len(added), len(stale)
 
 
 def _closing(downtimes: Iterable[DowntimeRow], slot: Slot) -> int | None:
