@@ -9,7 +9,9 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -65,15 +67,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = [item for item in items if item not in on_postgres]
 
 
-@pytest.fixture
-def server(scratch_db: str) -> Iterator[str]:
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """The app served by uvicorn in a thread of this process (its clock is the test's) on
+    a free port: its address; stopped on leaving."""
     import uvicorn
 
-    app = create_app(Settings(database_url=scratch_db))
-    e2e = add_account(app.state.qurb.factory, E2E_USER)
     port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -81,11 +82,77 @@ def server(scratch_db: str) -> Iterator[str]:
         if time.monotonic() > deadline or not thread.is_alive():
             pytest.fail("the test server did not start")
         time.sleep(0.05)
-    url = f"http://127.0.0.1:{port}"
-    TOKEN_HEADERS[url] = e2e.headers
-    yield url
-    srv.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """A headless Chromium (the system's), or the test skipped saying what is missing."""
+    try:
+        import playwright.sync_api as playwright
+    except ImportError:
+        unavailable(
+            "Playwright is not installed (pip install -e '.[dev]'): the browser tests need it"
+        )
+    with playwright.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def signed_in_tab(
+    browser: Any,
+    server: str,
+    username: str,
+    errors: list[str],
+    *,
+    viewport: tuple[int, int] = (1366, 900),
+    bypass_csp: bool = False,
+) -> Any:
+    """A tab signed in as `username` (the tests' password), offline but for the server;
+    its JavaScript errors, what the Content-Security-Policy refused and any request for
+    the internet kept in `errors`. `bypass_csp`: axe may be injected."""
+    width, height = viewport
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, locale="fr-FR", bypass_csp=bypass_csp
+    )
+
+    def guard(route: Any) -> None:
+        if route.request.url.startswith(server):
+            route.continue_()
+        else:
+            errors.append(f"asked the internet for {route.request.url}")
+            route.abort()
+
+    context.route("**/*", guard)
+    answer = context.request.post(
+        f"{server}/api/auth/sign-in", data={"username": username, "password": PASSWORD}
+    )
+    assert answer.ok, answer.text()
+    tab = context.new_page()
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    tab.on(
+        "console",
+        lambda m: (
+            errors.append(m.text) if m.type == "error" and "Content Security" in m.text else None
+        ),
+    )
+    return tab
+
+
+@pytest.fixture
+def server(scratch_db: str) -> Iterator[str]:
+    app = create_app(Settings(database_url=scratch_db))
+    e2e = add_account(app.state.qurb.factory, E2E_USER)
+    with serving(app) as url:
+        TOKEN_HEADERS[url] = e2e.headers
+        yield url
 
 
 @pytest.fixture

@@ -5,10 +5,7 @@ in the user's configuration directory, mode 0600, acts for its account, and is r
 from __future__ import annotations
 
 import json
-import socket
 import stat
-import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -22,39 +19,22 @@ from qurb.app.web import create_app
 from qurb.identity import login_cli, passwords
 from qurb.identity.passwords import Argon2Parameters
 from qurb.platform.settings import Settings
+from tests.browser import serving
 
 CHEAP = Argon2Parameters(time_cost=1, memory_cost_kib=64, parallelism=1)
 ADMIN_PASSWORD = "operator's own passphrase"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(scratch_db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
-    import uvicorn
-
     monkeypatch.setattr(passwords, "PARAMETERS", CHEAP)
     monkeypatch.setenv(ADMIN_PASSWORD_ENV, ADMIN_PASSWORD)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.delenv(login_cli.TOKEN_ENV, raising=False)
     app = create_app(Settings(database_url=scratch_db))
     first_start(app.state.qurb)
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as address:
+        yield address
 
 
 def me(server: str, token: str) -> tuple[int, dict[str, object]]:

@@ -11,8 +11,6 @@ error); its own live server, on the small region."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -25,9 +23,9 @@ from qurb.app.web import create_app
 from qurb.identity.permissions import Role
 from qurb.identity.scopes import Scope
 from qurb.platform.settings import Settings
-from tests.accounts import PASSWORD, Someone, add_account
-from tests.browser import CHROMIUM_ARGS, _chromium, _free_port
-from tests.environment import ARTIFACTS, unavailable
+from tests.accounts import Someone, add_account
+from tests.browser import chromium, serving, signed_in_tab
+from tests.environment import ARTIFACTS
 from tests.regions import AIT_LHOU, HP_TIZGUI, IMI, REGION_CODE, SMALL_FACILITIES, TAFRAOUT
 
 # The small region's facilities with their ids as the registry writes them (lower case:
@@ -45,8 +43,6 @@ class Site:
 
 @pytest.fixture
 def site(small_region_db: Any, region_engine: Engine) -> Iterator[Site]:
-    import uvicorn
-
     if region_engine.dialect.name != "sqlite":
         pytest.skip("the browser tests run on SQLite alone (tests/browser.py)")
     small_region_db(FACILITIES)
@@ -60,59 +56,19 @@ def site(small_region_db: Any, region_engine: Engine) -> Iterator[Site]:
             made, "committee", Role.COMMITTEE_MEMBER, Scope(territories=[REGION_CODE])
         ),
     }
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the test server did not start")
-        time.sleep(0.05)
-    yield Site(f"http://127.0.0.1:{port}", people)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as address:
+        yield Site(address, people)
 
 
 @pytest.fixture
 def browser(site: Site) -> Iterator[Any]:
-    try:
-        import playwright.sync_api as playwright
-    except ImportError:
-        unavailable(
-            "Playwright is not installed (pip install -e '.[dev]'): the browser tests need it"
-        )
-    with playwright.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def _signed_in(browser: Any, site: Site, username: str, errors: list[str]) -> Any:
-    """A page signed in as `username`, offline but for the site; its errors collected."""
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="fr-FR")
-
-    def guard(route: Any) -> None:
-        if route.request.url.startswith(site.url):
-            route.continue_()
-        else:
-            errors.append(f"asked the internet for {route.request.url}")
-            route.abort()
-
-    context.route("**/*", guard)
-    answer = context.request.post(
-        f"{site.url}/api/auth/sign-in", data={"username": username, "password": PASSWORD}
-    )
-    assert answer.ok, answer.text()
-    page = context.new_page()
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on(
-        "console",
-        lambda m: (
-            errors.append(m.text) if m.type == "error" and "Content Security" in m.text else None
-        ),
-    )
-    return page
+    """A tab signed in as `username`, offline but for the site (tests/browser.py)."""
+    return signed_in_tab(browser, site.url, username, errors)
 
 
 def test_a_referral_sent_accepted_and_read_and_the_committee_s_measures(

@@ -12,8 +12,6 @@ Screenshots in test-artifacts/journeys/sharing-*.png. The live server runs in th
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,10 +20,9 @@ from sqlalchemy import Engine
 
 from qurb.app.web import create_app
 from qurb.platform.settings import Settings
-from tests.accounts import PASSWORD
 from tests.app.test_axe_e2e import BLOCKING, _run_axe
-from tests.browser import CHROMIUM_ARGS, _chromium, _free_port
-from tests.environment import ARTIFACTS, unavailable
+from tests.browser import chromium, serving, signed_in_tab
+from tests.environment import ARTIFACTS
 from tests.sharing_region import Clock, Scanner, sharing_clock, utc
 
 __all__ = ["sharing_clock"]
@@ -46,72 +43,27 @@ def region_server(
 ) -> Iterator[tuple[str, Scanner]]:
     if region_engine.dialect.name != "sqlite":
         pytest.skip("the browser tests run on SQLite alone")
-    import uvicorn
-
     scanner = Scanner(small_region_db())
     url = region_engine.url.render_as_string(hide_password=False)
     app = create_app(Settings(database_url=url))
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", scanner
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as address:
+        yield address, scanner
     app.state.qurb.close()
 
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    try:
-        import playwright.sync_api as playwright
-    except ImportError:
-        unavailable(
-            "Playwright is not installed (pip install -e '.[dev]'): the browser tests need it"
-        )
-    with playwright.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def _signed_in(
     browser: Any, server: str, username: str, size: str, errors: list[str], bypass_csp: bool = False
 ) -> Any:
-    """A tab signed in as `username`, offline but for the server; its JavaScript errors
-    (and what the Content-Security-Policy refused) kept in `errors`. `bypass_csp`: axe may
-    be injected (as in tests/app/test_axe_e2e.py)."""
-    width, height = SIZES[size]
-    context = browser.new_context(
-        viewport={"width": width, "height": height}, locale="fr-FR", bypass_csp=bypass_csp
+    """A tab signed in as `username` at the size's viewport (tests/browser.py)."""
+    return signed_in_tab(
+        browser, server, username, errors, viewport=SIZES[size], bypass_csp=bypass_csp
     )
-
-    def guard(route: Any) -> None:
-        if route.request.url.startswith(server):
-            route.continue_()
-        else:
-            errors.append(f"asked the internet for {route.request.url}")
-            route.abort()
-
-    context.route("**/*", guard)
-    answer = context.request.post(
-        f"{server}/api/auth/sign-in", data={"username": username, "password": PASSWORD}
-    )
-    assert answer.ok, answer.text()
-    tab = context.new_page()
-    tab.on("pageerror", lambda e: errors.append(str(e)))
-    tab.on(
-        "console",
-        lambda m: (
-            errors.append(m.text) if m.type == "error" and "Content Security" in m.text else None
-        ),
-    )
-    return tab
 
 
 @pytest.mark.parametrize(("lang", "size"), [("fr", "laptop"), ("ar", "phone")])

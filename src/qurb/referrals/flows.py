@@ -12,9 +12,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from qurb.kernel.i18n import problem
 from qurb.referrals._tables import ReferralRow
-from qurb.referrals.measures import MeasureError, day_bounds
+from qurb.referrals.measures import day_bounds, region_of
 from qurb.registry.lookups import facility_briefs
 from qurb.territory.model import TerritoryLevel
 from qurb.territory.service import TerritoryIndex
@@ -24,11 +23,7 @@ def _counts(
     session: Session, index: TerritoryIndex, territory: str, start: date, end: date
 ) -> list[tuple[str | None, int | None, str, str, int]]:
     """(origin facility, origin stop, commune of residence, destination, referrals)."""
-    unit = index.by_code.get(territory)
-    if unit is None or unit.level not in (TerritoryLevel.REGION, TerritoryLevel.PROVINCE):
-        raise MeasureError([problem("territory", "referral_not_a_region", value=territory)])
-    region = index.ancestor_at(territory, TerritoryLevel.REGION)
-    assert region is not None
+    unit, region = region_of(index, territory)
     first, last = day_bounds(start, end)
     keys = (
         ReferralRow.origin_facility_id,

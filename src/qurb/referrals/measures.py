@@ -25,7 +25,7 @@ from qurb.kernel.errors import InputError
 from qurb.kernel.i18n import problem
 from qurb.referrals._tables import ReferralRow
 from qurb.registry.lookups import facility_briefs
-from qurb.territory.model import TerritoryLevel
+from qurb.territory.model import Territory, TerritoryLevel
 from qurb.territory.service import TerritoryIndex
 
 DAY_S = 86_400.0
@@ -112,16 +112,23 @@ def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     return datetime.combine(start, time(), UTC), datetime.combine(end, time.max, UTC)
 
 
-def read_columns(
-    session: Session, index: TerritoryIndex, territory: str, start: date, end: date
-) -> Columns:
-    """The referrals of a region (by its index) or a province (its region's, those whose
-    patients live in it) sent from `start` to `end` (days, both included)."""
+def region_of(index: TerritoryIndex, territory: str) -> tuple[Territory, Territory]:
+    """A region or a province and its region (measures are read by region), else refused
+    `referral_not_a_region` on the field `territory`."""
     unit = index.by_code.get(territory)
     if unit is None or unit.level not in (TerritoryLevel.REGION, TerritoryLevel.PROVINCE):
         raise MeasureError([problem("territory", "referral_not_a_region", value=territory)])
     region = index.ancestor_at(territory, TerritoryLevel.REGION)
     assert region is not None
+    return unit, region
+
+
+def read_columns(
+    session: Session, index: TerritoryIndex, territory: str, start: date, end: date
+) -> Columns:
+    """The referrals of a region (by its index) or a province (its region's, those whose
+    patients live in it) sent from `start` to `end` (days, both included)."""
+    unit, region = region_of(index, territory)
     first, last = day_bounds(start, end)
     names = sorted({c for _, a, b in INTERVALS for c in (a, b)})
     query = select(

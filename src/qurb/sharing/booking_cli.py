@@ -25,6 +25,13 @@ from qurb.sharing.cli import (
 )
 
 BookingArgument = Annotated[int, typer.Argument(min=1, help="The booking's id.")]
+FacilityOption = Annotated[
+    str | None,
+    typer.Option("--facility", help="The booking facility (default: the resource's)."),
+]
+ReferralOption = Annotated[
+    int | None, typer.Option("--referral", min=1, help="For this accepted referral.")
+]
 BOOKING_COLUMNS = [
     "id", "resource_id", "partner_id", "facility_id", "referral_id", "start", "end", "slots",
     "status", "from_pool",
@@ -62,13 +69,8 @@ def book_cmd(
     resource_id: ResourceArgument,
     start: Annotated[str, typer.Option("--start", help="The first slot's start (ISO 8601).")],
     slots: Annotated[int, typer.Option("--slots", min=1, max=12, help="Consecutive slots.")] = 1,
-    facility: Annotated[
-        str | None,
-        typer.Option("--facility", help="The booking facility (default: the resource's)."),
-    ] = None,
-    referral: Annotated[
-        int | None, typer.Option("--referral", min=1, help="For this accepted referral.")
-    ] = None,
+    facility: FacilityOption = None,
+    referral: ReferralOption = None,
     db: DbOption = None,
 ) -> None:
     """Book slots of a shared resource, as the token's account (for its partner)."""
@@ -183,13 +185,8 @@ def wait_cmd(
         str, typer.Option("--from", help="The first day wanted (YYYY-MM-DD, local).")
     ],
     wanted_to: Annotated[str, typer.Option("--to", help="The last day wanted (YYYY-MM-DD).")],
-    facility: Annotated[
-        str | None,
-        typer.Option("--facility", help="The booking facility (default: the resource's)."),
-    ] = None,
-    referral: Annotated[
-        int | None, typer.Option("--referral", min=1, help="For this accepted referral.")
-    ] = None,
+    facility: FacilityOption = None,
+    referral: ReferralOption = None,
     db: DbOption = None,
 ) -> None:
     """Join a resource's waiting list between two days, as the token's account (for its
