@@ -32,6 +32,8 @@ FOLDER = ARTIFACTS / "journeys"
 TUESDAY = "2026-12-08"
 BOOKED = {"fr": "Créneau du", "ar": "تم حجز حصة"}
 CANCELLED = {"fr": "annulée", "ar": "ملغى"}
+SCANNER = {"fr": "Scanner (tomodensitomètre)", "ar": "جهاز السكانير (التصوير المقطعي)"}
+IMAGING = {"fr": "Imagerie", "ar": "التصوير الطبي"}
 DISPLACED = {"fr": "1 réservations déplacées", "ar": "ألغي 1 حجز"}
 
 
@@ -81,7 +83,10 @@ def test_a_clerk_books_cancels_and_a_manager_s_downtime_displaces(
     clerk.wait_for_selector(f"body[data-ready='{lang}']")
     assert clerk.locator("html").get_attribute("dir") == ("rtl" if lang == "ar" else "ltr")
     row = clerk.locator(f"table.sharing-resources tr[data-id='{scanner.resource}']")
-    expect(row).to_contain_text("ct_scanner")
+    # the kind and the service by their names in the page's language (registry lists)
+    expect(row).to_contain_text(SCANNER[lang])
+    expect(row).to_contain_text(IMAGING[lang])
+    expect(row.locator("bdi[title='ct_scanner']")).to_have_count(1)  # the code on hover
     expect(row).to_contain_text("Hôpital provincial de Tizgui")  # its facility, by name
     row.locator("a").click()
     clerk.wait_for_selector(f"body[data-ready='{lang}'] table.sharing-week")

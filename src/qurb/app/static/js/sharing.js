@@ -5,7 +5,7 @@
 // cancelled or moved. The manager's panel and the month's utilisation are
 // sharing_manage.js's. A refusal is the server's coded error, in the page's language.
 import { ApiError, can, enc, getJSON, send } from "./api.js";
-import { escapeHtml, initialLang, lang, nameOf, t } from "./i18n.js";
+import { escapeHtml, initialLang, lang, named, nameOf, t } from "./i18n.js";
 import { problemsHTML, settle } from "./problems.js";
 import { languageButtons } from "./shell.js";
 import { addDays, dayHead, localDay, localTime, partnerName, rulesLine, when } from "./sharing_parts.js";
@@ -34,6 +34,32 @@ const page = {
 };
 
 const kindWord = (r) => t(`sharing.kind.${r.kind}`);
+// The specialties' and equipment kinds' names (registry/capacity.toml) and the services'
+// (GET /api/services) in each language; a code not found is shown as it is.
+const names = { fr: new Map(), ar: new Map(), en: new Map(), services: new Map() };
+const codeWord = (code) => {
+  const found = names[lang()]?.get(code);
+  return found ? `<bdi title="${e(code)}">${e(found)}</bdi>` : `<bdi dir="ltr">${e(code)}</bdi>`;
+};
+const serviceWord = (code) => {
+  const s = names.services.get(code);
+  return s ? `<bdi title="${e(code)}">${e(named(s))}</bdi>` : `<bdi dir="ltr">${e(code)}</bdi>`;
+};
+
+/** The names of the codes a resource carries, read once; the page works without them. */
+async function readNames() {
+  const langs = ["fr", "ar", "en"];
+  const [services, ...measures] = await Promise.all([
+    getJSON("/api/services").catch(() => []),
+    ...langs.map((l) => getJSON(`/api/capacity/measures?lang=${l}`).catch(() => ({}))),
+  ]);
+  for (const s of services) names.services.set(s.code, s);
+  langs.forEach((l, i) => {
+    for (const list of ["specialties", "equipment_kinds"]) {
+      for (const entry of measures[i][list]?.entries ?? []) names[l].set(entry.code, entry.name);
+    }
+  });
+}
 const labelOf = (id) => page.resources?.find((r) => r.id === id)?.label ?? `#${id}`;
 const here = (extra = {}) => {
   const q = new URLSearchParams({ lang: lang(), ...extra });
@@ -71,14 +97,14 @@ function listView() {
   }
   const specialties = [...new Set(page.resources.map((r) => r.specialty))].sort();
   const choices = [`<option value="">${t("sharing.any_specialty")}</option>`]
-    .concat(specialties.map((s) => `<option value="${e(s)}" ${s === page.specialty ? "selected" : ""}>${e(s)}</option>`))
+    .concat(specialties.map((s) => `<option value="${e(s)}" ${s === page.specialty ? "selected" : ""}>${e(names[lang()]?.get(s) ?? s)}</option>`))
     .join("");
   const shown = page.resources.filter((r) => !page.specialty || r.specialty === page.specialty);
   const rows = shown
     .map(
       (r) => `<tr data-id="${r.id}"><th scope="row"><a href="${here({ resource: r.id })}"><bdi>${e(r.label)}</bdi></a></th>
-        <td data-label="${t("sharing.col.kind")}">${kindWord(r)}</td><td data-label="${t("sharing.col.specialty")}"><bdi>${e(r.specialty)}</bdi></td>
-        <td data-label="${t("sharing.col.facility")}">${facilityName(r.facility_id)}</td><td data-label="${t("sharing.col.service")}"><bdi>${e(r.service)}</bdi></td>
+        <td data-label="${t("sharing.col.kind")}">${kindWord(r)}</td><td data-label="${t("sharing.col.specialty")}">${codeWord(r.specialty)}</td>
+        <td data-label="${t("sharing.col.facility")}">${facilityName(r.facility_id)}</td><td data-label="${t("sharing.col.service")}">${serviceWord(r.service)}</td>
         <td data-label="${t("sharing.col.rules")}">${rulesLine(r)}</td></tr>`,
     )
     .join("");
@@ -152,8 +178,8 @@ function resourceView() {
   const moving = page.moving ? `<p class="sharing-moving" role="status">${t("sharing.moving", { id: page.moving })} <button type="button" data-action="unmove">${t("sharing.cancel_form")}</button></p>` : "";
   return `<p><a href="${here()}">${t("sharing.back")}</a></p>
     <h3 class="sharing-resource"><bdi>${e(r.label)}</bdi></h3>
-    <dl class="sharing-facts"><dt>${t("sharing.col.kind")}</dt><dd>${kindWord(r)}</dd><dt>${t("sharing.col.specialty")}</dt><dd><bdi>${e(r.specialty)}</bdi></dd>
-      <dt>${t("sharing.col.facility")}</dt><dd><bdi>${e(facility)}</bdi></dd><dt>${t("sharing.col.service")}</dt><dd><bdi>${e(r.service)}</bdi></dd>
+    <dl class="sharing-facts"><dt>${t("sharing.col.kind")}</dt><dd>${kindWord(r)}</dd><dt>${t("sharing.col.specialty")}</dt><dd>${codeWord(r.specialty)}</dd>
+      <dt>${t("sharing.col.facility")}</dt><dd><bdi>${e(facility)}</bdi></dd><dt>${t("sharing.col.service")}</dt><dd>${serviceWord(r.service)}</dd>
       <dt>${t("sharing.col.rules")}</dt><dd>${rulesLine(r)}</dd></dl>
     <section class="sharing-calendar"><h3>${t("sharing.week.title", { day: dayHead(w.first, { dateStyle: "long" }) })}</h3>
       <nav class="sharing-weeks" aria-label="${t("sharing.weeks")}"><a data-week="-7" href="${here({ resource: r.id, day: addDays(w.first, -7) })}">${t("sharing.week.previous")}</a>
@@ -205,7 +231,7 @@ async function readMine() {
 }
 
 async function load() {
-  page.resources = await getJSON("/api/sharing/resources");
+  [page.resources] = await Promise.all([getJSON("/api/sharing/resources"), readNames()]);
   if (!config.resource) await readFacilities();
   if (config.resource) {
     page.resource = await getJSON(`/api/sharing/resources/${enc(config.resource)}`);
