@@ -197,6 +197,8 @@ def test_the_map_draws_one_line_per_flow_wider_by_volume(browser: Any, site: Sit
     # A line running north-south has no width to hover: its pointer event, as Leaflet hears it.
     page.locator("path.flow-line[data-volume='3']").dispatch_event("mouseover")
     expect(page.locator(".leaflet-tooltip")).to_contain_text("Hôpital provincial de Tizgui")
+    FOLDER.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(FOLDER / "referrals-flows-fr.png"))
     # From the origins: every referral came from the CSR, one line of six.
     page.locator("#flows-from").select_option("origin")
     expect(lines).to_have_count(1)
