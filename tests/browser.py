@@ -52,16 +52,19 @@ def _free_port() -> int:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The browser tests run on SQLite alone: their live server is on the SQLite copy of
-    the national database, never the PostgreSQL one. The routes they drive run on
+    the national database (or of the small region), never the PostgreSQL one. The routes they drive run on
     PostgreSQL in the web tests (TestClient); a second pass in Chromium would double the
     slowest tests of the suite for no route more."""
-    on_postgres = {
-        item
-        for item in items
-        if "server" in getattr(item, "fixturenames", ())
-        and getattr(item, "callspec", None) is not None
-        and item.callspec.params.get("national_db") == "postgres"
-    }
+
+    def on_postgres_in_chromium(item: pytest.Item) -> bool:
+        names = getattr(item, "fixturenames", ())
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if "server" in names and params.get("national_db") == "postgres":
+            return True
+        # the pages' tests on the small region: a browser on its own live server
+        return "browser" in names and params.get("region_engine") == "postgres"
+
+    on_postgres = {item for item in items if on_postgres_in_chromium(item)}
     if on_postgres:
         config.hook.pytest_deselected(items=list(on_postgres))
         items[:] = [item for item in items if item not in on_postgres]

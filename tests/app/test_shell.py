@@ -36,6 +36,7 @@ def test_every_page_has_the_same_places_and_marks_its_own(
         ("plan", "/plan", "scenarios.read"),
         ("reports", "/reports", "reports.read"),
         ("signals", "/signals", "reports.read"),
+        ("referrals", "/referrals", "referrals.measures"),
         ("conventions", "/conventions", None),
         ("sharing", "/sharing", "registry.read"),
         ("definitions", "/definitions", None),
