@@ -52,9 +52,9 @@ def _free_port() -> int:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The browser tests run on SQLite alone: their live server is on the SQLite copy of
-    the national database (or of the small region), never the PostgreSQL one. The routes they drive run on
-    PostgreSQL in the web tests (TestClient); a second pass in Chromium would double the
-    slowest tests of the suite for no route more."""
+    the national database (or of the small region), never the PostgreSQL one. The routes
+    they drive run on PostgreSQL in the web tests (TestClient); a second pass in Chromium
+    would double the slowest tests of the suite for no route more."""
 
     def on_postgres_in_chromium(item: pytest.Item) -> bool:
         names = getattr(item, "fixturenames", ())
