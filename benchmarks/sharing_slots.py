@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import threading
@@ -60,7 +59,7 @@ from qurb.sharing._tables import AvailabilityRow, BookingRow, ResourceRow, SlotR
 from qurb.sharing.service import next_free_slots
 from qurb.territory.model import TerritoryLevel
 from qurb.territory.service import TerritoryIndex
-from web_load import free_port
+from web_load import start as start_server
 
 SEED, RESOURCES, EQUIPMENT, BOOKINGS, YEAR = 22, 200, 120, 100_000, 2026
 AT = datetime(2026, 1, 1, tzinfo=UTC)
@@ -252,23 +251,8 @@ def through_http(
     url: str, factory: sessionmaker[Session], asked: list[tuple[str, str]], calls: int
 ) -> list[float]:
     _, headers = account_headers(factory, f"slots-reader-{os.getpid()}", Role.VIEWER)
-    port = free_port()
-    process = subprocess.Popen(  # its request log left out: the answers are checked here
-        [sys.executable, "-c", SERVER, url, "1", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+    process, base = start_server(SERVER, url, "1", quiet=True)  # answers checked here
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline:
-                    raise SystemExit("the server did not start") from None
-                time.sleep(0.3)
         times = []
         with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
             for n in range(calls + 1):
@@ -329,13 +313,7 @@ def race(url: str, factory: sessionmaker[Session], facility: str) -> None:
     resource, starts = _race_resource(factory, facility)
     assert len(starts) == SLOTS
     _, headers = account_headers(factory, f"race-booker-{os.getpid()}", Role.RESOURCE_MANAGER)
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-c", SERVER, url, "2", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+    process, base = start_server(SERVER, url, "2", quiet=True)
     first: Counter[int] = Counter()
     final: Counter[int] = Counter()
     gate = threading.Barrier(ATTEMPTS)
@@ -352,15 +330,6 @@ def race(url: str, factory: sessionmaker[Session], facility: str) -> None:
             final[answer.status_code] += 1
 
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline:
-                    raise SystemExit("the server did not start") from None
-                time.sleep(0.3)
         began = time.perf_counter()
         with ThreadPoolExecutor(max_workers=ATTEMPTS) as pool:
             list(pool.map(attempt, range(ATTEMPTS)))

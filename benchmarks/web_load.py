@@ -71,9 +71,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start(script: str, *args: str) -> tuple[subprocess.Popen[bytes], str]:
+def start(script: str, *args: str, quiet: bool = False) -> tuple[subprocess.Popen[bytes], str]:
+    """The server `script` run with `args` and a free port, once it answers; `quiet`: its
+    output (a request log) left out."""
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-c", textwrap.dedent(script), *args, str(port)])
+    out = subprocess.DEVNULL if quiet else None
+    command = [sys.executable, "-c", textwrap.dedent(script), *args, str(port)]
+    process = subprocess.Popen(command, stdout=out, stderr=out)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
 from qurb.app.web import create_app
 from qurb.platform.settings import Settings
 from tests.databases import NationalDatabase
+
+if TYPE_CHECKING:
+    from tests.accounts import Someone
 
 with warnings.catch_warnings():  # Starlette prefers httpx2; httpx is what is installed
     warnings.simplefilter("ignore")
@@ -51,3 +55,17 @@ def edit_client(scratch_db: str) -> Iterator[TestClient]:
     tester = add_account(app.state.qurb.factory, "tester")
     with TestClient(app, raise_server_exceptions=False) as client:
         yield as_someone(client, tester)
+
+
+@pytest.fixture
+def page_readers(scratch_db: str) -> Iterator[tuple[TestClient, Someone, Someone]]:
+    """A client of an app on a private copy of the national database, with two accounts
+    for the pages' tests: `viewer` (the viewer role) and `other` (no grant at all)."""
+    from qurb.identity.permissions import Role
+    from tests.accounts import add_account
+
+    app = create_app(Settings(database_url=scratch_db))
+    viewer = add_account(app.state.qurb.factory, "viewer", Role.VIEWER)
+    other = add_account(app.state.qurb.factory, "other", None)
+    with TestClient(app) as client:
+        yield client, viewer, other

@@ -6,25 +6,12 @@ those who hold it. (What the page shows: test_plan_e2e.py.)"""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from html import unescape
 
 import pytest
 
-from qurb.app.web import create_app
-from qurb.identity.permissions import Role
-from qurb.platform.settings import Settings
-from tests.accounts import Someone, add_account, as_someone
+from tests.accounts import Someone, as_someone
 from tests.web_clients import TestClient
-
-
-@pytest.fixture
-def people(scratch_db: str) -> Iterator[tuple[TestClient, Someone, Someone]]:
-    app = create_app(Settings(database_url=scratch_db))
-    viewer = add_account(app.state.qurb.factory, "viewer", Role.VIEWER)
-    other = add_account(app.state.qurb.factory, "other", None)
-    with TestClient(app) as client:
-        yield client, viewer, other
 
 
 @pytest.mark.parametrize(
@@ -36,9 +23,9 @@ def people(scratch_db: str) -> Iterator[tuple[TestClient, Someone, Someone]]:
     ],
 )
 def test_a_reader_opens_the_plan_in_each_language(
-    people: tuple[TestClient, Someone, Someone], lang: str, direction: str, heading: str
+    page_readers: tuple[TestClient, Someone, Someone], lang: str, direction: str, heading: str
 ) -> None:
-    client, viewer, _ = people
+    client, viewer, _ = page_readers
     page = as_someone(client, viewer).get("/plan", params={"t": "03.531", "lang": lang})
     assert page.status_code == 200
     html = unescape(page.text)
@@ -53,9 +40,9 @@ def test_a_reader_opens_the_plan_in_each_language(
 
 
 def test_nobody_is_sent_to_sign_in_and_no_grant_is_refused(
-    people: tuple[TestClient, Someone, Someone],
+    page_readers: tuple[TestClient, Someone, Someone],
 ) -> None:
-    client, _, other = people
+    client, _, other = page_readers
     answer = client.get("/plan", follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"] == "/sign-in?next=/plan"
     assert as_someone(client, other).get("/plan").status_code == 403

@@ -7,25 +7,12 @@ refused before anything is read. (What the page shows: tests/sharing/test_pages_
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from html import unescape
 
 import pytest
 
-from qurb.app.web import create_app
-from qurb.identity.permissions import Role
-from qurb.platform.settings import Settings
-from tests.accounts import Someone, add_account, as_someone
+from tests.accounts import Someone, as_someone
 from tests.web_clients import TestClient
-
-
-@pytest.fixture
-def people(scratch_db: str) -> Iterator[tuple[TestClient, Someone, Someone]]:
-    app = create_app(Settings(database_url=scratch_db))
-    viewer = add_account(app.state.qurb.factory, "viewer", Role.VIEWER)
-    other = add_account(app.state.qurb.factory, "other", None)
-    with TestClient(app) as client:
-        yield client, viewer, other
 
 
 @pytest.mark.parametrize(
@@ -37,9 +24,9 @@ def people(scratch_db: str) -> Iterator[tuple[TestClient, Someone, Someone]]:
     ],
 )
 def test_a_reader_opens_the_shared_resources_in_each_language(
-    people: tuple[TestClient, Someone, Someone], lang: str, direction: str, heading: str
+    page_readers: tuple[TestClient, Someone, Someone], lang: str, direction: str, heading: str
 ) -> None:
-    client, viewer, _ = people
+    client, viewer, _ = page_readers
     query = {"resource": 3, "day": "2026-12-08", "month": "2026-12", "lang": lang}
     page = as_someone(client, viewer).get("/sharing", params=query)
     assert page.status_code == 200
@@ -56,9 +43,9 @@ def test_a_reader_opens_the_shared_resources_in_each_language(
 
 
 def test_nobody_is_sent_to_sign_in_and_no_grant_is_refused(
-    people: tuple[TestClient, Someone, Someone],
+    page_readers: tuple[TestClient, Someone, Someone],
 ) -> None:
-    client, _, other = people
+    client, _, other = page_readers
     answer = client.get("/sharing", follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"] == "/sign-in?next=/sharing"
     assert as_someone(client, other).get("/sharing").status_code == 403
@@ -78,7 +65,7 @@ def test_nobody_is_sent_to_sign_in_and_no_grant_is_refused(
     ],
 )
 def test_an_address_the_page_would_not_ask_for_is_refused(
-    people: tuple[TestClient, Someone, Someone], bad: dict[str, str]
+    page_readers: tuple[TestClient, Someone, Someone], bad: dict[str, str]
 ) -> None:
-    client, viewer, _ = people
+    client, viewer, _ = page_readers
     assert as_someone(client, viewer).get("/sharing", params=bad).status_code == 422

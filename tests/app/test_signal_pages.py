@@ -8,25 +8,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from html import unescape
 
 import pytest
 
-from qurb.app.web import create_app
-from qurb.identity.permissions import Role
-from qurb.platform.settings import Settings
-from tests.accounts import Someone, add_account, as_someone
+from tests.accounts import Someone, as_someone
 from tests.web_clients import TestClient
-
-
-@pytest.fixture
-def people(scratch_db: str) -> Iterator[tuple[TestClient, Someone, Someone]]:
-    app = create_app(Settings(database_url=scratch_db))
-    viewer = add_account(app.state.qurb.factory, "viewer", Role.VIEWER)
-    other = add_account(app.state.qurb.factory, "other", None)
-    with TestClient(app) as client:
-        yield client, viewer, other
 
 
 @pytest.mark.parametrize(
@@ -38,9 +25,9 @@ def people(scratch_db: str) -> Iterator[tuple[TestClient, Someone, Someone]]:
     ],
 )
 def test_a_reader_opens_the_signals_in_each_language(
-    people: tuple[TestClient, Someone, Someone], lang: str, direction: str, heading: str
+    page_readers: tuple[TestClient, Someone, Someone], lang: str, direction: str, heading: str
 ) -> None:
-    client, viewer, _ = people
+    client, viewer, _ = page_readers
     page = as_someone(client, viewer).get("/signals", params={"t": "03.131", "s": 7, "lang": lang})
     assert page.status_code == 200
     html = unescape(page.text)
@@ -59,9 +46,9 @@ def test_a_reader_opens_the_signals_in_each_language(
 
 
 def test_nobody_is_sent_to_sign_in_and_no_grant_is_refused(
-    people: tuple[TestClient, Someone, Someone],
+    page_readers: tuple[TestClient, Someone, Someone],
 ) -> None:
-    client, _, other = people
+    client, _, other = page_readers
     answer = client.get("/signals", follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"] == "/sign-in?next=/signals"
     assert as_someone(client, other).get("/signals").status_code == 403

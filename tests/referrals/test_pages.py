@@ -24,21 +24,13 @@ from qurb.identity.scopes import Scope
 from qurb.kernel import clock
 from qurb.platform.settings import Settings
 from tests.accounts import Someone, add_account
+from tests.referrals.test_faces import BODY as FACES_BODY
+from tests.referrals.test_faces import CSR
 from tests.regions import AIT_LHOU, HP_TIZGUI, REGION_CODE, TAFRAOUT
 from tests.web_clients import TestClient
 
-CSR = "ESSP-99.991.03.05-csr-ait-lhou"
-BODY = {
-    "service": "emonc_comprehensive",
-    "destination": HP_TIZGUI,
-    "origin_facility": CSR,
-    "commune": TAFRAOUT,
-    "pathway": "high_risk_pregnancy",
-    "step": 1,
-    "age_band": "15-49",
-    "sex": "F",
-    "urgency": "urgent",
-}
+# the referral of tests/referrals/test_faces.py, without its reason
+BODY = {k: v for k, v in FACES_BODY.items() if k != "reason"}
 
 
 @dataclass
