@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 import pytest
@@ -127,6 +128,14 @@ def test_a_referral_sent_accepted_and_read_and_the_committee_s_measures(
     expect(hp.locator(".referral-moved")).to_contain_text("acceptée")
     expect(hp.locator(".referral-events tbody tr")).to_have_count(2)
     hp.screenshot(path=str(FOLDER / "referral-accepted-fr.png"), full_page=True)
+    # The same referral on a phone, in Arabic (right to left).
+    hp.set_viewport_size({"width": 390, "height": 844})
+    address = urlsplit(hp.url)
+    query = dict(parse_qsl(address.query)) | {"lang": "ar"}
+    hp.goto(urlunsplit(address._replace(query=urlencode(query))))
+    expect(hp.locator(".referral-events tbody tr")).to_have_count(2)
+    assert hp.locator("html").get_attribute("dir") == "rtl"
+    hp.screenshot(path=str(FOLDER / "referral-accepted-ar-phone.png"), full_page=True)
 
     # The sender reads it accepted, and may not accept it itself.
     csr.reload()
@@ -151,6 +160,8 @@ def test_a_referral_sent_accepted_and_read_and_the_committee_s_measures(
     assert committee.locator("html").get_attribute("dir") == "rtl"
     expect(committee.locator(".referral-measures-note")).to_contain_text("numpy")
     committee.screenshot(path=str(FOLDER / "referrals-measures-ar.png"), full_page=True)
+    committee.set_viewport_size({"width": 390, "height": 844})
+    committee.screenshot(path=str(FOLDER / "referrals-measures-ar-phone.png"), full_page=True)
     committee.goto(f"{site.url}/referrals?view=list&lang=fr")
     expect(committee.locator(".referrals-refused")).to_be_visible()
     expect(committee.locator(".referrals-table")).to_have_count(0)

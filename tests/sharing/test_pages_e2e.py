@@ -68,7 +68,9 @@ def _signed_in(
     )
 
 
-@pytest.mark.parametrize(("lang", "size"), [("fr", "laptop"), ("ar", "phone")])
+@pytest.mark.parametrize(
+    ("lang", "size"), [("fr", "laptop"), ("ar", "phone"), ("fr", "phone"), ("ar", "laptop")]
+)
 def test_a_clerk_books_cancels_and_a_manager_s_downtime_displaces(
     region_server: tuple[str, Scanner], browser: Any, lang: str, size: str
 ) -> None:
