@@ -130,6 +130,8 @@ def test_sheet_words_averages_apart_from_norms_and_marks_estimates(page) -> None
 
 
 def test_licences_page_in_arabic_and_the_map_credit(page) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
     page.goto(page.base + "/licences?lang=ar")
     page.wait_for_selector("body[data-ready='ar']", timeout=15_000)
     assert page.get_attribute("html", "dir") == "rtl"
@@ -139,11 +141,11 @@ def test_licences_page_in_arabic_and_the_map_credit(page) -> None:  # type: igno
     # The reference text stays as written, left to right, its table rendered.
     assert page.get_attribute("article.lic-text", "dir") == "ltr"
     assert page.locator("article.lic-text table").count() >= 2
-    page.click("[data-lang=en]")
-    assert page.get_attribute("html", "dir") == "ltr"
-    assert page.locator("h1[data-i18n='licences.title']").inner_text() == (
+    page.click("[data-lang=en]")  # the English words are read first: wait for them
+    expect(page.locator("h1[data-i18n='licences.title']")).to_have_text(
         "Data licences and attribution"
     )
+    expect(page.locator("html")).to_have_attribute("dir", "ltr")
     page.screenshot(path=str(ARTIFACTS / "9-licences.png"), full_page=True)
 
     page.goto(page.base + "/?lang=fr")
@@ -153,7 +155,7 @@ def test_licences_page_in_arabic_and_the_map_credit(page) -> None:  # type: igno
     assert osm.inner_text() == "© OpenStreetMap contributors"
     assert credit.locator("a[href='/licences']").inner_text() == "Licences des données"
     page.click("[data-lang=ar]")
-    assert credit.locator("a[href='/licences']").inner_text() == "تراخيص البيانات"
+    expect(credit.locator("a[href='/licences']")).to_have_text("تراخيص البيانات")
 
 
 def test_a_province_without_hospital_names_the_nearest(page) -> None:  # type: ignore[no-untyped-def]
